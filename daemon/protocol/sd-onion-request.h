@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "sd-onion-crypto.h"
+
+G_BEGIN_DECLS
+
+#define SD_ONION_HOPS 3
+
+/* a node as the onion builder needs it */
+typedef struct {
+  guint8 ed25519_pk[32];
+  guint8 x25519_pk[32];
+} SdOnionNode;
+
+/* a built request: the HTTP body for the guard's /onion_req/v2 and the
+ * destination layer key needed to read the reply */
+typedef struct {
+  GBytes *body;                       /* (owned) */
+  SdOnionCipher cipher;
+  guint8 reply_key[SD_ONION_KEY_LEN]; /* wiped by _clear */
+} SdOnionRequest;
+
+void sd_onion_request_clear (SdOnionRequest *request);
+
+/* wraps the storage RPC JSON @rpc_json for @destination through @hops
+ * (guard first, n_hops >= 1), each layer with a fresh ephemeral key */
+gboolean sd_onion_request_build (SdOnionCipher cipher,
+                                 const SdOnionNode *hops,
+                                 gsize n_hops,
+                                 const SdOnionNode *destination,
+                                 const gchar *rpc_json,
+                                 SdOnionRequest *out,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* reads the guard's 200 reply (base64 of the encrypted
+ * {"status":n,"body":...}); @body receives the body as text (a JSON
+ * string body is unquoted, an object is serialized) */
+gboolean sd_onion_response_decode (const SdOnionRequest *request,
+                                   const gchar *reply,
+                                   gsize reply_len,
+                                   guint *status,
+                                   gchar **body,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SdOnionRequest, sd_onion_request_clear)
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SD_PROTOCOL_ERROR (sd_protocol_error_quark ())
+
+/* every way protocol input can be rejected; callers show the message,
+ * tests assert on the code */
+typedef enum {
+  SD_PROTOCOL_ERROR_INVALID_HEX,
+  SD_PROTOCOL_ERROR_INVALID_BASE64,
+  SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+  SD_PROTOCOL_ERROR_MNEMONIC_WORD_COUNT,
+  SD_PROTOCOL_ERROR_MNEMONIC_UNKNOWN_WORD,
+  SD_PROTOCOL_ERROR_MNEMONIC_CHECKSUM,
+  SD_PROTOCOL_ERROR_MNEMONIC_INVALID,
+  SD_PROTOCOL_ERROR_TRUNCATED,
+  SD_PROTOCOL_ERROR_DECRYPT,
+  SD_PROTOCOL_ERROR_SIGNATURE,
+  SD_PROTOCOL_ERROR_MALFORMED,
+  SD_PROTOCOL_ERROR_UNSUPPORTED,
+  SD_PROTOCOL_ERROR_TOO_LARGE,
+  SD_PROTOCOL_ERROR_TIMESTAMP_MISMATCH,
+} SdProtocolError;
+
+GQuark sd_protocol_error_quark (void);
+
+G_END_DECLS
