@@ -1,2 +1,88 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "sd-keys.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-protocol-error.h"
+
+void
+sd_identity_from_seed (SdIdentity *identity, const guint8 seed[SD_SEED_LEN])
+{
+  g_return_if_fail (identity != NULL);
+  g_assert (sodium_init () >= 0);
+
+  crypto_sign_ed25519_seed_keypair (identity->ed25519_pk, identity->ed25519_sk, seed);
+  /* cannot fail for a public key that libsodium just derived */
+  g_assert (crypto_sign_ed25519_pk_to_curve25519 (identity->x25519_pk, identity->ed25519_pk) == 0);
+  crypto_sign_ed25519_sk_to_curve25519 (identity->x25519_sk, identity->ed25519_sk);
+  sd_session_id_format (identity->x25519_pk, identity->session_id);
+}
+
+void
+sd_identity_from_entropy (SdIdentity *identity, const guint8 entropy[SD_ENTROPY_LEN])
+{
+  guint8 seed[SD_SEED_LEN] = { 0 };
+
+  memcpy (seed, entropy, SD_ENTROPY_LEN);
+  sd_identity_from_seed (identity, seed);
+  sodium_memzero (seed, sizeof seed);
+}
+
+void
+sd_identity_clear (SdIdentity *identity)
+{
+  if (identity != NULL)
+    sodium_memzero (identity, sizeof *identity);
+}
+
+void
+sd_session_id_format (const guint8 x25519_pk[32], gchar out[SD_SESSION_ID_LEN + 1])
+{
+  out[0] = '0';
+  out[1] = '5';
+  sodium_bin2hex (out + 2, SD_SESSION_ID_LEN - 1, x25519_pk, 32);
+}
+
+gboolean
+sd_account_id_parse (const gchar *text, guint8 account_id[33], GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (text == NULL || strlen (text) != SD_SESSION_ID_LEN) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                 "an account id has %d hex digits, this has %" G_GSIZE_FORMAT,
+                 SD_SESSION_ID_LEN, text != NULL ? strlen (text) : 0);
+    return FALSE;
+  }
+  if (!sd_hex_decode_exact (text, account_id, 33, &local_error)) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                 "invalid account id: %s", local_error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sd_session_id_parse (const gchar *text, guint8 x25519_pk[32], GError **error)
+{
+  guint8 account_id[33];
+
+  if (!sd_account_id_parse (text, account_id, error))
+    return FALSE;
+  if (account_id[0] != 0x05) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                 "a Session ID starts with 05, this starts with %02x", account_id[0]);
+    return FALSE;
+  }
+  memcpy (x25519_pk, account_id + 1, 32);
+  return TRUE;
+}
+
+gboolean
+sd_ed25519_pk_to_x25519 (const guint8 ed25519_pk[32], guint8 x25519_pk[32])
+{
+  g_assert (sodium_init () >= 0);
+  return crypto_sign_ed25519_pk_to_curve25519 (x25519_pk, ed25519_pk) == 0;
+}

@@ -4,7 +4,7 @@
 #include <glib.h>
 
 #include "sd-keys.h"
-#include "session-messages.pb-c.h"
+#include "sd-protobuf.h"
 
 G_BEGIN_DECLS
 
