@@ -1,0 +1,1054 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdNetwork"
+
+#include "sd-network.h"
+
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-keys.h"
+#include "sd-network-error.h"
+#include "sd-onion-paths.h"
+#include "sd-onion-request.h"
+#include "sd-seed.h"
+#include "sd-snode-pool.h"
+
+#define ONION_ATTEMPTS 3      /* paths tried for one request */
+#define SWARM_ATTEMPTS 6      /* members tried for one account request */
+#define SWARM_421_LIMIT 3     /* wrong-swarm answers accepted for one request */
+#define SWARM_MIN_MEMBERS 3   /* desktop's minSwarmSnodeCount */
+#define GET_SWARM_ATTEMPTS 4
+#define MIN_POOL 9            /* desktop: pool operations need more than 8 */
+#define T_MIN 1609459200000LL /* 2021-01-01: older `t` values are not trusted */
+
+struct _SdNetwork {
+  GObject parent_instance;
+
+  SdTransport *transport; /* (owned) */
+  SdSnodePool *pool;      /* (owned) */
+  SdOnionPaths *paths;    /* (owned) */
+  GStrv seed_urls;        /* (owned) */
+  gboolean tls;
+  gboolean direct;
+  SdOnionCipher cipher;
+  guint timeout_ms;
+  guint seed_backoff_ms;
+  guint min_refresh_nodes;
+  gint64 clock_offset;      /* network time - local time, ms */
+  GHashTable *node_offsets; /* (owned) ed25519 hex → gint64* for nodes off the consensus */
+  GHashTable *swarms;       /* (owned) account id → GPtrArray of SdSnode */
+};
+
+G_DEFINE_FINAL_TYPE (SdNetwork, sd_network, G_TYPE_OBJECT)
+
+/* ---- clock ---- */
+
+gint64
+sd_network_now_ms (SdNetwork *self)
+{
+  return g_get_real_time () / 1000 + self->clock_offset;
+}
+
+gint64
+sd_network_get_clock_offset (SdNetwork *self)
+{
+  return self->clock_offset;
+}
+
+static gint64
+node_now_ms (SdNetwork *self, const SdSnode *node)
+{
+  gint64 *offset = g_hash_table_lookup (self->node_offsets, node->ed25519_hex);
+
+  return g_get_real_time () / 1000 + (offset != NULL ? *offset : self->clock_offset);
+}
+
+static gint64
+find_server_time (JsonNode *body)
+{
+  JsonObject *object;
+  JsonNode *results;
+
+  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+    return 0;
+  object = json_node_get_object (body);
+  if (json_object_has_member (object, "t"))
+    return json_object_get_int_member_with_default (object, "t", 0);
+  /* batch answers carry `t` in each sub-result */
+  results = json_object_get_member (object, "results");
+  if (results != NULL && JSON_NODE_HOLDS_ARRAY (results)) {
+    JsonArray *array = json_node_get_array (results);
+
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      JsonNode *item = json_array_get_element (array, i);
+      JsonNode *sub;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      sub = json_object_get_member (json_node_get_object (item), "body");
+      if (sub != NULL && JSON_NODE_HOLDS_OBJECT (sub) &&
+          json_object_has_member (json_node_get_object (sub), "t"))
+        return json_object_get_int_member_with_default (json_node_get_object (sub), "t", 0);
+    }
+  }
+  return 0;
+}
+
+static void
+learn_time (SdNetwork *self, const SdSnode *node, gint64 t)
+{
+  gint64 offset;
+
+  if (t < T_MIN)
+    return;
+  offset = t - g_get_real_time () / 1000;
+  if (g_hash_table_contains (self->node_offsets, node->ed25519_hex)) {
+    g_hash_table_replace (self->node_offsets, g_strdup (node->ed25519_hex),
+                          g_memdup2 (&offset, sizeof offset));
+    return;
+  }
+  self->clock_offset = offset;
+}
+
+/* ---- one request through an onion path (or direct) ---- */
+
+typedef struct {
+  guint status;
+  gchar *body;
+} Reply;
+
+static void
+reply_free (Reply *reply)
+{
+  g_free (reply->body);
+  g_free (reply);
+}
+
+typedef struct {
+  SdSnode *dest;         /* (owned) */
+  gchar *rpc_json;       /* (owned) */
+  guint attempts;
+  SdOnionPath *path;     /* (owned) (nullable) */
+  SdOnionRequest request;
+  GError *last_error;    /* (owned) (nullable) */
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  sd_snode_unref (data->dest);
+  g_free (data->rpc_json);
+  g_clear_pointer (&data->path, sd_onion_path_unref);
+  sd_onion_request_clear (&data->request);
+  g_clear_error (&data->last_error);
+  g_free (data);
+}
+
+static void send_try (GTask *task);
+
+static void
+send_retry (GTask *task, GError *error)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  g_debug ("onion attempt %u failed: %s", data->attempts, error->message);
+  g_clear_error (&data->last_error);
+  data->last_error = error;
+  send_try (task);
+}
+
+/* "Next node not found: <hex>" and the newer "... currently unreachable" */
+static gboolean
+parse_missing_node (const gchar *text, guint8 ed25519_pk[32])
+{
+  const gchar *prefixes[] = { "Next node not found: ", "Next node is currently unreachable: " };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++) {
+    if (g_str_has_prefix (text, prefixes[i])) {
+      g_autofree gchar *hex = g_strndup (text + strlen (prefixes[i]), 64);
+
+      return sd_hex_decode_exact (hex, ed25519_pk, 32, NULL);
+    }
+  }
+  return FALSE;
+}
+
+static void
+on_onion_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree gchar *text = NULL;
+  guint status = 0;
+  SdSnode *guard = g_ptr_array_index (data->path->hops, 0);
+  Reply *reply;
+  guint8 missing[32];
+
+  body = sd_transport_post_finish (SD_TRANSPORT (source), result, &status, &error);
+  if (body == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT)) {
+      sd_onion_paths_strike (self->paths, data->path);
+    } else {
+      /* the guard itself did not answer: that path is useless */
+      sd_onion_paths_drop_node (self->paths, guard);
+      sd_snode_pool_strike (self->pool, guard);
+    }
+    send_retry (g_steal_pointer (&task), g_steal_pointer (&error));
+    return;
+  }
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+  if (status != 200) {
+    if (status == 502 && parse_missing_node (text, missing)) {
+      g_autoptr(SdSnode) gone = sd_snode_pool_lookup (self->pool, missing);
+
+      sd_snode_pool_remove (self->pool, missing);
+      if (memcmp (missing, data->dest->keys.ed25519_pk, 32) == 0) {
+        g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NODE,
+                                 "the destination node is not known to the network");
+        return;
+      }
+      if (gone != NULL)
+        sd_onion_paths_drop_node (self->paths, gone);
+      else
+        sd_onion_paths_strike (self->paths, data->path);
+    } else {
+      sd_onion_paths_strike (self->paths, data->path);
+    }
+    send_retry (g_steal_pointer (&task),
+                g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
+                             "onion path failed with HTTP %u", status));
+    return;
+  }
+
+  reply = g_new0 (Reply, 1);
+  if (!sd_onion_response_decode (&data->request, text, strlen (text), &reply->status,
+                                 &reply->body, &error)) {
+    reply_free (reply);
+    sd_onion_paths_strike (self->paths, data->path);
+    send_retry (g_steal_pointer (&task),
+                g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                             "unreadable onion reply: %s", error->message));
+    return;
+  }
+  sd_snode_pool_clear_strikes (self->pool, guard);
+  g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
+}
+
+static void
+on_direct_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint status = 0;
+  Reply *reply;
+
+  body = sd_transport_post_finish (SD_TRANSPORT (source), result, &status, &error);
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  reply = g_new0 (Reply, 1);
+  reply->status = status;
+  reply->body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
+}
+
+static void
+on_path_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL;
+  SdOnionNode hops[SD_ONION_HOPS];
+
+  g_clear_pointer (&data->path, sd_onion_path_unref);
+  data->path = sd_onion_paths_get_finish (SD_ONION_PATHS (source), result, &error);
+  if (data->path == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  for (guint i = 0; i < SD_ONION_HOPS; i++)
+    hops[i] = ((SdSnode *) g_ptr_array_index (data->path->hops, i))->keys;
+  sd_onion_request_clear (&data->request);
+  if (!sd_onion_request_build (self->cipher, hops, SD_ONION_HOPS, &data->dest->keys,
+                               data->rpc_json, &data->request, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  url = sd_snode_url (g_ptr_array_index (data->path->hops, 0), self->tls, "/onion_req/v2");
+  sd_transport_post_async (self->transport, url, data->request.body, self->timeout_ms,
+                           g_task_get_cancellable (task), on_onion_reply,
+                           g_steal_pointer (&task));
+}
+
+static void
+send_try (GTask *task)
+{
+  SdNetwork *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
+  if (data->attempts++ >= ONION_ATTEMPTS) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
+                             "no onion path carried the request (%s)",
+                             data->last_error != NULL ? data->last_error->message : "?");
+    g_object_unref (task);
+    return;
+  }
+  sd_onion_paths_get_async (self->paths, data->dest, g_task_get_cancellable (task),
+                            on_path_ready, task);
+}
+
+static void
+onion_send_async (SdNetwork *self,
+                  SdSnode *dest,
+                  const gchar *rpc_json,
+                  GCancellable *cancellable,
+                  GAsyncReadyCallback callback,
+                  gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  SendData *data = g_new0 (SendData, 1);
+
+  g_task_set_source_tag (task, onion_send_async);
+  data->dest = sd_snode_ref (dest);
+  data->rpc_json = g_strdup (rpc_json);
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+
+  if (self->direct) {
+    g_autofree gchar *url = sd_snode_url (dest, self->tls, "/storage_rpc/v1");
+    g_autoptr(GBytes) body = g_bytes_new (rpc_json, strlen (rpc_json));
+
+    sd_transport_post_async (self->transport, url, body, self->timeout_ms, cancellable,
+                             on_direct_reply, task);
+    return;
+  }
+  send_try (task);
+}
+
+static Reply *
+onion_send_finish (SdNetwork *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- one RPC to a given node, with the clock retry ---- */
+
+typedef struct {
+  SdSnode *node;           /* (owned) */
+  SdRpcBuildFunc build;
+  gpointer build_data;     /* (owned) */
+  GDestroyNotify build_data_free;
+  gboolean clock_retried;
+  guint status;
+} NodeRpcData;
+
+static void
+node_rpc_data_free (NodeRpcData *data)
+{
+  sd_snode_unref (data->node);
+  if (data->build_data_free != NULL)
+    data->build_data_free (data->build_data);
+  g_free (data);
+}
+
+static JsonNode *
+parse_body (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *node;
+
+  if (json_parser_load_from_data (parser, text, -1, NULL) &&
+      json_parser_get_root (parser) != NULL)
+    return json_node_copy (json_parser_get_root (parser));
+  /* storage server errors are plain text */
+  node = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (node, text);
+  return node;
+}
+
+static void node_rpc_try (GTask *task);
+
+static void
+on_info_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = SD_NETWORK (source);
+  NodeRpcData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  Reply *reply = onion_send_finish (self, result, &error);
+  g_autoptr(JsonNode) body = NULL;
+  gint64 t;
+
+  if (reply == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  body = parse_body (reply->body);
+  t = find_server_time (body);
+  reply_free (reply);
+  if (t < T_MIN) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_CLOCK,
+                             "node rejected our clock and did not tell its own");
+    return;
+  }
+  {
+    gint64 offset = t - g_get_real_time () / 1000;
+
+    g_debug ("node %s clock differs from ours by %" G_GINT64_FORMAT " ms", data->node->ed25519_hex,
+             offset);
+    g_hash_table_replace (self->node_offsets, g_strdup (data->node->ed25519_hex),
+                          g_memdup2 (&offset, sizeof offset));
+  }
+  node_rpc_try (g_steal_pointer (&task));
+}
+
+static void
+on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = SD_NETWORK (source);
+  NodeRpcData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  Reply *reply = onion_send_finish (self, result, &error);
+  JsonNode *body;
+
+  if (reply == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (reply->status == 406 && !data->clock_retried) {
+    data->clock_retried = TRUE;
+    reply_free (reply);
+    onion_send_async (self, data->node, "{\"method\":\"info\",\"params\":{}}",
+                      g_task_get_cancellable (task), on_info_reply, g_steal_pointer (&task));
+    return;
+  }
+  if (reply->status == 406) {
+    reply_free (reply);
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_CLOCK,
+                             "the node rejects our clock even after correcting it");
+    return;
+  }
+  if (reply->status >= 500) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NODE,
+                             "node answered %u", reply->status);
+    sd_snode_pool_strike (self->pool, data->node);
+    reply_free (reply);
+    return;
+  }
+  body = parse_body (reply->body);
+  learn_time (self, data->node, find_server_time (body));
+  sd_snode_pool_clear_strikes (self->pool, data->node);
+  data->status = reply->status;
+  reply_free (reply);
+  g_task_return_pointer (task, body, (GDestroyNotify) json_node_unref);
+}
+
+static void
+node_rpc_try (GTask *task)
+{
+  SdNetwork *self = g_task_get_source_object (task);
+  NodeRpcData *data = g_task_get_task_data (task);
+  g_autofree gchar *json = data->build (node_now_ms (self, data->node), data->build_data);
+
+  onion_send_async (self, data->node, json, g_task_get_cancellable (task), on_node_reply, task);
+}
+
+void
+sd_network_node_rpc_async (SdNetwork *self,
+                           SdSnode *node,
+                           SdRpcBuildFunc build,
+                           gpointer build_data,
+                           GDestroyNotify build_data_free,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  NodeRpcData *data = g_new0 (NodeRpcData, 1);
+
+  g_task_set_source_tag (task, sd_network_node_rpc_async);
+  data->node = sd_snode_ref (node);
+  data->build = build;
+  data->build_data = build_data;
+  data->build_data_free = build_data_free;
+  g_task_set_task_data (task, data, (GDestroyNotify) node_rpc_data_free);
+  node_rpc_try (task);
+}
+
+JsonNode *
+sd_network_node_rpc_finish (SdNetwork *self, GAsyncResult *result, guint *status, GError **error)
+{
+  NodeRpcData *data = g_task_get_task_data (G_TASK (result));
+  JsonNode *body = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (body != NULL && status != NULL)
+    *status = data->status;
+  return body;
+}
+
+/* ---- swarms ---- */
+
+static gchar *
+build_static (gint64 now, gpointer user_data)
+{
+  return g_strdup (user_data);
+}
+
+typedef struct {
+  gchar *account_id;  /* (owned) */
+  GPtrArray *tried;   /* (owned) */
+} SwarmFetchData;
+
+static void
+swarm_fetch_data_free (SwarmFetchData *data)
+{
+  g_free (data->account_id);
+  g_ptr_array_unref (data->tried);
+  g_free (data);
+}
+
+static void swarm_fetch_try (GTask *task);
+
+static void
+on_get_swarm_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = SD_NETWORK (source);
+  SwarmFetchData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  JsonNode *snodes;
+  guint status = 0;
+
+  body = sd_network_node_rpc_finish (self, result, &status, &error);
+  if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  snodes = body != NULL && status == 200 && JSON_NODE_HOLDS_OBJECT (body)
+             ? json_object_get_member (json_node_get_object (body), "snodes") : NULL;
+  if (snodes != NULL && JSON_NODE_HOLDS_ARRAY (snodes))
+    members = sd_snode_list_from_json (json_node_get_array (snodes));
+  if (members == NULL || members->len < SWARM_MIN_MEMBERS) {
+    g_debug ("get_swarm attempt failed: %s", error != NULL ? error->message : "too few members");
+    swarm_fetch_try (g_steal_pointer (&task));
+    return;
+  }
+  g_hash_table_replace (self->swarms, g_strdup (data->account_id), g_ptr_array_ref (members));
+  g_task_return_pointer (task, g_steal_pointer (&members), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+swarm_fetch_try (GTask *task)
+{
+  SdNetwork *self = g_task_get_source_object (task);
+  SwarmFetchData *data = g_task_get_task_data (task);
+  g_autoptr(SdSnode) node = NULL;
+
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
+  if (data->tried->len >= GET_SWARM_ATTEMPTS ||
+      (node = sd_snode_pool_pick (self->pool, data->tried)) == NULL) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_SWARM,
+                             "could not learn the account's swarm");
+    g_object_unref (task);
+    return;
+  }
+  g_ptr_array_add (data->tried, sd_snode_ref (node));
+  sd_network_node_rpc_async (self, node, build_static,
+                             g_strdup_printf ("{\"method\":\"get_swarm\",\"params\":"
+                                              "{\"pubkey\":\"%s\"}}", data->account_id),
+                             g_free, g_task_get_cancellable (task), on_get_swarm_reply, task);
+}
+
+void
+sd_network_get_swarm_async (SdNetwork *self,
+                            const gchar *account_id,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GPtrArray *cached = g_hash_table_lookup (self->swarms, account_id);
+  SwarmFetchData *data;
+
+  g_task_set_source_tag (task, sd_network_get_swarm_async);
+  if (cached != NULL && cached->len > 0) {
+    g_task_return_pointer (task, g_ptr_array_ref (cached), (GDestroyNotify) g_ptr_array_unref);
+    g_object_unref (task);
+    return;
+  }
+  data = g_new0 (SwarmFetchData, 1);
+  data->account_id = g_strdup (account_id);
+  data->tried = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) swarm_fetch_data_free);
+  swarm_fetch_try (task);
+}
+
+GPtrArray *
+sd_network_get_swarm_finish (SdNetwork *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+forget_member (SdNetwork *self, const gchar *account_id, const SdSnode *node)
+{
+  GPtrArray *swarm = g_hash_table_lookup (self->swarms, account_id);
+
+  for (guint i = 0; swarm != NULL && i < swarm->len; i++) {
+    if (sd_snode_equal (g_ptr_array_index (swarm, i), node)) {
+      g_ptr_array_remove_index (swarm, i);
+      break;
+    }
+  }
+  if (swarm != NULL && swarm->len == 0)
+    g_hash_table_remove (self->swarms, account_id);
+}
+
+typedef struct {
+  gchar *account_id;       /* (owned) */
+  SdRpcBuildFunc build;
+  gpointer build_data;     /* (owned) */
+  GDestroyNotify build_data_free;
+  GPtrArray *tried;        /* (owned) */
+  SdSnode *member;         /* (owned) (nullable) */
+  guint wrong_swarm;
+  guint status;
+  GError *last_error;      /* (owned) (nullable) */
+} SwarmRpcData;
+
+static void
+swarm_rpc_data_free (SwarmRpcData *data)
+{
+  g_free (data->account_id);
+  if (data->build_data_free != NULL)
+    data->build_data_free (data->build_data);
+  g_ptr_array_unref (data->tried);
+  g_clear_pointer (&data->member, sd_snode_unref);
+  g_clear_error (&data->last_error);
+  g_free (data);
+}
+
+static void swarm_rpc_try (GTask *task);
+
+/* the build function of the caller, called through a borrowed pointer */
+static gchar *
+build_through (gint64 now, gpointer user_data)
+{
+  SwarmRpcData *data = user_data;
+
+  return data->build (now, data->build_data);
+}
+
+static void
+on_swarm_member_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = SD_NETWORK (source);
+  SwarmRpcData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  guint status = 0;
+
+  body = sd_network_node_rpc_finish (self, result, &status, &error);
+  if (body == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+        g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_CLOCK)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    forget_member (self, data->account_id, data->member);
+    g_clear_error (&data->last_error);
+    data->last_error = g_steal_pointer (&error);
+    swarm_rpc_try (g_steal_pointer (&task));
+    return;
+  }
+  if (status == 421) {
+    JsonNode *snodes = JSON_NODE_HOLDS_OBJECT (body)
+                         ? json_object_get_member (json_node_get_object (body), "snodes") : NULL;
+    g_autoptr(GPtrArray) members = NULL;
+
+    if (snodes != NULL && JSON_NODE_HOLDS_ARRAY (snodes))
+      members = sd_snode_list_from_json (json_node_get_array (snodes));
+    g_debug ("wrong swarm; the node names %u members", members != NULL ? members->len : 0);
+    data->wrong_swarm++;
+    sd_snode_pool_strike (self->pool, data->member);
+    if (members != NULL && members->len > 0)
+      g_hash_table_replace (self->swarms, g_strdup (data->account_id),
+                            g_steal_pointer (&members));
+    else
+      forget_member (self, data->account_id, data->member);
+    if (data->wrong_swarm >= SWARM_421_LIMIT) {
+      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_SWARM,
+                               "the network keeps moving the account to another swarm");
+      return;
+    }
+    swarm_rpc_try (g_steal_pointer (&task));
+    return;
+  }
+  data->status = status;
+  g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) json_node_unref);
+}
+
+static void
+on_swarm_for_rpc (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = SD_NETWORK (source);
+  SwarmRpcData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) swarm = sd_network_get_swarm_finish (self, result, &error);
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+
+  if (swarm == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  for (guint i = 0; i < swarm->len; i++) {
+    SdSnode *member = g_ptr_array_index (swarm, i);
+    gboolean tried = FALSE;
+
+    for (guint j = 0; j < data->tried->len; j++)
+      tried = tried || sd_snode_equal (g_ptr_array_index (data->tried, j), member);
+    if (!tried)
+      g_ptr_array_add (candidates, member);
+  }
+  if (candidates->len == 0) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_SWARM,
+                             "no member of the account's swarm answered%s%s",
+                             data->last_error != NULL ? ": " : "",
+                             data->last_error != NULL ? data->last_error->message : "");
+    return;
+  }
+  g_clear_pointer (&data->member, sd_snode_unref);
+  data->member = sd_snode_ref (g_ptr_array_index (candidates,
+                                                  g_random_int_range (0, candidates->len)));
+  g_ptr_array_add (data->tried, sd_snode_ref (data->member));
+  sd_network_node_rpc_async (self, data->member, build_through, data, NULL,
+                             g_task_get_cancellable (task), on_swarm_member_reply,
+                             g_steal_pointer (&task));
+}
+
+static void
+swarm_rpc_try (GTask *task)
+{
+  SdNetwork *self = g_task_get_source_object (task);
+  SwarmRpcData *data = g_task_get_task_data (task);
+
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
+  if (data->tried->len >= SWARM_ATTEMPTS) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_SWARM,
+                             "no member of the account's swarm answered: %s",
+                             data->last_error != NULL ? data->last_error->message : "?");
+    g_object_unref (task);
+    return;
+  }
+  sd_network_get_swarm_async (self, data->account_id, g_task_get_cancellable (task),
+                              on_swarm_for_rpc, task);
+}
+
+void
+sd_network_swarm_rpc_async (SdNetwork *self,
+                            const gchar *account_id,
+                            SdRpcBuildFunc build,
+                            gpointer build_data,
+                            GDestroyNotify build_data_free,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  SwarmRpcData *data = g_new0 (SwarmRpcData, 1);
+
+  g_task_set_source_tag (task, sd_network_swarm_rpc_async);
+  data->account_id = g_strdup (account_id);
+  data->build = build;
+  data->build_data = build_data;
+  data->build_data_free = build_data_free;
+  data->tried = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) swarm_rpc_data_free);
+  swarm_rpc_try (task);
+}
+
+JsonNode *
+sd_network_swarm_rpc_finish (SdNetwork *self,
+                             GAsyncResult *result,
+                             guint *status,
+                             SdSnode **node,
+                             GError **error)
+{
+  SwarmRpcData *data = g_task_get_task_data (G_TASK (result));
+  JsonNode *body = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (body != NULL && status != NULL)
+    *status = data->status;
+  if (body != NULL && node != NULL)
+    *node = sd_snode_ref (data->member);
+  return body;
+}
+
+/* ---- pool ---- */
+
+guint
+sd_network_get_pool_size (SdNetwork *self)
+{
+  return sd_snode_pool_get_size (self->pool);
+}
+
+static void
+on_seed_nodes (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) nodes = sd_seed_fetch_finish (result, &error);
+
+  if (nodes == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  sd_snode_pool_replace (self->pool, nodes);
+  if (sd_snode_pool_get_size (self->pool) < MIN_POOL) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NOT_ENOUGH_NODES,
+                             "the seeds know only %u nodes; %d are needed",
+                             sd_snode_pool_get_size (self->pool), MIN_POOL);
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_network_bootstrap_async (SdNetwork *self,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, sd_network_bootstrap_async);
+  if (sd_snode_pool_get_size (self->pool) >= MIN_POOL) {
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  sd_seed_fetch_async (self->transport, (const gchar *const *) self->seed_urls,
+                       self->seed_backoff_ms, cancellable, on_seed_nodes,
+                       g_steal_pointer (&task));
+}
+
+gboolean
+sd_network_bootstrap_finish (SdNetwork *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct {
+  GPtrArray *asked;   /* (owned) nodes asked so far */
+  GPtrArray *common;  /* (owned) (nullable) nodes every answer listed */
+  guint answers;
+} RefreshData;
+
+static void
+refresh_data_free (RefreshData *data)
+{
+  g_ptr_array_unref (data->asked);
+  g_clear_pointer (&data->common, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void refresh_next (GTask *task);
+
+static void
+on_refresh_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RefreshData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_node_rpc_finish (SD_NETWORK (source), result, &status,
+                                                         &error);
+  JsonNode *res = NULL, *states = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+
+  if (body != NULL && status == 200 && JSON_NODE_HOLDS_OBJECT (body))
+    res = json_object_get_member (json_node_get_object (body), "result");
+  if (res != NULL && JSON_NODE_HOLDS_OBJECT (res))
+    states = json_object_get_member (json_node_get_object (res), "service_node_states");
+  if (states != NULL && JSON_NODE_HOLDS_ARRAY (states))
+    listed = sd_snode_list_from_json (json_node_get_array (states));
+
+  if (listed != NULL && listed->len > 0) {
+    data->answers++;
+    if (data->common == NULL) {
+      data->common = g_steal_pointer (&listed);
+    } else {
+      for (guint i = data->common->len; i > 0; i--) {
+        gboolean found = FALSE;
+
+        for (guint j = 0; j < listed->len && !found; j++)
+          found = sd_snode_equal (g_ptr_array_index (data->common, i - 1),
+                                  g_ptr_array_index (listed, j));
+        if (!found)
+          g_ptr_array_remove_index (data->common, i - 1);
+      }
+    }
+  }
+  refresh_next (g_steal_pointer (&task));
+}
+
+static void
+refresh_next (GTask *task)
+{
+  SdNetwork *self = g_task_get_source_object (task);
+  RefreshData *data = g_task_get_task_data (task);
+  g_autoptr(SdSnode) node = NULL;
+
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
+  if (data->answers < 3 && data->asked->len < 6)
+    node = sd_snode_pool_pick (self->pool, data->asked);
+  if (node == NULL) {
+    if (data->answers < 3 || data->common == NULL ||
+        data->common->len < self->min_refresh_nodes) {
+      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NOT_ENOUGH_NODES,
+                               "pool refresh got %u answers and %u common nodes",
+                               data->answers, data->common != NULL ? data->common->len : 0);
+    } else {
+      sd_snode_pool_replace (self->pool, data->common);
+      g_task_return_boolean (task, TRUE);
+    }
+    g_object_unref (task);
+    return;
+  }
+  g_ptr_array_add (data->asked, sd_snode_ref (node));
+  sd_network_node_rpc_async (self, node, build_static,
+                             g_strdup ("{\"method\":\"oxend_request\",\"params\":{\"endpoint\":"
+                                       "\"get_service_nodes\",\"params\":{\"active_only\":true,"
+                                       "\"fields\":{\"public_ip\":true,\"storage_port\":true,"
+                                       "\"pubkey_x25519\":true,\"pubkey_ed25519\":true,"
+                                       "\"swarm_id\":true}}}}"),
+                             g_free, g_task_get_cancellable (task), on_refresh_reply, task);
+}
+
+void
+sd_network_refresh_pool_async (SdNetwork *self,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  RefreshData *data = g_new0 (RefreshData, 1);
+
+  g_task_set_source_tag (task, sd_network_refresh_pool_async);
+  data->asked = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) refresh_data_free);
+  refresh_next (task);
+}
+
+gboolean
+sd_network_refresh_pool_finish (SdNetwork *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- object ---- */
+
+void
+sd_network_set_cipher (SdNetwork *self, SdOnionCipher cipher)
+{
+  self->cipher = cipher;
+}
+
+void
+sd_network_set_direct (SdNetwork *self, gboolean direct)
+{
+  self->direct = direct;
+}
+
+void
+sd_network_set_timeout (SdNetwork *self, guint timeout_ms)
+{
+  self->timeout_ms = timeout_ms;
+}
+
+void
+sd_network_set_seed_backoff (SdNetwork *self, guint backoff_ms)
+{
+  self->seed_backoff_ms = backoff_ms;
+}
+
+static void
+sd_network_finalize (GObject *object)
+{
+  SdNetwork *self = SD_NETWORK (object);
+
+  g_clear_object (&self->transport);
+  g_clear_object (&self->pool);
+  g_clear_object (&self->paths);
+  g_strfreev (self->seed_urls);
+  g_hash_table_unref (self->node_offsets);
+  g_hash_table_unref (self->swarms);
+  G_OBJECT_CLASS (sd_network_parent_class)->finalize (object);
+}
+
+static void
+sd_network_class_init (SdNetworkClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sd_network_finalize;
+}
+
+static void
+sd_network_init (SdNetwork *self)
+{
+  self->cipher = SD_ONION_CIPHER_XCHACHA20;
+  self->timeout_ms = 20000;
+  self->seed_backoff_ms = 1000;
+  self->node_offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->swarms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
+}
+
+SdNetwork *
+sd_network_new (SdTransport *transport,
+                SdPoolStore *store,
+                const gchar *const *seed_urls,
+                gboolean tls)
+{
+  SdNetwork *self = g_object_new (SD_TYPE_NETWORK, NULL);
+
+  self->transport = g_object_ref (transport);
+  self->pool = sd_snode_pool_new (store);
+  self->paths = sd_onion_paths_new (self->pool, transport, tls);
+  self->seed_urls = g_strdupv ((gchar **) seed_urls);
+  self->tls = tls;
+  /* desktop wants 24 common nodes on the real network, 12 on a devnet */
+  self->min_refresh_nodes = 24;
+  for (guint i = 0; seed_urls != NULL && seed_urls[i] != NULL; i++)
+    if (!g_str_has_prefix (seed_urls[i], "https://seed"))
+      self->min_refresh_nodes = 12;
+  return self;
+}

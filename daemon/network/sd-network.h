@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "sd-onion-crypto.h"
+#include "sd-pool-store.h"
+#include "sd-snode.h"
+#include "sd-transport.h"
+
+G_BEGIN_DECLS
+
+/* the daemon's connection to the Session network: snode pool, swarms,
+ * onion paths and storage RPCs (protocol-network.md) */
+#define SD_TYPE_NETWORK (sd_network_get_type ())
+G_DECLARE_FINAL_TYPE (SdNetwork, sd_network, SD, NETWORK, GObject)
+
+/* builds the RPC request JSON for a given network time (ms); called again
+ * with a corrected time when a node rejects our clock */
+typedef gchar *(*SdRpcBuildFunc) (gint64 network_now_ms, gpointer user_data);
+
+/* @tls: nodes listen on HTTPS (the real network; the testnet by default) */
+SdNetwork *sd_network_new (SdTransport *transport,
+                           SdPoolStore *store,
+                           const gchar *const *seed_urls,
+                           gboolean tls) G_GNUC_WARN_UNUSED_RESULT;
+
+void sd_network_set_cipher (SdNetwork *self, SdOnionCipher cipher);
+
+/* diagnostics and tests only: send RPCs straight to nodes, no onion */
+void sd_network_set_direct (SdNetwork *self, gboolean direct);
+
+/* per-request limit for one onion request (default 20 s) */
+void sd_network_set_timeout (SdNetwork *self, guint timeout_ms);
+
+/* first pause between seed rounds (default 1 s, doubling) */
+void sd_network_set_seed_backoff (SdNetwork *self, guint backoff_ms);
+
+/* local clock corrected by what the nodes told us (ms) */
+gint64 sd_network_now_ms (SdNetwork *self);
+gint64 sd_network_get_clock_offset (SdNetwork *self);
+
+/* the pool, to inspect or seed it in tests */
+guint sd_network_get_pool_size (SdNetwork *self);
+
+/* makes sure the pool is usable: loaded from the store, or from the seeds */
+void sd_network_bootstrap_async (SdNetwork *self,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gboolean sd_network_bootstrap_finish (SdNetwork *self,
+                                      GAsyncResult *result,
+                                      GError **error);
+
+/* refreshes the pool from several nodes through onion requests, keeping
+ * nodes that all of them list */
+void sd_network_refresh_pool_async (SdNetwork *self,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean sd_network_refresh_pool_finish (SdNetwork *self,
+                                         GAsyncResult *result,
+                                         GError **error);
+
+/* one storage RPC to @node through an onion path; a 406 makes us learn the
+ * node's clock and retry once. Returns the body (a JSON value; text bodies
+ * as a JSON string) and the storage server's status */
+void sd_network_node_rpc_async (SdNetwork *self,
+                                SdSnode *node,
+                                SdRpcBuildFunc build,
+                                gpointer build_data,
+                                GDestroyNotify build_data_free,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+JsonNode *sd_network_node_rpc_finish (SdNetwork *self,
+                                      GAsyncResult *result,
+                                      guint *status,
+                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the members of @account_id's swarm (cached; fetched with get_swarm) */
+void sd_network_get_swarm_async (SdNetwork *self,
+                                 const gchar *account_id,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data);
+GPtrArray *sd_network_get_swarm_finish (SdNetwork *self,
+                                        GAsyncResult *result,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* one storage RPC for @account_id to a member of its swarm: 421 replaces
+ * the cached swarm and retries on a new member; failing members are
+ * skipped; @node receives the member that answered */
+void sd_network_swarm_rpc_async (SdNetwork *self,
+                                 const gchar *account_id,
+                                 SdRpcBuildFunc build,
+                                 gpointer build_data,
+                                 GDestroyNotify build_data_free,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data);
+JsonNode *sd_network_swarm_rpc_finish (SdNetwork *self,
+                                       GAsyncResult *result,
+                                       guint *status,
+                                       SdSnode **node,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdSoupTransport"
+
+#include "sd-soup-transport.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "sd-network-error.h"
+
+struct _SdSoupTransport {
+  GObject parent_instance;
+
+  SoupSession *session; /* (owned) */
+  GHashTable *seeds;    /* (owned) seed base URL → GBytes fingerprint, or NULL for CA checks */
+};
+
+static void sd_soup_transport_iface_init (SdTransportInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SdSoupTransport, sd_soup_transport, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (SD_TYPE_TRANSPORT,
+                                                      sd_soup_transport_iface_init))
+
+/* the seed entry a URL belongs to, if any */
+static gboolean
+find_seed (SdSoupTransport *self, const gchar *url, GBytes **fingerprint)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->seeds);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    if (g_str_has_prefix (url, key)) {
+      *fingerprint = value;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+on_accept_certificate (SoupMessage *msg,
+                       GTlsCertificate *certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer user_data)
+{
+  SdSoupTransport *self = user_data;
+  g_autofree gchar *url = g_uri_to_string (soup_message_get_uri (msg));
+  GBytes *pin = NULL;
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GChecksum) checksum = NULL;
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+
+  if (!find_seed (self, url, &pin))
+    return TRUE; /* a service node: self-signed by design */
+  if (pin == NULL)
+    return FALSE; /* a seed checked against the CA: failed */
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return FALSE;
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (checksum, der->data, der->len);
+  g_checksum_get_digest (checksum, digest, &digest_len);
+  return g_bytes_get_size (pin) == 32 &&
+         memcmp (g_bytes_get_data (pin, NULL), digest, 32) == 0;
+}
+
+typedef struct {
+  SoupMessage *msg;
+  GCancellable *cancellable; /* (owned) (nullable) */
+  GCancellable *timeout_cancellable; /* (owned) */
+  gulong cancelled_id;
+  guint timeout_id;
+  gboolean timed_out;
+} PostData;
+
+static void
+post_data_free (PostData *data)
+{
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  if (data->cancellable != NULL)
+    g_cancellable_disconnect (data->cancellable, data->cancelled_id);
+  g_clear_object (&data->msg);
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->timeout_cancellable);
+  g_free (data);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  PostData *data = user_data;
+
+  data->timeout_id = 0;
+  data->timed_out = TRUE;
+  g_cancellable_cancel (data->timeout_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PostData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  if (body == NULL) {
+    if (data->timed_out)
+      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT,
+                               "no answer within the time limit");
+    else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      g_task_return_error (task, g_steal_pointer (&error));
+    else
+      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_FAILED, "%s",
+                               error->message);
+    return;
+  }
+  g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+sd_soup_transport_post_async (SdTransport *transport,
+                              const gchar *url,
+                              GBytes *body,
+                              guint timeout_ms,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  SdSoupTransport *self = SD_SOUP_TRANSPORT (transport);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  PostData *data = g_new0 (PostData, 1);
+
+  g_task_set_source_tag (task, sd_soup_transport_post_async);
+  data->msg = soup_message_new (SOUP_METHOD_POST, url);
+  if (data->msg == NULL) {
+    post_data_free (data);
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_FAILED,
+                             "invalid URL");
+    return;
+  }
+  soup_message_set_request_body_from_bytes (data->msg, "application/json", body);
+  /* the official desktop's fixed, uninformative header */
+  soup_message_headers_replace (soup_message_get_request_headers (data->msg), "User-Agent",
+                                "WhatsApp");
+  g_signal_connect_object (data->msg, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                           self, 0);
+  data->timeout_cancellable = g_cancellable_new ();
+  if (cancellable != NULL) {
+    data->cancellable = g_object_ref (cancellable);
+    data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled),
+                           g_object_ref (data->timeout_cancellable), g_object_unref);
+  }
+  if (timeout_ms > 0)
+    data->timeout_id = g_timeout_add (timeout_ms, on_timeout, data);
+  g_task_set_task_data (task, data, (GDestroyNotify) post_data_free);
+  soup_session_send_and_read_async (self->session, data->msg, G_PRIORITY_DEFAULT,
+                                    data->timeout_cancellable, on_sent, g_steal_pointer (&task));
+}
+
+static GBytes *
+sd_soup_transport_post_finish (SdTransport *transport,
+                               GAsyncResult *result,
+                               guint *status,
+                               GError **error)
+{
+  GTask *task = G_TASK (result);
+  PostData *data = g_task_get_task_data (task);
+  GBytes *body = g_task_propagate_pointer (task, error);
+
+  if (body != NULL && status != NULL)
+    *status = soup_message_get_status (data->msg);
+  return body;
+}
+
+static void
+sd_soup_transport_iface_init (SdTransportInterface *iface)
+{
+  iface->post_async = sd_soup_transport_post_async;
+  iface->post_finish = sd_soup_transport_post_finish;
+}
+
+void
+sd_soup_transport_pin_seed (SdSoupTransport *self,
+                            const gchar *seed_url,
+                            const guint8 fingerprint[32])
+{
+  g_return_if_fail (SD_IS_SOUP_TRANSPORT (self));
+  g_hash_table_replace (self->seeds, g_strdup (seed_url), g_bytes_new (fingerprint, 32));
+}
+
+void
+sd_soup_transport_add_seed (SdSoupTransport *self, const gchar *seed_url)
+{
+  g_return_if_fail (SD_IS_SOUP_TRANSPORT (self));
+  g_hash_table_replace (self->seeds, g_strdup (seed_url), NULL);
+}
+
+static void
+sd_soup_transport_dispose (GObject *object)
+{
+  SdSoupTransport *self = SD_SOUP_TRANSPORT (object);
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  G_OBJECT_CLASS (sd_soup_transport_parent_class)->dispose (object);
+}
+
+static void
+sd_soup_transport_finalize (GObject *object)
+{
+  SdSoupTransport *self = SD_SOUP_TRANSPORT (object);
+
+  g_hash_table_unref (self->seeds);
+  G_OBJECT_CLASS (sd_soup_transport_parent_class)->finalize (object);
+}
+
+static void
+sd_soup_transport_class_init (SdSoupTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sd_soup_transport_dispose;
+  object_class->finalize = sd_soup_transport_finalize;
+}
+
+static void
+sd_soup_transport_init (SdSoupTransport *self)
+{
+  self->seeds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_bytes_unref);
+}
+
+SdSoupTransport *
+sd_soup_transport_new (const gchar *seed_ca_file, GError **error)
+{
+  g_autoptr(SdSoupTransport) self = g_object_new (SD_TYPE_SOUP_TRANSPORT, NULL);
+
+  /* no proxy lookups: nodes are reached directly, by IP */
+  self->session = soup_session_new_with_options ("proxy-resolver", NULL,
+                                                 "max-conns-per-host", 6,
+                                                 "timeout", 0,
+                                                 "user-agent", "WhatsApp", NULL);
+  if (seed_ca_file != NULL) {
+    g_autoptr(GTlsDatabase) db = g_tls_file_database_new (seed_ca_file, error);
+
+    if (db == NULL)
+      return NULL;
+    soup_session_set_tls_database (self->session, db);
+  }
+  return g_steal_pointer (&self);
+}

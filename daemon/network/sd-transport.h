@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* how the network layer sends one HTTP POST; libsoup in the daemon, a fake
+ * in unit tests */
+#define SD_TYPE_TRANSPORT (sd_transport_get_type ())
+G_DECLARE_INTERFACE (SdTransport, sd_transport, SD, TRANSPORT, GObject)
+
+struct _SdTransportInterface {
+  GTypeInterface parent_iface;
+
+  void (*post_async) (SdTransport *self,
+                      const gchar *url,
+                      GBytes *body,
+                      guint timeout_ms,
+                      GCancellable *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer user_data);
+  GBytes *(*post_finish) (SdTransport *self,
+                          GAsyncResult *result,
+                          guint *status,
+                          GError **error);
+};
+
+void sd_transport_post_async (SdTransport *self,
+                              const gchar *url,
+                              GBytes *body,
+                              guint timeout_ms,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+
+/* the response body and HTTP status; an error only when no HTTP answer
+ * arrived (connection refused, TLS failure, timeout: SD_NETWORK_ERROR_TIMEOUT) */
+GBytes *sd_transport_post_finish (SdTransport *self,
+                                  GAsyncResult *result,
+                                  guint *status,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS
