@@ -270,6 +270,7 @@ on_path_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   SendData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autofree gchar *url = NULL;
+  GCancellable *cancellable;
   SdOnionNode hops[SD_ONION_HOPS];
 
   g_clear_pointer (&data->path, sd_onion_path_unref);
@@ -287,9 +288,9 @@ on_path_ready (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   url = sd_snode_url (g_ptr_array_index (data->path->hops, 0), self->tls, "/onion_req/v2");
+  cancellable = g_task_get_cancellable (task);
   sd_transport_post_async (self->transport, url, data->request.body, self->timeout_ms,
-                           g_task_get_cancellable (task), on_onion_reply,
-                           g_steal_pointer (&task));
+                           cancellable, on_onion_reply, g_steal_pointer (&task));
 }
 
 static void
@@ -432,10 +433,12 @@ on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (reply->status == 406 && !data->clock_retried) {
+    GCancellable *cancellable = g_task_get_cancellable (task);
+
     data->clock_retried = TRUE;
     reply_free (reply);
-    onion_send_async (self, data->node, "{\"method\":\"info\",\"params\":{}}",
-                      g_task_get_cancellable (task), on_info_reply, g_steal_pointer (&task));
+    onion_send_async (self, data->node, "{\"method\":\"info\",\"params\":{}}", cancellable,
+                      on_info_reply, g_steal_pointer (&task));
     return;
   }
   if (reply->status == 406) {
@@ -719,6 +722,7 @@ on_swarm_for_rpc (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) swarm = sd_network_get_swarm_finish (self, result, &error);
   g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+  GCancellable *cancellable;
 
   if (swarm == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -744,9 +748,9 @@ on_swarm_for_rpc (GObject *source, GAsyncResult *result, gpointer user_data)
   data->member = sd_snode_ref (g_ptr_array_index (candidates,
                                                   g_random_int_range (0, candidates->len)));
   g_ptr_array_add (data->tried, sd_snode_ref (data->member));
-  sd_network_node_rpc_async (self, data->member, build_through, data, NULL,
-                             g_task_get_cancellable (task), on_swarm_member_reply,
-                             g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  sd_network_node_rpc_async (self, data->member, build_through, data, NULL, cancellable,
+                             on_swarm_member_reply, g_steal_pointer (&task));
 }
 
 static void

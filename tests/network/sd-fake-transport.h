@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* An in-process stand-in for the network in unit tests: N nodes with real
+ * keys at 127.0.0.1:(1000+i). It answers guard tests, peels onion layers
+ * with the nodes' secret keys exactly as a node would, and answers the
+ * final RPC; faults are switched per node. */
+
+#include "sd-keys.h"
+#include "sd-snode.h"
+#include "sd-transport.h"
+
+G_BEGIN_DECLS
+
+#define SD_TYPE_FAKE_TRANSPORT (sd_fake_transport_get_type ())
+G_DECLARE_FINAL_TYPE (SdFakeTransport, sd_fake_transport, SD, FAKE_TRANSPORT, GObject)
+
+typedef enum {
+  SD_FAKE_OK,
+  SD_FAKE_DOWN,       /* connection refused */
+  SD_FAKE_UNKNOWN,    /* relays treat it as unknown: 502 Next node not found */
+  SD_FAKE_ERROR_500,  /* answers HTTP 500 to anything */
+} SdFakeNodeState;
+
+SdFakeTransport *sd_fake_transport_new (guint n_nodes);
+/* (transfer container) (element-type SdSnode) */
+GPtrArray *sd_fake_transport_dup_nodes (SdFakeTransport *self);
+void sd_fake_transport_set_state (SdFakeTransport *self, guint node, SdFakeNodeState state);
+/* how many requests each node received as first hop / as guard test */
+guint sd_fake_transport_get_onion_posts (SdFakeTransport *self, guint node);
+guint sd_fake_transport_get_guard_tests (SdFakeTransport *self, guint node);
+/* the RPC JSON the last destination executed, and which node it was */
+const gchar *sd_fake_transport_get_last_rpc (SdFakeTransport *self, gint *node);
+
+G_END_DECLS
