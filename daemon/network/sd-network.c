@@ -822,6 +822,20 @@ sd_network_get_pool_size (SdNetwork *self)
   return sd_snode_pool_get_size (self->pool);
 }
 
+GPtrArray *
+sd_network_dup_paths (SdNetwork *self)
+{
+  return sd_onion_paths_dup_paths (self->paths);
+}
+
+gboolean
+sd_network_knows_node (SdNetwork *self, const SdSnode *node)
+{
+  g_autoptr(SdSnode) found = sd_snode_pool_lookup (self->pool, node->keys.ed25519_pk);
+
+  return found != NULL;
+}
+
 static void
 on_seed_nodes (GObject *source, GAsyncResult *result, gpointer user_data)
 {

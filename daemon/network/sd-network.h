@@ -44,6 +44,13 @@ gint64 sd_network_get_clock_offset (SdNetwork *self);
 /* the pool, to inspect or seed it in tests */
 guint sd_network_get_pool_size (SdNetwork *self);
 
+/* (transfer container) (element-type SdOnionPath) the current onion
+ * paths, for diagnostics and tests */
+GPtrArray *sd_network_dup_paths (SdNetwork *self);
+
+/* whether @node is (still) in the pool */
+gboolean sd_network_knows_node (SdNetwork *self, const SdSnode *node);
+
 /* makes sure the pool is usable: loaded from the store, or from the seeds */
 void sd_network_bootstrap_async (SdNetwork *self,
                                  GCancellable *cancellable,

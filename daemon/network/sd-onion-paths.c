@@ -57,26 +57,42 @@ sd_onion_path_contains (const SdOnionPath *path, const SdSnode *node)
   return FALSE;
 }
 
+/* a path without @avoid, preferring the fewest recent failures and
+ * otherwise spreading load at random */
 static SdOnionPath *
 find_path (SdOnionPaths *self, const SdSnode *avoid)
 {
-  /* spread load: start at a random path */
-  guint n = self->paths->len;
-  guint start = n > 0 ? g_random_int_range (0, n) : 0;
+  SdOnionPath *best = NULL;
+  guint n_best = 0;
 
-  for (guint i = 0; i < n; i++) {
-    SdOnionPath *path = g_ptr_array_index (self->paths, (start + i) % n);
+  for (guint i = 0; i < self->paths->len; i++) {
+    SdOnionPath *path = g_ptr_array_index (self->paths, i);
 
-    if (!sd_onion_path_contains (path, avoid))
-      return path;
+    if (sd_onion_path_contains (path, avoid))
+      continue;
+    if (best == NULL || path->strikes < best->strikes) {
+      best = path;
+      n_best = 1;
+    } else if (path->strikes == best->strikes && g_random_int_range (0, ++n_best) == 0) {
+      best = path;
+    }
   }
-  return NULL;
+  return best;
 }
 
+/* nodes a new path must not use: those of the other paths, and the
+ * destinations the waiting callers want to reach */
 static GPtrArray *
 nodes_in_paths (SdOnionPaths *self)
 {
   GPtrArray *used = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
+
+  for (guint i = 0; i < self->waiting->len; i++) {
+    SdSnode *avoid = g_task_get_task_data (g_ptr_array_index (self->waiting, i));
+
+    if (avoid != NULL)
+      g_ptr_array_add (used, sd_snode_ref (avoid));
+  }
 
   for (guint i = 0; i < self->paths->len; i++) {
     SdOnionPath *path = g_ptr_array_index (self->paths, i);
@@ -236,6 +252,9 @@ sd_onion_paths_get_async (SdOnionPaths *self,
     g_task_return_pointer (task, sd_onion_path_ref (path), (GDestroyNotify) sd_onion_path_unref);
     return;
   }
+  /* every path runs through the destination: replace one of them */
+  if (self->paths->len >= SD_ONION_PATH_COUNT && !self->building)
+    g_ptr_array_remove_index (self->paths, g_random_int_range (0, self->paths->len));
   g_ptr_array_add (self->waiting, g_steal_pointer (&task));
   if (!self->building) {
     self->building = TRUE;

@@ -64,14 +64,21 @@ SdSnode *
 sd_snode_pool_pick (SdSnodePool *self, GPtrArray *exclude)
 {
   g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+  g_autoptr(GPtrArray) healthy = g_ptr_array_new ();
 
   g_return_val_if_fail (SD_IS_SNODE_POOL (self), NULL);
   for (guint i = 0; i < self->nodes->len; i++) {
     SdSnode *node = g_ptr_array_index (self->nodes, i);
 
-    if (!in_list (exclude, node))
-      g_ptr_array_add (candidates, node);
+    if (in_list (exclude, node))
+      continue;
+    g_ptr_array_add (candidates, node);
+    if (!g_hash_table_contains (self->strikes, node->ed25519_hex))
+      g_ptr_array_add (healthy, node);
   }
+  /* nodes that failed recently are used only when nothing else is left */
+  if (healthy->len > 0)
+    return sd_snode_ref (g_ptr_array_index (healthy, g_random_int_range (0, healthy->len)));
   if (candidates->len == 0)
     return NULL;
   return sd_snode_ref (g_ptr_array_index (candidates, g_random_int_range (0, candidates->len)));

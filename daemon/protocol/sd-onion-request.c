@@ -1,2 +1,337 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* building /onion_req/v2 bodies for a storage RPC through N relays and
+ * reading the destination's reply (protocol-network.md §6.3, §6.5) */
+#define G_LOG_DOMAIN "SdOnionRequest"
+
+#include "config.h"
+
 #include "sd-onion-request.h"
+
+#include <json-glib/json-glib.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-onion-layer.h"
+#include "sd-json.h"
+#include "sd-protocol-error.h"
+
+/* what marks the innermost layer as "run this RPC here"; storage servers
+ * only look for the key, libsession sends it empty */
+#define DESTINATION_CTL_JSON "{\"headers\":\"\"}"
+
+/* X25519 key pair of one layer; the secret half is wiped on scope exit */
+typedef struct {
+  guint8 pk[crypto_box_PUBLICKEYBYTES];
+  guint8 sk[crypto_box_SECRETKEYBYTES];
+} EphemeralKey;
+
+static void
+ephemeral_key_clear (EphemeralKey *eph)
+{
+  sodium_memzero (eph, sizeof *eph);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EphemeralKey, ephemeral_key_clear)
+
+G_STATIC_ASSERT (crypto_box_PUBLICKEYBYTES == 32);
+G_STATIC_ASSERT (crypto_box_SECRETKEYBYTES == 32);
+
+/**
+ * sd_onion_request_clear:
+ * @request: a request
+ *
+ * Frees the body and wipes the reply key; @request may be reused.
+ */
+void
+sd_onion_request_clear (SdOnionRequest *request)
+{
+  g_return_if_fail (request != NULL);
+
+  g_clear_pointer (&request->body, g_bytes_unref);
+  sodium_memzero (request->reply_key, sizeof request->reply_key);
+  request->cipher = SD_ONION_CIPHER_AES_GCM;
+}
+
+/* the control JSON of a relay layer, or of the HTTP body when
+ * @destination_ed25519 is NULL (the guard needs no destination) */
+static gchar *
+layer_json (const guint8 *destination_ed25519,
+            const guint8 ephemeral_pk[32],
+            SdOnionCipher cipher)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree gchar *eph_hex = sd_hex_encode (ephemeral_pk, 32);
+
+  json_builder_begin_object (builder);
+  if (destination_ed25519 != NULL) {
+    g_autofree gchar *dest_hex = sd_hex_encode (destination_ed25519, 32);
+
+    json_builder_set_member_name (builder, "destination");
+    json_builder_add_string_value (builder, dest_hex);
+  }
+  json_builder_set_member_name (builder, "ephemeral_key");
+  json_builder_add_string_value (builder, eph_hex);
+  json_builder_set_member_name (builder, "enc_type");
+  json_builder_add_string_value (builder, sd_onion_cipher_to_string (cipher));
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* encrypts @plain for the node with X25519 key @node_x25519 under a fresh
+ * ephemeral key, whose public half is returned in @ephemeral_pk */
+static GBytes *
+seal_layer (SdOnionCipher cipher,
+            const guint8 node_x25519[32],
+            GBytes *plain,
+            guint8 ephemeral_pk[32],
+            guint8 key_out[SD_ONION_KEY_LEN],
+            GError **error)
+{
+  g_auto(EphemeralKey) eph = { { 0 }, { 0 } };
+  guint8 key[SD_ONION_KEY_LEN];
+  GBytes *sealed;
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (plain, &len);
+
+  crypto_box_keypair (eph.pk, eph.sk);
+  if (!sd_onion_key_client (cipher, eph.sk, eph.pk, node_x25519, key)) {
+    g_autofree gchar *hex = sd_hex_encode (node_x25519, 32);
+
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "node X25519 key %s gives no usable shared secret", hex);
+    return NULL;
+  }
+  sealed = sd_onion_encrypt (cipher, key, data, len, error);
+  if (sealed != NULL) {
+    memcpy (ephemeral_pk, eph.pk, 32);
+    if (key_out != NULL)
+      memcpy (key_out, key, SD_ONION_KEY_LEN);
+  }
+  sodium_memzero (key, sizeof key);
+  return sealed;
+}
+
+/**
+ * sd_onion_request_build:
+ * @cipher: the cipher of every layer
+ * @hops: (array length=n_hops): the path, guard first
+ * @n_hops: the number of relays, at least 1 (normally %SD_ONION_HOPS)
+ * @destination: the snode that runs the request; not one of @hops
+ * @rpc_json: the storage RPC, e.g. `{"method":"retrieve","params":{…}}`
+ * @out: (out caller-allocates): the HTTP body and the reply key; only
+ *   written on success, release with sd_onion_request_clear()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_request_build (SdOnionCipher cipher,
+                        const SdOnionNode *hops,
+                        gsize n_hops,
+                        const SdOnionNode *destination,
+                        const gchar *rpc_json,
+                        SdOnionRequest *out,
+                        GError **error)
+{
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  g_autofree gchar *outer_json = NULL;
+  guint8 reply_key[SD_ONION_KEY_LEN];
+  guint8 ephemeral_pk[32];
+  const guint8 *next_ed25519;
+  gsize rpc_len;
+
+  g_return_val_if_fail (hops != NULL, FALSE);
+  g_return_val_if_fail (n_hops >= 1, FALSE);
+  g_return_val_if_fail (destination != NULL, FALSE);
+  g_return_val_if_fail (rpc_json != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (cipher != SD_ONION_CIPHER_AES_GCM && cipher != SD_ONION_CIPHER_XCHACHA20) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                 "unknown onion cipher %d", (gint) cipher);
+    return FALSE;
+  }
+  rpc_len = strlen (rpc_json);
+  if (rpc_len > G_MAXUINT32) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "storage request of %" G_GSIZE_FORMAT " bytes is too large", rpc_len);
+    return FALSE;
+  }
+
+  /* innermost: the RPC itself, readable only by the destination */
+  payload = sd_onion_layer_build ((const guint8 *) rpc_json, rpc_len, DESTINATION_CTL_JSON);
+  sealed = seal_layer (cipher, destination->x25519_pk, payload, ephemeral_pk, reply_key, error);
+  if (sealed == NULL)
+    return FALSE;
+  next_ed25519 = destination->ed25519_pk;
+
+  /* then one layer per relay, from the last relay back to the guard;
+   * each tells its node where to send the layer inside */
+  for (gsize i = n_hops; i-- > 0;) {
+    g_autofree gchar *json = layer_json (next_ed25519, ephemeral_pk, cipher);
+    g_autoptr(GBytes) plain = NULL;
+    gsize sealed_len = 0;
+    const guint8 *sealed_data = g_bytes_get_data (sealed, &sealed_len);
+
+    if (sealed_len > G_MAXUINT32) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                           "onion request is too large");
+      sodium_memzero (reply_key, sizeof reply_key);
+      return FALSE;
+    }
+    plain = sd_onion_layer_build (sealed_data, sealed_len, json);
+    g_clear_pointer (&sealed, g_bytes_unref);
+    sealed = seal_layer (cipher, hops[i].x25519_pk, plain, ephemeral_pk, NULL, error);
+    if (sealed == NULL) {
+      sodium_memzero (reply_key, sizeof reply_key);
+      return FALSE;
+    }
+    next_ed25519 = hops[i].ed25519_pk;
+  }
+
+  /* the HTTP body for the guard carries only the guard's ephemeral key */
+  outer_json = layer_json (NULL, ephemeral_pk, cipher);
+  if (g_bytes_get_size (sealed) > G_MAXUINT32) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                         "onion request is too large");
+    sodium_memzero (reply_key, sizeof reply_key);
+    return FALSE;
+  }
+  out->body = sd_onion_layer_build (g_bytes_get_data (sealed, NULL),
+                                    g_bytes_get_size (sealed), outer_json);
+  out->cipher = cipher;
+  memcpy (out->reply_key, reply_key, SD_ONION_KEY_LEN);
+  sodium_memzero (reply_key, sizeof reply_key);
+  return TRUE;
+}
+
+static gboolean
+is_ascii_space (gchar c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/**
+ * sd_onion_response_decode:
+ * @request: the request this replies to
+ * @reply: (array length=reply_len): the HTTP 200 body, not necessarily
+ *   NUL-terminated
+ * @reply_len: its length
+ * @status: (out) (optional): the destination's RPC status
+ * @body: (out) (optional) (transfer full): the RPC body as text
+ * @error: return location for a #GError
+ *
+ * Accepts plain base64 and the legacy `{"result":"<base64>"}` wrapper, and
+ * `status` or `status_code` inside. A string body is returned unquoted
+ * (storage servers put dumped JSON there), any other JSON value
+ * serialized, a missing or null body as "".
+ *
+ * Returns: %TRUE on success; on failure %SD_PROTOCOL_ERROR_INVALID_BASE64,
+ *   %SD_PROTOCOL_ERROR_TRUNCATED, %SD_PROTOCOL_ERROR_DECRYPT or
+ *   %SD_PROTOCOL_ERROR_MALFORMED
+ */
+gboolean
+sd_onion_response_decode (const SdOnionRequest *request,
+                          const gchar *reply,
+                          gsize reply_len,
+                          guint *status,
+                          gchar **body,
+                          GError **error)
+{
+  g_autoptr(JsonObject) wrapper = NULL;
+  g_autoptr(JsonObject) obj = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const gchar *b64 = reply != NULL ? reply : "";
+  gsize b64_len = reply_len;
+  JsonNode *status_node;
+  JsonNode *body_node;
+  gint64 code;
+
+  g_return_val_if_fail (request != NULL, FALSE);
+  g_return_val_if_fail (reply != NULL || reply_len == 0, FALSE);
+
+  /* a trailing newline is common in hand-written servers and harmless */
+  while (b64_len > 0 && is_ascii_space (b64[0])) {
+    b64++;
+    b64_len--;
+  }
+  while (b64_len > 0 && is_ascii_space (b64[b64_len - 1]))
+    b64_len--;
+
+  if (b64_len > 0 && b64[0] == '{') {
+    JsonNode *result;
+
+    wrapper = sd_json_parse_object (b64, b64_len, &local_error);
+    if (wrapper == NULL) {
+      g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                   "onion reply wrapper: %s", local_error->message);
+      return FALSE;
+    }
+    result = json_object_get_member (wrapper, "result");
+    if (result == NULL || !JSON_NODE_HOLDS_VALUE (result) ||
+        json_node_get_value_type (result) != G_TYPE_STRING) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "onion reply wrapper has no \"result\" string");
+      return FALSE;
+    }
+    b64 = json_node_get_string (result);
+    b64_len = strlen (b64);
+  }
+
+  sealed = sd_base64_decode (b64, (gssize) b64_len, &local_error);
+  if (sealed == NULL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BASE64,
+                 "onion reply is not base64: %s", local_error->message);
+    return FALSE;
+  }
+  plain = sd_onion_decrypt (request->cipher, request->reply_key,
+                            g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed),
+                            &local_error);
+  if (plain == NULL) {
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "onion reply: ");
+    return FALSE;
+  }
+  obj = sd_json_parse_object (g_bytes_get_data (plain, NULL), g_bytes_get_size (plain),
+                                    &local_error);
+  if (obj == NULL) {
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "onion reply: ");
+    return FALSE;
+  }
+
+  status_node = json_object_get_member (obj, "status");
+  if (status_node == NULL)
+    status_node = json_object_get_member (obj, "status_code");
+  if (status_node == NULL || !JSON_NODE_HOLDS_VALUE (status_node) ||
+      json_node_get_value_type (status_node) != G_TYPE_INT64) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "onion reply has no integer \"status\"");
+    return FALSE;
+  }
+  code = json_node_get_int (status_node);
+  if (code < 100 || code > 599) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "onion reply has an impossible status %" G_GINT64_FORMAT, code);
+    return FALSE;
+  }
+
+  if (status != NULL)
+    *status = (guint) code;
+  if (body != NULL) {
+    body_node = json_object_get_member (obj, "body");
+    if (body_node == NULL || JSON_NODE_HOLDS_NULL (body_node))
+      *body = g_strdup ("");
+    else if (JSON_NODE_HOLDS_VALUE (body_node) &&
+             json_node_get_value_type (body_node) == G_TYPE_STRING)
+      *body = g_strdup (json_node_get_string (body_node));
+    else
+      *body = json_to_string (body_node, FALSE);
+  }
+  return TRUE;
+}

@@ -255,30 +255,45 @@ test_unknown_relay_dropped (Fixture *f, gconstpointer data)
   g_autoptr(SdNetwork) network = make_network (f, SD_ONION_CIPHER_XCHACHA20);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
   SdSnode *dest = g_ptr_array_index (f->nodes, 11);
   guint status = 0;
-  guint pool_before;
 
-  /* build the paths, then make one path's middle hop unknown to its guard */
+  /* build the paths, then make the middle hop of each unknown to its
+   * guard: whichever path the next request takes answers 502, and the
+   * request must still succeed over a rebuilt path */
   body = node_rpc (network, dest, NULL, &status, &error);
   g_assert_no_error (error);
   g_clear_pointer (&body, json_node_unref);
-  pool_before = sd_network_get_pool_size (network);
-  /* make each other node in turn unknown to its neighbours: whenever it
-   * sits on the path in use, the relay answers 502 and the request must
-   * still succeed over a rebuilt path */
-  for (guint i = 0; i < N_NODES; i++) {
-    if (i == 11)
-      continue;
-    sd_fake_transport_set_state (f->transport, i, SD_FAKE_UNKNOWN);
-    body = node_rpc (network, dest, NULL, &status, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (status, ==, 200);
-    g_clear_pointer (&body, json_node_unref);
-    sd_fake_transport_set_state (f->transport, i, SD_FAKE_OK);
+  paths = sd_network_dup_paths (network);
+  g_assert_cmpuint (paths->len, ==, SD_ONION_PATH_COUNT);
+  for (guint p = 0; p < paths->len; p++) {
+    SdSnode *middle = g_ptr_array_index (((SdOnionPath *) g_ptr_array_index (paths, p))->hops, 1);
+
+    g_ptr_array_add (gone, sd_snode_ref (middle));
+    sd_fake_transport_set_state (f->transport, index_of (f, middle), SD_FAKE_UNKNOWN);
   }
-  /* every node that was unknown while on a path was dropped from the pool */
-  g_assert_cmpuint (sd_network_get_pool_size (network), <, pool_before);
+
+  body = node_rpc (network, dest, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&body, json_node_unref);
+  body = node_rpc (network, dest, NULL, &status, &error);
+  g_assert_no_error (error);
+
+  /* the middle hop of the path first tried was reported and dropped from
+   * the pool, and no current path runs through a dropped node */
+  g_assert_cmpuint (sd_network_get_pool_size (network), <, N_NODES);
+  g_clear_pointer (&paths, g_ptr_array_unref);
+  paths = sd_network_dup_paths (network);
+  for (guint g = 0; g < gone->len; g++) {
+    SdSnode *node = g_ptr_array_index (gone, g);
+
+    for (guint p = 0; p < paths->len; p++)
+      if (sd_onion_path_contains (g_ptr_array_index (paths, p), node))
+        g_assert_true (sd_network_knows_node (network, node));
+  }
 }
 
 static void
