@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sd-encoding.h"
+#include "sd-json.h"
 #include "sd-keys.h"
 #include "sd-network-error.h"
 #include "sd-onion-paths.h"
@@ -370,12 +371,10 @@ node_rpc_data_free (NodeRpcData *data)
 static JsonNode *
 parse_body (const gchar *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *node;
+  JsonNode *node = sd_json_parse (text, strlen (text), NULL);
 
-  if (json_parser_load_from_data (parser, text, -1, NULL) &&
-      json_parser_get_root (parser) != NULL)
-    return json_node_copy (json_parser_get_root (parser));
+  if (node != NULL)
+    return node;
   /* storage server errors are plain text */
   node = json_node_new (JSON_NODE_VALUE);
   json_node_set_string (node, text);

@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sd-json.h"
 #include "sd-network-error.h"
 #include "sd-snode.h"
 
@@ -30,19 +31,19 @@ static const gchar request_json[] =
 GPtrArray *
 sd_seed_parse_reply (GBytes *body, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
-  JsonNode *root, *result, *states;
+  g_autoptr(JsonNode) root = NULL;
+  JsonNode *result, *states;
   gsize len;
   const gchar *data = g_bytes_get_data (body, &len);
   g_autoptr(GPtrArray) nodes = NULL;
 
-  if (!json_parser_load_from_data (parser, data != NULL ? data : "", len, &local_error)) {
+  root = sd_json_parse (data != NULL ? data : "", len, &local_error);
+  if (root == NULL) {
     g_set_error (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
                  "seed reply is not JSON: %s", local_error->message);
     return NULL;
   }
-  root = json_parser_get_root (parser);
   result = JSON_NODE_HOLDS_OBJECT (root)
              ? json_object_get_member (json_node_get_object (root), "result") : NULL;
   states = result != NULL && JSON_NODE_HOLDS_OBJECT (result)
