@@ -466,7 +466,8 @@ node_rpc_try (GTask *task)
 {
   SdNetwork *self = g_task_get_source_object (task);
   NodeRpcData *data = g_task_get_task_data (task);
-  g_autofree gchar *json = data->build (node_now_ms (self, data->node), data->build_data);
+  g_autofree gchar *json = data->build (data->node, node_now_ms (self, data->node),
+                                        data->build_data);
 
   onion_send_async (self, data->node, json, g_task_get_cancellable (task), on_node_reply, task);
 }
@@ -507,7 +508,7 @@ sd_network_node_rpc_finish (SdNetwork *self, GAsyncResult *result, guint *status
 /* ---- swarms ---- */
 
 static gchar *
-build_static (gint64 now, gpointer user_data)
+build_static (const SdSnode *node, gint64 now, gpointer user_data)
 {
   return g_strdup (user_data);
 }
@@ -655,11 +656,11 @@ static void swarm_rpc_try (GTask *task);
 
 /* the build function of the caller, called through a borrowed pointer */
 static gchar *
-build_through (gint64 now, gpointer user_data)
+build_through (const SdSnode *node, gint64 now, gpointer user_data)
 {
   SwarmRpcData *data = user_data;
 
-  return data->build (now, data->build_data);
+  return data->build (node, now, data->build_data);
 }
 
 static void

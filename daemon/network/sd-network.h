@@ -16,9 +16,10 @@ G_BEGIN_DECLS
 #define SD_TYPE_NETWORK (sd_network_get_type ())
 G_DECLARE_FINAL_TYPE (SdNetwork, sd_network, SD, NETWORK, GObject)
 
-/* builds the RPC request JSON for a given network time (ms); called again
- * with a corrected time when a node rejects our clock */
-typedef gchar *(*SdRpcBuildFunc) (gint64 network_now_ms, gpointer user_data);
+/* builds the RPC request JSON for @node (the destination, e.g. for its
+ * last_hash) at a network time (ms); called again with a corrected time
+ * when the node rejects our clock, and for each swarm member tried */
+typedef gchar *(*SdRpcBuildFunc) (const SdSnode *node, gint64 network_now_ms, gpointer user_data);
 
 /* @tls: nodes listen on HTTPS (the real network; the testnet by default) */
 SdNetwork *sd_network_new (SdTransport *transport,

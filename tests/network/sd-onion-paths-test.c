@@ -200,7 +200,7 @@ test_node_strikes (Fixture *f, gconstpointer data)
 /* ---- through SdNetwork ---- */
 
 static gchar *
-build_info (gint64 now, gpointer data)
+build_info (const SdSnode *node, gint64 now, gpointer data)
 {
   return g_strdup ("{\"method\":\"info\",\"params\":{}}");
 }
