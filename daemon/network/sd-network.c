@@ -74,7 +74,7 @@ find_server_time (JsonNode *body)
     return 0;
   object = json_node_get_object (body);
   if (json_object_has_member (object, "t"))
-    return json_object_get_int_member_with_default (object, "t", 0);
+    return sd_json_get_int (object, "t", 0);
   /* batch answers carry `t` in each sub-result */
   results = json_object_get_member (object, "results");
   if (results != NULL && JSON_NODE_HOLDS_ARRAY (results)) {
@@ -89,7 +89,7 @@ find_server_time (JsonNode *body)
       sub = json_object_get_member (json_node_get_object (item), "body");
       if (sub != NULL && JSON_NODE_HOLDS_OBJECT (sub) &&
           json_object_has_member (json_node_get_object (sub), "t"))
-        return json_object_get_int_member_with_default (json_node_get_object (sub), "t", 0);
+        return sd_json_get_int (json_node_get_object (sub), "t", 0);
     }
   }
   return 0;

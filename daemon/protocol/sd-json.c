@@ -288,3 +288,65 @@ sd_json_parse_object (const gchar *text, gsize len, GError **error)
   }
   return json_object_ref (json_node_get_object (root));
 }
+
+static JsonNode *
+member_value (JsonObject *object, const gchar *member, GType type)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
+      json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+const gchar *
+sd_json_get_string (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = member_value (object, member, G_TYPE_STRING);
+
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+gint64
+sd_json_get_int (JsonObject *object, const gchar *member, gint64 fallback)
+{
+  JsonNode *node = member_value (object, member, G_TYPE_INT64);
+
+  return node != NULL ? json_node_get_int (node) : fallback;
+}
+
+gboolean
+sd_json_get_bool (JsonObject *object, const gchar *member, gboolean fallback)
+{
+  JsonNode *node = member_value (object, member, G_TYPE_BOOLEAN);
+
+  return node != NULL ? json_node_get_boolean (node) : fallback;
+}
+
+JsonArray *
+sd_json_get_array (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+JsonObject *
+sd_json_get_object (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonObject *
+sd_json_array_get_object (JsonArray *array, guint index)
+{
+  JsonNode *node;
+
+  if (array == NULL || index >= json_array_get_length (array))
+    return NULL;
+  node = json_array_get_element (array, index);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}

@@ -16,3 +16,17 @@ JsonObject *sd_json_parse_object (const gchar *text,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* typed member access that never warns: a missing member or one of another
+ * type gives NULL or @fallback (json-glib's accessors emit criticals) */
+const gchar *sd_json_get_string (JsonObject *object, const gchar *member);
+gint64 sd_json_get_int (JsonObject *object, const gchar *member, gint64 fallback);
+gboolean sd_json_get_bool (JsonObject *object, const gchar *member, gboolean fallback);
+JsonArray *sd_json_get_array (JsonObject *object, const gchar *member);
+JsonObject *sd_json_get_object (JsonObject *object, const gchar *member);
+/* the object at @index of @array, or NULL */
+JsonObject *sd_json_array_get_object (JsonArray *array, guint index);
+
+G_END_DECLS

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdPoller"
+
+#include "sd-poller.h"
+
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-json.h"
+#include "sd-protobuf.h"
+#include "sd-request-sign.h"
+#include "sd-wire.h"
+
+struct _SdPoller {
+  GObject parent_instance;
+
+  SdNetwork *network;         /* (owned) */
+  SdStore *store;             /* (owned) */
+  const SdIdentity *identity; /* (unowned) owned by the daemon */
+  gchar *pubkey_ed25519_hex;  /* (owned) */
+  guint interval_ms;
+  guint failures;
+  guint timeout_id;
+  gboolean running;
+  gboolean polling;
+  gboolean bootstrapped;
+  gboolean online;
+  GCancellable *cancellable;  /* (owned) */
+};
+
+enum { SIGNAL_CHANGES, SIGNAL_TYPING, SIGNAL_ONLINE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (SdPoller, sd_poller, G_TYPE_OBJECT)
+
+static void poll_once (SdPoller *self);
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  SdPoller *self = user_data;
+
+  self->timeout_id = 0;
+  poll_once (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (SdPoller *self, guint delay_ms)
+{
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->running)
+    self->timeout_id = g_timeout_add (delay_ms, on_tick, self);
+}
+
+static void
+set_online (SdPoller *self, gboolean online)
+{
+  if (self->online == online)
+    return;
+  self->online = online;
+  g_signal_emit (self, signals[SIGNAL_ONLINE_CHANGED], 0);
+}
+
+/* backs off exponentially while the network fails, up to a minute */
+static void
+poll_failed (SdPoller *self, const GError *error)
+{
+  guint delay = self->interval_ms;
+
+  self->polling = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->failures++;
+  for (guint i = 1; i < self->failures && delay < SD_POLLER_MAX_BACKOFF_MS; i++)
+    delay *= 2;
+  delay = MIN (delay, SD_POLLER_MAX_BACKOFF_MS);
+  g_debug ("poll failed (%u in a row), next in %u ms: %s", self->failures, delay,
+           error->message);
+  set_online (self, FALSE);
+  schedule (self, delay);
+}
+
+static gchar *
+build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
+{
+  SdPoller *self = user_data;
+  g_autofree gchar *text = sd_signed_string_retrieve (0, (guint64) now);
+  g_autofree gchar *signature = sd_sign_text_base64 (self->identity->ed25519_sk, text);
+  g_autofree gchar *last_hash = sd_store_get_last_hash (self->store, node->ed25519_hex, 0, NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, "batch");
+  json_builder_set_member_name (builder, "params");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "requests");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, "retrieve");
+  json_builder_set_member_name (builder, "params");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pubkey");
+  json_builder_add_string_value (builder, self->identity->session_id);
+  json_builder_set_member_name (builder, "pubkey_ed25519");
+  json_builder_add_string_value (builder, self->pubkey_ed25519_hex);
+  json_builder_set_member_name (builder, "namespace");
+  json_builder_add_int_value (builder, 0);
+  json_builder_set_member_name (builder, "timestamp");
+  json_builder_add_int_value (builder, now);
+  json_builder_set_member_name (builder, "signature");
+  json_builder_add_string_value (builder, signature);
+  json_builder_set_member_name (builder, "last_hash");
+  json_builder_add_string_value (builder, last_hash != NULL ? last_hash : "");
+  json_builder_set_member_name (builder, "max_size");
+  json_builder_add_int_value (builder, -2);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* turns one decoded message into store operations (protocol §8) */
+static void
+handle_content (SdPoller *self,
+                SdStoreBatch *batch,
+                const SdWireMessage *msg,
+                const gchar *hash,
+                gint64 expires_at)
+{
+  SessionProtos__Content *content = msg->content;
+  gboolean from_self = g_str_equal (msg->sender, self->identity->session_id);
+
+  if (content->datamessage != NULL) {
+    SessionProtos__DataMessage *data = content->datamessage;
+    SdIncomingMessage incoming = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    /* expiration-timer updates and other flags carry no visible text */
+    if ((data->has_flags && data->flags != 0) || data->body == NULL || data->reaction != NULL)
+      return;
+    incoming.server_hash = hash;
+    incoming.author = msg->sender;
+    incoming.sync_target = from_self ? data->synctarget : NULL;
+    incoming.body = data->body;
+    incoming.sent_at = (gint64) msg->envelope_timestamp;
+    incoming.received_at = g_get_real_time () / 1000;
+    incoming.expires_at = expires_at;
+    if (!from_self && data->profile != NULL) {
+      incoming.profile_name = data->profile->displayname;
+      incoming.profile_updated = (gint64) data->profile->lastprofileupdateseconds;
+    }
+    /* a message from ourselves without syncTarget is not a sync copy */
+    if (from_self && incoming.sync_target == NULL)
+      return;
+    if (!sd_store_batch_add_message (batch, &incoming, &error))
+      g_debug ("dropping a message: %s", error->message);
+  } else if (content->receiptmessage != NULL) {
+    SessionProtos__ReceiptMessage *receipt = content->receiptmessage;
+
+    if (receipt->type == SESSION_PROTOS__RECEIPT_MESSAGE__TYPE__READ && !from_self)
+      (void) sd_store_batch_add_read_receipt (batch, msg->sender,
+                                              (const gint64 *) receipt->timestamp,
+                                              receipt->n_timestamp, NULL);
+  } else if (content->typingmessage != NULL) {
+    /* only a typing message stamped with its own envelope time counts */
+    if (!from_self && content->typingmessage->timestamp == msg->envelope_timestamp)
+      g_signal_emit (self, signals[SIGNAL_TYPING], 0, msg->sender,
+                     content->typingmessage->action ==
+                       SESSION_PROTOS__TYPING_MESSAGE__ACTION__STARTED);
+  } else if (content->messagerequestresponse != NULL) {
+    SessionProtos__MessageRequestResponse *response = content->messagerequestresponse;
+
+    if (response->isapproved && !from_self)
+      (void) sd_store_batch_add_they_approved (
+        batch, msg->sender, response->profile != NULL ? response->profile->displayname : NULL,
+        response->profile != NULL ? (gint64) response->profile->lastprofileupdateseconds : 0,
+        NULL);
+  }
+  /* anything else is not supported yet and is only marked seen */
+}
+
+static gboolean
+handle_messages (SdPoller *self, const SdSnode *node, JsonObject *body, gboolean *more)
+{
+  JsonArray *messages = sd_json_get_array (body, "messages");
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *last = NULL;
+
+  *more = sd_json_get_bool (body, "more", FALSE);
+  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++) {
+    JsonObject *item = sd_json_array_get_object (messages, i);
+    const gchar *hash = sd_json_get_string (item, "hash");
+    const gchar *data = sd_json_get_string (item, "data");
+    gint64 expiration = sd_json_get_int (item, "expiration", 0);
+    gboolean seen = FALSE;
+    g_auto(SdWireMessage) msg = { 0 };
+    g_autoptr(GError) decode_error = NULL;
+
+    if (hash == NULL || data == NULL)
+      continue;
+    last = hash;
+    if (sd_store_is_seen (self->store, hash, &seen, NULL) && seen)
+      continue;
+    sd_store_batch_add_seen (batch, hash, expiration);
+    if (!sd_wire_unwrap (self->identity, data, &msg, &decode_error)) {
+      g_debug ("undecodable item: %s", decode_error->message);
+      continue;
+    }
+    handle_content (self, batch, &msg, hash, 0);
+  }
+  if (last != NULL)
+    sd_store_batch_set_last_hash (batch, node->ed25519_hex, 0, last);
+  if (sd_store_batch_get_size (batch) == 0)
+    return TRUE;
+  if (!sd_store_apply_batch (self->store, batch, &changes, &error)) {
+    g_warning ("could not store received messages: %s", error->message);
+    return FALSE;
+  }
+  g_signal_emit (self, signals[SIGNAL_CHANGES], 0, changes);
+  return TRUE;
+}
+
+static void
+on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SdPoller) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdSnode) node = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
+                                                         &node, &error);
+  JsonArray *results;
+  JsonObject *first, *retrieved;
+  gboolean more = FALSE;
+
+  if (body == NULL) {
+    poll_failed (self, error);
+    return;
+  }
+  results = status == 200 && JSON_NODE_HOLDS_OBJECT (body)
+              ? sd_json_get_array (json_node_get_object (body), "results") : NULL;
+  first = sd_json_array_get_object (results, 0);
+  retrieved = sd_json_get_int (first, "code", 0) == 200 ? sd_json_get_object (first, "body")
+                                                        : NULL;
+  if (retrieved == NULL) {
+    g_autoptr(GError) bad = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                         "retrieve answered status %u", status);
+    poll_failed (self, bad);
+    return;
+  }
+  if (!handle_messages (self, node, retrieved, &more)) {
+    g_autoptr(GError) bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "store failed");
+    poll_failed (self, bad);
+    return;
+  }
+  self->polling = FALSE;
+  self->failures = 0;
+  set_online (self, TRUE);
+  /* a truncated page: fetch the rest at once */
+  schedule (self, more ? 0 : self->interval_ms);
+}
+
+static void
+on_bootstrapped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SdPoller) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_network_bootstrap_finish (SD_NETWORK (source), result, &error)) {
+    poll_failed (self, error);
+    return;
+  }
+  self->bootstrapped = TRUE;
+  self->polling = FALSE;
+  poll_once (self);
+}
+
+static void
+poll_once (SdPoller *self)
+{
+  if (self->polling || !self->running)
+    return;
+  self->polling = TRUE;
+  if (!self->bootstrapped) {
+    sd_network_bootstrap_async (self->network, self->cancellable, on_bootstrapped,
+                                g_object_ref (self));
+    return;
+  }
+  sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_retrieve, self,
+                              NULL, self->cancellable, on_retrieved, g_object_ref (self));
+}
+
+void
+sd_poller_start (SdPoller *self)
+{
+  if (self->running)
+    return;
+  self->running = TRUE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  schedule (self, 0);
+}
+
+void
+sd_poller_stop (SdPoller *self)
+{
+  self->running = FALSE;
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  self->polling = FALSE;
+}
+
+void
+sd_poller_set_interval (SdPoller *self, guint interval_ms)
+{
+  self->interval_ms = MAX (interval_ms, 100);
+}
+
+void
+sd_poller_poll_now (SdPoller *self)
+{
+  if (self->running && !self->polling)
+    schedule (self, 0);
+}
+
+gboolean
+sd_poller_get_online (SdPoller *self)
+{
+  return self->online;
+}
+
+static void
+sd_poller_dispose (GObject *object)
+{
+  SdPoller *self = SD_POLLER (object);
+
+  sd_poller_stop (self);
+  G_OBJECT_CLASS (sd_poller_parent_class)->dispose (object);
+}
+
+static void
+sd_poller_finalize (GObject *object)
+{
+  SdPoller *self = SD_POLLER (object);
+
+  g_clear_object (&self->network);
+  g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
+  g_free (self->pubkey_ed25519_hex);
+  G_OBJECT_CLASS (sd_poller_parent_class)->finalize (object);
+}
+
+static void
+sd_poller_class_init (SdPollerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sd_poller_dispose;
+  object_class->finalize = sd_poller_finalize;
+  signals[SIGNAL_CHANGES] = g_signal_new ("changes", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_TYPING] = g_signal_new ("typing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                         G_TYPE_BOOLEAN);
+  signals[SIGNAL_ONLINE_CHANGED] = g_signal_new ("online-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 0);
+}
+
+static void
+sd_poller_init (SdPoller *self)
+{
+  self->interval_ms = 5000;
+}
+
+SdPoller *
+sd_poller_new (SdNetwork *network, SdStore *store, const SdIdentity *identity, guint interval_ms)
+{
+  SdPoller *self = g_object_new (SD_TYPE_POLLER, NULL);
+
+  self->network = g_object_ref (network);
+  self->store = g_object_ref (store);
+  self->identity = identity;
+  self->pubkey_ed25519_hex = sd_hex_encode (identity->ed25519_pk, 32);
+  sd_poller_set_interval (self, interval_ms);
+  return self;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sd-keys.h"
+#include "sd-network.h"
+#include "sd-store.h"
+
+G_BEGIN_DECLS
+
+/* polls the account's swarm (namespace 0), decodes what arrives and applies
+ * each retrieved batch to the store in one transaction; signals follow the
+ * commit */
+#define SD_TYPE_POLLER (sd_poller_get_type ())
+G_DECLARE_FINAL_TYPE (SdPoller, sd_poller, SD, POLLER, GObject)
+
+#define SD_POLLER_MAX_BACKOFF_MS 60000
+
+/* @identity must outlive the poller */
+SdPoller *sd_poller_new (SdNetwork *network,
+                         SdStore *store,
+                         const SdIdentity *identity,
+                         guint interval_ms) G_GNUC_WARN_UNUSED_RESULT;
+
+void sd_poller_start (SdPoller *self);
+void sd_poller_stop (SdPoller *self);
+void sd_poller_set_interval (SdPoller *self, guint interval_ms);
+/* polls at once (e.g. after a send), unless a poll is running */
+void sd_poller_poll_now (SdPoller *self);
+/* TRUE after the last poll succeeded */
+gboolean sd_poller_get_online (SdPoller *self);
+
+/* signals:
+ *   "changes" (SdStoreChanges *changes): a batch was committed
+ *   "typing" (const gchar *author, gboolean typing): a typing indicator
+ *   "online-changed" (): the last poll's outcome changed */
+
+G_END_DECLS
