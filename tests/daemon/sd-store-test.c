@@ -1,9 +1,1419 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <glib.h>
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "sd-store.h"
+
+/* Session IDs used as actors: A is the account, B and C are contacts */
+#define ID_A "05aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID_B "05bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define ID_C "05cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define NODE "9d1ea0b6e1f5e0f06a2e7de2b6d30e0c3f1e1d7a6a9a4ae2a3d9c0c0a1b2c3d4"
+
+typedef struct {
+  gchar *dir;
+  gchar *path;
+  SdStore *store;
+} Fixture;
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static void
+remove_tree (const gchar *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  if (handle == NULL)
+    return;
+  while ((name = g_dir_read_name (handle)) != NULL) {
+    g_autofree gchar *child = g_build_filename (dir, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR))
+      remove_tree (child);
+    else
+      g_assert_no_errno (g_unlink (child));
+  }
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+/* a second, independent connection, as a test's own eyes on the file */
+static sqlite3 *
+raw_open (const gchar *path)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+                   ==, SQLITE_OK);
+  return db;
+}
+
+static void
+raw_exec (const gchar *path, const gchar *sql)
+{
+  sqlite3 *db = raw_open (path);
+  char *message = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &message);
+
+  if (rc != SQLITE_OK)
+    g_error ("raw_exec: %s", message);
+  sqlite3_free (message);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static gint64
+raw_int (const gchar *path, const gchar *sql)
+{
+  sqlite3 *db = raw_open (path);
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return value;
+}
+
+static gchar *
+raw_text (const gchar *path, const gchar *sql)
+{
+  sqlite3 *db = raw_open (path);
+  sqlite3_stmt *stmt = NULL;
+  gchar *value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = g_strdup ((const gchar *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  return value;
+}
+
+static GBytes *
+read_file (const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, length);
+}
+
+static void
+reopen (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&fixture->store);
+  fixture->store = sd_store_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->store);
+}
+
+static void
+fixture_setup (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("sd-store-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "account.db", NULL);
+  fixture->store = sd_store_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_store_set_account_id (fixture->store, ID_A, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *fixture, gconstpointer data)
+{
+  if (fixture->store != NULL) {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (sd_store_check_integrity (fixture->store, &error));
+    g_assert_no_error (error);
+    g_clear_object (&fixture->store);
+  }
+  if (g_file_test (fixture->path, G_FILE_TEST_EXISTS)) {
+    g_autofree gchar *result = raw_text (fixture->path, "PRAGMA integrity_check");
+
+    g_assert_cmpstr (result, ==, "ok");
+  }
+  remove_tree (fixture->dir);
+  g_free (fixture->path);
+  g_free (fixture->dir);
+}
+
+static SdIncomingMessage
+incoming (const gchar *hash, const gchar *author, gint64 sent_at, const gchar *body)
+{
+  SdIncomingMessage message = {
+    .server_hash = hash,
+    .author = author,
+    .body = body,
+    .sent_at = sent_at,
+    .received_at = sent_at + 5,
+  };
+
+  return message;
+}
+
+static void
+add_message (SdStoreBatch *batch, const SdIncomingMessage *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sd_store_batch_add_message (batch, message, &error));
+  g_assert_no_error (error);
+}
+
+static SdStoreChanges *
+apply (SdStore *store, SdStoreBatch *batch)
+{
+  g_autoptr(GError) error = NULL;
+  SdStoreChanges *changes = NULL;
+
+  g_assert_true (sd_store_apply_batch (store, batch, &changes, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (changes);
+  return changes;
+}
+
+/* applies one incoming message with its seen hash */
+static SdStoreChanges *
+receive (SdStore *store, const SdIncomingMessage *message)
+{
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (store);
+
+  if (message->server_hash != NULL)
+    sd_store_batch_add_seen (batch, message->server_hash, G_MAXINT64);
+  add_message (batch, message);
+  return apply (store, batch);
+}
+
+static guint
+count_messages (SdStore *store, const gchar *conversation)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = sd_store_get_messages (store, conversation, 0, 0, 0, &error);
+
+  g_assert_no_error (error);
+  return messages->len;
+}
+
+static guint
+unread (SdStore *store, const gchar *conversation)
+{
+  g_autoptr(GError) error = NULL;
+  guint n = G_MAXUINT;
+
+  g_assert_true (sd_store_count_unread (store, conversation, &n, &error));
+  g_assert_no_error (error);
+  return n;
+}
+
+/* ---- opening and schema -------------------------------------------------------------------- */
+
+static void
+test_create_reopen (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) queued = NULL;
+  g_autoptr(SdMessage) loaded = NULL;
+  g_autofree gchar *mode = NULL;
+  g_autofree gchar *value = NULL;
+
+  g_assert_cmpstr (sd_store_get_path (fixture->store), ==, fixture->path);
+  queued = sd_store_queue_outgoing (fixture->store, ID_B, "persisted", 1000, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_store_set_setting (fixture->store, "read-receipts", "true", &error));
+  g_assert_no_error (error);
+
+  reopen (fixture);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
+  mode = raw_text (fixture->path, "PRAGMA journal_mode");
+  g_assert_cmpstr (mode, ==, "wal");
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA application_id"), ==, 0x53455344);
+
+  g_assert_cmpstr (sd_store_get_account_id (fixture->store), ==, ID_A);
+  loaded = sd_store_get_message (fixture->store, queued->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->body, ==, "persisted");
+  g_assert_cmpint (loaded->sent_at, ==, 1000);
+  value = sd_store_get_setting (fixture->store, "read-receipts", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "true");
+
+  /* the account of a database does not change */
+  g_assert_false (sd_store_set_account_id (fixture->store, ID_B, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (sd_store_set_account_id (fixture->store, ID_A, &error));
+  g_assert_no_error (error);
+
+  /* settings can be deleted */
+  g_assert_true (sd_store_set_setting (fixture->store, "read-receipts", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&value, g_free);
+  value = sd_store_get_setting (fixture->store, "read-receipts", &error);
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_assert_null (value);
+}
+
+/* the version 1 schema exactly as it was released; frozen here on purpose */
+static const gchar v1_schema[] =
+  "PRAGMA application_id = 1397052228;"
+  "CREATE TABLE conversations (id TEXT PRIMARY KEY NOT NULL,"
+  "  kind TEXT NOT NULL DEFAULT 'direct' CHECK (kind IN ('direct', 'note-to-self')),"
+  "  name TEXT, nickname TEXT, approved INTEGER NOT NULL DEFAULT 0,"
+  "  they_approved INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0,"
+  "  muted_until INTEGER NOT NULL DEFAULT 0, last_activity INTEGER NOT NULL DEFAULT 0,"
+  "  profile_updated INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE messages (local_id INTEGER PRIMARY KEY,"
+  "  conversation TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  author TEXT NOT NULL, outgoing INTEGER NOT NULL, body TEXT NOT NULL,"
+  "  sent_at INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+  "  status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'read')),"
+  "  error TEXT, server_hash TEXT UNIQUE, UNIQUE (author, sent_at));"
+  "CREATE INDEX messages_by_conversation ON messages (conversation, sent_at);"
+  "CREATE INDEX messages_unread ON messages (conversation)"
+  "  WHERE outgoing = 0 AND status <> 'read';"
+  "CREATE TABLE outbox (message INTEGER PRIMARY KEY REFERENCES messages (local_id)"
+  "  ON DELETE CASCADE, recipient TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+  "CREATE TABLE last_hash (node TEXT NOT NULL, namespace INTEGER NOT NULL,"
+  "  hash TEXT NOT NULL, PRIMARY KEY (node, namespace)) WITHOUT ROWID;"
+  "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;"
+  "INSERT INTO settings VALUES ('account-id', '" ID_A "');"
+  "INSERT INTO conversations (id, approved, they_approved, last_activity)"
+  "  VALUES ('" ID_B "', 1, 1, 2000);"
+  "INSERT INTO messages (conversation, author, outgoing, body, sent_at, received_at, status,"
+  "  server_hash) VALUES ('" ID_B "', '" ID_B "', 0, 'written by version one', 2000, 2001,"
+  "  'sent', 'hash-v1');"
+  "INSERT INTO messages (conversation, author, outgoing, body, sent_at, received_at, status)"
+  "  VALUES ('" ID_B "', '" ID_A "', 1, 'queued under version one', 3000, 3000, 'sending');"
+  "INSERT INTO outbox (message, recipient) VALUES (2, '" ID_B "');"
+  "INSERT INTO last_hash VALUES ('" NODE "', 0, 'hash-v1');"
+  "PRAGMA user_version = 1;";
+
+static void
+test_migrate_v1 (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autofree gchar *last_hash = NULL;
+  gboolean seen = TRUE;
+  SdOutboxItem *item;
+
+  /* a fresh file instead of the fixture's */
+  g_clear_object (&fixture->store);
+  g_assert_no_errno (g_unlink (fixture->path));
+  raw_exec (fixture->path, v1_schema);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 1);
+
+  reopen (fixture);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpstr (sd_store_get_account_id (fixture->store), ==, ID_A);
+
+  /* old rows are all there, with the new columns at their defaults */
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_no_error (error);
+  g_assert_true (conversation->approved);
+  g_assert_cmpstr (conversation->expiration_mode, ==, "off");
+  g_assert_cmpuint (conversation->unread, ==, 1);
+  g_assert_cmpstr (conversation->last_message_preview, ==, "queued under version one");
+  g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 2);
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (last_hash, ==, "hash-v1");
+
+  /* the outbox row of version 1 is a delivery */
+  due = sd_store_outbox_due (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 1);
+  item = g_ptr_array_index (due, 0);
+  g_assert_false (item->is_sync);
+  g_assert_cmpstr (item->message->body, ==, "queued under version one");
+
+  /* old messages were indexed for search by the migration */
+  found = sd_store_search (fixture->store, "version", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 2);
+
+  /* and the tables that came with version 2 work */
+  g_assert_true (sd_store_is_seen (fixture->store, "hash-v1", &seen, &error));
+  g_assert_no_error (error);
+  g_assert_false (seen);
+}
+
+static void
+test_newer_refused (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(SdStore) store = NULL;
+  g_autoptr(SdMessage) queued = NULL;
+
+  queued = sd_store_queue_outgoing (fixture->store, ID_B, "from an older time", 1000, 0, &error);
+  g_assert_no_error (error);
+  g_clear_object (&fixture->store);
+  raw_exec (fixture->path, "PRAGMA user_version = 99");
+  before = read_file (fixture->path);
+
+  store = sd_store_open (fixture->path, &error);
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NEWER_SCHEMA);
+  g_assert_nonnull (strstr (error->message, "99"));
+  g_assert_null (store);
+
+  after = read_file (fixture->path);
+  g_assert_true (g_bytes_equal (before, after));
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 99);
+}
+
+static void
+test_not_sqlite_refused (Fixture *fixture, gconstpointer data)
+{
+  static const gchar *const contents[] = {
+    "this is a text file, a user's notes, not a database\n",
+    "S",
+    /* the right magic followed by garbage */
+    "SQLite format 3\0\xff\xff\xff\xff garbage garbage garbage garbage garbage garbage",
+  };
+  static const gsize lengths[] = { 52, 1, 16 + 4 + 48 };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (contents) == G_N_ELEMENTS (lengths));
+  g_clear_object (&fixture->store);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (contents); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) after = NULL;
+    g_autoptr(GBytes) expected = g_bytes_new_static (contents[i], lengths[i]);
+    g_autoptr(SdStore) store = NULL;
+    g_autofree gchar *path = g_strdup_printf ("%s/file-%" G_GSIZE_FORMAT, fixture->dir, i);
+
+    g_assert_true (g_file_set_contents (path, contents[i], (gssize) lengths[i], &error));
+    g_assert_no_error (error);
+    store = sd_store_open (path, &error);
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_CORRUPT);
+    g_assert_null (store);
+    after = read_file (path);
+    g_assert_true (g_bytes_equal (expected, after));
+    g_assert_no_errno (g_unlink (path));
+  }
+
+  /* somebody else's SQLite database */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) before = NULL;
+    g_autoptr(GBytes) after = NULL;
+    g_autoptr(SdStore) store = NULL;
+    g_autofree gchar *path = g_build_filename (fixture->dir, "other.db", NULL);
+
+    raw_exec (path, "CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('x');");
+    before = read_file (path);
+    store = sd_store_open (path, &error);
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_CORRUPT);
+    g_assert_null (store);
+    after = read_file (path);
+    g_assert_true (g_bytes_equal (before, after));
+    g_assert_no_errno (g_unlink (path));
+  }
+
+}
+
+/* ---- the receive batch --------------------------------------------------------------------- */
+
+static void
+test_batch_dedup (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreBatch) again = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreChanges) first = NULL;
+  g_autoptr(SdStoreChanges) second = NULL;
+  g_autoptr(SdStoreChanges) third = NULL;
+  g_autofree gchar *last_hash = NULL;
+  SdIncomingMessage m1 = incoming ("h1", ID_B, 1000, "one");
+  SdIncomingMessage m2 = incoming ("h2", ID_B, 2000, "two");
+  SdIncomingMessage m3 = incoming ("h3", ID_C, 1500, "three");
+  SdIncomingMessage same_t = incoming ("h4", ID_B, 2000, "two, stored again elsewhere");
+  SdIncomingMessage same_hash = incoming ("h1", ID_B, 9000, "one, under another T");
+  SdIncomingMessage fresh = incoming ("h5", ID_C, 5000, "five");
+  SdMessage *message;
+  gboolean seen = FALSE;
+
+  sd_store_batch_add_seen (batch, "h1", 100000);
+  add_message (batch, &m1);
+  sd_store_batch_add_seen (batch, "h2", 100000);
+  add_message (batch, &m2);
+  sd_store_batch_add_seen (batch, "h3", 100000);
+  add_message (batch, &m3);
+  /* an item that failed to decode is still seen */
+  sd_store_batch_add_seen (batch, "h-undecodable", 100000);
+  sd_store_batch_set_last_hash (batch, NODE, 0, "h-undecodable");
+  g_assert_cmpuint (sd_store_batch_get_size (batch), ==, 8);
+
+  first = apply (fixture->store, batch);
+  g_assert_cmpuint (first->new_messages->len, ==, 3);
+  g_assert_cmpuint (first->n_duplicates, ==, 0);
+  g_assert_cmpuint (first->created_conversations->len, ==, 2);
+  g_assert_cmpuint (first->changed_conversations->len, ==, 0);
+  message = g_ptr_array_index (first->new_messages, 0);
+  g_assert_cmpstr (message->id, ==, ID_B "-1000");
+  g_assert_cmpstr (message->conversation, ==, ID_B);
+  g_assert_false (message->outgoing);
+  g_assert_cmpstr (message->server_hash, ==, "h1");
+
+  /* the same batch again stores nothing new */
+  second = apply (fixture->store, batch);
+  g_assert_cmpuint (second->new_messages->len, ==, 0);
+  g_assert_cmpuint (second->n_duplicates, ==, 3);
+  g_assert_cmpuint (second->created_conversations->len, ==, 0);
+  g_assert_cmpuint (second->changed_conversations->len, ==, 0);
+
+  /* a duplicate by (author, T), one by hash, one new; last_hash still advances */
+  add_message (again, &same_t);
+  add_message (again, &same_hash);
+  add_message (again, &fresh);
+  sd_store_batch_set_last_hash (again, NODE, 0, "h4");
+  sd_store_batch_set_last_hash (again, NODE, 0, "h5");
+  sd_store_batch_set_last_hash (again, NODE, 2, "config-hash");
+  third = apply (fixture->store, again);
+  g_assert_cmpuint (third->new_messages->len, ==, 1);
+  g_assert_cmpuint (third->n_duplicates, ==, 2);
+  g_assert_cmpuint (third->changed_conversations->len, ==, 1);
+  g_assert_cmpstr (((SdMessage *) g_ptr_array_index (third->new_messages, 0))->body, ==, "five");
+
+  g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 2);
+  g_assert_cmpuint (count_messages (fixture->store, ID_C), ==, 2);
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (last_hash, ==, "h5");
+  g_clear_pointer (&last_hash, g_free);
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 2, &error);
+  g_assert_cmpstr (last_hash, ==, "config-hash");
+  g_clear_pointer (&last_hash, g_free);
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 1, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_hash);
+
+  g_assert_true (sd_store_is_seen (fixture->store, "h-undecodable", &seen, &error));
+  g_assert_no_error (error);
+  g_assert_true (seen);
+  g_assert_true (sd_store_is_seen (fixture->store, "h-never", &seen, &error));
+  g_assert_false (seen);
+}
+
+static void
+test_batch_rollback (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autofree gchar *last_hash = NULL;
+  SdIncomingMessage m1 = incoming ("h1", ID_B, 1000, "first");
+  SdIncomingMessage m2 = incoming ("h2", ID_C, 2000, "second");
+  gboolean seen = TRUE;
+
+  sd_store_batch_add_seen (batch, "h1", 100000);
+  add_message (batch, &m1);
+  sd_store_batch_add_seen (batch, "h2", 100000);
+  add_message (batch, &m2);
+  sd_store_batch_set_last_hash (batch, NODE, 0, "h2");
+
+  /* a real SQLite failure at the last operation, injected through another connection */
+  raw_exec (fixture->path,
+            "CREATE TRIGGER fail_last_hash BEFORE INSERT ON last_hash"
+            " BEGIN SELECT RAISE (ABORT, 'injected failure'); END;");
+  g_assert_false (sd_store_apply_batch (fixture->store, batch, &changes, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "injected failure"));
+  g_assert_null (changes);
+  g_clear_error (&error);
+
+  /* nothing of the batch is there */
+  conversations = sd_store_list_conversations (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conversations->len, ==, 0);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM messages"), ==, 0);
+  g_assert_true (sd_store_is_seen (fixture->store, "h1", &seen, &error));
+  g_assert_false (seen);
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_hash);
+
+  /* and the store still works: the same batch applies once the fault is gone */
+  raw_exec (fixture->path, "DROP TRIGGER fail_last_hash");
+  changes = apply (fixture->store, batch);
+  g_assert_cmpuint (changes->new_messages->len, ==, 2);
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+  g_assert_cmpstr (last_hash, ==, "h2");
+}
+
+static void
+test_batch_invalid (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  SdIncomingMessage bad_author = incoming ("h", "05 not an id", 1000, "x");
+  SdIncomingMessage upper = incoming ("h", "05BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+                                      1000, "x");
+  SdIncomingMessage bad_body = incoming ("h", ID_B, 1000, "bad \xff\xfe utf-8");
+  SdIncomingMessage no_time = incoming ("h", ID_B, 0, "x");
+  SdIncomingMessage self_no_target = incoming ("h", ID_A, 1000, "x");
+  SdIncomingMessage other_with_target = incoming ("h", ID_B, 1000, "x");
+  const SdIncomingMessage *all[] = {
+    &bad_author, &upper, &bad_body, &no_time, &self_no_target, &other_with_target,
+  };
+
+  other_with_target.sync_target = ID_C;
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++) {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (sd_store_batch_add_message (batch, all[i], &error));
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  }
+  g_assert_cmpuint (sd_store_batch_get_size (batch), ==, 0);
+}
+
+static void
+test_unknown_sender (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreChanges) first = NULL;
+  g_autoptr(SdStoreChanges) older = NULL;
+  g_autoptr(SdStoreChanges) newer = NULL;
+  g_autoptr(SdStoreChanges) blocked = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  SdIncomingMessage m1 = incoming ("h1", ID_B, 1000, "hi, it's me");
+  SdIncomingMessage m2 = incoming ("h2", ID_B, 2000, "still me");
+  SdIncomingMessage m3 = incoming ("h3", ID_B, 3000, "me again");
+  SdIncomingMessage m4 = incoming ("h4", ID_B, 4000, "you blocked me");
+  SdConversation *created;
+
+  m1.profile_name = "Bob";
+  m1.profile_updated = 100;
+  first = receive (fixture->store, &m1);
+  g_assert_cmpuint (first->created_conversations->len, ==, 1);
+  created = g_ptr_array_index (first->created_conversations, 0);
+  g_assert_cmpstr (created->id, ==, ID_B);
+  g_assert_cmpint (created->kind, ==, SD_CONVERSATION_KIND_DIRECT);
+  g_assert_false (created->approved);
+  g_assert_true (created->they_approved);
+  g_assert_false (created->blocked);
+  g_assert_cmpstr (created->name, ==, "Bob");
+  g_assert_cmpint (created->profile_updated, ==, 100);
+  g_assert_cmpuint (created->unread, ==, 1);
+  g_assert_cmpint (created->last_activity, ==, 1000);
+  g_assert_cmpstr (sd_conversation_get_display_name (created), ==, "Bob");
+
+  /* a profile that is not strictly newer is ignored */
+  m2.profile_name = "Mallory";
+  m2.profile_updated = 100;
+  older = receive (fixture->store, &m2);
+  g_assert_cmpuint (older->changed_conversations->len, ==, 1);
+  g_assert_cmpstr (((SdConversation *) g_ptr_array_index (older->changed_conversations, 0))->name,
+                   ==, "Bob");
+  m3.profile_name = "Robert";
+  m3.profile_updated = 101;
+  newer = receive (fixture->store, &m3);
+  g_assert_cmpstr (((SdConversation *) g_ptr_array_index (newer->changed_conversations, 0))->name,
+                   ==, "Robert");
+
+  g_assert_true (sd_store_set_nickname (fixture->store, ID_B, "Bobby", &error));
+  g_assert_no_error (error);
+  g_assert_true (sd_store_approve (fixture->store, ID_B, &error));
+  g_assert_no_error (error);
+  g_assert_true (sd_store_set_muted_until (fixture->store, ID_B, G_MAXINT64, &error));
+  g_assert_no_error (error);
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_no_error (error);
+  g_assert_true (conversation->approved);
+  g_assert_cmpint (conversation->muted_until, ==, G_MAXINT64);
+  g_assert_cmpstr (sd_conversation_get_display_name (conversation), ==, "Bobby");
+  g_assert_cmpuint (conversation->unread, ==, 3);
+  g_assert_cmpint (conversation->last_activity, ==, 3000);
+  g_assert_cmpstr (conversation->last_message_preview, ==, "me again");
+
+  /* a blocked sender's messages are dropped, but their hash is still seen */
+  g_assert_true (sd_store_set_blocked (fixture->store, ID_B, TRUE, &error));
+  g_assert_no_error (error);
+  blocked = receive (fixture->store, &m4);
+  g_assert_cmpuint (blocked->new_messages->len, ==, 0);
+  g_assert_cmpuint (blocked->n_dropped, ==, 1);
+  g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 3);
+  g_assert_cmpuint (unread (fixture->store, NULL), ==, 0);
+  g_assert_true (sd_store_set_blocked (fixture->store, ID_B, FALSE, &error));
+  g_assert_cmpuint (unread (fixture->store, NULL), ==, 3);
+
+  g_assert_false (sd_store_approve (fixture->store, ID_C, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_sync_copy (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) queued = NULL;
+  g_autoptr(SdStoreChanges) dup = NULL;
+  g_autoptr(SdStoreChanges) other_device = NULL;
+  g_autoptr(SdStoreChanges) note = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  SdIncomingMessage copy;
+  SdIncomingMessage from_other_device = incoming ("h-sync-2", ID_A, 7000, "sent from my phone");
+  SdIncomingMessage to_self = incoming ("h-sync-3", ID_A, 8000, "a note");
+  SdMessage *message;
+
+  queued = sd_store_queue_outgoing (fixture->store, ID_B, "sent from here", 5000, 0, &error);
+  g_assert_no_error (error);
+
+  /* our own sync copy comes back from our swarm, perhaps before the send returned */
+  copy = incoming ("h-sync-1", ID_A, queued->sent_at, "sent from here");
+  copy.sync_target = ID_B;
+  dup = receive (fixture->store, &copy);
+  g_assert_cmpuint (dup->new_messages->len, ==, 0);
+  g_assert_cmpuint (dup->n_duplicates, ==, 1);
+  g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 1);
+
+  /* a message our other device sent lands as outgoing in the syncTarget conversation */
+  from_other_device.sync_target = ID_B;
+  from_other_device.profile_name = "ignored, from ourselves";
+  from_other_device.profile_updated = 999;
+  other_device = receive (fixture->store, &from_other_device);
+  g_assert_cmpuint (other_device->new_messages->len, ==, 1);
+  message = g_ptr_array_index (other_device->new_messages, 0);
+  g_assert_true (message->outgoing);
+  g_assert_cmpstr (message->conversation, ==, ID_B);
+  g_assert_cmpstr (message->author, ==, ID_A);
+  g_assert_cmpint (message->status, ==, SD_MESSAGE_STATUS_SENT);
+  g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 2);
+  g_assert_cmpuint (unread (fixture->store, ID_B), ==, 0);
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_no_error (error);
+  g_assert_null (conversation->name);
+  g_assert_true (conversation->approved);
+  g_assert_false (conversation->they_approved);
+
+  /* with syncTarget = ourselves it is Note to Self */
+  to_self.sync_target = ID_A;
+  note = receive (fixture->store, &to_self);
+  g_assert_cmpuint (note->created_conversations->len, ==, 1);
+  g_assert_cmpint (((SdConversation *) g_ptr_array_index (note->created_conversations, 0))->kind,
+                   ==, SD_CONVERSATION_KIND_NOTE_TO_SELF);
+  g_assert_cmpuint (count_messages (fixture->store, ID_A), ==, 1);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM messages"), ==, 3);
+}
+
+/* ---- the send path ------------------------------------------------------------------------- */
+
+static void
+test_outbox (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) first = NULL;
+  g_autoptr(SdMessage) second = NULL;
+  g_autoptr(SdMessage) note = NULL;
+  g_autoptr(SdMessage) sent = NULL;
+  g_autoptr(SdMessage) failed = NULL;
+  g_autoptr(SdMessage) note_sent = NULL;
+  g_autoptr(SdMessage) read = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(SdStoreBatch) receipt = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  const gchar *text = NULL;
+  gint64 next = 0;
+  SdOutboxItem *item;
+
+  first = sd_store_queue_outgoing (fixture->store, ID_B, "first", 10000, 0, &error);
+  g_assert_no_error (error);
+  /* the same millisecond: the second message gets its own T */
+  second = sd_store_queue_outgoing (fixture->store, ID_B, "second", 10000, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (first->sent_at, ==, 10000);
+  g_assert_cmpint (second->sent_at, ==, 10001);
+  g_assert_cmpint (first->status, ==, SD_MESSAGE_STATUS_SENDING);
+  g_assert_true (first->outgoing);
+  g_assert_cmpstr (first->id, ==, ID_A "-10000");
+  note = sd_store_queue_outgoing (fixture->store, ID_A, "note", 20000, 0, &error);
+  g_assert_no_error (error);
+
+  /* the outbox survives a restart, with the same T */
+  reopen (fixture);
+  due = sd_store_outbox_due (fixture->store, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 3);
+  item = g_ptr_array_index (due, 0);
+  g_assert_cmpstr (item->message->id, ==, first->id);
+  g_assert_cmpint (item->message->sent_at, ==, 10000);
+  g_assert_cmpstr (item->recipient, ==, ID_B);
+  g_assert_false (item->is_sync);
+  g_assert_cmpuint (item->attempts, ==, 0);
+  g_clear_pointer (&due, g_ptr_array_unref);
+
+  /* a retry later */
+  g_assert_true (sd_store_outbox_reschedule (fixture->store, second->id, 50000, "timeout",
+                                             &error));
+  g_assert_no_error (error);
+  due = sd_store_outbox_due (fixture->store, 40000, 0, &error);
+  g_assert_cmpuint (due->len, ==, 2);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  due = sd_store_outbox_due (fixture->store, 50000, 1, &error);
+  g_assert_cmpuint (due->len, ==, 1);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  due = sd_store_outbox_due (fixture->store, 50000, 0, &error);
+  g_assert_cmpuint (due->len, ==, 3);
+  item = g_ptr_array_index (due, 2);
+  g_assert_cmpstr (item->message->id, ==, second->id);
+  g_assert_cmpuint (item->attempts, ==, 1);
+  g_assert_cmpstr (item->last_error, ==, "timeout");
+  g_clear_pointer (&due, g_ptr_array_unref);
+
+  /* sending -> sent: the row becomes the sync copy to our own swarm */
+  sent = sd_store_mark_sent (fixture->store, first->id, "server-hash-1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sent->status, ==, SD_MESSAGE_STATUS_SENT);
+  g_assert_cmpstr (sent->server_hash, ==, "server-hash-1");
+  due = sd_store_outbox_due (fixture->store, 0, 0, &error);
+  g_assert_cmpuint (due->len, ==, 2);
+  item = g_ptr_array_index (due, 0);
+  g_assert_cmpstr (item->message->id, ==, first->id);
+  g_assert_true (item->is_sync);
+  g_assert_cmpstr (item->recipient, ==, ID_A);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  /* it cannot be sent twice */
+  g_assert_null (sd_store_mark_sent (fixture->store, first->id, "server-hash-x", &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (sd_store_mark_synced (fixture->store, first->id, &error));
+  g_assert_no_error (error);
+  g_assert_false (sd_store_mark_synced (fixture->store, first->id, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Note to Self has no separate sync copy */
+  note_sent = sd_store_mark_sent (fixture->store, note->id, "server-hash-2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (note_sent->status, ==, SD_MESSAGE_STATUS_SENT);
+
+  /* sending -> failed */
+  failed = sd_store_mark_failed (fixture->store, second->id, "recipient swarm unreachable",
+                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (failed->status, ==, SD_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (failed->error, ==, "recipient swarm unreachable");
+  variant = g_variant_ref_sink (sd_message_to_variant (failed));
+  g_assert_true (g_variant_lookup (variant, "status", "&s", &text));
+  g_assert_cmpstr (text, ==, "failed");
+  g_assert_true (g_variant_lookup (variant, "error", "&s", &text));
+  g_assert_cmpstr (text, ==, "recipient swarm unreachable");
+  g_assert_null (sd_store_mark_sent (fixture->store, second->id, "late", &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (sd_store_outbox_next_due (fixture->store, &next, &error));
+  g_assert_cmpint (next, ==, G_MAXINT64);
+  due = sd_store_outbox_due (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_cmpuint (due->len, ==, 0);
+
+  /* sent -> read, by the recipient's receipt; receipts for a failed message do nothing */
+  receipt = sd_store_batch_new (fixture->store);
+  g_assert_true (sd_store_batch_add_read_receipt (receipt, ID_B,
+                                                  (const gint64[]) { 10000, 10001, 77 }, 3,
+                                                  &error));
+  changes = apply (fixture->store, receipt);
+  g_assert_cmpuint (changes->changed_messages->len, ==, 1);
+  read = sd_store_get_message (fixture->store, first->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (read->status, ==, SD_MESSAGE_STATUS_READ);
+  g_assert_true (sd_message_is_read (read));
+  g_clear_pointer (&failed, sd_message_free);
+  failed = sd_store_get_message (fixture->store, second->id, &error);
+  g_assert_cmpint (failed->status, ==, SD_MESSAGE_STATUS_FAILED);
+
+  /* nothing queued without an id, a body in UTF-8 or a T */
+  g_assert_null (sd_store_queue_outgoing (fixture->store, "nobody", "x", 1, 0, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (sd_store_queue_outgoing (fixture->store, ID_B, "\xc3", 1, 0, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (sd_store_mark_sent (fixture->store, "not-an-id", NULL, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+}
+
+/* ---- queries ------------------------------------------------------------------------------- */
+
+static void
+test_mark_read (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GArray) read = NULL;
+  g_autoptr(GArray) again = NULL;
+  g_autoptr(GArray) rest = NULL;
+  g_autoptr(SdMessage) mine = NULL;
+
+  /* inserted out of order on purpose */
+  for (gint i = 5; i >= 1; i--) {
+    g_autofree gchar *hash = g_strdup_printf ("b%d", i);
+    SdIncomingMessage m = incoming (hash, ID_B, i * 1000, "unread");
+
+    add_message (batch, &m);
+  }
+  {
+    SdIncomingMessage m = incoming ("c1", ID_C, 1500, "from c");
+
+    add_message (batch, &m);
+  }
+  changes = apply (fixture->store, batch);
+  mine = sd_store_queue_outgoing (fixture->store, ID_B, "mine", 2500, 0, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (unread (fixture->store, ID_B), ==, 5);
+  g_assert_cmpuint (unread (fixture->store, ID_C), ==, 1);
+  g_assert_cmpuint (unread (fixture->store, NULL), ==, 6);
+
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &read, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (read->len, ==, 3);
+  g_assert_cmpint (g_array_index (read, gint64, 0), ==, 1000);
+  g_assert_cmpint (g_array_index (read, gint64, 1), ==, 2000);
+  g_assert_cmpint (g_array_index (read, gint64, 2), ==, 3000);
+  g_assert_cmpuint (unread (fixture->store, ID_B), ==, 2);
+  g_assert_cmpuint (unread (fixture->store, NULL), ==, 3);
+
+  /* nothing newly read: no receipts to send */
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &again, &error));
+  g_assert_cmpuint (again->len, ==, 0);
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, G_MAXINT64, &rest, &error));
+  g_assert_cmpuint (rest->len, ==, 2);
+  g_assert_cmpint (g_array_index (rest, gint64, 0), ==, 4000);
+  g_assert_cmpuint (unread (fixture->store, ID_B), ==, 0);
+  g_assert_cmpuint (unread (fixture->store, NULL), ==, 1);
+
+  /* our own message was not touched */
+  g_clear_pointer (&mine, sd_message_free);
+  mine = sd_store_get_message (fixture->store, ID_A "-2500", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_SENDING);
+
+  g_assert_false (sd_store_mark_read (fixture->store, "05", 1, NULL, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (sd_store_mark_read (fixture->store, ID_A, 1, NULL, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_paging (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  struct {
+    gint64 before, after;
+    guint limit;
+    gint64 first, last;
+    guint n;
+  } cases[] = {
+    { 0, 0, 0, 1000, 10000, 10 },
+    { 0, 0, 3, 8000, 10000, 3 },    /* the newest three, oldest first */
+    { 5000, 0, 2, 3000, 4000, 2 },  /* paging back */
+    { 0, 2000, 2, 3000, 4000, 2 },  /* catching up */
+    { 7000, 2000, 0, 3000, 6000, 4 },
+    { 7000, 2000, 1, 6000, 6000, 1 },
+    { 1000, 0, 0, 0, 0, 0 },
+  };
+
+  for (gint i = 1; i <= 10; i++) {
+    g_autofree gchar *hash = g_strdup_printf ("p%d", i);
+    SdIncomingMessage m = incoming (hash, ID_B, i * 1000, "page");
+
+    add_message (batch, &m);
+  }
+  {
+    SdIncomingMessage m = incoming ("c", ID_C, 50000, "newer elsewhere");
+
+    add_message (batch, &m);
+  }
+  changes = apply (fixture->store, batch);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GPtrArray) messages = NULL;
+
+    messages = sd_store_get_messages (fixture->store, ID_B, cases[i].before, cases[i].after,
+                                      cases[i].limit, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (messages->len, ==, cases[i].n);
+    if (cases[i].n == 0)
+      continue;
+    g_assert_cmpint (((SdMessage *) g_ptr_array_index (messages, 0))->sent_at, ==,
+                     cases[i].first);
+    g_assert_cmpint (((SdMessage *) g_ptr_array_index (messages, messages->len - 1))->sent_at,
+                     ==, cases[i].last);
+    for (guint j = 1; j < messages->len; j++)
+      g_assert_cmpint (((SdMessage *) g_ptr_array_index (messages, j - 1))->sent_at, <,
+                       ((SdMessage *) g_ptr_array_index (messages, j))->sent_at);
+  }
+
+  /* conversations: newest activity first */
+  conversations = sd_store_list_conversations (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conversations->len, ==, 2);
+  g_assert_cmpstr (((SdConversation *) g_ptr_array_index (conversations, 0))->id, ==, ID_C);
+  g_assert_cmpstr (((SdConversation *) g_ptr_array_index (conversations, 1))->id, ==, ID_B);
+}
+
+static void
+test_delete (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) queued = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(SdMessage) gone = NULL;
+  SdIncomingMessage m = incoming ("d1", ID_C, 1000, "delete me please");
+  SdIncomingMessage k = incoming ("d2", ID_C, 2000, "keep me please");
+
+  queued = sd_store_queue_outgoing (fixture->store, ID_B, "please hold", 1000, 0, &error);
+  g_assert_no_error (error);
+  changes = receive (fixture->store, &m);
+  g_clear_pointer (&changes, sd_store_changes_free);
+  changes = receive (fixture->store, &k);
+
+  g_assert_true (sd_store_delete_message (fixture->store, ID_C "-1000", &error));
+  g_assert_no_error (error);
+  gone = sd_store_get_message (fixture->store, ID_C "-1000", &error);
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_assert_null (gone);
+  g_clear_error (&error);
+  g_assert_false (sd_store_delete_message (fixture->store, ID_C "-1000", &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  found = sd_store_search (fixture->store, "please", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 2);
+  g_clear_pointer (&found, g_ptr_array_unref);
+
+  /* the conversation takes its messages, their outbox rows and index entries with it */
+  g_assert_true (sd_store_delete_conversation (fixture->store, ID_B, &error));
+  g_assert_no_error (error);
+  due = sd_store_outbox_due (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 0);
+  found = sd_store_search (fixture->store, "please", 0, &error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_false (sd_store_delete_conversation (fixture->store, ID_B, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_search (Fixture *fixture, gconstpointer data)
+{
+  static const gchar *const bodies[] = {
+    "Hello world",
+    "the café is near the station",
+    "she said \"hi\" and left",
+    "x - y * z (maybe) OR not AND NEAR(a b)",
+    "nothing to see",
+  };
+  /* none of these may produce an error or a crash */
+  static const gchar *const hostile[] = {
+    "\"", "\"\"", "\"hello", "hello\"", "'", "''", "NEAR(", "NEAR(a b", "NEAR", "*", "**",
+    "hel*", "-", "-hello", "hello -world", "(", ")", "((", "())", "a AND", "OR", "NOT hello",
+    "body:hello", "{body}: hello", "^hello", "hello^", "+", ":", "\\", "\\\"", "%", "_",
+    "; DROP TABLE messages; --", "' OR 1=1 --", "\t\n", "\xe2\x80\x8b", "caf\xc3\xa9",
+    "\x01\x02", "NEAR(\"a\" \"b\", 5)",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autofree gchar *long_query = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bodies); i++) {
+    g_autofree gchar *hash = g_strdup_printf ("s%" G_GSIZE_FORMAT, i);
+    SdIncomingMessage m = incoming (hash, i % 2 ? ID_B : ID_C, 1000 * ((gint64) i + 1),
+                                    bodies[i]);
+
+    add_message (batch, &m);
+  }
+  changes = apply (fixture->store, batch);
+
+#define EXPECT_HITS(query, n) G_STMT_START { \
+    g_autoptr(GError) e = NULL; \
+    g_autoptr(GPtrArray) hits = sd_store_search (fixture->store, query, 0, &e); \
+    g_assert_no_error (e); \
+    g_assert_cmpuint (hits->len, ==, n); \
+  } G_STMT_END
+
+  EXPECT_HITS ("hello", 1);
+  EXPECT_HITS ("HEL", 1);           /* prefix, case-insensitive */
+  EXPECT_HITS ("cafe", 1);          /* diacritics folded */
+  EXPECT_HITS ("the station", 1);
+  EXPECT_HITS ("the nothing", 0);   /* every word must match */
+  EXPECT_HITS ("near", 2);          /* a word, not an operator */
+  EXPECT_HITS ("NEAR(", 2);
+  EXPECT_HITS ("\"hi\"", 1);
+  EXPECT_HITS ("hello -", 1);       /* punctuation-only words are left out */
+  EXPECT_HITS ("maybe)", 1);
+  EXPECT_HITS ("", 0);
+  EXPECT_HITS ("   ", 0);
+  EXPECT_HITS ("-", 0);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (hostile); i++) {
+    g_autoptr(GError) e = NULL;
+    g_autoptr(GPtrArray) hits = sd_store_search (fixture->store, hostile[i], 3, &e);
+
+    g_assert_no_error (e);
+    g_assert_nonnull (hits);
+    g_assert_cmpuint (hits->len, <=, 3);
+  }
+
+  /* newest first, limited */
+  {
+    g_autoptr(GPtrArray) hits = sd_store_search (fixture->store, "the", 1, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 1);
+    g_assert_cmpstr (((SdMessage *) g_ptr_array_index (hits, 0))->body, ==,
+                     "the café is near the station");
+  }
+
+  /* not UTF-8, or absurdly long: a clear error */
+  {
+    g_autoptr(GPtrArray) hits = sd_store_search (fixture->store, "caf\xe9", 0, &error);
+
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+    g_assert_null (hits);
+    g_clear_error (&error);
+  }
+  long_query = g_strnfill (5000, 'a');
+  {
+    g_autoptr(GPtrArray) hits = sd_store_search (fixture->store, long_query, 0, &error);
+
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+    g_assert_null (hits);
+    g_clear_error (&error);
+  }
+
+  /* random bytes made valid: never an error */
+  for (guint round = 0; round < 200; round++) {
+    g_autoptr(GError) e = NULL;
+    g_autoptr(GPtrArray) hits = NULL;
+    gchar raw[24];
+    g_autofree gchar *valid = NULL;
+
+    for (gsize i = 0; i < sizeof raw - 1; i++)
+      raw[i] = (gchar) g_test_rand_int_range (1, 128);
+    raw[sizeof raw - 1] = '\0';
+    valid = g_utf8_make_valid (raw, -1);
+    hits = sd_store_search (fixture->store, valid, 0, &e);
+    g_assert_no_error (e);
+  }
+#undef EXPECT_HITS
+}
+
+static void
+test_seen_prune (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreChanges) changes = NULL;
+  static const gchar *const hashes[] = { "s100", "s200", "s300" };
+  guint pruned = 0;
+
+  sd_store_batch_add_seen (batch, "s100", 100);
+  sd_store_batch_add_seen (batch, "s200", 200);
+  sd_store_batch_add_seen (batch, "s300", 300);
+  /* seen again with a later expiry: the later one wins */
+  sd_store_batch_add_seen (batch, "s100", 50);
+  changes = apply (fixture->store, batch);
+
+  g_assert_true (sd_store_prune_seen (fixture->store, 200, &pruned, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pruned, ==, 2);
+  for (gsize i = 0; i < G_N_ELEMENTS (hashes); i++) {
+    gboolean seen = FALSE;
+
+    g_assert_true (sd_store_is_seen (fixture->store, hashes[i], &seen, &error));
+    g_assert_cmpint (seen, ==, i == 2);
+  }
+  g_assert_true (sd_store_prune_seen (fixture->store, 200, &pruned, &error));
+  g_assert_cmpuint (pruned, ==, 0);
+}
+
+static void
+test_network_caches (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_store_snode_free);
+  g_autoptr(GPtrArray) loaded = NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  gint64 fetched_at = 0;
+  SdStoreSnode *node;
+
+  for (guint i = 0; i < 3; i++) {
+    node = g_new0 (SdStoreSnode, 1);
+    node->ed25519 = g_strdup_printf ("%064x", i + 1);
+    node->x25519 = g_strdup_printf ("%064x", i + 100);
+    node->ip = g_strdup_printf ("10.0.0.%u", i + 1);
+    node->port = (guint16) (20000 + i);
+    node->swarm_id = G_MAXUINT64 - i;
+    node->strikes = i;
+    g_ptr_array_add (nodes, node);
+  }
+  g_assert_true (sd_store_save_snodes (fixture->store, nodes, &error));
+  g_assert_no_error (error);
+  g_assert_true (sd_store_save_swarm (fixture->store, ID_A, nodes, 123456, &error));
+  g_assert_no_error (error);
+  g_ptr_array_remove_index (nodes, 0);
+  g_assert_true (sd_store_save_swarm (fixture->store, ID_A, nodes, 654321, &error));
+  g_assert_no_error (error);
+
+  reopen (fixture);
+  loaded = sd_store_load_snodes (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (loaded->len, ==, 3);
+  node = g_ptr_array_index (loaded, 2);
+  g_assert_cmpstr (node->ip, ==, "10.0.0.3");
+  g_assert_cmpuint (node->port, ==, 20002);
+  g_assert_cmpuint (node->swarm_id, ==, G_MAXUINT64 - 2);
+  g_assert_cmpuint (node->strikes, ==, 2);
+
+  g_assert_true (sd_store_load_swarm (fixture->store, ID_A, &members, &fetched_at, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fetched_at, ==, 654321);
+  g_assert_cmpuint (members->len, ==, 2);
+  g_assert_cmpuint (((SdStoreSnode *) g_ptr_array_index (members, 0))->swarm_id, ==,
+                    G_MAXUINT64 - 1);
+  g_assert_true (sd_store_load_swarm (fixture->store, ID_B, &none, &fetched_at, &error));
+  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_cmpint (fetched_at, ==, 0);
+
+  /* replacing the pool drops what is not in it */
+  g_assert_true (sd_store_save_snodes (fixture->store, nodes, &error));
+  g_clear_pointer (&loaded, g_ptr_array_unref);
+  loaded = sd_store_load_snodes (fixture->store, &error);
+  g_assert_cmpuint (loaded->len, ==, 2);
+}
+
+static void
+test_variants (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  g_autoptr(GVariant) conversation = NULL;
+  g_autoptr(SdMessage) copy = NULL;
+  g_autofree gchar *author = NULL;
+  SdIncomingMessage m = incoming ("v1", ID_B, 1700000000123, "variant body");
+  const gchar *text;
+  gboolean outgoing = TRUE;
+  gint64 t = 0;
+  gint64 sent_at = 0;
+  SdMessage *message;
+
+  m.expires_at = 1800000000000;
+  changes = receive (fixture->store, &m);
+  message = g_ptr_array_index (changes->new_messages, 0);
+  variant = g_variant_ref_sink (sd_message_to_variant (message));
+  g_assert_true (g_variant_is_of_type (variant, G_VARIANT_TYPE ("a{sv}")));
+  g_assert_true (g_variant_lookup (variant, "id", "&s", &text));
+  g_assert_cmpstr (text, ==, ID_B "-1700000000123");
+  g_assert_true (g_variant_lookup (variant, "conversation", "&s", &text));
+  g_assert_cmpstr (text, ==, ID_B);
+  g_assert_true (g_variant_lookup (variant, "author", "&s", &text));
+  g_assert_cmpstr (text, ==, ID_B);
+  g_assert_true (g_variant_lookup (variant, "outgoing", "b", &outgoing));
+  g_assert_false (outgoing);
+  g_assert_true (g_variant_lookup (variant, "body", "&s", &text));
+  g_assert_cmpstr (text, ==, "variant body");
+  g_assert_true (g_variant_lookup (variant, "sent-at", "x", &t));
+  g_assert_cmpint (t, ==, 1700000000123);
+  g_assert_true (g_variant_lookup (variant, "received-at", "x", &t));
+  g_assert_cmpint (t, ==, 1700000000128);
+  g_assert_true (g_variant_lookup (variant, "status", "&s", &text));
+  g_assert_cmpstr (text, ==, "sent");
+  g_assert_false (g_variant_lookup (variant, "error", "&s", &text));
+  g_assert_true (g_variant_lookup (variant, "expires-at", "x", &t));
+  g_assert_cmpint (t, ==, 1800000000000);
+
+  conversation = g_variant_ref_sink (sd_conversation_to_variant (
+    g_ptr_array_index (changes->created_conversations, 0)));
+  g_assert_true (g_variant_lookup (conversation, "Kind", "&s", &text));
+  g_assert_cmpstr (text, ==, "direct");
+  g_assert_true (g_variant_lookup (conversation, "LastMessagePreview", "&s", &text));
+  g_assert_cmpstr (text, ==, "variant body");
+
+  copy = sd_message_copy (message);
+  g_assert_cmpstr (copy->body, ==, message->body);
+  g_assert_true (G_TYPE_IS_BOXED (sd_message_get_type ()));
+  g_assert_true (G_TYPE_IS_BOXED (sd_conversation_get_type ()));
+
+  g_assert_true (sd_message_id_parse (message->id, &author, &sent_at, &error));
+  g_assert_cmpstr (author, ==, ID_B);
+  g_assert_cmpint (sent_at, ==, 1700000000123);
+  for (gsize i = 0; i < 5; i++) {
+    static const gchar *const bad[] = {
+      "", ID_B, ID_B "-", ID_B "-x1", ID_B "--1",
+    };
+
+    g_assert_false (sd_message_id_parse (bad[i], NULL, NULL, &error));
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+}
+
+/* ---- crash safety -------------------------------------------------------------------------- */
+
+#define CRASH_BATCH 25
+/* each round writes its own range of T values and hashes */
+#define CRASH_ROUND_SPAN 1000000
+
+static void
+crash_child (const gchar *path, guint round, int fd)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStore) store = sd_store_open (path, &error);
+
+  if (store == NULL)
+    _exit (2);
+  for (guint i = 0;; i++) {
+    g_autoptr(SdStoreBatch) batch = sd_store_batch_new (store);
+    g_autofree gchar *last = g_strdup_printf ("%u", i);
+
+    for (guint j = 0; j < CRASH_BATCH; j++) {
+      g_autofree gchar *hash = g_strdup_printf ("c-%u-%u-%u", round, i, j);
+      gint64 t = (gint64) round * CRASH_ROUND_SPAN + 1 + (gint64) i * CRASH_BATCH + j;
+      SdIncomingMessage m = incoming (hash, ID_B, t, "crash test message");
+
+      sd_store_batch_add_seen (batch, hash, G_MAXINT64);
+      if (!sd_store_batch_add_message (batch, &m, NULL))
+        _exit (3);
+    }
+    sd_store_batch_set_last_hash (batch, NODE, 0, last);
+    if (!sd_store_apply_batch (store, batch, NULL, NULL))
+      _exit (4);
+    if (write (fd, "x", 1) != 1)
+      _exit (5);
+  }
+}
+
+static void
+test_crash (Fixture *fixture, gconstpointer data)
+{
+  guint rounds = g_test_slow () ? 10 : 3;
+  guint total = 0;
+
+  g_clear_object (&fixture->store);
+  for (guint round = 0; round < rounds; round++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) in_round = NULL;
+    g_autofree gchar *last = NULL;
+    guint wait_for = (guint) g_test_rand_int_range (1, 20);
+    guint committed = 0;
+    guint64 last_batch = 0;
+    int fds[2];
+    int status = 0;
+    pid_t pid;
+
+    g_assert_no_errno (pipe (fds));
+    pid = fork ();
+    g_assert_cmpint (pid, >=, 0);
+    if (pid == 0) {
+      close (fds[0]);
+      crash_child (fixture->path, round, fds[1]);
+      _exit (0);
+    }
+    close (fds[1]);
+
+    /* let it commit a few batches, then kill it at some moment inside another */
+    while (committed < wait_for) {
+      gchar byte;
+      ssize_t n = read (fds[0], &byte, 1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (n, ==, 1);
+      committed++;
+    }
+    g_usleep ((gulong) g_test_rand_int_range (0, 20000));
+    g_assert_no_errno (kill (pid, SIGKILL));
+    g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+    g_assert_true (WIFSIGNALED (status));
+    close (fds[0]);
+
+    /* reopen: intact, and every batch fully there or fully absent: last_hash names the
+     * last committed batch, and exactly the batches up to it are stored */
+    reopen (fixture);
+    g_assert_true (sd_store_check_integrity (fixture->store, &error));
+    g_assert_no_error (error);
+    last = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (last);
+    g_assert_true (g_ascii_string_to_unsigned (last, 10, 0, G_MAXUINT, &last_batch, NULL));
+    g_assert_cmpuint (last_batch + 1, >=, committed);
+    in_round = sd_store_get_messages (fixture->store, ID_B,
+                                      (gint64) (round + 1) * CRASH_ROUND_SPAN,
+                                      (gint64) round * CRASH_ROUND_SPAN, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (in_round->len, ==, (last_batch + 1) * CRASH_BATCH);
+    total += in_round->len;
+    g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, total);
+    g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM seen_hashes"), ==, total);
+    g_clear_object (&fixture->store);
+  }
+  reopen (fixture);
+}
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/store/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("open/create-reopen", test_create_reopen);
+  ADD ("open/migrate-v1", test_migrate_v1);
+  ADD ("open/newer-refused", test_newer_refused);
+  ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
+  ADD ("batch/dedup", test_batch_dedup);
+  ADD ("batch/rollback", test_batch_rollback);
+  ADD ("batch/invalid", test_batch_invalid);
+  ADD ("batch/unknown-sender", test_unknown_sender);
+  ADD ("batch/sync-copy", test_sync_copy);
+  ADD ("send/outbox", test_outbox);
+  ADD ("query/mark-read", test_mark_read);
+  ADD ("query/paging", test_paging);
+  ADD ("query/delete", test_delete);
+  ADD ("query/search", test_search);
+  ADD ("query/variants", test_variants);
+  ADD ("seen/prune", test_seen_prune);
+  ADD ("network/caches", test_network_caches);
+  ADD ("crash/kill-9", test_crash);
+#undef ADD
+
   return g_test_run ();
 }

@@ -1,0 +1,838 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdDaemon"
+
+#include "sd-daemon.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-content.h"
+#include "sd-daemon-error.h"
+#include "sd-file-keystore.h"
+#include "sd-keys.h"
+#include "sd-keystore.h"
+#include "sd-mnemonic.h"
+#include "sd-network.h"
+#include "sd-poller.h"
+#include "sd-protocol-error.h"
+#include "sd-secret-keystore.h"
+#include "sd-seed.h"
+#include "sd-sender.h"
+#include "sd-soup-transport.h"
+#include "sd-store-pool.h"
+
+#define TYPING_TIMEOUT_S 20 /* a typing indicator lasts as long as its TTL */
+
+struct _SdDaemon {
+  GObject parent_instance;
+
+  SdDaemonConfig config;    /* (owned) strings */
+  SdKeystore *keystore;     /* (owned) */
+  SdIdentity *identity;     /* (owned) (nullable) sodium_malloc'd; NULL before an account */
+  SdStore *store;           /* (owned) (nullable) */
+  SdNetwork *network;       /* (owned) (nullable) */
+  SdPoller *poller;         /* (owned) (nullable) */
+  SdSender *sender;         /* (owned) (nullable) */
+  gchar *display_name;      /* (owned) */
+  const gchar *state;       /* (unowned) static string */
+  GHashTable *typing;       /* (owned) conversation id → timeout source id */
+};
+
+enum {
+  SIGNAL_ACCOUNT_CHANGED,
+  SIGNAL_CONVERSATION_CHANGED,
+  SIGNAL_CONVERSATION_REMOVED,
+  SIGNAL_MESSAGE_ADDED,
+  SIGNAL_MESSAGE_CHANGED,
+  SIGNAL_TYPING_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (SdDaemon, sd_daemon, G_TYPE_OBJECT)
+
+static gint64
+now_ms (SdDaemon *self)
+{
+  return self->network != NULL ? sd_network_now_ms (self->network) : g_get_real_time () / 1000;
+}
+
+static void
+set_state (SdDaemon *self, const gchar *state)
+{
+  if (g_strcmp0 (self->state, state) == 0)
+    return;
+  g_info ("state: %s", state);
+  self->state = state;
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+}
+
+static gboolean
+require_account (SdDaemon *self, GError **error)
+{
+  if (self->identity != NULL)
+    return TRUE;
+  g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NO_ACCOUNT,
+                       "there is no account yet: create or restore one");
+  return FALSE;
+}
+
+/* a user Session ID, as given over the bus */
+static gboolean
+check_session_id (const gchar *id, GError **error)
+{
+  guint8 pk[32];
+  g_autoptr(GError) local_error = NULL;
+
+  if (sd_session_id_parse (id, pk, &local_error) && sd_store_is_session_id (id))
+    return TRUE;
+  g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_SESSION_ID,
+               "“%s” is not a Session ID: %s", id,
+               local_error != NULL ? local_error->message : "use lower-case hex");
+  return FALSE;
+}
+
+static gboolean
+convert_error (gboolean ok, GError **error, GError *local_error)
+{
+  if (!ok && local_error != NULL)
+    g_propagate_error (error, sd_daemon_error_convert (local_error));
+  g_clear_error (&local_error);
+  return ok;
+}
+
+static void
+emit_conversation (SdDaemon *self, const gchar *id)
+{
+  g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store, id, NULL);
+
+  if (conversation != NULL)
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, conversation);
+}
+
+/* ---- what the network brings ---- */
+
+static void
+on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
+{
+  SdDaemon *self = user_data;
+
+  for (guint i = 0; i < changes->created_conversations->len; i++)
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
+                   g_ptr_array_index (changes->created_conversations, i));
+  for (guint i = 0; i < changes->changed_conversations->len; i++)
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
+                   g_ptr_array_index (changes->changed_conversations, i));
+  for (guint i = 0; i < changes->new_messages->len; i++)
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0,
+                   g_ptr_array_index (changes->new_messages, i), TRUE);
+  for (guint i = 0; i < changes->changed_messages->len; i++)
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0,
+                   g_ptr_array_index (changes->changed_messages, i));
+  if (changes->new_messages->len > 0)
+    g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+}
+
+static gboolean
+on_typing_expired (gpointer user_data)
+{
+  GPtrArray *pair = user_data;
+  SdDaemon *self = g_ptr_array_index (pair, 0);
+  const gchar *id = g_ptr_array_index (pair, 1);
+
+  g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0, id, FALSE);
+  g_hash_table_remove (self->typing, id);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_peer_typing (SdDaemon *self, const gchar *id, gboolean typing)
+{
+  gpointer source = g_hash_table_lookup (self->typing, id);
+  GPtrArray *pair;
+
+  if (source != NULL)
+    g_source_remove (GPOINTER_TO_UINT (source));
+  if (!typing) {
+    g_hash_table_remove (self->typing, id);
+    if (source != NULL)
+      g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0, id, FALSE);
+    return;
+  }
+  pair = g_ptr_array_new ();
+  g_ptr_array_add (pair, self);
+  g_ptr_array_add (pair, g_strdup (id));
+  g_hash_table_replace (
+    self->typing, g_strdup (id),
+    GUINT_TO_POINTER (g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, TYPING_TIMEOUT_S,
+                                                  on_typing_expired, pair,
+                                                  (GDestroyNotify) g_ptr_array_unref)));
+  g_ptr_array_set_free_func (pair, NULL);
+  if (source == NULL)
+    g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0, id, TRUE);
+}
+
+static void
+on_poller_typing (SdPoller *poller, const gchar *author, gboolean typing, gpointer user_data)
+{
+  SdDaemon *self = user_data;
+  g_autoptr(SdConversation) conversation = NULL;
+
+  if (!self->config.typing_indicators)
+    return;
+  /* 1:1 only, and not from blocked senders or strangers */
+  conversation = sd_store_get_conversation (self->store, author, NULL);
+  if (conversation == NULL || conversation->blocked)
+    return;
+  set_peer_typing (self, author, typing);
+}
+
+static void
+on_poller_online (SdPoller *poller, gpointer user_data)
+{
+  SdDaemon *self = user_data;
+
+  set_state (self, sd_poller_get_online (poller) ? "online" : "offline");
+}
+
+static void
+on_sender_message_changed (SdSender *sender, SdMessage *message, gpointer user_data)
+{
+  SdDaemon *self = user_data;
+
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
+}
+
+/* ---- account lifecycle ---- */
+
+static void
+stop_components (SdDaemon *self)
+{
+  if (self->poller != NULL)
+    sd_poller_stop (self->poller);
+  if (self->sender != NULL)
+    sd_sender_stop (self->sender);
+  g_clear_object (&self->poller);
+  g_clear_object (&self->sender);
+  g_clear_object (&self->network);
+}
+
+static gboolean
+start_network (SdDaemon *self, GError **error)
+{
+  g_autoptr(SdSoupTransport) transport = sd_soup_transport_new (self->config.seed_ca, error);
+  g_autoptr(SdPoolStore) pool_store = NULL;
+  g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func (g_free);
+  gboolean tls = TRUE;
+
+  if (transport == NULL)
+    return FALSE;
+  if (self->config.seeds != NULL && self->config.seeds[0] != NULL) {
+    for (guint i = 0; self->config.seeds[i] != NULL; i++) {
+      sd_soup_transport_add_seed (transport, self->config.seeds[i]);
+      g_ptr_array_add (seeds, g_strdup (self->config.seeds[i]));
+      /* a plain-HTTP custom network (a testnet with --no-tls) has plain nodes */
+      if (g_str_has_prefix (self->config.seeds[i], "http://"))
+        tls = FALSE;
+    }
+  } else {
+    for (guint i = 0; i < G_N_ELEMENTS (sd_mainnet_seeds); i++) {
+      sd_soup_transport_pin_seed (transport, sd_mainnet_seeds[i].url,
+                                  sd_mainnet_seeds[i].fingerprint);
+      g_ptr_array_add (seeds, g_strdup (sd_mainnet_seeds[i].url));
+    }
+  }
+  g_ptr_array_add (seeds, NULL);
+
+  pool_store = sd_store_pool_new (self->store);
+  self->network = sd_network_new (SD_TRANSPORT (transport), pool_store,
+                                  (const gchar *const *) seeds->pdata, tls);
+  self->poller = sd_poller_new (self->network, self->store, self->identity,
+                                self->config.poll_interval_ms);
+  self->sender = sd_sender_new (self->network, self->store, self->identity);
+  sd_sender_set_profile (self->sender, self->display_name, 0);
+  g_signal_connect_object (self->poller, "changes", G_CALLBACK (on_poller_changes), self, 0);
+  g_signal_connect_object (self->poller, "typing", G_CALLBACK (on_poller_typing), self, 0);
+  g_signal_connect_object (self->poller, "online-changed", G_CALLBACK (on_poller_online), self,
+                           0);
+  g_signal_connect_object (self->sender, "message-changed",
+                           G_CALLBACK (on_sender_message_changed), self, 0);
+  set_state (self, "connecting");
+  sd_poller_start (self->poller);
+  sd_sender_start (self->sender);
+  return TRUE;
+}
+
+static guint64
+profile_updated (SdDaemon *self)
+{
+  g_autofree gchar *text = sd_store_get_setting (self->store, "profile-updated", NULL);
+
+  return text != NULL ? g_ascii_strtoull (text, NULL, 10) : 0;
+}
+
+/* opens the account's database and goes online */
+static gboolean
+load_account (SdDaemon *self, const guint8 seed[SD_SEED_LEN], GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *name = NULL;
+  SdIdentity *identity = sodium_malloc (sizeof (SdIdentity));
+
+  sd_identity_from_seed (identity, seed);
+  if (g_mkdir_with_parents (self->config.data_dir, 0700) != 0) {
+    sodium_free (identity);
+    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_FAILED, "cannot create %s: %s",
+                 self->config.data_dir, g_strerror (errno));
+    return FALSE;
+  }
+  path = g_strdup_printf ("%s/%s.sqlite", self->config.data_dir, identity->session_id);
+  self->store = sd_store_open (path, error);
+  if (self->store == NULL || !sd_store_set_account_id (self->store, identity->session_id, error)) {
+    g_clear_object (&self->store);
+    sodium_free (identity);
+    return FALSE;
+  }
+  self->identity = identity;
+  name = sd_store_get_setting (self->store, "display-name", NULL);
+  g_free (self->display_name);
+  self->display_name = g_strdup (name != NULL ? name : "");
+  if (!start_network (self, error)) {
+    g_clear_object (&self->store);
+    g_clear_pointer (&self->identity, sodium_free);
+    return FALSE;
+  }
+  sd_sender_set_profile (self->sender, self->display_name, profile_updated (self));
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  {
+    g_autoptr(GPtrArray) conversations = sd_store_list_conversations (self->store, NULL);
+
+    for (guint i = 0; conversations != NULL && i < conversations->len; i++)
+      g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
+                     g_ptr_array_index (conversations, i));
+  }
+  return TRUE;
+}
+
+void
+sd_daemon_start (SdDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 *seed = sodium_malloc (SD_SEED_LEN);
+
+  if (sd_keystore_lookup_sync (self->keystore, seed, NULL, NULL, &error)) {
+    if (!load_account (self, seed, &error))
+      g_warning ("could not open the account: %s", error->message);
+  } else if (!g_error_matches (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_NOT_FOUND)) {
+    g_warning ("account keys unavailable: %s", error->message);
+  }
+  sodium_free (seed);
+}
+
+static gboolean
+check_display_name (const gchar *name, GError **error)
+{
+  if (name == NULL)
+    return TRUE;
+  if (!g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > SD_DISPLAY_NAME_MAX) {
+    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+                 "a display name is valid UTF-8 of at most %d characters", SD_DISPLAY_NAME_MAX);
+    return FALSE;
+  }
+  for (const gchar *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
+    if (g_unichar_iscntrl (g_utf8_get_char (p))) {
+      g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+                           "a display name cannot contain control characters");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gchar *
+adopt_seed (SdDaemon *self, const guint8 seed[SD_SEED_LEN], const gchar *display_name,
+            GError **error)
+{
+  if (self->identity != NULL) {
+    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_ACCOUNT_EXISTS,
+                         "this daemon already has an account");
+    return NULL;
+  }
+  if (!check_display_name (display_name, error))
+    return NULL;
+  if (!sd_keystore_store_sync (self->keystore, seed, NULL, error))
+    return NULL;
+  if (!load_account (self, seed, error)) {
+    /* never leave a seed behind that no account uses */
+    if (!sd_keystore_delete_sync (self->keystore, NULL, NULL))
+      g_warning ("could not remove the seed of an account that failed to open");
+    return NULL;
+  }
+  if (display_name != NULL && *display_name != '\0' &&
+      !sd_daemon_set_display_name (self, display_name, error))
+    return NULL;
+  return g_strdup (self->identity->session_id);
+}
+
+gchar *
+sd_daemon_create_account (SdDaemon *self, const gchar *display_name, GError **error)
+{
+  guint8 *seed = sodium_malloc (SD_SEED_LEN);
+  gchar *id;
+
+  /* 16 bytes of entropy, then zeros: what the 13-word phrase encodes */
+  memset (seed, 0, SD_SEED_LEN);
+  randombytes_buf (seed, SD_ENTROPY_LEN);
+  id = adopt_seed (self, seed, display_name, error);
+  sodium_free (seed);
+  return id;
+}
+
+gchar *
+sd_daemon_restore_account (SdDaemon *self,
+                           const gchar *phrase,
+                           const gchar *display_name,
+                           GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint8 *seed = sodium_malloc (SD_SEED_LEN);
+  gchar *id = NULL;
+
+  if (self->identity != NULL)
+    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_ACCOUNT_EXISTS,
+                         "this daemon already has an account");
+  else if (!sd_mnemonic_to_seed (phrase, seed, &local_error))
+    g_propagate_error (error, sd_daemon_error_convert (local_error));
+  else
+    id = adopt_seed (self, seed, display_name, error);
+  sodium_free (seed);
+  return id;
+}
+
+gchar *
+sd_daemon_get_recovery_phrase (SdDaemon *self, GError **error)
+{
+  if (!require_account (self, error))
+    return NULL;
+  return sd_mnemonic_from_seed (self->identity->ed25519_sk);
+}
+
+gboolean
+sd_daemon_set_display_name (SdDaemon *self, const gchar *name, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree gchar *updated = NULL;
+  guint64 now_s;
+
+  if (!require_account (self, error) || !check_display_name (name, error))
+    return FALSE;
+  now_s = (guint64) (now_ms (self) / 1000);
+  updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
+  if (!sd_store_set_setting (self->store, "display-name", name, &local_error) ||
+      !sd_store_set_setting (self->store, "profile-updated", updated, &local_error))
+    return convert_error (FALSE, error, g_steal_pointer (&local_error));
+  g_free (self->display_name);
+  self->display_name = g_strdup (name);
+  sd_sender_set_profile (self->sender, name, now_s);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  return TRUE;
+}
+
+/* ---- conversations and messages ---- */
+
+GPtrArray *
+sd_daemon_list_conversations (SdDaemon *self, GError **error)
+{
+  GError *local_error = NULL;
+  GPtrArray *list;
+
+  if (self->store == NULL)
+    return g_ptr_array_new ();
+  list = sd_store_list_conversations (self->store, &local_error);
+  convert_error (list != NULL, error, local_error);
+  return list;
+}
+
+static SdConversation *
+get_conversation (SdDaemon *self, const gchar *id, GError **error)
+{
+  GError *local_error = NULL;
+  SdConversation *conversation;
+
+  if (!require_account (self, error) || !check_session_id (id, error))
+    return NULL;
+  conversation = sd_store_get_conversation (self->store, id, &local_error);
+  convert_error (conversation != NULL, error, local_error);
+  return conversation;
+}
+
+/* accepting a request tells the peer, with our profile, a moment before
+ * whatever we send next (desktop uses T - 100) */
+static void
+send_request_response (SdDaemon *self, const gchar *id, gint64 t)
+{
+  g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
+                                                                profile_updated (self));
+
+  sd_sender_send_control (self->sender, id, content, (guint64) t, 14 * 24 * 3600 * 1000LL);
+}
+
+SdConversation *
+sd_daemon_open_conversation (SdDaemon *self, const gchar *id, GError **error)
+{
+  GError *local_error = NULL;
+  SdConversation *conversation;
+
+  if (!require_account (self, error) || !check_session_id (id, error))
+    return NULL;
+  conversation = sd_store_get_conversation (self->store, id, NULL);
+  if (conversation != NULL)
+    return conversation;
+  /* opening a conversation is choosing to talk: it starts approved */
+  if (!sd_store_approve (self->store, id, &local_error)) {
+    convert_error (FALSE, error, local_error);
+    return NULL;
+  }
+  conversation = sd_store_get_conversation (self->store, id, &local_error);
+  convert_error (conversation != NULL, error, local_error);
+  if (conversation != NULL)
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, conversation);
+  return conversation;
+}
+
+static gboolean
+check_body (const gchar *body, GError **error)
+{
+  glong units = 0;
+  g_autofree gunichar2 *utf16 = NULL;
+
+  if (body == NULL || !g_utf8_validate (body, -1, NULL) || *body == '\0') {
+    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+                         "a message needs some valid UTF-8 text");
+    return FALSE;
+  }
+  utf16 = g_utf8_to_utf16 (body, -1, NULL, &units, NULL);
+  if (units > SD_BODY_MAX) {
+    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_MESSAGE_TOO_LONG,
+                 "a message is limited to %d characters, this one has %ld", SD_BODY_MAX, units);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+SdMessage *
+sd_daemon_send (SdDaemon *self, const gchar *recipient, const gchar *body, GError **error)
+{
+  GError *local_error = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  SdMessage *message;
+  gint64 t;
+
+  if (!require_account (self, error) || !check_session_id (recipient, error) ||
+      !check_body (body, error))
+    return NULL;
+  t = now_ms (self);
+  conversation = sd_store_get_conversation (self->store, recipient, NULL);
+  if (conversation != NULL && conversation->blocked) {
+    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+                         "this conversation is blocked: unblock it to send");
+    return NULL;
+  }
+  /* replying to a message request accepts it */
+  if (conversation != NULL && !conversation->approved &&
+      !g_str_equal (recipient, self->identity->session_id)) {
+    if (!sd_store_approve (self->store, recipient, &local_error)) {
+      convert_error (FALSE, error, local_error);
+      return NULL;
+    }
+    send_request_response (self, recipient, t - 100);
+  }
+  message = sd_store_queue_outgoing (self->store, recipient, body, t, 0, &local_error);
+  if (message == NULL) {
+    convert_error (FALSE, error, local_error);
+    return NULL;
+  }
+  emit_conversation (self, recipient);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, FALSE);
+  sd_sender_kick (self->sender);
+  return message;
+}
+
+GPtrArray *
+sd_daemon_search (SdDaemon *self, const gchar *query, guint limit, GError **error)
+{
+  GError *local_error = NULL;
+  GPtrArray *results;
+
+  if (!require_account (self, error))
+    return NULL;
+  results = sd_store_search (self->store, query, limit, &local_error);
+  convert_error (results != NULL, error, local_error);
+  return results;
+}
+
+GPtrArray *
+sd_daemon_get_messages (SdDaemon *self,
+                        const gchar *conversation,
+                        gint64 before,
+                        gint64 after,
+                        guint limit,
+                        GError **error)
+{
+  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  GError *local_error = NULL;
+  GPtrArray *messages;
+
+  if (existing == NULL)
+    return NULL;
+  messages = sd_store_get_messages (self->store, conversation, before, after, limit,
+                                    &local_error);
+  convert_error (messages != NULL, error, local_error);
+  return messages;
+}
+
+gboolean
+sd_daemon_mark_read (SdDaemon *self, const gchar *conversation, gint64 up_to, GError **error)
+{
+  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(GArray) timestamps = NULL;
+  GError *local_error = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &local_error))
+    return convert_error (FALSE, error, local_error);
+  /* receipts only when enabled, and never to strangers or blocked people */
+  if (self->config.read_receipts && timestamps != NULL && timestamps->len > 0 &&
+      existing->approved && !existing->blocked && existing->kind == SD_CONVERSATION_KIND_DIRECT) {
+    gint64 t = now_ms (self);
+    g_autoptr(GBytes) content = sd_content_pack_read_receipt (
+      (guint64) t, (const guint64 *) timestamps->data, timestamps->len);
+
+    sd_sender_send_control (self->sender, conversation, content, (guint64) t,
+                            14 * 24 * 3600 * 1000LL);
+  }
+  emit_conversation (self, conversation);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+sd_daemon_set_typing (SdDaemon *self, const gchar *conversation, gboolean typing, GError **error)
+{
+  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  gint64 t;
+  g_autoptr(GBytes) content = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (!self->config.typing_indicators || !existing->approved || existing->blocked ||
+      existing->kind != SD_CONVERSATION_KIND_DIRECT)
+    return TRUE;
+  t = now_ms (self);
+  content = sd_content_pack_typing ((guint64) t, typing);
+  sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_TYPING_TTL_MS);
+  return TRUE;
+}
+
+gboolean
+sd_daemon_approve (SdDaemon *self, const gchar *conversation, GError **error)
+{
+  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  GError *local_error = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (existing->approved)
+    return TRUE;
+  if (!sd_store_approve (self->store, conversation, &local_error))
+    return convert_error (FALSE, error, local_error);
+  send_request_response (self, conversation, now_ms (self));
+  emit_conversation (self, conversation);
+  return TRUE;
+}
+
+gboolean
+sd_daemon_set_blocked (SdDaemon *self, const gchar *conversation, gboolean blocked,
+                       GError **error)
+{
+  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  GError *local_error = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (!sd_store_set_blocked (self->store, conversation, blocked, &local_error))
+    return convert_error (FALSE, error, local_error);
+  if (blocked)
+    set_peer_typing (self, conversation, FALSE);
+  emit_conversation (self, conversation);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+sd_daemon_set_muted_until (SdDaemon *self, const gchar *conversation, gint64 until,
+                           GError **error)
+{
+  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  GError *local_error = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (until < 0) {
+    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+                         "a mute time cannot be negative");
+    return FALSE;
+  }
+  if (!sd_store_set_muted_until (self->store, conversation, until, &local_error))
+    return convert_error (FALSE, error, local_error);
+  emit_conversation (self, conversation);
+  return TRUE;
+}
+
+gboolean
+sd_daemon_delete_conversation (SdDaemon *self, const gchar *conversation, GError **error)
+{
+  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  GError *local_error = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (!sd_store_delete_conversation (self->store, conversation, &local_error))
+    return convert_error (FALSE, error, local_error);
+  set_peer_typing (self, conversation, FALSE);
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, conversation);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+sd_daemon_get_peer_typing (SdDaemon *self, const gchar *conversation)
+{
+  return g_hash_table_contains (self->typing, conversation);
+}
+
+/* ---- properties ---- */
+
+const gchar *
+sd_daemon_get_state (SdDaemon *self)
+{
+  return self->state;
+}
+
+const gchar *
+sd_daemon_get_session_id (SdDaemon *self)
+{
+  return self->identity != NULL ? self->identity->session_id : "";
+}
+
+const gchar *
+sd_daemon_get_display_name (SdDaemon *self)
+{
+  return self->display_name;
+}
+
+guint
+sd_daemon_get_unread_count (SdDaemon *self)
+{
+  guint unread = 0;
+
+  if (self->store != NULL)
+    (void) sd_store_count_unread (self->store, NULL, &unread, NULL);
+  return unread;
+}
+
+/* ---- object ---- */
+
+static void
+sd_daemon_dispose (GObject *object)
+{
+  SdDaemon *self = SD_DAEMON (object);
+
+  stop_components (self);
+  g_clear_object (&self->store);
+  g_clear_object (&self->keystore);
+  G_OBJECT_CLASS (sd_daemon_parent_class)->dispose (object);
+}
+
+static void
+typing_source_remove (gpointer data)
+{
+  g_source_remove (GPOINTER_TO_UINT (data));
+}
+
+static void
+sd_daemon_finalize (GObject *object)
+{
+  SdDaemon *self = SD_DAEMON (object);
+
+  g_clear_pointer (&self->identity, sodium_free);
+  g_free (self->display_name);
+  g_free (self->config.data_dir);
+  g_strfreev (self->config.seeds);
+  g_free (self->config.seed_ca);
+  g_free (self->config.key_file_passphrase);
+  g_hash_table_unref (self->typing);
+  G_OBJECT_CLASS (sd_daemon_parent_class)->finalize (object);
+}
+
+static void
+sd_daemon_class_init (SdDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  object_class->dispose = sd_daemon_dispose;
+  object_class->finalize = sd_daemon_finalize;
+  signals[SIGNAL_ACCOUNT_CHANGED] = g_signal_new ("account-changed", type, G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CONVERSATION_CHANGED] = g_signal_new ("conversation-changed", type,
+                                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                       G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_CONVERSATION_REMOVED] = g_signal_new ("conversation-removed", type,
+                                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                       G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MESSAGE_ADDED] = g_signal_new ("message-added", type, G_SIGNAL_RUN_LAST, 0,
+                                                NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                                G_TYPE_POINTER, G_TYPE_BOOLEAN);
+  signals[SIGNAL_MESSAGE_CHANGED] = g_signal_new ("message-changed", type, G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                  G_TYPE_POINTER);
+  signals[SIGNAL_TYPING_CHANGED] = g_signal_new ("typing-changed", type, G_SIGNAL_RUN_LAST, 0,
+                                                 NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                 G_TYPE_BOOLEAN);
+}
+
+static void
+sd_daemon_init (SdDaemon *self)
+{
+  self->state = "uninitialised";
+  self->display_name = g_strdup ("");
+  self->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, typing_source_remove);
+}
+
+SdDaemon *
+sd_daemon_new (const SdDaemonConfig *config, GError **error)
+{
+  g_autoptr(SdDaemon) self = g_object_new (SD_TYPE_DAEMON, NULL);
+
+  if (sodium_init () < 0) {
+    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_FAILED,
+                         "libsodium could not initialise");
+    return NULL;
+  }
+  self->config.data_dir = g_strdup (config->data_dir);
+  self->config.seeds = g_strdupv (config->seeds);
+  self->config.seed_ca = g_strdup (config->seed_ca);
+  self->config.key_file_passphrase = g_strdup (config->key_file_passphrase);
+  self->config.poll_interval_ms = config->poll_interval_ms;
+  self->config.read_receipts = config->read_receipts;
+  self->config.typing_indicators = config->typing_indicators;
+  if (config->key_file_passphrase != NULL)
+    self->keystore = sd_file_keystore_new (config->data_dir, config->key_file_passphrase, error);
+  else
+    self->keystore = sd_secret_keystore_new (config->data_dir);
+  if (self->keystore == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdDbusService"
+
+#include "sd-dbus-service.h"
+
+#include "sd-daemon-error.h"
+#include "sd-dbus-generated.h"
+
+#define API_VERSION 1
+#define GET_MESSAGES_DEFAULT 50
+#define GET_MESSAGES_MAX 500
+#define SEARCH_DEFAULT 50
+
+typedef struct {
+  gchar *sender;  /* unique bus name of the holder */
+  guint watch_id;
+} Inhibitor;
+
+struct _SdDbusService {
+  GObject parent_instance;
+
+  GDBusConnection *connection;          /* (owned) */
+  SdDaemon *daemon;                     /* (owned) */
+  SdDbusAccount1 *account;              /* (owned) */
+  GDBusObjectManagerServer *manager;    /* (owned) */
+  GHashTable *inhibitors;               /* (owned) cookie → Inhibitor */
+  guint next_cookie;
+};
+
+G_DEFINE_FINAL_TYPE (SdDbusService, sd_dbus_service, G_TYPE_OBJECT)
+
+gchar *
+sd_dbus_conversation_path (const gchar *id)
+{
+  return g_strdup_printf ("%s/%s", SD_DBUS_CONVERSATIONS_PATH, id);
+}
+
+static void
+return_error (GDBusMethodInvocation *invocation, const GError *error)
+{
+  g_autoptr(GError) converted = sd_daemon_error_convert (error);
+
+  g_dbus_method_invocation_return_gerror (invocation, converted);
+}
+
+static void
+return_invalid (GDBusMethodInvocation *invocation, const gchar *message)
+{
+  g_dbus_method_invocation_return_error_literal (invocation, SD_DAEMON_ERROR,
+                                                 SD_DAEMON_ERROR_INVALID_ARGUMENT, message);
+}
+
+/* "05abcd…wxyz" when nobody gave a name */
+static gchar *
+conversation_name (const SdConversation *conversation)
+{
+  const gchar *name = sd_conversation_get_display_name (conversation);
+
+  if (name != NULL && *name != '\0')
+    return g_strdup (name);
+  return g_strdup_printf ("%.6s…%s", conversation->id, conversation->id + 62);
+}
+
+/* ---- conversations ---- */
+
+static SdDbusConversation1 *
+lookup_conversation (SdDbusService *self, const gchar *id)
+{
+  g_autofree gchar *path = sd_dbus_conversation_path (id);
+  g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (
+    G_DBUS_OBJECT_MANAGER (self->manager), path);
+
+  if (object == NULL)
+    return NULL;
+  return sd_dbus_object_get_conversation1 (SD_DBUS_OBJECT (object));
+}
+
+static const gchar *
+invocation_conversation (GDBusMethodInvocation *invocation)
+{
+  /* the last path element is the conversation id */
+  const gchar *path = g_dbus_method_invocation_get_object_path (invocation);
+
+  return strrchr (path, '/') + 1;
+}
+
+static gboolean
+handle_send_message (SdDbusConversation1 *skeleton,
+                     GDBusMethodInvocation *invocation,
+                     const gchar *body,
+                     GVariant *options,
+                     SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = sd_daemon_send (self->daemon,
+                                                 invocation_conversation (invocation), body,
+                                                 &error);
+
+  if (message == NULL)
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_send_message (skeleton, invocation, message->id);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_messages (SdDbusConversation1 *skeleton,
+                     GDBusMethodInvocation *invocation,
+                     GVariant *query,
+                     SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  GVariantBuilder builder;
+  gint64 before = 0, after = 0;
+  guint32 limit = GET_MESSAGES_DEFAULT;
+
+  if ((g_variant_lookup_value (query, "before", NULL) != NULL &&
+       !g_variant_lookup (query, "before", "x", &before)) ||
+      (g_variant_lookup_value (query, "after", NULL) != NULL &&
+       !g_variant_lookup (query, "after", "x", &after)) ||
+      (g_variant_lookup_value (query, "limit", NULL) != NULL &&
+       !g_variant_lookup (query, "limit", "u", &limit))) {
+    return_invalid (invocation, "query keys are before (x), after (x) and limit (u)");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (before < 0 || after < 0 || limit == 0 || limit > GET_MESSAGES_MAX) {
+    return_invalid (invocation, "before and after are positive times, limit is 1 to 500");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  messages = sd_daemon_get_messages (self->daemon, invocation_conversation (invocation), before,
+                                     after, limit, &error);
+  if (messages == NULL) {
+    return_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  /* the store gives oldest first; the API promises newest first */
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = messages->len; i > 0; i--)
+    g_variant_builder_add_value (&builder, sd_message_to_variant (g_ptr_array_index (messages,
+                                                                                     i - 1)));
+  sd_dbus_conversation1_complete_get_messages (skeleton, invocation,
+                                               g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+#define SIMPLE_HANDLER(name, call, complete)                                                      \
+  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,       \
+                        SdDbusService *self)                                                     \
+  {                                                                                              \
+    g_autoptr(GError) error = NULL;                                                              \
+    if (!call (self->daemon, invocation_conversation (invocation), &error))                      \
+      return_error (invocation, error);                                                          \
+    else                                                                                         \
+      complete (skeleton, invocation);                                                           \
+    return G_DBUS_METHOD_INVOCATION_HANDLED;                                                     \
+  }
+
+SIMPLE_HANDLER (handle_approve, sd_daemon_approve, sd_dbus_conversation1_complete_approve)
+SIMPLE_HANDLER (handle_delete, sd_daemon_delete_conversation, sd_dbus_conversation1_complete_delete)
+
+static gboolean
+handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, gint64 up_to,
+                  SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (up_to < 0)
+    return_invalid (invocation, "a time cannot be negative");
+  else if (!sd_daemon_mark_read (self->daemon, invocation_conversation (invocation), up_to,
+                                 &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_mark_read (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_typing (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                   gboolean typing, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_typing (self->daemon, invocation_conversation (invocation), typing, &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_typing (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_blocked (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                    gboolean blocked, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_blocked (self->daemon, invocation_conversation (invocation), blocked,
+                              &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_blocked (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_muted_until (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                        gint64 until, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_muted_until (self->daemon, invocation_conversation (invocation), until,
+                                  &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_muted_until (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+update_conversation (SdDbusService *self, const SdConversation *conversation)
+{
+  g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, conversation->id);
+  g_autofree gchar *name = conversation_name (conversation);
+  g_autoptr(SdDbusObjectSkeleton) object = NULL;
+
+  if (skeleton == NULL) {
+    g_autofree gchar *path = sd_dbus_conversation_path (conversation->id);
+
+    object = sd_dbus_object_skeleton_new (path);
+    skeleton = sd_dbus_conversation1_skeleton_new ();
+    sd_dbus_conversation1_set_version (skeleton, API_VERSION);
+    sd_dbus_conversation1_set_id (skeleton, conversation->id);
+    g_signal_connect_object (skeleton, "handle-send-message", G_CALLBACK (handle_send_message),
+                             self, 0);
+    g_signal_connect_object (skeleton, "handle-get-messages", G_CALLBACK (handle_get_messages),
+                             self, 0);
+    g_signal_connect_object (skeleton, "handle-mark-read", G_CALLBACK (handle_mark_read), self, 0);
+    g_signal_connect_object (skeleton, "handle-set-typing", G_CALLBACK (handle_set_typing), self,
+                             0);
+    g_signal_connect_object (skeleton, "handle-approve", G_CALLBACK (handle_approve), self, 0);
+    g_signal_connect_object (skeleton, "handle-set-blocked", G_CALLBACK (handle_set_blocked),
+                             self, 0);
+    g_signal_connect_object (skeleton, "handle-set-muted-until",
+                             G_CALLBACK (handle_set_muted_until), self, 0);
+    g_signal_connect_object (skeleton, "handle-delete", G_CALLBACK (handle_delete), self, 0);
+  }
+  /* one PropertiesChanged for all of it */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
+  g_object_freeze_notify (G_OBJECT (skeleton));
+  sd_dbus_conversation1_set_kind (skeleton, sd_conversation_kind_to_string (conversation->kind));
+  sd_dbus_conversation1_set_name (skeleton, name);
+  sd_dbus_conversation1_set_unread_count (skeleton, conversation->unread);
+  sd_dbus_conversation1_set_last_activity (skeleton, conversation->last_activity);
+  sd_dbus_conversation1_set_last_message_preview (
+    skeleton, conversation->last_message_preview != NULL ? conversation->last_message_preview : "");
+  sd_dbus_conversation1_set_approved (skeleton, conversation->approved);
+  sd_dbus_conversation1_set_blocked (skeleton, conversation->blocked);
+  sd_dbus_conversation1_set_muted_until (skeleton, conversation->muted_until);
+  sd_dbus_conversation1_set_peer_typing (skeleton,
+                                         sd_daemon_get_peer_typing (self->daemon, conversation->id));
+  g_object_thaw_notify (G_OBJECT (skeleton));
+  if (object != NULL) {
+    sd_dbus_object_skeleton_set_conversation1 (object, skeleton);
+    g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
+  }
+}
+
+static void
+on_conversation_changed (SdDaemon *daemon, SdConversation *conversation, SdDbusService *self)
+{
+  update_conversation (self, conversation);
+}
+
+static void
+on_conversation_removed (SdDaemon *daemon, const gchar *id, SdDbusService *self)
+{
+  g_autofree gchar *path = sd_dbus_conversation_path (id);
+
+  g_dbus_object_manager_server_unexport (self->manager, path);
+}
+
+static void
+on_message_added (SdDaemon *daemon, SdMessage *message, gboolean arrived, SdDbusService *self)
+{
+  g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, message->conversation);
+  g_autofree gchar *path = sd_dbus_conversation_path (message->conversation);
+
+  if (skeleton != NULL)
+    sd_dbus_conversation1_emit_message_added (skeleton, sd_message_to_variant (message));
+  if (arrived)
+    sd_dbus_account1_emit_message_received (self->account, path, sd_message_to_variant (message));
+}
+
+static void
+on_message_changed (SdDaemon *daemon, SdMessage *message, SdDbusService *self)
+{
+  g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, message->conversation);
+
+  if (skeleton != NULL)
+    sd_dbus_conversation1_emit_message_changed (skeleton, message->id,
+                                                sd_message_to_variant (message));
+}
+
+static void
+on_typing_changed (SdDaemon *daemon, const gchar *id, gboolean typing, SdDbusService *self)
+{
+  g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, id);
+
+  if (skeleton != NULL)
+    sd_dbus_conversation1_set_peer_typing (skeleton, typing);
+}
+
+/* ---- account ---- */
+
+static void
+update_account (SdDbusService *self)
+{
+  g_object_freeze_notify (G_OBJECT (self->account));
+  sd_dbus_account1_set_state (self->account, sd_daemon_get_state (self->daemon));
+  sd_dbus_account1_set_session_id (self->account, sd_daemon_get_session_id (self->daemon));
+  sd_dbus_account1_set_display_name (self->account, sd_daemon_get_display_name (self->daemon));
+  sd_dbus_account1_set_unread_count (self->account, sd_daemon_get_unread_count (self->daemon));
+  g_object_thaw_notify (G_OBJECT (self->account));
+}
+
+static void
+on_account_changed (SdDaemon *daemon, SdDbusService *self)
+{
+  update_account (self);
+}
+
+/* the optional "display-name" option */
+static gboolean
+option_display_name (GVariant *options, const gchar **name, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (options, "display-name", NULL);
+
+  *name = NULL;
+  if (value == NULL)
+    return TRUE;
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+    return_invalid (invocation, "the display-name option is a string");
+    return FALSE;
+  }
+  *name = g_variant_get_string (value, NULL);
+  return TRUE;
+}
+
+static gboolean
+handle_create_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                       GVariant *options, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  const gchar *name;
+
+  if (!option_display_name (options, &name, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  id = sd_daemon_create_account (self->daemon, name, &error);
+  if (id == NULL)
+    return_error (invocation, error);
+  else
+    sd_dbus_account1_complete_create_account (skeleton, invocation, id);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_restore_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                        const gchar *mnemonic, GVariant *options, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  const gchar *name;
+
+  if (!option_display_name (options, &name, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  id = sd_daemon_restore_account (self->daemon, mnemonic, name, &error);
+  if (id == NULL)
+    return_error (invocation, error);
+  else
+    sd_dbus_account1_complete_restore_account (skeleton, invocation, id);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_recovery_phrase (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                            SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *phrase = sd_daemon_get_recovery_phrase (self->daemon, &error);
+
+  if (phrase == NULL)
+    return_error (invocation, error);
+  else
+    sd_dbus_account1_complete_get_recovery_phrase (skeleton, invocation, phrase);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_display_name (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                         const gchar *name, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_display_name (self->daemon, name, &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_account1_complete_set_display_name (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                          const gchar *id, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) conversation = sd_daemon_open_conversation (self->daemon, id, &error);
+  g_autofree gchar *path = NULL;
+
+  if (conversation == NULL) {
+    return_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  update_conversation (self, conversation);
+  path = sd_dbus_conversation_path (conversation->id);
+  sd_dbus_account1_complete_open_conversation (skeleton, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *recipient,
+             const gchar *body, GVariant *options, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = sd_daemon_send (self->daemon, recipient, body, &error);
+  g_autofree gchar *path = NULL;
+
+  if (message == NULL) {
+    return_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  path = sd_dbus_conversation_path (message->conversation);
+  sd_dbus_account1_complete_send (skeleton, invocation, path, message->id);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_search (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *query,
+               GVariant *options, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GVariant) limit_value = g_variant_lookup_value (options, "limit", NULL);
+  guint32 limit = SEARCH_DEFAULT;
+  GVariantBuilder builder;
+
+  if (limit_value != NULL) {
+    if (!g_variant_is_of_type (limit_value, G_VARIANT_TYPE_UINT32) ||
+        g_variant_get_uint32 (limit_value) == 0 ||
+        g_variant_get_uint32 (limit_value) > GET_MESSAGES_MAX) {
+      return_invalid (invocation, "limit is a number from 1 to 500 (u)");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    limit = g_variant_get_uint32 (limit_value);
+  }
+  results = sd_daemon_search (self->daemon, query, limit, &error);
+  if (results == NULL) {
+    return_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < results->len; i++)
+    g_variant_builder_add_value (&builder, sd_message_to_variant (g_ptr_array_index (results, i)));
+  sd_dbus_account1_complete_search (skeleton, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+inhibitor_free (Inhibitor *inhibitor)
+{
+  g_bus_unwatch_name (inhibitor->watch_id);
+  g_free (inhibitor->sender);
+  g_free (inhibitor);
+}
+
+typedef struct {
+  SdDbusService *self; /* (unowned) */
+  guint cookie;
+} InhibitorWatch;
+
+static void
+on_inhibitor_vanished (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  InhibitorWatch *watch = user_data;
+
+  /* released when the caller leaves the bus */
+  g_hash_table_remove (watch->self->inhibitors, GUINT_TO_POINTER (watch->cookie));
+}
+
+#define MAX_INHIBITORS_PER_CLIENT 16
+
+static gboolean
+handle_inhibit (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *reason,
+                SdDbusService *self)
+{
+  const gchar *sender = g_dbus_method_invocation_get_sender (invocation);
+  GHashTableIter iter;
+  gpointer value;
+  guint held = 0;
+  Inhibitor *inhibitor;
+  InhibitorWatch *watch;
+
+  g_hash_table_iter_init (&iter, self->inhibitors);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    held += g_strcmp0 (((Inhibitor *) value)->sender, sender) == 0;
+  if (held >= MAX_INHIBITORS_PER_CLIENT) {
+    return_invalid (invocation, "too many inhibitions held by this client");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  inhibitor = g_new0 (Inhibitor, 1);
+  inhibitor->sender = g_strdup (sender);
+  watch = g_new0 (InhibitorWatch, 1);
+  watch->self = self;
+  watch->cookie = ++self->next_cookie;
+  inhibitor->watch_id = g_bus_watch_name_on_connection (self->connection, sender,
+                                                        G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                                        on_inhibitor_vanished, watch, g_free);
+  g_hash_table_insert (self->inhibitors, GUINT_TO_POINTER (watch->cookie), inhibitor);
+  sd_dbus_account1_complete_inhibit_notifications (skeleton, invocation, watch->cookie);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_uninhibit (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, guint cookie,
+                  SdDbusService *self)
+{
+  Inhibitor *inhibitor = g_hash_table_lookup (self->inhibitors, GUINT_TO_POINTER (cookie));
+
+  /* only the holder may release its cookie */
+  if (inhibitor == NULL ||
+      g_strcmp0 (inhibitor->sender, g_dbus_method_invocation_get_sender (invocation)) != 0) {
+    g_dbus_method_invocation_return_error (invocation, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NOT_FOUND,
+                                           "no inhibition %u held by this client", cookie);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  g_hash_table_remove (self->inhibitors, GUINT_TO_POINTER (cookie));
+  sd_dbus_account1_complete_uninhibit_notifications (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+gboolean
+sd_dbus_service_notifications_inhibited (SdDbusService *self)
+{
+  return g_hash_table_size (self->inhibitors) > 0;
+}
+
+static void
+sd_dbus_service_dispose (GObject *object)
+{
+  SdDbusService *self = SD_DBUS_SERVICE (object);
+
+  if (self->account != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->account));
+  g_clear_object (&self->account);
+  g_clear_object (&self->manager);
+  g_clear_pointer (&self->inhibitors, g_hash_table_unref);
+  if (self->daemon != NULL)
+    g_signal_handlers_disconnect_by_data (self->daemon, self);
+  g_clear_object (&self->daemon);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (sd_dbus_service_parent_class)->dispose (object);
+}
+
+static void
+sd_dbus_service_class_init (SdDbusServiceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = sd_dbus_service_dispose;
+}
+
+static void
+sd_dbus_service_init (SdDbusService *self)
+{
+  self->inhibitors = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) inhibitor_free);
+}
+
+SdDbusService *
+sd_dbus_service_new (GDBusConnection *connection, SdDaemon *daemon, GError **error)
+{
+  g_autoptr(SdDbusService) self = g_object_new (SD_TYPE_DBUS_SERVICE, NULL);
+  g_autoptr(GPtrArray) conversations = NULL;
+
+  self->connection = g_object_ref (connection);
+  self->daemon = g_object_ref (daemon);
+  self->manager = g_dbus_object_manager_server_new (SD_DBUS_PATH);
+  self->account = sd_dbus_account1_skeleton_new ();
+  sd_dbus_account1_set_version (self->account, API_VERSION);
+  update_account (self);
+
+  g_signal_connect (self->account, "handle-create-account", G_CALLBACK (handle_create_account),
+                    self);
+  g_signal_connect (self->account, "handle-restore-account", G_CALLBACK (handle_restore_account),
+                    self);
+  g_signal_connect (self->account, "handle-get-recovery-phrase",
+                    G_CALLBACK (handle_get_recovery_phrase), self);
+  g_signal_connect (self->account, "handle-set-display-name",
+                    G_CALLBACK (handle_set_display_name), self);
+  g_signal_connect (self->account, "handle-open-conversation",
+                    G_CALLBACK (handle_open_conversation), self);
+  g_signal_connect (self->account, "handle-send", G_CALLBACK (handle_send), self);
+  g_signal_connect (self->account, "handle-search", G_CALLBACK (handle_search), self);
+  g_signal_connect (self->account, "handle-inhibit-notifications", G_CALLBACK (handle_inhibit),
+                    self);
+  g_signal_connect (self->account, "handle-uninhibit-notifications",
+                    G_CALLBACK (handle_uninhibit), self);
+
+  g_signal_connect (daemon, "account-changed", G_CALLBACK (on_account_changed), self);
+  g_signal_connect (daemon, "conversation-changed", G_CALLBACK (on_conversation_changed), self);
+  g_signal_connect (daemon, "conversation-removed", G_CALLBACK (on_conversation_removed), self);
+  g_signal_connect (daemon, "message-added", G_CALLBACK (on_message_added), self);
+  g_signal_connect (daemon, "message-changed", G_CALLBACK (on_message_changed), self);
+  g_signal_connect (daemon, "typing-changed", G_CALLBACK (on_typing_changed), self);
+
+  conversations = sd_daemon_list_conversations (daemon, NULL);
+  for (guint i = 0; conversations != NULL && i < conversations->len; i++)
+    update_conversation (self, g_ptr_array_index (conversations, i));
+
+  g_dbus_object_manager_server_set_connection (self->manager, connection);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->account), connection,
+                                         SD_DBUS_PATH, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* sessiond: command line (design.md §6), bus name, main loop */
+#define G_LOG_DOMAIN "sessiond"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdlib.h>
+
+#include "sd-daemon.h"
+#include "sd-dbus-service.h"
+
+#define BUS_NAME "org.sessiond.Daemon1"
+
+typedef struct {
+  GMainLoop *loop;
+  SdDaemon *daemon;
+  SdDbusService *service;
+  gboolean acquired;
+  int status;
+} Context;
+
+static void
+on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  Context *ctx = user_data;
+  g_autoptr(GError) error = NULL;
+
+  ctx->service = sd_dbus_service_new (connection, ctx->daemon, &error);
+  if (ctx->service == NULL) {
+    g_printerr ("sessiond: cannot export objects on the bus: %s\n", error->message);
+    ctx->status = EXIT_FAILURE;
+    g_main_loop_quit (ctx->loop);
+    return;
+  }
+  sd_daemon_start (ctx->daemon);
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  ctx->acquired = TRUE;
+  g_info ("owning %s", name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  if (connection == NULL)
+    g_printerr ("sessiond: cannot connect to the session bus\n");
+  else if (ctx->acquired)
+    g_printerr ("sessiond: replaced by another sessiond\n");
+  else
+    g_printerr ("sessiond: another sessiond already runs on this bus (use --replace)\n");
+  ctx->status = EXIT_FAILURE;
+  g_main_loop_quit (ctx->loop);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  g_main_loop_quit (ctx->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* a seed is an http(s) base URL; normalised to end in '/' */
+static gchar *
+check_seed (const gchar *url, GError **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "http") != 0)) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--seed needs an http:// or https:// URL, not “%s”", url);
+    return NULL;
+  }
+  return g_str_has_suffix (url, "/") ? g_strdup (url) : g_strconcat (url, "/", NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *data_dir = NULL;
+  g_auto(GStrv) seeds = NULL;
+  g_autofree gchar *seed_ca = NULL;
+  g_autofree gchar *passphrase_file = NULL;
+  gint poll_interval = 5000;
+  gboolean replace = FALSE, verbose = FALSE, version = FALSE, read_receipts = FALSE;
+  const GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      "Where the account database lives (default: $XDG_DATA_HOME/sessiond)", "DIR" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING_ARRAY, &seeds,
+      "Use the custom network with this seed (repeatable)", "URL" },
+    { "seed-ca", 0, 0, G_OPTION_ARG_FILENAME, &seed_ca,
+      "Trust this certificate for the seeds", "FILE" },
+    { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval,
+      "Milliseconds between polls (default 5000)", "MS" },
+    { "key-file-passphrase", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file,
+      "Keep the account key in a passphrase-protected file instead of the keyring", "FILE" },
+    { "read-receipts", 0, 0, G_OPTION_ARG_NONE, &read_receipts,
+      "Send read receipts (off by default)", NULL },
+    { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "Replace a running sessiond", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log what happens (never message text)",
+      NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) options = g_option_context_new ("- the Session messenger daemon");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) seed_list = g_ptr_array_new_with_free_func (g_free);
+  SdDaemonConfig config = { 0 };
+  Context ctx = { 0 };
+  guint owner_id;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error)) {
+    g_printerr ("sessiond: %s\n", error->message);
+    return 2;
+  }
+  if (version) {
+    g_print ("sessiond %s\n", PACKAGE_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (argc > 1) {
+    g_printerr ("sessiond: unexpected argument “%s”\n", argv[1]);
+    return 2;
+  }
+  if (poll_interval < 100 || poll_interval > 3600000) {
+    g_printerr ("sessiond: --poll-interval must be between 100 and 3600000 ms\n");
+    return 2;
+  }
+  for (guint i = 0; seeds != NULL && seeds[i] != NULL; i++) {
+    gchar *seed = check_seed (seeds[i], &error);
+
+    if (seed == NULL) {
+      g_printerr ("sessiond: %s\n", error->message);
+      return 2;
+    }
+    g_ptr_array_add (seed_list, seed);
+  }
+  if (seed_ca != NULL && !g_file_test (seed_ca, G_FILE_TEST_IS_REGULAR)) {
+    g_printerr ("sessiond: --seed-ca: no such file “%s”\n", seed_ca);
+    return 2;
+  }
+  if (passphrase_file != NULL && !g_file_test (passphrase_file, G_FILE_TEST_IS_REGULAR)) {
+    g_printerr ("sessiond: --key-file-passphrase: no such file “%s”\n", passphrase_file);
+    return 2;
+  }
+  if (verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  g_ptr_array_add (seed_list, NULL);
+
+  config.data_dir = data_dir != NULL ? g_strdup (data_dir)
+                                     : g_build_filename (g_get_user_data_dir (), "sessiond", NULL);
+  config.seeds = seed_list->len > 1 ? (GStrv) seed_list->pdata : NULL;
+  config.seed_ca = seed_ca;
+  config.key_file_passphrase = passphrase_file;
+  config.poll_interval_ms = (guint) poll_interval;
+  config.read_receipts = read_receipts;
+  config.typing_indicators = TRUE;
+  ctx.daemon = sd_daemon_new (&config, &error);
+  g_free (config.data_dir);
+  if (ctx.daemon == NULL) {
+    g_printerr ("sessiond: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+
+  ctx.loop = g_main_loop_new (NULL, FALSE);
+  ctx.status = EXIT_SUCCESS;
+  g_unix_signal_add (SIGTERM, on_signal, &ctx);
+  g_unix_signal_add (SIGINT, on_signal, &ctx);
+  owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, BUS_NAME,
+                             G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                               (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
+                             on_bus_acquired, on_name_acquired, on_name_lost, &ctx, NULL);
+  g_main_loop_run (ctx.loop);
+
+  g_bus_unown_name (owner_id);
+  g_clear_object (&ctx.service);
+  g_clear_object (&ctx.daemon);
+  g_main_loop_unref (ctx.loop);
+  return ctx.status;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sd-keys.h"
+#include "sd-network.h"
+#include "sd-store.h"
+
+G_BEGIN_DECLS
+
+/* works through the outbox: each queued message is stored in the
+ * recipient's swarm, then a sync copy in our own; statuses go
+ * sending → sent or failed; retries survive restarts because the outbox
+ * is in the store. Also sends fire-and-forget control messages. */
+#define SD_TYPE_SENDER (sd_sender_get_type ())
+G_DECLARE_FINAL_TYPE (SdSender, sd_sender, SD, SENDER, GObject)
+
+#define SD_SENDER_MAX_ATTEMPTS 8
+#define SD_MESSAGE_TTL_MS (14 * 24 * 3600 * 1000LL)
+#define SD_TYPING_TTL_MS (20 * 1000LL)
+
+/* @identity must outlive the sender */
+SdSender *sd_sender_new (SdNetwork *network,
+                         SdStore *store,
+                         const SdIdentity *identity) G_GNUC_WARN_UNUSED_RESULT;
+
+/* our profile, sent with visible messages */
+void sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 updated_seconds);
+
+void sd_sender_start (SdSender *self);
+void sd_sender_stop (SdSender *self);
+/* looks at the outbox now (after something was queued) */
+void sd_sender_kick (SdSender *self);
+
+/* stores an already serialized Content for @recipient (typing, receipts,
+ * request responses); failures are only logged */
+void sd_sender_send_control (SdSender *self,
+                             const gchar *recipient,
+                             GBytes *content,
+                             guint64 sent_at,
+                             gint64 ttl_ms);
+
+/* signals:
+ *   "message-changed" (SdMessage *message): a status changed */
+
+G_END_DECLS

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStoreSchema"
+
+#include "config.h"
+
+#include "sd-store-schema.h"
+#include "sd-store.h"
+
+/*
+ * Forward migrations. Step N takes a database at user_version N-1 to N; steps are never
+ * edited once released, only appended (a user's file may be at any earlier version).
+ */
+
+/* 1: the first schema */
+static const gchar schema_v1[] =
+  "CREATE TABLE conversations ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  kind TEXT NOT NULL DEFAULT 'direct' CHECK (kind IN ('direct', 'note-to-self')),"
+  "  name TEXT,"
+  "  nickname TEXT,"
+  "  approved INTEGER NOT NULL DEFAULT 0,"
+  "  they_approved INTEGER NOT NULL DEFAULT 0,"
+  "  blocked INTEGER NOT NULL DEFAULT 0,"
+  "  muted_until INTEGER NOT NULL DEFAULT 0,"
+  "  last_activity INTEGER NOT NULL DEFAULT 0,"
+  "  profile_updated INTEGER NOT NULL DEFAULT 0"
+  ");"
+  /* local_id is the rowid the search index points at; the public id is (author, sent_at) */
+  "CREATE TABLE messages ("
+  "  local_id INTEGER PRIMARY KEY,"
+  "  conversation TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  author TEXT NOT NULL,"
+  "  outgoing INTEGER NOT NULL,"
+  "  body TEXT NOT NULL,"
+  "  sent_at INTEGER NOT NULL,"
+  "  received_at INTEGER NOT NULL,"
+  "  status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'read')),"
+  "  error TEXT,"
+  "  server_hash TEXT UNIQUE,"
+  "  UNIQUE (author, sent_at)"
+  ");"
+  "CREATE INDEX messages_by_conversation ON messages (conversation, sent_at);"
+  "CREATE INDEX messages_unread ON messages (conversation)"
+  "  WHERE outgoing = 0 AND status <> 'read';"
+  "CREATE TABLE outbox ("
+  "  message INTEGER PRIMARY KEY REFERENCES messages (local_id) ON DELETE CASCADE,"
+  "  recipient TEXT NOT NULL,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+  "  last_error TEXT"
+  ");"
+  "CREATE TABLE last_hash ("
+  "  node TEXT NOT NULL,"
+  "  namespace INTEGER NOT NULL,"
+  "  hash TEXT NOT NULL,"
+  "  PRIMARY KEY (node, namespace)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE settings ("
+  "  key TEXT PRIMARY KEY NOT NULL,"
+  "  value TEXT NOT NULL"
+  ") WITHOUT ROWID;";
+
+/* 2: expiry, the sync stage of the outbox, seen hashes, network caches, search */
+static const gchar schema_v2[] =
+  "ALTER TABLE conversations ADD COLUMN expiration_mode TEXT NOT NULL DEFAULT 'off'"
+  "  CHECK (expiration_mode IN ('off', 'after-send', 'after-read'));"
+  "ALTER TABLE conversations ADD COLUMN expiration_timer INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE messages ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE outbox ADD COLUMN is_sync INTEGER NOT NULL DEFAULT 0;"
+  "CREATE INDEX outbox_due ON outbox (next_attempt_at);"
+  "CREATE TABLE seen_hashes ("
+  "  hash TEXT PRIMARY KEY NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX seen_hashes_expiry ON seen_hashes (expires_at);"
+  "CREATE TABLE snodes ("
+  "  ed25519 TEXT PRIMARY KEY NOT NULL,"
+  "  x25519 TEXT NOT NULL,"
+  "  ip TEXT NOT NULL,"
+  "  port INTEGER NOT NULL,"
+  "  swarm_id INTEGER NOT NULL,"
+  "  strikes INTEGER NOT NULL DEFAULT 0"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE swarms ("
+  "  account TEXT PRIMARY KEY NOT NULL,"
+  "  fetched_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE swarm_members ("
+  "  account TEXT NOT NULL REFERENCES swarms (account) ON DELETE CASCADE,"
+  "  ed25519 TEXT NOT NULL,"
+  "  x25519 TEXT NOT NULL,"
+  "  ip TEXT NOT NULL,"
+  "  port INTEGER NOT NULL,"
+  "  swarm_id INTEGER NOT NULL,"
+  "  PRIMARY KEY (account, ed25519)"
+  ") WITHOUT ROWID;"
+  /* external content: the bodies are stored once, in messages; triggers keep it in step */
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 ("
+  "  body, content = 'messages', content_rowid = 'local_id',"
+  "  tokenize = 'unicode61 remove_diacritics 2'"
+  ");"
+  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+  "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
+  "END;"
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+  "    VALUES ('delete', old.local_id, old.body);"
+  "END;"
+  "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+  "    VALUES ('delete', old.local_id, old.body);"
+  "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
+  "END;"
+  /* index what a version 1 database already holds */
+  "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');";
+
+static const gchar *const migrations[] = {
+  schema_v1,
+  schema_v2,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);
+
+static gboolean
+exec_sql (sqlite3 *db, const gchar *sql, const gchar *what, GError **error)
+{
+  char *message = NULL; /* (owned) from sqlite3_malloc, so not g_autofree */
+  int primary;
+  int rc;
+
+  rc = sqlite3_exec (db, sql, NULL, NULL, &message);
+  if (rc == SQLITE_OK)
+    return TRUE;
+  primary = rc & 0xff;
+  g_set_error (error, SD_STORE_ERROR,
+               primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ?
+                 SD_STORE_ERROR_CORRUPT : SD_STORE_ERROR_FAILED,
+               "%s: %s", what, message != NULL ? message : sqlite3_errstr (rc));
+  sqlite3_free (message);
+  return FALSE;
+}
+
+gboolean
+sd_store_schema_migrate (sqlite3 *db, gint from_version, GError **error)
+{
+  g_return_val_if_fail (db != NULL, FALSE);
+  g_return_val_if_fail (from_version >= 0 && from_version <= SD_STORE_SCHEMA_VERSION, FALSE);
+
+  for (gint version = from_version + 1; version <= SD_STORE_SCHEMA_VERSION; version++) {
+    g_autofree gchar *what = g_strdup_printf ("migrating the store to version %d", version);
+    g_autofree gchar *set_version = g_strdup_printf ("PRAGMA user_version = %d;", version);
+    g_autoptr(GError) local_error = NULL;
+
+    if (!exec_sql (db, "BEGIN IMMEDIATE;", what, error))
+      return FALSE;
+    if (!exec_sql (db, migrations[version - 1], what, &local_error) ||
+        !exec_sql (db, set_version, what, &local_error) ||
+        !exec_sql (db, "COMMIT;", what, &local_error)) {
+      if (!sqlite3_get_autocommit (db))
+        sqlite3_exec (db, "ROLLBACK;", NULL, NULL, NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+    g_debug ("store migrated to schema version %d", version);
+  }
+  return TRUE;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+/* "SESD": marks the file as ours in the header (PRAGMA application_id) */
+#define SD_STORE_APPLICATION_ID 0x53455344
+
+/* brings @db from @from_version to SD_STORE_SCHEMA_VERSION, one transaction per step so an
+ * interrupted migration resumes at the step it stopped in */
+gboolean sd_store_schema_migrate (sqlite3 *db, gint from_version, GError **error);
+
+G_END_DECLS

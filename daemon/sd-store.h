@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * SdStore: one account's SQLite database (design.md §7).
+ *
+ * Threading: one writer, the daemon's main thread; every call is synchronous and every
+ * statement is prepared once and cached.
+ *
+ * Transactions: each public call that writes is one transaction (BEGIN IMMEDIATE … COMMIT), so
+ * after it returns TRUE its effect is durable (synchronous=FULL) and after it returns FALSE
+ * nothing of it was written. A received batch is applied with sd_store_apply_batch() in one
+ * transaction; signals are emitted by the caller only after that returns.
+ *
+ * Message ids: "<author Session ID>-<sent-at>", for example "05ab…ef-1700000000123". This is
+ * the protocol's own cross-client identity of a message (protocol-identity-and-messages.md §5),
+ * unique by construction thanks to UNIQUE(author, sent_at), identical on every device of the
+ * account, and stable for the life of the message.
+ *
+ * Times are milliseconds since the Unix epoch unless a name says seconds. sent_at is the
+ * envelope timestamp T. 0 means "none" for expires_at, muted_until and friends.
+ *
+ * Message bodies are never logged.
+ */
+
+#define SD_STORE_ERROR (sd_store_error_quark ())
+
+/* the D-Bus layer maps these to org.sessiond.Daemon1.Error.* (NotFound and so on) */
+typedef enum {
+  SD_STORE_ERROR_FAILED,        /* an SQLite error; the message carries sqlite3_errmsg */
+  SD_STORE_ERROR_CORRUPT,       /* not an SQLite file, a damaged one, or another program's */
+  SD_STORE_ERROR_NEWER_SCHEMA,  /* written by a newer sessiond; left untouched */
+  SD_STORE_ERROR_NOT_FOUND,
+  SD_STORE_ERROR_DUPLICATE,     /* a unique key is already taken */
+  SD_STORE_ERROR_INVALID,       /* a malformed argument: id, UTF-8, timestamp */
+} SdStoreError;
+
+GQuark sd_store_error_quark (void);
+
+/* the schema version this build writes and understands (PRAGMA user_version) */
+#define SD_STORE_SCHEMA_VERSION 2
+
+/* ---- rows ---------------------------------------------------------------------------------- */
+
+typedef enum {
+  SD_MESSAGE_STATUS_SENDING,  /* outgoing, in the outbox */
+  SD_MESSAGE_STATUS_SENT,     /* outgoing: stored in the recipient's swarm; incoming: unread */
+  SD_MESSAGE_STATUS_FAILED,   /* outgoing, gave up; see error */
+  SD_MESSAGE_STATUS_READ,     /* outgoing: a read receipt came; incoming: we read it */
+} SdMessageStatus;
+
+const gchar *sd_message_status_to_string (SdMessageStatus status);
+
+typedef struct {
+  gchar *id;                /* "<author>-<sent_at>" */
+  gchar *conversation;      /* 66-hex Session ID of the conversation */
+  gchar *author;            /* 66-hex Session ID; our own for outgoing messages */
+  gboolean outgoing;
+  gchar *body;              /* UTF-8 */
+  gint64 sent_at;           /* envelope T, ms */
+  gint64 received_at;       /* ms; for outgoing messages the time it was queued */
+  SdMessageStatus status;
+  gchar *error;             /* (nullable) why it failed */
+  gint64 expires_at;        /* ms, 0 = does not expire */
+  gchar *server_hash;       /* (nullable) the storage server's hash, opaque */
+} SdMessage;
+
+SdMessage *sd_message_copy (const SdMessage *message);
+void sd_message_free (SdMessage *message);
+GType sd_message_get_type (void) G_GNUC_CONST;
+/* for incoming messages: we have read it; for outgoing: the peer has */
+gboolean sd_message_is_read (const SdMessage *message);
+/* the a{sv} message dictionary of design.md §5 (floating reference) */
+GVariant *sd_message_to_variant (const SdMessage *message);
+/* splits "<author>-<sent_at>"; FALSE with SD_STORE_ERROR_INVALID if it is not one */
+gboolean sd_message_id_parse (const gchar *id, gchar **out_author, gint64 *out_sent_at,
+                              GError **error);
+gchar *sd_message_id_make (const gchar *author, gint64 sent_at);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdMessage, sd_message_free)
+
+typedef enum {
+  SD_CONVERSATION_KIND_DIRECT,
+  SD_CONVERSATION_KIND_NOTE_TO_SELF,
+} SdConversationKind;
+
+const gchar *sd_conversation_kind_to_string (SdConversationKind kind);
+
+typedef struct {
+  gchar *id;                /* 66-hex Session ID */
+  SdConversationKind kind;
+  gchar *name;              /* (nullable) their profile display name */
+  gchar *nickname;          /* (nullable) our local name for them */
+  gboolean approved;        /* we accepted them (not a message request) */
+  gboolean they_approved;   /* they accepted us (any incoming message counts) */
+  gboolean blocked;
+  gint64 muted_until;       /* ms, 0 = not muted, G_MAXINT64 = forever */
+  gint64 last_activity;     /* ms, sent_at of the newest message, or creation time */
+  gint64 profile_updated;   /* lastProfileUpdateSeconds of the applied profile (seconds) */
+  gchar *expiration_mode;   /* "off", "after-send", "after-read" */
+  gint64 expiration_timer;  /* seconds */
+  guint unread;             /* incoming messages not read; derived, never cached */
+  gchar *last_message_preview; /* (nullable) body of the newest message */
+} SdConversation;
+
+SdConversation *sd_conversation_copy (const SdConversation *conversation);
+void sd_conversation_free (SdConversation *conversation);
+GType sd_conversation_get_type (void) G_GNUC_CONST;
+/* nickname, else profile name, else "" */
+const gchar *sd_conversation_get_display_name (const SdConversation *conversation);
+/* the Conversation1 properties as a{sv} (floating reference) */
+GVariant *sd_conversation_to_variant (const SdConversation *conversation);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdConversation, sd_conversation_free)
+
+/* one service node, as the network layer persists it */
+typedef struct {
+  gchar *ed25519;           /* 64 hex */
+  gchar *x25519;            /* 64 hex */
+  gchar *ip;
+  guint16 port;
+  guint64 swarm_id;
+  guint strikes;
+} SdStoreSnode;
+
+void sd_store_snode_free (SdStoreSnode *node);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreSnode, sd_store_snode_free)
+
+/* one outbox row with its message */
+typedef struct {
+  SdMessage *message;
+  gchar *recipient;         /* whose swarm to store to */
+  gboolean is_sync;         /* the copy to our own swarm, after delivery succeeded */
+  guint attempts;
+  gint64 next_attempt_at;   /* ms */
+  gchar *last_error;        /* (nullable) */
+} SdOutboxItem;
+
+void sd_outbox_item_free (SdOutboxItem *item);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdOutboxItem, sd_outbox_item_free)
+
+/* is @id a 66-character lower-case hex Session ID starting with "05" */
+gboolean sd_store_is_session_id (const gchar *id);
+
+/* ---- the store ----------------------------------------------------------------------------- */
+
+#define SD_TYPE_STORE (sd_store_get_type ())
+G_DECLARE_FINAL_TYPE (SdStore, sd_store, SD, STORE, GObject)
+
+/* opens or creates the database at @path and migrates it to SD_STORE_SCHEMA_VERSION; a file
+ * that is not a sessiond database (CORRUPT) or is newer (NEWER_SCHEMA) is refused and left
+ * byte-for-byte as it was */
+G_GNUC_WARN_UNUSED_RESULT
+SdStore *sd_store_open (const gchar *path, GError **error);
+const gchar *sd_store_get_path (SdStore *self);
+
+/* the account the database belongs to; set once (a different id later is INVALID) */
+const gchar *sd_store_get_account_id (SdStore *self);
+gboolean sd_store_set_account_id (SdStore *self, const gchar *account_id, GError **error);
+
+/* ---- receive path: one transaction per batch ------------------------------------------------ */
+
+typedef struct _SdStoreBatch SdStoreBatch;
+
+/* a decoded incoming visible message; the store copies what it needs */
+typedef struct {
+  const gchar *server_hash;     /* (nullable) */
+  const gchar *author;          /* the sender proven by the signature */
+  const gchar *sync_target;     /* (nullable) DataMessage.syncTarget; only from ourselves */
+  const gchar *body;            /* UTF-8 */
+  gint64 sent_at;               /* envelope T (already checked against sigTimestamp) */
+  gint64 received_at;
+  gint64 expires_at;            /* 0 = does not expire */
+  const gchar *profile_name;    /* (nullable) DataMessage.profile.displayName */
+  gint64 profile_updated;       /* lastProfileUpdateSeconds */
+} SdIncomingMessage;
+
+/* what a committed batch changed, for the caller's signals */
+typedef struct {
+  GPtrArray *new_messages;           /* (element-type SdMessage) in batch order */
+  GPtrArray *changed_messages;       /* (element-type SdMessage) status changed (receipts) */
+  GPtrArray *created_conversations;  /* (element-type SdConversation) state after commit */
+  GPtrArray *changed_conversations;  /* (element-type SdConversation) existed before */
+  guint n_duplicates;                /* messages already stored (by hash or (author, T)) */
+  guint n_dropped;                   /* messages from blocked senders, not stored */
+} SdStoreChanges;
+
+void sd_store_changes_free (SdStoreChanges *changes);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreChanges, sd_store_changes_free)
+
+/* a batch only collects operations; nothing is written until sd_store_apply_batch() */
+SdStoreBatch *sd_store_batch_new (SdStore *store);
+void sd_store_batch_free (SdStoreBatch *batch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreBatch, sd_store_batch_free)
+
+/* record @server_hash as processed until @expires_at, whether or not it decoded
+ * (protocol §4.7 step 6) */
+void sd_store_batch_add_seen (SdStoreBatch *batch, const gchar *server_hash, gint64 expires_at);
+/* checks @message now (ids, UTF-8, T, syncTarget rules of §8.4) and returns FALSE with
+ * SD_STORE_ERROR_INVALID for one to drop, so one bad item never fails a whole batch.
+ * When applied: duplicates by server hash or by (author, sent_at) are skipped; a message
+ * from ourselves goes, as outgoing, to the syncTarget conversation; an unknown sender gets
+ * an unapproved conversation; a blocked sender's message is dropped */
+gboolean sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *message,
+                                     GError **error);
+/* @reader read our messages with these sent_at values (ReceiptMessage READ) */
+gboolean sd_store_batch_add_read_receipt (SdStoreBatch *batch, const gchar *reader,
+                                          const gint64 *timestamps, gsize n_timestamps,
+                                          GError **error);
+/* MessageRequestResponse isApproved = true, with its optional profile */
+gboolean sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
+                                           const gchar *profile_name, gint64 profile_updated,
+                                           GError **error);
+/* the last hash retrieved from @node_ed25519 in @namespace_; the last call wins */
+void sd_store_batch_set_last_hash (SdStoreBatch *batch, const gchar *node_ed25519,
+                                   gint namespace_, const gchar *hash);
+guint sd_store_batch_get_size (SdStoreBatch *batch);
+
+/* applies every operation of @batch in ONE transaction, in the order they were added; on
+ * failure nothing is written. @batch can be applied again (idempotent: a second time it
+ * inserts nothing new). @out_changes is only valid after the commit */
+gboolean sd_store_apply_batch (SdStore *self, SdStoreBatch *batch,
+                               SdStoreChanges **out_changes, GError **error);
+
+/* NULL without error when none is stored */
+gchar *sd_store_get_last_hash (SdStore *self, const gchar *node_ed25519, gint namespace_,
+                               GError **error);
+/* whether @server_hash was processed before (so the poller can skip decrypting it) */
+gboolean sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *out_seen,
+                           GError **error);
+/* deletes seen hashes that expired at or before @now; returns how many in @out_pruned */
+gboolean sd_store_prune_seen (SdStore *self, gint64 now, guint *out_pruned, GError **error);
+
+/* ---- send path ----------------------------------------------------------------------------- */
+
+/* inserts an outgoing message (status sending) and its outbox row in one transaction, before
+ * any network I/O. T is @sent_at, or the next free millisecond after it when (self, @sent_at)
+ * is taken, so every message has its own T; it never changes afterwards, so a message is never
+ * sent under two timestamps. Creates the conversation (approved) if needed. Needs the
+ * account id */
+G_GNUC_WARN_UNUSED_RESULT
+SdMessage *sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id,
+                                    const gchar *body, gint64 sent_at, gint64 expires_at,
+                                    GError **error);
+/* outbox rows with next_attempt_at <= @now, oldest first, at most @limit (0 = all) */
+GPtrArray *sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error);
+/* the earliest next_attempt_at, or G_MAXINT64 when the outbox is empty */
+gboolean sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error);
+/* delivery to the recipient succeeded: status sent, server hash kept, and the outbox row
+ * becomes the sync copy to our own swarm (none for Note to Self). Returns the message */
+SdMessage *sd_store_mark_sent (SdStore *self, const gchar *message_id,
+                               const gchar *server_hash, GError **error);
+/* the sync copy was stored (or given up): the outbox row goes */
+gboolean sd_store_mark_synced (SdStore *self, const gchar *message_id, GError **error);
+/* delivery gave up: status failed with @reason, the outbox row goes. Returns the message */
+SdMessage *sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reason,
+                                 GError **error);
+/* another attempt later: attempts + 1, next_attempt_at, last_error */
+gboolean sd_store_outbox_reschedule (SdStore *self, const gchar *message_id,
+                                     gint64 next_attempt_at, const gchar *last_error,
+                                     GError **error);
+
+/* ---- queries and local changes ------------------------------------------------------------- */
+
+/* newest activity first */
+GPtrArray *sd_store_list_conversations (SdStore *self, GError **error);
+SdConversation *sd_store_get_conversation (SdStore *self, const gchar *id, GError **error);
+SdMessage *sd_store_get_message (SdStore *self, const gchar *message_id, GError **error);
+/* messages with @after < sent_at < @before (0 = unbounded). With only @after given, the
+ * oldest @limit of them (catching up); otherwise the newest @limit (paging back). @limit 0 =
+ * all. The result is always oldest first, ties broken by insertion order */
+GPtrArray *sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 before,
+                                  gint64 after, guint limit, GError **error);
+/* @conversation_id NULL: the total over conversations that are not blocked */
+gboolean sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_unread,
+                                GError **error);
+/* marks incoming messages with sent_at <= @up_to read; @out_timestamps (element-type gint64,
+ * ascending) gets the T of each newly read one, for read receipts */
+gboolean sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
+                             GArray **out_timestamps, GError **error);
+gboolean sd_store_approve (SdStore *self, const gchar *conversation_id, GError **error);
+gboolean sd_store_set_blocked (SdStore *self, const gchar *conversation_id, gboolean blocked,
+                               GError **error);
+gboolean sd_store_set_muted_until (SdStore *self, const gchar *conversation_id,
+                                   gint64 muted_until, GError **error);
+/* @nickname NULL or "" clears it */
+gboolean sd_store_set_nickname (SdStore *self, const gchar *conversation_id,
+                                const gchar *nickname, GError **error);
+/* the conversation, its messages and their outbox rows */
+gboolean sd_store_delete_conversation (SdStore *self, const gchar *conversation_id,
+                                       GError **error);
+gboolean sd_store_delete_message (SdStore *self, const gchar *message_id, GError **error);
+
+/* full-text search over bodies, newest first; every word of @query must match (as a word
+ * prefix); any text is safe: punctuation and FTS syntax are taken literally, an empty query
+ * returns nothing, non-UTF-8 is SD_STORE_ERROR_INVALID. @limit 0 = all */
+GPtrArray *sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error);
+
+/* NULL with SD_STORE_ERROR_NOT_FOUND when unset */
+gchar *sd_store_get_setting (SdStore *self, const gchar *key, GError **error);
+/* @value NULL deletes the key */
+gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value,
+                               GError **error);
+
+/* ---- network layer caches ------------------------------------------------------------------ */
+
+/* replaces the whole pool */
+gboolean sd_store_save_snodes (SdStore *self, GPtrArray *nodes, GError **error);
+/* (element-type SdStoreSnode) */
+GPtrArray *sd_store_load_snodes (SdStore *self, GError **error);
+/* replaces the members of @account_id's swarm */
+gboolean sd_store_save_swarm (SdStore *self, const gchar *account_id, GPtrArray *members,
+                              gint64 fetched_at, GError **error);
+/* @out_members (element-type SdStoreSnode) empty and @out_fetched_at 0 when unknown */
+gboolean sd_store_load_swarm (SdStore *self, const gchar *account_id, GPtrArray **out_members,
+                              gint64 *out_fetched_at, GError **error);
+
+/* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
+gboolean sd_store_check_integrity (SdStore *self, GError **error);
+
+G_END_DECLS
