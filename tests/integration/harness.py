@@ -1,0 +1,257 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Real parts for integration tests: a session-testnet, and sessiond
+daemons each on its own private D-Bus with its own unlocked gnome-keyring.
+
+Run with Debian's /usr/bin/python3 (it needs gi). Paths come from the
+environment meson sets: SESSION_TESTNET, SESSIOND."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import gi
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+BUS_NAME = "org.sessiond.Daemon1"
+ACCOUNT_PATH = "/org/sessiond/Daemon1"
+ACCOUNT_IFACE = "org.sessiond.Account1"
+CONVERSATION_IFACE = "org.sessiond.Conversation1"
+ERROR_PREFIX = "org.sessiond.Daemon1.Error."
+
+
+def log(*args):
+    print("#", *args, flush=True)
+
+
+class Testnet:
+    """session-testnet on loopback, with TLS."""
+
+    def __init__(self, nodes=14, swarm_size=7):
+        self.dir = tempfile.mkdtemp(prefix="testnet-")
+        self.proc = subprocess.Popen(
+            [os.environ["SESSION_TESTNET"], "--nodes", str(nodes), "--swarm-size",
+             str(swarm_size), "--state-dir", self.dir],
+            stdout=subprocess.PIPE, stderr=open(os.path.join(self.dir, "stderr.log"), "w"),
+            text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("ready "):
+            raise RuntimeError("testnet did not start: %r" % line)
+        with open(line[len("ready "):]) as f:
+            self.info = json.load(f)
+        self.seed_url = self.info["seed_url"]
+        self.cert = self.info.get("cert")
+
+    def control(self, request):
+        """POSTs a fault-injection request to the control URL."""
+        import urllib.request
+        import ssl
+        ctx = ssl.create_default_context(cafile=self.cert) if self.cert else None
+        req = urllib.request.Request(self.info["control_url"], data=json.dumps(request).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            return json.loads(r.read() or b"{}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateBus:
+    """A dbus-daemon with a gnome-keyring, in a throw-away home."""
+
+    def __init__(self, name):
+        self.dir = tempfile.mkdtemp(prefix="sessiond-%s-" % name)
+        self.home = os.path.join(self.dir, "home")
+        self.runtime = os.path.join(self.dir, "runtime")
+        os.makedirs(self.home, mode=0o700)
+        os.makedirs(self.runtime, mode=0o700)
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.home,
+            "XDG_DATA_HOME": os.path.join(self.home, ".local", "share"),
+            "XDG_RUNTIME_DIR": self.runtime,
+            "LC_ALL": "C.UTF-8",
+        }
+        for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_SLICE", "G_DEBUG",
+                    "GIO_USE_PROXY_RESOLVER", "GSETTINGS_BACKEND"):
+            if key in os.environ:
+                self.env[key] = os.environ[key]
+        self.bus = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env, text=True)
+        self.address = self.bus.stdout.readline().strip()
+        self.env["DBUS_SESSION_BUS_ADDRESS"] = self.address
+        # the first --unlock creates an unlocked login keyring; --start owns the name
+        keyring_log = open(os.path.join(self.dir, "keyring.log"), "w")
+        subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+                       input="ci-not-secret", text=True, env=self.env,
+                       stdout=subprocess.DEVNULL, stderr=keyring_log, check=True)
+        subprocess.run(["gnome-keyring-daemon", "--start", "--components=secrets"],
+                       env=self.env, stdout=subprocess.DEVNULL, stderr=keyring_log, check=True)
+        self.connection = Gio.DBusConnection.new_for_address_sync(
+            self.address,
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+    def stop(self):
+        try:
+            self.connection.close_sync(None)
+        except GLib.Error:
+            pass
+        self.bus.terminate()
+        try:
+            self.bus.wait(10)
+        except subprocess.TimeoutExpired:
+            self.bus.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Daemon:
+    """One sessiond on its own bus, driven over D-Bus."""
+
+    def __init__(self, name, testnet, bus=None, data_dir=None, extra_args=()):
+        self.name = name
+        self.testnet = testnet
+        self.bus = bus or PrivateBus(name)
+        self.data_dir = data_dir or os.path.join(self.bus.home, "data")
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.signals = []
+        self._subscription = self.bus.connection.signal_subscribe(
+            BUS_NAME, None, None, None, None, Gio.DBusSignalFlags.NONE, self._on_signal)
+        self.start()
+
+    def _on_signal(self, connection, sender, path, iface, member, params):
+        self.signals.append((path, iface, member, params.unpack()))
+
+    def start(self):
+        args = [os.environ["SESSIOND"], "--data-dir", self.data_dir,
+                "--seed", self.testnet.seed_url, "--poll-interval", "300"]
+        if self.testnet.cert:
+            args += ["--seed-ca", self.testnet.cert]
+        args += self.extra_args
+        self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
+        self.proc = subprocess.Popen(args, env=self.bus.env, stdout=subprocess.DEVNULL,
+                                     stderr=self.stderr)
+        self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name)
+
+    def has_name(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError("sessiond %s exited with %s; log:\n%s" % (
+                self.name, self.proc.returncode, self.read_log()))
+        reply = self.bus.connection.call_sync(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+            "NameHasOwner", GLib.Variant("(s)", (BUS_NAME,)), None, 0, -1, None)
+        return reply.unpack()[0]
+
+    def read_log(self):
+        with open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name)) as f:
+            return f.read()[-4000:]
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode if self.proc else None
+        self.proc = None
+        return rc
+
+    def close(self):
+        """Stops the daemon; a daemon that does not exit cleanly on SIGTERM
+        (including sanitizer reports at exit) fails the test."""
+        rc = self.stop()
+        self.bus.connection.signal_unsubscribe(self._subscription)
+        log_text = self.read_log() if rc not in (0, None) else ""
+        self.bus.stop()
+        if rc not in (0, None):
+            raise AssertionError("sessiond %s exited with %s:\n%s" % (self.name, rc, log_text))
+
+    # ---- D-Bus ----
+
+    def call(self, path, iface, method, signature=None, args=(), timeout=30000):
+        params = GLib.Variant("(%s)" % signature, tuple(args)) if signature else None
+        reply = self.bus.connection.call_sync(BUS_NAME, path, iface, method, params, None,
+                                              Gio.DBusCallFlags.NONE, timeout, None)
+        return reply.unpack() if reply is not None else ()
+
+    def account(self, method, signature=None, *args):
+        return self.call(ACCOUNT_PATH, ACCOUNT_IFACE, method, signature, args)
+
+    def conversation(self, peer, method, signature=None, *args):
+        return self.call(ACCOUNT_PATH + "/conversations/" + peer, CONVERSATION_IFACE, method,
+                         signature, args)
+
+    def prop(self, path, iface, name):
+        reply = self.bus.connection.call_sync(
+            BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+            GLib.Variant("(ss)", (iface, name)), None, 0, 10000, None)
+        return reply.unpack()[0]
+
+    def account_prop(self, name):
+        return self.prop(ACCOUNT_PATH, ACCOUNT_IFACE, name)
+
+    def conversation_prop(self, peer, name):
+        return self.prop(ACCOUNT_PATH + "/conversations/" + peer, CONVERSATION_IFACE, name)
+
+    def managed_conversations(self):
+        reply = self.bus.connection.call_sync(
+            BUS_NAME, ACCOUNT_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+            None, None, 0, 10000, None)
+        return reply.unpack()[0]
+
+    def messages(self, peer, limit=100):
+        return self.conversation(peer, "GetMessages", "a{sv}",
+                                 {"limit": GLib.Variant("u", limit)})[0]
+
+    def expect_error(self, name, fn, *args):
+        try:
+            fn(*args)
+        except GLib.Error as e:
+            remote = Gio.DBusError.get_remote_error(e)
+            if remote != ERROR_PREFIX + name:
+                raise AssertionError("expected %s, got %s: %s" % (name, remote, e.message))
+            return e.message
+        raise AssertionError("expected error %s, call succeeded" % name)
+
+    def wait_for(self, predicate, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        context = GLib.MainContext.default()
+        while time.monotonic() < deadline:
+            while context.iteration(False):
+                pass
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError("timed out waiting until %s" % what)
+
+
+def run(test):
+    """Runs @test(testnet) and reports like meson's exitcode protocol."""
+    testnet = Testnet()
+    try:
+        test(testnet)
+    finally:
+        testnet.stop()
+    print("ok")
+
+
+def assert_eq(a, b, what=""):
+    if a != b:
+        raise AssertionError("%s: %r != %r" % (what, a, b))
