@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* fault injection: `POST control_url` with one JSON action (README.md) */
+#define G_LOG_DOMAIN "StControl"
+
+#include "config.h"
+
+#include "st-control.h"
+
+#include <string.h>
+
+#include "sd-json.h"
+#include "st-network.h"
+#include "st-node.h"
+
+static void
+respond (SoupServerMessage *msg, guint status, JsonObject *object)
+{
+  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), object);
+  gchar *text = json_to_string (root, FALSE);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text,
+                                    strlen (text));
+}
+
+static void
+respond_error (SoupServerMessage *msg, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+respond_error (SoupServerMessage *msg, const gchar *format, ...)
+{
+  g_autoptr(JsonObject) reply = json_object_new ();
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  json_object_set_boolean_member (reply, "ok", FALSE);
+  json_object_set_string_member (reply, "error", text);
+  respond (msg, 400, reply);
+}
+
+static JsonObject *
+node_status (StNode *node)
+{
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_int_member (entry, "index", node->index);
+  json_object_set_string_member (entry, "pubkey_ed25519", node->ed25519_hex);
+  json_object_set_int_member (entry, "port", node->port);
+  json_object_set_int_member (entry, "swarm_id", (gint64) node->swarm_id);
+  json_object_set_boolean_member (entry, "down", node->faults.down);
+  json_object_set_int_member (entry, "forced_status", node->faults.forced_status);
+  json_object_set_int_member (entry, "forced_remaining", node->faults.forced_remaining);
+  json_object_set_string_member (entry, "scope", node->faults.forced_http ? "http" : "rpc");
+  json_object_set_int_member (entry, "latency_ms", node->faults.latency_ms);
+  json_object_set_int_member (entry, "clock_skew_ms", node->faults.clock_skew_ms);
+  json_object_set_boolean_member (entry, "drop_replication", node->faults.drop_replication);
+  json_object_set_int_member (entry, "messages", st_storage_count (node->storage));
+  json_object_set_int_member (entry, "requests", (gint64) node->requests);
+  return entry;
+}
+
+/* "node": an index, an Ed25519 key in hex, or "all" */
+static GPtrArray *
+select_nodes (StNetwork *network, JsonObject *request, gboolean default_all, GError **error)
+{
+  JsonNode *which = json_object_get_member (request, "node");
+  GPtrArray *out = g_ptr_array_new ();
+
+  if (which == NULL && default_all) {
+    g_ptr_array_extend (out, network->nodes, NULL, NULL);
+    return out;
+  }
+  if (which != NULL && JSON_NODE_HOLDS_VALUE (which) &&
+      json_node_get_value_type (which) == G_TYPE_INT64) {
+    gint64 index = json_node_get_int (which);
+
+    if (index >= 0 && index < network->nodes->len) {
+      g_ptr_array_add (out, g_ptr_array_index (network->nodes, index));
+      return out;
+    }
+  } else if (which != NULL && JSON_NODE_HOLDS_VALUE (which) &&
+             json_node_get_value_type (which) == G_TYPE_STRING) {
+    g_autofree gchar *key = g_ascii_strdown (json_node_get_string (which), -1);
+    StNode *node = st_network_lookup (network, key);
+
+    if (strcmp (key, "all") == 0) {
+      g_ptr_array_extend (out, network->nodes, NULL, NULL);
+      return out;
+    }
+    if (node != NULL) {
+      g_ptr_array_add (out, node);
+      return out;
+    }
+  }
+  g_ptr_array_unref (out);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "\"node\" must be a node index, an Ed25519 key in hex or \"all\"");
+  return NULL;
+}
+
+static gboolean
+get_int (JsonObject *request, const gchar *name, gint64 *out)
+{
+  JsonNode *node = json_object_get_member (request, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+get_bool (JsonObject *request, const gchar *name, gboolean fallback)
+{
+  JsonNode *node = json_object_get_member (request, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (node);
+}
+
+static JsonObject *
+status_reply (StNetwork *network)
+{
+  JsonObject *reply = json_object_new ();
+  JsonArray *nodes = json_array_new ();
+
+  for (guint i = 0; i < network->nodes->len; i++)
+    json_array_add_object_element (nodes, node_status (g_ptr_array_index (network->nodes, i)));
+  json_object_set_boolean_member (reply, "ok", TRUE);
+  json_object_set_array_member (reply, "nodes", nodes);
+  return reply;
+}
+
+static void
+control_handler (SoupServer *server,
+                 SoupServerMessage *msg,
+                 const char *path,
+                 GHashTable *query,
+                 gpointer user_data)
+{
+  StNetwork *network = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *action;
+  gint64 value = 0;
+
+  if (strcmp (path, "/control") != 0 || strcmp (soup_server_message_get_method (msg), "POST") != 0) {
+    soup_server_message_set_status (msg, 404, NULL);
+    soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "Not Found", 9);
+    return;
+  }
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  request = sd_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                        NULL);
+  if (request == NULL || !json_object_has_member (request, "action") ||
+      !JSON_NODE_HOLDS_VALUE (json_object_get_member (request, "action")) ||
+      json_node_get_value_type (json_object_get_member (request, "action")) != G_TYPE_STRING) {
+    respond_error (msg, "body must be a JSON object with a string \"action\"");
+    return;
+  }
+  action = json_object_get_string_member (request, "action");
+
+  if (strcmp (action, "status") == 0) {
+    g_autoptr(JsonObject) reply = status_reply (network);
+
+    respond (msg, 200, reply);
+    return;
+  }
+  if (strcmp (action, "reshuffle") == 0) {
+    g_autoptr(JsonObject) reply = NULL;
+
+    st_network_reshuffle (network);
+    if (!st_network_write_json (network, &error)) {
+      respond_error (msg, "cannot rewrite testnet.json: %s", error->message);
+      return;
+    }
+    reply = st_network_description (network);
+    json_object_set_boolean_member (reply, "ok", TRUE);
+    respond (msg, 200, reply);
+    return;
+  }
+  if (strcmp (action, "cleanup") == 0) {
+    g_autoptr(JsonObject) reply = json_object_new ();
+    guint removed = 0;
+
+    for (guint i = 0; i < network->nodes->len; i++) {
+      StNode *node = g_ptr_array_index (network->nodes, i);
+
+      removed += st_storage_expire (node->storage, st_node_now_ms (node));
+    }
+    json_object_set_boolean_member (reply, "ok", TRUE);
+    json_object_set_int_member (reply, "removed", removed);
+    respond (msg, 200, reply);
+    return;
+  }
+
+  nodes = select_nodes (network, request, strcmp (action, "clear") == 0, &error);
+  if (nodes == NULL) {
+    respond_error (msg, "%s", error->message);
+    return;
+  }
+
+  if (strcmp (action, "down") == 0 || strcmp (action, "up") == 0) {
+    for (guint i = 0; i < nodes->len; i++) {
+      if (!st_node_set_down (nodes->pdata[i], strcmp (action, "down") == 0, &error)) {
+        respond_error (msg, "%s", error->message);
+        return;
+      }
+    }
+  } else if (strcmp (action, "force_status") == 0) {
+    gint64 count = -1;
+    JsonNode *scope = json_object_get_member (request, "scope");
+    gboolean http = FALSE;
+
+    if (!get_int (request, "status", &value) || value < 400 || value > 599) {
+      respond_error (msg, "\"status\" must be an HTTP error status (400-599)");
+      return;
+    }
+    if (json_object_has_member (request, "count") &&
+        (!get_int (request, "count", &count) || count <= 0 || count > G_MAXINT)) {
+      respond_error (msg, "\"count\" must be a positive number of requests");
+      return;
+    }
+    if (scope != NULL) {
+      if (!JSON_NODE_HOLDS_VALUE (scope) || json_node_get_value_type (scope) != G_TYPE_STRING ||
+          (strcmp (json_node_get_string (scope), "rpc") != 0 &&
+           strcmp (json_node_get_string (scope), "http") != 0)) {
+        respond_error (msg, "\"scope\" must be \"rpc\" or \"http\"");
+        return;
+      }
+      http = strcmp (json_node_get_string (scope), "http") == 0;
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+      StNode *node = nodes->pdata[i];
+
+      node->faults.forced_status = (guint) value;
+      node->faults.forced_remaining = (gint) count;
+      node->faults.forced_http = http;
+    }
+  } else if (strcmp (action, "clear_status") == 0) {
+    for (guint i = 0; i < nodes->len; i++) {
+      StNode *node = nodes->pdata[i];
+
+      node->faults.forced_status = 0;
+      node->faults.forced_remaining = 0;
+      node->faults.forced_http = FALSE;
+    }
+  } else if (strcmp (action, "latency") == 0) {
+    if (!get_int (request, "ms", &value) || value < 0 || value > 600000) {
+      respond_error (msg, "\"ms\" must be 0 to 600000");
+      return;
+    }
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.latency_ms = (guint) value;
+  } else if (strcmp (action, "clock_skew") == 0) {
+    if (!get_int (request, "ms", &value)) {
+      respond_error (msg, "\"ms\" must be an integer (may be negative)");
+      return;
+    }
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.clock_skew_ms = value;
+  } else if (strcmp (action, "drop_replication") == 0) {
+    gboolean enabled = get_bool (request, "enabled", TRUE);
+
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.drop_replication = enabled;
+  } else if (strcmp (action, "clear") == 0) {
+    for (guint i = 0; i < nodes->len; i++)
+      st_node_clear_faults (nodes->pdata[i]);
+  } else {
+    respond_error (msg, "unknown action \"%s\"", action);
+    return;
+  }
+
+  {
+    g_autoptr(JsonObject) reply = json_object_new ();
+    JsonArray *changed = json_array_new ();
+
+    for (guint i = 0; i < nodes->len; i++)
+      json_array_add_object_element (changed, node_status (nodes->pdata[i]));
+    json_object_set_boolean_member (reply, "ok", TRUE);
+    json_object_set_array_member (reply, "nodes", changed);
+    respond (msg, 200, reply);
+  }
+}
+
+gboolean
+st_control_start (StNetwork *network, GError **error)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (network->config.bind);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
+  GSList *uris;
+
+  /* plain HTTP on loopback: scripts drive it with curl */
+  network->control = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_handler (network->control, NULL, control_handler, network, NULL);
+  if (!soup_server_listen (network->control, address, 0, error))
+    return FALSE;
+  uris = soup_server_get_uris (network->control);
+  network->control_url = g_strdup_printf ("http://%s:%d/control", network->config.bind,
+                                          g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
