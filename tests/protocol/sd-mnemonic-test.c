@@ -318,7 +318,8 @@ test_word_count (void)
                        "nabbing afield calamity", SD_PROTOCOL_ERROR_MNEMONIC_WORD_COUNT);
   assert_decode_fails ("amaze buffet cake entrance symptoms tiger lamb maze nestle python dusted "
                        "faxed update vague zinger boxes ornament renting glass gained island "
-                       "nabbing afield calamity boxes boxes", SD_PROTOCOL_ERROR_MNEMONIC_WORD_COUNT);
+                       "nabbing afield calamity boxes boxes",
+                       SD_PROTOCOL_ERROR_MNEMONIC_WORD_COUNT);
   /* word count is checked before anything else */
   assert_decode_fails ("xyzzy xyzzy xyzzy", SD_PROTOCOL_ERROR_MNEMONIC_WORD_COUNT);
 }
@@ -330,7 +331,8 @@ test_unknown_word (void)
   g_autofree gchar *short_word = replace_word (AMAZE_PHRASE, 0, "am");
   g_autofree gchar *bad_checksum_word = replace_word (AMAZE_PHRASE, 12, "qqq");
   g_autofree gchar *binary = replace_word (AMAZE_PHRASE, 5, "\xff\xfe\x01tiger");
-  g_autofree gchar *long_junk = replace_word (AMAZE_PHRASE, 6, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+  g_autofree gchar *forty_z = g_strnfill (40, 'z');
+  g_autofree gchar *long_junk = replace_word (AMAZE_PHRASE, 6, forty_z);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
 
