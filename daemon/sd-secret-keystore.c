@@ -24,6 +24,114 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (SdSecretKeystore, sd_secret_keystore, G_TYPE_OBJE
                                G_IMPLEMENT_INTERFACE (SD_TYPE_KEYSTORE,
                                                       sd_secret_keystore_iface_init))
 
+/* libsecret 0.20.5 (and its main branch as of 2026) mishandles a prompt
+ * that ends without a result: when the Secret Service vanishes during the
+ * prompt (the keyring crashes or is restarted) or the result has another
+ * type than asked for, secret_prompt_perform_finish () returns NULL without
+ * an error, and the default prompt_async passes that NULL error to
+ * g_task_return_error (): a CRITICAL, and the task never completes, so the
+ * _sync call waiting on it would hang the daemon for good. This subclass only
+ * replaces the prompt handling: a prompt that ends without a usable result
+ * becomes SECRET_ERROR_IS_LOCKED, which callers see as KeyringUnavailable. */
+#define SD_TYPE_SECRET_SERVICE (sd_secret_service_get_type ())
+G_DECLARE_FINAL_TYPE (SdSecretService, sd_secret_service, SD, SECRET_SERVICE, SecretService)
+
+struct _SdSecretService {
+  SecretService parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (SdSecretService, sd_secret_service, SECRET_TYPE_SERVICE)
+
+/* @retval (transfer full) (nullable): what the prompt completed with;
+ * NULL with no error set means dismissed */
+static GVariant *
+prompt_result (GVariant *retval, const GVariantType *return_type, GError **error)
+{
+  if (retval != NULL && (return_type == NULL || g_variant_is_of_type (retval, return_type)))
+    return retval;
+  if (retval != NULL)
+    g_variant_unref (retval);
+  g_debug ("a keyring prompt ended without a result (dismissed, or nobody could see it)");
+  g_set_error_literal (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED,
+                       "the keyring's unlock prompt was dismissed or could not be shown");
+  return NULL;
+}
+
+static GVariant *
+sd_secret_service_prompt_sync (SecretService *service,
+                               SecretPrompt *prompt,
+                               GCancellable *cancellable,
+                               const GVariantType *return_type,
+                               GError **error)
+{
+  GError *local_error = NULL;
+  GVariant *retval;
+
+  /* no type passed down: perform_finish would only warn about it */
+  retval = secret_prompt_perform_sync (prompt, NULL, cancellable, NULL, &local_error);
+  if (local_error != NULL) {
+    g_propagate_error (error, local_error);
+    return NULL;
+  }
+  return prompt_result (retval, return_type, error);
+}
+
+static void
+on_prompt_performed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const GVariantType *return_type = g_task_get_task_data (task);
+  GError *error = NULL;
+  GVariant *retval;
+
+  retval = secret_prompt_perform_finish (SECRET_PROMPT (source), result, &error);
+  if (error == NULL)
+    retval = prompt_result (retval, return_type, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, retval, (GDestroyNotify) g_variant_unref);
+}
+
+static void
+sd_secret_service_prompt_async (SecretService *service,
+                                SecretPrompt *prompt,
+                                const GVariantType *return_type,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  GTask *task = g_task_new (service, cancellable, callback, user_data);
+
+  if (return_type != NULL)
+    g_task_set_task_data (task, g_variant_type_copy (return_type),
+                          (GDestroyNotify) g_variant_type_free);
+  secret_prompt_perform (prompt, 0, NULL, cancellable, on_prompt_performed, task);
+}
+
+static GVariant *
+sd_secret_service_prompt_finish (SecretService *service, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, service), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+sd_secret_service_class_init (SdSecretServiceClass *klass)
+{
+  SecretServiceClass *service_class = SECRET_SERVICE_CLASS (klass);
+
+  service_class->prompt_sync = sd_secret_service_prompt_sync;
+  service_class->prompt_async = sd_secret_service_prompt_async;
+  service_class->prompt_finish = sd_secret_service_prompt_finish;
+}
+
+static void
+sd_secret_service_init (SdSecretService *self)
+{
+}
+
 static const SecretSchema account_schema = {
   .name = SD_SECRET_SCHEMA_NAME,
   .flags = SECRET_SCHEMA_NONE,
@@ -100,7 +208,7 @@ ensure_service (SdSecretKeystore *self, GCancellable *cancellable, GError **erro
     return NULL;
   }
 
-  self->service = secret_service_open_sync (SECRET_TYPE_SERVICE, NULL,
+  self->service = secret_service_open_sync (SD_TYPE_SECRET_SERVICE, NULL,
                                             SECRET_SERVICE_OPEN_SESSION, cancellable,
                                             &local_error);
   if (self->service == NULL) {

@@ -4,6 +4,8 @@
 #include "sd-soup-transport.h"
 
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "sd-network-error.h"
@@ -36,6 +38,23 @@ find_seed (SdSoupTransport *self, const gchar *url, GBytes **fingerprint)
     }
   }
   return FALSE;
+}
+
+/* requests are small and latency-bound: send each write at once rather
+ * than let Nagle wait for the peer's delayed ACK */
+static void
+on_network_event (SoupMessage *msg,
+                  GSocketClientEvent event,
+                  GIOStream *connection,
+                  gpointer user_data)
+{
+  GSocket *socket;
+
+  if (event != G_SOCKET_CLIENT_CONNECTED || !G_IS_SOCKET_CONNECTION (connection))
+    return;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection));
+  if (!g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL))
+    g_debug ("could not disable Nagle's algorithm");
 }
 
 static gboolean
@@ -149,11 +168,16 @@ sd_soup_transport_post_async (SdTransport *transport,
     return;
   }
   soup_message_set_request_body_from_bytes (data->msg, "application/json", body);
+  /* libsoup reuses a kept-alive connection only for idempotent requests;
+   * ours are (a node stores a message once, by hash), and without reuse
+   * every request pays a TLS handshake */
+  soup_message_add_flags (data->msg, SOUP_MESSAGE_IDEMPOTENT);
   /* the official desktop's fixed, uninformative header */
   soup_message_headers_replace (soup_message_get_request_headers (data->msg), "User-Agent",
                                 "WhatsApp");
   g_signal_connect_object (data->msg, "accept-certificate", G_CALLBACK (on_accept_certificate),
                            self, 0);
+  g_signal_connect (data->msg, "network-event", G_CALLBACK (on_network_event), NULL);
   data->timeout_cancellable = g_cancellable_new ();
   if (cancellable != NULL) {
     data->cancellable = g_object_ref (cancellable);

@@ -11,6 +11,7 @@
 #include "sd-json.h"
 #include "st-network.h"
 #include "st-node.h"
+#include "st-tcp.h"
 
 static void
 respond (SoupServerMessage *msg, guint status, JsonObject *object)
@@ -302,6 +303,7 @@ st_control_start (StNetwork *network, GError **error)
   /* plain HTTP on loopback: scripts drive it with curl */
   network->control = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_handler (network->control, NULL, control_handler, network, NULL);
+  st_reaper_watch (network->reaper, network->control);
   if (!soup_server_listen (network->control, address, 0, error))
     return FALSE;
   uris = soup_server_get_uris (network->control);

@@ -9,18 +9,32 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "st-network.h"
 
 #define DEFAULT_NODES      14
 #define DEFAULT_SWARM_SIZE 7
 #define MAX_NODES          1000
+#define SHUTDOWN_TIMEOUT_S 10
 
 static gboolean
 on_signal (gpointer user_data)
 {
   g_main_loop_quit (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+on_alarm (int signum)
+{
+  static const char message[] = "session-testnet: shutdown timed out\n";
+
+  /* only async-signal-safe calls here */
+  if (write (STDERR_FILENO, message, sizeof message - 1) < 0) {
+    /* nothing left to report to */
+  }
+  _exit (EXIT_FAILURE);
 }
 
 static int
@@ -61,6 +75,8 @@ main (int argc, char **argv)
   };
 
   setlocale (LC_ALL, "");
+  /* stdout carries only the ready line; every log goes to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
   context = g_option_context_new ("- a local Session network for tests");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -105,6 +121,10 @@ main (int argc, char **argv)
   fflush (stdout);
 
   g_main_loop_run (loop);
+  /* a close that waits on a silent peer must not keep us alive */
+  signal (SIGALRM, on_alarm);
+  alarm (SHUTDOWN_TIMEOUT_S);
+  st_network_shutdown (network);
   g_clear_pointer (&network, st_network_free);
   /* let libsoup finish closing connections before exit */
   while (g_main_context_iteration (NULL, FALSE))

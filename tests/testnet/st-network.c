@@ -14,6 +14,7 @@
 #include "st-control.h"
 #include "st-node.h"
 #include "st-seed.h"
+#include "st-tcp.h"
 
 #define FAKE_HEIGHT 1500000
 
@@ -125,6 +126,7 @@ st_network_new (const StConfig *config, GError **error)
   network->by_ed25519 = g_hash_table_new (g_str_hash, g_str_equal);
   network->height = FAKE_HEIGHT;
   network->json_path = g_build_filename (config->state_dir, "testnet.json", NULL);
+  network->reaper = st_reaper_new ();
 
   if (sodium_init () < 0) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "libsodium failed to start");
@@ -139,6 +141,8 @@ st_network_new (const StConfig *config, GError **error)
     return NULL;
 
   network->relay = new_session (30);
+  /* hops are our own loopback listeners: never ask a proxy resolver */
+  g_object_set (network->relay, "proxy-resolver", NULL, NULL);
   network->proxy = new_session (25);
   if (network->cert_path != NULL) {
     g_autoptr(GTlsDatabase) db = g_tls_file_database_new (network->cert_path, error);
@@ -168,6 +172,26 @@ st_network_new (const StConfig *config, GError **error)
 }
 
 void
+st_network_shutdown (StNetwork *network)
+{
+  gint64 deadline = g_get_monotonic_time () + 300 * G_TIME_SPAN_MILLISECOND;
+
+  network->stopping = TRUE;
+  g_clear_handle_id (&network->cleanup_id, g_source_remove);
+  if (network->relay != NULL)
+    soup_session_abort (network->relay);
+  if (network->proxy != NULL)
+    soup_session_abort (network->proxy);
+  g_clear_object (&network->relay);
+  g_clear_object (&network->proxy);
+  /* closing is asynchronous; give it the main loop for a moment */
+  while (g_get_monotonic_time () < deadline) {
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+  }
+}
+
+void
 st_network_free (StNetwork *network)
 {
   if (network == NULL)
@@ -187,6 +211,7 @@ st_network_free (StNetwork *network)
   g_clear_object (&network->proxy);
   g_clear_pointer (&network->by_ed25519, g_hash_table_unref);
   g_clear_pointer (&network->nodes, g_ptr_array_unref);
+  g_clear_pointer (&network->reaper, st_reaper_free);
   g_clear_pointer (&network->swarm_ids, g_array_unref);
   g_clear_object (&network->cert);
   g_free (network->cert_path);

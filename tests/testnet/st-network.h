@@ -8,6 +8,7 @@
 G_BEGIN_DECLS
 
 typedef struct _StNode StNode;
+typedef struct _StReaper StReaper;
 
 /* what the command line chose */
 typedef struct {
@@ -34,7 +35,9 @@ typedef struct {
   gchar *seed_url;           /* (owned) */
   gchar *control_url;        /* (owned) */
   gchar *json_path;          /* (owned) DIR/testnet.json */
+  StReaper *reaper;          /* (owned) closes sockets libsoup forgets */
   guint cleanup_id;
+  gboolean stopping;         /* SIGTERM seen: answer 503, start nothing new */
   gint64 height;
 } StNetwork;
 
@@ -43,6 +46,11 @@ typedef struct {
 
 StNetwork *st_network_new (const StConfig *config, GError **error);
 void st_network_free (StNetwork *network);
+
+/* closes the network's own client connections (onion relays) and lets
+ * them finish closing, so that closing the listeners afterwards never
+ * waits on a TLS handshake whose other end is in this process */
+void st_network_shutdown (StNetwork *network);
 
 /* writes DIR/testnet.json (again, e.g. after a reshuffle) */
 gboolean st_network_write_json (StNetwork *network, GError **error);

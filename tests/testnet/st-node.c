@@ -12,6 +12,7 @@
 
 #include "sd-encoding.h"
 #include "st-rpc.h"
+#include "st-tcp.h"
 
 /* the reference refuses bodies above 10 MiB before reading them */
 #define MAX_BODY_BYTES (10 * 1024 * 1024)
@@ -192,6 +193,10 @@ node_handler (SoupServer *server,
   guint forced;
 
   node->requests++;
+  if (node->network->stopping) {
+    st_exchange_respond_text (exchange, 503, "Service node is not ready: shutting down");
+    return;
+  }
   forced = st_node_take_forced_status (node, TRUE);
   if (forced != 0) {
     st_exchange_respond_text (exchange, forced, st_node_forced_text (forced));
@@ -281,6 +286,7 @@ st_node_new (StNetwork *network, guint index, GError **error)
   else
     node->server = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_handler (node->server, NULL, node_handler, node, NULL);
+  st_reaper_watch (network->reaper, node->server);
   if (!node_listen (node, 0, error)) {
     st_node_free (node);
     return NULL;

@@ -15,6 +15,7 @@
 #include "st-network.h"
 #include "st-node.h"
 #include "st-rpc.h"
+#include "st-tcp.h"
 
 #define MAX_HOP_NO 15
 #define RELAY_TIMEOUT_S 30
@@ -156,11 +157,17 @@ send_on (StExchange *exchange, SoupSession *session, const gchar *url, GBytes *p
   g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
   Forward *forward;
 
+  if (session == NULL) {
+    /* shutting down: the sessions are gone */
+    st_exchange_respond_text (exchange, 503, "Service node is not ready: shutting down");
+    return;
+  }
   if (msg == NULL) {
     st_exchange_respond_text (exchange, 502, "Invalid url");
     return;
   }
   soup_message_set_request_body_from_bytes (msg, content_type, payload);
+  st_tcp_prepare_message (msg);
   forward = g_new0 (Forward, 1);
   forward->exchange = exchange;
   forward->next_hex = g_strdup (next_hex);

@@ -152,7 +152,9 @@ st_rpc_member_failure (StNode *entry, StNode *member)
     json_object_set_boolean_member (out, "timeout", TRUE);
     return out;
   }
-  if (member->faults.forced_status != 0 && member->faults.forced_remaining != 0) {
+  /* an "http"-scope status only hits HTTP requests, and copies are not */
+  if (member->faults.forced_status != 0 && member->faults.forced_remaining != 0 &&
+      !member->faults.forced_http) {
     out = json_object_new ();
     json_object_set_boolean_member (out, "failed", TRUE);
     json_object_set_int_member (out, "code", member->faults.forced_status);
@@ -303,12 +305,14 @@ void
 st_rpc_handle_body (StNode *node, const gchar *body, gsize len, StReply *reply)
 {
   g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
   JsonNode *method;
   JsonNode *params;
   guint forced;
 
-  request = sd_json_parse_object (body, len, NULL);
+  request = sd_json_parse_object (body, len, &error);
   if (request == NULL) {
+    g_debug ("request of %" G_GSIZE_FORMAT " bytes is not JSON: %s", len, error->message);
     st_reply_text (reply, 400, "invalid json");
     return;
   }

@@ -11,6 +11,7 @@
 
 #include "sd-json.h"
 #include "st-network.h"
+#include "st-tcp.h"
 
 static void
 respond_json (SoupServerMessage *msg, JsonObject *object)
@@ -104,6 +105,7 @@ st_seed_start (StNetwork *network, GError **error)
   else
     network->seed = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_handler (network->seed, NULL, seed_handler, network, NULL);
+  st_reaper_watch (network->reaper, network->seed);
   if (!soup_server_listen (network->seed, address,
                            network->config.tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;

@@ -57,6 +57,10 @@ guint st_testnet_post (StTestnet *testnet,
                        gchar **content_type,
                        GError **error);
 
+/* TCP_NODELAY and connection reuse for a POST to the testnet (see
+ * README.md, "Notes for libsoup clients") */
+void st_test_prepare_message (SoupMessage *msg);
+
 /* a storage RPC to node @index: returns the status and the body text */
 guint st_testnet_rpc (StTestnet *testnet, guint index, const gchar *json, gchar **body);
 
