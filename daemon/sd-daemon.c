@@ -133,42 +133,51 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
     g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
 }
 
+typedef struct {
+  SdDaemon *self; /* (unowned) the timer dies with the daemon's table */
+  gchar *id;
+} TypingTimer;
+
+static void
+typing_timer_free (TypingTimer *timer)
+{
+  g_free (timer->id);
+  g_free (timer);
+}
+
 static gboolean
 on_typing_expired (gpointer user_data)
 {
-  GPtrArray *pair = user_data;
-  SdDaemon *self = g_ptr_array_index (pair, 0);
-  const gchar *id = g_ptr_array_index (pair, 1);
+  TypingTimer *timer = user_data;
+  SdDaemon *self = timer->self;
 
-  g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0, id, FALSE);
-  g_hash_table_remove (self->typing, id);
+  /* the source is being dispatched: take it out of the table unremoved */
+  g_hash_table_steal (self->typing, timer->id);
+  g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0, timer->id, FALSE);
   return G_SOURCE_REMOVE;
 }
 
 static void
 set_peer_typing (SdDaemon *self, const gchar *id, gboolean typing)
 {
-  gpointer source = g_hash_table_lookup (self->typing, id);
-  GPtrArray *pair;
+  gboolean was_typing = g_hash_table_contains (self->typing, id);
+  TypingTimer *timer;
 
-  if (source != NULL)
-    g_source_remove (GPOINTER_TO_UINT (source));
+  /* removing the entry removes its timer */
+  g_hash_table_remove (self->typing, id);
   if (!typing) {
-    g_hash_table_remove (self->typing, id);
-    if (source != NULL)
+    if (was_typing)
       g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0, id, FALSE);
     return;
   }
-  pair = g_ptr_array_new ();
-  g_ptr_array_add (pair, self);
-  g_ptr_array_add (pair, g_strdup (id));
-  g_hash_table_replace (
-    self->typing, g_strdup (id),
-    GUINT_TO_POINTER (g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, TYPING_TIMEOUT_S,
-                                                  on_typing_expired, pair,
-                                                  (GDestroyNotify) g_ptr_array_unref)));
-  g_ptr_array_set_free_func (pair, NULL);
-  if (source == NULL)
+  timer = g_new0 (TypingTimer, 1);
+  timer->self = self;
+  timer->id = g_strdup (id);
+  g_hash_table_replace (self->typing, g_strdup (id),
+                        GUINT_TO_POINTER (g_timeout_add_seconds_full (
+                          G_PRIORITY_DEFAULT, TYPING_TIMEOUT_S, on_typing_expired, timer,
+                          (GDestroyNotify) typing_timer_free)));
+  if (!was_typing)
     g_signal_emit (self, signals[SIGNAL_TYPING_CHANGED], 0, id, TRUE);
 }
 

@@ -27,6 +27,9 @@ struct _SdDbusService {
   guint next_cookie;
 };
 
+enum { SIGNAL_INHIBITED_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (SdDbusService, sd_dbus_service, G_TYPE_OBJECT)
 
 gchar *
@@ -494,7 +497,8 @@ on_inhibitor_vanished (GDBusConnection *connection, const gchar *name, gpointer 
   InhibitorWatch *watch = user_data;
 
   /* released when the caller leaves the bus */
-  g_hash_table_remove (watch->self->inhibitors, GUINT_TO_POINTER (watch->cookie));
+  if (g_hash_table_remove (watch->self->inhibitors, GUINT_TO_POINTER (watch->cookie)))
+    g_signal_emit (watch->self, signals[SIGNAL_INHIBITED_CHANGED], 0);
 }
 
 #define MAX_INHIBITORS_PER_CLIENT 16
@@ -527,6 +531,7 @@ handle_inhibit (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, con
                                                         on_inhibitor_vanished, watch, g_free);
   g_hash_table_insert (self->inhibitors, GUINT_TO_POINTER (watch->cookie), inhibitor);
   sd_dbus_account1_complete_inhibit_notifications (skeleton, invocation, watch->cookie);
+  g_signal_emit (self, signals[SIGNAL_INHIBITED_CHANGED], 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -545,6 +550,7 @@ handle_uninhibit (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, g
   }
   g_hash_table_remove (self->inhibitors, GUINT_TO_POINTER (cookie));
   sd_dbus_account1_complete_uninhibit_notifications (skeleton, invocation);
+  g_signal_emit (self, signals[SIGNAL_INHIBITED_CHANGED], 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -575,6 +581,10 @@ static void
 sd_dbus_service_class_init (SdDbusServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = sd_dbus_service_dispose;
+  /* InhibitNotifications holders came or went */
+  signals[SIGNAL_INHIBITED_CHANGED] = g_signal_new ("inhibited-changed",
+                                                    G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

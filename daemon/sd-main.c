@@ -10,6 +10,7 @@
 
 #include "sd-daemon.h"
 #include "sd-dbus-service.h"
+#include "sd-notifier.h"
 
 #define BUS_NAME "org.sessiond.Daemon1"
 
@@ -17,9 +18,18 @@ typedef struct {
   GMainLoop *loop;
   SdDaemon *daemon;
   SdDbusService *service;
+  SdNotifier *notifier;
   gboolean acquired;
   int status;
 } Context;
+
+static void
+on_inhibited_changed (SdDbusService *service, gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  sd_notifier_set_inhibited (ctx->notifier, sd_dbus_service_notifications_inhibited (service));
+}
 
 static void
 on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
@@ -34,6 +44,8 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
     g_main_loop_quit (ctx->loop);
     return;
   }
+  ctx->notifier = sd_notifier_new (connection, ctx->daemon);
+  g_signal_connect (ctx->service, "inhibited-changed", G_CALLBACK (on_inhibited_changed), ctx);
   sd_daemon_start (ctx->daemon);
 }
 
@@ -186,6 +198,7 @@ main (int argc, char **argv)
   g_main_loop_run (ctx.loop);
 
   g_bus_unown_name (owner_id);
+  g_clear_object (&ctx.notifier);
   g_clear_object (&ctx.service);
   g_clear_object (&ctx.daemon);
   g_main_loop_unref (ctx.loop);

@@ -259,3 +259,66 @@ def run(test):
 def assert_eq(a, b, what=""):
     if a != b:
         raise AssertionError("%s: %r != %r" % (what, a, b))
+
+
+NOTIFICATIONS_XML = """
+<node>
+  <interface name="org.freedesktop.Notifications">
+    <method name="GetCapabilities"><arg type="as" direction="out"/></method>
+    <method name="Notify">
+      <arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
+      <arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/>
+      <arg type="a{sv}" direction="in"/><arg type="i" direction="in"/>
+      <arg type="u" direction="out"/>
+    </method>
+    <method name="CloseNotification"><arg type="u" direction="in"/></method>
+    <method name="GetServerInformation">
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+    </method>
+    <signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+    <signal name="NotificationReplied"><arg type="u"/><arg type="s"/></signal>
+    <signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+  </interface>
+</node>
+"""
+
+
+class NotificationServer:
+    """A stand-in for the desktop's notification server on a private bus:
+    it records what it is asked to show and can click actions."""
+
+    def __init__(self, bus, capabilities=("actions", "body", "inline-reply")):
+        self.bus = bus
+        self.capabilities = list(capabilities)
+        self.notifications = []   # (id, replaces_id, summary, body, actions, hints)
+        self.closed = []
+        self.next_id = 1
+        info = Gio.DBusNodeInfo.new_for_xml(NOTIFICATIONS_XML)
+        self.registration = bus.connection.register_object(
+            "/org/freedesktop/Notifications", info.interfaces[0], self._on_call, None, None)
+        self.owner = Gio.bus_own_name_on_connection(
+            bus.connection, "org.freedesktop.Notifications", Gio.BusNameOwnerFlags.NONE,
+            None, None)
+
+    def _on_call(self, connection, sender, path, iface, method, params, invocation):
+        args = params.unpack()
+        if method == "GetCapabilities":
+            invocation.return_value(GLib.Variant("(as)", (self.capabilities,)))
+        elif method == "Notify":
+            app, replaces, icon, summary, body, actions, hints, timeout = args
+            nid = replaces if replaces else self.next_id
+            if not replaces:
+                self.next_id += 1
+            self.notifications.append((nid, replaces, summary, body, actions, hints))
+            invocation.return_value(GLib.Variant("(u)", (nid,)))
+        elif method == "CloseNotification":
+            self.closed.append(args[0])
+            invocation.return_value(None)
+        else:
+            invocation.return_value(GLib.Variant("(ssss)", ("fake", "sessiond", "1", "1.2")))
+
+    def emit(self, signal, signature, *args):
+        self.bus.connection.emit_signal(None, "/org/freedesktop/Notifications",
+                                        "org.freedesktop.Notifications", signal,
+                                        GLib.Variant(signature, tuple(args)))

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdNotifier"
+
+#include "config.h"
+
+#include "sd-notifier.h"
+
+#include <gio/gdesktopappinfo.h>
+#include <glib/gi18n.h>
+
+#define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
+#define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"
+#define NOTIFICATIONS_IFACE "org.freedesktop.Notifications"
+
+struct _SdNotifier {
+  GObject parent_instance;
+
+  GDBusConnection *connection; /* (owned) */
+  SdDaemon *daemon;            /* (owned) */
+  gboolean enabled;
+  gboolean inhibited;
+  SdNotifyContent content;
+  gchar *front_end;            /* (owned) (nullable) */
+  gboolean caps_known;
+  gboolean caps_pending;
+  gboolean has_actions;
+  gboolean has_inline_reply;
+  GHashTable *by_conversation; /* (owned) conversation id → notification id */
+  GHashTable *by_id;           /* (owned) notification id → conversation id */
+  GPtrArray *waiting;          /* (owned) SdMessage shown once capabilities are known */
+  guint action_sub;
+  guint reply_sub;
+  guint closed_sub;
+};
+
+G_DEFINE_FINAL_TYPE (SdNotifier, sd_notifier, G_TYPE_OBJECT)
+
+static void
+forget (SdNotifier *self, guint id)
+{
+  const gchar *conversation = g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
+
+  if (conversation != NULL)
+    g_hash_table_remove (self->by_conversation, conversation);
+  g_hash_table_remove (self->by_id, GUINT_TO_POINTER (id));
+}
+
+typedef struct {
+  SdNotifier *self;  /* (owned) */
+  gchar *conversation;
+} NotifyCall;
+
+static void
+on_notified (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  NotifyCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                                             &error);
+  guint id;
+
+  if (reply == NULL) {
+    g_debug ("no notification shown: %s", error->message);
+  } else {
+    g_variant_get (reply, "(u)", &id);
+    g_hash_table_replace (call->self->by_conversation, g_strdup (call->conversation),
+                          GUINT_TO_POINTER (id));
+    g_hash_table_replace (call->self->by_id, GUINT_TO_POINTER (id), g_strdup (call->conversation));
+  }
+  g_object_unref (call->self);
+  g_free (call->conversation);
+  g_free (call);
+}
+
+static void
+show (SdNotifier *self, const SdConversation *conversation, const SdMessage *message)
+{
+  GVariantBuilder actions, hints;
+  g_autofree gchar *name = NULL;
+  const gchar *summary, *body;
+  NotifyCall *call;
+  guint replaces = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_conversation,
+                                                          conversation->id));
+  const gchar *display = sd_conversation_get_display_name (conversation);
+
+  name = display != NULL && *display != '\0'
+           ? g_strdup (display)
+           : g_strdup_printf ("%.6s…%s", conversation->id, conversation->id + 62);
+  switch (self->content) {
+  case SD_NOTIFY_CONTENT_FULL:
+    summary = name;
+    body = message->body;
+    break;
+  case SD_NOTIFY_CONTENT_NAME:
+    summary = name;
+    body = _("New message");
+    break;
+  case SD_NOTIFY_CONTENT_NONE:
+  default:
+    summary = _("New message");
+    body = "";
+    break;
+  }
+
+  g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
+  if (self->has_actions) {
+    g_variant_builder_add (&actions, "s", "default");
+    g_variant_builder_add (&actions, "s", _("Open"));
+    g_variant_builder_add (&actions, "s", "mark-read");
+    g_variant_builder_add (&actions, "s", _("Mark as read"));
+    if (self->has_inline_reply) {
+      g_variant_builder_add (&actions, "s", "inline-reply");
+      g_variant_builder_add (&actions, "s", _("Reply"));
+    }
+  }
+  g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string ("im.received"));
+  g_variant_builder_add (&hints, "{sv}", "x-sessiond-conversation",
+                         g_variant_new_string (conversation->id));
+  if (self->front_end != NULL)
+    g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (self->front_end));
+
+  call = g_new0 (NotifyCall, 1);
+  call->self = g_object_ref (self);
+  call->conversation = g_strdup (conversation->id);
+  g_dbus_connection_call (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                          NOTIFICATIONS_IFACE, "Notify",
+                          g_variant_new ("(susssasa{sv}i)", "sessiond", replaces, "", summary,
+                                         body, &actions, &hints, -1),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 10000, NULL,
+                          on_notified, call);
+}
+
+static void show_message (SdNotifier *self, const SdMessage *message);
+
+static void
+on_capabilities (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SdNotifier) self = user_data;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                                             NULL);
+  g_autofree const gchar **caps = NULL;
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
+
+  self->caps_pending = FALSE;
+  self->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  /* without a notification server (yet) the next message asks again */
+  if (reply != NULL) {
+    self->caps_known = TRUE;
+    g_variant_get (reply, "(^a&s)", &caps);
+    self->has_actions = g_strv_contains (caps, "actions");
+    self->has_inline_reply = g_strv_contains (caps, "inline-reply");
+  }
+  for (guint i = 0; i < waiting->len; i++)
+    show_message (self, g_ptr_array_index (waiting, i));
+}
+
+static void
+ask_capabilities (SdNotifier *self)
+{
+  if (self->caps_known || self->caps_pending)
+    return;
+  self->caps_pending = TRUE;
+  g_dbus_connection_call (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                          NOTIFICATIONS_IFACE, "GetCapabilities", NULL, G_VARIANT_TYPE ("(as)"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL, on_capabilities,
+                          g_object_ref (self));
+}
+
+static void
+show_message (SdNotifier *self, const SdMessage *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  SdConversation *conversation = NULL;
+
+  conversations = sd_daemon_list_conversations (self->daemon, &error);
+  for (guint i = 0; conversations != NULL && i < conversations->len; i++)
+    if (g_str_equal (((SdConversation *) g_ptr_array_index (conversations, i))->id,
+                     message->conversation))
+      conversation = g_ptr_array_index (conversations, i);
+  if (conversation == NULL || conversation->blocked ||
+      conversation->muted_until > g_get_real_time () / 1000)
+    return;
+  show (self, conversation, message);
+}
+
+static void
+on_message_added (SdDaemon *daemon, SdMessage *message, gboolean arrived, SdNotifier *self)
+{
+  /* only what others sent us, as it arrives */
+  if (!arrived || message->outgoing || !self->enabled || self->inhibited)
+    return;
+  /* the actions offered depend on the server: learn them first */
+  if (!self->caps_known) {
+    g_ptr_array_add (self->waiting, sd_message_copy (message));
+    ask_capabilities (self);
+    return;
+  }
+  show_message (self, message);
+}
+
+/* reading the conversation elsewhere retires its notification */
+static void
+on_conversation_changed (SdDaemon *daemon, SdConversation *conversation, SdNotifier *self)
+{
+  guint id = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_conversation, conversation->id));
+
+  if (id == 0 || conversation->unread > 0)
+    return;
+  g_dbus_connection_call (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                          NOTIFICATIONS_IFACE, "CloseNotification", g_variant_new ("(u)", id),
+                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL, NULL, NULL);
+  forget (self, id);
+}
+
+static void
+activate_front_end (SdNotifier *self)
+{
+  g_autoptr(GDesktopAppInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* without a configured front end there is nothing to open */
+  if (self->front_end == NULL)
+    return;
+  info = g_desktop_app_info_new (self->front_end);
+  if (info == NULL || !g_app_info_launch (G_APP_INFO (info), NULL, NULL, &error))
+    g_debug ("could not open %s: %s", self->front_end,
+             error != NULL ? error->message : "no such application");
+}
+
+static void
+on_notification_signal (GDBusConnection *connection,
+                        const gchar *sender,
+                        const gchar *path,
+                        const gchar *iface,
+                        const gchar *member,
+                        GVariant *params,
+                        gpointer user_data)
+{
+  SdNotifier *self = user_data;
+  g_autofree gchar *conversation = NULL;
+  const gchar *text = NULL;
+  guint id = 0;
+
+  if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(us)")) &&
+      !g_variant_is_of_type (params, G_VARIANT_TYPE ("(uu)")))
+    return;
+  g_variant_get_child (params, 0, "u", &id);
+  conversation = g_strdup (g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id)));
+  if (conversation == NULL)
+    return; /* not one of ours */
+  if (g_str_equal (member, "NotificationClosed")) {
+    forget (self, id);
+    return;
+  }
+  g_variant_get_child (params, 1, "&s", &text);
+  if (g_str_equal (member, "ActionInvoked")) {
+    if (g_str_equal (text, "default")) {
+      activate_front_end (self);
+    } else if (g_str_equal (text, "mark-read")) {
+      g_autoptr(GError) error = NULL;
+
+      if (!sd_daemon_mark_read (self->daemon, conversation, G_MAXINT64, &error))
+        g_debug ("mark-read from a notification failed: %s", error->message);
+    }
+  } else if (g_str_equal (member, "NotificationReplied")) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SdMessage) sent = sd_daemon_send (self->daemon, conversation, text, &error);
+
+    if (sent == NULL)
+      g_debug ("inline reply not sent: %s", error->message);
+    else if (!sd_daemon_mark_read (self->daemon, conversation, G_MAXINT64, NULL))
+      g_debug ("could not mark read after a reply");
+  }
+}
+
+void
+sd_notifier_set_enabled (SdNotifier *self, gboolean enabled)
+{
+  self->enabled = enabled;
+}
+
+void
+sd_notifier_set_content (SdNotifier *self, SdNotifyContent content)
+{
+  self->content = content;
+}
+
+void
+sd_notifier_set_inhibited (SdNotifier *self, gboolean inhibited)
+{
+  self->inhibited = inhibited;
+}
+
+void
+sd_notifier_set_front_end (SdNotifier *self, const gchar *desktop_id)
+{
+  g_free (self->front_end);
+  self->front_end = desktop_id != NULL && *desktop_id != '\0' ? g_strdup (desktop_id) : NULL;
+}
+
+static void
+sd_notifier_dispose (GObject *object)
+{
+  SdNotifier *self = SD_NOTIFIER (object);
+
+  if (self->connection != NULL) {
+    g_dbus_connection_signal_unsubscribe (self->connection, self->action_sub);
+    g_dbus_connection_signal_unsubscribe (self->connection, self->reply_sub);
+    g_dbus_connection_signal_unsubscribe (self->connection, self->closed_sub);
+  }
+  if (self->daemon != NULL)
+    g_signal_handlers_disconnect_by_data (self->daemon, self);
+  g_clear_object (&self->daemon);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (sd_notifier_parent_class)->dispose (object);
+}
+
+static void
+sd_notifier_finalize (GObject *object)
+{
+  SdNotifier *self = SD_NOTIFIER (object);
+
+  g_free (self->front_end);
+  g_hash_table_unref (self->by_conversation);
+  g_hash_table_unref (self->by_id);
+  g_ptr_array_unref (self->waiting);
+  G_OBJECT_CLASS (sd_notifier_parent_class)->finalize (object);
+}
+
+static void
+sd_notifier_class_init (SdNotifierClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sd_notifier_dispose;
+  object_class->finalize = sd_notifier_finalize;
+}
+
+static void
+sd_notifier_init (SdNotifier *self)
+{
+  self->enabled = TRUE;
+  self->by_conversation = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->by_id = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+}
+
+SdNotifier *
+sd_notifier_new (GDBusConnection *connection, SdDaemon *daemon)
+{
+  SdNotifier *self = g_object_new (SD_TYPE_NOTIFIER, NULL);
+
+  self->connection = g_object_ref (connection);
+  self->daemon = g_object_ref (daemon);
+  g_signal_connect (daemon, "message-added", G_CALLBACK (on_message_added), self);
+  g_signal_connect (daemon, "conversation-changed", G_CALLBACK (on_conversation_changed), self);
+  self->action_sub = g_dbus_connection_signal_subscribe (
+    connection, NULL, NOTIFICATIONS_IFACE, "ActionInvoked", NOTIFICATIONS_PATH, NULL,
+    G_DBUS_SIGNAL_FLAGS_NONE, on_notification_signal, self, NULL);
+  self->reply_sub = g_dbus_connection_signal_subscribe (
+    connection, NULL, NOTIFICATIONS_IFACE, "NotificationReplied", NOTIFICATIONS_PATH, NULL,
+    G_DBUS_SIGNAL_FLAGS_NONE, on_notification_signal, self, NULL);
+  self->closed_sub = g_dbus_connection_signal_subscribe (
+    connection, NULL, NOTIFICATIONS_IFACE, "NotificationClosed", NOTIFICATIONS_PATH, NULL,
+    G_DBUS_SIGNAL_FLAGS_NONE, on_notification_signal, self, NULL);
+  return self;
+}
