@@ -35,6 +35,7 @@ struct _SdDaemon {
   SdSender *sender;         /* (owned) (nullable) */
   gchar *display_name;      /* (owned) */
   const gchar *state;       /* (unowned) static string */
+  guint refresh_id;         /* pool refresh timer */
   GHashTable *typing;       /* (owned) conversation id → timeout source id */
 };
 
@@ -214,9 +215,33 @@ on_sender_message_changed (SdSender *sender, SdMessage *message, gpointer user_d
 
 /* ---- account lifecycle ---- */
 
+#define POOL_FIRST_REFRESH_S 300 /* as desktop: 5 minutes after start, then hourly */
+#define POOL_REFRESH_S 3600
+
+static void
+on_pool_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_network_refresh_pool_finish (SD_NETWORK (source), result, &error))
+    g_debug ("node list refresh failed: %s", error->message);
+}
+
+static gboolean
+on_refresh_pool (gpointer user_data)
+{
+  SdDaemon *self = user_data;
+
+  if (self->network != NULL)
+    sd_network_refresh_pool_async (self->network, NULL, on_pool_refreshed, NULL);
+  self->refresh_id = g_timeout_add_seconds (POOL_REFRESH_S, on_refresh_pool, self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 stop_components (SdDaemon *self)
 {
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   if (self->poller != NULL)
     sd_poller_stop (self->poller);
   if (self->sender != NULL)
@@ -267,6 +292,7 @@ start_network (SdDaemon *self, GError **error)
   g_signal_connect_object (self->sender, "message-changed",
                            G_CALLBACK (on_sender_message_changed), self, 0);
   set_state (self, "connecting");
+  self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
   sd_poller_start (self->poller);
   sd_sender_start (self->sender);
   return TRUE;

@@ -184,6 +184,22 @@ test_bootstrap (Fixture *f, gconstpointer data)
 }
 
 static void
+test_pool_refresh (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+
+  bootstrap (f);
+  /* a node that is down cannot vouch; the others still agree on 14 */
+  reply = st_testnet_control (f->testnet, "{\"action\":\"down\",\"node\":3}");
+  sd_network_refresh_pool_async (f->network, NULL, on_result, &result);
+  g_assert_true (sd_network_refresh_pool_finish (f->network, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sd_network_get_pool_size (f->network), ==, f->testnet->nodes->len);
+}
+
+static void
 test_store_retrieve (Fixture *f, gconstpointer data)
 {
   const SdOnionCipher ciphers[] = { SD_ONION_CIPHER_XCHACHA20, SD_ONION_CIPHER_AES_GCM };
@@ -388,6 +404,7 @@ main (int argc, char **argv)
   g_assert (sodium_init () >= 0);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/network/testnet/bootstrap", test_bootstrap);
+  ADD ("/network/testnet/pool-refresh", test_pool_refresh);
   ADD ("/network/testnet/store-retrieve", test_store_retrieve);
   ADD ("/network/testnet/reshuffle-421", test_reshuffle_421);
   ADD ("/network/testnet/guard-down", test_guard_down);
