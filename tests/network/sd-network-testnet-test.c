@@ -351,7 +351,6 @@ test_swarm_down (Fixture *f, gconstpointer data)
   g_autoptr(GArray) members = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *hash = NULL;
-  gint64 start;
 
   bootstrap (f);
   account[0] = 0x05;
@@ -365,12 +364,10 @@ test_swarm_down (Fixture *f, gconstpointer data)
                                                 g_array_index (members, guint, i));
     g_autoptr(JsonObject) reply = st_testnet_control (f->testnet, action);
   }
-  start = g_get_monotonic_time ();
+  /* a clear error, not a hang (the test's own time limit would catch one) */
   hash = store (f, "nobody is home", NULL, NULL, &error);
   g_assert_null (hash);
   g_assert_error (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_SWARM);
-  /* a clear error, not a hang: well inside the per-request limits */
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
 }
 
 static gboolean
