@@ -19,6 +19,44 @@ struct _SdSoupTransport {
 
 static void sd_soup_transport_iface_init (SdTransportInterface *iface);
 
+/* trusts nothing: every certificate goes to accept-certificate, where seeds
+ * are checked against their pins and service nodes (self-signed by design)
+ * pass. Without it GIO would parse the whole system CA bundle — about 6 MB
+ * of the daemon's heap — for certificates Session never uses. */
+#define SD_TYPE_NO_TRUST_DATABASE (sd_no_trust_database_get_type ())
+G_DECLARE_FINAL_TYPE (SdNoTrustDatabase, sd_no_trust_database, SD, NO_TRUST_DATABASE,
+                      GTlsDatabase)
+
+struct _SdNoTrustDatabase {
+  GTlsDatabase parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (SdNoTrustDatabase, sd_no_trust_database, G_TYPE_TLS_DATABASE)
+
+static GTlsCertificateFlags
+no_trust_verify_chain (GTlsDatabase *database,
+                       GTlsCertificate *chain,
+                       const gchar *purpose,
+                       GSocketConnectable *identity,
+                       GTlsInteraction *interaction,
+                       GTlsDatabaseVerifyFlags flags,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  return G_TLS_CERTIFICATE_UNKNOWN_CA;
+}
+
+static void
+sd_no_trust_database_class_init (SdNoTrustDatabaseClass *klass)
+{
+  G_TLS_DATABASE_CLASS (klass)->verify_chain = no_trust_verify_chain;
+}
+
+static void
+sd_no_trust_database_init (SdNoTrustDatabase *self)
+{
+}
+
 G_DEFINE_FINAL_TYPE_WITH_CODE (SdSoupTransport, sd_soup_transport, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (SD_TYPE_TRANSPORT,
                                                       sd_soup_transport_iface_init))
@@ -270,17 +308,25 @@ sd_soup_transport_new (const gchar *seed_ca_file, GError **error)
 {
   g_autoptr(SdSoupTransport) self = g_object_new (SD_TYPE_SOUP_TRANSPORT, NULL);
 
+  g_autoptr(GTlsDatabase) db = NULL;
+
+  /* with --seed-ca the seeds must chain to it; otherwise nothing is
+   * trusted by default (pins and self-signed nodes: see above) */
+  if (seed_ca_file != NULL)
+    db = g_tls_file_database_new (seed_ca_file, error);
+  else
+    db = g_object_new (SD_TYPE_NO_TRUST_DATABASE, NULL);
+  if (db == NULL)
+    return NULL;
+  /* libsoup 3.2 lets each new TLS connection look up GIO's default
+   * database before it applies the session's: make ours the default too,
+   * or the system bundle is parsed anyway */
+  g_tls_backend_set_default_database (g_tls_backend_get_default (), db);
   /* no proxy lookups: nodes are reached directly, by IP */
   self->session = soup_session_new_with_options ("proxy-resolver", NULL,
+                                                 "tls-database", db,
                                                  "max-conns-per-host", 6,
                                                  "timeout", 0,
                                                  "user-agent", "WhatsApp", NULL);
-  if (seed_ca_file != NULL) {
-    g_autoptr(GTlsDatabase) db = g_tls_file_database_new (seed_ca_file, error);
-
-    if (db == NULL)
-      return NULL;
-    soup_session_set_tls_database (self->session, db);
-  }
   return g_steal_pointer (&self);
 }
