@@ -183,6 +183,58 @@ test_bootstrap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (sd_network_get_pool_size (f->network), ==, f->testnet->nodes->len);
 }
 
+/* a network whose seed is pinned by certificate fingerprint, as the real
+ * seeds are, instead of trusted through --seed-ca */
+static SdNetwork *
+pinned_network (Fixture *f, gboolean right_pin, SdSoupTransport **transport_out)
+{
+  const gchar *seeds[] = { f->testnet->seed_url, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsCertificate) cert = g_tls_certificate_new_from_file (f->testnet->cert, &error);
+  g_autoptr(GByteArray) der = NULL;
+  SdSoupTransport *transport = sd_soup_transport_new (NULL, &error);
+  SdNetwork *network;
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_assert_no_error (error);
+  g_object_get (cert, "certificate", &der, NULL);
+  g_checksum_update (checksum, der->data, der->len);
+  g_checksum_get_digest (checksum, digest, &len);
+  if (!right_pin)
+    digest[0] ^= 0x01;
+  sd_soup_transport_pin_seed (transport, f->testnet->seed_url, digest);
+  network = sd_network_new (SD_TRANSPORT (transport), f->store, seeds, TRUE);
+  sd_network_set_seed_backoff (network, 10);
+  *transport_out = transport;
+  return network;
+}
+
+static void
+test_seed_pin (Fixture *f, gconstpointer data)
+{
+  for (guint right = 0; right < 2; right++) {
+    g_autoptr(SdSoupTransport) transport = NULL;
+    g_autoptr(SdNetwork) network = pinned_network (f, right, &transport);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean ok;
+
+    sd_network_bootstrap_async (network, NULL, on_result, &result);
+    ok = sd_network_bootstrap_finish (network, wait_for (&result), &error);
+    if (right) {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpuint (sd_network_get_pool_size (network), ==, f->testnet->nodes->len);
+    } else {
+      /* a seed presenting another certificate is never believed */
+      g_assert_false (ok);
+      g_assert_error (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NO_SEED);
+    }
+  }
+}
+
 static void
 test_pool_refresh (Fixture *f, gconstpointer data)
 {
@@ -401,6 +453,7 @@ main (int argc, char **argv)
   g_assert (sodium_init () >= 0);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/network/testnet/bootstrap", test_bootstrap);
+  ADD ("/network/testnet/seed-pin", test_seed_pin);
   ADD ("/network/testnet/pool-refresh", test_pool_refresh);
   ADD ("/network/testnet/store-retrieve", test_store_retrieve);
   ADD ("/network/testnet/reshuffle-421", test_reshuffle_421);
