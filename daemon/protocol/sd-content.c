@@ -18,31 +18,134 @@ pack (SessionProtos__Content *content, guint64 sent_at)
 }
 
 GBytes *
+sd_content_pack_text_full (const SdTextContent *text)
+{
+  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
+  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
+  SessionProtos__LokiProfile profile = SESSION_PROTOS__LOKI_PROFILE__INIT;
+  SessionProtos__DataMessage__Quote quote = SESSION_PROTOS__DATA_MESSAGE__QUOTE__INIT;
+
+  data.body = (char *) text->body;
+  /* an empty display name is left out, as desktop does; never in sync copies */
+  if (text->profile_name != NULL && *text->profile_name != '\0' && text->sync_target == NULL) {
+    profile.displayname = (char *) text->profile_name;
+    profile.has_lastprofileupdateseconds = TRUE;
+    profile.lastprofileupdateseconds = text->profile_updated_seconds;
+    data.profile = &profile;
+  }
+  if (text->quote_id != 0 && text->quote_author != NULL) {
+    quote.id = text->quote_id;
+    quote.author = (char *) text->quote_author;
+    data.quote = &quote;
+  }
+  data.synctarget = (char *) text->sync_target;
+  content.datamessage = &data;
+  /* visible messages always carry both expiration fields */
+  content.has_expirationtype = TRUE;
+  content.expirationtype = (SessionProtos__Content__ExpirationType) text->expiration_type;
+  content.has_expirationtimer = TRUE;
+  content.expirationtimer = text->expiration_timer;
+  return pack (&content, text->sent_at);
+}
+
+GBytes *
 sd_content_pack_text (const gchar *body,
                       guint64 sent_at,
                       const gchar *profile_name,
                       guint64 profile_updated_seconds,
                       const gchar *sync_target)
 {
+  SdTextContent text = { 0 };
+
+  text.body = body;
+  text.sent_at = sent_at;
+  text.profile_name = profile_name;
+  text.profile_updated_seconds = profile_updated_seconds;
+  text.sync_target = sync_target;
+  return sd_content_pack_text_full (&text);
+}
+
+GBytes *
+sd_content_pack_reaction (guint64 sent_at,
+                          guint64 target_sent_at,
+                          const gchar *author,
+                          const gchar *emoji,
+                          gboolean remove,
+                          const gchar *profile_name,
+                          guint64 profile_updated_seconds)
+{
   SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
   SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
+  SessionProtos__DataMessage__Reaction reaction = SESSION_PROTOS__DATA_MESSAGE__REACTION__INIT;
   SessionProtos__LokiProfile profile = SESSION_PROTOS__LOKI_PROFILE__INIT;
 
-  data.body = (char *) body;
-  /* an empty display name is left out, as desktop does */
-  if (profile_name != NULL && *profile_name != '\0' && sync_target == NULL) {
+  reaction.id = target_sent_at;
+  reaction.author = (char *) author;
+  reaction.emoji = (char *) emoji;
+  reaction.action = remove ? SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REMOVE
+                           : SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REACT;
+  data.reaction = &reaction;
+  if (profile_name != NULL && *profile_name != '\0') {
     profile.displayname = (char *) profile_name;
     profile.has_lastprofileupdateseconds = TRUE;
     profile.lastprofileupdateseconds = profile_updated_seconds;
     data.profile = &profile;
   }
+  content.datamessage = &data;
+  content.has_expirationtype = TRUE;
+  content.has_expirationtimer = TRUE;
+  return pack (&content, sent_at);
+}
+
+GBytes *
+sd_content_pack_unsend (guint64 sent_at, guint64 target_sent_at, const gchar *author)
+{
+  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
+  SessionProtos__UnsendRequest unsend = SESSION_PROTOS__UNSEND_REQUEST__INIT;
+
+  /* control messages carry no expiration fields */
+  unsend.timestamp = target_sent_at;
+  unsend.author = (char *) author;
+  content.unsendrequest = &unsend;
+  return pack (&content, sent_at);
+}
+
+GBytes *
+sd_content_pack_expiration_update (guint64 sent_at,
+                                   gint expiration_type,
+                                   guint32 expiration_timer,
+                                   const gchar *sync_target)
+{
+  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
+  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
+
+  data.has_flags = TRUE;
+  data.flags = SESSION_PROTOS__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE;
   data.synctarget = (char *) sync_target;
   content.datamessage = &data;
-  /* visible messages always carry the expiration fields (off here) */
   content.has_expirationtype = TRUE;
-  content.expirationtype = SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__UNKNOWN;
+  content.expirationtype = (SessionProtos__Content__ExpirationType) expiration_type;
   content.has_expirationtimer = TRUE;
-  content.expirationtimer = 0;
+  content.expirationtimer = expiration_timer;
+  return pack (&content, sent_at);
+}
+
+GBytes *
+sd_content_pack_data_extraction (guint64 sent_at, gint type, guint64 target_sent_at)
+{
+  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
+  SessionProtos__DataExtractionNotification notice =
+    SESSION_PROTOS__DATA_EXTRACTION_NOTIFICATION__INIT;
+
+  notice.type = (SessionProtos__DataExtractionNotification__Type) type;
+  if (target_sent_at != 0) {
+    notice.has_timestamp = TRUE;
+    notice.timestamp = target_sent_at;
+  }
+  content.dataextractionnotification = &notice;
+  /* expirable like a visible message: both fields, off here */
+  content.has_expirationtype = TRUE;
+  content.has_expirationtimer = TRUE;
   return pack (&content, sent_at);
 }
 

@@ -28,4 +28,46 @@ GBytes *sd_content_pack_request_response (guint64 sent_at,
                                           const gchar *profile_name,
                                           guint64 profile_updated_seconds) G_GNUC_WARN_UNUSED_RESULT;
 
+/* a visible message with everything 1:1 parity needs; unset pointers and
+ * zero values are left out */
+typedef struct {
+  const gchar *body;
+  guint64 sent_at;
+  const gchar *profile_name;        /* not in sync copies */
+  guint64 profile_updated_seconds;
+  const gchar *sync_target;         /* only on copies to our own swarm */
+  guint64 quote_id;                 /* T of the quoted message, 0 = no quote */
+  const gchar *quote_author;
+  gint expiration_type;             /* 0 off, 1 after read, 2 after send */
+  guint32 expiration_timer;         /* seconds */
+} SdTextContent;
+
+GBytes *sd_content_pack_text_full (const SdTextContent *text) G_GNUC_WARN_UNUSED_RESULT;
+
+/* an emoji reaction to the message (@author, @target_sent_at); @remove
+ * takes ours back */
+GBytes *sd_content_pack_reaction (guint64 sent_at,
+                                  guint64 target_sent_at,
+                                  const gchar *author,
+                                  const gchar *emoji,
+                                  gboolean remove,
+                                  const gchar *profile_name,
+                                  guint64 profile_updated_seconds) G_GNUC_WARN_UNUSED_RESULT;
+
+/* delete for everyone: the message (@author, @target_sent_at) */
+GBytes *sd_content_pack_unsend (guint64 sent_at,
+                                guint64 target_sent_at,
+                                const gchar *author) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the conversation's disappearing-messages setting changed (flags = 2) */
+GBytes *sd_content_pack_expiration_update (guint64 sent_at,
+                                           gint expiration_type,
+                                           guint32 expiration_timer,
+                                           const gchar *sync_target) G_GNUC_WARN_UNUSED_RESULT;
+
+/* a screenshot (1) or saved media (2) notice */
+GBytes *sd_content_pack_data_extraction (guint64 sent_at,
+                                         gint type,
+                                         guint64 target_sent_at) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

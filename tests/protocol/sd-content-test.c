@@ -100,6 +100,89 @@ test_request_response (void)
   g_assert_cmpuint (c->messagerequestresponse->profile->lastprofileupdateseconds, ==, 7);
 }
 
+static void
+test_quote_and_timer (void)
+{
+  SdTextContent text = { 0 };
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(SessionProtos__Content) c = NULL;
+
+  text.body = "yes";
+  text.sent_at = T;
+  text.quote_id = T - 60000;
+  text.quote_author = "05d2ad010eeb72d72e561d9de7bd7b6989af77dcabffa03a5111a6c859ae5c3a72";
+  text.expiration_type = 2;
+  text.expiration_timer = 3600;
+  bytes = sd_content_pack_text_full (&text);
+  c = unpack (bytes);
+  g_assert_cmpuint (c->datamessage->quote->id, ==, T - 60000);
+  g_assert_cmpstr (c->datamessage->quote->author, ==, text.quote_author);
+  g_assert_cmpint (c->expirationtype, ==,
+                   SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_SEND);
+  g_assert_cmpuint (c->expirationtimer, ==, 3600);
+}
+
+static void
+test_reaction (void)
+{
+  const gchar *author = "05aa654f00fc39fc69fd0db829410ca38177d7732a8d2f0934ab3872ac56d5aa74";
+  g_autoptr(GBytes) add = sd_content_pack_reaction (T, T - 5, author, "👍", FALSE, "Alice", 3);
+  g_autoptr(GBytes) remove = sd_content_pack_reaction (T + 1, T - 5, author, "👍", TRUE, NULL, 0);
+  g_autoptr(SessionProtos__Content) a = unpack (add);
+  g_autoptr(SessionProtos__Content) r = session_protos__content__unpack (
+    NULL, g_bytes_get_size (remove), g_bytes_get_data (remove, NULL));
+
+  g_assert_cmpuint (a->datamessage->reaction->id, ==, T - 5);
+  g_assert_cmpstr (a->datamessage->reaction->author, ==, author);
+  g_assert_cmpstr (a->datamessage->reaction->emoji, ==, "👍");
+  g_assert_cmpint (a->datamessage->reaction->action, ==,
+                   SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REACT);
+  g_assert_null (a->datamessage->body);
+  g_assert_cmpint (r->datamessage->reaction->action, ==,
+                   SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REMOVE);
+  /* DataMessage.reaction is field 11: tag 0x5a */
+  g_assert_nonnull (memchr (g_bytes_get_data (add, NULL), 0x5a, g_bytes_get_size (add)));
+}
+
+static void
+test_unsend (void)
+{
+  const gchar *author = "05aa654f00fc39fc69fd0db829410ca38177d7732a8d2f0934ab3872ac56d5aa74";
+  g_autoptr(GBytes) bytes = sd_content_pack_unsend (T, T - 99, author);
+  g_autoptr(SessionProtos__Content) c = unpack (bytes);
+
+  g_assert_cmpuint (c->unsendrequest->timestamp, ==, T - 99);
+  g_assert_cmpstr (c->unsendrequest->author, ==, author);
+  g_assert_false (c->has_expirationtype);
+  g_assert_false (c->has_expirationtimer);
+  g_assert_null (c->datamessage);
+}
+
+static void
+test_expiration_update (void)
+{
+  g_autoptr(GBytes) bytes = sd_content_pack_expiration_update (T, 1, 43200, NULL);
+  g_autoptr(SessionProtos__Content) c = unpack (bytes);
+
+  g_assert_true (c->datamessage->has_flags);
+  g_assert_cmpuint (c->datamessage->flags, ==, 2);
+  g_assert_cmpint (c->expirationtype, ==,
+                   SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_READ);
+  g_assert_cmpuint (c->expirationtimer, ==, 43200);
+}
+
+static void
+test_data_extraction (void)
+{
+  g_autoptr(GBytes) bytes = sd_content_pack_data_extraction (T, 1, 0);
+  g_autoptr(SessionProtos__Content) c = unpack (bytes);
+
+  g_assert_cmpint (c->dataextractionnotification->type, ==,
+                   SESSION_PROTOS__DATA_EXTRACTION_NOTIFICATION__TYPE__SCREENSHOT);
+  g_assert_false (c->dataextractionnotification->has_timestamp);
+  g_assert_true (c->has_expirationtype);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -110,5 +193,10 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/content/typing", test_typing);
   g_test_add_func ("/protocol/content/receipt", test_receipt);
   g_test_add_func ("/protocol/content/request-response", test_request_response);
+  g_test_add_func ("/protocol/content/quote-and-timer", test_quote_and_timer);
+  g_test_add_func ("/protocol/content/reaction", test_reaction);
+  g_test_add_func ("/protocol/content/unsend", test_unsend);
+  g_test_add_func ("/protocol/content/expiration-update", test_expiration_update);
+  g_test_add_func ("/protocol/content/data-extraction", test_data_extraction);
   return g_test_run ();
 }
