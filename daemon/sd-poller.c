@@ -22,7 +22,6 @@ struct _SdPoller {
   guint timeout_id;
   gboolean running;
   gboolean polling;
-  gboolean bootstrapped;
   gboolean online;
   GCancellable *cancellable;  /* (owned) */
 };
@@ -199,9 +198,8 @@ on_bootstrapped (GObject *source, GAsyncResult *result, gpointer user_data)
     poll_failed (self, error);
     return;
   }
-  self->bootstrapped = TRUE;
-  self->polling = FALSE;
-  poll_once (self);
+  sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_retrieve, self,
+                              NULL, self->cancellable, on_retrieved, g_object_ref (self));
 }
 
 static void
@@ -210,13 +208,10 @@ poll_once (SdPoller *self)
   if (self->polling || !self->running)
     return;
   self->polling = TRUE;
-  if (!self->bootstrapped) {
-    sd_network_bootstrap_async (self->network, self->cancellable, on_bootstrapped,
-                                g_object_ref (self));
-    return;
-  }
-  sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_retrieve, self,
-                              NULL, self->cancellable, on_retrieved, g_object_ref (self));
+  /* every poll first makes sure the pool is usable: free when it is, and
+   * after failures have dropped too many nodes it goes back to the seeds */
+  sd_network_bootstrap_async (self->network, self->cancellable, on_bootstrapped,
+                              g_object_ref (self));
 }
 
 void

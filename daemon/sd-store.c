@@ -2168,6 +2168,33 @@ sd_store_approve (SdStore *self, const gchar *conversation_id, GError **error)
 }
 
 gboolean
+sd_store_open_conversation (SdStore *self, const gchar *conversation_id, gint64 now,
+                            GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  SdConversationKind kind;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  if (!check_session_id (conversation_id, "the conversation id", error))
+    return FALSE;
+  kind = g_strcmp0 (conversation_id, sd_store_get_account_id (self)) == 0
+           ? SD_CONVERSATION_KIND_NOTE_TO_SELF
+           : SD_CONVERSATION_KIND_DIRECT;
+  /* one statement: atomic without a transaction of its own */
+  stmt = store_prepare (self,
+                        "INSERT INTO conversations (id, kind, approved, they_approved,"
+                        " last_activity) VALUES (?1, ?2, 1, 0, ?3)"
+                        " ON CONFLICT (id) DO UPDATE SET approved = 1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, conversation_id);
+  bind_text (stmt, 2, sd_conversation_kind_to_string (kind));
+  sqlite3_bind_int64 (stmt, 3, now);
+  return store_run (self, stmt, error);
+}
+
+gboolean
 sd_store_set_blocked (SdStore *self, const gchar *conversation_id, gboolean blocked,
                       GError **error)
 {

@@ -283,6 +283,10 @@ gboolean sd_store_count_unread (SdStore *self, const gchar *conversation_id, gui
 gboolean sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
                              GArray **out_timestamps, GError **error);
 gboolean sd_store_approve (SdStore *self, const gchar *conversation_id, GError **error);
+/* creates the conversation approved if it does not exist (Note to Self for
+ * our own id), or approves the existing one */
+gboolean sd_store_open_conversation (SdStore *self, const gchar *conversation_id, gint64 now,
+                                     GError **error);
 gboolean sd_store_set_blocked (SdStore *self, const gchar *conversation_id, gboolean blocked,
                                GError **error);
 gboolean sd_store_set_muted_until (SdStore *self, const gchar *conversation_id,

@@ -4,6 +4,8 @@
 message requests, statuses, unread counts, sync copies to a second device,
 a restart in the middle, and the registered errors of bad arguments."""
 
+import time
+
 from gi.repository import GLib
 
 from harness import Daemon, assert_eq, log, run
@@ -41,6 +43,26 @@ def test(testnet):
         alice.expect_error("InvalidArgument", alice.account, "Send", "ssa{sv}", bob_id, "", {})
         alice.expect_error("InvalidArgument", alice.account, "SetDisplayName", "s", "a\x01b")
         alice.expect_error("NotFound", alice.account, "UninhibitNotifications", "u", 999)
+
+        # opening a conversation with someone new creates it, approved
+        stranger = "05" + "7" * 64
+        path = alice.account("OpenConversation", "s", stranger)[0]
+        assert_eq(path, "/org/sessiond/Daemon1/conversations/" + stranger, "opened path")
+        assert_eq(alice.conversation_prop(stranger, "Approved"), True, "opened approved")
+        assert_eq(alice.conversation_prop(stranger, "Kind"), "direct", "direct")
+        alice.conversation(stranger, "Delete")
+        assert_eq(stranger in [p.rsplit("/", 1)[1] for p in alice.managed_conversations()],
+                  False, "deleted conversation disappears")
+
+        # Note to Self: sent to our own swarm only, and never doubled when
+        # our own poll brings it back
+        alice.account("OpenConversation", "s", alice_id)
+        assert_eq(alice.conversation_prop(alice_id, "Kind"), "note-to-self", "note to self")
+        alice.conversation(alice_id, "SendMessage", "sa{sv}", "remember the milk", {})
+        alice.wait_for(lambda: alice.messages(alice_id)[0]["status"] == "sent", "note sent")
+        time.sleep(1)  # several of alice's polls bring the copy back
+        assert_eq([m["body"] for m in alice.messages(alice_id)], ["remember the milk"],
+                  "one note")
 
         # bob writes first: for alice it is a message request
         conv_path, msg_id = bob.account("Send", "ssa{sv}", alice_id, "hello alice ✓", {})
