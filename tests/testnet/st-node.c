@@ -21,6 +21,7 @@ struct _StExchange {
   StNode *node;             /* (unowned) */
   SoupServerMessage *msg;   /* (owned) */
   gulong finished_id;
+  gulong disconnected_id;
   gboolean paused;
   gboolean gone;            /* the message finished or its client left */
 };
@@ -42,6 +43,9 @@ exchange_new (StNode *node, SoupServerMessage *msg)
   exchange->msg = g_object_ref (msg);
   exchange->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_message_gone),
                                             exchange);
+  /* a node taken down drops paused messages without "finished" */
+  exchange->disconnected_id = g_signal_connect (msg, "disconnected",
+                                                G_CALLBACK (on_message_gone), exchange);
   return exchange;
 }
 
@@ -49,6 +53,7 @@ static void
 exchange_free (StExchange *exchange)
 {
   g_signal_handler_disconnect (exchange->msg, exchange->finished_id);
+  g_signal_handler_disconnect (exchange->msg, exchange->disconnected_id);
   g_object_unref (exchange->msg);
   g_free (exchange);
 }
