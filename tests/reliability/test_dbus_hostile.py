@@ -1,0 +1,286 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Hostile D-Bus callers: every method of org.sessiond.Account1 and
+org.sessiond.Conversation1 called with wrong, empty, huge (1 MB) and
+wrongly typed arguments, and with bodies whose signature does not match
+(bytes where a string is expected, missing and extra arguments), sent as
+raw GDBusMessages. Each call must get a registered error
+(org.sessiond.Daemon1.Error.* or org.freedesktop.DBus.Error.InvalidArgs
+for a signature mismatch), the daemon must keep answering, and nothing
+may change: properties, conversations and message counts stay the same."""
+
+from gi.repository import Gio, GLib
+
+from harness import ACCOUNT_PATH, ACCOUNT_IFACE, BUS_NAME, CONVERSATION_IFACE, ERROR_PREFIX, \
+    Testnet, assert_eq, log
+
+from reliability import RelDaemon as Daemon, keep_testnet_log
+
+HUGE = "x" * (1024 * 1024)
+BAD_IDS = ["", "05", "05" + "zz" * 32, "03" + "ab" * 32, "05" + "AB" * 32 + "00",
+           "05" + "ab" * 31, " 05" + "ab" * 32, "05" + "ab" * 32 + "\n", HUGE,
+           "05" + "ab" * 32 + "\u00e9"]
+INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs"
+
+# wrongly typed option values, for every a{sv} argument
+BAD_OPTIONS = [
+    {"display-name": GLib.Variant("u", 5)},
+    {"display-name": GLib.Variant("s", HUGE)},
+    {"display-name": GLib.Variant("s", "a\x01b")},
+    {"limit": GLib.Variant("s", "ten")},
+    {"before": GLib.Variant("s", "yesterday")},
+    {"after": GLib.Variant("ay", b"\xff\xfe")},
+    {"limit": GLib.Variant("v", GLib.Variant("u", 1))},
+    {"": GLib.Variant("s", "")},
+    {"x" * 65536: GLib.Variant("b", True)},
+]
+
+
+def call_raw(daemon, path, iface, method, body):
+    """One method call with an arbitrary body; returns (error name or None,
+    reply message)."""
+    msg = Gio.DBusMessage.new_method_call(BUS_NAME, path, iface, method)
+    if body is not None:
+        msg.set_body(body)
+    reply, serial = daemon.bus.connection.send_message_with_reply_sync(
+        msg, Gio.DBusSendMessageFlags.NONE, 60000, None)
+    if reply.get_message_type() == Gio.DBusMessageType.ERROR:
+        return reply.get_error_name(), reply
+    return None, reply
+
+
+class Checker:
+    def __init__(self, daemon):
+        self.daemon = daemon
+        self.n = 0
+        self.accepted = []  # calls the daemon accepted (allowed ones only)
+
+    def expect_error(self, path, iface, method, body, allowed=None, may_succeed=False):
+        """@body is a GLib.Variant tuple (or None); the error must be
+        registered (or InvalidArgs), and among @allowed when given."""
+        self.n += 1
+        error, reply = call_raw(self.daemon, path, iface, method, body)
+        what = "%s.%s%s" % (iface.rsplit(".", 1)[1], method,
+                             (" " + body.get_type_string()) if body is not None else "()")
+        if error is None:
+            if not may_succeed:
+                raise AssertionError("%s with hostile arguments succeeded: %s" % (
+                    what, short(body)))
+            self.accepted.append((what, short(body)))
+            return None
+        if not (error.startswith(ERROR_PREFIX) or error == INVALID_ARGS):
+            raise AssertionError("%s: unregistered error %s (%s)" % (
+                what, error, reply.get_body().unpack() if reply.get_body() else ""))
+        if allowed is not None and error.rsplit(".", 1)[1] not in allowed and error not in allowed:
+            raise AssertionError("%s: %s, expected one of %s" % (what, error, allowed))
+        # the daemon still answers
+        self.daemon.account_prop("State")
+        return error
+
+
+def short(body):
+    text = str(body)
+    return text[:120] + ("..." if len(text) > 120 else "")
+
+
+def snapshot(daemon, peers):
+    props = {p: daemon.account_prop(p) for p in ("State", "SessionId", "DisplayName",
+                                                  "UnreadCount")}
+    props.pop("State")  # may go online/offline on its own
+    convs = sorted(daemon.managed_conversations().keys())
+    counts = {peer: [(m["id"], m["body"][:20]) for m in daemon.messages(peer, limit=500)]
+              for peer in peers}
+    return props, convs, counts
+
+
+def signature_mismatches(c, path, iface, method, in_sig):
+    """Bodies of the wrong shape: bytes (non-UTF-8) for each string,
+    nothing, one argument too many, and everything as a string."""
+    bodies = []
+    if in_sig:
+        # every 's' replaced by 'ay' carrying invalid UTF-8
+        vals = []
+        sig = GLib.VariantType.new("(" + in_sig + ")")
+        types = []
+        t = sig.first()
+        while t is not None:
+            types.append(t.dup_string())
+            t = t.next()
+        if "s" in types:
+            vals = [GLib.Variant("ay", b"\xff\xfe\xc3\x28invalid") if ty == "s"
+                    else default_value(ty) for ty in types]
+            bodies.append(GLib.Variant.new_tuple(*vals))
+        bodies.append(None)  # no arguments at all
+        bodies.append(GLib.Variant.new_tuple(*[default_value(ty) for ty in types],
+                                             GLib.Variant("s", "extra")))
+    else:
+        bodies.append(GLib.Variant("(s)", ("unexpected",)))
+    bodies.append(GLib.Variant("(ay)", (b"\x80\x81" * 10,)))
+    bodies.append(GLib.Variant("(i)", (-1,)))
+    for body in bodies:
+        c.expect_error(path, iface, method, body, allowed=[INVALID_ARGS])
+
+
+def default_value(ty):
+    return {
+        "s": GLib.Variant("s", "x"),
+        "a{sv}": GLib.Variant("a{sv}", {}),
+        "u": GLib.Variant("u", 0),
+        "x": GLib.Variant("x", 0),
+        "b": GLib.Variant("b", False),
+    }[ty]
+
+
+ACCOUNT_METHODS = [
+    ("CreateAccount", "a{sv}"), ("RestoreAccount", "sa{sv}"), ("GetRecoveryPhrase", ""),
+    ("SetDisplayName", "s"), ("OpenConversation", "s"), ("Send", "ssa{sv}"),
+    ("Search", "sa{sv}"), ("InhibitNotifications", "s"), ("UninhibitNotifications", "u"),
+]
+CONVERSATION_METHODS = [
+    ("SendMessage", "sa{sv}"), ("GetMessages", "a{sv}"), ("MarkRead", "x"), ("SetTyping", "b"),
+    ("Approve", ""), ("SetBlocked", "b"), ("SetMutedUntil", "x"), ("Delete", ""),
+]
+
+
+def test(testnet):
+    alice = Daemon("alice", testnet)
+    bob = Daemon("bob", testnet)
+    try:
+        c = Checker(alice)
+        A = (ACCOUNT_PATH, ACCOUNT_IFACE)
+
+        # before an account: everything but CreateAccount/RestoreAccount and
+        # the notification calls is NoAccount
+        for method, sig in [("GetRecoveryPhrase", "()"), ("SetDisplayName", "(s)"),
+                            ("OpenConversation", "(s)"), ("Send", "(ssa{sv})"),
+                            ("Search", "(sa{sv})")]:
+            args = {"()": (), "(s)": ("05" + "ab" * 32,),
+                    "(ssa{sv})": ("05" + "ab" * 32, "hi", {}),
+                    "(sa{sv})": ("hi", {})}[sig]
+            c.expect_error(*A, method, GLib.Variant(sig, args) if args else None,
+                           allowed=["NoAccount"])
+        for mnemonic in ["", "word " * 12 + "zzzz", "word " * 12, HUGE, "\u00e9 " * 13, "\x01abbey " * 13,
+                         " ".join(["amaze"] * 40)]:
+            c.expect_error(*A, "RestoreAccount", GLib.Variant("(sa{sv})", (mnemonic, {})),
+                           allowed=["InvalidMnemonic", "InvalidArgument"])
+        for opts in BAD_OPTIONS[:3]:
+            c.expect_error(*A, "CreateAccount", GLib.Variant("(a{sv})", (opts,)),
+                           allowed=["InvalidArgument"])
+        assert_eq(alice.account_prop("SessionId"), "", "no account was made by hostile calls")
+        for method, sig in ACCOUNT_METHODS:
+            signature_mismatches(c, *A, method, sig)
+
+        alice_id = alice.account("CreateAccount", "a{sv}",
+                                 {"display-name": GLib.Variant("s", "Alice")})[0]
+        bob_id = bob.account("CreateAccount", "a{sv}", {})[0]
+        alice.account("Send", "ssa{sv}", bob_id, "hello bob", {})
+        bob.account("Send", "ssa{sv}", alice_id, "hello alice", {})
+        alice.wait_for(lambda: len(alice.messages(bob_id)) == 2, "alice has both messages")
+        alice.wait_for(lambda: all(m["status"] == "sent" for m in alice.messages(bob_id)
+                                   if m["outgoing"]), "alice's message sent")
+        conv = ACCOUNT_PATH + "/conversations/" + bob_id
+        C = (conv, CONVERSATION_IFACE)
+        before = snapshot(alice, [bob_id])
+
+        # ---- Account1 with bad values ----
+        c.expect_error(*A, "CreateAccount", GLib.Variant("(a{sv})", ({},)),
+                       allowed=["AccountExists"])
+        c.expect_error(*A, "RestoreAccount", GLib.Variant("(sa{sv})", ("", {})),
+                       allowed=["AccountExists", "InvalidMnemonic"])
+        for name in ["a\x01b", "x" * 101, HUGE, "\x7f", "tab\there", "new\nline"]:
+            c.expect_error(*A, "SetDisplayName", GLib.Variant("(s)", (name,)),
+                           allowed=["InvalidArgument"])
+        for bad in BAD_IDS:
+            c.expect_error(*A, "OpenConversation", GLib.Variant("(s)", (bad,)),
+                           allowed=["InvalidSessionId"])
+            c.expect_error(*A, "Send", GLib.Variant("(ssa{sv})", (bad, "hi", {})),
+                           allowed=["InvalidSessionId"])
+        for body in ["", HUGE, "x" * 2001, "\U0001F600" * 1001]:
+            c.expect_error(*A, "Send", GLib.Variant("(ssa{sv})", (bob_id, body, {})),
+                           allowed=["InvalidArgument", "MessageTooLong"])
+            c.expect_error(*C, "SendMessage", GLib.Variant("(sa{sv})", (body, {})),
+                           allowed=["InvalidArgument", "MessageTooLong"])
+        for opts in BAD_OPTIONS:
+            # Send takes no options yet; unknown or badly typed ones may be
+            # ignored, but must not crash or send twice
+            c.expect_error(*A, "Send", GLib.Variant("(ssa{sv})", (bob_id, "", opts)),
+                           allowed=["InvalidArgument"])
+            c.expect_error(*A, "Search", GLib.Variant("(sa{sv})", ("hello", opts)),
+                           allowed=["InvalidArgument"], may_succeed=True)
+            c.expect_error(*C, "GetMessages", GLib.Variant("(a{sv})", (opts,)),
+                           allowed=["InvalidArgument"], may_succeed=True)
+        for query in ["", HUGE, "\"", "NEAR(", "a OR", "*", "hello\"*", "-x", "a AND AND b",
+                      "col:hello", "^", "\x00"[:0] + "()"]:
+            c.expect_error(*A, "Search", GLib.Variant("(sa{sv})", (query, {})),
+                           allowed=["InvalidArgument"], may_succeed=True)
+        c.expect_error(*A, "InhibitNotifications", GLib.Variant("(s)", (HUGE,)),
+                       allowed=["InvalidArgument"], may_succeed=True)
+        for cookie in [0, 999, 0xFFFFFFFF]:
+            c.expect_error(*A, "UninhibitNotifications", GLib.Variant("(u)", (cookie,)),
+                           allowed=["NotFound"])
+
+        # ---- Conversation1 ----
+        for limit in [0, 501, 0xFFFFFFFF]:
+            c.expect_error(*C, "GetMessages", GLib.Variant("(a{sv})",
+                                                           ({"limit": GLib.Variant("u", limit)},)),
+                           allowed=["InvalidArgument"], may_succeed=True)
+        for x in [-1, GLib.MININT64, GLib.MAXINT64]:
+            c.expect_error(*C, "GetMessages", GLib.Variant("(a{sv})", (
+                {"before": GLib.Variant("x", x), "after": GLib.Variant("x", x)},)),
+                allowed=["InvalidArgument"], may_succeed=True)
+        for method, sig in CONVERSATION_METHODS:
+            signature_mismatches(c, *C, method, sig)
+        # a conversation that does not exist: no object there
+        ghost = ACCOUNT_PATH + "/conversations/05" + "cd" * 32
+        for method, sig in CONVERSATION_METHODS:
+            body = GLib.Variant.new_tuple(*[default_value(t) for t in split_sig(sig)]) \
+                if sig else None
+            error, _ = call_raw(alice, ghost, CONVERSATION_IFACE, method, body)
+            assert error in ("org.freedesktop.DBus.Error.UnknownObject",
+                             "org.freedesktop.DBus.Error.UnknownMethod"), \
+                "%s on a ghost conversation: %s" % (method, error)
+        for bad_path in [ACCOUNT_PATH + "/conversations/x", ACCOUNT_PATH + "/conversations",
+                         ACCOUNT_PATH + "/conversations/" + "05" + "ab" * 32 + "/more"]:
+            error, _ = call_raw(alice, bad_path, CONVERSATION_IFACE, "Approve", None)
+            assert error is not None and error.startswith("org.freedesktop.DBus.Error."), error
+
+        after = snapshot(alice, [bob_id])
+        assert_eq(after, before, "state after hostile calls")
+        assert alice.proc.poll() is None, "alice still runs"
+        log("%d hostile calls answered with registered errors" % c.n)
+        for what, body in c.accepted:
+            log("accepted (allowed):", what, body)
+
+        # the daemon still works: a message goes through both ways
+        alice.account("Send", "ssa{sv}", bob_id, "still alive", {})
+        bob.wait_for(lambda: "still alive" in [m["body"] for m in bob.messages(alice_id)],
+                     "bob gets a message after the hostile calls")
+        log("ok: dbus hostile")
+    finally:
+        alice.close()
+        bob.close()
+
+
+def split_sig(sig):
+    if not sig:
+        return []
+    out = []
+    t = GLib.VariantType.new("(" + sig + ")").first()
+    while t is not None:
+        out.append(t.dup_string())
+        t = t.next()
+    return out
+
+
+def main():
+    testnet = Testnet()
+    try:
+        test(testnet)
+    finally:
+        keep_testnet_log(testnet)
+        testnet.stop()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
