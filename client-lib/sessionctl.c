@@ -1,0 +1,859 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sessionctl: the command-line front end of sessiond, built on
+ * libsessiond-client.
+ *
+ * Exit status 0 on success, 1 with one line on standard error otherwise.
+ *
+ * With --json every command prints one JSON object per line on standard
+ * output (and an error as one JSON object on standard error):
+ *   status          {"state": s, "session_id": s, "display_name": s, "unread_count": n}
+ *   create, restore {"session_id": s}
+ *   id              {"session_id": s}
+ *   phrase          {"mnemonic": s}
+ *   set-name        {"display_name": s}
+ *   send            {"conversation": s, "message_id": s}
+ *   conversations   one per conversation, most recent first:
+ *                   {"id": s, "kind": s, "name": s, "unread_count": n, "last_activity": n,
+ *                    "last_message_preview": s, "approved": b, "blocked": b, "muted_until": n}
+ *   messages        one per message, oldest first; search: best match first:
+ *                   {"id": s, "conversation": s, "author": s, "outgoing": b, "body": s,
+ *                    "sent_at": n, "received_at": n, "status": s
+ *                    [, "error": s] [, "expires_at": n]}
+ *   mark-read, approve, block, unblock
+ *                   {"conversation": s, "action": s}
+ *   watch           {"event": "watching", "session_id": s, "state": s} first, then
+ *                   {"event": "message", "message": {…as above…}},
+ *                   {"event": "state", "state": s},
+ *                   {"event": "unread-count", "unread_count": n}
+ *   errors          {"error": s (the D-Bus error name without prefix, or NotRunning,
+ *                    Usage), "message": s}
+ * Times are milliseconds since the epoch.
+ */
+#define G_LOG_DOMAIN "sessionctl"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "sessiond.h"
+
+typedef struct {
+  SessiondClient *client;   /* (owned) */
+  gboolean json;
+  gboolean color;
+  gchar *name;              /* (owned) (nullable) --name */
+  gint limit;
+  gint64 before;
+  gboolean show_secret;
+  GMainLoop *loop;          /* (owned) (nullable) for watch */
+  gint watch_status;
+} Ctl;
+
+static const gchar *const error_names[] = {
+  [SESSIOND_CLIENT_ERROR_FAILED] = "Failed",
+  [SESSIOND_CLIENT_ERROR_INVALID_SESSION_ID] = "InvalidSessionId",
+  [SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT] = "InvalidArgument",
+  [SESSIOND_CLIENT_ERROR_NO_ACCOUNT] = "NoAccount",
+  [SESSIOND_CLIENT_ERROR_ACCOUNT_EXISTS] = "AccountExists",
+  [SESSIOND_CLIENT_ERROR_INVALID_MNEMONIC] = "InvalidMnemonic",
+  [SESSIOND_CLIENT_ERROR_NOT_FOUND] = "NotFound",
+  [SESSIOND_CLIENT_ERROR_MESSAGE_TOO_LONG] = "MessageTooLong",
+  [SESSIOND_CLIENT_ERROR_NETWORK] = "Network",
+  [SESSIOND_CLIENT_ERROR_KEYRING_UNAVAILABLE] = "KeyringUnavailable",
+  [SESSIOND_CLIENT_ERROR_KEY_NOT_FOUND] = "KeyNotFound",
+  [SESSIOND_CLIENT_ERROR_BAD_PASSPHRASE] = "BadPassphrase",
+  [SESSIOND_CLIENT_ERROR_KEY_CORRUPT] = "KeyCorrupt",
+  [SESSIOND_CLIENT_ERROR_KEY_EXISTS] = "KeyExists",
+  [SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED] = "KeystoreFailed",
+  [SESSIOND_CLIENT_ERROR_NOT_RUNNING] = "NotRunning",
+};
+
+/* ---- output ---- */
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree gchar *text = NULL;
+
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+  fflush (stdout);
+}
+
+static gint
+fail (Ctl *ctl, const gchar *name, const gchar *message)
+{
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+    g_autoptr(JsonGenerator) generator = json_generator_new ();
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree gchar *text = NULL;
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "error");
+    json_builder_add_string_value (builder, name);
+    json_builder_set_member_name (builder, "message");
+    json_builder_add_string_value (builder, message);
+    json_builder_end_object (builder);
+    root = json_builder_get_root (builder);
+    json_generator_set_root (generator, root);
+    text = json_generator_to_data (generator, NULL);
+    g_printerr ("%s\n", text);
+  } else {
+    g_printerr ("sessionctl: %s\n", message);
+  }
+  return 1;
+}
+
+static gint
+fail_error (Ctl *ctl, const GError *error)
+{
+  const gchar *name = "Failed";
+  const gchar *message = error->message;
+
+  if (error->domain == SESSIOND_CLIENT_ERROR && error->code >= 0 &&
+      (gsize) error->code < G_N_ELEMENTS (error_names))
+    name = error_names[error->code];
+  if (g_error_matches (error, SESSIOND_CLIENT_ERROR, SESSIOND_CLIENT_ERROR_NOT_RUNNING))
+    message = _("sessiond is not running");
+  else if (g_error_matches (error, SESSIOND_CLIENT_ERROR, SESSIOND_CLIENT_ERROR_NO_ACCOUNT))
+    message = _("there is no account yet; make one with “sessionctl create” or “sessionctl restore”");
+  return fail (ctl, name, message);
+}
+
+static gint
+usage (Ctl *ctl, const gchar *message)
+{
+  return fail (ctl, "Usage", message);
+}
+
+static void
+print_field (Ctl *ctl, const gchar *label, gint width, const gchar *value)
+{
+  /* pad by characters, not bytes, so translated labels line up */
+  gint pad = width - (gint) g_utf8_strlen (label, -1);
+
+  g_print ("%s%s:%s%*s %s\n", ctl->color ? "\033[1m" : "", label, ctl->color ? "\033[0m" : "",
+           MAX (pad, 0), "", value);
+}
+
+static gchar *
+format_time (gint64 ms)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (ms <= 0)
+    return g_strdup ("-");
+  dt = g_date_time_new_from_unix_local (ms / 1000);
+  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("-");
+}
+
+static void
+build_message (JsonBuilder *builder, SessiondMessage *message)
+{
+  const gchar *error = sessiond_message_get_error_message (message);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, sessiond_message_get_id (message));
+  json_builder_set_member_name (builder, "conversation");
+  json_builder_add_string_value (builder, sessiond_message_get_conversation_id (message));
+  json_builder_set_member_name (builder, "author");
+  json_builder_add_string_value (builder, sessiond_message_get_author (message));
+  json_builder_set_member_name (builder, "outgoing");
+  json_builder_add_boolean_value (builder, sessiond_message_get_outgoing (message));
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, sessiond_message_get_body (message));
+  json_builder_set_member_name (builder, "sent_at");
+  json_builder_add_int_value (builder, sessiond_message_get_sent_at (message));
+  json_builder_set_member_name (builder, "received_at");
+  json_builder_add_int_value (builder, sessiond_message_get_received_at (message));
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, sessiond_message_get_status (message));
+  if (error != NULL) {
+    json_builder_set_member_name (builder, "error");
+    json_builder_add_string_value (builder, error);
+  }
+  if (sessiond_message_get_expires_at (message) != 0) {
+    json_builder_set_member_name (builder, "expires_at");
+    json_builder_add_int_value (builder, sessiond_message_get_expires_at (message));
+  }
+  json_builder_end_object (builder);
+}
+
+static void
+print_message (Ctl *ctl, SessiondMessage *message, gboolean with_conversation)
+{
+  g_autofree gchar *when = NULL;
+  const gchar *author;
+
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    build_message (builder, message);
+    print_json (builder);
+    return;
+  }
+  when = format_time (sessiond_message_get_sent_at (message));
+  author = sessiond_message_get_outgoing (message) ? _("me") : sessiond_message_get_author (message);
+  if (with_conversation)
+    g_print ("%s  %.10s…  ", when, sessiond_message_get_conversation_id (message));
+  if (sessiond_message_get_outgoing (message))
+    g_print ("%s%-12s%s %s  (%s)\n", ctl->color ? "\033[1m" : "", author,
+             ctl->color ? "\033[0m" : "", sessiond_message_get_body (message),
+             sessiond_message_get_status (message));
+  else
+    g_print ("%s%.10s…%s  %s\n", ctl->color ? "\033[1;34m" : "", author,
+             ctl->color ? "\033[0m" : "", sessiond_message_get_body (message));
+}
+
+/* ---- waiting for async calls ---- */
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+/* ---- commands ---- */
+
+static gint
+check_id (Ctl *ctl, const gchar *id)
+{
+  g_autofree gchar *message = NULL;
+
+  if (sessiond_session_id_is_valid (id))
+    return 0;
+  message = g_strdup_printf (_("“%s” is not a valid Session ID"), id);
+  return fail (ctl, "InvalidSessionId", message);
+}
+
+static gint
+cmd_status (Ctl *ctl)
+{
+  g_autofree gchar *state = sessiond_client_dup_state (ctl->client);
+  g_autofree gchar *id = sessiond_client_dup_session_id (ctl->client);
+  g_autofree gchar *name = sessiond_client_dup_display_name (ctl->client);
+  guint unread = sessiond_client_get_unread_count (ctl->client);
+  g_autofree gchar *unread_text = g_strdup_printf ("%u", unread);
+  const gchar *labels[] = { _("State"), _("Session ID"), _("Display name"), _("Unread") };
+  gint width = 0;
+
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "state");
+    json_builder_add_string_value (builder, state);
+    json_builder_set_member_name (builder, "session_id");
+    json_builder_add_string_value (builder, id);
+    json_builder_set_member_name (builder, "display_name");
+    json_builder_add_string_value (builder, name);
+    json_builder_set_member_name (builder, "unread_count");
+    json_builder_add_int_value (builder, unread);
+    json_builder_end_object (builder);
+    print_json (builder);
+    return 0;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    width = MAX (width, (gint) g_utf8_strlen (labels[i], -1));
+  print_field (ctl, labels[0], width, state);
+  print_field (ctl, labels[1], width, *id != '\0' ? id : _("(no account)"));
+  print_field (ctl, labels[2], width, *name != '\0' ? name : _("(none)"));
+  print_field (ctl, labels[3], width, unread_text);
+  return 0;
+}
+
+static gint
+print_string_result (Ctl *ctl, const gchar *key, const gchar *value)
+{
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, key);
+    json_builder_add_string_value (builder, value);
+    json_builder_end_object (builder);
+    print_json (builder);
+  } else {
+    g_print ("%s\n", value);
+  }
+  return 0;
+}
+
+static gint
+cmd_create (Ctl *ctl)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+
+  sessiond_client_create_account_async (ctl->client, ctl->name, NULL, on_done, &result);
+  id = sessiond_client_create_account_finish (ctl->client, wait_for (&result), &error);
+  if (id == NULL)
+    return fail_error (ctl, error);
+  return print_string_result (ctl, "session_id", id);
+}
+
+static gchar *
+read_stdin (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  gchar buffer[4096];
+  gsize n;
+
+  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
+    g_string_append_len (text, buffer, n);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static gint
+cmd_restore (Ctl *ctl)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *input = NULL;
+  g_auto(GStrv) words = NULL;
+  g_autofree gchar *phrase = NULL;
+  g_autofree gchar *id = NULL;
+
+  if (isatty (STDIN_FILENO))
+    g_printerr ("%s", _("Enter the recovery phrase, then press Ctrl-D: "));
+  input = read_stdin ();
+  /* one space between words, whatever the input used */
+  g_strdelimit (input, "\t\r\n", ' ');
+  words = g_strsplit (g_strstrip (input), " ", -1);
+  {
+    g_autoptr(GStrvBuilder) clean = g_strv_builder_new ();
+    g_auto(GStrv) list = NULL;
+
+    for (guint i = 0; words[i] != NULL; i++) {
+      if (*words[i] != '\0')
+        g_strv_builder_add (clean, words[i]);
+    }
+    list = g_strv_builder_end (clean);
+    phrase = g_strjoinv (" ", list);
+  }
+  if (*phrase == '\0')
+    return usage (ctl, _("no recovery phrase on standard input"));
+  sessiond_client_restore_account_async (ctl->client, phrase, ctl->name, NULL, on_done, &result);
+  id = sessiond_client_restore_account_finish (ctl->client, wait_for (&result), &error);
+  /* do not keep the phrase around longer than needed */
+  memset (phrase, 0, strlen (phrase));
+  if (id == NULL)
+    return fail_error (ctl, error);
+  return print_string_result (ctl, "session_id", id);
+}
+
+static gint
+cmd_id (Ctl *ctl)
+{
+  g_autofree gchar *id = sessiond_client_dup_session_id (ctl->client);
+
+  if (*id == '\0') {
+    g_autoptr(GError) error = g_error_new_literal (SESSIOND_CLIENT_ERROR,
+                                                   SESSIOND_CLIENT_ERROR_NO_ACCOUNT, "");
+
+    return fail_error (ctl, error);
+  }
+  return print_string_result (ctl, "session_id", id);
+}
+
+static gint
+cmd_phrase (Ctl *ctl)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *phrase = NULL;
+  gint status;
+
+  if (!ctl->show_secret)
+    return usage (ctl, _("the recovery phrase gives full control of the account; "
+                         "add --yes-show-secret to print it"));
+  sessiond_client_get_recovery_phrase_async (ctl->client, NULL, on_done, &result);
+  phrase = sessiond_client_get_recovery_phrase_finish (ctl->client, wait_for (&result), &error);
+  if (phrase == NULL)
+    return fail_error (ctl, error);
+  status = print_string_result (ctl, "mnemonic", phrase);
+  memset (phrase, 0, strlen (phrase));
+  return status;
+}
+
+static gint
+cmd_set_name (Ctl *ctl, const gchar *name)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sessiond_client_set_display_name_async (ctl->client, name, NULL, on_done, &result);
+  if (!sessiond_client_set_display_name_finish (ctl->client, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "display_name", name);
+  return 0;
+}
+
+static gint
+cmd_send (Ctl *ctl, const gchar *recipient, const gchar *text)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *body = NULL;
+  g_autofree gchar *conversation = NULL;
+  g_autofree gchar *message_id = NULL;
+
+  if (check_id (ctl, recipient) != 0)
+    return 1;
+  if (g_strcmp0 (text, "-") == 0) {
+    body = read_stdin ();
+    /* the newline that ends the input is not part of the message */
+    if (g_str_has_suffix (body, "\n"))
+      body[strlen (body) - 1] = '\0';
+  } else {
+    body = g_strdup (text);
+  }
+  if (!g_utf8_validate (body, -1, NULL))
+    return usage (ctl, _("the message is not valid UTF-8"));
+  sessiond_client_send_async (ctl->client, recipient, body, NULL, on_done, &result);
+  message_id = sessiond_client_send_finish (ctl->client, wait_for (&result), &conversation,
+                                            &error);
+  if (message_id == NULL)
+    return fail_error (ctl, error);
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "conversation");
+    json_builder_add_string_value (builder, conversation);
+    json_builder_set_member_name (builder, "message_id");
+    json_builder_add_string_value (builder, message_id);
+    json_builder_end_object (builder);
+    print_json (builder);
+  } else {
+    g_print ("%s\n", message_id);
+  }
+  return 0;
+}
+
+static gint
+cmd_conversations (Ctl *ctl)
+{
+  GListModel *model = sessiond_client_get_conversations (ctl->client);
+  guint n = g_list_model_get_n_items (model);
+
+  if (!ctl->json && n > 0)
+    g_print ("%s%-66s  %6s  %-16s  %s%s\n", ctl->color ? "\033[1m" : "", _("ID"), _("UNREAD"),
+             _("LAST ACTIVITY"), _("NAME"), ctl->color ? "\033[0m" : "");
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(SessiondConversation) c = g_list_model_get_item (model, i);
+    g_autofree gchar *name = sessiond_conversation_dup_name (c);
+    g_autofree gchar *preview = sessiond_conversation_dup_last_message_preview (c);
+    g_autofree gchar *when = NULL;
+
+    if (ctl->json) {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, sessiond_conversation_get_id (c));
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, sessiond_conversation_get_kind (c));
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_set_member_name (b, "unread_count");
+      json_builder_add_int_value (b, sessiond_conversation_get_unread_count (c));
+      json_builder_set_member_name (b, "last_activity");
+      json_builder_add_int_value (b, sessiond_conversation_get_last_activity (c));
+      json_builder_set_member_name (b, "last_message_preview");
+      json_builder_add_string_value (b, preview);
+      json_builder_set_member_name (b, "approved");
+      json_builder_add_boolean_value (b, sessiond_conversation_get_approved (c));
+      json_builder_set_member_name (b, "blocked");
+      json_builder_add_boolean_value (b, sessiond_conversation_get_blocked (c));
+      json_builder_set_member_name (b, "muted_until");
+      json_builder_add_int_value (b, sessiond_conversation_get_muted_until (c));
+      json_builder_end_object (b);
+      print_json (b);
+      continue;
+    }
+    when = format_time (sessiond_conversation_get_last_activity (c));
+    g_print ("%-66s  %6u  %-16s  %s%s%s\n", sessiond_conversation_get_id (c),
+             sessiond_conversation_get_unread_count (c), when, name != NULL ? name : "",
+             sessiond_conversation_get_approved (c) ? "" : _(" (request)"),
+             sessiond_conversation_get_blocked (c) ? _(" (blocked)") : "");
+  }
+  return 0;
+}
+
+static gint
+find_conversation (Ctl *ctl, const gchar *id, SessiondConversation **out)
+{
+  g_autofree gchar *message = NULL;
+
+  if (check_id (ctl, id) != 0)
+    return 1;
+  *out = sessiond_client_lookup_conversation (ctl->client, id);
+  if (*out != NULL)
+    return 0;
+  message = g_strdup_printf (_("there is no conversation with %s"), id);
+  return fail (ctl, "NotFound", message);
+}
+
+static gint
+cmd_messages (Ctl *ctl, const gchar *id)
+{
+  SessiondConversation *conversation = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  if (find_conversation (ctl, id, &conversation) != 0)
+    return 1;
+  sessiond_conversation_get_messages_async (conversation, ctl->before, 0, (guint) ctl->limit,
+                                            NULL, on_done, &result);
+  messages = sessiond_conversation_get_messages_finish (conversation, wait_for (&result),
+                                                        &error);
+  if (messages == NULL)
+    return fail_error (ctl, error);
+  /* the daemon answers newest first; show them as a chat reads */
+  for (guint i = messages->len; i > 0; i--)
+    print_message (ctl, g_ptr_array_index (messages, i - 1), FALSE);
+  return 0;
+}
+
+static gint
+cmd_search (Ctl *ctl, const gchar *query)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  sessiond_client_search_async (ctl->client, query, (guint) ctl->limit, NULL, on_done, &result);
+  messages = sessiond_client_search_finish (ctl->client, wait_for (&result), &error);
+  if (messages == NULL)
+    return fail_error (ctl, error);
+  for (guint i = 0; i < messages->len; i++)
+    print_message (ctl, g_ptr_array_index (messages, i), TRUE);
+  return 0;
+}
+
+static gint
+cmd_conversation_action (Ctl *ctl, const gchar *action, const gchar *id)
+{
+  SessiondConversation *c = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (find_conversation (ctl, id, &c) != 0)
+    return 1;
+  if (g_str_equal (action, "mark-read")) {
+    sessiond_conversation_mark_read_async (c, G_MAXINT64, NULL, on_done, &result);
+    ok = sessiond_conversation_mark_read_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "approve")) {
+    sessiond_conversation_approve_async (c, NULL, on_done, &result);
+    ok = sessiond_conversation_approve_finish (c, wait_for (&result), &error);
+  } else {
+    sessiond_conversation_set_blocked_async (c, g_str_equal (action, "block"), NULL, on_done,
+                                             &result);
+    ok = sessiond_conversation_set_blocked_finish (c, wait_for (&result), &error);
+  }
+  if (!ok)
+    return fail_error (ctl, error);
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "conversation");
+    json_builder_add_string_value (builder, sessiond_conversation_get_id (c));
+    json_builder_set_member_name (builder, "action");
+    json_builder_add_string_value (builder, action);
+    json_builder_end_object (builder);
+    print_json (builder);
+  }
+  return 0;
+}
+
+static void
+on_watch_message (SessiondClient *client, const gchar *conversation_id,
+                  SessiondMessage *message, Ctl *ctl)
+{
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "event");
+    json_builder_add_string_value (builder, "message");
+    json_builder_set_member_name (builder, "message");
+    build_message (builder, message);
+    json_builder_end_object (builder);
+    print_json (builder);
+    return;
+  }
+  print_message (ctl, message, TRUE);
+  fflush (stdout);
+}
+
+static void
+on_watch_notify (SessiondClient *client, GParamSpec *pspec, Ctl *ctl)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  if (g_str_equal (pspec->name, "state")) {
+    g_autofree gchar *state = sessiond_client_dup_state (client);
+
+    if (!ctl->json) {
+      g_print (_("state: %s\n"), state);
+      fflush (stdout);
+      return;
+    }
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "event");
+    json_builder_add_string_value (builder, "state");
+    json_builder_set_member_name (builder, "state");
+    json_builder_add_string_value (builder, state);
+    json_builder_end_object (builder);
+  } else {
+    guint unread = sessiond_client_get_unread_count (client);
+
+    if (!ctl->json) {
+      g_print (_("unread: %u\n"), unread);
+      fflush (stdout);
+      return;
+    }
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "event");
+    json_builder_add_string_value (builder, "unread-count");
+    json_builder_set_member_name (builder, "unread_count");
+    json_builder_add_int_value (builder, unread);
+    json_builder_end_object (builder);
+  }
+  print_json (builder);
+}
+
+static gboolean
+on_watch_signal (gpointer user_data)
+{
+  Ctl *ctl = user_data;
+
+  g_main_loop_quit (ctl->loop);
+  /* removed by cmd_watch () */
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_daemon_vanished (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  Ctl *ctl = user_data;
+
+  ctl->watch_status = fail (ctl, "NotRunning", _("sessiond stopped"));
+  g_main_loop_quit (ctl->loop);
+}
+
+static gint
+cmd_watch (Ctl *ctl)
+{
+  g_autofree gchar *id = sessiond_client_dup_session_id (ctl->client);
+  g_autofree gchar *state = sessiond_client_dup_state (ctl->client);
+  guint watch_id, sigint_id, sigterm_id;
+
+  ctl->loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (ctl->client, "message-received", G_CALLBACK (on_watch_message), ctl);
+  g_signal_connect (ctl->client, "notify::state", G_CALLBACK (on_watch_notify), ctl);
+  g_signal_connect (ctl->client, "notify::unread-count", G_CALLBACK (on_watch_notify), ctl);
+  watch_id = g_bus_watch_name_on_connection (sessiond_client_get_connection (ctl->client),
+                                             "org.sessiond.Daemon1",
+                                             G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                             on_daemon_vanished, ctl, NULL);
+  sigint_id = g_unix_signal_add (SIGINT, on_watch_signal, ctl);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_watch_signal, ctl);
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "event");
+    json_builder_add_string_value (builder, "watching");
+    json_builder_set_member_name (builder, "session_id");
+    json_builder_add_string_value (builder, id);
+    json_builder_set_member_name (builder, "state");
+    json_builder_add_string_value (builder, state);
+    json_builder_end_object (builder);
+    print_json (builder);
+  } else {
+    g_print (_("watching %s (%s); press Ctrl-C to stop\n"), *id != '\0' ? id : _("(no account)"),
+             state);
+    fflush (stdout);
+  }
+  g_main_loop_run (ctl->loop);
+  g_bus_unwatch_name (watch_id);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_signal_handlers_disconnect_by_data (ctl->client, ctl);
+  return ctl->watch_status;
+}
+
+/* ---- main ---- */
+
+static const gchar *const commands_with_args[][2] = {
+  { "status", "" }, { "create", "" }, { "restore", "" }, { "id", "" }, { "phrase", "" },
+  { "set-name", "NAME" }, { "send", "ID TEXT" }, { "conversations", "" },
+  { "messages", "ID" }, { "watch", "" }, { "mark-read", "ID" }, { "approve", "ID" },
+  { "block", "ID" }, { "unblock", "ID" }, { "search", "QUERY" },
+};
+
+static gint
+run (Ctl *ctl, gchar **args)
+{
+  const gchar *command = args[0];
+  guint nargs = g_strv_length (args) - 1;
+  gint expected = -1;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands_with_args); i++) {
+    if (g_str_equal (command, commands_with_args[i][0])) {
+      const gchar *spec = commands_with_args[i][1];
+
+      expected = *spec == '\0' ? 0 : (strchr (spec, ' ') != NULL ? 2 : 1);
+      if ((gint) nargs != expected) {
+        g_autofree gchar *message = g_strdup_printf (_("usage: sessionctl %s %s"), command,
+                                                     spec);
+
+        return usage (ctl, g_strstrip (message));
+      }
+    }
+  }
+  if (expected < 0) {
+    g_autofree gchar *message = g_strdup_printf (_("unknown command “%s”; see sessionctl --help"),
+                                                 command);
+
+    return usage (ctl, message);
+  }
+
+  sessiond_client_new_async (NULL, NULL, on_done, &result);
+  ctl->client = sessiond_client_new_finish (wait_for (&result), &error);
+  if (ctl->client == NULL)
+    return fail_error (ctl, error);
+
+  if (g_str_equal (command, "status"))
+    return cmd_status (ctl);
+  if (g_str_equal (command, "create"))
+    return cmd_create (ctl);
+  if (g_str_equal (command, "restore"))
+    return cmd_restore (ctl);
+  if (g_str_equal (command, "id"))
+    return cmd_id (ctl);
+  if (g_str_equal (command, "phrase"))
+    return cmd_phrase (ctl);
+  if (g_str_equal (command, "set-name"))
+    return cmd_set_name (ctl, args[1]);
+  if (g_str_equal (command, "send"))
+    return cmd_send (ctl, args[1], args[2]);
+  if (g_str_equal (command, "conversations"))
+    return cmd_conversations (ctl);
+  if (g_str_equal (command, "messages"))
+    return cmd_messages (ctl, args[1]);
+  if (g_str_equal (command, "watch"))
+    return cmd_watch (ctl);
+  if (g_str_equal (command, "search"))
+    return cmd_search (ctl, args[1]);
+  return cmd_conversation_action (ctl, command, args[1]);
+}
+
+int
+main (int argc, char **argv)
+{
+  Ctl ctl = { 0 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  gboolean version = FALSE;
+  gboolean json_requested = FALSE;
+  gint64 limit = 0;
+  gint status;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json, N_("One JSON object per line"), NULL },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &ctl.name, N_("Display name (create, restore)"),
+      N_("NAME") },
+    { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, N_("At most N messages (messages, search)"),
+      "N" },
+    { "before", 0, 0, G_OPTION_ARG_INT64, &ctl.before,
+      N_("Only messages sent before MS (messages)"), "MS" },
+    { "yes-show-secret", 0, 0, G_OPTION_ARG_NONE, &ctl.show_secret,
+      N_("Really print the recovery phrase (phrase)"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args, NULL, N_("COMMAND [ARGS…]") },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Control sessiond, the Session messenger daemon."));
+  g_option_context_set_description (context, _(
+    "Commands:\n"
+    "  status                    the account's state, Session ID and unread count\n"
+    "  create [--name NAME]      create a new account\n"
+    "  restore [--name NAME]     restore an account; the phrase is read from standard input\n"
+    "  id                        print the Session ID\n"
+    "  phrase --yes-show-secret  print the recovery phrase\n"
+    "  set-name NAME             set the display name\n"
+    "  send ID TEXT|-            send a message (- reads it from standard input)\n"
+    "  conversations             list conversations\n"
+    "  messages ID [--limit N] [--before MS]\n"
+    "                            list the messages of a conversation\n"
+    "  watch                     print incoming messages and changes until interrupted\n"
+    "  mark-read ID              mark a conversation read\n"
+    "  approve ID                accept a message request\n"
+    "  block ID, unblock ID      block or unblock a contact\n"
+    "  search QUERY              search all messages\n"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* a bad option is reported in JSON too when --json is there; GOption
+   * undoes what it set when parsing fails */
+  for (gint i = 1; i < argc && g_strcmp0 (argv[i], "--") != 0; i++) {
+    if (g_str_equal (argv[i], "--json"))
+      json_requested = TRUE;
+  }
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    ctl.json = json_requested;
+    return usage (&ctl, error->message);
+  }
+  if (version) {
+    g_print ("sessionctl %s\n", PACKAGE_VERSION);
+    return 0;
+  }
+  if (limit < 0 || limit > G_MAXINT)
+    return usage (&ctl, _("--limit must be a positive number"));
+  ctl.limit = (gint) limit;
+  if (args == NULL || args[0] == NULL)
+    return usage (&ctl, _("no command given; see sessionctl --help"));
+  ctl.color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL;
+
+  status = run (&ctl, args);
+  g_clear_object (&ctl.client);
+  g_clear_pointer (&ctl.loop, g_main_loop_unref);
+  g_free (ctl.name);
+  return status;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(__SESSIOND_H_INSIDE__) && !defined(SESSIOND_COMPILATION)
+#error "Only <sessiond.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "sessiond-message.h"
+
+G_BEGIN_DECLS
+
+#define SESSIOND_TYPE_CONVERSATION (sessiond_conversation_get_type ())
+G_DECLARE_FINAL_TYPE (SessiondConversation, sessiond_conversation, SESSIOND, CONVERSATION,
+                      GObject)
+
+const gchar *sessiond_conversation_get_id (SessiondConversation *self);
+const gchar *sessiond_conversation_get_kind (SessiondConversation *self);
+gchar       *sessiond_conversation_dup_name (SessiondConversation *self);
+guint        sessiond_conversation_get_unread_count (SessiondConversation *self);
+gint64       sessiond_conversation_get_last_activity (SessiondConversation *self);
+gchar       *sessiond_conversation_dup_last_message_preview (SessiondConversation *self);
+gboolean     sessiond_conversation_get_approved (SessiondConversation *self);
+gboolean     sessiond_conversation_get_blocked (SessiondConversation *self);
+gint64       sessiond_conversation_get_muted_until (SessiondConversation *self);
+gboolean     sessiond_conversation_get_peer_typing (SessiondConversation *self);
+
+void      sessiond_conversation_send_async (SessiondConversation *self,
+                                            const gchar *body,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data);
+gchar    *sessiond_conversation_send_finish (SessiondConversation *self,
+                                             GAsyncResult *result,
+                                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+void       sessiond_conversation_get_messages_async (SessiondConversation *self,
+                                                     gint64 before,
+                                                     gint64 after,
+                                                     guint limit,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+GPtrArray *sessiond_conversation_get_messages_finish (SessiondConversation *self,
+                                                      GAsyncResult *result,
+                                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+void     sessiond_conversation_mark_read_async (SessiondConversation *self,
+                                                gint64 up_to_ms,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer user_data);
+gboolean sessiond_conversation_mark_read_finish (SessiondConversation *self,
+                                                 GAsyncResult *result,
+                                                 GError **error);
+
+void     sessiond_conversation_set_typing_async (SessiondConversation *self,
+                                                 gboolean typing,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data);
+gboolean sessiond_conversation_set_typing_finish (SessiondConversation *self,
+                                                  GAsyncResult *result,
+                                                  GError **error);
+
+void     sessiond_conversation_approve_async (SessiondConversation *self,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+gboolean sessiond_conversation_approve_finish (SessiondConversation *self,
+                                               GAsyncResult *result,
+                                               GError **error);
+
+void     sessiond_conversation_set_blocked_async (SessiondConversation *self,
+                                                  gboolean blocked,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gboolean sessiond_conversation_set_blocked_finish (SessiondConversation *self,
+                                                   GAsyncResult *result,
+                                                   GError **error);
+
+void     sessiond_conversation_set_muted_until_async (SessiondConversation *self,
+                                                      gint64 until_ms,
+                                                      GCancellable *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer user_data);
+gboolean sessiond_conversation_set_muted_until_finish (SessiondConversation *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+
+void     sessiond_conversation_delete_async (SessiondConversation *self,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data);
+gboolean sessiond_conversation_delete_finish (SessiondConversation *self,
+                                              GAsyncResult *result,
+                                              GError **error);
+
+G_END_DECLS

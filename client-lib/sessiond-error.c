@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sessiond-client"
+
+#include "config.h"
+
+#include "sessiond-private.h"
+
+static const GDBusErrorEntry entries[] = {
+  { SESSIOND_CLIENT_ERROR_FAILED, "org.sessiond.Daemon1.Error.Failed" },
+  { SESSIOND_CLIENT_ERROR_INVALID_SESSION_ID, "org.sessiond.Daemon1.Error.InvalidSessionId" },
+  { SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT, "org.sessiond.Daemon1.Error.InvalidArgument" },
+  { SESSIOND_CLIENT_ERROR_NO_ACCOUNT, "org.sessiond.Daemon1.Error.NoAccount" },
+  { SESSIOND_CLIENT_ERROR_ACCOUNT_EXISTS, "org.sessiond.Daemon1.Error.AccountExists" },
+  { SESSIOND_CLIENT_ERROR_INVALID_MNEMONIC, "org.sessiond.Daemon1.Error.InvalidMnemonic" },
+  { SESSIOND_CLIENT_ERROR_NOT_FOUND, "org.sessiond.Daemon1.Error.NotFound" },
+  { SESSIOND_CLIENT_ERROR_MESSAGE_TOO_LONG, "org.sessiond.Daemon1.Error.MessageTooLong" },
+  { SESSIOND_CLIENT_ERROR_NETWORK, "org.sessiond.Daemon1.Error.Network" },
+  { SESSIOND_CLIENT_ERROR_KEYRING_UNAVAILABLE, "org.sessiond.Daemon1.Error.KeyringUnavailable" },
+  { SESSIOND_CLIENT_ERROR_KEY_NOT_FOUND, "org.sessiond.Daemon1.Error.KeyNotFound" },
+  { SESSIOND_CLIENT_ERROR_BAD_PASSPHRASE, "org.sessiond.Daemon1.Error.BadPassphrase" },
+  { SESSIOND_CLIENT_ERROR_KEY_CORRUPT, "org.sessiond.Daemon1.Error.KeyCorrupt" },
+  { SESSIOND_CLIENT_ERROR_KEY_EXISTS, "org.sessiond.Daemon1.Error.KeyExists" },
+  { SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED, "org.sessiond.Daemon1.Error.KeystoreFailed" },
+};
+
+GQuark
+sessiond_client_error_quark (void)
+{
+  static gsize quark = 0;
+
+  g_dbus_error_register_error_domain ("sessiond-client-error-quark", &quark, entries,
+                                      G_N_ELEMENTS (entries));
+  return (GQuark) quark;
+}
+
+/**
+ * sessiond_session_id_is_valid:
+ * @session_id: (nullable): a string
+ *
+ * Checks the form of a Session ID: 66 hexadecimal digits starting with `05`.
+ * The daemon checks it again; this lets front ends reject typos early.
+ *
+ * Returns: %TRUE if @session_id looks like a Session ID
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_session_id_is_valid (const gchar *session_id)
+{
+  if (session_id == NULL || strlen (session_id) != 66)
+    return FALSE;
+  if (session_id[0] != '0' || session_id[1] != '5')
+    return FALSE;
+  for (const gchar *p = session_id; *p != '\0'; p++) {
+    if (!g_ascii_isxdigit (*p))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* errors from GDBus come with the remote name in the message; the
+ * registered ones are already in our domain, the bus's own "nobody owns
+ * that name" errors mean the daemon is not there */
+void
+sessiond_error_fixup (GError *error)
+{
+  if (error == NULL)
+    return;
+  if (g_dbus_error_is_remote_error (error))
+    g_dbus_error_strip_remote_error (error);
+  if (error->domain == SESSIOND_CLIENT_ERROR)
+    return;
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED)) {
+    GQuark domain = error->domain;
+
+    error->domain = SESSIOND_CLIENT_ERROR;
+    error->code = domain == G_DBUS_ERROR &&
+                  (error->code == G_DBUS_ERROR_UNKNOWN_OBJECT ||
+                   error->code == G_DBUS_ERROR_UNKNOWN_METHOD)
+                  ? SESSIOND_CLIENT_ERROR_NOT_FOUND
+                  : SESSIOND_CLIENT_ERROR_NOT_RUNNING;
+  }
+}
+
+static void
+call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+
+  if (reply == NULL) {
+    sessiond_error_fixup (error);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_task_return_pointer (task, g_steal_pointer (&reply), (GDestroyNotify) g_variant_unref);
+}
+
+/* one D-Bus call as a GTask on @source_object; the reply comes back from
+ * sessiond_call_finish () */
+void
+sessiond_call_async (gpointer source_object,
+                     gpointer source_tag,
+                     GDBusProxy *proxy,
+                     const gchar *method,
+                     GVariant *parameters,
+                     GCancellable *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, method);
+  g_dbus_proxy_call (proxy, method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                     call_done, task);
+}
+
+GVariant *
+sessiond_call_finish (gpointer source_object,
+                      gpointer source_tag,
+                      GAsyncResult *result,
+                      GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, source_object), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(__SESSIOND_H_INSIDE__) && !defined(SESSIOND_COMPILATION)
+#error "Only <sessiond.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * SESSIOND_CLIENT_ERROR:
+ *
+ * The error domain of libsessiond-client. Errors the daemon returns over
+ * D-Bus come back in this domain with the matching [enum@ClientError] code.
+ *
+ * Since: 0.1
+ */
+#define SESSIOND_CLIENT_ERROR (sessiond_client_error_quark ())
+
+/**
+ * SessiondClientError:
+ * @SESSIOND_CLIENT_ERROR_FAILED: something else went wrong
+ * @SESSIOND_CLIENT_ERROR_INVALID_SESSION_ID: not a valid Session ID
+ * @SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT: an argument was not acceptable
+ * @SESSIOND_CLIENT_ERROR_NO_ACCOUNT: the daemon has no account yet
+ * @SESSIOND_CLIENT_ERROR_ACCOUNT_EXISTS: the daemon already has an account
+ * @SESSIOND_CLIENT_ERROR_INVALID_MNEMONIC: the recovery phrase is not valid
+ * @SESSIOND_CLIENT_ERROR_NOT_FOUND: no such conversation, message or cookie
+ * @SESSIOND_CLIENT_ERROR_MESSAGE_TOO_LONG: the message body is too long
+ * @SESSIOND_CLIENT_ERROR_NETWORK: the Session network could not be reached
+ * @SESSIOND_CLIENT_ERROR_KEYRING_UNAVAILABLE: there is no Secret Service
+ * @SESSIOND_CLIENT_ERROR_KEY_NOT_FOUND: the account's key is missing
+ * @SESSIOND_CLIENT_ERROR_BAD_PASSPHRASE: the key file passphrase is wrong
+ * @SESSIOND_CLIENT_ERROR_KEY_CORRUPT: the stored key is damaged
+ * @SESSIOND_CLIENT_ERROR_KEY_EXISTS: a key is already stored
+ * @SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED: the key store failed otherwise
+ * @SESSIOND_CLIENT_ERROR_NOT_RUNNING: the daemon is not running and could
+ *   not be started
+ *
+ * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
+ * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
+ * `org.sessiond.Daemon1.Error.<Name>`.
+ *
+ * Since: 0.1
+ */
+typedef enum {
+  SESSIOND_CLIENT_ERROR_FAILED,
+  SESSIOND_CLIENT_ERROR_INVALID_SESSION_ID,
+  SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT,
+  SESSIOND_CLIENT_ERROR_NO_ACCOUNT,
+  SESSIOND_CLIENT_ERROR_ACCOUNT_EXISTS,
+  SESSIOND_CLIENT_ERROR_INVALID_MNEMONIC,
+  SESSIOND_CLIENT_ERROR_NOT_FOUND,
+  SESSIOND_CLIENT_ERROR_MESSAGE_TOO_LONG,
+  SESSIOND_CLIENT_ERROR_NETWORK,
+  SESSIOND_CLIENT_ERROR_KEYRING_UNAVAILABLE,
+  SESSIOND_CLIENT_ERROR_KEY_NOT_FOUND,
+  SESSIOND_CLIENT_ERROR_BAD_PASSPHRASE,
+  SESSIOND_CLIENT_ERROR_KEY_CORRUPT,
+  SESSIOND_CLIENT_ERROR_KEY_EXISTS,
+  SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED,
+  SESSIOND_CLIENT_ERROR_NOT_RUNNING,
+} SessiondClientError;
+
+GQuark sessiond_client_error_quark (void);
+
+gboolean sessiond_session_id_is_valid (const gchar *session_id);
+
+G_END_DECLS

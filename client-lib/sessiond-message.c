@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sessiond-client"
+
+#include "config.h"
+
+#include "sessiond-private.h"
+
+/**
+ * SessiondMessage:
+ *
+ * One message, as the daemon described it when it was fetched or
+ * announced. It never changes: when the daemon reports a change (for
+ * example a new status) through [signal@Conversation::message-changed],
+ * fetch the message again.
+ *
+ * Since: 0.1
+ */
+struct _SessiondMessage {
+  GObject parent_instance;
+
+  GVariant *dict;          /* (owned) the a{sv} as received, for keys we do not know */
+  gchar *id;               /* (owned) */
+  gchar *conversation_id;  /* (owned) */
+  gchar *author;           /* (owned) */
+  gchar *body;             /* (owned) */
+  gchar *status;           /* (owned) */
+  gchar *error_message;    /* (owned) (nullable) */
+  gboolean outgoing;
+  gint64 sent_at;
+  gint64 received_at;
+  gint64 expires_at;
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_CONVERSATION_ID,
+  PROP_AUTHOR,
+  PROP_OUTGOING,
+  PROP_BODY,
+  PROP_SENT_AT,
+  PROP_RECEIVED_AT,
+  PROP_STATUS,
+  PROP_ERROR_MESSAGE,
+  PROP_EXPIRES_AT,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (SessiondMessage, sessiond_message, G_TYPE_OBJECT)
+
+static gchar *
+dup_string (GVariantDict *dict, const gchar *key)
+{
+  const gchar *value = NULL;
+
+  if (!g_variant_dict_lookup (dict, key, "&s", &value))
+    return g_strdup ("");
+  return g_strdup (value);
+}
+
+static gint64
+get_int64 (GVariantDict *dict, const gchar *key)
+{
+  gint64 value = 0;
+
+  g_variant_dict_lookup (dict, key, "x", &value);
+  return value;
+}
+
+/**
+ * sessiond_message_new_from_variant:
+ * @dict: a message dictionary (`a{sv}`) as the daemon sends it
+ *
+ * Makes a message from its D-Bus form. Keys that are missing get empty
+ * values; keys this version does not know are kept, see
+ * [method@Message.lookup].
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+SessiondMessage *
+sessiond_message_new_from_variant (GVariant *dict)
+{
+  SessiondMessage *self;
+  g_auto(GVariantDict) d = G_VARIANT_DICT_INIT (NULL);
+  const gchar *error_message = NULL;
+
+  g_return_val_if_fail (dict != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT), NULL);
+
+  self = g_object_new (SESSIOND_TYPE_MESSAGE, NULL);
+  self->dict = g_variant_ref_sink (dict);
+  g_variant_dict_init (&d, dict);
+  self->id = dup_string (&d, "id");
+  self->conversation_id = dup_string (&d, "conversation");
+  self->author = dup_string (&d, "author");
+  self->body = dup_string (&d, "body");
+  self->status = dup_string (&d, "status");
+  if (g_variant_dict_lookup (&d, "error", "&s", &error_message))
+    self->error_message = g_strdup (error_message);
+  g_variant_dict_lookup (&d, "outgoing", "b", &self->outgoing);
+  self->sent_at = get_int64 (&d, "sent-at");
+  self->received_at = get_int64 (&d, "received-at");
+  self->expires_at = get_int64 (&d, "expires-at");
+  return self;
+}
+
+/* turns an aa{sv} into SessiondMessage objects */
+GPtrArray *
+sessiond_messages_from_variant (GVariant *list)
+{
+  GPtrArray *messages = g_ptr_array_new_with_free_func (g_object_unref);
+  GVariantIter iter;
+  GVariant *child;
+
+  g_variant_iter_init (&iter, list);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL) {
+    g_ptr_array_add (messages, sessiond_message_new_from_variant (child));
+    g_variant_unref (child);
+  }
+  return messages;
+}
+
+/**
+ * sessiond_message_get_id:
+ * @self: a message
+ *
+ * Returns: the message's id, unique within the daemon
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_id (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->id;
+}
+
+/**
+ * sessiond_message_get_conversation_id:
+ * @self: a message
+ *
+ * Returns: the Session ID of the conversation the message belongs to
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_conversation_id (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->conversation_id;
+}
+
+/**
+ * sessiond_message_get_author:
+ * @self: a message
+ *
+ * Returns: the Session ID of the author
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_author (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->author;
+}
+
+/**
+ * sessiond_message_get_outgoing:
+ * @self: a message
+ *
+ * Returns: %TRUE if this account sent the message
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_message_get_outgoing (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), FALSE);
+  return self->outgoing;
+}
+
+/**
+ * sessiond_message_get_body:
+ * @self: a message
+ *
+ * Returns: the text of the message
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_body (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->body;
+}
+
+/**
+ * sessiond_message_get_sent_at:
+ * @self: a message
+ *
+ * Returns: the envelope timestamp, in milliseconds since the epoch
+ *
+ * Since: 0.1
+ */
+gint64
+sessiond_message_get_sent_at (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), 0);
+  return self->sent_at;
+}
+
+/**
+ * sessiond_message_get_received_at:
+ * @self: a message
+ *
+ * Returns: when the daemon stored the message, in milliseconds since the epoch
+ *
+ * Since: 0.1
+ */
+gint64
+sessiond_message_get_received_at (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), 0);
+  return self->received_at;
+}
+
+/**
+ * sessiond_message_get_status:
+ * @self: a message
+ *
+ * Returns: `sending`, `sent`, `failed` or `read`
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_status (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->status;
+}
+
+/**
+ * sessiond_message_get_error_message:
+ * @self: a message
+ *
+ * Returns: (nullable): why sending failed, or %NULL
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_error_message (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->error_message;
+}
+
+/**
+ * sessiond_message_get_expires_at:
+ * @self: a message
+ *
+ * Returns: when a disappearing message expires (ms), or 0
+ *
+ * Since: 0.1
+ */
+gint64
+sessiond_message_get_expires_at (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), 0);
+  return self->expires_at;
+}
+
+/**
+ * sessiond_message_lookup:
+ * @self: a message
+ * @key: a key of the message dictionary
+ *
+ * Looks up any key of the message dictionary, including ones added to the
+ * D-Bus API after this version of the library.
+ *
+ * Returns: (transfer full) (nullable): the value, or %NULL if absent
+ *
+ * Since: 0.1
+ */
+GVariant *
+sessiond_message_lookup (SessiondMessage *self, const gchar *key)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  return g_variant_lookup_value (self->dict, key, NULL);
+}
+
+/**
+ * sessiond_message_get_variant:
+ * @self: a message
+ *
+ * Returns: (transfer none): the message dictionary (`a{sv}`) as received
+ *
+ * Since: 0.1
+ */
+GVariant *
+sessiond_message_get_variant (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->dict;
+}
+
+static void
+sessiond_message_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  SessiondMessage *self = SESSIOND_MESSAGE (object);
+
+  switch (prop_id) {
+  case PROP_ID:
+    g_value_set_string (value, self->id);
+    break;
+  case PROP_CONVERSATION_ID:
+    g_value_set_string (value, self->conversation_id);
+    break;
+  case PROP_AUTHOR:
+    g_value_set_string (value, self->author);
+    break;
+  case PROP_OUTGOING:
+    g_value_set_boolean (value, self->outgoing);
+    break;
+  case PROP_BODY:
+    g_value_set_string (value, self->body);
+    break;
+  case PROP_SENT_AT:
+    g_value_set_int64 (value, self->sent_at);
+    break;
+  case PROP_RECEIVED_AT:
+    g_value_set_int64 (value, self->received_at);
+    break;
+  case PROP_STATUS:
+    g_value_set_string (value, self->status);
+    break;
+  case PROP_ERROR_MESSAGE:
+    g_value_set_string (value, self->error_message);
+    break;
+  case PROP_EXPIRES_AT:
+    g_value_set_int64 (value, self->expires_at);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+sessiond_message_finalize (GObject *object)
+{
+  SessiondMessage *self = SESSIOND_MESSAGE (object);
+
+  g_clear_pointer (&self->dict, g_variant_unref);
+  g_free (self->id);
+  g_free (self->conversation_id);
+  g_free (self->author);
+  g_free (self->body);
+  g_free (self->status);
+  g_free (self->error_message);
+  G_OBJECT_CLASS (sessiond_message_parent_class)->finalize (object);
+}
+
+static void
+sessiond_message_class_init (SessiondMessageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = sessiond_message_get_property;
+  object_class->finalize = sessiond_message_finalize;
+
+  /**
+   * SessiondMessage:id:
+   *
+   * The message's id.
+   *
+   * Since: 0.1
+   */
+  props[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:conversation-id:
+   *
+   * The Session ID of the conversation.
+   *
+   * Since: 0.1
+   */
+  props[PROP_CONVERSATION_ID] = g_param_spec_string ("conversation-id", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:author:
+   *
+   * The Session ID of the author.
+   *
+   * Since: 0.1
+   */
+  props[PROP_AUTHOR] = g_param_spec_string ("author", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:outgoing:
+   *
+   * Whether this account sent the message.
+   *
+   * Since: 0.1
+   */
+  props[PROP_OUTGOING] = g_param_spec_boolean ("outgoing", NULL, NULL, FALSE, flags);
+  /**
+   * SessiondMessage:body:
+   *
+   * The text.
+   *
+   * Since: 0.1
+   */
+  props[PROP_BODY] = g_param_spec_string ("body", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:sent-at:
+   *
+   * The envelope timestamp in ms.
+   *
+   * Since: 0.1
+   */
+  props[PROP_SENT_AT] = g_param_spec_int64 ("sent-at", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  /**
+   * SessiondMessage:received-at:
+   *
+   * When the daemon stored it, in ms.
+   *
+   * Since: 0.1
+   */
+  props[PROP_RECEIVED_AT] = g_param_spec_int64 ("received-at", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                                                flags);
+  /**
+   * SessiondMessage:status:
+   *
+   * `sending`, `sent`, `failed` or `read`.
+   *
+   * Since: 0.1
+   */
+  props[PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:error-message:
+   *
+   * Why sending failed, if it did.
+   *
+   * Since: 0.1
+   */
+  props[PROP_ERROR_MESSAGE] = g_param_spec_string ("error-message", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:expires-at:
+   *
+   * When a disappearing message expires (ms), or 0.
+   *
+   * Since: 0.1
+   */
+  props[PROP_EXPIRES_AT] = g_param_spec_int64 ("expires-at", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+sessiond_message_init (SessiondMessage *self)
+{
+}

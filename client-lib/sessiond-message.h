@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#if !defined(__SESSIOND_H_INSIDE__) && !defined(SESSIOND_COMPILATION)
+#error "Only <sessiond.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define SESSIOND_TYPE_MESSAGE (sessiond_message_get_type ())
+G_DECLARE_FINAL_TYPE (SessiondMessage, sessiond_message, SESSIOND, MESSAGE, GObject)
+
+SessiondMessage *sessiond_message_new_from_variant (GVariant *dict) G_GNUC_WARN_UNUSED_RESULT;
+
+const gchar *sessiond_message_get_id (SessiondMessage *self);
+const gchar *sessiond_message_get_conversation_id (SessiondMessage *self);
+const gchar *sessiond_message_get_author (SessiondMessage *self);
+gboolean     sessiond_message_get_outgoing (SessiondMessage *self);
+const gchar *sessiond_message_get_body (SessiondMessage *self);
+gint64       sessiond_message_get_sent_at (SessiondMessage *self);
+gint64       sessiond_message_get_received_at (SessiondMessage *self);
+const gchar *sessiond_message_get_status (SessiondMessage *self);
+const gchar *sessiond_message_get_error_message (SessiondMessage *self);
+gint64       sessiond_message_get_expires_at (SessiondMessage *self);
+GVariant    *sessiond_message_lookup (SessiondMessage *self, const gchar *key);
+GVariant    *sessiond_message_get_variant (SessiondMessage *self);
+
+G_END_DECLS
