@@ -524,7 +524,7 @@ sd_daemon_open_conversation (SdDaemon *self, const gchar *id, GError **error)
   if (conversation != NULL)
     return conversation;
   /* opening a conversation is choosing to talk: it starts approved */
-  if (!sd_store_approve (self->store, id, &local_error)) {
+  if (!sd_store_open_conversation (self->store, id, now_ms (self), &local_error)) {
     convert_error (FALSE, error, local_error);
     return NULL;
   }
@@ -745,6 +745,32 @@ gboolean
 sd_daemon_get_peer_typing (SdDaemon *self, const gchar *conversation)
 {
   return g_hash_table_contains (self->typing, conversation);
+}
+
+void
+sd_daemon_set_poll_interval (SdDaemon *self, guint interval_ms)
+{
+  g_return_if_fail (SD_IS_DAEMON (self));
+
+  self->config.poll_interval_ms = interval_ms;
+  if (self->poller != NULL)
+    sd_poller_set_interval (self->poller, interval_ms);
+}
+
+void
+sd_daemon_set_read_receipts (SdDaemon *self, gboolean enabled)
+{
+  g_return_if_fail (SD_IS_DAEMON (self));
+
+  self->config.read_receipts = enabled;
+}
+
+void
+sd_daemon_set_typing_indicators (SdDaemon *self, gboolean enabled)
+{
+  g_return_if_fail (SD_IS_DAEMON (self));
+
+  self->config.typing_indicators = enabled;
 }
 
 /* ---- properties ---- */

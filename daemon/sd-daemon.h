@@ -79,6 +79,11 @@ gboolean sd_daemon_set_muted_until (SdDaemon *self,
 gboolean sd_daemon_delete_conversation (SdDaemon *self, const gchar *conversation, GError **error);
 gboolean sd_daemon_get_peer_typing (SdDaemon *self, const gchar *conversation);
 
+/* live settings changes (GSettings); take effect from the next poll or action */
+void sd_daemon_set_poll_interval (SdDaemon *self, guint interval_ms);
+void sd_daemon_set_read_receipts (SdDaemon *self, gboolean enabled);
+void sd_daemon_set_typing_indicators (SdDaemon *self, gboolean enabled);
+
 /* signals:
  *   "account-changed" (): state, id, display name or unread count changed
  *   "conversation-changed" (SdConversation *): created or updated
