@@ -417,6 +417,38 @@ on_info_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   node_rpc_try (g_steal_pointer (&task));
 }
 
+/* a batch whose sub-requests all failed the same way failed that way as a
+ * whole (as libsession treats it): a signed retrieve inside a batch meets a
+ * skewed clock as an inner 406, a moved swarm as an inner 421. Returns the
+ * shared code and replaces @body by the first sub-result's body; 0 if the
+ * batch is not uniformly failing. */
+static guint
+uniform_batch_failure (JsonNode **body)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (*body) ? json_node_get_object (*body) : NULL;
+  JsonArray *results = sd_json_get_array (object, "results");
+  JsonNode *first_body;
+  gint64 code = 0;
+
+  for (guint i = 0; results != NULL && i < json_array_get_length (results); i++) {
+    gint64 each = sd_json_get_int (sd_json_array_get_object (results, i), "code", 0);
+
+    if ((i > 0 && each != code) || (each >= 200 && each < 300))
+      return 0;
+    code = each;
+  }
+  if (code < 400 || code > 599)
+    return 0;
+  first_body = json_object_get_member (sd_json_array_get_object (results, 0), "body");
+  if (first_body != NULL) {
+    JsonNode *copy = json_node_copy (first_body);
+
+    json_node_unref (*body);
+    *body = copy;
+  }
+  return (guint) code;
+}
+
 static void
 on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -426,38 +458,43 @@ on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   Reply *reply = onion_send_finish (self, result, &error);
   JsonNode *body;
+  guint status, inner;
 
   if (reply == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (reply->status == 406 && !data->clock_retried) {
+  status = reply->status;
+  body = parse_body (reply->body);
+  reply_free (reply);
+  if (status == 200 && (inner = uniform_batch_failure (&body)) != 0)
+    status = inner;
+
+  if (status == 406 && !data->clock_retried) {
     GCancellable *cancellable = g_task_get_cancellable (task);
 
     data->clock_retried = TRUE;
-    reply_free (reply);
+    json_node_unref (body);
     onion_send_async (self, data->node, "{\"method\":\"info\",\"params\":{}}", cancellable,
                       on_info_reply, g_steal_pointer (&task));
     return;
   }
-  if (reply->status == 406) {
-    reply_free (reply);
+  if (status == 406) {
+    json_node_unref (body);
     g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_CLOCK,
                              "the node rejects our clock even after correcting it");
     return;
   }
-  if (reply->status >= 500) {
+  if (status >= 500) {
+    json_node_unref (body);
     g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NODE,
-                             "node answered %u", reply->status);
+                             "node answered %u", status);
     sd_snode_pool_strike (self->pool, data->node);
-    reply_free (reply);
     return;
   }
-  body = parse_body (reply->body);
   learn_time (self, data->node, find_server_time (body));
   sd_snode_pool_clear_strikes (self->pool, data->node);
-  data->status = reply->status;
-  reply_free (reply);
+  data->status = status;
   g_task_return_pointer (task, body, (GDestroyNotify) json_node_unref);
 }
 
