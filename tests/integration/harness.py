@@ -26,6 +26,13 @@ CONVERSATION_IFACE = "org.sessiond.Conversation1"
 ERROR_PREFIX = "org.sessiond.Daemon1.Error."
 
 
+def _die_with_parent():
+    """Runs in each child before exec: if the test driver is killed (a
+    meson timeout), the testnet, buses and daemons go with it."""
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def log(*args):
     print("#", *args, flush=True)
 
@@ -39,7 +46,7 @@ class Testnet:
             [os.environ["SESSION_TESTNET"], "--nodes", str(nodes), "--swarm-size",
              str(swarm_size), "--state-dir", self.dir],
             stdout=subprocess.PIPE, stderr=open(os.path.join(self.dir, "stderr.log"), "w"),
-            text=True)
+            text=True, preexec_fn=_die_with_parent)
         line = self.proc.stdout.readline().strip()
         if not line.startswith("ready "):
             raise RuntimeError("testnet did not start: %r" % line)
@@ -90,7 +97,8 @@ class PrivateBus:
                 self.env[key] = os.environ[key]
         self.bus = subprocess.Popen(
             ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env, text=True,
+            preexec_fn=_die_with_parent)
         self.address = self.bus.stdout.readline().strip()
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.address
         # the first --unlock creates an unlocked login keyring; --start owns the name
@@ -148,7 +156,7 @@ class Daemon:
         args += self.extra_args
         self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
         self.proc = subprocess.Popen(args, env=self.bus.env, stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr)
+                                     stderr=self.stderr, preexec_fn=_die_with_parent)
         self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name)
 
     def has_name(self):
