@@ -488,8 +488,8 @@ sd_daemon_list_conversations (SdDaemon *self, GError **error)
   return list;
 }
 
-static SdConversation *
-get_conversation (SdDaemon *self, const gchar *id, GError **error)
+SdConversation *
+sd_daemon_get_conversation (SdDaemon *self, const gchar *id, GError **error)
 {
   GError *local_error = NULL;
   SdConversation *conversation;
@@ -509,7 +509,7 @@ send_request_response (SdDaemon *self, const gchar *id, gint64 t)
   g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
                                                                 profile_updated (self));
 
-  sd_sender_send_control (self->sender, id, content, (guint64) t, 14 * 24 * 3600 * 1000LL);
+  sd_sender_send_control (self->sender, id, content, (guint64) t, SD_MESSAGE_TTL_MS);
 }
 
 SdConversation *
@@ -614,7 +614,7 @@ sd_daemon_get_messages (SdDaemon *self,
                         guint limit,
                         GError **error)
 {
-  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   GError *local_error = NULL;
   GPtrArray *messages;
 
@@ -629,7 +629,7 @@ sd_daemon_get_messages (SdDaemon *self,
 gboolean
 sd_daemon_mark_read (SdDaemon *self, const gchar *conversation, gint64 up_to, GError **error)
 {
-  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   g_autoptr(GArray) timestamps = NULL;
   GError *local_error = NULL;
 
@@ -645,7 +645,7 @@ sd_daemon_mark_read (SdDaemon *self, const gchar *conversation, gint64 up_to, GE
       (guint64) t, (const guint64 *) timestamps->data, timestamps->len);
 
     sd_sender_send_control (self->sender, conversation, content, (guint64) t,
-                            14 * 24 * 3600 * 1000LL);
+                            SD_MESSAGE_TTL_MS);
   }
   emit_conversation (self, conversation);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
@@ -655,7 +655,7 @@ sd_daemon_mark_read (SdDaemon *self, const gchar *conversation, gint64 up_to, GE
 gboolean
 sd_daemon_set_typing (SdDaemon *self, const gchar *conversation, gboolean typing, GError **error)
 {
-  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   gint64 t;
   g_autoptr(GBytes) content = NULL;
 
@@ -673,7 +673,7 @@ sd_daemon_set_typing (SdDaemon *self, const gchar *conversation, gboolean typing
 gboolean
 sd_daemon_approve (SdDaemon *self, const gchar *conversation, GError **error)
 {
-  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   GError *local_error = NULL;
 
   if (existing == NULL)
@@ -691,7 +691,7 @@ gboolean
 sd_daemon_set_blocked (SdDaemon *self, const gchar *conversation, gboolean blocked,
                        GError **error)
 {
-  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   GError *local_error = NULL;
 
   if (existing == NULL)
@@ -709,7 +709,7 @@ gboolean
 sd_daemon_set_muted_until (SdDaemon *self, const gchar *conversation, gint64 until,
                            GError **error)
 {
-  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   GError *local_error = NULL;
 
   if (existing == NULL)
@@ -728,7 +728,7 @@ sd_daemon_set_muted_until (SdDaemon *self, const gchar *conversation, gint64 unt
 gboolean
 sd_daemon_delete_conversation (SdDaemon *self, const gchar *conversation, GError **error)
 {
-  g_autoptr(SdConversation) existing = get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   GError *local_error = NULL;
 
   if (existing == NULL)

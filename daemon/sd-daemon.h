@@ -47,6 +47,7 @@ gboolean sd_daemon_set_display_name (SdDaemon *self, const gchar *name, GError *
 
 /* (element-type SdConversation) */
 GPtrArray *sd_daemon_list_conversations (SdDaemon *self, GError **error);
+SdConversation *sd_daemon_get_conversation (SdDaemon *self, const gchar *id, GError **error);
 SdConversation *sd_daemon_open_conversation (SdDaemon *self, const gchar *id, GError **error);
 SdMessage *sd_daemon_send (SdDaemon *self,
                            const gchar *recipient,

@@ -53,17 +53,6 @@ return_invalid (GDBusMethodInvocation *invocation, const gchar *message)
                                                  SD_DAEMON_ERROR_INVALID_ARGUMENT, message);
 }
 
-/* "05abcd…wxyz" when nobody gave a name */
-static gchar *
-conversation_name (const SdConversation *conversation)
-{
-  const gchar *name = sd_conversation_get_display_name (conversation);
-
-  if (name != NULL && *name != '\0')
-    return g_strdup (name);
-  return g_strdup_printf ("%.6s…%s", conversation->id, conversation->id + 62);
-}
-
 /* ---- conversations ---- */
 
 static SdDbusConversation1 *
@@ -223,7 +212,7 @@ static void
 update_conversation (SdDbusService *self, const SdConversation *conversation)
 {
   g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, conversation->id);
-  g_autofree gchar *name = conversation_name (conversation);
+  g_autofree gchar *name = sd_conversation_dup_title (conversation);
   g_autoptr(SdDbusObjectSkeleton) object = NULL;
 
   if (skeleton == NULL) {

@@ -81,11 +81,8 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
   NotifyCall *call;
   guint replaces = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_conversation,
                                                           conversation->id));
-  const gchar *display = sd_conversation_get_display_name (conversation);
 
-  name = display != NULL && *display != '\0'
-           ? g_strdup (display)
-           : g_strdup_printf ("%.6s…%s", conversation->id, conversation->id + 62);
+  name = sd_conversation_dup_title (conversation);
   switch (self->content) {
   case SD_NOTIFY_CONTENT_FULL:
     summary = name;
@@ -170,15 +167,10 @@ ask_capabilities (SdNotifier *self)
 static void
 show_message (SdNotifier *self, const SdMessage *message)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) conversations = NULL;
-  SdConversation *conversation = NULL;
+  g_autoptr(SdConversation) conversation = sd_daemon_get_conversation (self->daemon,
+                                                                       message->conversation,
+                                                                       NULL);
 
-  conversations = sd_daemon_list_conversations (self->daemon, &error);
-  for (guint i = 0; conversations != NULL && i < conversations->len; i++)
-    if (g_str_equal (((SdConversation *) g_ptr_array_index (conversations, i))->id,
-                     message->conversation))
-      conversation = g_ptr_array_index (conversations, i);
   if (conversation == NULL || conversation->blocked ||
       conversation->muted_until > g_get_real_time () / 1000)
     return;

@@ -80,16 +80,6 @@ message_result_id (const SdMessage *message)
   return g_strconcat ("message:", message->conversation, "/", message->id, NULL);
 }
 
-static gchar *
-conversation_name (const SdConversation *conversation)
-{
-  const gchar *display = sd_conversation_get_display_name (conversation);
-
-  if (display != NULL && *display != '\0')
-    return g_strdup (display);
-  return g_strdup_printf ("%.6s…%s", conversation->id, conversation->id + 62);
-}
-
 /* one line of at most DESCRIPTION_MAX characters */
 static gchar *
 shorten (const gchar *text)
@@ -158,7 +148,7 @@ search (SdSearchProvider *self, const gchar *const *terms)
   }
   for (guint i = 0; conversations != NULL && i < conversations->len; i++) {
     const SdConversation *conversation = g_ptr_array_index (conversations, i);
-    gchar *name = conversation_name (conversation);
+    gchar *name = sd_conversation_dup_title (conversation);
     const gchar *fields[] = { name, conversation->id,
                               conversation->nickname != NULL ? conversation->nickname : "",
                               conversation->name != NULL ? conversation->name : "", NULL };

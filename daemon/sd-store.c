@@ -248,6 +248,16 @@ sd_conversation_get_display_name (const SdConversation *conversation)
   return "";
 }
 
+gchar *
+sd_conversation_dup_title (const SdConversation *conversation)
+{
+  const gchar *name = sd_conversation_get_display_name (conversation);
+
+  if (*name != '\0')
+    return g_strdup (name);
+  return g_strdup_printf ("%.6s…%s", conversation->id, conversation->id + 62);
+}
+
 GVariant *
 sd_conversation_to_variant (const SdConversation *conversation)
 {

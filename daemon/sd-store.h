@@ -112,6 +112,8 @@ void sd_conversation_free (SdConversation *conversation);
 GType sd_conversation_get_type (void) G_GNUC_CONST;
 /* nickname, else profile name, else "" */
 const gchar *sd_conversation_get_display_name (const SdConversation *conversation);
+/* what front ends show: nickname, else profile name, else "05abcd…wxyz" */
+gchar *sd_conversation_dup_title (const SdConversation *conversation);
 /* the Conversation1 properties as a{sv} (floating reference) */
 GVariant *sd_conversation_to_variant (const SdConversation *conversation);
 
