@@ -18,10 +18,17 @@ import time
 
 from gi.repository import GLib
 
-from harness import assert_eq, log
+from harness import assert_eq, log as harness_log
 
 from reliability import (RelDaemon as Daemon, all_messages, integrity_check, keep_testnet_log,
                          start_testnet)
+
+
+T0 = time.monotonic()
+
+
+def log(*args):
+    harness_log("%5.1f s:" % (time.monotonic() - T0), *args)
 
 
 class Sent:
@@ -98,7 +105,8 @@ def snapshot(daemons):
 
 def test(testnet):
     seed = int(os.environ.get("CRASH_SEED") or random.SystemRandom().randrange(1 << 32))
-    rounds = int(os.environ.get("CRASH_ROUNDS", "16"))
+    # meson sets CRASH_DEFAULT_ROUNDS lower under ASan, where a round is slow
+    rounds = int(os.environ.get("CRASH_ROUNDS") or os.environ.get("CRASH_DEFAULT_ROUNDS", "16"))
     log("CRASH_SEED=%d CRASH_ROUNDS=%d (set them to replay this run)" % (seed, rounds))
     rng = random.Random(seed)
 
@@ -113,8 +121,10 @@ def test(testnet):
         send(entries, alice, bob, "hello b", False)
         send(entries, bob, alice, "hello a", False)
         wait_settled(entries, daemons, "first messages")
+        log("first messages settled")
 
         kills = {"alice": 0, "bob": 0}
+        started = time.monotonic()
         for r in range(rounds):
             victim = daemons[r % 2] if rng.random() < 0.5 else rng.choice(daemons)
             n = rng.randint(4, 10)
@@ -141,15 +151,18 @@ def test(testnet):
             victim.proc = None
             victim.start()
         cut = sum(1 for e in entries if e.id is None)
-        log("%d rounds, kills %r, %d messages, %d Send calls cut off by a kill" % (
-            rounds, kills, len(entries), cut))
+        log("%d rounds in %.0f s, kills %r, %d messages, %d Send calls cut off by a kill" % (
+            rounds, time.monotonic() - started, kills, len(entries), cut))
 
+        started = time.monotonic()
         wait_settled(entries, daemons, "after %d rounds" % rounds)
+        log("settled %.0f s after the last round" % (time.monotonic() - started))
         time.sleep(2)  # a late duplicate would show up now
         assert_eq(unsettled(entries, daemons), [], "still settled")
 
         # a restart with no traffic re-ingests nothing
         before = snapshot(daemons)
+        log("restarting both")
         for d in daemons:
             d.stop()
             d.start()

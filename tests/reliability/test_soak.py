@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Soak: alice and bob exchange messages continuously for SOAK_SECONDS
-(default 100), at most IN_FLIGHT undelivered each way. Reports how many
+(default 90), at most IN_FLIGHT undelivered each way. Reports how many
 were delivered and each daemon's RSS (VmRSS) after a warm-up and at the
 end. Asserts every message arrived exactly once with status "sent" and
 that RSS grew by at most RSS_GROWTH_KB after the warm-up.
@@ -23,7 +23,7 @@ from harness import assert_eq, log
 from reliability import RelDaemon as Daemon, all_messages, keep_testnet_log, rss_kb, \
     start_testnet
 
-SECONDS = float(os.environ.get("SOAK_SECONDS", "100"))
+SECONDS = float(os.environ.get("SOAK_SECONDS", "90"))
 # RSS climbs for the first 40-60 s (sqlite's page cache, malloc arenas,
 # the snode pool), then levels off: the growth is measured after that
 WARMUP = SECONDS * 0.4
@@ -31,7 +31,7 @@ IN_FLIGHT = 20
 # Measured in the plain build on 2 shared cores (120 s, ~23 messages/s each
 # way): RSS 18 MB at 20 s, levelling off at 20-22 MB from 60 s on, with
 # +-0.6 MB of noise; from 40 s to the end it grew by at most 1.4 MB. After
-# the warm-up each daemon sends and receives ~2800 messages in a 100 s
+# the warm-up each daemon sends and receives ~2800 messages in a 90 s
 # run, so 3 MB catches a leak of about 1 KB per message, and any leak of
 # a whole message (body, protobuf, envelope, JSON) at once.
 RSS_GROWTH_KB = int(os.environ.get("SOAK_RSS_GROWTH_KB", "3072"))
