@@ -128,7 +128,9 @@ def rss_kb(pid):
 
 class RelDaemon(Daemon):
     """A harness Daemon that, with RELIABILITY_LOG_DIR set, runs --verbose
-    and copies its log (debug output included) there when closed."""
+    and copies its log (debug output included) there when closed; and
+    that runs under the command in SESSIOND_WRAPPER when that is set (for
+    example valgrind, see test_valgrind.py)."""
 
     def __init__(self, name, testnet, **kwargs):
         self.log_dir = os.environ.get("RELIABILITY_LOG_DIR")
@@ -138,18 +140,23 @@ class RelDaemon(Daemon):
         super().__init__(name, testnet, extra_args=extra, **kwargs)
 
     def start(self):
-        if not self.log_dir:
-            return super().start()
-        # as the harness, but debug messages (stdout) go to the log too
-        args = [os.environ["SESSIOND"], "--data-dir", self.data_dir,
-                "--seed", self.testnet.seed_url, "--poll-interval", "300"]
+        import shlex
+        from harness import _die_with_parent
+        # as the harness, with the wrapper in front; with a log dir, debug
+        # messages (stdout) go to the log too
+        wrapper = [a.replace("{name}", self.name).replace("{dir}", self.bus.dir)
+                   for a in shlex.split(os.environ.get("SESSIOND_WRAPPER", ""))]
+        args = wrapper + [os.environ["SESSIOND"], "--data-dir", self.data_dir,
+                          "--seed", self.testnet.seed_url, "--poll-interval", "300"]
         if self.testnet.cert:
             args += ["--seed-ca", self.testnet.cert]
         args += self.extra_args
         self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
-        self.proc = subprocess.Popen(args, env=self.bus.env, stdout=self.stderr,
-                                     stderr=self.stderr)
-        self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name)
+        self.proc = subprocess.Popen(args, env=self.bus.env,
+                                     stdout=self.stderr if self.log_dir else subprocess.DEVNULL,
+                                     stderr=self.stderr, preexec_fn=_die_with_parent)
+        self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name,
+                      timeout=180 if wrapper else 60)
 
     def close(self):
         if self.log_dir:

@@ -31,7 +31,7 @@ IN_FLIGHT = 20
 # Measured in the plain build on 2 shared cores (120 s, ~23 messages/s each
 # way): RSS 18 MB at 20 s, levelling off at 20-22 MB from 60 s on, with
 # +-0.6 MB of noise; from 40 s to the end it grew by at most 1.4 MB. After
-# the warm-up each daemon sends and receives ~2800 messages in a 90 s
+# the warm-up each daemon sends and receives ~2500 messages in a 90 s
 # run, so 3 MB catches a leak of about 1 KB per message, and any leak of
 # a whole message (body, protobuf, envelope, JSON) at once.
 RSS_GROWTH_KB = int(os.environ.get("SOAK_RSS_GROWTH_KB", "3072"))
