@@ -129,8 +129,11 @@ sd_daemon_set_expiration (SdDaemon *self, const gchar *conversation, const gchar
   }
   if (!timer_allowed (mode, timer)) {
     g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
-                 "%u seconds is not a timer of the %s mode (see SetExpiration)", timer,
-                 mode_name);
+                 "%u seconds is not a timer of the %s mode: %s", timer, mode_name,
+                 mode == SD_EXPIRATION_OFF ? "off takes 0"
+                 : mode == SD_EXPIRATION_AFTER_READ
+                   ? "use 5 minutes, 1 hour, 12 hours, 1 day, 1 week or 2 weeks"
+                   : "use 12 hours, 1 day, 1 week or 2 weeks");
     return FALSE;
   }
   existing = open_for_sending (self, conversation, error);

@@ -3,6 +3,8 @@
 
 #include "sd-sender.h"
 
+#include <string.h>
+
 #include "sd-content.h"
 #include "sd-encoding.h"
 #include "sd-json.h"
@@ -175,6 +177,17 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
 }
 
 static void
+delete_own_copy (SdSender *self, const gchar *hash)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (hash, strlen (hash));
+  SdJobSpec job = { SD_JOB_DELETE, self->identity->session_id, payload, 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_store_add_jobs (self->store, &job, 1, &error))
+    g_warning ("could not queue deleting an unsent copy: %s", error->message);
+}
+
+static void
 on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SendJob *job = user_data;
@@ -201,9 +214,15 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
     retry_or_fail (self, item, reason);
   } else if (item->is_sync) {
     g_autoptr(GError) store_error = NULL;
+    gboolean removed = FALSE;
 
-    if (!sd_store_mark_synced (self->store, item->message->id, hash, &store_error))
-      g_warning ("could not finish a sync copy: %s", store_error->message);
+    if (!sd_store_mark_synced (self->store, item->message->id, hash, &store_error)) {
+      /* unsent while its copy was on the way: that copy goes too */
+      if (sd_store_is_removed (self->store, item->message->id, &removed, NULL) && removed)
+        delete_own_copy (self, hash);
+      else
+        g_warning ("could not finish a sync copy: %s", store_error->message);
+    }
   } else {
     g_autoptr(GError) store_error = NULL;
     g_autoptr(SdMessage) sent = sd_store_mark_sent (self->store, item->message->id, hash,
@@ -393,6 +412,10 @@ job_finished (SdSender *self, SdJob *job, const gchar *failure)
 {
   g_autoptr(GError) error = NULL;
 
+  static const gchar *const names[] = { "store", "delete", "expire" };
+
+  if (failure == NULL)
+    g_debug ("network job done: %s", names[job->kind]);
   if (failure == NULL || job->attempts + 1 >= SD_SENDER_MAX_ATTEMPTS) {
     if (failure != NULL)
       g_warning ("gave up a network job after %u attempts: %s", job->attempts + 1, failure);

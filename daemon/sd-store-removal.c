@@ -61,6 +61,19 @@ store_remove_row (SdStore *self, const gchar *author, gint64 sent_at, gint64 for
   return store_run (self, remove, error);
 }
 
+gboolean
+sd_store_is_removed (SdStore *self, const gchar *message_id, gboolean *out_removed,
+                     GError **error)
+{
+  g_autofree gchar *author = NULL;
+  gint64 sent_at;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  return sd_message_id_parse (message_id, &author, &sent_at, error) &&
+         store_was_removed (self, author, sent_at, out_removed, error);
+}
+
 SdMessage *
 sd_store_remove_message (SdStore *self, const gchar *message_id, const SdJobSpec *jobs,
                          guint n_jobs, GError **error)
@@ -137,7 +150,9 @@ sd_store_remove_expired (SdStore *self, gint64 now, GError **error)
     SdMessage *message = g_ptr_array_index (removed, i);
 
     if (!store_remove_row (self, message->author, message->sent_at,
-                           now + SD_STORE_REMOVED_KEEP_MS, error))
+                           now > G_MAXINT64 - SD_STORE_REMOVED_KEEP_MS
+                             ? G_MAXINT64 : now + SD_STORE_REMOVED_KEEP_MS,
+                           error))
       return NULL;
   }
   /* ids removed long enough ago that no copy of them can come back */

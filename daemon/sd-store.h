@@ -445,6 +445,9 @@ SdMessage *sd_store_set_own_reaction (SdStore *self, const gchar *message_id,
  * returns the deleted message */
 SdMessage *sd_store_remove_message (SdStore *self, const gchar *message_id,
                                     const SdJobSpec *jobs, guint n_jobs, GError **error);
+/* whether @message_id was deleted, unsent or expired here (and is remembered as such) */
+gboolean sd_store_is_removed (SdStore *self, const gchar *message_id, gboolean *out_removed,
+                              GError **error);
 /* deletes messages whose expires_at is at or before @now; (element-type SdMessage) */
 GPtrArray *sd_store_remove_expired (SdStore *self, gint64 now, GError **error);
 /* the next expires_at, G_MAXINT64 when nothing is due to disappear */
