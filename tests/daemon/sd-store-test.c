@@ -327,7 +327,7 @@ test_migrate_v1 (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 1);
 
   reopen (fixture);
-  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
   g_assert_cmpstr (sd_store_get_account_id (fixture->store), ==, ID_A);
 
   /* old rows are all there, with the new columns at their defaults */
@@ -801,9 +801,9 @@ test_outbox (Fixture *fixture, gconstpointer data)
   g_assert_null (sd_store_mark_sent (fixture->store, first->id, "server-hash-x", &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_true (sd_store_mark_synced (fixture->store, first->id, &error));
+  g_assert_true (sd_store_mark_synced (fixture->store, first->id, NULL, &error));
   g_assert_no_error (error);
-  g_assert_false (sd_store_mark_synced (fixture->store, first->id, &error));
+  g_assert_false (sd_store_mark_synced (fixture->store, first->id, NULL, &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
@@ -891,7 +891,7 @@ test_mark_read (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (unread (fixture->store, ID_C), ==, 1);
   g_assert_cmpuint (unread (fixture->store, NULL), ==, 6);
 
-  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &read, &error));
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &read, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (read->len, ==, 3);
   g_assert_cmpint (g_array_index (read, gint64, 0), ==, 1000);
@@ -901,9 +901,9 @@ test_mark_read (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (unread (fixture->store, NULL), ==, 3);
 
   /* nothing newly read: no receipts to send */
-  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &again, &error));
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &again, NULL, &error));
   g_assert_cmpuint (again->len, ==, 0);
-  g_assert_true (sd_store_mark_read (fixture->store, ID_B, G_MAXINT64, &rest, &error));
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, G_MAXINT64, &rest, NULL, &error));
   g_assert_cmpuint (rest->len, ==, 2);
   g_assert_cmpint (g_array_index (rest, gint64, 0), ==, 4000);
   g_assert_cmpuint (unread (fixture->store, ID_B), ==, 0);
@@ -915,10 +915,10 @@ test_mark_read (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_SENDING);
 
-  g_assert_false (sd_store_mark_read (fixture->store, "05", 1, NULL, &error));
+  g_assert_false (sd_store_mark_read (fixture->store, "05", 1, NULL, NULL, &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (sd_store_mark_read (fixture->store, ID_A, 1, NULL, &error));
+  g_assert_false (sd_store_mark_read (fixture->store, ID_A, 1, NULL, NULL, &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
 }
 
