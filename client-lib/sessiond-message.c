@@ -154,7 +154,8 @@ sessiond_message_new_from_variant (GVariant *dict)
  * @changes: the changes (`a{sv}`) of [signal@Conversation::message-changed]
  *
  * Makes the message as it is after a change the daemon announced: the
- * keys in @changes replace those of @self. A front end that keeps the
+ * keys in @changes replace those of @self (and a status other than
+ * `failed` drops the error message). A front end that keeps the
  * messages it shows can swap the old object for the new one instead of
  * fetching the message again.
  *
@@ -168,6 +169,7 @@ sessiond_message_copy_with_changes (SessiondMessage *self, GVariant *changes)
   g_auto(GVariantDict) d = G_VARIANT_DICT_INIT (NULL);
   GVariantIter iter;
   const gchar *key;
+  const gchar *status = NULL;
   GVariant *value;
 
   g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
@@ -180,6 +182,9 @@ sessiond_message_copy_with_changes (SessiondMessage *self, GVariant *changes)
     g_variant_dict_insert_value (&d, key, value);
     g_variant_unref (value);
   }
+  /* changes cannot remove a key; "error" only goes with "failed" (a retry) */
+  if (g_variant_dict_lookup (&d, "status", "&s", &status) && g_strcmp0 (status, "failed") != 0)
+    g_variant_dict_remove (&d, "error");
   return sessiond_message_new_from_variant (g_variant_dict_end (&d));
 }
 

@@ -120,6 +120,12 @@ def check_message_from_variant():
     assert_eq((full.get_status(), len(reactions(full))), ("sending", 2), "the original stays")
     cleared = changed.copy_with_changes(v("a{sv}", {"reactions": v("a(sub)", [])}))
     assert_eq(reactions(cleared), [], "the last reaction went")
+    failed = full.copy_with_changes(v("a{sv}", {"status": v("s", "failed"),
+                                                 "error": v("s", "no network")}))
+    assert_eq(failed.get_error_message(), "no network", "failed")
+    retried = failed.copy_with_changes(v("a{sv}", {"status": v("s", "sending")}))
+    assert_eq((retried.get_status(), retried.get_error_message()), ("sending", None),
+              "a retry clears the error")
 
 
 def check_parity(client, conv, alice, bob, bob_client, alice_id, bob_id):
