@@ -16,7 +16,8 @@
  *
  * Besides text messages, a conversation holds events (see
  * [method@Message.get_kind]): a change of the disappearing-messages
- * setting, or the peer reporting a screenshot. Events have an empty body.
+ * setting, or a screenshot or saved file being reported. Events have an
+ * empty body and are never unread.
  *
  * Since: 0.1
  */
