@@ -122,20 +122,10 @@ sd_store_jobs_due (SdStore *self, gint64 now, guint limit, GError **error)
 gboolean
 sd_store_jobs_next_due (SdStore *self, gint64 *out_next, GError **error)
 {
-  g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_next != NULL, FALSE);
 
-  stmt = store_prepare (self, "SELECT min(next_attempt_at) FROM jobs", error);
-  if (stmt == NULL)
-    return FALSE;
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
-    return FALSE;
-  *out_next = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL ?
-    sqlite3_column_int64 (stmt, 0) : G_MAXINT64;
-  return TRUE;
+  return store_query_min (self, "SELECT min(next_attempt_at) FROM jobs", out_next, error);
 }
 
 gboolean

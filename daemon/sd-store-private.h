@@ -60,6 +60,8 @@ gboolean store_tx_commit (SdStoreTx *tx, GError **error);
 gboolean store_check_session_id (const gchar *id, const gchar *what, GError **error);
 gboolean store_check_utf8 (const gchar *text, const gchar *what, GError **error);
 gint64 store_now_ms (void);
+/* the one number @sql (a literal) selects, G_MAXINT64 when it is NULL or there is no row */
+gboolean store_query_min (SdStore *self, const gchar *sql, gint64 *out_value, GError **error);
 
 /* the row of message (author, sent_at) as @message_id names it; NOT_FOUND when absent */
 gboolean find_message (SdStore *self, const gchar *message_id, gint64 *out_local_id,

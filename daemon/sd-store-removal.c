@@ -168,19 +168,8 @@ sd_store_remove_expired (SdStore *self, gint64 now, GError **error)
 gboolean
 sd_store_next_expiry (SdStore *self, gint64 *out_next, GError **error)
 {
-  g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_next != NULL, FALSE);
 
-  stmt = store_prepare (self, "SELECT min(expires_at) FROM messages WHERE expires_at > 0",
-                        error);
-  if (stmt == NULL)
-    return FALSE;
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
-    return FALSE;
-  *out_next = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL ?
-    sqlite3_column_int64 (stmt, 0) : G_MAXINT64;
-  return TRUE;
+  return store_query_min (self, "SELECT min(expires_at) FROM messages WHERE expires_at > 0", out_next, error);
 }

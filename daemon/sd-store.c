@@ -2080,23 +2080,28 @@ sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error)
 }
 
 gboolean
-sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error)
+store_query_min (SdStore *self, const gchar *sql, gint64 *out_value, GError **error)
 {
-  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) stmt = store_prepare (self, sql, error);
   int rc;
 
-  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  g_return_val_if_fail (out_next != NULL, FALSE);
-
-  stmt = store_prepare (self, "SELECT min(next_attempt_at) FROM outbox", error);
   if (stmt == NULL)
     return FALSE;
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return FALSE;
-  *out_next = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL ?
+  *out_value = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL ?
     sqlite3_column_int64 (stmt, 0) : G_MAXINT64;
   return TRUE;
+}
+
+gboolean
+sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_next != NULL, FALSE);
+
+  return store_query_min (self, "SELECT min(next_attempt_at) FROM outbox", out_next, error);
 }
 
 /* the stage of @local_id's outbox row: 0 delivery, 1 sync, -1 none */
