@@ -24,6 +24,7 @@ struct _SdSender {
   guint64 profile_updated;
   gboolean running;
   gboolean busy;
+  gboolean jobs_turn;         /* the next due job goes before the next due message */
   guint timeout_id;
   GCancellable *cancellable;  /* (owned) */
 };
@@ -513,24 +514,22 @@ process (SdSender *self)
     return;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   due = sd_store_outbox_due (self->store, now, 1, &error);
-  if (due == NULL) {
+  jobs = due != NULL ? sd_store_jobs_due (self->store, now, 1, &error) : NULL;
+  if (due == NULL || jobs == NULL) {
     g_warning ("could not read the outbox: %s", error->message);
     return;
   }
-  if (due->len > 0) {
-    SdOutboxItem *item = g_ptr_array_steal_index (due, 0);
-
+  /* messages and jobs take turns, so neither a burst of sends nor of reactions holds up the
+   * other */
+  if (due->len > 0 && (jobs->len == 0 || !self->jobs_turn)) {
     self->busy = TRUE;
-    send_item (self, item);
-    return;
-  }
-  jobs = sd_store_jobs_due (self->store, now, 1, &error);
-  if (jobs == NULL) {
-    g_warning ("could not read the job queue: %s", error->message);
+    self->jobs_turn = TRUE;
+    send_item (self, g_ptr_array_steal_index (due, 0));
     return;
   }
   if (jobs->len > 0) {
     self->busy = TRUE;
+    self->jobs_turn = FALSE;
     run_job (self, g_ptr_array_steal_index (jobs, 0));
     return;
   }

@@ -69,11 +69,6 @@ def test(testnet):
                                      if m["id"] == message_id and m["status"] == "sent"],
                             "%s sent" % message_id)
 
-        def stored_for(account, daemon, what, predicate):
-            return daemon.wait_for(
-                lambda: [i for i in stored(testnet, daemon, account)
-                         if "content" in i and predicate(i)], what)
-
         plain = alice.account("Send", "ssa{sv}", bob_id, "plain text", {})[1]
         bob.wait_for(lambda: alice_id in [c.rsplit("/", 1)[1]
                                           for c in bob.managed_conversations()],
@@ -96,9 +91,16 @@ def test(testnet):
             sent(alice, bob_id, message_id)
 
         log("what bob's swarm holds from alice")
-        at_bob = stored_for(bob_id, bob, "all of alice's items at bob's",
-                            lambda i: "dataMessage" in i["content"] and
-                            data_message(i).get("body") == "gone 5 minutes after read")
+        def everything_at_bob():
+            items = stored(testnet, bob, bob_id)
+            bodies = [data_message(i).get("body") for i in items
+                      if "dataMessage" in i.get("content", {})]
+            n_reactions = len([i for i in items if "dataMessage" in i.get("content", {}) and
+                               "reaction" in data_message(i)])
+            unsent = [i for i in items if "unsendRequest" in i.get("content", {})]
+            return "gone 5 minutes after read" in bodies and n_reactions == 2 and unsent
+
+        bob.wait_for(everything_at_bob, "all of alice's items in bob's swarm")
         at_bob = stored(testnet, bob, bob_id)
         assert not [i for i in at_bob if "error" in i], "every item decodes"
 
@@ -169,9 +171,18 @@ def test(testnet):
                      ["expiration"] <= read_at + 1000, "the swarm copy expires with it")
 
         log("what alice's swarm holds from bob, and alice's copies to herself")
-        at_alice = stored_for(alice_id, alice, "bob's notices",
-                              lambda i: "dataExtractionNotification" in i["content"] and
-                              i["content"]["dataExtractionNotification"]["type"] == 2)
+        def everything_at_alice():
+            items = stored(testnet, alice, alice_id)
+            notices = [i for i in items if "dataExtractionNotification" in i.get("content", {})]
+            own = [i for i in items if i.get("sender") == alice_id]
+            reactions = [i for i in own if "dataMessage" in i["content"] and
+                         "reaction" in data_message(i)]
+            bodies = [data_message(i).get("body") for i in own if "dataMessage" in i["content"]]
+            unsent = [i for i in own if "unsendRequest" in i["content"]]
+            return (len(notices) == 2 and len(reactions) == 2 and unsent and
+                    "gone 5 minutes after read" in bodies)
+
+        alice.wait_for(everything_at_alice, "bob's notices and alice's own copies")
         at_alice = stored(testnet, alice, alice_id)
         shot = one(at_alice, "the screenshot notice",
                    lambda i: i["content"].get("dataExtractionNotification", {}).get("type") == 1)
