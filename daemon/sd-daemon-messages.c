@@ -321,6 +321,15 @@ sd_daemon_report_data_extraction (SdDaemon *self, const gchar *conversation,
 
 /* ---- disappearing messages ---- */
 
+static gboolean on_expiry (gpointer user_data);
+
+void
+daemon_expire_now (SdDaemon *self)
+{
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
+  on_expiry (self);
+}
+
 static gboolean
 on_expiry (gpointer user_data)
 {

@@ -50,7 +50,10 @@ void daemon_emit_message_changed (SdDaemon *self, SdMessage *message);
 void daemon_emit_message_removed (SdDaemon *self, SdMessage *message);
 void daemon_emit_account_changed (SdDaemon *self);
 
-/* sd-daemon-messages.c: (re)arms the timer for the next message to disappear */
+/* sd-daemon-messages.c: removes what has expired (and forgets old removed ids), then arms
+ * the timer for the next message to disappear */
+void daemon_expire_now (SdDaemon *self);
+/* (re)arms the timer for the next message to disappear */
 void daemon_schedule_expiry (SdDaemon *self);
 /* after-read messages just read: their copies in our swarm are shortened to match */
 void daemon_shorten_expiring (SdDaemon *self, GPtrArray *expiring);

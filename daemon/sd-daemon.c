@@ -363,7 +363,7 @@ load_account (SdDaemon *self, const guint8 seed[SD_SEED_LEN], GError **error)
                      g_ptr_array_index (conversations, i));
   }
   /* what expired while we were not running goes now */
-  daemon_schedule_expiry (self);
+  daemon_expire_now (self);
   return TRUE;
 }
 
