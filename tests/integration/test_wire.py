@@ -49,6 +49,8 @@ def check_layers(item, sender, t):
     assert "source" not in envelope or envelope["source"] == "", "sealed sender: no source"
     assert_eq(envelope["timestamp"], t, "Envelope.timestamp = T")
     assert envelope["content"] > 0, "Envelope.content"
+    assert_eq(envelope.get("sourceDevice"), 1, "Envelope.sourceDevice = 1, as libsession")
+    assert_eq(envelope.get("proSig"), 64, "Envelope.proSig: a 64-byte decoy, as libsession")
     assert_eq(item["content"]["sigTimestamp"], t, "Content.sigTimestamp = T")
 
 
