@@ -12,23 +12,35 @@
  *   id              {"session_id": s}
  *   phrase          {"mnemonic": s}
  *   set-name        {"display_name": s}
- *   send            {"conversation": s, "message_id": s}
+ *   send, reply     {"conversation": s, "message_id": s}
  *   conversations   one per conversation, most recent first:
- *                   {"id": s, "kind": s, "name": s, "unread_count": n, "last_activity": n,
- *                    "last_message_preview": s, "approved": b, "blocked": b, "muted_until": n}
+ *                   {"id": s, "kind": s, "name": s, "nickname": s, "unread_count": n,
+ *                    "last_activity": n, "last_message_preview": s, "approved": b,
+ *                    "blocked": b, "muted_until": n, "expiration_mode": s,
+ *                    "expiration_timer": n}
  *   messages        one per message, oldest first; search: best match first:
- *                   {"id": s, "conversation": s, "author": s, "outgoing": b, "body": s,
- *                    "sent_at": n, "received_at": n, "status": s
- *                    [, "error": s] [, "expires_at": n]}
- *   mark-read, approve, block, unblock
+ *                   {"id": s, "conversation": s, "author": s, "outgoing": b,
+ *                    "kind": s ("text", or an event: "expiration-update",
+ *                    "screenshot", "media-saved"), "body": s, "sent_at": n,
+ *                    "received_at": n, "status": s,
+ *                    "reactions": [{"emoji": s, "count": n, "reacted_by_me": b}, …]
+ *                    [, "error": s] [, "expires_at": n]
+ *                    [, "expiration_mode": s, "expiration_timer": n]
+ *                    [, "quote_id": s, "quote_author": s [, "quote_body": s]]}
+ *   mark-read, approve, block, unblock, screenshot
  *                   {"conversation": s, "action": s}
+ *   react, unreact, unsend, delete
+ *                   {"conversation": s, "action": s, "message_id": s [, "emoji": s]}
+ *   disappear       {"conversation": s, "action": "disappear", "expiration_mode": s,
+ *                    "expiration_timer": n}
+ *   nickname        {"conversation": s, "action": "nickname", "nickname": s}
  *   watch           {"event": "watching", "session_id": s, "state": s} first, then
  *                   {"event": "message", "message": {…as above…}},
  *                   {"event": "state", "state": s},
  *                   {"event": "unread-count", "unread_count": n}
  *   errors          {"error": s (the D-Bus error name without prefix, or NotRunning,
  *                    Usage), "message": s}
- * Times are milliseconds since the epoch.
+ * Times are milliseconds since the epoch; expiration timers are seconds.
  */
 #define G_LOG_DOMAIN "sessionctl"
 
@@ -72,6 +84,7 @@ static const gchar *const error_names[] = {
   [SESSIOND_CLIENT_ERROR_KEY_EXISTS] = "KeyExists",
   [SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED] = "KeystoreFailed",
   [SESSIOND_CLIENT_ERROR_NOT_RUNNING] = "NotRunning",
+  [SESSIOND_CLIENT_ERROR_NOT_AUTHOR] = "NotAuthor",
 };
 
 /* ---- output ---- */
@@ -157,10 +170,29 @@ format_time (gint64 ms)
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("-");
 }
 
+/* "5 minutes", "1 day": the largest unit that divides @seconds */
+static gchar *
+format_duration (guint seconds)
+{
+  if (seconds != 0 && seconds % 604800 == 0)
+    return g_strdup_printf (ngettext ("%u week", "%u weeks", seconds / 604800),
+                            seconds / 604800);
+  if (seconds != 0 && seconds % 86400 == 0)
+    return g_strdup_printf (ngettext ("%u day", "%u days", seconds / 86400), seconds / 86400);
+  if (seconds != 0 && seconds % 3600 == 0)
+    return g_strdup_printf (ngettext ("%u hour", "%u hours", seconds / 3600), seconds / 3600);
+  if (seconds != 0 && seconds % 60 == 0)
+    return g_strdup_printf (ngettext ("%u minute", "%u minutes", seconds / 60), seconds / 60);
+  return g_strdup_printf (ngettext ("%u second", "%u seconds", seconds), seconds);
+}
+
 static void
 build_message (JsonBuilder *builder, SessiondMessage *message)
 {
   const gchar *error = sessiond_message_get_error_message (message);
+  const gchar *mode = sessiond_message_get_expiration_mode (message);
+  const gchar *quote_id = sessiond_message_get_quote_id (message);
+  GPtrArray *reactions = sessiond_message_get_reactions (message);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -171,6 +203,8 @@ build_message (JsonBuilder *builder, SessiondMessage *message)
   json_builder_add_string_value (builder, sessiond_message_get_author (message));
   json_builder_set_member_name (builder, "outgoing");
   json_builder_add_boolean_value (builder, sessiond_message_get_outgoing (message));
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, sessiond_message_get_kind (message));
   json_builder_set_member_name (builder, "body");
   json_builder_add_string_value (builder, sessiond_message_get_body (message));
   json_builder_set_member_name (builder, "sent_at");
@@ -179,6 +213,21 @@ build_message (JsonBuilder *builder, SessiondMessage *message)
   json_builder_add_int_value (builder, sessiond_message_get_received_at (message));
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder, sessiond_message_get_status (message));
+  json_builder_set_member_name (builder, "reactions");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < reactions->len; i++) {
+    SessiondReaction *reaction = g_ptr_array_index (reactions, i);
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "emoji");
+    json_builder_add_string_value (builder, sessiond_reaction_get_emoji (reaction));
+    json_builder_set_member_name (builder, "count");
+    json_builder_add_int_value (builder, sessiond_reaction_get_count (reaction));
+    json_builder_set_member_name (builder, "reacted_by_me");
+    json_builder_add_boolean_value (builder, sessiond_reaction_get_reacted_by_me (reaction));
+    json_builder_end_object (builder);
+  }
+  json_builder_end_array (builder);
   if (error != NULL) {
     json_builder_set_member_name (builder, "error");
     json_builder_add_string_value (builder, error);
@@ -187,7 +236,112 @@ build_message (JsonBuilder *builder, SessiondMessage *message)
     json_builder_set_member_name (builder, "expires_at");
     json_builder_add_int_value (builder, sessiond_message_get_expires_at (message));
   }
+  if (mode != NULL) {
+    json_builder_set_member_name (builder, "expiration_mode");
+    json_builder_add_string_value (builder, mode);
+    json_builder_set_member_name (builder, "expiration_timer");
+    json_builder_add_int_value (builder, sessiond_message_get_expiration_timer (message));
+  }
+  if (quote_id != NULL) {
+    const gchar *quote_author = sessiond_message_get_quote_author (message);
+    const gchar *quote_body = sessiond_message_get_quote_body (message);
+
+    json_builder_set_member_name (builder, "quote_id");
+    json_builder_add_string_value (builder, quote_id);
+    json_builder_set_member_name (builder, "quote_author");
+    json_builder_add_string_value (builder, quote_author != NULL ? quote_author : "");
+    if (quote_body != NULL) {
+      json_builder_set_member_name (builder, "quote_body");
+      json_builder_add_string_value (builder, quote_body);
+    }
+  }
   json_builder_end_object (builder);
+}
+
+/* an event's line, without the dashes around it */
+static gchar *
+describe_event (SessiondMessage *message)
+{
+  const gchar *kind = sessiond_message_get_kind (message);
+  gboolean mine = sessiond_message_get_outgoing (message);
+  g_autofree gchar *who = g_strdup_printf ("%.10s…", sessiond_message_get_author (message));
+
+  if (g_str_equal (kind, "expiration-update")) {
+    const gchar *mode = sessiond_message_get_expiration_mode (message);
+    guint timer = sessiond_message_get_expiration_timer (message);
+    g_autofree gchar *duration = format_duration (timer);
+
+    if (g_strcmp0 (mode, "after-send") == 0 && timer != 0)
+      return g_strdup_printf (_("disappearing messages set to after-send, %s"), duration);
+    if (g_strcmp0 (mode, "after-read") == 0 && timer != 0)
+      return g_strdup_printf (_("disappearing messages set to after-read, %s"), duration);
+    return g_strdup (_("disappearing messages turned off"));
+  }
+  if (g_str_equal (kind, "screenshot"))
+    return mine ? g_strdup (_("you took a screenshot"))
+                : g_strdup_printf (_("%s took a screenshot"), who);
+  if (g_str_equal (kind, "media-saved"))
+    return mine ? g_strdup (_("you saved a file"))
+                : g_strdup_printf (_("%s saved a file"), who);
+  /* a kind newer than this sessionctl */
+  return g_strdup (kind);
+}
+
+/* the first line of a quoted message, shortened */
+static gchar *
+quote_excerpt (const gchar *body)
+{
+  const gchar *newline;
+  g_autofree gchar *line = NULL;
+
+  if (body == NULL)
+    return g_strdup (_("original message not found"));
+  newline = strchr (body, '\n');
+  line = newline != NULL ? g_strndup (body, newline - body) : g_strdup (body);
+  if (g_utf8_strlen (line, -1) > 60 || newline != NULL) {
+    g_autofree gchar *start = g_utf8_substring (line, 0, MIN (g_utf8_strlen (line, -1), 60));
+
+    return g_strconcat (start, "…", NULL);
+  }
+  return g_steal_pointer (&line);
+}
+
+/* the indented lines under a message: reactions, expiry */
+static void
+print_message_details (SessiondMessage *message)
+{
+  GPtrArray *reactions = sessiond_message_get_reactions (message);
+  const gchar *mode = sessiond_message_get_expiration_mode (message);
+  gint64 expires_at = sessiond_message_get_expires_at (message);
+
+  if (reactions->len > 0) {
+    g_autoptr(GString) line = g_string_new ("   ");
+
+    for (guint i = 0; i < reactions->len; i++) {
+      SessiondReaction *reaction = g_ptr_array_index (reactions, i);
+
+      g_string_append_printf (line, " %s %u", sessiond_reaction_get_emoji (reaction),
+                              sessiond_reaction_get_count (reaction));
+      if (sessiond_reaction_get_reacted_by_me (reaction))
+        g_string_append_printf (line, " %s", _("(you)"));
+      if (i + 1 < reactions->len)
+        g_string_append_c (line, ' ');
+    }
+    g_print ("%s\n", line->str);
+  }
+  if (expires_at > 0) {
+    g_autofree gchar *when = format_time (expires_at);
+
+    g_print ("    ");
+    g_print (_("disappears %s"), when);
+    g_print ("\n");
+  } else if (g_strcmp0 (mode, "after-read") == 0) {
+    g_autofree gchar *duration = format_duration (sessiond_message_get_expiration_timer (message));
+
+    g_print ("    ");
+    g_print (_("disappears %s after it is read"), duration);
+    g_print ("\n");
+  }
 }
 
 static void
@@ -205,6 +359,24 @@ print_message (Ctl *ctl, SessiondMessage *message, gboolean with_conversation)
   }
   when = format_time (sessiond_message_get_sent_at (message));
   author = sessiond_message_get_outgoing (message) ? _("me") : sessiond_message_get_author (message);
+  if (!g_str_equal (sessiond_message_get_kind (message), "text")) {
+    g_autofree gchar *event = describe_event (message);
+
+    if (with_conversation)
+      g_print ("%s  %.10s…  ", when, sessiond_message_get_conversation_id (message));
+    g_print ("— %s —\n", event);
+    return;
+  }
+  if (sessiond_message_get_quote_id (message) != NULL) {
+    const gchar *quote_author = sessiond_message_get_quote_author (message);
+    g_autofree gchar *excerpt = quote_excerpt (sessiond_message_get_quote_body (message));
+    g_autofree gchar *own_id = sessiond_client_dup_session_id (ctl->client);
+
+    if (g_strcmp0 (quote_author, own_id) == 0)
+      g_print ("  > %s: %s\n", _("me"), excerpt);
+    else
+      g_print ("  > %.10s…: %s\n", quote_author != NULL ? quote_author : "", excerpt);
+  }
   if (with_conversation)
     g_print ("%s  %.10s…  ", when, sessiond_message_get_conversation_id (message));
   if (sessiond_message_get_outgoing (message))
@@ -214,6 +386,7 @@ print_message (Ctl *ctl, SessiondMessage *message, gboolean with_conversation)
   else
     g_print ("%s%.10s…%s  %s\n", ctl->color ? "\033[1;34m" : "", author,
              ctl->color ? "\033[0m" : "", sessiond_message_get_body (message));
+  print_message_details (message);
 }
 
 /* ---- waiting for async calls ---- */
@@ -412,8 +585,24 @@ cmd_set_name (Ctl *ctl, const gchar *name)
   return 0;
 }
 
+/* TEXT of send and reply; "-" reads it from standard input */
+static gchar *
+get_body (const gchar *text)
+{
+  gchar *body;
+
+  if (g_strcmp0 (text, "-") != 0)
+    return g_strdup (text);
+  body = read_stdin ();
+  /* the newline that ends the input is not part of the message */
+  if (g_str_has_suffix (body, "\n"))
+    body[strlen (body) - 1] = '\0';
+  return body;
+}
+
+/* send, or with @quote_id reply */
 static gint
-cmd_send (Ctl *ctl, const gchar *recipient, const gchar *text)
+cmd_send (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gchar *text)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -423,19 +612,19 @@ cmd_send (Ctl *ctl, const gchar *recipient, const gchar *text)
 
   if (check_id (ctl, recipient) != 0)
     return 1;
-  if (g_strcmp0 (text, "-") == 0) {
-    body = read_stdin ();
-    /* the newline that ends the input is not part of the message */
-    if (g_str_has_suffix (body, "\n"))
-      body[strlen (body) - 1] = '\0';
-  } else {
-    body = g_strdup (text);
-  }
+  body = get_body (text);
   if (!g_utf8_validate (body, -1, NULL))
     return usage (ctl, _("the message is not valid UTF-8"));
-  sessiond_client_send_async (ctl->client, recipient, body, NULL, on_done, &result);
-  message_id = sessiond_client_send_finish (ctl->client, wait_for (&result), &conversation,
-                                            &error);
+  if (quote_id != NULL) {
+    sessiond_client_send_reply_async (ctl->client, recipient, body, quote_id, NULL, on_done,
+                                      &result);
+    message_id = sessiond_client_send_reply_finish (ctl->client, wait_for (&result),
+                                                    &conversation, &error);
+  } else {
+    sessiond_client_send_async (ctl->client, recipient, body, NULL, on_done, &result);
+    message_id = sessiond_client_send_finish (ctl->client, wait_for (&result), &conversation,
+                                              &error);
+  }
   if (message_id == NULL)
     return fail_error (ctl, error);
   if (ctl->json) {
@@ -467,7 +656,11 @@ cmd_conversations (Ctl *ctl)
     g_autoptr(SessiondConversation) c = g_list_model_get_item (model, i);
     g_autofree gchar *name = sessiond_conversation_dup_name (c);
     g_autofree gchar *preview = sessiond_conversation_dup_last_message_preview (c);
+    g_autofree gchar *nickname = sessiond_conversation_dup_nickname (c);
+    g_autofree gchar *mode = sessiond_conversation_dup_expiration_mode (c);
+    guint timer = sessiond_conversation_get_expiration_timer (c);
     g_autofree gchar *when = NULL;
+    g_autofree gchar *disappearing = NULL;
 
     if (ctl->json) {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -479,6 +672,8 @@ cmd_conversations (Ctl *ctl)
       json_builder_add_string_value (b, sessiond_conversation_get_kind (c));
       json_builder_set_member_name (b, "name");
       json_builder_add_string_value (b, name);
+      json_builder_set_member_name (b, "nickname");
+      json_builder_add_string_value (b, nickname);
       json_builder_set_member_name (b, "unread_count");
       json_builder_add_int_value (b, sessiond_conversation_get_unread_count (c));
       json_builder_set_member_name (b, "last_activity");
@@ -491,15 +686,29 @@ cmd_conversations (Ctl *ctl)
       json_builder_add_boolean_value (b, sessiond_conversation_get_blocked (c));
       json_builder_set_member_name (b, "muted_until");
       json_builder_add_int_value (b, sessiond_conversation_get_muted_until (c));
+      json_builder_set_member_name (b, "expiration_mode");
+      json_builder_add_string_value (b, mode);
+      json_builder_set_member_name (b, "expiration_timer");
+      json_builder_add_int_value (b, timer);
       json_builder_end_object (b);
       print_json (b);
       continue;
     }
     when = format_time (sessiond_conversation_get_last_activity (c));
-    g_print ("%-66s  %6u  %-16s  %s%s%s\n", sessiond_conversation_get_id (c),
+    if (timer != 0 && g_str_equal (mode, "after-send")) {
+      g_autofree gchar *duration = format_duration (timer);
+
+      disappearing = g_strdup_printf (_(" (disappearing after-send, %s)"), duration);
+    } else if (timer != 0 && g_str_equal (mode, "after-read")) {
+      g_autofree gchar *duration = format_duration (timer);
+
+      disappearing = g_strdup_printf (_(" (disappearing after-read, %s)"), duration);
+    }
+    g_print ("%-66s  %6u  %-16s  %s%s%s%s\n", sessiond_conversation_get_id (c),
              sessiond_conversation_get_unread_count (c), when, name != NULL ? name : "",
              sessiond_conversation_get_approved (c) ? "" : _(" (request)"),
-             sessiond_conversation_get_blocked (c) ? _(" (blocked)") : "");
+             sessiond_conversation_get_blocked (c) ? _(" (blocked)") : "",
+             disappearing != NULL ? disappearing : "");
   }
   return 0;
 }
@@ -556,12 +765,37 @@ cmd_search (Ctl *ctl, const gchar *query)
   return 0;
 }
 
+/* the result of a conversation action: {"conversation": s, "action": s, …};
+ * the caller adds … between begin_action () and end_action () */
+static JsonBuilder *
+begin_action (SessiondConversation *c, const gchar *action)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "conversation");
+  json_builder_add_string_value (builder, sessiond_conversation_get_id (c));
+  json_builder_set_member_name (builder, "action");
+  json_builder_add_string_value (builder, action);
+  return builder;
+}
+
+/* prints it with --json; plain actions print nothing */
+static void
+end_action (Ctl *ctl, JsonBuilder *builder)
+{
+  json_builder_end_object (builder);
+  if (ctl->json)
+    print_json (builder);
+}
+
 static gint
 cmd_conversation_action (Ctl *ctl, const gchar *action, const gchar *id)
 {
   SessiondConversation *c = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
   gboolean ok;
 
   if (find_conversation (ctl, id, &c) != 0)
@@ -572,6 +806,10 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, const gchar *id)
   } else if (g_str_equal (action, "approve")) {
     sessiond_conversation_approve_async (c, NULL, on_done, &result);
     ok = sessiond_conversation_approve_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "screenshot")) {
+    sessiond_conversation_report_data_extraction_async (c, "screenshot", NULL, NULL, on_done,
+                                                        &result);
+    ok = sessiond_conversation_report_data_extraction_finish (c, wait_for (&result), &error);
   } else {
     sessiond_conversation_set_blocked_async (c, g_str_equal (action, "block"), NULL, on_done,
                                              &result);
@@ -579,17 +817,142 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, const gchar *id)
   }
   if (!ok)
     return fail_error (ctl, error);
-  if (ctl->json) {
-    g_autoptr(JsonBuilder) builder = json_builder_new ();
+  builder = begin_action (c, action);
+  end_action (ctl, builder);
+  return 0;
+}
 
-    json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "conversation");
-    json_builder_add_string_value (builder, sessiond_conversation_get_id (c));
-    json_builder_set_member_name (builder, "action");
-    json_builder_add_string_value (builder, action);
-    json_builder_end_object (builder);
-    print_json (builder);
+/* react, unreact, unsend, delete */
+static gint
+cmd_message_action (Ctl *ctl,
+                    const gchar *action,
+                    const gchar *id,
+                    const gchar *message_id,
+                    const gchar *emoji)
+{
+  SessiondConversation *c = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  gboolean ok;
+
+  if (find_conversation (ctl, id, &c) != 0)
+    return 1;
+  if (g_str_equal (action, "react")) {
+    sessiond_conversation_add_reaction_async (c, message_id, emoji, NULL, on_done, &result);
+    ok = sessiond_conversation_add_reaction_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "unreact")) {
+    sessiond_conversation_remove_reaction_async (c, message_id, emoji, NULL, on_done, &result);
+    ok = sessiond_conversation_remove_reaction_finish (c, wait_for (&result), &error);
+  } else {
+    sessiond_conversation_delete_message_async (c, message_id, g_str_equal (action, "unsend"),
+                                                NULL, on_done, &result);
+    ok = sessiond_conversation_delete_message_finish (c, wait_for (&result), &error);
   }
+  if (!ok)
+    return fail_error (ctl, error);
+  builder = begin_action (c, action);
+  json_builder_set_member_name (builder, "message_id");
+  json_builder_add_string_value (builder, message_id);
+  if (emoji != NULL) {
+    json_builder_set_member_name (builder, "emoji");
+    json_builder_add_string_value (builder, emoji);
+  }
+  end_action (ctl, builder);
+  return 0;
+}
+
+/* "300", "5m", "1h", "12h", "1d", "1w": seconds */
+static gboolean
+parse_timer (const gchar *text, guint *out)
+{
+  static const struct { gchar suffix; guint seconds; } units[] = {
+    { '\0', 1 }, { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+  };
+  gchar *end = NULL;
+  guint64 n;
+
+  if (!g_ascii_isdigit (*text))
+    return FALSE;
+  n = g_ascii_strtoull (text, &end, 10);
+  if (*end != '\0' && end[1] != '\0')
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++) {
+    if (*end == units[i].suffix) {
+      if (n > G_MAXUINT32 / units[i].seconds)
+        return FALSE;
+      *out = (guint) n * units[i].seconds;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* MODE and TIMER of disappear, checked before talking to the daemon; the
+ * daemon decides which timers a mode takes */
+static gint
+parse_disappear (Ctl *ctl, const gchar *mode, const gchar *timer_text, guint *timer)
+{
+  *timer = 0;
+  if (!g_str_equal (mode, "off") && !g_str_equal (mode, "after-send") &&
+      !g_str_equal (mode, "after-read")) {
+    g_autofree gchar *message = g_strdup_printf (
+      _("unknown mode “%s”; use off, after-send or after-read"), mode);
+
+    return usage (ctl, message);
+  }
+  if (timer_text == NULL && !g_str_equal (mode, "off"))
+    return usage (ctl, _("usage: sessionctl disappear ID MODE TIMER (TIMER: seconds, or "
+                         "a number with s, m, h, d or w)"));
+  if (timer_text != NULL && !parse_timer (timer_text, timer)) {
+    g_autofree gchar *message = g_strdup_printf (
+      _("“%s” is not a timer; use seconds, or a number with s, m, h, d or w (5m, 12h, 1w)"),
+      timer_text);
+
+    return usage (ctl, message);
+  }
+  return 0;
+}
+
+static gint
+cmd_disappear (Ctl *ctl, const gchar *id, const gchar *mode, guint timer)
+{
+  SessiondConversation *c = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (find_conversation (ctl, id, &c) != 0)
+    return 1;
+  sessiond_conversation_set_expiration_async (c, mode, timer, NULL, on_done, &result);
+  if (!sessiond_conversation_set_expiration_finish (c, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  builder = begin_action (c, "disappear");
+  json_builder_set_member_name (builder, "expiration_mode");
+  json_builder_add_string_value (builder, mode);
+  json_builder_set_member_name (builder, "expiration_timer");
+  json_builder_add_int_value (builder, timer);
+  end_action (ctl, builder);
+  return 0;
+}
+
+static gint
+cmd_nickname (Ctl *ctl, const gchar *id, const gchar *nickname)
+{
+  SessiondConversation *c = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (find_conversation (ctl, id, &c) != 0)
+    return 1;
+  sessiond_conversation_set_nickname_async (c, nickname, NULL, on_done, &result);
+  if (!sessiond_conversation_set_nickname_finish (c, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  builder = begin_action (c, "nickname");
+  json_builder_set_member_name (builder, "nickname");
+  json_builder_add_string_value (builder, nickname);
+  end_action (ctl, builder);
   return 0;
 }
 
@@ -713,11 +1076,16 @@ cmd_watch (Ctl *ctl)
 
 /* ---- main ---- */
 
+/* arguments in [] are optional */
 static const gchar *const commands_with_args[][2] = {
   { "status", "" }, { "create", "" }, { "restore", "" }, { "id", "" }, { "phrase", "" },
   { "set-name", "NAME" }, { "send", "ID TEXT" }, { "conversations", "" },
   { "messages", "ID" }, { "watch", "" }, { "mark-read", "ID" }, { "approve", "ID" },
   { "block", "ID" }, { "unblock", "ID" }, { "search", "QUERY" },
+  { "reply", "ID MESSAGE-ID TEXT" }, { "react", "ID MESSAGE-ID EMOJI" },
+  { "unreact", "ID MESSAGE-ID EMOJI" }, { "unsend", "ID MESSAGE-ID" },
+  { "delete", "ID MESSAGE-ID" }, { "disappear", "ID MODE [TIMER]" }, { "nickname", "ID NAME" },
+  { "screenshot", "ID" },
 };
 
 static gint
@@ -726,15 +1094,20 @@ run (Ctl *ctl, gchar **args)
   const gchar *command = args[0];
   guint nargs = g_strv_length (args) - 1;
   gint expected = -1;
+  guint timer = 0;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (commands_with_args); i++) {
     if (g_str_equal (command, commands_with_args[i][0])) {
       const gchar *spec = commands_with_args[i][1];
+      g_auto(GStrv) words = g_strsplit (spec, " ", -1);
+      gint optional = 0;
 
-      expected = *spec == '\0' ? 0 : (strchr (spec, ' ') != NULL ? 2 : 1);
-      if ((gint) nargs != expected) {
+      expected = *spec == '\0' ? 0 : (gint) g_strv_length (words);
+      for (guint j = 0; words[j] != NULL; j++)
+        optional += words[j][0] == '[';
+      if ((gint) nargs > expected || (gint) nargs < expected - optional) {
         g_autofree gchar *message = g_strdup_printf (_("usage: sessionctl %s %s"), command,
                                                      spec);
 
@@ -748,6 +1121,13 @@ run (Ctl *ctl, gchar **args)
 
     return usage (ctl, message);
   }
+  /* D-Bus strings must be UTF-8 */
+  for (guint i = 1; args[i] != NULL; i++) {
+    if (!g_utf8_validate (args[i], -1, NULL))
+      return usage (ctl, _("the arguments must be valid UTF-8"));
+  }
+  if (g_str_equal (command, "disappear") && parse_disappear (ctl, args[2], args[3], &timer) != 0)
+    return 1;
 
   sessiond_client_new_async (NULL, NULL, on_done, &result);
   ctl->client = sessiond_client_new_finish (wait_for (&result), &error);
@@ -767,7 +1147,17 @@ run (Ctl *ctl, gchar **args)
   if (g_str_equal (command, "set-name"))
     return cmd_set_name (ctl, args[1]);
   if (g_str_equal (command, "send"))
-    return cmd_send (ctl, args[1], args[2]);
+    return cmd_send (ctl, args[1], NULL, args[2]);
+  if (g_str_equal (command, "reply"))
+    return cmd_send (ctl, args[1], args[2], args[3]);
+  if (g_str_equal (command, "react") || g_str_equal (command, "unreact"))
+    return cmd_message_action (ctl, command, args[1], args[2], args[3]);
+  if (g_str_equal (command, "unsend") || g_str_equal (command, "delete"))
+    return cmd_message_action (ctl, command, args[1], args[2], NULL);
+  if (g_str_equal (command, "disappear"))
+    return cmd_disappear (ctl, args[1], args[2], timer);
+  if (g_str_equal (command, "nickname"))
+    return cmd_nickname (ctl, args[1], args[2]);
   if (g_str_equal (command, "conversations"))
     return cmd_conversations (ctl);
   if (g_str_equal (command, "messages"))
@@ -828,7 +1218,17 @@ main (int argc, char **argv)
     "  mark-read ID              mark a conversation read\n"
     "  approve ID                accept a message request\n"
     "  block ID, unblock ID      block or unblock a contact\n"
-    "  search QUERY              search all messages\n"));
+    "  search QUERY              search all messages\n"
+    "  reply ID MESSAGE-ID TEXT|-\n"
+    "                            send a message that quotes MESSAGE-ID\n"
+    "  react ID MESSAGE-ID EMOJI, unreact ID MESSAGE-ID EMOJI\n"
+    "                            add or take back a reaction to a message\n"
+    "  unsend ID MESSAGE-ID      delete one of our messages for everyone\n"
+    "  delete ID MESSAGE-ID      delete a message on this device only\n"
+    "  disappear ID MODE [TIMER] disappearing messages: MODE off, after-send or\n"
+    "                            after-read; TIMER in seconds or with s, m, h, d, w\n"
+    "  nickname ID NAME          our own name for a contact (\"\" clears it)\n"
+    "  screenshot ID             tell the contact we took a screenshot\n"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   /* a bad option is reported in JSON too when --json is there; GOption
    * undoes what it set when parsing fails */

@@ -820,8 +820,29 @@ sessiond_client_send_async (SessiondClient *self,
   g_return_if_fail (body != NULL);
   sessiond_call_async (self, sessiond_client_send_async, G_DBUS_PROXY (self->account), "Send",
                        g_variant_new ("(ss@a{sv})", recipient, body,
-                                      g_variant_new ("a{sv}", NULL)),
+                                      sessiond_send_options_new (NULL)),
                        cancellable, callback, user_data);
+}
+
+static gchar *
+send_finish (SessiondClient *self,
+             gpointer tag,
+             GAsyncResult *result,
+             gchar **out_conversation_id,
+             GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const gchar *path;
+  gchar *message_id = NULL;
+
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), NULL);
+  reply = sessiond_call_finish (self, tag, result, error);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(&os)", &path, &message_id);
+  if (out_conversation_id != NULL)
+    *out_conversation_id = g_strdup (strrchr (path, '/') + 1);
+  return message_id;
 }
 
 /**
@@ -842,18 +863,64 @@ sessiond_client_send_finish (SessiondClient *self,
                              gchar **out_conversation_id,
                              GError **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  const gchar *path;
-  gchar *message_id = NULL;
+  return send_finish (self, sessiond_client_send_async, result, out_conversation_id, error);
+}
 
-  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), NULL);
-  reply = sessiond_call_finish (self, sessiond_client_send_async, result, error);
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(&os)", &path, &message_id);
-  if (out_conversation_id != NULL)
-    *out_conversation_id = g_strdup (strrchr (path, '/') + 1);
-  return message_id;
+/**
+ * sessiond_client_send_reply_async:
+ * @self: a client
+ * @recipient: a Session ID
+ * @body: the text, at most 2000 characters
+ * @quote_id: the id of the message of that conversation to reply to
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the daemon has queued the message
+ * @user_data: data for @callback
+ *
+ * Like [method@Client.send_async], quoting the message @quote_id. Fails
+ * with %SESSIOND_CLIENT_ERROR_NOT_FOUND if that message is not in the
+ * conversation with @recipient.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_client_send_reply_async (SessiondClient *self,
+                                  const gchar *recipient,
+                                  const gchar *body,
+                                  const gchar *quote_id,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (recipient != NULL);
+  g_return_if_fail (body != NULL);
+  g_return_if_fail (quote_id != NULL);
+  sessiond_call_async (self, sessiond_client_send_reply_async, G_DBUS_PROXY (self->account),
+                       "Send", g_variant_new ("(ss@a{sv})", recipient, body,
+                                              sessiond_send_options_new (quote_id)),
+                       cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_send_reply_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @out_conversation_id: (out) (optional) (transfer full): the Session ID of
+ *   the conversation the message went to
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the new message's id, or %NULL on error
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_client_send_reply_finish (SessiondClient *self,
+                                   GAsyncResult *result,
+                                   gchar **out_conversation_id,
+                                   GError **error)
+{
+  return send_finish (self, sessiond_client_send_reply_async, result, out_conversation_id,
+                      error);
 }
 
 /**

@@ -95,6 +95,18 @@ gchar *sessiond_client_send_finish (SessiondClient *self,
                                     gchar **out_conversation_id,
                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+void   sessiond_client_send_reply_async (SessiondClient *self,
+                                         const gchar *recipient,
+                                         const gchar *body,
+                                         const gchar *quote_id,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+gchar *sessiond_client_send_reply_finish (SessiondClient *self,
+                                          GAsyncResult *result,
+                                          gchar **out_conversation_id,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 void       sessiond_client_search_async (SessiondClient *self,
                                          const gchar *query,
                                          guint limit,

@@ -35,6 +35,9 @@ enum {
   PROP_BLOCKED,
   PROP_MUTED_UNTIL,
   PROP_PEER_TYPING,
+  PROP_NICKNAME,
+  PROP_EXPIRATION_MODE,
+  PROP_EXPIRATION_TIMER,
   N_PROPS
 };
 
@@ -247,6 +250,92 @@ sessiond_conversation_get_peer_typing (SessiondConversation *self)
 }
 
 /**
+ * sessiond_conversation_dup_nickname:
+ * @self: a conversation
+ *
+ * Returns: (transfer full): our own name for the peer, empty if none was
+ *   set (see [method@Conversation.set_nickname_async])
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_conversation_dup_nickname (SessiondConversation *self)
+{
+  gchar *nickname;
+
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), NULL);
+  nickname = sdc_dbus_conversation1_dup_nickname (self->proxy);
+  return nickname != NULL ? nickname : g_strdup ("");
+}
+
+/**
+ * sessiond_conversation_dup_expiration_mode:
+ * @self: a conversation
+ *
+ * Returns: (transfer full): the disappearing-messages setting: `off`,
+ *   `after-send` or `after-read`
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_conversation_dup_expiration_mode (SessiondConversation *self)
+{
+  gchar *mode;
+
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), NULL);
+  mode = sdc_dbus_conversation1_dup_expiration_mode (self->proxy);
+  /* not there before the daemon knew disappearing messages */
+  if (mode == NULL || *mode == '\0') {
+    g_free (mode);
+    return g_strdup ("off");
+  }
+  return mode;
+}
+
+/**
+ * sessiond_conversation_get_expiration_timer:
+ * @self: a conversation
+ *
+ * Returns: how long new messages live, in seconds; 0 when disappearing
+ *   messages are off
+ *
+ * Since: 0.1
+ */
+guint
+sessiond_conversation_get_expiration_timer (SessiondConversation *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), 0);
+  return sdc_dbus_conversation1_get_expiration_timer (self->proxy);
+}
+
+/* the options of Send and SendMessage */
+GVariant *
+sessiond_send_options_new (const gchar *quote_id)
+{
+  GVariantBuilder options;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  if (quote_id != NULL)
+    g_variant_builder_add (&options, "{sv}", "quote", g_variant_new_string (quote_id));
+  return g_variant_builder_end (&options);
+}
+
+static gchar *
+message_id_finish (SessiondConversation *self, gpointer tag, GAsyncResult *result,
+                   GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gchar *message_id = NULL;
+
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), NULL);
+  reply = sessiond_call_finish (self, tag, result, error);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(s)", &message_id);
+  return message_id;
+}
+
+/**
  * sessiond_conversation_send_async:
  * @self: a conversation
  * @body: the text, at most 2000 characters
@@ -271,7 +360,7 @@ sessiond_conversation_send_async (SessiondConversation *self,
   g_return_if_fail (body != NULL);
   sessiond_call_async (self, sessiond_conversation_send_async, G_DBUS_PROXY (self->proxy),
                        "SendMessage", g_variant_new ("(s@a{sv})", body,
-                                                     g_variant_new ("a{sv}", NULL)),
+                                                     sessiond_send_options_new (NULL)),
                        cancellable, callback, user_data);
 }
 
@@ -290,14 +379,57 @@ sessiond_conversation_send_finish (SessiondConversation *self,
                                    GAsyncResult *result,
                                    GError **error)
 {
-  g_autoptr(GVariant) reply = sessiond_call_finish (self, sessiond_conversation_send_async,
-                                                    result, error);
-  gchar *message_id = NULL;
+  return message_id_finish (self, sessiond_conversation_send_async, result, error);
+}
 
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(s)", &message_id);
-  return message_id;
+/**
+ * sessiond_conversation_send_reply_async:
+ * @self: a conversation
+ * @body: the text, at most 2000 characters
+ * @quote_id: the id of the message of this conversation to reply to
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the daemon has queued the message
+ * @user_data: data for @callback
+ *
+ * Like [method@Conversation.send_async], quoting the message @quote_id.
+ * Fails with %SESSIOND_CLIENT_ERROR_NOT_FOUND if that message is not in
+ * this conversation.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_send_reply_async (SessiondConversation *self,
+                                        const gchar *body,
+                                        const gchar *quote_id,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (body != NULL);
+  g_return_if_fail (quote_id != NULL);
+  sessiond_call_async (self, sessiond_conversation_send_reply_async, G_DBUS_PROXY (self->proxy),
+                       "SendMessage", g_variant_new ("(s@a{sv})", body,
+                                                     sessiond_send_options_new (quote_id)),
+                       cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_conversation_send_reply_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the new message's id, or %NULL on error
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_conversation_send_reply_finish (SessiondConversation *self,
+                                         GAsyncResult *result,
+                                         GError **error)
+{
+  return message_id_finish (self, sessiond_conversation_send_reply_async, result, error);
 }
 
 /**
@@ -629,6 +761,307 @@ sessiond_conversation_delete_finish (SessiondConversation *self,
   return void_finish (self, sessiond_conversation_delete_async, result, error);
 }
 
+/**
+ * sessiond_conversation_set_nickname_async:
+ * @self: a conversation
+ * @nickname: at most 100 characters, no control characters; empty clears it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Sets our own name for the peer. It is not sent to anyone; the
+ * conversation's [property@Conversation:name] shows it before the peer's
+ * display name.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_set_nickname_async (SessiondConversation *self,
+                                          const gchar *nickname,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (nickname != NULL);
+  sessiond_call_async (self, sessiond_conversation_set_nickname_async,
+                       G_DBUS_PROXY (self->proxy), "SetNickname", g_variant_new ("(s)", nickname),
+                       cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_conversation_set_nickname_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT for a
+ *   nickname that is too long or has control characters)
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_set_nickname_finish (SessiondConversation *self,
+                                           GAsyncResult *result,
+                                           GError **error)
+{
+  return void_finish (self, sessiond_conversation_set_nickname_async, result, error);
+}
+
+/**
+ * sessiond_conversation_set_expiration_async:
+ * @self: a conversation
+ * @mode: `off`, `after-send` or `after-read`
+ * @timer: seconds; 0 with `off`. `after-send` takes 43200, 86400, 604800
+ *   or 1209600; `after-read` takes 300, 3600, 43200, 86400, 604800 or
+ *   1209600; both also take 10, 30 and 60
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Changes the disappearing-messages setting for both sides: the peer is
+ * told, and an `expiration-update` event is added to the conversation.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_set_expiration_async (SessiondConversation *self,
+                                            const gchar *mode,
+                                            guint timer,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (mode != NULL);
+  sessiond_call_async (self, sessiond_conversation_set_expiration_async,
+                       G_DBUS_PROXY (self->proxy), "SetExpiration",
+                       g_variant_new ("(su)", mode, (guint32) timer), cancellable, callback,
+                       user_data);
+}
+
+/**
+ * sessiond_conversation_set_expiration_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT for
+ *   an unknown mode or a timer the mode does not take)
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_set_expiration_finish (SessiondConversation *self,
+                                             GAsyncResult *result,
+                                             GError **error)
+{
+  return void_finish (self, sessiond_conversation_set_expiration_async, result, error);
+}
+
+/**
+ * sessiond_conversation_add_reaction_async:
+ * @self: a conversation
+ * @message_id: a message of this conversation
+ * @emoji: one emoji
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Reacts to a message. Reacting twice with the same emoji changes
+ * nothing. The message's new reactions arrive with
+ * [signal@Conversation::message-changed].
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_add_reaction_async (SessiondConversation *self,
+                                          const gchar *message_id,
+                                          const gchar *emoji,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (message_id != NULL);
+  g_return_if_fail (emoji != NULL);
+  sessiond_call_async (self, sessiond_conversation_add_reaction_async,
+                       G_DBUS_PROXY (self->proxy), "AddReaction",
+                       g_variant_new ("(ss)", message_id, emoji), cancellable, callback,
+                       user_data);
+}
+
+/**
+ * sessiond_conversation_add_reaction_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_NOT_FOUND for a
+ *   message that is not in this conversation)
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_add_reaction_finish (SessiondConversation *self,
+                                           GAsyncResult *result,
+                                           GError **error)
+{
+  return void_finish (self, sessiond_conversation_add_reaction_async, result, error);
+}
+
+/**
+ * sessiond_conversation_remove_reaction_async:
+ * @self: a conversation
+ * @message_id: a message of this conversation
+ * @emoji: the emoji we reacted with
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Takes our reaction back.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_remove_reaction_async (SessiondConversation *self,
+                                             const gchar *message_id,
+                                             const gchar *emoji,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (message_id != NULL);
+  g_return_if_fail (emoji != NULL);
+  sessiond_call_async (self, sessiond_conversation_remove_reaction_async,
+                       G_DBUS_PROXY (self->proxy), "RemoveReaction",
+                       g_variant_new ("(ss)", message_id, emoji), cancellable, callback,
+                       user_data);
+}
+
+/**
+ * sessiond_conversation_remove_reaction_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_NOT_FOUND when we had
+ *   not reacted with that emoji)
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_remove_reaction_finish (SessiondConversation *self,
+                                              GAsyncResult *result,
+                                              GError **error)
+{
+  return void_finish (self, sessiond_conversation_remove_reaction_async, result, error);
+}
+
+/**
+ * sessiond_conversation_delete_message_async:
+ * @self: a conversation
+ * @message_id: a message of this conversation
+ * @for_everyone: also delete it for the peer and our other devices
+ *   ("unsend"); only for messages we wrote
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Deletes one message. It is removed here at once
+ * ([signal@Conversation::message-removed]); with @for_everyone the peer
+ * and our other devices are asked to remove it too.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_delete_message_async (SessiondConversation *self,
+                                            const gchar *message_id,
+                                            gboolean for_everyone,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (message_id != NULL);
+  sessiond_call_async (self, sessiond_conversation_delete_message_async,
+                       G_DBUS_PROXY (self->proxy), "DeleteMessage",
+                       g_variant_new ("(sb)", message_id, for_everyone), cancellable, callback,
+                       user_data);
+}
+
+/**
+ * sessiond_conversation_delete_message_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_NOT_FOUND for a
+ *   message that is not in this conversation,
+ *   %SESSIOND_CLIENT_ERROR_NOT_AUTHOR when unsending someone else's)
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_delete_message_finish (SessiondConversation *self,
+                                             GAsyncResult *result,
+                                             GError **error)
+{
+  return void_finish (self, sessiond_conversation_delete_message_async, result, error);
+}
+
+/**
+ * sessiond_conversation_report_data_extraction_async:
+ * @self: a conversation
+ * @kind: `screenshot` or `media-saved`
+ * @message_id: (nullable): for `media-saved`, the message whose file was
+ *   saved; %NULL for `screenshot`
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Tells the peer that we took a screenshot of the conversation or saved a
+ * file from it, as the official clients do. Not for message requests,
+ * blocked conversations or Note to Self.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_report_data_extraction_async (SessiondConversation *self,
+                                                    const gchar *kind,
+                                                    const gchar *message_id,
+                                                    GCancellable *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (kind != NULL);
+  sessiond_call_async (self, sessiond_conversation_report_data_extraction_async,
+                       G_DBUS_PROXY (self->proxy), "ReportDataExtraction",
+                       g_variant_new ("(ss)", kind, message_id != NULL ? message_id : ""),
+                       cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_conversation_report_data_extraction_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT where
+ *   nothing may be reported)
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_report_data_extraction_finish (SessiondConversation *self,
+                                                     GAsyncResult *result,
+                                                     GError **error)
+{
+  return void_finish (self, sessiond_conversation_report_data_extraction_async, result, error);
+}
+
 static void
 sessiond_conversation_get_property (GObject *object,
                                     guint prop_id,
@@ -667,6 +1100,15 @@ sessiond_conversation_get_property (GObject *object,
     break;
   case PROP_PEER_TYPING:
     g_value_set_boolean (value, sessiond_conversation_get_peer_typing (self));
+    break;
+  case PROP_NICKNAME:
+    g_value_take_string (value, sessiond_conversation_dup_nickname (self));
+    break;
+  case PROP_EXPIRATION_MODE:
+    g_value_take_string (value, sessiond_conversation_dup_expiration_mode (self));
+    break;
+  case PROP_EXPIRATION_TIMER:
+    g_value_set_uint (value, sessiond_conversation_get_expiration_timer (self));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -780,6 +1222,32 @@ sessiond_conversation_class_init (SessiondConversationClass *klass)
    * Since: 0.1
    */
   props[PROP_PEER_TYPING] = g_param_spec_boolean ("peer-typing", NULL, NULL, FALSE, flags);
+  /**
+   * SessiondConversation:nickname:
+   *
+   * Our own name for the peer, empty if none.
+   *
+   * Since: 0.1
+   */
+  props[PROP_NICKNAME] = g_param_spec_string ("nickname", NULL, NULL, NULL, flags);
+  /**
+   * SessiondConversation:expiration-mode:
+   *
+   * Disappearing messages: `off`, `after-send` or `after-read`. Applies to
+   * messages sent from now on, by either side.
+   *
+   * Since: 0.1
+   */
+  props[PROP_EXPIRATION_MODE] = g_param_spec_string ("expiration-mode", NULL, NULL, NULL, flags);
+  /**
+   * SessiondConversation:expiration-timer:
+   *
+   * How long new messages live, in seconds; 0 when off.
+   *
+   * Since: 0.1
+   */
+  props[PROP_EXPIRATION_TIMER] = g_param_spec_uint ("expiration-timer", NULL, NULL, 0, G_MAXUINT,
+                                                    0, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -801,7 +1269,10 @@ sessiond_conversation_class_init (SessiondConversationClass *klass)
    * @message_id: the id of the message
    * @changes: the changed keys of the message dictionary (`a{sv}`)
    *
-   * A message changed, for example its status.
+   * A message changed: its status (and error), its expiry (`expires-at`)
+   * or its reactions (`reactions`, `a(sub)`; an empty array when the last
+   * reaction went). [method@Message.copy_with_changes] applies @changes
+   * to a message the front end holds.
    *
    * Since: 0.1
    */

@@ -25,6 +25,9 @@ gboolean     sessiond_conversation_get_approved (SessiondConversation *self);
 gboolean     sessiond_conversation_get_blocked (SessiondConversation *self);
 gint64       sessiond_conversation_get_muted_until (SessiondConversation *self);
 gboolean     sessiond_conversation_get_peer_typing (SessiondConversation *self);
+gchar       *sessiond_conversation_dup_nickname (SessiondConversation *self);
+gchar       *sessiond_conversation_dup_expiration_mode (SessiondConversation *self);
+guint        sessiond_conversation_get_expiration_timer (SessiondConversation *self);
 
 void      sessiond_conversation_send_async (SessiondConversation *self,
                                             const gchar *body,
@@ -34,6 +37,16 @@ void      sessiond_conversation_send_async (SessiondConversation *self,
 gchar    *sessiond_conversation_send_finish (SessiondConversation *self,
                                              GAsyncResult *result,
                                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+void   sessiond_conversation_send_reply_async (SessiondConversation *self,
+                                              const gchar *body,
+                                              const gchar *quote_id,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+gchar *sessiond_conversation_send_reply_finish (SessiondConversation *self,
+                                               GAsyncResult *result,
+                                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 void       sessiond_conversation_get_messages_async (SessiondConversation *self,
                                                      gint64 before,
@@ -97,5 +110,64 @@ void     sessiond_conversation_delete_async (SessiondConversation *self,
 gboolean sessiond_conversation_delete_finish (SessiondConversation *self,
                                               GAsyncResult *result,
                                               GError **error);
+
+void     sessiond_conversation_set_nickname_async (SessiondConversation *self,
+                                                   const gchar *nickname,
+                                                   GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer user_data);
+gboolean sessiond_conversation_set_nickname_finish (SessiondConversation *self,
+                                                    GAsyncResult *result,
+                                                    GError **error);
+
+void     sessiond_conversation_set_expiration_async (SessiondConversation *self,
+                                                     const gchar *mode,
+                                                     guint timer,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+gboolean sessiond_conversation_set_expiration_finish (SessiondConversation *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+
+void     sessiond_conversation_add_reaction_async (SessiondConversation *self,
+                                                   const gchar *message_id,
+                                                   const gchar *emoji,
+                                                   GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer user_data);
+gboolean sessiond_conversation_add_reaction_finish (SessiondConversation *self,
+                                                    GAsyncResult *result,
+                                                    GError **error);
+
+void     sessiond_conversation_remove_reaction_async (SessiondConversation *self,
+                                                      const gchar *message_id,
+                                                      const gchar *emoji,
+                                                      GCancellable *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer user_data);
+gboolean sessiond_conversation_remove_reaction_finish (SessiondConversation *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+
+void     sessiond_conversation_delete_message_async (SessiondConversation *self,
+                                                     const gchar *message_id,
+                                                     gboolean for_everyone,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+gboolean sessiond_conversation_delete_message_finish (SessiondConversation *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+
+void     sessiond_conversation_report_data_extraction_async (SessiondConversation *self,
+                                                             const gchar *kind,
+                                                             const gchar *message_id,
+                                                             GCancellable *cancellable,
+                                                             GAsyncReadyCallback callback,
+                                                             gpointer user_data);
+gboolean sessiond_conversation_report_data_extraction_finish (SessiondConversation *self,
+                                                              GAsyncResult *result,
+                                                              GError **error);
 
 G_END_DECLS

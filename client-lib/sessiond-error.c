@@ -21,6 +21,7 @@ static const GDBusErrorEntry entries[] = {
   { SESSIOND_CLIENT_ERROR_KEY_CORRUPT, "org.sessiond.Daemon1.Error.KeyCorrupt" },
   { SESSIOND_CLIENT_ERROR_KEY_EXISTS, "org.sessiond.Daemon1.Error.KeyExists" },
   { SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED, "org.sessiond.Daemon1.Error.KeystoreFailed" },
+  { SESSIOND_CLIENT_ERROR_NOT_AUTHOR, "org.sessiond.Daemon1.Error.NotAuthor" },
 };
 
 GQuark

@@ -38,6 +38,8 @@ G_BEGIN_DECLS
  * @SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED: the key store failed otherwise
  * @SESSIOND_CLIENT_ERROR_NOT_RUNNING: the daemon is not running and could
  *   not be started
+ * @SESSIOND_CLIENT_ERROR_NOT_AUTHOR: only the author of a message may do
+ *   that (for example unsend it)
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
@@ -62,6 +64,7 @@ typedef enum {
   SESSIOND_CLIENT_ERROR_KEY_EXISTS,
   SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED,
   SESSIOND_CLIENT_ERROR_NOT_RUNNING,
+  SESSIOND_CLIENT_ERROR_NOT_AUTHOR,
 } SessiondClientError;
 
 GQuark sessiond_client_error_quark (void);

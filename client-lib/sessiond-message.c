@@ -10,8 +10,14 @@
  *
  * One message, as the daemon described it when it was fetched or
  * announced. It never changes: when the daemon reports a change (for
- * example a new status) through [signal@Conversation::message-changed],
- * fetch the message again.
+ * example a new status or new reactions) through
+ * [signal@Conversation::message-changed], replace it with
+ * [method@Message.copy_with_changes] or fetch it again.
+ *
+ * Besides text messages, a conversation holds events (see
+ * [method@Message.get_kind]): a change of the disappearing-messages
+ * setting, or a screenshot or saved file being reported. Events have an
+ * empty body and are never unread.
  *
  * Since: 0.1
  */
@@ -29,6 +35,13 @@ struct _SessiondMessage {
   gint64 sent_at;
   gint64 received_at;
   gint64 expires_at;
+  gchar *kind;             /* (owned) */
+  gchar *quote_id;         /* (owned) (nullable) */
+  gchar *quote_author;     /* (owned) (nullable) */
+  gchar *quote_body;       /* (owned) (nullable) */
+  gchar *expiration_mode;  /* (owned) (nullable) */
+  guint expiration_timer;
+  GPtrArray *reactions;    /* (owned) of SessiondReaction */
 };
 
 enum {
@@ -43,6 +56,12 @@ enum {
   PROP_STATUS,
   PROP_ERROR_MESSAGE,
   PROP_EXPIRES_AT,
+  PROP_KIND,
+  PROP_QUOTE_ID,
+  PROP_QUOTE_AUTHOR,
+  PROP_QUOTE_BODY,
+  PROP_EXPIRATION_MODE,
+  PROP_EXPIRATION_TIMER,
   N_PROPS
 };
 
@@ -57,6 +76,16 @@ dup_string (GVariantDict *dict, const gchar *key)
 
   if (!g_variant_dict_lookup (dict, key, "&s", &value))
     return g_strdup ("");
+  return g_strdup (value);
+}
+
+static gchar *
+dup_string_or_null (GVariantDict *dict, const gchar *key)
+{
+  const gchar *value = NULL;
+
+  if (!g_variant_dict_lookup (dict, key, "&s", &value))
+    return NULL;
   return g_strdup (value);
 }
 
@@ -87,6 +116,7 @@ sessiond_message_new_from_variant (GVariant *dict)
   SessiondMessage *self;
   g_auto(GVariantDict) d = G_VARIANT_DICT_INIT (NULL);
   const gchar *error_message = NULL;
+  g_autoptr(GVariant) reactions = NULL;
 
   g_return_val_if_fail (dict != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT), NULL);
@@ -105,7 +135,58 @@ sessiond_message_new_from_variant (GVariant *dict)
   self->sent_at = get_int64 (&d, "sent-at");
   self->received_at = get_int64 (&d, "received-at");
   self->expires_at = get_int64 (&d, "expires-at");
+  self->kind = dup_string_or_null (&d, "kind");
+  /* daemons before events existed only had text */
+  if (self->kind == NULL)
+    self->kind = g_strdup ("text");
+  self->quote_id = dup_string_or_null (&d, "quote-id");
+  self->quote_author = dup_string_or_null (&d, "quote-author");
+  self->quote_body = dup_string_or_null (&d, "quote-body");
+  self->expiration_mode = dup_string_or_null (&d, "expiration-mode");
+  g_variant_dict_lookup (&d, "expiration-timer", "u", &self->expiration_timer);
+  reactions = g_variant_dict_lookup_value (&d, "reactions", G_VARIANT_TYPE ("a(sub)"));
+  self->reactions = sessiond_reactions_from_variant (reactions);
   return self;
+}
+
+/**
+ * sessiond_message_copy_with_changes:
+ * @self: a message
+ * @changes: the changes (`a{sv}`) of [signal@Conversation::message-changed]
+ *
+ * Makes the message as it is after a change the daemon announced: the
+ * keys in @changes replace those of @self (and a status other than
+ * `failed` drops the error message). A front end that keeps the
+ * messages it shows can swap the old object for the new one instead of
+ * fetching the message again.
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+SessiondMessage *
+sessiond_message_copy_with_changes (SessiondMessage *self, GVariant *changes)
+{
+  g_auto(GVariantDict) d = G_VARIANT_DICT_INIT (NULL);
+  GVariantIter iter;
+  const gchar *key;
+  const gchar *status = NULL;
+  GVariant *value;
+
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  g_return_val_if_fail (changes != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_of_type (changes, G_VARIANT_TYPE_VARDICT), NULL);
+
+  g_variant_dict_init (&d, self->dict);
+  g_variant_iter_init (&iter, changes);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value)) {
+    g_variant_dict_insert_value (&d, key, value);
+    g_variant_unref (value);
+  }
+  /* changes cannot remove a key; "error" only goes with "failed" (a retry) */
+  if (g_variant_dict_lookup (&d, "status", "&s", &status) && g_strcmp0 (status, "failed") != 0)
+    g_variant_dict_remove (&d, "error");
+  return sessiond_message_new_from_variant (g_variant_dict_end (&d));
 }
 
 /* turns an aa{sv} into SessiondMessage objects */
@@ -275,6 +356,128 @@ sessiond_message_get_expires_at (SessiondMessage *self)
 }
 
 /**
+ * sessiond_message_get_kind:
+ * @self: a message
+ *
+ * Returns: `text` for a message someone wrote; for an event shown in the
+ *   conversation `expiration-update` (the disappearing-messages setting
+ *   changed to [method@Message.get_expiration_mode] and
+ *   [method@Message.get_expiration_timer]), `screenshot` or `media-saved`
+ *   (the author took a screenshot or saved a file); other kinds may be
+ *   added
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_kind (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->kind;
+}
+
+/**
+ * sessiond_message_get_quote_id:
+ * @self: a message
+ *
+ * Returns: (nullable): the id of the message this one replies to, or %NULL
+ *   if it is not a reply
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_quote_id (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->quote_id;
+}
+
+/**
+ * sessiond_message_get_quote_author:
+ * @self: a message
+ *
+ * Returns: (nullable): the Session ID of the author of the quoted message,
+ *   or %NULL if this is not a reply
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_quote_author (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->quote_author;
+}
+
+/**
+ * sessiond_message_get_quote_body:
+ * @self: a message
+ *
+ * Returns: (nullable): the text of the quoted message, or %NULL if this is
+ *   not a reply or the quoted message is not stored here
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_quote_body (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->quote_body;
+}
+
+/**
+ * sessiond_message_get_expiration_mode:
+ * @self: a message
+ *
+ * For a disappearing message, how it disappears; for an
+ * `expiration-update` event, the new setting of the conversation
+ * (`off` included).
+ *
+ * Returns: (nullable): `after-send` or `after-read` (the clock starts
+ *   when the message is read), or %NULL if the message does not disappear
+ *
+ * Since: 0.1
+ */
+const gchar *
+sessiond_message_get_expiration_mode (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->expiration_mode;
+}
+
+/**
+ * sessiond_message_get_expiration_timer:
+ * @self: a message
+ *
+ * Returns: how long the message lives once its clock started, in seconds;
+ *   0 if it does not disappear
+ *
+ * Since: 0.1
+ */
+guint
+sessiond_message_get_expiration_timer (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), 0);
+  return self->expiration_timer;
+}
+
+/**
+ * sessiond_message_get_reactions:
+ * @self: a message
+ *
+ * The reactions to the message, one per emoji.
+ *
+ * Returns: (transfer none) (element-type SessiondReaction): the reactions;
+ *   empty when there are none
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+sessiond_message_get_reactions (SessiondMessage *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_MESSAGE (self), NULL);
+  return self->reactions;
+}
+
+/**
  * sessiond_message_lookup:
  * @self: a message
  * @key: a key of the message dictionary
@@ -345,6 +548,24 @@ sessiond_message_get_property (GObject *object, guint prop_id, GValue *value, GP
   case PROP_EXPIRES_AT:
     g_value_set_int64 (value, self->expires_at);
     break;
+  case PROP_KIND:
+    g_value_set_string (value, self->kind);
+    break;
+  case PROP_QUOTE_ID:
+    g_value_set_string (value, self->quote_id);
+    break;
+  case PROP_QUOTE_AUTHOR:
+    g_value_set_string (value, self->quote_author);
+    break;
+  case PROP_QUOTE_BODY:
+    g_value_set_string (value, self->quote_body);
+    break;
+  case PROP_EXPIRATION_MODE:
+    g_value_set_string (value, self->expiration_mode);
+    break;
+  case PROP_EXPIRATION_TIMER:
+    g_value_set_uint (value, self->expiration_timer);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -362,6 +583,12 @@ sessiond_message_finalize (GObject *object)
   g_free (self->body);
   g_free (self->status);
   g_free (self->error_message);
+  g_free (self->kind);
+  g_free (self->quote_id);
+  g_free (self->quote_author);
+  g_free (self->quote_body);
+  g_free (self->expiration_mode);
+  g_clear_pointer (&self->reactions, g_ptr_array_unref);
   G_OBJECT_CLASS (sessiond_message_parent_class)->finalize (object);
 }
 
@@ -455,6 +682,55 @@ sessiond_message_class_init (SessiondMessageClass *klass)
    * Since: 0.1
    */
   props[PROP_EXPIRES_AT] = g_param_spec_int64 ("expires-at", NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+  /**
+   * SessiondMessage:kind:
+   *
+   * `text`, or an event: `expiration-update`, `screenshot`, `media-saved`.
+   *
+   * Since: 0.1
+   */
+  props[PROP_KIND] = g_param_spec_string ("kind", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:quote-id:
+   *
+   * The id of the message this one replies to, if any.
+   *
+   * Since: 0.1
+   */
+  props[PROP_QUOTE_ID] = g_param_spec_string ("quote-id", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:quote-author:
+   *
+   * The author of the quoted message, if any.
+   *
+   * Since: 0.1
+   */
+  props[PROP_QUOTE_AUTHOR] = g_param_spec_string ("quote-author", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:quote-body:
+   *
+   * The text of the quoted message, when it is stored here.
+   *
+   * Since: 0.1
+   */
+  props[PROP_QUOTE_BODY] = g_param_spec_string ("quote-body", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:expiration-mode:
+   *
+   * `after-send` or `after-read` for a disappearing message.
+   *
+   * Since: 0.1
+   */
+  props[PROP_EXPIRATION_MODE] = g_param_spec_string ("expiration-mode", NULL, NULL, NULL, flags);
+  /**
+   * SessiondMessage:expiration-timer:
+   *
+   * How long a disappearing message lives, in seconds; 0 otherwise.
+   *
+   * Since: 0.1
+   */
+  props[PROP_EXPIRATION_TIMER] = g_param_spec_uint ("expiration-timer", NULL, NULL, 0, G_MAXUINT,
+                                                    0, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 

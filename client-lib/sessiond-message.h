@@ -24,7 +24,17 @@ gint64       sessiond_message_get_received_at (SessiondMessage *self);
 const gchar *sessiond_message_get_status (SessiondMessage *self);
 const gchar *sessiond_message_get_error_message (SessiondMessage *self);
 gint64       sessiond_message_get_expires_at (SessiondMessage *self);
+const gchar *sessiond_message_get_kind (SessiondMessage *self);
+const gchar *sessiond_message_get_quote_id (SessiondMessage *self);
+const gchar *sessiond_message_get_quote_author (SessiondMessage *self);
+const gchar *sessiond_message_get_quote_body (SessiondMessage *self);
+const gchar *sessiond_message_get_expiration_mode (SessiondMessage *self);
+guint        sessiond_message_get_expiration_timer (SessiondMessage *self);
+GPtrArray   *sessiond_message_get_reactions (SessiondMessage *self);
 GVariant    *sessiond_message_lookup (SessiondMessage *self, const gchar *key);
 GVariant    *sessiond_message_get_variant (SessiondMessage *self);
+
+SessiondMessage *sessiond_message_copy_with_changes (SessiondMessage *self,
+                                                     GVariant *changes) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -15,8 +15,12 @@ void sessiond_error_fixup (GError *error);
 
 SessiondConversation *sessiond_conversation_new (SdcDbusConversation1 *proxy);
 SdcDbusConversation1 *sessiond_conversation_get_proxy (SessiondConversation *self);
+GVariant             *sessiond_send_options_new (const gchar *quote_id);
 
 GPtrArray *sessiond_messages_from_variant (GVariant *list);
+
+SessiondReaction *sessiond_reaction_new (const gchar *emoji, guint count, gboolean reacted_by_me);
+GPtrArray        *sessiond_reactions_from_variant (GVariant *list);
 
 void      sessiond_call_async (gpointer source_object,
                                gpointer source_tag,

@@ -4,6 +4,7 @@
 #define __SESSIOND_H_INSIDE__
 
 #include "sessiond-error.h"
+#include "sessiond-reaction.h"
 #include "sessiond-message.h"
 #include "sessiond-conversation.h"
 #include "sessiond-client.h"

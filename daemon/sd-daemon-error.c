@@ -16,6 +16,7 @@ static const GDBusErrorEntry entries[] = {
   { SD_DAEMON_ERROR_NOT_FOUND, "org.sessiond.Daemon1.Error.NotFound" },
   { SD_DAEMON_ERROR_MESSAGE_TOO_LONG, "org.sessiond.Daemon1.Error.MessageTooLong" },
   { SD_DAEMON_ERROR_NETWORK, "org.sessiond.Daemon1.Error.Network" },
+  { SD_DAEMON_ERROR_NOT_AUTHOR, "org.sessiond.Daemon1.Error.NotAuthor" },
 };
 
 GQuark

@@ -19,6 +19,7 @@ typedef enum {
   SD_DAEMON_ERROR_NOT_FOUND,          /* NotFound */
   SD_DAEMON_ERROR_MESSAGE_TOO_LONG,   /* MessageTooLong */
   SD_DAEMON_ERROR_NETWORK,            /* Network */
+  SD_DAEMON_ERROR_NOT_AUTHOR,         /* NotAuthor: only the author may do this */
 } SdDaemonError;
 
 GQuark sd_daemon_error_quark (void);

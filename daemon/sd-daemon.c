@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "SdDaemon"
 
 #include "sd-daemon.h"
+#include "sd-daemon-private.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -23,22 +24,6 @@
 
 #define TYPING_TIMEOUT_S 20 /* a typing indicator lasts as long as its TTL */
 
-struct _SdDaemon {
-  GObject parent_instance;
-
-  SdDaemonConfig config;    /* (owned) strings */
-  SdKeystore *keystore;     /* (owned) */
-  SdIdentity *identity;     /* (owned) (nullable) sodium_malloc'd; NULL before an account */
-  SdStore *store;           /* (owned) (nullable) */
-  SdNetwork *network;       /* (owned) (nullable) */
-  SdPoller *poller;         /* (owned) (nullable) */
-  SdSender *sender;         /* (owned) (nullable) */
-  gchar *display_name;      /* (owned) */
-  const gchar *state;       /* (unowned) static string */
-  guint refresh_id;         /* pool refresh timer */
-  GHashTable *typing;       /* (owned) conversation id → timeout source id */
-};
-
 enum {
   SIGNAL_ACCOUNT_CHANGED,
   SIGNAL_CONVERSATION_CHANGED,
@@ -46,13 +31,14 @@ enum {
   SIGNAL_MESSAGE_ADDED,
   SIGNAL_MESSAGE_CHANGED,
   SIGNAL_TYPING_CHANGED,
+  SIGNAL_MESSAGE_REMOVED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SdDaemon, sd_daemon, G_TYPE_OBJECT)
 
-static gint64
+gint64
 now_ms (SdDaemon *self)
 {
   return self->network != NULL ? sd_network_now_ms (self->network) : g_get_real_time () / 1000;
@@ -68,7 +54,7 @@ set_state (SdDaemon *self, const gchar *state)
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
 }
 
-static gboolean
+gboolean
 require_account (SdDaemon *self, GError **error)
 {
   if (self->identity != NULL)
@@ -93,7 +79,7 @@ check_session_id (const gchar *id, GError **error)
   return FALSE;
 }
 
-static gboolean
+gboolean
 convert_error (gboolean ok, GError **error, GError *local_error)
 {
   if (!ok && local_error != NULL)
@@ -102,13 +88,37 @@ convert_error (gboolean ok, GError **error, GError *local_error)
   return ok;
 }
 
-static void
+void
 emit_conversation (SdDaemon *self, const gchar *id)
 {
   g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store, id, NULL);
 
   if (conversation != NULL)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, conversation);
+}
+
+void
+daemon_emit_message_added (SdDaemon *self, SdMessage *message, gboolean arrived)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, arrived);
+}
+
+void
+daemon_emit_message_changed (SdDaemon *self, SdMessage *message)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
+}
+
+void
+daemon_emit_message_removed (SdDaemon *self, SdMessage *message)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0, message);
+}
+
+void
+daemon_emit_account_changed (SdDaemon *self)
+{
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
 }
 
 /* ---- what the network brings ---- */
@@ -130,8 +140,13 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   for (guint i = 0; i < changes->changed_messages->len; i++)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0,
                    g_ptr_array_index (changes->changed_messages, i));
-  if (changes->new_messages->len > 0)
+  for (guint i = 0; i < changes->removed_messages->len; i++)
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0,
+                   g_ptr_array_index (changes->removed_messages, i));
+  if (changes->new_messages->len > 0 || changes->removed_messages->len > 0)
     g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  if (changes->new_messages->len > 0)
+    daemon_schedule_expiry (self);
 }
 
 typedef struct {
@@ -242,6 +257,7 @@ static void
 stop_components (SdDaemon *self)
 {
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
   if (self->poller != NULL)
     sd_poller_stop (self->poller);
   if (self->sender != NULL)
@@ -298,7 +314,7 @@ start_network (SdDaemon *self, GError **error)
   return TRUE;
 }
 
-static guint64
+guint64
 profile_updated (SdDaemon *self)
 {
   g_autofree gchar *text = sd_store_get_setting (self->store, "profile-updated", NULL);
@@ -346,6 +362,8 @@ load_account (SdDaemon *self, const guint8 seed[SD_SEED_LEN], GError **error)
       g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                      g_ptr_array_index (conversations, i));
   }
+  /* what expired while we were not running goes now */
+  daemon_expire_now (self);
   return TRUE;
 }
 
@@ -364,7 +382,7 @@ sd_daemon_start (SdDaemon *self)
   sodium_free (seed);
 }
 
-static gboolean
+gboolean
 check_display_name (const gchar *name, GError **error)
 {
   if (name == NULL)
@@ -558,14 +576,35 @@ check_body (const gchar *body, GError **error)
 SdMessage *
 sd_daemon_send (SdDaemon *self, const gchar *recipient, const gchar *body, GError **error)
 {
+  return sd_daemon_send_full (self, recipient, body, NULL, error);
+}
+
+SdMessage *
+sd_daemon_send_full (SdDaemon *self,
+                     const gchar *recipient,
+                     const gchar *body,
+                     const gchar *quote_id,
+                     GError **error)
+{
   GError *local_error = NULL;
   g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(SdMessage) quoted = NULL;
+  SdOutgoingMessage outgoing = { 0 };
   SdMessage *message;
   gint64 t;
 
   if (!require_account (self, error) || !check_session_id (recipient, error) ||
       !check_body (body, error))
     return NULL;
+  if (quote_id != NULL) {
+    quoted = sd_store_get_message (self->store, quote_id, NULL);
+    if (quoted == NULL || !g_str_equal (quoted->conversation, recipient) ||
+        quoted->kind != SD_MESSAGE_KIND_TEXT) {
+      g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NOT_FOUND,
+                   "there is no message “%s” in this conversation to reply to", quote_id);
+      return NULL;
+    }
+  }
   t = now_ms (self);
   conversation = sd_store_get_conversation (self->store, recipient, NULL);
   if (conversation != NULL && conversation->blocked) {
@@ -582,7 +621,19 @@ sd_daemon_send (SdDaemon *self, const gchar *recipient, const gchar *body, GErro
     }
     send_request_response (self, recipient, t - 100);
   }
-  message = sd_store_queue_outgoing (self->store, recipient, body, t, 0, &local_error);
+  outgoing.conversation_id = recipient;
+  outgoing.kind = SD_MESSAGE_KIND_TEXT;
+  outgoing.body = body;
+  outgoing.sent_at = t;
+  if (quoted != NULL) {
+    outgoing.quote_author = quoted->author;
+    outgoing.quote_sent_at = quoted->sent_at;
+  }
+  /* the conversation's disappearing setting goes with every message */
+  if (conversation != NULL &&
+      sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
+    outgoing.expiration_timer = (guint32) conversation->expiration_timer;
+  message = sd_store_queue_outgoing_full (self->store, &outgoing, &local_error);
   if (message == NULL) {
     convert_error (FALSE, error, local_error);
     return NULL;
@@ -590,6 +641,8 @@ sd_daemon_send (SdDaemon *self, const gchar *recipient, const gchar *body, GErro
   emit_conversation (self, recipient);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, FALSE);
   sd_sender_kick (self->sender);
+  if (message->expires_at > 0)
+    daemon_schedule_expiry (self);
   return message;
 }
 
@@ -631,12 +684,20 @@ sd_daemon_mark_read (SdDaemon *self, const gchar *conversation, gint64 up_to, GE
 {
   g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
   g_autoptr(GArray) timestamps = NULL;
+  g_autoptr(GPtrArray) expiring = NULL;
   GError *local_error = NULL;
 
   if (existing == NULL)
     return FALSE;
-  if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &local_error))
+  if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &expiring,
+                           &local_error))
     return convert_error (FALSE, error, local_error);
+  if (expiring->len > 0) {
+    for (guint i = 0; i < expiring->len; i++)
+      g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, g_ptr_array_index (expiring, i));
+    daemon_shorten_expiring (self, expiring);
+    daemon_schedule_expiry (self);
+  }
   /* receipts only when enabled, and never to strangers or blocked people */
   if (self->config.read_receipts && timestamps != NULL && timestamps->len > 0 &&
       existing->approved && !existing->blocked && existing->kind == SD_CONVERSATION_KIND_DIRECT) {
@@ -857,6 +918,9 @@ sd_daemon_class_init (SdDaemonClass *klass)
                                                 NULL, NULL, NULL, G_TYPE_NONE, 2,
                                                 G_TYPE_POINTER, G_TYPE_BOOLEAN);
   signals[SIGNAL_MESSAGE_CHANGED] = g_signal_new ("message-changed", type, G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                  G_TYPE_POINTER);
+  signals[SIGNAL_MESSAGE_REMOVED] = g_signal_new ("message-removed", type, G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 1,
                                                   G_TYPE_POINTER);
   signals[SIGNAL_TYPING_CHANGED] = g_signal_new ("typing-changed", type, G_SIGNAL_RUN_LAST, 0,

@@ -53,6 +53,12 @@ SdMessage *sd_daemon_send (SdDaemon *self,
                            const gchar *recipient,
                            const gchar *body,
                            GError **error);
+/* @quote_id (nullable): a message of the same conversation this one replies to */
+SdMessage *sd_daemon_send_full (SdDaemon *self,
+                                const gchar *recipient,
+                                const gchar *body,
+                                const gchar *quote_id,
+                                GError **error);
 GPtrArray *sd_daemon_search (SdDaemon *self, const gchar *query, guint limit, GError **error);
 GPtrArray *sd_daemon_get_messages (SdDaemon *self,
                                    const gchar *conversation,
@@ -78,6 +84,34 @@ gboolean sd_daemon_set_muted_until (SdDaemon *self,
                                     gint64 until,
                                     GError **error);
 gboolean sd_daemon_delete_conversation (SdDaemon *self, const gchar *conversation, GError **error);
+/* sd-daemon-messages.c */
+gboolean sd_daemon_set_nickname (SdDaemon *self,
+                                 const gchar *conversation,
+                                 const gchar *nickname,
+                                 GError **error);
+/* @mode "off", "after-send" or "after-read" with one of the official timers */
+gboolean sd_daemon_set_expiration (SdDaemon *self,
+                                   const gchar *conversation,
+                                   const gchar *mode,
+                                   guint32 timer,
+                                   GError **error);
+gboolean sd_daemon_set_reaction (SdDaemon *self,
+                                 const gchar *conversation,
+                                 const gchar *message_id,
+                                 const gchar *emoji,
+                                 gboolean add,
+                                 GError **error);
+gboolean sd_daemon_delete_message (SdDaemon *self,
+                                   const gchar *conversation,
+                                   const gchar *message_id,
+                                   gboolean for_everyone,
+                                   GError **error);
+/* @kind "screenshot" or "media-saved" */
+gboolean sd_daemon_report_data_extraction (SdDaemon *self,
+                                           const gchar *conversation,
+                                           const gchar *kind,
+                                           const gchar *message_id,
+                                           GError **error);
 gboolean sd_daemon_get_peer_typing (SdDaemon *self, const gchar *conversation);
 
 /* live settings changes (GSettings); take effect from the next poll or action */

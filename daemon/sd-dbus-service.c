@@ -76,6 +76,23 @@ invocation_conversation (GDBusMethodInvocation *invocation)
   return strrchr (path, '/') + 1;
 }
 
+/* the optional "quote" option of Send and SendMessage */
+static gboolean
+option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GVariant) value = g_variant_lookup_value (options, "quote", NULL);
+
+  *quote_id = NULL;
+  if (value == NULL)
+    return TRUE;
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
+    return_invalid (invocation, "the quote option is a message id (a string)");
+    return FALSE;
+  }
+  *quote_id = g_variant_get_string (value, NULL);
+  return TRUE;
+}
+
 static gboolean
 handle_send_message (SdDbusConversation1 *skeleton,
                      GDBusMethodInvocation *invocation,
@@ -84,10 +101,13 @@ handle_send_message (SdDbusConversation1 *skeleton,
                      SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SdMessage) message = sd_daemon_send (self->daemon,
-                                                 invocation_conversation (invocation), body,
-                                                 &error);
+  g_autoptr(SdMessage) message = NULL;
+  const gchar *quote_id;
 
+  if (!option_quote (options, &quote_id, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  message = sd_daemon_send_full (self->daemon, invocation_conversation (invocation), body,
+                                 quote_id, &error);
   if (message == NULL)
     return_error (invocation, error);
   else
@@ -208,6 +228,90 @@ handle_set_muted_until (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_set_nickname (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                     const gchar *nickname, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_nickname (self->daemon, invocation_conversation (invocation), nickname,
+                               &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_nickname (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_expiration (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *mode, guint32 timer, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_expiration (self->daemon, invocation_conversation (invocation), mode, timer,
+                                 &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_expiration (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_add_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                     const gchar *message_id, const gchar *emoji, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_reaction (self->daemon, invocation_conversation (invocation), message_id,
+                               emoji, TRUE, &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_add_reaction (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                        const gchar *message_id, const gchar *emoji, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_set_reaction (self->daemon, invocation_conversation (invocation), message_id,
+                               emoji, FALSE, &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_remove_reaction (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *message_id, gboolean for_everyone, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_delete_message (self->daemon, invocation_conversation (invocation), message_id,
+                                 for_everyone, &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_delete_message (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_report_data_extraction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                               const gchar *kind, const gchar *message_id, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_daemon_report_data_extraction (self->daemon, invocation_conversation (invocation),
+                                         kind, message_id, &error))
+    return_error (invocation, error);
+  else
+    sd_dbus_conversation1_complete_report_data_extraction (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 update_conversation (SdDbusService *self, const SdConversation *conversation)
 {
@@ -235,6 +339,18 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
     g_signal_connect_object (skeleton, "handle-set-muted-until",
                              G_CALLBACK (handle_set_muted_until), self, 0);
     g_signal_connect_object (skeleton, "handle-delete", G_CALLBACK (handle_delete), self, 0);
+    g_signal_connect_object (skeleton, "handle-set-nickname", G_CALLBACK (handle_set_nickname),
+                             self, 0);
+    g_signal_connect_object (skeleton, "handle-set-expiration",
+                             G_CALLBACK (handle_set_expiration), self, 0);
+    g_signal_connect_object (skeleton, "handle-add-reaction", G_CALLBACK (handle_add_reaction),
+                             self, 0);
+    g_signal_connect_object (skeleton, "handle-remove-reaction",
+                             G_CALLBACK (handle_remove_reaction), self, 0);
+    g_signal_connect_object (skeleton, "handle-delete-message",
+                             G_CALLBACK (handle_delete_message), self, 0);
+    g_signal_connect_object (skeleton, "handle-report-data-extraction",
+                             G_CALLBACK (handle_report_data_extraction), self, 0);
   }
   /* one PropertiesChanged for all of it */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
@@ -250,6 +366,13 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   sd_dbus_conversation1_set_muted_until (skeleton, conversation->muted_until);
   sd_dbus_conversation1_set_peer_typing (skeleton,
                                          sd_daemon_get_peer_typing (self->daemon, conversation->id));
+  sd_dbus_conversation1_set_nickname (skeleton,
+                                      conversation->nickname != NULL ? conversation->nickname : "");
+  sd_dbus_conversation1_set_expiration_mode (skeleton, conversation->expiration_mode != NULL
+                                                         ? conversation->expiration_mode : "off");
+  sd_dbus_conversation1_set_expiration_timer (skeleton,
+                                              (guint32) CLAMP (conversation->expiration_timer, 0,
+                                                               G_MAXUINT32));
   g_object_thaw_notify (G_OBJECT (skeleton));
   if (object != NULL) {
     sd_dbus_object_skeleton_set_conversation1 (object, skeleton);
@@ -290,7 +413,16 @@ on_message_changed (SdDaemon *daemon, SdMessage *message, SdDbusService *self)
 
   if (skeleton != NULL)
     sd_dbus_conversation1_emit_message_changed (skeleton, message->id,
-                                                sd_message_to_variant (message));
+                                                sd_message_to_changes_variant (message));
+}
+
+static void
+on_message_removed (SdDaemon *daemon, SdMessage *message, SdDbusService *self)
+{
+  g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, message->conversation);
+
+  if (skeleton != NULL)
+    sd_dbus_conversation1_emit_message_removed (skeleton, message->id);
 }
 
 static void
@@ -424,9 +556,13 @@ handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const 
              const gchar *body, GVariant *options, SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SdMessage) message = sd_daemon_send (self->daemon, recipient, body, &error);
+  g_autoptr(SdMessage) message = NULL;
   g_autofree gchar *path = NULL;
+  const gchar *quote_id;
 
+  if (!option_quote (options, &quote_id, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  message = sd_daemon_send_full (self->daemon, recipient, body, quote_id, &error);
   if (message == NULL) {
     return_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -617,6 +753,7 @@ sd_dbus_service_new (GDBusConnection *connection, SdDaemon *daemon, GError **err
   g_signal_connect (daemon, "conversation-removed", G_CALLBACK (on_conversation_removed), self);
   g_signal_connect (daemon, "message-added", G_CALLBACK (on_message_added), self);
   g_signal_connect (daemon, "message-changed", G_CALLBACK (on_message_changed), self);
+  g_signal_connect (daemon, "message-removed", G_CALLBACK (on_message_removed), self);
   g_signal_connect (daemon, "typing-changed", G_CALLBACK (on_typing_changed), self);
 
   conversations = sd_daemon_list_conversations (daemon, NULL);

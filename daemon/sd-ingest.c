@@ -7,47 +7,102 @@
 #include "sd-protobuf.h"
 #include "sd-wire.h"
 
-/* turns one decoded message into store operations (protocol §8) */
+/* what decoding needs besides the batch */
 typedef struct {
   const SdIdentity *identity;
   SdIngestTypingFunc typing;
   gpointer typing_data;
 } Context;
 
+/* the message's own disappearing setting (Content 12/13); an unknown mode counts as off */
+static void
+read_expiration (const SessionProtos__Content *content, SdIncomingMessage *incoming)
+{
+  if (!content->has_expirationtype || content->expirationtimer == 0 ||
+      (content->expirationtype != SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_READ &&
+       content->expirationtype != SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_SEND))
+    return;
+  incoming->expiration_mode = (SdExpirationMode) content->expirationtype;
+  incoming->expiration_timer = content->expirationtimer;
+}
+
+static void
+handle_data_message (Context *self,
+                     SdStoreBatch *batch,
+                     const SdWireMessage *msg,
+                     const gchar *hash,
+                     gboolean from_self)
+{
+  SessionProtos__Content *content = msg->content;
+  SessionProtos__DataMessage *data = content->datamessage;
+  SdIncomingMessage incoming = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 t = (gint64) msg->envelope_timestamp;
+
+  /* §8.4: flags other than the timer update are not understood by anyone */
+  if (data->has_flags && data->flags != 0 &&
+      data->flags != SESSION_PROTOS__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE)
+    return;
+  /* a message from ourselves is a sync copy only with its conversation named */
+  if (from_self && data->synctarget == NULL)
+    return;
+
+  if (data->reaction != NULL) {
+    SessionProtos__DataMessage__Reaction *reaction = data->reaction;
+
+    if (!sd_store_batch_add_reaction (
+          batch, msg->sender, reaction->author, (gint64) reaction->id, reaction->emoji,
+          reaction->action == SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REMOVE, t, &error))
+      g_debug ("dropping a reaction: %s", error->message);
+    return;
+  }
+
+  incoming.server_hash = hash;
+  incoming.author = msg->sender;
+  incoming.sync_target = from_self ? data->synctarget : NULL;
+  incoming.sent_at = t;
+  incoming.received_at = g_get_real_time () / 1000;
+  if (!from_self && data->profile != NULL) {
+    incoming.profile_name = data->profile->displayname;
+    incoming.profile_updated = (gint64) data->profile->lastprofileupdateseconds;
+  }
+  read_expiration (content, &incoming);
+
+  if (data->has_flags && data->flags == SESSION_PROTOS__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE) {
+    /* the event carries the new setting; its body is ignored */
+    incoming.kind = SD_MESSAGE_KIND_EXPIRATION_UPDATE;
+    incoming.body = "";
+  } else {
+    if (data->body == NULL)
+      return;
+    incoming.kind = SD_MESSAGE_KIND_TEXT;
+    incoming.body = data->body;
+    if (data->quote != NULL) {
+      incoming.quote_author = data->quote->author;
+      incoming.quote_sent_at = (gint64) data->quote->id;
+    }
+    /* after-send counts from T; after-read from when it is read, and we read our own */
+    if (incoming.expiration_mode == SD_EXPIRATION_AFTER_SEND ||
+        (incoming.expiration_mode == SD_EXPIRATION_AFTER_READ && from_self))
+      incoming.expires_at = t + (gint64) incoming.expiration_timer * 1000;
+  }
+  if (!sd_store_batch_add_message (batch, &incoming, &error))
+    g_debug ("dropping a message: %s", error->message);
+}
+
+/* turns one decoded message into store operations (§8.3: the first present field decides) */
 static void
 handle_content (Context *self,
                 SdStoreBatch *batch,
                 const SdWireMessage *msg,
-                const gchar *hash,
-                gint64 expires_at)
+                const gchar *hash)
 {
   SessionProtos__Content *content = msg->content;
   gboolean from_self = g_str_equal (msg->sender, self->identity->session_id);
+  g_autoptr(GError) error = NULL;
 
   if (content->datamessage != NULL) {
-    SessionProtos__DataMessage *data = content->datamessage;
-    SdIncomingMessage incoming = { 0 };
-    g_autoptr(GError) error = NULL;
-
-    /* expiration-timer updates and other flags carry no visible text */
-    if ((data->has_flags && data->flags != 0) || data->body == NULL || data->reaction != NULL)
-      return;
-    incoming.server_hash = hash;
-    incoming.author = msg->sender;
-    incoming.sync_target = from_self ? data->synctarget : NULL;
-    incoming.body = data->body;
-    incoming.sent_at = (gint64) msg->envelope_timestamp;
-    incoming.received_at = g_get_real_time () / 1000;
-    incoming.expires_at = expires_at;
-    if (!from_self && data->profile != NULL) {
-      incoming.profile_name = data->profile->displayname;
-      incoming.profile_updated = (gint64) data->profile->lastprofileupdateseconds;
-    }
-    /* a message from ourselves without syncTarget is not a sync copy */
-    if (from_self && incoming.sync_target == NULL)
-      return;
-    if (!sd_store_batch_add_message (batch, &incoming, &error))
-      g_debug ("dropping a message: %s", error->message);
+    handle_data_message (self, batch, msg, hash, from_self);
   } else if (content->receiptmessage != NULL) {
     SessionProtos__ReceiptMessage *receipt = content->receiptmessage;
 
@@ -62,6 +117,37 @@ handle_content (Context *self,
       self->typing (msg->sender,
                     content->typingmessage->action == SESSION_PROTOS__TYPING_MESSAGE__ACTION__STARTED,
                     self->typing_data);
+  } else if (content->dataextractionnotification != NULL) {
+    SessionProtos__DataExtractionNotification *notice = content->dataextractionnotification;
+    SdIncomingMessage incoming = { 0 };
+    gboolean saved = notice->type ==
+      SESSION_PROTOS__DATA_EXTRACTION_NOTIFICATION__TYPE__MEDIA_SAVED;
+
+    /* a notice from ourselves has no conversation to go to */
+    if (from_self || (!saved && notice->type !=
+                                  SESSION_PROTOS__DATA_EXTRACTION_NOTIFICATION__TYPE__SCREENSHOT))
+      return;
+    incoming.server_hash = hash;
+    incoming.author = msg->sender;
+    incoming.body = "";
+    incoming.sent_at = (gint64) msg->envelope_timestamp;
+    incoming.received_at = g_get_real_time () / 1000;
+    incoming.kind = saved ? SD_MESSAGE_KIND_MEDIA_SAVED : SD_MESSAGE_KIND_SCREENSHOT;
+    /* the saved file was in one of our messages to them */
+    if (saved && notice->has_timestamp && notice->timestamp > 0) {
+      incoming.quote_author = self->identity->session_id;
+      incoming.quote_sent_at = (gint64) notice->timestamp;
+    }
+    if (!sd_store_batch_add_message (batch, &incoming, &error))
+      g_debug ("dropping a data-extraction notice: %s", error->message);
+  } else if (content->unsendrequest != NULL) {
+    SessionProtos__UnsendRequest *unsend = content->unsendrequest;
+
+    if (!sd_store_batch_add_unsend (batch, msg->sender, unsend->author,
+                                    (gint64) unsend->timestamp, &error))
+      g_debug ("dropping an unsend request: %s", error->message);
+  } else if (content->callmessage != NULL) {
+    /* calls are not supported; a call message hides any later field */
   } else if (content->messagerequestresponse != NULL) {
     SessionProtos__MessageRequestResponse *response = content->messagerequestresponse;
 
@@ -71,7 +157,7 @@ handle_content (Context *self,
         response->profile != NULL ? (gint64) response->profile->lastprofileupdateseconds : 0,
         NULL);
   }
-  /* anything else is not supported yet and is only marked seen */
+  /* anything else (calls, obsolete fields) is only marked seen */
 }
 
 gboolean
@@ -109,7 +195,7 @@ sd_ingest_messages (SdStore *store,
       g_debug ("undecodable item: %s", decode_error->message);
       continue;
     }
-    handle_content (&ctx, batch, &msg, hash, 0);
+    handle_content (&ctx, batch, &msg, hash);
   }
   if (last != NULL && node_ed25519_hex != NULL)
     sd_store_batch_set_last_hash (batch, node_ed25519_hex, 0, last);

@@ -181,7 +181,9 @@ static void
 on_message_added (SdDaemon *daemon, SdMessage *message, gboolean arrived, SdNotifier *self)
 {
   /* only what others sent us, as it arrives */
-  if (!arrived || message->outgoing || !self->enabled || self->inhibited)
+  /* events (timer changes, screenshots) are shown in the conversation, not announced */
+  if (!arrived || message->outgoing || message->kind != SD_MESSAGE_KIND_TEXT || !self->enabled ||
+      self->inhibited)
     return;
   /* the actions offered depend on the server: learn them first */
   if (!self->caps_known) {

@@ -3,9 +3,12 @@
 
 #include "sd-sender.h"
 
+#include <string.h>
+
 #include "sd-content.h"
 #include "sd-encoding.h"
 #include "sd-json.h"
+#include "sd-request-sign.h"
 #include "sd-wire.h"
 
 #define RETRY_BASE_MS 1000
@@ -21,6 +24,7 @@ struct _SdSender {
   guint64 profile_updated;
   gboolean running;
   gboolean busy;
+  gboolean jobs_turn;         /* the next due job goes before the next due message */
   guint timeout_id;
   GCancellable *cancellable;  /* (owned) */
 };
@@ -153,7 +157,7 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
   if (attempts >= SD_SENDER_MAX_ATTEMPTS) {
     if (item->is_sync) {
       /* the sync copy is best effort: the message itself was delivered */
-      if (!sd_store_mark_synced (self->store, item->message->id, &error))
+      if (!sd_store_mark_synced (self->store, item->message->id, NULL, &error))
         g_warning ("could not drop a sync copy: %s", error->message);
     } else {
       g_autoptr(SdMessage) failed = sd_store_mark_failed (self->store, item->message->id, reason,
@@ -171,6 +175,17 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
   if (!sd_store_outbox_reschedule (self->store, item->message->id,
                                    g_get_real_time () / 1000 + delay, reason, &error))
     g_warning ("could not reschedule a message: %s", error->message);
+}
+
+static void
+delete_own_copy (SdSender *self, const gchar *hash)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (hash, strlen (hash));
+  SdJobSpec job = { SD_JOB_DELETE, self->identity->session_id, payload, 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_store_add_jobs (self->store, &job, 1, &error))
+    g_warning ("could not queue deleting an unsent copy: %s", error->message);
 }
 
 static void
@@ -200,9 +215,15 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
     retry_or_fail (self, item, reason);
   } else if (item->is_sync) {
     g_autoptr(GError) store_error = NULL;
+    gboolean removed = FALSE;
 
-    if (!sd_store_mark_synced (self->store, item->message->id, &store_error))
-      g_warning ("could not finish a sync copy: %s", store_error->message);
+    if (!sd_store_mark_synced (self->store, item->message->id, hash, &store_error)) {
+      /* unsent while its copy was on the way: that copy goes too */
+      if (sd_store_is_removed (self->store, item->message->id, &removed, NULL) && removed)
+        delete_own_copy (self, hash);
+      else
+        g_warning ("could not finish a sync copy: %s", store_error->message);
+    }
   } else {
     g_autoptr(GError) store_error = NULL;
     g_autoptr(SdMessage) sent = sd_store_mark_sent (self->store, item->message->id, hash,
@@ -217,29 +238,73 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   process (self);
 }
 
+/* the Content of @message; the copy to our own devices names the conversation and carries no
+ * profile (§5, §6) */
+static GBytes *
+pack_message (SdSender *self, const SdMessage *message, gboolean to_self)
+{
+  SdTextContent text = { 0 };
+
+  switch (message->kind) {
+  case SD_MESSAGE_KIND_EXPIRATION_UPDATE:
+    return sd_content_pack_expiration_update ((guint64) message->sent_at,
+                                              (gint) message->expiration_mode,
+                                              message->expiration_timer,
+                                              to_self ? message->conversation : NULL);
+  case SD_MESSAGE_KIND_SCREENSHOT:
+    return sd_content_pack_data_extraction ((guint64) message->sent_at, 1, 0);
+  case SD_MESSAGE_KIND_MEDIA_SAVED:
+    return sd_content_pack_data_extraction ((guint64) message->sent_at, 2,
+                                            (guint64) message->quote_sent_at);
+  case SD_MESSAGE_KIND_TEXT:
+  default:
+    break;
+  }
+  text.body = message->body;
+  text.sent_at = (guint64) message->sent_at;
+  if (to_self) {
+    text.sync_target = message->conversation;
+  } else {
+    text.profile_name = self->profile_name;
+    text.profile_updated_seconds = self->profile_updated;
+  }
+  if (message->quote_author != NULL) {
+    text.quote_id = (guint64) message->quote_sent_at;
+    text.quote_author = message->quote_author;
+  }
+  text.expiration_type = (gint) message->expiration_mode;
+  text.expiration_timer = message->expiration_timer;
+  return sd_content_pack_text_full (&text);
+}
+
+/* how long the swarm keeps it (§5): after-send messages live as long as their timer; after-read
+ * ones 14 days at the recipient (shortened once read) but their timer in our own swarm, where
+ * we have read them already */
+static gint64
+message_ttl (const SdMessage *message, gboolean to_self)
+{
+  if (message->kind != SD_MESSAGE_KIND_TEXT || message->expiration_mode == SD_EXPIRATION_OFF ||
+      message->expiration_timer == 0)
+    return SD_MESSAGE_TTL_MS;
+  if (message->expiration_mode == SD_EXPIRATION_AFTER_SEND || to_self)
+    return MIN ((gint64) message->expiration_timer * 1000, SD_MESSAGE_TTL_MS);
+  return SD_MESSAGE_TTL_MS;
+}
+
 static void
 send_item (SdSender *self, SdOutboxItem *item)
 {
   SdMessage *message = item->message;
   gboolean note_to_self = g_str_equal (item->recipient, self->identity->session_id);
-  g_autoptr(GBytes) content = NULL;
+  gboolean to_self = item->is_sync || note_to_self;
+  g_autoptr(GBytes) content = pack_message (self, message, to_self);
   g_autoptr(GError) error = NULL;
   StoreRequest *request;
   SendJob *job;
 
-  /* the copy to our own devices names the conversation; Note to Self is
-   * only ever sent that way */
-  if (item->is_sync || note_to_self)
-    content = sd_content_pack_text (message->body, message->sent_at, NULL, 0,
-                                    message->conversation);
-  else
-    content = sd_content_pack_text (message->body, message->sent_at, self->profile_name,
-                                    self->profile_updated, NULL);
+  /* Note to Self is only ever sent as the copy to our own swarm */
   request = store_request_new (self, item->is_sync ? self->identity->session_id : item->recipient,
-                               content, message->sent_at,
-                               message->expires_at > 0
-                                 ? MAX (message->expires_at - g_get_real_time () / 1000, 10000)
-                                 : SD_MESSAGE_TTL_MS,
+                               content, message->sent_at, message_ttl (message, to_self),
                                &error);
   if (request == NULL) {
     /* a recipient we cannot encrypt for will never work */
@@ -270,31 +335,209 @@ on_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- jobs: control messages and operations on our own swarm ---- */
+
+typedef struct {
+  SdSender *self;       /* (owned) */
+  SdJob *job;           /* (owned) */
+} JobRun;
+
+static void
+job_run_free (JobRun *run)
+{
+  g_object_unref (run->self);
+  sd_job_free (run->job);
+  g_free (run);
+}
+
+/* a signed request on our own swarm's copies: delete, or shorten their expiry */
+typedef struct {
+  const SdIdentity *identity;
+  gchar *pubkey_ed25519_hex;
+  SdJobKind kind;
+  gchar **hashes;
+  gint64 expiry;
+} OwnSwarmRequest;
+
+static void
+own_swarm_request_free (OwnSwarmRequest *request)
+{
+  g_free (request->pubkey_ed25519_hex);
+  g_strfreev (request->hashes);
+  g_free (request);
+}
+
+static gchar *
+build_own_swarm (const SdSnode *node, gint64 now, gpointer user_data)
+{
+  OwnSwarmRequest *request = user_data;
+  gboolean expire = request->kind == SD_JOB_EXPIRE;
+  g_autofree gchar *text = expire
+    ? sd_signed_string_expire ("shorten", (guint64) request->expiry,
+                               (const gchar *const *) request->hashes)
+    : sd_signed_string_delete ((const gchar *const *) request->hashes);
+  g_autofree gchar *signature = sd_sign_text_base64 (request->identity->ed25519_sk, text);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, expire ? "expire" : "delete");
+  json_builder_set_member_name (builder, "params");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pubkey");
+  json_builder_add_string_value (builder, request->identity->session_id);
+  json_builder_set_member_name (builder, "pubkey_ed25519");
+  json_builder_add_string_value (builder, request->pubkey_ed25519_hex);
+  json_builder_set_member_name (builder, "messages");
+  json_builder_begin_array (builder);
+  for (guint i = 0; request->hashes[i] != NULL; i++)
+    json_builder_add_string_value (builder, request->hashes[i]);
+  json_builder_end_array (builder);
+  if (expire) {
+    json_builder_set_member_name (builder, "expiry");
+    json_builder_add_int_value (builder, request->expiry);
+    json_builder_set_member_name (builder, "shorten");
+    json_builder_add_boolean_value (builder, TRUE);
+  }
+  json_builder_set_member_name (builder, "signature");
+  json_builder_add_string_value (builder, signature);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static void
+job_finished (SdSender *self, SdJob *job, const gchar *failure)
+{
+  g_autoptr(GError) error = NULL;
+
+  static const gchar *const names[] = { "store", "delete", "expire" };
+
+  if (failure == NULL)
+    g_debug ("network job done: %s", names[job->kind]);
+  if (failure == NULL || job->attempts + 1 >= SD_SENDER_MAX_ATTEMPTS) {
+    if (failure != NULL)
+      g_warning ("gave up a network job after %u attempts: %s", job->attempts + 1, failure);
+    if (!sd_store_job_done (self->store, job->id, &error))
+      g_warning ("could not finish a network job: %s", error->message);
+  } else {
+    gint64 delay = RETRY_BASE_MS;
+
+    for (guint i = 0; i < job->attempts && delay < RETRY_MAX_MS; i++)
+      delay *= 2;
+    g_debug ("network job attempt %u failed: %s", job->attempts + 1, failure);
+    if (!sd_store_job_reschedule (self->store, job->id,
+                                  g_get_real_time () / 1000 + MIN (delay, RETRY_MAX_MS), &error))
+      g_warning ("could not reschedule a network job: %s", error->message);
+  }
+}
+
+static void
+on_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  JobRun *run = user_data;
+  SdSender *self = run->self;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
+                                                         NULL, &error);
+  g_autofree gchar *failure = NULL;
+
+  if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    job_run_free (run);
+    return;
+  }
+  if (body == NULL)
+    failure = g_strdup (error->message);
+  else if (status != 200)
+    failure = g_strdup_printf ("the network answered %u", status);
+  job_finished (self, run->job, failure);
+  job_run_free (run);
+  self->busy = FALSE;
+  process (self);
+}
+
+static void
+run_job (SdSender *self, SdJob *job)
+{
+  JobRun *run = g_new0 (JobRun, 1);
+  g_autoptr(GError) error = NULL;
+
+  run->self = g_object_ref (self);
+  run->job = job;
+  if (job->kind == SD_JOB_STORE) {
+    StoreRequest *request = store_request_new (self, job->target, job->payload,
+                                               (guint64) job->sent_at, job->value, &error);
+
+    if (request == NULL) {
+      /* it never will work: drop it */
+      job->attempts = SD_SENDER_MAX_ATTEMPTS;
+      job_finished (self, job, error->message);
+      job_run_free (run);
+      self->busy = FALSE;
+      process (self);
+      return;
+    }
+    sd_network_swarm_rpc_async (self->network, request->recipient, build_store, request,
+                                (GDestroyNotify) store_request_free, self->cancellable,
+                                on_job_done, run);
+  } else {
+    OwnSwarmRequest *request = g_new0 (OwnSwarmRequest, 1);
+    g_autofree gchar *hashes = g_strndup (g_bytes_get_data (job->payload, NULL),
+                                          g_bytes_get_size (job->payload));
+
+    request->identity = self->identity;
+    request->pubkey_ed25519_hex = sd_hex_encode (self->identity->ed25519_pk, 32);
+    request->kind = job->kind;
+    request->hashes = g_strsplit (hashes, "\n", -1);
+    request->expiry = job->value;
+    sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_own_swarm,
+                                request, (GDestroyNotify) own_swarm_request_free,
+                                self->cancellable, on_job_done, run);
+  }
+}
+
 /* one message at a time, oldest first: the outbox order is the send order */
 static void
 process (SdSender *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) due = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
   gint64 now = g_get_real_time () / 1000;
   gint64 next = G_MAXINT64;
+  gint64 next_job = G_MAXINT64;
 
   if (!self->running || self->busy)
     return;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   due = sd_store_outbox_due (self->store, now, 1, &error);
-  if (due == NULL) {
+  jobs = due != NULL ? sd_store_jobs_due (self->store, now, 1, &error) : NULL;
+  if (due == NULL || jobs == NULL) {
     g_warning ("could not read the outbox: %s", error->message);
     return;
   }
-  if (due->len > 0) {
-    SdOutboxItem *item = g_ptr_array_steal_index (due, 0);
-
+  /* messages and jobs take turns, so neither a burst of sends nor of reactions holds up the
+   * other */
+  if (due->len > 0 && (jobs->len == 0 || !self->jobs_turn)) {
     self->busy = TRUE;
-    send_item (self, item);
+    self->jobs_turn = TRUE;
+    send_item (self, g_ptr_array_steal_index (due, 0));
     return;
   }
-  if (sd_store_outbox_next_due (self->store, &next, NULL) && next != G_MAXINT64)
+  if (jobs->len > 0) {
+    self->busy = TRUE;
+    self->jobs_turn = FALSE;
+    run_job (self, g_ptr_array_steal_index (jobs, 0));
+    return;
+  }
+  if (!sd_store_outbox_next_due (self->store, &next, NULL))
+    next = G_MAXINT64;
+  if (sd_store_jobs_next_due (self->store, &next_job, NULL))
+    next = MIN (next, next_job);
+  if (next != G_MAXINT64)
     self->timeout_id = g_timeout_add (CLAMP (next - now, 10, G_MAXINT32), on_timer, self);
 }
 

@@ -114,9 +114,50 @@ static const gchar schema_v2[] =
   /* index what a version 1 database already holds */
   "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');";
 
+/* 3: 1:1 parity: events, quotes, per-message expiry, reactions, deletions, network jobs */
+static const gchar schema_v3[] =
+  "ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'"
+  "  CHECK (kind IN ('text', 'expiration-update', 'screenshot', 'media-saved'));"
+  "ALTER TABLE messages ADD COLUMN quote_author TEXT;"
+  "ALTER TABLE messages ADD COLUMN quote_sent_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE messages ADD COLUMN expiration_mode INTEGER NOT NULL DEFAULT 0"
+  "  CHECK (expiration_mode IN (0, 1, 2));"
+  "ALTER TABLE messages ADD COLUMN expiration_timer INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE messages ADD COLUMN sync_hash TEXT;"
+  "CREATE INDEX messages_expiry ON messages (expires_at) WHERE expires_at > 0;"
+  /* which change of the setting is the newest, whichever device or side made it */
+  "ALTER TABLE conversations ADD COLUMN expiration_changed_at INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE reactions ("
+  "  message INTEGER NOT NULL REFERENCES messages (local_id) ON DELETE CASCADE,"
+  "  reactor TEXT NOT NULL,"
+  "  emoji TEXT NOT NULL,"
+  "  reacted_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (message, reactor, emoji)"
+  ") WITHOUT ROWID;"
+  /* a deleted, unsent or expired message must not come back from another copy; kept as long
+   * as any copy can still be retrieved */
+  "CREATE TABLE removed_messages ("
+  "  author TEXT NOT NULL,"
+  "  sent_at INTEGER NOT NULL,"
+  "  forget_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (author, sent_at)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE jobs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('store', 'delete', 'expire')),"
+  "  target TEXT NOT NULL,"
+  "  payload BLOB NOT NULL,"
+  "  sent_at INTEGER NOT NULL DEFAULT 0,"
+  "  value INTEGER NOT NULL DEFAULT 0,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX jobs_due ON jobs (next_attempt_at);";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
+  schema_v3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

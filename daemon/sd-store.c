@@ -11,6 +11,7 @@
 
 #include "sd-store.h"
 #include "sd-store-schema.h"
+#include "sd-store-private.h"
 
 /* how long a statement waits for another connection (a backup tool, the sqlite3 shell) */
 #define BUSY_TIMEOUT_MS 5000
@@ -20,15 +21,6 @@
 /* how many later milliseconds queue_outgoing tries when (self, T) is taken */
 #define FREE_T_ATTEMPTS 1000
 #define SETTING_ACCOUNT_ID "account-id"
-
-struct _SdStore {
-  GObject parent_instance;
-
-  sqlite3 *db;              /* (owned) */
-  gchar *path;              /* (owned) */
-  gchar *account_id;        /* (owned) (nullable) */
-  GHashTable *statements;   /* (owned) SQL literal (unowned, keyed by address) -> sqlite3_stmt* (owned) */
-};
 
 G_DEFINE_FINAL_TYPE (SdStore, sd_store, G_TYPE_OBJECT)
 
@@ -154,6 +146,20 @@ sd_message_copy (const SdMessage *message)
   copy->body = g_strdup (message->body);
   copy->error = g_strdup (message->error);
   copy->server_hash = g_strdup (message->server_hash);
+  copy->quote_author = g_strdup (message->quote_author);
+  copy->quote_body = g_strdup (message->quote_body);
+  copy->sync_hash = g_strdup (message->sync_hash);
+  if (message->reactions != NULL) {
+    copy->reactions = g_array_sized_new (FALSE, FALSE, sizeof (SdReaction),
+                                         message->reactions->len);
+    g_array_set_clear_func (copy->reactions, store_reaction_clear);
+    for (guint i = 0; i < message->reactions->len; i++) {
+      SdReaction r = g_array_index (message->reactions, SdReaction, i);
+
+      r.emoji = g_strdup (r.emoji);
+      g_array_append_val (copy->reactions, r);
+    }
+  }
   return copy;
 }
 
@@ -168,6 +174,10 @@ sd_message_free (SdMessage *message)
   g_free (message->body);
   g_free (message->error);
   g_free (message->server_hash);
+  g_free (message->quote_author);
+  g_free (message->quote_body);
+  g_free (message->sync_hash);
+  g_clear_pointer (&message->reactions, g_array_unref);
   g_free (message);
 }
 
@@ -176,6 +186,69 @@ sd_message_is_read (const SdMessage *message)
 {
   g_return_val_if_fail (message != NULL, FALSE);
   return message->status == SD_MESSAGE_STATUS_READ;
+}
+
+static GVariant *
+reactions_to_variant (const SdMessage *message)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sub)"));
+  for (guint i = 0; message->reactions != NULL && i < message->reactions->len; i++) {
+    const SdReaction *r = &g_array_index (message->reactions, SdReaction, i);
+
+    g_variant_builder_add (&builder, "(sub)", r->emoji, r->count, r->mine);
+  }
+  return g_variant_builder_end (&builder);
+}
+
+static const gchar *const kind_names[] = {
+  [SD_MESSAGE_KIND_TEXT] = "text",
+  [SD_MESSAGE_KIND_EXPIRATION_UPDATE] = "expiration-update",
+  [SD_MESSAGE_KIND_SCREENSHOT] = "screenshot",
+  [SD_MESSAGE_KIND_MEDIA_SAVED] = "media-saved",
+};
+
+const gchar *
+sd_message_kind_to_string (SdMessageKind kind)
+{
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (kind_names), "text");
+  return kind_names[kind];
+}
+
+gboolean
+sd_message_kind_from_string (const gchar *text, SdMessageKind *out_kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (text, kind_names[i]) == 0) {
+      *out_kind = (SdMessageKind) i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static const gchar *const mode_names[] = {
+  [SD_EXPIRATION_OFF] = "off",
+  [SD_EXPIRATION_AFTER_READ] = "after-read",
+  [SD_EXPIRATION_AFTER_SEND] = "after-send",
+};
+
+const gchar *
+sd_expiration_mode_to_string (SdExpirationMode mode)
+{
+  g_return_val_if_fail ((guint) mode < G_N_ELEMENTS (mode_names), "off");
+  return mode_names[mode];
+}
+
+gboolean
+sd_expiration_mode_from_string (const gchar *text, SdExpirationMode *out_mode)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (mode_names); i++)
+    if (g_strcmp0 (text, mode_names[i]) == 0) {
+      *out_mode = (SdExpirationMode) i;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 GVariant *
@@ -200,9 +273,49 @@ sd_message_to_variant (const SdMessage *message)
   if (message->status == SD_MESSAGE_STATUS_FAILED)
     g_variant_builder_add (&builder, "{sv}", "error",
                            g_variant_new_string (message->error != NULL ? message->error : ""));
+  g_variant_builder_add (&builder, "{sv}", "kind",
+                         g_variant_new_string (sd_message_kind_to_string (message->kind)));
   if (message->expires_at > 0)
     g_variant_builder_add (&builder, "{sv}", "expires-at",
                            g_variant_new_int64 (message->expires_at));
+  if (message->expiration_mode != SD_EXPIRATION_OFF) {
+    g_variant_builder_add (&builder, "{sv}", "expiration-mode",
+                           g_variant_new_string (
+                             sd_expiration_mode_to_string (message->expiration_mode)));
+    g_variant_builder_add (&builder, "{sv}", "expiration-timer",
+                           g_variant_new_uint32 (message->expiration_timer));
+  }
+  if (message->kind == SD_MESSAGE_KIND_TEXT && message->quote_author != NULL) {
+    g_autofree gchar *quote_id = sd_message_id_make (message->quote_author,
+                                                     message->quote_sent_at);
+
+    g_variant_builder_add (&builder, "{sv}", "quote-id", g_variant_new_string (quote_id));
+    g_variant_builder_add (&builder, "{sv}", "quote-author",
+                           g_variant_new_string (message->quote_author));
+    if (message->quote_body != NULL)
+      g_variant_builder_add (&builder, "{sv}", "quote-body",
+                             g_variant_new_string (message->quote_body));
+  }
+  if (message->reactions != NULL && message->reactions->len > 0)
+    g_variant_builder_add (&builder, "{sv}", "reactions", reactions_to_variant (message));
+  return g_variant_builder_end (&builder);
+}
+
+GVariant *
+sd_message_to_changes_variant (const SdMessage *message)
+{
+  g_autoptr(GVariant) full = g_variant_ref_sink (sd_message_to_variant (message));
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const gchar *key;
+  GVariant *value;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_iter_init (&iter, full);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    g_variant_builder_add (&builder, "{sv}", key, value);
+  if (message->reactions == NULL || message->reactions->len == 0)
+    g_variant_builder_add (&builder, "{sv}", "reactions", reactions_to_variant (message));
   return g_variant_builder_end (&builder);
 }
 
@@ -318,24 +431,13 @@ sd_store_changes_free (SdStoreChanges *changes)
   g_clear_pointer (&changes->changed_messages, g_ptr_array_unref);
   g_clear_pointer (&changes->created_conversations, g_ptr_array_unref);
   g_clear_pointer (&changes->changed_conversations, g_ptr_array_unref);
+  g_clear_pointer (&changes->removed_messages, g_ptr_array_unref);
   g_free (changes);
 }
 
 /* ---- statements, errors, transactions ------------------------------------------------------ */
 
-/* a cached statement borrowed for one use; the scope guard resets it for the next */
-typedef sqlite3_stmt SdCachedStmt;
-
-static void
-cached_stmt_release (SdCachedStmt *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdCachedStmt, cached_stmt_release)
-
-static void
+void
 set_sqlite_error (sqlite3 *db, int rc, GError **error, const gchar *what)
 {
   int primary = rc & 0xff;
@@ -351,7 +453,7 @@ set_sqlite_error (sqlite3 *db, int rc, GError **error, const gchar *what)
 
 /* @sql must have static storage (a literal): the cache is keyed by its address, which saves
  * hashing long SQL text for each of the thousands of statements in a batch */
-static SdCachedStmt *
+SdCachedStmt *
 store_prepare (SdStore *self, const gchar *sql, GError **error)
 {
   sqlite3_stmt *stmt;
@@ -370,7 +472,7 @@ store_prepare (SdStore *self, const gchar *sql, GError **error)
 }
 
 /* SQLITE_ROW or SQLITE_DONE, or 0 with @error set */
-static int
+int
 store_step (SdStore *self, sqlite3_stmt *stmt, GError **error)
 {
   int rc = sqlite3_step (stmt);
@@ -382,7 +484,7 @@ store_step (SdStore *self, sqlite3_stmt *stmt, GError **error)
 }
 
 /* runs a statement that returns no rows */
-static gboolean
+gboolean
 store_run (SdStore *self, sqlite3_stmt *stmt, GError **error)
 {
   int rc = store_step (self, stmt, error);
@@ -398,7 +500,7 @@ store_run (SdStore *self, sqlite3_stmt *stmt, GError **error)
   return TRUE;
 }
 
-static void
+void
 bind_text (sqlite3_stmt *stmt, int index, const gchar *text)
 {
   if (text == NULL)
@@ -407,7 +509,7 @@ bind_text (sqlite3_stmt *stmt, int index, const gchar *text)
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
-static gchar *
+gchar *
 column_dup (sqlite3_stmt *stmt, int index)
 {
   const unsigned char *text = sqlite3_column_text (stmt, index);
@@ -415,13 +517,7 @@ column_dup (sqlite3_stmt *stmt, int index)
   return text != NULL ? g_strdup ((const gchar *) text) : NULL;
 }
 
-/* a transaction scope: rolled back on scope exit unless committed */
-typedef struct {
-  SdStore *store;           /* (unowned) */
-  gboolean open;
-} SdStoreTx;
-
-static void
+void
 store_tx_end (SdStoreTx *tx)
 {
   if (tx->open && !sqlite3_get_autocommit (tx->store->db)) {
@@ -434,10 +530,8 @@ store_tx_end (SdStoreTx *tx)
   g_free (tx);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreTx, store_tx_end)
-
 /* BEGIN IMMEDIATE: take the write lock now, so a busy database fails here and not halfway */
-static SdStoreTx *
+SdStoreTx *
 store_tx_begin (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = store_prepare (self, "BEGIN IMMEDIATE", error);
@@ -451,7 +545,7 @@ store_tx_begin (SdStore *self, GError **error)
   return tx;
 }
 
-static gboolean
+gboolean
 store_tx_commit (SdStoreTx *tx, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = store_prepare (tx->store, "COMMIT", error);
@@ -462,8 +556,8 @@ store_tx_commit (SdStoreTx *tx, GError **error)
   return TRUE;
 }
 
-static gboolean
-check_session_id (const gchar *id, const gchar *what, GError **error)
+gboolean
+store_check_session_id (const gchar *id, const gchar *what, GError **error)
 {
   if (sd_store_is_session_id (id))
     return TRUE;
@@ -471,8 +565,8 @@ check_session_id (const gchar *id, const gchar *what, GError **error)
   return FALSE;
 }
 
-static gboolean
-check_utf8 (const gchar *text, const gchar *what, GError **error)
+gboolean
+store_check_utf8 (const gchar *text, const gchar *what, GError **error)
 {
   if (text != NULL && g_utf8_validate (text, -1, NULL))
     return TRUE;
@@ -480,8 +574,8 @@ check_utf8 (const gchar *text, const gchar *what, GError **error)
   return FALSE;
 }
 
-static gint64
-now_ms (void)
+gint64
+store_now_ms (void)
 {
   return g_get_real_time () / 1000;
 }
@@ -490,8 +584,11 @@ now_ms (void)
 
 #define MESSAGE_COLUMNS \
   "m.author, m.sent_at, m.conversation, m.outgoing, m.body, m.received_at, m.status, " \
-  "m.error, m.expires_at, m.server_hash"
-#define MESSAGE_N_COLUMNS 10
+  "m.error, m.expires_at, m.server_hash, m.kind, m.quote_author, m.quote_sent_at, " \
+  "(SELECT q.body FROM messages q WHERE q.author = m.quote_author" \
+  "  AND q.sent_at = m.quote_sent_at), m.expiration_mode, m.expiration_timer, m.sync_hash, " \
+  "m.local_id"
+#define MESSAGE_N_COLUMNS 18
 
 static SdMessage *
 message_from_row (sqlite3_stmt *stmt, int first)
@@ -511,6 +608,17 @@ message_from_row (sqlite3_stmt *stmt, int first)
   message->error = column_dup (stmt, first + 7);
   message->expires_at = sqlite3_column_int64 (stmt, first + 8);
   message->server_hash = column_dup (stmt, first + 9);
+  if (!sd_message_kind_from_string ((const gchar *) sqlite3_column_text (stmt, first + 10),
+                                    &message->kind))
+    message->kind = SD_MESSAGE_KIND_TEXT;
+  message->quote_author = column_dup (stmt, first + 11);
+  message->quote_sent_at = sqlite3_column_int64 (stmt, first + 12);
+  message->quote_body = column_dup (stmt, first + 13);
+  message->expiration_mode = (SdExpirationMode) CLAMP (sqlite3_column_int (stmt, first + 14), 0, 2);
+  message->expiration_timer = (guint32) CLAMP (sqlite3_column_int64 (stmt, first + 15), 0,
+                                               G_MAXUINT32);
+  message->sync_hash = column_dup (stmt, first + 16);
+  message->local_id = sqlite3_column_int64 (stmt, first + 17);
   return message;
 }
 
@@ -529,13 +637,19 @@ collect_messages (SdStore *self, sqlite3_stmt *stmt, GError **error)
       break;
     g_ptr_array_add (messages, message_from_row (stmt, 0));
   }
+  /* after the loop: the reaction query must not interleave with a running statement's
+   * cache slot, and it is one small indexed lookup each */
+  for (guint i = 0; i < messages->len; i++)
+    if (!store_load_reactions (self, g_ptr_array_index (messages, i), error))
+      return NULL;
   return g_steal_pointer (&messages);
 }
 
-static SdMessage *
+SdMessage *
 load_message (SdStore *self, const gchar *author, gint64 sent_at, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdMessage) message = NULL;
   int rc;
 
   stmt = store_prepare (self,
@@ -553,7 +667,10 @@ load_message (SdStore *self, const gchar *author, gint64 sent_at, GError **error
     g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such message");
     return NULL;
   }
-  return message_from_row (stmt, 0);
+  message = message_from_row (stmt, 0);
+  if (!store_load_reactions (self, message, error))
+    return NULL;
+  return g_steal_pointer (&message);
 }
 
 #define CONVERSATION_SELECT \
@@ -561,7 +678,7 @@ load_message (SdStore *self, const gchar *author, gint64 sent_at, GError **error
   " c.muted_until, c.last_activity, c.profile_updated, c.expiration_mode, c.expiration_timer," \
   " (SELECT count(*) FROM messages u" \
   "   WHERE u.conversation = c.id AND u.outgoing = 0 AND u.status <> 'read')," \
-  " (SELECT p.body FROM messages p WHERE p.conversation = c.id" \
+  " (SELECT p.body FROM messages p WHERE p.conversation = c.id AND p.kind = 'text'" \
   "   ORDER BY p.sent_at DESC, p.local_id DESC LIMIT 1)" \
   " FROM conversations c"
 
@@ -589,7 +706,7 @@ conversation_from_row (sqlite3_stmt *stmt)
   return conversation;
 }
 
-static SdConversation *
+SdConversation *
 load_conversation (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
@@ -817,7 +934,7 @@ sd_store_set_account_id (SdStore *self, const gchar *account_id, GError **error)
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_session_id (account_id, "the account id", error))
+  if (!store_check_session_id (account_id, "the account id", error))
     return FALSE;
   if (self->account_id != NULL) {
     if (g_strcmp0 (self->account_id, account_id) == 0)
@@ -840,6 +957,8 @@ typedef enum {
   BATCH_OP_RECEIPT,
   BATCH_OP_THEY_APPROVED,
   BATCH_OP_LAST_HASH,
+  BATCH_OP_REACTION,
+  BATCH_OP_UNSEND,
 } BatchOpKind;
 
 typedef struct {
@@ -855,6 +974,12 @@ typedef struct {
   gint64 profile_updated;
   gint namespace_;
   GArray *timestamps;       /* (element-type gint64) receipts */
+  SdMessageKind message_kind;
+  gchar *quote_author;      /* message: quote; reaction, unsend: the target's author */
+  gint64 quote_sent_at;     /* message: quote; reaction, unsend: the target's T */
+  SdExpirationMode expiration_mode;
+  guint32 expiration_timer;
+  gboolean remove;          /* reaction taken back */
 } BatchOp;
 
 struct _SdStoreBatch {
@@ -870,6 +995,7 @@ batch_op_free (BatchOp *op)
   g_free (op->sync_target);
   g_free (op->body);
   g_free (op->profile_name);
+  g_free (op->quote_author);
   g_clear_pointer (&op->timestamps, g_array_unref);
   g_free (op);
 }
@@ -947,15 +1073,15 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   self_id = batch->store->account_id;
-  if (!check_session_id (message->author, "the author", error) ||
-      !check_utf8 (message->body, "the body", error))
+  if (!store_check_session_id (message->author, "the author", error) ||
+      !store_check_utf8 (message->body, "the body", error))
     return FALSE;
   if (message->sent_at <= 0) {
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
                          "the message has no sent-at timestamp");
     return FALSE;
   }
-  if (message->server_hash != NULL && !check_utf8 (message->server_hash, "the hash", error))
+  if (message->server_hash != NULL && !store_check_utf8 (message->server_hash, "the hash", error))
     return FALSE;
   from_self = self_id != NULL && strcmp (message->author, self_id) == 0;
   /* protocol §8.4 and §8.5: only our own devices name a sync target, and they must */
@@ -969,8 +1095,22 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
                          "a sync target on a message from someone else");
     return FALSE;
   }
-  if (from_self && !check_session_id (message->sync_target, "the sync target", error))
+  if (from_self && !store_check_session_id (message->sync_target, "the sync target", error))
     return FALSE;
+  if (message->quote_author != NULL &&
+      (!store_check_session_id (message->quote_author, "the quoted author", error) ||
+       message->quote_sent_at <= 0)) {
+    g_prefix_error (error, "a bad quote: ");
+    if (error != NULL && *error == NULL)
+      g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "no quoted time");
+    return FALSE;
+  }
+  if ((guint) message->expiration_mode > SD_EXPIRATION_AFTER_SEND ||
+      (guint) message->kind > SD_MESSAGE_KIND_MEDIA_SAVED) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "an unknown message kind or expiration mode");
+    return FALSE;
+  }
 
   op = batch_append (batch, BATCH_OP_MESSAGE);
   op->hash = g_strdup (message->server_hash);
@@ -980,6 +1120,12 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   op->sent_at = message->sent_at;
   op->received_at = message->received_at;
   op->expires_at = MAX (message->expires_at, 0);
+  op->message_kind = message->kind;
+  op->quote_author = g_strdup (message->quote_author);
+  op->quote_sent_at = message->quote_author != NULL ? message->quote_sent_at : 0;
+  op->expiration_mode = message->expiration_mode;
+  op->expiration_timer = message->expiration_mode != SD_EXPIRATION_OFF ?
+    message->expiration_timer : 0;
   /* profiles from ourselves are ignored (§6) */
   if (!from_self && profile_usable (message->profile_name)) {
     op->profile_name = g_strdup (message->profile_name);
@@ -998,7 +1144,7 @@ sd_store_batch_add_read_receipt (SdStoreBatch *batch, const gchar *reader,
   g_return_val_if_fail (timestamps != NULL || n_timestamps == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_session_id (reader, "the reader", error))
+  if (!store_check_session_id (reader, "the reader", error))
     return FALSE;
   op = batch_append (batch, BATCH_OP_RECEIPT);
   op->who = g_strdup (reader);
@@ -1017,7 +1163,7 @@ sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
   g_return_val_if_fail (batch != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_session_id (sender, "the sender", error))
+  if (!store_check_session_id (sender, "the sender", error))
     return FALSE;
   op = batch_append (batch, BATCH_OP_THEY_APPROVED);
   op->who = g_strdup (sender);
@@ -1025,6 +1171,60 @@ sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
     op->profile_name = g_strdup (profile_name);
     op->profile_updated = profile_updated;
   }
+  return TRUE;
+}
+
+gboolean
+sd_store_batch_add_reaction (SdStoreBatch *batch, const gchar *reactor, const gchar *author,
+                             gint64 target_sent_at, const gchar *emoji, gboolean remove,
+                             gint64 sent_at, GError **error)
+{
+  BatchOp *op;
+
+  g_return_val_if_fail (batch != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!store_check_session_id (reactor, "the reactor", error) ||
+      !store_check_session_id (author, "the reaction's target author", error) ||
+      !store_check_utf8 (emoji, "the emoji", error))
+    return FALSE;
+  if (target_sent_at <= 0 || sent_at <= 0 || *emoji == '\0' ||
+      strlen (emoji) > SD_STORE_EMOJI_MAX_BYTES) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "a malformed reaction");
+    return FALSE;
+  }
+  op = batch_append (batch, BATCH_OP_REACTION);
+  op->who = g_strdup (reactor);
+  op->quote_author = g_strdup (author);
+  op->quote_sent_at = target_sent_at;
+  op->body = g_strdup (emoji);
+  op->remove = remove;
+  op->sent_at = sent_at;
+  return TRUE;
+}
+
+gboolean
+sd_store_batch_add_unsend (SdStoreBatch *batch, const gchar *sender, const gchar *author,
+                           gint64 target_sent_at, GError **error)
+{
+  BatchOp *op;
+
+  g_return_val_if_fail (batch != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!store_check_session_id (sender, "the sender", error) ||
+      !store_check_session_id (author, "the unsent message's author", error))
+    return FALSE;
+  /* §8.9: only the author can unsend */
+  if (strcmp (sender, author) != 0 || target_sent_at <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "an unsend request for somebody else's message");
+    return FALSE;
+  }
+  op = batch_append (batch, BATCH_OP_UNSEND);
+  op->who = g_strdup (sender);
+  op->quote_author = g_strdup (author);
+  op->quote_sent_at = target_sent_at;
   return TRUE;
 }
 
@@ -1103,7 +1303,7 @@ conv_state_offer_profile (ConvState *cs, const gchar *name, gint64 updated)
 }
 
 /* the conversation exists (created if it did not), and whether it is blocked */
-static gboolean
+gboolean
 ensure_conversation (SdStore *self, const gchar *id, SdConversationKind kind, gboolean approved,
                      gboolean they_approved, gint64 last_activity, gboolean *out_created,
                      gboolean *out_blocked, GError **error)
@@ -1178,6 +1378,7 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   const gchar *conversation_id;
   ConvState *cs;
   SdMessage *message;
+  gboolean removed = FALSE;
 
   if (from_self && op->sync_target == NULL) {
     /* the account id was set after the batch was built */
@@ -1203,15 +1404,30 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
     state->changes->n_dropped++;
     return TRUE;
   }
+  /* deleted, unsent or expired here before: another copy must not bring it back */
+  if (!store_was_removed (self, op->who, op->sent_at, &removed, error))
+    return FALSE;
+  if (removed) {
+    state->changes->n_duplicates++;
+    return TRUE;
+  }
 
   insert = store_prepare (self,
                           "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
-                          " received_at, status, expires_at, server_hash)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sent', ?7, ?8)"
+                          " received_at, status, expires_at, server_hash, kind, quote_author,"
+                          " quote_sent_at, expiration_mode, expiration_timer)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?7, ?8, ?10, ?11, ?12, ?13, ?14)"
                           " ON CONFLICT DO NOTHING",
                           error);
   if (insert == NULL)
     return FALSE;
+  /* events are shown, never unread */
+  bind_text (insert, 9, op->message_kind == SD_MESSAGE_KIND_TEXT || from_self ? "sent" : "read");
+  bind_text (insert, 10, sd_message_kind_to_string (op->message_kind));
+  bind_text (insert, 11, op->quote_author);
+  sqlite3_bind_int64 (insert, 12, op->quote_sent_at);
+  sqlite3_bind_int (insert, 13, op->expiration_mode);
+  sqlite3_bind_int64 (insert, 14, op->expiration_timer);
   bind_text (insert, 1, conversation_id);
   bind_text (insert, 2, op->who);
   sqlite3_bind_int (insert, 3, from_self);
@@ -1235,18 +1451,87 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   cs->last_activity = MAX (cs->last_activity, op->sent_at);
   cs->they_approved |= !from_self;
 
-  message = g_new0 (SdMessage, 1);
-  message->id = sd_message_id_make (op->who, op->sent_at);
-  message->conversation = g_strdup (conversation_id);
-  message->author = g_strdup (op->who);
-  message->outgoing = from_self;
-  message->body = g_strdup (op->body);
-  message->sent_at = op->sent_at;
-  message->received_at = op->received_at;
-  message->status = SD_MESSAGE_STATUS_SENT;
-  message->expires_at = op->expires_at;
-  message->server_hash = g_strdup (op->hash);
+  /* the newest change of the setting wins, whichever side or device made it */
+  if (op->message_kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE &&
+      !store_apply_expiration (self, conversation_id, op->expiration_mode, op->expiration_timer,
+                               op->sent_at, error))
+    return FALSE;
+
+  message = load_message (self, op->who, op->sent_at, error);
+  if (message == NULL)
+    return FALSE;
   g_ptr_array_add (state->changes->new_messages, message);
+  return TRUE;
+}
+
+/* a reaction counts from either side of the message's conversation only */
+static gboolean
+apply_reaction (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
+{
+  g_autoptr(SdCachedStmt) find = NULL;
+  g_autoptr(SdCachedStmt) change = NULL;
+  gint64 local_id;
+  g_autofree gchar *conversation = NULL;
+  int rc;
+
+  find = store_prepare (self,
+                        "SELECT local_id, conversation FROM messages"
+                        " WHERE author = ?1 AND sent_at = ?2",
+                        error);
+  if (find == NULL)
+    return FALSE;
+  bind_text (find, 1, op->quote_author);
+  sqlite3_bind_int64 (find, 2, op->quote_sent_at);
+  rc = store_step (self, find, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  local_id = sqlite3_column_int64 (find, 0);
+  conversation = column_dup (find, 1);
+  if (g_strcmp0 (op->who, conversation) != 0 && g_strcmp0 (op->who, self->account_id) != 0)
+    return TRUE;
+  if (op->remove)
+    change = store_prepare (self,
+                            "DELETE FROM reactions WHERE message = ?1 AND reactor = ?2"
+                            " AND emoji = ?3 AND reacted_at <= ?4",
+                            error);
+  else
+    change = store_prepare (self,
+                            "INSERT INTO reactions (message, reactor, emoji, reacted_at)"
+                            " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE"
+                            " SET reacted_at = max(reacted_at, excluded.reacted_at)",
+                            error);
+  if (change == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (change, 1, local_id);
+  bind_text (change, 2, op->who);
+  bind_text (change, 3, op->body);
+  sqlite3_bind_int64 (change, 4, op->sent_at);
+  if (!store_run (self, change, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) > 0) {
+    SdMessage *message = load_message (self, op->quote_author, op->quote_sent_at, error);
+
+    if (message == NULL)
+      return FALSE;
+    g_ptr_array_add (state->changes->changed_messages, message);
+  }
+  return TRUE;
+}
+
+static gboolean
+apply_unsend (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
+{
+  g_autoptr(SdMessage) message = load_message (self, op->quote_author, op->quote_sent_at, NULL);
+
+  if (!store_remove_row (self, op->quote_author, op->quote_sent_at,
+                         store_now_ms () + SD_STORE_REMOVED_KEEP_MS, error))
+    return FALSE;
+  if (message != NULL) {
+    conv_state_get (state, message->conversation)->changed = TRUE;
+    g_ptr_array_add (state->changes->removed_messages, g_steal_pointer (&message));
+  }
   return TRUE;
 }
 
@@ -1385,6 +1670,7 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
   changes = g_new0 (SdStoreChanges, 1);
   changes->new_messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
   changes->changed_messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  changes->removed_messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
   changes->created_conversations =
     g_ptr_array_new_with_free_func ((GDestroyNotify) sd_conversation_free);
   changes->changed_conversations =
@@ -1420,6 +1706,12 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
       break;
     case BATCH_OP_LAST_HASH:
       ok = apply_last_hash (self, op, error);
+      break;
+    case BATCH_OP_REACTION:
+      ok = apply_reaction (self, &state, op, error);
+      break;
+    case BATCH_OP_UNSEND:
+      ok = apply_unsend (self, &state, op, error);
       break;
     default:
       g_assert_not_reached ();
@@ -1536,7 +1828,7 @@ sd_store_prune_seen (SdStore *self, gint64 now, guint *out_pruned, GError **erro
 /* ---- the send path ------------------------------------------------------------------------- */
 
 /* local_id and conversation of a message given by its public id */
-static gboolean
+gboolean
 find_message (SdStore *self, const gchar *message_id, gint64 *out_local_id,
               gchar **out_conversation, GError **error)
 {
@@ -1583,13 +1875,41 @@ SdMessage *
 sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id, const gchar *body,
                          gint64 sent_at, gint64 expires_at, GError **error)
 {
+  SdOutgoingMessage outgoing = { 0 };
+  SdMessage *message;
+
+  outgoing.conversation_id = conversation_id;
+  outgoing.body = body;
+  outgoing.sent_at = sent_at;
+  message = sd_store_queue_outgoing_full (self, &outgoing, error);
+  /* a fixed expiry, for callers that choose it themselves */
+  if (message != NULL && expires_at > 0) {
+    g_autoptr(SdCachedStmt) stmt = store_prepare (
+      self, "UPDATE messages SET expires_at = ?2 WHERE local_id = ?1", NULL);
+
+    if (stmt != NULL) {
+      sqlite3_bind_int64 (stmt, 1, message->local_id);
+      sqlite3_bind_int64 (stmt, 2, expires_at);
+      if (store_run (self, stmt, NULL))
+        message->expires_at = expires_at;
+    }
+  }
+  return message;
+}
+
+SdMessage *
+sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, GError **error)
+{
+  const gchar *conversation_id = outgoing->conversation_id;
+  const gchar *body = outgoing->body;
+  gint64 sent_at = outgoing->sent_at;
   g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdMessage) message = NULL;
   gboolean created;
   gboolean blocked;
   gint64 local_id;
   gint64 t;
-  gint64 now = now_ms ();
+  gint64 now = store_now_ms ();
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1599,12 +1919,21 @@ sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id, const gcha
                          "the store has no account id yet");
     return NULL;
   }
-  if (!check_session_id (conversation_id, "the recipient", error) ||
-      !check_utf8 (body, "the body", error))
+  if (!store_check_session_id (conversation_id, "the recipient", error) ||
+      !store_check_utf8 (body, "the body", error))
     return NULL;
   if (sent_at <= 0) {
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
                          "the message has no sent-at timestamp");
+    return NULL;
+  }
+  if ((outgoing->quote_author != NULL &&
+       !store_check_session_id (outgoing->quote_author, "the quoted author", error)) ||
+      (guint) outgoing->expiration_mode > SD_EXPIRATION_AFTER_SEND ||
+      (guint) outgoing->kind > SD_MESSAGE_KIND_MEDIA_SAVED) {
+    if (error != NULL && *error == NULL)
+      g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                           "an unknown message kind or expiration mode");
     return NULL;
   }
 
@@ -1646,10 +1975,14 @@ sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id, const gcha
     g_autoptr(SdCachedStmt) outbox = NULL;
     g_autoptr(SdCachedStmt) touch = NULL;
 
+    gboolean disappears = outgoing->kind == SD_MESSAGE_KIND_TEXT &&
+                          outgoing->expiration_mode != SD_EXPIRATION_OFF;
+
     insert = store_prepare (self,
                             "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
-                            " received_at, status, expires_at)"
-                            " VALUES (?1, ?2, 1, ?3, ?4, ?5, 'sending', ?6)",
+                            " received_at, status, expires_at, kind, quote_author, quote_sent_at,"
+                            " expiration_mode, expiration_timer)"
+                            " VALUES (?1, ?2, 1, ?3, ?4, ?5, 'sending', ?6, ?7, ?8, ?9, ?10, ?11)",
                             error);
     if (insert == NULL)
       return NULL;
@@ -1658,7 +1991,15 @@ sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id, const gcha
     bind_text (insert, 3, body);
     sqlite3_bind_int64 (insert, 4, t);
     sqlite3_bind_int64 (insert, 5, now);
-    sqlite3_bind_int64 (insert, 6, MAX (expires_at, 0));
+    /* we have read our own message: both modes count from T */
+    sqlite3_bind_int64 (insert, 6,
+                        disappears ? t + (gint64) outgoing->expiration_timer * 1000 : 0);
+    bind_text (insert, 7, sd_message_kind_to_string (outgoing->kind));
+    bind_text (insert, 8, outgoing->quote_author);
+    sqlite3_bind_int64 (insert, 9, outgoing->quote_author != NULL ? outgoing->quote_sent_at : 0);
+    sqlite3_bind_int (insert, 10, outgoing->expiration_mode);
+    sqlite3_bind_int64 (insert, 11, outgoing->expiration_mode != SD_EXPIRATION_OFF ?
+                                      outgoing->expiration_timer : 0);
     if (!store_run (self, insert, error))
       return NULL;
     local_id = sqlite3_last_insert_rowid (self->db);
@@ -1684,6 +2025,10 @@ sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id, const gcha
     bind_text (touch, 1, conversation_id);
     sqlite3_bind_int64 (touch, 2, t);
     if (!store_run (self, touch, error))
+      return NULL;
+    if (outgoing->kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE &&
+        !store_apply_expiration (self, conversation_id, outgoing->expiration_mode,
+                                 outgoing->expiration_timer, t, error))
       return NULL;
   }
 
@@ -1735,23 +2080,28 @@ sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error)
 }
 
 gboolean
-sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error)
+store_query_min (SdStore *self, const gchar *sql, gint64 *out_value, GError **error)
 {
-  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) stmt = store_prepare (self, sql, error);
   int rc;
 
-  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  g_return_val_if_fail (out_next != NULL, FALSE);
-
-  stmt = store_prepare (self, "SELECT min(next_attempt_at) FROM outbox", error);
   if (stmt == NULL)
     return FALSE;
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return FALSE;
-  *out_next = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL ?
+  *out_value = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL ?
     sqlite3_column_int64 (stmt, 0) : G_MAXINT64;
   return TRUE;
+}
+
+gboolean
+sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_next != NULL, FALSE);
+
+  return store_query_min (self, "SELECT min(next_attempt_at) FROM outbox", out_next, error);
 }
 
 /* the stage of @local_id's outbox row: 0 delivery, 1 sync, -1 none */
@@ -1820,8 +2170,13 @@ sd_store_mark_sent (SdStore *self, const gchar *message_id, const gchar *server_
   if (!store_run (self, update, error))
     return NULL;
 
-  /* the row stays, as the sync copy to our own swarm, so a restart still sends it */
-  if (g_strcmp0 (conversation, self->account_id) == 0)
+  /* the row stays, as the sync copy to our own swarm, so a restart still sends it; Note to
+   * Self was that copy, and data-extraction notices are not synced */
+  message = load_message_by_id (self, message_id, error);
+  if (message == NULL)
+    return NULL;
+  if (g_strcmp0 (conversation, self->account_id) == 0 ||
+      message->kind == SD_MESSAGE_KIND_SCREENSHOT || message->kind == SD_MESSAGE_KIND_MEDIA_SAVED)
     outbox = store_prepare (self, "DELETE FROM outbox WHERE message = ?1", error);
   else
     outbox = store_prepare (self,
@@ -1831,27 +2186,32 @@ sd_store_mark_sent (SdStore *self, const gchar *message_id, const gchar *server_
   if (outbox == NULL)
     return NULL;
   sqlite3_bind_int64 (outbox, 1, local_id);
-  if (g_strcmp0 (conversation, self->account_id) != 0)
+  if (sqlite3_bind_parameter_count (outbox) >= 2)
     bind_text (outbox, 2, self->account_id);
   if (!store_run (self, outbox, error))
     return NULL;
 
-  message = load_message_by_id (self, message_id, error);
-  if (message == NULL || !store_tx_commit (tx, error))
+  if (!store_tx_commit (tx, error))
     return NULL;
   return g_steal_pointer (&message);
 }
 
 gboolean
-sd_store_mark_synced (SdStore *self, const gchar *message_id, GError **error)
+sd_store_mark_synced (SdStore *self, const gchar *message_id, const gchar *server_hash,
+                      GError **error)
 {
+  g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) keep = NULL;
   gint64 local_id;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!find_message (self, message_id, &local_id, NULL, error))
+  if (server_hash != NULL && !store_check_utf8 (server_hash, "the hash", error))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL || !find_message (self, message_id, &local_id, NULL, error))
     return FALSE;
   stmt = store_prepare (self, "DELETE FROM outbox WHERE message = ?1 AND is_sync = 1", error);
   if (stmt == NULL)
@@ -1864,7 +2224,15 @@ sd_store_mark_synced (SdStore *self, const gchar *message_id, GError **error)
                  "message %s has no sync copy waiting", message_id);
     return FALSE;
   }
-  return TRUE;
+  /* kept to delete that copy when the message is unsent */
+  keep = store_prepare (self, "UPDATE messages SET sync_hash = ?2 WHERE local_id = ?1", error);
+  if (keep == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (keep, 1, local_id);
+  bind_text (keep, 2, server_hash);
+  if (!store_run (self, keep, error))
+    return FALSE;
+  return store_tx_commit (tx, error);
 }
 
 SdMessage *
@@ -1880,7 +2248,7 @@ sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reaso
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (reason != NULL && !check_utf8 (reason, "the reason", error))
+  if (reason != NULL && !store_check_utf8 (reason, "the reason", error))
     return NULL;
   tx = store_tx_begin (self, error);
   if (tx == NULL)
@@ -1918,7 +2286,7 @@ sd_store_outbox_reschedule (SdStore *self, const gchar *message_id, gint64 next_
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (last_error != NULL && !check_utf8 (last_error, "the error", error))
+  if (last_error != NULL && !store_check_utf8 (last_error, "the error", error))
     return FALSE;
   if (!find_message (self, message_id, &local_id, NULL, error))
     return FALSE;
@@ -1974,7 +2342,7 @@ sd_store_get_conversation (SdStore *self, const gchar *id, GError **error)
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_session_id (id, "the conversation id", error))
+  if (!store_check_session_id (id, "the conversation id", error))
     return NULL;
   return load_conversation (self, id, error);
 }
@@ -1997,7 +2365,7 @@ sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 befor
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_session_id (conversation_id, "the conversation id", error))
     return NULL;
   if (before < 0 || after < 0) {
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
@@ -2012,7 +2380,7 @@ sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 befor
                           error);
   else
     stmt = store_prepare (self,
-                          "SELECT * FROM (SELECT " MESSAGE_COLUMNS ", m.local_id FROM messages m"
+                          "SELECT * FROM (SELECT " MESSAGE_COLUMNS " FROM messages m"
                           "  WHERE m.conversation = ?1 AND m.sent_at < ?2 AND m.sent_at > ?3"
                           "  ORDER BY m.sent_at DESC, m.local_id DESC LIMIT ?4)"
                           " ORDER BY sent_at, local_id",
@@ -2044,7 +2412,7 @@ sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_u
                           " WHERE m.outgoing = 0 AND m.status <> 'read' AND c.blocked = 0",
                           error);
   } else {
-    if (!check_session_id (conversation_id, "the conversation id", error))
+    if (!store_check_session_id (conversation_id, "the conversation id", error))
       return FALSE;
     stmt = store_prepare (self,
                           "SELECT count(*) FROM messages"
@@ -2073,13 +2441,13 @@ compare_gint64 (gconstpointer a, gconstpointer b)
 }
 
 /* NOT_FOUND unless conversation @id exists */
-static gboolean
+gboolean
 expect_conversation (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   int rc;
 
-  if (!check_session_id (id, "the conversation id", error))
+  if (!store_check_session_id (id, "the conversation id", error))
     return FALSE;
   stmt = store_prepare (self, "SELECT 1 FROM conversations WHERE id = ?1", error);
   if (stmt == NULL)
@@ -2098,11 +2466,15 @@ expect_conversation (SdStore *self, const gchar *id, GError **error)
 
 gboolean
 sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
-                    GArray **out_timestamps, GError **error)
+                    GArray **out_timestamps, GPtrArray **out_expiring, GError **error)
 {
   g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) start = NULL;
   g_autoptr(GArray) timestamps = NULL;
+  g_autoptr(GArray) expiring_times = NULL;
+  g_autoptr(GPtrArray) expiring = NULL;
+  gint64 now = store_now_ms ();
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -2133,11 +2505,49 @@ sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
     t = sqlite3_column_int64 (stmt, 0);
     g_array_append_val (timestamps, t);
   }
+
+  /* after-read messages start disappearing once read */
+  start = store_prepare (self,
+                         "UPDATE messages SET expires_at = ?3 + expiration_timer * 1000"
+                         " WHERE conversation = ?1 AND outgoing = 0 AND expiration_mode = 1"
+                         " AND kind = 'text' AND expires_at = 0 AND status = 'read'"
+                         " AND sent_at <= ?2"
+                         " RETURNING sent_at",
+                         error);
+  if (start == NULL)
+    return FALSE;
+  bind_text (start, 1, conversation_id);
+  sqlite3_bind_int64 (start, 2, up_to);
+  sqlite3_bind_int64 (start, 3, now);
+  expiring_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (;;) {
+    gint64 t;
+    int rc = store_step (self, start, error);
+
+    if (rc == 0)
+      return FALSE;
+    if (rc == SQLITE_DONE)
+      break;
+    t = sqlite3_column_int64 (start, 0);
+    g_array_append_val (expiring_times, t);
+  }
+  expiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  for (guint i = 0; i < expiring_times->len; i++) {
+    SdMessage *message = load_message (self, conversation_id,
+                                       g_array_index (expiring_times, gint64, i), error);
+
+    if (message == NULL)
+      return FALSE;
+    g_ptr_array_add (expiring, message);
+  }
+
   if (!store_tx_commit (tx, error))
     return FALSE;
   g_array_sort (timestamps, compare_gint64);
   if (out_timestamps != NULL)
     *out_timestamps = g_steal_pointer (&timestamps);
+  if (out_expiring != NULL)
+    *out_expiring = g_steal_pointer (&expiring);
   return TRUE;
 }
 
@@ -2148,7 +2558,7 @@ update_conversation (SdStore *self, const gchar *sql, const gchar *id, gint64 va
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
-  if (!check_session_id (id, "the conversation id", error))
+  if (!store_check_session_id (id, "the conversation id", error))
     return FALSE;
   stmt = store_prepare (self, sql, error);
   if (stmt == NULL)
@@ -2185,7 +2595,7 @@ sd_store_open_conversation (SdStore *self, const gchar *conversation_id, gint64 
   SdConversationKind kind;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  if (!check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_session_id (conversation_id, "the conversation id", error))
     return FALSE;
   kind = g_strcmp0 (conversation_id, sd_store_get_account_id (self)) == 0
            ? SD_CONVERSATION_KIND_NOTE_TO_SELF
@@ -2228,7 +2638,7 @@ sd_store_set_nickname (SdStore *self, const gchar *conversation_id, const gchar 
 {
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
 
-  if (nickname != NULL && !check_utf8 (nickname, "the nickname", error))
+  if (nickname != NULL && !store_check_utf8 (nickname, "the nickname", error))
     return FALSE;
   if (nickname != NULL && nickname[0] == '\0')
     nickname = NULL;
@@ -2244,7 +2654,7 @@ sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GErro
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_session_id (conversation_id, "the conversation id", error))
     return FALSE;
   /* one statement, so one implicit transaction; messages and outbox rows go by cascade */
   stmt = store_prepare (self, "DELETE FROM conversations WHERE id = ?1", error);
@@ -2261,30 +2671,44 @@ sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GErro
   return TRUE;
 }
 
+/* the newest change of a conversation's disappearing-messages setting wins */
 gboolean
-sd_store_delete_message (SdStore *self, const gchar *message_id, GError **error)
+store_apply_expiration (SdStore *self, const gchar *conversation_id, SdExpirationMode mode,
+                        guint32 timer, gint64 changed_at, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autofree gchar *author = NULL;
-  gint64 sent_at;
 
-  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!sd_message_id_parse (message_id, &author, &sent_at, error))
-    return FALSE;
-  stmt = store_prepare (self, "DELETE FROM messages WHERE author = ?1 AND sent_at = ?2", error);
+  stmt = store_prepare (self,
+                        "UPDATE conversations SET expiration_mode = ?2, expiration_timer = ?3,"
+                        " expiration_changed_at = ?4 WHERE id = ?1 AND expiration_changed_at < ?4",
+                        error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, author);
-  sqlite3_bind_int64 (stmt, 2, sent_at);
-  if (!store_run (self, stmt, error))
-    return FALSE;
-  if (sqlite3_changes (self->db) == 0) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no message %s", message_id);
+  bind_text (stmt, 1, conversation_id);
+  bind_text (stmt, 2, sd_expiration_mode_to_string (mode));
+  sqlite3_bind_int64 (stmt, 3, mode == SD_EXPIRATION_OFF ? 0 : timer);
+  sqlite3_bind_int64 (stmt, 4, changed_at);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_set_expiration (SdStore *self, const gchar *conversation_id, SdExpirationMode mode,
+                         guint32 timer, gint64 changed_at, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if ((guint) mode > SD_EXPIRATION_AFTER_SEND) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "an unknown expiration mode");
     return FALSE;
   }
-  return TRUE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL || !expect_conversation (self, conversation_id, error) ||
+      !store_apply_expiration (self, conversation_id, mode, timer, changed_at, error))
+    return FALSE;
+  return store_tx_commit (tx, error);
 }
 
 /* turns free text into an FTS5 query that cannot be a syntax error: each whitespace-separated
@@ -2339,7 +2763,7 @@ sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error)
   g_return_val_if_fail (query != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_utf8 (query, "the search query", error))
+  if (!store_check_utf8 (query, "the search query", error))
     return NULL;
   if (strlen (query) > SEARCH_MAX_BYTES) {
     g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
@@ -2396,8 +2820,8 @@ sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value, GErro
   g_return_val_if_fail (key != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_utf8 (key, "the setting name", error) ||
-      (value != NULL && !check_utf8 (value, "the setting value", error)))
+  if (!store_check_utf8 (key, "the setting name", error) ||
+      (value != NULL && !store_check_utf8 (value, "the setting value", error)))
     return FALSE;
   if (value == NULL)
     stmt = store_prepare (self, "DELETE FROM settings WHERE key = ?1", error);

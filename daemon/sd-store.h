@@ -42,7 +42,7 @@ typedef enum {
 GQuark sd_store_error_quark (void);
 
 /* the schema version this build writes and understands (PRAGMA user_version) */
-#define SD_STORE_SCHEMA_VERSION 2
+#define SD_STORE_SCHEMA_VERSION 3
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
@@ -55,6 +55,39 @@ typedef enum {
 
 const gchar *sd_message_status_to_string (SdMessageStatus status);
 
+/* what a message row is: a visible message or an event shown in the conversation */
+typedef enum {
+  SD_MESSAGE_KIND_TEXT,
+  SD_MESSAGE_KIND_EXPIRATION_UPDATE, /* the disappearing-messages setting changed */
+  SD_MESSAGE_KIND_SCREENSHOT,        /* the author took a screenshot */
+  SD_MESSAGE_KIND_MEDIA_SAVED,       /* the author saved a file of the referenced message */
+} SdMessageKind;
+
+const gchar *sd_message_kind_to_string (SdMessageKind kind);
+/* FALSE for an unknown name */
+gboolean sd_message_kind_from_string (const gchar *text, SdMessageKind *out_kind);
+
+/* disappearing messages; the values are Content.expirationType's */
+typedef enum {
+  SD_EXPIRATION_OFF = 0,
+  SD_EXPIRATION_AFTER_READ = 1,
+  SD_EXPIRATION_AFTER_SEND = 2,
+} SdExpirationMode;
+
+/* "off", "after-read", "after-send" */
+const gchar *sd_expiration_mode_to_string (SdExpirationMode mode);
+gboolean sd_expiration_mode_from_string (const gchar *text, SdExpirationMode *out_mode);
+
+/* a reaction is one emoji; this bounds what is stored from anyone */
+#define SD_STORE_EMOJI_MAX_BYTES 32
+
+/* one emoji's reactions to a message */
+typedef struct {
+  gchar *emoji;
+  guint count;
+  gboolean mine;            /* we are among those who reacted */
+} SdReaction;
+
 typedef struct {
   gchar *id;                /* "<author>-<sent_at>" */
   gchar *conversation;      /* 66-hex Session ID of the conversation */
@@ -65,8 +98,19 @@ typedef struct {
   gint64 received_at;       /* ms; for outgoing messages the time it was queued */
   SdMessageStatus status;
   gchar *error;             /* (nullable) why it failed */
-  gint64 expires_at;        /* ms, 0 = does not expire */
+  gint64 expires_at;        /* ms, 0 = does not expire (or after-read and not read yet) */
   gchar *server_hash;       /* (nullable) the storage server's hash, opaque */
+  SdMessageKind kind;
+  /* text: the message it replies to; media-saved: the message whose file was saved */
+  gchar *quote_author;      /* (nullable) */
+  gint64 quote_sent_at;     /* 0 = none */
+  gchar *quote_body;        /* (nullable) the quoted message's body when stored here */
+  /* text: how it disappears; expiration-update: the new setting */
+  SdExpirationMode expiration_mode;
+  guint32 expiration_timer; /* seconds */
+  gchar *sync_hash;         /* (nullable) outgoing: the hash of our copy in our own swarm */
+  GArray *reactions;        /* (element-type SdReaction) (nullable) none loaded = none */
+  gint64 local_id;          /* the store's row id; meaningless outside the store */
 } SdMessage;
 
 SdMessage *sd_message_copy (const SdMessage *message);
@@ -76,6 +120,8 @@ GType sd_message_get_type (void) G_GNUC_CONST;
 gboolean sd_message_is_read (const SdMessage *message);
 /* the a{sv} message dictionary of design.md §5 (floating reference) */
 GVariant *sd_message_to_variant (const SdMessage *message);
+/* the same, with "reactions" always present (empty when none): MessageChanged's changes */
+GVariant *sd_message_to_changes_variant (const SdMessage *message);
 /* splits "<author>-<sent_at>"; FALSE with SD_STORE_ERROR_INVALID if it is not one */
 gboolean sd_message_id_parse (const gchar *id, gchar **out_author, gint64 *out_sent_at,
                               GError **error);
@@ -179,12 +225,18 @@ typedef struct {
   gint64 expires_at;            /* 0 = does not expire */
   const gchar *profile_name;    /* (nullable) DataMessage.profile.displayName */
   gint64 profile_updated;       /* lastProfileUpdateSeconds */
+  SdMessageKind kind;           /* events have an empty body */
+  const gchar *quote_author;    /* (nullable) see SdMessage */
+  gint64 quote_sent_at;
+  SdExpirationMode expiration_mode;
+  guint32 expiration_timer;
 } SdIncomingMessage;
 
 /* what a committed batch changed, for the caller's signals */
 typedef struct {
   GPtrArray *new_messages;           /* (element-type SdMessage) in batch order */
-  GPtrArray *changed_messages;       /* (element-type SdMessage) status changed (receipts) */
+  GPtrArray *changed_messages;       /* (element-type SdMessage) status or reactions changed */
+  GPtrArray *removed_messages;       /* (element-type SdMessage) unsent by their author */
   GPtrArray *created_conversations;  /* (element-type SdConversation) state after commit */
   GPtrArray *changed_conversations;  /* (element-type SdConversation) existed before */
   guint n_duplicates;                /* messages already stored (by hash or (author, T)) */
@@ -217,6 +269,17 @@ gboolean sd_store_batch_add_read_receipt (SdStoreBatch *batch, const gchar *read
 gboolean sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
                                            const gchar *profile_name, gint64 profile_updated,
                                            GError **error);
+/* @reactor reacted to the message (@author, @target_sent_at) with @emoji, or took it back
+ * (@remove), at @sent_at. Applied only if that message is stored and @reactor takes part in
+ * its conversation; a removal only undoes an older reaction */
+gboolean sd_store_batch_add_reaction (SdStoreBatch *batch, const gchar *reactor,
+                                      const gchar *author, gint64 target_sent_at,
+                                      const gchar *emoji, gboolean remove, gint64 sent_at,
+                                      GError **error);
+/* @sender unsent the message (@author, @target_sent_at): only its author may (§8.9). The
+ * message goes, and never comes back even if it arrives later */
+gboolean sd_store_batch_add_unsend (SdStoreBatch *batch, const gchar *sender,
+                                    const gchar *author, gint64 target_sent_at, GError **error);
 /* the last hash retrieved from @node_ed25519 in @namespace_; the last call wins */
 void sd_store_batch_set_last_hash (SdStoreBatch *batch, const gchar *node_ed25519,
                                    gint namespace_, const gchar *hash);
@@ -248,6 +311,25 @@ G_GNUC_WARN_UNUSED_RESULT
 SdMessage *sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id,
                                     const gchar *body, gint64 sent_at, gint64 expires_at,
                                     GError **error);
+
+/* everything an outgoing message can carry */
+typedef struct {
+  const gchar *conversation_id;
+  SdMessageKind kind;
+  const gchar *body;            /* "" for events */
+  gint64 sent_at;               /* wanted T; the next free one is taken */
+  const gchar *quote_author;    /* (nullable) */
+  gint64 quote_sent_at;
+  SdExpirationMode expiration_mode;
+  guint32 expiration_timer;     /* seconds; the message expires T + timer (both modes: the
+                                 * sender has read its own message) */
+} SdOutgoingMessage;
+
+/* as sd_store_queue_outgoing(); an expiration-update also becomes the conversation's
+ * setting, in the same transaction */
+G_GNUC_WARN_UNUSED_RESULT
+SdMessage *sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing,
+                                         GError **error);
 /* outbox rows with next_attempt_at <= @now, oldest first, at most @limit (0 = all) */
 GPtrArray *sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error);
 /* the earliest next_attempt_at, or G_MAXINT64 when the outbox is empty */
@@ -256,8 +338,10 @@ gboolean sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **err
  * becomes the sync copy to our own swarm (none for Note to Self). Returns the message */
 SdMessage *sd_store_mark_sent (SdStore *self, const gchar *message_id,
                                const gchar *server_hash, GError **error);
-/* the sync copy was stored (or given up): the outbox row goes */
-gboolean sd_store_mark_synced (SdStore *self, const gchar *message_id, GError **error);
+/* the sync copy was stored (@server_hash, kept for deleting it later) or given up (NULL):
+ * the outbox row goes */
+gboolean sd_store_mark_synced (SdStore *self, const gchar *message_id,
+                               const gchar *server_hash, GError **error);
 /* delivery gave up: status failed with @reason, the outbox row goes. Returns the message */
 SdMessage *sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reason,
                                  GError **error);
@@ -281,9 +365,11 @@ GPtrArray *sd_store_get_messages (SdStore *self, const gchar *conversation_id, g
 gboolean sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_unread,
                                 GError **error);
 /* marks incoming messages with sent_at <= @up_to read; @out_timestamps (element-type gint64,
- * ascending) gets the T of each newly read one, for read receipts */
+ * ascending) gets the T of each newly read one, for read receipts. After-read messages start
+ * disappearing now: @out_expiring (nullable) (element-type SdMessage) gets those */
 gboolean sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
-                             GArray **out_timestamps, GError **error);
+                             GArray **out_timestamps, GPtrArray **out_expiring,
+                             GError **error);
 gboolean sd_store_approve (SdStore *self, const gchar *conversation_id, GError **error);
 /* creates the conversation approved if it does not exist (Note to Self for
  * our own id), or approves the existing one */
@@ -300,6 +386,72 @@ gboolean sd_store_set_nickname (SdStore *self, const gchar *conversation_id,
 gboolean sd_store_delete_conversation (SdStore *self, const gchar *conversation_id,
                                        GError **error);
 gboolean sd_store_delete_message (SdStore *self, const gchar *message_id, GError **error);
+/* the disappearing-messages setting, as a local change (incoming ones come in batches) */
+gboolean sd_store_set_expiration (SdStore *self, const gchar *conversation_id,
+                                  SdExpirationMode mode, guint32 timer, gint64 changed_at,
+                                  GError **error);
+
+/* ---- reactions, removal and network jobs (sd-store-reactions.c, sd-store-removal.c,
+ * sd-store-jobs.c) ------------------------------------------------------------------------- */
+
+/* work for the network that must survive a restart: control messages to store in a swarm
+ * and operations on our own swarm's copies */
+typedef enum {
+  SD_JOB_STORE,   /* store @payload (Content bytes) sent at @sent_at in @target's swarm,
+                   * TTL @value ms */
+  SD_JOB_DELETE,  /* delete the messages @payload (hashes, one per line) from our swarm */
+  SD_JOB_EXPIRE,  /* shorten the expiry of @payload (hashes) in our swarm to @value ms */
+} SdJobKind;
+
+typedef struct {
+  gint64 id;
+  SdJobKind kind;
+  gchar *target;            /* whose swarm */
+  GBytes *payload;
+  gint64 sent_at;
+  gint64 value;
+  guint attempts;
+} SdJob;
+
+void sd_job_free (SdJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdJob, sd_job_free)
+
+/* a job to queue (the store copies it) */
+typedef struct {
+  SdJobKind kind;
+  const gchar *target;
+  GBytes *payload;
+  gint64 sent_at;
+  gint64 value;
+} SdJobSpec;
+
+gboolean sd_store_add_jobs (SdStore *self, const SdJobSpec *jobs, guint n_jobs, GError **error);
+/* (element-type SdJob) due at @now, oldest first, at most @limit (0 = all) */
+GPtrArray *sd_store_jobs_due (SdStore *self, gint64 now, guint limit, GError **error);
+/* the earliest due time, G_MAXINT64 when there is none */
+gboolean sd_store_jobs_next_due (SdStore *self, gint64 *out_next, GError **error);
+gboolean sd_store_job_done (SdStore *self, gint64 job_id, GError **error);
+gboolean sd_store_job_reschedule (SdStore *self, gint64 job_id, gint64 next_attempt_at,
+                                  GError **error);
+
+/* our own reaction to @message_id: added (NOT_FOUND for an unknown message) or taken back
+ * (NOT_FOUND when we had none), with @jobs queued in the same transaction. Returns the
+ * message with its reactions */
+SdMessage *sd_store_set_own_reaction (SdStore *self, const gchar *message_id,
+                                      const gchar *emoji, gboolean add, gint64 at,
+                                      const SdJobSpec *jobs, guint n_jobs, GError **error);
+
+/* deletes @message_id here (it never comes back), queueing @jobs in the same transaction;
+ * returns the deleted message */
+SdMessage *sd_store_remove_message (SdStore *self, const gchar *message_id,
+                                    const SdJobSpec *jobs, guint n_jobs, GError **error);
+/* whether @message_id was deleted, unsent or expired here (and is remembered as such) */
+gboolean sd_store_is_removed (SdStore *self, const gchar *message_id, gboolean *out_removed,
+                              GError **error);
+/* deletes messages whose expires_at is at or before @now; (element-type SdMessage) */
+GPtrArray *sd_store_remove_expired (SdStore *self, gint64 now, GError **error);
+/* the next expires_at, G_MAXINT64 when nothing is due to disappear */
+gboolean sd_store_next_expiry (SdStore *self, gint64 *out_next, GError **error);
 
 /* full-text search over bodies, newest first; every word of @query must match (as a word
  * prefix); any text is safe: punctuation and FTS syntax are taken literally, an empty query

@@ -72,7 +72,8 @@ sd_content_pack_reaction (guint64 sent_at,
                           const gchar *emoji,
                           gboolean remove,
                           const gchar *profile_name,
-                          guint64 profile_updated_seconds)
+                          guint64 profile_updated_seconds,
+                          const gchar *sync_target)
 {
   SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
   SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
@@ -85,7 +86,8 @@ sd_content_pack_reaction (guint64 sent_at,
   reaction.action = remove ? SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REMOVE
                            : SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REACT;
   data.reaction = &reaction;
-  if (profile_name != NULL && *profile_name != '\0') {
+  data.synctarget = (char *) sync_target;
+  if (profile_name != NULL && *profile_name != '\0' && sync_target == NULL) {
     profile.displayname = (char *) profile_name;
     profile.has_lastprofileupdateseconds = TRUE;
     profile.lastprofileupdateseconds = profile_updated_seconds;

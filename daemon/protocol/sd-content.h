@@ -45,14 +45,16 @@ typedef struct {
 GBytes *sd_content_pack_text_full (const SdTextContent *text) G_GNUC_WARN_UNUSED_RESULT;
 
 /* an emoji reaction to the message (@author, @target_sent_at); @remove
- * takes ours back */
+ * takes ours back; @sync_target (nullable) only on the copy to our own
+ * swarm, which carries no profile */
 GBytes *sd_content_pack_reaction (guint64 sent_at,
                                   guint64 target_sent_at,
                                   const gchar *author,
                                   const gchar *emoji,
                                   gboolean remove,
                                   const gchar *profile_name,
-                                  guint64 profile_updated_seconds) G_GNUC_WARN_UNUSED_RESULT;
+                                  guint64 profile_updated_seconds,
+                                  const gchar *sync_target) G_GNUC_WARN_UNUSED_RESULT;
 
 /* delete for everyone: the message (@author, @target_sent_at) */
 GBytes *sd_content_pack_unsend (guint64 sent_at,

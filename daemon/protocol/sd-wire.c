@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "sd-encoding.h"
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
@@ -15,6 +17,21 @@ sd_wire_message_clear (SdWireMessage *message)
     return;
   g_clear_pointer (&message->content, sd_content_free);
   memset (message, 0, sizeof *message);
+}
+
+/* §4.8: libsession fills Envelope.proSig on every message; without Session Pro it is a decoy
+ * shaped like a signature (r·B for a random scalar r, then another random scalar), so
+ * envelopes from non-Pro users, and from sessiond, look like everyone else's */
+static void
+pro_signature_decoy (guint8 out[64])
+{
+  guint8 r[32];
+
+  crypto_core_ed25519_scalar_random (r);
+  if (crypto_scalarmult_ed25519_base_noclamp (out, r) != 0)
+    memset (out, 0, 32); /* r = 0: probability 2^-252 */
+  crypto_core_ed25519_scalar_random (out + 32);
+  sodium_memzero (r, sizeof r);
 }
 
 GBytes *
@@ -33,6 +50,7 @@ sd_wire_wrap_bytes (const SdIdentity *sender,
   g_autoptr(GBytes) sealed = NULL;
   g_autofree guint8 *envelope_bytes = NULL;
   gsize envelope_len, wrapper_len;
+  guint8 pro_sig[64];
   guint8 *out;
 
   g_return_val_if_fail (sender != NULL, NULL);
@@ -56,6 +74,13 @@ sd_wire_wrap_bytes (const SdIdentity *sender,
   envelope.sourcedevice = 1;
   envelope.has_content = TRUE;
   envelope.content.data = (guint8 *) g_bytes_get_data (sealed, &envelope.content.len);
+  /* the deterministic form reproduces the documented vector, which has none */
+  if (!(flags & SD_WIRE_FLAG_DETERMINISTIC)) {
+    pro_signature_decoy (pro_sig);
+    envelope.has_prosig = TRUE;
+    envelope.prosig.data = pro_sig;
+    envelope.prosig.len = sizeof pro_sig;
+  }
   envelope_len = session_protos__envelope__get_packed_size (&envelope);
   envelope_bytes = g_malloc (envelope_len);
   session_protos__envelope__pack (&envelope, envelope_bytes);

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   SD_WIRE_FLAG_NONE = 0,
-  /* deterministic seal: known-answer tests only */
+  /* deterministic seal and no Envelope.proSig decoy: known-answer tests only */
   SD_WIRE_FLAG_DETERMINISTIC = 1 << 0,
 } SdWireFlags;
 

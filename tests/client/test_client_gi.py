@@ -4,7 +4,9 @@
 the local testnet: construction (and the daemon-not-running error),
 properties with notify, the conversation model, signals, async calls,
 D-Bus errors mapped to SESSIOND_CLIENT_ERROR; then the Python example
-client-lib/examples/list-and-watch.py run against a daemon."""
+client-lib/examples/list-and-watch.py run against a daemon; then the 1:1
+features of issue 9: replies, reactions through message-changed, deleting
+and unsending, disappearing messages, nicknames, screenshot events."""
 
 import os
 import sys
@@ -80,7 +82,195 @@ def check_not_running():
         bus.stop()
 
 
+def reactions(message):
+    return [(r.get_emoji(), r.get_count(), r.get_reacted_by_me())
+            for r in message.get_reactions()]
+
+
+def check_message_from_variant():
+    """the message dictionary's keys, without a daemon"""
+    v = GLib.Variant
+    bare = Sessiond.Message.new_from_variant(v("a{sv}", {"id": v("s", "m1")}))
+    assert_eq(bare.get_kind(), "text", "kind defaults to text")
+    assert_eq((bare.get_quote_id(), bare.get_quote_author(), bare.get_quote_body()),
+              (None, None, None), "no quote")
+    assert_eq((bare.get_expiration_mode(), bare.get_expiration_timer()), (None, 0), "no expiry")
+    assert_eq(reactions(bare), [], "no reactions")
+
+    full = Sessiond.Message.new_from_variant(v("a{sv}", {
+        "id": v("s", "m2"), "kind": v("s", "expiration-update"),
+        "quote-id": v("s", "q"), "quote-author": v("s", "05" + "ab" * 32),
+        "quote-body": v("s", "quoted"), "expiration-mode": v("s", "after-read"),
+        "expiration-timer": v("u", 300), "expires-at": v("x", 1234),
+        "reactions": v("a(sub)", [("👍", 2, True), ("❤️", 1, False)]),
+        "status": v("s", "sending")}))
+    assert_eq(full.get_kind(), "expiration-update", "kind")
+    assert_eq(full.props.kind, "expiration-update", "kind property")
+    assert_eq((full.get_quote_id(), full.props.quote_author, full.get_quote_body()),
+              ("q", "05" + "ab" * 32, "quoted"), "quote")
+    assert_eq((full.get_expiration_mode(), full.props.expiration_timer), ("after-read", 300),
+              "expiration")
+    assert_eq(reactions(full), [("👍", 2, True), ("❤️", 1, False)], "reactions")
+
+    # message-changed: the changed keys replace the old ones, the rest stays
+    changed = full.copy_with_changes(v("a{sv}", {
+        "status": v("s", "sent"), "reactions": v("a(sub)", [("👍", 1, False)])}))
+    assert_eq((changed.get_status(), reactions(changed), changed.get_quote_id()),
+              ("sent", [("👍", 1, False)], "q"), "changed")
+    assert_eq((full.get_status(), len(reactions(full))), ("sending", 2), "the original stays")
+    cleared = changed.copy_with_changes(v("a{sv}", {"reactions": v("a(sub)", [])}))
+    assert_eq(reactions(cleared), [], "the last reaction went")
+    failed = full.copy_with_changes(v("a{sv}", {"status": v("s", "failed"),
+                                                 "error": v("s", "no network")}))
+    assert_eq(failed.get_error_message(), "no network", "failed")
+    retried = failed.copy_with_changes(v("a{sv}", {"status": v("s", "sending")}))
+    assert_eq((retried.get_status(), retried.get_error_message()), ("sending", None),
+              "a retry clears the error")
+
+
+def check_parity(client, conv, alice, bob, bob_client, alice_id, bob_id):
+    added, changed, removed, notes = [], [], [], []
+    conv.connect("message-added", lambda c, m: added.append(m))
+    conv.connect("message-changed", lambda c, mid, ch: changed.append((mid, ch)))
+    conv.connect("message-removed", lambda c, mid: removed.append(mid))
+    conv.connect("notify", lambda o, p: notes.append(p.name))
+    unknown = bob_id + "-1"
+
+    def added_message(message_id, what):
+        alice.wait_for(lambda: any(m.get_id() == message_id for m in added), what)
+        return [m for m in added if m.get_id() == message_id][-1]
+
+    def current(message):
+        """@message with every message-changed applied, as a front end would"""
+        for mid, ch in changed:
+            if mid == message.get_id():
+                message = message.copy_with_changes(ch)
+        return message
+
+    # a message from bob to reply and react to
+    bob_msg_id, _ = call(lambda cb: bob_client.send_async(alice_id, "quote me", None, cb),
+                         lambda r: bob_client.send_finish(r))
+    original = added_message(bob_msg_id, "bob's message at alice")
+    assert_eq((original.get_kind(), original.get_quote_id(), reactions(original)),
+              ("text", None, []), "a plain message")
+
+    # replies, from the conversation and from the account
+    reply_id = call(lambda cb: conv.send_reply_async("quoted", bob_msg_id, None, cb),
+                    conv.send_reply_finish)
+    reply = added_message(reply_id, "the reply")
+    assert_eq((reply.get_body(), reply.get_quote_id(), reply.get_quote_author(),
+               reply.get_quote_body()), ("quoted", bob_msg_id, bob_id, "quote me"), "reply")
+    expect_error(Sessiond.ClientError.NOT_FOUND,
+                 lambda cb: conv.send_reply_async("x", unknown, None, cb), conv.send_reply_finish)
+    other_id, cid = call(
+        lambda cb: client.send_reply_async(bob_id, "quoted again", bob_msg_id, None, cb),
+        lambda r: client.send_reply_finish(r))
+    assert_eq(cid, bob_id, "account-level reply's conversation")
+    assert_eq(added_message(other_id, "account-level reply").get_quote_id(), bob_msg_id,
+              "account-level reply quotes")
+    expect_error(Sessiond.ClientError.NOT_FOUND,
+                 lambda cb: client.send_reply_async(bob_id, "x", unknown, None, cb),
+                 lambda r: client.send_reply_finish(r))
+    bob.wait_for(lambda: any(m["id"] == reply_id and m.get("quote-body") == "quote me"
+                             for m in bob.messages(alice_id)), "the quote resolves at bob")
+
+    # reactions reach the conversation's message-changed
+    call(lambda cb: conv.add_reaction_async(bob_msg_id, "👍", None, cb),
+         conv.add_reaction_finish)
+    alice.wait_for(lambda: reactions(current(original)) == [("👍", 1, True)],
+                   "our reaction through message-changed")
+    bob.conversation(alice_id, "AddReaction", "ss", bob_msg_id, "👍")
+    alice.wait_for(lambda: reactions(current(original)) == [("👍", 2, True)],
+                   "bob's reaction through message-changed")
+    call(lambda cb: conv.remove_reaction_async(bob_msg_id, "👍", None, cb),
+         conv.remove_reaction_finish)
+    alice.wait_for(lambda: reactions(current(original)) == [("👍", 1, False)],
+                   "our reaction taken back")
+    fetched = call(lambda cb: conv.get_messages_async(0, 0, 50, None, cb),
+                   conv.get_messages_finish)
+    assert_eq([reactions(m) for m in fetched if m.get_id() == bob_msg_id], [[("👍", 1, False)]],
+              "fetched reactions")
+    expect_error(Sessiond.ClientError.NOT_FOUND,
+                 lambda cb: conv.remove_reaction_async(bob_msg_id, "👍", None, cb),
+                 conv.remove_reaction_finish)
+    expect_error(Sessiond.ClientError.NOT_FOUND,
+                 lambda cb: conv.add_reaction_async(unknown, "👍", None, cb),
+                 conv.add_reaction_finish)
+    bob.conversation(alice_id, "RemoveReaction", "ss", bob_msg_id, "👍")
+    alice.wait_for(lambda: reactions(current(original)) == [], "the last reaction went")
+
+    # deleting here, unsending for everyone
+    expect_error(Sessiond.ClientError.NOT_AUTHOR,
+                 lambda cb: conv.delete_message_async(bob_msg_id, True, None, cb),
+                 conv.delete_message_finish)
+    call(lambda cb: conv.delete_message_async(bob_msg_id, False, None, cb),
+         conv.delete_message_finish)
+    alice.wait_for(lambda: bob_msg_id in removed, "message-removed after delete")
+    call(lambda cb: conv.delete_message_async(reply_id, True, None, cb),
+         conv.delete_message_finish)
+    alice.wait_for(lambda: reply_id in removed, "message-removed after unsend")
+    bob.wait_for(lambda: reply_id not in [m["id"] for m in bob.messages(alice_id)],
+                 "unsent at bob")
+    expect_error(Sessiond.ClientError.NOT_FOUND,
+                 lambda cb: conv.delete_message_async(reply_id, False, None, cb),
+                 conv.delete_message_finish)
+
+    # disappearing messages: properties with notify, and an event
+    expect_error(Sessiond.ClientError.INVALID_ARGUMENT,
+                 lambda cb: conv.set_expiration_async("after-send", 300, None, cb),
+                 conv.set_expiration_finish)
+    expect_error(Sessiond.ClientError.INVALID_ARGUMENT,
+                 lambda cb: conv.set_expiration_async("sometimes", 60, None, cb),
+                 conv.set_expiration_finish)
+    count = len(added)
+    call(lambda cb: conv.set_expiration_async("after-send", 43200, None, cb),
+         conv.set_expiration_finish)
+    alice.wait_for(lambda: conv.dup_expiration_mode() == "after-send"
+                   and conv.get_expiration_timer() == 43200, "expiration properties")
+    alice.wait_for(lambda: "expiration-mode" in notes and "expiration-timer" in notes,
+                   "notify::expiration-mode and -timer")
+    assert_eq((conv.props.expiration_mode, conv.props.expiration_timer), ("after-send", 43200),
+              "expiration props")
+    alice.wait_for(lambda: any(m.get_kind() == "expiration-update" for m in added[count:]),
+                   "the expiration event")
+    event = [m for m in added[count:] if m.get_kind() == "expiration-update"][0]
+    assert_eq((event.get_body(), event.get_expiration_mode(), event.get_expiration_timer()),
+              ("", "after-send", 43200), "event")
+    bob.wait_for(lambda: bob.conversation_prop(alice_id, "ExpirationTimer") == 43200,
+                 "the setting at bob")
+    call(lambda cb: conv.set_expiration_async("off", 0, None, cb), conv.set_expiration_finish)
+    alice.wait_for(lambda: conv.dup_expiration_mode() == "off"
+                   and conv.get_expiration_timer() == 0, "off again")
+
+    # nickname: notify, and the name follows
+    notes.clear()
+    call(lambda cb: conv.set_nickname_async("Bobby", None, cb), conv.set_nickname_finish)
+    alice.wait_for(lambda: conv.dup_nickname() == "Bobby" and conv.dup_name() == "Bobby",
+                   "nickname")
+    alice.wait_for(lambda: "nickname" in notes and "name" in notes, "notify::nickname")
+    assert_eq(conv.props.nickname, "Bobby", "nickname property")
+    expect_error(Sessiond.ClientError.INVALID_ARGUMENT,
+                 lambda cb: conv.set_nickname_async("x" * 101, None, cb),
+                 conv.set_nickname_finish)
+    call(lambda cb: conv.set_nickname_async("", None, cb), conv.set_nickname_finish)
+    alice.wait_for(lambda: conv.dup_nickname() == "" and conv.dup_name() != "Bobby",
+                   "nickname cleared")
+
+    # screenshot: an event here and at bob
+    count = len(added)
+    call(lambda cb: conv.report_data_extraction_async("screenshot", None, None, cb),
+         conv.report_data_extraction_finish)
+    alice.wait_for(lambda: any(m.get_kind() == "screenshot" and m.get_outgoing()
+                               for m in added[count:]), "our screenshot event")
+    bob.wait_for(lambda: any(m.get("kind") == "screenshot" for m in bob.messages(alice_id)),
+                 "the screenshot event at bob")
+    expect_error(Sessiond.ClientError.INVALID_ARGUMENT,
+                 lambda cb: conv.report_data_extraction_async("nonsense", None, None, cb),
+                 conv.report_data_extraction_finish)
+
+
 def test(testnet):
+    check_message_from_variant()
     check_not_running()
     assert Sessiond.session_id_is_valid("05" + "ab" * 32)
     assert not Sessiond.session_id_is_valid("05" + "ab" * 31)
@@ -226,6 +416,8 @@ def test(testnet):
         line = reader.readline()
         assert_eq(line, "message from %s: for the example" % alice_id, "example prints")
         assert_eq(reader.finish(), 0, "example exits 0")
+
+        check_parity(client, conv, alice, bob, bob_client, alice_id, bob_id)
 
         # delete: the conversation leaves the model
         call(lambda cb: conv.delete_async(None, cb), conv.delete_finish)

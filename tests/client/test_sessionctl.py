@@ -3,7 +3,8 @@
 """sessionctl against real daemons on the local testnet: every command in
 plain and --json form, and every error path (daemon not running, invalid
 Session ID, no account, existing account, bad phrase, unknown conversation,
-usage errors)."""
+usage errors); then the 1:1 features of issue 9 (reply, react, unreact,
+unsend, delete, disappear, nickname, screenshot) in both directions."""
 
 import json
 import os
@@ -32,9 +33,26 @@ def check_usage(bus):
     fails(bus, "Usage", "status", "extra")
     fails(bus, "Usage", "--limit", "-3", "messages", "05" + "ab" * 32)
     fails(bus, "Usage", "--no-such-option", "status")
+    some_id = "05" + "ab" * 32
+    # the new commands: argument counts, MODE and TIMER are checked before
+    # the daemon is asked
+    for args in (("reply", some_id, "m"), ("react", some_id, "m"), ("unreact", some_id),
+                 ("unsend", some_id), ("delete", some_id, "m", "x"), ("nickname", some_id),
+                 ("screenshot",), ("disappear", some_id),
+                 ("disappear", some_id, "off", "0", "extra")):
+        msg = fails(bus, "Usage", *args)
+        assert msg.startswith("usage: sessionctl " + args[0]), msg
+    msg = fails(bus, "Usage", "disappear", some_id, "sometimes", "5m")
+    assert "sometimes" in msg and "after-read" in msg, msg
+    fails(bus, "Usage", "disappear", some_id, "after-read")
+    for timer in ("5x", "1.5h", "m", "", "5mm", "99999999999w", "-5"):
+        fails(bus, "Usage", "disappear", some_id, "after-read", timer)
     r = ctl(bus, "--help")
     assert_eq(r.status, 0, "--help")
     assert "mark-read" in r.stdout, r.stdout
+    for command in ("reply", "react", "unreact", "unsend", "delete", "disappear", "nickname",
+                    "screenshot"):
+        assert command + " ID" in r.stdout, (command, r.stdout)
     r = ctl(bus, "--version")
     assert_eq(r.status, 0, "--version")
     assert r.stdout.startswith("sessionctl "), r.stdout
@@ -47,6 +65,161 @@ def check_status_alignment(bus):
     columns = {len(m.group(1)) for m in (re.match(r"^([^:]+:\s+)\S", line) for line in out)}
     assert_eq(len(columns), 1, "aligned status values %r" % out)
     assert "\033" not in "".join(out), "no color off a terminal"
+
+
+def messages(bus, peer):
+    return ok(bus, "--json", "messages", peer, "--limit", "500").json_lines()
+
+
+def message(bus, peer, message_id):
+    found = [m for m in messages(bus, peer) if m["id"] == message_id]
+    assert_eq(len(found), 1, "message %s" % message_id)
+    return found[0]
+
+
+def dbus_has(daemon, peer, predicate):
+    """whether a message in @daemon's conversation with @peer matches;
+    straight over D-Bus, so waiting does not run sessionctl in a loop"""
+    return any(predicate(m) for m in daemon.messages(peer, 500))
+
+
+def check_parity(alice, bob, alice_id, bob_id):
+    a, b = alice.bus, bob.bus
+    short = {alice_id: alice_id[:10] + "…", bob_id: bob_id[:10] + "…"}
+    unknown = bob_id + "-1"
+
+    # reply: bob quotes alice's "hi bob"
+    hi = [m for m in messages(b, alice_id) if m["body"] == "hi bob"][0]
+    sent = ok(b, "--json", "reply", alice_id, hi["id"], "quoting you").one()
+    assert_eq(sent["conversation"], alice_id, "reply conversation")
+    reply = message(b, alice_id, sent["message_id"])
+    assert_eq((reply["kind"], reply["body"], reply["quote_id"], reply["quote_author"],
+               reply["quote_body"]), ("text", "quoting you", hi["id"], alice_id, "hi bob"),
+              "bob's reply")
+    lines = ok(b, "messages", alice_id).stdout.splitlines()
+    at = lines.index("  > %s: hi bob" % short[alice_id])
+    assert "quoting you" in lines[at + 1], lines
+    plain_id = ok(b, "reply", alice_id, hi["id"], "-", stdin="from stdin\n").stdout.strip()
+    assert_eq(message(b, alice_id, plain_id)["quote_id"], hi["id"], "plain reply quotes")
+    fails(b, "NotFound", "reply", alice_id, unknown, "x")
+    fails(b, "InvalidSessionId", "reply", "05", hi["id"], "x")
+    # the quote resolves to alice's own message at alice
+    alice.wait_for(lambda: dbus_has(alice, bob_id, lambda m: m["id"] == sent["message_id"]),
+                   "alice has bob's reply")
+    theirs = message(a, bob_id, sent["message_id"])
+    assert_eq((theirs["quote_id"], theirs["quote_author"], theirs["quote_body"]),
+              (hi["id"], alice_id, "hi bob"), "alice's view of the quote")
+    assert "  > me: hi bob" in ok(a, "messages", bob_id).stdout.splitlines()
+
+    # react, unreact: bob and alice react to the reply
+    assert_eq(ok(b, "--json", "react", alice_id, sent["message_id"], "👍").one(),
+              {"conversation": alice_id, "action": "react", "message_id": sent["message_id"],
+               "emoji": "👍"}, "json react")
+    ok(b, "react", alice_id, sent["message_id"], "👍")  # twice changes nothing
+    assert_eq(message(b, alice_id, sent["message_id"])["reactions"],
+              [{"emoji": "👍", "count": 1, "reacted_by_me": True}], "bob's reaction")
+    assert "    👍 1 (you)" in ok(b, "messages", alice_id).stdout.splitlines()
+    alice.wait_for(lambda: dbus_has(alice, bob_id, lambda m: m["id"] == sent["message_id"]
+                                    and m.get("reactions") == [("👍", 1, False)]),
+                   "bob's reaction at alice")
+    assert "    👍 1" in ok(a, "messages", bob_id).stdout.splitlines()
+    ok(a, "react", bob_id, sent["message_id"], "👍")
+    assert_eq(message(a, bob_id, sent["message_id"])["reactions"],
+              [{"emoji": "👍", "count": 2, "reacted_by_me": True}], "two reactions at alice")
+    assert "    👍 2 (you)" in ok(a, "messages", bob_id).stdout.splitlines()
+    bob.wait_for(lambda: dbus_has(bob, alice_id, lambda m: m["id"] == sent["message_id"]
+                                  and m.get("reactions") == [("👍", 2, True)]),
+                 "alice's reaction at bob")
+    assert_eq(ok(b, "--json", "unreact", alice_id, sent["message_id"], "👍").one()["action"],
+              "unreact", "json unreact")
+    assert_eq(message(b, alice_id, sent["message_id"])["reactions"],
+              [{"emoji": "👍", "count": 1, "reacted_by_me": False}], "bob took his back")
+    fails(b, "NotFound", "unreact", alice_id, sent["message_id"], "👍")
+    fails(b, "NotFound", "react", alice_id, unknown, "👍")
+    alice.wait_for(lambda: dbus_has(alice, bob_id, lambda m: m["id"] == sent["message_id"]
+                                    and m.get("reactions") == [("👍", 1, True)]),
+                   "bob's unreact at alice")
+
+    # unsend: only our own messages, gone on both sides
+    oops = ok(b, "--json", "send", alice_id, "oops").one()["message_id"]
+    alice.wait_for(lambda: dbus_has(alice, bob_id, lambda m: m["id"] == oops), "oops at alice")
+    msg = fails(a, "NotAuthor", "unsend", bob_id, oops)
+    assert msg, msg
+    assert_eq(ok(b, "--json", "unsend", alice_id, oops).one(),
+              {"conversation": alice_id, "action": "unsend", "message_id": oops}, "json unsend")
+    assert oops not in [m["id"] for m in messages(b, alice_id)], "unsent at bob"
+    alice.wait_for(lambda: not dbus_has(alice, bob_id, lambda m: m["id"] == oops),
+                   "unsent at alice")
+    fails(b, "NotFound", "unsend", alice_id, oops)
+
+    # delete: here only
+    assert_eq(ok(a, "delete", bob_id, plain_id).stdout, "", "plain delete prints nothing")
+    assert plain_id not in [m["id"] for m in messages(a, bob_id)], "deleted at alice"
+    assert plain_id in [m["id"] for m in messages(b, alice_id)], "still at bob"
+    fails(a, "NotFound", "delete", bob_id, plain_id)
+    fails(a, "NotFound", "delete", "05" + "cd" * 32, plain_id)
+
+    # disappear: both sides, with an event
+    fails(a, "InvalidArgument", "disappear", bob_id, "after-send", "5m")
+    fails(a, "InvalidArgument", "disappear", bob_id, "off", "1h")
+    fails(a, "InvalidArgument", "disappear", bob_id, "after-read", "7")
+    assert_eq(ok(a, "--json", "disappear", bob_id, "after-read", "5m").one(),
+              {"conversation": bob_id, "action": "disappear", "expiration_mode": "after-read",
+               "expiration_timer": 300}, "json disappear")
+    conv = ok(a, "--json", "conversations").one()
+    assert_eq((conv["expiration_mode"], conv["expiration_timer"]), ("after-read", 300),
+              "conversation setting")
+    assert "(disappearing after-read, 5 minutes)" in ok(a, "conversations").stdout
+    event = messages(a, bob_id)[-1]
+    assert_eq((event["kind"], event["body"], event["expiration_mode"],
+               event["expiration_timer"]), ("expiration-update", "", "after-read", 300),
+              "expiration event")
+    assert_eq(ok(a, "messages", bob_id).stdout.splitlines()[-1],
+              "— disappearing messages set to after-read, 5 minutes —", "plain event")
+    bob.wait_for(lambda: bob.conversation_prop(alice_id, "ExpirationMode") == "after-read",
+                 "the setting reaches bob")
+    assert_eq(bob.conversation_prop(alice_id, "ExpirationTimer"), 300, "bob's timer")
+    assert_eq(messages(b, alice_id)[-1]["kind"], "expiration-update", "bob's event")
+    gone = ok(a, "--json", "send", bob_id, "gone soon").one()["message_id"]
+    later = message(a, bob_id, gone)
+    assert_eq((later["expiration_mode"], later["expiration_timer"]), ("after-read", 300),
+              "a disappearing message")
+    assert ("disappears" in ok(a, "messages", bob_id).stdout.splitlines()[-1]), "plain expiry"
+    assert_eq(ok(a, "--json", "disappear", bob_id, "off").one()["expiration_timer"], 0,
+              "off without a timer")
+    conv = ok(a, "--json", "conversations").one()
+    assert_eq((conv["expiration_mode"], conv["expiration_timer"]), ("off", 0), "off again")
+    assert_eq(ok(a, "messages", bob_id).stdout.splitlines()[-1],
+              "— disappearing messages turned off —", "plain off event")
+    assert "disappearing" not in ok(a, "conversations").stdout
+
+    # nickname: a local name that wins over the display name
+    assert_eq(ok(a, "--json", "nickname", bob_id, "Bobby").one(),
+              {"conversation": bob_id, "action": "nickname", "nickname": "Bobby"}, "json nickname")
+    conv = ok(a, "--json", "conversations").one()
+    assert_eq((conv["nickname"], conv["name"]), ("Bobby", "Bobby"), "nicknamed")
+    assert "Bobby" in ok(a, "conversations").stdout
+    fails(a, "InvalidArgument", "nickname", bob_id, "x" * 101)
+    fails(a, "InvalidArgument", "nickname", bob_id, "a\x01b")
+    assert_eq(ok(a, "nickname", bob_id, "").stdout, "", "plain nickname prints nothing")
+    conv = ok(a, "--json", "conversations").one()
+    assert_eq(conv["nickname"], "", "nickname cleared")
+    assert conv["name"] != "Bobby", conv
+
+    # screenshot: an event on both sides; not for a blocked contact
+    assert_eq(ok(a, "--json", "screenshot", bob_id).one(),
+              {"conversation": bob_id, "action": "screenshot"}, "json screenshot")
+    event = messages(a, bob_id)[-1]
+    assert_eq((event["kind"], event["outgoing"]), ("screenshot", True), "our screenshot event")
+    assert_eq(ok(a, "messages", bob_id).stdout.splitlines()[-1], "— you took a screenshot —",
+              "plain screenshot")
+    bob.wait_for(lambda: dbus_has(bob, alice_id, lambda m: m.get("kind") == "screenshot"),
+                 "the screenshot event at bob")
+    assert_eq(ok(b, "messages", alice_id).stdout.splitlines()[-1],
+              "— %s took a screenshot —" % short[alice_id], "bob's plain screenshot")
+    ok(a, "block", bob_id)
+    fails(a, "InvalidArgument", "screenshot", bob_id)
+    ok(a, "unblock", bob_id)
 
 
 def test(testnet):
@@ -202,6 +375,11 @@ def test(testnet):
                      "bob has alice's answer")
         bob_msgs = ok(b, "--json", "messages", alice_id).json_lines()
         assert_eq([m["outgoing"] for m in bob_msgs], [True, True, False], "bob's view")
+        assert_eq({m["kind"] for m in bob_msgs}, {"text"}, "text messages")
+        assert_eq([m["reactions"] for m in bob_msgs], [[], [], []], "no reactions yet")
+        assert not any("quote_id" in m for m in bob_msgs), bob_msgs
+
+        check_parity(alice, bob, alice_id, bob_id)
     finally:
         if carol is not None:
             carol.close()

@@ -327,7 +327,7 @@ test_migrate_v1 (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 1);
 
   reopen (fixture);
-  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
   g_assert_cmpstr (sd_store_get_account_id (fixture->store), ==, ID_A);
 
   /* old rows are all there, with the new columns at their defaults */
@@ -801,9 +801,9 @@ test_outbox (Fixture *fixture, gconstpointer data)
   g_assert_null (sd_store_mark_sent (fixture->store, first->id, "server-hash-x", &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_true (sd_store_mark_synced (fixture->store, first->id, &error));
+  g_assert_true (sd_store_mark_synced (fixture->store, first->id, NULL, &error));
   g_assert_no_error (error);
-  g_assert_false (sd_store_mark_synced (fixture->store, first->id, &error));
+  g_assert_false (sd_store_mark_synced (fixture->store, first->id, NULL, &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
@@ -891,7 +891,7 @@ test_mark_read (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (unread (fixture->store, ID_C), ==, 1);
   g_assert_cmpuint (unread (fixture->store, NULL), ==, 6);
 
-  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &read, &error));
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &read, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (read->len, ==, 3);
   g_assert_cmpint (g_array_index (read, gint64, 0), ==, 1000);
@@ -901,9 +901,9 @@ test_mark_read (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (unread (fixture->store, NULL), ==, 3);
 
   /* nothing newly read: no receipts to send */
-  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &again, &error));
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 3000, &again, NULL, &error));
   g_assert_cmpuint (again->len, ==, 0);
-  g_assert_true (sd_store_mark_read (fixture->store, ID_B, G_MAXINT64, &rest, &error));
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, G_MAXINT64, &rest, NULL, &error));
   g_assert_cmpuint (rest->len, ==, 2);
   g_assert_cmpint (g_array_index (rest, gint64, 0), ==, 4000);
   g_assert_cmpuint (unread (fixture->store, ID_B), ==, 0);
@@ -915,10 +915,10 @@ test_mark_read (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_SENDING);
 
-  g_assert_false (sd_store_mark_read (fixture->store, "05", 1, NULL, &error));
+  g_assert_false (sd_store_mark_read (fixture->store, "05", 1, NULL, NULL, &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (sd_store_mark_read (fixture->store, ID_A, 1, NULL, &error));
+  g_assert_false (sd_store_mark_read (fixture->store, ID_A, 1, NULL, NULL, &error));
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
 }
 
@@ -1387,6 +1387,357 @@ test_crash (Fixture *fixture, gconstpointer data)
   reopen (fixture);
 }
 
+/* ---- 1:1 parity: reactions, unsend, removal, expiry, quotes, jobs -------------------------- */
+
+static SdStoreChanges *
+receive_reaction (SdStore *store, const gchar *reactor, const gchar *author, gint64 target,
+                  const gchar *emoji, gboolean remove, gint64 at)
+{
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (store);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sd_store_batch_add_reaction (batch, reactor, author, target, emoji, remove, at,
+                                              &error));
+  g_assert_no_error (error);
+  return apply (store, batch);
+}
+
+static void
+assert_reactions (SdMessage *message, const gchar *emoji, guint count, gboolean mine)
+{
+  const SdReaction *r;
+
+  if (emoji == NULL) {
+    g_assert_true (message->reactions == NULL || message->reactions->len == 0);
+    return;
+  }
+  g_assert_nonnull (message->reactions);
+  g_assert_cmpuint (message->reactions->len, ==, 1);
+  r = &g_array_index (message->reactions, SdReaction, 0);
+  g_assert_cmpstr (r->emoji, ==, emoji);
+  g_assert_cmpuint (r->count, ==, count);
+  g_assert_cmpint (r->mine, ==, mine);
+}
+
+static guint
+count_jobs (SdStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) jobs = sd_store_jobs_due (store, G_MAXINT64, 0, &error);
+
+  g_assert_no_error (error);
+  return jobs->len;
+}
+
+static void
+test_reactions (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage m = incoming ("r1", ID_B, 1000, "react to me");
+  g_autoptr(SdStoreChanges) first = receive (fixture->store, &m);
+  g_autoptr(SdStoreChanges) theirs = NULL;
+  g_autoptr(SdStoreChanges) stranger = NULL;
+  g_autoptr(SdStoreChanges) stale = NULL;
+  g_autoptr(SdStoreChanges) removed = NULL;
+  g_autoptr(SdStoreChanges) unknown = NULL;
+  g_autoptr(SdMessage) mine = NULL;
+  g_autoptr(SdMessage) loaded = NULL;
+  g_autoptr(GBytes) payload = g_bytes_new_static ("content", 7);
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  g_autoptr(GVariant) changes = NULL;
+  g_autoptr(GVariant) reactions = NULL;
+  g_autoptr(GVariant) no_reactions = NULL;
+  g_autofree gchar *id = sd_message_id_make (ID_B, 1000);
+  SdJobSpec job = { SD_JOB_STORE, ID_B, payload, 1200, 5000 };
+  SdJob *queued;
+  gint64 job_id;
+
+  theirs = receive_reaction (fixture->store, ID_B, ID_B, 1000, "👍", FALSE, 1100);
+  g_assert_cmpuint (theirs->changed_messages->len, ==, 1);
+  assert_reactions (g_ptr_array_index (theirs->changed_messages, 0), "👍", 1, FALSE);
+
+  /* ours, with its network job in the same transaction */
+  mine = sd_store_set_own_reaction (fixture->store, id, "👍", TRUE, 1200, &job, 1, &error);
+  g_assert_no_error (error);
+  assert_reactions (mine, "👍", 2, TRUE);
+  jobs = sd_store_jobs_due (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (jobs->len, ==, 1);
+  queued = g_ptr_array_index (jobs, 0);
+  g_assert_cmpint (queued->kind, ==, SD_JOB_STORE);
+  g_assert_cmpstr (queued->target, ==, ID_B);
+  g_assert_true (g_bytes_equal (queued->payload, payload));
+  g_assert_cmpint (queued->sent_at, ==, 1200);
+  g_assert_cmpint (queued->value, ==, 5000);
+  /* reacting twice is no change and queues nothing */
+  g_clear_pointer (&mine, sd_message_free);
+  mine = sd_store_set_own_reaction (fixture->store, id, "👍", TRUE, 1300, &job, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_jobs (fixture->store), ==, 1);
+  job_id = queued->id;
+  g_assert_true (sd_store_job_reschedule (fixture->store, job_id, 99999, &error));
+  g_assert_cmpuint (count_jobs (fixture->store), ==, 1);
+  g_clear_pointer (&jobs, g_ptr_array_unref);
+  jobs = sd_store_jobs_due (fixture->store, 5000, 0, &error);
+  g_assert_cmpuint (jobs->len, ==, 0);
+  g_assert_true (sd_store_job_done (fixture->store, job_id, &error));
+  g_assert_cmpuint (count_jobs (fixture->store), ==, 0);
+
+  /* someone outside the conversation cannot react; an older removal does not undo */
+  stranger = receive_reaction (fixture->store, ID_C, ID_B, 1000, "👎", FALSE, 1400);
+  g_assert_cmpuint (stranger->changed_messages->len, ==, 0);
+  stale = receive_reaction (fixture->store, ID_B, ID_B, 1000, "👍", TRUE, 1050);
+  g_assert_cmpuint (stale->changed_messages->len, ==, 0);
+  removed = receive_reaction (fixture->store, ID_B, ID_B, 1000, "👍", TRUE, 1500);
+  g_assert_cmpuint (removed->changed_messages->len, ==, 1);
+  assert_reactions (g_ptr_array_index (removed->changed_messages, 0), "👍", 1, TRUE);
+  unknown = receive_reaction (fixture->store, ID_B, ID_B, 777, "👍", FALSE, 1600);
+  g_assert_cmpuint (unknown->changed_messages->len, ==, 0);
+
+  loaded = sd_store_get_message (fixture->store, id, &error);
+  g_assert_no_error (error);
+  assert_reactions (loaded, "👍", 1, TRUE);
+  variant = g_variant_ref_sink (sd_message_to_variant (loaded));
+  reactions = g_variant_lookup_value (variant, "reactions", G_VARIANT_TYPE ("a(sub)"));
+  g_assert_nonnull (reactions);
+  g_assert_cmpuint (g_variant_n_children (reactions), ==, 1);
+
+  /* taking back what we never gave is NOT_FOUND; after taking it back there is none */
+  g_clear_pointer (&mine, sd_message_free);
+  mine = sd_store_set_own_reaction (fixture->store, id, "❤️", FALSE, 1700, NULL, 0, &error);
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_assert_null (mine);
+  g_clear_error (&error);
+  mine = sd_store_set_own_reaction (fixture->store, id, "👍", FALSE, 1700, NULL, 0, &error);
+  g_assert_no_error (error);
+  assert_reactions (mine, NULL, 0, FALSE);
+  changes = g_variant_ref_sink (sd_message_to_changes_variant (mine));
+  no_reactions = g_variant_lookup_value (changes, "reactions", NULL);
+  g_assert_cmpuint (g_variant_n_children (no_reactions), ==, 0);
+  g_clear_pointer (&mine, sd_message_free);
+  mine = sd_store_set_own_reaction (fixture->store, ID_B "-5", "👍", TRUE, 1, NULL, 0, &error);
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* bad input from the network is refused before it reaches the batch */
+  {
+    g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+
+    g_assert_false (sd_store_batch_add_reaction (batch, ID_B, ID_B, 1000, "", FALSE, 1, &error));
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_false (sd_store_batch_add_reaction (batch, ID_B, ID_B, 1000, "\xff", FALSE, 1,
+                                                 &error));
+    g_clear_error (&error);
+    g_assert_false (sd_store_batch_add_reaction (batch, ID_B, "05", 1000, "x", FALSE, 1, &error));
+    g_clear_error (&error);
+    g_assert_cmpuint (sd_store_batch_get_size (batch), ==, 0);
+  }
+  g_assert_nonnull (first);
+}
+
+static void
+test_unsend (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage m = incoming ("u1", ID_B, 2000, "regret");
+  SdIncomingMessage again = incoming ("u2", ID_B, 2000, "regret");
+  SdIncomingMessage late = incoming ("u3", ID_B, 3000, "arrives after its unsend");
+  g_autoptr(SdStoreChanges) first = receive (fixture->store, &m);
+  g_autoptr(SdStoreChanges) unsent = NULL;
+  g_autoptr(SdStoreChanges) replayed = NULL;
+  g_autoptr(SdStoreChanges) early = NULL;
+  g_autoptr(SdStoreChanges) after = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdStoreBatch) early_batch = sd_store_batch_new (fixture->store);
+  g_autoptr(SdMessage) queued = NULL;
+  g_autoptr(SdMessage) sent = NULL;
+  g_autoptr(SdMessage) gone = NULL;
+  g_autoptr(GBytes) hashes = g_bytes_new_static ("sync1", 5);
+  SdJobSpec job = { SD_JOB_DELETE, ID_A, hashes, 0, 0 };
+  gboolean removed = FALSE;
+
+  /* only the author can unsend */
+  g_assert_false (sd_store_batch_add_unsend (batch, ID_C, ID_B, 2000, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (sd_store_batch_add_unsend (batch, ID_B, ID_B, 2000, &error));
+  unsent = apply (fixture->store, batch);
+  g_assert_cmpuint (unsent->removed_messages->len, ==, 1);
+  g_assert_cmpstr (((SdMessage *) g_ptr_array_index (unsent->removed_messages, 0))->body, ==,
+                   "regret");
+  g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 0);
+  /* another copy never brings it back */
+  replayed = receive (fixture->store, &again);
+  g_assert_cmpuint (replayed->new_messages->len, ==, 0);
+  g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 0);
+  /* nor does a message whose unsend came first */
+  g_assert_true (sd_store_batch_add_unsend (early_batch, ID_B, ID_B, 3000, &error));
+  early = apply (fixture->store, early_batch);
+  g_assert_cmpuint (early->removed_messages->len, ==, 0);
+  after = receive (fixture->store, &late);
+  g_assert_cmpuint (after->new_messages->len, ==, 0);
+
+  /* our own message: the sync copy's hash is kept for deleting it, the deletion is queued
+   * with the removal */
+  queued = sd_store_queue_outgoing (fixture->store, ID_B, "mine", 4000, 0, &error);
+  g_assert_no_error (error);
+  sent = sd_store_mark_sent (fixture->store, queued->id, "h-peer", &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_store_mark_synced (fixture->store, queued->id, "sync1", &error));
+  g_assert_no_error (error);
+  gone = sd_store_remove_message (fixture->store, queued->id, &job, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (gone->sync_hash, ==, "sync1");
+  g_assert_cmpstr (gone->server_hash, ==, "h-peer");
+  g_assert_cmpuint (count_jobs (fixture->store), ==, 1);
+  g_assert_true (sd_store_is_removed (fixture->store, queued->id, &removed, &error));
+  g_assert_true (removed);
+  g_assert_false (sd_store_delete_message (fixture->store, queued->id, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (first);
+}
+
+static void
+test_expiry (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage send_mode = incoming ("e1", ID_B, 1000, "after send");
+  SdIncomingMessage read_mode = incoming ("e2", ID_B, 2000, "after read");
+  SdIncomingMessage update = incoming ("e3", ID_B, 3000, "");
+  SdIncomingMessage stale_update = incoming ("e4", ID_B, 2500, "");
+  g_autoptr(SdStoreChanges) c1 = NULL;
+  g_autoptr(SdStoreChanges) c2 = NULL;
+  g_autoptr(SdStoreChanges) c3 = NULL;
+  g_autoptr(SdStoreChanges) c4 = NULL;
+  g_autoptr(GArray) read = NULL;
+  g_autoptr(GPtrArray) expiring = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) rest = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(SdMessage) outgoing = NULL;
+  SdOutgoingMessage out = { ID_B, SD_MESSAGE_KIND_TEXT, "mine", 10000, NULL, 0,
+                            SD_EXPIRATION_AFTER_SEND, 60 };
+  SdMessage *started;
+  gint64 before = g_get_real_time () / 1000;
+  gint64 next = 0;
+
+  send_mode.expiration_mode = SD_EXPIRATION_AFTER_SEND;
+  send_mode.expiration_timer = 4;
+  send_mode.expires_at = 5000;
+  read_mode.expiration_mode = SD_EXPIRATION_AFTER_READ;
+  read_mode.expiration_timer = 10;
+  c1 = receive (fixture->store, &send_mode);
+  c2 = receive (fixture->store, &read_mode);
+  g_assert_cmpint (((SdMessage *) g_ptr_array_index (c2->new_messages, 0))->expires_at, ==, 0);
+
+  /* the peer's setting change is an event, never unread, and sets the conversation */
+  update.kind = SD_MESSAGE_KIND_EXPIRATION_UPDATE;
+  update.expiration_mode = SD_EXPIRATION_AFTER_READ;
+  update.expiration_timer = 300;
+  c3 = receive (fixture->store, &update);
+  g_assert_cmpint (((SdMessage *) g_ptr_array_index (c3->new_messages, 0))->status, ==,
+                   SD_MESSAGE_STATUS_READ);
+  stale_update.kind = SD_MESSAGE_KIND_EXPIRATION_UPDATE;
+  stale_update.expiration_mode = SD_EXPIRATION_AFTER_SEND;
+  stale_update.expiration_timer = 86400;
+  c4 = receive (fixture->store, &stale_update);
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_cmpstr (conversation->expiration_mode, ==, "after-read");
+  g_assert_cmpint (conversation->expiration_timer, ==, 300);
+  g_assert_cmpuint (conversation->unread, ==, 2);
+
+  /* reading starts the after-read clock, and only that one's */
+  g_assert_true (sd_store_mark_read (fixture->store, ID_B, 2000, &read, &expiring, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (expiring->len, ==, 1);
+  started = g_ptr_array_index (expiring, 0);
+  g_assert_cmpstr (started->body, ==, "after read");
+  g_assert_cmpint (started->expires_at, >=, before + 10000);
+  g_assert_cmpstr (started->server_hash, ==, "e2");
+
+  g_assert_true (sd_store_next_expiry (fixture->store, &next, &error));
+  g_assert_cmpint (next, ==, 5000);
+  first = sd_store_remove_expired (fixture->store, 6000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->len, ==, 1);
+  g_assert_cmpstr (((SdMessage *) g_ptr_array_index (first, 0))->body, ==, "after send");
+  g_assert_true (sd_store_next_expiry (fixture->store, &next, &error));
+  g_assert_cmpint (next, ==, started->expires_at);
+  rest = sd_store_remove_expired (fixture->store, started->expires_at, &error);
+  g_assert_cmpuint (rest->len, ==, 1);
+  g_assert_true (sd_store_next_expiry (fixture->store, &next, &error));
+  g_assert_cmpint (next, ==, G_MAXINT64);
+  /* what expired does not come back from the swarm */
+  g_clear_pointer (&c2, sd_store_changes_free);
+  read_mode.server_hash = "e2-again";
+  c2 = receive (fixture->store, &read_mode);
+  g_assert_cmpuint (c2->new_messages->len, ==, 0);
+
+  /* ours count from T in both modes */
+  outgoing = sd_store_queue_outgoing_full (fixture->store, &out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (outgoing->expires_at, ==, outgoing->sent_at + 60000);
+  g_assert_cmpint (outgoing->expiration_mode, ==, SD_EXPIRATION_AFTER_SEND);
+  g_assert_cmpuint (outgoing->expiration_timer, ==, 60);
+  g_assert_nonnull (c4);
+}
+
+static void
+test_quotes (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage original = incoming ("q1", ID_B, 1000, "original");
+  SdIncomingMessage dangling = incoming ("q2", ID_B, 2000, "quotes something we never saw");
+  g_autoptr(SdStoreChanges) c1 = receive (fixture->store, &original);
+  g_autoptr(SdStoreChanges) c2 = NULL;
+  g_autoptr(SdMessage) reply = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  g_autoptr(GVariant) dangling_variant = NULL;
+  SdOutgoingMessage out = { ID_B, SD_MESSAGE_KIND_TEXT, "reply", 3000, ID_B, 1000,
+                            SD_EXPIRATION_OFF, 0 };
+  SdMessage *received;
+  const gchar *text;
+
+  reply = sd_store_queue_outgoing_full (fixture->store, &out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply->quote_author, ==, ID_B);
+  g_assert_cmpint (reply->quote_sent_at, ==, 1000);
+  g_assert_cmpstr (reply->quote_body, ==, "original");
+  variant = g_variant_ref_sink (sd_message_to_variant (reply));
+  g_assert_true (g_variant_lookup (variant, "quote-id", "&s", &text));
+  g_assert_cmpstr (text, ==, ID_B "-1000");
+  g_assert_true (g_variant_lookup (variant, "quote-body", "&s", &text));
+  g_assert_cmpstr (text, ==, "original");
+  g_assert_true (g_variant_lookup (variant, "kind", "&s", &text));
+  g_assert_cmpstr (text, ==, "text");
+
+  dangling.quote_author = ID_A;
+  dangling.quote_sent_at = 1;
+  c2 = receive (fixture->store, &dangling);
+  received = g_ptr_array_index (c2->new_messages, 0);
+  g_assert_null (received->quote_body);
+  dangling_variant = g_variant_ref_sink (sd_message_to_variant (received));
+  g_assert_true (g_variant_lookup (dangling_variant, "quote-id", "&s", &text));
+  g_assert_false (g_variant_lookup (dangling_variant, "quote-body", "&s", &text));
+
+  /* a quote needs both its author and its time */
+  {
+    g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+
+    dangling.quote_author = "05zz";
+    g_assert_false (sd_store_batch_add_message (batch, &dangling, &error));
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+    dangling.quote_author = ID_A;
+    dangling.quote_sent_at = 0;
+    g_assert_false (sd_store_batch_add_message (batch, &dangling, &error));
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  }
+  g_assert_nonnull (c1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1413,6 +1764,10 @@ main (int argc, char **argv)
   ADD ("seen/prune", test_seen_prune);
   ADD ("network/caches", test_network_caches);
   ADD ("crash/kill-9", test_crash);
+  ADD ("parity/reactions", test_reactions);
+  ADD ("parity/unsend", test_unsend);
+  ADD ("parity/expiry", test_expiry);
+  ADD ("parity/quotes", test_quotes);
 #undef ADD
 
   return g_test_run ();

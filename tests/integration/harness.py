@@ -92,6 +92,7 @@ class PrivateBus:
             "LC_ALL": "C.UTF-8",
         }
         for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_SLICE", "G_DEBUG",
+                    "G_MESSAGES_DEBUG",
                     "GIO_USE_PROXY_RESOLVER", "GSETTINGS_BACKEND", "GLIBC_TUNABLES"):
             if key in os.environ:
                 self.env[key] = os.environ[key]
@@ -155,7 +156,8 @@ class Daemon:
             args += ["--seed-ca", self.testnet.cert]
         args += self.extra_args
         self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
-        self.proc = subprocess.Popen(args, env=self.bus.env, stdout=subprocess.DEVNULL,
+        # GLib writes debug and info messages to stdout: keep them with the rest
+        self.proc = subprocess.Popen(args, env=self.bus.env, stdout=self.stderr,
                                      stderr=self.stderr, preexec_fn=_die_with_parent)
         self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name)
 
@@ -168,9 +170,10 @@ class Daemon:
             "NameHasOwner", GLib.Variant("(s)", (BUS_NAME,)), None, 0, -1, None)
         return reply.unpack()[0]
 
-    def read_log(self):
+    def read_log(self, tail=4000):
         with open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name)) as f:
-            return f.read()[-4000:]
+            text = f.read()
+        return text[-tail:] if tail else text
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc is not None and self.proc.poll() is None:

@@ -126,8 +126,13 @@ static void
 test_reaction (void)
 {
   const gchar *author = "05aa654f00fc39fc69fd0db829410ca38177d7732a8d2f0934ab3872ac56d5aa74";
-  g_autoptr(GBytes) add = sd_content_pack_reaction (T, T - 5, author, "👍", FALSE, "Alice", 3);
-  g_autoptr(GBytes) remove = sd_content_pack_reaction (T + 1, T - 5, author, "👍", TRUE, NULL, 0);
+  g_autoptr(GBytes) add = sd_content_pack_reaction (T, T - 5, author, "👍", FALSE, "Alice", 3,
+                                                    NULL);
+  g_autoptr(GBytes) remove = sd_content_pack_reaction (T + 1, T - 5, author, "👍", TRUE, NULL, 0,
+                                                       NULL);
+  g_autoptr(GBytes) sync = sd_content_pack_reaction (T, T - 5, author, "👍", FALSE, "Alice", 3,
+                                                     author);
+  g_autoptr(SessionProtos__Content) s = unpack (sync);
   g_autoptr(SessionProtos__Content) a = unpack (add);
   g_autoptr(SessionProtos__Content) r = session_protos__content__unpack (
     NULL, g_bytes_get_size (remove), g_bytes_get_data (remove, NULL));
@@ -138,8 +143,17 @@ test_reaction (void)
   g_assert_cmpint (a->datamessage->reaction->action, ==,
                    SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REACT);
   g_assert_null (a->datamessage->body);
+  g_assert_cmpstr (a->datamessage->profile->displayname, ==, "Alice");
+  g_assert_cmpuint (a->datamessage->profile->lastprofileupdateseconds, ==, 3);
+  g_assert_null (a->datamessage->synctarget);
+  g_assert_cmpuint (a->sigtimestamp, ==, T);
   g_assert_cmpint (r->datamessage->reaction->action, ==,
                    SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REMOVE);
+  g_assert_null (r->datamessage->profile);
+  /* the copy to our own devices names the conversation and carries no profile */
+  g_assert_cmpstr (s->datamessage->synctarget, ==, author);
+  g_assert_null (s->datamessage->profile);
+  g_assert_cmpuint (s->datamessage->reaction->id, ==, T - 5);
   /* DataMessage.reaction is field 11: tag 0x5a */
   g_assert_nonnull (memchr (g_bytes_get_data (add, NULL), 0x5a, g_bytes_get_size (add)));
 }

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "sd-encoding.h"
 #include "sd-json.h"
 #include "st-network.h"
 #include "st-node.h"
@@ -64,6 +65,68 @@ node_status (StNode *node)
 }
 
 /* "node": an index, an Ed25519 key in hex, or "all" */
+static gint
+compare_rows (gconstpointer a, gconstpointer b)
+{
+  const StMessage *x = *(StMessage *const *) a;
+  const StMessage *y = *(StMessage *const *) b;
+
+  return x->timestamp < y->timestamp ? -1 : x->timestamp > y->timestamp ? 1
+         : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* every copy the swarm members hold of @pubkey's namespace-0 messages, once per hash with
+ * the latest expiry any member has, oldest first: lets tests decode what a client stored */
+static JsonObject *
+messages_reply (StNetwork *network, JsonObject *request, GError **error)
+{
+  const gchar *pubkey = sd_json_get_string (request, "pubkey");
+  g_autoptr(GHashTable) by_hash = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  JsonObject *reply;
+  JsonArray *list;
+
+  if (pubkey == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "messages needs \"pubkey\"");
+    return NULL;
+  }
+  for (guint i = 0; i < network->nodes->len; i++) {
+    StNode *node = g_ptr_array_index (network->nodes, i);
+    g_autoptr(GPtrArray) owned = st_storage_owned (node->storage, pubkey, FALSE, 0);
+
+    for (guint j = 0; j < owned->len; j++) {
+      StMessage *row = g_ptr_array_index (owned, j);
+      StMessage *seen = g_hash_table_lookup (by_hash, row->hash);
+
+      if (seen == NULL) {
+        g_hash_table_insert (by_hash, row->hash, row);
+        g_ptr_array_add (rows, row);
+      } else if (row->expiry > seen->expiry) {
+        g_hash_table_insert (by_hash, row->hash, row);
+        g_ptr_array_remove (rows, seen);
+        g_ptr_array_add (rows, row);
+      }
+    }
+  }
+  g_ptr_array_sort (rows, compare_rows);
+  reply = json_object_new ();
+  list = json_array_new ();
+  for (guint i = 0; i < rows->len; i++) {
+    StMessage *row = g_ptr_array_index (rows, i);
+    JsonObject *item = json_object_new ();
+    g_autofree gchar *data = sd_base64_encode (g_bytes_get_data (row->data, NULL),
+                                               g_bytes_get_size (row->data), TRUE);
+
+    json_object_set_string_member (item, "hash", row->hash);
+    json_object_set_int_member (item, "timestamp", row->timestamp);
+    json_object_set_int_member (item, "expiration", row->expiry);
+    json_object_set_string_member (item, "data", data);
+    json_array_add_object_element (list, item);
+  }
+  json_object_set_array_member (reply, "messages", list);
+  return reply;
+}
+
 static GPtrArray *
 select_nodes (StNetwork *network, JsonObject *request, gboolean default_all, GError **error)
 {
@@ -200,6 +263,16 @@ control_handler (SoupServer *server,
     json_object_set_boolean_member (reply, "ok", TRUE);
     json_object_set_int_member (reply, "removed", removed);
     respond (msg, 200, reply);
+    return;
+  }
+
+  if (strcmp (action, "messages") == 0) {
+    g_autoptr(JsonObject) reply = messages_reply (network, request, &error);
+
+    if (reply == NULL)
+      respond_error (msg, "%s", error->message);
+    else
+      respond (msg, 200, reply);
     return;
   }
 
