@@ -142,8 +142,7 @@ class RelDaemon(Daemon):
     def start(self):
         import shlex
         from harness import _die_with_parent
-        # as the harness, with the wrapper in front; with a log dir, debug
-        # messages (stdout) go to the log too
+        # as the harness, with the wrapper in front
         wrapper = [a.replace("{name}", self.name).replace("{dir}", self.bus.dir)
                    for a in shlex.split(os.environ.get("SESSIOND_WRAPPER", ""))]
         args = wrapper + [os.environ["SESSIOND"], "--data-dir", self.data_dir,
@@ -152,8 +151,7 @@ class RelDaemon(Daemon):
             args += ["--seed-ca", self.testnet.cert]
         args += self.extra_args
         self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
-        self.proc = subprocess.Popen(args, env=self.bus.env,
-                                     stdout=self.stderr if self.log_dir else subprocess.DEVNULL,
+        self.proc = subprocess.Popen(args, env=self.bus.env, stdout=self.stderr,
                                      stderr=self.stderr, preexec_fn=_die_with_parent)
         self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name,
                       timeout=180 if wrapper else 60)
