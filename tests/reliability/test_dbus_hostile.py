@@ -220,7 +220,7 @@ def test(testnet):
             c.expect_error(*C, "SendMessage", GLib.Variant("(sa{sv})", (body, {})),
                            allowed=["InvalidArgument", "MessageTooLong"])
         for opts in BAD_OPTIONS:
-            # Send takes no options yet; unknown or badly typed ones may be
+            # unknown or badly typed options may be
             # ignored, but must not crash or send twice
             c.expect_error(*A, "Send", GLib.Variant("(ssa{sv})", (bob_id, "", opts)),
                            allowed=["InvalidArgument"])
@@ -267,6 +267,56 @@ def test(testnet):
                          ACCOUNT_PATH + "/conversations/" + "05" + "ab" * 32 + "/more"]:
             error, _ = call_raw(alice, bad_path, CONVERSATION_IFACE, "Approve", None)
             assert error is not None and error.startswith("org.freedesktop.DBus.Error."), error
+
+        # ---- the 1:1 parity methods, where the daemon has them ----
+        names = {m for m, t in conversation_methods}
+        msgs = alice.messages(bob_id)
+        ours = [m["id"] for m in msgs if m["outgoing"]][0]
+        theirs = [m["id"] for m in msgs if not m["outgoing"]][0]
+        ids = BAD_IDS[:6] + [ours + "0", theirs.replace("-", "+"),
+                             "05" + "ab" * 32 + "-1700000000000"]
+        if "SetNickname" in names:
+            for name in ["a\x01b", "x" * 101, "\x7f", "new\nline", BIG]:
+                c.expect_error(*C, "SetNickname", GLib.Variant("(s)", (name,)),
+                               allowed=["InvalidArgument"])
+        if "SetExpiration" in names:
+            for mode, timer in [("sometimes", 60), ("after-send", 0), ("after-send", 61),
+                                ("off", 60), ("after-read", 0xFFFFFFFF), ("", 0),
+                                ("AFTER-SEND", 86400), ("after-read ", 300)]:
+                c.expect_error(*C, "SetExpiration", GLib.Variant("(su)", (mode, timer)),
+                               allowed=["InvalidArgument"])
+        for method in ("AddReaction", "RemoveReaction"):
+            if method not in names:
+                continue
+            for bad in ids:
+                c.expect_error(*C, method, GLib.Variant("(ss)", (bad, "\U0001F44D")),
+                               allowed=["InvalidArgument", "NotFound"])
+            for emoji in ["", "a\x01", "\U0001F44D" * 9, BIG, "\n"]:
+                c.expect_error(*C, method, GLib.Variant("(ss)", (ours, emoji)),
+                               allowed=["InvalidArgument", "NotFound"])
+        if "RemoveReaction" in names:
+            c.expect_error(*C, "RemoveReaction", GLib.Variant("(ss)", (ours, "\U0001F44D")),
+                           allowed=["NotFound"])
+        if "DeleteMessage" in names:
+            for bad in ids:
+                for everyone in (False, True):
+                    c.expect_error(*C, "DeleteMessage", GLib.Variant("(sb)", (bad, everyone)),
+                                   allowed=["InvalidArgument", "NotFound"])
+            # unsending the peer's message
+            c.expect_error(*C, "DeleteMessage", GLib.Variant("(sb)", (theirs, True)),
+                           allowed=["NotAuthor"])
+        if "ReportDataExtraction" in names:
+            for kind, mid in [("", ""), ("unknown", ""), ("media-saved", ""), (BIG, ""),
+                              ("Screenshot", "")] + [("media-saved", bad) for bad in ids]:
+                c.expect_error(*C, "ReportDataExtraction", GLib.Variant("(ss)", (kind, mid)),
+                               allowed=["InvalidArgument", "NotFound"])
+        # a quote that is not there, or not a string: nothing is sent
+        for quote in [GLib.Variant("s", "05" + "ab" * 32 + "-1"), GLib.Variant("u", 1),
+                      GLib.Variant("s", ""), GLib.Variant("s", BIG)]:
+            c.expect_error(*A, "Send", GLib.Variant("(ssa{sv})", (bob_id, "quoting", {
+                "quote": quote})), allowed=["InvalidArgument", "NotFound"])
+            c.expect_error(*C, "SendMessage", GLib.Variant("(sa{sv})", ("quoting", {
+                "quote": quote})), allowed=["InvalidArgument", "NotFound"])
 
         after = snapshot(alice, [bob_id])
         assert_eq(after, before, "state after hostile calls")
