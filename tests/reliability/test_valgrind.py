@@ -3,7 +3,8 @@
 """Two daemons under valgrind memcheck (SESSIOND_WRAPPER, set by
 tests/reliability/meson.build; scripts/test runs this in its valgrind
 step): accounts, a short exchange both ways through Send and
-SendMessage, the message list with a query, search, read marks, a
+SendMessage, the message list, search, read marks, a nickname, a
+reaction added and removed, a message deleted here and one unsent, a
 restart. Each daemon must exit cleanly with no memcheck error and no
 definite leak (valgrind's --error-exitcode); its report is printed when
 it does not.
@@ -74,10 +75,25 @@ def test(testnet):
                 assert_eq(len(msgs), 2, "a page of two")
             d.conversation(peer, "MarkRead", "x", 1 << 60)
             assert_eq(len(d.account("Search", "sa{sv}", "alice", {})[0]), 2, "search hits")
+        # the parity features: a nickname, a reaction that travels, deleting
+        # for me and unsending (both travel or change the store)
+        msgs = all_messages(alice, bob_id)
+        theirs = [m for m in msgs if not m["outgoing"]][0]["id"]
+        mine = [m for m in msgs if m["outgoing"]]
+        alice.conversation(bob_id, "SetNickname", "s", "Bobby")
+        alice.conversation(bob_id, "AddReaction", "ss", theirs, "\U0001F44D")
+        bob.wait_for(lambda: any(m.get("reactions") for m in all_messages(bob, alice_id)),
+                     "bob sees alice's reaction", 240)
+        alice.conversation(bob_id, "RemoveReaction", "ss", theirs, "\U0001F44D")
+        alice.conversation(bob_id, "DeleteMessage", "sb", mine[0]["id"], False)
+        alice.conversation(bob_id, "DeleteMessage", "sb", mine[1]["id"], True)
+        bob.wait_for(lambda: len(all_messages(bob, alice_id)) == 2, "the unsent one goes", 240)
+        bob.wait_for(lambda: not any(m.get("reactions") for m in all_messages(bob, alice_id)),
+                     "the reaction goes", 240)
         # a restart: the store, keyring and network come up again
         stop_and_check(bob)
         bob.start()
-        assert_eq(len(all_messages(bob, alice_id)), 3, "bob's messages after a restart")
+        assert_eq(len(all_messages(bob, alice_id)), 2, "bob's messages after a restart")
         log("ok: exchange under valgrind")
         for d in daemons:
             stop_and_check(d)
