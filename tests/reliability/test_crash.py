@@ -37,7 +37,8 @@ class Sent:
 
 
 def send(entries, sender, receiver, body, via_conversation):
-    """Sends; the id is None when the call was cut off (the sender died)."""
+    """Sends; the id is None when the call was cut off (the sender died).
+    Called from two threads at once (list.append is atomic)."""
     try:
         if via_conversation:
             message_id = sender.conversation(receiver.session_id, "SendMessage", "sa{sv}",
@@ -47,6 +48,12 @@ def send(entries, sender, receiver, body, via_conversation):
     except (GLib.Error, RuntimeError):
         message_id = None
     entries.append(Sent(sender, receiver, body, message_id))
+
+
+def burst(entries, sender, receiver, r, plan):
+    for i, via_conversation, pause in plan:
+        send(entries, sender, receiver, "r%d m%d %s" % (r, i, sender.name[0]), via_conversation)
+        time.sleep(pause)
 
 
 def unsettled(entries, daemons):
@@ -124,24 +131,36 @@ def test(testnet):
         log("first messages settled")
 
         kills = {"alice": 0, "bob": 0}
+        mid_burst = 0  # kills before the last Send call of the round returned
         started = time.monotonic()
         for r in range(rounds):
             victim = daemons[r % 2] if rng.random() < 0.5 else rng.choice(daemons)
             n = rng.randint(4, 10)
-            delay = rng.uniform(0.0, 1.2)
-            pauses = [rng.uniform(0.0, 0.08) for _ in range(n)]
-            ways = [rng.random() < 0.5 for _ in range(n)]
-            vias = [rng.random() < 0.3 for _ in range(n)]
-            # the kill comes from another thread, at a random moment of the
-            # burst or of the network traffic it causes
-            pid = victim.proc.pid
-            killer = threading.Timer(delay, lambda: os.kill(pid, signal.SIGKILL))
-            killer.start()
+            # most kills while Send calls run, the rest during the traffic after
+            delay = rng.uniform(0.0, 0.25) if rng.random() < 0.6 else rng.uniform(0.25, 1.0)
+            # each daemon's share of the burst: (index, through SendMessage, pause)
+            plans = {d.name: [] for d in daemons}
             for i in range(n):
-                sender, receiver = (alice, bob) if ways[i] else (bob, alice)
-                send(entries, sender, receiver, "r%d m%d %s" % (r, i, sender.name[0]), vias[i])
-                time.sleep(pauses[i])
+                plans[rng.choice(daemons).name].append((i, rng.random() < 0.3,
+                                                        rng.uniform(0.0, 0.08)))
+            # both send at once, each from its own thread, and the kill comes
+            # from a third, at a random moment of the burst or of the network
+            # traffic it causes
+            pid = victim.proc.pid
+            killed_at = []
+            killer = threading.Timer(delay, lambda: (os.kill(pid, signal.SIGKILL),
+                                                     killed_at.append(time.monotonic())))
+            senders = [threading.Thread(target=burst, args=(entries, sender, receiver, r,
+                                                            plans[sender.name]))
+                       for sender, receiver in ((alice, bob), (bob, alice))]
+            killer.start()
+            for t in senders:
+                t.start()
+            for t in senders:
+                t.join()
+            burst_end = time.monotonic()
             killer.join()
+            mid_burst += killed_at[0] < burst_end
             victim.proc.wait()
             assert victim.proc.returncode == -signal.SIGKILL, "%s died of the kill" % victim.name
             kills[victim.name] += 1
@@ -151,8 +170,9 @@ def test(testnet):
             victim.proc = None
             victim.start()
         cut = sum(1 for e in entries if e.id is None)
-        log("%d rounds in %.0f s, kills %r, %d messages, %d Send calls cut off by a kill" % (
-            rounds, time.monotonic() - started, kills, len(entries), cut))
+        log("%d rounds in %.0f s, kills %r (%d during the Send calls), %d messages, "
+            "%d Send calls cut off by a kill" % (rounds, time.monotonic() - started, kills,
+                                                 mid_burst, len(entries), cut))
 
         started = time.monotonic()
         wait_settled(entries, daemons, "after %d rounds" % rounds)
