@@ -189,8 +189,11 @@ def test(testnet):
         time.sleep(4)  # more than ten polls of 300 ms each
         assert_eq(snapshot(daemons), before, "messages after a restart without traffic")
         delivered = sum(1 for e in entries if e.id is not None)
-        log("settled: %d messages with an id, %d cut off ones settled too" % (
-            delivered, len(entries) - delivered))
+        stored = {(d, body) for (d, o), msgs in before.items() for mid, body, st in msgs}
+        queued = sum(1 for e in entries if e.id is None and (e.sender.name, e.body) in stored)
+        log("settled: %d messages with an id, and of %d cut off ones %d were queued before "
+            "the kill (each delivered once), %d never existed" % (
+                delivered, len(entries) - delivered, queued, len(entries) - delivered - queued))
 
         # the files themselves: intact, one row per id and per body
         for d in daemons:
