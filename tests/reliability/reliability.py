@@ -128,7 +128,9 @@ def rss_kb(pid):
 
 class RelDaemon(Daemon):
     """A harness Daemon that, with RELIABILITY_LOG_DIR set, runs --verbose
-    and copies its log (debug output included) there when closed."""
+    and copies its log (debug output included) there when closed; and
+    that runs under the command in SESSIOND_WRAPPER when that is set (for
+    example valgrind, see test_valgrind.py)."""
 
     def __init__(self, name, testnet, **kwargs):
         self.log_dir = os.environ.get("RELIABILITY_LOG_DIR")
@@ -138,18 +140,21 @@ class RelDaemon(Daemon):
         super().__init__(name, testnet, extra_args=extra, **kwargs)
 
     def start(self):
-        if not self.log_dir:
-            return super().start()
-        # as the harness, but debug messages (stdout) go to the log too
-        args = [os.environ["SESSIOND"], "--data-dir", self.data_dir,
-                "--seed", self.testnet.seed_url, "--poll-interval", "300"]
+        import shlex
+        from harness import _die_with_parent
+        # as the harness, with the wrapper in front
+        wrapper = [a.replace("{name}", self.name).replace("{dir}", self.bus.dir)
+                   for a in shlex.split(os.environ.get("SESSIOND_WRAPPER", ""))]
+        args = wrapper + [os.environ["SESSIOND"], "--data-dir", self.data_dir,
+                          "--seed", self.testnet.seed_url, "--poll-interval", "300"]
         if self.testnet.cert:
             args += ["--seed-ca", self.testnet.cert]
         args += self.extra_args
         self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
         self.proc = subprocess.Popen(args, env=self.bus.env, stdout=self.stderr,
-                                     stderr=self.stderr)
-        self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name)
+                                     stderr=self.stderr, preexec_fn=_die_with_parent)
+        self.wait_for(lambda: self.has_name(), "%s owns its bus name" % self.name,
+                      timeout=180 if wrapper else 60)
 
     def close(self):
         if self.log_dir:
@@ -182,3 +187,65 @@ def start_testnet(nodes=14, swarm_size=7):
     finally:
         if saved is not None:
             os.environ["G_DEBUG"] = saved
+
+
+def all_messages(daemon, peer):
+    """Every message of the conversation with @peer, paging GetMessages
+    (at most 500 a call) by "before"; [] when there is no conversation."""
+    from gi.repository import Gio, GLib
+    seen = {}
+    before = None
+    while True:
+        query = {"limit": GLib.Variant("u", 500)}
+        if before is not None:
+            query["before"] = GLib.Variant("x", before)
+        try:
+            page = daemon.conversation(peer, "GetMessages", "a{sv}", query)[0]
+        except GLib.Error as e:
+            if Gio.DBusError.get_remote_error(e) in ("org.freedesktop.DBus.Error.UnknownObject",
+                                                     "org.freedesktop.DBus.Error.UnknownMethod"):
+                return []
+            raise
+        new = [m for m in page if m["id"] not in seen]
+        for m in new:
+            seen[m["id"]] = m
+        if len(page) < 500 or not new:
+            return list(seen.values())
+        # "before" is exclusive: +1 keeps messages sharing the oldest sent-at
+        before = min(m["sent-at"] for m in page) + 1
+
+
+def database_path(data_dir):
+    """The account's database, DATA_DIR/<session id>.sqlite."""
+    import glob
+    paths = [p for p in glob.glob(os.path.join(data_dir, "*.sqlite"))]
+    assert len(paths) == 1, "one database in %s: %r" % (data_dir, paths)
+    return paths[0]
+
+
+def open_database(data_dir):
+    """The database of a daemon that is not running, read-only."""
+    import sqlite3
+    return sqlite3.connect("file:%s?mode=ro" % database_path(data_dir), uri=True)
+
+
+def integrity_check(data_dir, copy=False):
+    """PRAGMA integrity_check of a stopped daemon's database; with @copy,
+    of a copy of the database and its WAL (as a crash left them: opening
+    the copy read-write lets sqlite recover the WAL without touching the
+    daemon's files)."""
+    import sqlite3
+    import tempfile
+    path = database_path(data_dir)
+    if not copy:
+        with open_database(data_dir) as db:
+            return "\n".join(r[0] for r in db.execute("PRAGMA integrity_check"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for suffix in ("", "-wal"):
+            if os.path.exists(path + suffix):
+                shutil.copy(path + suffix, os.path.join(tmp, "db.sqlite" + suffix))
+        db = sqlite3.connect(os.path.join(tmp, "db.sqlite"))
+        try:
+            return "\n".join(r[0] for r in db.execute("PRAGMA integrity_check"))
+        finally:
+            db.close()

@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Hostile D-Bus callers: every method of org.sessiond.Account1 and
-org.sessiond.Conversation1 called with wrong, empty, huge (1 MB) and
-wrongly typed arguments, and with bodies whose signature does not match
-(bytes where a string is expected, missing and extra arguments), sent as
-raw GDBusMessages. Each call must get a registered error
-(org.sessiond.Daemon1.Error.* or org.freedesktop.DBus.Error.InvalidArgs
-for a signature mismatch), the daemon must keep answering, and nothing
-may change: properties, conversations and message counts stay the same."""
+org.sessiond.Conversation1 (as the daemon introspects them, so methods
+added later are covered too) called with bodies whose signature does not
+match (bytes with invalid UTF-8 where a string is expected, no arguments,
+an extra argument, one wrong type, a huge byte array) and with a big
+value in each string argument; the known methods also with wrong, empty,
+huge (1 MB, for a few representative calls; 64 KB elsewhere), control-
+character and wrongly typed a{sv} values. All sent as raw GDBusMessages.
+Each call must get a registered error (org.sessiond.Daemon1.Error.* or
+org.freedesktop.DBus.Error.InvalidArgs for a signature mismatch), the
+daemon must keep answering, and nothing may change: properties,
+conversations and messages stay the same."""
 
 from gi.repository import Gio, GLib
 
@@ -16,23 +20,24 @@ from harness import ACCOUNT_PATH, ACCOUNT_IFACE, BUS_NAME, CONVERSATION_IFACE, E
 
 from reliability import RelDaemon as Daemon, keep_testnet_log
 
-HUGE = "x" * (1024 * 1024)
+HUGE = "x" * (1024 * 1024)  # for a few representative calls
+BIG = "y" * (64 * 1024)     # everywhere else
 BAD_IDS = ["", "05", "05" + "zz" * 32, "03" + "ab" * 32, "05" + "AB" * 32 + "00",
-           "05" + "ab" * 31, " 05" + "ab" * 32, "05" + "ab" * 32 + "\n", HUGE,
+           "05" + "ab" * 31, " 05" + "ab" * 32, "05" + "ab" * 32 + "\n", BIG,
            "05" + "ab" * 32 + "\u00e9"]
 INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs"
 
 # wrongly typed option values, for every a{sv} argument
 BAD_OPTIONS = [
     {"display-name": GLib.Variant("u", 5)},
-    {"display-name": GLib.Variant("s", HUGE)},
+    {"display-name": GLib.Variant("s", BIG)},
     {"display-name": GLib.Variant("s", "a\x01b")},
     {"limit": GLib.Variant("s", "ten")},
     {"before": GLib.Variant("s", "yesterday")},
     {"after": GLib.Variant("ay", b"\xff\xfe")},
     {"limit": GLib.Variant("v", GLib.Variant("u", 1))},
     {"": GLib.Variant("s", "")},
-    {"x" * 65536: GLib.Variant("b", True)},
+    {BIG: GLib.Variant("b", True)},
 ]
 
 
@@ -93,53 +98,66 @@ def snapshot(daemon, peers):
     return props, convs, counts
 
 
-def signature_mismatches(c, path, iface, method, in_sig):
-    """Bodies of the wrong shape: bytes (non-UTF-8) for each string,
-    nothing, one argument too many, and everything as a string."""
+def introspect(daemon, path, iface):
+    """[(method, [in-arg signatures])] of @iface at @path, from the daemon
+    itself: methods added to the XML later get the generic treatment."""
+    xml = daemon.call(path, "org.freedesktop.DBus.Introspectable", "Introspect")[0]
+    info = Gio.DBusNodeInfo.new_for_xml(xml).lookup_interface(iface)
+    assert info is not None, "%s at %s" % (iface, path)
+    return [(m.name, [a.signature for a in m.in_args]) for m in info.methods]
+
+
+def default_value(ty):
+    """A harmless value of type @ty."""
+    basic = {"s": "x", "o": "/", "g": "", "u": 0, "i": 0, "x": 0, "t": 0, "n": 0, "q": 0,
+             "y": 0, "d": 0.0, "b": False, "h": 0}
+    if ty in basic:
+        return GLib.Variant(ty, basic[ty])
+    if ty.startswith("a"):
+        return GLib.Variant(ty, {} if ty.startswith("a{") else [])
+    if ty == "v":
+        return GLib.Variant("v", GLib.Variant("s", "x"))
+    raise AssertionError("no default for type " + ty)
+
+
+def tuple_of(values):
+    return GLib.Variant.new_tuple(*values)
+
+
+def signature_mismatches(c, path, iface, method, types):
+    """Bodies of the wrong shape, for any method: bytes with invalid UTF-8
+    for each string, nothing, one argument too many, the first argument of
+    another type, a big byte array. InvalidArgs every time."""
     bodies = []
-    if in_sig:
-        # every 's' replaced by 'ay' carrying invalid UTF-8
-        vals = []
-        sig = GLib.VariantType.new("(" + in_sig + ")")
-        types = []
-        t = sig.first()
-        while t is not None:
-            types.append(t.dup_string())
-            t = t.next()
-        if "s" in types:
-            vals = [GLib.Variant("ay", b"\xff\xfe\xc3\x28invalid") if ty == "s"
-                    else default_value(ty) for ty in types]
-            bodies.append(GLib.Variant.new_tuple(*vals))
+    if "s" in types:
+        bodies.append(tuple_of([GLib.Variant("ay", b"\xff\xfe\xc3\x28invalid") if ty == "s"
+                                else default_value(ty) for ty in types]))
+    if types:
         bodies.append(None)  # no arguments at all
-        bodies.append(GLib.Variant.new_tuple(*[default_value(ty) for ty in types],
-                                             GLib.Variant("s", "extra")))
+        bodies.append(tuple_of([default_value(ty) for ty in types] + [GLib.Variant("s", "extra")]))
+        other = "i" if types[0] != "i" else "s"
+        bodies.append(tuple_of([default_value(other)] + [default_value(ty) for ty in types[1:]]))
     else:
         bodies.append(GLib.Variant("(s)", ("unexpected",)))
-    bodies.append(GLib.Variant("(ay)", (b"\x80\x81" * 10,)))
-    bodies.append(GLib.Variant("(i)", (-1,)))
+    bodies.append(GLib.Variant("(ay)", (b"\x80\x81" * 32768,)))
     for body in bodies:
         c.expect_error(path, iface, method, body, allowed=[INVALID_ARGS])
 
 
-def default_value(ty):
-    return {
-        "s": GLib.Variant("s", "x"),
-        "a{sv}": GLib.Variant("a{sv}", {}),
-        "u": GLib.Variant("u", 0),
-        "x": GLib.Variant("x", 0),
-        "b": GLib.Variant("b", False),
-    }[ty]
+# calls whose big strings are fine: search words, a diagnostic reason
+MAY_TAKE_BIG_STRINGS = {"Search", "InhibitNotifications"}
 
 
-ACCOUNT_METHODS = [
-    ("CreateAccount", "a{sv}"), ("RestoreAccount", "sa{sv}"), ("GetRecoveryPhrase", ""),
-    ("SetDisplayName", "s"), ("OpenConversation", "s"), ("Send", "ssa{sv}"),
-    ("Search", "sa{sv}"), ("InhibitNotifications", "s"), ("UninhibitNotifications", "u"),
-]
-CONVERSATION_METHODS = [
-    ("SendMessage", "sa{sv}"), ("GetMessages", "a{sv}"), ("MarkRead", "x"), ("SetTyping", "b"),
-    ("Approve", ""), ("SetBlocked", "b"), ("SetMutedUntil", "x"), ("Delete", ""),
-]
+def big_strings(c, path, iface, method, types):
+    """Each string argument in turn 64 KB long, the others harmless: no
+    method takes such a string (bar MAY_TAKE_BIG_STRINGS)."""
+    for i, ty in enumerate(types):
+        if ty != "s":
+            continue
+        values = [default_value(t) for t in types]
+        values[i] = GLib.Variant("s", BIG)
+        c.expect_error(path, iface, method, tuple_of(values),
+                       may_succeed=method in MAY_TAKE_BIG_STRINGS)
 
 
 def test(testnet):
@@ -167,8 +185,9 @@ def test(testnet):
             c.expect_error(*A, "CreateAccount", GLib.Variant("(a{sv})", (opts,)),
                            allowed=["InvalidArgument"])
         assert_eq(alice.account_prop("SessionId"), "", "no account was made by hostile calls")
-        for method, sig in ACCOUNT_METHODS:
-            signature_mismatches(c, *A, method, sig)
+        account_methods = introspect(alice, *A)
+        for method, types in account_methods:
+            signature_mismatches(c, *A, method, types)
 
         alice_id = alice.account("CreateAccount", "a{sv}",
                                  {"display-name": GLib.Variant("s", "Alice")})[0]
@@ -201,7 +220,7 @@ def test(testnet):
             c.expect_error(*C, "SendMessage", GLib.Variant("(sa{sv})", (body, {})),
                            allowed=["InvalidArgument", "MessageTooLong"])
         for opts in BAD_OPTIONS:
-            # Send takes no options yet; unknown or badly typed ones may be
+            # unknown or badly typed options may be
             # ignored, but must not crash or send twice
             c.expect_error(*A, "Send", GLib.Variant("(ssa{sv})", (bob_id, "", opts)),
                            allowed=["InvalidArgument"])
@@ -228,13 +247,18 @@ def test(testnet):
             c.expect_error(*C, "GetMessages", GLib.Variant("(a{sv})", (
                 {"before": GLib.Variant("x", x), "after": GLib.Variant("x", x)},)),
                 allowed=["InvalidArgument"], may_succeed=True)
-        for method, sig in CONVERSATION_METHODS:
-            signature_mismatches(c, *C, method, sig)
+        conversation_methods = introspect(alice, *C)
+        log("methods: Account1 %s; Conversation1 %s" % (
+            " ".join(m for m, t in account_methods), " ".join(m for m, t in conversation_methods)))
+        for method, types in conversation_methods:
+            signature_mismatches(c, *C, method, types)
+            big_strings(c, *C, method, types)
+        for method, types in account_methods:
+            big_strings(c, *A, method, types)
         # a conversation that does not exist: no object there
         ghost = ACCOUNT_PATH + "/conversations/05" + "cd" * 32
-        for method, sig in CONVERSATION_METHODS:
-            body = GLib.Variant.new_tuple(*[default_value(t) for t in split_sig(sig)]) \
-                if sig else None
+        for method, types in conversation_methods:
+            body = tuple_of([default_value(t) for t in types]) if types else None
             error, _ = call_raw(alice, ghost, CONVERSATION_IFACE, method, body)
             assert error in ("org.freedesktop.DBus.Error.UnknownObject",
                              "org.freedesktop.DBus.Error.UnknownMethod"), \
@@ -243,6 +267,56 @@ def test(testnet):
                          ACCOUNT_PATH + "/conversations/" + "05" + "ab" * 32 + "/more"]:
             error, _ = call_raw(alice, bad_path, CONVERSATION_IFACE, "Approve", None)
             assert error is not None and error.startswith("org.freedesktop.DBus.Error."), error
+
+        # ---- the 1:1 parity methods, where the daemon has them ----
+        names = {m for m, t in conversation_methods}
+        msgs = alice.messages(bob_id)
+        ours = [m["id"] for m in msgs if m["outgoing"]][0]
+        theirs = [m["id"] for m in msgs if not m["outgoing"]][0]
+        ids = BAD_IDS[:6] + [ours + "0", theirs.replace("-", "+"),
+                             "05" + "ab" * 32 + "-1700000000000"]
+        if "SetNickname" in names:
+            for name in ["a\x01b", "x" * 101, "\x7f", "new\nline", BIG]:
+                c.expect_error(*C, "SetNickname", GLib.Variant("(s)", (name,)),
+                               allowed=["InvalidArgument"])
+        if "SetExpiration" in names:
+            for mode, timer in [("sometimes", 60), ("after-send", 0), ("after-send", 61),
+                                ("off", 60), ("after-read", 0xFFFFFFFF), ("", 0),
+                                ("AFTER-SEND", 86400), ("after-read ", 300)]:
+                c.expect_error(*C, "SetExpiration", GLib.Variant("(su)", (mode, timer)),
+                               allowed=["InvalidArgument"])
+        for method in ("AddReaction", "RemoveReaction"):
+            if method not in names:
+                continue
+            for bad in ids:
+                c.expect_error(*C, method, GLib.Variant("(ss)", (bad, "\U0001F44D")),
+                               allowed=["InvalidArgument", "NotFound"])
+            for emoji in ["", "a\x01", "\U0001F44D" * 9, BIG, "\n"]:
+                c.expect_error(*C, method, GLib.Variant("(ss)", (ours, emoji)),
+                               allowed=["InvalidArgument", "NotFound"])
+        if "RemoveReaction" in names:
+            c.expect_error(*C, "RemoveReaction", GLib.Variant("(ss)", (ours, "\U0001F44D")),
+                           allowed=["NotFound"])
+        if "DeleteMessage" in names:
+            for bad in ids:
+                for everyone in (False, True):
+                    c.expect_error(*C, "DeleteMessage", GLib.Variant("(sb)", (bad, everyone)),
+                                   allowed=["InvalidArgument", "NotFound"])
+            # unsending the peer's message
+            c.expect_error(*C, "DeleteMessage", GLib.Variant("(sb)", (theirs, True)),
+                           allowed=["NotAuthor"])
+        if "ReportDataExtraction" in names:
+            for kind, mid in [("", ""), ("unknown", ""), ("media-saved", ""), (BIG, ""),
+                              ("Screenshot", "")] + [("media-saved", bad) for bad in ids]:
+                c.expect_error(*C, "ReportDataExtraction", GLib.Variant("(ss)", (kind, mid)),
+                               allowed=["InvalidArgument", "NotFound"])
+        # a quote that is not there, or not a string: nothing is sent
+        for quote in [GLib.Variant("s", "05" + "ab" * 32 + "-1"), GLib.Variant("u", 1),
+                      GLib.Variant("s", ""), GLib.Variant("s", BIG)]:
+            c.expect_error(*A, "Send", GLib.Variant("(ssa{sv})", (bob_id, "quoting", {
+                "quote": quote})), allowed=["InvalidArgument", "NotFound"])
+            c.expect_error(*C, "SendMessage", GLib.Variant("(sa{sv})", ("quoting", {
+                "quote": quote})), allowed=["InvalidArgument", "NotFound"])
 
         after = snapshot(alice, [bob_id])
         assert_eq(after, before, "state after hostile calls")
@@ -259,17 +333,6 @@ def test(testnet):
     finally:
         alice.close()
         bob.close()
-
-
-def split_sig(sig):
-    if not sig:
-        return []
-    out = []
-    t = GLib.VariantType.new("(" + sig + ")").first()
-    while t is not None:
-        out.append(t.dup_string())
-        t = t.next()
-    return out
 
 
 def main():
