@@ -127,12 +127,13 @@ handle_get_messages (SdDbusConversation1 *skeleton,
   gint64 before = 0, after = 0;
   guint32 limit = GET_MESSAGES_DEFAULT;
 
-  if ((g_variant_lookup_value (query, "before", NULL) != NULL &&
-       !g_variant_lookup (query, "before", "x", &before)) ||
-      (g_variant_lookup_value (query, "after", NULL) != NULL &&
-       !g_variant_lookup (query, "after", "x", &after)) ||
-      (g_variant_lookup_value (query, "limit", NULL) != NULL &&
-       !g_variant_lookup (query, "limit", "u", &limit))) {
+  g_autoptr(GVariant) before_value = g_variant_lookup_value (query, "before", NULL);
+  g_autoptr(GVariant) after_value = g_variant_lookup_value (query, "after", NULL);
+  g_autoptr(GVariant) limit_value = g_variant_lookup_value (query, "limit", NULL);
+
+  if ((before_value != NULL && !g_variant_lookup (query, "before", "x", &before)) ||
+      (after_value != NULL && !g_variant_lookup (query, "after", "x", &after)) ||
+      (limit_value != NULL && !g_variant_lookup (query, "limit", "u", &limit))) {
     return_invalid (invocation, "query keys are before (x), after (x) and limit (u)");
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }

@@ -19,6 +19,9 @@
 #define SWARM_421_LIMIT 3     /* wrong-swarm answers accepted for one request */
 #define SWARM_MIN_MEMBERS 3   /* desktop's minSwarmSnodeCount */
 #define GET_SWARM_ATTEMPTS 4
+/* a swarm member that failed is skipped this long, then asked again: forgetting it for good
+ * would miss what is stored only there (a member that does not replicate) */
+#define MEMBER_REST_US (30 * G_USEC_PER_SEC)
 #define MIN_POOL 9            /* desktop: pool operations need more than 8 */
 #define T_MIN 1609459200000LL /* 2021-01-01: older `t` values are not trusted */
 
@@ -38,6 +41,8 @@ struct _SdNetwork {
   gint64 clock_offset;      /* network time - local time, ms */
   GHashTable *node_offsets; /* (owned) ed25519 hex → gint64* for nodes off the consensus */
   GHashTable *swarms;       /* (owned) account id → GPtrArray of SdSnode */
+  GHashTable *resting;      /* (owned) node ed25519 hex → gint64* monotonic time it may be
+                             * asked again */
 };
 
 G_DEFINE_FINAL_TYPE (SdNetwork, sd_network, G_TYPE_OBJECT)
@@ -650,19 +655,37 @@ sd_network_get_swarm_finish (SdNetwork *self, GAsyncResult *result, GError **err
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static gboolean
+member_resting (SdNetwork *self, const SdSnode *node)
+{
+  gint64 *until = g_hash_table_lookup (self->resting, node->ed25519_hex);
+
+  if (until == NULL)
+    return FALSE;
+  if (*until > g_get_monotonic_time ())
+    return TRUE;
+  g_hash_table_remove (self->resting, node->ed25519_hex);
+  return FALSE;
+}
+
+/* @node failed for @account_id: it rests for a while; when every member of the swarm rests,
+ * the swarm is asked for again */
 static void
 forget_member (SdNetwork *self, const gchar *account_id, const SdSnode *node)
 {
   GPtrArray *swarm = g_hash_table_lookup (self->swarms, account_id);
+  gint64 *until = g_new (gint64, 1);
+  gboolean all_resting = TRUE;
 
-  for (guint i = 0; swarm != NULL && i < swarm->len; i++) {
-    if (sd_snode_equal (g_ptr_array_index (swarm, i), node)) {
-      g_ptr_array_remove_index (swarm, i);
-      break;
-    }
-  }
-  if (swarm != NULL && swarm->len == 0)
+  *until = g_get_monotonic_time () + MEMBER_REST_US;
+  g_hash_table_replace (self->resting, g_strdup (node->ed25519_hex), until);
+  for (guint i = 0; swarm != NULL && i < swarm->len; i++)
+    all_resting = all_resting && member_resting (self, g_ptr_array_index (swarm, i));
+  if (swarm != NULL && all_resting) {
+    for (guint i = 0; i < swarm->len; i++)
+      g_hash_table_remove (self->resting, ((SdSnode *) g_ptr_array_index (swarm, i))->ed25519_hex);
     g_hash_table_remove (self->swarms, account_id);
+  }
 }
 
 typedef struct {
@@ -750,6 +773,15 @@ on_swarm_member_reply (GObject *source, GAsyncResult *result, gpointer user_data
   g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) json_node_unref);
 }
 
+static gboolean
+was_tried (const SwarmRpcData *data, const SdSnode *member)
+{
+  for (guint j = 0; j < data->tried->len; j++)
+    if (sd_snode_equal (g_ptr_array_index (data->tried, j), member))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 on_swarm_for_rpc (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -767,11 +799,15 @@ on_swarm_for_rpc (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   for (guint i = 0; i < swarm->len; i++) {
     SdSnode *member = g_ptr_array_index (swarm, i);
-    gboolean tried = FALSE;
 
-    for (guint j = 0; j < data->tried->len; j++)
-      tried = tried || sd_snode_equal (g_ptr_array_index (data->tried, j), member);
-    if (!tried)
+    if (!was_tried (data, member) && !member_resting (self, member))
+      g_ptr_array_add (candidates, member);
+  }
+  /* every untried member rests: better one of them than none */
+  for (guint i = 0; candidates->len == 0 && i < swarm->len; i++) {
+    SdSnode *member = g_ptr_array_index (swarm, i);
+
+    if (!was_tried (data, member))
       g_ptr_array_add (candidates, member);
   }
   if (candidates->len == 0) {
@@ -1067,6 +1103,7 @@ sd_network_finalize (GObject *object)
   g_strfreev (self->seed_urls);
   g_hash_table_unref (self->node_offsets);
   g_hash_table_unref (self->swarms);
+  g_hash_table_unref (self->resting);
   G_OBJECT_CLASS (sd_network_parent_class)->finalize (object);
 }
 
@@ -1085,6 +1122,7 @@ sd_network_init (SdNetwork *self)
   self->node_offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->swarms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
+  self->resting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 SdNetwork *

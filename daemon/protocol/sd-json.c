@@ -7,6 +7,8 @@
 
 #include "sd-json.h"
 
+#include <string.h>
+
 #include "sd-protocol-error.h"
 
 /* real layers and replies nest a handful of levels; json-glib recurses
@@ -115,9 +117,28 @@ json_scan_digits (JsonCursor *c)
   return c->p > first;
 }
 
+/* an integer json-glib can hold: int64, or uint64 (swarm ids), whose bits it keeps */
+static gboolean
+json_integer_fits (const gchar *start, const gchar *end)
+{
+  gchar text[24];
+  gsize n = (gsize) (end - start);
+
+  if (n >= sizeof text)
+    return FALSE;
+  memcpy (text, start, n);
+  text[n] = '\0';
+  return text[0] == '-'
+    ? g_ascii_string_to_signed (text, 10, G_MININT64, 0, NULL, NULL)
+    : g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, NULL, NULL);
+}
+
 static gboolean
 json_scan_number (JsonCursor *c)
 {
+  const gchar *start = c->p;
+  gboolean integer = TRUE;
+
   if (*c->p == '-')
     c->p++;
   if (c->p < c->end && *c->p == '0')
@@ -126,16 +147,21 @@ json_scan_number (JsonCursor *c)
     return json_fail (c, "bad number");
   if (c->p < c->end && *c->p == '.') {
     c->p++;
+    integer = FALSE;
     if (!json_scan_digits (c))
       return json_fail (c, "bad number fraction");
   }
   if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
     c->p++;
+    integer = FALSE;
     if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
       c->p++;
     if (!json_scan_digits (c))
       return json_fail (c, "bad number exponent");
   }
+  /* json-glib would wrap a bigger one silently */
+  if (integer && !json_integer_fits (start, c->p))
+    return json_fail (c, "an integer out of range");
   return TRUE;
 }
 

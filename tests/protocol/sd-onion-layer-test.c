@@ -271,6 +271,38 @@ test_json_accepted (void)
   }
 }
 
+/* integers json-glib would wrap are refused; the whole uint64 range stays (swarm ids) */
+static void
+test_json_integer_range (void)
+{
+  const gchar *good[] = {
+    "{\"n\":9223372036854775807}", "{\"n\":-9223372036854775808}",
+    "{\"n\":18446744073709551615}", "{\"n\":1e400}",
+  };
+  const gchar *bad[] = {
+    "{\"n\":18446744073709551616}", "{\"n\":-9223372036854775809}",
+    "{\"n\":123456789012345678901234567890}",
+  };
+  g_autoptr(JsonObject) swarm = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) obj = sd_json_parse_object (good[i], strlen (good[i]), &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (obj);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) obj = sd_json_parse_object (bad[i], strlen (bad[i]), &error);
+
+    g_assert_nonnull (error);
+    g_assert_null (obj);
+  }
+  swarm = sd_json_parse_object (good[2], strlen (good[2]), NULL);
+  g_assert_cmpuint ((guint64) json_object_get_int_member (swarm, "n"), ==, G_MAXUINT64);
+}
+
 static void
 test_json_escapes (void)
 {
@@ -343,6 +375,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onion-layer/malformed", test_malformed);
   g_test_add_func ("/onion-layer/json/accepted", test_json_accepted);
   g_test_add_func ("/onion-layer/json/escapes", test_json_escapes);
+  g_test_add_func ("/onion-layer/json/integer-range", test_json_integer_range);
   g_test_add_func ("/onion-layer/json/depth", test_json_depth);
 
   return g_test_run ();
