@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Reproduces an open finding (tests/README.md; not wired into meson until
-the daemon is fixed): a swarm member that failed a few of bob's polls is
-dropped from bob's cached swarm for good, so bob never polls it again.
-When such a member then accepts alice's stores without replicating them
-(testnet drop_replication), those messages are never retrieved.
+"""Regression test of a fixed finding (tests/README.md): a swarm member
+that failed a few of bob's polls was dropped from bob's cached swarm for
+good, so bob never polled it again; when such a member then accepted
+alice's stores without replicating them (testnet drop_replication), those
+messages were never retrieved. Now a failing member rests for a while and
+is asked again.
 
 Steps: two of bob's members answer 500 for 6 s while only bob talks to
 his swarm (his polls meet the errors, alice's stores do not); the errors
