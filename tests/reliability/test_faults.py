@@ -4,10 +4,11 @@
 (alice, bob) exchanging messages: path nodes die mid-request, the swarms
 reshuffle (421), a node's clock is skewed (406), all of bob's swarm goes
 down and comes back, slow hops, forced 500/503/429 and plain-text HTTP
-errors. After each fault: every message sent both ways arrives exactly
-once, in its conversation, with status "sent" at the sender."""
+errors, path nodes going down while they delay answers, replication
+dropped at swarm members. After each fault: every message sent both ways
+arrives exactly once, in its conversation, with status "sent" at the
+sender."""
 
-import os
 import time
 
 from harness import log
@@ -23,12 +24,12 @@ def burst(ledger, alice, bob, tag):
         ledger.send(bob, alice, "%s b->a %d" % (tag, i))
 
 
-def busiest_path_nodes(testnet, alice, bob, ledger, n, exclude=()):
+def busiest_path_nodes(testnet, alice, bob, ledger, n, exclude=(), tag="probe"):
     """The nodes that relay the most requests while traffic flows: the
     members of the daemons' onion paths."""
     before = {s["index"]: s["requests"] for s in testnet.control({"action": "status"})["nodes"]}
-    burst(ledger, alice, bob, "probe")
-    ledger.wait_settled([alice, bob], "probe messages")
+    burst(ledger, alice, bob, tag)
+    ledger.wait_settled([alice, bob], tag + " messages")
     after = {s["index"]: s["requests"] for s in testnet.control({"action": "status"})["nodes"]}
     ranked = sorted((after[i] - before[i], i) for i in after if i not in exclude)
     return [i for delta, i in reversed(ranked)][:n]
@@ -127,16 +128,34 @@ def test(testnet):
         testnet.control({"action": "clear"})
         log("ok: forced errors")
 
-        # 7. replication dropped at members of bob's swarm. Off by default:
-        # it loses messages (see tests/README.md, "open findings")
-        if os.environ.get("RELIABILITY_DROP_REPLICATION"):
-            bob_swarm = swarm_members(testnet.info, bob.session_id)
-            for i in bob_swarm[:2]:
-                testnet.control({"action": "drop_replication", "node": i})
-            burst(ledger, alice, bob, "no-replication")
-            ledger.wait_settled(daemons, "replication dropped")
-            testnet.control({"action": "clear"})
-            log("ok: dropped replication")
+        # 7. path nodes go down while they hold delayed answers: requests
+        # through them are cut off mid-flight (the daemons time out or get
+        # the connection closed) and must go through another path
+        bob_swarm = swarm_members(testnet.info, bob.session_id)
+        alice_swarm = swarm_members(testnet.info, alice.session_id)
+        victims = busiest_path_nodes(testnet, alice, bob, ledger, 2,
+                                     exclude=set(bob_swarm) | set(alice_swarm), tag="probe-2")
+        log("path nodes delaying, then going down:", victims)
+        for v in victims:
+            testnet.control({"action": "latency", "node": v, "ms": 3000})
+        burst(ledger, alice, bob, "delayed-dies")
+        time.sleep(1)
+        for v in victims:
+            testnet.control({"action": "down", "node": v})
+        ledger.wait_settled(daemons, "delaying nodes went down")
+        testnet.control({"action": "clear"})
+        log("ok: nodes down while delaying answers")
+
+        # 8. replication dropped at two members of bob's swarm (the two that
+        # failed bob's polls in 6): stores entering there stay there, so bob
+        # must still poll them (see test_forgotten_member.py)
+        bob_swarm = swarm_members(testnet.info, bob.session_id)
+        for i in bob_swarm[:2]:
+            testnet.control({"action": "drop_replication", "node": i})
+        burst(ledger, alice, bob, "no-replication")
+        ledger.wait_settled(daemons, "replication dropped")
+        testnet.control({"action": "clear"})
+        log("ok: dropped replication")
 
 
         ledger.check_exactly_once(daemons)
