@@ -4,11 +4,12 @@
 (alice, bob) exchanging messages: path nodes die mid-request, the swarms
 reshuffle (421), a node's clock is skewed (406), all of bob's swarm goes
 down and comes back, slow hops, forced 500/503/429 and plain-text HTTP
-errors, path nodes going down while they delay answers, replication
-dropped at swarm members. After each fault: every message sent both ways
-arrives exactly once, in its conversation, with status "sent" at the
-sender."""
+errors, path nodes going down while they delay answers (and, with
+RELIABILITY_DROP_REPLICATION=1, replication dropped at swarm members).
+After each fault: every message sent both ways arrives exactly once, in
+its conversation, with status "sent" at the sender."""
 
+import os
 import time
 
 from harness import log
@@ -148,14 +149,17 @@ def test(testnet):
 
         # 8. replication dropped at two members of bob's swarm (the two that
         # failed bob's polls in 6): stores entering there stay there, so bob
-        # must still poll them (see test_forgotten_member.py)
-        bob_swarm = swarm_members(testnet.info, bob.session_id)
-        for i in bob_swarm[:2]:
-            testnet.control({"action": "drop_replication", "node": i})
-        burst(ledger, alice, bob, "no-replication")
-        ledger.wait_settled(daemons, "replication dropped")
-        testnet.control({"action": "clear"})
-        log("ok: dropped replication")
+        # must still poll them. Only with RELIABILITY_DROP_REPLICATION=1: it
+        # waits out the members' 30 s rest, and test_forgotten_member.py
+        # covers the same in CI
+        if os.environ.get("RELIABILITY_DROP_REPLICATION") == "1":
+            bob_swarm = swarm_members(testnet.info, bob.session_id)
+            for i in bob_swarm[:2]:
+                testnet.control({"action": "drop_replication", "node": i})
+            burst(ledger, alice, bob, "no-replication")
+            ledger.wait_settled(daemons, "replication dropped")
+            testnet.control({"action": "clear"})
+            log("ok: dropped replication")
 
 
         ledger.check_exactly_once(daemons)
