@@ -7,7 +7,10 @@ down and comes back, slow hops, forced 500/503/429 and plain-text HTTP
 errors. After each fault: every message sent both ways arrives exactly
 once, in its conversation, with status "sent" at the sender."""
 
+import json
 import os
+import ssl
+import urllib.request
 import time
 
 from harness import log
@@ -32,6 +35,23 @@ def busiest_path_nodes(testnet, alice, bob, ledger, n, exclude=()):
     after = {s["index"]: s["requests"] for s in testnet.control({"action": "status"})["nodes"]}
     ranked = sorted((after[i] - before[i], i) for i in after if i not in exclude)
     return [i for delta, i in reversed(ranked)][:n]
+
+
+def assert_garbage(testnet, index):
+    """The fault is real: the node answers an RPC with 200 and bytes that are not JSON."""
+    node = testnet.info["nodes"][index]
+    ctx = ssl.create_default_context(cafile=testnet.cert) if testnet.cert else None
+    scheme = "https" if testnet.cert else "http"
+    req = urllib.request.Request("%s://%s:%s/storage_rpc/v1" % (scheme, node["ip"], node["port"]),
+                                 data=b'{"method":"info","params":{}}')
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as reply:
+        assert reply.status == 200, "garbage comes with 200"
+        body = reply.read()
+    try:
+        json.loads(body)
+    except ValueError:
+        return
+    raise AssertionError("node %d answered JSON while set to garbage" % index)
 
 
 def test(testnet):
@@ -127,7 +147,21 @@ def test(testnet):
         testnet.control({"action": "clear"})
         log("ok: forced errors")
 
-        # 7. replication dropped at members of bob's swarm, two of which bob met failing
+        # 7. nodes that answer garbage (200 with random bytes): a member of each swarm and
+        # two nodes outside them, so paths through them and RPCs at them both get nonsense
+        bob_swarm = swarm_members(testnet.info, bob.session_id)
+        alice_swarm = swarm_members(testnet.info, alice.session_id)
+        others = [i for i in range(len(testnet.info["nodes"]))
+                  if i not in bob_swarm and i not in alice_swarm]
+        for v in [bob_swarm[2], alice_swarm[2]] + others[2:4]:
+            testnet.control({"action": "garbage", "node": v})
+        assert_garbage(testnet, bob_swarm[2])
+        burst(ledger, alice, bob, "garbage")
+        ledger.wait_settled(daemons, "garbage answers")
+        testnet.control({"action": "clear"})
+        log("ok: garbage answers")
+
+        # 8. replication dropped at members of bob's swarm, two of which bob met failing
         # above: their stores are found only if bob asks them again (tests/README.md)
         if os.environ.get("RELIABILITY_DROP_REPLICATION", "1") == "1":
             bob_swarm = swarm_members(testnet.info, bob.session_id)
