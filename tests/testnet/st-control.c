@@ -59,6 +59,7 @@ node_status (StNode *node)
   json_object_set_int_member (entry, "latency_ms", node->faults.latency_ms);
   json_object_set_int_member (entry, "clock_skew_ms", node->faults.clock_skew_ms);
   json_object_set_boolean_member (entry, "drop_replication", node->faults.drop_replication);
+  json_object_set_boolean_member (entry, "garbage", node->faults.garbage);
   json_object_set_int_member (entry, "messages", st_storage_count (node->storage));
   json_object_set_int_member (entry, "requests", (gint64) node->requests);
   return entry;
@@ -346,6 +347,11 @@ control_handler (SoupServer *server,
 
     for (guint i = 0; i < nodes->len; i++)
       ((StNode *) nodes->pdata[i])->faults.drop_replication = enabled;
+  } else if (strcmp (action, "garbage") == 0) {
+    gboolean enabled = get_bool (request, "enabled", TRUE);
+
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.garbage = enabled;
   } else if (strcmp (action, "clear") == 0) {
     for (guint i = 0; i < nodes->len; i++)
       st_node_clear_faults (nodes->pdata[i]);

@@ -207,6 +207,16 @@ node_handler (SoupServer *server,
     st_exchange_respond_text (exchange, forced, st_node_forced_text (forced));
     return;
   }
+  if (node->faults.garbage) {
+    /* a broken or hostile node: success with bytes that mean nothing */
+    gsize len = (gsize) g_random_int_range (1, 512);
+    guint8 *junk = g_malloc (len);
+
+    for (gsize i = 0; i < len; i++)
+      junk[i] = (guint8) g_random_int_range (0, 256);
+    st_exchange_respond (exchange, 200, "application/octet-stream", g_bytes_new_take (junk, len));
+    return;
+  }
 
   if (strcmp (method, "POST") != 0 ||
       (strcmp (path, "/storage_rpc/v1") != 0 && strcmp (path, "/onion_req/v2") != 0)) {

@@ -19,6 +19,7 @@ typedef struct {
   guint latency_ms;          /* added before each HTTP response */
   gint64 clock_skew_ms;      /* added to the node's clock */
   gboolean drop_replication; /* stores entering here are not copied to peers */
+  gboolean garbage;          /* every HTTP request gets 200 with random bytes */
 } StFaults;
 
 struct _StNode {
