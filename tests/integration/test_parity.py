@@ -78,8 +78,10 @@ def test(testnet):
         assert_eq(by_body(alice, bob_id, "hi back")["reactions"], [("👍", 1, True)], "alice's view")
         bob.wait_for(lambda: by_body(bob, alice_id, "hi back").get("reactions") ==
                      [("👍", 1, False)], "bob sees alice's reaction")
-        assert any(s[3][0] == reply_id and "reactions" in s[3][1]
-                   for s in signals_named(bob, "MessageChanged")), "MessageChanged(reactions)"
+        # signals are dispatched when the test's main context runs: wait, do not just look
+        bob.wait_for(lambda: any(s[3][0] == reply_id and "reactions" in s[3][1]
+                                 for s in signals_named(bob, "MessageChanged")),
+                     "MessageChanged(reactions)")
         bob.conversation(alice_id, "AddReaction", "ss", reply_id, "👍")
         bob.conversation(alice_id, "AddReaction", "ss", hello_id, "❤️")
         alice.wait_for(lambda: by_body(alice, bob_id, "hi back").get("reactions") ==
@@ -108,8 +110,8 @@ def test(testnet):
         alice.conversation(bob_id, "DeleteMessage", "sb", oops_id, True)
         assert by_body(alice, bob_id, "oops") is None, "unsent here at once"
         bob.wait_for(lambda: by_body(bob, alice_id, "oops") is None, "unsent at bob's")
-        assert any(s[3] == (oops_id,) for s in signals_named(bob, "MessageRemoved")), \
-            "MessageRemoved at bob's"
+        bob.wait_for(lambda: any(s[3] == (oops_id,) for s in signals_named(bob, "MessageRemoved")),
+                     "MessageRemoved at bob's")
         alice.expect_error("NotFound", alice.conversation, bob_id, "DeleteMessage", "sb", oops_id,
                            False)
         bob.conversation(alice_id, "DeleteMessage", "sb", hello_id, False)
@@ -142,8 +144,9 @@ def test(testnet):
                      timeout=40)
         alice.wait_for(lambda: by_body(alice, bob_id, "vanishing") is None,
                        "vanished at alice's", timeout=40)
-        assert any(s[3] == (gone["id"],) for s in signals_named(bob, "MessageRemoved")), \
-            "MessageRemoved for the expired message"
+        bob.wait_for(lambda: any(s[3] == (gone["id"],)
+                                 for s in signals_named(bob, "MessageRemoved")),
+                     "MessageRemoved for the expired message")
         assert_eq(bob.conversation_prop(alice_id, "UnreadCount"), unread,
                   "events are not unread")
 
