@@ -669,23 +669,17 @@ sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error)
 GPtrArray *
 sd_account_list_conversations (SdAccount *self, GError **error)
 {
-  GPtrArray *list;
-
   if (self->store == NULL)
     return g_ptr_array_new ();
-  list = sd_store_list_conversations (self->store, error);
-  return list;
+  return sd_store_list_conversations (self->store, error);
 }
 
 SdConversation *
 sd_account_get_conversation (SdAccount *self, const gchar *id, GError **error)
 {
-  SdConversation *conversation;
-
   if (!sd_account_require (self, error) || !check_session_id (id, error))
     return NULL;
-  conversation = sd_store_get_conversation (self->store, id, error);
-  return conversation;
+  return sd_store_get_conversation (self->store, id, error);
 }
 
 /* accepting a request tells the peer, with our profile, a moment before
@@ -710,7 +704,7 @@ sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
   if (conversation != NULL)
     return conversation;
   /* opening a conversation is choosing to talk: it starts approved */
-  if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error)) 
+  if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error))
     return NULL;
   conversation = sd_store_get_conversation (self->store, id, error);
   if (conversation != NULL)
@@ -779,7 +773,7 @@ sd_account_send_full (SdAccount *self,
   /* replying to a message request accepts it */
   if (conversation != NULL && !conversation->approved &&
       !g_str_equal (recipient, self->identity->session_id)) {
-    if (!sd_store_approve (self->store, recipient, error)) 
+    if (!sd_store_approve (self->store, recipient, error))
       return NULL;
     send_request_response (self, recipient, t - 100);
   }
@@ -796,7 +790,7 @@ sd_account_send_full (SdAccount *self,
       sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
     outgoing.expiration_timer = (guint32) conversation->expiration_timer;
   message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
-  if (message == NULL) 
+  if (message == NULL)
     return NULL;
   sd_account_emit_conversation (self, recipient);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, FALSE);
@@ -809,12 +803,9 @@ sd_account_send_full (SdAccount *self,
 GPtrArray *
 sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error)
 {
-  GPtrArray *results;
-
   if (!sd_account_require (self, error))
     return NULL;
-  results = sd_store_search (self->store, query, limit, error);
-  return results;
+  return sd_store_search (self->store, query, limit, error);
 }
 
 GPtrArray *
@@ -826,13 +817,9 @@ sd_account_get_messages (SdAccount *self,
                          GError **error)
 {
   g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-  GPtrArray *messages;
-
   if (existing == NULL)
     return NULL;
-  messages = sd_store_get_messages (self->store, conversation, before, after, limit,
-                                    error);
-  return messages;
+  return sd_store_get_messages (self->store, conversation, before, after, limit, error);
 }
 
 gboolean
