@@ -29,6 +29,7 @@ typedef struct {
   SdAccount *account;          /* (owned) */
   SdDbusService *service;      /* (owned) */
   SdDbusAccount1 *proxy;       /* (owned) */
+  gchar *passphrase;           /* (owned) path of the passphrase file */
 } Fixture;
 
 static void
@@ -62,21 +63,40 @@ connect_to (GTestDBus *bus)
   return connection;
 }
 
+/* an account on the fixture's data dir, as sessiond makes it */
+static SdAccount *
+new_account (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  const gchar *seeds[] = { UNREACHABLE_SEED, NULL };
+  SdAccountConfig config = { 0 };
+  SdAccount *account;
+
+  config.data_dir = fixture->data_dir;
+  config.seeds = (GStrv) seeds;
+  config.key_file_passphrase = fixture->passphrase;
+  config.poll_interval_ms = 3600000;
+  account = sd_account_new (&config, &error);
+  g_assert_no_error (error);
+  /* the weakest Argon2id: the test is about the bus, and it runs under valgrind */
+  sd_file_keystore_set_pwhash_limits (SD_FILE_KEYSTORE (account->keystore),
+                                      crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+  return account;
+}
+
 static void
 setup (Fixture *fixture, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *passphrase = NULL;
   g_autoptr(GAsyncResult) result = NULL;
-  const gchar *seeds[] = { UNREACHABLE_SEED, NULL };
-  SdAccountConfig config = { 0 };
 
   fixture->tmp = g_dir_make_tmp ("sd-dbus-service-test-XXXXXX", &error);
   g_assert_no_error (error);
   fixture->data_dir = g_build_filename (fixture->tmp, "data", NULL);
   g_assert_no_errno (g_mkdir (fixture->data_dir, 0700));
-  passphrase = g_build_filename (fixture->tmp, "passphrase", NULL);
-  g_assert_true (g_file_set_contents (passphrase, "not-a-real-passphrase\n", -1, &error));
+  fixture->passphrase = g_build_filename (fixture->tmp, "passphrase", NULL);
+  g_assert_true (g_file_set_contents (fixture->passphrase, "not-a-real-passphrase\n", -1,
+                                      &error));
   g_assert_no_error (error);
 
   fixture->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
@@ -84,15 +104,7 @@ setup (Fixture *fixture, gconstpointer data)
   fixture->service_connection = connect_to (fixture->bus);
   fixture->client_connection = connect_to (fixture->bus);
 
-  config.data_dir = fixture->data_dir;
-  config.seeds = (GStrv) seeds;
-  config.key_file_passphrase = passphrase;
-  config.poll_interval_ms = 3600000;
-  fixture->account = sd_account_new (&config, &error);
-  g_assert_no_error (error);
-  /* the weakest Argon2id: the test is about the bus, and it runs under valgrind */
-  sd_file_keystore_set_pwhash_limits (SD_FILE_KEYSTORE (fixture->account->keystore),
-                                      crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+  fixture->account = new_account (fixture);
   fixture->service = sd_dbus_service_new (fixture->service_connection, fixture->account, &error);
   g_assert_no_error (error);
 
@@ -128,12 +140,9 @@ teardown (Fixture *fixture, gconstpointer data)
     g_assert_no_errno (g_remove (path));
   }
   g_assert_no_errno (g_rmdir (fixture->data_dir));
-  {
-    g_autofree gchar *passphrase = g_build_filename (fixture->tmp, "passphrase", NULL);
-
-    g_assert_no_errno (g_remove (passphrase));
-  }
+  g_assert_no_errno (g_remove (fixture->passphrase));
   g_assert_no_errno (g_rmdir (fixture->tmp));
+  g_free (fixture->passphrase);
   g_free (fixture->data_dir);
   g_free (fixture->tmp);
 }
@@ -329,6 +338,48 @@ test_keystore_error (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (sd_dbus_account1_get_session_id (fixture->proxy), ==, "");
 }
 
+/* the seen-hashes table is pruned when the account opens (and hourly after): what no node
+ * stores any more is forgotten, the rest kept */
+static void
+test_prunes_seen (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_autofree gchar *path = NULL;
+  g_autoptr(SdAccount) reopened = NULL;
+  gboolean seen = FALSE;
+
+  g_assert_no_error (error);
+  /* the daemon stops */
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->account);
+  path = g_strdup_printf ("%s/%s.sqlite", fixture->data_dir, id);
+  {
+    g_autoptr(SdStore) store = sd_store_open (path, &error);
+    g_autoptr(SdStoreBatch) batch = NULL;
+    g_autoptr(SdStoreChanges) changes = NULL;
+
+    g_assert_no_error (error);
+    batch = sd_store_batch_new (store);
+    sd_store_batch_add_seen (batch, "long-gone", 1);
+    sd_store_batch_add_seen (batch, "still-stored", G_MAXINT64);
+    g_assert_true (sd_store_apply_batch (store, batch, &changes, &error));
+    g_assert_no_error (error);
+  }
+
+  /* and starts again */
+  reopened = new_account (fixture);
+  sd_account_start (reopened);
+  g_assert_cmpstr (sd_account_get_session_id (reopened), ==, id);
+  g_assert_true (sd_store_is_seen (reopened->store, "long-gone", &seen, &error));
+  g_assert_no_error (error);
+  g_assert_false (seen);
+  g_assert_true (sd_store_is_seen (reopened->store, "still-stored", &seen, &error));
+  g_assert_no_error (error);
+  g_assert_true (seen);
+  g_assert_cmpuint (reopened->prune_id, !=, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -341,6 +392,7 @@ main (int argc, char **argv)
   SERVICE_TEST ("create-account", test_create_account);
   SERVICE_TEST ("invalid-mnemonic", test_invalid_mnemonic);
   SERVICE_TEST ("keystore-error", test_keystore_error);
+  SERVICE_TEST ("prunes-seen", test_prunes_seen);
 #undef SERVICE_TEST
 
   return g_test_run ();
