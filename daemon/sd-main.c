@@ -14,8 +14,7 @@
 #include "sd-notifier.h"
 #include "sd-search-provider.h"
 #include "sd-settings.h"
-
-#define BUS_NAME "org.sessiond.Daemon1"
+#include "sessiond-contract.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -236,7 +235,7 @@ main (int argc, char **argv)
   ctx.status = EXIT_SUCCESS;
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);
-  owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, BUS_NAME,
+  owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, SESSIOND_DBUS_NAME,
                              G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                                (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
                              on_bus_acquired, on_name_acquired, on_name_lost, &ctx, NULL);

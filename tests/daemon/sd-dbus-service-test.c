@@ -380,11 +380,37 @@ test_prunes_seen (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (reopened->prune_id, !=, 0);
 }
 
+/* every name of the contract is registered, under the code of the same name */
+static void
+test_error_table (void)
+{
+#define CHECK_NAME(code, name)                                                           \
+  {                                                                                      \
+    g_autoptr(GError) error = g_error_new_literal (SD_DBUS_ERROR, SD_DBUS_ERROR_##code,  \
+                                                   "x");                                 \
+    g_autofree gchar *encoded = g_dbus_error_encode_gerror (error);                      \
+                                                                                         \
+    g_assert_cmpstr (encoded, ==, SESSIOND_DBUS_ERROR_PREFIX name);                      \
+  }
+  SESSIOND_DBUS_ERRORS (CHECK_NAME)
+#undef CHECK_NAME
+  {
+    /* an error of no known component is Failed, with its message */
+    g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NO_SPACE, "disk full");
+    g_autoptr(GError) converted = sd_dbus_error_convert (error);
+
+    g_assert_error (converted, SD_DBUS_ERROR, SD_DBUS_ERROR_FAILED);
+    g_assert_cmpstr (converted->message, ==, "disk full");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpint (sodium_init (), >=, 0);
+
+  g_test_add_func ("/dbus-error/table", test_error_table);
 
 #define SERVICE_TEST(path, fn) \
   g_test_add ("/dbus-service/" path, Fixture, NULL, setup, fn, teardown)
