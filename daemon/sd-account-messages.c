@@ -195,8 +195,8 @@ sd_account_set_reaction (SdAccount *self, const gchar *conversation, const gchar
   t = sd_account_now_ms (self);
   if (!is_note_to_self (existing)) {
     to_peer = sd_content_pack_reaction ((guint64) t, (guint64) target->sent_at, target->author,
-                                        emoji, !add, self->display_name, sd_account_profile_updated (self),
-                                        NULL);
+                                        emoji, !add, self->display_name,
+                                        sd_account_profile_updated (self), NULL);
     jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, conversation, to_peer, t, SD_MESSAGE_TTL_MS };
   }
   /* our other devices learn it from the copy in our own swarm */

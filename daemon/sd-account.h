@@ -116,7 +116,9 @@ gboolean sd_account_set_muted_until (SdAccount *self,
                                      const gchar *conversation,
                                      gint64 until,
                                      GError **error);
-gboolean sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GError **error);
+gboolean sd_account_delete_conversation (SdAccount *self,
+                                         const gchar *conversation,
+                                         GError **error);
 /* sd-account-messages.c */
 gboolean sd_account_set_nickname (SdAccount *self,
                                   const gchar *conversation,

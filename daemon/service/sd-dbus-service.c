@@ -150,20 +150,22 @@ handle_get_messages (SdDbusConversation1 *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-#define SIMPLE_HANDLER(name, call, complete)                                                      \
-  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,       \
-                        SdDbusService *self)                                                     \
-  {                                                                                              \
-    g_autoptr(GError) error = NULL;                                                              \
-    if (!call (self->account, invocation_conversation (invocation), &error))                      \
-      sd_dbus_error_return (invocation, error);                                                          \
-    else                                                                                         \
-      complete (skeleton, invocation);                                                           \
-    return G_DBUS_METHOD_INVOCATION_HANDLED;                                                     \
+#define SIMPLE_HANDLER(name, call, complete)                                                       \
+  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,          \
+                        SdDbusService *self)                                                       \
+  {                                                                                                \
+    g_autoptr(GError) error = NULL;                                                                \
+    if (!call (self->account, invocation_conversation (invocation), &error))                       \
+      sd_dbus_error_return (invocation, error);                                                    \
+    else                                                                                           \
+      complete (skeleton, invocation);                                                             \
+    return G_DBUS_METHOD_INVOCATION_HANDLED;                                                       \
   }
 
 SIMPLE_HANDLER (handle_approve, sd_account_approve, sd_dbus_conversation1_complete_approve)
-SIMPLE_HANDLER (handle_delete, sd_account_delete_conversation, sd_dbus_conversation1_complete_delete)
+SIMPLE_HANDLER (handle_delete,
+                sd_account_delete_conversation,
+                sd_dbus_conversation1_complete_delete)
 
 static gboolean
 handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, gint64 up_to,
@@ -358,8 +360,8 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   sd_dbus_conversation1_set_approved (skeleton, conversation->approved);
   sd_dbus_conversation1_set_blocked (skeleton, conversation->blocked);
   sd_dbus_conversation1_set_muted_until (skeleton, conversation->muted_until);
-  sd_dbus_conversation1_set_peer_typing (skeleton,
-                                         sd_account_get_peer_typing (self->account, conversation->id));
+  sd_dbus_conversation1_set_peer_typing (
+    skeleton, sd_account_get_peer_typing (self->account, conversation->id));
   sd_dbus_conversation1_set_nickname (skeleton,
                                       conversation->nickname != NULL ? conversation->nickname : "");
   sd_dbus_conversation1_set_expiration_mode (skeleton, conversation->expiration_mode != NULL
@@ -397,7 +399,8 @@ on_message_added (SdAccount *account, SdMessage *message, gboolean arrived, SdDb
   if (skeleton != NULL)
     sd_dbus_conversation1_emit_message_added (skeleton, sd_message_dict_new (message));
   if (arrived)
-    sd_dbus_account1_emit_message_received (self->account_skeleton, path, sd_message_dict_new (message));
+    sd_dbus_account1_emit_message_received (self->account_skeleton, path,
+                                            sd_message_dict_new (message));
 }
 
 static void
@@ -435,9 +438,12 @@ update_account (SdDbusService *self)
 {
   g_object_freeze_notify (G_OBJECT (self->account_skeleton));
   sd_dbus_account1_set_state (self->account_skeleton, sd_account_get_state (self->account));
-  sd_dbus_account1_set_session_id (self->account_skeleton, sd_account_get_session_id (self->account));
-  sd_dbus_account1_set_display_name (self->account_skeleton, sd_account_get_display_name (self->account));
-  sd_dbus_account1_set_unread_count (self->account_skeleton, sd_account_get_unread_count (self->account));
+  sd_dbus_account1_set_session_id (self->account_skeleton,
+                                   sd_account_get_session_id (self->account));
+  sd_dbus_account1_set_display_name (self->account_skeleton,
+                                     sd_account_get_display_name (self->account));
+  sd_dbus_account1_set_unread_count (self->account_skeleton,
+                                     sd_account_get_unread_count (self->account));
   g_object_thaw_notify (G_OBJECT (self->account_skeleton));
 }
 
@@ -730,10 +736,10 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   sd_dbus_account1_set_version (self->account_skeleton, API_VERSION);
   update_account (self);
 
-  g_signal_connect (self->account_skeleton, "handle-create-account", G_CALLBACK (handle_create_account),
-                    self);
-  g_signal_connect (self->account_skeleton, "handle-restore-account", G_CALLBACK (handle_restore_account),
-                    self);
+  g_signal_connect (self->account_skeleton, "handle-create-account",
+                    G_CALLBACK (handle_create_account), self);
+  g_signal_connect (self->account_skeleton, "handle-restore-account",
+                    G_CALLBACK (handle_restore_account), self);
   g_signal_connect (self->account_skeleton, "handle-get-recovery-phrase",
                     G_CALLBACK (handle_get_recovery_phrase), self);
   g_signal_connect (self->account_skeleton, "handle-set-display-name",
@@ -742,8 +748,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_open_conversation), self);
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);
   g_signal_connect (self->account_skeleton, "handle-search", G_CALLBACK (handle_search), self);
-  g_signal_connect (self->account_skeleton, "handle-inhibit-notifications", G_CALLBACK (handle_inhibit),
-                    self);
+  g_signal_connect (self->account_skeleton, "handle-inhibit-notifications",
+                    G_CALLBACK (handle_inhibit), self);
   g_signal_connect (self->account_skeleton, "handle-uninhibit-notifications",
                     G_CALLBACK (handle_uninhibit), self);
 
@@ -760,8 +766,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
     update_conversation (self, g_ptr_array_index (conversations, i));
 
   g_dbus_object_manager_server_set_connection (self->manager, connection);
-  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->account_skeleton), connection,
-                                         SD_DBUS_PATH, error))
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->account_skeleton),
+                                         connection, SD_DBUS_PATH, error))
     return NULL;
   return g_steal_pointer (&self);
 }
