@@ -39,8 +39,10 @@ typedef struct {
   gboolean typing_indicators;  /* send and show typing indicators */
 } SdAccountConfig;
 
-/* the account and everything around it: keystore, store, network, poller,
- * sender. The D-Bus layer (SdDbusService) is a thin client of this. */
+/* the account and everything around it: keystore, store, network, poller, sender,
+ * disappearing messages (SdExpiry). The D-Bus layer (SdDbusService) is a thin client of
+ * this, and the only part that knows D-Bus: errors leave here in their components' own
+ * domains and are converted there. */
 #define SD_TYPE_ACCOUNT (sd_account_get_type ())
 G_DECLARE_FINAL_TYPE (SdAccount, sd_account, SD, ACCOUNT, GObject)
 
