@@ -9,17 +9,16 @@
 #include <locale.h>
 #include <stdlib.h>
 
-#include "sd-daemon.h"
+#include "sd-account.h"
 #include "sd-dbus-service.h"
 #include "sd-notifier.h"
 #include "sd-search-provider.h"
 #include "sd-settings.h"
-
-#define BUS_NAME "org.sessiond.Daemon1"
+#include "sessiond-contract.h"
 
 typedef struct {
   GMainLoop *loop;
-  SdDaemon *daemon;
+  SdAccount *account;
   SdDbusService *service;
   SdNotifier *notifier;
   SdSettings *settings;
@@ -42,17 +41,17 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
   Context *ctx = user_data;
   g_autoptr(GError) error = NULL;
 
-  ctx->service = sd_dbus_service_new (connection, ctx->daemon, &error);
+  ctx->service = sd_dbus_service_new (connection, ctx->account, &error);
   if (ctx->service == NULL) {
     g_printerr (_("sessiond: cannot export objects on the bus: %s\n"), error->message);
     ctx->status = EXIT_FAILURE;
     g_main_loop_quit (ctx->loop);
     return;
   }
-  ctx->notifier = sd_notifier_new (connection, ctx->daemon);
+  ctx->notifier = sd_notifier_new (connection, ctx->account);
   sd_settings_attach_notifier (ctx->settings, ctx->notifier);
   g_signal_connect (ctx->service, "inhibited-changed", G_CALLBACK (on_inhibited_changed), ctx);
-  ctx->search_provider = sd_search_provider_new (connection, ctx->daemon, &error);
+  ctx->search_provider = sd_search_provider_new (connection, ctx->account, &error);
   if (ctx->search_provider == NULL) {
     /* searching from the shell is a convenience: the daemon works without it */
     g_warning ("no search provider: %s", error->message);
@@ -60,7 +59,7 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
     sd_search_provider_set_front_end (ctx->search_provider,
                                       sd_settings_get_front_end (ctx->settings));
   }
-  sd_daemon_start (ctx->daemon);
+  sd_account_start (ctx->account);
 }
 
 static void
@@ -131,6 +130,7 @@ main (int argc, char **argv)
   /* G_MININT: not given, the setting applies */
   gint poll_interval = G_MININT;
   gboolean replace = FALSE, verbose = FALSE, version = FALSE, read_receipts = FALSE;
+  gboolean plain_http_nodes = FALSE;
   const GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
       N_("Where the account database lives (default: $XDG_DATA_HOME/sessiond)"), "DIR" },
@@ -138,6 +138,9 @@ main (int argc, char **argv)
       N_("Use the custom network with this seed (repeatable)"), "URL" },
     { "seed-ca", 0, 0, G_OPTION_ARG_FILENAME, &seed_ca,
       N_("Trust this certificate for the seeds"), "FILE" },
+    { "plain-http-nodes", 0, 0, G_OPTION_ARG_NONE, &plain_http_nodes,
+      N_("Speak plain HTTP to the nodes of a custom network (a testnet run with --no-tls); "
+         "real nodes always speak HTTPS"), NULL },
     { "poll-interval", 0, 0, G_OPTION_ARG_INT, &poll_interval,
       N_("Milliseconds between polls (default: the poll-interval setting, 5000)"), "MS" },
     { "key-file-passphrase", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file,
@@ -153,7 +156,7 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) options = g_option_context_new (N_("- the Session messenger daemon"));
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) seed_list = g_ptr_array_new_with_free_func (g_free);
-  SdDaemonConfig config = { 0 };
+  SdAccountConfig config = { 0 };
   Context ctx = { 0 };
   guint owner_id;
 
@@ -189,6 +192,10 @@ main (int argc, char **argv)
     }
     g_ptr_array_add (seed_list, seed);
   }
+  if (plain_http_nodes && seed_list->len == 0) {
+    g_printerr (_("sessiond: --plain-http-nodes is only for a custom network (--seed)\n"));
+    return 2;
+  }
   if (seed_ca != NULL && !g_file_test (seed_ca, G_FILE_TEST_IS_REGULAR)) {
     g_printerr (_("sessiond: --seed-ca: no such file “%s”\n"), seed_ca);
     return 2;
@@ -205,6 +212,7 @@ main (int argc, char **argv)
                                      : g_build_filename (g_get_user_data_dir (), "sessiond", NULL);
   config.seeds = seed_list->len > 1 ? (GStrv) seed_list->pdata : NULL;
   config.seed_ca = seed_ca;
+  config.plain_http_nodes = plain_http_nodes;
   config.key_file_passphrase = passphrase_file;
   /* options given on the command line win over the settings */
   ctx.settings = sd_settings_new (NULL);
@@ -213,21 +221,21 @@ main (int argc, char **argv)
   if (read_receipts)
     sd_settings_override_read_receipts (ctx.settings, TRUE);
   sd_settings_fill_config (ctx.settings, &config);
-  ctx.daemon = sd_daemon_new (&config, &error);
+  ctx.account = sd_account_new (&config, &error);
   g_free (config.data_dir);
-  if (ctx.daemon == NULL) {
+  if (ctx.account == NULL) {
     g_printerr ("sessiond: %s\n", error->message);
     g_clear_object (&ctx.settings);
     return EXIT_FAILURE;
   }
-  sd_settings_attach_daemon (ctx.settings, ctx.daemon);
+  sd_settings_attach_account (ctx.settings, ctx.account);
   g_signal_connect (ctx.settings, "changed", G_CALLBACK (on_settings_changed), &ctx);
 
   ctx.loop = g_main_loop_new (NULL, FALSE);
   ctx.status = EXIT_SUCCESS;
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);
-  owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, BUS_NAME,
+  owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, SESSIOND_DBUS_NAME,
                              G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                                (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
                              on_bus_acquired, on_name_acquired, on_name_lost, &ctx, NULL);
@@ -239,7 +247,7 @@ main (int argc, char **argv)
   g_clear_object (&ctx.search_provider);
   g_clear_object (&ctx.notifier);
   g_clear_object (&ctx.service);
-  g_clear_object (&ctx.daemon);
+  g_clear_object (&ctx.account);
   g_main_loop_unref (ctx.loop);
   return ctx.status;
 }

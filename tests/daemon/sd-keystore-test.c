@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
+#include "sd-dbus-error.h"
 #include "sd-file-keystore.h"
 #include "sd-keystore.h"
 #include "sd-secret-keystore.h"
@@ -1199,14 +1200,34 @@ test_file_async (FileFixture *fixture, gconstpointer data)
   g_assert_cmpstr (id, ==, expected_id);
 }
 
+/* the keystore's domain is internal: the D-Bus boundary turns each code into its name */
 static void
 test_error_names (void)
 {
-  g_autoptr(GError) error = g_error_new_literal (SD_KEYSTORE_ERROR,
-                                                 SD_KEYSTORE_ERROR_UNAVAILABLE, "x");
-  g_autofree gchar *name = g_dbus_error_encode_gerror (error);
+  static const struct {
+    SdKeystoreError code;
+    const gchar *name;
+  } names[] = {
+    { SD_KEYSTORE_ERROR_UNAVAILABLE, "KeyringUnavailable" },
+    { SD_KEYSTORE_ERROR_NOT_FOUND, "KeyNotFound" },
+    { SD_KEYSTORE_ERROR_BAD_PASSPHRASE, "BadPassphrase" },
+    { SD_KEYSTORE_ERROR_CORRUPT, "KeyCorrupt" },
+    { SD_KEYSTORE_ERROR_EXISTS, "KeyExists" },
+    { SD_KEYSTORE_ERROR_FAILED, "KeystoreFailed" },
+  };
 
-  g_assert_cmpstr (name, ==, "org.sessiond.Daemon1.Error.KeyringUnavailable");
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autoptr(GError) error = g_error_new_literal (SD_KEYSTORE_ERROR, names[i].code, "x");
+    g_autoptr(GError) converted = sd_dbus_error_convert (error);
+    g_autofree gchar *name = g_dbus_error_encode_gerror (converted);
+    g_autofree gchar *expected = g_strconcat (SESSIOND_DBUS_ERROR_PREFIX, names[i].name, NULL);
+    g_autofree gchar *internal = g_dbus_error_encode_gerror (error);
+
+    g_assert_cmpstr (name, ==, expected);
+    g_assert_cmpstr (converted->message, ==, "x");
+    /* not registered on its own: no org.sessiond name without the conversion */
+    g_assert_false (g_str_has_prefix (internal, SESSIOND_DBUS_ERROR_PREFIX));
+  }
 }
 
 int

@@ -43,7 +43,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
 static void
 test_defaults (Fixture *fixture, gconstpointer data)
 {
-  SdDaemonConfig config = { 0 };
+  SdAccountConfig config = { 0 };
 
   g_assert_cmpuint (sd_settings_get_poll_interval (fixture->sd), ==, 5000);
   g_assert_true (sd_settings_get_notifications (fixture->sd));
@@ -95,7 +95,7 @@ test_live (Fixture *fixture, gconstpointer data)
 static void
 test_overrides (Fixture *fixture, gconstpointer data)
 {
-  SdDaemonConfig config = { 0 };
+  SdAccountConfig config = { 0 };
 
   sd_settings_override_poll_interval (fixture->sd, 300);
   sd_settings_override_read_receipts (fixture->sd, TRUE);
@@ -135,18 +135,18 @@ test_attach (Fixture *fixture, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *dir = g_dir_make_tmp ("sd-settings-test-XXXXXX", &error);
-  SdDaemonConfig config = { 0 };
-  g_autoptr(SdDaemon) daemon = NULL;
+  SdAccountConfig config = { 0 };
+  g_autoptr(SdAccount) account = NULL;
 
   g_assert_no_error (error);
   config.data_dir = dir;
   sd_settings_fill_config (fixture->sd, &config);
-  daemon = sd_daemon_new (&config, &error);
+  account = sd_account_new (&config, &error);
   g_assert_no_error (error);
-  sd_settings_attach_daemon (fixture->sd, daemon);
+  sd_settings_attach_account (fixture->sd, account);
   g_settings_set_uint (fixture->settings, "poll-interval", 1234);
   g_settings_set_boolean (fixture->settings, "typing-indicators", FALSE);
-  sd_settings_attach_daemon (fixture->sd, NULL);
+  sd_settings_attach_account (fixture->sd, NULL);
   g_assert_cmpuint (fixture->changed, ==, 2);
   g_rmdir (dir);
 }

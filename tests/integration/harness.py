@@ -38,13 +38,13 @@ def log(*args):
 
 
 class Testnet:
-    """session-testnet on loopback, with TLS."""
+    """session-testnet on loopback, with TLS (or plain HTTP with tls=False)."""
 
-    def __init__(self, nodes=14, swarm_size=7):
+    def __init__(self, nodes=14, swarm_size=7, tls=True):
         self.dir = tempfile.mkdtemp(prefix="testnet-")
         self.proc = subprocess.Popen(
             [os.environ["SESSION_TESTNET"], "--nodes", str(nodes), "--swarm-size",
-             str(swarm_size), "--state-dir", self.dir],
+             str(swarm_size), "--state-dir", self.dir] + ([] if tls else ["--no-tls"]),
             stdout=subprocess.PIPE, stderr=open(os.path.join(self.dir, "stderr.log"), "w"),
             text=True, preexec_fn=_die_with_parent)
         line = self.proc.stdout.readline().strip()
@@ -152,8 +152,7 @@ class Daemon:
     def start(self):
         args = [os.environ["SESSIOND"], "--data-dir", self.data_dir,
                 "--seed", self.testnet.seed_url, "--poll-interval", "300"]
-        if self.testnet.cert:
-            args += ["--seed-ca", self.testnet.cert]
+        args += daemon_network_args(self.testnet)
         args += self.extra_args
         self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
         # GLib writes debug and info messages to stdout: keep them with the rest
@@ -255,6 +254,14 @@ class Daemon:
                 return value
             time.sleep(0.05)
         raise AssertionError("timed out waiting until %s" % what)
+
+
+def daemon_network_args(testnet):
+    """What sessiond needs besides --seed to talk to @testnet: its certificate, or, for a
+    --no-tls testnet, --plain-http-nodes (sessiond never guesses it from the seed URL)."""
+    if testnet.cert:
+        return ["--seed-ca", testnet.cert]
+    return ["--plain-http-nodes"]
 
 
 def run(test):

@@ -141,14 +141,13 @@ class RelDaemon(Daemon):
 
     def start(self):
         import shlex
-        from harness import _die_with_parent
+        from harness import _die_with_parent, daemon_network_args
         # as the harness, with the wrapper in front
         wrapper = [a.replace("{name}", self.name).replace("{dir}", self.bus.dir)
                    for a in shlex.split(os.environ.get("SESSIOND_WRAPPER", ""))]
         args = wrapper + [os.environ["SESSIOND"], "--data-dir", self.data_dir,
                           "--seed", self.testnet.seed_url, "--poll-interval", "300"]
-        if self.testnet.cert:
-            args += ["--seed-ca", self.testnet.cert]
+        args += daemon_network_args(self.testnet)
         args += self.extra_args
         self.stderr = open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name), "a")
         self.proc = subprocess.Popen(args, env=self.bus.env, stdout=self.stderr,

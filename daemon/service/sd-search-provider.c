@@ -51,7 +51,7 @@ struct _SdSearchProvider {
   GObject parent_instance;
 
   GDBusConnection *connection; /* (owned) */
-  SdDaemon *daemon;            /* (owned) */
+  SdAccount *account;          /* (owned) */
   guint registration_id;
   gchar *front_end;            /* (owned) (nullable) */
   GHashTable *metas;           /* (owned) result id → Meta, from recent searches */
@@ -141,7 +141,7 @@ search (SdSearchProvider *self, const gchar *const *terms)
   if (g_hash_table_size (self->metas) > MAX_CACHED_METAS)
     g_hash_table_remove_all (self->metas);
 
-  conversations = sd_daemon_list_conversations (self->daemon, &error);
+  conversations = sd_account_list_conversations (self->account, &error);
   if (conversations == NULL) {
     g_debug ("cannot list conversations: %s", error->message);
     g_clear_error (&error);
@@ -163,7 +163,7 @@ search (SdSearchProvider *self, const gchar *const *terms)
 
   /* the store matches each word as a word prefix, and takes any text literally */
   query = g_strjoinv (" ", (gchar **) terms);
-  messages = sd_daemon_search (self->daemon, query, MAX_MESSAGE_RESULTS, &error);
+  messages = sd_account_search (self->account, query, MAX_MESSAGE_RESULTS, &error);
   if (messages == NULL)
     g_debug ("no message search: %s", error->message);
   for (guint i = 0; messages != NULL && i < messages->len; i++) {
@@ -301,7 +301,7 @@ sd_search_provider_dispose (GObject *object)
     self->registration_id = 0;
   }
   g_clear_object (&self->connection);
-  g_clear_object (&self->daemon);
+  g_clear_object (&self->account);
   G_OBJECT_CLASS (sd_search_provider_parent_class)->dispose (object);
 }
 
@@ -332,18 +332,18 @@ sd_search_provider_init (SdSearchProvider *self)
 }
 
 SdSearchProvider *
-sd_search_provider_new (GDBusConnection *connection, SdDaemon *daemon, GError **error)
+sd_search_provider_new (GDBusConnection *connection, SdAccount *account, GError **error)
 {
   g_autoptr(SdSearchProvider) self = NULL;
   g_autoptr(GDBusNodeInfo) info = NULL;
 
   g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
-  g_return_val_if_fail (SD_IS_DAEMON (daemon), NULL);
+  g_return_val_if_fail (SD_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (SD_TYPE_SEARCH_PROVIDER, NULL);
   self->connection = g_object_ref (connection);
-  self->daemon = g_object_ref (daemon);
+  self->account = g_object_ref (account);
   info = g_dbus_node_info_new_for_xml (introspection_xml, error);
   if (info == NULL)
     return NULL;

@@ -3,8 +3,9 @@
 
 #include "sd-dbus-service.h"
 
-#include "sd-daemon-error.h"
+#include "sd-dbus-error.h"
 #include "sd-dbus-generated.h"
+#include "sd-message-dict.h"
 
 #define API_VERSION 1
 #define GET_MESSAGES_DEFAULT 50
@@ -20,8 +21,8 @@ struct _SdDbusService {
   GObject parent_instance;
 
   GDBusConnection *connection;          /* (owned) */
-  SdDaemon *daemon;                     /* (owned) */
-  SdDbusAccount1 *account;              /* (owned) */
+  SdAccount *account;                   /* (owned) */
+  SdDbusAccount1 *account_skeleton;     /* (owned) */
   GDBusObjectManagerServer *manager;    /* (owned) */
   GHashTable *inhibitors;               /* (owned) cookie → Inhibitor */
   guint next_cookie;
@@ -39,18 +40,10 @@ sd_dbus_conversation_path (const gchar *id)
 }
 
 static void
-return_error (GDBusMethodInvocation *invocation, const GError *error)
-{
-  g_autoptr(GError) converted = sd_daemon_error_convert (error);
-
-  g_dbus_method_invocation_return_gerror (invocation, converted);
-}
-
-static void
 return_invalid (GDBusMethodInvocation *invocation, const gchar *message)
 {
-  g_dbus_method_invocation_return_error_literal (invocation, SD_DAEMON_ERROR,
-                                                 SD_DAEMON_ERROR_INVALID_ARGUMENT, message);
+  g_dbus_method_invocation_return_error_literal (invocation, SD_DBUS_ERROR,
+                                                 SD_DBUS_ERROR_INVALID_ARGUMENT, message);
 }
 
 /* ---- conversations ---- */
@@ -106,10 +99,10 @@ handle_send_message (SdDbusConversation1 *skeleton,
 
   if (!option_quote (options, &quote_id, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  message = sd_daemon_send_full (self->daemon, invocation_conversation (invocation), body,
-                                 quote_id, &error);
+  message = sd_account_send_full (self->account, invocation_conversation (invocation), body,
+                                  quote_id, &error);
   if (message == NULL)
-    return_error (invocation, error);
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_send_message (skeleton, invocation, message->id);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -141,36 +134,38 @@ handle_get_messages (SdDbusConversation1 *skeleton,
     return_invalid (invocation, "before and after are positive times, limit is 1 to 500");
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  messages = sd_daemon_get_messages (self->daemon, invocation_conversation (invocation), before,
-                                     after, limit, &error);
+  messages = sd_account_get_messages (self->account, invocation_conversation (invocation), before,
+                                      after, limit, &error);
   if (messages == NULL) {
-    return_error (invocation, error);
+    sd_dbus_error_return (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   /* the store gives oldest first; the API promises newest first */
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = messages->len; i > 0; i--)
-    g_variant_builder_add_value (&builder, sd_message_to_variant (g_ptr_array_index (messages,
+    g_variant_builder_add_value (&builder, sd_message_dict_new (g_ptr_array_index (messages,
                                                                                      i - 1)));
   sd_dbus_conversation1_complete_get_messages (skeleton, invocation,
                                                g_variant_builder_end (&builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-#define SIMPLE_HANDLER(name, call, complete)                                                      \
-  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,       \
-                        SdDbusService *self)                                                     \
-  {                                                                                              \
-    g_autoptr(GError) error = NULL;                                                              \
-    if (!call (self->daemon, invocation_conversation (invocation), &error))                      \
-      return_error (invocation, error);                                                          \
-    else                                                                                         \
-      complete (skeleton, invocation);                                                           \
-    return G_DBUS_METHOD_INVOCATION_HANDLED;                                                     \
+#define SIMPLE_HANDLER(name, call, complete)                                                       \
+  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,          \
+                        SdDbusService *self)                                                       \
+  {                                                                                                \
+    g_autoptr(GError) error = NULL;                                                                \
+    if (!call (self->account, invocation_conversation (invocation), &error))                       \
+      sd_dbus_error_return (invocation, error);                                                    \
+    else                                                                                           \
+      complete (skeleton, invocation);                                                             \
+    return G_DBUS_METHOD_INVOCATION_HANDLED;                                                       \
   }
 
-SIMPLE_HANDLER (handle_approve, sd_daemon_approve, sd_dbus_conversation1_complete_approve)
-SIMPLE_HANDLER (handle_delete, sd_daemon_delete_conversation, sd_dbus_conversation1_complete_delete)
+SIMPLE_HANDLER (handle_approve, sd_account_approve, sd_dbus_conversation1_complete_approve)
+SIMPLE_HANDLER (handle_delete,
+                sd_account_delete_conversation,
+                sd_dbus_conversation1_complete_delete)
 
 static gboolean
 handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, gint64 up_to,
@@ -180,9 +175,9 @@ handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocati
 
   if (up_to < 0)
     return_invalid (invocation, "a time cannot be negative");
-  else if (!sd_daemon_mark_read (self->daemon, invocation_conversation (invocation), up_to,
-                                 &error))
-    return_error (invocation, error);
+  else if (!sd_account_mark_read (self->account, invocation_conversation (invocation), up_to,
+                                  &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_mark_read (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -194,8 +189,8 @@ handle_set_typing (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocat
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_typing (self->daemon, invocation_conversation (invocation), typing, &error))
-    return_error (invocation, error);
+  if (!sd_account_set_typing (self->account, invocation_conversation (invocation), typing, &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_set_typing (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -207,9 +202,9 @@ handle_set_blocked (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoca
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_blocked (self->daemon, invocation_conversation (invocation), blocked,
-                              &error))
-    return_error (invocation, error);
+  if (!sd_account_set_blocked (self->account, invocation_conversation (invocation), blocked,
+                               &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_set_blocked (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -221,9 +216,9 @@ handle_set_muted_until (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_muted_until (self->daemon, invocation_conversation (invocation), until,
-                                  &error))
-    return_error (invocation, error);
+  if (!sd_account_set_muted_until (self->account, invocation_conversation (invocation), until,
+                                   &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_set_muted_until (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -235,9 +230,9 @@ handle_set_nickname (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoc
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_nickname (self->daemon, invocation_conversation (invocation), nickname,
-                               &error))
-    return_error (invocation, error);
+  if (!sd_account_set_nickname (self->account, invocation_conversation (invocation), nickname,
+                                &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_set_nickname (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -249,9 +244,9 @@ handle_set_expiration (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_expiration (self->daemon, invocation_conversation (invocation), mode, timer,
-                                 &error))
-    return_error (invocation, error);
+  if (!sd_account_set_expiration (self->account, invocation_conversation (invocation), mode, timer,
+                                  &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_set_expiration (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -263,9 +258,9 @@ handle_add_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoc
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_reaction (self->daemon, invocation_conversation (invocation), message_id,
-                               emoji, TRUE, &error))
-    return_error (invocation, error);
+  if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
+                                emoji, TRUE, &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_add_reaction (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -277,9 +272,9 @@ handle_remove_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_reaction (self->daemon, invocation_conversation (invocation), message_id,
-                               emoji, FALSE, &error))
-    return_error (invocation, error);
+  if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
+                                emoji, FALSE, &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_remove_reaction (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -291,9 +286,9 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_delete_message (self->daemon, invocation_conversation (invocation), message_id,
-                                 for_everyone, &error))
-    return_error (invocation, error);
+  if (!sd_account_delete_message (self->account, invocation_conversation (invocation), message_id,
+                                  for_everyone, &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_delete_message (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -305,9 +300,9 @@ handle_report_data_extraction (SdDbusConversation1 *skeleton, GDBusMethodInvocat
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_report_data_extraction (self->daemon, invocation_conversation (invocation),
-                                         kind, message_id, &error))
-    return_error (invocation, error);
+  if (!sd_account_report_data_extraction (self->account, invocation_conversation (invocation),
+                                          kind, message_id, &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_report_data_extraction (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -365,8 +360,8 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   sd_dbus_conversation1_set_approved (skeleton, conversation->approved);
   sd_dbus_conversation1_set_blocked (skeleton, conversation->blocked);
   sd_dbus_conversation1_set_muted_until (skeleton, conversation->muted_until);
-  sd_dbus_conversation1_set_peer_typing (skeleton,
-                                         sd_daemon_get_peer_typing (self->daemon, conversation->id));
+  sd_dbus_conversation1_set_peer_typing (
+    skeleton, sd_account_get_peer_typing (self->account, conversation->id));
   sd_dbus_conversation1_set_nickname (skeleton,
                                       conversation->nickname != NULL ? conversation->nickname : "");
   sd_dbus_conversation1_set_expiration_mode (skeleton, conversation->expiration_mode != NULL
@@ -382,13 +377,13 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
 }
 
 static void
-on_conversation_changed (SdDaemon *daemon, SdConversation *conversation, SdDbusService *self)
+on_conversation_changed (SdAccount *account, SdConversation *conversation, SdDbusService *self)
 {
   update_conversation (self, conversation);
 }
 
 static void
-on_conversation_removed (SdDaemon *daemon, const gchar *id, SdDbusService *self)
+on_conversation_removed (SdAccount *account, const gchar *id, SdDbusService *self)
 {
   g_autofree gchar *path = sd_dbus_conversation_path (id);
 
@@ -396,29 +391,30 @@ on_conversation_removed (SdDaemon *daemon, const gchar *id, SdDbusService *self)
 }
 
 static void
-on_message_added (SdDaemon *daemon, SdMessage *message, gboolean arrived, SdDbusService *self)
+on_message_added (SdAccount *account, SdMessage *message, gboolean arrived, SdDbusService *self)
 {
   g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, message->conversation);
   g_autofree gchar *path = sd_dbus_conversation_path (message->conversation);
 
   if (skeleton != NULL)
-    sd_dbus_conversation1_emit_message_added (skeleton, sd_message_to_variant (message));
+    sd_dbus_conversation1_emit_message_added (skeleton, sd_message_dict_new (message));
   if (arrived)
-    sd_dbus_account1_emit_message_received (self->account, path, sd_message_to_variant (message));
+    sd_dbus_account1_emit_message_received (self->account_skeleton, path,
+                                            sd_message_dict_new (message));
 }
 
 static void
-on_message_changed (SdDaemon *daemon, SdMessage *message, SdDbusService *self)
+on_message_changed (SdAccount *account, SdMessage *message, SdDbusService *self)
 {
   g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, message->conversation);
 
   if (skeleton != NULL)
     sd_dbus_conversation1_emit_message_changed (skeleton, message->id,
-                                                sd_message_to_changes_variant (message));
+                                                sd_message_dict_new_changes (message));
 }
 
 static void
-on_message_removed (SdDaemon *daemon, SdMessage *message, SdDbusService *self)
+on_message_removed (SdAccount *account, SdMessage *message, SdDbusService *self)
 {
   g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, message->conversation);
 
@@ -427,7 +423,7 @@ on_message_removed (SdDaemon *daemon, SdMessage *message, SdDbusService *self)
 }
 
 static void
-on_typing_changed (SdDaemon *daemon, const gchar *id, gboolean typing, SdDbusService *self)
+on_typing_changed (SdAccount *account, const gchar *id, gboolean typing, SdDbusService *self)
 {
   g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, id);
 
@@ -440,16 +436,19 @@ on_typing_changed (SdDaemon *daemon, const gchar *id, gboolean typing, SdDbusSer
 static void
 update_account (SdDbusService *self)
 {
-  g_object_freeze_notify (G_OBJECT (self->account));
-  sd_dbus_account1_set_state (self->account, sd_daemon_get_state (self->daemon));
-  sd_dbus_account1_set_session_id (self->account, sd_daemon_get_session_id (self->daemon));
-  sd_dbus_account1_set_display_name (self->account, sd_daemon_get_display_name (self->daemon));
-  sd_dbus_account1_set_unread_count (self->account, sd_daemon_get_unread_count (self->daemon));
-  g_object_thaw_notify (G_OBJECT (self->account));
+  g_object_freeze_notify (G_OBJECT (self->account_skeleton));
+  sd_dbus_account1_set_state (self->account_skeleton, sd_account_get_state (self->account));
+  sd_dbus_account1_set_session_id (self->account_skeleton,
+                                   sd_account_get_session_id (self->account));
+  sd_dbus_account1_set_display_name (self->account_skeleton,
+                                     sd_account_get_display_name (self->account));
+  sd_dbus_account1_set_unread_count (self->account_skeleton,
+                                     sd_account_get_unread_count (self->account));
+  g_object_thaw_notify (G_OBJECT (self->account_skeleton));
 }
 
 static void
-on_account_changed (SdDaemon *daemon, SdDbusService *self)
+on_account_changed (SdAccount *account, SdDbusService *self)
 {
   update_account (self);
 }
@@ -471,21 +470,31 @@ option_display_name (GVariant *options, const gchar **name, GDBusMethodInvocatio
   return TRUE;
 }
 
+/* CreateAccount and RestoreAccount both answer the new Session ID, once the keystore (in a
+ * worker thread) has the seed: other calls are served meanwhile */
+static void
+on_account_adopted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sd_account_adopt_finish (SD_ACCOUNT (source), result, &error);
+
+  if (id == NULL)
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", id));
+}
+
 static gboolean
 handle_create_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                        GVariant *options, SdDbusService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *id = NULL;
   const gchar *name;
 
   if (!option_display_name (options, &name, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  id = sd_daemon_create_account (self->daemon, name, &error);
-  if (id == NULL)
-    return_error (invocation, error);
-  else
-    sd_dbus_account1_complete_create_account (skeleton, invocation, id);
+  sd_account_create_account_async (self->account, name, NULL, on_account_adopted,
+                                   g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -493,17 +502,12 @@ static gboolean
 handle_restore_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                         const gchar *mnemonic, GVariant *options, SdDbusService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *id = NULL;
   const gchar *name;
 
   if (!option_display_name (options, &name, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  id = sd_daemon_restore_account (self->daemon, mnemonic, name, &error);
-  if (id == NULL)
-    return_error (invocation, error);
-  else
-    sd_dbus_account1_complete_restore_account (skeleton, invocation, id);
+  sd_account_restore_account_async (self->account, mnemonic, name, NULL, on_account_adopted,
+                                    g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -512,10 +516,10 @@ handle_get_recovery_phrase (SdDbusAccount1 *skeleton, GDBusMethodInvocation *inv
                             SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *phrase = sd_daemon_get_recovery_phrase (self->daemon, &error);
+  g_autofree gchar *phrase = sd_account_get_recovery_phrase (self->account, &error);
 
   if (phrase == NULL)
-    return_error (invocation, error);
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_account1_complete_get_recovery_phrase (skeleton, invocation, phrase);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -527,8 +531,8 @@ handle_set_display_name (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invoca
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_daemon_set_display_name (self->daemon, name, &error))
-    return_error (invocation, error);
+  if (!sd_account_set_display_name (self->account, name, &error))
+    sd_dbus_error_return (invocation, error);
   else
     sd_dbus_account1_complete_set_display_name (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -539,11 +543,11 @@ handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invoc
                           const gchar *id, SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SdConversation) conversation = sd_daemon_open_conversation (self->daemon, id, &error);
+  g_autoptr(SdConversation) conversation = sd_account_open_conversation (self->account, id, &error);
   g_autofree gchar *path = NULL;
 
   if (conversation == NULL) {
-    return_error (invocation, error);
+    sd_dbus_error_return (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   update_conversation (self, conversation);
@@ -563,9 +567,9 @@ handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const 
 
   if (!option_quote (options, &quote_id, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  message = sd_daemon_send_full (self->daemon, recipient, body, quote_id, &error);
+  message = sd_account_send_full (self->account, recipient, body, quote_id, &error);
   if (message == NULL) {
-    return_error (invocation, error);
+    sd_dbus_error_return (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   path = sd_dbus_conversation_path (message->conversation);
@@ -592,14 +596,14 @@ handle_search (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, cons
     }
     limit = g_variant_get_uint32 (limit_value);
   }
-  results = sd_daemon_search (self->daemon, query, limit, &error);
+  results = sd_account_search (self->account, query, limit, &error);
   if (results == NULL) {
-    return_error (invocation, error);
+    sd_dbus_error_return (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < results->len; i++)
-    g_variant_builder_add_value (&builder, sd_message_to_variant (g_ptr_array_index (results, i)));
+    g_variant_builder_add_value (&builder, sd_message_dict_new (g_ptr_array_index (results, i)));
   sd_dbus_account1_complete_search (skeleton, invocation, g_variant_builder_end (&builder));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -670,7 +674,7 @@ handle_uninhibit (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, g
   /* only the holder may release its cookie */
   if (inhibitor == NULL ||
       g_strcmp0 (inhibitor->sender, g_dbus_method_invocation_get_sender (invocation)) != 0) {
-    g_dbus_method_invocation_return_error (invocation, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NOT_FOUND,
+    g_dbus_method_invocation_return_error (invocation, SD_DBUS_ERROR, SD_DBUS_ERROR_NOT_FOUND,
                                            "no inhibition %u held by this client", cookie);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
@@ -691,14 +695,14 @@ sd_dbus_service_dispose (GObject *object)
 {
   SdDbusService *self = SD_DBUS_SERVICE (object);
 
-  if (self->account != NULL)
-    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->account));
-  g_clear_object (&self->account);
+  if (self->account_skeleton != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->account_skeleton));
+  g_clear_object (&self->account_skeleton);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->inhibitors, g_hash_table_unref);
-  if (self->daemon != NULL)
-    g_signal_handlers_disconnect_by_data (self->daemon, self);
-  g_clear_object (&self->daemon);
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
+  g_clear_object (&self->account);
   g_clear_object (&self->connection);
   G_OBJECT_CLASS (sd_dbus_service_parent_class)->dispose (object);
 }
@@ -720,50 +724,50 @@ sd_dbus_service_init (SdDbusService *self)
 }
 
 SdDbusService *
-sd_dbus_service_new (GDBusConnection *connection, SdDaemon *daemon, GError **error)
+sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **error)
 {
   g_autoptr(SdDbusService) self = g_object_new (SD_TYPE_DBUS_SERVICE, NULL);
   g_autoptr(GPtrArray) conversations = NULL;
 
   self->connection = g_object_ref (connection);
-  self->daemon = g_object_ref (daemon);
+  self->account = g_object_ref (account);
   self->manager = g_dbus_object_manager_server_new (SD_DBUS_PATH);
-  self->account = sd_dbus_account1_skeleton_new ();
-  sd_dbus_account1_set_version (self->account, API_VERSION);
+  self->account_skeleton = sd_dbus_account1_skeleton_new ();
+  sd_dbus_account1_set_version (self->account_skeleton, API_VERSION);
   update_account (self);
 
-  g_signal_connect (self->account, "handle-create-account", G_CALLBACK (handle_create_account),
-                    self);
-  g_signal_connect (self->account, "handle-restore-account", G_CALLBACK (handle_restore_account),
-                    self);
-  g_signal_connect (self->account, "handle-get-recovery-phrase",
+  g_signal_connect (self->account_skeleton, "handle-create-account",
+                    G_CALLBACK (handle_create_account), self);
+  g_signal_connect (self->account_skeleton, "handle-restore-account",
+                    G_CALLBACK (handle_restore_account), self);
+  g_signal_connect (self->account_skeleton, "handle-get-recovery-phrase",
                     G_CALLBACK (handle_get_recovery_phrase), self);
-  g_signal_connect (self->account, "handle-set-display-name",
+  g_signal_connect (self->account_skeleton, "handle-set-display-name",
                     G_CALLBACK (handle_set_display_name), self);
-  g_signal_connect (self->account, "handle-open-conversation",
+  g_signal_connect (self->account_skeleton, "handle-open-conversation",
                     G_CALLBACK (handle_open_conversation), self);
-  g_signal_connect (self->account, "handle-send", G_CALLBACK (handle_send), self);
-  g_signal_connect (self->account, "handle-search", G_CALLBACK (handle_search), self);
-  g_signal_connect (self->account, "handle-inhibit-notifications", G_CALLBACK (handle_inhibit),
-                    self);
-  g_signal_connect (self->account, "handle-uninhibit-notifications",
+  g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);
+  g_signal_connect (self->account_skeleton, "handle-search", G_CALLBACK (handle_search), self);
+  g_signal_connect (self->account_skeleton, "handle-inhibit-notifications",
+                    G_CALLBACK (handle_inhibit), self);
+  g_signal_connect (self->account_skeleton, "handle-uninhibit-notifications",
                     G_CALLBACK (handle_uninhibit), self);
 
-  g_signal_connect (daemon, "account-changed", G_CALLBACK (on_account_changed), self);
-  g_signal_connect (daemon, "conversation-changed", G_CALLBACK (on_conversation_changed), self);
-  g_signal_connect (daemon, "conversation-removed", G_CALLBACK (on_conversation_removed), self);
-  g_signal_connect (daemon, "message-added", G_CALLBACK (on_message_added), self);
-  g_signal_connect (daemon, "message-changed", G_CALLBACK (on_message_changed), self);
-  g_signal_connect (daemon, "message-removed", G_CALLBACK (on_message_removed), self);
-  g_signal_connect (daemon, "typing-changed", G_CALLBACK (on_typing_changed), self);
+  g_signal_connect (account, "account-changed", G_CALLBACK (on_account_changed), self);
+  g_signal_connect (account, "conversation-changed", G_CALLBACK (on_conversation_changed), self);
+  g_signal_connect (account, "conversation-removed", G_CALLBACK (on_conversation_removed), self);
+  g_signal_connect (account, "message-added", G_CALLBACK (on_message_added), self);
+  g_signal_connect (account, "message-changed", G_CALLBACK (on_message_changed), self);
+  g_signal_connect (account, "message-removed", G_CALLBACK (on_message_removed), self);
+  g_signal_connect (account, "typing-changed", G_CALLBACK (on_typing_changed), self);
 
-  conversations = sd_daemon_list_conversations (daemon, NULL);
+  conversations = sd_account_list_conversations (account, NULL);
   for (guint i = 0; conversations != NULL && i < conversations->len; i++)
     update_conversation (self, g_ptr_array_index (conversations, i));
 
   g_dbus_object_manager_server_set_connection (self->manager, connection);
-  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->account), connection,
-                                         SD_DBUS_PATH, error))
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->account_skeleton),
+                                         connection, SD_DBUS_PATH, error))
     return NULL;
   return g_steal_pointer (&self);
 }

@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "SdDaemon"
+#define G_LOG_DOMAIN "SdAccount"
 
-#include "sd-daemon.h"
-#include "sd-daemon-private.h"
+#include "sd-account.h"
+#include "sd-account-private.h"
 
 #include <sodium.h>
 #include <string.h>
 
 #include "sd-content.h"
-#include "sd-daemon-error.h"
 #include "sd-file-keystore.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
 #include "sd-mnemonic.h"
 #include "sd-network.h"
 #include "sd-poller.h"
-#include "sd-protocol-error.h"
 #include "sd-secret-keystore.h"
 #include "sd-seed.h"
 #include "sd-sender.h"
@@ -36,16 +34,17 @@ enum {
 };
 static guint signals[N_SIGNALS];
 
-G_DEFINE_FINAL_TYPE (SdDaemon, sd_daemon, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (SdAccount, sd_account, G_TYPE_OBJECT)
+G_DEFINE_QUARK (sd-account-error-quark, sd_account_error)
 
 gint64
-now_ms (SdDaemon *self)
+sd_account_now_ms (SdAccount *self)
 {
   return self->network != NULL ? sd_network_now_ms (self->network) : g_get_real_time () / 1000;
 }
 
 static void
-set_state (SdDaemon *self, const gchar *state)
+set_state (SdAccount *self, const gchar *state)
 {
   if (g_strcmp0 (self->state, state) == 0)
     return;
@@ -55,11 +54,11 @@ set_state (SdDaemon *self, const gchar *state)
 }
 
 gboolean
-require_account (SdDaemon *self, GError **error)
+sd_account_require (SdAccount *self, GError **error)
 {
   if (self->identity != NULL)
     return TRUE;
-  g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NO_ACCOUNT,
+  g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NO_ACCOUNT,
                        "there is no account yet: create or restore one");
   return FALSE;
 }
@@ -73,23 +72,14 @@ check_session_id (const gchar *id, GError **error)
 
   if (sd_session_id_parse (id, pk, &local_error) && sd_store_is_session_id (id))
     return TRUE;
-  g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_SESSION_ID,
+  g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_SESSION_ID,
                "“%s” is not a Session ID: %s", id,
                local_error != NULL ? local_error->message : "use lower-case hex");
   return FALSE;
 }
 
-gboolean
-convert_error (gboolean ok, GError **error, GError *local_error)
-{
-  if (!ok && local_error != NULL)
-    g_propagate_error (error, sd_daemon_error_convert (local_error));
-  g_clear_error (&local_error);
-  return ok;
-}
-
 void
-emit_conversation (SdDaemon *self, const gchar *id)
+sd_account_emit_conversation (SdAccount *self, const gchar *id)
 {
   g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store, id, NULL);
 
@@ -98,27 +88,84 @@ emit_conversation (SdDaemon *self, const gchar *id)
 }
 
 void
-daemon_emit_message_added (SdDaemon *self, SdMessage *message, gboolean arrived)
+sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived)
 {
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, arrived);
 }
 
 void
-daemon_emit_message_changed (SdDaemon *self, SdMessage *message)
+sd_account_emit_message_changed (SdAccount *self, SdMessage *message)
 {
   g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
 }
 
 void
-daemon_emit_message_removed (SdDaemon *self, SdMessage *message)
+sd_account_emit_message_removed (SdAccount *self, SdMessage *message)
 {
   g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0, message);
 }
 
 void
-daemon_emit_account_changed (SdDaemon *self)
+sd_account_emit_account_changed (SdAccount *self)
 {
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+}
+
+/* ---- disappearing messages ---- */
+
+static void
+schedule_expiry (SdAccount *self)
+{
+  if (self->expiry != NULL)
+    sd_expiry_schedule (self->expiry);
+}
+
+static void
+on_expired (SdExpiry *expiry, GPtrArray *removed, gpointer user_data)
+{
+  SdAccount *self = user_data;
+  g_autoptr(GHashTable) conversations = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer id;
+
+  for (guint i = 0; i < removed->len; i++) {
+    SdMessage *message = g_ptr_array_index (removed, i);
+
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0, message);
+    g_hash_table_add (conversations, message->conversation);
+  }
+  g_hash_table_iter_init (&iter, conversations);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    sd_account_emit_conversation (self, id);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+}
+
+/* after-read messages just read: their copies in our own swarm are shortened to match */
+static void
+shorten_expiring (SdAccount *self, GPtrArray *expiring)
+{
+  g_autoptr(GArray) jobs = g_array_new (FALSE, TRUE, sizeof (SdJobSpec));
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < expiring->len; i++) {
+    SdMessage *message = g_ptr_array_index (expiring, i);
+    GBytes *hash;
+    SdJobSpec job = { SD_JOB_EXPIRE, self->identity->session_id, NULL, 0, message->expires_at };
+
+    /* only a message that came through our swarm has a copy there */
+    if (message->server_hash == NULL)
+      continue;
+    hash = g_bytes_new (message->server_hash, strlen (message->server_hash));
+    g_ptr_array_add (payloads, hash);
+    job.payload = hash;
+    g_array_append_val (jobs, job);
+  }
+  if (jobs->len == 0)
+    return;
+  if (!sd_store_add_jobs (self->store, (const SdJobSpec *) jobs->data, jobs->len, &error))
+    g_warning ("could not queue shortening the expiry of read messages: %s", error->message);
+  sd_sender_kick (self->sender);
 }
 
 /* ---- what the network brings ---- */
@@ -126,7 +173,7 @@ daemon_emit_account_changed (SdDaemon *self)
 static void
 on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
 {
-  SdDaemon *self = user_data;
+  SdAccount *self = user_data;
 
   for (guint i = 0; i < changes->created_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
@@ -146,11 +193,11 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   if (changes->new_messages->len > 0 || changes->removed_messages->len > 0)
     g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   if (changes->new_messages->len > 0)
-    daemon_schedule_expiry (self);
+    schedule_expiry (self);
 }
 
 typedef struct {
-  SdDaemon *self; /* (unowned) the timer dies with the daemon's table */
+  SdAccount *self; /* (unowned) the timer dies with the daemon's table */
   gchar *id;
 } TypingTimer;
 
@@ -165,7 +212,7 @@ static gboolean
 on_typing_expired (gpointer user_data)
 {
   TypingTimer *timer = user_data;
-  SdDaemon *self = timer->self;
+  SdAccount *self = timer->self;
 
   /* the source is being dispatched: take it out of the table unremoved */
   g_hash_table_steal (self->typing, timer->id);
@@ -174,7 +221,7 @@ on_typing_expired (gpointer user_data)
 }
 
 static void
-set_peer_typing (SdDaemon *self, const gchar *id, gboolean typing)
+set_peer_typing (SdAccount *self, const gchar *id, gboolean typing)
 {
   gboolean was_typing = g_hash_table_contains (self->typing, id);
   TypingTimer *timer;
@@ -200,7 +247,7 @@ set_peer_typing (SdDaemon *self, const gchar *id, gboolean typing)
 static void
 on_poller_typing (SdPoller *poller, const gchar *author, gboolean typing, gpointer user_data)
 {
-  SdDaemon *self = user_data;
+  SdAccount *self = user_data;
   g_autoptr(SdConversation) conversation = NULL;
 
   if (!self->config.typing_indicators)
@@ -215,7 +262,7 @@ on_poller_typing (SdPoller *poller, const gchar *author, gboolean typing, gpoint
 static void
 on_poller_online (SdPoller *poller, gpointer user_data)
 {
-  SdDaemon *self = user_data;
+  SdAccount *self = user_data;
 
   set_state (self, sd_poller_get_online (poller) ? "online" : "offline");
 }
@@ -223,7 +270,7 @@ on_poller_online (SdPoller *poller, gpointer user_data)
 static void
 on_sender_message_changed (SdSender *sender, SdMessage *message, gpointer user_data)
 {
-  SdDaemon *self = user_data;
+  SdAccount *self = user_data;
 
   g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
 }
@@ -232,6 +279,7 @@ on_sender_message_changed (SdSender *sender, SdMessage *message, gpointer user_d
 
 #define POOL_FIRST_REFRESH_S 300 /* as desktop: 5 minutes after start, then hourly */
 #define POOL_REFRESH_S 3600
+#define PRUNE_SEEN_S 3600 /* the seen-hashes table forgets what no node still stores */
 
 static void
 on_pool_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -245,7 +293,7 @@ on_pool_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 on_refresh_pool (gpointer user_data)
 {
-  SdDaemon *self = user_data;
+  SdAccount *self = user_data;
 
   if (self->network != NULL)
     sd_network_refresh_pool_async (self->network, NULL, on_pool_refreshed, NULL);
@@ -253,11 +301,32 @@ on_refresh_pool (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* without this the table of message hashes already seen only ever grows */
 static void
-stop_components (SdDaemon *self)
+prune_seen (SdAccount *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint pruned = 0;
+
+  if (!sd_store_prune_seen (self->store, sd_account_now_ms (self), &pruned, &error))
+    g_warning ("could not prune the seen message hashes: %s", error->message);
+  else if (pruned > 0)
+    g_debug ("forgot %u seen message hashes", pruned);
+}
+
+static gboolean
+on_prune_seen (gpointer user_data)
+{
+  prune_seen (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_components (SdAccount *self)
 {
   g_clear_handle_id (&self->refresh_id, g_source_remove);
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
+  g_clear_handle_id (&self->prune_id, g_source_remove);
+  g_clear_object (&self->expiry);
   if (self->poller != NULL)
     sd_poller_stop (self->poller);
   if (self->sender != NULL)
@@ -268,12 +337,11 @@ stop_components (SdDaemon *self)
 }
 
 static gboolean
-start_network (SdDaemon *self, GError **error)
+start_network (SdAccount *self, GError **error)
 {
   g_autoptr(SdSoupTransport) transport = sd_soup_transport_new (self->config.seed_ca, error);
   g_autoptr(SdPoolStore) pool_store = NULL;
   g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func (g_free);
-  gboolean tls = TRUE;
 
   if (transport == NULL)
     return FALSE;
@@ -281,9 +349,6 @@ start_network (SdDaemon *self, GError **error)
     for (guint i = 0; self->config.seeds[i] != NULL; i++) {
       sd_soup_transport_add_seed (transport, self->config.seeds[i]);
       g_ptr_array_add (seeds, g_strdup (self->config.seeds[i]));
-      /* a plain-HTTP custom network (a testnet with --no-tls) has plain nodes */
-      if (g_str_has_prefix (self->config.seeds[i], "http://"))
-        tls = FALSE;
     }
   } else {
     for (guint i = 0; i < G_N_ELEMENTS (sd_mainnet_seeds); i++) {
@@ -296,7 +361,8 @@ start_network (SdDaemon *self, GError **error)
 
   pool_store = sd_store_pool_new (self->store);
   self->network = sd_network_new (SD_TRANSPORT (transport), pool_store,
-                                  (const gchar *const *) seeds->pdata, tls);
+                                  (const gchar *const *) seeds->pdata,
+                                  !self->config.plain_http_nodes);
   self->poller = sd_poller_new (self->network, self->store, self->identity,
                                 self->config.poll_interval_ms);
   self->sender = sd_sender_new (self->network, self->store, self->identity);
@@ -315,7 +381,7 @@ start_network (SdDaemon *self, GError **error)
 }
 
 guint64
-profile_updated (SdDaemon *self)
+sd_account_profile_updated (SdAccount *self)
 {
   g_autofree gchar *text = sd_store_get_setting (self->store, "profile-updated", NULL);
 
@@ -324,7 +390,7 @@ profile_updated (SdDaemon *self)
 
 /* opens the account's database and goes online */
 static gboolean
-load_account (SdDaemon *self, const guint8 seed[SD_SEED_LEN], GError **error)
+load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
 {
   g_autofree gchar *path = NULL;
   g_autofree gchar *name = NULL;
@@ -333,7 +399,7 @@ load_account (SdDaemon *self, const guint8 seed[SD_SEED_LEN], GError **error)
   sd_identity_from_seed (identity, seed);
   if (g_mkdir_with_parents (self->config.data_dir, 0700) != 0) {
     sodium_free (identity);
-    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_FAILED, "cannot create %s: %s",
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED, "cannot create %s: %s",
                  self->config.data_dir, g_strerror (errno));
     return FALSE;
   }
@@ -353,7 +419,7 @@ load_account (SdDaemon *self, const guint8 seed[SD_SEED_LEN], GError **error)
     g_clear_pointer (&self->identity, sodium_free);
     return FALSE;
   }
-  sd_sender_set_profile (self->sender, self->display_name, profile_updated (self));
+  sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   {
     g_autoptr(GPtrArray) conversations = sd_store_list_conversations (self->store, NULL);
@@ -363,12 +429,16 @@ load_account (SdDaemon *self, const guint8 seed[SD_SEED_LEN], GError **error)
                      g_ptr_array_index (conversations, i));
   }
   /* what expired while we were not running goes now */
-  daemon_expire_now (self);
+  self->expiry = sd_expiry_new (self->store, self->network);
+  g_signal_connect_object (self->expiry, "removed", G_CALLBACK (on_expired), self, 0);
+  sd_expiry_run_now (self->expiry);
+  prune_seen (self);
+  self->prune_id = g_timeout_add_seconds (PRUNE_SEEN_S, on_prune_seen, self);
   return TRUE;
 }
 
 void
-sd_daemon_start (SdDaemon *self)
+sd_account_start (SdAccount *self)
 {
   g_autoptr(GError) error = NULL;
   guint8 *seed = sodium_malloc (SD_SEED_LEN);
@@ -383,18 +453,18 @@ sd_daemon_start (SdDaemon *self)
 }
 
 gboolean
-check_display_name (const gchar *name, GError **error)
+sd_account_check_display_name (const gchar *name, GError **error)
 {
   if (name == NULL)
     return TRUE;
   if (!g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > SD_DISPLAY_NAME_MAX) {
-    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                  "a display name is valid UTF-8 of at most %d characters", SD_DISPLAY_NAME_MAX);
     return FALSE;
   }
   for (const gchar *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
     if (g_unichar_iscntrl (g_utf8_get_char (p))) {
-      g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+      g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                            "a display name cannot contain control characters");
       return FALSE;
     }
@@ -402,88 +472,191 @@ check_display_name (const gchar *name, GError **error)
   return TRUE;
 }
 
-static gchar *
-adopt_seed (SdDaemon *self, const guint8 seed[SD_SEED_LEN], const gchar *display_name,
-            GError **error)
+/* creating and restoring: the seed goes to the keystore in a worker thread, then the account
+ * opens on the main loop */
+
+typedef struct {
+  guint8 *seed;       /* (owned) sodium_malloc'd, wiped on free */
+  gchar *display_name; /* (owned) (nullable) */
+  GError *error;      /* (owned) (nullable) why the account did not open */
+} Adoption;
+
+static void
+adoption_free (Adoption *adoption)
+{
+  g_clear_pointer (&adoption->seed, sodium_free);
+  g_free (adoption->display_name);
+  g_clear_error (&adoption->error);
+  g_free (adoption);
+}
+
+/* source tag: ISO C has no conversion from a function pointer to gpointer */
+static gchar adopt_tag;
+
+static GTask *
+adoption_new (SdAccount *self, const gchar *display_name, GCancellable *cancellable,
+              GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Adoption *adoption = g_new0 (Adoption, 1);
+
+  g_task_set_source_tag (task, &adopt_tag);
+  adoption->seed = sodium_malloc (SD_SEED_LEN);
+  memset (adoption->seed, 0, SD_SEED_LEN);
+  adoption->display_name = g_strdup (display_name);
+  g_task_set_task_data (task, adoption, (GDestroyNotify) adoption_free);
+  return task;
+}
+
+/* one account per daemon, and one adoption at a time */
+static gboolean
+check_can_adopt (SdAccount *self, GError **error)
 {
   if (self->identity != NULL) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_ACCOUNT_EXISTS,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_ACCOUNT_EXISTS,
                          "this daemon already has an account");
-    return NULL;
+    return FALSE;
   }
-  if (!check_display_name (display_name, error))
-    return NULL;
-  if (!sd_keystore_store_sync (self->keystore, seed, NULL, error))
-    return NULL;
-  if (!load_account (self, seed, error)) {
+  if (self->adopting) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_ACCOUNT_EXISTS,
+                         "an account is being created or restored already: wait for it");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+on_orphan_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Adoption *adoption = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_keystore_delete_finish (SD_KEYSTORE (source), result, &error))
+    g_warning ("could not remove the seed of an account that failed to open: %s",
+               error->message);
+  SD_ACCOUNT (g_task_get_source_object (task))->adopting = FALSE;
+  g_task_return_error (task, g_steal_pointer (&adoption->error));
+}
+
+static void
+on_seed_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  Adoption *adoption = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_keystore_store_finish (SD_KEYSTORE (source), result, &error)) {
+    self->adopting = FALSE;
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (!load_account (self, adoption->seed, &adoption->error)) {
     /* never leave a seed behind that no account uses */
-    if (!sd_keystore_delete_sync (self->keystore, NULL, NULL))
-      g_warning ("could not remove the seed of an account that failed to open");
-    return NULL;
+    sd_keystore_delete_async (self->keystore, NULL, on_orphan_deleted, g_steal_pointer (&task));
+    return;
   }
-  if (display_name != NULL && *display_name != '\0' &&
-      !sd_daemon_set_display_name (self, display_name, error))
-    return NULL;
-  return g_strdup (self->identity->session_id);
+  self->adopting = FALSE;
+  if (adoption->display_name != NULL && *adoption->display_name != '\0' &&
+      !sd_account_set_display_name (self, adoption->display_name, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_task_return_pointer (task, g_strdup (self->identity->session_id), g_free);
 }
 
-gchar *
-sd_daemon_create_account (SdDaemon *self, const gchar *display_name, GError **error)
+/* the seed is in place: store it and open the account */
+static void
+adopt (SdAccount *self, GTask *task)
 {
-  guint8 *seed = sodium_malloc (SD_SEED_LEN);
-  gchar *id;
+  Adoption *adoption = g_task_get_task_data (task);
+  GError *error = NULL;
 
+  if (!check_can_adopt (self, &error) ||
+      !sd_account_check_display_name (adoption->display_name, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  self->adopting = TRUE;
+  sd_keystore_store_async (self->keystore, adoption->seed, g_task_get_cancellable (task),
+                           on_seed_stored, g_object_ref (task));
+}
+
+void
+sd_account_create_account_async (SdAccount *self,
+                                 const gchar *display_name,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Adoption *adoption;
+
+  g_return_if_fail (SD_IS_ACCOUNT (self));
+
+  task = adoption_new (self, display_name, cancellable, callback, user_data);
+  adoption = g_task_get_task_data (task);
   /* 16 bytes of entropy, then zeros: what the 13-word phrase encodes */
-  memset (seed, 0, SD_SEED_LEN);
-  randombytes_buf (seed, SD_ENTROPY_LEN);
-  id = adopt_seed (self, seed, display_name, error);
-  sodium_free (seed);
-  return id;
+  randombytes_buf (adoption->seed, SD_ENTROPY_LEN);
+  adopt (self, task);
+}
+
+void
+sd_account_restore_account_async (SdAccount *self,
+                                  const gchar *phrase,
+                                  const gchar *display_name,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Adoption *adoption;
+  GError *error = NULL;
+
+  g_return_if_fail (SD_IS_ACCOUNT (self));
+  g_return_if_fail (phrase != NULL);
+
+  task = adoption_new (self, display_name, cancellable, callback, user_data);
+  adoption = g_task_get_task_data (task);
+  /* the existing account is the first thing to report, before the phrase's mistakes */
+  if (!check_can_adopt (self, &error) || !sd_mnemonic_to_seed (phrase, adoption->seed, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  adopt (self, task);
 }
 
 gchar *
-sd_daemon_restore_account (SdDaemon *self,
-                           const gchar *phrase,
-                           const gchar *display_name,
-                           GError **error)
+sd_account_adopt_finish (SdAccount *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  guint8 *seed = sodium_malloc (SD_SEED_LEN);
-  gchar *id = NULL;
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == &adopt_tag, NULL);
 
-  if (self->identity != NULL)
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_ACCOUNT_EXISTS,
-                         "this daemon already has an account");
-  else if (!sd_mnemonic_to_seed (phrase, seed, &local_error))
-    g_propagate_error (error, sd_daemon_error_convert (local_error));
-  else
-    id = adopt_seed (self, seed, display_name, error);
-  sodium_free (seed);
-  return id;
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gchar *
-sd_daemon_get_recovery_phrase (SdDaemon *self, GError **error)
+sd_account_get_recovery_phrase (SdAccount *self, GError **error)
 {
-  if (!require_account (self, error))
+  if (!sd_account_require (self, error))
     return NULL;
   return sd_mnemonic_from_seed (self->identity->ed25519_sk);
 }
 
 gboolean
-sd_daemon_set_display_name (SdDaemon *self, const gchar *name, GError **error)
+sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
   g_autofree gchar *updated = NULL;
   guint64 now_s;
 
-  if (!require_account (self, error) || !check_display_name (name, error))
+  if (!sd_account_require (self, error) || !sd_account_check_display_name (name, error))
     return FALSE;
-  now_s = (guint64) (now_ms (self) / 1000);
+  now_s = (guint64) (sd_account_now_ms (self) / 1000);
   updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
-  if (!sd_store_set_setting (self->store, "display-name", name, &local_error) ||
-      !sd_store_set_setting (self->store, "profile-updated", updated, &local_error))
-    return convert_error (FALSE, error, g_steal_pointer (&local_error));
+  if (!sd_store_set_setting (self->store, "display-name", name, error) ||
+      !sd_store_set_setting (self->store, "profile-updated", updated, error))
+    return FALSE;
   g_free (self->display_name);
   self->display_name = g_strdup (name);
   sd_sender_set_profile (self->sender, name, now_s);
@@ -494,60 +667,46 @@ sd_daemon_set_display_name (SdDaemon *self, const gchar *name, GError **error)
 /* ---- conversations and messages ---- */
 
 GPtrArray *
-sd_daemon_list_conversations (SdDaemon *self, GError **error)
+sd_account_list_conversations (SdAccount *self, GError **error)
 {
-  GError *local_error = NULL;
-  GPtrArray *list;
-
   if (self->store == NULL)
     return g_ptr_array_new ();
-  list = sd_store_list_conversations (self->store, &local_error);
-  convert_error (list != NULL, error, local_error);
-  return list;
+  return sd_store_list_conversations (self->store, error);
 }
 
 SdConversation *
-sd_daemon_get_conversation (SdDaemon *self, const gchar *id, GError **error)
+sd_account_get_conversation (SdAccount *self, const gchar *id, GError **error)
 {
-  GError *local_error = NULL;
-  SdConversation *conversation;
-
-  if (!require_account (self, error) || !check_session_id (id, error))
+  if (!sd_account_require (self, error) || !check_session_id (id, error))
     return NULL;
-  conversation = sd_store_get_conversation (self->store, id, &local_error);
-  convert_error (conversation != NULL, error, local_error);
-  return conversation;
+  return sd_store_get_conversation (self->store, id, error);
 }
 
 /* accepting a request tells the peer, with our profile, a moment before
  * whatever we send next (desktop uses T - 100) */
 static void
-send_request_response (SdDaemon *self, const gchar *id, gint64 t)
+send_request_response (SdAccount *self, const gchar *id, gint64 t)
 {
   g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
-                                                                profile_updated (self));
+                                                                sd_account_profile_updated (self));
 
   sd_sender_send_control (self->sender, id, content, (guint64) t, SD_MESSAGE_TTL_MS);
 }
 
 SdConversation *
-sd_daemon_open_conversation (SdDaemon *self, const gchar *id, GError **error)
+sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
 {
-  GError *local_error = NULL;
   SdConversation *conversation;
 
-  if (!require_account (self, error) || !check_session_id (id, error))
+  if (!sd_account_require (self, error) || !check_session_id (id, error))
     return NULL;
   conversation = sd_store_get_conversation (self->store, id, NULL);
   if (conversation != NULL)
     return conversation;
   /* opening a conversation is choosing to talk: it starts approved */
-  if (!sd_store_open_conversation (self->store, id, now_ms (self), &local_error)) {
-    convert_error (FALSE, error, local_error);
+  if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error))
     return NULL;
-  }
-  conversation = sd_store_get_conversation (self->store, id, &local_error);
-  convert_error (conversation != NULL, error, local_error);
+  conversation = sd_store_get_conversation (self->store, id, error);
   if (conversation != NULL)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, conversation);
   return conversation;
@@ -560,13 +719,13 @@ check_body (const gchar *body, GError **error)
   g_autofree gunichar2 *utf16 = NULL;
 
   if (body == NULL || !g_utf8_validate (body, -1, NULL) || *body == '\0') {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "a message needs some valid UTF-8 text");
     return FALSE;
   }
   utf16 = g_utf8_to_utf16 (body, -1, NULL, &units, NULL);
   if (units > SD_BODY_MAX) {
-    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_MESSAGE_TOO_LONG,
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
                  "a message is limited to %d characters, this one has %ld", SD_BODY_MAX, units);
     return FALSE;
   }
@@ -574,51 +733,48 @@ check_body (const gchar *body, GError **error)
 }
 
 SdMessage *
-sd_daemon_send (SdDaemon *self, const gchar *recipient, const gchar *body, GError **error)
+sd_account_send (SdAccount *self, const gchar *recipient, const gchar *body, GError **error)
 {
-  return sd_daemon_send_full (self, recipient, body, NULL, error);
+  return sd_account_send_full (self, recipient, body, NULL, error);
 }
 
 SdMessage *
-sd_daemon_send_full (SdDaemon *self,
-                     const gchar *recipient,
-                     const gchar *body,
-                     const gchar *quote_id,
-                     GError **error)
+sd_account_send_full (SdAccount *self,
+                      const gchar *recipient,
+                      const gchar *body,
+                      const gchar *quote_id,
+                      GError **error)
 {
-  GError *local_error = NULL;
   g_autoptr(SdConversation) conversation = NULL;
   g_autoptr(SdMessage) quoted = NULL;
   SdOutgoingMessage outgoing = { 0 };
   SdMessage *message;
   gint64 t;
 
-  if (!require_account (self, error) || !check_session_id (recipient, error) ||
+  if (!sd_account_require (self, error) || !check_session_id (recipient, error) ||
       !check_body (body, error))
     return NULL;
   if (quote_id != NULL) {
     quoted = sd_store_get_message (self->store, quote_id, NULL);
     if (quoted == NULL || !g_str_equal (quoted->conversation, recipient) ||
         quoted->kind != SD_MESSAGE_KIND_TEXT) {
-      g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NOT_FOUND,
+      g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
                    "there is no message “%s” in this conversation to reply to", quote_id);
       return NULL;
     }
   }
-  t = now_ms (self);
+  t = sd_account_now_ms (self);
   conversation = sd_store_get_conversation (self->store, recipient, NULL);
   if (conversation != NULL && conversation->blocked) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "this conversation is blocked: unblock it to send");
     return NULL;
   }
   /* replying to a message request accepts it */
   if (conversation != NULL && !conversation->approved &&
       !g_str_equal (recipient, self->identity->session_id)) {
-    if (!sd_store_approve (self->store, recipient, &local_error)) {
-      convert_error (FALSE, error, local_error);
+    if (!sd_store_approve (self->store, recipient, error))
       return NULL;
-    }
     send_request_response (self, recipient, t - 100);
   }
   outgoing.conversation_id = recipient;
@@ -633,90 +789,76 @@ sd_daemon_send_full (SdDaemon *self,
   if (conversation != NULL &&
       sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
     outgoing.expiration_timer = (guint32) conversation->expiration_timer;
-  message = sd_store_queue_outgoing_full (self->store, &outgoing, &local_error);
-  if (message == NULL) {
-    convert_error (FALSE, error, local_error);
+  message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
+  if (message == NULL)
     return NULL;
-  }
-  emit_conversation (self, recipient);
+  sd_account_emit_conversation (self, recipient);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, FALSE);
   sd_sender_kick (self->sender);
   if (message->expires_at > 0)
-    daemon_schedule_expiry (self);
+    schedule_expiry (self);
   return message;
 }
 
 GPtrArray *
-sd_daemon_search (SdDaemon *self, const gchar *query, guint limit, GError **error)
+sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error)
 {
-  GError *local_error = NULL;
-  GPtrArray *results;
-
-  if (!require_account (self, error))
+  if (!sd_account_require (self, error))
     return NULL;
-  results = sd_store_search (self->store, query, limit, &local_error);
-  convert_error (results != NULL, error, local_error);
-  return results;
+  return sd_store_search (self->store, query, limit, error);
 }
 
 GPtrArray *
-sd_daemon_get_messages (SdDaemon *self,
-                        const gchar *conversation,
-                        gint64 before,
-                        gint64 after,
-                        guint limit,
-                        GError **error)
+sd_account_get_messages (SdAccount *self,
+                         const gchar *conversation,
+                         gint64 before,
+                         gint64 after,
+                         guint limit,
+                         GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
-  GError *local_error = NULL;
-  GPtrArray *messages;
-
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
   if (existing == NULL)
     return NULL;
-  messages = sd_store_get_messages (self->store, conversation, before, after, limit,
-                                    &local_error);
-  convert_error (messages != NULL, error, local_error);
-  return messages;
+  return sd_store_get_messages (self->store, conversation, before, after, limit, error);
 }
 
 gboolean
-sd_daemon_mark_read (SdDaemon *self, const gchar *conversation, gint64 up_to, GError **error)
+sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
   g_autoptr(GArray) timestamps = NULL;
   g_autoptr(GPtrArray) expiring = NULL;
-  GError *local_error = NULL;
 
   if (existing == NULL)
     return FALSE;
   if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &expiring,
-                           &local_error))
-    return convert_error (FALSE, error, local_error);
+                           error))
+    return FALSE;
   if (expiring->len > 0) {
     for (guint i = 0; i < expiring->len; i++)
       g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, g_ptr_array_index (expiring, i));
-    daemon_shorten_expiring (self, expiring);
-    daemon_schedule_expiry (self);
+    shorten_expiring (self, expiring);
+    schedule_expiry (self);
   }
   /* receipts only when enabled, and never to strangers or blocked people */
   if (self->config.read_receipts && timestamps != NULL && timestamps->len > 0 &&
       existing->approved && !existing->blocked && existing->kind == SD_CONVERSATION_KIND_DIRECT) {
-    gint64 t = now_ms (self);
+    gint64 t = sd_account_now_ms (self);
     g_autoptr(GBytes) content = sd_content_pack_read_receipt (
       (guint64) t, (const guint64 *) timestamps->data, timestamps->len);
 
     sd_sender_send_control (self->sender, conversation, content, (guint64) t,
                             SD_MESSAGE_TTL_MS);
   }
-  emit_conversation (self, conversation);
+  sd_account_emit_conversation (self, conversation);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   return TRUE;
 }
 
 gboolean
-sd_daemon_set_typing (SdDaemon *self, const gchar *conversation, gboolean typing, GError **error)
+sd_account_set_typing (SdAccount *self, const gchar *conversation, gboolean typing, GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
   gint64 t;
   g_autoptr(GBytes) content = NULL;
 
@@ -725,77 +867,73 @@ sd_daemon_set_typing (SdDaemon *self, const gchar *conversation, gboolean typing
   if (!self->config.typing_indicators || !existing->approved || existing->blocked ||
       existing->kind != SD_CONVERSATION_KIND_DIRECT)
     return TRUE;
-  t = now_ms (self);
+  t = sd_account_now_ms (self);
   content = sd_content_pack_typing ((guint64) t, typing);
   sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_TYPING_TTL_MS);
   return TRUE;
 }
 
 gboolean
-sd_daemon_approve (SdDaemon *self, const gchar *conversation, GError **error)
+sd_account_approve (SdAccount *self, const gchar *conversation, GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
-  GError *local_error = NULL;
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
 
   if (existing == NULL)
     return FALSE;
   if (existing->approved)
     return TRUE;
-  if (!sd_store_approve (self->store, conversation, &local_error))
-    return convert_error (FALSE, error, local_error);
-  send_request_response (self, conversation, now_ms (self));
-  emit_conversation (self, conversation);
+  if (!sd_store_approve (self->store, conversation, error))
+    return FALSE;
+  send_request_response (self, conversation, sd_account_now_ms (self));
+  sd_account_emit_conversation (self, conversation);
   return TRUE;
 }
 
 gboolean
-sd_daemon_set_blocked (SdDaemon *self, const gchar *conversation, gboolean blocked,
-                       GError **error)
+sd_account_set_blocked (SdAccount *self, const gchar *conversation, gboolean blocked,
+                        GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
-  GError *local_error = NULL;
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
 
   if (existing == NULL)
     return FALSE;
-  if (!sd_store_set_blocked (self->store, conversation, blocked, &local_error))
-    return convert_error (FALSE, error, local_error);
+  if (!sd_store_set_blocked (self->store, conversation, blocked, error))
+    return FALSE;
   if (blocked)
     set_peer_typing (self, conversation, FALSE);
-  emit_conversation (self, conversation);
+  sd_account_emit_conversation (self, conversation);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   return TRUE;
 }
 
 gboolean
-sd_daemon_set_muted_until (SdDaemon *self, const gchar *conversation, gint64 until,
-                           GError **error)
+sd_account_set_muted_until (SdAccount *self, const gchar *conversation, gint64 until,
+                            GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
-  GError *local_error = NULL;
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
 
   if (existing == NULL)
     return FALSE;
   if (until < 0) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "a mute time cannot be negative");
     return FALSE;
   }
-  if (!sd_store_set_muted_until (self->store, conversation, until, &local_error))
-    return convert_error (FALSE, error, local_error);
-  emit_conversation (self, conversation);
+  if (!sd_store_set_muted_until (self->store, conversation, until, error))
+    return FALSE;
+  sd_account_emit_conversation (self, conversation);
   return TRUE;
 }
 
 gboolean
-sd_daemon_delete_conversation (SdDaemon *self, const gchar *conversation, GError **error)
+sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
-  GError *local_error = NULL;
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
 
   if (existing == NULL)
     return FALSE;
-  if (!sd_store_delete_conversation (self->store, conversation, &local_error))
-    return convert_error (FALSE, error, local_error);
+  if (!sd_store_delete_conversation (self->store, conversation, error))
+    return FALSE;
   set_peer_typing (self, conversation, FALSE);
   g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, conversation);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
@@ -803,15 +941,15 @@ sd_daemon_delete_conversation (SdDaemon *self, const gchar *conversation, GError
 }
 
 gboolean
-sd_daemon_get_peer_typing (SdDaemon *self, const gchar *conversation)
+sd_account_get_peer_typing (SdAccount *self, const gchar *conversation)
 {
   return g_hash_table_contains (self->typing, conversation);
 }
 
 void
-sd_daemon_set_poll_interval (SdDaemon *self, guint interval_ms)
+sd_account_set_poll_interval (SdAccount *self, guint interval_ms)
 {
-  g_return_if_fail (SD_IS_DAEMON (self));
+  g_return_if_fail (SD_IS_ACCOUNT (self));
 
   self->config.poll_interval_ms = interval_ms;
   if (self->poller != NULL)
@@ -819,17 +957,17 @@ sd_daemon_set_poll_interval (SdDaemon *self, guint interval_ms)
 }
 
 void
-sd_daemon_set_read_receipts (SdDaemon *self, gboolean enabled)
+sd_account_set_read_receipts (SdAccount *self, gboolean enabled)
 {
-  g_return_if_fail (SD_IS_DAEMON (self));
+  g_return_if_fail (SD_IS_ACCOUNT (self));
 
   self->config.read_receipts = enabled;
 }
 
 void
-sd_daemon_set_typing_indicators (SdDaemon *self, gboolean enabled)
+sd_account_set_typing_indicators (SdAccount *self, gboolean enabled)
 {
-  g_return_if_fail (SD_IS_DAEMON (self));
+  g_return_if_fail (SD_IS_ACCOUNT (self));
 
   self->config.typing_indicators = enabled;
 }
@@ -837,25 +975,25 @@ sd_daemon_set_typing_indicators (SdDaemon *self, gboolean enabled)
 /* ---- properties ---- */
 
 const gchar *
-sd_daemon_get_state (SdDaemon *self)
+sd_account_get_state (SdAccount *self)
 {
   return self->state;
 }
 
 const gchar *
-sd_daemon_get_session_id (SdDaemon *self)
+sd_account_get_session_id (SdAccount *self)
 {
   return self->identity != NULL ? self->identity->session_id : "";
 }
 
 const gchar *
-sd_daemon_get_display_name (SdDaemon *self)
+sd_account_get_display_name (SdAccount *self)
 {
   return self->display_name;
 }
 
 guint
-sd_daemon_get_unread_count (SdDaemon *self)
+sd_account_get_unread_count (SdAccount *self)
 {
   guint unread = 0;
 
@@ -867,14 +1005,14 @@ sd_daemon_get_unread_count (SdDaemon *self)
 /* ---- object ---- */
 
 static void
-sd_daemon_dispose (GObject *object)
+sd_account_dispose (GObject *object)
 {
-  SdDaemon *self = SD_DAEMON (object);
+  SdAccount *self = SD_ACCOUNT (object);
 
   stop_components (self);
   g_clear_object (&self->store);
   g_clear_object (&self->keystore);
-  G_OBJECT_CLASS (sd_daemon_parent_class)->dispose (object);
+  G_OBJECT_CLASS (sd_account_parent_class)->dispose (object);
 }
 
 static void
@@ -884,9 +1022,9 @@ typing_source_remove (gpointer data)
 }
 
 static void
-sd_daemon_finalize (GObject *object)
+sd_account_finalize (GObject *object)
 {
-  SdDaemon *self = SD_DAEMON (object);
+  SdAccount *self = SD_ACCOUNT (object);
 
   g_clear_pointer (&self->identity, sodium_free);
   g_free (self->display_name);
@@ -895,17 +1033,17 @@ sd_daemon_finalize (GObject *object)
   g_free (self->config.seed_ca);
   g_free (self->config.key_file_passphrase);
   g_hash_table_unref (self->typing);
-  G_OBJECT_CLASS (sd_daemon_parent_class)->finalize (object);
+  G_OBJECT_CLASS (sd_account_parent_class)->finalize (object);
 }
 
 static void
-sd_daemon_class_init (SdDaemonClass *klass)
+sd_account_class_init (SdAccountClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GType type = G_TYPE_FROM_CLASS (klass);
 
-  object_class->dispose = sd_daemon_dispose;
-  object_class->finalize = sd_daemon_finalize;
+  object_class->dispose = sd_account_dispose;
+  object_class->finalize = sd_account_finalize;
   signals[SIGNAL_ACCOUNT_CHANGED] = g_signal_new ("account-changed", type, G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_CONVERSATION_CHANGED] = g_signal_new ("conversation-changed", type,
@@ -929,26 +1067,27 @@ sd_daemon_class_init (SdDaemonClass *klass)
 }
 
 static void
-sd_daemon_init (SdDaemon *self)
+sd_account_init (SdAccount *self)
 {
   self->state = "uninitialised";
   self->display_name = g_strdup ("");
   self->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, typing_source_remove);
 }
 
-SdDaemon *
-sd_daemon_new (const SdDaemonConfig *config, GError **error)
+SdAccount *
+sd_account_new (const SdAccountConfig *config, GError **error)
 {
-  g_autoptr(SdDaemon) self = g_object_new (SD_TYPE_DAEMON, NULL);
+  g_autoptr(SdAccount) self = g_object_new (SD_TYPE_ACCOUNT, NULL);
 
   if (sodium_init () < 0) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_FAILED,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
                          "libsodium could not initialise");
     return NULL;
   }
   self->config.data_dir = g_strdup (config->data_dir);
   self->config.seeds = g_strdupv (config->seeds);
   self->config.seed_ca = g_strdup (config->seed_ca);
+  self->config.plain_http_nodes = config->plain_http_nodes;
   self->config.key_file_passphrase = g_strdup (config->key_file_passphrase);
   self->config.poll_interval_ms = config->poll_interval_ms;
   self->config.read_receipts = config->read_receipts;

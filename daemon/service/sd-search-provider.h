@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "sd-daemon.h"
+#include "sd-account.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SdSearchProvider, sd_search_provider, SD, SEARCH_PROVIDER, GObject)
 
 SdSearchProvider *sd_search_provider_new (GDBusConnection *connection,
-                                          SdDaemon *daemon,
+                                          SdAccount *account,
                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* the desktop file id the results open; NULL or "" for none */

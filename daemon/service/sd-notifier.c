@@ -16,7 +16,7 @@ struct _SdNotifier {
   GObject parent_instance;
 
   GDBusConnection *connection; /* (owned) */
-  SdDaemon *daemon;            /* (owned) */
+  SdAccount *account;          /* (owned) */
   gboolean enabled;
   gboolean inhibited;
   SdNotifyContent content;
@@ -167,9 +167,9 @@ ask_capabilities (SdNotifier *self)
 static void
 show_message (SdNotifier *self, const SdMessage *message)
 {
-  g_autoptr(SdConversation) conversation = sd_daemon_get_conversation (self->daemon,
-                                                                       message->conversation,
-                                                                       NULL);
+  g_autoptr(SdConversation) conversation = sd_account_get_conversation (self->account,
+                                                                        message->conversation,
+                                                                        NULL);
 
   if (conversation == NULL || conversation->blocked ||
       conversation->muted_until > g_get_real_time () / 1000)
@@ -178,7 +178,7 @@ show_message (SdNotifier *self, const SdMessage *message)
 }
 
 static void
-on_message_added (SdDaemon *daemon, SdMessage *message, gboolean arrived, SdNotifier *self)
+on_message_added (SdAccount *account, SdMessage *message, gboolean arrived, SdNotifier *self)
 {
   /* only what others sent us, as it arrives */
   /* events (timer changes, screenshots) are shown in the conversation, not announced */
@@ -196,7 +196,7 @@ on_message_added (SdDaemon *daemon, SdMessage *message, gboolean arrived, SdNoti
 
 /* reading the conversation elsewhere retires its notification */
 static void
-on_conversation_changed (SdDaemon *daemon, SdConversation *conversation, SdNotifier *self)
+on_conversation_changed (SdAccount *account, SdConversation *conversation, SdNotifier *self)
 {
   guint id = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_conversation, conversation->id));
 
@@ -255,16 +255,16 @@ on_notification_signal (GDBusConnection *connection,
     } else if (g_str_equal (text, "mark-read")) {
       g_autoptr(GError) error = NULL;
 
-      if (!sd_daemon_mark_read (self->daemon, conversation, G_MAXINT64, &error))
+      if (!sd_account_mark_read (self->account, conversation, G_MAXINT64, &error))
         g_debug ("mark-read from a notification failed: %s", error->message);
     }
   } else if (g_str_equal (member, "NotificationReplied")) {
     g_autoptr(GError) error = NULL;
-    g_autoptr(SdMessage) sent = sd_daemon_send (self->daemon, conversation, text, &error);
+    g_autoptr(SdMessage) sent = sd_account_send (self->account, conversation, text, &error);
 
     if (sent == NULL)
       g_debug ("inline reply not sent: %s", error->message);
-    else if (!sd_daemon_mark_read (self->daemon, conversation, G_MAXINT64, NULL))
+    else if (!sd_account_mark_read (self->account, conversation, G_MAXINT64, NULL))
       g_debug ("could not mark read after a reply");
   }
 }
@@ -304,9 +304,9 @@ sd_notifier_dispose (GObject *object)
     g_dbus_connection_signal_unsubscribe (self->connection, self->reply_sub);
     g_dbus_connection_signal_unsubscribe (self->connection, self->closed_sub);
   }
-  if (self->daemon != NULL)
-    g_signal_handlers_disconnect_by_data (self->daemon, self);
-  g_clear_object (&self->daemon);
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
+  g_clear_object (&self->account);
   g_clear_object (&self->connection);
   G_OBJECT_CLASS (sd_notifier_parent_class)->dispose (object);
 }
@@ -342,14 +342,14 @@ sd_notifier_init (SdNotifier *self)
 }
 
 SdNotifier *
-sd_notifier_new (GDBusConnection *connection, SdDaemon *daemon)
+sd_notifier_new (GDBusConnection *connection, SdAccount *account)
 {
   SdNotifier *self = g_object_new (SD_TYPE_NOTIFIER, NULL);
 
   self->connection = g_object_ref (connection);
-  self->daemon = g_object_ref (daemon);
-  g_signal_connect (daemon, "message-added", G_CALLBACK (on_message_added), self);
-  g_signal_connect (daemon, "conversation-changed", G_CALLBACK (on_conversation_changed), self);
+  self->account = g_object_ref (account);
+  g_signal_connect (account, "message-added", G_CALLBACK (on_message_added), self);
+  g_signal_connect (account, "conversation-changed", G_CALLBACK (on_conversation_changed), self);
   self->action_sub = g_dbus_connection_signal_subscribe (
     connection, NULL, NOTIFICATIONS_IFACE, "ActionInvoked", NOTIFICATIONS_PATH, NULL,
     G_DBUS_SIGNAL_FLAGS_NONE, on_notification_signal, self, NULL);

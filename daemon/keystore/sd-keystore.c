@@ -6,38 +6,19 @@
 #include <sodium.h>
 #include <string.h>
 
-/* the names front ends see; KeyringUnavailable is the one design.md §5
- * promises, the others are specific to the keystore so that they cannot
- * clash with the names other components register */
-static const GDBusErrorEntry keystore_error_entries[] = {
-  { SD_KEYSTORE_ERROR_UNAVAILABLE, "org.sessiond.Daemon1.Error.KeyringUnavailable" },
-  { SD_KEYSTORE_ERROR_NOT_FOUND, "org.sessiond.Daemon1.Error.KeyNotFound" },
-  { SD_KEYSTORE_ERROR_BAD_PASSPHRASE, "org.sessiond.Daemon1.Error.BadPassphrase" },
-  { SD_KEYSTORE_ERROR_CORRUPT, "org.sessiond.Daemon1.Error.KeyCorrupt" },
-  { SD_KEYSTORE_ERROR_EXISTS, "org.sessiond.Daemon1.Error.KeyExists" },
-  { SD_KEYSTORE_ERROR_FAILED, "org.sessiond.Daemon1.Error.KeystoreFailed" },
-};
-
-G_STATIC_ASSERT (G_N_ELEMENTS (keystore_error_entries) == SD_KEYSTORE_ERROR_FAILED + 1);
-
-GQuark
-sd_keystore_error_quark (void)
-{
-  static gsize quark = 0;
-
-  g_dbus_error_register_error_domain ("sd-keystore-error-quark", &quark,
-                                      keystore_error_entries,
-                                      G_N_ELEMENTS (keystore_error_entries));
-  return (GQuark) quark;
-}
+/* an internal domain: the D-Bus layer turns it into the registered names
+ * (KeyringUnavailable, KeyNotFound, ...; see sd-dbus-error.c) */
+G_DEFINE_QUARK (sd-keystore-error-quark, sd_keystore_error)
 
 G_DEFINE_INTERFACE (SdKeystore, sd_keystore, G_TYPE_OBJECT)
 
 static void
 sd_keystore_default_init (SdKeystoreInterface *iface)
 {
-  /* sodium_malloc() below needs it; cheap and idempotent */
-  g_assert (sodium_init () >= 0);
+  /* sodium_malloc() below needs it; cheap and idempotent. Not inside g_assert(): that
+   * would drop the call under G_DISABLE_ASSERT */
+  if (sodium_init () < 0)
+    g_critical ("libsodium could not initialise");
 }
 
 gboolean

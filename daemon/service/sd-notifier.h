@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "sd-daemon.h"
+#include "sd-account.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +20,8 @@ typedef enum {
 #define SD_TYPE_NOTIFIER (sd_notifier_get_type ())
 G_DECLARE_FINAL_TYPE (SdNotifier, sd_notifier, SD, NOTIFIER, GObject)
 
-SdNotifier *sd_notifier_new (GDBusConnection *connection, SdDaemon *daemon) G_GNUC_WARN_UNUSED_RESULT;
+SdNotifier *sd_notifier_new (GDBusConnection *connection,
+                             SdAccount *account) G_GNUC_WARN_UNUSED_RESULT;
 
 void sd_notifier_set_enabled (SdNotifier *self, gboolean enabled);
 void sd_notifier_set_content (SdNotifier *self, SdNotifyContent content);

@@ -9,8 +9,9 @@ G_BEGIN_DECLS
 
 #define SD_KEYSTORE_ERROR (sd_keystore_error_quark ())
 
-/* why the account's seed could not be stored or loaded; registered on
- * D-Bus as org.sessiond.Daemon1.Error.<Name> (see sd-keystore.c) */
+/* why the account's seed could not be stored or loaded; an internal domain,
+ * converted to org.sessiond.Daemon1.Error.<Name> at the D-Bus boundary
+ * (sd_dbus_error_convert) */
 typedef enum {
   SD_KEYSTORE_ERROR_UNAVAILABLE,    /* KeyringUnavailable: no Secret Service, or it is locked */
   SD_KEYSTORE_ERROR_NOT_FOUND,      /* no seed stored for this data dir */

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "SdDaemon"
+#define G_LOG_DOMAIN "SdAccount"
 
-#include "sd-daemon-private.h"
+#include "sd-account-private.h"
 
 #include <string.h>
 
 #include "sd-content.h"
-#include "sd-daemon-error.h"
 
 /*
  * What is done to single messages and to a conversation's settings beyond plain text:
@@ -23,19 +22,19 @@ static const guint32 after_send_timers[] = { 10, 30, 60, 43200, 86400, 604800, 1
 
 /* the approved, unblocked conversation @id, or an error a caller can act on */
 static SdConversation *
-open_for_sending (SdDaemon *self, const gchar *id, GError **error)
+open_for_sending (SdAccount *self, const gchar *id, GError **error)
 {
-  g_autoptr(SdConversation) conversation = sd_daemon_get_conversation (self, id, error);
+  g_autoptr(SdConversation) conversation = sd_account_get_conversation (self, id, error);
 
   if (conversation == NULL)
     return NULL;
   if (conversation->blocked) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "this conversation is blocked: unblock it first");
     return NULL;
   }
   if (!conversation->approved) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "this is a message request: accept it first");
     return NULL;
   }
@@ -44,14 +43,14 @@ open_for_sending (SdDaemon *self, const gchar *id, GError **error)
 
 /* @message_id, when it is a message of @conversation */
 static SdMessage *
-message_in (SdDaemon *self, const SdConversation *conversation, const gchar *message_id,
+message_in (SdAccount *self, const SdConversation *conversation, const gchar *message_id,
             GError **error)
 {
   SdMessage *message = sd_store_get_message (self->store, message_id, NULL);
 
   if (message == NULL || !g_str_equal (message->conversation, conversation->id)) {
     g_clear_pointer (&message, sd_message_free);
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NOT_FOUND,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
                          "there is no such message in this conversation");
   }
   return message;
@@ -65,35 +64,31 @@ is_note_to_self (const SdConversation *conversation)
 
 /* a new outgoing event or message is shown and sent */
 static SdMessage *
-queue (SdDaemon *self, const SdOutgoingMessage *outgoing, GError **error)
+queue (SdAccount *self, const SdOutgoingMessage *outgoing, GError **error)
 {
-  GError *local_error = NULL;
-  SdMessage *message = sd_store_queue_outgoing_full (self->store, outgoing, &local_error);
+  SdMessage *message = sd_store_queue_outgoing_full (self->store, outgoing, error);
 
-  if (message == NULL) {
-    convert_error (FALSE, error, local_error);
+  if (message == NULL)
     return NULL;
-  }
-  emit_conversation (self, outgoing->conversation_id);
-  daemon_emit_message_added (self, message, FALSE);
+  sd_account_emit_conversation (self, outgoing->conversation_id);
+  sd_account_emit_message_added (self, message, FALSE);
   sd_sender_kick (self->sender);
   return message;
 }
 
 gboolean
-sd_daemon_set_nickname (SdDaemon *self, const gchar *conversation, const gchar *nickname,
-                        GError **error)
+sd_account_set_nickname (SdAccount *self, const gchar *conversation, const gchar *nickname,
+                         GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
-  GError *local_error = NULL;
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
 
   if (existing == NULL)
     return FALSE;
-  if (!check_display_name (nickname, error))
+  if (!sd_account_check_display_name (nickname, error))
     return FALSE;
-  if (!sd_store_set_nickname (self->store, conversation, nickname, &local_error))
-    return convert_error (FALSE, error, local_error);
-  emit_conversation (self, conversation);
+  if (!sd_store_set_nickname (self->store, conversation, nickname, error))
+    return FALSE;
+  sd_account_emit_conversation (self, conversation);
   return TRUE;
 }
 
@@ -114,8 +109,8 @@ timer_allowed (SdExpirationMode mode, guint32 timer)
 }
 
 gboolean
-sd_daemon_set_expiration (SdDaemon *self, const gchar *conversation, const gchar *mode_name,
-                          guint32 timer, GError **error)
+sd_account_set_expiration (SdAccount *self, const gchar *conversation, const gchar *mode_name,
+                           guint32 timer, GError **error)
 {
   g_autoptr(SdConversation) existing = NULL;
   g_autoptr(SdMessage) event = NULL;
@@ -123,12 +118,12 @@ sd_daemon_set_expiration (SdDaemon *self, const gchar *conversation, const gchar
   SdExpirationMode mode;
 
   if (!sd_expiration_mode_from_string (mode_name, &mode)) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "the mode is off, after-send or after-read");
     return FALSE;
   }
   if (!timer_allowed (mode, timer)) {
-    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                  "%u seconds is not a timer of the %s mode: %s", timer, mode_name,
                  mode == SD_EXPIRATION_OFF ? "off takes 0"
                  : mode == SD_EXPIRATION_AFTER_READ
@@ -146,7 +141,7 @@ sd_daemon_set_expiration (SdDaemon *self, const gchar *conversation, const gchar
   outgoing.conversation_id = conversation;
   outgoing.kind = SD_MESSAGE_KIND_EXPIRATION_UPDATE;
   outgoing.body = "";
-  outgoing.sent_at = now_ms (self);
+  outgoing.sent_at = sd_account_now_ms (self);
   outgoing.expiration_mode = mode;
   outgoing.expiration_timer = timer;
   event = queue (self, &outgoing, error);
@@ -158,7 +153,7 @@ check_emoji (const gchar *emoji, GError **error)
 {
   if (emoji == NULL || *emoji == '\0' || !g_utf8_validate (emoji, -1, NULL) ||
       strlen (emoji) > SD_STORE_EMOJI_MAX_BYTES) {
-    g_set_error (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                  "a reaction is one emoji of at most %d bytes", SD_STORE_EMOJI_MAX_BYTES);
     return FALSE;
   }
@@ -166,7 +161,7 @@ check_emoji (const gchar *emoji, GError **error)
     gunichar c = g_utf8_get_char (p);
 
     if (g_unichar_iscntrl (c) || g_unichar_isspace (c)) {
-      g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+      g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                            "a reaction cannot contain spaces or control characters");
       return FALSE;
     }
@@ -175,8 +170,8 @@ check_emoji (const gchar *emoji, GError **error)
 }
 
 gboolean
-sd_daemon_set_reaction (SdDaemon *self, const gchar *conversation, const gchar *message_id,
-                        const gchar *emoji, gboolean add, GError **error)
+sd_account_set_reaction (SdAccount *self, const gchar *conversation, const gchar *message_id,
+                         const gchar *emoji, gboolean add, GError **error)
 {
   g_autoptr(SdConversation) existing = open_for_sending (self, conversation, error);
   g_autoptr(SdMessage) target = NULL;
@@ -185,7 +180,6 @@ sd_daemon_set_reaction (SdDaemon *self, const gchar *conversation, const gchar *
   g_autoptr(GBytes) to_self = NULL;
   SdJobSpec jobs[2] = { { 0 } };
   guint n_jobs = 0;
-  GError *local_error = NULL;
   gint64 t;
 
   if (existing == NULL)
@@ -194,15 +188,15 @@ sd_daemon_set_reaction (SdDaemon *self, const gchar *conversation, const gchar *
   if (target == NULL || !check_emoji (emoji, error))
     return FALSE;
   if (target->kind != SD_MESSAGE_KIND_TEXT) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "only messages take reactions, not events");
     return FALSE;
   }
-  t = now_ms (self);
+  t = sd_account_now_ms (self);
   if (!is_note_to_self (existing)) {
     to_peer = sd_content_pack_reaction ((guint64) t, (guint64) target->sent_at, target->author,
-                                        emoji, !add, self->display_name, profile_updated (self),
-                                        NULL);
+                                        emoji, !add, self->display_name,
+                                        sd_account_profile_updated (self), NULL);
     jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, conversation, to_peer, t, SD_MESSAGE_TTL_MS };
   }
   /* our other devices learn it from the copy in our own swarm */
@@ -211,19 +205,19 @@ sd_daemon_set_reaction (SdDaemon *self, const gchar *conversation, const gchar *
   jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, self->identity->session_id, to_self, t,
                                  SD_MESSAGE_TTL_MS };
   changed = sd_store_set_own_reaction (self->store, message_id, emoji, add, t, jobs, n_jobs,
-                                       &local_error);
+                                       error);
   if (changed == NULL)
-    return convert_error (FALSE, error, local_error);
-  daemon_emit_message_changed (self, changed);
+    return FALSE;
+  sd_account_emit_message_changed (self, changed);
   sd_sender_kick (self->sender);
   return TRUE;
 }
 
 gboolean
-sd_daemon_delete_message (SdDaemon *self, const gchar *conversation, const gchar *message_id,
-                          gboolean for_everyone, GError **error)
+sd_account_delete_message (SdAccount *self, const gchar *conversation, const gchar *message_id,
+                           gboolean for_everyone, GError **error)
 {
-  g_autoptr(SdConversation) existing = sd_daemon_get_conversation (self, conversation, error);
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
   g_autoptr(SdMessage) target = NULL;
   g_autoptr(SdMessage) removed = NULL;
   g_autoptr(GBytes) unsend = NULL;
@@ -231,7 +225,6 @@ sd_daemon_delete_message (SdDaemon *self, const gchar *conversation, const gchar
   g_autoptr(GBytes) hash_list = NULL;
   SdJobSpec jobs[3] = { { 0 } };
   guint n_jobs = 0;
-  GError *local_error = NULL;
 
   if (existing == NULL)
     return FALSE;
@@ -239,11 +232,11 @@ sd_daemon_delete_message (SdDaemon *self, const gchar *conversation, const gchar
   if (target == NULL)
     return FALSE;
   if (for_everyone) {
-    gint64 t = now_ms (self);
+    gint64 t = sd_account_now_ms (self);
     const gchar *own_id = self->identity->session_id;
 
     if (!g_str_equal (target->author, own_id)) {
-      g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_NOT_AUTHOR,
+      g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
                            "only the author can delete a message for everyone");
       return FALSE;
     }
@@ -262,21 +255,21 @@ sd_daemon_delete_message (SdDaemon *self, const gchar *conversation, const gchar
       jobs[n_jobs++] = (SdJobSpec) { SD_JOB_DELETE, own_id, hash_list, 0, 0 };
     }
   }
-  removed = sd_store_remove_message (self->store, message_id, jobs, n_jobs, &local_error);
+  removed = sd_store_remove_message (self->store, message_id, jobs, n_jobs, error);
   if (removed == NULL)
-    return convert_error (FALSE, error, local_error);
-  daemon_emit_message_removed (self, removed);
-  emit_conversation (self, conversation);
-  daemon_emit_account_changed (self);
+    return FALSE;
+  sd_account_emit_message_removed (self, removed);
+  sd_account_emit_conversation (self, conversation);
+  sd_account_emit_account_changed (self);
   if (n_jobs > 0)
     sd_sender_kick (self->sender);
   return TRUE;
 }
 
 gboolean
-sd_daemon_report_data_extraction (SdDaemon *self, const gchar *conversation,
-                                  const gchar *kind_name, const gchar *message_id,
-                                  GError **error)
+sd_account_report_data_extraction (SdAccount *self, const gchar *conversation,
+                                   const gchar *kind_name, const gchar *message_id,
+                                   GError **error)
 {
   g_autoptr(SdConversation) existing = NULL;
   g_autoptr(SdMessage) saved = NULL;
@@ -286,12 +279,12 @@ sd_daemon_report_data_extraction (SdDaemon *self, const gchar *conversation,
 
   if (!sd_message_kind_from_string (kind_name, &kind) ||
       (kind != SD_MESSAGE_KIND_SCREENSHOT && kind != SD_MESSAGE_KIND_MEDIA_SAVED)) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "the kind is screenshot or media-saved");
     return FALSE;
   }
   if (kind == SD_MESSAGE_KIND_SCREENSHOT && message_id != NULL && *message_id != '\0') {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "a screenshot notice names no message");
     return FALSE;
   }
@@ -300,7 +293,7 @@ sd_daemon_report_data_extraction (SdDaemon *self, const gchar *conversation,
   if (existing == NULL)
     return FALSE;
   if (is_note_to_self (existing)) {
-    g_set_error_literal (error, SD_DAEMON_ERROR, SD_DAEMON_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "Note to Self is not told about screenshots or saved files");
     return FALSE;
   }
@@ -314,92 +307,7 @@ sd_daemon_report_data_extraction (SdDaemon *self, const gchar *conversation,
   outgoing.conversation_id = conversation;
   outgoing.kind = kind;
   outgoing.body = "";
-  outgoing.sent_at = now_ms (self);
+  outgoing.sent_at = sd_account_now_ms (self);
   event = queue (self, &outgoing, error);
   return event != NULL;
-}
-
-/* ---- disappearing messages ---- */
-
-static gboolean on_expiry (gpointer user_data);
-
-void
-daemon_expire_now (SdDaemon *self)
-{
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-  on_expiry (self);
-}
-
-static gboolean
-on_expiry (gpointer user_data)
-{
-  SdDaemon *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) removed = NULL;
-  g_autoptr(GHashTable) conversations = g_hash_table_new (g_str_hash, g_str_equal);
-  GHashTableIter iter;
-  gpointer id;
-
-  self->expiry_id = 0;
-  removed = sd_store_remove_expired (self->store, now_ms (self), &error);
-  if (removed == NULL) {
-    g_warning ("could not remove expired messages: %s", error->message);
-    return G_SOURCE_REMOVE;
-  }
-  for (guint i = 0; i < removed->len; i++) {
-    SdMessage *message = g_ptr_array_index (removed, i);
-
-    daemon_emit_message_removed (self, message);
-    g_hash_table_add (conversations, message->conversation);
-  }
-  g_hash_table_iter_init (&iter, conversations);
-  while (g_hash_table_iter_next (&iter, &id, NULL))
-    emit_conversation (self, id);
-  if (removed->len > 0) {
-    g_debug ("%u messages disappeared", removed->len);
-    daemon_emit_account_changed (self);
-  }
-  daemon_schedule_expiry (self);
-  return G_SOURCE_REMOVE;
-}
-
-void
-daemon_schedule_expiry (SdDaemon *self)
-{
-  gint64 next = G_MAXINT64;
-
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-  if (self->store == NULL || !sd_store_next_expiry (self->store, &next, NULL) ||
-      next == G_MAXINT64)
-    return;
-  /* at least a little later, so a burst of expiries is removed in one go */
-  self->expiry_id = g_timeout_add (CLAMP (next - now_ms (self), 0, G_MAXINT32 / 2) + 50,
-                                   on_expiry, self);
-}
-
-void
-daemon_shorten_expiring (SdDaemon *self, GPtrArray *expiring)
-{
-  g_autoptr(GArray) jobs = g_array_new (FALSE, TRUE, sizeof (SdJobSpec));
-  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  g_autoptr(GError) error = NULL;
-
-  for (guint i = 0; i < expiring->len; i++) {
-    SdMessage *message = g_ptr_array_index (expiring, i);
-    GBytes *hash;
-    SdJobSpec job = { SD_JOB_EXPIRE, self->identity->session_id, NULL, 0, message->expires_at };
-
-    /* only a message that came through our swarm has a copy there */
-    if (message->server_hash == NULL)
-      continue;
-    hash = g_bytes_new (message->server_hash, strlen (message->server_hash));
-    g_ptr_array_add (payloads, hash);
-    job.payload = hash;
-    g_array_append_val (jobs, job);
-  }
-  if (jobs->len == 0)
-    return;
-  if (!sd_store_add_jobs (self->store, (const SdJobSpec *) jobs->data, jobs->len, &error))
-    g_warning ("could not queue shortening the expiry of read messages: %s", error->message);
-  sd_sender_kick (self->sender);
 }

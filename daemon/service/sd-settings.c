@@ -9,7 +9,7 @@ struct _SdSettings {
   GObject parent_instance;
 
   GSettings *settings;       /* (owned) (nullable) NULL without the schema */
-  SdDaemon *daemon;          /* (owned) (nullable) */
+  SdAccount *account;        /* (owned) (nullable) */
   SdNotifier *notifier;      /* (owned) (nullable) */
   gboolean poll_overridden;
   guint poll_override;
@@ -31,10 +31,10 @@ G_DEFINE_FINAL_TYPE (SdSettings, sd_settings, G_TYPE_OBJECT)
 static void
 apply (SdSettings *self)
 {
-  if (self->daemon != NULL) {
-    sd_daemon_set_poll_interval (self->daemon, sd_settings_get_poll_interval (self));
-    sd_daemon_set_read_receipts (self->daemon, sd_settings_get_read_receipts (self));
-    sd_daemon_set_typing_indicators (self->daemon, sd_settings_get_typing_indicators (self));
+  if (self->account != NULL) {
+    sd_account_set_poll_interval (self->account, sd_settings_get_poll_interval (self));
+    sd_account_set_read_receipts (self->account, sd_settings_get_read_receipts (self));
+    sd_account_set_typing_indicators (self->account, sd_settings_get_typing_indicators (self));
   }
   if (self->notifier != NULL) {
     sd_notifier_set_enabled (self->notifier, sd_settings_get_notifications (self));
@@ -139,7 +139,7 @@ sd_settings_get_front_end (SdSettings *self)
 }
 
 void
-sd_settings_fill_config (SdSettings *self, SdDaemonConfig *config)
+sd_settings_fill_config (SdSettings *self, SdAccountConfig *config)
 {
   g_return_if_fail (SD_IS_SETTINGS (self));
   g_return_if_fail (config != NULL);
@@ -150,12 +150,12 @@ sd_settings_fill_config (SdSettings *self, SdDaemonConfig *config)
 }
 
 void
-sd_settings_attach_daemon (SdSettings *self, SdDaemon *daemon)
+sd_settings_attach_account (SdSettings *self, SdAccount *account)
 {
   g_return_if_fail (SD_IS_SETTINGS (self));
-  g_return_if_fail (daemon == NULL || SD_IS_DAEMON (daemon));
+  g_return_if_fail (account == NULL || SD_IS_ACCOUNT (account));
 
-  g_set_object (&self->daemon, daemon);
+  g_set_object (&self->account, account);
   apply (self);
 }
 
@@ -177,7 +177,7 @@ sd_settings_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
-  g_clear_object (&self->daemon);
+  g_clear_object (&self->account);
   g_clear_object (&self->notifier);
   G_OBJECT_CLASS (sd_settings_parent_class)->dispose (object);
 }

@@ -3,20 +3,20 @@
 
 #include <gio/gio.h>
 
-#include "sd-daemon.h"
+#include "sd-account.h"
 
 G_BEGIN_DECLS
 
 #define SD_DBUS_PATH "/org/sessiond/Daemon1"
 #define SD_DBUS_CONVERSATIONS_PATH SD_DBUS_PATH "/conversations"
 
-/* the objects on the bus: thin, it validates arguments, calls SdDaemon and
- * maps errors; state changes arrive as SdDaemon signals */
+/* the objects on the bus: thin, it validates arguments, calls SdAccount and
+ * maps errors; state changes arrive as SdAccount signals */
 #define SD_TYPE_DBUS_SERVICE (sd_dbus_service_get_type ())
 G_DECLARE_FINAL_TYPE (SdDbusService, sd_dbus_service, SD, DBUS_SERVICE, GObject)
 
 SdDbusService *sd_dbus_service_new (GDBusConnection *connection,
-                                    SdDaemon *daemon,
+                                    SdAccount *account,
                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* whether a client holds InhibitNotifications */

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "sd-daemon.h"
+#include "sd-account.h"
 #include "sd-notifier.h"
 
 G_BEGIN_DECLS
@@ -33,11 +33,11 @@ gboolean sd_settings_get_read_receipts (SdSettings *self);
 gboolean sd_settings_get_typing_indicators (SdSettings *self);
 const gchar *sd_settings_get_front_end (SdSettings *self); /* "" for none */
 
-/* fills the settings fields of @config for sd_daemon_new() */
-void sd_settings_fill_config (SdSettings *self, SdDaemonConfig *config);
-/* applies the values in effect to @daemon / @notifier now and on every
+/* fills the settings fields of @config for sd_account_new() */
+void sd_settings_fill_config (SdSettings *self, SdAccountConfig *config);
+/* applies the values in effect to @account / @notifier now and on every
  * change from then on (a reference is kept) */
-void sd_settings_attach_daemon (SdSettings *self, SdDaemon *daemon);
+void sd_settings_attach_account (SdSettings *self, SdAccount *account);
 void sd_settings_attach_notifier (SdSettings *self, SdNotifier *notifier);
 
 /* signals:

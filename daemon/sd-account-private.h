@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * What the parts of SdAccount share: sd-account.c (account, network, conversations) and
+ * sd-account-messages.c (what is done to single messages: reactions, deletion, disappearing
+ * settings, data-extraction notices). Calls go one way: the messages part uses these; the
+ * core never calls into the messages part. Not for use outside the account object.
+ */
+
+#include "sd-account.h"
+#include "sd-expiry.h"
+#include "sd-keys.h"
+#include "sd-keystore.h"
+#include "sd-network.h"
+#include "sd-poller.h"
+#include "sd-sender.h"
+
+G_BEGIN_DECLS
+
+struct _SdAccount {
+  GObject parent_instance;
+
+  SdAccountConfig config;   /* (owned) strings */
+  SdKeystore *keystore;     /* (owned) */
+  SdIdentity *identity;     /* (owned) (nullable) sodium_malloc'd; NULL before an account */
+  SdStore *store;           /* (owned) (nullable) */
+  SdNetwork *network;       /* (owned) (nullable) */
+  SdPoller *poller;         /* (owned) (nullable) */
+  SdSender *sender;         /* (owned) (nullable) */
+  SdExpiry *expiry;         /* (owned) (nullable) disappearing messages */
+  gchar *display_name;      /* (owned) */
+  const gchar *state;       /* (unowned) static string */
+  guint refresh_id;         /* pool refresh timer */
+  guint prune_id;           /* hourly pruning of the seen-hashes table */
+  GHashTable *typing;       /* (owned) conversation id → timeout source id */
+  gboolean adopting;        /* a create or restore is under way */
+};
+
+/* network time when we have a network, else the local clock (ms) */
+gint64 sd_account_now_ms (SdAccount *self);
+/* NoAccount unless there is one */
+gboolean sd_account_require (SdAccount *self, GError **error);
+/* conversation-changed with @id's current state */
+void sd_account_emit_conversation (SdAccount *self, const gchar *id);
+/* lastProfileUpdateSeconds of our own profile */
+guint64 sd_account_profile_updated (SdAccount *self);
+/* at most 100 characters, no control characters: display names and nicknames */
+gboolean sd_account_check_display_name (const gchar *name, GError **error);
+void sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived);
+void sd_account_emit_message_changed (SdAccount *self, SdMessage *message);
+void sd_account_emit_message_removed (SdAccount *self, SdMessage *message);
+void sd_account_emit_account_changed (SdAccount *self);
+
+G_END_DECLS

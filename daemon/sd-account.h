@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sd-store.h"
+
+G_BEGIN_DECLS
+
+#define SD_ACCOUNT_ERROR (sd_account_error_quark ())
+
+/* what the account refuses; the D-Bus layer converts these (with the store's, protocol's,
+ * network's and keystore's errors) to the registered names, see sd-dbus-error.h */
+typedef enum {
+  SD_ACCOUNT_ERROR_FAILED,
+  SD_ACCOUNT_ERROR_INVALID_SESSION_ID,
+  SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+  SD_ACCOUNT_ERROR_NO_ACCOUNT,
+  SD_ACCOUNT_ERROR_ACCOUNT_EXISTS, /* also: another create or restore is under way */
+  SD_ACCOUNT_ERROR_NOT_FOUND,
+  SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
+  SD_ACCOUNT_ERROR_NOT_AUTHOR, /* only the author may do this */
+} SdAccountError;
+
+GQuark sd_account_error_quark (void);
+
+#define SD_DISPLAY_NAME_MAX 100  /* characters */
+#define SD_BODY_MAX 2000         /* UTF-16 code units, like the official clients */
+
+typedef struct {
+  gchar *data_dir;             /* where the database (and an opt-in key file) live */
+  GStrv seeds;                 /* seed base URLs; NULL: the real network */
+  gchar *seed_ca;              /* (nullable) trust this CA for seeds */
+  gboolean plain_http_nodes;   /* speak plain HTTP to the nodes (a testnet with --no-tls);
+                                * never inferred from the seeds' scheme */
+  gchar *key_file_passphrase;  /* (nullable) opt in to the key file: path of the passphrase */
+  guint poll_interval_ms;
+  gboolean read_receipts;      /* send read receipts (off by default, as the official clients) */
+  gboolean typing_indicators;  /* send and show typing indicators */
+} SdAccountConfig;
+
+/* the account and everything around it: keystore, store, network, poller, sender,
+ * disappearing messages (SdExpiry). The D-Bus layer (SdDbusService) is a thin client of
+ * this, and the only part that knows D-Bus: errors leave here in their components' own
+ * domains and are converted there. */
+#define SD_TYPE_ACCOUNT (sd_account_get_type ())
+G_DECLARE_FINAL_TYPE (SdAccount, sd_account, SD, ACCOUNT, GObject)
+
+SdAccount *sd_account_new (const SdAccountConfig *config, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* loads an existing account (keystore, then database) and goes online;
+ * without one (or without a keyring) the daemon waits for CreateAccount */
+void sd_account_start (SdAccount *self);
+
+/* "uninitialised", "offline", "connecting" or "online" */
+const gchar *sd_account_get_state (SdAccount *self);
+const gchar *sd_account_get_session_id (SdAccount *self); /* "" without account */
+const gchar *sd_account_get_display_name (SdAccount *self);
+guint sd_account_get_unread_count (SdAccount *self);
+
+/* a new account (or the one of @phrase) with its seed in the keystore; the keystore works in
+ * a thread (Argon2id for the key file, maybe a keyring prompt), so the main loop keeps
+ * running. One at a time: while one is under way another fails with ACCOUNT_EXISTS. The
+ * result is the new Session ID. */
+void sd_account_create_account_async (SdAccount *self,
+                                      const gchar *display_name,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+void sd_account_restore_account_async (SdAccount *self,
+                                       const gchar *phrase,
+                                       const gchar *display_name,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+/* for either of the two */
+gchar *sd_account_adopt_finish (SdAccount *self,
+                                GAsyncResult *result,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gchar *sd_account_get_recovery_phrase (SdAccount *self, GError **error);
+gboolean sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error);
+
+/* (element-type SdConversation) */
+GPtrArray *sd_account_list_conversations (SdAccount *self, GError **error);
+SdConversation *sd_account_get_conversation (SdAccount *self, const gchar *id, GError **error);
+SdConversation *sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error);
+SdMessage *sd_account_send (SdAccount *self,
+                            const gchar *recipient,
+                            const gchar *body,
+                            GError **error);
+/* @quote_id (nullable): a message of the same conversation this one replies to */
+SdMessage *sd_account_send_full (SdAccount *self,
+                                 const gchar *recipient,
+                                 const gchar *body,
+                                 const gchar *quote_id,
+                                 GError **error);
+GPtrArray *sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error);
+GPtrArray *sd_account_get_messages (SdAccount *self,
+                                    const gchar *conversation,
+                                    gint64 before,
+                                    gint64 after,
+                                    guint limit,
+                                    GError **error);
+gboolean sd_account_mark_read (SdAccount *self,
+                               const gchar *conversation,
+                               gint64 up_to,
+                               GError **error);
+gboolean sd_account_set_typing (SdAccount *self,
+                                const gchar *conversation,
+                                gboolean typing,
+                                GError **error);
+gboolean sd_account_approve (SdAccount *self, const gchar *conversation, GError **error);
+gboolean sd_account_set_blocked (SdAccount *self,
+                                 const gchar *conversation,
+                                 gboolean blocked,
+                                 GError **error);
+gboolean sd_account_set_muted_until (SdAccount *self,
+                                     const gchar *conversation,
+                                     gint64 until,
+                                     GError **error);
+gboolean sd_account_delete_conversation (SdAccount *self,
+                                         const gchar *conversation,
+                                         GError **error);
+/* sd-account-messages.c */
+gboolean sd_account_set_nickname (SdAccount *self,
+                                  const gchar *conversation,
+                                  const gchar *nickname,
+                                  GError **error);
+/* @mode "off", "after-send" or "after-read" with one of the official timers */
+gboolean sd_account_set_expiration (SdAccount *self,
+                                    const gchar *conversation,
+                                    const gchar *mode,
+                                    guint32 timer,
+                                    GError **error);
+gboolean sd_account_set_reaction (SdAccount *self,
+                                  const gchar *conversation,
+                                  const gchar *message_id,
+                                  const gchar *emoji,
+                                  gboolean add,
+                                  GError **error);
+gboolean sd_account_delete_message (SdAccount *self,
+                                    const gchar *conversation,
+                                    const gchar *message_id,
+                                    gboolean for_everyone,
+                                    GError **error);
+/* @kind "screenshot" or "media-saved" */
+gboolean sd_account_report_data_extraction (SdAccount *self,
+                                            const gchar *conversation,
+                                            const gchar *kind,
+                                            const gchar *message_id,
+                                            GError **error);
+gboolean sd_account_get_peer_typing (SdAccount *self, const gchar *conversation);
+
+/* live settings changes (GSettings); take effect from the next poll or action */
+void sd_account_set_poll_interval (SdAccount *self, guint interval_ms);
+void sd_account_set_read_receipts (SdAccount *self, gboolean enabled);
+void sd_account_set_typing_indicators (SdAccount *self, gboolean enabled);
+
+/* signals:
+ *   "account-changed" (): state, id, display name or unread count changed
+ *   "conversation-changed" (SdConversation *): created or updated
+ *   "conversation-removed" (const gchar *id)
+ *   "message-added" (SdMessage *, gboolean arrived): new message; @arrived
+ *     for one that came from the network (not one we queued)
+ *   "message-changed" (SdMessage *)
+ *   "typing-changed" (const gchar *conversation, gboolean typing) */
+
+G_END_DECLS

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdMessageDict"
+
+#include "sd-message-dict.h"
+
+#include "sessiond-contract.h"
+
+/* only the D-Bus layer builds GVariants: the store hands out plain structs */
+
+static GVariant *
+reactions_new (const SdMessage *message)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sub)"));
+  for (guint i = 0; message->reactions != NULL && i < message->reactions->len; i++) {
+    const SdReaction *r = &g_array_index (message->reactions, SdReaction, i);
+
+    g_variant_builder_add (&builder, "(sub)", r->emoji, r->count, r->mine);
+  }
+  return g_variant_builder_end (&builder);
+}
+
+static void
+add (GVariantBuilder *builder, const gchar *key, GVariant *value)
+{
+  g_variant_builder_add (builder, "{sv}", key, value);
+}
+
+static void
+add_common (GVariantBuilder *builder, const SdMessage *message)
+{
+  add (builder, SESSIOND_MESSAGE_KEY_ID, g_variant_new_string (message->id));
+  add (builder, SESSIOND_MESSAGE_KEY_CONVERSATION, g_variant_new_string (message->conversation));
+  add (builder, SESSIOND_MESSAGE_KEY_AUTHOR, g_variant_new_string (message->author));
+  add (builder, SESSIOND_MESSAGE_KEY_OUTGOING, g_variant_new_boolean (message->outgoing));
+  add (builder, SESSIOND_MESSAGE_KEY_BODY, g_variant_new_string (message->body));
+  add (builder, SESSIOND_MESSAGE_KEY_SENT_AT, g_variant_new_int64 (message->sent_at));
+  add (builder, SESSIOND_MESSAGE_KEY_RECEIVED_AT, g_variant_new_int64 (message->received_at));
+  add (builder, SESSIOND_MESSAGE_KEY_STATUS,
+       g_variant_new_string (sd_message_status_to_string (message->status)));
+  if (message->status == SD_MESSAGE_STATUS_FAILED)
+    add (builder, SESSIOND_MESSAGE_KEY_ERROR,
+         g_variant_new_string (message->error != NULL ? message->error : ""));
+  add (builder, SESSIOND_MESSAGE_KEY_KIND,
+       g_variant_new_string (sd_message_kind_to_string (message->kind)));
+  if (message->expires_at > 0)
+    add (builder, SESSIOND_MESSAGE_KEY_EXPIRES_AT, g_variant_new_int64 (message->expires_at));
+  if (message->expiration_mode != SD_EXPIRATION_OFF) {
+    add (builder, SESSIOND_MESSAGE_KEY_EXPIRATION_MODE,
+         g_variant_new_string (sd_expiration_mode_to_string (message->expiration_mode)));
+    add (builder, SESSIOND_MESSAGE_KEY_EXPIRATION_TIMER,
+         g_variant_new_uint32 (message->expiration_timer));
+  }
+  if (message->kind == SD_MESSAGE_KIND_TEXT && message->quote_author != NULL) {
+    g_autofree gchar *quote_id = sd_message_id_make (message->quote_author,
+                                                     message->quote_sent_at);
+
+    add (builder, SESSIOND_MESSAGE_KEY_QUOTE_ID, g_variant_new_string (quote_id));
+    add (builder, SESSIOND_MESSAGE_KEY_QUOTE_AUTHOR,
+         g_variant_new_string (message->quote_author));
+    if (message->quote_body != NULL)
+      add (builder, SESSIOND_MESSAGE_KEY_QUOTE_BODY, g_variant_new_string (message->quote_body));
+  }
+}
+
+GVariant *
+sd_message_dict_new (const SdMessage *message)
+{
+  GVariantBuilder builder;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  add_common (&builder, message);
+  if (message->reactions != NULL && message->reactions->len > 0)
+    add (&builder, SESSIOND_MESSAGE_KEY_REACTIONS, reactions_new (message));
+  return g_variant_builder_end (&builder);
+}
+
+GVariant *
+sd_message_dict_new_changes (const SdMessage *message)
+{
+  GVariantBuilder builder;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  add_common (&builder, message);
+  add (&builder, SESSIOND_MESSAGE_KEY_REACTIONS, reactions_new (message));
+  return g_variant_builder_end (&builder);
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * SdDbusService in process: a real SdAccount (file keystore, temp data dir, a seed nobody
+ * answers at) exported on a GTestDBus private bus, driven through the generated proxy from a
+ * second connection. Checks that errors reach the caller under their registered names, that
+ * creating an account updates the properties, and that a keystore error is converted too.
+ */
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-account-private.h"
+#include "sd-dbus-error.h"
+#include "sd-dbus-generated.h"
+#include "sd-dbus-service.h"
+#include "sd-file-keystore.h"
+
+/* nothing listens on port 1: the account goes "connecting" and stays offline */
+#define UNREACHABLE_SEED "https://127.0.0.1:1/"
+#define MNEMONIC_WORDS 13
+
+typedef struct {
+  gchar *tmp;                  /* (owned) */
+  gchar *data_dir;             /* (owned) */
+  GTestDBus *bus;              /* (owned) */
+  GDBusConnection *service_connection; /* (owned) */
+  GDBusConnection *client_connection;  /* (owned) */
+  SdAccount *account;          /* (owned) */
+  SdDbusService *service;      /* (owned) */
+  SdDbusAccount1 *proxy;       /* (owned) */
+  gchar *passphrase;           /* (owned) path of the passphrase file */
+} Fixture;
+
+static void
+on_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* (transfer full) */
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static GDBusConnection *
+connect_to (GTestDBus *bus)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *connection = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return connection;
+}
+
+/* an account on the fixture's data dir, as sessiond makes it */
+static SdAccount *
+new_account (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  const gchar *seeds[] = { UNREACHABLE_SEED, NULL };
+  SdAccountConfig config = { 0 };
+  SdAccount *account;
+
+  config.data_dir = fixture->data_dir;
+  config.seeds = (GStrv) seeds;
+  config.key_file_passphrase = fixture->passphrase;
+  config.poll_interval_ms = 3600000;
+  account = sd_account_new (&config, &error);
+  g_assert_no_error (error);
+  /* the weakest Argon2id: the test is about the bus, and it runs under valgrind */
+  sd_file_keystore_set_pwhash_limits (SD_FILE_KEYSTORE (account->keystore),
+                                      crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+  return account;
+}
+
+static void
+setup (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fixture->tmp = g_dir_make_tmp ("sd-dbus-service-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->data_dir = g_build_filename (fixture->tmp, "data", NULL);
+  g_assert_no_errno (g_mkdir (fixture->data_dir, 0700));
+  fixture->passphrase = g_build_filename (fixture->tmp, "passphrase", NULL);
+  g_assert_true (g_file_set_contents (fixture->passphrase, "not-a-real-passphrase\n", -1,
+                                      &error));
+  g_assert_no_error (error);
+
+  fixture->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (fixture->bus);
+  fixture->service_connection = connect_to (fixture->bus);
+  fixture->client_connection = connect_to (fixture->bus);
+
+  fixture->account = new_account (fixture);
+  fixture->service = sd_dbus_service_new (fixture->service_connection, fixture->account, &error);
+  g_assert_no_error (error);
+
+  sd_dbus_account1_proxy_new (fixture->client_connection, G_DBUS_PROXY_FLAGS_NONE,
+                              g_dbus_connection_get_unique_name (fixture->service_connection),
+                              SD_DBUS_PATH, NULL, on_ready, &result);
+  fixture->proxy = sd_dbus_account1_proxy_new_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+}
+
+static void
+teardown (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GDir) dir = NULL;
+  const gchar *name;
+
+  g_clear_object (&fixture->proxy);
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->account);
+  g_dbus_connection_close_sync (fixture->client_connection, NULL, NULL);
+  g_dbus_connection_close_sync (fixture->service_connection, NULL, NULL);
+  g_clear_object (&fixture->client_connection);
+  g_clear_object (&fixture->service_connection);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_test_dbus_down (fixture->bus);
+  g_clear_object (&fixture->bus);
+
+  dir = g_dir_open (fixture->data_dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *path = g_build_filename (fixture->data_dir, name, NULL);
+
+    g_assert_no_errno (g_remove (path));
+  }
+  g_assert_no_errno (g_rmdir (fixture->data_dir));
+  g_assert_no_errno (g_remove (fixture->passphrase));
+  g_assert_no_errno (g_rmdir (fixture->tmp));
+  g_free (fixture->passphrase);
+  g_free (fixture->data_dir);
+  g_free (fixture->tmp);
+}
+
+/* the remote error's D-Bus name, and that the in-process registration maps it back */
+static void
+assert_dbus_error (GError *error, const gchar *name, SdDbusError code)
+{
+  g_autofree gchar *remote = NULL;
+  g_autofree gchar *expected = g_strconcat (SESSIOND_DBUS_ERROR_PREFIX, name, NULL);
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, expected);
+  g_assert_error (error, SD_DBUS_ERROR, (gint) code);
+}
+
+static gchar *
+create_account (Fixture *fixture, GVariant *options, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  gchar *id = NULL;
+
+  sd_dbus_account1_call_create_account (fixture->proxy, options, NULL, on_ready, &result);
+  if (!sd_dbus_account1_call_create_account_finish (fixture->proxy, &id, wait_for (&result),
+                                                    error))
+    return NULL;
+  return id;
+}
+
+static gboolean
+restore_account (Fixture *fixture, const gchar *phrase, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree gchar *id = NULL;
+
+  sd_dbus_account1_call_restore_account (fixture->proxy, phrase,
+                                         g_variant_new ("a{sv}", NULL), NULL, on_ready,
+                                         &result);
+  return sd_dbus_account1_call_restore_account_finish (fixture->proxy, &id, wait_for (&result),
+                                                       error);
+}
+
+static gchar *
+get_recovery_phrase (Fixture *fixture, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  gchar *phrase = NULL;
+
+  sd_dbus_account1_call_get_recovery_phrase (fixture->proxy, NULL, on_ready, &result);
+  if (!sd_dbus_account1_call_get_recovery_phrase_finish (fixture->proxy, &phrase,
+                                                         wait_for (&result), error))
+    return NULL;
+  return phrase;
+}
+
+static gboolean
+open_conversation (Fixture *fixture, const gchar *id, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree gchar *path = NULL;
+
+  sd_dbus_account1_call_open_conversation (fixture->proxy, id, NULL, on_ready, &result);
+  return sd_dbus_account1_call_open_conversation_finish (fixture->proxy, &path,
+                                                         wait_for (&result), error);
+}
+
+static gboolean
+send_message (Fixture *fixture, const gchar *recipient, const gchar *body, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *id = NULL;
+
+  sd_dbus_account1_call_send (fixture->proxy, recipient, body, g_variant_new ("a{sv}", NULL),
+                              NULL, on_ready, &result);
+  return sd_dbus_account1_call_send_finish (fixture->proxy, &path, &id, wait_for (&result),
+                                            error);
+}
+
+static void
+wait_for_property (Fixture *fixture, const gchar *(*get) (SdDbusAccount1 *),
+                   const gchar *expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_strcmp0 (get (fixture->proxy), expected) != 0) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_main_context_iteration (NULL, TRUE);
+  }
+}
+
+static void
+test_no_account (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *phrase = get_recovery_phrase (fixture, &error);
+
+  g_assert_null (phrase);
+  assert_dbus_error (error, "NoAccount", SD_DBUS_ERROR_NO_ACCOUNT);
+  g_clear_error (&error);
+
+  g_assert_false (open_conversation (fixture, "05abc", &error));
+  assert_dbus_error (error, "NoAccount", SD_DBUS_ERROR_NO_ACCOUNT);
+  g_clear_error (&error);
+
+  /* the store of an account that does not exist yet is not touched */
+  g_assert_cmpstr (sd_dbus_account1_get_state (fixture->proxy), ==, "uninitialised");
+  g_assert_cmpstr (sd_dbus_account1_get_session_id (fixture->proxy), ==, "");
+}
+
+static void
+test_create_account (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *again = NULL;
+  g_autofree gchar *phrase = NULL;
+  g_autofree gchar *too_long = NULL;
+  g_auto(GStrv) words = NULL;
+  GVariantDict options;
+
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "display-name", "s", "Alice");
+  id = create_account (fixture, g_variant_dict_end (&options), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  g_assert_cmpuint (strlen (id), ==, 66);
+  g_assert_true (g_str_has_prefix (id, "05"));
+
+  /* the properties follow, with PropertiesChanged */
+  wait_for_property (fixture, sd_dbus_account1_get_session_id, id);
+  wait_for_property (fixture, sd_dbus_account1_get_display_name, "Alice");
+  g_assert_cmpstr (sd_dbus_account1_get_state (fixture->proxy), !=, "uninitialised");
+  g_assert_true (g_file_test (fixture->data_dir, G_FILE_TEST_IS_DIR));
+
+  again = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_null (again);
+  assert_dbus_error (error, "AccountExists", SD_DBUS_ERROR_ACCOUNT_EXISTS);
+  g_clear_error (&error);
+
+  phrase = get_recovery_phrase (fixture, &error);
+  g_assert_no_error (error);
+  words = g_strsplit (phrase, " ", -1);
+  g_assert_cmpuint (g_strv_length (words), ==, MNEMONIC_WORDS);
+
+  /* account, protocol and store errors, each under its own name */
+  g_assert_false (open_conversation (fixture, "not-a-session-id", &error));
+  assert_dbus_error (error, "InvalidSessionId", SD_DBUS_ERROR_INVALID_SESSION_ID);
+  g_clear_error (&error);
+
+  too_long = g_strnfill (SD_BODY_MAX + 1, 'x');
+  g_assert_false (send_message (fixture, id, too_long, &error));
+  assert_dbus_error (error, "MessageTooLong", SD_DBUS_ERROR_MESSAGE_TOO_LONG);
+  g_clear_error (&error);
+
+  g_assert_false (restore_account (fixture, "not a phrase", &error));
+  assert_dbus_error (error, "AccountExists", SD_DBUS_ERROR_ACCOUNT_EXISTS);
+  g_clear_error (&error);
+
+  /* options of the wrong type are the service's own check */
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "display-name", "u", 7);
+  g_clear_pointer (&again, g_free);
+  again = create_account (fixture, g_variant_dict_end (&options), &error);
+  assert_dbus_error (error, "InvalidArgument", SD_DBUS_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_invalid_mnemonic (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (restore_account (fixture, "abbey abbey abbey", &error));
+  assert_dbus_error (error, "InvalidMnemonic", SD_DBUS_ERROR_INVALID_MNEMONIC);
+  g_assert_cmpstr (sd_dbus_account1_get_state (fixture->proxy), ==, "uninitialised");
+}
+
+/* a keystore error crosses the same single conversion */
+static void
+test_keystore_error (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *key_file = g_build_filename (fixture->data_dir, SD_KEY_FILE_NAME, NULL);
+  g_autofree gchar *id = NULL;
+
+  /* someone else's key file is never replaced */
+  g_assert_true (g_file_set_contents (key_file, "not ours", -1, &error));
+  g_assert_no_error (error);
+  id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_null (id);
+  assert_dbus_error (error, "KeyExists", SD_DBUS_ERROR_KEY_EXISTS);
+  g_assert_cmpstr (sd_dbus_account1_get_session_id (fixture->proxy), ==, "");
+}
+
+/* the seen-hashes table is pruned when the account opens (and hourly after): what no node
+ * stores any more is forgotten, the rest kept */
+static void
+test_prunes_seen (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_autofree gchar *path = NULL;
+  g_autoptr(SdAccount) reopened = NULL;
+  gboolean seen = FALSE;
+
+  g_assert_no_error (error);
+  /* the daemon stops */
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->account);
+  path = g_strdup_printf ("%s/%s.sqlite", fixture->data_dir, id);
+  {
+    g_autoptr(SdStore) store = sd_store_open (path, &error);
+    g_autoptr(SdStoreBatch) batch = NULL;
+    g_autoptr(SdStoreChanges) changes = NULL;
+
+    g_assert_no_error (error);
+    batch = sd_store_batch_new (store);
+    sd_store_batch_add_seen (batch, "long-gone", 1);
+    sd_store_batch_add_seen (batch, "still-stored", G_MAXINT64);
+    g_assert_true (sd_store_apply_batch (store, batch, &changes, &error));
+    g_assert_no_error (error);
+  }
+
+  /* and starts again */
+  reopened = new_account (fixture);
+  sd_account_start (reopened);
+  g_assert_cmpstr (sd_account_get_session_id (reopened), ==, id);
+  g_assert_true (sd_store_is_seen (reopened->store, "long-gone", &seen, &error));
+  g_assert_no_error (error);
+  g_assert_false (seen);
+  g_assert_true (sd_store_is_seen (reopened->store, "still-stored", &seen, &error));
+  g_assert_no_error (error);
+  g_assert_true (seen);
+  g_assert_cmpuint (reopened->prune_id, !=, 0);
+}
+
+/* every name of the contract is registered, under the code of the same name */
+static void
+test_error_table (void)
+{
+#define CHECK_NAME(code, name)                                                           \
+  {                                                                                      \
+    g_autoptr(GError) error = g_error_new_literal (SD_DBUS_ERROR, SD_DBUS_ERROR_##code,  \
+                                                   "x");                                 \
+    g_autofree gchar *encoded = g_dbus_error_encode_gerror (error);                      \
+                                                                                         \
+    g_assert_cmpstr (encoded, ==, SESSIOND_DBUS_ERROR_PREFIX name);                      \
+  }
+  SESSIOND_DBUS_ERRORS (CHECK_NAME)
+#undef CHECK_NAME
+  {
+    /* an error of no known component is Failed, with its message */
+    g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NO_SPACE, "disk full");
+    g_autoptr(GError) converted = sd_dbus_error_convert (error);
+
+    g_assert_error (converted, SD_DBUS_ERROR, SD_DBUS_ERROR_FAILED);
+    g_assert_cmpstr (converted->message, ==, "disk full");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+
+  g_test_add_func ("/dbus-error/table", test_error_table);
+
+#define SERVICE_TEST(path, fn) \
+  g_test_add ("/dbus-service/" path, Fixture, NULL, setup, fn, teardown)
+  SERVICE_TEST ("no-account", test_no_account);
+  SERVICE_TEST ("create-account", test_create_account);
+  SERVICE_TEST ("invalid-mnemonic", test_invalid_mnemonic);
+  SERVICE_TEST ("keystore-error", test_keystore_error);
+  SERVICE_TEST ("prunes-seen", test_prunes_seen);
+#undef SERVICE_TEST
+
+  return g_test_run ();
+}
