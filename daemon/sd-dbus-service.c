@@ -5,6 +5,7 @@
 
 #include "sd-daemon-error.h"
 #include "sd-dbus-generated.h"
+#include "sd-message-variant.h"
 
 #define API_VERSION 1
 #define GET_MESSAGES_DEFAULT 50
