@@ -598,8 +598,10 @@ apply_reaction (SdStore *self, ApplyState *state, const BatchOp *op, GError **er
 static gboolean
 apply_unsend (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
-  g_autoptr(SdMessage) message = store_load_message (self, op->quote_author, op->quote_sent_at, NULL);
+  g_autoptr(SdMessage) message = NULL;
 
+  /* not stored (yet) is fine: the id is remembered all the same */
+  message = store_load_message (self, op->quote_author, op->quote_sent_at, NULL);
   if (!store_remove_row (self, op->quote_author, op->quote_sent_at,
                          store_now_ms () + SD_STORE_REMOVED_KEEP_MS, error))
     return FALSE;

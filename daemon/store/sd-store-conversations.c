@@ -28,7 +28,8 @@ sd_store_list_conversations (SdStore *self, GError **error)
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  stmt = store_prepare (self, STORE_CONVERSATION_SELECT " ORDER BY c.last_activity DESC, c.id", error);
+  stmt = store_prepare (self, STORE_CONVERSATION_SELECT " ORDER BY c.last_activity DESC, c.id",
+                        error);
   if (stmt == NULL)
     return NULL;
   conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_conversation_free);

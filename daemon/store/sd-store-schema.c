@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "sd-store-schema.h"
-#include "sd-store.h"
+#include "sd-message.h"
 
 /*
  * Forward migrations. Step N takes a database at user_version N-1 to N; steps are never

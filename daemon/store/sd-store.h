@@ -32,17 +32,14 @@ G_BEGIN_DECLS
  * file that implements it.
  */
 
-/* the schema version this build writes and understands (PRAGMA user_version) */
-#define SD_STORE_SCHEMA_VERSION 4
-
 /* ---- the store (sd-store.c) ---------------------------------------------------------------- */
 
 #define SD_TYPE_STORE (sd_store_get_type ())
 G_DECLARE_FINAL_TYPE (SdStore, sd_store, SD, STORE, GObject)
 
-/* opens or creates the database at @path and migrates it to SD_STORE_SCHEMA_VERSION; a file
- * that is not a sessiond database (CORRUPT) or is newer (NEWER_SCHEMA) is refused and left
- * byte-for-byte as it was */
+/* opens or creates the database at @path and migrates it to the schema version this build
+ * writes (SD_STORE_SCHEMA_VERSION, sd-store-schema.h); a file that is not a sessiond
+ * database (CORRUPT) or is newer (NEWER_SCHEMA) is refused and left byte-for-byte as it was */
 G_GNUC_WARN_UNUSED_RESULT
 SdStore *sd_store_open (const gchar *path, GError **error);
 const gchar *sd_store_get_path (SdStore *self);

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "sd-store.h"
+#include "sd-store-schema.h"
 
 /* Session IDs used as actors: A is the account, B and C are contacts */
 #define ID_A "05aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -1597,6 +1598,55 @@ test_reactions (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (first);
 }
 
+/* a page of messages gets each message's own reactions, in the order first used */
+static void
+test_page_reactions (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage plain = incoming ("p1", ID_B, 1000, "nobody reacts");
+  SdIncomingMessage liked = incoming ("p2", ID_B, 2000, "two emoji");
+  SdIncomingMessage loved = incoming ("p3", ID_B, 3000, "one emoji");
+  g_autoptr(SdStoreChanges) c1 = receive (fixture->store, &plain);
+  g_autoptr(SdStoreChanges) c2 = receive (fixture->store, &liked);
+  g_autoptr(SdStoreChanges) c3 = receive (fixture->store, &loved);
+  g_autoptr(SdStoreChanges) r1 = receive_reaction (fixture->store, ID_B, ID_B, 2000, "👍", FALSE,
+                                                   2100);
+  g_autoptr(SdStoreChanges) r2 = receive_reaction (fixture->store, ID_B, ID_B, 2000, "😂", FALSE,
+                                                   2200);
+  g_autoptr(SdStoreChanges) r3 = receive_reaction (fixture->store, ID_B, ID_B, 3000, "❤️", FALSE,
+                                                   3100);
+  g_autoptr(SdMessage) mine = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autofree gchar *liked_id = sd_message_id_make (ID_B, 2000);
+  SdMessage *message;
+  const SdReaction *r;
+
+  mine = sd_store_set_own_reaction (fixture->store, liked_id, "👍", TRUE, 2300, NULL, 0, &error);
+  g_assert_no_error (error);
+  page = sd_store_get_messages (fixture->store, ID_B, 0, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 3);
+
+  assert_reactions (g_ptr_array_index (page, 0), NULL, 0, FALSE);
+  message = g_ptr_array_index (page, 1);
+  g_assert_cmpuint (message->reactions->len, ==, 2);
+  r = &g_array_index (message->reactions, SdReaction, 0);
+  g_assert_cmpstr (r->emoji, ==, "👍");
+  g_assert_cmpuint (r->count, ==, 2);
+  g_assert_true (r->mine);
+  r = &g_array_index (message->reactions, SdReaction, 1);
+  g_assert_cmpstr (r->emoji, ==, "😂");
+  g_assert_cmpuint (r->count, ==, 1);
+  g_assert_false (r->mine);
+  assert_reactions (g_ptr_array_index (page, 2), "❤️", 1, FALSE);
+  g_assert_nonnull (c1);
+  g_assert_nonnull (c2);
+  g_assert_nonnull (c3);
+  g_assert_nonnull (r1);
+  g_assert_nonnull (r2);
+  g_assert_nonnull (r3);
+}
+
 static void
 test_unsend (Fixture *fixture, gconstpointer data)
 {
@@ -1830,6 +1880,7 @@ main (int argc, char **argv)
   ADD ("network/caches", test_network_caches);
   ADD ("crash/kill-9", test_crash);
   ADD ("parity/reactions", test_reactions);
+  ADD ("parity/page-reactions", test_page_reactions);
   ADD ("parity/unsend", test_unsend);
   ADD ("parity/expiry", test_expiry);
   ADD ("parity/quotes", test_quotes);
