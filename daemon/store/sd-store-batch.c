@@ -543,27 +543,16 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
 static gboolean
 apply_reaction (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
-  g_autoptr(SdCachedStmt) find = NULL;
   g_autoptr(SdCachedStmt) change = NULL;
-  gint64 local_id;
+  gint64 local_id = 0;
   g_autofree gchar *conversation = NULL;
-  int rc;
+  gboolean found;
 
-  find = store_prepare (self,
-                        "SELECT local_id, conversation FROM messages"
-                        " WHERE author = ?1 AND sent_at = ?2",
-                        error);
-  if (find == NULL)
+  if (!store_locate_message (self, op->quote_author, op->quote_sent_at, &found, &local_id,
+                             &conversation, error))
     return FALSE;
-  store_bind_text (find, 1, op->quote_author);
-  sqlite3_bind_int64 (find, 2, op->quote_sent_at);
-  rc = store_step (self, find, error);
-  if (rc == 0)
-    return FALSE;
-  if (rc == SQLITE_DONE)
+  if (!found)
     return TRUE;
-  local_id = sqlite3_column_int64 (find, 0);
-  conversation = store_column_dup (find, 1);
   if (g_strcmp0 (op->who, conversation) != 0 && g_strcmp0 (op->who, self->account_id) != 0)
     return TRUE;
   if (op->remove)

@@ -18,7 +18,8 @@ struct _SdStore {
   sqlite3 *db;              /* (owned) */
   gchar *path;              /* (owned) */
   gchar *account_id;        /* (owned) (nullable) */
-  GHashTable *statements;   /* (owned) SQL literal (unowned, keyed by address) -> sqlite3_stmt* (owned) */
+  /* (owned) SQL literal (unowned, keyed by address) -> sqlite3_stmt* (owned) */
+  GHashTable *statements;
 };
 
 /* a cached statement borrowed for one use; the scope guard resets it for the next */

@@ -14,6 +14,20 @@
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
+/* @sql (a literal) prepared with a message's key bound: ?1 its author, ?2 its sent_at */
+static SdCachedStmt *
+prepare_at (SdStore *self, const gchar *sql, const gchar *author, gint64 sent_at,
+            GError **error)
+{
+  SdCachedStmt *stmt = store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, author);
+  sqlite3_bind_int64 (stmt, 2, sent_at);
+  return stmt;
+}
+
 SdMessage *
 store_message_from_row (sqlite3_stmt *stmt, int first)
 {
@@ -131,14 +145,12 @@ store_load_message (SdStore *self, const gchar *author, gint64 sent_at, GError *
   g_autoptr(SdMessage) message = NULL;
   int rc;
 
-  stmt = store_prepare (self,
-                        "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
-                        " WHERE m.author = ?1 AND m.sent_at = ?2",
-                        error);
+  stmt = prepare_at (self,
+                     "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                     " WHERE m.author = ?1 AND m.sent_at = ?2",
+                     author, sent_at, error);
   if (stmt == NULL)
     return NULL;
-  store_bind_text (stmt, 1, author);
-  sqlite3_bind_int64 (stmt, 2, sent_at);
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return NULL;
@@ -163,36 +175,47 @@ store_load_message_by_id (SdStore *self, const gchar *message_id, GError **error
   return store_load_message (self, author, sent_at, error);
 }
 
-/* local_id and conversation of a message given by its public id */
+gboolean
+store_locate_message (SdStore *self, const gchar *author, gint64 sent_at, gboolean *out_found,
+                      gint64 *out_local_id, gchar **out_conversation, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = prepare_at (self,
+                     "SELECT local_id, conversation FROM messages"
+                     " WHERE author = ?1 AND sent_at = ?2",
+                     author, sent_at, error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  *out_found = rc == SQLITE_ROW;
+  if (*out_found) {
+    *out_local_id = sqlite3_column_int64 (stmt, 0);
+    if (out_conversation != NULL)
+      *out_conversation = store_column_dup (stmt, 1);
+  }
+  return TRUE;
+}
+
 gboolean
 store_find_message (SdStore *self, const gchar *message_id, gint64 *out_local_id,
                     gchar **out_conversation, GError **error)
 {
-  g_autoptr(SdCachedStmt) stmt = NULL;
   g_autofree gchar *author = NULL;
   gint64 sent_at;
-  int rc;
+  gboolean found;
 
-  if (!sd_message_id_parse (message_id, &author, &sent_at, error))
+  if (!sd_message_id_parse (message_id, &author, &sent_at, error) ||
+      !store_locate_message (self, author, sent_at, &found, out_local_id, out_conversation,
+                             error))
     return FALSE;
-  stmt = store_prepare (self,
-                        "SELECT local_id, conversation FROM messages"
-                        " WHERE author = ?1 AND sent_at = ?2",
-                        error);
-  if (stmt == NULL)
-    return FALSE;
-  store_bind_text (stmt, 1, author);
-  sqlite3_bind_int64 (stmt, 2, sent_at);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
-    return FALSE;
-  if (rc == SQLITE_DONE) {
+  if (!found) {
     g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no message %s", message_id);
     return FALSE;
   }
-  *out_local_id = sqlite3_column_int64 (stmt, 0);
-  if (out_conversation != NULL)
-    *out_conversation = store_column_dup (stmt, 1);
   return TRUE;
 }
 
@@ -203,12 +226,10 @@ store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gchar **out
   g_autoptr(SdCachedStmt) stmt = NULL;
   int rc;
 
-  stmt = store_prepare (self, "SELECT body FROM messages WHERE author = ?1 AND sent_at = ?2",
-                        error);
+  stmt = prepare_at (self, "SELECT body FROM messages WHERE author = ?1 AND sent_at = ?2",
+                     author, sent_at, error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, author);
-  sqlite3_bind_int64 (stmt, 2, sent_at);
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return FALSE;
@@ -359,13 +380,10 @@ store_was_removed (SdStore *self, const gchar *author, gint64 sent_at, gboolean 
   g_autoptr(SdCachedStmt) stmt = NULL;
   int rc;
 
-  stmt = store_prepare (self,
-                        "SELECT 1 FROM removed_messages WHERE author = ?1 AND sent_at = ?2",
-                        error);
+  stmt = prepare_at (self, "SELECT 1 FROM removed_messages WHERE author = ?1 AND sent_at = ?2",
+                     author, sent_at, error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, author);
-  sqlite3_bind_int64 (stmt, 2, sent_at);
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return FALSE;
@@ -380,25 +398,21 @@ store_remove_row (SdStore *self, const gchar *author, gint64 sent_at, gint64 for
   g_autoptr(SdCachedStmt) remember = NULL;
   g_autoptr(SdCachedStmt) remove = NULL;
 
-  remember = store_prepare (self,
-                            "INSERT INTO removed_messages (author, sent_at, forget_at)"
-                            " VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE"
-                            " SET forget_at = max(forget_at, excluded.forget_at)",
-                            error);
+  remember = prepare_at (self,
+                         "INSERT INTO removed_messages (author, sent_at, forget_at)"
+                         " VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE"
+                         " SET forget_at = max(forget_at, excluded.forget_at)",
+                         author, sent_at, error);
   if (remember == NULL)
     return FALSE;
-  store_bind_text (remember, 1, author);
-  sqlite3_bind_int64 (remember, 2, sent_at);
   sqlite3_bind_int64 (remember, 3, forget_at);
   if (!store_run (self, remember, error))
     return FALSE;
   /* reactions and an outbox row go with it (ON DELETE CASCADE) */
-  remove = store_prepare (self, "DELETE FROM messages WHERE author = ?1 AND sent_at = ?2",
-                          error);
+  remove = prepare_at (self, "DELETE FROM messages WHERE author = ?1 AND sent_at = ?2", author,
+                       sent_at, error);
   if (remove == NULL)
     return FALSE;
-  store_bind_text (remove, 1, author);
-  sqlite3_bind_int64 (remove, 2, sent_at);
   return store_run (self, remove, error);
 }
 

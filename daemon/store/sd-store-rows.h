@@ -28,7 +28,11 @@ G_BEGIN_DECLS
 SdMessage *store_message_from_row (sqlite3_stmt *stmt, int first);
 /* every row of @stmt as a message, with reactions (one query for all of them) */
 GPtrArray *store_collect_messages (SdStore *self, sqlite3_stmt *stmt, GError **error);
-/* the row of message (author, sent_at) as @message_id names it; NOT_FOUND when absent */
+/* local_id and conversation of message (@author, @sent_at); @out_found FALSE when absent */
+gboolean store_locate_message (SdStore *self, const gchar *author, gint64 sent_at,
+                               gboolean *out_found, gint64 *out_local_id,
+                               gchar **out_conversation, GError **error);
+/* the same for the message @message_id names; NOT_FOUND when absent */
 gboolean store_find_message (SdStore *self, const gchar *message_id, gint64 *out_local_id,
                              gchar **out_conversation, GError **error);
 /* a whole message with its quote and reactions; NOT_FOUND when absent */
