@@ -5,6 +5,8 @@
 
 G_BEGIN_DECLS
 
+/* The store's values as the D-Bus API's dictionaries (sd-message-variant.c). */
+
 /* the a{sv} message dictionary of design.md §5 (floating reference) */
 GVariant *sd_message_to_variant (const SdMessage *message);
 /* the same, with "reactions" always present (empty when none): MessageChanged's changes */

@@ -171,8 +171,10 @@ store_now_ms (void)
   return g_get_real_time () / 1000;
 }
 
-gboolean
-store_query_min (SdStore *self, const gchar *sql, gint64 *out_value, GError **error)
+/* the one number @sql selects, @if_none when it is NULL or there is no row */
+static gboolean
+query_number (SdStore *self, const gchar *sql, gint64 if_none, gint64 *out_value,
+              GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = store_prepare (self, sql, error);
   int rc;
@@ -183,8 +185,14 @@ store_query_min (SdStore *self, const gchar *sql, gint64 *out_value, GError **er
   if (rc == 0)
     return FALSE;
   *out_value = rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL ?
-    sqlite3_column_int64 (stmt, 0) : G_MAXINT64;
+    sqlite3_column_int64 (stmt, 0) : if_none;
   return TRUE;
+}
+
+gboolean
+store_query_min (SdStore *self, const gchar *sql, gint64 *out_value, GError **error)
+{
+  return query_number (self, sql, G_MAXINT64, out_value, error);
 }
 
 /* ---- opening ------------------------------------------------------------------------------- */
@@ -220,21 +228,6 @@ check_file_header (const gchar *path, GError **error)
                  "%s is not an SQLite database; it was left untouched", display);
     return FALSE;
   }
-  return TRUE;
-}
-
-static gboolean
-query_int (SdStore *self, const gchar *sql, gint64 *out_value, GError **error)
-{
-  g_autoptr(SdCachedStmt) stmt = store_prepare (self, sql, error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
-    return FALSE;
-  *out_value = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
   return TRUE;
 }
 
@@ -304,9 +297,9 @@ store_open (SdStore *self, GError **error)
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
 
   /* read only, until we know the file is ours and not newer than us */
-  if (!query_int (self, "PRAGMA application_id", &application_id, error) ||
-      !query_int (self, "PRAGMA user_version", &version, error) ||
-      !query_int (self, "SELECT count(*) FROM sqlite_schema", &n_objects, error)) {
+  if (!query_number (self, "PRAGMA application_id", 0, &application_id, error) ||
+      !query_number (self, "PRAGMA user_version", 0, &version, error) ||
+      !query_number (self, "SELECT count(*) FROM sqlite_schema", 0, &n_objects, error)) {
     g_prefix_error (error, "%s: ", display);
     store_close_untouched (self);
     return FALSE;
