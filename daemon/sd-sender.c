@@ -413,10 +413,8 @@ job_finished (SdSender *self, SdJob *job, const gchar *failure)
 {
   g_autoptr(GError) error = NULL;
 
-  static const gchar *const names[] = { "store", "delete", "expire" };
-
   if (failure == NULL)
-    g_debug ("network job done: %s", names[job->kind]);
+    g_debug ("network job done: %s", sd_job_kind_to_string (job->kind));
   if (failure == NULL || job->attempts + 1 >= SD_SENDER_MAX_ATTEMPTS) {
     if (failure != NULL)
       g_warning ("gave up a network job after %u attempts: %s", job->attempts + 1, failure);

@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "sd-store-schema.h"
-#include "sd-store.h"
+#include "sd-message.h"
 
 /*
  * Forward migrations. Step N takes a database at user_version N-1 to N; steps are never
@@ -154,10 +154,16 @@ static const gchar schema_v3[] =
   ");"
   "CREATE INDEX jobs_due ON jobs (next_attempt_at);";
 
+/* 4: the swarm cache of version 2 was never read (the network layer keeps swarms in memory) */
+static const gchar schema_v4[] =
+  "DROP TABLE IF EXISTS swarm_members;"
+  "DROP TABLE IF EXISTS swarms;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
   schema_v3,
+  schema_v4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

@@ -3,50 +3,13 @@
 
 #include "config.h"
 
-#include "sd-store-private.h"
+#include "sd-store-rows.h"
 
-/* Reactions: one row per (message, reactor, emoji); messages show a summary per emoji. */
-
-void
-store_reaction_clear (gpointer data)
-{
-  g_free (((SdReaction *) data)->emoji);
-}
-
-gboolean
-store_load_reactions (SdStore *self, SdMessage *message, GError **error)
-{
-  g_autoptr(SdCachedStmt) stmt = NULL;
-
-  g_clear_pointer (&message->reactions, g_array_unref);
-  /* in the order the emoji were first used */
-  stmt = store_prepare (self,
-                        "SELECT emoji, count(*), max(reactor = ?2) FROM reactions"
-                        " WHERE message = ?1 GROUP BY emoji ORDER BY min(reacted_at), emoji",
-                        error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, message->local_id);
-  bind_text (stmt, 2, self->account_id);
-  for (;;) {
-    SdReaction reaction;
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return FALSE;
-    if (rc == SQLITE_DONE)
-      break;
-    if (message->reactions == NULL) {
-      message->reactions = g_array_new (FALSE, FALSE, sizeof (SdReaction));
-      g_array_set_clear_func (message->reactions, store_reaction_clear);
-    }
-    reaction.emoji = column_dup (stmt, 0);
-    reaction.count = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, G_MAXUINT);
-    reaction.mine = sqlite3_column_int (stmt, 2) != 0;
-    g_array_append_val (message->reactions, reaction);
-  }
-  return TRUE;
-}
+/*
+ * Our own reactions: one row per (message, reactor, emoji), changed together with the jobs
+ * that tell the network. Received reactions come in batches (sd-store-batch.c); messages
+ * are loaded with a summary per emoji (sd-store-rows.c).
+ */
 
 SdMessage *
 sd_store_set_own_reaction (SdStore *self, const gchar *message_id, const gchar *emoji,
@@ -72,7 +35,7 @@ sd_store_set_own_reaction (SdStore *self, const gchar *message_id, const gchar *
       !sd_message_id_parse (message_id, &author, &sent_at, error))
     return NULL;
   tx = store_tx_begin (self, error);
-  if (tx == NULL || !find_message (self, message_id, &local_id, NULL, error))
+  if (tx == NULL || !store_find_message (self, message_id, &local_id, NULL, error))
     return NULL;
   if (add)
     change = store_prepare (self,
@@ -87,8 +50,8 @@ sd_store_set_own_reaction (SdStore *self, const gchar *message_id, const gchar *
   if (change == NULL)
     return NULL;
   sqlite3_bind_int64 (change, 1, local_id);
-  bind_text (change, 2, self->account_id);
-  bind_text (change, 3, emoji);
+  store_bind_text (change, 2, self->account_id);
+  store_bind_text (change, 3, emoji);
   if (sqlite3_bind_parameter_count (change) >= 4)
     sqlite3_bind_int64 (change, 4, at);
   if (!store_run (self, change, error))
@@ -105,7 +68,7 @@ sd_store_set_own_reaction (SdStore *self, const gchar *message_id, const gchar *
   }
   if (!store_insert_jobs (self, jobs, n_jobs, error))
     return NULL;
-  message = load_message (self, author, sent_at, error);
+  message = store_load_message (self, author, sent_at, error);
   if (message == NULL || !store_tx_commit (tx, error)) {
     g_clear_pointer (&message, sd_message_free);
     return NULL;

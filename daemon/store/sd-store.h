@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "sd-message.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -25,183 +27,19 @@ G_BEGIN_DECLS
  * envelope timestamp T. 0 means "none" for expires_at, muted_until and friends.
  *
  * Message bodies are never logged.
+ *
+ * The values (SdMessage, SdConversation, …) are in sd-message.h. Each section below names the
+ * file that implements it.
  */
 
-#define SD_STORE_ERROR (sd_store_error_quark ())
-
-/* the D-Bus layer maps these to org.sessiond.Daemon1.Error.* (NotFound and so on) */
-typedef enum {
-  SD_STORE_ERROR_FAILED,        /* an SQLite error; the message carries sqlite3_errmsg */
-  SD_STORE_ERROR_CORRUPT,       /* not an SQLite file, a damaged one, or another program's */
-  SD_STORE_ERROR_NEWER_SCHEMA,  /* written by a newer sessiond; left untouched */
-  SD_STORE_ERROR_NOT_FOUND,
-  SD_STORE_ERROR_DUPLICATE,     /* a unique key is already taken */
-  SD_STORE_ERROR_INVALID,       /* a malformed argument: id, UTF-8, timestamp */
-} SdStoreError;
-
-GQuark sd_store_error_quark (void);
-
-/* the schema version this build writes and understands (PRAGMA user_version) */
-#define SD_STORE_SCHEMA_VERSION 3
-
-/* ---- rows ---------------------------------------------------------------------------------- */
-
-typedef enum {
-  SD_MESSAGE_STATUS_SENDING,  /* outgoing, in the outbox */
-  SD_MESSAGE_STATUS_SENT,     /* outgoing: stored in the recipient's swarm; incoming: unread */
-  SD_MESSAGE_STATUS_FAILED,   /* outgoing, gave up; see error */
-  SD_MESSAGE_STATUS_READ,     /* outgoing: a read receipt came; incoming: we read it */
-} SdMessageStatus;
-
-const gchar *sd_message_status_to_string (SdMessageStatus status);
-
-/* what a message row is: a visible message or an event shown in the conversation */
-typedef enum {
-  SD_MESSAGE_KIND_TEXT,
-  SD_MESSAGE_KIND_EXPIRATION_UPDATE, /* the disappearing-messages setting changed */
-  SD_MESSAGE_KIND_SCREENSHOT,        /* the author took a screenshot */
-  SD_MESSAGE_KIND_MEDIA_SAVED,       /* the author saved a file of the referenced message */
-} SdMessageKind;
-
-const gchar *sd_message_kind_to_string (SdMessageKind kind);
-/* FALSE for an unknown name */
-gboolean sd_message_kind_from_string (const gchar *text, SdMessageKind *out_kind);
-
-/* disappearing messages; the values are Content.expirationType's */
-typedef enum {
-  SD_EXPIRATION_OFF = 0,
-  SD_EXPIRATION_AFTER_READ = 1,
-  SD_EXPIRATION_AFTER_SEND = 2,
-} SdExpirationMode;
-
-/* "off", "after-read", "after-send" */
-const gchar *sd_expiration_mode_to_string (SdExpirationMode mode);
-gboolean sd_expiration_mode_from_string (const gchar *text, SdExpirationMode *out_mode);
-
-/* a reaction is one emoji; this bounds what is stored from anyone */
-#define SD_STORE_EMOJI_MAX_BYTES 32
-
-/* one emoji's reactions to a message */
-typedef struct {
-  gchar *emoji;
-  guint count;
-  gboolean mine;            /* we are among those who reacted */
-} SdReaction;
-
-typedef struct {
-  gchar *id;                /* "<author>-<sent_at>" */
-  gchar *conversation;      /* 66-hex Session ID of the conversation */
-  gchar *author;            /* 66-hex Session ID; our own for outgoing messages */
-  gboolean outgoing;
-  gchar *body;              /* UTF-8 */
-  gint64 sent_at;           /* envelope T, ms */
-  gint64 received_at;       /* ms; for outgoing messages the time it was queued */
-  SdMessageStatus status;
-  gchar *error;             /* (nullable) why it failed */
-  gint64 expires_at;        /* ms, 0 = does not expire (or after-read and not read yet) */
-  gchar *server_hash;       /* (nullable) the storage server's hash, opaque */
-  SdMessageKind kind;
-  /* text: the message it replies to; media-saved: the message whose file was saved */
-  gchar *quote_author;      /* (nullable) */
-  gint64 quote_sent_at;     /* 0 = none */
-  gchar *quote_body;        /* (nullable) the quoted message's body when stored here */
-  /* text: how it disappears; expiration-update: the new setting */
-  SdExpirationMode expiration_mode;
-  guint32 expiration_timer; /* seconds */
-  gchar *sync_hash;         /* (nullable) outgoing: the hash of our copy in our own swarm */
-  GArray *reactions;        /* (element-type SdReaction) (nullable) none loaded = none */
-  gint64 local_id;          /* the store's row id; meaningless outside the store */
-} SdMessage;
-
-SdMessage *sd_message_copy (const SdMessage *message);
-void sd_message_free (SdMessage *message);
-GType sd_message_get_type (void) G_GNUC_CONST;
-/* for incoming messages: we have read it; for outgoing: the peer has */
-gboolean sd_message_is_read (const SdMessage *message);
-/* the a{sv} message dictionary of design.md §5 (floating reference) */
-GVariant *sd_message_to_variant (const SdMessage *message);
-/* the same, with "reactions" always present (empty when none): MessageChanged's changes */
-GVariant *sd_message_to_changes_variant (const SdMessage *message);
-/* splits "<author>-<sent_at>"; FALSE with SD_STORE_ERROR_INVALID if it is not one */
-gboolean sd_message_id_parse (const gchar *id, gchar **out_author, gint64 *out_sent_at,
-                              GError **error);
-gchar *sd_message_id_make (const gchar *author, gint64 sent_at);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdMessage, sd_message_free)
-
-typedef enum {
-  SD_CONVERSATION_KIND_DIRECT,
-  SD_CONVERSATION_KIND_NOTE_TO_SELF,
-} SdConversationKind;
-
-const gchar *sd_conversation_kind_to_string (SdConversationKind kind);
-
-typedef struct {
-  gchar *id;                /* 66-hex Session ID */
-  SdConversationKind kind;
-  gchar *name;              /* (nullable) their profile display name */
-  gchar *nickname;          /* (nullable) our local name for them */
-  gboolean approved;        /* we accepted them (not a message request) */
-  gboolean they_approved;   /* they accepted us (any incoming message counts) */
-  gboolean blocked;
-  gint64 muted_until;       /* ms, 0 = not muted, G_MAXINT64 = forever */
-  gint64 last_activity;     /* ms, sent_at of the newest message, or creation time */
-  gint64 profile_updated;   /* lastProfileUpdateSeconds of the applied profile (seconds) */
-  gchar *expiration_mode;   /* "off", "after-send", "after-read" */
-  gint64 expiration_timer;  /* seconds */
-  guint unread;             /* incoming messages not read; derived, never cached */
-  gchar *last_message_preview; /* (nullable) body of the newest message */
-} SdConversation;
-
-SdConversation *sd_conversation_copy (const SdConversation *conversation);
-void sd_conversation_free (SdConversation *conversation);
-GType sd_conversation_get_type (void) G_GNUC_CONST;
-/* nickname, else profile name, else "" */
-const gchar *sd_conversation_get_display_name (const SdConversation *conversation);
-/* what front ends show: nickname, else profile name, else "05abcd…wxyz" */
-gchar *sd_conversation_dup_title (const SdConversation *conversation);
-/* the Conversation1 properties as a{sv} (floating reference) */
-GVariant *sd_conversation_to_variant (const SdConversation *conversation);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdConversation, sd_conversation_free)
-
-/* one service node, as the network layer persists it */
-typedef struct {
-  gchar *ed25519;           /* 64 hex */
-  gchar *x25519;            /* 64 hex */
-  gchar *ip;
-  guint16 port;
-  guint64 swarm_id;
-  guint strikes;
-} SdStoreSnode;
-
-void sd_store_snode_free (SdStoreSnode *node);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreSnode, sd_store_snode_free)
-
-/* one outbox row with its message */
-typedef struct {
-  SdMessage *message;
-  gchar *recipient;         /* whose swarm to store to */
-  gboolean is_sync;         /* the copy to our own swarm, after delivery succeeded */
-  guint attempts;
-  gint64 next_attempt_at;   /* ms */
-  gchar *last_error;        /* (nullable) */
-} SdOutboxItem;
-
-void sd_outbox_item_free (SdOutboxItem *item);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdOutboxItem, sd_outbox_item_free)
-
-/* is @id a 66-character lower-case hex Session ID starting with "05" */
-gboolean sd_store_is_session_id (const gchar *id);
-
-/* ---- the store ----------------------------------------------------------------------------- */
+/* ---- the store (sd-store.c) ---------------------------------------------------------------- */
 
 #define SD_TYPE_STORE (sd_store_get_type ())
 G_DECLARE_FINAL_TYPE (SdStore, sd_store, SD, STORE, GObject)
 
-/* opens or creates the database at @path and migrates it to SD_STORE_SCHEMA_VERSION; a file
- * that is not a sessiond database (CORRUPT) or is newer (NEWER_SCHEMA) is refused and left
- * byte-for-byte as it was */
+/* opens or creates the database at @path and migrates it to the schema version this build
+ * writes (SD_STORE_SCHEMA_VERSION, sd-store-schema.h); a file that is not a sessiond
+ * database (CORRUPT) or is newer (NEWER_SCHEMA) is refused and left byte-for-byte as it was */
 G_GNUC_WARN_UNUSED_RESULT
 SdStore *sd_store_open (const gchar *path, GError **error);
 const gchar *sd_store_get_path (SdStore *self);
@@ -210,7 +48,16 @@ const gchar *sd_store_get_path (SdStore *self);
 const gchar *sd_store_get_account_id (SdStore *self);
 gboolean sd_store_set_account_id (SdStore *self, const gchar *account_id, GError **error);
 
-/* ---- receive path: one transaction per batch ------------------------------------------------ */
+/* NULL with SD_STORE_ERROR_NOT_FOUND when unset */
+gchar *sd_store_get_setting (SdStore *self, const gchar *key, GError **error);
+/* @value NULL deletes the key */
+gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value,
+                               GError **error);
+
+/* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
+gboolean sd_store_check_integrity (SdStore *self, GError **error);
+
+/* ---- receive path: one transaction per batch (sd-store-batch.c) ---------------------------- */
 
 typedef struct _SdStoreBatch SdStoreBatch;
 
@@ -300,17 +147,7 @@ gboolean sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *ou
 /* deletes seen hashes that expired at or before @now; returns how many in @out_pruned */
 gboolean sd_store_prune_seen (SdStore *self, gint64 now, guint *out_pruned, GError **error);
 
-/* ---- send path ----------------------------------------------------------------------------- */
-
-/* inserts an outgoing message (status sending) and its outbox row in one transaction, before
- * any network I/O. T is @sent_at, or the next free millisecond after it when (self, @sent_at)
- * is taken, so every message has its own T; it never changes afterwards, so a message is never
- * sent under two timestamps. Creates the conversation (approved) if needed. Needs the
- * account id */
-G_GNUC_WARN_UNUSED_RESULT
-SdMessage *sd_store_queue_outgoing (SdStore *self, const gchar *conversation_id,
-                                    const gchar *body, gint64 sent_at, gint64 expires_at,
-                                    GError **error);
+/* ---- send path and network jobs (sd-store-outbox.c) ----------------------------------------- */
 
 /* everything an outgoing message can carry */
 typedef struct {
@@ -325,8 +162,12 @@ typedef struct {
                                  * sender has read its own message) */
 } SdOutgoingMessage;
 
-/* as sd_store_queue_outgoing(); an expiration-update also becomes the conversation's
- * setting, in the same transaction */
+/* inserts an outgoing message (status sending) and its outbox row in one transaction, before
+ * any network I/O. T is @outgoing->sent_at, or the next free millisecond after it when
+ * (self, sent_at) is taken, so every message has its own T; it never changes afterwards, so a
+ * message is never sent under two timestamps. Creates the conversation (approved) if needed.
+ * An expiration-update also becomes the conversation's setting, in the same transaction.
+ * Needs the account id */
 G_GNUC_WARN_UNUSED_RESULT
 SdMessage *sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing,
                                          GError **error);
@@ -350,7 +191,17 @@ gboolean sd_store_outbox_reschedule (SdStore *self, const gchar *message_id,
                                      gint64 next_attempt_at, const gchar *last_error,
                                      GError **error);
 
-/* ---- queries and local changes ------------------------------------------------------------- */
+/* queues @jobs in a transaction of their own */
+gboolean sd_store_add_jobs (SdStore *self, const SdJobSpec *jobs, guint n_jobs, GError **error);
+/* (element-type SdJob) due at @now, oldest first, at most @limit (0 = all) */
+GPtrArray *sd_store_jobs_due (SdStore *self, gint64 now, guint limit, GError **error);
+/* the earliest due time, G_MAXINT64 when there is none */
+gboolean sd_store_jobs_next_due (SdStore *self, gint64 *out_next, GError **error);
+gboolean sd_store_job_done (SdStore *self, gint64 job_id, GError **error);
+gboolean sd_store_job_reschedule (SdStore *self, gint64 job_id, gint64 next_attempt_at,
+                                  GError **error);
+
+/* ---- queries and local changes (sd-store-conversations.c) ---------------------------------- */
 
 /* newest activity first */
 GPtrArray *sd_store_list_conversations (SdStore *self, GError **error);
@@ -385,54 +236,13 @@ gboolean sd_store_set_nickname (SdStore *self, const gchar *conversation_id,
 /* the conversation, its messages and their outbox rows */
 gboolean sd_store_delete_conversation (SdStore *self, const gchar *conversation_id,
                                        GError **error);
-gboolean sd_store_delete_message (SdStore *self, const gchar *message_id, GError **error);
-/* the disappearing-messages setting, as a local change (incoming ones come in batches) */
-gboolean sd_store_set_expiration (SdStore *self, const gchar *conversation_id,
-                                  SdExpirationMode mode, guint32 timer, gint64 changed_at,
-                                  GError **error);
 
-/* ---- reactions, removal and network jobs (sd-store-reactions.c, sd-store-removal.c,
- * sd-store-jobs.c) ------------------------------------------------------------------------- */
+/* full-text search over bodies, newest first; every word of @query must match (as a word
+ * prefix); any text is safe: punctuation and FTS syntax are taken literally, an empty query
+ * returns nothing, non-UTF-8 is SD_STORE_ERROR_INVALID. @limit 0 = all */
+GPtrArray *sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error);
 
-/* work for the network that must survive a restart: control messages to store in a swarm
- * and operations on our own swarm's copies */
-typedef enum {
-  SD_JOB_STORE,   /* store @payload (Content bytes) sent at @sent_at in @target's swarm,
-                   * TTL @value ms */
-  SD_JOB_DELETE,  /* delete the messages @payload (hashes, one per line) from our swarm */
-  SD_JOB_EXPIRE,  /* shorten the expiry of @payload (hashes) in our swarm to @value ms */
-} SdJobKind;
-
-typedef struct {
-  gint64 id;
-  SdJobKind kind;
-  gchar *target;            /* whose swarm */
-  GBytes *payload;
-  gint64 sent_at;
-  gint64 value;
-  guint attempts;
-} SdJob;
-
-void sd_job_free (SdJob *job);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdJob, sd_job_free)
-
-/* a job to queue (the store copies it) */
-typedef struct {
-  SdJobKind kind;
-  const gchar *target;
-  GBytes *payload;
-  gint64 sent_at;
-  gint64 value;
-} SdJobSpec;
-
-gboolean sd_store_add_jobs (SdStore *self, const SdJobSpec *jobs, guint n_jobs, GError **error);
-/* (element-type SdJob) due at @now, oldest first, at most @limit (0 = all) */
-GPtrArray *sd_store_jobs_due (SdStore *self, gint64 now, guint limit, GError **error);
-/* the earliest due time, G_MAXINT64 when there is none */
-gboolean sd_store_jobs_next_due (SdStore *self, gint64 *out_next, GError **error);
-gboolean sd_store_job_done (SdStore *self, gint64 job_id, GError **error);
-gboolean sd_store_job_reschedule (SdStore *self, gint64 job_id, gint64 next_attempt_at,
-                                  GError **error);
+/* ---- reactions (sd-store-reactions.c) ------------------------------------------------------- */
 
 /* our own reaction to @message_id: added (NOT_FOUND for an unknown message) or taken back
  * (NOT_FOUND when we had none), with @jobs queued in the same transaction. Returns the
@@ -441,10 +251,14 @@ SdMessage *sd_store_set_own_reaction (SdStore *self, const gchar *message_id,
                                       const gchar *emoji, gboolean add, gint64 at,
                                       const SdJobSpec *jobs, guint n_jobs, GError **error);
 
+/* ---- removal (sd-store-removal.c) ---------------------------------------------------------- */
+
 /* deletes @message_id here (it never comes back), queueing @jobs in the same transaction;
  * returns the deleted message */
 SdMessage *sd_store_remove_message (SdStore *self, const gchar *message_id,
                                     const SdJobSpec *jobs, guint n_jobs, GError **error);
+/* sd_store_remove_message() without jobs */
+gboolean sd_store_delete_message (SdStore *self, const gchar *message_id, GError **error);
 /* whether @message_id was deleted, unsent or expired here (and is remembered as such) */
 gboolean sd_store_is_removed (SdStore *self, const gchar *message_id, gboolean *out_removed,
                               GError **error);
@@ -453,31 +267,24 @@ GPtrArray *sd_store_remove_expired (SdStore *self, gint64 now, GError **error);
 /* the next expires_at, G_MAXINT64 when nothing is due to disappear */
 gboolean sd_store_next_expiry (SdStore *self, gint64 *out_next, GError **error);
 
-/* full-text search over bodies, newest first; every word of @query must match (as a word
- * prefix); any text is safe: punctuation and FTS syntax are taken literally, an empty query
- * returns nothing, non-UTF-8 is SD_STORE_ERROR_INVALID. @limit 0 = all */
-GPtrArray *sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error);
+/* ---- the network layer's snode pool (sd-store-pool.c) -------------------------------------- */
 
-/* NULL with SD_STORE_ERROR_NOT_FOUND when unset */
-gchar *sd_store_get_setting (SdStore *self, const gchar *key, GError **error);
-/* @value NULL deletes the key */
-gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value,
-                               GError **error);
+/* one service node, as the network layer persists it */
+typedef struct {
+  gchar *ed25519;           /* 64 hex */
+  gchar *x25519;            /* 64 hex */
+  gchar *ip;
+  guint16 port;
+  guint64 swarm_id;
+  guint strikes;
+} SdStoreSnode;
 
-/* ---- network layer caches ------------------------------------------------------------------ */
+void sd_store_snode_free (SdStoreSnode *node);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreSnode, sd_store_snode_free)
 
 /* replaces the whole pool */
 gboolean sd_store_save_snodes (SdStore *self, GPtrArray *nodes, GError **error);
 /* (element-type SdStoreSnode) */
 GPtrArray *sd_store_load_snodes (SdStore *self, GError **error);
-/* replaces the members of @account_id's swarm */
-gboolean sd_store_save_swarm (SdStore *self, const gchar *account_id, GPtrArray *members,
-                              gint64 fetched_at, GError **error);
-/* @out_members (element-type SdStoreSnode) empty and @out_fetched_at 0 when unknown */
-gboolean sd_store_load_swarm (SdStore *self, const gchar *account_id, GPtrArray **out_members,
-                              gint64 *out_fetched_at, GError **error);
-
-/* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
-gboolean sd_store_check_integrity (SdStore *self, GError **error);
 
 G_END_DECLS

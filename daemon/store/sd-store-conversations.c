@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStore"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sd-store-rows.h"
+
+/*
+ * Queries and local changes: listing and reading conversations and messages, unread counts,
+ * marking read, the user's changes to a conversation (approve, block, mute, nickname,
+ * delete), and full-text search.
+ */
+
+/* search queries longer than this are refused rather than handed to FTS5 */
+#define SEARCH_MAX_BYTES 1024
+#define SEARCH_MAX_TERMS 16
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+GPtrArray *
+sd_store_list_conversations (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = store_prepare (self, STORE_CONVERSATION_SELECT " ORDER BY c.last_activity DESC, c.id",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_conversation_free);
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    g_ptr_array_add (conversations, store_conversation_from_row (stmt));
+  }
+  return g_steal_pointer (&conversations);
+}
+
+SdConversation *
+sd_store_get_conversation (SdStore *self, const gchar *id, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!store_check_session_id (id, "the conversation id", error))
+    return NULL;
+  return store_load_conversation (self, id, error);
+}
+
+SdMessage *
+sd_store_get_message (SdStore *self, const gchar *message_id, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return store_load_message_by_id (self, message_id, error);
+}
+
+GPtrArray *
+sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 before, gint64 after,
+                       guint limit, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!store_check_session_id (conversation_id, "the conversation id", error))
+    return NULL;
+  if (before < 0 || after < 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "before and after must not be negative");
+    return NULL;
+  }
+  if (after > 0 && before == 0)
+    stmt = store_prepare (self,
+                          "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                          " WHERE m.conversation = ?1 AND m.sent_at < ?2 AND m.sent_at > ?3"
+                          " ORDER BY m.sent_at, m.local_id LIMIT ?4",
+                          error);
+  else
+    stmt = store_prepare (self,
+                          "SELECT * FROM (SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                          "  WHERE m.conversation = ?1 AND m.sent_at < ?2 AND m.sent_at > ?3"
+                          "  ORDER BY m.sent_at DESC, m.local_id DESC LIMIT ?4)"
+                          " ORDER BY sent_at, local_id",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, conversation_id);
+  sqlite3_bind_int64 (stmt, 2, before == 0 ? G_MAXINT64 : before);
+  sqlite3_bind_int64 (stmt, 3, after);
+  sqlite3_bind_int64 (stmt, 4, limit == 0 ? -1 : (gint64) limit);
+  return store_collect_messages (self, stmt, error);
+}
+
+gboolean
+sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_unread,
+                       GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_unread != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (conversation_id == NULL) {
+    stmt = store_prepare (self,
+                          "SELECT count(*) FROM messages m"
+                          " JOIN conversations c ON c.id = m.conversation"
+                          " WHERE m.outgoing = 0 AND m.status <> 'read' AND c.blocked = 0",
+                          error);
+  } else {
+    if (!store_check_session_id (conversation_id, "the conversation id", error))
+      return FALSE;
+    stmt = store_prepare (self,
+                          "SELECT count(*) FROM messages"
+                          " WHERE conversation = ?1 AND outgoing = 0 AND status <> 'read'",
+                          error);
+  }
+  if (stmt == NULL)
+    return FALSE;
+  if (conversation_id != NULL)
+    store_bind_text (stmt, 1, conversation_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  *out_unread = rc == SQLITE_ROW ? (guint) CLAMP (sqlite3_column_int64 (stmt, 0), 0, G_MAXUINT)
+                                 : 0;
+  return TRUE;
+}
+
+/* ---- local changes ------------------------------------------------------------------------- */
+
+static gint
+compare_gint64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+
+gboolean
+sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
+                    GArray **out_timestamps, GPtrArray **out_expiring, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) start = NULL;
+  g_autoptr(GArray) timestamps = NULL;
+  g_autoptr(GArray) expiring_times = NULL;
+  g_autoptr(GPtrArray) expiring = NULL;
+  gint64 now = store_now_ms ();
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  if (!store_expect_conversation (self, conversation_id, error))
+    return FALSE;
+  stmt = store_prepare (self,
+                        "UPDATE messages SET status = 'read'"
+                        " WHERE conversation = ?1 AND outgoing = 0 AND status <> 'read'"
+                        " AND sent_at <= ?2 RETURNING sent_at",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation_id);
+  sqlite3_bind_int64 (stmt, 2, up_to);
+  timestamps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (;;) {
+    gint64 t;
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return FALSE;
+    if (rc == SQLITE_DONE)
+      break;
+    t = sqlite3_column_int64 (stmt, 0);
+    g_array_append_val (timestamps, t);
+  }
+
+  /* after-read messages start disappearing once read */
+  start = store_prepare (self,
+                         "UPDATE messages SET expires_at = ?3 + expiration_timer * 1000"
+                         " WHERE conversation = ?1 AND outgoing = 0 AND expiration_mode = 1"
+                         " AND kind = 'text' AND expires_at = 0 AND status = 'read'"
+                         " AND sent_at <= ?2"
+                         " RETURNING sent_at",
+                         error);
+  if (start == NULL)
+    return FALSE;
+  store_bind_text (start, 1, conversation_id);
+  sqlite3_bind_int64 (start, 2, up_to);
+  sqlite3_bind_int64 (start, 3, now);
+  expiring_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (;;) {
+    gint64 t;
+    int rc = store_step (self, start, error);
+
+    if (rc == 0)
+      return FALSE;
+    if (rc == SQLITE_DONE)
+      break;
+    t = sqlite3_column_int64 (start, 0);
+    g_array_append_val (expiring_times, t);
+  }
+  expiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  for (guint i = 0; i < expiring_times->len; i++) {
+    SdMessage *message = store_load_message (self, conversation_id,
+                                       g_array_index (expiring_times, gint64, i), error);
+
+    if (message == NULL)
+      return FALSE;
+    g_ptr_array_add (expiring, message);
+  }
+
+  if (!store_tx_commit (tx, error))
+    return FALSE;
+  g_array_sort (timestamps, compare_gint64);
+  if (out_timestamps != NULL)
+    *out_timestamps = g_steal_pointer (&timestamps);
+  if (out_expiring != NULL)
+    *out_expiring = g_steal_pointer (&expiring);
+  return TRUE;
+}
+
+/* runs one UPDATE of a conversation row; NOT_FOUND when there is none */
+static gboolean
+update_conversation (SdStore *self, const gchar *sql, const gchar *id, gint64 value,
+                     const gchar *text, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  if (!store_check_session_id (id, "the conversation id", error))
+    return FALSE;
+  stmt = store_prepare (self, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  /* each statement uses ?1 and one of ?2 (a number) or ?3 (a text) */
+  store_bind_text (stmt, 1, id);
+  if (sqlite3_bind_parameter_count (stmt) >= 2)
+    sqlite3_bind_int64 (stmt, 2, value);
+  if (sqlite3_bind_parameter_count (stmt) >= 3)
+    store_bind_text (stmt, 3, text);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "no such conversation");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sd_store_approve (SdStore *self, const gchar *conversation_id, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  return update_conversation (self, "UPDATE conversations SET approved = 1 WHERE id = ?1",
+                              conversation_id, 0, NULL, error);
+}
+
+gboolean
+sd_store_open_conversation (SdStore *self, const gchar *conversation_id, gint64 now,
+                            GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  SdConversationKind kind;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  if (!store_check_session_id (conversation_id, "the conversation id", error))
+    return FALSE;
+  kind = g_strcmp0 (conversation_id, sd_store_get_account_id (self)) == 0
+           ? SD_CONVERSATION_KIND_NOTE_TO_SELF
+           : SD_CONVERSATION_KIND_DIRECT;
+  /* one statement: atomic without a transaction of its own */
+  stmt = store_prepare (self,
+                        "INSERT INTO conversations (id, kind, approved, they_approved,"
+                        " last_activity) VALUES (?1, ?2, 1, 0, ?3)"
+                        " ON CONFLICT (id) DO UPDATE SET approved = 1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation_id);
+  store_bind_text (stmt, 2, sd_conversation_kind_to_string (kind));
+  sqlite3_bind_int64 (stmt, 3, now);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_set_blocked (SdStore *self, const gchar *conversation_id, gboolean blocked,
+                      GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  return update_conversation (self, "UPDATE conversations SET blocked = ?2 WHERE id = ?1",
+                              conversation_id, blocked ? 1 : 0, NULL, error);
+}
+
+gboolean
+sd_store_set_muted_until (SdStore *self, const gchar *conversation_id, gint64 muted_until,
+                          GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  return update_conversation (self, "UPDATE conversations SET muted_until = ?2 WHERE id = ?1",
+                              conversation_id, MAX (muted_until, 0), NULL, error);
+}
+
+gboolean
+sd_store_set_nickname (SdStore *self, const gchar *conversation_id, const gchar *nickname,
+                       GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (nickname != NULL && !store_check_utf8 (nickname, "the nickname", error))
+    return FALSE;
+  if (nickname != NULL && nickname[0] == '\0')
+    nickname = NULL;
+  return update_conversation (self, "UPDATE conversations SET nickname = ?3 WHERE id = ?1",
+                              conversation_id, 0, nickname, error);
+}
+
+gboolean
+sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!store_check_session_id (conversation_id, "the conversation id", error))
+    return FALSE;
+  /* one statement, so one implicit transaction; messages and outbox rows go by cascade */
+  stmt = store_prepare (self, "DELETE FROM conversations WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation_id);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "no such conversation");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- search -------------------------------------------------------------------------------- */
+
+/* turns free text into an FTS5 query that cannot be a syntax error: each whitespace-separated
+ * word becomes a quoted string (quotes doubled) with a prefix star, so AND, OR, NOT, NEAR,
+ * parentheses, column filters, '-' and '*' are all just text. Words with no letter or digit
+ * would be empty phrases, which match nothing, so they are left out. NULL when nothing
+ * remains */
+static gchar *
+build_fts_query (const gchar *query)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GString) term = g_string_new (NULL);
+  gboolean term_has_word = FALSE;
+  guint n_terms = 0;
+  const gchar *p = query;
+
+  for (;;) {
+    gunichar c = *p != '\0' ? g_utf8_get_char (p) : 0;
+
+    if (c == 0 || g_unichar_isspace (c)) {
+      if (term->len > 0 && term_has_word && n_terms < SEARCH_MAX_TERMS) {
+        if (out->len > 0)
+          g_string_append_c (out, ' ');
+        g_string_append_c (out, '"');
+        g_string_append_len (out, term->str, (gssize) term->len);
+        g_string_append (out, "\"*");
+        n_terms++;
+      }
+      g_string_truncate (term, 0);
+      term_has_word = FALSE;
+      if (c == 0)
+        break;
+    } else {
+      if (c == '"')
+        g_string_append_c (term, '"');
+      g_string_append_unichar (term, c);
+      if (g_unichar_isalnum (c))
+        term_has_word = TRUE;
+    }
+    p = g_utf8_next_char (p);
+  }
+  return n_terms > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+GPtrArray *
+sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autofree gchar *fts_query = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!store_check_utf8 (query, "the search query", error))
+    return NULL;
+  if (strlen (query) > SEARCH_MAX_BYTES) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                 "the search query is longer than %d bytes", SEARCH_MAX_BYTES);
+    return NULL;
+  }
+  fts_query = build_fts_query (query);
+  if (fts_query == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+
+  stmt = store_prepare (self,
+                        "SELECT " STORE_MESSAGE_COLUMNS " FROM messages_fts f"
+                        " JOIN messages m ON m.local_id = f.rowid"
+                        " WHERE messages_fts MATCH ?1"
+                        " ORDER BY m.sent_at DESC, m.local_id DESC LIMIT ?2",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, fts_query);
+  sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
+  return store_collect_messages (self, stmt, error);
+}

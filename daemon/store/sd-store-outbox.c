@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStore"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sd-store-rows.h"
+
+/*
+ * The send path: outgoing messages are queued with their outbox row before any network I/O,
+ * then marked sent, synced or failed. Jobs: network work that must survive a restart and is
+ * not a message of its own (reactions and unsend requests to store in a swarm, deleting or
+ * shortening our own copies), queued in the same transaction as the local change they belong
+ * to (store_insert_jobs() in sd-store-rows.c).
+ */
+
+/* how many later milliseconds queueing tries when (self, T) is taken */
+#define FREE_T_ATTEMPTS 1000
+
+/* ---- outgoing messages --------------------------------------------------------------------- */
+
+SdMessage *
+sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, GError **error)
+{
+  const gchar *conversation_id = outgoing->conversation_id;
+  const gchar *body = outgoing->body;
+  gint64 sent_at = outgoing->sent_at;
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  gboolean created;
+  gboolean blocked;
+  gint64 local_id;
+  gint64 t;
+  gint64 now = store_now_ms ();
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (self->account_id == NULL) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "the store has no account id yet");
+    return NULL;
+  }
+  if (!store_check_session_id (conversation_id, "the recipient", error) ||
+      !store_check_utf8 (body, "the body", error))
+    return NULL;
+  if (sent_at <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "the message has no sent-at timestamp");
+    return NULL;
+  }
+  if ((outgoing->quote_author != NULL &&
+       !store_check_session_id (outgoing->quote_author, "the quoted author", error)) ||
+      (guint) outgoing->expiration_mode > SD_EXPIRATION_AFTER_SEND ||
+      (guint) outgoing->kind > SD_MESSAGE_KIND_MEDIA_SAVED) {
+    if (error != NULL && *error == NULL)
+      g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                           "an unknown message kind or expiration mode");
+    return NULL;
+  }
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!store_ensure_conversation (self, conversation_id,
+                                  strcmp (conversation_id, self->account_id) == 0 ?
+                                    SD_CONVERSATION_KIND_NOTE_TO_SELF :
+                                    SD_CONVERSATION_KIND_DIRECT,
+                                  TRUE, FALSE, sent_at, &created, &blocked, error))
+    return NULL;
+
+  /* every message gets its own T (§5: receivers drop a second message with the same one) */
+  t = sent_at;
+  for (guint i = 0;; i++, t++) {
+    g_autoptr(SdCachedStmt) probe = NULL;
+    int rc;
+
+    if (i == FREE_T_ATTEMPTS) {
+      g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_DUPLICATE,
+                           "no free sent-at timestamp near the one asked for");
+      return NULL;
+    }
+    probe = store_prepare (self, "SELECT 1 FROM messages WHERE author = ?1 AND sent_at = ?2",
+                           error);
+    if (probe == NULL)
+      return NULL;
+    store_bind_text (probe, 1, self->account_id);
+    sqlite3_bind_int64 (probe, 2, t);
+    rc = store_step (self, probe, error);
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+  }
+
+  {
+    g_autoptr(SdCachedStmt) insert = NULL;
+    g_autoptr(SdCachedStmt) outbox = NULL;
+    g_autoptr(SdCachedStmt) touch = NULL;
+
+    gboolean disappears = outgoing->kind == SD_MESSAGE_KIND_TEXT &&
+                          outgoing->expiration_mode != SD_EXPIRATION_OFF;
+
+    insert = store_prepare (self,
+                            "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                            " received_at, status, expires_at, kind, quote_author, quote_sent_at,"
+                            " expiration_mode, expiration_timer)"
+                            " VALUES (?1, ?2, 1, ?3, ?4, ?5, 'sending', ?6, ?7, ?8, ?9, ?10, ?11)",
+                            error);
+    if (insert == NULL)
+      return NULL;
+    store_bind_text (insert, 1, conversation_id);
+    store_bind_text (insert, 2, self->account_id);
+    store_bind_text (insert, 3, body);
+    sqlite3_bind_int64 (insert, 4, t);
+    sqlite3_bind_int64 (insert, 5, now);
+    /* we have read our own message: both modes count from T */
+    sqlite3_bind_int64 (insert, 6,
+                        disappears ? t + (gint64) outgoing->expiration_timer * 1000 : 0);
+    store_bind_text (insert, 7, sd_message_kind_to_string (outgoing->kind));
+    store_bind_text (insert, 8, outgoing->quote_author);
+    sqlite3_bind_int64 (insert, 9, outgoing->quote_author != NULL ? outgoing->quote_sent_at : 0);
+    sqlite3_bind_int (insert, 10, outgoing->expiration_mode);
+    sqlite3_bind_int64 (insert, 11, outgoing->expiration_mode != SD_EXPIRATION_OFF ?
+                                      outgoing->expiration_timer : 0);
+    if (!store_run (self, insert, error))
+      return NULL;
+    local_id = sqlite3_last_insert_rowid (self->db);
+
+    /* Note to Self goes only to our own swarm, as the sync message (§5) */
+    outbox = store_prepare (self,
+                            "INSERT INTO outbox (message, recipient, attempts, next_attempt_at,"
+                            " is_sync) VALUES (?1, ?2, 0, 0, 0)",
+                            error);
+    if (outbox == NULL)
+      return NULL;
+    sqlite3_bind_int64 (outbox, 1, local_id);
+    store_bind_text (outbox, 2, conversation_id);
+    if (!store_run (self, outbox, error))
+      return NULL;
+
+    touch = store_prepare (self,
+                           "UPDATE conversations SET last_activity = max(last_activity, ?2)"
+                           " WHERE id = ?1",
+                           error);
+    if (touch == NULL)
+      return NULL;
+    store_bind_text (touch, 1, conversation_id);
+    sqlite3_bind_int64 (touch, 2, t);
+    if (!store_run (self, touch, error))
+      return NULL;
+    if (outgoing->kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE &&
+        !store_apply_expiration (self, conversation_id, outgoing->expiration_mode,
+                                 outgoing->expiration_timer, t, error))
+      return NULL;
+  }
+
+  message = store_load_message (self, self->account_id, t, error);
+  if (message == NULL || !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+GPtrArray *
+sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = store_prepare (self,
+                        "SELECT " STORE_MESSAGE_COLUMNS ", o.recipient, o.is_sync, o.attempts,"
+                        " o.next_attempt_at, o.last_error"
+                        " FROM outbox o JOIN messages m ON m.local_id = o.message"
+                        " WHERE o.next_attempt_at <= ?1"
+                        " ORDER BY o.next_attempt_at, o.message LIMIT ?2",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_outbox_item_free);
+  for (;;) {
+    SdOutboxItem *item;
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    item = g_new0 (SdOutboxItem, 1);
+    item->message = store_message_from_row (stmt, 0);
+    item->recipient = store_column_dup (stmt, STORE_MESSAGE_N_COLUMNS + 0);
+    item->is_sync = sqlite3_column_int (stmt, STORE_MESSAGE_N_COLUMNS + 1) != 0;
+    item->attempts = (guint) sqlite3_column_int (stmt, STORE_MESSAGE_N_COLUMNS + 2);
+    item->next_attempt_at = sqlite3_column_int64 (stmt, STORE_MESSAGE_N_COLUMNS + 3);
+    item->last_error = store_column_dup (stmt, STORE_MESSAGE_N_COLUMNS + 4);
+    g_ptr_array_add (items, item);
+  }
+  return g_steal_pointer (&items);
+}
+
+gboolean
+sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_next != NULL, FALSE);
+
+  return store_query_min (self, "SELECT min(next_attempt_at) FROM outbox", out_next, error);
+}
+
+/* the stage of @local_id's outbox row: 0 delivery, 1 sync, -1 none */
+static gboolean
+outbox_stage (SdStore *self, gint64 local_id, gint *out_stage, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = store_prepare (self, "SELECT is_sync FROM outbox WHERE message = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  *out_stage = rc == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : -1;
+  return TRUE;
+}
+
+static gboolean
+expect_delivery_pending (SdStore *self, gint64 local_id, const gchar *message_id,
+                         GError **error)
+{
+  gint stage;
+
+  if (!outbox_stage (self, local_id, &stage, error))
+    return FALSE;
+  if (stage != 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                 "message %s is not waiting for delivery", message_id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+SdMessage *
+sd_store_mark_sent (SdStore *self, const gchar *message_id, const gchar *server_hash,
+                    GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdCachedStmt) outbox = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autofree gchar *conversation = NULL;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!store_find_message (self, message_id, &local_id, &conversation, error) ||
+      !expect_delivery_pending (self, local_id, message_id, error))
+    return NULL;
+
+  update = store_prepare (self,
+                          "UPDATE messages SET status = 'sent', error = NULL,"
+                          " server_hash = coalesce(?2, server_hash) WHERE local_id = ?1",
+                          error);
+  if (update == NULL)
+    return NULL;
+  sqlite3_bind_int64 (update, 1, local_id);
+  store_bind_text (update, 2, server_hash);
+  if (!store_run (self, update, error))
+    return NULL;
+
+  /* the row stays, as the sync copy to our own swarm, so a restart still sends it; Note to
+   * Self was that copy, and data-extraction notices are not synced */
+  message = store_load_message_by_id (self, message_id, error);
+  if (message == NULL)
+    return NULL;
+  if (g_strcmp0 (conversation, self->account_id) == 0 ||
+      message->kind == SD_MESSAGE_KIND_SCREENSHOT || message->kind == SD_MESSAGE_KIND_MEDIA_SAVED)
+    outbox = store_prepare (self, "DELETE FROM outbox WHERE message = ?1", error);
+  else
+    outbox = store_prepare (self,
+                            "UPDATE outbox SET is_sync = 1, recipient = ?2, attempts = 0,"
+                            " next_attempt_at = 0, last_error = NULL WHERE message = ?1",
+                            error);
+  if (outbox == NULL)
+    return NULL;
+  sqlite3_bind_int64 (outbox, 1, local_id);
+  if (sqlite3_bind_parameter_count (outbox) >= 2)
+    store_bind_text (outbox, 2, self->account_id);
+  if (!store_run (self, outbox, error))
+    return NULL;
+
+  if (!store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+gboolean
+sd_store_mark_synced (SdStore *self, const gchar *message_id, const gchar *server_hash,
+                      GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) keep = NULL;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (server_hash != NULL && !store_check_utf8 (server_hash, "the hash", error))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL || !store_find_message (self, message_id, &local_id, NULL, error))
+    return FALSE;
+  stmt = store_prepare (self, "DELETE FROM outbox WHERE message = ?1 AND is_sync = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                 "message %s has no sync copy waiting", message_id);
+    return FALSE;
+  }
+  /* kept to delete that copy when the message is unsent */
+  keep = store_prepare (self, "UPDATE messages SET sync_hash = ?2 WHERE local_id = ?1", error);
+  if (keep == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (keep, 1, local_id);
+  store_bind_text (keep, 2, server_hash);
+  if (!store_run (self, keep, error))
+    return FALSE;
+  return store_tx_commit (tx, error);
+}
+
+SdMessage *
+sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reason,
+                      GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdCachedStmt) outbox = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (reason != NULL && !store_check_utf8 (reason, "the reason", error))
+    return NULL;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!store_find_message (self, message_id, &local_id, NULL, error) ||
+      !expect_delivery_pending (self, local_id, message_id, error))
+    return NULL;
+  update = store_prepare (self, "UPDATE messages SET status = 'failed', error = ?2"
+                          " WHERE local_id = ?1", error);
+  if (update == NULL)
+    return NULL;
+  sqlite3_bind_int64 (update, 1, local_id);
+  store_bind_text (update, 2, reason != NULL ? reason : "");
+  if (!store_run (self, update, error))
+    return NULL;
+  outbox = store_prepare (self, "DELETE FROM outbox WHERE message = ?1", error);
+  if (outbox == NULL)
+    return NULL;
+  sqlite3_bind_int64 (outbox, 1, local_id);
+  if (!store_run (self, outbox, error))
+    return NULL;
+  message = store_load_message_by_id (self, message_id, error);
+  if (message == NULL || !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+gboolean
+sd_store_outbox_reschedule (SdStore *self, const gchar *message_id, gint64 next_attempt_at,
+                            const gchar *last_error, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (last_error != NULL && !store_check_utf8 (last_error, "the error", error))
+    return FALSE;
+  if (!store_find_message (self, message_id, &local_id, NULL, error))
+    return FALSE;
+  stmt = store_prepare (self,
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,"
+                        " last_error = ?3 WHERE message = ?1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  sqlite3_bind_int64 (stmt, 2, next_attempt_at);
+  store_bind_text (stmt, 3, last_error);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                 "message %s is not in the outbox", message_id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- jobs ---------------------------------------------------------------------------------- */
+
+gboolean
+sd_store_add_jobs (SdStore *self, const SdJobSpec *jobs, guint n_jobs, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL || !store_insert_jobs (self, jobs, n_jobs, error))
+    return FALSE;
+  return store_tx_commit (tx, error);
+}
+
+GPtrArray *
+sd_store_jobs_due (SdStore *self, gint64 now, guint limit, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self,
+                        "SELECT id, kind, target, payload, sent_at, value, attempts FROM jobs"
+                        " WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
+  jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_job_free);
+  for (;;) {
+    SdJob *job;
+    const gchar *kind;
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    job = g_new0 (SdJob, 1);
+    job->id = sqlite3_column_int64 (stmt, 0);
+    kind = (const gchar *) sqlite3_column_text (stmt, 1);
+    /* the CHECK constraint leaves an unknown kind to a damaged file only */
+    if (!sd_job_kind_from_string (kind, &job->kind))
+      job->kind = SD_JOB_STORE;
+    job->target = store_column_dup (stmt, 2);
+    job->payload = g_bytes_new (sqlite3_column_blob (stmt, 3),
+                                (gsize) sqlite3_column_bytes (stmt, 3));
+    job->sent_at = sqlite3_column_int64 (stmt, 4);
+    job->value = sqlite3_column_int64 (stmt, 5);
+    job->attempts = (guint) sqlite3_column_int (stmt, 6);
+    g_ptr_array_add (jobs, job);
+  }
+  return g_steal_pointer (&jobs);
+}
+
+gboolean
+sd_store_jobs_next_due (SdStore *self, gint64 *out_next, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_next != NULL, FALSE);
+
+  return store_query_min (self, "SELECT min(next_attempt_at) FROM jobs", out_next, error);
+}
+
+gboolean
+sd_store_job_done (SdStore *self, gint64 job_id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self, "DELETE FROM jobs WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, job_id);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_job_reschedule (SdStore *self, gint64 job_id, gint64 next_attempt_at, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self,
+                        "UPDATE jobs SET attempts = attempts + 1, next_attempt_at = ?2"
+                        " WHERE id = ?1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, job_id);
+  sqlite3_bind_int64 (stmt, 2, next_attempt_at);
+  return store_run (self, stmt, error);
+}

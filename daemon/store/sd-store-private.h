@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * The store's core, as its other parts use it (sd-store.c): the object, the statement cache,
+ * transactions and row helpers. Not for use outside the store.
+ */
+
+#include <sqlite3.h>
+
+#include "sd-store.h"
+
+G_BEGIN_DECLS
+
+struct _SdStore {
+  GObject parent_instance;
+
+  sqlite3 *db;              /* (owned) */
+  gchar *path;              /* (owned) */
+  gchar *account_id;        /* (owned) (nullable) */
+  /* (owned) SQL literal (unowned, keyed by address) -> sqlite3_stmt* (owned) */
+  GHashTable *statements;
+};
+
+/* a cached statement borrowed for one use; the scope guard resets it for the next */
+typedef sqlite3_stmt SdCachedStmt;
+
+static inline void
+sd_cached_stmt_release (SdCachedStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdCachedStmt, sd_cached_stmt_release)
+
+/* a transaction scope: rolled back on scope exit unless committed */
+typedef struct {
+  SdStore *store;           /* (unowned) */
+  gboolean open;
+} SdStoreTx;
+
+void store_tx_end (SdStoreTx *tx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreTx, store_tx_end)
+
+void store_set_sqlite_error (sqlite3 *db, int rc, GError **error, const gchar *what);
+/* @sql must be a literal: the cache is keyed by its address */
+SdCachedStmt *store_prepare (SdStore *self, const gchar *sql, GError **error);
+/* SQLITE_ROW or SQLITE_DONE, or 0 with @error set */
+int store_step (SdStore *self, sqlite3_stmt *stmt, GError **error);
+/* runs a statement to its end */
+gboolean store_run (SdStore *self, sqlite3_stmt *stmt, GError **error);
+/* binds @text, or NULL for NULL */
+void store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text);
+/* the column as a new string, NULL for NULL */
+gchar *store_column_dup (sqlite3_stmt *stmt, int index);
+/* BEGIN IMMEDIATE */
+SdStoreTx *store_tx_begin (SdStore *self, GError **error);
+gboolean store_tx_commit (SdStoreTx *tx, GError **error);
+gboolean store_check_session_id (const gchar *id, const gchar *what, GError **error);
+gboolean store_check_utf8 (const gchar *text, const gchar *what, GError **error);
+gint64 store_now_ms (void);
+/* the one number @sql (a literal) selects, G_MAXINT64 when it is NULL or there is no row */
+gboolean store_query_min (SdStore *self, const gchar *sql, gint64 *out_value, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * What the store's paths (batch, outbox, conversations, reactions, removal) share above the
+ * core (sd-store-rows.c): reading rows into values, and the few row writes more than one path
+ * makes. Not for use outside the store.
+ */
+
+#include "sd-store-private.h"
+
+G_BEGIN_DECLS
+
+/* how long a removed message's id is remembered: longer than any copy lives in a swarm */
+#define SD_STORE_REMOVED_KEEP_MS (15LL * 24 * 3600 * 1000)
+
+/* the columns store_message_from_row() reads, for "SELECT " STORE_MESSAGE_COLUMNS " FROM
+ * messages m ..."; the quoted body is looked up by a subquery */
+#define STORE_MESSAGE_COLUMNS \
+  "m.author, m.sent_at, m.conversation, m.outgoing, m.body, m.received_at, m.status, " \
+  "m.error, m.expires_at, m.server_hash, m.kind, m.quote_author, m.quote_sent_at, " \
+  "(SELECT q.body FROM messages q WHERE q.author = m.quote_author" \
+  "  AND q.sent_at = m.quote_sent_at), m.expiration_mode, m.expiration_timer, m.sync_hash, " \
+  "m.local_id"
+#define STORE_MESSAGE_N_COLUMNS 18
+
+/* a message from STORE_MESSAGE_COLUMNS starting at column @first, without reactions */
+SdMessage *store_message_from_row (sqlite3_stmt *stmt, int first);
+/* every row of @stmt as a message, with reactions (one query for all of them) */
+GPtrArray *store_collect_messages (SdStore *self, sqlite3_stmt *stmt, GError **error);
+/* local_id and conversation of message (@author, @sent_at); @out_found FALSE when absent */
+gboolean store_locate_message (SdStore *self, const gchar *author, gint64 sent_at,
+                               gboolean *out_found, gint64 *out_local_id,
+                               gchar **out_conversation, GError **error);
+/* the same for the message @message_id names; NOT_FOUND when absent */
+gboolean store_find_message (SdStore *self, const gchar *message_id, gint64 *out_local_id,
+                             gchar **out_conversation, GError **error);
+/* a whole message with its quote and reactions; NOT_FOUND when absent */
+SdMessage *store_load_message (SdStore *self, const gchar *author, gint64 sent_at,
+                               GError **error);
+SdMessage *store_load_message_by_id (SdStore *self, const gchar *message_id, GError **error);
+/* the body of message (@author, @sent_at), NULL when it is not stored */
+gboolean store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gchar **out_body,
+                          GError **error);
+
+/* the SELECT store_conversation_from_row() reads, to be followed by WHERE or ORDER BY */
+#define STORE_CONVERSATION_SELECT \
+  "SELECT c.id, c.kind, c.name, c.nickname, c.approved, c.they_approved, c.blocked," \
+  " c.muted_until, c.last_activity, c.profile_updated, c.expiration_mode, c.expiration_timer," \
+  " (SELECT count(*) FROM messages u" \
+  "   WHERE u.conversation = c.id AND u.outgoing = 0 AND u.status <> 'read')," \
+  " (SELECT p.body FROM messages p WHERE p.conversation = c.id AND p.kind = 'text'" \
+  "   ORDER BY p.sent_at DESC, p.local_id DESC LIMIT 1)" \
+  " FROM conversations c"
+SdConversation *store_conversation_from_row (sqlite3_stmt *stmt);
+SdConversation *store_load_conversation (SdStore *self, const gchar *id, GError **error);
+/* NOT_FOUND unless conversation @id exists */
+gboolean store_expect_conversation (SdStore *self, const gchar *id, GError **error);
+/* the conversation exists (created if it did not), and whether it is blocked */
+gboolean store_ensure_conversation (SdStore *self, const gchar *id, SdConversationKind kind,
+                                    gboolean approved, gboolean they_approved,
+                                    gint64 last_activity, gboolean *out_created,
+                                    gboolean *out_blocked, GError **error);
+/* the newest change of a conversation's disappearing-messages setting wins */
+gboolean store_apply_expiration (SdStore *self, const gchar *conversation_id,
+                                 SdExpirationMode mode, guint32 timer, gint64 changed_at,
+                                 GError **error);
+
+/* whether (author, sent_at) was removed before */
+gboolean store_was_removed (SdStore *self, const gchar *author, gint64 sent_at,
+                            gboolean *out_removed, GError **error);
+/* deletes one message row and remembers it as removed, inside the caller's transaction */
+gboolean store_remove_row (SdStore *self, const gchar *author, gint64 sent_at,
+                           gint64 forget_at, GError **error);
+/* queues network jobs, inside the caller's transaction */
+gboolean store_insert_jobs (SdStore *self, const SdJobSpec *jobs, guint n_jobs, GError **error);
+
+G_END_DECLS
