@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "sessiond-contract.h"
 #include "sessiond-private.h"
 
 /**
@@ -124,27 +125,29 @@ sessiond_message_new_from_variant (GVariant *dict)
   self = g_object_new (SESSIOND_TYPE_MESSAGE, NULL);
   self->dict = g_variant_ref_sink (dict);
   g_variant_dict_init (&d, dict);
-  self->id = dup_string (&d, "id");
-  self->conversation_id = dup_string (&d, "conversation");
-  self->author = dup_string (&d, "author");
-  self->body = dup_string (&d, "body");
-  self->status = dup_string (&d, "status");
-  if (g_variant_dict_lookup (&d, "error", "&s", &error_message))
+  self->id = dup_string (&d, SESSIOND_MESSAGE_KEY_ID);
+  self->conversation_id = dup_string (&d, SESSIOND_MESSAGE_KEY_CONVERSATION);
+  self->author = dup_string (&d, SESSIOND_MESSAGE_KEY_AUTHOR);
+  self->body = dup_string (&d, SESSIOND_MESSAGE_KEY_BODY);
+  self->status = dup_string (&d, SESSIOND_MESSAGE_KEY_STATUS);
+  if (g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_ERROR, "&s", &error_message))
     self->error_message = g_strdup (error_message);
-  g_variant_dict_lookup (&d, "outgoing", "b", &self->outgoing);
-  self->sent_at = get_int64 (&d, "sent-at");
-  self->received_at = get_int64 (&d, "received-at");
-  self->expires_at = get_int64 (&d, "expires-at");
-  self->kind = dup_string_or_null (&d, "kind");
+  g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_OUTGOING, "b", &self->outgoing);
+  self->sent_at = get_int64 (&d, SESSIOND_MESSAGE_KEY_SENT_AT);
+  self->received_at = get_int64 (&d, SESSIOND_MESSAGE_KEY_RECEIVED_AT);
+  self->expires_at = get_int64 (&d, SESSIOND_MESSAGE_KEY_EXPIRES_AT);
+  self->kind = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_KIND);
   /* daemons before events existed only had text */
   if (self->kind == NULL)
     self->kind = g_strdup ("text");
-  self->quote_id = dup_string_or_null (&d, "quote-id");
-  self->quote_author = dup_string_or_null (&d, "quote-author");
-  self->quote_body = dup_string_or_null (&d, "quote-body");
-  self->expiration_mode = dup_string_or_null (&d, "expiration-mode");
-  g_variant_dict_lookup (&d, "expiration-timer", "u", &self->expiration_timer);
-  reactions = g_variant_dict_lookup_value (&d, "reactions", G_VARIANT_TYPE ("a(sub)"));
+  self->quote_id = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_QUOTE_ID);
+  self->quote_author = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_QUOTE_AUTHOR);
+  self->quote_body = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_QUOTE_BODY);
+  self->expiration_mode = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_EXPIRATION_MODE);
+  g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_EXPIRATION_TIMER, "u",
+                         &self->expiration_timer);
+  reactions = g_variant_dict_lookup_value (&d, SESSIOND_MESSAGE_KEY_REACTIONS,
+                                           G_VARIANT_TYPE ("a(sub)"));
   self->reactions = sessiond_reactions_from_variant (reactions);
   return self;
 }
@@ -184,8 +187,8 @@ sessiond_message_copy_with_changes (SessiondMessage *self, GVariant *changes)
     g_variant_unref (value);
   }
   /* changes cannot remove a key; "error" only goes with "failed" (a retry) */
-  if (g_variant_dict_lookup (&d, "status", "&s", &status) && g_strcmp0 (status, "failed") != 0)
-    g_variant_dict_remove (&d, "error");
+  if (g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_STATUS, "&s", &status) && g_strcmp0 (status, "failed") != 0)
+    g_variant_dict_remove (&d, SESSIOND_MESSAGE_KEY_ERROR);
   return sessiond_message_new_from_variant (g_variant_dict_end (&d));
 }
 
