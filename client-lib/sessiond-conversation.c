@@ -1267,7 +1267,8 @@ sessiond_conversation_class_init (SessiondConversationClass *klass)
    * SessiondConversation::message-changed:
    * @self: the conversation
    * @message_id: the id of the message
-   * @changes: the changed keys of the message dictionary (`a{sv}`)
+   * @changes: the message dictionary (`a{sv}`) as it is now: the daemon
+   *   sends every key, not only those that changed
    *
    * A message changed: its status (and error), its expiry (`expires-at`)
    * or its reactions (`reactions`, `a(sub)`; an empty array when the last
