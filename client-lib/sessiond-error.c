@@ -25,6 +25,15 @@ enum { SESSIOND_DBUS_ERRORS (SESSIOND_ERROR_INDEX) };
 SESSIOND_DBUS_ERRORS (SESSIOND_ERROR_CHECK)
 #undef SESSIOND_ERROR_CHECK
 
+/**
+ * sessiond_client_error_quark:
+ *
+ * Gets the error domain of libsessiond-client; use %SESSIOND_CLIENT_ERROR instead.
+ *
+ * Returns: the domain's quark
+ *
+ * Since: 0.1
+ */
 GQuark
 sessiond_client_error_quark (void)
 {

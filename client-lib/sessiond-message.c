@@ -212,6 +212,8 @@ sessiond_messages_from_variant (GVariant *list)
  * sessiond_message_get_id:
  * @self: a message
  *
+ * Gets the message's id, unique within the daemon.
+ *
  * Returns: the message's id, unique within the daemon
  *
  * Since: 0.1
@@ -226,6 +228,8 @@ sessiond_message_get_id (SessiondMessage *self)
 /**
  * sessiond_message_get_conversation_id:
  * @self: a message
+ *
+ * Gets the Session ID of the conversation the message belongs to.
  *
  * Returns: the Session ID of the conversation the message belongs to
  *
@@ -242,6 +246,8 @@ sessiond_message_get_conversation_id (SessiondMessage *self)
  * sessiond_message_get_author:
  * @self: a message
  *
+ * Gets the Session ID of the author.
+ *
  * Returns: the Session ID of the author
  *
  * Since: 0.1
@@ -256,6 +262,8 @@ sessiond_message_get_author (SessiondMessage *self)
 /**
  * sessiond_message_get_outgoing:
  * @self: a message
+ *
+ * Tells whether the message is one of ours.
  *
  * Returns: %TRUE if this account sent the message
  *
@@ -272,6 +280,8 @@ sessiond_message_get_outgoing (SessiondMessage *self)
  * sessiond_message_get_body:
  * @self: a message
  *
+ * Gets the text of the message.
+ *
  * Returns: the text of the message
  *
  * Since: 0.1
@@ -286,6 +296,8 @@ sessiond_message_get_body (SessiondMessage *self)
 /**
  * sessiond_message_get_sent_at:
  * @self: a message
+ *
+ * Gets the envelope timestamp, in milliseconds since the epoch.
  *
  * Returns: the envelope timestamp, in milliseconds since the epoch
  *
@@ -302,6 +314,8 @@ sessiond_message_get_sent_at (SessiondMessage *self)
  * sessiond_message_get_received_at:
  * @self: a message
  *
+ * Gets when the daemon stored the message.
+ *
  * Returns: when the daemon stored the message, in milliseconds since the epoch
  *
  * Since: 0.1
@@ -316,6 +330,8 @@ sessiond_message_get_received_at (SessiondMessage *self)
 /**
  * sessiond_message_get_status:
  * @self: a message
+ *
+ * Gets the message's delivery status.
  *
  * Returns: `sending`, `sent`, `failed` or `read`
  *
@@ -332,6 +348,8 @@ sessiond_message_get_status (SessiondMessage *self)
  * sessiond_message_get_error_message:
  * @self: a message
  *
+ * Gets the reason a message could not be sent.
+ *
  * Returns: (nullable): why sending failed, or %NULL
  *
  * Since: 0.1
@@ -347,6 +365,8 @@ sessiond_message_get_error_message (SessiondMessage *self)
  * sessiond_message_get_expires_at:
  * @self: a message
  *
+ * Gets when a disappearing message expires.
+ *
  * Returns: when a disappearing message expires (ms), or 0
  *
  * Since: 0.1
@@ -361,6 +381,8 @@ sessiond_message_get_expires_at (SessiondMessage *self)
 /**
  * sessiond_message_get_kind:
  * @self: a message
+ *
+ * Gets what kind of message this is: text or an event.
  *
  * Returns: `text` for a message someone wrote; for an event shown in the
  *   conversation `expiration-update` (the disappearing-messages setting
@@ -382,6 +404,8 @@ sessiond_message_get_kind (SessiondMessage *self)
  * sessiond_message_get_quote_id:
  * @self: a message
  *
+ * Gets the id of the message this one replies to, or %NULL if it is not a reply.
+ *
  * Returns: (nullable): the id of the message this one replies to, or %NULL
  *   if it is not a reply
  *
@@ -398,6 +422,8 @@ sessiond_message_get_quote_id (SessiondMessage *self)
  * sessiond_message_get_quote_author:
  * @self: a message
  *
+ * Gets the Session ID of the author of the quoted message, or %NULL if this is not a reply.
+ *
  * Returns: (nullable): the Session ID of the author of the quoted message,
  *   or %NULL if this is not a reply
  *
@@ -413,6 +439,8 @@ sessiond_message_get_quote_author (SessiondMessage *self)
 /**
  * sessiond_message_get_quote_body:
  * @self: a message
+ *
+ * Gets the text of the message this one replies to.
  *
  * Returns: (nullable): the text of the quoted message, or %NULL if this is
  *   not a reply or the quoted message is not stored here
@@ -449,6 +477,8 @@ sessiond_message_get_expiration_mode (SessiondMessage *self)
 /**
  * sessiond_message_get_expiration_timer:
  * @self: a message
+ *
+ * Gets the disappearing-messages timer of the message.
  *
  * Returns: how long the message lives once its clock started, in seconds;
  *   0 if it does not disappear
@@ -503,6 +533,9 @@ sessiond_message_lookup (SessiondMessage *self, const gchar *key)
 /**
  * sessiond_message_get_variant:
  * @self: a message
+ *
+ * Gets the message as the daemon sent it, keys this version does not
+ * know included.
  *
  * Returns: (transfer none): the message dictionary (`a{sv}`) as received
  *

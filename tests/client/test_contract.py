@@ -82,6 +82,26 @@ class ContractTest(unittest.TestCase):
             self.assertRegex(comment, r"(?<![\w-])" + re.escape(key) + r"(?![\w-])",
                              f"message key {key} is not described in the XML")
 
+    def test_every_member_documented(self):
+        """each method, signal and property has the gdbus-codegen doc comment ("Name: …")
+        right before it, and a method's or signal's comment, when it names arguments,
+        names only real ones (the D-Bus reference is generated from these)"""
+        text = XML.read_text()
+        for match in re.finditer(r'<(method|signal|property) name="(\w+)"', text):
+            kind, name = match.groups()
+            before = text[:match.start()].rstrip()
+            comment = ""
+            if before.endswith("-->"):
+                comment = before[before.rindex("<!--") + 4:-3].strip()
+            self.assertTrue(comment.startswith(name + ":"), f"{kind} {name} has no doc comment")
+            if kind == "property":
+                continue
+            end = text.index(f"</{kind}>", match.end()) if not text[match.end():].lstrip(
+                ).startswith("/>") else match.end()
+            args = set(re.findall(r'<arg name="(\w+)"', text[match.end():end]))
+            for documented in re.findall(r"^\s*@(\w+):", comment, re.M):
+                self.assertIn(documented, args, f"{kind} {name} documents @{documented}")
+
     def test_xml_parses_and_interfaces_have_version(self):
         tree = ElementTree.parse(XML)
         for iface in tree.getroot().iter("interface"):
