@@ -18,7 +18,7 @@
  *                    "last_activity": n, "last_message_preview": s, "approved": b,
  *                    "blocked": b, "muted_until": n, "expiration_mode": s,
  *                    "expiration_timer": n}
- *   messages        one per message, oldest first; search: best match first:
+ *   messages        one per message, oldest first; search: newest first:
  *                   {"id": s, "conversation": s, "author": s, "outgoing": b,
  *                    "kind": s ("text", or an event: "expiration-update",
  *                    "screenshot", "media-saved"), "body": s, "sent_at": n,

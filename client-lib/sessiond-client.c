@@ -954,8 +954,9 @@ sessiond_client_send_reply_finish (SessiondClient *self,
 /**
  * sessiond_client_search_async:
  * @self: a client
- * @query: words to find in message bodies
- * @limit: at most this many results, or 0 for the daemon's default (50)
+ * @query: words to find in message bodies (at most 1024 bytes; each word matches as a
+ *   prefix, all must match, and only the first 16 count)
+ * @limit: at most this many results (up to 500), or 0 for the daemon's default (50)
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called with the results
  * @user_data: data for @callback
@@ -993,7 +994,7 @@ sessiond_client_search_async (SessiondClient *self,
  * Finishes [method@Client.search_async].
  *
  * Returns: (transfer container) (element-type SessiondMessage): the
- *   matching messages, best match first, or %NULL on error
+ *   matching messages, newest first, or %NULL on error
  *
  * Since: 0.1
  */

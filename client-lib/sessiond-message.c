@@ -187,7 +187,8 @@ sessiond_message_copy_with_changes (SessiondMessage *self, GVariant *changes)
     g_variant_unref (value);
   }
   /* changes cannot remove a key; "error" only goes with "failed" (a retry) */
-  if (g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_STATUS, "&s", &status) && g_strcmp0 (status, "failed") != 0)
+  if (g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_STATUS, "&s", &status) &&
+      g_strcmp0 (status, "failed") != 0)
     g_variant_dict_remove (&d, SESSIOND_MESSAGE_KEY_ERROR);
   return sessiond_message_new_from_variant (g_variant_dict_end (&d));
 }
