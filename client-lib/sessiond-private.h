@@ -10,10 +10,11 @@
 #define SESSIOND_COMPILATION
 #include "sessiond.h"
 #include "sdc-dbus-generated.h"
+#include "sessiond-contract.h"
 
 G_BEGIN_DECLS
 
-#define SESSIOND_BUS_NAME "org.sessiond.Daemon1"
+#define SESSIOND_BUS_NAME SESSIOND_DBUS_NAME
 #define SESSIOND_ACCOUNT_PATH "/org/sessiond/Daemon1"
 #define SESSIOND_CONVERSATION_PREFIX "/org/sessiond/Daemon1/conversations/"
 
