@@ -18,7 +18,7 @@
  *                    "last_activity": n, "last_message_preview": s, "approved": b,
  *                    "blocked": b, "muted_until": n, "expiration_mode": s,
  *                    "expiration_timer": n}
- *   messages        one per message, oldest first; search: best match first:
+ *   messages        one per message, oldest first; search: newest first:
  *                   {"id": s, "conversation": s, "author": s, "outgoing": b,
  *                    "kind": s ("text", or an event: "expiration-update",
  *                    "screenshot", "media-saved"), "body": s, "sent_at": n,
@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "sessiond.h"
+#include "sessiond-contract.h"
 
 typedef struct {
   SessiondClient *client;   /* (owned) */
@@ -65,27 +66,16 @@ typedef struct {
   gboolean show_secret;
   GMainLoop *loop;          /* (owned) (nullable) for watch */
   gint watch_status;
+  guint timer;              /* disappear's TIMER, parsed before connecting */
 } Ctl;
 
+/* the names of --json errors: the D-Bus error names without their prefix, from the contract */
+#define ERROR_NAME(code, name) [SESSIOND_CLIENT_ERROR_##code] = name,
 static const gchar *const error_names[] = {
-  [SESSIOND_CLIENT_ERROR_FAILED] = "Failed",
-  [SESSIOND_CLIENT_ERROR_INVALID_SESSION_ID] = "InvalidSessionId",
-  [SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT] = "InvalidArgument",
-  [SESSIOND_CLIENT_ERROR_NO_ACCOUNT] = "NoAccount",
-  [SESSIOND_CLIENT_ERROR_ACCOUNT_EXISTS] = "AccountExists",
-  [SESSIOND_CLIENT_ERROR_INVALID_MNEMONIC] = "InvalidMnemonic",
-  [SESSIOND_CLIENT_ERROR_NOT_FOUND] = "NotFound",
-  [SESSIOND_CLIENT_ERROR_MESSAGE_TOO_LONG] = "MessageTooLong",
-  [SESSIOND_CLIENT_ERROR_NETWORK] = "Network",
-  [SESSIOND_CLIENT_ERROR_KEYRING_UNAVAILABLE] = "KeyringUnavailable",
-  [SESSIOND_CLIENT_ERROR_KEY_NOT_FOUND] = "KeyNotFound",
-  [SESSIOND_CLIENT_ERROR_BAD_PASSPHRASE] = "BadPassphrase",
-  [SESSIOND_CLIENT_ERROR_KEY_CORRUPT] = "KeyCorrupt",
-  [SESSIOND_CLIENT_ERROR_KEY_EXISTS] = "KeyExists",
-  [SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED] = "KeystoreFailed",
+  SESSIOND_DBUS_ERRORS (ERROR_NAME)
   [SESSIOND_CLIENT_ERROR_NOT_RUNNING] = "NotRunning",
-  [SESSIOND_CLIENT_ERROR_NOT_AUTHOR] = "NotAuthor",
 };
+#undef ERROR_NAME
 
 /* ---- output ---- */
 
@@ -421,7 +411,7 @@ check_id (Ctl *ctl, const gchar *id)
 }
 
 static gint
-cmd_status (Ctl *ctl)
+cmd_status (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autofree gchar *state = sessiond_client_dup_state (ctl->client);
   g_autofree gchar *id = sessiond_client_dup_session_id (ctl->client);
@@ -474,7 +464,7 @@ print_string_result (Ctl *ctl, const gchar *key, const gchar *value)
 }
 
 static gint
-cmd_create (Ctl *ctl)
+cmd_create (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -500,7 +490,7 @@ read_stdin (void)
 }
 
 static gint
-cmd_restore (Ctl *ctl)
+cmd_restore (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -538,7 +528,7 @@ cmd_restore (Ctl *ctl)
 }
 
 static gint
-cmd_id (Ctl *ctl)
+cmd_id (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autofree gchar *id = sessiond_client_dup_session_id (ctl->client);
 
@@ -552,7 +542,7 @@ cmd_id (Ctl *ctl)
 }
 
 static gint
-cmd_phrase (Ctl *ctl)
+cmd_phrase (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -572,8 +562,9 @@ cmd_phrase (Ctl *ctl)
 }
 
 static gint
-cmd_set_name (Ctl *ctl, const gchar *name)
+cmd_set_name (Ctl *ctl, const gchar *command, gchar **args)
 {
+  const gchar *name = args[0];
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -602,7 +593,7 @@ get_body (const gchar *text)
 
 /* send, or with @quote_id reply */
 static gint
-cmd_send (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gchar *text)
+send_message (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gchar *text)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -643,8 +634,22 @@ cmd_send (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gchar *
   return 0;
 }
 
+/* send ID TEXT */
 static gint
-cmd_conversations (Ctl *ctl)
+cmd_send (Ctl *ctl, const gchar *command, gchar **args)
+{
+  return send_message (ctl, args[0], NULL, args[1]);
+}
+
+/* reply ID MESSAGE-ID TEXT */
+static gint
+cmd_reply (Ctl *ctl, const gchar *command, gchar **args)
+{
+  return send_message (ctl, args[0], args[1], args[2]);
+}
+
+static gint
+cmd_conversations (Ctl *ctl, const gchar *command, gchar **args)
 {
   GListModel *model = sessiond_client_get_conversations (ctl->client);
   guint n = g_list_model_get_n_items (model);
@@ -728,8 +733,9 @@ find_conversation (Ctl *ctl, const gchar *id, SessiondConversation **out)
 }
 
 static gint
-cmd_messages (Ctl *ctl, const gchar *id)
+cmd_messages (Ctl *ctl, const gchar *command, gchar **args)
 {
+  const gchar *id = args[0];
   SessiondConversation *conversation = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -750,8 +756,9 @@ cmd_messages (Ctl *ctl, const gchar *id)
 }
 
 static gint
-cmd_search (Ctl *ctl, const gchar *query)
+cmd_search (Ctl *ctl, const gchar *command, gchar **args)
 {
+  const gchar *query = args[0];
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) messages = NULL;
@@ -789,9 +796,11 @@ end_action (Ctl *ctl, JsonBuilder *builder)
     print_json (builder);
 }
 
+/* mark-read, approve, block, unblock, screenshot: ID */
 static gint
-cmd_conversation_action (Ctl *ctl, const gchar *action, const gchar *id)
+cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
 {
+  const gchar *id = args[0];
   SessiondConversation *c = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -824,12 +833,11 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, const gchar *id)
 
 /* react, unreact, unsend, delete */
 static gint
-cmd_message_action (Ctl *ctl,
-                    const gchar *action,
-                    const gchar *id,
-                    const gchar *message_id,
-                    const gchar *emoji)
+cmd_message_action (Ctl *ctl, const gchar *action, gchar **args)
 {
+  const gchar *id = args[0];
+  const gchar *message_id = args[1];
+  const gchar *emoji = args[2]; /* NULL for unsend and delete */
   SessiondConversation *c = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -888,11 +896,15 @@ parse_timer (const gchar *text, guint *out)
   return FALSE;
 }
 
-/* MODE and TIMER of disappear, checked before talking to the daemon; the
+/* MODE and TIMER of disappear (ID MODE [TIMER]), checked before talking to the daemon; the
  * daemon decides which timers a mode takes */
 static gint
-parse_disappear (Ctl *ctl, const gchar *mode, const gchar *timer_text, guint *timer)
+check_disappear (Ctl *ctl, gchar **args)
 {
+  const gchar *mode = args[1];
+  const gchar *timer_text = args[2];
+  guint *timer = &ctl->timer;
+
   *timer = 0;
   if (!g_str_equal (mode, "off") && !g_str_equal (mode, "after-send") &&
       !g_str_equal (mode, "after-read")) {
@@ -915,8 +927,11 @@ parse_disappear (Ctl *ctl, const gchar *mode, const gchar *timer_text, guint *ti
 }
 
 static gint
-cmd_disappear (Ctl *ctl, const gchar *id, const gchar *mode, guint timer)
+cmd_disappear (Ctl *ctl, const gchar *command, gchar **args)
 {
+  const gchar *id = args[0];
+  const gchar *mode = args[1];
+  guint timer = ctl->timer;
   SessiondConversation *c = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -937,8 +952,10 @@ cmd_disappear (Ctl *ctl, const gchar *id, const gchar *mode, guint timer)
 }
 
 static gint
-cmd_nickname (Ctl *ctl, const gchar *id, const gchar *nickname)
+cmd_nickname (Ctl *ctl, const gchar *command, gchar **args)
 {
+  const gchar *id = args[0];
+  const gchar *nickname = args[1];
   SessiondConversation *c = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -1033,7 +1050,7 @@ on_daemon_vanished (GDBusConnection *connection, const gchar *name, gpointer use
 }
 
 static gint
-cmd_watch (Ctl *ctl)
+cmd_watch (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autofree gchar *id = sessiond_client_dup_session_id (ctl->client);
   g_autofree gchar *state = sessiond_client_dup_state (ctl->client);
@@ -1074,99 +1091,289 @@ cmd_watch (Ctl *ctl)
   return ctl->watch_status;
 }
 
-/* ---- main ---- */
+/* ---- the command table ---- */
 
-/* arguments in [] are optional */
-static const gchar *const commands_with_args[][2] = {
-  { "status", "" }, { "create", "" }, { "restore", "" }, { "id", "" }, { "phrase", "" },
-  { "set-name", "NAME" }, { "send", "ID TEXT" }, { "conversations", "" },
-  { "messages", "ID" }, { "watch", "" }, { "mark-read", "ID" }, { "approve", "ID" },
-  { "block", "ID" }, { "unblock", "ID" }, { "search", "QUERY" },
-  { "reply", "ID MESSAGE-ID TEXT" }, { "react", "ID MESSAGE-ID EMOJI" },
-  { "unreact", "ID MESSAGE-ID EMOJI" }, { "unsend", "ID MESSAGE-ID" },
-  { "delete", "ID MESSAGE-ID" }, { "disappear", "ID MODE [TIMER]" }, { "nickname", "ID NAME" },
-  { "screenshot", "ID" },
+typedef gint (*CtlCommandFunc) (Ctl *ctl, const gchar *command, gchar **args);
+typedef gint (*CtlCheckFunc) (Ctl *ctl, gchar **args);
+
+/* one table drives the argument check, dispatch, --help and completion, so they cannot
+ * drift apart (fwupd's fu_util_cmd_array pattern) */
+typedef struct {
+  const gchar *name;
+  const gchar *arguments;   /* what is checked: words, [optional] ones last */
+  const gchar *synopsis;    /* (nullable) what --help shows instead of @arguments */
+  const gchar *options;     /* (nullable) the options that apply, for completion */
+  const gchar *description; /* (nullable) N_(); NULL shares the --help line of the one before */
+  CtlCheckFunc check;       /* (nullable) argument checks that need no daemon */
+  CtlCommandFunc func;
+} CtlCommand;
+
+static const CtlCommand commands[] = {
+  { "status", "", NULL, NULL, N_("the account's state, Session ID and unread count"), NULL,
+    cmd_status },
+  { "create", "", "[--name NAME]", "--name", N_("create a new account"), NULL, cmd_create },
+  { "restore", "", "[--name NAME]", "--name",
+    N_("restore an account; the phrase is read from standard input"), NULL, cmd_restore },
+  { "id", "", NULL, NULL, N_("print the Session ID"), NULL, cmd_id },
+  { "phrase", "", "--yes-show-secret", "--yes-show-secret", N_("print the recovery phrase"),
+    NULL, cmd_phrase },
+  { "set-name", "NAME", NULL, NULL, N_("set the display name"), NULL, cmd_set_name },
+  { "send", "ID TEXT", "ID TEXT|-", NULL, N_("send a message (- reads it from standard input)"),
+    NULL, cmd_send },
+  { "conversations", "", NULL, NULL, N_("list conversations"), NULL, cmd_conversations },
+  { "messages", "ID", "ID [--limit N] [--before MS]", "--limit --before",
+    N_("list the messages of a conversation"), NULL, cmd_messages },
+  { "watch", "", NULL, NULL, N_("print incoming messages and changes until interrupted"), NULL,
+    cmd_watch },
+  { "mark-read", "ID", NULL, NULL, N_("mark a conversation read"), NULL, cmd_conversation_action },
+  { "approve", "ID", NULL, NULL, N_("accept a message request"), NULL, cmd_conversation_action },
+  { "block", "ID", NULL, NULL, N_("block or unblock a contact"), NULL, cmd_conversation_action },
+  { "unblock", "ID", NULL, NULL, NULL, NULL, cmd_conversation_action },
+  { "search", "QUERY", NULL, "--limit", N_("search all messages"), NULL, cmd_search },
+  { "reply", "ID MESSAGE-ID TEXT", "ID MESSAGE-ID TEXT|-", NULL,
+    N_("send a message that quotes MESSAGE-ID"), NULL, cmd_reply },
+  { "react", "ID MESSAGE-ID EMOJI", NULL, NULL, N_("add or take back a reaction to a message"),
+    NULL, cmd_message_action },
+  { "unreact", "ID MESSAGE-ID EMOJI", NULL, NULL, NULL, NULL, cmd_message_action },
+  { "unsend", "ID MESSAGE-ID", NULL, NULL, N_("delete one of our messages for everyone"), NULL,
+    cmd_message_action },
+  { "delete", "ID MESSAGE-ID", NULL, NULL, N_("delete a message on this device only"), NULL,
+    cmd_message_action },
+  { "disappear", "ID MODE [TIMER]", NULL, NULL,
+    /* TRANSLATORS: keep the line break: --help indents the second line */
+    N_("disappearing messages: MODE off, after-send or\n"
+       "after-read; TIMER in seconds or with s, m, h, d, w"),
+    check_disappear, cmd_disappear },
+  { "nickname", "ID NAME", NULL, NULL, N_("our own name for a contact (\"\" clears it)"), NULL,
+    cmd_nickname },
+  { "screenshot", "ID", NULL, NULL, N_("tell the contact we took a screenshot"), NULL,
+    cmd_conversation_action },
 };
+
+/* the options every command takes, for completion; keep in step with main ()'s entries */
+static const gchar *const global_options[] = { "--json", "--help", "--version" };
+
+/* the width of the command column of --help */
+#define HELP_COLUMN 28
+
+static const CtlCommand *
+find_command (const gchar *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    if (g_str_equal (name, commands[i].name))
+      return &commands[i];
+  }
+  return NULL;
+}
+
+static void
+append_form (GString *str, const CtlCommand *cmd)
+{
+  const gchar *args = cmd->synopsis != NULL ? cmd->synopsis : cmd->arguments;
+
+  g_string_append (str, cmd->name);
+  if (*args != '\0')
+    g_string_append_printf (str, " %s", args);
+}
+
+/* the "Commands:" part of --help */
+static gchar *
+commands_help (void)
+{
+  GString *str = g_string_new (_("Commands:"));
+
+  g_string_append_c (str, '\n');
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_autoptr(GString) form = g_string_new (NULL);
+    g_auto(GStrv) lines = NULL;
+
+    if (commands[i].description == NULL)
+      continue;
+    append_form (form, &commands[i]);
+    for (guint j = i + 1; j < G_N_ELEMENTS (commands) && commands[j].description == NULL; j++) {
+      g_string_append (form, ", ");
+      append_form (form, &commands[j]);
+    }
+    /* the form is ASCII, so bytes are columns */
+    if (form->len < HELP_COLUMN - 2)
+      g_string_append_printf (str, "  %-*s", HELP_COLUMN - 2, form->str);
+    else
+      g_string_append_printf (str, "  %s\n%*s", form->str, HELP_COLUMN, "");
+    lines = g_strsplit (_(commands[i].description), "\n", -1);
+    for (guint k = 0; lines[k] != NULL; k++) {
+      if (k > 0)
+        g_string_append_printf (str, "\n%*s", HELP_COLUMN, "");
+      g_string_append (str, lines[k]);
+    }
+    g_string_append_c (str, '\n');
+  }
+  return g_string_free (str, FALSE);
+}
+
+/* ---- completion ---- */
+
+static void
+complete_conversations (SessiondClient *client)
+{
+  GListModel *model = sessiond_client_get_conversations (client);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++) {
+    g_autoptr(SessiondConversation) c = g_list_model_get_item (model, i);
+
+    g_print ("%s\n", sessiond_conversation_get_id (c));
+  }
+}
+
+static void
+complete_messages (SessiondClient *client, const gchar *id)
+{
+  SessiondConversation *c = sessiond_client_lookup_conversation (client, id);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  if (c == NULL)
+    return;
+  sessiond_conversation_get_messages_async (c, 0, 0, 20, NULL, on_done, &result);
+  messages = sessiond_conversation_get_messages_finish (c, wait_for (&result), NULL);
+  for (guint i = 0; messages != NULL && i < messages->len; i++)
+    g_print ("%s\n", sessiond_message_get_id (g_ptr_array_index (messages, i)));
+}
+
+/* the candidates for one argument of a command; ID and MESSAGE-ID ask the daemon */
+static void
+complete_argument (const gchar *placeholder, gchar **previous)
+{
+  static const struct {
+    const gchar *placeholder;
+    const gchar *values;
+  } fixed[] = {
+    { "MODE", "off after-send after-read" },
+    { "TIMER", "10 30 60 5m 1h 12h 1d 1w 2w" },
+    { "EMOJI", "👍 ❤️ 😂 😮 😢 😡" },
+  };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(SessiondClient) client = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++) {
+    if (g_str_equal (placeholder, fixed[i].placeholder)) {
+      g_auto(GStrv) values = g_strsplit (fixed[i].values, " ", -1);
+
+      for (guint j = 0; values[j] != NULL; j++)
+        g_print ("%s\n", values[j]);
+      return;
+    }
+  }
+  if (!g_str_equal (placeholder, "ID") && !g_str_equal (placeholder, "MESSAGE-ID"))
+    return;
+  sessiond_client_new_async (NULL, NULL, on_done, &result);
+  client = sessiond_client_new_finish (wait_for (&result), NULL);
+  if (client == NULL)
+    return;
+  if (g_str_equal (placeholder, "ID"))
+    complete_conversations (client);
+  else if (previous[0] != NULL)
+    complete_messages (client, previous[0]);
+}
+
+/* sessionctl __complete WORD… (hidden): the candidates for the last WORD, one a line, for
+ * the bash completion; WORDs are those after "sessionctl", the last one being completed */
+static gint
+complete (gint n_words, gchar **words)
+{
+  const CtlCommand *cmd = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_auto(GStrv) placeholders = NULL;
+  const gchar *current = n_words > 0 ? words[n_words - 1] : "";
+  gboolean option_value = FALSE;
+
+  for (gint i = 0; i < n_words - 1; i++) {
+    const gchar *word = words[i];
+
+    if (option_value) {
+      option_value = FALSE;
+    } else if (word[0] == '-') {
+      /* the options that take a value */
+      option_value = strchr (word, '=') == NULL &&
+                     (g_str_equal (word, "--name") || g_str_equal (word, "--limit") ||
+                      g_str_equal (word, "--before"));
+    } else if (cmd == NULL) {
+      cmd = find_command (word);
+      if (cmd == NULL)
+        return 0;
+    } else {
+      g_ptr_array_add (args, (gpointer) word);
+    }
+  }
+  if (option_value)
+    return 0;
+  if (current[0] == '-') {
+    for (guint i = 0; i < G_N_ELEMENTS (global_options); i++)
+      g_print ("%s\n", global_options[i]);
+    if (cmd != NULL && cmd->options != NULL) {
+      g_auto(GStrv) options = g_strsplit (cmd->options, " ", -1);
+
+      for (guint i = 0; options[i] != NULL; i++)
+        g_print ("%s\n", options[i]);
+    }
+    return 0;
+  }
+  if (cmd == NULL) {
+    for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+      g_print ("%s\n", commands[i].name);
+    return 0;
+  }
+  placeholders = g_strsplit (cmd->arguments, " ", -1);
+  if (*cmd->arguments == '\0' || args->len >= g_strv_length (placeholders))
+    return 0;
+  g_ptr_array_add (args, NULL);
+  complete_argument (g_strstrip (g_strdelimit (placeholders[args->len - 1], "[]", ' ')),
+                     (gchar **) args->pdata);
+  return 0;
+}
+
+/* ---- main ---- */
 
 static gint
 run (Ctl *ctl, gchar **args)
 {
-  const gchar *command = args[0];
+  const gchar *name = args[0];
+  const CtlCommand *cmd = find_command (name);
   guint nargs = g_strv_length (args) - 1;
-  gint expected = -1;
-  guint timer = 0;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_auto(GStrv) words = NULL;
+  gint expected;
+  gint optional = 0;
 
-  for (guint i = 0; i < G_N_ELEMENTS (commands_with_args); i++) {
-    if (g_str_equal (command, commands_with_args[i][0])) {
-      const gchar *spec = commands_with_args[i][1];
-      g_auto(GStrv) words = g_strsplit (spec, " ", -1);
-      gint optional = 0;
-
-      expected = *spec == '\0' ? 0 : (gint) g_strv_length (words);
-      for (guint j = 0; words[j] != NULL; j++)
-        optional += words[j][0] == '[';
-      if ((gint) nargs > expected || (gint) nargs < expected - optional) {
-        g_autofree gchar *message = g_strdup_printf (_("usage: sessionctl %s %s"), command,
-                                                     spec);
-
-        return usage (ctl, g_strstrip (message));
-      }
-    }
-  }
-  if (expected < 0) {
+  if (cmd == NULL) {
     g_autofree gchar *message = g_strdup_printf (_("unknown command “%s”; see sessionctl --help"),
-                                                 command);
+                                                 name);
 
     return usage (ctl, message);
+  }
+  words = g_strsplit (cmd->arguments, " ", -1);
+  expected = *cmd->arguments == '\0' ? 0 : (gint) g_strv_length (words);
+  for (guint j = 0; words[j] != NULL; j++)
+    optional += words[j][0] == '[';
+  if ((gint) nargs > expected || (gint) nargs < expected - optional) {
+    g_autofree gchar *message = g_strdup_printf (_("usage: sessionctl %s %s"), name,
+                                                 cmd->arguments);
+
+    return usage (ctl, g_strstrip (message));
   }
   /* D-Bus strings must be UTF-8 */
   for (guint i = 1; args[i] != NULL; i++) {
     if (!g_utf8_validate (args[i], -1, NULL))
       return usage (ctl, _("the arguments must be valid UTF-8"));
   }
-  if (g_str_equal (command, "disappear") && parse_disappear (ctl, args[2], args[3], &timer) != 0)
+  if (cmd->check != NULL && cmd->check (ctl, args + 1) != 0)
     return 1;
 
   sessiond_client_new_async (NULL, NULL, on_done, &result);
   ctl->client = sessiond_client_new_finish (wait_for (&result), &error);
   if (ctl->client == NULL)
     return fail_error (ctl, error);
-
-  if (g_str_equal (command, "status"))
-    return cmd_status (ctl);
-  if (g_str_equal (command, "create"))
-    return cmd_create (ctl);
-  if (g_str_equal (command, "restore"))
-    return cmd_restore (ctl);
-  if (g_str_equal (command, "id"))
-    return cmd_id (ctl);
-  if (g_str_equal (command, "phrase"))
-    return cmd_phrase (ctl);
-  if (g_str_equal (command, "set-name"))
-    return cmd_set_name (ctl, args[1]);
-  if (g_str_equal (command, "send"))
-    return cmd_send (ctl, args[1], NULL, args[2]);
-  if (g_str_equal (command, "reply"))
-    return cmd_send (ctl, args[1], args[2], args[3]);
-  if (g_str_equal (command, "react") || g_str_equal (command, "unreact"))
-    return cmd_message_action (ctl, command, args[1], args[2], args[3]);
-  if (g_str_equal (command, "unsend") || g_str_equal (command, "delete"))
-    return cmd_message_action (ctl, command, args[1], args[2], NULL);
-  if (g_str_equal (command, "disappear"))
-    return cmd_disappear (ctl, args[1], args[2], timer);
-  if (g_str_equal (command, "nickname"))
-    return cmd_nickname (ctl, args[1], args[2]);
-  if (g_str_equal (command, "conversations"))
-    return cmd_conversations (ctl);
-  if (g_str_equal (command, "messages"))
-    return cmd_messages (ctl, args[1]);
-  if (g_str_equal (command, "watch"))
-    return cmd_watch (ctl);
-  if (g_str_equal (command, "search"))
-    return cmd_search (ctl, args[1]);
-  return cmd_conversation_action (ctl, command, args[1]);
+  return cmd->func (ctl, name, args + 1);
 }
 
 int
@@ -1180,6 +1387,7 @@ main (int argc, char **argv)
   gboolean json_requested = FALSE;
   gint64 limit = 0;
   gint status;
+  g_autofree gchar *help = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json, N_("One JSON object per line"), NULL },
     { "name", 0, 0, G_OPTION_ARG_STRING, &ctl.name, N_("Display name (create, restore)"),
@@ -1200,35 +1408,14 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  /* before option parsing: the words may hold half-typed options */
+  if (argc >= 2 && g_str_equal (argv[1], "__complete"))
+    return complete (argc - 2, argv + 2);
+
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Control sessiond, the Session messenger daemon."));
-  g_option_context_set_description (context, _(
-    "Commands:\n"
-    "  status                    the account's state, Session ID and unread count\n"
-    "  create [--name NAME]      create a new account\n"
-    "  restore [--name NAME]     restore an account; the phrase is read from standard input\n"
-    "  id                        print the Session ID\n"
-    "  phrase --yes-show-secret  print the recovery phrase\n"
-    "  set-name NAME             set the display name\n"
-    "  send ID TEXT|-            send a message (- reads it from standard input)\n"
-    "  conversations             list conversations\n"
-    "  messages ID [--limit N] [--before MS]\n"
-    "                            list the messages of a conversation\n"
-    "  watch                     print incoming messages and changes until interrupted\n"
-    "  mark-read ID              mark a conversation read\n"
-    "  approve ID                accept a message request\n"
-    "  block ID, unblock ID      block or unblock a contact\n"
-    "  search QUERY              search all messages\n"
-    "  reply ID MESSAGE-ID TEXT|-\n"
-    "                            send a message that quotes MESSAGE-ID\n"
-    "  react ID MESSAGE-ID EMOJI, unreact ID MESSAGE-ID EMOJI\n"
-    "                            add or take back a reaction to a message\n"
-    "  unsend ID MESSAGE-ID      delete one of our messages for everyone\n"
-    "  delete ID MESSAGE-ID      delete a message on this device only\n"
-    "  disappear ID MODE [TIMER] disappearing messages: MODE off, after-send or\n"
-    "                            after-read; TIMER in seconds or with s, m, h, d, w\n"
-    "  nickname ID NAME          our own name for a contact (\"\" clears it)\n"
-    "  screenshot ID             tell the contact we took a screenshot\n"));
+  help = commands_help ();
+  g_option_context_set_description (context, help);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   /* a bad option is reported in JSON too when --json is there; GOption
    * undoes what it set when parsing fails */

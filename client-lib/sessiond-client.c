@@ -363,6 +363,8 @@ sessiond_client_async_initable_iface_init (GAsyncInitableIface *iface)
  * sessiond_client_get_connection:
  * @self: a client
  *
+ * Gets the D-Bus connection the client talks to the daemon on.
+ *
  * Returns: (transfer none): the D-Bus connection to the daemon
  *
  * Since: 0.1
@@ -377,6 +379,8 @@ sessiond_client_get_connection (SessiondClient *self)
 /**
  * sessiond_client_dup_state:
  * @self: a client
+ *
+ * Gets a copy of the account's state.
  *
  * Returns: (transfer full): `uninitialised` (no account yet), `offline`,
  *   `connecting` or `online`; empty if the daemon went away
@@ -397,6 +401,8 @@ sessiond_client_dup_state (SessiondClient *self)
  * sessiond_client_dup_session_id:
  * @self: a client
  *
+ * Gets a copy of the account's Session ID, empty before an account exists.
+ *
  * Returns: (transfer full): the account's Session ID, empty before an
  *   account exists
  *
@@ -416,6 +422,8 @@ sessiond_client_dup_session_id (SessiondClient *self)
  * sessiond_client_dup_display_name:
  * @self: a client
  *
+ * Gets a copy of our own profile name, possibly empty.
+ *
  * Returns: (transfer full): our own profile name, possibly empty
  *
  * Since: 0.1
@@ -433,6 +441,9 @@ sessiond_client_dup_display_name (SessiondClient *self)
 /**
  * sessiond_client_get_unread_count:
  * @self: a client
+ *
+ * Gets the number of unread incoming messages over all
+ * conversations.
  *
  * Returns: unread incoming messages over all conversations
  *
@@ -467,6 +478,9 @@ sessiond_client_get_conversations (SessiondClient *self)
  * sessiond_client_lookup_conversation:
  * @self: a client
  * @session_id: the peer's Session ID
+ *
+ * Finds a conversation the client already knows of, without a call
+ * to the daemon.
  *
  * Returns: (transfer none) (nullable): the conversation with
  *   @session_id, or %NULL if there is none
@@ -549,6 +563,8 @@ sessiond_client_create_account_async (SessiondClient *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Client.create_account_async].
+ *
  * Returns: (transfer full): the new Session ID, or %NULL on error
  *   (%SESSIOND_CLIENT_ERROR_ACCOUNT_EXISTS if there already is one)
  *
@@ -595,6 +611,8 @@ sessiond_client_restore_account_async (SessiondClient *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Client.restore_account_async].
+ *
  * Returns: (transfer full): the restored Session ID, or %NULL on error
  *   (%SESSIOND_CLIENT_ERROR_INVALID_MNEMONIC for a bad phrase)
  *
@@ -636,6 +654,8 @@ sessiond_client_get_recovery_phrase_async (SessiondClient *self,
  * @self: a client
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Client.get_recovery_phrase_async].
  *
  * Returns: (transfer full): the 13-word phrase, or %NULL on error
  *
@@ -680,6 +700,8 @@ sessiond_client_set_display_name_async (SessiondClient *self,
  * @self: a client
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Client.set_display_name_async].
  *
  * Returns: %TRUE on success
  *
@@ -779,6 +801,8 @@ sessiond_client_open_conversation_async (SessiondClient *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Client.open_conversation_async].
+ *
  * Returns: (transfer full): the conversation, or %NULL on error
  *
  * Since: 0.1
@@ -853,6 +877,8 @@ send_finish (SessiondClient *self,
  *   the conversation the message went to
  * @error: return location for an error
  *
+ * Finishes [method@Client.send_async].
+ *
  * Returns: (transfer full): the new message's id, or %NULL on error
  *
  * Since: 0.1
@@ -909,6 +935,8 @@ sessiond_client_send_reply_async (SessiondClient *self,
  *   the conversation the message went to
  * @error: return location for an error
  *
+ * Finishes [method@Client.send_reply_async].
+ *
  * Returns: (transfer full): the new message's id, or %NULL on error
  *
  * Since: 0.1
@@ -926,8 +954,9 @@ sessiond_client_send_reply_finish (SessiondClient *self,
 /**
  * sessiond_client_search_async:
  * @self: a client
- * @query: words to find in message bodies
- * @limit: at most this many results, or 0 for the daemon's default (50)
+ * @query: words to find in message bodies (at most 1024 bytes; each word matches as a
+ *   prefix, all must match, and only the first 16 count)
+ * @limit: at most this many results (up to 500), or 0 for the daemon's default (50)
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called with the results
  * @user_data: data for @callback
@@ -962,8 +991,10 @@ sessiond_client_search_async (SessiondClient *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Client.search_async].
+ *
  * Returns: (transfer container) (element-type SessiondMessage): the
- *   matching messages, best match first, or %NULL on error
+ *   matching messages, newest first, or %NULL on error
  *
  * Since: 0.1
  */
@@ -1015,6 +1046,8 @@ sessiond_client_inhibit_notifications_async (SessiondClient *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Client.inhibit_notifications_async].
+ *
  * Returns: a cookie for [method@Client.uninhibit_notifications_async], or
  *   0 on error
  *
@@ -1065,6 +1098,8 @@ sessiond_client_uninhibit_notifications_async (SessiondClient *self,
  * @self: a client
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Client.uninhibit_notifications_async].
  *
  * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_NOT_FOUND for an
  *   unknown cookie)
@@ -1278,7 +1313,7 @@ sessiond_client_init (SessiondClient *self)
  * @user_data: data for @callback
  *
  * Connects to the daemon, starting it through D-Bus activation if needed.
- * Finish with [func@Client.new_finish].
+ * Finish with [ctor@Client.new_finish].
  *
  * Since: 0.1
  */
@@ -1301,7 +1336,7 @@ sessiond_client_new_async (GDBusConnection *connection,
  * @user_data: data for @callback
  *
  * Like [func@Client.new_async], on the bus at @address. Finish with
- * [func@Client.new_finish].
+ * [ctor@Client.new_finish].
  *
  * Since: 0.1
  */
@@ -1320,6 +1355,9 @@ sessiond_client_new_for_address_async (const gchar *address,
  * sessiond_client_new_finish:
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes sessiond_client_new_async() or
+ * sessiond_client_new_for_address_async().
  *
  * Returns: (transfer full): a client, or %NULL on error
  *   (%SESSIOND_CLIENT_ERROR_NOT_RUNNING if the daemon is not there)

@@ -98,6 +98,8 @@ sessiond_conversation_get_proxy (SessiondConversation *self)
  * sessiond_conversation_get_id:
  * @self: a conversation
  *
+ * Gets the peer's Session ID (our own for Note to Self).
+ *
  * Returns: the peer's Session ID (our own for Note to Self)
  *
  * Since: 0.1
@@ -117,6 +119,8 @@ sessiond_conversation_get_id (SessiondConversation *self)
  * sessiond_conversation_get_kind:
  * @self: a conversation
  *
+ * Gets the kind of conversation.
+ *
  * Returns: (nullable): `direct` or `note-to-self`
  *
  * Since: 0.1
@@ -131,6 +135,8 @@ sessiond_conversation_get_kind (SessiondConversation *self)
 /**
  * sessiond_conversation_dup_name:
  * @self: a conversation
+ *
+ * Gets a copy of the nickname, else the peer's display name, else a short id.
  *
  * Returns: (transfer full) (nullable): the nickname, else the peer's
  *   display name, else a short id
@@ -148,6 +154,8 @@ sessiond_conversation_dup_name (SessiondConversation *self)
  * sessiond_conversation_get_unread_count:
  * @self: a conversation
  *
+ * Gets the number of unread incoming messages.
+ *
  * Returns: the number of unread incoming messages
  *
  * Since: 0.1
@@ -162,6 +170,8 @@ sessiond_conversation_get_unread_count (SessiondConversation *self)
 /**
  * sessiond_conversation_get_last_activity:
  * @self: a conversation
+ *
+ * Gets the time of the newest message, in ms since the epoch.
  *
  * Returns: the time of the newest message, in ms since the epoch
  *
@@ -178,6 +188,8 @@ sessiond_conversation_get_last_activity (SessiondConversation *self)
  * sessiond_conversation_dup_last_message_preview:
  * @self: a conversation
  *
+ * Gets a copy of the start of the newest message.
+ *
  * Returns: (transfer full) (nullable): the start of the newest message
  *
  * Since: 0.1
@@ -192,6 +204,9 @@ sessiond_conversation_dup_last_message_preview (SessiondConversation *self)
 /**
  * sessiond_conversation_get_approved:
  * @self: a conversation
+ *
+ * Tells whether the conversation was accepted: a message request is
+ * not until [method@Conversation.approve_async].
  *
  * Returns: %FALSE for a message request that was not accepted yet
  *
@@ -208,6 +223,8 @@ sessiond_conversation_get_approved (SessiondConversation *self)
  * sessiond_conversation_get_blocked:
  * @self: a conversation
  *
+ * Tells whether the peer is blocked.
+ *
  * Returns: whether the peer is blocked
  *
  * Since: 0.1
@@ -222,6 +239,8 @@ sessiond_conversation_get_blocked (SessiondConversation *self)
 /**
  * sessiond_conversation_get_muted_until:
  * @self: a conversation
+ *
+ * Gets until when the conversation's notifications are muted.
  *
  * Returns: until when notifications are muted (ms), or 0
  *
@@ -238,6 +257,8 @@ sessiond_conversation_get_muted_until (SessiondConversation *self)
  * sessiond_conversation_get_peer_typing:
  * @self: a conversation
  *
+ * Tells whether the peer is typing right now.
+ *
  * Returns: whether the peer is typing right now
  *
  * Since: 0.1
@@ -252,6 +273,8 @@ sessiond_conversation_get_peer_typing (SessiondConversation *self)
 /**
  * sessiond_conversation_dup_nickname:
  * @self: a conversation
+ *
+ * Gets a copy of our own name for the peer.
  *
  * Returns: (transfer full): our own name for the peer, empty if none was
  *   set (see [method@Conversation.set_nickname_async])
@@ -271,6 +294,8 @@ sessiond_conversation_dup_nickname (SessiondConversation *self)
 /**
  * sessiond_conversation_dup_expiration_mode:
  * @self: a conversation
+ *
+ * Gets a copy of the disappearing-messages setting: `off`, `after-send` or `after-read`.
  *
  * Returns: (transfer full): the disappearing-messages setting: `off`,
  *   `after-send` or `after-read`
@@ -295,6 +320,8 @@ sessiond_conversation_dup_expiration_mode (SessiondConversation *self)
 /**
  * sessiond_conversation_get_expiration_timer:
  * @self: a conversation
+ *
+ * Tells how long new messages live, in seconds; 0 when disappearing messages are off.
  *
  * Returns: how long new messages live, in seconds; 0 when disappearing
  *   messages are off
@@ -370,6 +397,8 @@ sessiond_conversation_send_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.send_async].
+ *
  * Returns: (transfer full): the new message's id, or %NULL on error
  *
  * Since: 0.1
@@ -419,6 +448,8 @@ sessiond_conversation_send_reply_async (SessiondConversation *self,
  * @self: a conversation
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Conversation.send_reply_async].
  *
  * Returns: (transfer full): the new message's id, or %NULL on error
  *
@@ -476,6 +507,8 @@ sessiond_conversation_get_messages_async (SessiondConversation *self,
  * @self: a conversation
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Conversation.get_messages_async].
  *
  * Returns: (transfer container) (element-type SessiondMessage): the
  *   messages, newest first, or %NULL on error
@@ -540,6 +573,8 @@ sessiond_conversation_mark_read_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.mark_read_async].
+ *
  * Returns: %TRUE on success
  *
  * Since: 0.1
@@ -583,6 +618,8 @@ sessiond_conversation_set_typing_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.set_typing_async].
+ *
  * Returns: %TRUE on success
  *
  * Since: 0.1
@@ -622,6 +659,8 @@ sessiond_conversation_approve_async (SessiondConversation *self,
  * @self: a conversation
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Conversation.approve_async].
  *
  * Returns: %TRUE on success
  *
@@ -666,6 +705,8 @@ sessiond_conversation_set_blocked_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.set_blocked_async].
+ *
  * Returns: %TRUE on success
  *
  * Since: 0.1
@@ -709,6 +750,8 @@ sessiond_conversation_set_muted_until_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.set_muted_until_async].
+ *
  * Returns: %TRUE on success
  *
  * Since: 0.1
@@ -748,6 +791,8 @@ sessiond_conversation_delete_async (SessiondConversation *self,
  * @self: a conversation
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Conversation.delete_async].
  *
  * Returns: %TRUE on success
  *
@@ -794,6 +839,8 @@ sessiond_conversation_set_nickname_async (SessiondConversation *self,
  * @self: a conversation
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Conversation.set_nickname_async].
  *
  * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT for a
  *   nickname that is too long or has control characters)
@@ -846,6 +893,8 @@ sessiond_conversation_set_expiration_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.set_expiration_async].
+ *
  * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT for
  *   an unknown mode or a timer the mode does not take)
  *
@@ -897,6 +946,8 @@ sessiond_conversation_add_reaction_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.add_reaction_async].
+ *
  * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_NOT_FOUND for a
  *   message that is not in this conversation)
  *
@@ -945,6 +996,8 @@ sessiond_conversation_remove_reaction_async (SessiondConversation *self,
  * @self: a conversation
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Conversation.remove_reaction_async].
  *
  * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_NOT_FOUND when we had
  *   not reacted with that emoji)
@@ -997,6 +1050,8 @@ sessiond_conversation_delete_message_async (SessiondConversation *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
+ * Finishes [method@Conversation.delete_message_async].
+ *
  * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_NOT_FOUND for a
  *   message that is not in this conversation,
  *   %SESSIOND_CLIENT_ERROR_NOT_AUTHOR when unsending someone else's)
@@ -1048,6 +1103,8 @@ sessiond_conversation_report_data_extraction_async (SessiondConversation *self,
  * @self: a conversation
  * @result: the result passed to the callback
  * @error: return location for an error
+ *
+ * Finishes [method@Conversation.report_data_extraction_async].
  *
  * Returns: %TRUE on success (%SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT where
  *   nothing may be reported)
@@ -1267,7 +1324,8 @@ sessiond_conversation_class_init (SessiondConversationClass *klass)
    * SessiondConversation::message-changed:
    * @self: the conversation
    * @message_id: the id of the message
-   * @changes: the changed keys of the message dictionary (`a{sv}`)
+   * @changes: the message dictionary (`a{sv}`) as it is now: the daemon
+   *   sends every key, not only those that changed
    *
    * A message changed: its status (and error), its expiry (`expires-at`)
    * or its reactions (`reactions`, `a(sub)`; an empty array when the last

@@ -3,27 +3,37 @@
 
 #include "config.h"
 
+#include "sessiond-contract.h"
 #include "sessiond-private.h"
 
-static const GDBusErrorEntry entries[] = {
-  { SESSIOND_CLIENT_ERROR_FAILED, "org.sessiond.Daemon1.Error.Failed" },
-  { SESSIOND_CLIENT_ERROR_INVALID_SESSION_ID, "org.sessiond.Daemon1.Error.InvalidSessionId" },
-  { SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT, "org.sessiond.Daemon1.Error.InvalidArgument" },
-  { SESSIOND_CLIENT_ERROR_NO_ACCOUNT, "org.sessiond.Daemon1.Error.NoAccount" },
-  { SESSIOND_CLIENT_ERROR_ACCOUNT_EXISTS, "org.sessiond.Daemon1.Error.AccountExists" },
-  { SESSIOND_CLIENT_ERROR_INVALID_MNEMONIC, "org.sessiond.Daemon1.Error.InvalidMnemonic" },
-  { SESSIOND_CLIENT_ERROR_NOT_FOUND, "org.sessiond.Daemon1.Error.NotFound" },
-  { SESSIOND_CLIENT_ERROR_MESSAGE_TOO_LONG, "org.sessiond.Daemon1.Error.MessageTooLong" },
-  { SESSIOND_CLIENT_ERROR_NETWORK, "org.sessiond.Daemon1.Error.Network" },
-  { SESSIOND_CLIENT_ERROR_KEYRING_UNAVAILABLE, "org.sessiond.Daemon1.Error.KeyringUnavailable" },
-  { SESSIOND_CLIENT_ERROR_KEY_NOT_FOUND, "org.sessiond.Daemon1.Error.KeyNotFound" },
-  { SESSIOND_CLIENT_ERROR_BAD_PASSPHRASE, "org.sessiond.Daemon1.Error.BadPassphrase" },
-  { SESSIOND_CLIENT_ERROR_KEY_CORRUPT, "org.sessiond.Daemon1.Error.KeyCorrupt" },
-  { SESSIOND_CLIENT_ERROR_KEY_EXISTS, "org.sessiond.Daemon1.Error.KeyExists" },
-  { SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED, "org.sessiond.Daemon1.Error.KeystoreFailed" },
-  { SESSIOND_CLIENT_ERROR_NOT_AUTHOR, "org.sessiond.Daemon1.Error.NotAuthor" },
-};
+/* the D-Bus names come from the contract header the daemon uses too, in the order of
+ * SessiondClientError; the asserts below catch an enum and a list that no longer line up */
+#define SESSIOND_ERROR_ENTRY(code, name) \
+  { SESSIOND_CLIENT_ERROR_##code, SESSIOND_DBUS_ERROR_PREFIX name },
+static const GDBusErrorEntry entries[] = { SESSIOND_DBUS_ERRORS (SESSIOND_ERROR_ENTRY) };
+#undef SESSIOND_ERROR_ENTRY
 
+/* each listed code is at its index; NOT_RUNNING (the client's own, with no D-Bus name) sits
+ * between KEYSTORE_FAILED and NOT_AUTHOR, so the list skips one enumerator there */
+#define SESSIOND_ERROR_INDEX(code, name) SESSIOND_ERROR_INDEX_##code,
+enum { SESSIOND_DBUS_ERRORS (SESSIOND_ERROR_INDEX) };
+#undef SESSIOND_ERROR_INDEX
+#define SESSIOND_ERROR_CHECK(code, name)                                            \
+  G_STATIC_ASSERT ((gint) SESSIOND_CLIENT_ERROR_##code ==                           \
+                   (gint) SESSIOND_ERROR_INDEX_##code +                             \
+                   ((gint) SESSIOND_CLIENT_ERROR_##code > SESSIOND_CLIENT_ERROR_NOT_RUNNING));
+SESSIOND_DBUS_ERRORS (SESSIOND_ERROR_CHECK)
+#undef SESSIOND_ERROR_CHECK
+
+/**
+ * sessiond_client_error_quark:
+ *
+ * Gets the error domain of libsessiond-client; use %SESSIOND_CLIENT_ERROR instead.
+ *
+ * Returns: the domain's quark
+ *
+ * Since: 0.1
+ */
 GQuark
 sessiond_client_error_quark (void)
 {

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "sessiond-contract.h"
 #include "sessiond-private.h"
 
 /**
@@ -124,27 +125,29 @@ sessiond_message_new_from_variant (GVariant *dict)
   self = g_object_new (SESSIOND_TYPE_MESSAGE, NULL);
   self->dict = g_variant_ref_sink (dict);
   g_variant_dict_init (&d, dict);
-  self->id = dup_string (&d, "id");
-  self->conversation_id = dup_string (&d, "conversation");
-  self->author = dup_string (&d, "author");
-  self->body = dup_string (&d, "body");
-  self->status = dup_string (&d, "status");
-  if (g_variant_dict_lookup (&d, "error", "&s", &error_message))
+  self->id = dup_string (&d, SESSIOND_MESSAGE_KEY_ID);
+  self->conversation_id = dup_string (&d, SESSIOND_MESSAGE_KEY_CONVERSATION);
+  self->author = dup_string (&d, SESSIOND_MESSAGE_KEY_AUTHOR);
+  self->body = dup_string (&d, SESSIOND_MESSAGE_KEY_BODY);
+  self->status = dup_string (&d, SESSIOND_MESSAGE_KEY_STATUS);
+  if (g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_ERROR, "&s", &error_message))
     self->error_message = g_strdup (error_message);
-  g_variant_dict_lookup (&d, "outgoing", "b", &self->outgoing);
-  self->sent_at = get_int64 (&d, "sent-at");
-  self->received_at = get_int64 (&d, "received-at");
-  self->expires_at = get_int64 (&d, "expires-at");
-  self->kind = dup_string_or_null (&d, "kind");
+  g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_OUTGOING, "b", &self->outgoing);
+  self->sent_at = get_int64 (&d, SESSIOND_MESSAGE_KEY_SENT_AT);
+  self->received_at = get_int64 (&d, SESSIOND_MESSAGE_KEY_RECEIVED_AT);
+  self->expires_at = get_int64 (&d, SESSIOND_MESSAGE_KEY_EXPIRES_AT);
+  self->kind = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_KIND);
   /* daemons before events existed only had text */
   if (self->kind == NULL)
     self->kind = g_strdup ("text");
-  self->quote_id = dup_string_or_null (&d, "quote-id");
-  self->quote_author = dup_string_or_null (&d, "quote-author");
-  self->quote_body = dup_string_or_null (&d, "quote-body");
-  self->expiration_mode = dup_string_or_null (&d, "expiration-mode");
-  g_variant_dict_lookup (&d, "expiration-timer", "u", &self->expiration_timer);
-  reactions = g_variant_dict_lookup_value (&d, "reactions", G_VARIANT_TYPE ("a(sub)"));
+  self->quote_id = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_QUOTE_ID);
+  self->quote_author = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_QUOTE_AUTHOR);
+  self->quote_body = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_QUOTE_BODY);
+  self->expiration_mode = dup_string_or_null (&d, SESSIOND_MESSAGE_KEY_EXPIRATION_MODE);
+  g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_EXPIRATION_TIMER, "u",
+                         &self->expiration_timer);
+  reactions = g_variant_dict_lookup_value (&d, SESSIOND_MESSAGE_KEY_REACTIONS,
+                                           G_VARIANT_TYPE ("a(sub)"));
   self->reactions = sessiond_reactions_from_variant (reactions);
   return self;
 }
@@ -184,8 +187,9 @@ sessiond_message_copy_with_changes (SessiondMessage *self, GVariant *changes)
     g_variant_unref (value);
   }
   /* changes cannot remove a key; "error" only goes with "failed" (a retry) */
-  if (g_variant_dict_lookup (&d, "status", "&s", &status) && g_strcmp0 (status, "failed") != 0)
-    g_variant_dict_remove (&d, "error");
+  if (g_variant_dict_lookup (&d, SESSIOND_MESSAGE_KEY_STATUS, "&s", &status) &&
+      g_strcmp0 (status, "failed") != 0)
+    g_variant_dict_remove (&d, SESSIOND_MESSAGE_KEY_ERROR);
   return sessiond_message_new_from_variant (g_variant_dict_end (&d));
 }
 
@@ -209,6 +213,8 @@ sessiond_messages_from_variant (GVariant *list)
  * sessiond_message_get_id:
  * @self: a message
  *
+ * Gets the message's id, unique within the daemon.
+ *
  * Returns: the message's id, unique within the daemon
  *
  * Since: 0.1
@@ -223,6 +229,8 @@ sessiond_message_get_id (SessiondMessage *self)
 /**
  * sessiond_message_get_conversation_id:
  * @self: a message
+ *
+ * Gets the Session ID of the conversation the message belongs to.
  *
  * Returns: the Session ID of the conversation the message belongs to
  *
@@ -239,6 +247,8 @@ sessiond_message_get_conversation_id (SessiondMessage *self)
  * sessiond_message_get_author:
  * @self: a message
  *
+ * Gets the Session ID of the author.
+ *
  * Returns: the Session ID of the author
  *
  * Since: 0.1
@@ -253,6 +263,8 @@ sessiond_message_get_author (SessiondMessage *self)
 /**
  * sessiond_message_get_outgoing:
  * @self: a message
+ *
+ * Tells whether the message is one of ours.
  *
  * Returns: %TRUE if this account sent the message
  *
@@ -269,6 +281,8 @@ sessiond_message_get_outgoing (SessiondMessage *self)
  * sessiond_message_get_body:
  * @self: a message
  *
+ * Gets the text of the message.
+ *
  * Returns: the text of the message
  *
  * Since: 0.1
@@ -283,6 +297,8 @@ sessiond_message_get_body (SessiondMessage *self)
 /**
  * sessiond_message_get_sent_at:
  * @self: a message
+ *
+ * Gets the envelope timestamp, in milliseconds since the epoch.
  *
  * Returns: the envelope timestamp, in milliseconds since the epoch
  *
@@ -299,6 +315,8 @@ sessiond_message_get_sent_at (SessiondMessage *self)
  * sessiond_message_get_received_at:
  * @self: a message
  *
+ * Gets when the daemon stored the message.
+ *
  * Returns: when the daemon stored the message, in milliseconds since the epoch
  *
  * Since: 0.1
@@ -313,6 +331,8 @@ sessiond_message_get_received_at (SessiondMessage *self)
 /**
  * sessiond_message_get_status:
  * @self: a message
+ *
+ * Gets the message's delivery status.
  *
  * Returns: `sending`, `sent`, `failed` or `read`
  *
@@ -329,6 +349,8 @@ sessiond_message_get_status (SessiondMessage *self)
  * sessiond_message_get_error_message:
  * @self: a message
  *
+ * Gets the reason a message could not be sent.
+ *
  * Returns: (nullable): why sending failed, or %NULL
  *
  * Since: 0.1
@@ -344,6 +366,8 @@ sessiond_message_get_error_message (SessiondMessage *self)
  * sessiond_message_get_expires_at:
  * @self: a message
  *
+ * Gets when a disappearing message expires.
+ *
  * Returns: when a disappearing message expires (ms), or 0
  *
  * Since: 0.1
@@ -358,6 +382,8 @@ sessiond_message_get_expires_at (SessiondMessage *self)
 /**
  * sessiond_message_get_kind:
  * @self: a message
+ *
+ * Gets what kind of message this is: text or an event.
  *
  * Returns: `text` for a message someone wrote; for an event shown in the
  *   conversation `expiration-update` (the disappearing-messages setting
@@ -379,6 +405,8 @@ sessiond_message_get_kind (SessiondMessage *self)
  * sessiond_message_get_quote_id:
  * @self: a message
  *
+ * Gets the id of the message this one replies to, or %NULL if it is not a reply.
+ *
  * Returns: (nullable): the id of the message this one replies to, or %NULL
  *   if it is not a reply
  *
@@ -395,6 +423,8 @@ sessiond_message_get_quote_id (SessiondMessage *self)
  * sessiond_message_get_quote_author:
  * @self: a message
  *
+ * Gets the Session ID of the author of the quoted message, or %NULL if this is not a reply.
+ *
  * Returns: (nullable): the Session ID of the author of the quoted message,
  *   or %NULL if this is not a reply
  *
@@ -410,6 +440,8 @@ sessiond_message_get_quote_author (SessiondMessage *self)
 /**
  * sessiond_message_get_quote_body:
  * @self: a message
+ *
+ * Gets the text of the message this one replies to.
  *
  * Returns: (nullable): the text of the quoted message, or %NULL if this is
  *   not a reply or the quoted message is not stored here
@@ -446,6 +478,8 @@ sessiond_message_get_expiration_mode (SessiondMessage *self)
 /**
  * sessiond_message_get_expiration_timer:
  * @self: a message
+ *
+ * Gets the disappearing-messages timer of the message.
  *
  * Returns: how long the message lives once its clock started, in seconds;
  *   0 if it does not disappear
@@ -500,6 +534,9 @@ sessiond_message_lookup (SessiondMessage *self, const gchar *key)
 /**
  * sessiond_message_get_variant:
  * @self: a message
+ *
+ * Gets the message as the daemon sent it, keys this version does not
+ * know included.
  *
  * Returns: (transfer none): the message dictionary (`a{sv}`) as received
  *

@@ -59,6 +59,8 @@ sessiond_reactions_from_variant (GVariant *list)
  * sessiond_reaction_ref:
  * @self: a reaction
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
  *
  * Since: 0.1
@@ -93,6 +95,8 @@ sessiond_reaction_unref (SessiondReaction *self)
  * sessiond_reaction_get_emoji:
  * @self: a reaction
  *
+ * Gets the emoji.
+ *
  * Returns: the emoji
  *
  * Since: 0.1
@@ -108,6 +112,8 @@ sessiond_reaction_get_emoji (SessiondReaction *self)
  * sessiond_reaction_get_count:
  * @self: a reaction
  *
+ * Tells how many reacted with this emoji, us included.
+ *
  * Returns: how many reacted with this emoji, us included
  *
  * Since: 0.1
@@ -122,6 +128,8 @@ sessiond_reaction_get_count (SessiondReaction *self)
 /**
  * sessiond_reaction_get_reacted_by_me:
  * @self: a reaction
+ *
+ * Tells whether we reacted with this emoji.
  *
  * Returns: whether we reacted with this emoji
  *
