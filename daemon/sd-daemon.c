@@ -527,7 +527,7 @@ send_request_response (SdDaemon *self, const gchar *id, gint64 t)
   g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
                                                                 profile_updated (self));
 
-  sd_sender_send_control (self->sender, id, content, (guint64) t, SD_MESSAGE_TTL_MS);
+  sd_sender_send_control (self->sender, id, content, (guint64) t, SD_OUTGOING_REQUEST_RESPONSE);
 }
 
 SdConversation *
@@ -706,7 +706,7 @@ sd_daemon_mark_read (SdDaemon *self, const gchar *conversation, gint64 up_to, GE
       (guint64) t, (const guint64 *) timestamps->data, timestamps->len);
 
     sd_sender_send_control (self->sender, conversation, content, (guint64) t,
-                            SD_MESSAGE_TTL_MS);
+                            SD_OUTGOING_READ_RECEIPT);
   }
   emit_conversation (self, conversation);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
@@ -727,7 +727,7 @@ sd_daemon_set_typing (SdDaemon *self, const gchar *conversation, gboolean typing
     return TRUE;
   t = now_ms (self);
   content = sd_content_pack_typing ((guint64) t, typing);
-  sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_TYPING_TTL_MS);
+  sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_OUTGOING_TYPING);
   return TRUE;
 }
 

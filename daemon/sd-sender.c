@@ -238,24 +238,44 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   process (self);
 }
 
-/* the Content of @message; the copy to our own devices names the conversation and carries no
- * profile (§5, §6) */
+/* which row of the expiration table (docs/expiration-rules.md) a queued message is */
+static SdOutgoingKind
+outgoing_kind (const SdMessage *message)
+{
+  switch (message->kind) {
+  case SD_MESSAGE_KIND_EXPIRATION_UPDATE:
+    return SD_OUTGOING_TIMER_UPDATE;
+  case SD_MESSAGE_KIND_SCREENSHOT:
+  case SD_MESSAGE_KIND_MEDIA_SAVED:
+    return SD_OUTGOING_DATA_EXTRACTION;
+  case SD_MESSAGE_KIND_TEXT:
+  default:
+    return message->quote_author != NULL ? SD_OUTGOING_QUOTE : SD_OUTGOING_TEXT;
+  }
+}
+
+/* the Content of @message with the fields @rule gives it; the copy to our own devices names
+ * the conversation and carries no profile (§5, §6) */
 static GBytes *
-pack_message (SdSender *self, const SdMessage *message, gboolean to_self)
+pack_message (SdSender *self,
+              const SdMessage *message,
+              const SdExpirationRule *rule,
+              gboolean to_self)
 {
   SdTextContent text = { 0 };
 
   switch (message->kind) {
   case SD_MESSAGE_KIND_EXPIRATION_UPDATE:
-    return sd_content_pack_expiration_update ((guint64) message->sent_at,
-                                              (gint) message->expiration_mode,
-                                              message->expiration_timer,
+    return sd_content_pack_expiration_update ((guint64) message->sent_at, rule->type,
+                                              rule->timer,
                                               to_self ? message->conversation : NULL);
   case SD_MESSAGE_KIND_SCREENSHOT:
-    return sd_content_pack_data_extraction ((guint64) message->sent_at, 1, 0);
+    return sd_content_pack_data_extraction ((guint64) message->sent_at, 1, 0, rule->type,
+                                            rule->timer);
   case SD_MESSAGE_KIND_MEDIA_SAVED:
     return sd_content_pack_data_extraction ((guint64) message->sent_at, 2,
-                                            (guint64) message->quote_sent_at);
+                                            (guint64) message->quote_sent_at, rule->type,
+                                            rule->timer);
   case SD_MESSAGE_KIND_TEXT:
   default:
     break;
@@ -272,23 +292,9 @@ pack_message (SdSender *self, const SdMessage *message, gboolean to_self)
     text.quote_id = (guint64) message->quote_sent_at;
     text.quote_author = message->quote_author;
   }
-  text.expiration_type = (gint) message->expiration_mode;
-  text.expiration_timer = message->expiration_timer;
+  text.expiration_type = rule->type;
+  text.expiration_timer = rule->timer;
   return sd_content_pack_text_full (&text);
-}
-
-/* how long the swarm keeps it (§5): after-send messages live as long as their timer; after-read
- * ones 14 days at the recipient (shortened once read) but their timer in our own swarm, where
- * we have read them already */
-static gint64
-message_ttl (const SdMessage *message, gboolean to_self)
-{
-  if (message->kind != SD_MESSAGE_KIND_TEXT || message->expiration_mode == SD_EXPIRATION_OFF ||
-      message->expiration_timer == 0)
-    return SD_MESSAGE_TTL_MS;
-  if (message->expiration_mode == SD_EXPIRATION_AFTER_SEND || to_self)
-    return MIN ((gint64) message->expiration_timer * 1000, SD_MESSAGE_TTL_MS);
-  return SD_MESSAGE_TTL_MS;
 }
 
 static void
@@ -297,15 +303,18 @@ send_item (SdSender *self, SdOutboxItem *item)
   SdMessage *message = item->message;
   gboolean note_to_self = g_str_equal (item->recipient, self->identity->session_id);
   gboolean to_self = item->is_sync || note_to_self;
-  g_autoptr(GBytes) content = pack_message (self, message, to_self);
+  /* the message keeps the conversation's setting when it was queued */
+  SdExpirationRule rule = sd_expiration_rule (outgoing_kind (message),
+                                              (gint) message->expiration_mode,
+                                              message->expiration_timer, to_self);
+  g_autoptr(GBytes) content = pack_message (self, message, &rule, to_self);
   g_autoptr(GError) error = NULL;
   StoreRequest *request;
   SendJob *job;
 
   /* Note to Self is only ever sent as the copy to our own swarm */
   request = store_request_new (self, item->is_sync ? self->identity->session_id : item->recipient,
-                               content, message->sent_at, message_ttl (message, to_self),
-                               &error);
+                               content, message->sent_at, rule.ttl_ms, &error);
   if (request == NULL) {
     /* a recipient we cannot encrypt for will never work */
     g_autoptr(SdMessage) failed = sd_store_mark_failed (self->store, message->id,
@@ -561,9 +570,11 @@ sd_sender_send_control (SdSender *self,
                         const gchar *recipient,
                         GBytes *content,
                         guint64 sent_at,
-                        gint64 ttl_ms)
+                        SdOutgoingKind kind)
 {
   g_autoptr(GError) error = NULL;
+  /* control messages carry no expiration: only their TTL comes from the table */
+  gint64 ttl_ms = sd_expiration_rule (kind, 0, 0, FALSE).ttl_ms;
   StoreRequest *request = store_request_new (self, recipient, content, sent_at, ttl_ms, &error);
 
   if (request == NULL) {
