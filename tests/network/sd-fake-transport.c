@@ -256,7 +256,7 @@ sd_fake_transport_new (guint n_nodes)
 {
   SdFakeTransport *self = g_object_new (SD_TYPE_FAKE_TRANSPORT, NULL);
 
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
   for (guint i = 0; i < n_nodes; i++) {
     FakeNode n = { 0 };
     guint8 seed[32];
