@@ -7,8 +7,7 @@
 
 #include "sd-content.h"
 #include "sd-encoding.h"
-#include "sd-json.h"
-#include "sd-request-sign.h"
+#include "sd-storage-rpc.h"
 #include "sd-wire.h"
 
 #define RETRY_BASE_MS 1000
@@ -56,28 +55,9 @@ static gchar *
 build_store (const SdSnode *node, gint64 now, gpointer user_data)
 {
   StoreRequest *request = user_data;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, "store");
-  json_builder_set_member_name (builder, "params");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "pubkey");
-  json_builder_add_string_value (builder, request->recipient);
-  json_builder_set_member_name (builder, "namespace");
-  json_builder_add_int_value (builder, 0);
-  json_builder_set_member_name (builder, "timestamp");
-  json_builder_add_int_value (builder, now);
-  json_builder_set_member_name (builder, "ttl");
-  json_builder_add_int_value (builder, request->ttl_ms);
-  json_builder_set_member_name (builder, "data");
-  json_builder_add_string_value (builder, request->data_b64);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return sd_storage_rpc_to_string (sd_storage_rpc_store (request->recipient, 0, now,
+                                                         request->ttl_ms, request->data_b64));
 }
 
 static StoreRequest *
@@ -108,23 +88,6 @@ store_request_new (SdSender *self,
                                         TRUE);
   request->ttl_ms = ttl_ms;
   return request;
-}
-
-/* the hash the swarm gave the stored message, or NULL when it refused */
-static const gchar *
-stored_hash (guint status, JsonNode *body, gchar **reason)
-{
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
-  const gchar *hash = sd_json_get_string (object, "hash");
-
-  if (status == 200 && hash != NULL)
-    return hash;
-  if (JSON_NODE_HOLDS_VALUE (body) && json_node_get_value_type (body) == G_TYPE_STRING)
-    *reason = g_strdup_printf ("the network refused the message (%u: %s)", status,
-                               json_node_get_string (body));
-  else
-    *reason = g_strdup_printf ("the network refused the message (%u)", status);
-  return NULL;
 }
 
 typedef struct {
@@ -199,15 +162,15 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
                                                          NULL, &error);
   g_autofree gchar *reason = NULL;
-  const gchar *hash = NULL;
+  g_autofree gchar *hash = NULL;
 
   if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     send_job_free (job);
     return;
   }
   if (body != NULL)
-    hash = stored_hash (status, body, &reason);
-  else
+    hash = sd_storage_rpc_parse_store (status, body, &error);
+  if (hash == NULL)
     reason = g_strdup (error->message);
 
   if (hash == NULL) {
@@ -362,7 +325,6 @@ job_run_free (JobRun *run)
 /* a signed request on our own swarm's copies: delete, or shorten their expiry */
 typedef struct {
   const SdIdentity *identity;
-  gchar *pubkey_ed25519_hex;
   SdJobKind kind;
   gchar **hashes;
   gint64 expiry;
@@ -371,7 +333,6 @@ typedef struct {
 static void
 own_swarm_request_free (OwnSwarmRequest *request)
 {
-  g_free (request->pubkey_ed25519_hex);
   g_strfreev (request->hashes);
   g_free (request);
 }
@@ -380,41 +341,12 @@ static gchar *
 build_own_swarm (const SdSnode *node, gint64 now, gpointer user_data)
 {
   OwnSwarmRequest *request = user_data;
-  gboolean expire = request->kind == SD_JOB_EXPIRE;
-  g_autofree gchar *text = expire
-    ? sd_signed_string_expire ("shorten", (guint64) request->expiry,
-                               (const gchar *const *) request->hashes)
-    : sd_signed_string_delete ((const gchar *const *) request->hashes);
-  g_autofree gchar *signature = sd_sign_text_base64 (request->identity->ed25519_sk, text);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  const gchar *const *hashes = (const gchar *const *) request->hashes;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, expire ? "expire" : "delete");
-  json_builder_set_member_name (builder, "params");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "pubkey");
-  json_builder_add_string_value (builder, request->identity->session_id);
-  json_builder_set_member_name (builder, "pubkey_ed25519");
-  json_builder_add_string_value (builder, request->pubkey_ed25519_hex);
-  json_builder_set_member_name (builder, "messages");
-  json_builder_begin_array (builder);
-  for (guint i = 0; request->hashes[i] != NULL; i++)
-    json_builder_add_string_value (builder, request->hashes[i]);
-  json_builder_end_array (builder);
-  if (expire) {
-    json_builder_set_member_name (builder, "expiry");
-    json_builder_add_int_value (builder, request->expiry);
-    json_builder_set_member_name (builder, "shorten");
-    json_builder_add_boolean_value (builder, TRUE);
-  }
-  json_builder_set_member_name (builder, "signature");
-  json_builder_add_string_value (builder, signature);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  if (request->kind == SD_JOB_EXPIRE)
+    return sd_storage_rpc_to_string (sd_storage_rpc_expire (request->identity, hashes,
+                                                            request->expiry, TRUE));
+  return sd_storage_rpc_to_string (sd_storage_rpc_delete (request->identity, hashes));
 }
 
 static void
@@ -498,7 +430,6 @@ run_job (SdSender *self, SdJob *job)
                                           g_bytes_get_size (job->payload));
 
     request->identity = self->identity;
-    request->pubkey_ed25519_hex = sd_hex_encode (self->identity->ed25519_pk, 32);
     request->kind = job->kind;
     request->hashes = g_strsplit (hashes, "\n", -1);
     request->expiry = job->value;
