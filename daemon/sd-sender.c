@@ -24,6 +24,8 @@ struct _SdSender {
   gboolean running;
   gboolean busy;
   gboolean jobs_turn;         /* the next due job goes before the next due message */
+  guint retry_base_ms;        /* the first retry's delay; each next one doubles */
+  guint retry_max_ms;
   guint timeout_id;
   GCancellable *cancellable;  /* (owned) */
 };
@@ -115,7 +117,7 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
 {
   g_autoptr(GError) error = NULL;
   guint attempts = item->attempts + 1;
-  gint64 delay = RETRY_BASE_MS;
+  gint64 delay = self->retry_base_ms;
 
   if (attempts >= SD_SENDER_MAX_ATTEMPTS) {
     if (item->is_sync) {
@@ -132,9 +134,9 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
     }
     return;
   }
-  for (guint i = 1; i < attempts && delay < RETRY_MAX_MS; i++)
+  for (guint i = 1; i < attempts && delay < self->retry_max_ms; i++)
     delay *= 2;
-  delay = MIN (delay, RETRY_MAX_MS);
+  delay = MIN (delay, (gint64) self->retry_max_ms);
   if (!sd_store_outbox_reschedule (self->store, item->message->id,
                                    g_get_real_time () / 1000 + delay, reason, &error))
     g_warning ("could not reschedule a message: %s", error->message);
@@ -364,13 +366,14 @@ job_finished (SdSender *self, SdJob *job, const gchar *failure)
     if (!sd_store_job_done (self->store, job->id, &error))
       g_warning ("could not finish a network job: %s", error->message);
   } else {
-    gint64 delay = RETRY_BASE_MS;
+    gint64 delay = self->retry_base_ms;
 
-    for (guint i = 0; i < job->attempts && delay < RETRY_MAX_MS; i++)
+    for (guint i = 0; i < job->attempts && delay < self->retry_max_ms; i++)
       delay *= 2;
     g_debug ("network job attempt %u failed: %s", job->attempts + 1, failure);
     if (!sd_store_job_reschedule (self->store, job->id,
-                                  g_get_real_time () / 1000 + MIN (delay, RETRY_MAX_MS), &error))
+                                  g_get_real_time () / 1000 +
+                                    MIN (delay, (gint64) self->retry_max_ms), &error))
       g_warning ("could not reschedule a network job: %s", error->message);
   }
 }
@@ -526,6 +529,14 @@ sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 update
 }
 
 void
+sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms)
+{
+  g_return_if_fail (SD_IS_SENDER (self));
+  self->retry_base_ms = MAX (base_ms, 1);
+  self->retry_max_ms = MAX (max_ms, self->retry_base_ms);
+}
+
+void
 sd_sender_start (SdSender *self)
 {
   self->running = TRUE;
@@ -581,6 +592,8 @@ static void
 sd_sender_init (SdSender *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->retry_base_ms = RETRY_BASE_MS;
+  self->retry_max_ms = RETRY_MAX_MS;
 }
 
 SdSender *

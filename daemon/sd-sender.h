@@ -27,6 +27,10 @@ SdSender *sd_sender_new (SdNetwork *network,
 /* our profile, sent with visible messages */
 void sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 updated_seconds);
 
+/* a failed attempt is retried after @base_ms, each next one twice as long, at most @max_ms
+ * (defaults 1 s and 5 min; tests shorten them) */
+void sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms);
+
 void sd_sender_start (SdSender *self);
 void sd_sender_stop (SdSender *self);
 /* looks at the outbox now (after something was queued) */

@@ -12,10 +12,11 @@
 static JsonNode *
 request_new (const gchar *method, JsonObject *params)
 {
-  JsonObject *object = json_object_new ();
+  g_autoptr(JsonObject) object = json_object_new ();
 
   json_object_set_string_member (object, "method", method);
   json_object_set_object_member (object, "params", params);
+  /* the node takes its own reference */
   return json_node_init_object (json_node_alloc (), object);
 }
 
