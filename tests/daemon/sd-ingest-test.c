@@ -6,9 +6,8 @@
 #include <sodium.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "sd-content.h"
+#include "sd-daemon-test-util.h"
 #include "sd-encoding.h"
 #include "sd-ingest.h"
 #include "sd-protobuf.h"
@@ -18,8 +17,8 @@
 #define NODE "9d1ea0b6e1f5e0f06a2e7de2b6d30e0c3f1e1d7a6a9a4ae2a3d9c0c0a1b2c3d4"
 
 typedef struct {
-  gchar *dir;
-  SdStore *store;
+  SdTestStore test_store;
+  SdStore *store;    /* (unowned) test_store's */
   SdIdentity me;
   SdIdentity alice;
   GPtrArray *items;  /* (element-type SdRetrieveItem) the batch being built */
@@ -28,28 +27,12 @@ typedef struct {
 } Fixture;
 
 static void
-identity_from_byte (SdIdentity *identity, guint8 byte)
-{
-  guint8 seed[32];
-
-  memset (seed, byte, sizeof seed);
-  sd_identity_from_seed (identity, seed);
-}
-
-static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = NULL;
-
-  f->dir = g_dir_make_tmp ("sd-ingest-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "store.sqlite", NULL);
-  identity_from_byte (&f->me, 1);
-  identity_from_byte (&f->alice, 2);
-  f->store = sd_store_open (path, &error);
-  g_assert_no_error (error);
-  g_assert_true (sd_store_set_account_id (f->store, f->me.session_id, &error));
+  sd_test_identity_from_byte (&f->me, 1);
+  sd_test_identity_from_byte (&f->alice, 2);
+  sd_test_store_init (&f->test_store, &f->me);
+  f->store = f->test_store.store;
   f->items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
   f->typing = g_ptr_array_new_with_free_func (g_free);
 }
@@ -57,16 +40,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  const gchar *suffixes[] = { "", "-wal", "-shm" };
-
-  g_clear_object (&f->store);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
-    g_autofree gchar *path = g_strconcat (f->dir, "/store.sqlite", suffixes[i], NULL);
-
-    g_unlink (path);
-  }
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  sd_test_store_clear (&f->test_store);
   g_ptr_array_unref (f->items);
   g_ptr_array_unref (f->typing);
 }

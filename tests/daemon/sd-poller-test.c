@@ -7,31 +7,22 @@
 #include <sodium.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "sd-content.h"
+#include "sd-daemon-test-util.h"
 #include "sd-encoding.h"
-#include "sd-fake-transport.h"
 #include "sd-json.h"
-#include "sd-memory-pool-store.h"
 #include "sd-poller.h"
 #include "sd-wire.h"
 
-#define N_NODES 12
-#define SWARM_SIZE 7    /* the fake transport puts nodes 0..6 in swarm 0 */
 #define INTERVAL_MS 100 /* the poller's shortest */
-#define TIMEOUT_S 8
 #define HASH "bYnTumV9Ezud7fiokTxcEKJ1VOAzN2UNcZoF0tlwwSM"
 
 typedef struct {
-  gchar *dir;
-  SdStore *store;
+  SdTestStore test_store;
+  SdStore *store;       /* (unowned) test_store's */
   SdIdentity me;
   SdIdentity alice;
-  SdFakeTransport *transport;
-  GPtrArray *nodes;
-  SdPoolStore *pool_store;
-  SdNetwork *network;
+  SdTestNet net;
   SdPoller *poller;
   /* what the nodes answer */
   gchar *message_b64;   /* (nullable) the one message in the swarm */
@@ -45,37 +36,6 @@ typedef struct {
   guint n_changes;
   guint online_changes;
 } Fixture;
-
-static void
-identity_from_byte (SdIdentity *identity, guint8 byte)
-{
-  guint8 seed[32];
-
-  memset (seed, byte, sizeof seed);
-  sd_identity_from_seed (identity, seed);
-}
-
-static gchar *
-swarm_json (Fixture *f)
-{
-  g_autoptr(JsonObject) reply = json_object_new ();
-  g_autoptr(JsonNode) root = NULL;
-  JsonArray *snodes = json_array_new ();
-
-  for (guint i = 0; i < SWARM_SIZE; i++) {
-    SdSnode *node = g_ptr_array_index (f->nodes, i);
-    JsonObject *entry = json_object_new ();
-
-    json_object_set_string_member (entry, "pubkey_ed25519", node->ed25519_hex);
-    json_object_set_string_member (entry, "ip", node->ip);
-    json_object_set_int_member (entry, "port_https", node->port);
-    json_array_add_object_element (snodes, entry);
-  }
-  json_object_set_array_member (reply, "snodes", snodes);
-  json_object_set_string_member (reply, "swarm", "0");
-  root = json_node_init_object (json_node_alloc (), reply);
-  return json_to_string (root, FALSE);
-}
 
 /* a batch reply with one sub-result (§4.8) */
 static gchar *
@@ -100,7 +60,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
 
   *status = 200;
   if (g_strcmp0 (method, "get_swarm") == 0)
-    return swarm_json (f);
+    return sd_test_net_swarm_json (&f->net);
   if (g_strcmp0 (method, "info") == 0) {
     f->infos++;
     return g_strdup_printf ("{\"t\":%" G_GINT64_FORMAT "}", now);
@@ -121,7 +81,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
   }
   if (f->answer_421 > 0) {
     f->answer_421--;
-    swarm = swarm_json (f);
+    swarm = sd_test_net_swarm_json (&f->net);
     return batch_of (421, swarm);
   }
   if (f->refuse > 0) {
@@ -157,25 +117,12 @@ on_online_changed (SdPoller *poller, gpointer user_data)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = NULL;
-
-  f->dir = g_dir_make_tmp ("sd-poller-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "store.sqlite", NULL);
-  identity_from_byte (&f->me, 1);
-  identity_from_byte (&f->alice, 2);
-  f->store = sd_store_open (path, &error);
-  g_assert_no_error (error);
-  g_assert_true (sd_store_set_account_id (f->store, f->me.session_id, &error));
-
-  f->transport = sd_fake_transport_new (N_NODES);
-  sd_fake_transport_set_rpc_func (f->transport, answer_rpc, f);
-  f->nodes = sd_fake_transport_dup_nodes (f->transport);
-  f->pool_store = sd_memory_pool_store_new ();
-  sd_pool_store_save (f->pool_store, f->nodes);
-  f->network = sd_network_new (SD_TRANSPORT (f->transport), f->pool_store, NULL, TRUE);
-  f->poller = sd_poller_new (f->network, f->store, &f->me, INTERVAL_MS);
+  sd_test_identity_from_byte (&f->me, 1);
+  sd_test_identity_from_byte (&f->alice, 2);
+  sd_test_store_init (&f->test_store, &f->me);
+  f->store = f->test_store.store;
+  sd_test_net_init (&f->net, answer_rpc, f);
+  f->poller = sd_poller_new (f->net.network, f->store, &f->me, INTERVAL_MS);
   g_signal_connect (f->poller, "changes", G_CALLBACK (on_changes), f);
   g_signal_connect (f->poller, "online-changed", G_CALLBACK (on_online_changed), f);
   f->retrieve_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -185,37 +132,14 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  const gchar *suffixes[] = { "", "-wal", "-shm" };
-
   sd_poller_stop (f->poller);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  sd_test_net_clear (&f->net);
   g_clear_object (&f->poller);
-  g_clear_object (&f->network);
-  g_clear_object (&f->pool_store);
-  g_clear_object (&f->transport);
-  g_clear_object (&f->store);
-  g_ptr_array_unref (f->nodes);
+  sd_test_store_clear (&f->test_store);
   g_array_unref (f->retrieve_ms);
   g_ptr_array_unref (f->last_hashes);
   g_free (f->message_b64);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
-    g_autofree gchar *file = g_strconcat (f->dir, "/store.sqlite", suffixes[i], NULL);
-
-    g_unlink (file);
-  }
-  g_rmdir (f->dir);
-  g_free (f->dir);
 }
-
-#define WAIT_UNTIL(condition)                                                             \
-  G_STMT_START {                                                                          \
-    gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;               \
-    while (!(condition)) {                                                                \
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);                             \
-      g_main_context_iteration (NULL, TRUE);                                              \
-    }                                                                                     \
-  } G_STMT_END
 
 static void
 put_message_from_alice (Fixture *f, const gchar *body)
@@ -244,7 +168,7 @@ test_receives (Fixture *f, gconstpointer data)
 {
   put_message_from_alice (f, "hi there");
   sd_poller_start (f->poller);
-  WAIT_UNTIL (f->retrieve_ms->len >= 2);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 2);
   g_assert_cmpuint (n_messages_from_alice (f), ==, 1);
   g_assert_cmpuint (f->n_changes, ==, 1);
   g_assert_true (sd_poller_get_online (f->poller));
@@ -263,7 +187,7 @@ test_inner_406_and_421 (Fixture *f, gconstpointer data)
   f->answer_406 = 1;
   f->answer_421 = 1;
   sd_poller_start (f->poller);
-  WAIT_UNTIL (n_messages_from_alice (f) == 1);
+  SD_TEST_WAIT_UNTIL (n_messages_from_alice (f) == 1);
   /* a batch failing as a whole fails like the request: the node's time was asked */
   g_assert_cmpuint (f->infos, ==, 1);
   g_assert_cmpuint (f->retrieve_ms->len, >=, 3);
@@ -277,7 +201,7 @@ test_backoff (Fixture *f, gconstpointer data)
 
   f->refuse = 4;
   sd_poller_start (f->poller);
-  WAIT_UNTIL (f->retrieve_ms->len >= 6);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 6);
   /* each failed poll waits twice as long as the one before; a success resets it */
   for (guint i = 1; i <= 4; i++, delay *= 2)
     g_assert_cmpint (g_array_index (f->retrieve_ms, gint64, i) -

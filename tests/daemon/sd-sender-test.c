@@ -8,17 +8,11 @@
 #include <sodium.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
-
-#include "sd-fake-transport.h"
+#include "sd-daemon-test-util.h"
 #include "sd-json.h"
-#include "sd-memory-pool-store.h"
 #include "sd-sender.h"
 
-#define N_NODES 12
-#define SWARM_SIZE 7    /* the fake transport puts nodes 0..6 in swarm 0 */
 #define RETRY_BASE_MS 10
-#define TIMEOUT_S 8
 
 typedef struct {
   guint node;
@@ -35,14 +29,11 @@ store_call_free (StoreCall *call)
 }
 
 typedef struct {
-  gchar *dir;
-  SdStore *store;
+  SdTestStore test_store;
+  SdStore *store;       /* (unowned) test_store's */
   SdIdentity me;
   SdIdentity alice;
-  SdFakeTransport *transport;
-  GPtrArray *nodes;
-  SdPoolStore *pool_store;
-  SdNetwork *network;
+  SdTestNet net;
   SdSender *sender;
   /* what the nodes are told to answer */
   guint answer_421;     /* this many stores are told the swarm moved */
@@ -53,38 +44,6 @@ typedef struct {
   guint infos;
   GArray *statuses;     /* (element-type SdMessageStatus) from "message-changed" */
 } Fixture;
-
-static void
-identity_from_byte (SdIdentity *identity, guint8 byte)
-{
-  guint8 seed[32];
-
-  memset (seed, byte, sizeof seed);
-  sd_identity_from_seed (identity, seed);
-}
-
-static gchar *
-swarm_json (Fixture *f)
-{
-  g_autoptr(JsonObject) reply = json_object_new ();
-  g_autoptr(JsonNode) root = NULL;
-  JsonArray *snodes = json_array_new ();
-
-  for (guint i = 0; i < SWARM_SIZE; i++) {
-    SdSnode *node = g_ptr_array_index (f->nodes, i);
-    JsonObject *entry = json_object_new ();
-
-    json_object_set_string_member (entry, "pubkey_ed25519", node->ed25519_hex);
-    json_object_set_string_member (entry, "ip", node->ip);
-    json_object_set_int_member (entry, "port_https", node->port);
-    json_array_add_object_element (snodes, entry);
-  }
-  json_object_set_array_member (reply, "snodes", snodes);
-  json_object_set_string_member (reply, "swarm", "0");
-  json_object_set_int_member (reply, "t", g_get_real_time () / 1000);
-  root = json_node_init_object (json_node_alloc (), reply);
-  return json_to_string (root, FALSE);
-}
 
 /* the storage server, as far as the sender needs one (protocol-network.md §4) */
 static gchar *
@@ -100,7 +59,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
 
   *status = 200;
   if (g_strcmp0 (method, "get_swarm") == 0)
-    return swarm_json (f);
+    return sd_test_net_swarm_json (&f->net);
   if (g_strcmp0 (method, "info") == 0) {
     f->infos++;
     return g_strdup_printf ("{\"version\":[2,8,0],\"timestamp\":%" G_GINT64_FORMAT
@@ -116,7 +75,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
   if (f->answer_421 > 0) {
     f->answer_421--;
     *status = 421;
-    return swarm_json (f);
+    return sd_test_net_swarm_json (&f->net);
   }
   if (f->answer_406 > 0) {
     f->answer_406--;
@@ -142,25 +101,12 @@ on_message_changed (SdSender *sender, SdMessage *message, gpointer user_data)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = NULL;
-
-  f->dir = g_dir_make_tmp ("sd-sender-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "store.sqlite", NULL);
-  identity_from_byte (&f->me, 1);
-  identity_from_byte (&f->alice, 2);
-  f->store = sd_store_open (path, &error);
-  g_assert_no_error (error);
-  g_assert_true (sd_store_set_account_id (f->store, f->me.session_id, &error));
-
-  f->transport = sd_fake_transport_new (N_NODES);
-  sd_fake_transport_set_rpc_func (f->transport, answer_rpc, f);
-  f->nodes = sd_fake_transport_dup_nodes (f->transport);
-  f->pool_store = sd_memory_pool_store_new ();
-  sd_pool_store_save (f->pool_store, f->nodes);
-  f->network = sd_network_new (SD_TRANSPORT (f->transport), f->pool_store, NULL, TRUE);
-  f->sender = sd_sender_new (f->network, f->store, &f->me);
+  sd_test_identity_from_byte (&f->me, 1);
+  sd_test_identity_from_byte (&f->alice, 2);
+  sd_test_store_init (&f->test_store, &f->me);
+  f->store = f->test_store.store;
+  sd_test_net_init (&f->net, answer_rpc, f);
+  f->sender = sd_sender_new (f->net.network, f->store, &f->me);
   sd_sender_set_retry_delays (f->sender, RETRY_BASE_MS, 60 * 1000);
   g_signal_connect (f->sender, "message-changed", G_CALLBACK (on_message_changed), f);
   f->stores = g_ptr_array_new_with_free_func ((GDestroyNotify) store_call_free);
@@ -170,27 +116,12 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  const gchar *suffixes[] = { "", "-wal", "-shm" };
-
   sd_sender_stop (f->sender);
-  /* let cancelled requests finish before their objects go */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  sd_test_net_clear (&f->net);
   g_clear_object (&f->sender);
-  g_clear_object (&f->network);
-  g_clear_object (&f->pool_store);
-  g_clear_object (&f->transport);
-  g_clear_object (&f->store);
-  g_ptr_array_unref (f->nodes);
+  sd_test_store_clear (&f->test_store);
   g_ptr_array_unref (f->stores);
   g_array_unref (f->statuses);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
-    g_autofree gchar *file = g_strconcat (f->dir, "/store.sqlite", suffixes[i], NULL);
-
-    g_unlink (file);
-  }
-  g_rmdir (f->dir);
-  g_free (f->dir);
 }
 
 /* a text to Alice in the outbox, as the daemon queues it */
@@ -238,15 +169,6 @@ has_status (Fixture *f, const gchar *id, SdMessageStatus status)
   return message->status == status;
 }
 
-#define WAIT_UNTIL(condition)                                                             \
-  G_STMT_START {                                                                          \
-    gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;               \
-    while (!(condition)) {                                                                \
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);                             \
-      g_main_context_iteration (NULL, TRUE);                                              \
-    }                                                                                     \
-  } G_STMT_END
-
 static const StoreCall *
 store_call (Fixture *f, guint i)
 {
@@ -260,7 +182,7 @@ test_delivered_and_synced (Fixture *f, gconstpointer data)
   g_autoptr(SdMessage) message = NULL;
 
   sd_sender_start (f->sender);
-  WAIT_UNTIL (is_synced (f, id));
+  SD_TEST_WAIT_UNTIL (is_synced (f, id));
   message = get_message (f, id);
   g_assert_cmpint (message->status, ==, SD_MESSAGE_STATUS_SENT);
   g_assert_cmpstr (message->server_hash, ==, "hash-1");
@@ -283,7 +205,7 @@ test_ttl_from_rules (Fixture *f, gconstpointer data)
   g_autofree gchar *after_read = queue_text (f, SD_EXPIRATION_AFTER_READ, 300);
 
   sd_sender_start (f->sender);
-  WAIT_UNTIL (is_synced (f, after_send) && is_synced (f, after_read));
+  SD_TEST_WAIT_UNTIL (is_synced (f, after_send) && is_synced (f, after_read));
   g_assert_cmpuint (f->stores->len, ==, 4);
   for (guint i = 0; i < f->stores->len; i++) {
     const StoreCall *call = store_call (f, i);
@@ -303,7 +225,7 @@ test_swarm_moved (Fixture *f, gconstpointer data)
 
   f->answer_421 = 1;
   sd_sender_start (f->sender);
-  WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_SENT));
+  SD_TEST_WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_SENT));
   message = get_message (f, id);
   g_assert_cmpstr (message->server_hash, ==, "hash-2");
   /* the same request went to another member at once: not a failed attempt */
@@ -321,7 +243,7 @@ test_clock_skew (Fixture *f, gconstpointer data)
 
   f->answer_406 = 1;
   sd_sender_start (f->sender);
-  WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_SENT));
+  SD_TEST_WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_SENT));
   /* the node was asked for its time and the same node took the store again */
   g_assert_cmpuint (f->infos, ==, 1);
   g_assert_cmpuint (f->stores->len, >=, 2);
@@ -337,7 +259,7 @@ test_gives_up (Fixture *f, gconstpointer data)
 
   f->refuse = TRUE;
   sd_sender_start (f->sender);
-  WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_FAILED));
+  SD_TEST_WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_FAILED));
   message = get_message (f, id);
   g_assert_nonnull (strstr (message->error, "403"));
   g_assert_null (message->sync_hash);
