@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-memory-pool-store.h"
 #include "sd-network.h"
 #include "sd-onion-request.h"
 #include "sd-soup-transport.h"
@@ -169,7 +170,7 @@ main (int argc, char **argv)
 {
   g_autoptr(StTestnet) testnet = NULL;
 
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
   for (guint i = 0; i < 4; i++) {
     guint8 sk[32];
 

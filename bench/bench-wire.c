@@ -109,7 +109,7 @@ main (int argc, char **argv)
   guint n = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 2000;
   gdouble wrap, unwrap, unwrap_new, raw_seal, raw_open;
 
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
   randombytes_buf (seed_a, sizeof seed_a);
   randombytes_buf (seed_b, sizeof seed_b);
   sd_identity_from_seed (&f.alice, seed_a);

@@ -180,6 +180,8 @@ sd_account_set_reaction (SdAccount *self, const gchar *conversation, const gchar
   g_autoptr(GBytes) to_self = NULL;
   SdJobSpec jobs[2] = { { 0 } };
   guint n_jobs = 0;
+  SdExpirationMode mode;
+  SdExpirationRule peer_rule, own_rule;
   gint64 t;
 
   if (existing == NULL)
@@ -193,17 +195,25 @@ sd_account_set_reaction (SdAccount *self, const gchar *conversation, const gchar
     return FALSE;
   }
   t = sd_account_now_ms (self);
+  /* a reaction is a visible message: it disappears with the conversation's setting */
+  if (!sd_expiration_mode_from_string (existing->expiration_mode, &mode))
+    mode = SD_EXPIRATION_OFF;
+  peer_rule = sd_expiration_rule (SD_OUTGOING_REACTION, (gint) mode,
+                                  (guint32) existing->expiration_timer, FALSE);
+  own_rule = sd_expiration_rule (SD_OUTGOING_REACTION, (gint) mode,
+                                 (guint32) existing->expiration_timer, TRUE);
   if (!is_note_to_self (existing)) {
     to_peer = sd_content_pack_reaction ((guint64) t, (guint64) target->sent_at, target->author,
-                                        emoji, !add, self->display_name,
-                                        sd_account_profile_updated (self), NULL);
-    jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, conversation, to_peer, t, SD_MESSAGE_TTL_MS };
+                                        emoji, !add, self->display_name, sd_account_profile_updated (self),
+                                        NULL, peer_rule.type, peer_rule.timer);
+    jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, conversation, to_peer, t, peer_rule.ttl_ms };
   }
   /* our other devices learn it from the copy in our own swarm */
   to_self = sd_content_pack_reaction ((guint64) t, (guint64) target->sent_at, target->author,
-                                      emoji, !add, NULL, 0, conversation);
+                                      emoji, !add, NULL, 0, conversation, own_rule.type,
+                                      own_rule.timer);
   jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, self->identity->session_id, to_self, t,
-                                 SD_MESSAGE_TTL_MS };
+                                 own_rule.ttl_ms };
   changed = sd_store_set_own_reaction (self->store, message_id, emoji, add, t, jobs, n_jobs,
                                        error);
   if (changed == NULL)
@@ -243,8 +253,10 @@ sd_account_delete_message (SdAccount *self, const gchar *conversation, const gch
     /* §5: to the peer, and to our own swarm (no syncTarget) for our other devices */
     unsend = sd_content_pack_unsend ((guint64) t, (guint64) target->sent_at, target->author);
     if (!is_note_to_self (existing))
-      jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, conversation, unsend, t, SD_MESSAGE_TTL_MS };
-    jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, own_id, unsend, t, SD_MESSAGE_TTL_MS };
+      jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, conversation, unsend, t,
+                                     sd_expiration_rule (SD_OUTGOING_UNSEND, 0, 0, FALSE).ttl_ms };
+    jobs[n_jobs++] = (SdJobSpec) { SD_JOB_STORE, own_id, unsend, t,
+                                   sd_expiration_rule (SD_OUTGOING_UNSEND, 0, 0, TRUE).ttl_ms };
     /* and the copies in our own swarm go: the sync copy, or Note to Self's only copy */
     if (target->sync_hash != NULL)
       g_string_append (hashes, target->sync_hash);
@@ -308,6 +320,9 @@ sd_account_report_data_extraction (SdAccount *self, const gchar *conversation,
   outgoing.kind = kind;
   outgoing.body = "";
   outgoing.sent_at = sd_account_now_ms (self);
+  /* the conversation's setting at the time; the sender turns it into the notice's fields */
+  if (sd_expiration_mode_from_string (existing->expiration_mode, &outgoing.expiration_mode))
+    outgoing.expiration_timer = (guint32) existing->expiration_timer;
   event = queue (self, &outgoing, error);
   return event != NULL;
 }

@@ -690,7 +690,7 @@ send_request_response (SdAccount *self, const gchar *id, gint64 t)
   g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
                                                                 sd_account_profile_updated (self));
 
-  sd_sender_send_control (self->sender, id, content, (guint64) t, SD_MESSAGE_TTL_MS);
+  sd_sender_send_control (self->sender, id, content, (guint64) t, SD_OUTGOING_REQUEST_RESPONSE);
 }
 
 SdConversation *
@@ -848,7 +848,7 @@ sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, 
       (guint64) t, (const guint64 *) timestamps->data, timestamps->len);
 
     sd_sender_send_control (self->sender, conversation, content, (guint64) t,
-                            SD_MESSAGE_TTL_MS);
+                            SD_OUTGOING_READ_RECEIPT);
   }
   sd_account_emit_conversation (self, conversation);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
@@ -869,7 +869,7 @@ sd_account_set_typing (SdAccount *self, const gchar *conversation, gboolean typi
     return TRUE;
   t = sd_account_now_ms (self);
   content = sd_content_pack_typing ((guint64) t, typing);
-  sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_TYPING_TTL_MS);
+  sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_OUTGOING_TYPING);
   return TRUE;
 }
 

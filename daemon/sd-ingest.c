@@ -3,7 +3,6 @@
 
 #include "sd-ingest.h"
 
-#include "sd-json.h"
 #include "sd-protobuf.h"
 #include "sd-wire.h"
 
@@ -164,7 +163,7 @@ gboolean
 sd_ingest_messages (SdStore *store,
                     const SdIdentity *identity,
                     const gchar *node_ed25519_hex,
-                    JsonArray *messages,
+                    GPtrArray *items,
                     SdIngestTypingFunc typing,
                     gpointer typing_data,
                     SdStoreChanges **changes,
@@ -175,23 +174,19 @@ sd_ingest_messages (SdStore *store,
   const gchar *last = NULL;
 
   *changes = NULL;
-  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++) {
-    JsonObject *item = sd_json_array_get_object (messages, i);
-    const gchar *hash = sd_json_get_string (item, "hash");
-    const gchar *data = sd_json_get_string (item, "data");
-    gint64 expiration = sd_json_get_int (item, "expiration", 0);
+  for (guint i = 0; items != NULL && i < items->len; i++) {
+    const SdRetrieveItem *item = g_ptr_array_index (items, i);
+    const gchar *hash = item->hash;
     gboolean seen = FALSE;
     g_auto(SdWireMessage) msg = { 0 };
     g_autoptr(GError) decode_error = NULL;
 
-    if (hash == NULL || data == NULL)
-      continue;
     last = hash;
     if (sd_store_is_seen (store, hash, &seen, NULL) && seen)
       continue;
     /* seen even if it does not decode: it never will */
-    sd_store_batch_add_seen (batch, hash, expiration);
-    if (!sd_wire_unwrap (identity, data, &msg, &decode_error)) {
+    sd_store_batch_add_seen (batch, hash, item->expiration);
+    if (!sd_wire_unwrap (identity, item->data_b64, &msg, &decode_error)) {
       g_debug ("undecodable item: %s", decode_error->message);
       continue;
     }

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <json-glib/json-glib.h>
-
 #include "sd-keys.h"
+#include "sd-storage-rpc.h"
 #include "sd-store.h"
 
 G_BEGIN_DECLS
@@ -11,7 +10,7 @@ G_BEGIN_DECLS
 /* typing indicators are shown, never stored */
 typedef void (*SdIngestTypingFunc) (const gchar *author, gboolean typing, gpointer user_data);
 
-/* decodes the items of one retrieve answer (hash, expiration, data) and
+/* decodes the items (element-type SdRetrieveItem) of one retrieve answer and
  * applies them to @store in one transaction: visible messages, sync copies,
  * read receipts, request responses; every item is marked seen, decodable or
  * not, and @node_ed25519_hex's last_hash advances. @changes is NULL when
@@ -19,7 +18,7 @@ typedef void (*SdIngestTypingFunc) (const gchar *author, gboolean typing, gpoint
 gboolean sd_ingest_messages (SdStore *store,
                              const SdIdentity *identity,
                              const gchar *node_ed25519_hex,
-                             JsonArray *messages,
+                             GPtrArray *items,
                              SdIngestTypingFunc typing,
                              gpointer typing_data,
                              SdStoreChanges **changes,

@@ -5,10 +5,8 @@
 
 #include <string.h>
 
-#include "sd-encoding.h"
-#include "sd-json.h"
-#include "sd-request-sign.h"
 #include "sd-ingest.h"
+#include "sd-storage-rpc.h"
 
 struct _SdPoller {
   GObject parent_instance;
@@ -16,7 +14,6 @@ struct _SdPoller {
   SdNetwork *network;         /* (owned) */
   SdStore *store;             /* (owned) */
   const SdIdentity *identity; /* (unowned) owned by the daemon */
-  gchar *pubkey_ed25519_hex;  /* (owned) */
   guint interval_ms;
   guint failures;
   guint timeout_id;
@@ -79,49 +76,17 @@ poll_failed (SdPoller *self, const GError *error)
   schedule (self, delay);
 }
 
+/* a batch of one retrieve from where this node left off, as desktop polls: the batch lets a
+ * node answer a skewed clock or a moved swarm as an inner code (sd-network.c) */
 static gchar *
 build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
   SdPoller *self = user_data;
-  g_autofree gchar *text = sd_signed_string_retrieve (0, (guint64) now);
-  g_autofree gchar *signature = sd_sign_text_base64 (self->identity->ed25519_sk, text);
   g_autofree gchar *last_hash = sd_store_get_last_hash (self->store, node->ed25519_hex, 0, NULL);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  JsonNode *retrieve = sd_storage_rpc_retrieve (self->identity, 0, now,
+                                                last_hash != NULL ? last_hash : "", 0, -2);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, "batch");
-  json_builder_set_member_name (builder, "params");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "requests");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, "retrieve");
-  json_builder_set_member_name (builder, "params");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "pubkey");
-  json_builder_add_string_value (builder, self->identity->session_id);
-  json_builder_set_member_name (builder, "pubkey_ed25519");
-  json_builder_add_string_value (builder, self->pubkey_ed25519_hex);
-  json_builder_set_member_name (builder, "namespace");
-  json_builder_add_int_value (builder, 0);
-  json_builder_set_member_name (builder, "timestamp");
-  json_builder_add_int_value (builder, now);
-  json_builder_set_member_name (builder, "signature");
-  json_builder_add_string_value (builder, signature);
-  json_builder_set_member_name (builder, "last_hash");
-  json_builder_add_string_value (builder, last_hash != NULL ? last_hash : "");
-  json_builder_set_member_name (builder, "max_size");
-  json_builder_add_int_value (builder, -2);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return sd_storage_rpc_to_string (sd_storage_rpc_batch (&retrieve, 1));
 }
 
 static void
@@ -131,15 +96,13 @@ on_typing (const gchar *author, gboolean typing, gpointer user_data)
 }
 
 static gboolean
-handle_messages (SdPoller *self, const SdSnode *node, JsonObject *body, gboolean *more)
+handle_messages (SdPoller *self, const SdSnode *node, GPtrArray *items)
 {
   g_autoptr(SdStoreChanges) changes = NULL;
   g_autoptr(GError) error = NULL;
 
-  *more = sd_json_get_bool (body, "more", FALSE);
-  if (!sd_ingest_messages (self->store, self->identity, node->ed25519_hex,
-                           sd_json_get_array (body, "messages"), on_typing, self, &changes,
-                           &error)) {
+  if (!sd_ingest_messages (self->store, self->identity, node->ed25519_hex, items, on_typing,
+                           self, &changes, &error)) {
     g_warning ("could not store received messages: %s", error->message);
     return FALSE;
   }
@@ -157,26 +120,24 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
   guint status = 0;
   g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
                                                          &node, &error);
-  JsonArray *results;
-  JsonObject *first, *retrieved;
+  g_autoptr(GPtrArray) items = NULL;
+  JsonNode *retrieved = NULL;
+  gint64 code = 0;
   gboolean more = FALSE;
 
   if (body == NULL) {
     poll_failed (self, error);
     return;
   }
-  results = status == 200 && JSON_NODE_HOLDS_OBJECT (body)
-              ? sd_json_get_array (json_node_get_object (body), "results") : NULL;
-  first = sd_json_array_get_object (results, 0);
-  retrieved = sd_json_get_int (first, "code", 0) == 200 ? sd_json_get_object (first, "body")
-                                                        : NULL;
-  if (retrieved == NULL) {
+  if (status == 200 && sd_storage_rpc_batch_result (body, 0, &code, &retrieved) && code == 200)
+    items = sd_storage_rpc_parse_retrieve (retrieved, &more, NULL);
+  if (items == NULL) {
     g_autoptr(GError) bad = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                                          "retrieve answered status %u", status);
     poll_failed (self, bad);
     return;
   }
-  if (!handle_messages (self, node, retrieved, &more)) {
+  if (!handle_messages (self, node, items)) {
     g_autoptr(GError) bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "store failed");
     poll_failed (self, bad);
     return;
@@ -241,13 +202,6 @@ sd_poller_set_interval (SdPoller *self, guint interval_ms)
   self->interval_ms = MAX (interval_ms, 100);
 }
 
-void
-sd_poller_poll_now (SdPoller *self)
-{
-  if (self->running && !self->polling)
-    schedule (self, 0);
-}
-
 gboolean
 sd_poller_get_online (SdPoller *self)
 {
@@ -271,7 +225,6 @@ sd_poller_finalize (GObject *object)
   g_clear_object (&self->network);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
-  g_free (self->pubkey_ed25519_hex);
   G_OBJECT_CLASS (sd_poller_parent_class)->finalize (object);
 }
 
@@ -306,7 +259,6 @@ sd_poller_new (SdNetwork *network, SdStore *store, const SdIdentity *identity, g
   self->network = g_object_ref (network);
   self->store = g_object_ref (store);
   self->identity = identity;
-  self->pubkey_ed25519_hex = sd_hex_encode (identity->ed25519_pk, 32);
   sd_poller_set_interval (self, interval_ms);
   return self;
 }

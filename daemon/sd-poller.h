@@ -26,8 +26,6 @@ SdPoller *sd_poller_new (SdNetwork *network,
 void sd_poller_start (SdPoller *self);
 void sd_poller_stop (SdPoller *self);
 void sd_poller_set_interval (SdPoller *self, guint interval_ms);
-/* polls at once (e.g. after a send), unless a poll is running */
-void sd_poller_poll_now (SdPoller *self);
 /* TRUE after the last poll succeeded */
 gboolean sd_poller_get_online (SdPoller *self);
 

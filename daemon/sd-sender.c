@@ -7,8 +7,7 @@
 
 #include "sd-content.h"
 #include "sd-encoding.h"
-#include "sd-json.h"
-#include "sd-request-sign.h"
+#include "sd-storage-rpc.h"
 #include "sd-wire.h"
 
 #define RETRY_BASE_MS 1000
@@ -25,6 +24,8 @@ struct _SdSender {
   gboolean running;
   gboolean busy;
   gboolean jobs_turn;         /* the next due job goes before the next due message */
+  guint retry_base_ms;        /* the first retry's delay; each next one doubles */
+  guint retry_max_ms;
   guint timeout_id;
   GCancellable *cancellable;  /* (owned) */
 };
@@ -56,28 +57,9 @@ static gchar *
 build_store (const SdSnode *node, gint64 now, gpointer user_data)
 {
   StoreRequest *request = user_data;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, "store");
-  json_builder_set_member_name (builder, "params");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "pubkey");
-  json_builder_add_string_value (builder, request->recipient);
-  json_builder_set_member_name (builder, "namespace");
-  json_builder_add_int_value (builder, 0);
-  json_builder_set_member_name (builder, "timestamp");
-  json_builder_add_int_value (builder, now);
-  json_builder_set_member_name (builder, "ttl");
-  json_builder_add_int_value (builder, request->ttl_ms);
-  json_builder_set_member_name (builder, "data");
-  json_builder_add_string_value (builder, request->data_b64);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return sd_storage_rpc_to_string (sd_storage_rpc_store (request->recipient, 0, now,
+                                                         request->ttl_ms, request->data_b64));
 }
 
 static StoreRequest *
@@ -110,23 +92,6 @@ store_request_new (SdSender *self,
   return request;
 }
 
-/* the hash the swarm gave the stored message, or NULL when it refused */
-static const gchar *
-stored_hash (guint status, JsonNode *body, gchar **reason)
-{
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
-  const gchar *hash = sd_json_get_string (object, "hash");
-
-  if (status == 200 && hash != NULL)
-    return hash;
-  if (JSON_NODE_HOLDS_VALUE (body) && json_node_get_value_type (body) == G_TYPE_STRING)
-    *reason = g_strdup_printf ("the network refused the message (%u: %s)", status,
-                               json_node_get_string (body));
-  else
-    *reason = g_strdup_printf ("the network refused the message (%u)", status);
-  return NULL;
-}
-
 typedef struct {
   SdSender *self;       /* (owned) */
   SdOutboxItem *item;   /* (owned) */
@@ -152,7 +117,7 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
 {
   g_autoptr(GError) error = NULL;
   guint attempts = item->attempts + 1;
-  gint64 delay = RETRY_BASE_MS;
+  gint64 delay = self->retry_base_ms;
 
   if (attempts >= SD_SENDER_MAX_ATTEMPTS) {
     if (item->is_sync) {
@@ -169,9 +134,9 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
     }
     return;
   }
-  for (guint i = 1; i < attempts && delay < RETRY_MAX_MS; i++)
+  for (guint i = 1; i < attempts && delay < self->retry_max_ms; i++)
     delay *= 2;
-  delay = MIN (delay, RETRY_MAX_MS);
+  delay = MIN (delay, (gint64) self->retry_max_ms);
   if (!sd_store_outbox_reschedule (self->store, item->message->id,
                                    g_get_real_time () / 1000 + delay, reason, &error))
     g_warning ("could not reschedule a message: %s", error->message);
@@ -199,15 +164,15 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
                                                          NULL, &error);
   g_autofree gchar *reason = NULL;
-  const gchar *hash = NULL;
+  g_autofree gchar *hash = NULL;
 
   if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     send_job_free (job);
     return;
   }
   if (body != NULL)
-    hash = stored_hash (status, body, &reason);
-  else
+    hash = sd_storage_rpc_parse_store (status, body, &error);
+  if (hash == NULL)
     reason = g_strdup (error->message);
 
   if (hash == NULL) {
@@ -238,24 +203,44 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   process (self);
 }
 
-/* the Content of @message; the copy to our own devices names the conversation and carries no
- * profile (§5, §6) */
+/* which row of the expiration table (docs/expiration-rules.md) a queued message is */
+static SdOutgoingKind
+outgoing_kind (const SdMessage *message)
+{
+  switch (message->kind) {
+  case SD_MESSAGE_KIND_EXPIRATION_UPDATE:
+    return SD_OUTGOING_TIMER_UPDATE;
+  case SD_MESSAGE_KIND_SCREENSHOT:
+  case SD_MESSAGE_KIND_MEDIA_SAVED:
+    return SD_OUTGOING_DATA_EXTRACTION;
+  case SD_MESSAGE_KIND_TEXT:
+  default:
+    return message->quote_author != NULL ? SD_OUTGOING_QUOTE : SD_OUTGOING_TEXT;
+  }
+}
+
+/* the Content of @message with the fields @rule gives it; the copy to our own devices names
+ * the conversation and carries no profile (§5, §6) */
 static GBytes *
-pack_message (SdSender *self, const SdMessage *message, gboolean to_self)
+pack_message (SdSender *self,
+              const SdMessage *message,
+              const SdExpirationRule *rule,
+              gboolean to_self)
 {
   SdTextContent text = { 0 };
 
   switch (message->kind) {
   case SD_MESSAGE_KIND_EXPIRATION_UPDATE:
-    return sd_content_pack_expiration_update ((guint64) message->sent_at,
-                                              (gint) message->expiration_mode,
-                                              message->expiration_timer,
+    return sd_content_pack_expiration_update ((guint64) message->sent_at, rule->type,
+                                              rule->timer,
                                               to_self ? message->conversation : NULL);
   case SD_MESSAGE_KIND_SCREENSHOT:
-    return sd_content_pack_data_extraction ((guint64) message->sent_at, 1, 0);
+    return sd_content_pack_data_extraction ((guint64) message->sent_at, 1, 0, rule->type,
+                                            rule->timer);
   case SD_MESSAGE_KIND_MEDIA_SAVED:
     return sd_content_pack_data_extraction ((guint64) message->sent_at, 2,
-                                            (guint64) message->quote_sent_at);
+                                            (guint64) message->quote_sent_at, rule->type,
+                                            rule->timer);
   case SD_MESSAGE_KIND_TEXT:
   default:
     break;
@@ -272,23 +257,9 @@ pack_message (SdSender *self, const SdMessage *message, gboolean to_self)
     text.quote_id = (guint64) message->quote_sent_at;
     text.quote_author = message->quote_author;
   }
-  text.expiration_type = (gint) message->expiration_mode;
-  text.expiration_timer = message->expiration_timer;
+  text.expiration_type = rule->type;
+  text.expiration_timer = rule->timer;
   return sd_content_pack_text_full (&text);
-}
-
-/* how long the swarm keeps it (§5): after-send messages live as long as their timer; after-read
- * ones 14 days at the recipient (shortened once read) but their timer in our own swarm, where
- * we have read them already */
-static gint64
-message_ttl (const SdMessage *message, gboolean to_self)
-{
-  if (message->kind != SD_MESSAGE_KIND_TEXT || message->expiration_mode == SD_EXPIRATION_OFF ||
-      message->expiration_timer == 0)
-    return SD_MESSAGE_TTL_MS;
-  if (message->expiration_mode == SD_EXPIRATION_AFTER_SEND || to_self)
-    return MIN ((gint64) message->expiration_timer * 1000, SD_MESSAGE_TTL_MS);
-  return SD_MESSAGE_TTL_MS;
 }
 
 static void
@@ -297,15 +268,18 @@ send_item (SdSender *self, SdOutboxItem *item)
   SdMessage *message = item->message;
   gboolean note_to_self = g_str_equal (item->recipient, self->identity->session_id);
   gboolean to_self = item->is_sync || note_to_self;
-  g_autoptr(GBytes) content = pack_message (self, message, to_self);
+  /* the message keeps the conversation's setting when it was queued */
+  SdExpirationRule rule = sd_expiration_rule (outgoing_kind (message),
+                                              (gint) message->expiration_mode,
+                                              message->expiration_timer, to_self);
+  g_autoptr(GBytes) content = pack_message (self, message, &rule, to_self);
   g_autoptr(GError) error = NULL;
   StoreRequest *request;
   SendJob *job;
 
   /* Note to Self is only ever sent as the copy to our own swarm */
   request = store_request_new (self, item->is_sync ? self->identity->session_id : item->recipient,
-                               content, message->sent_at, message_ttl (message, to_self),
-                               &error);
+                               content, message->sent_at, rule.ttl_ms, &error);
   if (request == NULL) {
     /* a recipient we cannot encrypt for will never work */
     g_autoptr(SdMessage) failed = sd_store_mark_failed (self->store, message->id,
@@ -353,7 +327,6 @@ job_run_free (JobRun *run)
 /* a signed request on our own swarm's copies: delete, or shorten their expiry */
 typedef struct {
   const SdIdentity *identity;
-  gchar *pubkey_ed25519_hex;
   SdJobKind kind;
   gchar **hashes;
   gint64 expiry;
@@ -362,7 +335,6 @@ typedef struct {
 static void
 own_swarm_request_free (OwnSwarmRequest *request)
 {
-  g_free (request->pubkey_ed25519_hex);
   g_strfreev (request->hashes);
   g_free (request);
 }
@@ -371,41 +343,12 @@ static gchar *
 build_own_swarm (const SdSnode *node, gint64 now, gpointer user_data)
 {
   OwnSwarmRequest *request = user_data;
-  gboolean expire = request->kind == SD_JOB_EXPIRE;
-  g_autofree gchar *text = expire
-    ? sd_signed_string_expire ("shorten", (guint64) request->expiry,
-                               (const gchar *const *) request->hashes)
-    : sd_signed_string_delete ((const gchar *const *) request->hashes);
-  g_autofree gchar *signature = sd_sign_text_base64 (request->identity->ed25519_sk, text);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  const gchar *const *hashes = (const gchar *const *) request->hashes;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "method");
-  json_builder_add_string_value (builder, expire ? "expire" : "delete");
-  json_builder_set_member_name (builder, "params");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "pubkey");
-  json_builder_add_string_value (builder, request->identity->session_id);
-  json_builder_set_member_name (builder, "pubkey_ed25519");
-  json_builder_add_string_value (builder, request->pubkey_ed25519_hex);
-  json_builder_set_member_name (builder, "messages");
-  json_builder_begin_array (builder);
-  for (guint i = 0; request->hashes[i] != NULL; i++)
-    json_builder_add_string_value (builder, request->hashes[i]);
-  json_builder_end_array (builder);
-  if (expire) {
-    json_builder_set_member_name (builder, "expiry");
-    json_builder_add_int_value (builder, request->expiry);
-    json_builder_set_member_name (builder, "shorten");
-    json_builder_add_boolean_value (builder, TRUE);
-  }
-  json_builder_set_member_name (builder, "signature");
-  json_builder_add_string_value (builder, signature);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  if (request->kind == SD_JOB_EXPIRE)
+    return sd_storage_rpc_to_string (sd_storage_rpc_expire (request->identity, hashes,
+                                                            request->expiry, TRUE));
+  return sd_storage_rpc_to_string (sd_storage_rpc_delete (request->identity, hashes));
 }
 
 static void
@@ -421,13 +364,14 @@ job_finished (SdSender *self, SdJob *job, const gchar *failure)
     if (!sd_store_job_done (self->store, job->id, &error))
       g_warning ("could not finish a network job: %s", error->message);
   } else {
-    gint64 delay = RETRY_BASE_MS;
+    gint64 delay = self->retry_base_ms;
 
-    for (guint i = 0; i < job->attempts && delay < RETRY_MAX_MS; i++)
+    for (guint i = 0; i < job->attempts && delay < self->retry_max_ms; i++)
       delay *= 2;
     g_debug ("network job attempt %u failed: %s", job->attempts + 1, failure);
     if (!sd_store_job_reschedule (self->store, job->id,
-                                  g_get_real_time () / 1000 + MIN (delay, RETRY_MAX_MS), &error))
+                                  g_get_real_time () / 1000 +
+                                    MIN (delay, (gint64) self->retry_max_ms), &error))
       g_warning ("could not reschedule a network job: %s", error->message);
   }
 }
@@ -487,7 +431,6 @@ run_job (SdSender *self, SdJob *job)
                                           g_bytes_get_size (job->payload));
 
     request->identity = self->identity;
-    request->pubkey_ed25519_hex = sd_hex_encode (self->identity->ed25519_pk, 32);
     request->kind = job->kind;
     request->hashes = g_strsplit (hashes, "\n", -1);
     request->expiry = job->value;
@@ -559,9 +502,11 @@ sd_sender_send_control (SdSender *self,
                         const gchar *recipient,
                         GBytes *content,
                         guint64 sent_at,
-                        gint64 ttl_ms)
+                        SdOutgoingKind kind)
 {
   g_autoptr(GError) error = NULL;
+  /* control messages carry no expiration: only their TTL comes from the table */
+  gint64 ttl_ms = sd_expiration_rule (kind, 0, 0, FALSE).ttl_ms;
   StoreRequest *request = store_request_new (self, recipient, content, sent_at, ttl_ms, &error);
 
   if (request == NULL) {
@@ -579,6 +524,14 @@ sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 update
   g_free (self->profile_name);
   self->profile_name = g_strdup (display_name);
   self->profile_updated = updated_seconds;
+}
+
+void
+sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms)
+{
+  g_return_if_fail (SD_IS_SENDER (self));
+  self->retry_base_ms = MAX (base_ms, 1);
+  self->retry_max_ms = MAX (max_ms, self->retry_base_ms);
 }
 
 void
@@ -637,6 +590,8 @@ static void
 sd_sender_init (SdSender *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->retry_base_ms = RETRY_BASE_MS;
+  self->retry_max_ms = RETRY_MAX_MS;
 }
 
 SdSender *

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "sd-expiration-rules.h"
 #include "sd-keys.h"
 #include "sd-network.h"
 #include "sd-store.h"
@@ -17,8 +18,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SdSender, sd_sender, SD, SENDER, GObject)
 
 #define SD_SENDER_MAX_ATTEMPTS 8
-#define SD_MESSAGE_TTL_MS (14 * 24 * 3600 * 1000LL)
-#define SD_TYPING_TTL_MS (20 * 1000LL)
 
 /* @identity must outlive the sender */
 SdSender *sd_sender_new (SdNetwork *network,
@@ -28,18 +27,22 @@ SdSender *sd_sender_new (SdNetwork *network,
 /* our profile, sent with visible messages */
 void sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 updated_seconds);
 
+/* a failed attempt is retried after @base_ms, each next one twice as long, at most @max_ms
+ * (defaults 1 s and 5 min; tests shorten them) */
+void sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms);
+
 void sd_sender_start (SdSender *self);
 void sd_sender_stop (SdSender *self);
 /* looks at the outbox now (after something was queued) */
 void sd_sender_kick (SdSender *self);
 
-/* stores an already serialized Content for @recipient (typing, receipts,
- * request responses); failures are only logged */
+/* stores an already serialized Content of @kind (typing, receipts, request responses) for
+ * @recipient, with the TTL sd_expiration_rule() gives that kind; failures are only logged */
 void sd_sender_send_control (SdSender *self,
                              const gchar *recipient,
                              GBytes *content,
                              guint64 sent_at,
-                             gint64 ttl_ms);
+                             SdOutgoingKind kind);
 
 /* signals:
  *   "message-changed" (SdMessage *message): a status changed */

@@ -13,6 +13,7 @@
 #include "sd-onion-request.h"
 #include "sd-seed.h"
 #include "sd-snode-pool.h"
+#include "sd-storage-rpc.h"
 
 #define ONION_ATTEMPTS 3      /* paths tried for one request */
 #define SWARM_ATTEMPTS 6      /* members tried for one account request */
@@ -67,37 +68,6 @@ node_now_ms (SdNetwork *self, const SdSnode *node)
   gint64 *offset = g_hash_table_lookup (self->node_offsets, node->ed25519_hex);
 
   return g_get_real_time () / 1000 + (offset != NULL ? *offset : self->clock_offset);
-}
-
-static gint64
-find_server_time (JsonNode *body)
-{
-  JsonObject *object;
-  JsonNode *results;
-
-  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
-    return 0;
-  object = json_node_get_object (body);
-  if (json_object_has_member (object, "t"))
-    return sd_json_get_int (object, "t", 0);
-  /* batch answers carry `t` in each sub-result */
-  results = json_object_get_member (object, "results");
-  if (results != NULL && JSON_NODE_HOLDS_ARRAY (results)) {
-    JsonArray *array = json_node_get_array (results);
-
-    for (guint i = 0; i < json_array_get_length (array); i++) {
-      JsonNode *item = json_array_get_element (array, i);
-      JsonNode *sub;
-
-      if (!JSON_NODE_HOLDS_OBJECT (item))
-        continue;
-      sub = json_object_get_member (json_node_get_object (item), "body");
-      if (sub != NULL && JSON_NODE_HOLDS_OBJECT (sub) &&
-          json_object_has_member (json_node_get_object (sub), "t"))
-        return sd_json_get_int (json_node_get_object (sub), "t", 0);
-    }
-  }
-  return 0;
 }
 
 static void
@@ -373,19 +343,6 @@ node_rpc_data_free (NodeRpcData *data)
   g_free (data);
 }
 
-static JsonNode *
-parse_body (const gchar *text)
-{
-  JsonNode *node = sd_json_parse (text, strlen (text), NULL);
-
-  if (node != NULL)
-    return node;
-  /* storage server errors are plain text */
-  node = json_node_new (JSON_NODE_VALUE);
-  json_node_set_string (node, text);
-  return node;
-}
-
 static void node_rpc_try (GTask *task);
 
 static void
@@ -403,8 +360,8 @@ on_info_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  body = parse_body (reply->body);
-  t = find_server_time (body);
+  body = sd_storage_rpc_parse_body (reply->body, strlen (reply->body));
+  t = sd_storage_rpc_server_time (body);
   reply_free (reply);
   if (t < T_MIN) {
     g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_CLOCK,
@@ -422,36 +379,21 @@ on_info_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   node_rpc_try (g_steal_pointer (&task));
 }
 
-/* a batch whose sub-requests all failed the same way failed that way as a
- * whole (as libsession treats it): a signed retrieve inside a batch meets a
- * skewed clock as an inner 406, a moved swarm as an inner 421. Returns the
- * shared code and replaces @body by the first sub-result's body; 0 if the
- * batch is not uniformly failing. */
+/* a batch whose sub-requests all failed the same way failed that way as a whole
+ * (sd_storage_rpc_uniform_batch_failure): @body becomes the first sub-result's body */
 static guint
 uniform_batch_failure (JsonNode **body)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (*body) ? json_node_get_object (*body) : NULL;
-  JsonArray *results = sd_json_get_array (object, "results");
-  JsonNode *first_body;
-  gint64 code = 0;
+  JsonNode *first_body = NULL;
+  guint code = sd_storage_rpc_uniform_batch_failure (*body, &first_body);
 
-  for (guint i = 0; results != NULL && i < json_array_get_length (results); i++) {
-    gint64 each = sd_json_get_int (sd_json_array_get_object (results, i), "code", 0);
-
-    if ((i > 0 && each != code) || (each >= 200 && each < 300))
-      return 0;
-    code = each;
-  }
-  if (code < 400 || code > 599)
-    return 0;
-  first_body = json_object_get_member (sd_json_array_get_object (results, 0), "body");
-  if (first_body != NULL) {
+  if (code != 0 && first_body != NULL) {
     JsonNode *copy = json_node_copy (first_body);
 
     json_node_unref (*body);
     *body = copy;
   }
-  return (guint) code;
+  return code;
 }
 
 static void
@@ -470,7 +412,7 @@ on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   status = reply->status;
-  body = parse_body (reply->body);
+  body = sd_storage_rpc_parse_body (reply->body, strlen (reply->body));
   reply_free (reply);
   if (status == 200 && (inner = uniform_batch_failure (&body)) != 0)
     status = inner;
@@ -480,8 +422,10 @@ on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 
     data->clock_retried = TRUE;
     json_node_unref (body);
-    onion_send_async (self, data->node, "{\"method\":\"info\",\"params\":{}}", cancellable,
-                      on_info_reply, g_steal_pointer (&task));
+    g_autofree gchar *info = sd_storage_rpc_to_string (sd_storage_rpc_info ());
+
+    onion_send_async (self, data->node, info, cancellable, on_info_reply,
+                      g_steal_pointer (&task));
     return;
   }
   if (status == 406) {
@@ -497,7 +441,7 @@ on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     sd_snode_pool_strike (self->pool, data->node);
     return;
   }
-  learn_time (self, data->node, find_server_time (body));
+  learn_time (self, data->node, sd_storage_rpc_server_time (body));
   sd_snode_pool_clear_strikes (self->pool, data->node);
   data->status = status;
   g_task_return_pointer (task, body, (GDestroyNotify) json_node_unref);
@@ -579,7 +523,7 @@ on_get_swarm_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(GPtrArray) members = NULL;
-  JsonNode *snodes;
+  JsonArray *snodes;
   guint status = 0;
 
   body = sd_network_node_rpc_finish (self, result, &status, &error);
@@ -587,10 +531,9 @@ on_get_swarm_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  snodes = body != NULL && status == 200 && JSON_NODE_HOLDS_OBJECT (body)
-             ? json_object_get_member (json_node_get_object (body), "snodes") : NULL;
-  if (snodes != NULL && JSON_NODE_HOLDS_ARRAY (snodes))
-    members = sd_snode_list_from_json (json_node_get_array (snodes));
+  snodes = body != NULL && status == 200 ? sd_storage_rpc_snodes (body) : NULL;
+  if (snodes != NULL)
+    members = sd_snode_list_from_json (snodes);
   if (members == NULL || members->len < SWARM_MIN_MEMBERS) {
     g_debug ("get_swarm attempt failed: %s", error != NULL ? error->message : "too few members");
     swarm_fetch_try (g_steal_pointer (&task));
@@ -620,8 +563,7 @@ swarm_fetch_try (GTask *task)
   }
   g_ptr_array_add (data->tried, sd_snode_ref (node));
   sd_network_node_rpc_async (self, node, build_static,
-                             g_strdup_printf ("{\"method\":\"get_swarm\",\"params\":"
-                                              "{\"pubkey\":\"%s\"}}", data->account_id),
+                             sd_storage_rpc_to_string (sd_storage_rpc_get_swarm (data->account_id)),
                              g_free, g_task_get_cancellable (task), on_get_swarm_reply, task);
 }
 
@@ -747,12 +689,11 @@ on_swarm_member_reply (GObject *source, GAsyncResult *result, gpointer user_data
     return;
   }
   if (status == 421) {
-    JsonNode *snodes = JSON_NODE_HOLDS_OBJECT (body)
-                         ? json_object_get_member (json_node_get_object (body), "snodes") : NULL;
+    JsonArray *snodes = sd_storage_rpc_snodes (body);
     g_autoptr(GPtrArray) members = NULL;
 
-    if (snodes != NULL && JSON_NODE_HOLDS_ARRAY (snodes))
-      members = sd_snode_list_from_json (json_node_get_array (snodes));
+    if (snodes != NULL)
+      members = sd_snode_list_from_json (snodes);
     g_debug ("wrong swarm; the node names %u members", members != NULL ? members->len : 0);
     data->wrong_swarm++;
     sd_snode_pool_strike (self->pool, data->member);
@@ -1037,11 +978,7 @@ refresh_next (GTask *task)
   }
   g_ptr_array_add (data->asked, sd_snode_ref (node));
   sd_network_node_rpc_async (self, node, build_static,
-                             g_strdup ("{\"method\":\"oxend_request\",\"params\":{\"endpoint\":"
-                                       "\"get_service_nodes\",\"params\":{\"active_only\":true,"
-                                       "\"fields\":{\"public_ip\":true,\"storage_port\":true,"
-                                       "\"pubkey_x25519\":true,\"pubkey_ed25519\":true,"
-                                       "\"swarm_id\":true}}}}"),
+                             sd_storage_rpc_to_string (sd_storage_rpc_get_service_nodes ()),
                              g_free, g_task_get_cancellable (task), on_refresh_reply, task);
 }
 

@@ -8,6 +8,7 @@
 
 #include "sd-keys.h"
 #include "sd-network-error.h"
+#include "sd-storage-rpc.h"
 
 /* desktop's rule: pool operations need more than 8 nodes */
 #define MIN_POOL_FOR_PATHS 9
@@ -225,8 +226,7 @@ test_next_guard (SdOnionPaths *self)
    * test, without telling the guard who we are */
   randombytes_buf (random_key, sizeof random_key);
   sd_session_id_format (random_key, random_id);
-  json = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"method\":\"get_swarm\","
-                          "\"params\":{\"pubkey\":\"%s\"}}", random_id);
+  json = sd_storage_rpc_to_string (sd_storage_rpc_get_swarm (random_id));
   body = g_bytes_new (json, strlen (json));
   url = sd_snode_url (guard, self->tls, "/storage_rpc/v1");
   sd_transport_post_async (self->transport, url, body, SD_GUARD_TEST_TIMEOUT_MS, NULL,

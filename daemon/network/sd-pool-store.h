@@ -6,7 +6,8 @@
 G_BEGIN_DECLS
 
 /* where the snode pool is persisted between runs; the daemon's SQLite store
- * implements it, unit tests use an in-memory one */
+ * implements it, tests use an in-memory one
+ * (tests/network/sd-memory-pool-store.c) */
 #define SD_TYPE_POOL_STORE (sd_pool_store_get_type ())
 G_DECLARE_INTERFACE (SdPoolStore, sd_pool_store, SD, POOL_STORE, GObject)
 
@@ -20,12 +21,5 @@ struct _SdPoolStoreInterface {
 
 GPtrArray *sd_pool_store_load (SdPoolStore *self);
 void sd_pool_store_save (SdPoolStore *self, GPtrArray *nodes);
-
-/* keeps the pool in memory only */
-#define SD_TYPE_MEMORY_POOL_STORE (sd_memory_pool_store_get_type ())
-G_DECLARE_FINAL_TYPE (SdMemoryPoolStore, sd_memory_pool_store, SD, MEMORY_POOL_STORE, GObject)
-
-SdPoolStore *sd_memory_pool_store_new (void);
-guint sd_memory_pool_store_get_save_count (SdMemoryPoolStore *self);
 
 G_END_DECLS

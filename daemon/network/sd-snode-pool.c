@@ -136,20 +136,6 @@ sd_snode_pool_dup_nodes (SdSnodePool *self)
   return copy;
 }
 
-GPtrArray *
-sd_snode_pool_dup_swarm (SdSnodePool *self, guint64 swarm_id)
-{
-  GPtrArray *swarm = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
-
-  for (guint i = 0; i < self->nodes->len; i++) {
-    SdSnode *node = g_ptr_array_index (self->nodes, i);
-
-    if (node->swarm_id == swarm_id)
-      g_ptr_array_add (swarm, sd_snode_ref (node));
-  }
-  return swarm;
-}
-
 static void
 sd_snode_pool_finalize (GObject *object)
 {

@@ -40,7 +40,4 @@ void sd_snode_pool_remove (SdSnodePool *self, const guint8 ed25519_pk[32]);
 /* (transfer container) (element-type SdSnode) a copy of every node */
 GPtrArray *sd_snode_pool_dup_nodes (SdSnodePool *self);
 
-/* nodes in a given swarm, for computing swarms locally */
-GPtrArray *sd_snode_pool_dup_swarm (SdSnodePool *self, guint64 swarm_id);
-
 G_END_DECLS

@@ -73,7 +73,9 @@ sd_content_pack_reaction (guint64 sent_at,
                           gboolean remove,
                           const gchar *profile_name,
                           guint64 profile_updated_seconds,
-                          const gchar *sync_target)
+                          const gchar *sync_target,
+                          gint expiration_type,
+                          guint32 expiration_timer)
 {
   SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
   SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
@@ -94,8 +96,11 @@ sd_content_pack_reaction (guint64 sent_at,
     data.profile = &profile;
   }
   content.datamessage = &data;
+  /* the conversation's setting, as on any visible message */
   content.has_expirationtype = TRUE;
+  content.expirationtype = (SessionProtos__Content__ExpirationType) expiration_type;
   content.has_expirationtimer = TRUE;
+  content.expirationtimer = expiration_timer;
   return pack (&content, sent_at);
 }
 
@@ -133,7 +138,11 @@ sd_content_pack_expiration_update (guint64 sent_at,
 }
 
 GBytes *
-sd_content_pack_data_extraction (guint64 sent_at, gint type, guint64 target_sent_at)
+sd_content_pack_data_extraction (guint64 sent_at,
+                                 gint type,
+                                 guint64 target_sent_at,
+                                 gint expiration_type,
+                                 guint32 expiration_timer)
 {
   SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
   SessionProtos__DataExtractionNotification notice =
@@ -145,9 +154,11 @@ sd_content_pack_data_extraction (guint64 sent_at, gint type, guint64 target_sent
     notice.timestamp = target_sent_at;
   }
   content.dataextractionnotification = &notice;
-  /* expirable like a visible message: both fields, off here */
+  /* expirable like a visible message: both fields always */
   content.has_expirationtype = TRUE;
+  content.expirationtype = (SessionProtos__Content__ExpirationType) expiration_type;
   content.has_expirationtimer = TRUE;
+  content.expirationtimer = expiration_timer;
   return pack (&content, sent_at);
 }
 

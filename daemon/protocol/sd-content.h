@@ -46,7 +46,8 @@ GBytes *sd_content_pack_text_full (const SdTextContent *text) G_GNUC_WARN_UNUSED
 
 /* an emoji reaction to the message (@author, @target_sent_at); @remove
  * takes ours back; @sync_target (nullable) only on the copy to our own
- * swarm, which carries no profile */
+ * swarm, which carries no profile. A reaction is a visible message: it
+ * carries the expiration fields sd_expiration_rule() gives it */
 GBytes *sd_content_pack_reaction (guint64 sent_at,
                                   guint64 target_sent_at,
                                   const gchar *author,
@@ -54,7 +55,9 @@ GBytes *sd_content_pack_reaction (guint64 sent_at,
                                   gboolean remove,
                                   const gchar *profile_name,
                                   guint64 profile_updated_seconds,
-                                  const gchar *sync_target) G_GNUC_WARN_UNUSED_RESULT;
+                                  const gchar *sync_target,
+                                  gint expiration_type,
+                                  guint32 expiration_timer) G_GNUC_WARN_UNUSED_RESULT;
 
 /* delete for everyone: the message (@author, @target_sent_at) */
 GBytes *sd_content_pack_unsend (guint64 sent_at,
@@ -67,9 +70,12 @@ GBytes *sd_content_pack_expiration_update (guint64 sent_at,
                                            guint32 expiration_timer,
                                            const gchar *sync_target) G_GNUC_WARN_UNUSED_RESULT;
 
-/* a screenshot (1) or saved media (2) notice */
+/* a screenshot (1) or saved media (2) notice, with the expiration fields
+ * sd_expiration_rule() gives it (forced after-read when disappearing is on) */
 GBytes *sd_content_pack_data_extraction (guint64 sent_at,
                                          gint type,
-                                         guint64 target_sent_at) G_GNUC_WARN_UNUSED_RESULT;
+                                         guint64 target_sent_at,
+                                         gint expiration_type,
+                                         guint32 expiration_timer) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* a storage node's answer to the poller's batch [retrieve], as
  * sd-poller.c's on_retrieved reads it ({"results":[{"code":200,"body":
- * {"messages":[{"hash","data","expiration"}..],"more":b}}]}), applied with
- * sd_ingest_messages to a real store: whatever a node sends, the same
- * answer applied twice adds nothing the second time (exactly once). The
- * parsing in on_retrieved is not a function of its own; the few lines
- * that pick the messages out are repeated here. */
+ * {"messages":[{"hash","data","expiration"}..],"more":b}}]}) with
+ * sd-storage-rpc's parsers, applied with sd_ingest_messages to a real
+ * store: whatever a node sends, the same answer applied twice adds
+ * nothing the second time (exactly once). */
 #include <glib/gstdio.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +12,8 @@
 #include <string.h>
 
 #include "sd-ingest.h"
-#include "sd-json.h"
 #include "sd-keys.h"
+#include "sd-storage-rpc.h"
 #include "sd-store.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -63,35 +62,35 @@ setup (void)
   atexit (cleanup);
 }
 
-static JsonArray *
-retrieved_messages (JsonNode *root)
+/* what sd-poller.c's on_retrieved does with an answer */
+static GPtrArray *
+retrieved_items (JsonNode *root)
 {
-  JsonArray *results = JSON_NODE_HOLDS_OBJECT (root)
-                         ? sd_json_get_array (json_node_get_object (root), "results") : NULL;
-  JsonObject *first = sd_json_array_get_object (results, 0);
-  JsonObject *body = sd_json_get_int (first, "code", 0) == 200
-                       ? sd_json_get_object (first, "body") : NULL;
+  JsonNode *body = NULL;
+  gint64 code = 0;
+  gboolean more = FALSE;
 
-  (void) sd_json_get_bool (body, "more", FALSE);
-  return sd_json_get_array (body, "messages");
+  if (!sd_storage_rpc_batch_result (root, 0, &code, &body) || code != 200)
+    return NULL;
+  return sd_storage_rpc_parse_retrieve (body, &more, NULL);
 }
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr(JsonNode) root = sd_json_parse ((const gchar *) data, size, NULL);
+  g_autoptr(JsonNode) root = sd_storage_rpc_parse_body ((const gchar *) data, size);
   g_autoptr(SdStoreChanges) first = NULL;
   g_autoptr(SdStoreChanges) second = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *messages;
+  g_autoptr(GPtrArray) items = NULL;
 
   if (store == NULL)
     setup ();
-  if (root == NULL || (messages = retrieved_messages (root)) == NULL)
+  if ((items = retrieved_items (root)) == NULL)
     return 0;
-  if (!sd_ingest_messages (store, &identity, NODE, messages, NULL, NULL, &first, &error))
+  if (!sd_ingest_messages (store, &identity, NODE, items, NULL, NULL, &first, &error))
     return 0;
-  if (!sd_ingest_messages (store, &identity, NODE, messages, NULL, NULL, &second, &error))
+  if (!sd_ingest_messages (store, &identity, NODE, items, NULL, NULL, &second, &error))
     abort ();
   if (second != NULL && second->new_messages != NULL && second->new_messages->len > 0)
     abort ();

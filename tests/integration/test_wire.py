@@ -4,8 +4,9 @@
 code (sd-wire-dump) and checked field by field against the documented layout
 (protocol-identity-and-messages.md §4–§6): a text, a reply with a quote, a
 reaction and its removal, an unsend request, a disappearing-messages change,
-disappearing texts of both modes, data-extraction notices, each as the peer
-receives it and as the copy to our own devices."""
+disappearing texts and reactions of both modes, data-extraction notices in
+conversations of both modes, each as the peer receives it and as the copy to
+our own devices, storage TTL included (docs/expiration-rules.md)."""
 
 import json
 import os
@@ -58,6 +59,15 @@ def data_message(item):
     return item["content"]["dataMessage"]
 
 
+def ttl(item):
+    """How long the swarm keeps @item: the store request's ttl."""
+    return item["expiration"] - item["timestamp"]
+
+
+def expiration_fields(item):
+    return (item["content"].get("expirationType"), item["content"].get("expirationTimer"))
+
+
 def test(testnet):
     alice = Daemon("alice", testnet)
     bob = Daemon("bob", testnet)
@@ -85,12 +95,20 @@ def test(testnet):
         alice.conversation(bob_id, "DeleteMessage", "sb", oops, True)
         alice.conversation(bob_id, "SetExpiration", "su", "after-send", 43200)
         after_send = alice.account("Send", "ssa{sv}", bob_id, "gone in 12 hours", {})[1]
+        alice.conversation(bob_id, "AddReaction", "ss", plain, "❤")
         alice.conversation(bob_id, "SetExpiration", "su", "after-read", 300)
         after_read = alice.account("Send", "ssa{sv}", bob_id, "gone 5 minutes after read", {})[1]
-        bob.conversation(alice_id, "ReportDataExtraction", "ss", "screenshot", "")
-        bob.conversation(alice_id, "ReportDataExtraction", "ss", "media-saved", plain)
+        alice.conversation(bob_id, "AddReaction", "ss", plain, "🔥")
         for message_id in (plain, reply, after_send, after_read):
             sent(alice, bob_id, message_id)
+
+        log("bob's notices follow his conversation's setting, forced to after-read")
+        bob.wait_for(lambda: (bob.conversation_prop(alice_id, "ExpirationMode"),
+                              bob.conversation_prop(alice_id, "ExpirationTimer"))
+                     == ("after-read", 300), "bob has alice's last setting")
+        bob.conversation(alice_id, "ReportDataExtraction", "ss", "screenshot", "")
+        bob.conversation(alice_id, "SetExpiration", "su", "after-send", 86400)
+        bob.conversation(alice_id, "ReportDataExtraction", "ss", "media-saved", plain)
 
         log("what bob's swarm holds from alice")
         def everything_at_bob():
@@ -100,7 +118,7 @@ def test(testnet):
             n_reactions = len([i for i in items if "dataMessage" in i.get("content", {}) and
                                "reaction" in data_message(i)])
             unsent = [i for i in items if "unsendRequest" in i.get("content", {})]
-            return "gone 5 minutes after read" in bodies and n_reactions == 2 and unsent
+            return "gone 5 minutes after read" in bodies and n_reactions == 4 and unsent
 
         bob.wait_for(everything_at_bob, "all of alice's items in bob's swarm")
         at_bob = stored(testnet, bob, bob_id)
@@ -125,13 +143,20 @@ def test(testnet):
 
         reactions = [i for i in at_bob if "dataMessage" in i["content"] and
                      "reaction" in data_message(i)]
-        assert_eq([data_message(i)["reaction"] for i in reactions],
+        assert_eq([data_message(i)["reaction"] for i in reactions
+                   if data_message(i)["reaction"]["emoji"] == "👍"],
                   [{"id": t_of(plain), "author": alice_id, "emoji": "👍", "action": 0},
                    {"id": t_of(plain), "author": alice_id, "emoji": "👍", "action": 1}],
                   "Reaction{id, author, emoji, REACT then REMOVE}")
         for item in reactions:
             check_layers(item, alice_id, item["envelope"]["timestamp"])
             assert "body" not in data_message(item), "a reaction has no body"
+        # a reaction is a visible message: the conversation's setting and its TTL
+        assert_eq(sorted((data_message(i)["reaction"]["emoji"], expiration_fields(i), ttl(i))
+                         for i in reactions),
+                  sorted([("👍", (0, 0), TTL_MS), ("👍", (0, 0), TTL_MS),
+                          ("❤", (2, 43200), 43200 * 1000), ("🔥", (1, 300), TTL_MS)]),
+                  "reactions: expiration fields and TTL of their conversation")
 
         unsend = one(at_bob, "the unsend request", lambda i: "unsendRequest" in i["content"])
         check_layers(unsend, alice_id, unsend["envelope"]["timestamp"])
@@ -140,10 +165,11 @@ def test(testnet):
         assert "expirationType" not in unsend["content"], "control messages: no expiration"
 
         updates = [i for i in at_bob if "dataMessage" in i["content"] and
-                   data_message(i).get("flags") == 2]
-        assert_eq([(i["content"]["expirationType"], i["content"]["expirationTimer"])
-                   for i in updates], [(2, 43200), (1, 300)],
-                  "timer updates: flags = 2 with the new setting")
+                   data_message(i).get("flags") == 2 and i["sender"] == alice_id]
+        assert_eq([(expiration_fields(i), ttl(i)) for i in updates],
+                  [((2, 43200), 43200 * 1000), ((1, 300), TTL_MS)],
+                  "timer updates: flags = 2 with the new setting; after-send lives as long "
+                  "as the timer, after-read 14 days (§5)")
         for item in updates:
             assert "syncTarget" not in data_message(item), "to the peer: no syncTarget"
 
@@ -176,12 +202,14 @@ def test(testnet):
         def everything_at_alice():
             items = stored(testnet, alice, alice_id)
             notices = [i for i in items if "dataExtractionNotification" in i.get("content", {})]
+            bob_updates = [i for i in items if i.get("sender") == bob_id and
+                           "dataMessage" in i.get("content", {})]
             own = [i for i in items if i.get("sender") == alice_id]
             reactions = [i for i in own if "dataMessage" in i["content"] and
                          "reaction" in data_message(i)]
             bodies = [data_message(i).get("body") for i in own if "dataMessage" in i["content"]]
             unsent = [i for i in own if "unsendRequest" in i["content"]]
-            return (len(notices) == 2 and len(reactions) == 2 and unsent and
+            return (len(notices) == 2 and len(reactions) == 4 and unsent and bob_updates and
                     "gone 5 minutes after read" in bodies)
 
         alice.wait_for(everything_at_alice, "bob's notices and alice's own copies")
@@ -194,6 +222,26 @@ def test(testnet):
                     lambda i: i["content"].get("dataExtractionNotification", {}).get("type") == 2)
         assert_eq(saved["content"]["dataExtractionNotification"]["timestamp"], t_of(plain),
                   "MEDIA_SAVED names the message")
+        # forcedDeleteAfterReadMsgSetting: after-read with the conversation's timer, so the
+        # notice stays in the swarm (14 days) but disappears once read
+        assert_eq((expiration_fields(shot), ttl(shot)), ((1, 300), TTL_MS),
+                  "a notice in an after-read conversation: its mode and timer")
+        assert_eq((expiration_fields(saved), ttl(saved)), ((1, 86400), TTL_MS),
+                  "a notice in an after-send conversation: forced to after-read, same timer")
+        bob_update = one(at_alice, "bob's timer update",
+                         lambda i: i["sender"] == bob_id and "dataMessage" in i["content"] and
+                         data_message(i).get("flags") == 2)
+        assert_eq((expiration_fields(bob_update), ttl(bob_update)),
+                  ((2, 86400), 86400 * 1000), "an after-send timer update: TTL = timer")
+        at_bob_own = [i for i in stored(testnet, bob, bob_id) if i.get("sender") == bob_id]
+        bob_sync = one(at_bob_own, "bob's timer update, his own copy",
+                       lambda i: "dataMessage" in i["content"] and
+                       data_message(i).get("flags") == 2)
+        assert_eq((data_message(bob_sync)["syncTarget"], expiration_fields(bob_sync),
+                   ttl(bob_sync)), (alice_id, (2, 86400), 86400 * 1000),
+                  "the sync copy of an after-send timer update: TTL = timer")
+        assert not [i for i in at_bob_own if "dataExtractionNotification" in i["content"]], \
+            "notices are not synced (desktop sends them non-durably, to the peer only)"
 
         syncs = [i for i in at_alice if i["sender"] == alice_id and "dataMessage" in i["content"]]
         sync_text = one(syncs, "the reply's sync copy",
@@ -202,13 +250,20 @@ def test(testnet):
         assert_eq(data_message(sync_text)["syncTarget"], bob_id, "syncTarget = the conversation")
         assert "profile" not in data_message(sync_text), "sync copies carry no profile"
         assert_eq(data_message(sync_text)["quote"]["id"], t_of(plain), "the quote is synced")
-        sync_reactions = [data_message(i) for i in syncs if "reaction" in data_message(i)]
-        assert_eq([(r["reaction"]["action"], r["syncTarget"]) for r in sync_reactions],
-                  [(0, bob_id), (1, bob_id)], "reactions are synced with their conversation")
+        sync_reactions = [i for i in syncs if "reaction" in data_message(i)]
+        assert_eq(sorted((data_message(i)["reaction"]["emoji"],
+                          data_message(i)["reaction"]["action"], data_message(i)["syncTarget"],
+                          expiration_fields(i), ttl(i)) for i in sync_reactions),
+                  sorted([("👍", 0, bob_id, (0, 0), TTL_MS), ("👍", 1, bob_id, (0, 0), TTL_MS),
+                          ("❤", 0, bob_id, (2, 43200), 43200 * 1000),
+                          ("🔥", 0, bob_id, (1, 300), 300 * 1000)]),
+                  "reactions are synced with their conversation, its setting, and the "
+                  "own-swarm TTL (after-read: the timer, we read it)")
         sync_updates = [i for i in syncs if data_message(i).get("flags") == 2]
-        assert_eq([(data_message(i)["syncTarget"], i["content"]["expirationTimer"])
-                   for i in sync_updates], [(bob_id, 43200), (bob_id, 300)],
-                  "timer updates are synced with syncTarget")
+        assert_eq([(data_message(i)["syncTarget"], expiration_fields(i), ttl(i))
+                   for i in sync_updates],
+                  [(bob_id, (2, 43200), 43200 * 1000), (bob_id, (1, 300), 300 * 1000)],
+                  "timer updates are synced with syncTarget; TTL = timer in our own swarm")
         sync_read = one(syncs, "the after-read sync copy",
                         lambda i: data_message(i).get("body") == "gone 5 minutes after read")
         assert_eq(sync_read["expiration"] - sync_read["timestamp"], 300 * 1000,

@@ -23,6 +23,8 @@ struct _SdFakeTransport {
   GArray *nodes; /* (element-type FakeNode) */
   gchar *last_rpc;
   gint last_node;
+  SdFakeRpcFunc rpc_func;
+  gpointer rpc_data;
 };
 
 static void sd_fake_transport_iface_init (SdTransportInterface *iface);
@@ -84,6 +86,26 @@ text_reply (guint status, const gchar *text)
   return reply;
 }
 
+/* the destination's {"status", "body"} for @rpc */
+static gchar *
+final_answer (SdFakeTransport *self, guint index, const gchar *rpc)
+{
+  g_autoptr(JsonObject) answer = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree gchar *body = NULL;
+  guint status = 200;
+
+  if (self->rpc_func != NULL)
+    body = self->rpc_func (self, index, rpc, &status, self->rpc_data);
+  else
+    body = g_strdup_printf ("{\"ok\":true,\"t\":%" G_GINT64_FORMAT "}",
+                            g_get_real_time () / 1000);
+  json_object_set_int_member (answer, "status", status);
+  json_object_set_string_member (answer, "body", body);
+  root = json_node_init_object (json_node_alloc (), answer);
+  return json_to_string (root, FALSE);
+}
+
 /* what a node does with an onion layer addressed to it */
 static FakeReply *
 process_onion (SdFakeTransport *self, FakeNode *node, gint index, const guint8 *data, gsize len)
@@ -115,9 +137,7 @@ process_onion (SdFakeTransport *self, FakeNode *node, gint index, const guint8 *
   if (json_object_has_member (control, "headers")) {
     /* final destination: answer any RPC with a small JSON body */
     g_autofree gchar *rpc = g_strndup ((const gchar *) inner, inner_len);
-    g_autofree gchar *answer = g_strdup_printf (
-      "{\"status\":200,\"body\":\"{\\\"ok\\\":true,\\\"t\\\":%" G_GINT64_FORMAT "}\"}",
-      g_get_real_time () / 1000);
+    g_autofree gchar *answer = final_answer (self, (guint) index, rpc);
     g_autoptr(GBytes) sealed = sd_onion_encrypt (cipher, key, (const guint8 *) answer,
                                                  strlen (answer), NULL);
     g_autofree gchar *b64 = sd_base64_encode (g_bytes_get_data (sealed, NULL),
@@ -256,7 +276,7 @@ sd_fake_transport_new (guint n_nodes)
 {
   SdFakeTransport *self = g_object_new (SD_TYPE_FAKE_TRANSPORT, NULL);
 
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
   for (guint i = 0; i < n_nodes; i++) {
     FakeNode n = { 0 };
     guint8 seed[32];
@@ -306,4 +326,11 @@ sd_fake_transport_get_last_rpc (SdFakeTransport *self, gint *node)
   if (node != NULL)
     *node = self->last_node;
   return self->last_rpc;
+}
+
+void
+sd_fake_transport_set_rpc_func (SdFakeTransport *self, SdFakeRpcFunc func, gpointer user_data)
+{
+  self->rpc_func = func;
+  self->rpc_data = user_data;
 }

@@ -32,4 +32,15 @@ guint sd_fake_transport_get_guard_tests (SdFakeTransport *self, guint node);
 /* the RPC JSON the last destination executed, and which node it was */
 const gchar *sd_fake_transport_get_last_rpc (SdFakeTransport *self, gint *node);
 
+/* answers the storage RPC @rpc (the JSON request) that reached @node as the final
+ * destination: sets *@status and returns the body (transfer full), JSON or plain text */
+typedef gchar *(*SdFakeRpcFunc) (SdFakeTransport *self,
+                                 guint node,
+                                 const gchar *rpc,
+                                 guint *status,
+                                 gpointer user_data);
+
+/* replaces the default answer ({"ok":true,"t":now}) with @func */
+void sd_fake_transport_set_rpc_func (SdFakeTransport *self, SdFakeRpcFunc func, gpointer user_data);
+
 G_END_DECLS

@@ -9,12 +9,13 @@
 #include "sd-encoding.h"
 #include "sd-json.h"
 #include "sd-keys.h"
+#include "sd-memory-pool-store.h"
 #include "sd-message-hash.h"
 #include "sd-network-error.h"
 #include "sd-network.h"
 #include "sd-onion-paths.h"
-#include "sd-request-sign.h"
 #include "sd-soup-transport.h"
+#include "sd-storage-rpc.h"
 #include "sd-swarm.h"
 #include "st-test-util.h"
 
@@ -102,23 +103,14 @@ build_store (const SdSnode *node, gint64 now, gpointer user_data)
 {
   StoreArgs *args = user_data;
 
-  return g_strdup_printf ("{\"method\":\"store\",\"params\":{\"pubkey\":\"%s\",\"namespace\":0,"
-                          "\"timestamp\":%" G_GINT64_FORMAT ",\"ttl\":600000,\"data\":\"%s\"}}",
-                          args->account->session_id, now, args->data_b64);
+  return sd_storage_rpc_to_string (sd_storage_rpc_store (args->account->session_id, 0, now,
+                                                         600000, args->data_b64));
 }
 
 static gchar *
 build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
-  const SdIdentity *account = user_data;
-  g_autofree gchar *text = sd_signed_string_retrieve (0, (guint64) now);
-  g_autofree gchar *sig = sd_sign_text_base64 (account->ed25519_sk, text);
-  g_autofree gchar *ed_hex = sd_hex_encode (account->ed25519_pk, 32);
-
-  return g_strdup_printf ("{\"method\":\"retrieve\",\"params\":{\"pubkey\":\"%s\","
-                          "\"pubkey_ed25519\":\"%s\",\"timestamp\":%" G_GINT64_FORMAT
-                          ",\"signature\":\"%s\"}}",
-                          account->session_id, ed_hex, now, sig);
+  return sd_storage_rpc_to_string (sd_storage_rpc_retrieve (user_data, 0, now, NULL, 0, 0));
 }
 
 /* stores @data for the fixture account; returns the hash or NULL + error */
@@ -169,9 +161,9 @@ retrieve (Fixture *f)
 static gchar *
 build_batch_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
-  g_autofree gchar *inner = build_retrieve (node, now, user_data);
+  JsonNode *inner = sd_storage_rpc_retrieve (user_data, 0, now, NULL, 0, 0);
 
-  return g_strdup_printf ("{\"method\":\"batch\",\"params\":{\"requests\":[%s]}}", inner);
+  return sd_storage_rpc_to_string (sd_storage_rpc_batch (&inner, 1));
 }
 
 static guint
@@ -372,7 +364,7 @@ test_guard_down (Fixture *f, gconstpointer data)
 static gchar *
 build_info (const SdSnode *node, gint64 now, gpointer user_data)
 {
-  return g_strdup ("{\"method\":\"info\",\"params\":{}}");
+  return sd_storage_rpc_to_string (sd_storage_rpc_info ());
 }
 
 static void
@@ -484,7 +476,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/network/testnet/bootstrap", test_bootstrap);
   ADD ("/network/testnet/seed-pin", test_seed_pin);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sd-fake-transport.h"
+#include "sd-memory-pool-store.h"
 #include "sd-network-error.h"
 #include "sd-network.h"
 #include "sd-onion-paths.h"

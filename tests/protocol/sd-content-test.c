@@ -127,11 +127,11 @@ test_reaction (void)
 {
   const gchar *author = "05aa654f00fc39fc69fd0db829410ca38177d7732a8d2f0934ab3872ac56d5aa74";
   g_autoptr(GBytes) add = sd_content_pack_reaction (T, T - 5, author, "👍", FALSE, "Alice", 3,
-                                                    NULL);
+                                                    NULL, 2, 43200);
   g_autoptr(GBytes) remove = sd_content_pack_reaction (T + 1, T - 5, author, "👍", TRUE, NULL, 0,
-                                                       NULL);
+                                                       NULL, 0, 0);
   g_autoptr(GBytes) sync = sd_content_pack_reaction (T, T - 5, author, "👍", FALSE, "Alice", 3,
-                                                     author);
+                                                     author, 2, 43200);
   g_autoptr(SessionProtos__Content) s = unpack (sync);
   g_autoptr(SessionProtos__Content) a = unpack (add);
   g_autoptr(SessionProtos__Content) r = session_protos__content__unpack (
@@ -147,8 +147,19 @@ test_reaction (void)
   g_assert_cmpuint (a->datamessage->profile->lastprofileupdateseconds, ==, 3);
   g_assert_null (a->datamessage->synctarget);
   g_assert_cmpuint (a->sigtimestamp, ==, T);
+  /* a reaction carries the conversation's setting like any visible message */
+  g_assert_cmpint (a->expirationtype, ==,
+                   SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_SEND);
+  g_assert_cmpuint (a->expirationtimer, ==, 43200);
+  g_assert_cmpint (s->expirationtype, ==,
+                   SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_SEND);
+  g_assert_cmpuint (s->expirationtimer, ==, 43200);
   g_assert_cmpint (r->datamessage->reaction->action, ==,
                    SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REMOVE);
+  g_assert_true (r->has_expirationtype);
+  g_assert_cmpint (r->expirationtype, ==, SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__UNKNOWN);
+  g_assert_true (r->has_expirationtimer);
+  g_assert_cmpuint (r->expirationtimer, ==, 0);
   g_assert_null (r->datamessage->profile);
   /* the copy to our own devices names the conversation and carries no profile */
   g_assert_cmpstr (s->datamessage->synctarget, ==, author);
@@ -188,13 +199,24 @@ test_expiration_update (void)
 static void
 test_data_extraction (void)
 {
-  g_autoptr(GBytes) bytes = sd_content_pack_data_extraction (T, 1, 0);
+  g_autoptr(GBytes) bytes = sd_content_pack_data_extraction (T, 1, 0, 0, 0);
   g_autoptr(SessionProtos__Content) c = unpack (bytes);
+  g_autoptr(GBytes) forced = sd_content_pack_data_extraction (T, 2, T - 7, 1, 43200);
+  g_autoptr(SessionProtos__Content) f = unpack (forced);
 
   g_assert_cmpint (c->dataextractionnotification->type, ==,
                    SESSION_PROTOS__DATA_EXTRACTION_NOTIFICATION__TYPE__SCREENSHOT);
   g_assert_false (c->dataextractionnotification->has_timestamp);
   g_assert_true (c->has_expirationtype);
+  g_assert_true (c->has_expirationtimer);
+  g_assert_cmpuint (c->expirationtimer, ==, 0);
+  /* the fields it is given are the ones written */
+  g_assert_cmpint (f->dataextractionnotification->type, ==,
+                   SESSION_PROTOS__DATA_EXTRACTION_NOTIFICATION__TYPE__MEDIA_SAVED);
+  g_assert_cmpuint (f->dataextractionnotification->timestamp, ==, T - 7);
+  g_assert_cmpint (f->expirationtype, ==,
+                   SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_READ);
+  g_assert_cmpuint (f->expirationtimer, ==, 43200);
 }
 
 int

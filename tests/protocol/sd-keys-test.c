@@ -129,7 +129,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add_func ("/protocol/keys/vectors", test_key_vectors);
   g_test_add_func ("/protocol/keys/x25519-secret", test_x25519_secret);
   g_test_add_func ("/protocol/keys/session-id-parse", test_session_id_parse);

@@ -163,7 +163,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add_func ("/protocol/session-crypto/deterministic-kat", test_deterministic_kat);
   g_test_add_func ("/protocol/session-crypto/random-round-trip", test_random_round_trip);
   g_test_add_func ("/protocol/session-crypto/rejects", test_rejects);

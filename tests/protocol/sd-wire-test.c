@@ -325,7 +325,7 @@ main (int argc, char **argv)
   guint8 seed[32];
 
   g_test_init (&argc, &argv, NULL);
-  g_assert (sodium_init () >= 0);
+  g_assert_cmpint (sodium_init (), >=, 0);
   sd_test_hex_into (SEED1, seed, sizeof seed);
   sd_identity_from_seed (&alice, seed);
   sd_test_hex_into (SEED2, seed, sizeof seed);

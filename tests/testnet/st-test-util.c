@@ -16,7 +16,7 @@
 #include "sd-json.h"
 #include "sd-message-hash.h"
 #include "sd-onion-request.h"
-#include "sd-request-sign.h"
+#include "sd-storage-rpc.h"
 #include "sd-swarm.h"
 
 static void
@@ -415,23 +415,11 @@ st_test_store_json (const SdIdentity *id,
                     const gchar *data_b64,
                     gboolean sign)
 {
-  g_autofree gchar *ed_hex = sd_hex_encode (id->ed25519_pk, 32);
-  g_autofree gchar *sig = NULL;
-  g_autofree gchar *ns_part = ns != 0 ? g_strdup_printf (",\"namespace\":%d", ns) : g_strdup ("");
-
   if (!sign)
-    return g_strdup_printf ("{\"method\":\"store\",\"params\":{\"pubkey\":\"%s\",\"timestamp\":%"
-                            G_GINT64_FORMAT ",\"ttl\":%" G_GINT64_FORMAT ",\"data\":\"%s\"%s}}",
-                            id->session_id, timestamp, ttl, data_b64, ns_part);
-  {
-    g_autofree gchar *text = sd_signed_string_store (ns, (guint64) timestamp);
-
-    sig = sd_sign_text_base64 (id->ed25519_sk, text);
-  }
-  return g_strdup_printf ("{\"method\":\"store\",\"params\":{\"pubkey\":\"%s\",\"pubkey_ed25519\":"
-                          "\"%s\",\"timestamp\":%" G_GINT64_FORMAT ",\"ttl\":%" G_GINT64_FORMAT
-                          ",\"data\":\"%s\",\"signature\":\"%s\"%s}}",
-                          id->session_id, ed_hex, timestamp, ttl, data_b64, sig, ns_part);
+    return sd_storage_rpc_to_string (sd_storage_rpc_store (id->session_id, ns, timestamp, ttl,
+                                                           data_b64));
+  return sd_storage_rpc_to_string (sd_storage_rpc_store_signed (id, ns, timestamp, ttl,
+                                                                data_b64));
 }
 
 gchar *
@@ -441,17 +429,6 @@ st_test_retrieve_json (const SdIdentity *id,
                        const gchar *last_hash,
                        gint max_count)
 {
-  g_autofree gchar *ed_hex = sd_hex_encode (id->ed25519_pk, 32);
-  g_autofree gchar *text = sd_signed_string_retrieve (ns, (guint64) timestamp);
-  g_autofree gchar *sig = sd_sign_text_base64 (id->ed25519_sk, text);
-  g_autofree gchar *extra = g_strdup_printf ("%s%s%s", last_hash != NULL ? ",\"last_hash\":\"" : "",
-                                             last_hash != NULL ? last_hash : "",
-                                             last_hash != NULL ? "\"" : "");
-  g_autofree gchar *count = max_count > 0 ? g_strdup_printf (",\"max_count\":%d", max_count)
-                                          : g_strdup ("");
-
-  return g_strdup_printf ("{\"method\":\"retrieve\",\"params\":{\"pubkey\":\"%s\","
-                          "\"pubkey_ed25519\":\"%s\",\"namespace\":%d,\"timestamp\":%"
-                          G_GINT64_FORMAT ",\"signature\":\"%s\"%s%s}}",
-                          id->session_id, ed_hex, ns, timestamp, sig, extra, count);
+  return sd_storage_rpc_to_string (sd_storage_rpc_retrieve (id, ns, timestamp, last_hash,
+                                                            max_count, 0));
 }

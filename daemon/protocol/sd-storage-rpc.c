@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "sd-storage-rpc.h"
+
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-json.h"
+#include "sd-protocol-error.h"
+#include "sd-request-sign.h"
+
+/* {"method": @method, "params": @params}; takes @params */
+static JsonNode *
+request_new (const gchar *method, JsonObject *params)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_string_member (object, "method", method);
+  json_object_set_object_member (object, "params", params);
+  /* the node takes its own reference */
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+static JsonArray *
+hash_array (const gchar *const *hashes)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; hashes[i] != NULL; i++)
+    json_array_add_string_element (array, hashes[i]);
+  return array;
+}
+
+/* the account fields of a signed request from a 05 account (§4.3) */
+static JsonObject *
+signed_params_new (const SdIdentity *identity)
+{
+  JsonObject *params = json_object_new ();
+  g_autofree gchar *ed_hex = sd_hex_encode (identity->ed25519_pk, 32);
+
+  json_object_set_string_member (params, "pubkey", identity->session_id);
+  json_object_set_string_member (params, "pubkey_ed25519", ed_hex);
+  return params;
+}
+
+static void
+set_signature (JsonObject *params, const SdIdentity *identity, const gchar *text)
+{
+  g_autofree gchar *signature = sd_sign_text_base64 (identity->ed25519_sk, text);
+
+  json_object_set_string_member (params, "signature", signature);
+}
+
+static JsonObject *
+store_params_new (JsonObject *params,
+                  gint namespace_,
+                  gint64 timestamp,
+                  gint64 ttl_ms,
+                  const gchar *data_b64)
+{
+  json_object_set_int_member (params, "namespace", namespace_);
+  json_object_set_int_member (params, "timestamp", timestamp);
+  json_object_set_int_member (params, "ttl", ttl_ms);
+  json_object_set_string_member (params, "data", data_b64);
+  return params;
+}
+
+JsonNode *
+sd_storage_rpc_store (const gchar *pubkey,
+                      gint namespace_,
+                      gint64 timestamp,
+                      gint64 ttl_ms,
+                      const gchar *data_b64)
+{
+  JsonObject *params = json_object_new ();
+
+  g_return_val_if_fail (pubkey != NULL && data_b64 != NULL, NULL);
+
+  json_object_set_string_member (params, "pubkey", pubkey);
+  return request_new ("store", store_params_new (params, namespace_, timestamp, ttl_ms,
+                                                 data_b64));
+}
+
+JsonNode *
+sd_storage_rpc_store_signed (const SdIdentity *identity,
+                             gint namespace_,
+                             gint64 timestamp,
+                             gint64 ttl_ms,
+                             const gchar *data_b64)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (identity != NULL && data_b64 != NULL, NULL);
+
+  params = store_params_new (signed_params_new (identity), namespace_, timestamp, ttl_ms,
+                             data_b64);
+  text = sd_signed_string_store (namespace_, (guint64) timestamp);
+  set_signature (params, identity, text);
+  return request_new ("store", params);
+}
+
+JsonNode *
+sd_storage_rpc_retrieve (const SdIdentity *identity,
+                         gint namespace_,
+                         gint64 timestamp,
+                         const gchar *last_hash,
+                         gint max_count,
+                         gint max_size)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (identity != NULL, NULL);
+
+  params = signed_params_new (identity);
+  json_object_set_int_member (params, "namespace", namespace_);
+  json_object_set_int_member (params, "timestamp", timestamp);
+  text = sd_signed_string_retrieve (namespace_, (guint64) timestamp);
+  set_signature (params, identity, text);
+  if (last_hash != NULL)
+    json_object_set_string_member (params, "last_hash", last_hash);
+  if (max_count != 0)
+    json_object_set_int_member (params, "max_count", max_count);
+  if (max_size != 0)
+    json_object_set_int_member (params, "max_size", max_size);
+  return request_new ("retrieve", params);
+}
+
+JsonNode *
+sd_storage_rpc_delete (const SdIdentity *identity, const gchar *const *hashes)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (identity != NULL && hashes != NULL, NULL);
+
+  params = signed_params_new (identity);
+  json_object_set_array_member (params, "messages", hash_array (hashes));
+  text = sd_signed_string_delete (hashes);
+  set_signature (params, identity, text);
+  return request_new ("delete", params);
+}
+
+JsonNode *
+sd_storage_rpc_expire (const SdIdentity *identity,
+                       const gchar *const *hashes,
+                       gint64 expiry,
+                       gboolean shorten)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (identity != NULL && hashes != NULL, NULL);
+
+  params = signed_params_new (identity);
+  json_object_set_array_member (params, "messages", hash_array (hashes));
+  json_object_set_int_member (params, "expiry", expiry);
+  if (shorten)
+    json_object_set_boolean_member (params, "shorten", TRUE);
+  text = sd_signed_string_expire (shorten ? "shorten" : "", (guint64) expiry, hashes);
+  set_signature (params, identity, text);
+  return request_new ("expire", params);
+}
+
+JsonNode *
+sd_storage_rpc_info (void)
+{
+  return request_new ("info", json_object_new ());
+}
+
+JsonNode *
+sd_storage_rpc_get_swarm (const gchar *pubkey)
+{
+  JsonObject *params = json_object_new ();
+
+  g_return_val_if_fail (pubkey != NULL, NULL);
+
+  json_object_set_string_member (params, "pubkey", pubkey);
+  return request_new ("get_swarm", params);
+}
+
+JsonNode *
+sd_storage_rpc_get_service_nodes (void)
+{
+  static const gchar *const fields[] = { "public_ip", "storage_port", "pubkey_x25519",
+                                         "pubkey_ed25519", "swarm_id" };
+  JsonObject *params = json_object_new ();
+  JsonObject *oxend = json_object_new ();
+  JsonObject *wanted = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    json_object_set_boolean_member (wanted, fields[i], TRUE);
+  json_object_set_boolean_member (oxend, "active_only", TRUE);
+  json_object_set_object_member (oxend, "fields", wanted);
+  json_object_set_string_member (params, "endpoint", "get_service_nodes");
+  json_object_set_object_member (params, "params", oxend);
+  return request_new ("oxend_request", params);
+}
+
+JsonNode *
+sd_storage_rpc_batch (JsonNode **requests, guint n_requests)
+{
+  JsonObject *params = json_object_new ();
+  JsonArray *array = json_array_sized_new (n_requests);
+
+  for (guint i = 0; i < n_requests; i++)
+    json_array_add_element (array, requests[i]);
+  json_object_set_array_member (params, "requests", array);
+  return request_new ("batch", params);
+}
+
+gchar *
+sd_storage_rpc_to_string (JsonNode *request)
+{
+  g_autoptr(JsonNode) owned = request;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  return json_to_string (owned, FALSE);
+}
+
+/* ---- replies ---- */
+
+JsonNode *
+sd_storage_rpc_parse_body (const gchar *text, gsize len)
+{
+  JsonNode *node = sd_json_parse (text, len, NULL);
+
+  if (node != NULL)
+    return node;
+  /* storage-server errors are plain text; keep it (valid UTF-8 only) for messages */
+  node = json_node_new (JSON_NODE_VALUE);
+  if (g_utf8_validate_len (text, len, NULL)) {
+    g_autofree gchar *copy = g_strndup (text, len);
+
+    json_node_set_string (node, copy);
+  } else {
+    json_node_set_string (node, "");
+  }
+  return node;
+}
+
+static JsonObject *
+as_object (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+gint64
+sd_storage_rpc_server_time (JsonNode *body)
+{
+  JsonObject *object = as_object (body);
+  JsonArray *results;
+
+  if (object == NULL)
+    return 0;
+  if (json_object_has_member (object, "t"))
+    return sd_json_get_int (object, "t", 0);
+  /* batch answers carry `t` in each sub-result */
+  results = sd_json_get_array (object, "results");
+  for (guint i = 0; results != NULL && i < json_array_get_length (results); i++) {
+    JsonObject *sub = sd_json_get_object (sd_json_array_get_object (results, i), "body");
+
+    if (sub != NULL && json_object_has_member (sub, "t"))
+      return sd_json_get_int (sub, "t", 0);
+  }
+  return 0;
+}
+
+gboolean
+sd_storage_rpc_batch_result (JsonNode *body, guint index, gint64 *out_code, JsonNode **out_body)
+{
+  JsonObject *result = sd_json_array_get_object (sd_json_get_array (as_object (body), "results"),
+                                                 index);
+
+  if (result == NULL)
+    return FALSE;
+  if (out_code != NULL)
+    *out_code = sd_json_get_int (result, "code", 0);
+  if (out_body != NULL)
+    *out_body = json_object_get_member (result, "body");
+  return TRUE;
+}
+
+guint
+sd_storage_rpc_uniform_batch_failure (JsonNode *body, JsonNode **out_first_body)
+{
+  JsonArray *results = sd_json_get_array (as_object (body), "results");
+  gint64 code = 0;
+
+  for (guint i = 0; results != NULL && i < json_array_get_length (results); i++) {
+    gint64 each = sd_json_get_int (sd_json_array_get_object (results, i), "code", 0);
+
+    if ((i > 0 && each != code) || (each >= 200 && each < 300))
+      return 0;
+    code = each;
+  }
+  if (code < 400 || code > 599)
+    return 0;
+  if (out_first_body != NULL)
+    sd_storage_rpc_batch_result (body, 0, NULL, out_first_body);
+  return (guint) code;
+}
+
+JsonArray *
+sd_storage_rpc_snodes (JsonNode *body)
+{
+  return sd_json_get_array (as_object (body), "snodes");
+}
+
+gchar *
+sd_storage_rpc_parse_store (guint status, JsonNode *body, GError **error)
+{
+  const gchar *hash = sd_json_get_string (as_object (body), "hash");
+
+  if (status == 200 && hash != NULL)
+    return g_strdup (hash);
+  if (body != NULL && JSON_NODE_HOLDS_VALUE (body) &&
+      json_node_get_value_type (body) == G_TYPE_STRING)
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "the network refused the message (%u: %s)", status, json_node_get_string (body));
+  else
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "the network refused the message (%u)", status);
+  return NULL;
+}
+
+void
+sd_retrieve_item_free (SdRetrieveItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->hash);
+  g_free (item->data_b64);
+  g_free (item);
+}
+
+GPtrArray *
+sd_storage_rpc_parse_retrieve (JsonNode *body, gboolean *out_more, GError **error)
+{
+  JsonObject *object = as_object (body);
+  JsonArray *messages = sd_json_get_array (object, "messages");
+  GPtrArray *items;
+
+  if (object == NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "not a retrieve answer");
+    return NULL;
+  }
+  /* an answer without messages has none */
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
+  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++) {
+    JsonObject *message = sd_json_array_get_object (messages, i);
+    const gchar *hash = sd_json_get_string (message, "hash");
+    const gchar *data = sd_json_get_string (message, "data");
+    SdRetrieveItem *item;
+
+    if (hash == NULL || data == NULL)
+      continue;
+    item = g_new0 (SdRetrieveItem, 1);
+    item->hash = g_strdup (hash);
+    item->data_b64 = g_strdup (data);
+    item->timestamp = sd_json_get_int (message, "timestamp", 0);
+    item->expiration = sd_json_get_int (message, "expiration", 0);
+    g_ptr_array_add (items, item);
+  }
+  if (out_more != NULL)
+    *out_more = sd_json_get_bool (object, "more", FALSE);
+  return items;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "sd-keys.h"
+
+G_BEGIN_DECLS
+
+/* the storage-server RPC as a client speaks it (protocol-network.md §4): request bodies
+ * `{"method":M,"params":{..}}` and the replies' shapes. Pure: no I/O, no clock; every time
+ * is the caller's (network-corrected) time in ms. */
+
+/* ---- requests: each returns the request object (transfer full); serialize it with
+ * sd_storage_rpc_to_string() or put several in a batch ---- */
+
+/* store to a public-inbox namespace (§4.4): no signature */
+JsonNode *sd_storage_rpc_store (const gchar *pubkey,
+                                gint namespace_,
+                                gint64 timestamp,
+                                gint64 ttl_ms,
+                                const gchar *data_b64) G_GNUC_WARN_UNUSED_RESULT;
+
+/* store signed by @identity, for namespaces that need it (§4.3, §4.4) */
+JsonNode *sd_storage_rpc_store_signed (const SdIdentity *identity,
+                                       gint namespace_,
+                                       gint64 timestamp,
+                                       gint64 ttl_ms,
+                                       const gchar *data_b64) G_GNUC_WARN_UNUSED_RESULT;
+
+/* signed retrieve of @identity's messages (§4.5); @last_hash NULL leaves it out ("" = from
+ * the start); @max_count and @max_size 0 leave them out */
+JsonNode *sd_storage_rpc_retrieve (const SdIdentity *identity,
+                                   gint namespace_,
+                                   gint64 timestamp,
+                                   const gchar *last_hash,
+                                   gint max_count,
+                                   gint max_size) G_GNUC_WARN_UNUSED_RESULT;
+
+/* signed delete of @hashes (the server wants at least one) from @identity's swarm (§4.6) */
+JsonNode *sd_storage_rpc_delete (const SdIdentity *identity,
+                                 const gchar *const *hashes) G_GNUC_WARN_UNUSED_RESULT;
+
+/* signed expire of @hashes at @expiry ms, only ever shortening when @shorten (§4.6) */
+JsonNode *sd_storage_rpc_expire (const SdIdentity *identity,
+                                 const gchar *const *hashes,
+                                 gint64 expiry,
+                                 gboolean shorten) G_GNUC_WARN_UNUSED_RESULT;
+
+/* account-independent (§4.7) */
+JsonNode *sd_storage_rpc_info (void) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode *sd_storage_rpc_get_swarm (const gchar *pubkey) G_GNUC_WARN_UNUSED_RESULT;
+/* oxend_request get_service_nodes: the active nodes with the fields a pool needs */
+JsonNode *sd_storage_rpc_get_service_nodes (void) G_GNUC_WARN_UNUSED_RESULT;
+
+/* `batch` of @n_requests requests (§4.8), which it takes */
+JsonNode *sd_storage_rpc_batch (JsonNode **requests, guint n_requests) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the request as it goes on the wire; takes @request */
+gchar *sd_storage_rpc_to_string (JsonNode *request) G_GNUC_WARN_UNUSED_RESULT;
+
+/* ---- replies ---- */
+
+/* a reply body: JSON when it parses, else the plain text the server sends with errors, as a
+ * string node (§4.1). Never NULL */
+JsonNode *sd_storage_rpc_parse_body (const gchar *text, gsize len) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the server time `t` of a reply, or of the first batch sub-result that has one; 0 if none */
+gint64 sd_storage_rpc_server_time (JsonNode *body);
+
+/* sub-result @index of a batch reply: its code, and its body (borrowed, nullable); FALSE when
+ * the reply has no such sub-result */
+gboolean sd_storage_rpc_batch_result (JsonNode *body,
+                                      guint index,
+                                      gint64 *out_code,
+                                      JsonNode **out_body);
+
+/* a batch whose sub-requests all failed with the same 4xx/5xx code failed that way as a
+ * whole (as libsession treats it: a skewed clock shows as an inner 406, a moved swarm as an
+ * inner 421). Returns that code and its first body (borrowed, nullable), or 0 */
+guint sd_storage_rpc_uniform_batch_failure (JsonNode *body, JsonNode **out_first_body);
+
+/* the `snodes` array of a get_swarm reply or of a 421 body (borrowed, nullable) */
+JsonArray *sd_storage_rpc_snodes (JsonNode *body);
+
+/* the top-level hash of a store reply with @status, or NULL with @error saying why the
+ * network refused it (the server's text when it sent one) */
+gchar *sd_storage_rpc_parse_store (guint status,
+                                   JsonNode *body,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* one retrieved message (§4.5); items without a hash or data are left out */
+typedef struct {
+  gchar *hash;
+  gchar *data_b64;
+  gint64 timestamp;   /* the store time the sender gave */
+  gint64 expiration;  /* ms; 0 when absent */
+} SdRetrieveItem;
+
+void sd_retrieve_item_free (SdRetrieveItem *item);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdRetrieveItem, sd_retrieve_item_free)
+
+/* the messages (element-type SdRetrieveItem) of a retrieve reply body (none when it lists
+ * none) and whether more are waiting; NULL with @error when the body is not an object */
+GPtrArray *sd_storage_rpc_parse_retrieve (JsonNode *body,
+                                          gboolean *out_more,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SdPoller in process, over the fake transport with scripted storage-RPC answers and a real
+ * store: what a retrieve brings in, last_hash paging, the inner 406 and 421 of a batch, and
+ * the backoff while polls fail, with the online state following */
+#include "config.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-content.h"
+#include "sd-daemon-test-util.h"
+#include "sd-encoding.h"
+#include "sd-json.h"
+#include "sd-poller.h"
+#include "sd-wire.h"
+
+#define INTERVAL_MS 100 /* the poller's shortest */
+#define HASH "bYnTumV9Ezud7fiokTxcEKJ1VOAzN2UNcZoF0tlwwSM"
+
+typedef struct {
+  SdTestStore test_store;
+  SdStore *store;       /* (unowned) test_store's */
+  SdIdentity me;
+  SdIdentity alice;
+  SdTestNet net;
+  SdPoller *poller;
+  /* what the nodes answer */
+  gchar *message_b64;   /* (nullable) the one message in the swarm */
+  guint answer_406;
+  guint answer_421;
+  guint refuse;         /* this many retrieves are refused (401) */
+  /* what they saw */
+  GArray *retrieve_ms;  /* (element-type gint64) monotonic time of each retrieve */
+  GPtrArray *last_hashes; /* (element-type utf8) last_hash of each retrieve */
+  guint infos;
+  guint n_changes;
+  guint online_changes;
+} Fixture;
+
+/* a batch reply with one sub-result (§4.8) */
+static gchar *
+batch_of (guint code, const gchar *body_json)
+{
+  return g_strdup_printf ("{\"results\":[{\"code\":%u,\"body\":%s}]}", code, body_json);
+}
+
+static gchar *
+answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
+            gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(JsonObject) request = sd_json_parse_object (rpc, strlen (rpc), NULL);
+  const gchar *method = sd_json_get_string (request, "method");
+  JsonObject *params = sd_json_get_object (request, "params");
+  JsonObject *retrieve;
+  gint64 now = g_get_real_time () / 1000;
+  gint64 at = g_get_monotonic_time () / 1000;
+  g_autofree gchar *swarm = NULL;
+  g_autofree gchar *page = NULL;
+
+  *status = 200;
+  if (g_strcmp0 (method, "get_swarm") == 0)
+    return sd_test_net_swarm_json (&f->net);
+  if (g_strcmp0 (method, "info") == 0) {
+    f->infos++;
+    return g_strdup_printf ("{\"t\":%" G_GINT64_FORMAT "}", now);
+  }
+  /* the poller asks for one retrieve in a batch */
+  g_assert_cmpstr (method, ==, "batch");
+  retrieve = sd_json_get_object (sd_json_array_get_object (sd_json_get_array (params,
+                                                                              "requests"),
+                                                           0),
+                                 "params");
+  g_assert_nonnull (retrieve);
+  g_assert_cmpstr (sd_json_get_string (retrieve, "pubkey"), ==, f->me.session_id);
+  g_array_append_val (f->retrieve_ms, at);
+  g_ptr_array_add (f->last_hashes, g_strdup (sd_json_get_string (retrieve, "last_hash")));
+  if (f->answer_406 > 0) {
+    f->answer_406--;
+    return batch_of (406, "\"retrieve timestamp too far from current time\"");
+  }
+  if (f->answer_421 > 0) {
+    f->answer_421--;
+    swarm = sd_test_net_swarm_json (&f->net);
+    return batch_of (421, swarm);
+  }
+  if (f->refuse > 0) {
+    f->refuse--;
+    return batch_of (401, "\"retrieve signature verification failed\"");
+  }
+  if (f->message_b64 == NULL)
+    page = g_strdup_printf ("{\"messages\":[],\"more\":false,\"t\":%" G_GINT64_FORMAT "}", now);
+  else
+    page = g_strdup_printf ("{\"messages\":[{\"hash\":\"" HASH "\",\"timestamp\":%"
+                            G_GINT64_FORMAT ",\"expiration\":%" G_GINT64_FORMAT ",\"data\":"
+                            "\"%s\"}],\"more\":false,\"t\":%" G_GINT64_FORMAT "}",
+                            now, now + 1000000, f->message_b64, now);
+  return batch_of (200, page);
+}
+
+static void
+on_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->n_changes += changes->new_messages->len;
+}
+
+static void
+on_online_changed (SdPoller *poller, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->online_changes++;
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  sd_test_identity_from_byte (&f->me, 1);
+  sd_test_identity_from_byte (&f->alice, 2);
+  sd_test_store_init (&f->test_store, &f->me);
+  f->store = f->test_store.store;
+  sd_test_net_init (&f->net, answer_rpc, f);
+  f->poller = sd_poller_new (f->net.network, f->store, &f->me, INTERVAL_MS);
+  g_signal_connect (f->poller, "changes", G_CALLBACK (on_changes), f);
+  g_signal_connect (f->poller, "online-changed", G_CALLBACK (on_online_changed), f);
+  f->retrieve_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
+  f->last_hashes = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  sd_poller_stop (f->poller);
+  sd_test_net_clear (&f->net);
+  g_clear_object (&f->poller);
+  sd_test_store_clear (&f->test_store);
+  g_array_unref (f->retrieve_ms);
+  g_ptr_array_unref (f->last_hashes);
+  g_free (f->message_b64);
+}
+
+static void
+put_message_from_alice (Fixture *f, const gchar *body)
+{
+  gint64 t = g_get_real_time () / 1000;
+  g_autoptr(GBytes) content = sd_content_pack_text (body, (guint64) t, "Alice", 1, NULL);
+  g_autoptr(GBytes) wire = sd_wire_wrap_bytes (&f->alice, f->me.x25519_pk, (guint64) t,
+                                               g_bytes_get_data (content, NULL),
+                                               g_bytes_get_size (content), SD_WIRE_FLAG_NONE);
+
+  f->message_b64 = sd_base64_encode (g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
+                                     TRUE);
+}
+
+static guint
+n_messages_from_alice (Fixture *f)
+{
+  g_autoptr(GPtrArray) messages = sd_store_get_messages (f->store, f->alice.session_id, 0, 0,
+                                                         0, NULL);
+
+  return messages != NULL ? messages->len : 0;
+}
+
+static void
+test_receives (Fixture *f, gconstpointer data)
+{
+  put_message_from_alice (f, "hi there");
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 2);
+  g_assert_cmpuint (n_messages_from_alice (f), ==, 1);
+  g_assert_cmpuint (f->n_changes, ==, 1);
+  g_assert_true (sd_poller_get_online (f->poller));
+  g_assert_cmpuint (f->online_changes, ==, 1);
+  /* the first poll starts from nothing; a node that answered is asked from its last hash */
+  g_assert_cmpstr (g_ptr_array_index (f->last_hashes, 0), ==, "");
+  for (guint i = 1; i < f->last_hashes->len; i++)
+    g_assert_true (g_strcmp0 (g_ptr_array_index (f->last_hashes, i), "") == 0 ||
+                   g_strcmp0 (g_ptr_array_index (f->last_hashes, i), HASH) == 0);
+}
+
+static void
+test_inner_406_and_421 (Fixture *f, gconstpointer data)
+{
+  put_message_from_alice (f, "through a skewed clock and a moved swarm");
+  f->answer_406 = 1;
+  f->answer_421 = 1;
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (n_messages_from_alice (f) == 1);
+  /* a batch failing as a whole fails like the request: the node's time was asked */
+  g_assert_cmpuint (f->infos, ==, 1);
+  g_assert_cmpuint (f->retrieve_ms->len, >=, 3);
+  g_assert_true (sd_poller_get_online (f->poller));
+}
+
+static void
+test_backoff (Fixture *f, gconstpointer data)
+{
+  gint64 delay = INTERVAL_MS;
+
+  f->refuse = 4;
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 6);
+  /* each failed poll waits twice as long as the one before; a success resets it */
+  for (guint i = 1; i <= 4; i++, delay *= 2)
+    g_assert_cmpint (g_array_index (f->retrieve_ms, gint64, i) -
+                     g_array_index (f->retrieve_ms, gint64, i - 1), >=, delay - 1);
+  g_assert_cmpint (g_array_index (f->retrieve_ms, gint64, 5) -
+                   g_array_index (f->retrieve_ms, gint64, 4), <, delay);
+  /* offline never was online, so only the recovery is a change */
+  g_assert_true (sd_poller_get_online (f->poller));
+  g_assert_cmpuint (f->online_changes, ==, 1);
+  g_assert_cmpuint (f->infos, ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+#define ADD(path, fn) \
+  g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/daemon/poller/receives", test_receives);
+  ADD ("/daemon/poller/inner-406-421", test_inner_406_and_421);
+  ADD ("/daemon/poller/backoff", test_backoff);
+#undef ADD
+  return g_test_run ();
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SdSender in process, over the fake transport (real onion layers, scripted storage-RPC
+ * answers) and a real store: delivery and its sync copy, a moved swarm (421), a skewed clock
+ * (406), retries with growing delays and the failure after the last one, and the TTL each
+ * copy is stored with */
+#include "config.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-daemon-test-util.h"
+#include "sd-json.h"
+#include "sd-sender.h"
+
+#define RETRY_BASE_MS 10
+
+typedef struct {
+  guint node;
+  gchar *pubkey;
+  gint64 ttl;
+  gint64 at_ms;  /* monotonic */
+} StoreCall;
+
+static void
+store_call_free (StoreCall *call)
+{
+  g_free (call->pubkey);
+  g_free (call);
+}
+
+typedef struct {
+  SdTestStore test_store;
+  SdStore *store;       /* (unowned) test_store's */
+  SdIdentity me;
+  SdIdentity alice;
+  SdTestNet net;
+  SdSender *sender;
+  /* what the nodes are told to answer */
+  guint answer_421;     /* this many stores are told the swarm moved */
+  guint answer_406;     /* this many stores are told the clock is off */
+  gboolean refuse;      /* every store is refused with 403 */
+  /* what they saw */
+  GPtrArray *stores;    /* (element-type StoreCall) */
+  guint infos;
+  GArray *statuses;     /* (element-type SdMessageStatus) from "message-changed" */
+} Fixture;
+
+/* the storage server, as far as the sender needs one (protocol-network.md §4) */
+static gchar *
+answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
+            gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(JsonObject) request = sd_json_parse_object (rpc, strlen (rpc), NULL);
+  const gchar *method = sd_json_get_string (request, "method");
+  JsonObject *params = sd_json_get_object (request, "params");
+  gint64 now = g_get_real_time () / 1000;
+  StoreCall *call;
+
+  *status = 200;
+  if (g_strcmp0 (method, "get_swarm") == 0)
+    return sd_test_net_swarm_json (&f->net);
+  if (g_strcmp0 (method, "info") == 0) {
+    f->infos++;
+    return g_strdup_printf ("{\"version\":[2,8,0],\"timestamp\":%" G_GINT64_FORMAT
+                            ",\"t\":%" G_GINT64_FORMAT "}", now, now);
+  }
+  g_assert_cmpstr (method, ==, "store");
+  call = g_new0 (StoreCall, 1);
+  call->node = node;
+  call->pubkey = g_strdup (sd_json_get_string (params, "pubkey"));
+  call->ttl = sd_json_get_int (params, "ttl", 0);
+  call->at_ms = g_get_monotonic_time () / 1000;
+  g_ptr_array_add (f->stores, call);
+  if (f->answer_421 > 0) {
+    f->answer_421--;
+    *status = 421;
+    return sd_test_net_swarm_json (&f->net);
+  }
+  if (f->answer_406 > 0) {
+    f->answer_406--;
+    *status = 406;
+    return g_strdup ("Timestamp error: check your clock");
+  }
+  if (f->refuse) {
+    *status = 403;
+    return g_strdup ("Provided expiry/TTL is not valid.");
+  }
+  return g_strdup_printf ("{\"swarm\":{},\"hash\":\"hash-%u\",\"t\":%" G_GINT64_FORMAT "}",
+                          f->stores->len, now);
+}
+
+static void
+on_message_changed (SdSender *sender, SdMessage *message, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_array_append_val (f->statuses, message->status);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  sd_test_identity_from_byte (&f->me, 1);
+  sd_test_identity_from_byte (&f->alice, 2);
+  sd_test_store_init (&f->test_store, &f->me);
+  f->store = f->test_store.store;
+  sd_test_net_init (&f->net, answer_rpc, f);
+  f->sender = sd_sender_new (f->net.network, f->store, &f->me);
+  sd_sender_set_retry_delays (f->sender, RETRY_BASE_MS, 60 * 1000);
+  g_signal_connect (f->sender, "message-changed", G_CALLBACK (on_message_changed), f);
+  f->stores = g_ptr_array_new_with_free_func ((GDestroyNotify) store_call_free);
+  f->statuses = g_array_new (FALSE, FALSE, sizeof (SdMessageStatus));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  sd_sender_stop (f->sender);
+  sd_test_net_clear (&f->net);
+  g_clear_object (&f->sender);
+  sd_test_store_clear (&f->test_store);
+  g_ptr_array_unref (f->stores);
+  g_array_unref (f->statuses);
+}
+
+/* a text to Alice in the outbox, as the daemon queues it */
+static gchar *
+queue_text (Fixture *f, SdExpirationMode mode, guint32 timer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  SdOutgoingMessage outgoing = { 0 };
+
+  outgoing.conversation_id = f->alice.session_id;
+  outgoing.kind = SD_MESSAGE_KIND_TEXT;
+  outgoing.body = "hello";
+  outgoing.sent_at = g_get_real_time () / 1000;
+  outgoing.expiration_mode = mode;
+  outgoing.expiration_timer = timer;
+  message = sd_store_queue_outgoing_full (f->store, &outgoing, &error);
+  g_assert_no_error (error);
+  return g_strdup (message->id);
+}
+
+static SdMessage *
+get_message (Fixture *f, const gchar *id)
+{
+  g_autoptr(GError) error = NULL;
+  SdMessage *message = sd_store_get_message (f->store, id, &error);
+
+  g_assert_no_error (error);
+  return message;
+}
+
+static gboolean
+is_synced (Fixture *f, const gchar *id)
+{
+  g_autoptr(SdMessage) message = get_message (f, id);
+
+  return message->sync_hash != NULL;
+}
+
+static gboolean
+has_status (Fixture *f, const gchar *id, SdMessageStatus status)
+{
+  g_autoptr(SdMessage) message = get_message (f, id);
+
+  return message->status == status;
+}
+
+static const StoreCall *
+store_call (Fixture *f, guint i)
+{
+  return g_ptr_array_index (f->stores, i);
+}
+
+static void
+test_delivered_and_synced (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *id = queue_text (f, SD_EXPIRATION_OFF, 0);
+  g_autoptr(SdMessage) message = NULL;
+
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (is_synced (f, id));
+  message = get_message (f, id);
+  g_assert_cmpint (message->status, ==, SD_MESSAGE_STATUS_SENT);
+  g_assert_cmpstr (message->server_hash, ==, "hash-1");
+  g_assert_cmpstr (message->sync_hash, ==, "hash-2");
+  /* to Alice's swarm, then the copy to ours, both kept 14 days */
+  g_assert_cmpuint (f->stores->len, ==, 2);
+  g_assert_cmpstr (store_call (f, 0)->pubkey, ==, f->alice.session_id);
+  g_assert_cmpstr (store_call (f, 1)->pubkey, ==, f->me.session_id);
+  g_assert_cmpint (store_call (f, 0)->ttl, ==, SD_MESSAGE_TTL_MS);
+  g_assert_cmpint (store_call (f, 1)->ttl, ==, SD_MESSAGE_TTL_MS);
+  g_assert_cmpuint (f->statuses->len, ==, 1);
+  g_assert_cmpint (g_array_index (f->statuses, SdMessageStatus, 0), ==, SD_MESSAGE_STATUS_SENT);
+}
+
+/* the TTLs come from the expiration table (docs/expiration-rules.md) */
+static void
+test_ttl_from_rules (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *after_send = queue_text (f, SD_EXPIRATION_AFTER_SEND, 43200);
+  g_autofree gchar *after_read = queue_text (f, SD_EXPIRATION_AFTER_READ, 300);
+
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (is_synced (f, after_send) && is_synced (f, after_read));
+  g_assert_cmpuint (f->stores->len, ==, 4);
+  for (guint i = 0; i < f->stores->len; i++) {
+    const StoreCall *call = store_call (f, i);
+    gboolean own = g_str_equal (call->pubkey, f->me.session_id);
+
+    /* after-send: the timer everywhere; after-read: 14 days to Alice, the timer at home */
+    g_assert_true (call->ttl == 43200 * 1000 ||
+                   call->ttl == (own ? 300 * 1000 : SD_MESSAGE_TTL_MS));
+  }
+}
+
+static void
+test_swarm_moved (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *id = queue_text (f, SD_EXPIRATION_OFF, 0);
+  g_autoptr(SdMessage) message = NULL;
+
+  f->answer_421 = 1;
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_SENT));
+  message = get_message (f, id);
+  g_assert_cmpstr (message->server_hash, ==, "hash-2");
+  /* the same request went to another member at once: not a failed attempt */
+  g_assert_cmpuint (f->stores->len, >=, 2);
+  g_assert_cmpstr (store_call (f, 1)->pubkey, ==, f->alice.session_id);
+  g_assert_cmpuint (store_call (f, 0)->node, !=, store_call (f, 1)->node);
+  g_assert_cmpint (store_call (f, 1)->at_ms - store_call (f, 0)->at_ms, <, RETRY_BASE_MS * 50);
+  g_assert_cmpuint (f->statuses->len, ==, 1);
+}
+
+static void
+test_clock_skew (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *id = queue_text (f, SD_EXPIRATION_OFF, 0);
+
+  f->answer_406 = 1;
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_SENT));
+  /* the node was asked for its time and the same node took the store again */
+  g_assert_cmpuint (f->infos, ==, 1);
+  g_assert_cmpuint (f->stores->len, >=, 2);
+  g_assert_cmpuint (store_call (f, 0)->node, ==, store_call (f, 1)->node);
+}
+
+static void
+test_gives_up (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *id = queue_text (f, SD_EXPIRATION_OFF, 0);
+  g_autoptr(SdMessage) message = NULL;
+  gint64 delay = RETRY_BASE_MS;
+
+  f->refuse = TRUE;
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (has_status (f, id, SD_MESSAGE_STATUS_FAILED));
+  message = get_message (f, id);
+  g_assert_nonnull (strstr (message->error, "403"));
+  g_assert_null (message->sync_hash);
+  /* bounded: exactly the allowed attempts, each after twice the previous wait */
+  g_assert_cmpuint (f->stores->len, ==, SD_SENDER_MAX_ATTEMPTS);
+  for (guint i = 1; i < f->stores->len; i++, delay *= 2)
+    g_assert_cmpint (store_call (f, i)->at_ms - store_call (f, i - 1)->at_ms, >=, delay - 1);
+  /* one status change: sending → failed; no sync copy is attempted */
+  g_assert_cmpuint (f->statuses->len, ==, 1);
+  g_assert_cmpint (g_array_index (f->statuses, SdMessageStatus, 0), ==,
+                   SD_MESSAGE_STATUS_FAILED);
+  for (guint i = 0; i < f->stores->len; i++)
+    g_assert_cmpstr (store_call (f, i)->pubkey, ==, f->alice.session_id);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+#define ADD(path, fn) \
+  g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/daemon/sender/delivered-and-synced", test_delivered_and_synced);
+  ADD ("/daemon/sender/ttl-from-rules", test_ttl_from_rules);
+  ADD ("/daemon/sender/swarm-moved", test_swarm_moved);
+  ADD ("/daemon/sender/clock-skew", test_clock_skew);
+  ADD ("/daemon/sender/gives-up", test_gives_up);
+#undef ADD
+  return g_test_run ();
+}
