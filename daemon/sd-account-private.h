@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * What the parts of SdAccount share: sd-account.c (account, network, conversations) and
- * sd-account-messages.c (what is done to single messages: reactions, deletion, disappearing
+ * What the parts of SdAccount share: sd-account.c (account, network, keystore, signals),
+ * sd-account-conversations.c (conversations, sending, reading) and sd-account-messages.c (what is done to single messages: reactions, deletion, disappearing
  * settings, data-extraction notices). Calls go one way: the messages part uses these; the
  * core never calls into the messages part. Not for use outside the account object.
  */
@@ -41,15 +41,25 @@ struct _SdAccount {
 gint64 sd_account_now_ms (SdAccount *self);
 /* NoAccount unless there is one */
 gboolean sd_account_require (SdAccount *self, GError **error);
+/* a user Session ID, as given over the bus: InvalidSessionId otherwise */
+gboolean sd_account_check_session_id (const gchar *id, GError **error);
+/* shows or clears @id's typing indicator (it clears itself after its TTL) */
+void sd_account_set_peer_typing (SdAccount *self, const gchar *id, gboolean typing);
 /* conversation-changed with @id's current state */
 void sd_account_emit_conversation (SdAccount *self, const gchar *id);
 /* lastProfileUpdateSeconds of our own profile */
 guint64 sd_account_profile_updated (SdAccount *self);
 /* at most 100 characters, no control characters: display names and nicknames */
 gboolean sd_account_check_display_name (const gchar *name, GError **error);
+void sd_account_emit_conversation_changed (SdAccount *self, SdConversation *conversation);
+void sd_account_emit_conversation_removed (SdAccount *self, const gchar *id);
 void sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived);
 void sd_account_emit_message_changed (SdAccount *self, SdMessage *message);
 void sd_account_emit_message_removed (SdAccount *self, SdMessage *message);
 void sd_account_emit_account_changed (SdAccount *self);
+/* (re)arms the timer of the next message to disappear */
+void sd_account_schedule_expiry (SdAccount *self);
+/* after-read messages just read: their copies in our own swarm are shortened to match */
+void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
 
 G_END_DECLS

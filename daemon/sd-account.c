@@ -63,9 +63,8 @@ sd_account_require (SdAccount *self, GError **error)
   return FALSE;
 }
 
-/* a user Session ID, as given over the bus */
-static gboolean
-check_session_id (const gchar *id, GError **error)
+gboolean
+sd_account_check_session_id (const gchar *id, GError **error)
 {
   guint8 pk[32];
   g_autoptr(GError) local_error = NULL;
@@ -85,6 +84,18 @@ sd_account_emit_conversation (SdAccount *self, const gchar *id)
 
   if (conversation != NULL)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, conversation);
+}
+
+void
+sd_account_emit_conversation_changed (SdAccount *self, SdConversation *conversation)
+{
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, conversation);
+}
+
+void
+sd_account_emit_conversation_removed (SdAccount *self, const gchar *id)
+{
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
 }
 
 void
@@ -113,8 +124,8 @@ sd_account_emit_account_changed (SdAccount *self)
 
 /* ---- disappearing messages ---- */
 
-static void
-schedule_expiry (SdAccount *self)
+void
+sd_account_schedule_expiry (SdAccount *self)
 {
   if (self->expiry != NULL)
     sd_expiry_schedule (self->expiry);
@@ -140,9 +151,8 @@ on_expired (SdExpiry *expiry, GPtrArray *removed, gpointer user_data)
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
 }
 
-/* after-read messages just read: their copies in our own swarm are shortened to match */
-static void
-shorten_expiring (SdAccount *self, GPtrArray *expiring)
+void
+sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring)
 {
   g_autoptr(GArray) jobs = g_array_new (FALSE, TRUE, sizeof (SdJobSpec));
   g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -193,7 +203,7 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   if (changes->new_messages->len > 0 || changes->removed_messages->len > 0)
     g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   if (changes->new_messages->len > 0)
-    schedule_expiry (self);
+    sd_account_schedule_expiry (self);
 }
 
 typedef struct {
@@ -220,8 +230,8 @@ on_typing_expired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-set_peer_typing (SdAccount *self, const gchar *id, gboolean typing)
+void
+sd_account_set_peer_typing (SdAccount *self, const gchar *id, gboolean typing)
 {
   gboolean was_typing = g_hash_table_contains (self->typing, id);
   TypingTimer *timer;
@@ -256,7 +266,7 @@ on_poller_typing (SdPoller *poller, const gchar *author, gboolean typing, gpoint
   conversation = sd_store_get_conversation (self->store, author, NULL);
   if (conversation == NULL || conversation->blocked)
     return;
-  set_peer_typing (self, author, typing);
+  sd_account_set_peer_typing (self, author, typing);
 }
 
 static void
@@ -662,288 +672,6 @@ sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error)
   sd_sender_set_profile (self->sender, name, now_s);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   return TRUE;
-}
-
-/* ---- conversations and messages ---- */
-
-GPtrArray *
-sd_account_list_conversations (SdAccount *self, GError **error)
-{
-  if (self->store == NULL)
-    return g_ptr_array_new ();
-  return sd_store_list_conversations (self->store, error);
-}
-
-SdConversation *
-sd_account_get_conversation (SdAccount *self, const gchar *id, GError **error)
-{
-  if (!sd_account_require (self, error) || !check_session_id (id, error))
-    return NULL;
-  return sd_store_get_conversation (self->store, id, error);
-}
-
-/* accepting a request tells the peer, with our profile, a moment before
- * whatever we send next (desktop uses T - 100) */
-static void
-send_request_response (SdAccount *self, const gchar *id, gint64 t)
-{
-  g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
-                                                                sd_account_profile_updated (self));
-
-  sd_sender_send_control (self->sender, id, content, (guint64) t, SD_OUTGOING_REQUEST_RESPONSE);
-}
-
-SdConversation *
-sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
-{
-  SdConversation *conversation;
-
-  if (!sd_account_require (self, error) || !check_session_id (id, error))
-    return NULL;
-  conversation = sd_store_get_conversation (self->store, id, NULL);
-  if (conversation != NULL)
-    return conversation;
-  /* opening a conversation is choosing to talk: it starts approved */
-  if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error))
-    return NULL;
-  conversation = sd_store_get_conversation (self->store, id, error);
-  if (conversation != NULL)
-    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, conversation);
-  return conversation;
-}
-
-static gboolean
-check_body (const gchar *body, GError **error)
-{
-  glong units = 0;
-  g_autofree gunichar2 *utf16 = NULL;
-
-  if (body == NULL || !g_utf8_validate (body, -1, NULL) || *body == '\0') {
-    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                         "a message needs some valid UTF-8 text");
-    return FALSE;
-  }
-  utf16 = g_utf8_to_utf16 (body, -1, NULL, &units, NULL);
-  if (units > SD_BODY_MAX) {
-    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
-                 "a message is limited to %d characters, this one has %ld", SD_BODY_MAX, units);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-SdMessage *
-sd_account_send (SdAccount *self, const gchar *recipient, const gchar *body, GError **error)
-{
-  return sd_account_send_full (self, recipient, body, NULL, error);
-}
-
-SdMessage *
-sd_account_send_full (SdAccount *self,
-                      const gchar *recipient,
-                      const gchar *body,
-                      const gchar *quote_id,
-                      GError **error)
-{
-  g_autoptr(SdConversation) conversation = NULL;
-  g_autoptr(SdMessage) quoted = NULL;
-  SdOutgoingMessage outgoing = { 0 };
-  SdMessage *message;
-  gint64 t;
-
-  if (!sd_account_require (self, error) || !check_session_id (recipient, error) ||
-      !check_body (body, error))
-    return NULL;
-  if (quote_id != NULL) {
-    quoted = sd_store_get_message (self->store, quote_id, NULL);
-    if (quoted == NULL || !g_str_equal (quoted->conversation, recipient) ||
-        quoted->kind != SD_MESSAGE_KIND_TEXT) {
-      g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
-                   "there is no message “%s” in this conversation to reply to", quote_id);
-      return NULL;
-    }
-  }
-  t = sd_account_now_ms (self);
-  conversation = sd_store_get_conversation (self->store, recipient, NULL);
-  if (conversation != NULL && conversation->blocked) {
-    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                         "this conversation is blocked: unblock it to send");
-    return NULL;
-  }
-  /* replying to a message request accepts it */
-  if (conversation != NULL && !conversation->approved &&
-      !g_str_equal (recipient, self->identity->session_id)) {
-    if (!sd_store_approve (self->store, recipient, error))
-      return NULL;
-    send_request_response (self, recipient, t - 100);
-  }
-  outgoing.conversation_id = recipient;
-  outgoing.kind = SD_MESSAGE_KIND_TEXT;
-  outgoing.body = body;
-  outgoing.sent_at = t;
-  if (quoted != NULL) {
-    outgoing.quote_author = quoted->author;
-    outgoing.quote_sent_at = quoted->sent_at;
-  }
-  /* the conversation's disappearing setting goes with every message */
-  if (conversation != NULL &&
-      sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
-    outgoing.expiration_timer = (guint32) conversation->expiration_timer;
-  message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
-  if (message == NULL)
-    return NULL;
-  sd_account_emit_conversation (self, recipient);
-  g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, FALSE);
-  sd_sender_kick (self->sender);
-  if (message->expires_at > 0)
-    schedule_expiry (self);
-  return message;
-}
-
-GPtrArray *
-sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error)
-{
-  if (!sd_account_require (self, error))
-    return NULL;
-  return sd_store_search (self->store, query, limit, error);
-}
-
-GPtrArray *
-sd_account_get_messages (SdAccount *self,
-                         const gchar *conversation,
-                         gint64 before,
-                         gint64 after,
-                         guint limit,
-                         GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-  if (existing == NULL)
-    return NULL;
-  return sd_store_get_messages (self->store, conversation, before, after, limit, error);
-}
-
-gboolean
-sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-  g_autoptr(GArray) timestamps = NULL;
-  g_autoptr(GPtrArray) expiring = NULL;
-
-  if (existing == NULL)
-    return FALSE;
-  if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &expiring,
-                           error))
-    return FALSE;
-  if (expiring->len > 0) {
-    for (guint i = 0; i < expiring->len; i++)
-      g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, g_ptr_array_index (expiring, i));
-    shorten_expiring (self, expiring);
-    schedule_expiry (self);
-  }
-  /* receipts only when enabled, and never to strangers or blocked people */
-  if (self->config.read_receipts && timestamps != NULL && timestamps->len > 0 &&
-      existing->approved && !existing->blocked && existing->kind == SD_CONVERSATION_KIND_DIRECT) {
-    gint64 t = sd_account_now_ms (self);
-    g_autoptr(GBytes) content = sd_content_pack_read_receipt (
-      (guint64) t, (const guint64 *) timestamps->data, timestamps->len);
-
-    sd_sender_send_control (self->sender, conversation, content, (guint64) t,
-                            SD_OUTGOING_READ_RECEIPT);
-  }
-  sd_account_emit_conversation (self, conversation);
-  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
-  return TRUE;
-}
-
-gboolean
-sd_account_set_typing (SdAccount *self, const gchar *conversation, gboolean typing, GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-  gint64 t;
-  g_autoptr(GBytes) content = NULL;
-
-  if (existing == NULL)
-    return FALSE;
-  if (!self->config.typing_indicators || !existing->approved || existing->blocked ||
-      existing->kind != SD_CONVERSATION_KIND_DIRECT)
-    return TRUE;
-  t = sd_account_now_ms (self);
-  content = sd_content_pack_typing ((guint64) t, typing);
-  sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_OUTGOING_TYPING);
-  return TRUE;
-}
-
-gboolean
-sd_account_approve (SdAccount *self, const gchar *conversation, GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-
-  if (existing == NULL)
-    return FALSE;
-  if (existing->approved)
-    return TRUE;
-  if (!sd_store_approve (self->store, conversation, error))
-    return FALSE;
-  send_request_response (self, conversation, sd_account_now_ms (self));
-  sd_account_emit_conversation (self, conversation);
-  return TRUE;
-}
-
-gboolean
-sd_account_set_blocked (SdAccount *self, const gchar *conversation, gboolean blocked,
-                        GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-
-  if (existing == NULL)
-    return FALSE;
-  if (!sd_store_set_blocked (self->store, conversation, blocked, error))
-    return FALSE;
-  if (blocked)
-    set_peer_typing (self, conversation, FALSE);
-  sd_account_emit_conversation (self, conversation);
-  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
-  return TRUE;
-}
-
-gboolean
-sd_account_set_muted_until (SdAccount *self, const gchar *conversation, gint64 until,
-                            GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-
-  if (existing == NULL)
-    return FALSE;
-  if (until < 0) {
-    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                         "a mute time cannot be negative");
-    return FALSE;
-  }
-  if (!sd_store_set_muted_until (self->store, conversation, until, error))
-    return FALSE;
-  sd_account_emit_conversation (self, conversation);
-  return TRUE;
-}
-
-gboolean
-sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-
-  if (existing == NULL)
-    return FALSE;
-  if (!sd_store_delete_conversation (self->store, conversation, error))
-    return FALSE;
-  set_peer_typing (self, conversation, FALSE);
-  g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, conversation);
-  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
-  return TRUE;
-}
-
-gboolean
-sd_account_get_peer_typing (SdAccount *self, const gchar *conversation)
-{
-  return g_hash_table_contains (self->typing, conversation);
 }
 
 void

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdAccount"
+
+/*
+ * The account's conversations: listing and opening them, sending text, reading and marking
+ * read, typing, and a conversation's own state (approved, blocked, muted, deleted). What is
+ * done to single messages is in sd-account-messages.c; both use the core through
+ * sd-account-private.h and the core calls neither.
+ */
+
+#include "sd-account-private.h"
+
+#include "sd-content.h"
+
+GPtrArray *
+sd_account_list_conversations (SdAccount *self, GError **error)
+{
+  if (self->store == NULL)
+    return g_ptr_array_new ();
+  return sd_store_list_conversations (self->store, error);
+}
+
+SdConversation *
+sd_account_get_conversation (SdAccount *self, const gchar *id, GError **error)
+{
+  if (!sd_account_require (self, error) || !sd_account_check_session_id (id, error))
+    return NULL;
+  return sd_store_get_conversation (self->store, id, error);
+}
+
+/* accepting a request tells the peer, with our profile, a moment before
+ * whatever we send next (desktop uses T - 100) */
+static void
+send_request_response (SdAccount *self, const gchar *id, gint64 t)
+{
+  g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
+                                                                sd_account_profile_updated (self));
+
+  sd_sender_send_control (self->sender, id, content, (guint64) t, SD_OUTGOING_REQUEST_RESPONSE);
+}
+
+SdConversation *
+sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
+{
+  SdConversation *conversation;
+
+  if (!sd_account_require (self, error) || !sd_account_check_session_id (id, error))
+    return NULL;
+  conversation = sd_store_get_conversation (self->store, id, NULL);
+  if (conversation != NULL)
+    return conversation;
+  /* opening a conversation is choosing to talk: it starts approved */
+  if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error))
+    return NULL;
+  conversation = sd_store_get_conversation (self->store, id, error);
+  if (conversation != NULL)
+    sd_account_emit_conversation_changed (self, conversation);
+  return conversation;
+}
+
+static gboolean
+check_body (const gchar *body, GError **error)
+{
+  glong units = 0;
+  g_autofree gunichar2 *utf16 = NULL;
+
+  if (body == NULL || !g_utf8_validate (body, -1, NULL) || *body == '\0') {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "a message needs some valid UTF-8 text");
+    return FALSE;
+  }
+  utf16 = g_utf8_to_utf16 (body, -1, NULL, &units, NULL);
+  if (units > SD_BODY_MAX) {
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
+                 "a message is limited to %d characters, this one has %ld", SD_BODY_MAX, units);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+SdMessage *
+sd_account_send (SdAccount *self, const gchar *recipient, const gchar *body, GError **error)
+{
+  return sd_account_send_full (self, recipient, body, NULL, error);
+}
+
+SdMessage *
+sd_account_send_full (SdAccount *self,
+                      const gchar *recipient,
+                      const gchar *body,
+                      const gchar *quote_id,
+                      GError **error)
+{
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(SdMessage) quoted = NULL;
+  SdOutgoingMessage outgoing = { 0 };
+  SdMessage *message;
+  gint64 t;
+
+  if (!sd_account_require (self, error) || !sd_account_check_session_id (recipient, error) ||
+      !check_body (body, error))
+    return NULL;
+  if (quote_id != NULL) {
+    quoted = sd_store_get_message (self->store, quote_id, NULL);
+    if (quoted == NULL || !g_str_equal (quoted->conversation, recipient) ||
+        quoted->kind != SD_MESSAGE_KIND_TEXT) {
+      g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                   "there is no message “%s” in this conversation to reply to", quote_id);
+      return NULL;
+    }
+  }
+  t = sd_account_now_ms (self);
+  conversation = sd_store_get_conversation (self->store, recipient, NULL);
+  if (conversation != NULL && conversation->blocked) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "this conversation is blocked: unblock it to send");
+    return NULL;
+  }
+  /* replying to a message request accepts it */
+  if (conversation != NULL && !conversation->approved &&
+      !g_str_equal (recipient, self->identity->session_id)) {
+    if (!sd_store_approve (self->store, recipient, error))
+      return NULL;
+    send_request_response (self, recipient, t - 100);
+  }
+  outgoing.conversation_id = recipient;
+  outgoing.kind = SD_MESSAGE_KIND_TEXT;
+  outgoing.body = body;
+  outgoing.sent_at = t;
+  if (quoted != NULL) {
+    outgoing.quote_author = quoted->author;
+    outgoing.quote_sent_at = quoted->sent_at;
+  }
+  /* the conversation's disappearing setting goes with every message */
+  if (conversation != NULL &&
+      sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
+    outgoing.expiration_timer = (guint32) conversation->expiration_timer;
+  message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
+  if (message == NULL)
+    return NULL;
+  sd_account_emit_conversation (self, recipient);
+  sd_account_emit_message_added (self, message, FALSE);
+  sd_sender_kick (self->sender);
+  if (message->expires_at > 0)
+    sd_account_schedule_expiry (self);
+  return message;
+}
+
+GPtrArray *
+sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error)
+{
+  if (!sd_account_require (self, error))
+    return NULL;
+  return sd_store_search (self->store, query, limit, error);
+}
+
+GPtrArray *
+sd_account_get_messages (SdAccount *self,
+                         const gchar *conversation,
+                         gint64 before,
+                         gint64 after,
+                         guint limit,
+                         GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+  if (existing == NULL)
+    return NULL;
+  return sd_store_get_messages (self->store, conversation, before, after, limit, error);
+}
+
+gboolean
+sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+  g_autoptr(GArray) timestamps = NULL;
+  g_autoptr(GPtrArray) expiring = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &expiring,
+                           error))
+    return FALSE;
+  if (expiring->len > 0) {
+    for (guint i = 0; i < expiring->len; i++)
+      sd_account_emit_message_changed (self, g_ptr_array_index (expiring, i));
+    sd_account_shorten_expiring (self, expiring);
+    sd_account_schedule_expiry (self);
+  }
+  /* receipts only when enabled, and never to strangers or blocked people */
+  if (self->config.read_receipts && timestamps != NULL && timestamps->len > 0 &&
+      existing->approved && !existing->blocked && existing->kind == SD_CONVERSATION_KIND_DIRECT) {
+    gint64 t = sd_account_now_ms (self);
+    g_autoptr(GBytes) content = sd_content_pack_read_receipt (
+      (guint64) t, (const guint64 *) timestamps->data, timestamps->len);
+
+    sd_sender_send_control (self->sender, conversation, content, (guint64) t,
+                            SD_OUTGOING_READ_RECEIPT);
+  }
+  sd_account_emit_conversation (self, conversation);
+  sd_account_emit_account_changed (self);
+  return TRUE;
+}
+
+gboolean
+sd_account_set_typing (SdAccount *self, const gchar *conversation, gboolean typing, GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+  gint64 t;
+  g_autoptr(GBytes) content = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  if (!self->config.typing_indicators || !existing->approved || existing->blocked ||
+      existing->kind != SD_CONVERSATION_KIND_DIRECT)
+    return TRUE;
+  t = sd_account_now_ms (self);
+  content = sd_content_pack_typing ((guint64) t, typing);
+  sd_sender_send_control (self->sender, conversation, content, (guint64) t, SD_OUTGOING_TYPING);
+  return TRUE;
+}
+
+gboolean
+sd_account_approve (SdAccount *self, const gchar *conversation, GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+
+  if (existing == NULL)
+    return FALSE;
+  if (existing->approved)
+    return TRUE;
+  if (!sd_store_approve (self->store, conversation, error))
+    return FALSE;
+  send_request_response (self, conversation, sd_account_now_ms (self));
+  sd_account_emit_conversation (self, conversation);
+  return TRUE;
+}
+
+gboolean
+sd_account_set_blocked (SdAccount *self, const gchar *conversation, gboolean blocked,
+                        GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+
+  if (existing == NULL)
+    return FALSE;
+  if (!sd_store_set_blocked (self->store, conversation, blocked, error))
+    return FALSE;
+  if (blocked)
+    sd_account_set_peer_typing (self, conversation, FALSE);
+  sd_account_emit_conversation (self, conversation);
+  sd_account_emit_account_changed (self);
+  return TRUE;
+}
+
+gboolean
+sd_account_set_muted_until (SdAccount *self, const gchar *conversation, gint64 until,
+                            GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+
+  if (existing == NULL)
+    return FALSE;
+  if (until < 0) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "a mute time cannot be negative");
+    return FALSE;
+  }
+  if (!sd_store_set_muted_until (self->store, conversation, until, error))
+    return FALSE;
+  sd_account_emit_conversation (self, conversation);
+  return TRUE;
+}
+
+gboolean
+sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+
+  if (existing == NULL)
+    return FALSE;
+  if (!sd_store_delete_conversation (self->store, conversation, error))
+    return FALSE;
+  sd_account_set_peer_typing (self, conversation, FALSE);
+  sd_account_emit_conversation_removed (self, conversation);
+  sd_account_emit_account_changed (self);
+  return TRUE;
+}
+
+gboolean
+sd_account_get_peer_typing (SdAccount *self, const gchar *conversation)
+{
+  return g_hash_table_contains (self->typing, conversation);
+}
