@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/*
+ * What the parts of SdNetwork share: sd-network.c (clock, onion requests, node RPCs, pool)
+ * and sd-network-swarm.c (swarms and RPCs to an account's swarm). Not for use outside.
+ */
+
+#include "sd-network.h"
+#include "sd-onion-paths.h"
+#include "sd-snode-pool.h"
+
+G_BEGIN_DECLS
+
+#define ONION_ATTEMPTS 3      /* paths tried for one request */
+#define SWARM_ATTEMPTS 6      /* members tried for one account request */
+#define SWARM_421_LIMIT 3     /* wrong-swarm answers accepted for one request */
+#define SWARM_MIN_MEMBERS 3   /* desktop's minSwarmSnodeCount */
+#define GET_SWARM_ATTEMPTS 4
+/* a swarm member that failed is skipped this long, then asked again: forgetting it for good
+ * would miss what is stored only there (a member that does not replicate) */
+#define MEMBER_REST_US (30 * G_USEC_PER_SEC)
+#define MIN_POOL 9            /* desktop: pool operations need more than 8 */
+#define T_MIN 1609459200000LL /* 2021-01-01: older `t` values are not trusted */
+
+struct _SdNetwork {
+  GObject parent_instance;
+
+  SdTransport *transport; /* (owned) */
+  SdSnodePool *pool;      /* (owned) */
+  SdOnionPaths *paths;    /* (owned) */
+  GStrv seed_urls;        /* (owned) */
+  gboolean tls;
+  gboolean direct;
+  SdOnionCipher cipher;
+  guint timeout_ms;
+  guint seed_backoff_ms;
+  guint min_refresh_nodes;
+  gint64 clock_offset;      /* network time - local time, ms */
+  GHashTable *node_offsets; /* (owned) ed25519 hex → gint64* for nodes off the consensus */
+  GHashTable *swarms;       /* (owned) account id → GPtrArray of SdSnode */
+  GHashTable *resting;      /* (owned) node ed25519 hex → gint64* monotonic time it may be
+                             * asked again */
+};
+
+/* an SdRpcBuildFunc for a request that does not depend on the node or the time: @user_data
+ * is the JSON text */
+gchar *sd_network_build_static (const SdSnode *node, gint64 now, gpointer user_data);
+
+G_END_DECLS
