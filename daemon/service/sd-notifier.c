@@ -296,14 +296,11 @@ on_server_appeared (GDBusConnection *connection,
 {
   SdNotifier *self = user_data;
 
-  if (g_strcmp0 (self->server, owner) == 0)
-    return;
+  /* the ids shown so far are this server's: the watch reports the first owner
+   * after the first notifications may have gone out, and a new owner only
+   * after the old one vanished */
   g_free (self->server);
   self->server = g_strdup (owner);
-  /* a new server knows nothing of the old one's ids and may offer other capabilities */
-  g_hash_table_remove_all (self->by_conversation);
-  g_hash_table_remove_all (self->by_id);
-  self->caps_known = FALSE;
 }
 
 static void
@@ -311,6 +308,7 @@ on_server_vanished (GDBusConnection *connection, const gchar *name, gpointer use
 {
   SdNotifier *self = user_data;
 
+  /* the next server knows nothing of this one's ids and may offer other capabilities */
   g_clear_pointer (&self->server, g_free);
   g_hash_table_remove_all (self->by_conversation);
   g_hash_table_remove_all (self->by_id);
