@@ -4,10 +4,17 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sd-account.h"
 #include "sd-dbus-service.h"
@@ -16,8 +23,20 @@
 #include "sd-settings.h"
 #include "sessiond-contract.h"
 
+/* held (flock) while a sessiond uses the data dir: two daemons on one
+ * database, say from a desktop and an SSH session bus, would corrupt it */
+#define LOCK_FILE_NAME "sessiond.lock"
+/* how long --replace waits for the replaced daemon to let go of the data dir */
+#define REPLACE_WAIT_MS 10000
+#define REPLACE_POLL_MS 50
+
 typedef struct {
   GMainLoop *loop;
+  SdAccountConfig *config;     /* (unowned) */
+  const gchar *data_dir;       /* (unowned) */
+  int lock_fd;
+  gint64 lock_deadline;
+  GDBusConnection *connection; /* (unowned) */
   SdAccount *account;
   SdDbusService *service;
   SdNotifier *notifier;
@@ -36,30 +55,168 @@ on_inhibited_changed (SdDbusService *service, gpointer user_data)
 }
 
 static void
+quit_with_failure (Context *ctx)
+{
+  ctx->status = EXIT_FAILURE;
+  g_main_loop_quit (ctx->loop);
+}
+
+/* the data dir is the user's alone: 0700 for it and 0600 for what is in it
+ * (the database, its -wal and -shm, the key file), also for files an older
+ * sessiond or a restore from backup left readable by others */
+static gboolean
+secure_data_dir (const gchar *dir, GError **error)
+{
+  g_autoptr(GDir) listing = NULL;
+  const gchar *name;
+  GStatBuf st;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0 || g_stat (dir, &st) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                 _("cannot create the data directory “%s”: %s"), dir, g_strerror (saved_errno));
+    return FALSE;
+  }
+  if (!S_ISDIR (st.st_mode) || st.st_uid != getuid ()) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                 _("the data directory “%s” is not a directory owned by this user"), dir);
+    return FALSE;
+  }
+  if ((st.st_mode & 07777) != 0700 && g_chmod (dir, 0700) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                 _("cannot make the data directory “%s” private: %s"), dir,
+                 g_strerror (saved_errno));
+    return FALSE;
+  }
+  listing = g_dir_open (dir, 0, error);
+  if (listing == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (listing)) != NULL) {
+    g_autofree gchar *path = g_build_filename (dir, name, NULL);
+    mode_t wanted;
+
+    /* lstat: a symlink's own mode means nothing, and its target is not ours to change */
+    if (g_lstat (path, &st) != 0 || st.st_uid != getuid ())
+      continue;
+    if (S_ISREG (st.st_mode))
+      wanted = 0600;
+    else if (S_ISDIR (st.st_mode))
+      wanted = 0700;
+    else
+      continue;
+    if ((st.st_mode & 07777) != wanted && g_chmod (path, wanted) != 0)
+      g_warning ("cannot make %s private: %s", path, g_strerror (errno));
+  }
+  return TRUE;
+}
+
+/* TRUE when the lock is ours; FALSE with @busy set when another process has it */
+static gboolean
+take_lock (Context *ctx, gboolean *busy, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (ctx->data_dir, LOCK_FILE_NAME, NULL);
+
+  *busy = FALSE;
+  if (ctx->lock_fd < 0) {
+    ctx->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (ctx->lock_fd < 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("cannot open the lock file “%s”: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  }
+  if (flock (ctx->lock_fd, LOCK_EX | LOCK_NB) == 0)
+    return TRUE;
+  if (errno == EWOULDBLOCK) {
+    *busy = TRUE;
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                 _("another sessiond already uses the data directory “%s”"), ctx->data_dir);
+  } else {
+    int saved_errno = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                 _("cannot lock “%s”: %s"), path, g_strerror (saved_errno));
+  }
+  return FALSE;
+}
+
+static gboolean
+open_account (Context *ctx, GError **error)
+{
+  ctx->account = sd_account_new (ctx->config, error);
+  if (ctx->account == NULL)
+    return FALSE;
+  sd_settings_attach_account (ctx->settings, ctx->account);
+  return TRUE;
+}
+
+/* the objects go on the bus before the name is ours, so that the call that
+ * D-Bus activated us finds them */
+static gboolean
+export_objects (Context *ctx, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  ctx->service = sd_dbus_service_new (ctx->connection, ctx->account, error);
+  if (ctx->service == NULL)
+    return FALSE;
+  ctx->notifier = sd_notifier_new (ctx->connection, ctx->account);
+  sd_settings_attach_notifier (ctx->settings, ctx->notifier);
+  g_signal_connect (ctx->service, "inhibited-changed", G_CALLBACK (on_inhibited_changed), ctx);
+  ctx->search_provider = sd_search_provider_new (ctx->connection, ctx->account, &local_error);
+  if (ctx->search_provider == NULL) {
+    /* searching from the shell is a convenience: the daemon works without it */
+    g_warning ("no search provider: %s", local_error->message);
+  } else {
+    sd_search_provider_set_front_end (ctx->search_provider,
+                                      sd_settings_get_front_end (ctx->settings));
+  }
+  return TRUE;
+}
+
+static void
 on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
 {
   Context *ctx = user_data;
   g_autoptr(GError) error = NULL;
 
-  ctx->service = sd_dbus_service_new (connection, ctx->account, &error);
-  if (ctx->service == NULL) {
-    g_printerr (_("sessiond: cannot export objects on the bus: %s\n"), error->message);
-    ctx->status = EXIT_FAILURE;
-    g_main_loop_quit (ctx->loop);
+  ctx->connection = connection;
+  /* with --replace and the data dir still locked, this waits until the name is ours */
+  if (ctx->account == NULL)
     return;
+  if (!export_objects (ctx, &error)) {
+    g_printerr (_("sessiond: cannot export objects on the bus: %s\n"), error->message);
+    quit_with_failure (ctx);
   }
-  ctx->notifier = sd_notifier_new (connection, ctx->account);
-  sd_settings_attach_notifier (ctx->settings, ctx->notifier);
-  g_signal_connect (ctx->service, "inhibited-changed", G_CALLBACK (on_inhibited_changed), ctx);
-  ctx->search_provider = sd_search_provider_new (connection, ctx->account, &error);
-  if (ctx->search_provider == NULL) {
-    /* searching from the shell is a convenience: the daemon works without it */
-    g_warning ("no search provider: %s", error->message);
-  } else {
-    sd_search_provider_set_front_end (ctx->search_provider,
-                                      sd_settings_get_front_end (ctx->settings));
+}
+
+/* --replace: the daemon we took the name from exits and unlocks the data dir */
+static gboolean
+on_replace_poll (gpointer user_data)
+{
+  Context *ctx = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean busy;
+
+  if (!take_lock (ctx, &busy, &error)) {
+    if (busy && g_get_monotonic_time () < ctx->lock_deadline)
+      return G_SOURCE_CONTINUE;
+    g_printerr ("sessiond: %s\n", error->message);
+    quit_with_failure (ctx);
+    return G_SOURCE_REMOVE;
+  }
+  if (!open_account (ctx, &error) || !export_objects (ctx, &error)) {
+    g_printerr ("sessiond: %s\n", error->message);
+    quit_with_failure (ctx);
+    return G_SOURCE_REMOVE;
   }
   sd_account_start (ctx->account);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -69,6 +226,14 @@ on_name_acquired (GDBusConnection *connection, const gchar *name, gpointer user_
 
   ctx->acquired = TRUE;
   g_info ("owning %s", name);
+  /* no work, and no phrase or message handed to us, until the name is ours */
+  if (ctx->account == NULL) {
+    ctx->lock_deadline = g_get_monotonic_time () + REPLACE_WAIT_MS * 1000;
+    g_timeout_add (REPLACE_POLL_MS, on_replace_poll, ctx);
+    return;
+  }
+  if (ctx->service != NULL)
+    sd_account_start (ctx->account);
 }
 
 static void
@@ -81,9 +246,8 @@ on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data
   else if (ctx->acquired)
     g_printerr (_("sessiond: replaced by another sessiond\n"));
   else
-    g_printerr (_("sessiond: another sessiond already runs on this bus (use --replace)\n"));
-  ctx->status = EXIT_FAILURE;
-  g_main_loop_quit (ctx->loop);
+    g_printerr (_("sessiond: another sessiond already runs on this bus\n"));
+  quit_with_failure (ctx);
 }
 
 static void
@@ -131,6 +295,7 @@ main (int argc, char **argv)
   gint poll_interval = G_MININT;
   gboolean replace = FALSE, verbose = FALSE, version = FALSE, read_receipts = FALSE;
   gboolean plain_http_nodes = FALSE;
+  gboolean busy = FALSE;
   const GOptionEntry entries[] = {
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
       N_("Where the account database lives (default: $XDG_DATA_HOME/sessiond)"), "DIR" },
@@ -147,7 +312,9 @@ main (int argc, char **argv)
       N_("Keep the account key in a passphrase-protected file instead of the keyring"), "FILE" },
     { "read-receipts", 0, 0, G_OPTION_ARG_NONE, &read_receipts,
       N_("Send read receipts (default: the read-receipts setting, off)"), NULL },
-    { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running sessiond"), NULL },
+    { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
+      N_("Replace a running sessiond started with --replace, and let a later one replace this"),
+      NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log what happens (never message text)"),
       NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
@@ -160,6 +327,13 @@ main (int argc, char **argv)
   Context ctx = { 0 };
   guint owner_id;
 
+  /* before anything is created: the database, its -wal and -shm, the key
+   * file and the lock are the user's alone */
+  umask (077);
+  /* no core dumps or ptrace by other processes of the user: the process holds
+   * the account's keys and, while restoring, the recovery phrase */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    g_warning ("cannot disable core dumps: %s", g_strerror (errno));
   setlocale (LC_ALL, "");
 #ifdef LOCALEDIR
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -221,23 +395,45 @@ main (int argc, char **argv)
   if (read_receipts)
     sd_settings_override_read_receipts (ctx.settings, TRUE);
   sd_settings_fill_config (ctx.settings, &config);
-  ctx.account = sd_account_new (&config, &error);
-  g_free (config.data_dir);
-  if (ctx.account == NULL) {
+  ctx.config = &config;
+  ctx.data_dir = config.data_dir;
+  ctx.lock_fd = -1;
+  if (!secure_data_dir (config.data_dir, &error)) {
     g_printerr ("sessiond: %s\n", error->message);
     g_clear_object (&ctx.settings);
+    g_free (config.data_dir);
     return EXIT_FAILURE;
   }
-  sd_settings_attach_account (ctx.settings, ctx.account);
+  if (!take_lock (&ctx, &busy, &error)) {
+    /* --replace: the lock is the replaced daemon's until it lets go of the name */
+    if (!(busy && replace)) {
+      g_printerr ("sessiond: %s\n", error->message);
+      g_clear_object (&ctx.settings);
+      g_free (config.data_dir);
+      if (ctx.lock_fd >= 0)
+        (void) close (ctx.lock_fd);
+      return EXIT_FAILURE;
+    }
+    g_clear_error (&error);
+  } else if (!open_account (&ctx, &error)) {
+    g_printerr ("sessiond: %s\n", error->message);
+    g_clear_object (&ctx.settings);
+    g_free (config.data_dir);
+    (void) close (ctx.lock_fd);
+    return EXIT_FAILURE;
+  }
   g_signal_connect (ctx.settings, "changed", G_CALLBACK (on_settings_changed), &ctx);
 
   ctx.loop = g_main_loop_new (NULL, FALSE);
   ctx.status = EXIT_SUCCESS;
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);
+  /* only a sessiond started with --replace takes the name, or gives it up: otherwise
+   * any peer could take it and be handed recovery phrases and messages */
   owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, SESSIOND_DBUS_NAME,
-                             G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
-                               (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
+                             replace ? G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                         G_BUS_NAME_OWNER_FLAGS_REPLACE
+                                     : G_BUS_NAME_OWNER_FLAGS_NONE,
                              on_bus_acquired, on_name_acquired, on_name_lost, &ctx, NULL);
   g_main_loop_run (ctx.loop);
 
@@ -249,5 +445,9 @@ main (int argc, char **argv)
   g_clear_object (&ctx.service);
   g_clear_object (&ctx.account);
   g_main_loop_unref (ctx.loop);
+  g_free (config.data_dir);
+  /* the database is closed: the next sessiond may have the data dir */
+  if (ctx.lock_fd >= 0)
+    (void) close (ctx.lock_fd);
   return ctx.status;
 }

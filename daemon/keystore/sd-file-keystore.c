@@ -443,21 +443,97 @@ sd_file_keystore_class_init (SdFileKeystoreClass *klass)
 static void
 sd_file_keystore_init (SdFileKeystore *self)
 {
-  self->opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-  self->memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  /* the file is all an attacker with a copy of the data dir needs besides the
+   * passphrase: make each guess cost 256 MiB and most of a second. Files written
+   * with other limits (INTERACTIVE, before) open with the limits they record */
+  self->opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
+  self->memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+}
+
+/* the passphrase file must be the user's alone: one that others can read
+ * gives the key file away, one that others can write lets them choose it */
+static gboolean
+check_passphrase_file (int fd, const gchar *passphrase_file, GError **error)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
+                 "cannot read the passphrase file %s: %s", passphrase_file,
+                 g_strerror (saved_errno));
+    return FALSE;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
+                 "the passphrase file %s is not a regular file", passphrase_file);
+    return FALSE;
+  }
+  if (st.st_uid != getuid ()) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
+                 "the passphrase file %s belongs to uid %u, not to this user (uid %u)",
+                 passphrase_file, (guint) st.st_uid, (guint) getuid ());
+    return FALSE;
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
+                 "the passphrase file %s has mode %04o: others may read or change it; "
+                 "make it private with chmod 600",
+                 passphrase_file, (guint) (st.st_mode & 07777));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
 read_passphrase (SdFileKeystore *self, const gchar *passphrase_file, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  gchar *contents = NULL;
+  /* room for the longest passphrase, its CR/LF, and one byte to tell "too long" */
+  const gsize room = MAX_PASSPHRASE_LEN + 3;
+  guint8 *contents;
   gsize total = 0;
   gsize len;
+  int saved_errno = 0;
+  int fd;
 
-  if (!g_file_get_contents (passphrase_file, &contents, &total, &local_error)) {
+  fd = open (passphrase_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    saved_errno = errno;
     g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
-                 "cannot read the passphrase file: %s", local_error->message);
+                 "cannot read the passphrase file %s: %s", passphrase_file,
+                 g_strerror (saved_errno));
+    return FALSE;
+  }
+  /* checked on the file that is read, not on whatever the name means later */
+  if (!check_passphrase_file (fd, passphrase_file, error)) {
+    (void) close (fd);
+    return FALSE;
+  }
+  contents = sodium_malloc (room);
+  if (contents == NULL) {
+    (void) close (fd);
+    g_set_error_literal (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
+                         "out of memory for the passphrase");
+    return FALSE;
+  }
+  while (total < room) {
+    gssize n = read (fd, contents + total, room - total);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      saved_errno = errno;
+    if (n <= 0)
+      break;
+    total += (gsize) n;
+  }
+  (void) close (fd);
+  if (saved_errno != 0) {
+    sodium_free (contents);
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
+                 "cannot read the passphrase file %s: %s", passphrase_file,
+                 g_strerror (saved_errno));
     return FALSE;
   }
   len = total;
@@ -465,26 +541,16 @@ read_passphrase (SdFileKeystore *self, const gchar *passphrase_file, GError **er
   while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == '\r'))
     len--;
   if (len == 0 || len > MAX_PASSPHRASE_LEN) {
-    sodium_memzero (contents, total);
-    g_free (contents);
+    /* sodium_free () wipes it */
+    sodium_free (contents);
     g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_BAD_PASSPHRASE,
                  len == 0 ? "the passphrase file %s is empty"
                           : "the passphrase file %s is too long to be a passphrase",
                  passphrase_file);
     return FALSE;
   }
-  self->passphrase = sodium_malloc (len);
-  if (self->passphrase != NULL) {
-    memcpy (self->passphrase, contents, len);
-    self->passphrase_len = len;
-  }
-  sodium_memzero (contents, total);
-  g_free (contents);
-  if (self->passphrase == NULL) {
-    g_set_error_literal (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
-                         "out of memory for the passphrase");
-    return FALSE;
-  }
+  self->passphrase = contents;
+  self->passphrase_len = len;
   return TRUE;
 }
 

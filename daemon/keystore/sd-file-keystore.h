@@ -37,7 +37,9 @@ G_DECLARE_FINAL_TYPE (SdFileKeystore, sd_file_keystore, SD, FILE_KEYSTORE, GObje
 
 /* reads the passphrase now (and keeps it in guarded memory, since an
  * account may be created long after start-up): the file's contents without
- * trailing CR/LF; an empty passphrase is refused */
+ * trailing CR/LF; an empty passphrase is refused, and so is a file that is
+ * not the user's or that the group or others may read or write
+ * (SD_KEYSTORE_ERROR_FAILED, with a message that says so) */
 SdKeystore *sd_file_keystore_new (const gchar *data_dir,
                                   const gchar *passphrase_file,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -45,8 +47,9 @@ SdKeystore *sd_file_keystore_new (const gchar *data_dir,
 const gchar *sd_file_keystore_get_path (SdFileKeystore *self);
 
 /* Argon2id limits for files written from now on; the default is
- * crypto_pwhash_OPSLIMIT_INTERACTIVE / MEMLIMIT_INTERACTIVE. Tests lower
- * them to run quickly under valgrind. */
+ * crypto_pwhash_OPSLIMIT_MODERATE / MEMLIMIT_MODERATE (256 MiB; version 1
+ * files from before used INTERACTIVE and still open, with the limits they
+ * record). Only for tests, which lower them to run quickly under valgrind. */
 void sd_file_keystore_set_pwhash_limits (SdFileKeystore *self,
                                          guint64 opslimit,
                                          guint64 memlimit);

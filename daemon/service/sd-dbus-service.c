@@ -7,6 +7,9 @@
 #include "sd-dbus-generated.h"
 #include "sd-message-dict.h"
 
+#include <sodium.h>
+#include <string.h>
+
 #define API_VERSION 1
 #define GET_MESSAGES_DEFAULT 50
 #define GET_MESSAGES_MAX 500
@@ -498,16 +501,32 @@ handle_create_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocati
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* a recovery phrase is the account: no copy of it is freed for the heap to keep */
+static void
+wipe_string (const gchar *text)
+{
+  if (text != NULL)
+    sodium_memzero ((gchar *) text, strlen (text));
+}
+
 static gboolean
 handle_restore_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                         const gchar *mnemonic, GVariant *options, SdDbusService *self)
 {
+  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
   const gchar *name;
+  const gchar *in_message = NULL;
 
-  if (!option_display_name (options, &name, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  sd_account_restore_account_async (self->account, mnemonic, name, NULL, on_account_adopted,
-                                    g_object_ref (invocation));
+  if (option_display_name (options, &name, invocation))
+    sd_account_restore_account_async (self->account, mnemonic, name, NULL, on_account_adopted,
+                                      g_object_ref (invocation));
+  /* the phrase is a seed by now (or was refused). @mnemonic is the skeleton's
+   * copy, freed after we return; the message body holds the other one, kept
+   * until the reply. Both are ours alone, and nothing reads them again */
+  g_variant_get_child (parameters, 0, "&s", &in_message);
+  if (in_message != mnemonic)
+    wipe_string (in_message);
+  wipe_string (mnemonic);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -516,12 +535,16 @@ handle_get_recovery_phrase (SdDbusAccount1 *skeleton, GDBusMethodInvocation *inv
                             SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *phrase = sd_account_get_recovery_phrase (self->account, &error);
+  gchar *phrase = sd_account_get_recovery_phrase (self->account, &error);
 
-  if (phrase == NULL)
+  if (phrase == NULL) {
     sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_account1_complete_get_recovery_phrase (skeleton, invocation, phrase);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  /* the reply message gets its own copy, beyond our reach */
+  sd_dbus_account1_complete_get_recovery_phrase (skeleton, invocation, phrase);
+  wipe_string (phrase);
+  g_free (phrase);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

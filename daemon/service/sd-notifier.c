@@ -25,6 +25,9 @@ struct _SdNotifier {
   gboolean caps_pending;
   gboolean has_actions;
   gboolean has_inline_reply;
+  gboolean has_body_markup;
+  guint watch_id;              /* org.freedesktop.Notifications */
+  gchar *server;               /* (owned) (nullable) its unique name: the only sender we believe */
   GHashTable *by_conversation; /* (owned) conversation id → notification id */
   GHashTable *by_id;           /* (owned) notification id → conversation id */
   GPtrArray *waiting;          /* (owned) SdMessage shown once capabilities are known */
@@ -77,13 +80,19 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
 {
   GVariantBuilder actions, hints;
   g_autofree gchar *name = NULL;
+  g_autofree gchar *escaped = NULL;
   const gchar *summary, *body;
   NotifyCall *call;
   guint replaces = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_conversation,
                                                           conversation->id));
 
   name = sd_conversation_dup_title (conversation);
-  switch (self->content) {
+  /* a stranger chooses both their name and their text: neither is shown until
+   * the user accepts the request */
+  if (!conversation->approved) {
+    summary = _("New message request");
+    body = "";
+  } else switch (self->content) {
   case SD_NOTIFY_CONTENT_FULL:
     summary = name;
     body = message->body;
@@ -98,6 +107,9 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
     body = "";
     break;
   }
+  /* a server that renders markup would turn a sender's <a href> into a link */
+  if (self->has_body_markup)
+    body = escaped = g_markup_escape_text (body, -1);
 
   g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
   if (self->has_actions) {
@@ -147,6 +159,7 @@ on_capabilities (GObject *source, GAsyncResult *result, gpointer user_data)
     g_variant_get (reply, "(^a&s)", &caps);
     self->has_actions = g_strv_contains (caps, "actions");
     self->has_inline_reply = g_strv_contains (caps, "inline-reply");
+    self->has_body_markup = g_strv_contains (caps, "body-markup");
   }
   for (guint i = 0; i < waiting->len; i++)
     show_message (self, g_ptr_array_index (waiting, i));
@@ -237,6 +250,12 @@ on_notification_signal (GDBusConnection *connection,
   const gchar *text = NULL;
   guint id = 0;
 
+  /* anyone on the bus can emit these; only the notification server's count,
+   * or any client could reply, approve and mark read in the user's name */
+  if (self->server == NULL || g_strcmp0 (sender, self->server) != 0) {
+    g_debug ("ignoring %s from %s, not the notification server", member, sender);
+    return;
+  }
   if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(us)")) &&
       !g_variant_is_of_type (params, G_VARIANT_TYPE ("(uu)")))
     return;
@@ -269,6 +288,33 @@ on_notification_signal (GDBusConnection *connection,
   }
 }
 
+static void
+on_server_appeared (GDBusConnection *connection,
+                    const gchar *name,
+                    const gchar *owner,
+                    gpointer user_data)
+{
+  SdNotifier *self = user_data;
+
+  /* the ids shown so far are this server's: the watch reports the first owner
+   * after the first notifications may have gone out, and a new owner only
+   * after the old one vanished */
+  g_free (self->server);
+  self->server = g_strdup (owner);
+}
+
+static void
+on_server_vanished (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  SdNotifier *self = user_data;
+
+  /* the next server knows nothing of this one's ids and may offer other capabilities */
+  g_clear_pointer (&self->server, g_free);
+  g_hash_table_remove_all (self->by_conversation);
+  g_hash_table_remove_all (self->by_id);
+  self->caps_known = FALSE;
+}
+
 void
 sd_notifier_set_enabled (SdNotifier *self, gboolean enabled)
 {
@@ -299,6 +345,10 @@ sd_notifier_dispose (GObject *object)
 {
   SdNotifier *self = SD_NOTIFIER (object);
 
+  if (self->watch_id != 0) {
+    g_bus_unwatch_name (self->watch_id);
+    self->watch_id = 0;
+  }
   if (self->connection != NULL) {
     g_dbus_connection_signal_unsubscribe (self->connection, self->action_sub);
     g_dbus_connection_signal_unsubscribe (self->connection, self->reply_sub);
@@ -317,6 +367,7 @@ sd_notifier_finalize (GObject *object)
   SdNotifier *self = SD_NOTIFIER (object);
 
   g_free (self->front_end);
+  g_free (self->server);
   g_hash_table_unref (self->by_conversation);
   g_hash_table_unref (self->by_id);
   g_ptr_array_unref (self->waiting);
@@ -359,5 +410,9 @@ sd_notifier_new (GDBusConnection *connection, SdAccount *account)
   self->closed_sub = g_dbus_connection_signal_subscribe (
     connection, NULL, NOTIFICATIONS_IFACE, "NotificationClosed", NOTIFICATIONS_PATH, NULL,
     G_DBUS_SIGNAL_FLAGS_NONE, on_notification_signal, self, NULL);
+  self->watch_id = g_bus_watch_name_on_connection (connection, NOTIFICATIONS_NAME,
+                                                   G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                   on_server_appeared, on_server_vanished,
+                                                   self, NULL);
   return self;
 }

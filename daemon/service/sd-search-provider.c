@@ -11,6 +11,11 @@
 #define MAX_MESSAGE_RESULTS 20
 #define MAX_CACHED_METAS 1000
 #define DESCRIPTION_MAX 80 /* characters */
+/* the shell sends a few words; anyone on the bus may send more. The same
+ * bounds as Account1.Search (sd-store.c: 16 terms, 1024 bytes of query), so
+ * a call costs at most 16 case-folded matches per conversation field */
+#define MAX_TERMS 16
+#define MAX_QUERY_BYTES 1024
 
 /* the interface as gnome-shell publishes it
  * (data/dbus-interfaces/org.gnome.Shell.SearchProvider2.xml there) */
@@ -228,6 +233,25 @@ open_front_end (SdSearchProvider *self, guint32 timestamp)
     g_debug ("could not open %s: %s", self->front_end, error->message);
 }
 
+/* FALSE, with the call answered, for more terms or bytes than a search takes */
+static gboolean
+check_terms (const gchar *const *terms, GDBusMethodInvocation *invocation)
+{
+  gsize bytes = 0;
+  guint n = 0;
+
+  for (; terms[n] != NULL; n++) {
+    bytes += strlen (terms[n]) + 1;
+    if (n >= MAX_TERMS || bytes > MAX_QUERY_BYTES + 1) {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                             "at most %d search terms of %d bytes in all",
+                                             MAX_TERMS, MAX_QUERY_BYTES);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static void
 handle_method_call (GDBusConnection *connection,
                     const gchar *sender,
@@ -245,6 +269,8 @@ handle_method_call (GDBusConnection *connection,
     g_autoptr(GPtrArray) results = NULL;
 
     g_variant_get (parameters, "(^a&s)", &terms);
+    if (!check_terms (terms, invocation))
+      return;
     results = search (self, terms);
     g_dbus_method_invocation_return_value (invocation, result_set (results));
   } else if (g_strcmp0 (method_name, "GetSubsearchResultSet") == 0) {
@@ -254,6 +280,8 @@ handle_method_call (GDBusConnection *connection,
 
     /* a new search is as cheap as filtering, and also finds longer prefixes */
     g_variant_get (parameters, "(^a&s^a&s)", &previous, &terms);
+    if (!check_terms (terms, invocation))
+      return;
     results = search (self, terms);
     g_dbus_method_invocation_return_value (invocation, result_set (results));
   } else if (g_strcmp0 (method_name, "GetResultMetas") == 0) {

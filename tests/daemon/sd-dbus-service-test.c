@@ -95,8 +95,9 @@ setup (Fixture *fixture, gconstpointer data)
   fixture->data_dir = g_build_filename (fixture->tmp, "data", NULL);
   g_assert_no_errno (g_mkdir (fixture->data_dir, 0700));
   fixture->passphrase = g_build_filename (fixture->tmp, "passphrase", NULL);
-  g_assert_true (g_file_set_contents (fixture->passphrase, "not-a-real-passphrase\n", -1,
-                                      &error));
+  /* private, or the key file keystore refuses it */
+  g_assert_true (g_file_set_contents_full (fixture->passphrase, "not-a-real-passphrase\n", -1,
+                                           G_FILE_SET_CONTENTS_NONE, 0600, &error));
   g_assert_no_error (error);
 
   fixture->bus = g_test_dbus_new (G_TEST_DBUS_NONE);

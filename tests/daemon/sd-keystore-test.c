@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sd-dbus-error.h"
 #include "sd-file-keystore.h"
@@ -803,6 +804,8 @@ write_passphrase (FileFixture *fixture, const gchar *name, const gchar *contents
   gchar *path = g_build_filename (fixture->tmp, name, NULL);
 
   g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  /* the keystore refuses a passphrase file that others may read */
+  g_assert_no_errno (g_chmod (path, 0600));
   return path;
 }
 
@@ -943,8 +946,8 @@ test_file_default_limits (FileFixture *fixture, gconstpointer data)
   g_assert_cmpuint (bytes[8], ==, 1);
   memcpy (&opslimit, bytes + 12, 8);
   memcpy (&memlimit, bytes + 20, 8);
-  g_assert_cmpuint (GUINT64_FROM_LE (opslimit), ==, crypto_pwhash_OPSLIMIT_INTERACTIVE);
-  g_assert_cmpuint (GUINT64_FROM_LE (memlimit), ==, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+  g_assert_cmpuint (GUINT64_FROM_LE (opslimit), ==, crypto_pwhash_OPSLIMIT_MODERATE);
+  g_assert_cmpuint (GUINT64_FROM_LE (memlimit), ==, crypto_pwhash_MEMLIMIT_MODERATE);
 
   /* a reader with other limits for new files still opens it with the
    * file's own */
@@ -955,6 +958,88 @@ test_file_default_limits (FileFixture *fixture, gconstpointer data)
     g_assert_no_error (error);
     g_assert_cmpmem (out, sizeof out, seed, sizeof seed);
   }
+}
+
+/* a file written before the default became MODERATE (with INTERACTIVE, which
+ * version 1 records) still opens with today's defaults */
+static void
+test_file_old_limits (FileFixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdKeystore) writer = sd_file_keystore_new (fixture->data_dir,
+                                                       fixture->passphrase_file, &error);
+  g_autoptr(SdKeystore) reader = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *expected_id = NULL;
+  const guint8 *bytes;
+  guint64 opslimit;
+  guint8 seed[SD_SEED_LEN], out[SD_SEED_LEN];
+
+  g_assert_no_error (error);
+  sd_file_keystore_set_pwhash_limits (SD_FILE_KEYSTORE (writer),
+                                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                      crypto_pwhash_MEMLIMIT_INTERACTIVE);
+  random_seed (seed);
+  expected_id = session_id_of (seed);
+  g_assert_true (sd_keystore_store_sync (writer, seed, NULL, &error));
+  g_assert_no_error (error);
+  contents = read_key_file (writer);
+  bytes = g_bytes_get_data (contents, NULL);
+  g_assert_cmpuint (bytes[8], ==, 1);
+  memcpy (&opslimit, bytes + 12, 8);
+  g_assert_cmpuint (GUINT64_FROM_LE (opslimit), ==, crypto_pwhash_OPSLIMIT_INTERACTIVE);
+
+  reader = sd_file_keystore_new (fixture->data_dir, fixture->passphrase_file, &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_keystore_lookup_sync (reader, out, &id, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (out, sizeof out, seed, sizeof seed);
+  g_assert_cmpstr (id, ==, expected_id);
+}
+
+/* a passphrase file others can read or write, or that is not the user's, is
+ * refused with a message that says what to do */
+static void
+test_file_passphrase_file_mode (FileFixture *fixture, gconstpointer data)
+{
+  const guint modes[] = { 0644, 0640, 0604, 0620, 0602, 0660 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdKeystore) keystore = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++) {
+    g_autofree gchar *expected = g_strdup_printf ("mode %04o", modes[i]);
+
+    g_assert_no_errno (g_chmod (fixture->passphrase_file, modes[i]));
+    keystore = sd_file_keystore_new (fixture->data_dir, fixture->passphrase_file, &error);
+    g_assert_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED);
+    g_assert_null (keystore);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, fixture->passphrase_file));
+    g_assert_nonnull (strstr (error->message, expected));
+    g_assert_nonnull (strstr (error->message, "chmod 600"));
+    g_assert_null (strstr (error->message, "staple"));
+    g_clear_error (&error);
+  }
+
+  /* 0400 and 0600 are the user's alone */
+  g_assert_no_errno (g_chmod (fixture->passphrase_file, 0400));
+  keystore = sd_file_keystore_new (fixture->data_dir, fixture->passphrase_file, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (keystore);
+  g_clear_object (&keystore);
+  g_assert_no_errno (g_chmod (fixture->passphrase_file, 0600));
+
+  /* another user's file (only root can make one here) */
+  if (chown (fixture->passphrase_file, getuid () + 1, (gid_t) -1) != 0) {
+    g_test_message ("cannot chown as uid %u: owner check not tried", (guint) getuid ());
+    return;
+  }
+  keystore = sd_file_keystore_new (fixture->data_dir, fixture->passphrase_file, &error);
+  g_assert_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED);
+  g_assert_null (keystore);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "not to this user"));
 }
 
 static void
@@ -1260,6 +1345,8 @@ main (int argc, char **argv)
   g_test_add ("/keystore/file/" path, FileFixture, NULL, file_setup, fn, file_teardown)
   FILE_TEST ("round-trip", test_file_round_trip);
   FILE_TEST ("default-limits", test_file_default_limits);
+  FILE_TEST ("old-limits", test_file_old_limits);
+  FILE_TEST ("passphrase-file-mode", test_file_passphrase_file_mode);
   FILE_TEST ("wrong-passphrase", test_file_wrong_passphrase);
   FILE_TEST ("passphrase-files", test_file_passphrase_files);
   FILE_TEST ("refuses-overwrite", test_file_refuses_overwrite);

@@ -90,9 +90,16 @@ def check_layout(t):
     check(svc.get("Restart") == "on-failure", "unit Restart=on-failure")
     for key, value in [("NoNewPrivileges", "yes"), ("MemoryDenyWriteExecute", "yes"),
                        ("LockPersonality", "yes"), ("RestrictRealtime", "yes"),
-                       ("SystemCallArchitectures", "native")]:
+                       ("SystemCallArchitectures", "native"), ("UMask", "0077"),
+                       ("LimitCORE", "0"), ("ProtectSystem", "strict"),
+                       ("ProtectHome", "read-only"),
+                       ("ReadWritePaths", "%h/.local/share/sessiond"), ("PrivateTmp", "yes"),
+                       ("RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"),
+                       ("SystemCallFilter", "@system-service"), ("RestrictNamespaces", "yes")]:
         check(svc.get(key) == value, "unit %s=%s" % (key, value))
-    check("ProtectHome" not in svc, "unit has no ProtectHome (it hides the data directory)")
+    # ProtectHome=yes would hide the data directory: read-only, with it writable
+    check(svc.get("ExecStartPre", "").endswith("mkdir -p -m 0700 %h/.local/share/sessiond"),
+          "unit creates the data directory before the sandbox needs it")
     check(unit["Install"].get("WantedBy") == "default.target", "unit WantedBy=default.target")
 
     # GSettings

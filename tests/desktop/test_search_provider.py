@@ -6,7 +6,8 @@ by their text; metas carry id, name and description; ActivateResult returns
 without a front end, and opens the configured one once the front-end
 setting names it (a live settings change, through the keyfile backend);
 the same change reaches the notifier (content level) and the daemon (read
-receipts)."""
+receipts). Message requests notify without name or text; searches take at
+most 16 terms and 1024 bytes, like Account1.Search."""
 
 import os
 import time
@@ -97,6 +98,26 @@ def test(testnet):
                            ["banana", "pear"])[0]
         assert_eq(results, [], "subsearch drops what no longer matches")
 
+        # as many terms and bytes as Account1.Search takes, and no more: each term
+        # costs a case-folded match per conversation field
+        results = provider(bob, "GetInitialResultSet", "as", ["banana"] * 16)[0]
+        assert_eq(results, [message_result], "16 terms are searched")
+        results = provider(bob, "GetInitialResultSet", "as", ["x" * 1000, "banana"])[0]
+        assert_eq(results, [], "1000 bytes and a word are searched")
+        for what, terms in [("17 terms", ["banana"] * 17),
+                            ("1025 bytes", ["x" * 1025]),
+                            ("1025 bytes in two terms", ["x" * 1000, "y" * 24]),
+                            ("100000 terms", ["a"] * 100000)]:
+            for method, signature, args in [("GetInitialResultSet", "as", (terms,)),
+                                            ("GetSubsearchResultSet", "asas", ([], terms))]:
+                try:
+                    provider(bob, method, signature, *args)
+                except GLib.Error as e:
+                    assert_eq(Gio.DBusError.get_remote_error(e),
+                              "org.freedesktop.DBus.Error.InvalidArgs", "%s: %s" % (method, what))
+                else:
+                    raise AssertionError("%s with %s succeeded" % (method, what))
+
         # metas: id, name, description
         provider(bob, "GetInitialResultSet", "as", ["a"])
         metas = provider(bob, "GetResultMetas", "as",
@@ -119,11 +140,20 @@ def test(testnet):
                   "LaunchSearch without a front end")
         assert_eq(os.path.exists(marker), False, "nothing was opened")
 
+        # alice is a stranger to bob: a message request shows neither her name nor her text
+        for note in notes.notifications:
+            assert_eq((note[2], note[3]), ("New message request", ""),
+                      "a message request's notification")
+        # accepted, the default shows the sender and the text
+        bob.conversation(alice_id, "Approve")
+        shown = len(notes.notifications)
+        alice.account("Send", "ssa{sv}", bob_id, "a ripe pear", {})
+        bob.wait_for(lambda: len(notes.notifications) > shown, "a notification for the pear")
+        assert_eq(notes.notifications[-1][2], "Alice Liddell", "default summary: the sender")
+        assert_eq(notes.notifications[-1][3], "a ripe pear", "default body: the text")
+
         # settings change while the daemon runs; activating then opens the front
         # end, and once it does the whole file has been applied (one change)
-        assert_eq(notes.notifications[-1][2], "Alice Liddell", "default summary: the sender")
-        assert_eq(notes.notifications[-1][3] in ("a ripe banana for the trip", "and an apple"),
-                  True, "default body: the text")
         write_settings(bob_bus, FRONT_END, notification_content=GLib.Variant("s", "none"),
                        read_receipts=GLib.Variant("b", True))
 
@@ -146,7 +176,6 @@ def test(testnet):
         assert_eq(hints.get("desktop-entry"), FRONT_END, "the front end's desktop entry")
 
         # and the daemon: read receipts are on now
-        bob.conversation(alice_id, "Approve")
         pie = [m for m in messages(bob, alice_id) if m["body"] == "cherry pie"][0]
         bob.conversation(alice_id, "MarkRead", "x", pie["sent-at"])
         alice.wait_for(lambda: any(m["status"] == "read" for m in messages(alice, bob_id)),

@@ -167,7 +167,15 @@ class Daemon:
         reply = self.bus.connection.call_sync(
             "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
             "NameHasOwner", GLib.Variant("(s)", (BUS_NAME,)), None, 0, -1, None)
-        return reply.unpack()[0]
+        if not reply.unpack()[0]:
+            return False
+        # sessiond opens the account once the name is its own; a call to the root
+        # object is answered after that, so the conversations are on the bus by now
+        try:
+            self.account_prop("State")
+        except GLib.Error:
+            return False
+        return True
 
     def read_log(self, tail=4000):
         with open(os.path.join(self.bus.dir, "sessiond-%s.log" % self.name)) as f:

@@ -19,6 +19,8 @@ def test(testnet, secrets):
     passphrase = os.path.join(secrets, "passphrase")
     with open(passphrase, "w") as f:
         f.write("not-a-real-passphrase\n")
+    # sessiond refuses a passphrase file that others may read
+    os.chmod(passphrase, 0o600)
     alice = Daemon("alice", testnet, extra_args=["--key-file-passphrase", passphrase])
     try:
         connection = alice.bus.connection

@@ -29,7 +29,9 @@ def test(testnet):
         alice.account("Send", "ssa{sv}", bob_id, "first", {})
         bob.wait_for(lambda: len(notes.notifications) == 1, "a notification")
         nid, replaces, summary, body, actions, hints = notes.notifications[0]
-        assert_eq((replaces, summary, body), (0, "Alice", "first"), "notification content")
+        # alice is a stranger to bob: neither her name nor her text is shown
+        assert_eq((replaces, summary, body), (0, "New message request", ""),
+                  "notification content")
         assert_eq(actions[0::2], ["default", "mark-read", "inline-reply"], "actions")
         assert_eq(hints["x-sessiond-conversation"], alice_id, "conversation hint")
         alice.account("Send", "ssa{sv}", bob_id, "second", {})
