@@ -40,6 +40,18 @@ entry_free (gpointer data)
   g_free (entry);
 }
 
+/* never NULL, even for the empty key */
+static guint8 *
+dup_key (const guint8 *key, gsize len)
+{
+  guint8 *copy = g_malloc (len + 1);
+
+  if (len > 0)
+    memcpy (copy, key, len);
+  copy[len] = '\0';
+  return copy;
+}
+
 static SdConfigValue *
 value_alloc (SdConfigValueKind kind)
 {
@@ -135,7 +147,7 @@ sd_config_value_copy (const SdConfigValue *value)
       const Entry *entry = g_ptr_array_index (value->v.items, i);
       Entry *dup = g_new (Entry, 1);
 
-      dup->key = g_memdup2 (entry->key, entry->key_len);
+      dup->key = dup_key (entry->key, entry->key_len);
       dup->key_len = entry->key_len;
       dup->value = sd_config_value_copy (entry->value);
       g_ptr_array_add (copy->v.items, dup);
@@ -313,7 +325,7 @@ sd_config_value_dict_set (SdConfigValue *dict, const guint8 *key, gsize len, SdC
     return;
   }
   entry = g_new (Entry, 1);
-  entry->key = g_memdup2 (key, len);
+  entry->key = dup_key (key, len);
   entry->key_len = len;
   entry->value = value;
   g_ptr_array_insert (dict->v.items, (gint) idx, entry);
@@ -725,7 +737,7 @@ read_value (Cursor *c, guint depth)
       if (item == NULL)
         return NULL;
       entry = g_new (Entry, 1);
-      entry->key = g_memdup2 (str, str_len);
+      entry->key = dup_key (str, str_len);
       entry->key_len = str_len;
       entry->value = item;
       g_ptr_array_add (value->v.items, entry);
