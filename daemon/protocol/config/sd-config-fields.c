@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sd-config-fields.h"
+
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-protocol-error.h"
+
+const guint8 *
+sd_config_field_bytes (const SdConfigValue *dict, const gchar *key, gsize *len)
+{
+  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
+
+  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_STRING)
+    return NULL;
+  return sd_config_value_get_string (v, len);
+}
+
+gchar *
+sd_config_field_text (const SdConfigValue *dict, const gchar *key)
+{
+  gsize len = 0;
+  const guint8 *data = sd_config_field_bytes (dict, key, &len);
+
+  if (data == NULL)
+    return NULL;
+  return g_strndup ((const gchar *) data, len);
+}
+
+gint64
+sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallback)
+{
+  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
+
+  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_INT)
+    return fallback;
+  return sd_config_value_get_int (v);
+}
+
+static void
+remove_key (SdConfigValue *dict, const gchar *key)
+{
+  sd_config_value_dict_remove (dict, (const guint8 *) key, strlen (key));
+}
+
+void
+sd_config_field_set_text (SdConfigValue *dict, const gchar *key, const gchar *text)
+{
+  sd_config_value_dict_set_text (dict, key, sd_config_value_new_text (text != NULL ? text : ""));
+}
+
+void
+sd_config_field_set_nonempty (SdConfigValue *dict, const gchar *key, const guint8 *data, gsize len)
+{
+  if (data == NULL || len == 0)
+    remove_key (dict, key);
+  else
+    sd_config_value_dict_set_text (dict, key, sd_config_value_new_string (data, len));
+}
+
+void
+sd_config_field_set_nonzero (SdConfigValue *dict, const gchar *key, gint64 value)
+{
+  if (value == 0)
+    remove_key (dict, key);
+  else
+    sd_config_value_dict_set_text (dict, key, sd_config_value_new_int (value));
+}
+
+void
+sd_config_field_set_positive (SdConfigValue *dict, const gchar *key, gint64 value)
+{
+  sd_config_field_set_nonzero (dict, key, value > 0 ? value : 0);
+}
+
+void
+sd_config_field_set_flag (SdConfigValue *dict, const gchar *key, gboolean value)
+{
+  sd_config_field_set_nonzero (dict, key, value ? 1 : 0);
+}
+
+gchar *
+sd_config_utf8_truncate (const gchar *text, gsize max)
+{
+  gsize len = strlen (text);
+
+  if (len <= max)
+    return g_strdup (text);
+  len = max;
+  /* back off over continuation bytes to the start of a character */
+  while (len > 0 && ((guchar) text[len] & 0xc0) == 0x80)
+    len--;
+  return g_strndup (text, len);
+}
+
+gboolean
+sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error)
+{
+  if (session_id == NULL || strlen (session_id) != 66 || session_id[0] != '0' ||
+      session_id[1] != '5') {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                         "not a 05 Session ID");
+    return FALSE;
+  }
+  return sd_hex_decode_exact (session_id, key, 33, error);
+}
+
+void
+sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67])
+{
+  g_autofree gchar *hex = sd_hex_encode (key, 33);
+
+  memcpy (session_id, hex, 66);
+  session_id[66] = '\0';
+}
