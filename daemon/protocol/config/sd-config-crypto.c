@@ -148,6 +148,23 @@ sd_config_decompress (const guint8 *data, gsize len, GError **error)
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
+  /* one frame that declares its size (as ZSTD_compress writes): one call
+   * into a buffer of that size */
+  {
+    unsigned long long declared = ZSTD_getFrameContentSize (data, len);
+
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
+        declared > 0 && declared <= SD_CONFIG_MAX_PLAINTEXT) {
+      guint8 *buf = g_malloc ((gsize) declared);
+      gsize got = ZSTD_decompress (buf, (gsize) declared, data, len);
+
+      if (!ZSTD_isError (got) && got == declared)
+        return g_bytes_new_take (buf, got);
+      g_free (buf);
+      /* anything else (a lying header, more frames) takes the careful path */
+    }
+  }
+
   ZSTD_initDStream (stream);
   do {
     ZSTD_outBuffer buf = { chunk, sizeof chunk, 0 };

@@ -229,39 +229,68 @@ hash_bytes (GBytes *bytes, guint8 hash[SD_CONFIG_HASH_LEN])
   crypto_generichash (hash, SD_CONFIG_HASH_LEN, data, len, NULL, 0);
 }
 
+/* writes the unknown top-level keys that sort before @key (all of them
+ * for NULL), from *@next on */
+static void
+put_unknown_before (GByteArray *out, const SdConfigValue *unknown, guint *next, const gchar *key)
+{
+  while (*next < sd_config_value_length (unknown)) {
+    gsize len;
+    const guint8 *k = sd_config_value_dict_key (unknown, *next, &len);
+
+    /* our keys are single bytes, so a (longer) unknown key starting with
+     * the same byte sorts after it */
+    if (key != NULL && len > 0 && k[0] >= (guint8) key[0])
+      break;
+    sd_config_value_encode_string (out, k, len);
+    sd_config_value_encode (sd_config_value_dict_value (unknown, *next), out);
+    (*next)++;
+  }
+}
+
 GBytes *
 sd_config_message_serialize (SdConfigMessage *message)
 {
-  g_autoptr(SdConfigValue) outer = NULL;
-  SdConfigValue *lags;
+  GByteArray *out;
   GBytes *bytes;
+  guint next = 0;
 
   g_return_val_if_fail (message != NULL, NULL);
 
   refresh_diff (message);
-  /* the unknown keys sort among ours, so one dict gives the right order;
-   * copying keeps serialisation free of side effects on them */
-  outer = sd_config_value_copy (message->unknown);
-  sd_config_value_dict_set_text (outer, "#", sd_config_value_new_int (message->seqno));
-  sd_config_value_dict_set_text (outer, "&", sd_config_value_copy (message->data));
-  lags = sd_config_value_new_list ();
+  /* written directly, the unknown keys in their sorted places, rather
+   * than by building (and copying the data into) an outer dict */
+  out = g_byte_array_sized_new (4096);
+  g_byte_array_append (out, (const guint8 *) "d", 1);
+  put_unknown_before (out, message->unknown, &next, "#");
+  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
+  sd_config_value_encode_int (out, message->seqno);
+  put_unknown_before (out, message->unknown, &next, "&");
+  sd_config_value_encode_string (out, (const guint8 *) "&", 1);
+  sd_config_value_encode (message->data, out);
+  put_unknown_before (out, message->unknown, &next, "<");
+  sd_config_value_encode_string (out, (const guint8 *) "<", 1);
+  g_byte_array_append (out, (const guint8 *) "l", 1);
   for (guint i = 0; i < message->lagged->len; i++) {
     const Lagged *entry = &g_array_index (message->lagged, Lagged, i);
-    SdConfigValue *triple;
 
     /* only the window (seqno - lag, seqno) is carried */
     if (entry->seqno <= message->seqno - (gint64) message->lag || entry->seqno >= message->seqno)
       continue;
-    triple = sd_config_value_new_list ();
-    sd_config_value_list_append (triple, sd_config_value_new_int (entry->seqno));
-    sd_config_value_list_append (triple, sd_config_value_new_string (entry->hash,
-                                                                     SD_CONFIG_HASH_LEN));
-    sd_config_value_list_append (triple, sd_config_value_copy (entry->diff));
-    sd_config_value_list_append (lags, triple);
+    g_byte_array_append (out, (const guint8 *) "l", 1);
+    sd_config_value_encode_int (out, entry->seqno);
+    sd_config_value_encode_string (out, entry->hash, SD_CONFIG_HASH_LEN);
+    sd_config_value_encode (entry->diff, out);
+    g_byte_array_append (out, (const guint8 *) "e", 1);
   }
-  sd_config_value_dict_set_text (outer, "<", lags);
-  sd_config_value_dict_set_text (outer, "=", sd_config_value_copy (message->diff));
-  bytes = sd_config_value_to_bytes (outer);
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  put_unknown_before (out, message->unknown, &next, "=");
+  sd_config_value_encode_string (out, (const guint8 *) "=", 1);
+  sd_config_value_encode (message->diff, out);
+  put_unknown_before (out, message->unknown, &next, NULL);
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+
+  bytes = g_byte_array_free_to_bytes (out);
   if (message->orig_data != NULL)
     hash_bytes (bytes, message->hash);
   return bytes;
@@ -278,8 +307,9 @@ sd_config_message_get_hash (SdConfigMessage *message, guint8 hash[SD_CONFIG_HASH
   memcpy (hash, message->hash, SD_CONFIG_HASH_LEN);
 }
 
+/* takes the diffs out of @list */
 static gboolean
-parse_lagged (SdConfigMessage *message, const SdConfigValue *list, GError **error)
+parse_lagged (SdConfigMessage *message, SdConfigValue *list, GError **error)
 {
   if (sd_config_value_kind (list) != SD_CONFIG_VALUE_LIST) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -287,7 +317,7 @@ parse_lagged (SdConfigMessage *message, const SdConfigValue *list, GError **erro
     return FALSE;
   }
   for (guint i = 0; i < sd_config_value_length (list); i++) {
-    const SdConfigValue *triple = sd_config_value_list_get (list, i);
+    SdConfigValue *triple = sd_config_value_list_get (list, i);
     const SdConfigValue *seqno_v, *hash_v, *diff_v;
     const guint8 *hash;
     gsize hash_len;
@@ -330,7 +360,7 @@ parse_lagged (SdConfigMessage *message, const SdConfigValue *list, GError **erro
         return FALSE;
       }
     }
-    sd_config_message_add_lagged (message, seqno, hash, sd_config_value_copy (diff_v));
+    sd_config_message_add_lagged (message, seqno, hash, sd_config_value_list_steal (triple, 2));
   }
   return TRUE;
 }
@@ -370,14 +400,15 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
   message = message_alloc (seqno, lag);
   crypto_generichash (message->hash, SD_CONFIG_HASH_LEN, data, len, NULL, 0);
 
+  /* the parts are taken out of the decoded tree, not copied */
   for (guint i = 1; i < sd_config_value_length (outer); i++) {
-    const SdConfigValue *value = sd_config_value_dict_value (outer, i);
+    SdConfigValue *value = sd_config_value_dict_value (outer, i);
 
     key = sd_config_value_dict_key (outer, i, &klen);
     if (klen == 1 && key[0] == '&') {
       if (!sd_config_value_check_data (value, error))
         return NULL;
-      message->data = sd_config_value_copy (value);
+      message->data = sd_config_value_dict_steal (outer, i);
       have_data = TRUE;
     } else if (klen == 1 && key[0] == '<') {
       if (!parse_lagged (message, value, error))
@@ -386,7 +417,7 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
       if (!sd_config_diff_check (value, error))
         return NULL;
       sd_config_value_free (message->diff);
-      message->diff = sd_config_value_copy (value);
+      message->diff = sd_config_value_dict_steal (outer, i);
     } else if (klen == 1 && key[0] == '~') {
       gsize sig_len = 0;
 
@@ -402,7 +433,7 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
                            "config message has a key after the signature slot");
       return NULL;
     } else {
-      sd_config_value_dict_set (message->unknown, key, klen, sd_config_value_copy (value));
+      sd_config_value_dict_set (message->unknown, key, klen, sd_config_value_dict_steal (outer, i));
     }
   }
   if (!have_data) {

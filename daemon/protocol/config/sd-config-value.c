@@ -12,21 +12,31 @@
 
 #include "sd-protocol-error.h"
 
+/* one allocation per entry, the key inline: decoding a 500-contact config
+ * makes tens of thousands of these */
 typedef struct {
-  guint8 *key;          /* (owned) */
-  gsize key_len;
   SdConfigValue *value; /* (owned) */
+  gsize key_len;
+  guint8 key[];         /* NUL-terminated, not counted */
 } Entry;
+
+/* a pointer array embedded in its node (GPtrArray would be a second
+ * allocation per list or dict) */
+typedef struct {
+  gpointer *pdata;
+  guint len;
+  guint cap;
+} Items;
 
 struct _SdConfigValue {
   SdConfigValueKind kind;
   union {
     gint64 integer;
     struct {
-      guint8 *data; /* (owned) NUL-terminated, not counted */
+      guint8 *data; /* (unowned) inline, after the node; NUL-terminated, not counted */
       gsize len;
     } str;
-    GPtrArray *items; /* (owned) (element-type SdConfigValue) list, or Entry for a dict */
+    Items items; /* (owned) SdConfigValue for a list, Entry for a dict */
   } v;
 };
 
@@ -35,21 +45,59 @@ entry_free (gpointer data)
 {
   Entry *entry = data;
 
-  g_free (entry->key);
   sd_config_value_free (entry->value);
   g_free (entry);
 }
 
-/* never NULL, even for the empty key */
-static guint8 *
-dup_key (const guint8 *key, gsize len)
+static Entry *
+entry_new (const guint8 *key, gsize len, SdConfigValue *value)
 {
-  guint8 *copy = g_malloc (len + 1);
+  Entry *entry = g_malloc (sizeof (Entry) + len + 1);
 
   if (len > 0)
-    memcpy (copy, key, len);
-  copy[len] = '\0';
-  return copy;
+    memcpy (entry->key, key, len);
+  entry->key[len] = '\0';
+  entry->key_len = len;
+  entry->value = value;
+  return entry;
+}
+
+static void
+items_reserve (Items *items, guint extra)
+{
+  if (items->len + extra <= items->cap)
+    return;
+  items->cap = MAX (items->cap * 2, MAX (items->len + extra, 4));
+  items->pdata = g_renew (gpointer, items->pdata, items->cap);
+}
+
+static void
+items_add (Items *items, gpointer item)
+{
+  items_reserve (items, 1);
+  items->pdata[items->len++] = item;
+}
+
+static void
+items_insert (Items *items, guint index, gpointer item)
+{
+  items_reserve (items, 1);
+  memmove (items->pdata + index + 1, items->pdata + index,
+           (items->len - index) * sizeof (gpointer));
+  items->pdata[index] = item;
+  items->len++;
+}
+
+/* removes without freeing */
+static gpointer
+items_take (Items *items, guint index)
+{
+  gpointer item = items->pdata[index];
+
+  memmove (items->pdata + index, items->pdata + index + 1,
+           (items->len - index - 1) * sizeof (gpointer));
+  items->len--;
+  return item;
 }
 
 static SdConfigValue *
@@ -77,8 +125,9 @@ sd_config_value_new_string (const guint8 *data, gsize len)
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  value = value_alloc (SD_CONFIG_VALUE_STRING);
-  value->v.str.data = g_malloc (len + 1);
+  value = g_malloc0 (sizeof (SdConfigValue) + len + 1);
+  value->kind = SD_CONFIG_VALUE_STRING;
+  value->v.str.data = (guint8 *) (value + 1);
   if (len > 0)
     memcpy (value->v.str.data, data, len);
   value->v.str.data[len] = '\0';
@@ -97,19 +146,13 @@ sd_config_value_new_text (const gchar *text)
 SdConfigValue *
 sd_config_value_new_list (void)
 {
-  SdConfigValue *value = value_alloc (SD_CONFIG_VALUE_LIST);
-
-  value->v.items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_config_value_free);
-  return value;
+  return value_alloc (SD_CONFIG_VALUE_LIST);
 }
 
 SdConfigValue *
 sd_config_value_new_dict (void)
 {
-  SdConfigValue *value = value_alloc (SD_CONFIG_VALUE_DICT);
-
-  value->v.items = g_ptr_array_new_with_free_func (entry_free);
-  return value;
+  return value_alloc (SD_CONFIG_VALUE_DICT);
 }
 
 void
@@ -117,10 +160,15 @@ sd_config_value_free (SdConfigValue *value)
 {
   if (value == NULL)
     return;
-  if (value->kind == SD_CONFIG_VALUE_STRING)
-    g_free (value->v.str.data);
-  else if (value->kind == SD_CONFIG_VALUE_LIST || value->kind == SD_CONFIG_VALUE_DICT)
-    g_ptr_array_unref (value->v.items);
+  if (value->kind == SD_CONFIG_VALUE_LIST || value->kind == SD_CONFIG_VALUE_DICT) {
+    for (guint i = 0; i < value->v.items.len; i++) {
+      if (value->kind == SD_CONFIG_VALUE_LIST)
+        sd_config_value_free (value->v.items.pdata[i]);
+      else
+        entry_free (value->v.items.pdata[i]);
+    }
+    g_free (value->v.items.pdata);
+  }
   g_free (value);
 }
 
@@ -138,19 +186,18 @@ sd_config_value_copy (const SdConfigValue *value)
     return sd_config_value_new_string (value->v.str.data, value->v.str.len);
   case SD_CONFIG_VALUE_LIST:
     copy = sd_config_value_new_list ();
-    for (guint i = 0; i < value->v.items->len; i++)
-      g_ptr_array_add (copy->v.items, sd_config_value_copy (g_ptr_array_index (value->v.items, i)));
+    items_reserve (&copy->v.items, value->v.items.len);
+    for (guint i = 0; i < value->v.items.len; i++)
+      items_add (&copy->v.items, sd_config_value_copy (value->v.items.pdata[i]));
     return copy;
   case SD_CONFIG_VALUE_DICT:
     copy = sd_config_value_new_dict ();
-    for (guint i = 0; i < value->v.items->len; i++) {
-      const Entry *entry = g_ptr_array_index (value->v.items, i);
-      Entry *dup = g_new (Entry, 1);
+    items_reserve (&copy->v.items, value->v.items.len);
+    for (guint i = 0; i < value->v.items.len; i++) {
+      const Entry *entry = value->v.items.pdata[i];
 
-      dup->key = dup_key (entry->key, entry->key_len);
-      dup->key_len = entry->key_len;
-      dup->value = sd_config_value_copy (entry->value);
-      g_ptr_array_add (copy->v.items, dup);
+      items_add (&copy->v.items, entry_new (entry->key, entry->key_len,
+                                            sd_config_value_copy (entry->value)));
     }
     return copy;
   default:
@@ -207,16 +254,16 @@ sd_config_value_length (const SdConfigValue *value)
   g_return_val_if_fail (value->kind == SD_CONFIG_VALUE_LIST ||
                         value->kind == SD_CONFIG_VALUE_DICT, 0);
 
-  return value->v.items->len;
+  return value->v.items.len;
 }
 
 SdConfigValue *
 sd_config_value_list_get (const SdConfigValue *list, guint index)
 {
   g_return_val_if_fail (list != NULL && list->kind == SD_CONFIG_VALUE_LIST, NULL);
-  g_return_val_if_fail (index < list->v.items->len, NULL);
+  g_return_val_if_fail (index < list->v.items.len, NULL);
 
-  return g_ptr_array_index (list->v.items, index);
+  return list->v.items.pdata[index];
 }
 
 void
@@ -225,7 +272,7 @@ sd_config_value_list_append (SdConfigValue *list, SdConfigValue *item)
   g_return_if_fail (list != NULL && list->kind == SD_CONFIG_VALUE_LIST);
   g_return_if_fail (item != NULL);
 
-  g_ptr_array_add (list->v.items, item);
+  items_add (&list->v.items, item);
 }
 
 static gint
@@ -242,12 +289,12 @@ bytes_compare (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
 static guint
 dict_find (const SdConfigValue *dict, const guint8 *key, gsize len, gboolean *found)
 {
-  guint lo = 0, hi = dict->v.items->len;
+  guint lo = 0, hi = dict->v.items.len;
 
   *found = FALSE;
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
-    const Entry *entry = g_ptr_array_index (dict->v.items, mid);
+    const Entry *entry = dict->v.items.pdata[mid];
     gint c = bytes_compare (entry->key, entry->key_len, key, len);
 
     if (c == 0) {
@@ -268,9 +315,9 @@ sd_config_value_dict_key (const SdConfigValue *dict, guint index, gsize *len)
   const Entry *entry;
 
   g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
-  g_return_val_if_fail (index < dict->v.items->len, NULL);
+  g_return_val_if_fail (index < dict->v.items.len, NULL);
 
-  entry = g_ptr_array_index (dict->v.items, index);
+  entry = dict->v.items.pdata[index];
   *len = entry->key_len;
   return entry->key;
 }
@@ -281,9 +328,9 @@ sd_config_value_dict_value (const SdConfigValue *dict, guint index)
   const Entry *entry;
 
   g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
-  g_return_val_if_fail (index < dict->v.items->len, NULL);
+  g_return_val_if_fail (index < dict->v.items.len, NULL);
 
-  entry = g_ptr_array_index (dict->v.items, index);
+  entry = dict->v.items.pdata[index];
   return entry->value;
 }
 
@@ -298,7 +345,7 @@ sd_config_value_dict_lookup (const SdConfigValue *dict, const guint8 *key, gsize
   idx = dict_find (dict, key, len, &found);
   if (!found)
     return NULL;
-  return ((Entry *) g_ptr_array_index (dict->v.items, idx))->value;
+  return ((Entry *) dict->v.items.pdata[idx])->value;
 }
 
 SdConfigValue *
@@ -319,16 +366,12 @@ sd_config_value_dict_set (SdConfigValue *dict, const guint8 *key, gsize len, SdC
 
   idx = dict_find (dict, key, len, &found);
   if (found) {
-    entry = g_ptr_array_index (dict->v.items, idx);
+    entry = dict->v.items.pdata[idx];
     sd_config_value_free (entry->value);
     entry->value = value;
     return;
   }
-  entry = g_new (Entry, 1);
-  entry->key = dup_key (key, len);
-  entry->key_len = len;
-  entry->value = value;
-  g_ptr_array_insert (dict->v.items, (gint) idx, entry);
+  items_insert (&dict->v.items, idx, entry_new (key, len, value));
 }
 
 void
@@ -347,8 +390,36 @@ sd_config_value_dict_remove (SdConfigValue *dict, const guint8 *key, gsize len)
 
   idx = dict_find (dict, key, len, &found);
   if (found)
-    g_ptr_array_remove_index (dict->v.items, idx);
+    entry_free (items_take (&dict->v.items, idx));
   return found;
+}
+
+SdConfigValue *
+sd_config_value_dict_steal (SdConfigValue *dict, guint index)
+{
+  Entry *entry;
+  SdConfigValue *value;
+
+  g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
+  g_return_val_if_fail (index < dict->v.items.len, NULL);
+
+  entry = dict->v.items.pdata[index];
+  value = entry->value;
+  entry->value = sd_config_value_new_int (0);
+  return value;
+}
+
+SdConfigValue *
+sd_config_value_list_steal (SdConfigValue *list, guint index)
+{
+  SdConfigValue *value;
+
+  g_return_val_if_fail (list != NULL && list->kind == SD_CONFIG_VALUE_LIST, NULL);
+  g_return_val_if_fail (index < list->v.items.len, NULL);
+
+  value = list->v.items.pdata[index];
+  list->v.items.pdata[index] = sd_config_value_new_int (0);
+  return value;
 }
 
 SdConfigValue *
@@ -378,12 +449,12 @@ sd_config_value_scalar_compare (const SdConfigValue *a, const SdConfigValue *b)
 static guint
 set_find (const SdConfigValue *set, const SdConfigValue *item, gboolean *found)
 {
-  guint lo = 0, hi = set->v.items->len;
+  guint lo = 0, hi = set->v.items.len;
 
   *found = FALSE;
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
-    gint c = sd_config_value_scalar_compare (g_ptr_array_index (set->v.items, mid), item);
+    gint c = sd_config_value_scalar_compare (set->v.items.pdata[mid], item);
 
     if (c == 0) {
       *found = TRUE;
@@ -411,7 +482,7 @@ sd_config_value_set_insert (SdConfigValue *set, SdConfigValue *item)
     sd_config_value_free (item);
     return FALSE;
   }
-  g_ptr_array_insert (set->v.items, (gint) idx, item);
+  items_insert (&set->v.items, idx, item);
   return TRUE;
 }
 
@@ -426,7 +497,7 @@ sd_config_value_set_remove (SdConfigValue *set, const SdConfigValue *item)
 
   idx = set_find (set, item, &found);
   if (found)
-    g_ptr_array_remove_index (set->v.items, idx);
+    sd_config_value_free (items_take (&set->v.items, idx));
   return found;
 }
 
@@ -452,19 +523,19 @@ sd_config_value_equal (const SdConfigValue *a, const SdConfigValue *b)
   case SD_CONFIG_VALUE_STRING:
     return sd_config_value_scalar_compare (a, b) == 0;
   case SD_CONFIG_VALUE_LIST:
-    if (a->v.items->len != b->v.items->len)
+    if (a->v.items.len != b->v.items.len)
       return FALSE;
-    for (guint i = 0; i < a->v.items->len; i++)
-      if (!sd_config_value_equal (g_ptr_array_index (a->v.items, i),
-                                  g_ptr_array_index (b->v.items, i)))
+    for (guint i = 0; i < a->v.items.len; i++)
+      if (!sd_config_value_equal (a->v.items.pdata[i],
+                                  b->v.items.pdata[i]))
         return FALSE;
     return TRUE;
   case SD_CONFIG_VALUE_DICT:
-    if (a->v.items->len != b->v.items->len)
+    if (a->v.items.len != b->v.items.len)
       return FALSE;
-    for (guint i = 0; i < a->v.items->len; i++) {
-      const Entry *ea = g_ptr_array_index (a->v.items, i);
-      const Entry *eb = g_ptr_array_index (b->v.items, i);
+    for (guint i = 0; i < a->v.items.len; i++) {
+      const Entry *ea = a->v.items.pdata[i];
+      const Entry *eb = b->v.items.pdata[i];
 
       if (bytes_compare (ea->key, ea->key_len, eb->key, eb->key_len) != 0 ||
           !sd_config_value_equal (ea->value, eb->value))
@@ -485,15 +556,15 @@ sd_config_value_prune (SdConfigValue *value)
 
   if (value->kind != SD_CONFIG_VALUE_DICT)
     return FALSE;
-  for (guint i = value->v.items->len; i > 0; i--) {
-    Entry *entry = g_ptr_array_index (value->v.items, i - 1);
+  for (guint i = value->v.items.len; i > 0; i--) {
+    Entry *entry = value->v.items.pdata[i - 1];
     SdConfigValue *child = entry->value;
 
     if (child->kind == SD_CONFIG_VALUE_DICT && sd_config_value_prune (child))
       removed = TRUE;
     if ((child->kind == SD_CONFIG_VALUE_DICT || child->kind == SD_CONFIG_VALUE_LIST) &&
-        child->v.items->len == 0) {
-      g_ptr_array_remove_index (value->v.items, i - 1);
+        child->v.items.len == 0) {
+      entry_free (items_take (&value->v.items, i - 1));
       removed = TRUE;
     }
   }
@@ -503,32 +574,32 @@ sd_config_value_prune (SdConfigValue *value)
 static gboolean
 check_data (const SdConfigValue *dict, gboolean top, GError **error)
 {
-  if (!top && dict->v.items->len == 0) {
+  if (!top && dict->v.items.len == 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                          "config data holds an empty dict");
     return FALSE;
   }
-  for (guint i = 0; i < dict->v.items->len; i++) {
-    const SdConfigValue *child = ((const Entry *) g_ptr_array_index (dict->v.items, i))->value;
+  for (guint i = 0; i < dict->v.items.len; i++) {
+    const SdConfigValue *child = ((const Entry *) dict->v.items.pdata[i])->value;
 
     if (child->kind == SD_CONFIG_VALUE_DICT) {
       if (!check_data (child, FALSE, error))
         return FALSE;
     } else if (child->kind == SD_CONFIG_VALUE_LIST) {
-      if (child->v.items->len == 0) {
+      if (child->v.items.len == 0) {
         g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                              "config data holds an empty set");
         return FALSE;
       }
-      for (guint j = 0; j < child->v.items->len; j++) {
-        const SdConfigValue *item = g_ptr_array_index (child->v.items, j);
+      for (guint j = 0; j < child->v.items.len; j++) {
+        const SdConfigValue *item = child->v.items.pdata[j];
 
         if (!sd_config_value_is_scalar (item)) {
           g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                                "config set holds a list or dict");
           return FALSE;
         }
-        if (j > 0 && sd_config_value_scalar_compare (g_ptr_array_index (child->v.items, j - 1),
+        if (j > 0 && sd_config_value_scalar_compare (child->v.items.pdata[j - 1],
                                                      item) >= 0) {
           g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                                "config set is not sorted and unique");
@@ -553,13 +624,37 @@ sd_config_value_check_data (const SdConfigValue *dict, GError **error)
   return check_data (dict, TRUE, error);
 }
 
+/* decimal digits without printf: encoding is on the hot path of a merge */
 static void
-put_string (GByteArray *out, const guint8 *data, gsize len)
+put_number (GByteArray *out, gchar lead, gint64 value, gchar trail)
 {
-  gchar head[24];
-  gint n = g_snprintf (head, sizeof head, "%" G_GSIZE_FORMAT ":", len);
+  gchar buf[24];
+  gint pos = sizeof buf;
+  guint64 mag = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
 
-  g_byte_array_append (out, (const guint8 *) head, (guint) n);
+  if (trail != 0)
+    buf[--pos] = trail;
+  do {
+    buf[--pos] = (gchar) ('0' + mag % 10);
+    mag /= 10;
+  } while (mag > 0);
+  if (value < 0)
+    buf[--pos] = '-';
+  if (lead != 0)
+    buf[--pos] = lead;
+  g_byte_array_append (out, (const guint8 *) buf + pos, (guint) (sizeof buf - pos));
+}
+
+void
+sd_config_value_encode_int (GByteArray *out, gint64 value)
+{
+  put_number (out, 'i', value, 'e');
+}
+
+void
+sd_config_value_encode_string (GByteArray *out, const guint8 *data, gsize len)
+{
+  put_number (out, 0, (gint64) len, ':');
   if (len > 0)
     g_byte_array_append (out, data, (guint) len);
 }
@@ -567,29 +662,25 @@ put_string (GByteArray *out, const guint8 *data, gsize len)
 void
 sd_config_value_encode (const SdConfigValue *value, GByteArray *out)
 {
-  gchar num[24];
-  gint n;
-
   switch (value->kind) {
   case SD_CONFIG_VALUE_INT:
-    n = g_snprintf (num, sizeof num, "i%" G_GINT64_FORMAT "e", value->v.integer);
-    g_byte_array_append (out, (const guint8 *) num, (guint) n);
+    sd_config_value_encode_int (out, value->v.integer);
     break;
   case SD_CONFIG_VALUE_STRING:
-    put_string (out, value->v.str.data, value->v.str.len);
+    sd_config_value_encode_string (out, value->v.str.data, value->v.str.len);
     break;
   case SD_CONFIG_VALUE_LIST:
     g_byte_array_append (out, (const guint8 *) "l", 1);
-    for (guint i = 0; i < value->v.items->len; i++)
-      sd_config_value_encode (g_ptr_array_index (value->v.items, i), out);
+    for (guint i = 0; i < value->v.items.len; i++)
+      sd_config_value_encode (value->v.items.pdata[i], out);
     g_byte_array_append (out, (const guint8 *) "e", 1);
     break;
   case SD_CONFIG_VALUE_DICT:
     g_byte_array_append (out, (const guint8 *) "d", 1);
-    for (guint i = 0; i < value->v.items->len; i++) {
-      const Entry *entry = g_ptr_array_index (value->v.items, i);
+    for (guint i = 0; i < value->v.items.len; i++) {
+      const Entry *entry = value->v.items.pdata[i];
 
-      put_string (out, entry->key, entry->key_len);
+      sd_config_value_encode_string (out, entry->key, entry->key_len);
       sd_config_value_encode (entry->value, out);
     }
     g_byte_array_append (out, (const guint8 *) "e", 1);
@@ -606,7 +697,7 @@ sd_config_value_to_bytes (const SdConfigValue *value)
 
   g_return_val_if_fail (value != NULL, NULL);
 
-  out = g_byte_array_new ();
+  out = g_byte_array_sized_new (4096);
   sd_config_value_encode (value, out);
   return g_byte_array_free_to_bytes (out);
 }
@@ -709,14 +800,13 @@ read_value (Cursor *c, guint depth)
     value = c->data[c->pos] == 'l' ? sd_config_value_new_list () : sd_config_value_new_dict ();
     c->pos++;
     while (c->pos < c->len && c->data[c->pos] != 'e') {
-      Entry *entry;
       SdConfigValue *item;
 
       if (value->kind == SD_CONFIG_VALUE_LIST) {
         item = read_value (c, depth + 1);
         if (item == NULL)
           return NULL;
-        g_ptr_array_add (value->v.items, item);
+        items_add (&value->v.items, item);
         continue;
       }
       if (!g_ascii_isdigit (c->data[c->pos])) {
@@ -725,8 +815,8 @@ read_value (Cursor *c, guint depth)
       }
       if (!read_string (c, &str, &str_len))
         return NULL;
-      if (value->v.items->len > 0) {
-        const Entry *last = g_ptr_array_index (value->v.items, value->v.items->len - 1);
+      if (value->v.items.len > 0) {
+        const Entry *last = value->v.items.pdata[value->v.items.len - 1];
 
         if (bytes_compare (last->key, last->key_len, str, str_len) >= 0) {
           fail (c, "dict keys not strictly ascending");
@@ -736,11 +826,7 @@ read_value (Cursor *c, guint depth)
       item = read_value (c, depth + 1);
       if (item == NULL)
         return NULL;
-      entry = g_new (Entry, 1);
-      entry->key = dup_key (str, str_len);
-      entry->key_len = str_len;
-      entry->value = item;
-      g_ptr_array_add (value->v.items, entry);
+      items_add (&value->v.items, entry_new (str, str_len, item));
     }
     if (c->pos >= c->len) {
       fail (c, "unterminated list or dict");

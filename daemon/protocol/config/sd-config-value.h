@@ -58,6 +58,10 @@ void sd_config_value_dict_set (SdConfigValue *dict, const guint8 *key, gsize len
                                SdConfigValue *value);
 void sd_config_value_dict_set_text (SdConfigValue *dict, const gchar *key, SdConfigValue *value);
 gboolean sd_config_value_dict_remove (SdConfigValue *dict, const guint8 *key, gsize len);
+/* detaches the value at @index (leaving a placeholder integer behind):
+ * for taking parts of a decoded tree without copying them */
+SdConfigValue *sd_config_value_dict_steal (SdConfigValue *dict, guint index) G_GNUC_WARN_UNUSED_RESULT;
+SdConfigValue *sd_config_value_list_steal (SdConfigValue *list, guint index) G_GNUC_WARN_UNUSED_RESULT;
 /* the sub-dict at @key, created (replacing a value of another kind) if needed */
 SdConfigValue *sd_config_value_dict_child (SdConfigValue *dict, const guint8 *key, gsize len);
 
@@ -80,6 +84,9 @@ gboolean sd_config_value_prune (SdConfigValue *value);
 gboolean sd_config_value_check_data (const SdConfigValue *dict, GError **error);
 
 void sd_config_value_encode (const SdConfigValue *value, GByteArray *out);
+/* the pieces, for writers of an outer dict */
+void sd_config_value_encode_int (GByteArray *out, gint64 value);
+void sd_config_value_encode_string (GByteArray *out, const guint8 *data, gsize len);
 GBytes *sd_config_value_to_bytes (const SdConfigValue *value) G_GNUC_WARN_UNUSED_RESULT;
 /* canonical bencode only (sorted unique keys, no leading zeros, int64
  * range); the whole input must be one value */
