@@ -140,8 +140,8 @@ sd_config_compress (const guint8 *data, gsize len, gint level)
 GBytes *
 sd_config_decompress (const guint8 *data, gsize len, GError **error)
 {
-  g_autoptr(ZSTD_DStream) stream = ZSTD_createDStream ();
-  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(ZSTD_DStream) stream = NULL;
+  g_autoptr(GByteArray) out = NULL;
   ZSTD_inBuffer in = { data, len, 0 };
   guint8 chunk[4096];
   gsize ret;
@@ -165,6 +165,8 @@ sd_config_decompress (const guint8 *data, gsize len, GError **error)
     }
   }
 
+  stream = ZSTD_createDStream ();
+  out = g_byte_array_new ();
   ZSTD_initDStream (stream);
   do {
     ZSTD_outBuffer buf = { chunk, sizeof chunk, 0 };

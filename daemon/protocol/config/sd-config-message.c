@@ -25,7 +25,10 @@ struct _SdConfigMessage {
   guint lag;
   guint8 hash[SD_CONFIG_HASH_LEN];
   SdConfigValue *data;      /* (owned) */
-  SdConfigValue *orig_data; /* (owned) (nullable) the data before local changes; NULL = read-only */
+  /* (owned) (nullable) the encoded data before local changes, NULL when
+   * read-only; bytes rather than a tree: usually nothing changed, and
+   * comparing encodings is much cheaper than keeping a second tree */
+  GBytes *orig_data;
   SdConfigValue *diff;      /* (owned) */
   SdConfigValue *unknown;   /* (owned) top-level keys other than # & < = ~ */
   GArray *lagged;           /* (owned) (element-type Lagged) sorted by (seqno, hash) */
@@ -70,7 +73,7 @@ sd_config_message_new (gint64 seqno, guint lag)
 
   message = message_alloc (seqno, lag);
   message->data = sd_config_value_new_dict ();
-  message->orig_data = sd_config_value_new_dict ();
+  message->orig_data = g_bytes_new_static ("de", 2);
   return message;
 }
 
@@ -82,7 +85,7 @@ sd_config_message_new_merged (gint64 seqno, guint lag, SdConfigValue *data)
   g_return_val_if_fail (data != NULL, NULL);
 
   message->data = data;
-  message->orig_data = sd_config_value_copy (data);
+  message->orig_data = sd_config_value_to_bytes (data);
   return message;
 }
 
@@ -92,7 +95,7 @@ sd_config_message_free (SdConfigMessage *message)
   if (message == NULL)
     return;
   sd_config_value_free (message->data);
-  sd_config_value_free (message->orig_data);
+  g_clear_pointer (&message->orig_data, g_bytes_unref);
   sd_config_value_free (message->diff);
   sd_config_value_free (message->unknown);
   g_array_unref (message->lagged);
@@ -200,15 +203,29 @@ sd_config_message_includes (const SdConfigMessage *message,
   return FALSE;
 }
 
-/* a mutable message's diff follows its data */
-static void
+/* a mutable message's diff follows its data; returns the encoded data
+ * (NULL for a read-only message) */
+static GBytes *
 refresh_diff (SdConfigMessage *message)
 {
+  GBytes *encoded;
+  g_autoptr(SdConfigValue) orig = NULL;
+
   if (message->orig_data == NULL)
-    return;
+    return NULL;
   sd_config_value_prune (message->data);
+  encoded = sd_config_value_to_bytes (message->data);
   sd_config_value_free (message->diff);
-  message->diff = sd_config_diff_compute (message->orig_data, message->data);
+  if (g_bytes_equal (encoded, message->orig_data)) {
+    message->diff = sd_config_value_new_dict ();
+    return encoded;
+  }
+  /* our own encoding: it decodes */
+  orig = sd_config_value_decode (g_bytes_get_data (message->orig_data, NULL),
+                                 g_bytes_get_size (message->orig_data), NULL);
+  g_assert (orig != NULL);
+  message->diff = sd_config_diff_compute (orig, message->data);
+  return encoded;
 }
 
 const SdConfigValue *
@@ -216,7 +233,9 @@ sd_config_message_get_diff (SdConfigMessage *message)
 {
   g_return_val_if_fail (message != NULL, NULL);
 
-  refresh_diff (message);
+  g_autoptr(GBytes) encoded = NULL;
+
+  encoded = refresh_diff (message);
   return message->diff;
 }
 
@@ -251,23 +270,27 @@ put_unknown_before (GByteArray *out, const SdConfigValue *unknown, guint *next, 
 GBytes *
 sd_config_message_serialize (SdConfigMessage *message)
 {
+  g_autoptr(GBytes) encoded = NULL;
   GByteArray *out;
   GBytes *bytes;
   guint next = 0;
 
   g_return_val_if_fail (message != NULL, NULL);
 
-  refresh_diff (message);
+  encoded = refresh_diff (message);
   /* written directly, the unknown keys in their sorted places, rather
    * than by building (and copying the data into) an outer dict */
-  out = g_byte_array_sized_new (4096);
+  out = g_byte_array_sized_new ((encoded != NULL ? (guint) g_bytes_get_size (encoded) : 0) + 4096);
   g_byte_array_append (out, (const guint8 *) "d", 1);
   put_unknown_before (out, message->unknown, &next, "#");
   sd_config_value_encode_string (out, (const guint8 *) "#", 1);
   sd_config_value_encode_int (out, message->seqno);
   put_unknown_before (out, message->unknown, &next, "&");
   sd_config_value_encode_string (out, (const guint8 *) "&", 1);
-  sd_config_value_encode (message->data, out);
+  if (encoded != NULL)
+    g_byte_array_append (out, g_bytes_get_data (encoded, NULL), (guint) g_bytes_get_size (encoded));
+  else
+    sd_config_value_encode (message->data, out);
   put_unknown_before (out, message->unknown, &next, "<");
   sd_config_value_encode_string (out, (const guint8 *) "<", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
@@ -456,7 +479,7 @@ sd_config_message_increment (SdConfigMessage *message)
   sd_config_message_get_hash (message, hash); /* also refreshes a mutable diff */
   next = message_alloc (message->seqno + 1, message->lag);
   next->data = sd_config_value_copy (message->data);
-  next->orig_data = sd_config_value_copy (message->data);
+  next->orig_data = sd_config_value_to_bytes (message->data);
   sd_config_value_free (next->unknown);
   next->unknown = sd_config_value_copy (message->unknown);
   for (guint i = 0; i < message->lagged->len; i++) {

@@ -125,7 +125,7 @@ sd_config_value_new_string (const guint8 *data, gsize len)
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  value = g_malloc0 (sizeof (SdConfigValue) + len + 1);
+  value = g_malloc (sizeof (SdConfigValue) + len + 1);
   value->kind = SD_CONFIG_VALUE_STRING;
   value->v.str.data = (guint8 *) (value + 1);
   if (len > 0)
