@@ -12,24 +12,39 @@
 
 #include "sd-protocol-error.h"
 
-/* one allocation per entry, the key inline: decoding a 500-contact config
- * makes tens of thousands of these */
+/* Decoded and copied trees live in an arena: one 64 kB block instead of
+ * tens of thousands of mallocs for a 500-contact config. Nodes made by the
+ * setters are plain heap nodes, and the two kinds mix freely in a tree:
+ * each node and entry knows where it came from, and the arena goes when
+ * its last node does. Trees are not shared between threads. */
+typedef struct {
+  guint live;     /* arena nodes and entries not yet freed, + 1 while building */
+  GSList *chunks; /* (owned) */
+  guint8 *next;
+  gsize left;
+} Arena;
+
+#define ARENA_CHUNK 65536
+
+/* one allocation per entry, the key inline */
 typedef struct {
   SdConfigValue *value; /* (owned) */
+  Arena *arena;         /* (nullable) where the entry lives; NULL = heap */
   gsize key_len;
   guint8 key[];         /* NUL-terminated, not counted */
 } Entry;
 
-/* a pointer array embedded in its node (GPtrArray would be a second
- * allocation per list or dict) */
+/* a pointer array embedded in its node */
 typedef struct {
   gpointer *pdata;
   guint len;
   guint cap;
+  gboolean in_arena; /* pdata belongs to the arena: copied out before it grows */
 } Items;
 
 struct _SdConfigValue {
   SdConfigValueKind kind;
+  Arena *arena; /* (nullable) where the node lives; NULL = heap */
   union {
     gint64 integer;
     struct {
@@ -40,35 +55,148 @@ struct _SdConfigValue {
   } v;
 };
 
+static Arena *
+arena_new (void)
+{
+  Arena *arena = g_new0 (Arena, 1);
+
+  arena->live = 1;
+  return arena;
+}
+
+static void
+arena_release (Arena *arena)
+{
+  if (--arena->live > 0)
+    return;
+  g_slist_free_full (arena->chunks, g_free);
+  g_free (arena);
+}
+
+static gpointer
+arena_alloc (Arena *arena, gsize size)
+{
+  gpointer p;
+
+  size = (size + 7) & ~(gsize) 7;
+  if (size > arena->left) {
+    gsize n = MAX (ARENA_CHUNK, size);
+
+    arena->next = g_malloc (n);
+    arena->left = n;
+    arena->chunks = g_slist_prepend (arena->chunks, arena->next);
+  }
+  p = arena->next;
+  arena->next += size;
+  arena->left -= size;
+  return p;
+}
+
+/* a node or entry of @size bytes, from @arena or (NULL) the heap */
+static gpointer
+object_alloc (Arena *arena, gsize size)
+{
+  if (arena == NULL)
+    return g_malloc (size);
+  arena->live++;
+  return arena_alloc (arena, size);
+}
+
+static void
+object_free (Arena *arena, gpointer object)
+{
+  if (arena == NULL)
+    g_free (object);
+  else
+    arena_release (arena);
+}
+
+static SdConfigValue *
+node_new (Arena *arena, SdConfigValueKind kind, gsize extra)
+{
+  SdConfigValue *value = object_alloc (arena, sizeof (SdConfigValue) + extra);
+
+  memset (value, 0, sizeof *value);
+  value->kind = kind;
+  value->arena = arena;
+  return value;
+}
+
+static SdConfigValue *
+node_new_string (Arena *arena, const guint8 *data, gsize len)
+{
+  SdConfigValue *value = node_new (arena, SD_CONFIG_VALUE_STRING, len + 1);
+
+  value->v.str.data = (guint8 *) (value + 1);
+  if (len > 0)
+    memcpy (value->v.str.data, data, len);
+  value->v.str.data[len] = '\0';
+  value->v.str.len = len;
+  return value;
+}
+
 static void
 entry_free (gpointer data)
 {
   Entry *entry = data;
 
   sd_config_value_free (entry->value);
-  g_free (entry);
+  object_free (entry->arena, entry);
 }
 
 static Entry *
-entry_new (const guint8 *key, gsize len, SdConfigValue *value)
+entry_new_in (Arena *arena, const guint8 *key, gsize len, SdConfigValue *value)
 {
-  Entry *entry = g_malloc (sizeof (Entry) + len + 1);
+  Entry *entry = object_alloc (arena, sizeof (Entry) + len + 1);
 
   if (len > 0)
     memcpy (entry->key, key, len);
   entry->key[len] = '\0';
   entry->key_len = len;
   entry->value = value;
+  entry->arena = arena;
   return entry;
+}
+
+static Entry *
+entry_new (const guint8 *key, gsize len, SdConfigValue *value)
+{
+  return entry_new_in (NULL, key, len, value);
 }
 
 static void
 items_reserve (Items *items, guint extra)
 {
+  gpointer *grown;
+
   if (items->len + extra <= items->cap)
     return;
   items->cap = MAX (items->cap * 2, MAX (items->len + extra, 4));
-  items->pdata = g_renew (gpointer, items->pdata, items->cap);
+  if (!items->in_arena) {
+    items->pdata = g_renew (gpointer, items->pdata, items->cap);
+    return;
+  }
+  grown = g_new (gpointer, items->cap);
+  if (items->len > 0)
+    memcpy (grown, items->pdata, items->len * sizeof (gpointer));
+  items->pdata = grown;
+  items->in_arena = FALSE;
+}
+
+/* exactly @n pointers from @arena (or the heap) */
+static void
+items_set (Items *items, Arena *arena, gpointer *from, guint n)
+{
+  if (n == 0)
+    return;
+  if (arena != NULL) {
+    items->pdata = arena_alloc (arena, n * sizeof (gpointer));
+    items->in_arena = TRUE;
+  } else {
+    items->pdata = g_new (gpointer, n);
+  }
+  memcpy (items->pdata, from, n * sizeof (gpointer));
+  items->len = items->cap = n;
 }
 
 static void
@@ -103,10 +231,7 @@ items_take (Items *items, guint index)
 static SdConfigValue *
 value_alloc (SdConfigValueKind kind)
 {
-  SdConfigValue *value = g_new0 (SdConfigValue, 1);
-
-  value->kind = kind;
-  return value;
+  return node_new (NULL, kind, 0);
 }
 
 SdConfigValue *
@@ -125,13 +250,7 @@ sd_config_value_new_string (const guint8 *data, gsize len)
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  value = g_malloc (sizeof (SdConfigValue) + len + 1);
-  value->kind = SD_CONFIG_VALUE_STRING;
-  value->v.str.data = (guint8 *) (value + 1);
-  if (len > 0)
-    memcpy (value->v.str.data, data, len);
-  value->v.str.data[len] = '\0';
-  value->v.str.len = len;
+  value = node_new_string (NULL, data, len);
   return value;
 }
 
@@ -167,42 +286,64 @@ sd_config_value_free (SdConfigValue *value)
       else
         entry_free (value->v.items.pdata[i]);
     }
-    g_free (value->v.items.pdata);
+    if (!value->v.items.in_arena)
+      g_free (value->v.items.pdata);
   }
-  g_free (value);
+  object_free (value->arena, value);
 }
 
-SdConfigValue *
-sd_config_value_copy (const SdConfigValue *value)
+static SdConfigValue *
+copy_into (Arena *arena, const SdConfigValue *value)
 {
   SdConfigValue *copy;
-
-  g_return_val_if_fail (value != NULL, NULL);
+  guint n;
 
   switch (value->kind) {
   case SD_CONFIG_VALUE_INT:
-    return sd_config_value_new_int (value->v.integer);
-  case SD_CONFIG_VALUE_STRING:
-    return sd_config_value_new_string (value->v.str.data, value->v.str.len);
-  case SD_CONFIG_VALUE_LIST:
-    copy = sd_config_value_new_list ();
-    items_reserve (&copy->v.items, value->v.items.len);
-    for (guint i = 0; i < value->v.items.len; i++)
-      items_add (&copy->v.items, sd_config_value_copy (value->v.items.pdata[i]));
+    copy = node_new (arena, SD_CONFIG_VALUE_INT, 0);
+    copy->v.integer = value->v.integer;
     return copy;
+  case SD_CONFIG_VALUE_STRING:
+    return node_new_string (arena, value->v.str.data, value->v.str.len);
+  case SD_CONFIG_VALUE_LIST:
   case SD_CONFIG_VALUE_DICT:
-    copy = sd_config_value_new_dict ();
-    items_reserve (&copy->v.items, value->v.items.len);
-    for (guint i = 0; i < value->v.items.len; i++) {
-      const Entry *entry = value->v.items.pdata[i];
+    copy = node_new (arena, value->kind, 0);
+    n = value->v.items.len;
+    if (n == 0)
+      return copy;
+    /* fill in place: the array is exactly the size of the original */
+    items_set (&copy->v.items, arena, value->v.items.pdata, n);
+    for (guint i = 0; i < n; i++) {
+      if (value->kind == SD_CONFIG_VALUE_LIST) {
+        copy->v.items.pdata[i] = copy_into (arena, value->v.items.pdata[i]);
+      } else {
+        const Entry *entry = value->v.items.pdata[i];
 
-      items_add (&copy->v.items, entry_new (entry->key, entry->key_len,
-                                            sd_config_value_copy (entry->value)));
+        copy->v.items.pdata[i] = entry_new_in (arena, entry->key, entry->key_len,
+                                               copy_into (arena, entry->value));
+      }
     }
     return copy;
   default:
     g_assert_not_reached ();
   }
+}
+
+SdConfigValue *
+sd_config_value_copy (const SdConfigValue *value)
+{
+  Arena *arena;
+  SdConfigValue *copy;
+
+  g_return_val_if_fail (value != NULL, NULL);
+
+  /* a scalar is not worth an arena */
+  if (sd_config_value_is_scalar (value))
+    return copy_into (NULL, value);
+  arena = arena_new ();
+  copy = copy_into (arena, value);
+  arena_release (arena);
+  return copy;
 }
 
 SdConfigValueKind
@@ -702,13 +843,39 @@ sd_config_value_to_bytes (const SdConfigValue *value)
   return g_byte_array_free_to_bytes (out);
 }
 
-/* a cursor over untrusted input */
+/* a cursor over untrusted input; children of the containers being read
+ * wait on @stack until their container is complete, so that each gets an
+ * exactly sized array from the arena */
 typedef struct {
   const guint8 *data;
   gsize len;
   gsize pos;
   GError **error;
+  Arena *arena;
+  GPtrArray *stack; /* list items (SdConfigValue) and dict entries (Entry) */
+  GArray *is_entry; /* (element-type gboolean) parallel to @stack */
 } Cursor;
+
+static void
+stack_push (Cursor *c, gpointer item, gboolean is_entry)
+{
+  g_ptr_array_add (c->stack, item);
+  g_array_append_val (c->is_entry, is_entry);
+}
+
+/* frees what is left on the stack from @base on (after an error) */
+static void
+stack_drop (Cursor *c, guint base)
+{
+  for (guint i = c->stack->len; i > base; i--) {
+    if (g_array_index (c->is_entry, gboolean, i - 1))
+      entry_free (c->stack->pdata[i - 1]);
+    else
+      sd_config_value_free (c->stack->pdata[i - 1]);
+  }
+  g_ptr_array_set_size (c->stack, base);
+  g_array_set_size (c->is_entry, base);
+}
 
 static gboolean
 fail (Cursor *c, const gchar *what)
@@ -776,10 +943,11 @@ read_string (Cursor *c, const guint8 **data, gsize *len)
 static SdConfigValue *
 read_value (Cursor *c, guint depth)
 {
-  g_autoptr(SdConfigValue) value = NULL;
+  SdConfigValue *value;
   const guint8 *str;
   gsize str_len;
   gint64 integer;
+  guint base;
 
   if (c->pos >= c->len) {
     fail (c, "input ends before a value");
@@ -790,50 +958,68 @@ read_value (Cursor *c, guint depth)
     c->pos++;
     if (!read_number (c, 'e', TRUE, &integer))
       return NULL;
-    return sd_config_value_new_int (integer);
+    value = node_new (c->arena, SD_CONFIG_VALUE_INT, 0);
+    value->v.integer = integer;
+    return value;
   case 'l':
-  case 'd':
+  case 'd': {
+    gboolean is_dict = c->data[c->pos] == 'd';
+    const guint8 *last_key = NULL;
+    gsize last_len = 0;
+
     if (depth >= SD_CONFIG_MAX_DEPTH) {
       fail (c, "nested too deep");
       return NULL;
     }
-    value = c->data[c->pos] == 'l' ? sd_config_value_new_list () : sd_config_value_new_dict ();
     c->pos++;
+    base = c->stack->len;
     while (c->pos < c->len && c->data[c->pos] != 'e') {
       SdConfigValue *item;
 
-      if (value->kind == SD_CONFIG_VALUE_LIST) {
+      if (!is_dict) {
         item = read_value (c, depth + 1);
-        if (item == NULL)
+        if (item == NULL) {
+          stack_drop (c, base);
           return NULL;
-        items_add (&value->v.items, item);
+        }
+        stack_push (c, item, FALSE);
         continue;
       }
       if (!g_ascii_isdigit (c->data[c->pos])) {
         fail (c, "dict key is not a string");
+        stack_drop (c, base);
         return NULL;
       }
-      if (!read_string (c, &str, &str_len))
+      if (!read_string (c, &str, &str_len)) {
+        stack_drop (c, base);
         return NULL;
-      if (value->v.items.len > 0) {
-        const Entry *last = value->v.items.pdata[value->v.items.len - 1];
-
-        if (bytes_compare (last->key, last->key_len, str, str_len) >= 0) {
-          fail (c, "dict keys not strictly ascending");
-          return NULL;
-        }
       }
+      if (last_key != NULL && bytes_compare (last_key, last_len, str, str_len) >= 0) {
+        fail (c, "dict keys not strictly ascending");
+        stack_drop (c, base);
+        return NULL;
+      }
+      last_key = str;
+      last_len = str_len;
       item = read_value (c, depth + 1);
-      if (item == NULL)
+      if (item == NULL) {
+        stack_drop (c, base);
         return NULL;
-      items_add (&value->v.items, entry_new (str, str_len, item));
+      }
+      stack_push (c, entry_new_in (c->arena, str, str_len, item), TRUE);
     }
     if (c->pos >= c->len) {
       fail (c, "unterminated list or dict");
+      stack_drop (c, base);
       return NULL;
     }
     c->pos++;
-    return g_steal_pointer (&value);
+    value = node_new (c->arena, is_dict ? SD_CONFIG_VALUE_DICT : SD_CONFIG_VALUE_LIST, 0);
+    items_set (&value->v.items, c->arena, c->stack->pdata + base, c->stack->len - base);
+    g_ptr_array_set_size (c->stack, base);
+    g_array_set_size (c->is_entry, base);
+    return value;
+  }
   default:
     if (!g_ascii_isdigit (c->data[c->pos])) {
       fail (c, "unexpected byte");
@@ -841,24 +1027,29 @@ read_value (Cursor *c, guint depth)
     }
     if (!read_string (c, &str, &str_len))
       return NULL;
-    return sd_config_value_new_string (str, str_len);
+    return node_new_string (c->arena, str, str_len);
   }
 }
 
 SdConfigValue *
 sd_config_value_decode (const guint8 *data, gsize len, GError **error)
 {
-  Cursor c = { data, len, 0, error };
-  g_autoptr(SdConfigValue) value = NULL;
+  Cursor c = { data, len, 0, error, NULL, NULL, NULL };
+  SdConfigValue *value;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
+  c.arena = arena_new ();
+  c.stack = g_ptr_array_new ();
+  c.is_entry = g_array_new (FALSE, FALSE, sizeof (gboolean));
   value = read_value (&c, 0);
-  if (value == NULL)
-    return NULL;
-  if (c.pos != len) {
+  if (value != NULL && c.pos != len) {
     fail (&c, "trailing bytes after the value");
-    return NULL;
+    g_clear_pointer (&value, sd_config_value_free);
   }
-  return g_steal_pointer (&value);
+  stack_drop (&c, 0);
+  g_ptr_array_unref (c.stack);
+  g_array_unref (c.is_entry);
+  arena_release (c.arena);
+  return value;
 }
