@@ -31,20 +31,6 @@ sd_config_contact_clear (SdConfigContact *contact)
   memset (contact, 0, sizeof *contact);
 }
 
-static const SdConfigValue *
-contact_dict (const SdConfigValue *data, const guint8 key[33])
-{
-  const SdConfigValue *all = sd_config_value_dict_get (data, "c");
-  const SdConfigValue *entry;
-
-  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
-    return NULL;
-  entry = sd_config_value_dict_lookup (all, key, 33);
-  if (entry == NULL || sd_config_value_kind (entry) != SD_CONFIG_VALUE_DICT)
-    return NULL;
-  return entry;
-}
-
 static void
 load (SdConfigContact *c, const SdConfigValue *info)
 {
@@ -87,14 +73,11 @@ gboolean
 sd_config_contacts_get (const SdConfigValue *data, const gchar *session_id, SdConfigContact *out,
                         GError **error)
 {
-  guint8 key[33];
   const SdConfigValue *info;
 
   g_return_val_if_fail (data != NULL && out != NULL, FALSE);
 
-  if (!sd_config_session_id_to_key (session_id, key, error))
-    return FALSE;
-  info = contact_dict (data, key);
+  info = sd_config_field_session_lookup (data, "c", session_id, error);
   if (info == NULL)
     return FALSE;
   sd_config_contact_init (out, session_id);
@@ -113,6 +96,7 @@ sd_config_contacts_set (SdConfigValue *data, const SdConfigContact *c, GError **
 
   g_return_val_if_fail (data != NULL && c != NULL, FALSE);
 
+  /* checked before anything is written */
   if (!sd_config_session_id_to_key (c->session_id, key, error))
     return FALSE;
   if (c->nickname != NULL && strlen (c->nickname) > SD_CONFIG_CONTACT_MAX_NAME) {
@@ -126,8 +110,7 @@ sd_config_contacts_set (SdConfigValue *data, const SdConfigContact *c, GError **
     return FALSE;
   }
 
-  info = sd_config_value_dict_child (sd_config_value_dict_child (data, (const guint8 *) "c", 1),
-                                     key, 33);
+  info = sd_config_field_session_entry (data, "c", c->session_id, NULL);
   /* "n" is always present, even empty */
   name = sd_config_utf8_truncate (c->name != NULL ? c->name : "", SD_CONFIG_CONTACT_MAX_NAME);
   sd_config_field_set_text (info, "n", name);
@@ -159,18 +142,9 @@ sd_config_contacts_set (SdConfigValue *data, const SdConfigContact *c, GError **
 gboolean
 sd_config_contacts_remove (SdConfigValue *data, const gchar *session_id)
 {
-  guint8 key[33];
-  SdConfigValue *all;
-
   g_return_val_if_fail (data != NULL, FALSE);
 
-  if (!sd_config_session_id_to_key (session_id, key, NULL))
-    return FALSE;
-  all = sd_config_value_dict_get (data, "c");
-  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
-    return FALSE;
-  /* an emptied "c" is pruned when the message is serialised */
-  return sd_config_value_dict_remove (all, key, 33);
+  return sd_config_field_session_remove (data, "c", session_id);
 }
 
 GPtrArray *

@@ -11,30 +11,16 @@
 
 #include "sd-config-fields.h"
 
-static SdConfigValue *
-one_to_one (const SdConfigValue *data)
-{
-  SdConfigValue *all = sd_config_value_dict_get (data, "1");
-
-  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
-    return NULL;
-  return all;
-}
-
 gboolean
 sd_config_convo_info_get (const SdConfigValue *data, const gchar *session_id, SdConfigConvo *out,
                           GError **error)
 {
-  guint8 key[33];
-  const SdConfigValue *all, *info;
+  const SdConfigValue *info;
 
   g_return_val_if_fail (data != NULL && out != NULL, FALSE);
 
-  if (!sd_config_session_id_to_key (session_id, key, error))
-    return FALSE;
-  all = one_to_one (data);
-  info = all != NULL ? sd_config_value_dict_lookup (all, key, 33) : NULL;
-  if (info == NULL || sd_config_value_kind (info) != SD_CONFIG_VALUE_DICT)
+  info = sd_config_field_session_lookup (data, "1", session_id, error);
+  if (info == NULL)
     return FALSE;
   memset (out, 0, sizeof *out);
   g_strlcpy (out->session_id, session_id, sizeof out->session_id);
@@ -47,16 +33,14 @@ gboolean
 sd_config_convo_info_set (SdConfigValue *data, const SdConfigConvo *convo, gint64 now_ms,
                           GError **error)
 {
-  guint8 key[33];
   SdConfigValue *info;
   const SdConfigValue *r;
 
   g_return_val_if_fail (data != NULL && convo != NULL, FALSE);
 
-  if (!sd_config_session_id_to_key (convo->session_id, key, error))
+  info = sd_config_field_session_entry (data, "1", convo->session_id, error);
+  if (info == NULL)
     return FALSE;
-  info = sd_config_value_dict_child (sd_config_value_dict_child (data, (const guint8 *) "1", 1),
-                                     key, 33);
   r = sd_config_value_dict_get (info, "r");
   if (r != NULL && sd_config_value_kind (r) == SD_CONFIG_VALUE_INT &&
       convo->last_read_ms < sd_config_value_get_int (r))
@@ -70,15 +54,9 @@ sd_config_convo_info_set (SdConfigValue *data, const SdConfigConvo *convo, gint6
 gboolean
 sd_config_convo_info_remove (SdConfigValue *data, const gchar *session_id)
 {
-  guint8 key[33];
-  SdConfigValue *all;
-
   g_return_val_if_fail (data != NULL, FALSE);
 
-  if (!sd_config_session_id_to_key (session_id, key, NULL))
-    return FALSE;
-  all = one_to_one (data);
-  return all != NULL && sd_config_value_dict_remove (all, key, 33);
+  return sd_config_field_session_remove (data, "1", session_id);
 }
 
 guint
@@ -90,8 +68,8 @@ sd_config_convo_info_prune (SdConfigValue *data, gint64 now_ms)
 
   g_return_val_if_fail (data != NULL, 0);
 
-  all = one_to_one (data);
-  if (all == NULL)
+  all = sd_config_value_dict_get (data, "1");
+  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
     return 0;
   for (guint i = sd_config_value_length (all); i > 0; i--) {
     const SdConfigValue *info = sd_config_value_dict_value (all, i - 1);

@@ -115,3 +115,53 @@ sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67])
   memcpy (session_id, hex, 66);
   session_id[66] = '\0';
 }
+
+static SdConfigValue *
+section_dict (const SdConfigValue *data, const gchar *section)
+{
+  SdConfigValue *all = sd_config_value_dict_get (data, section);
+
+  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
+    return NULL;
+  return all;
+}
+
+SdConfigValue *
+sd_config_field_session_lookup (const SdConfigValue *data, const gchar *section,
+                                const gchar *session_id, GError **error)
+{
+  guint8 key[33];
+  SdConfigValue *all, *entry;
+
+  if (!sd_config_session_id_to_key (session_id, key, error))
+    return NULL;
+  all = section_dict (data, section);
+  entry = all != NULL ? sd_config_value_dict_lookup (all, key, 33) : NULL;
+  if (entry == NULL || sd_config_value_kind (entry) != SD_CONFIG_VALUE_DICT)
+    return NULL;
+  return entry;
+}
+
+SdConfigValue *
+sd_config_field_session_entry (SdConfigValue *data, const gchar *section, const gchar *session_id,
+                               GError **error)
+{
+  guint8 key[33];
+
+  if (!sd_config_session_id_to_key (session_id, key, error))
+    return NULL;
+  return sd_config_value_dict_child (
+    sd_config_value_dict_child (data, (const guint8 *) section, strlen (section)), key, 33);
+}
+
+gboolean
+sd_config_field_session_remove (SdConfigValue *data, const gchar *section, const gchar *session_id)
+{
+  guint8 key[33];
+  SdConfigValue *all;
+
+  if (!sd_config_session_id_to_key (session_id, key, NULL))
+    return FALSE;
+  all = section_dict (data, section);
+  return all != NULL && sd_config_value_dict_remove (all, key, 33);
+}

@@ -35,4 +35,21 @@ gchar *sd_config_utf8_truncate (const gchar *text, gsize max) G_GNUC_WARN_UNUSED
 gboolean sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error);
 void sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67]);
 
+/* the per-conversation dicts, data[@section][33-byte Session ID] (Contacts
+ * "c", ConvoInfoVolatile "1"): */
+/* NULL if absent (or not a dict); an error only for a malformed @session_id */
+SdConfigValue *sd_config_field_session_lookup (const SdConfigValue *data,
+                                               const gchar *section,
+                                               const gchar *session_id,
+                                               GError **error);
+/* created if absent */
+SdConfigValue *sd_config_field_session_entry (SdConfigValue *data,
+                                              const gchar *section,
+                                              const gchar *session_id,
+                                              GError **error);
+/* FALSE if absent or malformed; an emptied section is pruned on serialise */
+gboolean sd_config_field_session_remove (SdConfigValue *data,
+                                         const gchar *section,
+                                         const gchar *session_id);
+
 G_END_DECLS
