@@ -7,6 +7,7 @@
 #include "sd-config-convo-info.h"
 #include "sd-config-message.h"
 #include "sd-config-test-util.h"
+#include "sd-config-user-groups.h"
 #include "sd-config-user-profile.h"
 #include "sd-protocol-error.h"
 
@@ -239,6 +240,70 @@ test_convo_info (void)
   g_assert_true (sd_config_convo_info_remove (data, BOB));
 }
 
+static void
+test_user_groups (void)
+{
+  g_autoptr(SdConfigValue) data = sd_config_test_decode ("d1:od3:urld1:#i1eeee");
+  g_auto(SdConfigGroup) g = { 0 };
+  g_auto(SdConfigGroup) back = { 0 };
+  g_autoptr(GError) error = NULL;
+  guint8 seed[32], pk[32], sk[64], key[33];
+  gchar id[67];
+
+  memset (seed, 0x42, sizeof seed);
+  crypto_sign_seed_keypair (pk, sk, seed);
+  key[0] = 0x03;
+  memcpy (key + 1, pk, 32);
+  id[0] = '0';
+  id[1] = '3';
+  for (guint i = 0; i < 32; i++)
+    g_snprintf (id + 2 + 2 * i, 3, "%02x", pk[i]);
+
+  /* an admin keeps the seed in "K" */
+  sd_config_group_init (&g, id);
+  g_free (g.name);
+  g.name = g_strdup ("Hikers");
+  g.is_admin = TRUE;
+  memcpy (g.admin_seed, seed, 32);
+  g.joined_at = 1700000000;
+  g.invited = TRUE;
+  g_assert_true (sd_config_user_groups_set (data, &g, &error));
+  g_assert_no_error (error);
+  g_assert_true (sd_config_user_groups_get (data, id, &back, &error));
+  g_assert_cmpstr (back.name, ==, "Hikers");
+  g_assert_true (back.is_admin);
+  g_assert_cmpmem (back.admin_seed, 32, seed, 32);
+  g_assert_true (back.invited);
+  g_assert_cmpint (back.joined_at, ==, 1700000000);
+  sd_config_group_clear (&back);
+
+  /* a seed that is not the group's is not kept: "K" empty, "s" the auth */
+  memset (g.admin_seed, 0x43, 32);
+  g.has_auth_data = TRUE;
+  memset (g.auth_data, 7, sizeof g.auth_data);
+  g.invited = FALSE;
+  g_assert_true (sd_config_user_groups_set (data, &g, NULL));
+  {
+    SdConfigValue *info = sd_config_value_dict_lookup (sd_config_value_dict_get (data, "g"),
+                                                       key, 33);
+    gsize len = 99;
+
+    sd_config_value_get_string (sd_config_value_dict_get (info, "K"), &len);
+    g_assert_cmpuint (len, ==, 0);
+    g_assert_null (sd_config_value_dict_get (info, "i"));
+  }
+  g_assert_true (sd_config_user_groups_get (data, id, &back, NULL));
+  g_assert_false (back.is_admin);
+  g_assert_true (back.has_auth_data);
+
+  /* ids: a 05 id is not a group; communities stay untouched */
+  g_assert_false (sd_config_user_groups_get (data, ALICE, &back, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID);
+  g_assert_nonnull (sd_config_value_dict_get (data, "o"));
+  g_assert_true (sd_config_user_groups_remove (data, id));
+  g_assert_false (sd_config_user_groups_remove (data, id));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -249,6 +314,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config-views/contacts", test_contacts);
   g_test_add_func ("/config-views/contacts-lenient-read", test_contacts_lenient_read);
   g_test_add_func ("/config-views/convo-info", test_convo_info);
+  g_test_add_func ("/config-views/user-groups", test_user_groups);
 
   return g_test_run ();
 }

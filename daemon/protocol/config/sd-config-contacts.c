@@ -77,7 +77,7 @@ sd_config_contacts_get (const SdConfigValue *data, const gchar *session_id, SdCo
 
   g_return_val_if_fail (data != NULL && out != NULL, FALSE);
 
-  info = sd_config_field_session_lookup (data, "c", session_id, error);
+  info = sd_config_field_session_lookup (data, 0x05, "c", session_id, error);
   if (info == NULL)
     return FALSE;
   sd_config_contact_init (out, session_id);
@@ -110,7 +110,7 @@ sd_config_contacts_set (SdConfigValue *data, const SdConfigContact *c, GError **
     return FALSE;
   }
 
-  info = sd_config_field_session_entry (data, "c", c->session_id, NULL);
+  info = sd_config_field_session_entry (data, 0x05, "c", c->session_id, NULL);
   /* "n" is always present, even empty */
   name = sd_config_utf8_truncate (c->name != NULL ? c->name : "", SD_CONFIG_CONTACT_MAX_NAME);
   sd_config_field_set_text (info, "n", name);
@@ -144,7 +144,7 @@ sd_config_contacts_remove (SdConfigValue *data, const gchar *session_id)
 {
   g_return_val_if_fail (data != NULL, FALSE);
 
-  return sd_config_field_session_remove (data, "c", session_id);
+  return sd_config_field_session_remove (data, 0x05, "c", session_id);
 }
 
 GPtrArray *

@@ -19,7 +19,7 @@ sd_config_convo_info_get (const SdConfigValue *data, const gchar *session_id, Sd
 
   g_return_val_if_fail (data != NULL && out != NULL, FALSE);
 
-  info = sd_config_field_session_lookup (data, "1", session_id, error);
+  info = sd_config_field_session_lookup (data, 0x05, "1", session_id, error);
   if (info == NULL)
     return FALSE;
   memset (out, 0, sizeof *out);
@@ -38,7 +38,7 @@ sd_config_convo_info_set (SdConfigValue *data, const SdConfigConvo *convo, gint6
 
   g_return_val_if_fail (data != NULL && convo != NULL, FALSE);
 
-  info = sd_config_field_session_entry (data, "1", convo->session_id, error);
+  info = sd_config_field_session_entry (data, 0x05, "1", convo->session_id, error);
   if (info == NULL)
     return FALSE;
   r = sd_config_value_dict_get (info, "r");
@@ -56,7 +56,7 @@ sd_config_convo_info_remove (SdConfigValue *data, const gchar *session_id)
 {
   g_return_val_if_fail (data != NULL, FALSE);
 
-  return sd_config_field_session_remove (data, "1", session_id);
+  return sd_config_field_session_remove (data, 0x05, "1", session_id);
 }
 
 guint

@@ -96,15 +96,21 @@ sd_config_utf8_truncate (const gchar *text, gsize max)
 }
 
 gboolean
-sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error)
+sd_config_id_to_key (const gchar *id, guint8 prefix, guint8 key[33], GError **error)
 {
-  if (session_id == NULL || strlen (session_id) != 66 || session_id[0] != '0' ||
-      session_id[1] != '5') {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
-                         "not a 05 Session ID");
+  if (id == NULL || strlen (id) != 66 || !sd_hex_decode_exact (id, key, 33, NULL) ||
+      key[0] != prefix) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                 "not a %02x id of 66 hex digits", prefix);
     return FALSE;
   }
-  return sd_hex_decode_exact (session_id, key, 33, error);
+  return TRUE;
+}
+
+gboolean
+sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error)
+{
+  return sd_config_id_to_key (session_id, 0x05, key, error);
 }
 
 void
@@ -127,13 +133,13 @@ section_dict (const SdConfigValue *data, const gchar *section)
 }
 
 SdConfigValue *
-sd_config_field_session_lookup (const SdConfigValue *data, const gchar *section,
+sd_config_field_session_lookup (const SdConfigValue *data, guint8 prefix, const gchar *section,
                                 const gchar *session_id, GError **error)
 {
   guint8 key[33];
   SdConfigValue *all, *entry;
 
-  if (!sd_config_session_id_to_key (session_id, key, error))
+  if (!sd_config_id_to_key (session_id, prefix, key, error))
     return NULL;
   all = section_dict (data, section);
   entry = all != NULL ? sd_config_value_dict_lookup (all, key, 33) : NULL;
@@ -143,24 +149,25 @@ sd_config_field_session_lookup (const SdConfigValue *data, const gchar *section,
 }
 
 SdConfigValue *
-sd_config_field_session_entry (SdConfigValue *data, const gchar *section, const gchar *session_id,
-                               GError **error)
+sd_config_field_session_entry (SdConfigValue *data, guint8 prefix, const gchar *section,
+                               const gchar *session_id, GError **error)
 {
   guint8 key[33];
 
-  if (!sd_config_session_id_to_key (session_id, key, error))
+  if (!sd_config_id_to_key (session_id, prefix, key, error))
     return NULL;
   return sd_config_value_dict_child (
     sd_config_value_dict_child (data, (const guint8 *) section, strlen (section)), key, 33);
 }
 
 gboolean
-sd_config_field_session_remove (SdConfigValue *data, const gchar *section, const gchar *session_id)
+sd_config_field_session_remove (SdConfigValue *data, guint8 prefix, const gchar *section,
+                                const gchar *session_id)
 {
   guint8 key[33];
   SdConfigValue *all;
 
-  if (!sd_config_session_id_to_key (session_id, key, NULL))
+  if (!sd_config_id_to_key (session_id, prefix, key, NULL))
     return FALSE;
   all = section_dict (data, section);
   return all != NULL && sd_config_value_dict_remove (all, key, 33);

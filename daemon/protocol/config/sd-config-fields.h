@@ -33,22 +33,27 @@ gchar *sd_config_utf8_truncate (const gchar *text, gsize max) G_GNUC_WARN_UNUSED
 
 /* "05" + 64 hex → the 33-byte key configs use */
 gboolean sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error);
+/* the same for another prefix byte (0x03: groups v2) */
+gboolean sd_config_id_to_key (const gchar *id, guint8 prefix, guint8 key[33], GError **error);
 void sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67]);
 
-/* the per-conversation dicts, data[@section][33-byte Session ID] (Contacts
- * "c", ConvoInfoVolatile "1"): */
+/* the per-conversation dicts, data[@section][33-byte id] (Contacts "c",
+ * ConvoInfoVolatile "1" with 05 ids, UserGroups "g" with 03 ids): */
 /* NULL if absent (or not a dict); an error only for a malformed @session_id */
 SdConfigValue *sd_config_field_session_lookup (const SdConfigValue *data,
+                                               guint8 prefix,
                                                const gchar *section,
                                                const gchar *session_id,
                                                GError **error);
 /* created if absent */
 SdConfigValue *sd_config_field_session_entry (SdConfigValue *data,
+                                              guint8 prefix,
                                               const gchar *section,
                                               const gchar *session_id,
                                               GError **error);
 /* FALSE if absent or malformed; an emptied section is pruned on serialise */
 gboolean sd_config_field_session_remove (SdConfigValue *data,
+                                         guint8 prefix,
                                          const gchar *section,
                                          const gchar *session_id);
 
