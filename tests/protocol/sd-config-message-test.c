@@ -369,6 +369,78 @@ test_diff_kind_change (void)
   g_assert_true (sd_config_value_equal (replayed, new_));
 }
 
+/* libsession's "config message signature" vector */
+static void
+test_signature (void)
+{
+  g_autoptr(SdConfigMessage) m = sd_config_message_new (10, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GBytes) signed_ = NULL;
+  g_autoptr(GByteArray) x = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConfigMessage) parsed = NULL;
+  g_autofree guint8 *broken = NULL;
+  guint8 sk[64];
+  gsize n;
+
+  sd_test_hex_into ("79f530dbf3d81aecc04072933c1b3e3edc0b7d91f2dcc2f7756f2611886cca5f"
+                    "4384261cdd338f5820ca9cbbe3fc72ac8944ee60d3b795b797fbbf5597b09f17",
+                    sk, sizeof sk);
+  sd_config_test_set_data (m, "d3:bard0:li42e1:a1:be4:asdfi123e3:xyz3:abce3:fooi123ee");
+  plain = sd_config_message_serialize (m);
+  signed_ = sd_config_message_sign (plain, sk);
+  x_text (x, "d1:#i10e1:&d3:bard0:li42e1:a1:be4:asdfi123e3:xyz3:abce3:fooi123ee1:<le"
+             "1:=d3:bard0:lli42e1:a1:belee4:asdf0:3:xyz0:e3:foo0:e1:~64:");
+  {
+    g_autoptr(GBytes) sig = sd_test_hex ("77267f4de7701ae348eba0ef73175281512ba3f1051cfed22dc3e31b9c699330"
+                                         "2938863e09bc8b33638161071bd8dc397d5c1d3f674120d08fbb9c64dde2e907");
+
+    g_byte_array_append (x, g_bytes_get_data (sig, NULL), 64);
+  }
+  x_text (x, "e");
+  sd_config_test_assert_bytes (signed_, x);
+
+  g_assert_true (sd_config_message_verify (x->data, x->len, sk + 32, &error));
+  g_assert_no_error (error);
+  /* it parses; user configs do not keep the signature */
+  parsed = sd_config_message_parse (x->data, x->len, 5, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sd_config_message_get_seqno (parsed), ==, 10);
+
+  n = x->len;
+  broken = g_memdup2 (x->data, n);
+  g_assert_cmpint (broken[n - 2], ==, 0x07);
+  broken[n - 2] = 0x17;
+  g_assert_false (sd_config_message_verify (broken, n, sk + 32, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  g_assert_false (sd_config_message_verify (g_bytes_get_data (plain, NULL),
+                                            g_bytes_get_size (plain), sk + 32, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+}
+
+static void
+test_limits (void)
+{
+  g_autoptr(SdConfigMessage) m = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  SdConfigValue *data = sd_config_message_get_data (m);
+  g_autofree gchar *long_key = g_strnfill (SD_CONFIG_MAX_KEY_LEN + 1, 'k');
+  g_autofree gchar *long_str = g_strnfill (SD_CONFIG_MAX_STRING_LEN + 1, 's');
+  g_autoptr(GError) error = NULL;
+
+  set_str (child (data, "d"), "ok", "fine");
+  set_int (data, "big", G_MAXINT64);
+  g_assert_true (sd_config_message_check_limits (m, NULL));
+  set_str (child (data, "d"), long_key, "x");
+  g_assert_false (sd_config_message_check_limits (m, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  del (child (data, "d"), long_key);
+  sd_config_value_set_insert (set_at (data, "set"), sd_config_value_new_text (long_str));
+  g_assert_false (sd_config_message_check_limits (m, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,6 +454,8 @@ main (int argc, char **argv)
   g_test_add_func ("/config-message/hostile", test_hostile);
   g_test_add_func ("/config-message/unknown-keys", test_unknown_keys);
   g_test_add_func ("/config-message/diff-kind-change", test_diff_kind_change);
+  g_test_add_func ("/config-message/signature", test_signature);
+  g_test_add_func ("/config-message/limits", test_limits);
 
   return g_test_run ();
 }

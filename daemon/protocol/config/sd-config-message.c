@@ -495,3 +495,93 @@ sd_config_message_increment (SdConfigMessage *message)
   sd_config_message_add_lagged (next, message->seqno, hash, sd_config_value_copy (message->diff));
   return next;
 }
+
+#define SIG_SUFFIX "1:~64:"
+#define SIG_SUFFIX_LEN 6
+
+GBytes *
+sd_config_message_sign (GBytes *serialized, const guint8 secret_key[64])
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (serialized, &len);
+  GByteArray *out;
+  guint8 sig[crypto_sign_BYTES];
+
+  g_return_val_if_fail (len >= 2 && data[len - 1] == 'e', NULL);
+
+  /* everything but the closing "e" is signed */
+  crypto_sign_ed25519_detached (sig, NULL, data, len - 1, secret_key);
+  out = g_byte_array_sized_new ((guint) (len + SIG_SUFFIX_LEN + sizeof sig));
+  g_byte_array_append (out, data, (guint) len - 1);
+  g_byte_array_append (out, (const guint8 *) SIG_SUFFIX, SIG_SUFFIX_LEN);
+  g_byte_array_append (out, sig, sizeof sig);
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  return g_byte_array_free_to_bytes (out);
+}
+
+gboolean
+sd_config_message_verify (const guint8 *data, gsize len, const guint8 public_key[32],
+                          GError **error)
+{
+  gsize tail = SIG_SUFFIX_LEN + crypto_sign_BYTES + 1;
+
+  if (len < tail + 1 || data[len - 1] != 'e' ||
+      memcmp (data + len - tail, SIG_SUFFIX, SIG_SUFFIX_LEN) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
+                         "config message is not signed");
+    return FALSE;
+  }
+  if (crypto_sign_ed25519_verify_detached (data + len - 1 - crypto_sign_BYTES, data, len - tail,
+                                           public_key) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
+                         "config message signature does not verify");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_limits (const SdConfigValue *value, GError **error)
+{
+  gsize len;
+
+  switch (sd_config_value_kind (value)) {
+  case SD_CONFIG_VALUE_STRING:
+    sd_config_value_get_string (value, &len);
+    if (len > SD_CONFIG_MAX_STRING_LEN) {
+      g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                   "config string of %" G_GSIZE_FORMAT " bytes (at most %d)", len,
+                   SD_CONFIG_MAX_STRING_LEN);
+      return FALSE;
+    }
+    return TRUE;
+  case SD_CONFIG_VALUE_LIST:
+    for (guint i = 0; i < sd_config_value_length (value); i++)
+      if (!check_limits (sd_config_value_list_get (value, i), error))
+        return FALSE;
+    return TRUE;
+  case SD_CONFIG_VALUE_DICT:
+    for (guint i = 0; i < sd_config_value_length (value); i++) {
+      sd_config_value_dict_key (value, i, &len);
+      if (len > SD_CONFIG_MAX_KEY_LEN) {
+        g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                     "config key of %" G_GSIZE_FORMAT " bytes (at most %d)", len,
+                     SD_CONFIG_MAX_KEY_LEN);
+        return FALSE;
+      }
+      if (!check_limits (sd_config_value_dict_value (value, i), error))
+        return FALSE;
+    }
+    return TRUE;
+  default:
+    return TRUE;
+  }
+}
+
+gboolean
+sd_config_message_check_limits (SdConfigMessage *message, GError **error)
+{
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  return check_limits (message->data, error);
+}

@@ -64,6 +64,20 @@ gboolean sd_config_message_includes (const SdConfigMessage *message,
  * lagged diffs, an empty current diff */
 SdConfigMessage *sd_config_message_increment (SdConfigMessage *message) G_GNUC_WARN_UNUSED_RESULT;
 
+/* signed configs (group Info and Members; user configs are unsigned): the
+ * signature is the last key, "~", over the serialisation up to it */
+GBytes *sd_config_message_sign (GBytes *serialized,
+                                const guint8 secret_key[64]) G_GNUC_WARN_UNUSED_RESULT;
+/* %SD_PROTOCOL_ERROR_SIGNATURE when the signature is missing or wrong */
+gboolean sd_config_message_verify (const guint8 *data,
+                                   gsize len,
+                                   const guint8 public_key[32],
+                                   GError **error);
+
+/* the value rules for data we are about to push: keys at most 128 bytes,
+ * strings at most 4,096 */
+gboolean sd_config_message_check_limits (SdConfigMessage *message, GError **error);
+
 /* used by the merge (sd-config-merge.c) */
 SdConfigMessage *sd_config_message_new_merged (gint64 seqno,
                                                guint lag,
