@@ -800,47 +800,149 @@ sd_config_value_encode_string (GByteArray *out, const guint8 *data, gsize len)
     g_byte_array_append (out, data, (guint) len);
 }
 
-void
-sd_config_value_encode (const SdConfigValue *value, GByteArray *out)
+/* encoding is on the hot path of every merge and push: one pass sizes the
+ * output exactly, a second writes it with plain pointer stores */
+static gsize
+digits (guint64 n)
 {
+  gsize d = 1;
+
+  while (n >= 10) {
+    n /= 10;
+    d++;
+  }
+  return d;
+}
+
+static gsize
+int_size (gint64 value)
+{
+  return value < 0 ? 3 + digits ((guint64) 0 - (guint64) value) : 2 + digits ((guint64) value);
+}
+
+static gsize
+string_size (gsize len)
+{
+  return digits (len) + 1 + len;
+}
+
+static gsize
+encoded_size (const SdConfigValue *value)
+{
+  gsize n;
+
   switch (value->kind) {
   case SD_CONFIG_VALUE_INT:
-    sd_config_value_encode_int (out, value->v.integer);
-    break;
+    return int_size (value->v.integer);
   case SD_CONFIG_VALUE_STRING:
-    sd_config_value_encode_string (out, value->v.str.data, value->v.str.len);
-    break;
+    return string_size (value->v.str.len);
   case SD_CONFIG_VALUE_LIST:
-    g_byte_array_append (out, (const guint8 *) "l", 1);
+    n = 2;
     for (guint i = 0; i < value->v.items.len; i++)
-      sd_config_value_encode (value->v.items.pdata[i], out);
-    g_byte_array_append (out, (const guint8 *) "e", 1);
-    break;
+      n += encoded_size (value->v.items.pdata[i]);
+    return n;
   case SD_CONFIG_VALUE_DICT:
-    g_byte_array_append (out, (const guint8 *) "d", 1);
+    n = 2;
     for (guint i = 0; i < value->v.items.len; i++) {
       const Entry *entry = value->v.items.pdata[i];
 
-      sd_config_value_encode_string (out, entry->key, entry->key_len);
-      sd_config_value_encode (entry->value, out);
+      n += string_size (entry->key_len) + encoded_size (entry->value);
     }
-    g_byte_array_append (out, (const guint8 *) "e", 1);
-    break;
+    return n;
   default:
     g_assert_not_reached ();
   }
 }
 
+/* writes the decimal digits of @n ending just before @end; returns the start */
+static guint8 *
+write_digits_back (guint8 *end, guint64 n)
+{
+  do {
+    *--end = (guint8) ('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  return end;
+}
+
+static guint8 *
+write_string (guint8 *p, const guint8 *data, gsize len)
+{
+  gsize d = digits (len);
+
+  write_digits_back (p + d, len);
+  p += d;
+  *p++ = ':';
+  if (len > 0)
+    memcpy (p, data, len);
+  return p + len;
+}
+
+static guint8 *
+write_value (guint8 *p, const SdConfigValue *value)
+{
+  switch (value->kind) {
+  case SD_CONFIG_VALUE_INT: {
+    gint64 v = value->v.integer;
+    guint64 mag = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+    gsize d = digits (mag);
+
+    *p++ = 'i';
+    if (v < 0)
+      *p++ = '-';
+    write_digits_back (p + d, mag);
+    p += d;
+    *p++ = 'e';
+    return p;
+  }
+  case SD_CONFIG_VALUE_STRING:
+    return write_string (p, value->v.str.data, value->v.str.len);
+  case SD_CONFIG_VALUE_LIST:
+    *p++ = 'l';
+    for (guint i = 0; i < value->v.items.len; i++)
+      p = write_value (p, value->v.items.pdata[i]);
+    *p++ = 'e';
+    return p;
+  case SD_CONFIG_VALUE_DICT:
+    *p++ = 'd';
+    for (guint i = 0; i < value->v.items.len; i++) {
+      const Entry *entry = value->v.items.pdata[i];
+
+      p = write_string (p, entry->key, entry->key_len);
+      p = write_value (p, entry->value);
+    }
+    *p++ = 'e';
+    return p;
+  default:
+    g_assert_not_reached ();
+  }
+}
+
+void
+sd_config_value_encode (const SdConfigValue *value, GByteArray *out)
+{
+  gsize start = out->len;
+  gsize n = encoded_size (value);
+  guint8 *end;
+
+  g_byte_array_set_size (out, (guint) (start + n));
+  end = write_value (out->data + start, value);
+  g_assert (end == out->data + start + n);
+}
+
 GBytes *
 sd_config_value_to_bytes (const SdConfigValue *value)
 {
-  GByteArray *out;
+  gsize n;
+  guint8 *buf;
 
   g_return_val_if_fail (value != NULL, NULL);
 
-  out = g_byte_array_sized_new (4096);
-  sd_config_value_encode (value, out);
-  return g_byte_array_free_to_bytes (out);
+  n = encoded_size (value);
+  buf = g_malloc (n);
+  if (write_value (buf, value) != buf + n)
+    g_assert_not_reached ();
+  return g_bytes_new_take (buf, n);
 }
 
 /* a cursor over untrusted input; children of the containers being read
@@ -852,29 +954,28 @@ typedef struct {
   gsize pos;
   GError **error;
   Arena *arena;
-  GPtrArray *stack; /* list items (SdConfigValue) and dict entries (Entry) */
-  GArray *is_entry; /* (element-type gboolean) parallel to @stack */
+  Items stack;      /* list items and dict entries; an entry has its low bit set */
 } Cursor;
 
 static void
 stack_push (Cursor *c, gpointer item, gboolean is_entry)
 {
-  g_ptr_array_add (c->stack, item);
-  g_array_append_val (c->is_entry, is_entry);
+  items_add (&c->stack, is_entry ? (gpointer) ((guintptr) item | 1) : item);
 }
 
 /* frees what is left on the stack from @base on (after an error) */
 static void
 stack_drop (Cursor *c, guint base)
 {
-  for (guint i = c->stack->len; i > base; i--) {
-    if (g_array_index (c->is_entry, gboolean, i - 1))
-      entry_free (c->stack->pdata[i - 1]);
+  for (guint i = c->stack.len; i > base; i--) {
+    guintptr p = (guintptr) c->stack.pdata[i - 1];
+
+    if (p & 1)
+      entry_free ((gpointer) (p & ~(guintptr) 1));
     else
-      sd_config_value_free (c->stack->pdata[i - 1]);
+      sd_config_value_free ((gpointer) p);
   }
-  g_ptr_array_set_size (c->stack, base);
-  g_array_set_size (c->is_entry, base);
+  c->stack.len = base;
 }
 
 static gboolean
@@ -972,7 +1073,7 @@ read_value (Cursor *c, guint depth)
       return NULL;
     }
     c->pos++;
-    base = c->stack->len;
+    base = c->stack.len;
     while (c->pos < c->len && c->data[c->pos] != 'e') {
       SdConfigValue *item;
 
@@ -1015,9 +1116,11 @@ read_value (Cursor *c, guint depth)
     }
     c->pos++;
     value = node_new (c->arena, is_dict ? SD_CONFIG_VALUE_DICT : SD_CONFIG_VALUE_LIST, 0);
-    items_set (&value->v.items, c->arena, c->stack->pdata + base, c->stack->len - base);
-    g_ptr_array_set_size (c->stack, base);
-    g_array_set_size (c->is_entry, base);
+    if (is_dict)
+      for (guint i = base; i < c->stack.len; i++)
+        c->stack.pdata[i] = (gpointer) ((guintptr) c->stack.pdata[i] & ~(guintptr) 1);
+    items_set (&value->v.items, c->arena, c->stack.pdata + base, c->stack.len - base);
+    c->stack.len = base;
     return value;
   }
   default:
@@ -1034,22 +1137,19 @@ read_value (Cursor *c, guint depth)
 SdConfigValue *
 sd_config_value_decode (const guint8 *data, gsize len, GError **error)
 {
-  Cursor c = { data, len, 0, error, NULL, NULL, NULL };
+  Cursor c = { data, len, 0, error, NULL, { NULL, 0, 0, FALSE } };
   SdConfigValue *value;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
   c.arena = arena_new ();
-  c.stack = g_ptr_array_new ();
-  c.is_entry = g_array_new (FALSE, FALSE, sizeof (gboolean));
   value = read_value (&c, 0);
   if (value != NULL && c.pos != len) {
     fail (&c, "trailing bytes after the value");
     g_clear_pointer (&value, sd_config_value_free);
   }
   stack_drop (&c, 0);
-  g_ptr_array_unref (c.stack);
-  g_array_unref (c.is_entry);
+  g_free (c.stack.pdata);
   arena_release (c.arena);
   return value;
 }
