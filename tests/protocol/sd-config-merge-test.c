@@ -9,13 +9,13 @@
 #include "sd-config-test-util.h"
 #include "sd-protocol-error.h"
 
-#define H122 "46560604fe352101bb869435260d7100ccfe007be5f741c7e96303f02f394e8a"
-#define H123 "d9398c597b058ac7e28e3febb76ed68eb8c5b6c369610562ab5f2b596775d73c"
+#define H122 SD_CONFIG_TEST_H122
+#define H123 SD_CONFIG_TEST_H123
 #define H124 "8b73f316178765b9b3b37168e865c84bb5a78610cbb59b84d0fa4d3b4b3c102b"
 #define H125A "80f229c3667de6d0fa6f96b53118e097fbda82db3ca1aea221a3db91ea9c45fb"
 #define H125B "ab12f0efe9a9ed00db6b17b44ae0ff36b9f49094077fb114f415522f2a0e98de"
 
-#define DIFF123 "d4:int01:-4:int10:4:int20:e"
+#define DIFF123 SD_CONFIG_TEST_DIFF123
 #define DIFF124                                                                              \
   "d5:dictAd7:goodbyelli123ei456eelee5:hello0:e"                                              \
   "5:dictBd5:added0:7:changed0:6:nestedd1:a0:e7:removed1:-8:removed21:-e"                    \
@@ -29,23 +29,7 @@ typedef struct {
   SdConfigMessage *m123, *m124, *m124a, *m125a, *m125b, *m120b;
 } Chain;
 
-static GByteArray *
-m123_bytes (void)
-{
-  GByteArray *x = g_byte_array_new ();
-
-  x_text (x, "d1:#i123e1:&d"
-             "5:dictBd7:changedi-1e3:fooi123e7:removed1:x8:removed21:ye"
-             "5:dictCd1:xd1:yi1eee4:goodli99ei456e3:bare5:greatli-42e3:omge"
-             "4:int1i1e4:int2i2e7:string15:hello7:string27:goodbye"
-             "e1:<l");
-  x_text (x, "li119e"), x_hash_hex (x, "43094f68c1faa37eff79e1c2f3973ffd5f9d6423b00ccda306fc6e7dac5f0c44"), x_text (x, "dee");
-  x_text (x, "li120e"), x_hash_hex (x, "e3a237f91014d31e4d30569c4a8bfcd72157804f99b8732c611c48bf126432b5"), x_text (x, "dee");
-  x_text (x, "li121e"), x_hash_hex (x, "1a7f602055124deaf21175ef3f32983dee7c9de570e5d9c9a0bbc2db71dcb97f"), x_text (x, "dee");
-  x_text (x, "li122e"), x_hash_hex (x, H122), x_text (x, "dee");
-  x_text (x, "e1:=" DIFF123 "e");
-  return x;
-}
+#define m123_bytes sd_config_test_m123
 
 static void
 chain_init (Chain *c)
@@ -121,11 +105,11 @@ m126_expected (void)
              "4:goodli99ei123e3:Foo3:bare"
              "4:int1i5e4:int2i2e7:string25:hello7:string33:omg"
              "e1:<l");
-  x_text (x, "li122e"), x_hash_hex (x, H122), x_text (x, "dee");
-  x_text (x, "li123e"), x_hash_hex (x, H123), x_text (x, DIFF123 "e");
-  x_text (x, "li124e"), x_hash_hex (x, H124), x_text (x, DIFF124 "e");
-  x_text (x, "li125e"), x_hash_hex (x, H125A), x_text (x, "d5:dictBd3:foo1:-eee");
-  x_text (x, "li125e"), x_hash_hex (x, H125B), x_text (x, "d4:int10:ee");
+  x_lag (x, 122, H122, "de");
+  x_lag (x, 123, H123, DIFF123);
+  x_lag (x, 124, H124, DIFF124);
+  x_lag (x, 125, H125A, "d5:dictBd3:foo1:-ee");
+  x_lag (x, 125, H125B, "d4:int10:e");
   x_text (x, "e1:=dee");
   return x;
 }
@@ -243,13 +227,13 @@ test_complex_conflict (void)
              "4:goodli99ei123e3:Foo3:bare"
              "4:int1i5e4:int2i2e7:string25:hello7:string33:omg"
              "e1:<l");
-  x_text (x, "li123e"), x_hash_hex (x, H123), x_text (x, DIFF123 "e");
-  x_text (x, "li124e"), x_hash (x, h124a), x_text (x, "d5:dictBd6:answer0:3:foo0:eee");
-  x_text (x, "li124e"), x_hash_hex (x, H124), x_text (x, DIFF124 "e");
-  x_text (x, "li125e"), x_hash_hex (x, H125A), x_text (x, "d5:dictBd3:foo1:-eee");
-  x_text (x, "li125e"), x_hash_hex (x, H125B), x_text (x, "d4:int10:ee");
-  x_text (x, "li126e"), x_hash (x, h126a), x_text (x, "dee");
-  x_text (x, "li126e"), x_hash (x, h126b), x_text (x, "dee");
+  x_lag (x, 123, H123, DIFF123);
+  x_lag_raw (x, 124, h124a, "d5:dictBd6:answer0:3:foo0:ee");
+  x_lag (x, 124, H124, DIFF124);
+  x_lag (x, 125, H125A, "d5:dictBd3:foo1:-ee");
+  x_lag (x, 125, H125B, "d4:int10:e");
+  x_lag_raw (x, 126, h126a, "de");
+  x_lag_raw (x, 126, h126b, "de");
   x_text (x, "e1:=d5:dictAd7:goodbyelli789eeleeeee");
   sd_config_test_assert_serializes (m127, x);
 

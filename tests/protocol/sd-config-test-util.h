@@ -35,6 +35,57 @@ x_hash_hex (GByteArray *out, const gchar *hex)
   x_hash (out, hash);
 }
 
+/* one lagged diff, [seqno, hash, diff] */
+static inline void
+x_lag (GByteArray *out, gint64 seqno, const gchar *hash_hex, const gchar *diff)
+{
+  g_autofree gchar *head = g_strdup_printf ("li%" G_GINT64_FORMAT "e", seqno);
+
+  x_text (out, head);
+  x_hash_hex (out, hash_hex);
+  x_text (out, diff);
+  x_text (out, "e");
+}
+
+static inline void
+x_lag_raw (GByteArray *out, gint64 seqno, const guint8 hash[32], const gchar *diff)
+{
+  g_autofree gchar *head = g_strdup_printf ("li%" G_GINT64_FORMAT "e", seqno);
+
+  x_text (out, head);
+  x_hash (out, hash);
+  x_text (out, diff);
+  x_text (out, "e");
+}
+
+#define SD_CONFIG_TEST_H119 "43094f68c1faa37eff79e1c2f3973ffd5f9d6423b00ccda306fc6e7dac5f0c44"
+#define SD_CONFIG_TEST_H120 "e3a237f91014d31e4d30569c4a8bfcd72157804f99b8732c611c48bf126432b5"
+#define SD_CONFIG_TEST_H121 "1a7f602055124deaf21175ef3f32983dee7c9de570e5d9c9a0bbc2db71dcb97f"
+#define SD_CONFIG_TEST_H122 "46560604fe352101bb869435260d7100ccfe007be5f741c7e96303f02f394e8a"
+#define SD_CONFIG_TEST_H123 "d9398c597b058ac7e28e3febb76ed68eb8c5b6c369610562ab5f2b596775d73c"
+#define SD_CONFIG_TEST_DIFF123 "d4:int01:-4:int10:4:int20:e"
+
+/* message 123 of the "Ordinary update" example (libsession's m123_expected) */
+static inline GByteArray *
+sd_config_test_m123 (void)
+{
+  GByteArray *x = g_byte_array_new ();
+
+  x_text (x, "d1:#i123e1:&d"
+             "5:dictBd7:changedi-1e3:fooi123e7:removed1:x8:removed21:ye"
+             "5:dictCd1:xd1:yi1eee"
+             "4:goodli99ei456e3:bare"
+             "5:greatli-42e3:omge"
+             "4:int1i1e4:int2i2e7:string15:hello7:string27:goodbye"
+             "e1:<l");
+  x_lag (x, 119, SD_CONFIG_TEST_H119, "de");
+  x_lag (x, 120, SD_CONFIG_TEST_H120, "de");
+  x_lag (x, 121, SD_CONFIG_TEST_H121, "de");
+  x_lag (x, 122, SD_CONFIG_TEST_H122, "de");
+  x_text (x, "e1:=" SD_CONFIG_TEST_DIFF123 "e");
+  return x;
+}
+
 static inline void
 sd_config_test_assert_bytes (GBytes *got, const GByteArray *expected)
 {
