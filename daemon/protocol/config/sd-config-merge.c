@@ -147,35 +147,6 @@ merge_core (Candidate *cands, guint n, guint lag, gint *winner)
 }
 
 SdConfigMessage *
-sd_config_merge_messages (SdConfigMessage **messages, guint n_messages, guint lag,
-                          gint *unmerged_index)
-{
-  g_autofree Candidate *cands = NULL;
-  SdConfigMessage *merged;
-  gint winner = -1;
-
-  g_return_val_if_fail (messages != NULL && n_messages > 0, NULL);
-
-  cands = g_new0 (Candidate, n_messages);
-  for (guint i = 0; i < n_messages; i++) {
-    cands[i].message = messages[i];
-    cands[i].index = i;
-    sd_config_message_get_hash (messages[i], cands[i].hash);
-  }
-  merged = merge_core (cands, n_messages, lag, &winner);
-  if (unmerged_index != NULL)
-    *unmerged_index = winner;
-  if (merged == NULL) {
-    /* a read-only copy of the winner, with the same bytes and hash */
-    g_autoptr(GBytes) bytes = sd_config_message_serialize (messages[winner]);
-
-    merged = sd_config_message_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                      lag, NULL);
-  }
-  return merged;
-}
-
-SdConfigMessage *
 sd_config_merge (GPtrArray *plaintexts, guint lag, gint *unmerged_index, GArray **rejected,
                  GError **error)
 {
@@ -230,4 +201,19 @@ sd_config_merge (GPtrArray *plaintexts, guint lag, gint *unmerged_index, GArray 
   if (unmerged_index != NULL)
     *unmerged_index = -1;
   return merged;
+}
+
+SdConfigMessage *
+sd_config_merge_messages (SdConfigMessage **messages, guint n_messages, guint lag,
+                          gint *unmerged_index)
+{
+  g_autoptr(GPtrArray) plain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  g_return_val_if_fail (messages != NULL && n_messages > 0, NULL);
+
+  /* through the bytes, as other clients see them: a mutable message may
+   * hold lagged diffs its serialisation leaves out */
+  for (guint i = 0; i < n_messages; i++)
+    g_ptr_array_add (plain, sd_config_message_serialize (messages[i]));
+  return sd_config_merge (plain, lag, unmerged_index, NULL, NULL);
 }

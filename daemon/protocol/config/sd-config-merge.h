@@ -33,7 +33,7 @@ SdConfigMessage *sd_config_merge (GPtrArray *plaintexts,
                                   GArray **rejected,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* the same over parsed messages (not modified; mutable ones are hashed) */
+/* the same over messages, taken as their serialisations */
 SdConfigMessage *sd_config_merge_messages (SdConfigMessage **messages,
                                            guint n_messages,
                                            guint lag,
