@@ -314,8 +314,6 @@ sd_config_message_serialize (SdConfigMessage *message)
   g_byte_array_append (out, (const guint8 *) "e", 1);
 
   bytes = g_byte_array_free_to_bytes (out);
-  if (message->orig_data != NULL)
-    hash_bytes (bytes, message->hash);
   return bytes;
 }
 
@@ -324,8 +322,12 @@ sd_config_message_get_hash (SdConfigMessage *message, guint8 hash[SD_CONFIG_HASH
 {
   g_return_if_fail (message != NULL);
 
+  /* a mutable message's hash follows its data: worked out on demand, as
+   * a 100 kB config takes as long to hash as to encode */
   if (message->orig_data != NULL) {
     g_autoptr(GBytes) bytes = sd_config_message_serialize (message);
+
+    hash_bytes (bytes, message->hash);
   }
   memcpy (hash, message->hash, SD_CONFIG_HASH_LEN);
 }
