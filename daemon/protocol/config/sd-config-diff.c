@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* config diffs: recorded on local change, replayed by the merge */
+#define G_LOG_DOMAIN "SdConfigDiff"
+
+#include "config.h"
+
+#include "sd-config-diff.h"
+
+#include <string.h>
+
+#include "sd-protocol-error.h"
+
+/* scalars, sets and dicts: a change between these is a new value */
+typedef enum { CATEGORY_SCALAR, CATEGORY_SET, CATEGORY_DICT } Category;
+
+static Category
+category (const SdConfigValue *value)
+{
+  switch (sd_config_value_kind (value)) {
+  case SD_CONFIG_VALUE_LIST:
+    return CATEGORY_SET;
+  case SD_CONFIG_VALUE_DICT:
+    return CATEGORY_DICT;
+  default:
+    return CATEGORY_SCALAR;
+  }
+}
+
+/* [added, removed], or NULL when both are empty; either set may be NULL */
+static SdConfigValue *
+diff_set (const SdConfigValue *old, const SdConfigValue *new_)
+{
+  g_autoptr(SdConfigValue) added = sd_config_value_new_list ();
+  g_autoptr(SdConfigValue) removed = sd_config_value_new_list ();
+  guint n_old = old != NULL ? sd_config_value_length (old) : 0;
+  guint n_new = new_ != NULL ? sd_config_value_length (new_) : 0;
+  guint i = 0, j = 0;
+  SdConfigValue *pair;
+
+  /* both sorted: one merge walk */
+  while (i < n_old || j < n_new) {
+    const SdConfigValue *o = i < n_old ? sd_config_value_list_get (old, i) : NULL;
+    const SdConfigValue *n = j < n_new ? sd_config_value_list_get (new_, j) : NULL;
+    gint c = o == NULL ? 1 : n == NULL ? -1 : sd_config_value_scalar_compare (o, n);
+
+    if (c > 0) {
+      sd_config_value_list_append (added, sd_config_value_copy (n));
+      j++;
+    } else if (c < 0) {
+      sd_config_value_list_append (removed, sd_config_value_copy (o));
+      i++;
+    } else {
+      i++;
+      j++;
+    }
+  }
+  if (sd_config_value_length (added) == 0 && sd_config_value_length (removed) == 0)
+    return NULL;
+  pair = sd_config_value_new_list ();
+  sd_config_value_list_append (pair, g_steal_pointer (&added));
+  sd_config_value_list_append (pair, g_steal_pointer (&removed));
+  return pair;
+}
+
+static SdConfigValue *diff_dict (const SdConfigValue *old, const SdConfigValue *new_);
+
+/* the diff entry for a value that appears (or is replaced by another kind) */
+static SdConfigValue *
+diff_added (const SdConfigValue *value)
+{
+  switch (category (value)) {
+  case CATEGORY_SET:
+    return diff_set (NULL, value);
+  case CATEGORY_DICT:
+    return diff_dict (NULL, value);
+  default:
+    return sd_config_value_new_text ("");
+  }
+}
+
+static SdConfigValue *
+diff_removed (const SdConfigValue *value)
+{
+  switch (category (value)) {
+  case CATEGORY_SET:
+    return diff_set (value, NULL);
+  case CATEGORY_DICT:
+    return diff_dict (value, NULL);
+  default:
+    return sd_config_value_new_text ("-");
+  }
+}
+
+/* NULL when nothing changed; either side may be NULL (= empty) */
+static SdConfigValue *
+diff_dict (const SdConfigValue *old, const SdConfigValue *new_)
+{
+  g_autoptr(SdConfigValue) out = sd_config_value_new_dict ();
+  guint n_old = old != NULL ? sd_config_value_length (old) : 0;
+  guint n_new = new_ != NULL ? sd_config_value_length (new_) : 0;
+  guint i = 0, j = 0;
+
+  while (i < n_old || j < n_new) {
+    const guint8 *ko = NULL, *kn = NULL;
+    gsize lo = 0, ln = 0;
+    gint c;
+    SdConfigValue *entry = NULL;
+
+    if (i < n_old)
+      ko = sd_config_value_dict_key (old, i, &lo);
+    if (j < n_new)
+      kn = sd_config_value_dict_key (new_, j, &ln);
+    if (ko == NULL)
+      c = 1;
+    else if (kn == NULL)
+      c = -1;
+    else {
+      c = (lo > 0 && ln > 0) ? memcmp (ko, kn, MIN (lo, ln)) : 0;
+      if (c == 0)
+        c = lo < ln ? -1 : lo > ln ? 1 : 0;
+    }
+
+    if (c < 0) {
+      entry = diff_removed (sd_config_value_dict_value (old, i));
+      if (entry != NULL)
+        sd_config_value_dict_set (out, ko, lo, entry);
+      i++;
+      continue;
+    }
+    if (c > 0) {
+      entry = diff_added (sd_config_value_dict_value (new_, j));
+      if (entry != NULL)
+        sd_config_value_dict_set (out, kn, ln, entry);
+      j++;
+      continue;
+    }
+
+    {
+      const SdConfigValue *o = sd_config_value_dict_value (old, i);
+      const SdConfigValue *n = sd_config_value_dict_value (new_, j);
+
+      if (category (o) != category (n))
+        entry = diff_added (n); /* a new kind replaces the old value */
+      else if (category (o) == CATEGORY_DICT)
+        entry = diff_dict (o, n);
+      else if (category (o) == CATEGORY_SET)
+        entry = diff_set (o, n);
+      else if (!sd_config_value_equal (o, n))
+        entry = sd_config_value_new_text ("");
+      if (entry != NULL)
+        sd_config_value_dict_set (out, kn, ln, entry);
+      i++;
+      j++;
+    }
+  }
+  if (sd_config_value_length (out) == 0)
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+SdConfigValue *
+sd_config_diff_compute (const SdConfigValue *old, const SdConfigValue *new_)
+{
+  SdConfigValue *diff;
+
+  g_return_val_if_fail (old != NULL && new_ != NULL, NULL);
+
+  diff = diff_dict (old, new_);
+  return diff != NULL ? diff : sd_config_value_new_dict ();
+}
+
+static gboolean
+check_sorted_scalars (const SdConfigValue *list, GError **error)
+{
+  if (sd_config_value_kind (list) != SD_CONFIG_VALUE_LIST) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "set diff: expected two lists");
+    return FALSE;
+  }
+  for (guint i = 0; i < sd_config_value_length (list); i++) {
+    const SdConfigValue *item = sd_config_value_list_get (list, i);
+
+    if (!sd_config_value_is_scalar (item) ||
+        (i > 0 && sd_config_value_scalar_compare (sd_config_value_list_get (list, i - 1),
+                                                  item) >= 0)) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "set diff: elements not sorted unique scalars");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+sd_config_diff_check (const SdConfigValue *diff, GError **error)
+{
+  g_return_val_if_fail (diff != NULL, FALSE);
+
+  if (sd_config_value_kind (diff) != SD_CONFIG_VALUE_DICT) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "config diff is not a dict");
+    return FALSE;
+  }
+  for (guint i = 0; i < sd_config_value_length (diff); i++) {
+    const SdConfigValue *v = sd_config_value_dict_value (diff, i);
+
+    switch (sd_config_value_kind (v)) {
+    case SD_CONFIG_VALUE_STRING:
+      if (!sd_config_value_is_text (v, "") && !sd_config_value_is_text (v, "-")) {
+        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                             "config diff: a scalar change must be \"\" or \"-\"");
+        return FALSE;
+      }
+      break;
+    case SD_CONFIG_VALUE_LIST:
+      if (sd_config_value_length (v) != 2) {
+        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                             "config diff: a set change must be [added, removed]");
+        return FALSE;
+      }
+      if (!check_sorted_scalars (sd_config_value_list_get (v, 0), error) ||
+          !check_sorted_scalars (sd_config_value_list_get (v, 1), error))
+        return FALSE;
+      break;
+    case SD_CONFIG_VALUE_DICT:
+      if (!sd_config_diff_check (v, error))
+        return FALSE;
+      break;
+    default:
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "config diff holds an integer");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+void
+sd_config_diff_apply (SdConfigValue *data, const SdConfigValue *diff, const SdConfigValue *source)
+{
+  g_return_if_fail (data != NULL && diff != NULL && source != NULL);
+
+  for (guint i = 0; i < sd_config_value_length (diff); i++) {
+    gsize klen;
+    const guint8 *key = sd_config_value_dict_key (diff, i, &klen);
+    const SdConfigValue *change = sd_config_value_dict_value (diff, i);
+    const SdConfigValue *src = sd_config_value_dict_lookup (source, key, klen);
+    Category want = sd_config_value_kind (change) == SD_CONFIG_VALUE_STRING ? CATEGORY_SCALAR
+                    : sd_config_value_kind (change) == SD_CONFIG_VALUE_LIST ? CATEGORY_SET
+                                                                            : CATEGORY_DICT;
+
+    /* gone from the source, or changed kind there: a later diff removes it
+     * or replaces it, and removing it now keeps an old dict from being
+     * merged into a new one */
+    if (src == NULL || category (src) != want) {
+      sd_config_value_dict_remove (data, key, klen);
+      continue;
+    }
+
+    if (want == CATEGORY_SCALAR) {
+      if (sd_config_value_is_text (change, "-"))
+        sd_config_value_dict_remove (data, key, klen);
+      else
+        sd_config_value_dict_set (data, key, klen, sd_config_value_copy (src));
+    } else if (want == CATEGORY_DICT) {
+      SdConfigValue *child = sd_config_value_dict_child (data, key, klen);
+
+      sd_config_diff_apply (child, change, src);
+    } else {
+      SdConfigValue *set = sd_config_value_dict_lookup (data, key, klen);
+      const SdConfigValue *added = sd_config_value_list_get (change, 0);
+      const SdConfigValue *removed = sd_config_value_list_get (change, 1);
+
+      if (set == NULL || sd_config_value_kind (set) != SD_CONFIG_VALUE_LIST) {
+        set = sd_config_value_new_list ();
+        sd_config_value_dict_set (data, key, klen, set);
+      }
+      for (guint j = 0; j < sd_config_value_length (added); j++)
+        sd_config_value_set_insert (set, sd_config_value_copy (sd_config_value_list_get (added, j)));
+      for (guint j = 0; j < sd_config_value_length (removed); j++)
+        sd_config_value_set_remove (set, sd_config_value_list_get (removed, j));
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sd-config-fields.h"
+
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-protocol-error.h"
+
+const guint8 *
+sd_config_field_bytes (const SdConfigValue *dict, const gchar *key, gsize *len)
+{
+  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
+
+  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_STRING)
+    return NULL;
+  return sd_config_value_get_string (v, len);
+}
+
+gchar *
+sd_config_field_text (const SdConfigValue *dict, const gchar *key)
+{
+  gsize len = 0;
+  const guint8 *data = sd_config_field_bytes (dict, key, &len);
+
+  if (data == NULL)
+    return NULL;
+  return g_strndup ((const gchar *) data, len);
+}
+
+gint64
+sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallback)
+{
+  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
+
+  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_INT)
+    return fallback;
+  return sd_config_value_get_int (v);
+}
+
+static void
+remove_key (SdConfigValue *dict, const gchar *key)
+{
+  sd_config_value_dict_remove (dict, (const guint8 *) key, strlen (key));
+}
+
+void
+sd_config_field_set_text (SdConfigValue *dict, const gchar *key, const gchar *text)
+{
+  sd_config_value_dict_set_text (dict, key, sd_config_value_new_text (text != NULL ? text : ""));
+}
+
+void
+sd_config_field_set_nonempty (SdConfigValue *dict, const gchar *key, const guint8 *data, gsize len)
+{
+  if (data == NULL || len == 0)
+    remove_key (dict, key);
+  else
+    sd_config_value_dict_set_text (dict, key, sd_config_value_new_string (data, len));
+}
+
+void
+sd_config_field_set_nonzero (SdConfigValue *dict, const gchar *key, gint64 value)
+{
+  if (value == 0)
+    remove_key (dict, key);
+  else
+    sd_config_value_dict_set_text (dict, key, sd_config_value_new_int (value));
+}
+
+void
+sd_config_field_set_positive (SdConfigValue *dict, const gchar *key, gint64 value)
+{
+  sd_config_field_set_nonzero (dict, key, value > 0 ? value : 0);
+}
+
+void
+sd_config_field_set_flag (SdConfigValue *dict, const gchar *key, gboolean value)
+{
+  sd_config_field_set_nonzero (dict, key, value ? 1 : 0);
+}
+
+gchar *
+sd_config_utf8_truncate (const gchar *text, gsize max)
+{
+  gsize len = strlen (text);
+
+  if (len <= max)
+    return g_strdup (text);
+  len = max;
+  /* back off over continuation bytes to the start of a character */
+  while (len > 0 && ((guchar) text[len] & 0xc0) == 0x80)
+    len--;
+  return g_strndup (text, len);
+}
+
+gboolean
+sd_config_id_to_key (const gchar *id, guint8 prefix, guint8 key[33], GError **error)
+{
+  if (id == NULL || strlen (id) != 66 || !sd_hex_decode_exact (id, key, 33, NULL) ||
+      key[0] != prefix) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                 "not a %02x id of 66 hex digits", prefix);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error)
+{
+  return sd_config_id_to_key (session_id, 0x05, key, error);
+}
+
+void
+sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67])
+{
+  g_autofree gchar *hex = sd_hex_encode (key, 33);
+
+  memcpy (session_id, hex, 66);
+  session_id[66] = '\0';
+}
+
+static SdConfigValue *
+section_dict (const SdConfigValue *data, const gchar *section)
+{
+  SdConfigValue *all = sd_config_value_dict_get (data, section);
+
+  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
+    return NULL;
+  return all;
+}
+
+SdConfigValue *
+sd_config_field_session_lookup (const SdConfigValue *data, guint8 prefix, const gchar *section,
+                                const gchar *session_id, GError **error)
+{
+  guint8 key[33];
+  SdConfigValue *all, *entry;
+
+  if (!sd_config_id_to_key (session_id, prefix, key, error))
+    return NULL;
+  all = section_dict (data, section);
+  entry = all != NULL ? sd_config_value_dict_lookup (all, key, 33) : NULL;
+  if (entry == NULL || sd_config_value_kind (entry) != SD_CONFIG_VALUE_DICT)
+    return NULL;
+  return entry;
+}
+
+SdConfigValue *
+sd_config_field_session_entry (SdConfigValue *data, guint8 prefix, const gchar *section,
+                               const gchar *session_id, GError **error)
+{
+  guint8 key[33];
+
+  if (!sd_config_id_to_key (session_id, prefix, key, error))
+    return NULL;
+  return sd_config_value_dict_child (
+    sd_config_value_dict_child (data, (const guint8 *) section, strlen (section)), key, 33);
+}
+
+gboolean
+sd_config_field_session_remove (SdConfigValue *data, guint8 prefix, const gchar *section,
+                                const gchar *session_id)
+{
+  guint8 key[33];
+  SdConfigValue *all;
+
+  if (!sd_config_id_to_key (session_id, prefix, key, NULL))
+    return FALSE;
+  all = section_dict (data, section);
+  return all != NULL && sd_config_value_dict_remove (all, key, 33);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "sd-config-value.h"
+
+G_BEGIN_DECLS
+
+/* field access shared by the typed views of the user configs. Setters
+ * write only the field they are given: every other key of the dict (a
+ * newer client's) is left as it is */
+
+/* the string at @key, or NULL if absent or not a string */
+const guint8 *sd_config_field_bytes (const SdConfigValue *dict, const gchar *key, gsize *len);
+/* a copy of the string at @key as text, or NULL */
+gchar *sd_config_field_text (const SdConfigValue *dict, const gchar *key) G_GNUC_WARN_UNUSED_RESULT;
+/* the integer at @key, or @fallback if absent or not an integer */
+gint64 sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallback);
+
+void sd_config_field_set_text (SdConfigValue *dict, const gchar *key, const gchar *text);
+/* removes the key for NULL or "" */
+void sd_config_field_set_nonempty (SdConfigValue *dict, const gchar *key, const guint8 *data,
+                                   gsize len);
+void sd_config_field_set_nonzero (SdConfigValue *dict, const gchar *key, gint64 value);
+void sd_config_field_set_positive (SdConfigValue *dict, const gchar *key, gint64 value);
+/* 1 or absent */
+void sd_config_field_set_flag (SdConfigValue *dict, const gchar *key, gboolean value);
+
+/* the longest prefix of @text of at most @max bytes that ends on a UTF-8
+ * character boundary */
+gchar *sd_config_utf8_truncate (const gchar *text, gsize max) G_GNUC_WARN_UNUSED_RESULT;
+
+/* "05" + 64 hex → the 33-byte key configs use */
+gboolean sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error);
+/* the same for another prefix byte (0x03: groups v2) */
+gboolean sd_config_id_to_key (const gchar *id, guint8 prefix, guint8 key[33], GError **error);
+void sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67]);
+
+/* the per-conversation dicts, data[@section][33-byte id] (Contacts "c",
+ * ConvoInfoVolatile "1" with 05 ids, UserGroups "g" with 03 ids): */
+/* NULL if absent (or not a dict); an error only for a malformed @session_id */
+SdConfigValue *sd_config_field_session_lookup (const SdConfigValue *data,
+                                               guint8 prefix,
+                                               const gchar *section,
+                                               const gchar *session_id,
+                                               GError **error);
+/* created if absent */
+SdConfigValue *sd_config_field_session_entry (SdConfigValue *data,
+                                              guint8 prefix,
+                                              const gchar *section,
+                                              const gchar *session_id,
+                                              GError **error);
+/* FALSE if absent or malformed; an emptied section is pruned on serialise */
+gboolean sd_config_field_session_remove (SdConfigValue *data,
+                                         guint8 prefix,
+                                         const gchar *section,
+                                         const gchar *session_id);
+
+G_END_DECLS

@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* one config message, outer dict: "#" seqno, "&" data, "<" lagged diffs,
+ * "=" current diff, optional "~" signature last; other keys are kept and
+ * written back in place, so a newer client's fields survive our edits */
+#define G_LOG_DOMAIN "SdConfigMessage"
+
+#include "config.h"
+
+#include "sd-config-message.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-config-diff.h"
+#include "sd-protocol-error.h"
+
+typedef struct {
+  gint64 seqno;
+  guint8 hash[SD_CONFIG_HASH_LEN];
+  SdConfigValue *diff; /* (owned) */
+} Lagged;
+
+struct _SdConfigMessage {
+  gint64 seqno;
+  guint lag;
+  guint8 hash[SD_CONFIG_HASH_LEN];
+  SdConfigValue *data;      /* (owned) */
+  /* (owned) (nullable) the encoded data before local changes, NULL when
+   * read-only; bytes rather than a tree: usually nothing changed, and
+   * comparing encodings is much cheaper than keeping a second tree */
+  GBytes *orig_data;
+  SdConfigValue *diff;      /* (owned) */
+  SdConfigValue *unknown;   /* (owned) top-level keys other than # & < = ~ */
+  GArray *lagged;           /* (owned) (element-type Lagged) sorted by (seqno, hash) */
+};
+
+static void
+lagged_clear (gpointer data)
+{
+  Lagged *entry = data;
+
+  sd_config_value_free (entry->diff);
+}
+
+static gint
+seqno_hash_compare (gint64 sa, const guint8 *ha, gint64 sb, const guint8 *hb)
+{
+  if (sa != sb)
+    return sa < sb ? -1 : 1;
+  return memcmp (ha, hb, SD_CONFIG_HASH_LEN);
+}
+
+static SdConfigMessage *
+message_alloc (gint64 seqno, guint lag)
+{
+  SdConfigMessage *message = g_new0 (SdConfigMessage, 1);
+
+  message->seqno = seqno;
+  message->lag = lag;
+  message->diff = sd_config_value_new_dict ();
+  message->unknown = sd_config_value_new_dict ();
+  message->lagged = g_array_new (FALSE, FALSE, sizeof (Lagged));
+  g_array_set_clear_func (message->lagged, lagged_clear);
+  return message;
+}
+
+SdConfigMessage *
+sd_config_message_new (gint64 seqno, guint lag)
+{
+  SdConfigMessage *message;
+
+  g_return_val_if_fail (seqno >= 0 && seqno < G_MAXINT64, NULL);
+
+  message = message_alloc (seqno, lag);
+  message->data = sd_config_value_new_dict ();
+  message->orig_data = g_bytes_new_static ("de", 2);
+  return message;
+}
+
+SdConfigMessage *
+sd_config_message_new_merged (gint64 seqno, guint lag, SdConfigValue *data)
+{
+  SdConfigMessage *message = message_alloc (seqno, lag);
+
+  g_return_val_if_fail (data != NULL, NULL);
+
+  message->data = data;
+  message->orig_data = sd_config_value_to_bytes (data);
+  return message;
+}
+
+void
+sd_config_message_free (SdConfigMessage *message)
+{
+  if (message == NULL)
+    return;
+  sd_config_value_free (message->data);
+  g_clear_pointer (&message->orig_data, g_bytes_unref);
+  sd_config_value_free (message->diff);
+  sd_config_value_free (message->unknown);
+  g_array_unref (message->lagged);
+  g_free (message);
+}
+
+gint64
+sd_config_message_get_seqno (const SdConfigMessage *message)
+{
+  g_return_val_if_fail (message != NULL, 0);
+  return message->seqno;
+}
+
+guint
+sd_config_message_get_lag (const SdConfigMessage *message)
+{
+  g_return_val_if_fail (message != NULL, 0);
+  return message->lag;
+}
+
+gboolean
+sd_config_message_is_mutable (const SdConfigMessage *message)
+{
+  g_return_val_if_fail (message != NULL, FALSE);
+  return message->orig_data != NULL;
+}
+
+SdConfigValue *
+sd_config_message_get_data (SdConfigMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+  return message->data;
+}
+
+void
+sd_config_message_add_lagged (SdConfigMessage *message,
+                              gint64 seqno,
+                              const guint8 hash[SD_CONFIG_HASH_LEN],
+                              SdConfigValue *diff)
+{
+  guint lo = 0, hi;
+  Lagged entry;
+
+  g_return_if_fail (message != NULL && diff != NULL);
+
+  hi = message->lagged->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    const Lagged *at = &g_array_index (message->lagged, Lagged, mid);
+    gint c = seqno_hash_compare (at->seqno, at->hash, seqno, hash);
+
+    if (c == 0) {
+      sd_config_value_free (diff);
+      return;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  entry.seqno = seqno;
+  memcpy (entry.hash, hash, SD_CONFIG_HASH_LEN);
+  entry.diff = diff;
+  g_array_insert_val (message->lagged, lo, entry);
+}
+
+guint
+sd_config_message_get_n_lagged (const SdConfigMessage *message)
+{
+  g_return_val_if_fail (message != NULL, 0);
+  return message->lagged->len;
+}
+
+const SdConfigValue *
+sd_config_message_get_lagged (const SdConfigMessage *message,
+                              guint index,
+                              gint64 *seqno,
+                              const guint8 **hash)
+{
+  const Lagged *entry;
+
+  g_return_val_if_fail (message != NULL && index < message->lagged->len, NULL);
+
+  entry = &g_array_index (message->lagged, Lagged, index);
+  if (seqno != NULL)
+    *seqno = entry->seqno;
+  if (hash != NULL)
+    *hash = entry->hash;
+  return entry->diff;
+}
+
+gboolean
+sd_config_message_includes (const SdConfigMessage *message,
+                            gint64 seqno,
+                            const guint8 hash[SD_CONFIG_HASH_LEN])
+{
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  for (guint i = 0; i < message->lagged->len; i++) {
+    const Lagged *entry = &g_array_index (message->lagged, Lagged, i);
+
+    if (seqno_hash_compare (entry->seqno, entry->hash, seqno, hash) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* a mutable message's diff follows its data; returns the encoded data
+ * (NULL for a read-only message) */
+static GBytes *
+refresh_diff (SdConfigMessage *message)
+{
+  GBytes *encoded;
+  g_autoptr(SdConfigValue) orig = NULL;
+
+  if (message->orig_data == NULL)
+    return NULL;
+  sd_config_value_prune (message->data);
+  encoded = sd_config_value_to_bytes (message->data);
+  sd_config_value_free (message->diff);
+  if (g_bytes_equal (encoded, message->orig_data)) {
+    message->diff = sd_config_value_new_dict ();
+    return encoded;
+  }
+  /* our own encoding: it decodes */
+  orig = sd_config_value_decode (g_bytes_get_data (message->orig_data, NULL),
+                                 g_bytes_get_size (message->orig_data), NULL);
+  g_assert (orig != NULL);
+  message->diff = sd_config_diff_compute (orig, message->data);
+  return encoded;
+}
+
+const SdConfigValue *
+sd_config_message_get_diff (SdConfigMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  g_autoptr(GBytes) encoded = NULL;
+
+  encoded = refresh_diff (message);
+  return message->diff;
+}
+
+static void
+hash_bytes (GBytes *bytes, guint8 hash[SD_CONFIG_HASH_LEN])
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  crypto_generichash (hash, SD_CONFIG_HASH_LEN, data, len, NULL, 0);
+}
+
+/* writes the unknown top-level keys that sort before @key (all of them
+ * for NULL), from *@next on */
+static void
+put_unknown_before (GByteArray *out, const SdConfigValue *unknown, guint *next, const gchar *key)
+{
+  while (*next < sd_config_value_length (unknown)) {
+    gsize len;
+    const guint8 *k = sd_config_value_dict_key (unknown, *next, &len);
+
+    /* our keys are single bytes, so a (longer) unknown key starting with
+     * the same byte sorts after it */
+    if (key != NULL && len > 0 && k[0] >= (guint8) key[0])
+      break;
+    sd_config_value_encode_string (out, k, len);
+    sd_config_value_encode (sd_config_value_dict_value (unknown, *next), out);
+    (*next)++;
+  }
+}
+
+GBytes *
+sd_config_message_serialize (SdConfigMessage *message)
+{
+  g_autoptr(GBytes) encoded = NULL;
+  GByteArray *out;
+  GBytes *bytes;
+  guint next = 0;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  encoded = refresh_diff (message);
+  /* written directly, the unknown keys in their sorted places, rather
+   * than by building (and copying the data into) an outer dict */
+  out = g_byte_array_sized_new ((encoded != NULL ? (guint) g_bytes_get_size (encoded) : 0) + 4096);
+  g_byte_array_append (out, (const guint8 *) "d", 1);
+  put_unknown_before (out, message->unknown, &next, "#");
+  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
+  sd_config_value_encode_int (out, message->seqno);
+  put_unknown_before (out, message->unknown, &next, "&");
+  sd_config_value_encode_string (out, (const guint8 *) "&", 1);
+  if (encoded != NULL)
+    g_byte_array_append (out, g_bytes_get_data (encoded, NULL), (guint) g_bytes_get_size (encoded));
+  else
+    sd_config_value_encode (message->data, out);
+  put_unknown_before (out, message->unknown, &next, "<");
+  sd_config_value_encode_string (out, (const guint8 *) "<", 1);
+  g_byte_array_append (out, (const guint8 *) "l", 1);
+  for (guint i = 0; i < message->lagged->len; i++) {
+    const Lagged *entry = &g_array_index (message->lagged, Lagged, i);
+
+    /* only the window (seqno - lag, seqno) is carried */
+    if (entry->seqno <= message->seqno - (gint64) message->lag || entry->seqno >= message->seqno)
+      continue;
+    g_byte_array_append (out, (const guint8 *) "l", 1);
+    sd_config_value_encode_int (out, entry->seqno);
+    sd_config_value_encode_string (out, entry->hash, SD_CONFIG_HASH_LEN);
+    sd_config_value_encode (entry->diff, out);
+    g_byte_array_append (out, (const guint8 *) "e", 1);
+  }
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  put_unknown_before (out, message->unknown, &next, "=");
+  sd_config_value_encode_string (out, (const guint8 *) "=", 1);
+  sd_config_value_encode (message->diff, out);
+  put_unknown_before (out, message->unknown, &next, NULL);
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+
+  bytes = g_byte_array_free_to_bytes (out);
+  return bytes;
+}
+
+void
+sd_config_message_get_hash (SdConfigMessage *message, guint8 hash[SD_CONFIG_HASH_LEN])
+{
+  g_return_if_fail (message != NULL);
+
+  /* a mutable message's hash follows its data: worked out on demand, as
+   * a 100 kB config takes as long to hash as to encode */
+  if (message->orig_data != NULL) {
+    g_autoptr(GBytes) bytes = sd_config_message_serialize (message);
+
+    hash_bytes (bytes, message->hash);
+  }
+  memcpy (hash, message->hash, SD_CONFIG_HASH_LEN);
+}
+
+/* takes the diffs out of @list */
+static gboolean
+parse_lagged (SdConfigMessage *message, SdConfigValue *list, GError **error)
+{
+  if (sd_config_value_kind (list) != SD_CONFIG_VALUE_LIST) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "config lagged diffs are not a list");
+    return FALSE;
+  }
+  for (guint i = 0; i < sd_config_value_length (list); i++) {
+    SdConfigValue *triple = sd_config_value_list_get (list, i);
+    const SdConfigValue *seqno_v, *hash_v, *diff_v;
+    const guint8 *hash;
+    gsize hash_len;
+    gint64 seqno;
+
+    if (sd_config_value_kind (triple) != SD_CONFIG_VALUE_LIST ||
+        sd_config_value_length (triple) == 0 ||
+        sd_config_value_kind ((seqno_v = sd_config_value_list_get (triple, 0))) !=
+          SD_CONFIG_VALUE_INT) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "config lagged diff does not start with a seqno");
+      return FALSE;
+    }
+    seqno = sd_config_value_get_int (seqno_v);
+    if (seqno >= message->seqno) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "config lagged diff is not older than the message");
+      return FALSE;
+    }
+    /* too old for our window: dropped unread, as other clients do */
+    if (seqno <= message->seqno - (gint64) message->lag)
+      continue;
+    if (sd_config_value_length (triple) != 3 ||
+        sd_config_value_kind ((hash_v = sd_config_value_list_get (triple, 1))) !=
+          SD_CONFIG_VALUE_STRING ||
+        (hash = sd_config_value_get_string (hash_v, &hash_len), hash_len != SD_CONFIG_HASH_LEN)) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "config lagged diff is not [seqno, 32-byte hash, diff]");
+      return FALSE;
+    }
+    diff_v = sd_config_value_list_get (triple, 2);
+    if (!sd_config_diff_check (diff_v, error))
+      return FALSE;
+    if (message->lagged->len > 0) {
+      const Lagged *last = &g_array_index (message->lagged, Lagged, message->lagged->len - 1);
+
+      if (seqno_hash_compare (last->seqno, last->hash, seqno, hash) >= 0) {
+        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                             "config lagged diffs are unsorted or repeated");
+        return FALSE;
+      }
+    }
+    sd_config_message_add_lagged (message, seqno, hash, sd_config_value_list_steal (triple, 2));
+  }
+  return TRUE;
+}
+
+SdConfigMessage *
+sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **error)
+{
+  g_autoptr(SdConfigValue) outer = NULL;
+  g_autoptr(SdConfigMessage) message = NULL;
+  gboolean have_data = FALSE;
+  gint64 seqno;
+  gsize klen;
+  const guint8 *key;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  outer = sd_config_value_decode (data, len, error);
+  if (outer == NULL)
+    return NULL;
+  if (sd_config_value_kind (outer) != SD_CONFIG_VALUE_DICT || sd_config_value_length (outer) == 0 ||
+      (key = sd_config_value_dict_key (outer, 0, &klen), klen != 1 || key[0] != '#') ||
+      sd_config_value_kind (sd_config_value_dict_value (outer, 0)) != SD_CONFIG_VALUE_INT) {
+    /* a key sorting before "#" marks a format we must not read */
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "config message does not start with the \"#\" seqno");
+    return NULL;
+  }
+
+  seqno = sd_config_value_get_int (sd_config_value_dict_value (outer, 0));
+  /* a seqno must be able to grow by one, and the lag window below it must
+   * not overflow */
+  if (seqno < 0 || seqno == G_MAXINT64) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "config seqno %" G_GINT64_FORMAT " out of range", seqno);
+    return NULL;
+  }
+  message = message_alloc (seqno, lag);
+  crypto_generichash (message->hash, SD_CONFIG_HASH_LEN, data, len, NULL, 0);
+
+  /* the parts are taken out of the decoded tree, not copied */
+  for (guint i = 1; i < sd_config_value_length (outer); i++) {
+    SdConfigValue *value = sd_config_value_dict_value (outer, i);
+
+    key = sd_config_value_dict_key (outer, i, &klen);
+    if (klen == 1 && key[0] == '&') {
+      if (!sd_config_value_check_data (value, error))
+        return NULL;
+      message->data = sd_config_value_dict_steal (outer, i);
+      have_data = TRUE;
+    } else if (klen == 1 && key[0] == '<') {
+      if (!parse_lagged (message, value, error))
+        return NULL;
+    } else if (klen == 1 && key[0] == '=') {
+      if (!sd_config_diff_check (value, error))
+        return NULL;
+      sd_config_value_free (message->diff);
+      message->diff = sd_config_value_dict_steal (outer, i);
+    } else if (klen == 1 && key[0] == '~') {
+      gsize sig_len = 0;
+
+      if (sd_config_value_kind (value) != SD_CONFIG_VALUE_STRING ||
+          (sd_config_value_get_string (value, &sig_len), sig_len != 64) ||
+          i + 1 != sd_config_value_length (outer)) {
+        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                             "config signature is not 64 bytes, or not the last key");
+        return NULL;
+      }
+    } else if (key[0] > '~') {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "config message has a key after the signature slot");
+      return NULL;
+    } else {
+      sd_config_value_dict_set (message->unknown, key, klen, sd_config_value_dict_steal (outer, i));
+    }
+  }
+  if (!have_data) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "config message has no \"&\" data dict");
+    return NULL;
+  }
+  return g_steal_pointer (&message);
+}
+
+SdConfigMessage *
+sd_config_message_increment (SdConfigMessage *message)
+{
+  SdConfigMessage *next;
+  guint8 hash[SD_CONFIG_HASH_LEN];
+
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail (message->seqno < G_MAXINT64, NULL);
+
+  sd_config_message_get_hash (message, hash); /* also refreshes a mutable diff */
+  next = message_alloc (message->seqno + 1, message->lag);
+  next->data = sd_config_value_copy (message->data);
+  next->orig_data = sd_config_value_to_bytes (message->data);
+  sd_config_value_free (next->unknown);
+  next->unknown = sd_config_value_copy (message->unknown);
+  for (guint i = 0; i < message->lagged->len; i++) {
+    const Lagged *entry = &g_array_index (message->lagged, Lagged, i);
+
+    /* keep (old seqno - lag, old seqno): the window of the new message
+     * once the old message's own diff joins it */
+    if (entry->seqno <= message->seqno - (gint64) message->lag || entry->seqno >= message->seqno)
+      continue;
+    sd_config_message_add_lagged (next, entry->seqno, entry->hash,
+                                  sd_config_value_copy (entry->diff));
+  }
+  sd_config_message_add_lagged (next, message->seqno, hash, sd_config_value_copy (message->diff));
+  return next;
+}
+
+#define SIG_SUFFIX "1:~64:"
+#define SIG_SUFFIX_LEN 6
+
+GBytes *
+sd_config_message_sign (GBytes *serialized, const guint8 secret_key[64])
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (serialized, &len);
+  GByteArray *out;
+  guint8 sig[crypto_sign_BYTES];
+
+  g_return_val_if_fail (len >= 2 && data[len - 1] == 'e', NULL);
+
+  /* everything but the closing "e" is signed */
+  crypto_sign_ed25519_detached (sig, NULL, data, len - 1, secret_key);
+  out = g_byte_array_sized_new ((guint) (len + SIG_SUFFIX_LEN + sizeof sig));
+  g_byte_array_append (out, data, (guint) len - 1);
+  g_byte_array_append (out, (const guint8 *) SIG_SUFFIX, SIG_SUFFIX_LEN);
+  g_byte_array_append (out, sig, sizeof sig);
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  return g_byte_array_free_to_bytes (out);
+}
+
+gboolean
+sd_config_message_verify (const guint8 *data, gsize len, const guint8 public_key[32],
+                          GError **error)
+{
+  gsize tail = SIG_SUFFIX_LEN + crypto_sign_BYTES + 1;
+
+  if (len < tail + 1 || data[len - 1] != 'e' ||
+      memcmp (data + len - tail, SIG_SUFFIX, SIG_SUFFIX_LEN) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
+                         "config message is not signed");
+    return FALSE;
+  }
+  if (crypto_sign_ed25519_verify_detached (data + len - 1 - crypto_sign_BYTES, data, len - tail,
+                                           public_key) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
+                         "config message signature does not verify");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_limits (const SdConfigValue *value, GError **error)
+{
+  gsize len;
+
+  switch (sd_config_value_kind (value)) {
+  case SD_CONFIG_VALUE_STRING:
+    sd_config_value_get_string (value, &len);
+    if (len > SD_CONFIG_MAX_STRING_LEN) {
+      g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                   "config string of %" G_GSIZE_FORMAT " bytes (at most %d)", len,
+                   SD_CONFIG_MAX_STRING_LEN);
+      return FALSE;
+    }
+    return TRUE;
+  case SD_CONFIG_VALUE_LIST:
+    for (guint i = 0; i < sd_config_value_length (value); i++)
+      if (!check_limits (sd_config_value_list_get (value, i), error))
+        return FALSE;
+    return TRUE;
+  case SD_CONFIG_VALUE_DICT:
+    for (guint i = 0; i < sd_config_value_length (value); i++) {
+      sd_config_value_dict_key (value, i, &len);
+      if (len > SD_CONFIG_MAX_KEY_LEN) {
+        g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                     "config key of %" G_GSIZE_FORMAT " bytes (at most %d)", len,
+                     SD_CONFIG_MAX_KEY_LEN);
+        return FALSE;
+      }
+      if (!check_limits (sd_config_value_dict_value (value, i), error))
+        return FALSE;
+    }
+    return TRUE;
+  default:
+    return TRUE;
+  }
+}
+
+gboolean
+sd_config_message_check_limits (SdConfigMessage *message, GError **error)
+{
+  g_return_val_if_fail (message != NULL, FALSE);
+
+  return check_limits (message->data, error);
+}
