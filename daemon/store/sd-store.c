@@ -464,6 +464,7 @@ sd_store_check_integrity (SdStore *self, GError **error)
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autoptr(SdCachedStmt) fts = NULL;
   const gchar *result;
+  gint64 bad = 0;
   int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
@@ -487,6 +488,21 @@ sd_store_check_integrity (SdStore *self, GError **error)
                        error);
   if (fts == NULL || !store_run (self, fts, error)) {
     g_prefix_error (error, "search index: ");
+    return FALSE;
+  }
+  /* the read state and the counters kept from it (schema version 5); O(unread) */
+  if (!query_number (self,
+                     "SELECT (SELECT count(*) FROM unread_messages r WHERE NOT EXISTS"
+                     "  (SELECT 1 FROM messages m WHERE m.local_id = r.message"
+                     "   AND m.conversation = r.conversation AND m.sent_at = r.sent_at"
+                     "   AND m.outgoing = 0))"
+                     " + (SELECT count(*) FROM conversations c WHERE c.unread <>"
+                     "  (SELECT count(*) FROM unread_messages r WHERE r.conversation = c.id))",
+                     0, &bad, error))
+    return FALSE;
+  if (bad != 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_CORRUPT,
+                 "%" G_GINT64_FORMAT " unread counters or rows do not match the messages", bad);
     return FALSE;
   }
   return TRUE;

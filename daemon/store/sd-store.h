@@ -237,7 +237,8 @@ gboolean sd_store_set_nickname (SdStore *self, const gchar *conversation_id,
 gboolean sd_store_delete_conversation (SdStore *self, const gchar *conversation_id,
                                        GError **error);
 
-/* full-text search over bodies, newest first; every word of @query must match (as a word
+/* full-text search over bodies, newest first by arrival (a message retrieved late sorts by
+ * when it arrived, not by its sent_at); every word of @query must match (as a word
  * prefix); any text is safe: punctuation and FTS syntax are taken literally, an empty query
  * returns nothing, non-UTF-8 is SD_STORE_ERROR_INVALID. @limit 0 = all */
 GPtrArray *sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error);

@@ -427,40 +427,111 @@ test_migrate_v1 (Fixture *fixture, gconstpointer data)
   g_assert_false (seen);
 }
 
-/* version 3 is version 4 with the swarm cache that version 4 drops */
+/* the file an older release wrote: version 1 as released, then the steps up to @version */
+static void
+write_old_file (Fixture *fixture, gint version, const gchar *extra_sql)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  g_clear_object (&fixture->store);
+  g_assert_no_errno (g_unlink (fixture->path));
+  raw_exec (fixture->path, v1_schema);
+  db = raw_open (fixture->path);
+  g_assert_true (sd_store_schema_migrate_to (db, 1, version, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  if (extra_sql != NULL)
+    raw_exec (fixture->path, extra_sql);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, version);
+}
+
+/* the swarm cache version 2 created and version 4 drops, with rows in it */
 static const gchar v3_swarm_cache[] =
-  "CREATE TABLE swarms (account TEXT PRIMARY KEY NOT NULL, fetched_at INTEGER NOT NULL)"
-  "  WITHOUT ROWID;"
-  "CREATE TABLE swarm_members ("
-  "  account TEXT NOT NULL REFERENCES swarms (account) ON DELETE CASCADE,"
-  "  ed25519 TEXT NOT NULL, x25519 TEXT NOT NULL, ip TEXT NOT NULL, port INTEGER NOT NULL,"
-  "  swarm_id INTEGER NOT NULL, PRIMARY KEY (account, ed25519)) WITHOUT ROWID;"
   "INSERT INTO swarms VALUES ('" ID_A "', 123456);"
-  "INSERT INTO swarm_members VALUES ('" ID_A "', '" NODE "', '" NODE "', '10.0.0.1', 20000, 7);"
-  "PRAGMA user_version = 3;";
+  "INSERT INTO swarm_members VALUES ('" ID_A "', '" NODE "', '" NODE "', '10.0.0.1', 20000, 7);";
 
 static void
 test_migrate_v3 (Fixture *fixture, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SdMessage) queued = NULL;
   g_autoptr(SdMessage) loaded = NULL;
 
-  queued = queue_text (fixture->store, ID_B, "queued under version three", 1000, &error);
-  g_assert_no_error (error);
-  g_clear_object (&fixture->store);
-  raw_exec (fixture->path, v3_swarm_cache);
-  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 3);
-
+  write_old_file (fixture, 3, v3_swarm_cache);
   reopen (fixture);
   g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
                                            " WHERE name IN ('swarms', 'swarm_members')"), ==, 0);
-  loaded = sd_store_get_message (fixture->store, queued->id, &error);
+  loaded = sd_store_get_message (fixture->store, ID_A "-3000", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (loaded->body, ==, "queued under version three");
+  g_assert_cmpstr (loaded->body, ==, "queued under version one");
   g_assert_true (sd_store_check_integrity (fixture->store, &error));
   g_assert_no_error (error);
+}
+
+/* version 4 kept the read state in messages.status and counted it per call */
+static const gchar v4_rows[] =
+  "INSERT INTO conversations (id, approved, they_approved, last_activity)"
+  "  VALUES ('" ID_C "', 1, 1, 9000);"
+  "INSERT INTO messages (conversation, author, outgoing, body, sent_at, received_at, status,"
+  "  kind, expiration_mode, expiration_timer)"
+  "  VALUES ('" ID_C "', '" ID_C "', 0, 'unread under four', 5000, 5001, 'sent', 'text', 0, 0),"
+  "  ('" ID_C "', '" ID_C "', 0, 'read under four', 4000, 4001, 'read', 'text', 0, 0),"
+  "  ('" ID_C "', '" ID_C "', 0, 'after read under four', 6000, 6001, 'sent', 'text', 1, 30),"
+  "  ('" ID_C "', '" ID_C "', 0, '', 7000, 7001, 'read', 'screenshot', 0, 0),"
+  "  ('" ID_C "', '" ID_A "', 1, 'mine under four', 8000, 8000, 'sent', 'text', 0, 0);";
+
+static void
+test_migrate_v4 (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GPtrArray) expiring = NULL;
+  g_autoptr(GArray) read = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+
+  write_old_file (fixture, 4, v4_rows);
+  reopen (fixture);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
+  g_assert_true (sd_store_check_integrity (fixture->store, &error));
+  g_assert_no_error (error);
+
+  /* the counters start from what version 4 had unread: one in B (version one's), two in C */
+  g_assert_cmpuint (unread (fixture->store, ID_B), ==, 1);
+  g_assert_cmpuint (unread (fixture->store, ID_C), ==, 2);
+  g_assert_cmpuint (unread (fixture->store, NULL), ==, 3);
+  conversation = sd_store_get_conversation (fixture->store, ID_C, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conversation->unread, ==, 2);
+  messages = sd_store_get_messages (fixture->store, ID_C, 0, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 5);
+  g_assert_cmpint (((SdMessage *) g_ptr_array_index (messages, 0))->status, ==,
+                   SD_MESSAGE_STATUS_READ);
+  g_assert_cmpint (((SdMessage *) g_ptr_array_index (messages, 1))->status, ==,
+                   SD_MESSAGE_STATUS_SENT);
+  g_assert_cmpint (((SdMessage *) g_ptr_array_index (messages, 4))->status, ==,
+                   SD_MESSAGE_STATUS_SENT);
+
+  /* the old rows were indexed again for search */
+  found = sd_store_search (fixture->store, "under four", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 4);
+
+  /* reading them: receipts for the two unread ones, and the after-read timer starts */
+  g_assert_true (sd_store_mark_read (fixture->store, ID_C, G_MAXINT64, &read, &expiring,
+                                     &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (read->len, ==, 2);
+  g_assert_cmpint (g_array_index (read, gint64, 0), ==, 5000);
+  g_assert_cmpint (g_array_index (read, gint64, 1), ==, 6000);
+  g_assert_cmpuint (expiring->len, ==, 1);
+  g_assert_cmpint (((SdMessage *) g_ptr_array_index (expiring, 0))->sent_at, ==, 6000);
+  g_assert_cmpint (((SdMessage *) g_ptr_array_index (expiring, 0))->status, ==,
+                   SD_MESSAGE_STATUS_READ);
+  g_assert_cmpuint (unread (fixture->store, ID_C), ==, 0);
+  g_assert_cmpuint (unread (fixture->store, NULL), ==, 1);
 }
 
 static void
@@ -1863,6 +1934,7 @@ main (int argc, char **argv)
   ADD ("open/create-reopen", test_create_reopen);
   ADD ("open/migrate-v1", test_migrate_v1);
   ADD ("open/migrate-v3", test_migrate_v3);
+  ADD ("open/migrate-v4", test_migrate_v4);
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
   ADD ("batch/dedup", test_batch_dedup);
