@@ -8,7 +8,8 @@
  *
  *   bench-scale            1k, 10k and 100k (about two minutes on two cores)
  *   bench-scale --quick    1k only, a few seconds (what `meson test --benchmark` runs)
- *   BENCH_SCALE_MAX=10000  stop after that size */
+ *   BENCH_SCALE_MAX=10000  stop after that size
+ *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <sodium.h>
@@ -436,15 +437,17 @@ run_size (guint n_messages, guint n_conversations)
     g_print ("  database file %.1f MB (%u unread before MarkRead)\n", st.st_size / 1e6, unread);
 
   g_clear_object (&b.store);
-  {
+  if (g_getenv ("BENCH_SCALE_KEEP") != NULL) {
+    g_print ("  kept %s\n", b.path);
+  } else {
     g_autofree gchar *wal = g_strconcat (b.path, "-wal", NULL);
     g_autofree gchar *shm = g_strconcat (b.path, "-shm", NULL);
 
     g_remove (wal);
     g_remove (shm);
+    g_remove (b.path);
+    g_rmdir (b.dir);
   }
-  g_remove (b.path);
-  g_rmdir (b.dir);
   g_free (b.path);
   g_free (b.dir);
   g_free (b.senders);
