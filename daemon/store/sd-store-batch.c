@@ -327,6 +327,7 @@ typedef struct {
   gboolean blocked;
   gboolean changed;         /* something a front end shows changed */
   gint64 last_activity;     /* newest sent_at among new messages, 0 = none */
+  guint n_unread;           /* new unread messages, for the conversation's counter */
   gboolean they_approved;   /* a new incoming message arrived */
   gchar *profile_name;      /* (owned) (nullable) the best profile offered by the batch */
   gint64 profile_updated;
@@ -448,6 +449,7 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   ConvState *cs;
   SdMessage *message;
   gboolean removed = FALSE;
+  gboolean unread;
   gint64 local_id;
 
   if (from_self && op->sync_target == NULL) {
@@ -517,6 +519,11 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
     return TRUE;
   }
   local_id = sqlite3_last_insert_rowid (self->db);
+  unread = !from_self && incoming_status (op, from_self) != SD_MESSAGE_STATUS_READ;
+  if (!store_message_inserted (self, local_id, conversation_id, op->sent_at, op->body, unread,
+                               error))
+    return FALSE;
+  cs->n_unread += unread;
   cs->changed = TRUE;
   cs->last_activity = MAX (cs->last_activity, op->sent_at);
   cs->they_approved |= !from_self;
@@ -609,18 +616,20 @@ apply_conversations (SdStore *self, ApplyState *state, GError **error)
     ConvState *cs = g_ptr_array_index (state->conversations, i);
     gboolean profile_changed = FALSE;
 
-    if (cs->last_activity > 0 || cs->they_approved) {
+    if (cs->last_activity > 0 || cs->they_approved || cs->n_unread > 0) {
       g_autoptr(SdCachedStmt) touch = NULL;
 
       touch = store_prepare (self,
                              "UPDATE conversations SET last_activity = max(last_activity, ?2),"
-                             " they_approved = they_approved OR ?3 WHERE id = ?1",
+                             " they_approved = they_approved OR ?3, unread = unread + ?4"
+                             " WHERE id = ?1",
                              error);
       if (touch == NULL)
         return FALSE;
       store_bind_text (touch, 1, cs->id);
       sqlite3_bind_int64 (touch, 2, cs->last_activity);
       sqlite3_bind_int (touch, 3, cs->they_approved);
+      sqlite3_bind_int64 (touch, 4, cs->n_unread);
       if (!store_run (self, touch, error))
         return FALSE;
     }

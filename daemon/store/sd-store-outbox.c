@@ -127,6 +127,8 @@ sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, 
     if (!store_run (self, insert, error))
       return NULL;
     local_id = sqlite3_last_insert_rowid (self->db);
+    if (!store_message_inserted (self, local_id, conversation_id, t, body, FALSE, error))
+      return NULL;
 
     /* Note to Self goes only to our own swarm, as the sync message (§5) */
     outbox = store_prepare (self,

@@ -368,6 +368,36 @@ store_apply_expiration (SdStore *self, const gchar *conversation_id, SdExpiratio
   return store_run (self, stmt, error);
 }
 
+/* ---- inserted messages --------------------------------------------------------------------- */
+
+gboolean
+store_message_inserted (SdStore *self, gint64 local_id, const gchar *conversation,
+                        gint64 sent_at, const gchar *body, gboolean unread, GError **error)
+{
+  g_autoptr(SdCachedStmt) index = NULL;
+  g_autoptr(SdCachedStmt) mark = NULL;
+
+  index = store_prepare (self, "INSERT INTO messages_fts (rowid, body) VALUES (?1, ?2)", error);
+  if (index == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (index, 1, local_id);
+  store_bind_text (index, 2, body);
+  if (!store_run (self, index, error))
+    return FALSE;
+  if (!unread)
+    return TRUE;
+  mark = store_prepare (self,
+                        "INSERT INTO unread_messages (conversation, sent_at, message)"
+                        " VALUES (?1, ?2, ?3)",
+                        error);
+  if (mark == NULL)
+    return FALSE;
+  store_bind_text (mark, 1, conversation);
+  sqlite3_bind_int64 (mark, 2, sent_at);
+  sqlite3_bind_int64 (mark, 3, local_id);
+  return store_run (self, mark, error);
+}
+
 /* ---- removal and jobs ---------------------------------------------------------------------- */
 
 /* a message leaving (deleted, unsent or expired) leaves its id behind in removed_messages

@@ -69,6 +69,13 @@ gboolean store_apply_expiration (SdStore *self, const gchar *conversation_id,
                                  SdExpirationMode mode, guint32 timer, gint64 changed_at,
                                  GError **error);
 
+/* what every INSERT INTO messages must be followed by, in the same transaction (schema 5
+ * has no insert triggers): the body goes into the search index, and an unread incoming
+ * message into unread_messages. The caller adds @unread to the conversation's counter */
+gboolean store_message_inserted (SdStore *self, gint64 local_id, const gchar *conversation,
+                                 gint64 sent_at, const gchar *body, gboolean unread,
+                                 GError **error);
+
 /* whether (author, sent_at) was removed before */
 gboolean store_was_removed (SdStore *self, const gchar *author, gint64 sent_at,
                             gboolean *out_removed, GError **error);
