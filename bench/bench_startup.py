@@ -80,6 +80,13 @@ def populate(path, n):
                            (peer, peer, "message %d of conversation %d" % (j, i),
                             1700000000000 + i * 100 + j, 1700000000000 + i * 100 + j,
                             "read" if j < 9 else "sent"))
+        # what the store's insert paths do beside each row (schema 5 has no insert triggers)
+        db.execute("INSERT INTO unread_messages (conversation, sent_at, message)"
+                   " SELECT conversation, sent_at, local_id FROM messages"
+                   " WHERE outgoing = 0 AND status <> 'read'")
+        db.execute("UPDATE conversations SET unread = (SELECT count(*) FROM unread_messages u"
+                   " WHERE u.conversation = conversations.id)")
+        db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
     db.close()
 
 

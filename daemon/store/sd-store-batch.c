@@ -339,6 +339,7 @@ typedef struct {
   GPtrArray *conversations; /* (owned) (element-type ConvState) in first-touched order */
   GHashTable *by_id;        /* (owned) id (unowned, from the ConvState) -> ConvState (unowned) */
   GArray *receipt_times;    /* (owned) (element-type gint64) T of our messages now read */
+  GArray *to_index;         /* (owned) (element-type gint64) new messages not yet searchable */
 } ApplyState;
 
 static void
@@ -520,10 +521,10 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   }
   local_id = sqlite3_last_insert_rowid (self->db);
   unread = !from_self && incoming_status (op, from_self) != SD_MESSAGE_STATUS_READ;
-  if (!store_message_inserted (self, local_id, conversation_id, op->sent_at, op->body, unread,
-                               error))
+  if (unread && !store_mark_unread (self, conversation_id, op->sent_at, local_id, error))
     return FALSE;
   cs->n_unread += unread;
+  g_array_append_val (state->to_index, local_id);
   cs->changed = TRUE;
   cs->last_activity = MAX (cs->last_activity, op->sent_at);
   cs->they_approved |= !from_self;
@@ -591,10 +592,25 @@ apply_reaction (SdStore *self, ApplyState *state, const BatchOp *op, GError **er
   return TRUE;
 }
 
+/* the batch's new messages become searchable: at the end, or before a message of the batch
+ * can be deleted (its index row must exist for the delete trigger to remove it) */
+static gboolean
+index_new_messages (SdStore *self, ApplyState *state, GError **error)
+{
+  if (!store_index_messages (self, (const gint64 *) state->to_index->data, state->to_index->len,
+                             error))
+    return FALSE;
+  g_array_set_size (state->to_index, 0);
+  return TRUE;
+}
+
 static gboolean
 apply_unsend (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
   g_autoptr(SdMessage) message = NULL;
+
+  if (!index_new_messages (self, state, error))
+    return FALSE;
 
   /* not stored (yet) is fine: the id is remembered all the same */
   message = store_load_message (self, op->quote_author, op->quote_sent_at, NULL);
@@ -736,6 +752,7 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
   g_autoptr(GPtrArray) conversations = NULL;
   g_autoptr(GHashTable) by_id = NULL;
   g_autoptr(GArray) receipt_times = NULL;
+  g_autoptr(GArray) to_index = NULL;
   ApplyState state;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
@@ -757,6 +774,8 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
   state.conversations = conversations;
   state.by_id = by_id;
   state.receipt_times = receipt_times;
+  to_index = g_array_new (FALSE, FALSE, sizeof (gint64));
+  state.to_index = to_index;
 
   tx = store_tx_begin (self, error);
   if (tx == NULL)
@@ -796,7 +815,7 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
       return FALSE;
     }
   }
-  if (!apply_conversations (self, &state, error)) {
+  if (!apply_conversations (self, &state, error) || !index_new_messages (self, &state, error)) {
     g_prefix_error (error, "applying a received batch (nothing was stored): ");
     return FALSE;
   }

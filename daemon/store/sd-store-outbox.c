@@ -127,8 +127,6 @@ sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, 
     if (!store_run (self, insert, error))
       return NULL;
     local_id = sqlite3_last_insert_rowid (self->db);
-    if (!store_message_inserted (self, local_id, conversation_id, t, body, FALSE, error))
-      return NULL;
 
     /* Note to Self goes only to our own swarm, as the sync message (§5) */
     outbox = store_prepare (self,
@@ -155,6 +153,9 @@ sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, 
     if (outgoing->kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE &&
         !store_apply_expiration (self, conversation_id, outgoing->expiration_mode,
                                  outgoing->expiration_timer, t, error))
+      return NULL;
+    /* after the other writes (see store_index_messages) */
+    if (!store_index_messages (self, &local_id, 1, error))
       return NULL;
   }
 

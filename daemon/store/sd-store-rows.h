@@ -70,11 +70,16 @@ gboolean store_apply_expiration (SdStore *self, const gchar *conversation_id,
                                  GError **error);
 
 /* what every INSERT INTO messages must be followed by, in the same transaction (schema 5
- * has no insert triggers): the body goes into the search index, and an unread incoming
- * message into unread_messages. The caller adds @unread to the conversation's counter */
-gboolean store_message_inserted (SdStore *self, gint64 local_id, const gchar *conversation,
-                                 gint64 sent_at, const gchar *body, gboolean unread,
-                                 GError **error);
+ * has no insert triggers): the bodies go into the search index, and an unread incoming
+ * message into unread_messages (the caller adds it to the conversation's counter).
+ * Index after the transaction's other writes, and before it deletes any of these messages:
+ * FTS5 writes its pending rows out as a new segment whenever a later statement opens a
+ * statement journal (any insert or update with a constraint that can fail), so rows indexed
+ * one by one between such statements cost a segment each */
+gboolean store_index_messages (SdStore *self, const gint64 *local_ids, guint n_local_ids,
+                               GError **error);
+gboolean store_mark_unread (SdStore *self, const gchar *conversation, gint64 sent_at,
+                            gint64 local_id, GError **error);
 
 /* whether (author, sent_at) was removed before */
 gboolean store_was_removed (SdStore *self, const gchar *author, gint64 sent_at,
