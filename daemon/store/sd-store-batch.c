@@ -340,6 +340,8 @@ typedef struct {
   GHashTable *by_id;        /* (owned) id (unowned, from the ConvState) -> ConvState (unowned) */
   GArray *receipt_times;    /* (owned) (element-type gint64) T of our messages now read */
   GArray *to_index;         /* (owned) (element-type gint64) new messages not yet searchable */
+  GPtrArray *seen;          /* (owned) (element-type BatchOp) (unowned) seen ops, applied last */
+  GHashTable *stored;       /* (owned) server hashes of the messages this batch stored */
 } ApplyState;
 
 static void
@@ -525,6 +527,8 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
     return FALSE;
   cs->n_unread += unread;
   g_array_append_val (state->to_index, local_id);
+  if (op->hash != NULL)
+    g_hash_table_add (state->stored, op->hash);
   cs->changed = TRUE;
   cs->last_activity = MAX (cs->last_activity, op->sent_at);
   cs->they_approved |= !from_self;
@@ -709,10 +713,17 @@ apply_they_approved (SdStore *self, ApplyState *state, const BatchOp *op, GError
   return TRUE;
 }
 
+/* A stored message's hash is seen through messages.server_hash (sd_store_is_seen() looks in
+ * both), so only the items that did not become a message get a seen_hashes row: one random
+ * B-tree insert per message less, which is what grows with history (each lands on its own
+ * page once the table outgrows a batch) */
 static gboolean
-apply_seen (SdStore *self, const BatchOp *op, GError **error)
+apply_seen (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
+
+  if (g_hash_table_contains (state->stored, op->hash))
+    return TRUE;
 
   stmt = store_prepare (self,
                         "INSERT INTO seen_hashes (hash, expires_at) VALUES (?1, ?2)"
@@ -753,6 +764,8 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
   g_autoptr(GHashTable) by_id = NULL;
   g_autoptr(GArray) receipt_times = NULL;
   g_autoptr(GArray) to_index = NULL;
+  g_autoptr(GPtrArray) seen = NULL;
+  g_autoptr(GHashTable) stored = NULL;
   ApplyState state;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
@@ -776,6 +789,10 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
   state.receipt_times = receipt_times;
   to_index = g_array_new (FALSE, FALSE, sizeof (gint64));
   state.to_index = to_index;
+  seen = g_ptr_array_new ();
+  state.seen = seen;
+  stored = g_hash_table_new (g_str_hash, g_str_equal);
+  state.stored = stored;
 
   tx = store_tx_begin (self, error);
   if (tx == NULL)
@@ -787,7 +804,8 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
 
     switch (op->kind) {
     case BATCH_OP_SEEN:
-      ok = apply_seen (self, op, error);
+      g_ptr_array_add (state.seen, (gpointer) op);
+      ok = TRUE;
       break;
     case BATCH_OP_MESSAGE:
       ok = apply_message (self, &state, op, error);
@@ -811,6 +829,12 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
       g_assert_not_reached ();
     }
     if (!ok) {
+      g_prefix_error (error, "applying a received batch (nothing was stored): ");
+      return FALSE;
+    }
+  }
+  for (guint i = 0; i < state.seen->len; i++) {
+    if (!apply_seen (self, &state, g_ptr_array_index (state.seen, i), error)) {
       g_prefix_error (error, "applying a received batch (nothing was stored): ");
       return FALSE;
     }
@@ -890,7 +914,11 @@ sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *out_seen, G
   g_return_val_if_fail (server_hash != NULL, FALSE);
   g_return_val_if_fail (out_seen != NULL, FALSE);
 
-  stmt = store_prepare (self, "SELECT 1 FROM seen_hashes WHERE hash = ?1", error);
+  /* a stored message's hash has no seen_hashes row (apply_seen) */
+  stmt = store_prepare (self,
+                        "SELECT 1 FROM seen_hashes WHERE hash = ?1"
+                        " UNION ALL SELECT 1 FROM messages WHERE server_hash = ?1 LIMIT 1",
+                        error);
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, server_hash);

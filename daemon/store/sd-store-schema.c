@@ -178,7 +178,9 @@ static const gchar schema_v4[] =
  * triggers, so every path that removes a message (delete, unsend, expire, a conversation's
  * cascade) keeps the index and the counters exact.
  * Search: FTS5 without per-document sizes (columnsize=0: they serve only ranking functions,
- * which search does not use). */
+ * which search does not use).
+ * Seen hashes: a stored message's hash is seen through messages.server_hash, so only items
+ * that did not become a message keep a seen_hashes row (sd-store-batch.c). */
 static const gchar schema_v5[] =
   "CREATE TABLE unread_messages ("
   "  conversation TEXT NOT NULL,"
@@ -222,7 +224,10 @@ static const gchar schema_v5[] =
   "    VALUES ('delete', old.local_id, old.body);"
   "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
   "END;"
-  "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');";
+  "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');"
+  /* a stored message's hash is seen through messages.server_hash from now on */
+  "DELETE FROM seen_hashes WHERE hash IN"
+  "  (SELECT server_hash FROM messages WHERE server_hash IS NOT NULL);";
 
 static const gchar *const migrations[] = {
   schema_v1,

@@ -141,10 +141,12 @@ gboolean sd_store_apply_batch (SdStore *self, SdStoreBatch *batch,
 /* NULL without error when none is stored */
 gchar *sd_store_get_last_hash (SdStore *self, const gchar *node_ed25519, gint namespace_,
                                GError **error);
-/* whether @server_hash was processed before (so the poller can skip decrypting it) */
+/* whether @server_hash was processed before (so the poller can skip decrypting it): it is
+ * in seen_hashes, or a stored message has it */
 gboolean sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *out_seen,
                            GError **error);
-/* deletes seen hashes that expired at or before @now; returns how many in @out_pruned */
+/* deletes seen hashes that expired at or before @now; returns how many in @out_pruned. The
+ * hash of a stored message stays seen as long as the message is stored */
 gboolean sd_store_prune_seen (SdStore *self, gint64 now, guint *out_pruned, GError **error);
 
 /* ---- send path and network jobs (sd-store-outbox.c) ----------------------------------------- */

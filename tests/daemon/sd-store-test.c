@@ -421,8 +421,12 @@ test_migrate_v1 (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
                                            " WHERE name IN ('swarms', 'swarm_members')"), ==, 0);
 
-  /* and the tables that came with version 2 work */
+  /* and the tables that came with version 2 work; a stored message's hash counts as seen
+   * (schema 5), another hash does not */
   g_assert_true (sd_store_is_seen (fixture->store, "hash-v1", &seen, &error));
+  g_assert_no_error (error);
+  g_assert_true (seen);
+  g_assert_true (sd_store_is_seen (fixture->store, "hash-v0", &seen, &error));
   g_assert_no_error (error);
   g_assert_false (seen);
 }
@@ -1472,6 +1476,24 @@ test_seen_prune (Fixture *fixture, gconstpointer data)
   g_assert_true (sd_store_prune_seen (fixture->store, 200, &pruned, &error));
   g_assert_cmpuint (pruned, ==, 0);
 
+  /* a stored message's hash is seen through the message: no seen_hashes row of its own, and
+   * pruning does not forget it while the message is there */
+  {
+    SdIncomingMessage m = incoming ("s400", ID_B, 1000, "kept");
+    g_autoptr(SdStoreChanges) received = receive (fixture->store, &m);
+    gboolean seen = FALSE;
+
+    g_assert_cmpuint (received->new_messages->len, ==, 1);
+    g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM seen_hashes"
+                                             " WHERE hash = 's400'"), ==, 0);
+    g_assert_true (sd_store_prune_seen (fixture->store, G_MAXINT64, &pruned, &error));
+    g_assert_true (sd_store_is_seen (fixture->store, "s400", &seen, &error));
+    g_assert_true (seen);
+    g_assert_true (sd_store_delete_message (fixture->store, ID_B "-1000", &error));
+    g_assert_true (sd_store_is_seen (fixture->store, "s400", &seen, &error));
+    g_assert_false (seen);
+  }
+
   /* pruning reads only the expired entries, by the expiry index, not every hash */
   plan = raw_plan (fixture->path, "DELETE FROM seen_hashes WHERE expires_at <= 1");
   g_assert_nonnull (strstr (plan, "seen_hashes_expiry"));
@@ -1706,7 +1728,11 @@ test_crash (Fixture *fixture, gconstpointer data)
     g_assert_cmpuint (in_round->len, ==, (last_batch + 1) * CRASH_BATCH);
     total += in_round->len;
     g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, total);
-    g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM seen_hashes"), ==, total);
+    /* every hash seen: a stored message's through its own row (schema 5) */
+    g_assert_cmpint (raw_int (fixture->path,
+                              "SELECT (SELECT count(*) FROM seen_hashes)"
+                              " + (SELECT count(*) FROM messages WHERE server_hash IS NOT NULL)"),
+                     ==, total);
     g_clear_object (&fixture->store);
   }
   reopen (fixture);
