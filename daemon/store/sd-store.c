@@ -274,6 +274,26 @@ store_load_account_id (SdStore *self, GError **error)
   return TRUE;
 }
 
+/* Once per process, before SQLite initialises: no bulk allocation of 20 pages (87 KB) when a
+ * page cache is created. Every INSERT INTO messages checks its three `IN (…)` CHECK
+ * constraints against ephemeral tables, each with a page cache of its own; the 87 KB malloc
+ * and free around each of them made glibc trim and grow the heap again, with page faults,
+ * about 15 µs per stored message (issue 20). Pages are then allocated one by one as they
+ * are needed. If something initialised SQLite earlier this is refused, and only costs time */
+static void
+store_configure_sqlite (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    int rc = sqlite3_config (SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+
+    if (rc != SQLITE_OK)
+      g_debug ("SQLite was initialised already: %s", sqlite3_errstr (rc));
+    g_once_init_leave (&once, 1);
+  }
+}
+
 static gboolean
 store_open (SdStore *self, GError **error)
 {
@@ -286,6 +306,7 @@ store_open (SdStore *self, GError **error)
   if (!check_file_header (self->path, error))
     return FALSE;
 
+  store_configure_sqlite ();
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK) {
