@@ -397,7 +397,7 @@ bench_mark_read (Bench *b)
   sqlite3 *db = NULL;
   sqlite3_stmt *reset = NULL;
   const gchar *recount = NULL;
-  gdouble times[3];
+  gdouble times[3], cpu[3];
   guint n_read = 0;
 
   /* schema 5 keeps the read state in unread_messages and a counter; older ones in status */
@@ -424,16 +424,18 @@ bench_mark_read (Bench *b)
                    sqlite3_exec (db, recount, NULL, NULL, NULL) != SQLITE_OK)))
       g_error ("reset: %s", sqlite3_errmsg (db));
     start = g_get_monotonic_time ();
+    cpu[r] = cpu_us ();
     if (!sd_store_mark_read (b->store, big, G_MAXINT64, &timestamps, NULL, &error))
       g_error ("mark read: %s", error->message);
     times[r] = (g_get_monotonic_time () - start) / 1000.0;
+    cpu[r] = (cpu_us () - cpu[r]) / 1000.0;
     n_read = timestamps->len;
   }
   sqlite3_finalize (reset);
   sqlite3_close (db);
-  g_print ("  %-44s %8.2f ms  (%u unread; median of %u; target ≤ 25 ms at 10k)\n",
+  g_print ("  %-44s %8.2f ms  (%.2f ms CPU; %u unread; median of %u; target ≤ 25 ms at 10k)\n",
            "MarkRead of the whole unread conversation", median (times, G_N_ELEMENTS (times)),
-           n_read, (guint) G_N_ELEMENTS (times));
+           median (cpu, G_N_ELEMENTS (cpu)), n_read, (guint) G_N_ELEMENTS (times));
 }
 
 static void

@@ -118,7 +118,7 @@ sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_u
    * a sum over conversations, never a count over messages */
   if (conversation_id == NULL) {
     stmt = store_prepare (self, "SELECT coalesce(sum(unread), 0) FROM conversations"
-                          " WHERE blocked = 0",
+                          " WHERE unread > 0 AND blocked = 0",
                           error);
   } else {
     if (!store_check_session_id (conversation_id, "the conversation id", error))

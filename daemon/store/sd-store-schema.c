@@ -195,6 +195,9 @@ static const gchar schema_v5[] =
   "ALTER TABLE conversations ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;"
   "UPDATE conversations SET unread ="
   "  (SELECT count(*) FROM unread_messages u WHERE u.conversation = conversations.id);"
+  /* the account's total reads only the conversations that have unread messages */
+  "CREATE INDEX conversations_unread ON conversations (unread)"
+  "  WHERE unread > 0 AND blocked = 0;"
   "CREATE TRIGGER messages_unread_delete AFTER DELETE ON messages"
   "  WHEN old.outgoing = 0 BEGIN"
   "  UPDATE conversations SET unread = unread - 1 WHERE id = old.conversation"

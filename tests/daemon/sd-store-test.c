@@ -1226,6 +1226,15 @@ test_unread_counters (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (unread (fixture->store, ID_B), ==, 1);
   assert_unread_exact (fixture->store);
 
+  /* the total reads only conversations with unread messages, by their index */
+  {
+    g_autofree gchar *plan = raw_plan (fixture->path,
+                                       "SELECT coalesce(sum(unread), 0) FROM conversations"
+                                       " WHERE unread > 0 AND blocked = 0");
+
+    g_assert_nonnull (strstr (plan, "conversations_unread"));
+  }
+
   /* deleting a conversation takes its count out of the total */
   g_assert_true (sd_store_delete_conversation (fixture->store, ID_B, &error));
   g_assert_no_error (error);
