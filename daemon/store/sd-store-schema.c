@@ -173,10 +173,10 @@ static const gchar schema_v4[] =
  * 1 µs for the same rows written once per batch). The two paths that insert messages
  * (sd-store-batch.c, sd-store-outbox.c) index the bodies after their other writes and record
  * unread messages themselves, in the same transaction (store_index_messages() and
- * store_mark_unread() in sd-store-rows.c); the integrity check compares index, counters and
- * rows. Deletes are rare and keep their
- * triggers, so every path that removes a message (delete, unsend, expire, a conversation's
- * cascade) keeps the index and the counters exact.
+ * store_mark_unread() in sd-store-rows.c); sd_store_check_integrity() compares the index with
+ * the bodies and the counters with unread_messages. Deletes are rare and keep their triggers,
+ * so every path that removes a message (delete, unsend, expire, a conversation's cascade)
+ * keeps the index and the counters exact.
  * Search: FTS5 without per-document sizes (columnsize=0: they serve only ranking functions,
  * which search does not use).
  * Seen hashes: a stored message's hash is seen through messages.server_hash, so only items
