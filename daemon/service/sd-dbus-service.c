@@ -29,6 +29,7 @@ struct _SdDbusService {
   GDBusObjectManagerServer *manager;    /* (owned) */
   GHashTable *inhibitors;               /* (owned) cookie → Inhibitor */
   guint next_cookie;
+  guint attach_id;                      /* the object manager goes on the bus */
 };
 
 enum { SIGNAL_INHIBITED_CHANGED, N_SIGNALS };
@@ -713,10 +714,30 @@ sd_dbus_service_notifications_inhibited (SdDbusService *self)
   return g_hash_table_size (self->inhibitors) > 0;
 }
 
+/* The object manager goes on the bus from the main loop, after sd_account_start() (called
+ * in the same bus-acquired callback as sd_dbus_service_new()) has exported the account's
+ * conversations. Exported while the manager has no connection, a conversation is only added
+ * to its table; set_connection() then registers them all in one pass. Attached first, every
+ * export built and broadcast an InterfacesAdded dictionary that nobody could receive (the bus
+ * name is requested only after that callback) and left its memory behind: 376 ms and 17.7 KB
+ * per conversation at 1,000 conversations (issue 20). Accounts created or restored later
+ * still announce their conversations: by then the manager is attached */
+static gboolean
+attach_manager (gpointer user_data)
+{
+  SdDbusService *self = user_data;
+
+  self->attach_id = 0;
+  g_dbus_object_manager_server_set_connection (self->manager, self->connection);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 sd_dbus_service_dispose (GObject *object)
 {
   SdDbusService *self = SD_DBUS_SERVICE (object);
+
+  g_clear_handle_id (&self->attach_id, g_source_remove);
 
   if (self->account_skeleton != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->account_skeleton));
@@ -788,7 +809,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   for (guint i = 0; conversations != NULL && i < conversations->len; i++)
     update_conversation (self, g_ptr_array_index (conversations, i));
 
-  g_dbus_object_manager_server_set_connection (self->manager, connection);
+  /* high priority: before any method call the bus delivers is dispatched */
+  self->attach_id = g_idle_add_full (G_PRIORITY_HIGH, attach_manager, self, NULL);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->account_skeleton),
                                          connection, SD_DBUS_PATH, error))
     return NULL;

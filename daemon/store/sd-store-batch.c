@@ -327,6 +327,7 @@ typedef struct {
   gboolean blocked;
   gboolean changed;         /* something a front end shows changed */
   gint64 last_activity;     /* newest sent_at among new messages, 0 = none */
+  guint n_unread;           /* new unread messages, for the conversation's counter */
   gboolean they_approved;   /* a new incoming message arrived */
   gchar *profile_name;      /* (owned) (nullable) the best profile offered by the batch */
   gint64 profile_updated;
@@ -338,6 +339,9 @@ typedef struct {
   GPtrArray *conversations; /* (owned) (element-type ConvState) in first-touched order */
   GHashTable *by_id;        /* (owned) id (unowned, from the ConvState) -> ConvState (unowned) */
   GArray *receipt_times;    /* (owned) (element-type gint64) T of our messages now read */
+  GArray *to_index;         /* (owned) (element-type gint64) new messages not yet searchable */
+  GPtrArray *seen;          /* (owned) (element-type BatchOp) (unowned) seen ops, applied last */
+  GHashTable *stored;       /* (owned) server hashes of the messages this batch stored */
 } ApplyState;
 
 static void
@@ -448,6 +452,7 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   ConvState *cs;
   SdMessage *message;
   gboolean removed = FALSE;
+  gboolean unread;
   gint64 local_id;
 
   if (from_self && op->sync_target == NULL) {
@@ -517,6 +522,13 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
     return TRUE;
   }
   local_id = sqlite3_last_insert_rowid (self->db);
+  unread = !from_self && incoming_status (op, from_self) != SD_MESSAGE_STATUS_READ;
+  if (unread && !store_mark_unread (self, conversation_id, op->sent_at, local_id, error))
+    return FALSE;
+  cs->n_unread += unread;
+  g_array_append_val (state->to_index, local_id);
+  if (op->hash != NULL)
+    g_hash_table_add (state->stored, op->hash);
   cs->changed = TRUE;
   cs->last_activity = MAX (cs->last_activity, op->sent_at);
   cs->they_approved |= !from_self;
@@ -584,10 +596,25 @@ apply_reaction (SdStore *self, ApplyState *state, const BatchOp *op, GError **er
   return TRUE;
 }
 
+/* the batch's new messages become searchable: at the end, or before a message of the batch
+ * can be deleted (its index row must exist for the delete trigger to remove it) */
+static gboolean
+index_new_messages (SdStore *self, ApplyState *state, GError **error)
+{
+  if (!store_index_messages (self, (const gint64 *) state->to_index->data, state->to_index->len,
+                             error))
+    return FALSE;
+  g_array_set_size (state->to_index, 0);
+  return TRUE;
+}
+
 static gboolean
 apply_unsend (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
   g_autoptr(SdMessage) message = NULL;
+
+  if (!index_new_messages (self, state, error))
+    return FALSE;
 
   /* not stored (yet) is fine: the id is remembered all the same */
   message = store_load_message (self, op->quote_author, op->quote_sent_at, NULL);
@@ -609,18 +636,20 @@ apply_conversations (SdStore *self, ApplyState *state, GError **error)
     ConvState *cs = g_ptr_array_index (state->conversations, i);
     gboolean profile_changed = FALSE;
 
-    if (cs->last_activity > 0 || cs->they_approved) {
+    if (cs->last_activity > 0 || cs->they_approved || cs->n_unread > 0) {
       g_autoptr(SdCachedStmt) touch = NULL;
 
       touch = store_prepare (self,
                              "UPDATE conversations SET last_activity = max(last_activity, ?2),"
-                             " they_approved = they_approved OR ?3 WHERE id = ?1",
+                             " they_approved = they_approved OR ?3, unread = unread + ?4"
+                             " WHERE id = ?1",
                              error);
       if (touch == NULL)
         return FALSE;
       store_bind_text (touch, 1, cs->id);
       sqlite3_bind_int64 (touch, 2, cs->last_activity);
       sqlite3_bind_int (touch, 3, cs->they_approved);
+      sqlite3_bind_int64 (touch, 4, cs->n_unread);
       if (!store_run (self, touch, error))
         return FALSE;
     }
@@ -684,10 +713,17 @@ apply_they_approved (SdStore *self, ApplyState *state, const BatchOp *op, GError
   return TRUE;
 }
 
+/* A stored message's hash is seen through messages.server_hash (sd_store_is_seen() looks in
+ * both), so only the items that did not become a message get a seen_hashes row: one random
+ * B-tree insert per message less, which is what grows with history (each lands on its own
+ * page once the table outgrows a batch) */
 static gboolean
-apply_seen (SdStore *self, const BatchOp *op, GError **error)
+apply_seen (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
+
+  if (g_hash_table_contains (state->stored, op->hash))
+    return TRUE;
 
   stmt = store_prepare (self,
                         "INSERT INTO seen_hashes (hash, expires_at) VALUES (?1, ?2)"
@@ -727,6 +763,9 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
   g_autoptr(GPtrArray) conversations = NULL;
   g_autoptr(GHashTable) by_id = NULL;
   g_autoptr(GArray) receipt_times = NULL;
+  g_autoptr(GArray) to_index = NULL;
+  g_autoptr(GPtrArray) seen = NULL;
+  g_autoptr(GHashTable) stored = NULL;
   ApplyState state;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
@@ -748,6 +787,12 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
   state.conversations = conversations;
   state.by_id = by_id;
   state.receipt_times = receipt_times;
+  to_index = g_array_new (FALSE, FALSE, sizeof (gint64));
+  state.to_index = to_index;
+  seen = g_ptr_array_new ();
+  state.seen = seen;
+  stored = g_hash_table_new (g_str_hash, g_str_equal);
+  state.stored = stored;
 
   tx = store_tx_begin (self, error);
   if (tx == NULL)
@@ -759,7 +804,8 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
 
     switch (op->kind) {
     case BATCH_OP_SEEN:
-      ok = apply_seen (self, op, error);
+      g_ptr_array_add (state.seen, (gpointer) op);
+      ok = TRUE;
       break;
     case BATCH_OP_MESSAGE:
       ok = apply_message (self, &state, op, error);
@@ -787,7 +833,13 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
       return FALSE;
     }
   }
-  if (!apply_conversations (self, &state, error)) {
+  for (guint i = 0; i < state.seen->len; i++) {
+    if (!apply_seen (self, &state, g_ptr_array_index (state.seen, i), error)) {
+      g_prefix_error (error, "applying a received batch (nothing was stored): ");
+      return FALSE;
+    }
+  }
+  if (!apply_conversations (self, &state, error) || !index_new_messages (self, &state, error)) {
     g_prefix_error (error, "applying a received batch (nothing was stored): ");
     return FALSE;
   }
@@ -862,7 +914,11 @@ sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *out_seen, G
   g_return_val_if_fail (server_hash != NULL, FALSE);
   g_return_val_if_fail (out_seen != NULL, FALSE);
 
-  stmt = store_prepare (self, "SELECT 1 FROM seen_hashes WHERE hash = ?1", error);
+  /* a stored message's hash has no seen_hashes row (apply_seen) */
+  stmt = store_prepare (self,
+                        "SELECT 1 FROM seen_hashes WHERE hash = ?1"
+                        " UNION ALL SELECT 1 FROM messages WHERE server_hash = ?1 LIMIT 1",
+                        error);
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, server_hash);

@@ -114,19 +114,16 @@ sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_u
   g_return_val_if_fail (out_unread != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* the counters kept on each conversation row (schema version 5); the account's total is
+   * a sum over conversations, never a count over messages */
   if (conversation_id == NULL) {
-    stmt = store_prepare (self,
-                          "SELECT count(*) FROM messages m"
-                          " JOIN conversations c ON c.id = m.conversation"
-                          " WHERE m.outgoing = 0 AND m.status <> 'read' AND c.blocked = 0",
+    stmt = store_prepare (self, "SELECT coalesce(sum(unread), 0) FROM conversations"
+                          " WHERE unread > 0 AND blocked = 0",
                           error);
   } else {
     if (!store_check_session_id (conversation_id, "the conversation id", error))
       return FALSE;
-    stmt = store_prepare (self,
-                          "SELECT count(*) FROM messages"
-                          " WHERE conversation = ?1 AND outgoing = 0 AND status <> 'read'",
-                          error);
+    stmt = store_prepare (self, "SELECT unread FROM conversations WHERE id = ?1", error);
   }
   if (stmt == NULL)
     return FALSE;
@@ -172,10 +169,11 @@ sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
     return FALSE;
   if (!store_expect_conversation (self, conversation_id, error))
     return FALSE;
+  /* the read state is the narrow unread_messages table: this deletes contiguous rows of one
+   * conversation and leaves the wide message rows alone */
   stmt = store_prepare (self,
-                        "UPDATE messages SET status = 'read'"
-                        " WHERE conversation = ?1 AND outgoing = 0 AND status <> 'read'"
-                        " AND sent_at <= ?2 RETURNING sent_at",
+                        "DELETE FROM unread_messages WHERE conversation = ?1 AND sent_at <= ?2"
+                        " RETURNING sent_at",
                         error);
   if (stmt == NULL)
     return FALSE;
@@ -193,13 +191,30 @@ sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
     t = sqlite3_column_int64 (stmt, 0);
     g_array_append_val (timestamps, t);
   }
+  if (timestamps->len > 0) {
+    g_autoptr(SdCachedStmt) count = NULL;
 
-  /* after-read messages start disappearing once read */
+    /* counted again from what is left, so the counter cannot drift */
+    count = store_prepare (self,
+                           "UPDATE conversations SET unread = (SELECT count(*)"
+                           " FROM unread_messages WHERE conversation = ?1) WHERE id = ?1",
+                           error);
+    if (count == NULL)
+      return FALSE;
+    store_bind_text (count, 1, conversation_id);
+    if (!store_run (self, count, error))
+      return FALSE;
+  }
+
+  /* after-read messages start disappearing once read; the partial index
+   * messages_after_read holds only those still waiting, so this touches no other row */
   start = store_prepare (self,
                          "UPDATE messages SET expires_at = ?3 + expiration_timer * 1000"
-                         " WHERE conversation = ?1 AND outgoing = 0 AND expiration_mode = 1"
-                         " AND kind = 'text' AND expires_at = 0 AND status = 'read'"
-                         " AND sent_at <= ?2"
+                         " WHERE conversation = ?1 AND expiration_mode = 1 AND expires_at = 0"
+                         " AND outgoing = 0 AND kind = 'text' AND sent_at <= ?2"
+                         " AND NOT EXISTS (SELECT 1 FROM unread_messages r"
+                         "  WHERE r.conversation = ?1 AND r.sent_at = messages.sent_at"
+                         "  AND r.message = messages.local_id)"
                          " RETURNING sent_at",
                          error);
   if (start == NULL)
@@ -424,11 +439,15 @@ sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error)
   if (fts_query == NULL)
     return g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
 
+  /* newest first by arrival: the index's rowid is local_id, which grows with every insert,
+   * so FTS5 walks its doclists backwards and stops after @limit instead of sorting every
+   * match. A message that arrives late (an old sent_at retrieved after newer ones) sorts
+   * by when it arrived */
   stmt = store_prepare (self,
-                        "SELECT " STORE_MESSAGE_COLUMNS " FROM messages_fts f"
-                        " JOIN messages m ON m.local_id = f.rowid"
-                        " WHERE messages_fts MATCH ?1"
-                        " ORDER BY m.sent_at DESC, m.local_id DESC LIMIT ?2",
+                        "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                        " WHERE m.local_id IN (SELECT rowid FROM messages_fts"
+                        "  WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)"
+                        " ORDER BY m.local_id DESC",
                         error);
   if (stmt == NULL)
     return NULL;

@@ -154,6 +154,9 @@ sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, 
         !store_apply_expiration (self, conversation_id, outgoing->expiration_mode,
                                  outgoing->expiration_timer, t, error))
       return NULL;
+    /* after the other writes (see store_index_messages) */
+    if (!store_index_messages (self, &local_id, 1, error))
+      return NULL;
   }
 
   message = store_load_message (self, self->account_id, t, error);

@@ -368,6 +368,51 @@ store_apply_expiration (SdStore *self, const gchar *conversation_id, SdExpiratio
   return store_run (self, stmt, error);
 }
 
+/* ---- inserted messages --------------------------------------------------------------------- */
+
+gboolean
+store_index_messages (SdStore *self, const gint64 *local_ids, guint n_local_ids, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GString) ids = NULL;
+
+  if (n_local_ids == 0)
+    return TRUE;
+  ids = g_string_sized_new (n_local_ids * 8);
+  g_string_append_c (ids, '[');
+  for (guint i = 0; i < n_local_ids; i++)
+    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", local_ids[i]);
+  g_string_append_c (ids, ']');
+  /* in rowid order, as FTS5 appends best */
+  stmt = store_prepare (self,
+                        "INSERT INTO messages_fts (rowid, body) SELECT local_id, body"
+                        " FROM messages WHERE local_id IN (SELECT value FROM json_each(?1))"
+                        " ORDER BY local_id",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, ids->str);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+store_mark_unread (SdStore *self, const gchar *conversation, gint64 sent_at, gint64 local_id,
+                   GError **error)
+{
+  g_autoptr(SdCachedStmt) mark = NULL;
+
+  mark = store_prepare (self,
+                        "INSERT INTO unread_messages (conversation, sent_at, message)"
+                        " VALUES (?1, ?2, ?3)",
+                        error);
+  if (mark == NULL)
+    return FALSE;
+  store_bind_text (mark, 1, conversation);
+  sqlite3_bind_int64 (mark, 2, sent_at);
+  sqlite3_bind_int64 (mark, 3, local_id);
+  return store_run (self, mark, error);
+}
+
 /* ---- removal and jobs ---------------------------------------------------------------------- */
 
 /* a message leaving (deleted, unsent or expired) leaves its id behind in removed_messages

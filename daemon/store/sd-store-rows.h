@@ -15,9 +15,13 @@ G_BEGIN_DECLS
 #define SD_STORE_REMOVED_KEEP_MS (15LL * 24 * 3600 * 1000)
 
 /* the columns store_message_from_row() reads, for "SELECT " STORE_MESSAGE_COLUMNS " FROM
- * messages m ..."; the quoted body is looked up by a subquery */
+ * messages m ..."; the quoted body is looked up by a subquery. An incoming message is read
+ * unless unread_messages holds it (schema version 5) */
 #define STORE_MESSAGE_COLUMNS \
-  "m.author, m.sent_at, m.conversation, m.outgoing, m.body, m.received_at, m.status, " \
+  "m.author, m.sent_at, m.conversation, m.outgoing, m.body, m.received_at, " \
+  "CASE WHEN m.outgoing THEN m.status WHEN EXISTS (SELECT 1 FROM unread_messages r" \
+  "  WHERE r.conversation = m.conversation AND r.sent_at = m.sent_at" \
+  "  AND r.message = m.local_id) THEN 'sent' ELSE 'read' END, " \
   "m.error, m.expires_at, m.server_hash, m.kind, m.quote_author, m.quote_sent_at, " \
   "(SELECT q.body FROM messages q WHERE q.author = m.quote_author" \
   "  AND q.sent_at = m.quote_sent_at), m.expiration_mode, m.expiration_timer, m.sync_hash, " \
@@ -47,8 +51,7 @@ gboolean store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gc
 #define STORE_CONVERSATION_SELECT \
   "SELECT c.id, c.kind, c.name, c.nickname, c.approved, c.they_approved, c.blocked," \
   " c.muted_until, c.last_activity, c.profile_updated, c.expiration_mode, c.expiration_timer," \
-  " (SELECT count(*) FROM messages u" \
-  "   WHERE u.conversation = c.id AND u.outgoing = 0 AND u.status <> 'read')," \
+  " c.unread," \
   " (SELECT p.body FROM messages p WHERE p.conversation = c.id AND p.kind = 'text'" \
   "   ORDER BY p.sent_at DESC, p.local_id DESC LIMIT 1)" \
   " FROM conversations c"
@@ -65,6 +68,18 @@ gboolean store_ensure_conversation (SdStore *self, const gchar *id, SdConversati
 gboolean store_apply_expiration (SdStore *self, const gchar *conversation_id,
                                  SdExpirationMode mode, guint32 timer, gint64 changed_at,
                                  GError **error);
+
+/* what every INSERT INTO messages must be followed by, in the same transaction (schema 5
+ * has no insert triggers): the bodies go into the search index, and an unread incoming
+ * message into unread_messages (the caller adds it to the conversation's counter).
+ * Index after the transaction's other writes, and before it deletes any of these messages:
+ * FTS5 writes its pending rows out as a new segment whenever a later statement opens a
+ * statement journal (any insert or update with a constraint that can fail), so rows indexed
+ * one by one between such statements cost a segment each */
+gboolean store_index_messages (SdStore *self, const gint64 *local_ids, guint n_local_ids,
+                               GError **error);
+gboolean store_mark_unread (SdStore *self, const gchar *conversation, gint64 sent_at,
+                            gint64 local_id, GError **error);
 
 /* whether (author, sent_at) was removed before */
 gboolean store_was_removed (SdStore *self, const gchar *author, gint64 sent_at,

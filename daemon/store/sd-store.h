@@ -141,10 +141,12 @@ gboolean sd_store_apply_batch (SdStore *self, SdStoreBatch *batch,
 /* NULL without error when none is stored */
 gchar *sd_store_get_last_hash (SdStore *self, const gchar *node_ed25519, gint namespace_,
                                GError **error);
-/* whether @server_hash was processed before (so the poller can skip decrypting it) */
+/* whether @server_hash was processed before (so the poller can skip decrypting it): it is
+ * in seen_hashes, or a stored message has it */
 gboolean sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *out_seen,
                            GError **error);
-/* deletes seen hashes that expired at or before @now; returns how many in @out_pruned */
+/* deletes seen hashes that expired at or before @now; returns how many in @out_pruned. The
+ * hash of a stored message stays seen as long as the message is stored */
 gboolean sd_store_prune_seen (SdStore *self, gint64 now, guint *out_pruned, GError **error);
 
 /* ---- send path and network jobs (sd-store-outbox.c) ----------------------------------------- */
@@ -237,7 +239,8 @@ gboolean sd_store_set_nickname (SdStore *self, const gchar *conversation_id,
 gboolean sd_store_delete_conversation (SdStore *self, const gchar *conversation_id,
                                        GError **error);
 
-/* full-text search over bodies, newest first; every word of @query must match (as a word
+/* full-text search over bodies, newest first by arrival (a message retrieved late sorts by
+ * when it arrived, not by its sent_at); every word of @query must match (as a word
  * prefix); any text is safe: punctuation and FTS syntax are taken literally, an empty query
  * returns nothing, non-UTF-8 is SD_STORE_ERROR_INVALID. @limit 0 = all */
 GPtrArray *sd_store_search (SdStore *self, const gchar *query, guint limit, GError **error);
