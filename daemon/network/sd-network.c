@@ -139,7 +139,9 @@ on_onion_reply (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-    if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT)) {
+    if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT) ||
+        g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY)) {
+      /* too slow or too large: any hop (or the destination) may be the cause */
       sd_onion_paths_strike (self->paths, data->path);
     } else {
       /* the guard itself did not answer: that path is useless */
