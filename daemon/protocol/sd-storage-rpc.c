@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStorageRpc"
+
 #include "sd-storage-rpc.h"
 
 #include <string.h>
@@ -334,12 +336,32 @@ sd_retrieve_item_free (SdRetrieveItem *item)
   g_free (item);
 }
 
+gboolean
+sd_storage_rpc_valid_hash (const gchar *hash)
+{
+  static const gchar alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const gchar *last;
+
+  if (hash == NULL || strlen (hash) != SD_STORAGE_HASH_LEN)
+    return FALSE;
+  for (gsize i = 0; i < SD_STORAGE_HASH_LEN; i++)
+    if (hash[i] == '\0' || strchr (alphabet, hash[i]) == NULL)
+      return FALSE;
+  /* 43 characters carry 258 bits: the last one's two low bits are not part of the 32 bytes,
+   * and a canonical encoding leaves them zero */
+  last = strchr (alphabet, hash[SD_STORAGE_HASH_LEN - 1]);
+  return ((last - alphabet) & 3) == 0;
+}
+
 GPtrArray *
 sd_storage_rpc_parse_retrieve (JsonNode *body, gboolean *out_more, GError **error)
 {
   JsonObject *object = as_object (body);
   JsonArray *messages = sd_json_get_array (object, "messages");
   GPtrArray *items;
+  guint n, dropped = 0;
+  gboolean truncated = FALSE;
 
   if (object == NULL) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -348,14 +370,23 @@ sd_storage_rpc_parse_retrieve (JsonNode *body, gboolean *out_more, GError **erro
   }
   /* an answer without messages has none */
   items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
-  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++) {
+  n = messages != NULL ? json_array_get_length (messages) : 0;
+  for (guint i = 0; i < n; i++) {
     JsonObject *message = sd_json_array_get_object (messages, i);
     const gchar *hash = sd_json_get_string (message, "hash");
     const gchar *data = sd_json_get_string (message, "data");
     SdRetrieveItem *item;
 
-    if (hash == NULL || data == NULL)
+    if (items->len == SD_RETRIEVE_MAX_ITEMS) {
+      /* the rest comes with the next page: the last hash kept is where it resumes */
+      truncated = TRUE;
+      break;
+    }
+    if (hash == NULL || data == NULL || !sd_storage_rpc_valid_hash (hash) ||
+        strlen (data) > SD_STORAGE_MAX_DATA_B64) {
+      dropped++;
       continue;
+    }
     item = g_new0 (SdRetrieveItem, 1);
     item->hash = g_strdup (hash);
     item->data_b64 = g_strdup (data);
@@ -363,7 +394,12 @@ sd_storage_rpc_parse_retrieve (JsonNode *body, gboolean *out_more, GError **erro
     item->expiration = sd_json_get_int (message, "expiration", 0);
     g_ptr_array_add (items, item);
   }
+  if (dropped > 0)
+    g_debug ("retrieve: dropped %u items without a well-formed hash or with oversize data",
+             dropped);
+  if (truncated)
+    g_debug ("retrieve: page of %u items cut to %u", n, SD_RETRIEVE_MAX_ITEMS);
   if (out_more != NULL)
-    *out_more = sd_json_get_bool (object, "more", FALSE);
+    *out_more = truncated || sd_json_get_bool (object, "more", FALSE);
   return items;
 }
