@@ -62,6 +62,11 @@ node_status (StNode *node)
   json_object_set_boolean_member (entry, "garbage", node->faults.garbage);
   json_object_set_int_member (entry, "messages", st_storage_count (node->storage));
   json_object_set_int_member (entry, "requests", (gint64) node->requests);
+  json_object_set_int_member (entry, "retrieves", (gint64) node->retrieves);
+  json_object_set_int_member (entry, "oversize_bytes", (gint64) node->faults.oversize_bytes);
+  json_object_set_boolean_member (entry, "endless_more", node->faults.endless_more);
+  json_object_set_boolean_member (entry, "bad_hashes", node->faults.bad_hashes);
+  json_object_set_int_member (entry, "report_time", node->faults.report_time_ms);
   return entry;
 }
 
@@ -352,6 +357,32 @@ control_handler (SoupServer *server,
 
     for (guint i = 0; i < nodes->len; i++)
       ((StNode *) nodes->pdata[i])->faults.garbage = enabled;
+  } else if (strcmp (action, "oversize") == 0) {
+    value = 11 * 1024 * 1024;
+    if (json_object_has_member (request, "bytes") &&
+        (!get_int (request, "bytes", &value) || value < 0 || value > 64 * 1024 * 1024)) {
+      respond_error (msg, "\"bytes\" must be 0 to 67108864");
+      return;
+    }
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.oversize_bytes = (gsize) value;
+  } else if (strcmp (action, "endless_more") == 0) {
+    gboolean enabled = get_bool (request, "enabled", TRUE);
+
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.endless_more = enabled;
+  } else if (strcmp (action, "bad_hashes") == 0) {
+    gboolean enabled = get_bool (request, "enabled", TRUE);
+
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.bad_hashes = enabled;
+  } else if (strcmp (action, "report_time") == 0) {
+    if (!get_int (request, "t", &value) || value < 0) {
+      respond_error (msg, "\"t\" must be a time in ms (0 ends the fault)");
+      return;
+    }
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.report_time_ms = value;
   } else if (strcmp (action, "clear") == 0) {
     for (guint i = 0; i < nodes->len; i++)
       st_node_clear_faults (nodes->pdata[i]);
