@@ -187,22 +187,6 @@ send_retry (GTask *task, GError *error)
   send_try (task);
 }
 
-/* "Next node not found: <hex>" and the newer "... currently unreachable" */
-static gboolean
-parse_missing_node (const gchar *text, guint8 ed25519_pk[32])
-{
-  const gchar *prefixes[] = { "Next node not found: ", "Next node is currently unreachable: " };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++) {
-    if (g_str_has_prefix (text, prefixes[i])) {
-      g_autofree gchar *hex = g_strndup (text + strlen (prefixes[i]), 64);
-
-      return sd_hex_decode_exact (hex, ed25519_pk, 32, NULL);
-    }
-  }
-  return FALSE;
-}
-
 /* a hop answered 502 "Next node not found: @missing". Any hop can write that text about any
  * key (the guard sees the plain answer), so it is a strike against the node, never a
  * removal by itself: an honest report repeats, and the pool drops the node at the strike
@@ -261,7 +245,8 @@ on_onion_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 
   if (status != 200) {
-    if (status == 502 && parse_missing_node (text, missing)) {
+    if (status == 502 &&
+        sd_storage_rpc_parse_missing_node (text, strlen (text), missing)) {
       missing_node (self, data, missing);
       if (memcmp (missing, data->dest->keys.ed25519_pk, 32) == 0) {
         g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NODE,

@@ -309,13 +309,33 @@ sd_storage_rpc_snodes (JsonNode *body)
   return sd_json_get_array (as_object (body), "snodes");
 }
 
+/* what a sent message's hash is kept as: 2.8's base64, or the 128 hex characters of older
+ * servers (protocol-identity-and-messages.md §5) — not whatever a node writes there */
+static gboolean
+plausible_store_hash (const gchar *hash)
+{
+  gsize len = strlen (hash);
+
+  if (len == 0 || len > 128)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (hash[i]) && strchr ("+/=-_", hash[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 gchar *
 sd_storage_rpc_parse_store (guint status, JsonNode *body, GError **error)
 {
   const gchar *hash = sd_json_get_string (as_object (body), "hash");
 
-  if (status == 200 && hash != NULL)
+  if (status == 200 && hash != NULL && plausible_store_hash (hash))
     return g_strdup (hash);
+  if (status == 200 && hash != NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "the node answered the store with a malformed hash");
+    return NULL;
+  }
   if (body != NULL && JSON_NODE_HOLDS_VALUE (body) &&
       json_node_get_value_type (body) == G_TYPE_STRING)
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -334,6 +354,24 @@ sd_retrieve_item_free (SdRetrieveItem *item)
   g_free (item->hash);
   g_free (item->data_b64);
   g_free (item);
+}
+
+gboolean
+sd_storage_rpc_parse_missing_node (const gchar *text, gsize len, guint8 ed25519_pk[32])
+{
+  static const gchar *const prefixes[] = { "Next node not found: ",
+                                           "Next node is currently unreachable: " };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++) {
+    gsize prefix_len = strlen (prefixes[i]);
+
+    if (len >= prefix_len + 64 && memcmp (text, prefixes[i], prefix_len) == 0) {
+      g_autofree gchar *hex = g_strndup (text + prefix_len, 64);
+
+      return strlen (hex) == 64 && sd_hex_decode_exact (hex, ed25519_pk, 32, NULL);
+    }
+  }
+  return FALSE;
 }
 
 gboolean

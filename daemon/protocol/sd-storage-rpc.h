@@ -83,11 +83,19 @@ guint sd_storage_rpc_uniform_batch_failure (JsonNode *body, JsonNode **out_first
 /* the `snodes` array of a get_swarm reply or of a 421 body (borrowed, nullable) */
 JsonArray *sd_storage_rpc_snodes (JsonNode *body);
 
-/* the top-level hash of a store reply with @status, or NULL with @error saying why the
- * network refused it (the server's text when it sent one) */
+/* the top-level hash of a store reply with @status (up to 128 characters of base64 or hex),
+ * or NULL with @error saying why the network refused it (the server's text when it sent
+ * one) or that the hash is malformed */
 gchar *sd_storage_rpc_parse_store (guint status,
                                    JsonNode *body,
                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the Ed25519 key a hop names in its plain-text 502 "Next node not found: <hex>" or "Next
+ * node is currently unreachable: <hex>" (§6.7), from the first @len bytes of @text; FALSE
+ * for any other text. Anyone on the path can write it: it is a claim, not a fact */
+gboolean sd_storage_rpc_parse_missing_node (const gchar *text,
+                                            gsize len,
+                                            guint8 ed25519_pk[32]);
 
 /* a message hash as storage server 2.8 computes it (§5): standard base64 of 32 bytes, 43
  * characters, no padding */

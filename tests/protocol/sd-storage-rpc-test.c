@@ -354,6 +354,55 @@ test_parse_retrieve_bounds (void)
   g_assert_cmpstr (((SdRetrieveItem *) g_ptr_array_index (items, 0))->hash, ==, H1);
 }
 
+
+static void
+test_parse_missing_node (void)
+{
+  const gchar *hex = "9d1ea0b6e1f5e0f06a2e7de2b6d30e0c3f1e1d7a6a9a4ae2a3d9c0c0a1b2c3d4";
+  g_autofree gchar *found = g_strconcat ("Next node not found: ", hex, NULL);
+  g_autofree gchar *down = g_strconcat ("Next node is currently unreachable: ", hex, "\n", NULL);
+  g_autofree gchar *upper = g_ascii_strup (found, -1);
+  guint8 key[32], expected[32];
+
+  g_assert_true (sd_hex_decode_exact (hex, expected, 32, NULL));
+  g_assert_true (sd_storage_rpc_parse_missing_node (found, strlen (found), key));
+  g_assert_cmpmem (key, 32, expected, 32);
+  g_assert_true (sd_storage_rpc_parse_missing_node (down, strlen (down), key));
+  g_assert_cmpmem (key, 32, expected, 32);
+  /* the text is compared as sent, the key in either case */
+  g_assert_false (sd_storage_rpc_parse_missing_node (upper, strlen (upper), key));
+  g_assert_false (sd_storage_rpc_parse_missing_node (found, strlen (found) - 1, key));
+  g_assert_false (sd_storage_rpc_parse_missing_node ("Next node not found: zz", 23, key));
+  g_assert_false (sd_storage_rpc_parse_missing_node ("Request time out", 16, key));
+  g_assert_false (sd_storage_rpc_parse_missing_node ("", 0, key));
+}
+
+static void
+test_parse_store_hash_form (void)
+{
+  g_autofree gchar *long_text = g_strdup_printf ("{\"hash\":\"%0130d\"}", 7);
+  g_autoptr(JsonNode) hex = body ("{\"hash\":\"0123456789abcdef0123456789abcdef0123456789abcdef"
+                                  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+                                  "ef0123456789abcdef\"}");
+  g_autoptr(JsonNode) too_long = body (long_text);
+  g_autoptr(JsonNode) junk = body ("{\"hash\":\"<script>\"}");
+  g_autoptr(JsonNode) empty = body ("{\"hash\":\"\"}");
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *old_form = sd_storage_rpc_parse_store (200, hex, &error);
+
+  /* an older server's SHA-512 hex is kept; anything else a node writes there is not */
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (old_form), ==, 128);
+  g_assert_null (sd_storage_rpc_parse_store (200, too_long, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_null (sd_storage_rpc_parse_store (200, junk, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_null (sd_storage_rpc_parse_store (200, empty, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -375,6 +424,8 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/storage-rpc/parse-store", test_parse_store);
   g_test_add_func ("/protocol/storage-rpc/parse-retrieve", test_parse_retrieve);
   g_test_add_func ("/protocol/storage-rpc/valid-hash", test_valid_hash);
+  g_test_add_func ("/protocol/storage-rpc/parse-missing-node", test_parse_missing_node);
+  g_test_add_func ("/protocol/storage-rpc/parse-store-hash-form", test_parse_store_hash_form);
   g_test_add_func ("/protocol/storage-rpc/parse-retrieve-bounds", test_parse_retrieve_bounds);
   return g_test_run ();
 }
