@@ -199,7 +199,8 @@ missing_node (SdNetwork *self, SendData *data, const guint8 missing[32])
   gboolean on_path = named != NULL && sd_onion_path_contains (data->path, named);
   gboolean is_dest = memcmp (missing, data->dest->keys.ed25519_pk, 32) == 0;
 
-  g_debug ("a hop reports node %s as unknown%s", named != NULL ? named->ed25519_hex : "(not in the pool)",
+  g_debug ("a hop reports node %s as unknown%s",
+           named != NULL ? named->ed25519_hex : "(not in the pool)",
            on_path || is_dest ? "" : ", though it is not on the path");
   if (named != NULL && (on_path || is_dest))
     sd_snode_pool_strike (self->pool, named);

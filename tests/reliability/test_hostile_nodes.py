@@ -26,7 +26,7 @@ import time
 
 from harness import assert_eq, log
 
-from reliability import all_messages, keep_testnet_log, start_testnet, Ledger, \
+from reliability import all_messages, keep_testnet_log, rss_kb, start_testnet, Ledger, \
     RelDaemon as Daemon, swarm_members
 
 PER_WAY = 3
@@ -43,14 +43,6 @@ def burst(ledger, alice, bob, tag):
 
 def status_of(testnet, index):
     return testnet.control({"action": "status"})["nodes"][index]
-
-
-def vm_hwm_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 
 def check_clock(testnet, alice, bob, ledger, hostile):
@@ -92,7 +84,7 @@ def check_clock(testnet, alice, bob, ledger, hostile):
 
 
 def check_oversize(testnet, alice, bob, ledger, hostile):
-    base = {d.name: vm_hwm_kb(d.proc.pid) for d in (alice, bob)}
+    base = {d.name: rss_kb(d.proc.pid, "VmHWM") for d in (alice, bob)}
     for i in hostile:
         testnet.control({"action": "oversize", "node": i, "bytes": 32 * 1024 * 1024})
     start = {i: status_of(testnet, i)["requests"] for i in hostile}
@@ -103,7 +95,7 @@ def check_oversize(testnet, alice, bob, ledger, hostile):
     for i in hostile:
         testnet.control({"action": "oversize", "node": i, "bytes": 0})
     for d in (alice, bob):
-        grown = vm_hwm_kb(d.proc.pid) - base[d.name]
+        grown = rss_kb(d.proc.pid, "VmHWM") - base[d.name]
         log("%s: peak RSS grew by %d KiB; the oversize nodes got %d requests" %
             (d.name, grown, hit))
         assert grown < 24 * 1024, "%s peak RSS grew by %d KiB" % (d.name, grown)

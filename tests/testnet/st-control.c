@@ -194,6 +194,27 @@ get_bool (JsonObject *request, const gchar *name, gboolean fallback)
   return json_node_get_boolean (node);
 }
 
+/* the faults that are one flag, set with `enabled` (default true): the flag's offset in
+ * StFaults, or -1 for another action */
+static glong
+flag_fault (const gchar *action)
+{
+  static const struct {
+    const gchar *action;
+    glong offset;
+  } flags[] = {
+    { "drop_replication", G_STRUCT_OFFSET (StFaults, drop_replication) },
+    { "garbage", G_STRUCT_OFFSET (StFaults, garbage) },
+    { "endless_more", G_STRUCT_OFFSET (StFaults, endless_more) },
+    { "bad_hashes", G_STRUCT_OFFSET (StFaults, bad_hashes) },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (flags); i++)
+    if (strcmp (action, flags[i].action) == 0)
+      return flags[i].offset;
+  return -1;
+}
+
 static JsonObject *
 status_reply (StNetwork *network)
 {
@@ -347,16 +368,12 @@ control_handler (SoupServer *server,
     }
     for (guint i = 0; i < nodes->len; i++)
       ((StNode *) nodes->pdata[i])->faults.clock_skew_ms = value;
-  } else if (strcmp (action, "drop_replication") == 0) {
+  } else if (flag_fault (action) >= 0) {
     gboolean enabled = get_bool (request, "enabled", TRUE);
 
     for (guint i = 0; i < nodes->len; i++)
-      ((StNode *) nodes->pdata[i])->faults.drop_replication = enabled;
-  } else if (strcmp (action, "garbage") == 0) {
-    gboolean enabled = get_bool (request, "enabled", TRUE);
-
-    for (guint i = 0; i < nodes->len; i++)
-      ((StNode *) nodes->pdata[i])->faults.garbage = enabled;
+      G_STRUCT_MEMBER (gboolean, &((StNode *) nodes->pdata[i])->faults,
+                       flag_fault (action)) = enabled;
   } else if (strcmp (action, "oversize") == 0) {
     value = 11 * 1024 * 1024;
     if (json_object_has_member (request, "bytes") &&
@@ -366,16 +383,6 @@ control_handler (SoupServer *server,
     }
     for (guint i = 0; i < nodes->len; i++)
       ((StNode *) nodes->pdata[i])->faults.oversize_bytes = (gsize) value;
-  } else if (strcmp (action, "endless_more") == 0) {
-    gboolean enabled = get_bool (request, "enabled", TRUE);
-
-    for (guint i = 0; i < nodes->len; i++)
-      ((StNode *) nodes->pdata[i])->faults.endless_more = enabled;
-  } else if (strcmp (action, "bad_hashes") == 0) {
-    gboolean enabled = get_bool (request, "enabled", TRUE);
-
-    for (guint i = 0; i < nodes->len; i++)
-      ((StNode *) nodes->pdata[i])->faults.bad_hashes = enabled;
   } else if (strcmp (action, "report_time") == 0) {
     if (!get_int (request, "t", &value) || value < 0) {
       respond_error (msg, "\"t\" must be a time in ms (0 ends the fault)");
