@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define SWARM_ATTEMPTS 6      /* members tried for one account request */
 #define SWARM_421_LIMIT 3     /* wrong-swarm answers accepted for one request */
 #define SWARM_MIN_MEMBERS 3   /* desktop's minSwarmSnodeCount */
+#define SWARM_MAX_MEMBERS 20  /* a real swarm has at most 10 (§3); more is not a swarm */
 #define GET_SWARM_ATTEMPTS 4
 /* a swarm member that failed is skipped this long, then asked again: forgetting it for good
  * would miss what is stored only there (a member that does not replicate) */
