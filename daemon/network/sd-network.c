@@ -69,8 +69,8 @@ quorum_offset (GArray *offsets, gint64 *out_offset)
   return TRUE;
 }
 
-/* the network clock from the recent samples: their median once CLOCK_QUORUM nodes have
- * answered, so no single node sets it; before that only a sample close to our own clock */
+/* the network clock from the recent samples: their median once CLOCK_QUORUM nodes agree on
+ * it, so no single node sets it; otherwise only a sample close to our own clock */
 static void
 update_clock_offset (SdNetwork *self, gint64 newest)
 {
