@@ -318,7 +318,8 @@ prune_seen (SdAccount *self)
   g_autoptr(GError) error = NULL;
   guint pruned = 0;
 
-  if (!sd_store_prune_seen (self->store, sd_account_now_ms (self), &pruned, &error))
+  /* the local clock: a skewed network time must not forget hashes nodes still serve */
+  if (!sd_store_prune_seen (self->store, g_get_real_time () / 1000, &pruned, &error))
     g_warning ("could not prune the seen message hashes: %s", error->message);
   else if (pruned > 0)
     g_debug ("forgot %u seen message hashes", pruned);

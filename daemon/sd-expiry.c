@@ -19,10 +19,13 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SdExpiry, sd_expiry, G_TYPE_OBJECT)
 
+/* our own clock, never the network's: expiries are stored in the senders' network time, but
+ * whether one is due is decided here, so no node's `t` can make everything disappear at once
+ * (issue 14) */
 static gint64
 now_ms (SdExpiry *self)
 {
-  return self->network != NULL ? sd_network_now_ms (self->network) : g_get_real_time () / 1000;
+  return g_get_real_time () / 1000;
 }
 
 static gboolean

@@ -6,12 +6,65 @@
 #include "sd-protobuf.h"
 #include "sd-wire.h"
 
+/* *@sum = @a + @b, FALSE (and no sum) when it does not fit */
+static gboolean
+checked_add (gint64 *sum, gint64 a, gint64 b)
+{
+  if ((b > 0 && a > G_MAXINT64 - b) || (b < 0 && a < G_MININT64 - b))
+    return FALSE;
+  *sum = a + b;
+  return TRUE;
+}
+
 /* what decoding needs besides the batch */
 typedef struct {
   const SdIdentity *identity;
   SdIngestTypingFunc typing;
   gpointer typing_data;
 } Context;
+
+/* the timers the official clients offer (protocol-advanced.md §1, with the developer builds'
+ * short ones), as sd-account-messages.c allows them for sending */
+static const guint32 after_read_timers[] = { 10, 30, 60, 300, 3600, 43200, 86400, 604800,
+                                             1209600 };
+static const guint32 after_send_timers[] = { 10, 30, 60, 43200, 86400, 604800, 1209600 };
+
+guint32
+sd_ingest_clamp_timer (SdExpirationMode mode, guint32 timer)
+{
+  const guint32 *timers = mode == SD_EXPIRATION_AFTER_READ ? after_read_timers
+                                                           : after_send_timers;
+  gsize n = mode == SD_EXPIRATION_AFTER_READ ? G_N_ELEMENTS (after_read_timers)
+                                             : G_N_ELEMENTS (after_send_timers);
+
+  if (timer == 0)
+    return 0;
+  /* desktop takes any timer it is sent; we round up to the next offered one, so a message
+   * never disappears sooner than its sender asked, and never lives past the longest */
+  for (gsize i = 0; i < n; i++)
+    if (timer <= timers[i])
+      return timers[i];
+  return timers[n - 1];
+}
+
+gint64
+sd_ingest_seen_expiry (gint64 node_expiration, gint64 local_now_ms)
+{
+  /* a node chooses the expiry: it decides when the hash is forgotten, so keep it between
+   * now and the longest TTL a node accepts; none given → the default message TTL */
+  if (node_expiration <= 0)
+    return local_now_ms + SD_INGEST_DEFAULT_TTL_MS;
+  return CLAMP (node_expiration, local_now_ms, local_now_ms + SD_INGEST_MAX_TTL_MS);
+}
+
+gboolean
+sd_ingest_sent_time_ok (guint64 sent_at, gint64 network_now_ms)
+{
+  /* T is the sender's network time: before 2001 (what the storage server calls seconds, not
+   * ms) or more than a day ahead of ours is not a time an honest sender gives */
+  return sent_at >= SD_INGEST_MIN_SENT_MS &&
+         sent_at <= (guint64) MAX (network_now_ms, 0) + SD_INGEST_MAX_FUTURE_MS;
+}
 
 /* the message's own disappearing setting (Content 12/13); an unknown mode counts as off */
 static void
@@ -22,7 +75,11 @@ read_expiration (const SessionProtos__Content *content, SdIncomingMessage *incom
        content->expirationtype != SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_SEND))
     return;
   incoming->expiration_mode = (SdExpirationMode) content->expirationtype;
-  incoming->expiration_timer = content->expirationtimer;
+  incoming->expiration_timer = sd_ingest_clamp_timer (incoming->expiration_mode,
+                                                      content->expirationtimer);
+  if (incoming->expiration_timer != content->expirationtimer)
+    g_debug ("timer of %u s is not one the official clients offer; using %u s",
+             content->expirationtimer, incoming->expiration_timer);
 }
 
 static void
@@ -82,8 +139,13 @@ handle_data_message (Context *self,
     }
     /* after-send counts from T; after-read from when it is read, and we read our own */
     if (incoming.expiration_mode == SD_EXPIRATION_AFTER_SEND ||
-        (incoming.expiration_mode == SD_EXPIRATION_AFTER_READ && from_self))
-      incoming.expires_at = t + (gint64) incoming.expiration_timer * 1000;
+        (incoming.expiration_mode == SD_EXPIRATION_AFTER_READ && from_self)) {
+      /* t is bounded (sd_ingest_sent_time_ok) and the timer is at most 14 days, but the sum
+       * is still checked rather than trusted */
+      if (!checked_add (&incoming.expires_at, t,
+                                   (gint64) incoming.expiration_timer * 1000))
+        return;
+    }
   }
   if (!sd_store_batch_add_message (batch, &incoming, &error))
     g_debug ("dropping a message: %s", error->message);
@@ -160,18 +222,21 @@ handle_content (Context *self,
 }
 
 gboolean
-sd_ingest_messages (SdStore *store,
-                    const SdIdentity *identity,
-                    const gchar *node_ed25519_hex,
-                    GPtrArray *items,
-                    SdIngestTypingFunc typing,
-                    gpointer typing_data,
-                    SdStoreChanges **changes,
-                    GError **error)
+sd_ingest_messages_at (SdStore *store,
+                       const SdIdentity *identity,
+                       const gchar *node_ed25519_hex,
+                       GPtrArray *items,
+                       gint64 network_now_ms,
+                       SdIngestTypingFunc typing,
+                       gpointer typing_data,
+                       SdStoreChanges **changes,
+                       GError **error)
 {
   Context ctx = { identity, typing, typing_data };
   g_autoptr(SdStoreBatch) batch = sd_store_batch_new (store);
   const gchar *last = NULL;
+  /* seen rows expire on our own clock, whatever any node's clock says */
+  gint64 local_now = g_get_real_time () / 1000;
 
   *changes = NULL;
   for (guint i = 0; items != NULL && i < items->len; i++) {
@@ -185,9 +250,17 @@ sd_ingest_messages (SdStore *store,
     if (sd_store_is_seen (store, hash, &seen, NULL) && seen)
       continue;
     /* seen even if it does not decode: it never will */
-    sd_store_batch_add_seen (batch, hash, item->expiration);
+    sd_store_batch_add_seen (batch, hash, sd_ingest_seen_expiry (item->expiration, local_now));
     if (!sd_wire_unwrap (identity, item->data_b64, &msg, &decode_error)) {
       g_debug ("undecodable item: %s", decode_error->message);
+      continue;
+    }
+    /* a missing sigTimestamp is accepted, as desktop does for legacy senders (§4.7), but
+     * then T is not signed: either way it must be a plausible time */
+    if (!sd_ingest_sent_time_ok (msg.envelope_timestamp, network_now_ms)) {
+      g_debug ("dropping an item sent at %" G_GUINT64_FORMAT " (now %" G_GINT64_FORMAT ")%s",
+               msg.envelope_timestamp, network_now_ms,
+               msg.content->has_sigtimestamp ? "" : ", without sigTimestamp");
       continue;
     }
     handle_content (&ctx, batch, &msg, hash);
@@ -197,4 +270,18 @@ sd_ingest_messages (SdStore *store,
   if (sd_store_batch_get_size (batch) == 0)
     return TRUE;
   return sd_store_apply_batch (store, batch, changes, error);
+}
+
+gboolean
+sd_ingest_messages (SdStore *store,
+                    const SdIdentity *identity,
+                    const gchar *node_ed25519_hex,
+                    GPtrArray *items,
+                    SdIngestTypingFunc typing,
+                    gpointer typing_data,
+                    SdStoreChanges **changes,
+                    GError **error)
+{
+  return sd_ingest_messages_at (store, identity, node_ed25519_hex, items,
+                                g_get_real_time () / 1000, typing, typing_data, changes, error);
 }

@@ -24,4 +24,33 @@ gboolean sd_ingest_messages (SdStore *store,
                              SdStoreChanges **changes,
                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the same, with the network time (ms) that bounds the senders' times: an item sent more
+ * than SD_INGEST_MAX_FUTURE_MS after @network_now_ms, or before SD_INGEST_MIN_SENT_MS, is
+ * marked seen and dropped. sd_ingest_messages() uses the local clock */
+gboolean sd_ingest_messages_at (SdStore *store,
+                                const SdIdentity *identity,
+                                const gchar *node_ed25519_hex,
+                                GPtrArray *items,
+                                gint64 network_now_ms,
+                                SdIngestTypingFunc typing,
+                                gpointer typing_data,
+                                SdStoreChanges **changes,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* what a node's answer may decide, and the bounds applied to it */
+#define SD_INGEST_MAX_FUTURE_MS (24 * 3600 * G_GINT64_CONSTANT (1000))     /* 1 day */
+#define SD_INGEST_MIN_SENT_MS G_GINT64_CONSTANT (1000000000000)            /* 2001-09 */
+#define SD_INGEST_MAX_TTL_MS (30 * 24 * 3600 * G_GINT64_CONSTANT (1000))   /* §4.4: 30 days */
+#define SD_INGEST_DEFAULT_TTL_MS (14 * 24 * 3600 * G_GINT64_CONSTANT (1000))
+
+/* the expiry of the seen row of an item whose node said @node_expiration (0: none) */
+gint64 sd_ingest_seen_expiry (gint64 node_expiration, gint64 local_now_ms);
+
+/* whether a sender's time T is plausible at @network_now_ms */
+gboolean sd_ingest_sent_time_ok (guint64 sent_at, gint64 network_now_ms);
+
+/* an incoming disappearing timer (seconds) limited to the official ones of @mode: kept when
+ * offered, else rounded up to the next offered one, at most the longest; 0 stays 0 */
+guint32 sd_ingest_clamp_timer (SdExpirationMode mode, guint32 timer);
+
 G_END_DECLS

@@ -16,6 +16,7 @@ struct _SdPoller {
   const SdIdentity *identity; /* (unowned) owned by the daemon */
   guint interval_ms;
   guint failures;
+  guint follow_ups;           /* immediate polls for `more` since the last timed one */
   guint timeout_id;
   gboolean running;
   gboolean polling;
@@ -101,8 +102,9 @@ handle_messages (SdPoller *self, const SdSnode *node, GPtrArray *items)
   g_autoptr(SdStoreChanges) changes = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!sd_ingest_messages (self->store, self->identity, node->ed25519_hex, items, on_typing,
-                           self, &changes, &error)) {
+  if (!sd_ingest_messages_at (self->store, self->identity, node->ed25519_hex, items,
+                              sd_network_now_ms (self->network), on_typing, self, &changes,
+                              &error)) {
     g_warning ("could not store received messages: %s", error->message);
     return FALSE;
   }
@@ -145,7 +147,18 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
   self->polling = FALSE;
   self->failures = 0;
   set_online (self, TRUE);
-  /* a truncated page: fetch the rest at once */
+  /* a truncated page: fetch the rest at once, but a node that says `more` forever (or with
+   * an empty page) gets only so many immediate polls before the normal interval */
+  if (more && items->len == 0) {
+    g_debug ("node %s says more but sent nothing", node->ed25519_hex);
+    more = FALSE;
+  }
+  if (more && self->follow_ups >= SD_POLLER_MAX_FOLLOW_UPS) {
+    g_debug ("node %s still says more after %u pages; waiting for the next tick",
+             node->ed25519_hex, self->follow_ups);
+    more = FALSE;
+  }
+  self->follow_ups = more ? self->follow_ups + 1 : 0;
   schedule (self, more ? 0 : self->interval_ms);
 }
 

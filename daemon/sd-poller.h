@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SdPoller, sd_poller, SD, POLLER, GObject)
 
 #define SD_POLLER_MAX_BACKOFF_MS 60000
+/* pages fetched at once while a node says `more`; then the next one waits for the interval
+ * (a full page is up to 3.9 MB: 8 of them catch up a long offline time quickly, and a node
+ * that never stops saying `more` costs one poll per interval, like any other) */
+#define SD_POLLER_MAX_FOLLOW_UPS 8
 
 /* @identity must outlive the poller */
 SdPoller *sd_poller_new (SdNetwork *network,

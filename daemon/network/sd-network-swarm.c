@@ -14,6 +14,35 @@
 #include "sd-storage-rpc.h"
 
 
+/* the members a get_swarm or 421 answer lists, as the pool knows them: a node's answer decides
+ * which nodes we poll and store to, so a node the pool was never given (by the seeds or a
+ * pool refresh several nodes agreed on; nodes removed for failures since still count) is
+ * left out, and a known key keeps the pool's address, not the one in the answer; at most
+ * SWARM_MAX_MEMBERS */
+static GPtrArray *
+known_members (SdNetwork *self, JsonArray *snodes)
+{
+  g_autoptr(GPtrArray) listed = snodes != NULL ? sd_snode_list_from_json (snodes) : NULL;
+  GPtrArray *known = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
+  guint unknown = 0;
+
+  for (guint i = 0; listed != NULL && i < listed->len; i++) {
+    SdSnode *node = g_ptr_array_index (listed, i);
+    SdSnode *pooled = sd_snode_pool_lookup_listed (self->pool, node->keys.ed25519_pk);
+
+    if (pooled == NULL)
+      unknown++;
+    else if (known->len < SWARM_MAX_MEMBERS)
+      g_ptr_array_add (known, pooled);
+    else
+      sd_snode_unref (pooled);
+  }
+  if (unknown > 0 || (listed != NULL && known->len < listed->len))
+    g_debug ("swarm list: %u members kept, %u not in the pool, %u listed", known->len, unknown,
+             listed != NULL ? listed->len : 0);
+  return known;
+}
+
 typedef struct {
   gchar *account_id;  /* (owned) */
   GPtrArray *tried;   /* (owned) */
@@ -48,7 +77,7 @@ on_get_swarm_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   snodes = body != NULL && status == 200 ? sd_storage_rpc_snodes (body) : NULL;
   if (snodes != NULL)
-    members = sd_snode_list_from_json (snodes);
+    members = known_members (self, snodes);
   if (members == NULL || members->len < SWARM_MIN_MEMBERS) {
     g_debug ("get_swarm attempt failed: %s", error != NULL ? error->message : "too few members");
     swarm_fetch_try (g_steal_pointer (&task));
@@ -208,8 +237,8 @@ on_swarm_member_reply (GObject *source, GAsyncResult *result, gpointer user_data
     g_autoptr(GPtrArray) members = NULL;
 
     if (snodes != NULL)
-      members = sd_snode_list_from_json (snodes);
-    g_debug ("wrong swarm; the node names %u members", members != NULL ? members->len : 0);
+      members = known_members (self, snodes);
+    g_debug ("wrong swarm; the node names %u known members", members != NULL ? members->len : 0);
     data->wrong_swarm++;
     sd_snode_pool_strike (self->pool, data->member);
     if (members != NULL && members->len > 0)

@@ -40,20 +40,104 @@ node_now_ms (SdNetwork *self, const SdSnode *node)
   return g_get_real_time () / 1000 + (offset != NULL ? *offset : self->clock_offset);
 }
 
+static gint
+compare_offsets (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* the median of @offsets when at least CLOCK_QUORUM of them are within CLOCK_AGREE_MS of it:
+ * two liars and one honest node have a lying median, which must not count */
+static gboolean
+quorum_offset (GArray *offsets, gint64 *out_offset)
+{
+  gint64 median;
+  guint agree = 0;
+
+  if (offsets->len < CLOCK_QUORUM)
+    return FALSE;
+  g_array_sort (offsets, compare_offsets);
+  median = g_array_index (offsets, gint64, offsets->len / 2);
+  for (guint i = 0; i < offsets->len; i++)
+    if (ABS (g_array_index (offsets, gint64, i) - median) <= CLOCK_AGREE_MS)
+      agree++;
+  if (agree < CLOCK_QUORUM)
+    return FALSE;
+  *out_offset = median;
+  return TRUE;
+}
+
+/* the network clock from the recent samples: their median once CLOCK_QUORUM nodes agree on
+ * it, so no single node sets it; otherwise only a sample close to our own clock */
+static void
+update_clock_offset (SdNetwork *self, gint64 newest)
+{
+  g_autoptr(GArray) offsets = g_array_sized_new (FALSE, FALSE, sizeof (gint64),
+                                                 g_hash_table_size (self->clock_samples));
+  GHashTableIter iter;
+  gpointer value;
+  gint64 now_us = g_get_monotonic_time ();
+  gint64 before = self->clock_offset;
+  gint64 agreed;
+
+  g_hash_table_iter_init (&iter, self->clock_samples);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    const ClockSample *sample = value;
+
+    if (now_us - sample->at_us > CLOCK_SAMPLE_MAX_AGE_US)
+      g_hash_table_iter_remove (&iter);
+    else
+      g_array_append_val (offsets, sample->offset);
+  }
+  if (quorum_offset (offsets, &agreed))
+    self->clock_offset = agreed;
+  else if (ABS (newest) <= CLOCK_LONE_MAX_MS)
+    self->clock_offset = newest;
+  else
+    g_debug ("a node's clock is %" G_GINT64_FORMAT " ms off ours; waiting for %d nodes to agree",
+             newest, CLOCK_QUORUM);
+  if (self->clock_offset != before)
+    g_debug ("network clock offset now %" G_GINT64_FORMAT " ms (%u samples)", self->clock_offset,
+             offsets->len);
+}
+
 static void
 learn_time (SdNetwork *self, const SdSnode *node, gint64 t)
 {
   gint64 offset;
+  ClockSample *sample;
 
   if (t < T_MIN)
     return;
   offset = t - g_get_real_time () / 1000;
-  if (g_hash_table_contains (self->node_offsets, node->ed25519_hex)) {
+  /* a node that once rejected our clock keeps its own offset for requests to it; its
+   * answers still count as one sample among the others */
+  if (g_hash_table_contains (self->node_offsets, node->ed25519_hex))
     g_hash_table_replace (self->node_offsets, g_strdup (node->ed25519_hex),
                           g_memdup2 (&offset, sizeof offset));
-    return;
+  /* one sample per node: a node answering often has no more say than one answering once */
+  if (g_hash_table_size (self->clock_samples) >= CLOCK_SAMPLES_MAX &&
+      !g_hash_table_contains (self->clock_samples, node->ed25519_hex)) {
+    GHashTableIter iter;
+    gpointer key, value;
+    gchar *oldest = NULL;
+    gint64 oldest_at = G_MAXINT64;
+
+    g_hash_table_iter_init (&iter, self->clock_samples);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      if (((ClockSample *) value)->at_us < oldest_at) {
+        oldest_at = ((ClockSample *) value)->at_us;
+        oldest = key;
+      }
+    g_hash_table_remove (self->clock_samples, oldest);
   }
-  self->clock_offset = offset;
+  sample = g_new (ClockSample, 1);
+  sample->offset = offset;
+  sample->at_us = g_get_monotonic_time ();
+  g_hash_table_replace (self->clock_samples, g_strdup (node->ed25519_hex), sample);
+  update_clock_offset (self, offset);
 }
 
 /* ---- one request through an onion path (or direct) ---- */
@@ -103,20 +187,28 @@ send_retry (GTask *task, GError *error)
   send_try (task);
 }
 
-/* "Next node not found: <hex>" and the newer "... currently unreachable" */
-static gboolean
-parse_missing_node (const gchar *text, guint8 ed25519_pk[32])
+/* a hop answered 502 "Next node not found: @missing". Any hop can write that text about any
+ * key (the guard sees the plain answer), so it is a strike against the node, never a
+ * removal by itself: an honest report repeats, and the pool drops the node at the strike
+ * limit; a node the report does not fit (not the next hop of anything on this path) makes
+ * the path suspect instead */
+static void
+missing_node (SdNetwork *self, SendData *data, const guint8 missing[32])
 {
-  const gchar *prefixes[] = { "Next node not found: ", "Next node is currently unreachable: " };
+  g_autoptr(SdSnode) named = sd_snode_pool_lookup (self->pool, missing);
+  gboolean on_path = named != NULL && sd_onion_path_contains (data->path, named);
+  gboolean is_dest = memcmp (missing, data->dest->keys.ed25519_pk, 32) == 0;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++) {
-    if (g_str_has_prefix (text, prefixes[i])) {
-      g_autofree gchar *hex = g_strndup (text + strlen (prefixes[i]), 64);
-
-      return sd_hex_decode_exact (hex, ed25519_pk, 32, NULL);
-    }
-  }
-  return FALSE;
+  g_debug ("a hop reports node %s as unknown%s",
+           named != NULL ? named->ed25519_hex : "(not in the pool)",
+           on_path || is_dest ? "" : ", though it is not on the path");
+  if (named != NULL && (on_path || is_dest))
+    sd_snode_pool_strike (self->pool, named);
+  if (on_path)
+    /* this path cannot work while the report holds; the next one avoids the struck node */
+    sd_onion_paths_drop_path (self->paths, data->path);
+  else if (!is_dest)
+    sd_onion_paths_strike (self->paths, data->path);
 }
 
 static void
@@ -139,7 +231,9 @@ on_onion_reply (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-    if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT)) {
+    if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT) ||
+        g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY)) {
+      /* too slow or too large: any hop (or the destination) may be the cause */
       sd_onion_paths_strike (self->paths, data->path);
     } else {
       /* the guard itself did not answer: that path is useless */
@@ -152,19 +246,14 @@ on_onion_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 
   if (status != 200) {
-    if (status == 502 && parse_missing_node (text, missing)) {
-      g_autoptr(SdSnode) gone = sd_snode_pool_lookup (self->pool, missing);
-
-      sd_snode_pool_remove (self->pool, missing);
+    if (status == 502 &&
+        sd_storage_rpc_parse_missing_node (text, strlen (text), missing)) {
+      missing_node (self, data, missing);
       if (memcmp (missing, data->dest->keys.ed25519_pk, 32) == 0) {
         g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_NODE,
                                  "the destination node is not known to the network");
         return;
       }
-      if (gone != NULL)
-        sd_onion_paths_drop_node (self->paths, gone);
-      else
-        sd_onion_paths_strike (self->paths, data->path);
     } else {
       sd_onion_paths_strike (self->paths, data->path);
     }
@@ -346,6 +435,7 @@ on_info_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     g_hash_table_replace (self->node_offsets, g_strdup (data->node->ed25519_hex),
                           g_memdup2 (&offset, sizeof offset));
   }
+  learn_time (self, data->node, t);
   node_rpc_try (g_steal_pointer (&task));
 }
 
@@ -678,6 +768,7 @@ sd_network_finalize (GObject *object)
   g_clear_object (&self->paths);
   g_strfreev (self->seed_urls);
   g_hash_table_unref (self->node_offsets);
+  g_hash_table_unref (self->clock_samples);
   g_hash_table_unref (self->swarms);
   g_hash_table_unref (self->resting);
   G_OBJECT_CLASS (sd_network_parent_class)->finalize (object);
@@ -696,6 +787,7 @@ sd_network_init (SdNetwork *self)
   self->timeout_ms = 20000;
   self->seed_backoff_ms = 1000;
   self->node_offsets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->clock_samples = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->swarms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_ptr_array_unref);
   self->resting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -38,7 +38,8 @@ void sd_network_set_timeout (SdNetwork *self, guint timeout_ms);
 /* first pause between seed rounds (default 1 s, doubling) */
 void sd_network_set_seed_backoff (SdNetwork *self, guint backoff_ms);
 
-/* local clock corrected by what the nodes told us (ms) */
+/* local clock corrected by what the nodes told us (ms): by the median of at least three that
+ * agree, or by one close to the local clock (sd-network-private.h, CLOCK_*) */
 gint64 sd_network_now_ms (SdNetwork *self);
 gint64 sd_network_get_clock_offset (SdNetwork *self);
 

@@ -282,6 +282,12 @@ sd_onion_paths_strike (SdOnionPaths *self, SdOnionPath *path)
 }
 
 void
+sd_onion_paths_drop_path (SdOnionPaths *self, SdOnionPath *path)
+{
+  g_ptr_array_remove (self->paths, path);
+}
+
+void
 sd_onion_paths_drop_node (SdOnionPaths *self, const SdSnode *node)
 {
   for (guint i = self->paths->len; i > 0; i--)

@@ -45,6 +45,9 @@ SdOnionPath *sd_onion_paths_get_finish (SdOnionPaths *self,
  * standing (the guard gets a pool strike) */
 void sd_onion_paths_strike (SdOnionPaths *self, SdOnionPath *path);
 
+/* forgets @path, with no strike for anyone (it will be rebuilt) */
+void sd_onion_paths_drop_path (SdOnionPaths *self, SdOnionPath *path);
+
 /* forgets every path through @node (it is gone or misbehaves) */
 void sd_onion_paths_drop_node (SdOnionPaths *self, const SdSnode *node);
 

@@ -5,12 +5,15 @@
 
 #include <string.h>
 
+#include "sd-encoding.h"
+
 struct _SdSnodePool {
   GObject parent_instance;
 
   SdPoolStore *store; /* (owned) */
   GPtrArray *nodes;   /* (owned) (element-type SdSnode) */
   GHashTable *strikes; /* (owned) ed25519 hex → strike count */
+  GHashTable *listed;  /* (owned) ed25519 hex → SdSnode: the last list given, removals kept */
 };
 
 G_DEFINE_FINAL_TYPE (SdSnodePool, sd_snode_pool, G_TYPE_OBJECT)
@@ -49,11 +52,13 @@ sd_snode_pool_replace (SdSnodePool *self, GPtrArray *nodes)
   g_return_if_fail (SD_IS_SNODE_POOL (self));
 
   g_ptr_array_set_size (self->nodes, 0);
+  g_hash_table_remove_all (self->listed);
   for (guint i = 0; i < nodes->len; i++) {
     SdSnode *node = g_ptr_array_index (nodes, i);
 
     if (!in_list (self->nodes, node))
       g_ptr_array_add (self->nodes, sd_snode_ref (node));
+    g_hash_table_replace (self->listed, g_strdup (node->ed25519_hex), sd_snode_ref (node));
   }
   g_hash_table_remove_all (self->strikes);
   sd_pool_store_save (self->store, self->nodes);
@@ -90,6 +95,18 @@ sd_snode_pool_lookup (SdSnodePool *self, const guint8 ed25519_pk[32])
   gint i = find_index (self, ed25519_pk);
 
   return i < 0 ? NULL : sd_snode_ref (g_ptr_array_index (self->nodes, i));
+}
+
+SdSnode *
+sd_snode_pool_lookup_listed (SdSnodePool *self, const guint8 ed25519_pk[32])
+{
+  g_autofree gchar *hex = NULL;
+  SdSnode *node;
+
+  g_return_val_if_fail (SD_IS_SNODE_POOL (self), NULL);
+  hex = sd_hex_encode (ed25519_pk, 32);
+  node = g_hash_table_lookup (self->listed, hex);
+  return node != NULL ? sd_snode_ref (node) : NULL;
 }
 
 gboolean
@@ -144,6 +161,7 @@ sd_snode_pool_finalize (GObject *object)
   g_clear_object (&self->store);
   g_ptr_array_unref (self->nodes);
   g_hash_table_unref (self->strikes);
+  g_hash_table_unref (self->listed);
   G_OBJECT_CLASS (sd_snode_pool_parent_class)->finalize (object);
 }
 
@@ -158,6 +176,8 @@ sd_snode_pool_init (SdSnodePool *self)
 {
   self->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_snode_unref);
   self->strikes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) sd_snode_unref);
 }
 
 SdSnodePool *
@@ -167,7 +187,11 @@ sd_snode_pool_new (SdPoolStore *store)
   g_autoptr(GPtrArray) saved = sd_pool_store_load (store);
 
   self->store = g_object_ref (store);
-  for (guint i = 0; i < saved->len; i++)
-    g_ptr_array_add (self->nodes, sd_snode_ref (g_ptr_array_index (saved, i)));
+  for (guint i = 0; i < saved->len; i++) {
+    SdSnode *node = g_ptr_array_index (saved, i);
+
+    g_ptr_array_add (self->nodes, sd_snode_ref (node));
+    g_hash_table_replace (self->listed, g_strdup (node->ed25519_hex), sd_snode_ref (node));
+  }
   return self;
 }

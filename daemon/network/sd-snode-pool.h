@@ -29,6 +29,11 @@ SdSnode *sd_snode_pool_pick (SdSnodePool *self, GPtrArray *exclude);
 /* (transfer full) (nullable) */
 SdSnode *sd_snode_pool_lookup (SdSnodePool *self, const guint8 ed25519_pk[32]);
 
+/* (transfer full) (nullable) the node with that key in the last list the pool was given (the
+ * seeds' or a refresh's, or the saved one), even if failures removed it since: what a node's
+ * swarm list may name */
+SdSnode *sd_snode_pool_lookup_listed (SdSnodePool *self, const guint8 ed25519_pk[32]);
+
 /* counts a failure; TRUE when the node has now been dropped */
 gboolean sd_snode_pool_strike (SdSnodePool *self, const SdSnode *node);
 

@@ -15,6 +15,7 @@ struct _SdSoupTransport {
 
   SoupSession *session; /* (owned) */
   GHashTable *seeds;    /* (owned) seed base URL → GBytes fingerprint, or NULL for CA checks */
+  gsize max_reply;      /* bytes of one reply body read at most */
 };
 
 static void sd_soup_transport_iface_init (SdTransportInterface *iface);
@@ -131,6 +132,9 @@ typedef struct {
   gulong cancelled_id;
   guint timeout_id;
   gboolean timed_out;
+  GInputStream *stream;      /* (owned) (nullable) the body being read */
+  GByteArray *body;          /* (owned) (nullable) what was read so far */
+  gsize max_reply;
 } PostData;
 
 static void
@@ -139,6 +143,8 @@ post_data_free (PostData *data)
   g_clear_handle_id (&data->timeout_id, g_source_remove);
   if (data->cancellable != NULL)
     g_cancellable_disconnect (data->cancellable, data->cancelled_id);
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->body, g_byte_array_unref);
   g_clear_object (&data->msg);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->timeout_cancellable);
@@ -162,26 +168,98 @@ on_cancelled (GCancellable *cancellable, gpointer user_data)
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
+/* a failed send or read, told apart: our timeout, the caller's cancel, the rest */
+static void
+return_failure (GTask *task, GError *error)
+{
+  PostData *data = g_task_get_task_data (task);
+  g_autoptr(GError) owned = error;
+
+  if (data->timed_out)
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT,
+                             "no answer within the time limit");
+  else if (g_error_matches (owned, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_steal_pointer (&owned));
+  else
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_FAILED, "%s",
+                             owned->message);
+}
+
+static void
+return_too_large (GTask *task)
+{
+  PostData *data = g_task_get_task_data (task);
+
+  /* a hostile or broken node must not make us buffer without limit: the rest of the
+   * body is never read, and closing the unfinished stream drops the connection */
+  g_debug ("reply from %s exceeds %" G_GSIZE_FORMAT " bytes; dropped",
+           g_uri_get_host (soup_message_get_uri (data->msg)), data->max_reply);
+  g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                           "reply larger than %" G_GSIZE_FORMAT " bytes", data->max_reply);
+}
+
+static void read_next (GTask *task);
+
+static void
+on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PostData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                              &error);
+  gsize len;
+
+  if (chunk == NULL) {
+    return_failure (task, error);
+    return;
+  }
+  len = g_bytes_get_size (chunk);
+  if (len == 0) {
+    GBytes *body = g_byte_array_free_to_bytes (g_steal_pointer (&data->body));
+
+    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+    return;
+  }
+  if (len > data->max_reply - data->body->len) {
+    return_too_large (task);
+    return;
+  }
+  g_byte_array_append (data->body, g_bytes_get_data (chunk, NULL), len);
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+read_next (GTask *task)
+{
+  PostData *data = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (data->stream, SD_SOUP_TRANSPORT_CHUNK, G_PRIORITY_DEFAULT,
+                                   data->timeout_cancellable, on_chunk, task);
+}
+
 static void
 on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   PostData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  GError *error = NULL;
+  goffset announced;
 
-  if (body == NULL) {
-    if (data->timed_out)
-      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT,
-                               "no answer within the time limit");
-    else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      g_task_return_error (task, g_steal_pointer (&error));
-    else
-      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_FAILED, "%s",
-                               error->message);
+  data->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (data->stream == NULL) {
+    return_failure (task, error);
     return;
   }
-  g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+  /* a node that announces too much is not read at all */
+  announced = soup_message_headers_get_content_length (
+    soup_message_get_response_headers (data->msg));
+  if (announced > 0 && (guint64) announced > data->max_reply) {
+    return_too_large (task);
+    return;
+  }
+  data->body = g_byte_array_new ();
+  read_next (g_steal_pointer (&task));
 }
 
 static void
@@ -198,6 +276,7 @@ sd_soup_transport_post_async (SdTransport *transport,
   PostData *data = g_new0 (PostData, 1);
 
   g_task_set_source_tag (task, sd_soup_transport_post_async);
+  data->max_reply = self->max_reply;
   data->msg = soup_message_new (SOUP_METHOD_POST, url);
   if (data->msg == NULL) {
     post_data_free (data);
@@ -225,8 +304,9 @@ sd_soup_transport_post_async (SdTransport *transport,
   if (timeout_ms > 0)
     data->timeout_id = g_timeout_add (timeout_ms, on_timeout, data);
   g_task_set_task_data (task, data, (GDestroyNotify) post_data_free);
-  soup_session_send_and_read_async (self->session, data->msg, G_PRIORITY_DEFAULT,
-                                    data->timeout_cancellable, on_sent, g_steal_pointer (&task));
+  /* read by hand, not with send_and_read: that one buffers whatever the node sends */
+  soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT,
+                           data->timeout_cancellable, on_sent, g_steal_pointer (&task));
 }
 
 static GBytes *
@@ -249,6 +329,14 @@ sd_soup_transport_iface_init (SdTransportInterface *iface)
 {
   iface->post_async = sd_soup_transport_post_async;
   iface->post_finish = sd_soup_transport_post_finish;
+}
+
+void
+sd_soup_transport_set_max_reply (SdSoupTransport *self, gsize max_reply)
+{
+  g_return_if_fail (SD_IS_SOUP_TRANSPORT (self));
+  g_return_if_fail (max_reply > 0);
+  self->max_reply = max_reply;
 }
 
 void
@@ -301,6 +389,7 @@ sd_soup_transport_init (SdSoupTransport *self)
 {
   self->seeds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) g_bytes_unref);
+  self->max_reply = SD_TRANSPORT_MAX_REPLY;
 }
 
 SdSoupTransport *

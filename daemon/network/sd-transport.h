@@ -5,6 +5,10 @@
 
 G_BEGIN_DECLS
 
+/* the most a reply body may hold: the storage server refuses requests over 10 MiB (413), and
+ * its largest answers (a 3.9 MB retrieve page, base64 inside an onion layer) stay well below */
+#define SD_TRANSPORT_MAX_REPLY (10 * 1024 * 1024)
+
 /* how the network layer sends one HTTP POST; libsoup in the daemon, a fake
  * in unit tests */
 #define SD_TYPE_TRANSPORT (sd_transport_get_type ())

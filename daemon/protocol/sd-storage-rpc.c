@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStorageRpc"
+
 #include "sd-storage-rpc.h"
 
 #include <string.h>
@@ -307,13 +309,33 @@ sd_storage_rpc_snodes (JsonNode *body)
   return sd_json_get_array (as_object (body), "snodes");
 }
 
+/* what a sent message's hash is kept as: 2.8's base64, or the 128 hex characters of older
+ * servers (protocol-identity-and-messages.md §5) — not whatever a node writes there */
+static gboolean
+plausible_store_hash (const gchar *hash)
+{
+  gsize len = strlen (hash);
+
+  if (len == 0 || len > 128)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (hash[i]) && strchr ("+/=-_", hash[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 gchar *
 sd_storage_rpc_parse_store (guint status, JsonNode *body, GError **error)
 {
   const gchar *hash = sd_json_get_string (as_object (body), "hash");
 
-  if (status == 200 && hash != NULL)
+  if (status == 200 && hash != NULL && plausible_store_hash (hash))
     return g_strdup (hash);
+  if (status == 200 && hash != NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "the node answered the store with a malformed hash");
+    return NULL;
+  }
   if (body != NULL && JSON_NODE_HOLDS_VALUE (body) &&
       json_node_get_value_type (body) == G_TYPE_STRING)
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -334,12 +356,50 @@ sd_retrieve_item_free (SdRetrieveItem *item)
   g_free (item);
 }
 
+gboolean
+sd_storage_rpc_parse_missing_node (const gchar *text, gsize len, guint8 ed25519_pk[32])
+{
+  static const gchar *const prefixes[] = { "Next node not found: ",
+                                           "Next node is currently unreachable: " };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++) {
+    gsize prefix_len = strlen (prefixes[i]);
+
+    if (len >= prefix_len + 64 && memcmp (text, prefixes[i], prefix_len) == 0) {
+      g_autofree gchar *hex = g_strndup (text + prefix_len, 64);
+
+      return strlen (hex) == 64 && sd_hex_decode_exact (hex, ed25519_pk, 32, NULL);
+    }
+  }
+  return FALSE;
+}
+
+gboolean
+sd_storage_rpc_valid_hash (const gchar *hash)
+{
+  static const gchar alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const gchar *last;
+
+  if (hash == NULL || strlen (hash) != SD_STORAGE_HASH_LEN)
+    return FALSE;
+  for (gsize i = 0; i < SD_STORAGE_HASH_LEN; i++)
+    if (hash[i] == '\0' || strchr (alphabet, hash[i]) == NULL)
+      return FALSE;
+  /* 43 characters carry 258 bits: the last one's two low bits are not part of the 32 bytes,
+   * and a canonical encoding leaves them zero */
+  last = strchr (alphabet, hash[SD_STORAGE_HASH_LEN - 1]);
+  return ((last - alphabet) & 3) == 0;
+}
+
 GPtrArray *
 sd_storage_rpc_parse_retrieve (JsonNode *body, gboolean *out_more, GError **error)
 {
   JsonObject *object = as_object (body);
   JsonArray *messages = sd_json_get_array (object, "messages");
   GPtrArray *items;
+  guint n, dropped = 0;
+  gboolean truncated = FALSE;
 
   if (object == NULL) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -348,14 +408,23 @@ sd_storage_rpc_parse_retrieve (JsonNode *body, gboolean *out_more, GError **erro
   }
   /* an answer without messages has none */
   items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
-  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++) {
+  n = messages != NULL ? json_array_get_length (messages) : 0;
+  for (guint i = 0; i < n; i++) {
     JsonObject *message = sd_json_array_get_object (messages, i);
     const gchar *hash = sd_json_get_string (message, "hash");
     const gchar *data = sd_json_get_string (message, "data");
     SdRetrieveItem *item;
 
-    if (hash == NULL || data == NULL)
+    if (items->len == SD_RETRIEVE_MAX_ITEMS) {
+      /* the rest comes with the next page: the last hash kept is where it resumes */
+      truncated = TRUE;
+      break;
+    }
+    if (hash == NULL || data == NULL || !sd_storage_rpc_valid_hash (hash) ||
+        strlen (data) > SD_STORAGE_MAX_DATA_B64) {
+      dropped++;
       continue;
+    }
     item = g_new0 (SdRetrieveItem, 1);
     item->hash = g_strdup (hash);
     item->data_b64 = g_strdup (data);
@@ -363,7 +432,12 @@ sd_storage_rpc_parse_retrieve (JsonNode *body, gboolean *out_more, GError **erro
     item->expiration = sd_json_get_int (message, "expiration", 0);
     g_ptr_array_add (items, item);
   }
+  if (dropped > 0)
+    g_debug ("retrieve: dropped %u items without a well-formed hash or with oversize data",
+             dropped);
+  if (truncated)
+    g_debug ("retrieve: page of %u items cut to %u", n, SD_RETRIEVE_MAX_ITEMS);
   if (out_more != NULL)
-    *out_more = sd_json_get_bool (object, "more", FALSE);
+    *out_more = truncated || sd_json_get_bool (object, "more", FALSE);
   return items;
 }

@@ -83,13 +83,37 @@ guint sd_storage_rpc_uniform_batch_failure (JsonNode *body, JsonNode **out_first
 /* the `snodes` array of a get_swarm reply or of a 421 body (borrowed, nullable) */
 JsonArray *sd_storage_rpc_snodes (JsonNode *body);
 
-/* the top-level hash of a store reply with @status, or NULL with @error saying why the
- * network refused it (the server's text when it sent one) */
+/* the top-level hash of a store reply with @status (up to 128 characters of base64 or hex),
+ * or NULL with @error saying why the network refused it (the server's text when it sent
+ * one) or that the hash is malformed */
 gchar *sd_storage_rpc_parse_store (guint status,
                                    JsonNode *body,
                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* one retrieved message (§4.5); items without a hash or data are left out */
+/* the Ed25519 key a hop names in its plain-text 502 "Next node not found: <hex>" or "Next
+ * node is currently unreachable: <hex>" (§6.7), from the first @len bytes of @text; FALSE
+ * for any other text. Anyone on the path can write it: it is a claim, not a fact */
+gboolean sd_storage_rpc_parse_missing_node (const gchar *text,
+                                            gsize len,
+                                            guint8 ed25519_pk[32]);
+
+/* a message hash as storage server 2.8 computes it (§5): standard base64 of 32 bytes, 43
+ * characters, no padding */
+#define SD_STORAGE_HASH_LEN 43
+gboolean sd_storage_rpc_valid_hash (const gchar *hash);
+
+/* the largest `data` a node accepts in a store (§4.4: 76800 bytes as base64) */
+#define SD_STORAGE_MAX_DATA_B64 102400
+
+/* items read from one retrieve page at most. The server bounds a page by bytes only (§4.5:
+ * 3.9 MB at max_size -2, ~27,000 items of the smallest size); real 1:1 messages take at least
+ * ~500 bytes each there, so an honest page rarely holds more than ~7,800. Beyond this many the
+ * page is cut and counts as truncated (`more`): the next retrieve resumes after the last item
+ * kept, so nothing is lost, but one answer cannot make thousands of store rows at once */
+#define SD_RETRIEVE_MAX_ITEMS 2000
+
+/* one retrieved message (§4.5); items without a hash or data, with a hash not of the form
+ * above or with data longer than a node accepts are left out */
 typedef struct {
   gchar *hash;
   gchar *data_b64;
@@ -101,7 +125,8 @@ void sd_retrieve_item_free (SdRetrieveItem *item);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdRetrieveItem, sd_retrieve_item_free)
 
 /* the messages (element-type SdRetrieveItem) of a retrieve reply body (none when it lists
- * none) and whether more are waiting; NULL with @error when the body is not an object */
+ * none), at most SD_RETRIEVE_MAX_ITEMS, and whether more are waiting (also when the page was
+ * cut); NULL with @error when the body is not an object */
 GPtrArray *sd_storage_rpc_parse_retrieve (JsonNode *body,
                                           gboolean *out_more,
                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -351,6 +351,156 @@ test_typing_and_receipts (Fixture *f, gconstpointer data)
   g_assert_cmpstr (g_ptr_array_index (f->typing, 0), ==, f->alice.session_id);
 }
 
+
+/* ---- what a hostile node (or sender) decides, bounded (issue 14) ---- */
+
+/* a text from alice at @t with a disappearing setting */
+static const gchar *
+add_disappearing (Fixture *f, gint64 t, gint mode, guint32 timer)
+{
+  SdTextContent text = { .body = "disappearing", .sent_at = (guint64) t,
+                         .expiration_type = mode, .expiration_timer = timer };
+  g_autoptr(GBytes) content = sd_content_pack_text_full (&text);
+
+  return add (f, &f->alice, content, t);
+}
+
+static SdMessage *
+only_message_of_alice (Fixture *f)
+{
+  g_autoptr(GPtrArray) messages = messages_of (f, f->alice.session_id);
+
+  g_assert_cmpuint (messages->len, ==, 1);
+  return sd_message_copy (g_ptr_array_index (messages, 0));
+}
+
+static void
+test_seen_expiry_bounded (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree gchar *far = g_strdup (add_text (f, &f->alice, "kept for ever?", T));
+  g_autofree gchar *none = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  guint pruned = 0;
+
+  /* the node says the message lives until 2100 */
+  ((SdRetrieveItem *) g_ptr_array_index (f->items, 0))->expiration = 4102444800000;
+  none = g_strdup (add_text (f, &f->alice, "no expiry given", T + 1));
+  ((SdRetrieveItem *) g_ptr_array_index (f->items, 1))->expiration = 0;
+  changes = ingest (f);
+  g_assert_true (is_seen (f, far));
+  g_assert_true (is_seen (f, none));
+  /* the hash is forgotten after at most the longest TTL a node accepts, 30 days */
+  g_assert_true (sd_store_prune_seen (f->store, now + SD_INGEST_MAX_TTL_MS + 60000, &pruned,
+                                      NULL));
+  g_assert_false (is_seen (f, far));
+  g_assert_false (is_seen (f, none));
+  g_assert_cmpuint (pruned, ==, 2);
+
+  /* the helper itself: within [now, now + 30 d], the default when none */
+  g_assert_cmpint (sd_ingest_seen_expiry (0, now), ==, now + SD_INGEST_DEFAULT_TTL_MS);
+  g_assert_cmpint (sd_ingest_seen_expiry (-5, now), ==, now + SD_INGEST_DEFAULT_TTL_MS);
+  g_assert_cmpint (sd_ingest_seen_expiry (G_MAXINT64, now), ==, now + SD_INGEST_MAX_TTL_MS);
+  g_assert_cmpint (sd_ingest_seen_expiry (now + 1000, now), ==, now + 1000);
+  g_assert_cmpint (sd_ingest_seen_expiry (now - 1000, now), ==, now);
+}
+
+static void
+test_sent_time_bounds (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree gchar *future = NULL;
+  g_autofree gchar *huge = NULL;
+  g_autofree gchar *ancient = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  future = g_strdup (add_text (f, &f->alice, "from 2 days ahead", now + 2 * 86400000LL));
+  /* T near the top of the range: t + timer would overflow */
+  huge = g_strdup (add_disappearing (f, G_MAXINT64 - 1000, 2, 86400));
+  ancient = g_strdup (add_text (f, &f->alice, "seconds, not ms", 1700000000));
+  add_text (f, &f->alice, "an hour ahead is a skewed clock", now + 3600000);
+  changes = ingest (f);
+  /* dropped, but seen: they are never looked at again */
+  g_assert_true (is_seen (f, future));
+  g_assert_true (is_seen (f, huge));
+  g_assert_true (is_seen (f, ancient));
+  message = only_message_of_alice (f);
+  g_assert_cmpstr (message->body, ==, "an hour ahead is a skewed clock");
+
+  g_assert_true (sd_ingest_sent_time_ok ((guint64) now, now));
+  g_assert_true (sd_ingest_sent_time_ok ((guint64) (now + SD_INGEST_MAX_FUTURE_MS), now));
+  g_assert_false (sd_ingest_sent_time_ok ((guint64) (now + SD_INGEST_MAX_FUTURE_MS + 1), now));
+  g_assert_false (sd_ingest_sent_time_ok (G_MAXUINT64, now));
+  g_assert_false (sd_ingest_sent_time_ok (0, now));
+}
+
+static void
+test_timers_limited (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / 1000;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  /* after send, 7 s: not offered; the next offered (10 s) is used */
+  add_disappearing (f, now, 2, 7);
+  changes = ingest (f);
+  message = only_message_of_alice (f);
+  g_assert_cmpint (message->expiration_mode, ==, SD_EXPIRATION_AFTER_SEND);
+  g_assert_cmpuint (message->expiration_timer, ==, 10);
+  g_assert_cmpint (message->expires_at, ==, now + 10000);
+
+  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, 0), ==, 0);
+  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, 86400), ==, 86400);
+  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, 61), ==, 43200);
+  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_READ, 61), ==, 300);
+  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_READ, G_MAXUINT32), ==, 1209600);
+  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, G_MAXUINT32), ==, 1209600);
+}
+
+static void
+test_huge_timer (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / 1000;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  /* 136 years: at most the longest offered timer, two weeks */
+  add_disappearing (f, now, 2, G_MAXUINT32);
+  changes = ingest (f);
+  message = only_message_of_alice (f);
+  g_assert_cmpuint (message->expiration_timer, ==, 1209600);
+  g_assert_cmpint (message->expires_at, ==, now + 1209600000LL);
+}
+
+static void
+test_no_sig_timestamp (Fixture *f, gconstpointer data)
+{
+  gint64 now = g_get_real_time () / 1000;
+  SessionProtos__DataMessage message_pb = SESSION_PROTOS__DATA_MESSAGE__INIT;
+  SessionProtos__Content content_pb = SESSION_PROTOS__CONTENT__INIT;
+  g_autofree guint8 *packed = NULL;
+  gsize len;
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  /* a legacy sender: no sigTimestamp, so T is only the envelope's (unsigned) time */
+  message_pb.body = (gchar *) "legacy";
+  content_pb.datamessage = &message_pb;
+  len = session_protos__content__get_packed_size (&content_pb);
+  packed = g_malloc (len);
+  session_protos__content__pack (&content_pb, packed);
+  content = g_bytes_new (packed, len);
+  add (f, &f->alice, content, now);
+  add (f, &f->alice, content, now + 3 * 86400000LL);
+  changes = ingest (f);
+  /* accepted as desktop does, within the same bounds as any T */
+  message = only_message_of_alice (f);
+  g_assert_cmpstr (message->body, ==, "legacy");
+  g_assert_cmpint (message->sent_at, ==, now);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -365,6 +515,11 @@ main (int argc, char **argv)
   ADD ("/daemon/ingest/blocked-sender", test_blocked_sender);
   ADD ("/daemon/ingest/sync-copy", test_sync_copy);
   ADD ("/daemon/ingest/typing", test_typing_and_receipts);
+  ADD ("/daemon/ingest/seen-expiry-bounded", test_seen_expiry_bounded);
+  ADD ("/daemon/ingest/sent-time-bounds", test_sent_time_bounds);
+  ADD ("/daemon/ingest/timers-limited", test_timers_limited);
+  ADD ("/daemon/ingest/huge-timer", test_huge_timer);
+  ADD ("/daemon/ingest/no-sig-timestamp", test_no_sig_timestamp);
 #undef ADD
   return g_test_run ();
 }

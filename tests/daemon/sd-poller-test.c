@@ -29,6 +29,8 @@ typedef struct {
   guint answer_406;
   guint answer_421;
   guint refuse;         /* this many retrieves are refused (401) */
+  gboolean endless_more; /* every page holds a new item and says more */
+  gboolean empty_more;  /* every page is empty and says more */
   /* what they saw */
   GArray *retrieve_ms;  /* (element-type gint64) monotonic time of each retrieve */
   GPtrArray *last_hashes; /* (element-type utf8) last_hash of each retrieve */
@@ -87,6 +89,20 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
   if (f->refuse > 0) {
     f->refuse--;
     return batch_of (401, "\"retrieve signature verification failed\"");
+  }
+  if (f->endless_more || f->empty_more) {
+    guint8 digest[32] = { 0 };
+    guint n = f->retrieve_ms->len;
+    g_autofree gchar *hash = NULL;
+
+    memcpy (digest, &n, sizeof n);
+    hash = sd_base64_encode (digest, sizeof digest, FALSE);
+    if (f->empty_more)
+      page = g_strdup ("{\"messages\":[],\"more\":true}");
+    else
+      page = g_strdup_printf ("{\"messages\":[{\"hash\":\"%s\",\"data\":\"QQ==\"}],"
+                              "\"more\":true}", hash);
+    return batch_of (200, page);
   }
   if (f->message_b64 == NULL)
     page = g_strdup_printf ("{\"messages\":[],\"more\":false,\"t\":%" G_GINT64_FORMAT "}", now);
@@ -214,6 +230,44 @@ test_backoff (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->infos, ==, 0);
 }
 
+
+/* a node that says `more` for ever gets SD_POLLER_MAX_FOLLOW_UPS immediate polls, then the
+ * normal interval: no spin */
+static void
+test_endless_more (Fixture *f, gconstpointer data)
+{
+  const guint burst = SD_POLLER_MAX_FOLLOW_UPS + 1;
+  gint64 start;
+
+  f->endless_more = TRUE;
+  sd_poller_set_interval (f->poller, 1000);
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= burst + 1);
+  start = g_array_index (f->retrieve_ms, gint64, 0);
+  /* the burst came at once, then a pause of an interval */
+  g_assert_cmpint (g_array_index (f->retrieve_ms, gint64, burst - 1) - start, <, 1000);
+  g_assert_cmpint (g_array_index (f->retrieve_ms, gint64, burst) -
+                   g_array_index (f->retrieve_ms, gint64, burst - 1), >=, 999);
+  /* and so on for the next tick */
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 2 * burst + 1);
+  g_assert_cmpint (g_array_index (f->retrieve_ms, gint64, 2 * burst) -
+                   g_array_index (f->retrieve_ms, gint64, 2 * burst - 1), >=, 999);
+  g_assert_true (sd_poller_get_online (f->poller));
+}
+
+/* `more` with nothing in the page is not believed at all */
+static void
+test_empty_more (Fixture *f, gconstpointer data)
+{
+  f->empty_more = TRUE;
+  sd_poller_set_interval (f->poller, 500);
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 3);
+  for (guint i = 1; i < 3; i++)
+    g_assert_cmpint (g_array_index (f->retrieve_ms, gint64, i) -
+                     g_array_index (f->retrieve_ms, gint64, i - 1), >=, 499);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -224,6 +278,8 @@ main (int argc, char **argv)
   ADD ("/daemon/poller/receives", test_receives);
   ADD ("/daemon/poller/inner-406-421", test_inner_406_and_421);
   ADD ("/daemon/poller/backoff", test_backoff);
+  ADD ("/daemon/poller/endless-more", test_endless_more);
+  ADD ("/daemon/poller/empty-more", test_empty_more);
 #undef ADD
   return g_test_run ();
 }

@@ -5,7 +5,9 @@ fuzz-seed-reply, fuzz-snode-list, fuzz-retrieve-reply) into corpus/. The
 node keys are made here from fixed seeds with libsodium, so valid nodes
 pass sd_snode_new's key check. Run from anywhere; rerun after editing."""
 
+import base64
 import ctypes
+import hashlib
 import json
 import os
 
@@ -107,8 +109,16 @@ def retrieve(items, code=200, more=False):
                                                 "hf": [19, 4], "t": 1700000000000}}]}
 
 
+def msg_hash(name):
+    """A hash of the form storage server 2.8 gives (43 characters of unpadded base64 of a
+    32-byte BLAKE2b), made from @name: items with other hashes are dropped when parsed."""
+    digest = hashlib.blake2b(name.encode(), digest_size=32).digest()
+    return base64.b64encode(digest).decode().rstrip("=")
+
+
 def item(h, data, expiration=1800000000000):
-    return {"hash": h, "data": data, "expiration": expiration, "timestamp": 1700000000000}
+    return {"hash": msg_hash(h) if h else h, "data": data, "expiration": expiration,
+            "timestamp": 1700000000000}
 
 
 write("fuzz-retrieve-reply", "one-message", retrieve([item("h1", good)]))
@@ -119,5 +129,50 @@ write("fuzz-retrieve-reply", "undecodable",
                 {"data": good}, item("", good), 7]))
 write("fuzz-retrieve-reply", "empty", retrieve([]))
 write("fuzz-retrieve-reply", "error-code", retrieve([item("h7", good)], code=421))
+# hostile: hashes in other forms, node-chosen expiries far away (a page over the item bound
+# is in tests/protocol/sd-storage-rpc-test.c: 250 KB is too large a seed)
+write("fuzz-retrieve-reply", "bad-hashes",
+      retrieve([dict(item("h8", good), hash=msg_hash("h8") + "="),
+                dict(item("h9", good), hash=msg_hash("h9").replace("A", "-")),
+                dict(item("h10", good), hash=hashlib.sha512(b"h10").hexdigest())]))
+write("fuzz-retrieve-reply", "far-expiry",
+      retrieve([item("h11", good, expiration=4102444800000), item("h12", good, expiration=0),
+                item("h13", good, expiration=-1), item("h14", good, expiration=2 ** 63 - 1)]))
+
 write("fuzz-retrieve-reply", "types",
       {"results": [{"code": "200", "body": {"messages": {}}}, {"code": 200}]})
+
+# fuzz-node-reply: what sd-network.c and sd-sender.c read besides retrieved items
+ed8, _ = node_keys(8)
+write("fuzz-node-reply", "missing-node", "Next node not found: " + ed8)
+write("fuzz-node-reply", "unreachable-node", "Next node is currently unreachable: " + ed8.upper())
+write("fuzz-node-reply", "missing-node-short", "Next node not found: " + ed8[:40])
+write("fuzz-node-reply", "missing-node-junk", "Next node not found: " + "zz" * 32 + " and more")
+write("fuzz-node-reply", "timeout", "Request time out")
+write("fuzz-node-reply", "info", {"version": [2, 8, 0], "timestamp": 1700000000000,
+                                  "t": 1700000000000, "hf": [19, 4]})
+write("fuzz-node-reply", "info-2100", {"t": 4102444800000, "hf": [19, 4]})
+write("fuzz-node-reply", "t-types", {"t": "1700000000000", "results": [{"body": {"t": -5}}]})
+write("fuzz-node-reply", "batch-t", {"results": [{"code": 200, "body": {"messages": []}},
+                                                 {"code": 200, "body": {"t": 1700000000001}}]})
+write("fuzz-node-reply", "batch-406",
+      {"results": [{"code": 406, "body": "Timestamp error: check your clock"},
+                   {"code": 406, "body": "retrieve timestamp too far from current time"}]})
+write("fuzz-node-reply", "batch-mixed",
+      {"results": [{"code": 406, "body": "x"}, {"code": 421, "body": {}}]})
+write("fuzz-node-reply", "batch-success", {"results": [{"code": 200, "body": {}},
+                                                       {"code": 200}]})
+write("fuzz-node-reply", "batch-odd-codes", {"results": [{"code": 99}, {"code": 99}]})
+write("fuzz-node-reply", "421-swarm",
+      {"snodes": [swarm_entry(i) for i in range(22, 27)], "swarm": "3e8", "t": 1700000000000})
+write("fuzz-node-reply", "421-bad-members",
+      {"snodes": [swarm_entry(27, ip="0.0.0.0"), swarm_entry(28, pubkey_ed25519="00" * 31),
+                  "not a node", swarm_entry(29, port="0", port_https=0)]})
+write("fuzz-node-reply", "batch-421",
+      {"results": [{"code": 421, "body": {"snodes": [swarm_entry(30), swarm_entry(31)]}}]})
+write("fuzz-node-reply", "store",
+      {"swarm": {ed8: {"hash": msg_hash("s1"), "signature": "c2ln", "expiry": 1}},
+       "hash": msg_hash("s1"), "t": 1700000000000, "hf": [19, 4]})
+write("fuzz-node-reply", "store-old-hash", {"hash": hashlib.sha512(b"s2").hexdigest()})
+write("fuzz-node-reply", "store-junk-hash", {"hash": "<" + "x" * 200 + ">"})
+write("fuzz-node-reply", "store-refused", "Provided expiry/TTL is not valid.")

@@ -15,6 +15,8 @@ typedef struct {
   SdFakeNodeState state;
   guint onion_posts;
   guint guard_tests;
+  gint64 clock_skew_ms;  /* added to the `t` of the default answer */
+  gint forge_missing;    /* as a guard, claims this node is unknown (-1: no) */
 } FakeNode;
 
 struct _SdFakeTransport {
@@ -99,7 +101,8 @@ final_answer (SdFakeTransport *self, guint index, const gchar *rpc)
     body = self->rpc_func (self, index, rpc, &status, self->rpc_data);
   else
     body = g_strdup_printf ("{\"ok\":true,\"t\":%" G_GINT64_FORMAT "}",
-                            g_get_real_time () / 1000);
+                            g_get_real_time () / 1000 +
+                              g_array_index (self->nodes, FakeNode, index).clock_skew_ms);
   json_object_set_int_member (answer, "status", status);
   json_object_set_string_member (answer, "body", body);
   root = json_node_init_object (json_node_alloc (), answer);
@@ -217,6 +220,14 @@ fake_post_async (SdTransport *transport,
   } else if (g_str_has_suffix (url, "/storage_rpc/v1")) {
     node->guard_tests++;
     reply = text_reply (200, "{\"snodes\":[],\"swarm\":\"ffffffffffffffff\"}");
+  } else if (g_str_has_suffix (url, "/onion_req/v2") && node->forge_missing >= 0) {
+    /* a hostile guard: it never forwards, it blames a node of its choice */
+    g_autofree gchar *text = g_strdup_printf (
+      "Next node not found: %s",
+      g_array_index (self->nodes, FakeNode, node->forge_missing).node->ed25519_hex);
+
+    node->onion_posts++;
+    reply = text_reply (502, text);
   } else if (g_str_has_suffix (url, "/onion_req/v2")) {
     node->onion_posts++;
     reply = process_onion (self, node, index, g_bytes_get_data (body, NULL),
@@ -278,7 +289,7 @@ sd_fake_transport_new (guint n_nodes)
 
   g_assert_cmpint (sodium_init (), >=, 0);
   for (guint i = 0; i < n_nodes; i++) {
-    FakeNode n = { 0 };
+    FakeNode n = { .forge_missing = -1 };
     guint8 seed[32];
     g_autofree gchar *ed_hex = NULL;
 
@@ -300,6 +311,18 @@ sd_fake_transport_dup_nodes (SdFakeTransport *self)
   for (guint i = 0; i < self->nodes->len; i++)
     g_ptr_array_add (nodes, sd_snode_ref (g_array_index (self->nodes, FakeNode, i).node));
   return nodes;
+}
+
+void
+sd_fake_transport_set_clock_skew (SdFakeTransport *self, guint node, gint64 skew_ms)
+{
+  g_array_index (self->nodes, FakeNode, node).clock_skew_ms = skew_ms;
+}
+
+void
+sd_fake_transport_forge_missing (SdFakeTransport *self, guint guard, gint victim)
+{
+  g_array_index (self->nodes, FakeNode, guard).forge_missing = victim;
 }
 
 void

@@ -26,6 +26,11 @@ SdFakeTransport *sd_fake_transport_new (guint n_nodes);
 /* (transfer container) (element-type SdSnode) */
 GPtrArray *sd_fake_transport_dup_nodes (SdFakeTransport *self);
 void sd_fake_transport_set_state (SdFakeTransport *self, guint node, SdFakeNodeState state);
+/* the default answer of @node says its clock is @skew_ms ahead of ours */
+void sd_fake_transport_set_clock_skew (SdFakeTransport *self, guint node, gint64 skew_ms);
+/* @guard answers every onion request with 502 "Next node not found: <@victim's key>", true
+ * or not (@victim -1 ends it) */
+void sd_fake_transport_forge_missing (SdFakeTransport *self, guint guard, gint victim);
 /* how many requests each node received as first hop / as guard test */
 guint sd_fake_transport_get_onion_posts (SdFakeTransport *self, guint node);
 guint sd_fake_transport_get_guard_tests (SdFakeTransport *self, guint node);

@@ -281,6 +281,128 @@ test_parse_retrieve (void)
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
 }
 
+
+static void
+test_valid_hash (void)
+{
+  g_assert_true (sd_storage_rpc_valid_hash (H1));
+  g_assert_true (sd_storage_rpc_valid_hash (H2));
+  g_assert_false (sd_storage_rpc_valid_hash (NULL));
+  g_assert_false (sd_storage_rpc_valid_hash (""));
+  g_assert_false (sd_storage_rpc_valid_hash ("h1"));
+  /* padded, one short, one long, URL-safe alphabet, non-canonical last character */
+  g_assert_false (sd_storage_rpc_valid_hash (H1 "="));
+  g_assert_false (sd_storage_rpc_valid_hash ("bYnTumV9Ezud7fiokTxcEKJ1VOAzN2UNcZoF0tlwwS"));
+  g_assert_false (sd_storage_rpc_valid_hash (H1 "A"));
+  g_assert_false (sd_storage_rpc_valid_hash ("bYnTumV9Ezud7fiokTxcEKJ1VOAzN2UNcZoF0tl-_SM"));
+  g_assert_false (sd_storage_rpc_valid_hash ("bYnTumV9Ezud7fiokTxcEKJ1VOAzN2UNcZoF0tlwwSN"));
+  /* the old SHA-512 hex form is not what 2.8 sends */
+  g_assert_false (sd_storage_rpc_valid_hash ("0123456789abcdef0123456789abcdef0123456789a"
+                                             "bcdef"));
+}
+
+/* a page of @n items with distinct well-formed hashes */
+static gchar *
+page_of (guint n, gboolean more)
+{
+  GString *text = g_string_new ("{\"messages\":[");
+
+  for (guint i = 0; i < n; i++) {
+    guint8 digest[32] = { 0 };
+    g_autofree gchar *hash = NULL;
+
+    memcpy (digest, &i, sizeof i);
+    hash = g_base64_encode (digest, sizeof digest);
+    hash[SD_STORAGE_HASH_LEN] = '\0';
+    g_string_append_printf (text, "%s{\"hash\":\"%s\",\"data\":\"QQ==\"}", i > 0 ? "," : "",
+                            hash);
+  }
+  g_string_append_printf (text, "],\"more\":%s}", more ? "true" : "false");
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_parse_retrieve_bounds (void)
+{
+  g_autofree gchar *big_text = page_of (SD_RETRIEVE_MAX_ITEMS + 500, FALSE);
+  g_autofree gchar *full_text = page_of (SD_RETRIEVE_MAX_ITEMS, FALSE);
+  g_autoptr(JsonNode) big = body (big_text);
+  g_autoptr(JsonNode) full = body (full_text);
+  g_autofree gchar *long_data = g_strnfill (SD_STORAGE_MAX_DATA_B64 + 1, 'A');
+  g_autofree gchar *mixed_text = g_strdup_printf (
+    "{\"messages\":[{\"hash\":\"h1\",\"data\":\"QQ==\"},"
+    "{\"hash\":\"" H1 "=\",\"data\":\"QQ==\"},"
+    "{\"hash\":\"" H2 "\",\"data\":\"%s\"},"
+    "{\"hash\":\"" H1 "\",\"data\":\"QQ==\"}],\"more\":false}", long_data);
+  g_autoptr(JsonNode) mixed = body (mixed_text);
+  g_autoptr(GPtrArray) items = NULL;
+  gboolean more = FALSE;
+
+  /* a page over the bound is cut and counts as truncated: the rest comes next time */
+  items = sd_storage_rpc_parse_retrieve (big, &more, NULL);
+  g_assert_cmpuint (items->len, ==, SD_RETRIEVE_MAX_ITEMS);
+  g_assert_true (more);
+  g_clear_pointer (&items, g_ptr_array_unref);
+  /* exactly the bound is a whole page */
+  items = sd_storage_rpc_parse_retrieve (full, &more, NULL);
+  g_assert_cmpuint (items->len, ==, SD_RETRIEVE_MAX_ITEMS);
+  g_assert_false (more);
+  g_clear_pointer (&items, g_ptr_array_unref);
+  /* malformed hashes and oversize data are left out */
+  items = sd_storage_rpc_parse_retrieve (mixed, &more, NULL);
+  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_cmpstr (((SdRetrieveItem *) g_ptr_array_index (items, 0))->hash, ==, H1);
+}
+
+
+static void
+test_parse_missing_node (void)
+{
+  const gchar *hex = "9d1ea0b6e1f5e0f06a2e7de2b6d30e0c3f1e1d7a6a9a4ae2a3d9c0c0a1b2c3d4";
+  g_autofree gchar *found = g_strconcat ("Next node not found: ", hex, NULL);
+  g_autofree gchar *down = g_strconcat ("Next node is currently unreachable: ", hex, "\n", NULL);
+  g_autofree gchar *upper = g_ascii_strup (found, -1);
+  guint8 key[32], expected[32];
+
+  g_assert_true (sd_hex_decode_exact (hex, expected, 32, NULL));
+  g_assert_true (sd_storage_rpc_parse_missing_node (found, strlen (found), key));
+  g_assert_cmpmem (key, 32, expected, 32);
+  g_assert_true (sd_storage_rpc_parse_missing_node (down, strlen (down), key));
+  g_assert_cmpmem (key, 32, expected, 32);
+  /* the text is compared as sent, the key in either case */
+  g_assert_false (sd_storage_rpc_parse_missing_node (upper, strlen (upper), key));
+  g_assert_false (sd_storage_rpc_parse_missing_node (found, strlen (found) - 1, key));
+  g_assert_false (sd_storage_rpc_parse_missing_node ("Next node not found: zz", 23, key));
+  g_assert_false (sd_storage_rpc_parse_missing_node ("Request time out", 16, key));
+  g_assert_false (sd_storage_rpc_parse_missing_node ("", 0, key));
+}
+
+static void
+test_parse_store_hash_form (void)
+{
+  g_autofree gchar *long_text = g_strdup_printf ("{\"hash\":\"%0130d\"}", 7);
+  g_autoptr(JsonNode) hex = body ("{\"hash\":\"0123456789abcdef0123456789abcdef0123456789abcdef"
+                                  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+                                  "ef0123456789abcdef\"}");
+  g_autoptr(JsonNode) too_long = body (long_text);
+  g_autoptr(JsonNode) junk = body ("{\"hash\":\"<script>\"}");
+  g_autoptr(JsonNode) empty = body ("{\"hash\":\"\"}");
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *old_form = sd_storage_rpc_parse_store (200, hex, &error);
+
+  /* an older server's SHA-512 hex is kept; anything else a node writes there is not */
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (old_form), ==, 128);
+  g_assert_null (sd_storage_rpc_parse_store (200, too_long, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_null (sd_storage_rpc_parse_store (200, junk, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_null (sd_storage_rpc_parse_store (200, empty, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,5 +423,9 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/storage-rpc/snodes", test_snodes);
   g_test_add_func ("/protocol/storage-rpc/parse-store", test_parse_store);
   g_test_add_func ("/protocol/storage-rpc/parse-retrieve", test_parse_retrieve);
+  g_test_add_func ("/protocol/storage-rpc/valid-hash", test_valid_hash);
+  g_test_add_func ("/protocol/storage-rpc/parse-missing-node", test_parse_missing_node);
+  g_test_add_func ("/protocol/storage-rpc/parse-store-hash-form", test_parse_store_hash_form);
+  g_test_add_func ("/protocol/storage-rpc/parse-retrieve-bounds", test_parse_retrieve_bounds);
   return g_test_run ();
 }

@@ -118,10 +118,12 @@ class Ledger:
         log("exactly once: %d messages" % len(self.sent))
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS"):
+    """A memory figure of /proc/PID/status in KiB: the resident set, or another
+    (VmHWM: its peak)."""
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 

@@ -62,6 +62,11 @@ node_status (StNode *node)
   json_object_set_boolean_member (entry, "garbage", node->faults.garbage);
   json_object_set_int_member (entry, "messages", st_storage_count (node->storage));
   json_object_set_int_member (entry, "requests", (gint64) node->requests);
+  json_object_set_int_member (entry, "retrieves", (gint64) node->retrieves);
+  json_object_set_int_member (entry, "oversize_bytes", (gint64) node->faults.oversize_bytes);
+  json_object_set_boolean_member (entry, "endless_more", node->faults.endless_more);
+  json_object_set_boolean_member (entry, "bad_hashes", node->faults.bad_hashes);
+  json_object_set_int_member (entry, "report_time", node->faults.report_time_ms);
   return entry;
 }
 
@@ -187,6 +192,27 @@ get_bool (JsonObject *request, const gchar *name, gboolean fallback)
       json_node_get_value_type (node) != G_TYPE_BOOLEAN)
     return fallback;
   return json_node_get_boolean (node);
+}
+
+/* the faults that are one flag, set with `enabled` (default true): the flag's offset in
+ * StFaults, or -1 for another action */
+static glong
+flag_fault (const gchar *action)
+{
+  static const struct {
+    const gchar *action;
+    glong offset;
+  } flags[] = {
+    { "drop_replication", G_STRUCT_OFFSET (StFaults, drop_replication) },
+    { "garbage", G_STRUCT_OFFSET (StFaults, garbage) },
+    { "endless_more", G_STRUCT_OFFSET (StFaults, endless_more) },
+    { "bad_hashes", G_STRUCT_OFFSET (StFaults, bad_hashes) },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (flags); i++)
+    if (strcmp (action, flags[i].action) == 0)
+      return flags[i].offset;
+  return -1;
 }
 
 static JsonObject *
@@ -342,16 +368,28 @@ control_handler (SoupServer *server,
     }
     for (guint i = 0; i < nodes->len; i++)
       ((StNode *) nodes->pdata[i])->faults.clock_skew_ms = value;
-  } else if (strcmp (action, "drop_replication") == 0) {
+  } else if (flag_fault (action) >= 0) {
     gboolean enabled = get_bool (request, "enabled", TRUE);
 
     for (guint i = 0; i < nodes->len; i++)
-      ((StNode *) nodes->pdata[i])->faults.drop_replication = enabled;
-  } else if (strcmp (action, "garbage") == 0) {
-    gboolean enabled = get_bool (request, "enabled", TRUE);
-
+      G_STRUCT_MEMBER (gboolean, &((StNode *) nodes->pdata[i])->faults,
+                       flag_fault (action)) = enabled;
+  } else if (strcmp (action, "oversize") == 0) {
+    value = 11 * 1024 * 1024;
+    if (json_object_has_member (request, "bytes") &&
+        (!get_int (request, "bytes", &value) || value < 0 || value > 64 * 1024 * 1024)) {
+      respond_error (msg, "\"bytes\" must be 0 to 67108864");
+      return;
+    }
     for (guint i = 0; i < nodes->len; i++)
-      ((StNode *) nodes->pdata[i])->faults.garbage = enabled;
+      ((StNode *) nodes->pdata[i])->faults.oversize_bytes = (gsize) value;
+  } else if (strcmp (action, "report_time") == 0) {
+    if (!get_int (request, "t", &value) || value < 0) {
+      respond_error (msg, "\"t\" must be a time in ms (0 ends the fault)");
+      return;
+    }
+    for (guint i = 0; i < nodes->len; i++)
+      ((StNode *) nodes->pdata[i])->faults.report_time_ms = value;
   } else if (strcmp (action, "clear") == 0) {
     for (guint i = 0; i < nodes->len; i++)
       st_node_clear_faults (nodes->pdata[i]);

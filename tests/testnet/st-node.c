@@ -150,6 +150,12 @@ st_node_now_ms (StNode *node)
   return g_get_real_time () / 1000 + node->faults.clock_skew_ms;
 }
 
+gint64
+st_node_reported_ms (StNode *node)
+{
+  return node->faults.report_time_ms != 0 ? node->faults.report_time_ms : st_node_now_ms (node);
+}
+
 guint
 st_node_take_forced_status (StNode *node, gboolean http)
 {
@@ -215,6 +221,15 @@ node_handler (SoupServer *server,
     for (gsize i = 0; i < len; i++)
       junk[i] = (guint8) g_random_int_range (0, 256);
     st_exchange_respond (exchange, 200, "application/octet-stream", g_bytes_new_take (junk, len));
+    return;
+  }
+  if (node->faults.oversize_bytes > 0) {
+    /* a hostile node: success with a body far larger than anything a node sends */
+    guint8 *huge = g_malloc (node->faults.oversize_bytes);
+
+    memset (huge, ' ', node->faults.oversize_bytes);
+    st_exchange_respond (exchange, 200, "application/json",
+                         g_bytes_new_take (huge, node->faults.oversize_bytes));
     return;
   }
 

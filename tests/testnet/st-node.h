@@ -20,6 +20,12 @@ typedef struct {
   gint64 clock_skew_ms;      /* added to the node's clock */
   gboolean drop_replication; /* stores entering here are not copied to peers */
   gboolean garbage;          /* every HTTP request gets 200 with random bytes */
+  /* hostile storage nodes (issue 14) */
+  gsize oversize_bytes;      /* every HTTP request gets 200 with this many bytes; 0 = off */
+  gboolean endless_more;     /* retrieve adds a junk item and says more, always */
+  gboolean bad_hashes;       /* retrieved items carry hashes that are not 2.8 hashes */
+  gint64 report_time_ms;     /* the `t` this node tells clients (its clock is unchanged);
+                              * 0 = its own clock */
 } StFaults;
 
 struct _StNode {
@@ -34,6 +40,7 @@ struct _StNode {
   StStorage *storage;        /* (owned) */
   StFaults faults;
   guint64 requests;          /* HTTP requests served, for the control status */
+  guint64 retrieves;         /* retrieve RPCs it executed (batch sub-requests included) */
   gboolean foreign;          /* set while a forced 421 is being served */
 };
 
@@ -42,6 +49,9 @@ void st_node_free (StNode *node);
 
 /* the node's clock in ms, skew included */
 gint64 st_node_now_ms (StNode *node);
+/* the time the node tells clients (`t`, info's `timestamp`): its clock, unless a
+ * report_time fault makes it lie */
+gint64 st_node_reported_ms (StNode *node);
 
 /* takes the node off the network (listener closed) or puts it back on the
  * same port */

@@ -104,7 +104,7 @@ store_on_member (StNode *entry,
   if (already)
     json_object_set_boolean_member (out, "already", TRUE);
   if (member == entry)
-    json_object_set_int_member (out, "t", st_node_now_ms (entry)); /* deprecated copy */
+    json_object_set_int_member (out, "t", st_node_reported_ms (entry)); /* deprecated copy */
   return out;
 }
 
@@ -256,6 +256,7 @@ st_rpc_retrieve (StNode *node, JsonObject *params, StReply *reply)
 
   if (!st_check_account (node, params, &account, reply))
     return;
+  node->retrieves++;
 
   if (signature != NULL || has_ts || ed_hex != NULL ||
       !(ns == -10 || is_public_outbox (ns))) {
@@ -303,13 +304,37 @@ st_rpc_retrieve (StNode *node, JsonObject *params, StReply *reply)
     count++;
     b64 = sd_base64_encode (g_bytes_get_data (msg->data, NULL), len, TRUE);
     item = json_object_new ();
-    json_object_set_string_member (item, "hash", msg->hash);
+    if (node->faults.bad_hashes) {
+      /* hostile: the hash in another form (hex, as pre-2.8 servers spelled theirs) */
+      g_autofree gchar *hex = sd_hex_encode ((const guint8 *) msg->hash, strlen (msg->hash));
+
+      json_object_set_string_member (item, "hash", hex);
+    } else {
+      json_object_set_string_member (item, "hash", msg->hash);
+    }
     json_object_set_int_member (item, "timestamp", msg->timestamp);
     json_object_set_int_member (item, "expiration", msg->expiry);
     json_object_set_string_member (item, "data", b64);
     json_array_add_object_element (messages, item);
   }
 
+  if (node->faults.endless_more) {
+    /* hostile: one more item each time (a fresh, well-formed hash the node does not hold, so
+     * the next last_hash is unknown and the page starts over) and `more`, for ever */
+    JsonObject *junk = json_object_new ();
+    guint8 random_hash[32];
+    g_autofree gchar *hash = NULL;
+
+    for (gsize i = 0; i < sizeof random_hash; i++)
+      random_hash[i] = (guint8) g_random_int_range (0, 256);
+    hash = sd_base64_encode (random_hash, sizeof random_hash, FALSE);
+    json_object_set_string_member (junk, "hash", hash);
+    json_object_set_int_member (junk, "timestamp", st_node_now_ms (node));
+    json_object_set_int_member (junk, "expiration", st_node_now_ms (node) + 86400000);
+    json_object_set_string_member (junk, "data", "AAAA");
+    json_array_add_object_element (messages, junk);
+    more = TRUE;
+  }
   result = json_object_new ();
   json_object_set_array_member (result, "messages", messages);
   json_object_set_boolean_member (result, "more", more);

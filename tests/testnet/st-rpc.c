@@ -66,7 +66,7 @@ st_rpc_add_t_hf (StNode *node, JsonObject *result)
 
   json_array_add_int_element (hf, ST_HF_MAJOR);
   json_array_add_int_element (hf, ST_HF_MINOR);
-  json_object_set_int_member (result, "t", st_node_now_ms (node));
+  json_object_set_int_member (result, "t", st_node_reported_ms (node));
   json_object_set_array_member (result, "hf", hf);
 }
 
@@ -80,7 +80,7 @@ rpc_info (StNode *node, JsonObject *params, StReply *reply)
   json_array_add_int_element (version, 8);
   json_array_add_int_element (version, 0);
   json_object_set_array_member (result, "version", version);
-  json_object_set_int_member (result, "timestamp", st_node_now_ms (node));
+  json_object_set_int_member (result, "timestamp", st_node_reported_ms (node));
   st_rpc_add_t_hf (node, result);
   st_reply_json (reply, 200, result);
 }

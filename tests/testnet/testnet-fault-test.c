@@ -326,6 +326,82 @@ test_drop_replication (void)
   }
 }
 
+
+/* the hostile-node faults (issue 14): each visible in what a direct RPC gets */
+static void
+test_hostile (void)
+{
+  g_auto(Account) acct = { 0 };
+  g_autofree gchar *stored = NULL;
+  guint node;
+
+  account_init (&acct, 57);
+  node = member (&acct, 0);
+  stored = store_req (&acct, "honest content", 60000);
+  g_assert_cmpuint (st_testnet_rpc (net, node, stored, NULL), ==, 200);
+
+  /* report_time: `t` lies, the node's own checks do not */
+  control ("{\"action\":\"report_time\",\"node\":%u,\"t\":4102444800000}", node);
+  {
+    g_autofree gchar *body = NULL;
+    g_autoptr(JsonObject) obj = NULL;
+    g_autofree gchar *req = st_test_retrieve_json (&acct.id, 0, st_test_now_ms (), NULL, 0);
+
+    g_assert_cmpuint (st_testnet_rpc (net, node, req, &body), ==, 200);
+    obj = st_test_parse (body);
+    g_assert_cmpint (sd_json_get_int (obj, "t", 0), ==, 4102444800000);
+  }
+  control ("{\"action\":\"report_time\",\"node\":%u,\"t\":0}", node);
+
+  /* bad_hashes: the same message, its hash in another form */
+  control ("{\"action\":\"bad_hashes\",\"node\":%u}", node);
+  {
+    g_autofree gchar *body = NULL;
+    g_autoptr(JsonObject) obj = NULL;
+    g_autofree gchar *req = st_test_retrieve_json (&acct.id, 0, st_test_now_ms (), NULL, 0);
+    JsonObject *item;
+
+    g_assert_cmpuint (st_testnet_rpc (net, node, req, &body), ==, 200);
+    obj = st_test_parse (body);
+    item = sd_json_array_get_object (sd_json_get_array (obj, "messages"), 0);
+    g_assert_cmpuint (strlen (sd_json_get_string (item, "hash")), ==, 86);
+  }
+  control ("{\"action\":\"bad_hashes\",\"node\":%u,\"enabled\":false}", node);
+
+  /* endless_more: a junk item and `more`, every time, counted */
+  control ("{\"action\":\"endless_more\",\"node\":%u}", node);
+  for (guint i = 0; i < 2; i++) {
+    g_autofree gchar *body = NULL;
+    g_autoptr(JsonObject) obj = NULL;
+    g_autofree gchar *req = st_test_retrieve_json (&acct.id, 0, st_test_now_ms (), NULL, 0);
+
+    g_assert_cmpuint (st_testnet_rpc (net, node, req, &body), ==, 200);
+    obj = st_test_parse (body);
+    g_assert_cmpuint (json_array_get_length (sd_json_get_array (obj, "messages")), ==, 2);
+    g_assert_true (sd_json_get_bool (obj, "more", FALSE));
+  }
+  {
+    g_autoptr(JsonObject) status = st_testnet_control (net, "{\"action\":\"status\"}");
+    JsonObject *entry = sd_json_array_get_object (sd_json_get_array (status, "nodes"), node);
+
+    g_assert_true (sd_json_get_bool (entry, "endless_more", FALSE));
+    g_assert_cmpint (sd_json_get_int (entry, "retrieves", 0), >=, 3);
+  }
+  control ("{\"action\":\"endless_more\",\"node\":%u,\"enabled\":false}", node);
+
+  /* oversize: 200 with that many bytes to any HTTP request */
+  control ("{\"action\":\"oversize\",\"node\":%u,\"bytes\":2000000}", node);
+  {
+    g_autofree gchar *body = NULL;
+
+    g_assert_cmpuint (st_testnet_rpc (net, node, "{\"method\":\"info\",\"params\":{}}", &body),
+                      ==, 200);
+    g_assert_cmpuint (strlen (body), ==, 2000000);
+  }
+  control ("{\"action\":\"clear\",\"node\":%u}", node);
+  g_assert_cmpuint (count_messages (&acct, node, 0), ==, 1);
+}
+
 static void
 test_expiry (void)
 {
@@ -513,6 +589,7 @@ main (int argc, char **argv)
   g_test_add_func ("/testnet/fault/clock-skew", test_clock_skew);
   g_test_add_func ("/testnet/fault/drop-replication", test_drop_replication);
   g_test_add_func ("/testnet/fault/expiry", test_expiry);
+  g_test_add_func ("/testnet/fault/hostile", test_hostile);
   g_test_add_func ("/testnet/fault/reshuffle", test_reshuffle);
   g_test_add_func ("/testnet/fault/control-errors", test_control_errors);
   g_test_add_func ("/testnet/fault/plain-http", test_plain_http);
