@@ -678,7 +678,8 @@ sessiond_client_get_recovery_phrase_finish (SessiondClient *self,
 /**
  * sessiond_client_set_display_name_async:
  * @self: a client
- * @name: at most 100 characters, no control characters
+ * @name: at most 100 bytes of UTF-8, no control, format (bidi, zero-width) or
+ *   separator characters
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when done
  * @user_data: data for @callback

@@ -325,6 +325,19 @@ test_create_account (Fixture *fixture, gconstpointer data)
   g_clear_pointer (&again, g_free);
   again = create_account (fixture, g_variant_dict_end (&options), &error);
   assert_dbus_error (error, "InvalidArgument", SD_DBUS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* the phrase is read from the key store for each call, never kept: without the key file
+   * there is none to give */
+  {
+    g_autofree gchar *key_file = g_build_filename (fixture->data_dir, SD_KEY_FILE_NAME, NULL);
+    g_autofree gchar *gone = NULL;
+
+    g_assert_no_errno (g_unlink (key_file));
+    gone = get_recovery_phrase (fixture, &error);
+    g_assert_null (gone);
+    assert_dbus_error (error, "KeyNotFound", SD_DBUS_ERROR_KEY_NOT_FOUND);
+  }
 }
 
 static void
