@@ -115,6 +115,21 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_pointer (task, g_steal_pointer (&reply), (GDestroyNotify) g_variant_unref);
 }
 
+static GTask *
+call_task_new (gpointer source_object,
+               gpointer source_tag,
+               const gchar *method,
+               GCancellable *cancellable,
+               GAsyncReadyCallback callback,
+               gpointer user_data)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, method);
+  return task;
+}
+
 /* one D-Bus call as a GTask on @source_object; the reply comes back from
  * sessiond_call_finish () */
 void
@@ -127,10 +142,9 @@ sessiond_call_async (gpointer source_object,
                      GAsyncReadyCallback callback,
                      gpointer user_data)
 {
-  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+  GTask *task = call_task_new (source_object, source_tag, method, cancellable, callback,
+                               user_data);
 
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_name (task, method);
   g_dbus_proxy_call (proxy, method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
                      call_done, task);
 }
@@ -148,10 +162,9 @@ sessiond_call_interface_async (gpointer source_object,
                                GAsyncReadyCallback callback,
                                gpointer user_data)
 {
-  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+  GTask *task = call_task_new (source_object, source_tag, method, cancellable, callback,
+                               user_data);
 
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_name (task, method);
   g_dbus_connection_call (connection, SESSIOND_BUS_NAME, SESSIOND_ACCOUNT_PATH, interface,
                           method, parameters, NULL, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
                           call_done, task);

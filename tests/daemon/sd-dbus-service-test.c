@@ -423,6 +423,20 @@ peer_id (guint i)
   return g_strdup_printf ("05%064x", i + 1);
 }
 
+/* a text message from @author, as the network brings it */
+static SdIncomingMessage
+incoming_text (const gchar *author, const gchar *body, gint64 sent_at)
+{
+  SdIncomingMessage message = { 0 };
+
+  message.author = author;
+  message.body = body;
+  message.sent_at = sent_at;
+  message.received_at = sent_at;
+  message.kind = SD_MESSAGE_KIND_TEXT;
+  return message;
+}
+
 /* conversations we start are bounded (issue 14): OpenConversation and Send to a new peer
  * stop at the cap, requests from strangers do not count, deleting one makes room */
 static void
@@ -435,7 +449,7 @@ test_conversation_cap (Fixture *fixture, gconstpointer data)
   g_autofree gchar *stranger = peer_id (100);
   g_autoptr(SdStoreBatch) batch = NULL;
   g_autoptr(SdStoreChanges) changes = NULL;
-  SdIncomingMessage incoming = { 0 };
+  SdIncomingMessage incoming = incoming_text (stranger, "hi", 1700000000000);
 
   id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
   g_assert_no_error (error);
@@ -463,11 +477,6 @@ test_conversation_cap (Fixture *fixture, gconstpointer data)
 
   /* a stranger's message request is not ours to refuse */
   batch = sd_store_batch_new (fixture->account->store);
-  incoming.author = stranger;
-  incoming.body = "hi";
-  incoming.sent_at = 1700000000000;
-  incoming.received_at = incoming.sent_at;
-  incoming.kind = SD_MESSAGE_KIND_TEXT;
   g_assert_true (sd_store_batch_add_message (batch, &incoming, &error));
   g_assert_true (sd_store_apply_batch (fixture->account->store, batch, &changes, &error));
   g_assert_no_error (error);
@@ -497,25 +506,14 @@ test_quote_other_conversation (Fixture *fixture, gconstpointer data)
   g_autoptr(SdStoreBatch) batch = NULL;
   g_autoptr(SdStoreChanges) changes = NULL;
   g_autoptr(GPtrArray) messages = NULL;
-  SdIncomingMessage to_carol = { 0 }, quote = { 0 }, own = { 0 };
+  SdIncomingMessage to_carol = incoming_text (carol, "the secret", 1700000000000);
+  SdIncomingMessage own = incoming_text (mallory, "mallory's own", 1700000000500);
+  SdIncomingMessage quote = incoming_text (mallory, "look what you said", 1700000001000);
 
   id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
   g_assert_no_error (error);
   /* carol writes to us; mallory quotes carol's message, and then her own */
   batch = sd_store_batch_new (fixture->account->store);
-  to_carol.author = carol;
-  to_carol.body = "the secret";
-  to_carol.sent_at = 1700000000000;
-  to_carol.received_at = to_carol.sent_at;
-  to_carol.kind = SD_MESSAGE_KIND_TEXT;
-  own = to_carol;
-  own.author = mallory;
-  own.body = "mallory's own";
-  own.sent_at = 1700000000500;
-  quote = to_carol;
-  quote.author = mallory;
-  quote.body = "look what you said";
-  quote.sent_at = 1700000001000;
   quote.quote_author = carol;
   quote.quote_sent_at = to_carol.sent_at;
   g_assert_true (sd_store_batch_add_message (batch, &to_carol, &error));
@@ -564,7 +562,7 @@ test_display_names (Fixture *fixture, gconstpointer data)
   g_autoptr(SdStoreBatch) batch = NULL;
   g_autoptr(SdStoreChanges) changes = NULL;
   g_autoptr(SdConversation) conversation = NULL;
-  SdIncomingMessage incoming = { 0 };
+  SdIncomingMessage incoming = incoming_text (peer, "your account is locked", 1700000000000);
   const gchar *refused[] = { "\u202EBank", "zero\u200Bwidth", "line\u2028sep", "esc\x1b[2J",
                              over };
 
@@ -581,11 +579,6 @@ test_display_names (Fixture *fixture, gconstpointer data)
 
   /* "Bank Security Team" with a right-to-left override, from a peer */
   batch = sd_store_batch_new (fixture->account->store);
-  incoming.author = peer;
-  incoming.body = "your account is locked";
-  incoming.sent_at = 1700000000000;
-  incoming.received_at = incoming.sent_at;
-  incoming.kind = SD_MESSAGE_KIND_TEXT;
   incoming.profile_name = "\u202E\u2066Bank Security Team\u2069\u2028\u200B";
   incoming.profile_updated = 1;
   g_assert_true (sd_store_batch_add_message (batch, &incoming, &error));

@@ -18,7 +18,7 @@ import tempfile
 
 from gi.repository import GLib
 
-from harness import Daemon, Testnet, assert_eq, log
+from harness import Daemon, assert_eq, log, run
 
 # what runs inside the sandbox: calls over the bus, prints the outcome of each as JSON
 CALLER = r"""
@@ -136,9 +136,4 @@ if __name__ == "__main__":
     if not works:
         print("SKIP: %s" % why)
         sys.exit(77)
-    testnet = Testnet()
-    try:
-        test(testnet)
-    finally:
-        testnet.stop()
-    print("ok")
+    run(test)
