@@ -214,8 +214,8 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
 {
   SdAccount *self = user_data;
 
-  /* our other devices may have started conversations */
-  if (changes->created_conversations->len > 0)
+  /* our other devices may have started or accepted conversations: count again when needed */
+  if (changes->created_conversations->len > 0 || changes->changed_conversations->len > 0)
     self->n_started = -1;
   for (guint i = 0; i < changes->created_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
