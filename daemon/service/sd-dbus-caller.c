@@ -79,8 +79,8 @@ check_snap (guint32 pid, gboolean *is_snap)
   lines = g_strsplit (cgroups, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++) {
     /* "ID:controllers:path"; snapd puts each app in a snap.NAME.APP.* unit or scope */
-    const gchar *path = strchr (lines[i], ':') != NULL ? strchr (strchr (lines[i], ':') + 1, ':')
-                                                       : NULL;
+    const gchar *colon = strchr (lines[i], ':');
+    const gchar *path = colon != NULL ? strchr (colon + 1, ':') : NULL;
 
     if (path != NULL && strstr (path, "/snap.") != NULL) {
       *is_snap = TRUE;
