@@ -9,8 +9,10 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sd-account-private.h"
+#include "sd-dbus-caller.h"
 #include "sd-dbus-error.h"
 #include "sd-dbus-generated.h"
 #include "sd-dbus-service.h"
@@ -647,6 +649,23 @@ test_search_short_words (Fixture *fixture, gconstpointer data)
   g_assert_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT);
 }
 
+/* what /proc says of a pid; the Flatpak case runs under bwrap in test_sandbox */
+static void
+test_caller_kinds (void)
+{
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid ((guint32) getpid (), NULL), ==,
+                   SD_DBUS_CALLER_HOST);
+  /* no pid, or one that is gone: refused when in doubt */
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid (0, NULL), ==, SD_DBUS_CALLER_UNKNOWN);
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid (G_MAXUINT32 - 1, NULL), ==,
+                   SD_DBUS_CALLER_UNKNOWN);
+  /* the bus's AppArmor label of a snap */
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid ((guint32) getpid (), "snap.evil.app"), ==,
+                   SD_DBUS_CALLER_SNAP);
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid ((guint32) getpid (), "unconfined"), ==,
+                   SD_DBUS_CALLER_HOST);
+}
+
 static void
 test_error_table (void)
 {
@@ -677,6 +696,7 @@ main (int argc, char **argv)
   g_assert_cmpint (sodium_init (), >=, 0);
 
   g_test_add_func ("/dbus-error/table", test_error_table);
+  g_test_add_func ("/dbus-caller/kinds", test_caller_kinds);
 
 #define SERVICE_TEST(path, fn) \
   g_test_add ("/dbus-service/" path, Fixture, NULL, setup, fn, teardown)
