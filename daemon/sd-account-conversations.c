@@ -118,8 +118,9 @@ check_body (const gchar *body, GError **error)
                          "a message needs some valid UTF-8 text");
     return FALSE;
   }
-  /* a UTF-16 code unit takes at most 4 bytes of UTF-8 (a pair: 4 bytes for 2 units), so
-   * more bytes than that is too long whatever it holds: refused before anything is copied */
+  /* a UTF-16 code unit stands for at most 3 bytes of UTF-8 (a surrogate pair for 4), so a
+   * body of more than 4 bytes a unit is too long whatever it holds: refused before it is
+   * even read to the end (a D-Bus string may be ~128 MiB) */
   bytes = strnlen (body, SD_BODY_MAX * 4 + 1);
   if (bytes > SD_BODY_MAX * 4) {
     g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
@@ -190,8 +191,6 @@ sd_account_send_full (SdAccount *self,
       return NULL;
     send_request_response (self, recipient, t - 100);
   }
-  if (conversation == NULL || !conversation->approved)
-    count_one_more (self);
   outgoing.conversation_id = recipient;
   outgoing.kind = SD_MESSAGE_KIND_TEXT;
   outgoing.body = body;
@@ -205,6 +204,12 @@ sd_account_send_full (SdAccount *self,
       sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
     outgoing.expiration_timer = (guint32) conversation->expiration_timer;
   message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
+  if (conversation == NULL || !conversation->approved) {
+    if (message != NULL)
+      count_one_more (self);
+    else
+      self->n_started = -1; /* it may have been approved all the same */
+  }
   if (message == NULL)
     return NULL;
   sd_account_emit_conversation (self, recipient);
