@@ -193,10 +193,15 @@ sd_dbus_caller_lookup_async (GDBusConnection *connection,
   Lookup *lookup;
 
   g_return_if_fail (G_IS_DBUS_CONNECTION (connection));
-  g_return_if_fail (sender != NULL);
 
   task = g_task_new (connection, cancellable, callback, user_data);
   g_task_set_source_tag (task, &lookup_tag);
+  /* a peer-to-peer connection has no bus to ask */
+  if (sender == NULL) {
+    g_task_return_int (task, SD_DBUS_CALLER_UNKNOWN);
+    g_object_unref (task);
+    return;
+  }
   lookup = g_new0 (Lookup, 1);
   lookup->sender = g_strdup (sender);
   g_task_set_task_data (task, lookup, (GDestroyNotify) lookup_free);
