@@ -92,6 +92,49 @@ print_json (JsonBuilder *builder)
   fflush (stdout);
 }
 
+/* whether @c could drive the terminal or reorder what is around it: C0 and C1 controls and
+ * DEL (ESC starts CSI and OSC sequences: window title, clipboard writes, clearing the screen),
+ * bidi controls and marks, line and paragraph separators */
+static gboolean
+is_terminal_unsafe (gunichar c)
+{
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+         (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x061c ||
+         c == 0x2028 || c == 0x2029;
+}
+
+/* what others wrote (bodies, names, reactions), made safe to print in plain output: unsafe
+ * characters become visible escapes (\n, \x1b, \u202e). --json prints the exact text */
+static gchar *
+printable (const gchar *text)
+{
+  g_autofree gchar *valid = NULL;
+  GString *out;
+
+  if (text == NULL)
+    return NULL;
+  /* the library hands out valid UTF-8; anything else would be U+FFFD, not bytes for the tty */
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_sized_new (strlen (valid));
+  for (const gchar *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (!is_terminal_unsafe (c))
+      g_string_append_unichar (out, c);
+    else if (c == '\n')
+      g_string_append (out, "\\n");
+    else if (c == '\t')
+      g_string_append (out, "\\t");
+    else if (c == '\r')
+      g_string_append (out, "\\r");
+    else if (c < 0x80)
+      g_string_append_printf (out, "\\x%02x", c);
+    else
+      g_string_append_printf (out, "\\u%04x", c);
+  }
+  return g_string_free (out, FALSE);
+}
+
 static gint
 fail (Ctl *ctl, const gchar *name, const gchar *message)
 {
@@ -112,7 +155,10 @@ fail (Ctl *ctl, const gchar *name, const gchar *message)
     text = json_generator_to_data (generator, NULL);
     g_printerr ("%s\n", text);
   } else {
-    g_printerr ("sessionctl: %s\n", message);
+    /* daemon messages may quote what someone sent */
+    g_autofree gchar *safe = printable (message);
+
+    g_printerr ("sessionctl: %s\n", safe);
   }
   return 1;
 }
@@ -144,9 +190,10 @@ print_field (Ctl *ctl, const gchar *label, gint width, const gchar *value)
 {
   /* pad by characters, not bytes, so translated labels line up */
   gint pad = width - (gint) g_utf8_strlen (label, -1);
+  g_autofree gchar *safe = printable (value);
 
   g_print ("%s%s:%s%*s %s\n", ctl->color ? "\033[1m" : "", label, ctl->color ? "\033[0m" : "",
-           MAX (pad, 0), "", value);
+           MAX (pad, 0), "", safe);
 }
 
 static gchar *
@@ -310,8 +357,9 @@ print_message_details (SessiondMessage *message)
     for (guint i = 0; i < reactions->len; i++) {
       SessiondReaction *reaction = g_ptr_array_index (reactions, i);
 
-      g_string_append_printf (line, " %s %u", sessiond_reaction_get_emoji (reaction),
-                              sessiond_reaction_get_count (reaction));
+      g_autofree gchar *emoji = printable (sessiond_reaction_get_emoji (reaction));
+
+      g_string_append_printf (line, " %s %u", emoji, sessiond_reaction_get_count (reaction));
       if (sessiond_reaction_get_reacted_by_me (reaction))
         g_string_append_printf (line, " %s", _("(you)"));
       if (i + 1 < reactions->len)
@@ -338,6 +386,8 @@ static void
 print_message (Ctl *ctl, SessiondMessage *message, gboolean with_conversation)
 {
   g_autofree gchar *when = NULL;
+  g_autofree gchar *safe_author = NULL;
+  g_autofree gchar *body = NULL;
   const gchar *author;
 
   if (ctl->json) {
@@ -348,9 +398,12 @@ print_message (Ctl *ctl, SessiondMessage *message, gboolean with_conversation)
     return;
   }
   when = format_time (sessiond_message_get_sent_at (message));
-  author = sessiond_message_get_outgoing (message) ? _("me") : sessiond_message_get_author (message);
+  safe_author = printable (sessiond_message_get_author (message));
+  body = printable (sessiond_message_get_body (message));
+  author = sessiond_message_get_outgoing (message) ? _("me") : safe_author;
   if (!g_str_equal (sessiond_message_get_kind (message), "text")) {
-    g_autofree gchar *event = describe_event (message);
+    g_autofree gchar *raw_event = describe_event (message);
+    g_autofree gchar *event = printable (raw_event);
 
     if (with_conversation)
       g_print ("%s  %.10s…  ", when, sessiond_message_get_conversation_id (message));
@@ -359,23 +412,24 @@ print_message (Ctl *ctl, SessiondMessage *message, gboolean with_conversation)
   }
   if (sessiond_message_get_quote_id (message) != NULL) {
     const gchar *quote_author = sessiond_message_get_quote_author (message);
-    g_autofree gchar *excerpt = quote_excerpt (sessiond_message_get_quote_body (message));
+    g_autofree gchar *raw_excerpt = quote_excerpt (sessiond_message_get_quote_body (message));
+    g_autofree gchar *excerpt = printable (raw_excerpt);
+    g_autofree gchar *safe_quote_author = printable (quote_author);
     g_autofree gchar *own_id = sessiond_client_dup_session_id (ctl->client);
 
     if (g_strcmp0 (quote_author, own_id) == 0)
       g_print ("  > %s: %s\n", _("me"), excerpt);
     else
-      g_print ("  > %.10s…: %s\n", quote_author != NULL ? quote_author : "", excerpt);
+      g_print ("  > %.10s…: %s\n", safe_quote_author != NULL ? safe_quote_author : "", excerpt);
   }
   if (with_conversation)
     g_print ("%s  %.10s…  ", when, sessiond_message_get_conversation_id (message));
   if (sessiond_message_get_outgoing (message))
     g_print ("%s%-12s%s %s  (%s)\n", ctl->color ? "\033[1m" : "", author,
-             ctl->color ? "\033[0m" : "", sessiond_message_get_body (message),
-             sessiond_message_get_status (message));
+             ctl->color ? "\033[0m" : "", body, sessiond_message_get_status (message));
   else
     g_print ("%s%.10s…%s  %s\n", ctl->color ? "\033[1;34m" : "", author,
-             ctl->color ? "\033[0m" : "", sessiond_message_get_body (message));
+             ctl->color ? "\033[0m" : "", body);
   print_message_details (message);
 }
 
@@ -666,6 +720,7 @@ cmd_conversations (Ctl *ctl, const gchar *command, gchar **args)
     guint timer = sessiond_conversation_get_expiration_timer (c);
     g_autofree gchar *when = NULL;
     g_autofree gchar *disappearing = NULL;
+    g_autofree gchar *safe_name = NULL;
 
     if (ctl->json) {
       g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -709,8 +764,9 @@ cmd_conversations (Ctl *ctl, const gchar *command, gchar **args)
 
       disappearing = g_strdup_printf (_(" (disappearing after-read, %s)"), duration);
     }
+    safe_name = printable (name);
     g_print ("%-66s  %6u  %-16s  %s%s%s%s\n", sessiond_conversation_get_id (c),
-             sessiond_conversation_get_unread_count (c), when, name != NULL ? name : "",
+             sessiond_conversation_get_unread_count (c), when, safe_name != NULL ? safe_name : "",
              sessiond_conversation_get_approved (c) ? "" : _(" (request)"),
              sessiond_conversation_get_blocked (c) ? _(" (blocked)") : "",
              disappearing != NULL ? disappearing : "");

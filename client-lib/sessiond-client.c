@@ -539,7 +539,10 @@ string_finish (SessiondClient *self, gpointer tag, GAsyncResult *result, GError 
  * @callback: (scope async): called when done
  * @user_data: data for @callback
  *
- * Creates a new identity; its seed is stored in the keyring.
+ * Creates a new identity; its seed is stored in the keyring. Refused with
+ * %SESSIOND_CLIENT_ERROR_ACCESS_DENIED to programs in a Flatpak or Snap
+ * sandbox, as are [method@Client.restore_account_async] and
+ * [method@Client.get_recovery_phrase_async].
  *
  * Since: 0.1
  */
@@ -551,10 +554,10 @@ sessiond_client_create_account_async (SessiondClient *self,
                                       gpointer user_data)
 {
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  sessiond_call_async (self, sessiond_client_create_account_async, G_DBUS_PROXY (self->account),
-                       "CreateAccount",
-                       g_variant_new ("(@a{sv})", options_with_name (display_name)),
-                       cancellable, callback, user_data);
+  sessiond_call_interface_async (self, sessiond_client_create_account_async, self->connection,
+                                 SESSIOND_DBUS_ADMIN_INTERFACE, "CreateAccount",
+                                 g_variant_new ("(@a{sv})", options_with_name (display_name)),
+                                 cancellable, callback, user_data);
 }
 
 /**
@@ -599,10 +602,11 @@ sessiond_client_restore_account_async (SessiondClient *self,
 {
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
   g_return_if_fail (mnemonic != NULL);
-  sessiond_call_async (self, sessiond_client_restore_account_async,
-                       G_DBUS_PROXY (self->account), "RestoreAccount",
-                       g_variant_new ("(s@a{sv})", mnemonic, options_with_name (display_name)),
-                       cancellable, callback, user_data);
+  sessiond_call_interface_async (self, sessiond_client_restore_account_async, self->connection,
+                                 SESSIOND_DBUS_ADMIN_INTERFACE, "RestoreAccount",
+                                 g_variant_new ("(s@a{sv})", mnemonic,
+                                                options_with_name (display_name)),
+                                 cancellable, callback, user_data);
 }
 
 /**
@@ -634,6 +638,8 @@ sessiond_client_restore_account_finish (SessiondClient *self,
  * @user_data: data for @callback
  *
  * Fetches the account's recovery phrase. Show it only when the user asks.
+ * Programs in a Flatpak or Snap sandbox get
+ * %SESSIOND_CLIENT_ERROR_ACCESS_DENIED.
  *
  * Since: 0.1
  */
@@ -644,9 +650,9 @@ sessiond_client_get_recovery_phrase_async (SessiondClient *self,
                                            gpointer user_data)
 {
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  sessiond_call_async (self, sessiond_client_get_recovery_phrase_async,
-                       G_DBUS_PROXY (self->account), "GetRecoveryPhrase", NULL, cancellable,
-                       callback, user_data);
+  sessiond_call_interface_async (self, sessiond_client_get_recovery_phrase_async,
+                                 self->connection, SESSIOND_DBUS_ADMIN_INTERFACE,
+                                 "GetRecoveryPhrase", NULL, cancellable, callback, user_data);
 }
 
 /**
@@ -672,7 +678,8 @@ sessiond_client_get_recovery_phrase_finish (SessiondClient *self,
 /**
  * sessiond_client_set_display_name_async:
  * @self: a client
- * @name: at most 100 characters, no control characters
+ * @name: at most 100 bytes of UTF-8, no control, format (bidi, zero-width) or
+ *   separator characters
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when done
  * @user_data: data for @callback

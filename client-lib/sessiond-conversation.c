@@ -809,7 +809,8 @@ sessiond_conversation_delete_finish (SessiondConversation *self,
 /**
  * sessiond_conversation_set_nickname_async:
  * @self: a conversation
- * @nickname: at most 100 characters, no control characters; empty clears it
+ * @nickname: at most 100 bytes of UTF-8, no control, format (bidi, zero-width)
+ *   or separator characters; empty clears it
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when done
  * @user_data: data for @callback

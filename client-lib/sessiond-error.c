@@ -103,7 +103,9 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  g_autoptr(GVariant) reply = G_IS_DBUS_PROXY (source)
+    ? g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error)
+    : g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
 
   if (reply == NULL) {
     sessiond_error_fixup (error);
@@ -111,6 +113,21 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   g_task_return_pointer (task, g_steal_pointer (&reply), (GDestroyNotify) g_variant_unref);
+}
+
+static GTask *
+call_task_new (gpointer source_object,
+               gpointer source_tag,
+               const gchar *method,
+               GCancellable *cancellable,
+               GAsyncReadyCallback callback,
+               gpointer user_data)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_name (task, method);
+  return task;
 }
 
 /* one D-Bus call as a GTask on @source_object; the reply comes back from
@@ -125,12 +142,32 @@ sessiond_call_async (gpointer source_object,
                      GAsyncReadyCallback callback,
                      gpointer user_data)
 {
-  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+  GTask *task = call_task_new (source_object, source_tag, method, cancellable, callback,
+                               user_data);
 
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_name (task, method);
   g_dbus_proxy_call (proxy, method, parameters, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
                      call_done, task);
+}
+
+/* the same for a method of another interface of the account object, for which the client keeps
+ * no proxy (org.sessiond.AccountAdmin1: three calls in a client's life) */
+void
+sessiond_call_interface_async (gpointer source_object,
+                               gpointer source_tag,
+                               GDBusConnection *connection,
+                               const gchar *interface,
+                               const gchar *method,
+                               GVariant *parameters,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task = call_task_new (source_object, source_tag, method, cancellable, callback,
+                               user_data);
+
+  g_dbus_connection_call (connection, SESSIOND_BUS_NAME, SESSIOND_ACCOUNT_PATH, interface,
+                          method, parameters, NULL, G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                          call_done, task);
 }
 
 GVariant *

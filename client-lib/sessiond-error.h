@@ -40,6 +40,9 @@ G_BEGIN_DECLS
  *   not be started
  * @SESSIOND_CLIENT_ERROR_NOT_AUTHOR: only the author of a message may do
  *   that (for example unsend it)
+ * @SESSIOND_CLIENT_ERROR_ACCESS_DENIED: the caller may not do that: a
+ *   program in a Flatpak or Snap sandbox asked for the recovery phrase, or
+ *   to create or restore the account
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
@@ -65,6 +68,7 @@ typedef enum {
   SESSIOND_CLIENT_ERROR_KEYSTORE_FAILED,
   SESSIOND_CLIENT_ERROR_NOT_RUNNING,
   SESSIOND_CLIENT_ERROR_NOT_AUTHOR,
+  SESSIOND_CLIENT_ERROR_ACCESS_DENIED,
 } SessiondClientError;
 
 GQuark sessiond_client_error_quark (void);

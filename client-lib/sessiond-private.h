@@ -46,6 +46,16 @@ void sessiond_call_async (gpointer source_object,
                           GAsyncReadyCallback callback,
                           gpointer user_data);
 G_GNUC_INTERNAL
+void sessiond_call_interface_async (gpointer source_object,
+                                    gpointer source_tag,
+                                    GDBusConnection *connection,
+                                    const gchar *interface,
+                                    const gchar *method,
+                                    GVariant *parameters,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+G_GNUC_INTERNAL
 GVariant *sessiond_call_finish (gpointer source_object,
                                 gpointer source_tag,
                                 GAsyncResult *result,

@@ -12,6 +12,8 @@
 
 #include "sd-content.h"
 
+#include <string.h>
+
 GPtrArray *
 sd_account_list_conversations (SdAccount *self, GError **error)
 {
@@ -39,6 +41,50 @@ send_request_response (SdAccount *self, const gchar *id, gint64 t)
   sd_sender_send_control (self->sender, id, content, (guint64) t, SD_OUTGOING_REQUEST_RESPONSE);
 }
 
+/* how many conversations we started or accepted; counted once, then kept while only we
+ * change it (the network or a delete sets n_started back to -1) */
+static gboolean
+count_started (SdAccount *self, GError **error)
+{
+  g_autoptr(GPtrArray) conversations = NULL;
+
+  if (self->n_started >= 0)
+    return TRUE;
+  conversations = sd_store_list_conversations (self->store, error);
+  if (conversations == NULL)
+    return FALSE;
+  self->n_started = 0;
+  for (guint i = 0; i < conversations->len; i++)
+    self->n_started += ((SdConversation *) g_ptr_array_index (conversations, i))->approved;
+  return TRUE;
+}
+
+gboolean
+sd_account_check_can_start (SdAccount *self, const gchar *id, GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_store_get_conversation (self->store, id, NULL);
+
+  if (existing != NULL && existing->approved)
+    return TRUE;
+  if (!count_started (self, error))
+    return FALSE;
+  if ((guint) self->n_started >= self->config.max_started) {
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                 "there are %u conversations already, the most this daemon keeps: delete some "
+                 "first", self->config.max_started);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* one more conversation we started or accepted */
+static void
+count_one_more (SdAccount *self)
+{
+  if (self->n_started >= 0)
+    self->n_started++;
+}
+
 SdConversation *
 sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
 {
@@ -49,9 +95,12 @@ sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
   conversation = sd_store_get_conversation (self->store, id, NULL);
   if (conversation != NULL)
     return conversation;
+  if (!sd_account_check_can_start (self, id, error))
+    return NULL;
   /* opening a conversation is choosing to talk: it starts approved */
   if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error))
     return NULL;
+  count_one_more (self);
   conversation = sd_store_get_conversation (self->store, id, error);
   if (conversation != NULL)
     sd_account_emit_conversation_changed (self, conversation);
@@ -62,14 +111,30 @@ static gboolean
 check_body (const gchar *body, GError **error)
 {
   glong units = 0;
-  g_autofree gunichar2 *utf16 = NULL;
+  gsize bytes;
 
-  if (body == NULL || !g_utf8_validate (body, -1, NULL) || *body == '\0') {
+  if (body == NULL || *body == '\0') {
     g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "a message needs some valid UTF-8 text");
     return FALSE;
   }
-  utf16 = g_utf8_to_utf16 (body, -1, NULL, &units, NULL);
+  /* a UTF-16 code unit stands for at most 3 bytes of UTF-8 (a surrogate pair for 4), so a
+   * body of more than 4 bytes a unit is too long whatever it holds: refused before it is
+   * even read to the end (a D-Bus string may be ~128 MiB) */
+  bytes = strnlen (body, SD_BODY_MAX * 4 + 1);
+  if (bytes > SD_BODY_MAX * 4) {
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
+                 "a message is limited to %d characters (%d bytes of UTF-8)", SD_BODY_MAX,
+                 SD_BODY_MAX * 4);
+    return FALSE;
+  }
+  if (!g_utf8_validate (body, (gssize) bytes, NULL)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "a message needs some valid UTF-8 text");
+    return FALSE;
+  }
+  for (const gchar *p = body; *p != '\0'; p = g_utf8_next_char (p))
+    units += g_utf8_get_char (p) > 0xFFFF ? 2 : 1;
   if (units > SD_BODY_MAX) {
     g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
                  "a message is limited to %d characters, this one has %ld", SD_BODY_MAX, units);
@@ -104,13 +169,16 @@ sd_account_send_full (SdAccount *self,
     quoted = sd_store_get_message (self->store, quote_id, NULL);
     if (quoted == NULL || !g_str_equal (quoted->conversation, recipient) ||
         quoted->kind != SD_MESSAGE_KIND_TEXT) {
-      g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
-                   "there is no message “%s” in this conversation to reply to", quote_id);
+      g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                           "there is no such message in this conversation to reply to");
       return NULL;
     }
   }
   t = sd_account_now_ms (self);
   conversation = sd_store_get_conversation (self->store, recipient, NULL);
+  if ((conversation == NULL || !conversation->approved) &&
+      !sd_account_check_can_start (self, recipient, error))
+    return NULL;
   if (conversation != NULL && conversation->blocked) {
     g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                          "this conversation is blocked: unblock it to send");
@@ -136,6 +204,12 @@ sd_account_send_full (SdAccount *self,
       sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
     outgoing.expiration_timer = (guint32) conversation->expiration_timer;
   message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
+  if (conversation == NULL || !conversation->approved) {
+    if (message != NULL)
+      count_one_more (self);
+    else
+      self->n_started = -1; /* it may have been approved all the same */
+  }
   if (message == NULL)
     return NULL;
   sd_account_emit_conversation (self, recipient);
@@ -146,12 +220,49 @@ sd_account_send_full (SdAccount *self,
   return message;
 }
 
+#define SEARCH_MAX_BYTES 1024 /* as the store: checked before words are left out */
+#define SEARCH_MIN_WORD 2     /* letters or digits */
+
+/* the query without words of fewer than SEARCH_MIN_WORD letters or digits: every word is a
+ * prefix, and a one-letter prefix matches nearly every message, which the store then sorts
+ * by time, on the main loop (16 such words took the whole index) */
+static gchar *
+search_words (const gchar *query)
+{
+  g_auto(GStrv) words = g_strsplit_set (query, " \t\n\r\f\v", -1);
+  g_autoptr(GString) kept = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++) {
+    guint alnum = 0;
+
+    for (const gchar *p = words[i]; *p != '\0'; p = g_utf8_next_char (p))
+      alnum += g_unichar_isalnum (g_utf8_get_char (p));
+    if (alnum < SEARCH_MIN_WORD)
+      continue;
+    if (kept->len > 0)
+      g_string_append_c (kept, ' ');
+    g_string_append (kept, words[i]);
+  }
+  return g_string_free (g_steal_pointer (&kept), FALSE);
+}
+
 GPtrArray *
 sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error)
 {
+  g_autofree gchar *words = NULL;
+  GPtrArray *results;
+
   if (!sd_account_require (self, error))
     return NULL;
-  return sd_store_search (self->store, query, limit, error);
+  if (!g_utf8_validate (query, -1, NULL) || strlen (query) > SEARCH_MAX_BYTES) {
+    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                 "a search query is at most %d bytes of UTF-8", SEARCH_MAX_BYTES);
+    return NULL;
+  }
+  words = search_words (query);
+  results = sd_store_search (self->store, words, limit, error);
+  sd_account_check_quotes (self, results);
+  return results;
 }
 
 GPtrArray *
@@ -163,9 +274,13 @@ sd_account_get_messages (SdAccount *self,
                          GError **error)
 {
   g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+  GPtrArray *messages = NULL;
+
   if (existing == NULL)
     return NULL;
-  return sd_store_get_messages (self->store, conversation, before, after, limit, error);
+  messages = sd_store_get_messages (self->store, conversation, before, after, limit, error);
+  sd_account_check_quotes (self, messages);
+  return messages;
 }
 
 gboolean
@@ -228,8 +343,10 @@ sd_account_approve (SdAccount *self, const gchar *conversation, GError **error)
     return FALSE;
   if (existing->approved)
     return TRUE;
-  if (!sd_store_approve (self->store, conversation, error))
+  if (!sd_account_check_can_start (self, conversation, error) ||
+      !sd_store_approve (self->store, conversation, error))
     return FALSE;
+  count_one_more (self);
   send_request_response (self, conversation, sd_account_now_ms (self));
   sd_account_emit_conversation (self, conversation);
   return TRUE;
@@ -280,6 +397,8 @@ sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GErr
     return FALSE;
   if (!sd_store_delete_conversation (self->store, conversation, error))
     return FALSE;
+  if (existing->approved && self->n_started > 0)
+    self->n_started--;
   sd_account_set_peer_typing (self, conversation, FALSE);
   sd_account_emit_conversation_removed (self, conversation);
   sd_account_emit_account_changed (self);

@@ -35,6 +35,7 @@ struct _SdAccount {
   guint prune_id;           /* hourly pruning of the seen-hashes table */
   GHashTable *typing;       /* (owned) conversation id → timeout source id */
   gboolean adopting;        /* a create or restore is under way */
+  gint n_started;           /* conversations we started or accepted; -1: count again */
 };
 
 /* network time when we have a network, else the local clock (ms) */
@@ -49,8 +50,13 @@ void sd_account_set_peer_typing (SdAccount *self, const gchar *id, gboolean typi
 void sd_account_emit_conversation (SdAccount *self, const gchar *id);
 /* lastProfileUpdateSeconds of our own profile */
 guint64 sd_account_profile_updated (SdAccount *self);
-/* at most 100 characters, no control characters: display names and nicknames */
+/* display names and nicknames (sd_display_name_check): InvalidArgument naming the rule */
 gboolean sd_account_check_display_name (const gchar *name, GError **error);
+/* drops the quoted body of a message whose quote is not in its own conversation */
+void sd_account_check_quote (SdAccount *self, SdMessage *message);
+void sd_account_check_quotes (SdAccount *self, GPtrArray *messages);
+/* InvalidArgument when one more conversation we start would pass SD_ACCOUNT_MAX_STARTED */
+gboolean sd_account_check_can_start (SdAccount *self, const gchar *id, GError **error);
 void sd_account_emit_conversation_changed (SdAccount *self, SdConversation *conversation);
 void sd_account_emit_conversation_removed (SdAccount *self, const gchar *id);
 void sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sd-content.h"
+#include "sd-display-name.h"
 #include "sd-file-keystore.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
@@ -71,8 +72,10 @@ sd_account_check_session_id (const gchar *id, GError **error)
 
   if (sd_session_id_parse (id, pk, &local_error) && sd_store_is_session_id (id))
     return TRUE;
+  /* never the input itself: a phrase pasted into the wrong field must not come back in an
+   * error that front ends show or log */
   g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_SESSION_ID,
-               "“%s” is not a Session ID: %s", id,
+               "not a Session ID: %s",
                local_error != NULL ? local_error->message : "use lower-case hex");
   return FALSE;
 }
@@ -98,15 +101,41 @@ sd_account_emit_conversation_removed (SdAccount *self, const gchar *id)
   g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
 }
 
+/* a quote names (author, sent-at) only; the store resolves it wherever that message is, so a
+ * peer could show us, as quoted, a message of another conversation (ours to someone else, or
+ * someone else's to us). Only a quote of the same conversation keeps its body */
+void
+sd_account_check_quote (SdAccount *self, SdMessage *message)
+{
+  g_autofree gchar *quote_id = NULL;
+  g_autoptr(SdMessage) quoted = NULL;
+
+  if (message->quote_body == NULL || message->quote_author == NULL || self->store == NULL)
+    return;
+  quote_id = sd_message_id_make (message->quote_author, message->quote_sent_at);
+  quoted = sd_store_get_message (self->store, quote_id, NULL);
+  if (quoted == NULL || g_strcmp0 (quoted->conversation, message->conversation) != 0)
+    g_clear_pointer (&message->quote_body, g_free);
+}
+
+void
+sd_account_check_quotes (SdAccount *self, GPtrArray *messages)
+{
+  for (guint i = 0; messages != NULL && i < messages->len; i++)
+    sd_account_check_quote (self, g_ptr_array_index (messages, i));
+}
+
 void
 sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived)
 {
+  sd_account_check_quote (self, message);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, arrived);
 }
 
 void
 sd_account_emit_message_changed (SdAccount *self, SdMessage *message)
 {
+  sd_account_check_quote (self, message);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
 }
 
@@ -185,6 +214,9 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
 {
   SdAccount *self = user_data;
 
+  /* our other devices may have started or accepted conversations: count again when needed */
+  if (changes->created_conversations->len > 0 || changes->changed_conversations->len > 0)
+    self->n_started = -1;
   for (guint i = 0; i < changes->created_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                    g_ptr_array_index (changes->created_conversations, i));
@@ -192,11 +224,9 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                    g_ptr_array_index (changes->changed_conversations, i));
   for (guint i = 0; i < changes->new_messages->len; i++)
-    g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0,
-                   g_ptr_array_index (changes->new_messages, i), TRUE);
+    sd_account_emit_message_added (self, g_ptr_array_index (changes->new_messages, i), TRUE);
   for (guint i = 0; i < changes->changed_messages->len; i++)
-    g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0,
-                   g_ptr_array_index (changes->changed_messages, i));
+    sd_account_emit_message_changed (self, g_ptr_array_index (changes->changed_messages, i));
   for (guint i = 0; i < changes->removed_messages->len; i++)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0,
                    g_ptr_array_index (changes->removed_messages, i));
@@ -280,9 +310,7 @@ on_poller_online (SdPoller *poller, gpointer user_data)
 static void
 on_sender_message_changed (SdSender *sender, SdMessage *message, gpointer user_data)
 {
-  SdAccount *self = user_data;
-
-  g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
+  sd_account_emit_message_changed (user_data, message);
 }
 
 /* ---- account lifecycle ---- */
@@ -466,21 +494,13 @@ sd_account_start (SdAccount *self)
 gboolean
 sd_account_check_display_name (const gchar *name, GError **error)
 {
-  if (name == NULL)
+  g_autoptr(GError) local_error = NULL;
+
+  if (name == NULL || sd_display_name_check (name, &local_error))
     return TRUE;
-  if (!g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > SD_DISPLAY_NAME_MAX) {
-    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                 "a display name is valid UTF-8 of at most %d characters", SD_DISPLAY_NAME_MAX);
-    return FALSE;
-  }
-  for (const gchar *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
-    if (g_unichar_iscntrl (g_utf8_get_char (p))) {
-      g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                           "a display name cannot contain control characters");
-      return FALSE;
-    }
-  }
-  return TRUE;
+  g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                       local_error->message);
+  return FALSE;
 }
 
 /* creating and restoring: the seed goes to the keystore in a worker thread, then the account
@@ -647,12 +667,70 @@ sd_account_adopt_finish (SdAccount *self, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-gchar *
-sd_account_get_recovery_phrase (SdAccount *self, GError **error)
+/* source tag: ISO C has no conversion from a function pointer to gpointer */
+static gchar phrase_tag;
+
+static void
+phrase_free (gchar *phrase)
 {
-  if (!sd_account_require (self, error))
-    return NULL;
-  return sd_mnemonic_from_seed (self->identity->ed25519_sk);
+  sodium_memzero (phrase, strlen (phrase));
+  g_free (phrase);
+}
+
+static void
+on_phrase_seed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *session_id = NULL;
+  guint8 *seed = sodium_malloc (SD_SEED_LEN);
+
+  if (!sd_keystore_lookup_finish (SD_KEYSTORE (source), result, seed, &session_id, &error)) {
+    sodium_free (seed);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  /* the keystore holds one seed per data dir, the account's; anything else is not ours to
+   * hand out */
+  if (self->identity == NULL || g_strcmp0 (session_id, self->identity->session_id) != 0) {
+    sodium_free (seed);
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                             "the key store holds another account's key");
+    return;
+  }
+  g_task_return_pointer (task, sd_mnemonic_from_seed (seed), (GDestroyNotify) phrase_free);
+  sodium_free (seed);
+}
+
+void
+sd_account_get_recovery_phrase_async (SdAccount *self,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (SD_IS_ACCOUNT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, &phrase_tag);
+  if (!sd_account_require (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* read again each time: the daemon keeps keys, never the phrase */
+  sd_keystore_lookup_async (self->keystore, cancellable, on_phrase_seed, g_steal_pointer (&task));
+}
+
+gchar *
+sd_account_get_recovery_phrase_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == &phrase_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gboolean
@@ -799,6 +877,7 @@ static void
 sd_account_init (SdAccount *self)
 {
   self->state = "uninitialised";
+  self->n_started = -1;
   self->display_name = g_strdup ("");
   self->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, typing_source_remove);
 }
@@ -821,6 +900,8 @@ sd_account_new (const SdAccountConfig *config, GError **error)
   self->config.poll_interval_ms = config->poll_interval_ms;
   self->config.read_receipts = config->read_receipts;
   self->config.typing_indicators = config->typing_indicators;
+  self->config.max_started = config->max_started > 0 ? config->max_started
+                                                      : SD_ACCOUNT_MAX_STARTED;
   if (config->key_file_passphrase != NULL)
     self->keystore = sd_file_keystore_new (config->data_dir, config->key_file_passphrase, error);
   else

@@ -24,8 +24,10 @@ typedef enum {
 
 GQuark sd_account_error_quark (void);
 
-#define SD_DISPLAY_NAME_MAX 100  /* characters */
 #define SD_BODY_MAX 2000         /* UTF-16 code units, like the official clients */
+/* conversations we started or accepted (message requests do not count): a bound on what a
+ * caller can make the daemon store and export, far above what a person keeps */
+#define SD_ACCOUNT_MAX_STARTED 10000
 
 typedef struct {
   gchar *data_dir;             /* where the database (and an opt-in key file) live */
@@ -37,6 +39,7 @@ typedef struct {
   guint poll_interval_ms;
   gboolean read_receipts;      /* send read receipts (off by default, as the official clients) */
   gboolean typing_indicators;  /* send and show typing indicators */
+  guint max_started;           /* 0: SD_ACCOUNT_MAX_STARTED (tests set fewer) */
 } SdAccountConfig;
 
 /* the account and everything around it: keystore, store, network, poller, sender,
@@ -77,7 +80,15 @@ void sd_account_restore_account_async (SdAccount *self,
 gchar *sd_account_adopt_finish (SdAccount *self,
                                 GAsyncResult *result,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
-gchar *sd_account_get_recovery_phrase (SdAccount *self, GError **error);
+/* the phrase of the account's seed, read from the keystore (in its worker thread) for each
+ * call; free it with sodium_memzero () and g_free () */
+void sd_account_get_recovery_phrase_async (SdAccount *self,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
+gchar *sd_account_get_recovery_phrase_finish (SdAccount *self,
+                                              GAsyncResult *result,
+                                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error);
 
 /* (element-type SdConversation) */

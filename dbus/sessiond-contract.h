@@ -13,6 +13,10 @@
 #define SESSIOND_DBUS_NAME "org.sessiond.Daemon1"
 #define SESSIOND_DBUS_ERROR_PREFIX "org.sessiond.Daemon1.Error."
 
+/* the interface of what reveals or replaces the identity (recovery phrase, create, restore):
+ * refused to sandboxed callers, see docs/security.md */
+#define SESSIOND_DBUS_ADMIN_INTERFACE "org.sessiond.AccountAdmin1"
+
 /*
  * Every registered error, in the order of SessiondClientError (the client library's public,
  * ABI-stable enum; new errors go at the end). X (CODE, Name): CODE is the suffix of the C
@@ -36,7 +40,8 @@
   X (KEY_CORRUPT, "KeyCorrupt")                      \
   X (KEY_EXISTS, "KeyExists")                        \
   X (KEYSTORE_FAILED, "KeystoreFailed")              \
-  X (NOT_AUTHOR, "NotAuthor")
+  X (NOT_AUTHOR, "NotAuthor")                        \
+  X (ACCESS_DENIED, "AccessDenied")
 
 /* the keys of a message dictionary (a{sv}): MessageAdded, MessageChanged, GetMessages,
  * Search, MessageReceived. Types as in the XML. */

@@ -14,8 +14,6 @@ extern const char *const sd_mnemonic_english_words[SD_MNEMONIC_WORD_COUNT];
 #define SHORT_PHRASE_WORDS 13
 #define LONG_PHRASE_WORDS  25
 
-/* longest piece of a rejected word quoted back in an error message */
-#define QUOTE_MAX_CHARS 24
 
 typedef struct {
   const gchar *start;
@@ -138,27 +136,6 @@ lookup_prefix (const Token *token)
   return found;
 }
 
-/* a rejected word as printable UTF-8 for an error message: invalid bytes
- * and control characters become U+FFFD and long junk is cut short */
-static gchar *
-quote_token (const Token *token)
-{
-  g_autofree gchar *valid = g_utf8_make_valid (token->start, (gssize) token->len);
-  GString *out = g_string_new (NULL);
-  guint n_chars = 0;
-
-  for (const gchar *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
-    gunichar c = g_utf8_get_char (p);
-
-    if (n_chars++ == QUOTE_MAX_CHARS) {
-      g_string_append (out, "…");
-      break;
-    }
-    g_string_append_unichar (out, g_unichar_isprint (c) ? c : 0xFFFD);
-  }
-  return g_string_free (out, FALSE);
-}
-
 /* C-locale isspace(): g_ascii_isspace() leaves out the vertical tab */
 static inline gboolean
 is_space (gchar c)
@@ -242,10 +219,10 @@ sd_mnemonic_decode (const gchar *phrase, GError **error)
     gint index = lookup_prefix (&tokens[i]);
 
     if (index < 0) {
-      g_autofree gchar *quoted = quote_token (&tokens[i]);
-
+      /* the position only: a mistyped word is most of a secret word, and errors are shown
+       * and logged */
       g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MNEMONIC_UNKNOWN_WORD,
-                   "word %u (“%s”) is not in the word list", i + 1, quoted);
+                   "word %u is not in the word list; check its spelling", i + 1);
       sodium_memzero (indices, sizeof indices);
       return NULL;
     }

@@ -3,8 +3,10 @@
 
 #include "sd-dbus-service.h"
 
+#include "sd-dbus-caller.h"
 #include "sd-dbus-error.h"
 #include "sd-dbus-generated.h"
+#include "sd-display-name.h"
 #include "sd-message-dict.h"
 
 #include <sodium.h>
@@ -26,6 +28,7 @@ struct _SdDbusService {
   GDBusConnection *connection;          /* (owned) */
   SdAccount *account;                   /* (owned) */
   SdDbusAccount1 *account_skeleton;     /* (owned) */
+  SdDbusAccountAdmin1 *admin_skeleton;  /* (owned) secrets: refused to sandboxed callers */
   GDBusObjectManagerServer *manager;    /* (owned) */
   GHashTable *inhibitors;               /* (owned) cookie → Inhibitor */
   guint next_cookie;
@@ -316,7 +319,9 @@ static void
 update_conversation (SdDbusService *self, const SdConversation *conversation)
 {
   g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, conversation->id);
-  g_autofree gchar *name = sd_conversation_dup_title (conversation);
+  g_autofree gchar *title = sd_conversation_dup_title (conversation);
+  /* names stored before they were cleaned on receipt are cleaned here too */
+  g_autofree gchar *name = sd_display_name_clean (title);
   g_autoptr(SdDbusObjectSkeleton) object = NULL;
 
   if (skeleton == NULL) {
@@ -356,7 +361,7 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
   g_object_freeze_notify (G_OBJECT (skeleton));
   sd_dbus_conversation1_set_kind (skeleton, sd_conversation_kind_to_string (conversation->kind));
-  sd_dbus_conversation1_set_name (skeleton, name);
+  sd_dbus_conversation1_set_name (skeleton, name != NULL ? name : "");
   sd_dbus_conversation1_set_unread_count (skeleton, conversation->unread);
   sd_dbus_conversation1_set_last_activity (skeleton, conversation->last_activity);
   sd_dbus_conversation1_set_last_message_preview (
@@ -489,19 +494,6 @@ on_account_adopted (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", id));
 }
 
-static gboolean
-handle_create_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
-                       GVariant *options, SdDbusService *self)
-{
-  const gchar *name;
-
-  if (!option_display_name (options, &name, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  sd_account_create_account_async (self->account, name, NULL, on_account_adopted,
-                                   g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
 /* a recovery phrase is the account: no copy of it is freed for the heap to keep */
 static void
 wipe_string (const gchar *text)
@@ -510,42 +502,163 @@ wipe_string (const gchar *text)
     sodium_memzero ((gchar *) text, strlen (text));
 }
 
-static gboolean
-handle_restore_account (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
-                        const gchar *mnemonic, GVariant *options, SdDbusService *self)
-{
-  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
-  const gchar *name;
-  const gchar *in_message = NULL;
+/* ---- org.sessiond.AccountAdmin1: who may reveal or replace the identity ---- */
 
-  if (option_display_name (options, &name, invocation))
-    sd_account_restore_account_async (self->account, mnemonic, name, NULL, on_account_adopted,
-                                      g_object_ref (invocation));
-  /* the phrase is a seed by now (or was refused). @mnemonic is the skeleton's
-   * copy, freed after we return; the message body holds the other one, kept
-   * until the reply. Both are ours alone, and nothing reads them again */
-  g_variant_get_child (parameters, 0, "&s", &in_message);
-  if (in_message != mnemonic)
-    wipe_string (in_message);
-  wipe_string (mnemonic);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+typedef void (*AdminMethod) (SdDbusService *self, GDBusMethodInvocation *invocation);
+
+typedef struct {
+  SdDbusService *self;                 /* (owned) */
+  GDBusMethodInvocation *invocation;   /* (owned) */
+  AdminMethod method;
+} AdminCall;
+
+static void
+admin_call_free (AdminCall *call)
+{
+  g_object_unref (call->self);
+  g_object_unref (call->invocation);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AdminCall, admin_call_free)
+
+/* the RestoreAccount phrase in the call's message, kept until the reply: wiped once used or
+ * refused */
+static void
+wipe_invocation_phrase (GDBusMethodInvocation *invocation)
+{
+  const gchar *phrase = NULL;
+
+  if (g_strcmp0 (g_dbus_method_invocation_get_method_name (invocation), "RestoreAccount") != 0)
+    return;
+  g_variant_get_child (g_dbus_method_invocation_get_parameters (invocation), 0, "&s", &phrase);
+  wipe_string (phrase);
+}
+
+static void
+on_caller_known (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AdminCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  SdDbusCallerKind kind = sd_dbus_caller_lookup_finish (result, &error);
+
+  if (error != NULL)
+    g_debug ("could not look the caller up: %s", error->message);
+  /* a sandbox was given the bus name for messaging (xdg-dbus-proxy cannot filter by
+   * interface): the identity stays with the host; see docs/security.md */
+  if (kind != SD_DBUS_CALLER_HOST) {
+    g_info ("refused %s to a caller in a sandbox (%s)",
+            g_dbus_method_invocation_get_method_name (call->invocation),
+            sd_dbus_caller_kind_to_string (kind));
+    wipe_invocation_phrase (call->invocation);
+    g_dbus_method_invocation_return_error (
+      call->invocation, SD_DBUS_ERROR, SD_DBUS_ERROR_ACCESS_DENIED,
+      kind == SD_DBUS_CALLER_UNKNOWN
+        ? "sessiond cannot tell whether the caller runs in a sandbox; programs in a Flatpak or "
+          "Snap may not create, restore or read the account's identity"
+        : "programs in a Flatpak or Snap sandbox may not create, restore or read the account's "
+          "identity");
+    return;
+  }
+  call->method (call->self, call->invocation);
+}
+
+/* every AdminMethod runs only after its caller is known not to be sandboxed */
+static void
+admin_authorize (SdDbusService *self, GDBusMethodInvocation *invocation, AdminMethod method)
+{
+  AdminCall *call = g_new0 (AdminCall, 1);
+
+  call->self = g_object_ref (self);
+  call->invocation = g_object_ref (invocation);
+  call->method = method;
+  sd_dbus_caller_lookup_async (g_dbus_method_invocation_get_connection (invocation),
+                               g_dbus_method_invocation_get_sender (invocation), NULL,
+                               on_caller_known, call);
+}
+
+static void
+create_account (SdDbusService *self, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GVariant) options = g_variant_get_child_value (
+    g_dbus_method_invocation_get_parameters (invocation), 0);
+  const gchar *name;
+
+  if (!option_display_name (options, &name, invocation))
+    return;
+  sd_account_create_account_async (self->account, name, NULL, on_account_adopted,
+                                   g_object_ref (invocation));
 }
 
 static gboolean
-handle_get_recovery_phrase (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
-                            SdDbusService *self)
+handle_create_account (SdDbusAccountAdmin1 *skeleton, GDBusMethodInvocation *invocation,
+                       GVariant *options, SdDbusService *self)
 {
+  admin_authorize (self, invocation, create_account);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+restore_account (SdDbusService *self, GDBusMethodInvocation *invocation)
+{
+  GVariant *parameters = g_dbus_method_invocation_get_parameters (invocation);
+  g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 1);
+  const gchar *mnemonic = NULL;
+  const gchar *name;
+
+  g_variant_get_child (parameters, 0, "&s", &mnemonic);
+  if (option_display_name (options, &name, invocation))
+    sd_account_restore_account_async (self->account, mnemonic, name, NULL, on_account_adopted,
+                                      g_object_ref (invocation));
+  /* the phrase is a seed by now (or was refused); nothing reads the message's copy again */
+  wipe_string (mnemonic);
+}
+
+static gboolean
+handle_restore_account (SdDbusAccountAdmin1 *skeleton, GDBusMethodInvocation *invocation,
+                        const gchar *mnemonic, GVariant *options, SdDbusService *self)
+{
+  const gchar *in_message = NULL;
+
+  /* @mnemonic is the skeleton's copy, freed after we return; the one in the message body
+   * stays until the reply, for restore_account () */
+  g_variant_get_child (g_dbus_method_invocation_get_parameters (invocation), 0, "&s",
+                       &in_message);
+  if (in_message != mnemonic)
+    wipe_string (mnemonic);
+  admin_authorize (self, invocation, restore_account);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_recovery_phrase (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
   g_autoptr(GError) error = NULL;
-  gchar *phrase = sd_account_get_recovery_phrase (self->account, &error);
+  gchar *phrase = sd_account_get_recovery_phrase_finish (SD_ACCOUNT (source), result, &error);
 
   if (phrase == NULL) {
     sd_dbus_error_return (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
   }
   /* the reply message gets its own copy, beyond our reach */
-  sd_dbus_account1_complete_get_recovery_phrase (skeleton, invocation, phrase);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", phrase));
   wipe_string (phrase);
   g_free (phrase);
+}
+
+static void
+get_recovery_phrase (SdDbusService *self, GDBusMethodInvocation *invocation)
+{
+  sd_account_get_recovery_phrase_async (self->account, NULL, on_recovery_phrase,
+                                        g_object_ref (invocation));
+}
+
+static gboolean
+handle_get_recovery_phrase (SdDbusAccountAdmin1 *skeleton, GDBusMethodInvocation *invocation,
+                            SdDbusService *self)
+{
+  admin_authorize (self, invocation, get_recovery_phrase);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -742,6 +855,9 @@ sd_dbus_service_dispose (GObject *object)
   if (self->account_skeleton != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->account_skeleton));
   g_clear_object (&self->account_skeleton);
+  if (self->admin_skeleton != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->admin_skeleton));
+  g_clear_object (&self->admin_skeleton);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->inhibitors, g_hash_table_unref);
   if (self->account != NULL)
@@ -780,11 +896,13 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   sd_dbus_account1_set_version (self->account_skeleton, API_VERSION);
   update_account (self);
 
-  g_signal_connect (self->account_skeleton, "handle-create-account",
+  self->admin_skeleton = sd_dbus_account_admin1_skeleton_new ();
+  sd_dbus_account_admin1_set_version (self->admin_skeleton, API_VERSION);
+  g_signal_connect (self->admin_skeleton, "handle-create-account",
                     G_CALLBACK (handle_create_account), self);
-  g_signal_connect (self->account_skeleton, "handle-restore-account",
+  g_signal_connect (self->admin_skeleton, "handle-restore-account",
                     G_CALLBACK (handle_restore_account), self);
-  g_signal_connect (self->account_skeleton, "handle-get-recovery-phrase",
+  g_signal_connect (self->admin_skeleton, "handle-get-recovery-phrase",
                     G_CALLBACK (handle_get_recovery_phrase), self);
   g_signal_connect (self->account_skeleton, "handle-set-display-name",
                     G_CALLBACK (handle_set_display_name), self);
@@ -812,6 +930,10 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   /* high priority: before any method call the bus delivers is dispatched */
   self->attach_id = g_idle_add_full (G_PRIORITY_HIGH, attach_manager, self, NULL);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->account_skeleton),
+                                         connection, SD_DBUS_PATH, error))
+    return NULL;
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->admin_skeleton),
                                          connection, SD_DBUS_PATH, error))
     return NULL;
   return g_steal_pointer (&self);

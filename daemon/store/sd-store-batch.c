@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "sd-display-name.h"
 #include "sd-store-rows.h"
 
 /*
@@ -377,7 +378,7 @@ conv_state_offer_profile (ConvState *cs, const gchar *name, gint64 updated)
       !(updated == 0 && cs->profile_updated == 0))
     return;
   g_free (cs->profile_name);
-  cs->profile_name = g_strdup (name);
+  cs->profile_name = sd_display_name_clean (name);
   cs->profile_updated = updated;
 }
 

@@ -9,8 +9,10 @@
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sd-account-private.h"
+#include "sd-dbus-caller.h"
 #include "sd-dbus-error.h"
 #include "sd-dbus-generated.h"
 #include "sd-dbus-service.h"
@@ -29,6 +31,7 @@ typedef struct {
   SdAccount *account;          /* (owned) */
   SdDbusService *service;      /* (owned) */
   SdDbusAccount1 *proxy;       /* (owned) */
+  SdDbusAccountAdmin1 *admin;  /* (owned) */
   gchar *passphrase;           /* (owned) path of the passphrase file */
 } Fixture;
 
@@ -114,6 +117,13 @@ setup (Fixture *fixture, gconstpointer data)
                               SD_DBUS_PATH, NULL, on_ready, &result);
   fixture->proxy = sd_dbus_account1_proxy_new_finish (wait_for (&result), &error);
   g_assert_no_error (error);
+  g_clear_object (&result);
+  sd_dbus_account_admin1_proxy_new (fixture->client_connection, G_DBUS_PROXY_FLAGS_NONE,
+                                    g_dbus_connection_get_unique_name (
+                                      fixture->service_connection),
+                                    SD_DBUS_PATH, NULL, on_ready, &result);
+  fixture->admin = sd_dbus_account_admin1_proxy_new_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
 }
 
 static void
@@ -123,6 +133,7 @@ teardown (Fixture *fixture, gconstpointer data)
   const gchar *name;
 
   g_clear_object (&fixture->proxy);
+  g_clear_object (&fixture->admin);
   g_clear_object (&fixture->service);
   g_clear_object (&fixture->account);
   g_dbus_connection_close_sync (fixture->client_connection, NULL, NULL);
@@ -167,9 +178,9 @@ create_account (Fixture *fixture, GVariant *options, GError **error)
   g_autoptr(GAsyncResult) result = NULL;
   gchar *id = NULL;
 
-  sd_dbus_account1_call_create_account (fixture->proxy, options, NULL, on_ready, &result);
-  if (!sd_dbus_account1_call_create_account_finish (fixture->proxy, &id, wait_for (&result),
-                                                    error))
+  sd_dbus_account_admin1_call_create_account (fixture->admin, options, NULL, on_ready, &result);
+  if (!sd_dbus_account_admin1_call_create_account_finish (fixture->admin, &id,
+                                                          wait_for (&result), error))
     return NULL;
   return id;
 }
@@ -180,11 +191,11 @@ restore_account (Fixture *fixture, const gchar *phrase, GError **error)
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree gchar *id = NULL;
 
-  sd_dbus_account1_call_restore_account (fixture->proxy, phrase,
-                                         g_variant_new ("a{sv}", NULL), NULL, on_ready,
-                                         &result);
-  return sd_dbus_account1_call_restore_account_finish (fixture->proxy, &id, wait_for (&result),
-                                                       error);
+  sd_dbus_account_admin1_call_restore_account (fixture->admin, phrase,
+                                               g_variant_new ("a{sv}", NULL), NULL, on_ready,
+                                               &result);
+  return sd_dbus_account_admin1_call_restore_account_finish (fixture->admin, &id,
+                                                             wait_for (&result), error);
 }
 
 static gchar *
@@ -193,9 +204,9 @@ get_recovery_phrase (Fixture *fixture, GError **error)
   g_autoptr(GAsyncResult) result = NULL;
   gchar *phrase = NULL;
 
-  sd_dbus_account1_call_get_recovery_phrase (fixture->proxy, NULL, on_ready, &result);
-  if (!sd_dbus_account1_call_get_recovery_phrase_finish (fixture->proxy, &phrase,
-                                                         wait_for (&result), error))
+  sd_dbus_account_admin1_call_get_recovery_phrase (fixture->admin, NULL, on_ready, &result);
+  if (!sd_dbus_account_admin1_call_get_recovery_phrase_finish (fixture->admin, &phrase,
+                                                               wait_for (&result), error))
     return NULL;
   return phrase;
 }
@@ -293,6 +304,12 @@ test_create_account (Fixture *fixture, gconstpointer data)
   /* account, protocol and store errors, each under its own name */
   g_assert_false (open_conversation (fixture, "not-a-session-id", &error));
   assert_dbus_error (error, "InvalidSessionId", SD_DBUS_ERROR_INVALID_SESSION_ID);
+  /* the argument may be a phrase pasted into the wrong field: never echoed */
+  g_assert_null (strstr (error->message, "not-a-session-id"));
+  g_clear_error (&error);
+  g_assert_false (open_conversation (fixture, phrase, &error));
+  assert_dbus_error (error, "InvalidSessionId", SD_DBUS_ERROR_INVALID_SESSION_ID);
+  g_assert_null (strstr (error->message, words[0]));
   g_clear_error (&error);
 
   too_long = g_strnfill (SD_BODY_MAX + 1, 'x');
@@ -310,6 +327,19 @@ test_create_account (Fixture *fixture, gconstpointer data)
   g_clear_pointer (&again, g_free);
   again = create_account (fixture, g_variant_dict_end (&options), &error);
   assert_dbus_error (error, "InvalidArgument", SD_DBUS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* the phrase is read from the key store for each call, never kept: without the key file
+   * there is none to give */
+  {
+    g_autofree gchar *key_file = g_build_filename (fixture->data_dir, SD_KEY_FILE_NAME, NULL);
+    g_autofree gchar *gone = NULL;
+
+    g_assert_no_errno (g_unlink (key_file));
+    gone = get_recovery_phrase (fixture, &error);
+    g_assert_null (gone);
+    assert_dbus_error (error, "KeyNotFound", SD_DBUS_ERROR_KEY_NOT_FOUND);
+  }
 }
 
 static void
@@ -319,6 +349,13 @@ test_invalid_mnemonic (Fixture *fixture, gconstpointer data)
 
   g_assert_false (restore_account (fixture, "abbey abbey abbey", &error));
   assert_dbus_error (error, "InvalidMnemonic", SD_DBUS_ERROR_INVALID_MNEMONIC);
+  g_clear_error (&error);
+  /* a mistyped word is most of a secret one: its position only */
+  g_assert_false (restore_account (fixture, "amaze buffet cake qxzvwords symptoms tiger lamb maze "
+                                   "nestle python dusted faxed faxed", &error));
+  assert_dbus_error (error, "InvalidMnemonic", SD_DBUS_ERROR_INVALID_MNEMONIC);
+  g_assert_null (strstr (error->message, "qxzv"));
+  g_assert_nonnull (strstr (error->message, "word 4"));
   g_assert_cmpstr (sd_dbus_account1_get_state (fixture->proxy), ==, "uninitialised");
 }
 
@@ -382,6 +419,253 @@ test_prunes_seen (Fixture *fixture, gconstpointer data)
 }
 
 /* every name of the contract is registered, under the code of the same name */
+static gchar *
+peer_id (guint i)
+{
+  return g_strdup_printf ("05%064x", i + 1);
+}
+
+/* a text message from @author, as the network brings it */
+static SdIncomingMessage
+incoming_text (const gchar *author, const gchar *body, gint64 sent_at)
+{
+  SdIncomingMessage message = { 0 };
+
+  message.author = author;
+  message.body = body;
+  message.sent_at = sent_at;
+  message.received_at = sent_at;
+  message.kind = SD_MESSAGE_KIND_TEXT;
+  return message;
+}
+
+/* conversations we start are bounded (issue 14): OpenConversation and Send to a new peer
+ * stop at the cap, requests from strangers do not count, deleting one makes room */
+static void
+test_conversation_cap (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *fourth = peer_id (3);
+  g_autofree gchar *fifth = peer_id (4);
+  g_autofree gchar *stranger = peer_id (100);
+  g_autoptr(SdStoreBatch) batch = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  SdIncomingMessage incoming = incoming_text (stranger, "hi", 1700000000000);
+
+  id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_no_error (error);
+  fixture->account->config.max_started = 3;
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *peer = peer_id (i);
+
+    g_assert_true (open_conversation (fixture, peer, &error));
+    g_assert_no_error (error);
+  }
+  /* opening an existing one is not starting one */
+  {
+    g_autofree gchar *first = peer_id (0);
+
+    g_assert_true (open_conversation (fixture, first, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_false (open_conversation (fixture, fourth, &error));
+  assert_dbus_error (error, "InvalidArgument", SD_DBUS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (send_message (fixture, fourth, "hello", &error));
+  assert_dbus_error (error, "InvalidArgument", SD_DBUS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (sd_store_get_conversation (fixture->account->store, fourth, NULL));
+
+  /* a stranger's message request is not ours to refuse */
+  batch = sd_store_batch_new (fixture->account->store);
+  g_assert_true (sd_store_batch_add_message (batch, &incoming, &error));
+  g_assert_true (sd_store_apply_batch (fixture->account->store, batch, &changes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes->created_conversations->len, ==, 1);
+
+  /* deleting one of ours makes room */
+  {
+    g_autofree gchar *first = peer_id (0);
+
+    g_assert_true (sd_account_delete_conversation (fixture->account, first, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (open_conversation (fixture, fourth, &error));
+  g_assert_no_error (error);
+  g_assert_false (open_conversation (fixture, fifth, &error));
+  assert_dbus_error (error, "InvalidArgument", SD_DBUS_ERROR_INVALID_ARGUMENT);
+}
+
+/* a peer's quote naming a message of another conversation shows no body (issue 14) */
+static void
+test_quote_other_conversation (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *carol = peer_id (1);
+  g_autofree gchar *mallory = peer_id (2);
+  g_autoptr(SdStoreBatch) batch = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  SdIncomingMessage to_carol = incoming_text (carol, "the secret", 1700000000000);
+  SdIncomingMessage own = incoming_text (mallory, "mallory's own", 1700000000500);
+  SdIncomingMessage quote = incoming_text (mallory, "look what you said", 1700000001000);
+
+  id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_no_error (error);
+  /* carol writes to us; mallory quotes carol's message, and then her own */
+  batch = sd_store_batch_new (fixture->account->store);
+  quote.quote_author = carol;
+  quote.quote_sent_at = to_carol.sent_at;
+  g_assert_true (sd_store_batch_add_message (batch, &to_carol, &error));
+  g_assert_true (sd_store_batch_add_message (batch, &own, &error));
+  g_assert_true (sd_store_batch_add_message (batch, &quote, &error));
+  quote.body = "and this";
+  quote.sent_at = 1700000002000;
+  quote.quote_author = mallory;
+  quote.quote_sent_at = own.sent_at;
+  g_assert_true (sd_store_batch_add_message (batch, &quote, &error));
+  g_assert_true (sd_store_apply_batch (fixture->account->store, batch, &changes, &error));
+  g_assert_no_error (error);
+
+  messages = sd_account_get_messages (fixture->account, mallory, 0, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 3);
+  for (guint i = 0; i < messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (messages, i);
+
+    if (g_strcmp0 (message->body, "look what you said") == 0) {
+      g_assert_cmpstr (message->quote_author, ==, carol);
+      g_assert_null (message->quote_body);
+    } else if (g_strcmp0 (message->body, "and this") == 0) {
+      g_assert_cmpstr (message->quote_body, ==, "mallory's own");
+    }
+  }
+  /* what the signals carry is checked the same way */
+  for (guint i = 0; i < changes->new_messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (changes->new_messages, i);
+
+    sd_account_check_quote (fixture->account, message);
+    if (g_strcmp0 (message->body, "look what you said") == 0)
+      g_assert_null (message->quote_body);
+  }
+}
+
+/* local names and received profile names follow the same rules (sd-display-name.c) */
+static void
+test_display_names (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *peer = peer_id (5);
+  g_autofree gchar *max = g_strnfill (100, 'x');
+  g_autofree gchar *over = g_strnfill (101, 'x');
+  g_autoptr(SdStoreBatch) batch = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  SdIncomingMessage incoming = incoming_text (peer, "your account is locked", 1700000000000);
+  const gchar *refused[] = { "\u202EBank", "zero\u200Bwidth", "line\u2028sep", "esc\x1b[2J",
+                             over };
+
+  id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_account_set_display_name (fixture->account, max, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
+    g_assert_false (sd_account_set_display_name (fixture->account, refused[i], &error));
+    g_assert_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
+  g_assert_cmpstr (sd_account_get_display_name (fixture->account), ==, max);
+
+  /* "Bank Security Team" with a right-to-left override, from a peer */
+  batch = sd_store_batch_new (fixture->account->store);
+  incoming.profile_name = "\u202E\u2066Bank Security Team\u2069\u2028\u200B";
+  incoming.profile_updated = 1;
+  g_assert_true (sd_store_batch_add_message (batch, &incoming, &error));
+  g_assert_true (sd_store_apply_batch (fixture->account->store, batch, &changes, &error));
+  g_assert_no_error (error);
+  conversation = sd_store_get_conversation (fixture->account->store, peer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (conversation->name, ==, "Bank Security Team");
+}
+
+/* a body is bounded in bytes before it is counted in UTF-16 units (issue 14) */
+static void
+test_body_bound (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *huge = g_strnfill (16 * 1024 * 1024, 'x');
+  g_autoptr(GString) emoji = g_string_new (NULL);
+  g_autoptr(SdMessage) sent = NULL;
+  gint64 start;
+
+  id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  g_assert_null (sd_account_send (fixture->account, id, huge, &error));
+  g_assert_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG);
+  g_clear_error (&error);
+  /* nothing was converted or copied: well under what 16 MiB of UTF-16 would take */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  /* 1000 four-byte characters are 2000 units and 4000 bytes: the most there is */
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (emoji, "🌻");
+  sent = sd_account_send (fixture->account, id, emoji->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (sent);
+  g_string_append (emoji, "x");
+  g_assert_null (sd_account_send (fixture->account, id, emoji->str, &error));
+  g_assert_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG);
+}
+
+/* words of fewer than two letters or digits are left out of a search (issue 14) */
+static void
+test_search_short_words (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autoptr(SdMessage) sent = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autofree gchar *too_long = g_strnfill (1025, 'x');
+
+  id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_no_error (error);
+  sent = sd_account_send (fixture->account, id, "a quick brown fox", &error);
+  g_assert_no_error (error);
+  results = sd_account_search (fixture->account, "q b f", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 0);
+  g_clear_pointer (&results, g_ptr_array_unref);
+  results = sd_account_search (fixture->account, "a b c d e f g h i j k l m n o p q r s t qu",
+                               10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (results->len, ==, 1);
+  g_clear_pointer (&results, g_ptr_array_unref);
+  results = sd_account_search (fixture->account, too_long, 10, &error);
+  g_assert_null (results);
+  g_assert_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT);
+}
+
+/* what /proc says of a pid; the Flatpak case runs under bwrap in test_sandbox */
+static void
+test_caller_kinds (void)
+{
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid ((guint32) getpid (), NULL), ==,
+                   SD_DBUS_CALLER_HOST);
+  /* no pid, or one that is gone: refused when in doubt */
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid (0, NULL), ==, SD_DBUS_CALLER_UNKNOWN);
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid (G_MAXUINT32 - 1, NULL), ==,
+                   SD_DBUS_CALLER_UNKNOWN);
+  /* the bus's AppArmor label of a snap */
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid ((guint32) getpid (), "snap.evil.app"), ==,
+                   SD_DBUS_CALLER_SNAP);
+  g_assert_cmpint (sd_dbus_caller_kind_for_pid ((guint32) getpid (), "unconfined"), ==,
+                   SD_DBUS_CALLER_HOST);
+}
+
 static void
 test_error_table (void)
 {
@@ -412,6 +696,7 @@ main (int argc, char **argv)
   g_assert_cmpint (sodium_init (), >=, 0);
 
   g_test_add_func ("/dbus-error/table", test_error_table);
+  g_test_add_func ("/dbus-caller/kinds", test_caller_kinds);
 
 #define SERVICE_TEST(path, fn) \
   g_test_add ("/dbus-service/" path, Fixture, NULL, setup, fn, teardown)
@@ -420,6 +705,11 @@ main (int argc, char **argv)
   SERVICE_TEST ("invalid-mnemonic", test_invalid_mnemonic);
   SERVICE_TEST ("keystore-error", test_keystore_error);
   SERVICE_TEST ("prunes-seen", test_prunes_seen);
+  SERVICE_TEST ("conversation-cap", test_conversation_cap);
+  SERVICE_TEST ("quote-other-conversation", test_quote_other_conversation);
+  SERVICE_TEST ("display-names", test_display_names);
+  SERVICE_TEST ("body-bound", test_body_bound);
+  SERVICE_TEST ("search-short-words", test_search_short_words);
 #undef SERVICE_TEST
 
   return g_test_run ();

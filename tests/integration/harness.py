@@ -22,6 +22,9 @@ from gi.repository import Gio, GLib  # noqa: E402
 BUS_NAME = "org.sessiond.Daemon1"
 ACCOUNT_PATH = "/org/sessiond/Daemon1"
 ACCOUNT_IFACE = "org.sessiond.Account1"
+# what reveals or replaces the identity: refused to sandboxed callers
+ADMIN_IFACE = "org.sessiond.AccountAdmin1"
+ADMIN_METHODS = ("CreateAccount", "RestoreAccount", "GetRecoveryPhrase")
 CONVERSATION_IFACE = "org.sessiond.Conversation1"
 ERROR_PREFIX = "org.sessiond.Daemon1.Error."
 
@@ -213,7 +216,8 @@ class Daemon:
         return reply.unpack() if reply is not None else ()
 
     def account(self, method, signature=None, *args):
-        return self.call(ACCOUNT_PATH, ACCOUNT_IFACE, method, signature, args)
+        iface = ADMIN_IFACE if method in ADMIN_METHODS else ACCOUNT_IFACE
+        return self.call(ACCOUNT_PATH, iface, method, signature, args)
 
     def conversation(self, peer, method, signature=None, *args):
         return self.call(ACCOUNT_PATH + "/conversations/" + peer, CONVERSATION_IFACE, method,

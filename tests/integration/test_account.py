@@ -11,8 +11,8 @@ import tempfile
 
 from gi.repository import Gio, GLib
 
-from harness import (ACCOUNT_IFACE, ACCOUNT_PATH, BUS_NAME, ERROR_PREFIX, Daemon, Testnet,
-                     assert_eq, log)
+from harness import (ACCOUNT_IFACE, ACCOUNT_PATH, ADMIN_IFACE, BUS_NAME, ERROR_PREFIX, Daemon,
+                     Testnet, assert_eq, log)
 
 
 def test(testnet, secrets):
@@ -37,10 +37,10 @@ def test(testnet, secrets):
                             Gio.DBusCallFlags.NONE, 60000, None, done)
 
         options = GLib.Variant("(a{sv})", ({"display-name": GLib.Variant("s", "Alice")},))
-        call("create", ACCOUNT_PATH, ACCOUNT_IFACE, "CreateAccount", options)
+        call("create", ACCOUNT_PATH, ADMIN_IFACE, "CreateAccount", options)
         call("state", ACCOUNT_PATH, "org.freedesktop.DBus.Properties", "Get",
              GLib.Variant("(ss)", (ACCOUNT_IFACE, "State")))
-        call("second-create", ACCOUNT_PATH, ACCOUNT_IFACE, "CreateAccount",
+        call("second-create", ACCOUNT_PATH, ADMIN_IFACE, "CreateAccount",
              GLib.Variant("(a{sv})", ({},)))
         call("objects", ACCOUNT_PATH, "org.freedesktop.DBus.ObjectManager",
              "GetManagedObjects", None)

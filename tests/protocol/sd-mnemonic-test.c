@@ -339,7 +339,7 @@ test_unknown_word (void)
   assert_decode_fails (phrase, SD_PROTOCOL_ERROR_MNEMONIC_UNKNOWN_WORD);
   bytes = sd_mnemonic_decode (phrase, &error);
   g_assert_null (bytes);
-  g_assert_cmpstr (error->message, ==, "word 4 (“xyzzy”) is not in the word list");
+  g_assert_cmpstr (error->message, ==, "word 4 is not in the word list; check its spelling");
   g_clear_error (&error);
 
   assert_decode_fails (short_word, SD_PROTOCOL_ERROR_MNEMONIC_UNKNOWN_WORD);
@@ -347,16 +347,18 @@ test_unknown_word (void)
   assert_decode_fails ("ámaze buffet cake entrance symptoms tiger lamb maze nestle python "
                        "dusted faxed faxed", SD_PROTOCOL_ERROR_MNEMONIC_UNKNOWN_WORD);
 
-  /* junk is quoted as valid, printable, shortened UTF-8 */
+  /* a mistyped word is most of a secret one: only its position is named (issue 14) */
   bytes = sd_mnemonic_decode (binary, &error);
   g_assert_null (bytes);
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MNEMONIC_UNKNOWN_WORD);
   g_assert_true (g_utf8_validate (error->message, -1, NULL));
-  g_assert_true (g_str_has_prefix (error->message, "word 6 ("));
+  g_assert_true (g_str_has_prefix (error->message, "word 6 is not"));
+  g_assert_null (strstr (error->message, "tiger"));
   g_clear_error (&error);
   bytes = sd_mnemonic_decode (long_junk, &error);
   g_assert_null (bytes);
-  g_assert_nonnull (strstr (error->message, "word 7 (“zzzzzzzzzzzzzzzzzzzzzzzz…”)"));
+  g_assert_true (g_str_has_prefix (error->message, "word 7 is not"));
+  g_assert_null (strstr (error->message, "zz"));
   /* the rest of the phrase is never echoed */
   g_assert_null (strstr (error->message, "amaze"));
   g_assert_null (strstr (error->message, "faxed"));

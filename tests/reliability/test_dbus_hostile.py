@@ -15,8 +15,8 @@ conversations and messages stay the same."""
 
 from gi.repository import Gio, GLib
 
-from harness import ACCOUNT_PATH, ACCOUNT_IFACE, BUS_NAME, CONVERSATION_IFACE, ERROR_PREFIX, \
-    Testnet, assert_eq, log
+from harness import ACCOUNT_PATH, ACCOUNT_IFACE, ADMIN_IFACE, ADMIN_METHODS, BUS_NAME, \
+    CONVERSATION_IFACE, ERROR_PREFIX, Testnet, assert_eq, log
 
 from reliability import RelDaemon as Daemon, keep_testnet_log
 
@@ -166,6 +166,7 @@ def test(testnet):
     try:
         c = Checker(alice)
         A = (ACCOUNT_PATH, ACCOUNT_IFACE)
+        D = (ACCOUNT_PATH, ADMIN_IFACE)
 
         # before an account: everything but CreateAccount/RestoreAccount and
         # the notification calls is NoAccount
@@ -175,19 +176,24 @@ def test(testnet):
             args = {"()": (), "(s)": ("05" + "ab" * 32,),
                     "(ssa{sv})": ("05" + "ab" * 32, "hi", {}),
                     "(sa{sv})": ("hi", {})}[sig]
-            c.expect_error(*A, method, GLib.Variant(sig, args) if args else None,
-                           allowed=["NoAccount"])
+            c.expect_error(*(D if method in ADMIN_METHODS else A), method,
+                           GLib.Variant(sig, args) if args else None, allowed=["NoAccount"])
         for mnemonic in ["", "word " * 12 + "zzzz", "word " * 12, HUGE, "\u00e9 " * 13, "\x01abbey " * 13,
                          " ".join(["amaze"] * 40)]:
-            c.expect_error(*A, "RestoreAccount", GLib.Variant("(sa{sv})", (mnemonic, {})),
+            c.expect_error(*D, "RestoreAccount", GLib.Variant("(sa{sv})", (mnemonic, {})),
                            allowed=["InvalidMnemonic", "InvalidArgument"])
         for opts in BAD_OPTIONS[:3]:
-            c.expect_error(*A, "CreateAccount", GLib.Variant("(a{sv})", (opts,)),
+            c.expect_error(*D, "CreateAccount", GLib.Variant("(a{sv})", (opts,)),
                            allowed=["InvalidArgument"])
         assert_eq(alice.account_prop("SessionId"), "", "no account was made by hostile calls")
         account_methods = introspect(alice, *A)
         for method, types in account_methods:
             signature_mismatches(c, *A, method, types)
+        admin_methods = introspect(alice, *D)
+        assert not {m for m, t in account_methods} & set(ADMIN_METHODS), \
+            "secrets are not on Account1 (issue 14)"
+        for method, types in admin_methods:
+            signature_mismatches(c, *D, method, types)
 
         alice_id = alice.account("CreateAccount", "a{sv}",
                                  {"display-name": GLib.Variant("s", "Alice")})[0]
@@ -202,9 +208,9 @@ def test(testnet):
         before = snapshot(alice, [bob_id])
 
         # ---- Account1 with bad values ----
-        c.expect_error(*A, "CreateAccount", GLib.Variant("(a{sv})", ({},)),
+        c.expect_error(*D, "CreateAccount", GLib.Variant("(a{sv})", ({},)),
                        allowed=["AccountExists"])
-        c.expect_error(*A, "RestoreAccount", GLib.Variant("(sa{sv})", ("", {})),
+        c.expect_error(*D, "RestoreAccount", GLib.Variant("(sa{sv})", ("", {})),
                        allowed=["AccountExists", "InvalidMnemonic"])
         for name in ["a\x01b", "x" * 101, HUGE, "\x7f", "tab\there", "new\nline"]:
             c.expect_error(*A, "SetDisplayName", GLib.Variant("(s)", (name,)),
@@ -255,6 +261,8 @@ def test(testnet):
             big_strings(c, *C, method, types)
         for method, types in account_methods:
             big_strings(c, *A, method, types)
+        for method, types in admin_methods:
+            big_strings(c, *D, method, types)
         # a conversation that does not exist: no object there
         ghost = ACCOUNT_PATH + "/conversations/05" + "cd" * 32
         for method, types in conversation_methods:
