@@ -114,9 +114,13 @@ static void
 sa_conversation_row_dispose (GObject *object)
 {
   SaConversationRow *self = SA_CONVERSATION_ROW (object);
+  GtkWidget *child;
 
   sa_conversation_row_set_conversation (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_CONVERSATION_ROW);
+  /* the template's top box has no id, so it is not cleared with the template */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (sa_conversation_row_parent_class)->dispose (object);
 }
 

@@ -177,7 +177,8 @@ static void
 on_conversation_notify (GObject *object, GParamSpec *pspec, SaConversationView *self)
 {
   update (self);
-  if (g_str_equal (pspec->name, "approved"))
+  /* the unread count can change after the message-added signal */
+  if (g_str_equal (pspec->name, "approved") || g_str_equal (pspec->name, "unread-count"))
     mark_read (self);
 }
 
@@ -259,14 +260,9 @@ on_buffer_changed (GtkTextBuffer *buffer, SaConversationView *self)
 }
 
 static void
-on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+sent (SaConversationView *self, const gchar *id, const GError *error)
 {
-  g_autoptr(SaConversationView) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *id = NULL;
-
   self->sending = FALSE;
-  id = sessiond_conversation_send_reply_finish (SESSIOND_CONVERSATION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), TRUE);
@@ -278,6 +274,28 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
   sa_conversation_view_set_reply (self, NULL);
   gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sessiond_conversation_send_finish (SESSIOND_CONVERSATION (source),
+                                                            result, &error);
+
+  sent (self, id, error);
+}
+
+static void
+on_reply_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaConversationView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sessiond_conversation_send_reply_finish (SESSIOND_CONVERSATION (source),
+                                                                  result, &error);
+
+  sent (self, id, error);
 }
 
 void
@@ -300,8 +318,13 @@ sa_conversation_view_send (SaConversationView *self)
   self->sending = TRUE;
   self->typing_sent = FALSE; /* the daemon stops the indicator when the message goes */
   gtk_widget_set_sensitive (GTK_WIDGET (self->text_view), FALSE);
-  sessiond_conversation_send_reply_async (self->conversation, body, self->reply_id,
-                                          self->cancellable, on_sent, g_object_ref (self));
+  if (self->reply_id != NULL)
+    sessiond_conversation_send_reply_async (self->conversation, body, self->reply_id,
+                                            self->cancellable, on_reply_sent,
+                                            g_object_ref (self));
+  else
+    sessiond_conversation_send_async (self->conversation, body, self->cancellable, on_sent,
+                                      g_object_ref (self));
 }
 
 static gboolean
@@ -419,9 +442,13 @@ static void
 sa_conversation_view_dispose (GObject *object)
 {
   SaConversationView *self = SA_CONVERSATION_VIEW (object);
+  GtkWidget *child;
 
   sa_conversation_view_set_conversation (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_CONVERSATION_VIEW);
+  /* the template's top box has no id, so it is not cleared with the template */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (sa_conversation_view_parent_class)->dispose (object);
 }
 

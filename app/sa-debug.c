@@ -133,6 +133,8 @@ get_state (SaWindow *window)
   g_variant_builder_add (&b, "{sv}", "dark",
                          g_variant_new_boolean (adw_style_manager_get_dark (
                            adw_style_manager_get_default ())));
+  g_variant_builder_add (&b, "{sv}", "active",
+                         g_variant_new_boolean (gtk_window_is_active (GTK_WINDOW (window))));
   g_variant_builder_add (&b, "{sv}", "width",
                          g_variant_new_int32 (gtk_widget_get_width (GTK_WIDGET (window))));
   g_variant_builder_add (&b, "{sv}", "conversations",

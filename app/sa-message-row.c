@@ -197,8 +197,12 @@ static void
 sa_message_row_dispose (GObject *object)
 {
   SaMessageRow *self = SA_MESSAGE_ROW (object);
+  GtkWidget *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_MESSAGE_ROW);
+  /* the template's top box has no id, so it is not cleared with the template */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->message);
   G_OBJECT_CLASS (sa_message_row_parent_class)->dispose (object);
 }

@@ -141,10 +141,14 @@ static void
 sa_setup_page_dispose (GObject *object)
 {
   SaSetupPage *self = SA_SETUP_PAGE (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->client);
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_SETUP_PAGE);
+  /* the template's top box has no id, so it is not cleared with the template */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (sa_setup_page_parent_class)->dispose (object);
 }
 

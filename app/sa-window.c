@@ -26,6 +26,7 @@ struct _SaWindow {
   GtkSingleSelection *conversations; /* (owned) */
   GtkSingleSelection *requests;     /* (owned) */
   gchar *pending_open;              /* (owned) (nullable) opened once the client is there */
+  guint check_open_id;              /* idle: is the open conversation still there? */
 
   AdwToastOverlay *toast_overlay;
   GtkStack *main_stack;
@@ -114,6 +115,23 @@ on_conversation_notify (SessiondConversation *conversation, GParamSpec *pspec, S
   }
 }
 
+static gboolean
+check_open (gpointer user_data)
+{
+  SaWindow *self = user_data;
+
+  self->check_open_id = 0;
+  /* the open conversation was deleted (here or on another device) */
+  if (current (self) != NULL &&
+      sessiond_client_lookup_conversation (self->client,
+                                           sessiond_conversation_get_id (current (self))) == NULL) {
+    sa_conversation_view_set_conversation (self->conversation_view, NULL);
+    gtk_stack_set_visible_child_name (self->content_stack, "empty");
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_conversations_changed (GListModel *model, guint position, guint removed, guint added,
                           SaWindow *self)
@@ -126,14 +144,10 @@ on_conversations_changed (GListModel *model, guint position, guint removed, guin
     g_object_set_data (conversation, "sa-window", self);
     g_signal_connect_object (conversation, "notify", G_CALLBACK (on_conversation_notify), self, 0);
   }
-  /* the open conversation was deleted (here or on another device) */
-  if (current (self) != NULL &&
-      sessiond_client_lookup_conversation (self->client,
-                                           sessiond_conversation_get_id (current (self))) == NULL) {
-    sa_conversation_view_set_conversation (self->conversation_view, NULL);
-    gtk_stack_set_visible_child_name (self->content_stack, "empty");
-    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
-  }
+  /* the client moves a conversation by removing and re-inserting it: look
+   * again once that is over */
+  if (removed > 0 && self->check_open_id == 0)
+    self->check_open_id = g_idle_add (check_open, self);
 }
 
 static void
@@ -605,6 +619,7 @@ sa_window_dispose (GObject *object)
   SaWindow *self = SA_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->check_open_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_WINDOW);
   g_clear_object (&self->conversations);
   g_clear_object (&self->requests);

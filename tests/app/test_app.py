@@ -1,0 +1,289 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The desktop app against two daemons on the local testnet, under Xvfb.
+
+The app runs on alice's private bus in test mode. The test drives it only
+through its real GActions (org.gtk.Actions, as the daemon's notifications
+and the desktop do) and reads what its widgets show through the test-mode
+org.sessiond.App.Debug interface, which walks the widget tree: first run
+(create an account), a message request from bob appears among the requests,
+opening it from app.open-conversation (the notification path), accepting it
+moves it to the conversations, bob's next message appears in the open
+conversation, a message sent from the composer reaches bob, the message
+list holds one GetMessages page rather than the whole history. Then it
+writes screenshots of the main window, light, dark and 360 px wide."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import gi
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+from harness import Daemon, _die_with_parent, assert_eq, log, run  # noqa: E402
+
+APP_ID = "org.sessiond.App"
+APP_PATH = "/org/sessiond/App"
+WINDOW_PATH = APP_PATH + "/window/1"
+
+
+class Xvfb:
+    def __init__(self):
+        read, write = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten",
+             "tcp", "-noreset"], pass_fds=(write,), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        os.close(write)
+        with os.fdopen(read) as f:
+            number = f.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        self.display = ":" + number
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class App:
+    """sessiond-app on @daemon's bus, in test mode."""
+
+    def __init__(self, daemon, display):
+        self.daemon = daemon
+        self.connection = daemon.bus.connection
+        env = dict(daemon.bus.env)
+        env.update({
+            "DISPLAY": display,
+            "GDK_BACKEND": "x11",
+            "GSK_RENDERER": "cairo",  # Xvfb has no GL worth using
+            "NO_AT_BRIDGE": "1",
+            "GSETTINGS_BACKEND": "memory",
+            "SESSIOND_APP_TEST_MODE": "1",
+        })
+        self.log_path = os.path.join(daemon.bus.dir, "app.log")
+        self.proc = subprocess.Popen([os.environ["SESSIOND_APP"]], env=env,
+                                     stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
+        self.wait(lambda: self._has_name(), "the app owns %s" % APP_ID)
+
+    def _has_name(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("the app exited with %s:\n%s" % (self.proc.returncode,
+                                                                   self.read_log()))
+        reply = self.connection.call_sync(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+            "NameHasOwner", GLib.Variant("(s)", (APP_ID,)), None, 0, -1, None)
+        return reply.unpack()[0]
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()[-4000:]
+
+    def _call(self, path, iface, method, params, timeout=30000):
+        try:
+            reply = self.connection.call_sync(APP_ID, path, iface, method, params, None,
+                                              Gio.DBusCallFlags.NONE, timeout, None)
+        except GLib.Error:
+            if self.proc.poll() is not None:
+                raise AssertionError("the app exited with %s:\n%s" % (self.proc.returncode,
+                                                                       self.read_log()))
+            raise
+        return reply.unpack() if reply is not None else ()
+
+    def activate(self, action, param=None):
+        """an app.* or win.* action, through org.gtk.Actions"""
+        scope, name = action.split(".", 1)
+        path = APP_PATH if scope == "app" else WINDOW_PATH
+        self._call(path, "org.gtk.Actions", "Activate",
+                   GLib.Variant("(sava{sv})", (name, [param] if param is not None else [], {})))
+
+    def state(self):
+        return self._call(APP_PATH, "org.sessiond.App.Debug", "GetState", None)[0]
+
+    def set_text(self, field, text):
+        self._call(APP_PATH, "org.sessiond.App.Debug", "SetText",
+                   GLib.Variant("(ss)", (field, text)))
+
+    def resize(self, width, height):
+        self._call(APP_PATH, "org.sessiond.App.Debug", "Resize",
+                   GLib.Variant("(ii)", (width, height)))
+
+    def screenshot(self, path, scheme):
+        self._call(APP_PATH, "org.sessiond.App.Debug", "Screenshot",
+                   GLib.Variant("(ss)", (path, scheme)), timeout=60000)
+        assert os.path.getsize(path) > 1000, path
+        log("screenshot", path)
+
+    def wait(self, predicate, what, timeout=90):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                last = predicate()
+            except GLib.Error as e:
+                # the window may not be there yet
+                last = e.message
+            if last and not isinstance(last, str):
+                return last
+            time.sleep(0.1)
+        raise AssertionError("timed out waiting until %s (last: %r); app log:\n%s"
+                             % (what, last, self.read_log()))
+
+    def wait_state(self, predicate, what, timeout=90):
+        box = {}
+
+        def check():
+            box["state"] = self.state()
+            return box["state"] if predicate(box["state"]) else None
+        try:
+            return self.wait(check, what, timeout)
+        except AssertionError as e:
+            raise AssertionError("%s\nlast state: %r" % (e, box.get("state")))
+
+    def quit(self):
+        if self.proc.poll() is None:
+            try:
+                self.activate("app.quit")
+            except GLib.Error:
+                pass
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("the app did not quit")
+        if self.proc.returncode != 0:
+            raise AssertionError("the app exited with %s:\n%s" % (self.proc.returncode,
+                                                                   self.read_log()))
+
+
+def texts(state):
+    return [m["text"] for m in state["messages"]]
+
+
+def ids(rows):
+    return [r["id"] for r in rows]
+
+
+def test(testnet):
+    xvfb = Xvfb()
+    alice = Daemon("alice", testnet)
+    bob = Daemon("bob", testnet)
+    app = None
+    shots = os.environ.get("SESSIOND_APP_SCREENSHOTS")
+    try:
+        app = App(alice, xvfb.display)
+
+        # (1) first run: no account yet, so the setup page; create one there
+        app.wait_state(lambda s: s["page"] == "setup", "the first-run page")
+        app.set_text("display-name", "Alice")
+        app.activate("win.create-account")
+        app.wait_state(lambda s: s["page"] == "main", "the main page after creating the account")
+        alice_id = alice.account_prop("SessionId")
+        assert_eq(len(alice_id), 66, "the app created alice's account")
+        assert_eq(alice.account_prop("DisplayName"), "Alice", "with the name typed in")
+        bob_id = bob.account("CreateAccount", "a{sv}",
+                             {"display-name": GLib.Variant("s", "Bob")})[0]
+
+        # (2) bob writes first: a message request, listed apart
+        bob.account("Send", "ssa{sv}", alice_id, "Hello Alice, it is Bob", {})
+        app.wait_state(lambda s: s["page"] == "main" and s["sidebar"] == "conversations",
+                       "the conversation list")
+        alice.wait_for(lambda: alice.messages(bob_id) if bob_id in [
+            p.rsplit("/", 1)[1] for p in alice.managed_conversations()] else None,
+            "the request reaches alice's daemon")
+        app.activate("win.show-requests")
+        state = app.wait_state(lambda s: bob_id in ids(s["requests"]),
+                               "bob's request among the requests")
+        assert_eq(ids(state["conversations"]), [], "not among the conversations")
+
+        # (3) the notification path: app.open-conversation with bob's id
+        app.activate("app.open-conversation", GLib.Variant("s", bob_id))
+        state = app.wait_state(lambda s: s["open"] == bob_id and
+                               "Hello Alice, it is Bob" in texts(s),
+                               "bob's message in the open conversation")
+        assert state["request-bar"], "a request shows accept/block/delete, not the composer"
+        assert_eq(state["messages"][0]["outgoing"], False, "incoming")
+        assert state["messages"][0]["day-shown"], "the first message has its day heading"
+
+        # (5) accepting moves it from the requests to the conversations
+        app.activate("win.accept-request")
+        state = app.wait_state(lambda s: bob_id in ids(s["conversations"]) and
+                               not s["request-bar"] and s["sidebar"] == "conversations",
+                               "the accepted conversation among the conversations")
+        assert_eq(alice.conversation_prop(bob_id, "Approved"), True, "approved in the daemon")
+        app.wait_state(lambda s: bob_id not in ids(s["requests"]), "gone from the requests")
+
+        # a message bob sends now appears in the open conversation
+        bob.conversation(alice_id, "SendMessage", "sa{sv}", "Second one from Bob", {})
+        alice.wait_for(lambda: "Second one from Bob" in [m["body"] for m in
+                                                         alice.messages(bob_id)],
+                       "bob's second message reaches alice's daemon")
+        app.wait_state(lambda s: "Second one from Bob" in texts(s),
+                       "bob's new message in the open conversation")
+        if app.state()["active"]:
+            alice.wait_for(lambda: alice.conversation_prop(bob_id, "UnreadCount") == 0,
+                           "the open conversation in the active window is read")
+        else:
+            log("the window is not active (no window manager): read marking not checked")
+
+        # (4) the composer: what the app sends reaches bob
+        app.set_text("composer", "Hi Bob, from the app")
+        app.activate("win.send")
+        bob.wait_for(lambda: "Hi Bob, from the app" in [m["body"] for m in
+                                                        bob.messages(alice_id)],
+                     "the app's message reaches bob")
+        state = app.wait_state(lambda s: s["composer"] == "" and any(
+            m["text"] == "Hi Bob, from the app" and m["outgoing"] and m["status"] == "sent"
+            for m in s["messages"]), "the sent message shown as ours, sent")
+        assert_eq(bob.messages(alice_id)[0]["outgoing"], False, "incoming at bob")
+        app.wait_state(lambda s: [c["preview"] for c in s["conversations"]
+                                  if c["id"] == bob_id] == ["Hi Bob, from the app"],
+                       "the list shows the last message")
+
+        # (3) paging: a long Note to Self is not loaded at once
+        alice.account("OpenConversation", "s", alice_id)
+        for i in range(45):
+            alice.conversation(alice_id, "SendMessage", "sa{sv}", "note %d" % i, {})
+        app.activate("win.open-conversation", GLib.Variant("s", alice_id))
+        state = app.wait_state(lambda s: s["open"] == alice_id and "note 44" in texts(s),
+                               "the newest note shown")
+        assert_eq(state["pages-loaded"], 1, "one GetMessages page")
+        assert state["messages-held"] < 45, "not everything: %d" % state["messages-held"]
+
+        # screenshots: the conversation with bob, light and dark, wide and narrow
+        app.activate("win.open-conversation", GLib.Variant("s", bob_id))
+        app.wait_state(lambda s: s["open"] == bob_id and "Hi Bob, from the app" in texts(s),
+                       "back in bob's conversation")
+        if shots:
+            os.makedirs(shots, exist_ok=True)
+            app.screenshot(os.path.join(shots, "main-window-light.png"), "light")
+            app.screenshot(os.path.join(shots, "main-window-dark.png"), "dark")
+            state = app.state()
+            assert state["dark"], "the dark style is on"
+            app.resize(360, 640)
+            app.wait_state(lambda s: s["folded"], "folded at 360 px")
+            app.screenshot(os.path.join(shots, "main-window-narrow.png"), "light")
+        app.quit()
+        app = None
+    finally:
+        if app is not None:
+            app.proc.kill()
+        bob.close()
+        alice.close()
+        xvfb.stop()
+
+
+if __name__ == "__main__":
+    if os.environ.get("SESSIOND_APP") in (None, ""):
+        print("the app is not built (-Dapp)")
+        sys.exit(77)
+    if shutil.which("Xvfb") is None:
+        print("no Xvfb")
+        sys.exit(77)
+    run(test)
