@@ -186,7 +186,7 @@ save_png (GtkWidget *window, const gchar *path, GError **error)
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_free_to_node (snapshot);
   if (node == NULL || renderer == NULL) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "nothing to render");
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING, "nothing to render");
     return FALSE;
   }
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -206,10 +206,14 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   /* the style change is drawn on the next frame; take the one after */
   if (++shot->frames < 3)
     return G_SOURCE_CONTINUE;
-  if (save_png (widget, shot->path, &error))
+  if (save_png (widget, shot->path, &error)) {
     g_dbus_method_invocation_return_value (shot->invocation, NULL);
-  else
+  } else if (shot->frames < 120 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
+    /* mid-resize there may be nothing drawn yet: try the next frame */
+    return G_SOURCE_CONTINUE;
+  } else {
     g_dbus_method_invocation_return_gerror (shot->invocation, error);
+  }
   shot->invocation = NULL;
   return G_SOURCE_REMOVE;
 }

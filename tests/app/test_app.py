@@ -181,6 +181,9 @@ def test(testnet):
 
         # (1) first run: no account yet, so the setup page; create one there
         app.wait_state(lambda s: s["page"] == "setup", "the first-run page")
+        if shots:
+            os.makedirs(shots, exist_ok=True)
+            app.screenshot(os.path.join(shots, "first-run.png"), "light")
         app.set_text("display-name", "Alice")
         app.activate("win.create-account")
         app.wait_state(lambda s: s["page"] == "main", "the main page after creating the account")
