@@ -139,7 +139,6 @@ sa_application_startup (GApplication *app)
   static const gchar *const quit_accels[] = { "<Control>q", NULL };
   static const gchar *const back_accels[] = { "<Alt>Left", NULL };
   static const gchar *const new_accels[] = { "<Control>n", NULL };
-  static const gchar *const cancel_accels[] = { "Escape", NULL };
   static const gchar *const settings_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (sa_application_parent_class)->startup (app);
@@ -149,8 +148,6 @@ sa_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.back", back_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.new-conversation",
                                          new_accels);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.cancel-reply",
-                                         cancel_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.conversation-settings",
                                          settings_accels);
 }

@@ -136,8 +136,10 @@ on_activate (GtkListView *list, guint position, SaConversationView *self)
   g_autoptr(SessiondMessage) message = g_list_model_get_item (G_LIST_MODEL (self->model),
                                                               position);
 
+  /* the same action a menu or a test would use */
   if (message != NULL)
-    sa_conversation_view_set_reply (self, sessiond_message_get_id (message));
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.reply-to", "s",
+                                sessiond_message_get_id (message));
 }
 
 /* ---- the conversation's state ---- */
@@ -331,6 +333,10 @@ static gboolean
 on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
                 GdkModifierType state, SaConversationView *self)
 {
+  if (keyval == GDK_KEY_Escape && self->reply_id != NULL) {
+    sa_conversation_view_set_reply (self, NULL);
+    return GDK_EVENT_STOP;
+  }
   if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
     return GDK_EVENT_PROPAGATE;
   /* Shift+Enter (and Ctrl+Enter) is a new line; input methods see keys first */

@@ -464,6 +464,13 @@ cancel_reply_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 }
 
 static void
+reply_to_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  sa_conversation_view_set_reply (SA_WINDOW (user_data)->conversation_view,
+                                  g_variant_get_string (param, NULL));
+}
+
+static void
 create_account_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   sa_setup_page_create (SA_WINDOW (user_data)->setup_page);
@@ -534,6 +541,7 @@ static const GActionEntry win_entries[] = {
   { .name = "block-conversation", .activate = block_action },
   { .name = "delete-conversation", .activate = delete_action },
   { .name = "conversation-settings", .activate = settings_action },
+  { .name = "reply-to", .activate = reply_to_action, .parameter_type = "s" },
   { .name = "cancel-reply", .activate = cancel_reply_action },
   { .name = "create-account", .activate = create_account_action },
   { .name = "restore-account", .activate = restore_account_action },

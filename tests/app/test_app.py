@@ -249,6 +249,32 @@ def test(testnet):
                                   if c["id"] == bob_id] == ["Hi Bob, from the app"],
                        "the list shows the last message")
 
+        # replies: win.reply-to (what activating a message does), then send
+        first = [m["id"] for m in state["messages"] if m["text"] == "Hello Alice, it is Bob"][0]
+        app.activate("win.reply-to", GLib.Variant("s", first))
+        app.wait_state(lambda s: s["reply"] == first, "replying to bob's first message")
+        app.set_text("composer", "Yes, this is a reply")
+        app.activate("win.send")
+        bob.wait_for(lambda: [m for m in bob.messages(alice_id)
+                              if m["body"] == "Yes, this is a reply" and
+                              m.get("quote-id") == first], "the reply reaches bob, quoting")
+        app.wait_state(lambda s: s["reply"] == "" and "Yes, this is a reply" in texts(s),
+                       "the reply shown, the reply bar gone")
+
+        # "typing…"
+        bob.conversation(alice_id, "SetTyping", "b", True)
+        app.wait_state(lambda s: s["typing"], "bob is typing")
+        bob.conversation(alice_id, "SetTyping", "b", False)
+        app.wait_state(lambda s: not s["typing"], "bob stopped typing")
+
+        # a disappearing-messages change shows as an event in the conversation
+        bob.conversation(alice_id, "SetExpiration", "su", "after-send", 43200)
+        app.wait_state(lambda s: "Bob set messages to disappear 12 hours after they are sent"
+                       in texts(s), "the timer change in the conversation")
+        bob.conversation(alice_id, "SetExpiration", "su", "off", 0)
+        app.wait_state(lambda s: "Bob turned off disappearing messages" in texts(s),
+                       "the timer switched off")
+
         # (3) paging: a long Note to Self is not loaded at once
         alice.account("OpenConversation", "s", alice_id)
         for i in range(45):
