@@ -145,6 +145,17 @@ on_block (GObject *object, GParamSpec *pspec, SaConversationSettings *self)
 }
 
 static void
+delete_action (GtkWidget *widget, const gchar *action, GVariant *param)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (widget));
+
+  /* the main window asks and deletes; this window's actions do not reach it */
+  if (parent != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (parent), "win.delete-conversation", NULL);
+  gtk_window_close (GTK_WINDOW (widget));
+}
+
+static void
 sa_conversation_settings_dispose (GObject *object)
 {
   SaConversationSettings *self = SA_CONVERSATION_SETTINGS (object);
@@ -180,6 +191,7 @@ sa_conversation_settings_class_init (SaConversationSettingsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SaConversationSettings, timer_row);
   gtk_widget_class_bind_template_child (widget_class, SaConversationSettings, mute_switch);
   gtk_widget_class_bind_template_child (widget_class, SaConversationSettings, block_switch);
+  gtk_widget_class_install_action (widget_class, "settings.delete", NULL, delete_action);
 }
 
 static void

@@ -30,6 +30,7 @@ static const gchar debug_xml[] =
   "      <arg name='width' type='i' direction='in'/>"
   "      <arg name='height' type='i' direction='in'/>"
   "    </method>"
+  "    <method name='CloseDialogs'/>"
   "    <method name='Screenshot'>"
   "      <arg name='path' type='s' direction='in'/>"
   "      <arg name='color_scheme' type='s' direction='in'/>"
@@ -44,6 +45,23 @@ find_window (GtkApplication *app)
     if (SA_IS_WINDOW (l->data))
       return l->data;
   return NULL;
+}
+
+/* the app's other windows (settings, account, dialogs), newest first */
+static GPtrArray *
+dialogs (GtkApplication *app)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  /* transient windows are not always the application's: look at every toplevel */
+  for (guint i = g_list_model_get_n_items (toplevels); i > 0; i--) {
+    g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i - 1);
+
+    if (!SA_IS_WINDOW (w) && gtk_widget_get_visible (w))
+      g_ptr_array_add (out, g_steal_pointer (&w));
+  }
+  return out;
 }
 
 /* the rows a list view shows right now, in widget order */
@@ -117,15 +135,24 @@ message_rows (GtkWidget *list)
 }
 
 static GVariant *
-get_state (SaWindow *window)
+get_state (GtkApplication *app, SaWindow *window)
 {
+  g_autoptr(GPtrArray) open_dialogs = dialogs (app);
+  GVariantBuilder titles;
   SaConversationView *view = sa_window_get_conversation_view (window);
   SessiondConversation *open = sa_conversation_view_get_conversation (view);
   SaMessageModel *model = sa_conversation_view_get_model (view);
   g_autofree gchar *composer = sa_conversation_view_dup_composer_text (view);
   GVariantBuilder b;
 
+  g_variant_builder_init (&titles, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; i < open_dialogs->len; i++) {
+    const gchar *title = gtk_window_get_title (g_ptr_array_index (open_dialogs, i));
+
+    g_variant_builder_add (&titles, "s", title != NULL ? title : "");
+  }
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "dialogs", g_variant_builder_end (&titles));
   g_variant_builder_add (&b, "{sv}", "page", g_variant_new_string (sa_window_get_page (window)));
   g_variant_builder_add (&b, "{sv}", "sidebar",
                          g_variant_new_string (sa_window_get_sidebar_page (window)));
@@ -170,6 +197,7 @@ typedef struct {
   GDBusMethodInvocation *invocation; /* (owned) */
   gchar *path;                       /* (owned) */
   guint frames;
+  gint64 start;  /* frame time of the first tick */
 } Shot;
 
 static gboolean
@@ -203,12 +231,14 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   Shot *shot = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* the style change is drawn on the next frame; take the one after */
-  if (++shot->frames < 3)
+  /* let style changes and transitions (title crossfades, 200 ms) finish */
+  if (shot->frames++ == 0)
+    shot->start = gdk_frame_clock_get_frame_time (clock);
+  if (shot->frames < 3 || gdk_frame_clock_get_frame_time (clock) - shot->start < 500 * 1000)
     return G_SOURCE_CONTINUE;
   if (save_png (widget, shot->path, &error)) {
     g_dbus_method_invocation_return_value (shot->invocation, NULL);
-  } else if (shot->frames < 120 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
+  } else if (shot->frames < 600 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING)) {
     /* mid-resize there may be nothing drawn yet: try the next frame */
     return G_SOURCE_CONTINUE;
   } else {
@@ -245,7 +275,7 @@ on_call (GDBusConnection *connection, const gchar *sender, const gchar *path,
   }
   if (g_str_equal (method, "GetState")) {
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})",
-                                                                      get_state (window)));
+                                                                      get_state (app, window)));
   } else if (g_str_equal (method, "SetText")) {
     const gchar *field, *text;
 
@@ -266,9 +296,19 @@ on_call (GDBusConnection *connection, const gchar *sender, const gchar *path,
     g_variant_get (params, "(ii)", &width, &height);
     gtk_window_set_default_size (GTK_WINDOW (window), width, height);
     g_dbus_method_invocation_return_value (invocation, NULL);
+  } else if (g_str_equal (method, "CloseDialogs")) {
+    g_autoptr(GPtrArray) open_dialogs = dialogs (app);
+
+    for (guint i = 0; i < open_dialogs->len; i++)
+      gtk_window_close (g_ptr_array_index (open_dialogs, i));
+    g_dbus_method_invocation_return_value (invocation, NULL);
   } else if (g_str_equal (method, "Screenshot")) {
     const gchar *png, *scheme;
     Shot *shot = g_new0 (Shot, 1);
+    g_autoptr(GPtrArray) open_dialogs = dialogs (app);
+    /* the newest dialog when there is one, else the main window */
+    GtkWidget *target = open_dialogs->len > 0 ? g_ptr_array_index (open_dialogs, 0)
+                                              : GTK_WIDGET (window);
 
     g_variant_get (params, "(&s&s)", &png, &scheme);
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
@@ -277,8 +317,8 @@ on_call (GDBusConnection *connection, const gchar *sender, const gchar *path,
                                           : ADW_COLOR_SCHEME_FORCE_LIGHT);
     shot->invocation = g_object_ref (invocation);
     shot->path = g_strdup (png);
-    gtk_widget_queue_draw (GTK_WIDGET (window));
-    gtk_widget_add_tick_callback (GTK_WIDGET (window), on_tick, shot, shot_free);
+    gtk_widget_queue_draw (target);
+    gtk_widget_add_tick_callback (target, on_tick, shot, shot_free);
   }
 }
 

@@ -109,6 +109,14 @@ class App:
         self._call(APP_PATH, "org.sessiond.App.Debug", "SetText",
                    GLib.Variant("(ss)", (field, text)))
 
+    def close_dialogs(self):
+        self._call(APP_PATH, "org.sessiond.App.Debug", "CloseDialogs", None)
+
+    def activate_remote(self, action, param):
+        """what the daemon's notifications call: org.freedesktop.Application"""
+        self._call(APP_PATH, "org.freedesktop.Application", "ActivateAction",
+                   GLib.Variant("(sava{sv})", (action, [param], {})))
+
     def resize(self, width, height):
         self._call(APP_PATH, "org.sessiond.App.Debug", "Resize",
                    GLib.Variant("(ii)", (width, height)))
@@ -206,7 +214,7 @@ def test(testnet):
         assert_eq(ids(state["conversations"]), [], "not among the conversations")
 
         # (3) the notification path: app.open-conversation with bob's id
-        app.activate("app.open-conversation", GLib.Variant("s", bob_id))
+        app.activate_remote("open-conversation", GLib.Variant("s", bob_id))
         state = app.wait_state(lambda s: s["open"] == bob_id and
                                "Hello Alice, it is Bob" in texts(s),
                                "bob's message in the open conversation")
@@ -295,6 +303,16 @@ def test(testnet):
             app.screenshot(os.path.join(shots, "main-window-dark.png"), "dark")
             state = app.state()
             assert state["dark"], "the dark style is on"
+            app.activate("win.conversation-settings")
+            app.wait_state(lambda s: s["dialogs"] == ["Conversation Settings"],
+                           "the conversation settings")
+            app.screenshot(os.path.join(shots, "conversation-settings.png"), "light")
+            app.close_dialogs()
+            app.activate("app.account")
+            app.wait_state(lambda s: s["dialogs"] == ["Account"], "the account window")
+            app.screenshot(os.path.join(shots, "account.png"), "light")
+            app.close_dialogs()
+            app.wait_state(lambda s: s["dialogs"] == [], "the dialogs closed")
             app.resize(360, 640)
             app.wait_state(lambda s: s["folded"], "folded at 360 px")
             app.screenshot(os.path.join(shots, "main-window-narrow.png"), "light")
