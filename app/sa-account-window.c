@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The account: display name, the Session ID as text with a copy button,
  * and the recovery phrase behind a confirmation. The phrase lives only in
- * the label while the window is open; it is never logged. No QR code: see
- * README (it would need a new dependency). */
+ * the label while the window is open; it is never logged. The QR code of
+ * the ID is there when the app is built with libqrencode. */
 #define G_LOG_DOMAIN "SaAccountWindow"
 
 #include "config.h"
@@ -10,6 +10,10 @@
 #include <glib/gi18n.h>
 
 #include "sa-account-window.h"
+#include "sa-config.h"
+#if HAVE_QRENCODE
+#include "sa-qr.h"
+#endif
 
 struct _SaAccountWindow {
   AdwPreferencesWindow parent_instance;
@@ -19,6 +23,7 @@ struct _SaAccountWindow {
 
   AdwEntryRow *name_row;
   GtkLabel *id_label;
+  GtkPicture *qr_picture;
   GtkWidget *show_button;
   GtkLabel *phrase_label;
 };
@@ -37,7 +42,17 @@ update (SaAccountWindow *self)
   g_autofree gchar *id = sessiond_client_dup_session_id (self->client);
   g_autofree gchar *name = sessiond_client_dup_display_name (self->client);
 
-  gtk_label_set_label (self->id_label, id);
+  if (g_strcmp0 (gtk_label_get_label (self->id_label), id) != 0) {
+    gtk_label_set_label (self->id_label, id);
+#if HAVE_QRENCODE
+    {
+      g_autoptr(GdkTexture) qr = id != NULL && *id != '\0' ? sa_qr_texture_new (id, 4) : NULL;
+
+      gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
+      gtk_widget_set_visible (GTK_WIDGET (self->qr_picture), qr != NULL);
+    }
+#endif
+  }
   if (!gtk_widget_has_focus (GTK_WIDGET (self->name_row)))
     gtk_editable_set_text (GTK_EDITABLE (self->name_row), name != NULL ? name : "");
 }
@@ -157,6 +172,7 @@ sa_account_window_class_init (SaAccountWindowClass *klass)
                                                "/org/sessiond/App/sa-account-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SaAccountWindow, name_row);
   gtk_widget_class_bind_template_child (widget_class, SaAccountWindow, id_label);
+  gtk_widget_class_bind_template_child (widget_class, SaAccountWindow, qr_picture);
   gtk_widget_class_bind_template_child (widget_class, SaAccountWindow, show_button);
   gtk_widget_class_bind_template_child (widget_class, SaAccountWindow, phrase_label);
   gtk_widget_class_install_action (widget_class, "account.copy-id", NULL, copy_id);
