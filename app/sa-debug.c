@@ -31,6 +31,7 @@ static const gchar debug_xml[] =
   "      <arg name='height' type='i' direction='in'/>"
   "    </method>"
   "    <method name='CloseDialogs'/>"
+  "    <method name='ScrollMessagesToTop'/>"
   "    <method name='Screenshot'>"
   "      <arg name='path' type='s' direction='in'/>"
   "      <arg name='color_scheme' type='s' direction='in'/>"
@@ -295,6 +296,13 @@ on_call (GDBusConnection *connection, const gchar *sender, const gchar *path,
 
     g_variant_get (params, "(ii)", &width, &height);
     gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+    g_dbus_method_invocation_return_value (invocation, NULL);
+  } else if (g_str_equal (method, "ScrollMessagesToTop")) {
+    /* what the user does with the scroll wheel or Home: the view pages on its own */
+    GtkWidget *list = sa_conversation_view_get_message_list (sa_window_get_conversation_view (window));
+    GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list));
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_lower (adjustment));
     g_dbus_method_invocation_return_value (invocation, NULL);
   } else if (g_str_equal (method, "CloseDialogs")) {
     g_autoptr(GPtrArray) open_dialogs = dialogs (app);

@@ -292,6 +292,12 @@ def test(testnet):
                                "the newest note shown")
         assert_eq(state["pages-loaded"], 1, "one GetMessages page")
         assert state["messages-held"] < 45, "not everything: %d" % state["messages-held"]
+        # scrolling up brings the older page, and nothing twice
+        app.wait(lambda: app._call(APP_PATH, "org.sessiond.App.Debug", "ScrollMessagesToTop",
+                                   None) == () and "note 0" in texts(app.state()),
+                 "the oldest note after scrolling up")
+        state = app.state()
+        assert_eq((state["pages-loaded"], state["messages-held"]), (2, 45), "two pages, all held")
 
         # screenshots: the conversation with bob, light and dark, wide and narrow
         app.activate("win.open-conversation", GLib.Variant("s", bob_id))
