@@ -221,6 +221,8 @@ def test(testnet):
         assert state["request-bar"], "a request shows accept/block/delete, not the composer"
         assert_eq(state["messages"][0]["outgoing"], False, "incoming")
         assert state["messages"][0]["day-shown"], "the first message has its day heading"
+        if shots:
+            app.screenshot(os.path.join(shots, "message-request.png"), "light")
 
         # (5) accepting moves it from the requests to the conversations
         app.activate("win.accept-request")
