@@ -130,6 +130,23 @@ on_edge_reached (GtkScrolledWindow *scroller, GtkPositionType pos, SaConversatio
     sa_message_model_load_older (self->model);
 }
 
+static gboolean
+on_list_key (GtkEventControllerKey *controller, guint keyval, guint keycode,
+             GdkModifierType state, SaConversationView *self)
+{
+  GtkWidget *focus;
+
+  /* Menu or Shift+F10 opens the focused message's menu: the list item has
+   * the focus, our row is its child */
+  if (keyval != GDK_KEY_Menu && !(keyval == GDK_KEY_F10 && (state & GDK_SHIFT_MASK) != 0))
+    return GDK_EVENT_PROPAGATE;
+  focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+  if (focus == NULL || !SA_IS_MESSAGE_ROW (gtk_widget_get_first_child (focus)))
+    return GDK_EVENT_PROPAGATE;
+  gtk_widget_activate_action (gtk_widget_get_first_child (focus), "row.menu", NULL);
+  return GDK_EVENT_STOP;
+}
+
 static void
 on_activate (GtkListView *list, guint position, SaConversationView *self)
 {
@@ -511,6 +528,9 @@ sa_conversation_view_init (SaConversationView *self)
   g_signal_connect (self->message_list, "activate", G_CALLBACK (on_activate), self);
   g_signal_connect (gtk_text_view_get_buffer (self->text_view), "changed",
                     G_CALLBACK (on_buffer_changed), self);
+  keys = gtk_event_controller_key_new ();
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_list_key), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->message_list), keys);
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);

@@ -125,6 +125,8 @@ message_rows (GtkWidget *list)
                            g_variant_new_string (sa_message_row_get_body_text (row)));
     g_variant_builder_add (&b, "{sv}", "outgoing",
                            g_variant_new_boolean (sa_message_row_get_outgoing (row)));
+    g_variant_builder_add (&b, "{sv}", "reactions",
+                           g_variant_new_string (sa_message_row_get_reactions_text (row)));
     g_variant_builder_add (&b, "{sv}", "day-shown",
                            g_variant_new_boolean (sa_message_row_get_day_shown (row)));
     g_variant_builder_add (&b, "{sv}", "status",

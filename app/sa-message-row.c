@@ -29,7 +29,11 @@ struct _SaMessageRow {
   GtkLabel *reactions_label;
   GtkWidget *timer_icon;
   GtkLabel *meta_label;
+  GtkWidget *menu; /* (owned) popover, parented to the row */
 };
+
+/* the reactions the menu offers; any emoji the peer sends is shown */
+static const gchar *const quick_reactions[] = { "👍", "❤️", "😂", "😮", "😢" };
 
 G_DEFINE_FINAL_TYPE (SaMessageRow, sa_message_row, GTK_TYPE_WIDGET)
 
@@ -163,6 +167,111 @@ sa_message_row_set_message (SaMessageRow *self, SessiondMessage *message,
     gtk_widget_remove_css_class (GTK_WIDGET (self->meta_label), "error");
 }
 
+static GMenuModel *
+build_menu (SaMessageRow *self)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) reactions = g_menu_new ();
+  g_autoptr(GMenu) actions = g_menu_new ();
+  g_autoptr(GMenu) deletes = g_menu_new ();
+  const gchar *id = sessiond_message_get_id (self->message);
+
+  for (guint i = 0; i < G_N_ELEMENTS (quick_reactions); i++) {
+    g_autoptr(GMenuItem) item = g_menu_item_new (quick_reactions[i], NULL);
+
+    g_menu_item_set_action_and_target (item, "win.react", "(ss)", id, quick_reactions[i]);
+    g_menu_append_item (reactions, item);
+  }
+  {
+    g_autoptr(GMenuItem) reply = g_menu_item_new (_("_Reply"), NULL);
+    g_autoptr(GMenuItem) copy = g_menu_item_new (_("_Copy Text"), "row.copy");
+
+    g_menu_item_set_action_and_target (reply, "win.reply-to", "s", id);
+    g_menu_append_item (actions, reply);
+    g_menu_append_item (actions, copy);
+  }
+  {
+    g_autoptr(GMenuItem) mine = g_menu_item_new (_("Delete for _Me"), NULL);
+
+    g_menu_item_set_action_and_target (mine, "win.delete-message", "(sb)", id, FALSE);
+    g_menu_append_item (deletes, mine);
+    if (sessiond_message_get_outgoing (self->message)) {
+      g_autoptr(GMenuItem) all = g_menu_item_new (_("Delete for _Everyone"), NULL);
+
+      g_menu_item_set_action_and_target (all, "win.delete-message", "(sb)", id, TRUE);
+      g_menu_append_item (deletes, all);
+    }
+  }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (reactions));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (actions));
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (deletes));
+  return G_MENU_MODEL (menu);
+}
+
+static void
+popup_menu (SaMessageRow *self, double x, double y)
+{
+  g_autoptr(GMenuModel) model = NULL;
+
+  /* events have no menu: nothing to reply to or react on */
+  if (self->message == NULL || g_strcmp0 (sessiond_message_get_kind (self->message), "text") != 0)
+    return;
+  model = build_menu (self);
+  gtk_popover_menu_set_menu_model (GTK_POPOVER_MENU (self->menu), model);
+  if (x >= 0)
+    gtk_popover_set_pointing_to (GTK_POPOVER (self->menu),
+                                 &(GdkRectangle){ (int) x, (int) y, 1, 1 });
+  else
+    gtk_popover_set_pointing_to (GTK_POPOVER (self->menu), NULL);
+  gtk_popover_popup (GTK_POPOVER (self->menu));
+}
+
+static void
+on_secondary_click (GtkGestureClick *gesture, gint n_press, double x, double y,
+                    SaMessageRow *self)
+{
+  popup_menu (self, x, y);
+}
+
+static void
+on_long_press (GtkGestureLongPress *gesture, double x, double y, SaMessageRow *self)
+{
+  popup_menu (self, x, y);
+}
+
+static void
+menu_action (GtkWidget *widget, const gchar *action, GVariant *param)
+{
+  popup_menu (SA_MESSAGE_ROW (widget), -1, -1);
+}
+
+static void
+copy_action (GtkWidget *widget, const gchar *action, GVariant *param)
+{
+  SaMessageRow *self = SA_MESSAGE_ROW (widget);
+
+  if (self->message != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                            sessiond_message_get_body (self->message));
+}
+
+static void
+size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  SaMessageRow *self = SA_MESSAGE_ROW (widget);
+
+  GTK_WIDGET_CLASS (sa_message_row_parent_class)->size_allocate (widget, width, height, baseline);
+  /* the popover is our child but not in the layout */
+  gtk_popover_present (GTK_POPOVER (self->menu));
+}
+
+const gchar *
+sa_message_row_get_reactions_text (SaMessageRow *self)
+{
+  g_return_val_if_fail (SA_IS_MESSAGE_ROW (self), NULL);
+  return gtk_label_get_label (self->reactions_label);
+}
+
 SessiondMessage *
 sa_message_row_get_message (SaMessageRow *self)
 {
@@ -199,6 +308,7 @@ sa_message_row_dispose (GObject *object)
   SaMessageRow *self = SA_MESSAGE_ROW (object);
   GtkWidget *child;
 
+  g_clear_pointer (&self->menu, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_MESSAGE_ROW);
   /* the template's top box has no id, so it is not cleared with the template */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -228,12 +338,29 @@ sa_message_row_class_init (SaMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SaMessageRow, timer_icon);
   gtk_widget_class_bind_template_child (widget_class, SaMessageRow, meta_label);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+  widget_class->size_allocate = size_allocate;
+  gtk_widget_class_install_action (widget_class, "row.menu", NULL, menu_action);
+  gtk_widget_class_install_action (widget_class, "row.copy", NULL, copy_action);
+
 }
 
 static void
 sa_message_row_init (SaMessageRow *self)
 {
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkGesture *press = gtk_gesture_long_press_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->menu = gtk_popover_menu_new_from_model (NULL);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
+  gtk_widget_set_halign (self->menu, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->menu, GTK_WIDGET (self));
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (press), TRUE);
+  g_signal_connect (press, "pressed", G_CALLBACK (on_long_press), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (press));
 }
 
 GtkWidget *

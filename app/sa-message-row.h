@@ -18,5 +18,6 @@ SessiondMessage *sa_message_row_get_message (SaMessageRow *self);
 const gchar     *sa_message_row_get_body_text (SaMessageRow *self);
 gboolean         sa_message_row_get_outgoing (SaMessageRow *self);
 gboolean         sa_message_row_get_day_shown (SaMessageRow *self);
+const gchar     *sa_message_row_get_reactions_text (SaMessageRow *self);
 
 G_END_DECLS

@@ -470,6 +470,97 @@ reply_to_action (GSimpleAction *action, GVariant *param, gpointer user_data)
                                   g_variant_get_string (param, NULL));
 }
 
+static SessiondMessage *
+find_message (SaWindow *self, const gchar *id)
+{
+  SaMessageModel *model = sa_conversation_view_get_model (self->conversation_view);
+  guint n = model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (model)) : 0;
+
+  for (guint i = n; i > 0; i--) {
+    g_autoptr(SessiondMessage) m = g_list_model_get_item (G_LIST_MODEL (model), i - 1);
+
+    if (g_strcmp0 (sessiond_message_get_id (m), id) == 0)
+      return g_steal_pointer (&m);
+  }
+  return NULL;
+}
+
+static void
+on_reaction_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = sessiond_conversation_add_reaction_finish (SESSIOND_CONVERSATION (source), result,
+                                                           &error);
+
+  report (self, ok, error);
+}
+
+static void
+on_reaction_removed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = sessiond_conversation_remove_reaction_finish (SESSIOND_CONVERSATION (source),
+                                                              result, &error);
+
+  report (self, ok, error);
+}
+
+static void
+react_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  SaWindow *self = user_data;
+  const gchar *id, *emoji;
+  g_autoptr(SessiondMessage) message = NULL;
+  gboolean mine = FALSE;
+  GPtrArray *reactions;
+
+  g_variant_get (param, "(&s&s)", &id, &emoji);
+  message = find_message (self, id);
+  if (current (self) == NULL || message == NULL)
+    return;
+  /* choosing a reaction we gave takes it back, as in the official clients */
+  reactions = sessiond_message_get_reactions (message);
+  for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
+    SessiondReaction *r = g_ptr_array_index (reactions, i);
+
+    if (g_str_equal (sessiond_reaction_get_emoji (r), emoji))
+      mine = sessiond_reaction_get_reacted_by_me (r);
+  }
+  if (mine)
+    sessiond_conversation_remove_reaction_async (current (self), id, emoji, self->cancellable,
+                                                 on_reaction_removed, g_object_ref (self));
+  else
+    sessiond_conversation_add_reaction_async (current (self), id, emoji, self->cancellable,
+                                              on_reaction_added, g_object_ref (self));
+}
+
+static void
+on_message_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = sessiond_conversation_delete_message_finish (SESSIOND_CONVERSATION (source),
+                                                             result, &error);
+
+  report (self, ok, error);
+}
+
+static void
+delete_message_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  SaWindow *self = user_data;
+  const gchar *id;
+  gboolean for_everyone;
+
+  g_variant_get (param, "(&sb)", &id, &for_everyone);
+  if (current (self) != NULL)
+    sessiond_conversation_delete_message_async (current (self), id, for_everyone,
+                                                self->cancellable, on_message_deleted,
+                                                g_object_ref (self));
+}
+
 static void
 create_account_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -543,6 +634,8 @@ static const GActionEntry win_entries[] = {
   { .name = "conversation-settings", .activate = settings_action },
   { .name = "reply-to", .activate = reply_to_action, .parameter_type = "s" },
   { .name = "cancel-reply", .activate = cancel_reply_action },
+  { .name = "react", .activate = react_action, .parameter_type = "(ss)" },
+  { .name = "delete-message", .activate = delete_message_action, .parameter_type = "(sb)" },
   { .name = "create-account", .activate = create_account_action },
   { .name = "restore-account", .activate = restore_account_action },
   { .name = "show-toast", .activate = show_toast_action, .parameter_type = "s" },

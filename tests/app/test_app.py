@@ -271,6 +271,27 @@ def test(testnet):
         app.wait_state(lambda s: s["reply"] == "" and "Yes, this is a reply" in texts(s),
                        "the reply shown, the reply bar gone")
 
+        # reactions and deleting, through the actions of the message menu
+        app.activate("win.react", GLib.Variant("(ss)", (first, "👍")))
+        bob.wait_for(lambda: [m for m in bob.messages(alice_id) if m["id"] == first and
+                              m.get("reactions") == [("👍", 1, False)]],
+                     "bob sees alice's reaction")
+        app.wait_state(lambda s: [m["reactions"] for m in s["messages"] if m["id"] == first]
+                       == ["👍 1"], "the reaction under bob's message")
+        app.activate("win.react", GLib.Variant("(ss)", (first, "👍")))
+        app.wait_state(lambda s: [m["reactions"] for m in s["messages"] if m["id"] == first]
+                       == [""], "choosing it again takes it back")
+        app.set_text("composer", "a typo")
+        app.activate("win.send")
+        typo = app.wait_state(lambda s: [m for m in s["messages"] if m["text"] == "a typo" and
+                                         m["status"] == "sent"], "the typo sent")
+        typo = [m["id"] for m in typo["messages"] if m["text"] == "a typo"][0]
+        bob.wait_for(lambda: typo in [m["id"] for m in bob.messages(alice_id)], "bob has it")
+        app.activate("win.delete-message", GLib.Variant("(sb)", (typo, True)))
+        app.wait_state(lambda s: "a typo" not in texts(s), "gone from the conversation")
+        bob.wait_for(lambda: typo not in [m["id"] for m in bob.messages(alice_id)],
+                     "unsent at bob too")
+
         # "typing…"
         bob.conversation(alice_id, "SetTyping", "b", True)
         app.wait_state(lambda s: s["typing"], "bob is typing")
