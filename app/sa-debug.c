@@ -157,6 +157,9 @@ get_state (GtkApplication *app, SaWindow *window)
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&b, "{sv}", "dialogs", g_variant_builder_end (&titles));
   g_variant_builder_add (&b, "{sv}", "page", g_variant_new_string (sa_window_get_page (window)));
+  g_variant_builder_add (&b, "{sv}", "setup-error",
+                         g_variant_new_string (sa_setup_page_get_error (
+                           sa_window_get_setup_page (window))));
   g_variant_builder_add (&b, "{sv}", "sidebar",
                          g_variant_new_string (sa_window_get_sidebar_page (window)));
   g_variant_builder_add (&b, "{sv}", "folded", g_variant_new_boolean (sa_window_get_folded (window)));
@@ -285,6 +288,8 @@ on_call (GDBusConnection *connection, const gchar *sender, const gchar *path,
     g_variant_get (params, "(&s&s)", &field, &text);
     if (g_str_equal (field, "composer")) {
       sa_conversation_view_set_composer_text (sa_window_get_conversation_view (window), text);
+    } else if (g_str_equal (field, "recovery-phrase")) {
+      sa_setup_page_set_phrase (sa_window_get_setup_page (window), text);
     } else if (g_str_equal (field, "display-name")) {
       sa_setup_page_set_display_name (sa_window_get_setup_page (window), text);
     } else {

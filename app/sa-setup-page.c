@@ -131,6 +131,21 @@ sa_setup_page_set_display_name (SaSetupPage *self, const gchar *name)
 }
 
 void
+sa_setup_page_set_phrase (SaSetupPage *self, const gchar *phrase)
+{
+  g_return_if_fail (SA_IS_SETUP_PAGE (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->phrase_row), phrase);
+}
+
+const gchar *
+sa_setup_page_get_error (SaSetupPage *self)
+{
+  g_return_val_if_fail (SA_IS_SETUP_PAGE (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
+           ? gtk_label_get_label (self->error_label) : "";
+}
+
+void
 sa_setup_page_set_client (SaSetupPage *self, SessiondClient *client)
 {
   g_return_if_fail (SA_IS_SETUP_PAGE (self));

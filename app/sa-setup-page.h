@@ -14,5 +14,7 @@ void       sa_setup_page_set_client (SaSetupPage *self, SessiondClient *client);
 void       sa_setup_page_create (SaSetupPage *self);
 void       sa_setup_page_restore (SaSetupPage *self);
 void       sa_setup_page_set_display_name (SaSetupPage *self, const gchar *name);
+void       sa_setup_page_set_phrase (SaSetupPage *self, const gchar *phrase);
+const gchar *sa_setup_page_get_error (SaSetupPage *self);
 
 G_END_DECLS

@@ -182,6 +182,34 @@ def ids(rows):
     return [r["id"] for r in rows]
 
 
+def check_restore(testnet, xvfb, phrase, session_id):
+    """first run on another device: restoring from the phrase, which the app
+    never writes anywhere"""
+    carol = Daemon("carol", testnet)
+    app = None
+    try:
+        app = App(carol, xvfb.display)
+        app.wait_state(lambda s: s["page"] == "setup", "the first-run page on the new device")
+        app.set_text("recovery-phrase", "not a real phrase at all")
+        app.activate("win.restore-account")
+        state = app.wait_state(lambda s: s["setup-error"] != "", "a bad phrase is refused")
+        assert_eq(state["page"], "setup", "still on the first-run page")
+        assert "real phrase" not in state["setup-error"], "the error does not echo the phrase"
+        app.set_text("recovery-phrase", phrase)
+        app.activate("win.restore-account")
+        app.wait_state(lambda s: s["page"] == "main", "the main page after restoring")
+        assert_eq(carol.account_prop("SessionId"), session_id, "the same account")
+        app.quit()
+        log_text = open(app.log_path).read()
+        app = None
+        assert phrase not in log_text and phrase.split()[0] not in log_text.split(), \
+            "the phrase is not in the app's output"
+    finally:
+        if app is not None:
+            app.proc.kill()
+        carol.close()
+
+
 def test(testnet):
     xvfb = Xvfb()
     alice = Daemon("alice", testnet)
@@ -351,6 +379,8 @@ def test(testnet):
             app.screenshot(os.path.join(shots, "main-window-narrow.png"), "light")
         app.quit()
         app = None
+
+        check_restore(testnet, xvfb, alice.account("GetRecoveryPhrase")[0], alice_id)
     finally:
         if app is not None:
             app.proc.kill()
