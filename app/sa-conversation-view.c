@@ -23,6 +23,7 @@ struct _SaConversationView {
   GCancellable *cancellable;          /* (owned) for calls about this conversation */
   gchar *reply_id;                    /* (owned) (nullable) */
   gboolean typing_sent;
+  gint64 typing_at;                   /* monotonic µs of the last "typing" sent */
   gboolean sending;
 
   AdwHeaderBar *header;
@@ -262,12 +263,21 @@ sa_conversation_view_get_model (SaConversationView *self)
 
 /* ---- the composer ---- */
 
+/* the peer's indicator fades after a while: say it again while typing goes on */
+#define TYPING_REFRESH_US (10 * G_USEC_PER_SEC)
+
 static void
 set_typing (SaConversationView *self, gboolean typing)
 {
-  if (self->conversation == NULL || self->typing_sent == typing)
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->conversation == NULL ||
+      g_strcmp0 (sessiond_conversation_get_kind (self->conversation), "note-to-self") == 0)
+    return;
+  if (self->typing_sent == typing && (!typing || now - self->typing_at < TYPING_REFRESH_US))
     return;
   self->typing_sent = typing;
+  self->typing_at = now;
   sessiond_conversation_set_typing_async (self->conversation, typing, self->cancellable, NULL,
                                           NULL);
 }

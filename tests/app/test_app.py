@@ -329,6 +329,12 @@ def test(testnet):
         app.wait_state(lambda s: s["typing"], "bob is typing")
         bob.conversation(alice_id, "SetTyping", "b", False)
         app.wait_state(lambda s: not s["typing"], "bob stopped typing")
+        app.set_text("composer", "I am typ")
+        bob.wait_for(lambda: bob.conversation_prop(alice_id, "PeerTyping"),
+                     "bob sees alice typing in the app")
+        app.set_text("composer", "")
+        bob.wait_for(lambda: not bob.conversation_prop(alice_id, "PeerTyping"),
+                     "and stopping when the composer is empty")
 
         # a disappearing-messages change shows as an event in the conversation
         bob.conversation(alice_id, "SetExpiration", "su", "after-send", 43200)
