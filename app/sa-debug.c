@@ -330,7 +330,7 @@ on_call (GDBusConnection *connection, const gchar *sender, const gchar *path,
                                         g_str_equal (scheme, "dark")
                                           ? ADW_COLOR_SCHEME_FORCE_DARK
                                           : ADW_COLOR_SCHEME_FORCE_LIGHT);
-    shot->invocation = g_object_ref (invocation);
+    shot->invocation = invocation; /* ours until a reply consumes it */
     shot->path = g_strdup (png);
     gtk_widget_queue_draw (target);
     gtk_widget_add_tick_callback (target, on_tick, shot, shot_free);
