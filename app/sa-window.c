@@ -115,6 +115,14 @@ on_conversation_notify (SessiondConversation *conversation, GParamSpec *pspec, S
   }
 }
 
+static void
+close_conversation (SaWindow *self)
+{
+  sa_conversation_view_set_conversation (self->conversation_view, NULL);
+  gtk_stack_set_visible_child_name (self->content_stack, "empty");
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
 static gboolean
 check_open (gpointer user_data)
 {
@@ -124,11 +132,8 @@ check_open (gpointer user_data)
   /* the open conversation was deleted (here or on another device) */
   if (current (self) != NULL &&
       sessiond_client_lookup_conversation (self->client,
-                                           sessiond_conversation_get_id (current (self))) == NULL) {
-    sa_conversation_view_set_conversation (self->conversation_view, NULL);
-    gtk_stack_set_visible_child_name (self->content_stack, "empty");
-    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
-  }
+                                           sessiond_conversation_get_id (current (self))) == NULL)
+    close_conversation (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -383,8 +388,13 @@ on_blocked (GObject *source, GAsyncResult *result, gpointer user_data)
                                                           &error);
 
   report (self, ok, error);
-  if (ok)
-    toast (self, _("Blocked"));
+  if (!ok)
+    return;
+  toast (self, _("Blocked"));
+  /* a blocked request is in no list any more: leave it */
+  if (current (self) == SESSIOND_CONVERSATION (source) &&
+      !sessiond_conversation_get_approved (SESSIOND_CONVERSATION (source)))
+    close_conversation (self);
 }
 
 static void

@@ -360,6 +360,37 @@ def test(testnet):
         state = app.state()
         assert_eq((state["pages-loaded"], state["messages-held"]), (2, 45), "two pages, all held")
 
+        # (5) the other request actions: delete (decline), then block
+        dave = Daemon("dave", testnet)
+        try:
+            dave_id = dave.account("CreateAccount", "a{sv}", {})[0]
+            dave.account("Send", "ssa{sv}", alice_id, "Buy my stuff", {})
+            alice.wait_for(lambda: dave_id in [p.rsplit("/", 1)[1] for p in
+                                               alice.managed_conversations()],
+                           "dave's request reaches alice")
+            app.activate("win.open-conversation", GLib.Variant("s", dave_id))
+            app.wait_state(lambda s: s["open"] == dave_id and s["request-bar"] and
+                           s["sidebar"] == "requests" and dave_id in ids(s["requests"]),
+                           "dave's request open")
+            app.activate("win.delete-conversation")
+            app.wait_state(lambda s: s["open"] == "" and dave_id not in ids(s["requests"]),
+                           "declined: closed and gone")
+            assert dave_id not in [p.rsplit("/", 1)[1] for p in alice.managed_conversations()]
+            dave.account("Send", "ssa{sv}", alice_id, "Buy my stuff, really", {})
+            alice.wait_for(lambda: dave_id in [p.rsplit("/", 1)[1] for p in
+                                               alice.managed_conversations()],
+                           "dave's second request")
+            app.activate("win.open-conversation", GLib.Variant("s", dave_id))
+            app.wait_state(lambda s: s["open"] == dave_id and s["request-bar"],
+                           "dave's second request open")
+            app.activate("win.block-conversation")
+            app.wait_state(lambda s: dave_id not in ids(s["requests"]) and
+                           dave_id not in ids(s["conversations"]) and s["open"] == "",
+                           "blocked: closed and in no list")
+            assert_eq(alice.conversation_prop(dave_id, "Blocked"), True, "blocked in the daemon")
+        finally:
+            dave.close()
+
         # screenshots: the conversation with bob, light and dark, wide and narrow
         app.activate("win.open-conversation", GLib.Variant("s", bob_id))
         app.wait_state(lambda s: s["open"] == bob_id and "Hi Bob, from the app" in texts(s),
