@@ -7,6 +7,8 @@
 
 #include "sd-message.h"
 
+#include "sd-display-name.h"
+
 /*
  * The store's plain values: messages, conversations, reactions, outbox items and jobs, with
  * their names as strings. Everything here works without a database.
@@ -335,10 +337,12 @@ sd_conversation_get_display_name (const SdConversation *conversation)
 gchar *
 sd_conversation_dup_title (const SdConversation *conversation)
 {
-  const gchar *name = sd_conversation_get_display_name (conversation);
+  /* cleaned again: a name stored before names were cleaned on receipt may still carry
+   * controls or bidi overrides, and this is what notifications and searches show */
+  g_autofree gchar *name = sd_display_name_clean (sd_conversation_get_display_name (conversation));
 
-  if (*name != '\0')
-    return g_strdup (name);
+  if (name != NULL && *name != '\0')
+    return g_steal_pointer (&name);
   return g_strdup_printf ("%.6s…%s", conversation->id, conversation->id + 62);
 }
 
