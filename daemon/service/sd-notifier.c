@@ -5,7 +5,8 @@
 
 #include "sd-notifier.h"
 
-#include <gio/gdesktopappinfo.h>
+#include "sd-front-end.h"
+
 #include <glib/gi18n.h>
 
 #define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
@@ -222,21 +223,6 @@ on_conversation_changed (SdAccount *account, SdConversation *conversation, SdNot
 }
 
 static void
-activate_front_end (SdNotifier *self)
-{
-  g_autoptr(GDesktopAppInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-
-  /* without a configured front end there is nothing to open */
-  if (self->front_end == NULL)
-    return;
-  info = g_desktop_app_info_new (self->front_end);
-  if (info == NULL || !g_app_info_launch (G_APP_INFO (info), NULL, NULL, &error))
-    g_debug ("could not open %s: %s", self->front_end,
-             error != NULL ? error->message : "no such application");
-}
-
-static void
 on_notification_signal (GDBusConnection *connection,
                         const gchar *sender,
                         const gchar *path,
@@ -270,7 +256,7 @@ on_notification_signal (GDBusConnection *connection,
   g_variant_get_child (params, 1, "&s", &text);
   if (g_str_equal (member, "ActionInvoked")) {
     if (g_str_equal (text, "default")) {
-      activate_front_end (self);
+      sd_front_end_open (self->connection, self->front_end, conversation);
     } else if (g_str_equal (text, "mark-read")) {
       g_autoptr(GError) error = NULL;
 

@@ -5,7 +5,8 @@
 
 #include "sd-search-provider.h"
 
-#include <gio/gdesktopappinfo.h>
+#include "sd-front-end.h"
+
 
 #define SEARCH_PROVIDER_IFACE "org.gnome.Shell.SearchProvider2"
 #define MAX_MESSAGE_RESULTS 20
@@ -213,24 +214,19 @@ result_metas (SdSearchProvider *self, const gchar *const *ids)
   return g_variant_new ("(aa{sv})", &metas);
 }
 
-static void
-open_front_end (SdSearchProvider *self, guint32 timestamp)
+/* the conversation a result id names ("conversation:ID" or "message:ID/MESSAGE-ID") */
+static gchar *
+result_conversation (const gchar *result_id)
 {
-  g_autoptr(GDesktopAppInfo) info = NULL;
-  g_autoptr(GAppLaunchContext) context = NULL;
-  g_autoptr(GError) error = NULL;
+  const gchar *rest;
 
-  /* no front end configured: nothing to open, and nothing to say */
-  if (self->front_end == NULL)
-    return;
-  info = g_desktop_app_info_new (self->front_end);
-  if (info == NULL) {
-    g_debug ("front end %s is not installed", self->front_end);
-    return;
+  if (g_str_has_prefix (result_id, "conversation:"))
+    return g_strdup (result_id + strlen ("conversation:"));
+  if (g_str_has_prefix (result_id, "message:")) {
+    rest = result_id + strlen ("message:");
+    return g_strndup (rest, strcspn (rest, "/"));
   }
-  context = g_app_launch_context_new ();
-  if (!g_app_info_launch (G_APP_INFO (info), NULL, context, &error))
-    g_debug ("could not open %s: %s", self->front_end, error->message);
+  return NULL;
 }
 
 /* FALSE, with the call answered, for more terms or bytes than a search takes */
@@ -293,14 +289,17 @@ handle_method_call (GDBusConnection *connection,
     const gchar *id;
     guint32 timestamp;
 
+    g_autofree gchar *conversation = NULL;
+
     g_variant_get (parameters, "(&sasu)", &id, NULL, &timestamp);
-    open_front_end (self, timestamp);
+    conversation = result_conversation (id);
+    sd_front_end_open (self->connection, self->front_end, conversation);
     g_dbus_method_invocation_return_value (invocation, NULL);
   } else if (g_strcmp0 (method_name, "LaunchSearch") == 0) {
     guint32 timestamp;
 
     g_variant_get (parameters, "(asu)", NULL, &timestamp);
-    open_front_end (self, timestamp);
+    sd_front_end_open (self->connection, self->front_end, NULL);
     g_dbus_method_invocation_return_value (invocation, NULL);
   } else {
     g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,

@@ -4,7 +4,9 @@
 and a received message: conversations match by name and Session ID, messages
 by their text; metas carry id, name and description; ActivateResult returns
 without a front end, and opens the configured one once the front-end
-setting names it (a live settings change, through the keyfile backend);
+setting names it (a live settings change, through the keyfile backend) —
+a D-Bus activatable one through org.freedesktop.Application.ActivateAction
+("open-conversation", [id]), from a result and from a notification's default action;
 the same change reaches the notifier (content level) and the daemon (read
 receipts). Message requests notify without name or text; searches take at
 most 16 terms and 1024 bytes, like Account1.Search."""
@@ -19,6 +21,34 @@ from harness import Daemon, NotificationServer, PrivateBus, assert_eq, log, run
 PROVIDER_PATH = "/org/sessiond/Daemon1/SearchProvider"
 PROVIDER_IFACE = "org.gnome.Shell.SearchProvider2"
 FRONT_END = "org.sessiond.TestFrontEnd.desktop"
+APP_ID = "org.sessiond.TestApp"
+
+APPLICATION_XML = """
+<node><interface name="org.freedesktop.Application">
+  <method name="Activate"><arg type="a{sv}" direction="in"/></method>
+  <method name="Open"><arg type="as" direction="in"/><arg type="a{sv}" direction="in"/></method>
+  <method name="ActivateAction"><arg type="s" direction="in"/><arg type="av" direction="in"/>
+    <arg type="a{sv}" direction="in"/></method>
+</interface></node>"""
+
+
+class ActivatableFrontEnd:
+    """a D-Bus activatable application (DBusActivatable=true) that records the
+    actions it is asked to activate"""
+
+    def __init__(self, bus):
+        self.actions = []
+        info = Gio.DBusNodeInfo.new_for_xml(APPLICATION_XML)
+        bus.connection.register_object("/" + APP_ID.replace(".", "/"), info.interfaces[0],
+                                       self._on_call, None, None)
+        Gio.bus_own_name_on_connection(bus.connection, APP_ID, Gio.BusNameOwnerFlags.NONE,
+                                       None, None)
+
+    def _on_call(self, connection, sender, path, iface, method, params, invocation):
+        if method == "ActivateAction":
+            name, parameter, platform = params.unpack()
+            self.actions.append((name, parameter))
+        invocation.return_value(None)
 
 
 def provider(daemon, method, signature, *args):
@@ -174,6 +204,44 @@ def test(testnet):
         nid, replaces, summary, body, actions, hints = notes.notifications[-1]
         assert_eq((summary, body), ("New message", ""), "notification-content=none")
         assert_eq(hints.get("desktop-entry"), FRONT_END, "the front end's desktop entry")
+
+        # a D-Bus activatable front end is asked to show the conversation itself,
+        # from a search result and from a notification's default action
+        with open(os.path.join(apps, APP_ID + ".desktop"), "w") as f:
+            f.write("[Desktop Entry]\nType=Application\nName=Test app\nExec=false\n"
+                    "DBusActivatable=true\n")
+        app = ActivatableFrontEnd(bob_bus)
+        write_settings(bob_bus, APP_ID + ".desktop",
+                       notification_content=GLib.Variant("s", "none"),
+                       read_receipts=GLib.Variant("b", True))
+
+        def activated(n):
+            def check():
+                provider(bob, "ActivateResult", "sasu", message_result, ["banana"], 0)
+                deadline = time.monotonic() + 2
+                context = GLib.MainContext.default()
+                while time.monotonic() < deadline and len(app.actions) < n:
+                    while context.iteration(False):
+                        pass
+                    time.sleep(0.05)
+                return len(app.actions) >= n
+            return check
+
+        bob.wait_for(activated(1), "ActivateResult asks the activatable front end")
+        assert_eq(app.actions[0], ("open-conversation", [alice_id]),
+                  "a message result opens its conversation")
+        shown = len(notes.notifications)
+        alice.account("Send", "ssa{sv}", bob_id, "plum jam", {})
+        bob.wait_for(lambda: len(notes.notifications) > shown, "a notification for the jam")
+        before = len(app.actions)
+        notes.emit("ActionInvoked", "(us)", notes.notifications[-1][0], "default")
+
+        def notification_opened():
+            return len(app.actions) > before and app.actions[-1]
+
+        bob.wait_for(notification_opened, "the notification's default action opens the app")
+        assert_eq(app.actions[-1], ("open-conversation", [alice_id]),
+                  "the default action names the conversation")
 
         # and the daemon: read receipts are on now
         pie = [m for m in messages(bob, alice_id) if m["body"] == "cherry pie"][0]
