@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* AttachmentPointer (protocol-advanced.md §6.4) decoded into plain,
+ * bounded values: the scheme follows from key and digest, the URL
+ * fragment gives the file server key and the deterministic flag */
+
+#include <glib.h>
+
+#include "session-messages.pb-c.h"
+
+G_BEGIN_DECLS
+
+#define SD_ATTACHMENT_URL_MAX          2048
+#define SD_ATTACHMENT_CONTENT_TYPE_MAX 255
+#define SD_ATTACHMENT_FILE_NAME_MAX    1024
+#define SD_ATTACHMENT_CAPTION_MAX      4096
+#define SD_ATTACHMENT_DIMENSION_MAX    65535
+
+typedef enum {
+  SD_ATTACHMENT_SCHEME_LEGACY,        /* 64-byte key and a digest */
+  SD_ATTACHMENT_SCHEME_DETERMINISTIC, /* 32-byte key, no digest */
+} SdAttachmentScheme;
+
+typedef struct {
+  gchar *url;           /* (owned) without its fragment; http or https */
+  gchar *server_pubkey; /* (owned) (nullable) `p=` of the fragment, 64 hex */
+  gchar *content_type;  /* (owned) (nullable) */
+  gchar *file_name;     /* (owned) (nullable) as sent: not a safe path */
+  gchar *caption;       /* (owned) (nullable) */
+  GBytes *key;          /* (owned) 32 or 64 bytes */
+  GBytes *digest;       /* (owned) (nullable) 32 bytes for legacy */
+  SdAttachmentScheme scheme;
+  gint64 size;          /* plaintext size, -1 when absent */
+  gboolean voice_message;
+  guint32 width;        /* 0 when absent or out of range */
+  guint32 height;
+} SdAttachmentPointer;
+
+void sd_attachment_pointer_free (SdAttachmentPointer *pointer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdAttachmentPointer, sd_attachment_pointer_free)
+
+SdAttachmentPointer *sd_attachment_pointer_from_pb (const SessionProtos__AttachmentPointer *pb,
+                                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+SdAttachmentPointer *sd_attachment_pointer_decode (const guint8 *data,
+                                                   gsize len,
+                                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the wire form; url gets its fragment back */
+GBytes *sd_attachment_pointer_encode (const SdAttachmentPointer *pointer);
+
+G_END_DECLS
