@@ -40,6 +40,13 @@ typedef struct {
 void sd_attachment_pointer_free (SdAttachmentPointer *pointer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdAttachmentPointer, sd_attachment_pointer_free)
 
+static inline void
+sd_attachment_pointer_pb_free (SessionProtos__AttachmentPointer *pb)
+{
+  session_protos__attachment_pointer__free_unpacked (pb, NULL);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SessionProtos__AttachmentPointer, sd_attachment_pointer_pb_free)
+
 SdAttachmentPointer *sd_attachment_pointer_from_pb (const SessionProtos__AttachmentPointer *pb,
                                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
