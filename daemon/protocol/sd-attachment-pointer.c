@@ -6,9 +6,11 @@
 
 #include "sd-attachment-pointer.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "sd-attachment-crypto.h"
+#include "sd-encoding.h"
 #include "sd-protocol-error.h"
 
 /* a pointer is small; anything bigger is not one */
@@ -209,6 +211,77 @@ sd_attachment_pointer_decode (const guint8 *data, gsize len, GError **error)
   p = sd_attachment_pointer_from_pb (pb, error);
   session_protos__attachment_pointer__free_unpacked (pb, NULL);
   return p;
+}
+
+/**
+ * sd_attachment_pointer_locate:
+ * @pointer: a decoded pointer
+ * @protocol: (out) (transfer full): "http" or "https"
+ * @host: (out) (transfer full): the host, without port
+ * @port: (out): the port, 0 when the URL has none
+ * @endpoint: (out) (transfer full): the path, e.g. "/file/<id>"
+ * @server_x25519: (out caller-allocates): the key to seal v4 requests for
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the file can be requested through onion requests v4
+ */
+gboolean
+sd_attachment_pointer_locate (const SdAttachmentPointer *pointer,
+                              gchar **protocol,
+                              gchar **host,
+                              guint16 *port,
+                              gchar **endpoint,
+                              guint8 server_x25519[32],
+                              GError **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const gchar *ed_hex;
+  const gchar *path;
+  guint8 ed[32];
+  gint uri_port;
+
+  g_return_val_if_fail (pointer != NULL && pointer->url != NULL, FALSE);
+  g_return_val_if_fail (protocol != NULL && host != NULL && port != NULL, FALSE);
+  g_return_val_if_fail (endpoint != NULL && server_x25519 != NULL, FALSE);
+
+  uri = g_uri_parse (pointer->url, G_URI_FLAGS_NONE, &local_error);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "attachment URL is not a plain http(s) URL with a host");
+    return FALSE;
+  }
+  path = g_uri_get_path (uri);
+  if (path == NULL || path[0] != '/') {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "attachment URL has no path");
+    return FALSE;
+  }
+
+  ed_hex = pointer->server_pubkey;
+  if (ed_hex == NULL) {
+    if (g_ascii_strcasecmp (g_uri_get_host (uri), SD_FILE_SERVER_DEFAULT_HOST) != 0) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                           "attachment is on an unknown file server without its key");
+      return FALSE;
+    }
+    ed_hex = SD_FILE_SERVER_DEFAULT_ED25519;
+  }
+  if (!sd_hex_decode_exact (ed_hex, ed, sizeof ed, error))
+    return FALSE;
+  if (sodium_init () < 0 || crypto_sign_ed25519_pk_to_curve25519 (server_x25519, ed) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "file server key is not a valid Ed25519 key");
+    return FALSE;
+  }
+
+  uri_port = g_uri_get_port (uri);
+  *protocol = g_strdup (g_uri_get_scheme (uri));
+  *host = g_strdup (g_uri_get_host (uri));
+  *port = uri_port > 0 && uri_port <= 65535 ? (guint16) uri_port : 0;
+  *endpoint = g_strdup (path);
+  return TRUE;
 }
 
 /**

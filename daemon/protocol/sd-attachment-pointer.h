@@ -17,6 +17,12 @@ G_BEGIN_DECLS
 #define SD_ATTACHMENT_CAPTION_MAX      4096
 #define SD_ATTACHMENT_DIMENSION_MAX    65535
 
+/* protocol-advanced.md §6.1: the default file server; pointers to any
+ * other carry its Ed25519 key as `#p=` */
+#define SD_FILE_SERVER_DEFAULT_HOST    "filev2.getsession.org"
+#define SD_FILE_SERVER_DEFAULT_ED25519 \
+  "b8eef9821445ae16e2e97ef8aa6fe782fd11ad5253cd6723b281341dba22e371"
+
 typedef enum {
   SD_ATTACHMENT_SCHEME_LEGACY,        /* 64-byte key and a digest */
   SD_ATTACHMENT_SCHEME_DETERMINISTIC, /* 32-byte key, no digest */
@@ -53,6 +59,18 @@ SdAttachmentPointer *sd_attachment_pointer_from_pb (const SessionProtos__Attachm
 SdAttachmentPointer *sd_attachment_pointer_decode (const guint8 *data,
                                                    gsize len,
                                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* where to download from: the URL's scheme, host, port (0: default) and
+ * path, and the server's onion key (X25519, converted from `p=` or the
+ * default server's Ed25519 key); an unknown host without `p=` cannot be
+ * reached through onion requests */
+gboolean sd_attachment_pointer_locate (const SdAttachmentPointer *pointer,
+                                       gchar **protocol,
+                                       gchar **host,
+                                       guint16 *port,
+                                       gchar **endpoint,
+                                       guint8 server_x25519[32],
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* the wire form; url gets its fragment back */
 GBytes *sd_attachment_pointer_encode (const SdAttachmentPointer *pointer);

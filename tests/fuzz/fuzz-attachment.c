@@ -174,6 +174,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
     if ((p == NULL) == (error == NULL))
       abort ();
+    if (p != NULL) {
+      g_autofree gchar *proto = NULL, *host = NULL, *endpoint = NULL;
+      guint8 x25519[32];
+      guint16 port = 0;
+
+      if (sd_attachment_pointer_locate (p, &proto, &host, &port, &endpoint, x25519, NULL) &&
+          (host == NULL || endpoint == NULL || endpoint[0] != '/'))
+        abort ();
+    }
     /* re-encoding may add the "d" flag, so leave room for the fragment */
     if (p != NULL && strlen (p->url) + 80 < SD_ATTACHMENT_URL_MAX) {
       g_autoptr(GBytes) wire = sd_attachment_pointer_encode (p);

@@ -200,6 +200,67 @@ test_hostile (void)
   }
 }
 
+static SdAttachmentPointer *
+pointer_at (const gchar *url)
+{
+  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+  g_autoptr(GError) error = NULL;
+  SdAttachmentPointer *p;
+
+  pb.url = (gchar *) url;
+  pb.has_key = TRUE;
+  pb.key.data = key32;
+  pb.key.len = 32;
+  p = decode (&pb, &error);
+  g_assert_no_error (error);
+  return p;
+}
+
+/* §6.1: the default server's Ed25519 key converts to its published
+ * X25519 key, which v4 requests are sealed for */
+static void
+test_locate (void)
+{
+  g_autoptr(SdAttachmentPointer) def = pointer_at (FS_URL "abc");
+  g_autoptr(SdAttachmentPointer) local = pointer_at ("http://127.0.0.1:4000/file/xyz#p=" FS_ED);
+  g_autoptr(SdAttachmentPointer) unknown = pointer_at ("https://files.example/file/q");
+  g_autoptr(SdAttachmentPointer) bad_key = NULL;
+  g_autofree gchar *proto = NULL, *host = NULL, *endpoint = NULL;
+  g_autofree gchar *proto2 = NULL, *host2 = NULL, *endpoint2 = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 x[32];
+  guint16 port = 1;
+
+  g_assert_true (sd_attachment_pointer_locate (def, &proto, &host, &port, &endpoint, x, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (proto, ==, "http");
+  g_assert_cmpstr (host, ==, "filev2.getsession.org");
+  g_assert_cmpuint (port, ==, 0);
+  g_assert_cmpstr (endpoint, ==, "/file/abc");
+  sd_test_assert_hex (x, 32, "09324794aa9c11948189762d198c618148e9136ac9582068180661208927ef34");
+
+  g_assert_true (sd_attachment_pointer_locate (local, &proto2, &host2, &port, &endpoint2, x,
+                                               &error));
+  g_assert_cmpstr (host2, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, 4000);
+  g_assert_cmpstr (endpoint2, ==, "/file/xyz");
+  sd_test_assert_hex (x, 32, "09324794aa9c11948189762d198c618148e9136ac9582068180661208927ef34");
+
+  {
+    g_autofree gchar *a = NULL, *b = NULL, *c = NULL;
+
+    g_assert_false (sd_attachment_pointer_locate (unknown, &a, &b, &port, &c, x, &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED);
+    g_clear_error (&error);
+    /* 64 hex digits that are no curve point */
+    bad_key = pointer_at ("http://127.0.0.1/file/x#p="
+                          "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+    g_assert_false (sd_attachment_pointer_locate (bad_key, &a, &b, &port, &c, x, &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+    g_assert_null (a);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -211,5 +272,6 @@ main (int argc, char **argv)
   g_test_add_func ("/attachment-pointer/legacy", test_legacy);
   g_test_add_func ("/attachment-pointer/deterministic", test_deterministic);
   g_test_add_func ("/attachment-pointer/hostile", test_hostile);
+  g_test_add_func ("/attachment-pointer/locate", test_locate);
   return g_test_run ();
 }
