@@ -278,14 +278,17 @@ bit_floor (gsize v)
 gsize
 sd_attachment_det_padding (gsize len)
 {
-  gsize chunks = (len + SD_ATTACHMENT_DET_CHUNK - 1) / SD_ATTACHMENT_DET_CHUNK;
-  gsize unpadded = 1 + DET_HEADER + len + 1 + chunks * DET_OVERHEAD;
-  gsize step = bit_floor (MAX (unpadded, (gsize) DET_MIN_PAD_BASE)) / 32;
-  gsize target = (unpadded + step - 1) / step * step;
-  gsize padding = target - unpadded + 1;
-  gsize tags = 0;
+  gsize chunks, unpadded, step, target, padding, spare, tags = 0;
+
+  g_return_val_if_fail (len <= G_MAXSIZE / 4, 1);
+
+  chunks = (len + SD_ATTACHMENT_DET_CHUNK - 1) / SD_ATTACHMENT_DET_CHUNK;
+  unpadded = 1 + DET_HEADER + len + 1 + chunks * DET_OVERHEAD;
+  step = bit_floor (MAX (unpadded, (gsize) DET_MIN_PAD_BASE)) / 32;
+  target = (unpadded + step - 1) / step * step;
+  padding = target - unpadded + 1;
   /* room left in the data's last chunk before the padding spills over */
-  gsize spare = chunks * SD_ATTACHMENT_DET_CHUNK - len;
+  spare = chunks * SD_ATTACHMENT_DET_CHUNK - len;
 
   if (padding >= DET_CHUNK_TOTAL)
     tags = padding / DET_CHUNK_TOTAL * DET_OVERHEAD;
