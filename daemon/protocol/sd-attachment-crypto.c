@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sd-attachment-aes.h"
+#include "sd-attachment-decryptor.h"
 #include "sd-protocol-error.h"
 
 #define LEGACY_MIN_PADDED 541
@@ -410,6 +411,14 @@ sd_attachment_det_encrypt (const guint8 seed[SD_ATTACHMENT_DET_SEED_LEN],
   return g_bytes_new_take (out, out_len);
 }
 
+/* the whole-buffer sink: the output never outgrows the blob */
+static gboolean
+append_plain (const guint8 *data, gsize len, gpointer user_data, GError **error)
+{
+  g_byte_array_append (user_data, data, (guint) len);
+  return TRUE;
+}
+
 /**
  * sd_attachment_det_decrypt:
  * @key: (array length=key_len): the pointer's 32-byte key
@@ -417,6 +426,8 @@ sd_attachment_det_encrypt (const guint8 seed[SD_ATTACHMENT_DET_SEED_LEN],
  * @blob: (array length=len): the downloaded blob
  * @len: its size, at most %SD_ATTACHMENT_DET_MAX_BLOB
  * @error: return location for a #GError
+ *
+ * The whole-buffer form of #SdAttachmentDecryptor.
  *
  * Returns: (transfer full): the file without its padding, or %NULL
  */
@@ -427,106 +438,31 @@ sd_attachment_det_decrypt (const guint8 *key,
                            gsize len,
                            GError **error)
 {
-  crypto_secretstream_xchacha20poly1305_state ss;
-  g_autofree guint8 *out = NULL;
-  g_autofree guint8 *chunk = NULL;
-  gboolean in_padding = TRUE, final = FALSE;
-  gsize pos, written = 0;
+  g_autoptr(SdAttachmentDecryptor) d = NULL;
+  g_autoptr(GByteArray) out = NULL;
 
   g_return_val_if_fail (blob != NULL || len == 0, NULL);
 
-  if (!sodium_ok (error))
-    return NULL;
-  if (key == NULL || key_len != SD_ATTACHMENT_DET_KEY_LEN) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                 "deterministic attachment key must be %d bytes, not %" G_GSIZE_FORMAT,
-                 SD_ATTACHMENT_DET_KEY_LEN, key == NULL ? 0 : key_len);
-    return NULL;
-  }
   if (len > SD_ATTACHMENT_DET_MAX_BLOB) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "attachment blob of %" G_GSIZE_FORMAT " bytes is over the limit", len);
     return NULL;
   }
+  out = g_byte_array_sized_new ((guint) len);
+  d = sd_attachment_decryptor_new (key, key_len, SD_ATTACHMENT_DET_MAX_BLOB, append_plain, out,
+                                   error);
+  if (d == NULL)
+    return NULL;
   /* 'S', the header and one chunk holding at least the 0x01 */
   if (len < 1 + DET_HEADER + DET_OVERHEAD + 1) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
                  "attachment blob of %" G_GSIZE_FORMAT " bytes is too short", len);
     return NULL;
   }
-  if (blob[0] != DET_PREFIX) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                 "unknown attachment encryption type 0x%02x", blob[0]);
+  if (!sd_attachment_decryptor_update (d, blob, len, error) ||
+      !sd_attachment_decryptor_finish (d, error)) {
+    sodium_memzero (out->data, out->len);
     return NULL;
   }
-
-  if (crypto_secretstream_xchacha20poly1305_init_pull (&ss, blob + 1, key) != 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
-                         "attachment header is invalid");
-    return NULL;
-  }
-
-  /* the plaintext is always shorter than the blob */
-  out = g_malloc (len);
-  chunk = g_malloc (SD_ATTACHMENT_DET_CHUNK);
-  pos = 1 + DET_HEADER;
-  while (!final) {
-    gsize left = len - pos, n;
-    unsigned long long mlen = 0;
-    guint8 tag = 0;
-    gsize start = 0;
-
-    if (left <= DET_OVERHEAD) {
-      sodium_memzero (&ss, sizeof ss);
-      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
-                           "attachment ended before the end of its stream");
-      return NULL;
-    }
-    n = MIN (left - DET_OVERHEAD, (gsize) SD_ATTACHMENT_DET_CHUNK);
-    if (crypto_secretstream_xchacha20poly1305_pull (&ss, chunk, &mlen, &tag, blob + pos,
-                                                    n + DET_OVERHEAD, NULL, 0) != 0) {
-      sodium_memzero (&ss, sizeof ss);
-      sodium_memzero (out, written);
-      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
-                           "attachment failed authentication (wrong key or corrupted data)");
-      return NULL;
-    }
-    pos += n + DET_OVERHEAD;
-    final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
-    if (final != (pos == len)) {
-      sodium_memzero (&ss, sizeof ss);
-      sodium_memzero (out, written);
-      g_set_error_literal (error, SD_PROTOCOL_ERROR,
-                           final ? SD_PROTOCOL_ERROR_MALFORMED : SD_PROTOCOL_ERROR_TRUNCATED,
-                           final ? "attachment has data after its final chunk"
-                                 : "attachment ended without its final chunk");
-      return NULL;
-    }
-
-    if (in_padding) {
-      while (start < n && chunk[start] == 0x00)
-        start++;
-      if (start == n)
-        continue;
-      if (chunk[start] != 0x01) {
-        sodium_memzero (&ss, sizeof ss);
-        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                             "attachment has invalid padding");
-        return NULL;
-      }
-      start++;
-      in_padding = FALSE;
-    }
-    memcpy (out + written, chunk + start, n - start);
-    written += n - start;
-  }
-  sodium_memzero (&ss, sizeof ss);
-  sodium_memzero (chunk, SD_ATTACHMENT_DET_CHUNK);
-
-  if (in_padding) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "attachment ended inside its padding");
-    return NULL;
-  }
-  return g_bytes_new_take (g_realloc (g_steal_pointer (&out), MAX (written, 1)), written);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sd-attachment-crypto.h"
+#include "sd-attachment-decryptor.h"
 #include "sd-attachment-pointer.h"
 #include "sd-avatar-crypto.h"
 
@@ -76,13 +77,42 @@ legacy_sealed (const uint8_t *data, size_t size)
     abort ();
 }
 
+static gboolean
+collect (const guint8 *data, gsize len, gpointer user_data, GError **error)
+{
+  g_byte_array_append (user_data, data, (guint) len);
+  return TRUE;
+}
+
+/* the whole-buffer and the streaming decryptor must agree, whatever the
+ * pieces the blob arrives in */
 static void
 det_raw (const uint8_t *data, size_t size)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) plain = sd_attachment_det_decrypt (det_key, 32, data, size, &error);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(SdAttachmentDecryptor) d = NULL;
+  gboolean ok = TRUE;
+  gsize piece;
 
   check_plain (plain, error);
+  if (size < 2)
+    return;
+  piece = 1 + data[0];
+  d = sd_attachment_decryptor_new (det_key, 32, SD_ATTACHMENT_DET_MAX_BLOB, collect, out, NULL);
+  for (gsize pos = 1; ok && pos < size; pos += piece)
+    ok = sd_attachment_decryptor_update (d, data + pos, MIN (piece, size - pos), NULL);
+  ok = ok && sd_attachment_decryptor_finish (d, NULL);
+  /* the stream skipped byte 0, so compare with a whole-buffer run on the same bytes */
+  {
+    g_autoptr(GBytes) again = sd_attachment_det_decrypt (det_key, 32, data + 1, size - 1, NULL);
+
+    if (ok != (again != NULL) ||
+        (ok && (out->len != g_bytes_get_size (again) ||
+                memcmp (out->data, g_bytes_get_data (again, NULL), out->len) != 0)))
+      abort ();
+  }
 }
 
 /* a stream whose chunks end early when the fuzzer's byte 0 says so, so

@@ -91,6 +91,8 @@ def main():
         "legacy-sealed-nosize": bytes([LEGACY_SEALED]) + b"\xff\xff\xff\xff" + sealed,
         "legacy-sealed-badpad": bytes([LEGACY_SEALED]) + struct.pack("<I", 0) + bytes(48),
         "det-raw": bytes([DET_RAW]) + det_blob(b"\0" * 40 + b"\1" + b"deterministic"),
+        # byte 0 after the mode sets the streaming piece size (1 + 7)
+        "det-raw-pieces": bytes([DET_RAW, 0x07]) + det_blob(b"\0" * 5000 + b"\1" + b"p" * 40000),
         "det-stream": bytes([DET_STREAM, 0x02]) + b"\0" * 200 + b"\1" + b"x" * 100,
         "det-stream-nofinal": bytes([DET_STREAM, 0x81]) + b"\0" * 10 + b"\1" + b"y" * 30,
         "det-stream-badpad": bytes([DET_STREAM, 0x00]) + b"\0\0\2zzz",
