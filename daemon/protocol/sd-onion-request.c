@@ -116,39 +116,46 @@ seal_layer (SdOnionCipher cipher,
 }
 
 /**
- * sd_onion_request_build:
+ * sd_onion_request_build_full:
  * @cipher: the cipher of every layer
  * @hops: (array length=n_hops): the path, guard first
- * @n_hops: the number of relays, at least 1 (normally %SD_ONION_HOPS)
- * @destination: the snode that runs the request; not one of @hops
- * @rpc_json: the storage RPC, e.g. `{"method":"retrieve","params":{…}}`
- * @out: (out caller-allocates): the HTTP body and the reply key; only
- *   written on success, release with sd_onion_request_clear()
+ * @n_hops: the number of relays, at least 1
+ * @dest_x25519: the X25519 key the innermost layer is sealed for
+ * @dest_ed25519: (nullable): the destination snode, named by the last
+ *   relay's layer; %NULL when @exit_json names the destination instead
+ * @exit_json: (nullable): builds the last relay's control JSON from the
+ *   ephemeral key of the sealed payload (v4 requests to a server)
+ * @user_data: for @exit_json
+ * @payload: the destination's plaintext (`LE32 || body || ctl` for a
+ *   snode, the bencoded request for a server)
+ * @out: (out caller-allocates): the HTTP body and the reply key
  * @error: return location for a #GError
  *
  * Returns: %TRUE on success
  */
 gboolean
-sd_onion_request_build (SdOnionCipher cipher,
-                        const SdOnionNode *hops,
-                        gsize n_hops,
-                        const SdOnionNode *destination,
-                        const gchar *rpc_json,
-                        SdOnionRequest *out,
-                        GError **error)
+sd_onion_request_build_full (SdOnionCipher cipher,
+                             const SdOnionNode *hops,
+                             gsize n_hops,
+                             const guint8 dest_x25519[32],
+                             const guint8 *dest_ed25519,
+                             SdOnionExitJsonFunc exit_json,
+                             gpointer user_data,
+                             GBytes *payload,
+                             SdOnionRequest *out,
+                             GError **error)
 {
-  g_autoptr(GBytes) payload = NULL;
   g_autoptr(GBytes) sealed = NULL;
   g_autofree gchar *outer_json = NULL;
   guint8 reply_key[SD_ONION_KEY_LEN];
   guint8 ephemeral_pk[32];
   const guint8 *next_ed25519;
-  gsize rpc_len;
 
   g_return_val_if_fail (hops != NULL, FALSE);
   g_return_val_if_fail (n_hops >= 1, FALSE);
-  g_return_val_if_fail (destination != NULL, FALSE);
-  g_return_val_if_fail (rpc_json != NULL, FALSE);
+  g_return_val_if_fail (dest_x25519 != NULL, FALSE);
+  g_return_val_if_fail ((dest_ed25519 != NULL) != (exit_json != NULL), FALSE);
+  g_return_val_if_fail (payload != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
   if (cipher != SD_ONION_CIPHER_AES_GCM && cipher != SD_ONION_CIPHER_XCHACHA20) {
@@ -156,28 +163,25 @@ sd_onion_request_build (SdOnionCipher cipher,
                  "unknown onion cipher %d", (gint) cipher);
     return FALSE;
   }
-  rpc_len = strlen (rpc_json);
-  if (rpc_len > G_MAXUINT32) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                 "storage request of %" G_GSIZE_FORMAT " bytes is too large", rpc_len);
-    return FALSE;
-  }
 
-  /* innermost: the RPC itself, readable only by the destination */
-  payload = sd_onion_layer_build ((const guint8 *) rpc_json, rpc_len, DESTINATION_CTL_JSON);
-  sealed = seal_layer (cipher, destination->x25519_pk, payload, ephemeral_pk, reply_key, error);
+  /* innermost: the request itself, readable only by the destination */
+  sealed = seal_layer (cipher, dest_x25519, payload, ephemeral_pk, reply_key, error);
   if (sealed == NULL)
     return FALSE;
-  next_ed25519 = destination->ed25519_pk;
+  next_ed25519 = dest_ed25519;
 
   /* then one layer per relay, from the last relay back to the guard;
    * each tells its node where to send the layer inside */
   for (gsize i = n_hops; i-- > 0;) {
-    g_autofree gchar *json = layer_json (next_ed25519, ephemeral_pk, cipher);
+    g_autofree gchar *json = NULL;
     g_autoptr(GBytes) plain = NULL;
     gsize sealed_len = 0;
     const guint8 *sealed_data = g_bytes_get_data (sealed, &sealed_len);
 
+    if (i == n_hops - 1 && exit_json != NULL)
+      json = exit_json (ephemeral_pk, cipher, user_data);
+    else
+      json = layer_json (next_ed25519, ephemeral_pk, cipher);
     if (sealed_len > G_MAXUINT32) {
       g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                            "onion request is too large");
@@ -208,6 +212,45 @@ sd_onion_request_build (SdOnionCipher cipher,
   memcpy (out->reply_key, reply_key, SD_ONION_KEY_LEN);
   sodium_memzero (reply_key, sizeof reply_key);
   return TRUE;
+}
+
+/**
+ * sd_onion_request_build:
+ * @cipher: the cipher of every layer
+ * @hops: (array length=n_hops): the path, guard first
+ * @n_hops: the number of relays, at least 1 (normally %SD_ONION_HOPS)
+ * @destination: the snode that runs the request; not one of @hops
+ * @rpc_json: the storage RPC, e.g. `{"method":"retrieve","params":{…}}`
+ * @out: (out caller-allocates): the HTTP body and the reply key; only
+ *   written on success, release with sd_onion_request_clear()
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_request_build (SdOnionCipher cipher,
+                        const SdOnionNode *hops,
+                        gsize n_hops,
+                        const SdOnionNode *destination,
+                        const gchar *rpc_json,
+                        SdOnionRequest *out,
+                        GError **error)
+{
+  g_autoptr(GBytes) payload = NULL;
+  gsize rpc_len;
+
+  g_return_val_if_fail (destination != NULL, FALSE);
+  g_return_val_if_fail (rpc_json != NULL, FALSE);
+
+  rpc_len = strlen (rpc_json);
+  if (rpc_len > G_MAXUINT32) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "storage request of %" G_GSIZE_FORMAT " bytes is too large", rpc_len);
+    return FALSE;
+  }
+  payload = sd_onion_layer_build ((const guint8 *) rpc_json, rpc_len, DESTINATION_CTL_JSON);
+  return sd_onion_request_build_full (cipher, hops, n_hops, destination->x25519_pk,
+                                      destination->ed25519_pk, NULL, NULL, payload, out, error);
 }
 
 static gboolean

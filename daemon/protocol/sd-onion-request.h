@@ -35,6 +35,25 @@ gboolean sd_onion_request_build (SdOnionCipher cipher,
                                  SdOnionRequest *out,
                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the last relay's control JSON for a destination that is not a snode,
+ * given the ephemeral key the destination layer was sealed with */
+typedef gchar *(*SdOnionExitJsonFunc) (const guint8 ephemeral_pk[32],
+                                       SdOnionCipher cipher,
+                                       gpointer user_data);
+
+/* the general form behind sd_onion_request_build(): @payload sealed for
+ * @dest_x25519, the last relay told either @dest_ed25519 or @exit_json */
+gboolean sd_onion_request_build_full (SdOnionCipher cipher,
+                                      const SdOnionNode *hops,
+                                      gsize n_hops,
+                                      const guint8 dest_x25519[32],
+                                      const guint8 *dest_ed25519,
+                                      SdOnionExitJsonFunc exit_json,
+                                      gpointer user_data,
+                                      GBytes *payload,
+                                      SdOnionRequest *out,
+                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* reads the guard's 200 reply (base64 of the encrypted
  * {"status":n,"body":...}); @body receives the body as text (a JSON
  * string body is unquoted, an object is serialized) */

@@ -10,6 +10,7 @@
 
 #include "sd-encoding.h"
 #include "sd-json.h"
+#include "st-file-server.h"
 #include "st-network.h"
 #include "st-node.h"
 #include "st-tcp.h"
@@ -303,6 +304,17 @@ control_handler (SoupServer *server,
     return;
   }
 
+  if (g_str_has_prefix (action, "file_")) {
+    g_autoptr(JsonObject) reply = json_object_new ();
+
+    if (!st_file_server_control (network->file_server, action, request, reply, &error)) {
+      respond_error (msg, "%s", error->message);
+      return;
+    }
+    json_object_set_boolean_member (reply, "ok", TRUE);
+    respond (msg, 200, reply);
+    return;
+  }
   nodes = select_nodes (network, request, strcmp (action, "clear") == 0, &error);
   if (nodes == NULL) {
     respond_error (msg, "%s", error->message);

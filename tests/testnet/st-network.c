@@ -13,6 +13,7 @@
 #include "sd-swarm.h"
 #include "st-control.h"
 #include "st-node.h"
+#include "st-file-server.h"
 #include "st-seed.h"
 #include "st-tcp.h"
 
@@ -167,6 +168,9 @@ st_network_new (const StConfig *config, GError **error)
 
   if (!st_seed_start (network, error) || !st_control_start (network, error))
     return NULL;
+  network->file_server = st_file_server_start (network, error);
+  if (network->file_server == NULL)
+    return NULL;
   network->cleanup_id = g_timeout_add (MAX (config->cleanup_interval_ms, 10), cleanup_cb, network);
   return g_steal_pointer (&network);
 }
@@ -203,6 +207,7 @@ st_network_free (StNetwork *network)
     soup_server_disconnect (network->control);
   g_clear_object (&network->seed);
   g_clear_object (&network->control);
+  g_clear_pointer (&network->file_server, st_file_server_free);
   if (network->relay != NULL)
     soup_session_abort (network->relay);
   if (network->proxy != NULL)
@@ -446,6 +451,9 @@ st_network_description (StNetwork *network)
     json_array_add_object_element (nodes, entry);
   }
   json_object_set_array_member (doc, "nodes", nodes);
+  if (network->file_server != NULL)
+    json_object_set_object_member (doc, "file_server",
+                                   st_file_server_description (network->file_server));
   return doc;
 }
 

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 
 typedef struct _StNode StNode;
 typedef struct _StReaper StReaper;
+typedef struct _StFileServer StFileServer;
 
 /* what the command line chose */
 typedef struct {
@@ -32,6 +33,7 @@ typedef struct {
   SoupSession *proxy;        /* (owned) onion "host" requests to other servers */
   SoupServer *seed;          /* (owned) */
   SoupServer *control;       /* (owned) */
+  StFileServer *file_server; /* (owned) onion v4 destination (st-file-server.c) */
   gchar *seed_url;           /* (owned) */
   gchar *control_url;        /* (owned) */
   gchar *json_path;          /* (owned) DIR/testnet.json */

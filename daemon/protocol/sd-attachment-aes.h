@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* the two AES modes Session needs and libsodium lacks or only has with
+ * AES-NI: AES-256-CBC (legacy attachments) and AES-256-GCM (legacy
+ * avatars, the aes-gcm onion layer) */
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SD_AES256_KEY_LEN   32
+#define SD_AES_BLOCK_LEN    16
+#define SD_AES_GCM_IV_LEN   12
+#define SD_AES_GCM_TAG_LEN  16
+
+/* out receives len + SD_AES_GCM_TAG_LEN bytes: ciphertext || tag; no AAD */
+void sd_aes256_gcm_encrypt (const guint8 key[SD_AES256_KEY_LEN],
+                            const guint8 iv[SD_AES_GCM_IV_LEN],
+                            const guint8 *plain,
+                            gsize len,
+                            guint8 *out);
+
+/* ct_len includes the tag; out receives ct_len - SD_AES_GCM_TAG_LEN bytes
+ * and is wiped when the tag does not verify */
+gboolean sd_aes256_gcm_decrypt (const guint8 key[SD_AES256_KEY_LEN],
+                                const guint8 iv[SD_AES_GCM_IV_LEN],
+                                const guint8 *ct,
+                                gsize ct_len,
+                                guint8 *out) G_GNUC_WARN_UNUSED_RESULT;
+
+/* PKCS#7 padded; the result is a multiple of the block size, one block
+ * longer than the input when the input already is */
+GBytes *sd_aes256_cbc_encrypt (const guint8 key[SD_AES256_KEY_LEN],
+                               const guint8 iv[SD_AES_BLOCK_LEN],
+                               const guint8 *plain,
+                               gsize len);
+
+GBytes *sd_aes256_cbc_decrypt (const guint8 key[SD_AES256_KEY_LEN],
+                               const guint8 iv[SD_AES_BLOCK_LEN],
+                               const guint8 *ct,
+                               gsize len,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

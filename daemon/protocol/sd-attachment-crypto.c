@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* attachment encryption (protocol-advanced.md §6.3): the legacy scheme
+ * (zero padding to a 1.05-power bucket, AES-256-CBC, HMAC-SHA256, SHA-256
+ * digest) and libsession's deterministic one (seed-keyed BLAKE2b gives
+ * the secretstream header and key; leading padding inside the stream) */
+#define G_LOG_DOMAIN "SdAttachmentCrypto"
+
+#include "config.h"
+
+#include "sd-attachment-crypto.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-attachment-aes.h"
+#include "sd-attachment-decryptor.h"
+#include "sd-protocol-error.h"
+
+#define LEGACY_MIN_PADDED 541
+#define DET_HEADER        crypto_secretstream_xchacha20poly1305_HEADERBYTES /* 24 */
+#define DET_OVERHEAD      crypto_secretstream_xchacha20poly1305_ABYTES      /* 17 */
+#define DET_CHUNK_TOTAL   (SD_ATTACHMENT_DET_CHUNK + DET_OVERHEAD)
+#define DET_PREFIX        'S'
+/* the padding granularity never drops below 131072 / 32 bytes */
+#define DET_MIN_PAD_BASE  131072
+
+G_STATIC_ASSERT (crypto_secretstream_xchacha20poly1305_KEYBYTES == SD_ATTACHMENT_DET_KEY_LEN);
+G_STATIC_ASSERT (crypto_auth_hmacsha256_KEYBYTES == 32);
+G_STATIC_ASSERT (crypto_hash_sha256_BYTES == SD_ATTACHMENT_DIGEST_LEN);
+
+/* BLAKE2b personalisations are exactly 16 bytes, no terminator */
+static const guint8 pers_attachment[16] = "SessionAttachmnt";
+static const guint8 pers_profile_pic[16] = "Session_Prof_Pic";
+
+static gboolean
+sodium_ok (GError **error)
+{
+  if (sodium_init () < 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                         "libsodium could not be initialised");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * sd_attachment_legacy_padded_size:
+ * @len: the plaintext size
+ *
+ * Desktop's bucket: max(541, ⌊1.05^⌈log₁.₀₅ len⌉⌋), never below @len and,
+ * above @len, never beyond the 10 MB cap. Computed in doubles as desktop
+ * does; receivers do not check it, so a last-ulp difference is harmless.
+ *
+ * Returns: the size the plaintext is zero-padded to
+ */
+gsize
+sd_attachment_legacy_padded_size (gsize len)
+{
+  gdouble bucket;
+  gsize padded;
+
+  if (len <= LEGACY_MIN_PADDED)
+    return LEGACY_MIN_PADDED;
+  bucket = floor (pow (1.05, ceil (log ((gdouble) len) / log (1.05))));
+  padded = bucket >= (gdouble) G_MAXSIZE ? G_MAXSIZE : (gsize) bucket;
+  if (padded > SD_ATTACHMENT_LEGACY_MAX_SIZE)
+    padded = SD_ATTACHMENT_LEGACY_MAX_SIZE;
+  return MAX (padded, len);
+}
+
+static void
+hmac_sha256 (const guint8 mac_key[32], const guint8 *data, gsize len, guint8 out[32])
+{
+  crypto_auth_hmacsha256_state st;
+
+  crypto_auth_hmacsha256_init (&st, mac_key, 32);
+  crypto_auth_hmacsha256_update (&st, data, len);
+  crypto_auth_hmacsha256_final (&st, out);
+  sodium_memzero (&st, sizeof st);
+}
+
+/**
+ * sd_attachment_legacy_encrypt_with:
+ * @key: AES-256 key || HMAC-SHA256 key
+ * @iv: the CBC IV
+ * @plain: (array length=len): the file
+ * @len: its size, at most %SD_ATTACHMENT_LEGACY_MAX_SIZE
+ * @digest: (out caller-allocates): SHA-256 of the returned blob
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): IV || ciphertext || HMAC, or %NULL
+ */
+GBytes *
+sd_attachment_legacy_encrypt_with (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN],
+                                   const guint8 iv[SD_ATTACHMENT_LEGACY_IV_LEN],
+                                   const guint8 *plain,
+                                   gsize len,
+                                   guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
+                                   GError **error)
+{
+  g_autofree guint8 *padded = NULL;
+  g_autoptr(GBytes) ct = NULL;
+  gsize padded_len, ct_len, blob_len;
+  const guint8 *ct_data;
+  guint8 *blob;
+
+  g_return_val_if_fail (key != NULL && iv != NULL && digest != NULL, NULL);
+  g_return_val_if_fail (plain != NULL || len == 0, NULL);
+
+  if (!sodium_ok (error))
+    return NULL;
+  if (len > SD_ATTACHMENT_LEGACY_MAX_SIZE) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment of %" G_GSIZE_FORMAT " bytes is over the limit of %d bytes",
+                 len, SD_ATTACHMENT_LEGACY_MAX_SIZE);
+    return NULL;
+  }
+
+  padded_len = sd_attachment_legacy_padded_size (len);
+  padded = g_malloc0 (padded_len);
+  if (len > 0)
+    memcpy (padded, plain, len);
+  ct = sd_aes256_cbc_encrypt (key, iv, padded, padded_len);
+  sodium_memzero (padded, padded_len);
+  ct_data = g_bytes_get_data (ct, &ct_len);
+
+  blob_len = SD_ATTACHMENT_LEGACY_IV_LEN + ct_len + SD_ATTACHMENT_LEGACY_MAC_LEN;
+  blob = g_malloc (blob_len);
+  memcpy (blob, iv, SD_ATTACHMENT_LEGACY_IV_LEN);
+  memcpy (blob + SD_ATTACHMENT_LEGACY_IV_LEN, ct_data, ct_len);
+  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len,
+               blob + SD_ATTACHMENT_LEGACY_IV_LEN + ct_len);
+  crypto_hash_sha256 (digest, blob, blob_len);
+  return g_bytes_new_take (blob, blob_len);
+}
+
+/**
+ * sd_attachment_legacy_encrypt:
+ * @plain: (array length=len): the file
+ * @len: its size
+ * @key: (out caller-allocates): a fresh random key
+ * @digest: (out caller-allocates): SHA-256 of the returned blob
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the blob to upload, or %NULL
+ */
+GBytes *
+sd_attachment_legacy_encrypt (const guint8 *plain,
+                              gsize len,
+                              guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN],
+                              guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
+                              GError **error)
+{
+  guint8 iv[SD_ATTACHMENT_LEGACY_IV_LEN];
+
+  g_return_val_if_fail (key != NULL && digest != NULL, NULL);
+
+  if (!sodium_ok (error))
+    return NULL;
+  randombytes_buf (key, SD_ATTACHMENT_LEGACY_KEY_LEN);
+  randombytes_buf (iv, sizeof iv);
+  return sd_attachment_legacy_encrypt_with (key, iv, plain, len, digest, error);
+}
+
+/**
+ * sd_attachment_legacy_decrypt:
+ * @blob: (array length=len): IV || ciphertext || HMAC as downloaded
+ * @len: its size
+ * @key: (array length=key_len): the pointer's key, 64 bytes
+ * @key_len: its length
+ * @digest: (array length=digest_len): the pointer's digest, 32 bytes
+ * @digest_len: its length
+ * @size: the pointer's plaintext size, or -1 when absent
+ * @error: return location for a #GError
+ *
+ * The digest is checked first, then the HMAC, and only then is anything
+ * decrypted.
+ *
+ * Returns: (transfer full): the file, trimmed to @size, or %NULL
+ */
+GBytes *
+sd_attachment_legacy_decrypt (const guint8 *blob,
+                              gsize len,
+                              const guint8 *key,
+                              gsize key_len,
+                              const guint8 *digest,
+                              gsize digest_len,
+                              gint64 size,
+                              GError **error)
+{
+  guint8 actual[SD_ATTACHMENT_DIGEST_LEN];
+  guint8 mac[SD_ATTACHMENT_LEGACY_MAC_LEN];
+  g_autoptr(GBytes) plain = NULL;
+  gsize ct_len;
+
+  g_return_val_if_fail (blob != NULL || len == 0, NULL);
+
+  if (!sodium_ok (error))
+    return NULL;
+  if (key == NULL || key_len != SD_ATTACHMENT_LEGACY_KEY_LEN) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "legacy attachment key must be %d bytes, not %" G_GSIZE_FORMAT,
+                 SD_ATTACHMENT_LEGACY_KEY_LEN, key == NULL ? 0 : key_len);
+    return NULL;
+  }
+  if (digest == NULL || digest_len != SD_ATTACHMENT_DIGEST_LEN) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "legacy attachment digest must be %d bytes, not %" G_GSIZE_FORMAT,
+                 SD_ATTACHMENT_DIGEST_LEN, digest == NULL ? 0 : digest_len);
+    return NULL;
+  }
+  if (len > SD_ATTACHMENT_LEGACY_MAX_BLOB) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment blob of %" G_GSIZE_FORMAT " bytes is over the limit", len);
+    return NULL;
+  }
+  if (len < SD_ATTACHMENT_LEGACY_IV_LEN + SD_AES_BLOCK_LEN + SD_ATTACHMENT_LEGACY_MAC_LEN) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
+                 "attachment blob of %" G_GSIZE_FORMAT " bytes is too short", len);
+    return NULL;
+  }
+  if (size < -1 || size > SD_ATTACHMENT_LEGACY_MAX_SIZE) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment size %" G_GINT64_FORMAT " is out of range", size);
+    return NULL;
+  }
+
+  crypto_hash_sha256 (actual, blob, len);
+  if (sodium_memcmp (actual, digest, sizeof actual) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DIGEST_MISMATCH,
+                         "attachment digest does not match the downloaded data");
+    return NULL;
+  }
+
+  ct_len = len - SD_ATTACHMENT_LEGACY_IV_LEN - SD_ATTACHMENT_LEGACY_MAC_LEN;
+  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len, mac);
+  if (sodium_memcmp (mac, blob + len - SD_ATTACHMENT_LEGACY_MAC_LEN, sizeof mac) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
+                         "attachment failed authentication (wrong key)");
+    return NULL;
+  }
+
+  plain = sd_aes256_cbc_decrypt (key, blob, blob + SD_ATTACHMENT_LEGACY_IV_LEN, ct_len, error);
+  if (plain == NULL)
+    return NULL;
+  if (size < 0)
+    return g_steal_pointer (&plain);
+  if ((guint64) size > g_bytes_get_size (plain)) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "attachment size %" G_GINT64_FORMAT " is larger than its %" G_GSIZE_FORMAT
+                 " decrypted bytes", size, g_bytes_get_size (plain));
+    return NULL;
+  }
+  return g_bytes_new_from_bytes (plain, 0, (gsize) size);
+}
+
+static gsize
+bit_floor (gsize v)
+{
+  gsize r = 1;
+
+  while (r <= v / 2)
+    r <<= 1;
+  return r;
+}
+
+/**
+ * sd_attachment_det_padding:
+ * @len: the plaintext size
+ *
+ * How many padding bytes (zeros, then one 0x01) precede the data: enough
+ * that the whole blob ('S', header, chunks with their 17-byte tags) is a
+ * multiple of (largest power of two ≤ its size, at least 131072) / 32.
+ * Tags that the padding itself adds count towards it.
+ *
+ * Returns: the padding length, at least 1
+ */
+gsize
+sd_attachment_det_padding (gsize len)
+{
+  gsize chunks, unpadded, step, target, padding, spare, tags = 0;
+
+  g_return_val_if_fail (len <= G_MAXSIZE / 4, 1);
+
+  chunks = (len + SD_ATTACHMENT_DET_CHUNK - 1) / SD_ATTACHMENT_DET_CHUNK;
+  unpadded = 1 + DET_HEADER + len + 1 + chunks * DET_OVERHEAD;
+  step = bit_floor (MAX (unpadded, (gsize) DET_MIN_PAD_BASE)) / 32;
+  target = (unpadded + step - 1) / step * step;
+  padding = target - unpadded + 1;
+  /* room left in the data's last chunk before the padding spills over */
+  spare = chunks * SD_ATTACHMENT_DET_CHUNK - len;
+
+  if (padding >= DET_CHUNK_TOTAL)
+    tags = padding / DET_CHUNK_TOTAL * DET_OVERHEAD;
+  if (padding % DET_CHUNK_TOTAL > spare)
+    tags += DET_OVERHEAD;
+  return padding - tags;
+}
+
+/**
+ * sd_attachment_det_encrypted_size:
+ * @len: the plaintext size
+ *
+ * Returns: the size of the deterministic blob for @len bytes
+ */
+gsize
+sd_attachment_det_encrypted_size (gsize len)
+{
+  gsize stream = len + sd_attachment_det_padding (len);
+  gsize chunks = (stream + SD_ATTACHMENT_DET_CHUNK - 1) / SD_ATTACHMENT_DET_CHUNK;
+
+  return 1 + DET_HEADER + stream + chunks * DET_OVERHEAD;
+}
+
+/**
+ * sd_attachment_det_encrypt:
+ * @seed: the uploader's 32-byte Ed25519 seed
+ * @domain: attachment or profile picture
+ * @plain: (array length=len): the file
+ * @len: its size, at most %SD_ATTACHMENT_DET_MAX_SIZE
+ * @key: (out caller-allocates): the key for the pointer
+ * @error: return location for a #GError
+ *
+ * The same seed, domain and file always give the same blob, so the file
+ * server's content-hash ids de-duplicate re-uploads.
+ *
+ * Returns: (transfer full): 'S' || header || chunks, or %NULL
+ */
+GBytes *
+sd_attachment_det_encrypt (const guint8 seed[SD_ATTACHMENT_DET_SEED_LEN],
+                           SdAttachmentDomain domain,
+                           const guint8 *plain,
+                           gsize len,
+                           guint8 key[SD_ATTACHMENT_DET_KEY_LEN],
+                           GError **error)
+{
+  crypto_generichash_blake2b_state hs;
+  crypto_secretstream_xchacha20poly1305_state ss;
+  guint8 hash[DET_HEADER + SD_ATTACHMENT_DET_KEY_LEN];
+  g_autofree guint8 *chunk = NULL;
+  gsize padding, stream, out_len, pos = 0, off;
+  guint8 *out;
+
+  g_return_val_if_fail (seed != NULL && key != NULL, NULL);
+  g_return_val_if_fail (plain != NULL || len == 0, NULL);
+  g_return_val_if_fail (domain == SD_ATTACHMENT_DOMAIN_ATTACHMENT ||
+                        domain == SD_ATTACHMENT_DOMAIN_PROFILE_PIC, NULL);
+
+  if (!sodium_ok (error))
+    return NULL;
+  if (len > SD_ATTACHMENT_DET_MAX_SIZE) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment of %" G_GSIZE_FORMAT " bytes is over the limit of %d bytes",
+                 len, SD_ATTACHMENT_DET_MAX_SIZE);
+    return NULL;
+  }
+
+  crypto_generichash_blake2b_init_salt_personal (
+    &hs, seed, SD_ATTACHMENT_DET_SEED_LEN, sizeof hash, NULL,
+    domain == SD_ATTACHMENT_DOMAIN_ATTACHMENT ? pers_attachment : pers_profile_pic);
+  crypto_generichash_blake2b_update (&hs, plain, len);
+  crypto_generichash_blake2b_final (&hs, hash, sizeof hash);
+  sodium_memzero (&hs, sizeof hs);
+  memcpy (key, hash + DET_HEADER, SD_ATTACHMENT_DET_KEY_LEN);
+
+  out_len = sd_attachment_det_encrypted_size (len);
+  out = g_malloc (out_len);
+  out[0] = DET_PREFIX;
+  memcpy (out + 1, hash, DET_HEADER);
+  /* init_pull derives the same state init_push would from this header;
+   * init_push itself only takes a random one */
+  crypto_secretstream_xchacha20poly1305_init_pull (&ss, out + 1, key);
+  sodium_memzero (hash, sizeof hash);
+
+  padding = sd_attachment_det_padding (len);
+  stream = padding + len;
+  off = 1 + DET_HEADER;
+  chunk = g_malloc (SD_ATTACHMENT_DET_CHUNK);
+  while (pos < stream) {
+    gsize n = MIN ((gsize) SD_ATTACHMENT_DET_CHUNK, stream - pos);
+    gboolean last = pos + n == stream;
+    unsigned long long clen = 0;
+
+    /* the virtual stream is zeros, one 0x01, then the file */
+    for (gsize i = 0; i < n;) {
+      gsize at = pos + i;
+
+      if (at + 1 < padding) {
+        gsize z = MIN (n - i, padding - 1 - at);
+        memset (chunk + i, 0, z);
+        i += z;
+      } else if (at + 1 == padding) {
+        chunk[i++] = 0x01;
+      } else {
+        gsize c = n - i;
+        memcpy (chunk + i, plain + (at - padding), c);
+        i += c;
+      }
+    }
+    crypto_secretstream_xchacha20poly1305_push (
+      &ss, out + off, &clen, chunk, n, NULL, 0,
+      last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+    g_assert (clen == n + DET_OVERHEAD);
+    off += clen;
+    pos += n;
+  }
+  g_assert (off == out_len);
+  sodium_memzero (&ss, sizeof ss);
+  sodium_memzero (chunk, SD_ATTACHMENT_DET_CHUNK);
+  return g_bytes_new_take (out, out_len);
+}
+
+/* the whole-buffer sink: the output never outgrows the blob */
+static gboolean
+append_plain (const guint8 *data, gsize len, gpointer user_data, GError **error)
+{
+  g_byte_array_append (user_data, data, (guint) len);
+  return TRUE;
+}
+
+/**
+ * sd_attachment_det_decrypt:
+ * @key: (array length=key_len): the pointer's 32-byte key
+ * @key_len: its length
+ * @blob: (array length=len): the downloaded blob
+ * @len: its size, at most %SD_ATTACHMENT_DET_MAX_BLOB
+ * @error: return location for a #GError
+ *
+ * The whole-buffer form of #SdAttachmentDecryptor.
+ *
+ * Returns: (transfer full): the file without its padding, or %NULL
+ */
+GBytes *
+sd_attachment_det_decrypt (const guint8 *key,
+                           gsize key_len,
+                           const guint8 *blob,
+                           gsize len,
+                           GError **error)
+{
+  g_autoptr(SdAttachmentDecryptor) d = NULL;
+  g_autoptr(GByteArray) out = NULL;
+
+  g_return_val_if_fail (blob != NULL || len == 0, NULL);
+
+  if (len > SD_ATTACHMENT_DET_MAX_BLOB) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment blob of %" G_GSIZE_FORMAT " bytes is over the limit", len);
+    return NULL;
+  }
+  out = g_byte_array_sized_new ((guint) len);
+  d = sd_attachment_decryptor_new (key, key_len, SD_ATTACHMENT_DET_MAX_BLOB, append_plain, out,
+                                   error);
+  if (d == NULL)
+    return NULL;
+  /* 'S', the header and one chunk holding at least the 0x01 */
+  if (len < 1 + DET_HEADER + DET_OVERHEAD + 1) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
+                 "attachment blob of %" G_GSIZE_FORMAT " bytes is too short", len);
+    return NULL;
+  }
+  if (!sd_attachment_decryptor_update (d, blob, len, error) ||
+      !sd_attachment_decryptor_finish (d, error)) {
+    sodium_memzero (out->data, out->len);
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* onion requests v4: a bencoded [info, body] for a server reached
+ * through the last relay's HTTP proxy, and its bencoded [meta, body]
+ * reply (protocol-network.md §6.3, §6.5) */
+#define G_LOG_DOMAIN "SdOnionV4"
+
+#include "config.h"
+
+#include "sd-onion-v4.h"
+
+#include <string.h>
+
+#include "sd-bencode.h"
+#include "sd-encoding.h"
+#include "sd-json.h"
+#include "sd-protocol-error.h"
+
+#define MAX_HOST 253
+
+void
+sd_onion_v4_response_clear (SdOnionV4Response *response)
+{
+  g_return_if_fail (response != NULL);
+
+  g_clear_pointer (&response->headers, g_hash_table_unref);
+  g_clear_pointer (&response->body, g_bytes_unref);
+  response->status = 0;
+}
+
+static gboolean
+valid_method (const gchar *method)
+{
+  static const gchar *const known[] = { "GET", "POST", "PUT", "DELETE", NULL };
+
+  return method != NULL && g_strv_contains (known, method);
+}
+
+static gboolean
+valid_token (const gchar *s, gsize max)
+{
+  gsize len;
+
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  len = strnlen (s, max + 1);
+  if (len > max)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) s[i] <= 0x20 || (guchar) s[i] >= 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+static JsonNode *
+headers_node (const gchar *const *headers)
+{
+  g_autoptr(JsonObject) obj = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  for (gsize i = 0; headers != NULL && headers[i] != NULL && headers[i + 1] != NULL; i += 2)
+    json_object_set_string_member (obj, headers[i], headers[i + 1]);
+  json_node_set_object (node, obj);
+  return node;
+}
+
+static gboolean
+check_headers (const gchar *const *headers, GError **error)
+{
+  gsize n = 0;
+
+  for (; headers != NULL && headers[n] != NULL; n++) {
+    if (n % 2 == 0 && !valid_token (headers[n], 256)) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "v4 request header name is empty or not a token");
+      return FALSE;
+    }
+    if (n % 2 == 1 && (strnlen (headers[n], 8193) > 8192 || strpbrk (headers[n], "\r\n"))) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "v4 request header value is too long or spans lines");
+      return FALSE;
+    }
+  }
+  if (n % 2 != 0 || n / 2 > SD_ONION_V4_MAX_HEADERS) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 request headers must be name/value pairs, at most 64");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * sd_onion_v4_payload_build:
+ * @method: GET, POST, PUT or DELETE
+ * @endpoint: the path on the server, starting with "/"
+ * @headers: (nullable) (array zero-terminated=1): name, value, … pairs
+ * @body: (nullable) (array length=body_len): the request body
+ * @body_len: its size; with %NULL @body there is no body item
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the destination plaintext, or %NULL
+ */
+GBytes *
+sd_onion_v4_payload_build (const gchar *method,
+                           const gchar *endpoint,
+                           const gchar *const *headers,
+                           const guint8 *body,
+                           gsize body_len,
+                           GError **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SdBencode) list = sd_bencode_new_list ();
+  g_autofree gchar *info = NULL;
+
+  g_return_val_if_fail (body != NULL || body_len == 0, NULL);
+
+  if (!valid_method (method)) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                 "v4 request method \"%s\" is not supported", method != NULL ? method : "");
+    return NULL;
+  }
+  if (endpoint == NULL || endpoint[0] != '/' ||
+      !valid_token (endpoint, SD_ONION_V4_MAX_ENDPOINT)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 request endpoint must be a path starting with \"/\"");
+    return NULL;
+  }
+  if (!check_headers (headers, error))
+    return NULL;
+  if (body_len > SD_ONION_V4_MAX_BODY) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "v4 request body of %" G_GSIZE_FORMAT " bytes is over the limit", body_len);
+    return NULL;
+  }
+
+  /* the member order of protocol-network.md: method, endpoint, headers */
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, method);
+  json_builder_set_member_name (builder, "endpoint");
+  json_builder_add_string_value (builder, endpoint);
+  json_builder_set_member_name (builder, "headers");
+  json_builder_add_value (builder, headers_node (headers));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  info = json_to_string (root, FALSE);
+
+  sd_bencode_list_append (list, sd_bencode_new_string (info));
+  if (body != NULL)
+    sd_bencode_list_append (list, sd_bencode_new_bytes (body, body_len));
+  return sd_bencode_encode (list);
+}
+
+/* a bencoded list of one or two byte strings, the first a JSON object */
+static gboolean
+split_pair (const guint8 *data,
+            gsize len,
+            const gchar *what,
+            JsonObject **first,
+            GBytes **second,
+            GError **error)
+{
+  g_autoptr(SdBencode) list = NULL;
+  g_autoptr(GError) local_error = NULL;
+  SdBencode *item;
+  const guint8 *text;
+  gsize n, text_len = 0;
+
+  list = sd_bencode_decode (data, len, &local_error);
+  if (list == NULL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "v4 %s is not bencoded: %s", what, local_error->message);
+    return FALSE;
+  }
+  n = sd_bencode_kind (list) == SD_BENCODE_LIST ? sd_bencode_list_length (list) : 0;
+  if (n < 1 || n > 2) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "v4 %s is not a list of one or two items", what);
+    return FALSE;
+  }
+  for (gsize i = 0; i < n; i++) {
+    if (sd_bencode_kind (sd_bencode_list_get (list, i)) != SD_BENCODE_BYTES) {
+      g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                   "v4 %s item %" G_GSIZE_FORMAT " is not a byte string", what, i);
+      return FALSE;
+    }
+  }
+
+  item = sd_bencode_list_get (list, 0);
+  text = sd_bencode_get_bytes (item, &text_len);
+  *first = sd_json_parse_object ((const gchar *) text, text_len, &local_error);
+  if (*first == NULL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "v4 %s metadata: %s", what, local_error->message);
+    return FALSE;
+  }
+  *second = NULL;
+  if (n == 2) {
+    const guint8 *b;
+    gsize b_len = 0;
+
+    b = sd_bencode_get_bytes (sd_bencode_list_get (list, 1), &b_len);
+    *second = g_bytes_new (b, b_len);
+  }
+  return TRUE;
+}
+
+/**
+ * sd_onion_v4_payload_parse:
+ * @data: (array length=len): the decrypted destination layer
+ * @len: its size
+ * @method: (out) (transfer full): the method
+ * @endpoint: (out) (transfer full): the path
+ * @headers: (out) (transfer full): the headers object (maybe empty)
+ * @body: (out) (transfer full) (nullable): the body, %NULL when absent
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE for a well-formed request
+ */
+gboolean
+sd_onion_v4_payload_parse (const guint8 *data,
+                           gsize len,
+                           gchar **method,
+                           gchar **endpoint,
+                           JsonObject **headers,
+                           GBytes **body,
+                           GError **error)
+{
+  g_autoptr(JsonObject) info = NULL;
+  g_autoptr(GBytes) b = NULL;
+  const gchar *m, *e;
+  JsonObject *h;
+
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (method != NULL && endpoint != NULL && headers != NULL && body != NULL,
+                        FALSE);
+
+  if (len > SD_ONION_V4_MAX_REPLY) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                         "v4 request is over the limit");
+    return FALSE;
+  }
+  if (!split_pair (data, len, "request", &info, &b, error))
+    return FALSE;
+  m = sd_json_get_string (info, "method");
+  e = sd_json_get_string (info, "endpoint");
+  if (!valid_method (m) || e == NULL || e[0] != '/' ||
+      !valid_token (e, SD_ONION_V4_MAX_ENDPOINT)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 request has no valid method and endpoint");
+    return FALSE;
+  }
+  h = sd_json_get_object (info, "headers");
+  *method = g_strdup (m);
+  *endpoint = g_strdup (e);
+  *headers = h != NULL ? json_object_ref (h) : json_object_new ();
+  *body = g_steal_pointer (&b);
+  return TRUE;
+}
+
+typedef struct {
+  const SdOnionServer *server;
+} ExitData;
+
+/* what the last relay needs to proxy the sealed layer to the server */
+static gchar *
+exit_json (const guint8 ephemeral_pk[32], SdOnionCipher cipher, gpointer user_data)
+{
+  const SdOnionServer *server = ((ExitData *) user_data)->server;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree gchar *eph_hex = sd_hex_encode (ephemeral_pk, 32);
+  gboolean https = g_str_equal (server->protocol, "https");
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "host");
+  json_builder_add_string_value (builder, server->host);
+  json_builder_set_member_name (builder, "target");
+  json_builder_add_string_value (builder, SD_ONION_V4_TARGET);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, "POST");
+  json_builder_set_member_name (builder, "protocol");
+  json_builder_add_string_value (builder, server->protocol);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, server->port != 0 ? server->port : (https ? 443 : 80));
+  json_builder_set_member_name (builder, "ephemeral_key");
+  json_builder_add_string_value (builder, eph_hex);
+  json_builder_set_member_name (builder, "enc_type");
+  json_builder_add_string_value (builder, sd_onion_cipher_to_string (cipher));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/**
+ * sd_onion_v4_request_build:
+ * @cipher: the cipher of every layer
+ * @hops: (array length=n_hops): the path, guard first; the last relay
+ *   makes the HTTP request to the server
+ * @n_hops: at least 1
+ * @server: the destination server
+ * @method: GET, POST, PUT or DELETE
+ * @endpoint: the path on the server
+ * @headers: (nullable) (array zero-terminated=1): name, value, … pairs
+ * @body: (nullable) (array length=body_len): the body
+ * @body_len: its size
+ * @out: (out caller-allocates): the guard's HTTP body and the reply key
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_v4_request_build (SdOnionCipher cipher,
+                           const SdOnionNode *hops,
+                           gsize n_hops,
+                           const SdOnionServer *server,
+                           const gchar *method,
+                           const gchar *endpoint,
+                           const gchar *const *headers,
+                           const guint8 *body,
+                           gsize body_len,
+                           SdOnionRequest *out,
+                           GError **error)
+{
+  g_autoptr(GBytes) payload = NULL;
+  ExitData data = { server };
+
+  g_return_val_if_fail (server != NULL, FALSE);
+
+  if (!valid_token (server->host, MAX_HOST) || strpbrk (server->host, "/:?#@") != NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 server host must be a bare name or address");
+    return FALSE;
+  }
+  if (g_strcmp0 (server->protocol, "http") != 0 && g_strcmp0 (server->protocol, "https") != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                         "v4 server protocol must be http or https");
+    return FALSE;
+  }
+  payload = sd_onion_v4_payload_build (method, endpoint, headers, body, body_len, error);
+  if (payload == NULL)
+    return FALSE;
+  return sd_onion_request_build_full (cipher, hops, n_hops, server->x25519_pk, NULL, exit_json,
+                                      &data, payload, out, error);
+}
+
+/**
+ * sd_onion_v4_reply_build:
+ * @status: the HTTP status
+ * @headers: (nullable) (array zero-terminated=1): name, value, … pairs
+ * @body: (nullable) (array length=body_len): the body; %NULL for none
+ * @body_len: its size
+ *
+ * Returns: (transfer full): the plaintext the server encrypts
+ */
+GBytes *
+sd_onion_v4_reply_build (guint status,
+                         const gchar *const *headers,
+                         const guint8 *body,
+                         gsize body_len)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SdBencode) list = sd_bencode_new_list ();
+  g_autofree gchar *meta = NULL;
+
+  g_return_val_if_fail (body != NULL || body_len == 0, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_int_value (builder, status);
+  json_builder_set_member_name (builder, "headers");
+  json_builder_add_value (builder, headers_node (headers));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  meta = json_to_string (root, FALSE);
+
+  sd_bencode_list_append (list, sd_bencode_new_string (meta));
+  if (body != NULL)
+    sd_bencode_list_append (list, sd_bencode_new_bytes (body, body_len));
+  return sd_bencode_encode (list);
+}
+
+/**
+ * sd_onion_v4_response_decode:
+ * @request: the request this replies to
+ * @reply: (array length=reply_len): the raw 200 body of the guard
+ * @reply_len: its size, at most %SD_ONION_V4_MAX_REPLY
+ * @out: (out caller-allocates): status, lower-cased headers and body;
+ *   only written on success
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_v4_response_decode (const SdOnionRequest *request,
+                             const guint8 *reply,
+                             gsize reply_len,
+                             SdOnionV4Response *out,
+                             GError **error)
+{
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) meta = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GHashTable) headers = NULL;
+  JsonObject *h;
+  JsonNode *code_node;
+  gint64 code;
+
+  g_return_val_if_fail (request != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (reply != NULL || reply_len == 0, FALSE);
+
+  if (reply_len > SD_ONION_V4_MAX_REPLY) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "v4 reply of %" G_GSIZE_FORMAT " bytes is over the limit", reply_len);
+    return FALSE;
+  }
+  plain = sd_onion_decrypt (request->cipher, request->reply_key, reply, reply_len,
+                            &local_error);
+  if (plain == NULL) {
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "v4 reply: ");
+    return FALSE;
+  }
+  if (!split_pair (g_bytes_get_data (plain, NULL), g_bytes_get_size (plain), "reply", &meta,
+                   &body, error))
+    return FALSE;
+
+  code_node = json_object_get_member (meta, "code");
+  if (code_node == NULL || !JSON_NODE_HOLDS_VALUE (code_node) ||
+      json_node_get_value_type (code_node) != G_TYPE_INT64 ||
+      (code = json_node_get_int (code_node)) < 100 || code > 599) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 reply has no valid \"code\"");
+    return FALSE;
+  }
+
+  headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  h = sd_json_get_object (meta, "headers");
+  if (h != NULL) {
+    g_autoptr(GList) members = json_object_get_members (h);
+
+    for (GList *l = members; l != NULL; l = l->next) {
+      const gchar *value = sd_json_get_string (h, l->data);
+
+      if (value == NULL || g_hash_table_size (headers) >= SD_ONION_V4_MAX_HEADERS)
+        continue;
+      g_hash_table_replace (headers, g_ascii_strdown (l->data, -1), g_strdup (value));
+    }
+  }
+
+  out->status = (guint) code;
+  out->headers = g_steal_pointer (&headers);
+  out->body = g_steal_pointer (&body);
+  return TRUE;
+}

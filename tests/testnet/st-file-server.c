@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* a file server like session-file-server, behind onion requests v4:
+ * POST /file, GET /file/{id}, GET /file/{id}/info (README.md) */
+#define G_LOG_DOMAIN "StFileServer"
+
+#include "config.h"
+
+#include "st-file-server.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-keys.h"
+#include "sd-onion-layer.h"
+#include "sd-onion-v4.h"
+#include "sd-json.h"
+#include "st-tcp.h"
+
+#define ID_HASH_LEN 33
+#define ID_LEN      44
+/* the store is memory: a test that uploads more is broken */
+#define TOTAL_MAX   (256 * 1024 * 1024)
+
+typedef struct {
+  GBytes *data;   /* (owned) */
+  gint64 uploaded; /* unix seconds */
+  gint64 expires;
+} StFile;
+
+struct _StFileServer {
+  StNetwork *network;   /* (unowned) */
+  SdIdentity identity;
+  SoupServer *server;   /* (owned) */
+  gchar *url;           /* (owned) */
+  GHashTable *files;    /* (owned) id → (owned) StFile* */
+  gsize total;
+  guint fail_status;    /* 0: none */
+  gint fail_remaining;  /* -1: until cleared */
+  guint latency_ms;
+  guint requests;
+  gsize max_size;       /* ST_FILE_MAX_SIZE unless a test lowers it */
+};
+
+static void
+st_file_free (StFile *file)
+{
+  g_bytes_unref (file->data);
+  g_free (file);
+}
+
+/* the documented content hash: BLAKE2b-33 salted "SessionFileSvr\0\0",
+ * url-safe base64, so identical uploads share one id */
+static gchar *
+file_id (GBytes *data)
+{
+  static const guint8 salt[16] = "SessionFileSvr\0\0";
+  guint8 hash[ID_HASH_LEN];
+  gchar out[ID_LEN + 1];
+  gsize len;
+  const guint8 *d = g_bytes_get_data (data, &len);
+
+  crypto_generichash_blake2b_salt_personal (hash, sizeof hash, d, len, NULL, 0, salt, NULL);
+  sodium_bin2base64 (out, sizeof out, hash, sizeof hash, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return g_strdup (out);
+}
+
+static gint64
+now_s (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static GBytes *
+json_bytes (JsonObject *obj)
+{
+  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), obj);
+  gchar *text = json_to_string (root, FALSE);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+static StFile *
+lookup (StFileServer *fs, const gchar *id)
+{
+  StFile *file = g_hash_table_lookup (fs->files, id);
+
+  /* expired files are gone, as after the real server's sweep */
+  if (file != NULL && file->expires <= now_s ()) {
+    fs->total -= g_bytes_get_size (file->data);
+    g_hash_table_remove (fs->files, id);
+    return NULL;
+  }
+  return file;
+}
+
+/* runs one v4 request; returns the status, @ctype and @body of the reply */
+static guint
+route (StFileServer *fs, const gchar *method, const gchar *endpoint, GBytes *body,
+       const gchar **ctype, GBytes **reply)
+{
+  g_auto(GStrv) parts = g_strsplit (endpoint, "/", 5);
+  guint n = g_strv_length (parts);
+
+  *ctype = "text/plain";
+  /* "" "file" [id [info]] */
+  if (n < 2 || parts[0][0] != '\0' || strcmp (parts[1], "file") != 0) {
+    *reply = g_bytes_new_static ("Not found", 9);
+    return 404;
+  }
+  if (n == 2 && strcmp (method, "POST") == 0) {
+    g_autoptr(JsonObject) obj = json_object_new ();
+    g_autofree gchar *id = NULL;
+    StFile *file;
+
+    if (body == NULL || g_bytes_get_size (body) == 0) {
+      *reply = g_bytes_new_static ("No file", 7);
+      return 400;
+    }
+    if (g_bytes_get_size (body) > fs->max_size) {
+      *reply = g_bytes_new_static ("File too large", 14);
+      return 413;
+    }
+    id = file_id (body);
+    file = lookup (fs, id);
+    if (file == NULL) {
+      if (fs->total + g_bytes_get_size (body) > TOTAL_MAX) {
+        *reply = g_bytes_new_static ("Insufficient storage", 20);
+        return 507;
+      }
+      file = g_new0 (StFile, 1);
+      file->data = g_bytes_ref (body);
+      fs->total += g_bytes_get_size (body);
+      g_hash_table_insert (fs->files, g_strdup (id), file);
+    }
+    /* an upload of known content renews it */
+    file->uploaded = now_s ();
+    file->expires = file->uploaded + ST_FILE_TTL_SECONDS;
+    json_object_set_string_member (obj, "id", id);
+    json_object_set_int_member (obj, "expires", file->expires);
+    *ctype = "application/json";
+    *reply = json_bytes (obj);
+    return 200;
+  }
+  if ((n == 3 || (n == 4 && strcmp (parts[3], "info") == 0)) && strcmp (method, "GET") == 0) {
+    StFile *file = lookup (fs, parts[2]);
+
+    if (file == NULL) {
+      *reply = g_bytes_new_static ("Not found", 9);
+      return 404;
+    }
+    if (n == 3) {
+      *ctype = "application/octet-stream";
+      *reply = g_bytes_ref (file->data);
+    } else {
+      g_autoptr(JsonObject) obj = json_object_new ();
+
+      json_object_set_int_member (obj, "size", (gint64) g_bytes_get_size (file->data));
+      json_object_set_int_member (obj, "uploaded", file->uploaded);
+      json_object_set_int_member (obj, "expires", file->expires);
+      *ctype = "application/json";
+      *reply = json_bytes (obj);
+    }
+    return 200;
+  }
+  *reply = g_bytes_new_static ("Method not allowed", 18);
+  return 405;
+}
+
+static gboolean
+unpause_cb (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+respond_plain (SoupServerMessage *msg, guint status, const gchar *text)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, text, strlen (text));
+}
+
+static void
+handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+         gpointer user_data)
+{
+  StFileServer *fs = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) ctl = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GBytes) req_body = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GBytes) plain_reply = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  g_autoptr(JsonObject) headers = NULL;
+  g_autofree gchar *method = NULL, *endpoint = NULL;
+  const gchar *eph_hex, *ctype;
+  const guint8 *blob;
+  gsize blob_len;
+  guint8 eph[32], key[SD_ONION_KEY_LEN];
+  SdOnionCipher cipher = SD_ONION_CIPHER_AES_GCM;
+  guint status;
+
+  fs->requests++;
+  if (strcmp (path, SD_ONION_V4_TARGET) != 0 ||
+      strcmp (soup_server_message_get_method (msg), "POST") != 0) {
+    respond_plain (msg, 404, "Not found");
+    return;
+  }
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (!sd_onion_layer_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &blob,
+                             &blob_len, &ctl, NULL) ||
+      (eph_hex = sd_json_get_string (ctl, "ephemeral_key")) == NULL ||
+      !sd_hex_decode_exact (eph_hex, eph, sizeof eph, NULL) ||
+      !sd_onion_cipher_from_string (sd_json_get_string (ctl, "enc_type"), &cipher, NULL)) {
+    respond_plain (msg, 400, "Invalid onion request");
+    return;
+  }
+  if (!sd_onion_key_node (cipher, fs->identity.x25519_sk, fs->identity.x25519_pk, eph, key) ||
+      (payload = sd_onion_decrypt (cipher, key, blob, blob_len, NULL)) == NULL) {
+    sodium_memzero (key, sizeof key);
+    respond_plain (msg, 400, "Invalid ciphertext");
+    return;
+  }
+
+  if (!sd_onion_v4_payload_parse (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload),
+                                  &method, &endpoint, &headers, &req_body, NULL)) {
+    ctype = "text/plain";
+    reply = g_bytes_new_static ("Invalid v4 request", 18);
+    status = 400;
+  } else if (fs->fail_status != 0) {
+    ctype = "text/plain";
+    reply = g_bytes_new_static ("Injected failure", 16);
+    status = fs->fail_status;
+    if (fs->fail_remaining > 0 && --fs->fail_remaining == 0)
+      fs->fail_status = 0;
+  } else {
+    status = route (fs, method, endpoint, req_body, &ctype, &reply);
+  }
+
+  {
+    const gchar *reply_headers[] = { "Content-Type", ctype, NULL };
+
+    plain_reply = sd_onion_v4_reply_build (status, reply_headers, g_bytes_get_data (reply, NULL),
+                                           g_bytes_get_size (reply));
+  }
+  sealed = sd_onion_encrypt (cipher, key, g_bytes_get_data (plain_reply, NULL),
+                             g_bytes_get_size (plain_reply), NULL);
+  sodium_memzero (key, sizeof key);
+  if (sealed == NULL) {
+    respond_plain (msg, 500, "Encryption failed");
+    return;
+  }
+  /* v4 replies are raw bytes, not base64 */
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
+  if (fs->latency_ms > 0) {
+    soup_server_message_pause (msg);
+    g_timeout_add (fs->latency_ms, unpause_cb, g_object_ref (msg));
+  }
+}
+
+StFileServer *
+st_file_server_start (StNetwork *network, GError **error)
+{
+  g_autoptr(StFileServer) fs = g_new0 (StFileServer, 1);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (network->config.bind);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
+  guint8 seed[SD_SEED_LEN];
+  GSList *uris;
+
+  fs->network = network;
+  fs->max_size = ST_FILE_MAX_SIZE;
+  randombytes_buf (seed, sizeof seed);
+  sd_identity_from_seed (&fs->identity, seed);
+  sodium_memzero (seed, sizeof seed);
+  fs->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) st_file_free);
+  /* plain HTTP even with --tls: the real one is reached the same way */
+  fs->server = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_handler (fs->server, NULL, handler, fs, NULL);
+  st_reaper_watch (network->reaper, fs->server);
+  if (!soup_server_listen (fs->server, address, 0, error))
+    return NULL;
+  uris = soup_server_get_uris (fs->server);
+  fs->url = g_strdup_printf ("http://%s:%d", network->config.bind, g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return g_steal_pointer (&fs);
+}
+
+void
+st_file_server_free (StFileServer *fs)
+{
+  if (fs == NULL)
+    return;
+  if (fs->server != NULL)
+    soup_server_disconnect (fs->server);
+  g_clear_object (&fs->server);
+  g_clear_pointer (&fs->files, g_hash_table_unref);
+  sd_identity_clear (&fs->identity);
+  g_free (fs->url);
+  g_free (fs);
+}
+
+JsonObject *
+st_file_server_description (StFileServer *fs)
+{
+  JsonObject *obj = json_object_new ();
+  g_autofree gchar *x = sd_hex_encode (fs->identity.x25519_pk, 32);
+  g_autofree gchar *ed = sd_hex_encode (fs->identity.ed25519_pk, 32);
+
+  json_object_set_string_member (obj, "url", fs->url);
+  json_object_set_string_member (obj, "pubkey_x25519", x);
+  json_object_set_string_member (obj, "pubkey_ed25519", ed);
+  return obj;
+}
+
+static gboolean
+get_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 *out,
+         GError **error)
+{
+  JsonNode *node = json_object_get_member (request, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
+      json_node_get_int (node) > max) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "\"%s\" must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                 name, min, max);
+    return FALSE;
+  }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+st_file_server_control (StFileServer *fs,
+                        const gchar *action,
+                        JsonObject *request,
+                        JsonObject *reply,
+                        GError **error)
+{
+  JsonObject *status = json_object_new ();
+  gint64 v;
+
+  if (strcmp (action, "file_fail") == 0) {
+    if (!get_int (request, "status", 400, 599, &v, error)) {
+      json_object_unref (status);
+      return FALSE;
+    }
+    fs->fail_status = (guint) v;
+    fs->fail_remaining = -1;
+    if (json_object_has_member (request, "count")) {
+      if (!get_int (request, "count", 1, G_MAXINT, &v, error)) {
+        json_object_unref (status);
+        return FALSE;
+      }
+      fs->fail_remaining = (gint) v;
+    }
+  } else if (strcmp (action, "file_latency") == 0) {
+    if (!get_int (request, "ms", 0, 600000, &v, error)) {
+      json_object_unref (status);
+      return FALSE;
+    }
+    fs->latency_ms = (guint) v;
+  } else if (strcmp (action, "file_limit") == 0) {
+    if (!get_int (request, "bytes", 1, ST_FILE_MAX_SIZE, &v, error)) {
+      json_object_unref (status);
+      return FALSE;
+    }
+    fs->max_size = (gsize) v;
+  } else if (strcmp (action, "file_lose") == 0) {
+    const gchar *id = sd_json_get_string (request, "id");
+    StFile *file = id != NULL ? g_hash_table_lookup (fs->files, id) : NULL;
+
+    if (file == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no file \"%s\"",
+                   id != NULL ? id : "");
+      json_object_unref (status);
+      return FALSE;
+    }
+    fs->total -= g_bytes_get_size (file->data);
+    g_hash_table_remove (fs->files, id);
+  } else if (strcmp (action, "file_clear") == 0) {
+    fs->fail_status = 0;
+    fs->latency_ms = 0;
+    fs->max_size = ST_FILE_MAX_SIZE;
+  } else if (strcmp (action, "file_status") != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "unknown action \"%s\"",
+                 action);
+    json_object_unref (status);
+    return FALSE;
+  }
+
+  json_object_set_int_member (status, "files", g_hash_table_size (fs->files));
+  json_object_set_int_member (status, "bytes", (gint64) fs->total);
+  json_object_set_int_member (status, "requests", fs->requests);
+  json_object_set_int_member (status, "fail_status", fs->fail_status);
+  json_object_set_int_member (status, "fail_remaining", fs->fail_remaining);
+  json_object_set_int_member (status, "latency_ms", fs->latency_ms);
+  json_object_set_int_member (status, "max_size", (gint64) fs->max_size);
+  json_object_set_object_member (reply, "file_server", status);
+  return TRUE;
+}
