@@ -22,6 +22,8 @@ hostile at a time, through the testnet's control API:
 After each fault: every message sent both ways arrives exactly once, in its
 conversation, with status "sent" at the sender."""
 
+import os
+import subprocess
 import time
 
 from harness import assert_eq, log
@@ -83,6 +85,13 @@ def check_clock(testnet, alice, bob, ledger, hostile):
         testnet.control({"action": "report_time", "node": i, "t": 0})
 
 
+def under_asan():
+    """AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so peak RSS
+    says nothing about what the daemon holds: there the run checks memory safety only"""
+    out = subprocess.run(["ldd", os.environ["SESSIOND"]], capture_output=True, text=True)
+    return "libasan" in out.stdout
+
+
 def check_oversize(testnet, alice, bob, ledger, hostile):
     base = {d.name: rss_kb(d.proc.pid, "VmHWM") for d in (alice, bob)}
     for i in hostile:
@@ -98,7 +107,8 @@ def check_oversize(testnet, alice, bob, ledger, hostile):
         grown = rss_kb(d.proc.pid, "VmHWM") - base[d.name]
         log("%s: peak RSS grew by %d KiB; the oversize nodes got %d requests" %
             (d.name, grown, hit))
-        assert grown < 24 * 1024, "%s peak RSS grew by %d KiB" % (d.name, grown)
+        if not under_asan():
+            assert grown < 24 * 1024, "%s peak RSS grew by %d KiB" % (d.name, grown)
     assert hit > 0, "no request reached the oversize nodes"
 
 
