@@ -113,6 +113,13 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->transport);
+  /* let the server see the closed connections, then close its own: a connection the client
+   * cut off is only freed once the main loop has run its close */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  soup_server_disconnect (f->server);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_clear_object (&f->server);
   g_free (f->base);
 }
