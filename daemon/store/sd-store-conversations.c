@@ -371,6 +371,8 @@ sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GErro
                          "no such conversation");
     return FALSE;
   }
+  /* committed already (no store_tx_commit here): the bodies leave the index and the WAL now */
+  store_purge_removed (self);
   return TRUE;
 }
 

@@ -20,6 +20,8 @@ struct _SdStore {
   gchar *account_id;        /* (owned) (nullable) */
   /* (owned) SQL literal (unowned, keyed by address) -> sqlite3_stmt* (owned) */
   GHashTable *statements;
+  /* a row of messages was deleted since the last purge (update hook) */
+  gboolean removed_messages;
 };
 
 /* a cached statement borrowed for one use; the scope guard resets it for the next */
@@ -56,7 +58,11 @@ void store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text);
 gchar *store_column_dup (sqlite3_stmt *stmt, int index);
 /* BEGIN IMMEDIATE */
 SdStoreTx *store_tx_begin (SdStore *self, GError **error);
+/* commits; then purges what removed messages left behind (store_purge_removed) */
 gboolean store_tx_commit (SdStoreTx *tx, GError **error);
+/* after a committed change that deleted messages: purges their words from the search index
+ * and truncates the WAL; failures are logged, as the change itself is committed */
+void store_purge_removed (SdStore *self);
 gboolean store_check_session_id (const gchar *id, const gchar *what, GError **error);
 gboolean store_check_utf8 (const gchar *text, const gchar *what, GError **error);
 gint64 store_now_ms (void);

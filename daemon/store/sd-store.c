@@ -144,7 +144,54 @@ store_tx_commit (SdStoreTx *tx, GError **error)
   if (stmt == NULL || !store_run (tx->store, stmt, error))
     return FALSE;
   tx->open = FALSE;
+  store_purge_removed (tx->store);
   return TRUE;
+}
+
+/* Data at rest (issue 14): a removed message must not stay readable in the files. The row
+ * itself is overwritten with zeros (secure_delete, set at open); what remains is
+ *  - the search index: the external-content FTS5 table records a 'delete' as a tombstone in a
+ *    new segment and keeps the words in the old segments until a merge takes in all of them.
+ *    'optimize' merges the whole index into one segment, leaving out deleted entries, and the
+ *    freed segment rows are zeroed by secure_delete. (FTS5's own 'secure-delete' option would
+ *    do this per row, but needs SQLite 3.42; Debian 12 has 3.40.)
+ *  - the WAL, which keeps the old pages until a checkpoint copies the zeroed ones over them;
+ *    TRUNCATE also empties the file.
+ * Cost, measured once (SQLite 3.40, 12-word bodies, one delete): optimize 12–28 ms at 10k
+ * messages, 190–320 ms at 100k; the checkpoint 5–50 ms. Removals are user actions or expiry
+ * (one transaction per timer), so this is paid per removal, not per message. */
+void
+store_purge_removed (SdStore *self)
+{
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  if (!self->removed_messages)
+    return;
+  self->removed_messages = FALSE;
+  rc = sqlite3_exec (self->db, "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')",
+                     NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    store_set_sqlite_error (self->db, rc, &error, "optimizing the search index");
+    g_warning ("%s", error->message);
+    return;
+  }
+  /* another connection reading (a backup, the sqlite3 shell) makes this BUSY: the next
+   * removal tries again */
+  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  if (rc != SQLITE_OK)
+    g_debug ("truncating the WAL: %s", sqlite3_errstr (rc));
+}
+
+/* notes deletes of messages rows, however they happen (a statement, a cascade, a trigger) */
+static void
+store_update_hook (void *data, int op, const char *database, const char *table,
+                   sqlite3_int64 rowid)
+{
+  SdStore *self = data;
+
+  if (op == SQLITE_DELETE && strcmp (table, "messages") == 0 && strcmp (database, "main") == 0)
+    self->removed_messages = TRUE;
 }
 
 gboolean
@@ -353,7 +400,10 @@ store_open (SdStore *self, GError **error)
    * little */
   if (!exec_pragma (self, "PRAGMA journal_mode = WAL", "wal", error) ||
       !exec_pragma (self, "PRAGMA synchronous = FULL", NULL, error) ||
-      !exec_pragma (self, "PRAGMA foreign_keys = ON", NULL, error)) {
+      !exec_pragma (self, "PRAGMA foreign_keys = ON", NULL, error) ||
+      /* removed messages overwritten with zeros, not left in free space (Debian's build
+       * has this as its default; others do not) */
+      !exec_pragma (self, "PRAGMA secure_delete = ON", "1", error)) {
     g_prefix_error (error, "%s: ", display);
     return FALSE;
   }
@@ -371,6 +421,7 @@ store_open (SdStore *self, GError **error)
     g_prefix_error (error, "%s: ", display);
     return FALSE;
   }
+  sqlite3_update_hook (self->db, store_update_hook, self);
   return store_load_account_id (self, error);
 }
 

@@ -2143,6 +2143,95 @@ test_quotes (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (c1);
 }
 
+/* ---- data at rest -------------------------------------------------------------------------- */
+
+/* whether any of the store's files (database, -wal, -shm) holds @word's bytes */
+static gboolean
+store_files_contain (const gchar *path, const gchar *word)
+{
+  static const gchar *const suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
+    g_autofree gchar *file = g_strconcat (path, suffixes[i], NULL);
+    g_autofree gchar *bytes = NULL;
+    gsize length = 0;
+
+    if (!g_file_get_contents (file, &bytes, &length, NULL))
+      continue;
+    for (gsize at = 0; at + strlen (word) <= length; at++)
+      if (memcmp (bytes + at, word, strlen (word)) == 0)
+        return TRUE;
+  }
+  return FALSE;
+}
+
+/* fillers in batches of their own, so the index has several segments around the word */
+static void
+receive_fillers (SdStore *store, const gchar *author, gint64 first_sent_at, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    g_autofree gchar *hash = g_strdup_printf ("filler-%s-%" G_GINT64_FORMAT, author + 60,
+                                              first_sent_at + i);
+    g_autofree gchar *body = g_strdup_printf ("filler number %u about the weather", i);
+    SdIncomingMessage message = incoming (hash, author, first_sent_at + i, body);
+    g_autoptr(SdStoreChanges) changes = receive (store, &message);
+  }
+}
+
+/* issue 14: a removed message's words are in no file of the store once the removal returns:
+ * the row zeroed (secure_delete), the search index merged without it, the WAL truncated */
+static void
+test_data_at_rest (Fixture *fixture, gconstpointer data)
+{
+  static const gchar *const words[] = { "zebracorn4711", "quaggafish0815", "okapiwolf2342" };
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage deleted = incoming ("rest1", ID_B, 100500, "secret zebracorn4711 here");
+  SdIncomingMessage expiring = incoming ("rest2", ID_B, 100600, "quaggafish0815 goes by itself");
+  SdIncomingMessage in_conversation = incoming ("rest3", ID_C, 100700, "okapiwolf2342 too");
+  g_autoptr(SdStoreChanges) c1 = NULL;
+  g_autoptr(SdStoreChanges) c2 = NULL;
+  g_autoptr(SdStoreChanges) c3 = NULL;
+  g_autoptr(SdMessage) gone = NULL;
+  g_autoptr(GPtrArray) expired = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autofree gchar *deleted_id = sd_message_id_make (ID_B, deleted.sent_at);
+
+  expiring.expiration_mode = SD_EXPIRATION_AFTER_SEND;
+  expiring.expiration_timer = 60;
+  expiring.expires_at = 200000;
+  receive_fillers (fixture->store, ID_B, 100000, 8);
+  c1 = receive (fixture->store, &deleted);
+  c2 = receive (fixture->store, &expiring);
+  receive_fillers (fixture->store, ID_C, 100000, 8);
+  c3 = receive (fixture->store, &in_conversation);
+  receive_fillers (fixture->store, ID_B, 101000, 8);
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    g_assert_true (store_files_contain (fixture->path, words[i]));
+
+  gone = sd_store_remove_message (fixture->store, deleted_id, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (gone);
+  g_assert_false (store_files_contain (fixture->path, words[0]));
+  found = sd_store_search (fixture->store, "zebracorn4711", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 0);
+
+  expired = sd_store_remove_expired (fixture->store, 200000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (expired->len, ==, 1);
+  g_assert_false (store_files_contain (fixture->path, words[1]));
+
+  g_assert_true (sd_store_delete_conversation (fixture->store, ID_C, &error));
+  g_assert_no_error (error);
+  g_assert_false (store_files_contain (fixture->path, words[2]));
+
+  /* the other messages are still found */
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = sd_store_search (fixture->store, "weather", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 16);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2157,6 +2246,7 @@ main (int argc, char **argv)
   ADD ("open/migrate-v4", test_migrate_v4);
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
+  ADD ("open/data-at-rest", test_data_at_rest);
   ADD ("batch/dedup", test_batch_dedup);
   ADD ("batch/rollback", test_batch_rollback);
   ADD ("batch/invalid", test_batch_invalid);
