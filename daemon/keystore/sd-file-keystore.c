@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "SdFileKeystore"
 
 #include "sd-file-keystore.h"
+#include "sd-file-keystore-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@
 #define FILE_LEN     (OFF_CHECKSUM + CHECKSUM_LEN)
 
 G_STATIC_ASSERT (FILE_LEN == 181);
+G_STATIC_ASSERT (FILE_LEN == SD_KEY_FILE_LEN);
 
 /* what a file may ask of us: above these a damaged or hostile file could
  * make start-up take minutes or gigabytes; still room for SENSITIVE */
@@ -274,6 +276,92 @@ sd_file_keystore_store (SdKeystore *keystore,
   return ok;
 }
 
+gboolean
+sd_key_file_parse (const guint8 *file,
+                   gsize len,
+                   const gchar *path,
+                   SdKeyFileHeader *out,
+                   GError **error)
+{
+  guint8 checksum[CHECKSUM_LEN];
+  guint64 opslimit, memlimit;
+
+  if (len < OFF_VERSION + 1 || memcmp (file, MAGIC, MAGIC_LEN) != 0) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
+                 "%s is not a sessiond key file", path);
+    return FALSE;
+  }
+  if (file[OFF_VERSION] != FORMAT_VERSION) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
+                 "the key file %s has format version %u; this sessiond reads version %u",
+                 path, file[OFF_VERSION], FORMAT_VERSION);
+    return FALSE;
+  }
+  if (len != FILE_LEN) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
+                 "the key file %s is damaged: %" G_GSIZE_FORMAT " bytes where %d belong%s",
+                 path, len, FILE_LEN, len < FILE_LEN ? " (truncated)" : "");
+    return FALSE;
+  }
+  crypto_generichash (checksum, sizeof checksum, file, OFF_CHECKSUM, NULL, 0);
+  if (sodium_memcmp (checksum, file + OFF_CHECKSUM, CHECKSUM_LEN) != 0) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
+                 "the key file %s is damaged (checksum mismatch)", path);
+    return FALSE;
+  }
+  opslimit = get_le64 (file + OFF_OPSLIMIT);
+  memlimit = get_le64 (file + OFF_MEMLIMIT);
+  if (file[OFF_KDF] != KDF_ARGON2ID13 || file[OFF_CIPHER] != CIPHER_SECRETBOX ||
+      file[OFF_RESERVED] != 0 || !limits_are_sane (opslimit, memlimit)) {
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
+                 "the key file %s uses an unknown algorithm or unreasonable limits", path);
+    return FALSE;
+  }
+  out->opslimit = opslimit;
+  out->memlimit = memlimit;
+  out->salt = file + OFF_SALT;
+  out->nonce = file + OFF_NONCE;
+  out->box = file + OFF_BOX;
+  return TRUE;
+}
+
+gboolean
+sd_key_file_open_box (const SdKeyFileHeader *header,
+                      const guint8 *key,
+                      const gchar *path,
+                      guint8 *seed,
+                      gchar **session_id,
+                      GError **error)
+{
+  gchar id[SD_SESSION_ID_LEN + 1];
+  guint8 *plain = sodium_malloc (PLAIN_LEN);
+
+  if (plain == NULL) {
+    g_set_error_literal (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
+                         "out of memory for a seed");
+    return FALSE;
+  }
+  if (crypto_secretbox_open_easy (plain, header->box, BOX_LEN, header->nonce, key) != 0) {
+    sodium_free (plain);
+    /* the checksum held, so the box is as written: the key is wrong */
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_BAD_PASSPHRASE,
+                 "wrong passphrase for the key file %s", path);
+    return FALSE;
+  }
+  if (plain[SD_SEED_LEN] != 0x05) {
+    sodium_free (plain);
+    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
+                 "the key file %s holds no Session account", path);
+    return FALSE;
+  }
+  memcpy (seed, plain, SD_SEED_LEN);
+  /* sd_keystore_lookup_sync () checks that it matches the seed */
+  sd_session_id_format (plain + SD_SEED_LEN + 1, id);
+  sodium_free (plain);
+  *session_id = g_strdup (id);
+  return TRUE;
+}
+
 static gboolean
 sd_file_keystore_lookup (SdKeystore *keystore,
                          guint8 *seed,
@@ -284,13 +372,10 @@ sd_file_keystore_lookup (SdKeystore *keystore,
   SdFileKeystore *self = SD_FILE_KEYSTORE (keystore);
   g_autoptr(GError) local_error = NULL;
   g_autofree guint8 *file = NULL;
-  guint8 checksum[CHECKSUM_LEN];
-  gchar id[SD_SESSION_ID_LEN + 1];
-  guint64 opslimit, memlimit;
-  guint8 *plain = NULL;
+  SdKeyFileHeader header;
   guint8 *key = NULL;
   gsize len = 0;
-  int opened;
+  gboolean opened;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
@@ -303,71 +388,14 @@ sd_file_keystore_lookup (SdKeystore *keystore,
                    "cannot read the key file: %s", local_error->message);
     return FALSE;
   }
-
-  if (len < OFF_VERSION + 1 || memcmp (file, MAGIC, MAGIC_LEN) != 0) {
-    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
-                 "%s is not a sessiond key file", self->path);
+  if (!sd_key_file_parse (file, len, self->path, &header, error))
     return FALSE;
-  }
-  if (file[OFF_VERSION] != FORMAT_VERSION) {
-    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
-                 "the key file %s has format version %u; this sessiond reads version %u",
-                 self->path, file[OFF_VERSION], FORMAT_VERSION);
-    return FALSE;
-  }
-  if (len != FILE_LEN) {
-    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
-                 "the key file %s is damaged: %" G_GSIZE_FORMAT " bytes where %d belong%s",
-                 self->path, len, FILE_LEN, len < FILE_LEN ? " (truncated)" : "");
-    return FALSE;
-  }
-  crypto_generichash (checksum, sizeof checksum, file, OFF_CHECKSUM, NULL, 0);
-  if (sodium_memcmp (checksum, file + OFF_CHECKSUM, CHECKSUM_LEN) != 0) {
-    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
-                 "the key file %s is damaged (checksum mismatch)", self->path);
-    return FALSE;
-  }
-  opslimit = get_le64 (file + OFF_OPSLIMIT);
-  memlimit = get_le64 (file + OFF_MEMLIMIT);
-  if (file[OFF_KDF] != KDF_ARGON2ID13 || file[OFF_CIPHER] != CIPHER_SECRETBOX ||
-      file[OFF_RESERVED] != 0 || !limits_are_sane (opslimit, memlimit)) {
-    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
-                 "the key file %s uses an unknown algorithm or unreasonable limits",
-                 self->path);
-    return FALSE;
-  }
-
-  key = derive_key (self, file + OFF_SALT, opslimit, memlimit, error);
+  key = derive_key (self, header.salt, header.opslimit, header.memlimit, error);
   if (key == NULL)
     return FALSE;
-  plain = sodium_malloc (PLAIN_LEN);
-  if (plain == NULL) {
-    sodium_free (key);
-    g_set_error_literal (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_FAILED,
-                         "out of memory for a seed");
-    return FALSE;
-  }
-  opened = crypto_secretbox_open_easy (plain, file + OFF_BOX, BOX_LEN, file + OFF_NONCE, key);
+  opened = sd_key_file_open_box (&header, key, self->path, seed, session_id, error);
   sodium_free (key);
-  if (opened != 0) {
-    sodium_free (plain);
-    /* the checksum held, so the box is as written: the key is wrong */
-    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_BAD_PASSPHRASE,
-                 "wrong passphrase for the key file %s", self->path);
-    return FALSE;
-  }
-  if (plain[SD_SEED_LEN] != 0x05) {
-    sodium_free (plain);
-    g_set_error (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_CORRUPT,
-                 "the key file %s holds no Session account", self->path);
-    return FALSE;
-  }
-  memcpy (seed, plain, SD_SEED_LEN);
-  /* sd_keystore_lookup_sync () checks that it matches the seed */
-  sd_session_id_format (plain + SD_SEED_LEN + 1, id);
-  sodium_free (plain);
-  *session_id = g_strdup (id);
-  return TRUE;
+  return opened;
 }
 
 static gboolean
