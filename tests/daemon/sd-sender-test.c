@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SdSender in process, over the fake transport (real onion layers, scripted storage-RPC
  * answers) and a real store: delivery and its sync copy, a moved swarm (421), a skewed clock
- * (406), retries with growing delays and the failure after the last one, and the TTL each
- * copy is stored with */
+ * (406), retries with growing delays and the failure after the last one, the TTL each
+ * copy is stored with, several items in flight (bounded in all and per conversation, a failing
+ * one holding up no other, a timer update alone in its conversation) */
 #include "config.h"
 
 #include <sodium.h>
@@ -19,6 +20,7 @@ typedef struct {
   gchar *pubkey;
   gint64 ttl;
   gint64 at_ms;  /* monotonic */
+  guint changed; /* status changes the sender had told of when this store arrived */
 } StoreCall;
 
 static void
@@ -33,12 +35,14 @@ typedef struct {
   SdStore *store;       /* (unowned) test_store's */
   SdIdentity me;
   SdIdentity alice;
+  SdIdentity bob;
   SdTestNet net;
   SdSender *sender;
   /* what the nodes are told to answer */
   guint answer_421;     /* this many stores are told the swarm moved */
   guint answer_406;     /* this many stores are told the clock is off */
   gboolean refuse;      /* every store is refused with 403 */
+  const gchar *refuse_pubkey; /* (nullable) stores to this swarm are refused with 403 */
   /* what they saw */
   GPtrArray *stores;    /* (element-type StoreCall) */
   guint infos;
@@ -71,6 +75,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
   call->pubkey = g_strdup (sd_json_get_string (params, "pubkey"));
   call->ttl = sd_json_get_int (params, "ttl", 0);
   call->at_ms = g_get_monotonic_time () / 1000;
+  call->changed = f->statuses->len;
   g_ptr_array_add (f->stores, call);
   if (f->answer_421 > 0) {
     f->answer_421--;
@@ -82,7 +87,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
     *status = 406;
     return g_strdup ("Timestamp error: check your clock");
   }
-  if (f->refuse) {
+  if (f->refuse || g_strcmp0 (call->pubkey, f->refuse_pubkey) == 0) {
     *status = 403;
     return g_strdup ("Provided expiry/TTL is not valid.");
   }
@@ -103,6 +108,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   sd_test_identity_from_byte (&f->me, 1);
   sd_test_identity_from_byte (&f->alice, 2);
+  sd_test_identity_from_byte (&f->bob, 3);
   sd_test_store_init (&f->test_store, &f->me);
   f->store = f->test_store.store;
   sd_test_net_init (&f->net, answer_rpc, f);
@@ -124,23 +130,31 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_array_unref (f->statuses);
 }
 
-/* a text to Alice in the outbox, as the daemon queues it */
+/* a message to @to in the outbox, as the daemon queues it */
 static gchar *
-queue_text (Fixture *f, SdExpirationMode mode, guint32 timer)
+queue_kind (Fixture *f, const SdIdentity *to, SdMessageKind kind, SdExpirationMode mode,
+            guint32 timer)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SdMessage) message = NULL;
   SdOutgoingMessage outgoing = { 0 };
 
-  outgoing.conversation_id = f->alice.session_id;
-  outgoing.kind = SD_MESSAGE_KIND_TEXT;
-  outgoing.body = "hello";
+  outgoing.conversation_id = to->session_id;
+  outgoing.kind = kind;
+  outgoing.body = kind == SD_MESSAGE_KIND_TEXT ? "hello" : "";
   outgoing.sent_at = g_get_real_time () / 1000;
   outgoing.expiration_mode = mode;
   outgoing.expiration_timer = timer;
   message = sd_store_queue_outgoing_full (f->store, &outgoing, &error);
   g_assert_no_error (error);
   return g_strdup (message->id);
+}
+
+/* a text to Alice */
+static gchar *
+queue_text (Fixture *f, SdExpirationMode mode, guint32 timer)
+{
+  return queue_kind (f, &f->alice, SD_MESSAGE_KIND_TEXT, mode, timer);
 }
 
 static SdMessage *
@@ -275,6 +289,127 @@ test_gives_up (Fixture *f, gconstpointer data)
     g_assert_cmpstr (store_call (f, i)->pubkey, ==, f->alice.session_id);
 }
 
+static guint
+count_status (Fixture *f, SdMessageStatus status)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->statuses->len; i++)
+    n += g_array_index (f->statuses, SdMessageStatus, i) == status;
+  return n;
+}
+
+static gboolean
+all_synced (Fixture *f, GPtrArray *ids)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (!is_synced (f, g_ptr_array_index (ids, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* several stores start before any finishes: at most 6 in all, 4 of one conversation */
+static void
+test_several_in_flight (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint to_alice = 0;
+
+  for (guint i = 0; i < 6; i++)
+    g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (ids, queue_kind (f, &f->bob, SD_MESSAGE_KIND_TEXT, SD_EXPIRATION_OFF, 0));
+  sd_sender_set_max_in_flight (f->sender, 6, 4);
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (all_synced (f, ids));
+
+  /* 9 deliveries and 9 sync copies; the first six stores were sent before any status changed,
+   * the seventh only once one finished */
+  g_assert_cmpuint (f->stores->len, ==, 18);
+  for (guint i = 0; i < 6; i++) {
+    g_assert_cmpuint (store_call (f, i)->changed, ==, 0);
+    to_alice += g_str_equal (store_call (f, i)->pubkey, f->alice.session_id);
+  }
+  g_assert_cmpuint (to_alice, ==, 4);
+  g_assert_cmpuint (store_call (f, 6)->changed, >=, 1);
+  /* one status change each: sending → sent */
+  g_assert_cmpuint (f->statuses->len, ==, 9);
+  g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 9);
+}
+
+/* a recipient whose swarm refuses every store holds up nobody else */
+static void
+test_failure_blocks_nobody (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *to_bob = queue_kind (f, &f->bob, SD_MESSAGE_KIND_TEXT, SD_EXPIRATION_OFF, 0);
+  guint bob_stores = 0;
+
+  for (guint i = 0; i < 5; i++)
+    g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  f->refuse_pubkey = f->bob.session_id;
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (has_status (f, to_bob, SD_MESSAGE_STATUS_FAILED));
+  g_assert_true (all_synced (f, ids));
+  /* Alice's five were sent while Bob's was still being retried; it failed last */
+  g_assert_cmpuint (f->statuses->len, ==, 6);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (g_array_index (f->statuses, SdMessageStatus, i), ==,
+                     SD_MESSAGE_STATUS_SENT);
+  g_assert_cmpint (g_array_index (f->statuses, SdMessageStatus, 5), ==,
+                   SD_MESSAGE_STATUS_FAILED);
+  for (guint i = 0; i < f->stores->len; i++)
+    bob_stores += g_str_equal (store_call (f, i)->pubkey, f->bob.session_id);
+  g_assert_cmpuint (bob_stores, ==, SD_SENDER_MAX_ATTEMPTS);
+}
+
+/* a timer update waits for the conversation's earlier messages (and their sync copies) and the
+ * later ones wait for it, as when one item went at a time; other texts overlap */
+static void
+test_timer_update_alone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint alice_seen = 0;
+  guint own_seen = 0;
+
+  g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  g_ptr_array_add (ids, queue_kind (f, &f->alice, SD_MESSAGE_KIND_EXPIRATION_UPDATE,
+                                    SD_EXPIRATION_AFTER_SEND, 86400));
+  g_ptr_array_add (ids, queue_kind (f, &f->alice, SD_MESSAGE_KIND_TEXT,
+                                    SD_EXPIRATION_AFTER_SEND, 86400));
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (all_synced (f, ids));
+  g_assert_cmpuint (f->stores->len, ==, 8);
+  for (guint i = 0; i < f->stores->len; i++) {
+    const StoreCall *call = store_call (f, i);
+
+    if (!g_str_equal (call->pubkey, f->alice.session_id)) {
+      own_seen++;
+      continue;
+    }
+    switch (alice_seen++) {
+    case 0:
+    case 1:
+      /* the two texts, together */
+      g_assert_cmpuint (call->changed, ==, 0);
+      break;
+    case 2:
+      /* the timer update: both texts sent and their copies stored */
+      g_assert_cmpuint (call->changed, ==, 2);
+      g_assert_cmpuint (own_seen, ==, 2);
+      break;
+    default:
+      /* the text after it: the update sent and its copy stored */
+      g_assert_cmpuint (call->changed, ==, 3);
+      g_assert_cmpuint (own_seen, ==, 3);
+      break;
+    }
+  }
+  g_assert_cmpuint (alice_seen, ==, 4);
+  g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,6 +422,9 @@ main (int argc, char **argv)
   ADD ("/daemon/sender/swarm-moved", test_swarm_moved);
   ADD ("/daemon/sender/clock-skew", test_clock_skew);
   ADD ("/daemon/sender/gives-up", test_gives_up);
+  ADD ("/daemon/sender/several-in-flight", test_several_in_flight);
+  ADD ("/daemon/sender/failure-blocks-nobody", test_failure_blocks_nobody);
+  ADD ("/daemon/sender/timer-update-alone", test_timer_update_alone);
 #undef ADD
   return g_test_run ();
 }
