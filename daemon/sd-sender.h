@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * sending → sent or failed; retries survive restarts because the outbox
  * is in the store. Several items are in flight at once (bounded in all
  * and per conversation; a timer update goes alone in its conversation),
+ * those for the same swarm that start together go as one batch request,
  * and stores that finish together are committed in one transaction.
  * Also sends fire-and-forget control messages. */
 #define SD_TYPE_SENDER (sd_sender_get_type ())
@@ -34,9 +35,10 @@ void sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 u
  * (defaults 1 s and 5 min; tests shorten them) */
 void sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms);
 
-/* at most @total outbox items in flight, at most @per_conversation of one conversation
- * (defaults 8 and 4; SESSIOND_SENDER_IN_FLIGHT=N sets the total, 1 = one at a time) */
-void sd_sender_set_max_in_flight (SdSender *self, guint total, guint per_conversation);
+/* at most @total outbox items in flight, at most @per_conversation of one conversation, at
+ * most @batch stores in one request (defaults 16, 12 and 8; SESSIOND_SENDER_IN_FLIGHT=N and
+ * SESSIOND_SENDER_BATCH=N set the total and the batch; 1 and 1 = one at a time, as before) */
+void sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, guint batch);
 
 void sd_sender_start (SdSender *self);
 void sd_sender_stop (SdSender *self);

@@ -3,7 +3,7 @@
  * answers) and a real store: delivery and its sync copy, a moved swarm (421), a skewed clock
  * (406), retries with growing delays and the failure after the last one, the TTL each
  * copy is stored with, several items in flight (bounded in all and per conversation, a failing
- * one holding up no other, a timer update alone in its conversation) */
+ * one holding up no other, a timer update alone in its conversation), batches of stores */
 #include "config.h"
 
 #include <sodium.h>
@@ -12,6 +12,7 @@
 #include "sd-daemon-test-util.h"
 #include "sd-json.h"
 #include "sd-sender.h"
+#include "sd-storage-rpc.h"
 
 #define RETRY_BASE_MS 10
 
@@ -21,6 +22,7 @@ typedef struct {
   gint64 ttl;
   gint64 at_ms;  /* monotonic */
   guint changed; /* status changes the sender had told of when this store arrived */
+  gboolean in_batch;
 } StoreCall;
 
 static void
@@ -43,41 +45,30 @@ typedef struct {
   guint answer_406;     /* this many stores are told the clock is off */
   gboolean refuse;      /* every store is refused with 403 */
   const gchar *refuse_pubkey; /* (nullable) stores to this swarm are refused with 403 */
+  guint refuse_nth;     /* the store call with this number (from 1) is refused with 403 */
   /* what they saw */
   GPtrArray *stores;    /* (element-type StoreCall) */
   guint infos;
+  guint batches;        /* batch requests */
   GArray *statuses;     /* (element-type SdMessageStatus) from "message-changed" */
 } Fixture;
 
-/* the storage server, as far as the sender needs one (protocol-network.md §4) */
+/* one store at the storage server: recorded, then answered as the fixture says */
 static gchar *
-answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
-            gpointer user_data)
+answer_store (Fixture *f, guint node, JsonObject *params, gboolean in_batch, guint *status)
 {
-  Fixture *f = user_data;
-  g_autoptr(JsonObject) request = sd_json_parse_object (rpc, strlen (rpc), NULL);
-  const gchar *method = sd_json_get_string (request, "method");
-  JsonObject *params = sd_json_get_object (request, "params");
   gint64 now = g_get_real_time () / 1000;
-  StoreCall *call;
+  StoreCall *call = g_new0 (StoreCall, 1);
 
-  *status = 200;
-  if (g_strcmp0 (method, "get_swarm") == 0)
-    return sd_test_net_swarm_json (&f->net);
-  if (g_strcmp0 (method, "info") == 0) {
-    f->infos++;
-    return g_strdup_printf ("{\"version\":[2,8,0],\"timestamp\":%" G_GINT64_FORMAT
-                            ",\"t\":%" G_GINT64_FORMAT "}", now, now);
-  }
-  g_assert_cmpstr (method, ==, "store");
-  call = g_new0 (StoreCall, 1);
   call->node = node;
   call->pubkey = g_strdup (sd_json_get_string (params, "pubkey"));
   call->ttl = sd_json_get_int (params, "ttl", 0);
   call->at_ms = g_get_monotonic_time () / 1000;
   call->changed = f->statuses->len;
+  call->in_batch = in_batch;
   g_ptr_array_add (f->stores, call);
-  if (f->answer_421 > 0) {
+  *status = 200;
+  if (!in_batch && f->answer_421 > 0) {
     f->answer_421--;
     *status = 421;
     return sd_test_net_swarm_json (&f->net);
@@ -87,12 +78,69 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
     *status = 406;
     return g_strdup ("Timestamp error: check your clock");
   }
-  if (f->refuse || g_strcmp0 (call->pubkey, f->refuse_pubkey) == 0) {
+  if (f->refuse || g_strcmp0 (call->pubkey, f->refuse_pubkey) == 0 ||
+      f->stores->len == f->refuse_nth) {
     *status = 403;
     return g_strdup ("Provided expiry/TTL is not valid.");
   }
   return g_strdup_printf ("{\"swarm\":{},\"hash\":\"hash-%u\",\"t\":%" G_GINT64_FORMAT "}",
                           f->stores->len, now);
+}
+
+/* the storage server, as far as the sender needs one (protocol-network.md §4): single stores
+ * and batches of them; a moved swarm (421) answers the whole request, a skewed clock (406) and
+ * a refusal each store */
+static gchar *
+answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
+            gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(JsonObject) request = sd_json_parse_object (rpc, strlen (rpc), NULL);
+  const gchar *method = sd_json_get_string (request, "method");
+  JsonObject *params = sd_json_get_object (request, "params");
+  gint64 now = g_get_real_time () / 1000;
+  JsonArray *requests;
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonNode) reply_node = NULL;
+
+  *status = 200;
+  if (g_strcmp0 (method, "get_swarm") == 0)
+    return sd_test_net_swarm_json (&f->net);
+  if (g_strcmp0 (method, "info") == 0) {
+    f->infos++;
+    return g_strdup_printf ("{\"version\":[2,8,0],\"timestamp\":%" G_GINT64_FORMAT
+                            ",\"t\":%" G_GINT64_FORMAT "}", now, now);
+  }
+  if (g_strcmp0 (method, "store") == 0)
+    return answer_store (f, node, params, FALSE, status);
+  g_assert_cmpstr (method, ==, "batch");
+  if (f->answer_421 > 0) {
+    f->answer_421--;
+    *status = 421;
+    return sd_test_net_swarm_json (&f->net);
+  }
+  requests = sd_json_get_array (params, "requests");
+  g_assert_nonnull (requests);
+  g_assert_cmpuint (json_array_get_length (requests), >=, 2);
+  f->batches++;
+  results = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (requests); i++) {
+    JsonObject *sub = json_array_get_object_element (requests, i);
+    JsonObject *entry = json_object_new ();
+    guint code = 0;
+    g_autofree gchar *body = NULL;
+
+    g_assert_cmpstr (sd_json_get_string (sub, "method"), ==, "store");
+    body = answer_store (f, node, sd_json_get_object (sub, "params"), TRUE, &code);
+    json_object_set_int_member (entry, "code", code);
+    json_object_set_member (entry, "body", sd_storage_rpc_parse_body (body, strlen (body)));
+    json_array_add_object_element (results, entry);
+  }
+  reply = json_object_new ();
+  json_object_set_array_member (reply, "results", g_steal_pointer (&results));
+  reply_node = json_node_init_object (json_node_alloc (), reply);
+  return json_to_string (reply_node, FALSE);
 }
 
 static void
@@ -319,7 +367,7 @@ test_several_in_flight (Fixture *f, gconstpointer data)
     g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
   for (guint i = 0; i < 3; i++)
     g_ptr_array_add (ids, queue_kind (f, &f->bob, SD_MESSAGE_KIND_TEXT, SD_EXPIRATION_OFF, 0));
-  sd_sender_set_max_in_flight (f->sender, 6, 4);
+  sd_sender_set_limits (f->sender, 6, 4, 1);
   sd_sender_start (f->sender);
   SD_TEST_WAIT_UNTIL (all_synced (f, ids));
 
@@ -361,6 +409,36 @@ test_failure_blocks_nobody (Fixture *f, gconstpointer data)
   for (guint i = 0; i < f->stores->len; i++)
     bob_stores += g_str_equal (store_call (f, i)->pubkey, f->bob.session_id);
   g_assert_cmpuint (bob_stores, ==, SD_SENDER_MAX_ATTEMPTS);
+}
+
+/* items for one swarm that start together go as one batch; a store the batch answer refuses is
+ * retried alone, the others are done */
+static void
+test_batched (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint retried = 0;
+
+  for (guint i = 0; i < 10; i++)
+    g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  f->refuse_nth = 3;
+  sd_sender_set_limits (f->sender, 16, 12, 8);
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (all_synced (f, ids));
+
+  /* 8 + 2 deliveries at once, then the sync copies (and the refused one again) */
+  g_assert_cmpuint (f->batches, >=, 3);
+  for (guint i = 0; i < 10; i++) {
+    g_assert_cmpstr (store_call (f, i)->pubkey, ==, f->alice.session_id);
+    g_assert_true (store_call (f, i)->in_batch);
+    g_assert_cmpuint (store_call (f, i)->changed, ==, 0);
+  }
+  g_assert_cmpuint (f->stores->len, ==, 21);
+  for (guint i = 10; i < f->stores->len; i++)
+    retried += g_str_equal (store_call (f, i)->pubkey, f->alice.session_id);
+  g_assert_cmpuint (retried, ==, 1);
+  g_assert_cmpuint (f->statuses->len, ==, 10);
+  g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 10);
 }
 
 /* a timer update waits for the conversation's earlier messages (and their sync copies) and the
@@ -425,6 +503,7 @@ main (int argc, char **argv)
   ADD ("/daemon/sender/several-in-flight", test_several_in_flight);
   ADD ("/daemon/sender/failure-blocks-nobody", test_failure_blocks_nobody);
   ADD ("/daemon/sender/timer-update-alone", test_timer_update_alone);
+  ADD ("/daemon/sender/batched", test_batched);
 #undef ADD
   return g_test_run ();
 }
