@@ -5,8 +5,9 @@ the daemons take it, keeping at most WINDOW (default 200) undelivered messages
 each way, for BENCH_SECONDS (default 20) after a 3 s warm-up. Prints messages
 per second each way and each daemon's CPU time (user + system, /proc) per
 message it sent or received, with 0, 5,000 and 20,000 messages of history in
-the conversation (BENCH_HISTORIES=0,5000,20000), once with the sender one item
-at a time (SESSIOND_SENDER_IN_FLIGHT=1, as before) and once with its default.
+the conversation (BENCH_HISTORIES=0,5000,20000), with the sender one item at
+a time (SESSIOND_SENDER_IN_FLIGHT=1, as before), with 16 in flight but no
+batches, and with its defaults (BENCH_MODES=1,16:1,default).
 
 Each (history, mode) gets a fresh testnet and fresh accounts, so neither the
 testnet's tables nor the daemons' grow from one measurement to the next. The
@@ -32,7 +33,9 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 WARMUP = 3.0
 WINDOW = int(os.environ.get("WINDOW", "200"))
 HISTORIES = [int(h) for h in os.environ.get("BENCH_HISTORIES", "0,5000,20000").split(",")]
-MODES = [m for m in os.environ.get("BENCH_MODES", "1,default").split(",")]
+# "1": one item at a time (SESSIOND_SENDER_IN_FLIGHT=1, as before); "N:B": N in flight,
+# batches of B (16:1 = in flight, no batches); "default": the sender's defaults
+MODES = [m for m in os.environ.get("BENCH_MODES", "1,16:1,default").split(",")]
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -106,10 +109,13 @@ def measure(history, mode):
         for d, other in ((alice, bob), (bob, alice)):
             d.stop()
             populate(database_path(d.data_dir), d.session_id, other.session_id, history)
+            d.bus.env.pop("SESSIOND_SENDER_IN_FLIGHT", None)
+            d.bus.env.pop("SESSIOND_SENDER_BATCH", None)
             if mode != "default":
-                d.bus.env["SESSIOND_SENDER_IN_FLIGHT"] = mode
-            else:
-                d.bus.env.pop("SESSIOND_SENDER_IN_FLIGHT", None)
+                in_flight, _, batch = mode.partition(":")
+                d.bus.env["SESSIOND_SENDER_IN_FLIGHT"] = in_flight
+                if batch:
+                    d.bus.env["SESSIOND_SENDER_BATCH"] = batch
             d.start()
         counters = {d.name: Counter(d) for d in daemons}
         context = GLib.MainContext.default()
