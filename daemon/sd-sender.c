@@ -299,9 +299,10 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (self->finished->len > 0 && self->flush_id == 0)
     self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush, self, NULL);
-  send_job_free (job);
+  /* while the job still holds the sender */
   if (any_failed)
     process (self);
+  send_job_free (job);
 }
 
 /* commits the finished stores in one transaction, then (@tell) tells about them and starts
