@@ -416,7 +416,8 @@ pack_message (SdSender *self,
   return sd_content_pack_text_full (&text);
 }
 
-/* the swarm @item goes to: Note to Self and sync copies go to our own */
+/* the swarm @item goes to: sync copies go to our own, and so does Note to Self (its recipient
+ * is us), which is only ever sent as that copy */
 static const gchar *
 destination (SdSender *self, const SdOutboxItem *item)
 {
@@ -717,10 +718,8 @@ process (SdSender *self)
       group->flights = g_ptr_array_new ();
       g_hash_table_insert (pending, g_strdup (to), group);
     }
-    if (group->request == NULL) {
-      g_ptr_array_set_size (group->flights, 0);
+    if (group->request == NULL)
       group->request = store_request_empty (to);
-    }
     add_item (self, group->request, group->flights, g_steal_pointer (&due->pdata[i]));
     if (group->flights->len >= self->max_batch) {
       pending_send (self, group);
