@@ -12,6 +12,17 @@
 
 #define RETRY_BASE_MS 1000
 #define RETRY_MAX_MS (5 * 60 * 1000)
+/* outbox items in flight at once, in all and per conversation: each store is an onion request
+ * of tens of ms, mostly waiting, so several overlap; and items for the same swarm that start
+ * together go as one `batch` request (one onion request instead of several: the onion layers
+ * are most of a store's CPU). SESSIOND_SENDER_IN_FLIGHT=N sets the total, and
+ * SESSIOND_SENDER_BATCH=N the batch size (both 1 = one at a time, as before; benchmarks
+ * compare) */
+#define MAX_IN_FLIGHT 16
+#define MAX_PER_CONVERSATION 12
+#define MAX_BATCH 8     /* storage servers take up to 20 sub-requests */
+/* how far past the items in flight process() looks for due ones it may start */
+#define DUE_LOOKAHEAD 64
 
 struct _SdSender {
   GObject parent_instance;
@@ -22,8 +33,14 @@ struct _SdSender {
   gchar *profile_name;        /* (owned) (nullable) */
   guint64 profile_updated;
   gboolean running;
-  gboolean busy;
-  gboolean jobs_turn;         /* the next due job goes before the next due message */
+  gboolean job_busy;          /* jobs go one at a time, beside the messages */
+  guint max_in_flight;
+  guint max_per_conversation;
+  guint max_batch;
+  GPtrArray *flights;         /* (element-type Flight) (owned) outbox items sent and not yet
+                               * committed as done or rescheduled */
+  GPtrArray *finished;        /* (element-type Flight) (unowned) stored, waiting for flush() */
+  guint flush_id;
   guint retry_base_ms;        /* the first retry's delay; each next one doubles */
   guint retry_max_ms;
   guint timeout_id;
@@ -37,29 +54,78 @@ G_DEFINE_FINAL_TYPE (SdSender, sd_sender, G_TYPE_OBJECT)
 
 static void process (SdSender *self);
 
-/* one store request: the same wrapped data is sent to whichever member of
- * the swarm is tried, with the store time taken when it is built */
+/* one store request, or a batch of stores to the same swarm: the same wrapped data is sent to
+ * whichever member of the swarm is tried, with the store time taken when it is built */
 typedef struct {
-  gchar *recipient;
-  gchar *data_b64;
-  gint64 ttl_ms;
+  gchar *recipient;     /* whose swarm */
+  GPtrArray *data_b64;  /* (element-type utf8) one store each */
+  GArray *ttl_ms;       /* (element-type gint64) */
 } StoreRequest;
 
 static void
 store_request_free (StoreRequest *request)
 {
   g_free (request->recipient);
-  g_free (request->data_b64);
+  g_ptr_array_unref (request->data_b64);
+  g_array_unref (request->ttl_ms);
   g_free (request);
 }
 
+/* a lone store goes as itself (as it always did); several as one `batch` (§4.8) */
 static gchar *
 build_store (const SdSnode *node, gint64 now, gpointer user_data)
 {
   StoreRequest *request = user_data;
+  guint n = request->data_b64->len;
+  g_autofree JsonNode **stores = g_new0 (JsonNode *, n);
 
-  return sd_storage_rpc_to_string (sd_storage_rpc_store (request->recipient, 0, now,
-                                                         request->ttl_ms, request->data_b64));
+  for (guint i = 0; i < n; i++)
+    stores[i] = sd_storage_rpc_store (request->recipient, 0, now,
+                                      g_array_index (request->ttl_ms, gint64, i),
+                                      g_ptr_array_index (request->data_b64, i));
+  if (n == 1)
+    return sd_storage_rpc_to_string (stores[0]);
+  return sd_storage_rpc_to_string (sd_storage_rpc_batch (stores, n));
+}
+
+static StoreRequest *
+store_request_empty (const gchar *recipient)
+{
+  StoreRequest *request = g_new0 (StoreRequest, 1);
+
+  request->recipient = g_strdup (recipient);
+  request->data_b64 = g_ptr_array_new_with_free_func (g_free);
+  request->ttl_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
+  return request;
+}
+
+/* wraps @content for request->recipient and adds it as one more store */
+static gboolean
+store_request_add (SdSender *self,
+                   StoreRequest *request,
+                   GBytes *content,
+                   guint64 sent_at,
+                   gint64 ttl_ms,
+                   GError **error)
+{
+  guint8 recipient_pk[32];
+  g_autoptr(GBytes) wire = NULL;
+
+  if (!sd_session_id_parse (request->recipient, recipient_pk, error))
+    return FALSE;
+  wire = sd_wire_wrap_bytes (self->identity, recipient_pk, sent_at,
+                             g_bytes_get_data (content, NULL), g_bytes_get_size (content),
+                             SD_WIRE_FLAG_NONE);
+  if (wire == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "could not encrypt for this recipient");
+    return FALSE;
+  }
+  g_ptr_array_add (request->data_b64,
+                   sd_base64_encode (g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
+                                     TRUE));
+  g_array_append_val (request->ttl_ms, ttl_ms);
+  return TRUE;
 }
 
 static StoreRequest *
@@ -70,39 +136,50 @@ store_request_new (SdSender *self,
                    gint64 ttl_ms,
                    GError **error)
 {
-  guint8 recipient_pk[32];
-  g_autoptr(GBytes) wire = NULL;
-  StoreRequest *request;
+  StoreRequest *request = store_request_empty (recipient);
 
-  if (!sd_session_id_parse (recipient, recipient_pk, error))
-    return NULL;
-  wire = sd_wire_wrap_bytes (self->identity, recipient_pk, sent_at,
-                             g_bytes_get_data (content, NULL), g_bytes_get_size (content),
-                             SD_WIRE_FLAG_NONE);
-  if (wire == NULL) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                         "could not encrypt for this recipient");
+  if (!store_request_add (self, request, content, sent_at, ttl_ms, error)) {
+    store_request_free (request);
     return NULL;
   }
-  request = g_new0 (StoreRequest, 1);
-  request->recipient = g_strdup (recipient);
-  request->data_b64 = sd_base64_encode (g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
-                                        TRUE);
-  request->ttl_ms = ttl_ms;
   return request;
 }
 
+/* one outbox item from the moment its store starts until its outcome is committed; while it
+ * exists the item is not started again */
+typedef struct {
+  SdOutboxItem *item;   /* (owned) */
+  gboolean barrier;     /* a timer update: nothing else of its conversation is in flight */
+  gchar *hash;          /* (owned) (nullable) set once the store succeeded */
+} Flight;
+
+static void
+flight_free (Flight *flight)
+{
+  sd_outbox_item_free (flight->item);
+  g_free (flight->hash);
+  g_free (flight);
+}
+
+/* one store request on its way: the flights it carries, in the order of its stores */
 typedef struct {
   SdSender *self;       /* (owned) */
-  SdOutboxItem *item;   /* (owned) */
+  GPtrArray *flights;   /* (element-type Flight) (unowned) in self->flights */
 } SendJob;
 
 static void
 send_job_free (SendJob *job)
 {
   g_object_unref (job->self);
-  sd_outbox_item_free (job->item);
+  g_ptr_array_unref (job->flights);
   g_free (job);
+}
+
+static void
+flight_remove (SdSender *self, Flight *flight)
+{
+  g_ptr_array_remove (self->finished, flight);
+  g_ptr_array_remove_fast (self->flights, flight);
 }
 
 static void
@@ -153,54 +230,131 @@ delete_own_copy (SdSender *self, const gchar *hash)
     g_warning ("could not queue deleting an unsent copy: %s", error->message);
 }
 
+static void flush (SdSender *self, gboolean tell);
+
+static gboolean
+on_flush (gpointer user_data)
+{
+  SdSender *self = user_data;
+
+  self->flush_id = 0;
+  flush (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* the hash store @i of @job got, or NULL with @error */
+static gchar *
+stored_hash (SendJob *job, guint i, guint status, JsonNode *body, GError **error)
+{
+  gint64 code = 0;
+  JsonNode *sub = NULL;
+
+  if (job->flights->len == 1 || status != 200)
+    return sd_storage_rpc_parse_store (status, body, error);
+  if (!sd_storage_rpc_batch_result (body, i, &code, &sub)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "the batch answer has no result %u", i);
+    return NULL;
+  }
+  return sd_storage_rpc_parse_store ((guint) CLAMP (code, 0, G_MAXUINT), sub, error);
+}
+
 static void
 on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SendJob *job = user_data;
   SdSender *self = job->self;
-  SdOutboxItem *item = job->item;
   g_autoptr(GError) error = NULL;
   guint status = 0;
   g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
                                                          NULL, &error);
-  g_autofree gchar *reason = NULL;
-  g_autofree gchar *hash = NULL;
+  gboolean any_failed = FALSE;
 
   if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     send_job_free (job);
     return;
   }
-  if (body != NULL)
-    hash = sd_storage_rpc_parse_store (status, body, &error);
-  if (hash == NULL)
-    reason = g_strdup (error->message);
-
-  if (hash == NULL) {
-    g_debug ("store attempt %u failed: %s", item->attempts + 1, reason);
-    retry_or_fail (self, item, reason);
-  } else if (item->is_sync) {
+  for (guint i = 0; i < job->flights->len; i++) {
+    Flight *flight = g_ptr_array_index (job->flights, i);
     g_autoptr(GError) store_error = NULL;
-    gboolean removed = FALSE;
+    g_autofree gchar *hash = NULL;
 
-    if (!sd_store_mark_synced (self->store, item->message->id, hash, &store_error)) {
-      /* unsent while its copy was on the way: that copy goes too */
-      if (sd_store_is_removed (self->store, item->message->id, &removed, NULL) && removed)
-        delete_own_copy (self, hash);
-      else
-        g_warning ("could not finish a sync copy: %s", store_error->message);
+    if (body != NULL)
+      hash = stored_hash (job, i, status, body, &store_error);
+    else
+      store_error = g_error_copy (error);
+    if (hash == NULL) {
+      /* each store of a batch is retried on its own */
+      g_debug ("store attempt %u failed: %s", flight->item->attempts + 1, store_error->message);
+      retry_or_fail (self, flight->item, store_error->message);
+      flight_remove (self, flight);
+      any_failed = TRUE;
+      continue;
     }
-  } else {
-    g_autoptr(GError) store_error = NULL;
-    g_autoptr(SdMessage) sent = sd_store_mark_sent (self->store, item->message->id, hash,
-                                                    &store_error);
-
-    if (sent == NULL)
-      g_warning ("could not mark a message sent: %s", store_error->message);
-    emit_changed (self, sent);
+    /* stores that finish in the same main-loop iteration are committed together, in flush();
+     * a crash before that commit sends the item again under the same T (a second copy in the
+     * swarm, which receivers drop by author and T) */
+    flight->hash = g_steal_pointer (&hash);
+    g_ptr_array_add (self->finished, flight);
   }
+  if (self->finished->len > 0 && self->flush_id == 0)
+    self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_flush, self, NULL);
+  /* while the job still holds the sender */
+  if (any_failed)
+    process (self);
   send_job_free (job);
-  self->busy = FALSE;
-  process (self);
+}
+
+/* commits the finished stores in one transaction, then (@tell) tells about them and starts
+ * what may follow */
+static void
+flush (SdSender *self, gboolean tell)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) finished = g_steal_pointer (&self->finished);
+  g_autofree SdOutboxDone *done = g_new0 (SdOutboxDone, MAX (finished->len, 1));
+  gboolean batched;
+
+  self->finished = g_ptr_array_new ();
+  for (guint i = 0; i < finished->len; i++) {
+    Flight *flight = g_ptr_array_index (finished, i);
+
+    done[i].message_id = flight->item->message->id;
+    done[i].is_sync = flight->item->is_sync;
+    done[i].server_hash = flight->hash;
+  }
+  batched = sd_store_outbox_done (self->store, done, finished->len, &error);
+  if (!batched)
+    g_debug ("could not commit %u stores together, one at a time: %s", finished->len,
+             error->message);
+  for (guint i = 0; i < finished->len; i++) {
+    Flight *flight = g_ptr_array_index (finished, i);
+    g_autoptr(SdMessage) sent = g_steal_pointer (&done[i].message);
+    g_autoptr(GError) item_error = g_steal_pointer (&done[i].error);
+
+    if (!batched) {
+      if (flight->item->is_sync)
+        sd_store_mark_synced (self->store, done[i].message_id, flight->hash, &item_error);
+      else
+        sent = sd_store_mark_sent (self->store, done[i].message_id, flight->hash, &item_error);
+    }
+    if (flight->item->is_sync && item_error != NULL) {
+      gboolean removed = FALSE;
+
+      /* unsent while its copy was on the way: that copy goes too */
+      if (sd_store_is_removed (self->store, done[i].message_id, &removed, NULL) && removed)
+        delete_own_copy (self, flight->hash);
+      else
+        g_warning ("could not finish a sync copy: %s", item_error->message);
+    } else if (item_error != NULL) {
+      g_warning ("could not mark a message sent: %s", item_error->message);
+    }
+    if (tell)
+      emit_changed (self, sent);
+    g_ptr_array_remove_fast (self->flights, flight);
+  }
+  if (tell)
+    process (self);
 }
 
 /* which row of the expiration table (docs/expiration-rules.md) a queued message is */
@@ -262,8 +416,18 @@ pack_message (SdSender *self,
   return sd_content_pack_text_full (&text);
 }
 
-static void
-send_item (SdSender *self, SdOutboxItem *item)
+/* the swarm @item goes to: sync copies go to our own, and so does Note to Self (its recipient
+ * is us), which is only ever sent as that copy */
+static const gchar *
+destination (SdSender *self, const SdOutboxItem *item)
+{
+  return item->is_sync ? self->identity->session_id : item->recipient;
+}
+
+/* adds @item's store to @request (which goes to its destination) as a new flight, or marks it
+ * failed at once when it can never work; FALSE then */
+static gboolean
+add_item (SdSender *self, StoreRequest *request, GPtrArray *flights, SdOutboxItem *item)
 {
   SdMessage *message = item->message;
   gboolean note_to_self = g_str_equal (item->recipient, self->identity->session_id);
@@ -274,29 +438,58 @@ send_item (SdSender *self, SdOutboxItem *item)
                                               message->expiration_timer, to_self);
   g_autoptr(GBytes) content = pack_message (self, message, &rule, to_self);
   g_autoptr(GError) error = NULL;
-  StoreRequest *request;
-  SendJob *job;
+  Flight *flight;
 
-  /* Note to Self is only ever sent as the copy to our own swarm */
-  request = store_request_new (self, item->is_sync ? self->identity->session_id : item->recipient,
-                               content, message->sent_at, rule.ttl_ms, &error);
-  if (request == NULL) {
+  if (!store_request_add (self, request, content, message->sent_at, rule.ttl_ms, &error)) {
     /* a recipient we cannot encrypt for will never work */
     g_autoptr(SdMessage) failed = sd_store_mark_failed (self->store, message->id,
                                                         error->message, NULL);
 
     emit_changed (self, failed);
     sd_outbox_item_free (item);
-    self->busy = FALSE;
-    process (self);
+    return FALSE;
+  }
+  flight = g_new0 (Flight, 1);
+  flight->item = item;
+  flight->barrier = message->kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE;
+  g_ptr_array_add (self->flights, flight);
+  g_ptr_array_add (flights, flight);
+  return TRUE;
+}
+
+/* a request being filled by process(), sent once it is full or process() is done */
+typedef struct {
+  StoreRequest *request;  /* (owned) (nullable) once sent */
+  GPtrArray *flights;     /* (element-type Flight) (owned) (unowned elements) */
+} Pending;
+
+static void
+pending_send (SdSender *self, Pending *pending)
+{
+  StoreRequest *request = g_steal_pointer (&pending->request);
+  SendJob *job;
+
+  if (request == NULL)
+    return;
+  if (pending->flights->len == 0) {
+    store_request_free (request);
     return;
   }
   job = g_new0 (SendJob, 1);
   job->self = g_object_ref (self);
-  job->item = item;
+  job->flights = g_ptr_array_ref (pending->flights);
   sd_network_swarm_rpc_async (self->network, request->recipient, build_store, request,
                               (GDestroyNotify) store_request_free, self->cancellable, on_stored,
                               job);
+}
+
+static void
+pending_free (Pending *pending)
+{
+  if (pending->request != NULL)
+    store_request_free (pending->request);
+  g_ptr_array_unref (pending->flights);
+  g_free (pending);
 }
 
 static gboolean
@@ -397,7 +590,7 @@ on_job_done (GObject *source, GAsyncResult *result, gpointer user_data)
     failure = g_strdup_printf ("the network answered %u", status);
   job_finished (self, run->job, failure);
   job_run_free (run);
-  self->busy = FALSE;
+  self->job_busy = FALSE;
   process (self);
 }
 
@@ -418,8 +611,7 @@ run_job (SdSender *self, SdJob *job)
       job->attempts = SD_SENDER_MAX_ATTEMPTS;
       job_finished (self, job, error->message);
       job_run_free (run);
-      self->busy = FALSE;
-      process (self);
+      self->job_busy = FALSE;
       return;
     }
     sd_network_swarm_rpc_async (self->network, request->recipient, build_store, request,
@@ -440,45 +632,123 @@ run_job (SdSender *self, SdJob *job)
   }
 }
 
-/* one message at a time, oldest first: the outbox order is the send order */
+/* whether @id is in flight (a handful at most: a scan is cheapest) */
+static gboolean
+in_flight (SdSender *self, const gchar *id)
+{
+  for (guint i = 0; i < self->flights->len; i++) {
+    const Flight *flight = g_ptr_array_index (self->flights, i);
+
+    if (g_str_equal (flight->item->message->id, id))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* whether @item may start beside what is in flight. Each message has its T from the queue, so
+ * the order in which stores land changes nothing a receiver shows; a timer update is the
+ * exception: it changes the conversation's setting, so it waits for the conversation's earlier
+ * items (delivery and sync) and holds back its later ones, as when one went at a time */
+static gboolean
+may_start (SdSender *self, const SdOutboxItem *item)
+{
+  const gchar *conversation = item->message->conversation;
+  gboolean barrier = item->message->kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE;
+  guint same = 0;
+
+  for (guint i = 0; i < self->flights->len; i++) {
+    const Flight *flight = g_ptr_array_index (self->flights, i);
+
+    if (!g_str_equal (flight->item->message->conversation, conversation))
+      continue;
+    if (barrier || flight->barrier)
+      return FALSE;
+    same++;
+  }
+  return same < self->max_per_conversation;
+}
+
+/* starts due items, oldest first (the outbox order is the send order), while there is room */
 static void
 process (SdSender *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) due = NULL;
   g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(GHashTable) held = NULL;
+  g_autoptr(GHashTable) pending = NULL;
+  GHashTableIter iter;
+  gpointer value;
   gint64 now = g_get_real_time () / 1000;
   gint64 next = G_MAXINT64;
   gint64 next_job = G_MAXINT64;
 
-  if (!self->running || self->busy)
+  if (!self->running)
     return;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
-  due = sd_store_outbox_due (self->store, now, 1, &error);
-  jobs = due != NULL ? sd_store_jobs_due (self->store, now, 1, &error) : NULL;
-  if (due == NULL || jobs == NULL) {
-    g_warning ("could not read the outbox: %s", error->message);
-    return;
+  if (self->flights->len < self->max_in_flight) {
+    due = sd_store_outbox_due (self->store, now, self->flights->len + DUE_LOOKAHEAD, &error);
+    if (due == NULL) {
+      g_warning ("could not read the outbox: %s", error->message);
+      return;
+    }
   }
-  /* messages and jobs take turns, so neither a burst of sends nor of reactions holds up the
-   * other */
-  if (due->len > 0 && (jobs->len == 0 || !self->jobs_turn)) {
-    self->busy = TRUE;
-    self->jobs_turn = TRUE;
-    send_item (self, g_ptr_array_steal_index (due, 0));
-    return;
+  /* a conversation whose older item may not start yet holds back its newer ones too, so a
+   * message never overtakes an older one that waits for the timer update before it */
+  held = g_hash_table_new (g_str_hash, g_str_equal);
+  /* items for the same swarm that start together go as one batch of up to max_batch */
+  pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                   (GDestroyNotify) pending_free);
+  for (guint i = 0; due != NULL && i < due->len &&
+                    self->flights->len < self->max_in_flight; i++) {
+    SdOutboxItem *item = g_ptr_array_index (due, i);
+    const gchar *to = destination (self, item);
+    Pending *group;
+
+    if (in_flight (self, item->message->id))
+      continue;
+    if (g_hash_table_contains (held, item->message->conversation) ||
+        !may_start (self, item)) {
+      g_hash_table_add (held, item->message->conversation);
+      continue;
+    }
+    group = g_hash_table_lookup (pending, to);
+    if (group == NULL) {
+      group = g_new0 (Pending, 1);
+      group->flights = g_ptr_array_new ();
+      g_hash_table_insert (pending, g_strdup (to), group);
+    }
+    if (group->request == NULL)
+      group->request = store_request_empty (to);
+    add_item (self, group->request, group->flights, g_steal_pointer (&due->pdata[i]));
+    if (group->flights->len >= self->max_batch) {
+      pending_send (self, group);
+      g_ptr_array_unref (group->flights);
+      group->flights = g_ptr_array_new ();
+    }
   }
-  if (jobs->len > 0) {
-    self->busy = TRUE;
-    self->jobs_turn = FALSE;
+  g_hash_table_iter_init (&iter, pending);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    pending_send (self, value);
+  /* run_job() clears job_busy at once for a job that can never work (dropped) */
+  while (!self->job_busy) {
+    g_clear_pointer (&jobs, g_ptr_array_unref);
+    jobs = sd_store_jobs_due (self->store, now, 1, &error);
+    if (jobs == NULL) {
+      g_warning ("could not read the jobs: %s", error->message);
+      return;
+    }
+    if (jobs->len == 0)
+      break;
+    self->job_busy = TRUE;
     run_job (self, g_ptr_array_steal_index (jobs, 0));
-    return;
   }
+  /* what is in flight calls process() when it ends; a timer is only for what is due later */
   if (!sd_store_outbox_next_due (self->store, &next, NULL))
     next = G_MAXINT64;
   if (sd_store_jobs_next_due (self->store, &next_job, NULL))
     next = MIN (next, next_job);
-  if (next != G_MAXINT64)
+  if (next != G_MAXINT64 && next > now)
     self->timeout_id = g_timeout_add (CLAMP (next - now, 10, G_MAXINT32), on_timer, self);
 }
 
@@ -535,6 +805,15 @@ sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms)
 }
 
 void
+sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, guint batch)
+{
+  g_return_if_fail (SD_IS_SENDER (self));
+  self->max_in_flight = MAX (total, 1);
+  self->max_per_conversation = CLAMP (per_conversation, 1, self->max_in_flight);
+  self->max_batch = CLAMP (batch, 1, MIN (self->max_in_flight, 20));
+}
+
+void
 sd_sender_start (SdSender *self)
 {
   self->running = TRUE;
@@ -547,6 +826,12 @@ sd_sender_stop (SdSender *self)
   self->running = FALSE;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  /* what was stored is committed now rather than sent again at the next start; nobody is told
+   * (this runs while the account goes away) */
+  if (self->flush_id != 0) {
+    g_clear_handle_id (&self->flush_id, g_source_remove);
+    flush (self, FALSE);
+  }
 }
 
 void
@@ -570,6 +855,8 @@ sd_sender_finalize (GObject *object)
   g_clear_object (&self->network);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->finished, g_ptr_array_unref);
+  g_clear_pointer (&self->flights, g_ptr_array_unref);
   g_free (self->profile_name);
   G_OBJECT_CLASS (sd_sender_parent_class)->finalize (object);
 }
@@ -590,8 +877,23 @@ static void
 sd_sender_init (SdSender *self)
 {
   self->cancellable = g_cancellable_new ();
+  const gchar *in_flight_env = g_getenv ("SESSIOND_SENDER_IN_FLIGHT");
+  const gchar *batch_env = g_getenv ("SESSIOND_SENDER_BATCH");
+
   self->retry_base_ms = RETRY_BASE_MS;
   self->retry_max_ms = RETRY_MAX_MS;
+  self->flights = g_ptr_array_new_with_free_func ((GDestroyNotify) flight_free);
+  self->finished = g_ptr_array_new ();
+  sd_sender_set_limits (self, MAX_IN_FLIGHT, MAX_PER_CONVERSATION, MAX_BATCH);
+  if (in_flight_env != NULL || batch_env != NULL) {
+    guint64 total = in_flight_env != NULL ? g_ascii_strtoull (in_flight_env, NULL, 10)
+                                          : MAX_IN_FLIGHT;
+    guint64 batch = batch_env != NULL ? g_ascii_strtoull (batch_env, NULL, 10) : MAX_BATCH;
+
+    total = CLAMP (total, 1, 64);
+    sd_sender_set_limits (self, (guint) total, MIN ((guint) total, MAX_PER_CONVERSATION),
+                          (guint) CLAMP (batch, 1, MAX_BATCH));
+  }
 }
 
 SdSender *

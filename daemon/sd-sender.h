@@ -13,7 +13,11 @@ G_BEGIN_DECLS
 /* works through the outbox: each queued message is stored in the
  * recipient's swarm, then a sync copy in our own; statuses go
  * sending → sent or failed; retries survive restarts because the outbox
- * is in the store. Also sends fire-and-forget control messages. */
+ * is in the store. Several items are in flight at once (bounded in all
+ * and per conversation; a timer update goes alone in its conversation),
+ * those for the same swarm that start together go as one batch request,
+ * and stores that finish together are committed in one transaction.
+ * Also sends fire-and-forget control messages. */
 #define SD_TYPE_SENDER (sd_sender_get_type ())
 G_DECLARE_FINAL_TYPE (SdSender, sd_sender, SD, SENDER, GObject)
 
@@ -30,6 +34,11 @@ void sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 u
 /* a failed attempt is retried after @base_ms, each next one twice as long, at most @max_ms
  * (defaults 1 s and 5 min; tests shorten them) */
 void sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms);
+
+/* at most @total outbox items in flight, at most @per_conversation of one conversation, at
+ * most @batch stores in one request (defaults 16, 12 and 8; SESSIOND_SENDER_IN_FLIGHT=N and
+ * SESSIOND_SENDER_BATCH=N set the total and the batch; 1 and 1 = one at a time, as before) */
+void sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, guint batch);
 
 void sd_sender_start (SdSender *self);
 void sd_sender_stop (SdSender *self);

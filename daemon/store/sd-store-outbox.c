@@ -249,23 +249,18 @@ expect_delivery_pending (SdStore *self, gint64 local_id, const gchar *message_id
   return TRUE;
 }
 
-SdMessage *
-sd_store_mark_sent (SdStore *self, const gchar *message_id, const gchar *server_hash,
-                    GError **error)
+/* mark_sent's writes, inside the caller's transaction; a message not waiting for delivery is
+ * SD_STORE_ERROR_NOT_FOUND before anything is written */
+static SdMessage *
+outbox_mark_sent (SdStore *self, const gchar *message_id, const gchar *server_hash,
+                  GError **error)
 {
-  g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) update = NULL;
   g_autoptr(SdCachedStmt) outbox = NULL;
   g_autoptr(SdMessage) message = NULL;
   g_autofree gchar *conversation = NULL;
   gint64 local_id;
 
-  g_return_val_if_fail (SD_IS_STORE (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  tx = store_tx_begin (self, error);
-  if (tx == NULL)
-    return NULL;
   if (!store_find_message (self, message_id, &local_id, &conversation, error) ||
       !expect_delivery_pending (self, local_id, message_id, error))
     return NULL;
@@ -301,28 +296,22 @@ sd_store_mark_sent (SdStore *self, const gchar *message_id, const gchar *server_
     store_bind_text (outbox, 2, self->account_id);
   if (!store_run (self, outbox, error))
     return NULL;
-
-  if (!store_tx_commit (tx, error))
-    return NULL;
   return g_steal_pointer (&message);
 }
 
-gboolean
-sd_store_mark_synced (SdStore *self, const gchar *message_id, const gchar *server_hash,
-                      GError **error)
+/* mark_synced's writes, inside the caller's transaction; SD_STORE_ERROR_NOT_FOUND or
+ * SD_STORE_ERROR_INVALID before anything is written */
+static gboolean
+outbox_mark_synced (SdStore *self, const gchar *message_id, const gchar *server_hash,
+                    GError **error)
 {
-  g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autoptr(SdCachedStmt) keep = NULL;
   gint64 local_id;
 
-  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
   if (server_hash != NULL && !store_check_utf8 (server_hash, "the hash", error))
     return FALSE;
-  tx = store_tx_begin (self, error);
-  if (tx == NULL || !store_find_message (self, message_id, &local_id, NULL, error))
+  if (!store_find_message (self, message_id, &local_id, NULL, error))
     return FALSE;
   stmt = store_prepare (self, "DELETE FROM outbox WHERE message = ?1 AND is_sync = 1", error);
   if (stmt == NULL)
@@ -341,9 +330,94 @@ sd_store_mark_synced (SdStore *self, const gchar *message_id, const gchar *serve
     return FALSE;
   sqlite3_bind_int64 (keep, 1, local_id);
   store_bind_text (keep, 2, server_hash);
-  if (!store_run (self, keep, error))
+  return store_run (self, keep, error);
+}
+
+SdMessage *
+sd_store_mark_sent (SdStore *self, const gchar *message_id, const gchar *server_hash,
+                    GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  message = outbox_mark_sent (self, message_id, server_hash, error);
+  if (message == NULL || !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+gboolean
+sd_store_mark_synced (SdStore *self, const gchar *message_id, const gchar *server_hash,
+                      GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL || !outbox_mark_synced (self, message_id, server_hash, error))
     return FALSE;
   return store_tx_commit (tx, error);
+}
+
+/* a refusal of one item (nothing of it written) rather than a failed transaction */
+static gboolean
+is_item_refusal (const GError *error)
+{
+  return g_error_matches (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND) ||
+         g_error_matches (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+}
+
+gboolean
+sd_store_outbox_done (SdStore *self, SdOutboxDone *done, guint n_done, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (done != NULL || n_done == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_done; i++) {
+    SdOutboxDone *item = &done[i];
+    g_autoptr(GError) item_error = NULL;
+    gboolean ok;
+
+    g_clear_pointer (&item->message, sd_message_free);
+    g_clear_error (&item->error);
+    if (item->is_sync) {
+      ok = outbox_mark_synced (self, item->message_id, item->server_hash, &item_error);
+    } else {
+      item->message = outbox_mark_sent (self, item->message_id, item->server_hash,
+                                        &item_error);
+      ok = item->message != NULL;
+    }
+    if (ok)
+      continue;
+    if (!is_item_refusal (item_error)) {
+      /* the rollback undoes the items before this one too */
+      for (guint j = 0; j < i; j++)
+        g_clear_pointer (&done[j].message, sd_message_free);
+      g_propagate_error (error, g_steal_pointer (&item_error));
+      return FALSE;
+    }
+    item->error = g_steal_pointer (&item_error);
+  }
+  if (!store_tx_commit (tx, error)) {
+    for (guint i = 0; i < n_done; i++)
+      g_clear_pointer (&done[i].message, sd_message_free);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 SdMessage *

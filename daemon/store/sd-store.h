@@ -185,6 +185,21 @@ SdMessage *sd_store_mark_sent (SdStore *self, const gchar *message_id,
  * the outbox row goes */
 gboolean sd_store_mark_synced (SdStore *self, const gchar *message_id,
                                const gchar *server_hash, GError **error);
+/* one finished store of the send path, for sd_store_outbox_done() */
+typedef struct {
+  const gchar *message_id;
+  gboolean is_sync;           /* the sync copy was stored; otherwise the delivery */
+  const gchar *server_hash;   /* (nullable) */
+  SdMessage *message;         /* (out) (owned) (nullable) a delivery's message, as marked sent */
+  GError *error;              /* (out) (owned) (nullable) why this one was left as it was (it
+                               * was not waiting: SD_STORE_ERROR_NOT_FOUND) */
+} SdOutboxDone;
+/* sd_store_mark_sent() or sd_store_mark_synced() of each item of @done, in one transaction
+ * (one commit for stores that finished together). An item that is not waiting any more is
+ * refused alone (its error set, the others applied); FALSE when the transaction failed, and
+ * then nothing was applied. The caller frees each item's message and error */
+gboolean sd_store_outbox_done (SdStore *self, SdOutboxDone *done, guint n_done,
+                               GError **error);
 /* delivery gave up: status failed with @reason, the outbox row goes. Returns the message */
 SdMessage *sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reason,
                                  GError **error);

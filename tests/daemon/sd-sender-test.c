@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SdSender in process, over the fake transport (real onion layers, scripted storage-RPC
  * answers) and a real store: delivery and its sync copy, a moved swarm (421), a skewed clock
- * (406), retries with growing delays and the failure after the last one, and the TTL each
- * copy is stored with */
+ * (406), retries with growing delays and the failure after the last one, the TTL each
+ * copy is stored with, several items in flight (bounded in all and per conversation, a failing
+ * one holding up no other, a timer update alone in its conversation), batches of stores */
 #include "config.h"
 
 #include <sodium.h>
@@ -11,6 +12,7 @@
 #include "sd-daemon-test-util.h"
 #include "sd-json.h"
 #include "sd-sender.h"
+#include "sd-storage-rpc.h"
 
 #define RETRY_BASE_MS 10
 
@@ -19,6 +21,8 @@ typedef struct {
   gchar *pubkey;
   gint64 ttl;
   gint64 at_ms;  /* monotonic */
+  guint changed; /* status changes the sender had told of when this store arrived */
+  gboolean in_batch;
 } StoreCall;
 
 static void
@@ -33,46 +37,38 @@ typedef struct {
   SdStore *store;       /* (unowned) test_store's */
   SdIdentity me;
   SdIdentity alice;
+  SdIdentity bob;
   SdTestNet net;
   SdSender *sender;
   /* what the nodes are told to answer */
   guint answer_421;     /* this many stores are told the swarm moved */
   guint answer_406;     /* this many stores are told the clock is off */
   gboolean refuse;      /* every store is refused with 403 */
+  const gchar *refuse_pubkey; /* (nullable) stores to this swarm are refused with 403 */
+  guint refuse_nth;     /* the store call with this number (from 1) is refused with 403 */
   /* what they saw */
   GPtrArray *stores;    /* (element-type StoreCall) */
   guint infos;
+  guint batches;        /* batch requests */
   GArray *statuses;     /* (element-type SdMessageStatus) from "message-changed" */
 } Fixture;
 
-/* the storage server, as far as the sender needs one (protocol-network.md §4) */
+/* one store at the storage server: recorded, then answered as the fixture says */
 static gchar *
-answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
-            gpointer user_data)
+answer_store (Fixture *f, guint node, JsonObject *params, gboolean in_batch, guint *status)
 {
-  Fixture *f = user_data;
-  g_autoptr(JsonObject) request = sd_json_parse_object (rpc, strlen (rpc), NULL);
-  const gchar *method = sd_json_get_string (request, "method");
-  JsonObject *params = sd_json_get_object (request, "params");
   gint64 now = g_get_real_time () / 1000;
-  StoreCall *call;
+  StoreCall *call = g_new0 (StoreCall, 1);
 
-  *status = 200;
-  if (g_strcmp0 (method, "get_swarm") == 0)
-    return sd_test_net_swarm_json (&f->net);
-  if (g_strcmp0 (method, "info") == 0) {
-    f->infos++;
-    return g_strdup_printf ("{\"version\":[2,8,0],\"timestamp\":%" G_GINT64_FORMAT
-                            ",\"t\":%" G_GINT64_FORMAT "}", now, now);
-  }
-  g_assert_cmpstr (method, ==, "store");
-  call = g_new0 (StoreCall, 1);
   call->node = node;
   call->pubkey = g_strdup (sd_json_get_string (params, "pubkey"));
   call->ttl = sd_json_get_int (params, "ttl", 0);
   call->at_ms = g_get_monotonic_time () / 1000;
+  call->changed = f->statuses->len;
+  call->in_batch = in_batch;
   g_ptr_array_add (f->stores, call);
-  if (f->answer_421 > 0) {
+  *status = 200;
+  if (!in_batch && f->answer_421 > 0) {
     f->answer_421--;
     *status = 421;
     return sd_test_net_swarm_json (&f->net);
@@ -82,12 +78,69 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
     *status = 406;
     return g_strdup ("Timestamp error: check your clock");
   }
-  if (f->refuse) {
+  if (f->refuse || g_strcmp0 (call->pubkey, f->refuse_pubkey) == 0 ||
+      f->stores->len == f->refuse_nth) {
     *status = 403;
     return g_strdup ("Provided expiry/TTL is not valid.");
   }
   return g_strdup_printf ("{\"swarm\":{},\"hash\":\"hash-%u\",\"t\":%" G_GINT64_FORMAT "}",
                           f->stores->len, now);
+}
+
+/* the storage server, as far as the sender needs one (protocol-network.md §4): single stores
+ * and batches of them; a moved swarm (421) answers the whole request, a skewed clock (406) and
+ * a refusal each store */
+static gchar *
+answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
+            gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(JsonObject) request = sd_json_parse_object (rpc, strlen (rpc), NULL);
+  const gchar *method = sd_json_get_string (request, "method");
+  JsonObject *params = sd_json_get_object (request, "params");
+  gint64 now = g_get_real_time () / 1000;
+  JsonArray *requests;
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonNode) reply_node = NULL;
+
+  *status = 200;
+  if (g_strcmp0 (method, "get_swarm") == 0)
+    return sd_test_net_swarm_json (&f->net);
+  if (g_strcmp0 (method, "info") == 0) {
+    f->infos++;
+    return g_strdup_printf ("{\"version\":[2,8,0],\"timestamp\":%" G_GINT64_FORMAT
+                            ",\"t\":%" G_GINT64_FORMAT "}", now, now);
+  }
+  if (g_strcmp0 (method, "store") == 0)
+    return answer_store (f, node, params, FALSE, status);
+  g_assert_cmpstr (method, ==, "batch");
+  if (f->answer_421 > 0) {
+    f->answer_421--;
+    *status = 421;
+    return sd_test_net_swarm_json (&f->net);
+  }
+  requests = sd_json_get_array (params, "requests");
+  g_assert_nonnull (requests);
+  g_assert_cmpuint (json_array_get_length (requests), >=, 2);
+  f->batches++;
+  results = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (requests); i++) {
+    JsonObject *sub = json_array_get_object_element (requests, i);
+    JsonObject *entry = json_object_new ();
+    guint code = 0;
+    g_autofree gchar *body = NULL;
+
+    g_assert_cmpstr (sd_json_get_string (sub, "method"), ==, "store");
+    body = answer_store (f, node, sd_json_get_object (sub, "params"), TRUE, &code);
+    json_object_set_int_member (entry, "code", code);
+    json_object_set_member (entry, "body", sd_storage_rpc_parse_body (body, strlen (body)));
+    json_array_add_object_element (results, entry);
+  }
+  reply = json_object_new ();
+  json_object_set_array_member (reply, "results", g_steal_pointer (&results));
+  reply_node = json_node_init_object (json_node_alloc (), reply);
+  return json_to_string (reply_node, FALSE);
 }
 
 static void
@@ -103,6 +156,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   sd_test_identity_from_byte (&f->me, 1);
   sd_test_identity_from_byte (&f->alice, 2);
+  sd_test_identity_from_byte (&f->bob, 3);
   sd_test_store_init (&f->test_store, &f->me);
   f->store = f->test_store.store;
   sd_test_net_init (&f->net, answer_rpc, f);
@@ -124,23 +178,31 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_array_unref (f->statuses);
 }
 
-/* a text to Alice in the outbox, as the daemon queues it */
+/* a message to @to in the outbox, as the daemon queues it */
 static gchar *
-queue_text (Fixture *f, SdExpirationMode mode, guint32 timer)
+queue_kind (Fixture *f, const SdIdentity *to, SdMessageKind kind, SdExpirationMode mode,
+            guint32 timer)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SdMessage) message = NULL;
   SdOutgoingMessage outgoing = { 0 };
 
-  outgoing.conversation_id = f->alice.session_id;
-  outgoing.kind = SD_MESSAGE_KIND_TEXT;
-  outgoing.body = "hello";
+  outgoing.conversation_id = to->session_id;
+  outgoing.kind = kind;
+  outgoing.body = kind == SD_MESSAGE_KIND_TEXT ? "hello" : "";
   outgoing.sent_at = g_get_real_time () / 1000;
   outgoing.expiration_mode = mode;
   outgoing.expiration_timer = timer;
   message = sd_store_queue_outgoing_full (f->store, &outgoing, &error);
   g_assert_no_error (error);
   return g_strdup (message->id);
+}
+
+/* a text to Alice */
+static gchar *
+queue_text (Fixture *f, SdExpirationMode mode, guint32 timer)
+{
+  return queue_kind (f, &f->alice, SD_MESSAGE_KIND_TEXT, mode, timer);
 }
 
 static SdMessage *
@@ -275,6 +337,157 @@ test_gives_up (Fixture *f, gconstpointer data)
     g_assert_cmpstr (store_call (f, i)->pubkey, ==, f->alice.session_id);
 }
 
+static guint
+count_status (Fixture *f, SdMessageStatus status)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->statuses->len; i++)
+    n += g_array_index (f->statuses, SdMessageStatus, i) == status;
+  return n;
+}
+
+static gboolean
+all_synced (Fixture *f, GPtrArray *ids)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (!is_synced (f, g_ptr_array_index (ids, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* several stores start before any finishes: at most 6 in all, 4 of one conversation */
+static void
+test_several_in_flight (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint to_alice = 0;
+
+  for (guint i = 0; i < 6; i++)
+    g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  for (guint i = 0; i < 3; i++)
+    g_ptr_array_add (ids, queue_kind (f, &f->bob, SD_MESSAGE_KIND_TEXT, SD_EXPIRATION_OFF, 0));
+  sd_sender_set_limits (f->sender, 6, 4, 1);
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (all_synced (f, ids));
+
+  /* 9 deliveries and 9 sync copies; the first six stores were sent before any status changed,
+   * the seventh only once one finished */
+  g_assert_cmpuint (f->stores->len, ==, 18);
+  for (guint i = 0; i < 6; i++) {
+    g_assert_cmpuint (store_call (f, i)->changed, ==, 0);
+    to_alice += g_str_equal (store_call (f, i)->pubkey, f->alice.session_id);
+  }
+  g_assert_cmpuint (to_alice, ==, 4);
+  g_assert_cmpuint (store_call (f, 6)->changed, >=, 1);
+  /* one status change each: sending → sent */
+  g_assert_cmpuint (f->statuses->len, ==, 9);
+  g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 9);
+}
+
+/* a recipient whose swarm refuses every store holds up nobody else */
+static void
+test_failure_blocks_nobody (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *to_bob = queue_kind (f, &f->bob, SD_MESSAGE_KIND_TEXT, SD_EXPIRATION_OFF, 0);
+  guint bob_stores = 0;
+
+  for (guint i = 0; i < 5; i++)
+    g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  f->refuse_pubkey = f->bob.session_id;
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (has_status (f, to_bob, SD_MESSAGE_STATUS_FAILED));
+  g_assert_true (all_synced (f, ids));
+  /* Alice's five were sent while Bob's was still being retried; it failed last */
+  g_assert_cmpuint (f->statuses->len, ==, 6);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (g_array_index (f->statuses, SdMessageStatus, i), ==,
+                     SD_MESSAGE_STATUS_SENT);
+  g_assert_cmpint (g_array_index (f->statuses, SdMessageStatus, 5), ==,
+                   SD_MESSAGE_STATUS_FAILED);
+  for (guint i = 0; i < f->stores->len; i++)
+    bob_stores += g_str_equal (store_call (f, i)->pubkey, f->bob.session_id);
+  g_assert_cmpuint (bob_stores, ==, SD_SENDER_MAX_ATTEMPTS);
+}
+
+/* items for one swarm that start together go as one batch; a store the batch answer refuses is
+ * retried alone, the others are done */
+static void
+test_batched (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint retried = 0;
+
+  for (guint i = 0; i < 10; i++)
+    g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  f->refuse_nth = 3;
+  sd_sender_set_limits (f->sender, 16, 12, 8);
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (all_synced (f, ids));
+
+  /* 8 + 2 deliveries at once, then the sync copies (and the refused one again) */
+  g_assert_cmpuint (f->batches, >=, 3);
+  for (guint i = 0; i < 10; i++) {
+    g_assert_cmpstr (store_call (f, i)->pubkey, ==, f->alice.session_id);
+    g_assert_true (store_call (f, i)->in_batch);
+    g_assert_cmpuint (store_call (f, i)->changed, ==, 0);
+  }
+  g_assert_cmpuint (f->stores->len, ==, 21);
+  for (guint i = 10; i < f->stores->len; i++)
+    retried += g_str_equal (store_call (f, i)->pubkey, f->alice.session_id);
+  g_assert_cmpuint (retried, ==, 1);
+  g_assert_cmpuint (f->statuses->len, ==, 10);
+  g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 10);
+}
+
+/* a timer update waits for the conversation's earlier messages (and their sync copies) and the
+ * later ones wait for it, as when one item went at a time; other texts overlap */
+static void
+test_timer_update_alone (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint alice_seen = 0;
+  guint own_seen = 0;
+
+  g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  g_ptr_array_add (ids, queue_kind (f, &f->alice, SD_MESSAGE_KIND_EXPIRATION_UPDATE,
+                                    SD_EXPIRATION_AFTER_SEND, 86400));
+  g_ptr_array_add (ids, queue_kind (f, &f->alice, SD_MESSAGE_KIND_TEXT,
+                                    SD_EXPIRATION_AFTER_SEND, 86400));
+  sd_sender_start (f->sender);
+  SD_TEST_WAIT_UNTIL (all_synced (f, ids));
+  g_assert_cmpuint (f->stores->len, ==, 8);
+  for (guint i = 0; i < f->stores->len; i++) {
+    const StoreCall *call = store_call (f, i);
+
+    if (!g_str_equal (call->pubkey, f->alice.session_id)) {
+      own_seen++;
+      continue;
+    }
+    switch (alice_seen++) {
+    case 0:
+    case 1:
+      /* the two texts, together */
+      g_assert_cmpuint (call->changed, ==, 0);
+      break;
+    case 2:
+      /* the timer update: both texts sent and their copies stored */
+      g_assert_cmpuint (call->changed, ==, 2);
+      g_assert_cmpuint (own_seen, ==, 2);
+      break;
+    default:
+      /* the text after it: the update sent and its copy stored */
+      g_assert_cmpuint (call->changed, ==, 3);
+      g_assert_cmpuint (own_seen, ==, 3);
+      break;
+    }
+  }
+  g_assert_cmpuint (alice_seen, ==, 4);
+  g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,6 +500,10 @@ main (int argc, char **argv)
   ADD ("/daemon/sender/swarm-moved", test_swarm_moved);
   ADD ("/daemon/sender/clock-skew", test_clock_skew);
   ADD ("/daemon/sender/gives-up", test_gives_up);
+  ADD ("/daemon/sender/several-in-flight", test_several_in_flight);
+  ADD ("/daemon/sender/failure-blocks-nobody", test_failure_blocks_nobody);
+  ADD ("/daemon/sender/timer-update-alone", test_timer_update_alone);
+  ADD ("/daemon/sender/batched", test_batched);
 #undef ADD
   return g_test_run ();
 }

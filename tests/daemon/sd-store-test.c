@@ -1029,6 +1029,81 @@ test_outbox (Fixture *fixture, gconstpointer data)
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
 }
 
+/* sd_store_outbox_done: deliveries and sync copies that finished together, one transaction;
+ * an item not waiting any more is refused alone */
+static void
+test_outbox_done (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) first = NULL;
+  g_autoptr(SdMessage) second = NULL;
+  g_autoptr(SdMessage) third = NULL;
+  g_autoptr(SdMessage) sent = NULL;
+  g_autoptr(SdMessage) synced = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  SdOutboxDone done[5] = { { 0 } };
+
+  first = queue_text (fixture->store, ID_B, "first", 10000, &error);
+  second = queue_text (fixture->store, ID_B, "second", 10001, &error);
+  third = queue_text (fixture->store, ID_B, "third", 10002, &error);
+  g_assert_no_error (error);
+  sent = sd_store_mark_sent (fixture->store, first->id, "hash-1", &error);
+  g_assert_no_error (error);
+
+  g_assert_true (sd_store_outbox_done (fixture->store, done, 0, &error));
+  g_assert_no_error (error);
+
+  done[0] = (SdOutboxDone) { .message_id = first->id, .is_sync = TRUE, .server_hash = "sync-1" };
+  done[1] = (SdOutboxDone) { .message_id = second->id, .server_hash = "hash-2" };
+  done[2] = (SdOutboxDone) { .message_id = third->id, .server_hash = "hash-3" };
+  /* the second delivery again (its row is the sync copy by now), and no message at all */
+  done[3] = (SdOutboxDone) { .message_id = second->id, .server_hash = "hash-x" };
+  done[4] = (SdOutboxDone) { .message_id = "not-an-id", .server_hash = "hash-y" };
+  g_assert_true (sd_store_outbox_done (fixture->store, done, G_N_ELEMENTS (done), &error));
+  g_assert_no_error (error);
+  g_assert_no_error (done[0].error);
+  g_assert_null (done[0].message);
+  g_assert_no_error (done[1].error);
+  g_assert_cmpint (done[1].message->status, ==, SD_MESSAGE_STATUS_SENT);
+  g_assert_cmpstr (done[1].message->server_hash, ==, "hash-2");
+  g_assert_no_error (done[2].error);
+  g_assert_cmpstr (done[2].message->server_hash, ==, "hash-3");
+  g_assert_error (done[3].error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_assert_null (done[3].message);
+  g_assert_error (done[4].error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  for (guint i = 0; i < G_N_ELEMENTS (done); i++) {
+    g_clear_pointer (&done[i].message, sd_message_free);
+    g_clear_error (&done[i].error);
+  }
+
+  /* the first is done; the others wait as sync copies, and are marked so after a restart */
+  reopen (fixture);
+  synced = sd_store_get_message (fixture->store, first->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (synced->sync_hash, ==, "sync-1");
+  due = sd_store_outbox_due (fixture->store, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 2);
+  for (guint i = 0; i < due->len; i++) {
+    SdOutboxItem *item = g_ptr_array_index (due, i);
+
+    g_assert_true (item->is_sync);
+    g_assert_cmpint (item->message->status, ==, SD_MESSAGE_STATUS_SENT);
+  }
+  g_assert_cmpstr (((SdOutboxItem *) g_ptr_array_index (due, 0))->message->id, ==, second->id);
+
+  /* a sync copy with no hash (given up) is done too */
+  done[0] = (SdOutboxDone) { .message_id = second->id, .is_sync = TRUE };
+  done[1] = (SdOutboxDone) { .message_id = third->id, .is_sync = TRUE, .server_hash = "s3" };
+  g_assert_true (sd_store_outbox_done (fixture->store, done, 2, &error));
+  g_assert_no_error (error);
+  g_assert_no_error (done[0].error);
+  g_assert_no_error (done[1].error);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  due = sd_store_outbox_due (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_cmpuint (due->len, ==, 0);
+}
+
 /* ---- queries ------------------------------------------------------------------------------- */
 
 static void
@@ -2253,6 +2328,7 @@ main (int argc, char **argv)
   ADD ("batch/unknown-sender", test_unknown_sender);
   ADD ("batch/sync-copy", test_sync_copy);
   ADD ("send/outbox", test_outbox);
+  ADD ("send/outbox-done", test_outbox_done);
   ADD ("query/mark-read", test_mark_read);
   ADD ("query/unread-counters", test_unread_counters);
   ADD ("query/paging", test_paging);

@@ -1,0 +1,190 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sustained exchange (issue 20): alice and bob send to each other as fast as
+the daemons take it, keeping at most WINDOW (default 200) undelivered messages
+each way, for BENCH_SECONDS (default 20) after a 3 s warm-up. Prints messages
+per second each way and each daemon's CPU time (user + system, /proc) per
+message it sent or received, with 0, 5,000 and 20,000 messages of history in
+the conversation (BENCH_HISTORIES=0,5000,20000), with the sender one item at
+a time (SESSIOND_SENDER_IN_FLIGHT=1, as before), with 16 in flight but no
+batches, and with its defaults (BENCH_MODES=1,16:1,default).
+
+Each (history, mode) gets a fresh testnet and fresh accounts, so neither the
+testnet's tables nor the daemons' grow from one measurement to the next. The
+history is written straight into the stopped daemons' databases (half of it
+ours and sent, half the peer's and read; random server hashes, indexed for
+search), as bench_startup.py does: what is measured is the exchange, not how
+the history came to be. Progress is counted by MessageReceived signals; the
+driver's Send calls are synchronous D-Bus calls from one Python thread, which
+shares the two cores with the daemons and the testnet."""
+
+import os
+import sqlite3
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "reliability"))
+from harness import Daemon, Testnet  # noqa: E402
+from reliability import database_path  # noqa: E402
+from gi.repository import GLib  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
+WARMUP = 3.0
+WINDOW = int(os.environ.get("WINDOW", "200"))
+HISTORIES = [int(h) for h in os.environ.get("BENCH_HISTORIES", "0,5000,20000").split(",")]
+# "1": one item at a time (SESSIOND_SENDER_IN_FLIGHT=1, as before); "N:B": N in flight,
+# batches of B (16:1 = in flight, no batches); "default": the sender's defaults
+MODES = [m for m in os.environ.get("BENCH_MODES", "1,16:1,default").split(",")]
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # utime and stime are fields 14 and 15 of stat(5); the split starts at field 3
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / TICK
+
+
+def populate(path, me, peer, n):
+    """@n messages with @peer, alternating ours (sent, synced) and theirs (read), in the
+    past; T one millisecond apart, so none collides with what the exchange sends."""
+    if n == 0:
+        return
+    base = int(time.time() * 1000) - 86400 * 1000 - n
+    db = sqlite3.connect(path)
+    with db:
+        for i in range(n):
+            ours = i % 2 == 0
+            author = me if ours else peer
+            db.execute("INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                       " received_at, status, server_hash, sync_hash)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (peer, author, 1 if ours else 0,
+                        "history message %d of %d, about nothing much" % (i, n),
+                        base + i, base + i, "sent" if ours else "read",
+                        os.urandom(32).hex(), os.urandom(32).hex() if ours else None))
+        db.execute("UPDATE conversations SET last_activity = max(last_activity, ?)"
+                   " WHERE id = ?", (base + n, peer))
+        db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    db.close()
+
+
+class Counter:
+    """MessageReceived signals of one daemon, counted as they come."""
+
+    def __init__(self, daemon):
+        self.daemon = daemon
+        self.seen = 0
+        self.count = 0
+
+    def update(self):
+        signals = self.daemon.signals
+        while self.seen < len(signals):
+            if signals[self.seen][2] == "MessageReceived":
+                self.count += 1
+            self.seen += 1
+        # the list is ours to trim: nothing else reads it here
+        del signals[:self.seen]
+        self.seen = 0
+        return self.count
+
+
+def measure(history, mode):
+    testnet = Testnet()
+    daemons = []
+    try:
+        alice = Daemon("alice", testnet)
+        bob = Daemon("bob", testnet)
+        daemons = [alice, bob]
+        alice.session_id = alice.account("CreateAccount", "a{sv}", {})[0]
+        bob.session_id = bob.account("CreateAccount", "a{sv}", {})[0]
+        # each knows the other (conversation approved both ways) before the history goes in
+        for a, b in ((alice, bob), (bob, alice)):
+            a.account("Send", "ssa{sv}", b.session_id, "hello", {})
+        counters = {d.name: Counter(d) for d in daemons}
+        alice.wait_for(lambda: all(c.update() >= 1 for c in counters.values()),
+                       "hello both ways", timeout=60)
+        time.sleep(1.0)
+        for d, other in ((alice, bob), (bob, alice)):
+            d.stop()
+            populate(database_path(d.data_dir), d.session_id, other.session_id, history)
+            d.bus.env.pop("SESSIOND_SENDER_IN_FLIGHT", None)
+            d.bus.env.pop("SESSIOND_SENDER_BATCH", None)
+            if mode != "default":
+                in_flight, _, batch = mode.partition(":")
+                d.bus.env["SESSIOND_SENDER_IN_FLIGHT"] = in_flight
+                if batch:
+                    d.bus.env["SESSIOND_SENDER_BATCH"] = batch
+            d.start()
+        counters = {d.name: Counter(d) for d in daemons}
+        context = GLib.MainContext.default()
+        sent = {"alice": 0, "bob": 0}
+        start = time.monotonic()
+        mark = None
+        n = 0
+        while True:
+            now = time.monotonic()
+            if mark is None and now - start >= WARMUP:
+                mark = (now, {d.name: counters[d.name].update() for d in daemons},
+                        {d.name: cpu_ms(d.proc.pid) for d in daemons},
+                        cpu_ms(testnet.proc.pid))
+            if now - start >= WARMUP + SECONDS:
+                break
+            while context.iteration(False):
+                pass
+            room = False
+            for s, r in ((alice, bob), (bob, alice)):
+                if sent[s.name] - counters[r.name].update() < WINDOW:
+                    s.account("Send", "ssa{sv}", r.session_id, "bench %s %d" % (s.name, n), {})
+                    sent[s.name] += 1
+                    room = True
+            n += 1
+            if not room:
+                time.sleep(0.002)
+        end = time.monotonic()
+        got = {d.name: counters[d.name].update() for d in daemons}
+        cpu = {d.name: cpu_ms(d.proc.pid) for d in daemons}
+        testnet_cpu = cpu_ms(testnet.proc.pid) - mark[3]
+        elapsed = end - mark[0]
+        a_to_b = (got["bob"] - mark[1]["bob"]) / elapsed
+        b_to_a = (got["alice"] - mark[1]["alice"]) / elapsed
+        # each daemon sent what the other received and received what it was sent
+        per_message = {}
+        for d, other in ((alice, bob), (bob, alice)):
+            handled = (got[d.name] - mark[1][d.name]) + (got[other.name] - mark[1][other.name])
+            per_message[d.name] = (cpu[d.name] - mark[2][d.name]) / max(handled, 1)
+        total = (got["alice"] - mark[1]["alice"]) + (got["bob"] - mark[1]["bob"])
+        # drain, so the next run starts on quiet cores
+        alice.wait_for(lambda: counters["bob"].update() >= sent["alice"] and
+                       counters["alice"].update() >= sent["bob"], "every message delivered",
+                       timeout=120)
+        return {"a_to_b": a_to_b, "b_to_a": b_to_a, "cpu": per_message,
+                "testnet": testnet_cpu / max(total, 1)}
+    finally:
+        for d in daemons:
+            d.close()
+        testnet.stop()
+
+
+def main():
+    results = {}
+    print("history  in flight  alice→bob/s  bob→alice/s  CPU ms/message alice  bob  "
+          "(testnet)")
+    for history in HISTORIES:
+        for mode in MODES:
+            r = measure(history, mode)
+            results[(history, mode)] = r
+            print("%7d  %9s  %11.1f  %11.1f  %19.2f  %4.2f  (%.2f)" % (
+                history, mode, r["a_to_b"], r["b_to_a"], r["cpu"]["alice"], r["cpu"]["bob"],
+                r["testnet"]), flush=True)
+    if "1" in MODES and "default" in MODES:
+        for history in HISTORIES:
+            one, many = results[(history, "1")], results[(history, "default")]
+            print("history %d: %.2f× the messages/s of one at a time" % (
+                history, (many["a_to_b"] + many["b_to_a"]) / max(one["a_to_b"] + one["b_to_a"],
+                                                                   0.001)))
+
+
+if __name__ == "__main__":
+    main()
