@@ -51,6 +51,7 @@
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "sessiond.h"
@@ -543,39 +544,77 @@ read_stdin (void)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* a recovery phrase is at most 13 words of a few letters: anything longer is not one, and a
+ * fixed buffer means no reallocation leaves a copy behind */
+#define PHRASE_INPUT_MAX 1024
+
+/* overwrites a secret in a way the compiler may not drop (a memset before free may be) */
+static void
+wipe (gchar *secret)
+{
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
+}
+
+/* the phrase from standard input, words joined by one space, in one buffer that the caller
+ * wipes; NULL when there is none or it is far too long */
+static gchar *
+read_phrase (void)
+{
+  gchar input[PHRASE_INPUT_MAX + 1];
+  gchar *phrase = g_malloc0 (PHRASE_INPUT_MAX + 1);
+  gsize n = 0, out = 0;
+  gboolean space = TRUE;
+
+  for (;;) {
+    gsize got = fread (input + n, 1, sizeof input - 1 - n, stdin);
+
+    if (got == 0)
+      break;
+    n += got;
+    if (n >= sizeof input - 1)
+      break;
+  }
+  /* one space between words, whatever the input used */
+  for (gsize i = 0; i < n; i++) {
+    gchar c = input[i];
+
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      space = TRUE;
+      continue;
+    }
+    if (space && out > 0)
+      phrase[out++] = ' ';
+    space = FALSE;
+    phrase[out++] = c;
+  }
+  explicit_bzero (input, sizeof input);
+  if (n >= PHRASE_INPUT_MAX || out == 0) {
+    explicit_bzero (phrase, PHRASE_INPUT_MAX + 1);
+    g_free (phrase);
+    return NULL;
+  }
+  return phrase;
+}
+
 static gint
 cmd_restore (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *input = NULL;
-  g_auto(GStrv) words = NULL;
-  g_autofree gchar *phrase = NULL;
+  gchar *phrase;
   g_autofree gchar *id = NULL;
 
   if (isatty (STDIN_FILENO))
     g_printerr ("%s", _("Enter the recovery phrase, then press Ctrl-D: "));
-  input = read_stdin ();
-  /* one space between words, whatever the input used */
-  g_strdelimit (input, "\t\r\n", ' ');
-  words = g_strsplit (g_strstrip (input), " ", -1);
-  {
-    g_autoptr(GStrvBuilder) clean = g_strv_builder_new ();
-    g_auto(GStrv) list = NULL;
-
-    for (guint i = 0; words[i] != NULL; i++) {
-      if (*words[i] != '\0')
-        g_strv_builder_add (clean, words[i]);
-    }
-    list = g_strv_builder_end (clean);
-    phrase = g_strjoinv (" ", list);
-  }
-  if (*phrase == '\0')
+  phrase = read_phrase ();
+  if (phrase == NULL)
     return usage (ctl, _("no recovery phrase on standard input"));
   sessiond_client_restore_account_async (ctl->client, phrase, ctl->name, NULL, on_done, &result);
   id = sessiond_client_restore_account_finish (ctl->client, wait_for (&result), &error);
   /* do not keep the phrase around longer than needed */
-  memset (phrase, 0, strlen (phrase));
+  wipe (phrase);
+  g_free (phrase);
   if (id == NULL)
     return fail_error (ctl, error);
   return print_string_result (ctl, "session_id", id);
@@ -611,7 +650,7 @@ cmd_phrase (Ctl *ctl, const gchar *command, gchar **args)
   if (phrase == NULL)
     return fail_error (ctl, error);
   status = print_string_result (ctl, "mnemonic", phrase);
-  memset (phrase, 0, strlen (phrase));
+  wipe (phrase);
   return status;
 }
 

@@ -272,6 +272,8 @@ def test(testnet):
         carol = Daemon("carol", testnet)
         c = carol.bus
         fails(c, "Usage", "restore", stdin="")
+        # far longer than any phrase: refused before anything reaches the daemon
+        fails(c, "Usage", "restore", stdin="abbey " * 400)
         msg = fails(c, "InvalidMnemonic", "restore", stdin="apple banana cherry\n")
         assert "banana" not in msg, "the phrase is not echoed"
         wrong = " ".join(phrase.split()[:12] + [phrase.split()[0]])
