@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sd-content.h"
+#include "sd-expiration-rules.h"
 
 /*
  * What is done to single messages and to a conversation's settings beyond plain text:
@@ -14,11 +15,6 @@
  * is queued in the store in the same transaction as the local change, so a crash loses
  * neither.
  */
-
-/* the official timers (protocol-advanced.md §1), plus the developer builds' short ones */
-static const guint32 after_read_timers[] = { 10, 30, 60, 300, 3600, 43200, 86400, 604800,
-                                             1209600 };
-static const guint32 after_send_timers[] = { 10, 30, 60, 43200, 86400, 604800, 1209600 };
 
 /* the approved, unblocked conversation @id, or an error a caller can act on */
 static SdConversation *
@@ -92,22 +88,6 @@ sd_account_set_nickname (SdAccount *self, const gchar *conversation, const gchar
   return TRUE;
 }
 
-static gboolean
-timer_allowed (SdExpirationMode mode, guint32 timer)
-{
-  const guint32 *timers = mode == SD_EXPIRATION_AFTER_READ ? after_read_timers
-                                                           : after_send_timers;
-  gsize n = mode == SD_EXPIRATION_AFTER_READ ? G_N_ELEMENTS (after_read_timers)
-                                             : G_N_ELEMENTS (after_send_timers);
-
-  if (mode == SD_EXPIRATION_OFF)
-    return timer == 0;
-  for (gsize i = 0; i < n; i++)
-    if (timers[i] == timer)
-      return TRUE;
-  return FALSE;
-}
-
 gboolean
 sd_account_set_expiration (SdAccount *self, const gchar *conversation, const gchar *mode_name,
                            guint32 timer, GError **error)
@@ -122,7 +102,7 @@ sd_account_set_expiration (SdAccount *self, const gchar *conversation, const gch
                          "the mode is off, after-send or after-read");
     return FALSE;
   }
-  if (!timer_allowed (mode, timer)) {
+  if (!sd_expiration_timer_offered ((gint) mode, timer)) {
     g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
                  "%u seconds is not a timer of the %s mode: %s", timer, mode_name,
                  mode == SD_EXPIRATION_OFF ? "off takes 0"

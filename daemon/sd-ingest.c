@@ -3,6 +3,8 @@
 
 #include "sd-ingest.h"
 
+#include "sd-expiration-rules.h"
+
 #include "sd-protobuf.h"
 #include "sd-wire.h"
 
@@ -22,30 +24,6 @@ typedef struct {
   SdIngestTypingFunc typing;
   gpointer typing_data;
 } Context;
-
-/* the timers the official clients offer (protocol-advanced.md §1, with the developer builds'
- * short ones), as sd-account-messages.c allows them for sending */
-static const guint32 after_read_timers[] = { 10, 30, 60, 300, 3600, 43200, 86400, 604800,
-                                             1209600 };
-static const guint32 after_send_timers[] = { 10, 30, 60, 43200, 86400, 604800, 1209600 };
-
-guint32
-sd_ingest_clamp_timer (SdExpirationMode mode, guint32 timer)
-{
-  const guint32 *timers = mode == SD_EXPIRATION_AFTER_READ ? after_read_timers
-                                                           : after_send_timers;
-  gsize n = mode == SD_EXPIRATION_AFTER_READ ? G_N_ELEMENTS (after_read_timers)
-                                             : G_N_ELEMENTS (after_send_timers);
-
-  if (timer == 0)
-    return 0;
-  /* desktop takes any timer it is sent; we round up to the next offered one, so a message
-   * never disappears sooner than its sender asked, and never lives past the longest */
-  for (gsize i = 0; i < n; i++)
-    if (timer <= timers[i])
-      return timers[i];
-  return timers[n - 1];
-}
 
 gint64
 sd_ingest_seen_expiry (gint64 node_expiration, gint64 local_now_ms)
@@ -75,7 +53,7 @@ read_expiration (const SessionProtos__Content *content, SdIncomingMessage *incom
        content->expirationtype != SESSION_PROTOS__CONTENT__EXPIRATION_TYPE__DELETE_AFTER_SEND))
     return;
   incoming->expiration_mode = (SdExpirationMode) content->expirationtype;
-  incoming->expiration_timer = sd_ingest_clamp_timer (incoming->expiration_mode,
+  incoming->expiration_timer = sd_expiration_timer_round_up ((gint) incoming->expiration_mode,
                                                       content->expirationtimer);
   if (incoming->expiration_timer != content->expirationtimer)
     g_debug ("timer of %u s is not one the official clients offer; using %u s",

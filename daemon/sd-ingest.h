@@ -49,8 +49,5 @@ gint64 sd_ingest_seen_expiry (gint64 node_expiration, gint64 local_now_ms);
 /* whether a sender's time T is plausible at @network_now_ms */
 gboolean sd_ingest_sent_time_ok (guint64 sent_at, gint64 network_now_ms);
 
-/* an incoming disappearing timer (seconds) limited to the official ones of @mode: kept when
- * offered, else rounded up to the next offered one, at most the longest; 0 stays 0 */
-guint32 sd_ingest_clamp_timer (SdExpirationMode mode, guint32 timer);
 
 G_END_DECLS

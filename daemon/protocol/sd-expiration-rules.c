@@ -75,3 +75,52 @@ sd_expiration_rule (SdOutgoingKind kind, gint mode, guint32 timer, gboolean own_
   rule.ttl_ms = expirable_ttl (rule.type, rule.timer, own_swarm);
   return rule;
 }
+
+static const guint32 after_read_timers[] = { 10, 30, 60, 300, 3600, 43200, 86400, 604800,
+                                             1209600 };
+static const guint32 after_send_timers[] = { 10, 30, 60, 43200, 86400, 604800, 1209600 };
+
+/* the offered timers of @mode, ascending; none for off */
+static const guint32 *
+offered_timers (gint mode, gsize *out_n)
+{
+  if (mode == 1) {
+    *out_n = G_N_ELEMENTS (after_read_timers);
+    return after_read_timers;
+  }
+  if (mode == 2) {
+    *out_n = G_N_ELEMENTS (after_send_timers);
+    return after_send_timers;
+  }
+  *out_n = 0;
+  return NULL;
+}
+
+gboolean
+sd_expiration_timer_offered (gint mode, guint32 timer)
+{
+  gsize n;
+  const guint32 *timers = offered_timers (mode, &n);
+
+  if (timers == NULL)
+    return timer == 0;
+  for (gsize i = 0; i < n; i++)
+    if (timers[i] == timer)
+      return TRUE;
+  return FALSE;
+}
+
+guint32
+sd_expiration_timer_round_up (gint mode, guint32 timer)
+{
+  gsize n;
+  const guint32 *timers = offered_timers (mode, &n);
+
+  /* desktop takes any timer it is sent; rounding up is the safe side */
+  if (timer == 0 || timers == NULL)
+    return timer;
+  for (gsize i = 0; i < n; i++)
+    if (timer <= timers[i])
+      return timers[i];
+  return timers[n - 1];
+}

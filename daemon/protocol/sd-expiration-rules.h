@@ -40,6 +40,14 @@ SdExpirationRule sd_expiration_rule (SdOutgoingKind kind,
                                      guint32 timer,
                                      gboolean own_swarm);
 
+/* the timers the official clients offer for @mode (Content.expirationType: 1 after read,
+ * 2 after send; protocol-advanced.md §1), plus the developer builds' 10/30/60 s. Off (any
+ * other mode) offers only 0 */
+gboolean sd_expiration_timer_offered (gint mode, guint32 timer);
+/* an incoming @timer rounded up to the next offered one for @mode (at most the longest): a
+ * message never disappears sooner than its sender asked, nor lives past 14 days; 0 stays 0 */
+guint32 sd_expiration_timer_round_up (gint mode, guint32 timer);
+
 /* a short name for logs and tests ("text", "timer-update", …) */
 const gchar *sd_outgoing_kind_to_string (SdOutgoingKind kind);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sd-content.h"
+#include "sd-expiration-rules.h"
 #include "sd-daemon-test-util.h"
 #include "sd-encoding.h"
 #include "sd-ingest.h"
@@ -453,12 +454,12 @@ test_timers_limited (Fixture *f, gconstpointer data)
   g_assert_cmpuint (message->expiration_timer, ==, 10);
   g_assert_cmpint (message->expires_at, ==, now + 10000);
 
-  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, 0), ==, 0);
-  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, 86400), ==, 86400);
-  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, 61), ==, 43200);
-  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_READ, 61), ==, 300);
-  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_READ, G_MAXUINT32), ==, 1209600);
-  g_assert_cmpuint (sd_ingest_clamp_timer (SD_EXPIRATION_AFTER_SEND, G_MAXUINT32), ==, 1209600);
+  g_assert_cmpuint (sd_expiration_timer_round_up (SD_EXPIRATION_AFTER_SEND, 0), ==, 0);
+  g_assert_cmpuint (sd_expiration_timer_round_up (SD_EXPIRATION_AFTER_SEND, 86400), ==, 86400);
+  g_assert_cmpuint (sd_expiration_timer_round_up (SD_EXPIRATION_AFTER_SEND, 61), ==, 43200);
+  g_assert_cmpuint (sd_expiration_timer_round_up (SD_EXPIRATION_AFTER_READ, 61), ==, 300);
+  g_assert_cmpuint (sd_expiration_timer_round_up (SD_EXPIRATION_AFTER_READ, G_MAXUINT32), ==, 1209600);
+  g_assert_cmpuint (sd_expiration_timer_round_up (SD_EXPIRATION_AFTER_SEND, G_MAXUINT32), ==, 1209600);
 }
 
 static void
