@@ -88,12 +88,6 @@ on_message_removed (SdcDbusConversation1 *proxy,
   g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0, message_id);
 }
 
-SdcDbusConversation1 *
-sessiond_conversation_get_proxy (SessiondConversation *self)
-{
-  return self->proxy;
-}
-
 /**
  * sessiond_conversation_get_id:
  * @self: a conversation

@@ -24,8 +24,6 @@ void sessiond_error_fixup (GError *error);
 G_GNUC_INTERNAL
 SessiondConversation *sessiond_conversation_new (SdcDbusConversation1 *proxy);
 G_GNUC_INTERNAL
-SdcDbusConversation1 *sessiond_conversation_get_proxy (SessiondConversation *self);
-G_GNUC_INTERNAL
 GVariant *sessiond_send_options_new (const gchar *quote_id);
 
 G_GNUC_INTERNAL

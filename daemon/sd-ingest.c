@@ -31,7 +31,7 @@ sd_ingest_seen_expiry (gint64 node_expiration, gint64 local_now_ms)
   /* a node chooses the expiry: it decides when the hash is forgotten, so keep it between
    * now and the longest TTL a node accepts; none given → the default message TTL */
   if (node_expiration <= 0)
-    return local_now_ms + SD_INGEST_DEFAULT_TTL_MS;
+    return local_now_ms + SD_MESSAGE_TTL_MS;
   return CLAMP (node_expiration, local_now_ms, local_now_ms + SD_INGEST_MAX_TTL_MS);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "sd-expiration-rules.h"
 #include "sd-keys.h"
 #include "sd-storage-rpc.h"
 #include "sd-store.h"
@@ -41,7 +42,6 @@ gboolean sd_ingest_messages_at (SdStore *store,
 #define SD_INGEST_MAX_FUTURE_MS (24 * 3600 * G_GINT64_CONSTANT (1000))     /* 1 day */
 #define SD_INGEST_MIN_SENT_MS G_GINT64_CONSTANT (1000000000000)            /* 2001-09 */
 #define SD_INGEST_MAX_TTL_MS (30 * 24 * 3600 * G_GINT64_CONSTANT (1000))   /* §4.4: 30 days */
-#define SD_INGEST_DEFAULT_TTL_MS (14 * 24 * 3600 * G_GINT64_CONSTANT (1000))
 
 /* the expiry of the seen row of an item whose node said @node_expiration (0: none) */
 gint64 sd_ingest_seen_expiry (gint64 node_expiration, gint64 local_now_ms);

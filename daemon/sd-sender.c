@@ -189,12 +189,22 @@ emit_changed (SdSender *self, SdMessage *message)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
 }
 
+/* the pause before the next attempt after @failed attempts: doubling from the base, capped */
+static gint64
+retry_delay_ms (SdSender *self, guint failed)
+{
+  gint64 delay = self->retry_base_ms;
+
+  for (guint i = 1; i < failed && delay < self->retry_max_ms; i++)
+    delay *= 2;
+  return MIN (delay, (gint64) self->retry_max_ms);
+}
+
 static void
 retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
 {
   g_autoptr(GError) error = NULL;
   guint attempts = item->attempts + 1;
-  gint64 delay = self->retry_base_ms;
 
   if (attempts >= SD_SENDER_MAX_ATTEMPTS) {
     if (item->is_sync) {
@@ -211,11 +221,9 @@ retry_or_fail (SdSender *self, SdOutboxItem *item, const gchar *reason)
     }
     return;
   }
-  for (guint i = 1; i < attempts && delay < self->retry_max_ms; i++)
-    delay *= 2;
-  delay = MIN (delay, (gint64) self->retry_max_ms);
   if (!sd_store_outbox_reschedule (self->store, item->message->id,
-                                   g_get_real_time () / 1000 + delay, reason, &error))
+                                   g_get_real_time () / 1000 + retry_delay_ms (self, attempts),
+                                   reason, &error))
     g_warning ("could not reschedule a message: %s", error->message);
 }
 
@@ -557,14 +565,10 @@ job_finished (SdSender *self, SdJob *job, const gchar *failure)
     if (!sd_store_job_done (self->store, job->id, &error))
       g_warning ("could not finish a network job: %s", error->message);
   } else {
-    gint64 delay = self->retry_base_ms;
-
-    for (guint i = 0; i < job->attempts && delay < self->retry_max_ms; i++)
-      delay *= 2;
     g_debug ("network job attempt %u failed: %s", job->attempts + 1, failure);
     if (!sd_store_job_reschedule (self->store, job->id,
                                   g_get_real_time () / 1000 +
-                                    MIN (delay, (gint64) self->retry_max_ms), &error))
+                                    retry_delay_ms (self, job->attempts + 1), &error))
       g_warning ("could not reschedule a network job: %s", error->message);
   }
 }

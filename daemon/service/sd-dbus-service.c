@@ -6,7 +6,6 @@
 #include "sd-dbus-caller.h"
 #include "sd-dbus-error.h"
 #include "sd-dbus-generated.h"
-#include "sd-display-name.h"
 #include "sd-message-dict.h"
 
 #include <sodium.h>
@@ -319,9 +318,8 @@ static void
 update_conversation (SdDbusService *self, const SdConversation *conversation)
 {
   g_autoptr(SdDbusConversation1) skeleton = lookup_conversation (self, conversation->id);
+  /* cleaned as received names are, also names stored before cleaning existed */
   g_autofree gchar *title = sd_conversation_dup_title (conversation);
-  /* names stored before they were cleaned on receipt are cleaned here too */
-  g_autofree gchar *name = sd_display_name_clean (title);
   g_autoptr(SdDbusObjectSkeleton) object = NULL;
 
   if (skeleton == NULL) {
@@ -361,7 +359,7 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
   g_object_freeze_notify (G_OBJECT (skeleton));
   sd_dbus_conversation1_set_kind (skeleton, sd_conversation_kind_to_string (conversation->kind));
-  sd_dbus_conversation1_set_name (skeleton, name != NULL ? name : "");
+  sd_dbus_conversation1_set_name (skeleton, title);
   sd_dbus_conversation1_set_unread_count (skeleton, conversation->unread);
   sd_dbus_conversation1_set_last_activity (skeleton, conversation->last_activity);
   sd_dbus_conversation1_set_last_message_preview (

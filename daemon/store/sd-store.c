@@ -117,6 +117,8 @@ store_tx_end (SdStoreTx *tx)
 
     if (stmt == NULL || !store_run (tx->store, stmt, &error))
       g_warning ("rolling back: %s", error->message);
+    /* the deleted rows are back: nothing to purge for them */
+    tx->store->removed_messages = FALSE;
   }
   g_free (tx);
 }

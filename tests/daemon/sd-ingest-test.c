@@ -402,8 +402,8 @@ test_seen_expiry_bounded (Fixture *f, gconstpointer data)
   g_assert_cmpuint (pruned, ==, 2);
 
   /* the helper itself: within [now, now + 30 d], the default when none */
-  g_assert_cmpint (sd_ingest_seen_expiry (0, now), ==, now + SD_INGEST_DEFAULT_TTL_MS);
-  g_assert_cmpint (sd_ingest_seen_expiry (-5, now), ==, now + SD_INGEST_DEFAULT_TTL_MS);
+  g_assert_cmpint (sd_ingest_seen_expiry (0, now), ==, now + SD_MESSAGE_TTL_MS);
+  g_assert_cmpint (sd_ingest_seen_expiry (-5, now), ==, now + SD_MESSAGE_TTL_MS);
   g_assert_cmpint (sd_ingest_seen_expiry (G_MAXINT64, now), ==, now + SD_INGEST_MAX_TTL_MS);
   g_assert_cmpint (sd_ingest_seen_expiry (now + 1000, now), ==, now + 1000);
   g_assert_cmpint (sd_ingest_seen_expiry (now - 1000, now), ==, now);

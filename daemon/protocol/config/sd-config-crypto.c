@@ -235,7 +235,11 @@ sd_config_open (const guint8 *blob, gsize len, const guint8 key_base[32], const 
 
     if (inflated == NULL)
       return NULL;
-    if (((const guint8 *) g_bytes_get_data (inflated, NULL))[0] != 'd') {
+    gsize inflated_len;
+    const guint8 *inflated_data = g_bytes_get_data (inflated, &inflated_len);
+
+    /* an empty frame inflates to nothing: there is no first byte to look at */
+    if (inflated_len == 0 || inflated_data[0] != 'd') {
       g_bytes_unref (inflated);
       g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                            "decompressed config is not a bencoded dict");
