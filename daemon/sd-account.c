@@ -468,7 +468,7 @@ load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
                      g_ptr_array_index (conversations, i));
   }
   /* what expired while we were not running goes now */
-  self->expiry = sd_expiry_new (self->store, self->network);
+  self->expiry = sd_expiry_new (self->store);
   g_signal_connect_object (self->expiry, "removed", G_CALLBACK (on_expired), self, 0);
   sd_expiry_run_now (self->expiry);
   prune_seen (self);

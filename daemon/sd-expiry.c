@@ -10,7 +10,6 @@ struct _SdExpiry {
   GObject parent_instance;
 
   SdStore *store;     /* (owned) */
-  SdNetwork *network; /* (owned) (nullable) */
   guint timer_id;     /* the next disappearing message's timer, 0 when none is due */
 };
 
@@ -23,7 +22,7 @@ G_DEFINE_FINAL_TYPE (SdExpiry, sd_expiry, G_TYPE_OBJECT)
  * whether one is due is decided here, so no node's `t` can make everything disappear at once
  * (issue 14) */
 static gint64
-now_ms (SdExpiry *self)
+now_ms (void)
 {
   return g_get_real_time () / 1000;
 }
@@ -47,7 +46,7 @@ sd_expiry_run_now (SdExpiry *self)
   g_return_if_fail (SD_IS_EXPIRY (self));
 
   g_clear_handle_id (&self->timer_id, g_source_remove);
-  removed = sd_store_remove_expired (self->store, now_ms (self), &error);
+  removed = sd_store_remove_expired (self->store, now_ms (), &error);
   if (removed == NULL) {
     g_warning ("could not remove expired messages: %s", error->message);
     return;
@@ -74,7 +73,7 @@ sd_expiry_schedule (SdExpiry *self)
   }
   if (next == G_MAXINT64)
     return;
-  self->timer_id = g_timeout_add (CLAMP (next - now_ms (self), 0, G_MAXINT32 / 2) +
+  self->timer_id = g_timeout_add (CLAMP (next - now_ms (), 0, G_MAXINT32 / 2) +
                                     EXPIRY_SLACK_MS,
                                   on_timer, self);
 }
@@ -85,7 +84,6 @@ sd_expiry_dispose (GObject *object)
   SdExpiry *self = SD_EXPIRY (object);
 
   g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_clear_object (&self->network);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (sd_expiry_parent_class)->dispose (object);
 }
@@ -105,15 +103,13 @@ sd_expiry_init (SdExpiry *self)
 }
 
 SdExpiry *
-sd_expiry_new (SdStore *store, SdNetwork *network)
+sd_expiry_new (SdStore *store)
 {
   SdExpiry *self;
 
   g_return_val_if_fail (SD_IS_STORE (store), NULL);
-  g_return_val_if_fail (network == NULL || SD_IS_NETWORK (network), NULL);
 
   self = g_object_new (SD_TYPE_EXPIRY, NULL);
   self->store = g_object_ref (store);
-  self->network = network != NULL ? g_object_ref (network) : NULL;
   return self;
 }

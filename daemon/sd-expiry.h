@@ -3,7 +3,6 @@
 
 #include <gio/gio.h>
 
-#include "sd-network.h"
 #include "sd-store.h"
 
 G_BEGIN_DECLS
@@ -15,9 +14,8 @@ G_BEGIN_DECLS
 #define SD_TYPE_EXPIRY (sd_expiry_get_type ())
 G_DECLARE_FINAL_TYPE (SdExpiry, sd_expiry, SD, EXPIRY, GObject)
 
-/* @network (nullable): held for the account's lifetime; whether an expiry is due is decided
- * on the local clock, never the network's (issue 14) */
-SdExpiry *sd_expiry_new (SdStore *store, SdNetwork *network) G_GNUC_WARN_UNUSED_RESULT;
+/* whether an expiry is due is decided on the local clock, never the network's (issue 14) */
+SdExpiry *sd_expiry_new (SdStore *store) G_GNUC_WARN_UNUSED_RESULT;
 
 /* removes what is due now (what expired while the daemon was not running, at start), then
  * arms the timer for the next one */

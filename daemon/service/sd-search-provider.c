@@ -159,8 +159,13 @@ search (SdSearchProvider *self, const gchar *const *terms)
                               conversation->nickname != NULL ? conversation->nickname : "",
                               conversation->name != NULL ? conversation->name : "", NULL };
 
+    /* a blocked conversation shows in no result, nor do its messages (no name: skipped below) */
+    if (conversation->blocked) {
+      g_free (name);
+      continue;
+    }
     g_hash_table_insert (names, conversation->id, name);
-    if (conversation->blocked || !matches_all (terms, fields))
+    if (!matches_all (terms, fields))
       continue;
     g_ptr_array_add (results, conversation_result_id (conversation->id));
     remember (self, conversation_result_id (conversation->id), g_strdup (name),
@@ -176,10 +181,10 @@ search (SdSearchProvider *self, const gchar *const *terms)
     const SdMessage *message = g_ptr_array_index (messages, i);
     const gchar *name = g_hash_table_lookup (names, message->conversation);
 
+    if (name == NULL)
+      continue;
     g_ptr_array_add (results, message_result_id (message));
-    remember (self, message_result_id (message),
-              name != NULL ? g_strdup (name) : g_strdup (message->conversation),
-              shorten (message->body));
+    remember (self, message_result_id (message), g_strdup (name), shorten (message->body));
   }
   return g_steal_pointer (&results);
 }

@@ -248,6 +248,13 @@ def test(testnet):
         bob.conversation(alice_id, "MarkRead", "x", pie["sent-at"])
         alice.wait_for(lambda: any(m["status"] == "read" for m in messages(alice, bob_id)),
                        "alice sees the read receipt")
+
+        # a blocked conversation is in no result, and neither are its messages
+        bob.conversation(alice_id, "SetBlocked", "b", True)
+        assert_eq(provider(bob, "GetInitialResultSet", "as", ["banana"]), ([],),
+                  "no message of a blocked conversation")
+        assert_eq(provider(bob, "GetInitialResultSet", "as", ["alice"]), ([],),
+                  "no blocked conversation")
     finally:
         alice.close()
         bob.close()
