@@ -66,9 +66,10 @@ replay_add (GArray *replay, const Replay *entry)
   g_array_append_val (replay, *entry);
 }
 
-/* NULL with *winner set when one candidate already includes the others */
+/* NULL with *winner set when one candidate already includes the others,
+ * or, without @can_merge, to the highest-ranked one left */
 static SdConfigMessage *
-merge_core (Candidate *cands, guint n, guint lag, gint *winner)
+merge_core (Candidate *cands, guint n, guint lag, gboolean can_merge, gint *winner)
 {
   gint64 max_seqno = G_MININT64;
   guint live = 0, last_live = 0;
@@ -102,6 +103,20 @@ merge_core (Candidate *cands, guint n, guint lag, gint *winner)
   }
   if (live == 1) {
     *winner = (gint) last_live;
+    return NULL;
+  }
+  if (!can_merge) {
+    /* a signed config that we cannot sign: keep the best message as it
+     * is; an admin will push the merge */
+    gint best = -1;
+
+    for (guint i = 0; i < n; i++)
+      if (!cands[i].ignored &&
+          (best < 0 || rank_compare (sd_config_message_get_seqno (cands[i].message), cands[i].hash,
+                                     sd_config_message_get_seqno (cands[best].message),
+                                     cands[best].hash) > 0))
+        best = (gint) i;
+    *winner = best;
     return NULL;
   }
   *winner = -1;
@@ -146,9 +161,9 @@ merge_core (Candidate *cands, guint n, guint lag, gint *winner)
   return merged;
 }
 
-SdConfigMessage *
-sd_config_merge (GPtrArray *plaintexts, guint lag, gint *unmerged_index, GArray **rejected,
-                 GError **error)
+static SdConfigMessage *
+merge_impl (GPtrArray *plaintexts, guint lag, const guint8 *public_key, const guint8 *signing_key,
+            gint *unmerged_index, GArray **rejected, GError **error)
 {
   g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GArray) bad = NULL;
@@ -171,8 +186,11 @@ sd_config_merge (GPtrArray *plaintexts, guint lag, gint *unmerged_index, GArray 
   for (guint i = 0; i < plaintexts->len; i++) {
     GBytes *bytes = g_ptr_array_index (plaintexts, i);
     g_autoptr(GError) local = NULL;
-    SdConfigMessage *m = sd_config_message_parse (g_bytes_get_data (bytes, NULL),
-                                                  g_bytes_get_size (bytes), lag, &local);
+    SdConfigMessage *m = public_key != NULL
+      ? sd_config_message_parse_signed (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                        lag, public_key, &local)
+      : sd_config_message_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), lag,
+                                 &local);
 
     if (m == NULL) {
       g_debug ("ignoring config message %u: %s", i, local->message);
@@ -192,7 +210,7 @@ sd_config_merge (GPtrArray *plaintexts, guint lag, gint *unmerged_index, GArray 
                          "no valid config message to merge");
     return NULL;
   }
-  merged = merge_core (cands, n, lag, &winner);
+  merged = merge_core (cands, n, lag, public_key == NULL || signing_key != NULL, &winner);
   if (merged == NULL) {
     if (unmerged_index != NULL)
       *unmerged_index = (gint) cands[winner].index;
@@ -200,7 +218,26 @@ sd_config_merge (GPtrArray *plaintexts, guint lag, gint *unmerged_index, GArray 
   }
   if (unmerged_index != NULL)
     *unmerged_index = -1;
+  if (signing_key != NULL)
+    sd_config_message_set_signing_key (merged, signing_key);
   return merged;
+}
+
+SdConfigMessage *
+sd_config_merge (GPtrArray *plaintexts, guint lag, gint *unmerged_index, GArray **rejected,
+                 GError **error)
+{
+  return merge_impl (plaintexts, lag, NULL, NULL, unmerged_index, rejected, error);
+}
+
+SdConfigMessage *
+sd_config_merge_signed (GPtrArray *plaintexts, guint lag, const guint8 public_key[32],
+                        const guint8 signing_key[64], gint *unmerged_index, GArray **rejected,
+                        GError **error)
+{
+  g_return_val_if_fail (public_key != NULL, NULL);
+
+  return merge_impl (plaintexts, lag, public_key, signing_key, unmerged_index, rejected, error);
 }
 
 SdConfigMessage *

@@ -33,6 +33,18 @@ SdConfigMessage *sd_config_merge (GPtrArray *plaintexts,
                                   GArray **rejected,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the same for a signed config (group Info, Members): a message without a
+ * valid signature by @public_key is rejected. With @signing_key (an admin)
+ * a merge is signed; without it (a member) no merge is made and the
+ * highest-ranked message left is returned as it is */
+SdConfigMessage *sd_config_merge_signed (GPtrArray *plaintexts,
+                                         guint lag,
+                                         const guint8 public_key[32],
+                                         const guint8 signing_key[64],
+                                         gint *unmerged_index,
+                                         GArray **rejected,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* the same over messages, taken as their serialisations */
 SdConfigMessage *sd_config_merge_messages (SdConfigMessage **messages,
                                            guint n_messages,

@@ -32,6 +32,11 @@ struct _SdConfigMessage {
   SdConfigValue *diff;      /* (owned) */
   SdConfigValue *unknown;   /* (owned) top-level keys other than # & < = ~ */
   GArray *lagged;           /* (owned) (element-type Lagged) sorted by (seqno, hash) */
+  /* signed configs (group Info and Members): the verified "~" of a parsed
+   * message, written back so that its bytes and hash stay the same */
+  guint8 *signature;        /* (owned) (nullable) 64 bytes */
+  /* an admin's group key: a mutable message is signed when serialised */
+  guint8 *signing_key;      /* (owned) (nullable) 64 bytes, libsodium layout */
 };
 
 static void
@@ -99,6 +104,10 @@ sd_config_message_free (SdConfigMessage *message)
   sd_config_value_free (message->diff);
   sd_config_value_free (message->unknown);
   g_array_unref (message->lagged);
+  g_free (message->signature);
+  if (message->signing_key != NULL)
+    sodium_memzero (message->signing_key, 64);
+  g_free (message->signing_key);
   g_free (message);
 }
 
@@ -311,9 +320,20 @@ sd_config_message_serialize (SdConfigMessage *message)
   sd_config_value_encode_string (out, (const guint8 *) "=", 1);
   sd_config_value_encode (message->diff, out);
   put_unknown_before (out, message->unknown, &next, NULL);
+  if (message->orig_data == NULL && message->signature != NULL) {
+    /* a received signed message comes back byte for byte */
+    sd_config_value_encode_string (out, (const guint8 *) "~", 1);
+    sd_config_value_encode_string (out, message->signature, 64);
+  }
   g_byte_array_append (out, (const guint8 *) "e", 1);
 
   bytes = g_byte_array_free_to_bytes (out);
+  if (message->orig_data != NULL && message->signing_key != NULL) {
+    GBytes *signed_bytes = sd_config_message_sign (bytes, message->signing_key);
+
+    g_bytes_unref (bytes);
+    bytes = signed_bytes;
+  }
   return bytes;
 }
 
@@ -495,7 +515,39 @@ sd_config_message_increment (SdConfigMessage *message)
                                   sd_config_value_copy (entry->diff));
   }
   sd_config_message_add_lagged (next, message->seqno, hash, sd_config_value_copy (message->diff));
+  if (message->signing_key != NULL)
+    sd_config_message_set_signing_key (next, message->signing_key);
   return next;
+}
+
+void
+sd_config_message_set_signing_key (SdConfigMessage *message, const guint8 secret_key[64])
+{
+  g_return_if_fail (message != NULL);
+
+  if (message->signing_key != NULL)
+    sodium_memzero (message->signing_key, 64);
+  g_clear_pointer (&message->signing_key, g_free);
+  if (secret_key != NULL)
+    message->signing_key = g_memdup2 (secret_key, 64);
+}
+
+SdConfigMessage *
+sd_config_message_parse_signed (const guint8 *data, gsize len, guint lag,
+                                const guint8 public_key[32], GError **error)
+{
+  SdConfigMessage *message;
+
+  g_return_val_if_fail (public_key != NULL, NULL);
+
+  if (!sd_config_message_verify (data, len, public_key, error))
+    return NULL;
+  message = sd_config_message_parse (data, len, lag, error);
+  if (message == NULL)
+    return NULL;
+  /* verify() found "1:~64:" + signature right before the closing "e" */
+  message->signature = g_memdup2 (data + len - 1 - 64, 64);
+  return message;
 }
 
 #define SIG_SUFFIX "1:~64:"

@@ -74,6 +74,19 @@ gboolean sd_config_message_verify (const guint8 *data,
                                    const guint8 public_key[32],
                                    GError **error);
 
+/* parses a signed config (group Info, Members): the "~" signature must be
+ * there and verify with the group's Ed25519 @public_key; it is kept, so the
+ * message serialises (and hashes) to the same bytes */
+SdConfigMessage *sd_config_message_parse_signed (const guint8 *data,
+                                                 gsize len,
+                                                 guint lag,
+                                                 const guint8 public_key[32],
+                                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* an admin's group secret key (or NULL): a mutable message then
+ * serialises signed, and its successors inherit the key */
+void sd_config_message_set_signing_key (SdConfigMessage *message,
+                                        const guint8 secret_key[64]);
+
 /* the value rules for data we are about to push: keys at most 128 bytes,
  * strings at most 4,096 */
 gboolean sd_config_message_check_limits (SdConfigMessage *message, GError **error);

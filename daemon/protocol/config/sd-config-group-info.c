@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* group Info: "n" name, "o" description, "p"/"q" avatar, "c" created,
+ * "d"/"D" delete messages/attachments before, "E" after-send timer, "!"
+ * destroyed; the rules are libsession's (groups/info.cpp) */
+#define G_LOG_DOMAIN "SdConfigGroupInfo"
+
+#include "config.h"
+
+#include "sd-config-group-info.h"
+
+#include <string.h>
+
+#include "sd-config-contacts.h"
+#include "sd-config-fields.h"
+#include "sd-protocol-error.h"
+
+/* NULL for absent or empty */
+static gchar *
+nonempty_text (const SdConfigValue *data, const gchar *key)
+{
+  g_autofree gchar *text = sd_config_field_text (data, key);
+
+  if (text == NULL || text[0] == '\0')
+    return NULL;
+  return g_steal_pointer (&text);
+}
+
+static gboolean
+set_bounded_text (SdConfigValue *data, const gchar *key, const gchar *text, gsize max,
+                  const gchar *what, GError **error)
+{
+  gsize len = text != NULL ? strlen (text) : 0;
+
+  if (len > max) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "group %s longer than %" G_GSIZE_FORMAT " bytes", what, max);
+    return FALSE;
+  }
+  sd_config_field_set_nonempty (data, key, (const guint8 *) text, len);
+  return TRUE;
+}
+
+gchar *
+sd_config_group_info_get_name (const SdConfigValue *data)
+{
+  return nonempty_text (data, "n");
+}
+
+gboolean
+sd_config_group_info_set_name (SdConfigValue *data, const gchar *name, GError **error)
+{
+  return set_bounded_text (data, "n", name, SD_CONFIG_GROUP_INFO_MAX_NAME, "name", error);
+}
+
+gchar *
+sd_config_group_info_get_description (const SdConfigValue *data)
+{
+  return nonempty_text (data, "o");
+}
+
+gboolean
+sd_config_group_info_set_description (SdConfigValue *data, const gchar *description,
+                                      GError **error)
+{
+  return set_bounded_text (data, "o", description, SD_CONFIG_GROUP_INFO_MAX_DESCRIPTION,
+                           "description", error);
+}
+
+gboolean
+sd_config_group_info_get_avatar (const SdConfigValue *data, gchar **url, guint8 key[32])
+{
+  g_autofree gchar *u = nonempty_text (data, "p");
+  gsize key_len = 0;
+  const guint8 *k = sd_config_field_bytes (data, "q", &key_len);
+
+  if (u == NULL || k == NULL || key_len != 32)
+    return FALSE;
+  if (url != NULL)
+    *url = g_steal_pointer (&u);
+  if (key != NULL)
+    memcpy (key, k, 32);
+  return TRUE;
+}
+
+gboolean
+sd_config_group_info_set_avatar (SdConfigValue *data, const gchar *url, const guint8 key[32],
+                                 GError **error)
+{
+  gsize len = url != NULL ? strlen (url) : 0;
+
+  if (len > SD_CONFIG_MAX_URL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "avatar URL longer than %d bytes", SD_CONFIG_MAX_URL);
+    return FALSE;
+  }
+  if (len > 0 && key == NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "an avatar needs its 32-byte key");
+    return FALSE;
+  }
+  sd_config_field_set_nonempty (data, "p", (const guint8 *) url, len);
+  sd_config_field_set_nonempty (data, "q", key, len > 0 ? 32 : 0);
+  return TRUE;
+}
+
+/* times and the timer: positive or unset */
+static gint64
+positive (const SdConfigValue *data, const gchar *key)
+{
+  return MAX (sd_config_field_int (data, key, 0), 0);
+}
+
+gint64
+sd_config_group_info_get_created (const SdConfigValue *data)
+{
+  return positive (data, "c");
+}
+
+void
+sd_config_group_info_set_created (SdConfigValue *data, gint64 seconds)
+{
+  sd_config_field_set_positive (data, "c", seconds);
+}
+
+gint64
+sd_config_group_info_get_delete_before (const SdConfigValue *data)
+{
+  return positive (data, "d");
+}
+
+void
+sd_config_group_info_set_delete_before (SdConfigValue *data, gint64 seconds)
+{
+  sd_config_field_set_positive (data, "d", seconds);
+}
+
+gint64
+sd_config_group_info_get_delete_attach_before (const SdConfigValue *data)
+{
+  return positive (data, "D");
+}
+
+void
+sd_config_group_info_set_delete_attach_before (SdConfigValue *data, gint64 seconds)
+{
+  sd_config_field_set_positive (data, "D", seconds);
+}
+
+gint64
+sd_config_group_info_get_disappearing (const SdConfigValue *data)
+{
+  return positive (data, "E");
+}
+
+void
+sd_config_group_info_set_disappearing (SdConfigValue *data, gint64 seconds)
+{
+  sd_config_field_set_positive (data, "E", seconds);
+}
+
+gboolean
+sd_config_group_info_is_destroyed (const SdConfigValue *data)
+{
+  return sd_config_field_int (data, "!", 0) > 0;
+}
+
+void
+sd_config_group_info_destroy (SdConfigValue *data)
+{
+  sd_config_field_set_flag (data, "!", TRUE);
+}
