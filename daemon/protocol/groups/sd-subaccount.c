@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* subaccount tokens: the derivations are libsession's (Keys::
+ * swarm_make_subaccount, swarm_subaccount_sign, swarm_verify_subaccount),
+ * the code is ours:
+ *
+ *   k = BLAKE2b-64(05 ‖ X ‖ 03 ‖ group pk) mod L, keyed with
+ *       BLAKE2b-32(group seed, key "SessionGroupSubaccountMask")
+ *   request signature: EdDSA with public key kT and private scalar kt
+ *       (t = ±the member's scalar, matching the cleared sign bit), nonce
+ *       r = BLAKE2b-64(H32(seed, "SubaccountSeed") ‖ kT ‖ M, key
+ *       "SubaccountSig") mod L */
+#define G_LOG_DOMAIN "SdSubaccount"
+
+#include "config.h"
+
+#include "sd-subaccount.h"
+
+#include <sodium.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sd-protocol-error.h"
+
+/* ---- just enough GF(2^255 - 19) for u → y = (u - 1) / (u + 1) ---- */
+
+__extension__ typedef unsigned __int128 u128;
+
+typedef struct {
+  uint64_t v[4];
+} Fe;
+
+static void
+fe_mul (Fe *r, const Fe *a, const Fe *b)
+{
+  uint64_t w[8] = { 0 };
+  uint64_t carry;
+  Fe out;
+
+  for (guint i = 0; i < 4; i++) {
+    carry = 0;
+    for (guint j = 0; j < 4; j++) {
+      u128 p = (u128) a->v[i] * b->v[j] + w[i + j] + carry;
+
+      w[i + j] = (uint64_t) p;
+      carry = (uint64_t) (p >> 64);
+    }
+    w[i + 4] = carry;
+  }
+  /* 2^256 = 38 (mod p) */
+  carry = 0;
+  for (guint i = 0; i < 4; i++) {
+    u128 p = (u128) w[i + 4] * 38 + w[i] + carry;
+
+    out.v[i] = (uint64_t) p;
+    carry = (uint64_t) (p >> 64);
+  }
+  while (carry != 0) {
+    u128 p = (u128) carry * 38;
+
+    carry = 0;
+    for (guint i = 0; i < 4; i++) {
+      p += out.v[i];
+      out.v[i] = (uint64_t) p;
+      p >>= 64;
+    }
+    carry = (uint64_t) p;
+  }
+  *r = out;
+}
+
+/* the canonical value below p */
+static void
+fe_reduce (Fe *x)
+{
+  for (guint round = 0; round < 2; round++) {
+    uint64_t top = x->v[3] >> 63;
+    u128 p = (u128) top * 19;
+
+    x->v[3] &= 0x7fffffffffffffffULL;
+    for (guint i = 0; i < 4; i++) {
+      p += x->v[i];
+      x->v[i] = (uint64_t) p;
+      p >>= 64;
+    }
+  }
+  /* x >= p exactly when x + 19 reaches 2^255 */
+  {
+    Fe y = *x;
+    u128 p = 19;
+
+    for (guint i = 0; i < 4; i++) {
+      p += y.v[i];
+      y.v[i] = (uint64_t) p;
+      p >>= 64;
+    }
+    if (y.v[3] >> 63) {
+      y.v[3] &= 0x7fffffffffffffffULL;
+      *x = y;
+    }
+  }
+}
+
+static void
+fe_from_bytes (Fe *x, const guint8 b[32])
+{
+  for (guint i = 0; i < 4; i++) {
+    x->v[i] = 0;
+    for (guint j = 0; j < 8; j++)
+      x->v[i] |= (uint64_t) b[i * 8 + j] << (8 * j);
+  }
+}
+
+static void
+fe_to_bytes (guint8 b[32], const Fe *x)
+{
+  for (guint i = 0; i < 4; i++)
+    for (guint j = 0; j < 8; j++)
+      b[i * 8 + j] = (guint8) (x->v[i] >> (8 * j));
+}
+
+/* x^(p-2); p - 2 = 2^255 - 21 */
+static void
+fe_invert (Fe *r, const Fe *x)
+{
+  static const guint8 exponent[32] = {
+    0xeb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+  };
+  Fe acc = { { 1, 0, 0, 0 } };
+
+  for (gint bit = 254; bit >= 0; bit--) {
+    fe_mul (&acc, &acc, &acc);
+    if ((exponent[bit / 8] >> (bit % 8)) & 1)
+      fe_mul (&acc, &acc, x);
+  }
+  *r = acc;
+}
+
+gboolean
+sd_xed25519_pubkey (const guint8 x25519_pk[32], guint8 ed25519_pk[32])
+{
+  static const Fe p_minus_1 = { { 0xffffffffffffffecULL, 0xffffffffffffffffULL,
+                                  0xffffffffffffffffULL, 0x7fffffffffffffffULL } };
+  guint8 u_bytes[32];
+  Fe u, num, den, inv, y;
+
+  memcpy (u_bytes, x25519_pk, 32);
+  u_bytes[31] &= 0x7f;
+  fe_from_bytes (&u, u_bytes);
+  fe_reduce (&u);
+  if (memcmp (&u, &p_minus_1, sizeof u) == 0)
+    return FALSE; /* u + 1 = 0 */
+  /* num = u - 1, den = u + 1, with u canonical: no wrap but at u = 0 */
+  num = u;
+  if (num.v[0] == 0 && num.v[1] == 0 && num.v[2] == 0 && num.v[3] == 0)
+    num = p_minus_1;
+  else
+    for (guint i = 0; i < 4 && num.v[i]-- == 0; i++)
+      ;
+  den = u;
+  for (guint i = 0; i < 4 && ++den.v[i] == 0; i++)
+    ;
+  fe_invert (&inv, &den);
+  fe_mul (&y, &num, &inv);
+  fe_reduce (&y);
+  fe_to_bytes (ed25519_pk, &y);
+  ed25519_pk[31] &= 0x7f; /* the positive of the two */
+  return TRUE;
+}
+
+/* ---- tokens ---- */
+
+static guint8
+flags_of (gboolean write, gboolean del)
+{
+  return SD_SUBACCOUNT_FLAG_READ | (write ? SD_SUBACCOUNT_FLAG_WRITE : 0) |
+         (del ? SD_SUBACCOUNT_FLAG_DELETE : 0);
+}
+
+static gboolean
+require_admin (const SdGroupIdentity *group, GError **error)
+{
+  if (group->is_admin)
+    return TRUE;
+  g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                       "only an admin (holding the group seed) can grant subaccounts");
+  return FALSE;
+}
+
+/* k for the member with X25519 key @x_pk */
+static void
+blind_factor (const SdGroupIdentity *group, const guint8 x_pk[32], guint8 k[32])
+{
+  guint8 mask[32], h[64];
+  crypto_generichash_state st;
+
+  crypto_generichash (mask, sizeof mask, group->ed25519_sk, 32,
+                      (const guint8 *) "SessionGroupSubaccountMask", 26);
+  crypto_generichash_init (&st, mask, sizeof mask, sizeof h);
+  crypto_generichash_update (&st, (const guint8 *) "\x05", 1);
+  crypto_generichash_update (&st, x_pk, 32);
+  crypto_generichash_update (&st, (const guint8 *) "\x03", 1);
+  crypto_generichash_update (&st, group->ed25519_pk, 32);
+  crypto_generichash_final (&st, h, sizeof h);
+  crypto_core_ed25519_scalar_reduce (k, h);
+  sodium_memzero (mask, sizeof mask);
+}
+
+/* k and kT for @session_id */
+static gboolean
+blinded_member (const SdGroupIdentity *group, const gchar *session_id, guint8 k[32],
+                guint8 kT[32], GError **error)
+{
+  guint8 x_pk[32], T[32];
+
+  if (!sd_session_id_parse (session_id, x_pk, error))
+    return FALSE;
+  blind_factor (group, x_pk, k);
+  if (!sd_xed25519_pubkey (x_pk, T) || crypto_scalarmult_ed25519_noclamp (kT, k, T) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                         "Session ID is not a usable key");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sd_subaccount_make (const SdGroupIdentity *group, const gchar *session_id, gboolean write,
+                    gboolean del, guint8 value[SD_SUBACCOUNT_VALUE_LEN], GError **error)
+{
+  guint8 k[32], signed_part[SD_SUBACCOUNT_TOKEN_LEN];
+
+  g_return_val_if_fail (group != NULL && session_id != NULL && value != NULL, FALSE);
+
+  if (!require_admin (group, error) || !blinded_member (group, session_id, k, signed_part + 4, error))
+    return FALSE;
+  signed_part[0] = 0x03;
+  signed_part[1] = flags_of (write, del);
+  signed_part[2] = signed_part[3] = 0;
+  /* the member gets k (it makes kT itself) and our signature of the token */
+  memcpy (value, signed_part, 4);
+  memcpy (value + 4, k, 32);
+  crypto_sign_ed25519_detached (value + 36, NULL, signed_part, sizeof signed_part,
+                                group->ed25519_sk);
+  sodium_memzero (k, sizeof k);
+  return TRUE;
+}
+
+gboolean
+sd_subaccount_token (const SdGroupIdentity *group, const gchar *session_id, gboolean write,
+                     gboolean del, guint8 token[SD_SUBACCOUNT_TOKEN_LEN], GError **error)
+{
+  guint8 k[32];
+
+  g_return_val_if_fail (group != NULL && session_id != NULL && token != NULL, FALSE);
+
+  if (!require_admin (group, error) || !blinded_member (group, session_id, k, token + 4, error))
+    return FALSE;
+  token[0] = 0x03;
+  token[1] = flags_of (write, del);
+  token[2] = token[3] = 0;
+  sodium_memzero (k, sizeof k);
+  return TRUE;
+}
+
+/* our T = |S| and whether S had the sign bit */
+static gboolean
+own_T (const SdIdentity *user, guint8 T[32])
+{
+  gboolean negative = (user->ed25519_pk[31] & 0x80) != 0;
+
+  memcpy (T, user->ed25519_pk, 32);
+  T[31] &= 0x7f;
+  return negative;
+}
+
+gboolean
+sd_subaccount_verify (const SdGroupIdentity *group, const SdIdentity *user,
+                      const guint8 value[SD_SUBACCOUNT_VALUE_LEN], gboolean write, gboolean del)
+{
+  guint8 T[32], signed_part[SD_SUBACCOUNT_TOKEN_LEN];
+  guint8 flags;
+
+  g_return_val_if_fail (group != NULL && user != NULL && value != NULL, FALSE);
+
+  flags = value[1];
+  if (value[0] != 0x03 && !(flags & SD_SUBACCOUNT_FLAG_ANY_PREFIX))
+    return FALSE;
+  if (!(flags & SD_SUBACCOUNT_FLAG_READ) || (write && !(flags & SD_SUBACCOUNT_FLAG_WRITE)) ||
+      (del && !(flags & SD_SUBACCOUNT_FLAG_DELETE)))
+    return FALSE;
+  own_T (user, T);
+  memcpy (signed_part, value, 4);
+  if (crypto_scalarmult_ed25519_noclamp (signed_part + 4, value + 4, T) != 0)
+    return FALSE;
+  return crypto_sign_ed25519_verify_detached (value + 36, signed_part, sizeof signed_part,
+                                              group->ed25519_pk) == 0;
+}
+
+gboolean
+sd_subaccount_sign (const SdIdentity *user, const guint8 value[SD_SUBACCOUNT_VALUE_LEN],
+                    const guint8 *message, gsize len, SdSubaccountAuth *out, GError **error)
+{
+  guint8 T[32], s[32], s_neg[32], kt[32], hseed[32], h64[64], r[32], hram[64];
+  const guint8 *k = value + 4;
+  const guint8 *kT = out->token + 4;
+  crypto_generichash_state st;
+  crypto_hash_sha512_state sha;
+  gboolean negative;
+
+  g_return_val_if_fail (user != NULL && value != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (message != NULL || len == 0, FALSE);
+
+  negative = own_T (user, T);
+  memcpy (out->token, value, 4);
+  if (crypto_scalarmult_ed25519_noclamp (out->token + 4, k, T) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "subaccount blinding factor is not usable");
+    return FALSE;
+  }
+  memcpy (out->token_signature, value + 36, 64);
+
+  /* our scalar, negated when T is the negation of our real key */
+  crypto_sign_ed25519_sk_to_curve25519 (s, user->ed25519_sk);
+  crypto_core_ed25519_scalar_negate (s_neg, s);
+  if (negative)
+    memcpy (s, s_neg, 32);
+  crypto_core_ed25519_scalar_mul (kt, k, s);
+
+  crypto_generichash (hseed, sizeof hseed, user->ed25519_sk, 32,
+                      (const guint8 *) "SubaccountSeed", 14);
+  crypto_generichash_init (&st, (const guint8 *) "SubaccountSig", 13, sizeof h64);
+  crypto_generichash_update (&st, hseed, sizeof hseed);
+  crypto_generichash_update (&st, kT, 32);
+  crypto_generichash_update (&st, message, len);
+  crypto_generichash_final (&st, h64, sizeof h64);
+  crypto_core_ed25519_scalar_reduce (r, h64);
+
+  /* R = rB; S = r + H(R ‖ kT ‖ M) kt */
+  crypto_scalarmult_ed25519_base_noclamp (out->signature, r);
+  crypto_hash_sha512_init (&sha);
+  crypto_hash_sha512_update (&sha, out->signature, 32);
+  crypto_hash_sha512_update (&sha, kT, 32);
+  crypto_hash_sha512_update (&sha, message, len);
+  crypto_hash_sha512_final (&sha, hram);
+  crypto_core_ed25519_scalar_reduce (out->signature + 32, hram);
+  crypto_core_ed25519_scalar_mul (out->signature + 32, out->signature + 32, kt);
+  crypto_core_ed25519_scalar_add (out->signature + 32, out->signature + 32, r);
+
+  sodium_memzero (s, sizeof s);
+  sodium_memzero (s_neg, sizeof s_neg);
+  sodium_memzero (kt, sizeof kt);
+  sodium_memzero (hseed, sizeof hseed);
+  sodium_memzero (h64, sizeof h64);
+  sodium_memzero (r, sizeof r);
+  return TRUE;
+}
