@@ -452,6 +452,55 @@ test_hostile (Fixture *f, gconstpointer data)
   g_assert_cmpuint (sd_group_keys_get_n_keys (member), ==, 1);
 }
 
+static void
+test_dump (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdGroupKeys) admin = sd_group_keys_new (&f->admin_group, &f->admin);
+  g_autoptr(SdGroupKeys) restored = sd_group_keys_new (&f->admin_group, &f->admin);
+  g_autoptr(GPtrArray) members = ids_of (f, TRUE, 0x1);
+  g_autoptr(GBytes) g0 = sd_group_keys_rekey (admin, members, NULL);
+  g_autoptr(GBytes) g1 = NULL;
+  g_autoptr(GBytes) dump = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(GPtrArray) hashes = NULL;
+  g_autoptr(GError) error = NULL;
+  SdGroupKeyBytes a, b;
+  gint64 gen;
+  gsize len;
+  const guint8 *d;
+
+  load_ok (admin, "h0", g0, 1000, TRUE);
+  g1 = sd_group_keys_rekey (admin, members, NULL);
+  dump = sd_group_keys_dump (admin);
+  g_assert_true (sd_group_keys_load_dump (restored, g_bytes_get_data (dump, NULL),
+                                          g_bytes_get_size (dump), &error));
+  g_assert_no_error (error);
+  /* the same state: keys, pending rekey, hashes */
+  again = sd_group_keys_dump (restored);
+  g_assert_true (g_bytes_equal (dump, again));
+  g_assert_true (sd_group_keys_get_current (restored, a, &gen));
+  g_assert_cmpint (gen, ==, 1);
+  g_assert_true (sd_group_keys_get_current (admin, b, NULL));
+  g_assert_cmpmem (a, 32, b, 32);
+  g_assert_true (g_bytes_equal (sd_group_keys_get_pending_message (restored), g1));
+  hashes = sd_group_keys_active_hashes (restored);
+  g_assert_cmpuint (hashes->len, ==, 1);
+
+  /* a damaged dump changes nothing */
+  d = g_bytes_get_data (dump, &len);
+  for (gsize cut = 0; cut < len; cut += 7) {
+    g_assert_false (sd_group_keys_load_dump (restored, d, cut, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+  g_assert_false (sd_group_keys_load_dump (restored, (const guint8 *) "d1:Ale1:Lld1:gi-1eeee", 21,
+                                           &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+  g_clear_pointer (&again, g_bytes_unref);
+  again = sd_group_keys_dump (restored);
+  g_assert_true (g_bytes_equal (dump, again));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -466,5 +515,6 @@ main (int argc, char **argv)
   ADD ("/group-keys/expiry", test_expiry);
   ADD ("/group-keys/conflict", test_conflict);
   ADD ("/group-keys/hostile", test_hostile);
+  ADD ("/group-keys/dump", test_dump);
   return g_test_run ();
 }

@@ -744,3 +744,155 @@ sd_group_keys_active_hashes (const SdGroupKeys *keys)
   }
   return out;
 }
+
+/* dump: d "A" [[generation, hash]…] "L" [{g, k, t}…] "P" {c message, g, k} e */
+GBytes *
+sd_group_keys_dump (const SdGroupKeys *keys)
+{
+  GByteArray *out = g_byte_array_new ();
+
+  g_return_val_if_fail (keys != NULL, NULL);
+
+  g_byte_array_append (out, (const guint8 *) "d", 1);
+  sd_config_value_encode_string (out, (const guint8 *) "A", 1);
+  g_byte_array_append (out, (const guint8 *) "l", 1);
+  for (guint i = 0; i < keys->active->len; i++) {
+    const Active *a = &g_array_index (keys->active, Active, i);
+
+    g_byte_array_append (out, (const guint8 *) "l", 1);
+    sd_config_value_encode_int (out, a->generation);
+    sd_config_value_encode_string (out, (const guint8 *) a->hash, strlen (a->hash));
+    g_byte_array_append (out, (const guint8 *) "e", 1);
+  }
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  sd_config_value_encode_string (out, (const guint8 *) "L", 1);
+  g_byte_array_append (out, (const guint8 *) "l", 1);
+  for (guint i = 0; i < keys->keys->len; i++) {
+    const SdGroupKey *k = &g_array_index (keys->keys, SdGroupKey, i);
+
+    g_byte_array_append (out, (const guint8 *) "d", 1);
+    sd_config_value_encode_string (out, (const guint8 *) "g", 1);
+    sd_config_value_encode_int (out, k->generation);
+    sd_config_value_encode_string (out, (const guint8 *) "k", 1);
+    sd_config_value_encode_string (out, k->key, 32);
+    sd_config_value_encode_string (out, (const guint8 *) "t", 1);
+    sd_config_value_encode_int (out, k->timestamp_ms);
+    g_byte_array_append (out, (const guint8 *) "e", 1);
+  }
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  if (keys->has_pending) {
+    sd_config_value_encode_string (out, (const guint8 *) "P", 1);
+    g_byte_array_append (out, (const guint8 *) "d", 1);
+    sd_config_value_encode_string (out, (const guint8 *) "c", 1);
+    sd_config_value_encode_string (out, g_bytes_get_data (keys->pending_message, NULL),
+                                   g_bytes_get_size (keys->pending_message));
+    sd_config_value_encode_string (out, (const guint8 *) "g", 1);
+    sd_config_value_encode_int (out, keys->pending_generation);
+    sd_config_value_encode_string (out, (const guint8 *) "k", 1);
+    sd_config_value_encode_string (out, keys->pending_key, 32);
+    g_byte_array_append (out, (const guint8 *) "e", 1);
+  }
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+  return g_byte_array_free_to_bytes (out);
+}
+
+#define MAX_DUMP (SD_GROUP_KEYS_MAX_MESSAGE + 64 * 1024)
+#define MAX_ACTIVE 4096
+
+gboolean
+sd_group_keys_load_dump (SdGroupKeys *keys, const guint8 *data, gsize len, GError **error)
+{
+  g_autoptr(SdConfigValue) dict = NULL;
+  g_autoptr(GArray) new_keys = g_array_new (FALSE, FALSE, sizeof (SdGroupKey));
+  g_autoptr(GArray) new_active = g_array_new (FALSE, FALSE, sizeof (Active));
+  const SdConfigValue *active, *list, *pending;
+  SdGroupKey pending_key = { 0 };
+  const guint8 *message = NULL;
+  gsize message_len = 0;
+
+  g_return_val_if_fail (keys != NULL, FALSE);
+
+  g_array_set_clear_func (new_active, active_clear);
+  if (len > MAX_DUMP) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                         "keys dump too large");
+    return FALSE;
+  }
+  dict = sd_config_value_decode (data, len, error);
+  if (dict == NULL)
+    return FALSE;
+  if (sd_config_value_kind (dict) != SD_CONFIG_VALUE_DICT ||
+      (active = sd_config_value_dict_get (dict, "A")) == NULL ||
+      sd_config_value_kind (active) != SD_CONFIG_VALUE_LIST ||
+      sd_config_value_length (active) > MAX_ACTIVE ||
+      (list = sd_config_value_dict_get (dict, "L")) == NULL ||
+      sd_config_value_kind (list) != SD_CONFIG_VALUE_LIST ||
+      sd_config_value_length (list) > SD_GROUP_KEYS_MAX_KEYS)
+    return malformed (error, "dump needs \"A\" and \"L\" lists of sane sizes");
+  for (guint i = 0; i < sd_config_value_length (active); i++) {
+    const SdConfigValue *pair = sd_config_value_list_get (active, i);
+    const SdConfigValue *g, *h;
+    Active entry;
+    gsize hash_len;
+    const guint8 *hash;
+
+    if (sd_config_value_kind (pair) != SD_CONFIG_VALUE_LIST || sd_config_value_length (pair) != 2 ||
+        sd_config_value_kind ((g = sd_config_value_list_get (pair, 0))) != SD_CONFIG_VALUE_INT ||
+        sd_config_value_kind ((h = sd_config_value_list_get (pair, 1))) != SD_CONFIG_VALUE_STRING ||
+        (hash = sd_config_value_get_string (h, &hash_len), hash_len > 256) ||
+        memchr (hash, 0, hash_len) != NULL)
+      return malformed (error, "dump has a bad active entry");
+    entry.generation = sd_config_value_get_int (g);
+    entry.hash = g_strndup ((const gchar *) hash, hash_len);
+    g_array_append_val (new_active, entry);
+  }
+  for (guint i = 0; i < sd_config_value_length (list); i++) {
+    const SdConfigValue *d = sd_config_value_list_get (list, i);
+    SdGroupKey key = { 0 };
+    const guint8 *k;
+    gsize k_len = 0;
+
+    if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key.generation) ||
+        !get_int (d, "t", &key.timestamp_ms) || (k = get_bytes (d, "k", &k_len)) == NULL ||
+        k_len != 32 || key.generation < 0)
+      return malformed (error, "dump has a bad key");
+    memcpy (key.key, k, 32);
+    if (new_keys->len > 0 &&
+        key_compare (&g_array_index (new_keys, SdGroupKey, new_keys->len - 1), &key) >= 0)
+      return malformed (error, "dump keys are not in order");
+    g_array_append_val (new_keys, key);
+  }
+  if ((pending = sd_config_value_dict_get (dict, "P")) != NULL) {
+    const guint8 *k;
+    gsize k_len = 0;
+
+    if (sd_config_value_kind (pending) != SD_CONFIG_VALUE_DICT ||
+        (message = get_bytes (pending, "c", &message_len)) == NULL ||
+        message_len > SD_GROUP_KEYS_MAX_MESSAGE ||
+        !get_int (pending, "g", &pending_key.generation) || pending_key.generation < 0 ||
+        (k = get_bytes (pending, "k", &k_len)) == NULL || k_len != 32)
+      return malformed (error, "dump has a bad pending key");
+    memcpy (pending_key.key, k, 32);
+  }
+
+  /* all read: replace */
+  sodium_memzero (keys->keys->data, keys->keys->len * sizeof (SdGroupKey));
+  g_array_set_size (keys->keys, 0);
+  g_array_append_vals (keys->keys, new_keys->data, new_keys->len);
+  sodium_memzero (new_keys->data, new_keys->len * sizeof (SdGroupKey));
+  g_array_set_size (keys->active, 0);
+  for (guint i = 0; i < new_active->len; i++) {
+    Active *a = &g_array_index (new_active, Active, i);
+
+    add_active (keys, a->generation, a->hash);
+  }
+  g_clear_pointer (&keys->pending_message, g_bytes_unref);
+  keys->has_pending = message != NULL;
+  if (keys->has_pending) {
+    keys->pending_generation = pending_key.generation;
+    memcpy (keys->pending_key, pending_key.key, 32);
+    keys->pending_message = g_bytes_new (message, message_len);
+  }
+  sodium_memzero (&pending_key, sizeof pending_key);
+  return TRUE;
+}

@@ -95,6 +95,15 @@ gboolean sd_group_keys_needs_rekey (const SdGroupKeys *keys);
  * matter; the others may be deleted from the swarm */
 GPtrArray *sd_group_keys_active_hashes (const SdGroupKeys *keys) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the state to keep on disk (holds key material: store it as secret):
+ * keys, the pending rekey and the active hashes, in our own bencode */
+GBytes *sd_group_keys_dump (const SdGroupKeys *keys) G_GNUC_WARN_UNUSED_RESULT;
+/* replaces the state with a dump; on error nothing changes */
+gboolean sd_group_keys_load_dump (SdGroupKeys *keys,
+                                  const guint8 *data,
+                                  gsize len,
+                                  GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdGroupKeys, sd_group_keys_free)
 
 G_END_DECLS
