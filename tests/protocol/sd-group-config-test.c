@@ -323,6 +323,28 @@ test_merge (void)
   kept = sd_group_config_merge (&member, plain, &unmerged, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (unmerged, ==, 3);
+
+  /* the admin takes the merge as it is and edits on: still signed */
+  {
+    g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+    g_autoptr(SdConfigMessage) top = NULL;
+    g_autoptr(SdConfigMessage) next = NULL;
+    g_autoptr(GBytes) top_bytes = NULL;
+    g_autoptr(GBytes) next_bytes = NULL;
+
+    g_ptr_array_add (one, g_bytes_ref (merged_bytes));
+    top = sd_group_config_merge (&admin, one, &unmerged, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (unmerged, ==, 0);
+    top_bytes = sd_config_message_serialize (top);
+    g_assert_true (g_bytes_equal (top_bytes, merged_bytes));
+    next = sd_config_message_increment (top);
+    sd_config_group_info_set_name (sd_config_message_get_data (next), "Renamed", NULL);
+    next_bytes = sd_config_message_serialize (next);
+    g_assert_true (sd_config_message_verify (g_bytes_get_data (next_bytes, NULL),
+                                             g_bytes_get_size (next_bytes), member.ed25519_pk,
+                                             NULL));
+  }
   sd_group_identity_clear (&admin);
   sd_group_identity_clear (&stranger);
 }

@@ -115,9 +115,15 @@ SdConfigMessage *
 sd_group_config_merge (const SdGroupIdentity *group, GPtrArray *plaintexts, gint *unmerged_index,
                        GArray **rejected, GError **error)
 {
+  SdConfigMessage *result;
+
   g_return_val_if_fail (group != NULL && plaintexts != NULL, NULL);
 
-  return sd_config_merge_signed (plaintexts, SD_CONFIG_DEFAULT_LAG, group->ed25519_pk,
-                                 group->is_admin ? group->ed25519_sk : NULL, unmerged_index,
-                                 rejected, error);
+  result = sd_config_merge_signed (plaintexts, SD_CONFIG_DEFAULT_LAG, group->ed25519_pk,
+                                   group->is_admin ? group->ed25519_sk : NULL, unmerged_index,
+                                   rejected, error);
+  /* an admin's next edit (the successor of whichever message won) is signed */
+  if (result != NULL && group->is_admin)
+    sd_config_message_set_signing_key (result, group->ed25519_sk);
+  return result;
 }

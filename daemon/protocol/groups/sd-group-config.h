@@ -46,7 +46,9 @@ GBytes *sd_group_config_decode (SdGroupConfigKind kind,
 
 /* the merge of decoded plaintexts of one group config: every message must
  * carry a valid group signature; an admin (@group->is_admin) signs the
- * merge, a member takes the best message as it is (sd_config_merge_signed) */
+ * merge, a member takes the best message as it is (sd_config_merge_signed).
+ * For an admin the result carries the signing key, so that its successors
+ * (sd_config_message_increment) are signed too */
 SdConfigMessage *sd_group_config_merge (const SdGroupIdentity *group,
                                         GPtrArray *plaintexts,
                                         gint *unmerged_index,
