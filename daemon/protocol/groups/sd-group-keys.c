@@ -211,6 +211,25 @@ insert_key (SdGroupKeys *keys, const gchar *hash, const SdGroupKey *key)
   remove_expired (keys);
 }
 
+/* key material on the stack, wiped on every way out */
+typedef struct {
+  guint8 bytes[32];
+} SecretKey;
+
+static void
+secret_key_clear (SecretKey *key)
+{
+  sodium_memzero (key->bytes, sizeof key->bytes);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SecretKey, secret_key_clear)
+
+static void
+clear_key (gpointer p)
+{
+  sodium_memzero (p, sizeof (SdGroupKey));
+}
+
 static gboolean
 malformed (GError **error, const gchar *what)
 {
@@ -275,13 +294,15 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
   const SdConfigValue *list;
   const guint8 *nonce;
   gsize nonce_len = 0;
-  guint8 member_key[32];
+  g_auto(SecretKey) member_key = { { 0 } };
   gboolean have_max_gen = FALSE;
   gint64 max_gen = 0;
 
   g_return_val_if_fail (keys != NULL, FALSE);
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
 
+  /* decrypted keys are wiped however this ends */
+  g_array_set_clear_func (new_keys, clear_key);
   if (found != NULL)
     *found = FALSE;
   if (len > SD_GROUP_KEYS_MAX_MESSAGE) {
@@ -305,7 +326,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
 
   /* our key for copies from the group: sR with S the group's X25519 key */
   if (!keys->group.is_admin &&
-      !sd_multi_encrypt_key (member_key, keys->user_x_sk, keys->user_x_pk, keys->group.x25519_pk,
+      !sd_multi_encrypt_key (member_key.bytes, keys->user_x_sk, keys->user_x_pk, keys->group.x25519_pk,
                              FALSE, DOMAIN_MEMBER))
     return malformed (error, "group key is not usable");
 
@@ -331,11 +352,12 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
       if (have || keys->group.is_admin)
         continue;
       plain = g_malloc (copy_len - SD_MULTI_OVERHEAD);
-      if (sd_multi_decrypt_copy (plain, copy, copy_len, member_key, nonce)) {
-        if (!parse_supplement_keys (plain, copy_len - SD_MULTI_OVERHEAD, new_keys, error)) {
-          sodium_memzero (member_key, sizeof member_key);
+      if (sd_multi_decrypt_copy (plain, copy, copy_len, member_key.bytes, nonce)) {
+        gboolean ok = parse_supplement_keys (plain, copy_len - SD_MULTI_OVERHEAD, new_keys, error);
+
+        sodium_memzero (plain, copy_len - SD_MULTI_OVERHEAD);
+        if (!ok)
           return FALSE;
-        }
         sodium_memzero (plain, copy_len - SD_MULTI_OVERHEAD);
         have = TRUE;
       }
@@ -375,8 +397,11 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
     if (list == NULL || sd_config_value_kind (list) != SD_CONFIG_VALUE_LIST)
       return malformed (error, "no member copies \"k\"");
     count = sd_config_value_length (list);
-    if (count > SD_GROUP_KEYS_MAX_MEMBERS + SD_GROUP_KEYS_MULTIPLE)
-      return malformed (error, "too many member copies");
+    if (count > SD_GROUP_KEYS_MAX_MEMBERS + SD_GROUP_KEYS_MULTIPLE ||
+        count % SD_GROUP_KEYS_MULTIPLE != 0) {
+      sodium_memzero (&key, sizeof key);
+      return malformed (error, "member copies are too many, or not padded to a multiple of 75");
+    }
     /* every entry is checked, also once ours is found, so that every
      * client rejects the same messages */
     for (guint i = 0; i < count; i++) {
@@ -385,13 +410,13 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
       gsize copy_len = 0;
 
       if (sd_config_value_kind (item) != SD_CONFIG_VALUE_STRING ||
-          (copy = sd_config_value_get_string (item, &copy_len), copy_len != COPY_LEN))
+          (copy = sd_config_value_get_string (item, &copy_len), copy_len != COPY_LEN)) {
+        sodium_memzero (&key, sizeof key);
         return malformed (error, "member copy is not 48 bytes");
-      if (!have && sd_multi_decrypt_copy (key.key, copy, copy_len, member_key, nonce))
+      }
+      if (!have && sd_multi_decrypt_copy (key.key, copy, copy_len, member_key.bytes, nonce))
         have = TRUE;
     }
-    if (count % SD_GROUP_KEYS_MULTIPLE != 0)
-      return malformed (error, "member copies are not padded to a multiple of 75");
     if (have)
       g_array_append_val (new_keys, key);
     else {
@@ -400,7 +425,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
     }
     sodium_memzero (&key, sizeof key);
   }
-  sodium_memzero (member_key, sizeof member_key);
+  sodium_memzero (member_key.bytes, sizeof member_key.bytes);
 
   /* our own rekey came back (or a later one replaced it) */
   if (keys->has_pending && new_keys->len > 0) {
