@@ -13,6 +13,10 @@
 #include "sd-config-message.h"
 #include "sd-group-config.h"
 #include "sd-group-identity.h"
+#include "sd-group-keys.h"
+#include "sd-group-message.h"
+#include "sd-subaccount.h"
+#include "sd-group-control.h"
 #include "sd-protocol-error.h"
 #include "sd-test-util.h"
 
@@ -477,6 +481,136 @@ test_members_view (void)
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID);
 }
 
+/* the worked example of a new group: the admin creates the key, the first
+ * Keys generation, Info and Members; invites a member with a subaccount
+ * grant and a signed invite; the member reads everything and talks */
+static void
+test_end_to_end (void)
+{
+  SdGroupIdentity group, view;
+  SdIdentity admin, member;
+  guint8 seed[32], value[SD_SUBACCOUNT_VALUE_LEN], sig[64];
+  g_autoptr(SdGroupKeys) admin_keys = NULL;
+  g_autoptr(SdGroupKeys) member_keys = NULL;
+  g_autoptr(SdConfigMessage) info0 = NULL;
+  g_autoptr(SdConfigMessage) info = NULL;
+  g_autoptr(SdConfigMessage) members0 = NULL;
+  g_autoptr(SdConfigMessage) members = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GBytes) keys_msg = NULL;
+  g_autoptr(GBytes) info_push = NULL;
+  g_autoptr(GBytes) members_push = NULL;
+  g_autoptr(GBytes) info_plain = NULL;
+  g_autoptr(GBytes) members_plain = NULL;
+  g_autoptr(GPtrArray) plain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(SdConfigMessage) got_info = NULL;
+  g_autoptr(SdConfigMessage) got_members = NULL;
+  g_autoptr(GBytes) chat = NULL;
+  g_autoptr(GBytes) heard = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *invite = NULL;
+  g_auto(SdConfigGroupMember) m = { 0 };
+  gchar sender[67];
+  guint n_keys;
+  const SdGroupKeyBytes *list;
+
+  sd_group_identity_generate (&group);
+  g_assert_true (sd_group_identity_from_id (&view, group.id, NULL));
+  memset (seed, 0x51, 32);
+  sd_identity_from_seed (&admin, seed);
+  memset (seed, 0x52, 32);
+  sd_identity_from_seed (&member, seed);
+
+  /* no key yet: nothing can be pushed */
+  admin_keys = sd_group_keys_new (&group, &admin);
+  info0 = sd_group_config_new (&group);
+  g_assert_null (sd_group_config_push (SD_GROUP_CONFIG_INFO, admin_keys, info0, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+
+  g_ptr_array_add (ids, admin.session_id);
+  g_ptr_array_add (ids, member.session_id);
+  keys_msg = sd_group_keys_rekey (admin_keys, ids, &error);
+  g_assert_no_error (error);
+
+  info = sd_config_message_increment (info0);
+  g_assert_true (sd_config_group_info_set_name (sd_config_message_get_data (info), "Friends", NULL));
+  sd_config_group_info_set_created (sd_config_message_get_data (info), 1700000000);
+  members0 = sd_group_config_new (&group);
+  members = sd_config_message_increment (members0);
+  sd_config_group_member_init (&m, admin.session_id);
+  m.admin = TRUE;
+  g_assert_true (sd_config_group_members_set (sd_config_message_get_data (members), &m, NULL));
+  sd_config_group_member_clear (&m);
+  sd_config_group_member_init (&m, member.session_id);
+  m.invite = SD_CONFIG_MEMBER_STATUS_SENT;
+  g_assert_true (sd_config_group_members_set (sd_config_message_get_data (members), &m, NULL));
+  info_push = sd_group_config_push (SD_GROUP_CONFIG_INFO, admin_keys, info, &error);
+  g_assert_no_error (error);
+  members_push = sd_group_config_push (SD_GROUP_CONFIG_MEMBERS, admin_keys, members, &error);
+  g_assert_no_error (error);
+
+  /* the invite: a grant and a signature over INVITE + member + time */
+  g_assert_true (sd_subaccount_make (&group, member.session_id, TRUE, FALSE, value, NULL));
+  invite = sd_group_control_invite_text (member.session_id, 1700000000123);
+  g_assert_true (sd_group_control_sign (&group, invite, sig, NULL));
+
+  /* the member's side */
+  g_assert_true (sd_group_control_verify (&view, invite, sig, 64, &error));
+  g_assert_true (sd_subaccount_verify (&view, &member, value, TRUE, FALSE));
+  member_keys = sd_group_keys_new (&view, &member);
+  g_assert_true (sd_group_keys_load_message (member_keys, "k0", g_bytes_get_data (keys_msg, NULL),
+                                             g_bytes_get_size (keys_msg), 1700000000000, NULL,
+                                             &error));
+  g_assert_no_error (error);
+  info_plain = sd_group_config_open (SD_GROUP_CONFIG_INFO, member_keys,
+                                     g_bytes_get_data (info_push, NULL),
+                                     g_bytes_get_size (info_push), &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (plain, g_bytes_ref (info_plain));
+  got_info = sd_group_config_merge (&view, plain, NULL, NULL, &error);
+  g_assert_no_error (error);
+  name = sd_config_group_info_get_name (sd_config_message_get_data (got_info));
+  g_assert_cmpstr (name, ==, "Friends");
+  g_assert_cmpint (sd_config_group_info_get_created (sd_config_message_get_data (got_info)), ==,
+                   1700000000);
+  members_plain = sd_group_config_open (SD_GROUP_CONFIG_MEMBERS, member_keys,
+                                        g_bytes_get_data (members_push, NULL),
+                                        g_bytes_get_size (members_push), &error);
+  g_assert_no_error (error);
+  g_ptr_array_set_size (plain, 0);
+  g_ptr_array_add (plain, g_bytes_ref (members_plain));
+  got_members = sd_group_config_merge (&view, plain, NULL, NULL, &error);
+  g_assert_no_error (error);
+  sd_config_group_member_clear (&m);
+  g_assert_true (sd_config_group_members_get (sd_config_message_get_data (got_members),
+                                              admin.session_id, &m, NULL));
+  g_assert_true (m.admin);
+  /* Info does not open as Members (the domain differs) */
+  g_assert_null (sd_group_config_open (SD_GROUP_CONFIG_MEMBERS, member_keys,
+                                       g_bytes_get_data (info_push, NULL),
+                                       g_bytes_get_size (info_push), &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT);
+  g_clear_error (&error);
+
+  /* and talks: the admin's current key is the member's */
+  list = sd_group_keys_list (member_keys, &n_keys);
+  g_assert_cmpuint (n_keys, ==, 1);
+  {
+    SdGroupKeyBytes key;
+
+    g_assert_true (sd_group_keys_get_current (admin_keys, key, NULL));
+    chat = sd_group_message_encrypt (&admin, key, (const guint8 *) "hi all", 6, &error);
+  }
+  heard = sd_group_message_decrypt (list, n_keys, g_bytes_get_data (chat, NULL),
+                                    g_bytes_get_size (chat), sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (heard, NULL), g_bytes_get_size (heard), "hi all", 6);
+  g_assert_cmpstr (sender, ==, admin.session_id);
+  sd_group_identity_clear (&group);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -489,5 +623,6 @@ main (int argc, char **argv)
   g_test_add_func ("/group-config/merge", test_merge);
   g_test_add_func ("/group-config/info-view", test_info_view);
   g_test_add_func ("/group-config/members-view", test_members_view);
+  g_test_add_func ("/group-config/end-to-end", test_end_to_end);
   return g_test_run ();
 }

@@ -10,6 +10,8 @@
 
 #include "sd-group-config.h"
 
+#include <sodium.h>
+
 #include "sd-config-crypto.h"
 #include "sd-config-merge.h"
 #include "sd-config-push.h"
@@ -109,6 +111,41 @@ sd_group_config_decode (SdGroupConfigKind kind, const guint8 (*keys)[SD_GROUP_KE
   g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
                "group config opens with none of the %u known keys", n_keys);
   return NULL;
+}
+
+GBytes *
+sd_group_config_push (SdGroupConfigKind kind, const SdGroupKeys *keys, SdConfigMessage *message,
+                      GError **error)
+{
+  SdGroupKeyBytes key;
+  g_autoptr(GBytes) serialized = NULL;
+  GBytes *out;
+
+  g_return_val_if_fail (keys != NULL && message != NULL, NULL);
+
+  if (!sd_group_keys_get_current (keys, key, NULL)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                         "no group key yet to encrypt the config with");
+    return NULL;
+  }
+  serialized = sd_config_message_serialize (message);
+  out = sd_group_config_encode (kind, key, g_bytes_get_data (serialized, NULL),
+                                g_bytes_get_size (serialized), error);
+  sodium_memzero (key, sizeof key);
+  return out;
+}
+
+GBytes *
+sd_group_config_open (SdGroupConfigKind kind, SdGroupKeys *keys, const guint8 *data, gsize len,
+                      GError **error)
+{
+  guint n = 0;
+  const SdGroupKeyBytes *list;
+
+  g_return_val_if_fail (keys != NULL, NULL);
+
+  list = sd_group_keys_list (keys, &n);
+  return sd_group_config_decode (kind, list, n, data, len, NULL, error);
 }
 
 SdConfigMessage *

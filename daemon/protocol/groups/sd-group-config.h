@@ -5,6 +5,7 @@
 
 #include "sd-config-message.h"
 #include "sd-group-identity.h"
+#include "sd-group-keys.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,19 @@ GBytes *sd_group_config_decode (SdGroupConfigKind kind,
                                 gsize len,
                                 guint *key_index,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the two above with a group's Keys: a message serialised and encrypted
+ * with the current key (%SD_PROTOCOL_ERROR_UNSUPPORTED without one), and a
+ * stored item opened with any key we hold */
+GBytes *sd_group_config_push (SdGroupConfigKind kind,
+                              const SdGroupKeys *keys,
+                              SdConfigMessage *message,
+                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
+GBytes *sd_group_config_open (SdGroupConfigKind kind,
+                              SdGroupKeys *keys,
+                              const guint8 *data,
+                              gsize len,
+                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* the merge of decoded plaintexts of one group config: every message must
  * carry a valid group signature; an admin (@group->is_admin) signs the
