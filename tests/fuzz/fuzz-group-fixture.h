@@ -29,3 +29,19 @@ fuzz_group_fixture (SdGroupIdentity *admin_group, SdGroupIdentity *member_group,
   memset (seed, FUZZ_MEMBER_SEED_BYTE, sizeof seed);
   sd_identity_from_seed (member, seed);
 }
+
+/* the fixture of one run, its group secret wiped on the way out */
+typedef struct {
+  SdGroupIdentity admin_group;
+  SdGroupIdentity member_group;
+  SdIdentity admin;
+  SdIdentity member;
+} FuzzGroup;
+
+static inline void
+fuzz_group_clear (FuzzGroup *f)
+{
+  sd_group_identity_clear (&f->admin_group);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FuzzGroup, fuzz_group_clear)

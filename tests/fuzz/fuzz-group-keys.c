@@ -43,30 +43,27 @@ load (SdGroupKeys *keys, const guint8 *data, gsize len)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  SdGroupIdentity admin_group, member_group;
-  SdIdentity admin, member;
+  g_auto(FuzzGroup) fx = { 0 };
   g_autoptr(SdGroupKeys) as_member = NULL;
   g_autoptr(SdGroupKeys) as_admin = NULL;
   g_autoptr(GBytes) input = NULL;
 
   if (size < 1)
     return 0;
-  fuzz_group_fixture (&admin_group, &member_group, &admin, &member);
-  as_member = sd_group_keys_new (&member_group, &member);
-  as_admin = sd_group_keys_new (&admin_group, &admin);
+  fuzz_group_fixture (&fx.admin_group, &fx.member_group, &fx.admin, &fx.member);
+  as_member = sd_group_keys_new (&fx.member_group, &fx.member);
+  as_admin = sd_group_keys_new (&fx.admin_group, &fx.admin);
   if (data[0] == 0) {
     g_autoptr(GBytes) body = NULL;
 
     if (size < 3 || data[size - 1] != 'e')
-      goto out;
+      return 0;
     body = g_bytes_new (data + 1, size - 1);
-    input = sd_config_message_sign (body, admin_group.ed25519_sk);
+    input = sd_config_message_sign (body, fx.admin_group.ed25519_sk);
   } else {
     input = g_bytes_new (data + 1, size - 1);
   }
   load (as_member, g_bytes_get_data (input, NULL), g_bytes_get_size (input));
   load (as_admin, g_bytes_get_data (input, NULL), g_bytes_get_size (input));
-out:
-  sd_group_identity_clear (&admin_group);
   return 0;
 }

@@ -17,8 +17,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  SdGroupIdentity admin_group, member_group;
-  SdIdentity admin, member;
+  g_auto(FuzzGroup) fx = { 0 };
   SdGroupKeyBytes keys[2];
   g_autoptr(GBytes) ct = NULL;
   g_autoptr(GBytes) pt = NULL;
@@ -28,7 +27,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   if (sodium_init () < 0)
     abort ();
-  fuzz_group_fixture (&admin_group, &member_group, &admin, &member);
+  fuzz_group_fixture (&fx.admin_group, &fx.member_group, &fx.admin, &fx.member);
   memset (keys[0], 0x11, 32);
   memset (keys[1], FUZZ_KEY_BYTE, 32);
   if (data[0] == 0) {
@@ -42,20 +41,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   } else if (data[0] == 1) {
     g_autoptr(GBytes) back = NULL;
 
-    ct = sd_group_message_encrypt (&member, keys[1], data + 1, size - 1, NULL);
+    ct = sd_group_message_encrypt (&fx.member, keys[1], data + 1, size - 1, NULL);
     if (ct == NULL) {
       if (size - 1 > 0 && size - 1 <= SD_GROUP_MESSAGE_MAX_PLAINTEXT)
         abort ();
-      goto out;
+      return 0;
     }
     back = sd_group_message_decrypt ((const SdGroupKeyBytes *) keys, 2,
                                      g_bytes_get_data (ct, NULL), g_bytes_get_size (ct), sender,
                                      NULL, NULL);
     if (back == NULL || g_bytes_get_size (back) != size - 1 ||
         memcmp (g_bytes_get_data (back, NULL), data + 1, size - 1) != 0 ||
-        strcmp (sender, member.session_id) != 0)
+        strcmp (sender, fx.member.session_id) != 0)
       abort ();
-    goto out;
+    return 0;
   } else {
     ct = g_bytes_new (data + 1, size - 1);
   }
@@ -65,7 +64,5 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                      g_bytes_get_size (pt) > SD_GROUP_MESSAGE_MAX_PLAINTEXT ||
                      strncmp (sender, "05", 2) != 0))
     abort ();
-out:
-  sd_group_identity_clear (&admin_group);
   return 0;
 }
