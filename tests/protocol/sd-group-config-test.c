@@ -177,6 +177,26 @@ test_signed_roundtrip (void)
     g_clear_error (&error);
   }
 
+  /* the signed tail hidden at the end of another value is not a signature */
+  {
+    const gchar *prefix = "d1:#i1e1:&de1:<le1:=de1:}74:abcd";
+    GByteArray *fake = g_byte_array_new ();
+    guint8 sig[64];
+
+    g_byte_array_append (fake, (const guint8 *) prefix, (guint) strlen (prefix));
+    crypto_sign_ed25519_detached (sig, NULL, fake->data, fake->len, admin.ed25519_sk);
+    g_byte_array_append (fake, (const guint8 *) "1:~64:", 6);
+    g_byte_array_append (fake, sig, 64);
+    g_byte_array_append (fake, (const guint8 *) "e", 1);
+    /* it is well-formed and "verifies" by its tail */
+    g_assert_true (sd_config_message_verify (fake->data, fake->len, member.ed25519_pk, NULL));
+    g_assert_null (sd_config_message_parse_signed (fake->data, fake->len, SD_CONFIG_DEFAULT_LAG,
+                                                   member.ed25519_pk, &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+    g_clear_error (&error);
+    g_byte_array_unref (fake);
+  }
+
   /* the successor of a signed message stays signed, with a new signature */
   {
     g_autoptr(SdConfigMessage) m2 = sd_config_message_increment (mine);

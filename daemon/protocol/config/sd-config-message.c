@@ -35,6 +35,7 @@ struct _SdConfigMessage {
   /* signed configs (group Info and Members): the verified "~" of a parsed
    * message, written back so that its bytes and hash stay the same */
   guint8 *signature;        /* (owned) (nullable) 64 bytes */
+  gboolean signature_verified; /* parsed as signed: the signature is written back */
   /* an admin's group key: a mutable message is signed when serialised */
   guint8 *signing_key;      /* (owned) (nullable) 64 bytes, libsodium layout */
 };
@@ -320,7 +321,7 @@ sd_config_message_serialize (SdConfigMessage *message)
   sd_config_value_encode_string (out, (const guint8 *) "=", 1);
   sd_config_value_encode (message->diff, out);
   put_unknown_before (out, message->unknown, &next, NULL);
-  if (message->orig_data == NULL && message->signature != NULL) {
+  if (message->orig_data == NULL && message->signature != NULL && message->signature_verified) {
     /* a received signed message comes back byte for byte */
     sd_config_value_encode_string (out, (const guint8 *) "~", 1);
     sd_config_value_encode_string (out, message->signature, 64);
@@ -473,6 +474,7 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
                              "config signature is not 64 bytes, or not the last key");
         return NULL;
       }
+      message->signature = g_memdup2 (sd_config_value_get_string (value, NULL), 64);
     } else if (key[0] > '~') {
       g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                            "config message has a key after the signature slot");
@@ -545,8 +547,15 @@ sd_config_message_parse_signed (const guint8 *data, gsize len, guint lag,
   message = sd_config_message_parse (data, len, lag, error);
   if (message == NULL)
     return NULL;
-  /* verify() found "1:~64:" + signature right before the closing "e" */
-  message->signature = g_memdup2 (data + len - 1 - 64, 64);
+  /* verify() found "1:~64:" + signature before the closing "e": it must
+   * really be the "~" key, not the tail of another value */
+  if (message->signature == NULL) {
+    sd_config_message_free (message);
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
+                         "config message has no \"~\" signature key");
+    return NULL;
+  }
+  message->signature_verified = TRUE;
   return message;
 }
 

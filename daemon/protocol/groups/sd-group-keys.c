@@ -320,6 +320,15 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
     return FALSE;
   if (sd_config_value_kind (dict) != SD_CONFIG_VALUE_DICT)
     return malformed (error, "not a dict");
+  {
+    /* the verified tail must be the "~" key itself, the last one */
+    guint n = sd_config_value_length (dict);
+    gsize klen = 0;
+    const guint8 *last = n > 0 ? sd_config_value_dict_key (dict, n - 1, &klen) : NULL;
+
+    if (last == NULL || klen != 1 || last[0] != '~')
+      return malformed (error, "the signature is not the last key");
+  }
   nonce = get_bytes (dict, "#", &nonce_len);
   if (nonce == NULL || nonce_len != SD_MULTI_NONCE_LEN)
     return malformed (error, "no 24-byte nonce");
