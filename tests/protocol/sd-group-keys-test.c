@@ -501,6 +501,35 @@ test_dump (Fixture *f, gconstpointer data)
   g_assert_true (g_bytes_equal (dump, again));
 }
 
+static void
+test_promote (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdGroupKeys) admin = sd_group_keys_new (&f->admin_group, &f->admin);
+  g_autoptr(SdGroupKeys) member = sd_group_keys_new (&f->member_group, &f->users[0]);
+  g_autoptr(GPtrArray) members = ids_of (f, TRUE, 0x1);
+  g_autoptr(GBytes) g0 = sd_group_keys_rekey (admin, members, NULL);
+  g_autoptr(GBytes) g1 = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 seed[32];
+  gint64 gen;
+
+  load_ok (member, "h0", g0, 1000, TRUE);
+  memset (seed, 1, 32);
+  g_assert_false (sd_group_keys_promote (member, seed, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  g_assert_false (sd_group_keys_is_admin (member));
+  sd_test_hex_into (GROUP_SEED, seed, 32);
+  g_assert_true (sd_group_keys_promote (member, seed, &error));
+  g_assert_true (sd_group_keys_is_admin (member));
+  /* the new admin continues the generations */
+  g1 = sd_group_keys_rekey (member, members, &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_group_keys_get_current (member, NULL, &gen));
+  g_assert_cmpint (gen, ==, 1);
+  load_ok (admin, "h1", g1, 2000, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -516,5 +545,6 @@ main (int argc, char **argv)
   ADD ("/group-keys/conflict", test_conflict);
   ADD ("/group-keys/hostile", test_hostile);
   ADD ("/group-keys/dump", test_dump);
+  ADD ("/group-keys/promote", test_promote);
   return g_test_run ();
 }

@@ -100,6 +100,26 @@ sd_group_keys_is_admin (const SdGroupKeys *keys)
   return keys->group.is_admin;
 }
 
+gboolean
+sd_group_keys_promote (SdGroupKeys *keys, const guint8 seed[32], GError **error)
+{
+  SdGroupIdentity admin;
+
+  g_return_val_if_fail (keys != NULL && seed != NULL, FALSE);
+
+  if (!sd_group_identity_seed_matches (&keys->group, seed)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
+                         "the seed handed over is not this group's");
+    return FALSE;
+  }
+  if (!sd_group_identity_from_seed (&admin, seed, error))
+    return FALSE;
+  sd_group_identity_clear (&keys->group);
+  keys->group = admin;
+  sd_group_identity_clear (&admin);
+  return TRUE;
+}
+
 /* BLAKE2b-32 of the group seed under @hash_key */
 static void
 seed_hash (const SdGroupKeys *keys, const gchar *hash_key, guint8 out[32])

@@ -40,6 +40,9 @@ SdGroupKeys *sd_group_keys_new (const SdGroupIdentity *group, const SdIdentity *
 void sd_group_keys_free (SdGroupKeys *keys);
 
 gboolean sd_group_keys_is_admin (const SdGroupKeys *keys);
+/* a promotion: the group seed handed over; refused unless it is this
+ * group's (%SD_PROTOCOL_ERROR_SIGNATURE) */
+gboolean sd_group_keys_promote (SdGroupKeys *keys, const guint8 seed[32], GError **error);
 
 /**
  * sd_group_keys_load_message:
