@@ -73,6 +73,36 @@ test_vector (void)
   g_assert_true (sd_subaccount_token (&admin, MEMBER_ID, TRUE, FALSE, token, &error));
   g_assert_cmpmem (token, 36, auth.token, 36);
 
+  /* the request fields as sent */
+  {
+    g_autofree gchar *t = NULL;
+    g_autofree gchar *ts = NULL;
+    g_autofree gchar *sg = NULL;
+
+    sd_subaccount_auth_to_base64 (&auth, &t, &ts, &sg);
+    g_assert_cmpstr (t, ==, "AwMAAIWvMR2nJXCFnK5+hNahNecWqMC39/TVVLjaR3imNug5");
+    g_assert_cmpstr (sg, ==,
+                     "c3PJ4g29v5RivKm8Tdg49vGU2/6kVd0yONnpz5U5zePMYptqW3iYQ0TYf2rEzv3qqkPhS5p67M5GAccHoBHGDQ==");
+    g_assert_cmpuint (strlen (ts), ==, 88);
+  }
+  /* what revoking it signs: the text, then the raw token */
+  {
+    g_autoptr(GBytes) r = sd_subaccount_revoke_signed_bytes (FALSE, 1700000000123,
+                                                              (const guint8 (*)[36]) token, 1);
+    g_autoptr(GBytes) u = sd_subaccount_revoke_signed_bytes (TRUE, 5,
+                                                              (const guint8 (*)[36]) token, 1);
+    gsize len;
+    const guint8 *d = g_bytes_get_data (r, &len);
+
+    g_assert_cmpuint (len, ==, strlen ("revoke_subaccount1700000000123") + 36);
+    g_assert_cmpmem (d, len - 36, "revoke_subaccount1700000000123", len - 36);
+    g_assert_cmpmem (d + len - 36, 36, token, 36);
+    d = g_bytes_get_data (u, &len);
+    g_assert_cmpmem (d, len - 36, "unrevoke_subaccount5", len - 36);
+    g_assert_null (sd_subaccount_revoke_signed_bytes (FALSE, 1, (const guint8 (*)[36]) token, 0));
+    g_assert_null (sd_subaccount_revoke_signed_bytes (FALSE, 1, (const guint8 (*)[36]) token, 51));
+  }
+
   /* every flipped bit is refused, except the sign bit of k (lost anyway
    * when going from X25519 to Ed25519) */
   for (guint i = 0; i < SD_SUBACCOUNT_VALUE_LEN; i++)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sd-encoding.h"
 #include "sd-protocol-error.h"
 
 /* ---- just enough GF(2^255 - 19) for u → y = (u - 1) / (u + 1) ---- */
@@ -354,4 +355,39 @@ sd_subaccount_sign (const SdIdentity *user, const guint8 value[SD_SUBACCOUNT_VAL
   sodium_memzero (h64, sizeof h64);
   sodium_memzero (r, sizeof r);
   return TRUE;
+}
+
+void
+sd_subaccount_auth_to_base64 (const SdSubaccountAuth *auth, gchar **subaccount,
+                              gchar **subaccount_sig, gchar **signature)
+{
+  g_return_if_fail (auth != NULL);
+
+  if (subaccount != NULL)
+    *subaccount = sd_base64_encode (auth->token, sizeof auth->token, TRUE);
+  if (subaccount_sig != NULL)
+    *subaccount_sig = sd_base64_encode (auth->token_signature, 64, TRUE);
+  if (signature != NULL)
+    *signature = sd_base64_encode (auth->signature, 64, TRUE);
+}
+
+GBytes *
+sd_subaccount_revoke_signed_bytes (gboolean unrevoke, guint64 timestamp_ms,
+                                   const guint8 (*tokens)[SD_SUBACCOUNT_TOKEN_LEN],
+                                   guint n_tokens)
+{
+  g_autofree gchar *head = NULL;
+  GByteArray *out;
+
+  g_return_val_if_fail (tokens != NULL || n_tokens == 0, NULL);
+
+  if (n_tokens == 0 || n_tokens > SD_SUBACCOUNT_MAX_REVOKE)
+    return NULL;
+  head = g_strdup_printf ("%s%" G_GUINT64_FORMAT,
+                          unrevoke ? "unrevoke_subaccount" : "revoke_subaccount", timestamp_ms);
+  out = g_byte_array_new ();
+  g_byte_array_append (out, (const guint8 *) head, (guint) strlen (head));
+  for (guint i = 0; i < n_tokens; i++)
+    g_byte_array_append (out, tokens[i], SD_SUBACCOUNT_TOKEN_LEN);
+  return g_byte_array_free_to_bytes (out);
 }

@@ -63,6 +63,24 @@ gboolean sd_subaccount_sign (const SdIdentity *user,
                              SdSubaccountAuth *out,
                              GError **error);
 
+/* the three request fields as padded base64: "subaccount",
+ * "subaccount_sig", "signature" */
+void sd_subaccount_auth_to_base64 (const SdSubaccountAuth *auth,
+                                   gchar **subaccount,
+                                   gchar **subaccount_sig,
+                                   gchar **signature);
+
+/* a storage server accepts at most this many tokens in one (un)revoke */
+#define SD_SUBACCOUNT_MAX_REVOKE 50
+
+/* admin: what (un)revoke_subaccount signs, "revoke_subaccount" (or
+ * "unrevoke_subaccount") + timestamp (decimal ms) + the raw tokens; bytes,
+ * not text, since the tokens are binary. NULL for 0 or more than 50 tokens */
+GBytes *sd_subaccount_revoke_signed_bytes (gboolean unrevoke,
+                                           guint64 timestamp_ms,
+                                           const guint8 (*tokens)[SD_SUBACCOUNT_TOKEN_LEN],
+                                           guint n_tokens) G_GNUC_WARN_UNUSED_RESULT;
+
 /* the Ed25519 key with a clear sign bit that an X25519 key comes from
  * (XEd25519); FALSE for the one X25519 key without one */
 gboolean sd_xed25519_pubkey (const guint8 x25519_pk[32], guint8 ed25519_pk[32]);
