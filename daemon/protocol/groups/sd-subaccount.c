@@ -15,6 +15,7 @@
 
 #include "sd-subaccount.h"
 
+#include <gmp.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,151 +23,38 @@
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
 
-/* ---- just enough GF(2^255 - 19) for u → y = (u - 1) / (u + 1) ---- */
-
-__extension__ typedef unsigned __int128 u128;
-
-typedef struct {
-  uint64_t v[4];
-} Fe;
-
-static void
-fe_mul (Fe *r, const Fe *a, const Fe *b)
-{
-  uint64_t w[8] = { 0 };
-  uint64_t carry;
-  Fe out;
-
-  for (guint i = 0; i < 4; i++) {
-    carry = 0;
-    for (guint j = 0; j < 4; j++) {
-      u128 p = (u128) a->v[i] * b->v[j] + w[i + j] + carry;
-
-      w[i + j] = (uint64_t) p;
-      carry = (uint64_t) (p >> 64);
-    }
-    w[i + 4] = carry;
-  }
-  /* 2^256 = 38 (mod p) */
-  carry = 0;
-  for (guint i = 0; i < 4; i++) {
-    u128 p = (u128) w[i + 4] * 38 + w[i] + carry;
-
-    out.v[i] = (uint64_t) p;
-    carry = (uint64_t) (p >> 64);
-  }
-  while (carry != 0) {
-    u128 p = (u128) carry * 38;
-
-    carry = 0;
-    for (guint i = 0; i < 4; i++) {
-      p += out.v[i];
-      out.v[i] = (uint64_t) p;
-      p >>= 64;
-    }
-    carry = (uint64_t) p;
-  }
-  *r = out;
-}
-
-/* the canonical value below p */
-static void
-fe_reduce (Fe *x)
-{
-  for (guint round = 0; round < 2; round++) {
-    uint64_t top = x->v[3] >> 63;
-    u128 p = (u128) top * 19;
-
-    x->v[3] &= 0x7fffffffffffffffULL;
-    for (guint i = 0; i < 4; i++) {
-      p += x->v[i];
-      x->v[i] = (uint64_t) p;
-      p >>= 64;
-    }
-  }
-  /* x >= p exactly when x + 19 reaches 2^255 */
-  {
-    Fe y = *x;
-    u128 p = 19;
-
-    for (guint i = 0; i < 4; i++) {
-      p += y.v[i];
-      y.v[i] = (uint64_t) p;
-      p >>= 64;
-    }
-    if (y.v[3] >> 63) {
-      y.v[3] &= 0x7fffffffffffffffULL;
-      *x = y;
-    }
-  }
-}
-
-static void
-fe_from_bytes (Fe *x, const guint8 b[32])
-{
-  for (guint i = 0; i < 4; i++) {
-    x->v[i] = 0;
-    for (guint j = 0; j < 8; j++)
-      x->v[i] |= (uint64_t) b[i * 8 + j] << (8 * j);
-  }
-}
-
-static void
-fe_to_bytes (guint8 b[32], const Fe *x)
-{
-  for (guint i = 0; i < 4; i++)
-    for (guint j = 0; j < 8; j++)
-      b[i * 8 + j] = (guint8) (x->v[i] >> (8 * j));
-}
-
-/* x^(p-2); p - 2 = 2^255 - 21 */
-static void
-fe_invert (Fe *r, const Fe *x)
-{
-  static const guint8 exponent[32] = {
-    0xeb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
-  };
-  Fe acc = { { 1, 0, 0, 0 } };
-
-  for (gint bit = 254; bit >= 0; bit--) {
-    fe_mul (&acc, &acc, &acc);
-    if ((exponent[bit / 8] >> (bit % 8)) & 1)
-      fe_mul (&acc, &acc, x);
-  }
-  *r = acc;
-}
+/* ---- u → y = (u - 1) / (u + 1) in GF(2^255 - 19), with GMP ----
+ * libsodium has no Montgomery → Edwards conversion of a public key; the numbers are public,
+ * so GMP's variable-time arithmetic is fine here */
 
 gboolean
 sd_xed25519_pubkey (const guint8 x25519_pk[32], guint8 ed25519_pk[32])
 {
-  static const Fe p_minus_1 = { { 0xffffffffffffffecULL, 0xffffffffffffffffULL,
-                                  0xffffffffffffffffULL, 0x7fffffffffffffffULL } };
   guint8 u_bytes[32];
-  Fe u, num, den, inv, y;
+  mpz_t p, u, num, den;
+  gboolean ok;
+  size_t written = 0;
 
   memcpy (u_bytes, x25519_pk, 32);
   u_bytes[31] &= 0x7f;
-  fe_from_bytes (&u, u_bytes);
-  fe_reduce (&u);
-  if (memcmp (&u, &p_minus_1, sizeof u) == 0)
-    return FALSE; /* u + 1 = 0 */
-  /* num = u - 1, den = u + 1, with u canonical: no wrap but at u = 0 */
-  num = u;
-  if (num.v[0] == 0 && num.v[1] == 0 && num.v[2] == 0 && num.v[3] == 0)
-    num = p_minus_1;
-  else
-    for (guint i = 0; i < 4 && num.v[i]-- == 0; i++)
-      ;
-  den = u;
-  for (guint i = 0; i < 4 && ++den.v[i] == 0; i++)
-    ;
-  fe_invert (&inv, &den);
-  fe_mul (&y, &num, &inv);
-  fe_reduce (&y);
-  fe_to_bytes (ed25519_pk, &y);
-  ed25519_pk[31] &= 0x7f; /* the positive of the two */
-  return TRUE;
+  mpz_inits (p, u, num, den, NULL);
+  mpz_ui_pow_ui (p, 2, 255);
+  mpz_sub_ui (p, p, 19);
+  mpz_import (u, 32, -1, 1, 0, 0, u_bytes); /* little-endian bytes */
+  mpz_mod (u, u, p);
+  mpz_add_ui (den, u, 1);
+  mpz_mod (den, den, p);
+  ok = mpz_invert (den, den, p) != 0; /* u = p - 1 has no image */
+  if (ok) {
+    mpz_sub_ui (num, u, 1);
+    mpz_mul (num, num, den);
+    mpz_mod (num, num, p);
+    memset (ed25519_pk, 0, 32);
+    mpz_export (ed25519_pk, &written, -1, 1, 0, 0, num);
+    ed25519_pk[31] &= 0x7f; /* the positive of the two */
+  }
+  mpz_clears (p, u, num, den, NULL);
+  return ok;
 }
 
 /* ---- tokens ---- */
