@@ -11,6 +11,7 @@
 #include "sd-encoding.h"
 #include "sd-json.h"
 #include "st-file-server.h"
+#include "st-sogs-server.h"
 #include "st-network.h"
 #include "st-node.h"
 #include "st-tcp.h"
@@ -301,6 +302,18 @@ control_handler (SoupServer *server,
       respond_error (msg, "%s", error->message);
     else
       respond (msg, 200, reply);
+    return;
+  }
+
+  if (g_str_has_prefix (action, "sogs_")) {
+    g_autoptr(JsonObject) reply = json_object_new ();
+
+    if (!st_sogs_server_control (network->sogs_server, action, request, reply, &error)) {
+      respond_error (msg, "%s", error->message);
+      return;
+    }
+    json_object_set_boolean_member (reply, "ok", TRUE);
+    respond (msg, 200, reply);
     return;
   }
 
