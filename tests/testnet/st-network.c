@@ -175,6 +175,8 @@ st_network_new (const StConfig *config, GError **error)
   network->sogs_server = st_sogs_server_start (network, error);
   if (network->sogs_server == NULL)
     return NULL;
+  network->ons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) json_object_unref);
   network->cleanup_id = g_timeout_add (MAX (config->cleanup_interval_ms, 10), cleanup_cb, network);
   return g_steal_pointer (&network);
 }
@@ -213,6 +215,7 @@ st_network_free (StNetwork *network)
   g_clear_object (&network->control);
   g_clear_pointer (&network->file_server, st_file_server_free);
   g_clear_pointer (&network->sogs_server, st_sogs_server_free);
+  g_clear_pointer (&network->ons, g_hash_table_unref);
   if (network->relay != NULL)
     soup_session_abort (network->relay);
   if (network->proxy != NULL)

@@ -36,6 +36,7 @@ typedef struct {
   SoupServer *control;       /* (owned) */
   StFileServer *file_server; /* (owned) onion v4 destination (st-file-server.c) */
   StSogsServer *sogs_server; /* (owned) community server, onion v4 (st-sogs-server.c) */
+  GHashTable *ons;           /* (owned) base64 name hash → (owned) JsonObject* ons_resolve result */
   gchar *seed_url;           /* (owned) */
   gchar *control_url;        /* (owned) */
   gchar *json_path;          /* (owned) DIR/testnet.json */

@@ -14,6 +14,7 @@
 #include "sd-blinding.h"
 #include "sd-content.h"
 #include "sd-encoding.h"
+#include "sd-ons.h"
 #include "sd-onion-v4.h"
 #include "sd-padding.h"
 #include "sd-sogs-post.h"
@@ -624,6 +625,63 @@ test_community_dm (Fixture *f, gconstpointer user_data)
   none = call (f, &f->carol, "GET", "/inbox/since/0", NULL, 304);
 }
 
+/* ONS lives on the storage nodes, not on the community server, but
+ * communities are where names get typed */
+static gchar *
+resolve_on (Fixture *f, guint node, const gchar *name_hash, guint expected)
+{
+  g_autofree gchar *json = g_strdup_printf (
+      "{\"method\":\"oxend_request\",\"params\":{\"endpoint\":\"ons_resolve\","
+      "\"params\":{\"type\":0,\"name_hash\":\"%s\"}}}", name_hash);
+  gchar *body = NULL;
+
+  g_assert_cmpuint (st_testnet_rpc (f->testnet, node, json, &body), ==, expected);
+  return body;
+}
+
+static void
+test_ons (Fixture *f, gconstpointer user_data)
+{
+  g_autofree gchar *reg = g_strdup_printf ("{\"action\":\"ons_register\",\"name\":\"Alice-1\","
+                                           "\"session_id\":\"%s\"}", f->alice.session_id);
+  g_autofree gchar *hash = sd_ons_name_hash ("alice-1");
+  g_autofree gchar *other = sd_ons_name_hash ("bob");
+  g_autofree gchar *missing = NULL;
+  g_autoptr(JsonObject) reply = st_testnet_control (f->testnet, reg);
+  gchar first_value[256] = "";
+
+  g_assert_cmpstr (json_object_get_string_member (reply, "name_hash"), ==, hash);
+  /* every node gives the same record, and it decrypts to alice */
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *body = resolve_on (f, i, hash, 200);
+    g_autoptr(JsonObject) obj = st_test_parse (body);
+    JsonObject *result = json_object_get_object_member (obj, "result");
+    const gchar *value = json_object_get_string_member (result, "encrypted_value");
+    gchar id[SD_SESSION_ID_LEN + 1];
+    g_autoptr(GError) error = NULL;
+
+    if (i == 0)
+      g_strlcpy (first_value, value, sizeof first_value);
+    g_assert_cmpstr (value, ==, first_value);
+    g_assert_true (sd_ons_decrypt ("alice-1", value,
+                                   json_object_get_string_member (result, "nonce"), id, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (id, ==, f->alice.session_id);
+    /* the name is part of the key */
+    g_assert_false (sd_ons_decrypt ("alice-2", value,
+                                    json_object_get_string_member (result, "nonce"), id, NULL));
+  }
+  missing = resolve_on (f, 0, other, 400);
+  g_assert_cmpstr (missing, ==, "Unable to find ONS record");
+
+  g_assert_cmpuint (st_testnet_control_status (f->testnet, "{\"action\":\"ons_register\","
+                                                           "\"name\":\"-bad\",\"session_id\":"
+                                                           "\"05aa\"}"), ==, 400);
+  g_assert_cmpuint (st_testnet_control_status (f->testnet, "{\"action\":\"ons_register\","
+                                                           "\"name\":\"fine\",\"session_id\":"
+                                                           "\"05aa\"}"), ==, 400);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -646,5 +704,6 @@ main (int argc, char **argv)
   g_test_add ("/testnet/sogs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
   g_test_add ("/testnet/sogs/community-dm", Fixture, NULL, fixture_setup, test_community_dm,
               fixture_teardown);
+  g_test_add ("/testnet/ons/resolve", Fixture, NULL, fixture_setup, test_ons, fixture_teardown);
   return g_test_run ();
 }
