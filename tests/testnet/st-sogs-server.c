@@ -37,6 +37,18 @@
 #define DMS_MAX          100000
 #define NONCES_MAX       1000000
 
+/* what a hostile server answers instead, for the client's tests */
+typedef enum {
+  ST_GARBAGE_NONE,
+  ST_GARBAGE_JSON,      /* 200 with malformed JSON */
+  ST_GARBAGE_OVERSIZE,  /* 200 with a body bigger than any client should read */
+  ST_GARBAGE_SIGNATURE, /* posts with signatures that do not verify */
+  ST_GARBAGE_CIPHER,    /* an onion reply that does not decrypt */
+} StGarbage;
+
+#define GARBAGE_BYTES_DEFAULT (16 * 1024 * 1024)
+#define GARBAGE_BYTES_MAX     (64 * 1024 * 1024)
+
 typedef struct {
   gchar *emoji;         /* (owned) */
   GPtrArray *reactors;  /* (owned) ids, first reactor first */
@@ -91,6 +103,15 @@ struct _StSogsServer {
   gint64 next_dm_id;
   guint posts;
   guint requests;
+  /* faults, set by control actions */
+  gboolean down;        /* plain 502 outside the onion layer, as an unreachable server */
+  guint fail_status;    /* 0: none */
+  gint fail_remaining;  /* -1: until cleared */
+  guint latency_ms;
+  StGarbage garbage;
+  gint garbage_remaining;
+  gsize garbage_bytes;  /* size of an "oversize" answer */
+  gboolean corrupt_now; /* this request's posts go out with broken signatures */
 };
 
 /* one routed request: who asked (NULL: no X-SOGS-* headers) and what */
@@ -351,7 +372,8 @@ room_details (StSogsServer *ss, StRoom *room, const gchar *author)
 }
 
 static JsonObject *
-post_json (StPost *post, const gchar *author, gboolean with_reactions, gint64 reactors)
+post_json (StSogsServer *ss, StPost *post, const gchar *author, gboolean with_reactions,
+           gint64 reactors)
 {
   JsonObject *obj = json_object_new ();
 
@@ -368,7 +390,15 @@ post_json (StPost *post, const gchar *author, gboolean with_reactions, gint64 re
     return obj;
   }
   json_object_set_string_member (obj, "data", post->data);
-  json_object_set_string_member (obj, "signature", post->signature);
+  if (ss->corrupt_now) {
+    /* still 64 bytes of base64, but another signature */
+    g_autofree gchar *bad = g_strdup (post->signature);
+
+    bad[0] = bad[0] == 'A' ? 'B' : 'A';
+    json_object_set_string_member (obj, "signature", bad);
+  } else {
+    json_object_set_string_member (obj, "signature", post->signature);
+  }
   if (post->whisper_to != NULL || post->whisper_mods) {
     json_object_set_boolean_member (obj, "whisper", TRUE);
     json_object_set_boolean_member (obj, "whisper_mods", post->whisper_mods);
@@ -524,7 +554,7 @@ route_messages_list (StSogsServer *ss, StCall *call, StRoom *room, const gchar *
     }
     g_ptr_array_sort (picked, by_seqno);
     for (guint i = 0; i < picked->len && (gint64) i < limit; i++)
-      json_array_add_object_element (out, post_json (picked->pdata[i], call->author, TRUE,
+      json_array_add_object_element (out, post_json (ss, picked->pdata[i], call->author, TRUE,
                                                      reactors));
     return reply_array (r, 200, out);
   }
@@ -540,7 +570,7 @@ route_messages_list (StSogsServer *ss, StCall *call, StRoom *room, const gchar *
       continue;
     if (strcmp (kind, "before") == 0 && p->id >= n)
       continue;
-    json_array_add_object_element (out, post_json (p, call->author, TRUE, reactors));
+    json_array_add_object_element (out, post_json (ss, p, call->author, TRUE, reactors));
   }
   return reply_array (r, 200, out);
 }
@@ -588,7 +618,7 @@ route_post_message (StSogsServer *ss, StCall *call, StRoom *room, StReply *r)
   post->reactions = g_ptr_array_new_with_free_func ((GDestroyNotify) st_reaction_free);
   g_ptr_array_add (room->posts, post);
   ss->posts++;
-  return reply_object (r, 201, post_json (post, call->author, FALSE, 0));
+  return reply_object (r, 201, post_json (ss, post, call->author, FALSE, 0));
 }
 
 static guint
@@ -685,7 +715,7 @@ route_room (StSogsServer *ss, StCall *call, gchar **parts, guint n, StReply *r)
         !visible_to (ss, room, post, call->author))
       return reply_text (r, 404, "Not found");
     if (get)
-      return reply_object (r, 200, post_json (post, call->author, TRUE, REACTORS_DEFAULT));
+      return reply_object (r, 200, post_json (ss, post, call->author, TRUE, REACTORS_DEFAULT));
     if (strcmp (call->method, "DELETE") != 0)
       return reply_text (r, 405, "Method not allowed");
     if (call->author == NULL)
@@ -988,6 +1018,16 @@ respond_plain (SoupServerMessage *msg, guint status, const gchar *text)
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, text, strlen (text));
 }
 
+static gboolean
+unpause_cb (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 serve (StSogsServer *ss, const gchar *method, const gchar *endpoint, JsonObject *headers,
        GBytes *body, StReply *r)
@@ -1033,8 +1073,13 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   guint8 eph[32], key[SD_ONION_KEY_LEN];
   SdOnionCipher cipher = SD_ONION_CIPHER_AES_GCM;
   StReply r = { 0, NULL, NULL };
+  StGarbage garbage;
 
   ss->requests++;
+  if (ss->down) {
+    respond_plain (msg, 502, "Bad Gateway");
+    return;
+  }
   if (strcmp (path, SD_ONION_V4_TARGET) != 0 ||
       strcmp (soup_server_message_get_method (msg), "POST") != 0) {
     respond_plain (msg, 404, "Not found");
@@ -1056,11 +1101,34 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
     return;
   }
 
+  garbage = ss->garbage;
+  if (garbage != ST_GARBAGE_NONE && ss->garbage_remaining > 0 && --ss->garbage_remaining == 0)
+    ss->garbage = ST_GARBAGE_NONE;
   if (!sd_onion_v4_payload_parse (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload),
-                                  &method, &endpoint, &headers, &req_body, NULL))
+                                  &method, &endpoint, &headers, &req_body, NULL)) {
     reply_text (&r, 400, "Invalid v4 request");
-  else
+  } else if (ss->fail_status != 0) {
+    reply_text (&r, ss->fail_status, "Injected failure");
+    if (ss->fail_remaining > 0 && --ss->fail_remaining == 0)
+      ss->fail_status = 0;
+  } else if (garbage == ST_GARBAGE_JSON) {
+    static const gchar broken[] = "[{\"code\":200,\"body\":[{\"id\":";
+
+    r.status = 200;
+    r.ctype = "application/json";
+    r.body = g_bytes_new_static (broken, sizeof broken - 1);
+  } else if (garbage == ST_GARBAGE_OVERSIZE) {
+    guint8 *big = g_malloc (ss->garbage_bytes);
+
+    memset (big, '7', ss->garbage_bytes);
+    r.status = 200;
+    r.ctype = "application/json";
+    r.body = g_bytes_new_take (big, ss->garbage_bytes);
+  } else {
+    ss->corrupt_now = garbage == ST_GARBAGE_SIGNATURE;
     serve (ss, method, endpoint, headers, req_body, &r);
+    ss->corrupt_now = FALSE;
+  }
 
   {
     const gchar *reply_headers[] = { "Content-Type", r.ctype, NULL };
@@ -1070,8 +1138,16 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
                                            g_bytes_get_size (r.body));
   }
   g_bytes_unref (r.body);
-  sealed = sd_onion_encrypt (cipher, key, g_bytes_get_data (plain_reply, NULL),
-                             g_bytes_get_size (plain_reply), NULL);
+  if (garbage == ST_GARBAGE_CIPHER) {
+    /* the right size, but random: the client's decryption must fail */
+    guint8 *noise = g_malloc (g_bytes_get_size (plain_reply) + 40);
+
+    randombytes_buf (noise, g_bytes_get_size (plain_reply) + 40);
+    sealed = g_bytes_new_take (noise, g_bytes_get_size (plain_reply) + 40);
+  } else {
+    sealed = sd_onion_encrypt (cipher, key, g_bytes_get_data (plain_reply, NULL),
+                               g_bytes_get_size (plain_reply), NULL);
+  }
   sodium_memzero (key, sizeof key);
   if (sealed == NULL) {
     respond_plain (msg, 500, "Encryption failed");
@@ -1080,6 +1156,10 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
                                     g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
+  if (ss->latency_ms > 0) {
+    soup_server_message_pause (msg);
+    g_timeout_add (ss->latency_ms, unpause_cb, g_object_ref (msg));
+  }
 }
 
 StSogsServer *
@@ -1163,6 +1243,24 @@ require_string (JsonObject *request, const gchar *name, GError **error)
   if (value == NULL || *value == '\0')
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "\"%s\" must be a string", name);
   return value != NULL && *value != '\0' ? value : NULL;
+}
+
+static gboolean
+get_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 *out,
+         GError **error)
+{
+  JsonNode *node = json_object_get_member (request, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
+      json_node_get_int (node) > max) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "\"%s\" must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                 name, min, max);
+    return FALSE;
+  }
+  *out = json_node_get_int (node);
+  return TRUE;
 }
 
 static StRoom *
@@ -1253,6 +1351,57 @@ st_sogs_server_control (StSogsServer *ss,
       g_hash_table_add (room->banned, g_ascii_strdown (id, -1));
     else
       g_hash_table_remove (room->banned, id);
+  } else if (strcmp (action, "sogs_fail") == 0) {
+    gint64 v;
+
+    if (!get_int (request, "status", 400, 599, &v, error))
+      return FALSE;
+    ss->fail_status = (guint) v;
+    ss->fail_remaining = -1;
+    if (json_object_has_member (request, "count")) {
+      if (!get_int (request, "count", 1, G_MAXINT, &v, error))
+        return FALSE;
+      ss->fail_remaining = (gint) v;
+    }
+  } else if (strcmp (action, "sogs_latency") == 0) {
+    gint64 v;
+
+    if (!get_int (request, "ms", 0, 600000, &v, error))
+      return FALSE;
+    ss->latency_ms = (guint) v;
+  } else if (strcmp (action, "sogs_down") == 0 || strcmp (action, "sogs_up") == 0) {
+    ss->down = strcmp (action, "sogs_down") == 0;
+  } else if (strcmp (action, "sogs_garbage") == 0) {
+    const gchar *kinds[] = { "json", "oversize", "signature", "cipher", NULL };
+    const gchar *kind = sd_json_get_string (request, "kind");
+    gint64 v;
+    guint i;
+
+    for (i = 0; kinds[i] != NULL && g_strcmp0 (kind, kinds[i]) != 0; i++)
+      ;
+    if (kinds[i] == NULL) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "\"kind\" must be json, oversize, signature or cipher");
+      return FALSE;
+    }
+    ss->garbage_bytes = GARBAGE_BYTES_DEFAULT;
+    if (json_object_has_member (request, "bytes")) {
+      if (!get_int (request, "bytes", 1, GARBAGE_BYTES_MAX, &v, error))
+        return FALSE;
+      ss->garbage_bytes = (gsize) v;
+    }
+    ss->garbage_remaining = -1;
+    if (json_object_has_member (request, "count")) {
+      if (!get_int (request, "count", 1, G_MAXINT, &v, error))
+        return FALSE;
+      ss->garbage_remaining = (gint) v;
+    }
+    ss->garbage = (StGarbage) (i + 1);
+  } else if (strcmp (action, "sogs_clear") == 0) {
+    ss->down = FALSE;
+    ss->fail_status = 0;
+    ss->latency_ms = 0;
+    ss->garbage = ST_GARBAGE_NONE;
   } else if (strcmp (action, "sogs_status") != 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "unknown action \"%s\"",
                  action);
@@ -1264,6 +1413,10 @@ st_sogs_server_control (StSogsServer *ss,
   json_object_set_int_member (status, "dms", ss->dms->len);
   json_object_set_int_member (status, "users", g_hash_table_size (ss->users));
   json_object_set_int_member (status, "requests", ss->requests);
+  json_object_set_boolean_member (status, "down", ss->down);
+  json_object_set_int_member (status, "fail_status", ss->fail_status);
+  json_object_set_int_member (status, "latency_ms", ss->latency_ms);
+  json_object_set_int_member (status, "garbage", ss->garbage);
   json_object_set_object_member (reply, "sogs", g_steal_pointer (&status));
   return TRUE;
 }

@@ -17,6 +17,7 @@
 #include "sd-ons.h"
 #include "sd-onion-v4.h"
 #include "sd-padding.h"
+#include "sd-protocol-error.h"
 #include "sd-sogs-post.h"
 #include "sd-sogs-request.h"
 #include "sd-sogs-url.h"
@@ -103,6 +104,11 @@ fixture_teardown (Fixture *f, gconstpointer user_data)
   g_free (f->host);
 }
 
+/* what request() returns when the path answered HTTP @status itself
+ * (the server unreachable), and when the reply did not decode */
+#define PATH_STATUS(status) (1000 + (status))
+#define UNDECODABLE 2000
+
 /* one v4 request through nodes 0, 1, 2; returns the server's status */
 static guint
 request (Fixture *f, const Auth *auth, const gchar *method, const gchar *endpoint,
@@ -161,10 +167,18 @@ request (Fixture *f, const Auth *auth, const gchar *method, const gchar *endpoin
   http = st_testnet_post (f->testnet, url, g_bytes_get_data (req.body, NULL),
                           g_bytes_get_size (req.body), &raw, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (http, ==, 200);
-  g_assert_true (sd_onion_v4_response_decode (&req, g_bytes_get_data (raw, NULL),
-                                              g_bytes_get_size (raw), &resp, &error));
-  g_assert_no_error (error);
+  if (http != 200) {
+    if (reply != NULL)
+      *reply = g_steal_pointer (&raw);
+    return PATH_STATUS (http);
+  }
+  if (!sd_onion_v4_response_decode (&req, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                    &resp, &error)) {
+    g_test_message ("undecodable reply: %s", error->message);
+    if (reply != NULL)
+      *reply = g_steal_pointer (&raw);
+    return UNDECODABLE;
+  }
   if (reply != NULL)
     *reply = resp.body != NULL ? g_bytes_ref (resp.body) : g_bytes_new (NULL, 0);
   return resp.status;
@@ -625,6 +639,92 @@ test_community_dm (Fixture *f, gconstpointer user_data)
   none = call (f, &f->carol, "GET", "/inbox/since/0", NULL, 304);
 }
 
+/* a hostile or broken server, as the client's poller must survive it */
+static void
+test_faults (Fixture *f, gconstpointer user_data)
+{
+  gint64 id = post_text (f, &f->alice, "lobby", "signed properly");
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(JsonArray) fine = NULL;
+
+  /* an injected status for one request, then service again */
+  r = st_testnet_control (f->testnet, "{\"action\":\"sogs_fail\",\"status\":503,\"count\":1}");
+  g_assert_cmpuint (request (f, NULL, "GET", "/capabilities", NULL, NULL), ==, 503);
+  g_assert_cmpuint (request (f, NULL, "GET", "/capabilities", NULL, NULL), ==, 200);
+
+  /* down: the path itself answers 502 until the server is up again */
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet, "{\"action\":\"sogs_down\"}");
+  g_assert_cmpuint (request (f, NULL, "GET", "/capabilities", NULL, NULL), ==, PATH_STATUS (502));
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet, "{\"action\":\"sogs_up\"}");
+  g_assert_cmpuint (request (f, NULL, "GET", "/capabilities", NULL, NULL), ==, 200);
+
+  /* malformed JSON with a 200 */
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet, "{\"action\":\"sogs_garbage\",\"kind\":\"json\",\"count\":1}");
+  g_assert_cmpuint (request (f, NULL, "GET", "/room/lobby/messages/since/0", NULL, &reply), ==,
+                    200);
+  json = json_of (reply);
+  g_assert_null (json);
+  g_clear_pointer (&reply, g_bytes_unref);
+
+  /* posts whose signatures do not verify are refused by the decoder */
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet,
+                          "{\"action\":\"sogs_garbage\",\"kind\":\"signature\",\"count\":1}");
+  g_assert_cmpuint (request (f, NULL, "GET", "/room/lobby/messages/since/0", NULL, &reply), ==,
+                    200);
+  json = json_of (reply);
+  {
+    JsonObject *m = json_array_get_object_element (json_node_get_array (json), 0);
+    g_auto(SdSogsPost) post = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (json_object_get_int_member (m, "id"), ==, id);
+    g_assert_false (sd_sogs_post_decode (json_object_get_string_member (m, "session_id"),
+                                         json_object_get_string_member (m, "data"),
+                                         json_object_get_string_member (m, "signature"), &post,
+                                         &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+  }
+  g_clear_pointer (&reply, g_bytes_unref);
+
+  /* a reply that does not decrypt, and one over the v4 reply limit */
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet, "{\"action\":\"sogs_garbage\",\"kind\":\"cipher\",\"count\":1}");
+  g_assert_cmpuint (request (f, NULL, "GET", "/capabilities", NULL, NULL), ==, UNDECODABLE);
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet,
+                          "{\"action\":\"sogs_garbage\",\"kind\":\"oversize\",\"count\":1}");
+  g_assert_cmpuint (request (f, NULL, "GET", "/capabilities", NULL, &reply), ==, UNDECODABLE);
+  g_assert_cmpuint (g_bytes_get_size (reply), >, SD_ONION_V4_MAX_REPLY);
+
+  /* and afterwards everything is as it was */
+  fine = messages_since (f, NULL, "lobby", 0);
+  g_assert_cmpuint (json_array_get_length (fine), ==, 1);
+  {
+    g_autofree gchar *body = decode_body (json_array_get_object_element (fine, 0));
+
+    g_assert_cmpstr (body, ==, "signed properly");
+  }
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet, "{\"action\":\"sogs_latency\",\"ms\":50}");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (r, "sogs"),
+                                               "latency_ms"), ==, 50);
+  g_assert_cmpuint (request (f, NULL, "GET", "/capabilities", NULL, NULL), ==, 200);
+  g_clear_pointer (&r, json_object_unref);
+  r = st_testnet_control (f->testnet, "{\"action\":\"sogs_clear\"}");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (r, "sogs"),
+                                               "latency_ms"), ==, 0);
+  g_assert_cmpuint (st_testnet_control_status (f->testnet, "{\"action\":\"sogs_garbage\","
+                                                           "\"kind\":\"nope\"}"), ==, 400);
+  g_assert_cmpuint (st_testnet_control_status (f->testnet, "{\"action\":\"sogs_fail\","
+                                                           "\"status\":200}"), ==, 400);
+}
+
 /* ONS lives on the storage nodes, not on the community server, but
  * communities are where names get typed */
 static gchar *
@@ -703,6 +803,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/testnet/sogs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
   g_test_add ("/testnet/sogs/community-dm", Fixture, NULL, fixture_setup, test_community_dm,
+              fixture_teardown);
+  g_test_add ("/testnet/sogs/faults", Fixture, NULL, fixture_setup, test_faults,
               fixture_teardown);
   g_test_add ("/testnet/ons/resolve", Fixture, NULL, fixture_setup, test_ons, fixture_teardown);
   return g_test_run ();
