@@ -36,6 +36,9 @@
 #define POSTS_MAX        100000
 #define DMS_MAX          100000
 #define NONCES_MAX       1000000
+/* room files: the 10 MB attachment limit, all rooms together in memory */
+#define FILE_MAX         (10 * 1024 * 1024)
+#define FILES_TOTAL_MAX  (256 * 1024 * 1024)
 
 /* what a hostile server answers instead, for the client's tests */
 typedef enum {
@@ -78,7 +81,15 @@ typedef struct {
   GPtrArray *moderators; /* (owned) ids as the control action gave them */
   GPtrArray *admins;    /* (owned) */
   GHashTable *banned;   /* (owned) id set */
+  GArray *pinned;       /* (owned) StPin, oldest pin first */
+  GHashTable *files;    /* (owned) file id (gint64*) → (owned) GBytes* */
 } StRoom;
+
+typedef struct {
+  gint64 id;
+  gdouble pinned_at;
+  gchar pinned_by[67];
+} StPin;
 
 typedef struct {
   gint64 id;
@@ -101,6 +112,8 @@ struct _StSogsServer {
   GHashTable *users;    /* (owned) id → last active, unix seconds (gint64*) */
   gint64 next_post_id;
   gint64 next_dm_id;
+  gint64 next_file_id;
+  gsize file_bytes;
   guint posts;
   guint requests;
   /* faults, set by control actions */
@@ -171,6 +184,8 @@ st_room_free (StRoom *room)
   g_ptr_array_unref (room->moderators);
   g_ptr_array_unref (room->admins);
   g_hash_table_unref (room->banned);
+  g_array_unref (room->pinned);
+  g_hash_table_unref (room->files);
   g_free (room);
 }
 
@@ -197,6 +212,9 @@ room_new (StSogsServer *ss, const gchar *token, const gchar *name, const gchar *
   room->moderators = g_ptr_array_new_with_free_func (g_free);
   room->admins = g_ptr_array_new_with_free_func (g_free);
   room->banned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  room->pinned = g_array_new (FALSE, TRUE, sizeof (StPin));
+  room->files = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                       (GDestroyNotify) g_bytes_unref);
   g_hash_table_insert (ss->rooms, room->token, room);
   g_ptr_array_add (ss->room_order, room);
   return room;
@@ -363,7 +381,20 @@ room_details (StSogsServer *ss, StRoom *room, const gchar *author)
   json_object_set_int_member (obj, "active_users_cutoff", ACTIVE_CUTOFF);
   json_object_set_array_member (obj, "moderators", id_array (room->moderators));
   json_object_set_array_member (obj, "admins", id_array (room->admins));
-  json_object_set_array_member (obj, "pinned_messages", json_array_new ());
+  {
+    JsonArray *pins = json_array_new ();
+
+    for (guint i = 0; i < room->pinned->len; i++) {
+      StPin *pin = &g_array_index (room->pinned, StPin, i);
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_int_member (entry, "id", pin->id);
+      json_object_set_double_member (entry, "pinned_at", pin->pinned_at);
+      json_object_set_string_member (entry, "pinned_by", pin->pinned_by);
+      json_array_add_object_element (pins, entry);
+    }
+    json_object_set_array_member (obj, "pinned_messages", pins);
+  }
   json_object_set_boolean_member (obj, "default_read", TRUE);
   json_object_set_boolean_member (obj, "default_write", TRUE);
   json_object_set_boolean_member (obj, "default_upload", TRUE);
@@ -724,11 +755,82 @@ route_room (StSogsServer *ss, StCall *call, gchar **parts, guint n, StReply *r)
         !is_moderator (ss, room, call->author))
       return reply_text (r, 403, "You may only delete your own messages");
     if (post->data != NULL) {
+      for (guint i = 0; i < room->pinned->len; i++) {
+        if (g_array_index (room->pinned, StPin, i).id == post->id) {
+          g_array_remove_index (room->pinned, i);
+          room->info_updates++;
+          break;
+        }
+      }
       g_clear_pointer (&post->data, g_free);
       g_clear_pointer (&post->signature, g_free);
       g_ptr_array_set_size (post->reactions, 0);
       post->seqno = ++room->message_sequence;
     }
+    return reply_object (r, 200, json_object_new ());
+  }
+  if ((n == 5 || n == 6) && strcmp (parts[3], "file") == 0 && get) {
+    GBytes *file;
+
+    if (!parse_int (parts[4], &id) || (file = g_hash_table_lookup (room->files, &id)) == NULL)
+      return reply_text (r, 404, "Not found");
+    r->status = 200;
+    r->ctype = "application/octet-stream";
+    r->body = g_bytes_ref (file);
+    return 200;
+  }
+  if (n == 4 && strcmp (parts[3], "file") == 0) {
+    JsonObject *obj;
+    gint64 *key;
+
+    if (strcmp (call->method, "POST") != 0)
+      return reply_text (r, 405, "Method not allowed");
+    if (call->author == NULL)
+      return reply_text (r, 401, "X-SOGS-* request authentication required");
+    if (is_banned (ss, room, call->author))
+      return reply_text (r, 403, "Banned");
+    if (call->body == NULL || g_bytes_get_size (call->body) == 0)
+      return reply_text (r, 400, "No file");
+    if (g_bytes_get_size (call->body) > FILE_MAX)
+      return reply_text (r, 413, "File too large");
+    if (ss->file_bytes + g_bytes_get_size (call->body) > FILES_TOTAL_MAX)
+      return reply_text (r, 507, "Insufficient storage");
+    key = g_new (gint64, 1);
+    *key = ++ss->next_file_id;
+    /* stored as sent: community files are not encrypted */
+    g_hash_table_insert (room->files, key, g_bytes_ref (call->body));
+    ss->file_bytes += g_bytes_get_size (call->body);
+    obj = json_object_new ();
+    json_object_set_int_member (obj, "id", *key);
+    return reply_object (r, 201, obj);
+  }
+  if ((n == 5 && (strcmp (parts[3], "pin") == 0 || strcmp (parts[3], "unpin") == 0))) {
+    if (strcmp (call->method, "POST") != 0)
+      return reply_text (r, 405, "Method not allowed");
+    if (call->author == NULL)
+      return reply_text (r, 401, "X-SOGS-* request authentication required");
+    if (!is_admin (ss, room, call->author))
+      return reply_text (r, 403, "This endpoint requires admin room permissions");
+    if (strcmp (parts[3], "unpin") == 0 && strcmp (parts[4], "all") == 0) {
+      g_array_set_size (room->pinned, 0);
+    } else {
+      if (!parse_int (parts[4], &id) || (post = find_post (room, id)) == NULL ||
+          post->data == NULL)
+        return reply_text (r, 404, "Not found");
+      for (guint i = 0; i < room->pinned->len; i++) {
+        if (g_array_index (room->pinned, StPin, i).id == id) {
+          g_array_remove_index (room->pinned, i);
+          break;
+        }
+      }
+      if (strcmp (parts[3], "pin") == 0) {
+        StPin pin = { id, now_f (), "" };
+
+        g_strlcpy (pin.pinned_by, call->author, sizeof pin.pinned_by);
+        g_array_append_val (room->pinned, pin);
+      }
+    }
+    room->info_updates++;
     return reply_object (r, 200, json_object_new ());
   }
   if (n == 6 && strcmp (parts[3], "reaction") == 0) {

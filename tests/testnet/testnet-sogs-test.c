@@ -639,6 +639,51 @@ test_community_dm (Fixture *f, gconstpointer user_data)
   none = call (f, &f->carol, "GET", "/inbox/since/0", NULL, 304);
 }
 
+static void
+test_pins_and_files (Fixture *f, gconstpointer user_data)
+{
+  gint64 id = post_text (f, &f->alice, "lobby", "pin me");
+  g_autofree gchar *admin = g_strdup_printf ("{\"action\":\"sogs_moderator\",\"room\":\"lobby\","
+                                             "\"id\":\"%s\",\"admin\":true}",
+                                             f->bob.session_id);
+  g_autofree gchar *pin = g_strdup_printf ("/room/lobby/pin/%" G_GINT64_FORMAT, id);
+  g_autofree gchar *unpin = g_strdup_printf ("/room/lobby/unpin/%" G_GINT64_FORMAT, id);
+  g_autofree gchar *file_path = NULL;
+  g_autoptr(JsonObject) r = st_testnet_control (f->testnet, admin);
+  g_autoptr(JsonNode) none = NULL, room = NULL, up = NULL;
+  g_autoptr(GBytes) got = NULL;
+  JsonArray *pins;
+  const gchar *attachment = "attachment bytes, stored as sent";
+
+  /* only admins pin */
+  none = call (f, &f->alice, "POST", pin, NULL, 403);
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", pin, NULL, 200);
+  room = call (f, &f->carol, "GET", "/room/lobby", NULL, 200);
+  pins = json_object_get_array_member (json_node_get_object (room), "pinned_messages");
+  g_assert_cmpuint (json_array_get_length (pins), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (pins, 0), "id"), ==,
+                   id);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (pins, 0),
+                                                  "pinned_by"), ==, f->bob_id);
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", unpin, NULL, 200);
+  g_clear_pointer (&room, json_node_unref);
+  room = call (f, &f->carol, "GET", "/room/lobby", NULL, 200);
+  pins = json_object_get_array_member (json_node_get_object (room), "pinned_messages");
+  g_assert_cmpuint (json_array_get_length (pins), ==, 0);
+
+  /* a room file comes back byte for byte: community files are not encrypted */
+  up = call (f, &f->alice, "POST", "/room/lobby/file", attachment, 201);
+  file_path = g_strdup_printf ("/room/lobby/file/%" G_GINT64_FORMAT,
+                               json_object_get_int_member (json_node_get_object (up), "id"));
+  g_assert_cmpuint (request (f, NULL, "GET", file_path, NULL, &got), ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), attachment,
+                   strlen (attachment));
+  g_assert_cmpuint (request (f, NULL, "POST", "/room/lobby/file", attachment, NULL), ==, 401);
+  g_assert_cmpuint (request (f, NULL, "GET", "/room/lobby/file/999", NULL, NULL), ==, 404);
+}
+
 /* a hostile or broken server, as the client's poller must survive it */
 static void
 test_faults (Fixture *f, gconstpointer user_data)
@@ -803,6 +848,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/testnet/sogs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
   g_test_add ("/testnet/sogs/community-dm", Fixture, NULL, fixture_setup, test_community_dm,
+              fixture_teardown);
+  g_test_add ("/testnet/sogs/pins-and-files", Fixture, NULL, fixture_setup, test_pins_and_files,
               fixture_teardown);
   g_test_add ("/testnet/sogs/faults", Fixture, NULL, fixture_setup, test_faults,
               fixture_teardown);
