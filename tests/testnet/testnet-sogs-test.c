@@ -18,6 +18,7 @@
 #include "sd-onion-v4.h"
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
+#include "sd-sogs-poll.h"
 #include "sd-sogs-post.h"
 #include "sd-sogs-request.h"
 #include "sd-sogs-url.h"
@@ -684,6 +685,80 @@ test_pins_and_files (Fixture *f, gconstpointer user_data)
   g_assert_cmpuint (request (f, NULL, "GET", "/room/lobby/file/999", NULL, NULL), ==, 404);
 }
 
+/* one poll as the daemon will make it: sd_sogs_poll_build's batch, the
+ * answer read by sd_sogs_poll_parse, cursors carried to the next poll */
+static void
+test_poll (Fixture *f, gconstpointer user_data)
+{
+  SdSogsRoomCursor rooms[] = { { "lobby", 0, 0 }, { "second", 0, 0 } };
+  g_autoptr(JsonObject) r = st_testnet_control (f->testnet, "{\"action\":\"sogs_room\","
+                                                            "\"room\":\"second\"}");
+  g_autofree gchar *body1 = NULL, *body2 = NULL, *text1 = NULL, *text2 = NULL;
+  g_autoptr(GBytes) reply1 = NULL, reply2 = NULL, wire = NULL, plain = NULL, dm_raw = NULL;
+  g_auto(SdSogsPoll) first = { 0 };
+  g_auto(SdSogsPoll) second = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dm_b64 = NULL, *dm_body = NULL, *inbox_path = NULL;
+  g_autoptr(JsonNode) none = NULL;
+  Auth alice = { &f->alice, 0, NULL, FALSE, FALSE };
+  SdSogsRoomPoll *lobby;
+  guint8 alice_pk[32], bob_pk[32], sender_ed[32];
+  gchar sender_id[SD_SESSION_ID_LEN + 1];
+  SdSogsDm *dm;
+
+  post_text (f, &f->bob, "lobby", "one");
+  post_text (f, &f->carol, "lobby", "two");
+
+  body1 = sd_sogs_poll_build (rooms, 2, TRUE, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (request (f, &alice, "POST", "/batch", body1, &reply1), ==, 200);
+  text1 = text_of (reply1);
+  g_assert_true (sd_sogs_poll_parse (text1, strlen (text1), rooms, 2, TRUE, &first, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_strv_contains ((const gchar *const *) first.capabilities, "blind"));
+  lobby = first.rooms->pdata[0];
+  g_assert_cmpuint (lobby->info_status, ==, 200);
+  g_assert_nonnull (lobby->details);
+  g_assert_cmpstr (lobby->details->name, ==, "Lobby");
+  g_assert_cmpuint (lobby->messages_status, ==, 200);
+  g_assert_cmpuint (lobby->messages->len, ==, 2);
+  g_assert_cmpuint (lobby->dropped, ==, 0);
+  g_assert_cmpint (lobby->max_seqno, ==, 2);
+  g_assert_cmpuint (first.inbox_status, ==, 200);
+  g_assert_cmpuint (first.inbox->len, ==, 0);
+
+  /* bob writes to alice (the poll made her known to the server) */
+  g_assert_true (sd_blinded_id_parse (f->alice_id, NULL, alice_pk, NULL));
+  g_assert_true (sd_blinded_id_parse (f->bob_id, NULL, bob_pk, NULL));
+  wire = sd_blinded_dm_encrypt (f->bob.ed25519_sk, f->server.x25519_pk, alice_pk,
+                                (const guint8 *) "hi", 2, NULL, NULL);
+  dm_b64 = sd_base64_encode (g_bytes_get_data (wire, NULL), g_bytes_get_size (wire), TRUE);
+  dm_body = g_strdup_printf ("{\"message\":\"%s\"}", dm_b64);
+  inbox_path = g_strdup_printf ("/inbox/%s", f->alice_id);
+  none = call (f, &f->bob, "POST", inbox_path, dm_body, 201);
+
+  /* the next poll starts at the cursors: nothing old again, the DM new */
+  rooms[0].info_updates = lobby->details->info_updates;
+  rooms[0].seqno = lobby->max_seqno;
+  body2 = sd_sogs_poll_build (rooms, 2, TRUE, 0, 0, &error);
+  g_assert_cmpuint (request (f, &alice, "POST", "/batch", body2, &reply2), ==, 200);
+  text2 = text_of (reply2);
+  g_assert_true (sd_sogs_poll_parse (text2, strlen (text2), rooms, 2, TRUE, &second, &error));
+  lobby = second.rooms->pdata[0];
+  g_assert_null (lobby->details);
+  g_assert_cmpuint (lobby->messages->len, ==, 0);
+  g_assert_cmpuint (second.inbox->len, ==, 1);
+  dm = second.inbox->pdata[0];
+  g_assert_cmpstr (dm->sender, ==, f->bob_id);
+  dm_raw = sd_base64_decode (dm->message, -1, NULL);
+  plain = sd_blinded_dm_decrypt (f->alice.ed25519_sk, f->server.x25519_pk, bob_pk, FALSE,
+                                 g_bytes_get_data (dm_raw, NULL), g_bytes_get_size (dm_raw),
+                                 sender_ed, sender_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sender_id, ==, f->bob.session_id);
+  g_assert_cmpmem (g_bytes_get_data (plain, NULL), g_bytes_get_size (plain), "hi", 2);
+}
+
 /* a hostile or broken server, as the client's poller must survive it */
 static void
 test_faults (Fixture *f, gconstpointer user_data)
@@ -851,6 +926,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/testnet/sogs/pins-and-files", Fixture, NULL, fixture_setup, test_pins_and_files,
               fixture_teardown);
+  g_test_add ("/testnet/sogs/poll", Fixture, NULL, fixture_setup, test_poll, fixture_teardown);
   g_test_add ("/testnet/sogs/faults", Fixture, NULL, fixture_setup, test_faults,
               fixture_teardown);
   g_test_add ("/testnet/ons/resolve", Fixture, NULL, fixture_setup, test_ons, fixture_teardown);
