@@ -156,6 +156,23 @@ parse_signer (const gchar *id, guint8 pk[32])
   return TRUE;
 }
 
+/* a server without blinding names posters by Session ID; the Ed25519 key
+ * behind an X25519 key is known up to its sign, so both are tried */
+static gboolean
+verify_session_id (const gchar *poster_id, const guint8 *data, gsize data_len,
+                   const guint8 sig[64])
+{
+  guint8 raw[33], ed[32];
+
+  if (strlen (poster_id) != 66 || !sd_hex_decode_exact (poster_id, raw, sizeof raw, NULL) ||
+      raw[0] != 0x05 || !sd_x25519_pk_to_ed25519 (raw + 1, ed))
+    return FALSE;
+  if (crypto_sign_ed25519_verify_detached (sig, data, data_len, ed) == 0)
+    return TRUE;
+  ed[31] ^= 0x80;
+  return crypto_sign_ed25519_verify_detached (sig, data, data_len, ed) == 0;
+}
+
 gboolean
 sd_sogs_verify_by_id (const gchar *poster_id,
                       const guint8 *data,
@@ -167,9 +184,16 @@ sd_sogs_verify_by_id (const gchar *poster_id,
 
   if (sodium_init () < 0)
     g_assert_not_reached ();
+  if (poster_id != NULL && g_str_has_prefix (poster_id, "05") && strlen (poster_id) == 66) {
+    if (verify_session_id (poster_id, data, data_len, sig))
+      return TRUE;
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
+                         "signature verification failed");
+    return FALSE;
+  }
   if (!parse_signer (poster_id, pk)) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BLINDED_ID,
-                         "a community poster is 00, 15 or 25 followed by 64 hex digits");
+                         "a community poster is 00, 05, 15 or 25 followed by 64 hex digits");
     return FALSE;
   }
   if (crypto_sign_ed25519_verify_detached (sig, data, data_len, pk) != 0) {

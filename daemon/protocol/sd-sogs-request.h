@@ -70,7 +70,9 @@ gboolean sd_sogs_verify_request (const guint8 server_pk[32],
                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* verifies a 64-byte signature of @data by a community poster id:
- * "15"/"25" + blinded key or "00" + Ed25519 key (both are plain Ed25519) */
+ * "15"/"25" + blinded key or "00" + Ed25519 key (both are plain Ed25519),
+ * or "05" + X25519 key on servers without blinding (either sign of the
+ * Ed25519 key behind it) */
 gboolean sd_sogs_verify_by_id (const gchar *poster_id,
                                const guint8 *data,
                                gsize data_len,

@@ -156,6 +156,9 @@ test_rejects (void)
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
   g_clear_error (&error);
   g_assert_false (sd_sogs_post_decode (key1.session_id, data, sig, &post, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  g_assert_false (sd_sogs_post_decode ("0300", data, sig, &post, &error));
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BLINDED_ID);
   g_clear_error (&error);
   /* signed but not protobuf */

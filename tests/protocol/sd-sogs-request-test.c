@@ -170,9 +170,34 @@ test_verify_by_id (void)
   sd_blind15_sign (key1.ed25519_sk, server_pk, data, sizeof data, sig);
   g_assert_true (sd_sogs_verify_by_id (id, data, sizeof data, sig, &error));
   g_assert_no_error (error);
+  /* a blinded signature is not the Session ID's */
   g_assert_false (sd_sogs_verify_by_id (key1.session_id, data, sizeof data, sig, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+  g_clear_error (&error);
+  g_assert_false (sd_sogs_verify_by_id ("03aa", data, sizeof data, sig, &error));
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BLINDED_ID);
   g_clear_error (&error);
+  /* on a server without blinding posters are Session IDs: both signs of
+   * the Ed25519 key work, key 2 of §9.4 being the negative one */
+  {
+    const gchar *seeds[] = { "fecd9a6034bc9aba273925dee7062b123334587c3c6257341afae2d7fe85e122",
+                             "8659efdcbe0949e0f81141e6d397e8be75f45d09262f209d5950e97989eb43c7" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++) {
+      SdIdentity k;
+      guint8 seed[32], plain_sig[64];
+
+      sd_test_hex_into (seeds[i], seed, sizeof seed);
+      sd_identity_from_seed (&k, seed);
+      crypto_sign_ed25519_detached (plain_sig, NULL, data, sizeof data, k.ed25519_sk);
+      g_assert_true (sd_sogs_verify_by_id (k.session_id, data, sizeof data, plain_sig, &error));
+      g_assert_no_error (error);
+      g_assert_false (sd_sogs_verify_by_id (k.session_id, data, sizeof data - 1, plain_sig,
+                                            &error));
+      g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
+      g_clear_error (&error);
+    }
+  }
   sig[0] ^= 1;
   g_assert_false (sd_sogs_verify_by_id (id, data, sizeof data, sig, &error));
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE);
