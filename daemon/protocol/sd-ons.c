@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sd-encoding.h"
+#include "sd-json.h"
 #include "sd-protocol-error.h"
 
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -143,5 +144,103 @@ sd_ons_encrypt (const gchar *name,
   sodium_memzero (key, sizeof key);
   *encrypted_value_hex = sd_hex_encode (ct, ct_len);
   *nonce_hex = sd_hex_encode (n, sizeof n);
+  return TRUE;
+}
+
+JsonObject *
+sd_ons_request_params (const gchar *name)
+{
+  JsonObject *request = json_object_new ();
+  JsonObject *params = json_object_new ();
+  g_autofree gchar *hash = sd_ons_name_hash (name);
+
+  json_object_set_int_member (params, "type", 0);
+  json_object_set_string_member (params, "name_hash", hash);
+  json_object_set_string_member (request, "endpoint", "ons_resolve");
+  json_object_set_object_member (request, "params", params);
+  return request;
+}
+
+/* TRUE with @found FALSE for oxend's "not found"; FALSE for anything
+ * that is neither that nor a record for @name */
+static gboolean
+read_answer (const gchar *name,
+             const SdOnsAnswer *answer,
+             gboolean *found,
+             gchar session_id[SD_SESSION_ID_LEN + 1],
+             GError **error)
+{
+  g_autoptr(JsonObject) obj = NULL;
+  JsonObject *result;
+
+  *found = FALSE;
+  /* oxend's answer for a name nobody registered */
+  if (answer->status == 400 && answer->body != NULL &&
+      answer->len == strlen ("Unable to find ONS record") &&
+      memcmp (answer->body, "Unable to find ONS record", answer->len) == 0)
+    return TRUE;
+  if (answer->status != 200 || answer->body == NULL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "ons_resolve answered %u", answer->status);
+    return FALSE;
+  }
+  obj = sd_json_parse_object (answer->body, answer->len, error);
+  if (obj == NULL)
+    return FALSE;
+  result = sd_json_get_object (obj, "result");
+  if (result == NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "ons_resolve answer without a result");
+    return FALSE;
+  }
+  if (!sd_ons_decrypt (name, sd_json_get_string (result, "encrypted_value"),
+                       sd_json_get_string (result, "nonce"), session_id, error))
+    return FALSE;
+  *found = TRUE;
+  return TRUE;
+}
+
+gboolean
+sd_ons_resolve_answers (const gchar *name,
+                        const SdOnsAnswer *answers,
+                        gsize n_answers,
+                        gchar session_id[SD_SESSION_ID_LEN + 1],
+                        GError **error)
+{
+  gchar first[SD_SESSION_ID_LEN + 1] = "";
+  gsize n_found = 0;
+
+  if (n_answers == 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "no ons_resolve answers");
+    return FALSE;
+  }
+  for (gsize i = 0; i < n_answers; i++) {
+    gchar id[SD_SESSION_ID_LEN + 1];
+    gboolean found;
+
+    if (!read_answer (name, &answers[i], &found, id, error))
+      return FALSE;
+    if (!found)
+      continue;
+    if (n_found++ == 0)
+      memcpy (first, id, sizeof first);
+    else if (strcmp (first, id) != 0) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_ONS_DISAGREEMENT,
+                           "the nodes name different Session IDs");
+      return FALSE;
+    }
+  }
+  if (n_found == 0) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_ONS_NOT_FOUND,
+                 "no ONS name \"%s\"", name);
+    return FALSE;
+  }
+  if (n_found != n_answers) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_ONS_DISAGREEMENT,
+                         "some nodes know the name, others do not");
+    return FALSE;
+  }
+  memcpy (session_id, first, sizeof first);
   return TRUE;
 }

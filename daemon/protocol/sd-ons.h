@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "sd-keys.h"
 
@@ -30,6 +31,28 @@ gboolean sd_ons_decrypt (const gchar *name,
                          const gchar *nonce_hex,
                          gchar session_id[SD_SESSION_ID_LEN + 1],
                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the request parameters of oxend_request's ons_resolve for @name (as
+ * sd_ons_name_normalise gives it): {"endpoint":"ons_resolve","params":{"type":0,"name_hash":…}} */
+JsonObject *sd_ons_request_params (const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
+
+/* one node's answer to ons_resolve: its status and body */
+typedef struct {
+  guint status;
+  const gchar *body;
+  gsize len;
+} SdOnsAnswer;
+
+/* the rule of protocol-advanced.md §7: the answers of (three) random nodes
+ * must agree. All "not found" → SD_PROTOCOL_ERROR_ONS_NOT_FOUND; found and
+ * not found, or different Session IDs → SD_PROTOCOL_ERROR_ONS_DISAGREEMENT;
+ * any answer that is neither a record nor "not found" → that answer's error
+ * (the caller may ask other nodes) */
+gboolean sd_ons_resolve_answers (const gchar *name,
+                                 const SdOnsAnswer *answers,
+                                 gsize n_answers,
+                                 gchar session_id[SD_SESSION_ID_LEN + 1],
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* the inverse, for the testnet's name registry and tests; @nonce NULL for a
  * random one. Gives hex strings as an answer carries them */

@@ -115,6 +115,68 @@ test_rejects (void)
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID);
 }
 
+static gchar *
+record_body (const gchar *name, const gchar *session_id)
+{
+  g_autofree gchar *value = NULL, *nonce = NULL;
+
+  g_assert_true (sd_ons_encrypt (name, session_id, NULL, &value, &nonce, NULL));
+  return g_strdup_printf ("{\"result\":{\"encrypted_value\":\"%s\",\"nonce\":\"%s\"},"
+                          "\"t\":1,\"hf\":[19,4]}", value, nonce);
+}
+
+#define OTHER "05aa654f00fc39fc69fd0db829410ca38177d7732a8d2f0934ab3872ac56d5aa74"
+#define NOT_FOUND "Unable to find ONS record"
+
+static void
+test_resolve_answers (void)
+{
+  /* each node may use its own nonce: what counts is the Session ID */
+  g_autofree gchar *a = record_body ("test", SID);
+  g_autofree gchar *b = record_body ("test", SID);
+  g_autofree gchar *other = record_body ("test", OTHER);
+  g_autofree gchar *wrong_name = record_body ("tset", SID);
+  g_autoptr(JsonObject) params = sd_ons_request_params ("test");
+  g_autofree gchar *hash = sd_ons_name_hash ("test");
+  gchar id[SD_SESSION_ID_LEN + 1];
+  const struct {
+    SdOnsAnswer answers[3];
+    gint code; /* -1: resolves to SID */
+  } cases[] = {
+    { { { 200, a, 0 }, { 200, b, 0 }, { 200, a, 0 } }, -1 },
+    { { { 400, NOT_FOUND, 0 }, { 400, NOT_FOUND, 0 }, { 400, NOT_FOUND, 0 } },
+      SD_PROTOCOL_ERROR_ONS_NOT_FOUND },
+    { { { 200, a, 0 }, { 400, NOT_FOUND, 0 }, { 200, a, 0 } }, SD_PROTOCOL_ERROR_ONS_DISAGREEMENT },
+    { { { 200, a, 0 }, { 200, other, 0 }, { 200, a, 0 } }, SD_PROTOCOL_ERROR_ONS_DISAGREEMENT },
+    { { { 200, a, 0 }, { 502, "bad gateway", 0 }, { 200, a, 0 } }, SD_PROTOCOL_ERROR_MALFORMED },
+    { { { 200, a, 0 }, { 200, "{\"result\":{}}", 0 }, { 200, a, 0 } },
+      SD_PROTOCOL_ERROR_UNSUPPORTED },
+    { { { 200, a, 0 }, { 200, "[1]", 0 }, { 200, a, 0 } }, SD_PROTOCOL_ERROR_MALFORMED },
+    { { { 200, wrong_name, 0 }, { 200, a, 0 }, { 200, a, 0 } }, SD_PROTOCOL_ERROR_DECRYPT },
+  };
+
+  g_assert_cmpstr (json_object_get_string_member (params, "endpoint"), ==, "ons_resolve");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (params, "params"),
+                                                  "name_hash"), ==, hash);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    SdOnsAnswer answers[3];
+    g_autoptr(GError) error = NULL;
+
+    for (gsize j = 0; j < 3; j++) {
+      answers[j] = cases[i].answers[j];
+      answers[j].len = strlen (answers[j].body);
+    }
+    if (cases[i].code < 0) {
+      g_assert_true (sd_ons_resolve_answers ("test", answers, 3, id, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (id, ==, SID);
+    } else {
+      g_assert_false (sd_ons_resolve_answers ("test", answers, 3, id, &error));
+      g_assert_error (error, SD_PROTOCOL_ERROR, cases[i].code);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -123,5 +185,6 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/ons/hash", test_hash);
   g_test_add_func ("/protocol/ons/names", test_names);
   g_test_add_func ("/protocol/ons/rejects", test_rejects);
+  g_test_add_func ("/protocol/ons/resolve-answers", test_resolve_answers);
   return g_test_run ();
 }

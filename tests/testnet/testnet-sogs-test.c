@@ -894,6 +894,25 @@ test_ons (Fixture *f, gconstpointer user_data)
   missing = resolve_on (f, 0, other, 400);
   g_assert_cmpstr (missing, ==, "Unable to find ONS record");
 
+  /* three nodes' answers, as the client will gather them */
+  {
+    g_autofree gchar *b0 = resolve_on (f, 0, hash, 200);
+    g_autofree gchar *b1 = resolve_on (f, 1, hash, 200);
+    g_autofree gchar *b3 = resolve_on (f, 3, hash, 200);
+    g_autofree gchar *m1 = resolve_on (f, 1, other, 400);
+    SdOnsAnswer found[] = { { 200, b0, strlen (b0) }, { 200, b1, strlen (b1) },
+                            { 200, b3, strlen (b3) } };
+    SdOnsAnswer unknown[] = { { 400, missing, strlen (missing) }, { 400, m1, strlen (m1) } };
+    gchar id[SD_SESSION_ID_LEN + 1];
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (sd_ons_resolve_answers ("alice-1", found, 3, id, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (id, ==, f->alice.session_id);
+    g_assert_false (sd_ons_resolve_answers ("bob", unknown, 2, id, &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_ONS_NOT_FOUND);
+  }
+
   g_assert_cmpuint (st_testnet_control_status (f->testnet, "{\"action\":\"ons_register\","
                                                            "\"name\":\"-bad\",\"session_id\":"
                                                            "\"05aa\"}"), ==, 400);
