@@ -704,6 +704,42 @@ route_reaction (StSogsServer *ss, StCall *call, StRoom *room, StPost *post, cons
   return reply_object (r, 200, obj);
 }
 
+/* a deleted post keeps its id and gets a new seqno, so pollers see it go */
+static void
+tombstone (StRoom *room, StPost *post)
+{
+  if (post->data == NULL)
+    return;
+  for (guint i = 0; i < room->pinned->len; i++) {
+    if (g_array_index (room->pinned, StPin, i).id == post->id) {
+      g_array_remove_index (room->pinned, i);
+      room->info_updates++;
+      break;
+    }
+  }
+  g_clear_pointer (&post->data, g_free);
+  g_clear_pointer (&post->signature, g_free);
+  g_ptr_array_set_size (post->reactions, 0);
+  post->seqno = ++room->message_sequence;
+}
+
+/* every post of @user (matched through the blinding) in @room; returns how many */
+static guint
+tombstone_all (StSogsServer *ss, StRoom *room, const gchar *user)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < room->posts->len; i++) {
+    StPost *post = room->posts->pdata[i];
+
+    if (post->data != NULL && same_user (ss, post->session_id, user)) {
+      tombstone (room, post);
+      n++;
+    }
+  }
+  return n;
+}
+
 /* /room/{token}[/…] */
 static guint
 route_room (StSogsServer *ss, StCall *call, gchar **parts, guint n, StReply *r)
@@ -754,19 +790,7 @@ route_room (StSogsServer *ss, StCall *call, gchar **parts, guint n, StReply *r)
     if (g_ascii_strcasecmp (post->session_id, call->author) != 0 &&
         !is_moderator (ss, room, call->author))
       return reply_text (r, 403, "You may only delete your own messages");
-    if (post->data != NULL) {
-      for (guint i = 0; i < room->pinned->len; i++) {
-        if (g_array_index (room->pinned, StPin, i).id == post->id) {
-          g_array_remove_index (room->pinned, i);
-          room->info_updates++;
-          break;
-        }
-      }
-      g_clear_pointer (&post->data, g_free);
-      g_clear_pointer (&post->signature, g_free);
-      g_ptr_array_set_size (post->reactions, 0);
-      post->seqno = ++room->message_sequence;
-    }
+    tombstone (room, post);
     return reply_object (r, 200, json_object_new ());
   }
   if ((n == 5 || n == 6) && strcmp (parts[3], "file") == 0 && get) {
@@ -831,6 +855,23 @@ route_room (StSogsServer *ss, StCall *call, gchar **parts, guint n, StReply *r)
       }
     }
     room->info_updates++;
+    return reply_object (r, 200, json_object_new ());
+  }
+  if (n == 5 && strcmp (parts[3], "all") == 0) {
+    gchar who[67];
+    guint8 raw[33];
+
+    if (strcmp (call->method, "DELETE") != 0)
+      return reply_text (r, 405, "Method not allowed");
+    if (call->author == NULL)
+      return reply_text (r, 401, "X-SOGS-* request authentication required");
+    if (!is_moderator (ss, room, call->author))
+      return reply_text (r, 403, "This endpoint requires moderator room permissions");
+    if (strlen (parts[4]) != 66 || !sd_hex_decode_exact (parts[4], raw, sizeof raw, NULL))
+      return reply_text (r, 404, "Not found");
+    for (gsize i = 0; i < 67; i++)
+      who[i] = g_ascii_tolower (parts[4][i]);
+    tombstone_all (ss, room, who);
     return reply_object (r, 200, json_object_new ());
   }
   if (n == 6 && strcmp (parts[3], "reaction") == 0) {
@@ -1453,6 +1494,28 @@ st_sogs_server_control (StSogsServer *ss,
       g_hash_table_add (room->banned, g_ascii_strdown (id, -1));
     else
       g_hash_table_remove (room->banned, id);
+  } else if (strcmp (action, "sogs_delete") == 0) {
+    StRoom *room = require_room (ss, request, error);
+    gint64 id = 0;
+    StPost *post;
+
+    if (room == NULL || !get_int (request, "message", 1, G_MAXINT64, &id, error))
+      return FALSE;
+    post = find_post (room, id);
+    if (post == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no message %" G_GINT64_FORMAT, id);
+      return FALSE;
+    }
+    tombstone (room, post);
+  } else if (strcmp (action, "sogs_delete_all") == 0) {
+    StRoom *room = require_room (ss, request, error);
+    const gchar *id = room != NULL ? require_user_id (request, error) : NULL;
+    g_autofree gchar *lower = NULL;
+
+    if (id == NULL)
+      return FALSE;
+    lower = g_ascii_strdown (id, -1);
+    json_object_set_int_member (reply, "deleted", tombstone_all (ss, room, lower));
   } else if (strcmp (action, "sogs_fail") == 0) {
     gint64 v;
 

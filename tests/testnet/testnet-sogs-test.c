@@ -508,6 +508,43 @@ test_moderation (Fixture *f, gconstpointer user_data)
   g_assert_true (json_object_get_boolean_member (json_node_get_object (room), "moderator"));
   none = call (f, &f->bob, "DELETE", del, NULL, 200);
 
+  /* a moderator removes everything carol posted, naming her by Session ID */
+  {
+    gint64 c1 = post_text (f, &f->carol, "lobby", "spam one");
+    gint64 c2 = post_text (f, &f->carol, "lobby", "spam two");
+    gint64 a1 = post_text (f, &f->alice, "lobby", "not spam");
+    g_autofree gchar *all = g_strdup_printf ("/room/lobby/all/%s", f->carol.session_id);
+    g_autofree gchar *ctl = g_strdup_printf ("{\"action\":\"sogs_delete\",\"room\":\"lobby\","
+                                             "\"message\":%" G_GINT64_FORMAT "}", a1);
+    g_autoptr(JsonArray) page = NULL;
+    g_autoptr(JsonObject) deleted = NULL;
+
+    g_clear_pointer (&none, json_node_unref);
+    none = call (f, &f->alice, "DELETE", all, NULL, 403);
+    g_clear_pointer (&none, json_node_unref);
+    none = call (f, &f->bob, "DELETE", all, NULL, 200);
+    page = messages_since (f, NULL, "lobby", 0);
+    for (guint i = 0; i < json_array_get_length (page); i++) {
+      JsonObject *m = json_array_get_object_element (page, i);
+      gint64 mid = json_object_get_int_member (m, "id");
+
+      if (mid == c1 || mid == c2)
+        g_assert_true (json_object_get_boolean_member (m, "deleted"));
+      if (mid == a1)
+        g_assert_false (json_object_has_member (m, "deleted"));
+    }
+    /* and the control API removes as a moderator would */
+    deleted = st_testnet_control (f->testnet, ctl);
+    g_clear_pointer (&page, json_array_unref);
+    page = messages_since (f, NULL, "lobby", 0);
+    for (guint i = 0; i < json_array_get_length (page); i++) {
+      JsonObject *m = json_array_get_object_element (page, i);
+
+      if (json_object_get_int_member (m, "id") == a1)
+        g_assert_true (json_object_get_boolean_member (m, "deleted"));
+    }
+  }
+
   /* carol is banned: 403 on posting, no read or write in the room info */
   r2 = st_testnet_control (f->testnet, ban);
   g_assert_true (sd_sogs_post_encode (f->carol.ed25519_sk, f->server.x25519_pk, TRUE,
