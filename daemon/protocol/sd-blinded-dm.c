@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sd-blinding.h"
+#include "sd-padding.h"
 #include "sd-protocol-error.h"
 
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -160,4 +161,53 @@ sd_blinded_dm_decrypt (const guint8 ed25519_sk[64],
   }
   sd_session_id_format (x25519_pk, sender_session_id);
   return g_bytes_new (plain, plain_len - 32);
+}
+
+GBytes *
+sd_blinded_dm_seal_content (const guint8 ed25519_sk[64],
+                            const guint8 server_pk[32],
+                            const guint8 recipient_blinded_pk[32],
+                            const guint8 *content,
+                            gsize content_len,
+                            GError **error)
+{
+  g_autoptr(GBytes) padded = NULL;
+
+  if (content_len > SD_BLINDED_DM_MAX) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "a community DM holds at most %d bytes", SD_BLINDED_DM_MAX);
+    return NULL;
+  }
+  padded = sd_pad (content, content_len);
+  return sd_blinded_dm_encrypt (ed25519_sk, server_pk, recipient_blinded_pk,
+                                g_bytes_get_data (padded, NULL), g_bytes_get_size (padded), NULL,
+                                error);
+}
+
+SessionProtos__Content *
+sd_blinded_dm_open_content (const guint8 ed25519_sk[64],
+                            const guint8 server_pk[32],
+                            const guint8 other_blinded_pk[32],
+                            gboolean outgoing,
+                            const guint8 *data,
+                            gsize len,
+                            guint8 sender_ed25519_pk[32],
+                            gchar sender_session_id[SD_SESSION_ID_LEN + 1],
+                            GError **error)
+{
+  g_autoptr(GBytes) plain = sd_blinded_dm_decrypt (ed25519_sk, server_pk, other_blinded_pk,
+                                                   outgoing, data, len, sender_ed25519_pk,
+                                                   sender_session_id, error);
+  SessionProtos__Content *content;
+  const guint8 *p;
+  gsize plain_len;
+
+  if (plain == NULL)
+    return NULL;
+  p = g_bytes_get_data (plain, &plain_len);
+  content = session_protos__content__unpack (NULL, sd_unpadded_length (p, plain_len), p);
+  if (content == NULL)
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "community DM is not a Content message");
+  return content;
 }

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "sd-keys.h"
+#include "sd-protobuf.h"
 
 G_BEGIN_DECLS
 
@@ -39,5 +40,25 @@ GBytes *sd_blinded_dm_decrypt (const guint8 ed25519_sk[64],
                                guint8 sender_ed25519_pk[32],
                                gchar sender_session_id[SD_SESSION_ID_LEN + 1],
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* what a community DM carries: a serialized Content, padded (§3) before
+ * encryption as libsession's community-inbox encoder does */
+GBytes *sd_blinded_dm_seal_content (const guint8 ed25519_sk[64],
+                                    const guint8 server_pk[32],
+                                    const guint8 recipient_blinded_pk[32],
+                                    const guint8 *content,
+                                    gsize content_len,
+                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* sd_blinded_dm_decrypt, then unpadding and the Content parser */
+SessionProtos__Content *sd_blinded_dm_open_content (const guint8 ed25519_sk[64],
+                                                    const guint8 server_pk[32],
+                                                    const guint8 other_blinded_pk[32],
+                                                    gboolean outgoing,
+                                                    const guint8 *data,
+                                                    gsize len,
+                                                    guint8 sender_ed25519_pk[32],
+                                                    gchar sender_session_id[SD_SESSION_ID_LEN + 1],
+                                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include "sd-blinded-dm.h"
 #include "sd-blinding.h"
+#include "sd-content.h"
 #include "sd-keys.h"
 #include "sd-protocol-error.h"
 #include "sd-test-util.h"
@@ -161,6 +162,46 @@ test_empty_message (void)
   g_assert_cmpuint (g_bytes_get_size (in), ==, 0);
 }
 
+/* a Content both ways, padded as libsession pads it */
+static void
+test_content (void)
+{
+  g_autoptr(GBytes) content = sd_content_pack_text ("hello from the inbox", 1754971101000, "Key1",
+                                                    0, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) wire = sd_blinded_dm_seal_content (key1.ed25519_sk, server_pk, b2.pk,
+                                                       g_bytes_get_data (content, NULL),
+                                                       g_bytes_get_size (content), &error);
+  g_autoptr(SessionProtos__Content) in = NULL, out = NULL;
+  g_autoptr(GBytes) not_content = NULL;
+  guint8 sender_ed[32];
+  gchar sender_id[SD_SESSION_ID_LEN + 1];
+
+  g_assert_no_error (error);
+  /* 1 + 160 (padded) + 32 (key) + 16 (tag) + 24 (nonce) */
+  g_assert_cmpuint (g_bytes_get_size (wire), ==, 233);
+  in = sd_blinded_dm_open_content (key2.ed25519_sk, server_pk, b1.pk, FALSE,
+                                   g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
+                                   sender_ed, sender_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (in->datamessage->body, ==, "hello from the inbox");
+  g_assert_cmpstr (sender_id, ==, key1.session_id);
+  out = sd_blinded_dm_open_content (key1.ed25519_sk, server_pk, b2.pk, TRUE,
+                                    g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
+                                    sender_ed, sender_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (out->datamessage->body, ==, "hello from the inbox");
+
+  /* decrypts, but is no Content */
+  not_content = sd_blinded_dm_encrypt (key1.ed25519_sk, server_pk, b2.pk,
+                                       (const guint8 *) "\x0a\xff", 2, NULL, NULL);
+  g_assert_null (sd_blinded_dm_open_content (key2.ed25519_sk, server_pk, b1.pk, FALSE,
+                                             g_bytes_get_data (not_content, NULL),
+                                             g_bytes_get_size (not_content), sender_ed,
+                                             sender_id, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -181,5 +222,6 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/blinded-dm/sender-mismatch", test_sender_mismatch);
   g_test_add_func ("/protocol/blinded-dm/rejects", test_rejects);
   g_test_add_func ("/protocol/blinded-dm/empty-message", test_empty_message);
+  g_test_add_func ("/protocol/blinded-dm/content", test_content);
   return g_test_run ();
 }
