@@ -8,6 +8,61 @@
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
 
+/* @ts is the timestamp's text as it goes in the header */
+static GBytes *
+signed_bytes (const guint8 server_pk[32],
+              const guint8 nonce[SD_SOGS_NONCE_LEN],
+              const gchar *ts,
+              const gchar *method,
+              const gchar *path,
+              const guint8 *body,
+              gsize body_len,
+              GError **error)
+{
+  g_autofree gchar *raw_path = NULL, *decoded = NULL;
+  const gchar *query;
+  GByteArray *out;
+
+  if (sodium_init () < 0)
+    g_assert_not_reached ();
+  if (method == NULL || *method == '\0' || path == NULL || path[0] != '/' ||
+      strlen (path) > SD_SOGS_MAX_PATH) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "a signed request needs a method and a path starting with /");
+    return NULL;
+  }
+  /* the reference signs the path as it routes on it, decoded, and the
+   * query string as sent; %00 and bad escapes give NULL */
+  query = strchr (path, '?');
+  raw_path = query != NULL ? g_strndup (path, query - path) : g_strdup (path);
+  decoded = g_uri_unescape_string (raw_path, NULL);
+  if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "the request path has a bad %-escape or is not UTF-8");
+    return NULL;
+  }
+  /* "?" with nothing after it is not signed */
+  if (query != NULL && query[1] == '\0')
+    query = NULL;
+
+  out = g_byte_array_sized_new (32 + SD_SOGS_NONCE_LEN + strlen (ts) + strlen (method) +
+                                strlen (path) + 64);
+  g_byte_array_append (out, server_pk, 32);
+  g_byte_array_append (out, nonce, SD_SOGS_NONCE_LEN);
+  g_byte_array_append (out, (const guint8 *) ts, strlen (ts));
+  g_byte_array_append (out, (const guint8 *) method, strlen (method));
+  g_byte_array_append (out, (const guint8 *) decoded, strlen (decoded));
+  if (query != NULL)
+    g_byte_array_append (out, (const guint8 *) query, strlen (query));
+  if (body != NULL && body_len > 0) {
+    guint8 hash[64];
+
+    crypto_generichash (hash, sizeof hash, body, body_len, NULL, 0);
+    g_byte_array_append (out, hash, sizeof hash);
+  }
+  return g_byte_array_free_to_bytes (out);
+}
+
 GBytes *
 sd_sogs_signed_bytes (const guint8 server_pk[32],
                       const guint8 nonce[SD_SOGS_NONCE_LEN],
@@ -18,42 +73,15 @@ sd_sogs_signed_bytes (const guint8 server_pk[32],
                       gsize body_len,
                       GError **error)
 {
-  g_autofree gchar *decoded = NULL;
-  GByteArray *out;
   gchar ts[24];
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
-  if (method == NULL || *method == '\0' || path == NULL || path[0] != '/' ||
-      strlen (path) > SD_SOGS_MAX_PATH || timestamp < 0) {
+  if (timestamp < 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "a signed request needs a method, a path starting with / and a timestamp");
-    return NULL;
-  }
-  /* the server signs what it routes on: the decoded path; %00 and bad
-   * escapes give NULL */
-  decoded = g_uri_unescape_string (path, NULL);
-  if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL)) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "the request path has a bad %-escape or is not UTF-8");
+                         "a signed request needs a timestamp");
     return NULL;
   }
   g_snprintf (ts, sizeof ts, "%" G_GINT64_FORMAT, timestamp);
-
-  out = g_byte_array_sized_new (32 + SD_SOGS_NONCE_LEN + strlen (ts) + strlen (method) +
-                                strlen (decoded) + 64);
-  g_byte_array_append (out, server_pk, 32);
-  g_byte_array_append (out, nonce, SD_SOGS_NONCE_LEN);
-  g_byte_array_append (out, (const guint8 *) ts, strlen (ts));
-  g_byte_array_append (out, (const guint8 *) method, strlen (method));
-  g_byte_array_append (out, (const guint8 *) decoded, strlen (decoded));
-  if (body != NULL && body_len > 0) {
-    guint8 hash[64];
-
-    crypto_generichash (hash, sizeof hash, body, body_len, NULL, 0);
-    g_byte_array_append (out, hash, sizeof hash);
-  }
-  return g_byte_array_free_to_bytes (out);
+  return signed_bytes (server_pk, nonce, ts, method, path, body, body_len, error);
 }
 
 gboolean
@@ -223,7 +251,8 @@ sd_sogs_verify_request (const guint8 server_pk[32],
   gsize len;
   const guint8 *data;
 
-  if (!parse_signer (pubkey, pk) || !parse_nonce (nonce, out->nonce) ||
+  if (!parse_signer (pubkey, pk) || crypto_core_ed25519_is_valid_point (pk) != 1 ||
+      !parse_nonce (nonce, out->nonce) ||
       !parse_timestamp (timestamp, &out->timestamp) || signature == NULL ||
       strlen (signature) > 88) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -236,8 +265,8 @@ sd_sogs_verify_request (const guint8 server_pk[32],
                          "X-SOGS-Signature is not 64 bytes of base64");
     return FALSE;
   }
-  message = sd_sogs_signed_bytes (server_pk, out->nonce, out->timestamp, method, path, body,
-                                  body_len, error);
+  /* the timestamp as sent: "0017" signs differently from "17" */
+  message = signed_bytes (server_pk, out->nonce, timestamp, method, path, body, body_len, error);
   if (message == NULL)
     return FALSE;
   data = g_bytes_get_data (message, &len);

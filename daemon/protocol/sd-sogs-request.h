@@ -29,7 +29,8 @@ typedef struct {
 } SdSogsAuthor;
 
 /* server_pk ‖ nonce ‖ timestamp (decimal) ‖ method ‖ path (percent-decoded,
- * UTF-8, with its query) ‖ BLAKE2b-512(body) when the body is not empty */
+ * UTF-8) ‖ "?" query (as sent, when not empty) ‖ BLAKE2b-512(body) when the
+ * body is not empty: what session-pysogs verifies */
 GBytes *sd_sogs_signed_bytes (const guint8 server_pk[32],
                               const guint8 nonce[SD_SOGS_NONCE_LEN],
                               gint64 timestamp,

@@ -42,6 +42,22 @@ test_signed_bytes (void)
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (plain, escaped));
 
+  /* the query goes in as sent, escapes and all; a bare "?" not at all */
+  {
+    g_autoptr(GBytes) q = sd_sogs_signed_bytes (server_pk, nonce, TS, "GET",
+                                                "/capabilities?required=sogs%2Cblind", NULL, 0,
+                                                &error);
+    g_autoptr(GBytes) bare = sd_sogs_signed_bytes (server_pk, nonce, TS, "GET", "/capabilities?",
+                                                   NULL, 0, &error);
+    const gchar *q_tail = "1700000000GET/capabilities?required=sogs%2Cblind";
+    const gchar *bare_tail = "1700000000GET/capabilities";
+
+    data = g_bytes_get_data (q, &len);
+    g_assert_cmpmem (data + 48, len - 48, q_tail, strlen (q_tail));
+    data = g_bytes_get_data (bare, &len);
+    g_assert_cmpmem (data + 48, len - 48, bare_tail, strlen (bare_tail));
+  }
+
   /* an empty body adds nothing, a body adds its BLAKE2b-512 */
   with_body = sd_sogs_signed_bytes (server_pk, nonce, TS, "POST", "/batch", body,
                                     sizeof body - 1, &error);
@@ -144,6 +160,9 @@ test_sign_verify (gconstpointer blind_p)
       { h.pubkey, h.nonce, "", h.signature },
       { h.pubkey, h.nonce, h.timestamp, "AAAA" },
       { h.pubkey, h.nonce, h.timestamp, NULL },
+      /* 00 + a key that is no point on the curve */
+      { "00" "0200000000000000000000000000000000000000000000000000000000000000", h.nonce,
+        h.timestamp, h.signature },
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS (headers); i++) {
