@@ -283,8 +283,16 @@ parse_message (JsonObject *obj, gint64 *seqno)
     return NULL;
   *seqno = m->seqno;
   if (!req_int (obj, "id", 1, G_MAXINT64, &m->id) ||
-      !opt_string (obj, "session_id", 66, &session_id) ||
-      !account_id (session_id, FALSE, m->session_id) || !opt_time (obj, "posted", &m->posted) ||
+      !opt_string (obj, "session_id", 66, &session_id))
+    return NULL;
+  /* the reference: a message row always has a `data` key (null for a
+   * deletion); an update of reactions alone has none */
+  m->reactions_only = !json_object_has_member (obj, "data");
+  if (m->reactions_only && session_id == NULL)
+    m->session_id[0] = '\0';
+  else if (!account_id (session_id, FALSE, m->session_id))
+    return NULL;
+  if (!opt_time (obj, "posted", &m->posted) ||
       !opt_time (obj, "edited", &m->edited) || !opt_bool (obj, "deleted", &m->deleted) ||
       !opt_string (obj, "data", DATA_B64_MAX, &data) ||
       !opt_string (obj, "signature", SIG_B64_MAX, &signature) ||
@@ -292,11 +300,15 @@ parse_message (JsonObject *obj, gint64 *seqno)
       !opt_bool (obj, "whisper_mods", &m->whisper_mods) ||
       !opt_string (obj, "whisper_to", 66, &whisper_to))
     return NULL;
-  /* a post has both; a tombstone has neither (and says so or not) */
-  if (data == NULL && signature == NULL)
+  /* a post has both; a tombstone and a reaction update have neither */
+  if (m->reactions_only) {
+    if (signature != NULL || m->deleted || !json_object_has_member (obj, "reactions"))
+      return NULL;
+  } else if (data == NULL && signature == NULL) {
     m->deleted = TRUE;
-  else if (m->deleted || data == NULL || signature == NULL)
+  } else if (m->deleted || data == NULL || signature == NULL) {
     return NULL;
+  }
   if (whisper_to != NULL) {
     gchar id[67];
 

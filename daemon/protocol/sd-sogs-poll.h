@@ -41,7 +41,9 @@ typedef struct {
   gchar session_id[67];  /* the poster: 15/25 (blinded), 00 or 05 + hex, lower case */
   gdouble posted;        /* unix seconds */
   gdouble edited;        /* 0: never */
-  gboolean deleted;      /* a tombstone: data and signature are NULL */
+  gboolean deleted;      /* a tombstone (`data` null): data and signature are NULL */
+  gboolean reactions_only; /* a reaction update (no `data` key): only id, seqno and
+                            * reactions are set; session_id may be "" */
   gchar *data;           /* (owned) (nullable) base64, for sd_sogs_post_decode */
   gchar *signature;      /* (owned) (nullable) base64 */
   gboolean whisper;

@@ -46,9 +46,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     for (guint i = 0; i < room->messages->len; i++) {
       SdSogsMessage *m = room->messages->pdata[i];
 
-      check_id (m->session_id);
+      if (!m->reactions_only || m->session_id[0] != '\0')
+        check_id (m->session_id);
       if (m->id < 1 || m->seqno > room->max_seqno ||
-          (m->deleted != (m->data == NULL)) || (m->data == NULL) != (m->signature == NULL) ||
+          (m->reactions_only && (m->deleted || m->data != NULL)) ||
+          (!m->reactions_only && m->deleted != (m->data == NULL)) ||
+          (m->data == NULL) != (m->signature == NULL) ||
           m->reactions == NULL || m->reactions->len > SD_SOGS_REACTIONS_MAX)
         abort ();
     }

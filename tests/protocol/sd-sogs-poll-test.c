@@ -72,7 +72,8 @@ static const gchar *good_answer =
   "    \"reactions\":{\"\xe2\x9d\xa4\":{\"index\":0,\"count\":2,\"reactors\":[\"" ID15 "\"],\"you\":true}}},"
   "   {\"id\":2,\"session_id\":\"" ID15B "\",\"posted\":1754971102,\"seqno\":6,\"deleted\":true,"
   "    \"data\":null},"
-  "   {\"id\":3,\"session_id\":\"05zz\",\"seqno\":9,\"data\":\"AA==\",\"signature\":\"" SIG "\"}"
+  "   {\"id\":3,\"session_id\":\"05zz\",\"seqno\":9,\"data\":\"AA==\",\"signature\":\"" SIG "\"},"
+  "   {\"id\":1,\"seqno\":8,\"reactions\":{\"\xf0\x9f\x91\x8d\":{\"index\":1,\"count\":1}}}"
   " ]},"
   " {\"code\":404,\"body\":\"No such room\"},"
   " {\"code\":304,\"body\":\"\"},"
@@ -111,7 +112,7 @@ test_parse (void)
 
   /* the post, the tombstone; the third is dropped but still moves the cursor */
   g_assert_cmpuint (lobby->messages_status, ==, 200);
-  g_assert_cmpuint (lobby->messages->len, ==, 2);
+  g_assert_cmpuint (lobby->messages->len, ==, 3);
   g_assert_cmpuint (lobby->dropped, ==, 1);
   g_assert_cmpint (lobby->max_seqno, ==, 9);
   m = lobby->messages->pdata[0];
@@ -127,8 +128,16 @@ test_parse (void)
   g_assert_true (r->you);
   m = lobby->messages->pdata[1];
   g_assert_true (m->deleted);
+  g_assert_false (m->reactions_only);
   g_assert_null (m->data);
   g_assert_null (m->signature);
+  /* no `data` key: an update of the reactions of message 1, not a deletion */
+  m = lobby->messages->pdata[2];
+  g_assert_true (m->reactions_only);
+  g_assert_false (m->deleted);
+  g_assert_cmpint (m->id, ==, 1);
+  g_assert_cmpstr (m->session_id, ==, "");
+  g_assert_cmpuint (m->reactions->len, ==, 1);
 
   second = poll.rooms->pdata[1];
   g_assert_cmpuint (second->info_status, ==, 404);
@@ -172,7 +181,9 @@ test_bad_messages (void)
     "\",\"reactions\":[]}",
     "{\"id\":1,\"seqno\":1,\"session_id\":\"" ID15 "\",\"data\":\"AA==\",\"signature\":\"" SIG
     "\",\"reactions\":{\"x\":{\"count\":-1}}}",
-    "{\"id\":1,\"seqno\":1,\"session_id\":\"" ID15 "\",\"whisper_to\":\"nobody\"}",
+    "{\"id\":1,\"seqno\":1,\"session_id\":\"" ID15 "\",\"data\":null,\"whisper_to\":\"nobody\"}",
+    /* a reaction update needs its reactions */
+    "{\"id\":1,\"seqno\":1}",
     emoji_entry,
     "42",
   };

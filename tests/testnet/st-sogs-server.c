@@ -59,7 +59,8 @@ typedef struct {
 
 typedef struct {
   gint64 id;
-  gint64 seqno;
+  gint64 seqno;          /* set when posted and deleted */
+  gint64 reaction_seqno; /* set when its reactions change; 0: never */
   gchar *session_id;    /* (owned) the poster, as authenticated */
   gdouble posted;
   gdouble edited;       /* 0: never */
@@ -523,12 +524,35 @@ find_post (StRoom *room, gint64 id)
   return NULL;
 }
 
-static gint
-by_seqno (gconstpointer a, gconstpointer b)
+/* the room's update counter at this post's last change */
+static gint64
+last_update (const StPost *p)
 {
-  const StPost *pa = *(StPost *const *) a, *pb = *(StPost *const *) b;
+  return MAX (p->seqno, p->reaction_seqno);
+}
 
-  return pa->seqno < pb->seqno ? -1 : pa->seqno > pb->seqno;
+static gint
+by_update (gconstpointer a, gconstpointer b)
+{
+  gint64 ua = last_update (*(StPost *const *) a), ub = last_update (*(StPost *const *) b);
+
+  return ua < ub ? -1 : ua > ub;
+}
+
+/* the reference's reaction update: the id, the update's seqno, the reactions
+ * and nothing else (no `data` key tells it from a message row) */
+static JsonObject *
+reaction_update_json (StSogsServer *ss, StPost *post, const gchar *author, gint64 reactors)
+{
+  JsonObject *full = post_json (ss, post, author, TRUE, reactors);
+  JsonObject *obj = json_object_new ();
+
+  json_object_set_int_member (obj, "id", post->id);
+  json_object_set_int_member (obj, "seqno", post->reaction_seqno);
+  json_object_set_member (obj, "reactions",
+                          json_node_copy (json_object_get_member (full, "reactions")));
+  json_object_unref (full);
+  return obj;
 }
 
 /* ---- routes ---- */
@@ -570,6 +594,8 @@ route_messages_list (StSogsServer *ss, StCall *call, StRoom *room, const gchar *
   JsonArray *out = json_array_new ();
   gint64 limit = query_int (call, "limit", PAGE_DEFAULT, 1, PAGE_MAX);
   gint64 reactors = query_int (call, "reactors", REACTORS_DEFAULT, 0, 20);
+  const gchar *t = call->query != NULL ? g_hash_table_lookup (call->query, "t") : NULL;
+  gboolean reaction_updates = t != NULL && strchr (t, 'r') != NULL;
   gint64 n = 0;
 
   if (strcmp (kind, "since") == 0) {
@@ -580,13 +606,21 @@ route_messages_list (StSogsServer *ss, StCall *call, StRoom *room, const gchar *
     for (guint i = 0; i < room->posts->len; i++) {
       StPost *p = room->posts->pdata[i];
 
-      if (p->seqno > n && visible_to (ss, room, p, call->author))
+      if ((p->seqno > n || (reaction_updates && p->reaction_seqno > n)) &&
+          visible_to (ss, room, p, call->author))
         g_ptr_array_add (picked, p);
     }
-    g_ptr_array_sort (picked, by_seqno);
-    for (guint i = 0; i < picked->len && (gint64) i < limit; i++)
-      json_array_add_object_element (out, post_json (ss, picked->pdata[i], call->author, TRUE,
-                                                     reactors));
+    /* in update order; a post that changed itself since @n comes whole,
+     * one whose reactions alone changed as a reaction update (t=r) */
+    g_ptr_array_sort (picked, by_update);
+    for (guint i = 0; i < picked->len && (gint64) i < limit; i++) {
+      StPost *p = picked->pdata[i];
+
+      json_array_add_object_element (out, p->seqno > n
+                                              ? post_json (ss, p, call->author, TRUE, reactors)
+                                              : reaction_update_json (ss, p, call->author,
+                                                                      reactors));
+    }
     return reply_array (r, 200, out);
   }
   /* recent and before: newest first, no tombstones */
@@ -697,10 +731,10 @@ route_reaction (StSogsServer *ss, StCall *call, StRoom *room, StPost *post, cons
       g_ptr_array_remove (post->reactions, found);
   }
   if (changed)
-    post->seqno = ++room->message_sequence;
+    post->reaction_seqno = ++room->message_sequence;
   obj = json_object_new ();
   json_object_set_boolean_member (obj, add ? "added" : "removed", changed);
-  json_object_set_int_member (obj, "seqno", post->seqno);
+  json_object_set_int_member (obj, "seqno", last_update (post));
   return reply_object (r, 200, obj);
 }
 

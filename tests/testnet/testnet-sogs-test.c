@@ -477,6 +477,8 @@ test_delete_and_react (Fixture *f, gconstpointer user_data)
   g_assert_cmpuint (json_array_get_length (reacted), ==, 1);
   msg = json_array_get_object_element (reacted, 0);
   g_assert_cmpint (json_object_get_int_member (msg, "id"), ==, keep);
+  /* a reaction update, as the reference sends it: no `data` key */
+  g_assert_false (json_object_has_member (msg, "data"));
   heart = json_object_get_object_member (json_object_get_object_member (msg, "reactions"),
                                          "\xe2\x9d\xa4");
   g_assert_nonnull (heart);
