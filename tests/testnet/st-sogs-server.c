@@ -699,9 +699,11 @@ route_reaction (StSogsServer *ss, StCall *call, StRoom *room, StPost *post, cons
     return reply_text (r, 405, "Method not allowed");
   if (is_banned (ss, room, call->author))
     return reply_text (r, 403, "Banned");
-  if (*emoji == '\0' || strlen (emoji) > EMOJI_MAX_BYTES || !g_utf8_validate (emoji, -1, NULL))
+  /* the reference: 1 to 12 code points, on a regular post */
+  if (*emoji == '\0' || strlen (emoji) > EMOJI_MAX_BYTES || !g_utf8_validate (emoji, -1, NULL) ||
+      g_utf8_strlen (emoji, -1) > 12)
     return reply_text (r, 400, "Invalid reaction");
-  if (post->data == NULL)
+  if (post->data == NULL || post->whisper_to != NULL || post->whisper_mods)
     return reply_text (r, 404, "Not found");
   for (guint i = 0; i < post->reactions->len; i++) {
     StReaction *x = post->reactions->pdata[i];
@@ -869,27 +871,74 @@ route_room (StSogsServer *ss, StCall *call, gchar **parts, guint n, StReply *r)
       return reply_text (r, 401, "X-SOGS-* request authentication required");
     if (!is_admin (ss, room, call->author))
       return reply_text (r, 403, "This endpoint requires admin room permissions");
+    JsonObject *obj = json_object_new ();
+    guint removed = 0;
+
     if (strcmp (parts[3], "unpin") == 0 && strcmp (parts[4], "all") == 0) {
+      removed = room->pinned->len;
       g_array_set_size (room->pinned, 0);
+      json_object_set_int_member (obj, "unpinned", removed);
     } else {
+      gboolean pin = strcmp (parts[3], "pin") == 0;
+
+      /* the reference: deleted posts and whispers cannot be pinned */
       if (!parse_int (parts[4], &id) || (post = find_post (room, id)) == NULL ||
-          post->data == NULL)
+          (pin && (post->data == NULL || post->whisper_to != NULL || post->whisper_mods))) {
+        json_object_unref (obj);
         return reply_text (r, 404, "Not found");
+      }
       for (guint i = 0; i < room->pinned->len; i++) {
         if (g_array_index (room->pinned, StPin, i).id == id) {
           g_array_remove_index (room->pinned, i);
+          removed++;
           break;
         }
       }
-      if (strcmp (parts[3], "pin") == 0) {
-        StPin pin = { id, now_f (), "" };
+      /* pinning again moves the pin to the end, with a new time */
+      if (pin) {
+        StPin entry = { id, now_f (), "" };
 
-        g_strlcpy (pin.pinned_by, call->author, sizeof pin.pinned_by);
-        g_array_append_val (room->pinned, pin);
+        g_strlcpy (entry.pinned_by, call->author, sizeof entry.pinned_by);
+        g_array_append_val (room->pinned, entry);
+      } else {
+        json_object_set_boolean_member (obj, "unpinned", removed > 0);
       }
+      if (pin)
+        removed = 1;
     }
-    room->info_updates++;
-    return reply_object (r, 200, json_object_new ());
+    /* info_updates moves only when the pins changed */
+    if (removed > 0)
+      room->info_updates++;
+    json_object_set_int_member (obj, "info_updates", room->info_updates);
+    return reply_object (r, 200, obj);
+  }
+  if ((n == 5 || n == 6) && strcmp (parts[3], "reactions") == 0) {
+    JsonObject *obj;
+    guint removed = 0;
+
+    if (strcmp (call->method, "DELETE") != 0)
+      return reply_text (r, 405, "Method not allowed");
+    if (call->author == NULL)
+      return reply_text (r, 401, "X-SOGS-* request authentication required");
+    if (!is_moderator (ss, room, call->author))
+      return reply_text (r, 403, "This endpoint requires moderator room permissions");
+    if (!parse_int (parts[4], &id) || (post = find_post (room, id)) == NULL ||
+        post->data == NULL)
+      return reply_text (r, 404, "Not found");
+    for (guint i = post->reactions->len; i > 0; i--) {
+      StReaction *x = post->reactions->pdata[i - 1];
+
+      if (n == 6 && strcmp (x->emoji, parts[5]) != 0)
+        continue;
+      removed += x->reactors->len;
+      g_ptr_array_remove_index (post->reactions, i - 1);
+    }
+    if (removed > 0)
+      post->reaction_seqno = ++room->message_sequence;
+    obj = json_object_new ();
+    json_object_set_int_member (obj, "removed", removed);
+    json_object_set_int_member (obj, "seqno", last_update (post));
+    return reply_object (r, 200, obj);
   }
   if (n == 5 && strcmp (parts[3], "all") == 0) {
     gchar who[67];

@@ -488,6 +488,27 @@ test_delete_and_react (Fixture *f, gconstpointer user_data)
                     2);
   removed = call (f, &f->alice, "DELETE", react, NULL, 200);
   g_assert_true (json_object_get_boolean_member (json_node_get_object (removed), "removed"));
+
+  /* too long a reaction; a moderator clears the rest */
+  {
+    g_autofree gchar *long_react = g_strdup_printf ("/room/lobby/reaction/%" G_GINT64_FORMAT
+                                                    "/abcdefghijklm", keep);
+    g_autofree gchar *clear = g_strdup_printf ("{\"action\":\"sogs_moderator\",\"room\":"
+                                               "\"lobby\",\"id\":\"%s\"}", f->bob_id);
+    g_autofree gchar *all = g_strdup_printf ("/room/lobby/reactions/%" G_GINT64_FORMAT, keep);
+    g_autoptr(JsonObject) r = NULL;
+    g_autoptr(JsonNode) cleared = NULL;
+
+    g_clear_pointer (&none, json_node_unref);
+    none = call (f, &f->alice, "PUT", long_react, NULL, 400);
+    g_clear_pointer (&none, json_node_unref);
+    none = call (f, &f->alice, "DELETE", all, NULL, 403);
+    r = st_testnet_control (f->testnet, clear);
+    cleared = call (f, &f->bob, "DELETE", all, NULL, 200);
+    /* carol's heart was the one left */
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (cleared), "removed"), ==,
+                     1);
+  }
 }
 
 static void
@@ -699,6 +720,8 @@ test_pins_and_files (Fixture *f, gconstpointer user_data)
   none = call (f, &f->alice, "POST", pin, NULL, 403);
   g_clear_pointer (&none, json_node_unref);
   none = call (f, &f->bob, "POST", pin, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (none), "info_updates"), >,
+                   1);
   room = call (f, &f->carol, "GET", "/room/lobby", NULL, 200);
   pins = json_object_get_array_member (json_node_get_object (room), "pinned_messages");
   g_assert_cmpuint (json_array_get_length (pins), ==, 1);
@@ -708,6 +731,7 @@ test_pins_and_files (Fixture *f, gconstpointer user_data)
                                                   "pinned_by"), ==, f->bob_id);
   g_clear_pointer (&none, json_node_unref);
   none = call (f, &f->bob, "POST", unpin, NULL, 200);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (none), "unpinned"));
   g_clear_pointer (&room, json_node_unref);
   room = call (f, &f->carol, "GET", "/room/lobby", NULL, 200);
   pins = json_object_get_array_member (json_node_get_object (room), "pinned_messages");
