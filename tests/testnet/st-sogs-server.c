@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* a community server like session-pysogs, behind onion requests v4:
- * capabilities, rooms, posts, reactions, deletions, batch/sequence and
- * the blinded inbox, with the reference's request authentication
- * (README.md lists the endpoints and the control actions) */
+ * capabilities, rooms, posts, reactions, deletions, pins, room files,
+ * batch/sequence and the blinded inbox, with the reference's request
+ * authentication, and faults for the client's tests (README.md lists the
+ * endpoints and the control actions) */
 #define G_LOG_DOMAIN "StSogsServer"
 
 #include "config.h"

@@ -22,7 +22,9 @@ void st_sogs_server_free (StSogsServer *server);
 JsonObject *st_sogs_server_description (StSogsServer *server);
 
 /* the control actions sogs_room, sogs_moderator, sogs_ban, sogs_unban,
- * sogs_status; FALSE with @error for bad fields */
+ * sogs_delete, sogs_delete_all, the faults sogs_fail, sogs_latency,
+ * sogs_down, sogs_up, sogs_garbage, sogs_clear, and sogs_status; FALSE with
+ * @error for bad fields; @reply gets the server's status under "sogs" */
 gboolean st_sogs_server_control (StSogsServer *server,
                                  const gchar *action,
                                  JsonObject *request,
