@@ -284,6 +284,10 @@ test_capabilities (Fixture *f, gconstpointer user_data)
   JsonArray *miss = json_object_get_array_member (json_node_get_object (missing), "missing");
   gboolean blind = FALSE;
 
+  /* nothing required is missing: the same list comes back */
+  g_assert_true (json_object_has_member (json_node_get_object (ok), "capabilities"));
+  g_assert_false (json_object_has_member (json_node_get_object (ok), "missing"));
+
   for (guint i = 0; i < json_array_get_length (list); i++)
     blind |= strcmp (json_array_get_string_element (list, i), "blind") == 0;
   g_assert_true (blind);
@@ -716,6 +720,7 @@ test_pins_and_files (Fixture *f, gconstpointer user_data)
   JsonArray *pins;
   const gchar *attachment = "attachment bytes, stored as sent";
 
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
   /* only admins pin */
   none = call (f, &f->alice, "POST", pin, NULL, 403);
   g_clear_pointer (&none, json_node_unref);
@@ -769,6 +774,7 @@ test_poll (Fixture *f, gconstpointer user_data)
   gchar sender_id[SD_SESSION_ID_LEN + 1];
   SdSogsDm *dm;
 
+  g_assert_true (json_object_get_boolean_member (r, "ok"));
   post_text (f, &f->bob, "lobby", "one");
   post_text (f, &f->carol, "lobby", "two");
 
