@@ -82,7 +82,7 @@ typedef struct {
   GPtrArray *posts;     /* (owned) StPost*, in id order */
   GPtrArray *moderators; /* (owned) ids as the control action gave them */
   GPtrArray *admins;    /* (owned) */
-  GHashTable *banned;   /* (owned) id set */
+  GHashTable *banned;   /* (owned) id → (owned) gint64* end, unix seconds; 0: for ever */
   GArray *pinned;       /* (owned) StPin, oldest pin first */
   GHashTable *files;    /* (owned) file id (gint64*) → (owned) GBytes* */
 } StRoom;
@@ -213,7 +213,7 @@ room_new (StSogsServer *ss, const gchar *token, const gchar *name, const gchar *
   room->posts = g_ptr_array_new_with_free_func ((GDestroyNotify) st_post_free);
   room->moderators = g_ptr_array_new_with_free_func (g_free);
   room->admins = g_ptr_array_new_with_free_func (g_free);
-  room->banned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  room->banned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   room->pinned = g_array_new (FALSE, TRUE, sizeof (StPin));
   room->files = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                        (GDestroyNotify) g_bytes_unref);
@@ -301,14 +301,62 @@ static gboolean
 is_banned (StSogsServer *ss, StRoom *room, const gchar *author)
 {
   GHashTableIter iter;
-  gpointer id;
+  gpointer id, end;
 
   g_hash_table_iter_init (&iter, room->banned);
-  while (g_hash_table_iter_next (&iter, &id, NULL)) {
+  while (g_hash_table_iter_next (&iter, &id, &end)) {
+    /* a ban with a timeout is over once its time has come */
+    if (*(gint64 *) end != 0 && *(gint64 *) end <= now_s ())
+      continue;
     if (same_user (ss, author, id))
       return TRUE;
   }
   return FALSE;
+}
+
+/* either id may be the 05 form of the other's blinded one, as the
+ * reference resolves a user named either way to the same user */
+static gboolean
+same_person (StSogsServer *ss, const gchar *a, const gchar *b)
+{
+  return same_user (ss, a, b) || same_user (ss, b, a);
+}
+
+/* removes every entry of @ids that names @who */
+static guint
+forget_person (StSogsServer *ss, GPtrArray *ids, const gchar *who)
+{
+  guint n = 0;
+
+  for (guint i = ids->len; i > 0; i--) {
+    if (same_person (ss, ids->pdata[i - 1], who)) {
+      g_ptr_array_remove_index (ids, i - 1);
+      n++;
+    }
+  }
+  return n;
+}
+
+static void
+unban (StSogsServer *ss, StRoom *room, const gchar *who)
+{
+  GHashTableIter iter;
+  gpointer id;
+
+  g_hash_table_iter_init (&iter, room->banned);
+  while (g_hash_table_iter_next (&iter, &id, NULL)) {
+    if (same_person (ss, id, who))
+      g_hash_table_iter_remove (&iter);
+  }
+}
+
+static void
+ban (StRoom *room, const gchar *id, gint64 end)
+{
+  gint64 *value = g_new (gint64, 1);
+
+  *value = end;
+  g_hash_table_replace (room->banned, g_ascii_strdown (id, -1), value);
 }
 
 static gboolean
@@ -1033,6 +1081,125 @@ route_inbox_post (StSogsServer *ss, StCall *call, const gchar *recipient, StRepl
   return reply_object (r, 201, dm_json (dm, FALSE));
 }
 
+/* the rooms a /user/… request names ({"rooms": [tokens] or ["*"]}), all of
+ * which the caller must moderate (or administer, for @admin); global
+ * requests are refused, the testnet has no global moderators */
+static GPtrArray *
+user_request_rooms (StSogsServer *ss, StCall *call, JsonObject *req, gboolean admin,
+                    StReply *r)
+{
+  g_autoptr(GPtrArray) rooms = g_ptr_array_new ();
+  JsonArray *tokens = req != NULL ? sd_json_get_array (req, "rooms") : NULL;
+  guint n = tokens != NULL ? json_array_get_length (tokens) : 0;
+
+  if (req == NULL || sd_json_get_bool (req, "global", FALSE)) {
+    reply_text (r, req == NULL ? 400 : 403, req == NULL ? "Bad request" : "Forbidden");
+    return NULL;
+  }
+  if (n == 0 || n > 64) {
+    reply_text (r, 400, "Bad request");
+    return NULL;
+  }
+  if (n == 1 && g_strcmp0 (json_array_get_string_element (tokens, 0), "*") == 0) {
+    for (guint i = 0; i < ss->room_order->len; i++) {
+      StRoom *room = ss->room_order->pdata[i];
+
+      if (admin ? is_admin (ss, room, call->author) : is_moderator (ss, room, call->author))
+        g_ptr_array_add (rooms, room);
+    }
+    if (rooms->len == 0) {
+      reply_text (r, 403, "Forbidden");
+      return NULL;
+    }
+    return g_steal_pointer (&rooms);
+  }
+  for (guint i = 0; i < n; i++) {
+    JsonNode *node = json_array_get_element (tokens, i);
+    StRoom *room = JSON_NODE_HOLDS_VALUE (node) &&
+                           json_node_get_value_type (node) == G_TYPE_STRING
+                       ? g_hash_table_lookup (ss->rooms, json_node_get_string (node))
+                       : NULL;
+
+    if (room == NULL) {
+      reply_text (r, 404, "Not found");
+      return NULL;
+    }
+    if (admin ? !is_admin (ss, room, call->author) : !is_moderator (ss, room, call->author)) {
+      reply_text (r, 403, "Forbidden");
+      return NULL;
+    }
+    g_ptr_array_add (rooms, room);
+  }
+  return g_steal_pointer (&rooms);
+}
+
+/* POST /user/{id}/ban, /unban, /moderator */
+static guint
+route_user (StSogsServer *ss, StCall *call, const gchar *id, const gchar *what, StReply *r)
+{
+  g_autoptr(JsonObject) req = body_object (call);
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autofree gchar *who = g_ascii_strdown (id, -1);
+  guint8 raw[33];
+
+  if (call->author == NULL)
+    return reply_text (r, 401, "X-SOGS-* request authentication required");
+  if (strlen (id) != 66 || !sd_hex_decode_exact (id, raw, sizeof raw, NULL))
+    return reply_text (r, 404, "Not found");
+
+  if (strcmp (what, "ban") == 0 || strcmp (what, "unban") == 0) {
+    JsonNode *timeout = req != NULL ? json_object_get_member (req, "timeout") : NULL;
+    gint64 end = 0;
+
+    if ((rooms = user_request_rooms (ss, call, req, FALSE, r)) == NULL)
+      return r->status;
+    if (timeout != NULL && !JSON_NODE_HOLDS_NULL (timeout)) {
+      if (!JSON_NODE_HOLDS_VALUE (timeout) ||
+          (json_node_get_value_type (timeout) != G_TYPE_INT64 &&
+           json_node_get_value_type (timeout) != G_TYPE_DOUBLE))
+        return reply_text (r, 400, "Bad request");
+      end = now_s () + MAX ((gint64) json_node_get_double (timeout), 1);
+    }
+    for (guint i = 0; i < rooms->len; i++) {
+      if (strcmp (what, "ban") == 0)
+        ban (rooms->pdata[i], who, end);
+      else
+        unban (ss, rooms->pdata[i], who);
+    }
+    return reply_object (r, 200, json_object_new ());
+  }
+
+  /* moderator: {admin, moderator} as the reference combines them */
+  {
+    JsonNode *m = req != NULL ? json_object_get_member (req, "moderator") : NULL;
+    JsonNode *a = req != NULL ? json_object_get_member (req, "admin") : NULL;
+    gint mod = m == NULL || JSON_NODE_HOLDS_NULL (m) ? -1 : sd_json_get_bool (req, "moderator",
+                                                                                FALSE);
+    gint adm = a == NULL || JSON_NODE_HOLDS_NULL (a) ? -1 : sd_json_get_bool (req, "admin",
+                                                                              FALSE);
+
+    if ((mod == -1 && adm == -1) || (adm == 1 && mod == 0))
+      return reply_text (r, 400, "Bad request");
+    if ((rooms = user_request_rooms (ss, call, req, TRUE, r)) == NULL)
+      return r->status;
+    for (guint i = 0; i < rooms->len; i++) {
+      StRoom *room = rooms->pdata[i];
+
+      if (adm == 0 || mod == 0)
+        forget_person (ss, room->admins, who);
+      if (mod == 0)
+        forget_person (ss, room->moderators, who);
+      if (adm == 1 && !g_ptr_array_find_with_equal_func (room->admins, who, g_str_equal, NULL))
+        g_ptr_array_add (room->admins, g_strdup (who));
+      if (mod == 1 && adm != 1 &&
+          !g_ptr_array_find_with_equal_func (room->moderators, who, g_str_equal, NULL))
+        g_ptr_array_add (room->moderators, g_strdup (who));
+      room->info_updates++;
+    }
+    return reply_object (r, 200, json_object_new ());
+  }
+}
+
 static guint route (StSogsServer *ss, StCall *call, StReply *r);
 
 /* one subrequest of /batch or /sequence → {code, headers, body} */
@@ -1160,6 +1327,10 @@ route (StSogsServer *ss, StCall *call, StReply *r)
     return route_box (ss, call, strcmp (parts[1], "outbox") == 0, n == 4 ? parts[3] : NULL, r);
   if (n == 3 && post && strcmp (parts[1], "inbox") == 0)
     return route_inbox_post (ss, call, parts[2], r);
+  if (n == 4 && post && strcmp (parts[1], "user") == 0 &&
+      (strcmp (parts[3], "ban") == 0 || strcmp (parts[3], "unban") == 0 ||
+       strcmp (parts[3], "moderator") == 0))
+    return route_user (ss, call, parts[2], parts[3], r);
   return reply_text (r, 404, "Not found");
 }
 
@@ -1571,13 +1742,15 @@ st_sogs_server_control (StSogsServer *ss,
   } else if (strcmp (action, "sogs_ban") == 0 || strcmp (action, "sogs_unban") == 0) {
     StRoom *room = require_room (ss, request, error);
     const gchar *id = room != NULL ? require_user_id (request, error) : NULL;
+    g_autofree gchar *lower = NULL;
 
     if (id == NULL)
       return FALSE;
+    lower = g_ascii_strdown (id, -1);
     if (strcmp (action, "sogs_ban") == 0)
-      g_hash_table_add (room->banned, g_ascii_strdown (id, -1));
+      ban (room, id, 0);
     else
-      g_hash_table_remove (room->banned, id);
+      unban (ss, room, lower);
   } else if (strcmp (action, "sogs_delete") == 0) {
     StRoom *room = require_room (ss, request, error);
     gint64 id = 0;

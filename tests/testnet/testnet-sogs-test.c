@@ -588,6 +588,67 @@ test_moderation (Fixture *f, gconstpointer user_data)
                     ==, 400);
 }
 
+/* moderators and admins acting through the API: /user/{id}/ban, /unban, /moderator */
+static void
+test_user_moderation (Fixture *f, gconstpointer user_data)
+{
+  g_autofree gchar *mod = g_strdup_printf ("{\"action\":\"sogs_moderator\",\"room\":\"lobby\","
+                                           "\"id\":\"%s\"}", f->bob.session_id);
+  g_autofree gchar *admin = g_strdup_printf ("{\"action\":\"sogs_moderator\",\"room\":"
+                                             "\"lobby\",\"id\":\"%s\",\"admin\":true}",
+                                             f->bob.session_id);
+  g_autofree gchar *ban = g_strdup_printf ("/user/%s/ban", f->carol.session_id);
+  g_autofree gchar *unban = g_strdup_printf ("/user/%s/unban", f->carol_id);
+  g_autofree gchar *appoint = g_strdup_printf ("/user/%s/moderator", f->alice.session_id);
+  g_autoptr(JsonObject) r1 = NULL, r2 = NULL;
+  g_autoptr(JsonNode) none = NULL, room = NULL;
+  gint64 id;
+
+  /* only moderators ban */
+  none = call (f, &f->alice, "POST", ban, "{\"rooms\":[\"lobby\"]}", 403);
+  r1 = st_testnet_control (f->testnet, mod);
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", ban, "{\"rooms\":[\"nowhere\"]}", 404);
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", ban, "{\"global\":true}", 403);
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", ban, "{}", 400);
+  /* banned by Session ID, which matches her blinded posts */
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", ban, "{\"rooms\":[\"lobby\"]}", 200);
+  room = call (f, &f->carol, "GET", "/room/lobby", NULL, 200);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (room), "write"));
+  /* and unbanned by her blinded id: either names the same user */
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", unban, "{\"rooms\":[\"*\"]}", 200);
+  g_clear_pointer (&room, json_node_unref);
+  room = call (f, &f->carol, "GET", "/room/lobby", NULL, 200);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (room), "write"));
+  id = post_text (f, &f->carol, "lobby", "back again");
+  g_assert_cmpint (id, >, 0);
+
+  /* appointing moderators takes an admin */
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", appoint, "{\"rooms\":[\"lobby\"],\"moderator\":true}", 403);
+  r2 = st_testnet_control (f->testnet, admin);
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", appoint, "{\"rooms\":[\"lobby\"],\"admin\":true,"
+                                            "\"moderator\":false}", 400);
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", appoint, "{\"rooms\":[\"lobby\"],\"moderator\":true}", 200);
+  g_clear_pointer (&room, json_node_unref);
+  room = call (f, &f->alice, "GET", "/room/lobby", NULL, 200);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (room), "moderator"));
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (room), "admin"));
+  g_clear_pointer (&none, json_node_unref);
+  none = call (f, &f->bob, "POST", appoint, "{\"rooms\":[\"lobby\"],\"moderator\":false}", 200);
+  g_clear_pointer (&room, json_node_unref);
+  room = call (f, &f->alice, "GET", "/room/lobby", NULL, 200);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (room), "moderator"));
+  g_assert_true (json_object_get_boolean_member (r1, "ok"));
+  g_assert_true (json_object_get_boolean_member (r2, "ok"));
+}
+
 static void
 test_batch (Fixture *f, gconstpointer user_data)
 {
@@ -1009,6 +1070,8 @@ main (int argc, char **argv)
               test_delete_and_react, fixture_teardown);
   g_test_add ("/testnet/sogs/moderation", Fixture, NULL, fixture_setup, test_moderation,
               fixture_teardown);
+  g_test_add ("/testnet/sogs/user-moderation", Fixture, NULL, fixture_setup,
+              test_user_moderation, fixture_teardown);
   g_test_add ("/testnet/sogs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
   g_test_add ("/testnet/sogs/community-dm", Fixture, NULL, fixture_setup, test_community_dm,
               fixture_teardown);
