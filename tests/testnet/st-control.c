@@ -10,7 +10,9 @@
 
 #include "sd-encoding.h"
 #include "sd-json.h"
+#include "sd-ons.h"
 #include "st-file-server.h"
+#include "st-sogs-server.h"
 #include "st-network.h"
 #include "st-node.h"
 #include "st-tcp.h"
@@ -301,6 +303,40 @@ control_handler (SoupServer *server,
       respond_error (msg, "%s", error->message);
     else
       respond (msg, 200, reply);
+    return;
+  }
+
+  if (strcmp (action, "ons_register") == 0) {
+    g_autoptr(JsonObject) reply = json_object_new ();
+    g_autoptr(JsonObject) record = json_object_new ();
+    g_autofree gchar *name = sd_ons_name_normalise (sd_json_get_string (request, "name"), &error);
+    g_autofree gchar *encrypted = NULL, *nonce = NULL, *hash = NULL;
+
+    /* a random nonce per record, as the real encrypted records carry */
+    if (name == NULL || !sd_ons_encrypt (name, sd_json_get_string (request, "session_id"), NULL,
+                                         &encrypted, &nonce, &error)) {
+      respond_error (msg, "%s", error->message);
+      return;
+    }
+    hash = sd_ons_name_hash (name);
+    json_object_set_string_member (record, "encrypted_value", encrypted);
+    json_object_set_string_member (record, "nonce", nonce);
+    g_hash_table_replace (network->ons, g_strdup (hash), g_steal_pointer (&record));
+    json_object_set_boolean_member (reply, "ok", TRUE);
+    json_object_set_string_member (reply, "name_hash", hash);
+    respond (msg, 200, reply);
+    return;
+  }
+
+  if (g_str_has_prefix (action, "sogs_")) {
+    g_autoptr(JsonObject) reply = json_object_new ();
+
+    if (!st_sogs_server_control (network->sogs_server, action, request, reply, &error)) {
+      respond_error (msg, "%s", error->message);
+      return;
+    }
+    json_object_set_boolean_member (reply, "ok", TRUE);
+    respond (msg, 200, reply);
     return;
   }
 

@@ -14,6 +14,7 @@
 #include "st-control.h"
 #include "st-node.h"
 #include "st-file-server.h"
+#include "st-sogs-server.h"
 #include "st-seed.h"
 #include "st-tcp.h"
 
@@ -171,6 +172,11 @@ st_network_new (const StConfig *config, GError **error)
   network->file_server = st_file_server_start (network, error);
   if (network->file_server == NULL)
     return NULL;
+  network->sogs_server = st_sogs_server_start (network, error);
+  if (network->sogs_server == NULL)
+    return NULL;
+  network->ons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) json_object_unref);
   network->cleanup_id = g_timeout_add (MAX (config->cleanup_interval_ms, 10), cleanup_cb, network);
   return g_steal_pointer (&network);
 }
@@ -208,6 +214,8 @@ st_network_free (StNetwork *network)
   g_clear_object (&network->seed);
   g_clear_object (&network->control);
   g_clear_pointer (&network->file_server, st_file_server_free);
+  g_clear_pointer (&network->sogs_server, st_sogs_server_free);
+  g_clear_pointer (&network->ons, g_hash_table_unref);
   if (network->relay != NULL)
     soup_session_abort (network->relay);
   if (network->proxy != NULL)
@@ -454,6 +462,14 @@ st_network_description (StNetwork *network)
   if (network->file_server != NULL)
     json_object_set_object_member (doc, "file_server",
                                    st_file_server_description (network->file_server));
+  if (network->sogs_server != NULL) {
+    /* one server under both names: "community_server" beside "file_server",
+     * "sogs" as issue 17's contract spells it */
+    json_object_set_object_member (doc, "community_server",
+                                   st_sogs_server_description (network->sogs_server));
+    json_object_set_object_member (doc, "sogs",
+                                   st_sogs_server_description (network->sogs_server));
+  }
   return doc;
 }
 

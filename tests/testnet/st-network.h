@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 typedef struct _StNode StNode;
 typedef struct _StReaper StReaper;
 typedef struct _StFileServer StFileServer;
+typedef struct _StSogsServer StSogsServer;
 
 /* what the command line chose */
 typedef struct {
@@ -34,6 +35,8 @@ typedef struct {
   SoupServer *seed;          /* (owned) */
   SoupServer *control;       /* (owned) */
   StFileServer *file_server; /* (owned) onion v4 destination (st-file-server.c) */
+  StSogsServer *sogs_server; /* (owned) community server, onion v4 (st-sogs-server.c) */
+  GHashTable *ons;           /* (owned) base64 name hash → (owned) JsonObject* ons_resolve result */
   gchar *seed_url;           /* (owned) */
   gchar *control_url;        /* (owned) */
   gchar *json_path;          /* (owned) DIR/testnet.json */

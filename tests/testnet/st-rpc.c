@@ -130,8 +130,21 @@ rpc_oxend_request (StNode *node, JsonObject *params, StReply *reply)
     st_rpc_add_t_hf (node, result);
     st_reply_json (reply, 200, result);
   } else if (strcmp (endpoint, "ons_resolve") == 0) {
-    /* there are no ONS records on a test network; oxend's error text */
-    st_reply_text (reply, 400, "Unable to find ONS record");
+    const gchar *name_hash = sub_params != NULL ? sd_json_get_string (sub_params, "name_hash")
+                                                : NULL;
+    JsonObject *record = name_hash != NULL ? g_hash_table_lookup (node->network->ons, name_hash)
+                                           : NULL;
+
+    /* only Session names (type 0) exist here, registered by the ons_register
+     * control action; anything else gets oxend's error text */
+    if (record == NULL || sd_json_get_int (sub_params, "type", 0) != 0) {
+      st_reply_text (reply, 400, "Unable to find ONS record");
+      return;
+    }
+    result = json_object_new ();
+    json_object_set_object_member (result, "result", json_object_ref (record));
+    st_rpc_add_t_hf (node, result);
+    st_reply_json (reply, 200, result);
   } else {
     st_reply_printf (reply, 400, "invalid request: oxend_request: endpoint %s is not allowed",
                      endpoint);

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "sd-blinding.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-keys.h"
+#include "sd-protocol-error.h"
+
+/* libsodium has no public X25519 → Ed25519 conversion, so the one
+ * division it needs, mod p = 2^255 − 19, is done here on 8 × 32-bit
+ * limbs (little-endian). Inputs are public keys: no constant-time need. */
+typedef struct {
+  guint32 v[8];
+} Fe;
+
+static const Fe fe_p = { { 0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff,
+                           0xffffffff, 0xffffffff, 0xffffffff, 0x7fffffff } };
+
+static gboolean
+fe_ge_p (const Fe *a)
+{
+  for (gint i = 7; i >= 0; i--) {
+    if (a->v[i] != fe_p.v[i])
+      return a->v[i] > fe_p.v[i];
+  }
+  return TRUE;
+}
+
+/* any value below 2^256 (at most 2p + 37) to its canonical form */
+static void
+fe_canonical (Fe *a)
+{
+  while (fe_ge_p (a)) {
+    gint64 borrow = 0;
+
+    for (gsize i = 0; i < 8; i++) {
+      gint64 d = (gint64) a->v[i] - fe_p.v[i] + borrow;
+
+      a->v[i] = (guint32) d;
+      borrow = d < 0 ? -1 : 0;
+    }
+  }
+}
+
+/* 2^256 ≡ 38 (mod p) folds the high half into the low one */
+static void
+fe_reduce_wide (Fe *out, const guint32 t[16])
+{
+  guint64 c = 0;
+
+  for (gsize i = 0; i < 8; i++) {
+    c += (guint64) t[i] + 38ull * t[i + 8];
+    out->v[i] = (guint32) c;
+    c >>= 32;
+  }
+  while (c != 0) {
+    c *= 38;
+    for (gsize i = 0; i < 8; i++) {
+      c += out->v[i];
+      out->v[i] = (guint32) c;
+      c >>= 32;
+    }
+  }
+  fe_canonical (out);
+}
+
+static void
+fe_mul (Fe *out, const Fe *a, const Fe *b)
+{
+  guint32 t[16] = { 0 };
+
+  for (gsize i = 0; i < 8; i++) {
+    guint64 carry = 0;
+
+    for (gsize j = 0; j < 8; j++) {
+      guint64 x = (guint64) a->v[i] * b->v[j] + t[i + j] + carry;
+
+      t[i + j] = (guint32) x;
+      carry = x >> 32;
+    }
+    t[i + 8] = (guint32) carry;
+  }
+  fe_reduce_wide (out, t);
+}
+
+/* a + b, for canonical a and b */
+static void
+fe_add (Fe *out, const Fe *a, const Fe *b)
+{
+  guint32 t[16] = { 0 };
+  guint64 c = 0;
+
+  for (gsize i = 0; i < 8; i++) {
+    c += (guint64) a->v[i] + b->v[i];
+    t[i] = (guint32) c;
+    c >>= 32;
+  }
+  t[8] = (guint32) c;
+  fe_reduce_wide (out, t);
+}
+
+/* a^(p−2) = 1/a (0 for 0) */
+static void
+fe_invert (Fe *out, const Fe *a)
+{
+  Fe r = { { 1 } };
+
+  for (gint bit = 254; bit >= 0; bit--) {
+    /* p − 2 = 2^255 − 21: every bit of 0..254 is set except bits 2 and 4 */
+    gboolean set = bit != 2 && bit != 4;
+
+    fe_mul (&r, &r, &r);
+    if (set)
+      fe_mul (&r, &r, a);
+  }
+  *out = r;
+}
+
+gboolean
+sd_x25519_pk_to_ed25519 (const guint8 x25519_pk[32], guint8 ed25519_pk[32])
+{
+  Fe u, num, den, inv, y;
+  Fe one = { { 1 } };
+  Fe p_minus_1 = fe_p;
+
+  if (sodium_init () < 0)
+    g_assert_not_reached ();
+  p_minus_1.v[0] -= 1;
+  for (gsize i = 0; i < 8; i++)
+    u.v[i] = (guint32) x25519_pk[4 * i] | (guint32) x25519_pk[4 * i + 1] << 8 |
+             (guint32) x25519_pk[4 * i + 2] << 16 | (guint32) x25519_pk[4 * i + 3] << 24;
+  u.v[7] &= 0x7fffffff; /* RFC 7748 ignores the top bit */
+  fe_canonical (&u);
+
+  fe_add (&den, &u, &one);
+  fe_add (&num, &u, &p_minus_1);
+  fe_invert (&inv, &den);
+  fe_mul (&y, &num, &inv);
+  for (gsize i = 0; i < 8; i++) {
+    ed25519_pk[4 * i] = (guint8) y.v[i];
+    ed25519_pk[4 * i + 1] = (guint8) (y.v[i] >> 8);
+    ed25519_pk[4 * i + 2] = (guint8) (y.v[i] >> 16);
+    ed25519_pk[4 * i + 3] = (guint8) (y.v[i] >> 24);
+  }
+  /* y < p, so bit 255 (the sign of x) is already clear */
+  return crypto_core_ed25519_is_valid_point (ed25519_pk) == 1;
+}
+
+void
+sd_blind15_factor (const guint8 server_pk[32], guint8 k[32])
+{
+  guint8 hash[64];
+
+  if (sodium_init () < 0)
+    g_assert_not_reached ();
+  crypto_generichash (hash, sizeof hash, server_pk, 32, NULL, 0);
+  crypto_core_ed25519_scalar_reduce (k, hash);
+  sodium_memzero (hash, sizeof hash);
+}
+
+gboolean
+sd_blind15_pk_from_ed25519 (const guint8 ed25519_pk[32],
+                            const guint8 server_pk[32],
+                            guint8 blinded_pk[32])
+{
+  guint8 k[32];
+
+  sd_blind15_factor (server_pk, k);
+  return crypto_scalarmult_ed25519_noclamp (blinded_pk, k, ed25519_pk) == 0;
+}
+
+gboolean
+sd_blind15_candidates (const guint8 x25519_pk[32],
+                       const guint8 server_pk[32],
+                       guint8 candidates[2][32])
+{
+  guint8 ed[32];
+
+  if (!sd_x25519_pk_to_ed25519 (x25519_pk, ed))
+    return FALSE;
+  if (!sd_blind15_pk_from_ed25519 (ed, server_pk, candidates[0]))
+    return FALSE;
+  /* k·(−A) = −(k·A): the same y, the other sign of x */
+  memcpy (candidates[1], candidates[0], 32);
+  candidates[1][31] ^= 0x80;
+  return TRUE;
+}
+
+gboolean
+sd_blind15_key_pair (const guint8 ed25519_sk[64],
+                     const guint8 server_pk[32],
+                     SdBlindedKeyPair *out)
+{
+  guint8 a[32], k[32];
+  gboolean ok;
+
+  sd_blind15_factor (server_pk, k);
+  /* the clamped half of SHA-512(seed): the scalar behind our Ed25519 key */
+  crypto_sign_ed25519_sk_to_curve25519 (a, ed25519_sk);
+  crypto_core_ed25519_scalar_mul (out->scalar, k, a);
+  ok = crypto_scalarmult_ed25519_base_noclamp (out->pk, out->scalar) == 0;
+  sodium_memzero (a, sizeof a);
+  if (!ok)
+    sodium_memzero (out, sizeof *out);
+  return ok;
+}
+
+static void
+hash_reduce3 (guint8 out[32],
+              const guint8 *a, gsize a_len,
+              const guint8 b[32],
+              const guint8 *msg, gsize msg_len)
+{
+  crypto_hash_sha512_state st;
+  guint8 h[64];
+
+  crypto_hash_sha512_init (&st);
+  crypto_hash_sha512_update (&st, a, a_len);
+  crypto_hash_sha512_update (&st, b, 32);
+  crypto_hash_sha512_update (&st, msg, msg_len);
+  crypto_hash_sha512_final (&st, h);
+  crypto_core_ed25519_scalar_reduce (out, h);
+  sodium_memzero (h, sizeof h);
+}
+
+void
+sd_blind15_sign (const guint8 ed25519_sk[64],
+                 const guint8 server_pk[32],
+                 const guint8 *msg,
+                 gsize msg_len,
+                 guint8 sig[64])
+{
+  SdBlindedKeyPair kp;
+  guint8 seed_hash[64], r[32], hram[32], t[32];
+
+  if (!sd_blind15_key_pair (ed25519_sk, server_pk, &kp)) {
+    /* a server key whose factor is 0 mod L: nothing verifies, sign nothing */
+    memset (sig, 0, 64);
+    return;
+  }
+  crypto_hash_sha512 (seed_hash, ed25519_sk, 32);
+  /* deterministic nonce from the seed's second half, as Ed25519 does */
+  hash_reduce3 (r, seed_hash + 32, 32, kp.pk, msg, msg_len);
+  if (crypto_scalarmult_ed25519_base_noclamp (sig, r) != 0)
+    g_assert_not_reached (); /* r = 0 mod L has probability 2^-252 */
+  hash_reduce3 (hram, sig, 32, kp.pk, msg, msg_len);
+  crypto_core_ed25519_scalar_mul (t, hram, kp.scalar);
+  crypto_core_ed25519_scalar_add (sig + 32, r, t);
+
+  sodium_memzero (seed_hash, sizeof seed_hash);
+  sodium_memzero (r, sizeof r);
+  sodium_memzero (t, sizeof t);
+  sodium_memzero (&kp, sizeof kp);
+}
+
+gboolean
+sd_blind25_pk_from_x25519 (const guint8 x25519_pk[32],
+                           const guint8 server_pk[32],
+                           guint8 blinded_pk[32])
+{
+  crypto_generichash_state st;
+  guint8 prefix = 0x05, hash[64], k[32], abs_a[32];
+
+  if (!sd_x25519_pk_to_ed25519 (x25519_pk, abs_a))
+    return FALSE;
+  crypto_generichash_init (&st, NULL, 0, sizeof hash);
+  crypto_generichash_update (&st, &prefix, 1);
+  crypto_generichash_update (&st, x25519_pk, 32);
+  crypto_generichash_update (&st, server_pk, 32);
+  crypto_generichash_final (&st, hash, sizeof hash);
+  crypto_core_ed25519_scalar_reduce (k, hash);
+  return crypto_scalarmult_ed25519_noclamp (blinded_pk, k, abs_a) == 0;
+}
+
+void
+sd_blinded_id_format (SdBlinding kind,
+                      const guint8 blinded_pk[32],
+                      gchar out[SD_BLINDED_ID_LEN + 1])
+{
+  out[0] = kind == SD_BLINDING_25 ? '2' : '1';
+  out[1] = '5';
+  sodium_bin2hex (out + 2, SD_BLINDED_ID_LEN - 1, blinded_pk, 32);
+}
+
+gboolean
+sd_blinded_id_parse (const gchar *text,
+                     SdBlinding *kind,
+                     guint8 blinded_pk[32],
+                     GError **error)
+{
+  guint8 id[33];
+  g_autoptr(GError) local_error = NULL;
+
+  if (text == NULL || strlen (text) != SD_BLINDED_ID_LEN ||
+      !sd_hex_decode_exact (text, id, sizeof id, &local_error) ||
+      (id[0] != SD_BLINDING_15 && id[0] != SD_BLINDING_25)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BLINDED_ID,
+                         "a blinded id is 15 or 25 followed by 64 hex digits");
+    return FALSE;
+  }
+  if (kind != NULL)
+    *kind = id[0];
+  memcpy (blinded_pk, id + 1, 32);
+  return TRUE;
+}
+
+gboolean
+sd_blinded_id_matches (const gchar *blinded_id,
+                       const gchar *session_id,
+                       const guint8 server_pk[32])
+{
+  SdBlinding kind;
+  guint8 claimed[32], x25519_pk[32], mine[2][32];
+
+  if (!sd_blinded_id_parse (blinded_id, &kind, claimed, NULL) ||
+      !sd_session_id_parse (session_id, x25519_pk, NULL))
+    return FALSE;
+  if (kind == SD_BLINDING_25)
+    return sd_blind25_pk_from_x25519 (x25519_pk, server_pk, mine[0]) &&
+           sodium_memcmp (mine[0], claimed, 32) == 0;
+  if (!sd_blind15_candidates (x25519_pk, server_pk, mine))
+    return FALSE;
+  return sodium_memcmp (mine[0], claimed, 32) == 0 || sodium_memcmp (mine[1], claimed, 32) == 0;
+}
+
+gboolean
+sd_blind15_pk_matches_ed25519 (const guint8 blinded_pk[32],
+                               const guint8 ed25519_pk[32],
+                               const guint8 server_pk[32])
+{
+  guint8 mine[32];
+
+  if (!sd_blind15_pk_from_ed25519 (ed25519_pk, server_pk, mine))
+    return FALSE;
+  if (sodium_memcmp (mine, blinded_pk, 32) == 0)
+    return TRUE;
+  mine[31] ^= 0x80;
+  return sodium_memcmp (mine, blinded_pk, 32) == 0;
+}
