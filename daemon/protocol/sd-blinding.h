@@ -57,11 +57,6 @@ gboolean sd_blind25_pk_from_x25519 (const guint8 x25519_pk[32],
                                     const guint8 server_pk[32],
                                     guint8 blinded_pk[32]) G_GNUC_WARN_UNUSED_RESULT;
 
-/* the Ed25519 key with y = (u − 1)/(u + 1) for X25519 key u, sign bit
- * clear; FALSE if that is no valid point */
-gboolean sd_x25519_pk_to_ed25519 (const guint8 x25519_pk[32],
-                                  guint8 ed25519_pk[32]) G_GNUC_WARN_UNUSED_RESULT;
-
 /* "15"/"25" + hex */
 void sd_blinded_id_format (SdBlinding kind,
                            const guint8 blinded_pk[32],

@@ -7,6 +7,7 @@
 #include "sd-blinding.h"
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
+#include "sd-xed25519.h"
 
 /* @ts is the timestamp's text as it goes in the header */
 static GBytes *

@@ -2,6 +2,7 @@
 #include <sodium.h>
 
 #include "sd-blinding.h"
+#include "sd-xed25519.h"
 #include "sd-keys.h"
 #include "sd-protocol-error.h"
 #include "sd-test-util.h"

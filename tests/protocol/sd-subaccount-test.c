@@ -10,6 +10,7 @@
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
 #include "sd-subaccount.h"
+#include "sd-xed25519.h"
 #include "sd-test-util.h"
 
 #define GROUP_SEED "0123456789abcdeffedcba98765432100123456789abcdeffedcba9876543210"
@@ -145,7 +146,7 @@ test_xed25519 (void)
     seed[0] = (guint8) i;
     seed[5] = 0x5a;
     sd_identity_from_seed (&id, seed);
-    g_assert_true (sd_xed25519_pubkey (id.x25519_pk, ed));
+    g_assert_true (sd_x25519_pk_to_ed25519 (id.x25519_pk, ed));
     memcpy (expect, id.ed25519_pk, 32);
     negatives += (expect[31] & 0x80) != 0;
     expect[31] &= 0x7f;

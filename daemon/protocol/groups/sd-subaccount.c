@@ -15,47 +15,13 @@
 
 #include "sd-subaccount.h"
 
-#include <gmp.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
-
-/* ---- u → y = (u - 1) / (u + 1) in GF(2^255 - 19), with GMP ----
- * libsodium has no Montgomery → Edwards conversion of a public key; the numbers are public,
- * so GMP's variable-time arithmetic is fine here */
-
-gboolean
-sd_xed25519_pubkey (const guint8 x25519_pk[32], guint8 ed25519_pk[32])
-{
-  guint8 u_bytes[32];
-  mpz_t p, u, num, den;
-  gboolean ok;
-  size_t written = 0;
-
-  memcpy (u_bytes, x25519_pk, 32);
-  u_bytes[31] &= 0x7f;
-  mpz_inits (p, u, num, den, NULL);
-  mpz_ui_pow_ui (p, 2, 255);
-  mpz_sub_ui (p, p, 19);
-  mpz_import (u, 32, -1, 1, 0, 0, u_bytes); /* little-endian bytes */
-  mpz_mod (u, u, p);
-  mpz_add_ui (den, u, 1);
-  mpz_mod (den, den, p);
-  ok = mpz_invert (den, den, p) != 0; /* u = p - 1 has no image */
-  if (ok) {
-    mpz_sub_ui (num, u, 1);
-    mpz_mul (num, num, den);
-    mpz_mod (num, num, p);
-    memset (ed25519_pk, 0, 32);
-    mpz_export (ed25519_pk, &written, -1, 1, 0, 0, num);
-    ed25519_pk[31] &= 0x7f; /* the positive of the two */
-  }
-  mpz_clears (p, u, num, den, NULL);
-  return ok;
-}
+#include "sd-xed25519.h"
 
 /* ---- tokens ---- */
 
@@ -105,7 +71,7 @@ blinded_member (const SdGroupIdentity *group, const gchar *session_id, guint8 k[
   if (!sd_session_id_parse (session_id, x_pk, error))
     return FALSE;
   blind_factor (group, x_pk, k);
-  if (!sd_xed25519_pubkey (x_pk, T) || crypto_scalarmult_ed25519_noclamp (kT, k, T) != 0) {
+  if (!sd_x25519_pk_to_ed25519 (x_pk, T) || crypto_scalarmult_ed25519_noclamp (kT, k, T) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
                          "Session ID is not a usable key");
     return FALSE;

@@ -81,8 +81,4 @@ GBytes *sd_subaccount_revoke_signed_bytes (gboolean unrevoke,
                                            const guint8 (*tokens)[SD_SUBACCOUNT_TOKEN_LEN],
                                            guint n_tokens) G_GNUC_WARN_UNUSED_RESULT;
 
-/* the Ed25519 key with a clear sign bit that an X25519 key comes from
- * (XEd25519); FALSE for the one X25519 key without one */
-gboolean sd_xed25519_pubkey (const guint8 x25519_pk[32], guint8 ed25519_pk[32]);
-
 G_END_DECLS
