@@ -200,6 +200,122 @@ hand_signed_store (const SdGroupIdentity *group, const SdIdentity *user, const g
                           group->id, ns, now, token, token_sig, sig);
 }
 
+/* a request of @user with @value, signed by hand over @text (for what the builder refuses);
+ * @fields are the method's own parameters */
+static gchar *
+hand_signed (const SdGroupIdentity *group, const SdIdentity *user, const guint8 *value,
+             const gchar *method, const gchar *text, const gchar *fields)
+{
+  g_autofree gchar *token = NULL, *token_sig = NULL, *sig = NULL;
+  SdSubaccountAuth auth;
+
+  g_assert_true (sd_subaccount_sign (user, value, (const guint8 *) text, strlen (text), &auth,
+                                     NULL));
+  sd_subaccount_auth_to_base64 (&auth, &token, &token_sig, &sig);
+  return g_strdup_printf ("{\"method\":\"%s\",\"params\":{\"pubkey\":\"%s\",%s,"
+                          "\"subaccount\":\"%s\",\"subaccount_sig\":\"%s\","
+                          "\"signature\":\"%s\"}}",
+                          method, group->id, fields, token, token_sig, sig);
+}
+
+/* the expiry the admin sees for the only message of @ns */
+static gint64
+expiration_of (Group *g, gint ns)
+{
+  const SdGroupAuth admin = as_admin (g);
+  guint status = 0;
+  g_autoptr(GPtrArray) items = retrieve (g, &admin, ns, &status);
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (items->len, ==, 1);
+  return ((SdRetrieveItem *) g_ptr_array_index (items, 0))->expiration;
+}
+
+/* a token without delete only lengthens; each node keeps the newest 50 revocations */
+static void
+test_expire_and_limits (void)
+{
+  g_auto(Group) g = { 0 };
+  const SdGroupAuth admin = as_admin (&g), member = as_member (&g);
+  g_autoptr(GBytes) data = g_bytes_new_static ("expiring", 8);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hash = NULL;
+  guint8 token[SD_SUBACCOUNT_TOKEN_LEN];
+  guint8 others[SD_SUBACCOUNT_MAX_REVOKE][SD_SUBACCOUNT_TOKEN_LEN];
+  gint64 expiry, now;
+
+  group_init (&g, 0x91);
+  g_assert_cmpuint (store (&g, &member, SD_GROUP_NS_MESSAGES, TTL_30D, data, &hash), ==, 200);
+  expiry = expiration_of (&g, SD_GROUP_NS_MESSAGES);
+
+  /* a plain expire to one day acts as "extend": nothing changes */
+  now = st_test_now_ms ();
+  {
+    const gchar *hashes[] = { hash, NULL };
+
+    g_assert_cmpuint (send (&g, sd_storage_rpc_group_expire (&member, hashes, now + DAY_MS, FALSE,
+                                                             &error), NULL), ==, 200);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (expiration_of (&g, SD_GROUP_NS_MESSAGES), ==, expiry);
+  /* "shorten" is refused outright */
+  {
+    g_autofree gchar *text = g_strdup_printf ("expireshorten%" G_GINT64_FORMAT "%s",
+                                              now + DAY_MS, hash);
+    g_autofree gchar *fields = g_strdup_printf ("\"messages\":[\"%s\"],\"expiry\":%"
+                                                G_GINT64_FORMAT ",\"shorten\":true", hash,
+                                                now + DAY_MS);
+    g_autofree gchar *json = hand_signed (&g.group, &g.member, g.grant, "expire", text, fields);
+    g_autofree gchar *body = NULL;
+
+    g_assert_cmpuint (send_json (&g, json, &body), ==, 400);
+    g_assert_true (g_str_has_prefix (body, "expire: shorten parameter cannot be used"));
+  }
+  g_assert_cmpint (expiration_of (&g, SD_GROUP_NS_MESSAGES), ==, expiry);
+  /* the admin shortens */
+  {
+    const gchar *hashes[] = { hash, NULL };
+
+    g_assert_cmpuint (send (&g, sd_storage_rpc_group_expire (&admin, hashes, now + DAY_MS, TRUE,
+                                                             &error), NULL), ==, 200);
+  }
+  g_assert_cmpint (expiration_of (&g, SD_GROUP_NS_MESSAGES), ==, now + DAY_MS);
+
+  /* revoke the member, then 50 other tokens: the member's revocation is the oldest and drops
+   * out, so its grant works again */
+  g_assert_true (sd_subaccount_token (&g.group, g.member.session_id, TRUE, FALSE, token, NULL));
+  g_assert_cmpuint (send (&g, sd_storage_rpc_group_revoke (&g.group, FALSE, st_test_now_ms (),
+                                                           (const guint8 (*)[36]) token, 1,
+                                                           &error), NULL), ==, 200);
+  g_assert_cmpuint (store (&g, &member, SD_GROUP_NS_MESSAGES, TTL_30D, data, NULL), ==, 401);
+  for (guint i = 0; i < SD_SUBACCOUNT_MAX_REVOKE; i++) {
+    memset (others[i], 0, sizeof others[i]);
+    others[i][0] = 0x03;
+    others[i][1] = 0x03;
+    others[i][4] = (guint8) i;
+  }
+  g_assert_cmpuint (send (&g, sd_storage_rpc_group_revoke (&g.group, FALSE, st_test_now_ms (),
+                                                           (const guint8 (*)[36]) others,
+                                                           SD_SUBACCOUNT_MAX_REVOKE, &error),
+                          NULL), ==, 200);
+  for (guint i = 0; i < g.swarm->len; i++)
+    g_assert_cmpuint (store (&g, &member, SD_GROUP_NS_MESSAGES, TTL_30D, data, NULL), ==, 200);
+  /* 51 at once is a 400 */
+  {
+    g_autoptr(GString) list = g_string_new (NULL);
+    g_autofree gchar *json = NULL;
+
+    for (guint i = 0; i <= SD_SUBACCOUNT_MAX_REVOKE; i++)
+      g_string_append_printf (list, "%s\"%072u\"", i > 0 ? "," : "", i);
+    json = g_strdup_printf ("{\"method\":\"revoke_subaccount\",\"params\":{\"pubkey\":\"%s\","
+                            "\"revoke\":[%s],\"timestamp\":%" G_GINT64_FORMAT ","
+                            "\"signature\":\"%s\"}}", g.group.id, list->str,
+                            st_test_now_ms (),
+                            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==");
+    g_assert_cmpuint (send_json (&g, json, NULL), ==, 400);
+  }
+}
+
 /* the whole life of a grant */
 static void
 test_lifecycle (void)
@@ -565,6 +681,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/testnet/group/lifecycle", test_lifecycle);
   g_test_add_func ("/testnet/group/refusals", test_refusals);
+  g_test_add_func ("/testnet/group/expire-and-limits", test_expire_and_limits);
   result = g_test_run ();
   st_testnet_stop (net);
   return result;
