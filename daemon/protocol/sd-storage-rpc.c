@@ -366,9 +366,14 @@ sd_storage_rpc_group_revoke (const SdGroupIdentity *group,
 
   if (!group_auth_check (&admin, 0, "revoke", error))
     return NULL;
+  if (timestamp < 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "a revocation needs a timestamp");
+    return NULL;
+  }
   signed_bytes = sd_subaccount_revoke_signed_bytes (unrevoke, (guint64) timestamp, tokens,
                                                     n_tokens);
-  if (signed_bytes == NULL || timestamp < 0) {
+  if (signed_bytes == NULL) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                  "a revocation names 1 to %d tokens", SD_SUBACCOUNT_MAX_REVOKE);
     return NULL;

@@ -207,7 +207,7 @@ st_rpc_expire (StNode *node, JsonObject *params, StReply *reply)
     g_string_append (signed_text, hashes[i]);
   if (!st_check_signature_bytes (node, params, &account, (const guint8 *) signed_text->str,
                                  signed_text->len, ST_SUBACCOUNT_WRITE, ST_SIG_SUBACCOUNT,
-                                 "expire signature verification failed", reply, &token_flags))
+                                 "expire: signature verification failed", reply, &token_flags))
     return;
   /* a token without delete may only lengthen: shortening is almost deleting */
   if (token_flags >= 0 && !(token_flags & ST_SUBACCOUNT_DELETE)) {
