@@ -347,6 +347,35 @@ sd_storage_rpc_group_expire (const SdGroupAuth *auth,
   return group_request ("expire", params, sign_group_text (params, auth, text, error));
 }
 
+const gint sd_group_poll_namespaces[SD_GROUP_POLL_N] = {
+  SD_GROUP_NS_KICKED, SD_GROUP_NS_MESSAGES, SD_GROUP_NS_INFO, SD_GROUP_NS_MEMBERS,
+  SD_GROUP_NS_KEYS,
+};
+
+JsonNode *
+sd_storage_rpc_group_poll (const SdGroupAuth *auth,
+                           gint64 timestamp,
+                           const gchar *const *last_hashes,
+                           gint max_size,
+                           GError **error)
+{
+  JsonNode *requests[SD_GROUP_POLL_N];
+
+  g_return_val_if_fail (auth != NULL && auth->group != NULL, NULL);
+
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
+    requests[i] = sd_storage_rpc_group_retrieve (auth, sd_group_poll_namespaces[i], timestamp,
+                                                 last_hashes != NULL ? last_hashes[i] : NULL, 0,
+                                                 max_size, error);
+    if (requests[i] == NULL) {
+      for (guint j = 0; j < i; j++)
+        json_node_unref (requests[j]);
+      return NULL;
+    }
+  }
+  return sd_storage_rpc_batch (requests, SD_GROUP_POLL_N);
+}
+
 JsonNode *
 sd_storage_rpc_group_revoke (const SdGroupIdentity *group,
                              gboolean unrevoke,

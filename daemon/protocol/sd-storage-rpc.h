@@ -97,6 +97,21 @@ JsonNode *sd_storage_rpc_group_expire (const SdGroupAuth *auth,
                                        gboolean shorten,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the namespaces of one poll of a group, in the order they are read: Keys last, so that every
+ * message and config read in the same batch was encrypted with a key whose Keys message was
+ * stored before it, and so is in the same answer (the official clients' order) */
+#define SD_GROUP_POLL_N 5
+extern const gint sd_group_poll_namespaces[SD_GROUP_POLL_N];
+
+/* one `batch` of the five retrieves above; @last_hashes (nullable, or any entry NULL) in the
+ * same order; @max_size as in sd_storage_rpc_group_retrieve. A kicked member's revoked token
+ * gets 401 for all but -11 */
+JsonNode *sd_storage_rpc_group_poll (const SdGroupAuth *auth,
+                                     gint64 timestamp,
+                                     const gchar *const *last_hashes,
+                                     gint max_size,
+                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* admin only: `revoke_subaccount` (or `unrevoke_subaccount`) of 1 to 50 member tokens
  * (sd_subaccount_token), sent as hex; signed over the text and the raw tokens */
 JsonNode *sd_storage_rpc_group_revoke (const SdGroupIdentity *group,

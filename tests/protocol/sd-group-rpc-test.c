@@ -290,6 +290,37 @@ test_revoke (void)
 }
 
 static void
+test_poll (void)
+{
+  const SdGroupAuth auth = { &view, &member, grant };
+  const SdGroupAuth no_seed = { &view, NULL, NULL };
+  const gchar *last[SD_GROUP_POLL_N] = { NULL, H1, NULL, NULL, "" };
+  const gint order[SD_GROUP_POLL_N] = { -11, 11, 13, 14, 12 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) batch = sd_storage_rpc_group_poll (&auth, NOW, last, -2, &error);
+  JsonArray *requests;
+
+  g_assert_no_error (error);
+  requests = sd_json_get_array (params_of (batch, "batch"), "requests");
+  g_assert_nonnull (requests);
+  g_assert_cmpuint (json_array_get_length (requests), ==, SD_GROUP_POLL_N);
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
+    JsonObject *sub = sd_json_array_get_object (requests, i);
+    JsonObject *params = sd_json_get_object (sub, "params");
+    g_autofree gchar *text = g_strdup_printf ("retrieve%d%" G_GINT64_FORMAT, order[i], NOW);
+
+    g_assert_cmpint (sd_group_poll_namespaces[i], ==, order[i]);
+    g_assert_cmpstr (sd_json_get_string (sub, "method"), ==, "retrieve");
+    g_assert_cmpint (sd_json_get_int (params, "namespace", 0), ==, order[i]);
+    g_assert_cmpint (sd_json_get_int (params, "max_size", 0), ==, -2);
+    g_assert_cmpstr (sd_json_get_string (params, "last_hash"), ==, last[i]);
+    assert_member_signed (params, text, 0x03);
+  }
+  g_assert_null (sd_storage_rpc_group_poll (&no_seed, NOW, NULL, 0, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED);
+}
+
+static void
 test_sign_bytes (void)
 {
   const guint8 data[] = { 'a', 0, 'b', 0xff };
@@ -325,6 +356,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/group-rpc/member", test_member_requests);
   g_test_add_func ("/protocol/group-rpc/refused", test_refused);
   g_test_add_func ("/protocol/group-rpc/revoke", test_revoke);
+  g_test_add_func ("/protocol/group-rpc/poll", test_poll);
   g_test_add_func ("/protocol/group-rpc/sign-bytes", test_sign_bytes);
   return g_test_run ();
 }

@@ -200,6 +200,22 @@ hand_signed_store (const SdGroupIdentity *group, const SdIdentity *user, const g
                           group->id, ns, now, token, token_sig, sig);
 }
 
+/* one poll batch of the five group namespaces; the status of each, in poll order */
+static void
+poll_codes (Group *g, const SdGroupAuth *auth, gint64 codes[SD_GROUP_POLL_N])
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *request = sd_storage_rpc_group_poll (auth, st_test_now_ms (), NULL, 0, &error);
+  g_autofree gchar *body = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (send (g, request, &body), ==, 200);
+  node = sd_storage_rpc_parse_body (body, strlen (body));
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++)
+    g_assert_true (sd_storage_rpc_batch_result (node, i, &codes[i], NULL));
+}
+
 /* a request of @user with @value, signed by hand over @text (for what the builder refuses);
  * @fields are the method's own parameters */
 static gchar *
@@ -455,6 +471,15 @@ test_lifecycle (void)
   }
   g_assert_null (retrieve (&g, &member, SD_GROUP_NS_MESSAGES, &status));
   g_assert_cmpuint (status, ==, 401);
+  /* a poll: only -11 (first in the batch) still answers */
+  {
+    gint64 codes[SD_GROUP_POLL_N];
+
+    poll_codes (&g, &member, codes);
+    g_assert_cmpint (codes[0], ==, 200);
+    for (guint i = 1; i < SD_GROUP_POLL_N; i++)
+      g_assert_cmpint (codes[i], ==, 401);
+  }
 
   /* but the kick notice in ns -11 still reaches it */
   {
@@ -514,6 +539,13 @@ test_lifecycle (void)
     g_list_free (entries);
   }
   g_assert_cmpuint (store (&g, &member, SD_GROUP_NS_MESSAGES, 14 * DAY_MS, chat, NULL), ==, 200);
+  {
+    gint64 codes[SD_GROUP_POLL_N];
+
+    poll_codes (&g, &member, codes);
+    for (guint i = 0; i < SD_GROUP_POLL_N; i++)
+      g_assert_cmpint (codes[i], ==, 200);
+  }
 }
 
 /* who and what the swarm refuses, and what it takes that members must drop themselves */
