@@ -67,24 +67,35 @@ sd_signed_string_get_expiries (guint64 timestamp, const gchar *const *hashes)
 }
 
 gchar *
-sd_sign_text_base64 (const guint8 ed25519_sk[64], const gchar *text)
+sd_sign_bytes_base64 (const guint8 ed25519_sk[64], const guint8 *data, gsize len)
 {
   guint8 sig[crypto_sign_BYTES];
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
 
   /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
   if (sodium_init () < 0)
     g_assert_not_reached ();
-  crypto_sign_ed25519_detached (sig, NULL, (const guint8 *) text, strlen (text), ed25519_sk);
+  crypto_sign_ed25519_detached (sig, NULL, data, len, ed25519_sk);
   return sd_base64_encode (sig, sizeof sig, TRUE);
 }
 
+gchar *
+sd_sign_text_base64 (const guint8 ed25519_sk[64], const gchar *text)
+{
+  return sd_sign_bytes_base64 (ed25519_sk, (const guint8 *) text, strlen (text));
+}
+
 gboolean
-sd_verify_text_base64 (const guint8 ed25519_pk[32],
-                       const gchar *text,
-                       const gchar *signature_base64,
-                       GError **error)
+sd_verify_bytes_base64 (const guint8 ed25519_pk[32],
+                        const guint8 *data,
+                        gsize len,
+                        const gchar *signature_base64,
+                        GError **error)
 {
   g_autoptr(GBytes) sig = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
 
   /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
   if (sodium_init () < 0)
@@ -95,12 +106,21 @@ sd_verify_text_base64 (const guint8 ed25519_pk[32],
                          "signature is not 64 bytes of base64");
     return FALSE;
   }
-  if (crypto_sign_ed25519_verify_detached (g_bytes_get_data (sig, NULL),
-                                           (const guint8 *) text, strlen (text),
+  if (crypto_sign_ed25519_verify_detached (g_bytes_get_data (sig, NULL), data, len,
                                            ed25519_pk) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
                          "signature verification failed");
     return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+sd_verify_text_base64 (const guint8 ed25519_pk[32],
+                       const gchar *text,
+                       const gchar *signature_base64,
+                       GError **error)
+{
+  return sd_verify_bytes_base64 (ed25519_pk, (const guint8 *) text, strlen (text),
+                                 signature_base64, error);
 }

@@ -19,6 +19,19 @@ gchar *sd_signed_string_expire (const gchar *mode,
 gchar *sd_signed_string_get_expiries (guint64 timestamp,
                                       const gchar *const *hashes) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Ed25519 signature of @len bytes (requests whose signed part is binary, such as
+ * (un)revoke_subaccount), as padded base64 (88 chars) */
+gchar *sd_sign_bytes_base64 (const guint8 ed25519_sk[64],
+                             const guint8 *data,
+                             gsize len) G_GNUC_WARN_UNUSED_RESULT;
+
+/* checks a base64 signature (padded or not) of @len bytes by @ed25519_pk */
+gboolean sd_verify_bytes_base64 (const guint8 ed25519_pk[32],
+                                 const guint8 *data,
+                                 gsize len,
+                                 const gchar *signature_base64,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Ed25519 signature of @text, as padded base64 (88 chars) */
 gchar *sd_sign_text_base64 (const guint8 ed25519_sk[64], const gchar *text) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -3,12 +3,14 @@
 
 #include "sd-storage-rpc.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "sd-encoding.h"
 #include "sd-json.h"
 #include "sd-protocol-error.h"
 #include "sd-request-sign.h"
+#include "sd-subaccount.h"
 
 /* {"method": @method, "params": @params}; takes @params */
 static JsonNode *
@@ -162,6 +164,261 @@ sd_storage_rpc_expire (const SdIdentity *identity,
   text = sd_signed_string_expire (shorten ? "shorten" : "", (guint64) expiry, hashes);
   set_signature (params, identity, text);
   return request_new ("expire", params);
+}
+
+/* ---- a group's swarm ---- */
+
+gboolean
+sd_group_namespace_admin_only (gint namespace_)
+{
+  return namespace_ == SD_GROUP_NS_KICKED || namespace_ == SD_GROUP_NS_KEYS ||
+         namespace_ == SD_GROUP_NS_INFO || namespace_ == SD_GROUP_NS_MEMBERS;
+}
+
+/* the grant's flags must hold @needed (the server checks the same, and would answer 401) */
+static gboolean
+group_auth_check (const SdGroupAuth *auth, guint8 needed, const gchar *what, GError **error)
+{
+  if (auth->member == NULL) {
+    if (auth->group->is_admin)
+      return TRUE;
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                         "signing for a group needs its seed or a member grant");
+    return FALSE;
+  }
+  if (auth->member_value == NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                         "a member signs with the grant an admin gave it");
+    return FALSE;
+  }
+  if ((auth->member_value[1] & needed) != needed) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                 "our group grant does not allow to %s", what);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* `pubkey` = the group id; no pubkey_ed25519, which the server refuses for 03 accounts */
+static JsonObject *
+group_params_new (const SdGroupAuth *auth)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_string_member (params, "pubkey", auth->group->id);
+  return params;
+}
+
+/* signs @len bytes: the group key's signature, or the member's three subaccount fields */
+static gboolean
+set_group_signature (JsonObject *params, const SdGroupAuth *auth, const guint8 *data, gsize len,
+                     GError **error)
+{
+  SdSubaccountAuth sub;
+  g_autofree gchar *token = NULL;
+  g_autofree gchar *token_sig = NULL;
+  g_autofree gchar *signature = NULL;
+
+  if (auth->member == NULL) {
+    signature = sd_sign_bytes_base64 (auth->group->ed25519_sk, data, len);
+    json_object_set_string_member (params, "signature", signature);
+    return TRUE;
+  }
+  if (!sd_subaccount_sign (auth->member, auth->member_value, data, len, &sub, error))
+    return FALSE;
+  sd_subaccount_auth_to_base64 (&sub, &token, &token_sig, &signature);
+  sodium_memzero (&sub, sizeof sub);
+  json_object_set_string_member (params, "subaccount", token);
+  json_object_set_string_member (params, "subaccount_sig", token_sig);
+  json_object_set_string_member (params, "signature", signature);
+  return TRUE;
+}
+
+static gboolean
+sign_group_text (JsonObject *params, const SdGroupAuth *auth, const gchar *text, GError **error)
+{
+  return set_group_signature (params, auth, (const guint8 *) text, strlen (text), error);
+}
+
+/* the request, or NULL (and @params freed) when signing failed */
+static JsonNode *
+group_request (const gchar *method, JsonObject *params, gboolean signed_ok)
+{
+  if (!signed_ok) {
+    json_object_unref (params);
+    return NULL;
+  }
+  return request_new (method, params);
+}
+
+JsonNode *
+sd_storage_rpc_group_store (const SdGroupAuth *auth,
+                            gint namespace_,
+                            gint64 timestamp,
+                            gint64 ttl_ms,
+                            const gchar *data_b64,
+                            GError **error)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (auth != NULL && auth->group != NULL && data_b64 != NULL, NULL);
+
+  if (!group_auth_check (auth, SD_SUBACCOUNT_FLAG_WRITE, "store", error))
+    return NULL;
+  if (auth->member != NULL && sd_group_namespace_admin_only (namespace_)) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                 "only group admins publish to namespace %d", namespace_);
+    return NULL;
+  }
+  params = store_params_new (group_params_new (auth), namespace_, timestamp, ttl_ms, data_b64);
+  text = sd_signed_string_store (namespace_, (guint64) timestamp);
+  return group_request ("store", params, sign_group_text (params, auth, text, error));
+}
+
+JsonNode *
+sd_storage_rpc_group_retrieve (const SdGroupAuth *auth,
+                               gint namespace_,
+                               gint64 timestamp,
+                               const gchar *last_hash,
+                               gint max_count,
+                               gint max_size,
+                               GError **error)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (auth != NULL && auth->group != NULL, NULL);
+
+  if (!group_auth_check (auth, SD_SUBACCOUNT_FLAG_READ, "read", error))
+    return NULL;
+  params = group_params_new (auth);
+  json_object_set_int_member (params, "namespace", namespace_);
+  json_object_set_int_member (params, "timestamp", timestamp);
+  text = sd_signed_string_retrieve (namespace_, (guint64) timestamp);
+  ok = sign_group_text (params, auth, text, error);
+  if (last_hash != NULL)
+    json_object_set_string_member (params, "last_hash", last_hash);
+  if (max_count != 0)
+    json_object_set_int_member (params, "max_count", max_count);
+  if (max_size != 0)
+    json_object_set_int_member (params, "max_size", max_size);
+  return group_request ("retrieve", params, ok);
+}
+
+JsonNode *
+sd_storage_rpc_group_delete (const SdGroupAuth *auth, const gchar *const *hashes, GError **error)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (auth != NULL && auth->group != NULL && hashes != NULL, NULL);
+
+  if (!group_auth_check (auth, SD_SUBACCOUNT_FLAG_DELETE, "delete", error))
+    return NULL;
+  params = group_params_new (auth);
+  json_object_set_array_member (params, "messages", hash_array (hashes));
+  text = sd_signed_string_delete (hashes);
+  return group_request ("delete", params, sign_group_text (params, auth, text, error));
+}
+
+JsonNode *
+sd_storage_rpc_group_expire (const SdGroupAuth *auth,
+                             const gchar *const *hashes,
+                             gint64 expiry,
+                             gboolean shorten,
+                             GError **error)
+{
+  JsonObject *params;
+  g_autofree gchar *text = NULL;
+  guint8 needed = SD_SUBACCOUNT_FLAG_WRITE | (shorten ? SD_SUBACCOUNT_FLAG_DELETE : 0);
+
+  g_return_val_if_fail (auth != NULL && auth->group != NULL && hashes != NULL, NULL);
+
+  if (!group_auth_check (auth, needed, shorten ? "shorten expiries" : "extend expiries", error))
+    return NULL;
+  params = group_params_new (auth);
+  json_object_set_array_member (params, "messages", hash_array (hashes));
+  json_object_set_int_member (params, "expiry", expiry);
+  if (shorten)
+    json_object_set_boolean_member (params, "shorten", TRUE);
+  text = sd_signed_string_expire (shorten ? "shorten" : "", (guint64) expiry, hashes);
+  return group_request ("expire", params, sign_group_text (params, auth, text, error));
+}
+
+const gint sd_group_poll_namespaces[SD_GROUP_POLL_N] = {
+  SD_GROUP_NS_KICKED, SD_GROUP_NS_MESSAGES, SD_GROUP_NS_INFO, SD_GROUP_NS_MEMBERS,
+  SD_GROUP_NS_KEYS,
+};
+
+JsonNode *
+sd_storage_rpc_group_poll (const SdGroupAuth *auth,
+                           gint64 timestamp,
+                           const gchar *const *last_hashes,
+                           gint max_size,
+                           GError **error)
+{
+  JsonNode *requests[SD_GROUP_POLL_N];
+
+  g_return_val_if_fail (auth != NULL && auth->group != NULL, NULL);
+
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
+    requests[i] = sd_storage_rpc_group_retrieve (auth, sd_group_poll_namespaces[i], timestamp,
+                                                 last_hashes != NULL ? last_hashes[i] : NULL, 0,
+                                                 max_size, error);
+    if (requests[i] == NULL) {
+      for (guint j = 0; j < i; j++)
+        json_node_unref (requests[j]);
+      return NULL;
+    }
+  }
+  return sd_storage_rpc_batch (requests, SD_GROUP_POLL_N);
+}
+
+JsonNode *
+sd_storage_rpc_group_revoke (const SdGroupIdentity *group,
+                             gboolean unrevoke,
+                             gint64 timestamp,
+                             const guint8 (*tokens)[36],
+                             guint n_tokens,
+                             GError **error)
+{
+  const SdGroupAuth admin = { group, NULL, NULL };
+  g_autoptr(GBytes) signed_bytes = NULL;
+  JsonObject *params;
+  JsonArray *list;
+  gsize len;
+  const guint8 *data;
+
+  g_return_val_if_fail (group != NULL && (tokens != NULL || n_tokens == 0), NULL);
+
+  if (!group_auth_check (&admin, 0, "revoke", error))
+    return NULL;
+  if (timestamp < 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "a revocation needs a timestamp");
+    return NULL;
+  }
+  signed_bytes = sd_subaccount_revoke_signed_bytes (unrevoke, (guint64) timestamp, tokens,
+                                                    n_tokens);
+  if (signed_bytes == NULL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "a revocation names 1 to %d tokens", SD_SUBACCOUNT_MAX_REVOKE);
+    return NULL;
+  }
+  params = group_params_new (&admin);
+  list = json_array_sized_new (n_tokens);
+  for (guint i = 0; i < n_tokens; i++) {
+    g_autofree gchar *hex = sd_hex_encode (tokens[i], 36);
+
+    json_array_add_string_element (list, hex);
+  }
+  json_object_set_array_member (params, unrevoke ? "unrevoke" : "revoke", list);
+  json_object_set_int_member (params, "timestamp", timestamp);
+  data = g_bytes_get_data (signed_bytes, &len);
+  return group_request (unrevoke ? "unrevoke_subaccount" : "revoke_subaccount", params,
+                        set_group_signature (params, &admin, data, len, error));
 }
 
 JsonNode *

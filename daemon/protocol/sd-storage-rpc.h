@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sd-group-identity.h"
 #include "sd-keys.h"
 
 G_BEGIN_DECLS
@@ -46,6 +47,79 @@ JsonNode *sd_storage_rpc_expire (const SdIdentity *identity,
                                  const gchar *const *hashes,
                                  gint64 expiry,
                                  gboolean shorten) G_GNUC_WARN_UNUSED_RESULT;
+
+/* ---- a group's swarm (an `03` account; docs/groups.md, protocol-network.md §4.2, §4.3) ---- */
+
+/* the group namespaces (protocol-advanced.md §2) */
+#define SD_GROUP_NS_KICKED   (-11) /* kick notices; a revoked token may still read it */
+#define SD_GROUP_NS_MESSAGES 11
+#define SD_GROUP_NS_KEYS     12
+#define SD_GROUP_NS_INFO     13
+#define SD_GROUP_NS_MEMBERS  14
+
+/* who signs a request to a group's swarm: an admin, with the group key (@member NULL), or a
+ * member, with the 100-byte grant an admin gave it (sd_subaccount_make) and its own key */
+typedef struct {
+  const SdGroupIdentity *group;
+  const SdIdentity *member;   /* (nullable) NULL: sign as admin */
+  const guint8 *member_value; /* SD_SUBACCOUNT_VALUE_LEN bytes, with @member */
+} SdGroupAuth;
+
+/* TRUE for the namespaces only admins publish to (Keys, Info, Members and the kick notices):
+ * the swarm takes a store from any token with the write flag, but what lands there must carry
+ * the group key's signature or members drop it, so a member's store there is refused here */
+gboolean sd_group_namespace_admin_only (gint namespace_);
+
+/* the same requests as above for a group's swarm: `pubkey` is the group id, no
+ * `pubkey_ed25519`, and either the group key's signature or `subaccount`, `subaccount_sig`
+ * and the member's `signature` (all base64). NULL with @error when the group is not ours to
+ * sign for (no seed and no grant), the grant lacks the permission the server wants (write to
+ * store or expire, delete to delete or shorten), or a member stores to an admin namespace */
+JsonNode *sd_storage_rpc_group_store (const SdGroupAuth *auth,
+                                      gint namespace_,
+                                      gint64 timestamp,
+                                      gint64 ttl_ms,
+                                      const gchar *data_b64,
+                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode *sd_storage_rpc_group_retrieve (const SdGroupAuth *auth,
+                                         gint namespace_,
+                                         gint64 timestamp,
+                                         const gchar *last_hash,
+                                         gint max_count,
+                                         gint max_size,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode *sd_storage_rpc_group_delete (const SdGroupAuth *auth,
+                                       const gchar *const *hashes,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode *sd_storage_rpc_group_expire (const SdGroupAuth *auth,
+                                       const gchar *const *hashes,
+                                       gint64 expiry,
+                                       gboolean shorten,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the namespaces of one poll of a group, in the order they are read: Keys last, so that every
+ * message and config read in the same batch was encrypted with a key whose Keys message was
+ * stored before it, and so is in the same answer (the official clients' order) */
+#define SD_GROUP_POLL_N 5
+extern const gint sd_group_poll_namespaces[SD_GROUP_POLL_N];
+
+/* one `batch` of the five retrieves above; @last_hashes (nullable, or any entry NULL) in the
+ * same order; @max_size as in sd_storage_rpc_group_retrieve. A kicked member's revoked token
+ * gets 401 for all but -11 */
+JsonNode *sd_storage_rpc_group_poll (const SdGroupAuth *auth,
+                                     gint64 timestamp,
+                                     const gchar *const *last_hashes,
+                                     gint max_size,
+                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* admin only: `revoke_subaccount` (or `unrevoke_subaccount`) of 1 to 50 member tokens
+ * (sd_subaccount_token), sent as hex; signed over the text and the raw tokens */
+JsonNode *sd_storage_rpc_group_revoke (const SdGroupIdentity *group,
+                                       gboolean unrevoke,
+                                       gint64 timestamp,
+                                       const guint8 (*tokens)[36],
+                                       guint n_tokens,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* account-independent (§4.7) */
 JsonNode *sd_storage_rpc_info (void) G_GNUC_WARN_UNUSED_RESULT;

@@ -281,53 +281,101 @@ st_check_account (StNode *node, JsonObject *params, StAccount *account, StReply 
 
 /* the 36-byte token from 72 hex digits or 48 base64 characters */
 static gboolean
-parse_token (const gchar *text, guint8 token[36])
+parse_token (const gchar *text, guint8 token[ST_TOKEN_LEN])
 {
   g_autoptr(GBytes) bytes = NULL;
 
-  if (strlen (text) == 72)
-    return sd_hex_decode_exact (text, token, 36, NULL);
-  bytes = sd_base64_decode (text, -1, NULL);
-  if (bytes == NULL || g_bytes_get_size (bytes) != 36)
+  if (strlen (text) == 2 * ST_TOKEN_LEN)
+    return sd_hex_decode_exact (text, token, ST_TOKEN_LEN, NULL);
+  if (strlen (text) != ST_TOKEN_LEN * 4 / 3)
     return FALSE;
-  memcpy (token, g_bytes_get_data (bytes, NULL), 36);
+  bytes = sd_base64_decode (text, -1, NULL);
+  if (bytes == NULL || g_bytes_get_size (bytes) != ST_TOKEN_LEN)
+    return FALSE;
+  memcpy (token, g_bytes_get_data (bytes, NULL), ST_TOKEN_LEN);
   return TRUE;
 }
 
-static gboolean
-signature_well_formed (const gchar *sig)
+gboolean
+st_param_token (const gchar *text, guint8 token[ST_TOKEN_LEN])
 {
-  g_autoptr(GBytes) bytes = sd_base64_decode (sig, -1, NULL);
+  return parse_token (text, token);
+}
 
-  return bytes != NULL && g_bytes_get_size (bytes) == 64;
+/* 64 bytes of base64: 86 characters, or 88 ending in "==" */
+static GBytes *
+signature_bytes (const gchar *sig)
+{
+  gsize len = strlen (sig);
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (len != 86 && !(len == 88 && strcmp (sig + 86, "==") == 0))
+    return NULL;
+  bytes = sd_base64_decode (sig, -1, NULL);
+  if (bytes == NULL || g_bytes_get_size (bytes) != 64)
+    return NULL;
+  return g_steal_pointer (&bytes);
 }
 
 gboolean
-st_check_signature (JsonObject *params,
-                    const StAccount *account,
-                    const gchar *text,
-                    guint needed_flags,
-                    const gchar *fail_text,
-                    StReply *reply)
+st_check_signature_bytes (StNode *node,
+                          JsonObject *params,
+                          const StAccount *account,
+                          const guint8 *data,
+                          gsize len,
+                          guint needed_flags,
+                          StSigRule rule,
+                          const gchar *fail_text,
+                          StReply *reply,
+                          gint *subaccount_flags)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) sig = NULL;
+  g_autoptr(GBytes) token_sig = NULL;
   const gchar *signature = NULL;
   const gchar *ed_hex = NULL;
   const gchar *sub_text = NULL;
   const gchar *sub_sig = NULL;
   guint8 owner_key[32];
   guint8 signing_key[32];
+  guint8 token[ST_TOKEN_LEN];
 
+  if (subaccount_flags != NULL)
+    *subaccount_flags = -1;
   if (!st_param_string (params, "signature", NULL, TRUE, &signature, &error) ||
       !st_param_string (params, "pubkey_ed25519", NULL, FALSE, &ed_hex, &error) ||
-      !st_param_string (params, "subaccount", NULL, FALSE, &sub_text, &error) ||
-      !st_param_string (params, "subaccount_sig", NULL, FALSE, &sub_sig, &error)) {
+      (rule != ST_SIG_OWNER_ONLY &&
+       (!st_param_string (params, "subaccount", NULL, FALSE, &sub_text, &error) ||
+        !st_param_string (params, "subaccount_sig", NULL, FALSE, &sub_sig, &error)))) {
     st_reply_invalid (reply, error);
     return FALSE;
   }
-  if (!signature_well_formed (signature)) {
-    st_reply_text (reply, 400, "invalid request: invalid signature: expected base64 of 64 bytes");
+  sig = signature_bytes (signature);
+  if (sig == NULL) {
+    st_reply_text (reply, 400,
+                   "invalid request: invalid signature: expected base64 encoded Ed25519 signature");
     return FALSE;
+  }
+  /* an empty token counts as none, and a token needs its signature */
+  if (sub_text != NULL && sub_text[0] == '\0')
+    sub_text = NULL;
+  if (sub_text != NULL) {
+    if (sub_sig == NULL) {
+      st_reply_text (reply, 400, "invalid request: invalid subaccount: subaccount_sig is "
+                                 "required when using subaccount");
+      return FALSE;
+    }
+    if (!parse_token (sub_text, token)) {
+      st_reply_text (reply, 400, "invalid request: invalid subaccount: expected base64 or "
+                                 "hex-encoded subaccount token");
+      return FALSE;
+    }
+    token_sig = signature_bytes (sub_sig);
+    if (token_sig == NULL) {
+      st_reply_text (reply, 400, "invalid request: invalid subaccount signature: expected "
+                                 "base64 encoded Ed25519 signature");
+      return FALSE;
+    }
   }
 
   memcpy (owner_key, account->id + 1, 32);
@@ -350,40 +398,49 @@ st_check_signature (JsonObject *params,
       return FALSE;
     }
   }
+  /* an 03 (or other) account signs with its own 32 key bytes */
   memcpy (signing_key, owner_key, 32);
 
-  if (sub_text != NULL || sub_sig != NULL) {
-    guint8 token[36];
-
-    if (sub_text == NULL || sub_sig == NULL || !parse_token (sub_text, token) ||
-        !signature_well_formed (sub_sig)) {
-      st_reply_text (reply, 400, "invalid request: invalid subaccount or subaccount_sig");
+  if (sub_text != NULL) {
+    /* the reference's order: revoked, network prefix, flags, the owner's grant; each failure
+     * is the method's plain "signature verification failed" */
+    if (rule != ST_SIG_SUBACCOUNT_UNREVOCABLE &&
+        st_storage_is_revoked (node->storage, account->hex, token)) {
+      g_debug ("refused a revoked subaccount token");
+      st_reply_printf (reply, 401, "%s", fail_text);
       return FALSE;
     }
-    /* the owner signs the raw token bytes; the signed text is binary, so
-     * verify it directly rather than through the text helper */
-    {
-      g_autoptr(GBytes) sig = sd_base64_decode (sub_sig, -1, NULL);
-
-      if (crypto_sign_ed25519_verify_detached (g_bytes_get_data (sig, NULL), token, 36,
-                                               owner_key) != 0) {
-        st_reply_printf (reply, 401, "%s", fail_text);
-        return FALSE;
-      }
-    }
-    if ((token[1] & needed_flags) != needed_flags ||
-        (!(token[1] & ST_SUBACCOUNT_ANY_PREFIX) && token[0] != account->id[0])) {
-      st_reply_text (reply, 401, "subaccount lacks the permission for this request");
+    if ((!(token[1] & ST_SUBACCOUNT_ANY_PREFIX) && token[0] != account->id[0]) ||
+        (token[1] & needed_flags) != needed_flags ||
+        crypto_sign_ed25519_verify_detached (g_bytes_get_data (token_sig, NULL), token,
+                                             ST_TOKEN_LEN, owner_key) != 0) {
+      st_reply_printf (reply, 401, "%s", fail_text);
       return FALSE;
     }
     memcpy (signing_key, token + 4, 32);
+    if (subaccount_flags != NULL)
+      *subaccount_flags = token[1];
   }
 
-  if (!sd_verify_text_base64 (signing_key, text, signature, NULL)) {
+  if (crypto_sign_ed25519_verify_detached (g_bytes_get_data (sig, NULL), data, len,
+                                           signing_key) != 0) {
     st_reply_printf (reply, 401, "%s", fail_text);
     return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+st_check_signature (StNode *node,
+                    JsonObject *params,
+                    const StAccount *account,
+                    const gchar *text,
+                    guint needed_flags,
+                    const gchar *fail_text,
+                    StReply *reply)
+{
+  return st_check_signature_bytes (node, params, account, (const guint8 *) text, strlen (text),
+                                   needed_flags, ST_SIG_SUBACCOUNT, fail_text, reply, NULL);
 }
 
 static gint

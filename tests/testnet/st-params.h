@@ -63,15 +63,40 @@ gboolean st_param_account (JsonObject *params, StAccount *account, GError **erro
  * FALSE @reply holds the 400 or the 421 with the right swarm */
 gboolean st_check_account (StNode *node, JsonObject *params, StAccount *account, StReply *reply);
 
-/* checks the request signature over @text (owner key, or a subaccount
- * with @needed_flags); on FALSE @reply holds the 400 for malformed
- * parameters or the 401 @fail_text */
-gboolean st_check_signature (JsonObject *params,
+/* how a signature check treats subaccount tokens */
+typedef enum {
+  ST_SIG_SUBACCOUNT,             /* a token may sign, unless the owner revoked it */
+  ST_SIG_SUBACCOUNT_UNREVOCABLE, /* a revoked token too (retrieve from -11, -111, ...) */
+  ST_SIG_OWNER_ONLY,             /* token fields are not read: only the owner signs */
+} StSigRule;
+
+/* checks the request signature over @len bytes: by the owner (the 05 account's
+ * pubkey_ed25519, or the 32 key bytes of any other account), or by a subaccount token with
+ * @needed_flags that the owner signed and did not revoke on @node. On FALSE @reply holds the
+ * 400 for malformed parameters or the 401 @fail_text; @subaccount_flags (nullable) gets the
+ * token's flags, or -1 when the owner signed */
+gboolean st_check_signature_bytes (StNode *node,
+                                   JsonObject *params,
+                                   const StAccount *account,
+                                   const guint8 *data,
+                                   gsize len,
+                                   guint needed_flags,
+                                   StSigRule rule,
+                                   const gchar *fail_text,
+                                   StReply *reply,
+                                   gint *subaccount_flags);
+
+/* the same over @text, tokens allowed */
+gboolean st_check_signature (StNode *node,
+                             JsonObject *params,
                              const StAccount *account,
                              const gchar *text,
                              guint needed_flags,
                              const gchar *fail_text,
                              StReply *reply);
+
+/* a subaccount token from 72 hex digits or 48 base64 characters */
+gboolean st_param_token (const gchar *text, guint8 token[36]);
 
 /* 400 "invalid request: <message>" */
 void st_reply_invalid (StReply *reply, const GError *error);

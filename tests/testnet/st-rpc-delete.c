@@ -134,7 +134,7 @@ st_rpc_delete (StNode *node, JsonObject *params, StReply *reply)
   if (!st_check_account (node, params, &account, reply))
     return;
   signed_text = sd_signed_string_delete ((const gchar *const *) hashes);
-  if (!st_check_signature (params, &account, signed_text, ST_SUBACCOUNT_DELETE,
+  if (!st_check_signature (node, params, &account, signed_text, ST_SUBACCOUNT_DELETE,
                            "delete signature verification failed", reply))
     return;
 
@@ -247,7 +247,7 @@ st_rpc_delete_all (StNode *node, JsonObject *params, StReply *reply)
   }
   ns_text = namespace_text (all, ns);
   signed_text = sd_signed_string_delete_all (ns_text, timestamp);
-  if (!st_check_signature (params, &account, signed_text, ST_SUBACCOUNT_DELETE,
+  if (!st_check_signature (node, params, &account, signed_text, ST_SUBACCOUNT_DELETE,
                            "delete_all signature verification failed", reply))
     return;
 
@@ -285,7 +285,7 @@ st_rpc_delete_before (StNode *node, JsonObject *params, StReply *reply)
   }
   ns_text = namespace_text (all, ns);
   signed_text = g_strdup_printf ("delete_before%s%" G_GUINT64_FORMAT, ns_text, before);
-  if (!st_check_signature (params, &account, signed_text, ST_SUBACCOUNT_DELETE,
+  if (!st_check_signature (node, params, &account, signed_text, ST_SUBACCOUNT_DELETE,
                            "delete_before signature verification failed", reply))
     return;
 

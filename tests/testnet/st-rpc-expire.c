@@ -172,6 +172,7 @@ st_rpc_expire (StNode *node, JsonObject *params, StReply *reply)
   StAccount account;
   ExpireArgs args;
   gboolean shorten = FALSE, extend = FALSE, is_list = FALSE;
+  gint token_flags = -1;
   gint64 now;
 
   if (!st_param_account (params, &account, &error) ||
@@ -204,10 +205,19 @@ st_rpc_expire (StNode *node, JsonObject *params, StReply *reply)
     g_string_append_printf (signed_text, "%" G_GINT64_FORMAT, g_array_index (expiries, gint64, i));
   for (guint i = 0; hashes[i] != NULL; i++)
     g_string_append (signed_text, hashes[i]);
-  if (!st_check_signature (params, &account, signed_text->str,
-                           ST_SUBACCOUNT_WRITE | (shorten ? ST_SUBACCOUNT_DELETE : 0),
-                           "expire signature verification failed", reply))
+  if (!st_check_signature_bytes (node, params, &account, (const guint8 *) signed_text->str,
+                                 signed_text->len, ST_SUBACCOUNT_WRITE, ST_SIG_SUBACCOUNT,
+                                 "expire: signature verification failed", reply, &token_flags))
     return;
+  /* a token without delete may only lengthen: shortening is almost deleting */
+  if (token_flags >= 0 && !(token_flags & ST_SUBACCOUNT_DELETE)) {
+    if (shorten) {
+      st_reply_text (reply, 400, "expire: shorten parameter cannot be used with this subaccount "
+                                 "token (missing delete access)");
+      return;
+    }
+    args.mode = MODE_EXTEND;
+  }
 
   for (guint i = 0; i < expiries->len; i++) {
     gint64 *v = &g_array_index (expiries, gint64, i);
@@ -263,7 +273,7 @@ st_rpc_expire_all (StNode *node, JsonObject *params, StReply *reply)
   }
   ns_text = all ? g_strdup ("all") : sd_namespace_text (ns);
   signed_text = g_strdup_printf ("expire_all%s%" G_GUINT64_FORMAT, ns_text, expiry);
-  if (!st_check_signature (params, &account, signed_text, ST_SUBACCOUNT_DELETE,
+  if (!st_check_signature (node, params, &account, signed_text, ST_SUBACCOUNT_DELETE,
                            "expire_all signature verification failed", reply))
     return;
 
@@ -333,7 +343,7 @@ st_rpc_get_expiries (StNode *node, JsonObject *params, StReply *reply)
     return;
   }
   signed_text = sd_signed_string_get_expiries (timestamp, (const gchar *const *) hashes);
-  if (!st_check_signature (params, &account, signed_text, ST_SUBACCOUNT_READ,
+  if (!st_check_signature (node, params, &account, signed_text, ST_SUBACCOUNT_READ,
                            "get_expiries signature verification failed", reply))
     return;
 

@@ -40,6 +40,14 @@ is_public_outbox (gint ns)
   return ns < 0 && (-ns) % 20 == 1;
 }
 
+/* negative ns with -ns % 100 == 11 (-11, -111, ...): a revoked token may still read it, so a
+ * kicked group member finds its kick notice */
+static gboolean
+is_unrevocable (gint ns)
+{
+  return ns < 0 && (-ns) % 100 == 11;
+}
+
 static gint64
 abs64 (gint64 v)
 {
@@ -188,7 +196,7 @@ st_rpc_store (StNode *node, JsonObject *params, StReply *reply)
       return;
     }
     signed_text = sd_signed_string_store (ns, sig_timestamp);
-    if (!st_check_signature (params, &account, signed_text, flags,
+    if (!st_check_signature (node, params, &account, signed_text, flags,
                              "store signature verification failed", reply))
       return;
   }
@@ -271,8 +279,11 @@ st_rpc_retrieve (StNode *node, JsonObject *params, StReply *reply)
       return;
     }
     signed_text = sd_signed_string_retrieve (ns, timestamp);
-    if (!st_check_signature (params, &account, signed_text, ST_SUBACCOUNT_READ,
-                             "retrieve signature verification failed", reply))
+    if (!st_check_signature_bytes (node, params, &account, (const guint8 *) signed_text,
+                                   strlen (signed_text), ST_SUBACCOUNT_READ,
+                                   is_unrevocable (ns) ? ST_SIG_SUBACCOUNT_UNREVOCABLE
+                                                       : ST_SIG_SUBACCOUNT,
+                                   "retrieve signature verification failed", reply, NULL))
       return;
   }
 

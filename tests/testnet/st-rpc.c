@@ -202,6 +202,8 @@ static const struct {
   { "get_expiries", st_rpc_get_expiries },
   { "delete_before", st_rpc_delete_before },
   { "expire_all", st_rpc_expire_all },
+  { "revoke_subaccount", st_rpc_revoke_subaccount },
+  { "unrevoke_subaccount", st_rpc_unrevoke_subaccount },
 };
 
 static StMethod

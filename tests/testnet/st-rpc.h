@@ -53,5 +53,7 @@ void st_rpc_expire (StNode *node, JsonObject *params, StReply *reply);
 void st_rpc_get_expiries (StNode *node, JsonObject *params, StReply *reply);
 void st_rpc_delete_before (StNode *node, JsonObject *params, StReply *reply);
 void st_rpc_expire_all (StNode *node, JsonObject *params, StReply *reply);
+void st_rpc_revoke_subaccount (StNode *node, JsonObject *params, StReply *reply);
+void st_rpc_unrevoke_subaccount (StNode *node, JsonObject *params, StReply *reply);
 
 G_END_DECLS

@@ -12,8 +12,15 @@
 struct _StStorage {
   GHashTable *by_hash;  /* (owned) hash -> (owned) StMessage */
   GHashTable *queues;   /* (owned) "owner/ns" -> (owned) GQueue of (unowned) StMessage */
+  GHashTable *revoked;  /* (owned) owner -> (owned) GArray of StRevoked */
   guint64 next_id;
 };
+
+/* one revoked subaccount token of an owner, and when it was (last) revoked */
+typedef struct {
+  guint8 token[ST_TOKEN_LEN];
+  gint64 when_ms;
+} StRevoked;
 
 static void
 st_message_free (StMessage *msg)
@@ -39,6 +46,8 @@ st_storage_new (void)
                                             (GDestroyNotify) st_message_free);
   storage->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) queue_free);
+  storage->revoked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_array_unref);
   storage->next_id = 1;
   return storage;
 }
@@ -48,6 +57,7 @@ st_storage_free (StStorage *storage)
 {
   if (storage == NULL)
     return;
+  g_hash_table_destroy (storage->revoked);
   g_hash_table_destroy (storage->queues);
   g_hash_table_destroy (storage->by_hash);
   g_free (storage);
@@ -188,4 +198,78 @@ guint
 st_storage_count (StStorage *storage)
 {
   return g_hash_table_size (storage->by_hash);
+}
+
+/* ---- revoked subaccount tokens (protocol-network.md §4.6) ---- */
+
+static gint
+find_revoked (GArray *list, const guint8 token[ST_TOKEN_LEN])
+{
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    if (memcmp (g_array_index (list, StRevoked, i).token, token, ST_TOKEN_LEN) == 0)
+      return (gint) i;
+  return -1;
+}
+
+static GArray *
+owner_revoked (StStorage *storage, const gchar *owner)
+{
+  GArray *list = g_hash_table_lookup (storage->revoked, owner);
+
+  if (list != NULL)
+    return list;
+  list = g_array_new (FALSE, FALSE, sizeof (StRevoked));
+  g_hash_table_insert (storage->revoked, g_strdup (owner), list);
+  return list;
+}
+
+void
+st_storage_revoke (StStorage *storage, const gchar *owner, const guint8 token[ST_TOKEN_LEN],
+                   gint64 now_ms)
+{
+  GArray *list = owner_revoked (storage, owner);
+  gint at;
+
+  at = find_revoked (list, token);
+  if (at >= 0) {
+    StRevoked *known = &g_array_index (list, StRevoked, at);
+
+    known->when_ms = MAX (known->when_ms, now_ms);
+    return;
+  }
+  {
+    StRevoked entry;
+
+    memcpy (entry.token, token, ST_TOKEN_LEN);
+    entry.when_ms = now_ms;
+    g_array_append_val (list, entry);
+  }
+  /* like the reference, only the most recent ST_REVOKED_MAX per owner are kept */
+  while (list != NULL && list->len > ST_REVOKED_MAX) {
+    guint oldest = 0;
+
+    for (guint i = 1; i < list->len; i++)
+      if (g_array_index (list, StRevoked, i).when_ms <
+          g_array_index (list, StRevoked, oldest).when_ms)
+        oldest = i;
+    g_array_remove_index (list, oldest);
+  }
+}
+
+gboolean
+st_storage_unrevoke (StStorage *storage, const gchar *owner, const guint8 token[ST_TOKEN_LEN])
+{
+  GArray *list = g_hash_table_lookup (storage->revoked, owner);
+  gint at = find_revoked (list, token);
+
+  if (at < 0)
+    return FALSE;
+  g_array_remove_index (list, (guint) at);
+  return TRUE;
+}
+
+gboolean
+st_storage_is_revoked (StStorage *storage, const gchar *owner, const guint8 token[ST_TOKEN_LEN])
+{
+  return find_revoked (g_hash_table_lookup (storage->revoked, owner), token) >= 0;
 }

@@ -58,6 +58,24 @@ guint st_storage_expire (StStorage *storage, gint64 now_ms);
 
 guint st_storage_count (StStorage *storage);
 
+/* revoked subaccount tokens, per owner (protocol-network.md §4.3, §4.6): the token is the
+ * whole 36 bytes, flags included; each node keeps its own list, the newest ST_REVOKED_MAX per
+ * owner (revoking a known token again refreshes its time) */
+#define ST_TOKEN_LEN 36
+#define ST_REVOKED_MAX 50
+
+void st_storage_revoke (StStorage *storage,
+                        const gchar *owner,
+                        const guint8 token[ST_TOKEN_LEN],
+                        gint64 now_ms);
+/* TRUE when the token was revoked (and no longer is) */
+gboolean st_storage_unrevoke (StStorage *storage,
+                              const gchar *owner,
+                              const guint8 token[ST_TOKEN_LEN]);
+gboolean st_storage_is_revoked (StStorage *storage,
+                                const gchar *owner,
+                                const guint8 token[ST_TOKEN_LEN]);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StStorage, st_storage_free)
 
 G_END_DECLS
