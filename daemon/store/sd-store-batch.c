@@ -56,6 +56,7 @@ typedef struct {
   SdExpirationMode expiration_mode;
   guint32 expiration_timer;
   gboolean remove;          /* reaction taken back */
+  GPtrArray *attachments;   /* (nullable) (element-type GBytes) a message's pointers */
 } BatchOp;
 
 struct _SdStoreBatch {
@@ -73,6 +74,7 @@ batch_op_free (BatchOp *op)
   g_free (op->profile_name);
   g_free (op->quote_author);
   g_clear_pointer (&op->timestamps, g_array_unref);
+  g_clear_pointer (&op->attachments, g_ptr_array_unref);
   g_free (op);
 }
 
@@ -198,6 +200,8 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   op->expires_at = MAX (message->expires_at, 0);
   op->message_kind = message->kind;
   op->quote_author = g_strdup (message->quote_author);
+  if (message->attachments != NULL)
+    op->attachments = g_ptr_array_ref (message->attachments);
   op->quote_sent_at = message->quote_author != NULL ? message->quote_sent_at : 0;
   op->expiration_mode = message->expiration_mode;
   op->expiration_timer = message->expiration_mode != SD_EXPIRATION_OFF ?
@@ -540,7 +544,15 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
                                op->sent_at, error))
     return FALSE;
 
+  if (op->attachments != NULL &&
+      !store_insert_incoming_attachments (self, local_id, op->attachments, error))
+    return FALSE;
+
   message = message_from_op (op, conversation_id, from_self, local_id);
+  if (op->attachments != NULL && !store_load_attachments (self, &message, 1, error)) {
+    sd_message_free (message);
+    return FALSE;
+  }
   /* the message is new, so it has no reactions; only a quote needs a look-up */
   if (message->quote_author != NULL &&
       !store_load_body (self, message->quote_author, message->quote_sent_at,
