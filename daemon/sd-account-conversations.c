@@ -149,6 +149,10 @@ sd_account_send (SdAccount *self, const gchar *recipient, const gchar *body, GEr
   return sd_account_send_full (self, recipient, body, NULL, error);
 }
 
+static SdMessage *send_message (SdAccount *self, const gchar *recipient, const gchar *body,
+                                const gchar *quote_id, const SdAttachmentSource *sources,
+                                guint n_sources, GError **error);
+
 SdMessage *
 sd_account_send_full (SdAccount *self,
                       const gchar *recipient,
@@ -156,15 +160,47 @@ sd_account_send_full (SdAccount *self,
                       const gchar *quote_id,
                       GError **error)
 {
+  return send_message (self, recipient, body, quote_id, NULL, 0, error);
+}
+
+SdMessage *
+sd_account_send_attachments (SdAccount *self,
+                             const gchar *recipient,
+                             const gchar *body,
+                             const gchar *quote_id,
+                             const SdAttachmentSource *sources,
+                             guint n_sources,
+                             GError **error)
+{
+  return send_message (self, recipient, body, quote_id, sources, n_sources, error);
+}
+
+static SdMessage *
+send_message (SdAccount *self,
+              const gchar *recipient,
+              const gchar *body,
+              const gchar *quote_id,
+              const SdAttachmentSource *sources,
+              guint n_sources,
+              GError **error)
+{
+  g_autoptr(GArray) prepared = NULL;
   g_autoptr(SdConversation) conversation = NULL;
   g_autoptr(SdMessage) quoted = NULL;
   SdOutgoingMessage outgoing = { 0 };
   SdMessage *message;
   gint64 t;
 
-  if (!sd_account_require (self, error) || !sd_account_check_session_id (recipient, error) ||
-      !check_body (body, error))
+  if (!sd_account_require (self, error) || !sd_account_check_session_id (recipient, error))
     return NULL;
+  /* a message of attachments only has an empty body, as the official clients send it */
+  if ((n_sources == 0 || *body != '\0') && !check_body (body, error))
+    return NULL;
+  if (n_sources > 0 && self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "attachments need the network, which is not started");
+    return NULL;
+  }
   if (quote_id != NULL) {
     quoted = sd_store_get_message (self->store, quote_id, NULL);
     if (quoted == NULL || !g_str_equal (quoted->conversation, recipient) ||
@@ -203,7 +239,20 @@ sd_account_send_full (SdAccount *self,
   if (conversation != NULL &&
       sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
     outgoing.expiration_timer = (guint32) conversation->expiration_timer;
+  /* read and stripped before anything is queued: a bad fd changes nothing */
+  if (n_sources > 0) {
+    if (!sd_attachments_prepare (self->attachments, sources, n_sources, &prepared, error))
+      return NULL;
+    outgoing.attachments = (const SdOutgoingAttachment *) prepared->data;
+    outgoing.n_attachments = prepared->len;
+  }
   message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
+  if (prepared != NULL) {
+    sd_attachments_prepared_free (self->attachments, g_steal_pointer (&prepared),
+                                  message == NULL);
+    if (message != NULL)
+      sd_attachments_kick (self->attachments);
+  }
   if (conversation == NULL || !conversation->approved) {
     if (message != NULL)
       count_one_more (self);

@@ -129,6 +129,16 @@ void
 sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived)
 {
   sd_account_check_quote (self, message);
+  /* automatic downloads: from approved, unblocked conversations only, never from requests */
+  if (arrived && message->attachments != NULL && !message->outgoing && self->attachments != NULL) {
+    g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store,
+                                                                        message->conversation,
+                                                                        NULL);
+
+    sd_attachments_consider (self->attachments, message,
+                             conversation != NULL && conversation->approved &&
+                               !conversation->blocked);
+  }
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, arrived);
 }
 
@@ -360,9 +370,69 @@ on_prune_seen (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- attachments ---- */
+
+static void
+on_attachment_changed (SdAttachments *attachments, const gchar *message_id, gpointer user_data)
+{
+  SdAccount *self = user_data;
+  g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_id, NULL);
+
+  if (message != NULL)
+    sd_account_emit_message_changed (self, message);
+}
+
+static void
+on_attachments_ready (SdAttachments *attachments, const gchar *message_id, gpointer user_data)
+{
+  SdAccount *self = user_data;
+
+  if (self->sender != NULL)
+    sd_sender_kick (self->sender);
+}
+
+/* files of removed messages go with them */
+static void
+on_something_removed (SdAccount *self, gpointer arg, gpointer user_data)
+{
+  if (self->attachments != NULL)
+    sd_attachments_sweep (self->attachments);
+}
+
+gboolean
+sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
+                                GError **error)
+{
+  if (!sd_account_require (self, error))
+    return FALSE;
+  if (self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return FALSE;
+  }
+  return sd_attachments_download (self->attachments, message_id, index, error);
+}
+
+gint
+sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint index,
+                            GError **error)
+{
+  if (!sd_account_require (self, error))
+    return -1;
+  if (self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return -1;
+  }
+  return sd_attachments_open (self->attachments, message_id, index, error);
+}
+
 static void
 stop_components (SdAccount *self)
 {
+  if (self->attachments != NULL)
+    sd_attachments_stop (self->attachments);
+  g_clear_object (&self->attachments);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->prune_id, g_source_remove);
   g_clear_object (&self->expiry);
@@ -412,10 +482,25 @@ start_network (SdAccount *self, GError **error)
                            0);
   g_signal_connect_object (self->sender, "message-changed",
                            G_CALLBACK (on_sender_message_changed), self, 0);
+  {
+    g_autoptr(SdFileServer) file_server = sd_file_server_new (self->network,
+                                                              self->config.file_server_url,
+                                                              self->config.file_server_key,
+                                                              error);
+
+    if (file_server == NULL)
+      return FALSE;
+    self->attachments = sd_attachments_new (self->store, file_server, self->config.data_dir);
+    g_signal_connect_object (self->attachments, "changed", G_CALLBACK (on_attachment_changed),
+                             self, 0);
+    g_signal_connect_object (self->attachments, "ready", G_CALLBACK (on_attachments_ready), self,
+                             0);
+  }
   set_state (self, "connecting");
   self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
   sd_poller_start (self->poller);
   sd_sender_start (self->sender);
+  sd_attachments_start (self->attachments);
   return TRUE;
 }
 
@@ -838,6 +923,8 @@ sd_account_finalize (GObject *object)
   g_free (self->config.data_dir);
   g_strfreev (self->config.seeds);
   g_free (self->config.seed_ca);
+  g_free (self->config.file_server_url);
+  g_free (self->config.file_server_key);
   g_free (self->config.key_file_passphrase);
   g_hash_table_unref (self->typing);
   G_OBJECT_CLASS (sd_account_parent_class)->finalize (object);
@@ -878,6 +965,8 @@ sd_account_init (SdAccount *self)
 {
   self->state = "uninitialised";
   self->n_started = -1;
+  g_signal_connect (self, "message-removed", G_CALLBACK (on_something_removed), NULL);
+  g_signal_connect (self, "conversation-removed", G_CALLBACK (on_something_removed), NULL);
   self->display_name = g_strdup ("");
   self->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, typing_source_remove);
 }
@@ -895,6 +984,8 @@ sd_account_new (const SdAccountConfig *config, GError **error)
   self->config.data_dir = g_strdup (config->data_dir);
   self->config.seeds = g_strdupv (config->seeds);
   self->config.seed_ca = g_strdup (config->seed_ca);
+  self->config.file_server_url = g_strdup (config->file_server_url);
+  self->config.file_server_key = g_strdup (config->file_server_key);
   self->config.plain_http_nodes = config->plain_http_nodes;
   self->config.key_file_passphrase = g_strdup (config->key_file_passphrase);
   self->config.poll_interval_ms = config->poll_interval_ms;

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "sd-attachments.h"
 #include "sd-store.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,8 @@ typedef struct {
   gboolean read_receipts;      /* send read receipts (off by default, as the official clients) */
   gboolean typing_indicators;  /* send and show typing indicators */
   guint max_started;           /* 0: SD_ACCOUNT_MAX_STARTED (tests set fewer) */
+  gchar *file_server_url;      /* (nullable) a custom network's file server; NULL: mainnet */
+  gchar *file_server_key;      /* (nullable) its X25519 key in hex */
 } SdAccountConfig;
 
 /* the account and everything around it: keystore, store, network, poller, sender,
@@ -104,6 +107,20 @@ SdMessage *sd_account_send_full (SdAccount *self,
                                  const gchar *recipient,
                                  const gchar *body,
                                  const gchar *quote_id,
+                                 GError **error);
+/* the same with attachments (sd-attachments.h): read now, uploaded before the message goes;
+ * @body may then be empty */
+SdMessage *sd_account_send_attachments (SdAccount *self,
+                                        const gchar *recipient,
+                                        const gchar *body,
+                                        const gchar *quote_id,
+                                        const SdAttachmentSource *sources,
+                                        guint n_sources,
+                                        GError **error);
+/* DownloadAttachment and OpenAttachment (a new read-only fd) */
+gboolean sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
+                                         GError **error);
+gint sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint index,
                                  GError **error);
 GPtrArray *sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error);
 GPtrArray *sd_account_get_messages (SdAccount *self,

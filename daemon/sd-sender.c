@@ -390,6 +390,7 @@ pack_message (SdSender *self,
               gboolean to_self)
 {
   SdTextContent text = { 0 };
+  g_autoptr(GPtrArray) attachments = NULL;
 
   switch (message->kind) {
   case SD_MESSAGE_KIND_EXPIRATION_UPDATE:
@@ -421,6 +422,10 @@ pack_message (SdSender *self,
   }
   text.expiration_type = rule->type;
   text.expiration_timer = rule->timer;
+  /* uploaded before the message became due (sd-attachments.c) */
+  attachments = sd_store_attachment_pointers (self->store, message->local_id, NULL);
+  if (attachments != NULL && attachments->len > 0)
+    text.attachments = attachments;
   return sd_content_pack_text_full (&text);
 }
 
