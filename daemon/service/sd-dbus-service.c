@@ -8,8 +8,10 @@
 #include "sd-dbus-generated.h"
 #include "sd-message-dict.h"
 
+#include <gio/gunixfdlist.h>
 #include <sodium.h>
 #include <string.h>
+#include <unistd.h>
 
 #define API_VERSION 1
 #define GET_MESSAGES_DEFAULT 50
@@ -92,6 +94,96 @@ option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *
   return TRUE;
 }
 
+/* Send and SendMessage: the "quote" and "attachments" options; the fds of the attachments
+ * come with the call (docs/attachments.md). NULL after replying with the error */
+static SdMessage *
+send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
+                   const gchar *recipient, const gchar *body, GVariant *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) list = g_variant_lookup_value (options, "attachments", NULL);
+  GUnixFDList *fds = g_dbus_message_get_unix_fd_list (g_dbus_method_invocation_get_message (invocation));
+  g_autofree SdAttachmentSource *sources = NULL;
+  g_autoptr(GPtrArray) dicts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  SdMessage *message;
+  const gchar *quote_id;
+  gsize n = 0;
+
+  if (!option_quote (options, &quote_id, invocation))
+    return NULL;
+  if (list != NULL) {
+    if (!g_variant_is_of_type (list, G_VARIANT_TYPE ("a(ha{sv})"))) {
+      return_invalid (invocation, "the attachments option is a(ha{sv})");
+      return NULL;
+    }
+    n = g_variant_n_children (list);
+    if (n > SD_ATTACHMENTS_MAX) {
+      g_dbus_method_invocation_return_error (invocation, SD_DBUS_ERROR,
+                                             SD_DBUS_ERROR_TOO_MANY_ATTACHMENTS,
+                                             "a message has at most %d attachments",
+                                             SD_ATTACHMENTS_MAX);
+      return NULL;
+    }
+    sources = g_new0 (SdAttachmentSource, MAX (n, 1));
+    for (gsize i = 0; i < n; i++) {
+      GVariant *dict;
+      gint32 handle;
+
+      g_variant_get_child (list, i, "(h@a{sv})", &handle, &dict);
+      g_ptr_array_add (dicts, dict);
+      /* borrowed: the fd list closes them with the message */
+      sources[i].fd = fds != NULL && handle >= 0 && handle < g_unix_fd_list_get_length (fds)
+                        ? g_unix_fd_list_peek_fds (fds, NULL)[handle] : -1;
+      if (!g_variant_lookup (dict, "file-name", "&s", &sources[i].file_name))
+        sources[i].file_name = NULL;
+      if (!g_variant_lookup (dict, "content-type", "&s", &sources[i].content_type))
+        sources[i].content_type = NULL;
+      if (!g_variant_lookup (dict, "caption", "&s", &sources[i].caption))
+        sources[i].caption = NULL;
+      if (!g_variant_lookup (dict, "voice", "b", &sources[i].voice))
+        sources[i].voice = FALSE;
+    }
+  }
+  message = n > 0 ? sd_account_send_attachments (self->account, recipient, body, quote_id,
+                                                 sources, (guint) n, &error)
+                  : sd_account_send_full (self->account, recipient, body, quote_id, &error);
+  if (message == NULL)
+    sd_dbus_error_return (invocation, error);
+  return message;
+}
+
+static gboolean
+handle_download_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                            const gchar *message_id, guint index, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_download_attachment (self->account, message_id, index, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_conversation1_complete_download_attachment (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_open_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                        GUnixFDList *in_fds, const gchar *message_id, guint index,
+                        SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) out = NULL;
+  gint fd = sd_account_open_attachment (self->account, message_id, index, &error);
+
+  if (fd < 0) {
+    sd_dbus_error_return (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  out = g_unix_fd_list_new_from_array (&fd, 1); /* takes the fd */
+  sd_dbus_conversation1_complete_open_attachment (skeleton, invocation, out,
+                                                  g_variant_new_handle (0));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_send_message (SdDbusConversation1 *skeleton,
                      GDBusMethodInvocation *invocation,
@@ -99,17 +191,11 @@ handle_send_message (SdDbusConversation1 *skeleton,
                      GVariant *options,
                      SdDbusService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SdMessage) message = NULL;
-  const gchar *quote_id;
+  g_autoptr(SdMessage) message = send_with_options (self, invocation,
+                                                    invocation_conversation (invocation), body,
+                                                    options);
 
-  if (!option_quote (options, &quote_id, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  message = sd_account_send_full (self->account, invocation_conversation (invocation), body,
-                                  quote_id, &error);
-  if (message == NULL)
-    sd_dbus_error_return (invocation, error);
-  else
+  if (message != NULL)
     sd_dbus_conversation1_complete_send_message (skeleton, invocation, message->id);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -333,6 +419,10 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
                              self, 0);
     g_signal_connect_object (skeleton, "handle-get-messages", G_CALLBACK (handle_get_messages),
                              self, 0);
+    g_signal_connect_object (skeleton, "handle-download-attachment",
+                             G_CALLBACK (handle_download_attachment), self, 0);
+    g_signal_connect_object (skeleton, "handle-open-attachment",
+                             G_CALLBACK (handle_open_attachment), self, 0);
     g_signal_connect_object (skeleton, "handle-mark-read", G_CALLBACK (handle_mark_read), self, 0);
     g_signal_connect_object (skeleton, "handle-set-typing", G_CALLBACK (handle_set_typing), self,
                              0);
@@ -695,18 +785,11 @@ static gboolean
 handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *recipient,
              const gchar *body, GVariant *options, SdDbusService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SdMessage) message = NULL;
+  g_autoptr(SdMessage) message = send_with_options (self, invocation, recipient, body, options);
   g_autofree gchar *path = NULL;
-  const gchar *quote_id;
 
-  if (!option_quote (options, &quote_id, invocation))
+  if (message == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  message = sd_account_send_full (self->account, recipient, body, quote_id, &error);
-  if (message == NULL) {
-    sd_dbus_error_return (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
   path = sd_dbus_conversation_path (message->conversation);
   sd_dbus_account1_complete_send (skeleton, invocation, path, message->id);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Attachments between two daemons through the testnet's file server (onion requests v4):
+a JPEG with GPS EXIF arrives without it, a ~9 MB file and a voice note arrive byte for byte,
+nothing is fetched automatically from a message request, a lost file is "expired" and a
+corrupted one "failed" while their messages stay, the registered errors of bad fds, and a
+kill -9 in the middle of an upload sends the message exactly once."""
+
+import hashlib
+import os
+import signal
+import struct
+import tempfile
+
+import gi
+gi.require_version("GdkPixbuf", "2.0")
+from gi.repository import GdkPixbuf, Gio, GLib  # noqa: E402
+
+from harness import (ACCOUNT_PATH, BUS_NAME, CONVERSATION_IFACE, Daemon, assert_eq,  # noqa: E402
+                     log, run)
+
+
+def gps_exif():
+    """an APP1 Exif segment whose only content is a GPS position"""
+    tiff = bytearray(b"II*\x00" + struct.pack("<I", 8))
+    # IFD0: one entry, the GPS IFD pointer (tag 0x8825, LONG) to offset 26
+    tiff += struct.pack("<H", 1) + struct.pack("<HHII", 0x8825, 4, 1, 26) + struct.pack("<I", 0)
+    # GPS IFD: version 2.2, latitude N 52° 31' 12"
+    tiff += struct.pack("<H", 3)
+    tiff += struct.pack("<HHI", 0x0000, 1, 4) + bytes([2, 2, 0, 0])
+    tiff += struct.pack("<HHI", 0x0001, 2, 2) + b"N\x00\x00\x00"
+    tiff += struct.pack("<HHII", 0x0002, 5, 3, 68)
+    tiff += struct.pack("<I", 0)
+    assert len(tiff) == 68
+    tiff += struct.pack("<IIIIII", 52, 1, 31, 1, 12, 1)
+    payload = b"Exif\x00\x00" + bytes(tiff)
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def make_jpeg():
+    """(plain JPEG, the same with GPS EXIF right after SOI)"""
+    pixbuf = GdkPixbuf.Pixbuf.new(GdkPixbuf.Colorspace.RGB, False, 8, 64, 48)
+    pixbuf.fill(0x3366ccff)
+    ok, plain = pixbuf.save_to_bufferv("jpeg", [], [])
+    assert ok
+    plain = bytes(plain)
+    assert plain[:2] == b"\xff\xd8"
+    return plain, plain[:2] + gps_exif() + plain[2:]
+
+
+def temp_file(data):
+    fd, path = tempfile.mkstemp(prefix="attach-")
+    os.write(fd, data)
+    os.unlink(path)
+    return fd
+
+
+def send(daemon, peer, body, files, expect_error=None):
+    """SendMessage with attachments: files are (fd, options dict of GLib.Variant)"""
+    fds = Gio.UnixFDList()
+    items = []
+    for fd, options in files:
+        items.append((fds.append(fd), options))
+    params = GLib.Variant("(sa{sv})", (body, {"attachments": GLib.Variant("a(ha{sv})", items)}))
+    try:
+        reply, _ = daemon.bus.connection.call_with_unix_fd_list_sync(
+            BUS_NAME, ACCOUNT_PATH + "/conversations/" + peer, CONVERSATION_IFACE, "SendMessage",
+            params, None, Gio.DBusCallFlags.NONE, 60000, fds, None)
+    except GLib.Error as e:
+        if expect_error is None:
+            raise
+        remote = Gio.DBusError.get_remote_error(e)
+        assert_eq(remote, "org.sessiond.Daemon1.Error." + expect_error, "error of a bad send")
+        return None
+    assert expect_error is None, "expected " + str(expect_error)
+    return reply.unpack()[0]
+
+
+def open_attachment(daemon, peer, message_id, index):
+    reply, out = daemon.bus.connection.call_with_unix_fd_list_sync(
+        BUS_NAME, ACCOUNT_PATH + "/conversations/" + peer, CONVERSATION_IFACE, "OpenAttachment",
+        GLib.Variant("(su)", (message_id, index)), None, Gio.DBusCallFlags.NONE, 30000, None,
+        None)
+    fd = out.get(reply.unpack()[0])
+    chunks = []
+    with os.fdopen(fd, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        # read-only
+        try:
+            os.write(f.fileno(), b"x")
+            raise AssertionError("an attachment fd is writable")
+        except OSError:
+            pass
+    return b"".join(chunks)
+
+
+def message(daemon, peer, message_id):
+    for m in daemon.messages(peer):
+        if m["id"] == message_id:
+            return m
+    return None
+
+
+def attachment_states(daemon, peer, message_id):
+    m = message(daemon, peer, message_id)
+    if m is None or "attachments" not in m:
+        return None
+    return [a["state"] for a in m["attachments"]]
+
+
+def sent(daemon, peer, message_id):
+    m = message(daemon, peer, message_id)
+    return m is not None and m["status"] in ("sent", "read")
+
+
+def file_ids(testnet):
+    return testnet.control({"action": "file_status"})["file_server"]["ids"]
+
+
+def opt(**kwargs):
+    types = {"file_name": "s", "content_type": "s", "caption": "s", "voice": "b"}
+    return {k.replace("_", "-"): GLib.Variant(types[k], v) for k, v in kwargs.items()}
+
+
+def test(testnet):
+    alice = Daemon("alice", testnet)
+    bob = Daemon("bob", testnet)
+    try:
+        alice_id = alice.account("CreateAccount", "a{sv}", {})[0]
+        bob_id = bob.account("CreateAccount", "a{sv}", {})[0]
+        alice.account("OpenConversation", "s", bob_id)
+
+        # ---- registered errors: nothing is queued
+        with tempfile.TemporaryDirectory() as d:
+            big = os.path.join(d, "big")
+            with open(big, "wb") as f:
+                f.truncate(10_000_001)
+            fd = os.open(big, os.O_RDONLY)
+            send(alice, bob_id, "", [(fd, {})], "AttachmentTooLarge")
+            os.close(fd)
+            fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+            send(alice, bob_id, "", [(fd, {})], "AttachmentUnreadable")
+            os.close(fd)
+        r, w = os.pipe()
+        send(alice, bob_id, "", [(r, {})], "AttachmentUnreadable")
+        os.close(r)
+        os.close(w)
+        fd = temp_file(b"x")
+        send(alice, bob_id, "", [(fd, {})] * 33, "TooManyAttachments")
+        os.close(fd)
+        assert_eq(alice.messages(bob_id), [], "no message after refused attachments")
+
+        # ---- while bob has alice as a message request: nothing is fetched automatically
+        plain_jpeg, gps_jpeg = make_jpeg()
+        fd = temp_file(gps_jpeg)
+        photo_id = send(alice, bob_id, "", [(fd, opt(file_name="/home/alice/holiday.jpg"))])
+        os.close(fd)
+        alice.wait_for(lambda: sent(alice, bob_id, photo_id), "the photo is sent")
+        ours = message(alice, bob_id, photo_id)["attachments"][0]
+        assert_eq(ours["state"], "available", "our uploaded attachment")
+        assert_eq(ours["file-name"], "holiday.jpg", "only the base name goes out")
+        assert_eq(ours["content-type"], "image/jpeg", "guessed type")
+        assert_eq((ours["width"], ours["height"]), (64, 48), "dimensions")
+        photo_file = file_ids(testnet)[-1]
+
+        fd = temp_file(os.urandom(70000))
+        lost_id = send(alice, bob_id, "this one gets lost", [(fd, opt(file_name="lost.bin"))])
+        os.close(fd)
+        alice.wait_for(lambda: sent(alice, bob_id, lost_id), "the lost file's message is sent")
+        lost_file = file_ids(testnet)[-1]
+
+        fd = temp_file(os.urandom(50000))
+        bad_id = send(alice, bob_id, "this one gets corrupted", [(fd, opt(file_name="bad.bin"))])
+        os.close(fd)
+        alice.wait_for(lambda: sent(alice, bob_id, bad_id), "the corrupted file's message is sent")
+        bad_file = file_ids(testnet)[-1]
+        assert_eq(len({photo_file, lost_file, bad_file}), 3, "three uploads")
+
+        bob.wait_for(lambda: all(message(bob, alice_id, i) for i in (photo_id, lost_id, bad_id)),
+                     "bob has the three messages")
+        assert_eq(bob.conversation_prop(alice_id, "Approved"), False, "a request")
+        for i in (photo_id, lost_id, bad_id):
+            assert_eq(attachment_states(bob, alice_id, i), ["pending"],
+                      "nothing is downloaded from a request")
+        bob.expect_error("AttachmentNotAvailable", open_attachment, bob, alice_id, photo_id, 0)
+        theirs = message(bob, alice_id, photo_id)["attachments"][0]
+        assert_eq(theirs["file-name"], "holiday.jpg", "file name arrives")
+        assert_eq(message(bob, alice_id, lost_id)["body"], "this one gets lost", "body arrives")
+
+        testnet.control({"action": "file_lose", "id": lost_file})
+        testnet.control({"action": "file_corrupt", "id": bad_file})
+        bob.conversation(alice_id, "Approve")
+        for i in (photo_id, lost_id, bad_id):
+            bob.conversation(alice_id, "DownloadAttachment", "su", i, 0)
+        bob.wait_for(lambda: attachment_states(bob, alice_id, photo_id) == ["available"],
+                     "the photo downloads")
+        bob.wait_for(lambda: attachment_states(bob, alice_id, lost_id) == ["expired"],
+                     "the lost file is expired")
+        bob.wait_for(lambda: attachment_states(bob, alice_id, bad_id) == ["failed"],
+                     "the corrupted file failed")
+        assert_eq(message(bob, alice_id, bad_id)["body"], "this one gets corrupted",
+                  "the message of a failed attachment stays")
+        bob.expect_error("AttachmentNotAvailable", open_attachment, bob, alice_id, bad_id, 0)
+        bob.expect_error("NotFound", bob.conversation, alice_id, "DownloadAttachment", "su",
+                         photo_id, 7)
+
+        got = open_attachment(bob, alice_id, photo_id, 0)
+        assert_eq(b"Exif" in got, False, "no EXIF (and no GPS) left in the photo")
+        assert_eq(got, plain_jpeg, "the photo is the original minus its metadata")
+        assert_eq(open_attachment(alice, bob_id, photo_id, 0), plain_jpeg,
+                  "the sender keeps the stripped copy it sent")
+
+        # ---- approved: a ~9 MB file and a voice note are fetched by themselves
+        nine = os.urandom(9_000_000)
+        voice = b"OggS" + os.urandom(20000)
+        fd1, fd2 = temp_file(nine), temp_file(voice)
+        big_id = send(alice, bob_id, "", [
+            (fd1, opt(file_name="big.bin", caption="nine megabytes")),
+            (fd2, opt(file_name="note.ogg", content_type="audio/ogg", voice=True))])
+        os.close(fd1)
+        os.close(fd2)
+        bob.wait_for(lambda: attachment_states(bob, alice_id, big_id) == ["available"] * 2,
+                     "the big file and the voice note download", timeout=240)
+        got = message(bob, alice_id, big_id)["attachments"]
+        assert_eq([a["voice"] for a in got], [False, True], "voice flag")
+        assert_eq(got[0]["caption"], "nine megabytes", "caption")
+        assert_eq(got[1]["content-type"], "audio/ogg", "given content type")
+        assert_eq(got[0]["size"], 9_000_000, "size")
+        assert_eq(hashlib.sha256(open_attachment(bob, alice_id, big_id, 0)).hexdigest(),
+                  hashlib.sha256(nine).hexdigest(), "the 9 MB file, byte for byte")
+        assert_eq(open_attachment(bob, alice_id, big_id, 1), voice, "the voice note")
+
+        # ---- deleting the message removes its files
+        bob_files = os.path.join(bob.data_dir, "attachments")
+        before = len(os.listdir(bob_files))
+        bob.conversation(alice_id, "DeleteMessage", "sb", big_id, False)
+        bob.wait_for(lambda: len(os.listdir(bob_files)) == before - 2,
+                     "the deleted message's files go")
+
+        # ---- kill -9 in the middle of an upload: sent once after the restart
+        testnet.control({"action": "file_latency", "ms": 4000})
+        requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
+        fd = temp_file(os.urandom(30000))
+        once_id = send(alice, bob_id, "exactly once", [(fd, opt(file_name="once.bin"))])
+        os.close(fd)
+        alice.wait_for(lambda: testnet.control({"action": "file_status"})["file_server"]
+                       ["requests"] > requests, "the upload reached the file server")
+        alice.stop(signal.SIGKILL)
+        testnet.control({"action": "file_clear"})
+        alice.start()
+        alice.wait_for(lambda: sent(alice, bob_id, once_id), "sent after the restart",
+                       timeout=120)
+        bob.wait_for(lambda: attachment_states(bob, alice_id, once_id) == ["available"],
+                     "bob gets it")
+        assert_eq([m["body"] for m in bob.messages(alice_id)].count("exactly once"), 1,
+                  "exactly once at bob")
+        log("attachments: ok")
+    finally:
+        alice.close()
+        bob.close()
+
+
+if __name__ == "__main__":
+    run(test)
