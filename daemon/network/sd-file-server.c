@@ -278,6 +278,7 @@ on_path (GObject *source, GAsyncResult *result, gpointer user_data)
   const gchar *headers[] = { "Content-Type", "application/octet-stream", NULL };
   SdOnionNode hops[SD_ONION_HOPS];
   SdOnionServer server = { 0 };
+  GCancellable *cancellable;
 
   g_clear_pointer (&request->path, sd_onion_path_unref);
   request->path = sd_onion_paths_get_finish (SD_ONION_PATHS (source), result, &error);
@@ -303,9 +304,11 @@ on_path (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   url = sd_snode_url (g_ptr_array_index (request->path->hops, 0), network->tls,
                       "/onion_req/v2");
+  /* not in the call below: the order its arguments are evaluated in is not defined */
+  cancellable = g_task_get_cancellable (task);
   sd_transport_post_async (network->transport, url, request->request.body,
-                           MAX (network->timeout_ms, SD_FILE_SERVER_TIMEOUT_MS),
-                           g_task_get_cancellable (task), on_reply, g_steal_pointer (&task));
+                           MAX (network->timeout_ms, SD_FILE_SERVER_TIMEOUT_MS), cancellable,
+                           on_reply, g_steal_pointer (&task));
 }
 
 static void

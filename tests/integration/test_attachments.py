@@ -59,8 +59,12 @@ def send(daemon, peer, body, files, expect_error=None):
     """SendMessage with attachments: files are (fd, options dict of GLib.Variant)"""
     fds = Gio.UnixFDList()
     items = []
+    handles = {}
     for fd, options in files:
-        items.append((fds.append(fd), options))
+        # one handle per distinct fd: the bus limits the fds of a message
+        if fd not in handles:
+            handles[fd] = fds.append(fd)
+        items.append((handles[fd], options))
     params = GLib.Variant("(sa{sv})", (body, {"attachments": GLib.Variant("a(ha{sv})", items)}))
     try:
         reply, _ = daemon.bus.connection.call_with_unix_fd_list_sync(
@@ -99,7 +103,11 @@ def open_attachment(daemon, peer, message_id, index):
 
 
 def message(daemon, peer, message_id):
-    for m in daemon.messages(peer):
+    try:
+        messages = daemon.messages(peer)
+    except GLib.Error:
+        return None  # the conversation is not there yet
+    for m in messages:
         if m["id"] == message_id:
             return m
     return None

@@ -414,7 +414,8 @@ st_file_server_control (StFileServer *fs,
       json_object_unref (status);
       return FALSE;
     }
-    copy = g_memdup2 (g_bytes_get_data (file->data, &len), len);
+    len = g_bytes_get_size (file->data);
+    copy = g_memdup2 (g_bytes_get_data (file->data, NULL), len);
     copy[len / 2] ^= 0x01;
     g_bytes_unref (file->data);
     file->data = g_bytes_new_take (g_steal_pointer (&copy), len);
