@@ -44,13 +44,13 @@ G_BEGIN_DECLS
  *   program in a Flatpak or Snap sandbox asked for the recovery phrase, or
  *   to create or restore the account
  * @SESSIOND_CLIENT_ERROR_ATTACHMENT_TOO_LARGE: an attachment has more than
- *   10,000,000 bytes (Since: 0.2)
+ *   10,000,000 bytes
  * @SESSIOND_CLIENT_ERROR_ATTACHMENT_UNREADABLE: an attachment's fd is not a
- *   readable regular file (Since: 0.2)
+ *   readable regular file
  * @SESSIOND_CLIENT_ERROR_TOO_MANY_ATTACHMENTS: more than 32 attachments in
- *   one message (Since: 0.2)
+ *   one message
  * @SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE: the attachment's file is
- *   not here (not downloaded, failed or expired) (Since: 0.2)
+ *   not here (not downloaded, failed or expired)
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error

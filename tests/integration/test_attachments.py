@@ -9,7 +9,9 @@ kill -9 in the middle of an upload sends the message exactly once."""
 import hashlib
 import os
 import signal
+import json
 import struct
+import subprocess
 import tempfile
 
 import gi
@@ -134,6 +136,13 @@ def opt(**kwargs):
     return {k.replace("_", "-"): GLib.Variant(types[k], v) for k, v in kwargs.items()}
 
 
+def sessionctl(daemon, *args):
+    r = subprocess.run([os.environ["SESSIONCTL"], "--json"] + list(args), env=daemon.bus.env,
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, "sessionctl %s failed: %s" % (args, r.stderr)
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
 def test(testnet):
     alice = Daemon("alice", testnet)
     bob = Daemon("bob", testnet)
@@ -241,6 +250,23 @@ def test(testnet):
         assert_eq(hashlib.sha256(open_attachment(bob, alice_id, big_id, 0)).hexdigest(),
                   hashlib.sha256(nine).hexdigest(), "the 9 MB file, byte for byte")
         assert_eq(open_attachment(bob, alice_id, big_id, 1), voice, "the voice note")
+
+        # ---- sessionctl: send --attach --voice, attachments, save
+        with tempfile.TemporaryDirectory() as d:
+            note = os.path.join(d, "memo.ogg")
+            with open(note, "wb") as f:
+                f.write(b"OggS" + os.urandom(3000))
+            sent_ctl = sessionctl(alice, "send", bob_id, "", "--attach", note, "--voice")[0]
+            memo_id = sent_ctl["message_id"]
+            bob.wait_for(lambda: attachment_states(bob, alice_id, memo_id) == ["available"],
+                         "the sessionctl voice note downloads")
+            listed = sessionctl(bob, "attachments", alice_id, memo_id)
+            assert_eq([(a["index"], a["file_name"], a["voice"], a["state"]) for a in listed],
+                      [(0, "memo.ogg", True, "available")], "sessionctl attachments")
+            saved = os.path.join(d, "saved.ogg")
+            sessionctl(bob, "save", alice_id, memo_id, "0", saved)
+            with open(note, "rb") as f1, open(saved, "rb") as f2:
+                assert_eq(f2.read(), f1.read(), "sessionctl save writes the file")
 
         # ---- deleting the message removes its files
         bob_files = os.path.join(bob.data_dir, "attachments")
