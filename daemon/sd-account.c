@@ -399,6 +399,14 @@ on_something_removed (SdAccount *self, gpointer arg, gpointer user_data)
     sd_attachments_sweep (self->attachments);
 }
 
+void
+sd_account_set_auto_download_max (SdAccount *self, guint max_bytes)
+{
+  self->config.auto_download_max = max_bytes;
+  if (self->attachments != NULL)
+    sd_attachments_set_auto_download_max (self->attachments, max_bytes);
+}
+
 gboolean
 sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
                                 GError **error)
@@ -491,6 +499,7 @@ start_network (SdAccount *self, GError **error)
     if (file_server == NULL)
       return FALSE;
     self->attachments = sd_attachments_new (self->store, file_server, self->config.data_dir);
+    sd_attachments_set_auto_download_max (self->attachments, self->config.auto_download_max);
     g_signal_connect_object (self->attachments, "changed", G_CALLBACK (on_attachment_changed),
                              self, 0);
     g_signal_connect_object (self->attachments, "ready", G_CALLBACK (on_attachments_ready), self,
@@ -986,6 +995,7 @@ sd_account_new (const SdAccountConfig *config, GError **error)
   self->config.seed_ca = g_strdup (config->seed_ca);
   self->config.file_server_url = g_strdup (config->file_server_url);
   self->config.file_server_key = g_strdup (config->file_server_key);
+  self->config.auto_download_max = config->auto_download_max;
   self->config.plain_http_nodes = config->plain_http_nodes;
   self->config.key_file_passphrase = g_strdup (config->key_file_passphrase);
   self->config.poll_interval_ms = config->poll_interval_ms;

@@ -43,6 +43,7 @@ typedef struct {
   guint max_started;           /* 0: SD_ACCOUNT_MAX_STARTED (tests set fewer) */
   gchar *file_server_url;      /* (nullable) a custom network's file server; NULL: mainnet */
   gchar *file_server_key;      /* (nullable) its X25519 key in hex */
+  guint auto_download_max;     /* bytes; attachments up to this are fetched by themselves */
 } SdAccountConfig;
 
 /* the account and everything around it: keystore, store, network, poller, sender,
@@ -117,6 +118,8 @@ SdMessage *sd_account_send_attachments (SdAccount *self,
                                         const SdAttachmentSource *sources,
                                         guint n_sources,
                                         GError **error);
+/* the auto-download-max setting */
+void sd_account_set_auto_download_max (SdAccount *self, guint max_bytes);
 /* DownloadAttachment and OpenAttachment (a new read-only fd) */
 gboolean sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
                                          GError **error);

@@ -47,6 +47,7 @@ struct _SdAttachments {
   guint timeout_id;
   guint sweep_id;
   GCancellable *cancellable; /* (owned) */
+  guint auto_download_max;
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_READY, N_SIGNALS };
@@ -600,6 +601,13 @@ sd_attachments_stop (SdAttachments *self)
 }
 
 void
+sd_attachments_set_auto_download_max (SdAttachments *self, guint max_bytes)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  self->auto_download_max = max_bytes;
+}
+
+void
 sd_attachments_kick (SdAttachments *self)
 {
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
@@ -619,7 +627,9 @@ sd_attachments_consider (SdAttachments *self, const SdMessage *message, gboolean
   for (guint i = 0; i < message->attachments->len; i++) {
     SdAttachmentInfo *info = g_ptr_array_index (message->attachments, i);
 
-    if (info->state != SD_ATTACHMENT_STATE_PENDING || info->size > SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX)
+    /* an unknown size is bounded by the download's own cap */
+    if (info->state != SD_ATTACHMENT_STATE_PENDING || self->auto_download_max == 0 ||
+        info->size > (gint64) self->auto_download_max)
       continue;
     if (!sd_store_attachment_set_state (self->store, message->local_id, info->index,
                                         SD_ATTACHMENT_STATE_DOWNLOADING, NULL, NULL, &error)) {
@@ -781,6 +791,7 @@ static void
 sd_attachments_init (SdAttachments *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->auto_download_max = SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX;
 }
 
 SdAttachments *

@@ -23,8 +23,8 @@ GQuark sd_attachments_error_quark (void);
 #define SD_ATTACHMENTS_MAX_SIZE 10000000
 /* attachments of one message */
 #define SD_ATTACHMENTS_MAX 32
-/* incoming attachments up to this size are fetched without being asked, from approved
- * contacts only (docs/attachments.md) */
+/* the default of the auto-download-max setting: incoming attachments up to this size are
+ * fetched without being asked, from approved contacts only (docs/attachments.md) */
 #define SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX SD_ATTACHMENTS_MAX_SIZE
 #define SD_ATTACHMENTS_MAX_ATTEMPTS 8
 
@@ -60,6 +60,9 @@ gboolean sd_attachments_prepare (SdAttachments *self,
                                  GError **error);
 /* frees what prepare() gave; @remove_files when the message was not queued after all */
 void sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files);
+
+/* 0: nothing is fetched by itself */
+void sd_attachments_set_auto_download_max (SdAttachments *self, guint max_bytes);
 
 void sd_attachments_start (SdAttachments *self);
 void sd_attachments_stop (SdAttachments *self);
