@@ -130,7 +130,7 @@ sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arr
 {
   sd_account_check_quote (self, message);
   /* automatic downloads: from approved, unblocked conversations only, never from requests */
-  if (arrived && message->attachments != NULL && !message->outgoing && self->attachments != NULL) {
+  if (arrived && message->attachments != NULL && self->attachments != NULL) {
     g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store,
                                                                         message->conversation,
                                                                         NULL);

@@ -665,7 +665,8 @@ sd_attachments_download (SdAttachments *self, const gchar *message_id, guint ind
   default:
     break;
   }
-  if (work->outgoing || work->pointer == NULL) {
+  /* ours are here from the start; a sync copy from our other device has a pointer */
+  if (work->pointer == NULL) {
     g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
                          "this attachment cannot be downloaded");
     return FALSE;
