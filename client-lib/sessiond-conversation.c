@@ -501,7 +501,7 @@ fd_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
  * sessiond_conversation_send_attachments_async:
  * @self: a conversation
  * @body: the text, at most 2000 characters; may be empty
- * @paths: (array zero-terminated=1): the files to attach (at most 32, each
+ * @paths: (array zero-terminated=1) (element-type filename): the files to attach (at most 32, each
  *   at most 10,000,000 bytes)
  * @voice: whether they are voice messages
  * @cancellable: (nullable): a #GCancellable
