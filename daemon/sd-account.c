@@ -5,10 +5,13 @@
 #include "sd-account-private.h"
 
 #include <sodium.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
+#include "sd-avatar-crypto.h"
 #include "sd-content.h"
 #include "sd-display-name.h"
+#include "sd-encoding.h"
 #include "sd-file-keystore.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
@@ -399,6 +402,148 @@ on_something_removed (SdAccount *self, gpointer arg, gpointer user_data)
     sd_attachments_sweep (self->attachments);
 }
 
+/* ---- our avatar ---- */
+
+/* the avatar in the settings to the sender: URL and profile key, or nothing */
+static void
+load_avatar (SdAccount *self)
+{
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *key_hex = sd_store_get_setting (self->store, "avatar-key", NULL);
+  guint8 key[SD_PROFILE_KEY_LEN];
+  g_autoptr(GBytes) profile_key = NULL;
+
+  if (self->sender == NULL)
+    return;
+  if (url != NULL && *url != '\0' && key_hex != NULL &&
+      sd_hex_decode_exact (key_hex, key, sizeof key, NULL)) {
+    profile_key = g_bytes_new (key, sizeof key);
+    sodium_memzero (key, sizeof key);
+  }
+  sd_sender_set_avatar (self->sender, profile_key != NULL ? url : NULL, profile_key);
+}
+
+static gboolean
+save_profile (SdAccount *self, const gchar *url, const gchar *key_hex, GError **error)
+{
+  guint64 now_s = (guint64) (sd_account_now_ms (self) / 1000);
+  g_autofree gchar *updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
+
+  if (!sd_store_set_setting (self->store, "avatar-url", url, error) ||
+      !sd_store_set_setting (self->store, "avatar-key", key_hex, error) ||
+      !sd_store_set_setting (self->store, "profile-updated", updated, error))
+    return FALSE;
+  /* a new lastProfileUpdateSeconds: peers take the new profile */
+  sd_sender_set_profile (self->sender, self->display_name, now_s);
+  load_avatar (self);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  return TRUE;
+}
+
+typedef struct {
+  guint8 key[SD_PROFILE_KEY_LEN];
+  GBytes *plain; /* (owned) */
+} AvatarUpload;
+
+static void
+avatar_upload_free (AvatarUpload *upload)
+{
+  sodium_memzero (upload->key, sizeof upload->key);
+  g_clear_pointer (&upload->plain, g_bytes_unref);
+  g_free (upload);
+}
+
+static void
+on_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  AvatarUpload *upload = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree gchar *url = sd_attachments_upload_finish (SD_ATTACHMENTS (source), result, &error);
+  g_autofree gchar *key_hex = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (url == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* our own copy, for front ends that show it */
+  path = g_build_filename (self->config.data_dir, "avatar", NULL);
+  if (!g_file_set_contents_full (path, g_bytes_get_data (upload->plain, NULL),
+                                 g_bytes_get_size (upload->plain),
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_clear_error (&error);
+  key_hex = sd_hex_encode (upload->key, sizeof upload->key);
+  if (!save_profile (self, url, key_hex, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GBytes) blob = NULL;
+  GError *error = NULL;
+  AvatarUpload *upload;
+
+  g_task_set_source_tag (task, sd_account_set_avatar_async);
+  if (!sd_account_require (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (self->attachments == NULL) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                             "the network is not started");
+    return;
+  }
+  upload = g_new0 (AvatarUpload, 1);
+  g_task_set_task_data (task, upload, (GDestroyNotify) avatar_upload_free);
+  upload->plain = sd_attachments_read_image (self->attachments, fd, &error);
+  if (upload->plain == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* a new profile key for each new picture, as the official clients rotate it */
+  randombytes_buf (upload->key, sizeof upload->key);
+  blob = sd_avatar_legacy_encrypt (upload->key, g_bytes_get_data (upload->plain, NULL),
+                                   g_bytes_get_size (upload->plain), &error);
+  if (blob == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  sd_attachments_upload_async (self->attachments, blob, cancellable, on_avatar_uploaded,
+                               g_steal_pointer (&task));
+}
+
+gboolean
+sd_account_set_avatar_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+sd_account_remove_avatar (SdAccount *self, GError **error)
+{
+  g_autofree gchar *path = NULL;
+
+  if (!sd_account_require (self, error))
+    return FALSE;
+  if (self->sender == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return FALSE;
+  }
+  path = g_build_filename (self->config.data_dir, "avatar", NULL);
+  (void) g_unlink (path);
+  return save_profile (self, "", "", error);
+}
+
 void
 sd_account_set_auto_download_max (SdAccount *self, guint max_bytes)
 {
@@ -553,6 +698,7 @@ load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
     return FALSE;
   }
   sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
+  load_avatar (self);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   {
     g_autoptr(GPtrArray) conversations = sd_store_list_conversations (self->store, NULL);

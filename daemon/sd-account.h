@@ -118,6 +118,17 @@ SdMessage *sd_account_send_attachments (SdAccount *self,
                                         const SdAttachmentSource *sources,
                                         guint n_sources,
                                         GError **error);
+/* our avatar (SetAvatar): the image behind @fd (an image, at most 10 MB, metadata stripped)
+ * is encrypted with a new profile key, uploaded, and then sent with our profile */
+void sd_account_set_avatar_async (SdAccount *self,
+                                  gint fd,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean sd_account_set_avatar_finish (SdAccount *self, GAsyncResult *result, GError **error);
+/* no avatar any more (RemoveAvatar) */
+gboolean sd_account_remove_avatar (SdAccount *self, GError **error);
+
 /* the auto-download-max setting */
 void sd_account_set_auto_download_max (SdAccount *self, guint max_bytes);
 /* DownloadAttachment and OpenAttachment (a new read-only fd) */

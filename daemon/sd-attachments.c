@@ -709,6 +709,66 @@ sd_attachments_open (SdAttachments *self, const gchar *message_id, guint index, 
   return fd;
 }
 
+GBytes *
+sd_attachments_read_image (SdAttachments *self, gint fd, GError **error)
+{
+  g_autoptr(GArray) prepared = NULL;
+  SdAttachmentSource source = { fd, NULL, NULL, NULL, FALSE };
+  SdOutgoingAttachment *a;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *contents = NULL;
+  gsize len = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), NULL);
+
+  if (!sd_attachments_prepare (self, &source, 1, &prepared, error))
+    return NULL;
+  a = &g_array_index (prepared, SdOutgoingAttachment, 0);
+  path = g_build_filename (self->dir, a->file, NULL);
+  ok = g_str_has_prefix (a->content_type, "image/") &&
+       g_file_get_contents (path, &contents, &len, NULL);
+  sd_attachments_prepared_free (self, g_steal_pointer (&prepared), TRUE);
+  if (!ok) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "an avatar is an image");
+    return NULL;
+  }
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+static void
+on_blob_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+
+  if (url == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, url, g_free);
+}
+
+void
+sd_attachments_upload_async (SdAttachments *self, GBytes *blob, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_upload_async);
+  sd_file_server_upload_async (self->file_server, blob, cancellable, on_blob_uploaded, task);
+}
+
+gchar *
+sd_attachments_upload_finish (SdAttachments *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static gboolean
 on_sweep (gpointer user_data)
 {

@@ -85,6 +85,20 @@ gint sd_attachments_open (SdAttachments *self,
                           guint index,
                           GError **error);
 
+/* an image for our avatar: read from @fd like an attachment (same limits), metadata
+ * stripped; InvalidArgument unless it is an image */
+GBytes *sd_attachments_read_image (SdAttachments *self, gint fd, GError **error);
+
+/* uploads @blob to the file server; the result is its URL */
+void sd_attachments_upload_async (SdAttachments *self,
+                                  GBytes *blob,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gchar *sd_attachments_upload_finish (SdAttachments *self,
+                                     GAsyncResult *result,
+                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* removes files no attachment row names any more (after messages went) */
 void sd_attachments_sweep (SdAttachments *self);
 

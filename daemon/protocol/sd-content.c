@@ -35,6 +35,16 @@ sd_content_pack_text_full (const SdTextContent *text)
     profile.lastprofileupdateseconds = text->profile_updated_seconds;
     data.profile = &profile;
   }
+  /* the avatar goes with the profile (even without a name): its URL there, its key beside
+   * it (§6) */
+  if (text->profile_picture != NULL && text->profile_key != NULL && text->sync_target == NULL) {
+    profile.has_lastprofileupdateseconds = TRUE;
+    profile.lastprofileupdateseconds = text->profile_updated_seconds;
+    profile.profilepicture = (char *) text->profile_picture;
+    data.profile = &profile;
+    data.has_profilekey = TRUE;
+    data.profilekey.data = (guint8 *) g_bytes_get_data (text->profile_key, &data.profilekey.len);
+  }
   if (text->quote_id != 0 && text->quote_author != NULL) {
     quote.id = text->quote_id;
     quote.author = (char *) text->quote_author;

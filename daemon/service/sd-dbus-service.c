@@ -763,6 +763,45 @@ handle_set_display_name (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invoca
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+on_avatar_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_set_avatar_finish (SD_ACCOUNT (source), result, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+handle_set_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                   GUnixFDList *fds, GVariant *handle, SdDbusService *self)
+{
+  gint32 index = g_variant_get_handle (handle);
+  /* borrowed: the fd list closes it with the message, after the read */
+  gint fd = fds != NULL && index >= 0 && index < g_unix_fd_list_get_length (fds)
+              ? g_unix_fd_list_peek_fds (fds, NULL)[index] : -1;
+
+  sd_account_set_avatar_async (self->account, fd, NULL, on_avatar_set,
+                               g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                      SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_remove_avatar (self->account, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_account1_complete_remove_avatar (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                           const gchar *id, SdDbusService *self)
@@ -987,6 +1026,10 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_get_recovery_phrase), self);
   g_signal_connect (self->account_skeleton, "handle-set-display-name",
                     G_CALLBACK (handle_set_display_name), self);
+  g_signal_connect (self->account_skeleton, "handle-set-avatar",
+                    G_CALLBACK (handle_set_avatar), self);
+  g_signal_connect (self->account_skeleton, "handle-remove-avatar",
+                    G_CALLBACK (handle_remove_avatar), self);
   g_signal_connect (self->account_skeleton, "handle-open-conversation",
                     G_CALLBACK (handle_open_conversation), self);
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);

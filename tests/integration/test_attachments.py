@@ -127,6 +127,22 @@ def sent(daemon, peer, message_id):
     return m is not None and m["status"] in ("sent", "read")
 
 
+def stored(testnet, daemon, account):
+    """every item in @account's swarm, decoded with @daemon's keys (sd-wire-dump)"""
+    items = testnet.control({"action": "messages", "pubkey": account})["messages"]
+    phrase = daemon.account("GetRecoveryPhrase")[0]
+    out = subprocess.run([os.environ["SD_WIRE_DUMP"], phrase], input=json.dumps(items),
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def set_avatar(daemon, fd):
+    fds = Gio.UnixFDList()
+    daemon.bus.connection.call_with_unix_fd_list_sync(
+        BUS_NAME, ACCOUNT_PATH, "org.sessiond.Account1", "SetAvatar",
+        GLib.Variant("(h)", (fds.append(fd),)), None, Gio.DBusCallFlags.NONE, 60000, fds, None)
+
+
 def file_ids(testnet):
     return testnet.control({"action": "file_status"})["file_server"]["ids"]
 
@@ -267,6 +283,42 @@ def test(testnet):
             sessionctl(bob, "save", alice_id, memo_id, "0", saved)
             with open(note, "rb") as f1, open(saved, "rb") as f2:
                 assert_eq(f2.read(), f1.read(), "sessionctl save writes the file")
+
+        # ---- on the wire: the pointers as the official clients read them
+        wire = stored(testnet, bob, bob_id)
+        photo_wire = [i for i in wire if "content" in i and
+                      i["envelope"]["timestamp"] == int(photo_id.rsplit("-", 1)[1])]
+        assert_eq(len(photo_wire), 1, "the photo message on the wire")
+        pointer = photo_wire[0]["content"]["dataMessage"]["attachments"][0]
+        assert_eq((pointer["contentType"], pointer["key"], pointer["digest"], pointer["size"],
+                   pointer["fileName"], pointer["width"], pointer["height"]),
+                  ("image/jpeg", 64, 32, len(plain_jpeg), "holiday.jpg", 64, 48),
+                  "legacy pointer fields")
+        assert pointer["url"].startswith(testnet.info["file_server"]["url"] + "/file/"), pointer
+
+        # ---- our avatar: stripped, uploaded, sent with the profile; then removed
+        fd = temp_file(b"not an image at all")
+        alice.expect_error("InvalidArgument", set_avatar, alice, fd)
+        os.close(fd)
+        fd = temp_file(gps_jpeg)
+        set_avatar(alice, fd)
+        os.close(fd)
+        avatar_id = alice.conversation(bob_id, "SendMessage", "sa{sv}", "with avatar", {})[0]
+        alice.wait_for(lambda: sent(alice, bob_id, avatar_id), "the message with avatar is sent")
+        alice.account("RemoveAvatar")
+        plain_id = alice.conversation(bob_id, "SendMessage", "sa{sv}", "without avatar", {})[0]
+        alice.wait_for(lambda: sent(alice, bob_id, plain_id), "the message without is sent")
+        wire = stored(testnet, bob, bob_id)
+        by_t = {i["envelope"]["timestamp"]: i["content"] for i in wire
+                if "dataMessage" in i.get("content", {})}
+        with_avatar = by_t[int(avatar_id.rsplit("-", 1)[1])]
+        profile = with_avatar["dataMessage"]["profile"]
+        assert profile["profilePicture"].startswith(
+            testnet.info["file_server"]["url"] + "/file/"), profile
+        assert_eq(with_avatar["dataMessage"]["profileKey"], 32, "a 32-byte profile key")
+        without = by_t[int(plain_id.rsplit("-", 1)[1])]["dataMessage"]
+        assert_eq("profilePicture" in without.get("profile", {}), False, "avatar removed")
+        assert_eq("profileKey" in without, False, "no key without avatar")
 
         # ---- deleting the message removes its files
         bob_files = os.path.join(bob.data_dir, "attachments")
