@@ -71,6 +71,7 @@ typedef struct {
   guint timer;              /* disappear's TIMER, parsed before connecting */
   gchar **attach;           /* (owned) (nullable) send --attach FILE… */
   gboolean voice;           /* send --voice */
+  gboolean remove;          /* set-avatar --remove */
 } Ctl;
 
 /* the names of --json errors: the D-Bus error names without their prefix, from the contract */
@@ -669,6 +670,24 @@ cmd_set_name (Ctl *ctl, const gchar *command, gchar **args)
     return fail_error (ctl, error);
   if (ctl->json)
     return print_string_result (ctl, "display_name", name);
+  return 0;
+}
+
+/* set-avatar FILE|--remove */
+static gint
+cmd_set_avatar (Ctl *ctl, const gchar *command, gchar **args)
+{
+  const gchar *path = args[0];
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if ((path == NULL) == !ctl->remove)
+    return usage (ctl, _("set-avatar takes a FILE or --remove"));
+  sessiond_client_set_avatar_async (ctl->client, path, NULL, on_done, &result);
+  if (!sessiond_client_set_avatar_finish (ctl->client, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "avatar", path != NULL ? path : "");
   return 0;
 }
 
@@ -1408,6 +1427,8 @@ static const CtlCommand commands[] = {
   { "phrase", "", "--yes-show-secret", "--yes-show-secret", N_("print the recovery phrase"),
     NULL, cmd_phrase },
   { "set-name", "NAME", NULL, NULL, N_("set the display name"), NULL, cmd_set_name },
+  { "set-avatar", "[FILE]", "FILE|--remove", "--remove",
+    N_("set (or with --remove take away) our profile picture"), NULL, cmd_set_avatar },
   { "send", "ID TEXT", "ID TEXT|- [--attach FILE]… [--voice]", "--attach --voice",
     /* TRANSLATORS: keep the line break: --help indents the second line */
     N_("send a message (- reads it from standard input),\n"
@@ -1695,6 +1716,8 @@ main (int argc, char **argv)
       N_("Only messages sent before MS (messages)"), "MS" },
     { "attach", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &ctl.attach,
       N_("Attach FILE (send; repeatable)"), N_("FILE") },
+    { "remove", 0, 0, G_OPTION_ARG_NONE, &ctl.remove,
+      N_("Remove our profile picture (set-avatar)"), NULL },
     { "voice", 0, 0, G_OPTION_ARG_NONE, &ctl.voice,
       N_("The attachments are voice messages (send)"), NULL },
     { "yes-show-secret", 0, 0, G_OPTION_ARG_NONE, &ctl.show_secret,

@@ -320,6 +320,18 @@ def test(testnet):
         assert_eq("profilePicture" in without.get("profile", {}), False, "avatar removed")
         assert_eq("profileKey" in without, False, "no key without avatar")
 
+        # sessionctl set-avatar FILE | --remove
+        files_before = testnet.control({"action": "file_status"})["file_server"]["files"]
+        with tempfile.TemporaryDirectory() as d:
+            picture = os.path.join(d, "me.jpg")
+            with open(picture, "wb") as f:
+                f.write(plain_jpeg[:2] + gps_exif() + b"\xff\xfe\x00\x05new" + plain_jpeg[2:])
+            assert_eq(sessionctl(alice, "set-avatar", picture), [{"avatar": picture}],
+                      "sessionctl set-avatar")
+        assert_eq(testnet.control({"action": "file_status"})["file_server"]["files"],
+                  files_before + 1, "the avatar is uploaded")
+        sessionctl(alice, "set-avatar", "--remove")
+
         # ---- deleting the message removes its files
         bob_files = os.path.join(bob.data_dir, "attachments")
         before = len(os.listdir(bob_files))
