@@ -236,6 +236,13 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   for (guint i = 0; i < changes->changed_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                    g_ptr_array_index (changes->changed_conversations, i));
+  /* a new profile may name a new avatar */
+  for (guint i = 0; self->attachments != NULL && i < changes->created_conversations->len; i++)
+    sd_attachments_fetch_avatar (self->attachments, ((SdConversation *) g_ptr_array_index (
+                                   changes->created_conversations, i))->id);
+  for (guint i = 0; self->attachments != NULL && i < changes->changed_conversations->len; i++)
+    sd_attachments_fetch_avatar (self->attachments, ((SdConversation *) g_ptr_array_index (
+                                   changes->changed_conversations, i))->id);
   for (guint i = 0; i < changes->new_messages->len; i++)
     sd_account_emit_message_added (self, g_ptr_array_index (changes->new_messages, i), TRUE);
   for (guint i = 0; i < changes->changed_messages->len; i++)
@@ -386,6 +393,12 @@ on_attachment_changed (SdAttachments *attachments, const gchar *message_id, gpoi
 }
 
 static void
+on_avatar_changed (SdAttachments *attachments, const gchar *conversation, gpointer user_data)
+{
+  sd_account_emit_conversation (user_data, conversation);
+}
+
+static void
 on_attachments_ready (SdAttachments *attachments, const gchar *message_id, gpointer user_data)
 {
   SdAccount *self = user_data;
@@ -426,7 +439,10 @@ load_avatar (SdAccount *self)
 static gboolean
 save_profile (SdAccount *self, const gchar *url, const gchar *key_hex, GError **error)
 {
-  guint64 now_s = (guint64) (sd_account_now_ms (self) / 1000);
+  /* strictly newer than the last profile, even within the same second: peers take only a
+   * newer one, and a picture removed right after it was set must reach them */
+  guint64 now_s = MAX ((guint64) (sd_account_now_ms (self) / 1000),
+                       sd_account_profile_updated (self) + 1);
   g_autofree gchar *updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
 
   if (!sd_store_set_setting (self->store, "avatar-url", url, error) ||
@@ -552,6 +568,19 @@ sd_account_set_auto_download_max (SdAccount *self, guint max_bytes)
     sd_attachments_set_auto_download_max (self->attachments, max_bytes);
 }
 
+gint
+sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **error)
+{
+  if (!sd_account_require (self, error))
+    return -1;
+  if (self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return -1;
+  }
+  return sd_attachments_open_avatar (self->attachments, conversation, error);
+}
+
 gboolean
 sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
                                 GError **error)
@@ -649,6 +678,8 @@ start_network (SdAccount *self, GError **error)
                              self, 0);
     g_signal_connect_object (self->attachments, "ready", G_CALLBACK (on_attachments_ready), self,
                              0);
+    g_signal_connect_object (self->attachments, "avatar-changed",
+                             G_CALLBACK (on_avatar_changed), self, 0);
   }
   set_state (self, "connecting");
   self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);

@@ -129,6 +129,9 @@ gboolean sd_account_set_avatar_finish (SdAccount *self, GAsyncResult *result, GE
 /* no avatar any more (RemoveAvatar) */
 gboolean sd_account_remove_avatar (SdAccount *self, GError **error);
 
+/* OpenAvatar: a read-only fd of the contact's fetched avatar */
+gint sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **error);
+
 /* the auto-download-max setting */
 void sd_account_set_auto_download_max (SdAccount *self, guint max_bytes);
 /* DownloadAttachment and OpenAttachment (a new read-only fd) */

@@ -16,6 +16,7 @@
 
 #include "sd-attachment-crypto.h"
 #include "sd-attachment-pointer.h"
+#include "sd-avatar-crypto.h"
 #include "sd-network-error.h"
 #include "sd-protocol-error.h"
 
@@ -48,9 +49,10 @@ struct _SdAttachments {
   guint sweep_id;
   GCancellable *cancellable; /* (owned) */
   guint auto_download_max;
+  GHashTable *avatar_fetches; /* (owned) conversations whose avatar is being fetched */
 };
 
-enum { SIGNAL_CHANGED, SIGNAL_READY, N_SIGNALS };
+enum { SIGNAL_CHANGED, SIGNAL_READY, SIGNAL_AVATAR_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SdAttachments, sd_attachments, G_TYPE_OBJECT)
@@ -585,10 +587,16 @@ process (SdAttachments *self)
 void
 sd_attachments_start (SdAttachments *self)
 {
+  g_autoptr(GPtrArray) missing = NULL;
+
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
   self->running = TRUE;
   sd_attachments_sweep (self);
   process (self);
+  /* avatars whose fetch a restart interrupted, or that failed before */
+  missing = sd_store_avatars_missing (self->store, NULL);
+  for (guint i = 0; missing != NULL && i < missing->len; i++)
+    sd_attachments_fetch_avatar (self, g_ptr_array_index (missing, i));
 }
 
 void
@@ -769,6 +777,125 @@ sd_attachments_upload_finish (SdAttachments *self, GAsyncResult *result, GError 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- contacts' avatars ---- */
+
+typedef struct {
+  SdAttachments *self;          /* (owned) */
+  gchar *conversation;          /* (owned) */
+  gchar *url;                   /* (owned) as stored, with its fragment */
+  GBytes *key;                  /* (owned) */
+  SdAttachmentPointer *pointer; /* (owned) */
+} AvatarFetch;
+
+static void
+avatar_fetch_free (AvatarFetch *fetch)
+{
+  g_hash_table_remove (fetch->self->avatar_fetches, fetch->conversation);
+  g_object_unref (fetch->self);
+  g_free (fetch->conversation);
+  g_free (fetch->url);
+  g_bytes_unref (fetch->key);
+  g_clear_pointer (&fetch->pointer, sd_attachment_pointer_free);
+  g_free (fetch);
+}
+
+static void
+on_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AvatarFetch *fetch = user_data;
+  SdAttachments *self = fetch->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
+                                                           &error);
+  g_autoptr(GBytes) plain = NULL;
+  g_autofree gchar *file = NULL;
+  const guint8 *key;
+  gsize key_len;
+
+  if (blob == NULL) {
+    g_debug ("a contact's avatar could not be fetched: %s", error->message);
+    avatar_fetch_free (fetch);
+    return;
+  }
+  key = g_bytes_get_data (fetch->key, &key_len);
+  /* legacy (AES-GCM with the profile key) as desktop sends it; else the deterministic one.
+   * Both authenticate: nothing unverified is written */
+  plain = sd_avatar_legacy_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
+                                    g_bytes_get_size (blob), NULL);
+  if (plain == NULL)
+    plain = sd_avatar_det_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
+                                   g_bytes_get_size (blob), &error);
+  if (plain == NULL || !write_plaintext (self, plain, &file, &error) ||
+      !sd_store_set_avatar_file (self->store, fetch->conversation, fetch->url, file, &error)) {
+    g_debug ("a contact's avatar is not usable: %s", error != NULL ? error->message : "?");
+    avatar_fetch_free (fetch);
+    return;
+  }
+  g_signal_emit (self, signals[SIGNAL_AVATAR_CHANGED], 0, fetch->conversation);
+  /* the picture it replaces */
+  sd_attachments_sweep (self);
+  avatar_fetch_free (fetch);
+}
+
+void
+sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation)
+{
+  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+  AvatarFetch *fetch;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  if (!self->running || g_hash_table_contains (self->avatar_fetches, conversation) ||
+      !sd_store_get_avatar (self->store, conversation, &url, &key, &file, NULL) || file != NULL)
+    return;
+  fetch = g_new0 (AvatarFetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->conversation = g_strdup (conversation);
+  g_hash_table_add (self->avatar_fetches, g_strdup (conversation));
+  fetch->url = g_steal_pointer (&url);
+  fetch->key = g_steal_pointer (&key);
+  /* the pointer rules (URL, `p=` fragment, size bounds) are the attachments' */
+  pb.url = fetch->url;
+  pb.has_key = TRUE;
+  pb.key.data = (guint8 *) g_bytes_get_data (fetch->key, &pb.key.len);
+  fetch->pointer = sd_attachment_pointer_from_pb (&pb, &error);
+  if (fetch->pointer == NULL) {
+    g_debug ("a contact's avatar URL is not usable: %s", error->message);
+    avatar_fetch_free (fetch);
+    return;
+  }
+  sd_file_server_download_async (self->file_server, fetch->pointer,
+                                 SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
+                                 self->cancellable, on_avatar_downloaded, fetch);
+}
+
+gint
+sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GError **error)
+{
+  g_autofree gchar *url = NULL, *file = NULL, *path = NULL;
+  g_autoptr(GBytes) key = NULL;
+  gint fd;
+
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
+
+  if (!sd_store_get_avatar (self->store, conversation, &url, &key, &file, error))
+    return -1;
+  if (file == NULL) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                         "the avatar is not fetched (yet)");
+    return -1;
+  }
+  path = g_build_filename (self->dir, file, NULL);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (fd < 0)
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                 "the avatar's file is gone: %s", g_strerror (errno));
+  return fd;
+}
+
 static gboolean
 on_sweep (gpointer user_data)
 {
@@ -830,6 +957,7 @@ sd_attachments_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->file_server);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->avatar_fetches, g_hash_table_unref);
   g_free (self->dir);
   G_OBJECT_CLASS (sd_attachments_parent_class)->finalize (object);
 }
@@ -844,6 +972,9 @@ sd_attachments_class_init (SdAttachmentsClass *klass)
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_AVATAR_CHANGED] = g_signal_new ("avatar-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_READY] = g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
@@ -853,6 +984,7 @@ sd_attachments_init (SdAttachments *self)
 {
   self->cancellable = g_cancellable_new ();
   self->auto_download_max = SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX;
+  self->avatar_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 SdAttachments *

@@ -99,11 +99,18 @@ gchar *sd_attachments_upload_finish (SdAttachments *self,
                                      GAsyncResult *result,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* fetches @conversation's avatar when its profile names one not fetched yet; "avatar-changed"
+ * tells when it is there. Failures wait for the next profile or start */
+void sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation);
+/* a read-only fd of @conversation's fetched avatar */
+gint sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GError **error);
+
 /* removes files no attachment row names any more (after messages went) */
 void sd_attachments_sweep (SdAttachments *self);
 
 /* signals:
  *   "changed" (const gchar *message_id): an attachment's state changed
- *   "ready" (const gchar *message_id): the last upload of our message is done, it is due */
+ *   "ready" (const gchar *message_id): the last upload of our message is done, it is due
+ *   "avatar-changed" (const gchar *conversation): its avatar was fetched */
 
 G_END_DECLS

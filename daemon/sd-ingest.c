@@ -95,6 +95,7 @@ handle_data_message (Context *self,
   SdIncomingMessage incoming = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) attachments = NULL;
+  g_autoptr(GBytes) profile_key = NULL;
   gint64 t = (gint64) msg->envelope_timestamp;
 
   /* §8.4: flags other than the timer update are not understood by anyone */
@@ -123,6 +124,12 @@ handle_data_message (Context *self,
   if (!from_self && data->profile != NULL) {
     incoming.profile_name = data->profile->displayname;
     incoming.profile_updated = (gint64) data->profile->lastprofileupdateseconds;
+    /* the avatar: its URL in the profile, its key beside it (the store checks both) */
+    if (data->profile->profilepicture != NULL && data->has_profilekey) {
+      profile_key = g_bytes_new (data->profilekey.data, data->profilekey.len);
+      incoming.profile_picture = data->profile->profilepicture;
+      incoming.profile_key = profile_key;
+    }
   }
   read_expiration (content, &incoming);
 

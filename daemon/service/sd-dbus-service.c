@@ -185,6 +185,23 @@ handle_open_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 }
 
 static gboolean
+handle_open_avatar (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                    GUnixFDList *in_fds, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) out = NULL;
+  gint fd = sd_account_open_avatar (self->account, invocation_conversation (invocation), &error);
+
+  if (fd < 0) {
+    sd_dbus_error_return (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  out = g_unix_fd_list_new_from_array (&fd, 1); /* takes the fd */
+  sd_dbus_conversation1_complete_open_avatar (skeleton, invocation, out, g_variant_new_handle (0));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_send_message (SdDbusConversation1 *skeleton,
                      GDBusMethodInvocation *invocation,
                      const gchar *body,
@@ -423,6 +440,8 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
                              G_CALLBACK (handle_download_attachment), self, 0);
     g_signal_connect_object (skeleton, "handle-open-attachment",
                              G_CALLBACK (handle_open_attachment), self, 0);
+    g_signal_connect_object (skeleton, "handle-open-avatar", G_CALLBACK (handle_open_avatar),
+                             self, 0);
     g_signal_connect_object (skeleton, "handle-mark-read", G_CALLBACK (handle_mark_read), self, 0);
     g_signal_connect_object (skeleton, "handle-set-typing", G_CALLBACK (handle_set_typing), self,
                              0);

@@ -178,6 +178,106 @@ store_insert_incoming_attachments (SdStore *self, gint64 local_id, GPtrArray *po
   return TRUE;
 }
 
+/* ---- contacts' avatars ------------------------------------------------------------------------ */
+
+gboolean
+store_apply_avatar (SdStore *self, const gchar *conversation, const gchar *url, GBytes *key,
+                    GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  if (url == NULL || key == NULL) {
+    stmt = store_prepare (self, "DELETE FROM avatars WHERE conversation = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, conversation);
+    return store_run (self, stmt, error);
+  }
+  /* the same picture again keeps its file; a new one is fetched */
+  stmt = store_prepare (self,
+                        "INSERT INTO avatars (conversation, url, key) VALUES (?1, ?2, ?3)"
+                        " ON CONFLICT (conversation) DO UPDATE SET url = ?2, key = ?3,"
+                        " file = CASE WHEN url = ?2 AND key = ?3 THEN file END",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation);
+  store_bind_text (stmt, 2, url);
+  sqlite3_bind_blob (stmt, 3, g_bytes_get_data (key, NULL), (int) g_bytes_get_size (key),
+                     SQLITE_TRANSIENT);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url, GBytes **out_key,
+                     gchar **out_file, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self, "SELECT url, key, file FROM avatars WHERE conversation = ?1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_DONE) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "this contact has no avatar");
+    return FALSE;
+  }
+  *out_url = store_column_dup (stmt, 0);
+  *out_key = g_bytes_new (sqlite3_column_blob (stmt, 1), (gsize) sqlite3_column_bytes (stmt, 1));
+  *out_file = store_column_dup (stmt, 2);
+  return TRUE;
+}
+
+gboolean
+sd_store_set_avatar_file (SdStore *self, const gchar *conversation, const gchar *url,
+                          const gchar *file, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  /* only while the picture is still the one fetched */
+  stmt = store_prepare (self, "UPDATE avatars SET file = ?3 WHERE conversation = ?1 AND url = ?2",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation);
+  store_bind_text (stmt, 2, url);
+  store_bind_text (stmt, 3, file);
+  return store_run (self, stmt, error);
+}
+
+GPtrArray *
+sd_store_avatars_missing (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT conversation FROM avatars WHERE file IS NULL", error);
+  if (stmt == NULL)
+    return NULL;
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    g_ptr_array_add (ids, store_column_dup (stmt, 0));
+  }
+  return g_steal_pointer (&ids);
+}
+
 /* ---- the transfers --------------------------------------------------------------------------- */
 
 void
@@ -425,7 +525,10 @@ sd_store_attachment_files (SdStore *self, GError **error)
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
-  stmt = store_prepare (self, "SELECT file FROM attachments WHERE file IS NOT NULL", error);
+  stmt = store_prepare (self,
+                        "SELECT file FROM attachments WHERE file IS NOT NULL"
+                        " UNION ALL SELECT file FROM avatars WHERE file IS NOT NULL",
+                        error);
   if (stmt == NULL)
     return NULL;
   for (;;) {

@@ -51,6 +51,9 @@ gboolean store_insert_outgoing_attachments (SdStore *self, gint64 local_id,
                                             GError **error);
 gboolean store_insert_incoming_attachments (SdStore *self, gint64 local_id, GPtrArray *pointers,
                                             GError **error);
+/* a contact's newer profile: its picture (@url and @key), or none (NULL) */
+gboolean store_apply_avatar (SdStore *self, const gchar *conversation, const gchar *url,
+                             GBytes *key, GError **error);
 /* the first next_attempt_at of an outbox row: held back while uploads are to do */
 gint64 store_outbox_first_attempt (guint n_attachments);
 /* the body of message (@author, @sent_at), NULL when it is not stored */

@@ -258,7 +258,14 @@ static const gchar schema_v6[] =
   "  PRIMARY KEY (message, idx)"
   ") WITHOUT ROWID;"
   "CREATE INDEX attachments_work ON attachments (next_attempt_at)"
-  "  WHERE state IN ('uploading', 'downloading');";
+  "  WHERE state IN ('uploading', 'downloading');"
+  /* contacts' avatars: the newest profile's picture URL and key; `file` once fetched */
+  "CREATE TABLE avatars ("
+  "  conversation TEXT PRIMARY KEY NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  url TEXT NOT NULL,"
+  "  key BLOB NOT NULL,"
+  "  file TEXT"
+  ") WITHOUT ROWID;";
 
 static const gchar *const migrations[] = {
   schema_v1,

@@ -78,6 +78,8 @@ typedef struct {
   SdExpirationMode expiration_mode;
   guint32 expiration_timer;
   GPtrArray *attachments;       /* (nullable) (element-type GBytes) AttachmentPointer wire forms */
+  const gchar *profile_picture; /* (nullable) LokiProfile.profilePicture */
+  GBytes *profile_key;          /* (nullable) DataMessage.profileKey, 32 bytes */
 } SdIncomingMessage;
 
 /* what a committed batch changed, for the caller's signals */
@@ -215,6 +217,14 @@ gboolean sd_store_attachment_uploaded (SdStore *self, gint64 local_id, guint ind
                                        GBytes *pointer, gboolean *out_all_done, GError **error);
 /* (element-type GBytes) the pointers of message @local_id, in order, for sending it */
 GPtrArray *sd_store_attachment_pointers (SdStore *self, gint64 local_id, GError **error);
+/* a contact's avatar: its URL, profile key and (nullable) fetched file; NOT_FOUND if none */
+gboolean sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url,
+                              GBytes **out_key, gchar **out_file, GError **error);
+/* the avatar @url of @conversation was fetched into @file (nothing when it changed since) */
+gboolean sd_store_set_avatar_file (SdStore *self, const gchar *conversation, const gchar *url,
+                                   const gchar *file, GError **error);
+/* (element-type utf8) conversations whose avatar is not fetched yet */
+GPtrArray *sd_store_avatars_missing (SdStore *self, GError **error);
 /* the set of file names rows refer to (the rest of the directory is left over) */
 GHashTable *sd_store_attachment_files (SdStore *self, GError **error);
 

@@ -136,6 +136,26 @@ def stored(testnet, daemon, account):
     return json.loads(out)
 
 
+def open_avatar_raw(daemon, peer):
+    reply, out = daemon.bus.connection.call_with_unix_fd_list_sync(
+        BUS_NAME, ACCOUNT_PATH + "/conversations/" + peer, CONVERSATION_IFACE, "OpenAvatar",
+        None, None, Gio.DBusCallFlags.NONE, 30000, None, None)
+    with os.fdopen(out.get(reply.unpack()[0]), "rb") as f:
+        return f.read()
+
+
+def open_avatar(daemon, peer):
+    """the avatar's bytes, or None while it is not fetched"""
+    try:
+        return open_avatar_raw(daemon, peer)
+    except GLib.Error as e:
+        if Gio.DBusError.get_remote_error(e) == "org.sessiond.Daemon1.Error.AttachmentNotAvailable":
+            return None
+        if Gio.DBusError.get_remote_error(e) == "org.sessiond.Daemon1.Error.NotFound":
+            return None
+        raise
+
+
 def set_avatar(daemon, fd):
     fds = Gio.UnixFDList()
     daemon.bus.connection.call_with_unix_fd_list_sync(
@@ -267,6 +287,13 @@ def test(testnet):
                   hashlib.sha256(nine).hexdigest(), "the 9 MB file, byte for byte")
         assert_eq(open_attachment(bob, alice_id, big_id, 1), voice, "the voice note")
 
+        # ---- deleting the message removes its files
+        bob_files = os.path.join(bob.data_dir, "attachments")
+        before = len(os.listdir(bob_files))
+        bob.conversation(alice_id, "DeleteMessage", "sb", big_id, False)
+        bob.wait_for(lambda: len(os.listdir(bob_files)) == before - 2,
+                     "the deleted message's files go")
+
         # ---- sessionctl: send --attach --voice, attachments, save
         with tempfile.TemporaryDirectory() as d:
             note = os.path.join(d, "memo.ogg")
@@ -296,7 +323,9 @@ def test(testnet):
                   "legacy pointer fields")
         assert pointer["url"].startswith(testnet.info["file_server"]["url"] + "/file/"), pointer
 
-        # ---- our avatar: stripped, uploaded, sent with the profile; then removed
+        # ---- our avatar: stripped, uploaded, sent with the profile; then removed. bob
+        # fetches it (alice needs a name: a profile is only taken with one)
+        alice.account("SetDisplayName", "s", "Alice")
         fd = temp_file(b"not an image at all")
         alice.expect_error("InvalidArgument", set_avatar, alice, fd)
         os.close(fd)
@@ -305,6 +334,8 @@ def test(testnet):
         os.close(fd)
         avatar_id = alice.conversation(bob_id, "SendMessage", "sa{sv}", "with avatar", {})[0]
         alice.wait_for(lambda: sent(alice, bob_id, avatar_id), "the message with avatar is sent")
+        got = bob.wait_for(lambda: open_avatar(bob, alice_id), "bob fetches alice's avatar")
+        assert_eq(got, plain_jpeg, "alice's avatar at bob: the picture without its metadata")
         alice.account("RemoveAvatar")
         plain_id = alice.conversation(bob_id, "SendMessage", "sa{sv}", "without avatar", {})[0]
         alice.wait_for(lambda: sent(alice, bob_id, plain_id), "the message without is sent")
@@ -319,6 +350,8 @@ def test(testnet):
         without = by_t[int(plain_id.rsplit("-", 1)[1])]["dataMessage"]
         assert_eq("profilePicture" in without.get("profile", {}), False, "avatar removed")
         assert_eq("profileKey" in without, False, "no key without avatar")
+        bob.wait_for(lambda: message(bob, alice_id, plain_id), "bob has the message without")
+        bob.expect_error("NotFound", open_avatar_raw, bob, alice_id)
 
         # sessionctl set-avatar FILE | --remove
         files_before = testnet.control({"action": "file_status"})["file_server"]["files"]
@@ -331,13 +364,6 @@ def test(testnet):
         assert_eq(testnet.control({"action": "file_status"})["file_server"]["files"],
                   files_before + 1, "the avatar is uploaded")
         sessionctl(alice, "set-avatar", "--remove")
-
-        # ---- deleting the message removes its files
-        bob_files = os.path.join(bob.data_dir, "attachments")
-        before = len(os.listdir(bob_files))
-        bob.conversation(alice_id, "DeleteMessage", "sb", big_id, False)
-        bob.wait_for(lambda: len(os.listdir(bob_files)) == before - 2,
-                     "the deleted message's files go")
 
         # ---- kill -9 in the middle of an upload: sent once after the restart
         testnet.control({"action": "file_latency", "ms": 4000})
