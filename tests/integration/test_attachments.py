@@ -18,8 +18,8 @@ import gi
 gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, Gio, GLib  # noqa: E402
 
-from harness import (ACCOUNT_PATH, BUS_NAME, CONVERSATION_IFACE, Daemon, assert_eq,  # noqa: E402
-                     log, run)
+from harness import (ACCOUNT_PATH, BUS_NAME, CONVERSATION_IFACE, Daemon,  # noqa: E402
+                     NotificationServer, assert_eq, log, run)
 
 
 def gps_exif():
@@ -183,6 +183,7 @@ def test(testnet):
     alice = Daemon("alice", testnet)
     bob = Daemon("bob", testnet)
     try:
+        notes = NotificationServer(bob.bus)
         alice_id = alice.account("CreateAccount", "a{sv}", {})[0]
         bob_id = bob.account("CreateAccount", "a{sv}", {})[0]
         alice.account("OpenConversation", "s", bob_id)
@@ -286,6 +287,8 @@ def test(testnet):
         assert_eq(hashlib.sha256(open_attachment(bob, alice_id, big_id, 0)).hexdigest(),
                   hashlib.sha256(nine).hexdigest(), "the 9 MB file, byte for byte")
         assert_eq(open_attachment(bob, alice_id, big_id, 1), voice, "the voice note")
+        bodies = lambda: [n[3] for n in notes.notifications]  # noqa: E731
+        bob.wait_for(lambda: "File: big.bin" in bodies(), "a file notification")
 
         # ---- deleting the message removes its files
         bob_files = os.path.join(bob.data_dir, "attachments")
@@ -303,6 +306,10 @@ def test(testnet):
             memo_id = sent_ctl["message_id"]
             bob.wait_for(lambda: attachment_states(bob, alice_id, memo_id) == ["available"],
                          "the sessionctl voice note downloads")
+            bob.wait_for(lambda: "Voice message" in bodies(), "a voice message notification")
+            for name in os.listdir(os.path.join(bob.data_dir, "attachments")):
+                assert_eq(os.stat(os.path.join(bob.data_dir, "attachments", name)).st_mode
+                          & 0o777, 0o600, "mode of a decrypted file")
             listed = sessionctl(bob, "attachments", alice_id, memo_id)
             assert_eq([(a["index"], a["file_name"], a["voice"], a["state"]) for a in listed],
                       [(0, "memo.ogg", True, "available")], "sessionctl attachments")
