@@ -13,9 +13,11 @@
 
 /*
  * Files go to and come from the file server through the same onion paths as storage RPCs:
- * the last relay of a path makes the HTTP request (protocol-network.md §6.3). A failing path
- * gets a strike and the next attempt takes another (ONION_ATTEMPTS in all); what the server
- * itself answers is the caller's to judge (404: gone; 5xx: try again later).
+ * the last relay of a path makes the HTTP request (protocol-network.md §6.3). A failure is
+ * tried again (ONION_ATTEMPTS in all), but only a guard that does not answer at all counts
+ * against the path: a slow, down or refusing file server looks to us like a failing path, and
+ * must not cost the paths and guards that messaging depends on. What the server itself
+ * answers is the caller's to judge (404: gone; 5xx: try again later).
  */
 
 #define FILE_ID_MAX 128
@@ -221,13 +223,19 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-    sd_onion_paths_strike (network->paths, request->path);
+    if (!g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT) &&
+        !g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY)) {
+      /* the guard itself did not answer: as for any request */
+      SdSnode *guard = g_ptr_array_index (request->path->hops, 0);
+
+      sd_onion_paths_drop_node (network->paths, guard);
+      sd_snode_pool_strike (network->pool, guard);
+    }
     request_retry (g_steal_pointer (&task), g_steal_pointer (&error));
     return;
   }
   if (status != 200) {
-    /* a relay, not the server, refused: the path is suspect */
-    sd_onion_paths_strike (network->paths, request->path);
+    /* a relay's error, or the file server's unreachability reported by the last relay */
     request_retry (g_steal_pointer (&task),
                    g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
                                 "onion path to the file server failed with HTTP %u", status));
@@ -235,7 +243,6 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (!sd_onion_v4_response_decode (&request->request, g_bytes_get_data (raw, NULL),
                                     g_bytes_get_size (raw), &response, &error)) {
-    sd_onion_paths_strike (network->paths, request->path);
     request_retry (g_steal_pointer (&task),
                    g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
                                 "unreadable file server reply: %s", error->message));
