@@ -109,15 +109,21 @@ SdMessage *sd_account_send_full (SdAccount *self,
                                  const gchar *body,
                                  const gchar *quote_id,
                                  GError **error);
-/* the same with attachments (sd-attachments.h): read now, uploaded before the message goes;
- * @body may then be empty */
-SdMessage *sd_account_send_attachments (SdAccount *self,
+/* the same with attachments (sd-attachments.h): read and stripped in a worker thread (the
+ * fds are duplicated first: the caller may close its own), queued, uploaded before the
+ * message goes; @body may then be empty */
+void sd_account_send_attachments_async (SdAccount *self,
                                         const gchar *recipient,
                                         const gchar *body,
                                         const gchar *quote_id,
                                         const SdAttachmentSource *sources,
                                         guint n_sources,
-                                        GError **error);
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+SdMessage *sd_account_send_attachments_finish (SdAccount *self,
+                                               GAsyncResult *result,
+                                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* our avatar (SetAvatar): the image behind @fd (an image, at most 10 MB, metadata stripped)
  * is encrypted with a new profile key, uploaded, and then sent with our profile */
 void sd_account_set_avatar_async (SdAccount *self,

@@ -295,6 +295,79 @@ sd_attachments_prepare (SdAttachments *self, const SdAttachmentSource *sources, 
   return TRUE;
 }
 
+typedef struct {
+  SdAttachmentSource *sources; /* (owned) fds duplicated, strings copied */
+  guint n_sources;
+} PrepareJob;
+
+static void
+prepare_job_free (PrepareJob *job)
+{
+  for (guint i = 0; i < job->n_sources; i++) {
+    if (job->sources[i].fd >= 0)
+      close (job->sources[i].fd);
+    g_free ((gchar *) job->sources[i].file_name);
+    g_free ((gchar *) job->sources[i].content_type);
+    g_free ((gchar *) job->sources[i].caption);
+  }
+  g_free (job->sources);
+  g_free (job);
+}
+
+static void
+prepare_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PrepareJob *job = task_data;
+  GArray *prepared = NULL;
+  GError *error = NULL;
+
+  /* only self->dir is used, which never changes */
+  if (!sd_attachments_prepare (SD_ATTACHMENTS (source), job->sources, job->n_sources, &prepared,
+                               &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, prepared, NULL);
+}
+
+void
+sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sources,
+                              guint n_sources, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  PrepareJob *job;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_prepare_async);
+  if (n_sources > SD_ATTACHMENTS_MAX) {
+    g_task_return_new_error (task, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
+                             "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
+    return;
+  }
+  job = g_new0 (PrepareJob, 1);
+  job->sources = g_new0 (SdAttachmentSource, MAX (n_sources, 1));
+  job->n_sources = n_sources;
+  for (guint i = 0; i < n_sources; i++) {
+    /* our own copy: the caller's fd list may go before the worker reads */
+    job->sources[i].fd = sources[i].fd >= 0 ? fcntl (sources[i].fd, F_DUPFD_CLOEXEC, 3) : -1;
+    job->sources[i].file_name = g_strdup (sources[i].file_name);
+    job->sources[i].content_type = g_strdup (sources[i].content_type);
+    job->sources[i].caption = g_strdup (sources[i].caption);
+    job->sources[i].voice = sources[i].voice;
+  }
+  g_task_set_task_data (task, job, (GDestroyNotify) prepare_job_free);
+  g_task_run_in_thread (task, prepare_in_thread);
+}
+
+GArray *
+sd_attachments_prepare_finish (SdAttachments *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- transfers ---- */
 
 typedef struct {

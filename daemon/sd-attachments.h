@@ -58,6 +58,17 @@ gboolean sd_attachments_prepare (SdAttachments *self,
                                  guint n_sources,
                                  GArray **out,
                                  GError **error);
+/* the same in a worker thread; the fds are duplicated at once (the caller may close them) */
+void sd_attachments_prepare_async (SdAttachments *self,
+                                   const SdAttachmentSource *sources,
+                                   guint n_sources,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+GArray *sd_attachments_prepare_finish (SdAttachments *self,
+                                       GAsyncResult *result,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* frees what prepare() gave; @remove_files when the message was not queued after all */
 void sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files);
 

@@ -94,27 +94,64 @@ option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *
   return TRUE;
 }
 
-/* Send and SendMessage: the "quote" and "attachments" options; the fds of the attachments
- * come with the call (docs/attachments.md). NULL after replying with the error */
-static SdMessage *
+/* the reply of Send ((os): the conversation's path and the message id) or SendMessage ((s)) */
+static void
+return_sent (GDBusMethodInvocation *invocation, gboolean account_send, const SdMessage *message)
+{
+  if (account_send) {
+    g_autofree gchar *path = sd_dbus_conversation_path (message->conversation);
+
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(os)", path, message->id));
+  } else {
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", message->id));
+  }
+}
+
+typedef struct {
+  GDBusMethodInvocation *invocation; /* answered once, which consumes it */
+  gboolean account_send;
+} SendCall;
+
+static void
+on_sent_attachments (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SendCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = sd_account_send_attachments_finish (SD_ACCOUNT (source), result,
+                                                                     &error);
+
+  if (message == NULL)
+    sd_dbus_error_return (call->invocation, error);
+  else
+    return_sent (call->invocation, call->account_send, message);
+  g_free (call);
+}
+
+/* Send and SendMessage with their "quote" and "attachments" options; the fds of the
+ * attachments come with the call (docs/attachments.md). Always answers @invocation: at once,
+ * or once the files are read (in a worker) and the message is queued */
+static void
 send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
-                   const gchar *recipient, const gchar *body, GVariant *options)
+                   const gchar *recipient, const gchar *body, GVariant *options,
+                   gboolean account_send)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) list = g_variant_lookup_value (options, "attachments", NULL);
   GUnixFDList *fds = g_dbus_message_get_unix_fd_list (g_dbus_method_invocation_get_message (invocation));
   g_autofree SdAttachmentSource *sources = NULL;
   g_autoptr(GPtrArray) dicts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  SdMessage *message;
+  g_autoptr(SdMessage) message = NULL;
   const gchar *quote_id;
+  SendCall *call;
   gsize n = 0;
 
   if (!option_quote (options, &quote_id, invocation))
-    return NULL;
+    return;
   if (list != NULL) {
     if (!g_variant_is_of_type (list, G_VARIANT_TYPE ("a(ha{sv})"))) {
       return_invalid (invocation, "the attachments option is a(ha{sv})");
-      return NULL;
+      return;
     }
     n = g_variant_n_children (list);
     if (n > SD_ATTACHMENTS_MAX) {
@@ -122,34 +159,41 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
                                              SD_DBUS_ERROR_TOO_MANY_ATTACHMENTS,
                                              "a message has at most %d attachments",
                                              SD_ATTACHMENTS_MAX);
-      return NULL;
-    }
-    sources = g_new0 (SdAttachmentSource, MAX (n, 1));
-    for (gsize i = 0; i < n; i++) {
-      GVariant *dict;
-      gint32 handle;
-
-      g_variant_get_child (list, i, "(h@a{sv})", &handle, &dict);
-      g_ptr_array_add (dicts, dict);
-      /* borrowed: the fd list closes them with the message */
-      sources[i].fd = fds != NULL && handle >= 0 && handle < g_unix_fd_list_get_length (fds)
-                        ? g_unix_fd_list_peek_fds (fds, NULL)[handle] : -1;
-      if (!g_variant_lookup (dict, "file-name", "&s", &sources[i].file_name))
-        sources[i].file_name = NULL;
-      if (!g_variant_lookup (dict, "content-type", "&s", &sources[i].content_type))
-        sources[i].content_type = NULL;
-      if (!g_variant_lookup (dict, "caption", "&s", &sources[i].caption))
-        sources[i].caption = NULL;
-      if (!g_variant_lookup (dict, "voice", "b", &sources[i].voice))
-        sources[i].voice = FALSE;
+      return;
     }
   }
-  message = n > 0 ? sd_account_send_attachments (self->account, recipient, body, quote_id,
-                                                 sources, (guint) n, &error)
-                  : sd_account_send_full (self->account, recipient, body, quote_id, &error);
-  if (message == NULL)
-    sd_dbus_error_return (invocation, error);
-  return message;
+  if (n == 0) {
+    message = sd_account_send_full (self->account, recipient, body, quote_id, &error);
+    if (message == NULL)
+      sd_dbus_error_return (invocation, error);
+    else
+      return_sent (invocation, account_send, message);
+    return;
+  }
+  sources = g_new0 (SdAttachmentSource, n);
+  for (gsize i = 0; i < n; i++) {
+    GVariant *dict;
+    gint32 handle;
+
+    g_variant_get_child (list, i, "(h@a{sv})", &handle, &dict);
+    g_ptr_array_add (dicts, dict);
+    /* borrowed: duplicated before this returns (sd_attachments_prepare_async) */
+    sources[i].fd = fds != NULL && handle >= 0 && handle < g_unix_fd_list_get_length (fds)
+                      ? g_unix_fd_list_peek_fds (fds, NULL)[handle] : -1;
+    if (!g_variant_lookup (dict, "file-name", "&s", &sources[i].file_name))
+      sources[i].file_name = NULL;
+    if (!g_variant_lookup (dict, "content-type", "&s", &sources[i].content_type))
+      sources[i].content_type = NULL;
+    if (!g_variant_lookup (dict, "caption", "&s", &sources[i].caption))
+      sources[i].caption = NULL;
+    if (!g_variant_lookup (dict, "voice", "b", &sources[i].voice))
+      sources[i].voice = FALSE;
+  }
+  call = g_new0 (SendCall, 1);
+  call->invocation = invocation;
+  call->account_send = account_send;
+  sd_account_send_attachments_async (self->account, recipient, body, quote_id, sources,
+                                     (guint) n, NULL, on_sent_attachments, call);
 }
 
 static gboolean
@@ -208,12 +252,8 @@ handle_send_message (SdDbusConversation1 *skeleton,
                      GVariant *options,
                      SdDbusService *self)
 {
-  g_autoptr(SdMessage) message = send_with_options (self, invocation,
-                                                    invocation_conversation (invocation), body,
-                                                    options);
-
-  if (message != NULL)
-    sd_dbus_conversation1_complete_send_message (skeleton, invocation, message->id);
+  send_with_options (self, invocation, invocation_conversation (invocation), body, options,
+                     FALSE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -843,13 +883,7 @@ static gboolean
 handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *recipient,
              const gchar *body, GVariant *options, SdDbusService *self)
 {
-  g_autoptr(SdMessage) message = send_with_options (self, invocation, recipient, body, options);
-  g_autofree gchar *path = NULL;
-
-  if (message == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  path = sd_dbus_conversation_path (message->conversation);
-  sd_dbus_account1_complete_send (skeleton, invocation, path, message->id);
+  send_with_options (self, invocation, recipient, body, options, TRUE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
