@@ -389,6 +389,24 @@ def test(testnet):
                      "bob gets it")
         assert_eq([m["body"] for m in bob.messages(alice_id)].count("exactly once"), 1,
                   "exactly once at bob")
+
+        # ---- kill -9 in the middle of a download: finished after the restart
+        data = os.urandom(40000)
+        testnet.control({"action": "file_latency", "ms": 4000})
+        requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
+        fd = temp_file(data)
+        late_id = send(alice, bob_id, "downloaded after a restart", [(fd, opt(file_name="l.bin"))])
+        os.close(fd)
+        # the upload (one request), then bob's download reaches the server
+        bob.wait_for(lambda: attachment_states(bob, alice_id, late_id) == ["downloading"] and
+                     testnet.control({"action": "file_status"})["file_server"]["requests"] >=
+                     requests + 2, "bob's download is under way", timeout=120)
+        bob.stop(signal.SIGKILL)
+        testnet.control({"action": "file_clear"})
+        bob.start()
+        bob.wait_for(lambda: attachment_states(bob, alice_id, late_id) == ["available"],
+                     "the download finishes after the restart", timeout=120)
+        assert_eq(open_attachment(bob, alice_id, late_id, 0), data, "the file, byte for byte")
         log("attachments: ok")
     finally:
         alice.close()
