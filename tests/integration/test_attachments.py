@@ -22,18 +22,25 @@ from harness import (ACCOUNT_PATH, BUS_NAME, CONVERSATION_IFACE, Daemon,  # noqa
                      NotificationServer, assert_eq, log, run)
 
 
-def gps_exif():
-    """an APP1 Exif segment whose only content is a GPS position"""
+def gps_exif(orientation=None):
+    """an APP1 Exif segment with a GPS position (and an orientation, when given)"""
     tiff = bytearray(b"II*\x00" + struct.pack("<I", 8))
-    # IFD0: one entry, the GPS IFD pointer (tag 0x8825, LONG) to offset 26
-    tiff += struct.pack("<H", 1) + struct.pack("<HHII", 0x8825, 4, 1, 26) + struct.pack("<I", 0)
+    # IFD0: the GPS IFD pointer (tag 0x8825, LONG) to offset 26, or orientation (0x0112,
+    # SHORT) and the pointer to offset 38
+    if orientation is None:
+        tiff += struct.pack("<H", 1) + struct.pack("<HHII", 0x8825, 4, 1, 26)
+    else:
+        tiff += struct.pack("<H", 2) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)
+        tiff += struct.pack("<HHII", 0x8825, 4, 1, 38)
+    tiff += struct.pack("<I", 0)
+    gps_at = len(tiff)
     # GPS IFD: version 2.2, latitude N 52° 31' 12"
     tiff += struct.pack("<H", 3)
     tiff += struct.pack("<HHI", 0x0000, 1, 4) + bytes([2, 2, 0, 0])
     tiff += struct.pack("<HHI", 0x0001, 2, 2) + b"N\x00\x00\x00"
-    tiff += struct.pack("<HHII", 0x0002, 5, 3, 68)
+    tiff += struct.pack("<HHII", 0x0002, 5, 3, gps_at + 42)
     tiff += struct.pack("<I", 0)
-    assert len(tiff) == 68
+    assert len(tiff) == gps_at + 42
     tiff += struct.pack("<IIIIII", 52, 1, 31, 1, 12, 1)
     payload = b"Exif\x00\x00" + bytes(tiff)
     return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
@@ -289,6 +296,23 @@ def test(testnet):
         assert_eq(open_attachment(bob, alice_id, big_id, 1), voice, "the voice note")
         bodies = lambda: [n[3] for n in notes.notifications]  # noqa: E731
         bob.wait_for(lambda: "File: big.bin" in bodies(), "a file notification")
+
+        # a photo taken sideways keeps its orientation, and only that
+        sideways = plain_jpeg[:2] + gps_exif(orientation=6) + plain_jpeg[2:]
+        latitude = struct.pack("<IIIIII", 52, 1, 31, 1, 12, 1)
+        assert latitude in sideways and b"\x25\x88" in sideways
+        fd = temp_file(sideways)
+        turned_id = send(alice, bob_id, "", [(fd, opt(file_name="turned.jpg"))])
+        os.close(fd)
+        bob.wait_for(lambda: attachment_states(bob, alice_id, turned_id) == ["available"],
+                     "the turned photo downloads")
+        bob.wait_for(lambda: "Photo" in bodies(), "a photo notification")
+        turned = open_attachment(bob, alice_id, turned_id, 0)
+        assert b"Exif\x00\x00" in turned, "the orientation needs its EXIF"
+        assert (b"\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00" in turned or
+                b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06" in turned), "orientation 6 kept"
+        assert b"\x25\x88" not in turned and b"\x88\x25" not in turned, "no GPS IFD"
+        assert latitude not in turned, "no GPS latitude"
 
         # ---- deleting the message removes its files
         bob_files = os.path.join(bob.data_dir, "attachments")
