@@ -568,6 +568,18 @@ sd_account_set_auto_download_max (SdAccount *self, guint max_bytes)
     sd_attachments_set_auto_download_max (self->attachments, max_bytes);
 }
 
+gchar *
+sd_account_dup_avatar_path (SdAccount *self, const gchar *conversation)
+{
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  if (self->store == NULL ||
+      !sd_store_get_avatar (self->store, conversation, &url, &key, &file, NULL) || file == NULL)
+    return NULL;
+  return g_build_filename (self->config.data_dir, "attachments", file, NULL);
+}
+
 gint
 sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **error)
 {

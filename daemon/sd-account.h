@@ -135,6 +135,8 @@ gboolean sd_account_set_avatar_finish (SdAccount *self, GAsyncResult *result, GE
 /* no avatar any more (RemoveAvatar) */
 gboolean sd_account_remove_avatar (SdAccount *self, GError **error);
 
+/* the file of @conversation's fetched avatar, or NULL (the notification image) */
+gchar *sd_account_dup_avatar_path (SdAccount *self, const gchar *conversation);
 /* OpenAvatar: a read-only fd of the contact's fetched avatar */
 gint sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **error);
 

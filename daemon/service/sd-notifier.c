@@ -150,6 +150,14 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
                          g_variant_new_string (conversation->id));
   if (self->front_end != NULL)
     g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (self->front_end));
+  /* the contact's picture where their name is shown (never a stranger's) */
+  if (conversation->approved && self->content != SD_NOTIFY_CONTENT_NONE) {
+    g_autofree gchar *avatar = sd_account_dup_avatar_path (self->account, conversation->id);
+    g_autofree gchar *uri = avatar != NULL ? g_filename_to_uri (avatar, NULL, NULL) : NULL;
+
+    if (uri != NULL)
+      g_variant_builder_add (&hints, "{sv}", "image-path", g_variant_new_string (uri));
+  }
 
   call = g_new0 (NotifyCall, 1);
   call->self = g_object_ref (self);

@@ -367,6 +367,12 @@ def test(testnet):
         alice.wait_for(lambda: sent(alice, bob_id, avatar_id), "the message with avatar is sent")
         got = bob.wait_for(lambda: open_avatar(bob, alice_id), "bob fetches alice's avatar")
         assert_eq(got, plain_jpeg, "alice's avatar at bob: the picture without its metadata")
+        # and it is the image of alice's notifications
+        alice.conversation(bob_id, "SendMessage", "sa{sv}", "see my face", {})
+        note = bob.wait_for(lambda: [n for n in notes.notifications if n[3] == "see my face"],
+                            "the notification of the next message")[0]
+        with open(GLib.filename_from_uri(note[5]["image-path"])[0], "rb") as f:
+            assert_eq(f.read(), plain_jpeg, "the notification image is alice's avatar")
         alice.account("RemoveAvatar")
         plain_id = alice.conversation(bob_id, "SendMessage", "sa{sv}", "without avatar", {})[0]
         alice.wait_for(lambda: sent(alice, bob_id, plain_id), "the message without is sent")
