@@ -717,6 +717,57 @@ sessiond_conversation_open_attachment_finish (SessiondConversation *self,
 }
 
 /**
+ * sessiond_conversation_open_avatar_async:
+ * @self: a conversation
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the file
+ * @user_data: data for @callback
+ *
+ * Opens the contact's profile picture, which the daemon fetches when their
+ * profile names one (try again when the conversation changes). Fails with
+ * %SESSIOND_CLIENT_ERROR_NOT_FOUND when they have none and
+ * %SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE before it is fetched.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_open_avatar_async (SessiondConversation *self,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sessiond_conversation_open_avatar_async);
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->proxy), "OpenAvatar", NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, cancellable,
+                                       fd_call_done, task);
+}
+
+/**
+ * sessiond_conversation_open_avatar_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.open_avatar_async].
+ *
+ * Returns: a read-only file descriptor the caller closes, or -1 on error
+ *
+ * Since: 0.1
+ */
+gint
+sessiond_conversation_open_avatar_finish (SessiondConversation *self,
+                                          GAsyncResult *result,
+                                          GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return (gint) g_task_propagate_int (G_TASK (result), error);
+}
+
+/**
  * sessiond_conversation_get_messages_async:
  * @self: a conversation
  * @before: only messages sent before this time (ms), or 0 for no bound

@@ -79,6 +79,14 @@ gint sessiond_conversation_open_attachment_finish (SessiondConversation *self,
                                                    GAsyncResult *result,
                                                    GError **error);
 
+void sessiond_conversation_open_avatar_async (SessiondConversation *self,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+gint sessiond_conversation_open_avatar_finish (SessiondConversation *self,
+                                               GAsyncResult *result,
+                                               GError **error);
+
 void       sessiond_conversation_get_messages_async (SessiondConversation *self,
                                                      gint64 before,
                                                      gint64 after,
