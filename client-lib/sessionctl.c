@@ -46,6 +46,7 @@
 
 #include "config.h"
 
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -68,6 +69,9 @@ typedef struct {
   GMainLoop *loop;          /* (owned) (nullable) for watch */
   gint watch_status;
   guint timer;              /* disappear's TIMER, parsed before connecting */
+  gchar **attach;           /* (owned) (nullable) send --attach FILE… */
+  gboolean voice;           /* send --voice */
+  gboolean remove;          /* set-avatar --remove */
 } Ctl;
 
 /* the names of --json errors: the D-Bus error names without their prefix, from the contract */
@@ -669,6 +673,24 @@ cmd_set_name (Ctl *ctl, const gchar *command, gchar **args)
   return 0;
 }
 
+/* set-avatar FILE|--remove */
+static gint
+cmd_set_avatar (Ctl *ctl, const gchar *command, gchar **args)
+{
+  const gchar *path = args[0];
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if ((path == NULL) == !ctl->remove)
+    return usage (ctl, _("set-avatar takes a FILE or --remove"));
+  sessiond_client_set_avatar_async (ctl->client, path, NULL, on_done, &result);
+  if (!sessiond_client_set_avatar_finish (ctl->client, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "avatar", path != NULL ? path : "");
+  return 0;
+}
+
 /* TEXT of send and reply; "-" reads it from standard input */
 static gchar *
 get_body (const gchar *text)
@@ -699,7 +721,20 @@ send_message (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gch
   body = get_body (text);
   if (!g_utf8_validate (body, -1, NULL))
     return usage (ctl, _("the message is not valid UTF-8"));
-  if (quote_id != NULL) {
+  if (ctl->attach != NULL && quote_id == NULL) {
+    g_autoptr(SessiondConversation) c = NULL;
+
+    /* the files are opened here and passed as fds: the daemon needs no access to them */
+    sessiond_client_open_conversation_async (ctl->client, recipient, NULL, on_done, &result);
+    c = sessiond_client_open_conversation_finish (ctl->client, wait_for (&result), &error);
+    g_clear_object (&result);
+    if (c == NULL)
+      return fail_error (ctl, error);
+    sessiond_conversation_send_attachments_async (c, body, (const gchar *const *) ctl->attach,
+                                                  ctl->voice, NULL, on_done, &result);
+    message_id = sessiond_conversation_send_attachments_finish (c, wait_for (&result), &error);
+    conversation = g_strdup (recipient);
+  } else if (quote_id != NULL) {
     sessiond_client_send_reply_async (ctl->client, recipient, body, quote_id, NULL, on_done,
                                       &result);
     message_id = sessiond_client_send_reply_finish (ctl->client, wait_for (&result),
@@ -732,6 +767,185 @@ static gint
 cmd_send (Ctl *ctl, const gchar *command, gchar **args)
 {
   return send_message (ctl, args[0], NULL, args[1]);
+}
+
+static JsonBuilder *begin_action (SessiondConversation *c, const gchar *action);
+static void end_action (Ctl *ctl, JsonBuilder *builder);
+static gint find_conversation (Ctl *ctl, const gchar *id, SessiondConversation **out);
+
+/* the message @message_id of @c (its id names its sent-at time) */
+static SessiondMessage *
+find_message (Ctl *ctl, SessiondConversation *c, const gchar *message_id, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  const gchar *dash = strrchr (message_id, '-');
+  gint64 sent_at = dash != NULL ? g_ascii_strtoll (dash + 1, NULL, 10) : 0;
+
+  if (sent_at <= 1) {
+    g_set_error_literal (error, SESSIOND_CLIENT_ERROR, SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT,
+                         _("not a message id"));
+    return NULL;
+  }
+  sessiond_conversation_get_messages_async (c, sent_at + 1, sent_at - 1, 0, NULL, on_done,
+                                            &result);
+  messages = sessiond_conversation_get_messages_finish (c, wait_for (&result), error);
+  if (messages == NULL)
+    return NULL;
+  for (guint i = 0; i < messages->len; i++) {
+    SessiondMessage *m = g_ptr_array_index (messages, i);
+
+    if (g_str_equal (sessiond_message_get_id (m), message_id))
+      return g_object_ref (m);
+  }
+  g_set_error_literal (error, SESSIOND_CLIENT_ERROR, SESSIOND_CLIENT_ERROR_NOT_FOUND,
+                       _("there is no such message in this conversation"));
+  return NULL;
+}
+
+/* attachments ID MESSAGE-ID */
+static gint
+cmd_attachments (Ctl *ctl, const gchar *command, gchar **args)
+{
+  SessiondConversation *c = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SessiondMessage) message = NULL;
+  g_autoptr(GVariant) list = NULL;
+
+  if (find_conversation (ctl, args[0], &c) != 0)
+    return 1;
+  message = find_message (ctl, c, args[1], &error);
+  if (message == NULL)
+    return fail_error (ctl, error);
+  list = sessiond_message_lookup (message, SESSIOND_MESSAGE_KEY_ATTACHMENTS);
+  for (gsize i = 0; list != NULL && g_variant_is_of_type (list, G_VARIANT_TYPE ("aa{sv}")) &&
+                    i < g_variant_n_children (list); i++) {
+    g_autoptr(GVariant) a = g_variant_get_child_value (list, i);
+    const gchar *name = NULL, *type = NULL, *state = "?", *caption = NULL;
+    guint32 index = 0, width = 0, height = 0;
+    gint64 size = -1;
+    gboolean voice = FALSE;
+
+    g_variant_lookup (a, "index", "u", &index);
+    g_variant_lookup (a, "file-name", "&s", &name);
+    g_variant_lookup (a, "content-type", "&s", &type);
+    g_variant_lookup (a, "caption", "&s", &caption);
+    g_variant_lookup (a, "state", "&s", &state);
+    g_variant_lookup (a, "size", "x", &size);
+    g_variant_lookup (a, "width", "u", &width);
+    g_variant_lookup (a, "height", "u", &height);
+    g_variant_lookup (a, "voice", "b", &voice);
+    if (ctl->json) {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "index");
+      json_builder_add_int_value (b, index);
+      json_builder_set_member_name (b, "file_name");
+      json_builder_add_string_value (b, name != NULL ? name : "");
+      json_builder_set_member_name (b, "content_type");
+      json_builder_add_string_value (b, type != NULL ? type : "");
+      json_builder_set_member_name (b, "size");
+      json_builder_add_int_value (b, size);
+      json_builder_set_member_name (b, "width");
+      json_builder_add_int_value (b, width);
+      json_builder_set_member_name (b, "height");
+      json_builder_add_int_value (b, height);
+      json_builder_set_member_name (b, "voice");
+      json_builder_add_boolean_value (b, voice);
+      json_builder_set_member_name (b, "caption");
+      json_builder_add_string_value (b, caption != NULL ? caption : "");
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, state);
+      json_builder_end_object (b);
+      print_json (b);
+    } else {
+      /* the sender chose the name and caption: shown escaped */
+      g_autofree gchar *safe_name = printable (name != NULL ? name : "");
+      g_autofree gchar *safe_type = printable (type != NULL ? type : "");
+
+      g_print ("%u  %-11s  %10" G_GINT64_FORMAT "  %-24s  %s%s\n", index, state, size, safe_type,
+               safe_name, voice ? _(" (voice)") : "");
+    }
+  }
+  return 0;
+}
+
+/* save ID MESSAGE-ID INDEX PATH: downloads first when needed */
+static gint
+cmd_save (Ctl *ctl, const gchar *command, gchar **args)
+{
+  SessiondConversation *c = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (args[3]);
+  g_autoptr(JsonBuilder) builder = NULL;
+  gchar *end = NULL;
+  guint64 index = g_ascii_strtoull (args[2], &end, 10);
+  gint fd = -1;
+
+  if (end == args[2] || *end != '\0' || index > G_MAXUINT32)
+    return usage (ctl, _("INDEX is a number"));
+  if (find_conversation (ctl, args[0], &c) != 0)
+    return 1;
+  /* a pending download is started, then waited for (at most two minutes) */
+  for (guint tries = 0; fd < 0; tries++) {
+    g_clear_object (&result);
+    g_clear_error (&error);
+    sessiond_conversation_open_attachment_async (c, args[1], (guint) index, NULL, on_done,
+                                                 &result);
+    fd = sessiond_conversation_open_attachment_finish (c, wait_for (&result), &error);
+    if (fd >= 0)
+      break;
+    if (!g_error_matches (error, SESSIOND_CLIENT_ERROR,
+                          SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE) || tries >= 240)
+      return fail_error (ctl, error);
+    if (tries == 0) {
+      g_autoptr(GError) download_error = NULL;
+
+      g_clear_object (&result);
+      sessiond_conversation_download_attachment_async (c, args[1], (guint) index, NULL, on_done,
+                                                       &result);
+      if (!sessiond_conversation_download_attachment_finish (c, wait_for (&result),
+                                                             &download_error))
+        return fail_error (ctl, download_error);
+    } else {
+      g_autoptr(SessiondMessage) m = find_message (ctl, c, args[1], NULL);
+      g_autoptr(GVariant) list = m != NULL ? sessiond_message_lookup (m, "attachments") : NULL;
+      const gchar *state = NULL;
+
+      if (list != NULL && g_variant_is_of_type (list, G_VARIANT_TYPE ("aa{sv}")) &&
+          index < g_variant_n_children (list)) {
+        g_autoptr(GVariant) a = g_variant_get_child_value (list, (gsize) index);
+
+        g_variant_lookup (a, "state", "&s", &state);
+      }
+      if (g_strcmp0 (state, "failed") == 0 || g_strcmp0 (state, "expired") == 0) {
+        g_autofree gchar *text = g_strdup_printf (_("the download %s"), state);
+
+        return fail (ctl, "AttachmentNotAvailable", text);
+      }
+    }
+    g_usleep (500 * 1000);
+  }
+  in = g_unix_input_stream_new (fd, TRUE);
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, &error);
+  if (out == NULL ||
+      g_output_stream_splice (G_OUTPUT_STREAM (out), in,
+                              G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
+    return fail_error (ctl, error);
+  builder = begin_action (c, command);
+  json_builder_set_member_name (builder, "message_id");
+  json_builder_add_string_value (builder, args[1]);
+  json_builder_set_member_name (builder, "index");
+  json_builder_add_int_value (builder, (gint64) index);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, args[3]);
+  end_action (ctl, builder);
+  return 0;
 }
 
 /* reply ID MESSAGE-ID TEXT */
@@ -1213,7 +1427,12 @@ static const CtlCommand commands[] = {
   { "phrase", "", "--yes-show-secret", "--yes-show-secret", N_("print the recovery phrase"),
     NULL, cmd_phrase },
   { "set-name", "NAME", NULL, NULL, N_("set the display name"), NULL, cmd_set_name },
-  { "send", "ID TEXT", "ID TEXT|-", NULL, N_("send a message (- reads it from standard input)"),
+  { "set-avatar", "[FILE]", "FILE|--remove", "--remove",
+    N_("set (or with --remove take away) our profile picture"), NULL, cmd_set_avatar },
+  { "send", "ID TEXT", "ID TEXT|- [--attach FILE]… [--voice]", "--attach --voice",
+    /* TRANSLATORS: keep the line break: --help indents the second line */
+    N_("send a message (- reads it from standard input),\n"
+       "with files (TEXT may then be \"\")"),
     NULL, cmd_send },
   { "conversations", "", NULL, NULL, N_("list conversations"), NULL, cmd_conversations },
   { "messages", "ID", "ID [--limit N] [--before MS]", "--limit --before",
@@ -1227,6 +1446,10 @@ static const CtlCommand commands[] = {
   { "search", "QUERY", NULL, "--limit", N_("search all messages"), NULL, cmd_search },
   { "reply", "ID MESSAGE-ID TEXT", "ID MESSAGE-ID TEXT|-", NULL,
     N_("send a message that quotes MESSAGE-ID"), NULL, cmd_reply },
+  { "attachments", "ID MESSAGE-ID", NULL, NULL, N_("list the attachments of a message"), NULL,
+    cmd_attachments },
+  { "save", "ID MESSAGE-ID INDEX PATH", NULL, NULL,
+    N_("save an attachment to PATH (downloading it first)"), NULL, cmd_save },
   { "react", "ID MESSAGE-ID EMOJI", NULL, NULL, N_("add or take back a reaction to a message"),
     NULL, cmd_message_action },
   { "unreact", "ID MESSAGE-ID EMOJI", NULL, NULL, NULL, NULL, cmd_message_action },
@@ -1491,6 +1714,12 @@ main (int argc, char **argv)
       "N" },
     { "before", 0, 0, G_OPTION_ARG_INT64, &ctl.before,
       N_("Only messages sent before MS (messages)"), "MS" },
+    { "attach", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &ctl.attach,
+      N_("Attach FILE (send; repeatable)"), N_("FILE") },
+    { "remove", 0, 0, G_OPTION_ARG_NONE, &ctl.remove,
+      N_("Remove our profile picture (set-avatar)"), NULL },
+    { "voice", 0, 0, G_OPTION_ARG_NONE, &ctl.voice,
+      N_("The attachments are voice messages (send)"), NULL },
     { "yes-show-secret", 0, 0, G_OPTION_ARG_NONE, &ctl.show_secret,
       N_("Really print the recovery phrase (phrase)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
@@ -1537,5 +1766,6 @@ main (int argc, char **argv)
   g_clear_object (&ctl.client);
   g_clear_pointer (&ctl.loop, g_main_loop_unref);
   g_free (ctl.name);
+  g_strfreev (ctl.attach);
   return status;
 }

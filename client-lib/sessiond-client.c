@@ -5,6 +5,12 @@
 
 #include "sessiond-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixfdlist.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 /**
  * SessiondClient:
  *
@@ -700,6 +706,96 @@ sessiond_client_set_display_name_async (SessiondClient *self,
   sessiond_call_async (self, sessiond_client_set_display_name_async,
                        G_DBUS_PROXY (self->account), "SetDisplayName",
                        g_variant_new ("(s)", name), cancellable, callback, user_data);
+}
+
+static void
+on_avatar_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_with_unix_fd_list_finish (G_DBUS_PROXY (source),
+                                                                          NULL, result, &error);
+
+  if (reply == NULL) {
+    sessiond_error_fixup (error);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * sessiond_client_set_avatar_async:
+ * @self: a client
+ * @path: (nullable) (type filename): an image of at most 10,000,000 bytes, or
+ *   %NULL to remove our avatar
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the avatar is uploaded (or removed)
+ * @user_data: data for @callback
+ *
+ * Sets our profile picture. The file is opened here and handed to the daemon
+ * as a file descriptor; the daemon removes the image's metadata, encrypts it
+ * with a new profile key and uploads it; from then on our profile carries it.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_client_set_avatar_async (SessiondClient *self,
+                                  const gchar *path,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GError) error = NULL;
+  gint handle = -1;
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sessiond_client_set_avatar_async);
+  if (path != NULL) {
+    gint fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+    if (fd < 0) {
+      int saved = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               "cannot open %s: %s", path, g_strerror (saved));
+      return;
+    }
+    fds = g_unix_fd_list_new ();
+    handle = g_unix_fd_list_append (fds, fd, &error);
+    close (fd);
+    if (handle < 0) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  }
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->account),
+                                       path != NULL ? "SetAvatar" : "RemoveAvatar",
+                                       path != NULL ? g_variant_new ("(h)", handle) : NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, fds, cancellable,
+                                       on_avatar_done, g_steal_pointer (&task));
+}
+
+/**
+ * sessiond_client_set_avatar_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Client.set_avatar_async].
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_client_set_avatar_finish (SessiondClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

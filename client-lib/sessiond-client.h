@@ -65,6 +65,15 @@ gchar *sessiond_client_get_recovery_phrase_finish (SessiondClient *self,
                                                    GAsyncResult *result,
                                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+void     sessiond_client_set_avatar_async (SessiondClient *self,
+                                           const gchar *path,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean sessiond_client_set_avatar_finish (SessiondClient *self,
+                                            GAsyncResult *result,
+                                            GError **error);
+
 void     sessiond_client_set_display_name_async (SessiondClient *self,
                                                  const gchar *name,
                                                  GCancellable *cancellable,

@@ -5,6 +5,12 @@
 
 #include "sessiond-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixfdlist.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 /**
  * SessiondConversation:
  *
@@ -455,6 +461,310 @@ sessiond_conversation_send_reply_finish (SessiondConversation *self,
                                          GError **error)
 {
   return message_id_finish (self, sessiond_conversation_send_reply_async, result, error);
+}
+
+/* a reply with fds: the message id of SendMessage, or the fd of OpenAttachment */
+static void
+fd_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_with_unix_fd_list_finish (G_DBUS_PROXY (source),
+                                                                          &fds, result, &error);
+
+  if (reply == NULL) {
+    sessiond_error_fixup (error);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (g_variant_is_of_type (reply, G_VARIANT_TYPE ("(h)"))) {
+    gint32 handle;
+    gint fd;
+
+    g_variant_get (reply, "(h)", &handle);
+    fd = fds != NULL ? g_unix_fd_list_get (fds, handle, &error) : -1;
+    if (fd < 0) {
+      if (error == NULL)
+        error = g_error_new_literal (SESSIOND_CLIENT_ERROR, SESSIOND_CLIENT_ERROR_FAILED,
+                                     "the daemon sent no file descriptor");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    g_task_return_int (task, fd);
+    return;
+  }
+  g_task_return_pointer (task, g_steal_pointer (&reply), (GDestroyNotify) g_variant_unref);
+}
+
+/**
+ * sessiond_conversation_send_attachments_async:
+ * @self: a conversation
+ * @body: the text, at most 2000 characters; may be empty
+ * @paths: (array zero-terminated=1) (element-type filename): the files to attach (at most 32, each
+ *   at most 10,000,000 bytes)
+ * @voice: whether they are voice messages
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the daemon has queued the message
+ * @user_data: data for @callback
+ *
+ * Sends a message with files. Each file is opened here and handed to the
+ * daemon as a file descriptor, so the daemon needs no access to its path;
+ * the daemon reads it at once, removes an image's metadata (EXIF with a GPS
+ * position, XMP, IPTC) and uploads it before the message goes. The message
+ * stays `sending` until then. Errors: %SESSIOND_CLIENT_ERROR_ATTACHMENT_TOO_LARGE,
+ * %SESSIOND_CLIENT_ERROR_ATTACHMENT_UNREADABLE,
+ * %SESSIOND_CLIENT_ERROR_TOO_MANY_ATTACHMENTS, or a #GIOError when a file
+ * cannot be opened here.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_send_attachments_async (SessiondConversation *self,
+                                              const gchar *body,
+                                              const gchar *const *paths,
+                                              gboolean voice,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+  GVariantBuilder list, options;
+
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (body != NULL);
+  g_return_if_fail (paths != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sessiond_conversation_send_attachments_async);
+  g_variant_builder_init (&list, G_VARIANT_TYPE ("a(ha{sv})"));
+  for (guint i = 0; paths[i] != NULL; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *name = g_path_get_basename (paths[i]);
+    GVariantBuilder one;
+    gint handle;
+    gint fd = g_open (paths[i], O_RDONLY | O_CLOEXEC, 0);
+
+    if (fd < 0) {
+      int saved = errno;
+
+      g_variant_builder_clear (&list);
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               "cannot open %s: %s", paths[i], g_strerror (saved));
+      return;
+    }
+    handle = g_unix_fd_list_append (fds, fd, &error);
+    close (fd);
+    if (handle < 0) {
+      g_variant_builder_clear (&list);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    g_variant_builder_init (&one, G_VARIANT_TYPE_VARDICT);
+    if (g_utf8_validate (name, -1, NULL))
+      g_variant_builder_add (&one, "{sv}", "file-name", g_variant_new_string (name));
+    g_variant_builder_add (&one, "{sv}", "voice", g_variant_new_boolean (voice));
+    g_variant_builder_add (&list, "(h@a{sv})", handle, g_variant_builder_end (&one));
+  }
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "attachments", g_variant_builder_end (&list));
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->proxy), "SendMessage",
+                                       g_variant_new ("(s@a{sv})", body,
+                                                      g_variant_builder_end (&options)),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, fds, cancellable,
+                                       fd_call_done, g_steal_pointer (&task));
+}
+
+/**
+ * sessiond_conversation_send_attachments_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.send_attachments_async].
+ *
+ * Returns: (transfer full): the new message's id, or %NULL on error
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_conversation_send_attachments_finish (SessiondConversation *self,
+                                               GAsyncResult *result,
+                                               GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gchar *message_id = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  reply = g_task_propagate_pointer (G_TASK (result), error);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(s)", &message_id);
+  return message_id;
+}
+
+/**
+ * sessiond_conversation_download_attachment_async:
+ * @self: a conversation
+ * @message_id: a message of this conversation
+ * @index: which of its attachments (the "index" of the "attachments" entry)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the download is queued
+ * @user_data: data for @callback
+ *
+ * Asks the daemon to download an attachment (again, after it failed or
+ * expired). Its state in the message (see [method@Message.lookup] with
+ * "attachments") tells how it went.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_download_attachment_async (SessiondConversation *self,
+                                                 const gchar *message_id,
+                                                 guint index,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (message_id != NULL);
+  sessiond_call_async (self, sessiond_conversation_download_attachment_async,
+                       G_DBUS_PROXY (self->proxy), "DownloadAttachment",
+                       g_variant_new ("(su)", message_id, index), cancellable, callback,
+                       user_data);
+}
+
+/**
+ * sessiond_conversation_download_attachment_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.download_attachment_async].
+ *
+ * Returns: whether the download was queued
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_download_attachment_finish (SessiondConversation *self,
+                                                  GAsyncResult *result,
+                                                  GError **error)
+{
+  g_autoptr(GVariant) reply = sessiond_call_finish (self,
+                                                    sessiond_conversation_download_attachment_async,
+                                                    result, error);
+
+  return reply != NULL;
+}
+
+/**
+ * sessiond_conversation_open_attachment_async:
+ * @self: a conversation
+ * @message_id: a message of this conversation
+ * @index: which of its attachments
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the file
+ * @user_data: data for @callback
+ *
+ * Opens an attachment that is available: the daemon hands over a read-only
+ * file descriptor of the decrypted file. Fails with
+ * %SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE when it is not
+ * (downloaded) there.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_open_attachment_async (SessiondConversation *self,
+                                             const gchar *message_id,
+                                             guint index,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (message_id != NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sessiond_conversation_open_attachment_async);
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->proxy), "OpenAttachment",
+                                       g_variant_new ("(su)", message_id, index),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, cancellable,
+                                       fd_call_done, task);
+}
+
+/**
+ * sessiond_conversation_open_attachment_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.open_attachment_async].
+ *
+ * Returns: a read-only file descriptor the caller closes, or -1 on error
+ *
+ * Since: 0.1
+ */
+gint
+sessiond_conversation_open_attachment_finish (SessiondConversation *self,
+                                              GAsyncResult *result,
+                                              GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return (gint) g_task_propagate_int (G_TASK (result), error);
+}
+
+/**
+ * sessiond_conversation_open_avatar_async:
+ * @self: a conversation
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the file
+ * @user_data: data for @callback
+ *
+ * Opens the contact's profile picture, which the daemon fetches when their
+ * profile names one (try again when the conversation changes). Fails with
+ * %SESSIOND_CLIENT_ERROR_NOT_FOUND when they have none and
+ * %SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE before it is fetched.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_open_avatar_async (SessiondConversation *self,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sessiond_conversation_open_avatar_async);
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->proxy), "OpenAvatar", NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, cancellable,
+                                       fd_call_done, task);
+}
+
+/**
+ * sessiond_conversation_open_avatar_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.open_avatar_async].
+ *
+ * Returns: a read-only file descriptor the caller closes, or -1 on error
+ *
+ * Since: 0.1
+ */
+gint
+sessiond_conversation_open_avatar_finish (SessiondConversation *self,
+                                          GAsyncResult *result,
+                                          GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return (gint) g_task_propagate_int (G_TASK (result), error);
 }
 
 /**

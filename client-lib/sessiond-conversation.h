@@ -48,6 +48,45 @@ gchar *sessiond_conversation_send_reply_finish (SessiondConversation *self,
                                                GAsyncResult *result,
                                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+void   sessiond_conversation_send_attachments_async (SessiondConversation *self,
+                                                    const gchar *body,
+                                                    const gchar *const *paths,
+                                                    gboolean voice,
+                                                    GCancellable *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer user_data);
+gchar *sessiond_conversation_send_attachments_finish (SessiondConversation *self,
+                                                     GAsyncResult *result,
+                                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+void     sessiond_conversation_download_attachment_async (SessiondConversation *self,
+                                                          const gchar *message_id,
+                                                          guint index,
+                                                          GCancellable *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer user_data);
+gboolean sessiond_conversation_download_attachment_finish (SessiondConversation *self,
+                                                           GAsyncResult *result,
+                                                           GError **error);
+
+void sessiond_conversation_open_attachment_async (SessiondConversation *self,
+                                                  const gchar *message_id,
+                                                  guint index,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gint sessiond_conversation_open_attachment_finish (SessiondConversation *self,
+                                                   GAsyncResult *result,
+                                                   GError **error);
+
+void sessiond_conversation_open_avatar_async (SessiondConversation *self,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+gint sessiond_conversation_open_avatar_finish (SessiondConversation *self,
+                                               GAsyncResult *result,
+                                               GError **error);
+
 void       sessiond_conversation_get_messages_async (SessiondConversation *self,
                                                      gint64 before,
                                                      gint64 after,

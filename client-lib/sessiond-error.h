@@ -43,6 +43,14 @@ G_BEGIN_DECLS
  * @SESSIOND_CLIENT_ERROR_ACCESS_DENIED: the caller may not do that: a
  *   program in a Flatpak or Snap sandbox asked for the recovery phrase, or
  *   to create or restore the account
+ * @SESSIOND_CLIENT_ERROR_ATTACHMENT_TOO_LARGE: an attachment has more than
+ *   10,000,000 bytes
+ * @SESSIOND_CLIENT_ERROR_ATTACHMENT_UNREADABLE: an attachment's fd is not a
+ *   readable regular file
+ * @SESSIOND_CLIENT_ERROR_TOO_MANY_ATTACHMENTS: more than 32 attachments in
+ *   one message
+ * @SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE: the attachment's file is
+ *   not here (not downloaded, failed or expired)
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
@@ -69,6 +77,10 @@ typedef enum {
   SESSIOND_CLIENT_ERROR_NOT_RUNNING,
   SESSIOND_CLIENT_ERROR_NOT_AUTHOR,
   SESSIOND_CLIENT_ERROR_ACCESS_DENIED,
+  SESSIOND_CLIENT_ERROR_ATTACHMENT_TOO_LARGE,
+  SESSIOND_CLIENT_ERROR_ATTACHMENT_UNREADABLE,
+  SESSIOND_CLIENT_ERROR_TOO_MANY_ATTACHMENTS,
+  SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE,
 } SessiondClientError;
 
 GQuark sessiond_client_error_quark (void);

@@ -149,6 +149,27 @@ sd_account_send (SdAccount *self, const gchar *recipient, const gchar *body, GEr
   return sd_account_send_full (self, recipient, body, NULL, error);
 }
 
+static SdMessage *send_message (SdAccount *self, const gchar *recipient, const gchar *body,
+                                const gchar *quote_id, GArray *prepared, GError **error);
+
+/* what a send checks before anything is read or stored */
+static gboolean
+check_send (SdAccount *self, const gchar *recipient, const gchar *body, guint n_sources,
+            GError **error)
+{
+  if (!sd_account_require (self, error) || !sd_account_check_session_id (recipient, error))
+    return FALSE;
+  /* a message of attachments only has an empty body, as the official clients send it */
+  if ((n_sources == 0 || *body != '\0') && !check_body (body, error))
+    return FALSE;
+  if (n_sources > 0 && self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "attachments need the network, which is not started");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 SdMessage *
 sd_account_send_full (SdAccount *self,
                       const gchar *recipient,
@@ -156,15 +177,106 @@ sd_account_send_full (SdAccount *self,
                       const gchar *quote_id,
                       GError **error)
 {
+  if (!check_send (self, recipient, body, 0, error))
+    return NULL;
+  return send_message (self, recipient, body, quote_id, NULL, error);
+}
+
+typedef struct {
+  gchar *recipient;
+  gchar *body;
+  gchar *quote_id;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  g_free (data->recipient);
+  g_free (data->body);
+  g_free (data->quote_id);
+  g_free (data);
+}
+
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GArray *prepared = sd_attachments_prepare_finish (SD_ATTACHMENTS (source), result, &error);
+  SdMessage *message;
+
+  if (prepared == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* the account may have lost its network meanwhile: then nothing is queued */
+  if (self->attachments == NULL) {
+    sd_attachments_prepared_free (SD_ATTACHMENTS (source), prepared, TRUE);
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                             "the network stopped");
+    return;
+  }
+  message = send_message (self, data->recipient, data->body, data->quote_id, prepared, &error);
+  if (message == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, message, (GDestroyNotify) sd_message_free);
+}
+
+void
+sd_account_send_attachments_async (SdAccount *self,
+                                   const gchar *recipient,
+                                   const gchar *body,
+                                   const gchar *quote_id,
+                                   const SdAttachmentSource *sources,
+                                   guint n_sources,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+  SendData *data;
+
+  g_task_set_source_tag (task, sd_account_send_attachments_async);
+  if (!check_send (self, recipient, body, n_sources, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  data = g_new0 (SendData, 1);
+  data->recipient = g_strdup (recipient);
+  data->body = g_strdup (body);
+  data->quote_id = g_strdup (quote_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+  /* read and stripped in a worker: a slow file must not hold up the daemon */
+  sd_attachments_prepare_async (self->attachments, sources, n_sources, cancellable, on_prepared,
+                                g_steal_pointer (&task));
+}
+
+SdMessage *
+sd_account_send_attachments_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* @prepared (nullable): attachments read by sd_attachments_prepare */
+static SdMessage *
+queue_message (SdAccount *self,
+               const gchar *recipient,
+               const gchar *body,
+               const gchar *quote_id,
+               GArray *prepared,
+               GError **error)
+{
   g_autoptr(SdConversation) conversation = NULL;
   g_autoptr(SdMessage) quoted = NULL;
   SdOutgoingMessage outgoing = { 0 };
   SdMessage *message;
   gint64 t;
 
-  if (!sd_account_require (self, error) || !sd_account_check_session_id (recipient, error) ||
-      !check_body (body, error))
-    return NULL;
   if (quote_id != NULL) {
     quoted = sd_store_get_message (self->store, quote_id, NULL);
     if (quoted == NULL || !g_str_equal (quoted->conversation, recipient) ||
@@ -203,6 +315,10 @@ sd_account_send_full (SdAccount *self,
   if (conversation != NULL &&
       sd_expiration_mode_from_string (conversation->expiration_mode, &outgoing.expiration_mode))
     outgoing.expiration_timer = (guint32) conversation->expiration_timer;
+  if (prepared != NULL) {
+    outgoing.attachments = (const SdOutgoingAttachment *) prepared->data;
+    outgoing.n_attachments = prepared->len;
+  }
   message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
   if (conversation == NULL || !conversation->approved) {
     if (message != NULL)
@@ -217,6 +333,25 @@ sd_account_send_full (SdAccount *self,
   sd_sender_kick (self->sender);
   if (message->expires_at > 0)
     sd_account_schedule_expiry (self);
+  return message;
+}
+
+/* @prepared (nullable) (transfer full): queued with the message, or its files removed */
+static SdMessage *
+send_message (SdAccount *self,
+              const gchar *recipient,
+              const gchar *body,
+              const gchar *quote_id,
+              GArray *prepared,
+              GError **error)
+{
+  SdMessage *message = queue_message (self, recipient, body, quote_id, prepared, error);
+
+  if (prepared != NULL) {
+    sd_attachments_prepared_free (self->attachments, prepared, message == NULL);
+    if (message != NULL)
+      sd_attachments_kick (self->attachments);
+  }
   return message;
 }
 

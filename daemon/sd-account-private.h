@@ -29,6 +29,7 @@ struct _SdAccount {
   SdPoller *poller;         /* (owned) (nullable) */
   SdSender *sender;         /* (owned) (nullable) */
   SdExpiry *expiry;         /* (owned) (nullable) disappearing messages */
+  SdAttachments *attachments; /* (owned) (nullable) with the network */
   gchar *display_name;      /* (owned) */
   const gchar *state;       /* (unowned) static string */
   guint refresh_id;         /* pool refresh timer */

@@ -5,10 +5,13 @@
 #include "sd-account-private.h"
 
 #include <sodium.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
+#include "sd-avatar-crypto.h"
 #include "sd-content.h"
 #include "sd-display-name.h"
+#include "sd-encoding.h"
 #include "sd-file-keystore.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
@@ -129,6 +132,16 @@ void
 sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived)
 {
   sd_account_check_quote (self, message);
+  /* automatic downloads: from approved, unblocked conversations only, never from requests */
+  if (arrived && message->attachments != NULL && self->attachments != NULL) {
+    g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store,
+                                                                        message->conversation,
+                                                                        NULL);
+
+    sd_attachments_consider (self->attachments, message,
+                             conversation != NULL && conversation->approved &&
+                               !conversation->blocked);
+  }
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, arrived);
 }
 
@@ -223,6 +236,13 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   for (guint i = 0; i < changes->changed_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                    g_ptr_array_index (changes->changed_conversations, i));
+  /* a new profile may name a new avatar */
+  for (guint i = 0; self->attachments != NULL && i < changes->created_conversations->len; i++)
+    sd_attachments_fetch_avatar (self->attachments, ((SdConversation *) g_ptr_array_index (
+                                   changes->created_conversations, i))->id);
+  for (guint i = 0; self->attachments != NULL && i < changes->changed_conversations->len; i++)
+    sd_attachments_fetch_avatar (self->attachments, ((SdConversation *) g_ptr_array_index (
+                                   changes->changed_conversations, i))->id);
   for (guint i = 0; i < changes->new_messages->len; i++)
     sd_account_emit_message_added (self, g_ptr_array_index (changes->new_messages, i), TRUE);
   for (guint i = 0; i < changes->changed_messages->len; i++)
@@ -360,9 +380,253 @@ on_prune_seen (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- attachments ---- */
+
+static void
+on_attachment_changed (SdAttachments *attachments, const gchar *message_id, gpointer user_data)
+{
+  SdAccount *self = user_data;
+  g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_id, NULL);
+
+  if (message != NULL)
+    sd_account_emit_message_changed (self, message);
+}
+
+static void
+on_avatar_changed (SdAttachments *attachments, const gchar *conversation, gpointer user_data)
+{
+  sd_account_emit_conversation (user_data, conversation);
+}
+
+static void
+on_attachments_ready (SdAttachments *attachments, const gchar *message_id, gpointer user_data)
+{
+  SdAccount *self = user_data;
+
+  if (self->sender != NULL)
+    sd_sender_kick (self->sender);
+}
+
+/* files of removed messages go with them */
+static void
+on_something_removed (SdAccount *self, gpointer arg, gpointer user_data)
+{
+  if (self->attachments != NULL)
+    sd_attachments_sweep (self->attachments);
+}
+
+/* ---- our avatar ---- */
+
+/* the avatar in the settings to the sender: URL and profile key, or nothing */
+static void
+load_avatar (SdAccount *self)
+{
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *key_hex = sd_store_get_setting (self->store, "avatar-key", NULL);
+  guint8 key[SD_PROFILE_KEY_LEN];
+  g_autoptr(GBytes) profile_key = NULL;
+
+  if (self->sender == NULL)
+    return;
+  if (url != NULL && *url != '\0' && key_hex != NULL &&
+      sd_hex_decode_exact (key_hex, key, sizeof key, NULL)) {
+    profile_key = g_bytes_new (key, sizeof key);
+    sodium_memzero (key, sizeof key);
+  }
+  sd_sender_set_avatar (self->sender, profile_key != NULL ? url : NULL, profile_key);
+}
+
+static gboolean
+save_profile (SdAccount *self, const gchar *url, const gchar *key_hex, GError **error)
+{
+  /* strictly newer than the last profile, even within the same second: peers take only a
+   * newer one, and a picture removed right after it was set must reach them */
+  guint64 now_s = MAX ((guint64) (sd_account_now_ms (self) / 1000),
+                       sd_account_profile_updated (self) + 1);
+  g_autofree gchar *updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
+
+  if (!sd_store_set_setting (self->store, "avatar-url", url, error) ||
+      !sd_store_set_setting (self->store, "avatar-key", key_hex, error) ||
+      !sd_store_set_setting (self->store, "profile-updated", updated, error))
+    return FALSE;
+  /* a new lastProfileUpdateSeconds: peers take the new profile */
+  sd_sender_set_profile (self->sender, self->display_name, now_s);
+  load_avatar (self);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+  return TRUE;
+}
+
+typedef struct {
+  guint8 key[SD_PROFILE_KEY_LEN];
+  GBytes *plain; /* (owned) */
+} AvatarUpload;
+
+static void
+avatar_upload_free (AvatarUpload *upload)
+{
+  sodium_memzero (upload->key, sizeof upload->key);
+  g_clear_pointer (&upload->plain, g_bytes_unref);
+  g_free (upload);
+}
+
+static void
+on_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  AvatarUpload *upload = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree gchar *url = sd_attachments_upload_finish (SD_ATTACHMENTS (source), result, &error);
+  g_autofree gchar *key_hex = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (url == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* our own copy, for front ends that show it */
+  path = g_build_filename (self->config.data_dir, "avatar", NULL);
+  if (!g_file_set_contents_full (path, g_bytes_get_data (upload->plain, NULL),
+                                 g_bytes_get_size (upload->plain),
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_clear_error (&error);
+  key_hex = sd_hex_encode (upload->key, sizeof upload->key);
+  if (!save_profile (self, url, key_hex, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GBytes) blob = NULL;
+  GError *error = NULL;
+  AvatarUpload *upload;
+
+  g_task_set_source_tag (task, sd_account_set_avatar_async);
+  if (!sd_account_require (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (self->attachments == NULL) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                             "the network is not started");
+    return;
+  }
+  upload = g_new0 (AvatarUpload, 1);
+  g_task_set_task_data (task, upload, (GDestroyNotify) avatar_upload_free);
+  upload->plain = sd_attachments_read_image (self->attachments, fd, &error);
+  if (upload->plain == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* a new profile key for each new picture, as the official clients rotate it */
+  randombytes_buf (upload->key, sizeof upload->key);
+  blob = sd_avatar_legacy_encrypt (upload->key, g_bytes_get_data (upload->plain, NULL),
+                                   g_bytes_get_size (upload->plain), &error);
+  if (blob == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  sd_attachments_upload_async (self->attachments, blob, cancellable, on_avatar_uploaded,
+                               g_steal_pointer (&task));
+}
+
+gboolean
+sd_account_set_avatar_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+sd_account_remove_avatar (SdAccount *self, GError **error)
+{
+  g_autofree gchar *path = NULL;
+
+  if (!sd_account_require (self, error))
+    return FALSE;
+  if (self->sender == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return FALSE;
+  }
+  path = g_build_filename (self->config.data_dir, "avatar", NULL);
+  (void) g_unlink (path);
+  return save_profile (self, "", "", error);
+}
+
+void
+sd_account_set_auto_download_max (SdAccount *self, guint max_bytes)
+{
+  self->config.auto_download_max = max_bytes;
+  if (self->attachments != NULL)
+    sd_attachments_set_auto_download_max (self->attachments, max_bytes);
+}
+
+gchar *
+sd_account_dup_avatar_path (SdAccount *self, const gchar *conversation)
+{
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  if (self->store == NULL ||
+      !sd_store_get_avatar (self->store, conversation, &url, &key, &file, NULL) || file == NULL)
+    return NULL;
+  return g_build_filename (self->config.data_dir, "attachments", file, NULL);
+}
+
+gint
+sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **error)
+{
+  if (!sd_account_require (self, error))
+    return -1;
+  if (self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return -1;
+  }
+  return sd_attachments_open_avatar (self->attachments, conversation, error);
+}
+
+gboolean
+sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
+                                GError **error)
+{
+  if (!sd_account_require (self, error))
+    return FALSE;
+  if (self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return FALSE;
+  }
+  return sd_attachments_download (self->attachments, message_id, index, error);
+}
+
+gint
+sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint index,
+                            GError **error)
+{
+  if (!sd_account_require (self, error))
+    return -1;
+  if (self->attachments == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return -1;
+  }
+  return sd_attachments_open (self->attachments, message_id, index, error);
+}
+
 static void
 stop_components (SdAccount *self)
 {
+  if (self->attachments != NULL)
+    sd_attachments_stop (self->attachments);
+  g_clear_object (&self->attachments);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->prune_id, g_source_remove);
   g_clear_object (&self->expiry);
@@ -412,10 +676,28 @@ start_network (SdAccount *self, GError **error)
                            0);
   g_signal_connect_object (self->sender, "message-changed",
                            G_CALLBACK (on_sender_message_changed), self, 0);
+  {
+    g_autoptr(SdFileServer) file_server = sd_file_server_new (self->network,
+                                                              self->config.file_server_url,
+                                                              self->config.file_server_key,
+                                                              error);
+
+    if (file_server == NULL)
+      return FALSE;
+    self->attachments = sd_attachments_new (self->store, file_server, self->config.data_dir);
+    sd_attachments_set_auto_download_max (self->attachments, self->config.auto_download_max);
+    g_signal_connect_object (self->attachments, "changed", G_CALLBACK (on_attachment_changed),
+                             self, 0);
+    g_signal_connect_object (self->attachments, "ready", G_CALLBACK (on_attachments_ready), self,
+                             0);
+    g_signal_connect_object (self->attachments, "avatar-changed",
+                             G_CALLBACK (on_avatar_changed), self, 0);
+  }
   set_state (self, "connecting");
   self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
   sd_poller_start (self->poller);
   sd_sender_start (self->sender);
+  sd_attachments_start (self->attachments);
   return TRUE;
 }
 
@@ -459,6 +741,7 @@ load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
     return FALSE;
   }
   sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
+  load_avatar (self);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   {
     g_autoptr(GPtrArray) conversations = sd_store_list_conversations (self->store, NULL);
@@ -838,6 +1121,8 @@ sd_account_finalize (GObject *object)
   g_free (self->config.data_dir);
   g_strfreev (self->config.seeds);
   g_free (self->config.seed_ca);
+  g_free (self->config.file_server_url);
+  g_free (self->config.file_server_key);
   g_free (self->config.key_file_passphrase);
   g_hash_table_unref (self->typing);
   G_OBJECT_CLASS (sd_account_parent_class)->finalize (object);
@@ -878,6 +1163,8 @@ sd_account_init (SdAccount *self)
 {
   self->state = "uninitialised";
   self->n_started = -1;
+  g_signal_connect (self, "message-removed", G_CALLBACK (on_something_removed), NULL);
+  g_signal_connect (self, "conversation-removed", G_CALLBACK (on_something_removed), NULL);
   self->display_name = g_strdup ("");
   self->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, typing_source_remove);
 }
@@ -895,6 +1182,9 @@ sd_account_new (const SdAccountConfig *config, GError **error)
   self->config.data_dir = g_strdup (config->data_dir);
   self->config.seeds = g_strdupv (config->seeds);
   self->config.seed_ca = g_strdup (config->seed_ca);
+  self->config.file_server_url = g_strdup (config->file_server_url);
+  self->config.file_server_key = g_strdup (config->file_server_key);
+  self->config.auto_download_max = config->auto_download_max;
   self->config.plain_http_nodes = config->plain_http_nodes;
   self->config.key_file_passphrase = g_strdup (config->key_file_passphrase);
   self->config.poll_interval_ms = config->poll_interval_ms;

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "sd-attachments.h"
 #include "sd-store.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,9 @@ typedef struct {
   gboolean read_receipts;      /* send read receipts (off by default, as the official clients) */
   gboolean typing_indicators;  /* send and show typing indicators */
   guint max_started;           /* 0: SD_ACCOUNT_MAX_STARTED (tests set fewer) */
+  gchar *file_server_url;      /* (nullable) a custom network's file server; NULL: mainnet */
+  gchar *file_server_key;      /* (nullable) its X25519 key in hex */
+  guint auto_download_max;     /* bytes; attachments up to this are fetched by themselves */
 } SdAccountConfig;
 
 /* the account and everything around it: keystore, store, network, poller, sender,
@@ -104,6 +108,44 @@ SdMessage *sd_account_send_full (SdAccount *self,
                                  const gchar *recipient,
                                  const gchar *body,
                                  const gchar *quote_id,
+                                 GError **error);
+/* the same with attachments (sd-attachments.h): read and stripped in a worker thread (the
+ * fds are duplicated first: the caller may close its own), queued, uploaded before the
+ * message goes; @body may then be empty */
+void sd_account_send_attachments_async (SdAccount *self,
+                                        const gchar *recipient,
+                                        const gchar *body,
+                                        const gchar *quote_id,
+                                        const SdAttachmentSource *sources,
+                                        guint n_sources,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+SdMessage *sd_account_send_attachments_finish (SdAccount *self,
+                                               GAsyncResult *result,
+                                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* our avatar (SetAvatar): the image behind @fd (an image, at most 10 MB, metadata stripped)
+ * is encrypted with a new profile key, uploaded, and then sent with our profile */
+void sd_account_set_avatar_async (SdAccount *self,
+                                  gint fd,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean sd_account_set_avatar_finish (SdAccount *self, GAsyncResult *result, GError **error);
+/* no avatar any more (RemoveAvatar) */
+gboolean sd_account_remove_avatar (SdAccount *self, GError **error);
+
+/* the file of @conversation's fetched avatar, or NULL (the notification image) */
+gchar *sd_account_dup_avatar_path (SdAccount *self, const gchar *conversation);
+/* OpenAvatar: a read-only fd of the contact's fetched avatar */
+gint sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **error);
+
+/* the auto-download-max setting */
+void sd_account_set_auto_download_max (SdAccount *self, guint max_bytes);
+/* DownloadAttachment and OpenAttachment (a new read-only fd) */
+gboolean sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
+                                         GError **error);
+gint sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint index,
                                  GError **error);
 GPtrArray *sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error);
 GPtrArray *sd_account_get_messages (SdAccount *self,

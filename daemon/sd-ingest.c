@@ -8,6 +8,9 @@
 #include "sd-protobuf.h"
 #include "sd-wire.h"
 
+/* as many as a message we send may have (SD_ATTACHMENTS_MAX) */
+#define SD_INGEST_MAX_ATTACHMENTS 32
+
 /* *@sum = @a + @b, FALSE (and no sum) when it does not fit */
 static gboolean
 checked_add (gint64 *sum, gint64 a, gint64 b)
@@ -60,6 +63,26 @@ read_expiration (const SessionProtos__Content *content, SdIncomingMessage *incom
              content->expirationtimer, incoming->expiration_timer);
 }
 
+/* the message's AttachmentPointers in wire form, at most SD_INGEST_MAX_ATTACHMENTS (the
+ * store checks each one when it keeps it) */
+static GPtrArray *
+pack_attachments (const SessionProtos__DataMessage *data)
+{
+  GPtrArray *packed;
+
+  if (data->n_attachments == 0)
+    return NULL;
+  packed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (gsize i = 0; i < MIN (data->n_attachments, SD_INGEST_MAX_ATTACHMENTS); i++) {
+    gsize len = session_protos__attachment_pointer__get_packed_size (data->attachments[i]);
+    guint8 *buf = g_malloc (len);
+
+    session_protos__attachment_pointer__pack (data->attachments[i], buf);
+    g_ptr_array_add (packed, g_bytes_new_take (buf, len));
+  }
+  return packed;
+}
+
 static void
 handle_data_message (Context *self,
                      SdStoreBatch *batch,
@@ -71,6 +94,8 @@ handle_data_message (Context *self,
   SessionProtos__DataMessage *data = content->datamessage;
   SdIncomingMessage incoming = { 0 };
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) attachments = NULL;
+  g_autoptr(GBytes) profile_key = NULL;
   gint64 t = (gint64) msg->envelope_timestamp;
 
   /* §8.4: flags other than the timer update are not understood by anyone */
@@ -99,6 +124,12 @@ handle_data_message (Context *self,
   if (!from_self && data->profile != NULL) {
     incoming.profile_name = data->profile->displayname;
     incoming.profile_updated = (gint64) data->profile->lastprofileupdateseconds;
+    /* the avatar: its URL in the profile, its key beside it (the store checks both) */
+    if (data->profile->profilepicture != NULL && data->has_profilekey) {
+      profile_key = g_bytes_new (data->profilekey.data, data->profilekey.len);
+      incoming.profile_picture = data->profile->profilepicture;
+      incoming.profile_key = profile_key;
+    }
   }
   read_expiration (content, &incoming);
 
@@ -107,10 +138,12 @@ handle_data_message (Context *self,
     incoming.kind = SD_MESSAGE_KIND_EXPIRATION_UPDATE;
     incoming.body = "";
   } else {
-    if (data->body == NULL)
+    /* a message of attachments alone may come without a body */
+    if (data->body == NULL && data->n_attachments == 0)
       return;
     incoming.kind = SD_MESSAGE_KIND_TEXT;
-    incoming.body = data->body;
+    incoming.body = data->body != NULL ? data->body : "";
+    incoming.attachments = attachments = pack_attachments (data);
     if (data->quote != NULL) {
       incoming.quote_author = data->quote->author;
       incoming.quote_sent_at = (gint64) data->quote->id;

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 
 #include "sd-account.h"
 #include "sd-dbus-service.h"
+#include "sd-encoding.h"
 #include "sd-notifier.h"
 #include "sd-search-provider.h"
 #include "sd-settings.h"
@@ -290,6 +292,8 @@ main (int argc, char **argv)
   g_autofree gchar *data_dir = NULL;
   g_auto(GStrv) seeds = NULL;
   g_autofree gchar *seed_ca = NULL;
+  g_autofree gchar *file_server = NULL;
+  g_autofree gchar *file_server_key = NULL;
   g_autofree gchar *passphrase_file = NULL;
   /* G_MININT: not given, the setting applies */
   gint poll_interval = G_MININT;
@@ -303,6 +307,11 @@ main (int argc, char **argv)
       N_("Use the custom network with this seed (repeatable)"), "URL" },
     { "seed-ca", 0, 0, G_OPTION_ARG_FILENAME, &seed_ca,
       N_("Trust this certificate for the seeds"), "FILE" },
+    { "file-server", 0, 0, G_OPTION_ARG_STRING, &file_server,
+      N_("Use this file server for attachments (a custom network; needs --file-server-key)"),
+      "URL" },
+    { "file-server-key", 0, 0, G_OPTION_ARG_STRING, &file_server_key,
+      N_("The custom file server's X25519 key, 64 hex digits"), "X25519HEX" },
     { "plain-http-nodes", 0, 0, G_OPTION_ARG_NONE, &plain_http_nodes,
       N_("Speak plain HTTP to the nodes of a custom network (a testnet run with --no-tls); "
          "real nodes always speak HTTPS"), NULL },
@@ -370,6 +379,24 @@ main (int argc, char **argv)
     g_printerr (_("sessiond: --plain-http-nodes is only for a custom network (--seed)\n"));
     return 2;
   }
+  if ((file_server == NULL) != (file_server_key == NULL)) {
+    g_printerr (_("sessiond: --file-server and --file-server-key go together\n"));
+    return 2;
+  }
+  if (file_server != NULL) {
+    g_autofree gchar *checked = check_seed (file_server, &error);
+    guint8 key[32];
+
+    if (checked == NULL) {
+      g_printerr (_("sessiond: --file-server needs an http:// or https:// URL, not “%s”\n"),
+                  file_server);
+      return 2;
+    }
+    if (strlen (file_server_key) != 64 || !sd_hex_decode_exact (file_server_key, key, 32, NULL)) {
+      g_printerr (_("sessiond: --file-server-key is 64 hex digits\n"));
+      return 2;
+    }
+  }
   if (seed_ca != NULL && !g_file_test (seed_ca, G_FILE_TEST_IS_REGULAR)) {
     g_printerr (_("sessiond: --seed-ca: no such file “%s”\n"), seed_ca);
     return 2;
@@ -386,6 +413,8 @@ main (int argc, char **argv)
                                      : g_build_filename (g_get_user_data_dir (), "sessiond", NULL);
   config.seeds = seed_list->len > 1 ? (GStrv) seed_list->pdata : NULL;
   config.seed_ca = seed_ca;
+  config.file_server_url = file_server;
+  config.file_server_key = file_server_key;
   config.plain_http_nodes = plain_http_nodes;
   config.key_file_passphrase = passphrase_file;
   /* options given on the command line win over the settings */

@@ -31,6 +31,8 @@ struct _SdSender {
   SdStore *store;             /* (owned) */
   const SdIdentity *identity; /* (unowned) */
   gchar *profile_name;        /* (owned) (nullable) */
+  gchar *avatar_url;          /* (owned) (nullable) */
+  GBytes *profile_key;        /* (owned) (nullable) */
   guint64 profile_updated;
   gboolean running;
   gboolean job_busy;          /* jobs go one at a time, beside the messages */
@@ -390,6 +392,7 @@ pack_message (SdSender *self,
               gboolean to_self)
 {
   SdTextContent text = { 0 };
+  g_autoptr(GPtrArray) attachments = NULL;
 
   switch (message->kind) {
   case SD_MESSAGE_KIND_EXPIRATION_UPDATE:
@@ -414,6 +417,8 @@ pack_message (SdSender *self,
   } else {
     text.profile_name = self->profile_name;
     text.profile_updated_seconds = self->profile_updated;
+    text.profile_picture = self->avatar_url;
+    text.profile_key = self->profile_key;
   }
   if (message->quote_author != NULL) {
     text.quote_id = (guint64) message->quote_sent_at;
@@ -421,6 +426,10 @@ pack_message (SdSender *self,
   }
   text.expiration_type = rule->type;
   text.expiration_timer = rule->timer;
+  /* uploaded before the message became due (sd-attachments.c) */
+  attachments = sd_store_attachment_pointers (self->store, message->local_id, NULL);
+  if (attachments != NULL && attachments->len > 0)
+    text.attachments = attachments;
   return sd_content_pack_text_full (&text);
 }
 
@@ -801,6 +810,18 @@ sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 update
 }
 
 void
+sd_sender_set_avatar (SdSender *self, const gchar *url, GBytes *profile_key)
+{
+  g_return_if_fail (SD_IS_SENDER (self));
+  g_clear_pointer (&self->avatar_url, g_free);
+  g_clear_pointer (&self->profile_key, g_bytes_unref);
+  if (url != NULL && profile_key != NULL) {
+    self->avatar_url = g_strdup (url);
+    self->profile_key = g_bytes_ref (profile_key);
+  }
+}
+
+void
 sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms)
 {
   g_return_if_fail (SD_IS_SENDER (self));
@@ -861,6 +882,8 @@ sd_sender_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   g_clear_pointer (&self->flights, g_ptr_array_unref);
+  g_free (self->avatar_url);
+  g_clear_pointer (&self->profile_key, g_bytes_unref);
   g_free (self->profile_name);
   G_OBJECT_CLASS (sd_sender_parent_class)->finalize (object);
 }

@@ -30,6 +30,8 @@ SdSender *sd_sender_new (SdNetwork *network,
 
 /* our profile, sent with visible messages */
 void sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 updated_seconds);
+/* our avatar's URL and its 32-byte profile key, sent with the profile; NULL: none */
+void sd_sender_set_avatar (SdSender *self, const gchar *url, GBytes *profile_key);
 
 /* a failed attempt is retried after @base_ms, each next one twice as long, at most @max_ms
  * (defaults 1 s and 5 min; tests shorten them) */

@@ -41,7 +41,11 @@
   X (KEY_EXISTS, "KeyExists")                        \
   X (KEYSTORE_FAILED, "KeystoreFailed")              \
   X (NOT_AUTHOR, "NotAuthor")                        \
-  X (ACCESS_DENIED, "AccessDenied")
+  X (ACCESS_DENIED, "AccessDenied")                  \
+  X (ATTACHMENT_TOO_LARGE, "AttachmentTooLarge")     \
+  X (ATTACHMENT_UNREADABLE, "AttachmentUnreadable")  \
+  X (TOO_MANY_ATTACHMENTS, "TooManyAttachments")     \
+  X (ATTACHMENT_NOT_AVAILABLE, "AttachmentNotAvailable")
 
 /* the keys of a message dictionary (a{sv}): MessageAdded, MessageChanged, GetMessages,
  * Search, MessageReceived. Types as in the XML. */
@@ -62,3 +66,4 @@
 #define SESSIOND_MESSAGE_KEY_QUOTE_AUTHOR "quote-author"         /* s */
 #define SESSIOND_MESSAGE_KEY_QUOTE_BODY "quote-body"             /* s */
 #define SESSIOND_MESSAGE_KEY_REACTIONS "reactions"               /* a(sub) */
+#define SESSIOND_MESSAGE_KEY_ATTACHMENTS "attachments"           /* aa{sv}, when there are some */

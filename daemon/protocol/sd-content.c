@@ -24,6 +24,8 @@ sd_content_pack_text_full (const SdTextContent *text)
   SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
   SessionProtos__LokiProfile profile = SESSION_PROTOS__LOKI_PROFILE__INIT;
   SessionProtos__DataMessage__Quote quote = SESSION_PROTOS__DATA_MESSAGE__QUOTE__INIT;
+  SessionProtos__AttachmentPointer **pointers = NULL;
+  GBytes *packed;
 
   data.body = (char *) text->body;
   /* an empty display name is left out, as desktop does; never in sync copies */
@@ -33,19 +35,47 @@ sd_content_pack_text_full (const SdTextContent *text)
     profile.lastprofileupdateseconds = text->profile_updated_seconds;
     data.profile = &profile;
   }
+  /* the avatar goes with the profile (even without a name): its URL there, its key beside
+   * it (§6) */
+  if (text->profile_picture != NULL && text->profile_key != NULL && text->sync_target == NULL) {
+    profile.has_lastprofileupdateseconds = TRUE;
+    profile.lastprofileupdateseconds = text->profile_updated_seconds;
+    profile.profilepicture = (char *) text->profile_picture;
+    data.profile = &profile;
+    data.has_profilekey = TRUE;
+    data.profilekey.data = (guint8 *) g_bytes_get_data (text->profile_key, &data.profilekey.len);
+  }
   if (text->quote_id != 0 && text->quote_author != NULL) {
     quote.id = text->quote_id;
     quote.author = (char *) text->quote_author;
     data.quote = &quote;
   }
   data.synctarget = (char *) text->sync_target;
+  /* the pointers were encoded by us (sd_attachment_pointer_encode): they decode */
+  if (text->attachments != NULL && text->attachments->len > 0) {
+    pointers = g_new0 (SessionProtos__AttachmentPointer *, text->attachments->len);
+    for (guint i = 0; i < text->attachments->len; i++) {
+      GBytes *wire = g_ptr_array_index (text->attachments, i);
+      SessionProtos__AttachmentPointer *pointer =
+        session_protos__attachment_pointer__unpack (NULL, g_bytes_get_size (wire),
+                                                    g_bytes_get_data (wire, NULL));
+
+      if (pointer != NULL)
+        pointers[data.n_attachments++] = pointer;
+    }
+    data.attachments = pointers;
+  }
   content.datamessage = &data;
   /* visible messages always carry both expiration fields */
   content.has_expirationtype = TRUE;
   content.expirationtype = (SessionProtos__Content__ExpirationType) text->expiration_type;
   content.has_expirationtimer = TRUE;
   content.expirationtimer = text->expiration_timer;
-  return pack (&content, text->sent_at);
+  packed = pack (&content, text->sent_at);
+  for (gsize i = 0; i < data.n_attachments; i++)
+    session_protos__attachment_pointer__free_unpacked (pointers[i], NULL);
+  g_free (pointers);
+  return packed;
 }
 
 GBytes *

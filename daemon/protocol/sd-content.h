@@ -40,6 +40,9 @@ typedef struct {
   const gchar *quote_author;
   gint expiration_type;             /* 0 off, 1 after read, 2 after send */
   guint32 expiration_timer;         /* seconds */
+  GPtrArray *attachments;           /* (nullable) (element-type GBytes) AttachmentPointers */
+  const gchar *profile_picture;     /* (nullable) our avatar's URL, with the profile */
+  GBytes *profile_key;              /* (nullable) 32 bytes: the key of that avatar */
 } SdTextContent;
 
 GBytes *sd_content_pack_text_full (const SdTextContent *text) G_GNUC_WARN_UNUSED_RESULT;

@@ -105,6 +105,13 @@ sd_dbus_error_convert (const GError *error)
     code = from_protocol (error->code);
   else if (error->domain == SD_NETWORK_ERROR)
     code = SD_DBUS_ERROR_NETWORK;
+  else if (error->domain == SD_ATTACHMENTS_ERROR)
+    code = error->code == SD_ATTACHMENTS_ERROR_TOO_LARGE ? SD_DBUS_ERROR_ATTACHMENT_TOO_LARGE
+           : error->code == SD_ATTACHMENTS_ERROR_UNREADABLE ? SD_DBUS_ERROR_ATTACHMENT_UNREADABLE
+           : error->code == SD_ATTACHMENTS_ERROR_TOO_MANY ? SD_DBUS_ERROR_TOO_MANY_ATTACHMENTS
+                                                          : SD_DBUS_ERROR_ATTACHMENT_NOT_AVAILABLE;
+  else if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_INVALID_ARGUMENT)
+    code = SD_DBUS_ERROR_INVALID_ARGUMENT;
   return g_error_new_literal (SD_DBUS_ERROR, code, error->message);
 }
 

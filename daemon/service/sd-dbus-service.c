@@ -8,8 +8,10 @@
 #include "sd-dbus-generated.h"
 #include "sd-message-dict.h"
 
+#include <gio/gunixfdlist.h>
 #include <sodium.h>
 #include <string.h>
+#include <unistd.h>
 
 #define API_VERSION 1
 #define GET_MESSAGES_DEFAULT 50
@@ -92,6 +94,157 @@ option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *
   return TRUE;
 }
 
+/* the reply of Send ((os): the conversation's path and the message id) or SendMessage ((s)) */
+static void
+return_sent (GDBusMethodInvocation *invocation, gboolean account_send, const SdMessage *message)
+{
+  if (account_send) {
+    g_autofree gchar *path = sd_dbus_conversation_path (message->conversation);
+
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(os)", path, message->id));
+  } else {
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", message->id));
+  }
+}
+
+typedef struct {
+  GDBusMethodInvocation *invocation; /* answered once, which consumes it */
+  gboolean account_send;
+} SendCall;
+
+static void
+on_sent_attachments (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SendCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = sd_account_send_attachments_finish (SD_ACCOUNT (source), result,
+                                                                     &error);
+
+  if (message == NULL)
+    sd_dbus_error_return (call->invocation, error);
+  else
+    return_sent (call->invocation, call->account_send, message);
+  g_free (call);
+}
+
+/* Send and SendMessage with their "quote" and "attachments" options; the fds of the
+ * attachments come with the call (docs/attachments.md). Always answers @invocation: at once,
+ * or once the files are read (in a worker) and the message is queued */
+static void
+send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
+                   const gchar *recipient, const gchar *body, GVariant *options,
+                   gboolean account_send)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) list = g_variant_lookup_value (options, "attachments", NULL);
+  GUnixFDList *fds = g_dbus_message_get_unix_fd_list (g_dbus_method_invocation_get_message (invocation));
+  g_autofree SdAttachmentSource *sources = NULL;
+  g_autoptr(GPtrArray) dicts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr(SdMessage) message = NULL;
+  const gchar *quote_id;
+  SendCall *call;
+  gsize n = 0;
+
+  if (!option_quote (options, &quote_id, invocation))
+    return;
+  if (list != NULL) {
+    if (!g_variant_is_of_type (list, G_VARIANT_TYPE ("a(ha{sv})"))) {
+      return_invalid (invocation, "the attachments option is a(ha{sv})");
+      return;
+    }
+    n = g_variant_n_children (list);
+    if (n > SD_ATTACHMENTS_MAX) {
+      g_dbus_method_invocation_return_error (invocation, SD_DBUS_ERROR,
+                                             SD_DBUS_ERROR_TOO_MANY_ATTACHMENTS,
+                                             "a message has at most %d attachments",
+                                             SD_ATTACHMENTS_MAX);
+      return;
+    }
+  }
+  if (n == 0) {
+    message = sd_account_send_full (self->account, recipient, body, quote_id, &error);
+    if (message == NULL)
+      sd_dbus_error_return (invocation, error);
+    else
+      return_sent (invocation, account_send, message);
+    return;
+  }
+  sources = g_new0 (SdAttachmentSource, n);
+  for (gsize i = 0; i < n; i++) {
+    GVariant *dict;
+    gint32 handle;
+
+    g_variant_get_child (list, i, "(h@a{sv})", &handle, &dict);
+    g_ptr_array_add (dicts, dict);
+    /* borrowed: duplicated before this returns (sd_attachments_prepare_async) */
+    sources[i].fd = fds != NULL && handle >= 0 && handle < g_unix_fd_list_get_length (fds)
+                      ? g_unix_fd_list_peek_fds (fds, NULL)[handle] : -1;
+    if (!g_variant_lookup (dict, "file-name", "&s", &sources[i].file_name))
+      sources[i].file_name = NULL;
+    if (!g_variant_lookup (dict, "content-type", "&s", &sources[i].content_type))
+      sources[i].content_type = NULL;
+    if (!g_variant_lookup (dict, "caption", "&s", &sources[i].caption))
+      sources[i].caption = NULL;
+    if (!g_variant_lookup (dict, "voice", "b", &sources[i].voice))
+      sources[i].voice = FALSE;
+  }
+  call = g_new0 (SendCall, 1);
+  call->invocation = invocation;
+  call->account_send = account_send;
+  sd_account_send_attachments_async (self->account, recipient, body, quote_id, sources,
+                                     (guint) n, NULL, on_sent_attachments, call);
+}
+
+static gboolean
+handle_download_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                            const gchar *message_id, guint index, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_download_attachment (self->account, message_id, index, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_conversation1_complete_download_attachment (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_open_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                        GUnixFDList *in_fds, const gchar *message_id, guint index,
+                        SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) out = NULL;
+  gint fd = sd_account_open_attachment (self->account, message_id, index, &error);
+
+  if (fd < 0) {
+    sd_dbus_error_return (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  out = g_unix_fd_list_new_from_array (&fd, 1); /* takes the fd */
+  sd_dbus_conversation1_complete_open_attachment (skeleton, invocation, out,
+                                                  g_variant_new_handle (0));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_open_avatar (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                    GUnixFDList *in_fds, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUnixFDList) out = NULL;
+  gint fd = sd_account_open_avatar (self->account, invocation_conversation (invocation), &error);
+
+  if (fd < 0) {
+    sd_dbus_error_return (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  out = g_unix_fd_list_new_from_array (&fd, 1); /* takes the fd */
+  sd_dbus_conversation1_complete_open_avatar (skeleton, invocation, out, g_variant_new_handle (0));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_send_message (SdDbusConversation1 *skeleton,
                      GDBusMethodInvocation *invocation,
@@ -99,18 +252,8 @@ handle_send_message (SdDbusConversation1 *skeleton,
                      GVariant *options,
                      SdDbusService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SdMessage) message = NULL;
-  const gchar *quote_id;
-
-  if (!option_quote (options, &quote_id, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  message = sd_account_send_full (self->account, invocation_conversation (invocation), body,
-                                  quote_id, &error);
-  if (message == NULL)
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_send_message (skeleton, invocation, message->id);
+  send_with_options (self, invocation, invocation_conversation (invocation), body, options,
+                     FALSE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -332,6 +475,12 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
     g_signal_connect_object (skeleton, "handle-send-message", G_CALLBACK (handle_send_message),
                              self, 0);
     g_signal_connect_object (skeleton, "handle-get-messages", G_CALLBACK (handle_get_messages),
+                             self, 0);
+    g_signal_connect_object (skeleton, "handle-download-attachment",
+                             G_CALLBACK (handle_download_attachment), self, 0);
+    g_signal_connect_object (skeleton, "handle-open-attachment",
+                             G_CALLBACK (handle_open_attachment), self, 0);
+    g_signal_connect_object (skeleton, "handle-open-avatar", G_CALLBACK (handle_open_avatar),
                              self, 0);
     g_signal_connect_object (skeleton, "handle-mark-read", G_CALLBACK (handle_mark_read), self, 0);
     g_signal_connect_object (skeleton, "handle-set-typing", G_CALLBACK (handle_set_typing), self,
@@ -673,6 +822,45 @@ handle_set_display_name (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invoca
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+on_avatar_set (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_set_avatar_finish (SD_ACCOUNT (source), result, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+handle_set_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                   GUnixFDList *fds, GVariant *handle, SdDbusService *self)
+{
+  gint32 index = g_variant_get_handle (handle);
+  /* borrowed: the fd list closes it with the message, after the read */
+  gint fd = fds != NULL && index >= 0 && index < g_unix_fd_list_get_length (fds)
+              ? g_unix_fd_list_peek_fds (fds, NULL)[index] : -1;
+
+  sd_account_set_avatar_async (self->account, fd, NULL, on_avatar_set,
+                               g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                      SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_remove_avatar (self->account, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_account1_complete_remove_avatar (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                           const gchar *id, SdDbusService *self)
@@ -695,20 +883,7 @@ static gboolean
 handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *recipient,
              const gchar *body, GVariant *options, SdDbusService *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SdMessage) message = NULL;
-  g_autofree gchar *path = NULL;
-  const gchar *quote_id;
-
-  if (!option_quote (options, &quote_id, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  message = sd_account_send_full (self->account, recipient, body, quote_id, &error);
-  if (message == NULL) {
-    sd_dbus_error_return (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  path = sd_dbus_conversation_path (message->conversation);
-  sd_dbus_account1_complete_send (skeleton, invocation, path, message->id);
+  send_with_options (self, invocation, recipient, body, options, TRUE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -904,6 +1079,10 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_get_recovery_phrase), self);
   g_signal_connect (self->account_skeleton, "handle-set-display-name",
                     G_CALLBACK (handle_set_display_name), self);
+  g_signal_connect (self->account_skeleton, "handle-set-avatar",
+                    G_CALLBACK (handle_set_avatar), self);
+  g_signal_connect (self->account_skeleton, "handle-remove-avatar",
+                    G_CALLBACK (handle_remove_avatar), self);
   g_signal_connect (self->account_skeleton, "handle-open-conversation",
                     G_CALLBACK (handle_open_conversation), self);
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);

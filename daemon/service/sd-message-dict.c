@@ -27,6 +27,39 @@ add (GVariantBuilder *builder, const gchar *key, GVariant *value)
   g_variant_builder_add (builder, "{sv}", key, value);
 }
 
+/* aa{sv}: what a front end needs to show an attachment and ask for it (the XML) */
+static GVariant *
+attachments_new (const SdMessage *message)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < message->attachments->len; i++) {
+    const SdAttachmentInfo *a = g_ptr_array_index (message->attachments, i);
+    GVariantBuilder one;
+
+    g_variant_builder_init (&one, G_VARIANT_TYPE_VARDICT);
+    add (&one, "index", g_variant_new_uint32 (a->index));
+    add (&one, "size", g_variant_new_int64 (a->size));
+    add (&one, "width", g_variant_new_uint32 (a->width));
+    add (&one, "height", g_variant_new_uint32 (a->height));
+    add (&one, "voice", g_variant_new_boolean (a->voice));
+    add (&one, "state", g_variant_new_string (sd_attachment_state_to_string (a->state)));
+    add (&one, "progress", g_variant_new_uint32 (a->progress));
+    /* from the network: texts are checked UTF-8 (sd_attachment_pointer_from_pb) */
+    if (a->file_name != NULL && g_utf8_validate (a->file_name, -1, NULL))
+      add (&one, "file-name", g_variant_new_string (a->file_name));
+    if (a->content_type != NULL && g_utf8_validate (a->content_type, -1, NULL))
+      add (&one, "content-type", g_variant_new_string (a->content_type));
+    if (a->caption != NULL && g_utf8_validate (a->caption, -1, NULL))
+      add (&one, "caption", g_variant_new_string (a->caption));
+    if (a->error != NULL && g_utf8_validate (a->error, -1, NULL))
+      add (&one, "error", g_variant_new_string (a->error));
+    g_variant_builder_add_value (&builder, g_variant_builder_end (&one));
+  }
+  return g_variant_builder_end (&builder);
+}
+
 static void
 add_common (GVariantBuilder *builder, const SdMessage *message)
 {
@@ -75,6 +108,8 @@ sd_message_dict_new (const SdMessage *message)
   add_common (&builder, message);
   if (message->reactions != NULL && message->reactions->len > 0)
     add (&builder, SESSIOND_MESSAGE_KEY_REACTIONS, reactions_new (message));
+  if (message->attachments != NULL && message->attachments->len > 0)
+    add (&builder, SESSIOND_MESSAGE_KEY_ATTACHMENTS, attachments_new (message));
   return g_variant_builder_end (&builder);
 }
 
@@ -88,5 +123,7 @@ sd_message_dict_new_changes (const SdMessage *message)
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   add_common (&builder, message);
   add (&builder, SESSIOND_MESSAGE_KEY_REACTIONS, reactions_new (message));
+  if (message->attachments != NULL && message->attachments->len > 0)
+    add (&builder, SESSIOND_MESSAGE_KEY_ATTACHMENTS, attachments_new (message));
   return g_variant_builder_end (&builder);
 }

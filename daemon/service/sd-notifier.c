@@ -76,12 +76,32 @@ on_notified (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (call);
 }
 
+/* what a message of attachments alone shows: "Photo", "Voice message", "File: name" */
+static gchar *
+describe_attachment (const SdMessage *message)
+{
+  const SdAttachmentInfo *first;
+
+  if (message->attachments == NULL || message->attachments->len == 0)
+    return g_strdup ("");
+  first = g_ptr_array_index (message->attachments, 0);
+  if (first->voice)
+    return g_strdup (_("Voice message"));
+  if (first->content_type != NULL && g_str_has_prefix (first->content_type, "image/"))
+    return g_strdup (_("Photo"));
+  /* the name is the sender's text, shown like the body would be */
+  return g_strdup_printf (_("File: %s"),
+                          first->file_name != NULL && g_utf8_validate (first->file_name, -1, NULL)
+                            ? first->file_name : _("attachment"));
+}
+
 static void
 show (SdNotifier *self, const SdConversation *conversation, const SdMessage *message)
 {
   GVariantBuilder actions, hints;
   g_autofree gchar *name = NULL;
   g_autofree gchar *escaped = NULL;
+  g_autofree gchar *attachment_text = NULL;
   const gchar *summary, *body;
   NotifyCall *call;
   guint replaces = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_conversation,
@@ -96,7 +116,8 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
   } else switch (self->content) {
   case SD_NOTIFY_CONTENT_FULL:
     summary = name;
-    body = message->body;
+    body = *message->body != '\0' ? message->body
+                                  : (gchar *) (attachment_text = describe_attachment (message));
     break;
   case SD_NOTIFY_CONTENT_NAME:
     summary = name;
@@ -129,6 +150,14 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
                          g_variant_new_string (conversation->id));
   if (self->front_end != NULL)
     g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (self->front_end));
+  /* the contact's picture where their name is shown (never a stranger's) */
+  if (conversation->approved && self->content != SD_NOTIFY_CONTENT_NONE) {
+    g_autofree gchar *avatar = sd_account_dup_avatar_path (self->account, conversation->id);
+    g_autofree gchar *uri = avatar != NULL ? g_filename_to_uri (avatar, NULL, NULL) : NULL;
+
+    if (uri != NULL)
+      g_variant_builder_add (&hints, "{sv}", "image-path", g_variant_new_string (uri));
+  }
 
   call = g_new0 (NotifyCall, 1);
   call->self = g_object_ref (self);

@@ -35,6 +35,7 @@ apply (SdSettings *self)
     sd_account_set_poll_interval (self->account, sd_settings_get_poll_interval (self));
     sd_account_set_read_receipts (self->account, sd_settings_get_read_receipts (self));
     sd_account_set_typing_indicators (self->account, sd_settings_get_typing_indicators (self));
+    sd_account_set_auto_download_max (self->account, sd_settings_get_auto_download_max (self));
   }
   if (self->notifier != NULL) {
     sd_notifier_set_enabled (self->notifier, sd_settings_get_notifications (self));
@@ -124,6 +125,15 @@ sd_settings_get_typing_indicators (SdSettings *self)
                                 : TRUE;
 }
 
+guint
+sd_settings_get_auto_download_max (SdSettings *self)
+{
+  g_return_val_if_fail (SD_IS_SETTINGS (self), SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX);
+
+  return self->settings != NULL ? g_settings_get_uint (self->settings, "auto-download-max")
+                                : SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX;
+}
+
 const gchar *
 sd_settings_get_front_end (SdSettings *self)
 {
@@ -147,6 +157,7 @@ sd_settings_fill_config (SdSettings *self, SdAccountConfig *config)
   config->poll_interval_ms = sd_settings_get_poll_interval (self);
   config->read_receipts = sd_settings_get_read_receipts (self);
   config->typing_indicators = sd_settings_get_typing_indicators (self);
+  config->auto_download_max = sd_settings_get_auto_download_max (self);
 }
 
 void
@@ -222,7 +233,8 @@ sd_settings_new (GSettings *settings)
   if (self->settings != NULL) {
     static const gchar *const keys[] = { "poll-interval", "notifications",
                                          "notification-content", "read-receipts",
-                                         "typing-indicators", "front-end" };
+                                         "typing-indicators", "front-end",
+                                         "auto-download-max" };
 
     g_signal_connect (self->settings, "changed", G_CALLBACK (on_changed), self);
     /* some backends (dconf) emit "changed" only for keys read once */

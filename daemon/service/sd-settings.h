@@ -32,6 +32,7 @@ SdNotifyContent sd_settings_get_notification_content (SdSettings *self);
 gboolean sd_settings_get_read_receipts (SdSettings *self);
 gboolean sd_settings_get_typing_indicators (SdSettings *self);
 const gchar *sd_settings_get_front_end (SdSettings *self); /* "" for none */
+guint sd_settings_get_auto_download_max (SdSettings *self);
 
 /* fills the settings fields of @config for sd_account_new() */
 void sd_settings_fill_config (SdSettings *self, SdAccountConfig *config);

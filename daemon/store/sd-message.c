@@ -72,6 +72,15 @@ static const gchar *const conversation_kind_names[] = {
   [SD_CONVERSATION_KIND_NOTE_TO_SELF] = "note-to-self",
 };
 
+static const gchar *const attachment_state_names[] = {
+  [SD_ATTACHMENT_STATE_UPLOADING] = "uploading",
+  [SD_ATTACHMENT_STATE_PENDING] = "pending",
+  [SD_ATTACHMENT_STATE_DOWNLOADING] = "downloading",
+  [SD_ATTACHMENT_STATE_AVAILABLE] = "available",
+  [SD_ATTACHMENT_STATE_FAILED] = "failed",
+  [SD_ATTACHMENT_STATE_EXPIRED] = "expired",
+};
+
 static const gchar *const job_kind_names[] = {
   [SD_JOB_STORE] = "store",
   [SD_JOB_DELETE] = "delete",
@@ -132,6 +141,45 @@ gboolean
 sd_message_kind_from_string (const gchar *text, SdMessageKind *out_kind)
 {
   RETURN_VALUE_OF (kind_names, text, out_kind, SdMessageKind);
+}
+
+const gchar *
+sd_attachment_state_to_string (SdAttachmentState state)
+{
+  return NAME_OF (attachment_state_names, state, "failed");
+}
+
+gboolean
+sd_attachment_state_from_string (const gchar *text, SdAttachmentState *out_state)
+{
+  RETURN_VALUE_OF (attachment_state_names, text, out_state, SdAttachmentState);
+}
+
+SdAttachmentInfo *
+sd_attachment_info_copy (const SdAttachmentInfo *info)
+{
+  SdAttachmentInfo *copy = g_new (SdAttachmentInfo, 1);
+
+  *copy = *info;
+  copy->file_name = g_strdup (info->file_name);
+  copy->content_type = g_strdup (info->content_type);
+  copy->caption = g_strdup (info->caption);
+  copy->file = g_strdup (info->file);
+  copy->error = g_strdup (info->error);
+  return copy;
+}
+
+void
+sd_attachment_info_free (SdAttachmentInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->file_name);
+  g_free (info->content_type);
+  g_free (info->caption);
+  g_free (info->file);
+  g_free (info->error);
+  g_free (info);
 }
 
 const gchar *
@@ -262,6 +310,13 @@ sd_message_copy (const SdMessage *message)
       g_array_append_val (copy->reactions, r);
     }
   }
+  if (message->attachments != NULL) {
+    copy->attachments = g_ptr_array_new_full (message->attachments->len,
+                                              (GDestroyNotify) sd_attachment_info_free);
+    for (guint i = 0; i < message->attachments->len; i++)
+      g_ptr_array_add (copy->attachments,
+                       sd_attachment_info_copy (g_ptr_array_index (message->attachments, i)));
+  }
   return copy;
 }
 
@@ -280,6 +335,7 @@ sd_message_free (SdMessage *message)
   g_free (message->quote_body);
   g_free (message->sync_hash);
   g_clear_pointer (&message->reactions, g_array_unref);
+  g_clear_pointer (&message->attachments, g_ptr_array_unref);
   g_free (message);
 }
 

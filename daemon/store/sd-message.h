@@ -73,6 +73,39 @@ typedef struct {
 /* an empty (element-type SdReaction) array that frees its emoji */
 GArray *sd_reactions_new (guint reserved_size);
 
+/* where an attachment of a message is (docs/attachments.md) */
+typedef enum {
+  SD_ATTACHMENT_STATE_UPLOADING,   /* outgoing: the local copy is there, the upload is not done */
+  SD_ATTACHMENT_STATE_PENDING,     /* incoming: not downloaded (not automatically, or not yet) */
+  SD_ATTACHMENT_STATE_DOWNLOADING,
+  SD_ATTACHMENT_STATE_AVAILABLE,   /* the decrypted file is in the data dir */
+  SD_ATTACHMENT_STATE_FAILED,      /* gave up: the upload, or a download that did not verify */
+  SD_ATTACHMENT_STATE_EXPIRED,     /* the file server no longer has it */
+} SdAttachmentState;
+
+/* "uploading", "pending", "downloading", "available", "failed", "expired" */
+const gchar *sd_attachment_state_to_string (SdAttachmentState state);
+gboolean sd_attachment_state_from_string (const gchar *text, SdAttachmentState *out_state);
+
+/* one attachment of a message as the store hands it out */
+typedef struct {
+  guint index;              /* its place in DataMessage.attachments */
+  gchar *file_name;         /* (nullable) as the sender named it: not a safe path */
+  gchar *content_type;      /* (nullable) */
+  gchar *caption;           /* (nullable) */
+  gint64 size;              /* plaintext bytes, -1 unknown */
+  guint32 width, height;    /* 0 unknown */
+  gboolean voice;
+  SdAttachmentState state;
+  guint progress;           /* percent of the transfer under way */
+  gchar *file;              /* (nullable) the plaintext's name under <data dir>/attachments */
+  gchar *error;             /* (nullable) why it failed */
+} SdAttachmentInfo;
+
+SdAttachmentInfo *sd_attachment_info_copy (const SdAttachmentInfo *info);
+void sd_attachment_info_free (SdAttachmentInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdAttachmentInfo, sd_attachment_info_free)
+
 typedef struct {
   gchar *id;                /* "<author>-<sent_at>" */
   gchar *conversation;      /* 66-hex Session ID of the conversation */
@@ -95,6 +128,7 @@ typedef struct {
   guint32 expiration_timer; /* seconds */
   gchar *sync_hash;         /* (nullable) outgoing: the hash of our copy in our own swarm */
   GArray *reactions;        /* (element-type SdReaction) (nullable) none loaded = none */
+  GPtrArray *attachments;   /* (element-type SdAttachmentInfo) (nullable) none loaded = none */
   gint64 local_id;          /* the store's row id; meaningless outside the store */
 } SdMessage;
 

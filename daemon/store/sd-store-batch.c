@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "sd-attachment-pointer.h"
 #include "sd-display-name.h"
 #include "sd-store-rows.h"
 
@@ -56,6 +57,10 @@ typedef struct {
   SdExpirationMode expiration_mode;
   guint32 expiration_timer;
   gboolean remove;          /* reaction taken back */
+  GPtrArray *attachments;   /* (nullable) (element-type GBytes) a message's pointers */
+  gchar *avatar_url;        /* (nullable) with the profile */
+  GBytes *avatar_key;       /* (nullable) */
+  gboolean avatar_known;    /* the profile came whole (a visible message): no URL = none */
 } BatchOp;
 
 struct _SdStoreBatch {
@@ -73,6 +78,9 @@ batch_op_free (BatchOp *op)
   g_free (op->profile_name);
   g_free (op->quote_author);
   g_clear_pointer (&op->timestamps, g_array_unref);
+  g_clear_pointer (&op->attachments, g_ptr_array_unref);
+  g_free (op->avatar_url);
+  g_clear_pointer (&op->avatar_key, g_bytes_unref);
   g_free (op);
 }
 
@@ -198,6 +206,8 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   op->expires_at = MAX (message->expires_at, 0);
   op->message_kind = message->kind;
   op->quote_author = g_strdup (message->quote_author);
+  if (message->attachments != NULL)
+    op->attachments = g_ptr_array_ref (message->attachments);
   op->quote_sent_at = message->quote_author != NULL ? message->quote_sent_at : 0;
   op->expiration_mode = message->expiration_mode;
   op->expiration_timer = message->expiration_mode != SD_EXPIRATION_OFF ?
@@ -206,6 +216,15 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   if (!from_self && profile_usable (message->profile_name)) {
     op->profile_name = g_strdup (message->profile_name);
     op->profile_updated = message->profile_updated;
+    /* the picture goes with the profile it came in (docs/attachments.md) */
+    op->avatar_known = TRUE;
+    if (message->profile_picture != NULL && message->profile_key != NULL &&
+        g_bytes_get_size (message->profile_key) == 32 &&
+        strlen (message->profile_picture) <= SD_ATTACHMENT_URL_MAX &&
+        g_utf8_validate (message->profile_picture, -1, NULL)) {
+      op->avatar_url = g_strdup (message->profile_picture);
+      op->avatar_key = g_bytes_ref (message->profile_key);
+    }
   }
   return TRUE;
 }
@@ -332,6 +351,9 @@ typedef struct {
   gboolean they_approved;   /* a new incoming message arrived */
   gchar *profile_name;      /* (owned) (nullable) the best profile offered by the batch */
   gint64 profile_updated;
+  gchar *avatar_url;        /* (owned) (nullable) that profile's picture */
+  GBytes *avatar_key;       /* (owned) (nullable) */
+  gboolean avatar_known;
 } ConvState;
 
 /* what one apply run has touched so far */
@@ -350,6 +372,8 @@ conv_state_free (ConvState *cs)
 {
   g_free (cs->id);
   g_free (cs->profile_name);
+  g_free (cs->avatar_url);
+  g_clear_pointer (&cs->avatar_key, g_bytes_unref);
   g_free (cs);
 }
 
@@ -370,16 +394,21 @@ conv_state_get (ApplyState *state, const gchar *id)
 /* keeps the profile that would win if the batch's profiles were applied one by one:
  * each must be strictly newer than the one before it (both 0 is allowed) */
 static void
-conv_state_offer_profile (ConvState *cs, const gchar *name, gint64 updated)
+conv_state_offer_profile (ConvState *cs, const BatchOp *op)
 {
-  if (name == NULL)
+  if (op->profile_name == NULL)
     return;
-  if (cs->profile_name != NULL && updated <= cs->profile_updated &&
-      !(updated == 0 && cs->profile_updated == 0))
+  if (cs->profile_name != NULL && op->profile_updated <= cs->profile_updated &&
+      !(op->profile_updated == 0 && cs->profile_updated == 0))
     return;
   g_free (cs->profile_name);
-  cs->profile_name = sd_display_name_clean (name);
-  cs->profile_updated = updated;
+  cs->profile_name = sd_display_name_clean (op->profile_name);
+  cs->profile_updated = op->profile_updated;
+  g_free (cs->avatar_url);
+  cs->avatar_url = g_strdup (op->avatar_url);
+  g_clear_pointer (&cs->avatar_key, g_bytes_unref);
+  cs->avatar_key = op->avatar_key != NULL ? g_bytes_ref (op->avatar_key) : NULL;
+  cs->avatar_known = op->avatar_known;
 }
 
 
@@ -516,7 +545,7 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
 
   /* a profile counts even on a duplicate: the strictly-newer rule makes that harmless */
   if (!from_self)
-    conv_state_offer_profile (cs, op->profile_name, op->profile_updated);
+    conv_state_offer_profile (cs, op);
 
   if (sqlite3_changes (self->db) == 0) {
     state->changes->n_duplicates++;
@@ -540,7 +569,15 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
                                op->sent_at, error))
     return FALSE;
 
+  if (op->attachments != NULL &&
+      !store_insert_incoming_attachments (self, local_id, op->attachments, error))
+    return FALSE;
+
   message = message_from_op (op, conversation_id, from_self, local_id);
+  if (op->attachments != NULL && !store_load_attachments (self, &message, 1, error)) {
+    sd_message_free (message);
+    return FALSE;
+  }
   /* the message is new, so it has no reactions; only a quote needs a look-up */
   if (message->quote_author != NULL &&
       !store_load_body (self, message->quote_author, message->quote_sent_at,
@@ -657,6 +694,10 @@ apply_conversations (SdStore *self, ApplyState *state, GError **error)
     if (!apply_profile (self, cs->id, cs->profile_name, cs->profile_updated, &profile_changed,
                         error))
       return FALSE;
+    /* a newer profile brings its picture, or takes it away */
+    if (profile_changed && cs->avatar_known &&
+        !store_apply_avatar (self, cs->id, cs->avatar_url, cs->avatar_key, error))
+      return FALSE;
     cs->changed |= profile_changed;
   }
   return TRUE;
@@ -710,7 +751,7 @@ apply_they_approved (SdStore *self, ApplyState *state, const BatchOp *op, GError
     return FALSE;
   cs = conv_state_get (state, op->who);
   cs->changed |= sqlite3_changes (self->db) > 0;
-  conv_state_offer_profile (cs, op->profile_name, op->profile_updated);
+  conv_state_offer_profile (cs, op);
   return TRUE;
 }
 

@@ -131,13 +131,16 @@ sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, 
     /* Note to Self goes only to our own swarm, as the sync message (§5) */
     outbox = store_prepare (self,
                             "INSERT INTO outbox (message, recipient, attempts, next_attempt_at,"
-                            " is_sync) VALUES (?1, ?2, 0, 0, 0)",
+                            " is_sync) VALUES (?1, ?2, 0, ?3, 0)",
                             error);
     if (outbox == NULL)
       return NULL;
     sqlite3_bind_int64 (outbox, 1, local_id);
     store_bind_text (outbox, 2, conversation_id);
-    if (!store_run (self, outbox, error))
+    sqlite3_bind_int64 (outbox, 3, store_outbox_first_attempt (outgoing->n_attachments));
+    if (!store_run (self, outbox, error) ||
+        !store_insert_outgoing_attachments (self, local_id, outgoing->attachments,
+                                            outgoing->n_attachments, error))
       return NULL;
 
     touch = store_prepare (self,

@@ -133,7 +133,8 @@ store_collect_messages (SdStore *self, sqlite3_stmt *stmt, GError **error)
     g_ptr_array_add (messages, store_message_from_row (stmt, 0));
   }
   /* after the loop: the reaction query must not interleave with a running statement */
-  if (!load_reactions (self, (SdMessage *const *) messages->pdata, messages->len, error))
+  if (!load_reactions (self, (SdMessage *const *) messages->pdata, messages->len, error) ||
+      !store_load_attachments (self, (SdMessage *const *) messages->pdata, messages->len, error))
     return NULL;
   return g_steal_pointer (&messages);
 }
@@ -159,7 +160,8 @@ store_load_message (SdStore *self, const gchar *author, gint64 sent_at, GError *
     return NULL;
   }
   message = store_message_from_row (stmt, 0);
-  if (!load_reactions (self, &message, 1, error))
+  if (!load_reactions (self, &message, 1, error) ||
+      !store_load_attachments (self, &message, 1, error))
     return NULL;
   return g_steal_pointer (&message);
 }

@@ -43,6 +43,19 @@ gboolean store_find_message (SdStore *self, const gchar *message_id, gint64 *out
 SdMessage *store_load_message (SdStore *self, const gchar *author, gint64 sent_at,
                                GError **error);
 SdMessage *store_load_message_by_id (SdStore *self, const gchar *message_id, GError **error);
+/* sd-store-attachments.c: each message's attachments, in one query for all of them */
+gboolean store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messages,
+                                 GError **error);
+gboolean store_insert_outgoing_attachments (SdStore *self, gint64 local_id,
+                                            const SdOutgoingAttachment *attachments, guint n,
+                                            GError **error);
+gboolean store_insert_incoming_attachments (SdStore *self, gint64 local_id, GPtrArray *pointers,
+                                            GError **error);
+/* a contact's newer profile: its picture (@url and @key), or none (NULL) */
+gboolean store_apply_avatar (SdStore *self, const gchar *conversation, const gchar *url,
+                             GBytes *key, GError **error);
+/* the first next_attempt_at of an outbox row: held back while uploads are to do */
+gint64 store_outbox_first_attempt (guint n_attachments);
 /* the body of message (@author, @sent_at), NULL when it is not stored */
 gboolean store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gchar **out_body,
                           GError **error);

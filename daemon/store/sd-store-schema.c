@@ -232,12 +232,48 @@ static const gchar schema_v5[] =
   "DELETE FROM seen_hashes WHERE hash IN"
   "  (SELECT server_hash FROM messages WHERE server_hash IS NOT NULL);";
 
+/* 6: attachments (docs/attachments.md). One row per AttachmentPointer of a message, gone
+ * with it. `pointer` is the wire form (NULL for ours until uploaded); `file` names the
+ * decrypted (or, for ours, the stripped original) file under <data dir>/attachments;
+ * `secret` is our upload's key and IV, so a retry after a restart uploads the same blob */
+static const gchar schema_v6[] =
+  "CREATE TABLE attachments ("
+  "  message INTEGER NOT NULL REFERENCES messages (local_id) ON DELETE CASCADE,"
+  "  idx INTEGER NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('uploading', 'pending', 'downloading',"
+  "    'available', 'failed', 'expired')),"
+  "  pointer BLOB,"
+  "  file_name TEXT,"
+  "  content_type TEXT,"
+  "  caption TEXT,"
+  "  size INTEGER NOT NULL DEFAULT -1,"
+  "  width INTEGER NOT NULL DEFAULT 0,"
+  "  height INTEGER NOT NULL DEFAULT 0,"
+  "  voice INTEGER NOT NULL DEFAULT 0,"
+  "  file TEXT,"
+  "  secret BLOB,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+  "  error TEXT,"
+  "  PRIMARY KEY (message, idx)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX attachments_work ON attachments (next_attempt_at)"
+  "  WHERE state IN ('uploading', 'downloading');"
+  /* contacts' avatars: the newest profile's picture URL and key; `file` once fetched */
+  "CREATE TABLE avatars ("
+  "  conversation TEXT PRIMARY KEY NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  url TEXT NOT NULL,"
+  "  key BLOB NOT NULL,"
+  "  file TEXT"
+  ") WITHOUT ROWID;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
   schema_v3,
   schema_v4,
   schema_v5,
+  schema_v6,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

@@ -77,6 +77,9 @@ typedef struct {
   gint64 quote_sent_at;
   SdExpirationMode expiration_mode;
   guint32 expiration_timer;
+  GPtrArray *attachments;       /* (nullable) (element-type GBytes) AttachmentPointer wire forms */
+  const gchar *profile_picture; /* (nullable) LokiProfile.profilePicture */
+  GBytes *profile_key;          /* (nullable) DataMessage.profileKey, 32 bytes */
 } SdIncomingMessage;
 
 /* what a committed batch changed, for the caller's signals */
@@ -151,6 +154,18 @@ gboolean sd_store_prune_seen (SdStore *self, gint64 now, guint *out_pruned, GErr
 
 /* ---- send path and network jobs (sd-store-outbox.c) ----------------------------------------- */
 
+/* an attachment of a message we send: its stripped copy is already in the data dir */
+typedef struct {
+  const gchar *file_name;       /* (nullable) */
+  const gchar *content_type;    /* (nullable) */
+  const gchar *caption;         /* (nullable) */
+  gint64 size;
+  guint32 width, height;
+  gboolean voice;
+  const gchar *file;            /* its name under <data dir>/attachments */
+  GBytes *secret;               /* the upload's key and IV (sd-attachments.c) */
+} SdOutgoingAttachment;
+
 /* everything an outgoing message can carry */
 typedef struct {
   const gchar *conversation_id;
@@ -162,7 +177,56 @@ typedef struct {
   SdExpirationMode expiration_mode;
   guint32 expiration_timer;     /* seconds; the message expires T + timer (both modes: the
                                  * sender has read its own message) */
+  const SdOutgoingAttachment *attachments; /* uploaded before the message is due */
+  guint n_attachments;
 } SdOutgoingMessage;
+
+/* ---- attachments (sd-store-attachments.c) ------------------------------------------------- */
+
+/* one attachment row with what a transfer needs */
+typedef struct {
+  gchar *message_id;
+  gchar *conversation;
+  gboolean outgoing;
+  gint64 local_id;
+  guint attempts;
+  GBytes *pointer;              /* (nullable) wire form; NULL for ours until uploaded */
+  GBytes *secret;               /* (nullable) ours: key and IV of the upload */
+  SdAttachmentInfo *info;
+} SdAttachmentWork;
+
+void sd_attachment_work_free (SdAttachmentWork *work);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdAttachmentWork, sd_attachment_work_free)
+
+/* uploads and downloads due at @now, oldest first, at most @limit (0 = all) */
+GPtrArray *sd_store_attachment_work_due (SdStore *self, gint64 now, guint limit, GError **error);
+/* the earliest next attempt of a transfer, G_MAXINT64 when there is none */
+gboolean sd_store_attachment_next_due (SdStore *self, gint64 *out_next, GError **error);
+/* NOT_FOUND when the message or its attachment @index is not there */
+SdAttachmentWork *sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index,
+                                           GError **error);
+/* @file (nullable) keeps the current one */
+gboolean sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint index,
+                                        SdAttachmentState state, const gchar *file,
+                                        const gchar *reason, GError **error);
+gboolean sd_store_attachment_reschedule (SdStore *self, gint64 local_id, guint index,
+                                         gint64 next_at, const gchar *reason, GError **error);
+/* our upload is done: the pointer is kept and, with the last upload of the message, its
+ * outbox row becomes due (@out_all_done) — in one transaction */
+gboolean sd_store_attachment_uploaded (SdStore *self, gint64 local_id, guint index,
+                                       GBytes *pointer, gboolean *out_all_done, GError **error);
+/* (element-type GBytes) the pointers of message @local_id, in order, for sending it */
+GPtrArray *sd_store_attachment_pointers (SdStore *self, gint64 local_id, GError **error);
+/* a contact's avatar: its URL, profile key and (nullable) fetched file; NOT_FOUND if none */
+gboolean sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url,
+                              GBytes **out_key, gchar **out_file, GError **error);
+/* the avatar @url of @conversation was fetched into @file (nothing when it changed since) */
+gboolean sd_store_set_avatar_file (SdStore *self, const gchar *conversation, const gchar *url,
+                                   const gchar *file, GError **error);
+/* (element-type utf8) conversations whose avatar is not fetched yet */
+GPtrArray *sd_store_avatars_missing (SdStore *self, GError **error);
+/* the set of file names rows refer to (the rest of the directory is left over) */
+GHashTable *sd_store_attachment_files (SdStore *self, GError **error);
 
 /* inserts an outgoing message (status sending) and its outbox row in one transaction, before
  * any network I/O. T is @outgoing->sent_at, or the next free millisecond after it when

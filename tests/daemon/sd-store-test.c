@@ -2094,7 +2094,7 @@ test_expiry (Fixture *fixture, gconstpointer data)
   g_autoptr(SdConversation) conversation = NULL;
   g_autoptr(SdMessage) outgoing = NULL;
   SdOutgoingMessage out = { ID_B, SD_MESSAGE_KIND_TEXT, "mine", 10000, NULL, 0,
-                            SD_EXPIRATION_AFTER_SEND, 60 };
+                            SD_EXPIRATION_AFTER_SEND, 60, NULL, 0 };
   SdMessage *started;
   gint64 before = g_get_real_time () / 1000;
   gint64 next = 0;
@@ -2173,7 +2173,7 @@ test_quotes (Fixture *fixture, gconstpointer data)
   g_autofree gchar *quote_id = NULL;
   SdIncomingMessage answer = incoming ("q3", ID_B, 4000, "answers the original");
   SdOutgoingMessage out = { ID_B, SD_MESSAGE_KIND_TEXT, "reply", 3000, ID_B, 1000,
-                            SD_EXPIRATION_OFF, 0 };
+                            SD_EXPIRATION_OFF, 0, NULL, 0 };
   SdMessage *received;
 
   reply = sd_store_queue_outgoing_full (fixture->store, &out, &error);

@@ -271,9 +271,15 @@ class Daemon:
 def daemon_network_args(testnet):
     """What sessiond needs besides --seed to talk to @testnet: its certificate, or, for a
     --no-tls testnet, --plain-http-nodes (sessiond never guesses it from the seed URL)."""
+    args = []
+    # the testnet's file server, reached through onion requests like the real one
+    file_server = testnet.info.get("file_server")
+    if file_server:
+        args += ["--file-server", file_server["url"],
+                 "--file-server-key", file_server["pubkey_x25519"]]
     if testnet.cert:
-        return ["--seed-ca", testnet.cert]
-    return ["--plain-http-nodes"]
+        return args + ["--seed-ca", testnet.cert]
+    return args + ["--plain-http-nodes"]
 
 
 def run(test):

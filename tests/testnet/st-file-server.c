@@ -26,6 +26,7 @@ typedef struct {
   GBytes *data;   /* (owned) */
   gint64 uploaded; /* unix seconds */
   gint64 expires;
+  guint64 order;  /* upload order (a re-upload counts as new) */
 } StFile;
 
 struct _StFileServer {
@@ -40,6 +41,7 @@ struct _StFileServer {
   guint latency_ms;
   guint requests;
   gsize max_size;       /* ST_FILE_MAX_SIZE unless a test lowers it */
+  guint64 uploads;      /* counts uploads, for StFile.order */
 };
 
 static void
@@ -136,6 +138,7 @@ route (StFileServer *fs, const gchar *method, const gchar *endpoint, GBytes *bod
     /* an upload of known content renews it */
     file->uploaded = now_s ();
     file->expires = file->uploaded + ST_FILE_TTL_SECONDS;
+    file->order = ++fs->uploads;
     json_object_set_string_member (obj, "id", id);
     json_object_set_int_member (obj, "expires", file->expires);
     *ctype = "application/json";
@@ -338,6 +341,17 @@ get_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 
   return TRUE;
 }
 
+static gint
+compare_uploaded (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  GHashTable *files = user_data;
+  const StFile *x = g_hash_table_lookup (files, a), *y = g_hash_table_lookup (files, b);
+
+  if (x->order != y->order)
+    return x->order < y->order ? -1 : 1;
+  return strcmp (a, b);
+}
+
 gboolean
 st_file_server_control (StFileServer *fs,
                         const gchar *action,
@@ -386,6 +400,25 @@ st_file_server_control (StFileServer *fs,
     }
     fs->total -= g_bytes_get_size (file->data);
     g_hash_table_remove (fs->files, id);
+  } else if (strcmp (action, "file_corrupt") == 0) {
+    /* the server keeps the file under its id but hands out other bytes: what a hostile or
+     * broken server (or a bad disk) does; clients must notice before decrypting */
+    const gchar *id = sd_json_get_string (request, "id");
+    StFile *file = id != NULL ? g_hash_table_lookup (fs->files, id) : NULL;
+    g_autofree guint8 *copy = NULL;
+    gsize len;
+
+    if (file == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no file \"%s\"",
+                   id != NULL ? id : "");
+      json_object_unref (status);
+      return FALSE;
+    }
+    len = g_bytes_get_size (file->data);
+    copy = g_memdup2 (g_bytes_get_data (file->data, NULL), len);
+    copy[len / 2] ^= 0x01;
+    g_bytes_unref (file->data);
+    file->data = g_bytes_new_take (g_steal_pointer (&copy), len);
   } else if (strcmp (action, "file_clear") == 0) {
     fs->fail_status = 0;
     fs->latency_ms = 0;
@@ -404,6 +437,16 @@ st_file_server_control (StFileServer *fs,
   json_object_set_int_member (status, "fail_remaining", fs->fail_remaining);
   json_object_set_int_member (status, "latency_ms", fs->latency_ms);
   json_object_set_int_member (status, "max_size", (gint64) fs->max_size);
+  {
+    /* the ids held, oldest upload first, for tests that lose or corrupt one */
+    g_autoptr(GList) ids = g_hash_table_get_keys (fs->files);
+    JsonArray *list = json_array_new ();
+
+    ids = g_list_sort_with_data (ids, compare_uploaded, fs->files);
+    for (GList *l = ids; l != NULL; l = l->next)
+      json_array_add_string_element (list, l->data);
+    json_object_set_array_member (status, "ids", list);
+  }
   json_object_set_object_member (reply, "file_server", status);
   return TRUE;
 }

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdFileServer"
+
+#include "sd-file-server.h"
+
+#include <string.h>
+
+#include "sd-encoding.h"
+#include "sd-json.h"
+#include "sd-network-error.h"
+#include "sd-network-private.h"
+#include "sd-onion-v4.h"
+
+/*
+ * Files go to and come from the file server through the same onion paths as storage RPCs:
+ * the last relay of a path makes the HTTP request (protocol-network.md §6.3). A failure is
+ * tried again (ONION_ATTEMPTS in all), but only a guard that does not answer at all counts
+ * against the path: a slow, down or refusing file server looks to us like a failing path, and
+ * must not cost the paths and guards that messaging depends on. What the server itself
+ * answers is the caller's to judge (404: gone; 5xx: try again later).
+ */
+
+#define FILE_ID_MAX 128
+
+struct _SdFileServer {
+  GObject parent_instance;
+
+  SdNetwork *network;     /* (owned) */
+  gchar *url;             /* (owned) scheme://host[:port] */
+  gchar *protocol;        /* (owned) */
+  gchar *host;            /* (owned) */
+  guint16 port;           /* 0: the scheme's */
+  guint8 x25519[32];
+};
+
+G_DEFINE_FINAL_TYPE (SdFileServer, sd_file_server, G_TYPE_OBJECT)
+
+static gboolean
+split_url (const gchar *url, gchar **protocol, gchar **host, guint16 *port, gchar **path,
+           GError **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, error);
+  gint p;
+
+  if (uri == NULL)
+    return FALSE;
+  if (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+      g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "a file server URL is http:// or https://, not “%s”", url);
+    return FALSE;
+  }
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” names no host", url);
+    return FALSE;
+  }
+  p = g_uri_get_port (uri);
+  if ((p == 80 && g_str_equal (g_uri_get_scheme (uri), "http")) ||
+      (p == 443 && g_str_equal (g_uri_get_scheme (uri), "https")))
+    p = -1;
+  *protocol = g_strdup (g_uri_get_scheme (uri));
+  *host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  *port = p > 0 && p <= 65535 ? (guint16) p : 0;
+  if (path != NULL)
+    *path = g_strdup (g_uri_get_path (uri));
+  return TRUE;
+}
+
+SdFileServer *
+sd_file_server_new (SdNetwork *network, const gchar *url, const gchar *x25519_hex,
+                    GError **error)
+{
+  g_autoptr(SdFileServer) self = g_object_new (SD_TYPE_FILE_SERVER, NULL);
+
+  g_return_val_if_fail (SD_IS_NETWORK (network), NULL);
+  g_return_val_if_fail ((url == NULL) == (x25519_hex == NULL), NULL);
+
+  if (url == NULL) {
+    url = SD_FILE_SERVER_DEFAULT_URL;
+    x25519_hex = SD_FILE_SERVER_DEFAULT_X25519;
+  }
+  self->network = g_object_ref (network);
+  if (!split_url (url, &self->protocol, &self->host, &self->port, NULL, error))
+    return NULL;
+  if (!sd_hex_decode_exact (x25519_hex, self->x25519, 32, NULL)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "a file server key is 64 hex digits (its X25519 key)");
+    return NULL;
+  }
+  self->url = self->port != 0
+                ? g_strdup_printf ("%s://%s:%u", self->protocol, self->host, self->port)
+                : g_strdup_printf ("%s://%s", self->protocol, self->host);
+  return g_steal_pointer (&self);
+}
+
+const gchar *
+sd_file_server_get_url (SdFileServer *self)
+{
+  g_return_val_if_fail (SD_IS_FILE_SERVER (self), NULL);
+  return self->url;
+}
+
+static gboolean
+valid_id (const gchar *id, gsize len)
+{
+  if (len == 0 || len > FILE_ID_MAX)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '-' && id[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+sd_file_server_owns_url (SdFileServer *self, const gchar *url, gchar **out_id)
+{
+  g_autofree gchar *protocol = NULL, *host = NULL, *path = NULL;
+  guint16 port = 0;
+
+  g_return_val_if_fail (SD_IS_FILE_SERVER (self), FALSE);
+
+  if (!split_url (url, &protocol, &host, &port, &path, NULL))
+    return FALSE;
+  if (!g_str_equal (host, self->host) || port != self->port ||
+      !g_str_equal (protocol, self->protocol) || !g_str_has_prefix (path, "/file/") ||
+      !valid_id (path + 6, strlen (path + 6)))
+    return FALSE;
+  if (out_id != NULL)
+    *out_id = g_strdup (path + 6);
+  return TRUE;
+}
+
+gboolean
+sd_file_server_parse_upload_reply (const guint8 *body, gsize len, gchar **out_id,
+                                   GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonNode *id;
+  const gchar *text;
+
+  if (len > 4096 || !json_parser_load_from_data (parser, (const gchar *) body, (gssize) len,
+                                                 NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (id = json_object_get_member (json_node_get_object (root), "id")) == NULL) {
+    g_set_error_literal (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                         "the file server's upload reply is not {\"id\": ...}");
+    return FALSE;
+  }
+  /* session-file-server answers a string; older servers a number */
+  if (JSON_NODE_HOLDS_VALUE (id) && json_node_get_value_type (id) == G_TYPE_INT64)
+    *out_id = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (id));
+  else if (JSON_NODE_HOLDS_VALUE (id) && json_node_get_value_type (id) == G_TYPE_STRING &&
+           (text = json_node_get_string (id)) != NULL && valid_id (text, strlen (text)))
+    *out_id = g_strdup (text);
+  else {
+    g_set_error_literal (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                         "the file server's upload reply has no usable id");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- one v4 request through a path, retried on other paths ---- */
+
+typedef struct {
+  gchar *method;            /* (owned) */
+  gchar *endpoint;          /* (owned) */
+  GBytes *body;             /* (owned) (nullable) */
+  gchar *protocol;          /* (owned) */
+  gchar *host;              /* (owned) */
+  guint16 port;
+  guint8 x25519[32];
+  gsize max_bytes;
+  guint attempts;
+  SdOnionPath *path;        /* (owned) (nullable) */
+  SdOnionRequest request;
+  GError *last_error;       /* (owned) (nullable) */
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_free (request->method);
+  g_free (request->endpoint);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_free (request->protocol);
+  g_free (request->host);
+  g_clear_pointer (&request->path, sd_onion_path_unref);
+  sd_onion_request_clear (&request->request);
+  g_clear_error (&request->last_error);
+  g_free (request);
+}
+
+static void request_try (GTask *task);
+
+static void
+request_retry (GTask *task, GError *error)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_debug ("file server attempt %u failed: %s", request->attempts, error->message);
+  g_clear_error (&request->last_error);
+  request->last_error = error;
+  request_try (task);
+}
+
+static void
+on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdFileServer *self = g_task_get_source_object (task);
+  SdNetwork *network = self->network;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_auto(SdOnionV4Response) response = { 0, NULL, NULL };
+  guint status = 0;
+
+  raw = sd_transport_post_finish (SD_TRANSPORT (source), result, &status, &error);
+  if (raw == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    if (!g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT) &&
+        !g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY)) {
+      /* the guard itself did not answer: as for any request */
+      SdSnode *guard = g_ptr_array_index (request->path->hops, 0);
+
+      sd_onion_paths_drop_node (network->paths, guard);
+      sd_snode_pool_strike (network->pool, guard);
+    }
+    request_retry (g_steal_pointer (&task), g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200) {
+    /* a relay's error, or the file server's unreachability reported by the last relay */
+    request_retry (g_steal_pointer (&task),
+                   g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
+                                "onion path to the file server failed with HTTP %u", status));
+    return;
+  }
+  if (!sd_onion_v4_response_decode (&request->request, g_bytes_get_data (raw, NULL),
+                                    g_bytes_get_size (raw), &response, &error)) {
+    request_retry (g_steal_pointer (&task),
+                   g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                                "unreadable file server reply: %s", error->message));
+    return;
+  }
+  sd_snode_pool_clear_strikes (network->pool, g_ptr_array_index (request->path->hops, 0));
+  if (response.status == 404) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             "the file server does not have this file");
+    return;
+  }
+  if (response.status != 200) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR,
+                             response.status >= 500 ? SD_NETWORK_ERROR_NODE
+                                                    : SD_NETWORK_ERROR_REJECTED,
+                             "the file server answered %u", response.status);
+    return;
+  }
+  if (response.body != NULL && g_bytes_get_size (response.body) > request->max_bytes) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                             "the file is larger than %" G_GSIZE_FORMAT " bytes",
+                             request->max_bytes);
+    return;
+  }
+  g_task_return_pointer (task,
+                         response.body != NULL ? g_bytes_ref (response.body)
+                                               : g_bytes_new (NULL, 0),
+                         (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+on_path (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdFileServer *self = g_task_get_source_object (task);
+  SdNetwork *network = self->network;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL;
+  const gchar *headers[] = { "Content-Type", "application/octet-stream", NULL };
+  SdOnionNode hops[SD_ONION_HOPS];
+  SdOnionServer server = { 0 };
+  GCancellable *cancellable;
+
+  g_clear_pointer (&request->path, sd_onion_path_unref);
+  request->path = sd_onion_paths_get_finish (SD_ONION_PATHS (source), result, &error);
+  if (request->path == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  for (guint i = 0; i < SD_ONION_HOPS; i++)
+    hops[i] = ((SdSnode *) g_ptr_array_index (request->path->hops, i))->keys;
+  server.host = request->host;
+  server.protocol = request->protocol;
+  server.port = request->port;
+  memcpy (server.x25519_pk, request->x25519, 32);
+  sd_onion_request_clear (&request->request);
+  if (!sd_onion_v4_request_build (network->cipher, hops, SD_ONION_HOPS, &server, request->method,
+                                  request->endpoint, request->body != NULL ? headers : NULL,
+                                  request->body != NULL
+                                    ? g_bytes_get_data (request->body, NULL) : NULL,
+                                  request->body != NULL ? g_bytes_get_size (request->body) : 0,
+                                  &request->request, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  url = sd_snode_url (g_ptr_array_index (request->path->hops, 0), network->tls,
+                      "/onion_req/v2");
+  /* not in the call below: the order its arguments are evaluated in is not defined */
+  cancellable = g_task_get_cancellable (task);
+  sd_transport_post_async (network->transport, url, request->request.body,
+                           MAX (network->timeout_ms, SD_FILE_SERVER_TIMEOUT_MS), cancellable,
+                           on_reply, g_steal_pointer (&task));
+}
+
+static void
+request_try (GTask *task)
+{
+  SdFileServer *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
+  if (request->attempts++ >= ONION_ATTEMPTS) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
+                             "no onion path reached the file server (%s)",
+                             request->last_error != NULL ? request->last_error->message : "?");
+    g_object_unref (task);
+    return;
+  }
+  sd_onion_paths_get_async (self->network->paths, NULL, g_task_get_cancellable (task), on_path,
+                            task);
+}
+
+static void
+request_start (SdFileServer *self, Request *request, gpointer source_tag,
+               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+  request_try (task);
+}
+
+/* ---- upload ---- */
+
+static void
+on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdFileServer *self = SD_FILE_SERVER (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree gchar *id = NULL;
+
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (!sd_file_server_parse_upload_reply (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                          &id, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_task_return_pointer (task, g_strdup_printf ("%s/file/%s", self->url, id), g_free);
+}
+
+void
+sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Request *request;
+
+  g_return_if_fail (SD_IS_FILE_SERVER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_file_server_upload_async);
+  if (g_bytes_get_size (blob) == 0 || g_bytes_get_size (blob) > SD_FILE_SERVER_MAX_FILE) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             "a file for the file server has 1 to %d bytes",
+                             SD_FILE_SERVER_MAX_FILE);
+    return;
+  }
+  request = g_new0 (Request, 1);
+  request->method = g_strdup ("POST");
+  request->endpoint = g_strdup ("/file");
+  request->body = g_bytes_ref (blob);
+  request->protocol = g_strdup (self->protocol);
+  request->host = g_strdup (self->host);
+  request->port = self->port;
+  memcpy (request->x25519, self->x25519, 32);
+  request->max_bytes = 4096;
+  request_start (self, request, sd_file_server_upload_async, cancellable, on_uploaded,
+                 g_steal_pointer (&task));
+}
+
+gchar *
+sd_file_server_upload_finish (SdFileServer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- download ---- */
+
+static void
+on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *body = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+}
+
+void
+sd_file_server_download_async (SdFileServer *self, const SdAttachmentPointer *pointer,
+                               gsize max_bytes, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  Request *request;
+
+  g_return_if_fail (SD_IS_FILE_SERVER (self));
+  g_return_if_fail (pointer != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_file_server_download_async);
+  request = g_new0 (Request, 1);
+  request->method = g_strdup ("GET");
+  request->max_bytes = MIN (max_bytes, SD_FILE_SERVER_MAX_FILE);
+  if (sd_file_server_owns_url (self, pointer->url, &id)) {
+    /* our own server: its configured key, whatever the fragment says */
+    request->endpoint = g_strdup_printf ("/file/%s", id);
+    request->protocol = g_strdup (self->protocol);
+    request->host = g_strdup (self->host);
+    request->port = self->port;
+    memcpy (request->x25519, self->x25519, 32);
+  } else if (!sd_attachment_pointer_locate (pointer, &request->protocol, &request->host,
+                                            &request->port, &request->endpoint,
+                                            request->x25519, &error)) {
+    /* another server that the pointer does not vouch for with its key */
+    request_free (request);
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED,
+                             "not a file server we can reach: %s", error->message);
+    return;
+  }
+  request_start (self, request, sd_file_server_download_async, cancellable, on_downloaded,
+                 g_steal_pointer (&task));
+}
+
+GBytes *
+sd_file_server_download_finish (SdFileServer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- GObject ---- */
+
+static void
+sd_file_server_finalize (GObject *object)
+{
+  SdFileServer *self = SD_FILE_SERVER (object);
+
+  g_clear_object (&self->network);
+  g_free (self->url);
+  g_free (self->protocol);
+  g_free (self->host);
+  G_OBJECT_CLASS (sd_file_server_parent_class)->finalize (object);
+}
+
+static void
+sd_file_server_class_init (SdFileServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sd_file_server_finalize;
+}
+
+static void
+sd_file_server_init (SdFileServer *self)
+{
+}

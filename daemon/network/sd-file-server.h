@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sd-attachment-pointer.h"
+#include "sd-network.h"
+
+G_BEGIN_DECLS
+
+/* the mainnet file server (protocol-advanced.md §6.1) */
+#define SD_FILE_SERVER_DEFAULT_URL "http://" SD_FILE_SERVER_DEFAULT_HOST
+#define SD_FILE_SERVER_DEFAULT_X25519 \
+  "09324794aa9c11948189762d198c618148e9136ac9582068180661208927ef34"
+
+/* one file transfer at most (a 10 MB attachment encrypts to 10,223,616 bytes) */
+#define SD_FILE_SERVER_MAX_FILE (10 * 1024 * 1024)
+/* one transfer may take this long through a path (the other requests: the network's limit) */
+#define SD_FILE_SERVER_TIMEOUT_MS 120000
+
+/* the daemon's file server, reached only through onion requests v4 on the network's paths
+ * (protocol-network.md §6.3, §6.5): uploads (POST /file) and downloads (GET /file/{id}) */
+#define SD_TYPE_FILE_SERVER (sd_file_server_get_type ())
+G_DECLARE_FINAL_TYPE (SdFileServer, sd_file_server, SD, FILE_SERVER, GObject)
+
+/* @url: http(s)://host[:port] (a path is ignored); @x25519_hex: its onion key. NULL for
+ * both: the mainnet server */
+SdFileServer *sd_file_server_new (SdNetwork *network,
+                                  const gchar *url,
+                                  const gchar *x25519_hex,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the base URL pointers to our uploads start with ("http://host[:port]") */
+const gchar *sd_file_server_get_url (SdFileServer *self);
+
+/* whether @url (without fragment) names a file of @self, and its id */
+gboolean sd_file_server_owns_url (SdFileServer *self, const gchar *url, gchar **out_id);
+
+/* uploads @blob (at most SD_FILE_SERVER_MAX_FILE); the result is the file's URL */
+void sd_file_server_upload_async (SdFileServer *self,
+                                  GBytes *blob,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gchar *sd_file_server_upload_finish (SdFileServer *self,
+                                     GAsyncResult *result,
+                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* downloads what @pointer names, at most @max_bytes: from our server with its key, from
+ * another only when the pointer's fragment names that server's key (`p=`), or from the
+ * mainnet server with its published key. A file the server does not have (404) fails with
+ * G_IO_ERROR_NOT_FOUND; other refusals with SD_NETWORK_ERROR_REJECTED */
+void sd_file_server_download_async (SdFileServer *self,
+                                    const SdAttachmentPointer *pointer,
+                                    gsize max_bytes,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+GBytes *sd_file_server_download_finish (SdFileServer *self,
+                                        GAsyncResult *result,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the id of an upload reply `{"id": .., ...}`; FALSE unless it is a plausible file id
+ * (1-128 url-safe base64 characters) */
+gboolean sd_file_server_parse_upload_reply (const guint8 *body,
+                                            gsize len,
+                                            gchar **out_id,
+                                            GError **error);
+
+G_END_DECLS

@@ -1,0 +1,1085 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdAttachments"
+
+#include "config.h"
+
+#include "sd-attachments.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gexiv2/gexiv2.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sd-attachment-crypto.h"
+#include "sd-attachment-pointer.h"
+#include "sd-avatar-crypto.h"
+#include "sd-network-error.h"
+#include "sd-protocol-error.h"
+
+/*
+ * Our attachments use the legacy scheme (protocol-advanced.md §6.3), which every official
+ * client still sends by default and every client, old or new, can read; the deterministic
+ * one is behind a desktop feature flag. Its key and IV are drawn once and kept with the
+ * row, so an upload retried after a restart sends the same blob (and the file server,
+ * which names files by their hash, keeps one copy).
+ *
+ * One transfer at a time, in the order the store hands them out: the file server is one
+ * host behind onion paths, and one 10 MB transfer already fills a path.
+ */
+
+#define RETRY_BASE_MS 1000
+#define RETRY_MAX_MS (5 * 60 * 1000)
+#define SECRET_LEN (SD_ATTACHMENT_LEGACY_KEY_LEN + SD_ATTACHMENT_LEGACY_IV_LEN)
+
+G_DEFINE_QUARK (sd-attachments-error-quark, sd_attachments_error)
+
+struct _SdAttachments {
+  GObject parent_instance;
+
+  SdStore *store;            /* (owned) */
+  SdFileServer *file_server; /* (owned) */
+  gchar *dir;                /* (owned) <data dir>/attachments */
+  gboolean running;
+  gboolean busy;             /* a transfer is under way */
+  guint timeout_id;
+  guint sweep_id;
+  GCancellable *cancellable; /* (owned) */
+  guint auto_download_max;
+  GHashTable *avatar_fetches; /* (owned) conversations whose avatar is being fetched */
+};
+
+enum { SIGNAL_CHANGED, SIGNAL_READY, SIGNAL_AVATAR_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (SdAttachments, sd_attachments, G_TYPE_OBJECT)
+
+static void process (SdAttachments *self);
+
+/* ---- preparing what we send ---- */
+
+static gchar *
+new_file_name (void)
+{
+  guint8 random[16];
+  gchar hex[33];
+
+  randombytes_buf (random, sizeof random);
+  sodium_bin2hex (hex, sizeof hex, random, sizeof random);
+  return g_strdup (hex);
+}
+
+/* the whole regular file behind @fd, at most SD_ATTACHMENTS_MAX_SIZE bytes */
+static GBytes *
+read_fd (gint fd, GError **error)
+{
+  struct stat st;
+  g_autofree guint8 *data = NULL;
+  gsize len = 0;
+
+  if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
+                         "an attachment is passed as the fd of a readable regular file");
+    return NULL;
+  }
+  if (st.st_size > SD_ATTACHMENTS_MAX_SIZE) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_LARGE,
+                 "an attachment has at most %d bytes", SD_ATTACHMENTS_MAX_SIZE);
+    return NULL;
+  }
+  /* one byte more than allowed tells a file that grew since fstat */
+  data = g_malloc ((gsize) st.st_size + 1);
+  while (len <= (gsize) st.st_size) {
+    ssize_t n = pread (fd, data + len, (gsize) st.st_size + 1 - len, (off_t) len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
+                   "cannot read an attachment: %s", g_strerror (errno));
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    len += (gsize) n;
+  }
+  if (len > (gsize) st.st_size) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
+                         "an attachment changed while it was read");
+    return NULL;
+  }
+  return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+/* removes EXIF (with any GPS position), XMP, IPTC and the comment from the image at @path,
+ * keeping only the orientation, and notes its size in pixels. A format exiv2 does not know
+ * is left as it is; one it knows but cannot write fails */
+static gboolean
+strip_image (const gchar *path, guint32 *width, guint32 *height, GError **error)
+{
+  g_autoptr(GExiv2Metadata) metadata = gexiv2_metadata_new ();
+  g_autoptr(GError) local_error = NULL;
+  GExiv2Orientation orientation;
+
+  if (!gexiv2_metadata_open_path (metadata, path, &local_error)) {
+    g_debug ("not an image exiv2 reads: %s", local_error->message);
+    return TRUE;
+  }
+  *width = (guint32) CLAMP (gexiv2_metadata_get_pixel_width (metadata), 0, SD_ATTACHMENT_DIMENSION_MAX);
+  *height = (guint32) CLAMP (gexiv2_metadata_get_pixel_height (metadata), 0, SD_ATTACHMENT_DIMENSION_MAX);
+  if (!gexiv2_metadata_get_supports_exif (metadata) && !gexiv2_metadata_get_supports_xmp (metadata) &&
+      !gexiv2_metadata_get_supports_iptc (metadata))
+    return TRUE;
+  orientation = gexiv2_metadata_try_get_orientation (metadata, NULL);
+  gexiv2_metadata_clear (metadata);
+  if (orientation > GEXIV2_ORIENTATION_NORMAL && orientation <= GEXIV2_ORIENTATION_ROT_270 &&
+      gexiv2_metadata_get_supports_exif (metadata))
+    gexiv2_metadata_try_set_orientation (metadata, orientation, NULL);
+  if (!gexiv2_metadata_save_file (metadata, path, &local_error)) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
+                 "cannot remove the metadata of an image: %s", local_error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "type/subtype", printable ASCII, bounded */
+static gboolean
+valid_content_type (const gchar *type)
+{
+  const gchar *slash = strchr (type, '/');
+
+  if (slash == NULL || slash == type || slash[1] == '\0' ||
+      strlen (type) > SD_ATTACHMENT_CONTENT_TYPE_MAX)
+    return FALSE;
+  for (const gchar *p = type; *p != '\0'; p++)
+    if (*p <= ' ' || *p >= 127)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+clear_outgoing (SdOutgoingAttachment *a)
+{
+  g_free ((gchar *) a->file_name);
+  g_free ((gchar *) a->content_type);
+  g_free ((gchar *) a->caption);
+  g_free ((gchar *) a->file);
+  g_clear_pointer (&a->secret, g_bytes_unref);
+}
+
+void
+sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files)
+{
+  if (prepared == NULL)
+    return;
+  for (guint i = 0; i < prepared->len; i++) {
+    SdOutgoingAttachment *a = &g_array_index (prepared, SdOutgoingAttachment, i);
+
+    if (remove_files && a->file != NULL) {
+      g_autofree gchar *path = g_build_filename (self->dir, a->file, NULL);
+
+      (void) g_unlink (path);
+    }
+    clear_outgoing (a);
+  }
+  g_array_unref (prepared);
+}
+
+static gboolean
+prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAttachment *out,
+             GError **error)
+{
+  g_autoptr(GBytes) data = read_fd (source->fd, error);
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *type = NULL;
+  guint8 secret[SECRET_LEN];
+  struct stat st;
+  gsize len;
+
+  if (data == NULL)
+    return FALSE;
+  if (source->file_name != NULL) {
+    if (!g_utf8_validate (source->file_name, -1, NULL) ||
+        strlen (source->file_name) > SD_ATTACHMENT_FILE_NAME_MAX) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "a file name is UTF-8 of at most %d bytes", SD_ATTACHMENT_FILE_NAME_MAX);
+      return FALSE;
+    }
+    /* only the name goes out, never where it was on our disk */
+    out->file_name = g_path_get_basename (source->file_name);
+  }
+  if (source->caption != NULL && (!g_utf8_validate (source->caption, -1, NULL) ||
+                                  strlen (source->caption) > SD_ATTACHMENT_CAPTION_MAX)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "a caption is UTF-8 of at most %d bytes", SD_ATTACHMENT_CAPTION_MAX);
+    return FALSE;
+  }
+  out->caption = g_strdup (source->caption);
+  if (source->content_type != NULL && *source->content_type != '\0') {
+    if (!valid_content_type (source->content_type)) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "a content type is type/subtype");
+      return FALSE;
+    }
+    type = g_ascii_strdown (source->content_type, -1);
+  } else {
+    g_autofree gchar *guess = g_content_type_guess (out->file_name,
+                                                    g_bytes_get_data (data, NULL),
+                                                    g_bytes_get_size (data), NULL);
+
+    type = g_content_type_get_mime_type (guess);
+    if (type == NULL || !valid_content_type (type)) {
+      g_free (type);
+      type = g_strdup ("application/octet-stream");
+    }
+  }
+  out->content_type = g_steal_pointer (&type);
+  out->voice = source->voice;
+
+  out->file = new_file_name ();
+  path = g_build_filename (self->dir, out->file, NULL);
+  if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  if (g_str_has_prefix (out->content_type, "image/") &&
+      !strip_image (path, &out->width, &out->height, error))
+    return FALSE;
+  /* what goes out is the stripped file */
+  if (g_stat (path, &st) != 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+    return FALSE;
+  }
+  len = (gsize) st.st_size;
+  if (len > SD_ATTACHMENTS_MAX_SIZE) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_LARGE,
+                 "an attachment has at most %d bytes", SD_ATTACHMENTS_MAX_SIZE);
+    return FALSE;
+  }
+  out->size = (gint64) len;
+  randombytes_buf (secret, sizeof secret);
+  out->secret = g_bytes_new (secret, sizeof secret);
+  sodium_memzero (secret, sizeof secret);
+  return TRUE;
+}
+
+gboolean
+sd_attachments_prepare (SdAttachments *self, const SdAttachmentSource *sources, guint n_sources,
+                        GArray **out, GError **error)
+{
+  g_autoptr(GArray) prepared = NULL;
+
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+
+  if (n_sources > SD_ATTACHMENTS_MAX) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
+                 "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
+    return FALSE;
+  }
+  prepared = g_array_new (FALSE, TRUE, sizeof (SdOutgoingAttachment));
+  for (guint i = 0; i < n_sources; i++) {
+    SdOutgoingAttachment one = { 0 };
+
+    one.size = -1;
+    if (!prepare_one (self, &sources[i], &one, error)) {
+      g_array_append_val (prepared, one);
+      sd_attachments_prepared_free (self, g_steal_pointer (&prepared), TRUE);
+      return FALSE;
+    }
+    g_array_append_val (prepared, one);
+  }
+  *out = g_steal_pointer (&prepared);
+  return TRUE;
+}
+
+typedef struct {
+  SdAttachmentSource *sources; /* (owned) fds duplicated, strings copied */
+  guint n_sources;
+} PrepareJob;
+
+static void
+prepare_job_free (PrepareJob *job)
+{
+  for (guint i = 0; i < job->n_sources; i++) {
+    if (job->sources[i].fd >= 0)
+      close (job->sources[i].fd);
+    g_free ((gchar *) job->sources[i].file_name);
+    g_free ((gchar *) job->sources[i].content_type);
+    g_free ((gchar *) job->sources[i].caption);
+  }
+  g_free (job->sources);
+  g_free (job);
+}
+
+static void
+prepare_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PrepareJob *job = task_data;
+  GArray *prepared = NULL;
+  GError *error = NULL;
+
+  /* only self->dir is used, which never changes */
+  if (!sd_attachments_prepare (SD_ATTACHMENTS (source), job->sources, job->n_sources, &prepared,
+                               &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, prepared, NULL);
+}
+
+void
+sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sources,
+                              guint n_sources, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  PrepareJob *job;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_prepare_async);
+  if (n_sources > SD_ATTACHMENTS_MAX) {
+    g_task_return_new_error (task, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
+                             "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
+    return;
+  }
+  job = g_new0 (PrepareJob, 1);
+  job->sources = g_new0 (SdAttachmentSource, MAX (n_sources, 1));
+  job->n_sources = n_sources;
+  for (guint i = 0; i < n_sources; i++) {
+    /* our own copy: the caller's fd list may go before the worker reads */
+    job->sources[i].fd = sources[i].fd >= 0 ? fcntl (sources[i].fd, F_DUPFD_CLOEXEC, 3) : -1;
+    job->sources[i].file_name = g_strdup (sources[i].file_name);
+    job->sources[i].content_type = g_strdup (sources[i].content_type);
+    job->sources[i].caption = g_strdup (sources[i].caption);
+    job->sources[i].voice = sources[i].voice;
+  }
+  g_task_set_task_data (task, job, (GDestroyNotify) prepare_job_free);
+  g_task_run_in_thread (task, prepare_in_thread);
+}
+
+GArray *
+sd_attachments_prepare_finish (SdAttachments *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- transfers ---- */
+
+typedef struct {
+  SdAttachments *self;      /* (owned) */
+  SdAttachmentWork *work;   /* (owned) */
+  SdAttachmentPointer *pointer; /* (owned) (nullable) a download's */
+  GBytes *blob;             /* (owned) (nullable) an upload's */
+  guint8 digest[SD_ATTACHMENT_DIGEST_LEN];
+} Transfer;
+
+static void
+transfer_free (Transfer *transfer)
+{
+  g_object_unref (transfer->self);
+  sd_attachment_work_free (transfer->work);
+  g_clear_pointer (&transfer->pointer, sd_attachment_pointer_free);
+  g_clear_pointer (&transfer->blob, g_bytes_unref);
+  g_free (transfer);
+}
+
+static void
+emit_changed (SdAttachments *self, const gchar *message_id)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, message_id);
+}
+
+/* the transfer is over (either way): the next one may start */
+static void
+transfer_end (Transfer *transfer)
+{
+  SdAttachments *self = g_object_ref (transfer->self);
+
+  transfer_free (transfer);
+  self->busy = FALSE;
+  process (self);
+  g_object_unref (self);
+}
+
+static void
+set_state (SdAttachments *self, SdAttachmentWork *work, SdAttachmentState state,
+           const gchar *file, const gchar *reason)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_store_attachment_set_state (self->store, work->local_id, work->info->index, state,
+                                      file, reason, &error))
+    g_warning ("could not record an attachment's state: %s", error->message);
+  emit_changed (self, work->message_id);
+}
+
+/* a failure that may pass: retried later, up to SD_ATTACHMENTS_MAX_ATTEMPTS */
+static void
+retry_or_fail (SdAttachments *self, SdAttachmentWork *work, const gchar *reason)
+{
+  g_autoptr(GError) error = NULL;
+  guint attempts = work->attempts + 1;
+
+  g_debug ("attachment %u of %s: attempt %u failed: %s", work->info->index, work->message_id,
+           attempts, reason);
+  if (attempts < SD_ATTACHMENTS_MAX_ATTEMPTS) {
+    gint64 delay = MIN ((gint64) RETRY_BASE_MS << MIN (attempts - 1, 20), RETRY_MAX_MS);
+
+    if (!sd_store_attachment_reschedule (self->store, work->local_id, work->info->index,
+                                         g_get_real_time () / 1000 + delay, reason, &error))
+      g_warning ("could not reschedule an attachment: %s", error->message);
+    return;
+  }
+  set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL, reason);
+  if (work->outgoing) {
+    /* the message cannot go without it */
+    g_autoptr(SdMessage) failed = sd_store_mark_failed (self->store, work->message_id,
+                                                        "an attachment could not be uploaded",
+                                                        NULL);
+    emit_changed (self, work->message_id);
+  }
+}
+
+static void
+on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Transfer *transfer = user_data;
+  SdAttachments *self = transfer->self;
+  SdAttachmentWork *work = transfer->work;
+  SdAttachmentInfo *info = work->info;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+  SdAttachmentPointer pointer = { 0 };
+  g_autoptr(GBytes) wire = NULL;
+  gboolean all_done = FALSE;
+
+  if (url == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      retry_or_fail (self, work, error->message);
+    transfer_end (transfer);
+    return;
+  }
+  pointer.url = url;
+  pointer.content_type = info->content_type;
+  pointer.file_name = info->file_name;
+  pointer.caption = info->caption;
+  pointer.key = g_bytes_new_from_bytes (work->secret, 0, SD_ATTACHMENT_LEGACY_KEY_LEN);
+  pointer.digest = g_bytes_new (transfer->digest, sizeof transfer->digest);
+  pointer.scheme = SD_ATTACHMENT_SCHEME_LEGACY;
+  pointer.size = info->size;
+  pointer.voice_message = info->voice;
+  pointer.width = info->width;
+  pointer.height = info->height;
+  wire = sd_attachment_pointer_encode (&pointer);
+  g_bytes_unref (pointer.key);
+  g_bytes_unref (pointer.digest);
+  if (!sd_store_attachment_uploaded (self->store, work->local_id, info->index, wire, &all_done,
+                                     &error)) {
+    g_warning ("could not record an upload: %s", error->message);
+  } else {
+    emit_changed (self, work->message_id);
+    if (all_done)
+      g_signal_emit (self, signals[SIGNAL_READY], 0, work->message_id);
+  }
+  transfer_end (transfer);
+}
+
+static void
+start_upload (SdAttachments *self, Transfer *transfer)
+{
+  SdAttachmentWork *work = transfer->work;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *contents = NULL;
+  gsize len = 0;
+  const guint8 *secret;
+
+  if (work->secret == NULL || g_bytes_get_size (work->secret) != SECRET_LEN ||
+      work->info->file == NULL) {
+    work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
+    retry_or_fail (self, work, "the upload lost its key or file");
+    transfer_end (transfer);
+    return;
+  }
+  path = g_build_filename (self->dir, work->info->file, NULL);
+  if (!g_file_get_contents (path, &contents, &len, &error) || len > SD_ATTACHMENTS_MAX_SIZE) {
+    /* the copy is gone: this can never work */
+    work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
+    retry_or_fail (self, work, error != NULL ? error->message : "the file grew");
+    transfer_end (transfer);
+    return;
+  }
+  secret = g_bytes_get_data (work->secret, NULL);
+  transfer->blob = sd_attachment_legacy_encrypt_with (secret,
+                                                      secret + SD_ATTACHMENT_LEGACY_KEY_LEN,
+                                                      (const guint8 *) contents, len,
+                                                      transfer->digest, &error);
+  if (transfer->blob == NULL) {
+    work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
+    retry_or_fail (self, work, error->message);
+    transfer_end (transfer);
+    return;
+  }
+  sd_file_server_upload_async (self->file_server, transfer->blob, self->cancellable, on_uploaded,
+                               transfer);
+}
+
+static gboolean
+write_plaintext (SdAttachments *self, GBytes *plain, gchar **out_file, GError **error)
+{
+  g_autofree gchar *file = new_file_name ();
+  g_autofree gchar *path = g_build_filename (self->dir, file, NULL);
+
+  if (!g_file_set_contents_full (path, g_bytes_get_data (plain, NULL), g_bytes_get_size (plain),
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  *out_file = g_steal_pointer (&file);
+  return TRUE;
+}
+
+static void
+on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Transfer *transfer = user_data;
+  SdAttachments *self = transfer->self;
+  SdAttachmentWork *work = transfer->work;
+  SdAttachmentPointer *pointer = transfer->pointer;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
+                                                           &error);
+  g_autoptr(GBytes) plain = NULL;
+  g_autofree gchar *file = NULL;
+
+  if (blob == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      set_state (self, work, SD_ATTACHMENT_STATE_EXPIRED, NULL, error->message);
+    else if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED))
+      set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL, error->message);
+    else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      retry_or_fail (self, work, error->message);
+    transfer_end (transfer);
+    return;
+  }
+  /* nothing is exposed before the digest and MAC (legacy) or every chunk's tag
+   * (deterministic) check out */
+  if (pointer->scheme == SD_ATTACHMENT_SCHEME_LEGACY)
+    plain = sd_attachment_legacy_decrypt (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob),
+                                          g_bytes_get_data (pointer->key, NULL),
+                                          g_bytes_get_size (pointer->key),
+                                          g_bytes_get_data (pointer->digest, NULL),
+                                          g_bytes_get_size (pointer->digest), pointer->size,
+                                          &error);
+  else
+    plain = sd_attachment_det_decrypt (g_bytes_get_data (pointer->key, NULL),
+                                       g_bytes_get_size (pointer->key),
+                                       g_bytes_get_data (blob, NULL), g_bytes_get_size (blob),
+                                       &error);
+  if (plain == NULL) {
+    set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL, error->message);
+    transfer_end (transfer);
+    return;
+  }
+  if (!write_plaintext (self, plain, &file, &error)) {
+    retry_or_fail (self, work, error->message);
+    transfer_end (transfer);
+    return;
+  }
+  set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL);
+  transfer_end (transfer);
+}
+
+static void
+start_download (SdAttachments *self, Transfer *transfer)
+{
+  SdAttachmentWork *work = transfer->work;
+  g_autoptr(GError) error = NULL;
+  gsize max;
+
+  if (work->pointer != NULL)
+    transfer->pointer = sd_attachment_pointer_decode (g_bytes_get_data (work->pointer, NULL),
+                                                      g_bytes_get_size (work->pointer), &error);
+  if (transfer->pointer == NULL) {
+    set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL,
+               error != NULL ? error->message : "no pointer");
+    transfer_end (transfer);
+    return;
+  }
+  max = transfer->pointer->scheme == SD_ATTACHMENT_SCHEME_LEGACY ? SD_ATTACHMENT_LEGACY_MAX_BLOB
+                                                                 : SD_ATTACHMENT_DET_MAX_BLOB;
+  sd_file_server_download_async (self->file_server, transfer->pointer, max, self->cancellable,
+                                 on_downloaded, transfer);
+}
+
+static gboolean
+on_timer (gpointer user_data)
+{
+  SdAttachments *self = user_data;
+
+  self->timeout_id = 0;
+  process (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+process (SdAttachments *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  gint64 now = g_get_real_time () / 1000;
+  gint64 next = G_MAXINT64;
+  Transfer *transfer;
+
+  if (!self->running || self->busy)
+    return;
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  due = sd_store_attachment_work_due (self->store, now, 1, &error);
+  if (due == NULL) {
+    g_warning ("could not read the attachment work: %s", error->message);
+    return;
+  }
+  if (due->len == 0) {
+    if (sd_store_attachment_next_due (self->store, &next, NULL) && next != G_MAXINT64)
+      self->timeout_id = g_timeout_add (CLAMP (next - now, 10, G_MAXINT32), on_timer, self);
+    return;
+  }
+  self->busy = TRUE;
+  transfer = g_new0 (Transfer, 1);
+  transfer->self = g_object_ref (self);
+  transfer->work = g_ptr_array_steal_index (due, 0);
+  if (transfer->work->info->state == SD_ATTACHMENT_STATE_UPLOADING)
+    start_upload (self, transfer);
+  else
+    start_download (self, transfer);
+}
+
+void
+sd_attachments_start (SdAttachments *self)
+{
+  g_autoptr(GPtrArray) missing = NULL;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  self->running = TRUE;
+  sd_attachments_sweep (self);
+  process (self);
+  /* avatars whose fetch a restart interrupted, or that failed before */
+  missing = sd_store_avatars_missing (self->store, NULL);
+  for (guint i = 0; missing != NULL && i < missing->len; i++)
+    sd_attachments_fetch_avatar (self, g_ptr_array_index (missing, i));
+}
+
+void
+sd_attachments_stop (SdAttachments *self)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  self->running = FALSE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+}
+
+void
+sd_attachments_set_auto_download_max (SdAttachments *self, guint max_bytes)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  self->auto_download_max = max_bytes;
+}
+
+void
+sd_attachments_kick (SdAttachments *self)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  process (self);
+}
+
+void
+sd_attachments_consider (SdAttachments *self, const SdMessage *message, gboolean from_contact)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean queued = FALSE;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  if (!from_contact || message->attachments == NULL)
+    return;
+  for (guint i = 0; i < message->attachments->len; i++) {
+    SdAttachmentInfo *info = g_ptr_array_index (message->attachments, i);
+
+    /* an unknown size is bounded by the download's own cap */
+    if (info->state != SD_ATTACHMENT_STATE_PENDING || self->auto_download_max == 0 ||
+        info->size > (gint64) self->auto_download_max)
+      continue;
+    if (!sd_store_attachment_set_state (self->store, message->local_id, info->index,
+                                        SD_ATTACHMENT_STATE_DOWNLOADING, NULL, NULL, &error)) {
+      g_warning ("could not queue a download: %s", error->message);
+      return;
+    }
+    info->state = SD_ATTACHMENT_STATE_DOWNLOADING;
+    queued = TRUE;
+  }
+  if (queued)
+    process (self);
+}
+
+gboolean
+sd_attachments_download (SdAttachments *self, const gchar *message_id, guint index,
+                         GError **error)
+{
+  g_autoptr(SdAttachmentWork) work = NULL;
+
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+
+  work = sd_store_get_attachment (self->store, message_id, index, error);
+  if (work == NULL)
+    return FALSE;
+  switch (work->info->state) {
+  case SD_ATTACHMENT_STATE_AVAILABLE:
+  case SD_ATTACHMENT_STATE_DOWNLOADING:
+  case SD_ATTACHMENT_STATE_UPLOADING:
+    return TRUE;
+  case SD_ATTACHMENT_STATE_PENDING:
+  case SD_ATTACHMENT_STATE_FAILED:
+  case SD_ATTACHMENT_STATE_EXPIRED:
+  default:
+    break;
+  }
+  /* ours are here from the start; a sync copy from our other device has a pointer */
+  if (work->pointer == NULL) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                         "this attachment cannot be downloaded");
+    return FALSE;
+  }
+  if (!sd_store_attachment_set_state (self->store, work->local_id, index,
+                                      SD_ATTACHMENT_STATE_DOWNLOADING, NULL, NULL, error))
+    return FALSE;
+  emit_changed (self, work->message_id);
+  process (self);
+  return TRUE;
+}
+
+gint
+sd_attachments_open (SdAttachments *self, const gchar *message_id, guint index, GError **error)
+{
+  g_autoptr(SdAttachmentWork) work = NULL;
+  g_autofree gchar *path = NULL;
+  gint fd;
+
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
+
+  work = sd_store_get_attachment (self->store, message_id, index, error);
+  if (work == NULL)
+    return -1;
+  /* ours is readable from the start; theirs once verified and decrypted */
+  if (work->info->file == NULL || (work->info->state != SD_ATTACHMENT_STATE_AVAILABLE &&
+                                   work->info->state != SD_ATTACHMENT_STATE_UPLOADING)) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                 "the attachment is %s, not available",
+                 sd_attachment_state_to_string (work->info->state));
+    return -1;
+  }
+  path = g_build_filename (self->dir, work->info->file, NULL);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (fd < 0) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                 "the attachment's file is gone: %s", g_strerror (errno));
+    return -1;
+  }
+  return fd;
+}
+
+GBytes *
+sd_attachments_read_image (SdAttachments *self, gint fd, GError **error)
+{
+  g_autoptr(GArray) prepared = NULL;
+  SdAttachmentSource source = { fd, NULL, NULL, NULL, FALSE };
+  SdOutgoingAttachment *a;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *contents = NULL;
+  gsize len = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), NULL);
+
+  if (!sd_attachments_prepare (self, &source, 1, &prepared, error))
+    return NULL;
+  a = &g_array_index (prepared, SdOutgoingAttachment, 0);
+  path = g_build_filename (self->dir, a->file, NULL);
+  ok = g_str_has_prefix (a->content_type, "image/") &&
+       g_file_get_contents (path, &contents, &len, NULL);
+  sd_attachments_prepared_free (self, g_steal_pointer (&prepared), TRUE);
+  if (!ok) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "an avatar is an image");
+    return NULL;
+  }
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+static void
+on_blob_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+
+  if (url == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, url, g_free);
+}
+
+void
+sd_attachments_upload_async (SdAttachments *self, GBytes *blob, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_upload_async);
+  sd_file_server_upload_async (self->file_server, blob, cancellable, on_blob_uploaded, task);
+}
+
+gchar *
+sd_attachments_upload_finish (SdAttachments *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- contacts' avatars ---- */
+
+typedef struct {
+  SdAttachments *self;          /* (owned) */
+  gchar *conversation;          /* (owned) */
+  gchar *url;                   /* (owned) as stored, with its fragment */
+  GBytes *key;                  /* (owned) */
+  SdAttachmentPointer *pointer; /* (owned) */
+} AvatarFetch;
+
+static void
+avatar_fetch_free (AvatarFetch *fetch)
+{
+  g_hash_table_remove (fetch->self->avatar_fetches, fetch->conversation);
+  g_object_unref (fetch->self);
+  g_free (fetch->conversation);
+  g_free (fetch->url);
+  g_bytes_unref (fetch->key);
+  g_clear_pointer (&fetch->pointer, sd_attachment_pointer_free);
+  g_free (fetch);
+}
+
+static void
+on_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AvatarFetch *fetch = user_data;
+  SdAttachments *self = fetch->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
+                                                           &error);
+  g_autoptr(GBytes) plain = NULL;
+  g_autofree gchar *file = NULL;
+  const guint8 *key;
+  gsize key_len;
+
+  if (blob == NULL) {
+    g_debug ("a contact's avatar could not be fetched: %s", error->message);
+    avatar_fetch_free (fetch);
+    return;
+  }
+  key = g_bytes_get_data (fetch->key, &key_len);
+  /* legacy (AES-GCM with the profile key) as desktop sends it; else the deterministic one.
+   * Both authenticate: nothing unverified is written */
+  plain = sd_avatar_legacy_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
+                                    g_bytes_get_size (blob), NULL);
+  if (plain == NULL)
+    plain = sd_avatar_det_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
+                                   g_bytes_get_size (blob), &error);
+  if (plain == NULL || !write_plaintext (self, plain, &file, &error) ||
+      !sd_store_set_avatar_file (self->store, fetch->conversation, fetch->url, file, &error)) {
+    g_debug ("a contact's avatar is not usable: %s", error != NULL ? error->message : "?");
+    avatar_fetch_free (fetch);
+    return;
+  }
+  g_signal_emit (self, signals[SIGNAL_AVATAR_CHANGED], 0, fetch->conversation);
+  /* the picture it replaces */
+  sd_attachments_sweep (self);
+  avatar_fetch_free (fetch);
+}
+
+void
+sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation)
+{
+  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+  AvatarFetch *fetch;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  if (!self->running || g_hash_table_contains (self->avatar_fetches, conversation) ||
+      !sd_store_get_avatar (self->store, conversation, &url, &key, &file, NULL) || file != NULL)
+    return;
+  fetch = g_new0 (AvatarFetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->conversation = g_strdup (conversation);
+  g_hash_table_add (self->avatar_fetches, g_strdup (conversation));
+  fetch->url = g_steal_pointer (&url);
+  fetch->key = g_steal_pointer (&key);
+  /* the pointer rules (URL, `p=` fragment, size bounds) are the attachments' */
+  pb.url = fetch->url;
+  pb.has_key = TRUE;
+  pb.key.data = (guint8 *) g_bytes_get_data (fetch->key, &pb.key.len);
+  fetch->pointer = sd_attachment_pointer_from_pb (&pb, &error);
+  if (fetch->pointer == NULL) {
+    g_debug ("a contact's avatar URL is not usable: %s", error->message);
+    avatar_fetch_free (fetch);
+    return;
+  }
+  sd_file_server_download_async (self->file_server, fetch->pointer,
+                                 SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
+                                 self->cancellable, on_avatar_downloaded, fetch);
+}
+
+gint
+sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GError **error)
+{
+  g_autofree gchar *url = NULL, *file = NULL, *path = NULL;
+  g_autoptr(GBytes) key = NULL;
+  gint fd;
+
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
+
+  if (!sd_store_get_avatar (self->store, conversation, &url, &key, &file, error))
+    return -1;
+  if (file == NULL) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                         "the avatar is not fetched (yet)");
+    return -1;
+  }
+  path = g_build_filename (self->dir, file, NULL);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (fd < 0)
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                 "the avatar's file is gone: %s", g_strerror (errno));
+  return fd;
+}
+
+static gboolean
+on_sweep (gpointer user_data)
+{
+  SdAttachments *self = user_data;
+  g_autoptr(GHashTable) files = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *name;
+  guint removed = 0;
+
+  self->sweep_id = 0;
+  files = sd_store_attachment_files (self->store, &error);
+  if (files == NULL) {
+    g_warning ("could not list the attachment files: %s", error->message);
+    return G_SOURCE_REMOVE;
+  }
+  dir = g_dir_open (self->dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    if (!g_hash_table_contains (files, name)) {
+      g_autofree gchar *path = g_build_filename (self->dir, name, NULL);
+
+      if (g_unlink (path) == 0)
+        removed++;
+    }
+  }
+  if (removed > 0)
+    g_debug ("removed %u attachment files of removed messages", removed);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sd_attachments_sweep (SdAttachments *self)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  /* after the current main-loop turn: what removed the messages has committed by then */
+  if (self->sweep_id == 0)
+    self->sweep_id = g_idle_add (on_sweep, self);
+}
+
+/* ---- GObject ---- */
+
+static void
+sd_attachments_dispose (GObject *object)
+{
+  SdAttachments *self = SD_ATTACHMENTS (object);
+
+  self->running = FALSE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  G_OBJECT_CLASS (sd_attachments_parent_class)->dispose (object);
+}
+
+static void
+sd_attachments_finalize (GObject *object)
+{
+  SdAttachments *self = SD_ATTACHMENTS (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->file_server);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->avatar_fetches, g_hash_table_unref);
+  g_free (self->dir);
+  G_OBJECT_CLASS (sd_attachments_parent_class)->finalize (object);
+}
+
+static void
+sd_attachments_class_init (SdAttachmentsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sd_attachments_dispose;
+  object_class->finalize = sd_attachments_finalize;
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_AVATAR_CHANGED] = g_signal_new ("avatar-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                 G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_READY] = g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+sd_attachments_init (SdAttachments *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->auto_download_max = SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX;
+  self->avatar_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+SdAttachments *
+sd_attachments_new (SdStore *store, SdFileServer *file_server, const gchar *data_dir)
+{
+  static gsize initialised = 0;
+  SdAttachments *self;
+
+  g_return_val_if_fail (SD_IS_STORE (store), NULL);
+  g_return_val_if_fail (SD_IS_FILE_SERVER (file_server), NULL);
+
+  if (g_once_init_enter (&initialised)) {
+    /* exiv2's XMP parser must be set up once, before any use */
+    if (!gexiv2_initialize ())
+      g_warning ("gexiv2 could not initialise; image metadata may stay");
+    g_once_init_leave (&initialised, 1);
+  }
+  self = g_object_new (SD_TYPE_ATTACHMENTS, NULL);
+  self->store = g_object_ref (store);
+  self->file_server = g_object_ref (file_server);
+  self->dir = g_build_filename (data_dir, "attachments", NULL);
+  if (g_mkdir_with_parents (self->dir, 0700) != 0)
+    g_warning ("cannot create %s: %s", self->dir, g_strerror (errno));
+  return self;
+}

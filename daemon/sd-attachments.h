@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sd-file-server.h"
+#include "sd-store.h"
+
+G_BEGIN_DECLS
+
+#define SD_ATTACHMENTS_ERROR (sd_attachments_error_quark ())
+
+typedef enum {
+  SD_ATTACHMENTS_ERROR_TOO_LARGE,   /* over the official 10 MB limit */
+  SD_ATTACHMENTS_ERROR_UNREADABLE,  /* the fd is not a readable regular file */
+  SD_ATTACHMENTS_ERROR_TOO_MANY,    /* more than SD_ATTACHMENTS_MAX per message */
+  SD_ATTACHMENTS_ERROR_NOT_AVAILABLE, /* OpenAttachment: not downloaded (yet) */
+} SdAttachmentsError;
+
+GQuark sd_attachments_error_quark (void);
+
+/* desktop's limit for one attachment, and ours */
+#define SD_ATTACHMENTS_MAX_SIZE 10000000
+/* attachments of one message */
+#define SD_ATTACHMENTS_MAX 32
+/* the default of the auto-download-max setting: incoming attachments up to this size are
+ * fetched without being asked, from approved contacts only (docs/attachments.md) */
+#define SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX SD_ATTACHMENTS_MAX_SIZE
+#define SD_ATTACHMENTS_MAX_ATTEMPTS 8
+
+/* the transfers of the account's attachments: ours are read, stripped of metadata and kept
+ * in <data dir>/attachments, then encrypted and uploaded before their message is due; theirs
+ * are downloaded, verified and decrypted there. The work lives in the store, so a restart
+ * finishes it */
+#define SD_TYPE_ATTACHMENTS (sd_attachments_get_type ())
+G_DECLARE_FINAL_TYPE (SdAttachments, sd_attachments, SD, ATTACHMENTS, GObject)
+
+SdAttachments *sd_attachments_new (SdStore *store,
+                                   SdFileServer *file_server,
+                                   const gchar *data_dir) G_GNUC_WARN_UNUSED_RESULT;
+
+/* one attachment handed to us for sending */
+typedef struct {
+  gint fd;                  /* read, never closed here */
+  const gchar *file_name;   /* (nullable) */
+  const gchar *content_type; /* (nullable) guessed when absent */
+  const gchar *caption;     /* (nullable) */
+  gboolean voice;
+} SdAttachmentSource;
+
+/* reads each source (a regular file of at most SD_ATTACHMENTS_MAX_SIZE bytes), strips an
+ * image's metadata (EXIF with GPS, XMP, IPTC, comments; the orientation stays), notes type,
+ * size and dimensions and keeps the result in the data dir. @out (element-type
+ * SdOutgoingAttachment, its strings and secret owned by the array) is what
+ * sd_store_queue_outgoing_full() takes. On an error nothing is left behind */
+gboolean sd_attachments_prepare (SdAttachments *self,
+                                 const SdAttachmentSource *sources,
+                                 guint n_sources,
+                                 GArray **out,
+                                 GError **error);
+/* the same in a worker thread; the fds are duplicated at once (the caller may close them) */
+void sd_attachments_prepare_async (SdAttachments *self,
+                                   const SdAttachmentSource *sources,
+                                   guint n_sources,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+GArray *sd_attachments_prepare_finish (SdAttachments *self,
+                                       GAsyncResult *result,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* frees what prepare() gave; @remove_files when the message was not queued after all */
+void sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files);
+
+/* 0: nothing is fetched by itself */
+void sd_attachments_set_auto_download_max (SdAttachments *self, guint max_bytes);
+
+void sd_attachments_start (SdAttachments *self);
+void sd_attachments_stop (SdAttachments *self);
+/* looks at the work now */
+void sd_attachments_kick (SdAttachments *self);
+
+/* a new incoming message: its attachments up to the size limit are fetched when
+ * @from_contact (an approved, unblocked conversation) */
+void sd_attachments_consider (SdAttachments *self, const SdMessage *message, gboolean from_contact);
+
+/* fetches attachment @index of @message_id (again, after a failure) */
+gboolean sd_attachments_download (SdAttachments *self,
+                                  const gchar *message_id,
+                                  guint index,
+                                  GError **error);
+
+/* a new read-only fd of the decrypted (or our own) file */
+gint sd_attachments_open (SdAttachments *self,
+                          const gchar *message_id,
+                          guint index,
+                          GError **error);
+
+/* an image for our avatar: read from @fd like an attachment (same limits), metadata
+ * stripped; InvalidArgument unless it is an image */
+GBytes *sd_attachments_read_image (SdAttachments *self, gint fd, GError **error);
+
+/* uploads @blob to the file server; the result is its URL */
+void sd_attachments_upload_async (SdAttachments *self,
+                                  GBytes *blob,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gchar *sd_attachments_upload_finish (SdAttachments *self,
+                                     GAsyncResult *result,
+                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* fetches @conversation's avatar when its profile names one not fetched yet; "avatar-changed"
+ * tells when it is there. Failures wait for the next profile or start */
+void sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation);
+/* a read-only fd of @conversation's fetched avatar */
+gint sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GError **error);
+
+/* removes files no attachment row names any more (after messages went) */
+void sd_attachments_sweep (SdAttachments *self);
+
+/* signals:
+ *   "changed" (const gchar *message_id): an attachment's state changed
+ *   "ready" (const gchar *message_id): the last upload of our message is done, it is due
+ *   "avatar-changed" (const gchar *conversation): its avatar was fetched */
+
+G_END_DECLS

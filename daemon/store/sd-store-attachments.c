@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStore"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sd-attachment-pointer.h"
+#include "sd-store-rows.h"
+
+/*
+ * Attachments (docs/attachments.md): one row per AttachmentPointer of a message, removed with
+ * the message by the foreign key. Ours are written with the message (uploading) and hold the
+ * outbox row back until every upload is done; incoming ones arrive with the batch (pending).
+ * The transfers themselves are SdAttachments' (daemon/sd-attachments.c).
+ */
+
+/* the outbox row of a message with uploads to do waits here until they are done */
+#define UPLOAD_HOLD G_MAXINT64
+
+#define INFO_COLUMNS \
+  "idx, file_name, content_type, caption, size, width, height, voice, state, file, error"
+
+static SdAttachmentInfo *
+info_from_row (sqlite3_stmt *stmt, int first)
+{
+  SdAttachmentInfo *info = g_new0 (SdAttachmentInfo, 1);
+
+  info->index = (guint) CLAMP (sqlite3_column_int64 (stmt, first + 0), 0, G_MAXUINT);
+  info->file_name = store_column_dup (stmt, first + 1);
+  info->content_type = store_column_dup (stmt, first + 2);
+  info->caption = store_column_dup (stmt, first + 3);
+  info->size = sqlite3_column_int64 (stmt, first + 4);
+  info->width = (guint32) CLAMP (sqlite3_column_int64 (stmt, first + 5), 0, G_MAXUINT32);
+  info->height = (guint32) CLAMP (sqlite3_column_int64 (stmt, first + 6), 0, G_MAXUINT32);
+  info->voice = sqlite3_column_int (stmt, first + 7) != 0;
+  if (!sd_attachment_state_from_string ((const gchar *) sqlite3_column_text (stmt, first + 8),
+                                        &info->state))
+    info->state = SD_ATTACHMENT_STATE_FAILED;
+  info->file = store_column_dup (stmt, first + 9);
+  info->error = store_column_dup (stmt, first + 10);
+  info->progress = info->state == SD_ATTACHMENT_STATE_AVAILABLE ? 100 : 0;
+  return info;
+}
+
+gboolean
+store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messages,
+                        GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GHashTable) by_local_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GString) local_ids = g_string_new ("[");
+
+  if (n_messages == 0)
+    return TRUE;
+  for (guint i = 0; i < n_messages; i++) {
+    SdMessage *message = messages[i];
+
+    g_clear_pointer (&message->attachments, g_ptr_array_unref);
+    g_hash_table_insert (by_local_id, &message->local_id, message);
+    g_string_append_printf (local_ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            message->local_id);
+  }
+  g_string_append_c (local_ids, ']');
+  stmt = store_prepare (self,
+                        "SELECT message, " INFO_COLUMNS " FROM attachments"
+                        " WHERE message IN (SELECT value FROM json_each(?1))"
+                        " ORDER BY message, idx",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, local_ids->str);
+  for (;;) {
+    gint64 local_id;
+    SdMessage *message;
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return FALSE;
+    if (rc == SQLITE_DONE)
+      break;
+    local_id = sqlite3_column_int64 (stmt, 0);
+    message = g_hash_table_lookup (by_local_id, &local_id);
+    if (message == NULL)
+      continue;
+    if (message->attachments == NULL)
+      message->attachments = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) sd_attachment_info_free);
+    g_ptr_array_add (message->attachments, info_from_row (stmt, 1));
+  }
+  return TRUE;
+}
+
+gboolean
+store_insert_outgoing_attachments (SdStore *self, gint64 local_id,
+                                   const SdOutgoingAttachment *attachments, guint n,
+                                   GError **error)
+{
+  for (guint i = 0; i < n; i++) {
+    const SdOutgoingAttachment *a = &attachments[i];
+    g_autoptr(SdCachedStmt) insert = NULL;
+
+    insert = store_prepare (self,
+                            "INSERT INTO attachments (message, idx, state, file_name, content_type,"
+                            " caption, size, width, height, voice, file, secret)"
+                            " VALUES (?1, ?2, 'uploading', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            error);
+    if (insert == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (insert, 1, local_id);
+    sqlite3_bind_int (insert, 2, (int) i);
+    store_bind_text (insert, 3, a->file_name);
+    store_bind_text (insert, 4, a->content_type);
+    store_bind_text (insert, 5, a->caption);
+    sqlite3_bind_int64 (insert, 6, a->size);
+    sqlite3_bind_int64 (insert, 7, a->width);
+    sqlite3_bind_int64 (insert, 8, a->height);
+    sqlite3_bind_int (insert, 9, a->voice);
+    store_bind_text (insert, 10, a->file);
+    sqlite3_bind_blob (insert, 11, g_bytes_get_data (a->secret, NULL),
+                       (int) g_bytes_get_size (a->secret), SQLITE_TRANSIENT);
+    if (!store_run (self, insert, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gint64
+store_outbox_first_attempt (guint n_attachments)
+{
+  return n_attachments > 0 ? UPLOAD_HOLD : 0;
+}
+
+gboolean
+store_insert_incoming_attachments (SdStore *self, gint64 local_id, GPtrArray *pointers,
+                                   GError **error)
+{
+  for (guint i = 0; pointers != NULL && i < pointers->len; i++) {
+    GBytes *wire = g_ptr_array_index (pointers, i);
+    g_autoptr(SdAttachmentPointer) pointer = NULL;
+    g_autoptr(SdCachedStmt) insert = NULL;
+    g_autoptr(GError) local_error = NULL;
+
+    /* ingest checked them; a pointer that does not decode is kept as failed, so the index
+     * of the others still matches the sender's */
+    pointer = sd_attachment_pointer_decode (g_bytes_get_data (wire, NULL),
+                                            g_bytes_get_size (wire), &local_error);
+    insert = store_prepare (self,
+                            "INSERT INTO attachments (message, idx, state, pointer, file_name,"
+                            " content_type, caption, size, width, height, voice, error)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                            error);
+    if (insert == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (insert, 1, local_id);
+    sqlite3_bind_int (insert, 2, (int) i);
+    store_bind_text (insert, 3, pointer != NULL ? "pending" : "failed");
+    sqlite3_bind_blob (insert, 4, g_bytes_get_data (wire, NULL), (int) g_bytes_get_size (wire),
+                       SQLITE_TRANSIENT);
+    if (pointer != NULL) {
+      store_bind_text (insert, 5, pointer->file_name);
+      store_bind_text (insert, 6, pointer->content_type);
+      store_bind_text (insert, 7, pointer->caption);
+      sqlite3_bind_int64 (insert, 8, pointer->size);
+      sqlite3_bind_int64 (insert, 9, pointer->width);
+      sqlite3_bind_int64 (insert, 10, pointer->height);
+      sqlite3_bind_int (insert, 11, pointer->voice_message);
+    } else {
+      sqlite3_bind_int64 (insert, 8, -1);
+      sqlite3_bind_int64 (insert, 9, 0);
+      sqlite3_bind_int64 (insert, 10, 0);
+      sqlite3_bind_int (insert, 11, 0);
+      store_bind_text (insert, 12, local_error->message);
+    }
+    if (!store_run (self, insert, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- contacts' avatars ------------------------------------------------------------------------ */
+
+gboolean
+store_apply_avatar (SdStore *self, const gchar *conversation, const gchar *url, GBytes *key,
+                    GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  if (url == NULL || key == NULL) {
+    stmt = store_prepare (self, "DELETE FROM avatars WHERE conversation = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, conversation);
+    return store_run (self, stmt, error);
+  }
+  /* the same picture again keeps its file; a new one is fetched */
+  stmt = store_prepare (self,
+                        "INSERT INTO avatars (conversation, url, key) VALUES (?1, ?2, ?3)"
+                        " ON CONFLICT (conversation) DO UPDATE SET url = ?2, key = ?3,"
+                        " file = CASE WHEN url = ?2 AND key = ?3 THEN file END",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation);
+  store_bind_text (stmt, 2, url);
+  sqlite3_bind_blob (stmt, 3, g_bytes_get_data (key, NULL), (int) g_bytes_get_size (key),
+                     SQLITE_TRANSIENT);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url, GBytes **out_key,
+                     gchar **out_file, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self, "SELECT url, key, file FROM avatars WHERE conversation = ?1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_DONE) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "this contact has no avatar");
+    return FALSE;
+  }
+  *out_url = store_column_dup (stmt, 0);
+  *out_key = g_bytes_new (sqlite3_column_blob (stmt, 1), (gsize) sqlite3_column_bytes (stmt, 1));
+  *out_file = store_column_dup (stmt, 2);
+  return TRUE;
+}
+
+gboolean
+sd_store_set_avatar_file (SdStore *self, const gchar *conversation, const gchar *url,
+                          const gchar *file, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  /* only while the picture is still the one fetched */
+  stmt = store_prepare (self, "UPDATE avatars SET file = ?3 WHERE conversation = ?1 AND url = ?2",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation);
+  store_bind_text (stmt, 2, url);
+  store_bind_text (stmt, 3, file);
+  return store_run (self, stmt, error);
+}
+
+GPtrArray *
+sd_store_avatars_missing (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT conversation FROM avatars WHERE file IS NULL", error);
+  if (stmt == NULL)
+    return NULL;
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    g_ptr_array_add (ids, store_column_dup (stmt, 0));
+  }
+  return g_steal_pointer (&ids);
+}
+
+/* ---- the transfers --------------------------------------------------------------------------- */
+
+void
+sd_attachment_work_free (SdAttachmentWork *work)
+{
+  if (work == NULL)
+    return;
+  g_free (work->message_id);
+  g_free (work->conversation);
+  g_clear_pointer (&work->info, sd_attachment_info_free);
+  g_clear_pointer (&work->pointer, g_bytes_unref);
+  g_clear_pointer (&work->secret, g_bytes_unref);
+  g_free (work);
+}
+
+#define WORK_SELECT \
+  "SELECT m.author, m.sent_at, m.conversation, m.outgoing, a.message, a.attempts, a.pointer," \
+  " a.secret, a.idx, a.file_name, a.content_type, a.caption, a.size, a.width, a.height," \
+  " a.voice, a.state, a.file, a.error" \
+  " FROM attachments a JOIN messages m ON m.local_id = a.message"
+
+static SdAttachmentWork *
+work_from_row (sqlite3_stmt *stmt)
+{
+  SdAttachmentWork *work = g_new0 (SdAttachmentWork, 1);
+  const gchar *author = (const gchar *) sqlite3_column_text (stmt, 0);
+
+  work->message_id = sd_message_id_make (author, sqlite3_column_int64 (stmt, 1));
+  work->conversation = store_column_dup (stmt, 2);
+  work->outgoing = sqlite3_column_int (stmt, 3) != 0;
+  work->local_id = sqlite3_column_int64 (stmt, 4);
+  work->attempts = (guint) CLAMP (sqlite3_column_int64 (stmt, 5), 0, G_MAXUINT);
+  if (sqlite3_column_type (stmt, 6) == SQLITE_BLOB)
+    work->pointer = g_bytes_new (sqlite3_column_blob (stmt, 6),
+                                 (gsize) sqlite3_column_bytes (stmt, 6));
+  if (sqlite3_column_type (stmt, 7) == SQLITE_BLOB)
+    work->secret = g_bytes_new (sqlite3_column_blob (stmt, 7),
+                                (gsize) sqlite3_column_bytes (stmt, 7));
+  work->info = info_from_row (stmt, 8);
+  return work;
+}
+
+GPtrArray *
+sd_store_attachment_work_due (SdStore *self, gint64 now, guint limit, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) sd_attachment_work_free);
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self,
+                        WORK_SELECT
+                        " WHERE a.state IN ('uploading', 'downloading')"
+                        " AND a.next_attempt_at <= ?1"
+                        " ORDER BY a.next_attempt_at, a.message, a.idx LIMIT ?2",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    g_ptr_array_add (items, work_from_row (stmt));
+  }
+  return g_steal_pointer (&items);
+}
+
+gboolean
+sd_store_attachment_next_due (SdStore *self, gint64 *out_next, GError **error)
+{
+  return store_query_min (self,
+                          "SELECT min(next_attempt_at) FROM attachments"
+                          " WHERE state IN ('uploading', 'downloading')",
+                          out_next, error);
+}
+
+SdAttachmentWork *
+sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  gint64 local_id;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!store_find_message (self, message_id, &local_id, NULL, error))
+    return NULL;
+  stmt = store_prepare (self, WORK_SELECT " WHERE a.message = ?1 AND a.idx = ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  sqlite3_bind_int64 (stmt, 2, index);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return NULL;
+  if (rc == SQLITE_DONE) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                 "the message has no attachment %u", index);
+    return NULL;
+  }
+  return work_from_row (stmt);
+}
+
+gboolean
+sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint index,
+                               SdAttachmentState state, const gchar *file, const gchar *reason,
+                               GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self,
+                        "UPDATE attachments SET state = ?3, file = coalesce(?4, file), error = ?5,"
+                        " attempts = CASE WHEN ?3 = 'downloading' THEN 0 ELSE attempts END,"
+                        " next_attempt_at = 0"
+                        " WHERE message = ?1 AND idx = ?2",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  sqlite3_bind_int64 (stmt, 2, index);
+  store_bind_text (stmt, 3, sd_attachment_state_to_string (state));
+  store_bind_text (stmt, 4, file);
+  store_bind_text (stmt, 5, reason);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_attachment_reschedule (SdStore *self, gint64 local_id, guint index, gint64 next_at,
+                                const gchar *reason, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self,
+                        "UPDATE attachments SET attempts = attempts + 1, next_attempt_at = ?3,"
+                        " error = ?4 WHERE message = ?1 AND idx = ?2",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  sqlite3_bind_int64 (stmt, 2, index);
+  sqlite3_bind_int64 (stmt, 3, next_at);
+  store_bind_text (stmt, 4, reason);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_attachment_uploaded (SdStore *self, gint64 local_id, guint index, GBytes *pointer,
+                              gboolean *out_all_done, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdCachedStmt) left = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  *out_all_done = FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  update = store_prepare (self,
+                          "UPDATE attachments SET state = 'available', pointer = ?3, error = NULL,"
+                          " secret = NULL WHERE message = ?1 AND idx = ?2 AND state = 'uploading'",
+                          error);
+  if (update == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (update, 1, local_id);
+  sqlite3_bind_int64 (update, 2, index);
+  sqlite3_bind_blob (update, 3, g_bytes_get_data (pointer, NULL),
+                     (int) g_bytes_get_size (pointer), SQLITE_TRANSIENT);
+  if (!store_run (self, update, error))
+    return FALSE;
+  left = store_prepare (self,
+                        "SELECT 1 FROM attachments WHERE message = ?1 AND state = 'uploading'",
+                        error);
+  if (left == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (left, 1, local_id);
+  rc = store_step (self, left, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_DONE) {
+    g_autoptr(SdCachedStmt) release = NULL;
+
+    /* the last upload: the message is due now */
+    release = store_prepare (self,
+                             "UPDATE outbox SET next_attempt_at = 0"
+                             " WHERE message = ?1 AND next_attempt_at = ?2",
+                             error);
+    if (release == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (release, 1, local_id);
+    sqlite3_bind_int64 (release, 2, UPLOAD_HOLD);
+    if (!store_run (self, release, error))
+      return FALSE;
+    *out_all_done = TRUE;
+  }
+  return store_tx_commit (tx, error);
+}
+
+GPtrArray *
+sd_store_attachment_pointers (SdStore *self, gint64 local_id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) pointers = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) g_bytes_unref);
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self,
+                        "SELECT pointer FROM attachments WHERE message = ?1 AND pointer IS NOT NULL"
+                        " ORDER BY idx",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    g_ptr_array_add (pointers, g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                            (gsize) sqlite3_column_bytes (stmt, 0)));
+  }
+  return g_steal_pointer (&pointers);
+}
+
+GHashTable *
+sd_store_attachment_files (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GHashTable) files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self,
+                        "SELECT file FROM attachments WHERE file IS NOT NULL"
+                        " UNION ALL SELECT file FROM avatars WHERE file IS NOT NULL",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    g_hash_table_add (files, store_column_dup (stmt, 0));
+  }
+  return g_steal_pointer (&files);
+}
