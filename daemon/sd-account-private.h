@@ -9,6 +9,7 @@
  */
 
 #include "sd-account.h"
+#include "sd-config-sync.h"
 #include "sd-expiry.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
@@ -29,6 +30,7 @@ struct _SdAccount {
   SdPoller *poller;         /* (owned) (nullable) */
   SdSender *sender;         /* (owned) (nullable) */
   SdExpiry *expiry;         /* (owned) (nullable) disappearing messages */
+  SdConfigSync *config_sync; /* (owned) (nullable) our devices' shared settings (issue 15) */
   gchar *display_name;      /* (owned) */
   const gchar *state;       /* (unowned) static string */
   guint refresh_id;         /* pool refresh timer */
@@ -67,5 +69,9 @@ void sd_account_emit_account_changed (SdAccount *self);
 void sd_account_schedule_expiry (SdAccount *self);
 /* after-read messages just read: their copies in our own swarm are shortened to match */
 void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
+
+/* a local change to conversation @id's settings: recorded in the user configs for our other
+ * devices (sd-config-sync.c) */
+void sd_account_config_contact_changed (SdAccount *self, const gchar *id);
 
 G_END_DECLS
