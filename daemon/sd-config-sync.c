@@ -352,6 +352,9 @@ set_synced (SdConfigSync *self)
   self->synced = TRUE;
   sd_store_set_setting (self->store, SETTING_SYNCED, "1", NULL);
   g_signal_emit (self, signals[SIGNAL_SYNCED_CHANGED], 0);
+  /* what was changed here before could not be pushed until now */
+  if (sd_config_sync_has_pending (self))
+    schedule_push (self, SD_CONFIG_SYNC_DEBOUNCE_MS);
 }
 
 void
@@ -366,6 +369,7 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
   g_autoptr(GError) error = NULL;
   guint offset = 0;
   gint unmerged = -1;
+  gboolean must_push = FALSE;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
   if (!kind_for_namespace (namespace_, &kind))
@@ -428,6 +432,7 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
         g_clear_pointer (&state->current, sd_config_message_free);
         state->current = g_steal_pointer (&merged);
         state->dirty = TRUE;
+        must_push = TRUE;
         apply (self, kind);
       }
       save_state (self, kind);
@@ -446,7 +451,9 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
       set_synced (self);
   }
   (void) now_ms;
-  if (state->dirty || sd_config_sync_has_pending (self))
+  /* a merge goes out at once (every device computes the same one); local changes wait for
+   * their debounce */
+  if (must_push)
     schedule_push (self, 0);
 }
 
