@@ -238,6 +238,17 @@ on_config_conversation (SdConfigSync *sync, const gchar *id, gpointer user_data)
 }
 
 static void
+on_config_removed (SdConfigSync *sync, const gchar *id, gpointer user_data)
+{
+  SdAccount *self = user_data;
+
+  self->n_started = -1;
+  sd_account_set_peer_typing (self, id, FALSE);
+  sd_account_emit_conversation_removed (self, id);
+  sd_account_emit_account_changed (self);
+}
+
+static void
 on_config_profile (SdConfigSync *sync, gpointer user_data)
 {
   SdAccount *self = user_data;
@@ -505,6 +516,8 @@ start_network (SdAccount *self, GError **error)
   g_signal_connect_object (self->poller, "config-items", G_CALLBACK (on_config_items), self, 0);
   g_signal_connect_object (self->config_sync, "conversation-changed",
                            G_CALLBACK (on_config_conversation), self, 0);
+  g_signal_connect_object (self->config_sync, "conversation-removed",
+                           G_CALLBACK (on_config_removed), self, 0);
   g_signal_connect_object (self->config_sync, "profile-changed", G_CALLBACK (on_config_profile),
                            self, 0);
   g_signal_connect_object (self->config_sync, "synced-changed", G_CALLBACK (on_config_synced),

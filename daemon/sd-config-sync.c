@@ -46,7 +46,13 @@ struct _SdConfigSync {
   GCancellable *cancellable;  /* (owned) */
 };
 
-enum { SIGNAL_CONVERSATION_CHANGED, SIGNAL_PROFILE_CHANGED, SIGNAL_SYNCED_CHANGED, N_SIGNALS };
+enum {
+  SIGNAL_CONVERSATION_CHANGED,
+  SIGNAL_CONVERSATION_REMOVED,
+  SIGNAL_PROFILE_CHANGED,
+  SIGNAL_SYNCED_CHANGED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SdConfigSync, sd_config_sync, G_TYPE_OBJECT)
@@ -317,6 +323,31 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
     g_signal_emit (self, signals[SIGNAL_PROFILE_CHANGED], 0);
 }
 
+/* contacts another device removed (deleted the conversation): the conversation goes here
+ * too. Only what the previous state had and the new one lacks, so conversations that were
+ * never in the config (message requests, older ones) stay */
+static void
+remove_dropped_contacts (SdConfigSync *self, GPtrArray *before)
+{
+  SdConfigValue *data = sd_config_message_get_data (self->configs[SD_CONFIG_KIND_CONTACTS].current);
+
+  for (guint i = 0; before != NULL && i < before->len; i++) {
+    const gchar *id = g_ptr_array_index (before, i);
+    g_auto(SdConfigContact) contact = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    sd_config_contact_init (&contact, id);
+    if (sd_config_contacts_get (data, id, &contact, NULL))
+      continue;
+    if (!sd_store_delete_conversation (self->store, id, &error)) {
+      if (!g_error_matches (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND))
+        g_warning ("could not delete a conversation removed elsewhere: %s", error->message);
+      continue;
+    }
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
+  }
+}
+
 static void
 apply (SdConfigSync *self, SdConfigKind kind)
 {
@@ -370,6 +401,7 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
   guint offset = 0;
   gint unmerged = -1;
   gboolean must_push = FALSE;
+  g_autoptr(GPtrArray) contacts_before = NULL;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
   if (!kind_for_namespace (namespace_, &kind))
@@ -409,6 +441,8 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
       g_clear_error (&error);
     }
   }
+  if (kind == SD_CONFIG_KIND_CONTACTS && state->current != NULL)
+    contacts_before = sd_config_contacts_list (sd_config_message_get_data (state->current));
   if (plaintexts->len > offset) {
     merged = sd_config_merge (plaintexts, SD_CONFIG_DEFAULT_LAG, &unmerged, NULL, &error);
     if (merged == NULL) {
@@ -428,12 +462,16 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
         state->pushed_hash = g_strdup (g_ptr_array_index (hashes, unmerged));
         state->dirty = FALSE;
         apply (self, kind);
+        if (kind == SD_CONFIG_KIND_CONTACTS)
+          remove_dropped_contacts (self, contacts_before);
       } else {
         g_clear_pointer (&state->current, sd_config_message_free);
         state->current = g_steal_pointer (&merged);
         state->dirty = TRUE;
         must_push = TRUE;
         apply (self, kind);
+        if (kind == SD_CONFIG_KIND_CONTACTS)
+          remove_dropped_contacts (self, contacts_before);
       }
       save_state (self, kind);
       g_debug ("config %s now at seqno %" G_GINT64_FORMAT "%s", sd_config_kind_domain (kind),
@@ -900,6 +938,9 @@ sd_config_sync_class_init (SdConfigSyncClass *klass)
   object_class->finalize = sd_config_sync_finalize;
   signals[SIGNAL_CONVERSATION_CHANGED] =
     g_signal_new ("conversation-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_CONVERSATION_REMOVED] =
+    g_signal_new ("conversation-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_PROFILE_CHANGED] =
     g_signal_new ("profile-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,

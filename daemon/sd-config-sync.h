@@ -73,6 +73,7 @@ gint64 sd_config_sync_get_seqno (SdConfigSync *self, gint kind);
 
 /* signals:
  *   "conversation-changed" (const gchar *id): a received config changed this conversation
+ *   "conversation-removed" (const gchar *id): another device deleted it; deleted here
  *   "profile-changed" (): a received config changed our display name or avatar
  *   "synced-changed" () */
 

@@ -4,7 +4,7 @@
 keep contacts, nicknames, pins, hidden conversations, blocks, notify modes,
 mutes and read positions in step, both ways, also for a change made while
 the other was stopped; a third restored device has all of it before any new
-1:1 message; a daemon killed (SIGKILL) right after a change pushes it when it
+1:1 message; a deleted conversation goes on every device; a daemon killed (SIGKILL) right after a change pushes it when it
 comes back."""
 
 import os
@@ -131,17 +131,37 @@ def test(testnet):
         wait_prop(alice, carol, "Nickname", "C.", "alice keeps her own change")
         wait_prop(alice2, dave, "Nickname", "D.", "alice2 keeps hers")
 
+        log("deleting a conversation deletes it on the other device")
+        alice2.conversation(dave, "Delete")
+        alice.wait_for(lambda: dave not in conversation_ids(alice), "dave deleted on alice")
+
         log("a third device has it all before any new message")
         alice3 = Daemon("alice3", testnet)
         alice3.account("RestoreAccount", "sa{sv}", phrase, {})
         alice3.wait_for(lambda: alice3.account_prop("ConfigSynced"), "alice3 synced")
         wait_prop(alice3, carol, "Nickname", "C.", "nickname on alice3")
-        wait_prop(alice3, dave, "Nickname", "D.", "nickname on alice3")
+        assert dave not in conversation_ids(alice3), "a deleted contact stays deleted"
         wait_prop(alice3, bob_id, "Nickname", "Robert", "bob's nickname on alice3")
         wait_prop(alice3, bob_id, "Priority", 5, "pin on alice3")
         wait_prop(alice3, bob_id, "MarkedUnread", True, "marked unread on alice3")
         wait_prop(alice3, bob_id, "UnreadCount", 0, "bob's messages read on alice3")
         assert_eq(alice3.account_prop("DisplayName"), "Alice A.", "display name on alice3")
+
+        log("the swarm keeps only the current configs, for 30 days")
+        def config_items():
+            items = testnet.control({"action": "messages", "pubkey": alice_id,
+                                     "all_namespaces": True})["messages"]
+            return [i for i in items if i["namespace"] in (2, 3, 4, 5)]
+        # once nothing is left to push, each push has deleted what it replaced
+        try:
+            alice.wait_for(lambda: all(len([i for i in config_items() if i["namespace"] == ns]) == 1
+                                       for ns in (2, 3, 4)), "one item per config namespace", timeout=15)
+        except AssertionError:
+            log("items", [(i["namespace"], i["hash"][:8], i["timestamp"]) for i in config_items()])
+            log(alice.read_log(0)[-6000:])
+            raise
+        for item in config_items():
+            assert_eq(item["expiration"] - item["timestamp"], 30 * 24 * 3600 * 1000, "TTL")
     finally:
         for daemon in (alice, bob, alice2, alice3):
             if daemon is not None:
