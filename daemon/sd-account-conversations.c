@@ -101,7 +101,7 @@ sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
   if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error))
     return NULL;
   count_one_more (self);
-  sd_account_config_contact_changed (self, id);
+  sd_account_config_conversation_created (self, id);
   conversation = sd_store_get_conversation (self->store, id, error);
   if (conversation != NULL)
     sd_account_emit_conversation_changed (self, conversation);
@@ -207,7 +207,7 @@ sd_account_send_full (SdAccount *self,
     outgoing.expiration_timer = (guint32) conversation->expiration_timer;
   message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
   if (message != NULL && conversation == NULL)
-    sd_account_config_contact_changed (self, recipient);
+    sd_account_config_conversation_created (self, recipient);
   if (conversation == NULL || !conversation->approved) {
     if (message != NULL)
       count_one_more (self);

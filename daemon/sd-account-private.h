@@ -73,5 +73,7 @@ void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
 /* a local change to conversation @id's settings: recorded in the user configs for our other
  * devices (sd-config-sync.c) */
 void sd_account_config_contact_changed (SdAccount *self, const gchar *id);
+/* conversation @id was created here (sd_config_sync_conversation_created) */
+void sd_account_config_conversation_created (SdAccount *self, const gchar *id);
 
 G_END_DECLS

@@ -216,6 +216,13 @@ sd_account_config_contact_changed (SdAccount *self, const gchar *id)
     sd_config_sync_contact_changed (self->config_sync, id, sd_account_now_ms (self));
 }
 
+void
+sd_account_config_conversation_created (SdAccount *self, const gchar *id)
+{
+  if (self->config_sync != NULL)
+    sd_config_sync_conversation_created (self->config_sync, id, sd_account_now_ms (self));
+}
+
 static void
 on_config_items (SdPoller *poller, const gchar *node, gint namespace_, GPtrArray *items,
                  gboolean complete, gpointer user_data)
@@ -313,6 +320,21 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   /* our other devices may have started or accepted conversations: count again when needed */
   if (changes->created_conversations->len > 0 || changes->changed_conversations->len > 0)
     self->n_started = -1;
+  /* Note to Self created by a synced message takes its shared settings */
+  for (guint i = 0; i < changes->created_conversations->len; i++) {
+    SdConversation *created = g_ptr_array_index (changes->created_conversations, i);
+
+    if (created->kind == SD_CONVERSATION_KIND_NOTE_TO_SELF && self->config_sync != NULL) {
+      sd_config_sync_conversation_created (self->config_sync, created->id,
+                                           sd_account_now_ms (self));
+      g_ptr_array_index (changes->created_conversations, i) =
+        sd_store_get_conversation (self->store, created->id, NULL);
+      if (g_ptr_array_index (changes->created_conversations, i) == NULL)
+        g_ptr_array_index (changes->created_conversations, i) = g_steal_pointer (&created);
+      else
+        sd_conversation_free (created);
+    }
+  }
   catch_up_read (self, changes);
   for (guint i = 0; i < changes->created_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,

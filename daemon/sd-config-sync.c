@@ -279,6 +279,33 @@ apply_convo_info (SdConfigSync *self, SdConfigValue *data)
   }
 }
 
+/* Note to Self's priority and disappearing timer (after send), when it exists */
+static void
+apply_note_to_self (SdConfigSync *self, SdConfigValue *data)
+{
+  g_autoptr(SdConversation) nts = sd_store_get_conversation (self->store,
+                                                             self->identity->session_id, NULL);
+  gint64 priority = sd_config_user_profile_get_nts_priority (data);
+  gint64 expiry = sd_config_user_profile_get_nts_expiry (data);
+  gboolean changed = FALSE;
+
+  if (nts == NULL)
+    return;
+  if (nts->priority != priority) {
+    sd_store_set_priority (self->store, nts->id, priority, NULL);
+    changed = TRUE;
+  }
+  if (expiry >= 0 && expiry <= G_MAXUINT32) {
+    gboolean timer_changed = FALSE;
+
+    sd_store_set_expiration_setting (self->store, nts->id, expiry > 0 ? "after-send" : "off",
+                                     expiry, &timer_changed, NULL);
+    changed = changed || timer_changed;
+  }
+  if (changed)
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, nts->id);
+}
+
 static void
 apply_user_profile (SdConfigSync *self, SdConfigValue *data)
 {
@@ -313,14 +340,14 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
   requests = sd_config_user_profile_get_blinded_msgreqs (data);
   sd_store_set_setting (self->store, "community-message-requests",
                         requests < 0 ? NULL : requests ? "1" : "0", NULL);
-  nts = sd_store_get_conversation (self->store, self->identity->session_id, NULL);
-  if (nts != NULL && nts->priority != sd_config_user_profile_get_nts_priority (data)) {
-    sd_store_set_priority (self->store, nts->id, sd_config_user_profile_get_nts_priority (data),
-                           NULL);
-    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, nts->id);
-  }
-  if (changed)
+  apply_note_to_self (self, data);
+  if (changed) {
+    g_autofree gchar *now_s = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC);
+
+    /* peers take a profile only when it is newer than the one they have */
+    sd_store_set_setting (self->store, "profile-updated", now_s, NULL);
     g_signal_emit (self, signals[SIGNAL_PROFILE_CHANGED], 0);
+  }
 }
 
 /* contacts another device removed (deleted the conversation): the conversation goes here
@@ -585,11 +612,16 @@ sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_
   if (conversation == NULL)
     return;
   if (conversation->kind == SD_CONVERSATION_KIND_NOTE_TO_SELF) {
+    gint64 expiry = g_strcmp0 (conversation->expiration_mode, "after-send") == 0
+                      ? conversation->expiration_timer : 0;
+
     data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
-    if (data != NULL && sd_config_user_profile_get_nts_priority (data) == conversation->priority)
+    if (data != NULL && sd_config_user_profile_get_nts_priority (data) == conversation->priority &&
+        sd_config_user_profile_get_nts_expiry (data) == expiry)
       return;
     data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
     sd_config_user_profile_set_nts_priority (data, conversation->priority);
+    sd_config_user_profile_set_nts_expiry (data, expiry);
     end_change (self, SD_CONFIG_KIND_USER_PROFILE);
     return;
   }
@@ -620,6 +652,19 @@ sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_
     return;
   }
   end_change (self, SD_CONFIG_KIND_CONTACTS);
+}
+
+void
+sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, gint64 now_ms)
+{
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (g_strcmp0 (id, self->identity->session_id) != 0) {
+    sd_config_sync_contact_changed (self, id, now_ms);
+    return;
+  }
+  /* Note to Self is not a contact: it takes what our devices agreed on */
+  if (current_data (self, SD_CONFIG_KIND_USER_PROFILE) != NULL)
+    apply_note_to_self (self, current_data (self, SD_CONFIG_KIND_USER_PROFILE));
 }
 
 void
@@ -674,6 +719,8 @@ sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
     g_warning ("could not record a read position in the config: %s", error->message);
     return;
   }
+  /* positions older than 45 days and not marked unread go, as the other clients prune */
+  sd_config_convo_info_prune (data, now_ms);
   end_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
 }
 

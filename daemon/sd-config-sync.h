@@ -59,6 +59,9 @@ gboolean sd_config_sync_get_synced (SdConfigSync *self);
 /* a contact's settings (name, nickname, approved, blocked, mute, notify mode, priority,
  * disappearing setting) as its conversation row has them now */
 void sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
+/* a conversation was started here (opened, or a first message sent): a new contact goes
+ * into the config; Note to Self takes the settings the config has for it */
+void sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* the conversation was deleted here */
 void sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* the conversation's read position and "marked unread" flag, as stored */

@@ -275,6 +275,35 @@ sd_store_set_read_state (SdStore *self, const gchar *conversation_id, gint64 las
 }
 
 gboolean
+sd_store_set_expiration_setting (SdStore *self, const gchar *conversation_id, const gchar *mode,
+                                 gint64 timer, gboolean *out_changed, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  SdExpirationMode parsed;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  if (!store_check_session_id (conversation_id, "the conversation id", error))
+    return FALSE;
+  if (!sd_expiration_mode_from_string (mode, &parsed) || timer < 0 || timer > G_MAXUINT32) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "bad expiration setting");
+    return FALSE;
+  }
+  stmt = store_prepare (self, "UPDATE conversations SET expiration_mode = ?2, expiration_timer = ?3"
+                              " WHERE id = ?1 AND (expiration_mode <> ?2 OR expiration_timer <> ?3)",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, conversation_id);
+  store_bind_text (stmt, 2, mode);
+  sqlite3_bind_int64 (stmt, 3, parsed == SD_EXPIRATION_OFF ? 0 : timer);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = sqlite3_changes (self->db) > 0;
+  return TRUE;
+}
+
+gboolean
 sd_store_get_avatar_key (SdStore *self, const gchar *conversation_id, guint8 key[32],
                          gboolean *out_found, GError **error)
 {

@@ -357,6 +357,10 @@ gboolean sd_store_set_notify_mode (SdStore *self, const gchar *conversation_id,
 gboolean sd_store_set_read_state (SdStore *self, const gchar *conversation_id,
                                   gint64 last_read_at, gboolean marked_unread,
                                   gboolean *out_changed, GError **error);
+/* the disappearing-messages setting as our devices share it (Note to Self's, in UserProfile) */
+gboolean sd_store_set_expiration_setting (SdStore *self, const gchar *conversation_id,
+                                          const gchar *mode, gint64 timer,
+                                          gboolean *out_changed, GError **error);
 gboolean sd_store_get_avatar_key (SdStore *self, const gchar *conversation_id, guint8 key[32],
                                   gboolean *out_found, GError **error);
 

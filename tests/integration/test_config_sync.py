@@ -93,6 +93,11 @@ def test(testnet):
         alice2.conversation(bob_id, "SetMarkedUnread", "b", True)
         wait_prop(alice, bob_id, "MarkedUnread", True, "marked unread on alice2: on alice")
 
+        log("Note to Self's pin")
+        alice.account("Send", "ssa{sv}", alice_id, "a note", {})
+        alice.conversation(alice_id, "SetPriority", "x", 1)
+        wait_prop(alice2, alice_id, "Pinned", True, "Note to Self pinned on alice2")
+
         log("changes on the second device reach the first")
         alice2.conversation(bob_id, "SetNickname", "s", "Bobby")
         alice2.conversation(carol, "SetPriority", "x", 1)
@@ -145,6 +150,7 @@ def test(testnet):
         wait_prop(alice3, bob_id, "Priority", 5, "pin on alice3")
         wait_prop(alice3, bob_id, "MarkedUnread", True, "marked unread on alice3")
         wait_prop(alice3, bob_id, "UnreadCount", 0, "bob's messages read on alice3")
+        wait_prop(alice3, alice_id, "Pinned", True, "Note to Self pinned on alice3")
         assert_eq(alice3.account_prop("DisplayName"), "Alice A.", "display name on alice3")
 
         log("the swarm keeps only the current configs, for 30 days")
