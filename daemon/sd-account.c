@@ -242,6 +242,8 @@ on_config_conversation (SdConfigSync *sync, const gchar *id, gpointer user_data)
   self->n_started = -1;
   sd_account_emit_conversation (self, id);
   sd_account_emit_account_changed (self);
+  /* after-read messages read on another device start disappearing here too */
+  sd_account_schedule_expiry (self);
 }
 
 static void

@@ -428,6 +428,7 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
   guint offset = 0;
   gint unmerged = -1;
   gboolean must_push = FALSE;
+  guint n_taken;
   g_autoptr(GPtrArray) contacts_before = NULL;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
@@ -439,8 +440,11 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
     g_ptr_array_add (hashes, NULL);
     offset = 1;
   }
-  for (guint i = 0; i < items->len && plaintexts->len < SD_CONFIG_MERGE_MAX_MESSAGES; i++) {
-    SdRetrieveItem *item = g_ptr_array_index (items, i);
+  /* one merge takes so many; the rest of the page comes with the next poll, from the last
+   * item taken */
+  for (n_taken = 0; n_taken < items->len && plaintexts->len < SD_CONFIG_MERGE_MAX_MESSAGES;
+       n_taken++) {
+    SdRetrieveItem *item = g_ptr_array_index (items, n_taken);
     g_autoptr(GError) local_error = NULL;
     gsize len = 0;
     g_autofree guchar *blob = g_base64_decode (item->data_b64, &len);
@@ -458,9 +462,11 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
     g_ptr_array_add (plaintexts, plaintext);
     g_ptr_array_add (hashes, item->hash);
   }
-  if (items->len > 0) {
+  if (n_taken < items->len)
+    complete = FALSE;
+  if (n_taken > 0) {
     g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
-    SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
+    SdRetrieveItem *last = g_ptr_array_index (items, n_taken - 1);
 
     sd_store_batch_set_last_hash (batch, node_ed25519, namespace_, last->hash);
     if (!sd_store_apply_batch (self->store, batch, NULL, &error)) {

@@ -9,6 +9,7 @@
 #include "sd-config-convo-info.h"
 #include "sd-config-crypto.h"
 #include "sd-config-kind.h"
+#include "sd-config-merge.h"
 #include "sd-config-message.h"
 #include "sd-config-push.h"
 #include "sd-config-sync.h"
@@ -351,6 +352,35 @@ test_read_position (Fixture *fixture, gconstpointer data)
   g_assert_true (c->marked_unread);
 }
 
+static void
+test_long_page (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
+  g_autofree gchar *last_hash = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 100;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, item_new (fixture, blob));
+  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE, 0);
+  assert_peer_applied (fixture, "Pal");
+  /* one merge takes at most SD_CONFIG_MERGE_MAX_MESSAGES: the next poll resumes after the last
+   * one taken, and the namespace does not count as retrieved to its end */
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (last_hash, ==,
+                   ((SdRetrieveItem *) g_ptr_array_index (items, SD_CONFIG_MERGE_MAX_MESSAGES - 1))->hash);
+  for (gint ns = 2; ns <= 5; ns++) {
+    g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
+    if (ns != NS_CONTACTS)
+      sd_config_sync_receive (fixture->sync, NODE, ns, none, TRUE, 0);
+  }
+  g_assert_false (sd_config_sync_get_synced (fixture->sync));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -362,6 +392,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/hostile", test_hostile);
   ADD ("/config-sync/local-change", test_local_change);
   ADD ("/config-sync/read-position", test_read_position);
+  ADD ("/config-sync/long-page", test_long_page);
 #undef ADD
   return g_test_run ();
 }
