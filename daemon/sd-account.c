@@ -314,6 +314,40 @@ catch_up_read (SdAccount *self, SdStoreChanges *changes)
   }
 }
 
+/* a hidden conversation shows again when a new message arrives in it (one not already read on
+ * another device), as the official clients do; our other devices learn it from the config */
+static void
+unhide_on_message (SdAccount *self, SdStoreChanges *changes)
+{
+  GPtrArray *lists[] = { changes->created_conversations, changes->changed_conversations };
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++) {
+    for (guint i = 0; i < lists[l]->len; i++) {
+      SdConversation *conversation = g_ptr_array_index (lists[l], i);
+      gboolean fresh = FALSE;
+      g_autoptr(GError) error = NULL;
+
+      if (conversation->priority >= 0)
+        continue;
+      for (guint m = 0; m < changes->new_messages->len && !fresh; m++) {
+        SdMessage *message = g_ptr_array_index (changes->new_messages, m);
+
+        fresh = !message->outgoing && message->kind == SD_MESSAGE_KIND_TEXT &&
+                message->status == SD_MESSAGE_STATUS_SENT &&
+                g_strcmp0 (message->conversation, conversation->id) == 0;
+      }
+      if (!fresh)
+        continue;
+      if (!sd_store_set_priority (self->store, conversation->id, 0, &error)) {
+        g_warning ("could not show a hidden conversation: %s", error->message);
+        continue;
+      }
+      conversation->priority = 0;
+      sd_account_config_contact_changed (self, conversation->id);
+    }
+  }
+}
+
 static void
 on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
 {
@@ -338,6 +372,7 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
     }
   }
   catch_up_read (self, changes);
+  unhide_on_message (self, changes);
   for (guint i = 0; i < changes->created_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                    g_ptr_array_index (changes->created_conversations, i));
