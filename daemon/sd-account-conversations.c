@@ -287,21 +287,6 @@ sd_account_get_messages (SdAccount *self,
   return messages;
 }
 
-/* reading moves the read position our devices share forward, and ends "marked unread" */
-static void
-record_read_position (SdAccount *self, SdConversation *existing, gint64 up_to)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 position = MAX (existing->last_read_at, MIN (up_to, sd_account_now_ms (self)));
-
-  if (!sd_store_set_read_state (self->store, existing->id, position, FALSE, NULL, &error)) {
-    g_warning ("could not record the read position: %s", error->message);
-    return;
-  }
-  if (self->config_sync != NULL)
-    sd_config_sync_read_changed (self->config_sync, existing->id, sd_account_now_ms (self));
-}
-
 gboolean
 sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, GError **error)
 {
@@ -314,7 +299,7 @@ sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, 
   if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &expiring,
                            error))
     return FALSE;
-  record_read_position (self, existing, up_to);
+  sd_account_config_read (self, existing, up_to);
   if (expiring->len > 0) {
     for (guint i = 0; i < expiring->len; i++)
       sd_account_emit_message_changed (self, g_ptr_array_index (expiring, i));
@@ -434,89 +419,4 @@ gboolean
 sd_account_get_peer_typing (SdAccount *self, const gchar *conversation)
 {
   return g_hash_table_contains (self->typing, conversation);
-}
-
-/* ---- settings our devices share (issue 15) ---- */
-
-gboolean
-sd_account_set_priority (SdAccount *self, const gchar *conversation, gint64 priority,
-                         GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-
-  if (existing == NULL)
-    return FALSE;
-  if (priority < -1 || priority > SD_ACCOUNT_MAX_PRIORITY) {
-    g_set_error (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                 "a priority is -1 (hidden), 0 or a pin order up to %d", SD_ACCOUNT_MAX_PRIORITY);
-    return FALSE;
-  }
-  if (existing->priority == priority)
-    return TRUE;
-  if (!sd_store_set_priority (self->store, conversation, priority, error))
-    return FALSE;
-  sd_account_config_contact_changed (self, conversation);
-  sd_account_emit_conversation (self, conversation);
-  return TRUE;
-}
-
-gboolean
-sd_account_set_notify_mode (SdAccount *self, const gchar *conversation, const gchar *mode,
-                            GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-  gint value = 0;
-
-  if (existing == NULL)
-    return FALSE;
-  if (!sd_conversation_notify_from_string (mode, &value)) {
-    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                         "the notify mode is all, mentions or none");
-    return FALSE;
-  }
-  /* "all" stays the default when it is what the other clients left */
-  if (g_str_equal (sd_conversation_notify_to_string (existing->notify_mode), mode))
-    return TRUE;
-  if (!sd_store_set_notify_mode (self->store, conversation, value, error))
-    return FALSE;
-  sd_account_config_contact_changed (self, conversation);
-  sd_account_emit_conversation (self, conversation);
-  return TRUE;
-}
-
-gboolean
-sd_account_set_marked_unread (SdAccount *self, const gchar *conversation, gboolean unread,
-                              GError **error)
-{
-  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-
-  if (existing == NULL)
-    return FALSE;
-  if (existing->marked_unread == unread)
-    return TRUE;
-  if (!sd_store_set_read_state (self->store, conversation, existing->last_read_at, unread, NULL,
-                                error))
-    return FALSE;
-  if (self->config_sync != NULL)
-    sd_config_sync_read_changed (self->config_sync, conversation, sd_account_now_ms (self));
-  sd_account_emit_conversation (self, conversation);
-  sd_account_emit_account_changed (self);
-  return TRUE;
-}
-
-gboolean
-sd_account_get_config_synced (SdAccount *self)
-{
-  return self->config_sync != NULL && sd_config_sync_get_synced (self->config_sync);
-}
-
-gchar *
-sd_account_dup_avatar_url (SdAccount *self)
-{
-  g_autofree gchar *url = NULL;
-
-  if (self->store == NULL)
-    return g_strdup ("");
-  url = sd_store_get_setting (self->store, "avatar-url", NULL);
-  return g_strdup (url != NULL ? url : "");
 }

@@ -3,9 +3,11 @@
 
 /*
  * What the parts of SdAccount share: sd-account.c (account, network, keystore, signals),
- * sd-account-conversations.c (conversations, sending, reading) and sd-account-messages.c (what is done to single messages: reactions, deletion, disappearing
- * settings, data-extraction notices). Calls go one way: the messages part uses these; the
- * core never calls into the messages part. Not for use outside the account object.
+ * sd-account-conversations.c (conversations, sending, reading), sd-account-messages.c (what is
+ * done to single messages: reactions, deletion, disappearing settings, data-extraction notices)
+ * and sd-account-config.c (our other devices: the user configs). Calls go one way: the other
+ * parts use these; the core calls into them only through the declarations below. Not for use
+ * outside the account object.
  */
 
 #include "sd-account.h"
@@ -70,6 +72,14 @@ void sd_account_schedule_expiry (SdAccount *self);
 /* after-read messages just read: their copies in our own swarm are shortened to match */
 void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
 
+/* ---- our other devices (sd-account-config.c) ---- */
+
+/* creates SdConfigSync and connects it to the poller and the account */
+void sd_account_config_start (SdAccount *self);
+/* before a tick's changes are announced: synced read positions, Note to Self, hidden ones */
+void sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes);
+/* MarkRead up to @up_to: the shared read position moves, "marked unread" ends */
+void sd_account_config_read (SdAccount *self, SdConversation *existing, gint64 up_to);
 /* a local change to conversation @id's settings: recorded in the user configs for our other
  * devices (sd-config-sync.c) */
 void sd_account_config_contact_changed (SdAccount *self, const gchar *id);

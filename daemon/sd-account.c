@@ -209,145 +209,6 @@ sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring)
 
 /* ---- what the network brings ---- */
 
-void
-sd_account_config_contact_changed (SdAccount *self, const gchar *id)
-{
-  if (self->config_sync != NULL)
-    sd_config_sync_contact_changed (self->config_sync, id, sd_account_now_ms (self));
-}
-
-void
-sd_account_config_conversation_created (SdAccount *self, const gchar *id)
-{
-  if (self->config_sync != NULL)
-    sd_config_sync_conversation_created (self->config_sync, id, sd_account_now_ms (self));
-}
-
-static void
-on_config_items (SdPoller *poller, const gchar *node, gint namespace_, GPtrArray *items,
-                 gboolean complete, gpointer user_data)
-{
-  SdAccount *self = user_data;
-
-  if (self->config_sync != NULL)
-    sd_config_sync_receive (self->config_sync, node, namespace_, items, complete,
-                            sd_account_now_ms (self));
-}
-
-static void
-on_config_conversation (SdConfigSync *sync, const gchar *id, gpointer user_data)
-{
-  SdAccount *self = user_data;
-
-  self->n_started = -1;
-  sd_account_emit_conversation (self, id);
-  sd_account_emit_account_changed (self);
-  /* after-read messages read on another device start disappearing here too */
-  sd_account_schedule_expiry (self);
-}
-
-static void
-on_config_removed (SdConfigSync *sync, const gchar *id, gpointer user_data)
-{
-  SdAccount *self = user_data;
-
-  self->n_started = -1;
-  sd_account_set_peer_typing (self, id, FALSE);
-  sd_account_emit_conversation_removed (self, id);
-  sd_account_emit_account_changed (self);
-}
-
-static void
-on_config_profile (SdConfigSync *sync, gpointer user_data)
-{
-  SdAccount *self = user_data;
-  g_autofree gchar *name = sd_store_get_setting (self->store, "display-name", NULL);
-
-  g_free (self->display_name);
-  self->display_name = g_strdup (name != NULL ? name : "");
-  sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
-  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
-}
-
-static void
-on_config_synced (SdConfigSync *sync, gpointer user_data)
-{
-  g_signal_emit (user_data, signals[SIGNAL_ACCOUNT_CHANGED], 0);
-}
-
-/* messages that arrive at or before the read position our other devices agreed on are read
- * already: marked so before anything is announced */
-static void
-catch_up_read (SdAccount *self, SdStoreChanges *changes)
-{
-  GPtrArray *lists[] = { changes->created_conversations, changes->changed_conversations };
-  g_autoptr(GHashTable) positions = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint l = 0; l < G_N_ELEMENTS (lists); l++) {
-    for (guint i = 0; i < lists[l]->len; i++) {
-      SdConversation *conversation = g_ptr_array_index (lists[l], i);
-      SdConversation *fresh;
-      g_autoptr(GError) error = NULL;
-
-      if (conversation->last_read_at <= 0 || conversation->unread == 0)
-        continue;
-      if (!sd_store_mark_read (self->store, conversation->id, conversation->last_read_at, NULL,
-                               NULL, &error)) {
-        g_warning ("could not apply a synced read position: %s", error->message);
-        continue;
-      }
-      fresh = sd_store_get_conversation (self->store, conversation->id, NULL);
-      if (fresh == NULL)
-        continue;
-      lists[l]->pdata[i] = fresh;
-      sd_conversation_free (conversation);
-      g_hash_table_insert (positions, fresh->id, &fresh->last_read_at);
-    }
-  }
-  for (guint i = 0; i < changes->new_messages->len && g_hash_table_size (positions) > 0; i++) {
-    SdMessage *message = g_ptr_array_index (changes->new_messages, i);
-    const gint64 *read_to = g_hash_table_lookup (positions, message->conversation);
-
-    if (read_to != NULL && !message->outgoing && message->sent_at <= *read_to &&
-        message->status == SD_MESSAGE_STATUS_SENT)
-      message->status = SD_MESSAGE_STATUS_READ;
-  }
-}
-
-/* a hidden conversation shows again when a new message arrives in it (one not already read on
- * another device), as the official clients do; our other devices learn it from the config */
-static void
-unhide_on_message (SdAccount *self, SdStoreChanges *changes)
-{
-  GPtrArray *lists[] = { changes->created_conversations, changes->changed_conversations };
-
-  for (guint l = 0; l < G_N_ELEMENTS (lists); l++) {
-    for (guint i = 0; i < lists[l]->len; i++) {
-      SdConversation *conversation = g_ptr_array_index (lists[l], i);
-      gboolean fresh = FALSE;
-      g_autoptr(GError) error = NULL;
-
-      if (conversation->priority >= 0)
-        continue;
-      for (guint m = 0; m < changes->new_messages->len && !fresh; m++) {
-        SdMessage *message = g_ptr_array_index (changes->new_messages, m);
-
-        fresh = !message->outgoing && message->kind == SD_MESSAGE_KIND_TEXT &&
-                message->status == SD_MESSAGE_STATUS_SENT &&
-                g_strcmp0 (message->conversation, conversation->id) == 0;
-      }
-      if (!fresh)
-        continue;
-      if (!sd_store_set_priority (self->store, conversation->id, 0, &error)) {
-        g_warning ("could not show a hidden conversation: %s", error->message);
-        continue;
-      }
-      conversation->priority = 0;
-      sd_account_config_contact_changed (self, conversation->id);
-    }
-  }
-}
-
 static void
 on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
 {
@@ -356,23 +217,7 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   /* our other devices may have started or accepted conversations: count again when needed */
   if (changes->created_conversations->len > 0 || changes->changed_conversations->len > 0)
     self->n_started = -1;
-  /* Note to Self created by a synced message takes its shared settings */
-  for (guint i = 0; i < changes->created_conversations->len; i++) {
-    SdConversation *created = g_ptr_array_index (changes->created_conversations, i);
-
-    if (created->kind == SD_CONVERSATION_KIND_NOTE_TO_SELF && self->config_sync != NULL) {
-      sd_config_sync_conversation_created (self->config_sync, created->id,
-                                           sd_account_now_ms (self));
-      g_ptr_array_index (changes->created_conversations, i) =
-        sd_store_get_conversation (self->store, created->id, NULL);
-      if (g_ptr_array_index (changes->created_conversations, i) == NULL)
-        g_ptr_array_index (changes->created_conversations, i) = g_steal_pointer (&created);
-      else
-        sd_conversation_free (created);
-    }
-  }
-  catch_up_read (self, changes);
-  unhide_on_message (self, changes);
+  sd_account_config_apply_changes (self, changes);
   for (guint i = 0; i < changes->created_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                    g_ptr_array_index (changes->created_conversations, i));
@@ -571,17 +416,7 @@ start_network (SdAccount *self, GError **error)
                            0);
   g_signal_connect_object (self->sender, "message-changed",
                            G_CALLBACK (on_sender_message_changed), self, 0);
-  self->config_sync = sd_config_sync_new (self->network, self->store, self->identity);
-  g_signal_connect_object (self->poller, "config-items", G_CALLBACK (on_config_items), self, 0);
-  g_signal_connect_object (self->config_sync, "conversation-changed",
-                           G_CALLBACK (on_config_conversation), self, 0);
-  g_signal_connect_object (self->config_sync, "conversation-removed",
-                           G_CALLBACK (on_config_removed), self, 0);
-  g_signal_connect_object (self->config_sync, "profile-changed", G_CALLBACK (on_config_profile),
-                           self, 0);
-  g_signal_connect_object (self->config_sync, "synced-changed", G_CALLBACK (on_config_synced),
-                           self, 0);
-  sd_config_sync_start (self->config_sync);
+  sd_account_config_start (self);
   set_state (self, "connecting");
   self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
   sd_poller_start (self->poller);

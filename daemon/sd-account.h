@@ -162,7 +162,7 @@ gboolean sd_account_report_data_extraction (SdAccount *self,
                                             GError **error);
 gboolean sd_account_get_peer_typing (SdAccount *self, const gchar *conversation);
 
-/* settings our devices share through the user configs (issue 15) */
+/* settings our devices share through the user configs (issue 15; sd-account-config.c) */
 #define SD_ACCOUNT_MAX_PRIORITY 1000000
 /* -1 hidden, 0 normal, > 0 pinned (higher first) */
 gboolean sd_account_set_priority (SdAccount *self,
