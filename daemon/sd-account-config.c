@@ -200,7 +200,9 @@ void
 sd_account_config_read (SdAccount *self, SdConversation *existing, gint64 up_to)
 {
   g_autoptr(GError) error = NULL;
-  gint64 position = MAX (existing->last_read_at, MIN (up_to, sd_account_now_ms (self)));
+  /* "everything" is now, or the newest message when its sender's clock runs ahead */
+  gint64 position = MAX (existing->last_read_at,
+                         MIN (up_to, MAX (sd_account_now_ms (self), existing->last_activity)));
 
   if (!sd_store_set_read_state (self->store, existing->id, position, FALSE, NULL, &error)) {
     g_warning ("could not record the read position: %s", error->message);
