@@ -126,9 +126,15 @@ load_state (SdConfigSync *self, SdConfigKind kind)
   data = g_bytes_get_data (row.message, &len);
   state->current = sd_config_message_parse (data, len, SD_CONFIG_DEFAULT_LAG, &error);
   if (state->current == NULL) {
-    /* the next retrieve from the start brings it back */
+    g_autoptr(GError) forget_error = NULL;
+
+    /* what the swarm holds brings it back: retrieve the namespace from its start */
     g_warning ("stored config %s does not parse: %s", sd_config_kind_domain (kind),
                error->message);
+    if (!sd_store_forget_last_hashes (self->store, sd_config_kind_namespace (kind),
+                                      &forget_error))
+      g_warning ("could not retrieve config %s again: %s", sd_config_kind_domain (kind),
+                 forget_error->message);
     return;
   }
   for (guint i = 0; row.swarm_hashes != NULL && row.swarm_hashes[i] != NULL; i++)

@@ -304,6 +304,19 @@ sd_store_set_expiration_setting (SdStore *self, const gchar *conversation_id, co
 }
 
 gboolean
+sd_store_forget_last_hashes (SdStore *self, gint namespace_, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  stmt = store_prepare (self, "DELETE FROM last_hash WHERE namespace = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, namespace_);
+  return store_run (self, stmt, error);
+}
+
+gboolean
 sd_store_get_avatar_key (SdStore *self, const gchar *conversation_id, guint8 key[32],
                          gboolean *out_found, GError **error)
 {

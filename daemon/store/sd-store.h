@@ -361,6 +361,8 @@ gboolean sd_store_set_read_state (SdStore *self, const gchar *conversation_id,
 gboolean sd_store_set_expiration_setting (SdStore *self, const gchar *conversation_id,
                                           const gchar *mode, gint64 timer,
                                           gboolean *out_changed, GError **error);
+/* the next retrieve of @namespace_ starts from the beginning, on every node */
+gboolean sd_store_forget_last_hashes (SdStore *self, gint namespace_, GError **error);
 gboolean sd_store_get_avatar_key (SdStore *self, const gchar *conversation_id, guint8 key[32],
                                   gboolean *out_found, GError **error);
 

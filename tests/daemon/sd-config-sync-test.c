@@ -381,6 +381,37 @@ test_long_page (Fixture *fixture, gconstpointer data)
   g_assert_false (sd_config_sync_get_synced (fixture->sync));
 }
 
+/* a stored state that does not parse (damaged) is fetched again from the swarm's start */
+static void
+test_damaged_state (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  SdStoreUserConfig junk = { 0 };
+  g_autofree gchar *last_hash = NULL;
+  g_autoptr(GError) error = NULL;
+
+  receive_blob (fixture, NS_CONTACTS, blob);
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, NULL);
+  g_assert_nonnull (last_hash);
+  junk.message = g_bytes_new_static ("d1:#i1e", 7);
+  g_assert_true (sd_store_save_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS, &junk,
+                                            &error));
+  g_bytes_unref (junk.message);
+  g_clear_object (&fixture->sync);
+  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING, "stored config Contacts does not parse*");
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
+  g_clear_pointer (&last_hash, g_free);
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_hash);
+  /* and the swarm's items bring it back */
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -393,6 +424,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/local-change", test_local_change);
   ADD ("/config-sync/read-position", test_read_position);
   ADD ("/config-sync/long-page", test_long_page);
+  ADD ("/config-sync/damaged-state", test_damaged_state);
 #undef ADD
   return g_test_run ();
 }
