@@ -319,6 +319,7 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
   g_autofree gchar *stored = sd_store_get_setting (self->store, "display-name", NULL);
   g_autofree gchar *url = NULL;
   g_autofree gchar *stored_url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *stored_key = sd_store_get_setting (self->store, "avatar-key", NULL);
   g_autoptr(SdConversation) nts = NULL;
   guint8 key[32];
   gboolean changed = FALSE;
@@ -333,7 +334,8 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
 
     for (guint i = 0; i < 32; i++)
       g_snprintf (key_hex + 2 * i, 3, "%02x", key[i]);
-    if (g_utf8_validate (url, -1, NULL) && g_strcmp0 (url, stored_url) != 0) {
+    if (g_utf8_validate (url, -1, NULL) &&
+        (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0)) {
       sd_store_set_setting (self->store, "avatar-url", url, NULL);
       sd_store_set_setting (self->store, "avatar-key", key_hex, NULL);
       changed = TRUE;
