@@ -412,6 +412,58 @@ test_damaged_state (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
 }
 
+static void
+count_signal (SdConfigSync *sync, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_user_profile (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(SdConfigMessage) profile = sd_config_message_increment (empty);
+  SdConfigValue *values = sd_config_message_get_data (profile);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) nts = NULL;
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *key = NULL;
+  guint8 avatar_key[32];
+  guint n_profile = 0;
+
+  memset (avatar_key, 0xab, sizeof avatar_key);
+  g_assert_true (sd_config_user_profile_set_name (values, "Me Elsewhere", &error));
+  g_assert_true (sd_config_user_profile_set_avatar (values, "http://files.example/f/1",
+                                                    avatar_key, &error));
+  sd_config_user_profile_set_nts_priority (values, 2);
+  sd_config_user_profile_set_nts_expiry (values, 86400);
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, profile);
+  g_assert_true (sd_store_open_conversation (fixture->store.store, fixture->me.session_id, 1,
+                                             &error));
+  g_signal_connect (fixture->sync, "profile-changed", G_CALLBACK (count_signal), &n_profile);
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_assert_cmpuint (n_profile, ==, 1);
+  name = sd_store_get_setting (fixture->store.store, "display-name", NULL);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  key = sd_store_get_setting (fixture->store.store, "avatar-key", NULL);
+  g_assert_cmpstr (name, ==, "Me Elsewhere");
+  g_assert_cmpstr (url, ==, "http://files.example/f/1");
+  g_assert_cmpstr (key, ==, "abababababababababababababababababababababababababababababababab");
+  nts = sd_store_get_conversation (fixture->store.store, fixture->me.session_id, NULL);
+  g_assert_cmpint (nts->priority, ==, 2);
+  g_assert_cmpstr (nts->expiration_mode, ==, "after-send");
+  g_assert_cmpint (nts->expiration_timer, ==, 86400);
+  /* the Note to Self is not a contact */
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
+  /* a local display name goes into the config */
+  g_assert_true (sd_store_set_setting (fixture->store.store, "display-name", "Me Here", &error));
+  sd_config_sync_profile_changed (fixture->sync, 0);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 2);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -425,6 +477,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/read-position", test_read_position);
   ADD ("/config-sync/long-page", test_long_page);
   ADD ("/config-sync/damaged-state", test_damaged_state);
+  ADD ("/config-sync/user-profile", test_user_profile);
 #undef ADD
   return g_test_run ();
 }
