@@ -519,8 +519,12 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
                sd_config_message_get_seqno (state->current), state->dirty ? " (to push)" : "");
     }
   }
-  if (complete)
+  if (complete && !state->retrieved) {
     state->retrieved = TRUE;
+    /* a change left from before (a crash, an offline period) can go now */
+    if (state->dirty)
+      must_push = TRUE;
+  }
   if (!self->synced) {
     gboolean all = TRUE;
 
@@ -910,13 +914,14 @@ push_one (SdConfigSync *self, SdConfigKind kind)
 static void
 push_due (SdConfigSync *self)
 {
-  /* before the first full retrieve a push could hide what the swarm already has */
+  /* before the first full retrieve a push could hide what the swarm already has; and each run
+   * first merges what arrived while we were away, so what we push is never older than it */
   if (!self->running || self->network == NULL || !self->synced)
     return;
   for (gint kind = 0; kind < SD_CONFIG_N_KINDS; kind++) {
     ConfigState *state = &self->configs[kind];
 
-    if (state->dirty && !state->in_flight && state->current != NULL)
+    if (state->dirty && !state->in_flight && state->current != NULL && state->retrieved)
       push_one (self, kind);
   }
 }
