@@ -33,8 +33,7 @@ on_config_items (SdPoller *poller, const gchar *node, gint namespace_, GPtrArray
   SdAccount *self = user_data;
 
   if (self->config_sync != NULL)
-    sd_config_sync_receive (self->config_sync, node, namespace_, items, complete,
-                            sd_account_now_ms (self));
+    sd_config_sync_receive (self->config_sync, node, namespace_, items, complete);
 }
 
 static void

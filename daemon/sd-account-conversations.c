@@ -406,7 +406,7 @@ sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GErr
   if (!sd_store_delete_conversation (self->store, conversation, error))
     return FALSE;
   if (self->config_sync != NULL)
-    sd_config_sync_contact_removed (self->config_sync, conversation, sd_account_now_ms (self));
+    sd_config_sync_contact_removed (self->config_sync, conversation);
   if (existing->approved && self->n_started > 0)
     self->n_started--;
   sd_account_set_peer_typing (self, conversation, FALSE);

@@ -755,7 +755,7 @@ sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error)
   self->display_name = g_strdup (name);
   sd_sender_set_profile (self->sender, name, now_s);
   if (self->config_sync != NULL)
-    sd_config_sync_profile_changed (self->config_sync, sd_account_now_ms (self));
+    sd_config_sync_profile_changed (self->config_sync);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   return TRUE;
 }

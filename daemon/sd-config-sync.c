@@ -425,7 +425,7 @@ set_synced (SdConfigSync *self)
 
 void
 sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint namespace_,
-                        GPtrArray *items, gboolean complete, gint64 now_ms)
+                        GPtrArray *items, gboolean complete)
 {
   SdConfigKind kind;
   ConfigState *state;
@@ -533,7 +533,6 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
     if (all)
       set_synced (self);
   }
-  (void) now_ms;
   /* a merge goes out at once (every device computes the same one); local changes wait for
    * their debounce */
   if (must_push)
@@ -686,13 +685,12 @@ sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, gint64
 }
 
 void
-sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id, gint64 now_ms)
+sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id)
 {
   SdConfigValue *data;
   SdConfigConvo convo;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
-  (void) now_ms;
   data = current_data (self, SD_CONFIG_KIND_CONTACTS);
   if (data != NULL) {
     g_auto(SdConfigContact) old = { 0 };
@@ -743,7 +741,7 @@ sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
 }
 
 void
-sd_config_sync_profile_changed (SdConfigSync *self, gint64 now_ms)
+sd_config_sync_profile_changed (SdConfigSync *self)
 {
   g_autofree gchar *name = sd_store_get_setting (self->store, "display-name", NULL);
   g_autofree gchar *old = NULL;
@@ -751,7 +749,6 @@ sd_config_sync_profile_changed (SdConfigSync *self, gint64 now_ms)
   SdConfigValue *data;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
-  (void) now_ms;
   data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
   old = data != NULL ? sd_config_user_profile_get_name (data) : NULL;
   if (g_strcmp0 (old, name != NULL && *name != '\0' ? name : NULL) == 0)

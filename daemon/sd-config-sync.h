@@ -47,8 +47,7 @@ void sd_config_sync_receive (SdConfigSync *self,
                              const gchar *node_ed25519,
                              gint namespace_,
                              GPtrArray *items,
-                             gboolean complete,
-                             gint64 now_ms);
+                             gboolean complete);
 
 /* whether every config namespace has been retrieved to its end once (after a restore:
  * the account's contacts and settings are here) */
@@ -63,11 +62,11 @@ void sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64
  * into the config; Note to Self takes the settings the config has for it */
 void sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* the conversation was deleted here */
-void sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id, gint64 now_ms);
+void sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id);
 /* the conversation's read position and "marked unread" flag, as stored */
 void sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* our display name, as stored in the settings */
-void sd_config_sync_profile_changed (SdConfigSync *self, gint64 now_ms);
+void sd_config_sync_profile_changed (SdConfigSync *self);
 
 /* whether anything is still to be pushed (for tests and diagnostics) */
 gboolean sd_config_sync_has_pending (SdConfigSync *self);

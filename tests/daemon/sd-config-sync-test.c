@@ -64,7 +64,7 @@ receive_blob (Fixture *fixture, gint namespace_, GBytes *blob)
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
 
   g_ptr_array_add (items, item_new (fixture, blob));
-  sd_config_sync_receive (fixture->sync, NODE, namespace_, items, TRUE, g_get_real_time () / 1000);
+  sd_config_sync_receive (fixture->sync, NODE, namespace_, items, TRUE);
 }
 
 static GBytes *
@@ -157,7 +157,7 @@ test_synced (Fixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (namespaces); i++) {
     g_assert_false (sd_config_sync_get_synced (fixture->sync));
-    sd_config_sync_receive (fixture->sync, NODE, namespaces[i], none, TRUE, 0);
+    sd_config_sync_receive (fixture->sync, NODE, namespaces[i], none, TRUE);
   }
   g_assert_true (sd_config_sync_get_synced (fixture->sync));
   /* and it stays so after a restart */
@@ -196,7 +196,7 @@ test_merge_conflict (Fixture *fixture, gconstpointer data)
   blob_b = push_of (fixture, SD_CONFIG_KIND_CONTACTS, b);
   g_ptr_array_add (items, item_new (fixture, blob_a));
   g_ptr_array_add (items, item_new (fixture, blob_b));
-  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE, 0);
+  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE);
   /* both changes survive, at seqno newest + 1, and the merge must be pushed */
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 3);
   g_assert_true (sd_config_sync_has_pending (fixture->sync));
@@ -364,7 +364,7 @@ test_long_page (Fixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (items, item_new (fixture, blob));
-  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE, 0);
+  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE);
   assert_peer_applied (fixture, "Pal");
   /* one merge takes at most SD_CONFIG_MERGE_MAX_MESSAGES: the next poll resumes after the last
    * one taken, and the namespace does not count as retrieved to its end */
@@ -376,7 +376,7 @@ test_long_page (Fixture *fixture, gconstpointer data)
     g_autoptr(GPtrArray) none = g_ptr_array_new ();
 
     if (ns != NS_CONTACTS)
-      sd_config_sync_receive (fixture->sync, NODE, ns, none, TRUE, 0);
+      sd_config_sync_receive (fixture->sync, NODE, ns, none, TRUE);
   }
   g_assert_false (sd_config_sync_get_synced (fixture->sync));
 }
@@ -459,7 +459,7 @@ test_user_profile (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
   /* a local display name goes into the config */
   g_assert_true (sd_store_set_setting (fixture->store.store, "display-name", "Me Here", &error));
-  sd_config_sync_profile_changed (fixture->sync, 0);
+  sd_config_sync_profile_changed (fixture->sync);
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 2);
   g_assert_true (sd_config_sync_has_pending (fixture->sync));
 }
