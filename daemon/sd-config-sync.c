@@ -350,7 +350,8 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
                         requests < 0 ? NULL : requests ? "1" : "0", NULL);
   apply_note_to_self (self, data);
   if (changed) {
-    g_autofree gchar *now_s = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC);
+    g_autofree gchar *now_s = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                               g_get_real_time () / G_USEC_PER_SEC);
 
     /* peers take a profile only when it is newer than the one they have */
     sd_store_set_setting (self->store, "profile-updated", now_s, NULL);

@@ -427,8 +427,8 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   sd_dbus_conversation1_set_priority (skeleton, conversation->priority);
   sd_dbus_conversation1_set_pinned (skeleton, conversation->priority > 0);
   sd_dbus_conversation1_set_hidden (skeleton, conversation->priority < 0);
-  sd_dbus_conversation1_set_notify_mode (skeleton,
-                                         sd_conversation_notify_to_string (conversation->notify_mode));
+  sd_dbus_conversation1_set_notify_mode (
+    skeleton, sd_conversation_notify_to_string (conversation->notify_mode));
   sd_dbus_conversation1_set_marked_unread (skeleton, conversation->marked_unread);
   g_object_thaw_notify (G_OBJECT (skeleton));
   if (object != NULL) {

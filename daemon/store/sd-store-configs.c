@@ -288,8 +288,9 @@ sd_store_set_expiration_setting (SdStore *self, const gchar *conversation_id, co
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "bad expiration setting");
     return FALSE;
   }
-  stmt = store_prepare (self, "UPDATE conversations SET expiration_mode = ?2, expiration_timer = ?3"
-                              " WHERE id = ?1 AND (expiration_mode <> ?2 OR expiration_timer <> ?3)",
+  stmt = store_prepare (self,
+                        "UPDATE conversations SET expiration_mode = ?2, expiration_timer = ?3"
+                        " WHERE id = ?1 AND (expiration_mode <> ?2 OR expiration_timer <> ?3)",
                         error);
   if (stmt == NULL)
     return FALSE;

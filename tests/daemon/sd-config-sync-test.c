@@ -46,6 +46,12 @@ fixture_teardown (Fixture *fixture, gconstpointer data)
   sd_test_store_clear (&fixture->store);
 }
 
+static GPtrArray *
+new_items (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
+}
+
 /* one retrieved item holding @blob */
 static SdRetrieveItem *
 item_new (Fixture *fixture, GBytes *blob)
@@ -61,7 +67,7 @@ item_new (Fixture *fixture, GBytes *blob)
 static void
 receive_blob (Fixture *fixture, gint namespace_, GBytes *blob)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
+  g_autoptr(GPtrArray) items = new_items ();
 
   g_ptr_array_add (items, item_new (fixture, blob));
   sd_config_sync_receive (fixture->sync, NODE, namespace_, items, TRUE);
@@ -176,7 +182,7 @@ test_merge_conflict (Fixture *fixture, gconstpointer data)
   g_autoptr(GBytes) blob_a = NULL;
   g_autoptr(GBytes) blob_b = NULL;
   g_auto(SdConfigContact) contact = { 0 };
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
+  g_autoptr(GPtrArray) items = new_items ();
   g_autoptr(SdConversation) c = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -357,10 +363,11 @@ test_long_page (Fixture *fixture, gconstpointer data)
 {
   g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
   g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
+  g_autoptr(GPtrArray) items = new_items ();
   g_autofree gchar *last_hash = NULL;
   g_autoptr(GError) error = NULL;
   const guint n = 100;
+  SdRetrieveItem *taken_last;
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (items, item_new (fixture, blob));
@@ -370,8 +377,8 @@ test_long_page (Fixture *fixture, gconstpointer data)
    * one taken, and the namespace does not count as retrieved to its end */
   last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (last_hash, ==,
-                   ((SdRetrieveItem *) g_ptr_array_index (items, SD_CONFIG_MERGE_MAX_MESSAGES - 1))->hash);
+  taken_last = g_ptr_array_index (items, SD_CONFIG_MERGE_MAX_MESSAGES - 1);
+  g_assert_cmpstr (last_hash, ==, taken_last->hash);
   for (gint ns = 2; ns <= 5; ns++) {
     g_autoptr(GPtrArray) none = g_ptr_array_new ();
 
@@ -399,7 +406,8 @@ test_damaged_state (Fixture *fixture, gconstpointer data)
                                             &error));
   g_bytes_unref (junk.message);
   g_clear_object (&fixture->sync);
-  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING, "stored config Contacts does not parse*");
+  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING,
+                         "stored config Contacts does not parse*");
   fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
   g_test_assert_expected_messages ();
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
