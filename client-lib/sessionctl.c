@@ -7,7 +7,8 @@
  *
  * With --json every command prints one JSON object per line on standard
  * output (and an error as one JSON object on standard error):
- *   status          {"state": s, "session_id": s, "display_name": s, "unread_count": n}
+ *   status          {"state": s, "session_id": s, "display_name": s, "unread_count": n,
+ *                    "config_synced": b}
  *   create, restore {"session_id": s}
  *   id              {"session_id": s}
  *   phrase          {"mnemonic": s}
@@ -17,7 +18,8 @@
  *                   {"id": s, "kind": s, "name": s, "nickname": s, "unread_count": n,
  *                    "last_activity": n, "last_message_preview": s, "approved": b,
  *                    "blocked": b, "muted_until": n, "expiration_mode": s,
- *                    "expiration_timer": n}
+ *                    "expiration_timer": n, "priority": n, "notify_mode": s,
+ *                    "marked_unread": b}
  *   messages        one per message, oldest first; search: newest first:
  *                   {"id": s, "conversation": s, "author": s, "outgoing": b,
  *                    "kind": s ("text", or an event: "expiration-update",
@@ -27,8 +29,9 @@
  *                    [, "error": s] [, "expires_at": n]
  *                    [, "expiration_mode": s, "expiration_timer": n]
  *                    [, "quote_id": s, "quote_author": s [, "quote_body": s]]}
- *   mark-read, approve, block, unblock, screenshot
+ *   mark-read, approve, block, unblock, screenshot, pin, unpin, hide, mark-unread
  *                   {"conversation": s, "action": s}
+ *   notify          {"conversation": s, "action": "notify", "notify_mode": s}
  *   react, unreact, unsend, delete
  *                   {"conversation": s, "action": s, "message_id": s [, "emoji": s]}
  *   disappear       {"conversation": s, "action": "disappear", "expiration_mode": s,
@@ -492,6 +495,8 @@ cmd_status (Ctl *ctl, const gchar *command, gchar **args)
     json_builder_add_string_value (builder, name);
     json_builder_set_member_name (builder, "unread_count");
     json_builder_add_int_value (builder, unread);
+    json_builder_set_member_name (builder, "config_synced");
+    json_builder_add_boolean_value (builder, sessiond_client_get_config_synced (ctl->client));
     json_builder_end_object (builder);
     print_json (builder);
     return 0;
@@ -970,6 +975,7 @@ cmd_conversations (Ctl *ctl, const gchar *command, gchar **args)
     g_autofree gchar *preview = sessiond_conversation_dup_last_message_preview (c);
     g_autofree gchar *nickname = sessiond_conversation_dup_nickname (c);
     g_autofree gchar *mode = sessiond_conversation_dup_expiration_mode (c);
+    g_autofree gchar *notify_mode = sessiond_conversation_dup_notify_mode (c);
     guint timer = sessiond_conversation_get_expiration_timer (c);
     g_autofree gchar *when = NULL;
     g_autofree gchar *disappearing = NULL;
@@ -1003,6 +1009,12 @@ cmd_conversations (Ctl *ctl, const gchar *command, gchar **args)
       json_builder_add_string_value (b, mode);
       json_builder_set_member_name (b, "expiration_timer");
       json_builder_add_int_value (b, timer);
+      json_builder_set_member_name (b, "priority");
+      json_builder_add_int_value (b, sessiond_conversation_get_priority (c));
+      json_builder_set_member_name (b, "notify_mode");
+      json_builder_add_string_value (b, notify_mode);
+      json_builder_set_member_name (b, "marked_unread");
+      json_builder_add_boolean_value (b, sessiond_conversation_get_marked_unread (c));
       json_builder_end_object (b);
       print_json (b);
       continue;
@@ -1105,7 +1117,7 @@ end_action (Ctl *ctl, JsonBuilder *builder)
     print_json (builder);
 }
 
-/* mark-read, approve, block, unblock, screenshot: ID */
+/* mark-read, approve, block, unblock, screenshot, pin, unpin, hide, mark-unread: ID */
 static gint
 cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
 {
@@ -1124,6 +1136,18 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
   } else if (g_str_equal (action, "approve")) {
     sessiond_conversation_approve_async (c, NULL, on_done, &result);
     ok = sessiond_conversation_approve_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "pin") || g_str_equal (action, "unpin") ||
+             g_str_equal (action, "hide")) {
+    gint64 priority = g_str_equal (action, "pin") ? 1 : g_str_equal (action, "hide") ? -1 : 0;
+
+    /* pinning a pinned conversation keeps its place among the pins */
+    if (g_str_equal (action, "pin") && sessiond_conversation_get_priority (c) > 0)
+      priority = sessiond_conversation_get_priority (c);
+    sessiond_conversation_set_priority_async (c, priority, NULL, on_done, &result);
+    ok = sessiond_conversation_set_priority_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "mark-unread")) {
+    sessiond_conversation_set_marked_unread_async (c, TRUE, NULL, on_done, &result);
+    ok = sessiond_conversation_set_marked_unread_finish (c, wait_for (&result), &error);
   } else if (g_str_equal (action, "screenshot")) {
     sessiond_conversation_report_data_extraction_async (c, "screenshot", NULL, NULL, on_done,
                                                         &result);
@@ -1256,6 +1280,39 @@ cmd_disappear (Ctl *ctl, const gchar *command, gchar **args)
   json_builder_add_string_value (builder, mode);
   json_builder_set_member_name (builder, "expiration_timer");
   json_builder_add_int_value (builder, timer);
+  end_action (ctl, builder);
+  return 0;
+}
+
+static gint
+check_notify (Ctl *ctl, gchar **args)
+{
+  const gchar *mode = args[1];
+
+  if (g_strcmp0 (mode, "all") != 0 && g_strcmp0 (mode, "mentions") != 0 &&
+      g_strcmp0 (mode, "none") != 0)
+    return fail (ctl, "Usage", _("NOTIFY-MODE is all, mentions or none"));
+  return 0;
+}
+
+static gint
+cmd_notify (Ctl *ctl, const gchar *command, gchar **args)
+{
+  const gchar *id = args[0];
+  const gchar *mode = args[1];
+  SessiondConversation *c = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  if (find_conversation (ctl, id, &c) != 0)
+    return 1;
+  sessiond_conversation_set_notify_mode_async (c, mode, NULL, on_done, &result);
+  if (!sessiond_conversation_set_notify_mode_finish (c, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  builder = begin_action (c, "notify");
+  json_builder_set_member_name (builder, "notify_mode");
+  json_builder_add_string_value (builder, mode);
   end_action (ctl, builder);
   return 0;
 }
@@ -1466,6 +1523,15 @@ static const CtlCommand commands[] = {
     cmd_nickname },
   { "screenshot", "ID", NULL, NULL, N_("tell the contact we took a screenshot"), NULL,
     cmd_conversation_action },
+  { "pin", "ID", NULL, NULL, N_("pin, unpin or hide a conversation (on all devices)"), NULL,
+    cmd_conversation_action },
+  { "unpin", "ID", NULL, NULL, NULL, NULL, cmd_conversation_action },
+  { "hide", "ID", NULL, NULL, NULL, NULL, cmd_conversation_action },
+  { "notify", "ID NOTIFY-MODE", NULL, NULL,
+    N_("which messages notify: NOTIFY-MODE all, mentions or none"),
+    check_notify, cmd_notify },
+  { "mark-unread", "ID", NULL, NULL, N_("mark a conversation unread"), NULL,
+    cmd_conversation_action },
 };
 
 /* the options every command takes, for completion; keep in step with main ()'s entries */
@@ -1566,6 +1632,7 @@ complete_argument (const gchar *placeholder, gchar **previous)
     const gchar *values;
   } fixed[] = {
     { "MODE", "off after-send after-read" },
+    { "NOTIFY-MODE", "all mentions none" },
     { "TIMER", "10 30 60 5m 1h 12h 1d 1w 2w" },
     { "EMOJI", "👍 ❤️ 😂 😮 😢 😡" },
   };

@@ -43,6 +43,8 @@ enum {
   PROP_DISPLAY_NAME,
   PROP_UNREAD_COUNT,
   PROP_CONVERSATIONS,
+  PROP_AVATAR_URL,
+  PROP_CONFIG_SYNCED,
   N_PROPS
 };
 
@@ -442,6 +444,46 @@ sessiond_client_dup_display_name (SessiondClient *self)
   g_return_val_if_fail (SESSIOND_IS_CLIENT (self), NULL);
   name = sdc_dbus_account1_dup_display_name (self->account);
   return name != NULL ? name : g_strdup ("");
+}
+
+/**
+ * sessiond_client_dup_avatar_url:
+ * @self: a client
+ *
+ * Gets a copy of where our profile picture is, as the account's devices
+ * share it; the picture itself is not downloaded yet.
+ *
+ * Returns: (transfer full): the URL, empty when there is none
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_client_dup_avatar_url (SessiondClient *self)
+{
+  gchar *url;
+
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), NULL);
+  url = self->account != NULL ? sdc_dbus_account1_dup_avatar_url (self->account) : NULL;
+  return url != NULL ? url : g_strdup ("");
+}
+
+/**
+ * sessiond_client_get_config_synced:
+ * @self: a client
+ *
+ * Tells whether the account's shared settings (profile, contacts, read
+ * positions) have been retrieved once; after a restore a front end can show
+ * "syncing…" until then.
+ *
+ * Returns: whether the settings have been retrieved
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_client_get_config_synced (SessiondClient *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
+  return self->account != NULL && sdc_dbus_account1_get_config_synced (self->account);
 }
 
 /**
@@ -1253,6 +1295,12 @@ sessiond_client_get_property (GObject *object, guint prop_id, GValue *value, GPa
   case PROP_CONVERSATIONS:
     g_value_set_object (value, self->conversations);
     break;
+  case PROP_AVATAR_URL:
+    g_value_take_string (value, sessiond_client_dup_avatar_url (self));
+    break;
+  case PROP_CONFIG_SYNCED:
+    g_value_set_boolean (value, sessiond_client_get_config_synced (self));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1383,6 +1431,22 @@ sessiond_client_class_init (SessiondClientClass *klass)
   props[PROP_CONVERSATIONS] = g_param_spec_object ("conversations", NULL, NULL,
                                                    G_TYPE_LIST_MODEL,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * SessiondClient:avatar-url:
+   *
+   * Where our profile picture is, empty when there is none.
+   *
+   * Since: 0.1
+   */
+  props[PROP_AVATAR_URL] = g_param_spec_string ("avatar-url", NULL, NULL, NULL, flags);
+  /**
+   * SessiondClient:config-synced:
+   *
+   * Whether the account's shared settings have been retrieved once.
+   *
+   * Since: 0.1
+   */
+  props[PROP_CONFIG_SYNCED] = g_param_spec_boolean ("config-synced", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**

@@ -33,6 +33,8 @@ GDBusConnection *sessiond_client_get_connection (SessiondClient *self);
 gchar           *sessiond_client_dup_state (SessiondClient *self);
 gchar           *sessiond_client_dup_session_id (SessiondClient *self);
 gchar           *sessiond_client_dup_display_name (SessiondClient *self);
+gchar           *sessiond_client_dup_avatar_url (SessiondClient *self);
+gboolean         sessiond_client_get_config_synced (SessiondClient *self);
 guint            sessiond_client_get_unread_count (SessiondClient *self);
 GListModel      *sessiond_client_get_conversations (SessiondClient *self);
 SessiondConversation *sessiond_client_lookup_conversation (SessiondClient *self,

@@ -44,6 +44,11 @@ enum {
   PROP_NICKNAME,
   PROP_EXPIRATION_MODE,
   PROP_EXPIRATION_TIMER,
+  PROP_PRIORITY,
+  PROP_PINNED,
+  PROP_HIDDEN,
+  PROP_NOTIFY_MODE,
+  PROP_MARKED_UNREAD,
   N_PROPS
 };
 
@@ -289,6 +294,94 @@ sessiond_conversation_dup_nickname (SessiondConversation *self)
   g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), NULL);
   nickname = sdc_dbus_conversation1_dup_nickname (self->proxy);
   return nickname != NULL ? nickname : g_strdup ("");
+}
+
+/**
+ * sessiond_conversation_get_priority:
+ * @self: a conversation
+ *
+ * Gets the conversation's priority, shared with the account's other devices.
+ *
+ * Returns: -1 when hidden, 0 normally, above 0 when pinned (higher first)
+ *
+ * Since: 0.1
+ */
+gint64
+sessiond_conversation_get_priority (SessiondConversation *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), 0);
+  return sdc_dbus_conversation1_get_priority (self->proxy);
+}
+
+/**
+ * sessiond_conversation_get_pinned:
+ * @self: a conversation
+ *
+ * Tells whether the conversation is pinned (its priority is above 0).
+ *
+ * Returns: whether the conversation is pinned
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_get_pinned (SessiondConversation *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), FALSE);
+  return sdc_dbus_conversation1_get_pinned (self->proxy);
+}
+
+/**
+ * sessiond_conversation_get_hidden:
+ * @self: a conversation
+ *
+ * Tells whether the conversation is hidden (its priority is -1).
+ *
+ * Returns: whether the conversation is hidden
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_get_hidden (SessiondConversation *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), FALSE);
+  return sdc_dbus_conversation1_get_hidden (self->proxy);
+}
+
+/**
+ * sessiond_conversation_dup_notify_mode:
+ * @self: a conversation
+ *
+ * Gets a copy of the notification setting: `all`, `mentions` or `none`.
+ *
+ * Returns: (transfer full): the notification setting
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_conversation_dup_notify_mode (SessiondConversation *self)
+{
+  gchar *mode;
+
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), NULL);
+  mode = sdc_dbus_conversation1_dup_notify_mode (self->proxy);
+  return mode != NULL ? mode : g_strdup ("all");
+}
+
+/**
+ * sessiond_conversation_get_marked_unread:
+ * @self: a conversation
+ *
+ * Tells whether the conversation was marked unread by hand.
+ *
+ * Returns: whether the conversation is marked unread
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_get_marked_unread (SessiondConversation *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), FALSE);
+  return sdc_dbus_conversation1_get_marked_unread (self->proxy);
 }
 
 /**
@@ -1024,6 +1117,142 @@ sessiond_conversation_set_blocked_finish (SessiondConversation *self,
 }
 
 /**
+ * sessiond_conversation_set_priority_async:
+ * @self: a conversation
+ * @priority: -1 hides the conversation, 0 unpins, above 0 pins (higher first)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Pins, unpins or hides the conversation, on every device of the account.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_set_priority_async (SessiondConversation *self,
+                                          gint64 priority,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  sessiond_call_async (self, sessiond_conversation_set_priority_async,
+                       G_DBUS_PROXY (self->proxy), "SetPriority",
+                       g_variant_new ("(x)", priority), cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_conversation_set_priority_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.set_priority_async].
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_set_priority_finish (SessiondConversation *self,
+                                           GAsyncResult *result,
+                                           GError **error)
+{
+  return void_finish (self, sessiond_conversation_set_priority_async, result, error);
+}
+
+/**
+ * sessiond_conversation_set_notify_mode_async:
+ * @self: a conversation
+ * @mode: `all`, `mentions` or `none`
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Chooses which messages of the conversation notify, on every device of the account.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_set_notify_mode_async (SessiondConversation *self,
+                                             const gchar *mode,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (mode != NULL);
+  sessiond_call_async (self, sessiond_conversation_set_notify_mode_async,
+                       G_DBUS_PROXY (self->proxy), "SetNotifyMode", g_variant_new ("(s)", mode),
+                       cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_conversation_set_notify_mode_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.set_notify_mode_async].
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_set_notify_mode_finish (SessiondConversation *self,
+                                              GAsyncResult *result,
+                                              GError **error)
+{
+  return void_finish (self, sessiond_conversation_set_notify_mode_async, result, error);
+}
+
+/**
+ * sessiond_conversation_set_marked_unread_async:
+ * @self: a conversation
+ * @unread: whether to mark the conversation unread
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Marks the conversation unread by hand, or clears that, on every device of the account.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_set_marked_unread_async (SessiondConversation *self,
+                                               gboolean unread,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  sessiond_call_async (self, sessiond_conversation_set_marked_unread_async,
+                       G_DBUS_PROXY (self->proxy), "SetMarkedUnread",
+                       g_variant_new ("(b)", unread), cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_conversation_set_marked_unread_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.set_marked_unread_async].
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_set_marked_unread_finish (SessiondConversation *self,
+                                                GAsyncResult *result,
+                                                GError **error)
+{
+  return void_finish (self, sessiond_conversation_set_marked_unread_async, result, error);
+}
+
+/**
  * sessiond_conversation_set_muted_until_async:
  * @self: a conversation
  * @until_ms: mute notifications until this time (ms); 0 unmutes
@@ -1469,6 +1698,21 @@ sessiond_conversation_get_property (GObject *object,
   case PROP_EXPIRATION_MODE:
     g_value_take_string (value, sessiond_conversation_dup_expiration_mode (self));
     break;
+  case PROP_PRIORITY:
+    g_value_set_int64 (value, sessiond_conversation_get_priority (self));
+    break;
+  case PROP_PINNED:
+    g_value_set_boolean (value, sessiond_conversation_get_pinned (self));
+    break;
+  case PROP_HIDDEN:
+    g_value_set_boolean (value, sessiond_conversation_get_hidden (self));
+    break;
+  case PROP_NOTIFY_MODE:
+    g_value_take_string (value, sessiond_conversation_dup_notify_mode (self));
+    break;
+  case PROP_MARKED_UNREAD:
+    g_value_set_boolean (value, sessiond_conversation_get_marked_unread (self));
+    break;
   case PROP_EXPIRATION_TIMER:
     g_value_set_uint (value, sessiond_conversation_get_expiration_timer (self));
     break;
@@ -1610,6 +1854,48 @@ sessiond_conversation_class_init (SessiondConversationClass *klass)
    */
   props[PROP_EXPIRATION_TIMER] = g_param_spec_uint ("expiration-timer", NULL, NULL, 0, G_MAXUINT,
                                                     0, flags);
+  /**
+   * SessiondConversation:priority:
+   *
+   * -1 when hidden, 0 normally, above 0 when pinned (higher first); shared
+   * with the account's other devices.
+   *
+   * Since: 0.1
+   */
+  props[PROP_PRIORITY] = g_param_spec_int64 ("priority", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                                             flags);
+  /**
+   * SessiondConversation:pinned:
+   *
+   * Whether the conversation is pinned (priority above 0).
+   *
+   * Since: 0.1
+   */
+  props[PROP_PINNED] = g_param_spec_boolean ("pinned", NULL, NULL, FALSE, flags);
+  /**
+   * SessiondConversation:hidden:
+   *
+   * Whether the conversation is hidden (priority -1).
+   *
+   * Since: 0.1
+   */
+  props[PROP_HIDDEN] = g_param_spec_boolean ("hidden", NULL, NULL, FALSE, flags);
+  /**
+   * SessiondConversation:notify-mode:
+   *
+   * Which messages notify: `all`, `mentions` or `none`.
+   *
+   * Since: 0.1
+   */
+  props[PROP_NOTIFY_MODE] = g_param_spec_string ("notify-mode", NULL, NULL, NULL, flags);
+  /**
+   * SessiondConversation:marked-unread:
+   *
+   * Whether the conversation was marked unread by hand.
+   *
+   * Since: 0.1
+   */
+  props[PROP_MARKED_UNREAD] = g_param_spec_boolean ("marked-unread", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**

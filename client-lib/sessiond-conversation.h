@@ -26,6 +26,11 @@ gboolean     sessiond_conversation_get_blocked (SessiondConversation *self);
 gint64       sessiond_conversation_get_muted_until (SessiondConversation *self);
 gboolean     sessiond_conversation_get_peer_typing (SessiondConversation *self);
 gchar       *sessiond_conversation_dup_nickname (SessiondConversation *self);
+gint64       sessiond_conversation_get_priority (SessiondConversation *self);
+gboolean     sessiond_conversation_get_pinned (SessiondConversation *self);
+gboolean     sessiond_conversation_get_hidden (SessiondConversation *self);
+gchar       *sessiond_conversation_dup_notify_mode (SessiondConversation *self);
+gboolean     sessiond_conversation_get_marked_unread (SessiondConversation *self);
 gchar       *sessiond_conversation_dup_expiration_mode (SessiondConversation *self);
 guint        sessiond_conversation_get_expiration_timer (SessiondConversation *self);
 
@@ -149,6 +154,33 @@ void     sessiond_conversation_delete_async (SessiondConversation *self,
 gboolean sessiond_conversation_delete_finish (SessiondConversation *self,
                                               GAsyncResult *result,
                                               GError **error);
+
+void     sessiond_conversation_set_priority_async (SessiondConversation *self,
+                                                   gint64 priority,
+                                                   GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer user_data);
+gboolean sessiond_conversation_set_priority_finish (SessiondConversation *self,
+                                                    GAsyncResult *result,
+                                                    GError **error);
+
+void     sessiond_conversation_set_notify_mode_async (SessiondConversation *self,
+                                                      const gchar *mode,
+                                                      GCancellable *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer user_data);
+gboolean sessiond_conversation_set_notify_mode_finish (SessiondConversation *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+
+void     sessiond_conversation_set_marked_unread_async (SessiondConversation *self,
+                                                        gboolean unread,
+                                                        GCancellable *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer user_data);
+gboolean sessiond_conversation_set_marked_unread_finish (SessiondConversation *self,
+                                                         GAsyncResult *result,
+                                                         GError **error);
 
 void     sessiond_conversation_set_nickname_async (SessiondConversation *self,
                                                    const gchar *nickname,

@@ -101,6 +101,7 @@ sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
   if (!sd_store_open_conversation (self->store, id, sd_account_now_ms (self), error))
     return NULL;
   count_one_more (self);
+  sd_account_config_conversation_created (self, id);
   conversation = sd_store_get_conversation (self->store, id, error);
   if (conversation != NULL)
     sd_account_emit_conversation_changed (self, conversation);
@@ -302,6 +303,7 @@ queue_message (SdAccount *self,
     if (!sd_store_approve (self->store, recipient, error))
       return NULL;
     send_request_response (self, recipient, t - 100);
+    sd_account_config_contact_changed (self, recipient);
   }
   outgoing.conversation_id = recipient;
   outgoing.kind = SD_MESSAGE_KIND_TEXT;
@@ -320,6 +322,8 @@ queue_message (SdAccount *self,
     outgoing.n_attachments = prepared->len;
   }
   message = sd_store_queue_outgoing_full (self->store, &outgoing, error);
+  if (message != NULL && conversation == NULL)
+    sd_account_config_conversation_created (self, recipient);
   if (conversation == NULL || !conversation->approved) {
     if (message != NULL)
       count_one_more (self);
@@ -430,6 +434,7 @@ sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, 
   if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &expiring,
                            error))
     return FALSE;
+  sd_account_config_read (self, existing, up_to);
   if (expiring->len > 0) {
     for (guint i = 0; i < expiring->len; i++)
       sd_account_emit_message_changed (self, g_ptr_array_index (expiring, i));
@@ -483,6 +488,7 @@ sd_account_approve (SdAccount *self, const gchar *conversation, GError **error)
     return FALSE;
   count_one_more (self);
   send_request_response (self, conversation, sd_account_now_ms (self));
+  sd_account_config_contact_changed (self, conversation);
   sd_account_emit_conversation (self, conversation);
   return TRUE;
 }
@@ -499,6 +505,7 @@ sd_account_set_blocked (SdAccount *self, const gchar *conversation, gboolean blo
     return FALSE;
   if (blocked)
     sd_account_set_peer_typing (self, conversation, FALSE);
+  sd_account_config_contact_changed (self, conversation);
   sd_account_emit_conversation (self, conversation);
   sd_account_emit_account_changed (self);
   return TRUE;
@@ -519,6 +526,7 @@ sd_account_set_muted_until (SdAccount *self, const gchar *conversation, gint64 u
   }
   if (!sd_store_set_muted_until (self->store, conversation, until, error))
     return FALSE;
+  sd_account_config_contact_changed (self, conversation);
   sd_account_emit_conversation (self, conversation);
   return TRUE;
 }
@@ -532,6 +540,8 @@ sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GErr
     return FALSE;
   if (!sd_store_delete_conversation (self->store, conversation, error))
     return FALSE;
+  if (self->config_sync != NULL)
+    sd_config_sync_contact_removed (self->config_sync, conversation);
   if (existing->approved && self->n_started > 0)
     self->n_started--;
   sd_account_set_peer_typing (self, conversation, FALSE);

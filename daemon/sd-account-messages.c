@@ -84,6 +84,7 @@ sd_account_set_nickname (SdAccount *self, const gchar *conversation, const gchar
     return FALSE;
   if (!sd_store_set_nickname (self->store, conversation, nickname, error))
     return FALSE;
+  sd_account_config_contact_changed (self, conversation);
   sd_account_emit_conversation (self, conversation);
   return TRUE;
 }
@@ -125,6 +126,8 @@ sd_account_set_expiration (SdAccount *self, const gchar *conversation, const gch
   outgoing.expiration_mode = mode;
   outgoing.expiration_timer = timer;
   event = queue (self, &outgoing, error);
+  if (event != NULL)
+    sd_account_config_contact_changed (self, conversation);
   return event != NULL;
 }
 

@@ -3,12 +3,15 @@
 
 /*
  * What the parts of SdAccount share: sd-account.c (account, network, keystore, signals),
- * sd-account-conversations.c (conversations, sending, reading) and sd-account-messages.c (what is done to single messages: reactions, deletion, disappearing
- * settings, data-extraction notices). Calls go one way: the messages part uses these; the
- * core never calls into the messages part. Not for use outside the account object.
+ * sd-account-conversations.c (conversations, sending, reading), sd-account-messages.c (what is
+ * done to single messages: reactions, deletion, disappearing settings, data-extraction notices)
+ * and sd-account-config.c (our other devices: the user configs). Calls go one way: the other
+ * parts use these; the core calls into them only through the declarations below. Not for use
+ * outside the account object.
  */
 
 #include "sd-account.h"
+#include "sd-config-sync.h"
 #include "sd-expiry.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
@@ -30,6 +33,7 @@ struct _SdAccount {
   SdSender *sender;         /* (owned) (nullable) */
   SdExpiry *expiry;         /* (owned) (nullable) disappearing messages */
   SdAttachments *attachments; /* (owned) (nullable) with the network */
+  SdConfigSync *config_sync; /* (owned) (nullable) our devices' shared settings (issue 15) */
   gchar *display_name;      /* (owned) */
   const gchar *state;       /* (unowned) static string */
   guint refresh_id;         /* pool refresh timer */
@@ -68,5 +72,19 @@ void sd_account_emit_account_changed (SdAccount *self);
 void sd_account_schedule_expiry (SdAccount *self);
 /* after-read messages just read: their copies in our own swarm are shortened to match */
 void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
+
+/* ---- our other devices (sd-account-config.c) ---- */
+
+/* creates SdConfigSync and connects it to the poller and the account */
+void sd_account_config_start (SdAccount *self);
+/* before a tick's changes are announced: synced read positions, Note to Self, hidden ones */
+void sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes);
+/* MarkRead up to @up_to: the shared read position moves, "marked unread" ends */
+void sd_account_config_read (SdAccount *self, SdConversation *existing, gint64 up_to);
+/* a local change to conversation @id's settings: recorded in the user configs for our other
+ * devices (sd-config-sync.c) */
+void sd_account_config_contact_changed (SdAccount *self, const gchar *id);
+/* conversation @id was created here (sd_config_sync_conversation_created) */
+void sd_account_config_conversation_created (SdAccount *self, const gchar *id);
 
 G_END_DECLS

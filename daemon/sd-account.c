@@ -230,6 +230,7 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   /* our other devices may have started or accepted conversations: count again when needed */
   if (changes->created_conversations->len > 0 || changes->changed_conversations->len > 0)
     self->n_started = -1;
+  sd_account_config_apply_changes (self, changes);
   for (guint i = 0; i < changes->created_conversations->len; i++)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0,
                    g_ptr_array_index (changes->created_conversations, i));
@@ -630,6 +631,9 @@ stop_components (SdAccount *self)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->prune_id, g_source_remove);
   g_clear_object (&self->expiry);
+  if (self->config_sync != NULL)
+    sd_config_sync_stop (self->config_sync);
+  g_clear_object (&self->config_sync);
   if (self->poller != NULL)
     sd_poller_stop (self->poller);
   if (self->sender != NULL)
@@ -693,6 +697,7 @@ start_network (SdAccount *self, GError **error)
     g_signal_connect_object (self->attachments, "avatar-changed",
                              G_CALLBACK (on_avatar_changed), self, 0);
   }
+  sd_account_config_start (self);
   set_state (self, "connecting");
   self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
   sd_poller_start (self->poller);
@@ -1032,6 +1037,8 @@ sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error)
   g_free (self->display_name);
   self->display_name = g_strdup (name);
   sd_sender_set_profile (self->sender, name, now_s);
+  if (self->config_sync != NULL)
+    sd_config_sync_profile_changed (self->config_sync);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   return TRUE;
 }

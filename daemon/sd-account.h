@@ -204,6 +204,27 @@ gboolean sd_account_report_data_extraction (SdAccount *self,
                                             GError **error);
 gboolean sd_account_get_peer_typing (SdAccount *self, const gchar *conversation);
 
+/* settings our devices share through the user configs (issue 15; sd-account-config.c) */
+#define SD_ACCOUNT_MAX_PRIORITY 1000000
+/* -1 hidden, 0 normal, > 0 pinned (higher first) */
+gboolean sd_account_set_priority (SdAccount *self,
+                                  const gchar *conversation,
+                                  gint64 priority,
+                                  GError **error);
+/* "all", "mentions" or "none" */
+gboolean sd_account_set_notify_mode (SdAccount *self,
+                                     const gchar *conversation,
+                                     const gchar *mode,
+                                     GError **error);
+gboolean sd_account_set_marked_unread (SdAccount *self,
+                                       const gchar *conversation,
+                                       gboolean unread,
+                                       GError **error);
+/* every config namespace was retrieved to its end once (after a restore: contacts are here) */
+gboolean sd_account_get_config_synced (SdAccount *self);
+/* our profile picture's URL as our devices share it, "" when none */
+gchar *sd_account_dup_avatar_url (SdAccount *self);
+
 /* live settings changes (GSettings); take effect from the next poll or action */
 void sd_account_set_poll_interval (SdAccount *self, guint interval_ms);
 void sd_account_set_read_receipts (SdAccount *self, gboolean enabled);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "sd-config-sync.h"
 #include "sd-ingest.h"
 #include "sd-storage-rpc.h"
 
@@ -24,7 +25,7 @@ struct _SdPoller {
   GCancellable *cancellable;  /* (owned) */
 };
 
-enum { SIGNAL_CHANGES, SIGNAL_TYPING, SIGNAL_ONLINE_CHANGED, N_SIGNALS };
+enum { SIGNAL_CHANGES, SIGNAL_TYPING, SIGNAL_ONLINE_CHANGED, SIGNAL_CONFIG_ITEMS, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SdPoller, sd_poller, G_TYPE_OBJECT)
@@ -77,17 +78,49 @@ poll_failed (SdPoller *self, const GError *error)
   schedule (self, delay);
 }
 
-/* a batch of one retrieve from where this node left off, as desktop polls: the batch lets a
- * node answer a skewed clock or a moved swarm as an inner code (sd-network.c) */
+/* one signed batch per tick, as desktop polls: the 1:1 namespace, then the four config
+ * namespaces (issue 15), each from where this node left off in it. The batch lets a node answer
+ * a skewed clock or a moved swarm as an inner code (sd-network.c) */
 static gchar *
 build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
   SdPoller *self = user_data;
-  g_autofree gchar *last_hash = sd_store_get_last_hash (self->store, node->ed25519_hex, 0, NULL);
-  JsonNode *retrieve = sd_storage_rpc_retrieve (self->identity, 0, now,
-                                                last_hash != NULL ? last_hash : "", 0, -2);
+  JsonNode *requests[1 + G_N_ELEMENTS (sd_config_sync_namespaces)];
 
-  return sd_storage_rpc_to_string (sd_storage_rpc_batch (&retrieve, 1));
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++) {
+    gint ns = i == 0 ? 0 : sd_config_sync_namespaces[i - 1];
+    g_autofree gchar *last_hash = sd_store_get_last_hash (self->store, node->ed25519_hex, ns,
+                                                          NULL);
+
+    requests[i] = sd_storage_rpc_retrieve (self->identity, ns, now,
+                                           last_hash != NULL ? last_hash : "", 0, -2);
+  }
+  return sd_storage_rpc_to_string (sd_storage_rpc_batch (requests, G_N_ELEMENTS (requests)));
+}
+
+/* the config namespaces' items go first, so a tick's 1:1 messages meet the contacts and
+ * read positions they bring; a failed sub-request is simply asked again next tick */
+static gboolean
+handle_configs (SdPoller *self, const SdSnode *node, JsonNode *body)
+{
+  gboolean more_configs = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sd_config_sync_namespaces); i++) {
+    JsonNode *retrieved = NULL;
+    gint64 code = 0;
+    gboolean more = FALSE;
+    g_autoptr(GPtrArray) items = NULL;
+
+    if (!sd_storage_rpc_batch_result (body, i + 1, &code, &retrieved) || code != 200)
+      continue;
+    items = sd_storage_rpc_parse_retrieve (retrieved, &more, NULL);
+    if (items == NULL)
+      continue;
+    g_signal_emit (self, signals[SIGNAL_CONFIG_ITEMS], 0, node->ed25519_hex,
+                   sd_config_sync_namespaces[i], items, !more);
+    more_configs = more_configs || (more && items->len > 0);
+  }
+  return more_configs;
 }
 
 static void
@@ -126,6 +159,7 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
   JsonNode *retrieved = NULL;
   gint64 code = 0;
   gboolean more = FALSE;
+  gboolean more_configs = FALSE;
 
   if (body == NULL) {
     poll_failed (self, error);
@@ -139,6 +173,7 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
     poll_failed (self, bad);
     return;
   }
+  more_configs = handle_configs (self, node, body);
   if (!handle_messages (self, node, items)) {
     g_autoptr(GError) bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "store failed");
     poll_failed (self, bad);
@@ -153,6 +188,7 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
     g_debug ("node %s says more but sent nothing", node->ed25519_hex);
     more = FALSE;
   }
+  more = more || more_configs;
   if (more && self->follow_ups >= SD_POLLER_MAX_FOLLOW_UPS) {
     g_debug ("node %s still says more after %u pages; waiting for the next tick",
              node->ed25519_hex, self->follow_ups);
@@ -256,6 +292,11 @@ sd_poller_class_init (SdPollerClass *klass)
   signals[SIGNAL_ONLINE_CHANGED] = g_signal_new ("online-changed", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                  G_TYPE_NONE, 0);
+  /* (node ed25519 hex, namespace, GPtrArray of SdRetrieveItem, complete), before "changes" */
+  signals[SIGNAL_CONFIG_ITEMS] = g_signal_new ("config-items", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_INT,
+                                               G_TYPE_POINTER, G_TYPE_BOOLEAN);
 }
 
 static void

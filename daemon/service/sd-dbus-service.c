@@ -374,6 +374,48 @@ handle_set_muted_until (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 }
 
 static gboolean
+handle_set_priority (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                     gint64 priority, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_set_priority (self->account, invocation_conversation (invocation), priority,
+                                &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_priority (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_notify_mode (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                        const gchar *mode, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_set_notify_mode (self->account, invocation_conversation (invocation), mode,
+                                   &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_notify_mode (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_marked_unread (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                          gboolean unread, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_set_marked_unread (self->account, invocation_conversation (invocation), unread,
+                                     &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_conversation1_complete_set_marked_unread (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_set_nickname (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
                      const gchar *nickname, SdDbusService *self)
 {
@@ -503,6 +545,12 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
                              G_CALLBACK (handle_delete_message), self, 0);
     g_signal_connect_object (skeleton, "handle-report-data-extraction",
                              G_CALLBACK (handle_report_data_extraction), self, 0);
+    g_signal_connect_object (skeleton, "handle-set-priority", G_CALLBACK (handle_set_priority),
+                             self, 0);
+    g_signal_connect_object (skeleton, "handle-set-notify-mode",
+                             G_CALLBACK (handle_set_notify_mode), self, 0);
+    g_signal_connect_object (skeleton, "handle-set-marked-unread",
+                             G_CALLBACK (handle_set_marked_unread), self, 0);
   }
   /* one PropertiesChanged for all of it */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
@@ -525,6 +573,12 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   sd_dbus_conversation1_set_expiration_timer (skeleton,
                                               (guint32) CLAMP (conversation->expiration_timer, 0,
                                                                G_MAXUINT32));
+  sd_dbus_conversation1_set_priority (skeleton, conversation->priority);
+  sd_dbus_conversation1_set_pinned (skeleton, conversation->priority > 0);
+  sd_dbus_conversation1_set_hidden (skeleton, conversation->priority < 0);
+  sd_dbus_conversation1_set_notify_mode (
+    skeleton, sd_conversation_notify_to_string (conversation->notify_mode));
+  sd_dbus_conversation1_set_marked_unread (skeleton, conversation->marked_unread);
   g_object_thaw_notify (G_OBJECT (skeleton));
   if (object != NULL) {
     sd_dbus_object_skeleton_set_conversation1 (object, skeleton);
@@ -600,6 +654,13 @@ update_account (SdDbusService *self)
                                      sd_account_get_display_name (self->account));
   sd_dbus_account1_set_unread_count (self->account_skeleton,
                                      sd_account_get_unread_count (self->account));
+  {
+    g_autofree gchar *avatar_url = sd_account_dup_avatar_url (self->account);
+
+    sd_dbus_account1_set_avatar_url (self->account_skeleton, avatar_url);
+  }
+  sd_dbus_account1_set_config_synced (self->account_skeleton,
+                                      sd_account_get_config_synced (self->account));
   g_object_thaw_notify (G_OBJECT (self->account_skeleton));
 }
 

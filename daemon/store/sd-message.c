@@ -362,6 +362,7 @@ sd_conversation_copy (const SdConversation *conversation)
   copy->nickname = g_strdup (conversation->nickname);
   copy->expiration_mode = g_strdup (conversation->expiration_mode);
   copy->last_message_preview = g_strdup (conversation->last_message_preview);
+  copy->avatar_url = g_strdup (conversation->avatar_url);
   return copy;
 }
 
@@ -375,7 +376,35 @@ sd_conversation_free (SdConversation *conversation)
   g_free (conversation->nickname);
   g_free (conversation->expiration_mode);
   g_free (conversation->last_message_preview);
+  g_free (conversation->avatar_url);
   g_free (conversation);
+}
+
+const gchar *
+sd_conversation_notify_to_string (gint notify_mode)
+{
+  switch (notify_mode) {
+  case SD_CONVERSATION_NOTIFY_NONE:
+    return "none";
+  case SD_CONVERSATION_NOTIFY_MENTIONS:
+    return "mentions";
+  default:
+    return "all";
+  }
+}
+
+gboolean
+sd_conversation_notify_from_string (const gchar *text, gint *out_notify_mode)
+{
+  if (g_strcmp0 (text, "all") == 0)
+    *out_notify_mode = SD_CONVERSATION_NOTIFY_ALL;
+  else if (g_strcmp0 (text, "none") == 0)
+    *out_notify_mode = SD_CONVERSATION_NOTIFY_NONE;
+  else if (g_strcmp0 (text, "mentions") == 0)
+    *out_notify_mode = SD_CONVERSATION_NOTIFY_MENTIONS;
+  else
+    return FALSE;
+  return TRUE;
 }
 
 const gchar *

@@ -171,7 +171,25 @@ typedef struct {
   gint64 expiration_timer;  /* seconds */
   guint unread;             /* incoming messages not read; derived, never cached */
   gchar *last_message_preview; /* (nullable) body of the newest message */
+  /* synced with our other devices through the user configs (sd-config-sync.c) */
+  gint64 priority;          /* > 0 pinned (higher first), < 0 hidden, 0 normal */
+  gint notify_mode;         /* SdConversationNotify */
+  gboolean marked_unread;   /* marked unread by hand */
+  gchar *avatar_url;        /* (nullable) their profile picture, not downloaded yet */
+  gint64 last_read_at;      /* ms: the read position our devices agreed on, 0 = none */
 } SdConversation;
+
+/* the Contacts config's notification values */
+typedef enum {
+  SD_CONVERSATION_NOTIFY_DEFAULT = 0,
+  SD_CONVERSATION_NOTIFY_ALL = 1,
+  SD_CONVERSATION_NOTIFY_NONE = 2,
+  SD_CONVERSATION_NOTIFY_MENTIONS = 3,
+} SdConversationNotify;
+
+/* "all" (also for the default), "none", "mentions" */
+const gchar *sd_conversation_notify_to_string (gint notify_mode);
+gboolean sd_conversation_notify_from_string (const gchar *text, gint *out_notify_mode);
 
 SdConversation *sd_conversation_copy (const SdConversation *conversation);
 void sd_conversation_free (SdConversation *conversation);

@@ -262,6 +262,11 @@ store_conversation_from_row (sqlite3_stmt *stmt)
   conversation->expiration_timer = sqlite3_column_int64 (stmt, 11);
   conversation->unread = (guint) CLAMP (sqlite3_column_int64 (stmt, 12), 0, G_MAXUINT);
   conversation->last_message_preview = store_column_dup (stmt, 13);
+  conversation->priority = sqlite3_column_int64 (stmt, 14);
+  conversation->notify_mode = CLAMP (sqlite3_column_int (stmt, 15), 0, 3);
+  conversation->marked_unread = sqlite3_column_int (stmt, 16) != 0;
+  conversation->avatar_url = store_column_dup (stmt, 17);
+  conversation->last_read_at = sqlite3_column_int64 (stmt, 18);
   return conversation;
 }
 

@@ -66,7 +66,8 @@ gboolean store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gc
   " c.muted_until, c.last_activity, c.profile_updated, c.expiration_mode, c.expiration_timer," \
   " c.unread," \
   " (SELECT p.body FROM messages p WHERE p.conversation = c.id AND p.kind = 'text'" \
-  "   ORDER BY p.sent_at DESC, p.local_id DESC LIMIT 1)" \
+  "   ORDER BY p.sent_at DESC, p.local_id DESC LIMIT 1)," \
+  " c.priority, c.notify_mode, c.marked_unread, c.avatar_url, c.last_read_at" \
   " FROM conversations c"
 SdConversation *store_conversation_from_row (sqlite3_stmt *stmt);
 SdConversation *store_load_conversation (SdStore *self, const gchar *id, GError **error);

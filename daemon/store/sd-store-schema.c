@@ -267,6 +267,28 @@ static const gchar schema_v6[] =
   "  file TEXT"
   ") WITHOUT ROWID;";
 
+/* 7: multi-device config sync (issue 15): the conversation settings the user configs carry,
+ * and each user config's current merged message, with what must still reach the swarm */
+static const gchar schema_v7[] =
+  "ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE conversations ADD COLUMN notify_mode INTEGER NOT NULL DEFAULT 0"
+  "  CHECK (notify_mode BETWEEN 0 AND 3);"
+  "ALTER TABLE conversations ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE conversations ADD COLUMN avatar_url TEXT;"
+  "ALTER TABLE conversations ADD COLUMN avatar_key BLOB;"
+  "ALTER TABLE conversations ADD COLUMN last_read_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE conversations ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;"
+  /* message: the serialised plaintext; swarm_hashes: the stored items (one per line) it
+   * already includes, deleted by the next push; dirty: it must still be pushed */
+  "CREATE TABLE user_configs ("
+  "  kind INTEGER PRIMARY KEY CHECK (kind BETWEEN 0 AND 3),"
+  "  message BLOB NOT NULL,"
+  "  seqno INTEGER NOT NULL,"
+  "  swarm_hashes TEXT NOT NULL DEFAULT '',"
+  "  dirty INTEGER NOT NULL DEFAULT 0,"
+  "  pushed_hash TEXT"
+  ");";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -274,6 +296,7 @@ static const gchar *const migrations[] = {
   schema_v4,
   schema_v5,
   schema_v6,
+  schema_v7,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

@@ -369,4 +369,65 @@ gboolean sd_store_save_snodes (SdStore *self, GPtrArray *nodes, GError **error);
 /* (element-type SdStoreSnode) */
 GPtrArray *sd_store_load_snodes (SdStore *self, GError **error);
 
+/* ---- multi-device config sync (sd-store-configs.c) ------------------------------------------ */
+
+/* one user config (SdConfigKind) as sd-config-sync.c keeps it */
+typedef struct {
+  GBytes *message;          /* the serialised plaintext of the current merged message */
+  gint64 seqno;
+  gchar **swarm_hashes;     /* (nullable) stored items it already includes: the next push
+                             * deletes them */
+  gboolean dirty;           /* it must still be pushed */
+  gchar *pushed_hash;       /* (nullable) the hash of our last stored push */
+} SdStoreUserConfig;
+
+void sd_store_user_config_clear (SdStoreUserConfig *config);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SdStoreUserConfig, sd_store_user_config_clear)
+
+/* @out_found FALSE (and @out zeroed) when none is stored */
+gboolean sd_store_load_user_config (SdStore *self, gint kind, SdStoreUserConfig *out,
+                                    gboolean *out_found, GError **error);
+gboolean sd_store_save_user_config (SdStore *self, gint kind, const SdStoreUserConfig *config,
+                                    GError **error);
+
+/* a contact as the merged Contacts config has it */
+typedef struct {
+  const gchar *id;
+  const gchar *name;            /* (nullable) NULL or "" keeps the one stored */
+  const gchar *nickname;        /* (nullable) */
+  gboolean approved;
+  gboolean they_approved;
+  gboolean blocked;
+  gint64 muted_until;           /* ms, G_MAXINT64 = forever */
+  gint64 priority;
+  gint notify_mode;             /* SdConversationNotify */
+  const gchar *expiration_mode; /* "off", "after-send", "after-read" */
+  gint64 expiration_timer;      /* seconds */
+  const gchar *avatar_url;      /* (nullable) */
+  const guint8 *avatar_key;     /* 32 bytes when @avatar_url is set */
+  gint64 created_at;            /* ms, 0 = now */
+} SdStoreSyncedContact;
+
+/* creates or updates each conversation, in one transaction; an invalid entry is skipped.
+ * @out_changed (element-type utf8): the ids of rows created or changed */
+gboolean sd_store_apply_synced_contacts (SdStore *self, const SdStoreSyncedContact *contacts,
+                                         guint n_contacts, GPtrArray **out_changed,
+                                         GError **error);
+gboolean sd_store_set_priority (SdStore *self, const gchar *conversation_id, gint64 priority,
+                                GError **error);
+gboolean sd_store_set_notify_mode (SdStore *self, const gchar *conversation_id,
+                                   gint notify_mode, GError **error);
+/* the read position our devices agreed on, and the "marked unread" flag */
+gboolean sd_store_set_read_state (SdStore *self, const gchar *conversation_id,
+                                  gint64 last_read_at, gboolean marked_unread,
+                                  gboolean *out_changed, GError **error);
+/* the disappearing-messages setting as our devices share it (Note to Self's, in UserProfile) */
+gboolean sd_store_set_expiration_setting (SdStore *self, const gchar *conversation_id,
+                                          const gchar *mode, gint64 timer,
+                                          gboolean *out_changed, GError **error);
+/* the next retrieve of @namespace_ starts from the beginning, on every node */
+gboolean sd_store_forget_last_hashes (SdStore *self, gint namespace_, GError **error);
+gboolean sd_store_get_avatar_key (SdStore *self, const gchar *conversation_id, guint8 key[32],
+                                  gboolean *out_found, GError **error);
+
 G_END_DECLS

@@ -206,6 +206,29 @@ def check_parity(alice, bob, alice_id, bob_id):
     assert_eq(conv["nickname"], "", "nickname cleared")
     assert conv["name"] != "Bobby", conv
 
+    # pin, hide, notify, mark-unread: settings shared with our other devices (issue 15)
+    assert_eq(ok(a, "--json", "pin", bob_id).one(), {"conversation": bob_id, "action": "pin"},
+              "json pin")
+    conv = ok(a, "--json", "conversations").one()
+    assert_eq((conv["priority"], conv["notify_mode"], conv["marked_unread"]), (1, "all", False),
+              "pinned")
+    assert_eq(ok(a, "hide", bob_id).stdout, "", "plain hide prints nothing")
+    assert_eq(ok(a, "--json", "conversations").one()["priority"], -1, "hidden")
+    ok(a, "unpin", bob_id)
+    assert_eq(ok(a, "--json", "notify", bob_id, "none").one(),
+              {"conversation": bob_id, "action": "notify", "notify_mode": "none"},
+              "json notify")
+    fails(a, "Usage", "notify", bob_id, "sometimes")
+    ok(a, "mark-unread", bob_id)
+    conv = ok(a, "--json", "conversations").one()
+    assert_eq((conv["priority"], conv["notify_mode"], conv["marked_unread"]),
+              (0, "none", True), "unpinned, silent, marked unread")
+    ok(a, "notify", bob_id, "mentions")
+    assert_eq(ok(a, "--json", "conversations").one()["notify_mode"], "all",
+              "no mentions in a 1:1 conversation: all")
+    ok(a, "mark-read", bob_id)
+    assert_eq(ok(a, "--json", "conversations").one()["marked_unread"], False, "read again")
+
     # screenshot: an event on both sides; not for a blocked contact
     assert_eq(ok(a, "--json", "screenshot", bob_id).one(),
               {"conversation": bob_id, "action": "screenshot"}, "json screenshot")

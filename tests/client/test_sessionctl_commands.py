@@ -116,7 +116,7 @@ class CommandTableTest(unittest.TestCase):
 
     def test_bash_completion_script(self):
         self.assertEqual(bash_complete("sessionctl dis"), ["disappear"])
-        self.assertEqual(sorted(bash_complete("sessionctl un")), ["unblock", "unreact", "unsend"])
+        self.assertEqual(sorted(bash_complete("sessionctl un")), ["unblock", "unpin", "unreact", "unsend"])
         self.assertEqual(sorted(bash_complete("sessionctl ")), sorted(self.commands))
         self.assertEqual(bash_complete("sessionctl --js"), ["--json"])
         self.assertEqual(bash_complete("sessionctl disappear 05ab after-"),

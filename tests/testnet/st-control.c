@@ -90,6 +90,9 @@ static JsonObject *
 messages_reply (StNetwork *network, JsonObject *request, GError **error)
 {
   const gchar *pubkey = sd_json_get_string (request, "pubkey");
+  /* namespace 0 unless "all_namespaces" is true (the config namespaces, issue 15) */
+  gboolean all_namespaces = json_object_has_member (request, "all_namespaces") &&
+                            json_object_get_boolean_member (request, "all_namespaces");
   g_autoptr(GHashTable) by_hash = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
   JsonObject *reply;
@@ -101,7 +104,7 @@ messages_reply (StNetwork *network, JsonObject *request, GError **error)
   }
   for (guint i = 0; i < network->nodes->len; i++) {
     StNode *node = g_ptr_array_index (network->nodes, i);
-    g_autoptr(GPtrArray) owned = st_storage_owned (node->storage, pubkey, FALSE, 0);
+    g_autoptr(GPtrArray) owned = st_storage_owned (node->storage, pubkey, all_namespaces, 0);
 
     for (guint j = 0; j < owned->len; j++) {
       StMessage *row = g_ptr_array_index (owned, j);
@@ -129,6 +132,7 @@ messages_reply (StNetwork *network, JsonObject *request, GError **error)
     json_object_set_string_member (item, "hash", row->hash);
     json_object_set_int_member (item, "timestamp", row->timestamp);
     json_object_set_int_member (item, "expiration", row->expiry);
+    json_object_set_int_member (item, "namespace", row->namespace_);
     json_object_set_string_member (item, "data", data);
     json_array_add_object_element (list, item);
   }

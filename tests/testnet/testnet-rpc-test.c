@@ -384,6 +384,21 @@ test_errors (void)
     expect (acct.node, r1, 403, "Provided expiry/TTL is not valid.");
     expect (acct.node, r2, 403, "Provided expiry/TTL is not valid.");
   }
+  /* the config namespaces (issue 15): signed stores keep up to 30 days, not a millisecond
+   * more; retrieving them needs a signature */
+  for (gint ns = 2; ns <= 5; ns++) {
+    g_autofree gchar *month = st_test_store_json (&acct.id, ns, now, 30LL * 86400000, data, TRUE);
+    g_autofree gchar *longer = st_test_store_json (&acct.id, ns, now, 30LL * 86400000 + 1, data,
+                                                   TRUE);
+    g_autofree gchar *unsigned_retrieve = g_strdup_printf (
+      "{\"method\":\"retrieve\",\"params\":{\"pubkey\":\"%s\",\"namespace\":%d}}",
+      acct.id.session_id, ns);
+    g_autofree gchar *body = NULL;
+
+    g_assert_cmpuint (st_testnet_rpc (net, acct.node, month, &body), ==, 200);
+    expect (acct.node, longer, 403, "Provided expiry/TTL is not valid.");
+    expect (acct.node, unsigned_retrieve, 401, "retrieve: request signature required");
+  }
   /* sent from the future */
   {
     g_autofree gchar *r = st_test_store_json (&acct.id, 0, now + 60000, 30000, data, FALSE);

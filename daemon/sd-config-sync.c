@@ -1,0 +1,1039 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdConfigSync"
+
+#include "sd-config-sync.h"
+
+#include <string.h>
+
+#include "sd-config-contacts.h"
+#include "sd-config-convo-info.h"
+#include "sd-config-kind.h"
+#include "sd-config-merge.h"
+#include "sd-config-message.h"
+#include "sd-config-push.h"
+#include "sd-config-user-profile.h"
+#include "sd-storage-rpc.h"
+
+const gint sd_config_sync_namespaces[4] = { 2, 3, 4, 5 };
+
+/* the obsolete items one push deletes at most (a namespace holds a handful) */
+#define MAX_SWARM_HASHES 48
+#define PUSH_MAX_BACKOFF_MS 60000
+#define SETTING_SYNCED "config-synced"
+/* entries of one config applied at most (the account bounds what it starts the same way) */
+#define MAX_SYNCED_ENTRIES 10000
+
+typedef struct {
+  SdConfigMessage *current;   /* (owned) (nullable) the merged state */
+  GPtrArray *swarm_hashes;    /* (owned) (element-type utf8) stored items it includes */
+  gchar *pushed_hash;         /* (owned) (nullable) our item holding it */
+  gboolean dirty;             /* to be pushed */
+  gboolean retrieved;         /* retrieved to the end in this run */
+  gboolean in_flight;
+} ConfigState;
+
+struct _SdConfigSync {
+  GObject parent_instance;
+
+  SdNetwork *network;         /* (owned) (nullable) */
+  SdStore *store;             /* (owned) */
+  const SdIdentity *identity; /* (unowned) owned by the account */
+  ConfigState configs[SD_CONFIG_N_KINDS];
+  gboolean synced;
+  gboolean running;
+  guint push_id;
+  guint failures;
+  GCancellable *cancellable;  /* (owned) */
+};
+
+enum {
+  SIGNAL_CONVERSATION_CHANGED,
+  SIGNAL_CONVERSATION_REMOVED,
+  SIGNAL_PROFILE_CHANGED,
+  SIGNAL_SYNCED_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (SdConfigSync, sd_config_sync, G_TYPE_OBJECT)
+
+static void schedule_push (SdConfigSync *self, guint delay_ms);
+
+static gboolean
+kind_for_namespace (gint namespace_, SdConfigKind *out_kind)
+{
+  for (gint kind = 0; kind < SD_CONFIG_N_KINDS; kind++) {
+    if (sd_config_kind_namespace (kind) == namespace_) {
+      *out_kind = kind;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void
+add_swarm_hash (ConfigState *state, const gchar *hash)
+{
+  if (hash == NULL || g_strcmp0 (hash, state->pushed_hash) == 0)
+    return;
+  for (guint i = 0; i < state->swarm_hashes->len; i++)
+    if (g_str_equal (g_ptr_array_index (state->swarm_hashes, i), hash))
+      return;
+  /* beyond the bound the oldest is forgotten: it expires on the swarm by itself */
+  if (state->swarm_hashes->len >= MAX_SWARM_HASHES)
+    g_ptr_array_remove_index (state->swarm_hashes, 0);
+  g_ptr_array_add (state->swarm_hashes, g_strdup (hash));
+}
+
+/* ---- persistence ---- */
+
+static void
+save_state (SdConfigSync *self, SdConfigKind kind)
+{
+  ConfigState *state = &self->configs[kind];
+  g_auto(SdStoreUserConfig) row = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (state->current == NULL)
+    return;
+  row.message = sd_config_message_serialize (state->current);
+  row.seqno = sd_config_message_get_seqno (state->current);
+  row.swarm_hashes = g_new0 (gchar *, state->swarm_hashes->len + 1);
+  for (guint i = 0; i < state->swarm_hashes->len; i++)
+    row.swarm_hashes[i] = g_strdup (g_ptr_array_index (state->swarm_hashes, i));
+  row.dirty = state->dirty;
+  row.pushed_hash = g_strdup (state->pushed_hash);
+  if (!sd_store_save_user_config (self->store, kind, &row, &error))
+    g_warning ("could not save config %s: %s", sd_config_kind_domain (kind), error->message);
+}
+
+static void
+load_state (SdConfigSync *self, SdConfigKind kind)
+{
+  ConfigState *state = &self->configs[kind];
+  g_auto(SdStoreUserConfig) row = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean found = FALSE;
+  gsize len = 0;
+  const guint8 *data;
+
+  if (!sd_store_load_user_config (self->store, kind, &row, &found, &error)) {
+    g_warning ("could not load config %s: %s", sd_config_kind_domain (kind), error->message);
+    return;
+  }
+  if (!found)
+    return;
+  data = g_bytes_get_data (row.message, &len);
+  state->current = sd_config_message_parse (data, len, SD_CONFIG_DEFAULT_LAG, &error);
+  if (state->current == NULL) {
+    g_autoptr(GError) forget_error = NULL;
+
+    /* what the swarm holds brings it back: retrieve the namespace from its start */
+    g_warning ("stored config %s does not parse: %s", sd_config_kind_domain (kind),
+               error->message);
+    if (!sd_store_forget_last_hashes (self->store, sd_config_kind_namespace (kind),
+                                      &forget_error))
+      g_warning ("could not retrieve config %s again: %s", sd_config_kind_domain (kind),
+                 forget_error->message);
+    return;
+  }
+  for (guint i = 0; row.swarm_hashes != NULL && row.swarm_hashes[i] != NULL; i++)
+    add_swarm_hash (state, row.swarm_hashes[i]);
+  state->pushed_hash = g_strdup (row.pushed_hash);
+  state->dirty = row.dirty;
+}
+
+/* ---- applying the merged configs to the store ---- */
+
+static gint64
+seconds_to_ms (gint64 seconds)
+{
+  if (seconds <= 0)
+    return 0;
+  if (seconds >= G_MAXINT64 / 1000)
+    return G_MAXINT64;
+  return seconds * 1000;
+}
+
+static gint64
+ms_to_seconds (gint64 ms)
+{
+  return ms == G_MAXINT64 ? G_MAXINT64 / 1000 : MAX (ms, 0) / 1000;
+}
+
+static const gchar *
+expiration_name (SdConfigExpiration expiration)
+{
+  switch (expiration) {
+  case SD_CONFIG_EXPIRATION_AFTER_SEND:
+    return "after-send";
+  case SD_CONFIG_EXPIRATION_AFTER_READ:
+    return "after-read";
+  default:
+    return "off";
+  }
+}
+
+static SdConfigExpiration
+expiration_from_name (const gchar *name)
+{
+  if (g_strcmp0 (name, "after-send") == 0)
+    return SD_CONFIG_EXPIRATION_AFTER_SEND;
+  if (g_strcmp0 (name, "after-read") == 0)
+    return SD_CONFIG_EXPIRATION_AFTER_READ;
+  return SD_CONFIG_EXPIRATION_NONE;
+}
+
+static void
+emit_changed_ids (SdConfigSync *self, GPtrArray *ids)
+{
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, g_ptr_array_index (ids, i));
+}
+
+static void
+apply_contacts (SdConfigSync *self, SdConfigValue *data)
+{
+  g_autoptr(GPtrArray) ids = sd_config_contacts_list (data);
+  g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (SdConfigContact));
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdStoreSyncedContact));
+  g_autoptr(GPtrArray) changed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < ids->len && i < MAX_SYNCED_ENTRIES; i++) {
+    SdConfigContact contact;
+
+    if (g_str_equal (g_ptr_array_index (ids, i), self->identity->session_id))
+      continue;
+    sd_config_contact_init (&contact, g_ptr_array_index (ids, i));
+    if (!sd_config_contacts_get (data, g_ptr_array_index (ids, i), &contact, NULL)) {
+      sd_config_contact_clear (&contact);
+      continue;
+    }
+    g_array_append_val (contacts, contact);
+  }
+  for (guint i = 0; i < contacts->len; i++) {
+    SdConfigContact *contact = &g_array_index (contacts, SdConfigContact, i);
+    SdStoreSyncedContact row = {
+      .id = contact->session_id,
+      .name = contact->name,
+      .nickname = contact->nickname,
+      .approved = contact->approved,
+      .they_approved = contact->approved_me,
+      .blocked = contact->blocked,
+      .muted_until = seconds_to_ms (contact->mute_until),
+      .priority = contact->priority,
+      .notify_mode = CLAMP ((gint) contact->notifications, 0, 3),
+      .expiration_mode = expiration_name (contact->expiration),
+      .expiration_timer = contact->expiration == SD_CONFIG_EXPIRATION_NONE
+                            ? 0 : CLAMP (contact->expiration_seconds, 0, G_MAXUINT32),
+      .avatar_url = contact->avatar_url,
+      .avatar_key = contact->avatar_key,
+      .created_at = seconds_to_ms (contact->created),
+    };
+
+    g_array_append_val (rows, row);
+  }
+  if (!sd_store_apply_synced_contacts (self->store, (const SdStoreSyncedContact *) rows->data,
+                                       rows->len, &changed, &error))
+    g_warning ("could not apply the Contacts config: %s", error->message);
+  for (guint i = 0; i < contacts->len; i++)
+    sd_config_contact_clear (&g_array_index (contacts, SdConfigContact, i));
+  emit_changed_ids (self, changed);
+}
+
+static void
+apply_convo_info (SdConfigSync *self, SdConfigValue *data)
+{
+  SdConfigValue *one_to_one = sd_config_value_dict_get (data, "1");
+  guint n;
+
+  if (one_to_one == NULL || sd_config_value_kind (one_to_one) != SD_CONFIG_VALUE_DICT)
+    return;
+  n = MIN (sd_config_value_length (one_to_one), MAX_SYNCED_ENTRIES);
+  for (guint i = 0; i < n; i++) {
+    gsize len = 0;
+    const guint8 *key = sd_config_value_dict_key (one_to_one, i, &len);
+    g_autofree gchar *id = NULL;
+    g_autoptr(SdConversation) conversation = NULL;
+    g_autoptr(GError) error = NULL;
+    SdConfigConvo convo = { 0 };
+    gboolean changed = FALSE;
+
+    if (len != 33 || key[0] != 0x05)
+      continue;
+    id = g_malloc (67);
+    for (gsize j = 0; j < 33; j++)
+      g_snprintf (id + 2 * j, 3, "%02x", key[j]);
+    if (!sd_config_convo_info_get (data, id, &convo, NULL))
+      continue;
+    conversation = sd_store_get_conversation (self->store, id, NULL);
+    if (conversation == NULL)
+      continue;
+    if (!sd_store_set_read_state (self->store, id, MAX (convo.last_read_ms, 0), convo.unread,
+                                  &changed, &error)) {
+      g_warning ("could not apply a read position: %s", error->message);
+      continue;
+    }
+    if (convo.last_read_ms > 0 && conversation->unread > 0) {
+      if (!sd_store_mark_read (self->store, id, convo.last_read_ms, NULL, NULL, &error))
+        g_warning ("could not apply a read position: %s", error->message);
+      changed = TRUE;
+    }
+    if (changed)
+      g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, id);
+  }
+}
+
+/* Note to Self's priority and disappearing timer (after send), when it exists */
+static void
+apply_note_to_self (SdConfigSync *self, SdConfigValue *data)
+{
+  g_autoptr(SdConversation) nts = sd_store_get_conversation (self->store,
+                                                             self->identity->session_id, NULL);
+  gint64 priority = sd_config_user_profile_get_nts_priority (data);
+  gint64 expiry = sd_config_user_profile_get_nts_expiry (data);
+  gboolean changed = FALSE;
+
+  if (nts == NULL)
+    return;
+  if (nts->priority != priority) {
+    sd_store_set_priority (self->store, nts->id, priority, NULL);
+    changed = TRUE;
+  }
+  if (expiry >= 0 && expiry <= G_MAXUINT32) {
+    gboolean timer_changed = FALSE;
+
+    sd_store_set_expiration_setting (self->store, nts->id, expiry > 0 ? "after-send" : "off",
+                                     expiry, &timer_changed, NULL);
+    changed = changed || timer_changed;
+  }
+  if (changed)
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, nts->id);
+}
+
+static void
+apply_user_profile (SdConfigSync *self, SdConfigValue *data)
+{
+  g_autofree gchar *name = sd_config_user_profile_get_name (data);
+  g_autofree gchar *stored = sd_store_get_setting (self->store, "display-name", NULL);
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *stored_url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *stored_key = sd_store_get_setting (self->store, "avatar-key", NULL);
+  g_autoptr(SdConversation) nts = NULL;
+  guint8 key[32];
+  gboolean changed = FALSE;
+  gint requests;
+
+  if (name != NULL && g_utf8_validate (name, -1, NULL) && g_strcmp0 (name, stored) != 0) {
+    sd_store_set_setting (self->store, "display-name", name, NULL);
+    changed = TRUE;
+  }
+  if (sd_config_user_profile_get_avatar (data, &url, key)) {
+    g_autofree gchar *key_hex = g_malloc (65);
+
+    for (guint i = 0; i < 32; i++)
+      g_snprintf (key_hex + 2 * i, 3, "%02x", key[i]);
+    if (g_utf8_validate (url, -1, NULL) &&
+        (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0)) {
+      sd_store_set_setting (self->store, "avatar-url", url, NULL);
+      sd_store_set_setting (self->store, "avatar-key", key_hex, NULL);
+      changed = TRUE;
+    }
+  } else if (stored_url != NULL) {
+    sd_store_set_setting (self->store, "avatar-url", NULL, NULL);
+    sd_store_set_setting (self->store, "avatar-key", NULL, NULL);
+    changed = TRUE;
+  }
+  requests = sd_config_user_profile_get_blinded_msgreqs (data);
+  sd_store_set_setting (self->store, "community-message-requests",
+                        requests < 0 ? NULL : requests ? "1" : "0", NULL);
+  apply_note_to_self (self, data);
+  if (changed) {
+    g_autofree gchar *now_s = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                               g_get_real_time () / G_USEC_PER_SEC);
+
+    /* peers take a profile only when it is newer than the one they have */
+    sd_store_set_setting (self->store, "profile-updated", now_s, NULL);
+    g_signal_emit (self, signals[SIGNAL_PROFILE_CHANGED], 0);
+  }
+}
+
+/* contacts another device removed (deleted the conversation): the conversation goes here
+ * too. Only what the previous state had and the new one lacks, so conversations that were
+ * never in the config (message requests, older ones) stay */
+static void
+remove_dropped_contacts (SdConfigSync *self, GPtrArray *before)
+{
+  SdConfigValue *data = sd_config_message_get_data (self->configs[SD_CONFIG_KIND_CONTACTS].current);
+
+  for (guint i = 0; before != NULL && i < before->len; i++) {
+    const gchar *id = g_ptr_array_index (before, i);
+    g_auto(SdConfigContact) contact = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    sd_config_contact_init (&contact, id);
+    if (sd_config_contacts_get (data, id, &contact, NULL))
+      continue;
+    if (!sd_store_delete_conversation (self->store, id, &error)) {
+      if (!g_error_matches (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND))
+        g_warning ("could not delete a conversation removed elsewhere: %s", error->message);
+      continue;
+    }
+    g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
+  }
+}
+
+static void
+apply (SdConfigSync *self, SdConfigKind kind)
+{
+  SdConfigValue *data;
+
+  if (self->configs[kind].current == NULL)
+    return;
+  data = sd_config_message_get_data (self->configs[kind].current);
+  switch (kind) {
+  case SD_CONFIG_KIND_USER_PROFILE:
+    apply_user_profile (self, data);
+    break;
+  case SD_CONFIG_KIND_CONTACTS:
+    apply_contacts (self, data);
+    break;
+  case SD_CONFIG_KIND_CONVO_INFO_VOLATILE:
+    apply_convo_info (self, data);
+    break;
+  case SD_CONFIG_KIND_USER_GROUPS:
+  default:
+    /* kept and round-tripped; shown once groups and communities are supported */
+    break;
+  }
+}
+
+/* ---- receiving ---- */
+
+static void
+set_synced (SdConfigSync *self)
+{
+  if (self->synced)
+    return;
+  self->synced = TRUE;
+  sd_store_set_setting (self->store, SETTING_SYNCED, "1", NULL);
+  g_signal_emit (self, signals[SIGNAL_SYNCED_CHANGED], 0);
+  /* what was changed here before could not be pushed until now */
+  if (sd_config_sync_has_pending (self))
+    schedule_push (self, SD_CONFIG_SYNC_DEBOUNCE_MS);
+}
+
+void
+sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint namespace_,
+                        GPtrArray *items, gboolean complete)
+{
+  SdConfigKind kind;
+  ConfigState *state;
+  g_autoptr(GPtrArray) plaintexts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new (); /* (element-type utf8) borrowed */
+  g_autoptr(SdConfigMessage) merged = NULL;
+  g_autoptr(GError) error = NULL;
+  guint offset = 0;
+  gint unmerged = -1;
+  gboolean must_push = FALSE;
+  guint n_taken;
+  g_autoptr(GPtrArray) contacts_before = NULL;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (!kind_for_namespace (namespace_, &kind))
+    return;
+  state = &self->configs[kind];
+  if (state->current != NULL) {
+    g_ptr_array_add (plaintexts, sd_config_message_serialize (state->current));
+    g_ptr_array_add (hashes, NULL);
+    offset = 1;
+  }
+  /* one merge takes so many; the rest of the page comes with the next poll, from the last
+   * item taken */
+  for (n_taken = 0; n_taken < items->len && plaintexts->len < SD_CONFIG_MERGE_MAX_MESSAGES;
+       n_taken++) {
+    SdRetrieveItem *item = g_ptr_array_index (items, n_taken);
+    g_autoptr(GError) local_error = NULL;
+    gsize len = 0;
+    g_autofree guchar *blob = g_base64_decode (item->data_b64, &len);
+    GBytes *plaintext;
+
+    if (g_strcmp0 (item->hash, state->pushed_hash) == 0)
+      continue; /* our own push coming back: already the current state */
+    plaintext = len > 0 ? sd_config_push_decode (self->identity, kind, blob, len, &local_error)
+                        : NULL;
+    if (plaintext == NULL) {
+      g_debug ("config item in namespace %d left out: %s", namespace_,
+               local_error != NULL ? local_error->message : "empty");
+      continue;
+    }
+    g_ptr_array_add (plaintexts, plaintext);
+    g_ptr_array_add (hashes, item->hash);
+  }
+  if (n_taken < items->len)
+    complete = FALSE;
+  if (n_taken > 0) {
+    g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
+    SdRetrieveItem *last = g_ptr_array_index (items, n_taken - 1);
+
+    sd_store_batch_set_last_hash (batch, node_ed25519, namespace_, last->hash);
+    if (!sd_store_apply_batch (self->store, batch, NULL, &error)) {
+      g_warning ("could not record the last config hash: %s", error->message);
+      g_clear_error (&error);
+    }
+  }
+  if (kind == SD_CONFIG_KIND_CONTACTS && state->current != NULL)
+    contacts_before = sd_config_contacts_list (sd_config_message_get_data (state->current));
+  if (plaintexts->len > offset) {
+    merged = sd_config_merge (plaintexts, SD_CONFIG_DEFAULT_LAG, &unmerged, NULL, &error);
+    if (merged == NULL) {
+      g_debug ("no config message of namespace %d parsed: %s", namespace_,
+               error != NULL ? error->message : "none");
+    } else {
+      /* every received item is now included in the state, or replaced by it */
+      for (guint i = offset; i < hashes->len; i++)
+        if ((gint) i != unmerged)
+          add_swarm_hash (state, g_ptr_array_index (hashes, i));
+      if (unmerged == 0 && offset == 1) {
+        /* what we have already includes all of it */
+      } else if (unmerged >= (gint) offset) {
+        g_clear_pointer (&state->current, sd_config_message_free);
+        state->current = g_steal_pointer (&merged);
+        g_free (state->pushed_hash);
+        state->pushed_hash = g_strdup (g_ptr_array_index (hashes, unmerged));
+        state->dirty = FALSE;
+        apply (self, kind);
+        if (kind == SD_CONFIG_KIND_CONTACTS)
+          remove_dropped_contacts (self, contacts_before);
+      } else {
+        g_clear_pointer (&state->current, sd_config_message_free);
+        state->current = g_steal_pointer (&merged);
+        state->dirty = TRUE;
+        must_push = TRUE;
+        apply (self, kind);
+        if (kind == SD_CONFIG_KIND_CONTACTS)
+          remove_dropped_contacts (self, contacts_before);
+      }
+      save_state (self, kind);
+      g_debug ("config %s now at seqno %" G_GINT64_FORMAT "%s", sd_config_kind_domain (kind),
+               sd_config_message_get_seqno (state->current), state->dirty ? " (to push)" : "");
+    }
+  }
+  if (complete && !state->retrieved) {
+    state->retrieved = TRUE;
+    /* a change left from before (a crash, an offline period) can go now */
+    if (state->dirty)
+      must_push = TRUE;
+  }
+  if (!self->synced) {
+    gboolean all = TRUE;
+
+    for (gint k = 0; k < SD_CONFIG_N_KINDS; k++)
+      all = all && self->configs[k].retrieved;
+    if (all)
+      set_synced (self);
+  }
+  /* a merge goes out at once (every device computes the same one); local changes wait for
+   * their debounce */
+  if (must_push)
+    schedule_push (self, 0);
+}
+
+gboolean
+sd_config_sync_get_synced (SdConfigSync *self)
+{
+  g_return_val_if_fail (SD_IS_CONFIG_SYNC (self), FALSE);
+  return self->synced;
+}
+
+gboolean
+sd_config_sync_has_pending (SdConfigSync *self)
+{
+  for (gint k = 0; k < SD_CONFIG_N_KINDS; k++)
+    if (self->configs[k].dirty)
+      return TRUE;
+  return FALSE;
+}
+
+gint64
+sd_config_sync_get_seqno (SdConfigSync *self, gint kind)
+{
+  g_return_val_if_fail (kind >= 0 && kind < SD_CONFIG_N_KINDS, -1);
+  return self->configs[kind].current != NULL
+           ? sd_config_message_get_seqno (self->configs[kind].current) : -1;
+}
+
+/* ---- local changes ---- */
+
+/* the message a local change may edit: the current one while it is an unpushed local
+ * change, otherwise its successor (a pushed or received seqno is never changed) */
+static SdConfigValue *
+begin_change (SdConfigSync *self, SdConfigKind kind)
+{
+  ConfigState *state = &self->configs[kind];
+
+  if (state->current == NULL) {
+    g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+
+    state->current = sd_config_message_increment (empty);
+  } else if (!sd_config_message_is_mutable (state->current) || state->in_flight ||
+             !state->dirty) {
+    SdConfigMessage *next = sd_config_message_increment (state->current);
+
+    sd_config_message_free (state->current);
+    state->current = next;
+  }
+  return sd_config_message_get_data (state->current);
+}
+
+static void
+end_change (SdConfigSync *self, SdConfigKind kind)
+{
+  self->configs[kind].dirty = TRUE;
+  save_state (self, kind);
+  schedule_push (self, SD_CONFIG_SYNC_DEBOUNCE_MS);
+}
+
+static SdConfigValue *
+current_data (SdConfigSync *self, SdConfigKind kind)
+{
+  SdConfigMessage *current = self->configs[kind].current;
+
+  return current != NULL ? sd_config_message_get_data (current) : NULL;
+}
+
+static gboolean
+contact_equal (const SdConfigContact *a, const SdConfigContact *b)
+{
+  return g_strcmp0 (a->name, b->name) == 0 && g_strcmp0 (a->nickname, b->nickname) == 0 &&
+         g_strcmp0 (a->avatar_url, b->avatar_url) == 0 &&
+         memcmp (a->avatar_key, b->avatar_key, 32) == 0 && a->approved == b->approved &&
+         a->approved_me == b->approved_me && a->blocked == b->blocked &&
+         a->priority == b->priority && a->notifications == b->notifications &&
+         a->mute_until == b->mute_until && a->expiration == b->expiration &&
+         a->expiration_seconds == b->expiration_seconds && a->created == b->created;
+}
+
+void
+sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
+{
+  g_autoptr(SdConversation) conversation = NULL;
+  g_auto(SdConfigContact) old = { 0 };
+  g_auto(SdConfigContact) want = { 0 };
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+  gboolean found;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  conversation = sd_store_get_conversation (self->store, id, NULL);
+  if (conversation == NULL)
+    return;
+  if (conversation->kind == SD_CONVERSATION_KIND_NOTE_TO_SELF) {
+    gint64 expiry = g_strcmp0 (conversation->expiration_mode, "after-send") == 0
+                      ? conversation->expiration_timer : 0;
+
+    data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
+    if (data != NULL && sd_config_user_profile_get_nts_priority (data) == conversation->priority &&
+        sd_config_user_profile_get_nts_expiry (data) == expiry)
+      return;
+    data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
+    sd_config_user_profile_set_nts_priority (data, conversation->priority);
+    sd_config_user_profile_set_nts_expiry (data, expiry);
+    end_change (self, SD_CONFIG_KIND_USER_PROFILE);
+    return;
+  }
+  sd_config_contact_init (&old, id);
+  data = current_data (self, SD_CONFIG_KIND_CONTACTS);
+  found = data != NULL && sd_config_contacts_get (data, id, &old, NULL);
+  sd_config_contact_init (&want, id);
+  want.name = g_strdup (conversation->name != NULL ? conversation->name
+                                                  : old.name != NULL ? old.name : "");
+  want.nickname = g_strdup (conversation->nickname);
+  want.avatar_url = g_strdup (old.avatar_url);
+  memcpy (want.avatar_key, old.avatar_key, 32);
+  want.approved = conversation->approved;
+  want.approved_me = conversation->they_approved;
+  want.blocked = conversation->blocked;
+  want.priority = conversation->priority;
+  want.notifications = CLAMP (conversation->notify_mode, 0, 3);
+  want.mute_until = ms_to_seconds (conversation->muted_until);
+  want.expiration = expiration_from_name (conversation->expiration_mode);
+  want.expiration_seconds = want.expiration == SD_CONFIG_EXPIRATION_NONE
+                              ? 0 : conversation->expiration_timer;
+  want.created = found ? old.created : now_ms / 1000;
+  if (found && contact_equal (&old, &want))
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_CONTACTS);
+  if (!sd_config_contacts_set (data, &want, &error)) {
+    g_warning ("could not record a contact in the config: %s", error->message);
+    return;
+  }
+  end_change (self, SD_CONFIG_KIND_CONTACTS);
+}
+
+void
+sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, gint64 now_ms)
+{
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (g_strcmp0 (id, self->identity->session_id) != 0) {
+    sd_config_sync_contact_changed (self, id, now_ms);
+    return;
+  }
+  /* Note to Self is not a contact: it takes what our devices agreed on */
+  if (current_data (self, SD_CONFIG_KIND_USER_PROFILE) != NULL)
+    apply_note_to_self (self, current_data (self, SD_CONFIG_KIND_USER_PROFILE));
+}
+
+void
+sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id)
+{
+  SdConfigValue *data;
+  SdConfigConvo convo;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  data = current_data (self, SD_CONFIG_KIND_CONTACTS);
+  if (data != NULL) {
+    g_auto(SdConfigContact) old = { 0 };
+
+    sd_config_contact_init (&old, id);
+    if (sd_config_contacts_get (data, id, &old, NULL)) {
+      data = begin_change (self, SD_CONFIG_KIND_CONTACTS);
+      sd_config_contacts_remove (data, id);
+      end_change (self, SD_CONFIG_KIND_CONTACTS);
+    }
+  }
+  data = current_data (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  if (data != NULL && sd_config_convo_info_get (data, id, &convo, NULL)) {
+    data = begin_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+    sd_config_convo_info_remove (data, id);
+    end_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  }
+}
+
+void
+sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
+{
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(GError) error = NULL;
+  SdConfigConvo old = { 0 };
+  SdConfigConvo want = { 0 };
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  conversation = sd_store_get_conversation (self->store, id, NULL);
+  if (conversation == NULL || conversation->kind != SD_CONVERSATION_KIND_DIRECT)
+    return;
+  data = current_data (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  if (data != NULL && sd_config_convo_info_get (data, id, &old, NULL) &&
+      old.last_read_ms == conversation->last_read_at && old.unread == conversation->marked_unread)
+    return;
+  g_strlcpy (want.session_id, id, sizeof want.session_id);
+  want.last_read_ms = conversation->last_read_at;
+  want.unread = conversation->marked_unread;
+  data = begin_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  if (!sd_config_convo_info_set (data, &want, now_ms, &error)) {
+    g_warning ("could not record a read position in the config: %s", error->message);
+    return;
+  }
+  /* positions older than 45 days and not marked unread go, as the other clients prune */
+  sd_config_convo_info_prune (data, now_ms);
+  end_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+}
+
+void
+sd_config_sync_profile_changed (SdConfigSync *self)
+{
+  g_autofree gchar *name = sd_store_get_setting (self->store, "display-name", NULL);
+  g_autofree gchar *old = NULL;
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
+  old = data != NULL ? sd_config_user_profile_get_name (data) : NULL;
+  if (g_strcmp0 (old, name != NULL && *name != '\0' ? name : NULL) == 0)
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
+  if (!sd_config_user_profile_set_name (data, name, &error)) {
+    g_warning ("could not record the display name in the config: %s", error->message);
+    return;
+  }
+  end_change (self, SD_CONFIG_KIND_USER_PROFILE);
+}
+
+/* ---- pushing ---- */
+
+typedef struct {
+  SdConfigSync *self;   /* (owned) */
+  SdConfigKind kind;
+  gchar *data_b64;
+  GStrv deletes;        /* (nullable) */
+  GBytes *serialized;   /* what was pushed, to tell whether it is still current */
+} PushRequest;
+
+static void
+push_request_free (PushRequest *request)
+{
+  g_object_unref (request->self);
+  g_free (request->data_b64);
+  g_strfreev (request->deletes);
+  g_bytes_unref (request->serialized);
+  g_free (request);
+}
+
+/* one signed batch: the new blob, then the items it replaces */
+static gchar *
+build_push (const SdSnode *node, gint64 now, gpointer user_data)
+{
+  PushRequest *request = user_data;
+  JsonNode *requests[2];
+  guint n = 0;
+
+  (void) node;
+  requests[n++] = sd_storage_rpc_store_signed (request->self->identity,
+                                               sd_config_kind_namespace (request->kind), now,
+                                               SD_CONFIG_SYNC_TTL_MS, request->data_b64);
+  if (request->deletes != NULL && request->deletes[0] != NULL)
+    requests[n++] = sd_storage_rpc_delete (request->self->identity,
+                                           (const gchar *const *) request->deletes);
+  return sd_storage_rpc_to_string (sd_storage_rpc_batch (requests, n));
+}
+
+static void push_due (SdConfigSync *self);
+
+static void
+on_pushed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PushRequest *request = user_data;
+  SdConfigSync *self = request->self;
+  ConfigState *state = &self->configs[request->kind];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdSnode) node = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
+                                                         &node, &error);
+  g_autofree gchar *hash = NULL;
+  g_autoptr(GBytes) now_serialized = NULL;
+  JsonNode *sub = NULL;
+  gint64 code = 0;
+  gboolean deleted = FALSE;
+
+  state->in_flight = FALSE;
+  if (body != NULL && status == 200 && sd_storage_rpc_batch_result (body, 0, &code, &sub))
+    hash = sd_storage_rpc_parse_store ((guint) code, sub, &error);
+  else if (error == NULL)
+    error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "push answered status %u", status);
+  if (hash == NULL) {
+    guint delay = 1000;
+
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      push_request_free (request);
+      return;
+    }
+    self->failures++;
+    for (guint i = 0; i < self->failures && delay < PUSH_MAX_BACKOFF_MS; i++)
+      delay *= 2;
+    g_debug ("config push failed (%u in a row): %s", self->failures, error->message);
+    schedule_push (self, MIN (delay, PUSH_MAX_BACKOFF_MS));
+    push_request_free (request);
+    return;
+  }
+  self->failures = 0;
+  deleted = request->deletes == NULL || request->deletes[0] == NULL ||
+            (sd_storage_rpc_batch_result (body, 1, &code, NULL) && code == 200);
+  if (deleted) {
+    for (guint i = 0; request->deletes != NULL && request->deletes[i] != NULL; i++)
+      for (guint j = 0; j < state->swarm_hashes->len; j++)
+        if (g_str_equal (g_ptr_array_index (state->swarm_hashes, j), request->deletes[i])) {
+          g_ptr_array_remove_index (state->swarm_hashes, j);
+          break;
+        }
+  }
+  now_serialized = state->current != NULL ? sd_config_message_serialize (state->current) : NULL;
+  if (now_serialized != NULL && g_bytes_equal (now_serialized, request->serialized)) {
+    gchar *previous = g_steal_pointer (&state->pushed_hash);
+
+    state->pushed_hash = g_strdup (hash);
+    state->dirty = FALSE;
+    if (!deleted && previous != NULL)
+      add_swarm_hash (state, previous);
+    g_free (previous);
+  } else {
+    /* changed while in flight: the newer state replaces this item too */
+    add_swarm_hash (state, hash);
+  }
+  save_state (self, request->kind);
+  g_debug ("config %s pushed", sd_config_kind_domain (request->kind));
+  push_request_free (request);
+  if (sd_config_sync_has_pending (self))
+    schedule_push (self, 0);
+}
+
+static void
+push_one (SdConfigSync *self, SdConfigKind kind)
+{
+  ConfigState *state = &self->configs[kind];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) serialized = sd_config_message_serialize (state->current);
+  g_autoptr(GBytes) blob = NULL;
+  PushRequest *request;
+  GPtrArray *deletes;
+
+  if (!sd_config_message_check_limits (state->current, &error) ||
+      (blob = sd_config_push_encode (self->identity, kind,
+                                     sd_config_message_get_seqno (state->current),
+                                     g_bytes_get_data (serialized, NULL),
+                                     g_bytes_get_size (serialized), SD_CONFIG_PUSH_WRAPPED,
+                                     &error)) == NULL) {
+    /* never pushable as it is: keep it here, do not retry forever */
+    g_warning ("config %s cannot be pushed: %s", sd_config_kind_domain (kind), error->message);
+    state->dirty = FALSE;
+    save_state (self, kind);
+    return;
+  }
+  request = g_new0 (PushRequest, 1);
+  request->self = g_object_ref (self);
+  request->kind = kind;
+  request->data_b64 = g_base64_encode (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  request->serialized = g_steal_pointer (&serialized);
+  deletes = g_ptr_array_new ();
+  for (guint i = 0; i < state->swarm_hashes->len; i++)
+    g_ptr_array_add (deletes, g_strdup (g_ptr_array_index (state->swarm_hashes, i)));
+  if (state->pushed_hash != NULL)
+    g_ptr_array_add (deletes, g_strdup (state->pushed_hash));
+  g_ptr_array_add (deletes, NULL);
+  request->deletes = (GStrv) g_ptr_array_free (deletes, FALSE);
+  state->in_flight = TRUE;
+  sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_push, request,
+                              NULL, self->cancellable, on_pushed, request);
+}
+
+static void
+push_due (SdConfigSync *self)
+{
+  /* before the first full retrieve a push could hide what the swarm already has; and each run
+   * first merges what arrived while we were away, so what we push is never older than it */
+  if (!self->running || self->network == NULL || !self->synced)
+    return;
+  for (gint kind = 0; kind < SD_CONFIG_N_KINDS; kind++) {
+    ConfigState *state = &self->configs[kind];
+
+    if (state->dirty && !state->in_flight && state->current != NULL && state->retrieved)
+      push_one (self, kind);
+  }
+}
+
+static gboolean
+on_push_timer (gpointer user_data)
+{
+  SdConfigSync *self = user_data;
+
+  self->push_id = 0;
+  push_due (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_push (SdConfigSync *self, guint delay_ms)
+{
+  /* a pending timer is kept: changes within its window go out together */
+  if (self->push_id != 0 && delay_ms > 0)
+    return;
+  g_clear_handle_id (&self->push_id, g_source_remove);
+  if (self->running)
+    self->push_id = g_timeout_add (delay_ms, on_push_timer, self);
+}
+
+void
+sd_config_sync_start (SdConfigSync *self)
+{
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (self->running)
+    return;
+  self->running = TRUE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (sd_config_sync_has_pending (self))
+    schedule_push (self, 0);
+}
+
+void
+sd_config_sync_stop (SdConfigSync *self)
+{
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  self->running = FALSE;
+  g_clear_handle_id (&self->push_id, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+/* ---- object ---- */
+
+static void
+sd_config_sync_dispose (GObject *object)
+{
+  sd_config_sync_stop (SD_CONFIG_SYNC (object));
+  G_OBJECT_CLASS (sd_config_sync_parent_class)->dispose (object);
+}
+
+static void
+sd_config_sync_finalize (GObject *object)
+{
+  SdConfigSync *self = SD_CONFIG_SYNC (object);
+
+  for (gint kind = 0; kind < SD_CONFIG_N_KINDS; kind++) {
+    g_clear_pointer (&self->configs[kind].current, sd_config_message_free);
+    g_clear_pointer (&self->configs[kind].swarm_hashes, g_ptr_array_unref);
+    g_clear_pointer (&self->configs[kind].pushed_hash, g_free);
+  }
+  g_clear_object (&self->network);
+  g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (sd_config_sync_parent_class)->finalize (object);
+}
+
+static void
+sd_config_sync_class_init (SdConfigSyncClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sd_config_sync_dispose;
+  object_class->finalize = sd_config_sync_finalize;
+  signals[SIGNAL_CONVERSATION_CHANGED] =
+    g_signal_new ("conversation-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_CONVERSATION_REMOVED] =
+    g_signal_new ("conversation-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_PROFILE_CHANGED] =
+    g_signal_new ("profile-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_SYNCED_CHANGED] =
+    g_signal_new ("synced-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+}
+
+static void
+sd_config_sync_init (SdConfigSync *self)
+{
+  for (gint kind = 0; kind < SD_CONFIG_N_KINDS; kind++)
+    self->configs[kind].swarm_hashes = g_ptr_array_new_with_free_func (g_free);
+}
+
+SdConfigSync *
+sd_config_sync_new (SdNetwork *network, SdStore *store, const SdIdentity *identity)
+{
+  SdConfigSync *self = g_object_new (SD_TYPE_CONFIG_SYNC, NULL);
+  g_autofree gchar *synced = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (store), NULL);
+  self->network = network != NULL ? g_object_ref (network) : NULL;
+  self->store = g_object_ref (store);
+  self->identity = identity;
+  for (gint kind = 0; kind < SD_CONFIG_N_KINDS; kind++)
+    load_state (self, kind);
+  synced = sd_store_get_setting (store, SETTING_SYNCED, NULL);
+  self->synced = g_strcmp0 (synced, "1") == 0;
+  return self;
+}

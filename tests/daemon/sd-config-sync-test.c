@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SdConfigSync on a real store, without a network: received configs are merged and applied,
+ * hostile items change nothing, local changes are recorded, persisted and keep the keys we
+ * do not know */
+
+#include <string.h>
+
+#include "sd-config-contacts.h"
+#include "sd-config-convo-info.h"
+#include "sd-config-crypto.h"
+#include "sd-config-kind.h"
+#include "sd-config-merge.h"
+#include "sd-config-message.h"
+#include "sd-config-push.h"
+#include "sd-config-sync.h"
+#include "sd-config-user-profile.h"
+#include "sd-daemon-test-util.h"
+#include "sd-storage-rpc.h"
+
+#define NODE "aa00000000000000000000000000000000000000000000000000000000000000"
+#define NS_PROFILE 2
+#define NS_CONTACTS 3
+#define NS_CONVO 4
+
+typedef struct {
+  SdIdentity me;
+  SdIdentity peer;
+  SdTestStore store;
+  SdConfigSync *sync;
+  guint n_hashes;
+} Fixture;
+
+static void
+fixture_setup (Fixture *fixture, gconstpointer data)
+{
+  sd_test_identity_from_byte (&fixture->me, 1);
+  sd_test_identity_from_byte (&fixture->peer, 2);
+  sd_test_store_init (&fixture->store, &fixture->me);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+}
+
+static void
+fixture_teardown (Fixture *fixture, gconstpointer data)
+{
+  g_clear_object (&fixture->sync);
+  sd_test_store_clear (&fixture->store);
+}
+
+static GPtrArray *
+new_items (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
+}
+
+/* one retrieved item holding @blob */
+static SdRetrieveItem *
+item_new (Fixture *fixture, GBytes *blob)
+{
+  SdRetrieveItem *item = g_new0 (SdRetrieveItem, 1);
+
+  item->hash = g_strdup_printf ("testhash%035u", ++fixture->n_hashes);
+  item->data_b64 = g_base64_encode (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  item->timestamp = 1700000000000;
+  return item;
+}
+
+static void
+receive_blob (Fixture *fixture, gint namespace_, GBytes *blob)
+{
+  g_autoptr(GPtrArray) items = new_items ();
+
+  g_ptr_array_add (items, item_new (fixture, blob));
+  sd_config_sync_receive (fixture->sync, NODE, namespace_, items, TRUE);
+}
+
+static GBytes *
+push_of (Fixture *fixture, SdConfigKind kind, SdConfigMessage *message)
+{
+  g_autoptr(GBytes) plain = sd_config_message_serialize (message);
+  g_autoptr(GError) error = NULL;
+  GBytes *blob = sd_config_push_encode (&fixture->me, kind, sd_config_message_get_seqno (message),
+                                        g_bytes_get_data (plain, NULL), g_bytes_get_size (plain),
+                                        SD_CONFIG_PUSH_WRAPPED, &error);
+
+  g_assert_no_error (error);
+  return blob;
+}
+
+/* a Contacts message at seqno 1 from "another device": the peer, pinned, nicknamed, muted */
+static SdConfigMessage *
+contacts_message (Fixture *fixture, const gchar *nickname, gboolean with_unknown)
+{
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  SdConfigMessage *message = sd_config_message_increment (empty);
+  g_auto(SdConfigContact) contact = { 0 };
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data = sd_config_message_get_data (message);
+
+  sd_config_contact_init (&contact, fixture->peer.session_id);
+  contact.name = g_strdup ("Peer");
+  contact.nickname = g_strdup (nickname);
+  contact.approved = TRUE;
+  contact.approved_me = TRUE;
+  contact.priority = 3;
+  contact.notifications = SD_CONFIG_NOTIFY_DISABLED;
+  contact.mute_until = 4102444800;
+  contact.expiration = SD_CONFIG_EXPIRATION_AFTER_SEND;
+  contact.expiration_seconds = 86400;
+  contact.created = 1700000000;
+  g_assert_true (sd_config_contacts_set (data, &contact, &error));
+  if (with_unknown) {
+    SdConfigValue *contacts = sd_config_value_dict_get (data, "c");
+    SdConfigValue *entry = sd_config_value_dict_value (contacts, 0);
+
+    /* a key a newer client writes */
+    sd_config_value_dict_set_text (entry, "zz", sd_config_value_new_text ("future"));
+  }
+  return message;
+}
+
+static void
+assert_peer_applied (Fixture *fixture, const gchar *nickname)
+{
+  g_autoptr(SdConversation) c = sd_store_get_conversation (fixture->store.store,
+                                                           fixture->peer.session_id, NULL);
+
+  g_assert_nonnull (c);
+  g_assert_cmpstr (c->nickname, ==, nickname);
+  g_assert_cmpstr (c->name, ==, "Peer");
+  g_assert_true (c->approved);
+  g_assert_true (c->they_approved);
+  g_assert_false (c->blocked);
+  g_assert_cmpint (c->priority, ==, 3);
+  g_assert_cmpint (c->notify_mode, ==, SD_CONVERSATION_NOTIFY_NONE);
+  g_assert_cmpint (c->muted_until, ==, G_GINT64_CONSTANT (4102444800000));
+  g_assert_cmpstr (c->expiration_mode, ==, "after-send");
+  g_assert_cmpint (c->expiration_timer, ==, 86400);
+}
+
+static void
+test_apply_contacts (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+  g_assert_false (sd_config_sync_has_pending (fixture->sync));
+  assert_peer_applied (fixture, "Pal");
+  g_assert_false (sd_config_sync_get_synced (fixture->sync));
+  /* the same item again (a second node) changes nothing */
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+  g_assert_false (sd_config_sync_has_pending (fixture->sync));
+}
+
+static void
+test_synced (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  const gint namespaces[] = { 2, 3, 4, 5 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (namespaces); i++) {
+    g_assert_false (sd_config_sync_get_synced (fixture->sync));
+    sd_config_sync_receive (fixture->sync, NODE, namespaces[i], none, TRUE);
+  }
+  g_assert_true (sd_config_sync_get_synced (fixture->sync));
+  /* and it stays so after a restart */
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  g_assert_true (sd_config_sync_get_synced (fixture->sync));
+}
+
+static void
+test_merge_conflict (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) base = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(SdConfigMessage) a = sd_config_message_increment (base);
+  g_autoptr(SdConfigMessage) b = sd_config_message_increment (base);
+  g_autoptr(GBytes) blob_base = push_of (fixture, SD_CONFIG_KIND_CONTACTS, base);
+  g_autoptr(GBytes) blob_a = NULL;
+  g_autoptr(GBytes) blob_b = NULL;
+  g_auto(SdConfigContact) contact = { 0 };
+  g_autoptr(GPtrArray) items = new_items ();
+  g_autoptr(SdConversation) c = NULL;
+  g_autoptr(GError) error = NULL;
+
+  receive_blob (fixture, NS_CONTACTS, blob_base);
+  /* two devices change different fields at the same seqno */
+  sd_config_contact_init (&contact, fixture->peer.session_id);
+  g_assert_true (sd_config_contacts_get (sd_config_message_get_data (a), fixture->peer.session_id,
+                                         &contact, NULL));
+  g_free (contact.nickname);
+  contact.nickname = g_strdup ("From A");
+  g_assert_true (sd_config_contacts_set (sd_config_message_get_data (a), &contact, &error));
+  contact.blocked = TRUE;
+  g_free (contact.nickname);
+  contact.nickname = g_strdup ("Pal");
+  g_assert_true (sd_config_contacts_set (sd_config_message_get_data (b), &contact, &error));
+  blob_a = push_of (fixture, SD_CONFIG_KIND_CONTACTS, a);
+  blob_b = push_of (fixture, SD_CONFIG_KIND_CONTACTS, b);
+  g_ptr_array_add (items, item_new (fixture, blob_a));
+  g_ptr_array_add (items, item_new (fixture, blob_b));
+  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE);
+  /* both changes survive, at seqno newest + 1, and the merge must be pushed */
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 3);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  c = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_cmpstr (c->nickname, ==, "From A");
+  g_assert_true (c->blocked);
+}
+
+/* a serialised message sealed raw (no wrapper) in @domain */
+static GBytes *
+seal (Fixture *fixture, const gchar *text, const gchar *domain)
+{
+  return sd_config_seal ((const guint8 *) text, strlen (text), fixture->me.ed25519_sk, domain);
+}
+
+static void
+test_hostile (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) good = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  g_autoptr(SdConfigMessage) profile = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(GPtrArray) blobs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GPtrArray) before = NULL;
+  guint8 zeros[512] = { 0 };
+  guint8 *big = g_malloc0 (SD_CONFIG_MAX_MESSAGE + 1024);
+  guint8 garbage[300];
+
+  receive_blob (fixture, NS_CONTACTS, good);
+  before = sd_store_list_conversations (fixture->store.store, NULL);
+
+  /* only padding, encrypted */
+  g_ptr_array_add (blobs, sd_config_encrypt (zeros, sizeof zeros, fixture->me.ed25519_sk,
+                                             "Contacts"));
+  /* "z" and no zstd frame after it */
+  for (guint i = 0; i < sizeof garbage; i++)
+    garbage[i] = (guint8) (i * 37 + 1);
+  garbage[0] = 'z';
+  g_ptr_array_add (blobs, sd_config_encrypt (garbage, sizeof garbage, fixture->me.ed25519_sk,
+                                             "Contacts"));
+  /* a well-formed message in another config's domain */
+  g_ptr_array_add (blobs, push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, profile));
+  /* a seqno past 2^63 - 2 */
+  g_ptr_array_add (blobs, seal (fixture, "d1:#i9223372036854775807e1:&de1:<le1:=dee",
+                                "Contacts"));
+  /* a negative seqno, and a data dict that is not one */
+  g_ptr_array_add (blobs, seal (fixture, "d1:#i-1e1:&de1:<le1:=dee", "Contacts"));
+  g_ptr_array_add (blobs, seal (fixture, "d1:#i9e1:&i1e1:<le1:=dee", "Contacts"));
+  /* larger than a node stores */
+  g_ptr_array_add (blobs, g_bytes_new_take (big, SD_CONFIG_MAX_MESSAGE + 1024));
+  /* random bytes, and nothing at all */
+  g_ptr_array_add (blobs, g_bytes_new (garbage, sizeof garbage));
+  g_ptr_array_add (blobs, g_bytes_new ("", 0));
+
+  for (guint i = 0; i < blobs->len; i++) {
+    g_autoptr(GPtrArray) after = NULL;
+
+    g_test_message ("hostile blob %u", i);
+    receive_blob (fixture, NS_CONTACTS, g_ptr_array_index (blobs, i));
+    g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+    g_assert_false (sd_config_sync_has_pending (fixture->sync));
+    after = sd_store_list_conversations (fixture->store.store, NULL);
+    g_assert_cmpuint (after->len, ==, before->len);
+    assert_peer_applied (fixture, "Pal");
+  }
+}
+
+static void
+test_local_change (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", TRUE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  g_auto(SdStoreUserConfig) row = { 0 };
+  g_autoptr(SdConfigMessage) stored = NULL;
+  g_auto(SdConfigContact) contact = { 0 };
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *entry;
+  gboolean found = FALSE;
+
+  receive_blob (fixture, NS_CONTACTS, blob);
+  /* nothing changed: nothing to push */
+  sd_config_sync_contact_changed (fixture->sync, fixture->peer.session_id, 0);
+  g_assert_false (sd_config_sync_has_pending (fixture->sync));
+
+  g_assert_true (sd_store_set_nickname (fixture->store.store, fixture->peer.session_id, "Buddy",
+                                        &error));
+  sd_config_sync_contact_changed (fixture->sync, fixture->peer.session_id, 0);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 2);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  /* a second change before the push stays in the same seqno */
+  g_assert_true (sd_store_set_priority (fixture->store.store, fixture->peer.session_id, 7,
+                                        &error));
+  sd_config_sync_contact_changed (fixture->sync, fixture->peer.session_id, 0);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 2);
+
+  /* persisted, dirty, with the newer client's key kept */
+  g_assert_true (sd_store_load_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS, &row,
+                                            &found, &error));
+  g_assert_true (found);
+  g_assert_true (row.dirty);
+  stored = sd_config_message_parse (g_bytes_get_data (row.message, NULL),
+                                    g_bytes_get_size (row.message), SD_CONFIG_DEFAULT_LAG,
+                                    &error);
+  g_assert_no_error (error);
+  sd_config_contact_init (&contact, fixture->peer.session_id);
+  g_assert_true (sd_config_contacts_get (sd_config_message_get_data (stored),
+                                         fixture->peer.session_id, &contact, NULL));
+  g_assert_cmpstr (contact.nickname, ==, "Buddy");
+  g_assert_cmpint (contact.priority, ==, 7);
+  entry = sd_config_value_dict_value (sd_config_value_dict_get (sd_config_message_get_data (stored),
+                                                                "c"), 0);
+  g_assert_true (sd_config_value_is_text (sd_config_value_dict_get (entry, "zz"), "future"));
+
+  /* a restart finds it still to be pushed */
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 2);
+
+  /* an older message arriving late does not undo it */
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 2);
+  {
+    g_autoptr(SdConversation) c = sd_store_get_conversation (fixture->store.store,
+                                                             fixture->peer.session_id, NULL);
+
+    g_assert_cmpstr (c->nickname, ==, "Buddy");
+  }
+}
+
+static void
+test_read_position (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) contacts = contacts_message (fixture, NULL, FALSE);
+  g_autoptr(GBytes) contacts_blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, contacts);
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(SdConfigMessage) convo = sd_config_message_increment (empty);
+  g_autoptr(GBytes) convo_blob = NULL;
+  g_autoptr(SdConversation) c = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / 1000;
+  SdConfigConvo entry = { 0 };
+
+  g_strlcpy (entry.session_id, fixture->peer.session_id, sizeof entry.session_id);
+  entry.last_read_ms = now - 1000;
+  entry.unread = TRUE;
+  g_assert_true (sd_config_convo_info_set (sd_config_message_get_data (convo), &entry, now,
+                                           &error));
+  convo_blob = push_of (fixture, SD_CONFIG_KIND_CONVO_INFO_VOLATILE, convo);
+  receive_blob (fixture, NS_CONTACTS, contacts_blob);
+  receive_blob (fixture, NS_CONVO, convo_blob);
+  c = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_cmpint (c->last_read_at, ==, now - 1000);
+  g_assert_true (c->marked_unread);
+}
+
+static void
+test_long_page (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  g_autoptr(GPtrArray) items = new_items ();
+  g_autofree gchar *last_hash = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 100;
+  SdRetrieveItem *taken_last;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, item_new (fixture, blob));
+  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE);
+  assert_peer_applied (fixture, "Pal");
+  /* one merge takes at most SD_CONFIG_MERGE_MAX_MESSAGES: the next poll resumes after the last
+   * one taken, and the namespace does not count as retrieved to its end */
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  taken_last = g_ptr_array_index (items, SD_CONFIG_MERGE_MAX_MESSAGES - 1);
+  g_assert_cmpstr (last_hash, ==, taken_last->hash);
+  for (gint ns = 2; ns <= 5; ns++) {
+    g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
+    if (ns != NS_CONTACTS)
+      sd_config_sync_receive (fixture->sync, NODE, ns, none, TRUE);
+  }
+  g_assert_false (sd_config_sync_get_synced (fixture->sync));
+}
+
+/* a stored state that does not parse (damaged) is fetched again from the swarm's start */
+static void
+test_damaged_state (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  SdStoreUserConfig junk = { 0 };
+  g_autofree gchar *last_hash = NULL;
+  g_autoptr(GError) error = NULL;
+
+  receive_blob (fixture, NS_CONTACTS, blob);
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, NULL);
+  g_assert_nonnull (last_hash);
+  junk.message = g_bytes_new_static ("d1:#i1e", 7);
+  g_assert_true (sd_store_save_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS, &junk,
+                                            &error));
+  g_bytes_unref (junk.message);
+  g_clear_object (&fixture->sync);
+  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING,
+                         "stored config Contacts does not parse*");
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
+  g_clear_pointer (&last_hash, g_free);
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_hash);
+  /* and the swarm's items bring it back */
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+}
+
+static void
+count_signal (SdConfigSync *sync, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_user_profile (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(SdConfigMessage) profile = sd_config_message_increment (empty);
+  SdConfigValue *values = sd_config_message_get_data (profile);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) nts = NULL;
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *key = NULL;
+  guint8 avatar_key[32];
+  guint n_profile = 0;
+
+  memset (avatar_key, 0xab, sizeof avatar_key);
+  g_assert_true (sd_config_user_profile_set_name (values, "Me Elsewhere", &error));
+  g_assert_true (sd_config_user_profile_set_avatar (values, "http://files.example/f/1",
+                                                    avatar_key, &error));
+  sd_config_user_profile_set_nts_priority (values, 2);
+  sd_config_user_profile_set_nts_expiry (values, 86400);
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, profile);
+  g_assert_true (sd_store_open_conversation (fixture->store.store, fixture->me.session_id, 1,
+                                             &error));
+  g_signal_connect (fixture->sync, "profile-changed", G_CALLBACK (count_signal), &n_profile);
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_assert_cmpuint (n_profile, ==, 1);
+  name = sd_store_get_setting (fixture->store.store, "display-name", NULL);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  key = sd_store_get_setting (fixture->store.store, "avatar-key", NULL);
+  g_assert_cmpstr (name, ==, "Me Elsewhere");
+  g_assert_cmpstr (url, ==, "http://files.example/f/1");
+  g_assert_cmpstr (key, ==, "abababababababababababababababababababababababababababababababab");
+  nts = sd_store_get_conversation (fixture->store.store, fixture->me.session_id, NULL);
+  g_assert_cmpint (nts->priority, ==, 2);
+  g_assert_cmpstr (nts->expiration_mode, ==, "after-send");
+  g_assert_cmpint (nts->expiration_timer, ==, 86400);
+  /* the Note to Self is not a contact */
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
+  /* a local display name goes into the config */
+  g_assert_true (sd_store_set_setting (fixture->store.store, "display-name", "Me Here", &error));
+  sd_config_sync_profile_changed (fixture->sync);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 2);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/config-sync/apply-contacts", test_apply_contacts);
+  ADD ("/config-sync/synced", test_synced);
+  ADD ("/config-sync/merge-conflict", test_merge_conflict);
+  ADD ("/config-sync/hostile", test_hostile);
+  ADD ("/config-sync/local-change", test_local_change);
+  ADD ("/config-sync/read-position", test_read_position);
+  ADD ("/config-sync/long-page", test_long_page);
+  ADD ("/config-sync/damaged-state", test_damaged_state);
+  ADD ("/config-sync/user-profile", test_user_profile);
+#undef ADD
+  return g_test_run ();
+}
