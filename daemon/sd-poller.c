@@ -22,14 +22,50 @@ struct _SdPoller {
   gboolean polling;
   gboolean online;
   GCancellable *cancellable;  /* (owned) */
+  /* retrieve cursors: one per namespace for the account's swarm (the members hold the same
+   * hashes); these "<node>/<namespace>" keys name nodes that did not know it and page with
+   * their own cursor until they caught up */
+  GHashTable *own_cursor;     /* (owned) */
+  /* the page being applied, slice by slice */
+  SdSnode *page_node;         /* (owned) (nullable) */
+  GPtrArray *page_items;      /* (owned) (nullable) */
+  guint page_position;
+  gboolean page_more;
+  gboolean page_own;          /* paged with the node's own cursor */
+  gboolean page_moves_swarm;  /* an own-cursor page that also moves the swarm's at its end */
+  guint slice_id;
+  /* catch-up: messages sent before history_before are history (0: none is); G_MAXINT64 on
+   * the first sync of an account */
+  gint64 history_before;
+  gint64 last_success_ms;     /* local clock */
+  gint64 last_online_saved_ms;
+  gboolean syncing;
+  guint64 sync_fetched;
 };
 
-enum { SIGNAL_CHANGES, SIGNAL_TYPING, SIGNAL_ONLINE_CHANGED, N_SIGNALS };
+enum {
+  SIGNAL_CHANGES,
+  SIGNAL_TYPING,
+  SIGNAL_ONLINE_CHANGED,
+  SIGNAL_SYNC_PROGRESS,
+  SIGNAL_CAUGHT_UP,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (SdPoller, sd_poller, G_TYPE_OBJECT)
 
 static void poll_once (SdPoller *self);
+
+/* the store's key of the swarm's cursor: the store holds one account, whose swarm is the
+ * one being polled (a moved swarm holds the same messages; a member that does not know the
+ * hash starts over, which the own-cursor fallback handles) */
+#define SWARM_CURSOR "swarm"
+/* a slice: at most this many items or this long, then the main loop runs */
+#define SLICE_MAX_ITEMS 256
+#define SLICE_MAX_US (20 * 1000)
+/* "last-online" is written at most this often while online */
+#define LAST_ONLINE_SAVE_MS (60 * 1000)
 
 static gboolean
 on_tick (gpointer user_data)
@@ -54,6 +90,9 @@ set_online (SdPoller *self, gboolean online)
 {
   if (self->online == online)
     return;
+  /* what was sent while we could not poll is history when it comes */
+  if (!online && self->history_before == 0 && self->last_success_ms > 0)
+    self->history_before = self->last_success_ms;
   self->online = online;
   g_signal_emit (self, signals[SIGNAL_ONLINE_CHANGED], 0);
 }
@@ -77,13 +116,40 @@ poll_failed (SdPoller *self, const GError *error)
   schedule (self, delay);
 }
 
-/* a batch of one retrieve from where this node left off, as desktop polls: the batch lets a
+static gchar *
+own_key (const SdSnode *node, gint ns)
+{
+  return g_strdup_printf ("%s/%d", node->ed25519_hex, ns);
+}
+
+/* the hash a retrieve from @node in @ns starts after (NULL: from the start): the swarm's
+ * cursor, or the node's own while it pages on its own (or before the swarm has one: the
+ * per-node cursors of older versions) */
+static gchar *
+cursor_for (SdPoller *self, const SdSnode *node, gint ns, gboolean *out_own)
+{
+  g_autofree gchar *key = own_key (node, ns);
+  gchar *hash = NULL;
+  gboolean own = g_hash_table_contains (self->own_cursor, key);
+
+  if (!own)
+    hash = sd_store_get_last_hash (self->store, SWARM_CURSOR, ns, NULL);
+  if (hash == NULL) {
+    own = TRUE;
+    hash = sd_store_get_last_hash (self->store, node->ed25519_hex, ns, NULL);
+  }
+  if (out_own != NULL)
+    *out_own = own;
+  return hash;
+}
+
+/* a batch of one retrieve from where the swarm left off, as desktop polls: the batch lets a
  * node answer a skewed clock or a moved swarm as an inner code (sd-network.c) */
 static gchar *
 build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
   SdPoller *self = user_data;
-  g_autofree gchar *last_hash = sd_store_get_last_hash (self->store, node->ed25519_hex, 0, NULL);
+  g_autofree gchar *last_hash = cursor_for (self, node, 0, NULL);
   JsonNode *retrieve = sd_storage_rpc_retrieve (self->identity, 0, now,
                                                 last_hash != NULL ? last_hash : "", 0, -2);
 
@@ -96,21 +162,125 @@ on_typing (const gchar *author, gboolean typing, gpointer user_data)
   g_signal_emit (user_data, signals[SIGNAL_TYPING], 0, author, typing);
 }
 
-static gboolean
-handle_messages (SdPoller *self, const SdSnode *node, GPtrArray *items)
+static void
+set_syncing (SdPoller *self, gboolean syncing)
 {
+  if (syncing && !self->syncing)
+    self->sync_fetched = 0;
+  self->syncing = syncing;
+  g_signal_emit (self, signals[SIGNAL_SYNC_PROGRESS], 0, syncing, self->sync_fetched);
+}
+
+static void
+clear_page (SdPoller *self)
+{
+  g_clear_handle_id (&self->slice_id, g_source_remove);
+  g_clear_pointer (&self->page_node, sd_snode_unref);
+  g_clear_pointer (&self->page_items, g_ptr_array_unref);
+}
+
+static void
+save_last_online (SdPoller *self, gboolean force)
+{
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree gchar *text = NULL;
+
+  if (!force && now - self->last_online_saved_ms < LAST_ONLINE_SAVE_MS)
+    return;
+  text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+  if (sd_store_set_setting (self->store, SD_POLLER_LAST_ONLINE_KEY, text, NULL))
+    self->last_online_saved_ms = now;
+}
+
+/* the whole page is applied: the poll succeeded */
+static void
+page_done (SdPoller *self)
+{
+  gboolean more = self->page_more;
+  g_autofree gchar *node_hex = g_strdup (self->page_node->ed25519_hex);
+  guint n_items = self->page_items->len;
+
+  if (self->page_own && !more) {
+    g_autofree gchar *key = own_key (self->page_node, 0);
+
+    /* it reached the end: from now on it pages from the swarm's cursor again */
+    g_hash_table_remove (self->own_cursor, key);
+  }
+  clear_page (self);
+  self->polling = FALSE;
+  self->failures = 0;
+  self->last_success_ms = g_get_real_time () / 1000;
+  set_online (self, TRUE);
+  /* a truncated page: fetch the rest at once, but a node that says `more` forever (or with
+   * an empty page) gets only so many immediate polls before the normal interval */
+  if (more && n_items == 0) {
+    g_debug ("node %s says more but sent nothing", node_hex);
+    more = FALSE;
+  }
+  if (more && self->follow_ups >= SD_POLLER_MAX_FOLLOW_UPS) {
+    g_debug ("node %s still says more after %u pages; waiting for the next tick", node_hex,
+             self->follow_ups);
+    more = FALSE;
+  }
+  self->follow_ups = more ? self->follow_ups + 1 : 0;
+  if (!more) {
+    /* caught up: what comes next is news */
+    gboolean was_first = self->history_before == G_MAXINT64;
+
+    self->history_before = 0;
+    save_last_online (self, was_first);
+    if (self->syncing)
+      set_syncing (self, FALSE);
+    g_signal_emit (self, signals[SIGNAL_CAUGHT_UP], 0);
+  } else {
+    save_last_online (self, FALSE);
+  }
+  schedule (self, more ? 0 : self->interval_ms);
+}
+
+/* applies one slice of the page, then lets the main loop run before the next */
+static gboolean
+on_slice (gpointer user_data)
+{
+  SdPoller *self = user_data;
   g_autoptr(SdStoreChanges) changes = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree gchar *key = own_key (self->page_node, 0);
+  SdIngestCursor cursor = { 0, { NULL, NULL }, { NULL, NULL } };
+  guint before = self->page_position;
 
-  if (!sd_ingest_messages_at (self->store, self->identity, node->ed25519_hex, items,
-                              sd_network_now_ms (self->network), on_typing, self, &changes,
-                              &error)) {
-    g_warning ("could not store received messages: %s", error->message);
-    return FALSE;
+  self->slice_id = 0;
+  if (self->page_own) {
+    cursor.keys[0] = key;
+    if (self->page_moves_swarm)
+      cursor.end_keys[0] = SWARM_CURSOR;
+  } else {
+    cursor.keys[0] = SWARM_CURSOR;
   }
+  if (!sd_ingest_slice (self->store, self->identity, self->page_items, &self->page_position,
+                        SLICE_MAX_ITEMS, g_get_monotonic_time () + SLICE_MAX_US, &cursor,
+                        sd_network_now_ms (self->network), on_typing, self, &changes,
+                        &error)) {
+    g_autoptr(GError) bad = NULL;
+
+    g_warning ("could not store received messages: %s", error->message);
+    clear_page (self);
+    bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "store failed");
+    poll_failed (self, bad);
+    return G_SOURCE_REMOVE;
+  }
+  self->sync_fetched += self->page_position - before;
   if (changes != NULL)
-    g_signal_emit (self, signals[SIGNAL_CHANGES], 0, changes);
-  return TRUE;
+    g_signal_emit (self, signals[SIGNAL_CHANGES], 0, changes, self->history_before);
+  if (self->syncing)
+    g_signal_emit (self, signals[SIGNAL_SYNC_PROGRESS], 0, TRUE, self->sync_fetched);
+  if (self->page_position >= self->page_items->len) {
+    page_done (self);
+    return G_SOURCE_REMOVE;
+  }
+  /* below the bus's default priority: pending calls are answered first */
+  self->slice_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_slice, self, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -123,14 +293,18 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
                                                          &node, &error);
   g_autoptr(GPtrArray) items = NULL;
+  g_autofree gchar *sent = NULL;
   JsonNode *retrieved = NULL;
   gint64 code = 0;
   gboolean more = FALSE;
+  gboolean own = FALSE;
 
   if (body == NULL) {
     poll_failed (self, error);
     return;
   }
+  if (!self->running)
+    return;
   if (status == 200 && sd_storage_rpc_batch_result (body, 0, &code, &retrieved) && code == 200)
     items = sd_storage_rpc_parse_retrieve (retrieved, &more, NULL);
   if (items == NULL) {
@@ -139,27 +313,43 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
     poll_failed (self, bad);
     return;
   }
-  if (!handle_messages (self, node, items)) {
-    g_autoptr(GError) bad = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "store failed");
-    poll_failed (self, bad);
+  /* the cursor the request carried (nothing was applied since it was built) */
+  sent = cursor_for (self, node, 0, &own);
+  if (sent != NULL && items->len > 0) {
+    const SdRetrieveItem *first = g_ptr_array_index (items, 0);
+    gboolean seen = FALSE;
+
+    /* a node that does not know the hash answers from its first message (as the storage
+     * server does): page with its own cursor until it caught up */
+    if (sd_store_is_seen (self->store, first->hash, &seen, NULL) && seen && !own) {
+      g_debug ("node %s does not know the swarm's cursor; it pages on its own",
+               node->ed25519_hex);
+      g_hash_table_add (self->own_cursor, own_key (node, 0));
+      own = TRUE;
+    }
+  }
+  self->page_own = own;
+  self->page_moves_swarm = FALSE;
+  if (own && items->len > 0) {
+    const SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
+    gboolean seen = TRUE;
+
+    /* its page moves the swarm's cursor when it ends past what we have seen */
+    (void) sd_store_is_seen (self->store, last->hash, &seen, NULL);
+    self->page_moves_swarm = !more || !seen;
+  }
+  if (more && !self->syncing)
+    set_syncing (self, TRUE);
+  clear_page (self);
+  self->page_node = g_steal_pointer (&node);
+  self->page_items = g_steal_pointer (&items);
+  self->page_position = 0;
+  self->page_more = more;
+  if (self->page_items->len == 0) {
+    page_done (self);
     return;
   }
-  self->polling = FALSE;
-  self->failures = 0;
-  set_online (self, TRUE);
-  /* a truncated page: fetch the rest at once, but a node that says `more` forever (or with
-   * an empty page) gets only so many immediate polls before the normal interval */
-  if (more && items->len == 0) {
-    g_debug ("node %s says more but sent nothing", node->ed25519_hex);
-    more = FALSE;
-  }
-  if (more && self->follow_ups >= SD_POLLER_MAX_FOLLOW_UPS) {
-    g_debug ("node %s still says more after %u pages; waiting for the next tick",
-             node->ed25519_hex, self->follow_ups);
-    more = FALSE;
-  }
-  self->follow_ups = more ? self->follow_ups + 1 : 0;
-  schedule (self, more ? 0 : self->interval_ms);
+  (void) on_slice (self);
 }
 
 static void
@@ -182,6 +372,8 @@ poll_once (SdPoller *self)
   if (self->polling || !self->running)
     return;
   self->polling = TRUE;
+  if (self->history_before == G_MAXINT64 && !self->syncing)
+    set_syncing (self, TRUE);
   /* every poll first makes sure the pool is usable: free when it is, and
    * after failures have dropped too many nodes it goes back to the seeds */
   sd_network_bootstrap_async (self->network, self->cancellable, on_bootstrapped,
@@ -191,9 +383,18 @@ poll_once (SdPoller *self)
 void
 sd_poller_start (SdPoller *self)
 {
+  g_autofree gchar *last_online = NULL;
+
   if (self->running)
     return;
   self->running = TRUE;
+  /* where this run's news start: the last time a poll succeeded before; never (a new or
+   * restored account) makes the whole first sync history */
+  last_online = sd_store_get_setting (self->store, SD_POLLER_LAST_ONLINE_KEY, NULL);
+  if (self->last_success_ms == 0)
+    self->history_before = last_online != NULL
+                             ? CLAMP (g_ascii_strtoll (last_online, NULL, 10), 1, G_MAXINT64 - 1)
+                             : G_MAXINT64;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   schedule (self, 0);
@@ -206,6 +407,8 @@ sd_poller_stop (SdPoller *self)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  /* what is not applied is fetched again: the cursor moved with what was */
+  clear_page (self);
   self->polling = FALSE;
 }
 
@@ -238,6 +441,7 @@ sd_poller_finalize (GObject *object)
   g_clear_object (&self->network);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
+  g_hash_table_unref (self->own_cursor);
   G_OBJECT_CLASS (sd_poller_parent_class)->finalize (object);
 }
 
@@ -249,19 +453,27 @@ sd_poller_class_init (SdPollerClass *klass)
   object_class->dispose = sd_poller_dispose;
   object_class->finalize = sd_poller_finalize;
   signals[SIGNAL_CHANGES] = g_signal_new ("changes", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER,
+                                          G_TYPE_INT64);
   signals[SIGNAL_TYPING] = g_signal_new ("typing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
                                          G_TYPE_BOOLEAN);
   signals[SIGNAL_ONLINE_CHANGED] = g_signal_new ("online-changed", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                  G_TYPE_NONE, 0);
+  signals[SIGNAL_SYNC_PROGRESS] = g_signal_new ("sync-progress", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_UINT64);
+  signals[SIGNAL_CAUGHT_UP] = g_signal_new ("caught-up", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                            0);
 }
 
 static void
 sd_poller_init (SdPoller *self)
 {
   self->interval_ms = 5000;
+  self->own_cursor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 SdPoller *

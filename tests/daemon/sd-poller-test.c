@@ -115,7 +115,8 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
 }
 
 static void
-on_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
+on_changes (SdPoller *poller, SdStoreChanges *changes, gint64 history_before,
+            gpointer user_data)
 {
   Fixture *f = user_data;
 

@@ -134,6 +134,59 @@ messages_reply (StNetwork *network, JsonObject *request, GError **error)
   return reply;
 }
 
+/* how often the nodes returned each item of @pubkey's namespace (default 0) in retrieves,
+ * summed over the nodes: proves a client never fetches an item twice; "reset" starts over */
+static JsonObject *
+served_reply (StNetwork *network, JsonObject *request, GError **error)
+{
+  const gchar *pubkey = sd_json_get_string (request, "pubkey");
+  gint64 ns = sd_json_get_int (request, "namespace", 0);
+  gboolean reset = json_object_has_member (request, "reset") &&
+                   json_object_get_boolean_member_with_default (request, "reset", FALSE);
+  g_autoptr(GHashTable) total = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree gchar *key = NULL;
+  guint64 items = 0;
+  guint twice = 0, most = 0;
+  GHashTableIter iter;
+  gpointer hash, times;
+  JsonObject *reply;
+
+  if (pubkey == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "served needs \"pubkey\"");
+    return NULL;
+  }
+  key = g_strdup_printf ("%s/%d", pubkey, (gint) ns);
+  for (guint i = 0; i < network->nodes->len; i++) {
+    StNode *node = g_ptr_array_index (network->nodes, i);
+    GHashTable *counts = g_hash_table_lookup (node->served, key);
+
+    if (counts == NULL)
+      continue;
+    g_hash_table_iter_init (&iter, counts);
+    while (g_hash_table_iter_next (&iter, &hash, &times))
+      g_hash_table_insert (total, hash, GUINT_TO_POINTER (
+                             GPOINTER_TO_UINT (g_hash_table_lookup (total, hash)) +
+                             GPOINTER_TO_UINT (times)));
+  }
+  g_hash_table_iter_init (&iter, total);
+  while (g_hash_table_iter_next (&iter, &hash, &times)) {
+    items += GPOINTER_TO_UINT (times);
+    twice += GPOINTER_TO_UINT (times) > 1;
+    most = MAX (most, GPOINTER_TO_UINT (times));
+  }
+  reply = json_object_new ();
+  json_object_set_int_member (reply, "items", (gint64) items);
+  json_object_set_int_member (reply, "distinct", g_hash_table_size (total));
+  json_object_set_int_member (reply, "served_twice", twice);
+  json_object_set_int_member (reply, "most", most);
+  g_clear_pointer (&total, g_hash_table_unref);
+  if (reset) {
+    for (guint i = 0; i < network->nodes->len; i++)
+      g_hash_table_remove (((StNode *) g_ptr_array_index (network->nodes, i))->served, key);
+  }
+  return reply;
+}
+
 static GPtrArray *
 select_nodes (StNetwork *network, JsonObject *request, gboolean default_all, GError **error)
 {
@@ -301,6 +354,18 @@ control_handler (SoupServer *server,
       respond_error (msg, "%s", error->message);
     else
       respond (msg, 200, reply);
+    return;
+  }
+
+  if (strcmp (action, "served") == 0) {
+    g_autoptr(JsonObject) reply = served_reply (network, request, &error);
+
+    if (reply == NULL) {
+      respond_error (msg, "%s", error->message);
+    } else {
+      json_object_set_boolean_member (reply, "ok", TRUE);
+      respond (msg, 200, reply);
+    }
     return;
   }
 
