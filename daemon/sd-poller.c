@@ -150,8 +150,11 @@ build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
   SdPoller *self = user_data;
   g_autofree gchar *last_hash = cursor_for (self, node, 0, NULL);
+  /* no more items than a page keeps (SD_RETRIEVE_MAX_ITEMS): what a node sent beyond them
+   * would be cut and sent again with the next page */
   JsonNode *retrieve = sd_storage_rpc_retrieve (self->identity, 0, now,
-                                                last_hash != NULL ? last_hash : "", 0, -2);
+                                                last_hash != NULL ? last_hash : "",
+                                                SD_RETRIEVE_MAX_ITEMS, -2);
 
   return sd_storage_rpc_to_string (sd_storage_rpc_batch (&retrieve, 1));
 }

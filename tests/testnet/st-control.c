@@ -10,6 +10,7 @@
 
 #include "sd-encoding.h"
 #include "sd-json.h"
+#include "sd-message-hash.h"
 #include "st-file-server.h"
 #include "st-network.h"
 #include "st-node.h"
@@ -187,6 +188,58 @@ served_reply (StNetwork *network, JsonObject *request, GError **error)
   return reply;
 }
 
+/* stores @pubkey's namespace-0 items on every member of its swarm at once, as replication
+ * would: fills a large history quickly for tests and benchmarks (what a client reads back is
+ * the same as after `store` requests) */
+static JsonObject *
+inject_reply (StNetwork *network, JsonObject *request, GError **error)
+{
+  const gchar *pubkey = sd_json_get_string (request, "pubkey");
+  JsonArray *items = json_object_has_member (request, "messages") &&
+                     JSON_NODE_HOLDS_ARRAY (json_object_get_member (request, "messages"))
+                       ? json_object_get_array_member (request, "messages") : NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  guint8 account[33];
+  guint stored = 0;
+  JsonObject *reply;
+
+  if (pubkey == NULL || items == NULL || strlen (pubkey) != 66 ||
+      !sd_hex_decode_exact (pubkey, account, sizeof account, NULL)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "inject needs \"pubkey\" (66 hex digits) and \"messages\"");
+    return NULL;
+  }
+  members = st_network_members (network, st_network_swarm_for (network, account));
+  for (guint i = 0; i < json_array_get_length (items); i++) {
+    JsonNode *node = json_array_get_element (items, i);
+    JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    const gchar *b64 = item != NULL ? sd_json_get_string (item, "data") : NULL;
+    gint64 timestamp = item != NULL ? sd_json_get_int (item, "timestamp", 0) : 0;
+    gint64 ttl = item != NULL ? sd_json_get_int (item, "ttl", 14 * 86400000LL) : 0;
+    g_autoptr(GBytes) data = b64 != NULL ? sd_base64_decode (b64, -1, NULL) : NULL;
+    g_autofree gchar *hash = NULL;
+
+    if (data == NULL || timestamp <= 0 || ttl <= 0) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "inject: item %u needs base64 \"data\" and a \"timestamp\"", i);
+      return NULL;
+    }
+    hash = sd_message_hash (account, 0, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+    for (guint m = 0; m < members->len; m++) {
+      StNode *member = g_ptr_array_index (members, m);
+      gboolean already = FALSE;
+
+      st_storage_put (member->storage, pubkey, 0, hash, timestamp, timestamp + ttl, data,
+                      &already);
+    }
+    stored++;
+  }
+  reply = json_object_new ();
+  json_object_set_int_member (reply, "stored", stored);
+  json_object_set_int_member (reply, "members", members->len);
+  return reply;
+}
+
 static GPtrArray *
 select_nodes (StNetwork *network, JsonObject *request, gboolean default_all, GError **error)
 {
@@ -357,8 +410,9 @@ control_handler (SoupServer *server,
     return;
   }
 
-  if (strcmp (action, "served") == 0) {
-    g_autoptr(JsonObject) reply = served_reply (network, request, &error);
+  if (strcmp (action, "served") == 0 || strcmp (action, "inject") == 0) {
+    g_autoptr(JsonObject) reply = action[0] == 's' ? served_reply (network, request, &error)
+                                                   : inject_reply (network, request, &error);
 
     if (reply == NULL) {
       respond_error (msg, "%s", error->message);
