@@ -31,6 +31,7 @@ typedef struct {
   guint refuse;         /* this many retrieves are refused (401) */
   gboolean endless_more; /* every page holds a new item and says more */
   gboolean empty_more;  /* every page is empty and says more */
+  gboolean forgetful;   /* nodes know no last_hash: every page starts over */
   /* what they saw */
   GArray *retrieve_ms;  /* (element-type gint64) monotonic time of each retrieve */
   GPtrArray *last_hashes; /* (element-type utf8) last_hash of each retrieve */
@@ -104,7 +105,10 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
                               "\"more\":true}", hash);
     return batch_of (200, page);
   }
-  if (f->message_b64 == NULL)
+  /* a node that knows the hash sends what comes after it: nothing */
+  if (!f->forgetful && g_strcmp0 (sd_json_get_string (retrieve, "last_hash"), HASH) == 0)
+    page = g_strdup_printf ("{\"messages\":[],\"more\":false,\"t\":%" G_GINT64_FORMAT "}", now);
+  else if (f->message_b64 == NULL)
     page = g_strdup_printf ("{\"messages\":[],\"more\":false,\"t\":%" G_GINT64_FORMAT "}", now);
   else
     page = g_strdup_printf ("{\"messages\":[{\"hash\":\"" HASH "\",\"timestamp\":%"
@@ -232,6 +236,42 @@ test_backoff (Fixture *f, gconstpointer data)
 }
 
 
+/* one cursor for the swarm: after the first page every member, asked or not before, is asked
+ * from the same hash, so nobody sends the history again */
+static void
+test_shared_cursor (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *cursor = NULL;
+
+  put_message_from_alice (f, "once");
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 8);
+  g_assert_cmpstr (g_ptr_array_index (f->last_hashes, 0), ==, "");
+  for (guint i = 1; i < f->last_hashes->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (f->last_hashes, i), ==, HASH);
+  g_assert_cmpuint (f->n_changes, ==, 1);
+  cursor = sd_store_get_last_hash (f->store, "swarm", 0, NULL);
+  g_assert_cmpstr (cursor, ==, HASH);
+}
+
+/* members that do not know the hash start over (as the storage server does): the message is
+ * applied once, the poller stays online and the swarm's cursor stays where it was */
+static void
+test_forgetful_nodes (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *cursor = NULL;
+
+  put_message_from_alice (f, "told again and again");
+  f->forgetful = TRUE;
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 6);
+  g_assert_cmpuint (n_messages_from_alice (f), ==, 1);
+  g_assert_cmpuint (f->n_changes, ==, 1);
+  g_assert_true (sd_poller_get_online (f->poller));
+  cursor = sd_store_get_last_hash (f->store, "swarm", 0, NULL);
+  g_assert_cmpstr (cursor, ==, HASH);
+}
+
 /* a node that says `more` for ever gets SD_POLLER_MAX_FOLLOW_UPS immediate polls, then the
  * normal interval: no spin */
 static void
@@ -282,6 +322,8 @@ main (int argc, char **argv)
   ADD ("/daemon/poller/backoff", test_backoff);
   ADD ("/daemon/poller/endless-more", test_endless_more);
   ADD ("/daemon/poller/empty-more", test_empty_more);
+  ADD ("/daemon/poller/shared-cursor", test_shared_cursor);
+  ADD ("/daemon/poller/forgetful-nodes", test_forgetful_nodes);
 #undef ADD
   return g_test_run ();
 }
