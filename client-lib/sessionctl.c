@@ -597,6 +597,73 @@ read_phrase (void)
   return phrase;
 }
 
+/* how long a restore waits for the first sync to begin (the daemon may be offline) */
+#define SYNC_START_WAIT_S 20
+
+static gboolean
+on_sync_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* the start may come and go within one iteration: note it as it is notified */
+static void
+on_syncing (SessiondClient *client, GParamSpec *pspec, gboolean *seen)
+{
+  *seen = *seen || sessiond_client_get_sync_progress (client, NULL, NULL);
+}
+
+/* follows the first sync after a restore: a bar on a terminal, then one line */
+static void
+follow_sync (Ctl *ctl)
+{
+  gboolean tty = isatty (STDERR_FILENO);
+  gboolean seen = FALSE;
+  gint64 start = g_get_monotonic_time ();
+  guint64 fetched = 0;
+  guint conversations = 0;
+  guint tick = g_timeout_add (100, on_sync_tick, NULL);
+  guint frame = 0;
+  gulong handler = g_signal_connect (ctl->client, "notify::syncing", G_CALLBACK (on_syncing),
+                                     &seen);
+
+  for (;;) {
+    gboolean syncing = sessiond_client_get_sync_progress (ctl->client, &fetched, &conversations);
+
+    seen = seen || syncing;
+    if (!syncing && (seen || fetched > 0))
+      break;
+    if (!seen && g_get_monotonic_time () - start > SYNC_START_WAIT_S * G_USEC_PER_SEC) {
+      if (tty)
+        g_printerr ("\r\033[K");
+      g_printerr ("%s\n", _("Restored; the messages will come when the daemon is online"));
+      g_signal_handler_disconnect (ctl->client, handler);
+      g_source_remove (tick);
+      return;
+    }
+    if (tty) {
+      static const gchar bar[] = "=========";
+      guint pos = frame++ % 10;
+
+      /* no total is known beforehand: a moving bar and the counts so far */
+      g_printerr ("\r\033[K[%.*s>%.*s] ", (int) pos, bar, (int) (9 - pos), "         ");
+      g_printerr (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " message fetched",
+                               "%" G_GUINT64_FORMAT " messages fetched", fetched), fetched);
+    }
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_signal_handler_disconnect (ctl->client, handler);
+  g_source_remove (tick);
+  if (tty)
+    g_printerr ("\r\033[K");
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "Synced %" G_GUINT64_FORMAT " item",
+                           "Synced %" G_GUINT64_FORMAT " items", fetched), fetched);
+  g_printerr (" ");
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "in %u conversation", "in %u conversations",
+                           conversations), conversations);
+  g_printerr ("\n");
+}
+
 static gint
 cmd_restore (Ctl *ctl, const gchar *command, gchar **args)
 {
@@ -617,7 +684,11 @@ cmd_restore (Ctl *ctl, const gchar *command, gchar **args)
   g_free (phrase);
   if (id == NULL)
     return fail_error (ctl, error);
-  return print_string_result (ctl, "session_id", id);
+  print_string_result (ctl, "session_id", id);
+  /* the id first (it is the result); then, for a person, how the history arrives */
+  if (!ctl->json)
+    follow_sync (ctl);
+  return 0;
 }
 
 static gint
