@@ -26,6 +26,11 @@ struct _SdPoller {
    * hashes); these "<node>/<namespace>" keys name nodes that did not know it and page with
    * their own cursor until they caught up */
   GHashTable *own_cursor;     /* (owned) */
+  /* members that failed a poll lately (node hex → monotonic s): they may hold stores they
+   * could not replicate, so they are asked from their own cursor (a sweep) */
+  GHashTable *suspect;        /* (owned) */
+  GHashTable *sent_own;       /* (owned) node hex → 1 + whether this poll's request to it
+                               * carried its own cursor */
   /* the page being applied, slice by slice */
   SdSnode *page_node;         /* (owned) (nullable) */
   GPtrArray *page_items;      /* (owned) (nullable) */
@@ -33,6 +38,8 @@ struct _SdPoller {
   gboolean page_more;
   gboolean page_own;          /* paged with the node's own cursor */
   gboolean page_moves_swarm;  /* an own-cursor page that also moves the swarm's at its end */
+  gboolean page_moves_own;    /* a swarm-cursor page that also moves the node's own cursor
+                               * (it was at the same place, or had none) */
   guint slice_id;
   /* catch-up: messages sent before history_before are history (0: none is); G_MAXINT64 on
    * the first sync of an account */
@@ -64,6 +71,10 @@ static void poll_once (SdPoller *self);
 /* a slice: at most this many items or this long, then the main loop runs */
 #define SLICE_MAX_ITEMS 256
 #define SLICE_MAX_US (20 * 1000)
+/* what a poll's request to a member carried (values of sent_own) */
+enum { SENT_SWARM = 1, SENT_OWN, SENT_SWEEP };
+/* how long a member that failed a poll is swept (asked from its own cursor) when picked */
+#define SUSPECT_S (10 * 60)
 /* "last-online" is written at most this often while online */
 #define LAST_ONLINE_SAVE_MS (60 * 1000)
 
@@ -122,16 +133,34 @@ own_key (const SdSnode *node, gint ns)
   return g_strdup_printf ("%s/%d", node->ed25519_hex, ns);
 }
 
+static gboolean
+is_suspect (SdPoller *self, const SdSnode *node)
+{
+  gpointer since = g_hash_table_lookup (self->suspect, node->ed25519_hex);
+
+  return since != NULL &&
+         g_get_monotonic_time () / G_USEC_PER_SEC - GPOINTER_TO_INT (since) < SUSPECT_S;
+}
+
 /* the hash a retrieve from @node in @ns starts after (NULL: from the start): the swarm's
- * cursor, or the node's own while it pages on its own (or before the swarm has one: the
- * per-node cursors of older versions) */
+ * cursor; the node's own (store key: its Ed25519 hex) while it pages on its own, when it
+ * failed lately (outside a catch-up: a sweep for stores it could not replicate; this may
+ * fetch again what other members sent meanwhile), or before the swarm has one (the per-node
+ * cursors of older versions) */
 static gchar *
-cursor_for (SdPoller *self, const SdSnode *node, gint ns, gboolean *out_own)
+cursor_for (SdPoller *self, const SdSnode *node, gint ns, gboolean *out_own,
+            gboolean *out_sweep)
 {
   g_autofree gchar *key = own_key (node, ns);
   gchar *hash = NULL;
+  gboolean sweep = FALSE;
   gboolean own = g_hash_table_contains (self->own_cursor, key);
 
+  if (!own && !self->syncing && is_suspect (self, node)) {
+    hash = sd_store_get_last_hash (self->store, node->ed25519_hex, ns, NULL);
+    own = hash != NULL;
+    sweep = own;
+  }
   if (!own)
     hash = sd_store_get_last_hash (self->store, SWARM_CURSOR, ns, NULL);
   if (hash == NULL) {
@@ -140,6 +169,8 @@ cursor_for (SdPoller *self, const SdSnode *node, gint ns, gboolean *out_own)
   }
   if (out_own != NULL)
     *out_own = own;
+  if (out_sweep != NULL)
+    *out_sweep = sweep;
   return hash;
 }
 
@@ -149,14 +180,48 @@ static gchar *
 build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
   SdPoller *self = user_data;
-  g_autofree gchar *last_hash = cursor_for (self, node, 0, NULL);
+  gboolean own = FALSE, sweep = FALSE;
+  g_autofree gchar *last_hash = cursor_for (self, node, 0, &own, &sweep);
   /* no more items than a page keeps (SD_RETRIEVE_MAX_ITEMS): what a node sent beyond them
    * would be cut and sent again with the next page */
   JsonNode *retrieve = sd_storage_rpc_retrieve (self->identity, 0, now,
                                                 last_hash != NULL ? last_hash : "",
                                                 SD_RETRIEVE_MAX_ITEMS, -2);
 
+  g_debug ("retrieve from %.8s after %.8s (%s cursor)", node->ed25519_hex,
+           last_hash != NULL ? last_hash : "the start",
+           sweep ? "a sweep from its own" : own ? "its own" : "the swarm's");
+  /* which cursor went to which member: the answer is read with the same one */
+  g_hash_table_replace (self->sent_own, g_strdup (node->ed25519_hex),
+                        GINT_TO_POINTER (sweep ? SENT_SWEEP : own ? SENT_OWN : SENT_SWARM));
   return sd_storage_rpc_to_string (sd_storage_rpc_batch (&retrieve, 1));
+}
+
+/* members asked in this poll that did not answer (all of them when it failed) */
+static void
+note_failed_members (SdPoller *self, const SdSnode *answered)
+{
+  GHashTableIter iter;
+  gpointer hex;
+  gint now = (gint) (g_get_monotonic_time () / G_USEC_PER_SEC);
+
+  g_autofree gchar *swarm = sd_store_get_last_hash (self->store, SWARM_CURSOR, 0, NULL);
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
+
+  g_hash_table_iter_init (&iter, self->sent_own);
+  while (g_hash_table_iter_next (&iter, &hex, NULL)) {
+    g_autofree gchar *mine = NULL;
+
+    if (answered != NULL && g_str_equal (hex, answered->ed25519_hex))
+      continue;
+    g_hash_table_replace (self->suspect, g_strdup (hex), GINT_TO_POINTER (MAX (now, 1)));
+    /* a sweep of it starts where the swarm was when it failed */
+    mine = sd_store_get_last_hash (self->store, hex, 0, NULL);
+    if (mine == NULL && swarm != NULL)
+      sd_store_batch_set_last_hash (batch, hex, 0, swarm);
+  }
+  if (sd_store_batch_get_size (batch) > 0 && !sd_store_apply_batch (self->store, batch, NULL, NULL))
+    g_debug ("could not keep the cursor of a member that failed");
 }
 
 static void
@@ -248,17 +313,18 @@ on_slice (gpointer user_data)
   SdPoller *self = user_data;
   g_autoptr(SdStoreChanges) changes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *key = own_key (self->page_node, 0);
   SdIngestCursor cursor = { 0, { NULL, NULL }, { NULL, NULL } };
   guint before = self->page_position;
 
   self->slice_id = 0;
   if (self->page_own) {
-    cursor.keys[0] = key;
+    cursor.keys[0] = self->page_node->ed25519_hex;
     if (self->page_moves_swarm)
       cursor.end_keys[0] = SWARM_CURSOR;
   } else {
     cursor.keys[0] = SWARM_CURSOR;
+    if (self->page_moves_own)
+      cursor.keys[1] = self->page_node->ed25519_hex;
   }
   if (!sd_ingest_slice (self->store, self->identity, self->page_items, &self->page_position,
                         SLICE_MAX_ITEMS, g_get_monotonic_time () + SLICE_MAX_US, &cursor,
@@ -301,23 +367,36 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
   gint64 code = 0;
   gboolean more = FALSE;
   gboolean own = FALSE;
+  gint sent_as;
 
   if (body == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      note_failed_members (self, NULL);
     poll_failed (self, error);
     return;
   }
   if (!self->running)
     return;
+  note_failed_members (self, node);
   if (status == 200 && sd_storage_rpc_batch_result (body, 0, &code, &retrieved) && code == 200)
     items = sd_storage_rpc_parse_retrieve (retrieved, &more, NULL);
   if (items == NULL) {
     g_autoptr(GError) bad = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                                          "retrieve answered status %u", status);
+
+    note_failed_members (self, NULL);
     poll_failed (self, bad);
     return;
   }
   /* the cursor the request carried (nothing was applied since it was built) */
-  sent = cursor_for (self, node, 0, &own);
+  sent_as = GPOINTER_TO_INT (g_hash_table_lookup (self->sent_own, node->ed25519_hex));
+  own = sent_as == SENT_OWN || sent_as == SENT_SWEEP;
+  sent = own ? sd_store_get_last_hash (self->store, node->ed25519_hex, 0, NULL)
+             : sd_store_get_last_hash (self->store, SWARM_CURSOR, 0, NULL);
+  if (!own && sent == NULL) {
+    own = TRUE;
+    sent = sd_store_get_last_hash (self->store, node->ed25519_hex, 0, NULL);
+  }
   if (sent != NULL && items->len > 0) {
     const SdRetrieveItem *first = g_ptr_array_index (items, 0);
     gboolean seen = FALSE;
@@ -333,7 +412,16 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   self->page_own = own;
   self->page_moves_swarm = FALSE;
-  if (own && items->len > 0) {
+  self->page_moves_own = FALSE;
+  if (!own && !self->syncing) {
+    g_autofree gchar *mine = sd_store_get_last_hash (self->store, node->ed25519_hex, 0, NULL);
+
+    /* the node's own cursor follows while it is where the swarm's was (or starts here):
+     * a later sweep of it then only asks for what came after */
+    self->page_moves_own = mine == NULL || g_strcmp0 (mine, sent) == 0;
+  }
+  /* a sweep never moves the swarm's cursor: what it finds may be on that member only */
+  if (own && sent_as != SENT_SWEEP && items->len > 0) {
     const SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
     gboolean seen = TRUE;
 
@@ -375,6 +463,7 @@ poll_once (SdPoller *self)
   if (self->polling || !self->running)
     return;
   self->polling = TRUE;
+  g_hash_table_remove_all (self->sent_own);
   if (self->history_before == G_MAXINT64 && !self->syncing)
     set_syncing (self, TRUE);
   /* every poll first makes sure the pool is usable: free when it is, and
@@ -445,6 +534,8 @@ sd_poller_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
   g_hash_table_unref (self->own_cursor);
+  g_hash_table_unref (self->suspect);
+  g_hash_table_unref (self->sent_own);
   G_OBJECT_CLASS (sd_poller_parent_class)->finalize (object);
 }
 
@@ -477,6 +568,8 @@ sd_poller_init (SdPoller *self)
 {
   self->interval_ms = 5000;
   self->own_cursor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->suspect = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->sent_own = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 SdPoller *
