@@ -71,6 +71,9 @@ static void poll_once (SdPoller *self);
 /* a slice: at most this many items or this long, then the main loop runs */
 #define SLICE_MAX_ITEMS 256
 #define SLICE_MAX_US (20 * 1000)
+/* a message sent this long before the last successful poll may simply not have reached the
+ * swarm (or this poll) yet: it is still news when it comes */
+#define HISTORY_GRACE_MS (2 * 60 * 1000)
 /* what a poll's request to a member carried (values of sent_own) */
 enum { SENT_SWARM = 1, SENT_OWN, SENT_SWEEP };
 /* how long a member that failed a poll is swept (asked from its own cursor) when picked */
@@ -103,7 +106,7 @@ set_online (SdPoller *self, gboolean online)
     return;
   /* what was sent while we could not poll is history when it comes */
   if (!online && self->history_before == 0 && self->last_success_ms > 0)
-    self->history_before = self->last_success_ms;
+    self->history_before = MAX (self->last_success_ms - HISTORY_GRACE_MS, 1);
   self->online = online;
   g_signal_emit (self, signals[SIGNAL_ONLINE_CHANGED], 0);
 }
@@ -485,7 +488,8 @@ sd_poller_start (SdPoller *self)
   last_online = sd_store_get_setting (self->store, SD_POLLER_LAST_ONLINE_KEY, NULL);
   if (self->last_success_ms == 0)
     self->history_before = last_online != NULL
-                             ? CLAMP (g_ascii_strtoll (last_online, NULL, 10), 1, G_MAXINT64 - 1)
+                             ? CLAMP (g_ascii_strtoll (last_online, NULL, 10) - HISTORY_GRACE_MS,
+                                      1, G_MAXINT64 - 1)
                              : G_MAXINT64;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
