@@ -270,6 +270,7 @@ page_done (SdPoller *self)
   gboolean more = self->page_more;
   g_autofree gchar *node_hex = g_strdup (self->page_node->ed25519_hex);
   guint n_items = self->page_items->len;
+  gboolean caught_up;
 
   if (self->page_own && !more) {
     g_autofree gchar *key = own_key (self->page_node, 0);
@@ -288,13 +289,19 @@ page_done (SdPoller *self)
     g_debug ("node %s says more but sent nothing", node_hex);
     more = FALSE;
   }
-  if (more && self->follow_ups >= SD_POLLER_MAX_FOLLOW_UPS) {
+
+  caught_up = !more;
+  /* full pages are a backlog being caught up on (a restore: tens of thousands of messages),
+   * which may go on longer than a node that keeps saying `more` over a few items */
+  if (more && self->follow_ups >= (n_items >= SD_RETRIEVE_MAX_ITEMS / 2
+                                     ? SD_POLLER_MAX_FOLLOW_UPS * 8 : SD_POLLER_MAX_FOLLOW_UPS)) {
     g_debug ("node %s still says more after %u pages; waiting for the next tick", node_hex,
              self->follow_ups);
     more = FALSE;
   }
   self->follow_ups = more ? self->follow_ups + 1 : 0;
-  if (!more) {
+  /* only the node's own word ends a catch-up, not our pause */
+  if (caught_up) {
     /* caught up: what comes next is news */
     gboolean was_first = self->history_before == G_MAXINT64;
 

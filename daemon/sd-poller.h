@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE (SdPoller, sd_poller, SD, POLLER, GObject)
 /* pages fetched at once while a node says `more`; then the next one waits for the interval
  * (a full page is up to 3.9 MB: 8 of them catch up a long offline time quickly, and a node
  * that never stops saying `more` costs one poll per interval, like any other) */
-#define SD_POLLER_MAX_FOLLOW_UPS 8
+#define SD_POLLER_MAX_FOLLOW_UPS 8 /* 8× as many while the pages are at least half full */
 /* the store setting with when a poll last succeeded (local ms): what was sent before it and
  * retrieved later is history, not news; none means an account's first sync */
 #define SD_POLLER_LAST_ONLINE_KEY "last-online"
