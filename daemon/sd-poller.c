@@ -48,6 +48,12 @@ struct _SdPoller {
   gint64 last_online_saved_ms;
   gboolean syncing;
   guint64 sync_fetched;
+  /* the next page of a backlog, asked for while this one is applied */
+  gchar *prefetch_cursor;     /* (owned) (nullable) the hash it starts after */
+  guint prefetch_gen;         /* a prefetch of another generation is dropped */
+  GAsyncResult *prefetched;   /* (owned) (nullable) its answer, waiting for the page */
+  gboolean prefetching;
+  gboolean awaiting_prefetch; /* the page is done and waits for that answer */
 };
 
 enum {
@@ -63,6 +69,8 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (SdPoller, sd_poller, G_TYPE_OBJECT)
 
 static void poll_once (SdPoller *self);
+static void drop_prefetch (SdPoller *self);
+static gboolean continue_with_prefetch (SdPoller *self);
 
 /* the store's key of the swarm's cursor: the store holds one account, whose swarm is the
  * one being polled (a moved swarm holds the same messages; a member that does not know the
@@ -118,6 +126,7 @@ poll_failed (SdPoller *self, const GError *error)
   guint delay = self->interval_ms;
 
   self->polling = FALSE;
+  drop_prefetch (self);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->failures++;
@@ -313,6 +322,9 @@ page_done (SdPoller *self)
   } else {
     save_last_online (self, FALSE);
   }
+  if (more && continue_with_prefetch (self))
+    return;
+  drop_prefetch (self);
   schedule (self, more ? 0 : self->interval_ms);
 }
 
@@ -362,10 +374,11 @@ on_slice (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void start_prefetch (SdPoller *self, const gchar *cursor);
+
 static void
-on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
+handle_retrieved (SdPoller *self, GObject *source, GAsyncResult *result)
 {
-  g_autoptr(SdPoller) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(SdSnode) node = NULL;
   guint status = 0;
@@ -450,7 +463,105 @@ on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
     page_done (self);
     return;
   }
+  /* a backlog (a page at least half full): the next page travels while this one is applied
+   * (a page from the swarm's cursor only; the others have their own rules) */
+  if (more && !own && self->page_items->len >= SD_RETRIEVE_MAX_ITEMS / 2 &&
+      self->follow_ups + 1 < SD_POLLER_MAX_FOLLOW_UPS * 8)
+    start_prefetch (self, ((SdRetrieveItem *) g_ptr_array_index (
+                             self->page_items, self->page_items->len - 1))->hash);
   (void) on_slice (self);
+}
+
+static void
+on_retrieved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SdPoller) self = user_data;
+
+  handle_retrieved (self, source, result);
+}
+
+static gchar *
+build_prefetch (const SdSnode *node, gint64 now, gpointer user_data)
+{
+  SdPoller *self = user_data;
+  JsonNode *retrieve = sd_storage_rpc_retrieve (self->identity, 0, now, self->prefetch_cursor,
+                                                SD_RETRIEVE_MAX_ITEMS, -2);
+
+  g_debug ("retrieve from %.8s after %.8s (ahead)", node->ed25519_hex, self->prefetch_cursor);
+  g_hash_table_replace (self->sent_own, g_strdup (node->ed25519_hex),
+                        GINT_TO_POINTER (SENT_SWARM));
+  return sd_storage_rpc_to_string (sd_storage_rpc_batch (&retrieve, 1));
+}
+
+typedef struct {
+  SdPoller *self; /* (owned) */
+  guint gen;
+} Prefetch;
+
+static void
+on_prefetched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Prefetch *prefetch = user_data;
+  g_autoptr(SdPoller) self = prefetch->self;
+  guint gen = prefetch->gen;
+
+  g_free (prefetch);
+  if (gen != self->prefetch_gen || !self->running) {
+    /* dropped: finish it so nothing leaks */
+    g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, NULL,
+                                                           NULL, NULL);
+    return;
+  }
+  self->prefetching = FALSE;
+  if (self->awaiting_prefetch) {
+    self->awaiting_prefetch = FALSE;
+    handle_retrieved (self, source, result);
+    return;
+  }
+  self->prefetched = g_object_ref (result);
+}
+
+static void
+drop_prefetch (SdPoller *self)
+{
+  self->prefetch_gen++;
+  self->prefetching = FALSE;
+  self->awaiting_prefetch = FALSE;
+  g_clear_object (&self->prefetched);
+  g_clear_pointer (&self->prefetch_cursor, g_free);
+}
+
+static void
+start_prefetch (SdPoller *self, const gchar *cursor)
+{
+  Prefetch *prefetch = g_new0 (Prefetch, 1);
+
+  drop_prefetch (self);
+  self->prefetch_cursor = g_strdup (cursor);
+  self->prefetching = TRUE;
+  g_hash_table_remove_all (self->sent_own);
+  prefetch->self = g_object_ref (self);
+  prefetch->gen = self->prefetch_gen;
+  sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_prefetch, self,
+                              NULL, self->cancellable, on_prefetched, prefetch);
+}
+
+/* the page is applied: its successor, asked for ahead, is next (FALSE: there is none) */
+static gboolean
+continue_with_prefetch (SdPoller *self)
+{
+  g_autoptr(GAsyncResult) ready = NULL;
+
+  if (!self->prefetching && self->prefetched == NULL)
+    return FALSE;
+  self->polling = TRUE;
+  if (self->prefetched == NULL) {
+    self->awaiting_prefetch = TRUE;
+    return TRUE;
+  }
+  ready = g_steal_pointer (&self->prefetched);
+  handle_retrieved (self, G_OBJECT (self->network), ready);
+  return TRUE;
 }
 
 static void
@@ -512,6 +623,7 @@ sd_poller_stop (SdPoller *self)
     g_cancellable_cancel (self->cancellable);
   /* what is not applied is fetched again: the cursor moved with what was */
   clear_page (self);
+  drop_prefetch (self);
   self->polling = FALSE;
 }
 
@@ -544,6 +656,8 @@ sd_poller_finalize (GObject *object)
   g_clear_object (&self->network);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->prefetched);
+  g_free (self->prefetch_cursor);
   g_hash_table_unref (self->own_cursor);
   g_hash_table_unref (self->suspect);
   g_hash_table_unref (self->sent_own);
