@@ -265,7 +265,9 @@ save_last_online (SdPoller *self, gboolean force)
   gint64 now = g_get_real_time () / 1000;
   g_autofree gchar *text = NULL;
 
-  if (!force && now - self->last_online_saved_ms < LAST_ONLINE_SAVE_MS)
+  /* not during an account's first sync: a restart in the middle of it goes on with it */
+  if (!force && (self->history_before == G_MAXINT64 ||
+                 now - self->last_online_saved_ms < LAST_ONLINE_SAVE_MS))
     return;
   text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
   if (sd_store_set_setting (self->store, SD_POLLER_LAST_ONLINE_KEY, text, NULL))

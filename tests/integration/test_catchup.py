@@ -9,6 +9,7 @@ reaches the end, and a fresh message afterwards notifies as before."""
 
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -146,6 +147,46 @@ def test(testnet):
         alice.close()
         if bob is not None:
             bob.close()
+
+    crash_mid_sync(testnet)
+
+
+def crash_mid_sync(testnet):
+    """kill -9 while a restore's pages are being applied: after a restart every message is
+    there once (the cursor moved only with what was committed)"""
+    first = Daemon("carol0", testnet)
+    try:
+        carol_id = first.account("CreateAccount", "a{sv}", {})[0]
+        phrase = first.account("GetRecoveryPhrase")[0]
+    finally:
+        first.close()
+    out = subprocess.run([os.environ["SD_HISTORY_GEN"], carol_id, "3", str(MESSAGES),
+                          str(int(time.time() * 1000) - 3 * 3600 * 1000), "1000"],
+                         check=True, capture_output=True, text=True)
+    testnet.control({"action": "inject", "pubkey": carol_id,
+                     "messages": json.loads(out.stdout)["messages"]})
+    carol = Daemon("carol", testnet)
+    try:
+        notes = NotificationServer(carol.bus)
+        carol.account("RestoreAccount", "sa{sv}", phrase, {})
+        carol.wait_for(lambda: carol.account_prop("SyncFetched") > 0, "the sync under way",
+                       timeout=120)
+        fetched = carol.account_prop("SyncFetched")
+        carol.stop(signal.SIGKILL)
+        log("killed after %d of %d items" % (fetched, MESSAGES))
+        carol.start()
+        carol.wait_for(lambda: unread_total(carol) == MESSAGES and
+                       not carol.account_prop("Syncing"), "every message after the crash",
+                       timeout=120)
+        time.sleep(1)
+        context = GLib.MainContext.default()
+        while context.iteration(False):
+            pass
+        assert_eq(unread_total(carol), MESSAGES, "each message once")
+        # the first sync goes on after the restart: still history, one summary at most
+        assert len(notes.notifications) <= 1, notes.notifications[:3]
+    finally:
+        carol.close()
 
 
 if __name__ == "__main__":
