@@ -597,8 +597,10 @@ read_phrase (void)
   return phrase;
 }
 
-/* how long a restore waits for the first sync to begin (the daemon may be offline) */
+/* how long a restore waits for the first sync to begin or to move on (the daemon may be
+ * offline); the sync goes on in the daemon anyway */
 #define SYNC_START_WAIT_S 20
+#define SYNC_STALL_S 60
 
 static gboolean
 on_sync_tick (gpointer user_data)
@@ -624,6 +626,9 @@ follow_sync (Ctl *ctl)
   guint conversations = 0;
   guint tick = g_timeout_add (100, on_sync_tick, NULL);
   guint frame = 0;
+  guint64 last_fetched = 0;
+  gint64 last_move = start;
+  g_autofree gchar *count = NULL;
   gulong handler = g_signal_connect (ctl->client, "notify::syncing", G_CALLBACK (on_syncing),
                                      &seen);
 
@@ -633,6 +638,18 @@ follow_sync (Ctl *ctl)
     seen = seen || syncing;
     if (!syncing && (seen || fetched > 0))
       break;
+    if (fetched != last_fetched) {
+      last_fetched = fetched;
+      last_move = g_get_monotonic_time ();
+    }
+    if (seen && g_get_monotonic_time () - last_move > SYNC_STALL_S * G_USEC_PER_SEC) {
+      if (tty)
+        g_printerr ("\r\033[K");
+      g_printerr ("%s\n", _("The daemon goes on fetching the messages in the background"));
+      g_signal_handler_disconnect (ctl->client, handler);
+      g_source_remove (tick);
+      return;
+    }
     if (!seen && g_get_monotonic_time () - start > SYNC_START_WAIT_S * G_USEC_PER_SEC) {
       if (tty)
         g_printerr ("\r\033[K");
@@ -646,9 +663,11 @@ follow_sync (Ctl *ctl)
       guint pos = frame++ % 10;
 
       /* no total is known beforehand: a moving bar and the counts so far */
+      g_autofree gchar *so_far = g_strdup_printf ("%" G_GUINT64_FORMAT, fetched);
+
       g_printerr ("\r\033[K[%.*s>%.*s] ", (int) pos, bar, (int) (9 - pos), "         ");
-      g_printerr (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " message fetched",
-                               "%" G_GUINT64_FORMAT " messages fetched", fetched), fetched);
+      g_printerr (g_dngettext (GETTEXT_PACKAGE, "%s message fetched", "%s messages fetched",
+                               (gulong) fetched), so_far);
     }
     g_main_context_iteration (NULL, TRUE);
   }
@@ -656,8 +675,9 @@ follow_sync (Ctl *ctl)
   g_source_remove (tick);
   if (tty)
     g_printerr ("\r\033[K");
-  g_printerr (g_dngettext (GETTEXT_PACKAGE, "Synced %" G_GUINT64_FORMAT " item",
-                           "Synced %" G_GUINT64_FORMAT " items", fetched), fetched);
+  count = g_strdup_printf ("%" G_GUINT64_FORMAT, fetched);
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "Synced %s item", "Synced %s items",
+                           (gulong) fetched), count);
   g_printerr (" ");
   g_printerr (g_dngettext (GETTEXT_PACKAGE, "in %u conversation", "in %u conversations",
                            conversations), conversations);

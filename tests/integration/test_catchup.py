@@ -59,7 +59,13 @@ def test(testnet):
     try:
         notes = NotificationServer(alice.bus)
         start = time.monotonic()
-        alice.account("RestoreAccount", "sa{sv}", phrase, {})
+        # restored with sessionctl, which follows the sync (not a terminal: one final line)
+        ctl = subprocess.Popen([os.environ["SESSIONCTL"], "restore"], env=alice.bus.env,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        ctl.stdin.write(phrase + "\n")
+        ctl.stdin.close()
+        alice.wait_for(lambda: alice.account_prop("SessionId") == me, "restored")
         slowest = 0.0
         calls = 0
         saw_syncing = False
@@ -89,6 +95,12 @@ def test(testnet):
             "Syncing was shown"
         assert alice.account_prop("SyncFetched") >= MESSAGES, "progress reached the end"
         assert_eq(alice.account_prop("SyncConversations"), SENDERS, "conversations updated")
+        ctl.wait(timeout=60)
+        out, err = ctl.stdout.read(), ctl.stderr.read()
+        assert_eq(ctl.returncode, 0, "sessionctl restore")
+        assert_eq(out.strip(), me, "sessionctl prints the Session ID")
+        assert_eq(err.strip(), "Synced %d items in %d conversations" % (MESSAGES, SENDERS),
+                  "sessionctl's final line")
 
         # the summary comes with the poll that found nothing more
         alice.wait_for(lambda: notes.notifications, "the summary notification", timeout=30)
