@@ -165,8 +165,14 @@ on_history_added (SdcDbusAccount1 *proxy, GVariant *conversations, SessiondClien
   guint32 n;
 
   g_variant_iter_init (&iter, conversations);
-  while (g_variant_iter_next (&iter, "(&ou)", &path, &n))
-    g_signal_emit (self, signals[SIGNAL_HISTORY_ADDED], 0, strrchr (path, '/') + 1, n);
+  while (g_variant_iter_next (&iter, "(&ou)", &path, &n)) {
+    const gchar *id = strrchr (path, '/') + 1;
+    SessiondConversation *conversation = sessiond_client_lookup_conversation (self, id);
+
+    if (conversation != NULL)
+      sessiond_conversation_emit_history_added (conversation, n);
+    g_signal_emit (self, signals[SIGNAL_HISTORY_ADDED], 0, id, n);
+  }
 }
 
 static void
