@@ -188,12 +188,20 @@ cursor_for (SdPoller *self, const SdSnode *node, gint ns, gboolean *out_own,
 
 /* a batch of one retrieve from where the swarm left off, as desktop polls: the batch lets a
  * node answer a skewed clock or a moved swarm as an inner code (sd-network.c) */
+static void mark_suspect (SdPoller *self, const gchar *hex);
+
 static gchar *
 build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
 {
   SdPoller *self = user_data;
   gboolean own = FALSE, sweep = FALSE;
-  g_autofree gchar *last_hash = cursor_for (self, node, 0, &own, &sweep);
+  g_autofree gchar *last_hash = NULL;
+
+  /* asked again in the same poll: it refused our clock (406). A member whose clock is off
+   * takes stores the others refuse, and the other way round: sweep it too */
+  if (g_hash_table_contains (self->sent_own, node->ed25519_hex))
+    mark_suspect (self, node->ed25519_hex);
+  last_hash = cursor_for (self, node, 0, &own, &sweep);
   /* no more items than a page keeps (SD_RETRIEVE_MAX_ITEMS): what a node sent beyond them
    * would be cut and sent again with the next page */
   JsonNode *retrieve = sd_storage_rpc_retrieve (self->identity, 0, now,
@@ -209,31 +217,40 @@ build_retrieve (const SdSnode *node, gint64 now, gpointer user_data)
   return sd_storage_rpc_to_string (sd_storage_rpc_batch (&retrieve, 1));
 }
 
+/* @hex failed: it is swept for a while; a sweep of it starts from its own cursor, or where
+ * the swarm is now when it has none */
+static void
+mark_suspect (SdPoller *self, const gchar *hex)
+{
+  gint now = (gint) (g_get_monotonic_time () / G_USEC_PER_SEC);
+  g_autofree gchar *mine = sd_store_get_last_hash (self->store, hex, 0, NULL);
+  g_autofree gchar *swarm = NULL;
+
+  g_hash_table_replace (self->suspect, g_strdup (hex), GINT_TO_POINTER (MAX (now, 1)));
+  if (mine != NULL)
+    return;
+  swarm = sd_store_get_last_hash (self->store, SWARM_CURSOR, 0, NULL);
+  if (swarm != NULL) {
+    g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
+
+    sd_store_batch_set_last_hash (batch, hex, 0, swarm);
+    if (!sd_store_apply_batch (self->store, batch, NULL, NULL))
+      g_debug ("could not keep the cursor of a member that failed");
+  }
+}
+
 /* members asked in this poll that did not answer (all of them when it failed) */
 static void
 note_failed_members (SdPoller *self, const SdSnode *answered)
 {
   GHashTableIter iter;
   gpointer hex;
-  gint now = (gint) (g_get_monotonic_time () / G_USEC_PER_SEC);
-
-  g_autofree gchar *swarm = sd_store_get_last_hash (self->store, SWARM_CURSOR, 0, NULL);
-  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
 
   g_hash_table_iter_init (&iter, self->sent_own);
   while (g_hash_table_iter_next (&iter, &hex, NULL)) {
-    g_autofree gchar *mine = NULL;
-
-    if (answered != NULL && g_str_equal (hex, answered->ed25519_hex))
-      continue;
-    g_hash_table_replace (self->suspect, g_strdup (hex), GINT_TO_POINTER (MAX (now, 1)));
-    /* a sweep of it starts where the swarm was when it failed */
-    mine = sd_store_get_last_hash (self->store, hex, 0, NULL);
-    if (mine == NULL && swarm != NULL)
-      sd_store_batch_set_last_hash (batch, hex, 0, swarm);
+    if (answered == NULL || !g_str_equal (hex, answered->ed25519_hex))
+      mark_suspect (self, hex);
   }
-  if (sd_store_batch_get_size (batch) > 0 && !sd_store_apply_batch (self->store, batch, NULL, NULL))
-    g_debug ("could not keep the cursor of a member that failed");
 }
 
 static void
@@ -452,7 +469,9 @@ handle_retrieved (SdPoller *self, GObject *source, GAsyncResult *result)
 
     /* its page moves the swarm's cursor when it ends past what we have seen */
     (void) sd_store_is_seen (self->store, last->hash, &seen, NULL);
-    self->page_moves_swarm = !more || !seen;
+    /* only an end past what we had: a node's own last item may be one the others lack
+     * (a store only it took), and moving there would make every other member start over */
+    self->page_moves_swarm = !seen;
   }
   if (more && !self->syncing)
     set_syncing (self, TRUE);
