@@ -143,6 +143,26 @@ on_message_removed (SessiondConversation *conversation, const gchar *id, SaMessa
 }
 
 static void
+on_newest_page (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SaMessageModel) self = user_data;
+  g_autoptr(GPtrArray) page = sessiond_conversation_get_messages_finish (
+    SESSIOND_CONVERSATION (source), result, NULL);
+
+  for (guint i = 0; page != NULL && i < page->len; i++)
+    on_message_added (SESSIOND_CONVERSATION (source), g_ptr_array_index (page, i), self);
+}
+
+/* messages caught up on come without message-added each: take the newest page again */
+static void
+on_history_added (SessiondConversation *conversation, guint n_messages, SaMessageModel *self)
+{
+  sessiond_conversation_get_messages_async (conversation, 0, 0, SA_MESSAGE_PAGE,
+                                            self->cancellable, on_newest_page,
+                                            g_object_ref (self));
+}
+
+static void
 set_loading (SaMessageModel *self, gboolean loading)
 {
   if (self->loading == loading)
@@ -323,6 +343,7 @@ sa_message_model_new (SessiondConversation *conversation)
   g_signal_connect (conversation, "message-added", G_CALLBACK (on_message_added), self);
   g_signal_connect (conversation, "message-changed", G_CALLBACK (on_message_changed), self);
   g_signal_connect (conversation, "message-removed", G_CALLBACK (on_message_removed), self);
+  g_signal_connect (conversation, "history-added", G_CALLBACK (on_history_added), self);
   sa_message_model_load_older (self);
   return self;
 }

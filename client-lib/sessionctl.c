@@ -606,6 +606,93 @@ read_phrase (void)
   return phrase;
 }
 
+/* how long a restore waits for the first sync to begin or to move on (the daemon may be
+ * offline); the sync goes on in the daemon anyway */
+#define SYNC_START_WAIT_S 20
+#define SYNC_STALL_S 60
+
+static gboolean
+on_sync_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* the start may come and go within one iteration: note it as it is notified */
+static void
+on_syncing (SessiondClient *client, GParamSpec *pspec, gboolean *seen)
+{
+  *seen = *seen || sessiond_client_get_sync_progress (client, NULL, NULL);
+}
+
+/* follows the first sync after a restore: a bar on a terminal, then one line */
+static void
+follow_sync (Ctl *ctl)
+{
+  gboolean tty = isatty (STDERR_FILENO);
+  gboolean seen = FALSE;
+  gint64 start = g_get_monotonic_time ();
+  guint64 fetched = 0;
+  guint conversations = 0;
+  guint tick = g_timeout_add (100, on_sync_tick, NULL);
+  guint frame = 0;
+  guint64 last_fetched = 0;
+  gint64 last_move = start;
+  g_autofree gchar *count = NULL;
+  gulong handler = g_signal_connect (ctl->client, "notify::syncing", G_CALLBACK (on_syncing),
+                                     &seen);
+
+  for (;;) {
+    gboolean syncing = sessiond_client_get_sync_progress (ctl->client, &fetched, &conversations);
+
+    seen = seen || syncing;
+    if (!syncing && (seen || fetched > 0))
+      break;
+    if (fetched != last_fetched) {
+      last_fetched = fetched;
+      last_move = g_get_monotonic_time ();
+    }
+    if (seen && g_get_monotonic_time () - last_move > SYNC_STALL_S * G_USEC_PER_SEC) {
+      if (tty)
+        g_printerr ("\r\033[K");
+      g_printerr ("%s\n", _("The daemon goes on fetching the messages in the background"));
+      g_signal_handler_disconnect (ctl->client, handler);
+      g_source_remove (tick);
+      return;
+    }
+    if (!seen && g_get_monotonic_time () - start > SYNC_START_WAIT_S * G_USEC_PER_SEC) {
+      if (tty)
+        g_printerr ("\r\033[K");
+      g_printerr ("%s\n", _("Restored; the messages will come when the daemon is online"));
+      g_signal_handler_disconnect (ctl->client, handler);
+      g_source_remove (tick);
+      return;
+    }
+    if (tty) {
+      static const gchar bar[] = "=========";
+      guint pos = frame++ % 10;
+
+      /* no total is known beforehand: a moving bar and the counts so far */
+      g_autofree gchar *so_far = g_strdup_printf ("%" G_GUINT64_FORMAT, fetched);
+
+      g_printerr ("\r\033[K[%.*s>%.*s] ", (int) pos, bar, (int) (9 - pos), "         ");
+      g_printerr (g_dngettext (GETTEXT_PACKAGE, "%s message fetched", "%s messages fetched",
+                               (gulong) fetched), so_far);
+    }
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_signal_handler_disconnect (ctl->client, handler);
+  g_source_remove (tick);
+  if (tty)
+    g_printerr ("\r\033[K");
+  count = g_strdup_printf ("%" G_GUINT64_FORMAT, fetched);
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "Synced %s item", "Synced %s items",
+                           (gulong) fetched), count);
+  g_printerr (" ");
+  g_printerr (g_dngettext (GETTEXT_PACKAGE, "in %u conversation", "in %u conversations",
+                           conversations), conversations);
+  g_printerr ("\n");
+}
+
 static gint
 cmd_restore (Ctl *ctl, const gchar *command, gchar **args)
 {
@@ -626,7 +713,11 @@ cmd_restore (Ctl *ctl, const gchar *command, gchar **args)
   g_free (phrase);
   if (id == NULL)
     return fail_error (ctl, error);
-  return print_string_result (ctl, "session_id", id);
+  print_string_result (ctl, "session_id", id);
+  /* the id first (it is the result); then, for a person, how the history arrives */
+  if (!ctl->json)
+    follow_sync (ctl);
+  return 0;
 }
 
 static gint

@@ -45,11 +45,13 @@ enum {
   PROP_CONVERSATIONS,
   PROP_AVATAR_URL,
   PROP_CONFIG_SYNCED,
+  PROP_SYNCING,
   N_PROPS
 };
 
 enum {
   SIGNAL_MESSAGE_RECEIVED,
+  SIGNAL_HISTORY_ADDED,
   N_SIGNALS
 };
 
@@ -157,6 +159,27 @@ on_account_notify (GObject *proxy, GParamSpec *pspec, SessiondClient *self)
 
     if (ours != NULL)
       g_object_notify_by_pspec (G_OBJECT (self), ours);
+    /* progress: the counters change without Syncing */
+    else if (g_str_has_prefix (pspec->name, "sync-"))
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SYNCING]);
+  }
+}
+
+static void
+on_history_added (SdcDbusAccount1 *proxy, GVariant *conversations, SessiondClient *self)
+{
+  GVariantIter iter;
+  const gchar *path;
+  guint32 n;
+
+  g_variant_iter_init (&iter, conversations);
+  while (g_variant_iter_next (&iter, "(&ou)", &path, &n)) {
+    const gchar *id = strrchr (path, '/') + 1;
+    SessiondConversation *conversation = sessiond_client_lookup_conversation (self, id);
+
+    if (conversation != NULL)
+      sessiond_conversation_emit_history_added (conversation, n);
+    g_signal_emit (self, signals[SIGNAL_HISTORY_ADDED], 0, id, n);
   }
 }
 
@@ -194,6 +217,7 @@ setup (SessiondClient *self)
 
   g_signal_connect (self->account, "notify", G_CALLBACK (on_account_notify), self);
   g_signal_connect (self->account, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (self->account, "history-added", G_CALLBACK (on_history_added), self);
   g_signal_connect (self->manager, "object-added", G_CALLBACK (on_object_added), self);
   g_signal_connect (self->manager, "object-removed", G_CALLBACK (on_object_removed), self);
   for (GList *l = objects; l != NULL; l = l->next)
@@ -476,14 +500,38 @@ sessiond_client_dup_avatar_url (SessiondClient *self)
  * "syncing…" until then.
  *
  * Returns: whether the settings have been retrieved
- *
- * Since: 0.1
  */
 gboolean
 sessiond_client_get_config_synced (SessiondClient *self)
 {
   g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
   return self->account != NULL && sdc_dbus_account1_get_config_synced (self->account);
+}
+
+/**
+ * sessiond_client_get_sync_progress:
+ * @self: a client
+ * @fetched: (out) (optional): messages fetched since the catch-up began
+ * @conversations: (out) (optional): conversations that got messages in it
+ *
+ * Whether the daemon is catching up on a backlog (the first sync after a
+ * restore, or a long time offline), and how far it got; the counters of the
+ * last catch-up stay when it is over. Messages caught up on come as
+ * [signal@Client::history-added], not as new messages.
+ *
+ * Returns: %TRUE while catching up
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_client_get_sync_progress (SessiondClient *self, guint64 *fetched, guint *conversations)
+{
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
+  if (fetched != NULL)
+    *fetched = sdc_dbus_account1_get_sync_fetched (self->account);
+  if (conversations != NULL)
+    *conversations = sdc_dbus_account1_get_sync_conversations (self->account);
+  return sdc_dbus_account1_get_syncing (self->account);
 }
 
 /**
@@ -1301,6 +1349,10 @@ sessiond_client_get_property (GObject *object, guint prop_id, GValue *value, GPa
   case PROP_CONFIG_SYNCED:
     g_value_set_boolean (value, sessiond_client_get_config_synced (self));
     break;
+  case PROP_SYNCING:
+    g_value_set_boolean (value, self->account != NULL &&
+                         sessiond_client_get_sync_progress (self, NULL, NULL));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -1447,6 +1499,16 @@ sessiond_client_class_init (SessiondClientClass *klass)
    * Since: 0.1
    */
   props[PROP_CONFIG_SYNCED] = g_param_spec_boolean ("config-synced", NULL, NULL, FALSE, flags);
+  /**
+   * SessiondClient:syncing:
+   *
+   * Whether a catch-up runs, see [method@Client.get_sync_progress]; also
+   * notified when its counters move.
+   *
+   * Since: 0.1
+   */
+  props[PROP_SYNCING] = g_param_spec_boolean ("syncing", NULL, NULL, FALSE,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1463,6 +1525,22 @@ sessiond_client_class_init (SessiondClientClass *klass)
   signals[SIGNAL_MESSAGE_RECEIVED] =
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, SESSIOND_TYPE_MESSAGE);
+  /**
+   * SessiondClient::history-added:
+   * @client: the client
+   * @conversation_id: the Session ID of the conversation
+   * @n_messages: how many messages it got
+   *
+   * Messages caught up on (history, not news) were added to a conversation:
+   * at most once per conversation and applied slice of a catch-up, instead
+   * of one [signal@Conversation::message-added] each. Reload the
+   * conversation's messages if they are shown.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_HISTORY_ADDED] =
+    g_signal_new ("history-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
 }
 
 static void

@@ -36,6 +36,9 @@ gchar           *sessiond_client_dup_display_name (SessiondClient *self);
 gchar           *sessiond_client_dup_avatar_url (SessiondClient *self);
 gboolean         sessiond_client_get_config_synced (SessiondClient *self);
 guint            sessiond_client_get_unread_count (SessiondClient *self);
+gboolean         sessiond_client_get_sync_progress (SessiondClient *self,
+                                                    guint64 *fetched,
+                                                    guint *conversations);
 GListModel      *sessiond_client_get_conversations (SessiondClient *self);
 SessiondConversation *sessiond_client_lookup_conversation (SessiondClient *self,
                                                            const gchar *session_id);

@@ -56,6 +56,7 @@ enum {
   SIGNAL_MESSAGE_ADDED,
   SIGNAL_MESSAGE_CHANGED,
   SIGNAL_MESSAGE_REMOVED,
+  SIGNAL_HISTORY_ADDED,
   N_SIGNALS
 };
 
@@ -1940,6 +1941,27 @@ sessiond_conversation_class_init (SessiondConversationClass *klass)
   signals[SIGNAL_MESSAGE_REMOVED] =
     g_signal_new ("message-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * SessiondConversation::history-added:
+   * @self: the conversation
+   * @n_messages: how many
+   *
+   * Messages caught up on (during a restore or after a long time offline)
+   * were stored, without one [signal@Conversation::message-added] each:
+   * reload the messages if they are shown. See
+   * [method@Client.get_sync_progress].
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_HISTORY_ADDED] =
+    g_signal_new ("history-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+void
+sessiond_conversation_emit_history_added (SessiondConversation *self, guint n_messages)
+{
+  g_signal_emit (self, signals[SIGNAL_HISTORY_ADDED], 0, n_messages);
 }
 
 static void

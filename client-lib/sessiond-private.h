@@ -23,6 +23,8 @@ void sessiond_error_fixup (GError *error);
 
 G_GNUC_INTERNAL
 SessiondConversation *sessiond_conversation_new (SdcDbusConversation1 *proxy);
+/* the account's HistoryAdded, for this conversation */
+void sessiond_conversation_emit_history_added (SessiondConversation *self, guint n_messages);
 G_GNUC_INTERNAL
 GVariant *sessiond_send_options_new (const gchar *quote_id);
 

@@ -27,13 +27,13 @@ sd_account_config_conversation_created (SdAccount *self, const gchar *id)
 }
 
 static void
-on_config_items (SdPoller *poller, const gchar *node, gint namespace_, GPtrArray *items,
+on_config_items (SdPoller *poller, const SdIngestCursor *cursor, GPtrArray *items,
                  gboolean complete, gpointer user_data)
 {
   SdAccount *self = user_data;
 
   if (self->config_sync != NULL)
-    sd_config_sync_receive (self->config_sync, node, namespace_, items, complete);
+    sd_config_sync_receive (self->config_sync, cursor, items, complete);
 }
 
 static void

@@ -40,7 +40,14 @@ struct _SdAccount {
   guint prune_id;           /* hourly pruning of the seen-hashes table */
   GHashTable *typing;       /* (owned) conversation id → timeout source id */
   gboolean adopting;        /* a create or restore is under way */
+  gboolean created;         /* the account being opened was just created */
   gint n_started;           /* conversations we started or accepted; -1: count again */
+  /* catch-up (docs/architecture.md, "Catching up"): progress, and what the summary counts */
+  gboolean syncing;
+  guint64 sync_fetched;       /* items applied since the catch-up began */
+  GHashTable *sync_updated;   /* (owned) conversation ids that got messages during it */
+  guint history_messages;     /* history messages the summary notification counts */
+  GHashTable *history_conversations; /* (owned) their conversations → how many in each */
 };
 
 /* network time when we have a network, else the local clock (ms) */

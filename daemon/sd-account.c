@@ -34,6 +34,9 @@ enum {
   SIGNAL_MESSAGE_CHANGED,
   SIGNAL_TYPING_CHANGED,
   SIGNAL_MESSAGE_REMOVED,
+  SIGNAL_HISTORY_ADDED,
+  SIGNAL_SYNC_CHANGED,
+  SIGNAL_CAUGHT_UP,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -222,10 +225,20 @@ sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring)
 
 /* ---- what the network brings ---- */
 
+/* history (a message sent before the catch-up began, or anything of an account's first
+ * sync) goes out as one "history-added" per slice, not one "message-added" each */
+static gboolean
+is_history (const SdMessage *message, gint64 history_before)
+{
+  return history_before != 0 && message->sent_at < history_before;
+}
+
 static void
-on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
+on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gint64 history_before,
+                   gpointer user_data)
 {
   SdAccount *self = user_data;
+  g_autoptr(GPtrArray) history = g_ptr_array_new ();
 
   /* our other devices may have started or accepted conversations: count again when needed */
   if (changes->created_conversations->len > 0 || changes->changed_conversations->len > 0)
@@ -244,8 +257,28 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
   for (guint i = 0; self->attachments != NULL && i < changes->changed_conversations->len; i++)
     sd_attachments_fetch_avatar (self->attachments, ((SdConversation *) g_ptr_array_index (
                                    changes->changed_conversations, i))->id);
-  for (guint i = 0; i < changes->new_messages->len; i++)
-    sd_account_emit_message_added (self, g_ptr_array_index (changes->new_messages, i), TRUE);
+  for (guint i = 0; i < changes->new_messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (changes->new_messages, i);
+
+    if (self->syncing)
+      g_hash_table_add (self->sync_updated, g_strdup (message->conversation));
+    if (!is_history (message, history_before)) {
+      sd_account_emit_message_added (self, message, TRUE);
+      continue;
+    }
+    sd_account_check_quote (self, message);
+    g_ptr_array_add (history, message);
+    if (!message->outgoing && message->kind == SD_MESSAGE_KIND_TEXT) {
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->history_conversations,
+                                                       message->conversation));
+
+      self->history_messages++;
+      g_hash_table_insert (self->history_conversations, g_strdup (message->conversation),
+                           GUINT_TO_POINTER (n + 1));
+    }
+  }
+  if (history->len > 0)
+    g_signal_emit (self, signals[SIGNAL_HISTORY_ADDED], 0, history);
   for (guint i = 0; i < changes->changed_messages->len; i++)
     sd_account_emit_message_changed (self, g_ptr_array_index (changes->changed_messages, i));
   for (guint i = 0; i < changes->removed_messages->len; i++)
@@ -255,6 +288,43 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
     g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   if (changes->new_messages->len > 0)
     sd_account_schedule_expiry (self);
+}
+
+static void
+on_poller_sync_progress (SdPoller *poller, gboolean syncing, guint64 fetched,
+                         gpointer user_data)
+{
+  SdAccount *self = user_data;
+
+  if (syncing && !self->syncing)
+    g_hash_table_remove_all (self->sync_updated);
+  self->syncing = syncing;
+  self->sync_fetched = fetched;
+  g_signal_emit (self, signals[SIGNAL_SYNC_CHANGED], 0);
+}
+
+/* the poll that found nothing more: one summary of the history it brought */
+static void
+on_poller_caught_up (SdAccount *self)
+{
+  g_autoptr(GHashTable) counts = NULL;
+
+  if (self->history_messages == 0)
+    return;
+  counts = g_steal_pointer (&self->history_conversations);
+  self->history_conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->history_messages = 0;
+  g_signal_emit (self, signals[SIGNAL_CAUGHT_UP], 0, counts);
+}
+
+gboolean
+sd_account_get_syncing (SdAccount *self, guint64 *out_fetched, guint *out_conversations)
+{
+  if (out_fetched != NULL)
+    *out_fetched = self->sync_fetched;
+  if (out_conversations != NULL)
+    *out_conversations = g_hash_table_size (self->sync_updated);
+  return self->syncing;
 }
 
 typedef struct {
@@ -678,6 +748,10 @@ start_network (SdAccount *self, GError **error)
   g_signal_connect_object (self->poller, "typing", G_CALLBACK (on_poller_typing), self, 0);
   g_signal_connect_object (self->poller, "online-changed", G_CALLBACK (on_poller_online), self,
                            0);
+  g_signal_connect_object (self->poller, "sync-progress", G_CALLBACK (on_poller_sync_progress),
+                           self, 0);
+  g_signal_connect_object (self->poller, "caught-up", G_CALLBACK (on_poller_caught_up), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sender, "message-changed",
                            G_CALLBACK (on_sender_message_changed), self, 0);
   {
@@ -699,6 +773,14 @@ start_network (SdAccount *self, GError **error)
   }
   sd_account_config_start (self);
   set_state (self, "connecting");
+  /* a created account's news start now; a restored one's first sync is all history */
+  if (self->created) {
+    g_autofree gchar *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / 1000);
+
+    self->created = FALSE;
+    if (!sd_store_set_setting (self->store, SD_POLLER_LAST_ONLINE_KEY, now, error))
+      return FALSE;
+  }
   self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
   sd_poller_start (self->poller);
   sd_sender_start (self->sender);
@@ -798,6 +880,7 @@ typedef struct {
   guint8 *seed;       /* (owned) sodium_malloc'd, wiped on free */
   gchar *display_name; /* (owned) (nullable) */
   GError *error;      /* (owned) (nullable) why the account did not open */
+  gboolean created;   /* a new account: nothing in its swarm is history */
 } Adoption;
 
 static void
@@ -871,6 +954,7 @@ on_seed_stored (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
+  self->created = adoption->created;
   if (!load_account (self, adoption->seed, &adoption->error)) {
     /* never leave a seed behind that no account uses */
     sd_keystore_delete_async (self->keystore, NULL, on_orphan_deleted, g_steal_pointer (&task));
@@ -918,6 +1002,7 @@ sd_account_create_account_async (SdAccount *self,
   adoption = g_task_get_task_data (task);
   /* 16 bytes of entropy, then zeros: what the 13-word phrase encodes */
   randombytes_buf (adoption->seed, SD_ENTROPY_LEN);
+  adoption->created = TRUE;
   adopt (self, task);
 }
 
@@ -1132,6 +1217,8 @@ sd_account_finalize (GObject *object)
   g_free (self->config.file_server_key);
   g_free (self->config.key_file_passphrase);
   g_hash_table_unref (self->typing);
+  g_hash_table_unref (self->sync_updated);
+  g_hash_table_unref (self->history_conversations);
   G_OBJECT_CLASS (sd_account_parent_class)->finalize (object);
 }
 
@@ -1163,6 +1250,13 @@ sd_account_class_init (SdAccountClass *klass)
   signals[SIGNAL_TYPING_CHANGED] = g_signal_new ("typing-changed", type, G_SIGNAL_RUN_LAST, 0,
                                                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
                                                  G_TYPE_BOOLEAN);
+  signals[SIGNAL_HISTORY_ADDED] = g_signal_new ("history-added", type, G_SIGNAL_RUN_LAST, 0,
+                                                NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                G_TYPE_POINTER);
+  signals[SIGNAL_SYNC_CHANGED] = g_signal_new ("sync-changed", type, G_SIGNAL_RUN_LAST, 0,
+                                               NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CAUGHT_UP] = g_signal_new ("caught-up", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                            NULL, G_TYPE_NONE, 1, G_TYPE_HASH_TABLE);
 }
 
 static void
@@ -1174,6 +1268,8 @@ sd_account_init (SdAccount *self)
   g_signal_connect (self, "conversation-removed", G_CALLBACK (on_something_removed), NULL);
   self->display_name = g_strdup ("");
   self->typing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, typing_source_remove);
+  self->sync_updated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->history_conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 SdAccount *

@@ -61,6 +61,9 @@ void sd_account_start (SdAccount *self);
 
 /* "uninitialised", "offline", "connecting" or "online" */
 const gchar *sd_account_get_state (SdAccount *self);
+/* whether a catch-up of several pages (or an account's first sync) runs; how many items it
+ * applied and how many conversations got messages so far */
+gboolean sd_account_get_syncing (SdAccount *self, guint64 *out_fetched, guint *out_conversations);
 const gchar *sd_account_get_session_id (SdAccount *self); /* "" without account */
 const gchar *sd_account_get_display_name (SdAccount *self);
 guint sd_account_get_unread_count (SdAccount *self);
@@ -237,6 +240,12 @@ void sd_account_set_typing_indicators (SdAccount *self, gboolean enabled);
  *   "message-added" (SdMessage *, gboolean arrived): new message; @arrived
  *     for one that came from the network (not one we queued)
  *   "message-changed" (SdMessage *)
- *   "typing-changed" (const gchar *conversation, gboolean typing) */
+ *   "typing-changed" (const gchar *conversation, gboolean typing)
+ *   "history-added" (GPtrArray *messages): messages caught up on (sent before the catch-up
+ *     began, or during an account's first sync), once per applied slice, instead of one
+ *     "message-added" each; they raise no notification
+ *   "sync-changed" (): sd_account_get_syncing() changed
+ *   "caught-up" (GHashTable *counts): a catch-up ended having brought incoming text messages
+ *     as history: conversation id → how many, for one summary notification */
 
 G_END_DECLS

@@ -425,9 +425,10 @@ set_synced (SdConfigSync *self)
 }
 
 void
-sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint namespace_,
-                        GPtrArray *items, gboolean complete)
+sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrArray *items,
+                        gboolean complete)
 {
+  gint namespace_ = cursor->namespace_;
   SdConfigKind kind;
   ConfigState *state;
   g_autoptr(GPtrArray) plaintexts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -476,8 +477,21 @@ sd_config_sync_receive (SdConfigSync *self, const gchar *node_ed25519, gint name
   if (n_taken > 0) {
     g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
     SdRetrieveItem *last = g_ptr_array_index (items, n_taken - 1);
+    gint64 now_ms = g_get_real_time () / 1000;
 
-    sd_store_batch_set_last_hash (batch, node_ed25519, namespace_, last->hash);
+    /* seen, as 1:1 items are: the poller tells a member that did not know the cursor by
+     * a first item already seen */
+    for (guint i = 0; i < n_taken; i++) {
+      SdRetrieveItem *item = g_ptr_array_index (items, i);
+
+      sd_store_batch_add_seen (batch, item->hash, sd_ingest_seen_expiry (item->expiration,
+                                                                         now_ms));
+    }
+    for (guint k = 0; k < G_N_ELEMENTS (cursor->keys) && cursor->keys[k] != NULL; k++)
+      sd_store_batch_set_last_hash (batch, cursor->keys[k], namespace_, last->hash);
+    for (guint k = 0; n_taken == items->len && k < G_N_ELEMENTS (cursor->end_keys) &&
+                      cursor->end_keys[k] != NULL; k++)
+      sd_store_batch_set_last_hash (batch, cursor->end_keys[k], namespace_, last->hash);
     if (!sd_store_apply_batch (self->store, batch, NULL, &error)) {
       g_warning ("could not record the last config hash: %s", error->message);
       g_clear_error (&error);

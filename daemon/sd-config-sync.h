@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "sd-ingest.h"
 #include "sd-keys.h"
 #include "sd-network.h"
 #include "sd-store.h"
@@ -40,12 +41,13 @@ void sd_config_sync_stop (SdConfigSync *self);
 /* the config namespaces (2, 3, 4, 5), in the order the poller asks for them */
 extern const gint sd_config_sync_namespaces[4];
 
-/* the new items (element-type SdRetrieveItem) retrieved from @node in config namespace
- * @namespace_; @complete when the node had no more. Undecodable items are skipped (kept on
- * the swarm: a newer client may read them) */
+/* the new items (element-type SdRetrieveItem) retrieved in config namespace
+ * @cursor->namespace_; @complete when the node had no more. The items taken are marked seen
+ * and @cursor's rows (the swarm's or a member's retrieve cursor, sd-retrieve-cursor.h) moved
+ * to the last one, in one store batch. Undecodable items are skipped (kept on the swarm: a
+ * newer client may read them) */
 void sd_config_sync_receive (SdConfigSync *self,
-                             const gchar *node_ed25519,
-                             gint namespace_,
+                             const SdIngestCursor *cursor,
                              GPtrArray *items,
                              gboolean complete);
 

@@ -233,30 +233,39 @@ handle_content (Context *self,
 }
 
 gboolean
-sd_ingest_messages_at (SdStore *store,
-                       const SdIdentity *identity,
-                       const gchar *node_ed25519_hex,
-                       GPtrArray *items,
-                       gint64 network_now_ms,
-                       SdIngestTypingFunc typing,
-                       gpointer typing_data,
-                       SdStoreChanges **changes,
-                       GError **error)
+sd_ingest_slice (SdStore *store,
+                 const SdIdentity *identity,
+                 GPtrArray *items,
+                 guint *position,
+                 guint max_items,
+                 gint64 deadline_us,
+                 const SdIngestCursor *cursor,
+                 gint64 network_now_ms,
+                 SdIngestTypingFunc typing,
+                 gpointer typing_data,
+                 SdStoreChanges **changes,
+                 GError **error)
 {
   Context ctx = { identity, typing, typing_data };
   g_autoptr(SdStoreBatch) batch = sd_store_batch_new (store);
   const gchar *last = NULL;
   /* seen rows expire on our own clock, whatever any node's clock says */
   gint64 local_now = g_get_real_time () / 1000;
+  guint len = items != NULL ? items->len : 0;
+  guint i = MIN (*position, len);
+  guint end = max_items > 0 && max_items < len - i ? i + max_items : len;
 
   *changes = NULL;
-  for (guint i = 0; items != NULL && i < items->len; i++) {
+  for (; i < end; i++) {
     const SdRetrieveItem *item = g_ptr_array_index (items, i);
     const gchar *hash = item->hash;
     gboolean seen = FALSE;
     g_auto(SdWireMessage) msg = { 0 };
     g_autoptr(GError) decode_error = NULL;
 
+    /* at least one item per slice, however slow */
+    if (last != NULL && deadline_us > 0 && g_get_monotonic_time () >= deadline_us)
+      break;
     last = hash;
     if (sd_store_is_seen (store, hash, &seen, NULL) && seen)
       continue;
@@ -276,11 +285,38 @@ sd_ingest_messages_at (SdStore *store,
     }
     handle_content (&ctx, batch, &msg, hash);
   }
-  if (last != NULL && node_ed25519_hex != NULL)
-    sd_store_batch_set_last_hash (batch, node_ed25519_hex, 0, last);
-  if (sd_store_batch_get_size (batch) == 0)
-    return TRUE;
-  return sd_store_apply_batch (store, batch, changes, error);
+  /* the cursors move in the same transaction as the items up to them: a crash between two
+   * slices loses nothing and fetches only what was not applied */
+  if (last != NULL && cursor != NULL) {
+    for (guint k = 0; k < G_N_ELEMENTS (cursor->keys) && cursor->keys[k] != NULL; k++)
+      sd_store_batch_set_last_hash (batch, cursor->keys[k], cursor->namespace_, last);
+    for (guint k = 0; i == len && k < G_N_ELEMENTS (cursor->end_keys) &&
+                      cursor->end_keys[k] != NULL; k++)
+      sd_store_batch_set_last_hash (batch, cursor->end_keys[k], cursor->namespace_, last);
+  }
+  if (sd_store_batch_get_size (batch) > 0 &&
+      !sd_store_apply_batch (store, batch, changes, error))
+    return FALSE;
+  *position = i;
+  return TRUE;
+}
+
+gboolean
+sd_ingest_messages_at (SdStore *store,
+                       const SdIdentity *identity,
+                       const gchar *node_ed25519_hex,
+                       GPtrArray *items,
+                       gint64 network_now_ms,
+                       SdIngestTypingFunc typing,
+                       gpointer typing_data,
+                       SdStoreChanges **changes,
+                       GError **error)
+{
+  SdIngestCursor cursor = { 0, { node_ed25519_hex, NULL }, { NULL, NULL } };
+  guint position = 0;
+
+  return sd_ingest_slice (store, identity, items, &position, 0, 0, &cursor, network_now_ms,
+                          typing, typing_data, changes, error);
 }
 
 gboolean

@@ -38,6 +38,31 @@ gboolean sd_ingest_messages_at (SdStore *store,
                                 SdStoreChanges **changes,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the retrieve cursors (last_hash rows) a slice advances to its last item: @keys with every
+ * slice, @end_keys only with the slice that reaches the end of the page */
+typedef struct {
+  gint namespace_;
+  const gchar *keys[2];
+  const gchar *end_keys[2];
+} SdIngestCursor;
+
+/* applies the items of a page from *@position on, in one transaction: at most @max_items
+ * (0: no limit) and, after the first, none once the monotonic clock reaches @deadline_us
+ * (0: none); advances *@position past what was applied. Big pages are applied slice by
+ * slice so the main loop can answer the bus in between */
+gboolean sd_ingest_slice (SdStore *store,
+                          const SdIdentity *identity,
+                          GPtrArray *items,
+                          guint *position,
+                          guint max_items,
+                          gint64 deadline_us,
+                          const SdIngestCursor *cursor,
+                          gint64 network_now_ms,
+                          SdIngestTypingFunc typing,
+                          gpointer typing_data,
+                          SdStoreChanges **changes,
+                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* what a node's answer may decide, and the bounds applied to it */
 #define SD_INGEST_MAX_FUTURE_MS (24 * 3600 * G_GINT64_CONSTANT (1000))     /* 1 day */
 #define SD_INGEST_MIN_SENT_MS G_GINT64_CONSTANT (1000000000000)            /* 2001-09 */

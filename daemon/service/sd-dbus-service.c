@@ -644,6 +644,52 @@ on_typing_changed (SdAccount *account, const gchar *id, gboolean typing, SdDbusS
 /* ---- account ---- */
 
 static void
+update_sync (SdDbusService *self)
+{
+  guint64 fetched = 0;
+  guint conversations = 0;
+  gboolean syncing = sd_account_get_syncing (self->account, &fetched, &conversations);
+
+  sd_dbus_account1_set_syncing (self->account_skeleton, syncing);
+  sd_dbus_account1_set_sync_fetched (self->account_skeleton, fetched);
+  sd_dbus_account1_set_sync_conversations (self->account_skeleton, conversations);
+}
+
+static void
+on_sync_changed (SdAccount *account, SdDbusService *self)
+{
+  update_sync (self);
+}
+
+/* one signal per slice of history: (conversation, how many) */
+static void
+on_history_added (SdAccount *account, GPtrArray *messages, SdDbusService *self)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  GVariantBuilder builder;
+
+  for (guint i = 0; i < messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (messages, i);
+    guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, message->conversation));
+
+    if (n == 0)
+      g_ptr_array_add (order, message->conversation);
+    g_hash_table_insert (counts, message->conversation, GUINT_TO_POINTER (n + 1));
+  }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ou)"));
+  for (guint i = 0; i < order->len; i++) {
+    const gchar *id = g_ptr_array_index (order, i);
+    g_autofree gchar *path = sd_dbus_conversation_path (id);
+
+    g_variant_builder_add (&builder, "(ou)", path,
+                           GPOINTER_TO_UINT (g_hash_table_lookup (counts, id)));
+  }
+  sd_dbus_account1_emit_history_added (self->account_skeleton,
+                                       g_variant_builder_end (&builder));
+}
+
+static void
 update_account (SdDbusService *self)
 {
   g_object_freeze_notify (G_OBJECT (self->account_skeleton));
@@ -661,6 +707,7 @@ update_account (SdDbusService *self)
   }
   sd_dbus_account1_set_config_synced (self->account_skeleton,
                                       sd_account_get_config_synced (self->account));
+  update_sync (self);
   g_object_thaw_notify (G_OBJECT (self->account_skeleton));
 }
 
@@ -1160,6 +1207,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   g_signal_connect (account, "message-changed", G_CALLBACK (on_message_changed), self);
   g_signal_connect (account, "message-removed", G_CALLBACK (on_message_removed), self);
   g_signal_connect (account, "typing-changed", G_CALLBACK (on_typing_changed), self);
+  g_signal_connect (account, "history-added", G_CALLBACK (on_history_added), self);
+  g_signal_connect (account, "sync-changed", G_CALLBACK (on_sync_changed), self);
 
   conversations = sd_account_list_conversations (account, NULL);
   for (guint i = 0; conversations != NULL && i < conversations->len; i++)

@@ -214,7 +214,8 @@ show_message (SdNotifier *self, const SdMessage *message)
                                                                         message->conversation,
                                                                         NULL);
 
-  if (conversation == NULL || conversation->blocked ||
+  /* nothing unread there: it was read on another device (or here) meanwhile */
+  if (conversation == NULL || conversation->blocked || conversation->unread == 0 ||
       conversation->muted_until > g_get_real_time () / 1000)
     return;
   show (self, conversation, message);
@@ -235,6 +236,55 @@ on_message_added (SdAccount *account, SdMessage *message, gboolean arrived, SdNo
     return;
   }
   show_message (self, message);
+}
+
+/* the end of a catch-up: history raised no notification of its own; one summary counts what
+ * is still unread in conversations that are not muted or blocked (requests count, but
+ * nothing of theirs is shown) */
+static void
+on_caught_up (SdAccount *account, GHashTable *counts, SdNotifier *self)
+{
+  g_autofree gchar *messages = NULL;
+  g_autofree gchar *conversations = NULL;
+  g_autofree gchar *body = NULL;
+  GVariantBuilder actions, hints;
+  GHashTableIter iter;
+  gpointer id, count;
+  guint n_messages = 0, n_conversations = 0;
+  gint64 now = g_get_real_time () / 1000;
+
+  if (!self->enabled || self->inhibited)
+    return;
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &id, &count)) {
+    g_autoptr(SdConversation) conversation = sd_account_get_conversation (account, id, NULL);
+
+    if (conversation == NULL || conversation->blocked || conversation->unread == 0 ||
+        conversation->muted_until > now)
+      continue;
+    n_messages += MIN (GPOINTER_TO_UINT (count), conversation->unread);
+    n_conversations++;
+  }
+  if (n_messages == 0)
+    return;
+  messages = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages",
+                                           n_messages), n_messages);
+  conversations = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "in %u conversation",
+                                                "in %u conversations", n_conversations),
+                                   n_conversations);
+  /* TRANSLATORS: "42 new messages" "in 5 conversations" */
+  body = g_strdup_printf (C_("catch-up summary", "%s %s"), messages, conversations);
+  g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
+  g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string ("im.received"));
+  if (self->front_end != NULL)
+    g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (self->front_end));
+  g_dbus_connection_call (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                          NOTIFICATIONS_IFACE, "Notify",
+                          g_variant_new ("(susssasa{sv}i)", "sessiond", 0, "",
+                                         _("New messages"), body, &actions, &hints, -1),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 10000, NULL,
+                          NULL, NULL);
 }
 
 /* reading the conversation elsewhere retires its notification */
@@ -416,6 +466,7 @@ sd_notifier_new (GDBusConnection *connection, SdAccount *account)
   self->account = g_object_ref (account);
   g_signal_connect (account, "message-added", G_CALLBACK (on_message_added), self);
   g_signal_connect (account, "conversation-changed", G_CALLBACK (on_conversation_changed), self);
+  g_signal_connect (account, "caught-up", G_CALLBACK (on_caught_up), self);
   self->action_sub = g_dbus_connection_signal_subscribe (
     connection, NULL, NOTIFICATIONS_IFACE, "ActionInvoked", NOTIFICATIONS_PATH, NULL,
     G_DBUS_SIGNAL_FLAGS_NONE, on_notification_signal, self, NULL);

@@ -52,6 +52,15 @@ new_items (void)
   return g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
 }
 
+/* what the poller hands over for a page from NODE's own cursor that did not move the swarm's */
+static void
+receive (Fixture *fixture, gint namespace_, GPtrArray *items, gboolean complete)
+{
+  SdIngestCursor cursor = { namespace_, { NODE, NULL }, { NULL, NULL } };
+
+  sd_config_sync_receive (fixture->sync, &cursor, items, complete);
+}
+
 /* one retrieved item holding @blob */
 static SdRetrieveItem *
 item_new (Fixture *fixture, GBytes *blob)
@@ -70,7 +79,7 @@ receive_blob (Fixture *fixture, gint namespace_, GBytes *blob)
   g_autoptr(GPtrArray) items = new_items ();
 
   g_ptr_array_add (items, item_new (fixture, blob));
-  sd_config_sync_receive (fixture->sync, NODE, namespace_, items, TRUE);
+  receive (fixture, namespace_, items, TRUE);
 }
 
 static GBytes *
@@ -163,7 +172,7 @@ test_synced (Fixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (namespaces); i++) {
     g_assert_false (sd_config_sync_get_synced (fixture->sync));
-    sd_config_sync_receive (fixture->sync, NODE, namespaces[i], none, TRUE);
+    receive (fixture, namespaces[i], none, TRUE);
   }
   g_assert_true (sd_config_sync_get_synced (fixture->sync));
   /* and it stays so after a restart */
@@ -202,7 +211,7 @@ test_merge_conflict (Fixture *fixture, gconstpointer data)
   blob_b = push_of (fixture, SD_CONFIG_KIND_CONTACTS, b);
   g_ptr_array_add (items, item_new (fixture, blob_a));
   g_ptr_array_add (items, item_new (fixture, blob_b));
-  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE);
+  receive (fixture, NS_CONTACTS, items, TRUE);
   /* both changes survive, at seqno newest + 1, and the merge must be pushed */
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 3);
   g_assert_true (sd_config_sync_has_pending (fixture->sync));
@@ -371,7 +380,12 @@ test_long_page (Fixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (items, item_new (fixture, blob));
-  sd_config_sync_receive (fixture->sync, NODE, NS_CONTACTS, items, TRUE);
+  {
+    /* a member's own page that moves the swarm's cursor at its end (sd-retrieve-cursor.h) */
+    SdIngestCursor cursor = { NS_CONTACTS, { NODE, NULL }, { "swarm", NULL } };
+
+    sd_config_sync_receive (fixture->sync, &cursor, items, TRUE);
+  }
   assert_peer_applied (fixture, "Pal");
   /* one merge takes at most SD_CONFIG_MERGE_MAX_MESSAGES: the next poll resumes after the last
    * one taken, and the namespace does not count as retrieved to its end */
@@ -379,11 +393,28 @@ test_long_page (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   taken_last = g_ptr_array_index (items, SD_CONFIG_MERGE_MAX_MESSAGES - 1);
   g_assert_cmpstr (last_hash, ==, taken_last->hash);
+  {
+    gboolean seen = FALSE;
+    g_autofree gchar *swarm = sd_store_get_last_hash (fixture->store.store, "swarm", NS_CONTACTS,
+                                                      &error);
+
+    /* the end key moves only with the end of the page; what was taken is seen (the poller
+     * tells a member that did not know the swarm's cursor by it) */
+    g_assert_no_error (error);
+    g_assert_null (swarm);
+    g_assert_true (sd_store_is_seen (fixture->store.store, taken_last->hash, &seen, NULL));
+    g_assert_true (seen);
+    g_assert_true (sd_store_is_seen (fixture->store.store,
+                                     ((SdRetrieveItem *) g_ptr_array_index (
+                                       items, SD_CONFIG_MERGE_MAX_MESSAGES))->hash,
+                                     &seen, NULL));
+    g_assert_false (seen);
+  }
   for (gint ns = 2; ns <= 5; ns++) {
     g_autoptr(GPtrArray) none = g_ptr_array_new ();
 
     if (ns != NS_CONTACTS)
-      sd_config_sync_receive (fixture->sync, NODE, ns, none, TRUE);
+      receive (fixture, ns, none, TRUE);
   }
   g_assert_false (sd_config_sync_get_synced (fixture->sync));
 }

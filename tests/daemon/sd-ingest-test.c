@@ -505,6 +505,44 @@ test_no_sig_timestamp (Fixture *f, gconstpointer data)
   g_assert_cmpint (message->sent_at, ==, now);
 }
 
+/* a page applied in slices: each slice is one transaction that moves its cursors to its last
+ * item, the end keys only with the slice that reaches the end, so a crash between two slices
+ * resumes after the last one applied */
+static void
+test_slices (Fixture *f, gconstpointer data)
+{
+  SdIngestCursor cursor = { 0, { "swarm", NULL }, { "other", NULL } };
+  const gchar *hashes[5];
+  guint position = 0;
+  guint expected[] = { 2, 4, 5 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hashes); i++) {
+    g_autofree gchar *body = g_strdup_printf ("slice %u", i);
+
+    hashes[i] = add_text (f, &f->alice, body, T + i);
+  }
+  for (guint round = 0; round < G_N_ELEMENTS (expected); round++) {
+    g_autoptr(SdStoreChanges) changes = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) messages = NULL;
+    g_autofree gchar *swarm = NULL;
+    g_autofree gchar *other = NULL;
+
+    g_assert_true (sd_ingest_slice (f->store, &f->me, f->items, &position, 2, 0, &cursor, T,
+                                    NULL, NULL, &changes, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (position, ==, expected[round]);
+    g_assert_nonnull (changes);
+    g_assert_cmpuint (changes->new_messages->len, ==, round < 2 ? 2 : 1);
+    messages = messages_of (f, f->alice.session_id);
+    g_assert_cmpuint (messages->len, ==, expected[round]);
+    swarm = sd_store_get_last_hash (f->store, "swarm", 0, NULL);
+    g_assert_cmpstr (swarm, ==, hashes[expected[round] - 1]);
+    other = sd_store_get_last_hash (f->store, "other", 0, NULL);
+    g_assert_cmpstr (other, ==, round < 2 ? NULL : hashes[4]);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -524,6 +562,7 @@ main (int argc, char **argv)
   ADD ("/daemon/ingest/timers-limited", test_timers_limited);
   ADD ("/daemon/ingest/huge-timer", test_huge_timer);
   ADD ("/daemon/ingest/no-sig-timestamp", test_no_sig_timestamp);
+  ADD ("/daemon/ingest/slices", test_slices);
 #undef ADD
   return g_test_run ();
 }

@@ -10,8 +10,10 @@
 #include "sd-content.h"
 #include "sd-daemon-test-util.h"
 #include "sd-encoding.h"
+#include "sd-ingest.h"
 #include "sd-json.h"
 #include "sd-poller.h"
+#include "sd-storage-rpc.h"
 #include "sd-wire.h"
 
 #define INTERVAL_MS 100 /* the poller's shortest */
@@ -31,6 +33,7 @@ typedef struct {
   guint refuse;         /* this many retrieves are refused (401) */
   gboolean endless_more; /* every page holds a new item and says more */
   gboolean empty_more;  /* every page is empty and says more */
+  gboolean forgetful;   /* nodes know no last_hash: every page starts over */
   /* what they saw */
   GArray *retrieve_ms;  /* (element-type gint64) monotonic time of each retrieve */
   GPtrArray *last_hashes; /* (element-type utf8) last_hash of each retrieve */
@@ -122,14 +125,22 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
                                         sd_json_get_string (sub, "last_hash"),
                                         sd_json_get_string (sub, "signature") != NULL ? "signed"
                                                                                     : "unsigned"));
-      g_string_append_printf (reply, ",{\"code\":200,\"body\":{\"messages\":[{\"hash\":"
-                              "\"confighash%u%032u\",\"data\":\"QQ==\"}],\"more\":false}}",
-                              i + 1, 0);
+      g_autofree gchar *hash = g_strdup_printf ("confighash%u%032u", i + 1, 0);
+
+      /* one item per namespace: what comes after it is nothing */
+      if (g_strcmp0 (sd_json_get_string (sub, "last_hash"), hash) == 0)
+        g_string_append (reply, ",{\"code\":200,\"body\":{\"messages\":[],\"more\":false}}");
+      else
+        g_string_append_printf (reply, ",{\"code\":200,\"body\":{\"messages\":[{\"hash\":"
+                                "\"%s\",\"data\":\"QQ==\"}],\"more\":false}}", hash);
     }
     g_string_append (reply, "]}");
     return g_string_free (reply, FALSE);
   }
-  if (f->message_b64 == NULL)
+  /* a node that knows the hash sends what comes after it: nothing */
+  if (!f->forgetful && g_strcmp0 (sd_json_get_string (retrieve, "last_hash"), HASH) == 0)
+    page = g_strdup_printf ("{\"messages\":[],\"more\":false,\"t\":%" G_GINT64_FORMAT "}", now);
+  else if (f->message_b64 == NULL)
     page = g_strdup_printf ("{\"messages\":[],\"more\":false,\"t\":%" G_GINT64_FORMAT "}", now);
   else
     page = g_strdup_printf ("{\"messages\":[{\"hash\":\"" HASH "\",\"timestamp\":%"
@@ -140,7 +151,8 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
 }
 
 static void
-on_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
+on_changes (SdPoller *poller, SdStoreChanges *changes, gint64 history_before,
+            gpointer user_data)
 {
   Fixture *f = user_data;
 
@@ -149,14 +161,29 @@ on_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data)
 }
 
 static void
-on_config_items (SdPoller *poller, const gchar *node, gint namespace_, GPtrArray *items,
+on_config_items (SdPoller *poller, const SdIngestCursor *cursor, GPtrArray *items,
                  gboolean complete, gpointer user_data)
 {
   Fixture *f = user_data;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (f->store);
 
-  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_cmpuint (items->len, <=, 1);
   g_assert_true (complete);
-  g_string_append_printf (f->order, "%d", namespace_);
+  g_string_append_printf (f->order, "%d", cursor->namespace_);
+  if (items->len == 0)
+    return;
+  /* what SdConfigSync does with what it took (sd-config-sync-test checks that it does) */
+  sd_store_batch_add_seen (batch, ((SdRetrieveItem *) g_ptr_array_index (items, 0))->hash,
+                           G_MAXINT64);
+  for (guint k = 0; k < 2; k++) {
+    if (cursor->keys[k] != NULL)
+      sd_store_batch_set_last_hash (batch, cursor->keys[k], cursor->namespace_,
+                                    ((SdRetrieveItem *) g_ptr_array_index (items, 0))->hash);
+    if (cursor->end_keys[k] != NULL)
+      sd_store_batch_set_last_hash (batch, cursor->end_keys[k], cursor->namespace_,
+                                    ((SdRetrieveItem *) g_ptr_array_index (items, 0))->hash);
+  }
+  g_assert_true (sd_store_apply_batch (f->store, batch, NULL, NULL));
 }
 
 static void
@@ -273,6 +300,42 @@ test_backoff (Fixture *f, gconstpointer data)
 }
 
 
+/* one cursor for the swarm: after the first page every member, asked or not before, is asked
+ * from the same hash, so nobody sends the history again */
+static void
+test_shared_cursor (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *cursor = NULL;
+
+  put_message_from_alice (f, "once");
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 8);
+  g_assert_cmpstr (g_ptr_array_index (f->last_hashes, 0), ==, "");
+  for (guint i = 1; i < f->last_hashes->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (f->last_hashes, i), ==, HASH);
+  g_assert_cmpuint (f->n_changes, ==, 1);
+  cursor = sd_store_get_last_hash (f->store, "swarm", 0, NULL);
+  g_assert_cmpstr (cursor, ==, HASH);
+}
+
+/* members that do not know the hash start over (as the storage server does): the message is
+ * applied once, the poller stays online and the swarm's cursor stays where it was */
+static void
+test_forgetful_nodes (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *cursor = NULL;
+
+  put_message_from_alice (f, "told again and again");
+  f->forgetful = TRUE;
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 6);
+  g_assert_cmpuint (n_messages_from_alice (f), ==, 1);
+  g_assert_cmpuint (f->n_changes, ==, 1);
+  g_assert_true (sd_poller_get_online (f->poller));
+  cursor = sd_store_get_last_hash (f->store, "swarm", 0, NULL);
+  g_assert_cmpstr (cursor, ==, HASH);
+}
+
 /* a node that says `more` for ever gets SD_POLLER_MAX_FOLLOW_UPS immediate polls, then the
  * normal interval: no spin */
 static void
@@ -332,6 +395,16 @@ test_config_namespaces (Fixture *f, gconstpointer data)
   g_assert_cmpstr (g_ptr_array_index (f->config_requests, 1), ==, "3::signed");
   g_assert_cmpstr (g_ptr_array_index (f->config_requests, 2), ==, "4::signed");
   g_assert_cmpstr (g_ptr_array_index (f->config_requests, 3), ==, "5::signed");
+  /* a config namespace has its cursor per swarm too: the next poll, whichever member it
+   * picks, asks from the swarm's hash */
+  for (gint ns = 2; ns <= 5; ns++) {
+    g_autofree gchar *swarm = sd_store_get_last_hash (f->store, "swarm", ns, NULL);
+    g_autofree gchar *hash = g_strdup_printf ("confighash%d%032u", ns, 0);
+    g_autofree gchar *asked = g_strdup_printf ("%d:%s:signed", ns, hash);
+
+    g_assert_cmpstr (swarm, ==, hash);
+    g_assert_cmpstr (g_ptr_array_index (f->config_requests, ns + 2), ==, asked);
+  }
 }
 
 int
@@ -347,6 +420,8 @@ main (int argc, char **argv)
   ADD ("/daemon/poller/endless-more", test_endless_more);
   ADD ("/daemon/poller/empty-more", test_empty_more);
   ADD ("/daemon/poller/config-namespaces", test_config_namespaces);
+  ADD ("/daemon/poller/shared-cursor", test_shared_cursor);
+  ADD ("/daemon/poller/forgetful-nodes", test_forgetful_nodes);
 #undef ADD
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include "sd-encoding.h"
 #include "sd-json.h"
 #include "sd-ons.h"
+#include "sd-message-hash.h"
 #include "st-file-server.h"
 #include "st-sogs-server.h"
 #include "st-network.h"
@@ -137,6 +138,111 @@ messages_reply (StNetwork *network, JsonObject *request, GError **error)
     json_array_add_object_element (list, item);
   }
   json_object_set_array_member (reply, "messages", list);
+  return reply;
+}
+
+/* how often the nodes returned each item of @pubkey's namespace (default 0) in retrieves,
+ * summed over the nodes: proves a client never fetches an item twice; "reset" starts over */
+static JsonObject *
+served_reply (StNetwork *network, JsonObject *request, GError **error)
+{
+  const gchar *pubkey = sd_json_get_string (request, "pubkey");
+  gint64 ns = sd_json_get_int (request, "namespace", 0);
+  gboolean reset = json_object_has_member (request, "reset") &&
+                   json_object_get_boolean_member_with_default (request, "reset", FALSE);
+  g_autoptr(GHashTable) total = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree gchar *key = NULL;
+  guint64 items = 0;
+  guint twice = 0, most = 0;
+  GHashTableIter iter;
+  gpointer hash, times;
+  JsonObject *reply;
+
+  if (pubkey == NULL) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "served needs \"pubkey\"");
+    return NULL;
+  }
+  key = g_strdup_printf ("%s/%d", pubkey, (gint) ns);
+  for (guint i = 0; i < network->nodes->len; i++) {
+    StNode *node = g_ptr_array_index (network->nodes, i);
+    GHashTable *counts = g_hash_table_lookup (node->served, key);
+
+    if (counts == NULL)
+      continue;
+    g_hash_table_iter_init (&iter, counts);
+    while (g_hash_table_iter_next (&iter, &hash, &times))
+      g_hash_table_insert (total, hash, GUINT_TO_POINTER (
+                             GPOINTER_TO_UINT (g_hash_table_lookup (total, hash)) +
+                             GPOINTER_TO_UINT (times)));
+  }
+  g_hash_table_iter_init (&iter, total);
+  while (g_hash_table_iter_next (&iter, &hash, &times)) {
+    items += GPOINTER_TO_UINT (times);
+    twice += GPOINTER_TO_UINT (times) > 1;
+    most = MAX (most, GPOINTER_TO_UINT (times));
+  }
+  reply = json_object_new ();
+  json_object_set_int_member (reply, "items", (gint64) items);
+  json_object_set_int_member (reply, "distinct", g_hash_table_size (total));
+  json_object_set_int_member (reply, "served_twice", twice);
+  json_object_set_int_member (reply, "most", most);
+  g_clear_pointer (&total, g_hash_table_unref);
+  if (reset) {
+    for (guint i = 0; i < network->nodes->len; i++)
+      g_hash_table_remove (((StNode *) g_ptr_array_index (network->nodes, i))->served, key);
+  }
+  return reply;
+}
+
+/* stores @pubkey's namespace-0 items on every member of its swarm at once, as replication
+ * would: fills a large history quickly for tests and benchmarks (what a client reads back is
+ * the same as after `store` requests) */
+static JsonObject *
+inject_reply (StNetwork *network, JsonObject *request, GError **error)
+{
+  const gchar *pubkey = sd_json_get_string (request, "pubkey");
+  JsonArray *items = json_object_has_member (request, "messages") &&
+                     JSON_NODE_HOLDS_ARRAY (json_object_get_member (request, "messages"))
+                       ? json_object_get_array_member (request, "messages") : NULL;
+  g_autoptr(GPtrArray) members = NULL;
+  guint8 account[33];
+  guint stored = 0;
+  JsonObject *reply;
+
+  if (pubkey == NULL || items == NULL || strlen (pubkey) != 66 ||
+      !sd_hex_decode_exact (pubkey, account, sizeof account, NULL)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "inject needs \"pubkey\" (66 hex digits) and \"messages\"");
+    return NULL;
+  }
+  members = st_network_members (network, st_network_swarm_for (network, account));
+  for (guint i = 0; i < json_array_get_length (items); i++) {
+    JsonNode *node = json_array_get_element (items, i);
+    JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    const gchar *b64 = item != NULL ? sd_json_get_string (item, "data") : NULL;
+    gint64 timestamp = item != NULL ? sd_json_get_int (item, "timestamp", 0) : 0;
+    gint64 ttl = item != NULL ? sd_json_get_int (item, "ttl", 14 * 86400000LL) : 0;
+    g_autoptr(GBytes) data = b64 != NULL ? sd_base64_decode (b64, -1, NULL) : NULL;
+    g_autofree gchar *hash = NULL;
+
+    if (data == NULL || timestamp <= 0 || ttl <= 0) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "inject: item %u needs base64 \"data\" and a \"timestamp\"", i);
+      return NULL;
+    }
+    hash = sd_message_hash (account, 0, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+    for (guint m = 0; m < members->len; m++) {
+      StNode *member = g_ptr_array_index (members, m);
+      gboolean already = FALSE;
+
+      st_storage_put (member->storage, pubkey, 0, hash, timestamp, timestamp + ttl, data,
+                      &already);
+    }
+    stored++;
+  }
+  reply = json_object_new ();
+  json_object_set_int_member (reply, "stored", stored);
+  json_object_set_int_member (reply, "members", members->len);
   return reply;
 }
 
@@ -341,6 +447,19 @@ control_handler (SoupServer *server,
     }
     json_object_set_boolean_member (reply, "ok", TRUE);
     respond (msg, 200, reply);
+    return;
+  }
+
+  if (strcmp (action, "served") == 0 || strcmp (action, "inject") == 0) {
+    g_autoptr(JsonObject) reply = action[0] == 's' ? served_reply (network, request, &error)
+                                                   : inject_reply (network, request, &error);
+
+    if (reply == NULL) {
+      respond_error (msg, "%s", error->message);
+    } else {
+      json_object_set_boolean_member (reply, "ok", TRUE);
+      respond (msg, 200, reply);
+    }
     return;
   }
 

@@ -310,6 +310,8 @@ st_node_new (StNetwork *network, guint index, GError **error)
   node->x25519_hex = sd_hex_encode (node->identity.x25519_pk, 32);
   node->storage = st_storage_new ();
   node->swarm_id = G_MAXUINT64;
+  node->served = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_hash_table_unref);
 
   if (network->cert != NULL)
     node->server = soup_server_new ("tls-certificate", network->cert, "server-header", NULL, NULL);
@@ -334,8 +336,23 @@ st_node_free (StNode *node)
     g_object_unref (node->server);
   }
   st_storage_free (node->storage);
+  g_clear_pointer (&node->served, g_hash_table_unref);
   sd_identity_clear (&node->identity);
   g_free (node->ed25519_hex);
   g_free (node->x25519_hex);
   g_free (node);
+}
+
+void
+st_node_count_served (StNode *node, const gchar *account_hex, gint ns, const gchar *hash)
+{
+  g_autofree gchar *key = g_strdup_printf ("%s/%d", account_hex, ns);
+  GHashTable *counts = g_hash_table_lookup (node->served, key);
+
+  if (counts == NULL) {
+    counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_hash_table_insert (node->served, g_steal_pointer (&key), counts);
+  }
+  g_hash_table_replace (counts, g_strdup (hash),
+                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, hash)) + 1));
 }

@@ -41,6 +41,8 @@ struct _StNode {
   StFaults faults;
   guint64 requests;          /* HTTP requests served, for the control status */
   guint64 retrieves;         /* retrieve RPCs it executed (batch sub-requests included) */
+  GHashTable *served;        /* (owned) "<account hex>/<namespace>" → (hash → times this node
+                              * returned it in a retrieve), for the `served` control action */
   gboolean foreign;          /* set while a forced 421 is being served */
 };
 
@@ -62,6 +64,9 @@ gboolean st_node_set_down (StNode *node, gboolean down, GError **error);
 guint st_node_take_forced_status (StNode *node, gboolean http);
 
 void st_node_clear_faults (StNode *node);
+
+/* counts one item @hash of (@account_hex, @ns) returned by a retrieve of this node */
+void st_node_count_served (StNode *node, const gchar *account_hex, gint ns, const gchar *hash);
 
 /* the plain-text answer for a forced status, with the reference's texts */
 const gchar *st_node_forced_text (guint status);

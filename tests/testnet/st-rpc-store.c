@@ -313,6 +313,7 @@ st_rpc_retrieve (StNode *node, JsonObject *params, StReply *reply)
     }
     budget -= cost;
     count++;
+    st_node_count_served (node, account.hex, ns, msg->hash);
     b64 = sd_base64_encode (g_bytes_get_data (msg->data, NULL), len, TRUE);
     item = json_object_new ();
     if (node->faults.bad_hashes) {
