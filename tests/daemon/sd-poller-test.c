@@ -43,6 +43,8 @@ typedef struct {
   gboolean config_pages;  /* answer the config namespaces too, one item each */
   GString *order;         /* "2", "3", "4", "5" per config-items, "m" per changes */
   GPtrArray *config_requests; /* (element-type utf8) "ns:last_hash:signed" of each config request */
+  GString *config_cursors; /* per config-items: "s" (the swarm's cursor) or "o" (the member's
+                            * own), "+" when it moves the swarm's at its end */
 } Fixture;
 
 /* a batch reply with one sub-result (§4.8) */
@@ -128,7 +130,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
       g_autofree gchar *hash = g_strdup_printf ("confighash%u%032u", i + 1, 0);
 
       /* one item per namespace: what comes after it is nothing */
-      if (g_strcmp0 (sd_json_get_string (sub, "last_hash"), hash) == 0)
+      if (!f->forgetful && g_strcmp0 (sd_json_get_string (sub, "last_hash"), hash) == 0)
         g_string_append (reply, ",{\"code\":200,\"body\":{\"messages\":[],\"more\":false}}");
       else
         g_string_append_printf (reply, ",{\"code\":200,\"body\":{\"messages\":[{\"hash\":"
@@ -170,6 +172,9 @@ on_config_items (SdPoller *poller, const SdIngestCursor *cursor, GPtrArray *item
   g_assert_cmpuint (items->len, <=, 1);
   g_assert_true (complete);
   g_string_append_printf (f->order, "%d", cursor->namespace_);
+  g_string_append (f->config_cursors, g_strcmp0 (cursor->keys[0], "swarm") == 0 ? "s" : "o");
+  if (cursor->end_keys[0] != NULL)
+    g_string_append_c (f->config_cursors, '+');
   if (items->len == 0)
     return;
   /* what SdConfigSync does with what it took (sd-config-sync-test checks that it does) */
@@ -207,6 +212,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_signal_connect (f->poller, "online-changed", G_CALLBACK (on_online_changed), f);
   g_signal_connect (f->poller, "config-items", G_CALLBACK (on_config_items), f);
   f->order = g_string_new (NULL);
+  f->config_cursors = g_string_new (NULL);
   f->config_requests = g_ptr_array_new_with_free_func (g_free);
   f->retrieve_ms = g_array_new (FALSE, FALSE, sizeof (gint64));
   f->last_hashes = g_ptr_array_new_with_free_func (g_free);
@@ -223,6 +229,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_ptr_array_unref (f->last_hashes);
   g_free (f->message_b64);
   g_string_free (f->order, TRUE);
+  g_string_free (f->config_cursors, TRUE);
   g_ptr_array_unref (f->config_requests);
 }
 
@@ -407,6 +414,27 @@ test_config_namespaces (Fixture *f, gconstpointer data)
   }
 }
 
+/* members that do not know the swarm's cursor of a config namespace answer from their first
+ * item: the poller notices and hands the page over with the member's own cursor, which does
+ * not move the swarm's (its last item is not new) */
+static void
+test_config_forgetful (Fixture *f, gconstpointer data)
+{
+  f->config_pages = TRUE;
+  f->forgetful = TRUE;
+  sd_poller_start (f->poller);
+  SD_TEST_WAIT_UNTIL (f->retrieve_ms->len >= 3 && f->config_cursors->len >= 4 * 2 + 4 * 2);
+  /* first poll: no cursor yet, each page moves the swarm's at its end; then every member
+   * starts over, which is its own business */
+  g_assert_true (g_str_has_prefix (f->config_cursors->str, "o+o+o+o+oooooooo"));
+  for (gint ns = 2; ns <= 5; ns++) {
+    g_autofree gchar *swarm = sd_store_get_last_hash (f->store, "swarm", ns, NULL);
+    g_autofree gchar *hash = g_strdup_printf ("confighash%d%032u", ns, 0);
+
+    g_assert_cmpstr (swarm, ==, hash);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -420,6 +448,7 @@ main (int argc, char **argv)
   ADD ("/daemon/poller/endless-more", test_endless_more);
   ADD ("/daemon/poller/empty-more", test_empty_more);
   ADD ("/daemon/poller/config-namespaces", test_config_namespaces);
+  ADD ("/daemon/poller/config-forgetful-nodes", test_config_forgetful);
   ADD ("/daemon/poller/shared-cursor", test_shared_cursor);
   ADD ("/daemon/poller/forgetful-nodes", test_forgetful_nodes);
 #undef ADD
