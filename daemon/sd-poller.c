@@ -218,8 +218,8 @@ page_done (SdPoller *self)
     more = FALSE;
   }
 
-  /* a config namespace that has more is asked again at once too (its items are few: the
-   * catch-up of namespace 0 decides the pause) */
+  /* a config namespace that has more is asked again at once too, and keeps the catch-up
+   * open: the read positions it may bring decide what the summary counts as unread */
   caught_up = !more && !self->configs_more;
   more = more || self->configs_more;
   /* full pages are a backlog being caught up on (a restore: tens of thousands of messages),
