@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "sd-config-message.h"
+#include "sd-bencode.h"
 #include "sd-config-value.h"
 #include "sd-multi-encrypt.h"
 #include "sd-protocol-error.h"
@@ -549,7 +550,7 @@ encrypt_copies (const SdGroupKeys *keys, const guint8 *plain, gsize len, GArray 
       continue;
     sd_multi_encrypt_copy (copy, plain, len, key, nonce);
     sodium_memzero (key, sizeof key);
-    sd_config_value_encode_string (out, copy, len + SD_MULTI_OVERHEAD);
+    sd_bencode_append_bytes (out, copy, len + SD_MULTI_OVERHEAD);
     count++;
   }
   sodium_memzero (group_x_sk, sizeof group_x_sk);
@@ -606,13 +607,13 @@ sd_group_keys_rekey (SdGroupKeys *keys, GPtrArray *member_ids, GError **error)
 
   out = g_byte_array_sized_new (256 + (pks->len + SD_GROUP_KEYS_MULTIPLE) * (COPY_LEN + 3));
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
-  sd_config_value_encode_string (out, h1 + 32, 24);
-  sd_config_value_encode_string (out, (const guint8 *) "G", 1);
-  sd_config_value_encode_int (out, gen);
-  sd_config_value_encode_string (out, (const guint8 *) "K", 1);
-  sd_config_value_encode_string (out, admin_copy, sizeof admin_copy);
-  sd_config_value_encode_string (out, (const guint8 *) "k", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "#", 1);
+  sd_bencode_append_bytes (out, h1 + 32, 24);
+  sd_bencode_append_bytes (out, (const guint8 *) "G", 1);
+  sd_bencode_append_int (out, gen);
+  sd_bencode_append_bytes (out, (const guint8 *) "K", 1);
+  sd_bencode_append_bytes (out, admin_copy, sizeof admin_copy);
+  sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   count = encrypt_copies (keys, h1, 32, pks, h1 + 32, out);
   if (count % SD_GROUP_KEYS_MULTIPLE != 0) {
@@ -629,7 +630,7 @@ sd_group_keys_rekey (SdGroupKeys *keys, GPtrArray *member_ids, GError **error)
     randombytes_buf_deterministic (junk, n_junk * COPY_LEN, rng_seed);
     sodium_memzero (rng_seed, sizeof rng_seed);
     for (guint i = 0; i < n_junk; i++)
-      sd_config_value_encode_string (out, junk + i * COPY_LEN, COPY_LEN);
+      sd_bencode_append_bytes (out, junk + i * COPY_LEN, COPY_LEN);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
   message = finish_signed (keys, out);
@@ -669,12 +670,12 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
     const SdGroupKey *k = &g_array_index (keys->keys, SdGroupKey, i);
 
     g_byte_array_append (plain, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (plain, (const guint8 *) "g", 1);
-    sd_config_value_encode_int (plain, k->generation);
-    sd_config_value_encode_string (plain, (const guint8 *) "k", 1);
-    sd_config_value_encode_string (plain, k->key, 32);
-    sd_config_value_encode_string (plain, (const guint8 *) "t", 1);
-    sd_config_value_encode_int (plain, k->timestamp_ms);
+    sd_bencode_append_bytes (plain, (const guint8 *) "g", 1);
+    sd_bencode_append_int (plain, k->generation);
+    sd_bencode_append_bytes (plain, (const guint8 *) "k", 1);
+    sd_bencode_append_bytes (plain, k->key, 32);
+    sd_bencode_append_bytes (plain, (const guint8 *) "t", 1);
+    sd_bencode_append_int (plain, k->timestamp_ms);
     g_byte_array_append (plain, (const guint8 *) "e", 1);
   }
   g_byte_array_append (plain, (const guint8 *) "e", 1);
@@ -690,9 +691,9 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
 
   out = g_byte_array_new ();
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
-  sd_config_value_encode_string (out, nonce, sizeof nonce);
-  sd_config_value_encode_string (out, (const guint8 *) "+", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "#", 1);
+  sd_bencode_append_bytes (out, nonce, sizeof nonce);
+  sd_bencode_append_bytes (out, (const guint8 *) "+", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   count = encrypt_copies (keys, plain->data, plain->len, pks, nonce, out);
   sodium_memzero (plain->data, plain->len);
@@ -703,8 +704,8 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
     return NULL;
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "G", 1);
-  sd_config_value_encode_int (out,
+  sd_bencode_append_bytes (out, (const guint8 *) "G", 1);
+  sd_bencode_append_int (out,
                               g_array_index (keys->keys, SdGroupKey, keys->keys->len - 1).generation);
   return finish_signed (keys, out);
 }
@@ -808,42 +809,42 @@ sd_group_keys_dump (const SdGroupKeys *keys)
   g_return_val_if_fail (keys != NULL, NULL);
 
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "A", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "A", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   for (guint i = 0; i < keys->active->len; i++) {
     const Active *a = &g_array_index (keys->active, Active, i);
 
     g_byte_array_append (out, (const guint8 *) "l", 1);
-    sd_config_value_encode_int (out, a->generation);
-    sd_config_value_encode_string (out, (const guint8 *) a->hash, strlen (a->hash));
+    sd_bencode_append_int (out, a->generation);
+    sd_bencode_append_bytes (out, (const guint8 *) a->hash, strlen (a->hash));
     g_byte_array_append (out, (const guint8 *) "e", 1);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "L", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "L", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   for (guint i = 0; i < keys->keys->len; i++) {
     const SdGroupKey *k = &g_array_index (keys->keys, SdGroupKey, i);
 
     g_byte_array_append (out, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (out, (const guint8 *) "g", 1);
-    sd_config_value_encode_int (out, k->generation);
-    sd_config_value_encode_string (out, (const guint8 *) "k", 1);
-    sd_config_value_encode_string (out, k->key, 32);
-    sd_config_value_encode_string (out, (const guint8 *) "t", 1);
-    sd_config_value_encode_int (out, k->timestamp_ms);
+    sd_bencode_append_bytes (out, (const guint8 *) "g", 1);
+    sd_bencode_append_int (out, k->generation);
+    sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
+    sd_bencode_append_bytes (out, k->key, 32);
+    sd_bencode_append_bytes (out, (const guint8 *) "t", 1);
+    sd_bencode_append_int (out, k->timestamp_ms);
     g_byte_array_append (out, (const guint8 *) "e", 1);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
   if (keys->has_pending) {
-    sd_config_value_encode_string (out, (const guint8 *) "P", 1);
+    sd_bencode_append_bytes (out, (const guint8 *) "P", 1);
     g_byte_array_append (out, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (out, (const guint8 *) "c", 1);
-    sd_config_value_encode_string (out, g_bytes_get_data (keys->pending_message, NULL),
+    sd_bencode_append_bytes (out, (const guint8 *) "c", 1);
+    sd_bencode_append_bytes (out, g_bytes_get_data (keys->pending_message, NULL),
                                    g_bytes_get_size (keys->pending_message));
-    sd_config_value_encode_string (out, (const guint8 *) "g", 1);
-    sd_config_value_encode_int (out, keys->pending_generation);
-    sd_config_value_encode_string (out, (const guint8 *) "k", 1);
-    sd_config_value_encode_string (out, keys->pending_key, 32);
+    sd_bencode_append_bytes (out, (const guint8 *) "g", 1);
+    sd_bencode_append_int (out, keys->pending_generation);
+    sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
+    sd_bencode_append_bytes (out, keys->pending_key, 32);
     g_byte_array_append (out, (const guint8 *) "e", 1);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);

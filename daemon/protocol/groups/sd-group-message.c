@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include "sd-config-crypto.h"
+#include "sd-bencode.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
 
@@ -67,17 +68,17 @@ sd_group_message_encrypt (const SdIdentity *sender, const SdGroupKeyBytes key,
   /* keys in bencode order: "", a, d, s, z */
   dict = g_byte_array_sized_new ((guint) body_len + 256);
   g_byte_array_append (dict, (const guint8 *) "d0:i1e", 6);
-  sd_config_value_encode_string (dict, (const guint8 *) "a", 1);
-  sd_config_value_encode_string (dict, sender->ed25519_pk, 32);
+  sd_bencode_append_bytes (dict, (const guint8 *) "a", 1);
+  sd_bencode_append_bytes (dict, sender->ed25519_pk, 32);
   if (compressed == NULL) {
-    sd_config_value_encode_string (dict, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (dict, body, body_len);
+    sd_bencode_append_bytes (dict, (const guint8 *) "d", 1);
+    sd_bencode_append_bytes (dict, body, body_len);
   }
-  sd_config_value_encode_string (dict, (const guint8 *) "s", 1);
-  sd_config_value_encode_string (dict, sig, sizeof sig);
+  sd_bencode_append_bytes (dict, (const guint8 *) "s", 1);
+  sd_bencode_append_bytes (dict, sig, sizeof sig);
   if (compressed != NULL) {
-    sd_config_value_encode_string (dict, (const guint8 *) "z", 1);
-    sd_config_value_encode_string (dict, body, body_len);
+    sd_bencode_append_bytes (dict, (const guint8 *) "z", 1);
+    sd_bencode_append_bytes (dict, body, body_len);
   }
   g_byte_array_append (dict, (const guint8 *) "e", 1);
   /* zeros at the end so that the whole item is a multiple of 256 */

@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-bencode.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
 
@@ -73,9 +74,9 @@ sd_multi_encrypt_simple (GPtrArray *messages, const guint8 (*recipients)[32], gu
   copy = g_malloc (max + SD_MULTI_OVERHEAD);
 
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
-  sd_config_value_encode_string (out, nonce, SD_MULTI_NONCE_LEN);
-  sd_config_value_encode_string (out, (const guint8 *) "e", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "#", 1);
+  sd_bencode_append_bytes (out, nonce, SD_MULTI_NONCE_LEN);
+  sd_bencode_append_bytes (out, (const guint8 *) "e", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   for (guint i = 0; i < n_recipients; i++) {
     GBytes *m = g_ptr_array_index (messages, messages->len == 1 ? 0 : i);
@@ -87,7 +88,7 @@ sd_multi_encrypt_simple (GPtrArray *messages, const guint8 (*recipients)[32], gu
       continue;
     sd_multi_encrypt_copy (copy, data, len, key, nonce);
     sodium_memzero (key, sizeof key);
-    sd_config_value_encode_string (out, copy, len + SD_MULTI_OVERHEAD);
+    sd_bencode_append_bytes (out, copy, len + SD_MULTI_OVERHEAD);
   }
   g_byte_array_append (out, (const guint8 *) "ee", 2);
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
