@@ -140,9 +140,8 @@ sd_blinded_id_format (SdBlinding kind,
                       const guint8 blinded_pk[32],
                       gchar out[SD_BLINDED_ID_LEN + 1])
 {
-  out[0] = kind == SD_BLINDING_25 ? '2' : '1';
-  out[1] = '5';
-  sodium_bin2hex (out + 2, SD_BLINDED_ID_LEN - 1, blinded_pk, 32);
+  sd_account_id_format (kind == SD_BLINDING_25 ? SD_BLINDING_25 : SD_BLINDING_15, blinded_pk,
+                        out);
 }
 
 gboolean

@@ -44,11 +44,16 @@ sd_identity_clear (SdIdentity *identity)
 }
 
 void
+sd_account_id_format (guint8 prefix, const guint8 key[32], gchar out[SD_SESSION_ID_LEN + 1])
+{
+  sodium_bin2hex (out, 3, &prefix, 1);
+  sodium_bin2hex (out + 2, SD_SESSION_ID_LEN - 1, key, 32);
+}
+
+void
 sd_session_id_format (const guint8 x25519_pk[32], gchar out[SD_SESSION_ID_LEN + 1])
 {
-  out[0] = '0';
-  out[1] = '5';
-  sodium_bin2hex (out + 2, SD_SESSION_ID_LEN - 1, x25519_pk, 32);
+  sd_account_id_format (0x05, x25519_pk, out);
 }
 
 gboolean
@@ -71,17 +76,27 @@ sd_account_id_parse (const gchar *text, guint8 account_id[33], GError **error)
 }
 
 gboolean
+sd_account_id_parse_with_prefix (const gchar *text, guint8 prefix, guint8 account_id[33],
+                                 GError **error)
+{
+  if (!sd_account_id_parse (text, account_id, error))
+    return FALSE;
+  if (account_id[0] != prefix) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                 "expected an id starting with %02x, this starts with %02x",
+                 prefix, account_id[0]);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 sd_session_id_parse (const gchar *text, guint8 x25519_pk[32], GError **error)
 {
   guint8 account_id[33];
 
-  if (!sd_account_id_parse (text, account_id, error))
+  if (!sd_account_id_parse_with_prefix (text, 0x05, account_id, error))
     return FALSE;
-  if (account_id[0] != 0x05) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
-                 "a Session ID starts with 05, this starts with %02x", account_id[0]);
-    return FALSE;
-  }
   memcpy (x25519_pk, account_id + 1, 32);
   return TRUE;
 }

@@ -6,6 +6,7 @@
 
 #include "sd-blinding.h"
 #include "sd-encoding.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
 #include "sd-xed25519.h"
 
@@ -122,9 +123,7 @@ sd_sogs_sign_request (const guint8 ed25519_sk[64],
     sodium_memzero (&kp, sizeof kp);
     sd_blind15_sign (ed25519_sk, server_pk, data, len, sig);
   } else {
-    out->pubkey[0] = '0';
-    out->pubkey[1] = '0';
-    sodium_bin2hex (out->pubkey + 2, sizeof out->pubkey - 2, ed25519_sk + 32, 32);
+    sd_account_id_format (0x00, ed25519_sk + 32, out->pubkey);
     crypto_sign_ed25519_detached (sig, NULL, data, len, ed25519_sk);
   }
   nonce_b64 = sd_base64_encode (nonce, SD_SOGS_NONCE_LEN, TRUE);
@@ -177,7 +176,7 @@ parse_signer (const gchar *id, guint8 pk[32])
 {
   guint8 raw[33];
 
-  if (id == NULL || strlen (id) != 66 || !sd_hex_decode_exact (id, raw, sizeof raw, NULL))
+  if (!sd_account_id_parse (id, raw, NULL))
     return FALSE;
   if (raw[0] != 0x00 && raw[0] != 0x15 && raw[0] != 0x25)
     return FALSE;
@@ -193,8 +192,8 @@ verify_session_id (const gchar *poster_id, const guint8 *data, gsize data_len,
 {
   guint8 raw[33], ed[32];
 
-  if (strlen (poster_id) != 66 || !sd_hex_decode_exact (poster_id, raw, sizeof raw, NULL) ||
-      raw[0] != 0x05 || !sd_x25519_pk_to_ed25519 (raw + 1, ed))
+  if (!sd_account_id_parse_with_prefix (poster_id, 0x05, raw, NULL) ||
+      !sd_x25519_pk_to_ed25519 (raw + 1, ed))
     return FALSE;
   if (crypto_sign_ed25519_verify_detached (sig, data, data_len, ed) == 0)
     return TRUE;

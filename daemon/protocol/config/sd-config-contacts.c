@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sd-config-fields.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
 
 void
@@ -97,7 +98,7 @@ sd_config_contacts_set (SdConfigValue *data, const SdConfigContact *c, GError **
   g_return_val_if_fail (data != NULL && c != NULL, FALSE);
 
   /* checked before anything is written */
-  if (!sd_config_session_id_to_key (c->session_id, key, error))
+  if (!sd_account_id_parse_with_prefix (c->session_id, 0x05, key, error))
     return FALSE;
   if (c->nickname != NULL && strlen (c->nickname) > SD_CONFIG_CONTACT_MAX_NAME) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
@@ -167,7 +168,7 @@ sd_config_contacts_list (const SdConfigValue *data)
     if (len != 33 || key[0] != 0x05 ||
         sd_config_value_kind (sd_config_value_dict_value (all, i)) != SD_CONFIG_VALUE_DICT)
       continue;
-    sd_config_key_to_session_id (key, id);
+    sd_account_id_format (key[0], key + 1, id);
     g_ptr_array_add (ids, g_strdup (id));
   }
   return ids;

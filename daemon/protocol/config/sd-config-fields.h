@@ -31,11 +31,8 @@ void sd_config_field_set_flag (SdConfigValue *dict, const gchar *key, gboolean v
  * character boundary */
 gchar *sd_config_utf8_truncate (const gchar *text, gsize max) G_GNUC_WARN_UNUSED_RESULT;
 
-/* "05" + 64 hex → the 33-byte key configs use */
-gboolean sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error);
-/* the same for another prefix byte (0x03: groups v2) */
-gboolean sd_config_id_to_key (const gchar *id, guint8 prefix, guint8 key[33], GError **error);
-void sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67]);
+/* the 33-byte keys of per-conversation dicts are account ids: see
+ * sd_account_id_parse_with_prefix and sd_account_id_format (sd-keys.h) */
 
 /* the per-conversation dicts, data[@section][33-byte id] (Contacts "c",
  * ConvoInfoVolatile "1" with 05 ids, UserGroups "g" with 03 ids): */

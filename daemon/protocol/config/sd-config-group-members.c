@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sd-config-fields.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
 
 void
@@ -145,7 +146,7 @@ sd_config_group_members_list (const SdConfigValue *data)
     if (len != 33 || key[0] != 0x05 ||
         sd_config_value_kind (sd_config_value_dict_value (m, i)) != SD_CONFIG_VALUE_DICT)
       continue;
-    sd_config_key_to_session_id (key, id);
+    sd_account_id_format (key[0], key + 1, id);
     g_ptr_array_add (ids, g_strdup (id));
   }
   return ids;

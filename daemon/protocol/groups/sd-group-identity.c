@@ -21,9 +21,7 @@ finish (SdGroupIdentity *group, GError **error)
                          "group key is not a valid Ed25519 point");
     return FALSE;
   }
-  group->id[0] = '0';
-  group->id[1] = '3';
-  sodium_bin2hex (group->id + 2, sizeof group->id - 2, group->ed25519_pk, 32);
+  sd_account_id_format (0x03, group->ed25519_pk, group->id);
   return TRUE;
 }
 
@@ -65,13 +63,8 @@ sd_group_identity_from_id (SdGroupIdentity *group, const gchar *id, GError **err
   g_return_val_if_fail (group != NULL && id != NULL, FALSE);
 
   memset (group, 0, sizeof *group);
-  if (!sd_account_id_parse (id, account, error))
+  if (!sd_account_id_parse_with_prefix (id, 0x03, account, error))
     return FALSE;
-  if (account[0] != 0x03) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
-                 "not a group id (prefix %02x, expected 03)", account[0]);
-    return FALSE;
-  }
   memcpy (group->ed25519_pk, account + 1, 32);
   return finish (group, error);
 }
