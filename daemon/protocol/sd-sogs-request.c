@@ -138,18 +138,13 @@ sd_sogs_sign_request (const guint8 ed25519_sk[64],
 static gboolean
 parse_nonce (const gchar *text, guint8 nonce[SD_SOGS_NONCE_LEN])
 {
-  g_autoptr(GBytes) bytes = NULL;
   gsize len = text != NULL ? strlen (text) : 0;
 
   if (len == 2 * SD_SOGS_NONCE_LEN)
     return sd_hex_decode_exact (text, nonce, SD_SOGS_NONCE_LEN, NULL);
   if (len != 22 && len != 24)
     return FALSE;
-  bytes = sd_base64_decode (text, -1, NULL);
-  if (bytes == NULL || g_bytes_get_size (bytes) != SD_SOGS_NONCE_LEN)
-    return FALSE;
-  memcpy (nonce, g_bytes_get_data (bytes, NULL), SD_SOGS_NONCE_LEN);
-  return TRUE;
+  return sd_base64_decode_exact (text, nonce, SD_SOGS_NONCE_LEN, NULL);
 }
 
 static gboolean
@@ -246,7 +241,7 @@ sd_sogs_verify_request (const guint8 server_pk[32],
                         GError **error)
 {
   g_autoptr(GBytes) message = NULL;
-  g_autoptr(GBytes) sig = NULL;
+  guint8 sig[64];
   guint8 pk[32];
   gsize len;
   const guint8 *data;
@@ -259,8 +254,7 @@ sd_sogs_verify_request (const guint8 server_pk[32],
                          "malformed X-SOGS-* headers");
     return FALSE;
   }
-  sig = sd_base64_decode (signature, -1, NULL);
-  if (sig == NULL || g_bytes_get_size (sig) != 64) {
+  if (!sd_base64_decode_exact (signature, sig, sizeof sig, NULL)) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                          "X-SOGS-Signature is not 64 bytes of base64");
     return FALSE;
@@ -270,7 +264,7 @@ sd_sogs_verify_request (const guint8 server_pk[32],
   if (message == NULL)
     return FALSE;
   data = g_bytes_get_data (message, &len);
-  if (crypto_sign_ed25519_verify_detached (g_bytes_get_data (sig, NULL), data, len, pk) != 0) {
+  if (crypto_sign_ed25519_verify_detached (sig, data, len, pk) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
                          "X-SOGS-Signature verification failed");
     return FALSE;
