@@ -7,6 +7,7 @@
 #include "sd-encoding.h"
 #include "sd-keys.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 #include "sd-xed25519.h"
 
 void
@@ -14,8 +15,7 @@ sd_blind15_factor (const guint8 server_pk[32], guint8 k[32])
 {
   guint8 hash[64];
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   crypto_generichash (hash, sizeof hash, server_pk, 32, NULL, 0);
   crypto_core_ed25519_scalar_reduce (k, hash);
   sodium_memzero (hash, sizeof hash);

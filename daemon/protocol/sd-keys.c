@@ -6,6 +6,7 @@
 
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 void
 sd_identity_from_seed (SdIdentity *identity, const guint8 seed[SD_SEED_LEN])
@@ -13,9 +14,7 @@ sd_identity_from_seed (SdIdentity *identity, const guint8 seed[SD_SEED_LEN])
   G_GNUC_UNUSED int converted;
 
   g_return_if_fail (identity != NULL);
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
 
   crypto_sign_ed25519_seed_keypair (identity->ed25519_pk, identity->ed25519_sk, seed);
   /* cannot fail for a public key that libsodium just derived; the call stays outside
@@ -104,8 +103,6 @@ sd_session_id_parse (const gchar *text, guint8 x25519_pk[32], GError **error)
 gboolean
 sd_ed25519_pk_to_x25519 (const guint8 ed25519_pk[32], guint8 x25519_pk[32])
 {
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   return crypto_sign_ed25519_pk_to_curve25519 (x25519_pk, ed25519_pk) == 0;
 }

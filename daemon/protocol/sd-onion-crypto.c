@@ -14,6 +14,7 @@
 #include "sd-attachment-aes.h"
 #include "sd-onion-crypto-private.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define GCM_NONCE_LEN crypto_aead_aes256gcm_NPUBBYTES                 /* 12 */
 #define GCM_TAG_LEN   crypto_aead_aes256gcm_ABYTES                    /* 16 */
@@ -53,26 +54,11 @@ use_sodium_gcm (void)
 /* the aes-gcm key is an HMAC keyed with these four ASCII bytes */
 static const guint8 gcm_hmac_key[] = { 'L', 'O', 'K', 'I' };
 
-/* libsodium picks its AES-NI code path in sodium_init(), so every entry
- * point makes sure it ran; after the first call this is one atomic read */
-static gboolean
-sodium_ready (void)
-{
-  static gsize state = 0;
-
-  if (g_once_init_enter (&state))
-    g_once_init_leave (&state, sodium_init () >= 0 ? 2 : 1);
-  return state == 2;
-}
-
 static gboolean
 check_ready (SdOnionCipher cipher, GError **error)
 {
-  if (!sodium_ready ()) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                         "libsodium could not be initialised");
-    return FALSE;
-  }
+  /* libsodium picks its AES-NI code path in sodium_init() */
+  sd_sodium_init ();
   if (cipher != SD_ONION_CIPHER_AES_GCM && cipher != SD_ONION_CIPHER_XCHACHA20) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
                  "unknown onion cipher %d", (gint) cipher);
@@ -143,8 +129,7 @@ derive_key (SdOnionCipher cipher,
   guint8 shared[crypto_scalarmult_BYTES];
   gboolean ok = FALSE;
 
-  if (!sodium_ready ())
-    return FALSE;
+  sd_sodium_init ();
   /* fails for low-order points, whose shared secret is all zeros */
   if (crypto_scalarmult (shared, our_sk, their_pk) != 0)
     return FALSE;

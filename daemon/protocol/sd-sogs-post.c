@@ -8,6 +8,7 @@
 #include "sd-encoding.h"
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 #include "sd-sogs-request.h"
 
 /* base64 grows 3 bytes to 4 characters */
@@ -38,8 +39,7 @@ sd_sogs_post_encode (const guint8 ed25519_sk[64],
   const guint8 *data;
   gsize len;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (sd_padded_length (content_len) > SD_SOGS_POST_MAX_DATA) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "a community post holds at most %d bytes", SD_SOGS_POST_MAX_DATA);

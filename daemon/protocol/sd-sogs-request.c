@@ -8,6 +8,7 @@
 #include "sd-encoding.h"
 #include "sd-keys.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 #include "sd-xed25519.h"
 
 /* @ts is the timestamp's text as it goes in the header */
@@ -25,8 +26,7 @@ signed_bytes (const guint8 server_pk[32],
   const gchar *query;
   GByteArray *out;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (method == NULL || *method == '\0' || path == NULL || path[0] != '/' ||
       strlen (path) > SD_SOGS_MAX_PATH) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -205,8 +205,7 @@ sd_sogs_verify_by_id (const gchar *poster_id,
 {
   guint8 pk[32];
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (poster_id != NULL && g_str_has_prefix (poster_id, "05") && strlen (poster_id) == 66) {
     if (verify_session_id (poster_id, data, data_len, sig))
       return TRUE;

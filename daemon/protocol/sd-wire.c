@@ -9,6 +9,7 @@
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
 #include "sd-session-crypto.h"
+#include "sd-sodium.h"
 
 void
 sd_wire_message_clear (SdWireMessage *message)
@@ -27,6 +28,7 @@ pro_signature_decoy (guint8 out[64])
 {
   guint8 r[32];
 
+  sd_sodium_init ();
   crypto_core_ed25519_scalar_random (r);
   if (crypto_scalarmult_ed25519_base_noclamp (out, r) != 0)
     memset (out, 0, 32); /* r = 0: probability 2^-252 */

@@ -14,6 +14,7 @@
 #include "sd-bencode.h"
 #include "sd-config-diff.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 typedef struct {
   gint64 seqno;
@@ -256,6 +257,7 @@ hash_bytes (GBytes *bytes, guint8 hash[SD_CONFIG_HASH_LEN])
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
 
+  sd_sodium_init ();
   crypto_generichash (hash, SD_CONFIG_HASH_LEN, data, len, NULL, 0);
 }
 
@@ -424,6 +426,7 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
+  sd_sodium_init ();
   outer = sd_config_value_decode (data, len, error);
   if (outer == NULL)
     return NULL;
@@ -573,6 +576,7 @@ sd_config_message_sign (GBytes *serialized, const guint8 secret_key[64])
 
   g_return_val_if_fail (len >= 2 && data[len - 1] == 'e', NULL);
 
+  sd_sodium_init ();
   /* everything but the closing "e" is signed */
   crypto_sign_ed25519_detached (sig, NULL, data, len - 1, secret_key);
   out = g_byte_array_sized_new ((guint) (len + SIG_SUFFIX_LEN + sizeof sig));
@@ -589,6 +593,7 @@ sd_config_message_verify (const guint8 *data, gsize len, const guint8 public_key
 {
   gsize tail = SIG_SUFFIX_LEN + crypto_sign_BYTES + 1;
 
+  sd_sodium_init ();
   if (len < tail + 1 || data[len - 1] != 'e' ||
       memcmp (data + len - tail, SIG_SUFFIX, SIG_SUFFIX_LEN) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,

@@ -14,6 +14,7 @@
 #include "sd-config-fields.h"
 #include "sd-keys.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 void
 sd_config_group_init (SdConfigGroup *group, const gchar *id)
@@ -39,6 +40,7 @@ seed_matches (const guint8 seed[32], const guint8 key[33])
   guint8 pk[32], sk[64];
   gboolean ok;
 
+  sd_sodium_init ();
   crypto_sign_seed_keypair (pk, sk, seed);
   ok = memcmp (pk, key + 1, 32) == 0;
   sodium_memzero (sk, sizeof sk);

@@ -28,6 +28,7 @@
 #include "sd-config-value.h"
 #include "sd-multi-encrypt.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define COPY_LEN (32 + SD_MULTI_OVERHEAD)
 /* a supplement entry holds at least d1:gi0e1:k32:…1:ti0ee */
@@ -125,6 +126,7 @@ sd_group_keys_promote (SdGroupKeys *keys, const guint8 seed[32], GError **error)
 static void
 seed_hash (const SdGroupKeys *keys, const gchar *hash_key, guint8 out[32])
 {
+  sd_sodium_init ();
   crypto_generichash (out, 32, keys->group.ed25519_sk, 32, (const guint8 *) hash_key,
                       strlen (hash_key));
 }
@@ -322,6 +324,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
   g_return_val_if_fail (keys != NULL, FALSE);
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
 
+  sd_sodium_init ();
   /* decrypted keys are wiped however this ends */
   g_array_set_clear_func (new_keys, clear_key);
   if (found != NULL)
@@ -540,6 +543,7 @@ encrypt_copies (const SdGroupKeys *keys, const guint8 *plain, gsize len, GArray 
   g_autofree guint8 *copy = g_malloc (len + SD_MULTI_OVERHEAD);
   guint count = 0;
 
+  sd_sodium_init ();
   crypto_sign_ed25519_sk_to_curve25519 (group_x_sk, keys->group.ed25519_sk);
   for (guint i = 0; i < pks->len; i++) {
     guint8 key[32];
@@ -582,6 +586,7 @@ sd_group_keys_rekey (SdGroupKeys *keys, GPtrArray *member_ids, GError **error)
 
   g_return_val_if_fail (keys != NULL && member_ids != NULL, NULL);
 
+  sd_sodium_init ();
   if (!require_admin (keys, error) || !parse_members (member_ids, TRUE, &ids, &pks, error))
     return NULL;
   gen = keys->keys->len == 0
@@ -657,6 +662,7 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
 
   g_return_val_if_fail (keys != NULL && member_ids != NULL, NULL);
 
+  sd_sodium_init ();
   if (!require_admin (keys, error) || !parse_members (member_ids, FALSE, &ids, &pks, error))
     return NULL;
   if (keys->keys->len == 0) {

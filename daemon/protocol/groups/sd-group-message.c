@@ -15,6 +15,7 @@
 #include "sd-bencode.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -49,6 +50,7 @@ sd_group_message_encrypt (const SdIdentity *sender, const SdGroupKeyBytes key,
   g_return_val_if_fail (sender != NULL && key != NULL, NULL);
   g_return_val_if_fail (plaintext != NULL || len == 0, NULL);
 
+  sd_sodium_init ();
   if (len > SD_GROUP_MESSAGE_MAX_PLAINTEXT) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "group message of %" G_GSIZE_FORMAT " bytes (at most %d)", len,
@@ -130,6 +132,7 @@ sd_group_message_decrypt (const SdGroupKeyBytes *keys, guint n_keys, const guint
   g_return_val_if_fail (keys != NULL || n_keys == 0, NULL);
   g_return_val_if_fail (ciphertext != NULL || len == 0, NULL);
 
+  sd_sodium_init ();
   if (len < SD_GROUP_MESSAGE_OVERHEAD) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
                          "group message shorter than its overhead");

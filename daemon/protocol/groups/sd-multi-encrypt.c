@@ -14,6 +14,7 @@
 #include "sd-bencode.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 gboolean
 sd_multi_encrypt_key (guint8 key[32], const guint8 own_sk[32], const guint8 own_pk[32],
@@ -23,6 +24,7 @@ sd_multi_encrypt_key (guint8 key[32], const guint8 own_sk[32], const guint8 own_
   crypto_generichash_state st;
   gsize domain_len = strlen (domain);
 
+  sd_sodium_init ();
   if (crypto_scalarmult_curve25519 (shared, own_sk, other_pk) != 0)
     return FALSE;
   /* the hash takes sender then recipient, whichever side we are */
@@ -39,6 +41,7 @@ void
 sd_multi_encrypt_copy (guint8 *out, const guint8 *message, gsize len, const guint8 key[32],
                        const guint8 nonce[SD_MULTI_NONCE_LEN])
 {
+  sd_sodium_init ();
   crypto_aead_xchacha20poly1305_ietf_encrypt (out, NULL, message, len, NULL, 0, NULL, nonce, key);
 }
 
@@ -46,6 +49,7 @@ gboolean
 sd_multi_decrypt_copy (guint8 *out, const guint8 *copy, gsize len, const guint8 key[32],
                        const guint8 nonce[SD_MULTI_NONCE_LEN])
 {
+  sd_sodium_init ();
   if (len < SD_MULTI_OVERHEAD)
     return FALSE;
   return crypto_aead_xchacha20poly1305_ietf_decrypt (out, NULL, NULL, copy, len, NULL, 0, nonce,
@@ -65,6 +69,7 @@ sd_multi_encrypt_simple (GPtrArray *messages, const guint8 (*recipients)[32], gu
   g_return_val_if_fail (messages != NULL && domain != NULL, NULL);
   g_return_val_if_fail (messages->len == 1 || messages->len == n_recipients, NULL);
 
+  sd_sodium_init ();
   if (nonce == NULL) {
     randombytes_buf (random_nonce, sizeof random_nonce);
     nonce = random_nonce;
