@@ -13,7 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "sd-attachment-aes.h"
+#include "sd-aes.h"
 #include "sd-attachment-decryptor.h"
 #include "sd-protocol-error.h"
 #include "sd-sodium.h"

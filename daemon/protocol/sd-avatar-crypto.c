@@ -10,7 +10,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "sd-attachment-aes.h"
+#include "sd-aes.h"
 #include "sd-protocol-error.h"
 #include "sd-sodium.h"
 
