@@ -35,9 +35,6 @@ sd_config_contact_clear (SdConfigContact *contact)
 static void
 load (SdConfigContact *c, const SdConfigValue *info)
 {
-  gsize key_len = 0;
-  const guint8 *key = sd_config_field_bytes (info, "q", &key_len);
-  g_autofree gchar *url = sd_config_field_text (info, "p");
   gint64 notify, mode, secs;
 
   g_free (c->name);
@@ -45,11 +42,7 @@ load (SdConfigContact *c, const SdConfigValue *info)
   if (c->name == NULL)
     c->name = g_strdup ("");
   c->nickname = sd_config_field_text (info, "N");
-  /* an avatar needs both halves */
-  if (url != NULL && url[0] != '\0' && key != NULL && key_len == 32) {
-    c->avatar_url = g_steal_pointer (&url);
-    memcpy (c->avatar_key, key, 32);
-  }
+  sd_config_field_get_avatar (info, &c->avatar_url, c->avatar_key);
   c->approved = sd_config_field_int (info, "a", 0) != 0;
   c->approved_me = sd_config_field_int (info, "A", 0) != 0;
   c->blocked = sd_config_field_int (info, "b", 0) != 0;

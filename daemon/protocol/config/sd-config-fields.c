@@ -39,6 +39,44 @@ sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallbac
   return sd_config_value_get_int (v);
 }
 
+gboolean
+sd_config_field_get_avatar (const SdConfigValue *dict, gchar **url, guint8 key[32])
+{
+  g_autofree gchar *u = sd_config_field_text (dict, "p");
+  gsize key_len = 0;
+  const guint8 *k = sd_config_field_bytes (dict, "q", &key_len);
+
+  /* an avatar needs both halves */
+  if (u == NULL || u[0] == '\0' || k == NULL || key_len != 32)
+    return FALSE;
+  if (url != NULL)
+    *url = g_steal_pointer (&u);
+  if (key != NULL)
+    memcpy (key, k, 32);
+  return TRUE;
+}
+
+gboolean
+sd_config_field_set_avatar (SdConfigValue *dict, const gchar *url, const guint8 key[32],
+                            GError **error)
+{
+  gsize len = url != NULL ? strlen (url) : 0;
+
+  if (len > SD_CONFIG_MAX_URL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "avatar URL longer than %d bytes", SD_CONFIG_MAX_URL);
+    return FALSE;
+  }
+  if (len > 0 && key == NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "an avatar needs its 32-byte key");
+    return FALSE;
+  }
+  sd_config_field_set_nonempty (dict, "p", (const guint8 *) url, len);
+  sd_config_field_set_nonempty (dict, "q", key, len > 0 ? 32 : 0);
+  return TRUE;
+}
+
 static void
 remove_key (SdConfigValue *dict, const gchar *key)
 {

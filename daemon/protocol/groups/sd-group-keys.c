@@ -23,8 +23,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "sd-config-message.h"
 #include "sd-bencode.h"
+#include "sd-config-fields.h"
+#include "sd-config-message.h"
 #include "sd-config-value.h"
 #include "sd-multi-encrypt.h"
 #include "sd-protocol-error.h"
@@ -260,16 +261,6 @@ malformed (GError **error, const gchar *what)
   return FALSE;
 }
 
-static const guint8 *
-get_bytes (const SdConfigValue *dict, const gchar *key, gsize *len)
-{
-  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
-
-  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_STRING)
-    return NULL;
-  return sd_config_value_get_string (v, len);
-}
-
 static gboolean
 get_int (const SdConfigValue *dict, const gchar *key, gint64 *out)
 {
@@ -299,7 +290,7 @@ parse_supplement_keys (const guint8 *data, gsize len, GArray *out, GError **erro
     gsize k_len = 0;
 
     if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key.generation) ||
-        !get_int (d, "t", &key.timestamp_ms) || (k = get_bytes (d, "k", &k_len)) == NULL ||
+        !get_int (d, "t", &key.timestamp_ms) || (k = sd_config_field_bytes (d, "k", &k_len)) == NULL ||
         k_len != 32 || key.generation < 0)
       return malformed (error, "supplemental key is not {g, k (32 bytes), t}");
     memcpy (key.key, k, 32);
@@ -353,7 +344,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
     if (last == NULL || klen != 1 || last[0] != '~')
       return malformed (error, "the signature is not the last key");
   }
-  nonce = get_bytes (dict, "#", &nonce_len);
+  nonce = sd_config_field_bytes (dict, "#", &nonce_len);
   if (nonce == NULL || nonce_len != SD_MULTI_NONCE_LEN)
     return malformed (error, "no 24-byte nonce");
 
@@ -408,7 +399,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
     key.timestamp_ms = timestamp_ms;
     if (!get_int (dict, "G", &key.generation) || key.generation < 0)
       return malformed (error, "no generation \"G\"");
-    admin_copy = get_bytes (dict, "K", &admin_len);
+    admin_copy = sd_config_field_bytes (dict, "K", &admin_len);
     if (admin_copy == NULL || admin_len != COPY_LEN)
       return malformed (error, "no 48-byte admin copy \"K\"");
     if (keys->group.is_admin) {
@@ -914,7 +905,7 @@ sd_group_keys_load_dump (SdGroupKeys *keys, const guint8 *data, gsize len, GErro
     gsize k_len = 0;
 
     if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key.generation) ||
-        !get_int (d, "t", &key.timestamp_ms) || (k = get_bytes (d, "k", &k_len)) == NULL ||
+        !get_int (d, "t", &key.timestamp_ms) || (k = sd_config_field_bytes (d, "k", &k_len)) == NULL ||
         k_len != 32 || key.generation < 0)
       return malformed (error, "dump has a bad key");
     memcpy (key.key, k, 32);
@@ -928,10 +919,10 @@ sd_group_keys_load_dump (SdGroupKeys *keys, const guint8 *data, gsize len, GErro
     gsize k_len = 0;
 
     if (sd_config_value_kind (pending) != SD_CONFIG_VALUE_DICT ||
-        (message = get_bytes (pending, "c", &message_len)) == NULL ||
+        (message = sd_config_field_bytes (pending, "c", &message_len)) == NULL ||
         message_len > SD_GROUP_KEYS_MAX_MESSAGE ||
         !get_int (pending, "g", &pending_key.generation) || pending_key.generation < 0 ||
-        (k = get_bytes (pending, "k", &k_len)) == NULL || k_len != 32)
+        (k = sd_config_field_bytes (pending, "k", &k_len)) == NULL || k_len != 32)
       return malformed (error, "dump has a bad pending key");
     memcpy (pending_key.key, k, 32);
   }

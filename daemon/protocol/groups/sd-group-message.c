@@ -11,8 +11,9 @@
 #include <string.h>
 #include <zstd.h>
 
-#include "sd-config-crypto.h"
 #include "sd-bencode.h"
+#include "sd-config-crypto.h"
+#include "sd-config-fields.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
 #include "sd-sodium.h"
@@ -106,16 +107,6 @@ malformed (GError **error, const gchar *what)
   return FALSE;
 }
 
-static const guint8 *
-get_bytes (const SdConfigValue *dict, const gchar *key, gsize *len)
-{
-  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
-
-  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_STRING)
-    return NULL;
-  return sd_config_value_get_string (v, len);
-}
-
 GBytes *
 sd_group_message_decrypt (const SdGroupKeyBytes *keys, guint n_keys, const guint8 *ciphertext,
                           gsize len, gchar sender_id[SD_SESSION_ID_LEN + 1], guint *key_index,
@@ -179,18 +170,18 @@ sd_group_message_decrypt (const SdGroupKeyBytes *keys, guint n_keys, const guint
                  sd_config_value_get_int (version));
     return NULL;
   }
-  ed_pk = get_bytes (dict, "a", &ed_len);
+  ed_pk = sd_config_field_bytes (dict, "a", &ed_len);
   if (ed_pk == NULL || ed_len != 32 || crypto_sign_ed25519_pk_to_curve25519 (x_pk, ed_pk) != 0) {
     malformed (error, "no valid sender key");
     return NULL;
   }
-  sig = get_bytes (dict, "s", &sig_len);
+  sig = sd_config_field_bytes (dict, "s", &sig_len);
   if (sig == NULL || sig_len != crypto_sign_BYTES) {
     malformed (error, "no 64-byte signature");
     return NULL;
   }
-  data = get_bytes (dict, "d", &data_len);
-  zdata = get_bytes (dict, "z", &zdata_len);
+  data = sd_config_field_bytes (dict, "d", &data_len);
+  zdata = sd_config_field_bytes (dict, "z", &zdata_len);
   if ((data != NULL) == (zdata != NULL) || (data != NULL && data_len == 0) ||
       (zdata != NULL && zdata_len == 0)) {
     malformed (error, "needs exactly one of non-empty \"d\" and \"z\"");
