@@ -272,6 +272,42 @@ get_int (const SdConfigValue *dict, const gchar *key, gint64 *out)
   return TRUE;
 }
 
+/* one key as the dict {g, k, t}, as a supplement's plaintext and our dump
+ * hold them; FALSE unless @d is that with g >= 0 and a 32-byte k */
+static gboolean
+read_key (const SdConfigValue *d, SdGroupKey *key)
+{
+  const guint8 *k;
+  gsize k_len = 0;
+
+  if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key->generation) ||
+      !get_int (d, "t", &key->timestamp_ms) ||
+      (k = sd_config_field_bytes (d, "k", &k_len)) == NULL || k_len != 32 || key->generation < 0)
+    return FALSE;
+  memcpy (key->key, k, 32);
+  return TRUE;
+}
+
+/* the inverse, for a whole list of keys */
+static void
+append_key_list (GByteArray *out, const GArray *keys)
+{
+  g_byte_array_append (out, (const guint8 *) "l", 1);
+  for (guint i = 0; i < keys->len; i++) {
+    const SdGroupKey *k = &g_array_index (keys, SdGroupKey, i);
+
+    g_byte_array_append (out, (const guint8 *) "d", 1);
+    sd_bencode_append_bytes (out, (const guint8 *) "g", 1);
+    sd_bencode_append_int (out, k->generation);
+    sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
+    sd_bencode_append_bytes (out, k->key, 32);
+    sd_bencode_append_bytes (out, (const guint8 *) "t", 1);
+    sd_bencode_append_int (out, k->timestamp_ms);
+    g_byte_array_append (out, (const guint8 *) "e", 1);
+  }
+  g_byte_array_append (out, (const guint8 *) "e", 1);
+}
+
 /* the supplement's plaintext: a list of {g, k, t} */
 static gboolean
 parse_supplement_keys (const guint8 *data, gsize len, GArray *out, GError **error)
@@ -286,14 +322,9 @@ parse_supplement_keys (const guint8 *data, gsize len, GArray *out, GError **erro
   for (guint i = 0; i < sd_config_value_length (list); i++) {
     const SdConfigValue *d = sd_config_value_list_get (list, i);
     SdGroupKey key = { 0 };
-    const guint8 *k;
-    gsize k_len = 0;
 
-    if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key.generation) ||
-        !get_int (d, "t", &key.timestamp_ms) || (k = sd_config_field_bytes (d, "k", &k_len)) == NULL ||
-        k_len != 32 || key.generation < 0)
+    if (!read_key (d, &key))
       return malformed (error, "supplemental key is not {g, k (32 bytes), t}");
-    memcpy (key.key, k, 32);
     g_array_append_val (out, key);
   }
   return TRUE;
@@ -662,20 +693,7 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
     return NULL;
   }
   plain = g_byte_array_new ();
-  g_byte_array_append (plain, (const guint8 *) "l", 1);
-  for (guint i = 0; i < keys->keys->len; i++) {
-    const SdGroupKey *k = &g_array_index (keys->keys, SdGroupKey, i);
-
-    g_byte_array_append (plain, (const guint8 *) "d", 1);
-    sd_bencode_append_bytes (plain, (const guint8 *) "g", 1);
-    sd_bencode_append_int (plain, k->generation);
-    sd_bencode_append_bytes (plain, (const guint8 *) "k", 1);
-    sd_bencode_append_bytes (plain, k->key, 32);
-    sd_bencode_append_bytes (plain, (const guint8 *) "t", 1);
-    sd_bencode_append_int (plain, k->timestamp_ms);
-    g_byte_array_append (plain, (const guint8 *) "e", 1);
-  }
-  g_byte_array_append (plain, (const guint8 *) "e", 1);
+  append_key_list (plain, keys->keys);
 
   seed_hash (keys, "SessionGroupKeySeed", s);
   crypto_generichash_init (&st, (const guint8 *) "SessionGroupKeyGen", 18, sizeof nonce);
@@ -818,20 +836,7 @@ sd_group_keys_dump (const SdGroupKeys *keys)
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
   sd_bencode_append_bytes (out, (const guint8 *) "L", 1);
-  g_byte_array_append (out, (const guint8 *) "l", 1);
-  for (guint i = 0; i < keys->keys->len; i++) {
-    const SdGroupKey *k = &g_array_index (keys->keys, SdGroupKey, i);
-
-    g_byte_array_append (out, (const guint8 *) "d", 1);
-    sd_bencode_append_bytes (out, (const guint8 *) "g", 1);
-    sd_bencode_append_int (out, k->generation);
-    sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
-    sd_bencode_append_bytes (out, k->key, 32);
-    sd_bencode_append_bytes (out, (const guint8 *) "t", 1);
-    sd_bencode_append_int (out, k->timestamp_ms);
-    g_byte_array_append (out, (const guint8 *) "e", 1);
-  }
-  g_byte_array_append (out, (const guint8 *) "e", 1);
+  append_key_list (out, keys->keys);
   if (keys->has_pending) {
     sd_bencode_append_bytes (out, (const guint8 *) "P", 1);
     g_byte_array_append (out, (const guint8 *) "d", 1);
@@ -901,14 +906,9 @@ sd_group_keys_load_dump (SdGroupKeys *keys, const guint8 *data, gsize len, GErro
   for (guint i = 0; i < sd_config_value_length (list); i++) {
     const SdConfigValue *d = sd_config_value_list_get (list, i);
     SdGroupKey key = { 0 };
-    const guint8 *k;
-    gsize k_len = 0;
 
-    if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key.generation) ||
-        !get_int (d, "t", &key.timestamp_ms) || (k = sd_config_field_bytes (d, "k", &k_len)) == NULL ||
-        k_len != 32 || key.generation < 0)
+    if (!read_key (d, &key))
       return malformed (error, "dump has a bad key");
-    memcpy (key.key, k, 32);
     if (new_keys->len > 0 &&
         key_compare (&g_array_index (new_keys, SdGroupKey, new_keys->len - 1), &key) >= 0)
       return malformed (error, "dump keys are not in order");
