@@ -58,7 +58,11 @@ guint8 *sd_bencode_write_bytes (guint8 *p, const guint8 *data, gsize len);
 
 /* reading untrusted input, canonical form only; every failure sets
  * SD_PROTOCOL_ERROR_TRUNCATED (input ends early, or a length points
- * beyond it) or SD_PROTOCOL_ERROR_MALFORMED */
+ * beyond it) or SD_PROTOCOL_ERROR_MALFORMED. A value is read by peeking at
+ * its first byte, then calling the reader for that kind: the readers below
+ * expect the byte sd_bencode_reader_peek returned to be there. A list or
+ * dict is entered, read item by item until peek returns 'e', and that 'e'
+ * is consumed by the caller (r->p++). */
 typedef struct {
   const guint8 *start; /* (unowned) */
   const guint8 *p;     /* (unowned) */
