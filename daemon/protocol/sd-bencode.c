@@ -595,6 +595,14 @@ sd_bencode_reader_enter (SdBencodeReader *r, guint depth, guint max_depth, GErro
   return TRUE;
 }
 
+void
+sd_bencode_reader_leave (SdBencodeReader *r)
+{
+  g_return_if_fail (r->p < r->end && *r->p == 'e');
+
+  r->p++;
+}
+
 gboolean
 sd_bencode_reader_key (SdBencodeReader *r, const guint8 *prev, gsize prev_len,
                        const guint8 **key, gsize *len, GError **error)
@@ -675,7 +683,7 @@ decode_value (SdBencodeReader *r, guint depth, GError **error)
       entry.key_len = key_len;
       g_array_append_val (container->v.dict, entry);
     }
-    r->p++;
+    sd_bencode_reader_leave (r);
     return g_steal_pointer (&container);
   }
   if (c >= 0 && g_ascii_isdigit (c)) {

@@ -61,8 +61,7 @@ guint8 *sd_bencode_write_bytes (guint8 *p, const guint8 *data, gsize len);
  * beyond it) or SD_PROTOCOL_ERROR_MALFORMED. A value is read by peeking at
  * its first byte, then calling the reader for that kind: the readers below
  * expect the byte sd_bencode_reader_peek returned to be there. A list or
- * dict is entered, read item by item until peek returns 'e', and that 'e'
- * is consumed by the caller (r->p++). */
+ * dict is entered, read item by item until peek returns 'e', then left. */
 typedef struct {
   const guint8 *start; /* (unowned) */
   const guint8 *p;     /* (unowned) */
@@ -81,6 +80,8 @@ gboolean sd_bencode_reader_bytes (SdBencodeReader *r, const guint8 **data, gsize
  * already; refuses to go deeper than @max_depth */
 gboolean sd_bencode_reader_enter (SdBencodeReader *r, guint depth, guint max_depth,
                                   GError **error);
+/* steps over the 'e' that peek found at the end of a list or dict */
+void sd_bencode_reader_leave (SdBencodeReader *r);
 /* a dict key: a byte string strictly after @prev (NULL before the first) */
 gboolean sd_bencode_reader_key (SdBencodeReader *r, const guint8 *prev, gsize prev_len,
                                 const guint8 **key, gsize *len, GError **error);

@@ -908,7 +908,7 @@ read_items (Cursor *c, gboolean is_dict, guint depth)
       return FALSE;
     stack_push (c, entry_new_in (c->arena, key, key_len, item), TRUE);
   }
-  r->p++;
+  sd_bencode_reader_leave (r);
   return TRUE;
 }
 
