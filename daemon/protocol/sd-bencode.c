@@ -269,16 +269,6 @@ sd_bencode_dict_get (const SdBencode *dict, const gchar *key)
   return g_array_index (dict->v.dict, DictEntry, idx).value;
 }
 
-gint
-sd_bencode_key_compare (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
-{
-  gint c = (a_len > 0 && b_len > 0) ? memcmp (a, b, MIN (a_len, b_len)) : 0;
-
-  if (c != 0)
-    return c;
-  return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
-}
-
 /* Writing. Encoding is on the hot path of every config merge and push, so
  * the pieces are written with plain stores into output sized beforehand. */
 

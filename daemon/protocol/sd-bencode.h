@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -43,8 +44,18 @@ SdBencode *sd_bencode_decode (const guint8 *data, gsize len, GError **error) G_G
  * trees, SdBencode here and the mutable SdConfigValue of config data
  * (config/sd-config-value.c), so both accept exactly the canonical form. */
 
-/* raw byte order, a prefix sorting first, as dict keys are ordered */
-gint sd_bencode_key_compare (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len);
+/* raw byte order, a prefix sorting first, as dict keys are ordered;
+ * inline, as the config engine's lookups and set operations call it in
+ * their inner loops */
+static inline gint
+sd_bencode_key_compare (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
+{
+  gint c = (a_len > 0 && b_len > 0) ? memcmp (a, b, MIN (a_len, b_len)) : 0;
+
+  if (c != 0)
+    return c;
+  return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
+}
 
 /* writing: the pieces of an encoding, appended to @out */
 void sd_bencode_append_int (GByteArray *out, gint64 value);
