@@ -46,6 +46,9 @@ on_config_conversation (SdConfigSync *sync, const gchar *id, gpointer user_data)
   sd_account_emit_account_changed (self);
   /* after-read messages read on another device start disappearing here too */
   sd_account_schedule_expiry (self);
+  /* the Contacts config may have brought a new picture */
+  if (self->attachments != NULL)
+    sd_attachments_fetch_avatar (self->attachments, id);
 }
 
 static void
@@ -192,6 +195,10 @@ sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes)
   note_to_self_created (self, changes);
   catch_up_read (self, changes);
   unhide_on_message (self, changes);
+  /* a newer profile (name, picture) goes into the contact our devices share */
+  for (guint i = 0; self->config_sync != NULL && i < changes->changed_conversations->len; i++)
+    sd_config_sync_contact_profile_changed (self->config_sync, ((SdConversation *)
+      g_ptr_array_index (changes->changed_conversations, i))->id, sd_account_now_ms (self));
 }
 
 /* reading moves the read position our devices share forward, and ends "marked unread" */

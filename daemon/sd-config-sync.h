@@ -60,6 +60,10 @@ gboolean sd_config_sync_get_synced (SdConfigSync *self);
 void sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* a conversation was started here (opened, or a first message sent): a new contact goes
  * into the config; Note to Self takes the settings the config has for it */
+/* a contact's profile (name, picture) changed through a message: the Contacts config follows
+ * when the contact is in it, as the official clients record the newest profile they saw */
+void sd_config_sync_contact_profile_changed (SdConfigSync *self, const gchar *id,
+                                             gint64 now_ms);
 void sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* the conversation was deleted here */
 void sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id);

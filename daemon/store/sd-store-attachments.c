@@ -197,7 +197,8 @@ store_apply_avatar (SdStore *self, const gchar *conversation, const gchar *url, 
   stmt = store_prepare (self,
                         "INSERT INTO avatars (conversation, url, key) VALUES (?1, ?2, ?3)"
                         " ON CONFLICT (conversation) DO UPDATE SET url = ?2, key = ?3,"
-                        " file = CASE WHEN url = ?2 AND key = ?3 THEN file END",
+                        " file = CASE WHEN url = ?2 AND key = ?3 THEN file END"
+                        " WHERE url IS NOT ?2 OR key IS NOT ?3",
                         error);
   if (stmt == NULL)
     return FALSE;
