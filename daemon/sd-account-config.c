@@ -12,11 +12,27 @@
  * carry (priority, notify mode, marked unread).
  */
 
+/* a message request approved (here or on another device) or a contact unblocked: what its
+ * messages brought is downloaded now, by the automatic-download rule */
+static void
+start_approved_downloads (SdAccount *self, const gchar *id)
+{
+  g_autoptr(SdConversation) conversation = NULL;
+
+  if (self->attachments == NULL)
+    return;
+  conversation = sd_store_get_conversation (self->store, id, NULL);
+  if (conversation != NULL && conversation->approved && !conversation->blocked &&
+      conversation->kind == SD_CONVERSATION_KIND_DIRECT)
+    sd_attachments_conversation_approved (self->attachments, id);
+}
+
 void
 sd_account_config_contact_changed (SdAccount *self, const gchar *id)
 {
   if (self->config_sync != NULL)
     sd_config_sync_contact_changed (self->config_sync, id, sd_account_now_ms (self));
+  start_approved_downloads (self, id);
 }
 
 void
@@ -46,9 +62,10 @@ on_config_conversation (SdConfigSync *sync, const gchar *id, gpointer user_data)
   sd_account_emit_account_changed (self);
   /* after-read messages read on another device start disappearing here too */
   sd_account_schedule_expiry (self);
-  /* the Contacts config may have brought a new picture */
+  /* the Contacts config may have brought a new picture, or an approval */
   if (self->attachments != NULL)
     sd_attachments_fetch_avatar (self->attachments, id);
+  start_approved_downloads (self, id);
 }
 
 static void
@@ -71,6 +88,7 @@ on_config_profile (SdConfigSync *sync, gpointer user_data)
   g_free (self->display_name);
   self->display_name = g_strdup (name != NULL ? name : "");
   sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
+  sd_account_own_avatar_changed (self);
   sd_account_emit_account_changed (self);
 }
 

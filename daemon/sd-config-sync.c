@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "sd-config-contacts.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-kind.h"
@@ -12,6 +14,7 @@
 #include "sd-config-message.h"
 #include "sd-config-push.h"
 #include "sd-config-user-profile.h"
+#include "sd-encoding.h"
 #include "sd-storage-rpc.h"
 
 const gint sd_config_sync_namespaces[4] = { 2, 3, 4, 5 };
@@ -361,7 +364,8 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
       sd_store_set_setting (self->store, "avatar-key", key_hex, NULL);
       changed = TRUE;
     }
-  } else if (stored_url != NULL) {
+  } else if (stored_url != NULL && *stored_url != '\0') {
+    /* RemoveAvatar stores "" */
     sd_store_set_setting (self->store, "avatar-url", NULL, NULL);
     sd_store_set_setting (self->store, "avatar-key", NULL, NULL);
     changed = TRUE;
@@ -799,20 +803,39 @@ void
 sd_config_sync_profile_changed (SdConfigSync *self)
 {
   g_autofree gchar *name = sd_store_get_setting (self->store, "display-name", NULL);
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *key_hex = sd_store_get_setting (self->store, "avatar-key", NULL);
   g_autofree gchar *old = NULL;
+  g_autofree gchar *old_url = NULL;
   g_autoptr(GError) error = NULL;
+  guint8 key[32] = { 0 };
+  guint8 old_key[32] = { 0 };
+  gboolean has_avatar;
+  gboolean had_avatar = FALSE;
   SdConfigValue *data;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  /* our picture (SetAvatar): URL and profile key, or none (RemoveAvatar stores "") */
+  has_avatar = url != NULL && *url != '\0' && key_hex != NULL &&
+               sd_hex_decode_exact (key_hex, key, sizeof key, NULL);
   data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
   old = data != NULL ? sd_config_user_profile_get_name (data) : NULL;
-  if (g_strcmp0 (old, name != NULL && *name != '\0' ? name : NULL) == 0)
-    return;
-  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
-  if (!sd_config_user_profile_set_name (data, name, &error)) {
-    g_warning ("could not record the display name in the config: %s", error->message);
+  if (data != NULL)
+    had_avatar = sd_config_user_profile_get_avatar (data, &old_url, old_key);
+  if (g_strcmp0 (old, name != NULL && *name != '\0' ? name : NULL) == 0 &&
+      had_avatar == has_avatar &&
+      (!has_avatar || (g_strcmp0 (old_url, url) == 0 && memcmp (old_key, key, 32) == 0))) {
+    sodium_memzero (key, sizeof key);
     return;
   }
+  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
+  if (!sd_config_user_profile_set_name (data, name, &error) ||
+      !sd_config_user_profile_set_avatar (data, has_avatar ? url : NULL, key, &error)) {
+    g_warning ("could not record our profile in the config: %s", error->message);
+    sodium_memzero (key, sizeof key);
+    return;
+  }
+  sodium_memzero (key, sizeof key);
   end_change (self, SD_CONFIG_KIND_USER_PROFILE);
 }
 

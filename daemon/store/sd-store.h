@@ -205,6 +205,11 @@ gboolean sd_store_attachment_next_due (SdStore *self, gint64 *out_next, GError *
 /* NOT_FOUND when the message or its attachment @index is not there */
 SdAttachmentWork *sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index,
                                            GError **error);
+/* the pending incoming attachments of @conversation of at most @max_size bytes (an unknown
+ * size included) become `downloading`, in one transaction; (element-type utf8) the ids of
+ * their messages */
+GPtrArray *sd_store_attachments_start_pending (SdStore *self, const gchar *conversation,
+                                               gint64 max_size, GError **error);
 /* @file (nullable) keeps the current one */
 gboolean sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint index,
                                         SdAttachmentState state, const gchar *file,
