@@ -69,7 +69,7 @@ void sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, g
 void sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id);
 /* the conversation's read position and "marked unread" flag, as stored */
 void sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
-/* our display name, as stored in the settings */
+/* our display name and avatar (URL and profile key), as stored in the settings */
 void sd_config_sync_profile_changed (SdConfigSync *self);
 
 /* whether anything is still to be pushed (for tests and diagnostics) */
