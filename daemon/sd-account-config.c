@@ -12,11 +12,27 @@
  * carry (priority, notify mode, marked unread).
  */
 
+/* a message request approved (here or on another device) or a contact unblocked: what its
+ * messages brought is downloaded now, by the automatic-download rule */
+static void
+start_approved_downloads (SdAccount *self, const gchar *id)
+{
+  g_autoptr(SdConversation) conversation = NULL;
+
+  if (self->attachments == NULL)
+    return;
+  conversation = sd_store_get_conversation (self->store, id, NULL);
+  if (conversation != NULL && conversation->approved && !conversation->blocked &&
+      conversation->kind == SD_CONVERSATION_KIND_DIRECT)
+    sd_attachments_conversation_approved (self->attachments, id);
+}
+
 void
 sd_account_config_contact_changed (SdAccount *self, const gchar *id)
 {
   if (self->config_sync != NULL)
     sd_config_sync_contact_changed (self->config_sync, id, sd_account_now_ms (self));
+  start_approved_downloads (self, id);
 }
 
 void
@@ -46,6 +62,10 @@ on_config_conversation (SdConfigSync *sync, const gchar *id, gpointer user_data)
   sd_account_emit_account_changed (self);
   /* after-read messages read on another device start disappearing here too */
   sd_account_schedule_expiry (self);
+  /* the Contacts config may have brought a new picture, or an approval */
+  if (self->attachments != NULL)
+    sd_attachments_fetch_avatar (self->attachments, id);
+  start_approved_downloads (self, id);
 }
 
 static void
@@ -68,6 +88,7 @@ on_config_profile (SdConfigSync *sync, gpointer user_data)
   g_free (self->display_name);
   self->display_name = g_strdup (name != NULL ? name : "");
   sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
+  sd_account_own_avatar_changed (self);
   sd_account_emit_account_changed (self);
 }
 
@@ -192,6 +213,10 @@ sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes)
   note_to_self_created (self, changes);
   catch_up_read (self, changes);
   unhide_on_message (self, changes);
+  /* a newer profile (name, picture) goes into the contact our devices share */
+  for (guint i = 0; self->config_sync != NULL && i < changes->changed_conversations->len; i++)
+    sd_config_sync_contact_profile_changed (self->config_sync, ((SdConversation *)
+      g_ptr_array_index (changes->changed_conversations, i))->id, sd_account_now_ms (self));
 }
 
 /* reading moves the read position our devices share forward, and ends "marked unread" */

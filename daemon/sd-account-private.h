@@ -84,6 +84,8 @@ void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
 
 /* creates SdConfigSync and connects it to the poller and the account */
 void sd_account_config_start (SdAccount *self);
+/* our avatar in the settings changed (UserProfile from another device): send and fetch it */
+void sd_account_own_avatar_changed (SdAccount *self);
 /* before a tick's changes are announced: synced read positions, Note to Self, hidden ones */
 void sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes);
 /* MarkRead up to @up_to: the shared read position moves, "marked unread" ends */

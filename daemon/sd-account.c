@@ -5,6 +5,7 @@
 #include "sd-account-private.h"
 
 #include <sodium.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -507,6 +508,95 @@ load_avatar (SdAccount *self)
   sd_sender_set_avatar (self->sender, profile_key != NULL ? url : NULL, profile_key);
 }
 
+typedef struct {
+  SdAccount *account; /* (owned) */
+  gchar *url;         /* (owned) the URL fetched */
+} OwnAvatarFetch;
+
+static void
+own_avatar_fetch_free (OwnAvatarFetch *fetch)
+{
+  g_object_unref (fetch->account);
+  g_free (fetch->url);
+  g_free (fetch);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OwnAvatarFetch, own_avatar_fetch_free)
+
+/* <data dir>/avatar holds the picture of the URL in setting "avatar-file-url" */
+static void
+on_own_avatar_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OwnAvatarFetch) fetch = user_data;
+  SdAccount *self = fetch->account;
+  const gchar *url = fetch->url;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) plain = sd_attachments_download_avatar_finish (SD_ATTACHMENTS (source),
+                                                                   result, &error);
+  g_autofree gchar *current = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (plain == NULL) {
+    g_debug ("our avatar could not be fetched: %s", error->message);
+    return;
+  }
+  if (self->store == NULL)
+    return;
+  /* only while it is still our picture */
+  current = sd_store_get_setting (self->store, "avatar-url", NULL);
+  if (g_strcmp0 (current, url) != 0)
+    return;
+  path = g_build_filename (self->config.data_dir, "avatar", NULL);
+  if (!g_file_set_contents_full (path, g_bytes_get_data (plain, NULL), g_bytes_get_size (plain),
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error) ||
+      !sd_store_set_setting (self->store, "avatar-file-url", url, &error)) {
+    g_warning ("could not keep our avatar: %s", error->message);
+    return;
+  }
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
+}
+
+/* our picture as the settings name it (set here, or on another device through UserProfile):
+ * to the sender, and fetched into <data dir>/avatar unless it is there */
+static void
+sync_own_avatar (SdAccount *self)
+{
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *key_hex = sd_store_get_setting (self->store, "avatar-key", NULL);
+  g_autofree gchar *have = sd_store_get_setting (self->store, "avatar-file-url", NULL);
+  g_autofree gchar *path = g_build_filename (self->config.data_dir, "avatar", NULL);
+  guint8 key[SD_PROFILE_KEY_LEN];
+  g_autoptr(GBytes) profile_key = NULL;
+  OwnAvatarFetch *fetch;
+
+  load_avatar (self);
+  if (url == NULL || *url == '\0') {
+    if (have != NULL) {
+      (void) g_unlink (path);
+      sd_store_set_setting (self->store, "avatar-file-url", NULL, NULL);
+    }
+    return;
+  }
+  if (g_strcmp0 (have, url) == 0 && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return;
+  if (self->attachments == NULL || key_hex == NULL ||
+      !sd_hex_decode_exact (key_hex, key, sizeof key, NULL))
+    return;
+  profile_key = g_bytes_new (key, sizeof key);
+  sodium_memzero (key, sizeof key);
+  fetch = g_new0 (OwnAvatarFetch, 1);
+  fetch->account = g_object_ref (self);
+  fetch->url = g_strdup (url);
+  sd_attachments_download_avatar_async (self->attachments, url, profile_key, NULL,
+                                        on_own_avatar_fetched, fetch);
+}
+
+void
+sd_account_own_avatar_changed (SdAccount *self)
+{
+  if (self->store != NULL)
+    sync_own_avatar (self);
+}
+
 static gboolean
 save_profile (SdAccount *self, const gchar *url, const gchar *key_hex, GError **error)
 {
@@ -523,6 +613,9 @@ save_profile (SdAccount *self, const gchar *url, const gchar *key_hex, GError **
   /* a new lastProfileUpdateSeconds: peers take the new profile */
   sd_sender_set_profile (self->sender, self->display_name, now_s);
   load_avatar (self);
+  /* and our other devices, through UserProfile */
+  if (self->config_sync != NULL)
+    sd_config_sync_profile_changed (self->config_sync);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   return TRUE;
 }
@@ -559,7 +652,8 @@ on_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   path = g_build_filename (self->config.data_dir, "avatar", NULL);
   if (!g_file_set_contents_full (path, g_bytes_get_data (upload->plain, NULL),
                                  g_bytes_get_size (upload->plain),
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error) ||
+      !sd_store_set_setting (self->store, "avatar-file-url", url, &error))
     g_clear_error (&error);
   key_hex = sd_hex_encode (upload->key, sizeof upload->key);
   if (!save_profile (self, url, key_hex, &error)) {
@@ -628,6 +722,7 @@ sd_account_remove_avatar (SdAccount *self, GError **error)
   }
   path = g_build_filename (self->config.data_dir, "avatar", NULL);
   (void) g_unlink (path);
+  sd_store_set_setting (self->store, "avatar-file-url", NULL, NULL);
   return save_profile (self, "", "", error);
 }
 
@@ -651,6 +746,30 @@ sd_account_dup_avatar_path (SdAccount *self, const gchar *conversation)
   return g_build_filename (self->config.data_dir, "attachments", file, NULL);
 }
 
+static gint
+open_own_avatar (SdAccount *self, GError **error)
+{
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *have = sd_store_get_setting (self->store, "avatar-file-url", NULL);
+  g_autofree gchar *path = g_build_filename (self->config.data_dir, "avatar", NULL);
+  gint fd;
+
+  if (url == NULL || *url == '\0') {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "we have no avatar");
+    return -1;
+  }
+  if (g_strcmp0 (url, have) != 0) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                         "our avatar is not fetched (yet)");
+    return -1;
+  }
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  if (fd < 0)
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                 "our avatar's file is gone: %s", g_strerror (errno));
+  return fd;
+}
+
 gint
 sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **error)
 {
@@ -661,6 +780,9 @@ sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **err
                          "the network is not started");
     return -1;
   }
+  /* Note to Self's picture is ours (set here or on another device) */
+  if (g_strcmp0 (conversation, self->identity->session_id) == 0)
+    return open_own_avatar (self, error);
   return sd_attachments_open_avatar (self->attachments, conversation, error);
 }
 
@@ -828,7 +950,8 @@ load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
     return FALSE;
   }
   sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
-  load_avatar (self);
+  /* also fetches a picture set on another device that a stop interrupted */
+  sync_own_avatar (self);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   {
     g_autoptr(GPtrArray) conversations = sd_store_list_conversations (self->store, NULL);

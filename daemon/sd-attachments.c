@@ -724,6 +724,28 @@ sd_attachments_consider (SdAttachments *self, const SdMessage *message, gboolean
     process (self);
 }
 
+void
+sd_attachments_conversation_approved (SdAttachments *self, const gchar *conversation)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  if (self->auto_download_max == 0)
+    return;
+  ids = sd_store_attachments_start_pending (self->store, conversation,
+                                            (gint64) self->auto_download_max, &error);
+  if (ids == NULL) {
+    g_warning ("could not queue the downloads of an approved conversation: %s", error->message);
+    return;
+  }
+  for (guint i = 0; i < ids->len; i++)
+    emit_changed (self, g_ptr_array_index (ids, i));
+  if (ids->len > 0)
+    process (self);
+}
+
 gboolean
 sd_attachments_download (SdAttachments *self, const gchar *message_id, guint index,
                          GError **error)
@@ -943,6 +965,89 @@ sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation)
   sd_file_server_download_async (self->file_server, fetch->pointer,
                                  SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
                                  self->cancellable, on_avatar_downloaded, fetch);
+}
+
+/* ---- our own avatar, set on another device (UserProfile) ---- */
+
+typedef struct {
+  GBytes *key;                  /* (owned) */
+  SdAttachmentPointer *pointer; /* (owned) */
+} OwnAvatarFetch;
+
+static void
+own_avatar_fetch_free (OwnAvatarFetch *fetch)
+{
+  g_bytes_unref (fetch->key);
+  g_clear_pointer (&fetch->pointer, sd_attachment_pointer_free);
+  g_free (fetch);
+}
+
+static void
+on_own_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OwnAvatarFetch *fetch = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
+                                                           &error);
+  GBytes *plain;
+  const guint8 *key;
+  gsize key_len;
+
+  if (blob == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  key = g_bytes_get_data (fetch->key, &key_len);
+  /* as for a contact's: legacy first, else deterministic; both authenticate */
+  plain = sd_avatar_legacy_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
+                                    g_bytes_get_size (blob), NULL);
+  if (plain == NULL)
+    plain = sd_avatar_det_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
+                                   g_bytes_get_size (blob), &error);
+  if (plain == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_pointer (task, plain, (GDestroyNotify) g_bytes_unref);
+}
+
+void
+sd_attachments_download_avatar_async (SdAttachments *self, const gchar *url, GBytes *key,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+  OwnAvatarFetch *fetch;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  g_task_set_source_tag (task, sd_attachments_download_avatar_async);
+  fetch = g_new0 (OwnAvatarFetch, 1);
+  fetch->key = g_bytes_ref (key);
+  g_task_set_task_data (task, fetch, (GDestroyNotify) own_avatar_fetch_free);
+  /* the pointer rules (URL, `p=` fragment, size bounds) are the attachments' */
+  pb.url = (gchar *) url;
+  pb.has_key = TRUE;
+  pb.key.data = (guint8 *) g_bytes_get_data (fetch->key, &pb.key.len);
+  fetch->pointer = sd_attachment_pointer_from_pb (&pb, &error);
+  if (fetch->pointer == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  sd_file_server_download_async (self->file_server, fetch->pointer,
+                                 SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
+                                 cancellable != NULL ? cancellable : self->cancellable,
+                                 on_own_avatar_downloaded, g_steal_pointer (&task));
+}
+
+GBytes *
+sd_attachments_download_avatar_finish (SdAttachments *self, GAsyncResult *result,
+                                       GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 gint

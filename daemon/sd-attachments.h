@@ -96,6 +96,10 @@ gint sd_attachments_open (SdAttachments *self,
                           guint index,
                           GError **error);
 
+/* @conversation was approved (or unblocked): what its requests brought is downloaded now, by
+ * the automatic-download rule (auto-download-max) */
+void sd_attachments_conversation_approved (SdAttachments *self, const gchar *conversation);
+
 /* an image for our avatar: read from @fd like an attachment (same limits), metadata
  * stripped; InvalidArgument unless it is an image */
 GBytes *sd_attachments_read_image (SdAttachments *self, gint fd, GError **error);
@@ -113,6 +117,17 @@ gchar *sd_attachments_upload_finish (SdAttachments *self,
 /* fetches @conversation's avatar when its profile names one not fetched yet; "avatar-changed"
  * tells when it is there. Failures wait for the next profile or start */
 void sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation);
+/* downloads and decrypts the avatar at @url with the profile @key (32 bytes): our own, set
+ * on another device; the result is the picture */
+void sd_attachments_download_avatar_async (SdAttachments *self,
+                                           const gchar *url,
+                                           GBytes *key,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+GBytes *sd_attachments_download_avatar_finish (SdAttachments *self,
+                                               GAsyncResult *result,
+                                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* a read-only fd of @conversation's fetched avatar */
 gint sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GError **error);
 

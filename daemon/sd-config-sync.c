@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "sd-config-contacts.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-kind.h"
@@ -12,6 +14,7 @@
 #include "sd-config-message.h"
 #include "sd-config-push.h"
 #include "sd-config-user-profile.h"
+#include "sd-encoding.h"
 #include "sd-storage-rpc.h"
 
 const gint sd_config_sync_namespaces[4] = { 2, 3, 4, 5 };
@@ -191,8 +194,28 @@ emit_changed_ids (SdConfigSync *self, GPtrArray *ids)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, g_ptr_array_index (ids, i));
 }
 
+/* whether a received Contacts entry's picture replaces the one stored. The stored one came
+ * from a dated profile in a message or from an earlier config; the config's entry is newer
+ * only where it changed since the state we had (another device saw a newer profile or a
+ * removal). An entry new to us only fills a gap: a picture we already have came with a
+ * dated profile, which every device of the account received as well */
+static gboolean
+contact_avatar_applies (SdConfigSync *self, SdConfigValue *before, const SdConfigContact *contact)
+{
+  g_auto(SdConfigContact) old = { 0 };
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  sd_config_contact_init (&old, contact->session_id);
+  if (before != NULL && sd_config_contacts_get (before, contact->session_id, &old, NULL))
+    return g_strcmp0 (old.avatar_url, contact->avatar_url) != 0 ||
+           (contact->avatar_url != NULL && memcmp (old.avatar_key, contact->avatar_key, 32) != 0);
+  return contact->avatar_url != NULL &&
+         !sd_store_get_avatar (self->store, contact->session_id, &url, &key, &file, NULL);
+}
+
 static void
-apply_contacts (SdConfigSync *self, SdConfigValue *data)
+apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before)
 {
   g_autoptr(GPtrArray) ids = sd_config_contacts_list (data);
   g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (SdConfigContact));
@@ -227,6 +250,7 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data)
       .expiration_mode = expiration_name (contact->expiration),
       .expiration_timer = contact->expiration == SD_CONFIG_EXPIRATION_NONE
                             ? 0 : CLAMP (contact->expiration_seconds, 0, G_MAXUINT32),
+      .set_avatar = contact_avatar_applies (self, before, contact),
       .avatar_url = contact->avatar_url,
       .avatar_key = contact->avatar_key,
       .created_at = seconds_to_ms (contact->created),
@@ -340,7 +364,8 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
       sd_store_set_setting (self->store, "avatar-key", key_hex, NULL);
       changed = TRUE;
     }
-  } else if (stored_url != NULL) {
+  } else if (stored_url != NULL && *stored_url != '\0') {
+    /* RemoveAvatar stores "" */
     sd_store_set_setting (self->store, "avatar-url", NULL, NULL);
     sd_store_set_setting (self->store, "avatar-key", NULL, NULL);
     changed = TRUE;
@@ -384,8 +409,9 @@ remove_dropped_contacts (SdConfigSync *self, GPtrArray *before)
   }
 }
 
+/* @previous: the state this one replaces, NULL if none */
 static void
-apply (SdConfigSync *self, SdConfigKind kind)
+apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous)
 {
   SdConfigValue *data;
 
@@ -397,7 +423,7 @@ apply (SdConfigSync *self, SdConfigKind kind)
     apply_user_profile (self, data);
     break;
   case SD_CONFIG_KIND_CONTACTS:
-    apply_contacts (self, data);
+    apply_contacts (self, data, previous != NULL ? sd_config_message_get_data (previous) : NULL);
     break;
   case SD_CONFIG_KIND_CONVO_INFO_VOLATILE:
     apply_convo_info (self, data);
@@ -440,6 +466,7 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
   gboolean must_push = FALSE;
   guint n_taken;
   g_autoptr(GPtrArray) contacts_before = NULL;
+  g_autoptr(SdConfigMessage) previous = NULL;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
   if (!kind_for_namespace (namespace_, &kind))
@@ -512,20 +539,20 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
       if (unmerged == 0 && offset == 1) {
         /* what we have already includes all of it */
       } else if (unmerged >= (gint) offset) {
-        g_clear_pointer (&state->current, sd_config_message_free);
+        previous = g_steal_pointer (&state->current);
         state->current = g_steal_pointer (&merged);
         g_free (state->pushed_hash);
         state->pushed_hash = g_strdup (g_ptr_array_index (hashes, unmerged));
         state->dirty = FALSE;
-        apply (self, kind);
+        apply (self, kind, previous);
         if (kind == SD_CONFIG_KIND_CONTACTS)
           remove_dropped_contacts (self, contacts_before);
       } else {
-        g_clear_pointer (&state->current, sd_config_message_free);
+        previous = g_steal_pointer (&state->current);
         state->current = g_steal_pointer (&merged);
         state->dirty = TRUE;
         must_push = TRUE;
-        apply (self, kind);
+        apply (self, kind, previous);
         if (kind == SD_CONFIG_KIND_CONTACTS)
           remove_dropped_contacts (self, contacts_before);
       }
@@ -664,8 +691,24 @@ sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_
   want.name = g_strdup (conversation->name != NULL ? conversation->name
                                                   : old.name != NULL ? old.name : "");
   want.nickname = g_strdup (conversation->nickname);
-  want.avatar_url = g_strdup (old.avatar_url);
-  memcpy (want.avatar_key, old.avatar_key, 32);
+  /* the picture as the store has it (a profile from a message or a config), as the official
+   * clients write the newest profile they saw into the contact */
+  {
+    g_autofree gchar *file = NULL;
+    g_autoptr(GBytes) key = NULL;
+    gchar *url = NULL;
+
+    /* a URL longer than the config allows stays out of it (the old one is kept) */
+    if (sd_store_get_avatar (self->store, id, &url, &key, &file, NULL) &&
+        g_bytes_get_size (key) == 32 && strlen (url) <= SD_CONFIG_MAX_URL) {
+      want.avatar_url = url;
+      memcpy (want.avatar_key, g_bytes_get_data (key, NULL), 32);
+    } else if (url != NULL) {
+      g_free (url);
+      want.avatar_url = g_strdup (old.avatar_url);
+      memcpy (want.avatar_key, old.avatar_key, 32);
+    }
+  }
   want.approved = conversation->approved;
   want.approved_me = conversation->they_approved;
   want.blocked = conversation->blocked;
@@ -684,6 +727,21 @@ sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_
     return;
   }
   end_change (self, SD_CONFIG_KIND_CONTACTS);
+}
+
+void
+sd_config_sync_contact_profile_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
+{
+  g_auto(SdConfigContact) old = { 0 };
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  /* only contacts already there: a profile is no user action that adds one */
+  data = current_data (self, SD_CONFIG_KIND_CONTACTS);
+  sd_config_contact_init (&old, id);
+  if (data == NULL || !sd_config_contacts_get (data, id, &old, NULL))
+    return;
+  sd_config_sync_contact_changed (self, id, now_ms);
 }
 
 void
@@ -759,20 +817,39 @@ void
 sd_config_sync_profile_changed (SdConfigSync *self)
 {
   g_autofree gchar *name = sd_store_get_setting (self->store, "display-name", NULL);
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *key_hex = sd_store_get_setting (self->store, "avatar-key", NULL);
   g_autofree gchar *old = NULL;
+  g_autofree gchar *old_url = NULL;
   g_autoptr(GError) error = NULL;
+  guint8 key[32] = { 0 };
+  guint8 old_key[32] = { 0 };
+  gboolean has_avatar;
+  gboolean had_avatar = FALSE;
   SdConfigValue *data;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  /* our picture (SetAvatar): URL and profile key, or none (RemoveAvatar stores "") */
+  has_avatar = url != NULL && *url != '\0' && key_hex != NULL &&
+               sd_hex_decode_exact (key_hex, key, sizeof key, NULL);
   data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
   old = data != NULL ? sd_config_user_profile_get_name (data) : NULL;
-  if (g_strcmp0 (old, name != NULL && *name != '\0' ? name : NULL) == 0)
-    return;
-  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
-  if (!sd_config_user_profile_set_name (data, name, &error)) {
-    g_warning ("could not record the display name in the config: %s", error->message);
+  if (data != NULL)
+    had_avatar = sd_config_user_profile_get_avatar (data, &old_url, old_key);
+  if (g_strcmp0 (old, name != NULL && *name != '\0' ? name : NULL) == 0 &&
+      had_avatar == has_avatar &&
+      (!has_avatar || (g_strcmp0 (old_url, url) == 0 && memcmp (old_key, key, 32) == 0))) {
+    sodium_memzero (key, sizeof key);
     return;
   }
+  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
+  if (!sd_config_user_profile_set_name (data, name, &error) ||
+      !sd_config_user_profile_set_avatar (data, has_avatar ? url : NULL, key, &error)) {
+    g_warning ("could not record our profile in the config: %s", error->message);
+    sodium_memzero (key, sizeof key);
+    return;
+  }
+  sodium_memzero (key, sizeof key);
   end_change (self, SD_CONFIG_KIND_USER_PROFILE);
 }
 

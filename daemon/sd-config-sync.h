@@ -62,12 +62,16 @@ gboolean sd_config_sync_get_synced (SdConfigSync *self);
 void sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* a conversation was started here (opened, or a first message sent): a new contact goes
  * into the config; Note to Self takes the settings the config has for it */
+/* a contact's profile (name, picture) changed through a message: the Contacts config follows
+ * when the contact is in it, as the official clients record the newest profile they saw */
+void sd_config_sync_contact_profile_changed (SdConfigSync *self, const gchar *id,
+                                             gint64 now_ms);
 void sd_config_sync_conversation_created (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* the conversation was deleted here */
 void sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id);
 /* the conversation's read position and "marked unread" flag, as stored */
 void sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
-/* our display name, as stored in the settings */
+/* our display name and avatar (URL and profile key), as stored in the settings */
 void sd_config_sync_profile_changed (SdConfigSync *self);
 
 /* whether anything is still to be pushed (for tests and diagnostics) */

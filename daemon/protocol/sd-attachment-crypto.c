@@ -13,9 +13,10 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "sd-attachment-aes.h"
+#include "sd-aes.h"
 #include "sd-attachment-decryptor.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define LEGACY_MIN_PADDED 541
 #define DET_HEADER        crypto_secretstream_xchacha20poly1305_HEADERBYTES /* 24 */
@@ -32,17 +33,6 @@ G_STATIC_ASSERT (crypto_hash_sha256_BYTES == SD_ATTACHMENT_DIGEST_LEN);
 /* BLAKE2b personalisations are exactly 16 bytes, no terminator */
 static const guint8 pers_attachment[16] = "SessionAttachmnt";
 static const guint8 pers_profile_pic[16] = "Session_Prof_Pic";
-
-static gboolean
-sodium_ok (GError **error)
-{
-  if (sodium_init () < 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                         "libsodium could not be initialised");
-    return FALSE;
-  }
-  return TRUE;
-}
 
 /**
  * sd_attachment_legacy_padded_size:
@@ -108,8 +98,7 @@ sd_attachment_legacy_encrypt_with (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN
   g_return_val_if_fail (key != NULL && iv != NULL && digest != NULL, NULL);
   g_return_val_if_fail (plain != NULL || len == 0, NULL);
 
-  if (!sodium_ok (error))
-    return NULL;
+  sd_sodium_init ();
   if (len > SD_ATTACHMENT_LEGACY_MAX_SIZE) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "attachment of %" G_GSIZE_FORMAT " bytes is over the limit of %d bytes",
@@ -156,8 +145,7 @@ sd_attachment_legacy_encrypt (const guint8 *plain,
 
   g_return_val_if_fail (key != NULL && digest != NULL, NULL);
 
-  if (!sodium_ok (error))
-    return NULL;
+  sd_sodium_init ();
   randombytes_buf (key, SD_ATTACHMENT_LEGACY_KEY_LEN);
   randombytes_buf (iv, sizeof iv);
   return sd_attachment_legacy_encrypt_with (key, iv, plain, len, digest, error);
@@ -196,8 +184,7 @@ sd_attachment_legacy_decrypt (const guint8 *blob,
 
   g_return_val_if_fail (blob != NULL || len == 0, NULL);
 
-  if (!sodium_ok (error))
-    return NULL;
+  sd_sodium_init ();
   if (key == NULL || key_len != SD_ATTACHMENT_LEGACY_KEY_LEN) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                  "legacy attachment key must be %d bytes, not %" G_GSIZE_FORMAT,
@@ -347,8 +334,7 @@ sd_attachment_det_encrypt (const guint8 seed[SD_ATTACHMENT_DET_SEED_LEN],
   g_return_val_if_fail (domain == SD_ATTACHMENT_DOMAIN_ATTACHMENT ||
                         domain == SD_ATTACHMENT_DOMAIN_PROFILE_PIC, NULL);
 
-  if (!sodium_ok (error))
-    return NULL;
+  sd_sodium_init ();
   if (len > SD_ATTACHMENT_DET_MAX_SIZE) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "attachment of %" G_GSIZE_FORMAT " bytes is over the limit of %d bytes",

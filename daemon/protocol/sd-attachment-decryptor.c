@@ -13,6 +13,7 @@
 
 #include "sd-attachment-crypto.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define HEADER_LEN   (1 + crypto_secretstream_xchacha20poly1305_HEADERBYTES)
 #define OVERHEAD     crypto_secretstream_xchacha20poly1305_ABYTES
@@ -71,11 +72,7 @@ sd_attachment_decryptor_new (const guint8 *key,
 
   g_return_val_if_fail (sink != NULL, NULL);
 
-  if (sodium_init () < 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                         "libsodium could not be initialised");
-    return NULL;
-  }
+  sd_sodium_init ();
   if (key == NULL || key_len != SD_ATTACHMENT_DET_KEY_LEN) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                  "deterministic attachment key must be %d bytes, not %" G_GSIZE_FORMAT,

@@ -11,6 +11,7 @@
 
 #include "sd-attachment-crypto.h"
 #include "sd-encoding.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
 
 /* a pointer is small; anything bigger is not one */
@@ -270,7 +271,7 @@ sd_attachment_pointer_locate (const SdAttachmentPointer *pointer,
   }
   if (!sd_hex_decode_exact (ed_hex, ed, sizeof ed, error))
     return FALSE;
-  if (sodium_init () < 0 || crypto_sign_ed25519_pk_to_curve25519 (server_x25519, ed) != 0) {
+  if (!sd_ed25519_pk_to_x25519 (ed, server_x25519)) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                          "file server key is not a valid Ed25519 key");
     return FALSE;

@@ -10,8 +10,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "sd-attachment-aes.h"
+#include "sd-aes.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 G_STATIC_ASSERT (SD_AVATAR_IV_LEN == SD_AES_GCM_IV_LEN);
 G_STATIC_ASSERT (SD_AVATAR_TAG_LEN == SD_AES_GCM_TAG_LEN);
@@ -70,11 +71,7 @@ sd_avatar_legacy_encrypt (const guint8 profile_key[SD_PROFILE_KEY_LEN],
 {
   guint8 iv[SD_AVATAR_IV_LEN];
 
-  if (sodium_init () < 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                         "libsodium could not be initialised");
-    return NULL;
-  }
+  sd_sodium_init ();
   randombytes_buf (iv, sizeof iv);
   return sd_avatar_legacy_encrypt_with_iv (profile_key, iv, plain, len, error);
 }

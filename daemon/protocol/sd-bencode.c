@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* bencode as used by onion v4 replies and OxenMQ/QUIC requests: the
- * decoder accepts only the canonical form, so that decode → encode gives
- * back the same bytes (signatures and hashes may cover them) */
+/* bencode: the token reader and writer (shared with the config tree,
+ * config/sd-config-value.c) and the immutable tree of onion v4 replies and
+ * OxenMQ/QUIC requests. The reader accepts only the canonical form, so that
+ * decode → encode gives back the same bytes (signatures and hashes may
+ * cover them). */
 #define G_LOG_DOMAIN "SdBencode"
 
 #include "config.h"
@@ -66,17 +68,6 @@ dict_entry_clear (gpointer data)
   sd_bencode_unref (entry->value);
 }
 
-/* raw byte order, a prefix sorting first, as bencode requires */
-static gint
-key_compare (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
-{
-  gint c = memcmp (a, b, MIN (a_len, b_len));
-
-  if (c != 0)
-    return c;
-  return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
-}
-
 /* index of @key in @dict, or where it would be inserted */
 static guint
 dict_find (const SdBencode *dict, const guint8 *key, gsize key_len, gboolean *found)
@@ -87,7 +78,7 @@ dict_find (const SdBencode *dict, const guint8 *key, gsize key_len, gboolean *fo
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
     const DictEntry *entry = &g_array_index (dict->v.dict, DictEntry, mid);
-    gint c = key_compare (entry->key, entry->key_len, key, key_len);
+    gint c = sd_bencode_key_compare (entry->key, entry->key_len, key, key_len);
 
     if (c == 0) {
       *found = TRUE;
@@ -278,47 +269,145 @@ sd_bencode_dict_get (const SdBencode *dict, const gchar *key)
   return g_array_index (dict->v.dict, DictEntry, idx).value;
 }
 
-static void
-encode_bytes (GByteArray *out, const guint8 *data, gsize len)
-{
-  gchar prefix[32];
-  gint n = g_snprintf (prefix, sizeof prefix, "%" G_GSIZE_FORMAT ":", len);
+/* Writing. Encoding is on the hot path of every config merge and push, so
+ * the pieces are written with plain stores into output sized beforehand. */
 
-  g_byte_array_append (out, (const guint8 *) prefix, (guint) n);
-  if (len > 0)
-    g_byte_array_append (out, data, (guint) len);
+static gsize
+digits (guint64 n)
+{
+  gsize d = 1;
+
+  while (n >= 10) {
+    n /= 10;
+    d++;
+  }
+  return d;
 }
 
-static void
-encode_into (GByteArray *out, const SdBencode *value)
+static guint64
+magnitude_of (gint64 value)
 {
-  switch (value->kind) {
-  case SD_BENCODE_INT: {
-    gchar buf[32];
-    gint n = g_snprintf (buf, sizeof buf, "i%" G_GINT64_FORMAT "e", value->v.integer);
+  return value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+}
 
-    g_byte_array_append (out, (const guint8 *) buf, (guint) n);
-    break;
-  }
+/* the decimal digits of @n, @d of them, from @p on */
+static guint8 *
+write_digits (guint8 *p, guint64 n, gsize d)
+{
+  guint8 *end = p + d;
+
+  do {
+    *--end = (guint8) ('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  return p + d;
+}
+
+gsize
+sd_bencode_int_size (gint64 value)
+{
+  return (value < 0 ? 3 : 2) + digits (magnitude_of (value));
+}
+
+gsize
+sd_bencode_bytes_size (gsize len)
+{
+  return digits (len) + 1 + len;
+}
+
+guint8 *
+sd_bencode_write_int (guint8 *p, gint64 value)
+{
+  guint64 mag = magnitude_of (value);
+
+  *p++ = 'i';
+  if (value < 0)
+    *p++ = '-';
+  p = write_digits (p, mag, digits (mag));
+  *p++ = 'e';
+  return p;
+}
+
+guint8 *
+sd_bencode_write_bytes (guint8 *p, const guint8 *data, gsize len)
+{
+  p = write_digits (p, len, digits (len));
+  *p++ = ':';
+  if (len > 0)
+    memcpy (p, data, len);
+  return p + len;
+}
+
+void
+sd_bencode_append_int (GByteArray *out, gint64 value)
+{
+  guint start = out->len;
+
+  g_byte_array_set_size (out, start + (guint) sd_bencode_int_size (value));
+  sd_bencode_write_int (out->data + start, value);
+}
+
+void
+sd_bencode_append_bytes (GByteArray *out, const guint8 *data, gsize len)
+{
+  guint start = out->len;
+
+  g_byte_array_set_size (out, start + (guint) sd_bencode_bytes_size (len));
+  sd_bencode_write_bytes (out->data + start, data, len);
+}
+
+static gsize
+encoded_size (const SdBencode *value)
+{
+  gsize n;
+
+  switch (value->kind) {
+  case SD_BENCODE_INT:
+    return sd_bencode_int_size (value->v.integer);
   case SD_BENCODE_BYTES:
-    encode_bytes (out, value->v.bytes.data, value->v.bytes.len);
-    break;
+    return sd_bencode_bytes_size (value->v.bytes.len);
   case SD_BENCODE_LIST:
-    g_byte_array_append (out, (const guint8 *) "l", 1);
+    n = 2;
     for (guint i = 0; i < value->v.list->len; i++)
-      encode_into (out, g_ptr_array_index (value->v.list, i));
-    g_byte_array_append (out, (const guint8 *) "e", 1);
-    break;
+      n += encoded_size (g_ptr_array_index (value->v.list, i));
+    return n;
   case SD_BENCODE_DICT:
-    g_byte_array_append (out, (const guint8 *) "d", 1);
+    n = 2;
     for (guint i = 0; i < value->v.dict->len; i++) {
       const DictEntry *entry = &g_array_index (value->v.dict, DictEntry, i);
 
-      encode_bytes (out, entry->key, entry->key_len);
-      encode_into (out, entry->value);
+      n += sd_bencode_bytes_size (entry->key_len) + encoded_size (entry->value);
     }
-    g_byte_array_append (out, (const guint8 *) "e", 1);
-    break;
+    return n;
+  default:
+    g_assert_not_reached ();
+  }
+}
+
+static guint8 *
+write_value (guint8 *p, const SdBencode *value)
+{
+  switch (value->kind) {
+  case SD_BENCODE_INT:
+    return sd_bencode_write_int (p, value->v.integer);
+  case SD_BENCODE_BYTES:
+    return sd_bencode_write_bytes (p, value->v.bytes.data, value->v.bytes.len);
+  case SD_BENCODE_LIST:
+    *p++ = 'l';
+    for (guint i = 0; i < value->v.list->len; i++)
+      p = write_value (p, g_ptr_array_index (value->v.list, i));
+    *p++ = 'e';
+    return p;
+  case SD_BENCODE_DICT:
+    *p++ = 'd';
+    for (guint i = 0; i < value->v.dict->len; i++) {
+      const DictEntry *entry = &g_array_index (value->v.dict, DictEntry, i);
+
+      p = sd_bencode_write_bytes (p, entry->key, entry->key_len);
+      p = write_value (p, entry->value);
+    }
+    *p++ = 'e';
+    return p;
   default:
     g_assert_not_reached ();
   }
@@ -333,29 +422,28 @@ encode_into (GByteArray *out, const SdBencode *value)
 GBytes *
 sd_bencode_encode (const SdBencode *value)
 {
-  GByteArray *out;
+  gsize n;
+  guint8 *buf;
 
   g_return_val_if_fail (value != NULL, NULL);
 
-  out = g_byte_array_new ();
-  encode_into (out, value);
-  return g_byte_array_free_to_bytes (out);
+  n = encoded_size (value);
+  buf = g_malloc (n);
+  if (write_value (buf, value) != buf + n)
+    g_assert_not_reached ();
+  return g_bytes_new_take (buf, n);
 }
 
-typedef struct {
-  const guint8 *start; /* (unowned) */
-  const guint8 *p;     /* (unowned) */
-  const guint8 *end;   /* (unowned) */
-} Reader;
+/* Reading */
 
 static gsize
-reader_offset (const Reader *r)
+reader_offset (const SdBencodeReader *r)
 {
   return (gsize) (r->p - r->start);
 }
 
 static void
-set_truncated (const Reader *r, GError **error, const gchar *what)
+set_truncated (const SdBencodeReader *r, GError **error, const gchar *what)
 {
   g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
                "bencode input ends inside %s (offset %" G_GSIZE_FORMAT ")",
@@ -363,15 +451,37 @@ set_truncated (const Reader *r, GError **error, const gchar *what)
 }
 
 static void
-set_malformed (const Reader *r, GError **error, const gchar *what)
+set_malformed (const SdBencodeReader *r, GError **error, const gchar *what)
 {
   g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                "bencode: %s at offset %" G_GSIZE_FORMAT, what, reader_offset (r));
 }
 
-/* "i" [-] digits "e"; the caller saw the 'i' */
-static SdBencode *
-decode_int (Reader *r, GError **error)
+void
+sd_bencode_reader_init (SdBencodeReader *r, const guint8 *data, gsize len)
+{
+  r->start = r->p = data;
+  r->end = len > 0 ? data + len : data;
+}
+
+gint
+sd_bencode_reader_peek (SdBencodeReader *r, const gchar *what, GError **error)
+{
+  if (r->p >= r->end) {
+    set_truncated (r, error, what);
+    return -1;
+  }
+  return *r->p;
+}
+
+void
+sd_bencode_reader_unexpected (const SdBencodeReader *r, GError **error)
+{
+  set_malformed (r, error, "unexpected byte");
+}
+
+gboolean
+sd_bencode_reader_int (SdBencodeReader *r, gint64 *value, GError **error)
 {
   gboolean negative = FALSE;
   guint64 magnitude = 0;
@@ -384,15 +494,15 @@ decode_int (Reader *r, GError **error)
   }
   if (r->p >= r->end) {
     set_truncated (r, error, "an integer");
-    return NULL;
+    return FALSE;
   }
   if (!g_ascii_isdigit (*r->p)) {
     set_malformed (r, error, "integer without digits");
-    return NULL;
+    return FALSE;
   }
   if (*r->p == '0' && (negative || (r->p + 1 < r->end && g_ascii_isdigit (r->p[1])))) {
     set_malformed (r, error, negative ? "negative zero" : "integer with a leading zero");
-    return NULL;
+    return FALSE;
   }
   limit = negative ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64;
   while (r->p < r->end && g_ascii_isdigit (*r->p)) {
@@ -400,32 +510,32 @@ decode_int (Reader *r, GError **error)
 
     if (magnitude > (limit - d) / 10) {
       set_malformed (r, error, "integer out of 64-bit range");
-      return NULL;
+      return FALSE;
     }
     magnitude = magnitude * 10 + d;
     r->p++;
   }
   if (r->p >= r->end) {
     set_truncated (r, error, "an integer");
-    return NULL;
+    return FALSE;
   }
   if (*r->p != 'e') {
     set_malformed (r, error, "integer not closed by 'e'");
-    return NULL;
+    return FALSE;
   }
   r->p++;
 
   if (!negative)
-    return sd_bencode_new_int ((gint64) magnitude);
-  /* -(2^63) has no positive counterpart */
-  if (magnitude == (guint64) G_MAXINT64 + 1)
-    return sd_bencode_new_int (G_MININT64);
-  return sd_bencode_new_int (-(gint64) magnitude);
+    *value = (gint64) magnitude;
+  else if (magnitude == (guint64) G_MAXINT64 + 1) /* -(2^63) has no positive counterpart */
+    *value = G_MININT64;
+  else
+    *value = -(gint64) magnitude;
+  return TRUE;
 }
 
-/* length ":" bytes; the caller saw a digit; @data points into the input */
-static gboolean
-decode_string (Reader *r, const guint8 **data, gsize *len, GError **error)
+gboolean
+sd_bencode_reader_bytes (SdBencodeReader *r, const guint8 **data, gsize *len, GError **error)
 {
   gsize n = 0;
 
@@ -462,106 +572,121 @@ decode_string (Reader *r, const guint8 **data, gsize *len, GError **error)
   return TRUE;
 }
 
+gboolean
+sd_bencode_reader_enter (SdBencodeReader *r, guint depth, guint max_depth, GError **error)
+{
+  if (depth >= max_depth) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "bencode: nested deeper than %u levels at offset %" G_GSIZE_FORMAT,
+                 max_depth, reader_offset (r));
+    return FALSE;
+  }
+  r->p++;
+  return TRUE;
+}
+
+void
+sd_bencode_reader_leave (SdBencodeReader *r)
+{
+  g_return_if_fail (r->p < r->end && *r->p == 'e');
+
+  r->p++;
+}
+
+gboolean
+sd_bencode_reader_key (SdBencodeReader *r, const guint8 *prev, gsize prev_len,
+                       const guint8 **key, gsize *len, GError **error)
+{
+  gint c;
+
+  if (!g_ascii_isdigit (*r->p)) {
+    set_malformed (r, error, "dictionary key is not a byte string");
+    return FALSE;
+  }
+  if (!sd_bencode_reader_bytes (r, key, len, error))
+    return FALSE;
+  if (prev == NULL)
+    return TRUE;
+  c = sd_bencode_key_compare (prev, prev_len, *key, *len);
+  if (c >= 0) {
+    set_malformed (r, error, c == 0 ? "duplicate dictionary key"
+                                    : "dictionary keys not in sorted order");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sd_bencode_reader_finish (const SdBencodeReader *r, GError **error)
+{
+  if (r->p != r->end) {
+    set_malformed (r, error, "trailing data after the value");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* @depth counts the lists and dicts around this value */
 static SdBencode *
-decode_value (Reader *r, guint depth, GError **error)
+decode_value (SdBencodeReader *r, guint depth, GError **error)
 {
-  if (r->p >= r->end) {
-    set_truncated (r, error, "a value");
-    return NULL;
-  }
+  gint c = sd_bencode_reader_peek (r, "a value", error);
 
-  switch (*r->p) {
-  case 'i':
-    return decode_int (r, error);
+  if (c == 'i') {
+    gint64 integer;
 
-  case 'l': {
-    g_autoptr(SdBencode) list = NULL;
-
-    if (depth >= BENCODE_MAX_DEPTH) {
-      set_malformed (r, error, "nested deeper than 64 levels");
+    if (!sd_bencode_reader_int (r, &integer, error))
       return NULL;
-    }
-    r->p++;
-    list = sd_bencode_new_list ();
-    for (;;) {
-      SdBencode *item;
-
-      if (r->p >= r->end) {
-        set_truncated (r, error, "a list");
-        return NULL;
-      }
-      if (*r->p == 'e')
-        break;
-      item = decode_value (r, depth + 1, error);
-      if (item == NULL)
-        return NULL;
-      g_ptr_array_add (list->v.list, item);
-    }
-    r->p++;
-    return g_steal_pointer (&list);
+    return sd_bencode_new_int (integer);
   }
+  if (c == 'l' || c == 'd') {
+    gboolean is_dict = c == 'd';
+    g_autoptr(SdBencode) container = is_dict ? sd_bencode_new_dict () : sd_bencode_new_list ();
+    const guint8 *prev = NULL;
+    gsize prev_len = 0;
 
-  case 'd': {
-    g_autoptr(SdBencode) dict = NULL;
-
-    if (depth >= BENCODE_MAX_DEPTH) {
-      set_malformed (r, error, "nested deeper than 64 levels");
+    if (!sd_bencode_reader_enter (r, depth, BENCODE_MAX_DEPTH, error))
       return NULL;
-    }
-    r->p++;
-    dict = sd_bencode_new_dict ();
-    for (;;) {
-      const guint8 *key = NULL;
-      gsize key_len = 0;
+    while ((c = sd_bencode_reader_peek (r, is_dict ? "a dictionary" : "a list", error)) != 'e') {
       DictEntry entry;
+      const guint8 *key;
+      gsize key_len;
 
-      if (r->p >= r->end) {
-        set_truncated (r, error, "a dictionary");
+      if (c < 0)
         return NULL;
-      }
-      if (*r->p == 'e')
-        break;
-      if (!g_ascii_isdigit (*r->p)) {
-        set_malformed (r, error, "dictionary key is not a byte string");
-        return NULL;
-      }
-      if (!decode_string (r, &key, &key_len, error))
-        return NULL;
-      if (dict->v.dict->len > 0) {
-        const DictEntry *last = &g_array_index (dict->v.dict, DictEntry,
-                                                dict->v.dict->len - 1);
-        gint c = key_compare (last->key, last->key_len, key, key_len);
+      if (!is_dict) {
+        SdBencode *item = decode_value (r, depth + 1, error);
 
-        if (c >= 0) {
-          set_malformed (r, error, c == 0 ? "duplicate dictionary key"
-                                          : "dictionary keys not in sorted order");
+        if (item == NULL)
           return NULL;
-        }
+        g_ptr_array_add (container->v.list, item);
+        continue;
       }
+      if (!sd_bencode_reader_key (r, prev, prev_len, &key, &key_len, error))
+        return NULL;
+      prev = key;
+      prev_len = key_len;
       entry.value = decode_value (r, depth + 1, error);
       if (entry.value == NULL)
         return NULL;
       entry.key = dup_bytes (key, key_len);
       entry.key_len = key_len;
-      g_array_append_val (dict->v.dict, entry);
+      g_array_append_val (container->v.dict, entry);
     }
-    r->p++;
-    return g_steal_pointer (&dict);
+    sd_bencode_reader_leave (r);
+    return g_steal_pointer (&container);
   }
+  if (c >= 0 && g_ascii_isdigit (c)) {
+    const guint8 *data = NULL;
+    gsize len = 0;
 
-  default:
-    if (g_ascii_isdigit (*r->p)) {
-      const guint8 *data = NULL;
-      gsize len = 0;
-
-      if (!decode_string (r, &data, &len, error))
-        return NULL;
-      return sd_bencode_new_bytes (data, len);
-    }
-    set_malformed (r, error, "unexpected byte");
-    return NULL;
+    if (!sd_bencode_reader_bytes (r, &data, &len, error))
+      return NULL;
+    return sd_bencode_new_bytes (data, len);
   }
+  if (c >= 0)
+    sd_bencode_reader_unexpected (r, error);
+  return NULL;
 }
 
 /**
@@ -581,24 +706,14 @@ decode_value (Reader *r, guint depth, GError **error)
 SdBencode *
 sd_bencode_decode (const guint8 *data, gsize len, GError **error)
 {
-  Reader r;
+  SdBencodeReader r;
   g_autoptr(SdBencode) value = NULL;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  if (len == 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
-                         "empty bencode input");
-    return NULL;
-  }
-  r.start = r.p = data;
-  r.end = data + len;
+  sd_bencode_reader_init (&r, data, len);
   value = decode_value (&r, 0, error);
-  if (value == NULL)
+  if (value == NULL || !sd_bencode_reader_finish (&r, error))
     return NULL;
-  if (r.p != r.end) {
-    set_malformed (&r, error, "trailing data after the value");
-    return NULL;
-  }
   return g_steal_pointer (&value);
 }

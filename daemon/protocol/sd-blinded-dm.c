@@ -7,6 +7,7 @@
 #include "sd-blinding.h"
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -54,8 +55,7 @@ sd_blinded_dm_encrypt (const guint8 ed25519_sk[64],
   gsize plain_len = message_len + 32;
   unsigned long long ct_len;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (message_len > SD_BLINDED_DM_MAX - MIN_LEN) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "a community DM holds at most %d bytes", SD_BLINDED_DM_MAX - MIN_LEN);
@@ -106,8 +106,7 @@ sd_blinded_dm_decrypt (const guint8 ed25519_sk[64],
   const guint8 *sender_pk, *recipient_pk;
   gboolean ok;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (len < MIN_LEN || len > SD_BLINDED_DM_MAX) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
                  "a community DM is %d to %d bytes, this is %" G_GSIZE_FORMAT,

@@ -7,6 +7,7 @@
 #include "sd-encoding.h"
 #include "sd-keys.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 #include "sd-xed25519.h"
 
 void
@@ -14,8 +15,7 @@ sd_blind15_factor (const guint8 server_pk[32], guint8 k[32])
 {
   guint8 hash[64];
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   crypto_generichash (hash, sizeof hash, server_pk, 32, NULL, 0);
   crypto_core_ed25519_scalar_reduce (k, hash);
   sodium_memzero (hash, sizeof hash);
@@ -140,9 +140,8 @@ sd_blinded_id_format (SdBlinding kind,
                       const guint8 blinded_pk[32],
                       gchar out[SD_BLINDED_ID_LEN + 1])
 {
-  out[0] = kind == SD_BLINDING_25 ? '2' : '1';
-  out[1] = '5';
-  sodium_bin2hex (out + 2, SD_BLINDED_ID_LEN - 1, blinded_pk, 32);
+  sd_account_id_format (kind == SD_BLINDING_25 ? SD_BLINDING_25 : SD_BLINDING_15, blinded_pk,
+                        out);
 }
 
 gboolean

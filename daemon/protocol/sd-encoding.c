@@ -77,28 +77,60 @@ sd_base64_encode (const guint8 *data, gsize len, gboolean pad)
   return out;
 }
 
+/* padded input must be a whole number of quads; unpadded input may not be
+ * 1 mod 4 (that can't encode whole bytes); libsodium also refuses
+ * non-zero unused bits in the last character, so only the canonical
+ * encoding passes */
+static int
+base64_variant (const gchar *text, gsize text_len)
+{
+  return (text_len > 0 && text[text_len - 1] == '=')
+           ? sodium_base64_VARIANT_ORIGINAL
+           : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+}
+
+static void
+set_invalid_base64 (GError **error)
+{
+  g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BASE64,
+                       "invalid base64 text");
+}
+
 GBytes *
 sd_base64_decode (const gchar *text, gssize len, GError **error)
 {
   gsize text_len;
   gsize cap;
   size_t bin_len = 0;
-  int variant;
   g_autofree guint8 *out = NULL;
 
   g_return_val_if_fail (text != NULL, NULL);
   text_len = len < 0 ? strlen (text) : (gsize) len;
-  /* padded input must be a whole number of quads; unpadded input may
-   * not be 1 mod 4 (that can't encode whole bytes) */
-  variant = (text_len > 0 && text[text_len - 1] == '=')
-              ? sodium_base64_VARIANT_ORIGINAL
-              : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
   cap = text_len / 4 * 3 + 3;
   out = g_malloc (cap);
-  if (sodium_base642bin (out, cap, text, text_len, NULL, &bin_len, NULL, variant) != 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BASE64,
-                         "invalid base64 text");
+  if (sodium_base642bin (out, cap, text, text_len, NULL, &bin_len, NULL,
+                         base64_variant (text, text_len)) != 0) {
+    set_invalid_base64 (error);
     return NULL;
   }
   return g_bytes_new_take (g_steal_pointer (&out), bin_len);
+}
+
+gboolean
+sd_base64_decode_exact (const gchar *text, guint8 *out, gsize out_len, GError **error)
+{
+  gsize text_len;
+  size_t bin_len = 0;
+
+  g_return_val_if_fail (out != NULL || out_len == 0, FALSE);
+
+  text_len = text != NULL ? strnlen (text, (out_len + 2) / 3 * 4 + 1) : 0;
+  if (text == NULL || text_len > (out_len + 2) / 3 * 4 ||
+      sodium_base642bin (out, out_len, text, text_len, NULL, &bin_len, NULL,
+                         base64_variant (text, text_len)) != 0 ||
+      bin_len != out_len) {
+    set_invalid_base64 (error);
+    return FALSE;
+  }
+  return TRUE;
 }

@@ -23,4 +23,11 @@ gchar *sd_base64_encode (const guint8 *data, gsize len, gboolean pad) G_GNUC_WAR
 /* strict standard-alphabet base64, padded or unpadded; @len may be -1 for NUL-terminated */
 GBytes *sd_base64_decode (const gchar *text, gssize len, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the same into exactly @out_len bytes (hashes, nonces, signatures); a
+ * longer text fails before decoding; @out is undefined on failure */
+gboolean sd_base64_decode_exact (const gchar *text,
+                                 guint8 *out,
+                                 gsize out_len,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

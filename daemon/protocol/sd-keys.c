@@ -6,6 +6,7 @@
 
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 void
 sd_identity_from_seed (SdIdentity *identity, const guint8 seed[SD_SEED_LEN])
@@ -13,9 +14,7 @@ sd_identity_from_seed (SdIdentity *identity, const guint8 seed[SD_SEED_LEN])
   G_GNUC_UNUSED int converted;
 
   g_return_if_fail (identity != NULL);
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
 
   crypto_sign_ed25519_seed_keypair (identity->ed25519_pk, identity->ed25519_sk, seed);
   /* cannot fail for a public key that libsodium just derived; the call stays outside
@@ -44,11 +43,16 @@ sd_identity_clear (SdIdentity *identity)
 }
 
 void
+sd_account_id_format (guint8 prefix, const guint8 key[32], gchar out[SD_SESSION_ID_LEN + 1])
+{
+  sodium_bin2hex (out, 3, &prefix, 1);
+  sodium_bin2hex (out + 2, SD_SESSION_ID_LEN - 1, key, 32);
+}
+
+void
 sd_session_id_format (const guint8 x25519_pk[32], gchar out[SD_SESSION_ID_LEN + 1])
 {
-  out[0] = '0';
-  out[1] = '5';
-  sodium_bin2hex (out + 2, SD_SESSION_ID_LEN - 1, x25519_pk, 32);
+  sd_account_id_format (0x05, x25519_pk, out);
 }
 
 gboolean
@@ -71,17 +75,27 @@ sd_account_id_parse (const gchar *text, guint8 account_id[33], GError **error)
 }
 
 gboolean
+sd_account_id_parse_with_prefix (const gchar *text, guint8 prefix, guint8 account_id[33],
+                                 GError **error)
+{
+  if (!sd_account_id_parse (text, account_id, error))
+    return FALSE;
+  if (account_id[0] != prefix) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
+                 "expected an id starting with %02x, this starts with %02x",
+                 prefix, account_id[0]);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 sd_session_id_parse (const gchar *text, guint8 x25519_pk[32], GError **error)
 {
   guint8 account_id[33];
 
-  if (!sd_account_id_parse (text, account_id, error))
+  if (!sd_account_id_parse_with_prefix (text, 0x05, account_id, error))
     return FALSE;
-  if (account_id[0] != 0x05) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
-                 "a Session ID starts with 05, this starts with %02x", account_id[0]);
-    return FALSE;
-  }
   memcpy (x25519_pk, account_id + 1, 32);
   return TRUE;
 }
@@ -89,8 +103,6 @@ sd_session_id_parse (const gchar *text, guint8 x25519_pk[32], GError **error)
 gboolean
 sd_ed25519_pk_to_x25519 (const guint8 ed25519_pk[32], guint8 x25519_pk[32])
 {
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   return crypto_sign_ed25519_pk_to_curve25519 (x25519_pk, ed25519_pk) == 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sd-encoding.h"
+#include "sd-sodium.h"
 
 gchar *
 sd_namespace_text (gint namespace_)
@@ -19,9 +20,7 @@ sd_message_hash (const guint8 account_id[33], gint namespace_, const guint8 *dat
   guint8 digest[32];
   g_autofree gchar *ns = sd_namespace_text (namespace_);
 
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   crypto_generichash_init (&state, NULL, 0, sizeof digest);
   crypto_generichash_update (&state, account_id, 33);
   crypto_generichash_update (&state, (const guint8 *) ns, strlen (ns));

@@ -11,9 +11,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "sd-attachment-aes.h"
-#include "sd-onion-crypto-private.h"
+#include "sd-aes.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define GCM_NONCE_LEN crypto_aead_aes256gcm_NPUBBYTES                 /* 12 */
 #define GCM_TAG_LEN   crypto_aead_aes256gcm_ABYTES                    /* 16 */
@@ -27,52 +27,14 @@ G_STATIC_ASSERT (crypto_scalarmult_BYTES == 32);
 G_STATIC_ASSERT (GCM_NONCE_LEN == SD_AES_GCM_IV_LEN);
 G_STATIC_ASSERT (GCM_TAG_LEN == SD_AES_GCM_TAG_LEN);
 
-/* tests set it to run the portable AES-GCM on CPUs with AES-NI too */
-static gint force_portable_aes = 0;
-
-/**
- * sd_onion_crypto_set_portable_aes:
- * @force: %TRUE to use nettle's AES-GCM even where libsodium's is available
- *
- * For tests only: the two implementations must agree byte for byte.
- */
-void
-sd_onion_crypto_set_portable_aes (gboolean force)
-{
-  g_atomic_int_set (&force_portable_aes, force ? 1 : 0);
-}
-
-/* libsodium's AES-GCM needs AES-NI (and is the faster one there); nettle's
- * runs everywhere, so aes-gcm layers work on any CPU */
-static gboolean
-use_sodium_gcm (void)
-{
-  return g_atomic_int_get (&force_portable_aes) == 0 && crypto_aead_aes256gcm_is_available () != 0;
-}
-
 /* the aes-gcm key is an HMAC keyed with these four ASCII bytes */
 static const guint8 gcm_hmac_key[] = { 'L', 'O', 'K', 'I' };
-
-/* libsodium picks its AES-NI code path in sodium_init(), so every entry
- * point makes sure it ran; after the first call this is one atomic read */
-static gboolean
-sodium_ready (void)
-{
-  static gsize state = 0;
-
-  if (g_once_init_enter (&state))
-    g_once_init_leave (&state, sodium_init () >= 0 ? 2 : 1);
-  return state == 2;
-}
 
 static gboolean
 check_ready (SdOnionCipher cipher, GError **error)
 {
-  if (!sodium_ready ()) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                         "libsodium could not be initialised");
-    return FALSE;
-  }
+  /* libsodium picks its AES-NI code path in sodium_init() */
+  sd_sodium_init ();
   if (cipher != SD_ONION_CIPHER_AES_GCM && cipher != SD_ONION_CIPHER_XCHACHA20) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
                  "unknown onion cipher %d", (gint) cipher);
@@ -143,8 +105,7 @@ derive_key (SdOnionCipher cipher,
   guint8 shared[crypto_scalarmult_BYTES];
   gboolean ok = FALSE;
 
-  if (!sodium_ready ())
-    return FALSE;
+  sd_sodium_init ();
   /* fails for low-order points, whose shared secret is all zeros */
   if (crypto_scalarmult (shared, our_sk, their_pk) != 0)
     return FALSE;
@@ -273,10 +234,8 @@ sd_onion_encrypt (SdOnionCipher cipher,
 
   out = g_malloc (nonce_len + len + tag_len);
   randombytes_buf (out, nonce_len);
-  if (cipher == SD_ONION_CIPHER_AES_GCM && use_sodium_gcm ()) {
-    crypto_aead_aes256gcm_encrypt (out + nonce_len, &ct_len, plain, len,
-                                   NULL, 0, NULL, out, key);
-  } else if (cipher == SD_ONION_CIPHER_AES_GCM) {
+  /* sd-aes.c picks libsodium's AES-GCM or, without AES-NI, nettle's */
+  if (cipher == SD_ONION_CIPHER_AES_GCM) {
     sd_aes256_gcm_encrypt (key, out, plain, len, out + nonce_len);
     ct_len = len + tag_len;
   } else {
@@ -330,11 +289,7 @@ sd_onion_decrypt (SdOnionCipher cipher,
   plain_len = len - nonce_len - tag_len;
   /* one spare byte so that an empty plaintext still gets a buffer */
   out = g_malloc (plain_len + 1);
-  if (cipher == SD_ONION_CIPHER_AES_GCM && use_sodium_gcm ()) {
-    rc = crypto_aead_aes256gcm_decrypt (out, &out_len, NULL,
-                                        data + nonce_len, len - nonce_len,
-                                        NULL, 0, data, key);
-  } else if (cipher == SD_ONION_CIPHER_AES_GCM) {
+  if (cipher == SD_ONION_CIPHER_AES_GCM) {
     rc = sd_aes256_gcm_decrypt (key, data, data + nonce_len, len - nonce_len, out) ? 0 : -1;
     out_len = plain_len;
   } else {

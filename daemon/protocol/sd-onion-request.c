@@ -15,6 +15,7 @@
 #include "sd-onion-layer.h"
 #include "sd-json.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 /* what marks the innermost layer as "run this RPC here"; storage servers
  * only look for the key, libsession sends it empty */
@@ -97,6 +98,7 @@ seal_layer (SdOnionCipher cipher,
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (plain, &len);
 
+  sd_sodium_init ();
   crypto_box_keypair (eph.pk, eph.sk);
   if (!sd_onion_key_client (cipher, eph.sk, eph.pk, node_x25519, key)) {
     g_autofree gchar *hex = sd_hex_encode (node_x25519, 32);

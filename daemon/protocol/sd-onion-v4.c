@@ -88,6 +88,21 @@ check_headers (const gchar *const *headers, GError **error)
   return TRUE;
 }
 
+/* the inverse of split_pair (below): the JSON object built in @builder,
+ * then @body if there is one, as a bencoded list */
+static GBytes *
+join_pair (JsonBuilder *builder, const guint8 *body, gsize body_len)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree gchar *json = json_to_string (root, FALSE);
+  g_autoptr(SdBencode) list = sd_bencode_new_list ();
+
+  sd_bencode_list_append (list, sd_bencode_new_string (json));
+  if (body != NULL)
+    sd_bencode_list_append (list, sd_bencode_new_bytes (body, body_len));
+  return sd_bencode_encode (list);
+}
+
 /**
  * sd_onion_v4_payload_build:
  * @method: GET, POST, PUT or DELETE
@@ -108,9 +123,6 @@ sd_onion_v4_payload_build (const gchar *method,
                            GError **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(SdBencode) list = sd_bencode_new_list ();
-  g_autofree gchar *info = NULL;
 
   g_return_val_if_fail (body != NULL || body_len == 0, NULL);
 
@@ -142,13 +154,7 @@ sd_onion_v4_payload_build (const gchar *method,
   json_builder_set_member_name (builder, "headers");
   json_builder_add_value (builder, headers_node (headers));
   json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  info = json_to_string (root, FALSE);
-
-  sd_bencode_list_append (list, sd_bencode_new_string (info));
-  if (body != NULL)
-    sd_bencode_list_append (list, sd_bencode_new_bytes (body, body_len));
-  return sd_bencode_encode (list);
+  return join_pair (builder, body, body_len);
 }
 
 /* a bencoded list of one or two byte strings, the first a JSON object */
@@ -360,9 +366,6 @@ sd_onion_v4_reply_build (guint status,
                          gsize body_len)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(SdBencode) list = sd_bencode_new_list ();
-  g_autofree gchar *meta = NULL;
 
   g_return_val_if_fail (body != NULL || body_len == 0, NULL);
 
@@ -372,13 +375,7 @@ sd_onion_v4_reply_build (guint status,
   json_builder_set_member_name (builder, "headers");
   json_builder_add_value (builder, headers_node (headers));
   json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  meta = json_to_string (root, FALSE);
-
-  sd_bencode_list_append (list, sd_bencode_new_string (meta));
-  if (body != NULL)
-    sd_bencode_list_append (list, sd_bencode_new_bytes (body, body_len));
-  return sd_bencode_encode (list);
+  return join_pair (builder, body, body_len);
 }
 
 /**

@@ -7,6 +7,7 @@
 #include "sd-encoding.h"
 #include "sd-json.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -51,8 +52,7 @@ sd_ons_name_hash (const gchar *name)
 {
   guint8 hash[32];
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   name_hash_raw (name, hash);
   return sd_base64_encode (hash, sizeof hash, TRUE);
 }
@@ -80,8 +80,7 @@ sd_ons_decrypt (const gchar *name,
   gsize ct_len;
   gboolean ok;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (nonce_hex == NULL || *nonce_hex == '\0') {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
                          "an ONS record without a nonce is the old Argon2 form, no longer supported");
@@ -129,8 +128,7 @@ sd_ons_encrypt (const gchar *name,
   guint8 plain[ID_LEN], key[32], n[NONCE_LEN], ct[ID_LEN + TAG_LEN];
   unsigned long long ct_len;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (!sd_session_id_parse (session_id, plain + 1, error))
     return FALSE;
   plain[0] = 0x05;

@@ -23,15 +23,24 @@ sd_pad (const guint8 *data, gsize len)
   return g_bytes_new_take (out, total);
 }
 
-gsize
-sd_unpadded_length (const guint8 *data, gsize len)
+gboolean
+sd_unpad_strict (const guint8 *data, gsize len, gsize *content_len)
 {
   gsize i = len;
 
   while (i > 0 && data[i - 1] == 0x00)
     i--;
-  if (i > 0 && data[i - 1] == 0x80)
-    return i - 1;
+  if (i == 0 || data[i - 1] != 0x80)
+    return FALSE;
+  *content_len = i - 1;
+  return TRUE;
+}
+
+gsize
+sd_unpadded_length (const guint8 *data, gsize len)
+{
+  gsize content_len;
+
   /* not padded: senders are not required to pad */
-  return len;
+  return sd_unpad_strict (data, len, &content_len) ? content_len : len;
 }

@@ -18,4 +18,8 @@ GBytes *sd_pad (const guint8 *data, gsize len) G_GNUC_WARN_UNUSED_RESULT;
  * then 0x80 are cut; a buffer not ending that way is taken as unpadded */
 gsize sd_unpadded_length (const guint8 *data, gsize len);
 
+/* the same where padding is mandatory: FALSE unless @data ends in 0x80
+ * and zero or more zeros */
+gboolean sd_unpad_strict (const guint8 *data, gsize len, gsize *content_len);
+
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "sd-encoding.h"
 #include "sd-message-hash.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 gchar *
 sd_signed_string_store (gint namespace_, guint64 sig_timestamp)
@@ -73,9 +74,7 @@ sd_sign_bytes_base64 (const guint8 ed25519_sk[64], const guint8 *data, gsize len
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   crypto_sign_ed25519_detached (sig, NULL, data, len, ed25519_sk);
   return sd_base64_encode (sig, sizeof sig, TRUE);
 }
@@ -93,21 +92,17 @@ sd_verify_bytes_base64 (const guint8 ed25519_pk[32],
                         const gchar *signature_base64,
                         GError **error)
 {
-  g_autoptr(GBytes) sig = NULL;
+  guint8 sig[crypto_sign_BYTES];
 
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
 
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
-  sig = sd_base64_decode (signature_base64, -1, NULL);
-  if (sig == NULL || g_bytes_get_size (sig) != crypto_sign_BYTES) {
+  sd_sodium_init ();
+  if (!sd_base64_decode_exact (signature_base64, sig, sizeof sig, NULL)) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
                          "signature is not 64 bytes of base64");
     return FALSE;
   }
-  if (crypto_sign_ed25519_verify_detached (g_bytes_get_data (sig, NULL), data, len,
-                                           ed25519_pk) != 0) {
+  if (crypto_sign_ed25519_verify_detached (sig, data, len, ed25519_pk) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
                          "signature verification failed");
     return FALSE;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define EPHEMERAL_HASH_KEY "SessionBoxEphemeralHashKey"
 
@@ -81,9 +82,7 @@ sd_session_encrypt (const SdIdentity *sender,
   guint8 *out;
 
   g_return_val_if_fail (sender != NULL, NULL);
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
 
   inner = build_inner (sender, recipient_x25519, message, len, &inner_len);
   out = g_malloc (inner_len + crypto_box_SEALBYTES);
@@ -110,9 +109,7 @@ sd_session_encrypt_deterministic (const SdIdentity *sender,
   guint8 *out;
 
   g_return_val_if_fail (sender != NULL, NULL);
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
 
   /* ephemeral seed = BLAKE2b-256 keyed, over (sender seed || Y || M) */
   crypto_generichash_init (&state, (const guint8 *) EPHEMERAL_HASH_KEY,
@@ -158,9 +155,7 @@ sd_session_decrypt (const SdIdentity *recipient,
   guint8 author_x25519[32];
 
   g_return_val_if_fail (recipient != NULL, NULL);
-  /* the call stays outside g_assert, which G_DISABLE_ASSERT compiles out */
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
 
   if (len < SD_SESSION_CRYPTO_OVERHEAD) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,

@@ -8,6 +8,7 @@
 #include "sd-encoding.h"
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 #include "sd-sogs-request.h"
 
 /* base64 grows 3 bytes to 4 characters */
@@ -38,8 +39,7 @@ sd_sogs_post_encode (const guint8 ed25519_sk[64],
   const guint8 *data;
   gsize len;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (sd_padded_length (content_len) > SD_SOGS_POST_MAX_DATA) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "a community post holds at most %d bytes", SD_SOGS_POST_MAX_DATA);
@@ -109,7 +109,7 @@ sd_sogs_post_decode (const gchar *poster_id,
                      GError **error)
 {
   g_autoptr(GBytes) data = NULL;
-  g_autoptr(GBytes) sig = NULL;
+  guint8 sig[64];
   const guint8 *raw;
   gsize len;
 
@@ -123,15 +123,14 @@ sd_sogs_post_decode (const gchar *poster_id,
   data = sd_base64_decode (data_base64, -1, error);
   if (data == NULL)
     return FALSE;
-  sig = sd_base64_decode (signature_base64, -1, NULL);
-  if (sig == NULL || g_bytes_get_size (sig) != 64) {
+  if (!sd_base64_decode_exact (signature_base64, sig, sizeof sig, NULL)) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
                          "a post signature is 64 bytes of base64");
     return FALSE;
   }
   raw = g_bytes_get_data (data, &len);
   /* the signature covers the data exactly as posted, padding included */
-  if (!sd_sogs_verify_by_id (poster_id, raw, len, g_bytes_get_data (sig, NULL), error))
+  if (!sd_sogs_verify_by_id (poster_id, raw, len, sig, error))
     return FALSE;
   return sd_sogs_post_parse_data (raw, len, out, error);
 }

@@ -6,7 +6,9 @@
 
 #include "sd-blinding.h"
 #include "sd-encoding.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 #include "sd-xed25519.h"
 
 /* @ts is the timestamp's text as it goes in the header */
@@ -24,8 +26,7 @@ signed_bytes (const guint8 server_pk[32],
   const gchar *query;
   GByteArray *out;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (method == NULL || *method == '\0' || path == NULL || path[0] != '/' ||
       strlen (path) > SD_SOGS_MAX_PATH) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
@@ -122,9 +123,7 @@ sd_sogs_sign_request (const guint8 ed25519_sk[64],
     sodium_memzero (&kp, sizeof kp);
     sd_blind15_sign (ed25519_sk, server_pk, data, len, sig);
   } else {
-    out->pubkey[0] = '0';
-    out->pubkey[1] = '0';
-    sodium_bin2hex (out->pubkey + 2, sizeof out->pubkey - 2, ed25519_sk + 32, 32);
+    sd_account_id_format (0x00, ed25519_sk + 32, out->pubkey);
     crypto_sign_ed25519_detached (sig, NULL, data, len, ed25519_sk);
   }
   nonce_b64 = sd_base64_encode (nonce, SD_SOGS_NONCE_LEN, TRUE);
@@ -139,18 +138,13 @@ sd_sogs_sign_request (const guint8 ed25519_sk[64],
 static gboolean
 parse_nonce (const gchar *text, guint8 nonce[SD_SOGS_NONCE_LEN])
 {
-  g_autoptr(GBytes) bytes = NULL;
   gsize len = text != NULL ? strlen (text) : 0;
 
   if (len == 2 * SD_SOGS_NONCE_LEN)
     return sd_hex_decode_exact (text, nonce, SD_SOGS_NONCE_LEN, NULL);
   if (len != 22 && len != 24)
     return FALSE;
-  bytes = sd_base64_decode (text, -1, NULL);
-  if (bytes == NULL || g_bytes_get_size (bytes) != SD_SOGS_NONCE_LEN)
-    return FALSE;
-  memcpy (nonce, g_bytes_get_data (bytes, NULL), SD_SOGS_NONCE_LEN);
-  return TRUE;
+  return sd_base64_decode_exact (text, nonce, SD_SOGS_NONCE_LEN, NULL);
 }
 
 static gboolean
@@ -177,7 +171,7 @@ parse_signer (const gchar *id, guint8 pk[32])
 {
   guint8 raw[33];
 
-  if (id == NULL || strlen (id) != 66 || !sd_hex_decode_exact (id, raw, sizeof raw, NULL))
+  if (!sd_account_id_parse (id, raw, NULL))
     return FALSE;
   if (raw[0] != 0x00 && raw[0] != 0x15 && raw[0] != 0x25)
     return FALSE;
@@ -193,8 +187,8 @@ verify_session_id (const gchar *poster_id, const guint8 *data, gsize data_len,
 {
   guint8 raw[33], ed[32];
 
-  if (strlen (poster_id) != 66 || !sd_hex_decode_exact (poster_id, raw, sizeof raw, NULL) ||
-      raw[0] != 0x05 || !sd_x25519_pk_to_ed25519 (raw + 1, ed))
+  if (!sd_account_id_parse_with_prefix (poster_id, 0x05, raw, NULL) ||
+      !sd_x25519_pk_to_ed25519 (raw + 1, ed))
     return FALSE;
   if (crypto_sign_ed25519_verify_detached (sig, data, data_len, ed) == 0)
     return TRUE;
@@ -211,8 +205,7 @@ sd_sogs_verify_by_id (const gchar *poster_id,
 {
   guint8 pk[32];
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   if (poster_id != NULL && g_str_has_prefix (poster_id, "05") && strlen (poster_id) == 66) {
     if (verify_session_id (poster_id, data, data_len, sig))
       return TRUE;
@@ -247,7 +240,7 @@ sd_sogs_verify_request (const guint8 server_pk[32],
                         GError **error)
 {
   g_autoptr(GBytes) message = NULL;
-  g_autoptr(GBytes) sig = NULL;
+  guint8 sig[64];
   guint8 pk[32];
   gsize len;
   const guint8 *data;
@@ -260,8 +253,7 @@ sd_sogs_verify_request (const guint8 server_pk[32],
                          "malformed X-SOGS-* headers");
     return FALSE;
   }
-  sig = sd_base64_decode (signature, -1, NULL);
-  if (sig == NULL || g_bytes_get_size (sig) != 64) {
+  if (!sd_base64_decode_exact (signature, sig, sizeof sig, NULL)) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                          "X-SOGS-Signature is not 64 bytes of base64");
     return FALSE;
@@ -271,7 +263,7 @@ sd_sogs_verify_request (const guint8 server_pk[32],
   if (message == NULL)
     return FALSE;
   data = g_bytes_get_data (message, &len);
-  if (crypto_sign_ed25519_verify_detached (g_bytes_get_data (sig, NULL), data, len, pk) != 0) {
+  if (crypto_sign_ed25519_verify_detached (sig, data, len, pk) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
                          "X-SOGS-Signature verification failed");
     return FALSE;

@@ -634,19 +634,11 @@ sd_storage_rpc_parse_missing_node (const gchar *text, gsize len, guint8 ed25519_
 gboolean
 sd_storage_rpc_valid_hash (const gchar *hash)
 {
-  static const gchar alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const gchar *last;
+  guint8 digest[32];
 
-  if (hash == NULL || strlen (hash) != SD_STORAGE_HASH_LEN)
-    return FALSE;
-  for (gsize i = 0; i < SD_STORAGE_HASH_LEN; i++)
-    if (hash[i] == '\0' || strchr (alphabet, hash[i]) == NULL)
-      return FALSE;
-  /* 43 characters carry 258 bits: the last one's two low bits are not part of the 32 bytes,
-   * and a canonical encoding leaves them zero */
-  last = strchr (alphabet, hash[SD_STORAGE_HASH_LEN - 1]);
-  return ((last - alphabet) & 3) == 0;
+  /* the unpadded canonical form only: 43 characters for the 32 bytes */
+  return hash != NULL && strlen (hash) == SD_STORAGE_HASH_LEN &&
+         sd_base64_decode_exact (hash, digest, sizeof digest, NULL);
 }
 
 GPtrArray *

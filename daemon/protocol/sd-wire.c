@@ -9,6 +9,7 @@
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
 #include "sd-session-crypto.h"
+#include "sd-sodium.h"
 
 void
 sd_wire_message_clear (SdWireMessage *message)
@@ -27,11 +28,71 @@ pro_signature_decoy (guint8 out[64])
 {
   guint8 r[32];
 
+  sd_sodium_init ();
   crypto_core_ed25519_scalar_random (r);
   if (crypto_scalarmult_ed25519_base_noclamp (out, r) != 0)
     memset (out, 0, 32); /* r = 0: probability 2^-252 */
   crypto_core_ed25519_scalar_random (out + 32);
   sodium_memzero (r, sizeof r);
+}
+
+GBytes *
+sd_wire_frame (const SessionProtos__Envelope *envelope)
+{
+  SessionWebSocket__WebSocketRequestMessage request =
+    SESSION_WEB_SOCKET__WEB_SOCKET_REQUEST_MESSAGE__INIT;
+  SessionWebSocket__WebSocketMessage wrapper = SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__INIT;
+  g_autofree guint8 *envelope_bytes = NULL;
+  gsize envelope_len, wrapper_len;
+  guint8 *out;
+
+  g_return_val_if_fail (envelope != NULL, NULL);
+
+  envelope_len = session_protos__envelope__get_packed_size (envelope);
+  envelope_bytes = g_malloc (envelope_len);
+  session_protos__envelope__pack (envelope, envelope_bytes);
+
+  request.verb = (char *) "";
+  request.path = (char *) "";
+  request.has_body = TRUE;
+  request.body.data = envelope_bytes;
+  request.body.len = envelope_len;
+  request.has_requestid = TRUE;
+  request.requestid = 0;
+  wrapper.has_type = TRUE;
+  wrapper.type = SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__TYPE__REQUEST;
+  wrapper.request = &request;
+  wrapper_len = session_web_socket__web_socket_message__get_packed_size (&wrapper);
+  out = g_malloc (wrapper_len);
+  session_web_socket__web_socket_message__pack (&wrapper, out);
+  return g_bytes_new_take (out, wrapper_len);
+}
+
+SessionProtos__Envelope *
+sd_wire_unframe (const guint8 *data, gsize len, GError **error)
+{
+  g_autoptr(SessionWebSocket__WebSocketMessage) wrapper = NULL;
+  g_autoptr(SessionProtos__Envelope) envelope = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  wrapper = session_web_socket__web_socket_message__unpack (NULL, len, data);
+  if (wrapper == NULL || !wrapper->has_type ||
+      wrapper->type != SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__TYPE__REQUEST ||
+      wrapper->request == NULL || !wrapper->request->has_body ||
+      wrapper->request->body.len == 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "not a WebSocketMessage request with a body");
+    return NULL;
+  }
+  envelope = session_protos__envelope__unpack (NULL, wrapper->request->body.len,
+                                               wrapper->request->body.data);
+  if (envelope == NULL || !envelope->has_content) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "not an Envelope with content");
+    return NULL;
+  }
+  return g_steal_pointer (&envelope);
 }
 
 GBytes *
@@ -43,15 +104,9 @@ sd_wire_wrap_bytes (const SdIdentity *sender,
                     SdWireFlags flags)
 {
   SessionProtos__Envelope envelope = SESSION_PROTOS__ENVELOPE__INIT;
-  SessionWebSocket__WebSocketRequestMessage request =
-    SESSION_WEB_SOCKET__WEB_SOCKET_REQUEST_MESSAGE__INIT;
-  SessionWebSocket__WebSocketMessage wrapper = SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__INIT;
   g_autoptr(GBytes) padded = NULL;
   g_autoptr(GBytes) sealed = NULL;
-  g_autofree guint8 *envelope_bytes = NULL;
-  gsize envelope_len, wrapper_len;
   guint8 pro_sig[64];
-  guint8 *out;
 
   g_return_val_if_fail (sender != NULL, NULL);
 
@@ -81,25 +136,7 @@ sd_wire_wrap_bytes (const SdIdentity *sender,
     envelope.prosig.data = pro_sig;
     envelope.prosig.len = sizeof pro_sig;
   }
-  envelope_len = session_protos__envelope__get_packed_size (&envelope);
-  envelope_bytes = g_malloc (envelope_len);
-  session_protos__envelope__pack (&envelope, envelope_bytes);
-
-  /* verb and path present but empty, as libsession writes them */
-  request.verb = (char *) "";
-  request.path = (char *) "";
-  request.has_body = TRUE;
-  request.body.data = envelope_bytes;
-  request.body.len = envelope_len;
-  request.has_requestid = TRUE;
-  request.requestid = 0;
-  wrapper.has_type = TRUE;
-  wrapper.type = SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__TYPE__REQUEST;
-  wrapper.request = &request;
-  wrapper_len = session_web_socket__web_socket_message__get_packed_size (&wrapper);
-  out = g_malloc (wrapper_len);
-  session_web_socket__web_socket_message__pack (&wrapper, out);
-  return g_bytes_new_take (out, wrapper_len);
+  return sd_wire_frame (&envelope);
 }
 
 gchar *
@@ -126,7 +163,6 @@ sd_wire_unwrap_bytes (const SdIdentity *recipient,
                       SdWireMessage *out,
                       GError **error)
 {
-  g_autoptr(SessionWebSocket__WebSocketMessage) wrapper = NULL;
   g_autoptr(SessionProtos__Envelope) envelope = NULL;
   g_autoptr(SessionProtos__Content) content = NULL;
   g_autoptr(GBytes) padded = NULL;
@@ -154,20 +190,9 @@ sd_wire_unwrap_bytes (const SdIdentity *recipient,
     return FALSE;
   }
 
-  wrapper = session_web_socket__web_socket_message__unpack (NULL, len, data);
-  if (wrapper == NULL || wrapper->request == NULL || !wrapper->request->has_body ||
-      wrapper->request->body.len == 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "not a WebSocketMessage with a request body");
+  envelope = sd_wire_unframe (data, len, error);
+  if (envelope == NULL)
     return FALSE;
-  }
-  envelope = session_protos__envelope__unpack (NULL, wrapper->request->body.len,
-                                               wrapper->request->body.data);
-  if (envelope == NULL || !envelope->has_content) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "not an Envelope with content");
-    return FALSE;
-  }
 
   padded = sd_session_decrypt (recipient, envelope->content.data, envelope->content.len,
                                out->sender_ed25519, out->sender, error);

@@ -57,6 +57,15 @@ gboolean sd_wire_unwrap (const SdIdentity *recipient,
                          SdWireMessage *out,
                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the framing shared with the config wrapper (config/sd-config-wrap.c):
+ * @envelope packed as the body of a WebSocketMessage request (empty verb
+ * and path, as libsession writes them) */
+GBytes *sd_wire_frame (const SessionProtos__Envelope *envelope) G_GNUC_WARN_UNUSED_RESULT;
+/* the inverse: the Envelope of a WebSocketMessage typed as a request,
+ * which must carry content; MALFORMED otherwise */
+SessionProtos__Envelope *sd_wire_unframe (const guint8 *data, gsize len,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SdWireMessage, sd_wire_message_clear)
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sd-sodium.h"
 #include "sd-xed25519.h"
 
 #include <gmp.h>
@@ -16,8 +17,7 @@ sd_x25519_pk_to_ed25519 (const guint8 x25519_pk[32], guint8 ed25519_pk[32])
   gboolean ok;
   size_t written = 0;
 
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
   memcpy (u_bytes, x25519_pk, 32);
   u_bytes[31] &= 0x7f; /* RFC 7748 ignores the top bit */
   mpz_inits (p, u, num, den, NULL);

@@ -197,7 +197,8 @@ store_apply_avatar (SdStore *self, const gchar *conversation, const gchar *url, 
   stmt = store_prepare (self,
                         "INSERT INTO avatars (conversation, url, key) VALUES (?1, ?2, ?3)"
                         " ON CONFLICT (conversation) DO UPDATE SET url = ?2, key = ?3,"
-                        " file = CASE WHEN url = ?2 AND key = ?3 THEN file END",
+                        " file = CASE WHEN url = ?2 AND key = ?3 THEN file END"
+                        " WHERE url IS NOT ?2 OR key IS NOT ?3",
                         error);
   if (stmt == NULL)
     return FALSE;
@@ -385,6 +386,60 @@ sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index, GE
     return NULL;
   }
   return work_from_row (stmt);
+}
+
+GPtrArray *
+sd_store_attachments_start_pending (SdStore *self, const gchar *conversation, gint64 max_size,
+                                    GError **error)
+{
+  g_autoptr(SdCachedStmt) select = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  gint64 last = -1;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  /* an unknown size (-1) is bounded by the download's own cap */
+  select = store_prepare (self,
+                          "SELECT m.author, m.sent_at, m.local_id FROM messages m"
+                          " JOIN attachments a ON a.message = m.local_id"
+                          " WHERE m.conversation = ?1 AND m.outgoing = 0"
+                          "  AND a.state = 'pending' AND a.pointer IS NOT NULL AND a.size <= ?2"
+                          " ORDER BY m.local_id", error);
+  if (select == NULL)
+    return NULL;
+  store_bind_text (select, 1, conversation);
+  sqlite3_bind_int64 (select, 2, max_size);
+  for (;;) {
+    int rc = store_step (self, select, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    if (sqlite3_column_int64 (select, 2) == last)
+      continue;
+    last = sqlite3_column_int64 (select, 2);
+    g_ptr_array_add (ids, sd_message_id_make ((const gchar *) sqlite3_column_text (select, 0),
+                                              sqlite3_column_int64 (select, 1)));
+  }
+  update = store_prepare (self,
+                          "UPDATE attachments SET state = 'downloading', attempts = 0,"
+                          " next_attempt_at = 0, error = NULL"
+                          " WHERE state = 'pending' AND pointer IS NOT NULL AND size <= ?2"
+                          "  AND message IN (SELECT local_id FROM messages"
+                          "   WHERE conversation = ?1 AND outgoing = 0)", error);
+  if (update == NULL)
+    return NULL;
+  store_bind_text (update, 1, conversation);
+  sqlite3_bind_int64 (update, 2, max_size);
+  if (!store_run (self, update, error) || !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&ids);
 }
 
 gboolean

@@ -137,11 +137,11 @@ apply_contact (SdStore *self, const SdStoreSyncedContact *contact, gboolean *out
   update = store_prepare (self,
     "UPDATE conversations SET name = coalesce(?2, name), nickname = ?3, approved = ?4,"
     " they_approved = ?5, blocked = ?6, muted_until = ?7, priority = ?8, notify_mode = ?9,"
-    " expiration_mode = ?10, expiration_timer = ?11, avatar_url = ?12, avatar_key = ?13"
+    " expiration_mode = ?10, expiration_timer = ?11"
     " WHERE id = ?1 AND (name IS NOT coalesce(?2, name) OR nickname IS NOT ?3"
     "  OR approved <> ?4 OR they_approved <> ?5 OR blocked <> ?6 OR muted_until <> ?7"
     "  OR priority <> ?8 OR notify_mode <> ?9 OR expiration_mode <> ?10"
-    "  OR expiration_timer <> ?11 OR avatar_url IS NOT ?12 OR avatar_key IS NOT ?13)", error);
+    "  OR expiration_timer <> ?11)", error);
   if (update == NULL)
     return FALSE;
   store_bind_text (update, 1, contact->id);
@@ -158,14 +158,18 @@ apply_contact (SdStore *self, const SdStoreSyncedContact *contact, gboolean *out
   store_bind_text (update, 10, contact->expiration_mode != NULL ? contact->expiration_mode
                                                                  : "off");
   sqlite3_bind_int64 (update, 11, contact->expiration_timer);
-  store_bind_text (update, 12, contact->avatar_url);
-  if (contact->avatar_url != NULL)
-    sqlite3_bind_blob (update, 13, contact->avatar_key, 32, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (update, 13);
   if (!store_run (self, update, error))
     return FALSE;
   *out_changed = created || sqlite3_changes (self->db) > 0;
+  /* the picture lives in `avatars` (schema step 8), written only when the config changed it */
+  if (contact->set_avatar) {
+    g_autoptr(GBytes) key = contact->avatar_url != NULL ? g_bytes_new (contact->avatar_key, 32)
+                                                        : NULL;
+
+    if (!store_apply_avatar (self, contact->id, contact->avatar_url, key, error))
+      return FALSE;
+    *out_changed = *out_changed || sqlite3_changes (self->db) > 0;
+  }
   return TRUE;
 }
 
@@ -315,26 +319,4 @@ sd_store_forget_last_hashes (SdStore *self, gint namespace_, GError **error)
     return FALSE;
   sqlite3_bind_int (stmt, 1, namespace_);
   return store_run (self, stmt, error);
-}
-
-gboolean
-sd_store_get_avatar_key (SdStore *self, const gchar *conversation_id, guint8 key[32],
-                         gboolean *out_found, GError **error)
-{
-  g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
-
-  *out_found = FALSE;
-  stmt = store_prepare (self, "SELECT avatar_key FROM conversations WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  store_bind_text (stmt, 1, conversation_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
-    return FALSE;
-  if (rc == SQLITE_ROW && sqlite3_column_bytes (stmt, 0) == 32) {
-    memcpy (key, sqlite3_column_blob (stmt, 0), 32);
-    *out_found = TRUE;
-  }
-  return TRUE;
 }

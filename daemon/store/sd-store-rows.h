@@ -51,7 +51,8 @@ gboolean store_insert_outgoing_attachments (SdStore *self, gint64 local_id,
                                             GError **error);
 gboolean store_insert_incoming_attachments (SdStore *self, gint64 local_id, GPtrArray *pointers,
                                             GError **error);
-/* a contact's newer profile: its picture (@url and @key), or none (NULL) */
+/* a contact's newer picture (@url and @key), or none (NULL); sqlite3_changes() is 0 when the
+ * row already said so */
 gboolean store_apply_avatar (SdStore *self, const gchar *conversation, const gchar *url,
                              GBytes *key, GError **error);
 /* the first next_attempt_at of an outbox row: held back while uploads are to do */
@@ -67,7 +68,8 @@ gboolean store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gc
   " c.unread," \
   " (SELECT p.body FROM messages p WHERE p.conversation = c.id AND p.kind = 'text'" \
   "   ORDER BY p.sent_at DESC, p.local_id DESC LIMIT 1)," \
-  " c.priority, c.notify_mode, c.marked_unread, c.avatar_url, c.last_read_at" \
+  " c.priority, c.notify_mode, c.marked_unread," \
+  " (SELECT a.url FROM avatars a WHERE a.conversation = c.id), c.last_read_at" \
   " FROM conversations c"
 SdConversation *store_conversation_from_row (sqlite3_stmt *stmt);
 SdConversation *store_load_conversation (SdStore *self, const gchar *id, GError **error);

@@ -289,6 +289,24 @@ static const gchar schema_v7[] =
   "  pushed_hash TEXT"
   ");";
 
+/* 8: one home for a contact's avatar (docs/attachments.md, "Avatars"). Step 6's `avatars`
+ * keeps it (with its fetched file); step 7's conversation columns, written by the Contacts
+ * config alone, go. Where both hold a picture, a dated profile from a message
+ * (profile_updated > 0) is the newest we know of: every device of the account receives the
+ * same messages, so the config's writer saw that profile too; the config's picture is kept
+ * where no dated profile was applied or no row exists. A changed picture loses its file */
+static const gchar schema_v8[] =
+  "INSERT INTO avatars (conversation, url, key)"
+  "  SELECT c.id, c.avatar_url, c.avatar_key FROM conversations c"
+  "  WHERE c.avatar_url IS NOT NULL AND c.avatar_url <> '' AND length(c.avatar_key) = 32"
+  "    AND (c.profile_updated = 0"
+  "      OR NOT EXISTS (SELECT 1 FROM avatars a WHERE a.conversation = c.id))"
+  "  ON CONFLICT (conversation) DO UPDATE SET url = excluded.url, key = excluded.key,"
+  "    file = CASE WHEN avatars.url = excluded.url AND avatars.key = excluded.key"
+  "      THEN avatars.file END;"
+  "ALTER TABLE conversations DROP COLUMN avatar_url;"
+  "ALTER TABLE conversations DROP COLUMN avatar_key;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -297,6 +315,7 @@ static const gchar *const migrations[] = {
   schema_v5,
   schema_v6,
   schema_v7,
+  schema_v8,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

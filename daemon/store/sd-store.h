@@ -205,6 +205,11 @@ gboolean sd_store_attachment_next_due (SdStore *self, gint64 *out_next, GError *
 /* NOT_FOUND when the message or its attachment @index is not there */
 SdAttachmentWork *sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index,
                                            GError **error);
+/* the pending incoming attachments of @conversation of at most @max_size bytes (an unknown
+ * size included) become `downloading`, in one transaction; (element-type utf8) the ids of
+ * their messages */
+GPtrArray *sd_store_attachments_start_pending (SdStore *self, const gchar *conversation,
+                                               gint64 max_size, GError **error);
 /* @file (nullable) keeps the current one */
 gboolean sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint index,
                                         SdAttachmentState state, const gchar *file,
@@ -403,7 +408,8 @@ typedef struct {
   gint notify_mode;             /* SdConversationNotify */
   const gchar *expiration_mode; /* "off", "after-send", "after-read" */
   gint64 expiration_timer;      /* seconds */
-  const gchar *avatar_url;      /* (nullable) */
+  gboolean set_avatar;          /* the config changed the picture: it replaces the one stored */
+  const gchar *avatar_url;      /* (nullable) NULL: no picture */
   const guint8 *avatar_key;     /* 32 bytes when @avatar_url is set */
   gint64 created_at;            /* ms, 0 = now */
 } SdStoreSyncedContact;
@@ -427,7 +433,5 @@ gboolean sd_store_set_expiration_setting (SdStore *self, const gchar *conversati
                                           gboolean *out_changed, GError **error);
 /* the next retrieve of @namespace_ starts from the beginning, on every node */
 gboolean sd_store_forget_last_hashes (SdStore *self, gint namespace_, GError **error);
-gboolean sd_store_get_avatar_key (SdStore *self, const gchar *conversation_id, guint8 key[32],
-                                  gboolean *out_found, GError **error);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "sd-config-user-profile.h"
 #include "sd-daemon-test-util.h"
 #include "sd-storage-rpc.h"
+#include "sd-store-rows.h"
 
 #define NODE "aa00000000000000000000000000000000000000000000000000000000000000"
 #define NS_PROFILE 2
@@ -503,6 +504,122 @@ test_user_profile (Fixture *fixture, gconstpointer data)
   g_assert_true (sd_config_sync_has_pending (fixture->sync));
 }
 
+/* the Contacts message @previous's successor with the peer's picture @url (NULL: none) */
+static SdConfigMessage *
+with_avatar (Fixture *fixture, SdConfigMessage *previous, const gchar *url, guint8 key_byte)
+{
+  SdConfigMessage *message = sd_config_message_increment (previous);
+  SdConfigValue *data = sd_config_message_get_data (message);
+  g_auto(SdConfigContact) contact = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  sd_config_contact_init (&contact, fixture->peer.session_id);
+  g_assert_true (sd_config_contacts_get (data, fixture->peer.session_id, &contact, NULL));
+  g_clear_pointer (&contact.avatar_url, g_free);
+  contact.avatar_url = g_strdup (url);
+  memset (contact.avatar_key, key_byte, 32);
+  g_assert_true (sd_config_contacts_set (data, &contact, &error));
+  g_assert_no_error (error);
+  return message;
+}
+
+static void
+assert_avatar (Fixture *fixture, const gchar *want_url, guint8 want_key_byte)
+{
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean found = sd_store_get_avatar (fixture->store.store, fixture->peer.session_id, &url,
+                                        &key, &file, &error);
+
+  if (want_url == NULL) {
+    g_assert_false (found);
+    g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+    return;
+  }
+  g_assert_no_error (error);
+  g_assert_cmpstr (url, ==, want_url);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (key, NULL))[0], ==, want_key_byte);
+}
+
+/* a contact's picture: the config writes it where its entry changed it (or fills a gap), a
+ * newer one from a message is not undone by an unchanged entry and goes into the config */
+static void
+test_contact_avatar (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) first = contacts_message (fixture, NULL, FALSE);
+  g_autoptr(SdConfigMessage) m1 = with_avatar (fixture, first, "http://f/file/a", 0x11);
+  g_autoptr(SdConfigMessage) m2 = with_avatar (fixture, m1, "http://f/file/b", 0x22);
+  g_autoptr(SdConfigMessage) m3 = NULL;
+  g_autoptr(SdConfigMessage) m4 = NULL;
+  g_autoptr(GBytes) b1 = push_of (fixture, SD_CONFIG_KIND_CONTACTS, m1);
+  g_autoptr(GBytes) b2 = push_of (fixture, SD_CONFIG_KIND_CONTACTS, m2);
+  g_autoptr(GBytes) b3 = NULL;
+  g_autoptr(GBytes) b4 = NULL;
+  g_autoptr(GBytes) key = g_bytes_new_static ("\x33\x33\x33\x33\x33\x33\x33\x33"
+                                              "\x33\x33\x33\x33\x33\x33\x33\x33"
+                                              "\x33\x33\x33\x33\x33\x33\x33\x33"
+                                              "\x33\x33\x33\x33\x33\x33\x33\x33", 32);
+  g_autoptr(GError) error = NULL;
+  g_auto(SdConfigContact) in_config = { 0 };
+
+  receive_blob (fixture, NS_CONTACTS, b1);
+  assert_avatar (fixture, "http://f/file/a", 0x11);
+  receive_blob (fixture, NS_CONTACTS, b2);
+  assert_avatar (fixture, "http://f/file/b", 0x22);
+
+  /* a newer profile in a message (what the batch writes) */
+  g_assert_true (store_apply_avatar (fixture->store.store, fixture->peer.session_id,
+                                     "http://f/file/c", key, &error));
+  g_assert_no_error (error);
+  /* another device changes something else: the picture stays the message's */
+  m3 = sd_config_message_increment (m2);
+  {
+    g_auto(SdConfigContact) contact = { 0 };
+    SdConfigValue *values = sd_config_message_get_data (m3);
+
+    sd_config_contact_init (&contact, fixture->peer.session_id);
+    g_assert_true (sd_config_contacts_get (values, fixture->peer.session_id, &contact, NULL));
+    g_free (contact.nickname);
+    contact.nickname = g_strdup ("Pal");
+    g_assert_true (sd_config_contacts_set (values, &contact, &error));
+  }
+  b3 = push_of (fixture, SD_CONFIG_KIND_CONTACTS, m3);
+  receive_blob (fixture, NS_CONTACTS, b3);
+  assert_avatar (fixture, "http://f/file/c", 0x33);
+  /* and the config takes the message's picture */
+  g_assert_false (sd_config_sync_has_pending (fixture->sync));
+  sd_config_sync_contact_profile_changed (fixture->sync, fixture->peer.session_id,
+                                          1700000000000);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  sd_config_contact_init (&in_config, fixture->peer.session_id);
+  {
+    g_autoptr(SdConfigMessage) current = NULL;
+    g_autoptr(GBytes) plain = NULL;
+    SdStoreUserConfig stored = { 0 };
+    gboolean found = FALSE;
+
+    g_assert_true (sd_store_load_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS,
+                                              &stored, &found, &error));
+    g_assert_true (found);
+    current = sd_config_message_parse (g_bytes_get_data (stored.message, NULL),
+                                       g_bytes_get_size (stored.message), SD_CONFIG_DEFAULT_LAG,
+                                       &error);
+    g_assert_no_error (error);
+    g_assert_true (sd_config_contacts_get (sd_config_message_get_data (current),
+                                           fixture->peer.session_id, &in_config, NULL));
+    g_assert_cmpstr (in_config.avatar_url, ==, "http://f/file/c");
+    g_assert_cmpuint (in_config.avatar_key[0], ==, 0x33);
+    sd_store_user_config_clear (&stored);
+  }
+
+  /* removed on another device: removed here */
+  m4 = with_avatar (fixture, m3, NULL, 0);
+  b4 = push_of (fixture, SD_CONFIG_KIND_CONTACTS, m4);
+  receive_blob (fixture, NS_CONTACTS, b4);
+  assert_avatar (fixture, NULL, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -517,6 +634,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/long-page", test_long_page);
   ADD ("/config-sync/damaged-state", test_damaged_state);
   ADD ("/config-sync/user-profile", test_user_profile);
+  ADD ("/config-sync/contact-avatar", test_contact_avatar);
 #undef ADD
   return g_test_run ();
 }

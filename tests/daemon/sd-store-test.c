@@ -473,6 +473,74 @@ test_migrate_v3 (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* version 7 kept a contact's avatar twice: `avatars` (from message profiles, with the fetched
+ * file) and conversations.avatar_url/avatar_key (from the Contacts config) */
+#define ID_D "05dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+#define ID_E "05eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+#define ID_F "05ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+#define KEY_1 "x'1111111111111111111111111111111111111111111111111111111111111111'"
+#define KEY_2 "x'2222222222222222222222222222222222222222222222222222222222222222'"
+static const gchar v7_avatars[] =
+  /* B: a dated profile's picture, fetched; the config names an older one */
+  "UPDATE conversations SET profile_updated = 500, avatar_url = 'http://f/file/c1',"
+  "  avatar_key = " KEY_2 " WHERE id = '" ID_B "';"
+  "INSERT INTO avatars VALUES ('" ID_B "', 'http://f/file/m1', " KEY_1 ", 'fileb');"
+  /* C: no dated profile: the config's picture is the newest known */
+  "INSERT INTO conversations (id, approved, they_approved, last_activity, avatar_url,"
+  "  avatar_key) VALUES ('" ID_C "', 1, 1, 9000, 'http://f/file/c2', " KEY_2 ");"
+  "INSERT INTO avatars VALUES ('" ID_C "', 'http://f/file/m2', " KEY_1 ", 'filec');"
+  /* D: only the config; E: only a profile; F: both the same */
+  "INSERT INTO conversations (id, approved, they_approved, last_activity, avatar_url,"
+  "  avatar_key) VALUES ('" ID_D "', 1, 1, 9000, 'http://f/file/c3', " KEY_2 "),"
+  "  ('" ID_F "', 1, 1, 9000, 'http://f/file/s', " KEY_1 ");"
+  "INSERT INTO conversations (id, approved, they_approved, last_activity, profile_updated)"
+  "  VALUES ('" ID_E "', 1, 1, 9000, 700);"
+  "INSERT INTO avatars VALUES ('" ID_E "', 'http://f/file/m4', " KEY_1 ", 'filee'),"
+  "  ('" ID_F "', 'http://f/file/s', " KEY_1 ", 'filef');";
+
+static void
+check_avatar (SdStore *store, const gchar *id, const gchar *want_url, guint8 want_key_byte,
+              const gchar *want_file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+
+  g_assert_true (sd_store_get_avatar (store, id, &url, &key, &file, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (url, ==, want_url);
+  g_assert_cmpuint (g_bytes_get_size (key), ==, 32);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (key, NULL))[31], ==, want_key_byte);
+  g_assert_cmpstr (file, ==, want_file);
+  /* the conversation shows the one picture */
+  conversation = sd_store_get_conversation (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (conversation->avatar_url, ==, want_url);
+}
+
+static void
+test_migrate_v7 (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  write_old_file (fixture, 7, v7_avatars);
+  reopen (fixture);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
+  g_assert_true (sd_store_check_integrity (fixture->store, &error));
+  g_assert_no_error (error);
+  /* one home: the config's columns are gone */
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM pragma_table_info"
+                                           "('conversations') WHERE name LIKE 'avatar%'"), ==, 0);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM avatars"), ==, 5);
+  check_avatar (fixture->store, ID_B, "http://f/file/m1", 0x11, "fileb");
+  /* replaced by the config's: its file must be fetched again */
+  check_avatar (fixture->store, ID_C, "http://f/file/c2", 0x22, NULL);
+  check_avatar (fixture->store, ID_D, "http://f/file/c3", 0x22, NULL);
+  check_avatar (fixture->store, ID_E, "http://f/file/m4", 0x11, "filee");
+  check_avatar (fixture->store, ID_F, "http://f/file/s", 0x11, "filef");
+}
+
 /* version 4 kept the read state in messages.status and counted it per call */
 static const gchar v4_rows[] =
   "INSERT INTO conversations (id, approved, they_approved, last_activity)"
@@ -2318,6 +2386,7 @@ main (int argc, char **argv)
   ADD ("open/create-reopen", test_create_reopen);
   ADD ("open/migrate-v1", test_migrate_v1);
   ADD ("open/migrate-v3", test_migrate_v3);
+  ADD ("open/migrate-v7", test_migrate_v7);
   ADD ("open/migrate-v4", test_migrate_v4);
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);

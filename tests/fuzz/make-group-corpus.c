@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz-group-fixture.h"
-#include "sd-config-value.h"
+#include "sd-bencode.h"
 #include "sd-group-control.h"
 #include "sd-group-message.h"
 
@@ -108,12 +108,12 @@ main (int argc, char **argv)
     crypto_sign_ed25519_detached (sig, NULL, (const guint8 *) text, strlen (text),
                                   member.ed25519_sk);
     g_byte_array_append (env, (const guint8 *) "d0:i1e", 6);
-    sd_config_value_encode_string (env, (const guint8 *) "a", 1);
-    sd_config_value_encode_string (env, member.ed25519_pk, 32);
-    sd_config_value_encode_string (env, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (env, (const guint8 *) text, strlen (text));
-    sd_config_value_encode_string (env, (const guint8 *) "s", 1);
-    sd_config_value_encode_string (env, sig, 64);
+    sd_bencode_append_bytes (env, (const guint8 *) "a", 1);
+    sd_bencode_append_bytes (env, member.ed25519_pk, 32);
+    sd_bencode_append_bytes (env, (const guint8 *) "d", 1);
+    sd_bencode_append_bytes (env, (const guint8 *) text, strlen (text));
+    sd_bencode_append_bytes (env, (const guint8 *) "s", 1);
+    sd_bencode_append_bytes (env, sig, 64);
     g_byte_array_append (env, (const guint8 *) "e\0\0\0\0", 5);
     put (dir, "fuzz-group-message", "envelope", 0, env->data, env->len);
     g_byte_array_unref (env);

@@ -86,6 +86,27 @@ test_base64_rejects (void)
   }
 }
 
+static void
+test_base64_exact (void)
+{
+  guint8 out[4];
+  g_autoptr(GError) error = NULL;
+
+  /* "abcd" padded and unpadded */
+  g_assert_true (sd_base64_decode_exact ("YWJjZA==", out, 4, NULL));
+  g_assert_cmpmem (out, 4, "abcd", 4);
+  memset (out, 0, sizeof out);
+  g_assert_true (sd_base64_decode_exact ("YWJjZA", out, 4, NULL));
+  g_assert_cmpmem (out, 4, "abcd", 4);
+  /* too short, too long (refused before decoding), not canonical, NULL */
+  g_assert_false (sd_base64_decode_exact ("YWJj", out, 4, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_BASE64);
+  g_assert_false (sd_base64_decode_exact ("YWJjZGU=", out, 4, NULL));
+  g_assert_false (sd_base64_decode_exact ("YWJjZGVmZ2hpamtsbW5vcA==", out, 4, NULL));
+  g_assert_false (sd_base64_decode_exact ("YWJjZB", out, 4, NULL));
+  g_assert_false (sd_base64_decode_exact (NULL, out, 4, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -94,5 +115,6 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/encoding/hex-rejects", test_hex_rejects);
   g_test_add_func ("/protocol/encoding/base64", test_base64);
   g_test_add_func ("/protocol/encoding/base64-rejects", test_base64_rejects);
+  g_test_add_func ("/protocol/encoding/base64-exact", test_base64_exact);
   return g_test_run ();
 }

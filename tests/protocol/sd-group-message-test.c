@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "sd-bencode.h"
 #include "sd-config-value.h"
 #include "sd-group-message.h"
 #include "sd-protocol-error.h"
@@ -125,17 +126,17 @@ craft (const gchar *version, const SdIdentity *claimed, const SdIdentity *signer
   crypto_sign_ed25519_detached (sig, NULL, body, body_len, signer->ed25519_sk);
   g_byte_array_append (d, (const guint8 *) "d0:", 3);
   g_byte_array_append (d, (const guint8 *) version, (guint) strlen (version));
-  sd_config_value_encode_string (d, (const guint8 *) "a", 1);
-  sd_config_value_encode_string (d, claimed->ed25519_pk, 32);
+  sd_bencode_append_bytes (d, (const guint8 *) "a", 1);
+  sd_bencode_append_bytes (d, claimed->ed25519_pk, 32);
   if (both || strcmp (dkey, "d") == 0) {
-    sd_config_value_encode_string (d, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (d, body, body_len);
+    sd_bencode_append_bytes (d, (const guint8 *) "d", 1);
+    sd_bencode_append_bytes (d, body, body_len);
   }
-  sd_config_value_encode_string (d, (const guint8 *) "s", 1);
-  sd_config_value_encode_string (d, sig, 64);
+  sd_bencode_append_bytes (d, (const guint8 *) "s", 1);
+  sd_bencode_append_bytes (d, sig, 64);
   if (both || strcmp (dkey, "z") == 0) {
-    sd_config_value_encode_string (d, (const guint8 *) "z", 1);
-    sd_config_value_encode_string (d, body, body_len);
+    sd_bencode_append_bytes (d, (const guint8 *) "z", 1);
+    sd_bencode_append_bytes (d, body, body_len);
   }
   g_byte_array_append (d, (const guint8 *) "e", 1);
   padded = ((d->len + 40 + 255) / 256) * 256 - 40;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sd-config-fields.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
 
 void
@@ -34,9 +35,6 @@ sd_config_contact_clear (SdConfigContact *contact)
 static void
 load (SdConfigContact *c, const SdConfigValue *info)
 {
-  gsize key_len = 0;
-  const guint8 *key = sd_config_field_bytes (info, "q", &key_len);
-  g_autofree gchar *url = sd_config_field_text (info, "p");
   gint64 notify, mode, secs;
 
   g_free (c->name);
@@ -44,11 +42,7 @@ load (SdConfigContact *c, const SdConfigValue *info)
   if (c->name == NULL)
     c->name = g_strdup ("");
   c->nickname = sd_config_field_text (info, "N");
-  /* an avatar needs both halves */
-  if (url != NULL && url[0] != '\0' && key != NULL && key_len == 32) {
-    c->avatar_url = g_steal_pointer (&url);
-    memcpy (c->avatar_key, key, 32);
-  }
+  sd_config_field_get_avatar (info, &c->avatar_url, c->avatar_key);
   c->approved = sd_config_field_int (info, "a", 0) != 0;
   c->approved_me = sd_config_field_int (info, "A", 0) != 0;
   c->blocked = sd_config_field_int (info, "b", 0) != 0;
@@ -97,7 +91,7 @@ sd_config_contacts_set (SdConfigValue *data, const SdConfigContact *c, GError **
   g_return_val_if_fail (data != NULL && c != NULL, FALSE);
 
   /* checked before anything is written */
-  if (!sd_config_session_id_to_key (c->session_id, key, error))
+  if (!sd_account_id_parse_with_prefix (c->session_id, 0x05, key, error))
     return FALSE;
   if (c->nickname != NULL && strlen (c->nickname) > SD_CONFIG_CONTACT_MAX_NAME) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
@@ -167,7 +161,7 @@ sd_config_contacts_list (const SdConfigValue *data)
     if (len != 33 || key[0] != 0x05 ||
         sd_config_value_kind (sd_config_value_dict_value (all, i)) != SD_CONFIG_VALUE_DICT)
       continue;
-    sd_config_key_to_session_id (key, id);
+    sd_account_id_format (key[0], key + 1, id);
     g_ptr_array_add (ids, g_strdup (id));
   }
   return ids;

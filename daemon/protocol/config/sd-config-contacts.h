@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "sd-config-fields.h"
 #include "sd-config-value.h"
 
 G_BEGIN_DECLS
@@ -10,7 +11,6 @@ G_BEGIN_DECLS
 /* Contacts config (namespace 3): data["c"][33-byte Session ID] */
 
 #define SD_CONFIG_CONTACT_MAX_NAME 100
-#define SD_CONFIG_MAX_URL 223
 
 typedef enum {
   SD_CONFIG_NOTIFY_DEFAULT = 0,

@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 /* what libsession's code uses; its header comment names another prefix */
 #define NONCE_KEY_PREFIX "libsessionutil-config-encrypted-"
@@ -64,8 +65,7 @@ sd_config_encrypt (const guint8 *plaintext, gsize len, const guint8 key_base[32]
   g_return_val_if_fail (key_base != NULL, NULL);
   if (!domain_ok (domain))
     return NULL;
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
 
   derive_key (key_base, len, domain, key);
   nonce_key = g_strconcat (NONCE_KEY_PREFIX, domain, NULL);
@@ -103,8 +103,7 @@ sd_config_decrypt (const guint8 *ciphertext, gsize len, const guint8 key_base[32
                          "config ciphertext shorter than its overhead");
     return NULL;
   }
-  if (sodium_init () < 0)
-    g_assert_not_reached ();
+  sd_sodium_init ();
 
   plain_len = len - SD_CONFIG_ENCRYPT_OVERHEAD;
   derive_key (key_base, plain_len, domain, key);

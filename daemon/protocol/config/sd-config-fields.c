@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "sd-encoding.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
 
 const guint8 *
@@ -37,6 +37,44 @@ sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallbac
   if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_INT)
     return fallback;
   return sd_config_value_get_int (v);
+}
+
+gboolean
+sd_config_field_get_avatar (const SdConfigValue *dict, gchar **url, guint8 key[32])
+{
+  g_autofree gchar *u = sd_config_field_text (dict, "p");
+  gsize key_len = 0;
+  const guint8 *k = sd_config_field_bytes (dict, "q", &key_len);
+
+  /* an avatar needs both halves */
+  if (u == NULL || u[0] == '\0' || k == NULL || key_len != 32)
+    return FALSE;
+  if (url != NULL)
+    *url = g_steal_pointer (&u);
+  if (key != NULL)
+    memcpy (key, k, 32);
+  return TRUE;
+}
+
+gboolean
+sd_config_field_set_avatar (SdConfigValue *dict, const gchar *url, const guint8 key[32],
+                            GError **error)
+{
+  gsize len = url != NULL ? strlen (url) : 0;
+
+  if (len > SD_CONFIG_MAX_URL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "avatar URL longer than %d bytes", SD_CONFIG_MAX_URL);
+    return FALSE;
+  }
+  if (len > 0 && key == NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "an avatar needs its 32-byte key");
+    return FALSE;
+  }
+  sd_config_field_set_nonempty (dict, "p", (const guint8 *) url, len);
+  sd_config_field_set_nonempty (dict, "q", key, len > 0 ? 32 : 0);
+  return TRUE;
 }
 
 static void
@@ -95,33 +133,6 @@ sd_config_utf8_truncate (const gchar *text, gsize max)
   return g_strndup (text, len);
 }
 
-gboolean
-sd_config_id_to_key (const gchar *id, guint8 prefix, guint8 key[33], GError **error)
-{
-  if (id == NULL || strlen (id) != 66 || !sd_hex_decode_exact (id, key, 33, NULL) ||
-      key[0] != prefix) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
-                 "not a %02x id of 66 hex digits", prefix);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-gboolean
-sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error)
-{
-  return sd_config_id_to_key (session_id, 0x05, key, error);
-}
-
-void
-sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67])
-{
-  g_autofree gchar *hex = sd_hex_encode (key, 33);
-
-  memcpy (session_id, hex, 66);
-  session_id[66] = '\0';
-}
-
 static SdConfigValue *
 section_dict (const SdConfigValue *data, const gchar *section)
 {
@@ -139,7 +150,7 @@ sd_config_field_session_lookup (const SdConfigValue *data, guint8 prefix, const 
   guint8 key[33];
   SdConfigValue *all, *entry;
 
-  if (!sd_config_id_to_key (session_id, prefix, key, error))
+  if (!sd_account_id_parse_with_prefix (session_id, prefix, key, error))
     return NULL;
   all = section_dict (data, section);
   entry = all != NULL ? sd_config_value_dict_lookup (all, key, 33) : NULL;
@@ -154,7 +165,7 @@ sd_config_field_session_entry (SdConfigValue *data, guint8 prefix, const gchar *
 {
   guint8 key[33];
 
-  if (!sd_config_id_to_key (session_id, prefix, key, error))
+  if (!sd_account_id_parse_with_prefix (session_id, prefix, key, error))
     return NULL;
   return sd_config_value_dict_child (
     sd_config_value_dict_child (data, (const guint8 *) section, strlen (section)), key, 33);
@@ -167,7 +178,7 @@ sd_config_field_session_remove (SdConfigValue *data, guint8 prefix, const gchar 
   guint8 key[33];
   SdConfigValue *all;
 
-  if (!sd_config_id_to_key (session_id, prefix, key, NULL))
+  if (!sd_account_id_parse_with_prefix (session_id, prefix, key, NULL))
     return FALSE;
   all = section_dict (data, section);
   return all != NULL && sd_config_value_dict_remove (all, key, 33);

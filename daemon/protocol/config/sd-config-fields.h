@@ -27,15 +27,26 @@ void sd_config_field_set_positive (SdConfigValue *dict, const gchar *key, gint64
 /* 1 or absent */
 void sd_config_field_set_flag (SdConfigValue *dict, const gchar *key, gboolean value);
 
+/* avatars: "p" URL and "q" 32-byte key, as UserProfile, group Info,
+ * Contacts and group Members store them */
+#define SD_CONFIG_MAX_URL 223
+
+/* FALSE without a complete avatar (a non-empty URL and a 32-byte key);
+ * @url and @key are set only on TRUE */
+gboolean sd_config_field_get_avatar (const SdConfigValue *dict, gchar **url, guint8 key[32]);
+/* NULL or "" removes both; %SD_PROTOCOL_ERROR_TOO_LARGE for a URL past
+ * SD_CONFIG_MAX_URL, %SD_PROTOCOL_ERROR_MALFORMED for a URL without key */
+gboolean sd_config_field_set_avatar (SdConfigValue *dict,
+                                     const gchar *url,
+                                     const guint8 key[32],
+                                     GError **error);
+
 /* the longest prefix of @text of at most @max bytes that ends on a UTF-8
  * character boundary */
 gchar *sd_config_utf8_truncate (const gchar *text, gsize max) G_GNUC_WARN_UNUSED_RESULT;
 
-/* "05" + 64 hex → the 33-byte key configs use */
-gboolean sd_config_session_id_to_key (const gchar *session_id, guint8 key[33], GError **error);
-/* the same for another prefix byte (0x03: groups v2) */
-gboolean sd_config_id_to_key (const gchar *id, guint8 prefix, guint8 key[33], GError **error);
-void sd_config_key_to_session_id (const guint8 key[33], gchar session_id[67]);
+/* the 33-byte keys of per-conversation dicts are account ids: see
+ * sd_account_id_parse_with_prefix and sd_account_id_format (sd-keys.h) */
 
 /* the per-conversation dicts, data[@section][33-byte id] (Contacts "c",
  * ConvoInfoVolatile "1" with 05 ids, UserGroups "g" with 03 ids): */

@@ -69,38 +69,14 @@ sd_config_group_info_set_description (SdConfigValue *data, const gchar *descript
 gboolean
 sd_config_group_info_get_avatar (const SdConfigValue *data, gchar **url, guint8 key[32])
 {
-  g_autofree gchar *u = nonempty_text (data, "p");
-  gsize key_len = 0;
-  const guint8 *k = sd_config_field_bytes (data, "q", &key_len);
-
-  if (u == NULL || k == NULL || key_len != 32)
-    return FALSE;
-  if (url != NULL)
-    *url = g_steal_pointer (&u);
-  if (key != NULL)
-    memcpy (key, k, 32);
-  return TRUE;
+  return sd_config_field_get_avatar (data, url, key);
 }
 
 gboolean
 sd_config_group_info_set_avatar (SdConfigValue *data, const gchar *url, const guint8 key[32],
                                  GError **error)
 {
-  gsize len = url != NULL ? strlen (url) : 0;
-
-  if (len > SD_CONFIG_MAX_URL) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                 "avatar URL longer than %d bytes", SD_CONFIG_MAX_URL);
-    return FALSE;
-  }
-  if (len > 0 && key == NULL) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "an avatar needs its 32-byte key");
-    return FALSE;
-  }
-  sd_config_field_set_nonempty (data, "p", (const guint8 *) url, len);
-  sd_config_field_set_nonempty (data, "q", key, len > 0 ? 32 : 0);
-  return TRUE;
+  return sd_config_field_set_avatar (data, url, key, error);
 }
 
 /* times and the timer: positive or unset */

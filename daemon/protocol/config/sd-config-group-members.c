@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sd-config-fields.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
 
 void
@@ -44,21 +45,13 @@ status_of (gint64 value)
 static void
 load (const SdConfigValue *info, SdConfigGroupMember *out)
 {
-  g_autofree gchar *url = NULL;
-  gsize key_len = 0;
-  const guint8 *key;
   gint64 removed;
 
   g_free (out->name);
   out->name = sd_config_field_text (info, "n");
   if (out->name == NULL)
     out->name = g_strdup ("");
-  url = sd_config_field_text (info, "p");
-  key = sd_config_field_bytes (info, "q", &key_len);
-  if (url != NULL && url[0] != '\0' && key != NULL && key_len == 32) {
-    out->avatar_url = g_steal_pointer (&url);
-    memcpy (out->avatar_key, key, 32);
-  }
+  sd_config_field_get_avatar (info, &out->avatar_url, out->avatar_key);
   out->admin = sd_config_field_int (info, "A", 0) != 0;
   out->invite = out->admin ? SD_CONFIG_MEMBER_STATUS_NONE
                            : status_of (sd_config_field_int (info, "I", 0));
@@ -145,7 +138,7 @@ sd_config_group_members_list (const SdConfigValue *data)
     if (len != 33 || key[0] != 0x05 ||
         sd_config_value_kind (sd_config_value_dict_value (m, i)) != SD_CONFIG_VALUE_DICT)
       continue;
-    sd_config_key_to_session_id (key, id);
+    sd_account_id_format (key[0], key + 1, id);
     g_ptr_array_add (ids, g_strdup (id));
   }
   return ids;

@@ -11,8 +11,10 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-bencode.h"
 #include "sd-config-diff.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 typedef struct {
   gint64 seqno;
@@ -255,6 +257,7 @@ hash_bytes (GBytes *bytes, guint8 hash[SD_CONFIG_HASH_LEN])
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
 
+  sd_sodium_init ();
   crypto_generichash (hash, SD_CONFIG_HASH_LEN, data, len, NULL, 0);
 }
 
@@ -271,7 +274,7 @@ put_unknown_before (GByteArray *out, const SdConfigValue *unknown, guint *next, 
      * the same byte sorts after it */
     if (key != NULL && len > 0 && k[0] >= (guint8) key[0])
       break;
-    sd_config_value_encode_string (out, k, len);
+    sd_bencode_append_bytes (out, k, len);
     sd_config_value_encode (sd_config_value_dict_value (unknown, *next), out);
     (*next)++;
   }
@@ -293,16 +296,16 @@ sd_config_message_serialize (SdConfigMessage *message)
   out = g_byte_array_sized_new ((encoded != NULL ? (guint) g_bytes_get_size (encoded) : 0) + 4096);
   g_byte_array_append (out, (const guint8 *) "d", 1);
   put_unknown_before (out, message->unknown, &next, "#");
-  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
-  sd_config_value_encode_int (out, message->seqno);
+  sd_bencode_append_bytes (out, (const guint8 *) "#", 1);
+  sd_bencode_append_int (out, message->seqno);
   put_unknown_before (out, message->unknown, &next, "&");
-  sd_config_value_encode_string (out, (const guint8 *) "&", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "&", 1);
   if (encoded != NULL)
     g_byte_array_append (out, g_bytes_get_data (encoded, NULL), (guint) g_bytes_get_size (encoded));
   else
     sd_config_value_encode (message->data, out);
   put_unknown_before (out, message->unknown, &next, "<");
-  sd_config_value_encode_string (out, (const guint8 *) "<", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "<", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   for (guint i = 0; i < message->lagged->len; i++) {
     const Lagged *entry = &g_array_index (message->lagged, Lagged, i);
@@ -311,20 +314,20 @@ sd_config_message_serialize (SdConfigMessage *message)
     if (entry->seqno <= message->seqno - (gint64) message->lag || entry->seqno >= message->seqno)
       continue;
     g_byte_array_append (out, (const guint8 *) "l", 1);
-    sd_config_value_encode_int (out, entry->seqno);
-    sd_config_value_encode_string (out, entry->hash, SD_CONFIG_HASH_LEN);
+    sd_bencode_append_int (out, entry->seqno);
+    sd_bencode_append_bytes (out, entry->hash, SD_CONFIG_HASH_LEN);
     sd_config_value_encode (entry->diff, out);
     g_byte_array_append (out, (const guint8 *) "e", 1);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
   put_unknown_before (out, message->unknown, &next, "=");
-  sd_config_value_encode_string (out, (const guint8 *) "=", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "=", 1);
   sd_config_value_encode (message->diff, out);
   put_unknown_before (out, message->unknown, &next, NULL);
   if (message->orig_data == NULL && message->signature != NULL && message->signature_verified) {
     /* a received signed message comes back byte for byte */
-    sd_config_value_encode_string (out, (const guint8 *) "~", 1);
-    sd_config_value_encode_string (out, message->signature, 64);
+    sd_bencode_append_bytes (out, (const guint8 *) "~", 1);
+    sd_bencode_append_bytes (out, message->signature, 64);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
 
@@ -423,6 +426,7 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
+  sd_sodium_init ();
   outer = sd_config_value_decode (data, len, error);
   if (outer == NULL)
     return NULL;
@@ -572,6 +576,7 @@ sd_config_message_sign (GBytes *serialized, const guint8 secret_key[64])
 
   g_return_val_if_fail (len >= 2 && data[len - 1] == 'e', NULL);
 
+  sd_sodium_init ();
   /* everything but the closing "e" is signed */
   crypto_sign_ed25519_detached (sig, NULL, data, len - 1, secret_key);
   out = g_byte_array_sized_new ((guint) (len + SIG_SUFFIX_LEN + sizeof sig));
@@ -588,6 +593,7 @@ sd_config_message_verify (const guint8 *data, gsize len, const guint8 public_key
 {
   gsize tail = SIG_SUFFIX_LEN + crypto_sign_BYTES + 1;
 
+  sd_sodium_init ();
   if (len < tail + 1 || data[len - 1] != 'e' ||
       memcmp (data + len - tail, SIG_SUFFIX, SIG_SUFFIX_LEN) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,

@@ -15,6 +15,9 @@
  * libsodium secret key */
 #define KEY_BASE(identity) ((identity)->ed25519_sk)
 
+/* the wrapper is optional, and an old client doubled it */
+#define MAX_WRAPPERS 2
+
 GBytes *
 sd_config_push_encode (const SdIdentity *identity, SdConfigKind kind, gint64 seqno,
                        const guint8 *serialized, gsize len, SdConfigPushFlags flags,
@@ -58,8 +61,7 @@ GBytes *
 sd_config_push_decode (const SdIdentity *identity, SdConfigKind kind, const guint8 *data,
                        gsize len, GError **error)
 {
-  g_autoptr(GBytes) once = NULL;
-  g_autoptr(GBytes) twice = NULL;
+  g_autoptr(GBytes) unwrapped = NULL;
   const guint8 *blob = data;
   gsize blob_len = len;
 
@@ -73,12 +75,14 @@ sd_config_push_decode (const SdIdentity *identity, SdConfigKind kind, const guin
     return NULL;
   }
   /* a failed unwrap only means "not wrapped (again)" */
-  once = sd_config_unwrap (identity, kind, data, len, NULL, NULL);
-  if (once != NULL) {
-    blob = g_bytes_get_data (once, &blob_len);
-    twice = sd_config_unwrap (identity, kind, blob, blob_len, NULL, NULL);
-    if (twice != NULL)
-      blob = g_bytes_get_data (twice, &blob_len);
+  for (guint depth = 0; depth < MAX_WRAPPERS; depth++) {
+    GBytes *inner = sd_config_unwrap (identity, kind, blob, blob_len, NULL, NULL);
+
+    if (inner == NULL)
+      break;
+    g_clear_pointer (&unwrapped, g_bytes_unref);
+    unwrapped = inner;
+    blob = g_bytes_get_data (unwrapped, &blob_len);
   }
   return sd_config_open (blob, blob_len, KEY_BASE (identity), sd_config_kind_domain (kind), error);
 }

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "sd-config-fields.h"
+#include "sd-keys.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 void
 sd_config_group_init (SdConfigGroup *group, const gchar *id)
@@ -38,6 +40,7 @@ seed_matches (const guint8 seed[32], const guint8 key[33])
   guint8 pk[32], sk[64];
   gboolean ok;
 
+  sd_sodium_init ();
   crypto_sign_seed_keypair (pk, sk, seed);
   ok = memcmp (pk, key + 1, 32) == 0;
   sodium_memzero (sk, sizeof sk);
@@ -60,7 +63,7 @@ sd_config_user_groups_get (const SdConfigValue *data, const gchar *id, SdConfigG
   if (info == NULL)
     return FALSE;
   sd_config_group_init (out, id);
-  if (!sd_config_id_to_key (id, 0x03, key, error))
+  if (!sd_account_id_parse_with_prefix (id, 0x03, key, error))
     return FALSE;
   g_free (out->name);
   out->name = sd_config_field_text (info, "n");
@@ -96,7 +99,7 @@ sd_config_user_groups_set (SdConfigValue *data, const SdConfigGroup *g, GError *
 
   g_return_val_if_fail (data != NULL && g != NULL, FALSE);
 
-  if (!sd_config_id_to_key (g->id, 0x03, key, error))
+  if (!sd_account_id_parse_with_prefix (g->id, 0x03, key, error))
     return FALSE;
   info = sd_config_field_session_entry (data, 0x03, "g", g->id, NULL);
   sd_config_field_set_nonzero (info, "+", g->priority);

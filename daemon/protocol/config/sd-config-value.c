@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* the mutable bencode tree of config messages: data, diffs and the outer
- * dict all use it; the decoder is strict, so that the hash of what we
- * re-encode is the hash other clients computed */
+ * dict all use it. Tokens are read and written by the one bencode codec
+ * (sd-bencode.c), which is strict, so that the hash of what we re-encode is
+ * the hash other clients computed. */
 #define G_LOG_DOMAIN "SdConfigValue"
 
 #include "config.h"
@@ -10,6 +11,7 @@
 
 #include <string.h>
 
+#include "sd-bencode.h"
 #include "sd-protocol-error.h"
 
 /* Decoded and copied trees live in an arena: one 64 kB block instead of
@@ -416,16 +418,6 @@ sd_config_value_list_append (SdConfigValue *list, SdConfigValue *item)
   items_add (&list->v.items, item);
 }
 
-static gint
-bytes_compare (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
-{
-  gint c = (a_len > 0 && b_len > 0) ? memcmp (a, b, MIN (a_len, b_len)) : 0;
-
-  if (c != 0)
-    return c;
-  return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
-}
-
 /* binary search: the index of @key, or where it belongs */
 static guint
 dict_find (const SdConfigValue *dict, const guint8 *key, gsize len, gboolean *found)
@@ -436,7 +428,7 @@ dict_find (const SdConfigValue *dict, const guint8 *key, gsize len, gboolean *fo
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
     const Entry *entry = dict->v.items.pdata[mid];
-    gint c = bytes_compare (entry->key, entry->key_len, key, len);
+    gint c = sd_bencode_key_compare (entry->key, entry->key_len, key, len);
 
     if (c == 0) {
       *found = TRUE;
@@ -584,7 +576,7 @@ sd_config_value_scalar_compare (const SdConfigValue *a, const SdConfigValue *b)
     return a->kind == SD_CONFIG_VALUE_INT ? -1 : 1;
   if (a->kind == SD_CONFIG_VALUE_INT)
     return a->v.integer < b->v.integer ? -1 : a->v.integer > b->v.integer ? 1 : 0;
-  return bytes_compare (a->v.str.data, a->v.str.len, b->v.str.data, b->v.str.len);
+  return sd_bencode_key_compare (a->v.str.data, a->v.str.len, b->v.str.data, b->v.str.len);
 }
 
 static guint
@@ -678,7 +670,7 @@ sd_config_value_equal (const SdConfigValue *a, const SdConfigValue *b)
       const Entry *ea = a->v.items.pdata[i];
       const Entry *eb = b->v.items.pdata[i];
 
-      if (bytes_compare (ea->key, ea->key_len, eb->key, eb->key_len) != 0 ||
+      if (sd_bencode_key_compare (ea->key, ea->key_len, eb->key, eb->key_len) != 0 ||
           !sd_config_value_equal (ea->value, eb->value))
         return FALSE;
     }
@@ -765,67 +757,7 @@ sd_config_value_check_data (const SdConfigValue *dict, GError **error)
   return check_data (dict, TRUE, error);
 }
 
-/* decimal digits without printf: encoding is on the hot path of a merge */
-static void
-put_number (GByteArray *out, gchar lead, gint64 value, gchar trail)
-{
-  gchar buf[24];
-  gint pos = sizeof buf;
-  guint64 mag = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-
-  if (trail != 0)
-    buf[--pos] = trail;
-  do {
-    buf[--pos] = (gchar) ('0' + mag % 10);
-    mag /= 10;
-  } while (mag > 0);
-  if (value < 0)
-    buf[--pos] = '-';
-  if (lead != 0)
-    buf[--pos] = lead;
-  g_byte_array_append (out, (const guint8 *) buf + pos, (guint) (sizeof buf - pos));
-}
-
-void
-sd_config_value_encode_int (GByteArray *out, gint64 value)
-{
-  put_number (out, 'i', value, 'e');
-}
-
-void
-sd_config_value_encode_string (GByteArray *out, const guint8 *data, gsize len)
-{
-  put_number (out, 0, (gint64) len, ':');
-  if (len > 0)
-    g_byte_array_append (out, data, (guint) len);
-}
-
-/* encoding is on the hot path of every merge and push: one pass sizes the
- * output exactly, a second writes it with plain pointer stores */
-static gsize
-digits (guint64 n)
-{
-  gsize d = 1;
-
-  while (n >= 10) {
-    n /= 10;
-    d++;
-  }
-  return d;
-}
-
-static gsize
-int_size (gint64 value)
-{
-  return value < 0 ? 3 + digits ((guint64) 0 - (guint64) value) : 2 + digits ((guint64) value);
-}
-
-static gsize
-string_size (gsize len)
-{
-  return digits (len) + 1 + len;
-}
-
+/* one pass sizes the output exactly, a second writes it */
 static gsize
 encoded_size (const SdConfigValue *value)
 {
@@ -833,9 +765,9 @@ encoded_size (const SdConfigValue *value)
 
   switch (value->kind) {
   case SD_CONFIG_VALUE_INT:
-    return int_size (value->v.integer);
+    return sd_bencode_int_size (value->v.integer);
   case SD_CONFIG_VALUE_STRING:
-    return string_size (value->v.str.len);
+    return sd_bencode_bytes_size (value->v.str.len);
   case SD_CONFIG_VALUE_LIST:
     n = 2;
     for (guint i = 0; i < value->v.items.len; i++)
@@ -846,7 +778,7 @@ encoded_size (const SdConfigValue *value)
     for (guint i = 0; i < value->v.items.len; i++) {
       const Entry *entry = value->v.items.pdata[i];
 
-      n += string_size (entry->key_len) + encoded_size (entry->value);
+      n += sd_bencode_bytes_size (entry->key_len) + encoded_size (entry->value);
     }
     return n;
   default:
@@ -854,49 +786,14 @@ encoded_size (const SdConfigValue *value)
   }
 }
 
-/* writes the decimal digits of @n ending just before @end; returns the start */
-static guint8 *
-write_digits_back (guint8 *end, guint64 n)
-{
-  do {
-    *--end = (guint8) ('0' + n % 10);
-    n /= 10;
-  } while (n > 0);
-  return end;
-}
-
-static guint8 *
-write_string (guint8 *p, const guint8 *data, gsize len)
-{
-  gsize d = digits (len);
-
-  write_digits_back (p + d, len);
-  p += d;
-  *p++ = ':';
-  if (len > 0)
-    memcpy (p, data, len);
-  return p + len;
-}
-
 static guint8 *
 write_value (guint8 *p, const SdConfigValue *value)
 {
   switch (value->kind) {
-  case SD_CONFIG_VALUE_INT: {
-    gint64 v = value->v.integer;
-    guint64 mag = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
-    gsize d = digits (mag);
-
-    *p++ = 'i';
-    if (v < 0)
-      *p++ = '-';
-    write_digits_back (p + d, mag);
-    p += d;
-    *p++ = 'e';
-    return p;
-  }
+  case SD_CONFIG_VALUE_INT:
+    return sd_bencode_write_int (p, value->v.integer);
   case SD_CONFIG_VALUE_STRING:
-    return write_string (p, value->v.str.data, value->v.str.len);
+    return sd_bencode_write_bytes (p, value->v.str.data, value->v.str.len);
   case SD_CONFIG_VALUE_LIST:
     *p++ = 'l';
     for (guint i = 0; i < value->v.items.len; i++)
@@ -908,7 +805,7 @@ write_value (guint8 *p, const SdConfigValue *value)
     for (guint i = 0; i < value->v.items.len; i++) {
       const Entry *entry = value->v.items.pdata[i];
 
-      p = write_string (p, entry->key, entry->key_len);
+      p = sd_bencode_write_bytes (p, entry->key, entry->key_len);
       p = write_value (p, entry->value);
     }
     *p++ = 'e';
@@ -945,17 +842,17 @@ sd_config_value_to_bytes (const SdConfigValue *value)
   return g_bytes_new_take (buf, n);
 }
 
-/* a cursor over untrusted input; children of the containers being read
- * wait on @stack until their container is complete, so that each gets an
- * exactly sized array from the arena */
+/* decoding state: children of the containers being read wait on @stack
+ * until their container is complete, so that each gets an exactly sized
+ * array from the arena */
 typedef struct {
-  const guint8 *data;
-  gsize len;
-  gsize pos;
+  SdBencodeReader reader;
   GError **error;
   Arena *arena;
   Items stack;      /* list items and dict entries; an entry has its low bit set */
 } Cursor;
+
+static SdConfigValue *read_value (Cursor *c, guint depth);
 
 static void
 stack_push (Cursor *c, gpointer item, gboolean is_entry)
@@ -978,143 +875,69 @@ stack_drop (Cursor *c, guint base)
   c->stack.len = base;
 }
 
+/* the items or entries of the list or dict at the reader, onto the stack */
 static gboolean
-fail (Cursor *c, const gchar *what)
+read_items (Cursor *c, gboolean is_dict, guint depth)
 {
-  g_set_error (c->error, SD_PROTOCOL_ERROR,
-               c->pos >= c->len ? SD_PROTOCOL_ERROR_TRUNCATED : SD_PROTOCOL_ERROR_MALFORMED,
-               "config bencode: %s at offset %" G_GSIZE_FORMAT, what, c->pos);
-  return FALSE;
-}
+  SdBencodeReader *r = &c->reader;
+  const guint8 *prev = NULL;
+  gsize prev_len = 0;
+  gint next;
 
-/* decimal digits up to @stop; canonical (no leading zero unless "0") */
-static gboolean
-read_number (Cursor *c, gchar stop, gboolean allow_sign, gint64 *out)
-{
-  gboolean negative = FALSE;
-  gsize start;
-  guint64 acc = 0;
+  while ((next = sd_bencode_reader_peek (r, is_dict ? "a dictionary" : "a list",
+                                         c->error)) != 'e') {
+    SdConfigValue *item;
+    const guint8 *key;
+    gsize key_len;
 
-  if (allow_sign && c->pos < c->len && c->data[c->pos] == '-') {
-    negative = TRUE;
-    c->pos++;
+    if (next < 0)
+      return FALSE;
+    if (!is_dict) {
+      item = read_value (c, depth + 1);
+      if (item == NULL)
+        return FALSE;
+      stack_push (c, item, FALSE);
+      continue;
+    }
+    if (!sd_bencode_reader_key (r, prev, prev_len, &key, &key_len, c->error))
+      return FALSE;
+    prev = key;
+    prev_len = key_len;
+    item = read_value (c, depth + 1);
+    if (item == NULL)
+      return FALSE;
+    stack_push (c, entry_new_in (c->arena, key, key_len, item), TRUE);
   }
-  start = c->pos;
-  while (c->pos < c->len && g_ascii_isdigit (c->data[c->pos])) {
-    guint digit = c->data[c->pos] - '0';
-
-    /* at most 2^63 in magnitude: only INT64_MIN needs the last step */
-    if (acc > ((guint64) G_MAXINT64 + 1 - digit) / 10)
-      return fail (c, "number out of 64-bit range");
-    acc = acc * 10 + digit;
-    c->pos++;
-  }
-  if (c->pos == start)
-    return fail (c, "missing digits");
-  if (c->data[start] == '0' && (c->pos - start > 1 || negative))
-    return fail (c, "non-canonical number");
-  if (c->pos >= c->len || c->data[c->pos] != (guint8) stop)
-    return fail (c, "number not terminated");
-  c->pos++;
-  if (negative) {
-    *out = acc == (guint64) G_MAXINT64 + 1 ? G_MININT64 : -(gint64) acc;
-  } else {
-    if (acc > (guint64) G_MAXINT64)
-      return fail (c, "number out of 64-bit range");
-    *out = (gint64) acc;
-  }
-  return TRUE;
-}
-
-static gboolean
-read_string (Cursor *c, const guint8 **data, gsize *len)
-{
-  gint64 n;
-
-  if (!read_number (c, ':', FALSE, &n))
-    return FALSE;
-  if ((guint64) n > c->len - c->pos)
-    return fail (c, "string runs past the end");
-  *data = c->data + c->pos;
-  *len = (gsize) n;
-  c->pos += (gsize) n;
+  sd_bencode_reader_leave (r);
   return TRUE;
 }
 
 static SdConfigValue *
 read_value (Cursor *c, guint depth)
 {
+  SdBencodeReader *r = &c->reader;
   SdConfigValue *value;
-  const guint8 *str;
-  gsize str_len;
-  gint64 integer;
-  guint base;
+  gint next = sd_bencode_reader_peek (r, "a value", c->error);
 
-  if (c->pos >= c->len) {
-    fail (c, "input ends before a value");
-    return NULL;
-  }
-  switch (c->data[c->pos]) {
-  case 'i':
-    c->pos++;
-    if (!read_number (c, 'e', TRUE, &integer))
+  if (next == 'i') {
+    gint64 integer;
+
+    if (!sd_bencode_reader_int (r, &integer, c->error))
       return NULL;
     value = node_new (c->arena, SD_CONFIG_VALUE_INT, 0);
     value->v.integer = integer;
     return value;
-  case 'l':
-  case 'd': {
-    gboolean is_dict = c->data[c->pos] == 'd';
-    const guint8 *last_key = NULL;
-    gsize last_len = 0;
+  }
+  if (next == 'l' || next == 'd') {
+    gboolean is_dict = next == 'd';
+    guint base = c->stack.len;
 
-    if (depth >= SD_CONFIG_MAX_DEPTH) {
-      fail (c, "nested too deep");
+    if (!sd_bencode_reader_enter (r, depth, SD_CONFIG_MAX_DEPTH, c->error))
       return NULL;
-    }
-    c->pos++;
-    base = c->stack.len;
-    while (c->pos < c->len && c->data[c->pos] != 'e') {
-      SdConfigValue *item;
-
-      if (!is_dict) {
-        item = read_value (c, depth + 1);
-        if (item == NULL) {
-          stack_drop (c, base);
-          return NULL;
-        }
-        stack_push (c, item, FALSE);
-        continue;
-      }
-      if (!g_ascii_isdigit (c->data[c->pos])) {
-        fail (c, "dict key is not a string");
-        stack_drop (c, base);
-        return NULL;
-      }
-      if (!read_string (c, &str, &str_len)) {
-        stack_drop (c, base);
-        return NULL;
-      }
-      if (last_key != NULL && bytes_compare (last_key, last_len, str, str_len) >= 0) {
-        fail (c, "dict keys not strictly ascending");
-        stack_drop (c, base);
-        return NULL;
-      }
-      last_key = str;
-      last_len = str_len;
-      item = read_value (c, depth + 1);
-      if (item == NULL) {
-        stack_drop (c, base);
-        return NULL;
-      }
-      stack_push (c, entry_new_in (c->arena, str, str_len, item), TRUE);
-    }
-    if (c->pos >= c->len) {
-      fail (c, "unterminated list or dict");
+    if (!read_items (c, is_dict, depth)) {
       stack_drop (c, base);
       return NULL;
     }
-    c->pos++;
     value = node_new (c->arena, is_dict ? SD_CONFIG_VALUE_DICT : SD_CONFIG_VALUE_LIST, 0);
     if (is_dict)
       for (guint i = base; i < c->stack.len; i++)
@@ -1123,31 +946,32 @@ read_value (Cursor *c, guint depth)
     c->stack.len = base;
     return value;
   }
-  default:
-    if (!g_ascii_isdigit (c->data[c->pos])) {
-      fail (c, "unexpected byte");
-      return NULL;
-    }
-    if (!read_string (c, &str, &str_len))
+  if (next >= 0 && g_ascii_isdigit (next)) {
+    const guint8 *str;
+    gsize str_len;
+
+    if (!sd_bencode_reader_bytes (r, &str, &str_len, c->error))
       return NULL;
     return node_new_string (c->arena, str, str_len);
   }
+  if (next >= 0)
+    sd_bencode_reader_unexpected (r, c->error);
+  return NULL;
 }
 
 SdConfigValue *
 sd_config_value_decode (const guint8 *data, gsize len, GError **error)
 {
-  Cursor c = { data, len, 0, error, NULL, { NULL, 0, 0, FALSE } };
+  Cursor c = { { NULL, NULL, NULL }, error, NULL, { NULL, 0, 0, FALSE } };
   SdConfigValue *value;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
+  sd_bencode_reader_init (&c.reader, data, len);
   c.arena = arena_new ();
   value = read_value (&c, 0);
-  if (value != NULL && c.pos != len) {
-    fail (&c, "trailing bytes after the value");
+  if (value != NULL && !sd_bencode_reader_finish (&c.reader, error))
     g_clear_pointer (&value, sd_config_value_free);
-  }
   stack_drop (&c, 0);
   g_free (c.stack.pdata);
   arena_release (c.arena);

@@ -84,12 +84,11 @@ gboolean sd_config_value_prune (SdConfigValue *value);
 gboolean sd_config_value_check_data (const SdConfigValue *dict, GError **error);
 
 void sd_config_value_encode (const SdConfigValue *value, GByteArray *out);
-/* the pieces, for writers of an outer dict */
-void sd_config_value_encode_int (GByteArray *out, gint64 value);
-void sd_config_value_encode_string (GByteArray *out, const guint8 *data, gsize len);
 GBytes *sd_config_value_to_bytes (const SdConfigValue *value) G_GNUC_WARN_UNUSED_RESULT;
 /* canonical bencode only (sorted unique keys, no leading zeros, int64
- * range); the whole input must be one value */
+ * range), read by the one codec of sd-bencode.h, whose pieces
+ * (sd_bencode_append_int/bytes) also serve writers of an outer dict; the
+ * whole input must be one value */
 SdConfigValue *sd_config_value_decode (const guint8 *data, gsize len,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "config-wrapper.pb-c.h"
+#include "sd-padding.h"
 #include "sd-protobuf.h"
 #include "sd-protocol-error.h"
 #include "sd-session-crypto.h"
+#include "sd-wire.h"
 
 static void
 config_content_free (SessionConfig__ConfigContent *content)
@@ -29,14 +31,9 @@ sd_config_wrap (const SdIdentity *identity, SdConfigKind kind, gint64 seqno, con
   SessionConfig__SharedConfigMessage shared = SESSION_CONFIG__SHARED_CONFIG_MESSAGE__INIT;
   SessionConfig__ConfigContent content = SESSION_CONFIG__CONFIG_CONTENT__INIT;
   SessionProtos__Envelope envelope = SESSION_PROTOS__ENVELOPE__INIT;
-  SessionWebSocket__WebSocketRequestMessage request =
-    SESSION_WEB_SOCKET__WEB_SOCKET_REQUEST_MESSAGE__INIT;
-  SessionWebSocket__WebSocketMessage wrapper = SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__INIT;
   g_autofree guint8 *inner = NULL;
-  g_autofree guint8 *envelope_bytes = NULL;
   g_autoptr(GBytes) sealed = NULL;
-  gsize inner_len, envelope_len, out_len;
-  guint8 *out;
+  gsize inner_len;
 
   g_return_val_if_fail (identity != NULL, NULL);
   g_return_val_if_fail (blob != NULL || len == 0, NULL);
@@ -62,24 +59,7 @@ sd_config_wrap (const SdIdentity *identity, SdConfigKind kind, gint64 seqno, con
   envelope.timestamp = 1;
   envelope.has_content = TRUE;
   envelope.content.data = (guint8 *) g_bytes_get_data (sealed, &envelope.content.len);
-  envelope_len = session_protos__envelope__get_packed_size (&envelope);
-  envelope_bytes = g_malloc (envelope_len);
-  session_protos__envelope__pack (&envelope, envelope_bytes);
-
-  request.verb = (char *) "";
-  request.path = (char *) "";
-  request.has_body = TRUE;
-  request.body.data = envelope_bytes;
-  request.body.len = envelope_len;
-  request.has_requestid = TRUE;
-  request.requestid = 0;
-  wrapper.has_type = TRUE;
-  wrapper.type = SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__TYPE__REQUEST;
-  wrapper.request = &request;
-  out_len = session_web_socket__web_socket_message__get_packed_size (&wrapper);
-  out = g_malloc (out_len);
-  session_web_socket__web_socket_message__pack (&wrapper, out);
-  return g_bytes_new_take (out, out_len);
+  return sd_wire_frame (&envelope);
 }
 
 static gboolean
@@ -94,7 +74,6 @@ GBytes *
 sd_config_unwrap (const SdIdentity *identity, SdConfigKind kind, const guint8 *data, gsize len,
                   gint64 *seqno, GError **error)
 {
-  g_autoptr(SessionWebSocket__WebSocketMessage) wrapper = NULL;
   g_autoptr(SessionProtos__Envelope) envelope = NULL;
   g_autoptr(SessionConfig__ConfigContent) content = NULL;
   g_autoptr(GBytes) padded = NULL;
@@ -106,19 +85,9 @@ sd_config_unwrap (const SdIdentity *identity, SdConfigKind kind, const guint8 *d
   g_return_val_if_fail (identity != NULL, NULL);
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  wrapper = session_web_socket__web_socket_message__unpack (NULL, len, data);
-  if (wrapper == NULL || !wrapper->has_type ||
-      wrapper->type != SESSION_WEB_SOCKET__WEB_SOCKET_MESSAGE__TYPE__REQUEST ||
-      wrapper->request == NULL || !wrapper->request->has_body) {
-    malformed (error, "not a WebSocketMessage request");
+  envelope = sd_wire_unframe (data, len, error);
+  if (envelope == NULL)
     return NULL;
-  }
-  envelope = session_protos__envelope__unpack (NULL, wrapper->request->body.len,
-                                               wrapper->request->body.data);
-  if (envelope == NULL || !envelope->has_content) {
-    malformed (error, "not an Envelope with content");
-    return NULL;
-  }
   padded = sd_session_decrypt (identity, envelope->content.data, envelope->content.len, sender,
                                NULL, error);
   if (padded == NULL)
@@ -129,15 +98,11 @@ sd_config_unwrap (const SdIdentity *identity, SdConfigKind kind, const guint8 *d
     return NULL;
   }
 
-  /* M || 0x80 || zero or more 0x00 */
   plain = g_bytes_get_data (padded, &plain_len);
-  while (plain_len > 0 && plain[plain_len - 1] == 0x00)
-    plain_len--;
-  if (plain_len == 0 || plain[plain_len - 1] != 0x80) {
+  if (!sd_unpad_strict (plain, plain_len, &plain_len)) {
     malformed (error, "bad padding");
     return NULL;
   }
-  plain_len--;
 
   content = session_config__config_content__unpack (NULL, plain_len, plain);
   if (content == NULL || content->sharedconfigmessage == NULL) {

@@ -12,6 +12,7 @@
 
 #include "sd-multi-encrypt.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 gchar *
 sd_group_control_invite_text (const gchar *invitee, gint64 timestamp_ms)
@@ -65,6 +66,7 @@ sd_group_control_sign (const SdGroupIdentity *group, const gchar *text, guint8 s
 {
   g_return_val_if_fail (group != NULL && signature != NULL, FALSE);
 
+  sd_sodium_init ();
   if (!group->is_admin) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
                          "only an admin can sign group control messages");
@@ -86,6 +88,7 @@ sd_group_control_verify (const SdGroupIdentity *group, const gchar *text,
 {
   g_return_val_if_fail (group != NULL, FALSE);
 
+  sd_sodium_init ();
   if (text == NULL || signature == NULL || signature_len != crypto_sign_BYTES ||
       crypto_sign_ed25519_verify_detached (signature, (const guint8 *) text, strlen (text),
                                            group->ed25519_pk) != 0) {

@@ -12,18 +12,18 @@
 
 #include "sd-keys.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 static gboolean
 finish (SdGroupIdentity *group, GError **error)
 {
+  sd_sodium_init ();
   if (crypto_sign_ed25519_pk_to_curve25519 (group->x25519_pk, group->ed25519_pk) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
                          "group key is not a valid Ed25519 point");
     return FALSE;
   }
-  group->id[0] = '0';
-  group->id[1] = '3';
-  sodium_bin2hex (group->id + 2, sizeof group->id - 2, group->ed25519_pk, 32);
+  sd_account_id_format (0x03, group->ed25519_pk, group->id);
   return TRUE;
 }
 
@@ -32,6 +32,7 @@ sd_group_identity_from_seed (SdGroupIdentity *group, const guint8 seed[32], GErr
 {
   g_return_val_if_fail (group != NULL && seed != NULL, FALSE);
 
+  sd_sodium_init ();
   memset (group, 0, sizeof *group);
   crypto_sign_seed_keypair (group->ed25519_pk, group->ed25519_sk, seed);
   group->is_admin = TRUE;
@@ -50,6 +51,7 @@ sd_group_identity_generate (SdGroupIdentity *group)
 
   g_return_if_fail (group != NULL);
 
+  sd_sodium_init ();
   randombytes_buf (seed, sizeof seed);
   ok = sd_group_identity_from_seed (group, seed, NULL);
   sodium_memzero (seed, sizeof seed);
@@ -65,13 +67,8 @@ sd_group_identity_from_id (SdGroupIdentity *group, const gchar *id, GError **err
   g_return_val_if_fail (group != NULL && id != NULL, FALSE);
 
   memset (group, 0, sizeof *group);
-  if (!sd_account_id_parse (id, account, error))
+  if (!sd_account_id_parse_with_prefix (id, 0x03, account, error))
     return FALSE;
-  if (account[0] != 0x03) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_SESSION_ID,
-                 "not a group id (prefix %02x, expected 03)", account[0]);
-    return FALSE;
-  }
   memcpy (group->ed25519_pk, account + 1, 32);
   return finish (group, error);
 }
@@ -84,6 +81,7 @@ sd_group_identity_seed_matches (const SdGroupIdentity *group, const guint8 seed[
 
   g_return_val_if_fail (group != NULL && seed != NULL, FALSE);
 
+  sd_sodium_init ();
   crypto_sign_seed_keypair (pk, sk, seed);
   ok = sodium_memcmp (pk, group->ed25519_pk, 32) == 0;
   sodium_memzero (sk, sizeof sk);

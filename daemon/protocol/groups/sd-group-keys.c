@@ -23,10 +23,13 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-bencode.h"
+#include "sd-config-fields.h"
 #include "sd-config-message.h"
 #include "sd-config-value.h"
 #include "sd-multi-encrypt.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define COPY_LEN (32 + SD_MULTI_OVERHEAD)
 /* a supplement entry holds at least d1:gi0e1:k32:…1:ti0ee */
@@ -124,6 +127,7 @@ sd_group_keys_promote (SdGroupKeys *keys, const guint8 seed[32], GError **error)
 static void
 seed_hash (const SdGroupKeys *keys, const gchar *hash_key, guint8 out[32])
 {
+  sd_sodium_init ();
   crypto_generichash (out, 32, keys->group.ed25519_sk, 32, (const guint8 *) hash_key,
                       strlen (hash_key));
 }
@@ -257,16 +261,6 @@ malformed (GError **error, const gchar *what)
   return FALSE;
 }
 
-static const guint8 *
-get_bytes (const SdConfigValue *dict, const gchar *key, gsize *len)
-{
-  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
-
-  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_STRING)
-    return NULL;
-  return sd_config_value_get_string (v, len);
-}
-
 static gboolean
 get_int (const SdConfigValue *dict, const gchar *key, gint64 *out)
 {
@@ -276,6 +270,42 @@ get_int (const SdConfigValue *dict, const gchar *key, gint64 *out)
     return FALSE;
   *out = sd_config_value_get_int (v);
   return TRUE;
+}
+
+/* one key as the dict {g, k, t}, as a supplement's plaintext and our dump
+ * hold them; FALSE unless @d is that with g >= 0 and a 32-byte k */
+static gboolean
+read_key (const SdConfigValue *d, SdGroupKey *key)
+{
+  const guint8 *k;
+  gsize k_len = 0;
+
+  if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key->generation) ||
+      !get_int (d, "t", &key->timestamp_ms) ||
+      (k = sd_config_field_bytes (d, "k", &k_len)) == NULL || k_len != 32 || key->generation < 0)
+    return FALSE;
+  memcpy (key->key, k, 32);
+  return TRUE;
+}
+
+/* the inverse, for a whole list of keys */
+static void
+append_key_list (GByteArray *out, const GArray *keys)
+{
+  g_byte_array_append (out, (const guint8 *) "l", 1);
+  for (guint i = 0; i < keys->len; i++) {
+    const SdGroupKey *k = &g_array_index (keys, SdGroupKey, i);
+
+    g_byte_array_append (out, (const guint8 *) "d", 1);
+    sd_bencode_append_bytes (out, (const guint8 *) "g", 1);
+    sd_bencode_append_int (out, k->generation);
+    sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
+    sd_bencode_append_bytes (out, k->key, 32);
+    sd_bencode_append_bytes (out, (const guint8 *) "t", 1);
+    sd_bencode_append_int (out, k->timestamp_ms);
+    g_byte_array_append (out, (const guint8 *) "e", 1);
+  }
+  g_byte_array_append (out, (const guint8 *) "e", 1);
 }
 
 /* the supplement's plaintext: a list of {g, k, t} */
@@ -292,14 +322,9 @@ parse_supplement_keys (const guint8 *data, gsize len, GArray *out, GError **erro
   for (guint i = 0; i < sd_config_value_length (list); i++) {
     const SdConfigValue *d = sd_config_value_list_get (list, i);
     SdGroupKey key = { 0 };
-    const guint8 *k;
-    gsize k_len = 0;
 
-    if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key.generation) ||
-        !get_int (d, "t", &key.timestamp_ms) || (k = get_bytes (d, "k", &k_len)) == NULL ||
-        k_len != 32 || key.generation < 0)
+    if (!read_key (d, &key))
       return malformed (error, "supplemental key is not {g, k (32 bytes), t}");
-    memcpy (key.key, k, 32);
     g_array_append_val (out, key);
   }
   return TRUE;
@@ -321,6 +346,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
   g_return_val_if_fail (keys != NULL, FALSE);
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
 
+  sd_sodium_init ();
   /* decrypted keys are wiped however this ends */
   g_array_set_clear_func (new_keys, clear_key);
   if (found != NULL)
@@ -349,7 +375,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
     if (last == NULL || klen != 1 || last[0] != '~')
       return malformed (error, "the signature is not the last key");
   }
-  nonce = get_bytes (dict, "#", &nonce_len);
+  nonce = sd_config_field_bytes (dict, "#", &nonce_len);
   if (nonce == NULL || nonce_len != SD_MULTI_NONCE_LEN)
     return malformed (error, "no 24-byte nonce");
 
@@ -404,7 +430,7 @@ sd_group_keys_load_message (SdGroupKeys *keys, const gchar *hash, const guint8 *
     key.timestamp_ms = timestamp_ms;
     if (!get_int (dict, "G", &key.generation) || key.generation < 0)
       return malformed (error, "no generation \"G\"");
-    admin_copy = get_bytes (dict, "K", &admin_len);
+    admin_copy = sd_config_field_bytes (dict, "K", &admin_len);
     if (admin_copy == NULL || admin_len != COPY_LEN)
       return malformed (error, "no 48-byte admin copy \"K\"");
     if (keys->group.is_admin) {
@@ -539,6 +565,7 @@ encrypt_copies (const SdGroupKeys *keys, const guint8 *plain, gsize len, GArray 
   g_autofree guint8 *copy = g_malloc (len + SD_MULTI_OVERHEAD);
   guint count = 0;
 
+  sd_sodium_init ();
   crypto_sign_ed25519_sk_to_curve25519 (group_x_sk, keys->group.ed25519_sk);
   for (guint i = 0; i < pks->len; i++) {
     guint8 key[32];
@@ -549,7 +576,7 @@ encrypt_copies (const SdGroupKeys *keys, const guint8 *plain, gsize len, GArray 
       continue;
     sd_multi_encrypt_copy (copy, plain, len, key, nonce);
     sodium_memzero (key, sizeof key);
-    sd_config_value_encode_string (out, copy, len + SD_MULTI_OVERHEAD);
+    sd_bencode_append_bytes (out, copy, len + SD_MULTI_OVERHEAD);
     count++;
   }
   sodium_memzero (group_x_sk, sizeof group_x_sk);
@@ -581,6 +608,7 @@ sd_group_keys_rekey (SdGroupKeys *keys, GPtrArray *member_ids, GError **error)
 
   g_return_val_if_fail (keys != NULL && member_ids != NULL, NULL);
 
+  sd_sodium_init ();
   if (!require_admin (keys, error) || !parse_members (member_ids, TRUE, &ids, &pks, error))
     return NULL;
   gen = keys->keys->len == 0
@@ -606,13 +634,13 @@ sd_group_keys_rekey (SdGroupKeys *keys, GPtrArray *member_ids, GError **error)
 
   out = g_byte_array_sized_new (256 + (pks->len + SD_GROUP_KEYS_MULTIPLE) * (COPY_LEN + 3));
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
-  sd_config_value_encode_string (out, h1 + 32, 24);
-  sd_config_value_encode_string (out, (const guint8 *) "G", 1);
-  sd_config_value_encode_int (out, gen);
-  sd_config_value_encode_string (out, (const guint8 *) "K", 1);
-  sd_config_value_encode_string (out, admin_copy, sizeof admin_copy);
-  sd_config_value_encode_string (out, (const guint8 *) "k", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "#", 1);
+  sd_bencode_append_bytes (out, h1 + 32, 24);
+  sd_bencode_append_bytes (out, (const guint8 *) "G", 1);
+  sd_bencode_append_int (out, gen);
+  sd_bencode_append_bytes (out, (const guint8 *) "K", 1);
+  sd_bencode_append_bytes (out, admin_copy, sizeof admin_copy);
+  sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   count = encrypt_copies (keys, h1, 32, pks, h1 + 32, out);
   if (count % SD_GROUP_KEYS_MULTIPLE != 0) {
@@ -629,7 +657,7 @@ sd_group_keys_rekey (SdGroupKeys *keys, GPtrArray *member_ids, GError **error)
     randombytes_buf_deterministic (junk, n_junk * COPY_LEN, rng_seed);
     sodium_memzero (rng_seed, sizeof rng_seed);
     for (guint i = 0; i < n_junk; i++)
-      sd_config_value_encode_string (out, junk + i * COPY_LEN, COPY_LEN);
+      sd_bencode_append_bytes (out, junk + i * COPY_LEN, COPY_LEN);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
   message = finish_signed (keys, out);
@@ -656,6 +684,7 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
 
   g_return_val_if_fail (keys != NULL && member_ids != NULL, NULL);
 
+  sd_sodium_init ();
   if (!require_admin (keys, error) || !parse_members (member_ids, FALSE, &ids, &pks, error))
     return NULL;
   if (keys->keys->len == 0) {
@@ -664,20 +693,7 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
     return NULL;
   }
   plain = g_byte_array_new ();
-  g_byte_array_append (plain, (const guint8 *) "l", 1);
-  for (guint i = 0; i < keys->keys->len; i++) {
-    const SdGroupKey *k = &g_array_index (keys->keys, SdGroupKey, i);
-
-    g_byte_array_append (plain, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (plain, (const guint8 *) "g", 1);
-    sd_config_value_encode_int (plain, k->generation);
-    sd_config_value_encode_string (plain, (const guint8 *) "k", 1);
-    sd_config_value_encode_string (plain, k->key, 32);
-    sd_config_value_encode_string (plain, (const guint8 *) "t", 1);
-    sd_config_value_encode_int (plain, k->timestamp_ms);
-    g_byte_array_append (plain, (const guint8 *) "e", 1);
-  }
-  g_byte_array_append (plain, (const guint8 *) "e", 1);
+  append_key_list (plain, keys->keys);
 
   seed_hash (keys, "SessionGroupKeySeed", s);
   crypto_generichash_init (&st, (const guint8 *) "SessionGroupKeyGen", 18, sizeof nonce);
@@ -690,9 +706,9 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
 
   out = g_byte_array_new ();
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
-  sd_config_value_encode_string (out, nonce, sizeof nonce);
-  sd_config_value_encode_string (out, (const guint8 *) "+", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "#", 1);
+  sd_bencode_append_bytes (out, nonce, sizeof nonce);
+  sd_bencode_append_bytes (out, (const guint8 *) "+", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   count = encrypt_copies (keys, plain->data, plain->len, pks, nonce, out);
   sodium_memzero (plain->data, plain->len);
@@ -703,8 +719,8 @@ sd_group_keys_supplement (SdGroupKeys *keys, GPtrArray *member_ids, GError **err
     return NULL;
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "G", 1);
-  sd_config_value_encode_int (out,
+  sd_bencode_append_bytes (out, (const guint8 *) "G", 1);
+  sd_bencode_append_int (out,
                               g_array_index (keys->keys, SdGroupKey, keys->keys->len - 1).generation);
   return finish_signed (keys, out);
 }
@@ -808,42 +824,29 @@ sd_group_keys_dump (const SdGroupKeys *keys)
   g_return_val_if_fail (keys != NULL, NULL);
 
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "A", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "A", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   for (guint i = 0; i < keys->active->len; i++) {
     const Active *a = &g_array_index (keys->active, Active, i);
 
     g_byte_array_append (out, (const guint8 *) "l", 1);
-    sd_config_value_encode_int (out, a->generation);
-    sd_config_value_encode_string (out, (const guint8 *) a->hash, strlen (a->hash));
+    sd_bencode_append_int (out, a->generation);
+    sd_bencode_append_bytes (out, (const guint8 *) a->hash, strlen (a->hash));
     g_byte_array_append (out, (const guint8 *) "e", 1);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "L", 1);
-  g_byte_array_append (out, (const guint8 *) "l", 1);
-  for (guint i = 0; i < keys->keys->len; i++) {
-    const SdGroupKey *k = &g_array_index (keys->keys, SdGroupKey, i);
-
-    g_byte_array_append (out, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (out, (const guint8 *) "g", 1);
-    sd_config_value_encode_int (out, k->generation);
-    sd_config_value_encode_string (out, (const guint8 *) "k", 1);
-    sd_config_value_encode_string (out, k->key, 32);
-    sd_config_value_encode_string (out, (const guint8 *) "t", 1);
-    sd_config_value_encode_int (out, k->timestamp_ms);
-    g_byte_array_append (out, (const guint8 *) "e", 1);
-  }
-  g_byte_array_append (out, (const guint8 *) "e", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "L", 1);
+  append_key_list (out, keys->keys);
   if (keys->has_pending) {
-    sd_config_value_encode_string (out, (const guint8 *) "P", 1);
+    sd_bencode_append_bytes (out, (const guint8 *) "P", 1);
     g_byte_array_append (out, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (out, (const guint8 *) "c", 1);
-    sd_config_value_encode_string (out, g_bytes_get_data (keys->pending_message, NULL),
+    sd_bencode_append_bytes (out, (const guint8 *) "c", 1);
+    sd_bencode_append_bytes (out, g_bytes_get_data (keys->pending_message, NULL),
                                    g_bytes_get_size (keys->pending_message));
-    sd_config_value_encode_string (out, (const guint8 *) "g", 1);
-    sd_config_value_encode_int (out, keys->pending_generation);
-    sd_config_value_encode_string (out, (const guint8 *) "k", 1);
-    sd_config_value_encode_string (out, keys->pending_key, 32);
+    sd_bencode_append_bytes (out, (const guint8 *) "g", 1);
+    sd_bencode_append_int (out, keys->pending_generation);
+    sd_bencode_append_bytes (out, (const guint8 *) "k", 1);
+    sd_bencode_append_bytes (out, keys->pending_key, 32);
     g_byte_array_append (out, (const guint8 *) "e", 1);
   }
   g_byte_array_append (out, (const guint8 *) "e", 1);
@@ -903,14 +906,9 @@ sd_group_keys_load_dump (SdGroupKeys *keys, const guint8 *data, gsize len, GErro
   for (guint i = 0; i < sd_config_value_length (list); i++) {
     const SdConfigValue *d = sd_config_value_list_get (list, i);
     SdGroupKey key = { 0 };
-    const guint8 *k;
-    gsize k_len = 0;
 
-    if (sd_config_value_kind (d) != SD_CONFIG_VALUE_DICT || !get_int (d, "g", &key.generation) ||
-        !get_int (d, "t", &key.timestamp_ms) || (k = get_bytes (d, "k", &k_len)) == NULL ||
-        k_len != 32 || key.generation < 0)
+    if (!read_key (d, &key))
       return malformed (error, "dump has a bad key");
-    memcpy (key.key, k, 32);
     if (new_keys->len > 0 &&
         key_compare (&g_array_index (new_keys, SdGroupKey, new_keys->len - 1), &key) >= 0)
       return malformed (error, "dump keys are not in order");
@@ -921,10 +919,10 @@ sd_group_keys_load_dump (SdGroupKeys *keys, const guint8 *data, gsize len, GErro
     gsize k_len = 0;
 
     if (sd_config_value_kind (pending) != SD_CONFIG_VALUE_DICT ||
-        (message = get_bytes (pending, "c", &message_len)) == NULL ||
+        (message = sd_config_field_bytes (pending, "c", &message_len)) == NULL ||
         message_len > SD_GROUP_KEYS_MAX_MESSAGE ||
         !get_int (pending, "g", &pending_key.generation) || pending_key.generation < 0 ||
-        (k = get_bytes (pending, "k", &k_len)) == NULL || k_len != 32)
+        (k = sd_config_field_bytes (pending, "k", &k_len)) == NULL || k_len != 32)
       return malformed (error, "dump has a bad pending key");
     memcpy (pending_key.key, k, 32);
   }

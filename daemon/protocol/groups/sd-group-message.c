@@ -11,9 +11,12 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "sd-bencode.h"
 #include "sd-config-crypto.h"
+#include "sd-config-fields.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -48,6 +51,7 @@ sd_group_message_encrypt (const SdIdentity *sender, const SdGroupKeyBytes key,
   g_return_val_if_fail (sender != NULL && key != NULL, NULL);
   g_return_val_if_fail (plaintext != NULL || len == 0, NULL);
 
+  sd_sodium_init ();
   if (len > SD_GROUP_MESSAGE_MAX_PLAINTEXT) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "group message of %" G_GSIZE_FORMAT " bytes (at most %d)", len,
@@ -67,17 +71,17 @@ sd_group_message_encrypt (const SdIdentity *sender, const SdGroupKeyBytes key,
   /* keys in bencode order: "", a, d, s, z */
   dict = g_byte_array_sized_new ((guint) body_len + 256);
   g_byte_array_append (dict, (const guint8 *) "d0:i1e", 6);
-  sd_config_value_encode_string (dict, (const guint8 *) "a", 1);
-  sd_config_value_encode_string (dict, sender->ed25519_pk, 32);
+  sd_bencode_append_bytes (dict, (const guint8 *) "a", 1);
+  sd_bencode_append_bytes (dict, sender->ed25519_pk, 32);
   if (compressed == NULL) {
-    sd_config_value_encode_string (dict, (const guint8 *) "d", 1);
-    sd_config_value_encode_string (dict, body, body_len);
+    sd_bencode_append_bytes (dict, (const guint8 *) "d", 1);
+    sd_bencode_append_bytes (dict, body, body_len);
   }
-  sd_config_value_encode_string (dict, (const guint8 *) "s", 1);
-  sd_config_value_encode_string (dict, sig, sizeof sig);
+  sd_bencode_append_bytes (dict, (const guint8 *) "s", 1);
+  sd_bencode_append_bytes (dict, sig, sizeof sig);
   if (compressed != NULL) {
-    sd_config_value_encode_string (dict, (const guint8 *) "z", 1);
-    sd_config_value_encode_string (dict, body, body_len);
+    sd_bencode_append_bytes (dict, (const guint8 *) "z", 1);
+    sd_bencode_append_bytes (dict, body, body_len);
   }
   g_byte_array_append (dict, (const guint8 *) "e", 1);
   /* zeros at the end so that the whole item is a multiple of 256 */
@@ -103,16 +107,6 @@ malformed (GError **error, const gchar *what)
   return FALSE;
 }
 
-static const guint8 *
-get_bytes (const SdConfigValue *dict, const gchar *key, gsize *len)
-{
-  const SdConfigValue *v = sd_config_value_dict_get (dict, key);
-
-  if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_STRING)
-    return NULL;
-  return sd_config_value_get_string (v, len);
-}
-
 GBytes *
 sd_group_message_decrypt (const SdGroupKeyBytes *keys, guint n_keys, const guint8 *ciphertext,
                           gsize len, gchar sender_id[SD_SESSION_ID_LEN + 1], guint *key_index,
@@ -129,6 +123,7 @@ sd_group_message_decrypt (const SdGroupKeyBytes *keys, guint n_keys, const guint
   g_return_val_if_fail (keys != NULL || n_keys == 0, NULL);
   g_return_val_if_fail (ciphertext != NULL || len == 0, NULL);
 
+  sd_sodium_init ();
   if (len < SD_GROUP_MESSAGE_OVERHEAD) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
                          "group message shorter than its overhead");
@@ -175,18 +170,18 @@ sd_group_message_decrypt (const SdGroupKeyBytes *keys, guint n_keys, const guint
                  sd_config_value_get_int (version));
     return NULL;
   }
-  ed_pk = get_bytes (dict, "a", &ed_len);
+  ed_pk = sd_config_field_bytes (dict, "a", &ed_len);
   if (ed_pk == NULL || ed_len != 32 || crypto_sign_ed25519_pk_to_curve25519 (x_pk, ed_pk) != 0) {
     malformed (error, "no valid sender key");
     return NULL;
   }
-  sig = get_bytes (dict, "s", &sig_len);
+  sig = sd_config_field_bytes (dict, "s", &sig_len);
   if (sig == NULL || sig_len != crypto_sign_BYTES) {
     malformed (error, "no 64-byte signature");
     return NULL;
   }
-  data = get_bytes (dict, "d", &data_len);
-  zdata = get_bytes (dict, "z", &zdata_len);
+  data = sd_config_field_bytes (dict, "d", &data_len);
+  zdata = sd_config_field_bytes (dict, "z", &zdata_len);
   if ((data != NULL) == (zdata != NULL) || (data != NULL && data_len == 0) ||
       (zdata != NULL && zdata_len == 0)) {
     malformed (error, "needs exactly one of non-empty \"d\" and \"z\"");

@@ -11,8 +11,10 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-bencode.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 gboolean
 sd_multi_encrypt_key (guint8 key[32], const guint8 own_sk[32], const guint8 own_pk[32],
@@ -22,6 +24,7 @@ sd_multi_encrypt_key (guint8 key[32], const guint8 own_sk[32], const guint8 own_
   crypto_generichash_state st;
   gsize domain_len = strlen (domain);
 
+  sd_sodium_init ();
   if (crypto_scalarmult_curve25519 (shared, own_sk, other_pk) != 0)
     return FALSE;
   /* the hash takes sender then recipient, whichever side we are */
@@ -38,6 +41,7 @@ void
 sd_multi_encrypt_copy (guint8 *out, const guint8 *message, gsize len, const guint8 key[32],
                        const guint8 nonce[SD_MULTI_NONCE_LEN])
 {
+  sd_sodium_init ();
   crypto_aead_xchacha20poly1305_ietf_encrypt (out, NULL, message, len, NULL, 0, NULL, nonce, key);
 }
 
@@ -45,6 +49,7 @@ gboolean
 sd_multi_decrypt_copy (guint8 *out, const guint8 *copy, gsize len, const guint8 key[32],
                        const guint8 nonce[SD_MULTI_NONCE_LEN])
 {
+  sd_sodium_init ();
   if (len < SD_MULTI_OVERHEAD)
     return FALSE;
   return crypto_aead_xchacha20poly1305_ietf_decrypt (out, NULL, NULL, copy, len, NULL, 0, nonce,
@@ -64,6 +69,7 @@ sd_multi_encrypt_simple (GPtrArray *messages, const guint8 (*recipients)[32], gu
   g_return_val_if_fail (messages != NULL && domain != NULL, NULL);
   g_return_val_if_fail (messages->len == 1 || messages->len == n_recipients, NULL);
 
+  sd_sodium_init ();
   if (nonce == NULL) {
     randombytes_buf (random_nonce, sizeof random_nonce);
     nonce = random_nonce;
@@ -73,9 +79,9 @@ sd_multi_encrypt_simple (GPtrArray *messages, const guint8 (*recipients)[32], gu
   copy = g_malloc (max + SD_MULTI_OVERHEAD);
 
   g_byte_array_append (out, (const guint8 *) "d", 1);
-  sd_config_value_encode_string (out, (const guint8 *) "#", 1);
-  sd_config_value_encode_string (out, nonce, SD_MULTI_NONCE_LEN);
-  sd_config_value_encode_string (out, (const guint8 *) "e", 1);
+  sd_bencode_append_bytes (out, (const guint8 *) "#", 1);
+  sd_bencode_append_bytes (out, nonce, SD_MULTI_NONCE_LEN);
+  sd_bencode_append_bytes (out, (const guint8 *) "e", 1);
   g_byte_array_append (out, (const guint8 *) "l", 1);
   for (guint i = 0; i < n_recipients; i++) {
     GBytes *m = g_ptr_array_index (messages, messages->len == 1 ? 0 : i);
@@ -87,7 +93,7 @@ sd_multi_encrypt_simple (GPtrArray *messages, const guint8 (*recipients)[32], gu
       continue;
     sd_multi_encrypt_copy (copy, data, len, key, nonce);
     sodium_memzero (key, sizeof key);
-    sd_config_value_encode_string (out, copy, len + SD_MULTI_OVERHEAD);
+    sd_bencode_append_bytes (out, copy, len + SD_MULTI_OVERHEAD);
   }
   g_byte_array_append (out, (const guint8 *) "ee", 2);
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));

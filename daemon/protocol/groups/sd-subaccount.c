@@ -21,6 +21,7 @@
 
 #include "sd-encoding.h"
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 #include "sd-xed25519.h"
 
 /* ---- tokens ---- */
@@ -49,6 +50,7 @@ blind_factor (const SdGroupIdentity *group, const guint8 x_pk[32], guint8 k[32])
   guint8 mask[32], h[64];
   crypto_generichash_state st;
 
+  sd_sodium_init ();
   crypto_generichash (mask, sizeof mask, group->ed25519_sk, 32,
                       (const guint8 *) "SessionGroupSubaccountMask", 26);
   crypto_generichash_init (&st, mask, sizeof mask, sizeof h);
@@ -68,6 +70,7 @@ blinded_member (const SdGroupIdentity *group, const gchar *session_id, guint8 k[
 {
   guint8 x_pk[32], T[32];
 
+  sd_sodium_init ();
   if (!sd_session_id_parse (session_id, x_pk, error))
     return FALSE;
   blind_factor (group, x_pk, k);
@@ -87,6 +90,7 @@ sd_subaccount_make (const SdGroupIdentity *group, const gchar *session_id, gbool
 
   g_return_val_if_fail (group != NULL && session_id != NULL && value != NULL, FALSE);
 
+  sd_sodium_init ();
   if (!require_admin (group, error) || !blinded_member (group, session_id, k, signed_part + 4, error))
     return FALSE;
   signed_part[0] = 0x03;
@@ -138,6 +142,7 @@ sd_subaccount_verify (const SdGroupIdentity *group, const SdIdentity *user,
 
   g_return_val_if_fail (group != NULL && user != NULL && value != NULL, FALSE);
 
+  sd_sodium_init ();
   flags = value[1];
   if (value[0] != 0x03 && !(flags & SD_SUBACCOUNT_FLAG_ANY_PREFIX))
     return FALSE;
@@ -166,6 +171,7 @@ sd_subaccount_sign (const SdIdentity *user, const guint8 value[SD_SUBACCOUNT_VAL
   g_return_val_if_fail (user != NULL && value != NULL && out != NULL, FALSE);
   g_return_val_if_fail (message != NULL || len == 0, FALSE);
 
+  sd_sodium_init ();
   negative = own_T (user, T);
   memcpy (out->token, value, 4);
   if (crypto_scalarmult_ed25519_noclamp (out->token + 4, k, T) != 0) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* the two AES modes Session needs and libsodium lacks or only has with
- * AES-NI: AES-256-CBC (legacy attachments) and AES-256-GCM (legacy
- * avatars, the aes-gcm onion layer) */
+/* AES, one place for it: the two modes Session needs and libsodium lacks
+ * or only has with AES-NI: AES-256-CBC (legacy attachments) and
+ * AES-256-GCM (legacy avatars, the aes-gcm onion layer) */
 
 #include <glib.h>
 
@@ -13,6 +13,18 @@ G_BEGIN_DECLS
 #define SD_AES_BLOCK_LEN    16
 #define SD_AES_GCM_IV_LEN   12
 #define SD_AES_GCM_TAG_LEN  16
+
+/* Which AES-256-GCM code runs. AUTO (the default): libsodium's where the
+ * CPU has AES-NI, as it is faster there, and nettle's everywhere else.
+ * NETTLE: nettle's on every CPU, so that tests cover the fallback on
+ * machines with AES-NI too (both must give the same bytes). The setting is
+ * process-wide and atomic; the daemon never changes it. */
+typedef enum {
+  SD_AES_GCM_AUTO,
+  SD_AES_GCM_NETTLE,
+} SdAesGcmImpl;
+
+void sd_aes_gcm_set_impl (SdAesGcmImpl impl);
 
 /* out receives len + SD_AES_GCM_TAG_LEN bytes: ciphertext || tag; no AAD */
 void sd_aes256_gcm_encrypt (const guint8 key[SD_AES256_KEY_LEN],

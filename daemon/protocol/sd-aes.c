@@ -6,11 +6,11 @@
  * global initialisation, works on caller-owned buffers without
  * allocating, and picks its AES-NI code at run time with a constant-time
  * portable fallback */
-#define G_LOG_DOMAIN "SdAttachmentAes"
+#define G_LOG_DOMAIN "SdAes"
 
 #include "config.h"
 
-#include "sd-attachment-aes.h"
+#include "sd-aes.h"
 
 #include <nettle/aes.h>
 #include <nettle/cbc.h>
@@ -19,11 +19,41 @@
 #include <string.h>
 
 #include "sd-protocol-error.h"
+#include "sd-sodium.h"
 
 G_STATIC_ASSERT (AES256_KEY_SIZE == SD_AES256_KEY_LEN);
 G_STATIC_ASSERT (AES_BLOCK_SIZE == SD_AES_BLOCK_LEN);
 G_STATIC_ASSERT (GCM_DIGEST_SIZE == SD_AES_GCM_TAG_LEN);
 G_STATIC_ASSERT (GCM_IV_SIZE == SD_AES_GCM_IV_LEN);
+G_STATIC_ASSERT (crypto_aead_aes256gcm_KEYBYTES == SD_AES256_KEY_LEN);
+G_STATIC_ASSERT (crypto_aead_aes256gcm_NPUBBYTES == SD_AES_GCM_IV_LEN);
+G_STATIC_ASSERT (crypto_aead_aes256gcm_ABYTES == SD_AES_GCM_TAG_LEN);
+
+static gint gcm_impl = SD_AES_GCM_AUTO;
+
+/**
+ * sd_aes_gcm_set_impl:
+ * @impl: %SD_AES_GCM_NETTLE to use nettle's AES-GCM even where
+ *   libsodium's is available, %SD_AES_GCM_AUTO to pick the faster
+ *
+ * A test knob (see sd-aes.h): both implementations must agree byte for
+ * byte, and only this makes the fallback run on AES-NI machines.
+ */
+void
+sd_aes_gcm_set_impl (SdAesGcmImpl impl)
+{
+  g_atomic_int_set (&gcm_impl, (gint) impl);
+}
+
+/* libsodium's AES-GCM needs AES-NI (and is the faster one there); nettle's
+ * runs everywhere */
+static gboolean
+use_sodium_gcm (void)
+{
+  sd_sodium_init ();
+  return g_atomic_int_get (&gcm_impl) == SD_AES_GCM_AUTO &&
+         crypto_aead_aes256gcm_is_available () != 0;
+}
 
 /**
  * sd_aes256_gcm_encrypt:
@@ -45,6 +75,10 @@ sd_aes256_gcm_encrypt (const guint8 key[SD_AES256_KEY_LEN],
   g_return_if_fail (key != NULL && iv != NULL && out != NULL);
   g_return_if_fail (plain != NULL || len == 0);
 
+  if (use_sodium_gcm ()) {
+    crypto_aead_aes256gcm_encrypt (out, NULL, plain, len, NULL, 0, NULL, iv, key);
+    return;
+  }
   gcm_aes256_set_key (&ctx, key);
   gcm_aes256_set_iv (&ctx, SD_AES_GCM_IV_LEN, iv);
   gcm_aes256_encrypt (&ctx, len, out, plain);
@@ -79,6 +113,15 @@ sd_aes256_gcm_decrypt (const guint8 key[SD_AES256_KEY_LEN],
   g_return_val_if_fail (out != NULL || ct_len == SD_AES_GCM_TAG_LEN, FALSE);
 
   len = ct_len - SD_AES_GCM_TAG_LEN;
+  if (use_sodium_gcm ()) {
+    guint8 none;
+
+    ok = crypto_aead_aes256gcm_decrypt (out != NULL ? out : &none, NULL, NULL, ct, ct_len,
+                                        NULL, 0, iv, key) == 0;
+    if (!ok && len > 0)
+      sodium_memzero (out, len);
+    return ok;
+  }
   gcm_aes256_set_key (&ctx, key);
   gcm_aes256_set_iv (&ctx, SD_AES_GCM_IV_LEN, iv);
   gcm_aes256_decrypt (&ctx, len, out, ct);
