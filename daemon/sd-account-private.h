@@ -35,6 +35,8 @@ struct _SdAccount {
   guint prune_id;           /* hourly pruning of the seen-hashes table */
   GHashTable *typing;       /* (owned) conversation id → timeout source id */
   gboolean adopting;        /* a create or restore is under way */
+  gboolean starting;        /* sd_account_start() is reading the keystore */
+  GList *waiting_adoptions; /* (owned) (element-type GTask) adopt() calls waiting for it */
   gint n_started;           /* conversations we started or accepted; -1: count again */
 };
 
@@ -52,9 +54,6 @@ void sd_account_emit_conversation (SdAccount *self, const gchar *id);
 guint64 sd_account_profile_updated (SdAccount *self);
 /* display names and nicknames (sd_display_name_check): InvalidArgument naming the rule */
 gboolean sd_account_check_display_name (const gchar *name, GError **error);
-/* drops the quoted body of a message whose quote is not in its own conversation */
-void sd_account_check_quote (SdAccount *self, SdMessage *message);
-void sd_account_check_quotes (SdAccount *self, GPtrArray *messages);
 /* InvalidArgument when one more conversation we start would pass SD_ACCOUNT_MAX_STARTED */
 gboolean sd_account_check_can_start (SdAccount *self, const gchar *id, GError **error);
 void sd_account_emit_conversation_changed (SdAccount *self, SdConversation *conversation);

@@ -31,6 +31,7 @@ enum {
   SIGNAL_MESSAGE_CHANGED,
   SIGNAL_TYPING_CHANGED,
   SIGNAL_MESSAGE_REMOVED,
+  SIGNAL_STARTED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -101,41 +102,15 @@ sd_account_emit_conversation_removed (SdAccount *self, const gchar *id)
   g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
 }
 
-/* a quote names (author, sent-at) only; the store resolves it wherever that message is, so a
- * peer could show us, as quoted, a message of another conversation (ours to someone else, or
- * someone else's to us). Only a quote of the same conversation keeps its body */
-void
-sd_account_check_quote (SdAccount *self, SdMessage *message)
-{
-  g_autofree gchar *quote_id = NULL;
-  g_autoptr(SdMessage) quoted = NULL;
-
-  if (message->quote_body == NULL || message->quote_author == NULL || self->store == NULL)
-    return;
-  quote_id = sd_message_id_make (message->quote_author, message->quote_sent_at);
-  quoted = sd_store_get_message (self->store, quote_id, NULL);
-  if (quoted == NULL || g_strcmp0 (quoted->conversation, message->conversation) != 0)
-    g_clear_pointer (&message->quote_body, g_free);
-}
-
-void
-sd_account_check_quotes (SdAccount *self, GPtrArray *messages)
-{
-  for (guint i = 0; messages != NULL && i < messages->len; i++)
-    sd_account_check_quote (self, g_ptr_array_index (messages, i));
-}
-
 void
 sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived)
 {
-  sd_account_check_quote (self, message);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, message, arrived);
 }
 
 void
 sd_account_emit_message_changed (SdAccount *self, SdMessage *message)
 {
-  sd_account_check_quote (self, message);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
 }
 
@@ -476,19 +451,52 @@ load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
   return TRUE;
 }
 
-void
-sd_account_start (SdAccount *self)
+static void adopt (SdAccount *self, GTask *task);
+
+static void
+on_start_seed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  g_autoptr(SdAccount) self = user_data;
   g_autoptr(GError) error = NULL;
   guint8 *seed = sodium_malloc (SD_SEED_LEN);
 
-  if (sd_keystore_lookup_sync (self->keystore, seed, NULL, NULL, &error)) {
+  self->starting = FALSE;
+  if (sd_keystore_lookup_finish (SD_KEYSTORE (source), result, seed, NULL, &error)) {
+    /* a create or restore cannot have run meanwhile (check_can_adopt) */
     if (!load_account (self, seed, &error))
       g_warning ("could not open the account: %s", error->message);
   } else if (!g_error_matches (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_NOT_FOUND)) {
     g_warning ("account keys unavailable: %s", error->message);
   }
   sodium_free (seed);
+  g_signal_emit (self, signals[SIGNAL_STARTED], 0);
+  /* a create or restore that came meanwhile: refused if an account opened */
+  while (self->waiting_adoptions != NULL) {
+    g_autoptr(GTask) task = self->waiting_adoptions->data;
+
+    self->waiting_adoptions = g_list_delete_link (self->waiting_adoptions,
+                                                  self->waiting_adoptions);
+    adopt (self, task);
+  }
+}
+
+/* the keystore is read in a worker thread (Argon2id takes most of a second with a key file),
+ * so the main loop serves the bus meanwhile; "started" is emitted when the account is open,
+ * or known not to be there. CreateAccount and RestoreAccount wait for that (adopt) */
+void
+sd_account_start (SdAccount *self)
+{
+  g_return_if_fail (SD_IS_ACCOUNT (self));
+  g_return_if_fail (!self->starting);
+
+  self->starting = TRUE;
+  sd_keystore_lookup_async (self->keystore, NULL, on_start_seed, g_object_ref (self));
+}
+
+gboolean
+sd_account_is_starting (SdAccount *self)
+{
+  return self->starting;
 }
 
 gboolean
@@ -553,6 +561,7 @@ check_can_adopt (SdAccount *self, GError **error)
                          "an account is being created or restored already: wait for it");
     return FALSE;
   }
+
   return TRUE;
 }
 
@@ -604,6 +613,11 @@ adopt (SdAccount *self, GTask *task)
   Adoption *adoption = g_task_get_task_data (task);
   GError *error = NULL;
 
+  /* whether there is an account is known once the start-up look-up is done */
+  if (self->starting) {
+    self->waiting_adoptions = g_list_append (self->waiting_adoptions, g_object_ref (task));
+    return;
+  }
   if (!check_can_adopt (self, &error) ||
       !sd_account_check_display_name (adoption->display_name, &error)) {
     g_task_return_error (task, error);
@@ -834,6 +848,7 @@ sd_account_finalize (GObject *object)
   SdAccount *self = SD_ACCOUNT (object);
 
   g_clear_pointer (&self->identity, sodium_free);
+  g_list_free_full (self->waiting_adoptions, g_object_unref);
   g_free (self->display_name);
   g_free (self->config.data_dir);
   g_strfreev (self->config.seeds);
@@ -871,6 +886,8 @@ sd_account_class_init (SdAccountClass *klass)
   signals[SIGNAL_TYPING_CHANGED] = g_signal_new ("typing-changed", type, G_SIGNAL_RUN_LAST, 0,
                                                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
                                                  G_TYPE_BOOLEAN);
+  signals[SIGNAL_STARTED] = g_signal_new ("started", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 0);
 }
 
 static void

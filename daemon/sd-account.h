@@ -51,9 +51,11 @@ G_DECLARE_FINAL_TYPE (SdAccount, sd_account, SD, ACCOUNT, GObject)
 
 SdAccount *sd_account_new (const SdAccountConfig *config, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* loads an existing account (keystore, then database) and goes online;
- * without one (or without a keyring) the daemon waits for CreateAccount */
+/* loads an existing account (keystore, in a worker thread, then database) and goes online;
+ * without one (or without a keyring) the daemon waits for CreateAccount. Returns at once:
+ * "started" is emitted when it is done; CreateAccount and RestoreAccount wait for it */
 void sd_account_start (SdAccount *self);
+gboolean sd_account_is_starting (SdAccount *self);
 
 /* "uninitialised", "offline", "connecting" or "online" */
 const gchar *sd_account_get_state (SdAccount *self);
@@ -174,6 +176,7 @@ void sd_account_set_typing_indicators (SdAccount *self, gboolean enabled);
  *   "message-added" (SdMessage *, gboolean arrived): new message; @arrived
  *     for one that came from the network (not one we queued)
  *   "message-changed" (SdMessage *)
- *   "typing-changed" (const gchar *conversation, gboolean typing) */
+ *   "typing-changed" (const gchar *conversation, gboolean typing)
+ *   "started" (): sd_account_start() is done (the account is open, or there is none) */
 
 G_END_DECLS

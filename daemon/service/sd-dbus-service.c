@@ -92,17 +92,63 @@ option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *
   return TRUE;
 }
 
+/* A conversation's skeleton knows the service that answers its methods: the handlers are
+ * installed once, in the class's interface vtable, not connected to every skeleton (13 signal
+ * handlers were 3.8 KB per conversation; issue 20). A new method of Conversation1 gets its
+ * handler in conversation_skeleton_iface_init (), with the same signature as its
+ * "handle-…" signal, minus the user data */
+typedef struct {
+  SdDbusConversation1Skeleton parent_instance;
+  SdDbusService *service; /* (unowned) NULL once the service is disposed */
+} SdConversationSkeleton;
+
+typedef struct {
+  SdDbusConversation1SkeletonClass parent_class;
+} SdConversationSkeletonClass;
+
+static void conversation_skeleton_iface_init (SdDbusConversation1Iface *iface);
+static GType sd_conversation_skeleton_get_type (void);
+
+G_DEFINE_TYPE_WITH_CODE (SdConversationSkeleton, sd_conversation_skeleton,
+                         SD_DBUS_TYPE_CONVERSATION1_SKELETON,
+                         G_IMPLEMENT_INTERFACE (SD_DBUS_TYPE_CONVERSATION1,
+                                                conversation_skeleton_iface_init))
+
+static void
+sd_conversation_skeleton_class_init (SdConversationSkeletonClass *klass)
+{
+}
+
+static void
+sd_conversation_skeleton_init (SdConversationSkeleton *self)
+{
+}
+
+/* the service, or NULL (the call answered) when it is gone */
+static SdDbusService *
+conversation_service (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation)
+{
+  SdDbusService *service = ((SdConversationSkeleton *) skeleton)->service;
+
+  if (service == NULL)
+    g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
+                                                   "sessiond is shutting down");
+  return service;
+}
+
 static gboolean
 handle_send_message (SdDbusConversation1 *skeleton,
                      GDBusMethodInvocation *invocation,
                      const gchar *body,
-                     GVariant *options,
-                     SdDbusService *self)
+                     GVariant *options)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
   g_autoptr(SdMessage) message = NULL;
   const gchar *quote_id;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!option_quote (options, &quote_id, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   message = sd_account_send_full (self->account, invocation_conversation (invocation), body,
@@ -117,19 +163,20 @@ handle_send_message (SdDbusConversation1 *skeleton,
 static gboolean
 handle_get_messages (SdDbusConversation1 *skeleton,
                      GDBusMethodInvocation *invocation,
-                     GVariant *query,
-                     SdDbusService *self)
+                     GVariant *query)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) messages = NULL;
   GVariantBuilder builder;
   gint64 before = 0, after = 0;
   guint32 limit = GET_MESSAGES_DEFAULT;
-
   g_autoptr(GVariant) before_value = g_variant_lookup_value (query, "before", NULL);
   g_autoptr(GVariant) after_value = g_variant_lookup_value (query, "after", NULL);
   g_autoptr(GVariant) limit_value = g_variant_lookup_value (query, "limit", NULL);
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if ((before_value != NULL && !g_variant_lookup (query, "before", "x", &before)) ||
       (after_value != NULL && !g_variant_lookup (query, "after", "x", &after)) ||
       (limit_value != NULL && !g_variant_lookup (query, "limit", "u", &limit))) {
@@ -157,10 +204,12 @@ handle_get_messages (SdDbusConversation1 *skeleton,
 }
 
 #define SIMPLE_HANDLER(name, call, complete)                                                       \
-  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,          \
-                        SdDbusService *self)                                                       \
+  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation)          \
   {                                                                                                \
+    SdDbusService *self = conversation_service (skeleton, invocation);                             \
     g_autoptr(GError) error = NULL;                                                                \
+    if (self == NULL)                                                                              \
+      return G_DBUS_METHOD_INVOCATION_HANDLED;                                                     \
     if (!call (self->account, invocation_conversation (invocation), &error))                       \
       sd_dbus_error_return (invocation, error);                                                    \
     else                                                                                           \
@@ -174,11 +223,13 @@ SIMPLE_HANDLER (handle_delete,
                 sd_dbus_conversation1_complete_delete)
 
 static gboolean
-handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, gint64 up_to,
-                  SdDbusService *self)
+handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, gint64 up_to)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (up_to < 0)
     return_invalid (invocation, "a time cannot be negative");
   else if (!sd_account_mark_read (self->account, invocation_conversation (invocation), up_to,
@@ -191,10 +242,13 @@ handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocati
 
 static gboolean
 handle_set_typing (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                   gboolean typing, SdDbusService *self)
+                   gboolean typing)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_set_typing (self->account, invocation_conversation (invocation), typing, &error))
     sd_dbus_error_return (invocation, error);
   else
@@ -204,10 +258,13 @@ handle_set_typing (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocat
 
 static gboolean
 handle_set_blocked (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                    gboolean blocked, SdDbusService *self)
+                    gboolean blocked)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_set_blocked (self->account, invocation_conversation (invocation), blocked,
                                &error))
     sd_dbus_error_return (invocation, error);
@@ -218,10 +275,13 @@ handle_set_blocked (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoca
 
 static gboolean
 handle_set_muted_until (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                        gint64 until, SdDbusService *self)
+                        gint64 until)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_set_muted_until (self->account, invocation_conversation (invocation), until,
                                    &error))
     sd_dbus_error_return (invocation, error);
@@ -232,10 +292,13 @@ handle_set_muted_until (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 
 static gboolean
 handle_set_nickname (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                     const gchar *nickname, SdDbusService *self)
+                     const gchar *nickname)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_set_nickname (self->account, invocation_conversation (invocation), nickname,
                                 &error))
     sd_dbus_error_return (invocation, error);
@@ -246,10 +309,13 @@ handle_set_nickname (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoc
 
 static gboolean
 handle_set_expiration (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                       const gchar *mode, guint32 timer, SdDbusService *self)
+                       const gchar *mode, guint32 timer)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_set_expiration (self->account, invocation_conversation (invocation), mode, timer,
                                   &error))
     sd_dbus_error_return (invocation, error);
@@ -260,10 +326,13 @@ handle_set_expiration (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 
 static gboolean
 handle_add_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                     const gchar *message_id, const gchar *emoji, SdDbusService *self)
+                     const gchar *message_id, const gchar *emoji)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
                                 emoji, TRUE, &error))
     sd_dbus_error_return (invocation, error);
@@ -274,10 +343,13 @@ handle_add_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoc
 
 static gboolean
 handle_remove_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                        const gchar *message_id, const gchar *emoji, SdDbusService *self)
+                        const gchar *message_id, const gchar *emoji)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
                                 emoji, FALSE, &error))
     sd_dbus_error_return (invocation, error);
@@ -288,10 +360,13 @@ handle_remove_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 
 static gboolean
 handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                       const gchar *message_id, gboolean for_everyone, SdDbusService *self)
+                       const gchar *message_id, gboolean for_everyone)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_delete_message (self->account, invocation_conversation (invocation), message_id,
                                   for_everyone, &error))
     sd_dbus_error_return (invocation, error);
@@ -302,16 +377,38 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 
 static gboolean
 handle_report_data_extraction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                               const gchar *kind, const gchar *message_id, SdDbusService *self)
+                               const gchar *kind, const gchar *message_id)
 {
+  SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
 
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!sd_account_report_data_extraction (self->account, invocation_conversation (invocation),
                                           kind, message_id, &error))
     sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_report_data_extraction (skeleton, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+conversation_skeleton_iface_init (SdDbusConversation1Iface *iface)
+{
+  iface->handle_send_message = handle_send_message;
+  iface->handle_get_messages = handle_get_messages;
+  iface->handle_mark_read = handle_mark_read;
+  iface->handle_set_typing = handle_set_typing;
+  iface->handle_approve = handle_approve;
+  iface->handle_set_blocked = handle_set_blocked;
+  iface->handle_set_muted_until = handle_set_muted_until;
+  iface->handle_delete = handle_delete;
+  iface->handle_set_nickname = handle_set_nickname;
+  iface->handle_set_expiration = handle_set_expiration;
+  iface->handle_add_reaction = handle_add_reaction;
+  iface->handle_remove_reaction = handle_remove_reaction;
+  iface->handle_delete_message = handle_delete_message;
+  iface->handle_report_data_extraction = handle_report_data_extraction;
 }
 
 static void
@@ -326,34 +423,10 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
     g_autofree gchar *path = sd_dbus_conversation_path (conversation->id);
 
     object = sd_dbus_object_skeleton_new (path);
-    skeleton = sd_dbus_conversation1_skeleton_new ();
+    skeleton = g_object_new (sd_conversation_skeleton_get_type (), NULL);
+    ((SdConversationSkeleton *) skeleton)->service = self;
     sd_dbus_conversation1_set_version (skeleton, API_VERSION);
     sd_dbus_conversation1_set_id (skeleton, conversation->id);
-    g_signal_connect_object (skeleton, "handle-send-message", G_CALLBACK (handle_send_message),
-                             self, 0);
-    g_signal_connect_object (skeleton, "handle-get-messages", G_CALLBACK (handle_get_messages),
-                             self, 0);
-    g_signal_connect_object (skeleton, "handle-mark-read", G_CALLBACK (handle_mark_read), self, 0);
-    g_signal_connect_object (skeleton, "handle-set-typing", G_CALLBACK (handle_set_typing), self,
-                             0);
-    g_signal_connect_object (skeleton, "handle-approve", G_CALLBACK (handle_approve), self, 0);
-    g_signal_connect_object (skeleton, "handle-set-blocked", G_CALLBACK (handle_set_blocked),
-                             self, 0);
-    g_signal_connect_object (skeleton, "handle-set-muted-until",
-                             G_CALLBACK (handle_set_muted_until), self, 0);
-    g_signal_connect_object (skeleton, "handle-delete", G_CALLBACK (handle_delete), self, 0);
-    g_signal_connect_object (skeleton, "handle-set-nickname", G_CALLBACK (handle_set_nickname),
-                             self, 0);
-    g_signal_connect_object (skeleton, "handle-set-expiration",
-                             G_CALLBACK (handle_set_expiration), self, 0);
-    g_signal_connect_object (skeleton, "handle-add-reaction", G_CALLBACK (handle_add_reaction),
-                             self, 0);
-    g_signal_connect_object (skeleton, "handle-remove-reaction",
-                             G_CALLBACK (handle_remove_reaction), self, 0);
-    g_signal_connect_object (skeleton, "handle-delete-message",
-                             G_CALLBACK (handle_delete_message), self, 0);
-    g_signal_connect_object (skeleton, "handle-report-data-extraction",
-                             G_CALLBACK (handle_report_data_extraction), self, 0);
   }
   /* one PropertiesChanged for all of it */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
@@ -856,6 +929,18 @@ sd_dbus_service_dispose (GObject *object)
   if (self->admin_skeleton != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->admin_skeleton));
   g_clear_object (&self->admin_skeleton);
+  if (self->manager != NULL) {
+    /* a skeleton outliving us (a call in flight holds it) answers without us */
+    g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (
+      G_DBUS_OBJECT_MANAGER (self->manager));
+
+    for (GList *l = objects; l != NULL; l = l->next) {
+      g_autoptr(SdDbusConversation1) skeleton = sd_dbus_object_get_conversation1 (l->data);
+
+      if (skeleton != NULL)
+        ((SdConversationSkeleton *) skeleton)->service = NULL;
+    }
+  }
   g_clear_object (&self->manager);
   g_clear_pointer (&self->inhibitors, g_hash_table_unref);
   if (self->account != NULL)

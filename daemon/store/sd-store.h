@@ -54,6 +54,15 @@ gchar *sd_store_get_setting (SdStore *self, const gchar *key, GError **error);
 gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value,
                                GError **error);
 
+/* Removed messages' words leave the search index and the WAL at most this long after the
+ * removal's commit (one purge for every removal in that time), when the store is finalized,
+ * or at the next open after a crash (sd-store.c, store_purge) */
+#define SD_STORE_PURGE_DELAY_MS 1000
+/* whether removed words may still be in the files (the purge has not run yet) */
+gboolean sd_store_purge_pending (SdStore *self);
+/* runs a pending purge now */
+void sd_store_purge_now (SdStore *self);
+
 /* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
 gboolean sd_store_check_integrity (SdStore *self, GError **error);
 
@@ -229,6 +238,8 @@ SdMessage *sd_store_get_message (SdStore *self, const gchar *message_id, GError 
  * all. The result is always oldest first, ties broken by insertion order */
 GPtrArray *sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 before,
                                   gint64 after, guint limit, GError **error);
+/* how many conversations are approved (we started or accepted them) */
+gboolean sd_store_count_approved (SdStore *self, guint *out_count, GError **error);
 /* @conversation_id NULL: the total over conversations that are not blocked */
 gboolean sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_unread,
                                 GError **error);

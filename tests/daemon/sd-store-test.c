@@ -2253,8 +2253,18 @@ receive_fillers (SdStore *store, const gchar *author, gint64 first_sent_at, guin
   }
 }
 
-/* issue 14: a removed message's words are in no file of the store once the removal returns:
- * the row zeroed (secure_delete), the search index merged without it, the WAL truncated */
+/* the purge after a removal is debounced (SD_STORE_PURGE_DELAY_MS): waits until it ran */
+static void
+wait_for_purge (SdStore *store)
+{
+  g_assert_true (sd_store_purge_pending (store));
+  while (sd_store_purge_pending (store))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* issue 14: a removed message's words are in no file of the store once the removal's purge
+ * has run: the row zeroed (secure_delete), the search index merged without it, the WAL
+ * truncated */
 static void
 test_data_at_rest (Fixture *fixture, gconstpointer data)
 {
@@ -2286,6 +2296,7 @@ test_data_at_rest (Fixture *fixture, gconstpointer data)
   gone = sd_store_remove_message (fixture->store, deleted_id, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_nonnull (gone);
+  wait_for_purge (fixture->store);
   g_assert_false (store_files_contain (fixture->path, words[0]));
   found = sd_store_search (fixture->store, "zebracorn4711", 0, &error);
   g_assert_no_error (error);
@@ -2294,10 +2305,12 @@ test_data_at_rest (Fixture *fixture, gconstpointer data)
   expired = sd_store_remove_expired (fixture->store, 200000, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (expired->len, ==, 1);
+  wait_for_purge (fixture->store);
   g_assert_false (store_files_contain (fixture->path, words[1]));
 
   g_assert_true (sd_store_delete_conversation (fixture->store, ID_C, &error));
   g_assert_no_error (error);
+  wait_for_purge (fixture->store);
   g_assert_false (store_files_contain (fixture->path, words[2]));
 
   /* the other messages are still found */
