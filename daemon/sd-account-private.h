@@ -36,6 +36,8 @@ struct _SdAccount {
   GHashTable *typing;       /* (owned) conversation id → timeout source id */
   gboolean adopting;        /* a create or restore is under way */
   gboolean starting;        /* sd_account_start() is reading the keystore */
+  gboolean network_held;    /* sd_account_hold_network () */
+  gboolean online;          /* the poller and sender were started */
   GList *waiting_adoptions; /* (owned) (element-type GTask) adopt() calls waiting for it */
   gint n_started;           /* conversations we started or accepted; -1: count again */
 };

@@ -348,6 +348,18 @@ stop_components (SdAccount *self)
   g_clear_object (&self->poller);
   g_clear_object (&self->sender);
   g_clear_object (&self->network);
+  self->online = FALSE;
+}
+
+/* the first poll, the outbox, the pool refresh */
+static void
+go_online (SdAccount *self)
+{
+  self->online = TRUE;
+  set_state (self, "connecting");
+  self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
+  sd_poller_start (self->poller);
+  sd_sender_start (self->sender);
 }
 
 static gboolean
@@ -387,11 +399,19 @@ start_network (SdAccount *self, GError **error)
                            0);
   g_signal_connect_object (self->sender, "message-changed",
                            G_CALLBACK (on_sender_message_changed), self, 0);
-  set_state (self, "connecting");
-  self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
-  sd_poller_start (self->poller);
-  sd_sender_start (self->sender);
+  if (!self->network_held)
+    go_online (self);
   return TRUE;
+}
+
+void
+sd_account_hold_network (SdAccount *self, gboolean hold)
+{
+  g_return_if_fail (SD_IS_ACCOUNT (self));
+
+  self->network_held = hold;
+  if (!hold && self->poller != NULL && !self->online)
+    go_online (self);
 }
 
 guint64

@@ -56,6 +56,10 @@ SdAccount *sd_account_new (const SdAccountConfig *config, GError **error) G_GNUC
  * "started" is emitted when it is done; CreateAccount and RestoreAccount wait for it */
 void sd_account_start (SdAccount *self);
 gboolean sd_account_is_starting (SdAccount *self);
+/* while held, an account that opens (sd_account_start, CreateAccount, RestoreAccount) does
+ * not poll or send yet; released, it goes online (sd-main holds it until the bus name is
+ * ours) */
+void sd_account_hold_network (SdAccount *self, gboolean hold);
 
 /* "uninitialised", "offline", "connecting" or "online" */
 const gchar *sd_account_get_state (SdAccount *self);

@@ -36,6 +36,7 @@ struct _SdDbusService {
   guint next_cookie;
   guint attach_id;                      /* the object manager goes on the bus */
   guint filter_id;                      /* trim_after_listing () */
+  gboolean attach_after_start;          /* sd_dbus_service_attach_after_start () */
 };
 
 enum { SIGNAL_INHIBITED_CHANGED, N_SIGNALS };
@@ -978,28 +979,54 @@ trim_after_listing (GDBusConnection *connection, GDBusMessage *message, gboolean
   return message;
 }
 
+static void attach_now (SdDbusService *self);
+
 static void
 on_account_started (SdAccount *account, SdDbusService *self)
 {
+  if (self->attach_after_start)
+    attach_now (self);
   queue_trim (g_main_context_get_thread_default ());
 }
 
-/* The object manager goes on the bus from the main loop, after sd_account_start() (called
- * in the same bus-acquired callback as sd_dbus_service_new()) has exported the account's
- * conversations. Exported while the manager has no connection, a conversation is only added
- * to its table; set_connection() then registers them all in one pass. Attached first, every
- * export built and broadcast an InterfacesAdded dictionary that nobody could receive (the bus
- * name is requested only after that callback) and left its memory behind: 376 ms and 17.7 KB
- * per conversation at 1,000 conversations (issue 20). Accounts created or restored later
- * still announce their conversations: by then the manager is attached */
+/* The object manager goes on the bus once the account's conversations are exported:
+ * exported while the manager has no connection, a conversation is only added to its table,
+ * and set_connection () registers them all in one pass. Attached first, every export built
+ * and broadcast an InterfacesAdded dictionary, at start-up for nobody: sd-main requests the
+ * bus name only after sd_account_start () is done (sd_dbus_service_attach_after_start ()),
+ * so no client can have listed the objects yet (issue 20: 376 ms and 17.7 KB per
+ * conversation at 1,000 conversations). Otherwise, and for accounts created or restored
+ * later, the manager is attached from the main loop, before any method call is dispatched,
+ * and conversations are announced */
+static void
+attach_now (SdDbusService *self)
+{
+  g_autoptr(GDBusConnection) attached = g_dbus_object_manager_server_get_connection (
+    self->manager);
+
+  g_clear_handle_id (&self->attach_id, g_source_remove);
+  self->attach_after_start = FALSE;
+  if (attached == NULL)
+    g_dbus_object_manager_server_set_connection (self->manager, self->connection);
+}
+
 static gboolean
 attach_manager (gpointer user_data)
 {
   SdDbusService *self = user_data;
 
   self->attach_id = 0;
-  g_dbus_object_manager_server_set_connection (self->manager, self->connection);
+  attach_now (self);
   return G_SOURCE_REMOVE;
+}
+
+void
+sd_dbus_service_attach_after_start (SdDbusService *self)
+{
+  g_return_if_fail (SD_IS_DBUS_SERVICE (self));
+
+  g_clear_handle_id (&self->attach_id, g_source_remove);
+  self->attach_after_start = TRUE;
 }
 
 static void
