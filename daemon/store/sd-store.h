@@ -184,6 +184,13 @@ SdMessage *sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage 
                                          GError **error);
 /* outbox rows with next_attempt_at <= @now, oldest first, at most @limit (0 = all) */
 GPtrArray *sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error);
+/* the same rows, each with only its message's id, author, sent_at, conversation, kind and
+ * local_id: enough for the sender to choose what starts, which it then reads whole with
+ * sd_store_outbox_item_complete () (it looks often, at up to 80 rows, and starts few) */
+GPtrArray *sd_store_outbox_due_brief (SdStore *self, gint64 now, guint limit, GError **error);
+/* reads the whole message (and last error) of an item of sd_store_outbox_due_brief ();
+ * NOT_FOUND when it left the outbox meanwhile */
+gboolean sd_store_outbox_item_complete (SdStore *self, SdOutboxItem *item, GError **error);
 /* the earliest next_attempt_at, or G_MAXINT64 when the outbox is empty */
 gboolean sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error);
 /* delivery to the recipient succeeded: status sent, server hash kept, and the outbox row
