@@ -2320,6 +2320,54 @@ test_data_at_rest (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (found->len, ==, 16);
 }
 
+/* issue 20: the purge is debounced, so a crash can come between a removal and its purge: the
+ * next open purges (the removal's transaction marked it due); closing purges too */
+static void
+test_data_at_rest_crash (Fixture *fixture, gconstpointer data)
+{
+  static const gchar *const suffixes[] = { "", "-wal" };
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage deleted = incoming ("crash1", ID_B, 100500, "secret zebracorn4711 here");
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdMessage) gone = NULL;
+  g_autoptr(SdStore) reopened = NULL;
+  g_autofree gchar *deleted_id = sd_message_id_make (ID_B, deleted.sent_at);
+  g_autofree gchar *copy = g_build_filename (fixture->dir, "crashed.db", NULL);
+
+  receive_fillers (fixture->store, ID_B, 100000, 8);
+  changes = receive (fixture->store, &deleted);
+  receive_fillers (fixture->store, ID_B, 101000, 8);
+  gone = sd_store_remove_message (fixture->store, deleted_id, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (gone);
+  g_assert_true (sd_store_purge_pending (fixture->store));
+
+  /* the files as a kill -9 now would leave them: the word is still in them */
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
+    g_autofree gchar *from = g_strconcat (fixture->path, suffixes[i], NULL);
+    g_autofree gchar *to = g_strconcat (copy, suffixes[i], NULL);
+    g_autofree gchar *bytes = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (from, &bytes, &length, &error));
+    g_assert_true (g_file_set_contents (to, bytes, (gssize) length, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (store_files_contain (copy, "zebracorn4711"));
+
+  /* the next open purges */
+  reopened = sd_store_open (copy, &error);
+  g_assert_no_error (error);
+  g_assert_false (sd_store_purge_pending (reopened));
+  g_assert_false (store_files_contain (copy, "zebracorn4711"));
+  g_clear_object (&reopened);
+
+  /* and closing purges what is pending */
+  g_assert_true (store_files_contain (fixture->path, "zebracorn4711"));
+  g_clear_object (&fixture->store);
+  g_assert_false (store_files_contain (fixture->path, "zebracorn4711"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2335,6 +2383,7 @@ main (int argc, char **argv)
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
   ADD ("open/data-at-rest", test_data_at_rest);
+  ADD ("open/data-at-rest-crash", test_data_at_rest_crash);
   ADD ("batch/dedup", test_batch_dedup);
   ADD ("batch/rollback", test_batch_rollback);
   ADD ("batch/invalid", test_batch_invalid);
