@@ -482,7 +482,7 @@ on_start_seed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   self->starting = FALSE;
   if (sd_keystore_lookup_finish (SD_KEYSTORE (source), result, seed, NULL, &error)) {
-    /* a create or restore cannot have run meanwhile (check_can_adopt) */
+    /* a create or restore cannot have run meanwhile: adopt () waits for us */
     if (!load_account (self, seed, &error))
       g_warning ("could not open the account: %s", error->message);
   } else if (!g_error_matches (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_NOT_FOUND)) {
@@ -581,7 +581,6 @@ check_can_adopt (SdAccount *self, GError **error)
                          "an account is being created or restored already: wait for it");
     return FALSE;
   }
-
   return TRUE;
 }
 
