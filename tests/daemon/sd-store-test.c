@@ -2368,6 +2368,59 @@ test_data_at_rest_crash (Fixture *fixture, gconstpointer data)
   g_assert_false (store_files_contain (fixture->path, "zebracorn4711"));
 }
 
+/* the sender's brief look at the outbox (issue 20): the same rows in the same order as
+ * sd_store_outbox_due (), with what choosing needs; completed, the same item in full; gone
+ * meanwhile, NOT_FOUND */
+static void
+test_outbox_brief (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) first = queue_text (fixture->store, ID_B, "first body", 10000, &error);
+  g_autoptr(SdMessage) second = queue_text (fixture->store, ID_C, "second body", 20000, &error);
+  g_autoptr(GPtrArray) brief = NULL;
+  g_autoptr(GPtrArray) full = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (sd_store_outbox_reschedule (fixture->store, first->id, 30000, "timeout",
+                                             &error));
+  g_assert_no_error (error);
+  brief = sd_store_outbox_due_brief (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_no_error (error);
+  full = sd_store_outbox_due (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (brief->len, ==, 2);
+  g_assert_cmpuint (full->len, ==, 2);
+  for (guint i = 0; i < brief->len; i++) {
+    SdOutboxItem *item = g_ptr_array_index (brief, i);
+    SdOutboxItem *whole = g_ptr_array_index (full, i);
+
+    g_assert_cmpstr (item->message->id, ==, whole->message->id);
+    g_assert_cmpstr (item->message->conversation, ==, whole->message->conversation);
+    g_assert_cmpint (item->message->kind, ==, whole->message->kind);
+    g_assert_cmpstr (item->recipient, ==, whole->recipient);
+    g_assert_cmpint (item->is_sync, ==, whole->is_sync);
+    g_assert_cmpuint (item->attempts, ==, whole->attempts);
+    g_assert_null (item->message->body);
+    g_assert_true (sd_store_outbox_item_complete (fixture->store, item, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (item->message->body, ==, whole->message->body);
+    g_assert_cmpint (item->message->status, ==, whole->message->status);
+    g_assert_cmpstr (item->last_error, ==, whole->last_error);
+  }
+  /* the second message comes first now (the first waits for its retry at 30000) */
+  g_assert_cmpstr (((SdOutboxItem *) g_ptr_array_index (brief, 0))->message->body, ==,
+                   "second body");
+
+  /* unsent before the sender reads it whole */
+  g_clear_pointer (&brief, g_ptr_array_unref);
+  brief = sd_store_outbox_due_brief (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_true (sd_store_delete_message (fixture->store, second->id, &error));
+  g_assert_no_error (error);
+  g_assert_false (sd_store_outbox_item_complete (fixture->store,
+                                                 g_ptr_array_index (brief, 0), &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2391,6 +2444,7 @@ main (int argc, char **argv)
   ADD ("batch/sync-copy", test_sync_copy);
   ADD ("send/outbox", test_outbox);
   ADD ("send/outbox-done", test_outbox_done);
+  ADD ("send/outbox-brief", test_outbox_brief);
   ADD ("query/mark-read", test_mark_read);
   ADD ("query/unread-counters", test_unread_counters);
   ADD ("query/paging", test_paging);
