@@ -244,14 +244,6 @@ sd_store_purge_pending (SdStore *self)
   return self->purge_pending;
 }
 
-void
-sd_store_purge_now (SdStore *self)
-{
-  g_return_if_fail (SD_IS_STORE (self));
-  if (self->purge_pending)
-    store_purge (self);
-}
-
 /* notes deletes of messages rows, however they happen (a statement, a cascade, a trigger) */
 static void
 store_update_hook (void *data, int op, const char *database, const char *table,

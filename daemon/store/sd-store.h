@@ -60,8 +60,6 @@ gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *val
 #define SD_STORE_PURGE_DELAY_MS 1000
 /* whether removed words may still be in the files (the purge has not run yet) */
 gboolean sd_store_purge_pending (SdStore *self);
-/* runs a pending purge now */
-void sd_store_purge_now (SdStore *self);
 
 /* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
 gboolean sd_store_check_integrity (SdStore *self, GError **error);
