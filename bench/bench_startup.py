@@ -48,11 +48,11 @@ def managed_conversations(daemon):
                    CONVERSATION_IFACE, None) is not None)
 
 
-def start_and_wait(daemon, n):
+def start_and_wait(daemon, n, binary=None):
     """Milliseconds from exec to the first GetManagedObjects answer that lists @n
     conversations (the name is polled every millisecond, then GetManagedObjects is called
     until it lists them all), and the private dirty memory a second later."""
-    args = [os.environ["SESSIOND"], "--data-dir", daemon.data_dir, "--seed",
+    args = [binary or os.environ["SESSIOND"], "--data-dir", daemon.data_dir, "--seed",
             daemon.testnet.seed_url, "--poll-interval", "60000"]
     if daemon.testnet.cert:
         args += ["--seed-ca", daemon.testnet.cert]
@@ -118,18 +118,30 @@ def main():
         daemon = Daemon("startup", testnet)
         daemon.account("CreateAccount", "a{sv}", {})
         daemon.stop()
-        empty = [start_and_wait(daemon, 0) for _ in range(ROUNDS)]
+        # SESSIOND_B: a second build (say, the tree before a change), started in turn with
+        # SESSIOND, so both see the same load
+        binaries = [os.environ["SESSIOND"]] + ([os.environ["SESSIOND_B"]]
+                                               if os.environ.get("SESSIOND_B") else [])
+        empty = {b: [] for b in binaries}
+        full = {b: [] for b in binaries}
+        for _ in range(ROUNDS):
+            for b in binaries:
+                empty[b].append(start_and_wait(daemon, 0, b))
         paths = [p for p in os.listdir(daemon.data_dir) if p.endswith(".sqlite")]
         populate(os.path.join(daemon.data_dir, paths[0]), n)
-        full = [start_and_wait(daemon, n) for _ in range(ROUNDS)]
-        t0, d0 = median([e[0] for e in empty]), median([e[1] for e in empty])
-        t1, d1 = median([f[0] for f in full]), median([f[1] for f in full])
-        print("start → GetManagedObjects, 0 conversations      %7.1f ms  private dirty %6.0f KB" % (
-            t0 * 1000, d0))
-        print("start → GetManagedObjects, %d conversations  %7.1f ms  private dirty %6.0f KB" % (
-            n, t1 * 1000, d1))
-        print("per conversation: %.2f ms, %.1f KB private dirty (median of %d starts; targets "
-              "≤ 150 ms at 1,000, ≤ 8 KB)" % ((t1 - t0) * 1000 / n, (d1 - d0) / n, ROUNDS))
+        for _ in range(ROUNDS):
+            for b in binaries:
+                full[b].append(start_and_wait(daemon, n, b))
+        for b in binaries:
+            t0, d0 = median([e[0] for e in empty[b]]), median([e[1] for e in empty[b]])
+            t1, d1 = median([f[0] for f in full[b]]), median([f[1] for f in full[b]])
+            print("== %s" % b)
+            print("start → GetManagedObjects, 0 conversations      %7.1f ms  private dirty %6.0f KB"
+                  % (t0 * 1000, d0))
+            print("start → GetManagedObjects, %d conversations  %7.1f ms  private dirty %6.0f KB"
+                  % (n, t1 * 1000, d1))
+            print("per conversation: %.2f ms, %.1f KB private dirty (median of %d starts; targets "
+                  "≤ 150 ms at 1,000, ≤ 8 KB)" % ((t1 - t0) * 1000 / n, (d1 - d0) / n, ROUNDS))
     finally:
         if daemon is not None:
             daemon.close()

@@ -172,7 +172,7 @@ unhide_on_message (SdAccount *self, SdStoreChanges *changes)
 }
 
 void
-sd_account_config_start (SdAccount *self)
+sd_account_config_setup (SdAccount *self)
 {
   self->config_sync = sd_config_sync_new (self->network, self->store, self->identity);
   g_signal_connect_object (self->poller, "config-items", G_CALLBACK (on_config_items), self, 0);
@@ -184,7 +184,6 @@ sd_account_config_start (SdAccount *self)
                            self, 0);
   g_signal_connect_object (self->config_sync, "synced-changed", G_CALLBACK (on_config_synced),
                            self, 0);
-  sd_config_sync_start (self->config_sync);
 }
 
 /* Note to Self created by a synced message takes its shared settings */

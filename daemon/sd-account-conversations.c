@@ -41,21 +41,19 @@ send_request_response (SdAccount *self, const gchar *id, gint64 t)
   sd_sender_send_control (self->sender, id, content, (guint64) t, SD_OUTGOING_REQUEST_RESPONSE);
 }
 
-/* how many conversations we started or accepted; counted once, then kept while only we
- * change it (the network or a delete sets n_started back to -1) */
+/* how many conversations we started or accepted; counted once (by the store, a count over
+ * conversations), then kept while only we change it (the network or a delete sets n_started
+ * back to -1) */
 static gboolean
 count_started (SdAccount *self, GError **error)
 {
-  g_autoptr(GPtrArray) conversations = NULL;
+  guint n = 0;
 
   if (self->n_started >= 0)
     return TRUE;
-  conversations = sd_store_list_conversations (self->store, error);
-  if (conversations == NULL)
+  if (!sd_store_count_approved (self->store, &n, error))
     return FALSE;
-  self->n_started = 0;
-  for (guint i = 0; i < conversations->len; i++)
-    self->n_started += ((SdConversation *) g_ptr_array_index (conversations, i))->approved;
+  self->n_started = (gint) MIN (n, (guint) G_MAXINT);
   return TRUE;
 }
 
@@ -389,7 +387,6 @@ GPtrArray *
 sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error)
 {
   g_autofree gchar *words = NULL;
-  GPtrArray *results;
 
   if (!sd_account_require (self, error))
     return NULL;
@@ -399,9 +396,8 @@ sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **er
     return NULL;
   }
   words = search_words (query);
-  results = sd_store_search (self->store, words, limit, error);
-  sd_account_check_quotes (self, results);
-  return results;
+  /* a quote of another conversation has no body: the store's query sees to it */
+  return sd_store_search (self->store, words, limit, error);
 }
 
 GPtrArray *
@@ -413,13 +409,10 @@ sd_account_get_messages (SdAccount *self,
                          GError **error)
 {
   g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
-  GPtrArray *messages = NULL;
 
   if (existing == NULL)
     return NULL;
-  messages = sd_store_get_messages (self->store, conversation, before, after, limit, error);
-  sd_account_check_quotes (self, messages);
-  return messages;
+  return sd_store_get_messages (self->store, conversation, before, after, limit, error);
 }
 
 gboolean

@@ -41,6 +41,10 @@ struct _SdAccount {
   GHashTable *typing;       /* (owned) conversation id → timeout source id */
   gboolean adopting;        /* a create or restore is under way */
   gboolean created;         /* the account being opened was just created */
+  gboolean starting;        /* sd_account_start() is reading the keystore */
+  gboolean network_held;    /* sd_account_hold_network () */
+  gboolean online;          /* the poller and sender were started */
+  GList *waiting_adoptions; /* (owned) (element-type GTask) adopt() calls waiting for it */
   gint n_started;           /* conversations we started or accepted; -1: count again */
   /* catch-up (docs/architecture.md, "Catching up"): progress, and what the summary counts */
   gboolean syncing;
@@ -64,9 +68,6 @@ void sd_account_emit_conversation (SdAccount *self, const gchar *id);
 guint64 sd_account_profile_updated (SdAccount *self);
 /* display names and nicknames (sd_display_name_check): InvalidArgument naming the rule */
 gboolean sd_account_check_display_name (const gchar *name, GError **error);
-/* drops the quoted body of a message whose quote is not in its own conversation */
-void sd_account_check_quote (SdAccount *self, SdMessage *message);
-void sd_account_check_quotes (SdAccount *self, GPtrArray *messages);
 /* InvalidArgument when one more conversation we start would pass SD_ACCOUNT_MAX_STARTED */
 gboolean sd_account_check_can_start (SdAccount *self, const gchar *id, GError **error);
 void sd_account_emit_conversation_changed (SdAccount *self, SdConversation *conversation);
@@ -82,8 +83,8 @@ void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
 
 /* ---- our other devices (sd-account-config.c) ---- */
 
-/* creates SdConfigSync and connects it to the poller and the account */
-void sd_account_config_start (SdAccount *self);
+/* creates SdConfigSync and connects it to the poller and the account; go_online() starts it */
+void sd_account_config_setup (SdAccount *self);
 /* our avatar in the settings changed (UserProfile from another device): send and fetch it */
 void sd_account_own_avatar_changed (SdAccount *self);
 /* before a tick's changes are announced: synced read positions, Note to Self, hidden ones */

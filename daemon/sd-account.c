@@ -38,6 +38,7 @@ enum {
   SIGNAL_HISTORY_ADDED,
   SIGNAL_SYNC_CHANGED,
   SIGNAL_CAUGHT_UP,
+  SIGNAL_STARTED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -108,34 +109,9 @@ sd_account_emit_conversation_removed (SdAccount *self, const gchar *id)
   g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
 }
 
-/* a quote names (author, sent-at) only; the store resolves it wherever that message is, so a
- * peer could show us, as quoted, a message of another conversation (ours to someone else, or
- * someone else's to us). Only a quote of the same conversation keeps its body */
-void
-sd_account_check_quote (SdAccount *self, SdMessage *message)
-{
-  g_autofree gchar *quote_id = NULL;
-  g_autoptr(SdMessage) quoted = NULL;
-
-  if (message->quote_body == NULL || message->quote_author == NULL || self->store == NULL)
-    return;
-  quote_id = sd_message_id_make (message->quote_author, message->quote_sent_at);
-  quoted = sd_store_get_message (self->store, quote_id, NULL);
-  if (quoted == NULL || g_strcmp0 (quoted->conversation, message->conversation) != 0)
-    g_clear_pointer (&message->quote_body, g_free);
-}
-
-void
-sd_account_check_quotes (SdAccount *self, GPtrArray *messages)
-{
-  for (guint i = 0; messages != NULL && i < messages->len; i++)
-    sd_account_check_quote (self, g_ptr_array_index (messages, i));
-}
-
 void
 sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived)
 {
-  sd_account_check_quote (self, message);
   /* automatic downloads: from approved, unblocked conversations only, never from requests */
   if (arrived && message->attachments != NULL && self->attachments != NULL) {
     g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store,
@@ -152,7 +128,6 @@ sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arr
 void
 sd_account_emit_message_changed (SdAccount *self, SdMessage *message)
 {
-  sd_account_check_quote (self, message);
   g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
 }
 
@@ -267,7 +242,6 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gint64 history_bef
       sd_account_emit_message_added (self, message, TRUE);
       continue;
     }
-    sd_account_check_quote (self, message);
     g_ptr_array_add (history, message);
     if (!message->outgoing && message->kind == SD_MESSAGE_KIND_TEXT) {
       guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->history_conversations,
@@ -833,6 +807,22 @@ stop_components (SdAccount *self)
   g_clear_object (&self->poller);
   g_clear_object (&self->sender);
   g_clear_object (&self->network);
+  self->online = FALSE;
+}
+
+/* the first poll, the outbox, the pool refresh, the config pushes, the attachment transfers */
+static void
+go_online (SdAccount *self)
+{
+  self->online = TRUE;
+  set_state (self, "connecting");
+  self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
+  sd_poller_start (self->poller);
+  sd_sender_start (self->sender);
+  sd_config_sync_start (self->config_sync);
+  sd_attachments_start (self->attachments);
+  /* also fetches a picture set on another device that a stop interrupted */
+  sync_own_avatar (self);
 }
 
 static gboolean
@@ -893,8 +883,8 @@ start_network (SdAccount *self, GError **error)
     g_signal_connect_object (self->attachments, "avatar-changed",
                              G_CALLBACK (on_avatar_changed), self, 0);
   }
-  sd_account_config_start (self);
-  set_state (self, "connecting");
+  /* the config sync exists from here (changes are recorded); it pushes once online */
+  sd_account_config_setup (self);
   /* a created account's news start now; a restored one's first sync is all history */
   if (self->created) {
     g_autofree gchar *now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / 1000);
@@ -903,11 +893,19 @@ start_network (SdAccount *self, GError **error)
     if (!sd_store_set_setting (self->store, SD_POLLER_LAST_ONLINE_KEY, now, error))
       return FALSE;
   }
-  self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
-  sd_poller_start (self->poller);
-  sd_sender_start (self->sender);
-  sd_attachments_start (self->attachments);
+  if (!self->network_held)
+    go_online (self);
   return TRUE;
+}
+
+void
+sd_account_hold_network (SdAccount *self, gboolean hold)
+{
+  g_return_if_fail (SD_IS_ACCOUNT (self));
+
+  self->network_held = hold;
+  if (!hold && self->poller != NULL && !self->online)
+    go_online (self);
 }
 
 guint64
@@ -950,8 +948,8 @@ load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
     return FALSE;
   }
   sd_sender_set_profile (self->sender, self->display_name, sd_account_profile_updated (self));
-  /* also fetches a picture set on another device that a stop interrupted */
-  sync_own_avatar (self);
+  /* our picture for the sender; one set on another device is fetched once online */
+  load_avatar (self);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
   {
     g_autoptr(GPtrArray) conversations = sd_store_list_conversations (self->store, NULL);
@@ -969,19 +967,52 @@ load_account (SdAccount *self, const guint8 seed[SD_SEED_LEN], GError **error)
   return TRUE;
 }
 
-void
-sd_account_start (SdAccount *self)
+static void adopt (SdAccount *self, GTask *task);
+
+static void
+on_start_seed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  g_autoptr(SdAccount) self = user_data;
   g_autoptr(GError) error = NULL;
   guint8 *seed = sodium_malloc (SD_SEED_LEN);
 
-  if (sd_keystore_lookup_sync (self->keystore, seed, NULL, NULL, &error)) {
+  self->starting = FALSE;
+  if (sd_keystore_lookup_finish (SD_KEYSTORE (source), result, seed, NULL, &error)) {
+    /* a create or restore cannot have run meanwhile: adopt () waits for us */
     if (!load_account (self, seed, &error))
       g_warning ("could not open the account: %s", error->message);
   } else if (!g_error_matches (error, SD_KEYSTORE_ERROR, SD_KEYSTORE_ERROR_NOT_FOUND)) {
     g_warning ("account keys unavailable: %s", error->message);
   }
   sodium_free (seed);
+  g_signal_emit (self, signals[SIGNAL_STARTED], 0);
+  /* a create or restore that came meanwhile: refused if an account opened */
+  while (self->waiting_adoptions != NULL) {
+    g_autoptr(GTask) task = self->waiting_adoptions->data;
+
+    self->waiting_adoptions = g_list_delete_link (self->waiting_adoptions,
+                                                  self->waiting_adoptions);
+    adopt (self, task);
+  }
+}
+
+/* the keystore is read in a worker thread (Argon2id takes most of a second with a key file),
+ * so the main loop serves the bus meanwhile; "started" is emitted when the account is open,
+ * or known not to be there. CreateAccount and RestoreAccount wait for that (adopt) */
+void
+sd_account_start (SdAccount *self)
+{
+  g_return_if_fail (SD_IS_ACCOUNT (self));
+  g_return_if_fail (!self->starting);
+
+  self->starting = TRUE;
+  sd_keystore_lookup_async (self->keystore, NULL, on_start_seed, g_object_ref (self));
+}
+
+gboolean
+sd_account_is_starting (SdAccount *self)
+{
+  return self->starting;
 }
 
 gboolean
@@ -1099,6 +1130,11 @@ adopt (SdAccount *self, GTask *task)
   Adoption *adoption = g_task_get_task_data (task);
   GError *error = NULL;
 
+  /* whether there is an account is known once the start-up look-up is done */
+  if (self->starting) {
+    self->waiting_adoptions = g_list_append (self->waiting_adoptions, g_object_ref (task));
+    return;
+  }
   if (!check_can_adopt (self, &error) ||
       !sd_account_check_display_name (adoption->display_name, &error)) {
     g_task_return_error (task, error);
@@ -1332,6 +1368,7 @@ sd_account_finalize (GObject *object)
   SdAccount *self = SD_ACCOUNT (object);
 
   g_clear_pointer (&self->identity, sodium_free);
+  g_list_free_full (self->waiting_adoptions, g_object_unref);
   g_free (self->display_name);
   g_free (self->config.data_dir);
   g_strfreev (self->config.seeds);
@@ -1380,6 +1417,8 @@ sd_account_class_init (SdAccountClass *klass)
                                                NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[SIGNAL_CAUGHT_UP] = g_signal_new ("caught-up", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                             NULL, G_TYPE_NONE, 1, G_TYPE_HASH_TABLE);
+  signals[SIGNAL_STARTED] = g_signal_new ("started", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -55,9 +55,15 @@ G_DECLARE_FINAL_TYPE (SdAccount, sd_account, SD, ACCOUNT, GObject)
 
 SdAccount *sd_account_new (const SdAccountConfig *config, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* loads an existing account (keystore, then database) and goes online;
- * without one (or without a keyring) the daemon waits for CreateAccount */
+/* loads an existing account (keystore, in a worker thread, then database) and goes online;
+ * without one (or without a keyring) the daemon waits for CreateAccount. Returns at once:
+ * "started" is emitted when it is done; CreateAccount and RestoreAccount wait for it */
 void sd_account_start (SdAccount *self);
+gboolean sd_account_is_starting (SdAccount *self);
+/* while held, an account that opens (sd_account_start, CreateAccount, RestoreAccount) does
+ * not poll or send yet; released, it goes online (sd-main holds it until the bus name is
+ * ours) */
+void sd_account_hold_network (SdAccount *self, gboolean hold);
 
 /* "uninitialised", "offline", "connecting" or "online" */
 const gchar *sd_account_get_state (SdAccount *self);
@@ -246,6 +252,7 @@ void sd_account_set_typing_indicators (SdAccount *self, gboolean enabled);
  *     "message-added" each; they raise no notification
  *   "sync-changed" (): sd_account_get_syncing() changed
  *   "caught-up" (GHashTable *counts): a catch-up ended having brought incoming text messages
- *     as history: conversation id → how many, for one summary notification */
+ *     as history: conversation id → how many, for one summary notification
+ *   "started" (): sd_account_start() is done (the account is open, or there is none) */
 
 G_END_DECLS

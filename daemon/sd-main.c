@@ -38,7 +38,9 @@ typedef struct {
   const gchar *data_dir;       /* (unowned) */
   int lock_fd;
   gint64 lock_deadline;
-  GDBusConnection *connection; /* (unowned) */
+  GDBusConnection *connection; /* (owned) */
+  GBusNameOwnerFlags owner_flags;
+  guint owner_id;
   SdAccount *account;
   SdDbusService *service;
   SdNotifier *notifier;
@@ -181,20 +183,58 @@ export_objects (Context *ctx, GError **error)
   return TRUE;
 }
 
+static void on_name_acquired (GDBusConnection *connection, const gchar *name,
+                              gpointer user_data);
+static void on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data);
+
 static void
-on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
+own_name (Context *ctx)
+{
+  ctx->owner_id = g_bus_own_name_on_connection (ctx->connection, SESSIOND_DBUS_NAME,
+                                                ctx->owner_flags, on_name_acquired,
+                                                on_name_lost, ctx, NULL);
+}
+
+/* the account is open (or known not to exist), its conversations are on the bus */
+static void
+on_account_started (SdAccount *account, gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  if (ctx->owner_id == 0)
+    own_name (ctx);
+}
+
+static void
+on_bus_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Context *ctx = user_data;
   g_autoptr(GError) error = NULL;
 
-  ctx->connection = connection;
-  /* with --replace and the data dir still locked, this waits until the name is ours */
-  if (ctx->account == NULL)
+  ctx->connection = g_bus_get_finish (result, &error);
+  if (ctx->connection == NULL) {
+    g_printerr (_("sessiond: cannot connect to the session bus\n"));
+    quit_with_failure (ctx);
     return;
+  }
+  /* with --replace and the data dir still locked, the account waits until the name is ours */
+  if (ctx->account == NULL) {
+    own_name (ctx);
+    return;
+  }
   if (!export_objects (ctx, &error)) {
     g_printerr (_("sessiond: cannot export objects on the bus: %s\n"), error->message);
     quit_with_failure (ctx);
+    return;
   }
+  /* The account opens (its keys read in a worker thread) before the name is requested: a
+   * client that finds the name finds the account and its conversations, listed by
+   * GetManagedObjects rather than announced one by one to nobody (issue 20). It polls and
+   * sends only once the name is ours (on_name_acquired) */
+  sd_dbus_service_attach_after_start (ctx->service);
+  sd_account_hold_network (ctx->account, TRUE);
+  g_signal_connect (ctx->account, "started", G_CALLBACK (on_account_started), ctx);
+  sd_account_start (ctx->account);
 }
 
 /* --replace: the daemon we took the name from exits and unlocks the data dir */
@@ -228,14 +268,13 @@ on_name_acquired (GDBusConnection *connection, const gchar *name, gpointer user_
 
   ctx->acquired = TRUE;
   g_info ("owning %s", name);
-  /* no work, and no phrase or message handed to us, until the name is ours */
+  /* no work (polling, sending), and no phrase handed to us, until the name is ours */
   if (ctx->account == NULL) {
     ctx->lock_deadline = g_get_monotonic_time () + REPLACE_WAIT_MS * 1000;
     g_timeout_add (REPLACE_POLL_MS, on_replace_poll, ctx);
     return;
   }
-  if (ctx->service != NULL)
-    sd_account_start (ctx->account);
+  sd_account_hold_network (ctx->account, FALSE);
 }
 
 static void
@@ -286,6 +325,23 @@ check_seed (const gchar *url, GError **error)
   return g_str_has_suffix (url, "/") ? g_strdup (url) : g_strconcat (url, "/", NULL);
 }
 
+/* GLib before 2.76 keeps what GSlice once allocated in its magazines: the GVariants of one
+ * GetManagedObjects answer for 1,000 conversations left 6.7 MB behind for good (issue 20).
+ * GSlice reads G_SLICE when GLib initialises, before main (), so sessiond starts itself again
+ * once with G_SLICE=always-malloc (the same process: D-Bus and systemd see one PID). Newer
+ * GLib allocates slices with malloc anyway; an explicit G_SLICE is left alone */
+static void
+use_malloc_for_slices (char **argv)
+{
+  if (glib_check_version (2, 76, 0) == NULL || g_getenv ("G_SLICE") != NULL)
+    return;
+  if (!g_setenv ("G_SLICE", "always-malloc", TRUE))
+    return;
+  execv ("/proc/self/exe", argv);
+  /* no /proc: GSlice it is */
+  g_unsetenv ("G_SLICE");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -334,8 +390,8 @@ main (int argc, char **argv)
   g_autoptr(GPtrArray) seed_list = g_ptr_array_new_with_free_func (g_free);
   SdAccountConfig config = { 0 };
   Context ctx = { 0 };
-  guint owner_id;
 
+  use_malloc_for_slices (argv);
   /* before anything is created: the database, its -wal and -shm, the key
    * file and the lock are the user's alone */
   umask (077);
@@ -459,20 +515,21 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_signal, &ctx);
   /* only a sessiond started with --replace takes the name, or gives it up: otherwise
    * any peer could take it and be handed recovery phrases and messages */
-  owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, SESSIOND_DBUS_NAME,
-                             replace ? G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
-                                         G_BUS_NAME_OWNER_FLAGS_REPLACE
-                                     : G_BUS_NAME_OWNER_FLAGS_NONE,
-                             on_bus_acquired, on_name_acquired, on_name_lost, &ctx, NULL);
+  ctx.owner_flags = replace ? G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                G_BUS_NAME_OWNER_FLAGS_REPLACE
+                            : G_BUS_NAME_OWNER_FLAGS_NONE;
+  g_bus_get (G_BUS_TYPE_SESSION, NULL, on_bus_ready, &ctx);
   g_main_loop_run (ctx.loop);
 
-  g_bus_unown_name (owner_id);
+  if (ctx.owner_id != 0)
+    g_bus_unown_name (ctx.owner_id);
   /* settings first: they hold references to the daemon and the notifier */
   g_clear_object (&ctx.settings);
   g_clear_object (&ctx.search_provider);
   g_clear_object (&ctx.notifier);
   g_clear_object (&ctx.service);
   g_clear_object (&ctx.account);
+  g_clear_object (&ctx.connection);
   g_main_loop_unref (ctx.loop);
   g_free (config.data_dir);
   /* the database is closed: the next sessiond may have the data dir */

@@ -700,7 +700,9 @@ process (SdSender *self)
     return;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   if (self->flights->len < self->max_in_flight) {
-    due = sd_store_outbox_due (self->store, now, self->flights->len + DUE_LOOKAHEAD, &error);
+    /* brief rows: most are in flight or held, only what starts is read whole */
+    due = sd_store_outbox_due_brief (self->store, now, self->flights->len + DUE_LOOKAHEAD,
+                                     &error);
     if (due == NULL) {
       g_warning ("could not read the outbox: %s", error->message);
       return;
@@ -723,6 +725,12 @@ process (SdSender *self)
     if (g_hash_table_contains (held, item->message->conversation) ||
         !may_start (self, item)) {
       g_hash_table_add (held, item->message->conversation);
+      continue;
+    }
+    if (!sd_store_outbox_item_complete (self->store, item, &error)) {
+      /* gone meanwhile (unsent, its conversation deleted): nothing to send */
+      g_debug ("could not read an outbox item: %s", error->message);
+      g_clear_error (&error);
       continue;
     }
     group = g_hash_table_lookup (pending, to);

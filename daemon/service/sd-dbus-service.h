@@ -19,6 +19,11 @@ SdDbusService *sd_dbus_service_new (GDBusConnection *connection,
                                     SdAccount *account,
                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the conversations go on the bus, without an InterfacesAdded each, when the account's
+ * start-up is done ("started"), not as soon as the main loop runs: for a caller that requests
+ * the bus name only after that */
+void sd_dbus_service_attach_after_start (SdDbusService *self);
+
 /* whether a client holds InhibitNotifications */
 gboolean sd_dbus_service_notifications_inhibited (SdDbusService *self);
 

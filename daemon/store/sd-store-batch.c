@@ -580,7 +580,7 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   }
   /* the message is new, so it has no reactions; only a quote needs a look-up */
   if (message->quote_author != NULL &&
-      !store_load_body (self, message->quote_author, message->quote_sent_at,
+      !store_load_body (self, conversation_id, message->quote_author, message->quote_sent_at,
                         &message->quote_body, error)) {
     sd_message_free (message);
     return FALSE;

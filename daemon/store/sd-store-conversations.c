@@ -104,6 +104,22 @@ sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 befor
 }
 
 gboolean
+sd_store_count_approved (SdStore *self, guint *out_count, GError **error)
+{
+  gint64 count = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_count != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!store_query_min (self, "SELECT count(*) FROM conversations WHERE approved <> 0", &count,
+                        error))
+    return FALSE;
+  *out_count = (guint) CLAMP (count, 0, G_MAXUINT);
+  return TRUE;
+}
+
+gboolean
 sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_unread,
                        GError **error)
 {
@@ -352,6 +368,7 @@ sd_store_set_nickname (SdStore *self, const gchar *conversation_id, const gchar 
 gboolean
 sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GError **error)
 {
+  g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
@@ -359,7 +376,10 @@ sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GErro
 
   if (!store_check_session_id (conversation_id, "the conversation id", error))
     return FALSE;
-  /* one statement, so one implicit transaction; messages and outbox rows go by cascade */
+  /* messages and outbox rows go by cascade; the commit marks the purge due */
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
   stmt = store_prepare (self, "DELETE FROM conversations WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
@@ -371,9 +391,7 @@ sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GErro
                          "no such conversation");
     return FALSE;
   }
-  /* committed already (no store_tx_commit here): the bodies leave the index and the WAL now */
-  store_purge_removed (self);
-  return TRUE;
+  return store_tx_commit (tx, error);
 }
 
 /* ---- search -------------------------------------------------------------------------------- */

@@ -209,6 +209,88 @@ sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error)
   return g_steal_pointer (&items);
 }
 
+GPtrArray *
+sd_store_outbox_due_brief (SdStore *self, gint64 now, guint limit, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  stmt = store_prepare (self,
+                        "SELECT m.author, m.sent_at, m.conversation, m.kind, m.local_id,"
+                        " o.recipient, o.is_sync, o.attempts, o.next_attempt_at"
+                        " FROM outbox o JOIN messages m ON m.local_id = o.message"
+                        " WHERE o.next_attempt_at <= ?1"
+                        " ORDER BY o.next_attempt_at, o.message LIMIT ?2",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_outbox_item_free);
+  for (;;) {
+    SdOutboxItem *item;
+    SdMessage *message;
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_DONE)
+      break;
+    message = g_new0 (SdMessage, 1);
+    message->author = store_column_dup (stmt, 0);
+    message->sent_at = sqlite3_column_int64 (stmt, 1);
+    message->id = sd_message_id_make (message->author, message->sent_at);
+    message->conversation = store_column_dup (stmt, 2);
+    if (!sd_message_kind_from_string ((const gchar *) sqlite3_column_text (stmt, 3),
+                                      &message->kind))
+      message->kind = SD_MESSAGE_KIND_TEXT;
+    message->local_id = sqlite3_column_int64 (stmt, 4);
+    item = g_new0 (SdOutboxItem, 1);
+    item->message = message;
+    item->recipient = store_column_dup (stmt, 5);
+    item->is_sync = sqlite3_column_int (stmt, 6) != 0;
+    item->attempts = (guint) sqlite3_column_int (stmt, 7);
+    item->next_attempt_at = sqlite3_column_int64 (stmt, 8);
+    g_ptr_array_add (items, item);
+  }
+  return g_steal_pointer (&items);
+}
+
+gboolean
+sd_store_outbox_item_complete (SdStore *self, SdOutboxItem *item, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (item != NULL && item->message != NULL, FALSE);
+
+  stmt = store_prepare (self,
+                        "SELECT " STORE_MESSAGE_COLUMNS ", o.last_error"
+                        " FROM outbox o JOIN messages m ON m.local_id = o.message"
+                        " WHERE o.message = ?1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, item->message->local_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_DONE) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "the message left the outbox");
+    return FALSE;
+  }
+  sd_message_free (item->message);
+  item->message = store_message_from_row (stmt, 0);
+  g_free (item->last_error);
+  item->last_error = store_column_dup (stmt, STORE_MESSAGE_N_COLUMNS);
+  return TRUE;
+}
+
 gboolean
 sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error)
 {

@@ -22,6 +22,9 @@ struct _SdStore {
   GHashTable *statements;
   /* a row of messages was deleted since the last purge (update hook) */
   gboolean removed_messages;
+  /* removed words may still be in the index or the WAL: the purge is due (marked on disk) */
+  gboolean purge_pending;
+  guint purge_id;           /* the debounce timer of the purge */
 };
 
 /* a cached statement borrowed for one use; the scope guard resets it for the next */
@@ -58,10 +61,10 @@ void store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text);
 gchar *store_column_dup (sqlite3_stmt *stmt, int index);
 /* BEGIN IMMEDIATE */
 SdStoreTx *store_tx_begin (SdStore *self, GError **error);
-/* commits; then purges what removed messages left behind (store_purge_removed) */
+/* marks a purge due if the transaction removed messages, commits, schedules the purge */
 gboolean store_tx_commit (SdStoreTx *tx, GError **error);
-/* after a committed change that deleted messages: purges their words from the search index
- * and truncates the WAL; failures are logged, as the change itself is committed */
+/* after a committed change that deleted messages: their words leave the search index and
+ * the WAL within SD_STORE_PURGE_DELAY_MS (a timer on the thread-default context) */
 void store_purge_removed (SdStore *self);
 gboolean store_check_session_id (const gchar *id, const gchar *what, GError **error);
 gboolean store_check_utf8 (const gchar *text, const gchar *what, GError **error);

@@ -222,16 +222,19 @@ store_find_message (SdStore *self, const gchar *message_id, gint64 *out_local_id
 }
 
 gboolean
-store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gchar **out_body,
-                 GError **error)
+store_load_body (SdStore *self, const gchar *conversation, const gchar *author,
+                 gint64 sent_at, gchar **out_body, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   int rc;
 
-  stmt = prepare_at (self, "SELECT body FROM messages WHERE author = ?1 AND sent_at = ?2",
+  stmt = prepare_at (self,
+                     "SELECT body FROM messages WHERE author = ?1 AND sent_at = ?2"
+                     " AND conversation = ?3",
                      author, sent_at, error);
   if (stmt == NULL)
     return FALSE;
+  store_bind_text (stmt, 3, conversation);
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return FALSE;

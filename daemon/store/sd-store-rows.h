@@ -15,8 +15,10 @@ G_BEGIN_DECLS
 #define SD_STORE_REMOVED_KEEP_MS (15LL * 24 * 3600 * 1000)
 
 /* the columns store_message_from_row() reads, for "SELECT " STORE_MESSAGE_COLUMNS " FROM
- * messages m ..."; the quoted body is looked up by a subquery. An incoming message is read
- * unless unread_messages holds it (schema version 5) */
+ * messages m ..."; the quoted body is looked up by a subquery. A quote names (author, sent-at)
+ * only, so a peer could show us, as quoted, a message of another conversation (ours to someone
+ * else, or someone else's to us): only a quote of the same conversation has its body. An
+ * incoming message is read unless unread_messages holds it (schema version 5) */
 #define STORE_MESSAGE_COLUMNS \
   "m.author, m.sent_at, m.conversation, m.outgoing, m.body, m.received_at, " \
   "CASE WHEN m.outgoing THEN m.status WHEN EXISTS (SELECT 1 FROM unread_messages r" \
@@ -24,7 +26,7 @@ G_BEGIN_DECLS
   "  AND r.message = m.local_id) THEN 'sent' ELSE 'read' END, " \
   "m.error, m.expires_at, m.server_hash, m.kind, m.quote_author, m.quote_sent_at, " \
   "(SELECT q.body FROM messages q WHERE q.author = m.quote_author" \
-  "  AND q.sent_at = m.quote_sent_at), m.expiration_mode, m.expiration_timer, m.sync_hash, " \
+  "  AND q.sent_at = m.quote_sent_at AND q.conversation = m.conversation), m.expiration_mode, m.expiration_timer, m.sync_hash, " \
   "m.local_id"
 #define STORE_MESSAGE_N_COLUMNS 18
 
@@ -57,9 +59,10 @@ gboolean store_apply_avatar (SdStore *self, const gchar *conversation, const gch
                              GBytes *key, GError **error);
 /* the first next_attempt_at of an outbox row: held back while uploads are to do */
 gint64 store_outbox_first_attempt (guint n_attachments);
-/* the body of message (@author, @sent_at), NULL when it is not stored */
-gboolean store_load_body (SdStore *self, const gchar *author, gint64 sent_at, gchar **out_body,
-                          GError **error);
+/* the body of message (@author, @sent_at) of @conversation, NULL when it is not stored there
+ * (a quote's body, as STORE_MESSAGE_COLUMNS reads it) */
+gboolean store_load_body (SdStore *self, const gchar *conversation, const gchar *author,
+                          gint64 sent_at, gchar **out_body, GError **error);
 
 /* the SELECT store_conversation_from_row() reads, to be followed by WHERE or ORDER BY */
 #define STORE_CONVERSATION_SELECT \

@@ -23,6 +23,8 @@
 /* how long a statement waits for another connection (a backup tool, the sqlite3 shell) */
 #define BUSY_TIMEOUT_MS 5000
 #define SETTING_ACCOUNT_ID "account-id"
+/* a removal committed, its purge not yet run (store_purge) */
+#define SETTING_PURGE_DUE "purge-due"
 
 G_DEFINE_FINAL_TYPE (SdStore, sd_store, G_TYPE_OBJECT)
 
@@ -138,11 +140,26 @@ store_tx_begin (SdStore *self, GError **error)
   return tx;
 }
 
+/* the purge is due, written in the removal's own transaction: a crash before the purge runs
+ * leaves the mark, and the next open purges (store_open) */
+static gboolean
+store_mark_purge (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = store_prepare (
+    self, "INSERT OR REPLACE INTO settings (key, value) VALUES ('" SETTING_PURGE_DUE "', '1')",
+    error);
+
+  return stmt != NULL && store_run (self, stmt, error);
+}
+
 gboolean
 store_tx_commit (SdStoreTx *tx, GError **error)
 {
-  g_autoptr(SdCachedStmt) stmt = store_prepare (tx->store, "COMMIT", error);
+  g_autoptr(SdCachedStmt) stmt = NULL;
 
+  if (tx->store->removed_messages && !store_mark_purge (tx->store, error))
+    return FALSE;
+  stmt = store_prepare (tx->store, "COMMIT", error);
   if (stmt == NULL || !store_run (tx->store, stmt, error))
     return FALSE;
   tx->open = FALSE;
@@ -160,29 +177,71 @@ store_tx_commit (SdStoreTx *tx, GError **error)
  *  - the WAL, which keeps the old pages until a checkpoint copies the zeroed ones over them;
  *    TRUNCATE also empties the file.
  * Cost, measured once (SQLite 3.40, 12-word bodies, one delete): optimize 12–28 ms at 10k
- * messages, 190–320 ms at 100k; the checkpoint 5–50 ms. Removals are user actions or expiry
- * (one transaction per timer), so this is paid per removal, not per message. */
-void
-store_purge_removed (SdStore *self)
+ * messages, 190–320 ms at 100k; the checkpoint 5–50 ms. It is paid once per
+ * SD_STORE_PURGE_DELAY_MS, not once per removal (issue 20: deleting ten messages one by one, or
+ * the expiry of a burst, cost 2–3 s of main loop at 100k): the first removal not yet purged
+ * starts the timer, and every removal until it fires is purged with it. The purge also runs
+ * when the store closes, and at open when a crash came between a removal and its purge (the
+ * mark is written in the removal's transaction). */
+static void
+store_purge (SdStore *self)
 {
   g_autoptr(GError) error = NULL;
   int rc;
 
-  if (!self->removed_messages)
-    return;
-  self->removed_messages = FALSE;
+  g_clear_handle_id (&self->purge_id, g_source_remove);
+  self->purge_pending = FALSE;
   rc = sqlite3_exec (self->db, "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')",
                      NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (self->db, "DELETE FROM settings WHERE key = '" SETTING_PURGE_DUE "'",
+                       NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
+    /* the mark stays: the next removal, close or open tries again */
     store_set_sqlite_error (self->db, rc, &error, "optimizing the search index");
     g_warning ("%s", error->message);
     return;
   }
   /* another connection reading (a backup, the sqlite3 shell) makes this BUSY: the next
-   * removal tries again */
+   * purge tries again */
   rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
   if (rc != SQLITE_OK)
     g_debug ("truncating the WAL: %s", sqlite3_errstr (rc));
+}
+
+static gboolean
+on_purge_due (gpointer user_data)
+{
+  SdStore *self = user_data;
+
+  self->purge_id = 0;
+  store_purge (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+store_purge_removed (SdStore *self)
+{
+  g_autoptr(GSource) source = NULL;
+
+  if (!self->removed_messages)
+    return;
+  self->removed_messages = FALSE;
+  self->purge_pending = TRUE;
+  if (self->purge_id != 0)
+    return;
+  /* the store is used from one thread, whose context runs the timer; finalize removes it */
+  source = g_timeout_source_new (SD_STORE_PURGE_DELAY_MS);
+  g_source_set_callback (source, on_purge_due, self, NULL);
+  g_source_set_static_name (source, "[sessiond] store purge");
+  self->purge_id = g_source_attach (source, g_main_context_get_thread_default ());
+}
+
+gboolean
+sd_store_purge_pending (SdStore *self)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  return self->purge_pending;
 }
 
 /* notes deletes of messages rows, however they happen (a statement, a cascade, a trigger) */
@@ -308,6 +367,22 @@ store_close_untouched (SdStore *self)
     sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 }
 
+/* a crash came between a removal and its purge: the purge runs now */
+static gboolean
+store_load_purge_due (SdStore *self, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree gchar *due = sd_store_get_setting (self, SETTING_PURGE_DUE, &local_error);
+
+  if (due == NULL && !g_error_matches (local_error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND)) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+  if (due != NULL)
+    store_purge (self);
+  return TRUE;
+}
+
 static gboolean
 store_load_account_id (SdStore *self, GError **error)
 {
@@ -424,6 +499,8 @@ store_open (SdStore *self, GError **error)
     return FALSE;
   }
   sqlite3_update_hook (self->db, store_update_hook, self);
+  if (!store_load_purge_due (self, error))
+    return FALSE;
   return store_load_account_id (self, error);
 }
 
@@ -595,6 +672,10 @@ sd_store_finalize (GObject *object)
 {
   SdStore *self = SD_STORE (object);
 
+  /* what was removed leaves the files before we go */
+  if (self->db != NULL && self->purge_pending)
+    store_purge (self);
+  g_clear_handle_id (&self->purge_id, g_source_remove);
   /* statements must be finalized before the connection can close */
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL) {

@@ -54,6 +54,13 @@ gchar *sd_store_get_setting (SdStore *self, const gchar *key, GError **error);
 gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value,
                                GError **error);
 
+/* Removed messages' words leave the search index and the WAL at most this long after the
+ * removal's commit (one purge for every removal in that time), when the store is finalized,
+ * or at the next open after a crash (sd-store.c, store_purge) */
+#define SD_STORE_PURGE_DELAY_MS 1000
+/* whether removed words may still be in the files (the purge has not run yet) */
+gboolean sd_store_purge_pending (SdStore *self);
+
 /* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
 gboolean sd_store_check_integrity (SdStore *self, GError **error);
 
@@ -244,6 +251,13 @@ SdMessage *sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage 
                                          GError **error);
 /* outbox rows with next_attempt_at <= @now, oldest first, at most @limit (0 = all) */
 GPtrArray *sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error);
+/* the same rows, each with only its message's id, author, sent_at, conversation, kind and
+ * local_id: enough for the sender to choose what starts, which it then reads whole with
+ * sd_store_outbox_item_complete () (it looks often, at up to 80 rows, and starts few) */
+GPtrArray *sd_store_outbox_due_brief (SdStore *self, gint64 now, guint limit, GError **error);
+/* reads the whole message (and last error) of an item of sd_store_outbox_due_brief ();
+ * NOT_FOUND when it left the outbox meanwhile */
+gboolean sd_store_outbox_item_complete (SdStore *self, SdOutboxItem *item, GError **error);
 /* the earliest next_attempt_at, or G_MAXINT64 when the outbox is empty */
 gboolean sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error);
 /* delivery to the recipient succeeded: status sent, server hash kept, and the outbox row
@@ -298,6 +312,8 @@ SdMessage *sd_store_get_message (SdStore *self, const gchar *message_id, GError 
  * all. The result is always oldest first, ties broken by insertion order */
 GPtrArray *sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 before,
                                   gint64 after, guint limit, GError **error);
+/* how many conversations are approved (we started or accepted them) */
+gboolean sd_store_count_approved (SdStore *self, guint *out_count, GError **error);
 /* @conversation_id NULL: the total over conversations that are not blocked */
 gboolean sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_unread,
                                 GError **error);

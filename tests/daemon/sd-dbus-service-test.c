@@ -408,6 +408,8 @@ test_prunes_seen (Fixture *fixture, gconstpointer data)
   /* and starts again */
   reopened = new_account (fixture);
   sd_account_start (reopened);
+  while (sd_account_is_starting (reopened))
+    g_main_context_iteration (NULL, TRUE);
   g_assert_cmpstr (sd_account_get_session_id (reopened), ==, id);
   g_assert_true (sd_store_is_seen (reopened->store, "long-gone", &seen, &error));
   g_assert_no_error (error);
@@ -542,14 +544,21 @@ test_quote_other_conversation (Fixture *fixture, gconstpointer data)
       g_assert_cmpstr (message->quote_body, ==, "mallory's own");
     }
   }
-  /* what the signals carry is checked the same way */
+  /* what the signals carry comes from the store the same way */
   for (guint i = 0; i < changes->new_messages->len; i++) {
     SdMessage *message = g_ptr_array_index (changes->new_messages, i);
 
-    sd_account_check_quote (fixture->account, message);
     if (g_strcmp0 (message->body, "look what you said") == 0)
       g_assert_null (message->quote_body);
+    else if (g_strcmp0 (message->body, "and this") == 0)
+      g_assert_cmpstr (message->quote_body, ==, "mallory's own");
   }
+  /* and a search finds it without the body too */
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  messages = sd_account_search (fixture->account, "look what", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 1);
+  g_assert_null (((SdMessage *) g_ptr_array_index (messages, 0))->quote_body);
 }
 
 /* local names and received profile names follow the same rules (sd-display-name.c) */
@@ -689,6 +698,125 @@ test_error_table (void)
   }
 }
 
+static void
+count_signal (GDBusConnection *connection, const gchar *sender, const gchar *path,
+              const gchar *iface, const gchar *member, GVariant *params, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* issue 20: a daemon that opens its account before its name is requested (as sessiond does)
+ * lists the conversations in GetManagedObjects, announcing none one by one; it does not go
+ * online while held; a conversation opened later is announced; the conversation methods
+ * answer (their handlers are the skeleton class's vtable) */
+static void
+test_start_lists (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *later = peer_id (10);
+  g_autofree gchar *first_path = NULL;
+  g_autoptr(GVariant) objects = NULL;
+  g_autoptr(GVariant) messages = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(SdDbusConversation1) conversation = NULL;
+  const gchar *service_name = g_dbus_connection_get_unique_name (fixture->service_connection);
+  guint added = 0, listed = 0, subscription;
+
+  g_assert_no_error (error);
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->account);
+  path = g_strdup_printf ("%s/%s.sqlite", fixture->data_dir, id);
+  {
+    g_autoptr(SdStore) store = sd_store_open (path, &error);
+    g_autoptr(SdStoreBatch) batch = NULL;
+    g_autoptr(SdStoreChanges) changes = NULL;
+
+    g_assert_no_error (error);
+    batch = sd_store_batch_new (store);
+    for (guint i = 0; i < 3; i++) {
+      g_autofree gchar *peer = peer_id (i);
+      SdIncomingMessage message = incoming_text (peer, "hello", 1700000000000 + i);
+
+      g_assert_true (sd_store_batch_add_message (batch, &message, &error));
+    }
+    g_assert_true (sd_store_apply_batch (store, batch, &changes, &error));
+    g_assert_no_error (error);
+  }
+
+  subscription = g_dbus_connection_signal_subscribe (
+    fixture->client_connection, service_name, "org.freedesktop.DBus.ObjectManager",
+    "InterfacesAdded", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, count_signal, &added, NULL);
+  fixture->account = new_account (fixture);
+  fixture->service = sd_dbus_service_new (fixture->service_connection, fixture->account, &error);
+  g_assert_no_error (error);
+  sd_dbus_service_attach_after_start (fixture->service);
+  sd_account_hold_network (fixture->account, TRUE);
+  sd_account_start (fixture->account);
+  while (sd_account_is_starting (fixture->account))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (sd_account_get_session_id (fixture->account), ==, id);
+  g_assert_cmpstr (sd_account_get_state (fixture->account), ==, "uninitialised");
+
+  g_dbus_connection_call (fixture->client_connection, service_name, SD_DBUS_PATH,
+                          "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+                          G_VARIANT_TYPE ("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          on_ready, &result);
+  objects = g_dbus_connection_call_finish (fixture->client_connection, wait_for (&result),
+                                           &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  {
+    g_autoptr(GVariant) dict = g_variant_get_child_value (objects, 0);
+    GVariantIter iter;
+    const gchar *object_path;
+    GVariant *interfaces;
+
+    g_variant_iter_init (&iter, dict);
+    while (g_variant_iter_loop (&iter, "{&o@a{sa{sv}}}", &object_path, &interfaces)) {
+      g_autoptr(GVariant) props = g_variant_lookup_value (interfaces, "org.sessiond.Conversation1",
+                                                          NULL);
+
+      if (props != NULL && listed++ == 0)
+        first_path = g_strdup (object_path);
+    }
+  }
+  g_assert_cmpuint (listed, ==, 3);
+  /* signals sent before the answer have arrived with it */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (added, ==, 0);
+
+  /* the name is ours: online */
+  sd_account_hold_network (fixture->account, FALSE);
+  g_assert_cmpstr (sd_account_get_state (fixture->account), ==, "connecting");
+
+  /* a method of a conversation, through the skeleton class's handler */
+  sd_dbus_conversation1_proxy_new (fixture->client_connection, G_DBUS_PROXY_FLAGS_NONE,
+                                   service_name, first_path, NULL, on_ready, &result);
+  conversation = sd_dbus_conversation1_proxy_new_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  sd_dbus_conversation1_call_get_messages (conversation, g_variant_new ("a{sv}", NULL), NULL,
+                                           on_ready, &result);
+  g_assert_true (sd_dbus_conversation1_call_get_messages_finish (conversation, &messages,
+                                                                 wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (messages), ==, 1);
+  g_clear_object (&result);
+
+  /* a conversation opened now is announced */
+  sd_dbus_account1_call_open_conversation (fixture->proxy, later, NULL, on_ready, &result);
+  g_assert_true (sd_dbus_account1_call_open_conversation_finish (fixture->proxy, NULL,
+                                                                 wait_for (&result), &error));
+  g_assert_no_error (error);
+  while (added == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (added, ==, 1);
+  g_dbus_connection_signal_unsubscribe (fixture->client_connection, subscription);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -710,6 +838,7 @@ main (int argc, char **argv)
   SERVICE_TEST ("display-names", test_display_names);
   SERVICE_TEST ("body-bound", test_body_bound);
   SERVICE_TEST ("search-short-words", test_search_short_words);
+  SERVICE_TEST ("start-lists", test_start_lists);
 #undef SERVICE_TEST
 
   return g_test_run ();

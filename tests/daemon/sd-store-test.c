@@ -2321,8 +2321,18 @@ receive_fillers (SdStore *store, const gchar *author, gint64 first_sent_at, guin
   }
 }
 
-/* issue 14: a removed message's words are in no file of the store once the removal returns:
- * the row zeroed (secure_delete), the search index merged without it, the WAL truncated */
+/* the purge after a removal is debounced (SD_STORE_PURGE_DELAY_MS): waits until it ran */
+static void
+wait_for_purge (SdStore *store)
+{
+  g_assert_true (sd_store_purge_pending (store));
+  while (sd_store_purge_pending (store))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* issue 14: a removed message's words are in no file of the store once the removal's purge
+ * has run: the row zeroed (secure_delete), the search index merged without it, the WAL
+ * truncated */
 static void
 test_data_at_rest (Fixture *fixture, gconstpointer data)
 {
@@ -2354,6 +2364,7 @@ test_data_at_rest (Fixture *fixture, gconstpointer data)
   gone = sd_store_remove_message (fixture->store, deleted_id, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_nonnull (gone);
+  wait_for_purge (fixture->store);
   g_assert_false (store_files_contain (fixture->path, words[0]));
   found = sd_store_search (fixture->store, "zebracorn4711", 0, &error);
   g_assert_no_error (error);
@@ -2362,10 +2373,12 @@ test_data_at_rest (Fixture *fixture, gconstpointer data)
   expired = sd_store_remove_expired (fixture->store, 200000, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (expired->len, ==, 1);
+  wait_for_purge (fixture->store);
   g_assert_false (store_files_contain (fixture->path, words[1]));
 
   g_assert_true (sd_store_delete_conversation (fixture->store, ID_C, &error));
   g_assert_no_error (error);
+  wait_for_purge (fixture->store);
   g_assert_false (store_files_contain (fixture->path, words[2]));
 
   /* the other messages are still found */
@@ -2373,6 +2386,107 @@ test_data_at_rest (Fixture *fixture, gconstpointer data)
   found = sd_store_search (fixture->store, "weather", 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (found->len, ==, 16);
+}
+
+/* issue 20: the purge is debounced, so a crash can come between a removal and its purge: the
+ * next open purges (the removal's transaction marked it due); closing purges too */
+static void
+test_data_at_rest_crash (Fixture *fixture, gconstpointer data)
+{
+  static const gchar *const suffixes[] = { "", "-wal" };
+  g_autoptr(GError) error = NULL;
+  SdIncomingMessage deleted = incoming ("crash1", ID_B, 100500, "secret zebracorn4711 here");
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdMessage) gone = NULL;
+  g_autoptr(SdStore) reopened = NULL;
+  g_autofree gchar *deleted_id = sd_message_id_make (ID_B, deleted.sent_at);
+  g_autofree gchar *copy = g_build_filename (fixture->dir, "crashed.db", NULL);
+
+  receive_fillers (fixture->store, ID_B, 100000, 8);
+  changes = receive (fixture->store, &deleted);
+  receive_fillers (fixture->store, ID_B, 101000, 8);
+  gone = sd_store_remove_message (fixture->store, deleted_id, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (gone);
+  g_assert_true (sd_store_purge_pending (fixture->store));
+
+  /* the files as a kill -9 now would leave them: the word is still in them */
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
+    g_autofree gchar *from = g_strconcat (fixture->path, suffixes[i], NULL);
+    g_autofree gchar *to = g_strconcat (copy, suffixes[i], NULL);
+    g_autofree gchar *bytes = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (from, &bytes, &length, &error));
+    g_assert_true (g_file_set_contents (to, bytes, (gssize) length, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (store_files_contain (copy, "zebracorn4711"));
+
+  /* the next open purges */
+  reopened = sd_store_open (copy, &error);
+  g_assert_no_error (error);
+  g_assert_false (sd_store_purge_pending (reopened));
+  g_assert_false (store_files_contain (copy, "zebracorn4711"));
+  g_clear_object (&reopened);
+
+  /* and closing purges what is pending */
+  g_assert_true (store_files_contain (fixture->path, "zebracorn4711"));
+  g_clear_object (&fixture->store);
+  g_assert_false (store_files_contain (fixture->path, "zebracorn4711"));
+}
+
+/* the sender's brief look at the outbox (issue 20): the same rows in the same order as
+ * sd_store_outbox_due (), with what choosing needs; completed, the same item in full; gone
+ * meanwhile, NOT_FOUND */
+static void
+test_outbox_brief (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) first = queue_text (fixture->store, ID_B, "first body", 10000, &error);
+  g_autoptr(SdMessage) second = queue_text (fixture->store, ID_C, "second body", 20000, &error);
+  g_autoptr(GPtrArray) brief = NULL;
+  g_autoptr(GPtrArray) full = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (sd_store_outbox_reschedule (fixture->store, first->id, 30000, "timeout",
+                                             &error));
+  g_assert_no_error (error);
+  brief = sd_store_outbox_due_brief (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_no_error (error);
+  full = sd_store_outbox_due (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (brief->len, ==, 2);
+  g_assert_cmpuint (full->len, ==, 2);
+  for (guint i = 0; i < brief->len; i++) {
+    SdOutboxItem *item = g_ptr_array_index (brief, i);
+    SdOutboxItem *whole = g_ptr_array_index (full, i);
+
+    g_assert_cmpstr (item->message->id, ==, whole->message->id);
+    g_assert_cmpstr (item->message->conversation, ==, whole->message->conversation);
+    g_assert_cmpint (item->message->kind, ==, whole->message->kind);
+    g_assert_cmpstr (item->recipient, ==, whole->recipient);
+    g_assert_cmpint (item->is_sync, ==, whole->is_sync);
+    g_assert_cmpuint (item->attempts, ==, whole->attempts);
+    g_assert_null (item->message->body);
+    g_assert_true (sd_store_outbox_item_complete (fixture->store, item, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (item->message->body, ==, whole->message->body);
+    g_assert_cmpint (item->message->status, ==, whole->message->status);
+    g_assert_cmpstr (item->last_error, ==, whole->last_error);
+  }
+  /* the second message comes first now (the first waits for its retry at 30000) */
+  g_assert_cmpstr (((SdOutboxItem *) g_ptr_array_index (brief, 0))->message->body, ==,
+                   "second body");
+
+  /* unsent before the sender reads it whole */
+  g_clear_pointer (&brief, g_ptr_array_unref);
+  brief = sd_store_outbox_due_brief (fixture->store, G_MAXINT64, 0, &error);
+  g_assert_true (sd_store_delete_message (fixture->store, second->id, &error));
+  g_assert_no_error (error);
+  g_assert_false (sd_store_outbox_item_complete (fixture->store,
+                                                 g_ptr_array_index (brief, 0), &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
 }
 
 int
@@ -2391,6 +2505,7 @@ main (int argc, char **argv)
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
   ADD ("open/data-at-rest", test_data_at_rest);
+  ADD ("open/data-at-rest-crash", test_data_at_rest_crash);
   ADD ("batch/dedup", test_batch_dedup);
   ADD ("batch/rollback", test_batch_rollback);
   ADD ("batch/invalid", test_batch_invalid);
@@ -2398,6 +2513,7 @@ main (int argc, char **argv)
   ADD ("batch/sync-copy", test_sync_copy);
   ADD ("send/outbox", test_outbox);
   ADD ("send/outbox-done", test_outbox_done);
+  ADD ("send/outbox-brief", test_outbox_brief);
   ADD ("query/mark-read", test_mark_read);
   ADD ("query/unread-counters", test_unread_counters);
   ADD ("query/paging", test_paging);
