@@ -43,6 +43,8 @@ struct _SdAttachments {
   SdStore *store;            /* (owned) */
   SdFileServer *file_server; /* (owned) */
   gchar *dir;                /* (owned) <data dir>/attachments */
+  gchar *tmp_dir;            /* (owned) <dir>/tmp: files no row names yet, which the sweep
+                              * leaves alone */
   gboolean running;
   gboolean busy;             /* a transfer is under way */
   guint timeout_id;
@@ -181,8 +183,11 @@ sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean re
 
     if (remove_files && a->file != NULL) {
       g_autofree gchar *path = g_build_filename (self->dir, a->file, NULL);
+      g_autofree gchar *tmp = g_build_filename (self->tmp_dir, a->file, NULL);
 
+      /* wherever it is: kept or not yet */
       (void) g_unlink (path);
+      (void) g_unlink (tmp);
     }
     clear_outgoing (a);
   }
@@ -241,7 +246,8 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
   out->voice = source->voice;
 
   out->file = new_file_name ();
-  path = g_build_filename (self->dir, out->file, NULL);
+  /* no row names it before sd_attachments_prepared_keep: the sweep must not see it */
+  path = g_build_filename (self->tmp_dir, out->file, NULL);
   if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     return FALSE;
@@ -292,6 +298,27 @@ sd_attachments_prepare (SdAttachments *self, const SdAttachmentSource *sources, 
     g_array_append_val (prepared, one);
   }
   *out = g_steal_pointer (&prepared);
+  return TRUE;
+}
+
+gboolean
+sd_attachments_prepared_keep (SdAttachments *self, GArray *prepared, GError **error)
+{
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+
+  for (guint i = 0; prepared != NULL && i < prepared->len; i++) {
+    SdOutgoingAttachment *a = &g_array_index (prepared, SdOutgoingAttachment, i);
+    g_autofree gchar *from = g_build_filename (self->tmp_dir, a->file, NULL);
+    g_autofree gchar *to = g_build_filename (self->dir, a->file, NULL);
+
+    if (g_rename (from, to) != 0) {
+      gint saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot keep an attachment: %s", g_strerror (saved));
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 
@@ -406,16 +433,23 @@ transfer_end (Transfer *transfer)
   g_object_unref (self);
 }
 
-static void
+/* FALSE when not recorded (the row is gone, or the store failed) */
+static gboolean
 set_state (SdAttachments *self, SdAttachmentWork *work, SdAttachmentState state,
            const gchar *file, const gchar *reason)
 {
   g_autoptr(GError) error = NULL;
 
   if (!sd_store_attachment_set_state (self->store, work->local_id, work->info->index, state,
-                                      file, reason, &error))
-    g_warning ("could not record an attachment's state: %s", error->message);
+                                      file, reason, &error)) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      g_debug ("an attachment's message went while it was transferred");
+    else
+      g_warning ("could not record an attachment's state: %s", error->message);
+    return FALSE;
+  }
   emit_changed (self, work->message_id);
+  return TRUE;
 }
 
 /* a failure that may pass: retried later, up to SD_ATTACHMENTS_MAX_ATTEMPTS */
@@ -589,7 +623,9 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
     transfer_end (transfer);
     return;
   }
-  set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL);
+  /* the message may have gone while it downloaded: then so does the file */
+  if (!set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL))
+    sd_attachments_sweep (self);
   transfer_end (transfer);
 }
 
@@ -657,6 +693,25 @@ process (SdAttachments *self)
     start_download (self, transfer);
 }
 
+#define STALE_TMP_S (60 * 60)
+
+/* what a crash left in tmp/; a prepare of this run is younger than STALE_TMP_S */
+static void
+clear_stale_tmp (SdAttachments *self)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->tmp_dir, 0, NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *path = g_build_filename (self->tmp_dir, name, NULL);
+    GStatBuf st;
+
+    if (g_lstat (path, &st) == 0 && now - (gint64) st.st_mtime > STALE_TMP_S)
+      (void) g_unlink (path);
+  }
+}
+
 void
 sd_attachments_start (SdAttachments *self)
 {
@@ -664,6 +719,7 @@ sd_attachments_start (SdAttachments *self)
 
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
   self->running = TRUE;
+  clear_stale_tmp (self);
   sd_attachments_sweep (self);
   process (self);
   /* avatars whose fetch a restart interrupted, or that failed before */
@@ -828,7 +884,7 @@ sd_attachments_read_image (SdAttachments *self, gint fd, GError **error)
   if (!sd_attachments_prepare (self, &source, 1, &prepared, error))
     return NULL;
   a = &g_array_index (prepared, SdOutgoingAttachment, 0);
-  path = g_build_filename (self->dir, a->file, NULL);
+  path = g_build_filename (self->tmp_dir, a->file, NULL);
   ok = g_str_has_prefix (a->content_type, "image/") &&
        g_file_get_contents (path, &contents, &len, NULL);
   sd_attachments_prepared_free (self, g_steal_pointer (&prepared), TRUE);
@@ -923,6 +979,8 @@ on_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
   if (plain == NULL || !write_plaintext (self, plain, &file, &error) ||
       !sd_store_set_avatar_file (self->store, fetch->conversation, fetch->url, file, &error)) {
     g_debug ("a contact's avatar is not usable: %s", error != NULL ? error->message : "?");
+    if (file != NULL)
+      sd_attachments_sweep (self); /* written, not recorded */
     avatar_fetch_free (fetch);
     return;
   }
@@ -1092,7 +1150,7 @@ on_sweep (gpointer user_data)
   }
   dir = g_dir_open (self->dir, 0, NULL);
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    if (!g_hash_table_contains (files, name)) {
+    if (!g_hash_table_contains (files, name) && !g_str_equal (name, "tmp")) {
       g_autofree gchar *path = g_build_filename (self->dir, name, NULL);
 
       if (g_unlink (path) == 0)
@@ -1137,6 +1195,7 @@ sd_attachments_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->avatar_fetches, g_hash_table_unref);
   g_free (self->dir);
+  g_free (self->tmp_dir);
   G_OBJECT_CLASS (sd_attachments_parent_class)->finalize (object);
 }
 
@@ -1184,7 +1243,8 @@ sd_attachments_new (SdStore *store, SdFileServer *file_server, const gchar *data
   self->store = g_object_ref (store);
   self->file_server = g_object_ref (file_server);
   self->dir = g_build_filename (data_dir, "attachments", NULL);
-  if (g_mkdir_with_parents (self->dir, 0700) != 0)
-    g_warning ("cannot create %s: %s", self->dir, g_strerror (errno));
+  self->tmp_dir = g_build_filename (self->dir, "tmp", NULL);
+  if (g_mkdir_with_parents (self->tmp_dir, 0700) != 0)
+    g_warning ("cannot create %s: %s", self->tmp_dir, g_strerror (errno));
   return self;
 }

@@ -70,6 +70,9 @@ GArray *sd_attachments_prepare_finish (SdAttachments *self,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* frees what prepare() gave; @remove_files when the message was not queued after all */
+/* moves the prepared files to where the sweep sees them: call in the same main-loop turn as
+ * storing the rows that name them */
+gboolean sd_attachments_prepared_keep (SdAttachments *self, GArray *prepared, GError **error);
 void sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files);
 
 /* 0: nothing is fetched by itself */

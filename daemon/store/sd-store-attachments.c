@@ -464,7 +464,13 @@ sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint index,
   store_bind_text (stmt, 3, sd_attachment_state_to_string (state));
   store_bind_text (stmt, 4, file);
   store_bind_text (stmt, 5, reason);
-  return store_run (self, stmt, error);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no such attachment");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean

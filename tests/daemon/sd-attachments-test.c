@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SdAttachments on a real store, with a file server nothing answers for: what happens to the
+ * files before any transfer (preparing, the sweep, refused images) */
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sd-attachments.h"
+#include "sd-daemon-test-util.h"
+
+typedef struct {
+  SdIdentity me;
+  SdTestStore test_store;
+  SdTestNet net;
+  SdFileServer *file_server;
+  SdAttachments *attachments;
+  gchar *dir; /* <data dir>/attachments */
+} Fixture;
+
+static gchar *
+answer_nothing (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
+                gpointer user_data)
+{
+  *status = 503;
+  return g_strdup ("");
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  sd_test_identity_from_byte (&f->me, 0x11);
+  sd_test_store_init (&f->test_store, &f->me);
+  sd_test_net_init (&f->net, answer_nothing, f);
+  f->file_server = sd_file_server_new (f->net.network, NULL, NULL, NULL);
+  g_assert_nonnull (f->file_server);
+  f->attachments = sd_attachments_new (f->test_store.store, f->file_server, f->test_store.dir);
+  f->dir = g_build_filename (f->test_store.dir, "attachments", NULL);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  sd_attachments_stop (f->attachments);
+  g_clear_object (&f->attachments);
+  g_clear_object (&f->file_server);
+  sd_test_net_clear (&f->net);
+  sd_test_store_clear (&f->test_store);
+  g_free (f->dir);
+}
+
+/* a regular file with @contents, opened read-only and already unlinked */
+static gint
+fd_with (const Fixture *f, const void *contents, gsize len)
+{
+  g_autofree gchar *path = g_build_filename (f->test_store.dir, "source", NULL);
+  gint fd;
+
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_unlink (path);
+  return fd;
+}
+
+/* runs every pending idle, the sweep among them */
+static void
+drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static guint
+count_files (const gchar *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (d != NULL && g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+/* a prepared file has no row yet: a sweep in that window (any message removed elsewhere)
+ * must leave it, and it is where the sweep sees it once kept */
+static void
+test_sweep_spares_prepared (Fixture *f, gconstpointer data)
+{
+  static const gchar text[] = "a plain text attachment";
+  SdAttachmentSource source = { fd_with (f, text, sizeof text - 1), "note.txt", NULL, NULL, FALSE };
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = NULL;
+  SdOutgoingAttachment *a;
+  g_autofree gchar *kept = NULL;
+
+  sd_attachments_start (f->attachments);
+  g_assert_true (sd_attachments_prepare (f->attachments, &source, 1, &prepared, &error));
+  g_assert_no_error (error);
+  close (source.fd);
+  a = &g_array_index (prepared, SdOutgoingAttachment, 0);
+  g_assert_cmpint (a->size, ==, sizeof text - 1);
+
+  sd_attachments_sweep (f->attachments);
+  drain ();
+  g_assert_true (sd_attachments_prepared_keep (f->attachments, prepared, &error));
+  g_assert_no_error (error);
+  kept = g_build_filename (f->dir, a->file, NULL);
+  g_assert_true (g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+
+  /* no row names it: gone with the next sweep */
+  sd_attachments_sweep (f->attachments);
+  drain ();
+  g_assert_false (g_file_test (kept, G_FILE_TEST_EXISTS));
+  sd_attachments_prepared_free (f->attachments, prepared, TRUE);
+}
+
+/* a prepare refused leaves nothing behind */
+static void
+test_refused_leaves_nothing (Fixture *f, gconstpointer data)
+{
+  SdAttachmentSource sources[2] = {
+    { fd_with (f, "x", 1), "one.txt", NULL, NULL, FALSE },
+    { -1, "two.txt", NULL, NULL, FALSE },
+  };
+  g_autofree gchar *tmp = g_build_filename (f->dir, "tmp", NULL);
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = NULL;
+
+  g_assert_false (sd_attachments_prepare (f->attachments, sources, 2, &prepared, &error));
+  g_assert_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE);
+  close (sources[0].fd);
+  g_assert_cmpuint (count_files (tmp), ==, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/attachments/sweep-spares-prepared", Fixture, NULL, setup,
+              test_sweep_spares_prepared, teardown);
+  g_test_add ("/attachments/refused-leaves-nothing", Fixture, NULL, setup,
+              test_refused_leaves_nothing, teardown);
+  return g_test_run ();
+}
