@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gexiv2/gexiv2.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
@@ -116,36 +115,58 @@ read_fd (gint fd, GError **error)
   return g_bytes_new_take (g_steal_pointer (&data), len);
 }
 
-/* removes EXIF (with any GPS position), XMP, IPTC and the comment from the image at @path,
- * keeping only the orientation, and notes its size in pixels. A format exiv2 does not know
- * is left as it is; one it knows but cannot write fails */
-static gboolean
-strip_image (const gchar *path, guint32 *width, guint32 *height, GError **error)
+/* where sessiond-strip-metadata is: installed, or the test's build */
+static const gchar *
+strip_helper_path (void)
 {
-  g_autoptr(GExiv2Metadata) metadata = gexiv2_metadata_new ();
-  g_autoptr(GError) local_error = NULL;
-  GExiv2Orientation orientation;
+  const gchar *path = g_getenv ("SESSIOND_STRIP_METADATA");
 
-  if (!gexiv2_metadata_open_path (metadata, path, &local_error)) {
-    g_debug ("not an image exiv2 reads: %s", local_error->message);
-    return TRUE;
+  return path != NULL && *path != '\0' ? path : SESSIOND_STRIP_METADATA_PATH;
+}
+
+/* @data without EXIF (with any GPS position), XMP, IPTC and the comment, its orientation
+ * kept, and its size in pixels. exiv2 parses it in sessiond-strip-metadata, a process of its
+ * own with none of our keys or fds (docs/security.md). A file exiv2 cannot open or rewrite is
+ * refused: nothing goes out with its metadata */
+static GBytes *
+strip_image (GBytes *data, guint32 *width, guint32 *height, GError **error)
+{
+  const gchar *argv[] = { strip_helper_path (), NULL };
+  const gchar *const no_environment[] = { NULL };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GBytes) out = NULL;
+  const guint8 *p;
+  gsize len;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* an empty environment; GSubprocess passes no fd but the three pipes */
+  g_subprocess_launcher_set_environ (launcher, (gchar **) no_environment);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  helper = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (helper == NULL)
+    return NULL;
+  if (!g_subprocess_communicate (helper, data, NULL, &out, NULL, error))
+    return NULL;
+  if (g_subprocess_get_if_exited (helper) && g_subprocess_get_exit_status (helper) == 2) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED,
+                         "an image whose metadata cannot be removed is not sent");
+    return NULL;
   }
-  *width = (guint32) CLAMP (gexiv2_metadata_get_pixel_width (metadata), 0, SD_ATTACHMENT_DIMENSION_MAX);
-  *height = (guint32) CLAMP (gexiv2_metadata_get_pixel_height (metadata), 0, SD_ATTACHMENT_DIMENSION_MAX);
-  if (!gexiv2_metadata_get_supports_exif (metadata) && !gexiv2_metadata_get_supports_xmp (metadata) &&
-      !gexiv2_metadata_get_supports_iptc (metadata))
-    return TRUE;
-  orientation = gexiv2_metadata_try_get_orientation (metadata, NULL);
-  gexiv2_metadata_clear (metadata);
-  if (orientation > GEXIV2_ORIENTATION_NORMAL && orientation <= GEXIV2_ORIENTATION_ROT_270 &&
-      gexiv2_metadata_get_supports_exif (metadata))
-    gexiv2_metadata_try_set_orientation (metadata, orientation, NULL);
-  if (!gexiv2_metadata_save_file (metadata, path, &local_error)) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
-                 "cannot remove the metadata of an image: %s", local_error->message);
-    return FALSE;
+  p = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+  if (!g_subprocess_get_successful (helper) || p == NULL || len < 8 ||
+      len - 8 > SD_ATTACHMENTS_MAX_SIZE) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "the metadata of an image could not be removed");
+    return NULL;
   }
-  return TRUE;
+  *width = MIN ((guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24,
+                SD_ATTACHMENT_DIMENSION_MAX);
+  *height = MIN ((guint32) p[4] | (guint32) p[5] << 8 | (guint32) p[6] << 16 | (guint32) p[7] << 24,
+                 SD_ATTACHMENT_DIMENSION_MAX);
+  return g_bytes_new_from_bytes (out, 8, len - 8);
 }
 
 /* "type/subtype", printable ASCII, bounded */
@@ -202,8 +223,6 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
   g_autofree gchar *path = NULL;
   g_autofree gchar *type = NULL;
   guint8 secret[SECRET_LEN];
-  struct stat st;
-  gsize len;
 
   if (data == NULL)
     return FALSE;
@@ -245,27 +264,22 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
   out->content_type = g_steal_pointer (&type);
   out->voice = source->voice;
 
+  /* what goes out is the stripped file */
+  if (g_str_has_prefix (out->content_type, "image/")) {
+    GBytes *stripped = strip_image (data, &out->width, &out->height, error);
+
+    if (stripped == NULL)
+      return FALSE;
+    g_bytes_unref (data);
+    data = stripped;
+  }
   out->file = new_file_name ();
   /* no row names it before sd_attachments_prepared_keep: the sweep must not see it */
   path = g_build_filename (self->tmp_dir, out->file, NULL);
   if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     return FALSE;
-  if (g_str_has_prefix (out->content_type, "image/") &&
-      !strip_image (path, &out->width, &out->height, error))
-    return FALSE;
-  /* what goes out is the stripped file */
-  if (g_stat (path, &st) != 0) {
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
-    return FALSE;
-  }
-  len = (gsize) st.st_size;
-  if (len > SD_ATTACHMENTS_MAX_SIZE) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_LARGE,
-                 "an attachment has at most %d bytes", SD_ATTACHMENTS_MAX_SIZE);
-    return FALSE;
-  }
-  out->size = (gint64) len;
+  out->size = (gint64) g_bytes_get_size (data);
   randombytes_buf (secret, sizeof secret);
   out->secret = g_bytes_new (secret, sizeof secret);
   sodium_memzero (secret, sizeof secret);
@@ -1227,18 +1241,11 @@ sd_attachments_init (SdAttachments *self)
 SdAttachments *
 sd_attachments_new (SdStore *store, SdFileServer *file_server, const gchar *data_dir)
 {
-  static gsize initialised = 0;
   SdAttachments *self;
 
   g_return_val_if_fail (SD_IS_STORE (store), NULL);
   g_return_val_if_fail (SD_IS_FILE_SERVER (file_server), NULL);
 
-  if (g_once_init_enter (&initialised)) {
-    /* exiv2's XMP parser must be set up once, before any use */
-    if (!gexiv2_initialize ())
-      g_warning ("gexiv2 could not initialise; image metadata may stay");
-    g_once_init_leave (&initialised, 1);
-  }
   self = g_object_new (SD_TYPE_ATTACHMENTS, NULL);
   self->store = g_object_ref (store);
   self->file_server = g_object_ref (file_server);

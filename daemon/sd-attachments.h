@@ -14,6 +14,8 @@ typedef enum {
   SD_ATTACHMENTS_ERROR_TOO_LARGE,   /* over the official 10 MB limit */
   SD_ATTACHMENTS_ERROR_UNREADABLE,  /* the fd is not a readable regular file */
   SD_ATTACHMENTS_ERROR_TOO_MANY,    /* more than SD_ATTACHMENTS_MAX per message */
+  SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED, /* an image whose metadata cannot be removed */
+  SD_ATTACHMENTS_ERROR_UPLOADS_FULL, /* too many bytes waiting for upload */
   SD_ATTACHMENTS_ERROR_NOT_AVAILABLE, /* OpenAttachment: not downloaded (yet) */
 } SdAttachmentsError;
 

@@ -136,6 +136,23 @@ test_refused_leaves_nothing (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_files (tmp), ==, 0);
 }
 
+/* an image type exiv2 cannot open is refused, not sent with its metadata */
+static void
+test_unknown_image_refused (Fixture *f, gconstpointer data)
+{
+  static const gchar junk[] = "this is no PNG, whatever its type says";
+  SdAttachmentSource source = { fd_with (f, junk, sizeof junk - 1), "x.png", "image/png", NULL,
+                                FALSE };
+  g_autofree gchar *tmp = g_build_filename (f->dir, "tmp", NULL);
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = NULL;
+
+  g_assert_false (sd_attachments_prepare (f->attachments, &source, 1, &prepared, &error));
+  g_assert_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED);
+  close (source.fd);
+  g_assert_cmpuint (count_files (tmp), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -144,5 +161,7 @@ main (int argc, char *argv[])
               test_sweep_spares_prepared, teardown);
   g_test_add ("/attachments/refused-leaves-nothing", Fixture, NULL, setup,
               test_refused_leaves_nothing, teardown);
+  g_test_add ("/attachments/unknown-image-refused", Fixture, NULL, setup,
+              test_unknown_image_refused, teardown);
   return g_test_run ();
 }
