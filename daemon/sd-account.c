@@ -593,12 +593,13 @@ on_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
+static void on_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data);
+
 void
 sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GBytes) blob = NULL;
   GError *error = NULL;
   AvatarUpload *upload;
 
@@ -614,7 +615,20 @@ sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable
   }
   upload = g_new0 (AvatarUpload, 1);
   g_task_set_task_data (task, upload, (GDestroyNotify) avatar_upload_free);
-  upload->plain = sd_attachments_read_image (self->attachments, fd, &error);
+  /* read and stripped off the main loop */
+  sd_attachments_read_image_async (self->attachments, fd, cancellable, on_avatar_read,
+                                   g_steal_pointer (&task));
+}
+
+static void
+on_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AvatarUpload *upload = g_task_get_task_data (task);
+  g_autoptr(GBytes) blob = NULL;
+  GError *error = NULL;
+
+  upload->plain = sd_attachments_read_image_finish (SD_ATTACHMENTS (source), result, &error);
   if (upload->plain == NULL) {
     g_task_return_error (task, error);
     return;
@@ -627,8 +641,8 @@ sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable
     g_task_return_error (task, error);
     return;
   }
-  sd_attachments_upload_async (self->attachments, blob, cancellable, on_avatar_uploaded,
-                               g_steal_pointer (&task));
+  sd_attachments_upload_async (SD_ATTACHMENTS (source), blob, g_task_get_cancellable (task),
+                               on_avatar_uploaded, g_steal_pointer (&task));
 }
 
 gboolean

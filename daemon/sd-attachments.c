@@ -882,32 +882,57 @@ sd_attachments_open (SdAttachments *self, const gchar *message_id, guint index, 
   return fd;
 }
 
-GBytes *
-sd_attachments_read_image (SdAttachments *self, gint fd, GError **error)
+static void
+on_image_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GArray) prepared = NULL;
-  SdAttachmentSource source = { fd, NULL, NULL, NULL, FALSE };
+  g_autoptr(GTask) task = user_data;
+  SdAttachments *self = SD_ATTACHMENTS (source);
+  GError *error = NULL;
+  GArray *prepared = sd_attachments_prepare_finish (self, result, &error);
   SdOutgoingAttachment *a;
   g_autofree gchar *path = NULL;
   g_autofree gchar *contents = NULL;
   gsize len = 0;
   gboolean ok;
 
-  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), NULL);
-
-  if (!sd_attachments_prepare (self, &source, 1, &prepared, error))
-    return NULL;
+  if (prepared == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* a small file just written by the worker, still under tmp/ */
   a = &g_array_index (prepared, SdOutgoingAttachment, 0);
   path = g_build_filename (self->tmp_dir, a->file, NULL);
   ok = g_str_has_prefix (a->content_type, "image/") &&
        g_file_get_contents (path, &contents, &len, NULL);
-  sd_attachments_prepared_free (self, g_steal_pointer (&prepared), TRUE);
+  sd_attachments_prepared_free (self, prepared, TRUE);
   if (!ok) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                         "an avatar is an image");
-    return NULL;
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             "an avatar is an image");
+    return;
   }
-  return g_bytes_new_take (g_steal_pointer (&contents), len);
+  g_task_return_pointer (task, g_bytes_new_take (g_steal_pointer (&contents), len),
+                         (GDestroyNotify) g_bytes_unref);
+}
+
+void
+sd_attachments_read_image_async (SdAttachments *self, gint fd, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  SdAttachmentSource source = { fd, NULL, NULL, NULL, FALSE };
+  GTask *task;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_read_image_async);
+  /* read and stripped in the worker, as an attachment is */
+  sd_attachments_prepare_async (self, &source, 1, cancellable, on_image_prepared, task);
+}
+
+GBytes *
+sd_attachments_read_image_finish (SdAttachments *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void

@@ -107,7 +107,14 @@ void sd_attachments_conversation_approved (SdAttachments *self, const gchar *con
 
 /* an image for our avatar: read from @fd like an attachment (same limits), metadata
  * stripped; InvalidArgument unless it is an image */
-GBytes *sd_attachments_read_image (SdAttachments *self, gint fd, GError **error);
+void sd_attachments_read_image_async (SdAttachments *self,
+                                      gint fd,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+GBytes *sd_attachments_read_image_finish (SdAttachments *self,
+                                          GAsyncResult *result,
+                                          GError **error);
 
 /* uploads @blob to the file server; the result is its URL */
 void sd_attachments_upload_async (SdAttachments *self,
