@@ -626,6 +626,7 @@ on_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   AvatarUpload *upload = g_task_get_task_data (task);
   g_autoptr(GBytes) blob = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   upload->plain = sd_attachments_read_image_finish (SD_ATTACHMENTS (source), result, &error);
@@ -641,8 +642,9 @@ on_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
-  sd_attachments_upload_async (SD_ATTACHMENTS (source), blob, g_task_get_cancellable (task),
-                               on_avatar_uploaded, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  sd_attachments_upload_async (SD_ATTACHMENTS (source), blob, cancellable, on_avatar_uploaded,
+                               g_steal_pointer (&task));
 }
 
 gboolean
@@ -731,7 +733,8 @@ sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **err
 }
 
 gboolean
-sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
+sd_account_download_attachment (SdAccount *self, const gchar *conversation,
+                                const gchar *message_id, guint index,
                                 GError **error)
 {
   if (!sd_account_require (self, error))
@@ -741,11 +744,12 @@ sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint 
                          "the network is not started");
     return FALSE;
   }
-  return sd_attachments_download (self->attachments, message_id, index, error);
+  return sd_attachments_download (self->attachments, conversation, message_id, index, error);
 }
 
 gint
-sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint index,
+sd_account_open_attachment (SdAccount *self, const gchar *conversation,
+                            const gchar *message_id, guint index,
                             GError **error)
 {
   if (!sd_account_require (self, error))
@@ -755,7 +759,7 @@ sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint inde
                          "the network is not started");
     return -1;
   }
-  return sd_attachments_open (self->attachments, message_id, index, error);
+  return sd_attachments_open (self->attachments, conversation, message_id, index, error);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "sd-attachment-crypto.h"
 #include "sd-attachment-pointer.h"
 #include "sd-avatar-crypto.h"
+#include "sd-backoff.h"
 #include "sd-network-error.h"
 #include "sd-protocol-error.h"
 
@@ -51,6 +52,9 @@ struct _SdAttachments {
   GCancellable *cancellable; /* (owned) */
   guint auto_download_max;
   GHashTable *avatar_fetches; /* (owned) conversations whose avatar is being fetched */
+  guint preparing;           /* prepares in a worker thread */
+  GQueue prepare_queue;      /* (element-type GTask) (owned) waiting for a worker */
+  gint64 uploading_max;      /* bytes: uploads waiting plus one more prepare */
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_READY, SIGNAL_AVATAR_CHANGED, N_SIGNALS };
@@ -362,12 +366,71 @@ prepare_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   GArray *prepared = NULL;
   GError *error = NULL;
 
-  /* only self->dir is used, which never changes */
+  /* only self->dir and self->tmp_dir are used, which never change */
   if (!sd_attachments_prepare (SD_ATTACHMENTS (source), job->sources, job->n_sources, &prepared,
                                &error))
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, prepared, NULL);
+}
+
+static void start_prepare (SdAttachments *self, GTask *outer);
+
+/* a worker finished: its caller gets the result, the next waiting prepare starts */
+static void
+on_prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  SdAttachments *self = SD_ATTACHMENTS (source);
+  GError *error = NULL;
+  GArray *prepared = g_task_propagate_pointer (G_TASK (result), &error);
+  GTask *next;
+
+  self->preparing--;
+  if (prepared == NULL)
+    g_task_return_error (outer, error);
+  else
+    g_task_return_pointer (outer, prepared, NULL);
+  next = g_queue_pop_head (&self->prepare_queue);
+  if (next != NULL)
+    start_prepare (self, next);
+}
+
+/* @outer (transfer full): its task data is the job */
+static void
+start_prepare (SdAttachments *self, GTask *outer)
+{
+  g_autoptr(GTask) inner = g_task_new (self, g_task_get_cancellable (outer), on_prepare_done,
+                                       outer);
+
+  self->preparing++;
+  g_task_set_task_data (inner, g_task_get_task_data (outer), NULL);
+  g_task_run_in_thread (inner, prepare_in_thread);
+}
+
+/* what one more prepare of @sources would add to the uploads waiting: over the cap → refused,
+ * so no caller can fill the disk and the upload queue */
+static gboolean
+check_upload_room (SdAttachments *self, const SdAttachmentSource *sources, guint n_sources,
+                   GError **error)
+{
+  gint64 bytes = 0;
+
+  if (!sd_store_attachment_uploading_bytes (self->store, &bytes, error))
+    return FALSE;
+  for (guint i = 0; i < n_sources; i++) {
+    struct stat st;
+
+    if (sources[i].fd >= 0 && fstat (sources[i].fd, &st) == 0 && S_ISREG (st.st_mode))
+      bytes += MIN ((gint64) st.st_size, (gint64) SD_ATTACHMENTS_MAX_SIZE + 1);
+  }
+  if (bytes > self->uploading_max) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UPLOADS_FULL,
+                 "attachments of %" G_GINT64_FORMAT " bytes already wait for upload",
+                 bytes);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 void
@@ -376,6 +439,7 @@ sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sou
                               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
   PrepareJob *job;
 
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
@@ -385,6 +449,10 @@ sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sou
   if (n_sources > SD_ATTACHMENTS_MAX) {
     g_task_return_new_error (task, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
                              "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
+    return;
+  }
+  if (!check_upload_room (self, sources, n_sources, &error)) {
+    g_task_return_error (task, error);
     return;
   }
   job = g_new0 (PrepareJob, 1);
@@ -399,7 +467,19 @@ sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sou
     job->sources[i].voice = sources[i].voice;
   }
   g_task_set_task_data (task, job, (GDestroyNotify) prepare_job_free);
-  g_task_run_in_thread (task, prepare_in_thread);
+  /* a few workers at a time: a caller sending many files cannot take every thread, nor hold
+   * many 10 MB files in memory at once; the rest wait their turn */
+  if (self->preparing < SD_ATTACHMENTS_PREPARES_MAX)
+    start_prepare (self, g_steal_pointer (&task));
+  else
+    g_queue_push_tail (&self->prepare_queue, g_steal_pointer (&task));
+}
+
+void
+sd_attachments_set_uploading_max (SdAttachments *self, gint64 max_bytes)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  self->uploading_max = max_bytes;
 }
 
 GArray *
@@ -476,7 +556,7 @@ retry_or_fail (SdAttachments *self, SdAttachmentWork *work, const gchar *reason)
   g_debug ("attachment %u of %s: attempt %u failed: %s", work->info->index, work->message_id,
            attempts, reason);
   if (attempts < SD_ATTACHMENTS_MAX_ATTEMPTS) {
-    gint64 delay = MIN ((gint64) RETRY_BASE_MS << MIN (attempts - 1, 20), RETRY_MAX_MS);
+    gint64 delay = sd_backoff_delay (RETRY_BASE_MS, RETRY_MAX_MS, attempts);
 
     if (!sd_store_attachment_reschedule (self->store, work->local_id, work->info->index,
                                          g_get_real_time () / 1000 + delay, reason, &error))
@@ -817,14 +897,15 @@ sd_attachments_conversation_approved (SdAttachments *self, const gchar *conversa
 }
 
 gboolean
-sd_attachments_download (SdAttachments *self, const gchar *message_id, guint index,
+sd_attachments_download (SdAttachments *self, const gchar *conversation,
+                         const gchar *message_id, guint index,
                          GError **error)
 {
   g_autoptr(SdAttachmentWork) work = NULL;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
 
-  work = sd_store_get_attachment (self->store, message_id, index, error);
+  work = sd_store_get_attachment (self->store, conversation, message_id, index, error);
   if (work == NULL)
     return FALSE;
   switch (work->info->state) {
@@ -853,7 +934,8 @@ sd_attachments_download (SdAttachments *self, const gchar *message_id, guint ind
 }
 
 gint
-sd_attachments_open (SdAttachments *self, const gchar *message_id, guint index, GError **error)
+sd_attachments_open (SdAttachments *self, const gchar *conversation, const gchar *message_id,
+                     guint index, GError **error)
 {
   g_autoptr(SdAttachmentWork) work = NULL;
   g_autofree gchar *path = NULL;
@@ -861,7 +943,7 @@ sd_attachments_open (SdAttachments *self, const gchar *message_id, guint index, 
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
 
-  work = sd_store_get_attachment (self->store, message_id, index, error);
+  work = sd_store_get_attachment (self->store, conversation, message_id, index, error);
   if (work == NULL)
     return -1;
   /* ours is readable from the start; theirs once verified and decrypted */
@@ -1233,6 +1315,7 @@ sd_attachments_finalize (GObject *object)
   g_clear_object (&self->file_server);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->avatar_fetches, g_hash_table_unref);
+  g_queue_clear_full (&self->prepare_queue, g_object_unref);
   g_free (self->dir);
   g_free (self->tmp_dir);
   G_OBJECT_CLASS (sd_attachments_parent_class)->finalize (object);
@@ -1261,6 +1344,8 @@ sd_attachments_init (SdAttachments *self)
   self->cancellable = g_cancellable_new ();
   self->auto_download_max = SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX;
   self->avatar_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->prepare_queue);
+  self->uploading_max = SD_ATTACHMENTS_UPLOADING_MAX;
 }
 
 SdAttachments *

@@ -29,6 +29,10 @@ GQuark sd_attachments_error_quark (void);
  * fetched without being asked, from approved contacts only (docs/attachments.md) */
 #define SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX SD_ATTACHMENTS_MAX_SIZE
 #define SD_ATTACHMENTS_MAX_ATTEMPTS 8
+/* prepares (read, strip, write) in worker threads at once; more wait in a queue */
+#define SD_ATTACHMENTS_PREPARES_MAX 2
+/* bytes of our attachments waiting for upload, past which Send refuses more */
+#define SD_ATTACHMENTS_UPLOADING_MAX ((gint64) 200 * 1000 * 1000)
 
 /* the transfers of the account's attachments: ours are read, stripped of metadata and kept
  * in <data dir>/attachments, then encrypted and uploaded before their message is due; theirs
@@ -78,6 +82,8 @@ gboolean sd_attachments_prepared_keep (SdAttachments *self, GArray *prepared, GE
 void sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files);
 
 /* 0: nothing is fetched by itself */
+/* the cap of SD_ATTACHMENTS_UPLOADING_MAX, for tests */
+void sd_attachments_set_uploading_max (SdAttachments *self, gint64 max_bytes);
 void sd_attachments_set_auto_download_max (SdAttachments *self, guint max_bytes);
 
 void sd_attachments_start (SdAttachments *self);
@@ -89,14 +95,17 @@ void sd_attachments_kick (SdAttachments *self);
  * @from_contact (an approved, unblocked conversation) */
 void sd_attachments_consider (SdAttachments *self, const SdMessage *message, gboolean from_contact);
 
-/* fetches attachment @index of @message_id (again, after a failure) */
+/* fetches attachment @index of @message_id (again, after a failure); NOT_FOUND unless the
+ * message is in @conversation */
 gboolean sd_attachments_download (SdAttachments *self,
+                                  const gchar *conversation,
                                   const gchar *message_id,
                                   guint index,
                                   GError **error);
 
 /* a new read-only fd of the decrypted (or our own) file */
 gint sd_attachments_open (SdAttachments *self,
+                          const gchar *conversation,
                           const gchar *message_id,
                           guint index,
                           GError **error);

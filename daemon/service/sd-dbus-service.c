@@ -202,7 +202,8 @@ handle_download_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sd_account_download_attachment (self->account, message_id, index, &error))
+  if (!sd_account_download_attachment (self->account, invocation_conversation (invocation),
+                                       message_id, index, &error))
     sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_download_attachment (skeleton, invocation);
@@ -216,7 +217,8 @@ handle_open_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GUnixFDList) out = NULL;
-  gint fd = sd_account_open_attachment (self->account, message_id, index, &error);
+  gint fd = sd_account_open_attachment (self->account, invocation_conversation (invocation),
+                                        message_id, index, &error);
 
   if (fd < 0) {
     sd_dbus_error_return (invocation, error);

@@ -361,8 +361,18 @@ sd_store_attachment_next_due (SdStore *self, gint64 *out_next, GError **error)
                           out_next, error);
 }
 
+gboolean
+sd_store_attachment_uploading_bytes (SdStore *self, gint64 *out_bytes, GError **error)
+{
+  return store_query_min (self,
+                          "SELECT coalesce(sum(max(size, 0)), 0) FROM attachments"
+                          " WHERE state = 'uploading'",
+                          out_bytes, error);
+}
+
 SdAttachmentWork *
-sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index, GError **error)
+sd_store_get_attachment (SdStore *self, const gchar *conversation, const gchar *message_id,
+                         guint index, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   gint64 local_id;
@@ -372,17 +382,20 @@ sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index, GE
 
   if (!store_find_message (self, message_id, &local_id, NULL, error))
     return NULL;
-  stmt = store_prepare (self, WORK_SELECT " WHERE a.message = ?1 AND a.idx = ?2", error);
+  /* a message of another conversation is not found through this one */
+  stmt = store_prepare (self, WORK_SELECT " WHERE a.message = ?1 AND a.idx = ?2"
+                              " AND m.conversation = ?3", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, local_id);
   sqlite3_bind_int64 (stmt, 2, index);
+  store_bind_text (stmt, 3, conversation);
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return NULL;
   if (rc == SQLITE_DONE) {
     g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                 "the message has no attachment %u", index);
+                 "the conversation has no such message with an attachment %u", index);
     return NULL;
   }
   return work_from_row (stmt);

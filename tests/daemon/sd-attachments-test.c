@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sd-attachments.h"
+#include "sd-backoff.h"
 #include "sd-daemon-test-util.h"
 
 typedef struct {
@@ -153,15 +154,91 @@ test_unknown_image_refused (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_files (tmp), ==, 0);
 }
 
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GPtrArray *results = user_data;
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = sd_attachments_prepare_finish (SD_ATTACHMENTS (source), result, &error);
+
+  if (prepared == NULL)
+    g_ptr_array_add (results, g_steal_pointer (&error));
+  else
+    g_ptr_array_add (results, prepared);
+}
+
+/* more prepares than workers: the rest wait and all finish */
+static void
+test_prepares_queued (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new ();
+  const guint n = SD_ATTACHMENTS_PREPARES_MAX * 2 + 1;
+
+  for (guint i = 0; i < n; i++) {
+    SdAttachmentSource source = { fd_with (f, "queued", 6), "q.txt", NULL, NULL, FALSE };
+
+    sd_attachments_prepare_async (f->attachments, &source, 1, NULL, on_prepared, results);
+    close (source.fd);
+  }
+  SD_TEST_WAIT_UNTIL (results->len == n);
+  for (guint i = 0; i < n; i++) {
+    GArray *prepared = g_ptr_array_index (results, i);
+
+    g_assert_cmpuint (prepared->len, ==, 1);
+    sd_attachments_prepared_free (f->attachments, prepared, TRUE);
+  }
+}
+
+/* the bytes waiting for upload are bounded: past the cap a send is refused before anything
+ * is read */
+static void
+test_upload_cap (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new ();
+  SdAttachmentSource source = { fd_with (f, "twenty bytes of data", 20), "c.txt", NULL, NULL,
+                                FALSE };
+  GError *error;
+
+  sd_attachments_set_uploading_max (f->attachments, 19);
+  sd_attachments_prepare_async (f->attachments, &source, 1, NULL, on_prepared, results);
+  SD_TEST_WAIT_UNTIL (results->len == 1);
+  error = g_ptr_array_index (results, 0);
+  g_assert_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UPLOADS_FULL);
+  g_error_free (error);
+
+  sd_attachments_set_uploading_max (f->attachments, 20);
+  sd_attachments_prepare_async (f->attachments, &source, 1, NULL, on_prepared, results);
+  SD_TEST_WAIT_UNTIL (results->len == 2);
+  sd_attachments_prepared_free (f->attachments, g_ptr_array_index (results, 1), TRUE);
+  close (source.fd);
+}
+
+/* the one backoff rule of sender, attachments, avatars and config pushes */
+static void
+test_backoff (void)
+{
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 0), ==, 1000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 1), ==, 1000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 2), ==, 2000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 9), ==, 256000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 10), ==, 300000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, G_MAXUINT), ==, 300000);
+  g_assert_cmpint (sd_backoff_delay (2000, 60000, 1), ==, 2000);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/attachments/backoff", test_backoff);
   g_test_add ("/attachments/sweep-spares-prepared", Fixture, NULL, setup,
               test_sweep_spares_prepared, teardown);
   g_test_add ("/attachments/refused-leaves-nothing", Fixture, NULL, setup,
               test_refused_leaves_nothing, teardown);
   g_test_add ("/attachments/unknown-image-refused", Fixture, NULL, setup,
               test_unknown_image_refused, teardown);
+  g_test_add ("/attachments/prepares-queued", Fixture, NULL, setup, test_prepares_queued,
+              teardown);
+  g_test_add ("/attachments/upload-cap", Fixture, NULL, setup, test_upload_cap, teardown);
   return g_test_run ();
 }
