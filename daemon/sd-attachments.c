@@ -51,7 +51,10 @@ struct _SdAttachments {
   guint sweep_id;
   GCancellable *cancellable; /* (owned) */
   guint auto_download_max;
-  GHashTable *avatar_fetches; /* (owned) conversations whose avatar is being fetched */
+  GHashTable *avatar_fetches; /* (owned) conversation → AvatarFetch: queued, in flight or
+                              * waiting to be retried */
+  GQueue avatar_queue;       /* (element-type AvatarFetch) (unowned) waiting their turn */
+  guint avatars_in_flight;
   guint preparing;           /* prepares in a worker thread */
   GQueue prepare_queue;      /* (element-type GTask) (owned) waiting for a worker */
   gint64 uploading_max;      /* bytes: uploads waiting plus one more prepare */
@@ -63,6 +66,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (SdAttachments, sd_attachments, G_TYPE_OBJECT)
 
 static void process (SdAttachments *self);
+static void drop_waiting_avatars (SdAttachments *self);
 
 /* ---- preparing what we send ---- */
 
@@ -297,12 +301,9 @@ sd_attachments_prepare (SdAttachments *self, const SdAttachmentSource *sources, 
   g_autoptr(GArray) prepared = NULL;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+  /* the count is checked once, by sd_attachments_prepare_async */
+  g_return_val_if_fail (n_sources <= SD_ATTACHMENT_MAX_COUNT, FALSE);
 
-  if (n_sources > SD_ATTACHMENTS_MAX) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
-                 "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
-    return FALSE;
-  }
   prepared = g_array_new (FALSE, TRUE, sizeof (SdOutgoingAttachment));
   for (guint i = 0; i < n_sources; i++) {
     SdOutgoingAttachment one = { 0 };
@@ -446,9 +447,10 @@ sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sou
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_attachments_prepare_async);
-  if (n_sources > SD_ATTACHMENTS_MAX) {
+  /* the one count check of Send/SendMessage/SetAvatar */
+  if (n_sources > SD_ATTACHMENT_MAX_COUNT) {
     g_task_return_new_error (task, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
-                             "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
+                             "a message has at most %d attachments", SD_ATTACHMENT_MAX_COUNT);
     return;
   }
   if (!check_upload_room (self, sources, n_sources, &error)) {
@@ -829,6 +831,7 @@ sd_attachments_stop (SdAttachments *self)
   self->running = FALSE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  drop_waiting_avatars (self);
 }
 
 void
@@ -911,8 +914,13 @@ sd_attachments_download (SdAttachments *self, const gchar *conversation,
   switch (work->info->state) {
   case SD_ATTACHMENT_STATE_AVAILABLE:
   case SD_ATTACHMENT_STATE_DOWNLOADING:
-  case SD_ATTACHMENT_STATE_UPLOADING:
     return TRUE;
+  case SD_ATTACHMENT_STATE_UPLOADING:
+    /* as the XML says: ours, still going up, has nothing to download (OpenAttachment reads
+     * it already) */
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                         "this attachment is ours and still uploading");
+    return FALSE;
   case SD_ATTACHMENT_STATE_PENDING:
   case SD_ATTACHMENT_STATE_FAILED:
   case SD_ATTACHMENT_STATE_EXPIRED:
@@ -1049,123 +1057,142 @@ sd_attachments_upload_finish (SdAttachments *self, GAsyncResult *result, GError 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* ---- contacts' avatars ---- */
+/* ---- avatars: one download path for contacts' and our own ---- */
+
+/* what a picture may be before it is kept and handed to the notification server: an image
+ * of a common type, by its bytes, of bounded size in bytes and pixels */
+#define AVATAR_STORED_MAX (2 * 1000 * 1000)
+#define AVATAR_DIMENSION_MAX 4096
+/* its blob in either scheme, with padding, IV and tags */
+#define AVATAR_BLOB_MAX (AVATAR_STORED_MAX + AVATAR_STORED_MAX / 16 + 65536)
+/* contacts' pictures fetched at once (a restore names every contact's); the rest wait */
+#define AVATAR_FETCHES_MAX 2
+#define AVATAR_ATTEMPTS 5
+
+static guint32
+be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static guint32
+le16 (const guint8 *p)
+{
+  return (guint32) p[0] | (guint32) p[1] << 8;
+}
+
+/* the size in pixels of a PNG, GIF, JPEG or WebP, from its header; FALSE for anything else */
+static gboolean
+image_dimensions (const guint8 *d, gsize len, guint32 *width, guint32 *height)
+{
+  if (len >= 24 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp (d + 12, "IHDR", 4) == 0) {
+    *width = be32 (d + 16);
+    *height = be32 (d + 20);
+    return TRUE;
+  }
+  if (len >= 10 && (memcmp (d, "GIF87a", 6) == 0 || memcmp (d, "GIF89a", 6) == 0)) {
+    *width = le16 (d + 6);
+    *height = le16 (d + 8);
+    return TRUE;
+  }
+  if (len >= 30 && memcmp (d, "RIFF", 4) == 0 && memcmp (d + 8, "WEBP", 4) == 0) {
+    if (memcmp (d + 12, "VP8 ", 4) == 0 && d[23] == 0x9d && d[24] == 0x01 && d[25] == 0x2a) {
+      *width = le16 (d + 26) & 0x3fff;
+      *height = le16 (d + 28) & 0x3fff;
+      return TRUE;
+    }
+    if (memcmp (d + 12, "VP8L", 4) == 0 && d[20] == 0x2f) {
+      guint32 bits = (guint32) d[21] | (guint32) d[22] << 8 | (guint32) d[23] << 16 |
+                     (guint32) d[24] << 24;
+
+      *width = (bits & 0x3fff) + 1;
+      *height = ((bits >> 14) & 0x3fff) + 1;
+      return TRUE;
+    }
+    if (memcmp (d + 12, "VP8X", 4) == 0) {
+      *width = ((guint32) d[24] | (guint32) d[25] << 8 | (guint32) d[26] << 16) + 1;
+      *height = ((guint32) d[27] | (guint32) d[28] << 8 | (guint32) d[29] << 16) + 1;
+      return TRUE;
+    }
+    return FALSE;
+  }
+  if (len >= 4 && d[0] == 0xff && d[1] == 0xd8) {
+    /* the segments up to the first start-of-frame */
+    gsize i = 2;
+
+    while (i + 4 <= len) {
+      guint8 marker;
+      gsize seg;
+
+      if (d[i] != 0xff)
+        return FALSE;
+      marker = d[i + 1];
+      if (marker == 0xff) {
+        i++;
+        continue;
+      }
+      seg = (gsize) d[i + 2] << 8 | d[i + 3];
+      if (seg < 2)
+        return FALSE;
+      if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 &&
+          marker != 0xcc) {
+        if (i + 9 > len)
+          return FALSE;
+        *height = (guint32) d[i + 5] << 8 | d[i + 6];
+        *width = (guint32) d[i + 7] << 8 | d[i + 8];
+        return TRUE;
+      }
+      i += 2 + seg;
+    }
+  }
+  return FALSE;
+}
+
+gboolean
+sd_attachments_check_avatar (GBytes *plain, GError **error)
+{
+  gsize len;
+  const guint8 *d = g_bytes_get_data (plain, &len);
+  guint32 width = 0, height = 0;
+
+  if (len > AVATAR_STORED_MAX) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "a profile picture has at most %d bytes", AVATAR_STORED_MAX);
+    return FALSE;
+  }
+  if (!image_dimensions (d, len, &width, &height)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "a profile picture is a PNG, JPEG, GIF or WebP image");
+    return FALSE;
+  }
+  if (width == 0 || height == 0 || width > AVATAR_DIMENSION_MAX ||
+      height > AVATAR_DIMENSION_MAX) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "a profile picture has at most %d × %d pixels", AVATAR_DIMENSION_MAX,
+                 AVATAR_DIMENSION_MAX);
+    return FALSE;
+  }
+  return TRUE;
+}
 
 typedef struct {
-  SdAttachments *self;          /* (owned) */
-  gchar *conversation;          /* (owned) */
-  gchar *url;                   /* (owned) as stored, with its fragment */
   GBytes *key;                  /* (owned) */
   SdAttachmentPointer *pointer; /* (owned) */
-} AvatarFetch;
+} AvatarDownload;
 
 static void
-avatar_fetch_free (AvatarFetch *fetch)
+avatar_download_free (AvatarDownload *download)
 {
-  g_hash_table_remove (fetch->self->avatar_fetches, fetch->conversation);
-  g_object_unref (fetch->self);
-  g_free (fetch->conversation);
-  g_free (fetch->url);
-  g_bytes_unref (fetch->key);
-  g_clear_pointer (&fetch->pointer, sd_attachment_pointer_free);
-  g_free (fetch);
+  g_bytes_unref (download->key);
+  g_clear_pointer (&download->pointer, sd_attachment_pointer_free);
+  g_free (download);
 }
 
 static void
-on_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  AvatarFetch *fetch = user_data;
-  SdAttachments *self = fetch->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
-                                                           &error);
-  g_autoptr(GBytes) plain = NULL;
-  g_autofree gchar *file = NULL;
-  const guint8 *key;
-  gsize key_len;
-
-  if (blob == NULL) {
-    g_debug ("a contact's avatar could not be fetched: %s", error->message);
-    avatar_fetch_free (fetch);
-    return;
-  }
-  key = g_bytes_get_data (fetch->key, &key_len);
-  /* legacy (AES-GCM with the profile key) as desktop sends it; else the deterministic one.
-   * Both authenticate: nothing unverified is written */
-  plain = sd_avatar_legacy_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
-                                    g_bytes_get_size (blob), NULL);
-  if (plain == NULL)
-    plain = sd_avatar_det_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
-                                   g_bytes_get_size (blob), &error);
-  if (plain == NULL || !write_plaintext (self, plain, &file, &error) ||
-      !sd_store_set_avatar_file (self->store, fetch->conversation, fetch->url, file, &error)) {
-    g_debug ("a contact's avatar is not usable: %s", error != NULL ? error->message : "?");
-    if (file != NULL)
-      sd_attachments_sweep (self); /* written, not recorded */
-    avatar_fetch_free (fetch);
-    return;
-  }
-  g_signal_emit (self, signals[SIGNAL_AVATAR_CHANGED], 0, fetch->conversation);
-  /* the picture it replaces */
-  sd_attachments_sweep (self);
-  avatar_fetch_free (fetch);
-}
-
-void
-sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation)
-{
-  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *url = NULL, *file = NULL;
-  g_autoptr(GBytes) key = NULL;
-  AvatarFetch *fetch;
-
-  g_return_if_fail (SD_IS_ATTACHMENTS (self));
-
-  if (!self->running || g_hash_table_contains (self->avatar_fetches, conversation) ||
-      !sd_store_get_avatar (self->store, conversation, &url, &key, &file, NULL) || file != NULL)
-    return;
-  fetch = g_new0 (AvatarFetch, 1);
-  fetch->self = g_object_ref (self);
-  fetch->conversation = g_strdup (conversation);
-  g_hash_table_add (self->avatar_fetches, g_strdup (conversation));
-  fetch->url = g_steal_pointer (&url);
-  fetch->key = g_steal_pointer (&key);
-  /* the pointer rules (URL, `p=` fragment, size bounds) are the attachments' */
-  pb.url = fetch->url;
-  pb.has_key = TRUE;
-  pb.key.data = (guint8 *) g_bytes_get_data (fetch->key, &pb.key.len);
-  fetch->pointer = sd_attachment_pointer_from_pb (&pb, &error);
-  if (fetch->pointer == NULL) {
-    g_debug ("a contact's avatar URL is not usable: %s", error->message);
-    avatar_fetch_free (fetch);
-    return;
-  }
-  sd_file_server_download_async (self->file_server, fetch->pointer,
-                                 SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
-                                 self->cancellable, on_avatar_downloaded, fetch);
-}
-
-/* ---- our own avatar, set on another device (UserProfile) ---- */
-
-typedef struct {
-  GBytes *key;                  /* (owned) */
-  SdAttachmentPointer *pointer; /* (owned) */
-} OwnAvatarFetch;
-
-static void
-own_avatar_fetch_free (OwnAvatarFetch *fetch)
-{
-  g_bytes_unref (fetch->key);
-  g_clear_pointer (&fetch->pointer, sd_attachment_pointer_free);
-  g_free (fetch);
-}
-
-static void
-on_own_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+on_avatar_blob (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  OwnAvatarFetch *fetch = g_task_get_task_data (task);
+  AvatarDownload *download = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
                                                            &error);
@@ -1177,14 +1204,16 @@ on_own_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_d
     g_task_return_error (task, error);
     return;
   }
-  key = g_bytes_get_data (fetch->key, &key_len);
-  /* as for a contact's: legacy first, else deterministic; both authenticate */
+  key = g_bytes_get_data (download->key, &key_len);
+  /* legacy (AES-GCM with the profile key) as desktop sends it; else the deterministic one.
+   * Both authenticate: nothing unverified is used */
   plain = sd_avatar_legacy_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
                                     g_bytes_get_size (blob), NULL);
   if (plain == NULL)
     plain = sd_avatar_det_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
                                    g_bytes_get_size (blob), &error);
-  if (plain == NULL) {
+  if (plain == NULL || !sd_attachments_check_avatar (plain, &error)) {
+    g_clear_pointer (&plain, g_bytes_unref);
     g_task_return_error (task, error);
     return;
   }
@@ -1199,26 +1228,25 @@ sd_attachments_download_avatar_async (SdAttachments *self, const gchar *url, GBy
   SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   GError *error = NULL;
-  OwnAvatarFetch *fetch;
+  AvatarDownload *download;
 
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
   g_task_set_source_tag (task, sd_attachments_download_avatar_async);
-  fetch = g_new0 (OwnAvatarFetch, 1);
-  fetch->key = g_bytes_ref (key);
-  g_task_set_task_data (task, fetch, (GDestroyNotify) own_avatar_fetch_free);
+  download = g_new0 (AvatarDownload, 1);
+  download->key = g_bytes_ref (key);
+  g_task_set_task_data (task, download, (GDestroyNotify) avatar_download_free);
   /* the pointer rules (URL, `p=` fragment, size bounds) are the attachments' */
   pb.url = (gchar *) url;
   pb.has_key = TRUE;
-  pb.key.data = (guint8 *) g_bytes_get_data (fetch->key, &pb.key.len);
-  fetch->pointer = sd_attachment_pointer_from_pb (&pb, &error);
-  if (fetch->pointer == NULL) {
+  pb.key.data = (guint8 *) g_bytes_get_data (download->key, &pb.key.len);
+  download->pointer = sd_attachment_pointer_from_pb (&pb, &error);
+  if (download->pointer == NULL) {
     g_task_return_error (task, error);
     return;
   }
-  sd_file_server_download_async (self->file_server, fetch->pointer,
-                                 SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
+  sd_file_server_download_async (self->file_server, download->pointer, AVATAR_BLOB_MAX,
                                  cancellable != NULL ? cancellable : self->cancellable,
-                                 on_own_avatar_downloaded, g_steal_pointer (&task));
+                                 on_avatar_blob, g_steal_pointer (&task));
 }
 
 GBytes *
@@ -1229,6 +1257,154 @@ sd_attachments_download_avatar_finish (SdAttachments *self, GAsyncResult *result
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- contacts' avatars: a FIFO, AVATAR_FETCHES_MAX at a time, retried with backoff ---- */
+
+/* one conversation whose picture is queued, fetched, or waiting to be tried again */
+typedef struct {
+  SdAttachments *self;
+  gchar *conversation;          /* (owned) */
+  gchar *url;                   /* (owned) (nullable) as stored, while fetched */
+  guint attempts;
+  guint retry_id;
+  gboolean in_flight;
+} AvatarFetch;
+
+static void
+avatar_fetch_free (AvatarFetch *fetch)
+{
+  g_clear_handle_id (&fetch->retry_id, g_source_remove);
+  g_free (fetch->conversation);
+  g_free (fetch->url);
+  g_free (fetch);
+}
+
+static void pump_avatars (SdAttachments *self);
+
+static void
+avatar_done (SdAttachments *self, AvatarFetch *fetch)
+{
+  /* frees it */
+  g_hash_table_remove (self->avatar_fetches, fetch->conversation);
+}
+
+static gboolean
+on_avatar_retry (gpointer user_data)
+{
+  AvatarFetch *fetch = user_data;
+  SdAttachments *self = fetch->self;
+
+  fetch->retry_id = 0;
+  g_queue_push_tail (&self->avatar_queue, fetch);
+  pump_avatars (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* @user_data: the fetch, which only this removes from the table while it is in flight */
+static void
+on_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AvatarFetch *fetch = user_data;
+  SdAttachments *self = SD_ATTACHMENTS (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) plain = sd_attachments_download_avatar_finish (self, result, &error);
+  g_autofree gchar *file = NULL;
+
+  self->avatars_in_flight--;
+  fetch->in_flight = FALSE;
+  if (plain == NULL) {
+    gboolean transient = !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
+                         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+                         !g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED) &&
+                         error->domain != SD_PROTOCOL_ERROR;
+
+    g_debug ("a contact's avatar could not be fetched: %s", error->message);
+    if (transient && self->running && ++fetch->attempts < AVATAR_ATTEMPTS) {
+      fetch->retry_id = g_timeout_add (
+        (guint) sd_backoff_delay (RETRY_BASE_MS, RETRY_MAX_MS, fetch->attempts),
+        on_avatar_retry, fetch);
+    } else {
+      avatar_done (self, fetch);
+    }
+    pump_avatars (self);
+    return;
+  }
+  if (!write_plaintext (self, plain, &file, &error) ||
+      !sd_store_set_avatar_file (self->store, fetch->conversation, fetch->url, file, &error)) {
+    g_debug ("a contact's avatar could not be kept: %s", error->message);
+    if (file != NULL)
+      sd_attachments_sweep (self); /* written, not recorded */
+  } else {
+    g_signal_emit (self, signals[SIGNAL_AVATAR_CHANGED], 0, fetch->conversation);
+    /* the picture it replaces, or this one when the row changed meanwhile */
+    sd_attachments_sweep (self);
+  }
+  avatar_done (self, fetch);
+  pump_avatars (self);
+}
+
+static void
+start_avatar (SdAttachments *self, AvatarFetch *fetch)
+{
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  /* what the store says now: the picture may have changed or been fetched while queued */
+  if (!sd_store_get_avatar (self->store, fetch->conversation, &url, &key, &file, NULL) ||
+      file != NULL || url == NULL) {
+    avatar_done (self, fetch);
+    return;
+  }
+  g_free (fetch->url);
+  fetch->url = g_steal_pointer (&url);
+  self->avatars_in_flight++;
+  fetch->in_flight = TRUE;
+  sd_attachments_download_avatar_async (self, fetch->url, key, self->cancellable,
+                                        on_avatar_downloaded, fetch);
+}
+
+static gboolean
+avatar_waiting (gpointer key, gpointer value, gpointer user_data)
+{
+  return !((AvatarFetch *) value)->in_flight;
+}
+
+/* stopping: what waits is dropped (the next start asks again for every missing picture);
+ * what is in flight ends with its cancelled request */
+static void
+drop_waiting_avatars (SdAttachments *self)
+{
+  g_queue_clear (&self->avatar_queue);
+  if (self->avatar_fetches != NULL)
+    g_hash_table_foreach_remove (self->avatar_fetches, avatar_waiting, NULL);
+}
+
+static void
+pump_avatars (SdAttachments *self)
+{
+  AvatarFetch *fetch;
+
+  while (self->running && self->avatars_in_flight < AVATAR_FETCHES_MAX &&
+         (fetch = g_queue_pop_head (&self->avatar_queue)) != NULL)
+    start_avatar (self, fetch);
+}
+
+void
+sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation)
+{
+  AvatarFetch *fetch;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  /* queued, fetched or waiting for a retry: that one reads the store when it starts */
+  if (!self->running || g_hash_table_contains (self->avatar_fetches, conversation))
+    return;
+  fetch = g_new0 (AvatarFetch, 1);
+  fetch->self = self;
+  fetch->conversation = g_strdup (conversation);
+  g_hash_table_insert (self->avatar_fetches, fetch->conversation, fetch);
+  g_queue_push_tail (&self->avatar_queue, fetch);
+  pump_avatars (self);
+}
 gint
 sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GError **error)
 {
@@ -1303,6 +1479,7 @@ sd_attachments_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
+  drop_waiting_avatars (self);
   G_OBJECT_CLASS (sd_attachments_parent_class)->dispose (object);
 }
 
@@ -1343,7 +1520,9 @@ sd_attachments_init (SdAttachments *self)
 {
   self->cancellable = g_cancellable_new ();
   self->auto_download_max = SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX;
-  self->avatar_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->avatar_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                (GDestroyNotify) avatar_fetch_free);
+  g_queue_init (&self->avatar_queue);
   g_queue_init (&self->prepare_queue);
   self->uploading_max = SD_ATTACHMENTS_UPLOADING_MAX;
 }

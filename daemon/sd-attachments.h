@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "sd-attachment-pointer.h"
 #include "sd-file-server.h"
 #include "sd-store.h"
 
@@ -13,7 +14,7 @@ G_BEGIN_DECLS
 typedef enum {
   SD_ATTACHMENTS_ERROR_TOO_LARGE,   /* over the official 10 MB limit */
   SD_ATTACHMENTS_ERROR_UNREADABLE,  /* the fd is not a readable regular file */
-  SD_ATTACHMENTS_ERROR_TOO_MANY,    /* more than SD_ATTACHMENTS_MAX per message */
+  SD_ATTACHMENTS_ERROR_TOO_MANY,    /* more than SD_ATTACHMENT_MAX_COUNT per message */
   SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED, /* an image whose metadata cannot be removed */
   SD_ATTACHMENTS_ERROR_UPLOADS_FULL, /* too many bytes waiting for upload */
   SD_ATTACHMENTS_ERROR_NOT_AVAILABLE, /* OpenAttachment: not downloaded (yet) */
@@ -24,7 +25,6 @@ GQuark sd_attachments_error_quark (void);
 /* desktop's limit for one attachment, and ours */
 #define SD_ATTACHMENTS_MAX_SIZE 10000000
 /* attachments of one message */
-#define SD_ATTACHMENTS_MAX 32
 /* the default of the auto-download-max setting: incoming attachments up to this size are
  * fetched without being asked, from approved contacts only (docs/attachments.md) */
 #define SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX SD_ATTACHMENTS_MAX_SIZE
@@ -137,6 +137,9 @@ gchar *sd_attachments_upload_finish (SdAttachments *self,
 
 /* fetches @conversation's avatar when its profile names one not fetched yet; "avatar-changed"
  * tells when it is there. Failures wait for the next profile or start */
+/* whether @plain may be kept as a profile picture: a PNG, JPEG, GIF or WebP (by its bytes) of
+ * at most 2,000,000 bytes and 4096 × 4096 pixels */
+gboolean sd_attachments_check_avatar (GBytes *plain, GError **error);
 void sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation);
 /* downloads and decrypts the avatar at @url with the profile @key (32 bytes): our own, set
  * on another device; the result is the picture */

@@ -153,14 +153,8 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
       return_invalid (invocation, "the attachments option is a(ha{sv})");
       return;
     }
+    /* too many: refused by sd_attachments_prepare_async, before any fd is read */
     n = g_variant_n_children (list);
-    if (n > SD_ATTACHMENTS_MAX) {
-      g_dbus_method_invocation_return_error (invocation, SD_DBUS_ERROR,
-                                             SD_DBUS_ERROR_TOO_MANY_ATTACHMENTS,
-                                             "a message has at most %d attachments",
-                                             SD_ATTACHMENTS_MAX);
-      return;
-    }
   }
   if (n == 0) {
     message = sd_account_send_full (self->account, recipient, body, quote_id, &error);

@@ -226,11 +226,56 @@ test_backoff (void)
   g_assert_cmpint (sd_backoff_delay (2000, 60000, 1), ==, 2000);
 }
 
+static GBytes *
+png_header (guint32 width, guint32 height, gsize total)
+{
+  guint8 *d = g_malloc0 (MAX (total, 24));
+
+  memcpy (d, "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+  for (guint i = 0; i < 4; i++) {
+    d[16 + i] = (guint8) (width >> (24 - 8 * i));
+    d[20 + i] = (guint8) (height >> (24 - 8 * i));
+  }
+  return g_bytes_new_take (d, MAX (total, 24));
+}
+
+/* a contact's picture is kept (and shown by the notification server) only when it is an
+ * image of bounded size */
+static void
+test_avatar_check (void)
+{
+  /* SOI, an APP0 segment, SOF0 of 640 × 480 */
+  static const guint8 jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0,
+                                 0x00, 0x11, 0x08, 0x01, 0xe0, 0x02, 0x80, 0x03 };
+  static const guint8 gif[] = "GIF89a\x10\x00\x20\x00";
+  g_autoptr(GBytes) ok_png = png_header (256, 256, 100);
+  g_autoptr(GBytes) ok_jpeg = g_bytes_new_static (jpeg, sizeof jpeg);
+  g_autoptr(GBytes) ok_gif = g_bytes_new_static (gif, sizeof gif - 1);
+  g_autoptr(GBytes) wide = png_header (5000, 10, 100);
+  g_autoptr(GBytes) empty = png_header (0, 10, 100);
+  g_autoptr(GBytes) heavy = png_header (100, 100, 2000001);
+  g_autoptr(GBytes) text = g_bytes_new_static ("<svg xmlns=...>", 15);
+  g_autoptr(GBytes) cut_jpeg = g_bytes_new_static (jpeg, 12);
+  GError *error = NULL;
+
+  g_assert_true (sd_attachments_check_avatar (ok_png, &error));
+  g_assert_true (sd_attachments_check_avatar (ok_jpeg, &error));
+  g_assert_true (sd_attachments_check_avatar (ok_gif, &error));
+  g_assert_no_error (error);
+  for (GBytes **bad = (GBytes *[]) { wide, empty, heavy, text, cut_jpeg, NULL }; *bad != NULL;
+       bad++) {
+    g_assert_false (sd_attachments_check_avatar (*bad, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/attachments/backoff", test_backoff);
+  g_test_add_func ("/attachments/avatar-check", test_avatar_check);
   g_test_add ("/attachments/sweep-spares-prepared", Fixture, NULL, setup,
               test_sweep_spares_prepared, teardown);
   g_test_add ("/attachments/refused-leaves-nothing", Fixture, NULL, setup,
