@@ -698,7 +698,6 @@ open_own_avatar (SdAccount *self, GError **error)
   g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
   g_autofree gchar *have = sd_store_get_setting (self->store, "avatar-file-url", NULL);
   g_autofree gchar *path = g_build_filename (self->config.data_dir, "avatar", NULL);
-  gint fd;
 
   if (url == NULL || *url == '\0') {
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "we have no avatar");
@@ -709,11 +708,7 @@ open_own_avatar (SdAccount *self, GError **error)
                          "our avatar is not fetched (yet)");
     return -1;
   }
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  if (fd < 0)
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
-                 "our avatar's file is gone: %s", g_strerror (errno));
-  return fd;
+  return sd_attachments_open_file (path, error);
 }
 
 gint

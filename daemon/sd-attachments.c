@@ -942,12 +942,23 @@ sd_attachments_download (SdAttachments *self, const gchar *conversation,
 }
 
 gint
+sd_attachments_open_file (const gchar *path, GError **error)
+{
+  /* never through a link: the file is ours, a link in its place is not */
+  gint fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+
+  if (fd < 0)
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                 "the file is gone: %s", g_strerror (errno));
+  return fd;
+}
+
+gint
 sd_attachments_open (SdAttachments *self, const gchar *conversation, const gchar *message_id,
                      guint index, GError **error)
 {
   g_autoptr(SdAttachmentWork) work = NULL;
   g_autofree gchar *path = NULL;
-  gint fd;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
 
@@ -963,13 +974,7 @@ sd_attachments_open (SdAttachments *self, const gchar *conversation, const gchar
     return -1;
   }
   path = g_build_filename (self->dir, work->info->file, NULL);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  if (fd < 0) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
-                 "the attachment's file is gone: %s", g_strerror (errno));
-    return -1;
-  }
-  return fd;
+  return sd_attachments_open_file (path, error);
 }
 
 static void
@@ -1410,7 +1415,6 @@ sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GErr
 {
   g_autofree gchar *url = NULL, *file = NULL, *path = NULL;
   g_autoptr(GBytes) key = NULL;
-  gint fd;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
 
@@ -1422,11 +1426,7 @@ sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GErr
     return -1;
   }
   path = g_build_filename (self->dir, file, NULL);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  if (fd < 0)
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
-                 "the avatar's file is gone: %s", g_strerror (errno));
-  return fd;
+  return sd_attachments_open_file (path, error);
 }
 
 static gboolean

@@ -103,6 +103,9 @@ gboolean sd_attachments_download (SdAttachments *self,
                                   guint index,
                                   GError **error);
 
+/* a new read-only fd of the file at @path, never through a symlink; NOT_AVAILABLE when gone */
+gint sd_attachments_open_file (const gchar *path, GError **error);
+
 /* a new read-only fd of the decrypted (or our own) file */
 gint sd_attachments_open (SdAttachments *self,
                           const gchar *conversation,
