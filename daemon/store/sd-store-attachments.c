@@ -447,11 +447,12 @@ sd_store_attachments_start_pending (SdStore *self, const gchar *conversation, gi
   tx = store_tx_begin (self, error);
   if (tx == NULL)
     return NULL;
-  /* an unknown size (-1) is bounded by the download's own cap */
+  /* an unknown size (-1) is bounded by the download's own cap. Theirs and the sync copies
+   * of ours sent from another device (only those are pending among ours) */
   select = store_prepare (self,
                           "SELECT m.author, m.sent_at, m.local_id FROM messages m"
                           " JOIN attachments a ON a.message = m.local_id"
-                          " WHERE m.conversation = ?1 AND m.outgoing = 0"
+                          " WHERE m.conversation = ?1"
                           "  AND a.state = 'pending' AND a.pointer IS NOT NULL AND a.size <= ?2"
                           " ORDER BY m.local_id", error);
   if (select == NULL)
@@ -466,7 +467,7 @@ sd_store_attachments_start_pending (SdStore *self, const gchar *conversation, gi
                           " next_attempt_at = 0, error = NULL"
                           " WHERE state = 'pending' AND pointer IS NOT NULL AND size <= ?2"
                           "  AND message IN (SELECT local_id FROM messages"
-                          "   WHERE conversation = ?1 AND outgoing = 0)", error);
+                          "   WHERE conversation = ?1)", error);
   if (update == NULL)
     return NULL;
   store_bind_text (update, 1, conversation);
