@@ -987,6 +987,7 @@ on_image_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
   SdOutgoingAttachment *a;
   g_autofree gchar *path = NULL;
   g_autofree gchar *contents = NULL;
+  g_autoptr(GBytes) image = NULL;
   gsize len = 0;
   gboolean ok;
 
@@ -1005,8 +1006,15 @@ on_image_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
                              "an avatar is an image");
     return;
   }
-  g_task_return_pointer (task, g_bytes_new_take (g_steal_pointer (&contents), len),
-                         (GDestroyNotify) g_bytes_unref);
+  image = g_bytes_new_take (g_steal_pointer (&contents), len);
+  /* what our contacts and other devices accept (sd_attachments_check_avatar) */
+  if (!sd_attachments_check_avatar (image, &error)) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
+                             error->message);
+    g_error_free (error);
+    return;
+  }
+  g_task_return_pointer (task, g_steal_pointer (&image), (GDestroyNotify) g_bytes_unref);
 }
 
 void
