@@ -417,6 +417,10 @@ def test(testnet):
         os.close(fd)
         alice.wait_for(lambda: testnet.control({"action": "file_status"})["file_server"]
                        ["requests"] > requests, "the upload reached the file server")
+        # ours, still uploading: nothing to download (as the XML says), but it opens
+        assert_eq(attachment_states(alice, bob_id, once_id), ["uploading"], "still uploading")
+        alice.expect_error("AttachmentNotAvailable", alice.conversation, bob_id,
+                           "DownloadAttachment", "su", once_id, 0)
         alice.stop(signal.SIGKILL)
         testnet.control({"action": "file_clear"})
         alice.start()
