@@ -51,6 +51,10 @@ G_BEGIN_DECLS
  *   one message
  * @SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE: the attachment's file is
  *   not here (not downloaded, failed or expired)
+ * @SESSIOND_CLIENT_ERROR_IMAGE_NOT_SUPPORTED: an image whose metadata sessiond
+ *   cannot remove (a type exiv2 does not read or write); it is not sent
+ * @SESSIOND_CLIENT_ERROR_UPLOADS_FULL: too many bytes of attachments
+ *   wait for upload; try again later
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
@@ -81,6 +85,8 @@ typedef enum {
   SESSIOND_CLIENT_ERROR_ATTACHMENT_UNREADABLE,
   SESSIOND_CLIENT_ERROR_TOO_MANY_ATTACHMENTS,
   SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE,
+  SESSIOND_CLIENT_ERROR_IMAGE_NOT_SUPPORTED,
+  SESSIOND_CLIENT_ERROR_UPLOADS_FULL,
 } SessiondClientError;
 
 GQuark sessiond_client_error_quark (void);

@@ -347,8 +347,11 @@ send_message (SdAccount *self,
               GArray *prepared,
               GError **error)
 {
-  SdMessage *message = queue_message (self, recipient, body, quote_id, prepared, error);
+  SdMessage *message = NULL;
 
+  /* kept and named by rows in one main-loop turn: the sweep (an idle) sees both or neither */
+  if (prepared == NULL || sd_attachments_prepared_keep (self->attachments, prepared, error))
+    message = queue_message (self, recipient, body, quote_id, prepared, error);
   if (prepared != NULL) {
     sd_attachments_prepared_free (self->attachments, prepared, message == NULL);
     if (message != NULL)

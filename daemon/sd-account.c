@@ -637,12 +637,13 @@ on_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
+static void on_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data);
+
 void
 sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GBytes) blob = NULL;
   GError *error = NULL;
   AvatarUpload *upload;
 
@@ -658,7 +659,21 @@ sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable
   }
   upload = g_new0 (AvatarUpload, 1);
   g_task_set_task_data (task, upload, (GDestroyNotify) avatar_upload_free);
-  upload->plain = sd_attachments_read_image (self->attachments, fd, &error);
+  /* read and stripped off the main loop */
+  sd_attachments_read_image_async (self->attachments, fd, cancellable, on_avatar_read,
+                                   g_steal_pointer (&task));
+}
+
+static void
+on_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AvatarUpload *upload = g_task_get_task_data (task);
+  g_autoptr(GBytes) blob = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  upload->plain = sd_attachments_read_image_finish (SD_ATTACHMENTS (source), result, &error);
   if (upload->plain == NULL) {
     g_task_return_error (task, error);
     return;
@@ -671,7 +686,8 @@ sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable
     g_task_return_error (task, error);
     return;
   }
-  sd_attachments_upload_async (self->attachments, blob, cancellable, on_avatar_uploaded,
+  cancellable = g_task_get_cancellable (task);
+  sd_attachments_upload_async (SD_ATTACHMENTS (source), blob, cancellable, on_avatar_uploaded,
                                g_steal_pointer (&task));
 }
 
@@ -726,7 +742,6 @@ open_own_avatar (SdAccount *self, GError **error)
   g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
   g_autofree gchar *have = sd_store_get_setting (self->store, "avatar-file-url", NULL);
   g_autofree gchar *path = g_build_filename (self->config.data_dir, "avatar", NULL);
-  gint fd;
 
   if (url == NULL || *url == '\0') {
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "we have no avatar");
@@ -737,11 +752,7 @@ open_own_avatar (SdAccount *self, GError **error)
                          "our avatar is not fetched (yet)");
     return -1;
   }
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  if (fd < 0)
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
-                 "our avatar's file is gone: %s", g_strerror (errno));
-  return fd;
+  return sd_attachments_open_file (path, error);
 }
 
 gint
@@ -761,7 +772,8 @@ sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError **err
 }
 
 gboolean
-sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
+sd_account_download_attachment (SdAccount *self, const gchar *conversation,
+                                const gchar *message_id, guint index,
                                 GError **error)
 {
   if (!sd_account_require (self, error))
@@ -771,11 +783,12 @@ sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint 
                          "the network is not started");
     return FALSE;
   }
-  return sd_attachments_download (self->attachments, message_id, index, error);
+  return sd_attachments_download (self->attachments, conversation, message_id, index, error);
 }
 
 gint
-sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint index,
+sd_account_open_attachment (SdAccount *self, const gchar *conversation,
+                            const gchar *message_id, guint index,
                             GError **error)
 {
   if (!sd_account_require (self, error))
@@ -785,7 +798,7 @@ sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint inde
                          "the network is not started");
     return -1;
   }
-  return sd_attachments_open (self->attachments, message_id, index, error);
+  return sd_attachments_open (self->attachments, conversation, message_id, index, error);
 }
 
 static void

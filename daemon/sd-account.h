@@ -151,11 +151,11 @@ gint sd_account_open_avatar (SdAccount *self, const gchar *conversation, GError 
 
 /* the auto-download-max setting */
 void sd_account_set_auto_download_max (SdAccount *self, guint max_bytes);
-/* DownloadAttachment and OpenAttachment (a new read-only fd) */
-gboolean sd_account_download_attachment (SdAccount *self, const gchar *message_id, guint index,
-                                         GError **error);
-gint sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint index,
-                                 GError **error);
+/* DownloadAttachment and OpenAttachment (a new read-only fd) of a message in @conversation */
+gboolean sd_account_download_attachment (SdAccount *self, const gchar *conversation,
+                                         const gchar *message_id, guint index, GError **error);
+gint sd_account_open_attachment (SdAccount *self, const gchar *conversation,
+                                 const gchar *message_id, guint index, GError **error);
 GPtrArray *sd_account_search (SdAccount *self, const gchar *query, guint limit, GError **error);
 GPtrArray *sd_account_get_messages (SdAccount *self,
                                     const gchar *conversation,

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gexiv2/gexiv2.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "sd-attachment-crypto.h"
 #include "sd-attachment-pointer.h"
 #include "sd-avatar-crypto.h"
+#include "sd-backoff.h"
 #include "sd-network-error.h"
 #include "sd-protocol-error.h"
 
@@ -43,13 +43,21 @@ struct _SdAttachments {
   SdStore *store;            /* (owned) */
   SdFileServer *file_server; /* (owned) */
   gchar *dir;                /* (owned) <data dir>/attachments */
+  gchar *tmp_dir;            /* (owned) <dir>/tmp: files no row names yet, which the sweep
+                              * leaves alone */
   gboolean running;
   gboolean busy;             /* a transfer is under way */
   guint timeout_id;
   guint sweep_id;
   GCancellable *cancellable; /* (owned) */
   guint auto_download_max;
-  GHashTable *avatar_fetches; /* (owned) conversations whose avatar is being fetched */
+  GHashTable *avatar_fetches; /* (owned) conversation → AvatarFetch: queued, in flight or
+                              * waiting to be retried */
+  GQueue avatar_queue;       /* (element-type AvatarFetch) (unowned) waiting their turn */
+  guint avatars_in_flight;
+  guint preparing;           /* prepares in a worker thread */
+  GQueue prepare_queue;      /* (element-type GTask) (owned) waiting for a worker */
+  gint64 uploading_max;      /* bytes: uploads waiting plus one more prepare */
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_READY, SIGNAL_AVATAR_CHANGED, N_SIGNALS };
@@ -58,6 +66,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (SdAttachments, sd_attachments, G_TYPE_OBJECT)
 
 static void process (SdAttachments *self);
+static void drop_waiting_avatars (SdAttachments *self);
 
 /* ---- preparing what we send ---- */
 
@@ -114,36 +123,58 @@ read_fd (gint fd, GError **error)
   return g_bytes_new_take (g_steal_pointer (&data), len);
 }
 
-/* removes EXIF (with any GPS position), XMP, IPTC and the comment from the image at @path,
- * keeping only the orientation, and notes its size in pixels. A format exiv2 does not know
- * is left as it is; one it knows but cannot write fails */
-static gboolean
-strip_image (const gchar *path, guint32 *width, guint32 *height, GError **error)
+/* where sessiond-strip-metadata is: installed, or the test's build */
+static const gchar *
+strip_helper_path (void)
 {
-  g_autoptr(GExiv2Metadata) metadata = gexiv2_metadata_new ();
-  g_autoptr(GError) local_error = NULL;
-  GExiv2Orientation orientation;
+  const gchar *path = g_getenv ("SESSIOND_STRIP_METADATA");
 
-  if (!gexiv2_metadata_open_path (metadata, path, &local_error)) {
-    g_debug ("not an image exiv2 reads: %s", local_error->message);
-    return TRUE;
+  return path != NULL && *path != '\0' ? path : SESSIOND_STRIP_METADATA_PATH;
+}
+
+/* @data without EXIF (with any GPS position), XMP, IPTC and the comment, its orientation
+ * kept, and its size in pixels. exiv2 parses it in sessiond-strip-metadata, a process of its
+ * own with none of our keys or fds (docs/security.md). A file exiv2 cannot open or rewrite is
+ * refused: nothing goes out with its metadata */
+static GBytes *
+strip_image (GBytes *data, guint32 *width, guint32 *height, GError **error)
+{
+  const gchar *argv[] = { strip_helper_path (), NULL };
+  const gchar *const no_environment[] = { NULL };
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GBytes) out = NULL;
+  const guint8 *p;
+  gsize len;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* an empty environment; GSubprocess passes no fd but the three pipes */
+  g_subprocess_launcher_set_environ (launcher, (gchar **) no_environment);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  helper = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (helper == NULL)
+    return NULL;
+  if (!g_subprocess_communicate (helper, data, NULL, &out, NULL, error))
+    return NULL;
+  if (g_subprocess_get_if_exited (helper) && g_subprocess_get_exit_status (helper) == 2) {
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED,
+                         "an image whose metadata cannot be removed is not sent");
+    return NULL;
   }
-  *width = (guint32) CLAMP (gexiv2_metadata_get_pixel_width (metadata), 0, SD_ATTACHMENT_DIMENSION_MAX);
-  *height = (guint32) CLAMP (gexiv2_metadata_get_pixel_height (metadata), 0, SD_ATTACHMENT_DIMENSION_MAX);
-  if (!gexiv2_metadata_get_supports_exif (metadata) && !gexiv2_metadata_get_supports_xmp (metadata) &&
-      !gexiv2_metadata_get_supports_iptc (metadata))
-    return TRUE;
-  orientation = gexiv2_metadata_try_get_orientation (metadata, NULL);
-  gexiv2_metadata_clear (metadata);
-  if (orientation > GEXIV2_ORIENTATION_NORMAL && orientation <= GEXIV2_ORIENTATION_ROT_270 &&
-      gexiv2_metadata_get_supports_exif (metadata))
-    gexiv2_metadata_try_set_orientation (metadata, orientation, NULL);
-  if (!gexiv2_metadata_save_file (metadata, path, &local_error)) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
-                 "cannot remove the metadata of an image: %s", local_error->message);
-    return FALSE;
+  p = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+  if (!g_subprocess_get_successful (helper) || p == NULL || len < 8 ||
+      len - 8 > SD_ATTACHMENTS_MAX_SIZE) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "the metadata of an image could not be removed");
+    return NULL;
   }
-  return TRUE;
+  *width = MIN ((guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24,
+                SD_ATTACHMENT_DIMENSION_MAX);
+  *height = MIN ((guint32) p[4] | (guint32) p[5] << 8 | (guint32) p[6] << 16 | (guint32) p[7] << 24,
+                 SD_ATTACHMENT_DIMENSION_MAX);
+  return g_bytes_new_from_bytes (out, 8, len - 8);
 }
 
 /* "type/subtype", printable ASCII, bounded */
@@ -181,8 +212,11 @@ sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean re
 
     if (remove_files && a->file != NULL) {
       g_autofree gchar *path = g_build_filename (self->dir, a->file, NULL);
+      g_autofree gchar *tmp = g_build_filename (self->tmp_dir, a->file, NULL);
 
+      /* wherever it is: kept or not yet */
       (void) g_unlink (path);
+      (void) g_unlink (tmp);
     }
     clear_outgoing (a);
   }
@@ -197,8 +231,6 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
   g_autofree gchar *path = NULL;
   g_autofree gchar *type = NULL;
   guint8 secret[SECRET_LEN];
-  struct stat st;
-  gsize len;
 
   if (data == NULL)
     return FALSE;
@@ -240,26 +272,22 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
   out->content_type = g_steal_pointer (&type);
   out->voice = source->voice;
 
+  /* what goes out is the stripped file */
+  if (g_str_has_prefix (out->content_type, "image/")) {
+    GBytes *stripped = strip_image (data, &out->width, &out->height, error);
+
+    if (stripped == NULL)
+      return FALSE;
+    g_bytes_unref (data);
+    data = stripped;
+  }
   out->file = new_file_name ();
-  path = g_build_filename (self->dir, out->file, NULL);
+  /* no row names it before sd_attachments_prepared_keep: the sweep must not see it */
+  path = g_build_filename (self->tmp_dir, out->file, NULL);
   if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     return FALSE;
-  if (g_str_has_prefix (out->content_type, "image/") &&
-      !strip_image (path, &out->width, &out->height, error))
-    return FALSE;
-  /* what goes out is the stripped file */
-  if (g_stat (path, &st) != 0) {
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
-    return FALSE;
-  }
-  len = (gsize) st.st_size;
-  if (len > SD_ATTACHMENTS_MAX_SIZE) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_LARGE,
-                 "an attachment has at most %d bytes", SD_ATTACHMENTS_MAX_SIZE);
-    return FALSE;
-  }
-  out->size = (gint64) len;
+  out->size = (gint64) g_bytes_get_size (data);
   randombytes_buf (secret, sizeof secret);
   out->secret = g_bytes_new (secret, sizeof secret);
   sodium_memzero (secret, sizeof secret);
@@ -273,12 +301,9 @@ sd_attachments_prepare (SdAttachments *self, const SdAttachmentSource *sources, 
   g_autoptr(GArray) prepared = NULL;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+  /* the count is checked once, by sd_attachments_prepare_async */
+  g_return_val_if_fail (n_sources <= SD_ATTACHMENT_MAX_COUNT, FALSE);
 
-  if (n_sources > SD_ATTACHMENTS_MAX) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
-                 "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
-    return FALSE;
-  }
   prepared = g_array_new (FALSE, TRUE, sizeof (SdOutgoingAttachment));
   for (guint i = 0; i < n_sources; i++) {
     SdOutgoingAttachment one = { 0 };
@@ -292,6 +317,27 @@ sd_attachments_prepare (SdAttachments *self, const SdAttachmentSource *sources, 
     g_array_append_val (prepared, one);
   }
   *out = g_steal_pointer (&prepared);
+  return TRUE;
+}
+
+gboolean
+sd_attachments_prepared_keep (SdAttachments *self, GArray *prepared, GError **error)
+{
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+
+  for (guint i = 0; prepared != NULL && i < prepared->len; i++) {
+    SdOutgoingAttachment *a = &g_array_index (prepared, SdOutgoingAttachment, i);
+    g_autofree gchar *from = g_build_filename (self->tmp_dir, a->file, NULL);
+    g_autofree gchar *to = g_build_filename (self->dir, a->file, NULL);
+
+    if (g_rename (from, to) != 0) {
+      gint saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot keep an attachment: %s", g_strerror (saved));
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 
@@ -321,12 +367,71 @@ prepare_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   GArray *prepared = NULL;
   GError *error = NULL;
 
-  /* only self->dir is used, which never changes */
+  /* only self->dir and self->tmp_dir are used, which never change */
   if (!sd_attachments_prepare (SD_ATTACHMENTS (source), job->sources, job->n_sources, &prepared,
                                &error))
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, prepared, NULL);
+}
+
+static void start_prepare (SdAttachments *self, GTask *outer);
+
+/* a worker finished: its caller gets the result, the next waiting prepare starts */
+static void
+on_prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  SdAttachments *self = SD_ATTACHMENTS (source);
+  GError *error = NULL;
+  GArray *prepared = g_task_propagate_pointer (G_TASK (result), &error);
+  GTask *next;
+
+  self->preparing--;
+  if (prepared == NULL)
+    g_task_return_error (outer, error);
+  else
+    g_task_return_pointer (outer, prepared, NULL);
+  next = g_queue_pop_head (&self->prepare_queue);
+  if (next != NULL)
+    start_prepare (self, next);
+}
+
+/* @outer (transfer full): its task data is the job */
+static void
+start_prepare (SdAttachments *self, GTask *outer)
+{
+  g_autoptr(GTask) inner = g_task_new (self, g_task_get_cancellable (outer), on_prepare_done,
+                                       outer);
+
+  self->preparing++;
+  g_task_set_task_data (inner, g_task_get_task_data (outer), NULL);
+  g_task_run_in_thread (inner, prepare_in_thread);
+}
+
+/* what one more prepare of @sources would add to the uploads waiting: over the cap → refused,
+ * so no caller can fill the disk and the upload queue */
+static gboolean
+check_upload_room (SdAttachments *self, const SdAttachmentSource *sources, guint n_sources,
+                   GError **error)
+{
+  gint64 bytes = 0;
+
+  if (!sd_store_attachment_uploading_bytes (self->store, &bytes, error))
+    return FALSE;
+  for (guint i = 0; i < n_sources; i++) {
+    struct stat st;
+
+    if (sources[i].fd >= 0 && fstat (sources[i].fd, &st) == 0 && S_ISREG (st.st_mode))
+      bytes += MIN ((gint64) st.st_size, (gint64) SD_ATTACHMENTS_MAX_SIZE + 1);
+  }
+  if (bytes > self->uploading_max) {
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UPLOADS_FULL,
+                 "attachments of %" G_GINT64_FORMAT " bytes already wait for upload",
+                 bytes);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 void
@@ -335,15 +440,21 @@ sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sou
                               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
   PrepareJob *job;
 
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_attachments_prepare_async);
-  if (n_sources > SD_ATTACHMENTS_MAX) {
+  /* the one count check of Send/SendMessage/SetAvatar */
+  if (n_sources > SD_ATTACHMENT_MAX_COUNT) {
     g_task_return_new_error (task, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_MANY,
-                             "a message has at most %d attachments", SD_ATTACHMENTS_MAX);
+                             "a message has at most %d attachments", SD_ATTACHMENT_MAX_COUNT);
+    return;
+  }
+  if (!check_upload_room (self, sources, n_sources, &error)) {
+    g_task_return_error (task, error);
     return;
   }
   job = g_new0 (PrepareJob, 1);
@@ -358,7 +469,19 @@ sd_attachments_prepare_async (SdAttachments *self, const SdAttachmentSource *sou
     job->sources[i].voice = sources[i].voice;
   }
   g_task_set_task_data (task, job, (GDestroyNotify) prepare_job_free);
-  g_task_run_in_thread (task, prepare_in_thread);
+  /* a few workers at a time: a caller sending many files cannot take every thread, nor hold
+   * many 10 MB files in memory at once; the rest wait their turn */
+  if (self->preparing < SD_ATTACHMENTS_PREPARES_MAX)
+    start_prepare (self, g_steal_pointer (&task));
+  else
+    g_queue_push_tail (&self->prepare_queue, g_steal_pointer (&task));
+}
+
+void
+sd_attachments_set_uploading_max (SdAttachments *self, gint64 max_bytes)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  self->uploading_max = max_bytes;
 }
 
 GArray *
@@ -406,16 +529,23 @@ transfer_end (Transfer *transfer)
   g_object_unref (self);
 }
 
-static void
+/* FALSE when not recorded (the row is gone, or the store failed) */
+static gboolean
 set_state (SdAttachments *self, SdAttachmentWork *work, SdAttachmentState state,
            const gchar *file, const gchar *reason)
 {
   g_autoptr(GError) error = NULL;
 
   if (!sd_store_attachment_set_state (self->store, work->local_id, work->info->index, state,
-                                      file, reason, &error))
-    g_warning ("could not record an attachment's state: %s", error->message);
+                                      file, reason, &error)) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      g_debug ("an attachment's message went while it was transferred");
+    else
+      g_warning ("could not record an attachment's state: %s", error->message);
+    return FALSE;
+  }
   emit_changed (self, work->message_id);
+  return TRUE;
 }
 
 /* a failure that may pass: retried later, up to SD_ATTACHMENTS_MAX_ATTEMPTS */
@@ -428,7 +558,7 @@ retry_or_fail (SdAttachments *self, SdAttachmentWork *work, const gchar *reason)
   g_debug ("attachment %u of %s: attempt %u failed: %s", work->info->index, work->message_id,
            attempts, reason);
   if (attempts < SD_ATTACHMENTS_MAX_ATTEMPTS) {
-    gint64 delay = MIN ((gint64) RETRY_BASE_MS << MIN (attempts - 1, 20), RETRY_MAX_MS);
+    gint64 delay = sd_backoff_delay (RETRY_BASE_MS, RETRY_MAX_MS, attempts);
 
     if (!sd_store_attachment_reschedule (self->store, work->local_id, work->info->index,
                                          g_get_real_time () / 1000 + delay, reason, &error))
@@ -589,7 +719,9 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
     transfer_end (transfer);
     return;
   }
-  set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL);
+  /* the message may have gone while it downloaded: then so does the file */
+  if (!set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL))
+    sd_attachments_sweep (self);
   transfer_end (transfer);
 }
 
@@ -657,6 +789,25 @@ process (SdAttachments *self)
     start_download (self, transfer);
 }
 
+#define STALE_TMP_S (60 * 60)
+
+/* what a crash left in tmp/; a prepare of this run is younger than STALE_TMP_S */
+static void
+clear_stale_tmp (SdAttachments *self)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->tmp_dir, 0, NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *path = g_build_filename (self->tmp_dir, name, NULL);
+    GStatBuf st;
+
+    if (g_lstat (path, &st) == 0 && now - (gint64) st.st_mtime > STALE_TMP_S)
+      (void) g_unlink (path);
+  }
+}
+
 void
 sd_attachments_start (SdAttachments *self)
 {
@@ -664,6 +815,7 @@ sd_attachments_start (SdAttachments *self)
 
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
   self->running = TRUE;
+  clear_stale_tmp (self);
   sd_attachments_sweep (self);
   process (self);
   /* avatars whose fetch a restart interrupted, or that failed before */
@@ -679,6 +831,7 @@ sd_attachments_stop (SdAttachments *self)
   self->running = FALSE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  drop_waiting_avatars (self);
 }
 
 void
@@ -747,21 +900,27 @@ sd_attachments_conversation_approved (SdAttachments *self, const gchar *conversa
 }
 
 gboolean
-sd_attachments_download (SdAttachments *self, const gchar *message_id, guint index,
+sd_attachments_download (SdAttachments *self, const gchar *conversation,
+                         const gchar *message_id, guint index,
                          GError **error)
 {
   g_autoptr(SdAttachmentWork) work = NULL;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
 
-  work = sd_store_get_attachment (self->store, message_id, index, error);
+  work = sd_store_get_attachment (self->store, conversation, message_id, index, error);
   if (work == NULL)
     return FALSE;
   switch (work->info->state) {
   case SD_ATTACHMENT_STATE_AVAILABLE:
   case SD_ATTACHMENT_STATE_DOWNLOADING:
-  case SD_ATTACHMENT_STATE_UPLOADING:
     return TRUE;
+  case SD_ATTACHMENT_STATE_UPLOADING:
+    /* as the XML says: ours, still going up, has nothing to download (OpenAttachment reads
+     * it already) */
+    g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                         "this attachment is ours and still uploading");
+    return FALSE;
   case SD_ATTACHMENT_STATE_PENDING:
   case SD_ATTACHMENT_STATE_FAILED:
   case SD_ATTACHMENT_STATE_EXPIRED:
@@ -783,15 +942,27 @@ sd_attachments_download (SdAttachments *self, const gchar *message_id, guint ind
 }
 
 gint
-sd_attachments_open (SdAttachments *self, const gchar *message_id, guint index, GError **error)
+sd_attachments_open_file (const gchar *path, GError **error)
+{
+  /* never through a link: the file is ours, a link in its place is not */
+  gint fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+
+  if (fd < 0)
+    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
+                 "the file is gone: %s", g_strerror (errno));
+  return fd;
+}
+
+gint
+sd_attachments_open (SdAttachments *self, const gchar *conversation, const gchar *message_id,
+                     guint index, GError **error)
 {
   g_autoptr(SdAttachmentWork) work = NULL;
   g_autofree gchar *path = NULL;
-  gint fd;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
 
-  work = sd_store_get_attachment (self->store, message_id, index, error);
+  work = sd_store_get_attachment (self->store, conversation, message_id, index, error);
   if (work == NULL)
     return -1;
   /* ours is readable from the start; theirs once verified and decrypted */
@@ -803,41 +974,68 @@ sd_attachments_open (SdAttachments *self, const gchar *message_id, guint index, 
     return -1;
   }
   path = g_build_filename (self->dir, work->info->file, NULL);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  if (fd < 0) {
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
-                 "the attachment's file is gone: %s", g_strerror (errno));
-    return -1;
-  }
-  return fd;
+  return sd_attachments_open_file (path, error);
 }
 
-GBytes *
-sd_attachments_read_image (SdAttachments *self, gint fd, GError **error)
+static void
+on_image_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GArray) prepared = NULL;
-  SdAttachmentSource source = { fd, NULL, NULL, NULL, FALSE };
+  g_autoptr(GTask) task = user_data;
+  SdAttachments *self = SD_ATTACHMENTS (source);
+  GError *error = NULL;
+  GArray *prepared = sd_attachments_prepare_finish (self, result, &error);
   SdOutgoingAttachment *a;
   g_autofree gchar *path = NULL;
   g_autofree gchar *contents = NULL;
+  g_autoptr(GBytes) image = NULL;
   gsize len = 0;
   gboolean ok;
 
-  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), NULL);
-
-  if (!sd_attachments_prepare (self, &source, 1, &prepared, error))
-    return NULL;
+  if (prepared == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* a small file just written by the worker, still under tmp/ */
   a = &g_array_index (prepared, SdOutgoingAttachment, 0);
-  path = g_build_filename (self->dir, a->file, NULL);
+  path = g_build_filename (self->tmp_dir, a->file, NULL);
   ok = g_str_has_prefix (a->content_type, "image/") &&
        g_file_get_contents (path, &contents, &len, NULL);
-  sd_attachments_prepared_free (self, g_steal_pointer (&prepared), TRUE);
+  sd_attachments_prepared_free (self, prepared, TRUE);
   if (!ok) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                         "an avatar is an image");
-    return NULL;
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             "an avatar is an image");
+    return;
   }
-  return g_bytes_new_take (g_steal_pointer (&contents), len);
+  image = g_bytes_new_take (g_steal_pointer (&contents), len);
+  /* what our contacts and other devices accept (sd_attachments_check_avatar) */
+  if (!sd_attachments_check_avatar (image, &error)) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s",
+                             error->message);
+    g_error_free (error);
+    return;
+  }
+  g_task_return_pointer (task, g_steal_pointer (&image), (GDestroyNotify) g_bytes_unref);
+}
+
+void
+sd_attachments_read_image_async (SdAttachments *self, gint fd, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  SdAttachmentSource source = { fd, NULL, NULL, NULL, FALSE };
+  GTask *task;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_read_image_async);
+  /* read and stripped in the worker, as an attachment is */
+  sd_attachments_prepare_async (self, &source, 1, cancellable, on_image_prepared, task);
+}
+
+GBytes *
+sd_attachments_read_image_finish (SdAttachments *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -872,121 +1070,142 @@ sd_attachments_upload_finish (SdAttachments *self, GAsyncResult *result, GError 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* ---- contacts' avatars ---- */
+/* ---- avatars: one download path for contacts' and our own ---- */
+
+/* what a picture may be before it is kept and handed to the notification server: an image
+ * of a common type, by its bytes, of bounded size in bytes and pixels */
+#define AVATAR_STORED_MAX (2 * 1000 * 1000)
+#define AVATAR_DIMENSION_MAX 4096
+/* its blob in either scheme, with padding, IV and tags */
+#define AVATAR_BLOB_MAX (AVATAR_STORED_MAX + AVATAR_STORED_MAX / 16 + 65536)
+/* contacts' pictures fetched at once (a restore names every contact's); the rest wait */
+#define AVATAR_FETCHES_MAX 2
+#define AVATAR_ATTEMPTS 5
+
+static guint32
+be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static guint32
+le16 (const guint8 *p)
+{
+  return (guint32) p[0] | (guint32) p[1] << 8;
+}
+
+/* the size in pixels of a PNG, GIF, JPEG or WebP, from its header; FALSE for anything else */
+static gboolean
+image_dimensions (const guint8 *d, gsize len, guint32 *width, guint32 *height)
+{
+  if (len >= 24 && memcmp (d, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp (d + 12, "IHDR", 4) == 0) {
+    *width = be32 (d + 16);
+    *height = be32 (d + 20);
+    return TRUE;
+  }
+  if (len >= 10 && (memcmp (d, "GIF87a", 6) == 0 || memcmp (d, "GIF89a", 6) == 0)) {
+    *width = le16 (d + 6);
+    *height = le16 (d + 8);
+    return TRUE;
+  }
+  if (len >= 30 && memcmp (d, "RIFF", 4) == 0 && memcmp (d + 8, "WEBP", 4) == 0) {
+    if (memcmp (d + 12, "VP8 ", 4) == 0 && d[23] == 0x9d && d[24] == 0x01 && d[25] == 0x2a) {
+      *width = le16 (d + 26) & 0x3fff;
+      *height = le16 (d + 28) & 0x3fff;
+      return TRUE;
+    }
+    if (memcmp (d + 12, "VP8L", 4) == 0 && d[20] == 0x2f) {
+      guint32 bits = (guint32) d[21] | (guint32) d[22] << 8 | (guint32) d[23] << 16 |
+                     (guint32) d[24] << 24;
+
+      *width = (bits & 0x3fff) + 1;
+      *height = ((bits >> 14) & 0x3fff) + 1;
+      return TRUE;
+    }
+    if (memcmp (d + 12, "VP8X", 4) == 0) {
+      *width = ((guint32) d[24] | (guint32) d[25] << 8 | (guint32) d[26] << 16) + 1;
+      *height = ((guint32) d[27] | (guint32) d[28] << 8 | (guint32) d[29] << 16) + 1;
+      return TRUE;
+    }
+    return FALSE;
+  }
+  if (len >= 4 && d[0] == 0xff && d[1] == 0xd8) {
+    /* the segments up to the first start-of-frame */
+    gsize i = 2;
+
+    while (i + 4 <= len) {
+      guint8 marker;
+      gsize seg;
+
+      if (d[i] != 0xff)
+        return FALSE;
+      marker = d[i + 1];
+      if (marker == 0xff) {
+        i++;
+        continue;
+      }
+      seg = (gsize) d[i + 2] << 8 | d[i + 3];
+      if (seg < 2)
+        return FALSE;
+      if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 &&
+          marker != 0xcc) {
+        if (i + 9 > len)
+          return FALSE;
+        *height = (guint32) d[i + 5] << 8 | d[i + 6];
+        *width = (guint32) d[i + 7] << 8 | d[i + 8];
+        return TRUE;
+      }
+      i += 2 + seg;
+    }
+  }
+  return FALSE;
+}
+
+gboolean
+sd_attachments_check_avatar (GBytes *plain, GError **error)
+{
+  gsize len;
+  const guint8 *d = g_bytes_get_data (plain, &len);
+  guint32 width = 0, height = 0;
+
+  if (len > AVATAR_STORED_MAX) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "a profile picture has at most %d bytes", AVATAR_STORED_MAX);
+    return FALSE;
+  }
+  if (!image_dimensions (d, len, &width, &height)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "a profile picture is a PNG, JPEG, GIF or WebP image");
+    return FALSE;
+  }
+  if (width == 0 || height == 0 || width > AVATAR_DIMENSION_MAX ||
+      height > AVATAR_DIMENSION_MAX) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "a profile picture has at most %d × %d pixels", AVATAR_DIMENSION_MAX,
+                 AVATAR_DIMENSION_MAX);
+    return FALSE;
+  }
+  return TRUE;
+}
 
 typedef struct {
-  SdAttachments *self;          /* (owned) */
-  gchar *conversation;          /* (owned) */
-  gchar *url;                   /* (owned) as stored, with its fragment */
   GBytes *key;                  /* (owned) */
   SdAttachmentPointer *pointer; /* (owned) */
-} AvatarFetch;
+} AvatarDownload;
 
 static void
-avatar_fetch_free (AvatarFetch *fetch)
+avatar_download_free (AvatarDownload *download)
 {
-  g_hash_table_remove (fetch->self->avatar_fetches, fetch->conversation);
-  g_object_unref (fetch->self);
-  g_free (fetch->conversation);
-  g_free (fetch->url);
-  g_bytes_unref (fetch->key);
-  g_clear_pointer (&fetch->pointer, sd_attachment_pointer_free);
-  g_free (fetch);
+  g_bytes_unref (download->key);
+  g_clear_pointer (&download->pointer, sd_attachment_pointer_free);
+  g_free (download);
 }
 
 static void
-on_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  AvatarFetch *fetch = user_data;
-  SdAttachments *self = fetch->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
-                                                           &error);
-  g_autoptr(GBytes) plain = NULL;
-  g_autofree gchar *file = NULL;
-  const guint8 *key;
-  gsize key_len;
-
-  if (blob == NULL) {
-    g_debug ("a contact's avatar could not be fetched: %s", error->message);
-    avatar_fetch_free (fetch);
-    return;
-  }
-  key = g_bytes_get_data (fetch->key, &key_len);
-  /* legacy (AES-GCM with the profile key) as desktop sends it; else the deterministic one.
-   * Both authenticate: nothing unverified is written */
-  plain = sd_avatar_legacy_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
-                                    g_bytes_get_size (blob), NULL);
-  if (plain == NULL)
-    plain = sd_avatar_det_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
-                                   g_bytes_get_size (blob), &error);
-  if (plain == NULL || !write_plaintext (self, plain, &file, &error) ||
-      !sd_store_set_avatar_file (self->store, fetch->conversation, fetch->url, file, &error)) {
-    g_debug ("a contact's avatar is not usable: %s", error != NULL ? error->message : "?");
-    avatar_fetch_free (fetch);
-    return;
-  }
-  g_signal_emit (self, signals[SIGNAL_AVATAR_CHANGED], 0, fetch->conversation);
-  /* the picture it replaces */
-  sd_attachments_sweep (self);
-  avatar_fetch_free (fetch);
-}
-
-void
-sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation)
-{
-  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *url = NULL, *file = NULL;
-  g_autoptr(GBytes) key = NULL;
-  AvatarFetch *fetch;
-
-  g_return_if_fail (SD_IS_ATTACHMENTS (self));
-
-  if (!self->running || g_hash_table_contains (self->avatar_fetches, conversation) ||
-      !sd_store_get_avatar (self->store, conversation, &url, &key, &file, NULL) || file != NULL)
-    return;
-  fetch = g_new0 (AvatarFetch, 1);
-  fetch->self = g_object_ref (self);
-  fetch->conversation = g_strdup (conversation);
-  g_hash_table_add (self->avatar_fetches, g_strdup (conversation));
-  fetch->url = g_steal_pointer (&url);
-  fetch->key = g_steal_pointer (&key);
-  /* the pointer rules (URL, `p=` fragment, size bounds) are the attachments' */
-  pb.url = fetch->url;
-  pb.has_key = TRUE;
-  pb.key.data = (guint8 *) g_bytes_get_data (fetch->key, &pb.key.len);
-  fetch->pointer = sd_attachment_pointer_from_pb (&pb, &error);
-  if (fetch->pointer == NULL) {
-    g_debug ("a contact's avatar URL is not usable: %s", error->message);
-    avatar_fetch_free (fetch);
-    return;
-  }
-  sd_file_server_download_async (self->file_server, fetch->pointer,
-                                 SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
-                                 self->cancellable, on_avatar_downloaded, fetch);
-}
-
-/* ---- our own avatar, set on another device (UserProfile) ---- */
-
-typedef struct {
-  GBytes *key;                  /* (owned) */
-  SdAttachmentPointer *pointer; /* (owned) */
-} OwnAvatarFetch;
-
-static void
-own_avatar_fetch_free (OwnAvatarFetch *fetch)
-{
-  g_bytes_unref (fetch->key);
-  g_clear_pointer (&fetch->pointer, sd_attachment_pointer_free);
-  g_free (fetch);
-}
-
-static void
-on_own_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+on_avatar_blob (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  OwnAvatarFetch *fetch = g_task_get_task_data (task);
+  AvatarDownload *download = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
                                                            &error);
@@ -998,14 +1217,16 @@ on_own_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_d
     g_task_return_error (task, error);
     return;
   }
-  key = g_bytes_get_data (fetch->key, &key_len);
-  /* as for a contact's: legacy first, else deterministic; both authenticate */
+  key = g_bytes_get_data (download->key, &key_len);
+  /* legacy (AES-GCM with the profile key) as desktop sends it; else the deterministic one.
+   * Both authenticate: nothing unverified is used */
   plain = sd_avatar_legacy_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
                                     g_bytes_get_size (blob), NULL);
   if (plain == NULL)
     plain = sd_avatar_det_decrypt (key, key_len, g_bytes_get_data (blob, NULL),
                                    g_bytes_get_size (blob), &error);
-  if (plain == NULL) {
+  if (plain == NULL || !sd_attachments_check_avatar (plain, &error)) {
+    g_clear_pointer (&plain, g_bytes_unref);
     g_task_return_error (task, error);
     return;
   }
@@ -1020,26 +1241,25 @@ sd_attachments_download_avatar_async (SdAttachments *self, const gchar *url, GBy
   SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   GError *error = NULL;
-  OwnAvatarFetch *fetch;
+  AvatarDownload *download;
 
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
   g_task_set_source_tag (task, sd_attachments_download_avatar_async);
-  fetch = g_new0 (OwnAvatarFetch, 1);
-  fetch->key = g_bytes_ref (key);
-  g_task_set_task_data (task, fetch, (GDestroyNotify) own_avatar_fetch_free);
+  download = g_new0 (AvatarDownload, 1);
+  download->key = g_bytes_ref (key);
+  g_task_set_task_data (task, download, (GDestroyNotify) avatar_download_free);
   /* the pointer rules (URL, `p=` fragment, size bounds) are the attachments' */
   pb.url = (gchar *) url;
   pb.has_key = TRUE;
-  pb.key.data = (guint8 *) g_bytes_get_data (fetch->key, &pb.key.len);
-  fetch->pointer = sd_attachment_pointer_from_pb (&pb, &error);
-  if (fetch->pointer == NULL) {
+  pb.key.data = (guint8 *) g_bytes_get_data (download->key, &pb.key.len);
+  download->pointer = sd_attachment_pointer_from_pb (&pb, &error);
+  if (download->pointer == NULL) {
     g_task_return_error (task, error);
     return;
   }
-  sd_file_server_download_async (self->file_server, fetch->pointer,
-                                 SD_AVATAR_MAX_SIZE + SD_AVATAR_IV_LEN + SD_AVATAR_TAG_LEN,
+  sd_file_server_download_async (self->file_server, download->pointer, AVATAR_BLOB_MAX,
                                  cancellable != NULL ? cancellable : self->cancellable,
-                                 on_own_avatar_downloaded, g_steal_pointer (&task));
+                                 on_avatar_blob, g_steal_pointer (&task));
 }
 
 GBytes *
@@ -1050,12 +1270,159 @@ sd_attachments_download_avatar_finish (SdAttachments *self, GAsyncResult *result
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- contacts' avatars: a FIFO, AVATAR_FETCHES_MAX at a time, retried with backoff ---- */
+
+/* one conversation whose picture is queued, fetched, or waiting to be tried again */
+typedef struct {
+  SdAttachments *self;
+  gchar *conversation;          /* (owned) */
+  gchar *url;                   /* (owned) (nullable) as stored, while fetched */
+  guint attempts;
+  guint retry_id;
+  gboolean in_flight;
+} AvatarFetch;
+
+static void
+avatar_fetch_free (AvatarFetch *fetch)
+{
+  g_clear_handle_id (&fetch->retry_id, g_source_remove);
+  g_free (fetch->conversation);
+  g_free (fetch->url);
+  g_free (fetch);
+}
+
+static void pump_avatars (SdAttachments *self);
+
+static void
+avatar_done (SdAttachments *self, AvatarFetch *fetch)
+{
+  /* frees it */
+  g_hash_table_remove (self->avatar_fetches, fetch->conversation);
+}
+
+static gboolean
+on_avatar_retry (gpointer user_data)
+{
+  AvatarFetch *fetch = user_data;
+  SdAttachments *self = fetch->self;
+
+  fetch->retry_id = 0;
+  g_queue_push_tail (&self->avatar_queue, fetch);
+  pump_avatars (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* @user_data: the fetch, which only this removes from the table while it is in flight */
+static void
+on_avatar_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AvatarFetch *fetch = user_data;
+  SdAttachments *self = SD_ATTACHMENTS (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) plain = sd_attachments_download_avatar_finish (self, result, &error);
+  g_autofree gchar *file = NULL;
+
+  self->avatars_in_flight--;
+  fetch->in_flight = FALSE;
+  if (plain == NULL) {
+    gboolean transient = !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
+                         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+                         !g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED) &&
+                         error->domain != SD_PROTOCOL_ERROR;
+
+    g_debug ("a contact's avatar could not be fetched: %s", error->message);
+    if (transient && self->running && ++fetch->attempts < AVATAR_ATTEMPTS) {
+      fetch->retry_id = g_timeout_add (
+        (guint) sd_backoff_delay (RETRY_BASE_MS, RETRY_MAX_MS, fetch->attempts),
+        on_avatar_retry, fetch);
+    } else {
+      avatar_done (self, fetch);
+    }
+    pump_avatars (self);
+    return;
+  }
+  if (!write_plaintext (self, plain, &file, &error) ||
+      !sd_store_set_avatar_file (self->store, fetch->conversation, fetch->url, file, &error)) {
+    g_debug ("a contact's avatar could not be kept: %s", error->message);
+    if (file != NULL)
+      sd_attachments_sweep (self); /* written, not recorded */
+  } else {
+    g_signal_emit (self, signals[SIGNAL_AVATAR_CHANGED], 0, fetch->conversation);
+    /* the picture it replaces, or this one when the row changed meanwhile */
+    sd_attachments_sweep (self);
+  }
+  avatar_done (self, fetch);
+  pump_avatars (self);
+}
+
+static void
+start_avatar (SdAttachments *self, AvatarFetch *fetch)
+{
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  /* what the store says now: the picture may have changed or been fetched while queued */
+  if (!sd_store_get_avatar (self->store, fetch->conversation, &url, &key, &file, NULL) ||
+      file != NULL || url == NULL) {
+    avatar_done (self, fetch);
+    return;
+  }
+  g_free (fetch->url);
+  fetch->url = g_steal_pointer (&url);
+  self->avatars_in_flight++;
+  fetch->in_flight = TRUE;
+  sd_attachments_download_avatar_async (self, fetch->url, key, self->cancellable,
+                                        on_avatar_downloaded, fetch);
+}
+
+static gboolean
+avatar_waiting (gpointer key, gpointer value, gpointer user_data)
+{
+  return !((AvatarFetch *) value)->in_flight;
+}
+
+/* stopping: what waits is dropped (the next start asks again for every missing picture);
+ * what is in flight ends with its cancelled request */
+static void
+drop_waiting_avatars (SdAttachments *self)
+{
+  g_queue_clear (&self->avatar_queue);
+  if (self->avatar_fetches != NULL)
+    g_hash_table_foreach_remove (self->avatar_fetches, avatar_waiting, NULL);
+}
+
+static void
+pump_avatars (SdAttachments *self)
+{
+  AvatarFetch *fetch;
+
+  while (self->running && self->avatars_in_flight < AVATAR_FETCHES_MAX &&
+         (fetch = g_queue_pop_head (&self->avatar_queue)) != NULL)
+    start_avatar (self, fetch);
+}
+
+void
+sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation)
+{
+  AvatarFetch *fetch;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  /* queued, fetched or waiting for a retry: that one reads the store when it starts */
+  if (!self->running || g_hash_table_contains (self->avatar_fetches, conversation))
+    return;
+  fetch = g_new0 (AvatarFetch, 1);
+  fetch->self = self;
+  fetch->conversation = g_strdup (conversation);
+  g_hash_table_insert (self->avatar_fetches, fetch->conversation, fetch);
+  g_queue_push_tail (&self->avatar_queue, fetch);
+  pump_avatars (self);
+}
 gint
 sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GError **error)
 {
   g_autofree gchar *url = NULL, *file = NULL, *path = NULL;
   g_autoptr(GBytes) key = NULL;
-  gint fd;
 
   g_return_val_if_fail (SD_IS_ATTACHMENTS (self), -1);
 
@@ -1067,11 +1434,7 @@ sd_attachments_open_avatar (SdAttachments *self, const gchar *conversation, GErr
     return -1;
   }
   path = g_build_filename (self->dir, file, NULL);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  if (fd < 0)
-    g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_NOT_AVAILABLE,
-                 "the avatar's file is gone: %s", g_strerror (errno));
-  return fd;
+  return sd_attachments_open_file (path, error);
 }
 
 static gboolean
@@ -1092,7 +1455,7 @@ on_sweep (gpointer user_data)
   }
   dir = g_dir_open (self->dir, 0, NULL);
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    if (!g_hash_table_contains (files, name)) {
+    if (!g_hash_table_contains (files, name) && !g_str_equal (name, "tmp")) {
       g_autofree gchar *path = g_build_filename (self->dir, name, NULL);
 
       if (g_unlink (path) == 0)
@@ -1124,6 +1487,7 @@ sd_attachments_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
+  drop_waiting_avatars (self);
   G_OBJECT_CLASS (sd_attachments_parent_class)->dispose (object);
 }
 
@@ -1136,7 +1500,9 @@ sd_attachments_finalize (GObject *object)
   g_clear_object (&self->file_server);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->avatar_fetches, g_hash_table_unref);
+  g_queue_clear_full (&self->prepare_queue, g_object_unref);
   g_free (self->dir);
+  g_free (self->tmp_dir);
   G_OBJECT_CLASS (sd_attachments_parent_class)->finalize (object);
 }
 
@@ -1162,29 +1528,27 @@ sd_attachments_init (SdAttachments *self)
 {
   self->cancellable = g_cancellable_new ();
   self->auto_download_max = SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX;
-  self->avatar_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->avatar_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                (GDestroyNotify) avatar_fetch_free);
+  g_queue_init (&self->avatar_queue);
+  g_queue_init (&self->prepare_queue);
+  self->uploading_max = SD_ATTACHMENTS_UPLOADING_MAX;
 }
 
 SdAttachments *
 sd_attachments_new (SdStore *store, SdFileServer *file_server, const gchar *data_dir)
 {
-  static gsize initialised = 0;
   SdAttachments *self;
 
   g_return_val_if_fail (SD_IS_STORE (store), NULL);
   g_return_val_if_fail (SD_IS_FILE_SERVER (file_server), NULL);
 
-  if (g_once_init_enter (&initialised)) {
-    /* exiv2's XMP parser must be set up once, before any use */
-    if (!gexiv2_initialize ())
-      g_warning ("gexiv2 could not initialise; image metadata may stay");
-    g_once_init_leave (&initialised, 1);
-  }
   self = g_object_new (SD_TYPE_ATTACHMENTS, NULL);
   self->store = g_object_ref (store);
   self->file_server = g_object_ref (file_server);
   self->dir = g_build_filename (data_dir, "attachments", NULL);
-  if (g_mkdir_with_parents (self->dir, 0700) != 0)
-    g_warning ("cannot create %s: %s", self->dir, g_strerror (errno));
+  self->tmp_dir = g_build_filename (self->dir, "tmp", NULL);
+  if (g_mkdir_with_parents (self->tmp_dir, 0700) != 0)
+    g_warning ("cannot create %s: %s", self->tmp_dir, g_strerror (errno));
   return self;
 }

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "sd-attachment-pointer.h"
 #include "sd-file-server.h"
 #include "sd-store.h"
 
@@ -13,7 +14,9 @@ G_BEGIN_DECLS
 typedef enum {
   SD_ATTACHMENTS_ERROR_TOO_LARGE,   /* over the official 10 MB limit */
   SD_ATTACHMENTS_ERROR_UNREADABLE,  /* the fd is not a readable regular file */
-  SD_ATTACHMENTS_ERROR_TOO_MANY,    /* more than SD_ATTACHMENTS_MAX per message */
+  SD_ATTACHMENTS_ERROR_TOO_MANY,    /* more than SD_ATTACHMENT_MAX_COUNT per message */
+  SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED, /* an image whose metadata cannot be removed */
+  SD_ATTACHMENTS_ERROR_UPLOADS_FULL, /* too many bytes waiting for upload */
   SD_ATTACHMENTS_ERROR_NOT_AVAILABLE, /* OpenAttachment: not downloaded (yet) */
 } SdAttachmentsError;
 
@@ -22,11 +25,14 @@ GQuark sd_attachments_error_quark (void);
 /* desktop's limit for one attachment, and ours */
 #define SD_ATTACHMENTS_MAX_SIZE 10000000
 /* attachments of one message */
-#define SD_ATTACHMENTS_MAX 32
 /* the default of the auto-download-max setting: incoming attachments up to this size are
  * fetched without being asked, from approved contacts only (docs/attachments.md) */
 #define SD_ATTACHMENTS_AUTO_DOWNLOAD_MAX SD_ATTACHMENTS_MAX_SIZE
 #define SD_ATTACHMENTS_MAX_ATTEMPTS 8
+/* prepares (read, strip, write) in worker threads at once; more wait in a queue */
+#define SD_ATTACHMENTS_PREPARES_MAX 2
+/* bytes of our attachments waiting for upload, past which Send refuses more */
+#define SD_ATTACHMENTS_UPLOADING_MAX ((gint64) 200 * 1000 * 1000)
 
 /* the transfers of the account's attachments: ours are read, stripped of metadata and kept
  * in <data dir>/attachments, then encrypted and uploaded before their message is due; theirs
@@ -70,9 +76,14 @@ GArray *sd_attachments_prepare_finish (SdAttachments *self,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* frees what prepare() gave; @remove_files when the message was not queued after all */
+/* moves the prepared files to where the sweep sees them: call in the same main-loop turn as
+ * storing the rows that name them */
+gboolean sd_attachments_prepared_keep (SdAttachments *self, GArray *prepared, GError **error);
 void sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files);
 
 /* 0: nothing is fetched by itself */
+/* the cap of SD_ATTACHMENTS_UPLOADING_MAX, for tests */
+void sd_attachments_set_uploading_max (SdAttachments *self, gint64 max_bytes);
 void sd_attachments_set_auto_download_max (SdAttachments *self, guint max_bytes);
 
 void sd_attachments_start (SdAttachments *self);
@@ -84,14 +95,20 @@ void sd_attachments_kick (SdAttachments *self);
  * @from_contact (an approved, unblocked conversation) */
 void sd_attachments_consider (SdAttachments *self, const SdMessage *message, gboolean from_contact);
 
-/* fetches attachment @index of @message_id (again, after a failure) */
+/* fetches attachment @index of @message_id (again, after a failure); NOT_FOUND unless the
+ * message is in @conversation */
 gboolean sd_attachments_download (SdAttachments *self,
+                                  const gchar *conversation,
                                   const gchar *message_id,
                                   guint index,
                                   GError **error);
 
+/* a new read-only fd of the file at @path, never through a symlink; NOT_AVAILABLE when gone */
+gint sd_attachments_open_file (const gchar *path, GError **error);
+
 /* a new read-only fd of the decrypted (or our own) file */
 gint sd_attachments_open (SdAttachments *self,
+                          const gchar *conversation,
                           const gchar *message_id,
                           guint index,
                           GError **error);
@@ -102,7 +119,14 @@ void sd_attachments_conversation_approved (SdAttachments *self, const gchar *con
 
 /* an image for our avatar: read from @fd like an attachment (same limits), metadata
  * stripped; InvalidArgument unless it is an image */
-GBytes *sd_attachments_read_image (SdAttachments *self, gint fd, GError **error);
+void sd_attachments_read_image_async (SdAttachments *self,
+                                      gint fd,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+GBytes *sd_attachments_read_image_finish (SdAttachments *self,
+                                          GAsyncResult *result,
+                                          GError **error);
 
 /* uploads @blob to the file server; the result is its URL */
 void sd_attachments_upload_async (SdAttachments *self,
@@ -116,6 +140,9 @@ gchar *sd_attachments_upload_finish (SdAttachments *self,
 
 /* fetches @conversation's avatar when its profile names one not fetched yet; "avatar-changed"
  * tells when it is there. Failures wait for the next profile or start */
+/* whether @plain may be kept as a profile picture: a PNG, JPEG, GIF or WebP (by its bytes) of
+ * at most 2,000,000 bytes and 4096 × 4096 pixels */
+gboolean sd_attachments_check_avatar (GBytes *plain, GError **error);
 void sd_attachments_fetch_avatar (SdAttachments *self, const gchar *conversation);
 /* downloads and decrypts the avatar at @url with the profile @key (32 bytes): our own, set
  * on another device; the result is the picture */

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "sd-backoff.h"
 #include "sd-config-contacts.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-kind.h"
@@ -916,17 +917,14 @@ on_pushed (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (error == NULL)
     error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "push answered status %u", status);
   if (hash == NULL) {
-    guint delay = 1000;
-
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       push_request_free (request);
       return;
     }
     self->failures++;
-    for (guint i = 0; i < self->failures && delay < PUSH_MAX_BACKOFF_MS; i++)
-      delay *= 2;
     g_debug ("config push failed (%u in a row): %s", self->failures, error->message);
-    schedule_push (self, MIN (delay, PUSH_MAX_BACKOFF_MS));
+    /* 2 s after the first failure, as before */
+    schedule_push (self, (guint) sd_backoff_delay (2000, PUSH_MAX_BACKOFF_MS, self->failures));
     push_request_free (request);
     return;
   }

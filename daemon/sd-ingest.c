@@ -3,13 +3,12 @@
 
 #include "sd-ingest.h"
 
+#include "sd-attachment-pointer.h"
 #include "sd-expiration-rules.h"
 
 #include "sd-protobuf.h"
 #include "sd-wire.h"
 
-/* as many as a message we send may have (SD_ATTACHMENTS_MAX) */
-#define SD_INGEST_MAX_ATTACHMENTS 32
 
 /* *@sum = @a + @b, FALSE (and no sum) when it does not fit */
 static gboolean
@@ -63,7 +62,7 @@ read_expiration (const SessionProtos__Content *content, SdIncomingMessage *incom
              content->expirationtimer, incoming->expiration_timer);
 }
 
-/* the message's AttachmentPointers in wire form, at most SD_INGEST_MAX_ATTACHMENTS (the
+/* the message's AttachmentPointers in wire form, at most SD_ATTACHMENT_MAX_COUNT (the
  * store checks each one when it keeps it) */
 static GPtrArray *
 pack_attachments (const SessionProtos__DataMessage *data)
@@ -73,7 +72,7 @@ pack_attachments (const SessionProtos__DataMessage *data)
   if (data->n_attachments == 0)
     return NULL;
   packed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  for (gsize i = 0; i < MIN (data->n_attachments, SD_INGEST_MAX_ATTACHMENTS); i++) {
+  for (gsize i = 0; i < MIN (data->n_attachments, SD_ATTACHMENT_MAX_COUNT); i++) {
     gsize len = session_protos__attachment_pointer__get_packed_size (data->attachments[i]);
     guint8 *buf = g_malloc (len);
 

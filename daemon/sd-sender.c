@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "sd-backoff.h"
 #include "sd-content.h"
 #include "sd-encoding.h"
 #include "sd-storage-rpc.h"
@@ -195,11 +196,7 @@ emit_changed (SdSender *self, SdMessage *message)
 static gint64
 retry_delay_ms (SdSender *self, guint failed)
 {
-  gint64 delay = self->retry_base_ms;
-
-  for (guint i = 1; i < failed && delay < self->retry_max_ms; i++)
-    delay *= 2;
-  return MIN (delay, (gint64) self->retry_max_ms);
+  return sd_backoff_delay (self->retry_base_ms, self->retry_max_ms, failed);
 }
 
 static void

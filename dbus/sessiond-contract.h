@@ -45,7 +45,9 @@
   X (ATTACHMENT_TOO_LARGE, "AttachmentTooLarge")     \
   X (ATTACHMENT_UNREADABLE, "AttachmentUnreadable")  \
   X (TOO_MANY_ATTACHMENTS, "TooManyAttachments")     \
-  X (ATTACHMENT_NOT_AVAILABLE, "AttachmentNotAvailable")
+  X (ATTACHMENT_NOT_AVAILABLE, "AttachmentNotAvailable") \
+  X (IMAGE_NOT_SUPPORTED, "ImageNotSupported")        \
+  X (UPLOADS_FULL, "UploadsFull")
 
 /* the keys of a message dictionary (a{sv}): MessageAdded, MessageChanged, GetMessages,
  * Search, MessageReceived. Types as in the XML. */

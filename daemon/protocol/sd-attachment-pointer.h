@@ -12,6 +12,8 @@
 G_BEGIN_DECLS
 
 #define SD_ATTACHMENT_URL_MAX          2048
+/* attachments in one message, ours and theirs (as the official clients send at most) */
+#define SD_ATTACHMENT_MAX_COUNT        32
 #define SD_ATTACHMENT_CONTENT_TYPE_MAX 255
 #define SD_ATTACHMENT_FILE_NAME_MAX    1024
 #define SD_ATTACHMENT_CAPTION_MAX      4096

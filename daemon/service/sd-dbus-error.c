@@ -109,6 +109,8 @@ sd_dbus_error_convert (const GError *error)
     code = error->code == SD_ATTACHMENTS_ERROR_TOO_LARGE ? SD_DBUS_ERROR_ATTACHMENT_TOO_LARGE
            : error->code == SD_ATTACHMENTS_ERROR_UNREADABLE ? SD_DBUS_ERROR_ATTACHMENT_UNREADABLE
            : error->code == SD_ATTACHMENTS_ERROR_TOO_MANY ? SD_DBUS_ERROR_TOO_MANY_ATTACHMENTS
+           : error->code == SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED ? SD_DBUS_ERROR_IMAGE_NOT_SUPPORTED
+           : error->code == SD_ATTACHMENTS_ERROR_UPLOADS_FULL ? SD_DBUS_ERROR_UPLOADS_FULL
                                                           : SD_DBUS_ERROR_ATTACHMENT_NOT_AVAILABLE;
   else if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_INVALID_ARGUMENT)
     code = SD_DBUS_ERROR_INVALID_ARGUMENT;

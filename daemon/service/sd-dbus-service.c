@@ -202,14 +202,8 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
       return_invalid (invocation, "the attachments option is a(ha{sv})");
       return;
     }
+    /* too many: refused by sd_attachments_prepare_async, before any fd is read */
     n = g_variant_n_children (list);
-    if (n > SD_ATTACHMENTS_MAX) {
-      g_dbus_method_invocation_return_error (invocation, SD_DBUS_ERROR,
-                                             SD_DBUS_ERROR_TOO_MANY_ATTACHMENTS,
-                                             "a message has at most %d attachments",
-                                             SD_ATTACHMENTS_MAX);
-      return;
-    }
   }
   if (n == 0) {
     message = sd_account_send_full (self->account, recipient, body, quote_id, &error);
@@ -254,7 +248,8 @@ handle_download_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_download_attachment (self->account, message_id, index, &error))
+  if (!sd_account_download_attachment (self->account, invocation_conversation (invocation),
+                                       message_id, index, &error))
     sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_download_attachment (skeleton, invocation);
@@ -272,7 +267,8 @@ handle_open_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  fd = sd_account_open_attachment (self->account, message_id, index, &error);
+  fd = sd_account_open_attachment (self->account, invocation_conversation (invocation),
+                                   message_id, index, &error);
   if (fd < 0) {
     sd_dbus_error_return (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -95,6 +95,9 @@ add_common (GVariantBuilder *builder, const SdMessage *message)
     if (message->quote_body != NULL)
       add (builder, SESSIOND_MESSAGE_KEY_QUOTE_BODY, g_variant_new_string (message->quote_body));
   }
+  /* both shapes: a change that moves an attachment's state sends the whole list */
+  if (message->attachments != NULL && message->attachments->len > 0)
+    add (builder, SESSIOND_MESSAGE_KEY_ATTACHMENTS, attachments_new (message));
 }
 
 GVariant *
@@ -108,8 +111,6 @@ sd_message_dict_new (const SdMessage *message)
   add_common (&builder, message);
   if (message->reactions != NULL && message->reactions->len > 0)
     add (&builder, SESSIOND_MESSAGE_KEY_REACTIONS, reactions_new (message));
-  if (message->attachments != NULL && message->attachments->len > 0)
-    add (&builder, SESSIOND_MESSAGE_KEY_ATTACHMENTS, attachments_new (message));
   return g_variant_builder_end (&builder);
 }
 
@@ -123,7 +124,5 @@ sd_message_dict_new_changes (const SdMessage *message)
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   add_common (&builder, message);
   add (&builder, SESSIOND_MESSAGE_KEY_REACTIONS, reactions_new (message));
-  if (message->attachments != NULL && message->attachments->len > 0)
-    add (&builder, SESSIOND_MESSAGE_KEY_ATTACHMENTS, attachments_new (message));
   return g_variant_builder_end (&builder);
 }

@@ -43,6 +43,45 @@ info_from_row (sqlite3_stmt *stmt, int first)
   return info;
 }
 
+
+/* steps @stmt to its end, handing each row to @row; FALSE (and @error) when a step fails */
+typedef void (*RowFunc) (sqlite3_stmt *stmt, gpointer user_data);
+
+static gboolean
+each_row (SdStore *self, sqlite3_stmt *stmt, RowFunc row, gpointer user_data, GError **error)
+{
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return FALSE;
+    if (rc == SQLITE_DONE)
+      return TRUE;
+    row (stmt, user_data);
+  }
+}
+
+static void
+row_add_text (sqlite3_stmt *stmt, gpointer ids)
+{
+  g_ptr_array_add (ids, store_column_dup (stmt, 0));
+}
+
+/* @by_local_id: local id → SdMessage */
+static void
+row_add_info (sqlite3_stmt *stmt, gpointer by_local_id)
+{
+  gint64 local_id = sqlite3_column_int64 (stmt, 0);
+  SdMessage *message = g_hash_table_lookup (by_local_id, &local_id);
+
+  if (message == NULL)
+    return;
+  if (message->attachments == NULL)
+    message->attachments = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) sd_attachment_info_free);
+  g_ptr_array_add (message->attachments, info_from_row (stmt, 1));
+}
+
 gboolean
 store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messages,
                         GError **error)
@@ -70,25 +109,7 @@ store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messa
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, local_ids->str);
-  for (;;) {
-    gint64 local_id;
-    SdMessage *message;
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return FALSE;
-    if (rc == SQLITE_DONE)
-      break;
-    local_id = sqlite3_column_int64 (stmt, 0);
-    message = g_hash_table_lookup (by_local_id, &local_id);
-    if (message == NULL)
-      continue;
-    if (message->attachments == NULL)
-      message->attachments = g_ptr_array_new_with_free_func (
-        (GDestroyNotify) sd_attachment_info_free);
-    g_ptr_array_add (message->attachments, info_from_row (stmt, 1));
-  }
-  return TRUE;
+  return each_row (self, stmt, row_add_info, by_local_id, error);
 }
 
 gboolean
@@ -267,15 +288,8 @@ sd_store_avatars_missing (SdStore *self, GError **error)
   stmt = store_prepare (self, "SELECT conversation FROM avatars WHERE file IS NULL", error);
   if (stmt == NULL)
     return NULL;
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    g_ptr_array_add (ids, store_column_dup (stmt, 0));
-  }
+  if (!each_row (self, stmt, row_add_text, ids, error))
+    return NULL;
   return g_steal_pointer (&ids);
 }
 
@@ -321,6 +335,12 @@ work_from_row (sqlite3_stmt *stmt)
   return work;
 }
 
+static void
+row_add_work (sqlite3_stmt *stmt, gpointer items)
+{
+  g_ptr_array_add (items, work_from_row (stmt));
+}
+
 GPtrArray *
 sd_store_attachment_work_due (SdStore *self, gint64 now, guint limit, GError **error)
 {
@@ -340,15 +360,8 @@ sd_store_attachment_work_due (SdStore *self, gint64 now, guint limit, GError **e
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    g_ptr_array_add (items, work_from_row (stmt));
-  }
+  if (!each_row (self, stmt, row_add_work, items, error))
+    return NULL;
   return g_steal_pointer (&items);
 }
 
@@ -361,8 +374,18 @@ sd_store_attachment_next_due (SdStore *self, gint64 *out_next, GError **error)
                           out_next, error);
 }
 
+gboolean
+sd_store_attachment_uploading_bytes (SdStore *self, gint64 *out_bytes, GError **error)
+{
+  return store_query_min (self,
+                          "SELECT coalesce(sum(max(size, 0)), 0) FROM attachments"
+                          " WHERE state = 'uploading'",
+                          out_bytes, error);
+}
+
 SdAttachmentWork *
-sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index, GError **error)
+sd_store_get_attachment (SdStore *self, const gchar *conversation, const gchar *message_id,
+                         guint index, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   gint64 local_id;
@@ -372,20 +395,41 @@ sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index, GE
 
   if (!store_find_message (self, message_id, &local_id, NULL, error))
     return NULL;
-  stmt = store_prepare (self, WORK_SELECT " WHERE a.message = ?1 AND a.idx = ?2", error);
+  /* a message of another conversation is not found through this one */
+  stmt = store_prepare (self, WORK_SELECT " WHERE a.message = ?1 AND a.idx = ?2"
+                              " AND m.conversation = ?3", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, local_id);
   sqlite3_bind_int64 (stmt, 2, index);
+  store_bind_text (stmt, 3, conversation);
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return NULL;
   if (rc == SQLITE_DONE) {
     g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                 "the message has no attachment %u", index);
+                 "the conversation has no such message with an attachment %u", index);
     return NULL;
   }
   return work_from_row (stmt);
+}
+
+typedef struct {
+  GPtrArray *ids; /* (element-type utf8) */
+  gint64 last;    /* the local id of the last message added */
+} MessageIds;
+
+/* rows: author, sent_at, local id */
+static void
+row_add_message_id (sqlite3_stmt *stmt, gpointer user_data)
+{
+  MessageIds *collect = user_data;
+
+  if (sqlite3_column_int64 (stmt, 2) == collect->last)
+    return;
+  collect->last = sqlite3_column_int64 (stmt, 2);
+  g_ptr_array_add (collect->ids, sd_message_id_make ((const gchar *) sqlite3_column_text (stmt, 0),
+                                                     sqlite3_column_int64 (stmt, 1)));
 }
 
 GPtrArray *
@@ -396,43 +440,34 @@ sd_store_attachments_start_pending (SdStore *self, const gchar *conversation, gi
   g_autoptr(SdCachedStmt) update = NULL;
   g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  gint64 last = -1;
+  MessageIds collect = { ids, -1 };
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
   tx = store_tx_begin (self, error);
   if (tx == NULL)
     return NULL;
-  /* an unknown size (-1) is bounded by the download's own cap */
+  /* an unknown size (-1) is bounded by the download's own cap. Theirs and the sync copies
+   * of ours sent from another device (only those are pending among ours) */
   select = store_prepare (self,
                           "SELECT m.author, m.sent_at, m.local_id FROM messages m"
                           " JOIN attachments a ON a.message = m.local_id"
-                          " WHERE m.conversation = ?1 AND m.outgoing = 0"
+                          " WHERE m.conversation = ?1"
                           "  AND a.state = 'pending' AND a.pointer IS NOT NULL AND a.size <= ?2"
                           " ORDER BY m.local_id", error);
   if (select == NULL)
     return NULL;
   store_bind_text (select, 1, conversation);
   sqlite3_bind_int64 (select, 2, max_size);
-  for (;;) {
-    int rc = store_step (self, select, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    if (sqlite3_column_int64 (select, 2) == last)
-      continue;
-    last = sqlite3_column_int64 (select, 2);
-    g_ptr_array_add (ids, sd_message_id_make ((const gchar *) sqlite3_column_text (select, 0),
-                                              sqlite3_column_int64 (select, 1)));
-  }
+  /* ordered by message: one id per message */
+  if (!each_row (self, select, row_add_message_id, &collect, error))
+    return NULL;
   update = store_prepare (self,
                           "UPDATE attachments SET state = 'downloading', attempts = 0,"
                           " next_attempt_at = 0, error = NULL"
                           " WHERE state = 'pending' AND pointer IS NOT NULL AND size <= ?2"
                           "  AND message IN (SELECT local_id FROM messages"
-                          "   WHERE conversation = ?1 AND outgoing = 0)", error);
+                          "   WHERE conversation = ?1)", error);
   if (update == NULL)
     return NULL;
   store_bind_text (update, 1, conversation);
@@ -464,7 +499,13 @@ sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint index,
   store_bind_text (stmt, 3, sd_attachment_state_to_string (state));
   store_bind_text (stmt, 4, file);
   store_bind_text (stmt, 5, reason);
-  return store_run (self, stmt, error);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no such attachment");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -486,6 +527,13 @@ sd_store_attachment_reschedule (SdStore *self, gint64 local_id, guint index, gin
   sqlite3_bind_int64 (stmt, 3, next_at);
   store_bind_text (stmt, 4, reason);
   return store_run (self, stmt, error);
+}
+
+static void
+row_add_blob (sqlite3_stmt *stmt, gpointer blobs)
+{
+  g_ptr_array_add (blobs, g_bytes_new (sqlite3_column_blob (stmt, 0),
+                                       (gsize) sqlite3_column_bytes (stmt, 0)));
 }
 
 gboolean
@@ -559,17 +607,15 @@ sd_store_attachment_pointers (SdStore *self, gint64 local_id, GError **error)
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, local_id);
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    g_ptr_array_add (pointers, g_bytes_new (sqlite3_column_blob (stmt, 0),
-                                            (gsize) sqlite3_column_bytes (stmt, 0)));
-  }
+  if (!each_row (self, stmt, row_add_blob, pointers, error))
+    return NULL;
   return g_steal_pointer (&pointers);
+}
+
+static void
+row_add_file (sqlite3_stmt *stmt, gpointer files)
+{
+  g_hash_table_add (files, store_column_dup (stmt, 0));
 }
 
 GHashTable *
@@ -586,14 +632,7 @@ sd_store_attachment_files (SdStore *self, GError **error)
                         error);
   if (stmt == NULL)
     return NULL;
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    g_hash_table_add (files, store_column_dup (stmt, 0));
-  }
+  if (!each_row (self, stmt, row_add_file, files, error))
+    return NULL;
   return g_steal_pointer (&files);
 }

@@ -209,8 +209,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdAttachmentWork, sd_attachment_work_free)
 GPtrArray *sd_store_attachment_work_due (SdStore *self, gint64 now, guint limit, GError **error);
 /* the earliest next attempt of a transfer, G_MAXINT64 when there is none */
 gboolean sd_store_attachment_next_due (SdStore *self, gint64 *out_next, GError **error);
-/* NOT_FOUND when the message or its attachment @index is not there */
-SdAttachmentWork *sd_store_get_attachment (SdStore *self, const gchar *message_id, guint index,
+/* the bytes of our attachments still to upload */
+gboolean sd_store_attachment_uploading_bytes (SdStore *self, gint64 *out_bytes, GError **error);
+/* NOT_FOUND when the message, in @conversation, or its attachment @index is not there */
+SdAttachmentWork *sd_store_get_attachment (SdStore *self, const gchar *conversation,
+                                           const gchar *message_id, guint index,
                                            GError **error);
 /* the pending incoming attachments of @conversation of at most @max_size bytes (an unknown
  * size included) become `downloading`, in one transaction; (element-type utf8) the ids of

@@ -130,6 +130,7 @@ static void
 teardown (Fixture *fixture, gconstpointer data)
 {
   g_autoptr(GDir) dir = NULL;
+  g_autofree gchar *attachments_tmp = NULL;
   const gchar *name;
 
   g_clear_object (&fixture->proxy);
@@ -145,6 +146,9 @@ teardown (Fixture *fixture, gconstpointer data)
   g_test_dbus_down (fixture->bus);
   g_clear_object (&fixture->bus);
 
+  /* the only nested directory: attachments' prepares (empty by now) */
+  attachments_tmp = g_build_filename (fixture->data_dir, "attachments", "tmp", NULL);
+  (void) g_rmdir (attachments_tmp);
   dir = g_dir_open (fixture->data_dir, 0, NULL);
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
     g_autofree gchar *path = g_build_filename (fixture->data_dir, name, NULL);

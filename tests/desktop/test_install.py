@@ -65,6 +65,9 @@ class Tree:
 def check_layout(t):
     binary = os.path.join(LIBEXECDIR, "sessiond")
     check(os.access(t(binary), os.X_OK), "sessiond is installed to libexecdir (%s)" % binary)
+    helper = os.path.join(LIBEXECDIR, "sessiond-strip-metadata")
+    check(os.access(t(helper), os.X_OK),
+          "the metadata helper is installed next to it, where config.h says (%s)" % helper)
 
     # D-Bus: session services in $XDG_DATA_DIRS/dbus-1/services, named after the bus name
     check(DBUS_SERVICES_DIR == os.path.join(DATADIR, "dbus-1", "services"),

@@ -95,7 +95,7 @@ class PrivateBus:
             "LC_ALL": "C.UTF-8",
         }
         for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "G_SLICE", "G_DEBUG",
-                    "G_MESSAGES_DEBUG",
+                    "G_MESSAGES_DEBUG", "SESSIOND_STRIP_METADATA",
                     "GIO_USE_PROXY_RESOLVER", "GSETTINGS_BACKEND", "GLIBC_TUNABLES"):
             if key in os.environ:
                 self.env[key] = os.environ[key]

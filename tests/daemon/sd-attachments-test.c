@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SdAttachments on a real store, with a file server nothing answers for: what happens to the
+ * files before any transfer (preparing, the sweep, refused images) */
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sd-attachments.h"
+#include "sd-backoff.h"
+#include "sd-daemon-test-util.h"
+
+typedef struct {
+  SdIdentity me;
+  SdTestStore test_store;
+  SdTestNet net;
+  SdFileServer *file_server;
+  SdAttachments *attachments;
+  gchar *dir; /* <data dir>/attachments */
+} Fixture;
+
+static gchar *
+answer_nothing (SdFakeTransport *transport, guint node, const gchar *rpc, guint *status,
+                gpointer user_data)
+{
+  *status = 503;
+  return g_strdup ("");
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  sd_test_identity_from_byte (&f->me, 0x11);
+  sd_test_store_init (&f->test_store, &f->me);
+  sd_test_net_init (&f->net, answer_nothing, f);
+  f->file_server = sd_file_server_new (f->net.network, NULL, NULL, NULL);
+  g_assert_nonnull (f->file_server);
+  f->attachments = sd_attachments_new (f->test_store.store, f->file_server, f->test_store.dir);
+  f->dir = g_build_filename (f->test_store.dir, "attachments", NULL);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  sd_attachments_stop (f->attachments);
+  g_clear_object (&f->attachments);
+  g_clear_object (&f->file_server);
+  sd_test_net_clear (&f->net);
+  sd_test_store_clear (&f->test_store);
+  g_free (f->dir);
+}
+
+/* a regular file with @contents, opened read-only and already unlinked */
+static gint
+fd_with (const Fixture *f, const void *contents, gsize len)
+{
+  g_autofree gchar *path = g_build_filename (f->test_store.dir, "source", NULL);
+  gint fd;
+
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_unlink (path);
+  return fd;
+}
+
+/* runs every pending idle, the sweep among them */
+static void
+drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static guint
+count_files (const gchar *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (d != NULL && g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+/* a prepared file has no row yet: a sweep in that window (any message removed elsewhere)
+ * must leave it, and it is where the sweep sees it once kept */
+static void
+test_sweep_spares_prepared (Fixture *f, gconstpointer data)
+{
+  static const gchar text[] = "a plain text attachment";
+  SdAttachmentSource source = { fd_with (f, text, sizeof text - 1), "note.txt", NULL, NULL, FALSE };
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = NULL;
+  SdOutgoingAttachment *a;
+  g_autofree gchar *kept = NULL, *waiting = NULL;
+
+  sd_attachments_start (f->attachments);
+  g_assert_true (sd_attachments_prepare (f->attachments, &source, 1, &prepared, &error));
+  g_assert_no_error (error);
+  close (source.fd);
+  a = &g_array_index (prepared, SdOutgoingAttachment, 0);
+  g_assert_cmpint (a->size, ==, sizeof text - 1);
+
+  sd_attachments_sweep (f->attachments);
+  drain ();
+  /* wherever the prepare put it, the sweep left it */
+  waiting = g_build_filename (f->dir, "tmp", a->file, NULL);
+  kept = g_build_filename (f->dir, a->file, NULL);
+  g_assert_true (g_file_test (waiting, G_FILE_TEST_IS_REGULAR) ||
+                 g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (sd_attachments_prepared_keep (f->attachments, prepared, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+
+  /* no row names it: gone with the next sweep */
+  sd_attachments_sweep (f->attachments);
+  drain ();
+  g_assert_false (g_file_test (kept, G_FILE_TEST_EXISTS));
+  sd_attachments_prepared_free (f->attachments, prepared, TRUE);
+}
+
+/* a prepare refused leaves nothing behind */
+static void
+test_refused_leaves_nothing (Fixture *f, gconstpointer data)
+{
+  SdAttachmentSource sources[2] = {
+    { fd_with (f, "x", 1), "one.txt", NULL, NULL, FALSE },
+    { -1, "two.txt", NULL, NULL, FALSE },
+  };
+  g_autofree gchar *tmp = g_build_filename (f->dir, "tmp", NULL);
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = NULL;
+
+  g_assert_false (sd_attachments_prepare (f->attachments, sources, 2, &prepared, &error));
+  g_assert_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE);
+  close (sources[0].fd);
+  g_assert_cmpuint (count_files (tmp), ==, 0);
+}
+
+/* an image type exiv2 cannot open is refused, not sent with its metadata */
+static void
+test_unknown_image_refused (Fixture *f, gconstpointer data)
+{
+  static const gchar junk[] = "this is no PNG, whatever its type says";
+  SdAttachmentSource source = { fd_with (f, junk, sizeof junk - 1), "x.png", "image/png", NULL,
+                                FALSE };
+  g_autofree gchar *tmp = g_build_filename (f->dir, "tmp", NULL);
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = NULL;
+
+  g_assert_false (sd_attachments_prepare (f->attachments, &source, 1, &prepared, &error));
+  g_assert_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED);
+  close (source.fd);
+  g_assert_cmpuint (count_files (tmp), ==, 0);
+}
+
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GPtrArray *results = user_data;
+  g_autoptr(GError) error = NULL;
+  GArray *prepared = sd_attachments_prepare_finish (SD_ATTACHMENTS (source), result, &error);
+
+  if (prepared == NULL)
+    g_ptr_array_add (results, g_steal_pointer (&error));
+  else
+    g_ptr_array_add (results, prepared);
+}
+
+/* more prepares than workers: the rest wait and all finish */
+static void
+test_prepares_queued (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new ();
+  const guint n = SD_ATTACHMENTS_PREPARES_MAX * 2 + 1;
+
+  for (guint i = 0; i < n; i++) {
+    SdAttachmentSource source = { fd_with (f, "queued", 6), "q.txt", NULL, NULL, FALSE };
+
+    sd_attachments_prepare_async (f->attachments, &source, 1, NULL, on_prepared, results);
+    close (source.fd);
+  }
+  SD_TEST_WAIT_UNTIL (results->len == n);
+  for (guint i = 0; i < n; i++) {
+    GArray *prepared = g_ptr_array_index (results, i);
+
+    g_assert_cmpuint (prepared->len, ==, 1);
+    sd_attachments_prepared_free (f->attachments, prepared, TRUE);
+  }
+}
+
+/* the bytes waiting for upload are bounded: past the cap a send is refused before anything
+ * is read */
+static void
+test_upload_cap (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new ();
+  SdAttachmentSource source = { fd_with (f, "twenty bytes of data", 20), "c.txt", NULL, NULL,
+                                FALSE };
+  GError *error;
+
+  sd_attachments_set_uploading_max (f->attachments, 19);
+  sd_attachments_prepare_async (f->attachments, &source, 1, NULL, on_prepared, results);
+  SD_TEST_WAIT_UNTIL (results->len == 1);
+  error = g_ptr_array_index (results, 0);
+  g_assert_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UPLOADS_FULL);
+  g_error_free (error);
+
+  sd_attachments_set_uploading_max (f->attachments, 20);
+  sd_attachments_prepare_async (f->attachments, &source, 1, NULL, on_prepared, results);
+  SD_TEST_WAIT_UNTIL (results->len == 2);
+  sd_attachments_prepared_free (f->attachments, g_ptr_array_index (results, 1), TRUE);
+  close (source.fd);
+}
+
+/* the one backoff rule of sender, attachments, avatars and config pushes */
+static void
+test_backoff (void)
+{
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 0), ==, 1000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 1), ==, 1000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 2), ==, 2000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 9), ==, 256000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, 10), ==, 300000);
+  g_assert_cmpint (sd_backoff_delay (1000, 300000, G_MAXUINT), ==, 300000);
+  g_assert_cmpint (sd_backoff_delay (2000, 60000, 1), ==, 2000);
+}
+
+static GBytes *
+png_header (guint32 width, guint32 height, gsize total)
+{
+  guint8 *d = g_malloc0 (MAX (total, 24));
+
+  memcpy (d, "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+  for (guint i = 0; i < 4; i++) {
+    d[16 + i] = (guint8) (width >> (24 - 8 * i));
+    d[20 + i] = (guint8) (height >> (24 - 8 * i));
+  }
+  return g_bytes_new_take (d, MAX (total, 24));
+}
+
+/* a contact's picture is kept (and shown by the notification server) only when it is an
+ * image of bounded size */
+static void
+test_avatar_check (void)
+{
+  /* SOI, an APP0 segment, SOF0 of 640 × 480 */
+  static const guint8 jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0,
+                                 0x00, 0x11, 0x08, 0x01, 0xe0, 0x02, 0x80, 0x03 };
+  static const guint8 gif[] = "GIF89a\x10\x00\x20\x00";
+  g_autoptr(GBytes) ok_png = png_header (256, 256, 100);
+  g_autoptr(GBytes) ok_jpeg = g_bytes_new_static (jpeg, sizeof jpeg);
+  g_autoptr(GBytes) ok_gif = g_bytes_new_static (gif, sizeof gif - 1);
+  g_autoptr(GBytes) wide = png_header (5000, 10, 100);
+  g_autoptr(GBytes) empty = png_header (0, 10, 100);
+  g_autoptr(GBytes) heavy = png_header (100, 100, 2000001);
+  g_autoptr(GBytes) text = g_bytes_new_static ("<svg xmlns=...>", 15);
+  g_autoptr(GBytes) cut_jpeg = g_bytes_new_static (jpeg, 12);
+  GError *error = NULL;
+
+  g_assert_true (sd_attachments_check_avatar (ok_png, &error));
+  g_assert_true (sd_attachments_check_avatar (ok_jpeg, &error));
+  g_assert_true (sd_attachments_check_avatar (ok_gif, &error));
+  g_assert_no_error (error);
+  for (GBytes **bad = (GBytes *[]) { wide, empty, heavy, text, cut_jpeg, NULL }; *bad != NULL;
+       bad++) {
+    g_assert_false (sd_attachments_check_avatar (*bad, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/attachments/backoff", test_backoff);
+  g_test_add_func ("/attachments/avatar-check", test_avatar_check);
+  g_test_add ("/attachments/sweep-spares-prepared", Fixture, NULL, setup,
+              test_sweep_spares_prepared, teardown);
+  g_test_add ("/attachments/refused-leaves-nothing", Fixture, NULL, setup,
+              test_refused_leaves_nothing, teardown);
+  g_test_add ("/attachments/unknown-image-refused", Fixture, NULL, setup,
+              test_unknown_image_refused, teardown);
+  g_test_add ("/attachments/prepares-queued", Fixture, NULL, setup, test_prepares_queued,
+              teardown);
+  g_test_add ("/attachments/upload-cap", Fixture, NULL, setup, test_upload_cap, teardown);
+  return g_test_run ();
+}
