@@ -7,6 +7,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <gio/gunixfdlist.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
@@ -712,7 +713,7 @@ count_signal (GDBusConnection *connection, const gchar *sender, const gchar *pat
 /* issue 20: a daemon that opens its account before its name is requested (as sessiond does)
  * lists the conversations in GetManagedObjects, announcing none one by one; it does not go
  * online while held; a conversation opened later is announced; the conversation methods
- * answer (their handlers are the skeleton class's vtable) */
+ * answer (their handlers are the skeleton class's vtable), those issues 15 and 16 added too */
 static void
 test_start_lists (Fixture *fixture, gconstpointer data)
 {
@@ -809,6 +810,45 @@ test_start_lists (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (g_variant_n_children (messages), ==, 1);
   g_clear_object (&result);
+
+  /* the methods issues 15 and 16 added have class handlers too: each answers (done or refused),
+   * none is "not implemented" */
+  {
+    static const struct {
+      const gchar *method;
+      const gchar *args;
+    } calls[] = {
+      { "SetPriority", "(x)" }, { "SetNotifyMode", "(s)" }, { "SetMarkedUnread", "(b)" },
+      { "DownloadAttachment", "(su)" }, { "OpenAttachment", "(su)" }, { "OpenAvatar", "()" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (calls); i++) {
+      g_autoptr(GVariant) reply = NULL;
+      g_autoptr(GUnixFDList) out_fds = NULL;
+      g_autoptr(GError) call_error = NULL;
+      GVariant *args = NULL;
+
+      if (g_str_equal (calls[i].args, "(x)"))
+        args = g_variant_new ("(x)", (gint64) 1);
+      else if (g_str_equal (calls[i].args, "(s)"))
+        args = g_variant_new ("(s)", "all");
+      else if (g_str_equal (calls[i].args, "(b)"))
+        args = g_variant_new ("(b)", TRUE);
+      else if (g_str_equal (calls[i].args, "(su)"))
+        args = g_variant_new ("(su)", "no-such-message", 0u);
+      g_dbus_connection_call_with_unix_fd_list (fixture->client_connection, service_name,
+                                                first_path, "org.sessiond.Conversation1",
+                                                calls[i].method, args, NULL,
+                                                G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, on_ready,
+                                                &result);
+      reply = g_dbus_connection_call_with_unix_fd_list_finish (fixture->client_connection,
+                                                               &out_fds, wait_for (&result),
+                                                               &call_error);
+      g_clear_object (&result);
+      if (reply == NULL)
+        g_assert_false (g_error_matches (call_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD));
+    }
+  }
 
   /* a conversation opened now is announced */
   sd_dbus_account1_call_open_conversation (fixture->proxy, later, NULL, on_ready, &result);
