@@ -652,7 +652,8 @@ sd_account_set_avatar_async (SdAccount *self, gint fd, GCancellable *cancellable
     g_task_return_error (task, error);
     return;
   }
-  if (self->attachments == NULL) {
+  /* the upload is network traffic: none before the bus name is ours (sd_account_hold_network) */
+  if (self->attachments == NULL || !self->online) {
     g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
                              "the network is not started");
     return;
