@@ -90,15 +90,14 @@ add_swarm_hash (ConfigState *state, const gchar *hash)
 
 /* ---- persistence ---- */
 
-static void
-save_state (SdConfigSync *self, SdConfigKind kind)
+static gboolean
+write_state (SdConfigSync *self, SdConfigKind kind, GError **error)
 {
   ConfigState *state = &self->configs[kind];
   g_auto(SdStoreUserConfig) row = { 0 };
-  g_autoptr(GError) error = NULL;
 
   if (state->current == NULL)
-    return;
+    return TRUE;
   row.message = sd_config_message_serialize (state->current);
   row.seqno = sd_config_message_get_seqno (state->current);
   row.swarm_hashes = g_new0 (gchar *, state->swarm_hashes->len + 1);
@@ -106,7 +105,15 @@ save_state (SdConfigSync *self, SdConfigKind kind)
     row.swarm_hashes[i] = g_strdup (g_ptr_array_index (state->swarm_hashes, i));
   row.dirty = state->dirty;
   row.pushed_hash = g_strdup (state->pushed_hash);
-  if (!sd_store_save_user_config (self->store, kind, &row, &error))
+  return sd_store_save_user_config (self->store, kind, &row, error);
+}
+
+static void
+save_state (SdConfigSync *self, SdConfigKind kind)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!write_state (self, kind, &error))
     g_warning ("could not save config %s: %s", sd_config_kind_domain (kind), error->message);
 }
 
@@ -144,6 +151,19 @@ load_state (SdConfigSync *self, SdConfigKind kind)
     add_swarm_hash (state, row.swarm_hashes[i]);
   state->pushed_hash = g_strdup (row.pushed_hash);
   state->dirty = row.dirty;
+}
+
+/* back to what the store holds (after a receive whose transaction did not commit) */
+static void
+reload_state (SdConfigSync *self, SdConfigKind kind)
+{
+  ConfigState *state = &self->configs[kind];
+
+  g_clear_pointer (&state->current, sd_config_message_free);
+  g_clear_pointer (&state->pushed_hash, g_free);
+  g_ptr_array_set_size (state->swarm_hashes, 0);
+  state->dirty = FALSE;
+  load_state (self, kind);
 }
 
 /* ---- applying the merged configs to the store ---- */
@@ -214,14 +234,14 @@ contact_avatar_applies (SdConfigSync *self, SdConfigValue *before, const SdConfi
          !sd_store_get_avatar (self->store, contact->session_id, &url, &key, &file, NULL);
 }
 
-static void
-apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before)
+static gboolean
+apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before, GError **error)
 {
   g_autoptr(GPtrArray) ids = sd_config_contacts_list (data);
   g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (SdConfigContact));
   g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdStoreSyncedContact));
   g_autoptr(GPtrArray) changed = NULL;
-  g_autoptr(GError) error = NULL;
+  gboolean ok;
 
   for (guint i = 0; i < ids->len && i < MAX_SYNCED_ENTRIES; i++) {
     SdConfigContact contact;
@@ -258,29 +278,28 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before)
 
     g_array_append_val (rows, row);
   }
-  if (!sd_store_apply_synced_contacts (self->store, (const SdStoreSyncedContact *) rows->data,
-                                       rows->len, &changed, &error))
-    g_warning ("could not apply the Contacts config: %s", error->message);
+  ok = sd_store_apply_synced_contacts (self->store, (const SdStoreSyncedContact *) rows->data,
+                                       rows->len, &changed, error);
   for (guint i = 0; i < contacts->len; i++)
     sd_config_contact_clear (&g_array_index (contacts, SdConfigContact, i));
   emit_changed_ids (self, changed);
+  return ok;
 }
 
-static void
-apply_convo_info (SdConfigSync *self, SdConfigValue *data)
+static gboolean
+apply_convo_info (SdConfigSync *self, SdConfigValue *data, GError **error)
 {
   SdConfigValue *one_to_one = sd_config_value_dict_get (data, "1");
   guint n;
 
   if (one_to_one == NULL || sd_config_value_kind (one_to_one) != SD_CONFIG_VALUE_DICT)
-    return;
+    return TRUE;
   n = MIN (sd_config_value_length (one_to_one), MAX_SYNCED_ENTRIES);
   for (guint i = 0; i < n; i++) {
     gsize len = 0;
     const guint8 *key = sd_config_value_dict_key (one_to_one, i, &len);
     g_autofree gchar *id = NULL;
     g_autoptr(SdConversation) conversation = NULL;
-    g_autoptr(GError) error = NULL;
     SdConfigConvo convo = { 0 };
     gboolean changed = FALSE;
 
@@ -295,18 +314,17 @@ apply_convo_info (SdConfigSync *self, SdConfigValue *data)
     if (conversation == NULL)
       continue;
     if (!sd_store_set_read_state (self->store, id, MAX (convo.last_read_ms, 0), convo.unread,
-                                  &changed, &error)) {
-      g_warning ("could not apply a read position: %s", error->message);
-      continue;
-    }
+                                  &changed, error))
+      return FALSE;
     if (convo.last_read_ms > 0 && conversation->unread > 0) {
-      if (!sd_store_mark_read (self->store, id, convo.last_read_ms, NULL, NULL, &error))
-        g_warning ("could not apply a read position: %s", error->message);
+      if (!sd_store_mark_read (self->store, id, convo.last_read_ms, NULL, NULL, error))
+        return FALSE;
       changed = TRUE;
     }
     if (changed)
       g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, id);
   }
+  return TRUE;
 }
 
 /* Note to Self's priority and disappearing timer (after send), when it exists */
@@ -336,8 +354,8 @@ apply_note_to_self (SdConfigSync *self, SdConfigValue *data)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, nts->id);
 }
 
-static void
-apply_user_profile (SdConfigSync *self, SdConfigValue *data)
+static gboolean
+apply_user_profile (SdConfigSync *self, SdConfigValue *data, GError **error)
 {
   g_autofree gchar *name = sd_config_user_profile_get_name (data);
   g_autofree gchar *stored = sd_store_get_setting (self->store, "display-name", NULL);
@@ -350,7 +368,8 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
   gint requests;
 
   if (name != NULL && g_utf8_validate (name, -1, NULL) && g_strcmp0 (name, stored) != 0) {
-    sd_store_set_setting (self->store, "display-name", name, NULL);
+    if (!sd_store_set_setting (self->store, "display-name", name, error))
+      return FALSE;
     changed = TRUE;
   }
   if (sd_config_user_profile_get_avatar (data, &url, key)) {
@@ -360,78 +379,86 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data)
       g_snprintf (key_hex + 2 * i, 3, "%02x", key[i]);
     if (g_utf8_validate (url, -1, NULL) &&
         (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0)) {
-      sd_store_set_setting (self->store, "avatar-url", url, NULL);
-      sd_store_set_setting (self->store, "avatar-key", key_hex, NULL);
+      if (!sd_store_set_setting (self->store, "avatar-url", url, error) ||
+          !sd_store_set_setting (self->store, "avatar-key", key_hex, error))
+        return FALSE;
       changed = TRUE;
     }
   } else if (stored_url != NULL && *stored_url != '\0') {
     /* RemoveAvatar stores "" */
-    sd_store_set_setting (self->store, "avatar-url", NULL, NULL);
-    sd_store_set_setting (self->store, "avatar-key", NULL, NULL);
+    if (!sd_store_set_setting (self->store, "avatar-url", NULL, error) ||
+        !sd_store_set_setting (self->store, "avatar-key", NULL, error))
+      return FALSE;
     changed = TRUE;
   }
   requests = sd_config_user_profile_get_blinded_msgreqs (data);
-  sd_store_set_setting (self->store, "community-message-requests",
-                        requests < 0 ? NULL : requests ? "1" : "0", NULL);
+  if (!sd_store_set_setting (self->store, "community-message-requests",
+                             requests < 0 ? NULL : requests ? "1" : "0", error))
+    return FALSE;
   apply_note_to_self (self, data);
   if (changed) {
     g_autofree gchar *now_s = g_strdup_printf ("%" G_GINT64_FORMAT,
                                                g_get_real_time () / G_USEC_PER_SEC);
 
     /* peers take a profile only when it is newer than the one they have */
-    sd_store_set_setting (self->store, "profile-updated", now_s, NULL);
+    if (!sd_store_set_setting (self->store, "profile-updated", now_s, error))
+      return FALSE;
     g_signal_emit (self, signals[SIGNAL_PROFILE_CHANGED], 0);
   }
+  return TRUE;
 }
 
 /* contacts another device removed (deleted the conversation): the conversation goes here
  * too. Only what the previous state had and the new one lacks, so conversations that were
  * never in the config (message requests, older ones) stay */
-static void
-remove_dropped_contacts (SdConfigSync *self, GPtrArray *before)
+static gboolean
+remove_dropped_contacts (SdConfigSync *self, GPtrArray *before, GError **error)
 {
   SdConfigValue *data = sd_config_message_get_data (self->configs[SD_CONFIG_KIND_CONTACTS].current);
 
   for (guint i = 0; before != NULL && i < before->len; i++) {
     const gchar *id = g_ptr_array_index (before, i);
     g_auto(SdConfigContact) contact = { 0 };
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) local_error = NULL;
 
     sd_config_contact_init (&contact, id);
     if (sd_config_contacts_get (data, id, &contact, NULL))
       continue;
-    if (!sd_store_delete_conversation (self->store, id, &error)) {
-      if (!g_error_matches (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND))
-        g_warning ("could not delete a conversation removed elsewhere: %s", error->message);
+    if (!sd_store_delete_conversation (self->store, id, &local_error)) {
+      if (!g_error_matches (local_error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND)) {
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        return FALSE;
+      }
       continue;
     }
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
   }
+  return TRUE;
 }
 
-/* @previous: the state this one replaces, NULL if none */
-static void
-apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous)
+/* @previous: the state this one replaces, NULL if none. FALSE when the store failed: the
+ * caller's transaction is then rolled back */
+static gboolean
+apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous, GError **error)
 {
   SdConfigValue *data;
 
   if (self->configs[kind].current == NULL)
-    return;
+    return TRUE;
   data = sd_config_message_get_data (self->configs[kind].current);
   switch (kind) {
   case SD_CONFIG_KIND_USER_PROFILE:
-    apply_user_profile (self, data);
-    break;
+    return apply_user_profile (self, data, error);
   case SD_CONFIG_KIND_CONTACTS:
-    apply_contacts (self, data, previous != NULL ? sd_config_message_get_data (previous) : NULL);
-    break;
+    return apply_contacts (self, data,
+                           previous != NULL ? sd_config_message_get_data (previous) : NULL,
+                           error);
   case SD_CONFIG_KIND_CONVO_INFO_VOLATILE:
-    apply_convo_info (self, data);
-    break;
+    return apply_convo_info (self, data, error);
   case SD_CONFIG_KIND_USER_GROUPS:
   default:
     /* kept and round-tripped; shown once groups and communities are supported */
-    break;
+    return TRUE;
   }
 }
 
@@ -467,6 +494,8 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
   guint n_taken;
   g_autoptr(GPtrArray) contacts_before = NULL;
   g_autoptr(SdConfigMessage) previous = NULL;
+  g_autoptr(SdStoreTx) tx = NULL;
+  gboolean ok = TRUE;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
   if (!kind_for_namespace (namespace_, &kind))
@@ -501,6 +530,14 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
   }
   if (n_taken < items->len)
     complete = FALSE;
+  /* one transaction: the items seen, the cursor, the merged state and what it changes in the
+   * store are written together or not at all. A cursor that moved without the state would lose
+   * the items for good; a state without the cursor is merged again harmlessly */
+  tx = sd_store_transaction_begin (self->store, &error);
+  if (tx == NULL) {
+    g_warning ("could not take in config items: %s", error->message);
+    return;
+  }
   if (n_taken > 0) {
     g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
     SdRetrieveItem *last = g_ptr_array_index (items, n_taken - 1);
@@ -521,7 +558,7 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
       sd_store_batch_set_last_hash (batch, cursor->end_keys[k], namespace_, last->hash);
     if (!sd_store_apply_batch (self->store, batch, NULL, &error)) {
       g_warning ("could not record the last config hash: %s", error->message);
-      g_clear_error (&error);
+      return; /* rolled back; the next poll brings the items again */
     }
   }
   if (kind == SD_CONFIG_KIND_CONTACTS && state->current != NULL)
@@ -531,6 +568,7 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
     if (merged == NULL) {
       g_debug ("no config message of namespace %d parsed: %s", namespace_,
                error != NULL ? error->message : "none");
+      g_clear_error (&error);
     } else {
       /* every received item is now included in the state, or replaced by it */
       for (guint i = offset; i < hashes->len; i++)
@@ -544,22 +582,30 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
         g_free (state->pushed_hash);
         state->pushed_hash = g_strdup (g_ptr_array_index (hashes, unmerged));
         state->dirty = FALSE;
-        apply (self, kind, previous);
-        if (kind == SD_CONFIG_KIND_CONTACTS)
-          remove_dropped_contacts (self, contacts_before);
+        ok = apply (self, kind, previous, &error) &&
+             (kind != SD_CONFIG_KIND_CONTACTS ||
+              remove_dropped_contacts (self, contacts_before, &error));
       } else {
         previous = g_steal_pointer (&state->current);
         state->current = g_steal_pointer (&merged);
         state->dirty = TRUE;
         must_push = TRUE;
-        apply (self, kind, previous);
-        if (kind == SD_CONFIG_KIND_CONTACTS)
-          remove_dropped_contacts (self, contacts_before);
+        ok = apply (self, kind, previous, &error) &&
+             (kind != SD_CONFIG_KIND_CONTACTS ||
+              remove_dropped_contacts (self, contacts_before, &error));
       }
-      save_state (self, kind);
+      ok = ok && write_state (self, kind, &error);
       g_debug ("config %s now at seqno %" G_GINT64_FORMAT "%s", sd_config_kind_domain (kind),
                sd_config_message_get_seqno (state->current), state->dirty ? " (to push)" : "");
     }
+  }
+  if (!ok || !sd_store_transaction_commit (tx, &error)) {
+    g_warning ("could not take in config %s: %s", sd_config_kind_domain (kind), error->message);
+    g_clear_pointer (&tx, sd_store_transaction_end);
+    /* nothing of it was written: the state is the stored one and the cursor did not move, so
+     * the next poll brings the same items again */
+    reload_state (self, kind);
+    return;
   }
   if (complete && !state->retrieved) {
     state->retrieved = TRUE;

@@ -57,6 +57,19 @@ gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *val
 /* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
 gboolean sd_store_check_integrity (SdStore *self, GError **error);
 
+/* ---- one transaction around several store calls ---------------------------------------------- */
+
+/* a transaction scope: rolled back when it goes out of scope uncommitted. The store's own
+ * transactions inside it become savepoints, so everything between begin and commit is
+ * written together or not at all */
+typedef struct _SdStoreTx SdStoreTx;
+
+SdStoreTx *sd_store_transaction_begin (SdStore *self, GError **error);
+gboolean sd_store_transaction_commit (SdStoreTx *tx, GError **error);
+/* rolls back unless committed, and frees @tx */
+void sd_store_transaction_end (SdStoreTx *tx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreTx, sd_store_transaction_end)
+
 /* ---- receive path: one transaction per batch (sd-store-batch.c) ---------------------------- */
 
 typedef struct _SdStoreBatch SdStoreBatch;

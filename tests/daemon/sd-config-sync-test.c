@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "sd-config-contacts.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-crypto.h"
@@ -452,6 +454,53 @@ test_damaged_state (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
 }
 
+/* a statement on the store file through a connection of the test's own */
+static void
+raw_exec (Fixture *fixture, const gchar *sql)
+{
+  g_autofree gchar *path = g_build_filename (fixture->store.dir, "store.sqlite", NULL);
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("raw_exec: %s", message);
+  sqlite3_close (db);
+}
+
+/* a receive whose state cannot be saved writes nothing: the cursor stays, so the items come
+ * again and are taken then (before, the cursor moved in a batch of its own and the change was
+ * lost for good) */
+static void
+test_receive_atomic (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  g_autofree gchar *last_hash = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(GError) error = NULL;
+
+  raw_exec (fixture, "CREATE TRIGGER fail_config BEFORE INSERT ON user_configs"
+                     " BEGIN SELECT RAISE (ABORT, 'injected failure'); END;");
+  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING, "could not take in config*");
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_test_assert_expected_messages ();
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_hash);
+  conversation = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_null (conversation);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
+
+  raw_exec (fixture, "DROP TRIGGER fail_config;");
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+  assert_peer_applied (fixture, "Pal");
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (last_hash);
+}
+
 static void
 count_signal (SdConfigSync *sync, gpointer user_data)
 {
@@ -635,6 +684,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/damaged-state", test_damaged_state);
   ADD ("/config-sync/user-profile", test_user_profile);
   ADD ("/config-sync/contact-avatar", test_contact_avatar);
+  ADD ("/config-sync/receive-atomic", test_receive_atomic);
 #undef ADD
   return g_test_run ();
 }
