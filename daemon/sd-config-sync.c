@@ -919,7 +919,9 @@ push_request_free (PushRequest *request)
   g_free (request);
 }
 
-/* one signed batch: the new blob, then the items it replaces */
+/* one `sequence`: the new blob, then the items it replaces. Not a `batch`, whose subrequests
+ * may run in parallel: the delete must not run when the store failed, or the swarm would
+ * hold neither the old items nor the new one */
 static gchar *
 build_push (const SdSnode *node, gint64 now, gpointer user_data)
 {
@@ -934,7 +936,7 @@ build_push (const SdSnode *node, gint64 now, gpointer user_data)
   if (request->deletes != NULL && request->deletes[0] != NULL)
     requests[n++] = sd_storage_rpc_delete (request->self->identity,
                                            (const gchar *const *) request->deletes);
-  return sd_storage_rpc_to_string (sd_storage_rpc_batch (requests, n));
+  return sd_storage_rpc_to_string (sd_storage_rpc_sequence (requests, n));
 }
 
 static void push_due (SdConfigSync *self);
