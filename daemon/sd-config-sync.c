@@ -13,7 +13,9 @@
 #include "sd-config-merge.h"
 #include "sd-config-message.h"
 #include "sd-config-push.h"
+#include "sd-config-fields.h"
 #include "sd-config-user-profile.h"
+#include "sd-display-name.h"
 #include "sd-encoding.h"
 #include "sd-storage-rpc.h"
 
@@ -241,6 +243,7 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before, 
   g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (SdConfigContact));
   g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdStoreSyncedContact));
   g_autoptr(GPtrArray) changed = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   gboolean ok;
 
   for (guint i = 0; i < ids->len && i < MAX_SYNCED_ENTRIES; i++) {
@@ -257,10 +260,16 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before, 
   }
   for (guint i = 0; i < contacts->len; i++) {
     SdConfigContact *contact = &g_array_index (contacts, SdConfigContact, i);
+    /* another client's values, checked as ours would be: names made showable (a name of
+     * only bidi overrides is none), a picture only with a URL we would fetch */
+    gchar *name = sd_display_name_clean (contact->name);
+    gchar *nickname = sd_display_name_clean (contact->nickname);
+    gboolean avatar_ok = contact->avatar_url == NULL ||
+                         sd_config_avatar_url_valid (contact->avatar_url);
     SdStoreSyncedContact row = {
       .id = contact->session_id,
-      .name = contact->name,
-      .nickname = contact->nickname,
+      .name = name,
+      .nickname = nickname,
       .approved = contact->approved,
       .they_approved = contact->approved_me,
       .blocked = contact->blocked,
@@ -270,12 +279,14 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before, 
       .expiration_mode = expiration_name (contact->expiration),
       .expiration_timer = contact->expiration == SD_CONFIG_EXPIRATION_NONE
                             ? 0 : CLAMP (contact->expiration_seconds, 0, G_MAXUINT32),
-      .set_avatar = contact_avatar_applies (self, before, contact),
+      .set_avatar = avatar_ok && contact_avatar_applies (self, before, contact),
       .avatar_url = contact->avatar_url,
       .avatar_key = contact->avatar_key,
       .created_at = seconds_to_ms (contact->created),
     };
 
+    g_ptr_array_add (names, name);
+    g_ptr_array_add (names, nickname);
     g_array_append_val (rows, row);
   }
   ok = sd_store_apply_synced_contacts (self->store, (const SdStoreSyncedContact *) rows->data,
@@ -364,11 +375,13 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data, GError **error)
   g_autofree gchar *stored_key = sd_store_get_setting (self->store, "avatar-key", NULL);
   g_autoptr(SdConversation) nts = NULL;
   guint8 key[32];
+  g_autofree gchar *clean = sd_display_name_clean (name);
   gboolean changed = FALSE;
   gint requests;
 
-  if (name != NULL && g_utf8_validate (name, -1, NULL) && g_strcmp0 (name, stored) != 0) {
-    if (!sd_store_set_setting (self->store, "display-name", name, error))
+  /* as a local SetDisplayName would take it; a name with nothing showable left is none */
+  if (clean != NULL && sd_display_name_check (clean, NULL) && g_strcmp0 (clean, stored) != 0) {
+    if (!sd_store_set_setting (self->store, "display-name", clean, error))
       return FALSE;
     changed = TRUE;
   }
@@ -377,7 +390,9 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data, GError **error)
 
     for (guint i = 0; i < 32; i++)
       g_snprintf (key_hex + 2 * i, 3, "%02x", key[i]);
-    if (g_utf8_validate (url, -1, NULL) &&
+    /* stored, fetched and sent in our profile: only a URL we would accept locally; another
+     * one leaves the picture we have */
+    if (sd_config_avatar_url_valid (url) &&
         (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0)) {
       if (!sd_store_set_setting (self->store, "avatar-url", url, error) ||
           !sd_store_set_setting (self->store, "avatar-key", key_hex, error))

@@ -553,6 +553,70 @@ test_user_profile (Fixture *fixture, gconstpointer data)
   g_assert_true (sd_config_sync_has_pending (fixture->sync));
 }
 
+/* another client's values are checked as local ones: names made showable, a picture only
+ * with an http(s) URL within the config's limit; the rest is left out, not stored or sent */
+static void
+test_profile_values_checked (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(SdConfigMessage) profile = sd_config_message_increment (empty);
+  g_autoptr(SdConfigMessage) next = NULL;
+  g_autoptr(SdConfigMessage) contacts = contacts_message (fixture, "\u202e\u202eNick\x1b", FALSE);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) c = NULL;
+  g_autofree gchar *name = NULL, *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autofree gchar *long_url = g_strdup_printf ("https://files.example/%0300d", 0);
+  SdConfigValue *values = sd_config_message_get_data (profile);
+  guint8 avatar_key[32];
+
+  memset (avatar_key, 0xab, sizeof avatar_key);
+  sd_config_value_dict_set_text (values, "n", sd_config_value_new_text ("\u202eMe\u2066 "));
+  g_assert_true (sd_config_user_profile_set_avatar (values, "file:///etc/passwd", avatar_key,
+                                                    &error));
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, profile);
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 1);
+  name = sd_store_get_setting (fixture->store.store, "display-name", NULL);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_cmpstr (name, ==, "Me");
+  g_assert_null (url);
+  /* past the config's 223 bytes (the setter refuses it; another client may not) */
+  next = sd_config_message_increment (profile);
+  sd_config_value_dict_set_text (sd_config_message_get_data (next), "p",
+                                 sd_config_value_new_text (long_url));
+  g_clear_pointer (&blob, g_bytes_unref);
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, next);
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 2);
+  g_clear_pointer (&url, g_free);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_null (url);
+
+  /* a contact's nickname and picture alike */
+  {
+    g_auto(SdConfigContact) contact = { 0 };
+    SdConfigValue *cdata = sd_config_message_get_data (contacts);
+
+    sd_config_contact_init (&contact, fixture->peer.session_id);
+    g_assert_true (sd_config_contacts_get (cdata, fixture->peer.session_id, &contact, NULL));
+    g_clear_pointer (&contact.avatar_url, g_free);
+    contact.avatar_url = g_strdup ("javascript:alert(1)");
+    memset (contact.avatar_key, 0xcd, 32);
+    g_assert_true (sd_config_contacts_set (cdata, &contact, &error));
+  }
+  g_clear_pointer (&blob, g_bytes_unref);
+  blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, contacts);
+  receive_blob (fixture, NS_CONTACTS, blob);
+  c = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_nonnull (c);
+  g_assert_cmpstr (c->nickname, ==, "Nick");
+  g_clear_pointer (&url, g_free);
+  g_assert_false (sd_store_get_avatar (fixture->store.store, fixture->peer.session_id, &url, &key,
+                                       &file, NULL));
+}
+
 /* the Contacts message @previous's successor with the peer's picture @url (NULL: none) */
 static SdConfigMessage *
 with_avatar (Fixture *fixture, SdConfigMessage *previous, const gchar *url, guint8 key_byte)
@@ -685,6 +749,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/user-profile", test_user_profile);
   ADD ("/config-sync/contact-avatar", test_contact_avatar);
   ADD ("/config-sync/receive-atomic", test_receive_atomic);
+  ADD ("/config-sync/profile-values-checked", test_profile_values_checked);
 #undef ADD
   return g_test_run ();
 }
