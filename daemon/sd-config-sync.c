@@ -373,53 +373,43 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data, GError **error)
   g_autofree gchar *url = NULL;
   g_autofree gchar *stored_url = sd_store_get_setting (self->store, "avatar-url", NULL);
   g_autofree gchar *stored_key = sd_store_get_setting (self->store, "avatar-key", NULL);
-  g_autoptr(SdConversation) nts = NULL;
-  guint8 key[32];
   g_autofree gchar *clean = sd_display_name_clean (name);
-  gboolean changed = FALSE;
+  g_autofree gchar *key_hex = NULL;
+  const gchar *new_name = NULL;
+  gboolean set_avatar = FALSE;
+  guint8 key[32];
   gint requests;
 
   /* as a local SetDisplayName would take it; a name with nothing showable left is none */
-  if (clean != NULL && sd_display_name_check (clean, NULL) && g_strcmp0 (clean, stored) != 0) {
-    if (!sd_store_set_setting (self->store, "display-name", clean, error))
-      return FALSE;
-    changed = TRUE;
-  }
+  if (clean != NULL && sd_display_name_check (clean, NULL) && g_strcmp0 (clean, stored) != 0)
+    new_name = clean;
   if (sd_config_user_profile_get_avatar (data, &url, key)) {
-    g_autofree gchar *key_hex = g_malloc (65);
-
-    for (guint i = 0; i < 32; i++)
-      g_snprintf (key_hex + 2 * i, 3, "%02x", key[i]);
+    key_hex = sd_hex_encode (key, sizeof key);
+    sodium_memzero (key, sizeof key);
     /* stored, fetched and sent in our profile: only a URL we would accept locally; another
      * one leaves the picture we have */
-    if (sd_config_avatar_url_valid (url) &&
-        (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0)) {
-      if (!sd_store_set_setting (self->store, "avatar-url", url, error) ||
-          !sd_store_set_setting (self->store, "avatar-key", key_hex, error))
-        return FALSE;
-      changed = TRUE;
-    }
+    set_avatar = sd_config_avatar_url_valid (url) &&
+                 (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0);
   } else if (stored_url != NULL && *stored_url != '\0') {
-    /* RemoveAvatar stores "" */
-    if (!sd_store_set_setting (self->store, "avatar-url", NULL, error) ||
-        !sd_store_set_setting (self->store, "avatar-key", NULL, error))
-      return FALSE;
-    changed = TRUE;
+    /* removed elsewhere (RemoveAvatar here stores "") */
+    g_clear_pointer (&url, g_free);
+    g_clear_pointer (&key_hex, g_free);
+    set_avatar = TRUE;
   }
+  /* name, picture and the profile's time together, as SetDisplayName and SetAvatar write
+   * them: peers take a profile only when it is newer than the one they have */
+  if ((new_name != NULL || set_avatar) &&
+      !sd_store_set_own_profile (self->store, new_name, set_avatar, set_avatar ? url : NULL,
+                                 set_avatar ? key_hex : NULL,
+                                 (guint64) (g_get_real_time () / G_USEC_PER_SEC), NULL, error))
+    return FALSE;
   requests = sd_config_user_profile_get_blinded_msgreqs (data);
   if (!sd_store_set_setting (self->store, "community-message-requests",
                              requests < 0 ? NULL : requests ? "1" : "0", error))
     return FALSE;
   apply_note_to_self (self, data);
-  if (changed) {
-    g_autofree gchar *now_s = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                               g_get_real_time () / G_USEC_PER_SEC);
-
-    /* peers take a profile only when it is newer than the one they have */
-    if (!sd_store_set_setting (self->store, "profile-updated", now_s, error))
-      return FALSE;
+  if (new_name != NULL || set_avatar)
     g_signal_emit (self, signals[SIGNAL_PROFILE_CHANGED], 0);
-  }
   return TRUE;
 }
 

@@ -53,6 +53,13 @@ gchar *sd_store_get_setting (SdStore *self, const gchar *key, GError **error);
 /* @value NULL deletes the key */
 gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value,
                                GError **error);
+/* our profile, in one transaction (sd-store-configs.c): the display name (NULL: unchanged);
+ * with @set_avatar the picture's URL and key (hex), NULL for none, "" as RemoveAvatar stores
+ * it; and setting profile-updated moved to @now_s or, when that is not later, one past the
+ * last one, as peers take only a strictly newer profile. @out_updated: the time written */
+gboolean sd_store_set_own_profile (SdStore *self, const gchar *display_name, gboolean set_avatar,
+                                   const gchar *avatar_url, const gchar *avatar_key_hex,
+                                   guint64 now_s, guint64 *out_updated, GError **error);
 
 /* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
 gboolean sd_store_check_integrity (SdStore *self, GError **error);

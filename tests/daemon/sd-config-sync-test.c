@@ -617,6 +617,73 @@ test_profile_values_checked (Fixture *fixture, gconstpointer data)
                                        &file, NULL));
 }
 
+/* a synced picture moves our profile's time strictly past the last one (a profile set
+ * within the same second, or a clock behind), and name, picture and time are written
+ * together or not at all */
+static void
+test_profile_updated_strictly (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(SdConfigMessage) profile = sd_config_message_increment (empty);
+  g_autoptr(SdConfigMessage) next = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *updated = NULL, *url = NULL, *key = NULL;
+  SdConfigValue *values = sd_config_message_get_data (profile);
+  guint8 avatar_key[32];
+  guint64 written = 0;
+
+  memset (avatar_key, 0xab, sizeof avatar_key);
+  g_assert_true (sd_store_set_setting (fixture->store.store, "profile-updated", "4000000000",
+                                       &error));
+  g_assert_true (sd_config_user_profile_set_avatar (values, "https://files.example/f/1",
+                                                    avatar_key, &error));
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, profile);
+  receive_blob (fixture, NS_PROFILE, blob);
+  updated = sd_store_get_setting (fixture->store.store, "profile-updated", NULL);
+  g_assert_cmpstr (updated, ==, "4000000001");
+
+  /* the key cannot be written: neither is the URL nor the time */
+  raw_exec (fixture, "CREATE TRIGGER fail_key BEFORE UPDATE ON settings"
+                     " WHEN NEW.key = 'avatar-key'"
+                     " BEGIN SELECT RAISE (ABORT, 'injected failure'); END;");
+  g_assert_false (sd_store_set_own_profile (fixture->store.store, NULL, TRUE,
+                                            "https://files.example/f/2", "cd", 1, &written,
+                                            &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_cmpstr (url, ==, "https://files.example/f/1");
+  g_clear_pointer (&updated, g_free);
+  updated = sd_store_get_setting (fixture->store.store, "profile-updated", NULL);
+  g_assert_cmpstr (updated, ==, "4000000001");
+  /* and through a receive: the whole receive is left, to come again */
+  next = sd_config_message_increment (profile);
+  memset (avatar_key, 0xcd, sizeof avatar_key);
+  g_assert_true (sd_config_user_profile_set_avatar (sd_config_message_get_data (next),
+                                                    "https://files.example/f/3", avatar_key,
+                                                    &error));
+  g_clear_pointer (&blob, g_bytes_unref);
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, next);
+  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING, "could not take in config*");
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 1);
+  g_clear_pointer (&url, g_free);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_cmpstr (url, ==, "https://files.example/f/1");
+  raw_exec (fixture, "DROP TRIGGER fail_key;");
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_clear_pointer (&url, g_free);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  key = sd_store_get_setting (fixture->store.store, "avatar-key", NULL);
+  g_assert_cmpstr (url, ==, "https://files.example/f/3");
+  g_assert_cmpstr (key, ==, "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd");
+  g_clear_pointer (&updated, g_free);
+  updated = sd_store_get_setting (fixture->store.store, "profile-updated", NULL);
+  g_assert_cmpstr (updated, ==, "4000000002");
+}
+
 /* the Contacts message @previous's successor with the peer's picture @url (NULL: none) */
 static SdConfigMessage *
 with_avatar (Fixture *fixture, SdConfigMessage *previous, const gchar *url, guint8 key_byte)
@@ -750,6 +817,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/contact-avatar", test_contact_avatar);
   ADD ("/config-sync/receive-atomic", test_receive_atomic);
   ADD ("/config-sync/profile-values-checked", test_profile_values_checked);
+  ADD ("/config-sync/profile-updated-strictly", test_profile_updated_strictly);
 #undef ADD
   return g_test_run ();
 }
