@@ -17,6 +17,7 @@
 #include "sd-config-user-profile.h"
 #include "sd-display-name.h"
 #include "sd-encoding.h"
+#include "sd-keys.h"
 #include "sd-storage-rpc.h"
 
 const gint sd_config_sync_namespaces[4] = { 2, 3, 4, 5 };
@@ -309,16 +310,14 @@ apply_convo_info (SdConfigSync *self, SdConfigValue *data, GError **error)
   for (guint i = 0; i < n; i++) {
     gsize len = 0;
     const guint8 *key = sd_config_value_dict_key (one_to_one, i, &len);
-    g_autofree gchar *id = NULL;
+    gchar id[SD_SESSION_ID_LEN + 1];
     g_autoptr(SdConversation) conversation = NULL;
     SdConfigConvo convo = { 0 };
     gboolean changed = FALSE;
 
     if (len != 33 || key[0] != 0x05)
       continue;
-    id = g_malloc (67);
-    for (gsize j = 0; j < 33; j++)
-      g_snprintf (id + 2 * j, 3, "%02x", key[j]);
+    sd_account_id_format (key[0], key + 1, id);
     if (!sd_config_convo_info_get (data, id, &convo, NULL))
       continue;
     conversation = sd_store_get_conversation (self->store, id, NULL);
