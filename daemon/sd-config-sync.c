@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "sd-config-contacts.h"
+#include "sd-config-diff.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-kind.h"
 #include "sd-config-merge.h"
@@ -36,6 +37,9 @@ typedef struct {
   gboolean dirty;             /* to be pushed */
   gboolean retrieved;         /* retrieved to the end in this run */
   gboolean in_flight;
+  /* (owned) (nullable) the data before the local changes made while not yet synced: what
+   * they changed is replayed on top of what arrives (rebase_local_changes) */
+  SdConfigValue *local_base;
 } ConfigState;
 
 struct _SdConfigSync {
@@ -468,6 +472,50 @@ apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous, GError 
 
 /* ---- receiving ---- */
 
+/* A change made here before the first sync (a freshly restored device) sits on a seqno
+ * counted from an empty config; once the swarm is 5 or more ahead the merge drops it and its
+ * apply would overwrite the user's change. So what the local changes altered (their data
+ * against the data they started from) is replayed onto the state that arrived when that
+ * state does not include them, as a new local change. TRUE if it changed the state */
+static gboolean
+rebase_local_changes (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous)
+{
+  ConfigState *state = &self->configs[kind];
+  g_autoptr(SdConfigValue) diff = NULL;
+  SdConfigValue *previous_data;
+  SdConfigMessage *next;
+  guint8 hash[SD_CONFIG_HASH_LEN];
+  gboolean included;
+
+  if (state->local_base == NULL || previous == NULL)
+    return FALSE;
+  previous_data = sd_config_message_get_data (previous);
+  diff = sd_config_diff_compute (state->local_base, previous_data);
+  sd_config_message_get_hash (previous, hash);
+  included = sd_config_message_includes (state->current, sd_config_message_get_seqno (previous),
+                                         hash);
+  /* what arrived is the new base of the local changes */
+  sd_config_value_free (state->local_base);
+  state->local_base = sd_config_value_copy (sd_config_message_get_data (state->current));
+  /* merged as any message is (within the lag): nothing was lost */
+  if (included || sd_config_value_length (diff) == 0)
+    return FALSE;
+  next = sd_config_message_increment (state->current);
+  sd_config_diff_apply (sd_config_message_get_data (next), diff, previous_data);
+  sd_config_value_prune (sd_config_message_get_data (next));
+  if (sd_config_value_equal (sd_config_message_get_data (next),
+                             sd_config_message_get_data (state->current))) {
+    sd_config_message_free (next);
+    return FALSE;
+  }
+  sd_config_message_free (state->current);
+  state->current = next;
+  state->dirty = TRUE;
+  g_debug ("config %s: local changes from before the first sync kept",
+           sd_config_kind_domain (kind));
+  return TRUE;
+}
+
 static void
 set_synced (SdConfigSync *self)
 {
@@ -475,6 +523,9 @@ set_synced (SdConfigSync *self)
     return;
   self->synced = TRUE;
   sd_store_set_setting (self->store, SETTING_SYNCED, "1", NULL);
+  /* from now on local changes build on what the swarm has */
+  for (gint k = 0; k < SD_CONFIG_N_KINDS; k++)
+    g_clear_pointer (&self->configs[k].local_base, sd_config_value_free);
   g_signal_emit (self, signals[SIGNAL_SYNCED_CHANGED], 0);
   /* what was changed here before could not be pushed until now */
   if (sd_config_sync_has_pending (self))
@@ -499,12 +550,15 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
   g_autoptr(GPtrArray) contacts_before = NULL;
   g_autoptr(SdConfigMessage) previous = NULL;
   g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdConfigValue) base_before = NULL;
   gboolean ok = TRUE;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
   if (!kind_for_namespace (namespace_, &kind))
     return;
   state = &self->configs[kind];
+  if (state->local_base != NULL)
+    base_before = sd_config_value_copy (state->local_base);
   if (state->current != NULL) {
     g_ptr_array_add (plaintexts, sd_config_message_serialize (state->current));
     g_ptr_array_add (hashes, NULL);
@@ -586,6 +640,8 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
         g_free (state->pushed_hash);
         state->pushed_hash = g_strdup (g_ptr_array_index (hashes, unmerged));
         state->dirty = FALSE;
+        if (rebase_local_changes (self, kind, previous))
+          must_push = TRUE;
         ok = apply (self, kind, previous, &error) &&
              (kind != SD_CONFIG_KIND_CONTACTS ||
               remove_dropped_contacts (self, contacts_before, &error));
@@ -594,6 +650,7 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
         state->current = g_steal_pointer (&merged);
         state->dirty = TRUE;
         must_push = TRUE;
+        rebase_local_changes (self, kind, previous);
         ok = apply (self, kind, previous, &error) &&
              (kind != SD_CONFIG_KIND_CONTACTS ||
               remove_dropped_contacts (self, contacts_before, &error));
@@ -609,6 +666,8 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
     /* nothing of it was written: the state is the stored one and the cursor did not move, so
      * the next poll brings the same items again */
     reload_state (self, kind);
+    g_clear_pointer (&state->local_base, sd_config_value_free);
+    state->local_base = g_steal_pointer (&base_before);
     return;
   }
   if (complete && !state->retrieved) {
@@ -664,6 +723,11 @@ begin_change (SdConfigSync *self, SdConfigKind kind)
 {
   ConfigState *state = &self->configs[kind];
 
+  /* before the first sync: remember where the local changes started */
+  if (!self->synced && state->local_base == NULL)
+    state->local_base = state->current != NULL
+                          ? sd_config_value_copy (sd_config_message_get_data (state->current))
+                          : sd_config_value_new_dict ();
   if (state->current == NULL) {
     g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
 
@@ -1129,6 +1193,7 @@ sd_config_sync_finalize (GObject *object)
     g_clear_pointer (&self->configs[kind].current, sd_config_message_free);
     g_clear_pointer (&self->configs[kind].swarm_hashes, g_ptr_array_unref);
     g_clear_pointer (&self->configs[kind].pushed_hash, g_free);
+    g_clear_pointer (&self->configs[kind].local_base, sd_config_value_free);
   }
   g_clear_object (&self->network);
   g_clear_object (&self->store);

@@ -684,6 +684,75 @@ test_profile_updated_strictly (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (updated, ==, "4000000002");
 }
 
+/* a freshly restored device: the user pins a conversation before the first retrieval of
+ * the configs is done; the swarm is already at seqno 7, so the merge (lag 5) drops the local
+ * seqno 1. The pin stays, on top of what arrived, and goes out as a new change */
+static void
+test_local_change_before_sync (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) remote = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) c = NULL;
+  g_auto(SdConfigContact) contact = { 0 };
+
+  /* another device's history: seqno 7 */
+  for (gint i = 0; i < 6; i++) {
+    SdConfigMessage *next = sd_config_message_increment (remote);
+    SdConfigValue *values = sd_config_message_get_data (next);
+    g_auto(SdConfigContact) entry = { 0 };
+
+    sd_config_contact_init (&entry, fixture->peer.session_id);
+    g_assert_true (sd_config_contacts_get (values, fixture->peer.session_id, &entry, NULL));
+    entry.mute_until = 4102444800 + i;
+    g_assert_true (sd_config_contacts_set (values, &entry, &error));
+    sd_config_message_free (remote);
+    remote = next;
+  }
+  g_assert_cmpint (sd_config_message_get_seqno (remote), ==, 7);
+  blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, remote);
+
+  /* the conversation came with a message; the user pins it */
+  g_assert_true (sd_store_open_conversation (fixture->store.store, fixture->peer.session_id, 1,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_true (sd_store_set_priority (fixture->store.store, fixture->peer.session_id, 1,
+                                        &error));
+  sd_config_sync_contact_changed (fixture->sync, fixture->peer.session_id, 1700000000000);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+
+  receive_blob (fixture, NS_CONTACTS, blob);
+  c = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_nonnull (c);
+  g_assert_cmpint (c->priority, ==, 1);          /* ours */
+  g_assert_cmpstr (c->nickname, ==, "Pal");      /* theirs */
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 8);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  /* and the state to push says so */
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  {
+    g_auto(SdStoreUserConfig) row = { 0 };
+    g_autoptr(SdConfigMessage) stored = NULL;
+    gboolean found = FALSE;
+
+    g_assert_true (sd_store_load_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS, &row,
+                                              &found, &error));
+    g_assert_true (found);
+    g_assert_true (row.dirty);
+    stored = sd_config_message_parse (g_bytes_get_data (row.message, NULL),
+                                      g_bytes_get_size (row.message), SD_CONFIG_DEFAULT_LAG,
+                                      &error);
+    g_assert_no_error (error);
+    sd_config_contact_init (&contact, fixture->peer.session_id);
+    g_assert_true (sd_config_contacts_get (sd_config_message_get_data (stored),
+                                           fixture->peer.session_id, &contact, NULL));
+    g_assert_cmpint (contact.priority, ==, 1);
+    g_assert_cmpstr (contact.nickname, ==, "Pal");
+    g_assert_cmpint (contact.mute_until, ==, 4102444805);
+  }
+}
+
 /* the Contacts message @previous's successor with the peer's picture @url (NULL: none) */
 static SdConfigMessage *
 with_avatar (Fixture *fixture, SdConfigMessage *previous, const gchar *url, guint8 key_byte)
@@ -818,6 +887,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/receive-atomic", test_receive_atomic);
   ADD ("/config-sync/profile-values-checked", test_profile_values_checked);
   ADD ("/config-sync/profile-updated-strictly", test_profile_updated_strictly);
+  ADD ("/config-sync/local-change-before-sync", test_local_change_before_sync);
 #undef ADD
   return g_test_run ();
 }
