@@ -16,7 +16,9 @@ G_BEGIN_DECLS
  * Transactions: each public call that writes is one transaction (BEGIN IMMEDIATE … COMMIT), so
  * after it returns TRUE its effect is durable (synchronous=FULL) and after it returns FALSE
  * nothing of it was written. A received batch is applied with sd_store_apply_batch() in one
- * transaction; signals are emitted by the caller only after that returns.
+ * transaction; signals are emitted by the caller only after that returns. Inside a caller's
+ * sd_store_transaction_begin() … _commit() the calls are savepoints instead: durable only
+ * with that commit.
  *
  * Message ids: "<author Session ID>-<sent-at>", for example "05ab…ef-1700000000123". This is
  * the protocol's own cross-client identity of a message (protocol-identity-and-messages.md §5),
