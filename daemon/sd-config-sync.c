@@ -160,6 +160,44 @@ load_state (SdConfigSync *self, SdConfigKind kind)
   state->dirty = row.dirty;
 }
 
+/* the base of the local changes made before the first sync is kept across restarts, in a
+ * setting per config (NULL: none) */
+#define SETTING_LOCAL_BASE "config-local-base-"
+#define LOCAL_BASE_MAX_B64 (2 * 1024 * 1024)
+
+static gboolean
+write_local_base (SdConfigSync *self, SdConfigKind kind, GError **error)
+{
+  g_autofree gchar *key = g_strconcat (SETTING_LOCAL_BASE, sd_config_kind_domain (kind), NULL);
+  SdConfigValue *base = self->configs[kind].local_base;
+  g_autoptr(GBytes) bytes = base != NULL ? sd_config_value_to_bytes (base) : NULL;
+  g_autofree gchar *b64 = bytes != NULL ? g_base64_encode (g_bytes_get_data (bytes, NULL),
+                                                           g_bytes_get_size (bytes))
+                                        : NULL;
+
+  return sd_store_set_setting (self->store, key, b64, error);
+}
+
+static void
+load_local_base (SdConfigSync *self, SdConfigKind kind)
+{
+  g_autofree gchar *key = g_strconcat (SETTING_LOCAL_BASE, sd_config_kind_domain (kind), NULL);
+  g_autofree gchar *b64 = sd_store_get_setting (self->store, key, NULL);
+  g_autofree guchar *data = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+
+  if (b64 == NULL || strlen (b64) > LOCAL_BASE_MAX_B64)
+    return;
+  data = g_base64_decode (b64, &len);
+  self->configs[kind].local_base = sd_config_value_decode (data, len, &error);
+  if (self->configs[kind].local_base != NULL &&
+      sd_config_value_kind (self->configs[kind].local_base) != SD_CONFIG_VALUE_DICT)
+    g_clear_pointer (&self->configs[kind].local_base, sd_config_value_free);
+  if (error != NULL)
+    g_debug ("stored base of local config changes left: %s", error->message);
+}
+
 /* back to what the store holds (after a receive whose transaction did not commit) */
 static void
 reload_state (SdConfigSync *self, SdConfigKind kind)
@@ -524,8 +562,12 @@ set_synced (SdConfigSync *self)
   self->synced = TRUE;
   sd_store_set_setting (self->store, SETTING_SYNCED, "1", NULL);
   /* from now on local changes build on what the swarm has */
-  for (gint k = 0; k < SD_CONFIG_N_KINDS; k++)
+  for (gint k = 0; k < SD_CONFIG_N_KINDS; k++) {
+    if (self->configs[k].local_base == NULL)
+      continue;
     g_clear_pointer (&self->configs[k].local_base, sd_config_value_free);
+    write_local_base (self, k, NULL);
+  }
   g_signal_emit (self, signals[SIGNAL_SYNCED_CHANGED], 0);
   /* what was changed here before could not be pushed until now */
   if (sd_config_sync_has_pending (self))
@@ -655,7 +697,8 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
              (kind != SD_CONFIG_KIND_CONTACTS ||
               remove_dropped_contacts (self, contacts_before, &error));
       }
-      ok = ok && write_state (self, kind, &error);
+      ok = ok && write_state (self, kind, &error) &&
+           (base_before == NULL || write_local_base (self, kind, &error));
       g_debug ("config %s now at seqno %" G_GINT64_FORMAT "%s", sd_config_kind_domain (kind),
                sd_config_message_get_seqno (state->current), state->dirty ? " (to push)" : "");
     }
@@ -724,10 +767,16 @@ begin_change (SdConfigSync *self, SdConfigKind kind)
   ConfigState *state = &self->configs[kind];
 
   /* before the first sync: remember where the local changes started */
-  if (!self->synced && state->local_base == NULL)
+  if (!self->synced && state->local_base == NULL) {
+    g_autoptr(GError) error = NULL;
+
     state->local_base = state->current != NULL
                           ? sd_config_value_copy (sd_config_message_get_data (state->current))
                           : sd_config_value_new_dict ();
+    /* before the state the change makes: a crash between leaves an empty replay */
+    if (!write_local_base (self, kind, &error))
+      g_warning ("could not keep the base of a local change: %s", error->message);
+  }
   if (state->current == NULL) {
     g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
 
@@ -1243,5 +1292,7 @@ sd_config_sync_new (SdNetwork *network, SdStore *store, const SdIdentity *identi
     load_state (self, kind);
   synced = sd_store_get_setting (store, SETTING_SYNCED, NULL);
   self->synced = g_strcmp0 (synced, "1") == 0;
+  for (gint kind = 0; kind < SD_CONFIG_N_KINDS && !self->synced; kind++)
+    load_local_base (self, kind);
   return self;
 }

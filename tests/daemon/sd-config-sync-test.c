@@ -685,8 +685,9 @@ test_profile_updated_strictly (Fixture *fixture, gconstpointer data)
 }
 
 /* a freshly restored device: the user pins a conversation before the first retrieval of
- * the configs is done; the swarm is already at seqno 7, so the merge (lag 5) drops the local
- * seqno 1. The pin stays, on top of what arrived, and goes out as a new change */
+ * the configs is done (and the daemon restarts); the swarm is already at seqno 7, so the
+ * merge (lag 5) drops the local seqno 1. The pin stays, on top of what arrived, and goes out
+ * as a new change */
 static void
 test_local_change_before_sync (Fixture *fixture, gconstpointer data)
 {
@@ -720,6 +721,9 @@ test_local_change_before_sync (Fixture *fixture, gconstpointer data)
                                         &error));
   sd_config_sync_contact_changed (fixture->sync, fixture->peer.session_id, 1700000000000);
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+  /* a restart in between changes nothing */
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
 
   receive_blob (fixture, NS_CONTACTS, blob);
   c = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
