@@ -574,15 +574,11 @@ sd_account_own_avatar_changed (SdAccount *self)
 static gboolean
 save_profile (SdAccount *self, const gchar *url, const gchar *key_hex, GError **error)
 {
-  /* strictly newer than the last profile, even within the same second: peers take only a
-   * newer one, and a picture removed right after it was set must reach them */
-  guint64 now_s = MAX ((guint64) (sd_account_now_ms (self) / 1000),
-                       sd_account_profile_updated (self) + 1);
-  g_autofree gchar *updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
+  guint64 now_s = 0;
 
-  if (!sd_store_set_setting (self->store, "avatar-url", url, error) ||
-      !sd_store_set_setting (self->store, "avatar-key", key_hex, error) ||
-      !sd_store_set_setting (self->store, "profile-updated", updated, error))
+  /* with a profile time strictly newer than the last, in one transaction */
+  if (!sd_store_set_own_profile (self->store, NULL, TRUE, url, key_hex,
+                                 (guint64) (sd_account_now_ms (self) / 1000), &now_s, error))
     return FALSE;
   /* a new lastProfileUpdateSeconds: peers take the new profile */
   sd_sender_set_profile (self->sender, self->display_name, now_s);
@@ -1282,15 +1278,11 @@ sd_account_get_recovery_phrase_finish (SdAccount *self, GAsyncResult *result, GE
 gboolean
 sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error)
 {
-  g_autofree gchar *updated = NULL;
-  guint64 now_s;
+  guint64 now_s = 0;
 
-  if (!sd_account_require (self, error) || !sd_account_check_display_name (name, error))
-    return FALSE;
-  now_s = (guint64) (sd_account_now_ms (self) / 1000);
-  updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
-  if (!sd_store_set_setting (self->store, "display-name", name, error) ||
-      !sd_store_set_setting (self->store, "profile-updated", updated, error))
+  if (!sd_account_require (self, error) || !sd_account_check_display_name (name, error) ||
+      !sd_store_set_own_profile (self->store, name, FALSE, NULL, NULL,
+                                 (guint64) (sd_account_now_ms (self) / 1000), &now_s, error))
     return FALSE;
   g_free (self->display_name);
   self->display_name = g_strdup (name);

@@ -9,13 +9,17 @@
 
 #include "sd-backoff.h"
 #include "sd-config-contacts.h"
+#include "sd-config-diff.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-kind.h"
 #include "sd-config-merge.h"
 #include "sd-config-message.h"
 #include "sd-config-push.h"
+#include "sd-config-fields.h"
 #include "sd-config-user-profile.h"
+#include "sd-display-name.h"
 #include "sd-encoding.h"
+#include "sd-keys.h"
 #include "sd-storage-rpc.h"
 
 const gint sd_config_sync_namespaces[4] = { 2, 3, 4, 5 };
@@ -34,6 +38,9 @@ typedef struct {
   gboolean dirty;             /* to be pushed */
   gboolean retrieved;         /* retrieved to the end in this run */
   gboolean in_flight;
+  /* (owned) (nullable) the data before the local changes made while not yet synced: what
+   * they changed is replayed on top of what arrives (rebase_local_changes) */
+  SdConfigValue *local_base;
 } ConfigState;
 
 struct _SdConfigSync {
@@ -91,15 +98,14 @@ add_swarm_hash (ConfigState *state, const gchar *hash)
 
 /* ---- persistence ---- */
 
-static void
-save_state (SdConfigSync *self, SdConfigKind kind)
+static gboolean
+write_state (SdConfigSync *self, SdConfigKind kind, GError **error)
 {
   ConfigState *state = &self->configs[kind];
   g_auto(SdStoreUserConfig) row = { 0 };
-  g_autoptr(GError) error = NULL;
 
   if (state->current == NULL)
-    return;
+    return TRUE;
   row.message = sd_config_message_serialize (state->current);
   row.seqno = sd_config_message_get_seqno (state->current);
   row.swarm_hashes = g_new0 (gchar *, state->swarm_hashes->len + 1);
@@ -107,7 +113,15 @@ save_state (SdConfigSync *self, SdConfigKind kind)
     row.swarm_hashes[i] = g_strdup (g_ptr_array_index (state->swarm_hashes, i));
   row.dirty = state->dirty;
   row.pushed_hash = g_strdup (state->pushed_hash);
-  if (!sd_store_save_user_config (self->store, kind, &row, &error))
+  return sd_store_save_user_config (self->store, kind, &row, error);
+}
+
+static void
+save_state (SdConfigSync *self, SdConfigKind kind)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!write_state (self, kind, &error))
     g_warning ("could not save config %s: %s", sd_config_kind_domain (kind), error->message);
 }
 
@@ -145,6 +159,57 @@ load_state (SdConfigSync *self, SdConfigKind kind)
     add_swarm_hash (state, row.swarm_hashes[i]);
   state->pushed_hash = g_strdup (row.pushed_hash);
   state->dirty = row.dirty;
+}
+
+/* the base of the local changes made before the first sync is kept across restarts, in a
+ * setting per config (NULL: none) */
+#define SETTING_LOCAL_BASE "config-local-base-"
+#define LOCAL_BASE_MAX_B64 (2 * 1024 * 1024)
+
+static gboolean
+write_local_base (SdConfigSync *self, SdConfigKind kind, GError **error)
+{
+  g_autofree gchar *key = g_strconcat (SETTING_LOCAL_BASE, sd_config_kind_domain (kind), NULL);
+  SdConfigValue *base = self->configs[kind].local_base;
+  g_autoptr(GBytes) bytes = base != NULL ? sd_config_value_to_bytes (base) : NULL;
+  g_autofree gchar *b64 = bytes != NULL ? g_base64_encode (g_bytes_get_data (bytes, NULL),
+                                                           g_bytes_get_size (bytes))
+                                        : NULL;
+
+  return sd_store_set_setting (self->store, key, b64, error);
+}
+
+static void
+load_local_base (SdConfigSync *self, SdConfigKind kind)
+{
+  g_autofree gchar *key = g_strconcat (SETTING_LOCAL_BASE, sd_config_kind_domain (kind), NULL);
+  g_autofree gchar *b64 = sd_store_get_setting (self->store, key, NULL);
+  g_autofree guchar *data = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+
+  if (b64 == NULL || strlen (b64) > LOCAL_BASE_MAX_B64)
+    return;
+  data = g_base64_decode (b64, &len);
+  self->configs[kind].local_base = sd_config_value_decode (data, len, &error);
+  if (self->configs[kind].local_base != NULL &&
+      sd_config_value_kind (self->configs[kind].local_base) != SD_CONFIG_VALUE_DICT)
+    g_clear_pointer (&self->configs[kind].local_base, sd_config_value_free);
+  if (error != NULL)
+    g_debug ("stored base of local config changes left: %s", error->message);
+}
+
+/* back to what the store holds (after a receive whose transaction did not commit) */
+static void
+reload_state (SdConfigSync *self, SdConfigKind kind)
+{
+  ConfigState *state = &self->configs[kind];
+
+  g_clear_pointer (&state->current, sd_config_message_free);
+  g_clear_pointer (&state->pushed_hash, g_free);
+  g_ptr_array_set_size (state->swarm_hashes, 0);
+  state->dirty = FALSE;
+  load_state (self, kind);
 }
 
 /* ---- applying the merged configs to the store ---- */
@@ -215,14 +280,15 @@ contact_avatar_applies (SdConfigSync *self, SdConfigValue *before, const SdConfi
          !sd_store_get_avatar (self->store, contact->session_id, &url, &key, &file, NULL);
 }
 
-static void
-apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before)
+static gboolean
+apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before, GError **error)
 {
   g_autoptr(GPtrArray) ids = sd_config_contacts_list (data);
   g_autoptr(GArray) contacts = g_array_new (FALSE, TRUE, sizeof (SdConfigContact));
   g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdStoreSyncedContact));
   g_autoptr(GPtrArray) changed = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok;
 
   for (guint i = 0; i < ids->len && i < MAX_SYNCED_ENTRIES; i++) {
     SdConfigContact contact;
@@ -238,10 +304,16 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before)
   }
   for (guint i = 0; i < contacts->len; i++) {
     SdConfigContact *contact = &g_array_index (contacts, SdConfigContact, i);
+    /* another client's values, checked as ours would be: names made showable (a name of
+     * only bidi overrides is none), a picture only with a URL we would fetch */
+    gchar *name = sd_display_name_clean (contact->name);
+    gchar *nickname = sd_display_name_clean (contact->nickname);
+    gboolean avatar_ok = contact->avatar_url == NULL ||
+                         sd_config_avatar_url_valid (contact->avatar_url);
     SdStoreSyncedContact row = {
       .id = contact->session_id,
-      .name = contact->name,
-      .nickname = contact->nickname,
+      .name = name,
+      .nickname = nickname,
       .approved = contact->approved,
       .they_approved = contact->approved_me,
       .blocked = contact->blocked,
@@ -251,63 +323,61 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before)
       .expiration_mode = expiration_name (contact->expiration),
       .expiration_timer = contact->expiration == SD_CONFIG_EXPIRATION_NONE
                             ? 0 : CLAMP (contact->expiration_seconds, 0, G_MAXUINT32),
-      .set_avatar = contact_avatar_applies (self, before, contact),
+      .set_avatar = avatar_ok && contact_avatar_applies (self, before, contact),
       .avatar_url = contact->avatar_url,
       .avatar_key = contact->avatar_key,
       .created_at = seconds_to_ms (contact->created),
     };
 
+    g_ptr_array_add (names, name);
+    g_ptr_array_add (names, nickname);
     g_array_append_val (rows, row);
   }
-  if (!sd_store_apply_synced_contacts (self->store, (const SdStoreSyncedContact *) rows->data,
-                                       rows->len, &changed, &error))
-    g_warning ("could not apply the Contacts config: %s", error->message);
+  ok = sd_store_apply_synced_contacts (self->store, (const SdStoreSyncedContact *) rows->data,
+                                       rows->len, &changed, error);
   for (guint i = 0; i < contacts->len; i++)
     sd_config_contact_clear (&g_array_index (contacts, SdConfigContact, i));
   emit_changed_ids (self, changed);
+  return ok;
 }
 
-static void
-apply_convo_info (SdConfigSync *self, SdConfigValue *data)
+static gboolean
+apply_convo_info (SdConfigSync *self, SdConfigValue *data, GError **error)
 {
   SdConfigValue *one_to_one = sd_config_value_dict_get (data, "1");
   guint n;
 
   if (one_to_one == NULL || sd_config_value_kind (one_to_one) != SD_CONFIG_VALUE_DICT)
-    return;
+    return TRUE;
   n = MIN (sd_config_value_length (one_to_one), MAX_SYNCED_ENTRIES);
   for (guint i = 0; i < n; i++) {
     gsize len = 0;
     const guint8 *key = sd_config_value_dict_key (one_to_one, i, &len);
-    g_autofree gchar *id = NULL;
+    gchar id[SD_SESSION_ID_LEN + 1];
     g_autoptr(SdConversation) conversation = NULL;
-    g_autoptr(GError) error = NULL;
     SdConfigConvo convo = { 0 };
     gboolean changed = FALSE;
 
     if (len != 33 || key[0] != 0x05)
       continue;
-    id = g_malloc (67);
-    for (gsize j = 0; j < 33; j++)
-      g_snprintf (id + 2 * j, 3, "%02x", key[j]);
+    sd_account_id_format (key[0], key + 1, id);
     if (!sd_config_convo_info_get (data, id, &convo, NULL))
       continue;
     conversation = sd_store_get_conversation (self->store, id, NULL);
     if (conversation == NULL)
       continue;
     if (!sd_store_set_read_state (self->store, id, MAX (convo.last_read_ms, 0), convo.unread,
-                                  &changed, &error)) {
-      g_warning ("could not apply a read position: %s", error->message);
-      continue;
-    }
+                                  &changed, error))
+      return FALSE;
     if (convo.last_read_ms > 0 && conversation->unread > 0) {
-      if (!sd_store_mark_read (self->store, id, convo.last_read_ms, NULL, NULL, &error))
-        g_warning ("could not apply a read position: %s", error->message);
+      if (!sd_store_mark_read (self->store, id, convo.last_read_ms, NULL, NULL, error))
+        return FALSE;
       changed = TRUE;
     }
     if (changed)
       g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, id);
   }
+  return TRUE;
 }
 
 /* Note to Self's priority and disappearing timer (after send), when it exists */
@@ -337,106 +407,153 @@ apply_note_to_self (SdConfigSync *self, SdConfigValue *data)
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, nts->id);
 }
 
-static void
-apply_user_profile (SdConfigSync *self, SdConfigValue *data)
+static gboolean
+apply_user_profile (SdConfigSync *self, SdConfigValue *data, GError **error)
 {
   g_autofree gchar *name = sd_config_user_profile_get_name (data);
   g_autofree gchar *stored = sd_store_get_setting (self->store, "display-name", NULL);
   g_autofree gchar *url = NULL;
   g_autofree gchar *stored_url = sd_store_get_setting (self->store, "avatar-url", NULL);
   g_autofree gchar *stored_key = sd_store_get_setting (self->store, "avatar-key", NULL);
-  g_autoptr(SdConversation) nts = NULL;
+  g_autofree gchar *clean = sd_display_name_clean (name);
+  g_autofree gchar *key_hex = NULL;
+  const gchar *new_name = NULL;
+  gboolean set_avatar = FALSE;
   guint8 key[32];
-  gboolean changed = FALSE;
   gint requests;
 
-  if (name != NULL && g_utf8_validate (name, -1, NULL) && g_strcmp0 (name, stored) != 0) {
-    sd_store_set_setting (self->store, "display-name", name, NULL);
-    changed = TRUE;
-  }
+  /* as a local SetDisplayName would take it; a name with nothing showable left is none */
+  if (clean != NULL && sd_display_name_check (clean, NULL) && g_strcmp0 (clean, stored) != 0)
+    new_name = clean;
   if (sd_config_user_profile_get_avatar (data, &url, key)) {
-    g_autofree gchar *key_hex = g_malloc (65);
-
-    for (guint i = 0; i < 32; i++)
-      g_snprintf (key_hex + 2 * i, 3, "%02x", key[i]);
-    if (g_utf8_validate (url, -1, NULL) &&
-        (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0)) {
-      sd_store_set_setting (self->store, "avatar-url", url, NULL);
-      sd_store_set_setting (self->store, "avatar-key", key_hex, NULL);
-      changed = TRUE;
-    }
+    key_hex = sd_hex_encode (key, sizeof key);
+    sodium_memzero (key, sizeof key);
+    /* stored, fetched and sent in our profile: only a URL we would accept locally; another
+     * one leaves the picture we have */
+    set_avatar = sd_config_avatar_url_valid (url) &&
+                 (g_strcmp0 (url, stored_url) != 0 || g_strcmp0 (key_hex, stored_key) != 0);
   } else if (stored_url != NULL && *stored_url != '\0') {
-    /* RemoveAvatar stores "" */
-    sd_store_set_setting (self->store, "avatar-url", NULL, NULL);
-    sd_store_set_setting (self->store, "avatar-key", NULL, NULL);
-    changed = TRUE;
+    /* removed elsewhere (RemoveAvatar here stores "") */
+    g_clear_pointer (&url, g_free);
+    g_clear_pointer (&key_hex, g_free);
+    set_avatar = TRUE;
   }
+  /* name, picture and the profile's time together, as SetDisplayName and SetAvatar write
+   * them: peers take a profile only when it is newer than the one they have */
+  if ((new_name != NULL || set_avatar) &&
+      !sd_store_set_own_profile (self->store, new_name, set_avatar, set_avatar ? url : NULL,
+                                 set_avatar ? key_hex : NULL,
+                                 (guint64) (g_get_real_time () / G_USEC_PER_SEC), NULL, error))
+    return FALSE;
   requests = sd_config_user_profile_get_blinded_msgreqs (data);
-  sd_store_set_setting (self->store, "community-message-requests",
-                        requests < 0 ? NULL : requests ? "1" : "0", NULL);
+  if (!sd_store_set_setting (self->store, "community-message-requests",
+                             requests < 0 ? NULL : requests ? "1" : "0", error))
+    return FALSE;
   apply_note_to_self (self, data);
-  if (changed) {
-    g_autofree gchar *now_s = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                               g_get_real_time () / G_USEC_PER_SEC);
-
-    /* peers take a profile only when it is newer than the one they have */
-    sd_store_set_setting (self->store, "profile-updated", now_s, NULL);
+  if (new_name != NULL || set_avatar)
     g_signal_emit (self, signals[SIGNAL_PROFILE_CHANGED], 0);
-  }
+  return TRUE;
 }
 
 /* contacts another device removed (deleted the conversation): the conversation goes here
  * too. Only what the previous state had and the new one lacks, so conversations that were
  * never in the config (message requests, older ones) stay */
-static void
-remove_dropped_contacts (SdConfigSync *self, GPtrArray *before)
+static gboolean
+remove_dropped_contacts (SdConfigSync *self, GPtrArray *before, GError **error)
 {
   SdConfigValue *data = sd_config_message_get_data (self->configs[SD_CONFIG_KIND_CONTACTS].current);
 
   for (guint i = 0; before != NULL && i < before->len; i++) {
     const gchar *id = g_ptr_array_index (before, i);
     g_auto(SdConfigContact) contact = { 0 };
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) local_error = NULL;
 
     sd_config_contact_init (&contact, id);
     if (sd_config_contacts_get (data, id, &contact, NULL))
       continue;
-    if (!sd_store_delete_conversation (self->store, id, &error)) {
-      if (!g_error_matches (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND))
-        g_warning ("could not delete a conversation removed elsewhere: %s", error->message);
+    if (!sd_store_delete_conversation (self->store, id, &local_error)) {
+      if (!g_error_matches (local_error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND)) {
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        return FALSE;
+      }
       continue;
     }
     g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
   }
+  return TRUE;
 }
 
-/* @previous: the state this one replaces, NULL if none */
-static void
-apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous)
+/* @previous: the state this one replaces, NULL if none. FALSE when the store failed: the
+ * caller's transaction is then rolled back */
+static gboolean
+apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous, GError **error)
 {
   SdConfigValue *data;
 
   if (self->configs[kind].current == NULL)
-    return;
+    return TRUE;
   data = sd_config_message_get_data (self->configs[kind].current);
   switch (kind) {
   case SD_CONFIG_KIND_USER_PROFILE:
-    apply_user_profile (self, data);
-    break;
+    return apply_user_profile (self, data, error);
   case SD_CONFIG_KIND_CONTACTS:
-    apply_contacts (self, data, previous != NULL ? sd_config_message_get_data (previous) : NULL);
-    break;
+    return apply_contacts (self, data,
+                           previous != NULL ? sd_config_message_get_data (previous) : NULL,
+                           error);
   case SD_CONFIG_KIND_CONVO_INFO_VOLATILE:
-    apply_convo_info (self, data);
-    break;
+    return apply_convo_info (self, data, error);
   case SD_CONFIG_KIND_USER_GROUPS:
   default:
     /* kept and round-tripped; shown once groups and communities are supported */
-    break;
+    return TRUE;
   }
 }
 
 /* ---- receiving ---- */
+
+/* A change made here before the first sync (a freshly restored device) sits on a seqno
+ * counted from an empty config; once the swarm is 5 or more ahead the merge drops it and its
+ * apply would overwrite the user's change. So what the local changes altered (their data
+ * against the data they started from) is replayed onto the state that arrived when that
+ * state does not include them, as a new local change. TRUE if it changed the state */
+static gboolean
+rebase_local_changes (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous)
+{
+  ConfigState *state = &self->configs[kind];
+  g_autoptr(SdConfigValue) diff = NULL;
+  SdConfigValue *previous_data;
+  SdConfigMessage *next;
+  guint8 hash[SD_CONFIG_HASH_LEN];
+  gboolean included;
+
+  if (state->local_base == NULL || previous == NULL)
+    return FALSE;
+  previous_data = sd_config_message_get_data (previous);
+  diff = sd_config_diff_compute (state->local_base, previous_data);
+  sd_config_message_get_hash (previous, hash);
+  included = sd_config_message_includes (state->current, sd_config_message_get_seqno (previous),
+                                         hash);
+  /* what arrived is the new base of the local changes */
+  sd_config_value_free (state->local_base);
+  state->local_base = sd_config_value_copy (sd_config_message_get_data (state->current));
+  /* merged as any message is (within the lag): nothing was lost */
+  if (included || sd_config_value_length (diff) == 0)
+    return FALSE;
+  next = sd_config_message_increment (state->current);
+  sd_config_diff_apply (sd_config_message_get_data (next), diff, previous_data);
+  sd_config_value_prune (sd_config_message_get_data (next));
+  if (sd_config_value_equal (sd_config_message_get_data (next),
+                             sd_config_message_get_data (state->current))) {
+    sd_config_message_free (next);
+    return FALSE;
+  }
+  sd_config_message_free (state->current);
+  state->current = next;
+  state->dirty = TRUE;
+  g_debug ("config %s: local changes from before the first sync kept",
+           sd_config_kind_domain (kind));
+  return TRUE;
+}
 
 static void
 set_synced (SdConfigSync *self)
@@ -445,6 +562,13 @@ set_synced (SdConfigSync *self)
     return;
   self->synced = TRUE;
   sd_store_set_setting (self->store, SETTING_SYNCED, "1", NULL);
+  /* from now on local changes build on what the swarm has */
+  for (gint k = 0; k < SD_CONFIG_N_KINDS; k++) {
+    if (self->configs[k].local_base == NULL)
+      continue;
+    g_clear_pointer (&self->configs[k].local_base, sd_config_value_free);
+    write_local_base (self, k, NULL);
+  }
   g_signal_emit (self, signals[SIGNAL_SYNCED_CHANGED], 0);
   /* what was changed here before could not be pushed until now */
   if (sd_config_sync_has_pending (self))
@@ -468,11 +592,16 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
   guint n_taken;
   g_autoptr(GPtrArray) contacts_before = NULL;
   g_autoptr(SdConfigMessage) previous = NULL;
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdConfigValue) base_before = NULL;
+  gboolean ok = TRUE;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
   if (!kind_for_namespace (namespace_, &kind))
     return;
   state = &self->configs[kind];
+  if (state->local_base != NULL)
+    base_before = sd_config_value_copy (state->local_base);
   if (state->current != NULL) {
     g_ptr_array_add (plaintexts, sd_config_message_serialize (state->current));
     g_ptr_array_add (hashes, NULL);
@@ -502,6 +631,14 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
   }
   if (n_taken < items->len)
     complete = FALSE;
+  /* one transaction: the items seen, the cursor, the merged state and what it changes in the
+   * store are written together or not at all. A cursor that moved without the state would lose
+   * the items for good; a state without the cursor is merged again harmlessly */
+  tx = sd_store_transaction_begin (self->store, &error);
+  if (tx == NULL) {
+    g_warning ("could not take in config items: %s", error->message);
+    return;
+  }
   if (n_taken > 0) {
     g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
     SdRetrieveItem *last = g_ptr_array_index (items, n_taken - 1);
@@ -522,7 +659,7 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
       sd_store_batch_set_last_hash (batch, cursor->end_keys[k], namespace_, last->hash);
     if (!sd_store_apply_batch (self->store, batch, NULL, &error)) {
       g_warning ("could not record the last config hash: %s", error->message);
-      g_clear_error (&error);
+      return; /* rolled back; the next poll brings the items again */
     }
   }
   if (kind == SD_CONFIG_KIND_CONTACTS && state->current != NULL)
@@ -532,6 +669,7 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
     if (merged == NULL) {
       g_debug ("no config message of namespace %d parsed: %s", namespace_,
                error != NULL ? error->message : "none");
+      g_clear_error (&error);
     } else {
       /* every received item is now included in the state, or replaced by it */
       for (guint i = offset; i < hashes->len; i++)
@@ -545,22 +683,36 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
         g_free (state->pushed_hash);
         state->pushed_hash = g_strdup (g_ptr_array_index (hashes, unmerged));
         state->dirty = FALSE;
-        apply (self, kind, previous);
-        if (kind == SD_CONFIG_KIND_CONTACTS)
-          remove_dropped_contacts (self, contacts_before);
+        if (rebase_local_changes (self, kind, previous))
+          must_push = TRUE;
+        ok = apply (self, kind, previous, &error) &&
+             (kind != SD_CONFIG_KIND_CONTACTS ||
+              remove_dropped_contacts (self, contacts_before, &error));
       } else {
         previous = g_steal_pointer (&state->current);
         state->current = g_steal_pointer (&merged);
         state->dirty = TRUE;
         must_push = TRUE;
-        apply (self, kind, previous);
-        if (kind == SD_CONFIG_KIND_CONTACTS)
-          remove_dropped_contacts (self, contacts_before);
+        rebase_local_changes (self, kind, previous);
+        ok = apply (self, kind, previous, &error) &&
+             (kind != SD_CONFIG_KIND_CONTACTS ||
+              remove_dropped_contacts (self, contacts_before, &error));
       }
-      save_state (self, kind);
+      ok = ok && write_state (self, kind, &error) &&
+           (base_before == NULL || write_local_base (self, kind, &error));
       g_debug ("config %s now at seqno %" G_GINT64_FORMAT "%s", sd_config_kind_domain (kind),
                sd_config_message_get_seqno (state->current), state->dirty ? " (to push)" : "");
     }
+  }
+  if (!ok || !sd_store_transaction_commit (tx, &error)) {
+    g_warning ("could not take in config %s: %s", sd_config_kind_domain (kind), error->message);
+    g_clear_pointer (&tx, sd_store_transaction_end);
+    /* nothing of it was written: the state is the stored one and the cursor did not move, so
+     * the next poll brings the same items again */
+    reload_state (self, kind);
+    g_clear_pointer (&state->local_base, sd_config_value_free);
+    state->local_base = g_steal_pointer (&base_before);
+    return;
   }
   if (complete && !state->retrieved) {
     state->retrieved = TRUE;
@@ -615,6 +767,17 @@ begin_change (SdConfigSync *self, SdConfigKind kind)
 {
   ConfigState *state = &self->configs[kind];
 
+  /* before the first sync: remember where the local changes started */
+  if (!self->synced && state->local_base == NULL) {
+    g_autoptr(GError) error = NULL;
+
+    state->local_base = state->current != NULL
+                          ? sd_config_value_copy (sd_config_message_get_data (state->current))
+                          : sd_config_value_new_dict ();
+    /* before the state the change makes: a crash between leaves an empty replay */
+    if (!write_local_base (self, kind, &error))
+      g_warning ("could not keep the base of a local change: %s", error->message);
+  }
   if (state->current == NULL) {
     g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
 
@@ -874,7 +1037,9 @@ push_request_free (PushRequest *request)
   g_free (request);
 }
 
-/* one signed batch: the new blob, then the items it replaces */
+/* one `sequence`: the new blob, then the items it replaces. Not a `batch`, whose subrequests
+ * may run in parallel: the delete must not run when the store failed, or the swarm would
+ * hold neither the old items nor the new one */
 static gchar *
 build_push (const SdSnode *node, gint64 now, gpointer user_data)
 {
@@ -889,7 +1054,7 @@ build_push (const SdSnode *node, gint64 now, gpointer user_data)
   if (request->deletes != NULL && request->deletes[0] != NULL)
     requests[n++] = sd_storage_rpc_delete (request->self->identity,
                                            (const gchar *const *) request->deletes);
-  return sd_storage_rpc_to_string (sd_storage_rpc_batch (requests, n));
+  return sd_storage_rpc_to_string (sd_storage_rpc_sequence (requests, n));
 }
 
 static void push_due (SdConfigSync *self);
@@ -1075,6 +1240,7 @@ sd_config_sync_finalize (GObject *object)
     g_clear_pointer (&self->configs[kind].current, sd_config_message_free);
     g_clear_pointer (&self->configs[kind].swarm_hashes, g_ptr_array_unref);
     g_clear_pointer (&self->configs[kind].pushed_hash, g_free);
+    g_clear_pointer (&self->configs[kind].local_base, sd_config_value_free);
   }
   g_clear_object (&self->network);
   g_clear_object (&self->store);
@@ -1124,5 +1290,7 @@ sd_config_sync_new (SdNetwork *network, SdStore *store, const SdIdentity *identi
     load_state (self, kind);
   synced = sd_store_get_setting (store, SETTING_SYNCED, NULL);
   self->synced = g_strcmp0 (synced, "1") == 0;
+  for (gint kind = 0; kind < SD_CONFIG_N_KINDS && !self->synced; kind++)
+    load_local_base (self, kind);
   return self;
 }

@@ -456,8 +456,8 @@ sd_storage_rpc_get_service_nodes (void)
   return request_new ("oxend_request", params);
 }
 
-JsonNode *
-sd_storage_rpc_batch (JsonNode **requests, guint n_requests)
+static JsonNode *
+meta_request (const gchar *method, JsonNode **requests, guint n_requests)
 {
   JsonObject *params = json_object_new ();
   JsonArray *array = json_array_sized_new (n_requests);
@@ -465,7 +465,19 @@ sd_storage_rpc_batch (JsonNode **requests, guint n_requests)
   for (guint i = 0; i < n_requests; i++)
     json_array_add_element (array, requests[i]);
   json_object_set_array_member (params, "requests", array);
-  return request_new ("batch", params);
+  return request_new (method, params);
+}
+
+JsonNode *
+sd_storage_rpc_batch (JsonNode **requests, guint n_requests)
+{
+  return meta_request ("batch", requests, n_requests);
+}
+
+JsonNode *
+sd_storage_rpc_sequence (JsonNode **requests, guint n_requests)
+{
+  return meta_request ("sequence", requests, n_requests);
 }
 
 gchar *

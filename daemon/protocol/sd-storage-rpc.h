@@ -129,6 +129,10 @@ JsonNode *sd_storage_rpc_get_service_nodes (void) G_GNUC_WARN_UNUSED_RESULT;
 
 /* `batch` of @n_requests requests (§4.8), which it takes */
 JsonNode *sd_storage_rpc_batch (JsonNode **requests, guint n_requests) G_GNUC_WARN_UNUSED_RESULT;
+/* `sequence` of @n_requests requests (§4.8), which it takes: run in order, stopping after
+ * the first that fails (the results are then fewer than the requests). For requests that
+ * depend on each other, where `batch` may run them in parallel */
+JsonNode *sd_storage_rpc_sequence (JsonNode **requests, guint n_requests) G_GNUC_WARN_UNUSED_RESULT;
 
 /* the request as it goes on the wire; takes @request */
 gchar *sd_storage_rpc_to_string (JsonNode *request) G_GNUC_WARN_UNUSED_RESULT;

@@ -110,6 +110,45 @@ sd_store_save_user_config (SdStore *self, gint kind, const SdStoreUserConfig *co
   return store_run (self, stmt, error);
 }
 
+gboolean
+sd_store_set_own_profile (SdStore *self, const gchar *display_name, gboolean set_avatar,
+                          const gchar *avatar_url, const gchar *avatar_key_hex, guint64 now_s,
+                          guint64 *out_updated, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autofree gchar *last = NULL;
+  g_autofree gchar *updated = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint64 last_s;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  last = sd_store_get_setting (self, "profile-updated", &local_error);
+  if (last == NULL && !g_error_matches (local_error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND)) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+  last_s = last != NULL ? g_ascii_strtoull (last, NULL, 10) : 0;
+  /* strictly newer, even within the same second: a picture removed right after it was set
+   * must reach our peers too */
+  if (last_s < G_MAXUINT64)
+    now_s = MAX (now_s, last_s + 1);
+  updated = g_strdup_printf ("%" G_GUINT64_FORMAT, now_s);
+  if ((display_name != NULL && !sd_store_set_setting (self, "display-name", display_name, error)) ||
+      (set_avatar && (!sd_store_set_setting (self, "avatar-url", avatar_url, error) ||
+                      !sd_store_set_setting (self, "avatar-key", avatar_key_hex, error))) ||
+      !sd_store_set_setting (self, "profile-updated", updated, error) ||
+      !store_tx_commit (tx, error))
+    return FALSE;
+  if (out_updated != NULL)
+    *out_updated = now_s;
+  return TRUE;
+}
+
 /* the row as the contact says, only where it differs; sqlite3_changes tells */
 static gboolean
 apply_contact (SdStore *self, const SdStoreSyncedContact *contact, gboolean *out_changed,

@@ -39,14 +39,15 @@ sd_cached_stmt_release (SdCachedStmt *stmt)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdCachedStmt, sd_cached_stmt_release)
 
-/* a transaction scope: rolled back on scope exit unless committed */
-typedef struct {
+/* a transaction scope: rolled back on scope exit unless committed (the type and its
+ * cleanup are public: sd_store_transaction_begin) */
+struct _SdStoreTx {
   SdStore *store;           /* (unowned) */
   gboolean open;
-} SdStoreTx;
+  gboolean nested;          /* a savepoint inside a caller's transaction */
+};
 
 void store_tx_end (SdStoreTx *tx);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreTx, store_tx_end)
 
 void store_set_sqlite_error (sqlite3 *db, int rc, GError **error, const gchar *what);
 /* @sql must be a literal: the cache is keyed by its address */
@@ -59,7 +60,8 @@ gboolean store_run (SdStore *self, sqlite3_stmt *stmt, GError **error);
 void store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text);
 /* the column as a new string, NULL for NULL */
 gchar *store_column_dup (sqlite3_stmt *stmt, int index);
-/* BEGIN IMMEDIATE */
+/* BEGIN IMMEDIATE; inside an open transaction a savepoint, so a caller can make several
+ * store calls one transaction (sd_store_transaction_begin) */
 SdStoreTx *store_tx_begin (SdStore *self, GError **error);
 /* marks a purge due if the transaction removed messages, commits, schedules the purge */
 gboolean store_tx_commit (SdStoreTx *tx, GError **error);

@@ -115,21 +115,37 @@ store_tx_end (SdStoreTx *tx)
 {
   if (tx->open && !sqlite3_get_autocommit (tx->store->db)) {
     g_autoptr(GError) error = NULL;
-    g_autoptr(SdCachedStmt) stmt = store_prepare (tx->store, "ROLLBACK", &error);
+    g_autoptr(SdCachedStmt) stmt = NULL;
 
-    if (stmt == NULL || !store_run (tx->store, stmt, &error))
-      g_warning ("rolling back: %s", error->message);
-    /* the deleted rows are back: nothing to purge for them */
-    tx->store->removed_messages = FALSE;
+    if (tx->nested) {
+      /* undoes the savepoint's writes and leaves the caller's transaction open */
+      stmt = store_prepare (tx->store, "ROLLBACK TO sd_tx", &error);
+      if (stmt == NULL || !store_run (tx->store, stmt, &error))
+        g_warning ("rolling back: %s", error->message);
+      g_clear_pointer (&stmt, sd_cached_stmt_release);
+      g_clear_error (&error);
+      stmt = store_prepare (tx->store, "RELEASE sd_tx", &error);
+      if (stmt == NULL || !store_run (tx->store, stmt, &error))
+        g_warning ("releasing a savepoint: %s", error->message);
+    } else {
+      stmt = store_prepare (tx->store, "ROLLBACK", &error);
+      if (stmt == NULL || !store_run (tx->store, stmt, &error))
+        g_warning ("rolling back: %s", error->message);
+      /* the deleted rows are back: nothing to purge for them */
+      tx->store->removed_messages = FALSE;
+    }
   }
   g_free (tx);
 }
 
-/* BEGIN IMMEDIATE: take the write lock now, so a busy database fails here and not halfway */
+/* BEGIN IMMEDIATE: take the write lock now, so a busy database fails here and not halfway.
+ * Inside a caller's transaction (sd_store_transaction_begin) a savepoint instead */
 SdStoreTx *
 store_tx_begin (SdStore *self, GError **error)
 {
-  g_autoptr(SdCachedStmt) stmt = store_prepare (self, "BEGIN IMMEDIATE", error);
+  gboolean nested = !sqlite3_get_autocommit (self->db);
+  g_autoptr(SdCachedStmt) stmt = store_prepare (self, nested ? "SAVEPOINT sd_tx"
+                                                             : "BEGIN IMMEDIATE", error);
   SdStoreTx *tx;
 
   if (stmt == NULL || !store_run (self, stmt, error))
@@ -137,6 +153,7 @@ store_tx_begin (SdStore *self, GError **error)
   tx = g_new0 (SdStoreTx, 1);
   tx->store = self;
   tx->open = TRUE;
+  tx->nested = nested;
   return tx;
 }
 
@@ -157,14 +174,39 @@ store_tx_commit (SdStoreTx *tx, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
-  if (tx->store->removed_messages && !store_mark_purge (tx->store, error))
+  /* the mark goes with the outermost commit, the one that makes the removal durable */
+  if (!tx->nested && tx->store->removed_messages && !store_mark_purge (tx->store, error))
     return FALSE;
-  stmt = store_prepare (tx->store, "COMMIT", error);
+  stmt = store_prepare (tx->store, tx->nested ? "RELEASE sd_tx" : "COMMIT", error);
   if (stmt == NULL || !store_run (tx->store, stmt, error))
     return FALSE;
   tx->open = FALSE;
-  store_purge_removed (tx->store);
+  /* the outermost commit purges */
+  if (!tx->nested)
+    store_purge_removed (tx->store);
   return TRUE;
+}
+
+SdStoreTx *
+sd_store_transaction_begin (SdStore *self, GError **error)
+{
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return store_tx_begin (self, error);
+}
+
+gboolean
+sd_store_transaction_commit (SdStoreTx *tx, GError **error)
+{
+  g_return_val_if_fail (tx != NULL && tx->open, FALSE);
+  return store_tx_commit (tx, error);
+}
+
+void
+sd_store_transaction_end (SdStoreTx *tx)
+{
+  if (tx != NULL)
+    store_tx_end (tx);
 }
 
 /* Data at rest (issue 14): a removed message must not stay readable in the files. The row

@@ -16,7 +16,9 @@ G_BEGIN_DECLS
  * Transactions: each public call that writes is one transaction (BEGIN IMMEDIATE … COMMIT), so
  * after it returns TRUE its effect is durable (synchronous=FULL) and after it returns FALSE
  * nothing of it was written. A received batch is applied with sd_store_apply_batch() in one
- * transaction; signals are emitted by the caller only after that returns.
+ * transaction; signals are emitted by the caller only after that returns. Inside a caller's
+ * sd_store_transaction_begin() … _commit() the calls are savepoints instead: durable only
+ * with that commit.
  *
  * Message ids: "<author Session ID>-<sent-at>", for example "05ab…ef-1700000000123". This is
  * the protocol's own cross-client identity of a message (protocol-identity-and-messages.md §5),
@@ -53,6 +55,13 @@ gchar *sd_store_get_setting (SdStore *self, const gchar *key, GError **error);
 /* @value NULL deletes the key */
 gboolean sd_store_set_setting (SdStore *self, const gchar *key, const gchar *value,
                                GError **error);
+/* our profile, in one transaction (sd-store-configs.c): the display name (NULL: unchanged);
+ * with @set_avatar the picture's URL and key (hex), NULL for none, "" as RemoveAvatar stores
+ * it; and setting profile-updated moved to @now_s or, when that is not later, one past the
+ * last one, as peers take only a strictly newer profile. @out_updated: the time written */
+gboolean sd_store_set_own_profile (SdStore *self, const gchar *display_name, gboolean set_avatar,
+                                   const gchar *avatar_url, const gchar *avatar_key_hex,
+                                   guint64 now_s, guint64 *out_updated, GError **error);
 
 /* Removed messages' words leave the search index and the WAL at most this long after the
  * removal's commit (one purge for every removal in that time), when the store is finalized,
@@ -63,6 +72,19 @@ gboolean sd_store_purge_pending (SdStore *self);
 
 /* runs PRAGMA integrity_check; FALSE with CORRUPT and the first problem when it is not ok */
 gboolean sd_store_check_integrity (SdStore *self, GError **error);
+
+/* ---- one transaction around several store calls ---------------------------------------------- */
+
+/* a transaction scope: rolled back when it goes out of scope uncommitted. The store's own
+ * transactions inside it become savepoints, so everything between begin and commit is
+ * written together or not at all */
+typedef struct _SdStoreTx SdStoreTx;
+
+SdStoreTx *sd_store_transaction_begin (SdStore *self, GError **error);
+gboolean sd_store_transaction_commit (SdStoreTx *tx, GError **error);
+/* rolls back unless committed, and frees @tx */
+void sd_store_transaction_end (SdStoreTx *tx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreTx, sd_store_transaction_end)
 
 /* ---- receive path: one transaction per batch (sd-store-batch.c) ---------------------------- */
 

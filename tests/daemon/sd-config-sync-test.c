@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "sd-config-contacts.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-crypto.h"
@@ -452,6 +454,53 @@ test_damaged_state (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
 }
 
+/* a statement on the store file through a connection of the test's own */
+static void
+raw_exec (Fixture *fixture, const gchar *sql)
+{
+  g_autofree gchar *path = g_build_filename (fixture->store.dir, "store.sqlite", NULL);
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("raw_exec: %s", message);
+  sqlite3_close (db);
+}
+
+/* a receive whose state cannot be saved writes nothing: the cursor stays, so the items come
+ * again and are taken then (before, the cursor moved in a batch of its own and the change was
+ * lost for good) */
+static void
+test_receive_atomic (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  g_autofree gchar *last_hash = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(GError) error = NULL;
+
+  raw_exec (fixture, "CREATE TRIGGER fail_config BEFORE INSERT ON user_configs"
+                     " BEGIN SELECT RAISE (ABORT, 'injected failure'); END;");
+  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING, "could not take in config*");
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_test_assert_expected_messages ();
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_hash);
+  conversation = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_null (conversation);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, -1);
+
+  raw_exec (fixture, "DROP TRIGGER fail_config;");
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+  assert_peer_applied (fixture, "Pal");
+  last_hash = sd_store_get_last_hash (fixture->store.store, NODE, NS_CONTACTS, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (last_hash);
+}
+
 static void
 count_signal (SdConfigSync *sync, gpointer user_data)
 {
@@ -502,6 +551,210 @@ test_user_profile (Fixture *fixture, gconstpointer data)
   sd_config_sync_profile_changed (fixture->sync);
   g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 2);
   g_assert_true (sd_config_sync_has_pending (fixture->sync));
+}
+
+/* another client's values are checked as local ones: names made showable, a picture only
+ * with an http(s) URL within the config's limit; the rest is left out, not stored or sent */
+static void
+test_profile_values_checked (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(SdConfigMessage) profile = sd_config_message_increment (empty);
+  g_autoptr(SdConfigMessage) next = NULL;
+  g_autoptr(SdConfigMessage) contacts = contacts_message (fixture, "\u202e\u202eNick\x1b", FALSE);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) c = NULL;
+  g_autofree gchar *name = NULL, *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autofree gchar *long_url = g_strdup_printf ("https://files.example/%0300d", 0);
+  SdConfigValue *values = sd_config_message_get_data (profile);
+  guint8 avatar_key[32];
+
+  memset (avatar_key, 0xab, sizeof avatar_key);
+  sd_config_value_dict_set_text (values, "n", sd_config_value_new_text ("\u202eMe\u2066 "));
+  g_assert_true (sd_config_user_profile_set_avatar (values, "file:///etc/passwd", avatar_key,
+                                                    &error));
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, profile);
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 1);
+  name = sd_store_get_setting (fixture->store.store, "display-name", NULL);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_cmpstr (name, ==, "Me");
+  g_assert_null (url);
+  /* past the config's 223 bytes (the setter refuses it; another client may not) */
+  next = sd_config_message_increment (profile);
+  sd_config_value_dict_set_text (sd_config_message_get_data (next), "p",
+                                 sd_config_value_new_text (long_url));
+  g_clear_pointer (&blob, g_bytes_unref);
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, next);
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 2);
+  g_clear_pointer (&url, g_free);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_null (url);
+
+  /* a contact's nickname and picture alike */
+  {
+    g_auto(SdConfigContact) contact = { 0 };
+    SdConfigValue *cdata = sd_config_message_get_data (contacts);
+
+    sd_config_contact_init (&contact, fixture->peer.session_id);
+    g_assert_true (sd_config_contacts_get (cdata, fixture->peer.session_id, &contact, NULL));
+    g_clear_pointer (&contact.avatar_url, g_free);
+    contact.avatar_url = g_strdup ("javascript:alert(1)");
+    memset (contact.avatar_key, 0xcd, 32);
+    g_assert_true (sd_config_contacts_set (cdata, &contact, &error));
+  }
+  g_clear_pointer (&blob, g_bytes_unref);
+  blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, contacts);
+  receive_blob (fixture, NS_CONTACTS, blob);
+  c = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_nonnull (c);
+  g_assert_cmpstr (c->nickname, ==, "Nick");
+  g_clear_pointer (&url, g_free);
+  g_assert_false (sd_store_get_avatar (fixture->store.store, fixture->peer.session_id, &url, &key,
+                                       &file, NULL));
+}
+
+/* a synced picture moves our profile's time strictly past the last one (a profile set
+ * within the same second, or a clock behind), and name, picture and time are written
+ * together or not at all */
+static void
+test_profile_updated_strictly (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) empty = sd_config_message_new (0, SD_CONFIG_DEFAULT_LAG);
+  g_autoptr(SdConfigMessage) profile = sd_config_message_increment (empty);
+  g_autoptr(SdConfigMessage) next = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *updated = NULL, *url = NULL, *key = NULL;
+  SdConfigValue *values = sd_config_message_get_data (profile);
+  guint8 avatar_key[32];
+  guint64 written = 0;
+
+  memset (avatar_key, 0xab, sizeof avatar_key);
+  g_assert_true (sd_store_set_setting (fixture->store.store, "profile-updated", "4000000000",
+                                       &error));
+  g_assert_true (sd_config_user_profile_set_avatar (values, "https://files.example/f/1",
+                                                    avatar_key, &error));
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, profile);
+  receive_blob (fixture, NS_PROFILE, blob);
+  updated = sd_store_get_setting (fixture->store.store, "profile-updated", NULL);
+  g_assert_cmpstr (updated, ==, "4000000001");
+
+  /* the key cannot be written: neither is the URL nor the time */
+  raw_exec (fixture, "CREATE TRIGGER fail_key BEFORE UPDATE ON settings"
+                     " WHEN NEW.key = 'avatar-key'"
+                     " BEGIN SELECT RAISE (ABORT, 'injected failure'); END;");
+  g_assert_false (sd_store_set_own_profile (fixture->store.store, NULL, TRUE,
+                                            "https://files.example/f/2", "cd", 1, &written,
+                                            &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_cmpstr (url, ==, "https://files.example/f/1");
+  g_clear_pointer (&updated, g_free);
+  updated = sd_store_get_setting (fixture->store.store, "profile-updated", NULL);
+  g_assert_cmpstr (updated, ==, "4000000001");
+  /* and through a receive: the whole receive is left, to come again */
+  next = sd_config_message_increment (profile);
+  memset (avatar_key, 0xcd, sizeof avatar_key);
+  g_assert_true (sd_config_user_profile_set_avatar (sd_config_message_get_data (next),
+                                                    "https://files.example/f/3", avatar_key,
+                                                    &error));
+  g_clear_pointer (&blob, g_bytes_unref);
+  blob = push_of (fixture, SD_CONFIG_KIND_USER_PROFILE, next);
+  g_test_expect_message ("SdConfigSync", G_LOG_LEVEL_WARNING, "could not take in config*");
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_USER_PROFILE), ==, 1);
+  g_clear_pointer (&url, g_free);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  g_assert_cmpstr (url, ==, "https://files.example/f/1");
+  raw_exec (fixture, "DROP TRIGGER fail_key;");
+  receive_blob (fixture, NS_PROFILE, blob);
+  g_clear_pointer (&url, g_free);
+  url = sd_store_get_setting (fixture->store.store, "avatar-url", NULL);
+  key = sd_store_get_setting (fixture->store.store, "avatar-key", NULL);
+  g_assert_cmpstr (url, ==, "https://files.example/f/3");
+  g_assert_cmpstr (key, ==, "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd");
+  g_clear_pointer (&updated, g_free);
+  updated = sd_store_get_setting (fixture->store.store, "profile-updated", NULL);
+  g_assert_cmpstr (updated, ==, "4000000002");
+}
+
+/* a freshly restored device: the user pins a conversation before the first retrieval of
+ * the configs is done (and the daemon restarts); the swarm is already at seqno 7, so the
+ * merge (lag 5) drops the local seqno 1. The pin stays, on top of what arrived, and goes out
+ * as a new change */
+static void
+test_local_change_before_sync (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) remote = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) c = NULL;
+  g_auto(SdConfigContact) contact = { 0 };
+
+  /* another device's history: seqno 7 */
+  for (gint i = 0; i < 6; i++) {
+    SdConfigMessage *next = sd_config_message_increment (remote);
+    SdConfigValue *values = sd_config_message_get_data (next);
+    g_auto(SdConfigContact) entry = { 0 };
+
+    sd_config_contact_init (&entry, fixture->peer.session_id);
+    g_assert_true (sd_config_contacts_get (values, fixture->peer.session_id, &entry, NULL));
+    entry.mute_until = 4102444800 + i;
+    g_assert_true (sd_config_contacts_set (values, &entry, &error));
+    sd_config_message_free (remote);
+    remote = next;
+  }
+  g_assert_cmpint (sd_config_message_get_seqno (remote), ==, 7);
+  blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, remote);
+
+  /* the conversation came with a message; the user pins it */
+  g_assert_true (sd_store_open_conversation (fixture->store.store, fixture->peer.session_id, 1,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_true (sd_store_set_priority (fixture->store.store, fixture->peer.session_id, 1,
+                                        &error));
+  sd_config_sync_contact_changed (fixture->sync, fixture->peer.session_id, 1700000000000);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 1);
+  /* a restart in between changes nothing */
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+
+  receive_blob (fixture, NS_CONTACTS, blob);
+  c = sd_store_get_conversation (fixture->store.store, fixture->peer.session_id, NULL);
+  g_assert_nonnull (c);
+  g_assert_cmpint (c->priority, ==, 1);          /* ours */
+  g_assert_cmpstr (c->nickname, ==, "Pal");      /* theirs */
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 8);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  /* and the state to push says so */
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  {
+    g_auto(SdStoreUserConfig) row = { 0 };
+    g_autoptr(SdConfigMessage) stored = NULL;
+    gboolean found = FALSE;
+
+    g_assert_true (sd_store_load_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS, &row,
+                                              &found, &error));
+    g_assert_true (found);
+    g_assert_true (row.dirty);
+    stored = sd_config_message_parse (g_bytes_get_data (row.message, NULL),
+                                      g_bytes_get_size (row.message), SD_CONFIG_DEFAULT_LAG,
+                                      &error);
+    g_assert_no_error (error);
+    sd_config_contact_init (&contact, fixture->peer.session_id);
+    g_assert_true (sd_config_contacts_get (sd_config_message_get_data (stored),
+                                           fixture->peer.session_id, &contact, NULL));
+    g_assert_cmpint (contact.priority, ==, 1);
+    g_assert_cmpstr (contact.nickname, ==, "Pal");
+    g_assert_cmpint (contact.mute_until, ==, 4102444805);
+  }
 }
 
 /* the Contacts message @previous's successor with the peer's picture @url (NULL: none) */
@@ -635,6 +888,10 @@ main (int argc, char **argv)
   ADD ("/config-sync/damaged-state", test_damaged_state);
   ADD ("/config-sync/user-profile", test_user_profile);
   ADD ("/config-sync/contact-avatar", test_contact_avatar);
+  ADD ("/config-sync/receive-atomic", test_receive_atomic);
+  ADD ("/config-sync/profile-values-checked", test_profile_values_checked);
+  ADD ("/config-sync/profile-updated-strictly", test_profile_updated_strictly);
+  ADD ("/config-sync/local-change-before-sync", test_local_change_before_sync);
 #undef ADD
   return g_test_run ();
 }

@@ -765,6 +765,54 @@ test_batch_dedup (Fixture *fixture, gconstpointer data)
   g_assert_false (seen);
 }
 
+/* a caller's transaction around several store calls: their own transactions become
+ * savepoints (a failing one undoes only itself), and the whole is written at the commit or
+ * not at all */
+static void
+test_transaction_nested (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (fixture->store);
+  g_autofree gchar *value = NULL;
+  g_autofree gchar *last_hash = NULL;
+
+  raw_exec (fixture->path, "CREATE TRIGGER fail_last_hash BEFORE INSERT ON last_hash"
+                           " BEGIN SELECT RAISE (ABORT, 'injected failure'); END;");
+  tx = sd_store_transaction_begin (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_store_set_setting (fixture->store, "a", "1", &error));
+  sd_store_batch_add_seen (batch, "h1", 100000);
+  sd_store_batch_set_last_hash (batch, NODE, 0, "h1");
+  g_assert_false (sd_store_apply_batch (fixture->store, batch, NULL, &error));
+  g_clear_error (&error);
+  g_assert_true (sd_store_transaction_commit (tx, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&tx, sd_store_transaction_end);
+  raw_exec (fixture->path, "DROP TRIGGER fail_last_hash;");
+  value = sd_store_get_setting (fixture->store, "a", NULL);
+  g_assert_cmpstr (value, ==, "1");
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (last_hash);
+
+  /* not committed: nothing, the inner commit included */
+  tx = sd_store_transaction_begin (fixture->store, &error);
+  g_assert_true (sd_store_set_setting (fixture->store, "b", "2", &error));
+  g_assert_true (sd_store_apply_batch (fixture->store, batch, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&tx, sd_store_transaction_end);
+  g_clear_pointer (&value, g_free);
+  value = sd_store_get_setting (fixture->store, "b", NULL);
+  g_assert_null (value);
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+  g_assert_null (last_hash);
+  /* and the store works on as before */
+  g_assert_true (sd_store_apply_batch (fixture->store, batch, NULL, &error));
+  last_hash = sd_store_get_last_hash (fixture->store, NODE, 0, &error);
+  g_assert_cmpstr (last_hash, ==, "h1");
+}
+
 static void
 test_batch_rollback (Fixture *fixture, gconstpointer data)
 {
@@ -2508,6 +2556,7 @@ main (int argc, char **argv)
   ADD ("open/data-at-rest-crash", test_data_at_rest_crash);
   ADD ("batch/dedup", test_batch_dedup);
   ADD ("batch/rollback", test_batch_rollback);
+  ADD ("transaction/nested", test_transaction_nested);
   ADD ("batch/invalid", test_batch_invalid);
   ADD ("batch/unknown-sender", test_unknown_sender);
   ADD ("batch/sync-copy", test_sync_copy);

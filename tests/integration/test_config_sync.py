@@ -5,7 +5,8 @@ keep contacts, nicknames, pins, hidden conversations, blocks, notify modes,
 mutes and read positions in step, both ways, also for a change made while
 the other was stopped; a third restored device has all of it before any new
 1:1 message; changes made on both while offline merge; a deleted conversation goes on every device; a daemon killed (SIGKILL) right after a change pushes it when it
-comes back."""
+comes back; a pin made on a restored device before its first sync survives the
+swarm's far newer Contacts."""
 
 import os
 import secrets
@@ -43,7 +44,7 @@ def test(testnet):
     os.environ["G_MESSAGES_DEBUG"] = "SdConfigSync"
     alice = Daemon("alice", testnet)
     bob = Daemon("bob", testnet)
-    alice2 = alice3 = None
+    alice2 = alice3 = alice4 = None
     carol, dave = random_id(), random_id()
     try:
         alice_id = alice.account("CreateAccount", "a{sv}",
@@ -196,15 +197,30 @@ def test(testnet):
         for item in config_items():
             ttl = item["expiration"] - item["timestamp"]
             assert month <= ttl < month + 600 * 1000, "TTL of 30 days: %d" % ttl
+
+        log("a pin made on a restored device before its first config retrieval completes")
+        # the swarm's Contacts is many seqnos ahead of the device's local change (seqno 1 from
+        # empty): the merge drops that change, which must still win for the key it touched
+        testnet.control({"action": "latency", "node": "all", "ms": 2500})
+        alice4 = Daemon("alice4", testnet)
+        alice4.account("RestoreAccount", "sa{sv}", phrase, {})
+        alice4.account("OpenConversation", "s", carol)
+        alice4.conversation(carol, "SetPriority", "x", 7)
+        assert not alice4.account_prop("ConfigSynced"), "pinned before the first sync"
+        testnet.control({"action": "latency", "node": "all", "ms": 0})
+        alice4.wait_for(lambda: alice4.account_prop("ConfigSynced"), "alice4 synced")
+        wait_prop(alice4, carol, "Nickname", "C.", "the swarm's nickname on alice4")
+        wait_prop(alice4, carol, "Priority", 7, "the pin made before the sync stays")
+        wait_prop(alice, carol, "Priority", 7, "and reaches the first device")
     except AssertionError:
         # what the devices' config sync did, for the failure report
-        for daemon in (alice, alice2, alice3):
+        for daemon in (alice, alice2, alice3, alice4):
             if daemon is not None and daemon.proc is not None:
                 log(daemon.name, "\n".join(l for l in daemon.read_log(0).splitlines()
                                            if "SdConfigSync" in l)[-4000:])
         raise
     finally:
-        for daemon in (alice, bob, alice2, alice3):
+        for daemon in (alice, bob, alice2, alice3, alice4):
             if daemon is not None:
                 daemon.close()
 

@@ -131,6 +131,7 @@ test_exact_forms (void)
     "05aa654f00fc39fc69fd0db829410ca38177d7732a8d2f0934ab3872ac56d5aa74"));
   g_autofree gchar *nodes = sd_storage_rpc_to_string (sd_storage_rpc_get_service_nodes ());
   g_autofree gchar *batch = NULL;
+  g_autofree gchar *sequence = NULL;
 
   g_assert_cmpstr (info, ==, "{\"method\":\"info\",\"params\":{}}");
   g_assert_cmpstr (swarm, ==, "{\"method\":\"get_swarm\",\"params\":{\"pubkey\":"
@@ -144,6 +145,12 @@ test_exact_forms (void)
   batch = sd_storage_rpc_to_string (sd_storage_rpc_batch (inner, 2));
   g_assert_cmpstr (batch, ==, "{\"method\":\"batch\",\"params\":{\"requests\":["
                    "{\"method\":\"info\",\"params\":{}},{\"method\":\"info\",\"params\":{}}]}}");
+  inner[0] = sd_storage_rpc_info ();
+  inner[1] = sd_storage_rpc_get_swarm ("05aa");
+  sequence = sd_storage_rpc_to_string (sd_storage_rpc_sequence (inner, 2));
+  g_assert_cmpstr (sequence, ==, "{\"method\":\"sequence\",\"params\":{\"requests\":["
+                   "{\"method\":\"info\",\"params\":{}},"
+                   "{\"method\":\"get_swarm\",\"params\":{\"pubkey\":\"05aa\"}}]}}");
 }
 
 static JsonNode *

@@ -824,6 +824,52 @@ test_batch (void)
           "\"params\":{\"requests\":[]}}]}}", 400, NULL);
 }
 
+/* what a config push relies on (sd-config-sync.c): in a `sequence`, a store that fails keeps
+ * the delete after it from running, so the old item stays */
+static void
+test_sequence_store_then_delete (void)
+{
+  g_auto(Account) acct = { 0 };
+  g_autofree gchar *old = NULL;
+  g_autofree gchar *ed_hex = NULL;
+  g_autofree gchar *sig = NULL;
+  g_autofree gchar *data = b64 ("the merge");
+  g_autofree gchar *store = NULL;
+  g_autofree gchar *req = NULL;
+  g_autofree gchar *body = NULL;
+  g_autoptr(JsonObject) obj = NULL;
+  JsonArray *results;
+
+  account_init (&acct, 12);
+  ed_hex = ed_hex_of (&acct);
+  old = store_text (&acct, acct.node, "the old item");
+  {
+    const gchar *list[] = { old, NULL };
+    g_autofree gchar *text = sd_signed_string_delete (list);
+
+    sig = sd_sign_text_base64 (acct.id.ed25519_sk, text);
+  }
+  /* an unsigned store in a config namespace is refused (401) */
+  store = st_test_store_json (&acct.id, 2, st_test_now_ms (), 60000, data, FALSE);
+  req = g_strdup_printf ("{\"method\":\"sequence\",\"params\":{\"requests\":[%s,"
+                         "{\"method\":\"delete\",\"params\":{\"pubkey\":\"%s\","
+                         "\"pubkey_ed25519\":\"%s\",\"messages\":[\"%s\"],"
+                         "\"signature\":\"%s\"}}]}}",
+                         store, acct.id.session_id, ed_hex, old, sig);
+  g_assert_cmpuint (st_testnet_rpc (net, acct.node, req, &body), ==, 200);
+  obj = st_test_parse (body);
+  results = sd_json_get_array (obj, "results");
+  g_assert_cmpuint (json_array_get_length (results), ==, 1);
+  g_assert_cmpint (sd_json_get_int (sd_json_array_get_object (results, 0), "code", 0), ==, 401);
+  {
+    g_autoptr(JsonObject) r = retrieve (&acct, acct.node, 0, NULL, 0);
+    JsonArray *msgs = sd_json_get_array (r, "messages");
+
+    g_assert_cmpuint (json_array_get_length (msgs), ==, 1);
+    g_assert_cmpstr (sd_json_get_string (sd_json_array_get_object (msgs, 0), "hash"), ==, old);
+  }
+}
+
 static void
 test_oxend_request (void)
 {
@@ -869,6 +915,7 @@ main (int argc, char **argv)
   g_test_add_func ("/testnet/rpc/delete-all", test_delete_all);
   g_test_add_func ("/testnet/rpc/expire", test_expire);
   g_test_add_func ("/testnet/rpc/batch", test_batch);
+  g_test_add_func ("/testnet/rpc/sequence-store-then-delete", test_sequence_store_then_delete);
   g_test_add_func ("/testnet/rpc/oxend-request", test_oxend_request);
   ret = g_test_run ();
   st_testnet_stop (net);

@@ -29,6 +29,25 @@ sd_config_field_text (const SdConfigValue *dict, const gchar *key)
   return g_strndup ((const gchar *) data, len);
 }
 
+gboolean
+sd_config_avatar_url_valid (const gchar *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  const gchar *scheme;
+
+  if (url == NULL || strlen (url) > SD_CONFIG_MAX_URL || !g_utf8_validate (url, -1, NULL))
+    return FALSE;
+  for (const gchar *p = url; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  return (g_ascii_strcasecmp (scheme, "https") == 0 || g_ascii_strcasecmp (scheme, "http") == 0) &&
+         g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+}
+
 gint64
 sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallback)
 {

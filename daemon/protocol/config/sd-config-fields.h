@@ -41,6 +41,11 @@ gboolean sd_config_field_set_avatar (SdConfigValue *dict,
                                      const guint8 key[32],
                                      GError **error);
 
+/* whether a received avatar URL (another client's, unchecked by the config) may be stored
+ * and sent as ours or a contact's: http or https, at most SD_CONFIG_MAX_URL bytes of UTF-8,
+ * no control characters, a host */
+gboolean sd_config_avatar_url_valid (const gchar *url);
+
 /* the longest prefix of @text of at most @max bytes that ends on a UTF-8
  * character boundary */
 gchar *sd_config_utf8_truncate (const gchar *text, gsize max) G_GNUC_WARN_UNUSED_RESULT;
