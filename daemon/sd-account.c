@@ -756,6 +756,10 @@ stop_components (SdAccount *self)
   if (self->config_sync != NULL)
     sd_config_sync_stop (self->config_sync);
   g_clear_object (&self->config_sync);
+  if (self->group_poller != NULL)
+    sd_group_poller_stop (self->group_poller);
+  g_clear_object (&self->group_poller);
+  g_clear_object (&self->groups);
   if (self->poller != NULL)
     sd_poller_stop (self->poller);
   if (self->sender != NULL)
@@ -763,6 +767,14 @@ stop_components (SdAccount *self)
   g_clear_object (&self->poller);
   g_clear_object (&self->sender);
   g_clear_object (&self->network);
+}
+
+/* a group conversation changed (docs/groups.md): its newest state goes out as a conversation
+ * change; group messages are read with GetMessages */
+static void
+on_group_changed (SdGroups *groups, const gchar *group_id, gpointer user_data)
+{
+  sd_account_emit_conversation (SD_ACCOUNT (user_data), group_id);
 }
 
 static gboolean
@@ -824,6 +836,12 @@ start_network (SdAccount *self, GError **error)
   self->refresh_id = g_timeout_add_seconds (POOL_FIRST_REFRESH_S, on_refresh_pool, self);
   sd_poller_start (self->poller);
   sd_sender_start (self->sender);
+  self->groups = sd_groups_new (self->network, self->store, self->identity, self->sender);
+  self->group_poller = sd_group_poller_new (self->network, self->store, self->groups,
+                                            self->config.poll_interval_ms);
+  g_signal_connect_object (self->groups, "message-added", G_CALLBACK (on_group_changed), self,
+                           0);
+  sd_group_poller_start (self->group_poller);
   sd_attachments_start (self->attachments);
   return TRUE;
 }
