@@ -239,4 +239,20 @@ void sd_account_set_typing_indicators (SdAccount *self, gboolean enabled);
  *   "message-changed" (SdMessage *)
  *   "typing-changed" (const gchar *conversation, gboolean typing) */
 
+/* groups v2 (docs/groups.md, sd-account-groups.c): a new group with us as admin; the result is
+ * its "03…" id */
+void sd_account_create_group_async (SdAccount *self, const gchar *name,
+                                    const gchar *const *members, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gchar *sd_account_create_group_finish (SdAccount *self, GAsyncResult *result,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* accepts (or declines: forgets) a group invite */
+gboolean sd_account_respond_group_invite (SdAccount *self, const gchar *group_id,
+                                          gboolean accept, GError **error);
+/* a text message to a group conversation */
+SdMessage *sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* an "03…" id: a group conversation */
+gboolean sd_account_is_group_id (const gchar *id);
+
 G_END_DECLS

@@ -20,6 +20,7 @@ struct _SdGroupPoller {
   gboolean again;           /* kicked while a round was under way */
   GPtrArray *queue;         /* (owned) group ids still to poll this round */
   GCancellable *cancellable; /* (owned) */
+  GHashTable *known;        /* (owned) group ids seen, to announce new ones (invites) */
 };
 
 G_DEFINE_FINAL_TYPE (SdGroupPoller, sd_group_poller, G_TYPE_OBJECT)
@@ -151,6 +152,9 @@ sd_group_poller_kick (SdGroupPoller *self)
   for (guint i = 0; i < groups->len; i++) {
     SdStoreGroup *group = g_ptr_array_index (groups, i);
 
+    /* an invite arrives through the 1:1 poller, which knows nothing of groups */
+    if (g_hash_table_add (self->known, g_strdup (group->id)))
+      sd_groups_emit_changed (self->groups, group->id);
     if (!group->pending)
       g_ptr_array_add (self->queue, g_strdup (group->id));
   }
@@ -191,6 +195,7 @@ sd_group_poller_dispose (GObject *object)
   g_clear_object (&self->groups);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->queue, g_ptr_array_unref);
+  g_clear_pointer (&self->known, g_hash_table_unref);
   G_OBJECT_CLASS (sd_group_poller_parent_class)->dispose (object);
 }
 
@@ -204,6 +209,7 @@ static void
 sd_group_poller_init (SdGroupPoller *self)
 {
   self->queue = g_ptr_array_new_with_free_func (g_free);
+  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 SdGroupPoller *

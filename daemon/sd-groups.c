@@ -882,6 +882,13 @@ sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboolean accept
   return TRUE;
 }
 
+void
+sd_groups_emit_changed (SdGroups *self, const gchar *group_id)
+{
+  g_return_if_fail (SD_IS_GROUPS (self));
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
+}
+
 /* ---- object -------------------------------------------------------------------------------- */
 
 static void

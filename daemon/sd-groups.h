@@ -64,6 +64,9 @@ gchar *sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_m
 void sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gchar *sender,
                                gint64 sent_at, const guint8 *data, gsize len);
 
+/* tells "message-added" listeners that @group_id changed (a new invite seen by the poller) */
+void sd_groups_emit_changed (SdGroups *self, const gchar *group_id);
+
 /* signals: "message-added" (const gchar *group_id): the group conversation changed */
 
 G_END_DECLS
