@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Groups v2 in the daemon (issue 18, docs/groups.md): alice creates a group with bob; bob's
+invite (alice is not his approved contact) waits as a pending group conversation until he
+accepts it; then both chat in the group, each reading the other's messages from the group's
+swarm. carol, not a member, has no group and cannot accept or send to it."""
+
+import os
+
+from gi.repository import GLib  # noqa: E402
+
+from harness import Daemon, assert_eq, log, run  # noqa: E402
+
+
+def conversation_ids(daemon):
+    return [path.rsplit("/", 1)[1] for path in daemon.managed_conversations()]
+
+
+def bodies(daemon, group_id, author):
+    return [m["body"] for m in daemon.messages(group_id) if m.get("author") == author]
+
+
+def test(testnet):
+    os.environ["G_MESSAGES_DEBUG"] = "SdGroups SdGroupPoller"
+    alice = Daemon("alice", testnet)
+    bob = Daemon("bob", testnet)
+    carol = Daemon("carol", testnet)
+    try:
+        alice.account("CreateAccount", "a{sv}", {"display-name": GLib.Variant("s", "Alice")})
+        bob_id = bob.account("CreateAccount", "a{sv}",
+                             {"display-name": GLib.Variant("s", "Bob")})[0]
+        carol_id = carol.account("CreateAccount", "a{sv}",
+                                 {"display-name": GLib.Variant("s", "Carol")})[0]
+        alice_id = alice.account_prop("SessionId")
+
+        log("refused before anything is made")
+        alice.expect_error("InvalidArgument", alice.account, "CreateGroup", "sas", "", [bob_id])
+        alice.expect_error("InvalidArgument", alice.account, "CreateGroup", "sas", "x" * 101,
+                           [bob_id])
+        alice.expect_error("InvalidSessionId", alice.account, "CreateGroup", "sas", "Crew",
+                           ["05" + "0" * 10])
+
+        log("alice creates a group with bob")
+        path = alice.account("CreateGroup", "sas", "Crew", [bob_id])[0]
+        group_id = path.rsplit("/", 1)[1]
+        assert group_id.startswith("03") and len(group_id) == 66, group_id
+        assert_eq(alice.conversation_prop(group_id, "Kind"), "group", "alice's kind")
+        assert_eq(alice.conversation_prop(group_id, "Name"), "Crew", "alice's name")
+        assert_eq(alice.conversation_prop(group_id, "Approved"), True, "alice's is accepted")
+
+        log("bob gets the invite: a pending group conversation")
+        bob.wait_for(lambda: group_id in conversation_ids(bob), "bob has the group")
+        assert_eq(bob.conversation_prop(group_id, "Kind"), "group", "bob's kind")
+        assert_eq(bob.conversation_prop(group_id, "Name"), "Crew", "the invite's name")
+        assert_eq(bob.conversation_prop(group_id, "Approved"), False, "a stranger's invite")
+        bob.expect_error("AccessDenied", bob.conversation, group_id, "SendMessage", "sa{sv}",
+                         "too early", {})
+
+        log("alice writes before bob accepts; bob reads it once he does")
+        alice.conversation(group_id, "SendMessage", "sa{sv}", "hello group", {})
+        alice.wait_for(lambda: [m["status"] for m in alice.messages(group_id)] == ["sent"],
+                       "alice's message is in the group's swarm")
+        assert_eq(bob.messages(group_id), [], "a pending group is not read")
+        bob.account("AcceptGroupInvite", "s", group_id)
+        bob.wait_for(lambda: bob.conversation_prop(group_id, "Approved"), "bob accepted")
+        bob.wait_for(lambda: bodies(bob, group_id, alice_id) == ["hello group"],
+                     "bob reads alice's group message")
+
+        log("bob answers in the group, alice reads it")
+        bob.conversation(group_id, "SendMessage", "sa{sv}", "hi alice", {})
+        bob.wait_for(lambda: any(m["body"] == "hi alice" and m["status"] == "sent"
+                                 for m in bob.messages(group_id)), "bob's message is stored")
+        alice.wait_for(lambda: bodies(alice, group_id, bob_id) == ["hi alice"],
+                       "alice reads bob's group message")
+        alice.conversation(group_id, "SendMessage", "sa{sv}", "second", {})
+        bob.wait_for(lambda: bodies(bob, group_id, alice_id) == ["second", "hello group"],
+                     "bob reads the next one too")
+        # each message once, on both sides
+        assert_eq(sorted(m["body"] for m in alice.messages(group_id)),
+                  ["hello group", "hi alice", "second"], "alice's group")
+        assert_eq(sorted(m["body"] for m in bob.messages(group_id)),
+                  ["hello group", "hi alice", "second"], "bob's group")
+
+        log("carol, not a member, has no group and cannot join or write")
+        assert group_id not in conversation_ids(carol), "carol has no group"
+        carol.expect_error("NotFound", carol.account, "AcceptGroupInvite", "s", group_id)
+        carol.expect_error("NotFound", carol.account, "Send", "ssa{sv}", group_id, "let me in",
+                           {})
+        assert group_id not in conversation_ids(carol), "still none"
+        assert carol_id not in conversation_ids(alice), "nothing from carol"
+    finally:
+        for daemon in (alice, bob, carol):
+            daemon.close()
+
+
+if __name__ == "__main__":
+    run(test)
