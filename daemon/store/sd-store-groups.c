@@ -259,14 +259,22 @@ sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *a
   if (!store_run (self, stmt, error))
     return FALSE;
   if (sqlite3_changes (sqlite3_db_handle (stmt)) > 0) {
+    gint64 local_id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
+
     if (out_added != NULL)
       *out_added = TRUE;
+    /* searchable and counted unread as every other message (sd-store-rows.c) */
+    if (!store_index_messages (self, &local_id, 1, error) ||
+        (!outgoing && !store_mark_unread (self, group_id, sent_at, local_id, error)))
+      return FALSE;
     touch = store_prepare (self, "UPDATE conversations SET last_activity ="
-                                 " max (last_activity, ?2) WHERE id = ?1", error);
+                                 " max (last_activity, ?2), unread = unread + ?3 WHERE id = ?1",
+                           error);
     if (touch == NULL)
       return FALSE;
     store_bind_text (touch, 1, group_id);
     sqlite3_bind_int64 (touch, 2, sent_at);
+    sqlite3_bind_int (touch, 3, outgoing ? 0 : 1);
     if (!store_run (self, touch, error))
       return FALSE;
   }

@@ -75,6 +75,8 @@ def test(testnet):
         alice.conversation(group_id, "SendMessage", "sa{sv}", "second", {})
         bob.wait_for(lambda: bodies(bob, group_id, alice_id) == ["second", "hello group"],
                      "bob reads the next one too")
+        bob.wait_for(lambda: bob.conversation_prop(group_id, "UnreadCount") == 2,
+                     "alice's two messages are unread for bob")
         # each message once, on both sides
         assert_eq(sorted(m["body"] for m in alice.messages(group_id)),
                   ["hello group", "hi alice", "second"], "alice's group")
