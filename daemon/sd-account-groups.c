@@ -115,3 +115,11 @@ sd_account_is_group_id (const gchar *id)
 {
   return id != NULL && g_str_has_prefix (id, "03");
 }
+
+GStrv
+sd_account_dup_group_members (SdAccount *self, const gchar *group_id)
+{
+  if (self->groups == NULL)
+    return NULL;
+  return sd_groups_dup_members (self->groups, group_id);
+}

@@ -882,6 +882,27 @@ sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboolean accept
   return TRUE;
 }
 
+GStrv
+sd_groups_dup_members (SdGroups *self, const gchar *group_id)
+{
+  g_autoptr(SdStoreGroup) row = NULL;
+  g_autoptr(SdConfigMessage) members = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  row = sd_store_get_group (self->store, group_id, NULL);
+  if (row == NULL || row->members == NULL)
+    return NULL;
+  /* ours: checked when it was merged */
+  members = sd_config_message_parse (g_bytes_get_data (row->members, NULL),
+                                     g_bytes_get_size (row->members), SD_CONFIG_DEFAULT_LAG, NULL);
+  if (members == NULL)
+    return NULL;
+  ids = sd_config_group_members_list (sd_config_message_get_data (members));
+  g_ptr_array_add (ids, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
 void
 sd_groups_emit_changed (SdGroups *self, const gchar *group_id)
 {

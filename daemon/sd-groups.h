@@ -64,6 +64,10 @@ gchar *sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_m
 void sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gchar *sender,
                                gint64 sent_at, const guint8 *data, gsize len);
 
+/* (transfer full) the members' Session IDs of @group_id's Members config as we hold it (admins
+ * and invited alike), NULL when none is known */
+GStrv sd_groups_dup_members (SdGroups *self, const gchar *group_id);
+
 /* tells "message-added" listeners that @group_id changed (a new invite seen by the poller) */
 void sd_groups_emit_changed (SdGroups *self, const gchar *group_id);
 

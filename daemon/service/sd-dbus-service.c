@@ -569,6 +569,13 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
   g_object_freeze_notify (G_OBJECT (skeleton));
   sd_dbus_conversation1_set_kind (skeleton, sd_conversation_kind_to_string (conversation->kind));
+  if (conversation->kind == SD_CONVERSATION_KIND_GROUP) {
+    g_auto(GStrv) members = sd_account_dup_group_members (self->account, conversation->id);
+    const gchar *const none[] = { NULL };
+
+    sd_dbus_conversation1_set_members (skeleton, members != NULL ? (const gchar *const *) members
+                                                                 : none);
+  }
   sd_dbus_conversation1_set_name (skeleton, title);
   sd_dbus_conversation1_set_unread_count (skeleton, conversation->unread);
   sd_dbus_conversation1_set_last_activity (skeleton, conversation->last_activity);

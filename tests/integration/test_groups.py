@@ -47,6 +47,8 @@ def test(testnet):
         assert_eq(alice.conversation_prop(group_id, "Kind"), "group", "alice's kind")
         assert_eq(alice.conversation_prop(group_id, "Name"), "Crew", "alice's name")
         assert_eq(alice.conversation_prop(group_id, "Approved"), True, "alice's is accepted")
+        assert_eq(sorted(alice.conversation_prop(group_id, "Members")), sorted([alice_id, bob_id]),
+                  "alice's members")
 
         log("bob gets the invite: a pending group conversation")
         bob.wait_for(lambda: group_id in conversation_ids(bob), "bob has the group")
@@ -65,6 +67,8 @@ def test(testnet):
         bob.wait_for(lambda: bob.conversation_prop(group_id, "Approved"), "bob accepted")
         bob.wait_for(lambda: bodies(bob, group_id, alice_id) == ["hello group"],
                      "bob reads alice's group message")
+        bob.wait_for(lambda: sorted(bob.conversation_prop(group_id, "Members"))
+                     == sorted([alice_id, bob_id]), "bob read the Members config")
 
         log("bob answers in the group, alice reads it")
         bob.conversation(group_id, "SendMessage", "sa{sv}", "hi alice", {})
