@@ -5,7 +5,9 @@ invite (alice is not his approved contact) waits as a pending group conversation
 accepts it; then both chat in the group, each reading the other's messages from the group's
 swarm. carol, not a member, has no group and cannot accept or send to it."""
 
+import json
 import os
+import subprocess
 
 from gi.repository import GLib  # noqa: E402
 
@@ -18,6 +20,13 @@ def conversation_ids(daemon):
 
 def bodies(daemon, group_id, author):
     return [m["body"] for m in daemon.messages(group_id) if m.get("author") == author]
+
+
+def sessionctl(daemon, *args):
+    r = subprocess.run([os.environ["SESSIONCTL"], "--json"] + list(args), env=daemon.bus.env,
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, "sessionctl %s failed: %s" % (args, r.stderr)
+    return [json.loads(line) for line in r.stdout.splitlines()]
 
 
 def test(testnet):
@@ -94,6 +103,19 @@ def test(testnet):
                            {})
         assert group_id not in conversation_ids(carol), "still none"
         assert carol_id not in conversation_ids(alice), "nothing from carol"
+
+        log("sessionctl: carol makes her own group with alice, alice accepts it")
+        second = sessionctl(carol, "group-create", "Second", alice_id)[0]["group_id"]
+        assert second.startswith("03") and second != group_id, second
+        alice.wait_for(lambda: second in conversation_ids(alice), "alice has carol's invite")
+        assert_eq(alice.conversation_prop(second, "Approved"), False, "pending for alice")
+        sessionctl(alice, "group-accept", second)
+        assert_eq(alice.conversation_prop(second, "Approved"), True, "accepted")
+        carol.conversation(second, "SendMessage", "sa{sv}", "welcome", {})
+        alice.wait_for(lambda: bodies(alice, second, carol_id) == ["welcome"],
+                       "alice reads carol's group")
+        assert_eq(bodies(bob, second, carol_id) if second in conversation_ids(bob) else [], [],
+                  "bob is not in carol's group")
     finally:
         for daemon in (alice, bob, carol):
             daemon.close()
