@@ -21,6 +21,23 @@ require_groups (SdAccount *self, GError **error)
   return TRUE;
 }
 
+/* the group's UserGroups entry for our other devices */
+static void
+sync_group (SdAccount *self, const gchar *group_id)
+{
+  g_autoptr(SdStoreGroup) row = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+
+  if (self->config_sync == NULL)
+    return;
+  row = sd_store_get_group (self->store, group_id, NULL);
+  conversation = sd_store_get_conversation (self->store, group_id, NULL);
+  if (row != NULL)
+    sd_config_sync_group_changed (self->config_sync, row,
+                                  conversation != NULL ? conversation->name : NULL,
+                                  sd_account_now_ms (self));
+}
+
 static void
 on_created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -34,6 +51,7 @@ on_created (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   sd_account_emit_conversation (self, id);
+  sync_group (self, id);
   if (self->group_poller != NULL)
     sd_group_poller_kick (self->group_poller);
   g_task_return_pointer (task, id, g_free);
@@ -77,10 +95,13 @@ sd_account_respond_group_invite (SdAccount *self, const gchar *group_id, gboolea
     return FALSE;
   if (accept) {
     sd_account_emit_conversation (self, group_id);
+    sync_group (self, group_id);
     if (self->group_poller != NULL)
       sd_group_poller_kick (self->group_poller);
   } else {
     sd_account_emit_conversation_removed (self, group_id);
+    if (self->config_sync != NULL)
+      sd_config_sync_group_removed (self->config_sync, group_id);
   }
   return TRUE;
 }

@@ -3,7 +3,8 @@
 """Groups v2 in the daemon (issue 18, docs/groups.md): alice creates a group with bob; bob's
 invite (alice is not his approved contact) waits as a pending group conversation until he
 accepts it; then both chat in the group, each reading the other's messages from the group's
-swarm. carol, not a member, has no group and cannot accept or send to it."""
+swarm. alice's restored second device finds the group through the UserGroups config and
+reads and writes it as admin. carol, not a member, has no group and cannot accept or send to it."""
 
 import json
 import os
@@ -34,6 +35,7 @@ def test(testnet):
     alice = Daemon("alice", testnet)
     bob = Daemon("bob", testnet)
     carol = Daemon("carol", testnet)
+    alice2 = None
     try:
         alice.account("CreateAccount", "a{sv}", {"display-name": GLib.Variant("s", "Alice")})
         bob_id = bob.account("CreateAccount", "a{sv}",
@@ -96,6 +98,21 @@ def test(testnet):
         assert_eq(sorted(m["body"] for m in bob.messages(group_id)),
                   ["hello group", "hi alice", "second"], "bob's group")
 
+        log("alice's restored second device finds the group in UserGroups and reads it")
+        alice2 = Daemon("alice2", testnet)
+        alice2.account("RestoreAccount", "sa{sv}", alice.account("GetRecoveryPhrase")[0], {})
+        alice2.wait_for(lambda: group_id in conversation_ids(alice2), "alice2 has the group",
+                        timeout=120)
+        assert_eq(alice2.conversation_prop(group_id, "Kind"), "group", "alice2's kind")
+        alice2.wait_for(lambda: sorted(m["body"] for m in alice2.messages(group_id))
+                        == ["hello group", "hi alice", "second"], "alice2 reads the group")
+        assert_eq(sorted(m["body"] for m in alice2.messages(group_id) if m["outgoing"]),
+                  ["hello group", "second"], "alice's own messages are hers on alice2")
+        # alice2 holds the seed (admin): it can write to the group too
+        alice2.conversation(group_id, "SendMessage", "sa{sv}", "from my laptop", {})
+        bob.wait_for(lambda: "from my laptop" in bodies(bob, group_id, alice_id),
+                     "bob reads alice2's message")
+
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
         carol.expect_error("NotFound", carol.account, "AcceptGroupInvite", "s", group_id)
@@ -117,8 +134,9 @@ def test(testnet):
         assert_eq(bodies(bob, second, carol_id) if second in conversation_ids(bob) else [], [],
                   "bob is not in carol's group")
     finally:
-        for daemon in (alice, bob, carol):
-            daemon.close()
+        for daemon in (alice, bob, carol, alice2):
+            if daemon is not None:
+                daemon.close()
 
 
 if __name__ == "__main__":
