@@ -19,6 +19,7 @@
 #include "groups/sd-group-message.h"
 #include "groups/sd-subaccount.h"
 #include "sd-encoding.h"
+#include "sd-padding.h"
 #include "sd-storage-rpc.h"
 #include "session-messages.pb-c.h"
 
@@ -394,13 +395,15 @@ unwrap_text (GBytes *plain, gint64 *sent_at)
 
   bytes = g_bytes_get_data (plain, &len);
   envelope = session_protos__envelope__unpack (NULL, len, bytes);
+  /* a Content may carry the 1:1 padding (0x80, zeros), as libsession's senders add it */
   if (envelope != NULL && envelope->has_content) {
-    content = session_protos__content__unpack (NULL, envelope->content.len,
-                                               envelope->content.data);
+    content = session_protos__content__unpack (
+      NULL, sd_unpadded_length (envelope->content.data, envelope->content.len),
+      envelope->content.data);
     *sent_at = (gint64) envelope->timestamp;
   }
   if (content == NULL) {
-    content = session_protos__content__unpack (NULL, len, bytes);
+    content = session_protos__content__unpack (NULL, sd_unpadded_length (bytes, len), bytes);
     *sent_at = 0;
   }
   if (content != NULL && content->datamessage != NULL && content->datamessage->body != NULL &&
