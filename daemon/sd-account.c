@@ -777,6 +777,16 @@ on_group_changed (SdGroups *groups, const gchar *group_id, gpointer user_data)
   sd_account_emit_conversation (SD_ACCOUNT (user_data), group_id);
 }
 
+static void
+on_group_message (SdGroups *groups, const gchar *message_id, gpointer user_data)
+{
+  SdAccount *self = SD_ACCOUNT (user_data);
+  g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_id, NULL);
+
+  if (message != NULL)
+    sd_account_emit_message_added (self, message, !message->outgoing);
+}
+
 static gboolean
 start_network (SdAccount *self, GError **error)
 {
@@ -841,6 +851,8 @@ start_network (SdAccount *self, GError **error)
                                             self->config.poll_interval_ms);
   g_signal_connect_object (self->groups, "message-added", G_CALLBACK (on_group_changed), self,
                            0);
+  g_signal_connect_object (self->groups, "message-received", G_CALLBACK (on_group_message),
+                           self, 0);
   sd_group_poller_start (self->group_poller);
   sd_attachments_start (self->attachments);
   return TRUE;

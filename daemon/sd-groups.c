@@ -43,7 +43,7 @@ struct _SdGroups {
 
 G_DEFINE_FINAL_TYPE (SdGroups, sd_groups, G_TYPE_OBJECT)
 
-enum { SIGNAL_MESSAGE_ADDED, N_SIGNALS };
+enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- one group's state, loaded from the store ---------------------------------------------- */
@@ -561,10 +561,13 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       continue;
     }
     if (is_new) {
+      g_autofree gchar *message_id = sd_message_id_make (sender, sent_at);
+
       added++;
       /* our own message read back: it was stored, whatever our request heard */
       if (g_str_equal (sender, self->identity->session_id))
         sd_store_set_group_message_status (self->store, sender, sent_at, TRUE, item->hash, NULL);
+      g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message_id);
     }
   }
 
@@ -933,6 +936,9 @@ sd_groups_class_init (SdGroupsClass *klass)
   signals[SIGNAL_MESSAGE_ADDED] = g_signal_new ("message-added", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MESSAGE_RECEIVED] = g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                   G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -71,6 +71,8 @@ GStrv sd_groups_dup_members (SdGroups *self, const gchar *group_id);
 /* tells "message-added" listeners that @group_id changed (a new invite seen by the poller) */
 void sd_groups_emit_changed (SdGroups *self, const gchar *group_id);
 
-/* signals: "message-added" (const gchar *group_id): the group conversation changed */
+/* signals:
+ *   "message-added" (const gchar *group_id): the group conversation changed
+ *   "message-received" (const gchar *message_id): a new message was read from a group's swarm */
 
 G_END_DECLS

@@ -87,6 +87,10 @@ def test(testnet):
                                  for m in bob.messages(group_id)), "bob's message is stored")
         alice.wait_for(lambda: bodies(alice, group_id, bob_id) == ["hi alice"],
                        "alice reads bob's group message")
+        alice.wait_for(lambda: any(member == "MessageAdded" and path.endswith(group_id)
+                                   and args[0].get("body") == "hi alice"
+                                   for path, iface, member, args in alice.signals),
+                       "alice's MessageAdded for bob's group message")
         alice.conversation(group_id, "SendMessage", "sa{sv}", "second", {})
         bob.wait_for(lambda: bodies(bob, group_id, alice_id) == ["second", "hello group"],
                      "bob reads the next one too")
