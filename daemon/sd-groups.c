@@ -19,6 +19,7 @@
 #include "groups/sd-group-message.h"
 #include "groups/sd-subaccount.h"
 #include "sd-encoding.h"
+#include "sd-ingest.h"
 #include "sd-padding.h"
 #include "sd-storage-rpc.h"
 #include "session-messages.pb-c.h"
@@ -551,7 +552,9 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       continue;
     }
     text = unwrap_text (plain, &sent_at);
-    if (text == NULL || sent_at <= 0)
+    /* the sender's time is its claim: plausible, as for 1:1 messages (sd-ingest.h) */
+    if (text == NULL || !sd_ingest_sent_time_ok ((guint64) sent_at,
+                                                 sd_network_now_ms (self->network)))
       continue;
     if (!sd_store_add_group_message (self->store, group_id, sender,
                                      g_str_equal (sender, self->identity->session_id), text,
