@@ -144,3 +144,14 @@ sd_account_dup_group_members (SdAccount *self, const gchar *group_id)
     return NULL;
   return sd_groups_dup_members (self->groups, group_id);
 }
+
+gboolean
+sd_account_has_group (SdAccount *self, const gchar *id)
+{
+  g_autoptr(SdStoreGroup) row = NULL;
+
+  if (!sd_account_is_group_id (id) || self->store == NULL)
+    return FALSE;
+  row = sd_store_get_group (self->store, id, NULL);
+  return row != NULL;
+}

@@ -256,5 +256,7 @@ SdMessage *sd_account_send_group (SdAccount *self, const gchar *group_id, const 
 GStrv sd_account_dup_group_members (SdAccount *self, const gchar *group_id);
 /* an "03…" id: a group conversation */
 gboolean sd_account_is_group_id (const gchar *id);
+/* a group we know (created, joined or invited to) */
+gboolean sd_account_has_group (SdAccount *self, const gchar *id);
 
 G_END_DECLS

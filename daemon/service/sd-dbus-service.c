@@ -148,8 +148,9 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
 
   if (!option_quote (options, &quote_id, invocation))
     return;
-  /* a group: text only so far (docs/groups.md) */
-  if (sd_account_is_group_id (recipient)) {
+  /* a group: text only so far (docs/groups.md); any other id goes the 1:1 way, which refuses
+   * what is not a Session ID */
+  if (sd_account_has_group (self->account, recipient)) {
     if (list != NULL || quote_id != NULL) {
       return_invalid (invocation, "attachments and quotes are not sent to groups yet");
       return;

@@ -120,8 +120,8 @@ def test(testnet):
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
         carol.expect_error("NotFound", carol.account, "AcceptGroupInvite", "s", group_id)
-        carol.expect_error("NotFound", carol.account, "Send", "ssa{sv}", group_id, "let me in",
-                           {})
+        carol.expect_error("InvalidSessionId", carol.account, "Send", "ssa{sv}", group_id,
+                           "let me in", {})
         assert group_id not in conversation_ids(carol), "still none"
         assert carol_id not in conversation_ids(alice), "nothing from carol"
 
