@@ -65,7 +65,8 @@ sd_account_create_group_async (SdAccount *self, const gchar *name, const gchar *
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   GError *error = NULL;
 
-  if (!require_groups (self, &error)) {
+  /* a group name is shown as a display name is: the same rules (no controls, bidi, …) */
+  if (!require_groups (self, &error) || !sd_account_check_display_name (name, &error)) {
     g_task_return_error (task, error);
     return;
   }

@@ -48,8 +48,13 @@ def test(testnet):
         alice.expect_error("InvalidArgument", alice.account, "CreateGroup", "sas", "", [bob_id])
         alice.expect_error("InvalidArgument", alice.account, "CreateGroup", "sas", "x" * 101,
                            [bob_id])
+        alice.expect_error("InvalidArgument", alice.account, "CreateGroup", "sas", "tab\there",
+                           [bob_id])
         alice.expect_error("InvalidSessionId", alice.account, "CreateGroup", "sas", "Crew",
                            ["05" + "0" * 10])
+        alice.expect_error("InvalidArgument", alice.account, "CreateGroup", "sas", "Crew",
+                           ["05%064x" % i for i in range(1, 102)])
+        assert not [i for i in conversation_ids(alice) if i.startswith("03")], "nothing made"
 
         log("alice creates a group with bob")
         path = alice.account("CreateGroup", "sas", "Crew", [bob_id])[0]
