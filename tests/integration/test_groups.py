@@ -4,7 +4,8 @@
 invite (alice is not his approved contact) waits as a pending group conversation until he
 accepts it; then both chat in the group, each reading the other's messages from the group's
 swarm. alice's restored second device finds the group through the UserGroups config and
-reads and writes it as admin. carol, not a member, has no group and cannot accept or send to it."""
+reads and writes it as admin. carol, not a member, has no group and cannot accept or send to it;
+her own group (made with sessionctl) is accepted by alice and declined by bob."""
 
 import json
 import os
@@ -130,8 +131,8 @@ def test(testnet):
         assert group_id not in conversation_ids(carol), "still none"
         assert carol_id not in conversation_ids(alice), "nothing from carol"
 
-        log("sessionctl: carol makes her own group with alice, alice accepts it")
-        second = sessionctl(carol, "group-create", "Second", alice_id)[0]["group_id"]
+        log("sessionctl: carol makes her own group with alice and bob; alice accepts, bob declines")
+        second = sessionctl(carol, "group-create", "Second", alice_id, bob_id)[0]["group_id"]
         assert second.startswith("03") and second != group_id, second
         alice.wait_for(lambda: second in conversation_ids(alice), "alice has carol's invite")
         assert_eq(alice.conversation_prop(second, "Approved"), False, "pending for alice")
@@ -140,8 +141,10 @@ def test(testnet):
         carol.conversation(second, "SendMessage", "sa{sv}", "welcome", {})
         alice.wait_for(lambda: bodies(alice, second, carol_id) == ["welcome"],
                        "alice reads carol's group")
-        assert_eq(bodies(bob, second, carol_id) if second in conversation_ids(bob) else [], [],
-                  "bob is not in carol's group")
+        bob.wait_for(lambda: second in conversation_ids(bob), "bob has carol's invite")
+        bob.account("DeclineGroupInvite", "s", second)
+        bob.wait_for(lambda: second not in conversation_ids(bob), "declined: gone")
+        bob.expect_error("NotFound", bob.account, "AcceptGroupInvite", "s", second)
     finally:
         for daemon in (alice, bob, carol, alice2):
             if daemon is not None:
