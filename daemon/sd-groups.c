@@ -21,6 +21,7 @@
 #include "sd-encoding.h"
 #include "sd-ingest.h"
 #include "sd-padding.h"
+#include "sd-protocol-error.h"
 #include "sd-storage-rpc.h"
 #include "session-messages.pb-c.h"
 
@@ -313,10 +314,17 @@ pack_text (const gchar *body, gint64 sent_at)
   return g_bytes_new_take (out, len);
 }
 
+/* a group message is tried this many times, the same bytes each time (so a store that did
+ * land is not duplicated: the swarm keeps one item per hash and receivers one message per
+ * (author, sent time)), 1, 2, 4 s apart */
+#define GROUP_SEND_ATTEMPTS 4
+
 typedef struct {
   SdGroups *self;       /* (owned) */
   gchar *group_id;
   gint64 sent_at;
+  GBytes *encrypted;    /* (owned) */
+  guint attempts;
 } SendData;
 
 static void
@@ -324,7 +332,29 @@ send_data_free (SendData *data)
 {
   g_object_unref (data->self);
   g_free (data->group_id);
+  g_bytes_unref (data->encrypted);
   g_free (data);
+}
+
+static void on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static gboolean
+send_attempt (gpointer user_data)
+{
+  SendData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Group) group = group_load (data->self, data->group_id, &error);
+
+  data->attempts++;
+  if (group == NULL) {
+    sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
+                                       data->sent_at, FALSE, NULL, NULL);
+    send_data_free (data);
+    return G_SOURCE_REMOVE;
+  }
+  group_store_async (data->self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS,
+                     data->encrypted, on_text_stored, data);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -334,6 +364,12 @@ on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
 
+  if (hash == NULL && data->attempts < GROUP_SEND_ATTEMPTS &&
+      !g_error_matches (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED)) {
+    g_debug ("a group message was not stored (attempt %u): %s", data->attempts, error->message);
+    g_timeout_add (1000u << (data->attempts - 1), send_attempt, data);
+    return;
+  }
   if (hash == NULL)
     g_message ("a group message was not stored: %s", error->message);
   if (!sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
@@ -378,7 +414,9 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
   data->self = g_object_ref (self);
   data->group_id = g_strdup (group_id);
   data->sent_at = sent_at;
-  group_store_async (self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS, encrypted,
+  data->encrypted = g_steal_pointer (&encrypted);
+  data->attempts = 1;
+  group_store_async (self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS, data->encrypted,
                      on_text_stored, data);
   return sd_message_id_make (self->identity->session_id, sent_at);
 }
@@ -958,5 +996,14 @@ sd_groups_new (SdNetwork *network, SdStore *store, const SdIdentity *identity, S
   self->store = g_object_ref (store);
   self->sender = g_object_ref (sender);
   self->identity = identity;
+  {
+    g_autoptr(GError) error = NULL;
+    guint failed = 0;
+
+    if (!sd_store_fail_sending_group_messages (store, &failed, &error))
+      g_warning ("group messages cut off: %s", error->message);
+    else if (failed > 0)
+      g_message ("%u group message(s) were cut off by a restart: failed", failed);
+  }
   return self;
 }

@@ -298,3 +298,19 @@ sd_store_set_group_message_status (SdStore *self, const gchar *author, gint64 se
   store_bind_text (stmt, 4, server_hash);
   return store_run (self, stmt, error);
 }
+
+gboolean
+sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  stmt = store_prepare (self, "UPDATE messages SET status = 'failed'"
+                              " WHERE status = 'sending' AND outgoing = 1"
+                              " AND conversation IN (SELECT id FROM groups)", error);
+  if (stmt == NULL || !store_run (self, stmt, error))
+    return FALSE;
+  if (out_failed != NULL)
+    *out_failed = (guint) sqlite3_changes (sqlite3_db_handle (stmt));
+  return TRUE;
+}

@@ -272,6 +272,24 @@ test_group_rows (Fixture *f, gconstpointer data)
     g_assert_cmpuint (unread, ==, 1);
   }
 
+  /* our message cut off by a restart fails; others' and 1:1 ones are left alone */
+  {
+    g_autoptr(SdMessage) mine = NULL;
+    g_autofree gchar *mine_id = sd_message_id_make (f->me.session_id, 1700000000001);
+    guint failed = 0;
+
+    g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->me.session_id, TRUE,
+                                               "mine", 1700000000001, NULL, &added, &error));
+    g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (failed, ==, 1);
+    mine = sd_store_get_message (f->store, mine_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_FAILED);
+    g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
+    g_assert_cmpuint (failed, ==, 0);
+  }
+
   /* deleting the conversation takes the group with it */
   sd_store_delete_conversation (f->store, f->group.id, &error);
   g_assert_no_error (error);
