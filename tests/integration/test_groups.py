@@ -126,6 +126,9 @@ def test(testnet):
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
         carol.expect_error("NotFound", carol.account, "AcceptGroupInvite", "s", group_id)
+        for bad in ["", "03", "03" + "zz" * 32, bob_id, "x" * 5000]:
+            carol.expect_error("NotFound", carol.account, "AcceptGroupInvite", "s", bad)
+            carol.expect_error("NotFound", carol.account, "DeclineGroupInvite", "s", bad)
         carol.expect_error("InvalidSessionId", carol.account, "Send", "ssa{sv}", group_id,
                            "let me in", {})
         assert group_id not in conversation_ids(carol), "still none"
