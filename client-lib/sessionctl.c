@@ -1548,6 +1548,51 @@ cmd_watch (Ctl *ctl, const gchar *command, gchar **args)
   return ctl->watch_status;
 }
 
+/* every member must be a Session ID, before anything is asked of the daemon */
+static gint
+check_group_create (Ctl *ctl, gchar **args)
+{
+  for (guint i = 1; args[i] != NULL; i++) {
+    if (!sessiond_session_id_is_valid (args[i]))
+      return usage (ctl, _("usage: sessionctl group-create NAME ID… (Session IDs)"));
+  }
+  return 0;
+}
+
+/* group-create NAME ID… (up to 10 members from the command line) */
+static gint
+cmd_group_create (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+
+  sessiond_client_create_group_async (ctl->client, args[0], (const gchar *const *) args + 1,
+                                      NULL, on_done, &result);
+  id = sessiond_client_create_group_finish (ctl->client, wait_for (&result), &error);
+  if (id == NULL)
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "group_id", id);
+  g_print ("%s\n", id);
+  return 0;
+}
+
+/* group-accept ID */
+static gint
+cmd_group_accept (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sessiond_client_accept_group_invite_async (ctl->client, args[0], NULL, on_done, &result);
+  if (!sessiond_client_accept_group_invite_finish (ctl->client, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "group_id", args[0]);
+  return 0;
+}
+
 /* ---- the command table ---- */
 
 typedef gint (*CtlCommandFunc) (Ctl *ctl, const gchar *command, gchar **args);
@@ -1621,6 +1666,10 @@ static const CtlCommand commands[] = {
   { "notify", "ID NOTIFY-MODE", NULL, NULL,
     N_("which messages notify: NOTIFY-MODE all, mentions or none"),
     check_notify, cmd_notify },
+  { "group-create", "NAME ID [ID] [ID] [ID] [ID] [ID] [ID] [ID] [ID] [ID]", "NAME ID…", NULL,
+    N_("create a group with us as admin and invite the members"), check_group_create,
+    cmd_group_create },
+  { "group-accept", "ID", NULL, NULL, N_("accept a group invite"), NULL, cmd_group_accept },
   { "mark-unread", "ID", NULL, NULL, N_("mark a conversation unread"), NULL,
     cmd_conversation_action },
 };

@@ -6,6 +6,7 @@
 #include "sessiond-private.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
@@ -909,6 +910,115 @@ sessiond_client_set_display_name_finish (SessiondClient *self,
 
   g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
   reply = sessiond_call_finish (self, sessiond_client_set_display_name_async, result, error);
+  return reply != NULL;
+}
+
+/**
+ * sessiond_client_create_group_async:
+ * @self: a client
+ * @name: the group's name, 1 to 100 bytes
+ * @members: (array zero-terminated=1): the members' Session IDs (at most 100)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the group is in its swarm and the invites are queued
+ * @user_data: data for @callback
+ *
+ * Creates a group (groups v2) with us as its admin and invites @members.
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_create_group_async (SessiondClient *self,
+                                    const gchar *name,
+                                    const gchar *const *members,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  const gchar *const none[] = { NULL };
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (name != NULL);
+  sessiond_call_async (self, sessiond_client_create_group_async,
+                       G_DBUS_PROXY (self->account), "CreateGroup",
+                       g_variant_new ("(s^as)", name, members != NULL ? members : none),
+                       cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_create_group_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Client.create_group_async].
+ *
+ * Returns: (transfer full): the group's id ("03…"), or %NULL on error
+ *
+ * Since: 0.2
+ */
+gchar *
+sessiond_client_create_group_finish (SessiondClient *self,
+                                     GAsyncResult *result,
+                                     GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+  const gchar *path;
+
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), NULL);
+  reply = sessiond_call_finish (self, sessiond_client_create_group_async, result, error);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(&o)", &path);
+  return g_strdup (strrchr (path, '/') + 1);
+}
+
+/**
+ * sessiond_client_accept_group_invite_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Accepts a group invite: the group is read and may be written from now on.
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_accept_group_invite_async (SessiondClient *self,
+                                           const gchar *group_id,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  sessiond_call_async (self, sessiond_client_accept_group_invite_async,
+                       G_DBUS_PROXY (self->account), "AcceptGroupInvite",
+                       g_variant_new ("(s)", group_id), cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_accept_group_invite_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Client.accept_group_invite_async].
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.2
+ */
+gboolean
+sessiond_client_accept_group_invite_finish (SessiondClient *self,
+                                            GAsyncResult *result,
+                                            GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
+  reply = sessiond_call_finish (self, sessiond_client_accept_group_invite_async, result, error);
   return reply != NULL;
 }
 

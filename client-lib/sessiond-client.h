@@ -88,6 +88,24 @@ gboolean sessiond_client_set_display_name_finish (SessiondClient *self,
                                                   GAsyncResult *result,
                                                   GError **error);
 
+void     sessiond_client_create_group_async (SessiondClient *self,
+                                             const gchar *name,
+                                             const gchar *const *members,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data);
+gchar   *sessiond_client_create_group_finish (SessiondClient *self,
+                                              GAsyncResult *result,
+                                              GError **error);
+void     sessiond_client_accept_group_invite_async (SessiondClient *self,
+                                                    const gchar *group_id,
+                                                    GCancellable *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer user_data);
+gboolean sessiond_client_accept_group_invite_finish (SessiondClient *self,
+                                                     GAsyncResult *result,
+                                                     GError **error);
+
 void                  sessiond_client_open_conversation_async (SessiondClient *self,
                                                                const gchar *session_id,
                                                                GCancellable *cancellable,

@@ -13,6 +13,8 @@
 #include "sd-account.h"
 #include "sd-config-sync.h"
 #include "sd-expiry.h"
+#include "sd-group-poller.h"
+#include "sd-groups.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
 #include "sd-network.h"
@@ -31,6 +33,8 @@ struct _SdAccount {
   SdNetwork *network;       /* (owned) (nullable) */
   SdPoller *poller;         /* (owned) (nullable) */
   SdSender *sender;         /* (owned) (nullable) */
+  SdGroups *groups;         /* (owned) (nullable) groups v2, with the network */
+  SdGroupPoller *group_poller; /* (owned) (nullable) */
   SdExpiry *expiry;         /* (owned) (nullable) disappearing messages */
   SdAttachments *attachments; /* (owned) (nullable) with the network */
   SdConfigSync *config_sync; /* (owned) (nullable) our devices' shared settings (issue 15) */

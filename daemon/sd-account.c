@@ -810,6 +810,10 @@ stop_components (SdAccount *self)
   if (self->config_sync != NULL)
     sd_config_sync_stop (self->config_sync);
   g_clear_object (&self->config_sync);
+  if (self->group_poller != NULL)
+    sd_group_poller_stop (self->group_poller);
+  g_clear_object (&self->group_poller);
+  g_clear_object (&self->groups);
   if (self->poller != NULL)
     sd_poller_stop (self->poller);
   if (self->sender != NULL)
@@ -820,7 +824,8 @@ stop_components (SdAccount *self)
   self->online = FALSE;
 }
 
-/* the first poll, the outbox, the pool refresh, the config pushes, the attachment transfers */
+/* the first poll, the outbox, the pool refresh, the config pushes, the group polls, the
+ * attachment transfers */
 static void
 go_online (SdAccount *self)
 {
@@ -830,9 +835,28 @@ go_online (SdAccount *self)
   sd_poller_start (self->poller);
   sd_sender_start (self->sender);
   sd_config_sync_start (self->config_sync);
+  sd_group_poller_start (self->group_poller);
   sd_attachments_start (self->attachments);
   /* also fetches a picture set on another device that a stop interrupted */
   sync_own_avatar (self);
+}
+
+/* a group conversation changed (docs/groups.md): its newest state goes out as a conversation
+ * change; group messages are read with GetMessages */
+static void
+on_group_changed (SdGroups *groups, const gchar *group_id, gpointer user_data)
+{
+  sd_account_emit_conversation (SD_ACCOUNT (user_data), group_id);
+}
+
+static void
+on_group_message (SdGroups *groups, const gchar *message_id, gpointer user_data)
+{
+  SdAccount *self = SD_ACCOUNT (user_data);
+  g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_id, NULL);
+
+  if (message != NULL)
+    sd_account_emit_message_added (self, message, !message->outgoing);
 }
 
 static gboolean
@@ -893,6 +917,14 @@ start_network (SdAccount *self, GError **error)
     g_signal_connect_object (self->attachments, "avatar-changed",
                              G_CALLBACK (on_avatar_changed), self, 0);
   }
+  /* the groups exist from here (their store is read); their poller starts once online */
+  self->groups = sd_groups_new (self->network, self->store, self->identity, self->sender);
+  self->group_poller = sd_group_poller_new (self->network, self->store, self->groups,
+                                            self->config.poll_interval_ms);
+  g_signal_connect_object (self->groups, "message-added", G_CALLBACK (on_group_changed), self,
+                           0);
+  g_signal_connect_object (self->groups, "message-received", G_CALLBACK (on_group_message),
+                           self, 0);
   /* the config sync exists from here (changes are recorded); it pushes once online */
   sd_account_config_setup (self);
   /* a created account's news start now; a restored one's first sync is all history */

@@ -255,4 +255,24 @@ void sd_account_set_typing_indicators (SdAccount *self, gboolean enabled);
  *     as history: conversation id → how many, for one summary notification
  *   "started" (): sd_account_start() is done (the account is open, or there is none) */
 
+/* groups v2 (docs/groups.md, sd-account-groups.c): a new group with us as admin; the result is
+ * its "03…" id */
+void sd_account_create_group_async (SdAccount *self, const gchar *name,
+                                    const gchar *const *members, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gchar *sd_account_create_group_finish (SdAccount *self, GAsyncResult *result,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* accepts (or declines: forgets) a group invite */
+gboolean sd_account_respond_group_invite (SdAccount *self, const gchar *group_id,
+                                          gboolean accept, GError **error);
+/* a text message to a group conversation */
+SdMessage *sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* (transfer full) (nullable) a group's members (its Members config) */
+GStrv sd_account_dup_group_members (SdAccount *self, const gchar *group_id);
+/* an "03…" id: a group conversation */
+gboolean sd_account_is_group_id (const gchar *id);
+/* a group we know (created, joined or invited to) */
+gboolean sd_account_has_group (SdAccount *self, const gchar *id);
+
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "sd-config-message.h"
 #include "sd-config-push.h"
 #include "sd-config-fields.h"
+#include "sd-config-user-groups.h"
 #include "sd-config-user-profile.h"
 #include "sd-display-name.h"
 #include "sd-encoding.h"
@@ -483,6 +484,37 @@ remove_dropped_contacts (SdConfigSync *self, GPtrArray *before, GError **error)
   return TRUE;
 }
 
+/* groups v2 our other devices joined or made: a group we do not know yet is stored with the
+ * seed (admin) or grant the entry holds, and the group poller reads it from then on; what we
+ * know already is left as it is (docs/groups.md) */
+static void
+apply_user_groups (SdConfigSync *self, SdConfigValue *data)
+{
+  g_autoptr(GPtrArray) ids = sd_config_user_groups_list (data);
+
+  for (guint i = 0; i < ids->len && i < MAX_SYNCED_ENTRIES; i++) {
+    const gchar *id = g_ptr_array_index (ids, i);
+    g_auto(SdConfigGroup) entry = { 0 };
+    g_autoptr(SdStoreGroup) existing = sd_store_get_group (self->store, id, NULL);
+    g_autoptr(GError) error = NULL;
+    SdStoreGroup row = { 0 };
+
+    if (existing != NULL || !sd_config_user_groups_get (data, id, &entry, NULL) ||
+        (!entry.is_admin && !entry.has_auth_data) || entry.removed_status != 0)
+      continue;
+    row.id = (gchar *) id;
+    row.seed = entry.is_admin ? entry.admin_seed : NULL;
+    row.auth_data = entry.has_auth_data
+                      ? g_bytes_new (entry.auth_data, SD_CONFIG_GROUP_AUTH_LEN) : NULL;
+    row.pending = entry.invited;
+    if (!sd_store_save_group (self->store, &row,
+                              entry.name != NULL && *entry.name != '\0' ? entry.name : NULL,
+                              &error))
+      g_debug ("a synced group was not stored: %s", error->message);
+    g_clear_pointer (&row.auth_data, g_bytes_unref);
+  }
+}
+
 /* @previous: the state this one replaces, NULL if none. FALSE when the store failed: the
  * caller's transaction is then rolled back */
 static gboolean
@@ -503,6 +535,9 @@ apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous, GError 
   case SD_CONFIG_KIND_CONVO_INFO_VOLATILE:
     return apply_convo_info (self, data, error);
   case SD_CONFIG_KIND_USER_GROUPS:
+    /* groups v2; legacy groups and communities are kept and round-tripped */
+    apply_user_groups (self, data);
+    return TRUE;
   default:
     /* kept and round-tripped; shown once groups and communities are supported */
     return TRUE;
@@ -945,6 +980,57 @@ sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id)
     sd_config_convo_info_remove (data, id);
     end_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
   }
+}
+
+/* a group we created, joined or were invited to (docs/groups.md): its UserGroups entry, the
+ * seed only where we are admin, else the grant; the rest of the entry is kept */
+void
+sd_config_sync_group_changed (SdConfigSync *self, const SdStoreGroup *group, const gchar *name,
+                              gint64 now_ms)
+{
+  g_auto(SdConfigGroup) entry = { 0 };
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  data = current_data (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (data == NULL || !sd_config_user_groups_get (data, group->id, &entry, NULL)) {
+    sd_config_group_clear (&entry);
+    sd_config_group_init (&entry, group->id);
+    entry.joined_at = now_ms / 1000;
+  }
+  if (name != NULL) {
+    g_free (entry.name);
+    entry.name = g_strdup (name);
+  }
+  entry.is_admin = group->seed != NULL;
+  if (entry.is_admin)
+    memcpy (entry.admin_seed, group->seed, 32);
+  entry.has_auth_data = !entry.is_admin && group->auth_data != NULL &&
+                        g_bytes_get_size (group->auth_data) == SD_CONFIG_GROUP_AUTH_LEN;
+  if (entry.has_auth_data)
+    memcpy (entry.auth_data, g_bytes_get_data (group->auth_data, NULL), SD_CONFIG_GROUP_AUTH_LEN);
+  entry.invited = group->pending;
+  data = begin_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (!sd_config_user_groups_set (data, &entry, &error))
+    g_warning ("UserGroups entry of a group: %s", error->message);
+  end_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  sodium_memzero (entry.admin_seed, sizeof (entry.admin_seed));
+}
+
+void
+sd_config_sync_group_removed (SdConfigSync *self, const gchar *id)
+{
+  g_auto(SdConfigGroup) old = { 0 };
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  data = current_data (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (data == NULL || !sd_config_user_groups_get (data, id, &old, NULL))
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  sd_config_user_groups_remove (data, id);
+  end_change (self, SD_CONFIG_KIND_USER_GROUPS);
 }
 
 void

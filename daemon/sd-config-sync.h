@@ -75,6 +75,10 @@ void sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 no
 void sd_config_sync_profile_changed (SdConfigSync *self);
 
 /* whether anything is still to be pushed (for tests and diagnostics) */
+/* groups v2: our UserGroups entry of @group (created, accepted, invited) or its removal */
+void sd_config_sync_group_changed (SdConfigSync *self, const SdStoreGroup *group,
+                                   const gchar *name, gint64 now_ms);
+void sd_config_sync_group_removed (SdConfigSync *self, const gchar *id);
 gboolean sd_config_sync_has_pending (SdConfigSync *self);
 /* the current seqno of config @kind (SdConfigKind), -1 when there is none */
 gint64 sd_config_sync_get_seqno (SdConfigSync *self, gint kind);

@@ -4,6 +4,8 @@
 #include "sd-ingest.h"
 
 #include "sd-attachment-pointer.h"
+#include "sd-groups.h"
+
 #include "sd-expiration-rules.h"
 
 #include "sd-protobuf.h"
@@ -25,6 +27,7 @@ typedef struct {
   const SdIdentity *identity;
   SdIngestTypingFunc typing;
   gpointer typing_data;
+  SdStore *store;
 } Context;
 
 gint64
@@ -97,6 +100,13 @@ handle_data_message (Context *self,
   g_autoptr(GBytes) profile_key = NULL;
   gint64 t = (gint64) msg->envelope_timestamp;
 
+  /* groups v2 control messages sent 1:1 (invites); never stored as messages */
+  if (data->has_groupupdatemessage) {
+    if (!from_self)
+      sd_groups_receive_update (self->store, self->identity, msg->sender, t,
+                                data->groupupdatemessage.data, data->groupupdatemessage.len);
+    return;
+  }
   /* §8.4: flags other than the timer update are not understood by anyone */
   if (data->has_flags && data->flags != 0 &&
       data->flags != SESSION_PROTOS__DATA_MESSAGE__FLAGS__EXPIRATION_TIMER_UPDATE)
@@ -245,7 +255,7 @@ sd_ingest_slice (SdStore *store,
                  SdStoreChanges **changes,
                  GError **error)
 {
-  Context ctx = { identity, typing, typing_data };
+  Context ctx = { identity, typing, typing_data, store };
   g_autoptr(SdStoreBatch) batch = sd_store_batch_new (store);
   const gchar *last = NULL;
   /* seen rows expire on our own clock, whatever any node's clock says */

@@ -4,6 +4,7 @@
 #include "sd-dbus-error.h"
 
 #include "sd-account.h"
+#include "sd-groups.h"
 #include "sd-keystore.h"
 #include "sd-network-error.h"
 #include "sd-protocol-error.h"
@@ -114,6 +115,11 @@ sd_dbus_error_convert (const GError *error)
                                                           : SD_DBUS_ERROR_ATTACHMENT_NOT_AVAILABLE;
   else if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_INVALID_ARGUMENT)
     code = SD_DBUS_ERROR_INVALID_ARGUMENT;
+  else if (error->domain == SD_GROUPS_ERROR)
+    code = error->code == SD_GROUPS_ERROR_INVALID ? SD_DBUS_ERROR_INVALID_ARGUMENT
+           : error->code == SD_GROUPS_ERROR_NOT_FOUND ? SD_DBUS_ERROR_NOT_FOUND
+           : error->code == SD_GROUPS_ERROR_NOT_MEMBER ? SD_DBUS_ERROR_ACCESS_DENIED
+                                                       : SD_DBUS_ERROR_NETWORK;
   return g_error_new_literal (SD_DBUS_ERROR, code, error->message);
 }
 

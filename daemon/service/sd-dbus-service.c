@@ -197,6 +197,20 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
 
   if (!option_quote (options, &quote_id, invocation))
     return;
+  /* a group: text only so far (docs/groups.md); any other id goes the 1:1 way, which refuses
+   * what is not a Session ID */
+  if (sd_account_has_group (self->account, recipient)) {
+    if (list != NULL || quote_id != NULL) {
+      return_invalid (invocation, "attachments and quotes are not sent to groups yet");
+      return;
+    }
+    message = sd_account_send_group (self->account, recipient, body, &error);
+    if (message == NULL)
+      sd_dbus_error_return (invocation, error);
+    else
+      return_sent (invocation, account_send, message);
+    return;
+  }
   if (list != NULL) {
     if (!g_variant_is_of_type (list, G_VARIANT_TYPE ("a(ha{sv})"))) {
       return_invalid (invocation, "the attachments option is a(ha{sv})");
@@ -644,6 +658,13 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));
   g_object_freeze_notify (G_OBJECT (skeleton));
   sd_dbus_conversation1_set_kind (skeleton, sd_conversation_kind_to_string (conversation->kind));
+  if (conversation->kind == SD_CONVERSATION_KIND_GROUP) {
+    g_auto(GStrv) members = sd_account_dup_group_members (self->account, conversation->id);
+    const gchar *const none[] = { NULL };
+
+    sd_dbus_conversation1_set_members (skeleton, members != NULL ? (const gchar *const *) members
+                                                                 : none);
+  }
   sd_dbus_conversation1_set_name (skeleton, title);
   sd_dbus_conversation1_set_unread_count (skeleton, conversation->unread);
   sd_dbus_conversation1_set_last_activity (skeleton, conversation->last_activity);
@@ -1057,6 +1078,78 @@ handle_remove_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocatio
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- groups v2 (docs/groups.md) ---- */
+
+typedef struct {
+  SdDbusService *self;
+  GDBusMethodInvocation *invocation;
+} GroupCall;
+
+static void
+on_group_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GroupCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sd_account_create_group_finish (SD_ACCOUNT (source), result, &error);
+  g_autofree gchar *path = NULL;
+
+  if (id == NULL) {
+    sd_dbus_error_return (call->invocation, error);
+  } else {
+    g_autoptr(SdConversation) conversation = sd_account_get_conversation (SD_ACCOUNT (source),
+                                                                          id, NULL);
+    if (conversation != NULL)
+      update_conversation (call->self, conversation);
+    path = sd_dbus_conversation_path (id);
+    g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(o)", path));
+  }
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+static gboolean
+handle_create_group (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                     const gchar *name, const gchar *const *members, SdDbusService *self)
+{
+  GroupCall *call = g_new0 (GroupCall, 1);
+
+  call->self = g_object_ref (self);
+  call->invocation = invocation;
+  sd_account_create_group_async (self->account, name, members, NULL, on_group_created, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+respond_group_invite (GDBusMethodInvocation *invocation, const gchar *group_id, gboolean accept,
+                      SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+
+  if (!sd_account_respond_group_invite (self->account, group_id, accept, &error)) {
+    sd_dbus_error_return (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (accept && (conversation = sd_account_get_conversation (self->account, group_id, NULL)))
+    update_conversation (self, conversation);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_accept_group_invite (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                            const gchar *group_id, SdDbusService *self)
+{
+  return respond_group_invite (invocation, group_id, TRUE, self);
+}
+
+static gboolean
+handle_decline_group_invite (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                             const gchar *group_id, SdDbusService *self)
+{
+  return respond_group_invite (invocation, group_id, FALSE, self);
+}
+
 static gboolean
 handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                           const gchar *id, SdDbusService *self)
@@ -1405,6 +1498,12 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   g_signal_connect (self->account_skeleton, "handle-open-conversation",
                     G_CALLBACK (handle_open_conversation), self);
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);
+  g_signal_connect (self->account_skeleton, "handle-create-group",
+                    G_CALLBACK (handle_create_group), self);
+  g_signal_connect (self->account_skeleton, "handle-accept-group-invite",
+                    G_CALLBACK (handle_accept_group_invite), self);
+  g_signal_connect (self->account_skeleton, "handle-decline-group-invite",
+                    G_CALLBACK (handle_decline_group_invite), self);
   g_signal_connect (self->account_skeleton, "handle-search", G_CALLBACK (handle_search), self);
   g_signal_connect (self->account_skeleton, "handle-inhibit-notifications",
                     G_CALLBACK (handle_inhibit), self);

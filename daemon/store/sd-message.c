@@ -70,6 +70,7 @@ static const gchar *const mode_names[] = {
 static const gchar *const conversation_kind_names[] = {
   [SD_CONVERSATION_KIND_DIRECT] = "direct",
   [SD_CONVERSATION_KIND_NOTE_TO_SELF] = "note-to-self",
+  [SD_CONVERSATION_KIND_GROUP] = "group",
 };
 
 static const gchar *const attachment_state_names[] = {

@@ -150,9 +150,10 @@ gboolean sd_store_is_session_id (const gchar *id);
 typedef enum {
   SD_CONVERSATION_KIND_DIRECT,
   SD_CONVERSATION_KIND_NOTE_TO_SELF,
+  SD_CONVERSATION_KIND_GROUP,       /* a groups v2 (03) group, docs/groups.md */
 } SdConversationKind;
 
-/* "direct", "note-to-self" */
+/* "direct", "note-to-self", "group" */
 const gchar *sd_conversation_kind_to_string (SdConversationKind kind);
 gboolean sd_conversation_kind_from_string (const gchar *text, SdConversationKind *out_kind);
 

@@ -300,7 +300,7 @@ store_expect_conversation (SdStore *self, const gchar *id, GError **error)
   g_autoptr(SdCachedStmt) stmt = NULL;
   int rc;
 
-  if (!store_check_session_id (id, "the conversation id", error))
+  if (!store_check_conversation_id (id, "the conversation id", error))
     return FALSE;
   stmt = store_prepare (self, "SELECT 1 FROM conversations WHERE id = ?1", error);
   if (stmt == NULL)

@@ -307,6 +307,34 @@ static const gchar schema_v8[] =
   "ALTER TABLE conversations DROP COLUMN avatar_url;"
   "ALTER TABLE conversations DROP COLUMN avatar_key;";
 
+/* 9: groups v2 (docs/groups.md). A group is a conversation of kind 'group' (the CHECK of step 1
+ * is widened in place: rebuilding `conversations` would cascade into its messages); `groups`
+ * holds what we know of it: the admin seed or our grant, the Keys dump, the merged Info and
+ * Members; group_last_hash the newest hash read per namespace of its swarm */
+static const gchar schema_v9[] =
+  "PRAGMA writable_schema = ON;"
+  "UPDATE sqlite_schema SET sql = replace (sql,"
+  "  'CHECK (kind IN (''direct'', ''note-to-self''))',"
+  "  'CHECK (kind IN (''direct'', ''note-to-self'', ''group''))')"
+  "  WHERE type = 'table' AND name = 'conversations';"
+  "PRAGMA writable_schema = RESET;"
+  "CREATE TABLE groups ("
+  "  id TEXT PRIMARY KEY NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  seed BLOB CHECK (seed IS NULL OR length (seed) = 32),"
+  "  auth_data BLOB CHECK (auth_data IS NULL OR length (auth_data) = 100),"
+  "  keys_dump BLOB,"
+  "  info BLOB,"
+  "  members BLOB,"
+  "  invited_by TEXT,"
+  "  pending INTEGER NOT NULL DEFAULT 0"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE group_last_hash ("
+  "  group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,"
+  "  namespace INTEGER NOT NULL,"
+  "  hash TEXT NOT NULL,"
+  "  PRIMARY KEY (group_id, namespace)"
+  ") WITHOUT ROWID;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -316,6 +344,7 @@ static const gchar *const migrations[] = {
   schema_v6,
   schema_v7,
   schema_v8,
+  schema_v9,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

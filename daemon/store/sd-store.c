@@ -306,6 +306,25 @@ store_check_session_id (const gchar *id, const gchar *what, GError **error)
   return FALSE;
 }
 
+/* a 1:1 conversation's Session ID or a group's "03…" id */
+gboolean
+store_check_conversation_id (const gchar *id, const gchar *what, GError **error)
+{
+  if (sd_store_is_session_id (id))
+    return TRUE;
+  if (id != NULL && strlen (id) == 66 && id[0] == '0' && id[1] == '3') {
+    guint i;
+
+    for (i = 2; i < 66 && g_ascii_isxdigit (id[i]) && !g_ascii_isupper (id[i]); i++)
+      ;
+    if (i == 66)
+      return TRUE;
+  }
+  g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "%s is not a conversation id",
+               what);
+  return FALSE;
+}
+
 gboolean
 store_check_utf8 (const gchar *text, const gchar *what, GError **error)
 {

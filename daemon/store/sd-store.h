@@ -475,4 +475,42 @@ gboolean sd_store_set_expiration_setting (SdStore *self, const gchar *conversati
 /* the next retrieve of @namespace_ starts from the beginning, on every node */
 gboolean sd_store_forget_last_hashes (SdStore *self, gint namespace_, GError **error);
 
+/* ---- groups v2 (sd-store-groups.c, docs/groups.md) ---- */
+typedef struct {
+  gchar *id;              /* "03…" */
+  guint8 *seed;           /* (nullable) 32 bytes: we are an admin */
+  GBytes *auth_data;      /* (nullable) 100 bytes: our grant as a member */
+  GBytes *keys_dump;      /* (nullable) sd_group_keys_dump () */
+  GBytes *info;           /* (nullable) the merged, signed Info message */
+  GBytes *members;        /* (nullable) the merged, signed Members message */
+  gchar *invited_by;      /* (nullable) who sent the invite */
+  gboolean pending;       /* an invite not accepted yet */
+} SdStoreGroup;
+
+void sd_store_group_clear (SdStoreGroup *group);
+void sd_store_group_free (SdStoreGroup *group);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdStoreGroup, sd_store_group_free)
+/* creates the group conversation (approved unless pending; @name nullable) and the row */
+gboolean sd_store_save_group (SdStore *self, const SdStoreGroup *group, const gchar *name,
+                              GError **error);
+SdStoreGroup *sd_store_get_group (SdStore *self, const gchar *group_id, GError **error);
+/* (element-type SdStoreGroup) */
+GPtrArray *sd_store_list_groups (SdStore *self, GError **error);
+gchar *sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
+                                     GError **error);
+gboolean sd_store_set_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
+                                       const gchar *hash, GError **error);
+/* a message of the group conversation; a known (author, sent_at) is left alone */
+gboolean sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *author,
+                                     gboolean outgoing, const gchar *body, gint64 sent_at,
+                                     const gchar *server_hash, gboolean *out_added,
+                                     GError **error);
+/* group messages still "sending" when we start were cut off (no outbox for groups yet): they
+ * become "failed" */
+gboolean sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error);
+/* our sending group message is now sent (or failed) */
+gboolean sd_store_set_group_message_status (SdStore *self, const gchar *author, gint64 sent_at,
+                                            gboolean sent, const gchar *server_hash,
+                                            GError **error);
+
 G_END_DECLS

@@ -44,6 +44,8 @@ gboolean sd_config_user_groups_set (SdConfigValue *data,
                                     const SdConfigGroup *group,
                                     GError **error);
 gboolean sd_config_user_groups_remove (SdConfigValue *data, const gchar *id);
+/* (transfer full) (element-type utf8) the "03…" ids of the groups v2 entries */
+GPtrArray *sd_config_user_groups_list (const SdConfigValue *data) G_GNUC_WARN_UNUSED_RESULT;
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SdConfigGroup, sd_config_group_clear)
 

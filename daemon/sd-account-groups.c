@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdAccount"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sd-account-private.h"
+
+/* groups v2 from the account's side (docs/groups.md): thin calls into SdGroups */
+
+static gboolean
+require_groups (SdAccount *self, GError **error)
+{
+  if (!sd_account_require (self, error))
+    return FALSE;
+  /* group work is network traffic: none before the bus name is ours (sd_account_hold_network) */
+  if (self->groups == NULL || !self->online) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the network is not started");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* the group's UserGroups entry for our other devices */
+static void
+sync_group (SdAccount *self, const gchar *group_id)
+{
+  g_autoptr(SdStoreGroup) row = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+
+  if (self->config_sync == NULL)
+    return;
+  row = sd_store_get_group (self->store, group_id, NULL);
+  conversation = sd_store_get_conversation (self->store, group_id, NULL);
+  if (row != NULL)
+    sd_config_sync_group_changed (self->config_sync, row,
+                                  conversation != NULL ? conversation->name : NULL,
+                                  sd_account_now_ms (self));
+}
+
+static void
+on_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gchar *id = sd_groups_create_finish (SD_GROUPS (source), result, &error);
+
+  if (id == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  sd_account_emit_conversation (self, id);
+  sync_group (self, id);
+  if (self->group_poller != NULL)
+    sd_group_poller_kick (self->group_poller);
+  g_task_return_pointer (task, id, g_free);
+}
+
+void
+sd_account_create_group_async (SdAccount *self, const gchar *name, const gchar *const *members,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  /* a group name is shown as a display name is: the same rules (no controls, bidi, …) */
+  if (!require_groups (self, &error) || !sd_account_check_display_name (name, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  for (guint i = 0; members != NULL && members[i] != NULL; i++) {
+    if (!sd_account_check_session_id (members[i], &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  sd_groups_create_async (self->groups, name, members, cancellable, on_created,
+                          g_steal_pointer (&task));
+}
+
+gchar *
+sd_account_create_group_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+sd_account_respond_group_invite (SdAccount *self, const gchar *group_id, gboolean accept,
+                                 GError **error)
+{
+  if (!require_groups (self, error) ||
+      !sd_groups_respond_invite (self->groups, group_id, accept, error))
+    return FALSE;
+  if (accept) {
+    sd_account_emit_conversation (self, group_id);
+    sync_group (self, group_id);
+    if (self->group_poller != NULL)
+      sd_group_poller_kick (self->group_poller);
+  } else {
+    sd_account_emit_conversation_removed (self, group_id);
+    if (self->config_sync != NULL)
+      sd_config_sync_group_removed (self->config_sync, group_id);
+  }
+  return TRUE;
+}
+
+SdMessage *
+sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body, GError **error)
+{
+  g_autofree gchar *id = NULL;
+  SdMessage *message;
+
+  if (!require_groups (self, error))
+    return NULL;
+  if (body == NULL || *body == '\0' || strlen (body) > 4 * SD_BODY_MAX ||
+      !g_utf8_validate (body, -1, NULL)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "a group message is non-empty UTF-8 text");
+    return NULL;
+  }
+  id = sd_groups_send_text (self->groups, group_id, body, error);
+  if (id == NULL)
+    return NULL;
+  message = sd_store_get_message (self->store, id, error);
+  if (message != NULL) {
+    sd_account_emit_message_added (self, message, FALSE);
+    sd_account_emit_conversation (self, group_id);
+  }
+  return message;
+}
+
+gboolean
+sd_account_is_group_id (const gchar *id)
+{
+  return id != NULL && g_str_has_prefix (id, "03");
+}
+
+GStrv
+sd_account_dup_group_members (SdAccount *self, const gchar *group_id)
+{
+  if (self->groups == NULL)
+    return NULL;
+  return sd_groups_dup_members (self->groups, group_id);
+}
+
+gboolean
+sd_account_has_group (SdAccount *self, const gchar *id)
+{
+  g_autoptr(SdStoreGroup) row = NULL;
+
+  if (!sd_account_is_group_id (id) || self->store == NULL)
+    return FALSE;
+  row = sd_store_get_group (self->store, id, NULL);
+  return row != NULL;
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdGroupPoller"
+
+#include "config.h"
+
+#include "sd-group-poller.h"
+
+#include "sd-storage-rpc.h"
+
+struct _SdGroupPoller {
+  GObject parent_instance;
+
+  SdNetwork *network;       /* (owned) */
+  SdStore *store;           /* (owned) */
+  SdGroups *groups;         /* (owned) */
+  guint interval_ms;
+  guint timer_id;
+  gboolean running;
+  gboolean in_flight;
+  gboolean again;           /* kicked while a round was under way */
+  GPtrArray *queue;         /* (owned) group ids still to poll this round */
+  GCancellable *cancellable; /* (owned) */
+  GHashTable *known;        /* (owned) group ids seen, to announce new ones (invites) */
+};
+
+G_DEFINE_FINAL_TYPE (SdGroupPoller, sd_group_poller, G_TYPE_OBJECT)
+
+static void poll_next (SdGroupPoller *self);
+
+static gboolean
+on_timer (gpointer user_data)
+{
+  SdGroupPoller *self = user_data;
+
+  self->timer_id = 0;
+  sd_group_poller_kick (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+round_done (SdGroupPoller *self)
+{
+  self->in_flight = FALSE;
+  if (!self->running)
+    return;
+  if (self->again) {
+    self->again = FALSE;
+    sd_group_poller_kick (self);
+    return;
+  }
+  if (self->timer_id == 0)
+    self->timer_id = g_timeout_add (self->interval_ms, on_timer, self);
+}
+
+typedef struct {
+  SdGroupPoller *self;  /* (owned) */
+  gchar *group_id;      /* (owned) */
+} PollData;
+
+static gchar *
+build_poll (const SdSnode *node, gint64 now_ms, gpointer user_data)
+{
+  PollData *data = user_data;
+  gchar *request = sd_groups_build_poll (data->self->groups, data->group_id, now_ms);
+
+  return request != NULL ? request : g_strdup ("{}");
+}
+
+static void
+poll_data_free (PollData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->group_id);
+  g_free (data);
+}
+
+static void
+on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PollData *data = user_data;
+  SdGroupPoller *self = data->self;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
+                                                          NULL, &error);
+
+  if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    poll_data_free (data);
+    return;
+  }
+  if (body == NULL)
+    g_debug ("polling a group failed: %s", error->message);
+  else if (status == 200)
+    sd_groups_apply_poll (self->groups, data->group_id, body);
+  else
+    g_debug ("polling a group: status %u", status);
+  if (self->running)
+    poll_next (self);
+  poll_data_free (data);
+}
+
+static void
+poll_next (SdGroupPoller *self)
+{
+  g_autofree gchar *group_id = NULL;
+  g_autofree gchar *check = NULL;
+  PollData *data, *done;
+
+  while (self->queue->len > 0) {
+    group_id = g_ptr_array_steal_index (self->queue, 0);
+    /* pending invites and groups we cannot sign for are skipped */
+    check = sd_groups_build_poll (self->groups, group_id, sd_network_now_ms (self->network));
+    if (check != NULL)
+      break;
+    g_clear_pointer (&group_id, g_free);
+  }
+  if (group_id == NULL) {
+    round_done (self);
+    return;
+  }
+  data = g_new0 (PollData, 1);
+  data->self = g_object_ref (self);
+  data->group_id = g_strdup (group_id);
+  done = g_new0 (PollData, 1);
+  done->self = g_object_ref (self);
+  done->group_id = g_strdup (group_id);
+  sd_network_swarm_rpc_async (self->network, group_id, build_poll, data,
+                              (GDestroyNotify) poll_data_free, self->cancellable, on_polled,
+                              done);
+}
+
+void
+sd_group_poller_kick (SdGroupPoller *self)
+{
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SD_IS_GROUP_POLLER (self));
+  if (!self->running)
+    return;
+  if (self->in_flight) {
+    self->again = TRUE;
+    return;
+  }
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  groups = sd_store_list_groups (self->store, &error);
+  if (groups == NULL) {
+    g_warning ("listing groups: %s", error->message);
+    groups = g_ptr_array_new ();
+  }
+  g_ptr_array_set_size (self->queue, 0);
+  for (guint i = 0; i < groups->len; i++) {
+    SdStoreGroup *group = g_ptr_array_index (groups, i);
+
+    /* an invite arrives through the 1:1 poller, which knows nothing of groups */
+    if (g_hash_table_add (self->known, g_strdup (group->id)))
+      sd_groups_emit_changed (self->groups, group->id);
+    if (!group->pending)
+      g_ptr_array_add (self->queue, g_strdup (group->id));
+  }
+  self->in_flight = TRUE;
+  poll_next (self);
+}
+
+void
+sd_group_poller_start (SdGroupPoller *self)
+{
+  g_return_if_fail (SD_IS_GROUP_POLLER (self));
+  if (self->running)
+    return;
+  self->running = TRUE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  sd_group_poller_kick (self);
+}
+
+void
+sd_group_poller_stop (SdGroupPoller *self)
+{
+  g_return_if_fail (SD_IS_GROUP_POLLER (self));
+  self->running = FALSE;
+  self->in_flight = FALSE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+}
+
+static void
+sd_group_poller_dispose (GObject *object)
+{
+  SdGroupPoller *self = SD_GROUP_POLLER (object);
+
+  sd_group_poller_stop (self);
+  g_clear_object (&self->network);
+  g_clear_object (&self->store);
+  g_clear_object (&self->groups);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->queue, g_ptr_array_unref);
+  g_clear_pointer (&self->known, g_hash_table_unref);
+  G_OBJECT_CLASS (sd_group_poller_parent_class)->dispose (object);
+}
+
+static void
+sd_group_poller_class_init (SdGroupPollerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = sd_group_poller_dispose;
+}
+
+static void
+sd_group_poller_init (SdGroupPoller *self)
+{
+  self->queue = g_ptr_array_new_with_free_func (g_free);
+  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+SdGroupPoller *
+sd_group_poller_new (SdNetwork *network, SdStore *store, SdGroups *groups, guint interval_ms)
+{
+  SdGroupPoller *self = g_object_new (SD_TYPE_GROUP_POLLER, NULL);
+
+  self->network = g_object_ref (network);
+  self->store = g_object_ref (store);
+  self->groups = g_object_ref (groups);
+  self->interval_ms = MAX (interval_ms, 100);
+  return self;
+}

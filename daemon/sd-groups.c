@@ -1,0 +1,1010 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdGroups"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sd-groups.h"
+
+#include "config/sd-config-group-info.h"
+#include "config/sd-config-group-members.h"
+#include "config/sd-config-message.h"
+#include "groups/sd-group-config.h"
+#include "groups/sd-group-control.h"
+#include "groups/sd-group-identity.h"
+#include "groups/sd-group-keys.h"
+#include "groups/sd-group-message.h"
+#include "groups/sd-subaccount.h"
+#include "sd-backoff.h"
+#include "sd-encoding.h"
+#include "sd-ingest.h"
+#include "sd-padding.h"
+#include "sd-protocol-error.h"
+#include "sd-storage-rpc.h"
+#include "session-messages.pb-c.h"
+
+/*
+ * Groups v2 in the daemon (docs/groups.md). The protocol work is in daemon/protocol/groups/;
+ * this file keeps a group's state in the store (sd-store-groups.c) and talks to its swarm:
+ * pushes on creation, the messages we send, and applying what the group poller read.
+ * Members sign with their grant (subaccount), admins with the group key.
+ */
+
+G_DEFINE_QUARK (sd-groups-error-quark, sd_groups_error)
+
+struct _SdGroups {
+  GObject parent_instance;
+
+  SdNetwork *network;          /* (owned) */
+  SdStore *store;              /* (owned) */
+  SdSender *sender;            /* (owned) */
+  const SdIdentity *identity;  /* (unowned) outlives us */
+};
+
+G_DEFINE_FINAL_TYPE (SdGroups, sd_groups, G_TYPE_OBJECT)
+
+enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---- one group's state, loaded from the store ---------------------------------------------- */
+
+typedef struct {
+  SdGroupIdentity ident;
+  SdGroupKeys *keys;             /* (owned) points at ident: the struct does not move */
+  guint8 auth[SD_SUBACCOUNT_VALUE_LEN];
+  gboolean has_auth;
+  const SdIdentity *user;
+  SdStoreGroup *row;             /* (owned) */
+} Group;
+
+static void
+group_free (Group *group)
+{
+  if (group == NULL)
+    return;
+  g_clear_pointer (&group->keys, sd_group_keys_free);
+  sd_group_identity_clear (&group->ident);
+  sodium_memzero (group->auth, sizeof (group->auth));
+  g_clear_pointer (&group->row, sd_store_group_free);
+  g_free (group);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Group, group_free)
+
+static Group *
+group_from_row (const SdIdentity *user, SdStoreGroup *row, GError **error)
+{
+  g_autoptr(Group) group = g_new0 (Group, 1);
+
+  group->row = row;
+  group->user = user;
+  if (row->seed != NULL) {
+    if (!sd_group_identity_from_seed (&group->ident, row->seed, error))
+      return NULL;
+  } else if (!sd_group_identity_from_id (&group->ident, row->id, error)) {
+    return NULL;
+  }
+  if (g_strcmp0 (group->ident.id, row->id) != 0) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                         "the stored seed is not the group's");
+    return NULL;
+  }
+  if (row->auth_data != NULL && g_bytes_get_size (row->auth_data) == SD_SUBACCOUNT_VALUE_LEN) {
+    memcpy (group->auth, g_bytes_get_data (row->auth_data, NULL), SD_SUBACCOUNT_VALUE_LEN);
+    group->has_auth = TRUE;
+  }
+  group->keys = sd_group_keys_new (&group->ident, user);
+  if (row->keys_dump != NULL &&
+      !sd_group_keys_load_dump (group->keys, g_bytes_get_data (row->keys_dump, NULL),
+                                g_bytes_get_size (row->keys_dump), error))
+    return NULL;
+  return g_steal_pointer (&group);
+}
+
+static Group *
+group_load (SdGroups *self, const gchar *group_id, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  SdStoreGroup *row = sd_store_get_group (self->store, group_id, &local_error);
+
+  if (row == NULL) {
+    if (g_error_matches (local_error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND))
+      g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND, "no such group");
+    else
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    return NULL;
+  }
+  return group_from_row (self->identity, row, error);
+}
+
+static SdGroupAuth
+group_auth (const Group *group)
+{
+  SdGroupAuth auth = { &group->ident, NULL, NULL };
+
+  if (!group->ident.is_admin && group->has_auth) {
+    auth.member = group->user;
+    auth.member_value = group->auth;
+  }
+  return auth;
+}
+
+static gboolean
+group_save (SdGroups *self, Group *group, const gchar *name, GError **error)
+{
+  g_clear_pointer (&group->row->keys_dump, g_bytes_unref);
+  group->row->keys_dump = sd_group_keys_dump (group->keys);
+  return sd_store_save_group (self->store, group->row, name, error);
+}
+
+/* ---- requests to a group's swarm ----------------------------------------------------------- */
+
+typedef struct {
+  Group *group;        /* (owned) */
+  gint namespace_;
+  gint64 ttl_ms;
+  gchar *data_b64;     /* (owned) (nullable) NULL: a poll */
+  gchar *last_hashes[SD_GROUP_POLL_N];
+} RpcSpec;
+
+static void
+rpc_spec_free (RpcSpec *spec)
+{
+  group_free (spec->group);
+  g_free (spec->data_b64);
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++)
+    g_free (spec->last_hashes[i]);
+  g_free (spec);
+}
+
+static JsonNode *
+rpc_build_request (RpcSpec *spec, gint64 now_ms, GError **error)
+{
+  SdGroupAuth auth = group_auth (spec->group);
+
+  if (spec->data_b64 != NULL)
+    return sd_storage_rpc_group_store (&auth, spec->namespace_, now_ms, spec->ttl_ms,
+                                       spec->data_b64, error);
+  return sd_storage_rpc_group_poll (&auth, now_ms, (const gchar *const *) spec->last_hashes, 0,
+                                    error);
+}
+
+static gchar *
+rpc_build (const SdSnode *node, gint64 now_ms, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *request = rpc_build_request (user_data, now_ms, &error);
+
+  /* checked once before sending: this does not happen; the node refuses an empty object */
+  if (request == NULL)
+    return g_strdup ("{}");
+  return sd_storage_rpc_to_string (request);
+}
+
+/* stores @data in @group's namespace; the callback gets a GTask whose result is the hash */
+static void
+group_store_async (SdGroups *self, Group *group, gint namespace_, gint64 ttl_ms, GBytes *data,
+                   GAsyncReadyCallback callback, gpointer user_data);
+
+static void
+on_store_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
+                                                          NULL, &error);
+  gchar *hash;
+
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  hash = sd_storage_rpc_parse_store (status, body, &error);
+  if (hash == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, hash, g_free);
+}
+
+static void
+group_store_async (SdGroups *self, Group *group, gint namespace_, gint64 ttl_ms, GBytes *data,
+                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) check = NULL;
+  g_autoptr(SdStoreGroup) row = NULL;
+  RpcSpec *spec = g_new0 (RpcSpec, 1);
+
+  spec->namespace_ = namespace_;
+  spec->ttl_ms = ttl_ms;
+  spec->data_b64 = sd_base64_encode (g_bytes_get_data (data, NULL), g_bytes_get_size (data), TRUE);
+  /* a copy of the group that lives as long as the request */
+  row = sd_store_get_group (self->store, group->ident.id, NULL);
+  spec->group = row != NULL ? group_from_row (self->identity, g_steal_pointer (&row), &error)
+                            : NULL;
+  if (spec->group == NULL) {
+    rpc_spec_free (spec);
+    g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND,
+                             "the group is gone");
+    return;
+  }
+  check = rpc_build_request (spec, sd_network_now_ms (self->network), &error);
+  if (check == NULL) {
+    rpc_spec_free (spec);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  sd_network_swarm_rpc_async (self->network, group->ident.id, rpc_build, spec,
+                              (GDestroyNotify) rpc_spec_free, NULL, on_store_done,
+                              g_steal_pointer (&task));
+}
+
+gchar *
+sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_ms)
+{
+  g_autoptr(Group) group = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *request;
+  RpcSpec spec = { 0 };
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  group = group_load (self, group_id, &error);
+  if (group == NULL || group->row->pending || (!group->ident.is_admin && !group->has_auth))
+    return NULL;
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++)
+    spec.last_hashes[i] = sd_store_get_group_last_hash (self->store, group_id,
+                                                        sd_group_poll_namespaces[i], NULL);
+  spec.group = g_steal_pointer (&group);
+  request = rpc_build_request (&spec, now_ms, &error);
+  group_free (spec.group);
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++)
+    g_free (spec.last_hashes[i]);
+  if (request == NULL) {
+    g_debug ("not polling a group: %s", error->message);
+    return NULL;
+  }
+  return sd_storage_rpc_to_string (request);
+}
+
+/* ---- group messages (ns 11) ---------------------------------------------------------------- */
+
+/* the official clients put the Content in an Envelope before the group encryption (type 7,
+ * source device 1, the sent time), as they do for 1:1 messages before the 1:1 encryption */
+static GBytes *
+wrap_envelope (GBytes *content, gint64 sent_at, const gchar *group_id)
+{
+  SessionProtos__Envelope envelope = SESSION_PROTOS__ENVELOPE__INIT;
+  gsize len;
+  guint8 *out;
+
+  envelope.has_type = TRUE;
+  envelope.type = SESSION_PROTOS__ENVELOPE__TYPE__CLOSED_GROUP_MESSAGE;
+  envelope.source = (char *) group_id;
+  envelope.timestamp = (uint64_t) sent_at;
+  envelope.has_sourcedevice = TRUE;
+  envelope.sourcedevice = 1;
+  envelope.has_content = TRUE;
+  envelope.content.data = (guint8 *) g_bytes_get_data (content, &envelope.content.len);
+  len = session_protos__envelope__get_packed_size (&envelope);
+  out = g_malloc (len);
+  session_protos__envelope__pack (&envelope, out);
+  return g_bytes_new_take (out, len);
+}
+
+static GBytes *
+pack_text (const gchar *body, gint64 sent_at)
+{
+  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
+  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
+  gsize len;
+  guint8 *out;
+
+  data.body = (char *) body;
+  data.has_timestamp = TRUE;
+  data.timestamp = (uint64_t) sent_at;
+  content.datamessage = &data;
+  content.has_sigtimestamp = TRUE;
+  content.sigtimestamp = (uint64_t) sent_at;
+  len = session_protos__content__get_packed_size (&content);
+  out = g_malloc (len);
+  session_protos__content__pack (&content, out);
+  return g_bytes_new_take (out, len);
+}
+
+/* a group message is tried this many times, the same bytes each time (so a store that did
+ * land is not duplicated: the swarm keeps one item per hash and receivers one message per
+ * (author, sent time)), 1, 2, 4 s apart */
+#define GROUP_SEND_ATTEMPTS 4
+
+typedef struct {
+  SdGroups *self;       /* (owned) */
+  gchar *group_id;
+  gint64 sent_at;
+  GBytes *encrypted;    /* (owned) */
+  guint attempts;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->group_id);
+  g_bytes_unref (data->encrypted);
+  g_free (data);
+}
+
+static void on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static gboolean
+send_attempt (gpointer user_data)
+{
+  SendData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Group) group = group_load (data->self, data->group_id, &error);
+
+  data->attempts++;
+  if (group == NULL) {
+    sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
+                                       data->sent_at, FALSE, NULL, NULL);
+    send_data_free (data);
+    return G_SOURCE_REMOVE;
+  }
+  group_store_async (data->self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS,
+                     data->encrypted, on_text_stored, data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SendData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (hash == NULL && data->attempts < GROUP_SEND_ATTEMPTS &&
+      !g_error_matches (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED)) {
+    g_debug ("a group message was not stored (attempt %u): %s", data->attempts, error->message);
+    g_timeout_add ((guint) sd_backoff_delay (1000, 4000, data->attempts), send_attempt, data);
+    return;
+  }
+  if (hash == NULL)
+    g_message ("a group message was not stored: %s", error->message);
+  if (!sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
+                                          data->sent_at, hash != NULL, hash, &error) &&
+      error != NULL)
+    g_warning ("group message status: %s", error->message);
+  g_signal_emit (data->self, signals[SIGNAL_MESSAGE_ADDED], 0, data->group_id);
+  send_data_free (data);
+}
+
+gchar *
+sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, GError **error)
+{
+  g_autoptr(Group) group = NULL;
+  g_autoptr(GBytes) content = NULL, envelope = NULL, encrypted = NULL;
+  SdGroupKeyBytes key;
+  gint64 sent_at;
+  SendData *data;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  group = group_load (self, group_id, error);
+  if (group == NULL)
+    return NULL;
+  if (group->row->pending || (!group->ident.is_admin && !group->has_auth) ||
+      !sd_group_keys_get_current (group->keys, key, NULL)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
+                         "not a member of the group (yet)");
+    return NULL;
+  }
+  sent_at = sd_network_now_ms (self->network);
+  if (!sd_store_add_group_message (self->store, group_id, self->identity->session_id, TRUE, body,
+                                   sent_at, NULL, NULL, error))
+    return NULL;
+  content = pack_text (body, sent_at);
+  envelope = wrap_envelope (content, sent_at, group_id);
+  encrypted = sd_group_message_encrypt (self->identity, key, g_bytes_get_data (envelope, NULL),
+                                        g_bytes_get_size (envelope), error);
+  sodium_memzero (key, sizeof (key));
+  if (encrypted == NULL)
+    return NULL;
+  data = g_new0 (SendData, 1);
+  data->self = g_object_ref (self);
+  data->group_id = g_strdup (group_id);
+  data->sent_at = sent_at;
+  data->encrypted = g_steal_pointer (&encrypted);
+  data->attempts = 1;
+  group_store_async (self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS, data->encrypted,
+                     on_text_stored, data);
+  return sd_message_id_make (self->identity->session_id, sent_at);
+}
+
+/* the body of a group message's plaintext (an Envelope around a Content, or a bare Content),
+ * with its sent time; NULL for anything but a visible text */
+static gchar *
+unwrap_text (GBytes *plain, gint64 *sent_at)
+{
+  const guint8 *bytes;
+  gsize len;
+  SessionProtos__Envelope *envelope;
+  SessionProtos__Content *content = NULL;
+  gchar *body = NULL;
+
+  bytes = g_bytes_get_data (plain, &len);
+  envelope = session_protos__envelope__unpack (NULL, len, bytes);
+  /* a Content may carry the 1:1 padding (0x80, zeros), as libsession's senders add it */
+  if (envelope != NULL && envelope->has_content) {
+    content = session_protos__content__unpack (
+      NULL, sd_unpadded_length (envelope->content.data, envelope->content.len),
+      envelope->content.data);
+    *sent_at = (gint64) envelope->timestamp;
+  }
+  if (content == NULL) {
+    content = session_protos__content__unpack (NULL, sd_unpadded_length (bytes, len), bytes);
+    *sent_at = 0;
+  }
+  if (content != NULL && content->datamessage != NULL && content->datamessage->body != NULL &&
+      g_utf8_validate (content->datamessage->body, -1, NULL) &&
+      strlen (content->datamessage->body) <= 8 * 2000) {
+    body = g_strdup (content->datamessage->body);
+    if (*sent_at <= 0 && content->datamessage->has_timestamp)
+      *sent_at = (gint64) content->datamessage->timestamp;
+  }
+  if (content != NULL)
+    session_protos__content__free_unpacked (content, NULL);
+  if (envelope != NULL)
+    session_protos__envelope__free_unpacked (envelope, NULL);
+  return body;
+}
+
+/* ---- applying a poll ----------------------------------------------------------------------- */
+
+/* merges @items of Info or Members into @stored (the kept merged message, nullable) */
+static GBytes *
+merge_config (Group *group, SdGroupConfigKind kind, GBytes *stored, GPtrArray *items,
+              gchar **out_name)
+{
+  g_autoptr(GPtrArray) plaintexts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(SdConfigMessage) merged = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (stored != NULL)
+    g_ptr_array_add (plaintexts, g_bytes_ref (stored));
+  for (guint i = 0; i < items->len; i++) {
+    const SdRetrieveItem *item = g_ptr_array_index (items, i);
+    g_autoptr(GBytes) data = sd_base64_decode (item->data_b64, -1, NULL);
+    GBytes *plain;
+
+    if (data == NULL)
+      continue;
+    plain = sd_group_config_open (kind, group->keys, g_bytes_get_data (data, NULL),
+                                  g_bytes_get_size (data), &error);
+    if (plain == NULL) {
+      g_debug ("a group config item does not open: %s", error->message);
+      g_clear_error (&error);
+      continue;
+    }
+    g_ptr_array_add (plaintexts, plain);
+  }
+  if (plaintexts->len == 0 || (stored != NULL && plaintexts->len == 1))
+    return NULL;
+  merged = sd_group_config_merge (&group->ident, plaintexts, NULL, NULL, &error);
+  if (merged == NULL) {
+    g_debug ("group config merge: %s", error->message);
+    return NULL;
+  }
+  if (out_name != NULL && kind == SD_GROUP_CONFIG_INFO)
+    *out_name = sd_config_group_info_get_name (sd_config_message_get_data (merged));
+  return sd_config_message_serialize (merged);
+}
+
+guint
+sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
+{
+  g_autoptr(Group) group = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *per_ns[SD_GROUP_POLL_N] = { NULL };
+  g_autofree gchar *name = NULL;
+  guint added = 0;
+  GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), 0);
+  group = group_load (self, group_id, &error);
+  if (group == NULL)
+    return 0;
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
+    gint64 code = 0;
+    JsonNode *sub = NULL;
+    gint ns = sd_group_poll_namespaces[i];
+
+    if (!sd_storage_rpc_batch_result (body, i, &code, &sub) || code != 200 || sub == NULL)
+      continue;
+    per_ns[i] = sd_storage_rpc_parse_retrieve (sub, NULL, NULL);
+    if (per_ns[i] == NULL)
+      continue;
+    switch (ns) {
+    case SD_GROUP_NS_KEYS: keys_items = per_ns[i]; break;
+    case SD_GROUP_NS_INFO: info_items = per_ns[i]; break;
+    case SD_GROUP_NS_MEMBERS: members_items = per_ns[i]; break;
+    case SD_GROUP_NS_MESSAGES: msg_items = per_ns[i]; break;
+    default: break; /* −11: kick notices are not acted on yet */
+    }
+  }
+
+  /* Keys first: the configs and messages of this answer may need its keys */
+  for (guint i = 0; keys_items != NULL && i < keys_items->len; i++) {
+    const SdRetrieveItem *item = g_ptr_array_index (keys_items, i);
+    g_autoptr(GBytes) data = sd_base64_decode (item->data_b64, -1, NULL);
+
+    if (data == NULL ||
+        !sd_group_keys_load_message (group->keys, item->hash, g_bytes_get_data (data, NULL),
+                                     g_bytes_get_size (data), item->timestamp, NULL, &error)) {
+      g_debug ("a Keys message was refused: %s", error != NULL ? error->message : "base64");
+      g_clear_error (&error);
+    }
+  }
+  if (info_items != NULL) {
+    GBytes *merged = merge_config (group, SD_GROUP_CONFIG_INFO, group->row->info, info_items,
+                                   &name);
+    if (merged != NULL) {
+      g_clear_pointer (&group->row->info, g_bytes_unref);
+      group->row->info = merged;
+    }
+  }
+  if (members_items != NULL) {
+    GBytes *merged = merge_config (group, SD_GROUP_CONFIG_MEMBERS, group->row->members,
+                                   members_items, NULL);
+    if (merged != NULL) {
+      g_clear_pointer (&group->row->members, g_bytes_unref);
+      group->row->members = merged;
+    }
+  }
+  if (!group_save (self, group, name, &error)) {
+    g_warning ("saving a group: %s", error->message);
+    for (guint i = 0; i < SD_GROUP_POLL_N; i++)
+      g_clear_pointer (&per_ns[i], g_ptr_array_unref);
+    return 0;
+  }
+
+  for (guint i = 0; msg_items != NULL && i < msg_items->len; i++) {
+    const SdRetrieveItem *item = g_ptr_array_index (msg_items, i);
+    g_autoptr(GBytes) data = sd_base64_decode (item->data_b64, -1, NULL);
+    g_autoptr(GBytes) plain = NULL;
+    g_autofree gchar *text = NULL;
+    gchar sender[SD_SESSION_ID_LEN + 1];
+    const SdGroupKeyBytes *keys;
+    guint n_keys = 0;
+    gint64 sent_at = 0;
+    gboolean is_new = FALSE;
+
+    if (data == NULL)
+      continue;
+    keys = sd_group_keys_list (group->keys, &n_keys);
+    plain = sd_group_message_decrypt (keys, n_keys, g_bytes_get_data (data, NULL),
+                                      g_bytes_get_size (data), sender, NULL, &error);
+    if (plain == NULL) {
+      g_debug ("a group message does not open: %s", error->message);
+      g_clear_error (&error);
+      continue;
+    }
+    text = unwrap_text (plain, &sent_at);
+    /* the sender's time is its claim: plausible, as for 1:1 messages (sd-ingest.h) */
+    if (text == NULL || !sd_ingest_sent_time_ok ((guint64) sent_at,
+                                                 sd_network_now_ms (self->network)))
+      continue;
+    if (!sd_store_add_group_message (self->store, group_id, sender,
+                                     g_str_equal (sender, self->identity->session_id), text,
+                                     sent_at, item->hash, &is_new, &error)) {
+      g_debug ("a group message was not stored: %s", error->message);
+      g_clear_error (&error);
+      continue;
+    }
+    if (is_new) {
+      g_autofree gchar *message_id = sd_message_id_make (sender, sent_at);
+
+      added++;
+      /* our own message read back: it was stored, whatever our request heard */
+      if (g_str_equal (sender, self->identity->session_id))
+        sd_store_set_group_message_status (self->store, sender, sent_at, TRUE, item->hash, NULL);
+      g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message_id);
+    }
+  }
+
+  for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
+    GPtrArray *items = per_ns[i];
+
+    if (items != NULL && items->len > 0) {
+      const SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
+      sd_store_set_group_last_hash (self->store, group_id, sd_group_poll_namespaces[i],
+                                    last->hash, NULL);
+    }
+    g_clear_pointer (&per_ns[i], g_ptr_array_unref);
+  }
+  if (added > 0 || name != NULL)
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
+  return added;
+}
+
+/* ---- creating a group ---------------------------------------------------------------------- */
+
+typedef struct {
+  Group *group;           /* (owned) */
+  GStrv members;          /* (owned) the invited, without us */
+  GBytes *pushes[3];      /* Keys, Info, Members */
+  guint next;
+  gchar *name;
+} CreateData;
+
+static void
+create_data_free (CreateData *data)
+{
+  group_free (data->group);
+  g_strfreev (data->members);
+  for (guint i = 0; i < 3; i++)
+    g_clear_pointer (&data->pushes[i], g_bytes_unref);
+  g_free (data->name);
+  g_free (data);
+}
+
+static const gint push_namespaces[3] = { SD_GROUP_NS_KEYS, SD_GROUP_NS_INFO, SD_GROUP_NS_MEMBERS };
+
+static GBytes *
+pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invitee,
+             gint64 sent_at, GError **error)
+{
+  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
+  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateInviteMessage invite = SESSION_PROTOS__GROUP_UPDATE_INVITE_MESSAGE__INIT;
+  g_autofree gchar *text = sd_group_control_invite_text (invitee, sent_at);
+  guint8 grant[SD_SUBACCOUNT_VALUE_LEN];
+  guint8 signature[64];
+  g_autofree guint8 *packed_update = NULL;
+  gsize len;
+  guint8 *out;
+
+  if (!sd_subaccount_make (ident, invitee, TRUE, FALSE, grant, error) ||
+      !sd_group_control_sign (ident, text, signature, error))
+    return NULL;
+  invite.groupsessionid = (char *) ident->id;
+  invite.name = (char *) name;
+  invite.memberauthdata.data = grant;
+  invite.memberauthdata.len = sizeof (grant);
+  invite.adminsignature.data = signature;
+  invite.adminsignature.len = sizeof (signature);
+  update.invitemessage = &invite;
+  len = session_protos__group_update_message__get_packed_size (&update);
+  packed_update = g_malloc (len);
+  session_protos__group_update_message__pack (&update, packed_update);
+  sodium_memzero (grant, sizeof (grant));
+  data.has_groupupdatemessage = TRUE;
+  data.groupupdatemessage.data = packed_update;
+  data.groupupdatemessage.len = len;
+  data.has_timestamp = TRUE;
+  data.timestamp = (uint64_t) sent_at;
+  content.datamessage = &data;
+  content.has_sigtimestamp = TRUE;
+  content.sigtimestamp = (uint64_t) sent_at;
+  len = session_protos__content__get_packed_size (&content);
+  out = g_malloc (len);
+  session_protos__content__pack (&content, out);
+  return g_bytes_new_take (out, len);
+}
+
+static void push_next (GTask *task);
+
+static void
+on_push_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (hash == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  push_next (g_steal_pointer (&task));
+}
+
+static void
+push_next (GTask *task)
+{
+  SdGroups *self = g_task_get_source_object (task);
+  CreateData *data = g_task_get_task_data (task);
+
+  if (data->next < 3) {
+    guint i = data->next++;
+    group_store_async (self, data->group, push_namespaces[i], SD_GROUP_CONFIG_TTL_MS,
+                       data->pushes[i], on_push_done, task);
+    return;
+  }
+  /* the configs are in the swarm: the invites can go */
+  for (guint i = 0; data->members[i] != NULL; i++) {
+    g_autoptr(GError) error = NULL;
+    gint64 now = sd_network_now_ms (self->network);
+    g_autoptr(GBytes) invite = pack_invite (&data->group->ident, data->name, data->members[i],
+                                            now, &error);
+
+    if (invite == NULL) {
+      g_warning ("no invite for a member: %s", error->message);
+      continue;
+    }
+    sd_sender_send_control (self->sender, data->members[i], invite, (guint64) now,
+                            SD_OUTGOING_TEXT);
+  }
+  g_task_return_pointer (task, g_strdup (data->group->ident.id), g_free);
+  g_object_unref (task);
+}
+
+void
+sd_groups_create_async (SdGroups *self, const gchar *name, const gchar *const *members,
+                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GPtrArray) invited = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SdConfigMessage) info0 = NULL, info = NULL, members0 = NULL, list = NULL;
+  g_auto(SdConfigGroupMember) m = { 0 };
+  SdGroupIdentity generated;
+  CreateData *data;
+  Group *group;
+
+  g_return_if_fail (SD_IS_GROUPS (self));
+  if (name == NULL || *name == '\0' || strlen (name) > SD_GROUP_NAME_MAX ||
+      !g_utf8_validate (name, -1, NULL) || members == NULL ||
+      g_strv_length ((gchar **) members) > SD_GROUP_CREATE_MAX_MEMBERS) {
+    g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                             "a group needs a name of 1 to %d bytes and at most %d members",
+                             SD_GROUP_NAME_MAX, SD_GROUP_CREATE_MAX_MEMBERS);
+    return;
+  }
+  for (guint i = 0; members[i] != NULL; i++) {
+    if (!sd_store_is_session_id (members[i])) {
+      g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                               "member %u is not a Session ID", i);
+      return;
+    }
+    if (g_str_equal (members[i], self->identity->session_id))
+      continue;
+    if (!g_ptr_array_find_with_equal_func (invited, members[i], g_str_equal, NULL))
+      g_ptr_array_add (invited, g_strdup (members[i]));
+  }
+
+  /* a new key pair: the seed makes us its admin */
+  sd_group_identity_generate (&generated);
+  data = g_new0 (CreateData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
+  data->name = g_strdup (name);
+  group = data->group = g_new0 (Group, 1);
+  group->user = self->identity;
+  group->row = g_new0 (SdStoreGroup, 1);
+  group->row->id = g_strdup (generated.id);
+  group->row->seed = g_malloc (32);
+  memcpy (group->row->seed, generated.ed25519_sk, 32);
+  sd_group_identity_clear (&generated);
+  if (!sd_group_identity_from_seed (&group->ident, group->row->seed, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  group->keys = sd_group_keys_new (&group->ident, self->identity);
+
+  g_ptr_array_add (ids, (gpointer) self->identity->session_id);
+  for (guint i = 0; i < invited->len; i++)
+    g_ptr_array_add (ids, g_ptr_array_index (invited, i));
+  data->pushes[0] = sd_group_keys_rekey (group->keys, ids, &error);
+  if (data->pushes[0] == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  info0 = sd_group_config_new (&group->ident);
+  info = sd_config_message_increment (info0);
+  if (!sd_config_group_info_set_name (sd_config_message_get_data (info), name, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  sd_config_group_info_set_created (sd_config_message_get_data (info),
+                                    sd_network_now_ms (self->network) / 1000);
+  members0 = sd_group_config_new (&group->ident);
+  list = sd_config_message_increment (members0);
+  sd_config_group_member_init (&m, self->identity->session_id);
+  m.admin = TRUE;
+  if (!sd_config_group_members_set (sd_config_message_get_data (list), &m, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  for (guint i = 0; i < invited->len; i++) {
+    sd_config_group_member_clear (&m);
+    sd_config_group_member_init (&m, g_ptr_array_index (invited, i));
+    m.invite = SD_CONFIG_MEMBER_STATUS_SENT;
+    if (!sd_config_group_members_set (sd_config_message_get_data (list), &m, &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  }
+  data->pushes[1] = sd_group_config_push (SD_GROUP_CONFIG_INFO, group->keys, info, &error);
+  if (data->pushes[1] != NULL)
+    data->pushes[2] = sd_group_config_push (SD_GROUP_CONFIG_MEMBERS, group->keys, list, &error);
+  if (data->pushes[2] == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  group->row->info = sd_config_message_serialize (info);
+  group->row->members = sd_config_message_serialize (list);
+  g_ptr_array_add (invited, NULL);
+  data->members = (GStrv) g_ptr_array_free (g_steal_pointer (&invited), FALSE);
+  /* stored before anything goes out: a crash leaves a group we can still push */
+  if (!group_save (self, group, name, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  push_next (g_steal_pointer (&task));
+}
+
+gchar *
+sd_groups_create_finish (SdGroups *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- invites ------------------------------------------------------------------------------- */
+
+void
+sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gchar *sender,
+                          gint64 sent_at, const guint8 *data, gsize len)
+{
+  SessionProtos__GroupUpdateMessage *update;
+  SessionProtos__GroupUpdateInviteMessage *invite;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) contact = NULL;
+  g_autoptr(SdStoreGroup) existing = NULL;
+  g_autofree gchar *text = NULL;
+  SdGroupIdentity ident = { 0 };
+  SdStoreGroup row = { 0 };
+
+  update = session_protos__group_update_message__unpack (NULL, len, data);
+  if (update == NULL)
+    return;
+  invite = update->invitemessage;
+  if (invite == NULL || invite->groupsessionid == NULL || invite->name == NULL ||
+      strlen (invite->name) > SD_GROUP_NAME_MAX || !g_utf8_validate (invite->name, -1, NULL) ||
+      invite->memberauthdata.len != SD_SUBACCOUNT_VALUE_LEN ||
+      !sd_group_identity_from_id (&ident, invite->groupsessionid, NULL))
+    goto out;
+  /* signed by the group for us at that time, with a grant our key can use */
+  text = sd_group_control_invite_text (identity->session_id, sent_at);
+  if (!sd_group_control_verify (&ident, text, invite->adminsignature.data,
+                                invite->adminsignature.len, &error) ||
+      !sd_subaccount_verify (&ident, identity, invite->memberauthdata.data, FALSE, FALSE)) {
+    g_debug ("dropping a group invite: %s", error != NULL ? error->message : "bad grant");
+    goto out;
+  }
+  existing = sd_store_get_group (store, ident.id, NULL);
+  if (existing != NULL && (existing->seed != NULL || !existing->pending)) {
+    /* already ours: a new grant (a re-invite) replaces the old one */
+    if (existing->seed == NULL) {
+      g_clear_pointer (&existing->auth_data, g_bytes_unref);
+      existing->auth_data = g_bytes_new (invite->memberauthdata.data, SD_SUBACCOUNT_VALUE_LEN);
+      sd_store_save_group (store, existing, NULL, NULL);
+    }
+    goto out;
+  }
+  contact = sd_store_get_conversation (store, sender, NULL);
+  row.id = ident.id;
+  row.auth_data = g_bytes_new (invite->memberauthdata.data, SD_SUBACCOUNT_VALUE_LEN);
+  row.invited_by = (gchar *) sender;
+  /* an approved contact's invite is taken at once, anyone else's is a request */
+  row.pending = contact == NULL || !contact->approved || contact->blocked;
+  if (!sd_store_save_group (store, &row, invite->name, &error))
+    g_warning ("saving a group invite: %s", error->message);
+  g_bytes_unref (row.auth_data);
+out:
+  sd_group_identity_clear (&ident);
+  session_protos__group_update_message__free_unpacked (update, NULL);
+}
+
+gboolean
+sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboolean accept, GError **error)
+{
+  g_autoptr(SdStoreGroup) row = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), FALSE);
+  row = sd_store_get_group (self->store, group_id, &local_error);
+  if (row == NULL) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND, "no such group");
+    return FALSE;
+  }
+  if (!accept)
+    return sd_store_delete_conversation (self->store, group_id, error);
+  row->pending = FALSE;
+  if (!sd_store_save_group (self->store, row, NULL, error))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
+  return TRUE;
+}
+
+GStrv
+sd_groups_dup_members (SdGroups *self, const gchar *group_id)
+{
+  g_autoptr(SdStoreGroup) row = NULL;
+  g_autoptr(SdConfigMessage) members = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  row = sd_store_get_group (self->store, group_id, NULL);
+  if (row == NULL || row->members == NULL)
+    return NULL;
+  /* ours: checked when it was merged */
+  members = sd_config_message_parse (g_bytes_get_data (row->members, NULL),
+                                     g_bytes_get_size (row->members), SD_CONFIG_DEFAULT_LAG, NULL);
+  if (members == NULL)
+    return NULL;
+  ids = sd_config_group_members_list (sd_config_message_get_data (members));
+  g_ptr_array_add (ids, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
+}
+
+void
+sd_groups_emit_changed (SdGroups *self, const gchar *group_id)
+{
+  g_return_if_fail (SD_IS_GROUPS (self));
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
+}
+
+/* ---- object -------------------------------------------------------------------------------- */
+
+static void
+sd_groups_finalize (GObject *object)
+{
+  SdGroups *self = SD_GROUPS (object);
+
+  g_clear_object (&self->network);
+  g_clear_object (&self->store);
+  g_clear_object (&self->sender);
+  G_OBJECT_CLASS (sd_groups_parent_class)->finalize (object);
+}
+
+static void
+sd_groups_class_init (SdGroupsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sd_groups_finalize;
+  signals[SIGNAL_MESSAGE_ADDED] = g_signal_new ("message-added", G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MESSAGE_RECEIVED] = g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                   G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+sd_groups_init (SdGroups *self)
+{
+}
+
+SdGroups *
+sd_groups_new (SdNetwork *network, SdStore *store, const SdIdentity *identity, SdSender *sender)
+{
+  SdGroups *self = g_object_new (SD_TYPE_GROUPS, NULL);
+
+  self->network = g_object_ref (network);
+  self->store = g_object_ref (store);
+  self->sender = g_object_ref (sender);
+  self->identity = identity;
+  {
+    g_autoptr(GError) error = NULL;
+    guint failed = 0;
+
+    if (!sd_store_fail_sending_group_messages (store, &failed, &error))
+      g_warning ("group messages cut off: %s", error->message);
+    else if (failed > 0)
+      g_message ("%u group message(s) were cut off by a restart: failed", failed);
+  }
+  return self;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sd-keys.h"
+#include "sd-network.h"
+#include "sd-sender.h"
+#include "sd-store.h"
+
+G_BEGIN_DECLS
+
+/* groups v2 in the daemon (docs/groups.md): creating a group (Keys, Info, Members pushed to its
+ * swarm, invites sent 1:1), invites received and accepted, what the group poller reads applied
+ * to the store, and messages sent to a group's swarm */
+#define SD_TYPE_GROUPS (sd_groups_get_type ())
+G_DECLARE_FINAL_TYPE (SdGroups, sd_groups, SD, GROUPS, GObject)
+
+#define SD_GROUPS_ERROR (sd_groups_error_quark ())
+typedef enum {
+  SD_GROUPS_ERROR_INVALID,      /* a bad name or member list */
+  SD_GROUPS_ERROR_NOT_FOUND,    /* no such group */
+  SD_GROUPS_ERROR_NOT_MEMBER,   /* no key or grant yet (or removed) */
+  SD_GROUPS_ERROR_FAILED,       /* the swarm refused or could not be reached */
+} SdGroupsError;
+GQuark sd_groups_error_quark (void);
+
+#define SD_GROUP_NAME_MAX 100        /* bytes, as Info `n` */
+#define SD_GROUP_CREATE_MAX_MEMBERS 100
+/* group messages live 14 days in the swarm, configs 30 */
+#define SD_GROUP_MESSAGE_TTL_MS (14LL * 24 * 3600 * 1000)
+#define SD_GROUP_CONFIG_TTL_MS (30LL * 24 * 3600 * 1000)
+
+/* @identity must outlive it */
+SdGroups *sd_groups_new (SdNetwork *network, SdStore *store, const SdIdentity *identity,
+                         SdSender *sender) G_GNUC_WARN_UNUSED_RESULT;
+
+/* admin: a new group named @name with us and @members ("05…" ids); the result is its id */
+void sd_groups_create_async (SdGroups *self, const gchar *name, const gchar *const *members,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+gchar *sd_groups_create_finish (SdGroups *self, GAsyncResult *result,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* an invite (pending) is accepted (the group is polled from now on) or declined (forgotten) */
+gboolean sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboolean accept,
+                                   GError **error);
+
+/* a text message to @group_id: stored as sending, then stored in ns 11 and marked sent (or
+ * failed); the result is its message id */
+gchar *sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body,
+                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the poller's answer for @group_id: the five retrieves of sd_storage_rpc_group_poll;
+ * returns how many messages were added */
+guint sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body);
+
+/* builds the poll batch for @group_id at @now_ms (NULL when the group is not ours to read) */
+gchar *sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_ms);
+
+/* from the 1:1 ingest: DataMessage.groupUpdateMessage bytes from @sender; an invite signed by
+ * the group for us makes a group conversation (accepted already when @sender is an approved
+ * contact, else pending). Bad input changes nothing */
+void sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gchar *sender,
+                               gint64 sent_at, const guint8 *data, gsize len);
+
+/* (transfer full) the members' Session IDs of @group_id's Members config as we hold it (admins
+ * and invited alike), NULL when none is known */
+GStrv sd_groups_dup_members (SdGroups *self, const gchar *group_id);
+
+/* tells "message-added" listeners that @group_id changed (a new invite seen by the poller) */
+void sd_groups_emit_changed (SdGroups *self, const gchar *group_id);
+
+/* signals:
+ *   "message-added" (const gchar *group_id): the group conversation changed
+ *   "message-received" (const gchar *message_id): a new message was read from a group's swarm */
+
+G_END_DECLS

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStore"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sd-store-rows.h"
+
+/*
+ * Groups v2 (docs/groups.md): a group is a conversation of kind 'group' plus a `groups` row
+ * (our seed or grant, the Keys dump, the merged Info and Members), the last hash read per
+ * namespace of its swarm, and its messages in `messages` like any other conversation's.
+ */
+
+/* a Keys dump holds at most 256 keys; configs are at most one stored item */
+#define GROUP_BLOB_MAX (1024 * 1024)
+
+void
+sd_store_group_clear (SdStoreGroup *group)
+{
+  g_clear_pointer (&group->id, g_free);
+  if (group->seed != NULL)
+    sodium_memzero (group->seed, 32);
+  g_clear_pointer (&group->seed, g_free);
+  g_clear_pointer (&group->auth_data, g_bytes_unref);
+  g_clear_pointer (&group->keys_dump, g_bytes_unref);
+  g_clear_pointer (&group->info, g_bytes_unref);
+  g_clear_pointer (&group->members, g_bytes_unref);
+  g_clear_pointer (&group->invited_by, g_free);
+}
+
+void
+sd_store_group_free (SdStoreGroup *group)
+{
+  if (group == NULL)
+    return;
+  sd_store_group_clear (group);
+  g_free (group);
+}
+
+static gboolean
+is_group_id (const gchar *id)
+{
+  if (id == NULL || strlen (id) != 66 || strncmp (id, "03", 2) != 0)
+    return FALSE;
+  for (guint i = 2; i < 66; i++)
+    if (!g_ascii_isxdigit (id[i]) || g_ascii_isupper (id[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+bind_bytes (sqlite3_stmt *stmt, int index, GBytes *bytes)
+{
+  if (bytes == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_blob (stmt, index, g_bytes_get_data (bytes, NULL),
+                       (int) g_bytes_get_size (bytes), SQLITE_TRANSIENT);
+}
+
+static GBytes *
+column_bytes (sqlite3_stmt *stmt, int index)
+{
+  if (sqlite3_column_type (stmt, index) == SQLITE_NULL)
+    return NULL;
+  if (sqlite3_column_bytes (stmt, index) > GROUP_BLOB_MAX)
+    return NULL;
+  return g_bytes_new (sqlite3_column_blob (stmt, index), sqlite3_column_bytes (stmt, index));
+}
+
+gboolean
+sd_store_save_group (SdStore *self, const SdStoreGroup *group, const gchar *name, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) conv = NULL;
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  if (!is_group_id (group->id)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a group id");
+    return FALSE;
+  }
+  if (name != NULL && !store_check_utf8 (name, "the group name", error))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  /* an invite we have not accepted is a request, like a 1:1 one */
+  conv = store_prepare (self,
+                        "INSERT INTO conversations (id, kind, name, approved, they_approved,"
+                        " last_activity, created_at) VALUES (?1, 'group', ?2, ?3, 1, ?4, ?4)"
+                        " ON CONFLICT (id) DO UPDATE SET name = coalesce (?2, name),"
+                        " approved = ?3 WHERE kind = 'group'",
+                        error);
+  if (conv == NULL)
+    return FALSE;
+  store_bind_text (conv, 1, group->id);
+  store_bind_text (conv, 2, name);
+  sqlite3_bind_int (conv, 3, group->pending ? 0 : 1);
+  sqlite3_bind_int64 (conv, 4, store_now_ms ());
+  if (!store_run (self, conv, error))
+    return FALSE;
+  stmt = store_prepare (self,
+                        "INSERT OR REPLACE INTO groups (id, seed, auth_data, keys_dump, info,"
+                        " members, invited_by, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, group->id);
+  if (group->seed != NULL)
+    sqlite3_bind_blob (stmt, 2, group->seed, 32, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 2);
+  bind_bytes (stmt, 3, group->auth_data);
+  bind_bytes (stmt, 4, group->keys_dump);
+  bind_bytes (stmt, 5, group->info);
+  bind_bytes (stmt, 6, group->members);
+  store_bind_text (stmt, 7, group->invited_by);
+  sqlite3_bind_int (stmt, 8, group->pending ? 1 : 0);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  return store_tx_commit (tx, error);
+}
+
+static SdStoreGroup *
+group_from_row (sqlite3_stmt *stmt)
+{
+  SdStoreGroup *group = g_new0 (SdStoreGroup, 1);
+
+  group->id = store_column_dup (stmt, 0);
+  if (sqlite3_column_bytes (stmt, 1) == 32) {
+    group->seed = g_malloc (32);
+    memcpy (group->seed, sqlite3_column_blob (stmt, 1), 32);
+  }
+  if (sqlite3_column_bytes (stmt, 2) == 100)
+    group->auth_data = column_bytes (stmt, 2);
+  group->keys_dump = column_bytes (stmt, 3);
+  group->info = column_bytes (stmt, 4);
+  group->members = column_bytes (stmt, 5);
+  group->invited_by = store_column_dup (stmt, 6);
+  group->pending = sqlite3_column_int (stmt, 7) != 0;
+  return group;
+}
+
+#define GROUP_COLUMNS "id, seed, auth_data, keys_dump, info, members, invited_by, pending"
+
+SdStoreGroup *
+sd_store_get_group (SdStore *self, const gchar *group_id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  stmt = store_prepare (self, "SELECT " GROUP_COLUMNS " FROM groups WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, group_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return NULL;
+  if (rc != SQLITE_ROW) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such group");
+    return NULL;
+  }
+  return group_from_row (stmt);
+}
+
+GPtrArray *
+sd_store_list_groups (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_store_group_free);
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  stmt = store_prepare (self, "SELECT " GROUP_COLUMNS " FROM groups ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (groups, group_from_row (stmt));
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&groups);
+}
+
+gchar *
+sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
+                              GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = store_prepare (self, "SELECT hash FROM group_last_hash"
+                              " WHERE group_id = ?1 AND namespace = ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, group_id);
+  sqlite3_bind_int (stmt, 2, namespace_);
+  rc = store_step (self, stmt, error);
+  if (rc != SQLITE_ROW)
+    return NULL;
+  return store_column_dup (stmt, 0);
+}
+
+gboolean
+sd_store_set_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
+                              const gchar *hash, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  stmt = store_prepare (self, "INSERT OR REPLACE INTO group_last_hash (group_id, namespace, hash)"
+                              " VALUES (?1, ?2, ?3)", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, group_id);
+  sqlite3_bind_int (stmt, 2, namespace_);
+  store_bind_text (stmt, 3, hash);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *author,
+                            gboolean outgoing, const gchar *body, gint64 sent_at,
+                            const gchar *server_hash, gboolean *out_added, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) touch = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  if (out_added != NULL)
+    *out_added = FALSE;
+  if (!store_check_session_id (author, "the author", error) ||
+      !store_check_utf8 (body, "the body", error))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  /* (author, sent_at) is the message's id: a second copy changes nothing */
+  stmt = store_prepare (self,
+                        "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                        " received_at, status, server_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                        " ON CONFLICT DO NOTHING",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, group_id);
+  store_bind_text (stmt, 2, author);
+  sqlite3_bind_int (stmt, 3, outgoing ? 1 : 0);
+  store_bind_text (stmt, 4, body);
+  sqlite3_bind_int64 (stmt, 5, sent_at);
+  sqlite3_bind_int64 (stmt, 6, store_now_ms ());
+  store_bind_text (stmt, 7, outgoing ? "sending" : "sent");
+  store_bind_text (stmt, 8, server_hash);
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (sqlite3_db_handle (stmt)) > 0) {
+    gint64 local_id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
+
+    if (out_added != NULL)
+      *out_added = TRUE;
+    /* searchable and counted unread as every other message (sd-store-rows.c) */
+    if (!store_index_messages (self, &local_id, 1, error) ||
+        (!outgoing && !store_mark_unread (self, group_id, sent_at, local_id, error)))
+      return FALSE;
+    touch = store_prepare (self, "UPDATE conversations SET last_activity ="
+                                 " max (last_activity, ?2), unread = unread + ?3 WHERE id = ?1",
+                           error);
+    if (touch == NULL)
+      return FALSE;
+    store_bind_text (touch, 1, group_id);
+    sqlite3_bind_int64 (touch, 2, sent_at);
+    sqlite3_bind_int (touch, 3, outgoing ? 0 : 1);
+    if (!store_run (self, touch, error))
+      return FALSE;
+  }
+  return store_tx_commit (tx, error);
+}
+
+gboolean
+sd_store_set_group_message_status (SdStore *self, const gchar *author, gint64 sent_at,
+                                   gboolean sent, const gchar *server_hash, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  stmt = store_prepare (self, "UPDATE messages SET status = ?3,"
+                              " server_hash = coalesce (?4, server_hash)"
+                              " WHERE author = ?1 AND sent_at = ?2 AND status = 'sending'", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, author);
+  sqlite3_bind_int64 (stmt, 2, sent_at);
+  store_bind_text (stmt, 3, sent ? "sent" : "failed");
+  store_bind_text (stmt, 4, server_hash);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  stmt = store_prepare (self, "UPDATE messages SET status = 'failed'"
+                              " WHERE status = 'sending' AND outgoing = 1"
+                              " AND conversation IN (SELECT id FROM groups)", error);
+  if (stmt == NULL || !store_run (self, stmt, error))
+    return FALSE;
+  if (out_failed != NULL)
+    *out_failed = (guint) sqlite3_changes (sqlite3_db_handle (stmt));
+  return TRUE;
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "groups/sd-group-control.h"
+#include "groups/sd-group-identity.h"
+#include "groups/sd-subaccount.h"
+#include "sd-groups.h"
+#include "sd-store-schema.h"
+#include "sd-store.h"
+#include "session-messages.pb-c.h"
+
+/* the store side of groups (sd-store-groups.c, schema step 9) and invites received 1:1
+ * (sd_groups_receive_update): what a valid invite makes, and that forged ones change nothing */
+
+#define ID_C "05cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+typedef struct {
+  gchar *dir;
+  SdStore *store;
+  SdIdentity me, admin, other;
+  SdGroupIdentity group;
+} Fixture;
+
+static void
+identity (SdIdentity *id, guint8 fill)
+{
+  guint8 seed[SD_SEED_LEN];
+
+  memset (seed, fill, sizeof (seed));
+  sd_identity_from_seed (id, seed);
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  guint8 seed[32];
+
+  f->dir = g_dir_make_tmp ("sd-groups-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "store.db", NULL);
+  f->store = sd_store_open (path, &error);
+  g_assert_no_error (error);
+  identity (&f->me, 0x11);
+  identity (&f->admin, 0x22);
+  identity (&f->other, 0x33);
+  g_assert_true (sd_store_set_account_id (f->store, f->me.session_id, &error));
+  memset (seed, 0x44, sizeof (seed));
+  g_assert_true (sd_group_identity_from_seed (&f->group, seed, &error));
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const gchar *name;
+
+  g_clear_object (&f->store);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *child = g_build_filename (f->dir, name, NULL);
+    g_unlink (child);
+  }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  sd_group_identity_clear (&f->group);
+}
+
+/* the DataMessage.groupUpdateMessage bytes of an invite of @invitee at @t */
+static GBytes *
+invite_bytes (const SdGroupIdentity *group, const gchar *name, const gchar *invitee,
+              const gchar *grant_for, gint64 t)
+{
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateInviteMessage invite = SESSION_PROTOS__GROUP_UPDATE_INVITE_MESSAGE__INIT;
+  g_autofree gchar *text = sd_group_control_invite_text (invitee, t);
+  g_autoptr(GError) error = NULL;
+  guint8 grant[SD_SUBACCOUNT_VALUE_LEN];
+  guint8 signature[64];
+  gsize len;
+  guint8 *out;
+
+  g_assert_true (sd_subaccount_make (group, grant_for, TRUE, FALSE, grant, &error));
+  g_assert_true (sd_group_control_sign (group, text, signature, &error));
+  invite.groupsessionid = (char *) group->id;
+  invite.name = (char *) name;
+  invite.memberauthdata.data = grant;
+  invite.memberauthdata.len = sizeof (grant);
+  invite.adminsignature.data = signature;
+  invite.adminsignature.len = sizeof (signature);
+  update.invitemessage = &invite;
+  len = session_protos__group_update_message__get_packed_size (&update);
+  out = g_malloc (len);
+  session_protos__group_update_message__pack (&update, out);
+  return g_bytes_new_take (out, len);
+}
+
+static void
+receive (Fixture *f, const gchar *sender, gint64 t, GBytes *bytes)
+{
+  sd_groups_receive_update (f->store, &f->me, sender, t, g_bytes_get_data (bytes, NULL),
+                            g_bytes_get_size (bytes));
+}
+
+static guint
+n_groups (Fixture *f)
+{
+  g_autoptr(GPtrArray) groups = sd_store_list_groups (f->store, NULL);
+
+  return groups != NULL ? groups->len : G_MAXUINT;
+}
+
+static void
+test_invite_pending (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+  g_autoptr(GBytes) bytes = invite_bytes (&f->group, "Crew", f->me.session_id, f->me.session_id, t);
+  g_autoptr(SdStoreGroup) row = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(GError) error = NULL;
+
+  receive (f, f->admin.session_id, t, bytes);
+  row = sd_store_get_group (f->store, f->group.id, &error);
+  g_assert_no_error (error);
+  g_assert_true (row->pending);
+  g_assert_null (row->seed);
+  g_assert_nonnull (row->auth_data);
+  g_assert_cmpuint (g_bytes_get_size (row->auth_data), ==, SD_SUBACCOUNT_VALUE_LEN);
+  g_assert_cmpstr (row->invited_by, ==, f->admin.session_id);
+  conversation = sd_store_get_conversation (f->store, f->group.id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (conversation->kind, ==, SD_CONVERSATION_KIND_GROUP);
+  g_assert_cmpstr (conversation->name, ==, "Crew");
+  g_assert_false (conversation->approved);
+}
+
+static void
+test_invite_from_contact (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+  g_autoptr(GBytes) bytes = invite_bytes (&f->group, "Crew", f->me.session_id, f->me.session_id, t);
+  g_autoptr(SdStoreGroup) row = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sd_store_open_conversation (f->store, f->admin.session_id, t, &error));
+  receive (f, f->admin.session_id, t, bytes);
+  row = sd_store_get_group (f->store, f->group.id, &error);
+  g_assert_no_error (error);
+  g_assert_false (row->pending);
+}
+
+static void
+test_invite_forged (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+  SdGroupIdentity view = { 0 };
+  g_autoptr(GBytes) other_invitee = invite_bytes (&f->group, "Crew", f->other.session_id,
+                                                  f->me.session_id, t);
+  g_autoptr(GBytes) other_grant = invite_bytes (&f->group, "Crew", f->me.session_id,
+                                                f->other.session_id, t);
+  g_autoptr(GBytes) good = invite_bytes (&f->group, "Crew", f->me.session_id, f->me.session_id,
+                                         t);
+  g_autoptr(GBytes) long_name = NULL;
+  g_autofree gchar *name = g_strnfill (SD_GROUP_NAME_MAX + 1, 'x');
+  guint8 junk[64];
+
+  long_name = invite_bytes (&f->group, name, f->me.session_id, f->me.session_id, t);
+  /* signed for someone else, a grant for someone else, another time, garbage, a long name */
+  receive (f, f->admin.session_id, t, other_invitee);
+  receive (f, f->admin.session_id, t, other_grant);
+  receive (f, f->admin.session_id, t + 1, good);
+  receive (f, f->admin.session_id, t, long_name);
+  memset (junk, 0xff, sizeof (junk));
+  sd_groups_receive_update (f->store, &f->me, f->admin.session_id, t, junk, sizeof (junk));
+  /* a member's view of the group cannot sign: an "admin" signature by another key */
+  {
+    g_autoptr(GBytes) bytes = NULL;
+    guint8 seed[32];
+    SdGroupIdentity impostor;
+
+    memset (seed, 0x55, sizeof (seed));
+    g_assert_true (sd_group_identity_from_seed (&impostor, seed, NULL));
+    /* the impostor's key signs, but the invite names the real group */
+    {
+      SessionProtos__GroupUpdateMessage *update;
+      gsize len;
+      guint8 *out;
+
+      bytes = invite_bytes (&impostor, "Crew", f->me.session_id, f->me.session_id, t);
+      update = session_protos__group_update_message__unpack (NULL, g_bytes_get_size (bytes),
+                                                              g_bytes_get_data (bytes, NULL));
+      g_assert_nonnull (update);
+      update->invitemessage->groupsessionid = f->group.id;
+      len = session_protos__group_update_message__get_packed_size (update);
+      out = g_malloc (len);
+      session_protos__group_update_message__pack (update, out);
+      update->invitemessage->groupsessionid = NULL; /* borrowed */
+      session_protos__group_update_message__free_unpacked (update, NULL);
+      sd_groups_receive_update (f->store, &f->me, f->admin.session_id, t, out, len);
+      g_free (out);
+    }
+    sd_group_identity_clear (&impostor);
+  }
+  sd_group_identity_clear (&view);
+  g_assert_cmpuint (n_groups (f), ==, 0);
+  /* and the real one still works */
+  receive (f, f->admin.session_id, t, good);
+  g_assert_cmpuint (n_groups (f), ==, 1);
+}
+
+static void
+test_group_rows (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreGroup) got = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autofree gchar *hash = NULL;
+  SdStoreGroup row = { 0 };
+  guint8 seed[32];
+  gboolean added = FALSE;
+
+  memset (seed, 0x44, sizeof (seed));
+  row.id = f->group.id;
+  row.seed = seed;
+  row.keys_dump = g_bytes_new_static ("dump", 4);
+  g_assert_true (sd_store_save_group (f->store, &row, "Crew", &error));
+  g_assert_no_error (error);
+  g_bytes_unref (row.keys_dump);
+  got = sd_store_get_group (f->store, f->group.id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (got->seed, 32, seed, 32);
+  g_assert_false (got->pending);
+  g_assert_cmpmem (g_bytes_get_data (got->keys_dump, NULL), g_bytes_get_size (got->keys_dump),
+                   "dump", 4);
+
+  /* a bad id is refused, nothing is made */
+  row.id = (gchar *) ID_C;
+  g_assert_false (sd_store_save_group (f->store, &row, "x", &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (n_groups (f), ==, 1);
+
+  g_assert_null (sd_store_get_group_last_hash (f->store, f->group.id, 11, NULL));
+  g_assert_true (sd_store_set_group_last_hash (f->store, f->group.id, 11, "h1", &error));
+  g_assert_true (sd_store_set_group_last_hash (f->store, f->group.id, 11, "h2", &error));
+  hash = sd_store_get_group_last_hash (f->store, f->group.id, 11, NULL);
+  g_assert_cmpstr (hash, ==, "h2");
+
+  g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->admin.session_id, FALSE,
+                                             "hi", 1700000000000, "hash1", &added, &error));
+  g_assert_true (added);
+  /* the same (author, sent_at) again: nothing new */
+  g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->admin.session_id, FALSE,
+                                             "hi", 1700000000000, "hash1", &added, &error));
+  g_assert_false (added);
+  messages = sd_store_get_messages (f->store, f->group.id, 0, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 1);
+  /* indexed for search and counted unread like any message */
+  g_assert_true (sd_store_check_integrity (f->store, &error));
+  g_assert_no_error (error);
+  {
+    guint unread = 0;
+
+    g_assert_true (sd_store_count_unread (f->store, f->group.id, &unread, &error));
+    g_assert_cmpuint (unread, ==, 1);
+  }
+
+  /* our message cut off by a restart fails; others' and 1:1 ones are left alone */
+  {
+    g_autoptr(SdMessage) mine = NULL;
+    g_autofree gchar *mine_id = sd_message_id_make (f->me.session_id, 1700000000001);
+    guint failed = 0;
+
+    g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->me.session_id, TRUE,
+                                               "mine", 1700000000001, NULL, &added, &error));
+    g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (failed, ==, 1);
+    mine = sd_store_get_message (f->store, mine_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_FAILED);
+    g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
+    g_assert_cmpuint (failed, ==, 0);
+  }
+
+  /* deleting the conversation takes the group with it */
+  sd_store_delete_conversation (f->store, f->group.id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_groups (f), ==, 0);
+}
+
+/* step 9 widens conversations.kind in place: a version 8 file keeps its messages */
+static void
+test_migrate_v8 (void)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+  g_assert_true (sd_store_schema_migrate_to (db, 0, 8, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
+                                     "INSERT INTO messages (conversation, author, outgoing, body,"
+                                     " sent_at, received_at, status) VALUES ('" ID_C "', '" ID_C
+                                     "', 0, 'kept', 1, 1, 'sent');", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id, kind) VALUES ('03aa', 'group')",
+                                 NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  g_assert_true (sd_store_schema_migrate_to (db, 8, 9, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM messages", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id, kind) VALUES ('03aa', 'group')",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id, kind) VALUES ('03bb', 'bogus')",
+                                 NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+  g_test_add_func ("/groups/migrate-v8", test_migrate_v8);
+  g_test_add ("/groups/rows", Fixture, NULL, setup, test_group_rows, teardown);
+  g_test_add ("/groups/invite/pending", Fixture, NULL, setup, test_invite_pending, teardown);
+  g_test_add ("/groups/invite/contact", Fixture, NULL, setup, test_invite_from_contact, teardown);
+  g_test_add ("/groups/invite/forged", Fixture, NULL, setup, test_invite_forged, teardown);
+  return g_test_run ();
+}
