@@ -51,7 +51,7 @@ sd_store_get_conversation (SdStore *self, const gchar *id, GError **error)
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!store_check_session_id (id, "the conversation id", error))
+  if (!store_check_conversation_id (id, "the conversation id", error))
     return NULL;
   return store_load_conversation (self, id, error);
 }
@@ -74,7 +74,7 @@ sd_store_get_messages (SdStore *self, const gchar *conversation_id, gint64 befor
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!store_check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_conversation_id (conversation_id, "the conversation id", error))
     return NULL;
   if (before < 0 || after < 0) {
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
@@ -121,7 +121,7 @@ sd_store_count_unread (SdStore *self, const gchar *conversation_id, guint *out_u
                           " WHERE unread > 0 AND blocked = 0",
                           error);
   } else {
-    if (!store_check_session_id (conversation_id, "the conversation id", error))
+    if (!store_check_conversation_id (conversation_id, "the conversation id", error))
       return FALSE;
     stmt = store_prepare (self, "SELECT unread FROM conversations WHERE id = ?1", error);
   }
@@ -261,7 +261,7 @@ update_conversation (SdStore *self, const gchar *sql, const gchar *id, gint64 va
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
-  if (!store_check_session_id (id, "the conversation id", error))
+  if (!store_check_conversation_id (id, "the conversation id", error))
     return FALSE;
   stmt = store_prepare (self, sql, error);
   if (stmt == NULL)
@@ -298,7 +298,7 @@ sd_store_open_conversation (SdStore *self, const gchar *conversation_id, gint64 
   SdConversationKind kind;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  if (!store_check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_conversation_id (conversation_id, "the conversation id", error))
     return FALSE;
   kind = g_strcmp0 (conversation_id, sd_store_get_account_id (self)) == 0
            ? SD_CONVERSATION_KIND_NOTE_TO_SELF
@@ -357,7 +357,7 @@ sd_store_delete_conversation (SdStore *self, const gchar *conversation_id, GErro
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!store_check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_conversation_id (conversation_id, "the conversation id", error))
     return FALSE;
   /* one statement, so one implicit transaction; messages and outbox rows go by cascade */
   stmt = store_prepare (self, "DELETE FROM conversations WHERE id = ?1", error);

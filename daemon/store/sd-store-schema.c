@@ -267,6 +267,39 @@ static const gchar schema_v6[] =
   "  file TEXT"
   ") WITHOUT ROWID;";
 
+/* 7: communities (docs/communities.md). A community is a conversation (the row's own kind
+ * stays 'direct': its CHECK cannot change without rebuilding the table; a row here makes it
+ * a community) with the room's place, the server's key, the poll cursors and what the server
+ * said of the room. Its posts are messages by blinded ids; community_posts ties each to the
+ * server's post id, and keeps the poster's name and the server's reaction counts, which are
+ * counts rather than reactors */
+static const gchar schema_v7[] =
+  "CREATE TABLE communities ("
+  "  conversation TEXT PRIMARY KEY NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  base_url TEXT NOT NULL,"
+  "  room TEXT NOT NULL,"
+  "  server_pk TEXT NOT NULL,"
+  "  joined_at INTEGER NOT NULL,"
+  "  name TEXT,"
+  "  description TEXT,"
+  "  user_count INTEGER NOT NULL DEFAULT -1,"
+  "  info_updates INTEGER NOT NULL DEFAULT 0,"
+  "  seqno INTEGER NOT NULL DEFAULT 0,"
+  "  permissions TEXT NOT NULL DEFAULT '',"
+  "  moderators TEXT NOT NULL DEFAULT '[]',"
+  "  admins TEXT NOT NULL DEFAULT '[]',"
+  "  UNIQUE (base_url, room)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE community_posts ("
+  "  message INTEGER PRIMARY KEY REFERENCES messages (local_id) ON DELETE CASCADE,"
+  "  conversation TEXT NOT NULL,"
+  "  post_id INTEGER NOT NULL,"
+  "  author_name TEXT,"
+  "  author_session_id TEXT,"
+  "  reactions TEXT NOT NULL DEFAULT '[]',"
+  "  UNIQUE (conversation, post_id)"
+  ");";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -274,6 +307,7 @@ static const gchar *const migrations[] = {
   schema_v4,
   schema_v5,
   schema_v6,
+  schema_v7,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

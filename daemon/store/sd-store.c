@@ -197,6 +197,14 @@ store_update_hook (void *data, int op, const char *database, const char *table,
 }
 
 gboolean
+store_check_conversation_id (const gchar *id, const gchar *what, GError **error)
+{
+  if (sd_store_is_community_id (id))
+    return TRUE;
+  return store_check_session_id (id, what, error);
+}
+
+gboolean
 store_check_session_id (const gchar *id, const gchar *what, GError **error)
 {
   if (sd_store_is_session_id (id))

@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStore"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "sd-store-communities.h"
+#include "sd-store-rows.h"
+
+/*
+ * Joined communities and their posts (schema 7). A post is a message row by its poster's
+ * blinded id; community_posts ties it to the server's post id (for deletions, reactions and
+ * our own deletes) and keeps the poster's name and the server's reaction counts.
+ */
+
+#define COMMUNITY_COLUMNS \
+  "conversation, base_url, room, server_pk, joined_at, name, description, user_count," \
+  " info_updates, seqno, permissions, moderators, admins"
+
+void
+sd_community_free (SdCommunity *community)
+{
+  if (community == NULL)
+    return;
+  g_free (community->id);
+  g_free (community->base_url);
+  g_free (community->room);
+  g_free (community->server_pk);
+  g_free (community->name);
+  g_free (community->description);
+  g_free (community->permissions);
+  g_strfreev (community->moderators);
+  g_strfreev (community->admins);
+  g_free (community);
+}
+
+static GStrv
+strv_from_json (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *root;
+
+  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
+    JsonArray *array = json_node_get_array (root);
+
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      JsonNode *node = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        g_strv_builder_add (builder, json_node_get_string (node));
+    }
+  }
+  return g_strv_builder_end (builder);
+}
+
+static gchar *
+strv_to_json (const gchar *const *strv)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    json_builder_add_string_value (builder, strv[i]);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static SdCommunity *
+community_from_row (sqlite3_stmt *stmt)
+{
+  SdCommunity *community = g_new0 (SdCommunity, 1);
+
+  community->id = store_column_dup (stmt, 0);
+  community->base_url = store_column_dup (stmt, 1);
+  community->room = store_column_dup (stmt, 2);
+  community->server_pk = store_column_dup (stmt, 3);
+  community->joined_at = sqlite3_column_int64 (stmt, 4);
+  community->name = store_column_dup (stmt, 5);
+  community->description = store_column_dup (stmt, 6);
+  community->user_count = sqlite3_column_int64 (stmt, 7);
+  community->info_updates = sqlite3_column_int64 (stmt, 8);
+  community->seqno = sqlite3_column_int64 (stmt, 9);
+  community->permissions = store_column_dup (stmt, 10);
+  community->moderators = strv_from_json ((const gchar *) sqlite3_column_text (stmt, 11));
+  community->admins = strv_from_json ((const gchar *) sqlite3_column_text (stmt, 12));
+  return community;
+}
+
+gboolean
+sd_store_add_community (SdStore *self, const gchar *id, const gchar *base_url,
+                        const gchar *room, const gchar *server_pk_hex, gint64 now,
+                        gboolean *out_created, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) insert = NULL;
+  gboolean created = FALSE, blocked = FALSE;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!sd_store_is_community_id (id)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a community id");
+    return FALSE;
+  }
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  /* we chose to join: approved, and never a message request */
+  if (!store_ensure_conversation (self, id, SD_CONVERSATION_KIND_DIRECT, TRUE, TRUE, now,
+                                  &created, &blocked, error))
+    return FALSE;
+  insert = store_prepare (self,
+                          "INSERT INTO communities (conversation, base_url, room, server_pk,"
+                          " joined_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                          error);
+  if (insert == NULL)
+    return FALSE;
+  store_bind_text (insert, 1, id);
+  store_bind_text (insert, 2, base_url);
+  store_bind_text (insert, 3, room);
+  store_bind_text (insert, 4, server_pk_hex);
+  sqlite3_bind_int64 (insert, 5, now);
+  if (!store_run (self, insert, error))
+    return FALSE;
+  created = sqlite3_changes (self->db) > 0;
+  if (!store_tx_commit (tx, error))
+    return FALSE;
+  if (out_created != NULL)
+    *out_created = created;
+  return TRUE;
+}
+
+GPtrArray *
+sd_store_list_communities (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_community_free);
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT " COMMUNITY_COLUMNS " FROM communities"
+                        " ORDER BY base_url, room", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (out, community_from_row (stmt));
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+SdCommunity *
+sd_store_get_community (SdStore *self, const gchar *id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT " COMMUNITY_COLUMNS " FROM communities"
+                        " WHERE conversation = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return NULL;
+  if (rc == SQLITE_DONE) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "no such community");
+    return NULL;
+  }
+  return community_from_row (stmt);
+}
+
+gboolean
+sd_store_community_set_info (SdStore *self, const gchar *id, const gchar *name,
+                             const gchar *description, gint64 user_count, gint64 info_updates,
+                             const gchar *permissions, const gchar *const *moderators,
+                             const gchar *const *admins, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdCachedStmt) rename = NULL;
+  g_autofree gchar *mods = moderators != NULL ? strv_to_json (moderators) : NULL;
+  g_autofree gchar *adms = admins != NULL ? strv_to_json (admins) : NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if ((name != NULL && !store_check_utf8 (name, "the room name", error)) ||
+      (description != NULL && !store_check_utf8 (description, "the description", error)))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  update = store_prepare (self,
+                          "UPDATE communities SET name = coalesce (?2, name),"
+                          " description = coalesce (?3, description),"
+                          " user_count = CASE WHEN ?4 >= 0 THEN ?4 ELSE user_count END,"
+                          " info_updates = CASE WHEN ?5 >= 0 THEN ?5 ELSE info_updates END,"
+                          " permissions = coalesce (?6, permissions),"
+                          " moderators = coalesce (?7, moderators),"
+                          " admins = coalesce (?8, admins)"
+                          " WHERE conversation = ?1",
+                          error);
+  if (update == NULL)
+    return FALSE;
+  store_bind_text (update, 1, id);
+  store_bind_text (update, 2, name);
+  store_bind_text (update, 3, description);
+  sqlite3_bind_int64 (update, 4, user_count);
+  sqlite3_bind_int64 (update, 5, info_updates);
+  store_bind_text (update, 6, permissions);
+  store_bind_text (update, 7, mods);
+  store_bind_text (update, 8, adms);
+  if (!store_run (self, update, error))
+    return FALSE;
+  if (name != NULL) {
+    rename = store_prepare (self, "UPDATE conversations SET name = ?2 WHERE id = ?1", error);
+    if (rename == NULL)
+      return FALSE;
+    store_bind_text (rename, 1, id);
+    store_bind_text (rename, 2, name);
+    if (!store_run (self, rename, error))
+      return FALSE;
+  }
+  return store_tx_commit (tx, error);
+}
+
+gboolean
+sd_store_community_set_seqno (SdStore *self, const gchar *id, gint64 seqno, GError **error)
+{
+  g_autoptr(SdCachedStmt) update = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  update = store_prepare (self, "UPDATE communities SET seqno = max (seqno, ?2)"
+                          " WHERE conversation = ?1", error);
+  if (update == NULL)
+    return FALSE;
+  store_bind_text (update, 1, id);
+  sqlite3_bind_int64 (update, 2, seqno);
+  return store_run (self, update, error);
+}
+
+/* ---- posts ---- */
+
+static gchar *
+reactions_to_json (const GArray *reactions)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
+    const SdReaction *r = &g_array_index (reactions, SdReaction, i);
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "e");
+    json_builder_add_string_value (builder, r->emoji);
+    json_builder_set_member_name (builder, "n");
+    json_builder_add_int_value (builder, r->count);
+    json_builder_set_member_name (builder, "m");
+    json_builder_add_boolean_value (builder, r->mine);
+    json_builder_end_object (builder);
+  }
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static GArray *
+reactions_from_json (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GArray *out = sd_reactions_new (0);
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    return out;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++) {
+    JsonNode *node = json_array_get_element (json_node_get_array (root), i);
+    JsonObject *object;
+    SdReaction r = { 0 };
+
+    if (!JSON_NODE_HOLDS_OBJECT (node))
+      continue;
+    object = json_node_get_object (node);
+    if (!json_object_has_member (object, "e"))
+      continue;
+    r.emoji = g_strdup (json_object_get_string_member_with_default (object, "e", ""));
+    r.count = (guint) CLAMP (json_object_get_int_member_with_default (object, "n", 0), 0,
+                             G_MAXUINT);
+    r.mine = json_object_get_boolean_member_with_default (object, "m", FALSE);
+    g_array_append_val (out, r);
+  }
+  return out;
+}
+
+gboolean
+store_load_community_posts (SdStore *self, SdMessage *const *messages, guint n_messages,
+                            GError **error)
+{
+  for (guint i = 0; i < n_messages; i++) {
+    g_autoptr(SdCachedStmt) stmt = NULL;
+    SdMessage *message = messages[i];
+    int rc;
+
+    if (!sd_store_is_community_id (message->conversation))
+      continue;
+    stmt = store_prepare (self, "SELECT author_name, author_session_id, reactions"
+                          " FROM community_posts WHERE message = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (stmt, 1, message->local_id);
+    rc = store_step (self, stmt, error);
+    if (rc == 0)
+      return FALSE;
+    if (rc != SQLITE_ROW)
+      continue;
+    g_free (message->author_name);
+    message->author_name = store_column_dup (stmt, 0);
+    g_free (message->author_session_id);
+    message->author_session_id = store_column_dup (stmt, 1);
+    g_clear_pointer (&message->reactions, g_array_unref);
+    message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 2));
+  }
+  return TRUE;
+}
+
+static gboolean
+find_post (SdStore *self, const gchar *id, gint64 post_id, gint64 *out_local_id,
+           GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  *out_local_id = 0;
+  stmt = store_prepare (self, "SELECT message FROM community_posts"
+                        " WHERE conversation = ?1 AND post_id = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, post_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *out_local_id = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+static SdMessage *
+load_by_local_id (SdStore *self, gint64 local_id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autofree gchar *author = NULL;
+  gint64 sent_at;
+  int rc;
+
+  stmt = store_prepare (self, "SELECT author, sent_at FROM messages WHERE local_id = ?1",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return NULL;
+  if (rc != SQLITE_ROW) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such message");
+    return NULL;
+  }
+  author = store_column_dup (stmt, 0);
+  sent_at = sqlite3_column_int64 (stmt, 1);
+  g_clear_pointer (&stmt, sd_cached_stmt_release);
+  return store_load_message (self, author, sent_at, error);
+}
+
+SdMessage *
+sd_store_community_add_post (SdStore *self, const gchar *id, const SdCommunityPost *post,
+                             GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) insert = NULL;
+  g_autoptr(SdCachedStmt) link = NULL;
+  g_autoptr(SdCachedStmt) touch = NULL;
+  g_autofree gchar *reactions = NULL;
+  gboolean removed = FALSE;
+  gint64 local_id = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!sd_store_is_community_id (id) || !sd_store_is_author_id (post->author) ||
+      post->sent_at <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a community post");
+    return NULL;
+  }
+  if (!store_check_utf8 (post->body, "the post", error) ||
+      (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", error)))
+    return NULL;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!find_post (self, id, post->post_id, &local_id, error))
+    return NULL;
+  if (local_id != 0)
+    return NULL;
+  if (!store_was_removed (self, post->author, post->sent_at, &removed, error))
+    return NULL;
+  if (removed)
+    return NULL;
+  insert = store_prepare (self,
+                          "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                          " received_at, status, quote_author, quote_sent_at)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                          error);
+  if (insert == NULL)
+    return NULL;
+  store_bind_text (insert, 1, id);
+  store_bind_text (insert, 2, post->author);
+  sqlite3_bind_int (insert, 3, post->outgoing);
+  store_bind_text (insert, 4, post->body);
+  sqlite3_bind_int64 (insert, 5, post->sent_at);
+  sqlite3_bind_int64 (insert, 6, post->received_at);
+  store_bind_text (insert, 7, post->outgoing ? "sent" : "sent");
+  store_bind_text (insert, 8, post->quote_author);
+  sqlite3_bind_int64 (insert, 9, post->quote_author != NULL ? post->quote_sent_at : 0);
+  if (!store_run (self, insert, error))
+    return NULL;
+  if (sqlite3_changes (self->db) == 0)
+    return NULL;
+  local_id = sqlite3_last_insert_rowid (self->db);
+  reactions = reactions_to_json (post->reactions);
+  link = store_prepare (self,
+                        "INSERT INTO community_posts (message, conversation, post_id,"
+                        " author_name, author_session_id, reactions)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        error);
+  if (link == NULL)
+    return NULL;
+  sqlite3_bind_int64 (link, 1, local_id);
+  store_bind_text (link, 2, id);
+  sqlite3_bind_int64 (link, 3, post->post_id);
+  store_bind_text (link, 4, post->author_name);
+  store_bind_text (link, 5, post->author_session_id);
+  store_bind_text (link, 6, reactions);
+  if (!store_run (self, link, error))
+    return NULL;
+  if (!post->outgoing) {
+    g_autoptr(SdCachedStmt) count = NULL;
+
+    if (!store_mark_unread (self, id, post->sent_at, local_id, error))
+      return NULL;
+    count = store_prepare (self, "UPDATE conversations SET unread = unread + 1 WHERE id = ?1",
+                           error);
+    if (count == NULL)
+      return NULL;
+    store_bind_text (count, 1, id);
+    if (!store_run (self, count, error))
+      return NULL;
+  }
+  touch = store_prepare (self, "UPDATE conversations SET last_activity ="
+                         " max (last_activity, ?2) WHERE id = ?1", error);
+  if (touch == NULL)
+    return NULL;
+  store_bind_text (touch, 1, id);
+  sqlite3_bind_int64 (touch, 2, post->sent_at);
+  if (!store_run (self, touch, error))
+    return NULL;
+  /* after the other writes (see store_index_messages) */
+  if (!store_index_messages (self, &local_id, 1, error) || !store_tx_commit (tx, error))
+    return NULL;
+  return load_by_local_id (self, local_id, error);
+}
+
+SdMessage *
+sd_store_community_set_reactions (SdStore *self, const gchar *id, gint64 post_id,
+                                  const GArray *reactions, GError **error)
+{
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autofree gchar *json = reactions_to_json (reactions);
+  gint64 local_id = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!find_post (self, id, post_id, &local_id, error) || local_id == 0)
+    return NULL;
+  update = store_prepare (self, "UPDATE community_posts SET reactions = ?2 WHERE message = ?1",
+                          error);
+  if (update == NULL)
+    return NULL;
+  sqlite3_bind_int64 (update, 1, local_id);
+  store_bind_text (update, 2, json);
+  if (!store_run (self, update, error))
+    return NULL;
+  g_clear_pointer (&update, sd_cached_stmt_release);
+  return load_by_local_id (self, local_id, error);
+}
+
+SdMessage *
+sd_store_community_remove_post (SdStore *self, const gchar *id, gint64 post_id, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  gint64 local_id = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!find_post (self, id, post_id, &local_id, error) || local_id == 0)
+    return NULL;
+  message = load_by_local_id (self, local_id, error);
+  if (message == NULL ||
+      !store_remove_row (self, message->author, message->sent_at,
+                         store_now_ms () + SD_STORE_REMOVED_KEEP_MS, error) ||
+      !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+gboolean
+sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_post_id,
+                            gchar **out_conversation, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  gint64 local_id = 0;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!store_find_message (self, message_id, &local_id, NULL, error))
+    return FALSE;
+  stmt = store_prepare (self, "SELECT post_id, conversation FROM community_posts"
+                        " WHERE message = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc != SQLITE_ROW) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "not a community post");
+    return FALSE;
+  }
+  if (out_post_id != NULL)
+    *out_post_id = sqlite3_column_int64 (stmt, 0);
+  if (out_conversation != NULL)
+    *out_conversation = store_column_dup (stmt, 1);
+  return TRUE;
+}
