@@ -51,6 +51,8 @@ G_BEGIN_DECLS
  *   one message
  * @SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE: the attachment's file is
  *   not here (not downloaded, failed or expired)
+ * @SESSIOND_CLIENT_ERROR_INVALID_COMMUNITY_URL: not a community join URL
+ *   (`http(s)://host[:port]/room?public_key=<64 hex>`)
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
@@ -81,6 +83,7 @@ typedef enum {
   SESSIOND_CLIENT_ERROR_ATTACHMENT_UNREADABLE,
   SESSIOND_CLIENT_ERROR_TOO_MANY_ATTACHMENTS,
   SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE,
+  SESSIOND_CLIENT_ERROR_INVALID_COMMUNITY_URL,
 } SessiondClientError;
 
 GQuark sessiond_client_error_quark (void);

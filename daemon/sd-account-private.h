@@ -9,6 +9,7 @@
  */
 
 #include "sd-account.h"
+#include "sd-communities.h"
 #include "sd-expiry.h"
 #include "sd-keys.h"
 #include "sd-keystore.h"
@@ -30,6 +31,7 @@ struct _SdAccount {
   SdSender *sender;         /* (owned) (nullable) */
   SdExpiry *expiry;         /* (owned) (nullable) disappearing messages */
   SdAttachments *attachments; /* (owned) (nullable) with the network */
+  SdCommunities *communities; /* (owned) (nullable) with the network */
   gchar *display_name;      /* (owned) */
   const gchar *state;       /* (unowned) static string */
   guint refresh_id;         /* pool refresh timer */

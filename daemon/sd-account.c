@@ -621,9 +621,42 @@ sd_account_open_attachment (SdAccount *self, const gchar *message_id, guint inde
   return sd_attachments_open (self->attachments, message_id, index, error);
 }
 
+SdCommunities *
+sd_account_get_communities (SdAccount *self)
+{
+  g_return_val_if_fail (SD_IS_ACCOUNT (self), NULL);
+  return self->communities;
+}
+
+gchar *
+sd_account_join_community (SdAccount *self, const gchar *url, GError **error)
+{
+  if (!sd_account_require (self, error))
+    return NULL;
+  if (self->communities == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "communities need the network, which is not started");
+    return NULL;
+  }
+  return sd_communities_join (self->communities, url, error);
+}
+
+SdCommunity *
+sd_account_dup_community (SdAccount *self, const gchar *id)
+{
+  g_return_val_if_fail (SD_IS_ACCOUNT (self), NULL);
+
+  if (self->store == NULL || !sd_store_is_community_id (id))
+    return NULL;
+  return sd_store_get_community (self->store, id, NULL);
+}
+
 static void
 stop_components (SdAccount *self)
 {
+  if (self->communities != NULL)
+    sd_communities_stop (self->communities);
+  g_clear_object (&self->communities);
   if (self->attachments != NULL)
     sd_attachments_stop (self->attachments);
   g_clear_object (&self->attachments);
@@ -698,6 +731,8 @@ start_network (SdAccount *self, GError **error)
   sd_poller_start (self->poller);
   sd_sender_start (self->sender);
   sd_attachments_start (self->attachments);
+  self->communities = sd_communities_new (self, self->config.poll_interval_ms);
+  sd_communities_start (self->communities);
   return TRUE;
 }
 

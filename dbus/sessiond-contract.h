@@ -45,7 +45,8 @@
   X (ATTACHMENT_TOO_LARGE, "AttachmentTooLarge")     \
   X (ATTACHMENT_UNREADABLE, "AttachmentUnreadable")  \
   X (TOO_MANY_ATTACHMENTS, "TooManyAttachments")     \
-  X (ATTACHMENT_NOT_AVAILABLE, "AttachmentNotAvailable")
+  X (ATTACHMENT_NOT_AVAILABLE, "AttachmentNotAvailable") \
+  X (INVALID_COMMUNITY_URL, "InvalidCommunityUrl")
 
 /* the keys of a message dictionary (a{sv}): MessageAdded, MessageChanged, GetMessages,
  * Search, MessageReceived. Types as in the XML. */
@@ -67,3 +68,5 @@
 #define SESSIOND_MESSAGE_KEY_QUOTE_BODY "quote-body"             /* s */
 #define SESSIOND_MESSAGE_KEY_REACTIONS "reactions"               /* a(sub) */
 #define SESSIOND_MESSAGE_KEY_ATTACHMENTS "attachments"           /* aa{sv}, when there are some */
+#define SESSIOND_MESSAGE_KEY_AUTHOR_NAME "author-name"           /* s, communities */
+#define SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID "author-session-id" /* s, communities, when known */

@@ -7,6 +7,7 @@
 #include "sd-dbus-error.h"
 #include "sd-dbus-generated.h"
 #include "sd-message-dict.h"
+#include "sd-communities.h"
 
 #include <gio/gunixfdlist.h>
 #include <sodium.h>
@@ -128,6 +129,93 @@ on_sent_attachments (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (call);
 }
 
+/* ---- communities (docs/communities.md): the room's server answers before the call does ---- */
+
+static void
+on_community_posted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SendCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = sd_communities_post_finish (SD_COMMUNITIES (source), result,
+                                                             &error);
+
+  if (message == NULL)
+    sd_dbus_error_return (call->invocation, error);
+  else
+    return_sent (call->invocation, call->account_send, message);
+  g_free (call);
+}
+
+static void
+on_community_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_communities_finish (SD_COMMUNITIES (source), result, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/* the account's communities when @id is a community's; otherwise NULL, and when it is one
+ * without the network, @invocation is answered */
+static SdCommunities *
+community_of (SdDbusService *self, const gchar *id, GDBusMethodInvocation *invocation,
+              gboolean *answered)
+{
+  SdCommunities *communities;
+
+  *answered = FALSE;
+  if (!sd_store_is_community_id (id))
+    return NULL;
+  communities = sd_account_get_communities (self->account);
+  if (communities == NULL) {
+    g_dbus_method_invocation_return_error_literal (invocation, SD_DBUS_ERROR,
+                                                   SD_DBUS_ERROR_FAILED,
+                                                   "communities need the network, which is "
+                                                   "not started");
+    *answered = TRUE;
+  }
+  return communities;
+}
+
+static GVariant *
+community_properties (SdDbusService *self, const SdConversation *conversation)
+{
+  g_autoptr(SdCommunity) room = NULL;
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  if (conversation->kind == SD_CONVERSATION_KIND_COMMUNITY)
+    room = sd_account_dup_community (self->account, conversation->id);
+  if (room != NULL) {
+    g_autofree gchar *url = g_strdup_printf ("%s/%s?public_key=%s", room->base_url, room->room,
+                                             room->server_pk);
+    g_auto(GStrv) permissions = g_strsplit (room->permissions, ",", -1);
+    GVariantBuilder list;
+
+    g_variant_builder_add (&builder, "{sv}", "url", g_variant_new_string (url));
+    g_variant_builder_add (&builder, "{sv}", "room", g_variant_new_string (room->room));
+    g_variant_builder_add (&builder, "{sv}", "name",
+                           g_variant_new_string (room->name != NULL ? room->name : ""));
+    g_variant_builder_add (&builder, "{sv}", "description",
+                           g_variant_new_string (room->description != NULL ? room->description
+                                                                           : ""));
+    g_variant_builder_add (&builder, "{sv}", "user-count", g_variant_new_int64 (room->user_count));
+    g_variant_builder_init (&list, G_VARIANT_TYPE_STRING_ARRAY);
+    for (guint i = 0; permissions[i] != NULL; i++)
+      if (*permissions[i] != '\0')
+        g_variant_builder_add (&list, "s", permissions[i]);
+    g_variant_builder_add (&builder, "{sv}", "permissions", g_variant_builder_end (&list));
+    g_variant_builder_add (&builder, "{sv}", "moderators",
+                           g_variant_new_strv ((const gchar *const *) room->moderators, -1));
+    g_variant_builder_add (&builder, "{sv}", "admins",
+                           g_variant_new_strv ((const gchar *const *) room->admins, -1));
+  }
+  return g_variant_builder_end (&builder);
+}
+
 /* Send and SendMessage with their "quote" and "attachments" options; the fds of the
  * attachments come with the call (docs/attachments.md). Always answers @invocation: at once,
  * or once the files are read (in a worker) and the message is queued */
@@ -148,6 +236,23 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
 
   if (!option_quote (options, &quote_id, invocation))
     return;
+  if (sd_store_is_community_id (recipient)) {
+    gboolean answered;
+    SdCommunities *communities = community_of (self, recipient, invocation, &answered);
+
+    if (answered)
+      return;
+    if (list != NULL && g_variant_n_children (list) > 0) {
+      return_invalid (invocation, "attachments to a community are not supported yet");
+      return;
+    }
+    call = g_new0 (SendCall, 1);
+    call->invocation = invocation;
+    call->account_send = account_send;
+    sd_communities_post_async (communities, recipient, body, quote_id, NULL, on_community_posted,
+                               call);
+    return;
+  }
   if (list != NULL) {
     if (!g_variant_is_of_type (list, G_VARIANT_TYPE ("a(ha{sv})"))) {
       return_invalid (invocation, "the attachments option is a(ha{sv})");
@@ -406,7 +511,17 @@ handle_add_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoc
                      const gchar *message_id, const gchar *emoji, SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
+  gboolean answered;
+  SdCommunities *communities = community_of (self, invocation_conversation (invocation),
+                                             invocation, &answered);
 
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities != NULL) {
+    sd_communities_react_async (communities, invocation_conversation (invocation), message_id,
+                                emoji, TRUE, NULL, on_community_done, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
                                 emoji, TRUE, &error))
     sd_dbus_error_return (invocation, error);
@@ -420,7 +535,17 @@ handle_remove_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
                         const gchar *message_id, const gchar *emoji, SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
+  gboolean answered;
+  SdCommunities *communities = community_of (self, invocation_conversation (invocation),
+                                             invocation, &answered);
 
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities != NULL) {
+    sd_communities_react_async (communities, invocation_conversation (invocation), message_id,
+                                emoji, FALSE, NULL, on_community_done, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
                                 emoji, FALSE, &error))
     sd_dbus_error_return (invocation, error);
@@ -434,7 +559,18 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
                        const gchar *message_id, gboolean for_everyone, SdDbusService *self)
 {
   g_autoptr(GError) error = NULL;
+  gboolean answered;
+  SdCommunities *communities = community_of (self, invocation_conversation (invocation),
+                                             invocation, &answered);
 
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities != NULL) {
+    /* a post is deleted on the server, for everyone */
+    sd_communities_delete_async (communities, invocation_conversation (invocation), message_id,
+                                 NULL, on_community_done, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!sd_account_delete_message (self->account, invocation_conversation (invocation), message_id,
                                   for_everyone, &error))
     sd_dbus_error_return (invocation, error);
@@ -525,6 +661,7 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   sd_dbus_conversation1_set_expiration_timer (skeleton,
                                               (guint32) CLAMP (conversation->expiration_timer, 0,
                                                                G_MAXUINT32));
+  sd_dbus_conversation1_set_community (skeleton, community_properties (self, conversation));
   g_object_thaw_notify (G_OBJECT (skeleton));
   if (object != NULL) {
     sd_dbus_object_skeleton_set_conversation1 (object, skeleton);
@@ -880,6 +1017,27 @@ handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invoc
 }
 
 static gboolean
+handle_join_community (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *url, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sd_account_join_community (self->account, url, &error);
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (id != NULL)
+    conversation = sd_account_get_conversation (self->account, id, &error);
+  if (conversation == NULL) {
+    sd_dbus_error_return (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  update_conversation (self, conversation);
+  path = sd_dbus_conversation_path (conversation->id);
+  sd_dbus_account1_complete_join_community (skeleton, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *recipient,
              const gchar *body, GVariant *options, SdDbusService *self)
 {
@@ -1086,6 +1244,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   g_signal_connect (self->account_skeleton, "handle-open-conversation",
                     G_CALLBACK (handle_open_conversation), self);
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);
+  g_signal_connect (self->account_skeleton, "handle-join-community",
+                    G_CALLBACK (handle_join_community), self);
   g_signal_connect (self->account_skeleton, "handle-search", G_CALLBACK (handle_search), self);
   g_signal_connect (self->account_skeleton, "handle-inhibit-notifications",
                     G_CALLBACK (handle_inhibit), self);

@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Communities (issue 17) between two daemons in the testnet's community server, reached only
+through onion requests v4: a bad join URL is refused with the registered error and changes
+nothing; both join the `lobby` by URL; a post arrives with its poster's name and blinded id;
+a reply quotes it; a reaction shows with its count; deleting our own post removes it on the
+other side; a moderator's delete (control action) shows as a removal."""
+
+import os
+import json
+import subprocess
+
+from gi.repository import GLib  # noqa: E402
+
+from harness import Daemon, assert_eq, log, run  # noqa: E402
+
+
+def by_body(daemon, cid, body):
+    for m in daemon.messages(cid):
+        if m["body"] == body:
+            return m
+    return None
+
+
+def sessionctl(daemon, *args):
+    r = subprocess.run([os.environ["SESSIONCTL"], "--json"] + list(args), env=daemon.bus.env,
+                       capture_output=True, text=True, timeout=180)
+    return r.returncode, [json.loads(line) for line in r.stdout.splitlines() if line], r.stderr
+
+
+def test(testnet):
+    sogs = testnet.info["sogs"]
+    url = sogs["join_url"]
+    alice = Daemon("alice", testnet)
+    bob = Daemon("bob", testnet)
+    try:
+        alice_id = alice.account("CreateAccount", "a{sv}", {})[0]
+        bob.account("CreateAccount", "a{sv}", {})
+        alice.account("SetDisplayName", "s", "Alice")
+        bob.account("SetDisplayName", "s", "Bob")
+
+        # ---- a bad URL: the registered error, and nothing changes
+        before = alice.managed_conversations()
+        for bad in (url.replace("public_key=", "public_key=zz"),
+                    url + "&extra=1",
+                    url.replace("/lobby?", "/lobby/?"),
+                    "ftp://example.org/lobby?public_key=" + "00" * 32):
+            alice.expect_error("InvalidCommunityUrl", alice.account, "JoinCommunity", "s", bad)
+        assert_eq(alice.managed_conversations(), before, "a refused URL adds nothing")
+
+        # ---- both join the lobby by URL: the same conversation id
+        path = alice.account("JoinCommunity", "s", url)[0]
+        cid = path.rsplit("/", 1)[1]
+        assert_eq(bob.account("JoinCommunity", "s", url)[0], path, "bob's lobby")
+        assert_eq(alice.account("JoinCommunity", "s", url)[0], path, "joining again")
+        assert_eq(alice.conversation_prop(cid, "Kind"), "community", "Kind")
+        info = alice.wait_for(
+            lambda: (lambda c: c if c.get("name") == "Lobby" else None)(
+                alice.conversation_prop(cid, "Community")),
+            "the room's details arrive")
+        assert "read" in info["permissions"] and "write" in info["permissions"], info
+        assert_eq(alice.conversation_prop(cid, "Name"), "Lobby", "the conversation's name")
+
+        # ---- a post arrives with its poster's name and blinded id
+        hello_id = alice.conversation(cid, "SendMessage", "sa{sv}", "hello lobby", {})[0]
+        ours = by_body(alice, cid, "hello lobby")
+        assert ours is not None and ours["outgoing"], ours
+        assert ours["author"].startswith("15") and ours["id"] == hello_id, ours
+        assert_eq(ours["author-session-id"], alice_id, "our own post knows our id")
+        seen = bob.wait_for(lambda: by_body(bob, cid, "hello lobby"), "bob sees the post")
+        assert_eq(seen["author"], ours["author"], "the blinded poster id")
+        assert_eq(seen["author-name"], "Alice", "the poster's name")
+        assert not seen["outgoing"], seen
+        assert "author-session-id" not in seen, "a stranger's real id stays unknown"
+        assert_eq(seen["id"], hello_id, "the same message id on both sides")
+        log("post delivered")
+
+        # ---- a reply quotes it; a reaction shows with its count
+        bob.conversation(cid, "SendMessage", "sa{sv}", "hi alice",
+                         {"quote": GLib.Variant("s", hello_id)})
+        reply = alice.wait_for(lambda: by_body(alice, cid, "hi alice"), "alice sees the reply")
+        assert_eq(reply["quote-id"], hello_id, "the reply's quote")
+        assert_eq(reply["author-name"], "Bob", "the replier's name")
+        bob.conversation(cid, "AddReaction", "ss", hello_id, "👍")
+        reacted = alice.wait_for(
+            lambda: (lambda m: m if m and m.get("reactions") else None)(
+                by_body(alice, cid, "hello lobby")),
+            "alice sees the reaction")
+        assert_eq(reacted["reactions"], [("👍", 1, False)], "one thumbs-up, not ours")
+        bob.wait_for(lambda: (by_body(bob, cid, "hello lobby") or {}).get("reactions") ==
+                     [("👍", 1, True)], "bob sees his own reaction")
+        bob.conversation(cid, "RemoveReaction", "ss", hello_id, "👍")
+        alice.wait_for(lambda: not (by_body(alice, cid, "hello lobby") or {}).get("reactions"),
+                       "the reaction goes")
+        log("reply and reaction delivered")
+
+        # ---- deleting our own post removes it on the other side
+        gone_id = alice.conversation(cid, "SendMessage", "sa{sv}", "to be deleted", {})[0]
+        bob.wait_for(lambda: by_body(bob, cid, "to be deleted"), "bob sees the doomed post")
+        bob.expect_error("NotAuthor", bob.conversation, cid, "DeleteMessage", "sb", gone_id,
+                         True)
+        alice.conversation(cid, "DeleteMessage", "sb", gone_id, True)
+        assert by_body(alice, cid, "to be deleted") is None, "gone here at once"
+        bob.wait_for(lambda: by_body(bob, cid, "to be deleted") is None,
+                     "bob no longer has the deleted post")
+        assert any(s[2] == "MessageRemoved" and s[3][0] == gone_id for s in bob.signals), \
+            "bob was told of the removal"
+        log("own delete delivered")
+
+        # ---- a moderator's delete shows as a removal
+        bob.conversation(cid, "SendMessage", "sa{sv}", "moderate me", {})
+        alice.wait_for(lambda: by_body(alice, cid, "moderate me"), "alice sees bob's post")
+        post_id = testnet.control({"action": "sogs_status"})["sogs"]["posts"]
+        testnet.control({"action": "sogs_delete", "room": "lobby", "message": post_id})
+        alice.wait_for(lambda: by_body(alice, cid, "moderate me") is None,
+                       "the moderated post is removed")
+        bob.wait_for(lambda: by_body(bob, cid, "moderate me") is None,
+                     "also on the poster's side")
+        assert by_body(alice, cid, "hello lobby") is not None, "the rest stays"
+        log("moderator delete delivered")
+
+        # ---- leaving: the conversation goes
+        bob.conversation(cid, "Delete")
+        bob.wait_for(lambda: all(not p.endswith(cid) for p in bob.managed_conversations()),
+                     "bob left the lobby")
+    finally:
+        alice.close()
+        bob.close()
+
+
+if __name__ == "__main__":
+    run(test)
