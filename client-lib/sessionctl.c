@@ -13,6 +13,8 @@
  *   phrase          {"mnemonic": s}
  *   set-name        {"display_name": s}
  *   send, reply     {"conversation": s, "message_id": s}
+ *   join            {"id": s} (a community's conversation id, usable as any ID)
+ *   leave           {"conversation": s, "action": "leave"}
  *   conversations   one per conversation, most recent first:
  *                   {"id": s, "kind": s, "name": s, "nickname": s, "unread_count": n,
  *                    "last_activity": n, "last_message_preview": s, "approved": b,
@@ -26,7 +28,10 @@
  *                    "reactions": [{"emoji": s, "count": n, "reacted_by_me": b}, …]
  *                    [, "error": s] [, "expires_at": n]
  *                    [, "expiration_mode": s, "expiration_timer": n]
- *                    [, "quote_id": s, "quote_author": s [, "quote_body": s]]}
+ *                    [, "quote_id": s, "quote_author": s [, "quote_body": s]]
+ *                    [, "author_name": s] [, "author_session_id": s]}
+ *                   (in a community "author" is the poster's blinded id, "15…";
+ *                   author_session_id is their Session ID only when it is known)
  *   mark-read, approve, block, unblock, screenshot
  *                   {"conversation": s, "action": s}
  *   react, unreact, unsend, delete
@@ -297,6 +302,21 @@ build_message (JsonBuilder *builder, SessiondMessage *message)
       json_builder_add_string_value (builder, quote_body);
     }
   }
+  {
+    g_autoptr(GVariant) name = sessiond_message_lookup (message,
+                                                        SESSIOND_MESSAGE_KEY_AUTHOR_NAME);
+    g_autoptr(GVariant) real = sessiond_message_lookup (message,
+                                                        SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID);
+
+    if (name != NULL && g_variant_is_of_type (name, G_VARIANT_TYPE_STRING)) {
+      json_builder_set_member_name (builder, "author_name");
+      json_builder_add_string_value (builder, g_variant_get_string (name, NULL));
+    }
+    if (real != NULL && g_variant_is_of_type (real, G_VARIANT_TYPE_STRING)) {
+      json_builder_set_member_name (builder, "author_session_id");
+      json_builder_add_string_value (builder, g_variant_get_string (real, NULL));
+    }
+  }
   json_builder_end_object (builder);
 }
 
@@ -458,12 +478,24 @@ wait_for (GAsyncResult **result)
 
 /* ---- commands ---- */
 
+/* a community's conversation id: "0c" + 64 lower-case hex digits */
+static gboolean
+is_community_id (const gchar *id)
+{
+  if (id == NULL || strlen (id) != 66 || id[0] != '0' || id[1] != 'c')
+    return FALSE;
+  for (guint i = 2; i < 66; i++)
+    if (!g_ascii_isxdigit (id[i]) || g_ascii_isupper (id[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static gint
 check_id (Ctl *ctl, const gchar *id)
 {
   g_autofree gchar *message = NULL;
 
-  if (sessiond_session_id_is_valid (id))
+  if (sessiond_session_id_is_valid (id) || is_community_id (id))
     return 0;
   message = g_strdup_printf (_("“%s” is not a valid Session ID"), id);
   return fail (ctl, "InvalidSessionId", message);
@@ -1114,11 +1146,19 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(SessiondConversation) hold = NULL;
   gboolean ok;
 
   if (find_conversation (ctl, id, &c) != 0)
     return 1;
-  if (g_str_equal (action, "mark-read")) {
+  if (g_str_equal (action, "leave") && !is_community_id (id))
+    return fail (ctl, "InvalidArgument", _("only a community can be left"));
+  if (g_str_equal (action, "leave")) {
+    /* the conversation goes away while we wait: hold it for the answer */
+    hold = g_object_ref (c);
+    sessiond_conversation_delete_async (c, NULL, on_done, &result);
+    ok = sessiond_conversation_delete_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "mark-read")) {
     sessiond_conversation_mark_read_async (c, G_MAXINT64, NULL, on_done, &result);
     ok = sessiond_conversation_mark_read_finish (c, wait_for (&result), &error);
   } else if (g_str_equal (action, "approve")) {
@@ -1138,6 +1178,21 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
   builder = begin_action (c, action);
   end_action (ctl, builder);
   return 0;
+}
+
+/* join URL */
+static gint
+cmd_join (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SessiondConversation) c = NULL;
+
+  sessiond_client_join_community_async (ctl->client, args[0], NULL, on_done, &result);
+  c = sessiond_client_join_community_finish (ctl->client, wait_for (&result), &error);
+  if (c == NULL)
+    return fail_error (ctl, error);
+  return print_string_result (ctl, "id", sessiond_conversation_get_id (c));
 }
 
 /* react, unreact, unsend, delete */
@@ -1435,6 +1490,8 @@ static const CtlCommand commands[] = {
        "with files (TEXT may then be \"\")"),
     NULL, cmd_send },
   { "conversations", "", NULL, NULL, N_("list conversations"), NULL, cmd_conversations },
+  { "join", "URL", NULL, NULL, N_("join a community by its URL"), NULL, cmd_join },
+  { "leave", "ID", NULL, NULL, N_("leave a community"), NULL, cmd_conversation_action },
   { "messages", "ID", "ID [--limit N] [--before MS]", "--limit --before",
     N_("list the messages of a conversation"), NULL, cmd_messages },
   { "watch", "", NULL, NULL, N_("print incoming messages and changes until interrupted"), NULL,

@@ -565,7 +565,7 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 
   if (answered)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (communities != NULL) {
+  if (communities != NULL && for_everyone) {
     /* a post is deleted on the server, for everyone */
     sd_communities_delete_async (communities, invocation_conversation (invocation), message_id,
                                  NULL, on_community_done, invocation);

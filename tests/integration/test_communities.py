@@ -51,6 +51,10 @@ def test(testnet):
         # ---- both join the lobby by URL: the same conversation id
         path = alice.account("JoinCommunity", "s", url)[0]
         cid = path.rsplit("/", 1)[1]
+        rc, out, err = sessionctl(bob, "join", url.replace("public_key=", "public_key=0"))
+        assert rc != 0 and "InvalidCommunityUrl" in err, (rc, err)
+        rc, out, err = sessionctl(bob, "join", url)
+        assert_eq((rc, out), (0, [{"id": cid}]), "sessionctl --json join")
         assert_eq(bob.account("JoinCommunity", "s", url)[0], path, "bob's lobby")
         assert_eq(alice.account("JoinCommunity", "s", url)[0], path, "joining again")
         assert_eq(alice.conversation_prop(cid, "Kind"), "community", "Kind")
@@ -75,9 +79,16 @@ def test(testnet):
         assert_eq(seen["id"], hello_id, "the same message id on both sides")
         log("post delivered")
 
-        # ---- a reply quotes it; a reaction shows with its count
-        bob.conversation(cid, "SendMessage", "sa{sv}", "hi alice",
-                         {"quote": GLib.Variant("s", hello_id)})
+        # ---- sessionctl: the same post, with the poster's name
+        rc, out, err = sessionctl(bob, "messages", cid)
+        assert rc == 0, err
+        assert any(m["body"] == "hello lobby" and m["author_name"] == "Alice" and
+                   m["author"] == ours["author"] and "author_session_id" not in m
+                   for m in out), out
+
+        # ---- a reply quotes it (sent with sessionctl); a reaction shows with its count
+        rc, out, err = sessionctl(bob, "reply", cid, hello_id, "hi alice")
+        assert rc == 0 and out[0]["conversation"] == cid, (out, err)
         reply = alice.wait_for(lambda: by_body(alice, cid, "hi alice"), "alice sees the reply")
         assert_eq(reply["quote-id"], hello_id, "the reply's quote")
         assert_eq(reply["author-name"], "Bob", "the replier's name")
@@ -103,8 +114,8 @@ def test(testnet):
         assert by_body(alice, cid, "to be deleted") is None, "gone here at once"
         bob.wait_for(lambda: by_body(bob, cid, "to be deleted") is None,
                      "bob no longer has the deleted post")
-        assert any(s[2] == "MessageRemoved" and s[3][0] == gone_id for s in bob.signals), \
-            "bob was told of the removal"
+        bob.wait_for(lambda: any(s[2] == "MessageRemoved" and s[3][0] == gone_id
+                                 for s in bob.signals), "bob is told of the removal")
         log("own delete delivered")
 
         # ---- a moderator's delete shows as a removal
@@ -120,7 +131,8 @@ def test(testnet):
         log("moderator delete delivered")
 
         # ---- leaving: the conversation goes
-        bob.conversation(cid, "Delete")
+        rc, out, err = sessionctl(bob, "leave", cid)
+        assert_eq((rc, out), (0, [{"conversation": cid, "action": "leave"}]), "sessionctl leave")
         bob.wait_for(lambda: all(not p.endswith(cid) for p in bob.managed_conversations()),
                      "bob left the lobby")
     finally:
