@@ -35,7 +35,9 @@ def test(testnet):
     bob = Daemon("bob", testnet)
     try:
         alice_id = alice.account("CreateAccount", "a{sv}", {})[0]
-        bob.account("CreateAccount", "a{sv}", {})
+        bob_id = bob.account("CreateAccount", "a{sv}", {})[0]
+        # bob is alice's contact, alice is a stranger to bob
+        alice.account("OpenConversation", "s", bob_id)
         alice.account("SetDisplayName", "s", "Alice")
         bob.account("SetDisplayName", "s", "Bob")
 
@@ -92,6 +94,9 @@ def test(testnet):
         reply = alice.wait_for(lambda: by_body(alice, cid, "hi alice"), "alice sees the reply")
         assert_eq(reply["quote-id"], hello_id, "the reply's quote")
         assert_eq(reply["author-name"], "Bob", "the replier's name")
+        assert reply["author"].startswith("15"), reply
+        assert_eq(reply.get("author-session-id"), bob_id,
+                  "a contact is recognised behind the blinded id")
         bob.conversation(cid, "AddReaction", "ss", hello_id, "👍")
         reacted = alice.wait_for(
             lambda: (lambda m: m if m and m.get("reactions") else None)(
@@ -129,6 +134,17 @@ def test(testnet):
                      "also on the poster's side")
         assert by_body(alice, cid, "hello lobby") is not None, "the rest stays"
         log("moderator delete delivered")
+
+        # ---- a restart keeps the room and its cursor: nothing twice, nothing missed
+        alice.stop()
+        bob.conversation(cid, "SendMessage", "sa{sv}", "while alice was away", {})
+        alice.start()
+        alice.wait_for(lambda: by_body(alice, cid, "while alice was away"),
+                       "alice gets what was posted while she was down")
+        bodies = [m["body"] for m in alice.messages(cid)]
+        assert_eq(sorted(bodies), sorted(set(bodies)), "no post stored twice")
+        assert_eq(alice.conversation_prop(cid, "Kind"), "community", "still a community")
+        log("restart kept the room")
 
         # ---- leaving: the conversation goes
         rc, out, err = sessionctl(bob, "leave", cid)
