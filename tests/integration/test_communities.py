@@ -4,7 +4,10 @@
 through onion requests v4: a bad join URL is refused with the registered error and changes
 nothing; both join the `lobby` by URL; a post arrives with its poster's name and blinded id;
 a reply quotes it; a reaction shows with its count; deleting our own post removes it on the
-other side; a moderator's delete (control action) shows as a removal."""
+other side; a moderator's delete (control action) shows as a removal; a contact is recognised
+behind the blinded id; a server answering garbage or down does no harm and the room recovers;
+a restart keeps the room and its cursor (nothing twice, nothing missed); sessionctl join,
+messages, reply and leave."""
 
 import os
 import json
@@ -134,6 +137,23 @@ def test(testnet):
                      "also on the poster's side")
         assert by_body(alice, cid, "hello lobby") is not None, "the rest stays"
         log("moderator delete delivered")
+
+        # ---- a server answering garbage, then down: no harm, and recovery without loss
+        def requests():
+            return testnet.control({"action": "sogs_status"})["sogs"]["requests"]
+
+        testnet.control({"action": "sogs_garbage", "kind": "json"})
+        seen_requests = requests()
+        alice.wait_for(lambda: requests() >= seen_requests + 3, "polls meet the garbage")
+        testnet.control({"action": "sogs_clear"})
+        testnet.control({"action": "sogs_down"})
+        bob.expect_error("Network", bob.conversation, cid, "SendMessage", "sa{sv}", "lost", {})
+        testnet.control({"action": "sogs_up"})
+        bob.conversation(cid, "SendMessage", "sa{sv}", "after the outage", {})
+        alice.wait_for(lambda: by_body(alice, cid, "after the outage"),
+                       "alice recovers after the outage", timeout=120)
+        assert by_body(alice, cid, "lost") is None and by_body(bob, cid, "lost") is None
+        log("garbage and outage survived")
 
         # ---- a restart keeps the room and its cursor: nothing twice, nothing missed
         alice.stop()
