@@ -14,6 +14,7 @@
  *   set-name        {"display_name": s}
  *   send, reply     {"conversation": s, "message_id": s}
  *   join            {"id": s} (a community's conversation id, usable as any ID)
+ *   resolve         {"session_id": s} (send also takes an ONS name for its ID)
  *   leave           {"conversation": s, "action": "leave"}
  *   conversations   one per conversation, most recent first:
  *                   {"id": s, "kind": s, "name": s, "nickname": s, "unread_count": n,
@@ -738,6 +739,40 @@ get_body (const gchar *text)
   return body;
 }
 
+/* an ONS name's Session ID through the daemon; NULL after reporting the failure. With
+ * @as_id a name that is not registered (or cannot be one) is reported as the bad ID it then
+ * is */
+static gchar *
+resolve_name (Ctl *ctl, const gchar *name, gboolean as_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar *id;
+
+  sessiond_client_resolve_name_async (ctl->client, name, NULL, on_done, &result);
+  id = sessiond_client_resolve_name_finish (ctl->client, wait_for (&result), &error);
+  if (id != NULL)
+    return id;
+  if (as_id && (g_error_matches (error, SESSIOND_CLIENT_ERROR,
+                                 SESSIOND_CLIENT_ERROR_ONS_NOT_FOUND) ||
+                g_error_matches (error, SESSIOND_CLIENT_ERROR,
+                                 SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT)))
+    check_id (ctl, name);
+  else
+    fail_error (ctl, error);
+  return NULL;
+}
+
+static gint
+cmd_resolve (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autofree gchar *id = resolve_name (ctl, args[0], FALSE);
+
+  if (id == NULL)
+    return 1;
+  return print_string_result (ctl, "session_id", id);
+}
+
 /* send, or with @quote_id reply */
 static gint
 send_message (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gchar *text)
@@ -747,7 +782,20 @@ send_message (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gch
   g_autofree gchar *body = NULL;
   g_autofree gchar *conversation = NULL;
   g_autofree gchar *message_id = NULL;
+  g_autofree gchar *resolved = NULL;
 
+  /* not an id: an ONS name (the official apps start chats from names too). Hex digits only
+   * is taken for a mistyped id, which deserves InvalidSessionId */
+  if (quote_id == NULL && !sessiond_session_id_is_valid (recipient) &&
+      !is_community_id (recipient) && strlen (recipient) <= 64 && strlen (recipient) > 0 &&
+      strspn (recipient, "0123456789abcdefABCDEF") != strlen (recipient) &&
+      strspn (recipient, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+        strlen (recipient)) {
+    resolved = resolve_name (ctl, recipient, TRUE);
+    if (resolved == NULL)
+      return 1;
+    recipient = resolved;
+  }
   if (check_id (ctl, recipient) != 0)
     return 1;
   body = get_body (text);
@@ -1491,6 +1539,8 @@ static const CtlCommand commands[] = {
     NULL, cmd_send },
   { "conversations", "", NULL, NULL, N_("list conversations"), NULL, cmd_conversations },
   { "join", "URL", NULL, NULL, N_("join a community by its URL"), NULL, cmd_join },
+  { "resolve", "NAME", NULL, NULL, N_("the Session ID an ONS name stands for"), NULL,
+    cmd_resolve },
   { "leave", "ID", NULL, NULL, N_("leave a community"), NULL, cmd_conversation_action },
   { "messages", "ID", "ID [--limit N] [--before MS]", "--limit --before",
     N_("list the messages of a conversation"), NULL, cmd_messages },

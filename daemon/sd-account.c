@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "SdAccount"
 
+#include "sd-ons-client.h"
 #include "sd-account.h"
 #include "sd-account-private.h"
 
@@ -649,6 +650,47 @@ sd_account_dup_community (SdAccount *self, const gchar *id)
   if (self->store == NULL || !sd_store_is_community_id (id))
     return NULL;
   return sd_store_get_community (self->store, id, NULL);
+}
+
+static void
+on_name_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gchar *id = sd_ons_client_resolve_finish (SD_NETWORK (source), result, &error);
+
+  if (id == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, id, g_free);
+}
+
+void
+sd_account_resolve_name_async (SdAccount *self, const gchar *name, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, sd_account_resolve_name_async);
+  if (!sd_account_require (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (self->network == NULL) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                             "names are resolved through the network, which is not started");
+    return;
+  }
+  sd_ons_client_resolve_async (self->network, name, cancellable, on_name_resolved,
+                               g_steal_pointer (&task));
+}
+
+gchar *
+sd_account_resolve_name_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void

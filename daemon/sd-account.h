@@ -103,6 +103,13 @@ SdCommunities *sd_account_get_communities (SdAccount *self);
 gchar *sd_account_join_community (SdAccount *self, const gchar *url, GError **error);
 /* (nullable) the room behind community conversation @id (sd-store-communities.h) */
 SdCommunity *sd_account_dup_community (SdAccount *self, const gchar *id);
+/* an ONS name's Session ID, asked of three random nodes (sd-ons-client.h) */
+void sd_account_resolve_name_async (SdAccount *self,
+                                    const gchar *name,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gchar *sd_account_resolve_name_finish (SdAccount *self, GAsyncResult *result, GError **error);
 
 /* (element-type SdConversation) */
 GPtrArray *sd_account_list_conversations (SdAccount *self, GError **error);

@@ -46,7 +46,9 @@
   X (ATTACHMENT_UNREADABLE, "AttachmentUnreadable")  \
   X (TOO_MANY_ATTACHMENTS, "TooManyAttachments")     \
   X (ATTACHMENT_NOT_AVAILABLE, "AttachmentNotAvailable") \
-  X (INVALID_COMMUNITY_URL, "InvalidCommunityUrl")
+  X (INVALID_COMMUNITY_URL, "InvalidCommunityUrl") \
+  X (ONS_NOT_FOUND, "OnsNotFound")                   \
+  X (ONS_DISAGREEMENT, "OnsDisagreement")
 
 /* the keys of a message dictionary (a{sv}): MessageAdded, MessageChanged, GetMessages,
  * Search, MessageReceived. Types as in the XML. */

@@ -1037,6 +1037,27 @@ handle_join_community (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocati
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+on_name_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sd_account_resolve_name_finish (SD_ACCOUNT (source), result, &error);
+
+  if (id == NULL)
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", id));
+}
+
+static gboolean
+handle_resolve_name (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                     const gchar *name, SdDbusService *self)
+{
+  sd_account_resolve_name_async (self->account, name, NULL, on_name_resolved, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *recipient,
              const gchar *body, GVariant *options, SdDbusService *self)
@@ -1246,6 +1267,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);
   g_signal_connect (self->account_skeleton, "handle-join-community",
                     G_CALLBACK (handle_join_community), self);
+  g_signal_connect (self->account_skeleton, "handle-resolve-name",
+                    G_CALLBACK (handle_resolve_name), self);
   g_signal_connect (self->account_skeleton, "handle-search", G_CALLBACK (handle_search), self);
   g_signal_connect (self->account_skeleton, "handle-inhibit-notifications",
                     G_CALLBACK (handle_inhibit), self);

@@ -166,6 +166,19 @@ def test(testnet):
         assert_eq(alice.conversation_prop(cid, "Kind"), "community", "still a community")
         log("restart kept the room")
 
+        # ---- ONS: a registered name resolves through three nodes; errors are registered
+        testnet.control({"action": "ons_register", "name": "alice-1", "session_id": alice_id})
+        assert_eq(bob.account("ResolveName", "s", "Alice-1")[0], alice_id, "ResolveName")
+        bob.expect_error("OnsNotFound", bob.account, "ResolveName", "s", "nobody-here")
+        bob.expect_error("InvalidArgument", bob.account, "ResolveName", "s", "-bad-")
+        rc, out, err = sessionctl(bob, "resolve", "alice-1")
+        assert_eq((rc, out), (0, [{"session_id": alice_id}]), "sessionctl resolve")
+        rc, out, err = sessionctl(bob, "send", "alice-1", "found you by name")
+        assert rc == 0 and out[0]["conversation"] == alice_id, (out, err)
+        rc, out, err = sessionctl(bob, "resolve", "nobody-here")
+        assert rc != 0 and "OnsNotFound" in err, err
+        log("ONS names resolved")
+
         # ---- leaving: the conversation goes
         rc, out, err = sessionctl(bob, "leave", cid)
         assert_eq((rc, out), (0, [{"conversation": cid, "action": "leave"}]), "sessionctl leave")
