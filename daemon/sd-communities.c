@@ -32,9 +32,15 @@
 /* a post's own timestamp is believed only this close to the server's */
 #define CLOCK_SLACK_MS (24LL * 3600 * 1000)
 #define NAME_MAX_BYTES 256
+/* a server quiet for this many polls in a row is polled at a third of the cadence, until
+ * something arrives or we post, react or join */
+#define QUIET_POLLS 30
+#define QUIET_FACTOR 3
 
 typedef struct {
   guint failures;
+  guint quiet;           /* polls in a row that brought nothing */
+  gboolean answered;     /* a poll has been answered since we started */
   gint64 next_at;        /* monotonic µs */
   gboolean in_flight;
   guint posting;
@@ -337,6 +343,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GPtrArray) contacts = NULL;
   gchar ours[SD_BLINDED_ID_LEN + 1];
   gboolean any = FALSE;
+  gboolean was_online;
 
   state->in_flight = FALSE;
   if (poll == NULL) {
@@ -346,7 +353,11 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
       poll_call_free (call);
       return;
     }
-    state->failures++;
+    if (state->failures++ == 0 && self->account->store != NULL)
+      /* online (or connecting) → offline */
+      for (guint i = 0; i < call->rooms->len; i++)
+        sd_account_emit_conversation (self->account,
+                                      ((SdCommunity *) g_ptr_array_index (call->rooms, i))->id);
     state->next_at = g_get_monotonic_time () +
                      (gint64) MIN (wait, (guint64) SD_COMMUNITIES_BACKOFF_MAX_MS) * 1000;
     g_debug ("community poll of %s failed (%u): %s", call->key, state->failures,
@@ -354,8 +365,9 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
     poll_call_free (call);
     return;
   }
+  was_online = state->answered && state->failures == 0;
   state->failures = 0;
-  state->next_at = g_get_monotonic_time () + (gint64) self->interval_ms * 1000;
+  state->answered = TRUE;
   if (self->account->store == NULL || self->account->identity == NULL) {
     sd_community_poll_free (poll);
     poll_call_free (call);
@@ -373,7 +385,13 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
       continue;
     any |= apply_room (self, current, g_ptr_array_index (poll->rooms, i), ours, call->pk, cache,
                        &contacts);
+    if (!was_online)
+      sd_account_emit_conversation (self->account, current->id);
   }
+  state->quiet = any ? 0 : state->quiet + 1;
+  state->next_at = g_get_monotonic_time () +
+                   (gint64) self->interval_ms * 1000 *
+                     (state->quiet >= QUIET_POLLS ? QUIET_FACTOR : 1);
   if (any)
     sd_account_emit_account_changed (self->account);
   sd_community_poll_free (poll);
@@ -478,8 +496,14 @@ sd_communities_poll_now (SdCommunities *self)
   g_return_if_fail (SD_IS_COMMUNITIES (self));
 
   g_hash_table_iter_init (&iter, self->servers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((ServerState *) value)->next_at = 0;
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    ServerState *state = value;
+
+    /* a failing server keeps its backoff; a quiet one wakes up */
+    state->quiet = 0;
+    if (state->failures == 0)
+      state->next_at = 0;
+  }
   if (self->idle_id == 0 && self->timer_id != 0)
     self->idle_id = g_idle_add (on_idle, self);
 }
@@ -506,6 +530,23 @@ sd_communities_stop (SdCommunities *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
+}
+
+const gchar *
+sd_communities_room_state (SdCommunities *self, const SdCommunity *room)
+{
+  g_autofree gchar *key = NULL;
+  ServerState *state;
+
+  g_return_val_if_fail (SD_IS_COMMUNITIES (self), "connecting");
+
+  key = server_key (room);
+  state = g_hash_table_lookup (self->servers, key);
+  if (state != NULL && state->failures > 0)
+    return "offline";
+  if (state != NULL && state->answered)
+    return "online";
+  return "connecting";
 }
 
 /* ---- join ---- */

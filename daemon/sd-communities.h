@@ -27,6 +27,10 @@ void sd_communities_stop (SdCommunities *self);
 /* polls every server now */
 void sd_communities_poll_now (SdCommunities *self);
 
+/* "connecting" (not polled yet), "online" (the last poll was answered) or "offline" (it
+ * failed: the server is down, slow, refusing or answering garbage) */
+const gchar *sd_communities_room_state (SdCommunities *self, const SdCommunity *room);
+
 /* the conversation id a join URL gives ("0c" + hex of BLAKE2b-256 of the room's address) */
 gchar *sd_communities_id_for (const gchar *base_url, const gchar *room);
 

@@ -203,6 +203,12 @@ community_properties (SdDbusService *self, const SdConversation *conversation)
                            g_variant_new_string (room->description != NULL ? room->description
                                                                            : ""));
     g_variant_builder_add (&builder, "{sv}", "user-count", g_variant_new_int64 (room->user_count));
+    g_variant_builder_add (&builder, "{sv}", "state",
+                           g_variant_new_string (sd_account_get_communities (self->account) != NULL
+                                                   ? sd_communities_room_state (
+                                                       sd_account_get_communities (self->account),
+                                                       room)
+                                                   : "offline"));
     g_variant_builder_init (&list, G_VARIANT_TYPE_STRING_ARRAY);
     for (guint i = 0; permissions[i] != NULL; i++)
       if (*permissions[i] != '\0')

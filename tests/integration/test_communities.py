@@ -68,6 +68,7 @@ def test(testnet):
                 alice.conversation_prop(cid, "Community")),
             "the room's details arrive")
         assert "read" in info["permissions"] and "write" in info["permissions"], info
+        assert_eq(info["state"], "online", "the room's state")
         assert_eq(alice.conversation_prop(cid, "Name"), "Lobby", "the conversation's name")
 
         # ---- a post arrives with its poster's name and blinded id
@@ -148,11 +149,15 @@ def test(testnet):
         testnet.control({"action": "sogs_clear"})
         testnet.control({"action": "sogs_down"})
         bob.expect_error("Network", bob.conversation, cid, "SendMessage", "sa{sv}", "lost", {})
+        alice.wait_for(lambda: alice.conversation_prop(cid, "Community")["state"] == "offline",
+                       "the room shows offline")
         testnet.control({"action": "sogs_up"})
         bob.conversation(cid, "SendMessage", "sa{sv}", "after the outage", {})
         alice.wait_for(lambda: by_body(alice, cid, "after the outage"),
                        "alice recovers after the outage", timeout=120)
         assert by_body(alice, cid, "lost") is None and by_body(bob, cid, "lost") is None
+        alice.wait_for(lambda: alice.conversation_prop(cid, "Community")["state"] == "online",
+                       "the room is online again")
         log("garbage and outage survived")
 
         # ---- a restart keeps the room and its cursor: nothing twice, nothing missed
