@@ -5,7 +5,7 @@ through onion requests v4: a bad join URL is refused with the registered error a
 nothing; both join the `lobby` by URL; a post arrives with its poster's name and blinded id;
 a reply quotes it; a reaction shows with its count; deleting our own post removes it on the
 other side; a moderator's delete (control action) shows as a removal; a contact is recognised
-behind the blinded id; a server answering garbage or down does no harm and the room recovers;
+behind the blinded id; a ban and a moderator's delete-all; a server answering garbage or down does no harm and the room recovers;
 a restart keeps the room and its cursor (nothing twice, nothing missed); sessionctl join,
 messages, reply and leave."""
 
@@ -159,6 +159,20 @@ def test(testnet):
         alice.wait_for(lambda: alice.conversation_prop(cid, "Community")["state"] == "online",
                        "the room is online again")
         log("garbage and outage survived")
+
+        # ---- a ban: bob may no longer post, and a moderator's "delete all" removes his posts
+        testnet.control({"action": "sogs_ban", "room": "lobby", "id": bob_id})
+        bob.wait_for(lambda: "write" not in bob.conversation_prop(cid, "Community")["permissions"],
+                     "bob's permissions show the ban")
+        bob.expect_error("Network", bob.conversation, cid, "SendMessage", "sa{sv}", "banned", {})
+        testnet.control({"action": "sogs_delete_all", "room": "lobby", "id": bob_id})
+        alice.wait_for(lambda: all(m["author"] != reply["author"] for m in alice.messages(cid)),
+                       "bob's posts are removed for alice")
+        assert by_body(alice, cid, "hello lobby") is not None, "alice's posts stay"
+        testnet.control({"action": "sogs_unban", "room": "lobby", "id": bob_id})
+        bob.wait_for(lambda: "write" in bob.conversation_prop(cid, "Community")["permissions"],
+                     "bob may write again")
+        log("ban and delete-all shown as removals")
 
         # ---- a restart keeps the room and its cursor: nothing twice, nothing missed
         alice.stop()
