@@ -41,6 +41,8 @@ struct _SdAccount {
   gint n_started;           /* conversations we started or accepted; -1: count again */
 };
 
+/* announces what a store batch changed, as for the poller's batches */
+void sd_account_apply_changes (SdAccount *self, SdStoreChanges *changes);
 /* network time when we have a network, else the local clock (ms) */
 gint64 sd_account_now_ms (SdAccount *self);
 /* NoAccount unless there is one */

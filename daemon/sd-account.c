@@ -257,6 +257,12 @@ on_poller_changes (SdPoller *poller, SdStoreChanges *changes, gpointer user_data
     sd_account_schedule_expiry (self);
 }
 
+void
+sd_account_apply_changes (SdAccount *self, SdStoreChanges *changes)
+{
+  on_poller_changes (NULL, changes, self);
+}
+
 typedef struct {
   SdAccount *self; /* (unowned) the timer dies with the daemon's table */
   gchar *id;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sd-account-private.h"
+#include "sd-blinded-dm.h"
 #include "sd-blinding.h"
 #include "sd-community-client.h"
 #include "sd-content.h"
@@ -141,6 +142,10 @@ typedef struct {
   gchar *key;            /* (owned) */
   GPtrArray *rooms;      /* (owned) SdCommunity*, in the poll's order */
   guint8 pk[32];
+  gchar *base_url;       /* (owned) */
+  gchar *pk_hex;         /* (owned) */
+  gint64 inbox_since;
+  gint64 outbox_since;
 } PollCall;
 
 static void
@@ -148,6 +153,8 @@ poll_call_free (PollCall *call)
 {
   g_object_unref (call->self);
   g_free (call->key);
+  g_free (call->base_url);
+  g_free (call->pk_hex);
   g_ptr_array_unref (call->rooms);
   g_free (call);
 }
@@ -331,6 +338,91 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
   return new_messages || changed;
 }
 
+/* one inbox item: decrypted, its sender's real id learnt from it, and stored in the 1:1
+ * conversation with that id (a message request unless we know them) */
+static void
+open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autofree gchar *hash = NULL;
+  SessionProtos__Content *content;
+  SessionProtos__DataMessage *data;
+  SdIncomingMessage in = { 0 };
+  guint8 other[32], sender_ed25519[32];
+  gchar sender[SD_SESSION_ID_LEN + 1];
+  SdBlinding kind;
+  gint64 posted_ms = (gint64) (dm->posted_at * 1000);
+
+  if (!sd_blinded_id_parse (dm->sender, &kind, other, NULL) || kind != SD_BLINDING_15 ||
+      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
+    return;
+  content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
+                                        FALSE, g_bytes_get_data (raw, NULL),
+                                        g_bytes_get_size (raw), sender_ed25519, sender,
+                                        &error);
+  if (content == NULL) {
+    g_debug ("community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
+    return;
+  }
+  data = content->datamessage;
+  if (data != NULL && data->body != NULL && *data->body != '\0' &&
+      g_utf8_validate (data->body, -1, NULL)) {
+    hash = g_strdup_printf ("sogs-dm:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
+    in.server_hash = hash;
+    in.author = sender;
+    in.body = data->body;
+    in.sent_at = posted_ms;
+    if (content->has_sigtimestamp && content->sigtimestamp > 0 &&
+        content->sigtimestamp < G_MAXINT64 &&
+        ABS ((gint64) content->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
+      in.sent_at = (gint64) content->sigtimestamp;
+    in.received_at = sd_account_now_ms (self->account);
+    in.kind = SD_MESSAGE_KIND_TEXT;
+    if (data->profile != NULL && data->profile->displayname != NULL &&
+        g_utf8_validate (data->profile->displayname, -1, NULL) &&
+        strlen (data->profile->displayname) <= NAME_MAX_BYTES)
+      in.profile_name = data->profile->displayname;
+    if (!sd_store_batch_add_message (batch, &in, &error))
+      g_debug ("community DM %" G_GINT64_FORMAT " not stored: %s", dm->id, error->message);
+  }
+  session_protos__content__free_unpacked (content, NULL);
+}
+
+static void
+apply_dms (SdCommunities *self, PollCall *call, const SdSogsPoll *poll)
+{
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->account->store);
+  g_autoptr(GError) error = NULL;
+  gint64 inbox = call->inbox_since, outbox = call->outbox_since;
+
+  if (poll->inbox_status == 200) {
+    for (guint i = 0; i < poll->inbox->len; i++) {
+      const SdSogsDm *dm = g_ptr_array_index (poll->inbox, i);
+
+      inbox = MAX (inbox, dm->id);
+      open_dm (self, call, dm, batch);
+    }
+  }
+  /* our own DMs: from this device they are stored when sent; from others not yet */
+  if (poll->outbox_status == 200)
+    for (guint i = 0; i < poll->outbox->len; i++)
+      outbox = MAX (outbox, ((const SdSogsDm *) g_ptr_array_index (poll->outbox, i))->id);
+  if (sd_store_batch_get_size (batch) > 0) {
+    g_autoptr(SdStoreChanges) changes = NULL;
+
+    if (!sd_store_apply_batch (self->account->store, batch, &changes, &error)) {
+      g_warning ("could not store community DMs: %s", error->message);
+      return; /* the cursors stay: the next poll tries again */
+    }
+    sd_account_apply_changes (self->account, changes);
+  }
+  if ((inbox != call->inbox_since || outbox != call->outbox_since) &&
+      !sd_store_community_set_dm_cursors (self->account->store, call->base_url, call->pk_hex,
+                                          inbox, outbox, &error))
+    g_warning ("could not keep the inbox cursors: %s", error->message);
+}
+
 static void
 on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -392,6 +484,8 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   state->next_at = g_get_monotonic_time () +
                    (gint64) self->interval_ms * 1000 *
                      (state->quiet >= QUIET_POLLS ? QUIET_FACTOR : 1);
+  if (poll->with_dms)
+    apply_dms (self, call, poll);
   if (any)
     sd_account_emit_account_changed (self->account);
   sd_community_poll_free (poll);
@@ -423,9 +517,15 @@ poll_server (SdCommunities *self, const gchar *key, GPtrArray *rooms)
   call->key = g_strdup (key);
   call->rooms = g_ptr_array_ref (rooms);
   memcpy (call->pk, server->pk, 32);
+  call->base_url = g_strdup (((SdCommunity *) g_ptr_array_index (rooms, 0))->base_url);
+  call->pk_hex = g_strdup (((SdCommunity *) g_ptr_array_index (rooms, 0))->server_pk);
+  if (!sd_store_community_dm_cursors (self->account->store, call->base_url, call->pk_hex,
+                                      &call->inbox_since, &call->outbox_since, &error))
+    g_warning ("cannot read the inbox cursors: %s", error->message);
   state->in_flight = TRUE;
   sd_community_poll_async (self->account->network, server, self->account->identity->ed25519_sk,
-                           cursors, rooms->len, self->cancellable, on_polled, call);
+                           cursors, rooms->len, TRUE, call->inbox_since, call->outbox_since,
+                           self->cancellable, on_polled, call);
 }
 
 static void
@@ -761,9 +861,12 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
   call->name = g_strdup (self->account->display_name);
   call->sent_at = sd_account_now_ms (self->account);
   if (quote_id != NULL) {
-    g_autoptr(SdMessage) quoted = sd_store_get_message (self->account->store, quote_id, NULL);
+    g_autoptr(GError) quote_error = NULL;
+    g_autoptr(SdMessage) quoted = sd_store_get_message (self->account->store, quote_id,
+                                                        &quote_error);
 
     if (quoted == NULL || g_strcmp0 (quoted->conversation, id) != 0) {
+      g_debug ("quote %s: %s", quote_id, quote_error != NULL ? quote_error->message : "elsewhere");
       g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
                                "the quoted message is not in this community");
       return;
@@ -798,6 +901,139 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
   sd_community_request_async (self->account->network, server,
                               self->account->identity->ed25519_sk, "POST", endpoint, request,
                               cancellable, on_posted, g_steal_pointer (&task));
+}
+
+static void
+on_dm_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SdStoreBatch) batch = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autofree gchar *message_id = NULL;
+  SdIncomingMessage ours = { 0 };
+  SdMessage *message;
+  guint status = 0;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200 && status != 201) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR,
+                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             "the community server answered the DM with %u", status);
+    return;
+  }
+  /* stored as ours in the 1:1 conversation with the contact (as a sync copy would be) */
+  batch = sd_store_batch_new (self->account->store);
+  ours.author = self->account->identity->session_id;
+  ours.sync_target = call->quote_author; /* the contact */
+  ours.body = call->body;
+  ours.sent_at = call->sent_at;
+  ours.received_at = call->sent_at;
+  ours.kind = SD_MESSAGE_KIND_TEXT;
+  if (!sd_store_batch_add_message (batch, &ours, &error) ||
+      !sd_store_apply_batch (self->account->store, batch, &changes, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  sd_account_apply_changes (self->account, changes);
+  message_id = sd_message_id_make (ours.author, ours.sent_at);
+  message = sd_store_get_message (self->account->store, message_id, &error);
+  if (message == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, message, (GDestroyNotify) sd_message_free);
+}
+
+void
+sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
+                         const gchar *body, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) contacts = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree gchar *b64 = NULL, *json = NULL, *endpoint = NULL;
+  g_autoptr(GBytes) request = NULL;
+  SdTextContent text = { 0 };
+  const gchar *contact;
+  guint8 other[32];
+  SdBlinding kind;
+  Call *call;
+  gsize len;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_dm_async);
+  if (body == NULL || *body == '\0' || !g_utf8_validate (body, -1, NULL) ||
+      strlen (body) > 4 * SD_BODY_MAX || g_utf8_strlen (body, -1) > SD_BODY_MAX) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "a message needs 1 to %d characters of valid UTF-8", SD_BODY_MAX);
+    return;
+  }
+  if (!sd_blinded_id_parse (to, &kind, other, &error) || kind != SD_BLINDING_15) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "a community DM goes to a 15-blinded id");
+    return;
+  }
+  room = lookup_room (self, id, &server, &error);
+  if (room == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  contact = recognise (self, cache, &contacts, to, server->pk);
+  if (contact == NULL) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "community DMs go only to contacts recognised behind their "
+                             "blinded id, for now");
+    return;
+  }
+  call = g_new0 (Call, 1);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  call->id = g_strdup (id);
+  call->quote_author = g_strdup (contact);
+  call->body = g_strdup (body);
+  call->name = g_strdup (self->account->display_name);
+  call->sent_at = sd_account_now_ms (self->account);
+  text.body = body;
+  text.sent_at = (guint64) call->sent_at;
+  text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
+  content = sd_content_pack_text_full (&text);
+  sealed = sd_blinded_dm_seal_content (self->account->identity->ed25519_sk, server->pk, other,
+                                       g_bytes_get_data (content, NULL),
+                                       g_bytes_get_size (content), &error);
+  if (sealed == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  b64 = sd_base64_encode (g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed), TRUE);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, b64);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, &len);
+  request = g_bytes_new_take (g_steal_pointer (&json), len);
+  endpoint = g_strdup_printf ("/inbox/%s", to);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "POST", endpoint, request,
+                              cancellable, on_dm_sent, g_steal_pointer (&task));
 }
 
 SdMessage *

@@ -50,6 +50,17 @@ SdMessage *sd_communities_post_finish (SdCommunities *self,
                                        GAsyncResult *result,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* a community DM (POST /inbox/{to}) to the blinded id @to met in room @id. For now only to
+ * a contact recognised behind it: the message is then stored in our 1:1 conversation with
+ * them, where their answers arrive too */
+void sd_communities_dm_async (SdCommunities *self,
+                              const gchar *id,
+                              const gchar *to,
+                              const gchar *body,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+
 /* PUT or DELETE /room/{r}/reaction/{id}/{emoji} */
 void sd_communities_react_async (SdCommunities *self,
                                  const gchar *id,

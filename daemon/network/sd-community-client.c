@@ -204,6 +204,7 @@ sd_community_request_finish (SdNetwork *network, GAsyncResult *result, guint *st
 typedef struct {
   SdSogsRoomCursor *rooms;   /* (owned) tokens owned too */
   gsize n_rooms;
+  gboolean with_dms;
 } Poll;
 
 static void
@@ -248,7 +249,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   out = g_new0 (SdSogsPoll, 1);
   if (!sd_sogs_poll_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), poll->rooms,
-                           poll->n_rooms, FALSE, out, &error)) {
+                           poll->n_rooms, poll->with_dms, out, &error)) {
     g_free (out);
     g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
                              "unusable poll answer: %s", error->message);
@@ -260,7 +261,8 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 sd_community_poll_async (SdNetwork *network, const SdCommunityServer *server,
                          const guint8 ed25519_sk[64], const SdSogsRoomCursor *rooms,
-                         gsize n_rooms, GCancellable *cancellable,
+                         gsize n_rooms, gboolean with_dms, gint64 inbox_since,
+                         gint64 outbox_since, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
@@ -274,13 +276,14 @@ sd_community_poll_async (SdNetwork *network, const SdCommunityServer *server,
 
   task = g_task_new (network, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_community_poll_async);
-  json = sd_sogs_poll_build (rooms, n_rooms, FALSE, 0, 0, &error);
+  json = sd_sogs_poll_build (rooms, n_rooms, with_dms, inbox_since, outbox_since, &error);
   if (json == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
   poll = g_new0 (Poll, 1);
   poll->n_rooms = n_rooms;
+  poll->with_dms = with_dms;
   poll->rooms = g_new0 (SdSogsRoomCursor, MAX (n_rooms, 1));
   for (gsize i = 0; i < n_rooms; i++) {
     poll->rooms[i] = rooms[i];

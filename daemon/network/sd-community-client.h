@@ -52,7 +52,8 @@ GBytes *sd_community_request_finish (SdNetwork *network,
                                      guint *status,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* one poll of @server's rooms (sd_sogs_poll_build, without the inbox): a single POST /batch.
+/* one poll of @server's rooms (sd_sogs_poll_build; @with_dms adds the inbox and outbox after
+ * the given ids): a single POST /batch.
  * The result is an SdSogsPoll (free with sd_community_poll_free); a batch the server
  * refuses fails with SD_NETWORK_ERROR_REJECTED (4xx) or _NODE (5xx) */
 void sd_community_poll_async (SdNetwork *network,
@@ -60,6 +61,9 @@ void sd_community_poll_async (SdNetwork *network,
                               const guint8 ed25519_sk[64],
                               const SdSogsRoomCursor *rooms,
                               gsize n_rooms,
+                              gboolean with_dms,
+                              gint64 inbox_since,
+                              gint64 outbox_since,
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback,
                               gpointer user_data);

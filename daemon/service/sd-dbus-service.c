@@ -80,7 +80,7 @@ invocation_conversation (GDBusMethodInvocation *invocation)
 
 /* the optional "quote" option of Send and SendMessage */
 static gboolean
-option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *invocation)
+option_quote (GVariant *options, gchar **quote_id, GDBusMethodInvocation *invocation)
 {
   g_autoptr(GVariant) value = g_variant_lookup_value (options, "quote", NULL);
 
@@ -91,7 +91,9 @@ option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *
     return_invalid (invocation, "the quote option is a message id (a string)");
     return FALSE;
   }
-  *quote_id = g_variant_get_string (value, NULL);
+  /* a copy: the string lives in @value, which may be a normalised copy of the caller's
+   * data that goes with it */
+  *quote_id = g_variant_dup_string (value, NULL);
   return TRUE;
 }
 
@@ -236,13 +238,14 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   g_autofree SdAttachmentSource *sources = NULL;
   g_autoptr(GPtrArray) dicts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(SdMessage) message = NULL;
-  const gchar *quote_id;
+  g_autofree gchar *quote_id = NULL;
   SendCall *call;
   gsize n = 0;
 
   if (!option_quote (options, &quote_id, invocation))
     return;
   if (sd_store_is_community_id (recipient)) {
+    g_autoptr(GVariant) to = g_variant_lookup_value (options, "to", G_VARIANT_TYPE_STRING);
     gboolean answered;
     SdCommunities *communities = community_of (self, recipient, invocation, &answered);
 
@@ -255,6 +258,12 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
     call = g_new0 (SendCall, 1);
     call->invocation = invocation;
     call->account_send = account_send;
+    if (to != NULL) {
+      /* a community DM to a poster's blinded id */
+      sd_communities_dm_async (communities, recipient, g_variant_get_string (to, NULL), body,
+                               NULL, on_community_posted, call);
+      return;
+    }
     sd_communities_post_async (communities, recipient, body, quote_id, NULL, on_community_posted,
                                call);
     return;

@@ -252,6 +252,57 @@ sd_store_community_set_seqno (SdStore *self, const gchar *id, gint64 seqno, GErr
   return store_run (self, update, error);
 }
 
+gboolean
+sd_store_community_dm_cursors (SdStore *self, const gchar *base_url, const gchar *server_pk_hex,
+                               gint64 *out_inbox, gint64 *out_outbox, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  *out_inbox = *out_outbox = 0;
+  stmt = store_prepare (self, "SELECT inbox_since, outbox_since FROM community_servers"
+                        " WHERE base_url = ?1 AND server_pk = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, base_url);
+  store_bind_text (stmt, 2, server_pk_hex);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_ROW) {
+    *out_inbox = sqlite3_column_int64 (stmt, 0);
+    *out_outbox = sqlite3_column_int64 (stmt, 1);
+  }
+  return TRUE;
+}
+
+gboolean
+sd_store_community_set_dm_cursors (SdStore *self, const gchar *base_url,
+                                   const gchar *server_pk_hex, gint64 inbox, gint64 outbox,
+                                   GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self,
+                        "INSERT INTO community_servers (base_url, server_pk, inbox_since,"
+                        " outbox_since) VALUES (?1, ?2, ?3, ?4)"
+                        " ON CONFLICT (base_url, server_pk) DO UPDATE SET"
+                        " inbox_since = max (inbox_since, excluded.inbox_since),"
+                        " outbox_since = max (outbox_since, excluded.outbox_since)",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, base_url);
+  store_bind_text (stmt, 2, server_pk_hex);
+  sqlite3_bind_int64 (stmt, 3, inbox);
+  sqlite3_bind_int64 (stmt, 4, outbox);
+  return store_run (self, stmt, error);
+}
+
 /* ---- posts ---- */
 
 static gchar *

@@ -55,6 +55,21 @@ gboolean sd_store_community_set_info (SdStore *self,
 gboolean sd_store_community_set_seqno (SdStore *self, const gchar *id, gint64 seqno,
                                        GError **error);
 
+/* how far a server's inbox and outbox were read (0, 0 before the first poll) */
+gboolean sd_store_community_dm_cursors (SdStore *self,
+                                        const gchar *base_url,
+                                        const gchar *server_pk_hex,
+                                        gint64 *out_inbox,
+                                        gint64 *out_outbox,
+                                        GError **error);
+/* cursors only move forward */
+gboolean sd_store_community_set_dm_cursors (SdStore *self,
+                                            const gchar *base_url,
+                                            const gchar *server_pk_hex,
+                                            gint64 inbox,
+                                            gint64 outbox,
+                                            GError **error);
+
 typedef struct {
   gint64 post_id;
   const gchar *author;            /* the poster's blinded id */

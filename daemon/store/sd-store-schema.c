@@ -298,7 +298,15 @@ static const gchar schema_v7[] =
   "  author_session_id TEXT,"
   "  reactions TEXT NOT NULL DEFAULT '[]',"
   "  UNIQUE (conversation, post_id)"
-  ");";
+  ");"
+  /* per server: how far its blinded inbox and outbox (community DMs) have been read */
+  "CREATE TABLE community_servers ("
+  "  base_url TEXT NOT NULL,"
+  "  server_pk TEXT NOT NULL,"
+  "  inbox_since INTEGER NOT NULL DEFAULT 0,"
+  "  outbox_since INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (base_url, server_pk)"
+  ") WITHOUT ROWID;";
 
 static const gchar *const migrations[] = {
   schema_v1,

@@ -5,7 +5,7 @@ through onion requests v4: a bad join URL is refused with the registered error a
 nothing; both join the `lobby` by URL; a post arrives with its poster's name and blinded id;
 a reply quotes it; a reaction shows with its count; deleting our own post removes it on the
 other side; a moderator's delete (control action) shows as a removal; a contact is recognised
-behind the blinded id; a ban and a moderator's delete-all; a server answering garbage or down does no harm and the room recovers;
+behind the blinded id; a community DM answered in the one 1:1 conversation; a ban and a moderator's delete-all; a server answering garbage or down does no harm and the room recovers;
 a restart keeps the room and its cursor (nothing twice, nothing missed); sessionctl join,
 messages, reply and leave."""
 
@@ -19,7 +19,11 @@ from harness import Daemon, assert_eq, log, run  # noqa: E402
 
 
 def by_body(daemon, cid, body):
-    for m in daemon.messages(cid):
+    try:
+        messages = daemon.messages(cid)
+    except GLib.Error:
+        return None  # the conversation is not there (yet)
+    for m in messages:
         if m["body"] == body:
             return m
     return None
@@ -173,6 +177,25 @@ def test(testnet):
         bob.wait_for(lambda: "write" in bob.conversation_prop(cid, "Community")["permissions"],
                      "bob may write again")
         log("ban and delete-all shown as removals")
+
+        # ---- a community DM to a contact met in the room, answered in the one 1:1 conversation
+        bob_blinded = reply["author"]
+        alice.expect_error("InvalidArgument", alice.conversation, cid, "SendMessage", "sa{sv}",
+                           "who?", {"to": GLib.Variant("s", "15" + "ab" * 32)})
+        alice.conversation(cid, "SendMessage", "sa{sv}", "psst bob",
+                           {"to": GLib.Variant("s", bob_blinded)})
+        mine = by_body(alice, bob_id, "psst bob")
+        assert mine is not None and mine["outgoing"], mine
+        got = bob.wait_for(lambda: by_body(bob, alice_id, "psst bob"),
+                           "bob gets the DM in a conversation with alice's real id")
+        assert_eq((got["author"], got["outgoing"]), (alice_id, False), "the DM's sender")
+        assert_eq(bob.conversation_prop(alice_id, "Approved"), False, "a message request")
+        bob.account("Send", "ssa{sv}", alice_id, "hi from the lobby", {})
+        alice.wait_for(lambda: by_body(alice, bob_id, "hi from the lobby"),
+                       "alice gets bob's answer in the same conversation")
+        assert_eq(sorted(m["body"] for m in alice.messages(bob_id)),
+                  ["hi from the lobby", "psst bob"], "one merged conversation")
+        log("community DM answered in the 1:1 conversation")
 
         # ---- a restart keeps the room and its cursor: nothing twice, nothing missed
         alice.stop()
