@@ -14,6 +14,9 @@
  *   set-name        {"display_name": s}
  *   send, reply     {"conversation": s, "message_id": s}
  *   join            {"id": s} (a community's conversation id, usable as any ID)
+ *   communities     one per joined room: {"id": s, "name": s, "description": s,
+ *                    "url": s, "user_count": n (-1 unknown), "state": s,
+ *                    "permissions": [s, …]}
  *   resolve         {"session_id": s} (send also takes an ONS name for its ID)
  *   leave           {"conversation": s, "action": "leave"}
  *   conversations   one per conversation, most recent first:
@@ -1228,6 +1231,62 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
   return 0;
 }
 
+/* the joined rooms, with what the server says of them */
+static gint
+cmd_communities (Ctl *ctl, const gchar *command, gchar **args)
+{
+  GListModel *model = sessiond_client_get_conversations (ctl->client);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(SessiondConversation) c = g_list_model_get_item (model, i);
+    GVariant *info = sessiond_conversation_get_community (c);
+    const gchar *name = "", *description = "", *url = "", *state = "";
+    g_autofree const gchar **permissions = NULL;
+    gint64 users = -1;
+
+    if (g_strcmp0 (sessiond_conversation_get_kind (c), "community") != 0 || info == NULL)
+      continue;
+    g_variant_lookup (info, "name", "&s", &name);
+    g_variant_lookup (info, "description", "&s", &description);
+    g_variant_lookup (info, "url", "&s", &url);
+    g_variant_lookup (info, "state", "&s", &state);
+    g_variant_lookup (info, "user-count", "x", &users);
+    g_variant_lookup (info, "permissions", "^a&s", &permissions);
+    if (ctl->json) {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, sessiond_conversation_get_id (c));
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_set_member_name (b, "description");
+      json_builder_add_string_value (b, description);
+      json_builder_set_member_name (b, "url");
+      json_builder_add_string_value (b, url);
+      json_builder_set_member_name (b, "user_count");
+      json_builder_add_int_value (b, users);
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, state);
+      json_builder_set_member_name (b, "permissions");
+      json_builder_begin_array (b);
+      for (guint j = 0; permissions != NULL && permissions[j] != NULL; j++)
+        json_builder_add_string_value (b, permissions[j]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      print_json (b);
+    } else {
+      g_autofree gchar *safe_name = printable (name);
+      g_autofree gchar *safe_url = printable (url);
+
+      g_print ("%s  %s  %" G_GINT64_FORMAT "  %s  %s\n", sessiond_conversation_get_id (c),
+               safe_name, users, state, safe_url);
+    }
+  }
+  return 0;
+}
+
 /* join URL */
 static gint
 cmd_join (Ctl *ctl, const gchar *command, gchar **args)
@@ -1539,6 +1598,7 @@ static const CtlCommand commands[] = {
     NULL, cmd_send },
   { "conversations", "", NULL, NULL, N_("list conversations"), NULL, cmd_conversations },
   { "join", "URL", NULL, NULL, N_("join a community by its URL"), NULL, cmd_join },
+  { "communities", "", NULL, NULL, N_("list joined communities"), NULL, cmd_communities },
   { "resolve", "NAME", NULL, NULL, N_("the Session ID an ONS name stands for"), NULL,
     cmd_resolve },
   { "leave", "ID", NULL, NULL, N_("leave a community"), NULL, cmd_conversation_action },

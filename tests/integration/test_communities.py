@@ -74,6 +74,11 @@ def test(testnet):
         assert "read" in info["permissions"] and "write" in info["permissions"], info
         assert_eq(info["state"], "online", "the room's state")
         assert_eq(alice.conversation_prop(cid, "Name"), "Lobby", "the conversation's name")
+        rc, out, err = sessionctl(alice, "communities")
+        assert rc == 0 and len(out) == 1, (out, err)
+        assert_eq((out[0]["id"], out[0]["name"], out[0]["state"], out[0]["url"]),
+                  (cid, "Lobby", "online", info["url"]), "sessionctl communities")
+        assert "write" in out[0]["permissions"], out
 
         # ---- a post arrives with its poster's name and blinded id
         hello_id = alice.conversation(cid, "SendMessage", "sa{sv}", "hello lobby", {})[0]
