@@ -658,6 +658,16 @@ sd_account_dup_community (SdAccount *self, const gchar *id)
   return sd_store_get_community (self->store, id, NULL);
 }
 
+GStrv
+sd_account_dup_pinned_messages (SdAccount *self, const SdCommunity *community)
+{
+  g_return_val_if_fail (SD_IS_ACCOUNT (self), NULL);
+
+  if (self->store == NULL)
+    return NULL;
+  return sd_store_community_pinned_messages (self->store, community, NULL);
+}
+
 static void
 on_name_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
 {

@@ -103,6 +103,8 @@ SdCommunities *sd_account_get_communities (SdAccount *self);
 gchar *sd_account_join_community (SdAccount *self, const gchar *url, GError **error);
 /* (nullable) the room behind community conversation @id (sd-store-communities.h) */
 SdCommunity *sd_account_dup_community (SdAccount *self, const gchar *id);
+/* (nullable) the message ids of @community's pinned posts that are stored here */
+GStrv sd_account_dup_pinned_messages (SdAccount *self, const SdCommunity *community);
 /* an ONS name's Session ID, asked of three random nodes (sd-ons-client.h) */
 void sd_account_resolve_name_async (SdAccount *self,
                                     const gchar *name,

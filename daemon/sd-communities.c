@@ -299,7 +299,8 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
             details != NULL ? details->description : NULL, rp->active_users,
             details != NULL ? details->info_updates : -1, permissions->str,
             details != NULL ? (const gchar *const *) moderators : NULL,
-            details != NULL ? (const gchar *const *) admins : NULL, &error))
+            details != NULL ? (const gchar *const *) admins : NULL,
+            details != NULL ? details->pinned : NULL, &error))
         g_warning ("could not store a room's details: %s", error->message);
     }
   }
@@ -1057,13 +1058,18 @@ on_reacted (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
+  if (status == 403) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
+                             "the community does not allow us this");
+    return;
+  }
   if (status != 200) {
     g_task_return_new_error (task, SD_NETWORK_ERROR,
                              status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
                              "the community server answered %u", status);
     return;
   }
-  /* the counts come with the next poll, which is now */
+  /* the counts (or pins) come with the next poll, which is now */
   sd_communities_poll_now (self);
   g_task_return_boolean (task, TRUE);
 }
@@ -1119,6 +1125,35 @@ sd_communities_react_async (SdCommunities *self, const gchar *id, const gchar *m
   sd_community_request_async (self->account->network, server,
                               self->account->identity->ed25519_sk, add ? "PUT" : "DELETE",
                               endpoint, NULL, cancellable, on_reacted, g_steal_pointer (&task));
+}
+
+void
+sd_communities_pin_async (SdCommunities *self, const gchar *id, const gchar *message_id,
+                          gboolean pin, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *endpoint = NULL;
+  g_autoptr(GBytes) empty = g_bytes_new_static ("{}", 2);
+  gint64 post_id = 0;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_pin_async);
+  if (!locate_post (self, id, message_id, &room, &server, &post_id, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  endpoint = g_strdup_printf ("/room/%s/%s/%" G_GINT64_FORMAT, room->room,
+                              pin ? "pin" : "unpin", post_id);
+  /* the pins come back with the room's details in the next poll, which is now */
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "POST", endpoint, empty,
+                              cancellable, on_reacted, g_steal_pointer (&task));
 }
 
 static void

@@ -70,6 +70,14 @@ void sd_communities_react_async (SdCommunities *self,
                                  GCancellable *cancellable,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data);
+/* POST /room/{r}/pin/{id} or /unpin/{id} (admins only: NotAuthor otherwise) */
+void sd_communities_pin_async (SdCommunities *self,
+                               const gchar *id,
+                               const gchar *message_id,
+                               gboolean pin,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
 /* DELETE /room/{r}/message/{id} of our own post (or any post when we moderate the room) */
 void sd_communities_delete_async (SdCommunities *self,
                                   const gchar *id,

@@ -220,6 +220,13 @@ community_properties (SdDbusService *self, const SdConversation *conversation)
                            g_variant_new_strv ((const gchar *const *) room->moderators, -1));
     g_variant_builder_add (&builder, "{sv}", "admins",
                            g_variant_new_strv ((const gchar *const *) room->admins, -1));
+    {
+      g_auto(GStrv) pinned = sd_account_dup_pinned_messages (self->account, room);
+
+      g_variant_builder_add (&builder, "{sv}", "pinned",
+                             g_variant_new_strv ((const gchar *const *) pinned,
+                                                 pinned != NULL ? -1 : 0));
+    }
   }
   return g_variant_builder_end (&builder);
 }
@@ -595,6 +602,25 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 }
 
 static gboolean
+handle_pin_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                    const gchar *message_id, gboolean pin, SdDbusService *self)
+{
+  gboolean answered;
+  SdCommunities *communities = community_of (self, invocation_conversation (invocation),
+                                             invocation, &answered);
+
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities == NULL) {
+    return_invalid (invocation, "only posts of a community can be pinned");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  sd_communities_pin_async (communities, invocation_conversation (invocation), message_id, pin,
+                            NULL, on_community_done, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_report_data_extraction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
                                const gchar *kind, const gchar *message_id, SdDbusService *self)
 {
@@ -654,6 +680,8 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
                              G_CALLBACK (handle_delete_message), self, 0);
     g_signal_connect_object (skeleton, "handle-report-data-extraction",
                              G_CALLBACK (handle_report_data_extraction), self, 0);
+    g_signal_connect_object (skeleton, "handle-pin-message", G_CALLBACK (handle_pin_message),
+                             self, 0);
   }
   /* one PropertiesChanged for all of it */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (skeleton));

@@ -17,7 +17,7 @@
 
 #define COMMUNITY_COLUMNS \
   "conversation, base_url, room, server_pk, joined_at, name, description, user_count," \
-  " info_updates, seqno, permissions, moderators, admins"
+  " info_updates, seqno, permissions, moderators, admins, pinned"
 
 void
 sd_community_free (SdCommunity *community)
@@ -33,6 +33,7 @@ sd_community_free (SdCommunity *community)
   g_free (community->permissions);
   g_strfreev (community->moderators);
   g_strfreev (community->admins);
+  g_clear_pointer (&community->pinned, g_array_unref);
   g_free (community);
 }
 
@@ -73,6 +74,42 @@ strv_to_json (const gchar *const *strv)
   return json_generator_to_data (generator, NULL);
 }
 
+static GArray *
+ids_from_json (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (gint64));
+  JsonNode *root;
+
+  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
+    JsonArray *array = json_node_get_array (root);
+
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      JsonNode *node = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64) {
+        gint64 id = json_node_get_int (node);
+
+        g_array_append_val (out, id);
+      }
+    }
+  }
+  return out;
+}
+
+static gchar *
+ids_to_json (const GArray *ids)
+{
+  g_autoptr(GString) text = g_string_new ("[");
+
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            g_array_index (ids, gint64, i));
+  g_string_append_c (text, ']');
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 static SdCommunity *
 community_from_row (sqlite3_stmt *stmt)
 {
@@ -91,6 +128,7 @@ community_from_row (sqlite3_stmt *stmt)
   community->permissions = store_column_dup (stmt, 10);
   community->moderators = strv_from_json ((const gchar *) sqlite3_column_text (stmt, 11));
   community->admins = strv_from_json ((const gchar *) sqlite3_column_text (stmt, 12));
+  community->pinned = ids_from_json ((const gchar *) sqlite3_column_text (stmt, 13));
   return community;
 }
 
@@ -186,13 +224,14 @@ gboolean
 sd_store_community_set_info (SdStore *self, const gchar *id, const gchar *name,
                              const gchar *description, gint64 user_count, gint64 info_updates,
                              const gchar *permissions, const gchar *const *moderators,
-                             const gchar *const *admins, GError **error)
+                             const gchar *const *admins, const GArray *pinned, GError **error)
 {
   g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) update = NULL;
   g_autoptr(SdCachedStmt) rename = NULL;
   g_autofree gchar *mods = moderators != NULL ? strv_to_json (moderators) : NULL;
   g_autofree gchar *adms = admins != NULL ? strv_to_json (admins) : NULL;
+  g_autofree gchar *pins = pinned != NULL ? ids_to_json (pinned) : NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
 
@@ -209,7 +248,8 @@ sd_store_community_set_info (SdStore *self, const gchar *id, const gchar *name,
                           " info_updates = CASE WHEN ?5 >= 0 THEN ?5 ELSE info_updates END,"
                           " permissions = coalesce (?6, permissions),"
                           " moderators = coalesce (?7, moderators),"
-                          " admins = coalesce (?8, admins)"
+                          " admins = coalesce (?8, admins),"
+                          " pinned = coalesce (?9, pinned)"
                           " WHERE conversation = ?1",
                           error);
   if (update == NULL)
@@ -222,6 +262,7 @@ sd_store_community_set_info (SdStore *self, const gchar *id, const gchar *name,
   store_bind_text (update, 6, permissions);
   store_bind_text (update, 7, mods);
   store_bind_text (update, 8, adms);
+  store_bind_text (update, 9, pins);
   if (!store_run (self, update, error))
     return FALSE;
   if (name != NULL) {
@@ -301,6 +342,37 @@ sd_store_community_set_dm_cursors (SdStore *self, const gchar *base_url,
   sqlite3_bind_int64 (stmt, 3, inbox);
   sqlite3_bind_int64 (stmt, 4, outbox);
   return store_run (self, stmt, error);
+}
+
+GStrv
+sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community, GError **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  for (guint i = 0; community->pinned != NULL && i < community->pinned->len; i++) {
+    g_autoptr(SdCachedStmt) stmt = NULL;
+    int rc;
+
+    stmt = store_prepare (self, "SELECT m.author, m.sent_at FROM community_posts p"
+                          " JOIN messages m ON m.local_id = p.message"
+                          " WHERE p.conversation = ?1 AND p.post_id = ?2", error);
+    if (stmt == NULL)
+      return NULL;
+    store_bind_text (stmt, 1, community->id);
+    sqlite3_bind_int64 (stmt, 2, g_array_index (community->pinned, gint64, i));
+    rc = store_step (self, stmt, error);
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_ROW) {
+      g_autofree gchar *id = sd_message_id_make ((const gchar *) sqlite3_column_text (stmt, 0),
+                                                 sqlite3_column_int64 (stmt, 1));
+
+      g_strv_builder_add (builder, id);
+    }
+  }
+  return g_strv_builder_end (builder);
 }
 
 /* ---- posts ---- */

@@ -21,6 +21,7 @@ typedef struct {
   gchar *permissions;   /* "read,write,upload[,moderator][,admin]" as known; "" before a poll */
   GStrv moderators;     /* (owned) ids as the server gave them */
   GStrv admins;         /* (owned) */
+  GArray *pinned;       /* (owned) (element-type gint64) pinned post ids, in pin order */
 } SdCommunity;
 
 void sd_community_free (SdCommunity *community);
@@ -51,7 +52,11 @@ gboolean sd_store_community_set_info (SdStore *self,
                                       const gchar *permissions,
                                       const gchar *const *moderators,
                                       const gchar *const *admins,
+                                      const GArray *pinned,
                                       GError **error);
+/* the message ids of the pinned posts we have, in pin order */
+GStrv sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community,
+                                          GError **error);
 gboolean sd_store_community_set_seqno (SdStore *self, const gchar *id, gint64 seqno,
                                        GError **error);
 

@@ -288,6 +288,7 @@ static const gchar schema_v7[] =
   "  permissions TEXT NOT NULL DEFAULT '',"
   "  moderators TEXT NOT NULL DEFAULT '[]',"
   "  admins TEXT NOT NULL DEFAULT '[]',"
+  "  pinned TEXT NOT NULL DEFAULT '[]',"
   "  UNIQUE (base_url, room)"
   ") WITHOUT ROWID;"
   "CREATE TABLE community_posts ("

@@ -90,7 +90,7 @@ test_join_and_info (Fixture *f, gconstpointer data)
   g_assert_true (conversation->approved);
 
   g_assert_true (sd_store_community_set_info (f->store, ROOM, "Lobby", "Hello", 7, 3,
-                                              "read,write", mods, NULL, &error));
+                                              "read,write", mods, NULL, NULL, &error));
   g_assert_true (sd_store_community_set_seqno (f->store, ROOM, 42, &error));
   /* a cursor never moves back */
   g_assert_true (sd_store_community_set_seqno (f->store, ROOM, 40, &error));

@@ -3,11 +3,13 @@
 """Communities (issue 17) between two daemons in the testnet's community server, reached only
 through onion requests v4: a bad join URL is refused with the registered error and changes
 nothing; both join the `lobby` by URL; a post arrives with its poster's name and blinded id;
-a reply quotes it; a reaction shows with its count; deleting our own post removes it on the
-other side; a moderator's delete (control action) shows as a removal; a contact is recognised
-behind the blinded id; a community DM answered in the one 1:1 conversation; a ban and a moderator's delete-all; a server answering garbage or down does no harm and the room recovers;
-a restart keeps the room and its cursor (nothing twice, nothing missed); sessionctl join,
-messages, reply and leave."""
+a reply quotes it; a reaction shows with its count; an admin's pin shows for everyone;
+deleting our own post removes it on the other side; a moderator's delete (control action)
+shows as a removal; a contact is recognised behind the blinded id; a community DM is
+answered in the one 1:1 conversation; a ban and a moderator's delete-all; a server answering
+garbage or down does no harm and the room recovers; a restart keeps the room and its cursor
+(nothing twice, nothing missed); ONS names; sessionctl join, communities, messages, reply,
+resolve and leave."""
 
 import os
 import json
@@ -122,6 +124,22 @@ def test(testnet):
         alice.wait_for(lambda: not (by_body(alice, cid, "hello lobby") or {}).get("reactions"),
                        "the reaction goes")
         log("reply and reaction delivered")
+
+        # ---- pins: an admin pins a post for everyone; others may not
+        bob.expect_error("NotAuthor", bob.conversation, cid, "PinMessage", "sb", hello_id, True)
+        testnet.control({"action": "sogs_moderator", "room": "lobby", "id": alice_id,
+                         "admin": True})
+        alice.wait_for(lambda: "admin" in alice.conversation_prop(cid, "Community")["permissions"],
+                       "alice is an admin")
+        alice.conversation(cid, "PinMessage", "sb", hello_id, True)
+        bob.wait_for(lambda: bob.conversation_prop(cid, "Community")["pinned"] == [hello_id],
+                     "bob sees the pin")
+        alice.conversation(cid, "PinMessage", "sb", hello_id, False)
+        bob.wait_for(lambda: bob.conversation_prop(cid, "Community")["pinned"] == [],
+                     "bob sees the pin go")
+        alice.expect_error("InvalidArgument", alice.conversation, bob_id, "PinMessage", "sb",
+                           hello_id, True)
+        log("pins delivered")
 
         # ---- deleting our own post removes it on the other side
         gone_id = alice.conversation(cid, "SendMessage", "sa{sv}", "to be deleted", {})[0]
