@@ -50,7 +50,8 @@ typedef struct {
 struct _SdCommunities {
   GObject parent_instance;
 
-  SdAccount *account;    /* (unowned) */
+  SdAccount *account;    /* (unowned) not to be touched once stopped: it may be gone */
+  gboolean stopped;
   guint interval_ms;
   guint timer_id;
   guint idle_id;
@@ -439,6 +440,12 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean was_online;
 
   state->in_flight = FALSE;
+  if (self->stopped) {
+    if (poll != NULL)
+      sd_community_poll_free (poll);
+    poll_call_free (call);
+    return;
+  }
   if (poll == NULL) {
     guint64 wait = (guint64) self->interval_ms << MIN (state->failures, 10u);
 
@@ -616,6 +623,7 @@ sd_communities_start (SdCommunities *self)
 
   if (self->timer_id != 0)
     return;
+  self->stopped = FALSE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   /* the timer ticks at the cadence; a server's own state says whether it is due */
@@ -628,6 +636,7 @@ sd_communities_stop (SdCommunities *self)
 {
   g_return_if_fail (SD_IS_COMMUNITIES (self));
 
+  self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
@@ -748,6 +757,10 @@ on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   guint dropped = 0;
   guint status = 0;
 
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
   state->posting--;
   body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
   if (body == NULL) {
@@ -919,6 +932,10 @@ on_dm_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   SdMessage *message;
   guint status = 0;
 
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
   body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
   if (body == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -1053,6 +1070,10 @@ on_reacted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GBytes) body = NULL;
   guint status = 0;
 
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
   body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
   if (body == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -1167,6 +1188,10 @@ on_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(SdMessage) removed = NULL;
   guint status = 0;
 
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
   body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
   if (body == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
