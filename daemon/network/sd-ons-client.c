@@ -8,9 +8,15 @@
 #include "sd-ons.h"
 #include "sd-protocol-error.h"
 
+/* nodes asked in place of ones that did not answer, per lookup */
+#define SPARE_NODES 2
+
 /* one lookup: the same request to SD_ONS_NODES nodes, judged once all have answered */
 typedef struct {
   gchar *name;              /* (owned) normalised */
+  gchar *json;              /* (owned) the request */
+  GPtrArray *asked;         /* (owned) SdSnode*, every node asked so far */
+  guint spare;
   guint pending;
   guint statuses[SD_ONS_NODES];
   gchar *bodies[SD_ONS_NODES]; /* (owned) (nullable) */
@@ -26,6 +32,8 @@ static void
 lookup_free (Lookup *lookup)
 {
   g_free (lookup->name);
+  g_free (lookup->json);
+  g_clear_pointer (&lookup->asked, g_ptr_array_unref);
   for (guint i = 0; i < SD_ONS_NODES; i++)
     g_free (lookup->bodies[i]);
   g_clear_error (&lookup->error);
@@ -65,6 +73,20 @@ on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
   guint status = 0;
 
   body = sd_network_node_rpc_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL && lookup->spare > 0 &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    /* a node that does not answer says nothing about the name: ask another */
+    SdSnode *node = sd_snode_pool_pick (SD_NETWORK (source)->pool, lookup->asked);
+
+    if (node != NULL) {
+      lookup->spare--;
+      g_ptr_array_add (lookup->asked, node);
+      sd_network_node_rpc_async (SD_NETWORK (source), node, sd_network_build_static,
+                                 g_strdup (lookup->json), g_free,
+                                 g_task_get_cancellable (ask->task), on_answer, ask);
+      return;
+    }
+  }
   if (body == NULL) {
     if (lookup->error == NULL)
       lookup->error = g_steal_pointer (&error);
@@ -129,6 +151,9 @@ sd_ons_client_resolve_async (SdNetwork *network, const gchar *name, GCancellable
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json = json_to_string (root, FALSE);
+  lookup->json = g_strdup (json);
+  lookup->asked = g_ptr_array_ref (nodes);
+  lookup->spare = SPARE_NODES;
   lookup->pending = SD_ONS_NODES;
   for (guint i = 0; i < SD_ONS_NODES; i++) {
     Ask *ask = g_new0 (Ask, 1);
