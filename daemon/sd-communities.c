@@ -191,67 +191,77 @@ recognise (SdCommunities *self, GHashTable *cache, GPtrArray **contacts, const g
   return found;
 }
 
-static gboolean
-store_post (SdCommunities *self, const SdCommunity *room, const SdSogsMessage *m,
-            const gchar *ours, const guint8 pk[32], GHashTable *cache, GPtrArray **contacts)
+/* what a row borrows from until the page is stored */
+typedef struct {
+  SdSogsPost post;
+  gchar *name;
+  GArray *reactions;
+} Decoded;
+
+static void
+decoded_free (Decoded *decoded)
 {
-  g_auto(SdSogsPost) post = { 0 };
+  sd_sogs_post_clear (&decoded->post);
+  g_free (decoded->name);
+  g_clear_pointer (&decoded->reactions, g_array_unref);
+  g_free (decoded);
+}
+
+/* checks and decodes one post of a page into @row (which borrows from @keep); FALSE to drop
+ * it */
+static gboolean
+decode_post (SdCommunities *self, const SdSogsMessage *m, const gchar *ours, const guint8 pk[32],
+             GHashTable *cache, GPtrArray **contacts, SdCommunityPost *row, GPtrArray *keep)
+{
+  Decoded *decoded = g_new0 (Decoded, 1);
+  SdSogsPost *post_ = &decoded->post;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) reactions = NULL;
-  g_autoptr(SdMessage) message = NULL;
-  g_autofree gchar *name = NULL;
   SessionProtos__DataMessage *dm;
-  SdCommunityPost row = { 0 };
   gint64 posted_ms = (gint64) (m->posted * 1000);
+
+  g_ptr_array_add (keep, decoded);
 
   /* whispers: only those addressed to us */
   if (m->whisper && g_strcmp0 (m->whisper_to, ours) != 0 && !g_str_equal (m->session_id, ours))
     return FALSE;
-  if (!sd_sogs_post_decode (m->session_id, m->data, m->signature, &post, &error)) {
+  if (!sd_sogs_post_decode (m->session_id, m->data, m->signature, post_, &error)) {
     g_debug ("post %" G_GINT64_FORMAT " dropped: %s", m->id, error->message);
     return FALSE;
   }
-  dm = post.parsed->datamessage;
+  dm = post_->parsed->datamessage;
   if (dm == NULL || dm->body == NULL || *dm->body == '\0' ||
       !g_utf8_validate (dm->body, -1, NULL))
     return FALSE;
-  row.post_id = m->id;
-  row.author = m->session_id;
-  row.outgoing = g_str_equal (m->session_id, ours);
-  row.body = dm->body;
-  row.sent_at = posted_ms;
+  row->post_id = m->id;
+  row->author = m->session_id;
+  row->outgoing = g_str_equal (m->session_id, ours);
+  row->body = dm->body;
+  row->sent_at = posted_ms;
   /* the poster's own time (sigTimestamp, or the DataMessage's), so a quote's id, made from
    * it, finds the post; believed only near the server's */
-  if (post.parsed->has_sigtimestamp && post.parsed->sigtimestamp > 0 &&
-      post.parsed->sigtimestamp < G_MAXINT64 &&
-      ABS ((gint64) post.parsed->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
-    row.sent_at = (gint64) post.parsed->sigtimestamp;
+  if (post_->parsed->has_sigtimestamp && post_->parsed->sigtimestamp > 0 &&
+      post_->parsed->sigtimestamp < G_MAXINT64 &&
+      ABS ((gint64) post_->parsed->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
+    row->sent_at = (gint64) post_->parsed->sigtimestamp;
   else if (dm->has_timestamp && dm->timestamp > 0 && dm->timestamp < G_MAXINT64 &&
            ABS ((gint64) dm->timestamp - posted_ms) <= CLOCK_SLACK_MS)
-    row.sent_at = (gint64) dm->timestamp;
-  row.received_at = sd_account_now_ms (self->account);
+    row->sent_at = (gint64) dm->timestamp;
+  row->received_at = sd_account_now_ms (self->account);
   if (dm->profile != NULL && dm->profile->displayname != NULL &&
       g_utf8_validate (dm->profile->displayname, -1, NULL) &&
       strlen (dm->profile->displayname) <= NAME_MAX_BYTES)
-    name = sd_display_name_clean (dm->profile->displayname);
-  row.author_name = name;
-  row.author_session_id = row.outgoing
+    decoded->name = sd_display_name_clean (dm->profile->displayname);
+  row->author_name = decoded->name;
+  row->author_session_id = row->outgoing
                             ? self->account->identity->session_id
                             : recognise (self, cache, contacts, m->session_id, pk);
   if (dm->quote != NULL && dm->quote->author != NULL && sd_store_is_author_id (dm->quote->author) &&
       dm->quote->id > 0 && dm->quote->id < G_MAXINT64) {
-    row.quote_author = dm->quote->author;
-    row.quote_sent_at = (gint64) dm->quote->id;
+    row->quote_author = dm->quote->author;
+    row->quote_sent_at = (gint64) dm->quote->id;
   }
-  reactions = reactions_from_poll (m->reactions);
-  row.reactions = reactions;
-  message = sd_store_community_add_post (self->account->store, room->id, &row, &error);
-  if (message == NULL) {
-    if (error != NULL)
-      g_warning ("could not store a community post: %s", error->message);
-    return FALSE;
-  }
-  sd_account_emit_message_added (self->account, message, !row.outgoing);
+  decoded->reactions = reactions_from_poll (m->reactions);
+  row->reactions = decoded->reactions;
   return TRUE;
 }
 
@@ -307,6 +317,9 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
   }
   if (rp->messages_status == 200) {
     g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdCommunityPost));
+    g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func ((GDestroyNotify) decoded_free);
+    g_autoptr(GPtrArray) added = NULL;
 
     for (guint i = 0; i < rp->messages->len; i++) {
       const SdSogsMessage *m = g_ptr_array_index (rp->messages, i);
@@ -327,10 +340,26 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
 
         if (message != NULL)
           sd_account_emit_message_changed (self->account, message);
-      } else if (store_post (self, room, m, ours, pk, cache, contacts)) {
-        new_messages = TRUE;
+      } else {
+        SdCommunityPost row = { 0 };
+
+        if (decode_post (self, m, ours, pk, cache, contacts, &row, keep))
+          g_array_append_val (rows, row);
       }
     }
+    /* a page's new posts in one transaction */
+    added = sd_store_community_add_posts (store, room->id, (SdCommunityPost *) rows->data,
+                                          rows->len, &error);
+    if (added == NULL) {
+      g_warning ("could not store community posts: %s", error->message);
+      return changed; /* the cursor stays: the next poll brings them again */
+    }
+    for (guint i = 0; i < added->len; i++) {
+      SdMessage *message = g_ptr_array_index (added, i);
+
+      sd_account_emit_message_added (self->account, message, !message->outgoing);
+    }
+    new_messages = added->len > 0;
     if (rp->max_seqno > room->seqno &&
         !sd_store_community_set_seqno (store, room->id, rp->max_seqno, &error))
       g_warning ("could not keep a room's cursor: %s", error->message);

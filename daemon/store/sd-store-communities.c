@@ -436,31 +436,42 @@ gboolean
 store_load_community_posts (SdStore *self, SdMessage *const *messages, guint n_messages,
                             GError **error)
 {
-  for (guint i = 0; i < n_messages; i++) {
-    g_autoptr(SdCachedStmt) stmt = NULL;
-    SdMessage *message = messages[i];
-    int rc;
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GString) ids = g_string_new ("[");
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
 
-    if (!sd_store_is_community_id (message->conversation))
+  for (guint i = 0; i < n_messages; i++) {
+    if (!sd_store_is_community_id (messages[i]->conversation))
       continue;
-    stmt = store_prepare (self, "SELECT author_name, author_session_id, reactions"
-                          " FROM community_posts WHERE message = ?1", error);
-    if (stmt == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (stmt, 1, message->local_id);
-    rc = store_step (self, stmt, error);
-    if (rc == 0)
-      return FALSE;
-    if (rc != SQLITE_ROW)
+    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, g_hash_table_size (by_id) > 0 ? "," : "",
+                            messages[i]->local_id);
+    g_hash_table_insert (by_id, &messages[i]->local_id, messages[i]);
+  }
+  if (g_hash_table_size (by_id) == 0)
+    return TRUE;
+  g_string_append_c (ids, ']');
+  /* one query for all of them */
+  stmt = store_prepare (self, "SELECT message, author_name, author_session_id, reactions"
+                        " FROM community_posts WHERE message IN (SELECT value FROM json_each (?1))",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, ids->str);
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW) {
+    gint64 local_id = sqlite3_column_int64 (stmt, 0);
+    SdMessage *message = g_hash_table_lookup (by_id, &local_id);
+
+    if (message == NULL)
       continue;
     g_free (message->author_name);
-    message->author_name = store_column_dup (stmt, 0);
+    message->author_name = store_column_dup (stmt, 1);
     g_free (message->author_session_id);
-    message->author_session_id = store_column_dup (stmt, 1);
+    message->author_session_id = store_column_dup (stmt, 2);
     g_clear_pointer (&message->reactions, g_array_unref);
-    message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 2));
+    message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 3));
   }
-  return TRUE;
+  return rc != 0;
 }
 
 static gboolean
@@ -511,60 +522,50 @@ load_by_local_id (SdStore *self, gint64 local_id, GError **error)
   return store_load_message (self, author, sent_at, error);
 }
 
-SdMessage *
-sd_store_community_add_post (SdStore *self, const gchar *id, const SdCommunityPost *post,
-                             GError **error)
+/* one post inside the caller's transaction: its local id, or 0 when it is stored already,
+ * was removed here, or is not a post we can store */
+static gboolean
+insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64 *out_local_id,
+             GError **error)
 {
-  g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) insert = NULL;
   g_autoptr(SdCachedStmt) link = NULL;
-  g_autoptr(SdCachedStmt) touch = NULL;
   g_autofree gchar *reactions = NULL;
   gboolean removed = FALSE;
   gint64 local_id = 0;
 
-  g_return_val_if_fail (SD_IS_STORE (self), NULL);
-
-  if (!sd_store_is_community_id (id) || !sd_store_is_author_id (post->author) ||
-      post->sent_at <= 0) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
-                         "not a community post");
-    return NULL;
-  }
-  if (!store_check_utf8 (post->body, "the post", error) ||
-      (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", error)))
-    return NULL;
-  tx = store_tx_begin (self, error);
-  if (tx == NULL)
-    return NULL;
+  *out_local_id = 0;
+  if (!sd_store_is_author_id (post->author) || post->sent_at <= 0 ||
+      !store_check_utf8 (post->body, "the post", NULL) ||
+      (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", NULL)))
+    return TRUE;
   if (!find_post (self, id, post->post_id, &local_id, error))
-    return NULL;
+    return FALSE;
   if (local_id != 0)
-    return NULL;
+    return TRUE;
   if (!store_was_removed (self, post->author, post->sent_at, &removed, error))
-    return NULL;
+    return FALSE;
   if (removed)
-    return NULL;
+    return TRUE;
   insert = store_prepare (self,
                           "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
                           " received_at, status, quote_author, quote_sent_at)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sent', ?7, ?8) ON CONFLICT DO NOTHING",
                           error);
   if (insert == NULL)
-    return NULL;
+    return FALSE;
   store_bind_text (insert, 1, id);
   store_bind_text (insert, 2, post->author);
   sqlite3_bind_int (insert, 3, post->outgoing);
   store_bind_text (insert, 4, post->body);
   sqlite3_bind_int64 (insert, 5, post->sent_at);
   sqlite3_bind_int64 (insert, 6, post->received_at);
-  store_bind_text (insert, 7, post->outgoing ? "sent" : "sent");
-  store_bind_text (insert, 8, post->quote_author);
-  sqlite3_bind_int64 (insert, 9, post->quote_author != NULL ? post->quote_sent_at : 0);
+  store_bind_text (insert, 7, post->quote_author);
+  sqlite3_bind_int64 (insert, 8, post->quote_author != NULL ? post->quote_sent_at : 0);
   if (!store_run (self, insert, error))
-    return NULL;
+    return FALSE;
   if (sqlite3_changes (self->db) == 0)
-    return NULL;
+    return TRUE;
   local_id = sqlite3_last_insert_rowid (self->db);
   reactions = reactions_to_json (post->reactions);
   link = store_prepare (self,
@@ -573,7 +574,7 @@ sd_store_community_add_post (SdStore *self, const gchar *id, const SdCommunityPo
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         error);
   if (link == NULL)
-    return NULL;
+    return FALSE;
   sqlite3_bind_int64 (link, 1, local_id);
   store_bind_text (link, 2, id);
   sqlite3_bind_int64 (link, 3, post->post_id);
@@ -581,32 +582,107 @@ sd_store_community_add_post (SdStore *self, const gchar *id, const SdCommunityPo
   store_bind_text (link, 5, post->author_session_id);
   store_bind_text (link, 6, reactions);
   if (!store_run (self, link, error))
-    return NULL;
-  if (!post->outgoing) {
-    g_autoptr(SdCachedStmt) count = NULL;
+    return FALSE;
+  if (!post->outgoing && !store_mark_unread (self, id, post->sent_at, local_id, error))
+    return FALSE;
+  *out_local_id = local_id;
+  return TRUE;
+}
 
-    if (!store_mark_unread (self, id, post->sent_at, local_id, error))
+GPtrArray *
+sd_store_community_add_posts (SdStore *self, const gchar *id, const SdCommunityPost *posts,
+                              guint n_posts, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(GArray) stored = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  g_autoptr(SdCachedStmt) touch = NULL;
+  gint64 latest = 0;
+  guint unread = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!sd_store_is_community_id (id)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a community id");
+    return NULL;
+  }
+  if (n_posts == 0)
+    return g_steal_pointer (&messages);
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  for (guint i = 0; i < n_posts; i++) {
+    gint64 local_id = 0;
+
+    if (!insert_post (self, id, &posts[i], &local_id, error))
       return NULL;
-    count = store_prepare (self, "UPDATE conversations SET unread = unread + 1 WHERE id = ?1",
-                           error);
-    if (count == NULL)
+    if (local_id == 0)
+      continue;
+    g_array_append_val (stored, local_id);
+    unread += !posts[i].outgoing;
+    latest = MAX (latest, posts[i].sent_at);
+  }
+  if (stored->len > 0) {
+    touch = store_prepare (self, "UPDATE conversations SET unread = unread + ?3,"
+                           " last_activity = max (last_activity, ?2) WHERE id = ?1", error);
+    if (touch == NULL)
       return NULL;
-    store_bind_text (count, 1, id);
-    if (!store_run (self, count, error))
+    store_bind_text (touch, 1, id);
+    sqlite3_bind_int64 (touch, 2, latest);
+    sqlite3_bind_int64 (touch, 3, unread);
+    if (!store_run (self, touch, error))
+      return NULL;
+    /* after the other writes (see store_index_messages) */
+    if (!store_index_messages (self, (const gint64 *) (gpointer) stored->data, stored->len,
+                               error))
       return NULL;
   }
-  touch = store_prepare (self, "UPDATE conversations SET last_activity ="
-                         " max (last_activity, ?2) WHERE id = ?1", error);
-  if (touch == NULL)
+  if (!store_tx_commit (tx, error))
     return NULL;
-  store_bind_text (touch, 1, id);
-  sqlite3_bind_int64 (touch, 2, post->sent_at);
-  if (!store_run (self, touch, error))
+  if (stored->len > 0) {
+    /* read back in one query, with what goes with them */
+    g_autoptr(GString) ids = g_string_new ("[");
+    g_autoptr(SdCachedStmt) load = NULL;
+
+    for (guint i = 0; i < stored->len; i++)
+      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                              g_array_index (stored, gint64, i));
+    g_string_append_c (ids, ']');
+    load = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                          " WHERE m.local_id IN (SELECT value FROM json_each (?1))"
+                          " ORDER BY m.local_id", error);
+    if (load == NULL)
+      return NULL;
+    store_bind_text (load, 1, ids->str);
+    g_clear_pointer (&messages, g_ptr_array_unref);
+    messages = store_collect_messages (self, load, error);
+    if (messages == NULL)
+      return NULL;
+  }
+  return g_steal_pointer (&messages);
+}
+
+SdMessage *
+sd_store_community_add_post (SdStore *self, const gchar *id, const SdCommunityPost *post,
+                             GError **error)
+{
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!sd_store_is_author_id (post->author) || post->sent_at <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a community post");
     return NULL;
-  /* after the other writes (see store_index_messages) */
-  if (!store_index_messages (self, &local_id, 1, error) || !store_tx_commit (tx, error))
+  }
+  if (!store_check_utf8 (post->body, "the post", error) ||
+      (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", error)))
     return NULL;
-  return load_by_local_id (self, local_id, error);
+  messages = sd_store_community_add_posts (self, id, post, 1, error);
+  if (messages == NULL || messages->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (messages, 0);
 }
 
 SdMessage *

@@ -89,6 +89,13 @@ typedef struct {
   const GArray *reactions;        /* (nullable) (element-type SdReaction) the server's counts */
 } SdCommunityPost;
 
+/* stores one poll's posts of a room in one transaction, skipping those stored already,
+ * removed here, or not storable; the result holds the new messages, in order */
+GPtrArray *sd_store_community_add_posts (SdStore *self,
+                                         const gchar *id,
+                                         const SdCommunityPost *posts,
+                                         guint n_posts,
+                                         GError **error);
 /* stores a post; NULL without an error when it is stored already or was removed here */
 SdMessage *sd_store_community_add_post (SdStore *self,
                                         const gchar *id,
