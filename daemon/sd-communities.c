@@ -420,6 +420,59 @@ open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *
   session_protos__content__free_unpacked (content, NULL);
 }
 
+/* one outbox item: a DM we sent, maybe from another device. Stored as ours in the 1:1
+ * conversation when its recipient is a contact we recognise behind the blinding (a copy
+ * sent from this device is stored already, and is skipped as a duplicate) */
+static void
+open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch,
+              GHashTable *cache, GPtrArray **contacts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autofree gchar *hash = NULL;
+  SessionProtos__Content *content;
+  SessionProtos__DataMessage *data;
+  SdIncomingMessage in = { 0 };
+  guint8 other[32], sender_ed25519[32];
+  gchar sender[SD_SESSION_ID_LEN + 1];
+  const gchar *contact;
+  SdBlinding kind;
+  gint64 posted_ms = (gint64) (dm->posted_at * 1000);
+
+  if (!sd_blinded_id_parse (dm->recipient, &kind, other, NULL) || kind != SD_BLINDING_15 ||
+      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) == NULL ||
+      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
+    return;
+  content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
+                                        TRUE, g_bytes_get_data (raw, NULL),
+                                        g_bytes_get_size (raw), sender_ed25519, sender,
+                                        &error);
+  if (content == NULL) {
+    g_debug ("sent community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
+    return;
+  }
+  data = content->datamessage;
+  if (data != NULL && data->body != NULL && *data->body != '\0' &&
+      g_utf8_validate (data->body, -1, NULL)) {
+    hash = g_strdup_printf ("sogs-dm-out:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
+    in.server_hash = hash;
+    in.author = self->account->identity->session_id;
+    in.sync_target = contact;
+    in.body = data->body;
+    in.sent_at = posted_ms;
+    if (content->has_sigtimestamp && content->sigtimestamp > 0 &&
+        content->sigtimestamp < G_MAXINT64 &&
+        ABS ((gint64) content->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
+      in.sent_at = (gint64) content->sigtimestamp;
+    in.received_at = sd_account_now_ms (self->account);
+    in.kind = SD_MESSAGE_KIND_TEXT;
+    if (!sd_store_batch_add_message (batch, &in, &error))
+      g_debug ("sent community DM %" G_GINT64_FORMAT " not stored: %s", dm->id,
+               error->message);
+  }
+  session_protos__content__free_unpacked (content, NULL);
+}
+
 static void
 apply_dms (SdCommunities *self, PollCall *call, const SdSogsPoll *poll)
 {
@@ -435,10 +488,17 @@ apply_dms (SdCommunities *self, PollCall *call, const SdSogsPoll *poll)
       open_dm (self, call, dm, batch);
     }
   }
-  /* our own DMs: from this device they are stored when sent; from others not yet */
-  if (poll->outbox_status == 200)
-    for (guint i = 0; i < poll->outbox->len; i++)
-      outbox = MAX (outbox, ((const SdSogsDm *) g_ptr_array_index (poll->outbox, i))->id);
+  if (poll->outbox_status == 200) {
+    g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) contacts = NULL;
+
+    for (guint i = 0; i < poll->outbox->len; i++) {
+      const SdSogsDm *dm = g_ptr_array_index (poll->outbox, i);
+
+      outbox = MAX (outbox, dm->id);
+      open_sent_dm (self, call, dm, batch, cache, &contacts);
+    }
+  }
   if (sd_store_batch_get_size (batch) > 0) {
     g_autoptr(SdStoreChanges) changes = NULL;
 

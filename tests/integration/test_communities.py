@@ -6,7 +6,7 @@ nothing; both join the `lobby` by URL; a post arrives with its poster's name and
 a reply quotes it; a reaction shows with its count; an admin's pin shows for everyone;
 deleting our own post removes it on the other side; a moderator's delete (control action)
 shows as a removal; a contact is recognised behind the blinded id; a community DM is
-answered in the one 1:1 conversation; a ban and a moderator's delete-all; a server answering
+answered in the one 1:1 conversation (and read from the outbox by a second device); a ban and a moderator's delete-all; a server answering
 garbage or down does no harm and the room recovers; a restart keeps the room and its cursor
 (nothing twice, nothing missed); ONS names; sessionctl join, communities, messages, reply,
 resolve and leave."""
@@ -42,6 +42,7 @@ def test(testnet):
     url = sogs["join_url"]
     alice = Daemon("alice", testnet)
     bob = Daemon("bob", testnet)
+    alice2 = None
     try:
         alice_id = alice.account("CreateAccount", "a{sv}", {})[0]
         bob_id = bob.account("CreateAccount", "a{sv}", {})[0]
@@ -231,6 +232,18 @@ def test(testnet):
         assert_eq(alice.conversation_prop(cid, "Kind"), "community", "still a community")
         log("restart kept the room")
 
+        # ---- a second device of alice reads her sent DM from the server's outbox
+        phrase = alice.account("GetRecoveryPhrase")[0]
+        alice2 = Daemon("alice2", testnet)
+        assert_eq(alice2.account("RestoreAccount", "sa{sv}", phrase, {})[0], alice_id, "restored")
+        alice2.wait_for(lambda: by_body(alice2, bob_id, "hi from the lobby"),
+                        "the second device gets bob's 1:1 answer from the swarm")
+        alice2.account("JoinCommunity", "s", url)
+        sent = alice2.wait_for(lambda: by_body(alice2, bob_id, "psst bob"),
+                               "the second device gets the DM from the outbox")
+        assert_eq((sent["author"], sent["outgoing"]), (alice_id, True), "our own DM")
+        log("outbox read on a second device")
+
         # ---- ONS: a registered name resolves through three nodes; errors are registered
         testnet.control({"action": "ons_register", "name": "alice-1", "session_id": alice_id})
         assert_eq(bob.account("ResolveName", "s", "Alice-1")[0], alice_id, "ResolveName")
@@ -252,6 +265,8 @@ def test(testnet):
     finally:
         alice.close()
         bob.close()
+        if alice2 is not None:
+            alice2.close()
 
 
 if __name__ == "__main__":
