@@ -6,10 +6,10 @@ nothing; both join the `lobby` by URL; a post arrives with its poster's name and
 a reply quotes it; a reaction shows with its count; an admin's pin shows for everyone;
 deleting our own post removes it on the other side; a moderator's delete (control action)
 shows as a removal; a contact is recognised behind the blinded id; a community DM is
-answered in the one 1:1 conversation (and read from the outbox by a second device); a ban and a moderator's delete-all; a server answering
-garbage or down does no harm and the room recovers; a restart keeps the room and its cursor
-(nothing twice, nothing missed); ONS names; sessionctl join, communities, messages, reply,
-resolve and leave."""
+answered in the one 1:1 conversation (and read from the outbox by a second device); a ban
+and a moderator's delete-all; a server answering garbage or down does no harm and the room
+recovers; a restart keeps the room and its cursor (nothing twice, nothing missed); ONS
+names; sessionctl join, communities, messages, reply, resolve and leave."""
 
 import os
 import json
