@@ -155,9 +155,12 @@ sd_store_add_community (SdStore *self, const gchar *id, const gchar *base_url,
   if (!store_ensure_conversation (self, id, SD_CONVERSATION_KIND_DIRECT, TRUE, TRUE, now,
                                   &created, &blocked, error))
     return FALSE;
+  /* joining again with another key (the first was mistyped) takes the new one */
   insert = store_prepare (self,
                           "INSERT INTO communities (conversation, base_url, room, server_pk,"
-                          " joined_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                          " joined_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+                          " ON CONFLICT (conversation) DO UPDATE SET server_pk = excluded.server_pk"
+                          " WHERE server_pk <> excluded.server_pk",
                           error);
   if (insert == NULL)
     return FALSE;
@@ -168,7 +171,7 @@ sd_store_add_community (SdStore *self, const gchar *id, const gchar *base_url,
   sqlite3_bind_int64 (insert, 5, now);
   if (!store_run (self, insert, error))
     return FALSE;
-  created = sqlite3_changes (self->db) > 0;
+  created = created && sqlite3_changes (self->db) > 0;
   if (!store_tx_commit (tx, error))
     return FALSE;
   if (out_created != NULL)

@@ -10,6 +10,7 @@
 #define ROOM "0c" "1111111111111111111111111111111111111111111111111111111111111111"
 #define POSTER "15" "2222222222222222222222222222222222222222222222222222222222222222"
 #define KEY "3333333333333333333333333333333333333333333333333333333333333333"
+#define KEY2 "4444444444444444444444444444444444444444444444444444444444444444"
 
 typedef struct {
   gchar *dir;
@@ -76,6 +77,10 @@ test_join_and_info (Fixture *f, gconstpointer data)
   g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby", KEY,
                                          2000, &created, &error));
   g_assert_false (created);
+  /* again with another key: the room stays, with the new key */
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby",
+                                         KEY2, 3000, &created, &error));
+  g_assert_false (created);
   /* not a community id: refused, nothing stored */
   g_assert_false (sd_store_add_community (f->store, "05" KEY, "http://x", "lobby", KEY, 1, NULL,
                                           &error));
@@ -102,6 +107,7 @@ test_join_and_info (Fixture *f, gconstpointer data)
   g_assert_cmpint (room->info_updates, ==, 3);
   g_assert_cmpint (room->seqno, ==, 42);
   g_assert_cmpstr (room->permissions, ==, "read,write");
+  g_assert_cmpstr (room->server_pk, ==, KEY2);
   g_assert_cmpuint (g_strv_length (room->moderators), ==, 1);
   g_assert_cmpuint (g_strv_length (room->admins), ==, 0);
   g_clear_pointer (&conversation, sd_conversation_free);
