@@ -357,7 +357,9 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
     for (guint i = 0; i < added->len; i++) {
       SdMessage *message = g_ptr_array_index (added, i);
 
-      sd_account_emit_message_added (self->account, message, !message->outgoing);
+      /* the history a first poll brings is not news: no notification storm on joining */
+      sd_account_emit_message_added (self->account, message,
+                                     !message->outgoing && room->seqno > 0);
     }
     new_messages = added->len > 0;
     if (rp->max_seqno > room->seqno &&
