@@ -14,6 +14,12 @@
  *   phrase          {"mnemonic": s}
  *   set-name        {"display_name": s}
  *   send, reply     {"conversation": s, "message_id": s}
+ *   join            {"id": s} (a community's conversation id, usable as any ID)
+ *   communities     one per joined room: {"id": s, "name": s, "description": s,
+ *                    "url": s, "user_count": n (-1 unknown), "state": s,
+ *                    "permissions": [s, …]}
+ *   resolve         {"session_id": s} (send also takes an ONS name for its ID)
+ *   leave           {"conversation": s, "action": "leave"}
  *   conversations   one per conversation, most recent first:
  *                   {"id": s, "kind": s, "name": s, "nickname": s, "unread_count": n,
  *                    "last_activity": n, "last_message_preview": s, "approved": b,
@@ -28,7 +34,10 @@
  *                    "reactions": [{"emoji": s, "count": n, "reacted_by_me": b}, …]
  *                    [, "error": s] [, "expires_at": n]
  *                    [, "expiration_mode": s, "expiration_timer": n]
- *                    [, "quote_id": s, "quote_author": s [, "quote_body": s]]}
+ *                    [, "quote_id": s, "quote_author": s [, "quote_body": s]]
+ *                    [, "author_name": s] [, "author_session_id": s]}
+ *                   (in a community "author" is the poster's blinded id, "15…";
+ *                   author_session_id is their Session ID only when it is known)
  *   mark-read, approve, block, unblock, screenshot, pin, unpin, hide, mark-unread
  *                   {"conversation": s, "action": s}
  *   notify          {"conversation": s, "action": "notify", "notify_mode": s}
@@ -300,6 +309,21 @@ build_message (JsonBuilder *builder, SessiondMessage *message)
       json_builder_add_string_value (builder, quote_body);
     }
   }
+  {
+    g_autoptr(GVariant) name = sessiond_message_lookup (message,
+                                                        SESSIOND_MESSAGE_KEY_AUTHOR_NAME);
+    g_autoptr(GVariant) real = sessiond_message_lookup (message,
+                                                        SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID);
+
+    if (name != NULL && g_variant_is_of_type (name, G_VARIANT_TYPE_STRING)) {
+      json_builder_set_member_name (builder, "author_name");
+      json_builder_add_string_value (builder, g_variant_get_string (name, NULL));
+    }
+    if (real != NULL && g_variant_is_of_type (real, G_VARIANT_TYPE_STRING)) {
+      json_builder_set_member_name (builder, "author_session_id");
+      json_builder_add_string_value (builder, g_variant_get_string (real, NULL));
+    }
+  }
   json_builder_end_object (builder);
 }
 
@@ -461,12 +485,24 @@ wait_for (GAsyncResult **result)
 
 /* ---- commands ---- */
 
+/* a community's conversation id: "0c" + 64 lower-case hex digits */
+static gboolean
+is_community_id (const gchar *id)
+{
+  if (id == NULL || strlen (id) != 66 || id[0] != '0' || id[1] != 'c')
+    return FALSE;
+  for (guint i = 2; i < 66; i++)
+    if (!g_ascii_isxdigit (id[i]) || g_ascii_isupper (id[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static gint
 check_id (Ctl *ctl, const gchar *id)
 {
   g_autofree gchar *message = NULL;
 
-  if (sessiond_session_id_is_valid (id))
+  if (sessiond_session_id_is_valid (id) || is_community_id (id))
     return 0;
   message = g_strdup_printf (_("“%s” is not a valid Session ID"), id);
   return fail (ctl, "InvalidSessionId", message);
@@ -802,6 +838,40 @@ get_body (const gchar *text)
   return body;
 }
 
+/* an ONS name's Session ID through the daemon; NULL after reporting the failure. With
+ * @as_id a name that is not registered (or cannot be one) is reported as the bad ID it then
+ * is */
+static gchar *
+resolve_name (Ctl *ctl, const gchar *name, gboolean as_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar *id;
+
+  sessiond_client_resolve_name_async (ctl->client, name, NULL, on_done, &result);
+  id = sessiond_client_resolve_name_finish (ctl->client, wait_for (&result), &error);
+  if (id != NULL)
+    return id;
+  if (as_id && (g_error_matches (error, SESSIOND_CLIENT_ERROR,
+                                 SESSIOND_CLIENT_ERROR_ONS_NOT_FOUND) ||
+                g_error_matches (error, SESSIOND_CLIENT_ERROR,
+                                 SESSIOND_CLIENT_ERROR_INVALID_ARGUMENT)))
+    check_id (ctl, name);
+  else
+    fail_error (ctl, error);
+  return NULL;
+}
+
+static gint
+cmd_resolve (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autofree gchar *id = resolve_name (ctl, args[0], FALSE);
+
+  if (id == NULL)
+    return 1;
+  return print_string_result (ctl, "session_id", id);
+}
+
 /* send, or with @quote_id reply */
 static gint
 send_message (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gchar *text)
@@ -811,7 +881,20 @@ send_message (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gch
   g_autofree gchar *body = NULL;
   g_autofree gchar *conversation = NULL;
   g_autofree gchar *message_id = NULL;
+  g_autofree gchar *resolved = NULL;
 
+  /* not an id: an ONS name (the official apps start chats from names too). Hex digits only
+   * is taken for a mistyped id, which deserves InvalidSessionId */
+  if (quote_id == NULL && !sessiond_session_id_is_valid (recipient) &&
+      !is_community_id (recipient) && strlen (recipient) <= 64 && strlen (recipient) > 0 &&
+      strspn (recipient, "0123456789abcdefABCDEF") != strlen (recipient) &&
+      strspn (recipient, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+        strlen (recipient)) {
+    resolved = resolve_name (ctl, recipient, TRUE);
+    if (resolved == NULL)
+      return 1;
+    recipient = resolved;
+  }
   if (check_id (ctl, recipient) != 0)
     return 1;
   body = get_body (text);
@@ -1217,11 +1300,19 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(SessiondConversation) hold = NULL;
   gboolean ok;
 
   if (find_conversation (ctl, id, &c) != 0)
     return 1;
-  if (g_str_equal (action, "mark-read")) {
+  if (g_str_equal (action, "leave") && !is_community_id (id))
+    return fail (ctl, "InvalidArgument", _("only a community can be left"));
+  if (g_str_equal (action, "leave")) {
+    /* the conversation goes away while we wait: hold it for the answer */
+    hold = g_object_ref (c);
+    sessiond_conversation_delete_async (c, NULL, on_done, &result);
+    ok = sessiond_conversation_delete_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "mark-read")) {
     sessiond_conversation_mark_read_async (c, G_MAXINT64, NULL, on_done, &result);
     ok = sessiond_conversation_mark_read_finish (c, wait_for (&result), &error);
   } else if (g_str_equal (action, "approve")) {
@@ -1253,6 +1344,77 @@ cmd_conversation_action (Ctl *ctl, const gchar *action, gchar **args)
   builder = begin_action (c, action);
   end_action (ctl, builder);
   return 0;
+}
+
+/* the joined rooms, with what the server says of them */
+static gint
+cmd_communities (Ctl *ctl, const gchar *command, gchar **args)
+{
+  GListModel *model = sessiond_client_get_conversations (ctl->client);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(SessiondConversation) c = g_list_model_get_item (model, i);
+    GVariant *info = sessiond_conversation_get_community (c);
+    const gchar *name = "", *description = "", *url = "", *state = "";
+    g_autofree const gchar **permissions = NULL;
+    gint64 users = -1;
+
+    if (g_strcmp0 (sessiond_conversation_get_kind (c), "community") != 0 || info == NULL)
+      continue;
+    g_variant_lookup (info, "name", "&s", &name);
+    g_variant_lookup (info, "description", "&s", &description);
+    g_variant_lookup (info, "url", "&s", &url);
+    g_variant_lookup (info, "state", "&s", &state);
+    g_variant_lookup (info, "user-count", "x", &users);
+    g_variant_lookup (info, "permissions", "^a&s", &permissions);
+    if (ctl->json) {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, sessiond_conversation_get_id (c));
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_set_member_name (b, "description");
+      json_builder_add_string_value (b, description);
+      json_builder_set_member_name (b, "url");
+      json_builder_add_string_value (b, url);
+      json_builder_set_member_name (b, "user_count");
+      json_builder_add_int_value (b, users);
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, state);
+      json_builder_set_member_name (b, "permissions");
+      json_builder_begin_array (b);
+      for (guint j = 0; permissions != NULL && permissions[j] != NULL; j++)
+        json_builder_add_string_value (b, permissions[j]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      print_json (b);
+    } else {
+      g_autofree gchar *safe_name = printable (name);
+      g_autofree gchar *safe_url = printable (url);
+
+      g_print ("%s  %s  %" G_GINT64_FORMAT "  %s  %s\n", sessiond_conversation_get_id (c),
+               safe_name, users, state, safe_url);
+    }
+  }
+  return 0;
+}
+
+/* join URL */
+static gint
+cmd_join (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SessiondConversation) c = NULL;
+
+  sessiond_client_join_community_async (ctl->client, args[0], NULL, on_done, &result);
+  c = sessiond_client_join_community_finish (ctl->client, wait_for (&result), &error);
+  if (c == NULL)
+    return fail_error (ctl, error);
+  return print_string_result (ctl, "id", sessiond_conversation_get_id (c));
 }
 
 /* react, unreact, unsend, delete */
@@ -1628,6 +1790,11 @@ static const CtlCommand commands[] = {
        "with files (TEXT may then be \"\")"),
     NULL, cmd_send },
   { "conversations", "", NULL, NULL, N_("list conversations"), NULL, cmd_conversations },
+  { "join", "URL", NULL, NULL, N_("join a community by its URL"), NULL, cmd_join },
+  { "communities", "", NULL, NULL, N_("list joined communities"), NULL, cmd_communities },
+  { "resolve", "NAME", NULL, NULL, N_("the Session ID an ONS name stands for"), NULL,
+    cmd_resolve },
+  { "leave", "ID", NULL, NULL, N_("leave a community"), NULL, cmd_conversation_action },
   { "messages", "ID", "ID [--limit N] [--before MS]", "--limit --before",
     N_("list the messages of a conversation"), NULL, cmd_messages },
   { "watch", "", NULL, NULL, N_("print incoming messages and changes until interrupted"), NULL,

@@ -1121,6 +1121,130 @@ sessiond_client_open_conversation_finish (SessiondClient *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+on_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  const gchar *id;
+
+  if (reply == NULL) {
+    sessiond_error_fixup (error);
+    g_task_return_error (task, error);
+    return;
+  }
+  g_variant_get (reply, "(&s)", &id);
+  g_task_return_pointer (task, g_strdup (id), g_free);
+}
+
+/**
+ * sessiond_client_resolve_name_async:
+ * @self: a client
+ * @name: an ONS name
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Resolves an ONS name to the Session ID it names; the daemon asks three
+ * random nodes and all must agree (%SESSIOND_CLIENT_ERROR_ONS_NOT_FOUND,
+ * %SESSIOND_CLIENT_ERROR_ONS_DISAGREEMENT).
+ *
+ * Since: 0.1
+ */
+void
+sessiond_client_resolve_name_async (SessiondClient *self,
+                                    const gchar *name,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (name != NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sessiond_client_resolve_name_async);
+  g_dbus_proxy_call (G_DBUS_PROXY (self->account), "ResolveName", g_variant_new ("(s)", name),
+                     G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_resolved, task);
+}
+
+/**
+ * sessiond_client_resolve_name_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Client.resolve_name_async].
+ *
+ * Returns: (transfer full): the Session ID, or %NULL on error
+ *
+ * Since: 0.1
+ */
+gchar *
+sessiond_client_resolve_name_finish (SessiondClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        sessiond_client_resolve_name_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * sessiond_client_join_community_async:
+ * @self: a client
+ * @url: a community join URL, `http(s)://host[:port]/<room>?public_key=<64 hex>`
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Joins the community room @url names; its conversation has the kind
+ * "community". A malformed URL fails with
+ * %SESSIOND_CLIENT_ERROR_INVALID_COMMUNITY_URL. Leave with
+ * [method@Conversation.delete_async].
+ *
+ * Since: 0.1
+ */
+void
+sessiond_client_join_community_async (SessiondClient *self,
+                                      const gchar *url,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (url != NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sessiond_client_join_community_async);
+  g_dbus_proxy_call (G_DBUS_PROXY (self->account), "JoinCommunity", g_variant_new ("(s)", url),
+                     G_DBUS_CALL_FLAGS_NONE, -1, cancellable, on_open_conversation, task);
+}
+
+/**
+ * sessiond_client_join_community_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Client.join_community_async].
+ *
+ * Returns: (transfer full): the room's conversation, or %NULL on error
+ *
+ * Since: 0.1
+ */
+SessiondConversation *
+sessiond_client_join_community_finish (SessiondClient *self,
+                                       GAsyncResult *result,
+                                       GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        sessiond_client_join_community_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /**
  * sessiond_client_send_async:
  * @self: a client

@@ -116,6 +116,25 @@ SessiondConversation *sessiond_client_open_conversation_finish (SessiondClient *
                                                                 GError **error)
                                                                 G_GNUC_WARN_UNUSED_RESULT;
 
+void   sessiond_client_resolve_name_async (SessiondClient *self,
+                                           const gchar *name,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gchar *sessiond_client_resolve_name_finish (SessiondClient *self,
+                                            GAsyncResult *result,
+                                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+void                  sessiond_client_join_community_async (SessiondClient *self,
+                                                            const gchar *url,
+                                                            GCancellable *cancellable,
+                                                            GAsyncReadyCallback callback,
+                                                            gpointer user_data);
+SessiondConversation *sessiond_client_join_community_finish (SessiondClient *self,
+                                                             GAsyncResult *result,
+                                                             GError **error)
+                                                             G_GNUC_WARN_UNUSED_RESULT;
+
 void   sessiond_client_send_async (SessiondClient *self,
                                    const gchar *recipient,
                                    const gchar *body,

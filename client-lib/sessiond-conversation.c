@@ -139,6 +139,26 @@ sessiond_conversation_get_kind (SessiondConversation *self)
 }
 
 /**
+ * sessiond_conversation_get_community:
+ * @self: a conversation
+ *
+ * Gets what the daemon knows of a community room: `url`, `room`, `name`,
+ * `description`, `user-count`, `state`, `permissions`, `moderators` and
+ * `admins` (see the `Community` property of org.sessiond.Conversation1).
+ *
+ * Returns: (transfer none) (nullable): an `a{sv}`, empty unless the kind is
+ *   `community`
+ *
+ * Since: 0.1
+ */
+GVariant *
+sessiond_conversation_get_community (SessiondConversation *self)
+{
+  g_return_val_if_fail (SESSIOND_IS_CONVERSATION (self), NULL);
+  return sdc_dbus_conversation1_get_community (self->proxy);
+}
+
+/**
  * sessiond_conversation_dup_name:
  * @self: a conversation
  *

@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (SessiondConversation, sessiond_conversation, SESSIOND, CON
 
 const gchar *sessiond_conversation_get_id (SessiondConversation *self);
 const gchar *sessiond_conversation_get_kind (SessiondConversation *self);
+GVariant    *sessiond_conversation_get_community (SessiondConversation *self);
 gchar       *sessiond_conversation_dup_name (SessiondConversation *self);
 guint        sessiond_conversation_get_unread_count (SessiondConversation *self);
 gint64       sessiond_conversation_get_last_activity (SessiondConversation *self);

@@ -55,6 +55,11 @@ G_BEGIN_DECLS
  *   cannot remove (a type exiv2 does not read or write); it is not sent
  * @SESSIOND_CLIENT_ERROR_UPLOADS_FULL: too many bytes of attachments
  *   wait for upload; try again later
+ * @SESSIOND_CLIENT_ERROR_INVALID_COMMUNITY_URL: not a community join URL
+ *   (`http(s)://host[:port]/room?public_key=<64 hex>`)
+ * @SESSIOND_CLIENT_ERROR_ONS_NOT_FOUND: no ONS name like this is registered
+ * @SESSIOND_CLIENT_ERROR_ONS_DISAGREEMENT: the nodes asked for an ONS name
+ *   did not all give the same answer
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
@@ -87,6 +92,9 @@ typedef enum {
   SESSIOND_CLIENT_ERROR_ATTACHMENT_NOT_AVAILABLE,
   SESSIOND_CLIENT_ERROR_IMAGE_NOT_SUPPORTED,
   SESSIOND_CLIENT_ERROR_UPLOADS_FULL,
+  SESSIOND_CLIENT_ERROR_INVALID_COMMUNITY_URL,
+  SESSIOND_CLIENT_ERROR_ONS_NOT_FOUND,
+  SESSIOND_CLIENT_ERROR_ONS_DISAGREEMENT,
 } SessiondClientError;
 
 GQuark sessiond_client_error_quark (void);

@@ -12,6 +12,7 @@
 
 #include "sd-account.h"
 #include "sd-config-sync.h"
+#include "sd-communities.h"
 #include "sd-expiry.h"
 #include "sd-group-poller.h"
 #include "sd-groups.h"
@@ -38,6 +39,7 @@ struct _SdAccount {
   SdExpiry *expiry;         /* (owned) (nullable) disappearing messages */
   SdAttachments *attachments; /* (owned) (nullable) with the network */
   SdConfigSync *config_sync; /* (owned) (nullable) our devices' shared settings (issue 15) */
+  SdCommunities *communities; /* (owned) (nullable) with the network */
   gchar *display_name;      /* (owned) */
   const gchar *state;       /* (unowned) static string */
   guint refresh_id;         /* pool refresh timer */
@@ -58,6 +60,8 @@ struct _SdAccount {
   GHashTable *history_conversations; /* (owned) their conversations → how many in each */
 };
 
+/* announces what a store batch changed, as for the poller's batches */
+void sd_account_apply_changes (SdAccount *self, SdStoreChanges *changes);
 /* network time when we have a network, else the local clock (ms) */
 gint64 sd_account_now_ms (SdAccount *self);
 /* NoAccount unless there is one */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "SdAccount"
 
+#include "sd-ons-client.h"
 #include "sd-account.h"
 #include "sd-account-private.h"
 
@@ -300,6 +301,13 @@ sd_account_get_syncing (SdAccount *self, guint64 *out_fetched, guint *out_conver
   if (out_conversations != NULL)
     *out_conversations = g_hash_table_size (self->sync_updated);
   return self->syncing;
+}
+
+void
+sd_account_apply_changes (SdAccount *self, SdStoreChanges *changes)
+{
+  /* no catch-up history here: every message goes out as arriving */
+  on_poller_changes (NULL, changes, 0, self);
 }
 
 typedef struct {
@@ -798,9 +806,93 @@ sd_account_open_attachment (SdAccount *self, const gchar *conversation,
   return sd_attachments_open (self->attachments, conversation, message_id, index, error);
 }
 
+SdCommunities *
+sd_account_get_communities (SdAccount *self)
+{
+  g_return_val_if_fail (SD_IS_ACCOUNT (self), NULL);
+  return self->communities;
+}
+
+gchar *
+sd_account_join_community (SdAccount *self, const gchar *url, GError **error)
+{
+  if (!sd_account_require (self, error))
+    return NULL;
+  if (self->communities == NULL || !self->online) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "communities need the network, which is not started");
+    return NULL;
+  }
+  return sd_communities_join (self->communities, url, error);
+}
+
+SdCommunity *
+sd_account_dup_community (SdAccount *self, const gchar *id)
+{
+  g_return_val_if_fail (SD_IS_ACCOUNT (self), NULL);
+
+  if (self->store == NULL || !sd_store_is_community_id (id))
+    return NULL;
+  return sd_store_get_community (self->store, id, NULL);
+}
+
+GStrv
+sd_account_dup_pinned_messages (SdAccount *self, const SdCommunity *community)
+{
+  g_return_val_if_fail (SD_IS_ACCOUNT (self), NULL);
+
+  if (self->store == NULL)
+    return NULL;
+  return sd_store_community_pinned_messages (self->store, community, NULL);
+}
+
+static void
+on_name_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gchar *id = sd_ons_client_resolve_finish (SD_NETWORK (source), result, &error);
+
+  if (id == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, id, g_free);
+}
+
+void
+sd_account_resolve_name_async (SdAccount *self, const gchar *name, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, sd_account_resolve_name_async);
+  if (!sd_account_require (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (self->network == NULL || !self->online) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                             "names are resolved through the network, which is not started");
+    return;
+  }
+  sd_ons_client_resolve_async (self->network, name, cancellable, on_name_resolved,
+                               g_steal_pointer (&task));
+}
+
+gchar *
+sd_account_resolve_name_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 stop_components (SdAccount *self)
 {
+  if (self->communities != NULL)
+    sd_communities_stop (self->communities);
+  g_clear_object (&self->communities);
   if (self->attachments != NULL)
     sd_attachments_stop (self->attachments);
   g_clear_object (&self->attachments);
@@ -824,8 +916,8 @@ stop_components (SdAccount *self)
   self->online = FALSE;
 }
 
-/* the first poll, the outbox, the pool refresh, the config pushes, the group polls, the
- * attachment transfers */
+/* the first poll, the outbox, the pool refresh, the config pushes, the group and room polls,
+ * the attachment transfers */
 static void
 go_online (SdAccount *self)
 {
@@ -836,6 +928,7 @@ go_online (SdAccount *self)
   sd_sender_start (self->sender);
   sd_config_sync_start (self->config_sync);
   sd_group_poller_start (self->group_poller);
+  sd_communities_start (self->communities);
   sd_attachments_start (self->attachments);
   /* also fetches a picture set on another device that a stop interrupted */
   sync_own_avatar (self);
@@ -925,6 +1018,8 @@ start_network (SdAccount *self, GError **error)
                            0);
   g_signal_connect_object (self->groups, "message-received", G_CALLBACK (on_group_message),
                            self, 0);
+  /* the rooms are read from the store; their polls start once online */
+  self->communities = sd_communities_new (self, self->config.poll_interval_ms);
   /* the config sync exists from here (changes are recorded); it pushes once online */
   sd_account_config_setup (self);
   /* a created account's news start now; a restored one's first sync is all history */

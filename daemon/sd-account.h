@@ -5,6 +5,7 @@
 
 #include "sd-attachments.h"
 #include "sd-store.h"
+#include "sd-store-communities.h"
 
 G_BEGIN_DECLS
 
@@ -103,6 +104,23 @@ gchar *sd_account_get_recovery_phrase_finish (SdAccount *self,
                                               GAsyncResult *result,
                                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean sd_account_set_display_name (SdAccount *self, const gchar *name, GError **error);
+
+/* the account's communities (sd-communities.h); NULL without the network */
+typedef struct _SdCommunities SdCommunities;
+SdCommunities *sd_account_get_communities (SdAccount *self);
+/* joins the room a community URL names (InvalidCommunityUrl otherwise): its conversation id */
+gchar *sd_account_join_community (SdAccount *self, const gchar *url, GError **error);
+/* (nullable) the room behind community conversation @id (sd-store-communities.h) */
+SdCommunity *sd_account_dup_community (SdAccount *self, const gchar *id);
+/* (nullable) the message ids of @community's pinned posts that are stored here */
+GStrv sd_account_dup_pinned_messages (SdAccount *self, const SdCommunity *community);
+/* an ONS name's Session ID, asked of three random nodes (sd-ons-client.h) */
+void sd_account_resolve_name_async (SdAccount *self,
+                                    const gchar *name,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gchar *sd_account_resolve_name_finish (SdAccount *self, GAsyncResult *result, GError **error);
 
 /* (element-type SdConversation) */
 GPtrArray *sd_account_list_conversations (SdAccount *self, GError **error);

@@ -47,7 +47,10 @@
   X (TOO_MANY_ATTACHMENTS, "TooManyAttachments")     \
   X (ATTACHMENT_NOT_AVAILABLE, "AttachmentNotAvailable") \
   X (IMAGE_NOT_SUPPORTED, "ImageNotSupported")        \
-  X (UPLOADS_FULL, "UploadsFull")
+  X (UPLOADS_FULL, "UploadsFull")                     \
+  X (INVALID_COMMUNITY_URL, "InvalidCommunityUrl") \
+  X (ONS_NOT_FOUND, "OnsNotFound")                   \
+  X (ONS_DISAGREEMENT, "OnsDisagreement")
 
 /* the keys of a message dictionary (a{sv}): MessageAdded, MessageChanged, GetMessages,
  * Search, MessageReceived. Types as in the XML. */
@@ -69,3 +72,5 @@
 #define SESSIOND_MESSAGE_KEY_QUOTE_BODY "quote-body"             /* s */
 #define SESSIOND_MESSAGE_KEY_REACTIONS "reactions"               /* a(sub) */
 #define SESSIOND_MESSAGE_KEY_ATTACHMENTS "attachments"           /* aa{sv}, when there are some */
+#define SESSIOND_MESSAGE_KEY_AUTHOR_NAME "author-name"           /* s, communities */
+#define SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID "author-session-id" /* s, communities, when known */

@@ -8,16 +8,13 @@
 #include "sd-encoding.h"
 #include "sd-json.h"
 #include "sd-network-error.h"
-#include "sd-network-private.h"
-#include "sd-onion-v4.h"
+#include "sd-onion-server.h"
 
 /*
  * Files go to and come from the file server through the same onion paths as storage RPCs:
- * the last relay of a path makes the HTTP request (protocol-network.md §6.3). A failure is
- * tried again (ONION_ATTEMPTS in all), but only a guard that does not answer at all counts
- * against the path: a slow, down or refusing file server looks to us like a failing path, and
- * must not cost the paths and guards that messaging depends on. What the server itself
- * answers is the caller's to judge (404: gone; 5xx: try again later).
+ * the last relay of a path makes the HTTP request (protocol-network.md §6.3), as
+ * sd-onion-server.c does for any such server. What the server itself answers is judged
+ * here (404: gone; 5xx: try again later).
  */
 
 #define FILE_ID_MAX 128
@@ -161,7 +158,7 @@ sd_file_server_parse_upload_reply (const guint8 *body, gsize len, gchar **out_id
   return TRUE;
 }
 
-/* ---- one v4 request through a path, retried on other paths ---- */
+/* ---- one v4 request (sd-onion-server.c), judged as a file server's answer ---- */
 
 typedef struct {
   gchar *method;            /* (owned) */
@@ -172,10 +169,6 @@ typedef struct {
   guint16 port;
   guint8 x25519[32];
   gsize max_bytes;
-  guint attempts;
-  SdOnionPath *path;        /* (owned) (nullable) */
-  SdOnionRequest request;
-  GError *last_error;       /* (owned) (nullable) */
 } Request;
 
 static void
@@ -186,157 +179,41 @@ request_free (Request *request)
   g_clear_pointer (&request->body, g_bytes_unref);
   g_free (request->protocol);
   g_free (request->host);
-  g_clear_pointer (&request->path, sd_onion_path_unref);
-  sd_onion_request_clear (&request->request);
-  g_clear_error (&request->last_error);
   g_free (request);
-}
-
-static void request_try (GTask *task);
-
-static void
-request_retry (GTask *task, GError *error)
-{
-  Request *request = g_task_get_task_data (task);
-
-  g_debug ("file server attempt %u failed: %s", request->attempts, error->message);
-  g_clear_error (&request->last_error);
-  request->last_error = error;
-  request_try (task);
 }
 
 static void
 on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SdFileServer *self = g_task_get_source_object (task);
-  SdNetwork *network = self->network;
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  g_auto(SdOnionV4Response) response = { 0, NULL, NULL };
+  g_autoptr(GBytes) body = NULL;
   guint status = 0;
 
-  raw = sd_transport_post_finish (SD_TRANSPORT (source), result, &status, &error);
-  if (raw == NULL) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-    if (!g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT) &&
-        !g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY)) {
-      /* the guard itself did not answer: as for any request */
-      SdSnode *guard = g_ptr_array_index (request->path->hops, 0);
-
-      sd_onion_paths_drop_node (network->paths, guard);
-      sd_snode_pool_strike (network->pool, guard);
-    }
-    request_retry (g_steal_pointer (&task), g_steal_pointer (&error));
+  body = sd_onion_server_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (status != 200) {
-    /* a relay's error, or the file server's unreachability reported by the last relay */
-    request_retry (g_steal_pointer (&task),
-                   g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
-                                "onion path to the file server failed with HTTP %u", status));
-    return;
-  }
-  if (!sd_onion_v4_response_decode (&request->request, g_bytes_get_data (raw, NULL),
-                                    g_bytes_get_size (raw), &response, &error)) {
-    request_retry (g_steal_pointer (&task),
-                   g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
-                                "unreadable file server reply: %s", error->message));
-    return;
-  }
-  sd_snode_pool_clear_strikes (network->pool, g_ptr_array_index (request->path->hops, 0));
-  if (response.status == 404) {
+  if (status == 404) {
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                              "the file server does not have this file");
     return;
   }
-  if (response.status != 200) {
+  if (status != 200) {
     g_task_return_new_error (task, SD_NETWORK_ERROR,
-                             response.status >= 500 ? SD_NETWORK_ERROR_NODE
-                                                    : SD_NETWORK_ERROR_REJECTED,
-                             "the file server answered %u", response.status);
+                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             "the file server answered %u", status);
     return;
   }
-  if (response.body != NULL && g_bytes_get_size (response.body) > request->max_bytes) {
+  if (g_bytes_get_size (body) > request->max_bytes) {
     g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
                              "the file is larger than %" G_GSIZE_FORMAT " bytes",
                              request->max_bytes);
     return;
   }
-  g_task_return_pointer (task,
-                         response.body != NULL ? g_bytes_ref (response.body)
-                                               : g_bytes_new (NULL, 0),
-                         (GDestroyNotify) g_bytes_unref);
-}
-
-static void
-on_path (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SdFileServer *self = g_task_get_source_object (task);
-  SdNetwork *network = self->network;
-  Request *request = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *url = NULL;
-  const gchar *headers[] = { "Content-Type", "application/octet-stream", NULL };
-  SdOnionNode hops[SD_ONION_HOPS];
-  SdOnionServer server = { 0 };
-  GCancellable *cancellable;
-
-  g_clear_pointer (&request->path, sd_onion_path_unref);
-  request->path = sd_onion_paths_get_finish (SD_ONION_PATHS (source), result, &error);
-  if (request->path == NULL) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
-  for (guint i = 0; i < SD_ONION_HOPS; i++)
-    hops[i] = ((SdSnode *) g_ptr_array_index (request->path->hops, i))->keys;
-  server.host = request->host;
-  server.protocol = request->protocol;
-  server.port = request->port;
-  memcpy (server.x25519_pk, request->x25519, 32);
-  sd_onion_request_clear (&request->request);
-  if (!sd_onion_v4_request_build (network->cipher, hops, SD_ONION_HOPS, &server, request->method,
-                                  request->endpoint, request->body != NULL ? headers : NULL,
-                                  request->body != NULL
-                                    ? g_bytes_get_data (request->body, NULL) : NULL,
-                                  request->body != NULL ? g_bytes_get_size (request->body) : 0,
-                                  &request->request, &error)) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
-  url = sd_snode_url (g_ptr_array_index (request->path->hops, 0), network->tls,
-                      "/onion_req/v2");
-  /* not in the call below: the order its arguments are evaluated in is not defined */
-  cancellable = g_task_get_cancellable (task);
-  sd_transport_post_async (network->transport, url, request->request.body,
-                           MAX (network->timeout_ms, SD_FILE_SERVER_TIMEOUT_MS), cancellable,
-                           on_reply, g_steal_pointer (&task));
-}
-
-static void
-request_try (GTask *task)
-{
-  SdFileServer *self = g_task_get_source_object (task);
-  Request *request = g_task_get_task_data (task);
-
-  if (g_task_return_error_if_cancelled (task)) {
-    g_object_unref (task);
-    return;
-  }
-  if (request->attempts++ >= ONION_ATTEMPTS) {
-    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
-                             "no onion path reached the file server (%s)",
-                             request->last_error != NULL ? request->last_error->message : "?");
-    g_object_unref (task);
-    return;
-  }
-  sd_onion_paths_get_async (self->network->paths, NULL, g_task_get_cancellable (task), on_path,
-                            task);
+  g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
 }
 
 static void
@@ -344,10 +221,18 @@ request_start (SdFileServer *self, Request *request, gpointer source_tag,
                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  const gchar *headers[] = { "Content-Type", "application/octet-stream", NULL };
+  SdOnionServer server = { 0 };
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
-  request_try (task);
+  server.host = request->host;
+  server.protocol = request->protocol;
+  server.port = request->port;
+  memcpy (server.x25519_pk, request->x25519, 32);
+  sd_onion_server_request_async (self->network, &server, request->method, request->endpoint,
+                                 request->body != NULL ? headers : NULL, request->body,
+                                 SD_FILE_SERVER_TIMEOUT_MS, cancellable, on_reply, task);
 }
 
 /* ---- upload ---- */

@@ -7,6 +7,7 @@
 #include "sd-dbus-error.h"
 #include "sd-dbus-generated.h"
 #include "sd-message-dict.h"
+#include "sd-communities.h"
 
 #include <gio/gunixfdlist.h>
 #include <sodium.h>
@@ -84,7 +85,7 @@ invocation_conversation (GDBusMethodInvocation *invocation)
 
 /* the optional "quote" option of Send and SendMessage */
 static gboolean
-option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *invocation)
+option_quote (GVariant *options, gchar **quote_id, GDBusMethodInvocation *invocation)
 {
   g_autoptr(GVariant) value = g_variant_lookup_value (options, "quote", NULL);
 
@@ -95,7 +96,9 @@ option_quote (GVariant *options, const gchar **quote_id, GDBusMethodInvocation *
     return_invalid (invocation, "the quote option is a message id (a string)");
     return FALSE;
   }
-  *quote_id = g_variant_get_string (value, NULL);
+  /* a copy: the string lives in @value, which may be a normalised copy of the caller's
+   * data that goes with it */
+  *quote_id = g_variant_dup_string (value, NULL);
   return TRUE;
 }
 
@@ -177,6 +180,106 @@ on_sent_attachments (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (call);
 }
 
+/* ---- communities (docs/communities.md): the room's server answers before the call does ---- */
+
+static void
+on_community_posted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SendCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = sd_communities_post_finish (SD_COMMUNITIES (source), result,
+                                                             &error);
+
+  if (message == NULL)
+    sd_dbus_error_return (call->invocation, error);
+  else
+    return_sent (call->invocation, call->account_send, message);
+  g_free (call);
+}
+
+static void
+on_community_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_communities_finish (SD_COMMUNITIES (source), result, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/* the account's communities when @id is a community's; otherwise NULL, and when it is one
+ * without the network, @invocation is answered */
+static SdCommunities *
+community_of (SdDbusService *self, const gchar *id, GDBusMethodInvocation *invocation,
+              gboolean *answered)
+{
+  SdCommunities *communities;
+
+  *answered = FALSE;
+  if (!sd_store_is_community_id (id))
+    return NULL;
+  communities = sd_account_get_communities (self->account);
+  if (communities == NULL) {
+    g_dbus_method_invocation_return_error_literal (invocation, SD_DBUS_ERROR,
+                                                   SD_DBUS_ERROR_FAILED,
+                                                   "communities need the network, which is "
+                                                   "not started");
+    *answered = TRUE;
+  }
+  return communities;
+}
+
+static GVariant *
+community_properties (SdDbusService *self, const SdConversation *conversation)
+{
+  g_autoptr(SdCommunity) room = NULL;
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  if (conversation->kind == SD_CONVERSATION_KIND_COMMUNITY)
+    room = sd_account_dup_community (self->account, conversation->id);
+  if (room != NULL) {
+    g_autofree gchar *url = g_strdup_printf ("%s/%s?public_key=%s", room->base_url, room->room,
+                                             room->server_pk);
+    g_auto(GStrv) permissions = g_strsplit (room->permissions, ",", -1);
+    GVariantBuilder list;
+
+    g_variant_builder_add (&builder, "{sv}", "url", g_variant_new_string (url));
+    g_variant_builder_add (&builder, "{sv}", "room", g_variant_new_string (room->room));
+    g_variant_builder_add (&builder, "{sv}", "name",
+                           g_variant_new_string (room->name != NULL ? room->name : ""));
+    g_variant_builder_add (&builder, "{sv}", "description",
+                           g_variant_new_string (room->description != NULL ? room->description
+                                                                           : ""));
+    g_variant_builder_add (&builder, "{sv}", "user-count", g_variant_new_int64 (room->user_count));
+    g_variant_builder_add (&builder, "{sv}", "state",
+                           g_variant_new_string (sd_account_get_communities (self->account) != NULL
+                                                   ? sd_communities_room_state (
+                                                       sd_account_get_communities (self->account),
+                                                       room)
+                                                   : "offline"));
+    g_variant_builder_init (&list, G_VARIANT_TYPE_STRING_ARRAY);
+    for (guint i = 0; permissions[i] != NULL; i++)
+      if (*permissions[i] != '\0')
+        g_variant_builder_add (&list, "s", permissions[i]);
+    g_variant_builder_add (&builder, "{sv}", "permissions", g_variant_builder_end (&list));
+    g_variant_builder_add (&builder, "{sv}", "moderators",
+                           g_variant_new_strv ((const gchar *const *) room->moderators, -1));
+    g_variant_builder_add (&builder, "{sv}", "admins",
+                           g_variant_new_strv ((const gchar *const *) room->admins, -1));
+    {
+      g_auto(GStrv) pinned = sd_account_dup_pinned_messages (self->account, room);
+
+      g_variant_builder_add (&builder, "{sv}", "pinned",
+                             g_variant_new_strv ((const gchar *const *) pinned,
+                                                 pinned != NULL ? -1 : 0));
+    }
+  }
+  return g_variant_builder_end (&builder);
+}
+
 /* Send and SendMessage with their "quote" and "attachments" options; the fds of the
  * attachments come with the call (docs/attachments.md). Always answers @invocation: at once,
  * or once the files are read (in a worker) and the message is queued */
@@ -191,7 +294,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   g_autofree SdAttachmentSource *sources = NULL;
   g_autoptr(GPtrArray) dicts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(SdMessage) message = NULL;
-  const gchar *quote_id;
+  g_autofree gchar *quote_id = NULL;
   SendCall *call;
   gsize n = 0;
 
@@ -209,6 +312,30 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
       sd_dbus_error_return (invocation, error);
     else
       return_sent (invocation, account_send, message);
+    return;
+  }
+  if (sd_store_is_community_id (recipient)) {
+    g_autoptr(GVariant) to = g_variant_lookup_value (options, "to", G_VARIANT_TYPE_STRING);
+    gboolean answered;
+    SdCommunities *communities = community_of (self, recipient, invocation, &answered);
+
+    if (answered)
+      return;
+    if (list != NULL && g_variant_n_children (list) > 0) {
+      return_invalid (invocation, "attachments to a community are not supported yet");
+      return;
+    }
+    call = g_new0 (SendCall, 1);
+    call->invocation = invocation;
+    call->account_send = account_send;
+    if (to != NULL) {
+      /* a community DM to a poster's blinded id */
+      sd_communities_dm_async (communities, recipient, g_variant_get_string (to, NULL), body,
+                               NULL, on_community_posted, call);
+      return;
+    }
+    sd_communities_post_async (communities, recipient, body, quote_id, NULL, on_community_posted,
+                               call);
     return;
   }
   if (list != NULL) {
@@ -550,9 +677,20 @@ handle_add_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invoc
 {
   SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
+  gboolean answered;
+  SdCommunities *communities;
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
+  communities = community_of (self, invocation_conversation (invocation), invocation,
+                              &answered);
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities != NULL) {
+    sd_communities_react_async (communities, invocation_conversation (invocation), message_id,
+                                emoji, TRUE, NULL, on_community_done, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
                                 emoji, TRUE, &error))
     sd_dbus_error_return (invocation, error);
@@ -567,9 +705,20 @@ handle_remove_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *in
 {
   SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
+  gboolean answered;
+  SdCommunities *communities;
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
+  communities = community_of (self, invocation_conversation (invocation), invocation,
+                              &answered);
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities != NULL) {
+    sd_communities_react_async (communities, invocation_conversation (invocation), message_id,
+                                emoji, FALSE, NULL, on_community_done, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
                                 emoji, FALSE, &error))
     sd_dbus_error_return (invocation, error);
@@ -584,14 +733,49 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 {
   SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
+  gboolean answered;
+  SdCommunities *communities;
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
+  communities = community_of (self, invocation_conversation (invocation), invocation,
+                              &answered);
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities != NULL && for_everyone) {
+    /* a post is deleted on the server, for everyone */
+    sd_communities_delete_async (communities, invocation_conversation (invocation), message_id,
+                                 NULL, on_community_done, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!sd_account_delete_message (self->account, invocation_conversation (invocation), message_id,
                                   for_everyone, &error))
     sd_dbus_error_return (invocation, error);
   else
     sd_dbus_conversation1_complete_delete_message (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_pin_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                    const gchar *message_id, gboolean pin)
+{
+  SdDbusService *self = conversation_service (skeleton, invocation);
+  gboolean answered;
+  SdCommunities *communities;
+
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  communities = community_of (self, invocation_conversation (invocation), invocation,
+                              &answered);
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities == NULL) {
+    return_invalid (invocation, "only posts of a community can be pinned");
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  sd_communities_pin_async (communities, invocation_conversation (invocation), message_id, pin,
+                            NULL, on_community_done, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -635,6 +819,7 @@ conversation_skeleton_iface_init (SdDbusConversation1Iface *iface)
   iface->handle_set_priority = handle_set_priority;
   iface->handle_set_notify_mode = handle_set_notify_mode;
   iface->handle_set_marked_unread = handle_set_marked_unread;
+  iface->handle_pin_message = handle_pin_message;
 }
 
 static void
@@ -688,6 +873,7 @@ update_conversation (SdDbusService *self, const SdConversation *conversation)
   sd_dbus_conversation1_set_notify_mode (
     skeleton, sd_conversation_notify_to_string (conversation->notify_mode));
   sd_dbus_conversation1_set_marked_unread (skeleton, conversation->marked_unread);
+  sd_dbus_conversation1_set_community (skeleton, community_properties (self, conversation));
   g_object_thaw_notify (G_OBJECT (skeleton));
   if (object != NULL) {
     sd_dbus_object_skeleton_set_conversation1 (object, skeleton);
@@ -1169,6 +1355,48 @@ handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invoc
 }
 
 static gboolean
+handle_join_community (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *url, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sd_account_join_community (self->account, url, &error);
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (id != NULL)
+    conversation = sd_account_get_conversation (self->account, id, &error);
+  if (conversation == NULL) {
+    sd_dbus_error_return (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  update_conversation (self, conversation);
+  path = sd_dbus_conversation_path (conversation->id);
+  sd_dbus_account1_complete_join_community (skeleton, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_name_resolved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GDBusMethodInvocation *invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = sd_account_resolve_name_finish (SD_ACCOUNT (source), result, &error);
+
+  if (id == NULL)
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", id));
+}
+
+static gboolean
+handle_resolve_name (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                     const gchar *name, SdDbusService *self)
+{
+  sd_account_resolve_name_async (self->account, name, NULL, on_name_resolved, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_send (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, const gchar *recipient,
              const gchar *body, GVariant *options, SdDbusService *self)
 {
@@ -1504,6 +1732,10 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_accept_group_invite), self);
   g_signal_connect (self->account_skeleton, "handle-decline-group-invite",
                     G_CALLBACK (handle_decline_group_invite), self);
+  g_signal_connect (self->account_skeleton, "handle-join-community",
+                    G_CALLBACK (handle_join_community), self);
+  g_signal_connect (self->account_skeleton, "handle-resolve-name",
+                    G_CALLBACK (handle_resolve_name), self);
   g_signal_connect (self->account_skeleton, "handle-search", G_CALLBACK (handle_search), self);
   g_signal_connect (self->account_skeleton, "handle-inhibit-notifications",
                     G_CALLBACK (handle_inhibit), self);

@@ -66,6 +66,11 @@ add_common (GVariantBuilder *builder, const SdMessage *message)
   add (builder, SESSIOND_MESSAGE_KEY_ID, g_variant_new_string (message->id));
   add (builder, SESSIOND_MESSAGE_KEY_CONVERSATION, g_variant_new_string (message->conversation));
   add (builder, SESSIOND_MESSAGE_KEY_AUTHOR, g_variant_new_string (message->author));
+  if (message->author_name != NULL)
+    add (builder, SESSIOND_MESSAGE_KEY_AUTHOR_NAME, g_variant_new_string (message->author_name));
+  if (message->author_session_id != NULL)
+    add (builder, SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID,
+         g_variant_new_string (message->author_session_id));
   add (builder, SESSIOND_MESSAGE_KEY_OUTGOING, g_variant_new_boolean (message->outgoing));
   add (builder, SESSIOND_MESSAGE_KEY_BODY, g_variant_new_string (message->body));
   add (builder, SESSIOND_MESSAGE_KEY_SENT_AT, g_variant_new_int64 (message->sent_at));

@@ -71,6 +71,7 @@ static const gchar *const conversation_kind_names[] = {
   [SD_CONVERSATION_KIND_DIRECT] = "direct",
   [SD_CONVERSATION_KIND_NOTE_TO_SELF] = "note-to-self",
   [SD_CONVERSATION_KIND_GROUP] = "group",
+  [SD_CONVERSATION_KIND_COMMUNITY] = "community",
 };
 
 static const gchar *const attachment_state_names[] = {
@@ -233,6 +234,30 @@ sd_store_is_session_id (const gchar *id)
   return TRUE;
 }
 
+static gboolean
+is_hex_id (const gchar *id, gchar c0, gchar c1)
+{
+  if (id == NULL || strlen (id) != 66 || id[0] != c0 || id[1] != c1)
+    return FALSE;
+  for (guint i = 2; i < 66; i++) {
+    if (!g_ascii_isxdigit (id[i]) || g_ascii_isupper (id[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+sd_store_is_community_id (const gchar *id)
+{
+  return is_hex_id (id, '0', 'c');
+}
+
+gboolean
+sd_store_is_author_id (const gchar *id)
+{
+  return sd_store_is_session_id (id) || is_hex_id (id, '1', '5') || is_hex_id (id, '2', '5');
+}
+
 gchar *
 sd_message_id_make (const gchar *author, gint64 sent_at)
 {
@@ -256,7 +281,7 @@ sd_message_id_parse (const gchar *id, gchar **out_author, gint64 *out_sent_at, G
   {
     g_autofree gchar *author = g_strndup (id, 66);
 
-    if (!sd_store_is_session_id (author)) {
+    if (!sd_store_is_author_id (author)) {
       g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
                            "not a message id (bad session id part)");
       return FALSE;
@@ -302,6 +327,8 @@ sd_message_copy (const SdMessage *message)
   copy->quote_author = g_strdup (message->quote_author);
   copy->quote_body = g_strdup (message->quote_body);
   copy->sync_hash = g_strdup (message->sync_hash);
+  copy->author_name = g_strdup (message->author_name);
+  copy->author_session_id = g_strdup (message->author_session_id);
   if (message->reactions != NULL) {
     copy->reactions = sd_reactions_new (message->reactions->len);
     for (guint i = 0; i < message->reactions->len; i++) {
@@ -335,6 +362,8 @@ sd_message_free (SdMessage *message)
   g_free (message->quote_author);
   g_free (message->quote_body);
   g_free (message->sync_hash);
+  g_free (message->author_name);
+  g_free (message->author_session_id);
   g_clear_pointer (&message->reactions, g_array_unref);
   g_clear_pointer (&message->attachments, g_ptr_array_unref);
   g_free (message);

@@ -130,6 +130,10 @@ typedef struct {
   GArray *reactions;        /* (element-type SdReaction) (nullable) none loaded = none */
   GPtrArray *attachments;   /* (element-type SdAttachmentInfo) (nullable) none loaded = none */
   gint64 local_id;          /* the store's row id; meaningless outside the store */
+  /* community posts: the poster's display name, and their Session ID when a contact was
+   * recognised behind the blinded author (both nullable, NULL elsewhere) */
+  gchar *author_name;
+  gchar *author_session_id;
 } SdMessage;
 
 SdMessage *sd_message_copy (const SdMessage *message);
@@ -146,14 +150,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdMessage, sd_message_free)
 
 /* is @id a 66-character lower-case hex Session ID starting with "05" */
 gboolean sd_store_is_session_id (const gchar *id);
+/* a community conversation's id: "0c" + 64 lower-case hex (sd-communities.c) */
+gboolean sd_store_is_community_id (const gchar *id);
+/* who may author a message: a Session ID, or a community poster's blinded id (15/25) */
+gboolean sd_store_is_author_id (const gchar *id);
 
 typedef enum {
   SD_CONVERSATION_KIND_DIRECT,
   SD_CONVERSATION_KIND_NOTE_TO_SELF,
   SD_CONVERSATION_KIND_GROUP,       /* a groups v2 (03) group, docs/groups.md */
+  SD_CONVERSATION_KIND_COMMUNITY,
 } SdConversationKind;
 
-/* "direct", "note-to-self", "group" */
+/* "direct", "note-to-self", "group", "community" */
 const gchar *sd_conversation_kind_to_string (SdConversationKind kind);
 gboolean sd_conversation_kind_from_string (const gchar *text, SdConversationKind *out_kind);
 

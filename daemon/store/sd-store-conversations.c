@@ -314,7 +314,7 @@ sd_store_open_conversation (SdStore *self, const gchar *conversation_id, gint64 
   SdConversationKind kind;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  if (!store_check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_conversation_id (conversation_id, "the conversation id", error))
     return FALSE;
   kind = g_strcmp0 (conversation_id, sd_store_get_account_id (self)) == 0
            ? SD_CONVERSATION_KIND_NOTE_TO_SELF

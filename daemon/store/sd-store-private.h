@@ -69,6 +69,7 @@ gboolean store_tx_commit (SdStoreTx *tx, GError **error);
  * the WAL within SD_STORE_PURGE_DELAY_MS (a timer on the thread-default context) */
 void store_purge_removed (SdStore *self);
 gboolean store_check_session_id (const gchar *id, const gchar *what, GError **error);
+/* a Session ID or a community's id (sd_store_is_community_id) */
 gboolean store_check_conversation_id (const gchar *id, const gchar *what, GError **error);
 gboolean store_check_utf8 (const gchar *text, const gchar *what, GError **error);
 gint64 store_now_ms (void);

@@ -134,6 +134,8 @@ store_collect_messages (SdStore *self, sqlite3_stmt *stmt, GError **error)
   }
   /* after the loop: the reaction query must not interleave with a running statement */
   if (!load_reactions (self, (SdMessage *const *) messages->pdata, messages->len, error) ||
+      !store_load_community_posts (self, (SdMessage *const *) messages->pdata, messages->len,
+                                   error) ||
       !store_load_attachments (self, (SdMessage *const *) messages->pdata, messages->len, error))
     return NULL;
   return g_steal_pointer (&messages);
@@ -161,7 +163,8 @@ store_load_message (SdStore *self, const gchar *author, gint64 sent_at, GError *
   }
   message = store_message_from_row (stmt, 0);
   if (!load_reactions (self, &message, 1, error) ||
-      !store_load_attachments (self, &message, 1, error))
+      !store_load_attachments (self, &message, 1, error) ||
+      !store_load_community_posts (self, &message, 1, error))
     return NULL;
   return g_steal_pointer (&message);
 }

@@ -66,7 +66,8 @@ gboolean store_load_body (SdStore *self, const gchar *conversation, const gchar 
 
 /* the SELECT store_conversation_from_row() reads, to be followed by WHERE or ORDER BY */
 #define STORE_CONVERSATION_SELECT \
-  "SELECT c.id, c.kind, c.name, c.nickname, c.approved, c.they_approved, c.blocked," \
+  "SELECT c.id, CASE WHEN EXISTS (SELECT 1 FROM communities r WHERE r.conversation = c.id)" \
+  " THEN 'community' ELSE c.kind END, c.name, c.nickname, c.approved, c.they_approved, c.blocked," \
   " c.muted_until, c.last_activity, c.profile_updated, c.expiration_mode, c.expiration_timer," \
   " c.unread," \
   " (SELECT p.body FROM messages p WHERE p.conversation = c.id AND p.kind = 'text'" \
@@ -75,6 +76,10 @@ gboolean store_load_body (SdStore *self, const gchar *conversation, const gchar 
   " (SELECT a.url FROM avatars a WHERE a.conversation = c.id), c.last_read_at" \
   " FROM conversations c"
 SdConversation *store_conversation_from_row (sqlite3_stmt *stmt);
+/* sd-store-communities.c: posters' names and ids, and the server's reaction counts, of the
+ * community posts among @messages */
+gboolean store_load_community_posts (SdStore *self, SdMessage *const *messages,
+                                     guint n_messages, GError **error);
 SdConversation *store_load_conversation (SdStore *self, const gchar *id, GError **error);
 /* NOT_FOUND unless conversation @id exists */
 gboolean store_expect_conversation (SdStore *self, const gchar *id, GError **error);

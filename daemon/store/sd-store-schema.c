@@ -335,6 +335,48 @@ static const gchar schema_v9[] =
   "  PRIMARY KEY (group_id, namespace)"
   ") WITHOUT ROWID;";
 
+/* 10: communities (docs/communities.md). A community is a conversation (the row's own kind
+ * stays 'direct': its CHECK cannot change without rebuilding the table; a row here makes it
+ * a community) with the room's place, the server's key, the poll cursors and what the server
+ * said of the room. Its posts are messages by blinded ids; community_posts ties each to the
+ * server's post id, and keeps the poster's name and the server's reaction counts, which are
+ * counts rather than reactors */
+static const gchar schema_v10[] =
+  "CREATE TABLE communities ("
+  "  conversation TEXT PRIMARY KEY NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  base_url TEXT NOT NULL,"
+  "  room TEXT NOT NULL,"
+  "  server_pk TEXT NOT NULL,"
+  "  joined_at INTEGER NOT NULL,"
+  "  name TEXT,"
+  "  description TEXT,"
+  "  user_count INTEGER NOT NULL DEFAULT -1,"
+  "  info_updates INTEGER NOT NULL DEFAULT 0,"
+  "  seqno INTEGER NOT NULL DEFAULT 0,"
+  "  permissions TEXT NOT NULL DEFAULT '',"
+  "  moderators TEXT NOT NULL DEFAULT '[]',"
+  "  admins TEXT NOT NULL DEFAULT '[]',"
+  "  pinned TEXT NOT NULL DEFAULT '[]',"
+  "  UNIQUE (base_url, room)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE community_posts ("
+  "  message INTEGER PRIMARY KEY REFERENCES messages (local_id) ON DELETE CASCADE,"
+  "  conversation TEXT NOT NULL,"
+  "  post_id INTEGER NOT NULL,"
+  "  author_name TEXT,"
+  "  author_session_id TEXT,"
+  "  reactions TEXT NOT NULL DEFAULT '[]',"
+  "  UNIQUE (conversation, post_id)"
+  ");"
+  /* per server: how far its blinded inbox and outbox (community DMs) have been read */
+  "CREATE TABLE community_servers ("
+  "  base_url TEXT NOT NULL,"
+  "  server_pk TEXT NOT NULL,"
+  "  inbox_since INTEGER NOT NULL DEFAULT 0,"
+  "  outbox_since INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (base_url, server_pk)"
+  ") WITHOUT ROWID;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -345,6 +387,7 @@ static const gchar *const migrations[] = {
   schema_v7,
   schema_v8,
   schema_v9,
+  schema_v10,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

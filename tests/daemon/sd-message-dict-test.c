@@ -187,12 +187,39 @@ test_changes_always_have_reactions (void)
   assert_string (changes, SESSIOND_MESSAGE_KEY_STATUS, "sent");
 }
 
+/* a community post: the blinded author, the poster's name, and their real id only when
+ * known; other messages carry neither key */
+static void
+test_community_poster (void)
+{
+  SdMessage message = text_message ();
+  g_autoptr(GVariant) plain = dict (&message);
+  g_autoptr(GVariant) stranger = NULL;
+  g_autoptr(GVariant) contact = NULL;
+
+  assert_absent (plain, SESSIOND_MESSAGE_KEY_AUTHOR_NAME);
+  assert_absent (plain, SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID);
+  message.conversation = (gchar *) "0c" "11111111111111111111111111111111"
+                                        "11111111111111111111111111111111";
+  message.author = (gchar *) "15" "22222222222222222222222222222222"
+                                  "22222222222222222222222222222222";
+  message.author_name = (gchar *) "Poster";
+  stranger = dict (&message);
+  assert_string (stranger, SESSIOND_MESSAGE_KEY_AUTHOR, message.author);
+  assert_string (stranger, SESSIOND_MESSAGE_KEY_AUTHOR_NAME, "Poster");
+  assert_absent (stranger, SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID);
+  message.author_session_id = (gchar *) BOB;
+  contact = dict (&message);
+  assert_string (contact, SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID, BOB);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/message-dict/text", test_text);
+  g_test_add_func ("/message-dict/community-poster", test_community_poster);
   g_test_add_func ("/message-dict/failed", test_failed);
   g_test_add_func ("/message-dict/quote", test_quote);
   g_test_add_func ("/message-dict/expiring", test_expiring);

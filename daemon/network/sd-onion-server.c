@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdOnionServer"
+
+#include "sd-onion-server.h"
+
+#include <string.h>
+
+#include "sd-network-error.h"
+#include "sd-network-private.h"
+
+/*
+ * The last relay of a path makes the HTTP request to the server. A failure is tried again
+ * (ONION_ATTEMPTS in all), but only a guard that does not answer at all counts against the
+ * path: a slow, down or refusing server looks to us like a failing path, and must not cost
+ * the paths and guards that messaging depends on.
+ */
+
+typedef struct {
+  gchar *method;            /* (owned) */
+  gchar *endpoint;          /* (owned) */
+  GStrv headers;            /* (owned) (nullable) */
+  GBytes *body;             /* (owned) (nullable) */
+  gchar *protocol;          /* (owned) */
+  gchar *host;              /* (owned) */
+  guint16 port;
+  guint8 x25519[32];
+  guint timeout_ms;
+  guint attempts;
+  SdOnionPath *path;        /* (owned) (nullable) */
+  SdOnionRequest request;
+  GError *last_error;       /* (owned) (nullable) */
+} Request;
+
+typedef struct {
+  guint status;
+  GBytes *body;             /* (owned) */
+} Reply;
+
+static void
+request_free (Request *request)
+{
+  g_free (request->method);
+  g_free (request->endpoint);
+  g_strfreev (request->headers);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_free (request->protocol);
+  g_free (request->host);
+  g_clear_pointer (&request->path, sd_onion_path_unref);
+  sd_onion_request_clear (&request->request);
+  g_clear_error (&request->last_error);
+  g_free (request);
+}
+
+static void
+reply_free (Reply *reply)
+{
+  g_clear_pointer (&reply->body, g_bytes_unref);
+  g_free (reply);
+}
+
+static void request_try (GTask *task);
+
+static void
+request_retry (GTask *task, GError *error)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_debug ("%s attempt %u failed: %s", request->host, request->attempts, error->message);
+  g_clear_error (&request->last_error);
+  request->last_error = error;
+  request_try (task);
+}
+
+static void
+on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *network = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_auto(SdOnionV4Response) response = { 0, NULL, NULL };
+  guint status = 0;
+  Reply *reply;
+
+  raw = sd_transport_post_finish (SD_TRANSPORT (source), result, &status, &error);
+  if (raw == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    if (!g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT) &&
+        !g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY)) {
+      /* the guard itself did not answer: as for any request */
+      SdSnode *guard = g_ptr_array_index (request->path->hops, 0);
+
+      sd_onion_paths_drop_node (network->paths, guard);
+      sd_snode_pool_strike (network->pool, guard);
+    }
+    request_retry (g_steal_pointer (&task), g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200) {
+    /* a relay's error, or the server's unreachability reported by the last relay */
+    request_retry (g_steal_pointer (&task),
+                   g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
+                                "onion path to %s failed with HTTP %u", request->host, status));
+    return;
+  }
+  if (!sd_onion_v4_response_decode (&request->request, g_bytes_get_data (raw, NULL),
+                                    g_bytes_get_size (raw), &response, &error)) {
+    request_retry (g_steal_pointer (&task),
+                   g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                                "unreadable reply from %s: %s", request->host, error->message));
+    return;
+  }
+  sd_snode_pool_clear_strikes (network->pool, g_ptr_array_index (request->path->hops, 0));
+  reply = g_new0 (Reply, 1);
+  reply->status = response.status;
+  reply->body = response.body != NULL ? g_bytes_ref (response.body) : g_bytes_new (NULL, 0);
+  g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
+}
+
+static void
+on_path (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdNetwork *network = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL;
+  SdOnionNode hops[SD_ONION_HOPS];
+  SdOnionServer server = { 0 };
+  GCancellable *cancellable;
+
+  g_clear_pointer (&request->path, sd_onion_path_unref);
+  request->path = sd_onion_paths_get_finish (SD_ONION_PATHS (source), result, &error);
+  if (request->path == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  for (guint i = 0; i < SD_ONION_HOPS; i++)
+    hops[i] = ((SdSnode *) g_ptr_array_index (request->path->hops, i))->keys;
+  server.host = request->host;
+  server.protocol = request->protocol;
+  server.port = request->port;
+  memcpy (server.x25519_pk, request->x25519, 32);
+  sd_onion_request_clear (&request->request);
+  if (!sd_onion_v4_request_build (network->cipher, hops, SD_ONION_HOPS, &server, request->method,
+                                  request->endpoint, (const gchar *const *) request->headers,
+                                  request->body != NULL
+                                    ? g_bytes_get_data (request->body, NULL) : NULL,
+                                  request->body != NULL ? g_bytes_get_size (request->body) : 0,
+                                  &request->request, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  url = sd_snode_url (g_ptr_array_index (request->path->hops, 0), network->tls,
+                      "/onion_req/v2");
+  /* not in the call below: the order its arguments are evaluated in is not defined */
+  cancellable = g_task_get_cancellable (task);
+  sd_transport_post_async (network->transport, url, request->request.body,
+                           MAX (network->timeout_ms, request->timeout_ms), cancellable,
+                           on_reply, g_steal_pointer (&task));
+}
+
+static void
+request_try (GTask *task)
+{
+  SdNetwork *network = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
+  if (request->attempts++ >= ONION_ATTEMPTS) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
+                             "no onion path reached %s (%s)", request->host,
+                             request->last_error != NULL ? request->last_error->message : "?");
+    g_object_unref (task);
+    return;
+  }
+  sd_onion_paths_get_async (network->paths, NULL, g_task_get_cancellable (task), on_path, task);
+}
+
+void
+sd_onion_server_request_async (SdNetwork *network, const SdOnionServer *server,
+                               const gchar *method, const gchar *endpoint,
+                               const gchar *const *headers, GBytes *body, guint timeout_ms,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task;
+  Request *request;
+
+  g_return_if_fail (SD_IS_NETWORK (network));
+  g_return_if_fail (server != NULL && server->host != NULL && server->protocol != NULL);
+
+  task = g_task_new (network, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_onion_server_request_async);
+  request = g_new0 (Request, 1);
+  request->method = g_strdup (method);
+  request->endpoint = g_strdup (endpoint);
+  request->headers = g_strdupv ((gchar **) headers);
+  request->body = body != NULL ? g_bytes_ref (body) : NULL;
+  request->protocol = g_strdup (server->protocol);
+  request->host = g_strdup (server->host);
+  request->port = server->port;
+  memcpy (request->x25519, server->x25519_pk, 32);
+  request->timeout_ms = timeout_ms;
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+  request_try (task);
+}
+
+GBytes *
+sd_onion_server_request_finish (SdNetwork *network, GAsyncResult *result, guint *status,
+                                GError **error)
+{
+  Reply *reply;
+  GBytes *body;
+
+  g_return_val_if_fail (g_task_is_valid (result, network), NULL);
+
+  reply = g_task_propagate_pointer (G_TASK (result), error);
+  if (reply == NULL)
+    return NULL;
+  if (status != NULL)
+    *status = reply->status;
+  body = g_steal_pointer (&reply->body);
+  reply_free (reply);
+  return body;
+}

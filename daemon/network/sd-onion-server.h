@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sd-network.h"
+#include "sd-onion-v4.h"
+
+G_BEGIN_DECLS
+
+/*
+ * One onion request v4 to a server that is not a snode (the file server, community servers)
+ * through the network's onion paths (protocol-network.md §6.3, §6.5), tried again on other
+ * paths when the path fails. What the server answers — its status and body — is the caller's
+ * to judge; only a path failure or an unreadable reply is an error here.
+ */
+
+/* @headers: name, value, …, NULL (nullable); @body (nullable); @timeout_ms 0: the
+ * network's limit. The result is the server's status and body (empty when it sent none) */
+void sd_onion_server_request_async (SdNetwork *network,
+                                    const SdOnionServer *server,
+                                    const gchar *method,
+                                    const gchar *endpoint,
+                                    const gchar *const *headers,
+                                    GBytes *body,
+                                    guint timeout_ms,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+GBytes *sd_onion_server_request_finish (SdNetwork *network,
+                                        GAsyncResult *result,
+                                        guint *status,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

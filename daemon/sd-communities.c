@@ -1,0 +1,1401 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdCommunities"
+
+#include "config.h"
+
+#include "sd-communities.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "sd-account-private.h"
+#include "sd-blinded-dm.h"
+#include "sd-blinding.h"
+#include "sd-community-client.h"
+#include "sd-content.h"
+#include "sd-display-name.h"
+#include "sd-encoding.h"
+#include "sd-network-error.h"
+#include "sd-protocol-error.h"
+#include "sd-sogs-post.h"
+#include "sd-sogs-url.h"
+
+/*
+ * Communities (docs/communities.md). Rooms live in the store (sd-store-communities.c); this
+ * module groups them by server and polls each server with one POST /batch per tick
+ * (sd-community-client.c), through onion requests and signed with our blind15 key. A failing
+ * server waits the cadence doubled per failure (up to SD_COMMUNITIES_BACKOFF_MAX_MS); a
+ * server with a post of ours in flight waits for it, so a poll never stores our post before
+ * the post's own reply does. Every post is checked (signature, size, Content) before it is
+ * stored; the poll cursor moves past what fails.
+ */
+
+/* a post's own timestamp is believed only this close to the server's */
+#define CLOCK_SLACK_MS (24LL * 3600 * 1000)
+#define NAME_MAX_BYTES 256
+/* a server quiet for this many polls in a row is polled at a third of the cadence, until
+ * something arrives or we post, react or join */
+#define QUIET_POLLS 30
+#define QUIET_FACTOR 3
+
+typedef struct {
+  guint failures;
+  guint quiet;           /* polls in a row that brought nothing */
+  gboolean answered;     /* a poll has been answered since we started */
+  gint64 next_at;        /* monotonic µs */
+  gboolean in_flight;
+  guint posting;
+} ServerState;
+
+struct _SdCommunities {
+  GObject parent_instance;
+
+  SdAccount *account;    /* (unowned) not to be touched once stopped: it may be gone */
+  gboolean stopped;
+  guint interval_ms;
+  guint timer_id;
+  guint idle_id;
+  GHashTable *servers;   /* (owned) "base_url pk" → ServerState* */
+  GCancellable *cancellable; /* (owned) */
+};
+
+G_DEFINE_FINAL_TYPE (SdCommunities, sd_communities, G_TYPE_OBJECT)
+
+static gchar *
+server_key (const SdCommunity *community)
+{
+  return g_strdup_printf ("%s %s", community->base_url, community->server_pk);
+}
+
+static ServerState *
+server_state (SdCommunities *self, const gchar *key)
+{
+  ServerState *state = g_hash_table_lookup (self->servers, key);
+
+  if (state == NULL) {
+    state = g_new0 (ServerState, 1);
+    g_hash_table_insert (self->servers, g_strdup (key), state);
+  }
+  return state;
+}
+
+gchar *
+sd_communities_id_for (const gchar *base_url, const gchar *room)
+{
+  g_autofree gchar *address = g_strdup_printf ("%s/%s", base_url, room);
+  guint8 hash[32];
+  gchar hex[65];
+
+  crypto_generichash (hash, sizeof hash, (const guint8 *) address, strlen (address), NULL, 0);
+  sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+  return g_strconcat ("0c", hex, NULL);
+}
+
+static gboolean
+community_server (const SdCommunity *community, SdCommunityServer **out, GError **error)
+{
+  guint8 pk[32];
+
+  if (!sd_hex_decode_exact (community->server_pk, pk, 32, NULL)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "the stored server key is damaged");
+    return FALSE;
+  }
+  *out = sd_community_server_new (community->base_url, pk, error);
+  return *out != NULL;
+}
+
+/* our id on @pk's server ("15" + blinded key) */
+static void
+our_blinded_id (SdCommunities *self, const guint8 pk[32], gchar out[SD_BLINDED_ID_LEN + 1])
+{
+  SdBlindedKeyPair pair;
+
+  out[0] = '\0';
+  if (sd_blind15_key_pair (self->account->identity->ed25519_sk, pk, &pair))
+    sd_blinded_id_format (SD_BLINDING_15, pair.pk, out);
+  sodium_memzero (&pair, sizeof pair);
+}
+
+static GArray *
+reactions_from_poll (GPtrArray *reactions)
+{
+  GArray *out = sd_reactions_new (reactions != NULL ? reactions->len : 0);
+
+  for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
+    SdSogsReaction *r = g_ptr_array_index (reactions, i);
+    SdReaction reaction = { 0 };
+
+    if (r->count <= 0)
+      continue;
+    reaction.emoji = g_strdup (r->emoji);
+    reaction.count = (guint) MIN (r->count, (gint64) G_MAXUINT);
+    reaction.mine = r->you;
+    g_array_append_val (out, reaction);
+  }
+  return out;
+}
+
+/* ---- polling ---- */
+
+typedef struct {
+  SdCommunities *self;   /* (owned) */
+  gchar *key;            /* (owned) */
+  GPtrArray *rooms;      /* (owned) SdCommunity*, in the poll's order */
+  guint8 pk[32];
+  gchar *base_url;       /* (owned) */
+  gchar *pk_hex;         /* (owned) */
+  gint64 inbox_since;
+  gint64 outbox_since;
+} PollCall;
+
+static void
+poll_call_free (PollCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->key);
+  g_free (call->base_url);
+  g_free (call->pk_hex);
+  g_ptr_array_unref (call->rooms);
+  g_free (call);
+}
+
+/* is @poster one of our contacts behind the blinding? Cached per poll */
+static const gchar *
+recognise (SdCommunities *self, GHashTable *cache, GPtrArray **contacts, const gchar *poster,
+           const guint8 pk[32])
+{
+  gpointer found;
+
+  if (g_hash_table_lookup_extended (cache, poster, NULL, &found))
+    return found;
+  if (*contacts == NULL) {
+    g_autoptr(GPtrArray) all = sd_store_list_conversations (self->account->store, NULL);
+
+    *contacts = g_ptr_array_new_with_free_func (g_free);
+    for (guint i = 0; all != NULL && i < all->len; i++) {
+      SdConversation *c = g_ptr_array_index (all, i);
+
+      if (c->kind == SD_CONVERSATION_KIND_DIRECT && sd_store_is_session_id (c->id))
+        g_ptr_array_add (*contacts, g_strdup (c->id));
+    }
+  }
+  found = NULL;
+  for (guint i = 0; i < (*contacts)->len; i++) {
+    if (sd_blinded_id_matches (poster, g_ptr_array_index (*contacts, i), pk)) {
+      found = g_ptr_array_index (*contacts, i);
+      break;
+    }
+  }
+  g_hash_table_insert (cache, g_strdup (poster), found);
+  return found;
+}
+
+/* what a row borrows from until the page is stored */
+typedef struct {
+  SdSogsPost post;
+  gchar *name;
+  GArray *reactions;
+} Decoded;
+
+static void
+decoded_free (Decoded *decoded)
+{
+  sd_sogs_post_clear (&decoded->post);
+  g_free (decoded->name);
+  g_clear_pointer (&decoded->reactions, g_array_unref);
+  g_free (decoded);
+}
+
+/* checks and decodes one post of a page into @row (which borrows from @keep); FALSE to drop
+ * it */
+static gboolean
+decode_post (SdCommunities *self, const SdSogsMessage *m, const gchar *ours, const guint8 pk[32],
+             GHashTable *cache, GPtrArray **contacts, SdCommunityPost *row, GPtrArray *keep)
+{
+  Decoded *decoded = g_new0 (Decoded, 1);
+  SdSogsPost *post_ = &decoded->post;
+  g_autoptr(GError) error = NULL;
+  SessionProtos__DataMessage *dm;
+  gint64 posted_ms = (gint64) (m->posted * 1000);
+
+  g_ptr_array_add (keep, decoded);
+
+  /* whispers: only those addressed to us */
+  if (m->whisper && g_strcmp0 (m->whisper_to, ours) != 0 && !g_str_equal (m->session_id, ours))
+    return FALSE;
+  if (!sd_sogs_post_decode (m->session_id, m->data, m->signature, post_, &error)) {
+    g_debug ("post %" G_GINT64_FORMAT " dropped: %s", m->id, error->message);
+    return FALSE;
+  }
+  dm = post_->parsed->datamessage;
+  if (dm == NULL || dm->body == NULL || *dm->body == '\0' ||
+      !g_utf8_validate (dm->body, -1, NULL))
+    return FALSE;
+  row->post_id = m->id;
+  row->author = m->session_id;
+  row->outgoing = g_str_equal (m->session_id, ours);
+  row->body = dm->body;
+  row->sent_at = posted_ms;
+  /* the poster's own time (sigTimestamp, or the DataMessage's), so a quote's id, made from
+   * it, finds the post; believed only near the server's */
+  if (post_->parsed->has_sigtimestamp && post_->parsed->sigtimestamp > 0 &&
+      post_->parsed->sigtimestamp < G_MAXINT64 &&
+      ABS ((gint64) post_->parsed->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
+    row->sent_at = (gint64) post_->parsed->sigtimestamp;
+  else if (dm->has_timestamp && dm->timestamp > 0 && dm->timestamp < G_MAXINT64 &&
+           ABS ((gint64) dm->timestamp - posted_ms) <= CLOCK_SLACK_MS)
+    row->sent_at = (gint64) dm->timestamp;
+  row->received_at = sd_account_now_ms (self->account);
+  if (dm->profile != NULL && dm->profile->displayname != NULL &&
+      g_utf8_validate (dm->profile->displayname, -1, NULL) &&
+      strlen (dm->profile->displayname) <= NAME_MAX_BYTES)
+    decoded->name = sd_display_name_clean (dm->profile->displayname);
+  row->author_name = decoded->name;
+  row->author_session_id = row->outgoing
+                            ? self->account->identity->session_id
+                            : recognise (self, cache, contacts, m->session_id, pk);
+  if (dm->quote != NULL && dm->quote->author != NULL && sd_store_is_author_id (dm->quote->author) &&
+      dm->quote->id > 0 && dm->quote->id < G_MAXINT64) {
+    row->quote_author = dm->quote->author;
+    row->quote_sent_at = (gint64) dm->quote->id;
+  }
+  decoded->reactions = reactions_from_poll (m->reactions);
+  row->reactions = decoded->reactions;
+  return TRUE;
+}
+
+static gboolean
+apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *rp,
+            const gchar *ours, const guint8 pk[32], GHashTable *cache, GPtrArray **contacts)
+{
+  SdStore *store = self->account->store;
+  gboolean changed = FALSE;
+  gboolean new_messages = FALSE;
+
+  if (rp->info_status == 200) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) permissions = g_string_new ("");
+    const SdSogsRoomInfo *details = rp->details;
+
+    if (rp->read)
+      g_string_append (permissions, "read,");
+    if (rp->write)
+      g_string_append (permissions, "write,");
+    if (rp->upload)
+      g_string_append (permissions, "upload,");
+    if (rp->moderator)
+      g_string_append (permissions, "moderator,");
+    if (rp->admin)
+      g_string_append (permissions, "admin,");
+    if (permissions->len > 0)
+      g_string_truncate (permissions, permissions->len - 1);
+    changed = details != NULL ||
+              (rp->active_users >= 0 && rp->active_users != room->user_count) ||
+              g_strcmp0 (permissions->str, room->permissions) != 0;
+    if (changed) {
+      g_autoptr(GStrvBuilder) mods = g_strv_builder_new ();
+      g_autoptr(GStrvBuilder) adms = g_strv_builder_new ();
+      g_auto(GStrv) moderators = NULL;
+      g_auto(GStrv) admins = NULL;
+
+      for (guint i = 0; details != NULL && i < details->moderators->len; i++)
+        g_strv_builder_add (mods, g_ptr_array_index (details->moderators, i));
+      for (guint i = 0; details != NULL && i < details->admins->len; i++)
+        g_strv_builder_add (adms, g_ptr_array_index (details->admins, i));
+      moderators = g_strv_builder_end (mods);
+      admins = g_strv_builder_end (adms);
+      if (!sd_store_community_set_info (
+            store, room->id, details != NULL ? details->name : NULL,
+            details != NULL ? details->description : NULL, rp->active_users,
+            details != NULL ? details->info_updates : -1, permissions->str,
+            details != NULL ? (const gchar *const *) moderators : NULL,
+            details != NULL ? (const gchar *const *) admins : NULL,
+            details != NULL ? details->pinned : NULL, &error))
+        g_warning ("could not store a room's details: %s", error->message);
+    }
+  }
+  if (rp->messages_status == 200) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdCommunityPost));
+    g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func ((GDestroyNotify) decoded_free);
+    g_autoptr(GPtrArray) added = NULL;
+
+    for (guint i = 0; i < rp->messages->len; i++) {
+      const SdSogsMessage *m = g_ptr_array_index (rp->messages, i);
+
+      if (m->deleted) {
+        /* by its poster or a moderator: shown as a removal */
+        g_autoptr(SdMessage) removed = sd_store_community_remove_post (store, room->id, m->id,
+                                                                       NULL);
+
+        if (removed != NULL) {
+          sd_account_emit_message_removed (self->account, removed);
+          changed = TRUE;
+        }
+      } else if (m->reactions_only) {
+        g_autoptr(GArray) reactions = reactions_from_poll (m->reactions);
+        g_autoptr(SdMessage) message = sd_store_community_set_reactions (store, room->id, m->id,
+                                                                         reactions, NULL);
+
+        if (message != NULL)
+          sd_account_emit_message_changed (self->account, message);
+      } else {
+        SdCommunityPost row = { 0 };
+
+        if (decode_post (self, m, ours, pk, cache, contacts, &row, keep))
+          g_array_append_val (rows, row);
+      }
+    }
+    /* a page's new posts in one transaction */
+    added = sd_store_community_add_posts (store, room->id, (SdCommunityPost *) rows->data,
+                                          rows->len, &error);
+    if (added == NULL) {
+      g_warning ("could not store community posts: %s", error->message);
+      return changed; /* the cursor stays: the next poll brings them again */
+    }
+    for (guint i = 0; i < added->len; i++) {
+      SdMessage *message = g_ptr_array_index (added, i);
+
+      /* the history a first poll brings is not news: no notification storm on joining */
+      sd_account_emit_message_added (self->account, message,
+                                     !message->outgoing && room->seqno > 0);
+    }
+    new_messages = added->len > 0;
+    if (rp->max_seqno > room->seqno &&
+        !sd_store_community_set_seqno (store, room->id, rp->max_seqno, &error))
+      g_warning ("could not keep a room's cursor: %s", error->message);
+  }
+  if (changed || new_messages)
+    sd_account_emit_conversation (self->account, room->id);
+  return new_messages || changed;
+}
+
+/* one inbox item: decrypted, its sender's real id learnt from it, and stored in the 1:1
+ * conversation with that id (a message request unless we know them) */
+static void
+open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autofree gchar *hash = NULL;
+  SessionProtos__Content *content;
+  SessionProtos__DataMessage *data;
+  SdIncomingMessage in = { 0 };
+  guint8 other[32], sender_ed25519[32];
+  gchar sender[SD_SESSION_ID_LEN + 1];
+  SdBlinding kind;
+  gint64 posted_ms = (gint64) (dm->posted_at * 1000);
+
+  if (!sd_blinded_id_parse (dm->sender, &kind, other, NULL) || kind != SD_BLINDING_15 ||
+      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
+    return;
+  content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
+                                        FALSE, g_bytes_get_data (raw, NULL),
+                                        g_bytes_get_size (raw), sender_ed25519, sender,
+                                        &error);
+  if (content == NULL) {
+    g_debug ("community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
+    return;
+  }
+  data = content->datamessage;
+  if (data != NULL && data->body != NULL && *data->body != '\0' &&
+      g_utf8_validate (data->body, -1, NULL)) {
+    hash = g_strdup_printf ("sogs-dm:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
+    in.server_hash = hash;
+    in.author = sender;
+    in.body = data->body;
+    in.sent_at = posted_ms;
+    if (content->has_sigtimestamp && content->sigtimestamp > 0 &&
+        content->sigtimestamp < G_MAXINT64 &&
+        ABS ((gint64) content->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
+      in.sent_at = (gint64) content->sigtimestamp;
+    in.received_at = sd_account_now_ms (self->account);
+    in.kind = SD_MESSAGE_KIND_TEXT;
+    if (data->profile != NULL && data->profile->displayname != NULL &&
+        g_utf8_validate (data->profile->displayname, -1, NULL) &&
+        strlen (data->profile->displayname) <= NAME_MAX_BYTES)
+      in.profile_name = data->profile->displayname;
+    if (!sd_store_batch_add_message (batch, &in, &error))
+      g_debug ("community DM %" G_GINT64_FORMAT " not stored: %s", dm->id, error->message);
+  }
+  session_protos__content__free_unpacked (content, NULL);
+}
+
+/* one outbox item: a DM we sent, maybe from another device. Stored as ours in the 1:1
+ * conversation when its recipient is a contact we recognise behind the blinding (a copy
+ * sent from this device is stored already, and is skipped as a duplicate) */
+static void
+open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch,
+              GHashTable *cache, GPtrArray **contacts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autofree gchar *hash = NULL;
+  SessionProtos__Content *content;
+  SessionProtos__DataMessage *data;
+  SdIncomingMessage in = { 0 };
+  guint8 other[32], sender_ed25519[32];
+  gchar sender[SD_SESSION_ID_LEN + 1];
+  const gchar *contact;
+  SdBlinding kind;
+  gint64 posted_ms = (gint64) (dm->posted_at * 1000);
+
+  if (!sd_blinded_id_parse (dm->recipient, &kind, other, NULL) || kind != SD_BLINDING_15 ||
+      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) == NULL ||
+      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
+    return;
+  content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
+                                        TRUE, g_bytes_get_data (raw, NULL),
+                                        g_bytes_get_size (raw), sender_ed25519, sender,
+                                        &error);
+  if (content == NULL) {
+    g_debug ("sent community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
+    return;
+  }
+  data = content->datamessage;
+  if (data != NULL && data->body != NULL && *data->body != '\0' &&
+      g_utf8_validate (data->body, -1, NULL)) {
+    hash = g_strdup_printf ("sogs-dm-out:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
+    in.server_hash = hash;
+    in.author = self->account->identity->session_id;
+    in.sync_target = contact;
+    in.body = data->body;
+    in.sent_at = posted_ms;
+    if (content->has_sigtimestamp && content->sigtimestamp > 0 &&
+        content->sigtimestamp < G_MAXINT64 &&
+        ABS ((gint64) content->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
+      in.sent_at = (gint64) content->sigtimestamp;
+    in.received_at = sd_account_now_ms (self->account);
+    in.kind = SD_MESSAGE_KIND_TEXT;
+    if (!sd_store_batch_add_message (batch, &in, &error))
+      g_debug ("sent community DM %" G_GINT64_FORMAT " not stored: %s", dm->id,
+               error->message);
+  }
+  session_protos__content__free_unpacked (content, NULL);
+}
+
+static void
+apply_dms (SdCommunities *self, PollCall *call, const SdSogsPoll *poll)
+{
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->account->store);
+  g_autoptr(GError) error = NULL;
+  gint64 inbox = call->inbox_since, outbox = call->outbox_since;
+
+  if (poll->inbox_status == 200) {
+    for (guint i = 0; i < poll->inbox->len; i++) {
+      const SdSogsDm *dm = g_ptr_array_index (poll->inbox, i);
+
+      inbox = MAX (inbox, dm->id);
+      open_dm (self, call, dm, batch);
+    }
+  }
+  if (poll->outbox_status == 200) {
+    g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) contacts = NULL;
+
+    for (guint i = 0; i < poll->outbox->len; i++) {
+      const SdSogsDm *dm = g_ptr_array_index (poll->outbox, i);
+
+      outbox = MAX (outbox, dm->id);
+      open_sent_dm (self, call, dm, batch, cache, &contacts);
+    }
+  }
+  if (sd_store_batch_get_size (batch) > 0) {
+    g_autoptr(SdStoreChanges) changes = NULL;
+
+    if (!sd_store_apply_batch (self->account->store, batch, &changes, &error)) {
+      g_warning ("could not store community DMs: %s", error->message);
+      return; /* the cursors stay: the next poll tries again */
+    }
+    sd_account_apply_changes (self->account, changes);
+  }
+  if ((inbox != call->inbox_since || outbox != call->outbox_since) &&
+      !sd_store_community_set_dm_cursors (self->account->store, call->base_url, call->pk_hex,
+                                          inbox, outbox, &error))
+    g_warning ("could not keep the inbox cursors: %s", error->message);
+}
+
+static void
+on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PollCall *call = user_data;
+  SdCommunities *self = call->self;
+  ServerState *state = server_state (self, call->key);
+  g_autoptr(GError) error = NULL;
+  SdSogsPoll *poll = sd_community_poll_finish (SD_NETWORK (source), result, &error);
+  g_autoptr(GHashTable) cache = NULL;
+  g_autoptr(GPtrArray) contacts = NULL;
+  gchar ours[SD_BLINDED_ID_LEN + 1];
+  gboolean any = FALSE;
+  gboolean was_online;
+
+  state->in_flight = FALSE;
+  if (self->stopped) {
+    if (poll != NULL)
+      sd_community_poll_free (poll);
+    poll_call_free (call);
+    return;
+  }
+  if (poll == NULL) {
+    guint64 wait = (guint64) self->interval_ms << MIN (state->failures, 10u);
+
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      poll_call_free (call);
+      return;
+    }
+    if (state->failures++ == 0 && self->account->store != NULL)
+      /* online (or connecting) → offline */
+      for (guint i = 0; i < call->rooms->len; i++)
+        sd_account_emit_conversation (self->account,
+                                      ((SdCommunity *) g_ptr_array_index (call->rooms, i))->id);
+    state->next_at = g_get_monotonic_time () +
+                     (gint64) MIN (wait, (guint64) SD_COMMUNITIES_BACKOFF_MAX_MS) * 1000;
+    g_debug ("community poll of %s failed (%u): %s", call->key, state->failures,
+             error->message);
+    poll_call_free (call);
+    return;
+  }
+  was_online = state->answered && state->failures == 0;
+  state->failures = 0;
+  state->answered = TRUE;
+  if (self->account->store == NULL || self->account->identity == NULL) {
+    sd_community_poll_free (poll);
+    poll_call_free (call);
+    return;
+  }
+  our_blinded_id (self, call->pk, ours);
+  cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < poll->rooms->len && i < call->rooms->len; i++) {
+    const SdCommunity *room = g_ptr_array_index (call->rooms, i);
+    g_autoptr(SdCommunity) current = sd_store_get_community (self->account->store, room->id,
+                                                             NULL);
+
+    /* left while the poll was under way */
+    if (current == NULL)
+      continue;
+    any |= apply_room (self, current, g_ptr_array_index (poll->rooms, i), ours, call->pk, cache,
+                       &contacts);
+    if (!was_online)
+      sd_account_emit_conversation (self->account, current->id);
+  }
+  state->quiet = any ? 0 : state->quiet + 1;
+  state->next_at = g_get_monotonic_time () +
+                   (gint64) self->interval_ms * 1000 *
+                     (state->quiet >= QUIET_POLLS ? QUIET_FACTOR : 1);
+  if (poll->with_dms)
+    apply_dms (self, call, poll);
+  if (any)
+    sd_account_emit_account_changed (self->account);
+  sd_community_poll_free (poll);
+  poll_call_free (call);
+}
+
+static void
+poll_server (SdCommunities *self, const gchar *key, GPtrArray *rooms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree SdSogsRoomCursor *cursors = g_new0 (SdSogsRoomCursor, rooms->len);
+  ServerState *state = server_state (self, key);
+  PollCall *call;
+
+  if (!community_server (g_ptr_array_index (rooms, 0), &server, &error)) {
+    g_warning ("cannot poll %s: %s", key, error->message);
+    return;
+  }
+  for (guint i = 0; i < rooms->len; i++) {
+    SdCommunity *room = g_ptr_array_index (rooms, i);
+
+    cursors[i].token = room->room;
+    cursors[i].info_updates = room->info_updates;
+    cursors[i].seqno = room->seqno;
+  }
+  call = g_new0 (PollCall, 1);
+  call->self = g_object_ref (self);
+  call->key = g_strdup (key);
+  call->rooms = g_ptr_array_ref (rooms);
+  memcpy (call->pk, server->pk, 32);
+  call->base_url = g_strdup (((SdCommunity *) g_ptr_array_index (rooms, 0))->base_url);
+  call->pk_hex = g_strdup (((SdCommunity *) g_ptr_array_index (rooms, 0))->server_pk);
+  if (!sd_store_community_dm_cursors (self->account->store, call->base_url, call->pk_hex,
+                                      &call->inbox_since, &call->outbox_since, &error))
+    g_warning ("cannot read the inbox cursors: %s", error->message);
+  state->in_flight = TRUE;
+  sd_community_poll_async (self->account->network, server, self->account->identity->ed25519_sk,
+                           cursors, rooms->len, TRUE, call->inbox_since, call->outbox_since,
+                           self->cancellable, on_polled, call);
+}
+
+static void
+tick (SdCommunities *self)
+{
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(GHashTable) by_server = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->account->store == NULL || self->account->network == NULL ||
+      self->account->identity == NULL)
+    return;
+  rooms = sd_store_list_communities (self->account->store, &error);
+  if (rooms == NULL) {
+    g_warning ("cannot list communities: %s", error->message);
+    return;
+  }
+  by_server = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i < rooms->len; i++) {
+    SdCommunity *room = g_ptr_array_index (rooms, i);
+    g_autofree gchar *skey = server_key (room);
+    GPtrArray *list = g_hash_table_lookup (by_server, skey);
+
+    if (list == NULL) {
+      list = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_community_free);
+      g_hash_table_insert (by_server, g_strdup (skey), list);
+    }
+    if (list->len < SD_SOGS_POLL_ROOMS_MAX)
+      g_ptr_array_add (list, g_steal_pointer (&rooms->pdata[i]));
+  }
+  g_hash_table_iter_init (&iter, by_server);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    ServerState *state = server_state (self, key);
+
+    if (state->in_flight || state->posting > 0 || now < state->next_at)
+      continue;
+    poll_server (self, key, value);
+  }
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  tick (SD_COMMUNITIES (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_idle (gpointer user_data)
+{
+  SdCommunities *self = SD_COMMUNITIES (user_data);
+
+  self->idle_id = 0;
+  tick (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sd_communities_poll_now (SdCommunities *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    ServerState *state = value;
+
+    /* a failing server keeps its backoff; a quiet one wakes up */
+    state->quiet = 0;
+    if (state->failures == 0)
+      state->next_at = 0;
+  }
+  if (self->idle_id == 0 && self->timer_id != 0)
+    self->idle_id = g_idle_add (on_idle, self);
+}
+
+void
+sd_communities_start (SdCommunities *self)
+{
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  if (self->timer_id != 0)
+    return;
+  self->stopped = FALSE;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  /* the timer ticks at the cadence; a server's own state says whether it is due */
+  self->timer_id = g_timeout_add (MIN (self->interval_ms, 1000u), on_tick, self);
+  sd_communities_poll_now (self);
+}
+
+void
+sd_communities_stop (SdCommunities *self)
+{
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  self->stopped = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+}
+
+const gchar *
+sd_communities_room_state (SdCommunities *self, const SdCommunity *room)
+{
+  g_autofree gchar *key = NULL;
+  ServerState *state;
+
+  g_return_val_if_fail (SD_IS_COMMUNITIES (self), "connecting");
+
+  key = server_key (room);
+  state = g_hash_table_lookup (self->servers, key);
+  if (state != NULL && state->failures > 0)
+    return "offline";
+  if (state != NULL && state->answered)
+    return "online";
+  return "connecting";
+}
+
+/* ---- join ---- */
+
+gchar *
+sd_communities_join (SdCommunities *self, const gchar *url, GError **error)
+{
+  g_auto(SdSogsUrl) parsed = { 0 };
+  g_autofree gchar *id = NULL;
+  gchar pk_hex[65];
+  gboolean created = FALSE;
+
+  g_return_val_if_fail (SD_IS_COMMUNITIES (self), NULL);
+
+  if (url == NULL || strlen (url) > 4096 || !sd_sogs_url_parse (url, &parsed, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_INVALID_COMMUNITY_URL,
+                             "a community URL has at most 4096 characters");
+      return NULL;
+    }
+  id = sd_communities_id_for (parsed.base_url, parsed.room);
+  sodium_bin2hex (pk_hex, sizeof pk_hex, parsed.server_pk, 32);
+  if (!sd_store_add_community (self->account->store, id, parsed.base_url, parsed.room, pk_hex,
+                               sd_account_now_ms (self->account), &created, error))
+    return NULL;
+  sd_account_emit_conversation (self->account, id);
+  sd_communities_poll_now (self);
+  return g_steal_pointer (&id);
+}
+
+/* ---- posting, reacting, deleting ---- */
+
+typedef struct {
+  gchar *id;              /* (owned) conversation */
+  gchar *key;             /* (owned) server key */
+  gchar *author;          /* (owned) our blinded id */
+  gchar *name;            /* (owned) (nullable) */
+  gchar *quote_author;    /* (owned) (nullable) */
+  gint64 quote_sent_at;
+  gchar *body;            /* (owned) */
+  gint64 sent_at;
+  gint64 post_id;         /* react and delete */
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_free (call->id);
+  g_free (call->key);
+  g_free (call->author);
+  g_free (call->name);
+  g_free (call->quote_author);
+  g_free (call->body);
+  g_free (call);
+}
+
+/* the room @id and its server, or an error for the caller */
+static SdCommunity *
+lookup_room (SdCommunities *self, const gchar *id, SdCommunityServer **server, GError **error)
+{
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (self->account->store == NULL || self->account->network == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                         "communities need the network, which is not started");
+    return NULL;
+  }
+  room = sd_store_get_community (self->account->store, id, &local_error);
+  if (room == NULL) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                         "no such community");
+    return NULL;
+  }
+  if (!community_server (room, server, error))
+    return NULL;
+  return g_steal_pointer (&room);
+}
+
+static void
+on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  ServerState *state = server_state (self, call->key);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autofree gchar *message_id = NULL;
+  SdCommunityPost row = { 0 };
+  JsonNode *root;
+  gint64 max_seqno = 0;
+  guint dropped = 0;
+  guint status = 0;
+
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
+  state->posting--;
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200 && status != 201) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR,
+                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             status == 403 ? "the community does not let us post"
+                                           : "the community server answered %u", status);
+    return;
+  }
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                   (gssize) g_bytes_get_size (body), NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                             "the community server's answer to a post is not an object");
+    return;
+  }
+  /* the answer is the stored message: read as a page of one, with the same checks */
+  list = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (list, json_array_new ());
+  json_array_add_element (json_node_get_array (list), json_node_copy (root));
+  page = sd_sogs_messages_parse (list, &max_seqno, &dropped, NULL);
+  if (page == NULL || page->len != 1) {
+    /* the reference answers with id, posted, seqno and the data we sent; a server that
+     * leaves out data is still read for its id */
+    JsonObject *object = json_node_get_object (root);
+
+    if (!json_object_has_member (object, "id") ||
+        json_node_get_value_type (json_object_get_member (object, "id")) != G_TYPE_INT64) {
+      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                               "the community server's answer to a post has no id");
+      return;
+    }
+    row.post_id = json_object_get_int_member (object, "id");
+  } else {
+    row.post_id = ((SdSogsMessage *) g_ptr_array_index (page, 0))->id;
+  }
+  row.author = call->author;
+  row.author_name = call->name;
+  row.author_session_id = self->account->identity->session_id;
+  row.outgoing = TRUE;
+  row.body = call->body;
+  row.sent_at = call->sent_at;
+  row.received_at = call->sent_at;
+  row.quote_author = call->quote_author;
+  row.quote_sent_at = call->quote_sent_at;
+  message = sd_store_community_add_post (self->account->store, call->id, &row, &error);
+  if (message != NULL) {
+    sd_account_emit_message_added (self->account, message, FALSE);
+    sd_account_emit_conversation (self->account, call->id);
+  } else if (error == NULL) {
+    /* a poll stored it already */
+    message_id = sd_message_id_make (call->author, call->sent_at);
+    message = sd_store_get_message (self->account->store, message_id, &error);
+  }
+  if (message == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_task_return_pointer (task, g_steal_pointer (&message), (GDestroyNotify) sd_message_free);
+}
+
+void
+sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *body,
+                           const gchar *quote_id, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree gchar *data = NULL, *signature = NULL, *json = NULL, *endpoint = NULL;
+  g_autoptr(GBytes) request = NULL;
+  SdTextContent text = { 0 };
+  gchar ours[SD_BLINDED_ID_LEN + 1];
+  Call *call;
+  gsize len;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_post_async);
+  if (body == NULL || *body == '\0' || !g_utf8_validate (body, -1, NULL)) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "a message needs some valid UTF-8 text");
+    return;
+  }
+  if (strlen (body) > 4 * SD_BODY_MAX || g_utf8_strlen (body, -1) > SD_BODY_MAX) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
+                             "a message is limited to %d characters", SD_BODY_MAX);
+    return;
+  }
+  room = lookup_room (self, id, &server, &error);
+  if (room == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  call = g_new0 (Call, 1);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  call->id = g_strdup (id);
+  call->key = server_key (room);
+  our_blinded_id (self, server->pk, ours);
+  call->author = g_strdup (ours);
+  call->body = g_strdup (body);
+  call->name = g_strdup (self->account->display_name);
+  call->sent_at = sd_account_now_ms (self->account);
+  if (quote_id != NULL) {
+    g_autoptr(GError) quote_error = NULL;
+    g_autoptr(SdMessage) quoted = sd_store_get_message (self->account->store, quote_id,
+                                                        &quote_error);
+
+    if (quoted == NULL || g_strcmp0 (quoted->conversation, id) != 0) {
+      g_debug ("quote %s: %s", quote_id, quote_error != NULL ? quote_error->message : "elsewhere");
+      g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                               "the quoted message is not in this community");
+      return;
+    }
+    call->quote_author = g_strdup (quoted->author);
+    call->quote_sent_at = quoted->sent_at;
+  }
+  text.body = body;
+  text.sent_at = (guint64) call->sent_at;
+  text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
+  text.quote_id = (guint64) call->quote_sent_at;
+  text.quote_author = call->quote_author;
+  content = sd_content_pack_text_full (&text);
+  if (!sd_sogs_post_encode (self->account->identity->ed25519_sk, server->pk, TRUE,
+                            g_bytes_get_data (content, NULL), g_bytes_get_size (content), &data,
+                            &signature, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_add_string_value (builder, data);
+  json_builder_set_member_name (builder, "signature");
+  json_builder_add_string_value (builder, signature);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, &len);
+  request = g_bytes_new_take (g_steal_pointer (&json), len);
+  endpoint = g_strdup_printf ("/room/%s/message", room->room);
+  server_state (self, call->key)->posting++;
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "POST", endpoint, request,
+                              cancellable, on_posted, g_steal_pointer (&task));
+}
+
+static void
+on_dm_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SdStoreBatch) batch = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autofree gchar *message_id = NULL;
+  SdIncomingMessage ours = { 0 };
+  SdMessage *message;
+  guint status = 0;
+
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200 && status != 201) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR,
+                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             "the community server answered the DM with %u", status);
+    return;
+  }
+  /* stored as ours in the 1:1 conversation with the contact (as a sync copy would be) */
+  batch = sd_store_batch_new (self->account->store);
+  ours.author = self->account->identity->session_id;
+  ours.sync_target = call->quote_author; /* the contact */
+  ours.body = call->body;
+  ours.sent_at = call->sent_at;
+  ours.received_at = call->sent_at;
+  ours.kind = SD_MESSAGE_KIND_TEXT;
+  if (!sd_store_batch_add_message (batch, &ours, &error) ||
+      !sd_store_apply_batch (self->account->store, batch, &changes, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  sd_account_apply_changes (self->account, changes);
+  message_id = sd_message_id_make (ours.author, ours.sent_at);
+  message = sd_store_get_message (self->account->store, message_id, &error);
+  if (message == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, message, (GDestroyNotify) sd_message_free);
+}
+
+void
+sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
+                         const gchar *body, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) contacts = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree gchar *b64 = NULL, *json = NULL, *endpoint = NULL;
+  g_autoptr(GBytes) request = NULL;
+  SdTextContent text = { 0 };
+  const gchar *contact;
+  guint8 other[32];
+  SdBlinding kind;
+  Call *call;
+  gsize len;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_dm_async);
+  if (body == NULL || *body == '\0' || !g_utf8_validate (body, -1, NULL) ||
+      strlen (body) > 4 * SD_BODY_MAX || g_utf8_strlen (body, -1) > SD_BODY_MAX) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "a message needs 1 to %d characters of valid UTF-8", SD_BODY_MAX);
+    return;
+  }
+  if (!sd_blinded_id_parse (to, &kind, other, &error) || kind != SD_BLINDING_15) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "a community DM goes to a 15-blinded id");
+    return;
+  }
+  room = lookup_room (self, id, &server, &error);
+  if (room == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  contact = recognise (self, cache, &contacts, to, server->pk);
+  if (contact == NULL) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "community DMs go only to contacts recognised behind their "
+                             "blinded id, for now");
+    return;
+  }
+  call = g_new0 (Call, 1);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  call->id = g_strdup (id);
+  call->quote_author = g_strdup (contact);
+  call->body = g_strdup (body);
+  call->name = g_strdup (self->account->display_name);
+  call->sent_at = sd_account_now_ms (self->account);
+  text.body = body;
+  text.sent_at = (guint64) call->sent_at;
+  text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
+  content = sd_content_pack_text_full (&text);
+  sealed = sd_blinded_dm_seal_content (self->account->identity->ed25519_sk, server->pk, other,
+                                       g_bytes_get_data (content, NULL),
+                                       g_bytes_get_size (content), &error);
+  if (sealed == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  b64 = sd_base64_encode (g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed), TRUE);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, b64);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, &len);
+  request = g_bytes_new_take (g_steal_pointer (&json), len);
+  endpoint = g_strdup_printf ("/inbox/%s", to);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "POST", endpoint, request,
+                              cancellable, on_dm_sent, g_steal_pointer (&task));
+}
+
+SdMessage *
+sd_communities_post_finish (SdCommunities *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_reacted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdCommunities *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint status = 0;
+
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (status == 403) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
+                             "the community does not allow us this");
+    return;
+  }
+  if (status != 200) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR,
+                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             "the community server answered %u", status);
+    return;
+  }
+  /* the counts (or pins) come with the next poll, which is now */
+  sd_communities_poll_now (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+locate_post (SdCommunities *self, const gchar *id, const gchar *message_id,
+             SdCommunity **room, SdCommunityServer **server, gint64 *post_id, GError **error)
+{
+  g_autofree gchar *conversation = NULL;
+
+  *room = lookup_room (self, id, server, error);
+  if (*room == NULL)
+    return FALSE;
+  if (!sd_store_community_post_id (self->account->store, message_id, post_id, &conversation,
+                                   NULL) ||
+      g_strcmp0 (conversation, id) != 0) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                         "no such post in this community");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+sd_communities_react_async (SdCommunities *self, const gchar *id, const gchar *message_id,
+                            const gchar *emoji, gboolean add, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *escaped = NULL, *endpoint = NULL;
+  gint64 post_id = 0;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_react_async);
+  if (emoji == NULL || *emoji == '\0' || strlen (emoji) > SD_SOGS_EMOJI_MAX ||
+      !g_utf8_validate (emoji, -1, NULL)) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                             "a reaction is one emoji (at most %d bytes)", SD_SOGS_EMOJI_MAX);
+    return;
+  }
+  if (!locate_post (self, id, message_id, &room, &server, &post_id, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  escaped = g_uri_escape_string (emoji, NULL, FALSE);
+  endpoint = g_strdup_printf ("/room/%s/reaction/%" G_GINT64_FORMAT "/%s", room->room, post_id,
+                              escaped);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, add ? "PUT" : "DELETE",
+                              endpoint, NULL, cancellable, on_reacted, g_steal_pointer (&task));
+}
+
+void
+sd_communities_pin_async (SdCommunities *self, const gchar *id, const gchar *message_id,
+                          gboolean pin, GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *endpoint = NULL;
+  g_autoptr(GBytes) empty = g_bytes_new_static ("{}", 2);
+  gint64 post_id = 0;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_pin_async);
+  if (!locate_post (self, id, message_id, &room, &server, &post_id, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  endpoint = g_strdup_printf ("/room/%s/%s/%" G_GINT64_FORMAT, room->room,
+                              pin ? "pin" : "unpin", post_id);
+  /* the pins come back with the room's details in the next poll, which is now */
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "POST", endpoint, empty,
+                              cancellable, on_reacted, g_steal_pointer (&task));
+}
+
+static void
+on_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SdMessage) removed = NULL;
+  guint status = 0;
+
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return;
+  }
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (status == 403) {
+    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
+                             "only its poster or a moderator may delete a post");
+    return;
+  }
+  if (status != 200 && status != 404) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR,
+                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             "the community server answered %u", status);
+    return;
+  }
+  removed = sd_store_community_remove_post (self->account->store, call->id, call->post_id,
+                                            NULL);
+  if (removed != NULL) {
+    sd_account_emit_message_removed (self->account, removed);
+    sd_account_emit_conversation (self->account, call->id);
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_communities_delete_async (SdCommunities *self, const gchar *id, const gchar *message_id,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *endpoint = NULL;
+  gint64 post_id = 0;
+  Call *call;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_delete_async);
+  if (!locate_post (self, id, message_id, &room, &server, &post_id, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  call = g_new0 (Call, 1);
+  call->id = g_strdup (id);
+  call->post_id = post_id;
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  endpoint = g_strdup_printf ("/room/%s/message/%" G_GINT64_FORMAT, room->room, post_id);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "DELETE", endpoint, NULL,
+                              cancellable, on_deleted, g_steal_pointer (&task));
+}
+
+gboolean
+sd_communities_finish (SdCommunities *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- GObject ---- */
+
+SdCommunities *
+sd_communities_new (SdAccount *account, guint poll_interval_ms)
+{
+  SdCommunities *self = g_object_new (SD_TYPE_COMMUNITIES, NULL);
+
+  self->account = account;
+  /* desktop's cadence; a faster account poll (the testnet's) makes it faster too */
+  self->interval_ms = poll_interval_ms > 0 ? MIN (poll_interval_ms, SD_COMMUNITIES_POLL_MS)
+                                           : SD_COMMUNITIES_POLL_MS;
+  self->interval_ms = MAX (self->interval_ms, 1000u);
+  return self;
+}
+
+static void
+sd_communities_dispose (GObject *object)
+{
+  SdCommunities *self = SD_COMMUNITIES (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  G_OBJECT_CLASS (sd_communities_parent_class)->dispose (object);
+}
+
+static void
+sd_communities_finalize (GObject *object)
+{
+  SdCommunities *self = SD_COMMUNITIES (object);
+
+  g_clear_object (&self->cancellable);
+  g_hash_table_unref (self->servers);
+  G_OBJECT_CLASS (sd_communities_parent_class)->finalize (object);
+}
+
+static void
+sd_communities_class_init (SdCommunitiesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sd_communities_dispose;
+  object_class->finalize = sd_communities_finalize;
+}
+
+static void
+sd_communities_init (SdCommunities *self)
+{
+  self->servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* no request goes out before sd_communities_start() (the account is online) */
+  self->stopped = TRUE;
+}

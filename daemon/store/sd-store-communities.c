@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "SdStore"
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "sd-store-communities.h"
+#include "sd-store-rows.h"
+
+/*
+ * Joined communities and their posts (schema 10). A post is a message row by its poster's
+ * blinded id; community_posts ties it to the server's post id (for deletions, reactions and
+ * our own deletes) and keeps the poster's name and the server's reaction counts.
+ */
+
+#define COMMUNITY_COLUMNS \
+  "conversation, base_url, room, server_pk, joined_at, name, description, user_count," \
+  " info_updates, seqno, permissions, moderators, admins, pinned"
+
+void
+sd_community_free (SdCommunity *community)
+{
+  if (community == NULL)
+    return;
+  g_free (community->id);
+  g_free (community->base_url);
+  g_free (community->room);
+  g_free (community->server_pk);
+  g_free (community->name);
+  g_free (community->description);
+  g_free (community->permissions);
+  g_strfreev (community->moderators);
+  g_strfreev (community->admins);
+  g_clear_pointer (&community->pinned, g_array_unref);
+  g_free (community);
+}
+
+static GStrv
+strv_from_json (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *root;
+
+  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
+    JsonArray *array = json_node_get_array (root);
+
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      JsonNode *node = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        g_strv_builder_add (builder, json_node_get_string (node));
+    }
+  }
+  return g_strv_builder_end (builder);
+}
+
+static gchar *
+strv_to_json (const gchar *const *strv)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    json_builder_add_string_value (builder, strv[i]);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static GArray *
+ids_from_json (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (gint64));
+  JsonNode *root;
+
+  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
+    JsonArray *array = json_node_get_array (root);
+
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      JsonNode *node = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64) {
+        gint64 id = json_node_get_int (node);
+
+        g_array_append_val (out, id);
+      }
+    }
+  }
+  return out;
+}
+
+static gchar *
+ids_to_json (const GArray *ids)
+{
+  g_autoptr(GString) text = g_string_new ("[");
+
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            g_array_index (ids, gint64, i));
+  g_string_append_c (text, ']');
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static SdCommunity *
+community_from_row (sqlite3_stmt *stmt)
+{
+  SdCommunity *community = g_new0 (SdCommunity, 1);
+
+  community->id = store_column_dup (stmt, 0);
+  community->base_url = store_column_dup (stmt, 1);
+  community->room = store_column_dup (stmt, 2);
+  community->server_pk = store_column_dup (stmt, 3);
+  community->joined_at = sqlite3_column_int64 (stmt, 4);
+  community->name = store_column_dup (stmt, 5);
+  community->description = store_column_dup (stmt, 6);
+  community->user_count = sqlite3_column_int64 (stmt, 7);
+  community->info_updates = sqlite3_column_int64 (stmt, 8);
+  community->seqno = sqlite3_column_int64 (stmt, 9);
+  community->permissions = store_column_dup (stmt, 10);
+  community->moderators = strv_from_json ((const gchar *) sqlite3_column_text (stmt, 11));
+  community->admins = strv_from_json ((const gchar *) sqlite3_column_text (stmt, 12));
+  community->pinned = ids_from_json ((const gchar *) sqlite3_column_text (stmt, 13));
+  return community;
+}
+
+gboolean
+sd_store_add_community (SdStore *self, const gchar *id, const gchar *base_url,
+                        const gchar *room, const gchar *server_pk_hex, gint64 now,
+                        gboolean *out_created, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) insert = NULL;
+  gboolean created = FALSE, blocked = FALSE;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!sd_store_is_community_id (id)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a community id");
+    return FALSE;
+  }
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  /* we chose to join: approved, and never a message request */
+  if (!store_ensure_conversation (self, id, SD_CONVERSATION_KIND_DIRECT, TRUE, TRUE, now,
+                                  &created, &blocked, error))
+    return FALSE;
+  /* joining again with another key (the first was mistyped) takes the new one */
+  insert = store_prepare (self,
+                          "INSERT INTO communities (conversation, base_url, room, server_pk,"
+                          " joined_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+                          " ON CONFLICT (conversation) DO UPDATE SET server_pk = excluded.server_pk"
+                          " WHERE server_pk <> excluded.server_pk",
+                          error);
+  if (insert == NULL)
+    return FALSE;
+  store_bind_text (insert, 1, id);
+  store_bind_text (insert, 2, base_url);
+  store_bind_text (insert, 3, room);
+  store_bind_text (insert, 4, server_pk_hex);
+  sqlite3_bind_int64 (insert, 5, now);
+  if (!store_run (self, insert, error))
+    return FALSE;
+  created = created && sqlite3_changes (self->db) > 0;
+  if (!store_tx_commit (tx, error))
+    return FALSE;
+  if (out_created != NULL)
+    *out_created = created;
+  return TRUE;
+}
+
+GPtrArray *
+sd_store_list_communities (SdStore *self, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_community_free);
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT " COMMUNITY_COLUMNS " FROM communities"
+                        " ORDER BY base_url, room", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (out, community_from_row (stmt));
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+SdCommunity *
+sd_store_get_community (SdStore *self, const gchar *id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT " COMMUNITY_COLUMNS " FROM communities"
+                        " WHERE conversation = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return NULL;
+  if (rc == SQLITE_DONE) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "no such community");
+    return NULL;
+  }
+  return community_from_row (stmt);
+}
+
+gboolean
+sd_store_community_set_info (SdStore *self, const gchar *id, const gchar *name,
+                             const gchar *description, gint64 user_count, gint64 info_updates,
+                             const gchar *permissions, const gchar *const *moderators,
+                             const gchar *const *admins, const GArray *pinned, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdCachedStmt) rename = NULL;
+  g_autofree gchar *mods = moderators != NULL ? strv_to_json (moderators) : NULL;
+  g_autofree gchar *adms = admins != NULL ? strv_to_json (admins) : NULL;
+  g_autofree gchar *pins = pinned != NULL ? ids_to_json (pinned) : NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if ((name != NULL && !store_check_utf8 (name, "the room name", error)) ||
+      (description != NULL && !store_check_utf8 (description, "the description", error)))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  update = store_prepare (self,
+                          "UPDATE communities SET name = coalesce (?2, name),"
+                          " description = coalesce (?3, description),"
+                          " user_count = CASE WHEN ?4 >= 0 THEN ?4 ELSE user_count END,"
+                          " info_updates = CASE WHEN ?5 >= 0 THEN ?5 ELSE info_updates END,"
+                          " permissions = coalesce (?6, permissions),"
+                          " moderators = coalesce (?7, moderators),"
+                          " admins = coalesce (?8, admins),"
+                          " pinned = coalesce (?9, pinned)"
+                          " WHERE conversation = ?1",
+                          error);
+  if (update == NULL)
+    return FALSE;
+  store_bind_text (update, 1, id);
+  store_bind_text (update, 2, name);
+  store_bind_text (update, 3, description);
+  sqlite3_bind_int64 (update, 4, user_count);
+  sqlite3_bind_int64 (update, 5, info_updates);
+  store_bind_text (update, 6, permissions);
+  store_bind_text (update, 7, mods);
+  store_bind_text (update, 8, adms);
+  store_bind_text (update, 9, pins);
+  if (!store_run (self, update, error))
+    return FALSE;
+  if (name != NULL) {
+    rename = store_prepare (self, "UPDATE conversations SET name = ?2 WHERE id = ?1", error);
+    if (rename == NULL)
+      return FALSE;
+    store_bind_text (rename, 1, id);
+    store_bind_text (rename, 2, name);
+    if (!store_run (self, rename, error))
+      return FALSE;
+  }
+  return store_tx_commit (tx, error);
+}
+
+gboolean
+sd_store_community_set_seqno (SdStore *self, const gchar *id, gint64 seqno, GError **error)
+{
+  g_autoptr(SdCachedStmt) update = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  update = store_prepare (self, "UPDATE communities SET seqno = max (seqno, ?2)"
+                          " WHERE conversation = ?1", error);
+  if (update == NULL)
+    return FALSE;
+  store_bind_text (update, 1, id);
+  sqlite3_bind_int64 (update, 2, seqno);
+  return store_run (self, update, error);
+}
+
+gboolean
+sd_store_community_dm_cursors (SdStore *self, const gchar *base_url, const gchar *server_pk_hex,
+                               gint64 *out_inbox, gint64 *out_outbox, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  *out_inbox = *out_outbox = 0;
+  stmt = store_prepare (self, "SELECT inbox_since, outbox_since FROM community_servers"
+                        " WHERE base_url = ?1 AND server_pk = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, base_url);
+  store_bind_text (stmt, 2, server_pk_hex);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_ROW) {
+    *out_inbox = sqlite3_column_int64 (stmt, 0);
+    *out_outbox = sqlite3_column_int64 (stmt, 1);
+  }
+  return TRUE;
+}
+
+gboolean
+sd_store_community_set_dm_cursors (SdStore *self, const gchar *base_url,
+                                   const gchar *server_pk_hex, gint64 inbox, gint64 outbox,
+                                   GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  stmt = store_prepare (self,
+                        "INSERT INTO community_servers (base_url, server_pk, inbox_since,"
+                        " outbox_since) VALUES (?1, ?2, ?3, ?4)"
+                        " ON CONFLICT (base_url, server_pk) DO UPDATE SET"
+                        " inbox_since = max (inbox_since, excluded.inbox_since),"
+                        " outbox_since = max (outbox_since, excluded.outbox_since)",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, base_url);
+  store_bind_text (stmt, 2, server_pk_hex);
+  sqlite3_bind_int64 (stmt, 3, inbox);
+  sqlite3_bind_int64 (stmt, 4, outbox);
+  return store_run (self, stmt, error);
+}
+
+GStrv
+sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community, GError **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  for (guint i = 0; community->pinned != NULL && i < community->pinned->len; i++) {
+    g_autoptr(SdCachedStmt) stmt = NULL;
+    int rc;
+
+    stmt = store_prepare (self, "SELECT m.author, m.sent_at FROM community_posts p"
+                          " JOIN messages m ON m.local_id = p.message"
+                          " WHERE p.conversation = ?1 AND p.post_id = ?2", error);
+    if (stmt == NULL)
+      return NULL;
+    store_bind_text (stmt, 1, community->id);
+    sqlite3_bind_int64 (stmt, 2, g_array_index (community->pinned, gint64, i));
+    rc = store_step (self, stmt, error);
+    if (rc == 0)
+      return NULL;
+    if (rc == SQLITE_ROW) {
+      g_autofree gchar *id = sd_message_id_make ((const gchar *) sqlite3_column_text (stmt, 0),
+                                                 sqlite3_column_int64 (stmt, 1));
+
+      g_strv_builder_add (builder, id);
+    }
+  }
+  return g_strv_builder_end (builder);
+}
+
+/* ---- posts ---- */
+
+static gchar *
+reactions_to_json (const GArray *reactions)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
+    const SdReaction *r = &g_array_index (reactions, SdReaction, i);
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "e");
+    json_builder_add_string_value (builder, r->emoji);
+    json_builder_set_member_name (builder, "n");
+    json_builder_add_int_value (builder, r->count);
+    json_builder_set_member_name (builder, "m");
+    json_builder_add_boolean_value (builder, r->mine);
+    json_builder_end_object (builder);
+  }
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static GArray *
+reactions_from_json (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  GArray *out = sd_reactions_new (0);
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    return out;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++) {
+    JsonNode *node = json_array_get_element (json_node_get_array (root), i);
+    JsonObject *object;
+    SdReaction r = { 0 };
+
+    if (!JSON_NODE_HOLDS_OBJECT (node))
+      continue;
+    object = json_node_get_object (node);
+    if (!json_object_has_member (object, "e"))
+      continue;
+    r.emoji = g_strdup (json_object_get_string_member_with_default (object, "e", ""));
+    r.count = (guint) CLAMP (json_object_get_int_member_with_default (object, "n", 0), 0,
+                             G_MAXUINT);
+    r.mine = json_object_get_boolean_member_with_default (object, "m", FALSE);
+    g_array_append_val (out, r);
+  }
+  return out;
+}
+
+gboolean
+store_load_community_posts (SdStore *self, SdMessage *const *messages, guint n_messages,
+                            GError **error)
+{
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GString) ids = g_string_new ("[");
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  for (guint i = 0; i < n_messages; i++) {
+    if (!sd_store_is_community_id (messages[i]->conversation))
+      continue;
+    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, g_hash_table_size (by_id) > 0 ? "," : "",
+                            messages[i]->local_id);
+    g_hash_table_insert (by_id, &messages[i]->local_id, messages[i]);
+  }
+  if (g_hash_table_size (by_id) == 0)
+    return TRUE;
+  g_string_append_c (ids, ']');
+  /* one query for all of them */
+  stmt = store_prepare (self, "SELECT message, author_name, author_session_id, reactions"
+                        " FROM community_posts WHERE message IN (SELECT value FROM json_each (?1))",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, ids->str);
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW) {
+    gint64 local_id = sqlite3_column_int64 (stmt, 0);
+    SdMessage *message = g_hash_table_lookup (by_id, &local_id);
+
+    if (message == NULL)
+      continue;
+    g_free (message->author_name);
+    message->author_name = store_column_dup (stmt, 1);
+    g_free (message->author_session_id);
+    message->author_session_id = store_column_dup (stmt, 2);
+    g_clear_pointer (&message->reactions, g_array_unref);
+    message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 3));
+  }
+  return rc != 0;
+}
+
+static gboolean
+find_post (SdStore *self, const gchar *id, gint64 post_id, gint64 *out_local_id,
+           GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  *out_local_id = 0;
+  stmt = store_prepare (self, "SELECT message FROM community_posts"
+                        " WHERE conversation = ?1 AND post_id = ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, post_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *out_local_id = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+static SdMessage *
+load_by_local_id (SdStore *self, gint64 local_id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autofree gchar *author = NULL;
+  gint64 sent_at;
+  int rc;
+
+  stmt = store_prepare (self, "SELECT author, sent_at FROM messages WHERE local_id = ?1",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return NULL;
+  if (rc != SQLITE_ROW) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such message");
+    return NULL;
+  }
+  author = store_column_dup (stmt, 0);
+  sent_at = sqlite3_column_int64 (stmt, 1);
+  g_clear_pointer (&stmt, sd_cached_stmt_release);
+  return store_load_message (self, author, sent_at, error);
+}
+
+/* one post inside the caller's transaction: its local id, or 0 when it is stored already,
+ * was removed here, or is not a post we can store */
+static gboolean
+insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64 *out_local_id,
+             GError **error)
+{
+  g_autoptr(SdCachedStmt) insert = NULL;
+  g_autoptr(SdCachedStmt) link = NULL;
+  g_autofree gchar *reactions = NULL;
+  gboolean removed = FALSE;
+  gint64 local_id = 0;
+
+  *out_local_id = 0;
+  if (!sd_store_is_author_id (post->author) || post->sent_at <= 0 ||
+      !store_check_utf8 (post->body, "the post", NULL) ||
+      (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", NULL)))
+    return TRUE;
+  if (!find_post (self, id, post->post_id, &local_id, error))
+    return FALSE;
+  if (local_id != 0)
+    return TRUE;
+  if (!store_was_removed (self, post->author, post->sent_at, &removed, error))
+    return FALSE;
+  if (removed)
+    return TRUE;
+  insert = store_prepare (self,
+                          "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                          " received_at, status, quote_author, quote_sent_at)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sent', ?7, ?8) ON CONFLICT DO NOTHING",
+                          error);
+  if (insert == NULL)
+    return FALSE;
+  store_bind_text (insert, 1, id);
+  store_bind_text (insert, 2, post->author);
+  sqlite3_bind_int (insert, 3, post->outgoing);
+  store_bind_text (insert, 4, post->body);
+  sqlite3_bind_int64 (insert, 5, post->sent_at);
+  sqlite3_bind_int64 (insert, 6, post->received_at);
+  store_bind_text (insert, 7, post->quote_author);
+  sqlite3_bind_int64 (insert, 8, post->quote_author != NULL ? post->quote_sent_at : 0);
+  if (!store_run (self, insert, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return TRUE;
+  local_id = sqlite3_last_insert_rowid (self->db);
+  reactions = reactions_to_json (post->reactions);
+  link = store_prepare (self,
+                        "INSERT INTO community_posts (message, conversation, post_id,"
+                        " author_name, author_session_id, reactions)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        error);
+  if (link == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (link, 1, local_id);
+  store_bind_text (link, 2, id);
+  sqlite3_bind_int64 (link, 3, post->post_id);
+  store_bind_text (link, 4, post->author_name);
+  store_bind_text (link, 5, post->author_session_id);
+  store_bind_text (link, 6, reactions);
+  if (!store_run (self, link, error))
+    return FALSE;
+  if (!post->outgoing && !store_mark_unread (self, id, post->sent_at, local_id, error))
+    return FALSE;
+  *out_local_id = local_id;
+  return TRUE;
+}
+
+GPtrArray *
+sd_store_community_add_posts (SdStore *self, const gchar *id, const SdCommunityPost *posts,
+                              guint n_posts, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(GArray) stored = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  g_autoptr(SdCachedStmt) touch = NULL;
+  gint64 latest = 0;
+  guint unread = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!sd_store_is_community_id (id)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a community id");
+    return NULL;
+  }
+  if (n_posts == 0)
+    return g_steal_pointer (&messages);
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  for (guint i = 0; i < n_posts; i++) {
+    gint64 local_id = 0;
+
+    if (!insert_post (self, id, &posts[i], &local_id, error))
+      return NULL;
+    if (local_id == 0)
+      continue;
+    g_array_append_val (stored, local_id);
+    unread += !posts[i].outgoing;
+    latest = MAX (latest, posts[i].sent_at);
+  }
+  if (stored->len > 0) {
+    touch = store_prepare (self, "UPDATE conversations SET unread = unread + ?3,"
+                           " last_activity = max (last_activity, ?2) WHERE id = ?1", error);
+    if (touch == NULL)
+      return NULL;
+    store_bind_text (touch, 1, id);
+    sqlite3_bind_int64 (touch, 2, latest);
+    sqlite3_bind_int64 (touch, 3, unread);
+    if (!store_run (self, touch, error))
+      return NULL;
+    /* after the other writes (see store_index_messages) */
+    if (!store_index_messages (self, (const gint64 *) (gpointer) stored->data, stored->len,
+                               error))
+      return NULL;
+  }
+  if (!store_tx_commit (tx, error))
+    return NULL;
+  if (stored->len > 0) {
+    /* read back in one query, with what goes with them */
+    g_autoptr(GString) ids = g_string_new ("[");
+    g_autoptr(SdCachedStmt) load = NULL;
+
+    for (guint i = 0; i < stored->len; i++)
+      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                              g_array_index (stored, gint64, i));
+    g_string_append_c (ids, ']');
+    load = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                          " WHERE m.local_id IN (SELECT value FROM json_each (?1))"
+                          " ORDER BY m.local_id", error);
+    if (load == NULL)
+      return NULL;
+    store_bind_text (load, 1, ids->str);
+    g_clear_pointer (&messages, g_ptr_array_unref);
+    messages = store_collect_messages (self, load, error);
+    if (messages == NULL)
+      return NULL;
+  }
+  return g_steal_pointer (&messages);
+}
+
+SdMessage *
+sd_store_community_add_post (SdStore *self, const gchar *id, const SdCommunityPost *post,
+                             GError **error)
+{
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!sd_store_is_author_id (post->author) || post->sent_at <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a community post");
+    return NULL;
+  }
+  if (!store_check_utf8 (post->body, "the post", error) ||
+      (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", error)))
+    return NULL;
+  messages = sd_store_community_add_posts (self, id, post, 1, error);
+  if (messages == NULL || messages->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (messages, 0);
+}
+
+SdMessage *
+sd_store_community_set_reactions (SdStore *self, const gchar *id, gint64 post_id,
+                                  const GArray *reactions, GError **error)
+{
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autofree gchar *json = reactions_to_json (reactions);
+  gint64 local_id = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!find_post (self, id, post_id, &local_id, error) || local_id == 0)
+    return NULL;
+  update = store_prepare (self, "UPDATE community_posts SET reactions = ?2 WHERE message = ?1",
+                          error);
+  if (update == NULL)
+    return NULL;
+  sqlite3_bind_int64 (update, 1, local_id);
+  store_bind_text (update, 2, json);
+  if (!store_run (self, update, error))
+    return NULL;
+  g_clear_pointer (&update, sd_cached_stmt_release);
+  return load_by_local_id (self, local_id, error);
+}
+
+SdMessage *
+sd_store_community_remove_post (SdStore *self, const gchar *id, gint64 post_id, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  gint64 local_id = 0;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!find_post (self, id, post_id, &local_id, error) || local_id == 0)
+    return NULL;
+  message = load_by_local_id (self, local_id, error);
+  if (message == NULL ||
+      !store_remove_row (self, message->author, message->sent_at,
+                         store_now_ms () + SD_STORE_REMOVED_KEEP_MS, error) ||
+      !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+gboolean
+sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_post_id,
+                            gchar **out_conversation, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  gint64 local_id = 0;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!store_find_message (self, message_id, &local_id, NULL, error))
+    return FALSE;
+  stmt = store_prepare (self, "SELECT post_id, conversation FROM community_posts"
+                        " WHERE message = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, local_id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc != SQLITE_ROW) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "not a community post");
+    return FALSE;
+  }
+  if (out_post_id != NULL)
+    *out_post_id = sqlite3_column_int64 (stmt, 0);
+  if (out_conversation != NULL)
+    *out_conversation = store_column_dup (stmt, 1);
+  return TRUE;
+}

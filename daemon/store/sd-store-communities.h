@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sd-store.h"
+
+G_BEGIN_DECLS
+
+/* a joined community room as the store keeps it (docs/communities.md); the shape maps onto
+ * a UserGroups community entry (base URL, room, server key) and its read position */
+typedef struct {
+  gchar *id;            /* the conversation's id, "0c" + hex */
+  gchar *base_url;
+  gchar *room;
+  gchar *server_pk;     /* 64 hex, X25519 */
+  gint64 joined_at;     /* ms */
+  gchar *name;          /* (nullable) */
+  gchar *description;   /* (nullable) */
+  gint64 user_count;    /* -1: not known */
+  gint64 info_updates;
+  gint64 seqno;
+  gchar *permissions;   /* "read,write,upload[,moderator][,admin]" as known; "" before a poll */
+  GStrv moderators;     /* (owned) ids as the server gave them */
+  GStrv admins;         /* (owned) */
+  GArray *pinned;       /* (owned) (element-type gint64) pinned post ids, in pin order */
+} SdCommunity;
+
+void sd_community_free (SdCommunity *community);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdCommunity, sd_community_free)
+
+/* creates the conversation and its community row; joining again is harmless */
+gboolean sd_store_add_community (SdStore *self,
+                                 const gchar *id,
+                                 const gchar *base_url,
+                                 const gchar *room,
+                                 const gchar *server_pk_hex,
+                                 gint64 now,
+                                 gboolean *out_created,
+                                 GError **error);
+/* (element-type SdCommunity) */
+GPtrArray *sd_store_list_communities (SdStore *self, GError **error);
+/* NOT_FOUND unless @id is a joined community */
+SdCommunity *sd_store_get_community (SdStore *self, const gchar *id, GError **error);
+
+/* what a poll said of the room; @name also names the conversation. NULL strings and
+ * negative numbers leave the old value */
+gboolean sd_store_community_set_info (SdStore *self,
+                                      const gchar *id,
+                                      const gchar *name,
+                                      const gchar *description,
+                                      gint64 user_count,
+                                      gint64 info_updates,
+                                      const gchar *permissions,
+                                      const gchar *const *moderators,
+                                      const gchar *const *admins,
+                                      const GArray *pinned,
+                                      GError **error);
+/* the message ids of the pinned posts we have, in pin order */
+GStrv sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community,
+                                          GError **error);
+gboolean sd_store_community_set_seqno (SdStore *self, const gchar *id, gint64 seqno,
+                                       GError **error);
+
+/* how far a server's inbox and outbox were read (0, 0 before the first poll) */
+gboolean sd_store_community_dm_cursors (SdStore *self,
+                                        const gchar *base_url,
+                                        const gchar *server_pk_hex,
+                                        gint64 *out_inbox,
+                                        gint64 *out_outbox,
+                                        GError **error);
+/* cursors only move forward */
+gboolean sd_store_community_set_dm_cursors (SdStore *self,
+                                            const gchar *base_url,
+                                            const gchar *server_pk_hex,
+                                            gint64 inbox,
+                                            gint64 outbox,
+                                            GError **error);
+
+typedef struct {
+  gint64 post_id;
+  const gchar *author;            /* the poster's blinded id */
+  const gchar *author_name;       /* (nullable) */
+  const gchar *author_session_id; /* (nullable) a contact recognised behind the blinding */
+  gboolean outgoing;
+  const gchar *body;
+  gint64 sent_at;                 /* ms */
+  gint64 received_at;
+  const gchar *quote_author;      /* (nullable) */
+  gint64 quote_sent_at;
+  const GArray *reactions;        /* (nullable) (element-type SdReaction) the server's counts */
+} SdCommunityPost;
+
+/* stores one poll's posts of a room in one transaction, skipping those stored already,
+ * removed here, or not storable; the result holds the new messages, in order */
+GPtrArray *sd_store_community_add_posts (SdStore *self,
+                                         const gchar *id,
+                                         const SdCommunityPost *posts,
+                                         guint n_posts,
+                                         GError **error);
+/* stores a post; NULL without an error when it is stored already or was removed here */
+SdMessage *sd_store_community_add_post (SdStore *self,
+                                        const gchar *id,
+                                        const SdCommunityPost *post,
+                                        GError **error);
+/* replaces a post's reaction counts; NULL without an error for a post we do not have */
+SdMessage *sd_store_community_set_reactions (SdStore *self,
+                                             const gchar *id,
+                                             gint64 post_id,
+                                             const GArray *reactions,
+                                             GError **error);
+/* a post deleted on the server (by its poster or a moderator): the removed message, or NULL
+ * without an error for a post we do not have */
+SdMessage *sd_store_community_remove_post (SdStore *self,
+                                           const gchar *id,
+                                           gint64 post_id,
+                                           GError **error);
+/* the server's id of a stored community message; NOT_FOUND for other messages */
+gboolean sd_store_community_post_id (SdStore *self,
+                                     const gchar *message_id,
+                                     gint64 *out_post_id,
+                                     gchar **out_conversation,
+                                     GError **error);
+
+G_END_DECLS

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* the store's communities (schema 10): rooms, cursors, posts tied to server ids, removals */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "sd-store.h"
+#include "sd-store-communities.h"
+
+#define ROOM "0c" "1111111111111111111111111111111111111111111111111111111111111111"
+#define POSTER "15" "2222222222222222222222222222222222222222222222222222222222222222"
+#define KEY "3333333333333333333333333333333333333333333333333333333333333333"
+#define KEY2 "4444444444444444444444444444444444444444444444444444444444444444"
+
+typedef struct {
+  gchar *dir;
+  gchar *path;
+  SdStore *store;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("sd-store-communities-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "store.db", NULL);
+  f->store = sd_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_store_set_account_id (f->store, "05" KEY, &error));
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree gchar *shm = g_strconcat (f->path, "-shm", NULL);
+
+  g_clear_object (&f->store);
+  g_unlink (f->path);
+  g_unlink (wal);
+  g_unlink (shm);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static SdMessage *
+add (Fixture *f, gint64 post_id, gint64 sent_at, const gchar *body, GError **error)
+{
+  SdCommunityPost post = { 0 };
+
+  post.post_id = post_id;
+  post.author = POSTER;
+  post.author_name = "Poster";
+  post.body = body;
+  post.sent_at = sent_at;
+  post.received_at = sent_at;
+  return sd_store_community_add_post (f->store, ROOM, &post, error);
+}
+
+static void
+test_join_and_info (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  const gchar *mods[] = { POSTER, NULL };
+  gboolean created = FALSE;
+
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby", KEY,
+                                         1000, &created, &error));
+  g_assert_no_error (error);
+  g_assert_true (created);
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby", KEY,
+                                         2000, &created, &error));
+  g_assert_false (created);
+  /* again with another key: the room stays, with the new key */
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby",
+                                         KEY2, 3000, &created, &error));
+  g_assert_false (created);
+  /* not a community id: refused, nothing stored */
+  g_assert_false (sd_store_add_community (f->store, "05" KEY, "http://x", "lobby", KEY, 1, NULL,
+                                          &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  all = sd_store_list_communities (f->store, &error);
+  g_assert_cmpuint (all->len, ==, 1);
+
+  conversation = sd_store_get_conversation (f->store, ROOM, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (conversation->kind, ==, SD_CONVERSATION_KIND_COMMUNITY);
+  g_assert_true (conversation->approved);
+
+  g_assert_true (sd_store_community_set_info (f->store, ROOM, "Lobby", "Hello", 7, 3,
+                                              "read,write", mods, NULL, NULL, &error));
+  g_assert_true (sd_store_community_set_seqno (f->store, ROOM, 42, &error));
+  /* a cursor never moves back */
+  g_assert_true (sd_store_community_set_seqno (f->store, ROOM, 40, &error));
+  room = sd_store_get_community (f->store, ROOM, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (room->name, ==, "Lobby");
+  g_assert_cmpstr (room->description, ==, "Hello");
+  g_assert_cmpint (room->user_count, ==, 7);
+  g_assert_cmpint (room->info_updates, ==, 3);
+  g_assert_cmpint (room->seqno, ==, 42);
+  g_assert_cmpstr (room->permissions, ==, "read,write");
+  g_assert_cmpstr (room->server_pk, ==, KEY2);
+  g_assert_cmpuint (g_strv_length (room->moderators), ==, 1);
+  g_assert_cmpuint (g_strv_length (room->admins), ==, 0);
+  g_clear_pointer (&conversation, sd_conversation_free);
+  conversation = sd_store_get_conversation (f->store, ROOM, &error);
+  g_assert_cmpstr (conversation->name, ==, "Lobby");
+}
+
+static void
+test_posts (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autoptr(SdMessage) again = NULL;
+  g_autoptr(SdMessage) changed = NULL;
+  g_autoptr(SdMessage) removed = NULL;
+  g_autoptr(SdMessage) back = NULL;
+  g_autoptr(GArray) reactions = sd_reactions_new (1);
+  g_autoptr(GPtrArray) messages = NULL;
+  SdReaction thumbs = { g_strdup ("👍"), 3, TRUE };
+  gint64 post_id = 0;
+  g_autofree gchar *conversation = NULL;
+
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby", KEY,
+                                         1000, NULL, &error));
+  message = add (f, 5, 1700000000000, "hello", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (message);
+  g_assert_cmpstr (message->author, ==, POSTER);
+  g_assert_cmpstr (message->author_name, ==, "Poster");
+  g_assert_null (message->author_session_id);
+  g_assert_cmpstr (message->id, ==, POSTER "-1700000000000");
+
+  /* the same post again: stored once */
+  again = add (f, 5, 1700000000000, "hello", &error);
+  g_assert_no_error (error);
+  g_assert_null (again);
+
+  g_assert_true (sd_store_community_post_id (f->store, message->id, &post_id, &conversation,
+                                             &error));
+  g_assert_cmpint (post_id, ==, 5);
+  g_assert_cmpstr (conversation, ==, ROOM);
+
+  g_array_append_val (reactions, thumbs);
+  changed = sd_store_community_set_reactions (f->store, ROOM, 5, reactions, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (changed);
+  g_assert_cmpuint (changed->reactions->len, ==, 1);
+  g_assert_cmpuint (g_array_index (changed->reactions, SdReaction, 0).count, ==, 3);
+  g_assert_true (g_array_index (changed->reactions, SdReaction, 0).mine);
+  g_assert_null (sd_store_community_set_reactions (f->store, ROOM, 99, reactions, &error));
+  g_assert_no_error (error);
+
+  messages = sd_store_get_messages (f->store, ROOM, 0, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 1);
+  g_assert_cmpstr (((SdMessage *) messages->pdata[0])->author_name, ==, "Poster");
+
+  /* a tombstone removes it, and it does not come back */
+  removed = sd_store_community_remove_post (f->store, ROOM, 5, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (removed);
+  g_assert_cmpstr (removed->id, ==, message->id);
+  back = add (f, 5, 1700000000000, "hello", &error);
+  g_assert_no_error (error);
+  g_assert_null (back);
+  g_assert_null (sd_store_community_remove_post (f->store, ROOM, 5, &error));
+  g_assert_no_error (error);
+
+  /* leaving takes the room with it */
+  g_assert_true (sd_store_delete_conversation (f->store, ROOM, &error));
+  g_assert_null (sd_store_get_community (f->store, ROOM, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/store/communities/join-and-info", Fixture, NULL, setup, test_join_and_info,
+              teardown);
+  g_test_add ("/store/communities/posts", Fixture, NULL, setup, test_posts, teardown);
+  return g_test_run ();
+}
