@@ -5,6 +5,8 @@
  * hashes of its tests/test_configdata.cpp @ 8762e9d */
 #include "config.h"
 
+#include <string.h>
+
 #include "sd-config-merge.h"
 #include "sd-config-test-util.h"
 #include "sd-protocol-error.h"
@@ -290,6 +292,28 @@ test_edges (void)
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE);
 }
 
+/* the onward lookup a diff replay uses finds what a plain lookup finds,
+ * for keys asked in ascending order, present or not */
+static void
+test_lookup_from (void)
+{
+  g_autoptr(SdConfigValue) dict = sd_config_value_new_dict ();
+  const gchar *present[] = { "b", "d", "dd", "f", "h" };
+  const gchar *asked[] = { "a", "b", "c", "d", "dd", "e", "h", "z" };
+  guint from = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (present); i++)
+    sd_config_value_dict_set_text (dict, present[i], sd_config_value_new_int (i));
+  for (guint i = 0; i < G_N_ELEMENTS (asked); i++) {
+    const guint8 *key = (const guint8 *) asked[i];
+    gsize len = strlen (asked[i]);
+
+    g_assert_true (sd_config_value_dict_lookup_from (dict, key, len, &from) ==
+                   sd_config_value_dict_lookup (dict, key, len));
+  }
+  g_assert_cmpuint (from, ==, G_N_ELEMENTS (present));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,6 +322,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config-merge/simple-conflict", test_simple_conflict);
   g_test_add_func ("/config-merge/complex-conflict", test_complex_conflict);
   g_test_add_func ("/config-merge/edges", test_edges);
+  g_test_add_func ("/config-merge/lookup-from", test_lookup_from);
 
   return g_test_run ();
 }

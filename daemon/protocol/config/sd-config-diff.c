@@ -238,13 +238,15 @@ sd_config_diff_check (const SdConfigValue *diff, GError **error)
 void
 sd_config_diff_apply (SdConfigValue *data, const SdConfigValue *diff, const SdConfigValue *source)
 {
+  guint src_from = 0; /* the diff's keys ascend: the source is searched onward */
+
   g_return_if_fail (data != NULL && diff != NULL && source != NULL);
 
   for (guint i = 0; i < sd_config_value_length (diff); i++) {
     gsize klen;
     const guint8 *key = sd_config_value_dict_key (diff, i, &klen);
     const SdConfigValue *change = sd_config_value_dict_value (diff, i);
-    const SdConfigValue *src = sd_config_value_dict_lookup (source, key, klen);
+    const SdConfigValue *src = sd_config_value_dict_lookup_from (source, key, klen, &src_from);
     Category want = sd_config_value_kind (change) == SD_CONFIG_VALUE_STRING ? CATEGORY_SCALAR
                     : sd_config_value_kind (change) == SD_CONFIG_VALUE_LIST ? CATEGORY_SET
                                                                             : CATEGORY_DICT;

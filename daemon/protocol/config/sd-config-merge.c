@@ -27,6 +27,8 @@ typedef struct {
   const guint8 *hash;           /* (unowned) */
   const SdConfigValue *diff;    /* (unowned) */
   const SdConfigValue *source;  /* (unowned) the data of the message carrying it */
+  SdConfigMessage *carrier;     /* (unowned) that message */
+  gint index;                   /* the diff's place there: -1 current, else lagged */
 } Replay;
 
 static gint
@@ -67,7 +69,8 @@ replay_add (GArray *replay, const Replay *entry)
 }
 
 /* NULL with *winner set when one candidate already includes the others,
- * or, without @can_merge, to the highest-ranked one left */
+ * or, without @can_merge, to the highest-ranked one left; a merge takes
+ * the replayed diffs out of the candidates, which are dropped after it */
 static SdConfigMessage *
 merge_core (Candidate *cands, guint n, guint lag, gboolean can_merge, gint *winner)
 {
@@ -133,11 +136,12 @@ merge_core (Candidate *cands, guint n, guint lag, gboolean can_merge, gint *winn
     Candidate *c = &g_array_index (order, Candidate, i);
     Replay entry = { sd_config_message_get_seqno (c->message), c->hash,
                      sd_config_message_get_diff (c->message),
-                     sd_config_message_get_data (c->message) };
+                     sd_config_message_get_data (c->message), c->message, -1 };
 
     replay_add (replay, &entry);
     for (guint k = 0; k < sd_config_message_get_n_lagged (c->message); k++) {
       entry.diff = sd_config_message_get_lagged (c->message, k, &entry.seqno, &entry.hash);
+      entry.index = (gint) k;
       replay_add (replay, &entry);
     }
   }
@@ -153,10 +157,13 @@ merge_core (Candidate *cands, guint n, guint lag, gboolean can_merge, gint *winn
 
   /* the replayed data is also the base of any further local change */
   merged = sd_config_message_new_merged (max_seqno + 1, lag, data);
+  /* the candidates are dropped after the merge: their diffs move rather
+   * than being copied (the oldest often holds the whole config) */
   for (guint i = 0; i < replay->len; i++) {
     const Replay *r = &g_array_index (replay, Replay, i);
 
-    sd_config_message_add_lagged (merged, r->seqno, r->hash, sd_config_value_copy (r->diff));
+    sd_config_message_add_lagged (merged, r->seqno, r->hash,
+                                  sd_config_message_steal_diff (r->carrier, r->index));
   }
   return merged;
 }

@@ -174,6 +174,21 @@ sd_config_message_add_lagged (SdConfigMessage *message,
   g_array_insert_val (message->lagged, lo, entry);
 }
 
+SdConfigValue *
+sd_config_message_steal_diff (SdConfigMessage *message, gint index)
+{
+  SdConfigValue **slot;
+  SdConfigValue *diff;
+
+  g_return_val_if_fail (message != NULL && index >= -1, NULL);
+  g_return_val_if_fail (index < (gint) message->lagged->len, NULL);
+
+  slot = index < 0 ? &message->diff : &g_array_index (message->lagged, Lagged, index).diff;
+  diff = *slot;
+  *slot = sd_config_value_new_dict ();
+  return diff;
+}
+
 guint
 sd_config_message_get_n_lagged (const SdConfigMessage *message)
 {

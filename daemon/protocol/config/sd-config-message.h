@@ -95,6 +95,9 @@ gboolean sd_config_message_check_limits (SdConfigMessage *message, GError **erro
 SdConfigMessage *sd_config_message_new_merged (gint64 seqno,
                                                guint lag,
                                                SdConfigValue *data) G_GNUC_WARN_UNUSED_RESULT;
+/* (transfer full) for a merge that is done with @message: its current
+ * diff (@index -1) or lagged diff @index, an empty dict left in its place */
+SdConfigValue *sd_config_message_steal_diff (SdConfigMessage *message, gint index);
 /* takes ownership of @diff; keeps the list sorted and the first copy */
 void sd_config_message_add_lagged (SdConfigMessage *message,
                                    gint64 seqno,

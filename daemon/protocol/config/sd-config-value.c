@@ -418,11 +418,13 @@ sd_config_value_list_append (SdConfigValue *list, SdConfigValue *item)
   items_add (&list->v.items, item);
 }
 
-/* binary search: the index of @key, or where it belongs */
+/* binary search from @lo on (every key before @lo sorts before @key): the
+ * index of @key, or where it belongs */
 static guint
-dict_find (const SdConfigValue *dict, const guint8 *key, gsize len, gboolean *found)
+dict_find_from (const SdConfigValue *dict, guint lo, const guint8 *key, gsize len,
+                gboolean *found)
 {
-  guint lo = 0, hi = dict->v.items.len;
+  guint hi = dict->v.items.len;
 
   *found = FALSE;
   while (lo < hi) {
@@ -440,6 +442,12 @@ dict_find (const SdConfigValue *dict, const guint8 *key, gsize len, gboolean *fo
       hi = mid;
   }
   return lo;
+}
+
+static guint
+dict_find (const SdConfigValue *dict, const guint8 *key, gsize len, gboolean *found)
+{
+  return dict_find_from (dict, 0, key, len, found);
 }
 
 const guint8 *
@@ -478,6 +486,39 @@ sd_config_value_dict_lookup (const SdConfigValue *dict, const guint8 *key, gsize
   idx = dict_find (dict, key, len, &found);
   if (!found)
     return NULL;
+  return ((Entry *) dict->v.items.pdata[idx])->value;
+}
+
+SdConfigValue *
+sd_config_value_dict_lookup_from (const SdConfigValue *dict, const guint8 *key, gsize len,
+                                  guint *from)
+{
+  gboolean found;
+  guint idx;
+
+  g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
+  g_return_val_if_fail (from != NULL, NULL);
+
+  idx = MIN (*from, dict->v.items.len);
+  /* a diff usually names the very next key: one comparison, no search */
+  if (idx < dict->v.items.len) {
+    const Entry *entry = dict->v.items.pdata[idx];
+    gint c = sd_bencode_key_compare (entry->key, entry->key_len, key, len);
+
+    if (c == 0) {
+      *from = idx + 1;
+      return entry->value;
+    }
+    if (c > 0)
+      return NULL;
+    idx++;
+  }
+  idx = dict_find_from (dict, idx, key, len, &found);
+  if (!found) {
+    *from = idx;
+    return NULL;
+  }
+  *from = idx + 1;
   return ((Entry *) dict->v.items.pdata[idx])->value;
 }
 

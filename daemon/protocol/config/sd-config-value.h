@@ -52,6 +52,10 @@ void sd_config_value_list_append (SdConfigValue *list, SdConfigValue *item);
 const guint8 *sd_config_value_dict_key (const SdConfigValue *dict, guint index, gsize *len);
 SdConfigValue *sd_config_value_dict_value (const SdConfigValue *dict, guint index);
 SdConfigValue *sd_config_value_dict_lookup (const SdConfigValue *dict, const guint8 *key, gsize len);
+/* the same for a caller looking up keys in ascending order: *@from (0 at
+ * first) is where the previous lookup ended */
+SdConfigValue *sd_config_value_dict_lookup_from (const SdConfigValue *dict, const guint8 *key,
+                                                 gsize len, guint *from);
 SdConfigValue *sd_config_value_dict_get (const SdConfigValue *dict, const gchar *key);
 /* takes ownership of @value, replacing any old value */
 void sd_config_value_dict_set (SdConfigValue *dict, const guint8 *key, gsize len,
