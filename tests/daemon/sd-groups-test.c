@@ -196,11 +196,15 @@ test_invite_forged (Fixture *f, gconstpointer data)
       update = session_protos__group_update_message__unpack (NULL, g_bytes_get_size (bytes),
                                                               g_bytes_get_data (bytes, NULL));
       g_assert_nonnull (update);
-      update->invitemessage->groupsessionid = f->group.id;
-      len = session_protos__group_update_message__get_packed_size (update);
-      out = g_malloc (len);
-      session_protos__group_update_message__pack (update, out);
-      update->invitemessage->groupsessionid = NULL; /* borrowed */
+      {
+        gchar *own = update->invitemessage->groupsessionid;
+
+        update->invitemessage->groupsessionid = f->group.id;
+        len = session_protos__group_update_message__get_packed_size (update);
+        out = g_malloc (len);
+        session_protos__group_update_message__pack (update, out);
+        update->invitemessage->groupsessionid = own; /* freed with the message */
+      }
       session_protos__group_update_message__free_unpacked (update, NULL);
       sd_groups_receive_update (f->store, &f->me, f->admin.session_id, t, out, len);
       g_free (out);

@@ -170,6 +170,7 @@ test_padding_and_determinism (Fixture *f, gconstpointer data)
   {
     gchar *up = g_ascii_strup (g_ptr_array_index (order2, 0), -1);
 
+    g_free (g_ptr_array_index (order2, 0));
     g_ptr_array_index (order2, 0) = up;
   }
   m1 = sd_group_keys_rekey (a1, order1, NULL);

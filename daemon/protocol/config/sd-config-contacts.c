@@ -18,7 +18,6 @@ sd_config_contact_init (SdConfigContact *contact, const gchar *session_id)
 {
   memset (contact, 0, sizeof *contact);
   g_strlcpy (contact->session_id, session_id, sizeof contact->session_id);
-  contact->name = g_strdup ("");
 }
 
 void

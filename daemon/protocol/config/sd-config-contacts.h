@@ -28,7 +28,7 @@ typedef enum {
 
 typedef struct {
   gchar session_id[67];
-  gchar *name;            /* (owned) "" when unset */
+  gchar *name;            /* (owned) (nullable) NULL after _init; "" when read and unset */
   gchar *nickname;        /* (owned) (nullable) */
   gchar *avatar_url;      /* (owned) (nullable) NULL = no avatar */
   guint8 avatar_key[32];
