@@ -348,8 +348,9 @@ send_attempt (gpointer user_data)
 
   data->attempts++;
   if (group == NULL) {
-    sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
-                                       data->sent_at, FALSE, NULL, NULL);
+    sd_store_set_group_message_status (data->self->store, data->group_id,
+                                       data->self->identity->session_id, data->sent_at, FALSE,
+                                       NULL, NULL);
     send_data_free (data);
     return G_SOURCE_REMOVE;
   }
@@ -373,8 +374,9 @@ on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (hash == NULL)
     g_message ("a group message was not stored: %s", error->message);
-  if (!sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
-                                          data->sent_at, hash != NULL, hash, &error) &&
+  if (!sd_store_set_group_message_status (data->self->store, data->group_id,
+                                          data->self->identity->session_id, data->sent_at,
+                                          hash != NULL, hash, &error) &&
       error != NULL)
     g_warning ("group message status: %s", error->message);
   g_signal_emit (data->self, signals[SIGNAL_MESSAGE_ADDED], 0, data->group_id);
@@ -401,9 +403,23 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
     return NULL;
   }
   sent_at = sd_network_now_ms (self->network);
-  if (!sd_store_add_group_message (self->store, group_id, self->identity->session_id, TRUE, body,
-                                   sent_at, NULL, NULL, error))
-    return NULL;
+  /* (author, sent_at) is a message's id: a second send in the same millisecond takes the
+   * next free one rather than being dropped unstored */
+  for (guint tries = 0;; tries++) {
+    gboolean is_new = FALSE;
+
+    if (!sd_store_add_group_message (self->store, group_id, self->identity->session_id, TRUE,
+                                     body, sent_at, NULL, &is_new, error))
+      return NULL;
+    if (is_new)
+      break;
+    if (tries >= 100) {
+      g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_FAILED,
+                           "too many messages at once");
+      return NULL;
+    }
+    sent_at++;
+  }
   content = pack_text (body, sent_at);
   envelope = wrap_envelope (content, sent_at, group_id);
   encrypted = sd_group_message_encrypt (self->identity, key, g_bytes_get_data (envelope, NULL),
@@ -510,6 +526,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   g_autofree gchar *name = NULL;
   guint added = 0;
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
+  gboolean msg_store_failed = FALSE;
 
   g_return_val_if_fail (SD_IS_GROUPS (self), 0);
   group = group_load (self, group_id, &error);
@@ -598,17 +615,21 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
     if (!sd_store_add_group_message (self->store, group_id, sender,
                                      g_str_equal (sender, self->identity->session_id), text,
                                      sent_at, item->hash, &is_new, &error)) {
-      g_debug ("a group message was not stored: %s", error->message);
+      /* our fault, not the message's: keep the cursor so the next poll fetches it again */
+      g_warning ("a group message was not stored: %s", error->message);
       g_clear_error (&error);
+      msg_store_failed = TRUE;
       continue;
     }
+    /* our own message read back: it was stored, whatever our request heard (it may have been
+     * marked failed by a restart or a lost reply) */
+    if (g_str_equal (sender, self->identity->session_id))
+      sd_store_set_group_message_status (self->store, group_id, sender, sent_at, TRUE,
+                                         item->hash, NULL);
     if (is_new) {
       g_autofree gchar *message_id = sd_message_id_make (sender, sent_at);
 
       added++;
-      /* our own message read back: it was stored, whatever our request heard */
-      if (g_str_equal (sender, self->identity->session_id))
-        sd_store_set_group_message_status (self->store, sender, sent_at, TRUE, item->hash, NULL);
       g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message_id);
     }
   }
@@ -616,6 +637,12 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
     GPtrArray *items = per_ns[i];
 
+    /* items that do not open or are not texts are skipped for good (retrying cannot help);
+     * a message we failed to store holds its namespace's cursor back */
+    if (items != NULL && items == msg_items && msg_store_failed) {
+      g_clear_pointer (&per_ns[i], g_ptr_array_unref);
+      continue;
+    }
     if (items != NULL && items->len > 0) {
       const SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
       sd_store_set_group_last_hash (self->store, group_id, sd_group_poll_namespaces[i],
@@ -919,6 +946,12 @@ sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboolean accept
   row = sd_store_get_group (self->store, group_id, &local_error);
   if (row == NULL) {
     g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND, "no such group");
+    return FALSE;
+  }
+  /* only an invite may be answered: declining a group we are in (or admin)
+   * would delete it, seed and all */
+  if (!row->pending) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID, "not an invite");
     return FALSE;
   }
   if (!accept)

@@ -508,8 +508,9 @@ gboolean sd_store_add_group_message (SdStore *self, const gchar *group_id, const
 /* group messages still "sending" when we start were cut off (no outbox for groups yet): they
  * become "failed" */
 gboolean sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error);
-/* our sending group message is now sent (or failed) */
-gboolean sd_store_set_group_message_status (SdStore *self, const gchar *author, gint64 sent_at,
+/* our sending (or failed) group message of @group_id is now sent (or failed) */
+gboolean sd_store_set_group_message_status (SdStore *self, const gchar *group_id,
+                                            const gchar *author, gint64 sent_at,
                                             gboolean sent, const gchar *server_hash,
                                             GError **error);
 

@@ -251,6 +251,15 @@ test_group_rows (Fixture *f, gconstpointer data)
   g_assert_true (sd_store_set_group_last_hash (f->store, f->group.id, 11, "h2", &error));
   hash = sd_store_get_group_last_hash (f->store, f->group.id, 11, NULL);
   g_assert_cmpstr (hash, ==, "h2");
+  /* saving the group again keeps its cursors */
+  row.id = f->group.id;
+  row.keys_dump = g_bytes_new_static ("dump2", 5);
+  g_assert_true (sd_store_save_group (f->store, &row, NULL, &error));
+  g_bytes_unref (row.keys_dump);
+  row.keys_dump = NULL;
+  g_clear_pointer (&hash, g_free);
+  hash = sd_store_get_group_last_hash (f->store, f->group.id, 11, NULL);
+  g_assert_cmpstr (hash, ==, "h2");
 
   g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->admin.session_id, FALSE,
                                              "hi", 1700000000000, "hash1", &added, &error));
@@ -288,6 +297,18 @@ test_group_rows (Fixture *f, gconstpointer data)
     g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_FAILED);
     g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
     g_assert_cmpuint (failed, ==, 0);
+    /* read back from the swarm later: delivered after all, but only in its own group */
+    g_assert_true (sd_store_set_group_message_status (f->store, ID_C, f->me.session_id,
+                                                      1700000000001, TRUE, "h", &error));
+    g_clear_pointer (&mine, sd_message_free);
+    mine = sd_store_get_message (f->store, mine_id, &error);
+    g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_FAILED);
+    g_assert_true (sd_store_set_group_message_status (f->store, f->group.id, f->me.session_id,
+                                                      1700000000001, TRUE, "h", &error));
+    g_clear_pointer (&mine, sd_message_free);
+    mine = sd_store_get_message (f->store, mine_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_SENT);
   }
 
   /* deleting the conversation takes the group with it */
