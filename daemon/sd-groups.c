@@ -912,6 +912,11 @@ sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gcha
     g_debug ("dropping a group invite: %s", error != NULL ? error->message : "bad grant");
     goto out;
   }
+  contact = sd_store_get_conversation (store, sender, NULL);
+  if (contact != NULL && contact->blocked) {
+    g_debug ("dropping a group invite from a blocked sender");
+    goto out;
+  }
   existing = sd_store_get_group (store, ident.id, NULL);
   if (existing != NULL && (existing->seed != NULL || !existing->pending)) {
     /* already ours: a new grant (a re-invite) replaces the old one */
@@ -922,12 +927,24 @@ sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gcha
     }
     goto out;
   }
-  contact = sd_store_get_conversation (store, sender, NULL);
+  /* invites are requests anyone can send: a bounded number wait for an answer */
+  if (existing == NULL) {
+    guint n_pending = 0;
+
+    if (!sd_store_count_pending_groups (store, &n_pending, &error)) {
+      g_warning ("counting group invites: %s", error->message);
+      goto out;
+    }
+    if (n_pending >= SD_GROUPS_PENDING_MAX) {
+      g_message ("dropping a group invite: %u are waiting already", n_pending);
+      goto out;
+    }
+  }
   row.id = ident.id;
   row.auth_data = g_bytes_new (invite->memberauthdata.data, SD_SUBACCOUNT_VALUE_LEN);
   row.invited_by = (gchar *) sender;
   /* an approved contact's invite is taken at once, anyone else's is a request */
-  row.pending = contact == NULL || !contact->approved || contact->blocked;
+  row.pending = contact == NULL || !contact->approved;
   if (!sd_store_save_group (store, &row, invite->name, &error))
     g_warning ("saving a group invite: %s", error->message);
   g_bytes_unref (row.auth_data);

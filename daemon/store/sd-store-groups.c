@@ -193,6 +193,23 @@ sd_store_list_groups (SdStore *self, GError **error)
   return g_steal_pointer (&groups);
 }
 
+gboolean
+sd_store_count_pending_groups (SdStore *self, guint *out_count, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  stmt = store_prepare (self, "SELECT count(*) FROM groups WHERE pending = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = store_step (self, stmt, error);
+  if (rc != SQLITE_ROW)
+    return FALSE;
+  *out_count = (guint) sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
 gchar *
 sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
                               GError **error)

@@ -496,6 +496,8 @@ gboolean sd_store_save_group (SdStore *self, const SdStoreGroup *group, const gc
 SdStoreGroup *sd_store_get_group (SdStore *self, const gchar *group_id, GError **error);
 /* (element-type SdStoreGroup) */
 GPtrArray *sd_store_list_groups (SdStore *self, GError **error);
+/* how many group invites wait for an answer */
+gboolean sd_store_count_pending_groups (SdStore *self, guint *out_count, GError **error);
 gchar *sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
                                      GError **error);
 gboolean sd_store_set_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,

@@ -317,6 +317,44 @@ test_group_rows (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_groups (f), ==, 0);
 }
 
+/* a blocked sender's invite is dropped, not stored as a request */
+static void
+test_invite_blocked (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+  g_autoptr(GBytes) bytes = invite_bytes (&f->group, "Crew", f->me.session_id, f->me.session_id, t);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sd_store_open_conversation (f->store, f->admin.session_id, t, &error));
+  g_assert_true (sd_store_set_blocked (f->store, f->admin.session_id, TRUE, &error));
+  g_assert_no_error (error);
+  receive (f, f->admin.session_id, t, bytes);
+  g_assert_cmpuint (n_groups (f), ==, 0);
+}
+
+/* invites waiting for an answer are capped: one over the cap is dropped */
+static void
+test_invite_cap (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+
+  for (guint i = 0; i <= SD_GROUPS_PENDING_MAX; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    SdGroupIdentity group;
+    guint8 seed[32] = { 0 };
+
+    seed[0] = (guint8) (i & 0xff);
+    seed[1] = (guint8) (i >> 8);
+    seed[2] = 0x5a;
+    g_assert_true (sd_group_identity_from_seed (&group, seed, &error));
+    bytes = invite_bytes (&group, "Crew", f->me.session_id, f->me.session_id, t);
+    receive (f, f->admin.session_id, t, bytes);
+    sd_group_identity_clear (&group);
+  }
+  g_assert_cmpuint (n_groups (f), ==, SD_GROUPS_PENDING_MAX);
+}
+
 /* step 9 widens conversations.kind in place: a version 8 file keeps its messages */
 static void
 test_migrate_v8 (void)
@@ -365,5 +403,7 @@ main (int argc, char **argv)
   g_test_add ("/groups/invite/pending", Fixture, NULL, setup, test_invite_pending, teardown);
   g_test_add ("/groups/invite/contact", Fixture, NULL, setup, test_invite_from_contact, teardown);
   g_test_add ("/groups/invite/forged", Fixture, NULL, setup, test_invite_forged, teardown);
+  g_test_add ("/groups/invite/blocked", Fixture, NULL, setup, test_invite_blocked, teardown);
+  g_test_add ("/groups/invite/cap", Fixture, NULL, setup, test_invite_cap, teardown);
   return g_test_run ();
 }
