@@ -689,13 +689,15 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   g_autofree gchar *text = sd_group_control_invite_text (invitee, sent_at);
   guint8 grant[SD_SUBACCOUNT_VALUE_LEN];
   guint8 signature[64];
-  g_autofree guint8 *packed_update = NULL;
-  gsize len;
+  guint8 *packed_update;
+  gsize len, update_len;
   guint8 *out;
 
   if (!sd_subaccount_make (ident, invitee, TRUE, FALSE, grant, error) ||
-      !sd_group_control_sign (ident, text, signature, error))
+      !sd_group_control_sign (ident, text, signature, error)) {
+    sodium_memzero (grant, sizeof (grant));
     return NULL;
+  }
   invite.groupsessionid = (char *) ident->id;
   invite.name = (char *) name;
   invite.memberauthdata.data = grant;
@@ -703,13 +705,13 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   invite.adminsignature.data = signature;
   invite.adminsignature.len = sizeof (signature);
   update.invitemessage = &invite;
-  len = session_protos__group_update_message__get_packed_size (&update);
-  packed_update = g_malloc (len);
+  update_len = session_protos__group_update_message__get_packed_size (&update);
+  packed_update = g_malloc (update_len);
   session_protos__group_update_message__pack (&update, packed_update);
   sodium_memzero (grant, sizeof (grant));
   data.has_groupupdatemessage = TRUE;
   data.groupupdatemessage.data = packed_update;
-  data.groupupdatemessage.len = len;
+  data.groupupdatemessage.len = update_len;
   data.has_timestamp = TRUE;
   data.timestamp = (uint64_t) sent_at;
   content.datamessage = &data;
@@ -718,6 +720,9 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   len = session_protos__content__get_packed_size (&content);
   out = g_malloc (len);
   session_protos__content__pack (&content, out);
+  /* it holds the member's grant (a key): not left behind in freed memory */
+  sodium_memzero (packed_update, update_len);
+  g_free (packed_update);
   return g_bytes_new_take (out, len);
 }
 
@@ -731,6 +736,13 @@ on_push_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (hash == NULL) {
+    SdGroups *self = g_task_get_source_object (task);
+    CreateData *data = g_task_get_task_data (task);
+    g_autoptr(GError) delete_error = NULL;
+
+    /* the group never got out: forgotten, so the user's retry does not leave two */
+    if (!sd_store_delete_conversation (self->store, data->group->ident.id, &delete_error))
+      g_warning ("forgetting a group not created: %s", delete_error->message);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
