@@ -68,6 +68,12 @@ sd_account_check_can_start (SdAccount *self, const gchar *id, GError **error)
 
   if (existing != NULL && existing->approved)
     return TRUE;
+  return sd_account_check_can_start_new (self, error);
+}
+
+gboolean
+sd_account_check_can_start_new (SdAccount *self, GError **error)
+{
   if (!count_started (self, error))
     return FALSE;
   if ((guint) self->n_started >= self->config.max_started) {
@@ -110,8 +116,8 @@ sd_account_open_conversation (SdAccount *self, const gchar *id, GError **error)
   return conversation;
 }
 
-static gboolean
-check_body (const gchar *body, GError **error)
+gboolean
+sd_account_check_body (const gchar *body, GError **error)
 {
   glong units = 0;
   gsize bytes;
@@ -163,7 +169,7 @@ check_send (SdAccount *self, const gchar *recipient, const gchar *body, guint n_
   if (!sd_account_require (self, error) || !sd_account_check_session_id (recipient, error))
     return FALSE;
   /* a message of attachments only has an empty body, as the official clients send it */
-  if ((n_sources == 0 || *body != '\0') && !check_body (body, error))
+  if ((n_sources == 0 || *body != '\0') && !sd_account_check_body (body, error))
     return FALSE;
   if (n_sources > 0 && self->attachments == NULL) {
     g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,

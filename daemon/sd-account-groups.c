@@ -52,6 +52,7 @@ on_created (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
+  self->n_started = -1;  /* one more started: counted again when next needed */
   sd_account_emit_conversation (self, id);
   sync_group (self, id);
   if (self->group_poller != NULL)
@@ -68,7 +69,9 @@ sd_account_create_group_async (SdAccount *self, const gchar *name, const gchar *
   GError *error = NULL;
 
   /* a group name is shown as a display name is: the same rules (no controls, bidi, …) */
-  if (!require_groups (self, &error) || !sd_account_check_display_name (name, &error)) {
+  /* a new group is a conversation we start: the same cap as OpenConversation */
+  if (!require_groups (self, &error) || !sd_account_check_display_name (name, &error) ||
+      !sd_account_check_can_start_new (self, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -117,12 +120,8 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
 
   if (!require_groups (self, error))
     return NULL;
-  if (body == NULL || *body == '\0' || strlen (body) > 4 * SD_BODY_MAX ||
-      !g_utf8_validate (body, -1, NULL)) {
-    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                         "a group message is non-empty UTF-8 text");
+  if (!sd_account_check_body (body, error))
     return NULL;
-  }
   id = sd_groups_send_text (self->groups, group_id, body, error);
   if (id == NULL)
     return NULL;

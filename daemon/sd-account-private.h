@@ -78,6 +78,10 @@ guint64 sd_account_profile_updated (SdAccount *self);
 gboolean sd_account_check_display_name (const gchar *name, GError **error);
 /* InvalidArgument when one more conversation we start would pass SD_ACCOUNT_MAX_STARTED */
 gboolean sd_account_check_can_start (SdAccount *self, const gchar *id, GError **error);
+/* the same cap for a conversation that cannot exist yet (a group we create) */
+gboolean sd_account_check_can_start_new (SdAccount *self, GError **error);
+/* a message body: 1 to SD_BODY_MAX UTF-16 code units of valid UTF-8 */
+gboolean sd_account_check_body (const gchar *body, GError **error);
 void sd_account_emit_conversation_changed (SdAccount *self, SdConversation *conversation);
 void sd_account_emit_conversation_removed (SdAccount *self, const gchar *id);
 void sd_account_emit_message_added (SdAccount *self, SdMessage *message, gboolean arrived);

@@ -771,9 +771,14 @@ sd_communities_join (SdCommunities *self, const gchar *url, GError **error)
     }
   id = sd_communities_id_for (parsed.base_url, parsed.room);
   sodium_bin2hex (pk_hex, sizeof pk_hex, parsed.server_pk, 32);
+  /* a community joined is a conversation started: the same cap as OpenConversation */
+  if (!sd_account_check_can_start (self->account, id, error))
+    return NULL;
   if (!sd_store_add_community (self->account->store, id, parsed.base_url, parsed.room, pk_hex,
                                sd_account_now_ms (self->account), &created, error))
     return NULL;
+  if (created)
+    self->account->n_started = -1;  /* counted again when next needed */
   sd_account_emit_conversation (self->account, id);
   sd_communities_poll_now (self);
   return g_steal_pointer (&id);
@@ -941,14 +946,8 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_communities_post_async);
-  if (body == NULL || *body == '\0' || !g_utf8_validate (body, -1, NULL)) {
-    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                             "a message needs some valid UTF-8 text");
-    return;
-  }
-  if (strlen (body) > 4 * SD_BODY_MAX || g_utf8_strlen (body, -1) > SD_BODY_MAX) {
-    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
-                             "a message is limited to %d characters", SD_BODY_MAX);
+  if (!sd_account_check_body (body, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
   room = lookup_room (self, id, &server, &error);
@@ -1089,10 +1088,8 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_communities_dm_async);
-  if (body == NULL || *body == '\0' || !g_utf8_validate (body, -1, NULL) ||
-      strlen (body) > 4 * SD_BODY_MAX || g_utf8_strlen (body, -1) > SD_BODY_MAX) {
-    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                             "a message needs 1 to %d characters of valid UTF-8", SD_BODY_MAX);
+  if (!sd_account_check_body (body, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
   if (!sd_blinded_id_parse (to, &kind, other, &error) || kind != SD_BLINDING_15) {

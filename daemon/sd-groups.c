@@ -348,8 +348,9 @@ send_attempt (gpointer user_data)
 
   data->attempts++;
   if (group == NULL) {
-    sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
-                                       data->sent_at, FALSE, NULL, NULL);
+    sd_store_set_group_message_status (data->self->store, data->group_id,
+                                       data->self->identity->session_id, data->sent_at, FALSE,
+                                       NULL, NULL);
     send_data_free (data);
     return G_SOURCE_REMOVE;
   }
@@ -373,8 +374,9 @@ on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (hash == NULL)
     g_message ("a group message was not stored: %s", error->message);
-  if (!sd_store_set_group_message_status (data->self->store, data->self->identity->session_id,
-                                          data->sent_at, hash != NULL, hash, &error) &&
+  if (!sd_store_set_group_message_status (data->self->store, data->group_id,
+                                          data->self->identity->session_id, data->sent_at,
+                                          hash != NULL, hash, &error) &&
       error != NULL)
     g_warning ("group message status: %s", error->message);
   g_signal_emit (data->self, signals[SIGNAL_MESSAGE_ADDED], 0, data->group_id);
@@ -401,9 +403,23 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
     return NULL;
   }
   sent_at = sd_network_now_ms (self->network);
-  if (!sd_store_add_group_message (self->store, group_id, self->identity->session_id, TRUE, body,
-                                   sent_at, NULL, NULL, error))
-    return NULL;
+  /* (author, sent_at) is a message's id: a second send in the same millisecond takes the
+   * next free one rather than being dropped unstored */
+  for (guint tries = 0;; tries++) {
+    gboolean is_new = FALSE;
+
+    if (!sd_store_add_group_message (self->store, group_id, self->identity->session_id, TRUE,
+                                     body, sent_at, NULL, &is_new, error))
+      return NULL;
+    if (is_new)
+      break;
+    if (tries >= 100) {
+      g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_FAILED,
+                           "too many messages at once");
+      return NULL;
+    }
+    sent_at++;
+  }
   content = pack_text (body, sent_at);
   envelope = wrap_envelope (content, sent_at, group_id);
   encrypted = sd_group_message_encrypt (self->identity, key, g_bytes_get_data (envelope, NULL),
@@ -510,6 +526,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   g_autofree gchar *name = NULL;
   guint added = 0;
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
+  gboolean msg_store_failed = FALSE;
 
   g_return_val_if_fail (SD_IS_GROUPS (self), 0);
   group = group_load (self, group_id, &error);
@@ -598,17 +615,21 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
     if (!sd_store_add_group_message (self->store, group_id, sender,
                                      g_str_equal (sender, self->identity->session_id), text,
                                      sent_at, item->hash, &is_new, &error)) {
-      g_debug ("a group message was not stored: %s", error->message);
+      /* our fault, not the message's: keep the cursor so the next poll fetches it again */
+      g_warning ("a group message was not stored: %s", error->message);
       g_clear_error (&error);
+      msg_store_failed = TRUE;
       continue;
     }
+    /* our own message read back: it was stored, whatever our request heard (it may have been
+     * marked failed by a restart or a lost reply) */
+    if (g_str_equal (sender, self->identity->session_id))
+      sd_store_set_group_message_status (self->store, group_id, sender, sent_at, TRUE,
+                                         item->hash, NULL);
     if (is_new) {
       g_autofree gchar *message_id = sd_message_id_make (sender, sent_at);
 
       added++;
-      /* our own message read back: it was stored, whatever our request heard */
-      if (g_str_equal (sender, self->identity->session_id))
-        sd_store_set_group_message_status (self->store, sender, sent_at, TRUE, item->hash, NULL);
       g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message_id);
     }
   }
@@ -616,6 +637,12 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
     GPtrArray *items = per_ns[i];
 
+    /* items that do not open or are not texts are skipped for good (retrying cannot help);
+     * a message we failed to store holds its namespace's cursor back */
+    if (items != NULL && items == msg_items && msg_store_failed) {
+      g_clear_pointer (&per_ns[i], g_ptr_array_unref);
+      continue;
+    }
     if (items != NULL && items->len > 0) {
       const SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
       sd_store_set_group_last_hash (self->store, group_id, sd_group_poll_namespaces[i],
@@ -662,13 +689,15 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   g_autofree gchar *text = sd_group_control_invite_text (invitee, sent_at);
   guint8 grant[SD_SUBACCOUNT_VALUE_LEN];
   guint8 signature[64];
-  g_autofree guint8 *packed_update = NULL;
-  gsize len;
+  guint8 *packed_update;
+  gsize len, update_len;
   guint8 *out;
 
   if (!sd_subaccount_make (ident, invitee, TRUE, FALSE, grant, error) ||
-      !sd_group_control_sign (ident, text, signature, error))
+      !sd_group_control_sign (ident, text, signature, error)) {
+    sodium_memzero (grant, sizeof (grant));
     return NULL;
+  }
   invite.groupsessionid = (char *) ident->id;
   invite.name = (char *) name;
   invite.memberauthdata.data = grant;
@@ -676,13 +705,13 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   invite.adminsignature.data = signature;
   invite.adminsignature.len = sizeof (signature);
   update.invitemessage = &invite;
-  len = session_protos__group_update_message__get_packed_size (&update);
-  packed_update = g_malloc (len);
+  update_len = session_protos__group_update_message__get_packed_size (&update);
+  packed_update = g_malloc (update_len);
   session_protos__group_update_message__pack (&update, packed_update);
   sodium_memzero (grant, sizeof (grant));
   data.has_groupupdatemessage = TRUE;
   data.groupupdatemessage.data = packed_update;
-  data.groupupdatemessage.len = len;
+  data.groupupdatemessage.len = update_len;
   data.has_timestamp = TRUE;
   data.timestamp = (uint64_t) sent_at;
   content.datamessage = &data;
@@ -691,6 +720,9 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   len = session_protos__content__get_packed_size (&content);
   out = g_malloc (len);
   session_protos__content__pack (&content, out);
+  /* it holds the member's grant (a key): not left behind in freed memory */
+  sodium_memzero (packed_update, update_len);
+  g_free (packed_update);
   return g_bytes_new_take (out, len);
 }
 
@@ -704,6 +736,13 @@ on_push_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (hash == NULL) {
+    SdGroups *self = g_task_get_source_object (task);
+    CreateData *data = g_task_get_task_data (task);
+    g_autoptr(GError) delete_error = NULL;
+
+    /* the group never got out: forgotten, so the user's retry does not leave two */
+    if (!sd_store_delete_conversation (self->store, data->group->ident.id, &delete_error))
+      g_warning ("forgetting a group not created: %s", delete_error->message);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -885,6 +924,11 @@ sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gcha
     g_debug ("dropping a group invite: %s", error != NULL ? error->message : "bad grant");
     goto out;
   }
+  contact = sd_store_get_conversation (store, sender, NULL);
+  if (contact != NULL && contact->blocked) {
+    g_debug ("dropping a group invite from a blocked sender");
+    goto out;
+  }
   existing = sd_store_get_group (store, ident.id, NULL);
   if (existing != NULL && (existing->seed != NULL || !existing->pending)) {
     /* already ours: a new grant (a re-invite) replaces the old one */
@@ -895,12 +939,24 @@ sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gcha
     }
     goto out;
   }
-  contact = sd_store_get_conversation (store, sender, NULL);
+  /* invites are requests anyone can send: a bounded number wait for an answer */
+  if (existing == NULL) {
+    guint n_pending = 0;
+
+    if (!sd_store_count_pending_groups (store, &n_pending, &error)) {
+      g_warning ("counting group invites: %s", error->message);
+      goto out;
+    }
+    if (n_pending >= SD_GROUPS_PENDING_MAX) {
+      g_message ("dropping a group invite: %u are waiting already", n_pending);
+      goto out;
+    }
+  }
   row.id = ident.id;
   row.auth_data = g_bytes_new (invite->memberauthdata.data, SD_SUBACCOUNT_VALUE_LEN);
   row.invited_by = (gchar *) sender;
   /* an approved contact's invite is taken at once, anyone else's is a request */
-  row.pending = contact == NULL || !contact->approved || contact->blocked;
+  row.pending = contact == NULL || !contact->approved;
   if (!sd_store_save_group (store, &row, invite->name, &error))
     g_warning ("saving a group invite: %s", error->message);
   g_bytes_unref (row.auth_data);
@@ -919,6 +975,12 @@ sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboolean accept
   row = sd_store_get_group (self->store, group_id, &local_error);
   if (row == NULL) {
     g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND, "no such group");
+    return FALSE;
+  }
+  /* only an invite may be answered: declining a group we are in (or admin)
+   * would delete it, seed and all */
+  if (!row->pending) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID, "not an invite");
     return FALSE;
   }
   if (!accept)

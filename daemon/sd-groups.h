@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SdGroups, sd_groups, SD, GROUPS, GObject)
 
 #define SD_GROUPS_ERROR (sd_groups_error_quark ())
+/* group invites waiting for an answer at once; more are dropped */
+#define SD_GROUPS_PENDING_MAX 100
+
 typedef enum {
   SD_GROUPS_ERROR_INVALID,      /* a bad name or member list */
   SD_GROUPS_ERROR_NOT_FOUND,    /* no such group */

@@ -8,6 +8,7 @@
 #include "sd-dbus-generated.h"
 #include "sd-message-dict.h"
 #include "sd-communities.h"
+#include "sd-display-name.h"
 
 #include <gio/gunixfdlist.h>
 #include <sodium.h>
@@ -231,6 +232,27 @@ community_of (SdDbusService *self, const gchar *id, GDBusMethodInvocation *invoc
   return communities;
 }
 
+/* a community's description as shown: valid UTF-8 without the characters a display name may
+ * not hold (controls, bidi and other format characters), line breaks kept */
+static gchar *
+clean_room_text (const gchar *text)
+{
+  g_autofree gchar *valid = NULL;
+  GString *out;
+
+  if (text == NULL)
+    return g_strdup ("");
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_sized_new (strlen (valid));
+  for (const gchar *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c == '\n' || sd_display_name_char_allowed (c))
+      g_string_append_unichar (out, c);
+  }
+  return g_string_free (out, FALSE);
+}
+
 static GVariant *
 community_properties (SdDbusService *self, const SdConversation *conversation)
 {
@@ -244,15 +266,17 @@ community_properties (SdDbusService *self, const SdConversation *conversation)
     g_autofree gchar *url = g_strdup_printf ("%s/%s?public_key=%s", room->base_url, room->room,
                                              room->server_pk);
     g_auto(GStrv) permissions = g_strsplit (room->permissions, ",", -1);
+    g_autofree gchar *room_name = sd_display_name_clean (room->name);
     GVariantBuilder list;
 
     g_variant_builder_add (&builder, "{sv}", "url", g_variant_new_string (url));
     g_variant_builder_add (&builder, "{sv}", "room", g_variant_new_string (room->room));
-    g_variant_builder_add (&builder, "{sv}", "name",
-                           g_variant_new_string (room->name != NULL ? room->name : ""));
+    /* the room's name and description are the server's words: shown, so cleaned as a
+     * received display name is (the description keeps its line breaks) */
+    g_variant_builder_add (&builder, "{sv}", "name", g_variant_new_take_string (
+                             room_name != NULL ? g_steal_pointer (&room_name) : g_strdup ("")));
     g_variant_builder_add (&builder, "{sv}", "description",
-                           g_variant_new_string (room->description != NULL ? room->description
-                                                                           : ""));
+                           g_variant_new_take_string (clean_room_text (room->description)));
     g_variant_builder_add (&builder, "{sv}", "user-count", g_variant_new_int64 (room->user_count));
     g_variant_builder_add (&builder, "{sv}", "state",
                            g_variant_new_string (sd_account_get_communities (self->account) != NULL

@@ -105,8 +105,14 @@ sd_store_save_group (SdStore *self, const SdStoreGroup *group, const gchar *name
   if (!store_run (self, conv, error))
     return FALSE;
   stmt = store_prepare (self,
-                        "INSERT OR REPLACE INTO groups (id, seed, auth_data, keys_dump, info,"
-                        " members, invited_by, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        /* an upsert, not OR REPLACE: a replace deletes the row first and
+                         * the cascade would wipe the group's poll cursors */
+                        "INSERT INTO groups (id, seed, auth_data, keys_dump, info,"
+                        " members, invited_by, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                        " ON CONFLICT (id) DO UPDATE SET seed = excluded.seed,"
+                        " auth_data = excluded.auth_data, keys_dump = excluded.keys_dump,"
+                        " info = excluded.info, members = excluded.members,"
+                        " invited_by = excluded.invited_by, pending = excluded.pending",
                         error);
   if (stmt == NULL)
     return FALSE;
@@ -185,6 +191,23 @@ sd_store_list_groups (SdStore *self, GError **error)
   if (rc == 0)
     return NULL;
   return g_steal_pointer (&groups);
+}
+
+gboolean
+sd_store_count_pending_groups (SdStore *self, guint *out_count, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  stmt = store_prepare (self, "SELECT count(*) FROM groups WHERE pending = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = store_step (self, stmt, error);
+  if (rc != SQLITE_ROW)
+    return FALSE;
+  *out_count = (guint) sqlite3_column_int64 (stmt, 0);
+  return TRUE;
 }
 
 gchar *
@@ -282,16 +305,21 @@ sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *a
 }
 
 gboolean
-sd_store_set_group_message_status (SdStore *self, const gchar *author, gint64 sent_at,
-                                   gboolean sent, const gchar *server_hash, GError **error)
+sd_store_set_group_message_status (SdStore *self, const gchar *group_id, const gchar *author,
+                                   gint64 sent_at, gboolean sent, const gchar *server_hash,
+                                   GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
+  /* 'failed' too: a message cut off by a restart (or whose reply was lost) and later read
+   * back from the swarm was delivered after all */
   stmt = store_prepare (self, "UPDATE messages SET status = ?3,"
                               " server_hash = coalesce (?4, server_hash)"
-                              " WHERE author = ?1 AND sent_at = ?2 AND status = 'sending'", error);
+                              " WHERE author = ?1 AND sent_at = ?2 AND conversation = ?5"
+                              " AND outgoing = 1 AND status IN ('sending', 'failed')", error);
   if (stmt == NULL)
     return FALSE;
+  store_bind_text (stmt, 5, group_id);
   store_bind_text (stmt, 1, author);
   sqlite3_bind_int64 (stmt, 2, sent_at);
   store_bind_text (stmt, 3, sent ? "sent" : "failed");

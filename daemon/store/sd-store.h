@@ -496,6 +496,8 @@ gboolean sd_store_save_group (SdStore *self, const SdStoreGroup *group, const gc
 SdStoreGroup *sd_store_get_group (SdStore *self, const gchar *group_id, GError **error);
 /* (element-type SdStoreGroup) */
 GPtrArray *sd_store_list_groups (SdStore *self, GError **error);
+/* how many group invites wait for an answer */
+gboolean sd_store_count_pending_groups (SdStore *self, guint *out_count, GError **error);
 gchar *sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
                                      GError **error);
 gboolean sd_store_set_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
@@ -508,8 +510,9 @@ gboolean sd_store_add_group_message (SdStore *self, const gchar *group_id, const
 /* group messages still "sending" when we start were cut off (no outbox for groups yet): they
  * become "failed" */
 gboolean sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error);
-/* our sending group message is now sent (or failed) */
-gboolean sd_store_set_group_message_status (SdStore *self, const gchar *author, gint64 sent_at,
+/* our sending (or failed) group message of @group_id is now sent (or failed) */
+gboolean sd_store_set_group_message_status (SdStore *self, const gchar *group_id,
+                                            const gchar *author, gint64 sent_at,
                                             gboolean sent, const gchar *server_hash,
                                             GError **error);
 

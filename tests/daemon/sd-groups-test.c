@@ -255,6 +255,15 @@ test_group_rows (Fixture *f, gconstpointer data)
   g_assert_true (sd_store_set_group_last_hash (f->store, f->group.id, 11, "h2", &error));
   hash = sd_store_get_group_last_hash (f->store, f->group.id, 11, NULL);
   g_assert_cmpstr (hash, ==, "h2");
+  /* saving the group again keeps its cursors */
+  row.id = f->group.id;
+  row.keys_dump = g_bytes_new_static ("dump2", 5);
+  g_assert_true (sd_store_save_group (f->store, &row, NULL, &error));
+  g_bytes_unref (row.keys_dump);
+  row.keys_dump = NULL;
+  g_clear_pointer (&hash, g_free);
+  hash = sd_store_get_group_last_hash (f->store, f->group.id, 11, NULL);
+  g_assert_cmpstr (hash, ==, "h2");
 
   g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->admin.session_id, FALSE,
                                              "hi", 1700000000000, "hash1", &added, &error));
@@ -292,12 +301,62 @@ test_group_rows (Fixture *f, gconstpointer data)
     g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_FAILED);
     g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
     g_assert_cmpuint (failed, ==, 0);
+    /* read back from the swarm later: delivered after all, but only in its own group */
+    g_assert_true (sd_store_set_group_message_status (f->store, ID_C, f->me.session_id,
+                                                      1700000000001, TRUE, "h", &error));
+    g_clear_pointer (&mine, sd_message_free);
+    mine = sd_store_get_message (f->store, mine_id, &error);
+    g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_FAILED);
+    g_assert_true (sd_store_set_group_message_status (f->store, f->group.id, f->me.session_id,
+                                                      1700000000001, TRUE, "h", &error));
+    g_clear_pointer (&mine, sd_message_free);
+    mine = sd_store_get_message (f->store, mine_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_SENT);
   }
 
   /* deleting the conversation takes the group with it */
   sd_store_delete_conversation (f->store, f->group.id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n_groups (f), ==, 0);
+}
+
+/* a blocked sender's invite is dropped, not stored as a request */
+static void
+test_invite_blocked (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+  g_autoptr(GBytes) bytes = invite_bytes (&f->group, "Crew", f->me.session_id, f->me.session_id, t);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (sd_store_open_conversation (f->store, f->admin.session_id, t, &error));
+  g_assert_true (sd_store_set_blocked (f->store, f->admin.session_id, TRUE, &error));
+  g_assert_no_error (error);
+  receive (f, f->admin.session_id, t, bytes);
+  g_assert_cmpuint (n_groups (f), ==, 0);
+}
+
+/* invites waiting for an answer are capped: one over the cap is dropped */
+static void
+test_invite_cap (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+
+  for (guint i = 0; i <= SD_GROUPS_PENDING_MAX; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    SdGroupIdentity group;
+    guint8 seed[32] = { 0 };
+
+    seed[0] = (guint8) (i & 0xff);
+    seed[1] = (guint8) (i >> 8);
+    seed[2] = 0x5a;
+    g_assert_true (sd_group_identity_from_seed (&group, seed, &error));
+    bytes = invite_bytes (&group, "Crew", f->me.session_id, f->me.session_id, t);
+    receive (f, f->admin.session_id, t, bytes);
+    sd_group_identity_clear (&group);
+  }
+  g_assert_cmpuint (n_groups (f), ==, SD_GROUPS_PENDING_MAX);
 }
 
 /* step 9 widens conversations.kind in place: a version 8 file keeps its messages */
@@ -348,5 +407,7 @@ main (int argc, char **argv)
   g_test_add ("/groups/invite/pending", Fixture, NULL, setup, test_invite_pending, teardown);
   g_test_add ("/groups/invite/contact", Fixture, NULL, setup, test_invite_from_contact, teardown);
   g_test_add ("/groups/invite/forged", Fixture, NULL, setup, test_invite_forged, teardown);
+  g_test_add ("/groups/invite/blocked", Fixture, NULL, setup, test_invite_blocked, teardown);
+  g_test_add ("/groups/invite/cap", Fixture, NULL, setup, test_invite_cap, teardown);
   return g_test_run ();
 }

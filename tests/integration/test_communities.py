@@ -257,6 +257,20 @@ def test(testnet):
         assert rc != 0 and "OnsNotFound" in err, err
         log("ONS names resolved")
 
+        # ---- a room's name and description are the server's words: cleaned before shown
+        testnet.control({"action": "sogs_room", "room": "tricky",
+                         "name": "Evil\u202eRoom\u0007", "description": "one\u2066\nline\u001b"})
+        tricky_url = url.replace("/lobby?", "/tricky?")
+        assert tricky_url != url, url
+        tricky = bob.account("JoinCommunity", "s", tricky_url)[0].rsplit("/", 1)[1]
+        shown = bob.wait_for(
+            lambda: (lambda c: c if c.get("name") else None)(
+                bob.conversation_prop(tricky, "Community")),
+            "the tricky room's details arrive")
+        assert_eq((shown["name"], shown["description"]), ("EvilRoom", "one\nline"),
+                  "the room's name and description cleaned")
+        log("room name cleaned")
+
         # ---- leaving: the conversation goes
         rc, out, err = sessionctl(bob, "leave", cid)
         assert_eq((rc, out), (0, [{"conversation": cid, "action": "leave"}]), "sessionctl leave")

@@ -66,6 +66,9 @@ def test(testnet):
         assert_eq(alice.conversation_prop(group_id, "Approved"), True, "alice's is accepted")
         assert_eq(sorted(alice.conversation_prop(group_id, "Members")), sorted([alice_id, bob_id]),
                   "alice's members")
+        # a group we are in is no invite: declining it must not delete it
+        alice.expect_error("InvalidArgument", alice.account, "DeclineGroupInvite", "s", group_id)
+        assert group_id in conversation_ids(alice), "declining a joined group deleted it"
 
         log("bob gets the invite: a pending group conversation")
         bob.wait_for(lambda: group_id in conversation_ids(bob), "bob has the group")
