@@ -220,12 +220,15 @@ sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes)
 
 /* reading moves the read position our devices share forward, and ends "marked unread" */
 void
-sd_account_config_read (SdAccount *self, SdConversation *existing, gint64 up_to)
+sd_account_config_read (SdAccount *self, SdConversation *existing, gint64 newest_read)
 {
   g_autoptr(GError) error = NULL;
-  /* "everything" is now, or the newest message when its sender's clock runs ahead */
-  gint64 position = MAX (existing->last_read_at,
-                         MIN (up_to, MAX (sd_account_now_ms (self), existing->last_activity)));
+  /* the newest message read, not our clock: a message the sender's device stamped a moment
+   * earlier than our "now" but that arrives after the read must still count as unread */
+  gint64 position = MAX (existing->last_read_at, newest_read);
+
+  if (position == existing->last_read_at && !existing->marked_unread)
+    return;
 
   if (!sd_store_set_read_state (self->store, existing->id, position, FALSE, NULL, &error)) {
     g_warning ("could not record the read position: %s", error->message);

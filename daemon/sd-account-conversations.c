@@ -440,7 +440,13 @@ sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, 
   if (!sd_store_mark_read (self->store, conversation, up_to, &timestamps, &expiring,
                            error))
     return FALSE;
-  sd_account_config_read (self, existing, up_to);
+  {
+    gint64 newest_read = 0;
+
+    for (guint i = 0; timestamps != NULL && i < timestamps->len; i++)
+      newest_read = MAX (newest_read, g_array_index (timestamps, gint64, i));
+    sd_account_config_read (self, existing, newest_read);
+  }
   if (expiring->len > 0) {
     for (guint i = 0; i < expiring->len; i++)
       sd_account_emit_message_changed (self, g_ptr_array_index (expiring, i));

@@ -102,7 +102,7 @@ void sd_account_own_avatar_changed (SdAccount *self);
 /* before a tick's changes are announced: synced read positions, Note to Self, hidden ones */
 void sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes);
 /* MarkRead up to @up_to: the shared read position moves, "marked unread" ends */
-void sd_account_config_read (SdAccount *self, SdConversation *existing, gint64 up_to);
+void sd_account_config_read (SdAccount *self, SdConversation *existing, gint64 newest_read);
 /* a local change to conversation @id's settings: recorded in the user configs for our other
  * devices (sd-config-sync.c) */
 void sd_account_config_contact_changed (SdAccount *self, const gchar *id);

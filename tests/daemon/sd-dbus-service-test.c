@@ -566,6 +566,49 @@ test_quote_other_conversation (Fixture *fixture, gconstpointer data)
   g_assert_null (((SdMessage *) g_ptr_array_index (messages, 0))->quote_body);
 }
 
+/* the read position is the newest message read, not our clock: a message its sender stamped
+ * a moment before we marked read but that arrives after it is still unread (another device's
+ * clock is never exactly ours; under load this lost a notification in test_security) */
+static void
+test_read_position (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *carol = peer_id (1);
+  g_autoptr(SdStoreBatch) first = NULL;
+  g_autoptr(SdStoreBatch) second = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdConversation) after_read = NULL;
+  g_autoptr(SdConversation) after_arrival = NULL;
+  gint64 now = g_get_real_time () / 1000;
+  SdIncomingMessage seen = incoming_text (carol, "seen", now - 60000);
+  SdIncomingMessage late = incoming_text (carol, "stamped before the read, arrives after",
+                                          now - 30000);
+
+  id = create_account (fixture, g_variant_new ("a{sv}", NULL), &error);
+  g_assert_no_error (error);
+  first = sd_store_batch_new (fixture->account->store);
+  g_assert_true (sd_store_batch_add_message (first, &seen, &error));
+  g_assert_true (sd_store_apply_batch (fixture->account->store, first, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (sd_account_mark_read (fixture->account, carol, G_MAXINT64, &error));
+  g_assert_no_error (error);
+  after_read = sd_account_get_conversation (fixture->account, carol, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after_read->unread, ==, 0);
+  g_assert_cmpint (after_read->last_read_at, ==, seen.sent_at);
+
+  second = sd_store_batch_new (fixture->account->store);
+  g_assert_true (sd_store_batch_add_message (second, &late, &error));
+  g_assert_true (sd_store_apply_batch (fixture->account->store, second, &changes, &error));
+  g_assert_no_error (error);
+  sd_account_apply_changes (fixture->account, changes);
+  after_arrival = sd_account_get_conversation (fixture->account, carol, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after_arrival->unread, ==, 1);
+}
+
 /* local names and received profile names follow the same rules (sd-display-name.c) */
 static void
 test_display_names (Fixture *fixture, gconstpointer data)
@@ -879,6 +922,7 @@ main (int argc, char **argv)
   SERVICE_TEST ("prunes-seen", test_prunes_seen);
   SERVICE_TEST ("conversation-cap", test_conversation_cap);
   SERVICE_TEST ("quote-other-conversation", test_quote_other_conversation);
+  SERVICE_TEST ("read-position", test_read_position);
   SERVICE_TEST ("display-names", test_display_names);
   SERVICE_TEST ("body-bound", test_body_bound);
   SERVICE_TEST ("search-short-words", test_search_short_words);
