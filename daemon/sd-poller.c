@@ -41,6 +41,10 @@ struct _SdPoller {
   guint64 sync_fetched;
   /* the next page of a backlog, asked for while this one is applied */
   gchar *prefetch_cursor;     /* (owned) (nullable) the hash it starts after */
+  gchar *prefetch_node;       /* (owned) (nullable) on the member whose page that hash ends */
+  /* the member a backlog is paged on: the next poll goes to it first (each member's cursor
+   * is its own, sd-retrieve-cursor.h) */
+  gchar *follow_node;         /* (owned) (nullable) */
   guint prefetch_gen;         /* a prefetch of another generation is dropped */
   GAsyncResult *prefetched;   /* (owned) (nullable) its answer, waiting for the page */
   gboolean prefetching;
@@ -138,12 +142,14 @@ build_request (SdPoller *self, const SdSnode *node, gint64 now, const gchar *pre
     gint ns = i == 0 ? 0 : sd_config_sync_namespaces[i - 1];
     g_autofree gchar *last_hash = NULL;
 
-    if (ns == 0 && prefetch_cursor != NULL) {
+    /* the page being applied ends there on that member only */
+    if (ns == 0 && prefetch_cursor != NULL &&
+        g_strcmp0 (node->ed25519_hex, self->prefetch_node) == 0) {
       last_hash = g_strdup (prefetch_cursor);
-      sd_retrieve_cursors_note_sent (self->cursors, node, 0, SD_RETRIEVE_FROM_SWARM);
+      sd_retrieve_cursors_note_sent (self->cursors, node, 0, SD_RETRIEVE_FROM_OWN);
       g_debug ("retrieve 0 from %.8s after %.8s (ahead)", node->ed25519_hex, last_hash);
     } else {
-      last_hash = sd_retrieve_cursors_request (self->cursors, node, ns, self->syncing);
+      last_hash = sd_retrieve_cursors_request (self->cursors, node, ns);
     }
     requests[i] = sd_storage_rpc_retrieve (self->identity, ns, now,
                                            last_hash != NULL ? last_hash : "",
@@ -203,9 +209,9 @@ page_done (SdPoller *self)
   gboolean more = self->page_more;
   g_autofree gchar *node_hex = g_strdup (self->page.node);
   guint n_items = self->page_items->len;
+  gboolean node_more = (more && n_items > 0) || self->configs_more;
   gboolean caught_up;
 
-  sd_retrieve_cursors_page_done (self->cursors, &self->page, more);
   clear_page (self);
   self->polling = FALSE;
   self->failures = 0;
@@ -231,6 +237,10 @@ page_done (SdPoller *self)
     more = FALSE;
   }
   self->follow_ups = more ? self->follow_ups + 1 : 0;
+  /* the member keeps the backlog's next poll, also after our pause */
+  g_clear_pointer (&self->follow_node, g_free);
+  if (node_more)
+    self->follow_node = g_strdup (node_hex);
   /* only the node's own word ends a catch-up, not our pause */
   if (caught_up) {
     /* caught up: what comes next is news */
@@ -305,18 +315,16 @@ handle_configs (SdPoller *self, const SdSnode *node, JsonNode *body)
     gint64 code = 0;
     gboolean more = FALSE;
     g_autoptr(GPtrArray) items = NULL;
-    SdRetrievePage page = { NULL, 0, FALSE, FALSE, FALSE };
+    SdRetrievePage page = { NULL, 0, FALSE };
     SdIngestCursor cursor;
 
     if (!sd_storage_rpc_batch_result (body, i + 1, &code, &retrieved) || code != 200)
       continue;
     items = sd_storage_rpc_parse_retrieve (retrieved, &more, NULL);
-    if (items == NULL || !sd_retrieve_cursors_read_page (self->cursors, node, ns, items,
-                                                         self->syncing, &page))
+    if (items == NULL || !sd_retrieve_cursors_read_page (self->cursors, node, ns, items, &page))
       continue;
     sd_retrieve_page_get_cursor (&page, &cursor);
     g_signal_emit (self, signals[SIGNAL_CONFIG_ITEMS], 0, &cursor, items, !more);
-    sd_retrieve_cursors_page_done (self->cursors, &page, more);
     sd_retrieve_page_clear (&page);
     more_configs = more_configs || (more && items->len > 0);
   }
@@ -349,8 +357,7 @@ handle_retrieved (SdPoller *self, GObject *source, GAsyncResult *result)
     items = sd_storage_rpc_parse_retrieve (retrieved, &more, NULL);
   clear_page (self);
   if (items == NULL ||
-      !sd_retrieve_cursors_read_page (self->cursors, node, 0, items, self->syncing,
-                                      &self->page)) {
+      !sd_retrieve_cursors_read_page (self->cursors, node, 0, items, &self->page)) {
     g_autoptr(GError) bad = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                                          "retrieve answered status %u", status);
 
@@ -369,9 +376,9 @@ handle_retrieved (SdPoller *self, GObject *source, GAsyncResult *result)
     page_done (self);
     return;
   }
-  /* a backlog (a page at least half full): the next page travels while this one is applied
-   * (a page from the swarm's cursor only; the others have their own rules) */
-  if (more && !self->page.own && self->page_items->len >= SD_RETRIEVE_MAX_ITEMS / 2 &&
+  /* a backlog (a page at least half full): the next page travels while this one is applied,
+   * asked of the same member from the end of this page */
+  if (more && self->page_items->len >= SD_RETRIEVE_MAX_ITEMS / 2 &&
       self->follow_ups + 1 < SD_POLLER_MAX_FOLLOW_UPS * 8)
     start_prefetch (self, ((SdRetrieveItem *) g_ptr_array_index (
                              self->page_items, self->page_items->len - 1))->hash);
@@ -430,6 +437,7 @@ drop_prefetch (SdPoller *self)
   self->awaiting_prefetch = FALSE;
   g_clear_object (&self->prefetched);
   g_clear_pointer (&self->prefetch_cursor, g_free);
+  g_clear_pointer (&self->prefetch_node, g_free);
 }
 
 static void
@@ -439,12 +447,14 @@ start_prefetch (SdPoller *self, const gchar *cursor)
 
   drop_prefetch (self);
   self->prefetch_cursor = g_strdup (cursor);
+  self->prefetch_node = g_strdup (self->page.node);
   self->prefetching = TRUE;
   sd_retrieve_cursors_begin (self->cursors);
   prefetch->self = g_object_ref (self);
   prefetch->gen = self->prefetch_gen;
-  sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_prefetch, self,
-                              NULL, self->cancellable, on_prefetched, prefetch);
+  sd_network_swarm_rpc_prefer_async (self->network, self->identity->session_id,
+                                     self->prefetch_node, build_prefetch, self, NULL,
+                                     self->cancellable, on_prefetched, prefetch);
 }
 
 /* the page is applied: its successor, asked for ahead, is next (FALSE: there is none) */
@@ -475,8 +485,9 @@ on_bootstrapped (GObject *source, GAsyncResult *result, gpointer user_data)
     poll_failed (self, error);
     return;
   }
-  sd_network_swarm_rpc_async (self->network, self->identity->session_id, build_retrieve, self,
-                              NULL, self->cancellable, on_retrieved, g_object_ref (self));
+  sd_network_swarm_rpc_prefer_async (self->network, self->identity->session_id,
+                                     self->follow_node, build_retrieve, self, NULL,
+                                     self->cancellable, on_retrieved, g_object_ref (self));
 }
 
 static void
@@ -559,6 +570,8 @@ sd_poller_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->prefetched);
   g_free (self->prefetch_cursor);
+  g_free (self->prefetch_node);
+  g_free (self->follow_node);
   sd_retrieve_cursors_free (self->cursors);
   G_OBJECT_CLASS (sd_poller_parent_class)->finalize (object);
 }

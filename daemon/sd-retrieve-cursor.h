@@ -10,11 +10,15 @@
 G_BEGIN_DECLS
 
 /* Where each retrieve of the account's swarm starts, per namespace (docs/architecture.md,
- * "Catching up"): one cursor for the swarm (store key SD_RETRIEVE_SWARM_CURSOR, the members
- * hold the same hashes), with per-member fallbacks: a member that does not know the hash
- * pages from its own cursor (store key: its Ed25519 hex) until it reached the end, and a
- * member that failed lately is swept from its own cursor. Used by the poller only; the rows
- * move in the transactions that apply the items (sd_ingest_slice, sd_config_sync_receive) */
+ * "Catching up"). Each member has its own cursor (store key: its Ed25519 hex), moved only by
+ * pages that member served: members do not hold the same messages in the same order (a store
+ * one member refused for its clock, or took alone with its skewed clock; a replication that
+ * failed), so a hash one member gave says nothing about what another holds before it. A
+ * member asked for the first time starts from the swarm's newest hash (store key
+ * SD_RETRIEVE_SWARM_CURSOR), so history is not fetched again from every member; a member that
+ * failed lately (refused our clock, did not answer) starts from its beginning instead, as it
+ * is the kind that holds what the others lack. Used by the poller only; the rows move in the
+ * transactions that apply the items (sd_ingest_slice, sd_config_sync_receive) */
 typedef struct _SdRetrieveCursors SdRetrieveCursors;
 
 #define SD_RETRIEVE_SWARM_CURSOR "swarm"
@@ -22,18 +26,15 @@ typedef struct _SdRetrieveCursors SdRetrieveCursors;
 /* which cursor a request to a member carried in a namespace */
 typedef enum {
   SD_RETRIEVE_FROM_NONE = 0, /* not asked */
-  SD_RETRIEVE_FROM_SWARM,
-  SD_RETRIEVE_FROM_OWN,      /* the member's own: it did not know the swarm's */
-  SD_RETRIEVE_FROM_SWEEP,    /* the member's own: it failed lately */
+  SD_RETRIEVE_FROM_OWN,      /* the member's own (or its beginning) */
+  SD_RETRIEVE_FROM_SWARM,    /* first contact: the swarm's newest hash */
 } SdRetrieveFrom;
 
 /* a page retrieved from one member in one namespace, and the cursor rows it moves */
 typedef struct {
   gchar *node;              /* (owned) the member's Ed25519 hex */
   gint namespace_;
-  gboolean own;             /* paged with the member's own cursor */
-  gboolean moves_swarm;     /* an own-cursor page that also moves the swarm's at its end */
-  gboolean moves_own;       /* a swarm-cursor page that also moves the member's own cursor */
+  gboolean moves_swarm;     /* its end is new to us: the swarm's newest hash moves there too */
 } SdRetrievePage;
 
 SdRetrieveCursors *sd_retrieve_cursors_new (SdStore *store);
@@ -42,35 +43,24 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdRetrieveCursors, sd_retrieve_cursors_free)
 
 /* a new request (a poll or a prefetch): what the previous one carried is forgotten */
 void sd_retrieve_cursors_begin (SdRetrieveCursors *self);
-/* the hash a request to @node in @ns starts after (NULL: from the start); remembered until
- * the answer. No sweep while @catching_up (it would fetch a backlog twice). A member asked
- * again within the same request refused our clock (406): it is swept from now on */
-gchar *sd_retrieve_cursors_request (SdRetrieveCursors *self,
-                                    const SdSnode *node,
-                                    gint ns,
-                                    gboolean catching_up);
-/* a request in @ns from @hash, built by the caller (a prefetch from a page's last hash) */
+/* the hash a request to @node in @ns starts after (NULL: from its beginning); remembered
+ * until the answer. A member asked again within the same request refused our clock (406):
+ * it counts as failed */
+gchar *sd_retrieve_cursors_request (SdRetrieveCursors *self, const SdSnode *node, gint ns);
+/* a request in @ns built by the caller (a prefetch from the end of the member's page) */
 void sd_retrieve_cursors_note_sent (SdRetrieveCursors *self,
                                     const SdSnode *node,
                                     gint ns,
                                     SdRetrieveFrom from);
-/* the request failed at the members other than @answered (every member when NULL): they are
- * swept for a while */
+/* the request failed at the members other than @answered (every member when NULL) */
 void sd_retrieve_cursors_note_failed (SdRetrieveCursors *self, const SdSnode *answered);
-
-/* reads the answer's @items from @node in @ns with the cursor the request carried: FALSE
- * when @ns was not asked of it. Fills @page (clear it with sd_retrieve_page_clear) */
+/* reads the answer's @items from @node in @ns: FALSE when @ns was not asked of it. Fills
+ * @page (clear it with sd_retrieve_page_clear) */
 gboolean sd_retrieve_cursors_read_page (SdRetrieveCursors *self,
                                         const SdSnode *node,
                                         gint ns,
                                         GPtrArray *items,
-                                        gboolean catching_up,
                                         SdRetrievePage *page);
-/* the page is applied; @more: its member has more after it */
-void sd_retrieve_cursors_page_done (SdRetrieveCursors *self,
-                                    const SdRetrievePage *page,
-                                    gboolean more);
-
 /* the rows the slices of @page move (valid while @page is) */
 void sd_retrieve_page_get_cursor (const SdRetrievePage *page, SdIngestCursor *cursor);
 void sd_retrieve_page_clear (SdRetrievePage *page);

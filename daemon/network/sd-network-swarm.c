@@ -180,6 +180,7 @@ typedef struct {
   gpointer build_data;     /* (owned) */
   GDestroyNotify build_data_free;
   GPtrArray *tried;        /* (owned) */
+  gchar *prefer;           /* (owned) (nullable) the member asked first */
   SdSnode *member;         /* (owned) (nullable) */
   guint wrong_swarm;
   guint status;
@@ -190,6 +191,7 @@ static void
 swarm_rpc_data_free (SwarmRpcData *data)
 {
   g_free (data->account_id);
+  g_free (data->prefer);
   if (data->build_data_free != NULL)
     data->build_data_free (data->build_data);
   g_ptr_array_unref (data->tried);
@@ -303,8 +305,12 @@ on_swarm_for_rpc (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   g_clear_pointer (&data->member, sd_snode_unref);
-  data->member = sd_snode_ref (g_ptr_array_index (candidates,
-                                                  g_random_int_range (0, candidates->len)));
+  for (guint i = 0; data->prefer != NULL && i < candidates->len; i++)
+    if (g_str_equal (((SdSnode *) g_ptr_array_index (candidates, i))->ed25519_hex, data->prefer))
+      data->member = sd_snode_ref (g_ptr_array_index (candidates, i));
+  if (data->member == NULL)
+    data->member = sd_snode_ref (g_ptr_array_index (candidates,
+                                                    g_random_int_range (0, candidates->len)));
   g_ptr_array_add (data->tried, sd_snode_ref (data->member));
   cancellable = g_task_get_cancellable (task);
   sd_network_node_rpc_async (self, data->member, build_through, data, NULL, cancellable,
@@ -342,11 +348,27 @@ sd_network_swarm_rpc_async (SdNetwork *self,
                             GAsyncReadyCallback callback,
                             gpointer user_data)
 {
+  sd_network_swarm_rpc_prefer_async (self, account_id, NULL, build, build_data, build_data_free,
+                                     cancellable, callback, user_data);
+}
+
+void
+sd_network_swarm_rpc_prefer_async (SdNetwork *self,
+                                   const gchar *account_id,
+                                   const gchar *prefer,
+                                   SdRpcBuildFunc build,
+                                   gpointer build_data,
+                                   GDestroyNotify build_data_free,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   SwarmRpcData *data = g_new0 (SwarmRpcData, 1);
 
   g_task_set_source_tag (task, sd_network_swarm_rpc_async);
   data->account_id = g_strdup (account_id);
+  data->prefer = g_strdup (prefer);
   data->build = build;
   data->build_data = build_data;
   data->build_data_free = build_data_free;

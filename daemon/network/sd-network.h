@@ -109,6 +109,17 @@ void sd_network_swarm_rpc_async (SdNetwork *self,
                                  GCancellable *cancellable,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data);
+/* the same, to the member whose Ed25519 hex is @prefer while it is in the swarm and answers
+ * (a backlog paged on one member: each member's cursor is its own); any member after that */
+void sd_network_swarm_rpc_prefer_async (SdNetwork *self,
+                                        const gchar *account_id,
+                                        const gchar *prefer,
+                                        SdRpcBuildFunc build,
+                                        gpointer build_data,
+                                        GDestroyNotify build_data_free,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
 JsonNode *sd_network_swarm_rpc_finish (SdNetwork *self,
                                        GAsyncResult *result,
                                        guint *status,
