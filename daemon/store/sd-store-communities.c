@@ -101,13 +101,7 @@ ids_from_json (const gchar *text)
 static gchar *
 ids_to_json (const GArray *ids)
 {
-  g_autoptr(GString) text = g_string_new ("[");
-
-  for (guint i = 0; i < ids->len; i++)
-    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                            g_array_index (ids, gint64, i));
-  g_string_append_c (text, ']');
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  return store_ids_json ((const gint64 *) (gpointer) ids->data, ids->len);
 }
 
 static SdCommunity *
@@ -183,8 +177,6 @@ GPtrArray *
 sd_store_list_communities (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_community_free);
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
@@ -192,11 +184,8 @@ sd_store_list_communities (SdStore *self, GError **error)
                         " ORDER BY base_url, room", error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (out, community_from_row (stmt));
-  if (rc == 0)
-    return NULL;
-  return g_steal_pointer (&out);
+  return store_collect_rows (self, stmt, (StoreRowNew) community_from_row,
+                             (GDestroyNotify) sd_community_free, error);
 }
 
 SdCommunity *
@@ -435,46 +424,36 @@ reactions_from_json (const gchar *text)
   return out;
 }
 
+static gboolean
+is_community_message (const SdMessage *message)
+{
+  return sd_store_is_community_id (message->conversation);
+}
+
+static void
+row_add_post (sqlite3_stmt *stmt, SdMessage *message)
+{
+  g_free (message->author_name);
+  message->author_name = store_column_dup (stmt, 1);
+  g_free (message->author_session_id);
+  message->author_session_id = store_column_dup (stmt, 2);
+  g_clear_pointer (&message->reactions, g_array_unref);
+  message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 3));
+}
+
 gboolean
 store_load_community_posts (SdStore *self, SdMessage *const *messages, guint n_messages,
                             GError **error)
 {
-  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GString) ids = g_string_new ("[");
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
-  for (guint i = 0; i < n_messages; i++) {
-    if (!sd_store_is_community_id (messages[i]->conversation))
-      continue;
-    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, g_hash_table_size (by_id) > 0 ? "," : "",
-                            messages[i]->local_id);
-    g_hash_table_insert (by_id, &messages[i]->local_id, messages[i]);
-  }
-  if (g_hash_table_size (by_id) == 0)
-    return TRUE;
-  g_string_append_c (ids, ']');
-  /* one query for all of them */
   stmt = store_prepare (self, "SELECT message, author_name, author_session_id, reactions"
                         " FROM community_posts WHERE message IN (SELECT value FROM json_each (?1))",
                         error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, ids->str);
-  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW) {
-    gint64 local_id = sqlite3_column_int64 (stmt, 0);
-    SdMessage *message = g_hash_table_lookup (by_id, &local_id);
-
-    if (message == NULL)
-      continue;
-    g_free (message->author_name);
-    message->author_name = store_column_dup (stmt, 1);
-    g_free (message->author_session_id);
-    message->author_session_id = store_column_dup (stmt, 2);
-    g_clear_pointer (&message->reactions, g_array_unref);
-    message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 3));
-  }
-  return rc != 0;
+  return store_each_message_row (self, stmt, messages, n_messages, is_community_message,
+                                 row_add_post, error);
 }
 
 static gboolean
@@ -645,19 +624,15 @@ sd_store_community_add_posts (SdStore *self, const gchar *id, const SdCommunityP
     return NULL;
   if (stored->len > 0) {
     /* read back in one query, with what goes with them */
-    g_autoptr(GString) ids = g_string_new ("[");
+    g_autofree gchar *ids = ids_to_json (stored);
     g_autoptr(SdCachedStmt) load = NULL;
 
-    for (guint i = 0; i < stored->len; i++)
-      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                              g_array_index (stored, gint64, i));
-    g_string_append_c (ids, ']');
     load = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
                           " WHERE m.local_id IN (SELECT value FROM json_each (?1))"
                           " ORDER BY m.local_id", error);
     if (load == NULL)
       return NULL;
-    store_bind_text (load, 1, ids->str);
+    store_bind_text (load, 1, ids);
     g_clear_pointer (&messages, g_ptr_array_unref);
     messages = store_collect_messages (self, load, error);
     if (messages == NULL)

@@ -179,18 +179,13 @@ GPtrArray *
 sd_store_list_groups (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_store_group_free);
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   stmt = store_prepare (self, "SELECT " GROUP_COLUMNS " FROM groups ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (groups, group_from_row (stmt));
-  if (rc == 0)
-    return NULL;
-  return g_steal_pointer (&groups);
+  return store_collect_rows (self, stmt, (StoreRowNew) group_from_row,
+                             (GDestroyNotify) sd_store_group_free, error);
 }
 
 gboolean
