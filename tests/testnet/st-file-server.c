@@ -15,6 +15,7 @@
 #include "sd-onion-layer.h"
 #include "sd-onion-v4.h"
 #include "sd-json.h"
+#include "st-onion-v4.h"
 #include "st-tcp.h"
 
 #define ID_HASH_LEN 33
@@ -170,66 +171,24 @@ route (StFileServer *fs, const gchar *method, const gchar *endpoint, GBytes *bod
   return 405;
 }
 
-static gboolean
-unpause_cb (gpointer user_data)
-{
-  SoupServerMessage *msg = user_data;
-
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-respond_plain (SoupServerMessage *msg, guint status, const gchar *text)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, text, strlen (text));
-}
-
 static void
 handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
          gpointer user_data)
 {
   StFileServer *fs = user_data;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonObject) ctl = NULL;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GBytes) req_body = NULL;
   g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GBytes) plain_reply = NULL;
-  g_autoptr(GBytes) sealed = NULL;
   g_autoptr(JsonObject) headers = NULL;
   g_autofree gchar *method = NULL, *endpoint = NULL;
-  const gchar *eph_hex, *ctype;
-  const guint8 *blob;
-  gsize blob_len;
-  guint8 eph[32], key[SD_ONION_KEY_LEN];
-  SdOnionCipher cipher = SD_ONION_CIPHER_AES_GCM;
+  StOnionV4Reply sealer;
+  const gchar *ctype;
   guint status;
 
   fs->requests++;
-  if (strcmp (path, SD_ONION_V4_TARGET) != 0 ||
-      strcmp (soup_server_message_get_method (msg), "POST") != 0) {
-    respond_plain (msg, 404, "Not found");
+  payload = st_onion_v4_open (msg, path, &fs->identity, &sealer);
+  if (payload == NULL)
     return;
-  }
-  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  if (!sd_onion_layer_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &blob,
-                             &blob_len, &ctl, NULL) ||
-      (eph_hex = sd_json_get_string (ctl, "ephemeral_key")) == NULL ||
-      !sd_hex_decode_exact (eph_hex, eph, sizeof eph, NULL) ||
-      !sd_onion_cipher_from_string (sd_json_get_string (ctl, "enc_type"), &cipher, NULL)) {
-    respond_plain (msg, 400, "Invalid onion request");
-    return;
-  }
-  if (!sd_onion_key_node (cipher, fs->identity.x25519_sk, fs->identity.x25519_pk, eph, key) ||
-      (payload = sd_onion_decrypt (cipher, key, blob, blob_len, NULL)) == NULL) {
-    sodium_memzero (key, sizeof key);
-    respond_plain (msg, 400, "Invalid ciphertext");
-    return;
-  }
-
   if (!sd_onion_v4_payload_parse (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload),
                                   &method, &endpoint, &headers, &req_body, NULL)) {
     ctype = "text/plain";
@@ -244,28 +203,7 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   } else {
     status = route (fs, method, endpoint, req_body, &ctype, &reply);
   }
-
-  {
-    const gchar *reply_headers[] = { "Content-Type", ctype, NULL };
-
-    plain_reply = sd_onion_v4_reply_build (status, reply_headers, g_bytes_get_data (reply, NULL),
-                                           g_bytes_get_size (reply));
-  }
-  sealed = sd_onion_encrypt (cipher, key, g_bytes_get_data (plain_reply, NULL),
-                             g_bytes_get_size (plain_reply), NULL);
-  sodium_memzero (key, sizeof key);
-  if (sealed == NULL) {
-    respond_plain (msg, 500, "Encryption failed");
-    return;
-  }
-  /* v4 replies are raw bytes, not base64 */
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
-  if (fs->latency_ms > 0) {
-    soup_server_message_pause (msg);
-    g_timeout_add (fs->latency_ms, unpause_cb, g_object_ref (msg));
-  }
+  st_onion_v4_respond (msg, &sealer, status, ctype, reply, FALSE, fs->latency_ms);
 }
 
 StFileServer *

@@ -23,6 +23,7 @@
 #include "sd-sogs-post.h"
 #include "sd-sogs-request.h"
 #include "sd-sogs-url.h"
+#include "st-onion-v4.h"
 #include "st-tcp.h"
 
 /* the reference's limits */
@@ -1407,24 +1408,7 @@ authenticate (StSogsServer *ss, const gchar *method, const gchar *endpoint, GByt
   return 0;
 }
 
-/* ---- the onion v4 endpoint, as st-file-server.c ---- */
-
-static void
-respond_plain (SoupServerMessage *msg, guint status, const gchar *text)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, text, strlen (text));
-}
-
-static gboolean
-unpause_cb (gpointer user_data)
-{
-  SoupServerMessage *msg = user_data;
-
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
-  return G_SOURCE_REMOVE;
-}
+/* ---- the onion v4 endpoint (st-onion-v4.c) ---- */
 
 static void
 serve (StSogsServer *ss, const gchar *method, const gchar *endpoint, JsonObject *headers,
@@ -1457,47 +1441,22 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
          gpointer user_data)
 {
   StSogsServer *ss = user_data;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonObject) ctl = NULL;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GBytes) req_body = NULL;
-  g_autoptr(GBytes) plain_reply = NULL;
-  g_autoptr(GBytes) sealed = NULL;
   g_autoptr(JsonObject) headers = NULL;
   g_autofree gchar *method = NULL, *endpoint = NULL;
-  const gchar *eph_hex;
-  const guint8 *blob;
-  gsize blob_len;
-  guint8 eph[32], key[SD_ONION_KEY_LEN];
-  SdOnionCipher cipher = SD_ONION_CIPHER_AES_GCM;
+  StOnionV4Reply sealer;
   StReply r = { 0, NULL, NULL };
   StGarbage garbage;
 
   ss->requests++;
   if (ss->down) {
-    respond_plain (msg, 502, "Bad Gateway");
+    st_respond_plain (msg, 502, "Bad Gateway");
     return;
   }
-  if (strcmp (path, SD_ONION_V4_TARGET) != 0 ||
-      strcmp (soup_server_message_get_method (msg), "POST") != 0) {
-    respond_plain (msg, 404, "Not found");
+  payload = st_onion_v4_open (msg, path, &ss->identity, &sealer);
+  if (payload == NULL)
     return;
-  }
-  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  if (!sd_onion_layer_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &blob,
-                             &blob_len, &ctl, NULL) ||
-      (eph_hex = sd_json_get_string (ctl, "ephemeral_key")) == NULL ||
-      !sd_hex_decode_exact (eph_hex, eph, sizeof eph, NULL) ||
-      !sd_onion_cipher_from_string (sd_json_get_string (ctl, "enc_type"), &cipher, NULL)) {
-    respond_plain (msg, 400, "Invalid onion request");
-    return;
-  }
-  if (!sd_onion_key_node (cipher, ss->identity.x25519_sk, ss->identity.x25519_pk, eph, key) ||
-      (payload = sd_onion_decrypt (cipher, key, blob, blob_len, NULL)) == NULL) {
-    sodium_memzero (key, sizeof key);
-    respond_plain (msg, 400, "Invalid ciphertext");
-    return;
-  }
 
   garbage = ss->garbage;
   if (garbage != ST_GARBAGE_NONE && ss->garbage_remaining > 0 && --ss->garbage_remaining == 0)
@@ -1528,36 +1487,9 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
     ss->corrupt_now = FALSE;
   }
 
-  {
-    const gchar *reply_headers[] = { "Content-Type", r.ctype, NULL };
-
-    plain_reply = sd_onion_v4_reply_build (r.status, reply_headers,
-                                           g_bytes_get_data (r.body, NULL),
-                                           g_bytes_get_size (r.body));
-  }
+  st_onion_v4_respond (msg, &sealer, r.status, r.ctype, r.body, garbage == ST_GARBAGE_CIPHER,
+                       ss->latency_ms);
   g_bytes_unref (r.body);
-  if (garbage == ST_GARBAGE_CIPHER) {
-    /* the right size, but random: the client's decryption must fail */
-    guint8 *noise = g_malloc (g_bytes_get_size (plain_reply) + 40);
-
-    randombytes_buf (noise, g_bytes_get_size (plain_reply) + 40);
-    sealed = g_bytes_new_take (noise, g_bytes_get_size (plain_reply) + 40);
-  } else {
-    sealed = sd_onion_encrypt (cipher, key, g_bytes_get_data (plain_reply, NULL),
-                               g_bytes_get_size (plain_reply), NULL);
-  }
-  sodium_memzero (key, sizeof key);
-  if (sealed == NULL) {
-    respond_plain (msg, 500, "Encryption failed");
-    return;
-  }
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
-  if (ss->latency_ms > 0) {
-    soup_server_message_pause (msg);
-    g_timeout_add (ss->latency_ms, unpause_cb, g_object_ref (msg));
-  }
 }
 
 StSogsServer *
