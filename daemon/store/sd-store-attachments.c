@@ -202,7 +202,6 @@ sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url, 
                      gchar **out_file, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
 
@@ -211,14 +210,8 @@ sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url, 
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, conversation);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "this contact has no avatar", error))
     return FALSE;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "this contact has no avatar");
-    return FALSE;
-  }
   *out_url = store_column_dup (stmt, 0);
   *out_key = g_bytes_new (sqlite3_column_blob (stmt, 1), (gsize) sqlite3_column_bytes (stmt, 1));
   *out_file = store_column_dup (stmt, 2);

@@ -37,23 +37,52 @@ sd_community_free (SdCommunity *community)
   g_free (community);
 }
 
+/* the array the JSON @text holds (owned by @parser), NULL when it holds none */
+static JsonArray *
+parse_array (JsonParser *parser, const gchar *text)
+{
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    return NULL;
+  return json_node_get_array (root);
+}
+
+/* the element @i of @array when it is a value of @type, else NULL */
+static JsonNode *
+array_value (JsonArray *array, guint i, GType type)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+/* what @builder built, as JSON text */
+static gchar *
+builder_text (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
 static GStrv
 strv_from_json (const gchar *text)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonNode *root;
+  JsonArray *array = parse_array (parser, text);
 
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
-    JsonArray *array = json_node_get_array (root);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    JsonNode *node = array_value (array, i, G_TYPE_STRING);
 
-    for (guint i = 0; i < json_array_get_length (array); i++) {
-      JsonNode *node = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-        g_strv_builder_add (builder, json_node_get_string (node));
-    }
+    if (node != NULL)
+      g_strv_builder_add (builder, json_node_get_string (node));
   }
   return g_strv_builder_end (builder);
 }
@@ -62,16 +91,12 @@ static gchar *
 strv_to_json (const gchar *const *strv)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
     json_builder_add_string_value (builder, strv[i]);
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return builder_text (builder);
 }
 
 static GArray *
@@ -79,21 +104,16 @@ ids_from_json (const gchar *text)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   GArray *out = g_array_new (FALSE, FALSE, sizeof (gint64));
-  JsonNode *root;
+  JsonArray *array = parse_array (parser, text);
 
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
-    JsonArray *array = json_node_get_array (root);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    JsonNode *node = array_value (array, i, G_TYPE_INT64);
+    gint64 id;
 
-    for (guint i = 0; i < json_array_get_length (array); i++) {
-      JsonNode *node = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64) {
-        gint64 id = json_node_get_int (node);
-
-        g_array_append_val (out, id);
-      }
-    }
+    if (node == NULL)
+      continue;
+    id = json_node_get_int (node);
+    g_array_append_val (out, id);
   }
   return out;
 }
@@ -192,7 +212,6 @@ SdCommunity *
 sd_store_get_community (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
@@ -201,14 +220,8 @@ sd_store_get_community (SdStore *self, const gchar *id, GError **error)
   if (stmt == NULL)
     return NULL;
   store_bind_text (stmt, 1, id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such community", error))
     return NULL;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "no such community");
-    return NULL;
-  }
   return community_from_row (stmt);
 }
 
@@ -373,8 +386,6 @@ static gchar *
 reactions_to_json (const GArray *reactions)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
@@ -390,9 +401,7 @@ reactions_to_json (const GArray *reactions)
     json_builder_end_object (builder);
   }
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return builder_text (builder);
 }
 
 static GArray *
@@ -400,13 +409,10 @@ reactions_from_json (const gchar *text)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   GArray *out = sd_reactions_new (0);
-  JsonNode *root;
+  JsonArray *array = parse_array (parser, text);
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
-    return out;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++) {
-    JsonNode *node = json_array_get_element (json_node_get_array (root), i);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    JsonNode *node = json_array_get_element (array, i);
     JsonObject *object;
     SdReaction r = { 0 };
 
@@ -484,20 +490,14 @@ load_by_local_id (SdStore *self, gint64 local_id, GError **error)
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autofree gchar *author = NULL;
   gint64 sent_at;
-  int rc;
 
   stmt = store_prepare (self, "SELECT author, sent_at FROM messages WHERE local_id = ?1",
                         error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, local_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such message", error))
     return NULL;
-  if (rc != SQLITE_ROW) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such message");
-    return NULL;
-  }
   author = store_column_dup (stmt, 0);
   sent_at = sqlite3_column_int64 (stmt, 1);
   g_clear_pointer (&stmt, sd_cached_stmt_release);
@@ -716,7 +716,6 @@ sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   gint64 local_id = 0;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
 
@@ -727,14 +726,8 @@ sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, local_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "not a community post", error))
     return FALSE;
-  if (rc != SQLITE_ROW) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "not a community post");
-    return FALSE;
-  }
   if (out_post_id != NULL)
     *out_post_id = sqlite3_column_int64 (stmt, 0);
   if (out_conversation != NULL)

@@ -258,7 +258,6 @@ gboolean
 sd_store_outbox_item_complete (SdStore *self, SdOutboxItem *item, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (item != NULL && item->message != NULL, FALSE);
@@ -271,14 +270,8 @@ sd_store_outbox_item_complete (SdStore *self, SdOutboxItem *item, GError **error
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, item->message->local_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "the message left the outbox", error))
     return FALSE;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "the message left the outbox");
-    return FALSE;
-  }
   sd_message_free (item->message);
   item->message = store_message_from_row (stmt, 0);
   g_free (item->last_error);

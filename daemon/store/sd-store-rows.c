@@ -179,7 +179,6 @@ store_load_message (SdStore *self, const gchar *author, gint64 sent_at, GError *
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autoptr(SdMessage) message = NULL;
-  int rc;
 
   stmt = prepare_at (self,
                      "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
@@ -187,13 +186,8 @@ store_load_message (SdStore *self, const gchar *author, gint64 sent_at, GError *
                      author, sent_at, error);
   if (stmt == NULL)
     return NULL;
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such message", error))
     return NULL;
-  if (rc == SQLITE_DONE) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such message");
-    return NULL;
-  }
   message = store_message_from_row (stmt, 0);
   if (!load_reactions (self, &message, 1, error) ||
       !store_load_attachments (self, &message, 1, error) ||
@@ -313,19 +307,13 @@ SdConversation *
 store_load_conversation (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   stmt = store_prepare (self, STORE_CONVERSATION_SELECT " WHERE c.id = ?1", error);
   if (stmt == NULL)
     return NULL;
   store_bind_text (stmt, 1, id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such conversation", error))
     return NULL;
-  if (rc == SQLITE_DONE) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such conversation");
-    return NULL;
-  }
   return store_conversation_from_row (stmt);
 }
 
@@ -334,7 +322,6 @@ gboolean
 store_expect_conversation (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   if (!store_check_conversation_id (id, "the conversation id", error))
     return FALSE;
@@ -342,14 +329,8 @@ store_expect_conversation (SdStore *self, const gchar *id, GError **error)
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such conversation", error))
     return FALSE;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "no such conversation");
-    return FALSE;
-  }
   return TRUE;
 }
 

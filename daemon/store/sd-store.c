@@ -108,6 +108,20 @@ store_each_row (SdStore *self, sqlite3_stmt *stmt, StoreRowFunc row, gpointer us
   }
 }
 
+gboolean
+store_step_row (SdStore *self, sqlite3_stmt *stmt, const gchar *absent, GError **error)
+{
+  int rc = store_step (self, stmt, error);
+
+  if (rc == 0)
+    return FALSE;
+  if (rc != SQLITE_ROW) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, absent);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 typedef struct {
   StoreRowNew from_row;
   GPtrArray *items;
