@@ -371,94 +371,43 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
   return new_messages || changed;
 }
 
-/* one inbox item: decrypted, its sender's real id learnt from it, and stored in the 1:1
- * conversation with that id (a message request unless we know them) */
+/* a DM of the poll, decrypted and added to @batch: one received (@contact NULL), stored in
+ * the 1:1 conversation with its sender's real id, learnt from it; or one we sent to
+ * @contact, stored as ours in the conversation with them */
 static void
-open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch)
+store_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, const guint8 other[32],
+          const gchar *contact, SdStoreBatch *batch)
 {
+  gboolean sent = contact != NULL;
+  const gchar *what = sent ? "sent community DM" : "community DM";
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
   g_autofree gchar *hash = NULL;
   SessionProtos__Content *content;
   SessionProtos__DataMessage *data;
   SdIncomingMessage in = { 0 };
-  guint8 other[32], sender_ed25519[32];
+  guint8 sender_ed25519[32];
   gchar sender[SD_SESSION_ID_LEN + 1];
-  SdBlinding kind;
   gint64 posted_ms = (gint64) (dm->posted_at * 1000);
 
-  if (!sd_blinded_id_parse (dm->sender, &kind, other, NULL) || kind != SD_BLINDING_15 ||
-      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
+  raw = sd_base64_decode (dm->message, -1, NULL);
+  if (raw == NULL)
     return;
   content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
-                                        FALSE, g_bytes_get_data (raw, NULL),
+                                        sent, g_bytes_get_data (raw, NULL),
                                         g_bytes_get_size (raw), sender_ed25519, sender,
                                         &error);
   if (content == NULL) {
-    g_debug ("community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
+    g_debug ("%s %" G_GINT64_FORMAT " dropped: %s", what, dm->id, error->message);
     return;
   }
   data = content->datamessage;
   if (data != NULL && data->body != NULL && *data->body != '\0' &&
       g_utf8_validate (data->body, -1, NULL)) {
-    hash = g_strdup_printf ("sogs-dm:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
+    hash = g_strdup_printf ("%s:%s:%" G_GINT64_FORMAT, sent ? "sogs-dm-out" : "sogs-dm",
+                            call->pk_hex, dm->id);
     in.server_hash = hash;
-    in.author = sender;
-    in.body = data->body;
-    in.sent_at = posted_ms;
-    if (content->has_sigtimestamp && content->sigtimestamp > 0 &&
-        content->sigtimestamp < G_MAXINT64 &&
-        ABS ((gint64) content->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
-      in.sent_at = (gint64) content->sigtimestamp;
-    in.received_at = sd_account_now_ms (self->account);
-    in.kind = SD_MESSAGE_KIND_TEXT;
-    if (data->profile != NULL && data->profile->displayname != NULL &&
-        g_utf8_validate (data->profile->displayname, -1, NULL) &&
-        strlen (data->profile->displayname) <= NAME_MAX_BYTES)
-      in.profile_name = data->profile->displayname;
-    if (!sd_store_batch_add_message (batch, &in, &error))
-      g_debug ("community DM %" G_GINT64_FORMAT " not stored: %s", dm->id, error->message);
-  }
-  session_protos__content__free_unpacked (content, NULL);
-}
-
-/* one outbox item: a DM we sent, maybe from another device. Stored as ours in the 1:1
- * conversation when its recipient is a contact we recognise behind the blinding (a copy
- * sent from this device is stored already, and is skipped as a duplicate) */
-static void
-open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch,
-              GHashTable *cache, GPtrArray **contacts)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  g_autofree gchar *hash = NULL;
-  SessionProtos__Content *content;
-  SessionProtos__DataMessage *data;
-  SdIncomingMessage in = { 0 };
-  guint8 other[32], sender_ed25519[32];
-  gchar sender[SD_SESSION_ID_LEN + 1];
-  const gchar *contact;
-  SdBlinding kind;
-  gint64 posted_ms = (gint64) (dm->posted_at * 1000);
-
-  if (!sd_blinded_id_parse (dm->recipient, &kind, other, NULL) || kind != SD_BLINDING_15 ||
-      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) == NULL ||
-      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
-    return;
-  content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
-                                        TRUE, g_bytes_get_data (raw, NULL),
-                                        g_bytes_get_size (raw), sender_ed25519, sender,
-                                        &error);
-  if (content == NULL) {
-    g_debug ("sent community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
-    return;
-  }
-  data = content->datamessage;
-  if (data != NULL && data->body != NULL && *data->body != '\0' &&
-      g_utf8_validate (data->body, -1, NULL)) {
-    hash = g_strdup_printf ("sogs-dm-out:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
-    in.server_hash = hash;
-    in.author = self->account->identity->session_id;
+    in.author = sent ? self->account->identity->session_id : sender;
     in.sync_target = contact;
     in.body = data->body;
     in.sent_at = posted_ms;
@@ -468,11 +417,41 @@ open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBa
       in.sent_at = (gint64) content->sigtimestamp;
     in.received_at = sd_account_now_ms (self->account);
     in.kind = SD_MESSAGE_KIND_TEXT;
+    if (!sent && data->profile != NULL && data->profile->displayname != NULL &&
+        g_utf8_validate (data->profile->displayname, -1, NULL) &&
+        strlen (data->profile->displayname) <= NAME_MAX_BYTES)
+      in.profile_name = data->profile->displayname;
     if (!sd_store_batch_add_message (batch, &in, &error))
-      g_debug ("sent community DM %" G_GINT64_FORMAT " not stored: %s", dm->id,
-               error->message);
+      g_debug ("%s %" G_GINT64_FORMAT " not stored: %s", what, dm->id, error->message);
   }
   session_protos__content__free_unpacked (content, NULL);
+}
+
+/* one inbox item: from its sender (a message request unless we know them) */
+static void
+open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch)
+{
+  guint8 other[32];
+  SdBlinding kind;
+
+  if (sd_blinded_id_parse (dm->sender, &kind, other, NULL) && kind == SD_BLINDING_15)
+    store_dm (self, call, dm, other, NULL, batch);
+}
+
+/* one outbox item: a DM we sent, maybe from another device. Stored when its recipient is a
+ * contact we recognise behind the blinding (a copy sent from this device is stored already,
+ * and is skipped as a duplicate) */
+static void
+open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch,
+              GHashTable *cache, GPtrArray **contacts)
+{
+  guint8 other[32];
+  const gchar *contact;
+  SdBlinding kind;
+
+  if (sd_blinded_id_parse (dm->recipient, &kind, other, NULL) && kind == SD_BLINDING_15 &&
+      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) != NULL)
+    store_dm (self, call, dm, other, contact, batch);
 }
 
 static void
