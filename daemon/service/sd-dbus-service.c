@@ -177,11 +177,15 @@ conversation_service (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invo
   return service;
 }
 
-/* the reply of Send ((os): the conversation's path and the message id) or SendMessage ((s)) */
+/* the reply of Send ((os): the conversation's path and the message id) or SendMessage ((s)),
+ * or @error when there is no @message */
 static void
-return_sent (GDBusMethodInvocation *invocation, gboolean account_send, const SdMessage *message)
+return_sent (GDBusMethodInvocation *invocation, gboolean account_send, const SdMessage *message,
+             const GError *error)
 {
-  if (account_send) {
+  if (message == NULL) {
+    sd_dbus_error_return (invocation, error);
+  } else if (account_send) {
     g_autofree gchar *path = sd_dbus_conversation_path (message->conversation);
 
     g_dbus_method_invocation_return_value (invocation,
@@ -204,10 +208,7 @@ on_sent_attachments (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(SdMessage) message = sd_account_send_attachments_finish (SD_ACCOUNT (source), result,
                                                                      &error);
 
-  if (message == NULL)
-    sd_dbus_error_return (call->invocation, error);
-  else
-    return_sent (call->invocation, call->account_send, message);
+  return_sent (call->invocation, call->account_send, message, error);
   g_free (call);
 }
 
@@ -221,10 +222,7 @@ on_community_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(SdMessage) message = sd_communities_post_finish (SD_COMMUNITIES (source), result,
                                                              &error);
 
-  if (message == NULL)
-    sd_dbus_error_return (call->invocation, error);
-  else
-    return_sent (call->invocation, call->account_send, message);
+  return_sent (call->invocation, call->account_send, message, error);
   g_free (call);
 }
 
@@ -363,10 +361,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
       return;
     }
     message = sd_account_send_group (self->account, recipient, body, &error);
-    if (message == NULL)
-      sd_dbus_error_return (invocation, error);
-    else
-      return_sent (invocation, account_send, message);
+    return_sent (invocation, account_send, message, error);
     return;
   }
   if (sd_store_is_community_id (recipient)) {
@@ -394,10 +389,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   }
   if (n == 0) {
     message = sd_account_send_full (self->account, recipient, body, send.quote_id, &error);
-    if (message == NULL)
-      sd_dbus_error_return (invocation, error);
-    else
-      return_sent (invocation, account_send, message);
+    return_sent (invocation, account_send, message, error);
     return;
   }
   sources = g_new0 (SdAttachmentSource, n);
