@@ -210,27 +210,14 @@ StFileServer *
 st_file_server_start (StNetwork *network, GError **error)
 {
   g_autoptr(StFileServer) fs = g_new0 (StFileServer, 1);
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (network->config.bind);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
-  guint8 seed[SD_SEED_LEN];
-  GSList *uris;
 
   fs->network = network;
   fs->max_size = ST_FILE_MAX_SIZE;
-  randombytes_buf (seed, sizeof seed);
-  sd_identity_from_seed (&fs->identity, seed);
-  sodium_memzero (seed, sizeof seed);
   fs->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) st_file_free);
-  /* plain HTTP even with --tls: the real one is reached the same way */
-  fs->server = soup_server_new ("server-header", NULL, NULL);
-  soup_server_add_handler (fs->server, NULL, handler, fs, NULL);
-  st_reaper_watch (network->reaper, fs->server);
-  if (!soup_server_listen (fs->server, address, 0, error))
+  fs->server = st_onion_v4_server_new (network, &fs->identity, handler, fs, &fs->url, error);
+  if (fs->server == NULL)
     return NULL;
-  uris = soup_server_get_uris (fs->server);
-  fs->url = g_strdup_printf ("http://%s:%d", network->config.bind, g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return g_steal_pointer (&fs);
 }
 

@@ -12,6 +12,30 @@
 #include "sd-json.h"
 #include "sd-onion-layer.h"
 #include "sd-onion-v4.h"
+#include "st-tcp.h"
+
+SoupServer *
+st_onion_v4_server_new (StNetwork *network, SdIdentity *identity, SoupServerCallback handler,
+                        gpointer user_data, gchar **out_url, GError **error)
+{
+  g_autoptr(SoupServer) server = soup_server_new ("server-header", NULL, NULL);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (network->config.bind);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
+  guint8 seed[SD_SEED_LEN];
+  GSList *uris;
+
+  randombytes_buf (seed, sizeof seed);
+  sd_identity_from_seed (identity, seed);
+  sodium_memzero (seed, sizeof seed);
+  soup_server_add_handler (server, NULL, handler, user_data, NULL);
+  st_reaper_watch (network->reaper, server);
+  if (!soup_server_listen (server, address, 0, error))
+    return NULL;
+  uris = soup_server_get_uris (server);
+  *out_url = g_strdup_printf ("http://%s:%d", network->config.bind, g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return g_steal_pointer (&server);
+}
 
 void
 st_respond_plain (SoupServerMessage *msg, guint status, const gchar *text)

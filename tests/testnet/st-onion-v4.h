@@ -11,6 +11,7 @@
 
 #include "sd-keys.h"
 #include "sd-onion-crypto.h"
+#include "st-network.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,13 @@ typedef struct {
   SdOnionCipher cipher;
   guint8 key[SD_ONION_KEY_LEN]; /* wiped by st_onion_v4_respond () */
 } StOnionV4Reply;
+
+/* a server reached only by onion requests v4: a new @identity, and @handler served over
+ * plain HTTP (even with --tls: the real ones are reached the same way) on the network's
+ * address, at @out_url; NULL on error */
+SoupServer *st_onion_v4_server_new (StNetwork *network, SdIdentity *identity,
+                                    SoupServerCallback handler, gpointer user_data,
+                                    gchar **out_url, GError **error);
 
 void st_respond_plain (SoupServerMessage *msg, guint status, const gchar *text);
 

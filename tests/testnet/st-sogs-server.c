@@ -1496,15 +1496,8 @@ StSogsServer *
 st_sogs_server_start (StNetwork *network, GError **error)
 {
   g_autoptr(StSogsServer) ss = g_new0 (StSogsServer, 1);
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (network->config.bind);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
-  guint8 seed[SD_SEED_LEN];
-  GSList *uris;
 
   ss->network = network;
-  randombytes_buf (seed, sizeof seed);
-  sd_identity_from_seed (&ss->identity, seed);
-  sodium_memzero (seed, sizeof seed);
   ss->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                      (GDestroyNotify) st_room_free);
   ss->room_order = g_ptr_array_new ();
@@ -1512,16 +1505,9 @@ st_sogs_server_start (StNetwork *network, GError **error)
   ss->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ss->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   room_new (ss, ST_SOGS_DEFAULT_ROOM, "Lobby", "Everyone is welcome");
-
-  /* plain HTTP even with --tls: the real ones are reached the same way */
-  ss->server = soup_server_new ("server-header", NULL, NULL);
-  soup_server_add_handler (ss->server, NULL, handler, ss, NULL);
-  st_reaper_watch (network->reaper, ss->server);
-  if (!soup_server_listen (ss->server, address, 0, error))
+  ss->server = st_onion_v4_server_new (network, &ss->identity, handler, ss, &ss->url, error);
+  if (ss->server == NULL)
     return NULL;
-  uris = soup_server_get_uris (ss->server);
-  ss->url = g_strdup_printf ("http://%s:%d", network->config.bind, g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return g_steal_pointer (&ss);
 }
 
