@@ -15,6 +15,7 @@
 #include "sd-onion-layer.h"
 #include "sd-onion-v4.h"
 #include "sd-json.h"
+#include "st-control.h"
 #include "st-onion-v4.h"
 #include "st-tcp.h"
 
@@ -248,24 +249,6 @@ st_file_server_description (StFileServer *fs)
   return obj;
 }
 
-static gboolean
-get_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 *out,
-         GError **error)
-{
-  JsonNode *node = json_object_get_member (request, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
-      json_node_get_int (node) > max) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "\"%s\" must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-                 name, min, max);
-    return FALSE;
-  }
-  *out = json_node_get_int (node);
-  return TRUE;
-}
-
 static gint
 compare_uploaded (gconstpointer a, gconstpointer b, gpointer user_data)
 {
@@ -288,27 +271,27 @@ st_file_server_control (StFileServer *fs,
   gint64 v;
 
   if (strcmp (action, "file_fail") == 0) {
-    if (!get_int (request, "status", 400, 599, &v, error)) {
+    if (!st_control_int (request, "status", 400, 599, &v, error)) {
       json_object_unref (status);
       return FALSE;
     }
     fs->fail_status = (guint) v;
     fs->fail_remaining = -1;
     if (json_object_has_member (request, "count")) {
-      if (!get_int (request, "count", 1, G_MAXINT, &v, error)) {
+      if (!st_control_int (request, "count", 1, G_MAXINT, &v, error)) {
         json_object_unref (status);
         return FALSE;
       }
       fs->fail_remaining = (gint) v;
     }
   } else if (strcmp (action, "file_latency") == 0) {
-    if (!get_int (request, "ms", 0, 600000, &v, error)) {
+    if (!st_control_int (request, "ms", 0, 600000, &v, error)) {
       json_object_unref (status);
       return FALSE;
     }
     fs->latency_ms = (guint) v;
   } else if (strcmp (action, "file_limit") == 0) {
-    if (!get_int (request, "bytes", 1, ST_FILE_MAX_SIZE, &v, error)) {
+    if (!st_control_int (request, "bytes", 1, ST_FILE_MAX_SIZE, &v, error)) {
       json_object_unref (status);
       return FALSE;
     }

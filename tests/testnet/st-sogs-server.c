@@ -23,6 +23,7 @@
 #include "sd-sogs-post.h"
 #include "sd-sogs-request.h"
 #include "sd-sogs-url.h"
+#include "st-control.h"
 #include "st-onion-v4.h"
 #include "st-tcp.h"
 
@@ -1561,24 +1562,6 @@ require_string (JsonObject *request, const gchar *name, GError **error)
   return value != NULL && *value != '\0' ? value : NULL;
 }
 
-static gboolean
-get_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 *out,
-         GError **error)
-{
-  JsonNode *node = json_object_get_member (request, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
-      json_node_get_int (node) > max) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "\"%s\" must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-                 name, min, max);
-    return FALSE;
-  }
-  *out = json_node_get_int (node);
-  return TRUE;
-}
-
 static StRoom *
 require_room (StSogsServer *ss, JsonObject *request, GError **error)
 {
@@ -1674,7 +1657,7 @@ st_sogs_server_control (StSogsServer *ss,
     gint64 id = 0;
     StPost *post;
 
-    if (room == NULL || !get_int (request, "message", 1, G_MAXINT64, &id, error))
+    if (room == NULL || !st_control_int (request, "message", 1, G_MAXINT64, &id, error))
       return FALSE;
     post = find_post (room, id);
     if (post == NULL) {
@@ -1694,19 +1677,19 @@ st_sogs_server_control (StSogsServer *ss,
   } else if (strcmp (action, "sogs_fail") == 0) {
     gint64 v;
 
-    if (!get_int (request, "status", 400, 599, &v, error))
+    if (!st_control_int (request, "status", 400, 599, &v, error))
       return FALSE;
     ss->fail_status = (guint) v;
     ss->fail_remaining = -1;
     if (json_object_has_member (request, "count")) {
-      if (!get_int (request, "count", 1, G_MAXINT, &v, error))
+      if (!st_control_int (request, "count", 1, G_MAXINT, &v, error))
         return FALSE;
       ss->fail_remaining = (gint) v;
     }
   } else if (strcmp (action, "sogs_latency") == 0) {
     gint64 v;
 
-    if (!get_int (request, "ms", 0, 600000, &v, error))
+    if (!st_control_int (request, "ms", 0, 600000, &v, error))
       return FALSE;
     ss->latency_ms = (guint) v;
   } else if (strcmp (action, "sogs_down") == 0 || strcmp (action, "sogs_up") == 0) {
@@ -1726,13 +1709,13 @@ st_sogs_server_control (StSogsServer *ss,
     }
     ss->garbage_bytes = GARBAGE_BYTES_DEFAULT;
     if (json_object_has_member (request, "bytes")) {
-      if (!get_int (request, "bytes", 1, GARBAGE_BYTES_MAX, &v, error))
+      if (!st_control_int (request, "bytes", 1, GARBAGE_BYTES_MAX, &v, error))
         return FALSE;
       ss->garbage_bytes = (gsize) v;
     }
     ss->garbage_remaining = -1;
     if (json_object_has_member (request, "count")) {
-      if (!get_int (request, "count", 1, G_MAXINT, &v, error))
+      if (!st_control_int (request, "count", 1, G_MAXINT, &v, error))
         return FALSE;
       ss->garbage_remaining = (gint) v;
     }
