@@ -152,6 +152,28 @@ printable (const gchar *text)
   return g_string_free (out, FALSE);
 }
 
+/* one member of the JSON object @builder is building */
+static void
+add_string_member (JsonBuilder *builder, const gchar *name, const gchar *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_int_member (JsonBuilder *builder, const gchar *name, gint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+add_boolean_member (JsonBuilder *builder, const gchar *name, gboolean value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
 static gint
 fail (Ctl *ctl, const gchar *name, const gchar *message)
 {
@@ -162,10 +184,8 @@ fail (Ctl *ctl, const gchar *name, const gchar *message)
     g_autofree gchar *text = NULL;
 
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "error");
-    json_builder_add_string_value (builder, name);
-    json_builder_set_member_name (builder, "message");
-    json_builder_add_string_value (builder, message);
+    add_string_member (builder, "error", name);
+    add_string_member (builder, "message", message);
     json_builder_end_object (builder);
     root = json_builder_get_root (builder);
     json_generator_set_root (generator, root);
@@ -249,64 +269,45 @@ build_message (JsonBuilder *builder, SessiondMessage *message)
   GPtrArray *reactions = sessiond_message_get_reactions (message);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, sessiond_message_get_id (message));
-  json_builder_set_member_name (builder, "conversation");
-  json_builder_add_string_value (builder, sessiond_message_get_conversation_id (message));
-  json_builder_set_member_name (builder, "author");
-  json_builder_add_string_value (builder, sessiond_message_get_author (message));
-  json_builder_set_member_name (builder, "outgoing");
-  json_builder_add_boolean_value (builder, sessiond_message_get_outgoing (message));
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, sessiond_message_get_kind (message));
-  json_builder_set_member_name (builder, "body");
-  json_builder_add_string_value (builder, sessiond_message_get_body (message));
-  json_builder_set_member_name (builder, "sent_at");
-  json_builder_add_int_value (builder, sessiond_message_get_sent_at (message));
-  json_builder_set_member_name (builder, "received_at");
-  json_builder_add_int_value (builder, sessiond_message_get_received_at (message));
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, sessiond_message_get_status (message));
+  add_string_member (builder, "id", sessiond_message_get_id (message));
+  add_string_member (builder, "conversation", sessiond_message_get_conversation_id (message));
+  add_string_member (builder, "author", sessiond_message_get_author (message));
+  add_boolean_member (builder, "outgoing", sessiond_message_get_outgoing (message));
+  add_string_member (builder, "kind", sessiond_message_get_kind (message));
+  add_string_member (builder, "body", sessiond_message_get_body (message));
+  add_int_member (builder, "sent_at", sessiond_message_get_sent_at (message));
+  add_int_member (builder, "received_at", sessiond_message_get_received_at (message));
+  add_string_member (builder, "status", sessiond_message_get_status (message));
   json_builder_set_member_name (builder, "reactions");
   json_builder_begin_array (builder);
   for (guint i = 0; i < reactions->len; i++) {
     SessiondReaction *reaction = g_ptr_array_index (reactions, i);
 
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "emoji");
-    json_builder_add_string_value (builder, sessiond_reaction_get_emoji (reaction));
-    json_builder_set_member_name (builder, "count");
-    json_builder_add_int_value (builder, sessiond_reaction_get_count (reaction));
-    json_builder_set_member_name (builder, "reacted_by_me");
-    json_builder_add_boolean_value (builder, sessiond_reaction_get_reacted_by_me (reaction));
+    add_string_member (builder, "emoji", sessiond_reaction_get_emoji (reaction));
+    add_int_member (builder, "count", sessiond_reaction_get_count (reaction));
+    add_boolean_member (builder, "reacted_by_me", sessiond_reaction_get_reacted_by_me (reaction));
     json_builder_end_object (builder);
   }
   json_builder_end_array (builder);
   if (error != NULL) {
-    json_builder_set_member_name (builder, "error");
-    json_builder_add_string_value (builder, error);
+    add_string_member (builder, "error", error);
   }
   if (sessiond_message_get_expires_at (message) != 0) {
-    json_builder_set_member_name (builder, "expires_at");
-    json_builder_add_int_value (builder, sessiond_message_get_expires_at (message));
+    add_int_member (builder, "expires_at", sessiond_message_get_expires_at (message));
   }
   if (mode != NULL) {
-    json_builder_set_member_name (builder, "expiration_mode");
-    json_builder_add_string_value (builder, mode);
-    json_builder_set_member_name (builder, "expiration_timer");
-    json_builder_add_int_value (builder, sessiond_message_get_expiration_timer (message));
+    add_string_member (builder, "expiration_mode", mode);
+    add_int_member (builder, "expiration_timer", sessiond_message_get_expiration_timer (message));
   }
   if (quote_id != NULL) {
     const gchar *quote_author = sessiond_message_get_quote_author (message);
     const gchar *quote_body = sessiond_message_get_quote_body (message);
 
-    json_builder_set_member_name (builder, "quote_id");
-    json_builder_add_string_value (builder, quote_id);
-    json_builder_set_member_name (builder, "quote_author");
-    json_builder_add_string_value (builder, quote_author != NULL ? quote_author : "");
+    add_string_member (builder, "quote_id", quote_id);
+    add_string_member (builder, "quote_author", quote_author != NULL ? quote_author : "");
     if (quote_body != NULL) {
-      json_builder_set_member_name (builder, "quote_body");
-      json_builder_add_string_value (builder, quote_body);
+      add_string_member (builder, "quote_body", quote_body);
     }
   }
   {
@@ -316,12 +317,10 @@ build_message (JsonBuilder *builder, SessiondMessage *message)
                                                         SESSIOND_MESSAGE_KEY_AUTHOR_SESSION_ID);
 
     if (name != NULL && g_variant_is_of_type (name, G_VARIANT_TYPE_STRING)) {
-      json_builder_set_member_name (builder, "author_name");
-      json_builder_add_string_value (builder, g_variant_get_string (name, NULL));
+      add_string_member (builder, "author_name", g_variant_get_string (name, NULL));
     }
     if (real != NULL && g_variant_is_of_type (real, G_VARIANT_TYPE_STRING)) {
-      json_builder_set_member_name (builder, "author_session_id");
-      json_builder_add_string_value (builder, g_variant_get_string (real, NULL));
+      add_string_member (builder, "author_session_id", g_variant_get_string (real, NULL));
     }
   }
   json_builder_end_object (builder);
@@ -523,16 +522,11 @@ cmd_status (Ctl *ctl, const gchar *command, gchar **args)
     g_autoptr(JsonBuilder) builder = json_builder_new ();
 
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "state");
-    json_builder_add_string_value (builder, state);
-    json_builder_set_member_name (builder, "session_id");
-    json_builder_add_string_value (builder, id);
-    json_builder_set_member_name (builder, "display_name");
-    json_builder_add_string_value (builder, name);
-    json_builder_set_member_name (builder, "unread_count");
-    json_builder_add_int_value (builder, unread);
-    json_builder_set_member_name (builder, "config_synced");
-    json_builder_add_boolean_value (builder, sessiond_client_get_config_synced (ctl->client));
+    add_string_member (builder, "state", state);
+    add_string_member (builder, "session_id", id);
+    add_string_member (builder, "display_name", name);
+    add_int_member (builder, "unread_count", unread);
+    add_boolean_member (builder, "config_synced", sessiond_client_get_config_synced (ctl->client));
     json_builder_end_object (builder);
     print_json (builder);
     return 0;
@@ -553,8 +547,7 @@ print_string_result (Ctl *ctl, const gchar *key, const gchar *value)
     g_autoptr(JsonBuilder) builder = json_builder_new ();
 
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, key);
-    json_builder_add_string_value (builder, value);
+    add_string_member (builder, key, value);
     json_builder_end_object (builder);
     print_json (builder);
   } else {
@@ -929,10 +922,8 @@ send_message (Ctl *ctl, const gchar *recipient, const gchar *quote_id, const gch
     g_autoptr(JsonBuilder) builder = json_builder_new ();
 
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "conversation");
-    json_builder_add_string_value (builder, conversation);
-    json_builder_set_member_name (builder, "message_id");
-    json_builder_add_string_value (builder, message_id);
+    add_string_member (builder, "conversation", conversation);
+    add_string_member (builder, "message_id", message_id);
     json_builder_end_object (builder);
     print_json (builder);
   } else {
@@ -1018,24 +1009,15 @@ cmd_attachments (Ctl *ctl, const gchar *command, gchar **args)
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "index");
-      json_builder_add_int_value (b, index);
-      json_builder_set_member_name (b, "file_name");
-      json_builder_add_string_value (b, name != NULL ? name : "");
-      json_builder_set_member_name (b, "content_type");
-      json_builder_add_string_value (b, type != NULL ? type : "");
-      json_builder_set_member_name (b, "size");
-      json_builder_add_int_value (b, size);
-      json_builder_set_member_name (b, "width");
-      json_builder_add_int_value (b, width);
-      json_builder_set_member_name (b, "height");
-      json_builder_add_int_value (b, height);
-      json_builder_set_member_name (b, "voice");
-      json_builder_add_boolean_value (b, voice);
-      json_builder_set_member_name (b, "caption");
-      json_builder_add_string_value (b, caption != NULL ? caption : "");
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, state);
+      add_int_member (b, "index", index);
+      add_string_member (b, "file_name", name != NULL ? name : "");
+      add_string_member (b, "content_type", type != NULL ? type : "");
+      add_int_member (b, "size", size);
+      add_int_member (b, "width", width);
+      add_int_member (b, "height", height);
+      add_boolean_member (b, "voice", voice);
+      add_string_member (b, "caption", caption != NULL ? caption : "");
+      add_string_member (b, "state", state);
       json_builder_end_object (b);
       print_json (b);
     } else {
@@ -1117,12 +1099,9 @@ cmd_save (Ctl *ctl, const gchar *command, gchar **args)
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
     return fail_error (ctl, error);
   builder = begin_action (c, command);
-  json_builder_set_member_name (builder, "message_id");
-  json_builder_add_string_value (builder, args[1]);
-  json_builder_set_member_name (builder, "index");
-  json_builder_add_int_value (builder, (gint64) index);
-  json_builder_set_member_name (builder, "path");
-  json_builder_add_string_value (builder, args[3]);
+  add_string_member (builder, "message_id", args[1]);
+  add_int_member (builder, "index", (gint64) index);
+  add_string_member (builder, "path", args[3]);
   end_action (ctl, builder);
   return 0;
 }
@@ -1159,36 +1138,21 @@ cmd_conversations (Ctl *ctl, const gchar *command, gchar **args)
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, sessiond_conversation_get_id (c));
-      json_builder_set_member_name (b, "kind");
-      json_builder_add_string_value (b, sessiond_conversation_get_kind (c));
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, name);
-      json_builder_set_member_name (b, "nickname");
-      json_builder_add_string_value (b, nickname);
-      json_builder_set_member_name (b, "unread_count");
-      json_builder_add_int_value (b, sessiond_conversation_get_unread_count (c));
-      json_builder_set_member_name (b, "last_activity");
-      json_builder_add_int_value (b, sessiond_conversation_get_last_activity (c));
-      json_builder_set_member_name (b, "last_message_preview");
-      json_builder_add_string_value (b, preview);
-      json_builder_set_member_name (b, "approved");
-      json_builder_add_boolean_value (b, sessiond_conversation_get_approved (c));
-      json_builder_set_member_name (b, "blocked");
-      json_builder_add_boolean_value (b, sessiond_conversation_get_blocked (c));
-      json_builder_set_member_name (b, "muted_until");
-      json_builder_add_int_value (b, sessiond_conversation_get_muted_until (c));
-      json_builder_set_member_name (b, "expiration_mode");
-      json_builder_add_string_value (b, mode);
-      json_builder_set_member_name (b, "expiration_timer");
-      json_builder_add_int_value (b, timer);
-      json_builder_set_member_name (b, "priority");
-      json_builder_add_int_value (b, sessiond_conversation_get_priority (c));
-      json_builder_set_member_name (b, "notify_mode");
-      json_builder_add_string_value (b, notify_mode);
-      json_builder_set_member_name (b, "marked_unread");
-      json_builder_add_boolean_value (b, sessiond_conversation_get_marked_unread (c));
+      add_string_member (b, "id", sessiond_conversation_get_id (c));
+      add_string_member (b, "kind", sessiond_conversation_get_kind (c));
+      add_string_member (b, "name", name);
+      add_string_member (b, "nickname", nickname);
+      add_int_member (b, "unread_count", sessiond_conversation_get_unread_count (c));
+      add_int_member (b, "last_activity", sessiond_conversation_get_last_activity (c));
+      add_string_member (b, "last_message_preview", preview);
+      add_boolean_member (b, "approved", sessiond_conversation_get_approved (c));
+      add_boolean_member (b, "blocked", sessiond_conversation_get_blocked (c));
+      add_int_member (b, "muted_until", sessiond_conversation_get_muted_until (c));
+      add_string_member (b, "expiration_mode", mode);
+      add_int_member (b, "expiration_timer", timer);
+      add_int_member (b, "priority", sessiond_conversation_get_priority (c));
+      add_string_member (b, "notify_mode", notify_mode);
+      add_boolean_member (b, "marked_unread", sessiond_conversation_get_marked_unread (c));
       json_builder_end_object (b);
       print_json (b);
       continue;
@@ -1275,10 +1239,8 @@ begin_action (SessiondConversation *c, const gchar *action)
   JsonBuilder *builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "conversation");
-  json_builder_add_string_value (builder, sessiond_conversation_get_id (c));
-  json_builder_set_member_name (builder, "action");
-  json_builder_add_string_value (builder, action);
+  add_string_member (builder, "conversation", sessiond_conversation_get_id (c));
+  add_string_member (builder, "action", action);
   return builder;
 }
 
@@ -1372,18 +1334,12 @@ cmd_communities (Ctl *ctl, const gchar *command, gchar **args)
       g_autoptr(JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, sessiond_conversation_get_id (c));
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, name);
-      json_builder_set_member_name (b, "description");
-      json_builder_add_string_value (b, description);
-      json_builder_set_member_name (b, "url");
-      json_builder_add_string_value (b, url);
-      json_builder_set_member_name (b, "user_count");
-      json_builder_add_int_value (b, users);
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, state);
+      add_string_member (b, "id", sessiond_conversation_get_id (c));
+      add_string_member (b, "name", name);
+      add_string_member (b, "description", description);
+      add_string_member (b, "url", url);
+      add_int_member (b, "user_count", users);
+      add_string_member (b, "state", state);
       json_builder_set_member_name (b, "permissions");
       json_builder_begin_array (b);
       for (guint j = 0; permissions != NULL && permissions[j] != NULL; j++)
@@ -1446,11 +1402,9 @@ cmd_message_action (Ctl *ctl, const gchar *action, gchar **args)
   if (!ok)
     return fail_error (ctl, error);
   builder = begin_action (c, action);
-  json_builder_set_member_name (builder, "message_id");
-  json_builder_add_string_value (builder, message_id);
+  add_string_member (builder, "message_id", message_id);
   if (emoji != NULL) {
-    json_builder_set_member_name (builder, "emoji");
-    json_builder_add_string_value (builder, emoji);
+    add_string_member (builder, "emoji", emoji);
   }
   end_action (ctl, builder);
   return 0;
@@ -1513,31 +1467,6 @@ check_disappear (Ctl *ctl, gchar **args)
 }
 
 static gint
-cmd_disappear (Ctl *ctl, const gchar *command, gchar **args)
-{
-  const gchar *id = args[0];
-  const gchar *mode = args[1];
-  guint timer = ctl->timer;
-  SessiondConversation *c = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-
-  if (find_conversation (ctl, id, &c) != 0)
-    return 1;
-  sessiond_conversation_set_expiration_async (c, mode, timer, NULL, on_done, &result);
-  if (!sessiond_conversation_set_expiration_finish (c, wait_for (&result), &error))
-    return fail_error (ctl, error);
-  builder = begin_action (c, "disappear");
-  json_builder_set_member_name (builder, "expiration_mode");
-  json_builder_add_string_value (builder, mode);
-  json_builder_set_member_name (builder, "expiration_timer");
-  json_builder_add_int_value (builder, timer);
-  end_action (ctl, builder);
-  return 0;
-}
-
-static gint
 check_notify (Ctl *ctl, gchar **args)
 {
   const gchar *mode = args[1];
@@ -1548,46 +1477,41 @@ check_notify (Ctl *ctl, gchar **args)
   return 0;
 }
 
+/* disappear ID MODE [TIMER], notify ID NOTIFY-MODE, nickname ID NAME: a setting of the
+ * conversation, which --json prints back */
 static gint
-cmd_notify (Ctl *ctl, const gchar *command, gchar **args)
+cmd_conversation_setting (Ctl *ctl, const gchar *action, gchar **args)
 {
-  const gchar *id = args[0];
-  const gchar *mode = args[1];
+  const gchar *value = args[1];
   SessiondConversation *c = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
+  const gchar *member;
+  gboolean ok;
 
-  if (find_conversation (ctl, id, &c) != 0)
+  if (find_conversation (ctl, args[0], &c) != 0)
     return 1;
-  sessiond_conversation_set_notify_mode_async (c, mode, NULL, on_done, &result);
-  if (!sessiond_conversation_set_notify_mode_finish (c, wait_for (&result), &error))
+  if (g_str_equal (action, "disappear")) {
+    /* the timer as check_disappear () read it */
+    sessiond_conversation_set_expiration_async (c, value, ctl->timer, NULL, on_done, &result);
+    ok = sessiond_conversation_set_expiration_finish (c, wait_for (&result), &error);
+    member = "expiration_mode";
+  } else if (g_str_equal (action, "notify")) {
+    sessiond_conversation_set_notify_mode_async (c, value, NULL, on_done, &result);
+    ok = sessiond_conversation_set_notify_mode_finish (c, wait_for (&result), &error);
+    member = "notify_mode";
+  } else {
+    sessiond_conversation_set_nickname_async (c, value, NULL, on_done, &result);
+    ok = sessiond_conversation_set_nickname_finish (c, wait_for (&result), &error);
+    member = "nickname";
+  }
+  if (!ok)
     return fail_error (ctl, error);
-  builder = begin_action (c, "notify");
-  json_builder_set_member_name (builder, "notify_mode");
-  json_builder_add_string_value (builder, mode);
-  end_action (ctl, builder);
-  return 0;
-}
-
-static gint
-cmd_nickname (Ctl *ctl, const gchar *command, gchar **args)
-{
-  const gchar *id = args[0];
-  const gchar *nickname = args[1];
-  SessiondConversation *c = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-
-  if (find_conversation (ctl, id, &c) != 0)
-    return 1;
-  sessiond_conversation_set_nickname_async (c, nickname, NULL, on_done, &result);
-  if (!sessiond_conversation_set_nickname_finish (c, wait_for (&result), &error))
-    return fail_error (ctl, error);
-  builder = begin_action (c, "nickname");
-  json_builder_set_member_name (builder, "nickname");
-  json_builder_add_string_value (builder, nickname);
+  builder = begin_action (c, action);
+  add_string_member (builder, member, value);
+  if (g_str_equal (action, "disappear"))
+    add_int_member (builder, "expiration_timer", ctl->timer);
   end_action (ctl, builder);
   return 0;
 }
@@ -1600,8 +1524,7 @@ on_watch_message (SessiondClient *client, const gchar *conversation_id,
     g_autoptr(JsonBuilder) builder = json_builder_new ();
 
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "event");
-    json_builder_add_string_value (builder, "message");
+    add_string_member (builder, "event", "message");
     json_builder_set_member_name (builder, "message");
     build_message (builder, message);
     json_builder_end_object (builder);
@@ -1626,10 +1549,8 @@ on_watch_notify (SessiondClient *client, GParamSpec *pspec, Ctl *ctl)
       return;
     }
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "event");
-    json_builder_add_string_value (builder, "state");
-    json_builder_set_member_name (builder, "state");
-    json_builder_add_string_value (builder, state);
+    add_string_member (builder, "event", "state");
+    add_string_member (builder, "state", state);
     json_builder_end_object (builder);
   } else {
     guint unread = sessiond_client_get_unread_count (client);
@@ -1640,10 +1561,8 @@ on_watch_notify (SessiondClient *client, GParamSpec *pspec, Ctl *ctl)
       return;
     }
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "event");
-    json_builder_add_string_value (builder, "unread-count");
-    json_builder_set_member_name (builder, "unread_count");
-    json_builder_add_int_value (builder, unread);
+    add_string_member (builder, "event", "unread-count");
+    add_int_member (builder, "unread_count", unread);
     json_builder_end_object (builder);
   }
   print_json (builder);
@@ -1689,12 +1608,9 @@ cmd_watch (Ctl *ctl, const gchar *command, gchar **args)
     g_autoptr(JsonBuilder) builder = json_builder_new ();
 
     json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "event");
-    json_builder_add_string_value (builder, "watching");
-    json_builder_set_member_name (builder, "session_id");
-    json_builder_add_string_value (builder, id);
-    json_builder_set_member_name (builder, "state");
-    json_builder_add_string_value (builder, state);
+    add_string_member (builder, "event", "watching");
+    add_string_member (builder, "session_id", id);
+    add_string_member (builder, "state", state);
     json_builder_end_object (builder);
     print_json (builder);
   } else {
@@ -1821,9 +1737,9 @@ static const CtlCommand commands[] = {
     /* TRANSLATORS: keep the line break: --help indents the second line */
     N_("disappearing messages: MODE off, after-send or\n"
        "after-read; TIMER in seconds or with s, m, h, d, w"),
-    check_disappear, cmd_disappear },
+    check_disappear, cmd_conversation_setting },
   { "nickname", "ID NAME", NULL, NULL, N_("our own name for a contact (\"\" clears it)"), NULL,
-    cmd_nickname },
+    cmd_conversation_setting },
   { "screenshot", "ID", NULL, NULL, N_("tell the contact we took a screenshot"), NULL,
     cmd_conversation_action },
   { "pin", "ID", NULL, NULL, N_("pin, unpin or hide a conversation (on all devices)"), NULL,
@@ -1832,7 +1748,7 @@ static const CtlCommand commands[] = {
   { "hide", "ID", NULL, NULL, NULL, NULL, cmd_conversation_action },
   { "notify", "ID NOTIFY-MODE", NULL, NULL,
     N_("which messages notify: NOTIFY-MODE all, mentions or none"),
-    check_notify, cmd_notify },
+    check_notify, cmd_conversation_setting },
   { "group-create", "NAME ID [ID] [ID] [ID] [ID] [ID] [ID] [ID] [ID] [ID]", "NAME ID…", NULL,
     N_("create a group with us as admin and invite the members"), check_group_create,
     cmd_group_create },

@@ -23,6 +23,7 @@
 #include "sd-secret-keystore.h"
 #include "sd-seed.h"
 #include "sd-sender.h"
+#include "sd-sodium.h"
 #include "sd-soup-transport.h"
 #include "sd-store-pool.h"
 
@@ -1572,11 +1573,7 @@ sd_account_new (const SdAccountConfig *config, GError **error)
 {
   g_autoptr(SdAccount) self = g_object_new (SD_TYPE_ACCOUNT, NULL);
 
-  if (sodium_init () < 0) {
-    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
-                         "libsodium could not initialise");
-    return NULL;
-  }
+  sd_sodium_init ();
   self->config.data_dir = g_strdup (config->data_dir);
   self->config.seeds = g_strdupv (config->seeds);
   self->config.seed_ca = g_strdup (config->seed_ca);

@@ -371,94 +371,43 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
   return new_messages || changed;
 }
 
-/* one inbox item: decrypted, its sender's real id learnt from it, and stored in the 1:1
- * conversation with that id (a message request unless we know them) */
+/* a DM of the poll, decrypted and added to @batch: one received (@contact NULL), stored in
+ * the 1:1 conversation with its sender's real id, learnt from it; or one we sent to
+ * @contact, stored as ours in the conversation with them */
 static void
-open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch)
+store_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, const guint8 other[32],
+          const gchar *contact, SdStoreBatch *batch)
 {
+  gboolean sent = contact != NULL;
+  const gchar *what = sent ? "sent community DM" : "community DM";
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
   g_autofree gchar *hash = NULL;
   SessionProtos__Content *content;
   SessionProtos__DataMessage *data;
   SdIncomingMessage in = { 0 };
-  guint8 other[32], sender_ed25519[32];
+  guint8 sender_ed25519[32];
   gchar sender[SD_SESSION_ID_LEN + 1];
-  SdBlinding kind;
   gint64 posted_ms = (gint64) (dm->posted_at * 1000);
 
-  if (!sd_blinded_id_parse (dm->sender, &kind, other, NULL) || kind != SD_BLINDING_15 ||
-      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
+  raw = sd_base64_decode (dm->message, -1, NULL);
+  if (raw == NULL)
     return;
   content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
-                                        FALSE, g_bytes_get_data (raw, NULL),
+                                        sent, g_bytes_get_data (raw, NULL),
                                         g_bytes_get_size (raw), sender_ed25519, sender,
                                         &error);
   if (content == NULL) {
-    g_debug ("community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
+    g_debug ("%s %" G_GINT64_FORMAT " dropped: %s", what, dm->id, error->message);
     return;
   }
   data = content->datamessage;
   if (data != NULL && data->body != NULL && *data->body != '\0' &&
       g_utf8_validate (data->body, -1, NULL)) {
-    hash = g_strdup_printf ("sogs-dm:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
+    hash = g_strdup_printf ("%s:%s:%" G_GINT64_FORMAT, sent ? "sogs-dm-out" : "sogs-dm",
+                            call->pk_hex, dm->id);
     in.server_hash = hash;
-    in.author = sender;
-    in.body = data->body;
-    in.sent_at = posted_ms;
-    if (content->has_sigtimestamp && content->sigtimestamp > 0 &&
-        content->sigtimestamp < G_MAXINT64 &&
-        ABS ((gint64) content->sigtimestamp - posted_ms) <= CLOCK_SLACK_MS)
-      in.sent_at = (gint64) content->sigtimestamp;
-    in.received_at = sd_account_now_ms (self->account);
-    in.kind = SD_MESSAGE_KIND_TEXT;
-    if (data->profile != NULL && data->profile->displayname != NULL &&
-        g_utf8_validate (data->profile->displayname, -1, NULL) &&
-        strlen (data->profile->displayname) <= NAME_MAX_BYTES)
-      in.profile_name = data->profile->displayname;
-    if (!sd_store_batch_add_message (batch, &in, &error))
-      g_debug ("community DM %" G_GINT64_FORMAT " not stored: %s", dm->id, error->message);
-  }
-  session_protos__content__free_unpacked (content, NULL);
-}
-
-/* one outbox item: a DM we sent, maybe from another device. Stored as ours in the 1:1
- * conversation when its recipient is a contact we recognise behind the blinding (a copy
- * sent from this device is stored already, and is skipped as a duplicate) */
-static void
-open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch,
-              GHashTable *cache, GPtrArray **contacts)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  g_autofree gchar *hash = NULL;
-  SessionProtos__Content *content;
-  SessionProtos__DataMessage *data;
-  SdIncomingMessage in = { 0 };
-  guint8 other[32], sender_ed25519[32];
-  gchar sender[SD_SESSION_ID_LEN + 1];
-  const gchar *contact;
-  SdBlinding kind;
-  gint64 posted_ms = (gint64) (dm->posted_at * 1000);
-
-  if (!sd_blinded_id_parse (dm->recipient, &kind, other, NULL) || kind != SD_BLINDING_15 ||
-      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) == NULL ||
-      (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
-    return;
-  content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
-                                        TRUE, g_bytes_get_data (raw, NULL),
-                                        g_bytes_get_size (raw), sender_ed25519, sender,
-                                        &error);
-  if (content == NULL) {
-    g_debug ("sent community DM %" G_GINT64_FORMAT " dropped: %s", dm->id, error->message);
-    return;
-  }
-  data = content->datamessage;
-  if (data != NULL && data->body != NULL && *data->body != '\0' &&
-      g_utf8_validate (data->body, -1, NULL)) {
-    hash = g_strdup_printf ("sogs-dm-out:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
-    in.server_hash = hash;
-    in.author = self->account->identity->session_id;
+    in.author = sent ? self->account->identity->session_id : sender;
     in.sync_target = contact;
     in.body = data->body;
     in.sent_at = posted_ms;
@@ -468,11 +417,41 @@ open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBa
       in.sent_at = (gint64) content->sigtimestamp;
     in.received_at = sd_account_now_ms (self->account);
     in.kind = SD_MESSAGE_KIND_TEXT;
+    if (!sent && data->profile != NULL && data->profile->displayname != NULL &&
+        g_utf8_validate (data->profile->displayname, -1, NULL) &&
+        strlen (data->profile->displayname) <= NAME_MAX_BYTES)
+      in.profile_name = data->profile->displayname;
     if (!sd_store_batch_add_message (batch, &in, &error))
-      g_debug ("sent community DM %" G_GINT64_FORMAT " not stored: %s", dm->id,
-               error->message);
+      g_debug ("%s %" G_GINT64_FORMAT " not stored: %s", what, dm->id, error->message);
   }
   session_protos__content__free_unpacked (content, NULL);
+}
+
+/* one inbox item: from its sender (a message request unless we know them) */
+static void
+open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch)
+{
+  guint8 other[32];
+  SdBlinding kind;
+
+  if (sd_blinded_id_parse (dm->sender, &kind, other, NULL) && kind == SD_BLINDING_15)
+    store_dm (self, call, dm, other, NULL, batch);
+}
+
+/* one outbox item: a DM we sent, maybe from another device. Stored when its recipient is a
+ * contact we recognise behind the blinding (a copy sent from this device is stored already,
+ * and is skipped as a duplicate) */
+static void
+open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch,
+              GHashTable *cache, GPtrArray **contacts)
+{
+  guint8 other[32];
+  const gchar *contact;
+  SdBlinding kind;
+
+  if (sd_blinded_id_parse (dm->recipient, &kind, other, NULL) && kind == SD_BLINDING_15 &&
+      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) != NULL)
+    store_dm (self, call, dm, other, contact, batch);
 }
 
 static void
@@ -793,6 +772,7 @@ typedef struct {
   gchar *name;            /* (owned) (nullable) */
   gchar *quote_author;    /* (owned) (nullable) */
   gint64 quote_sent_at;
+  gchar *contact;         /* (owned) (nullable) a DM's recipient, by Session ID */
   gchar *body;            /* (owned) */
   gint64 sent_at;
   gint64 post_id;         /* react and delete */
@@ -806,8 +786,113 @@ call_free (Call *call)
   g_free (call->author);
   g_free (call->name);
   g_free (call->quote_author);
+  g_free (call->contact);
   g_free (call->body);
   g_free (call);
+}
+
+/* the Call of @task, which sends @body to room @id now, under our display name */
+static Call *
+text_call_new (SdCommunities *self, GTask *task, const gchar *id, const gchar *body)
+{
+  Call *call = g_new0 (Call, 1);
+
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  call->id = g_strdup (id);
+  call->body = g_strdup (body);
+  call->name = g_strdup (self->account->display_name);
+  call->sent_at = sd_account_now_ms (self->account);
+  return call;
+}
+
+/* the Content a post or a DM carries: the text of @call, with its quote if any */
+static GBytes *
+text_call_content (const Call *call)
+{
+  SdTextContent text = { 0 };
+
+  text.body = call->body;
+  text.sent_at = (guint64) call->sent_at;
+  text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
+  text.quote_id = (guint64) call->quote_sent_at;
+  text.quote_author = call->quote_author;
+  return sd_content_pack_text_full (&text);
+}
+
+/* a request body: a JSON object of the string members @name1 and (unless NULL) @name2 */
+static GBytes *
+json_request (const gchar *name1, const gchar *value1, const gchar *name2, const gchar *value2)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  gchar *json;
+  gsize len;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, name1);
+  json_builder_add_string_value (builder, value1);
+  if (name2 != NULL) {
+    json_builder_set_member_name (builder, name2);
+    json_builder_add_string_value (builder, value2);
+  }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json = json_generator_to_data (generator, &len);
+  return g_bytes_new_take (json, len);
+}
+
+/* the answer to the request of @task, or NULL with @task answered: communities stopped
+ * meanwhile, or the request failed */
+static GBytes *
+request_answer (GTask *task, GObject *source, GAsyncResult *result, guint *out_status)
+{
+  SdCommunities *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  GBytes *body;
+
+  *out_status = 0;
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return NULL;
+  }
+  body = sd_community_request_finish (SD_NETWORK (source), result, out_status, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  return body;
+}
+
+/* a status the call does not take: the server's fault (5xx) or a refusal */
+static void return_status_error (GTask *task, guint status, const gchar *format, ...)
+  G_GNUC_PRINTF (3, 4);
+
+static void
+return_status_error (GTask *task, guint status, const gchar *format, ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_task_return_new_error (task, SD_NETWORK_ERROR,
+                           status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                           "%s", message);
+}
+
+/* answers @task with our stored message (@author, @sent_at) */
+static void
+return_stored_message (SdCommunities *self, GTask *task, const gchar *author, gint64 sent_at)
+{
+  g_autofree gchar *message_id = sd_message_id_make (author, sent_at);
+  GError *error = NULL;
+  SdMessage *message = sd_store_get_message (self->account->store, message_id, &error);
+
+  if (message == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, message, (GDestroyNotify) sd_message_free);
 }
 
 /* the room @id and its server, or an error for the caller */
@@ -846,28 +931,23 @@ on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(JsonNode) list = NULL;
   g_autoptr(GPtrArray) page = NULL;
   g_autoptr(SdMessage) message = NULL;
-  g_autofree gchar *message_id = NULL;
   SdCommunityPost row = { 0 };
   JsonNode *root;
   gint64 max_seqno = 0;
   guint dropped = 0;
-  guint status = 0;
+  guint status;
 
-  if (self->stopped) {
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+  body = request_answer (task, source, result, &status);
+  if (!self->stopped)
+    state->posting--;
+  if (body == NULL)
     return;
-  }
-  state->posting--;
-  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
-  if (body == NULL) {
-    g_task_return_error (task, g_steal_pointer (&error));
+  if (status == 403) {
+    return_status_error (task, status, "the community does not let us post");
     return;
   }
   if (status != 200 && status != 201) {
-    g_task_return_new_error (task, SD_NETWORK_ERROR,
-                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
-                             status == 403 ? "the community does not let us post"
-                                           : "the community server answered %u", status);
+    return_status_error (task, status, "the community server answered %u", status);
     return;
   }
   if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
@@ -910,16 +990,13 @@ on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   if (message != NULL) {
     sd_account_emit_message_added (self->account, message, FALSE);
     sd_account_emit_conversation (self->account, call->id);
-  } else if (error == NULL) {
-    /* a poll stored it already */
-    message_id = sd_message_id_make (call->author, call->sent_at);
-    message = sd_store_get_message (self->account->store, message_id, &error);
-  }
-  if (message == NULL) {
+    g_task_return_pointer (task, g_steal_pointer (&message), (GDestroyNotify) sd_message_free);
+  } else if (error != NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
-    return;
+  } else {
+    /* a poll stored it already */
+    return_stored_message (self, task, call->author, call->sent_at);
   }
-  g_task_return_pointer (task, g_steal_pointer (&message), (GDestroyNotify) sd_message_free);
 }
 
 void
@@ -932,15 +1009,10 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
   g_autoptr(SdCommunity) room = NULL;
   g_autoptr(SdCommunityServer) server = NULL;
   g_autoptr(GBytes) content = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree gchar *data = NULL, *signature = NULL, *json = NULL, *endpoint = NULL;
+  g_autofree gchar *data = NULL, *signature = NULL, *endpoint = NULL;
   g_autoptr(GBytes) request = NULL;
-  SdTextContent text = { 0 };
   gchar ours[SD_BLINDED_ID_LEN + 1];
   Call *call;
-  gsize len;
 
   g_return_if_fail (SD_IS_COMMUNITIES (self));
 
@@ -955,15 +1027,10 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  call = g_new0 (Call, 1);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-  call->id = g_strdup (id);
+  call = text_call_new (self, task, id, body);
   call->key = server_key (room);
   our_blinded_id (self, server->pk, ours);
   call->author = g_strdup (ours);
-  call->body = g_strdup (body);
-  call->name = g_strdup (self->account->display_name);
-  call->sent_at = sd_account_now_ms (self->account);
   if (quote_id != NULL) {
     g_autoptr(GError) quote_error = NULL;
     g_autoptr(SdMessage) quoted = sd_store_get_message (self->account->store, quote_id,
@@ -978,28 +1045,14 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
     call->quote_author = g_strdup (quoted->author);
     call->quote_sent_at = quoted->sent_at;
   }
-  text.body = body;
-  text.sent_at = (guint64) call->sent_at;
-  text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
-  text.quote_id = (guint64) call->quote_sent_at;
-  text.quote_author = call->quote_author;
-  content = sd_content_pack_text_full (&text);
+  content = text_call_content (call);
   if (!sd_sogs_post_encode (self->account->identity->ed25519_sk, server->pk, TRUE,
                             g_bytes_get_data (content, NULL), g_bytes_get_size (content), &data,
                             &signature, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "data");
-  json_builder_add_string_value (builder, data);
-  json_builder_set_member_name (builder, "signature");
-  json_builder_add_string_value (builder, signature);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json = json_generator_to_data (generator, &len);
-  request = g_bytes_new_take (g_steal_pointer (&json), len);
+  request = json_request ("data", data, "signature", signature);
   endpoint = g_strdup_printf ("/room/%s/message", room->room);
   server_state (self, call->key)->posting++;
   sd_community_request_async (self->account->network, server,
@@ -1017,30 +1070,20 @@ on_dm_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GBytes) body = NULL;
   g_autoptr(SdStoreBatch) batch = NULL;
   g_autoptr(SdStoreChanges) changes = NULL;
-  g_autofree gchar *message_id = NULL;
   SdIncomingMessage ours = { 0 };
-  SdMessage *message;
-  guint status = 0;
+  guint status;
 
-  if (self->stopped) {
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+  body = request_answer (task, source, result, &status);
+  if (body == NULL)
     return;
-  }
-  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
-  if (body == NULL) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
   if (status != 200 && status != 201) {
-    g_task_return_new_error (task, SD_NETWORK_ERROR,
-                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
-                             "the community server answered the DM with %u", status);
+    return_status_error (task, status, "the community server answered the DM with %u", status);
     return;
   }
   /* stored as ours in the 1:1 conversation with the contact (as a sync copy would be) */
   batch = sd_store_batch_new (self->account->store);
   ours.author = self->account->identity->session_id;
-  ours.sync_target = call->quote_author; /* the contact */
+  ours.sync_target = call->contact;
   ours.body = call->body;
   ours.sent_at = call->sent_at;
   ours.received_at = call->sent_at;
@@ -1051,12 +1094,7 @@ on_dm_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   sd_account_apply_changes (self->account, changes);
-  message_id = sd_message_id_make (ours.author, ours.sent_at);
-  message = sd_store_get_message (self->account->store, message_id, &error);
-  if (message == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, message, (GDestroyNotify) sd_message_free);
+  return_stored_message (self, task, ours.author, ours.sent_at);
 }
 
 void
@@ -1072,17 +1110,12 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
   g_autoptr(GPtrArray) contacts = NULL;
   g_autoptr(GBytes) content = NULL;
   g_autoptr(GBytes) sealed = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree gchar *b64 = NULL, *json = NULL, *endpoint = NULL;
+  g_autofree gchar *b64 = NULL, *endpoint = NULL;
   g_autoptr(GBytes) request = NULL;
-  SdTextContent text = { 0 };
   const gchar *contact;
   guint8 other[32];
   SdBlinding kind;
   Call *call;
-  gsize len;
 
   g_return_if_fail (SD_IS_COMMUNITIES (self));
 
@@ -1109,17 +1142,9 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
                              "blinded id, for now");
     return;
   }
-  call = g_new0 (Call, 1);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-  call->id = g_strdup (id);
-  call->quote_author = g_strdup (contact);
-  call->body = g_strdup (body);
-  call->name = g_strdup (self->account->display_name);
-  call->sent_at = sd_account_now_ms (self->account);
-  text.body = body;
-  text.sent_at = (guint64) call->sent_at;
-  text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
-  content = sd_content_pack_text_full (&text);
+  call = text_call_new (self, task, id, body);
+  call->contact = g_strdup (contact);
+  content = text_call_content (call);
   sealed = sd_blinded_dm_seal_content (self->account->identity->ed25519_sk, server->pk, other,
                                        g_bytes_get_data (content, NULL),
                                        g_bytes_get_size (content), &error);
@@ -1128,14 +1153,7 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
     return;
   }
   b64 = sd_base64_encode (g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed), TRUE);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, b64);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json = json_generator_to_data (generator, &len);
-  request = g_bytes_new_take (g_steal_pointer (&json), len);
+  request = json_request ("message", b64, NULL, NULL);
   endpoint = g_strdup_printf ("/inbox/%s", to);
   sd_community_request_async (self->account->network, server,
                               self->account->identity->ed25519_sk, "POST", endpoint, request,
@@ -1154,28 +1172,19 @@ on_reacted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SdCommunities *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
-  guint status = 0;
+  guint status;
 
-  if (self->stopped) {
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+  body = request_answer (task, source, result, &status);
+  if (body == NULL)
     return;
-  }
-  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
-  if (body == NULL) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
   if (status == 403) {
     g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
                              "the community does not allow us this");
     return;
   }
   if (status != 200) {
-    g_task_return_new_error (task, SD_NETWORK_ERROR,
-                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
-                             "the community server answered %u", status);
+    return_status_error (task, status, "the community server answered %u", status);
     return;
   }
   /* the counts (or pins) come with the next poll, which is now */
@@ -1271,29 +1280,20 @@ on_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   SdCommunities *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(SdMessage) removed = NULL;
-  guint status = 0;
+  guint status;
 
-  if (self->stopped) {
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+  body = request_answer (task, source, result, &status);
+  if (body == NULL)
     return;
-  }
-  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
-  if (body == NULL) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
   if (status == 403) {
     g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
                              "only its poster or a moderator may delete a post");
     return;
   }
   if (status != 200 && status != 404) {
-    g_task_return_new_error (task, SD_NETWORK_ERROR,
-                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
-                             "the community server answered %u", status);
+    return_status_error (task, status, "the community server answered %u", status);
     return;
   }
   removed = sd_store_community_remove_post (self->account->store, call->id, call->post_id,

@@ -6,6 +6,8 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-sodium.h"
+
 /* an internal domain: the D-Bus layer turns it into the registered names
  * (KeyringUnavailable, KeyNotFound, ...; see sd-dbus-error.c) */
 G_DEFINE_QUARK (sd-keystore-error-quark, sd_keystore_error)
@@ -15,10 +17,8 @@ G_DEFINE_INTERFACE (SdKeystore, sd_keystore, G_TYPE_OBJECT)
 static void
 sd_keystore_default_init (SdKeystoreInterface *iface)
 {
-  /* sodium_malloc() below needs it; cheap and idempotent. Not inside g_assert(): that
-   * would drop the call under G_DISABLE_ASSERT */
-  if (sodium_init () < 0)
-    g_critical ("libsodium could not initialise");
+  /* sodium_malloc() below needs it */
+  sd_sodium_init ();
 }
 
 gboolean

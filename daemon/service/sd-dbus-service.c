@@ -84,22 +84,52 @@ invocation_conversation (GDBusMethodInvocation *invocation)
   return strrchr (path, '/') + 1;
 }
 
-/* the optional "quote" option of Send and SendMessage */
+/* option @key of an a{sv} (NULL when absent): FALSE, and @invocation answered with
+ * @refusal, when it is there with another type than @type */
 static gboolean
-option_quote (GVariant *options, gchar **quote_id, GDBusMethodInvocation *invocation)
+read_option (GVariant *options, const gchar *key, const GVariantType *type, GVariant **out_value,
+             GDBusMethodInvocation *invocation, const gchar *refusal)
 {
-  g_autoptr(GVariant) value = g_variant_lookup_value (options, "quote", NULL);
-
-  *quote_id = NULL;
-  if (value == NULL)
+  *out_value = g_variant_lookup_value (options, key, NULL);
+  if (*out_value == NULL || g_variant_is_of_type (*out_value, type))
     return TRUE;
-  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    return_invalid (invocation, "the quote option is a message id (a string)");
+  g_clear_pointer (out_value, g_variant_unref);
+  return_invalid (invocation, refusal);
+  return FALSE;
+}
+
+/* the options of Send and SendMessage */
+typedef struct {
+  gchar *quote_id;       /* "quote": the id of the message quoted */
+  gchar *to;             /* "to": a poster's blinded id, for a community DM */
+  GVariant *attachments; /* "attachments": a(ha{sv}), the fds with the call */
+} SendOptions;
+
+static void
+send_options_clear (SendOptions *send)
+{
+  g_clear_pointer (&send->quote_id, g_free);
+  g_clear_pointer (&send->to, g_free);
+  g_clear_pointer (&send->attachments, g_variant_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SendOptions, send_options_clear)
+
+/* FALSE when an option has the wrong type, with @invocation answered. The strings are
+ * copies: they live in values that may be normalised copies of the caller's data */
+static gboolean
+read_send_options (GVariant *options, SendOptions *send, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GVariant) quote = NULL;
+  g_autoptr(GVariant) to = g_variant_lookup_value (options, "to", G_VARIANT_TYPE_STRING);
+
+  if (!read_option (options, "quote", G_VARIANT_TYPE_STRING, &quote, invocation,
+                    "the quote option is a message id (a string)") ||
+      !read_option (options, "attachments", G_VARIANT_TYPE ("a(ha{sv})"), &send->attachments,
+                    invocation, "the attachments option is a(ha{sv})"))
     return FALSE;
-  }
-  /* a copy: the string lives in @value, which may be a normalised copy of the caller's
-   * data that goes with it */
-  *quote_id = g_variant_dup_string (value, NULL);
+  send->quote_id = quote != NULL ? g_variant_dup_string (quote, NULL) : NULL;
+  send->to = to != NULL ? g_variant_dup_string (to, NULL) : NULL;
   return TRUE;
 }
 
@@ -147,11 +177,15 @@ conversation_service (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invo
   return service;
 }
 
-/* the reply of Send ((os): the conversation's path and the message id) or SendMessage ((s)) */
+/* the reply of Send ((os): the conversation's path and the message id) or SendMessage ((s)),
+ * or @error when there is no @message */
 static void
-return_sent (GDBusMethodInvocation *invocation, gboolean account_send, const SdMessage *message)
+return_sent (GDBusMethodInvocation *invocation, gboolean account_send, const SdMessage *message,
+             const GError *error)
 {
-  if (account_send) {
+  if (message == NULL) {
+    sd_dbus_error_return (invocation, error);
+  } else if (account_send) {
     g_autofree gchar *path = sd_dbus_conversation_path (message->conversation);
 
     g_dbus_method_invocation_return_value (invocation,
@@ -174,10 +208,7 @@ on_sent_attachments (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(SdMessage) message = sd_account_send_attachments_finish (SD_ACCOUNT (source), result,
                                                                      &error);
 
-  if (message == NULL)
-    sd_dbus_error_return (call->invocation, error);
-  else
-    return_sent (call->invocation, call->account_send, message);
+  return_sent (call->invocation, call->account_send, message, error);
   g_free (call);
 }
 
@@ -191,10 +222,7 @@ on_community_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(SdMessage) message = sd_communities_post_finish (SD_COMMUNITIES (source), result,
                                                              &error);
 
-  if (message == NULL)
-    sd_dbus_error_return (call->invocation, error);
-  else
-    return_sent (call->invocation, call->account_send, message);
+  return_sent (call->invocation, call->account_send, message, error);
   g_free (call);
 }
 
@@ -313,69 +341,55 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
                    gboolean account_send)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) list = g_variant_lookup_value (options, "attachments", NULL);
+  g_auto(SendOptions) send = { 0 };
   GUnixFDList *fds = g_dbus_message_get_unix_fd_list (g_dbus_method_invocation_get_message (invocation));
   g_autofree SdAttachmentSource *sources = NULL;
   g_autoptr(GPtrArray) dicts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(SdMessage) message = NULL;
-  g_autofree gchar *quote_id = NULL;
   SendCall *call;
-  gsize n = 0;
+  /* too many: refused by sd_attachments_prepare_async, before any fd is read */
+  gsize n;
 
-  if (!option_quote (options, &quote_id, invocation))
+  if (!read_send_options (options, &send, invocation))
     return;
+  n = send.attachments != NULL ? g_variant_n_children (send.attachments) : 0;
   /* a group: text only so far (docs/groups.md); any other id goes the 1:1 way, which refuses
    * what is not a Session ID */
   if (sd_account_has_group (self->account, recipient)) {
-    if (list != NULL || quote_id != NULL) {
+    if (send.attachments != NULL || send.quote_id != NULL) {
       return_invalid (invocation, "attachments and quotes are not sent to groups yet");
       return;
     }
     message = sd_account_send_group (self->account, recipient, body, &error);
-    if (message == NULL)
-      sd_dbus_error_return (invocation, error);
-    else
-      return_sent (invocation, account_send, message);
+    return_sent (invocation, account_send, message, error);
     return;
   }
   if (sd_store_is_community_id (recipient)) {
-    g_autoptr(GVariant) to = g_variant_lookup_value (options, "to", G_VARIANT_TYPE_STRING);
     gboolean answered;
     SdCommunities *communities = community_of (self, recipient, invocation, &answered);
 
     if (answered)
       return;
-    if (list != NULL && g_variant_n_children (list) > 0) {
+    if (n > 0) {
       return_invalid (invocation, "attachments to a community are not supported yet");
       return;
     }
     call = g_new0 (SendCall, 1);
     call->invocation = invocation;
     call->account_send = account_send;
-    if (to != NULL) {
+    if (send.to != NULL) {
       /* a community DM to a poster's blinded id */
-      sd_communities_dm_async (communities, recipient, g_variant_get_string (to, NULL), body,
-                               NULL, on_community_posted, call);
+      sd_communities_dm_async (communities, recipient, send.to, body, NULL, on_community_posted,
+                               call);
       return;
     }
-    sd_communities_post_async (communities, recipient, body, quote_id, NULL, on_community_posted,
-                               call);
+    sd_communities_post_async (communities, recipient, body, send.quote_id, NULL,
+                               on_community_posted, call);
     return;
   }
-  if (list != NULL) {
-    if (!g_variant_is_of_type (list, G_VARIANT_TYPE ("a(ha{sv})"))) {
-      return_invalid (invocation, "the attachments option is a(ha{sv})");
-      return;
-    }
-    /* too many: refused by sd_attachments_prepare_async, before any fd is read */
-    n = g_variant_n_children (list);
-  }
   if (n == 0) {
-    message = sd_account_send_full (self->account, recipient, body, quote_id, &error);
-    if (message == NULL)
-      sd_dbus_error_return (invocation, error);
-    else
-      return_sent (invocation, account_send, message);
+    message = sd_account_send_full (self->account, recipient, body, send.quote_id, &error);
+    return_sent (invocation, account_send, message, error);
     return;
   }
   sources = g_new0 (SdAttachmentSource, n);
@@ -383,7 +397,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
     GVariant *dict;
     gint32 handle;
 
-    g_variant_get_child (list, i, "(h@a{sv})", &handle, &dict);
+    g_variant_get_child (send.attachments, i, "(h@a{sv})", &handle, &dict);
     g_ptr_array_add (dicts, dict);
     /* borrowed: duplicated before this returns (sd_attachments_prepare_async) */
     sources[i].fd = fds != NULL && handle >= 0 && handle < g_unix_fd_list_get_length (fds)
@@ -400,7 +414,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   call = g_new0 (SendCall, 1);
   call->invocation = invocation;
   call->account_send = account_send;
-  sd_account_send_attachments_async (self->account, recipient, body, quote_id, sources,
+  sd_account_send_attachments_async (self->account, recipient, body, send.quote_id, sources,
                                      (guint) n, NULL, on_sent_attachments, call);
 }
 
@@ -489,20 +503,22 @@ handle_get_messages (SdDbusConversation1 *skeleton,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) messages = NULL;
   GVariantBuilder builder;
-  gint64 before = 0, after = 0;
-  guint32 limit = GET_MESSAGES_DEFAULT;
-  g_autoptr(GVariant) before_value = g_variant_lookup_value (query, "before", NULL);
-  g_autoptr(GVariant) after_value = g_variant_lookup_value (query, "after", NULL);
-  g_autoptr(GVariant) limit_value = g_variant_lookup_value (query, "limit", NULL);
+  gint64 before, after;
+  guint32 limit;
+  g_autoptr(GVariant) before_value = NULL;
+  g_autoptr(GVariant) after_value = NULL;
+  g_autoptr(GVariant) limit_value = NULL;
+  const gchar *refusal = "query keys are before (x), after (x) and limit (u)";
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if ((before_value != NULL && !g_variant_lookup (query, "before", "x", &before)) ||
-      (after_value != NULL && !g_variant_lookup (query, "after", "x", &after)) ||
-      (limit_value != NULL && !g_variant_lookup (query, "limit", "u", &limit))) {
-    return_invalid (invocation, "query keys are before (x), after (x) and limit (u)");
+  if (!read_option (query, "before", G_VARIANT_TYPE_INT64, &before_value, invocation, refusal) ||
+      !read_option (query, "after", G_VARIANT_TYPE_INT64, &after_value, invocation, refusal) ||
+      !read_option (query, "limit", G_VARIANT_TYPE_UINT32, &limit_value, invocation, refusal))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
+  before = before_value != NULL ? g_variant_get_int64 (before_value) : 0;
+  after = after_value != NULL ? g_variant_get_int64 (after_value) : 0;
+  limit = limit_value != NULL ? g_variant_get_uint32 (limit_value) : GET_MESSAGES_DEFAULT;
   if (before < 0 || after < 0 || limit == 0 || limit > GET_MESSAGES_MAX) {
     return_invalid (invocation, "before and after are positive times, limit is 1 to 500");
     return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -523,159 +539,81 @@ handle_get_messages (SdDbusConversation1 *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* the answer of a method the account did at once: @complete, or the error it set in @error */
+typedef void (*CompleteFunc) (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation);
+
+static gboolean
+answer_done (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, gboolean done,
+             GError **error, CompleteFunc complete)
+{
+  if (!done)
+    sd_dbus_error_return (invocation, *error);
+  else
+    complete (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* a method without arguments that the account does at once */
 #define SIMPLE_HANDLER(name, call, complete)                                                       \
   static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation)          \
   {                                                                                                \
     SdDbusService *self = conversation_service (skeleton, invocation);                             \
     g_autoptr(GError) error = NULL;                                                                \
-    if (self == NULL)                                                                              \
-      return G_DBUS_METHOD_INVOCATION_HANDLED;                                                     \
-    if (!call (self->account, invocation_conversation (invocation), &error))                       \
-      sd_dbus_error_return (invocation, error);                                                    \
-    else                                                                                           \
-      complete (skeleton, invocation);                                                             \
-    return G_DBUS_METHOD_INVOCATION_HANDLED;                                                       \
+    return self == NULL ? G_DBUS_METHOD_INVOCATION_HANDLED                                         \
+      : answer_done (skeleton, invocation,                                                         \
+                     call (self->account, invocation_conversation (invocation), &error),           \
+                     &error, complete);                                                            \
+  }
+
+/* a method of one argument (of @type) that the account does at once: a setting */
+#define SETTER_HANDLER(name, type, call, complete)                                                 \
+  static gboolean name (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,          \
+                        type value)                                                                \
+  {                                                                                                \
+    SdDbusService *self = conversation_service (skeleton, invocation);                             \
+    g_autoptr(GError) error = NULL;                                                                \
+    return self == NULL ? G_DBUS_METHOD_INVOCATION_HANDLED                                         \
+      : answer_done (skeleton, invocation,                                                         \
+                     call (self->account, invocation_conversation (invocation), value, &error),    \
+                     &error, complete);                                                            \
   }
 
 SIMPLE_HANDLER (handle_approve, sd_account_approve, sd_dbus_conversation1_complete_approve)
 SIMPLE_HANDLER (handle_delete,
                 sd_account_delete_conversation,
                 sd_dbus_conversation1_complete_delete)
+SETTER_HANDLER (handle_set_typing, gboolean, sd_account_set_typing,
+                sd_dbus_conversation1_complete_set_typing)
+SETTER_HANDLER (handle_set_blocked, gboolean, sd_account_set_blocked,
+                sd_dbus_conversation1_complete_set_blocked)
+SETTER_HANDLER (handle_set_muted_until, gint64, sd_account_set_muted_until,
+                sd_dbus_conversation1_complete_set_muted_until)
+SETTER_HANDLER (handle_set_priority, gint64, sd_account_set_priority,
+                sd_dbus_conversation1_complete_set_priority)
+SETTER_HANDLER (handle_set_notify_mode, const gchar *, sd_account_set_notify_mode,
+                sd_dbus_conversation1_complete_set_notify_mode)
+SETTER_HANDLER (handle_set_marked_unread, gboolean, sd_account_set_marked_unread,
+                sd_dbus_conversation1_complete_set_marked_unread)
+SETTER_HANDLER (handle_set_nickname, const gchar *, sd_account_set_nickname,
+                sd_dbus_conversation1_complete_set_nickname)
 
 static gboolean
 handle_mark_read (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, gint64 up_to)
 {
   SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
+  gboolean done;
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (up_to < 0)
+  if (up_to < 0) {
     return_invalid (invocation, "a time cannot be negative");
-  else if (!sd_account_mark_read (self->account, invocation_conversation (invocation), up_to,
-                                  &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_mark_read (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_typing (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                   gboolean typing)
-{
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_typing (self->account, invocation_conversation (invocation), typing, &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_typing (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_blocked (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                    gboolean blocked)
-{
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_blocked (self->account, invocation_conversation (invocation), blocked,
-                               &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_blocked (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_muted_until (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                        gint64 until)
-{
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_muted_until (self->account, invocation_conversation (invocation), until,
-                                   &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_muted_until (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_priority (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                     gint64 priority)
-{
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_priority (self->account, invocation_conversation (invocation), priority,
-                                &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_priority (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_notify_mode (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                        const gchar *mode)
-{
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_notify_mode (self->account, invocation_conversation (invocation), mode,
-                                   &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_notify_mode (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_marked_unread (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                          gboolean unread)
-{
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_marked_unread (self->account, invocation_conversation (invocation), unread,
-                                     &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_marked_unread (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_nickname (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
-                     const gchar *nickname)
-{
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_nickname (self->account, invocation_conversation (invocation), nickname,
-                                &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_nickname (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  done = sd_account_mark_read (self->account, invocation_conversation (invocation), up_to,
+                               &error);
+  return answer_done (skeleton, invocation, done, &error,
+                      sd_dbus_conversation1_complete_mark_read);
 }
 
 static gboolean
@@ -684,71 +622,56 @@ handle_set_expiration (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 {
   SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
+  gboolean done;
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_set_expiration (self->account, invocation_conversation (invocation), mode, timer,
-                                  &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_set_expiration (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  done = sd_account_set_expiration (self->account, invocation_conversation (invocation), mode,
+                                    timer, &error);
+  return answer_done (skeleton, invocation, done, &error,
+                      sd_dbus_conversation1_complete_set_expiration);
+}
+
+/* AddReaction and RemoveReaction: a community's on its server, any other's by a message */
+static gboolean
+react (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, const gchar *message_id,
+       const gchar *emoji, gboolean add, CompleteFunc complete)
+{
+  SdDbusService *self = conversation_service (skeleton, invocation);
+  g_autoptr(GError) error = NULL;
+  gboolean answered, done;
+  SdCommunities *communities;
+
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  communities = community_of (self, invocation_conversation (invocation), invocation,
+                              &answered);
+  if (answered)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (communities != NULL) {
+    sd_communities_react_async (communities, invocation_conversation (invocation), message_id,
+                                emoji, add, NULL, on_community_done, invocation);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  done = sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
+                                  emoji, add, &error);
+  return answer_done (skeleton, invocation, done, &error, complete);
 }
 
 static gboolean
 handle_add_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
                      const gchar *message_id, const gchar *emoji)
 {
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-  gboolean answered;
-  SdCommunities *communities;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  communities = community_of (self, invocation_conversation (invocation), invocation,
-                              &answered);
-  if (answered)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (communities != NULL) {
-    sd_communities_react_async (communities, invocation_conversation (invocation), message_id,
-                                emoji, TRUE, NULL, on_community_done, invocation);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
-                                emoji, TRUE, &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_add_reaction (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return react (skeleton, invocation, message_id, emoji, TRUE,
+                sd_dbus_conversation1_complete_add_reaction);
 }
 
 static gboolean
 handle_remove_reaction (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
                         const gchar *message_id, const gchar *emoji)
 {
-  SdDbusService *self = conversation_service (skeleton, invocation);
-  g_autoptr(GError) error = NULL;
-  gboolean answered;
-  SdCommunities *communities;
-
-  if (self == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  communities = community_of (self, invocation_conversation (invocation), invocation,
-                              &answered);
-  if (answered)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (communities != NULL) {
-    sd_communities_react_async (communities, invocation_conversation (invocation), message_id,
-                                emoji, FALSE, NULL, on_community_done, invocation);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  if (!sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
-                                emoji, FALSE, &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_remove_reaction (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return react (skeleton, invocation, message_id, emoji, FALSE,
+                sd_dbus_conversation1_complete_remove_reaction);
 }
 
 static gboolean
@@ -757,7 +680,7 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
 {
   SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
-  gboolean answered;
+  gboolean answered, done;
   SdCommunities *communities;
 
   if (self == NULL)
@@ -772,12 +695,10 @@ handle_delete_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *inv
                                  NULL, on_community_done, invocation);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  if (!sd_account_delete_message (self->account, invocation_conversation (invocation), message_id,
-                                  for_everyone, &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_delete_message (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  done = sd_account_delete_message (self->account, invocation_conversation (invocation),
+                                    message_id, for_everyone, &error);
+  return answer_done (skeleton, invocation, done, &error,
+                      sd_dbus_conversation1_complete_delete_message);
 }
 
 static gboolean
@@ -809,15 +730,14 @@ handle_report_data_extraction (SdDbusConversation1 *skeleton, GDBusMethodInvocat
 {
   SdDbusService *self = conversation_service (skeleton, invocation);
   g_autoptr(GError) error = NULL;
+  gboolean done;
 
   if (self == NULL)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (!sd_account_report_data_extraction (self->account, invocation_conversation (invocation),
-                                          kind, message_id, &error))
-    sd_dbus_error_return (invocation, error);
-  else
-    sd_dbus_conversation1_complete_report_data_extraction (skeleton, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  done = sd_account_report_data_extraction (self->account, invocation_conversation (invocation),
+                                            kind, message_id, &error);
+  return answer_done (skeleton, invocation, done, &error,
+                      sd_dbus_conversation1_complete_report_data_extraction);
 }
 
 static void
@@ -1040,16 +960,14 @@ on_account_changed (SdAccount *account, SdDbusService *self)
 static gboolean
 option_display_name (GVariant *options, const gchar **name, GDBusMethodInvocation *invocation)
 {
-  g_autoptr(GVariant) value = g_variant_lookup_value (options, "display-name", NULL);
+  g_autoptr(GVariant) value = NULL;
 
   *name = NULL;
-  if (value == NULL)
-    return TRUE;
-  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
-    return_invalid (invocation, "the display-name option is a string");
+  if (!read_option (options, "display-name", G_VARIANT_TYPE_STRING, &value, invocation,
+                    "the display-name option is a string"))
     return FALSE;
-  }
-  *name = g_variant_get_string (value, NULL);
+  if (value != NULL)
+    *name = g_variant_get_string (value, NULL);
   return TRUE;
 }
 
@@ -1434,18 +1352,17 @@ handle_search (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation, cons
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) results = NULL;
-  g_autoptr(GVariant) limit_value = g_variant_lookup_value (options, "limit", NULL);
-  guint32 limit = SEARCH_DEFAULT;
+  g_autoptr(GVariant) limit_value = NULL;
+  const gchar *refusal = "limit is a number from 1 to 500 (u)";
+  guint32 limit;
   GVariantBuilder builder;
 
-  if (limit_value != NULL) {
-    if (!g_variant_is_of_type (limit_value, G_VARIANT_TYPE_UINT32) ||
-        g_variant_get_uint32 (limit_value) == 0 ||
-        g_variant_get_uint32 (limit_value) > GET_MESSAGES_MAX) {
-      return_invalid (invocation, "limit is a number from 1 to 500 (u)");
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    limit = g_variant_get_uint32 (limit_value);
+  if (!read_option (options, "limit", G_VARIANT_TYPE_UINT32, &limit_value, invocation, refusal))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  limit = limit_value != NULL ? g_variant_get_uint32 (limit_value) : SEARCH_DEFAULT;
+  if (limit == 0 || limit > GET_MESSAGES_MAX) {
+    return_invalid (invocation, refusal);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   results = sd_account_search (self->account, query, limit, &error);
   if (results == NULL) {

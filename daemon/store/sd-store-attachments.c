@@ -44,38 +44,15 @@ info_from_row (sqlite3_stmt *stmt, int first)
 }
 
 
-/* steps @stmt to its end, handing each row to @row; FALSE (and @error) when a step fails */
-typedef void (*RowFunc) (sqlite3_stmt *stmt, gpointer user_data);
-
-static gboolean
-each_row (SdStore *self, sqlite3_stmt *stmt, RowFunc row, gpointer user_data, GError **error)
+static gpointer
+row_text (sqlite3_stmt *stmt)
 {
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return FALSE;
-    if (rc == SQLITE_DONE)
-      return TRUE;
-    row (stmt, user_data);
-  }
+  return store_column_dup (stmt, 0);
 }
 
 static void
-row_add_text (sqlite3_stmt *stmt, gpointer ids)
+row_add_info (sqlite3_stmt *stmt, SdMessage *message)
 {
-  g_ptr_array_add (ids, store_column_dup (stmt, 0));
-}
-
-/* @by_local_id: local id → SdMessage */
-static void
-row_add_info (sqlite3_stmt *stmt, gpointer by_local_id)
-{
-  gint64 local_id = sqlite3_column_int64 (stmt, 0);
-  SdMessage *message = g_hash_table_lookup (by_local_id, &local_id);
-
-  if (message == NULL)
-    return;
   if (message->attachments == NULL)
     message->attachments = g_ptr_array_new_with_free_func (
       (GDestroyNotify) sd_attachment_info_free);
@@ -87,20 +64,11 @@ store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messa
                         GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GHashTable) by_local_id = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GString) local_ids = g_string_new ("[");
 
   if (n_messages == 0)
     return TRUE;
-  for (guint i = 0; i < n_messages; i++) {
-    SdMessage *message = messages[i];
-
-    g_clear_pointer (&message->attachments, g_ptr_array_unref);
-    g_hash_table_insert (by_local_id, &message->local_id, message);
-    g_string_append_printf (local_ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                            message->local_id);
-  }
-  g_string_append_c (local_ids, ']');
+  for (guint i = 0; i < n_messages; i++)
+    g_clear_pointer (&messages[i]->attachments, g_ptr_array_unref);
   stmt = store_prepare (self,
                         "SELECT message, " INFO_COLUMNS " FROM attachments"
                         " WHERE message IN (SELECT value FROM json_each(?1))"
@@ -108,8 +76,7 @@ store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messa
                         error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, local_ids->str);
-  return each_row (self, stmt, row_add_info, by_local_id, error);
+  return store_each_message_row (self, stmt, messages, n_messages, NULL, row_add_info, error);
 }
 
 gboolean
@@ -235,7 +202,6 @@ sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url, 
                      gchar **out_file, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
 
@@ -244,14 +210,8 @@ sd_store_get_avatar (SdStore *self, const gchar *conversation, gchar **out_url, 
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, conversation);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "this contact has no avatar", error))
     return FALSE;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "this contact has no avatar");
-    return FALSE;
-  }
   *out_url = store_column_dup (stmt, 0);
   *out_key = g_bytes_new (sqlite3_column_blob (stmt, 1), (gsize) sqlite3_column_bytes (stmt, 1));
   *out_file = store_column_dup (stmt, 2);
@@ -281,16 +241,13 @@ GPtrArray *
 sd_store_avatars_missing (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
   stmt = store_prepare (self, "SELECT conversation FROM avatars WHERE file IS NULL", error);
   if (stmt == NULL)
     return NULL;
-  if (!each_row (self, stmt, row_add_text, ids, error))
-    return NULL;
-  return g_steal_pointer (&ids);
+  return store_collect_rows (self, stmt, row_text, g_free, error);
 }
 
 /* ---- the transfers --------------------------------------------------------------------------- */
@@ -335,18 +292,10 @@ work_from_row (sqlite3_stmt *stmt)
   return work;
 }
 
-static void
-row_add_work (sqlite3_stmt *stmt, gpointer items)
-{
-  g_ptr_array_add (items, work_from_row (stmt));
-}
-
 GPtrArray *
 sd_store_attachment_work_due (SdStore *self, gint64 now, guint limit, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) sd_attachment_work_free);
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
@@ -360,9 +309,8 @@ sd_store_attachment_work_due (SdStore *self, gint64 now, guint limit, GError **e
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
-  if (!each_row (self, stmt, row_add_work, items, error))
-    return NULL;
-  return g_steal_pointer (&items);
+  return store_collect_rows (self, stmt, (StoreRowNew) work_from_row,
+                             (GDestroyNotify) sd_attachment_work_free, error);
 }
 
 gboolean
@@ -460,7 +408,7 @@ sd_store_attachments_start_pending (SdStore *self, const gchar *conversation, gi
   store_bind_text (select, 1, conversation);
   sqlite3_bind_int64 (select, 2, max_size);
   /* ordered by message: one id per message */
-  if (!each_row (self, select, row_add_message_id, &collect, error))
+  if (!store_each_row (self, select, row_add_message_id, &collect, error))
     return NULL;
   update = store_prepare (self,
                           "UPDATE attachments SET state = 'downloading', attempts = 0,"
@@ -529,11 +477,10 @@ sd_store_attachment_reschedule (SdStore *self, gint64 local_id, guint index, gin
   return store_run (self, stmt, error);
 }
 
-static void
-row_add_blob (sqlite3_stmt *stmt, gpointer blobs)
+static gpointer
+row_blob (sqlite3_stmt *stmt)
 {
-  g_ptr_array_add (blobs, g_bytes_new (sqlite3_column_blob (stmt, 0),
-                                       (gsize) sqlite3_column_bytes (stmt, 0)));
+  return g_bytes_new (sqlite3_column_blob (stmt, 0), (gsize) sqlite3_column_bytes (stmt, 0));
 }
 
 gboolean
@@ -595,8 +542,6 @@ GPtrArray *
 sd_store_attachment_pointers (SdStore *self, gint64 local_id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) pointers = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) g_bytes_unref);
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
@@ -607,9 +552,7 @@ sd_store_attachment_pointers (SdStore *self, gint64 local_id, GError **error)
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, local_id);
-  if (!each_row (self, stmt, row_add_blob, pointers, error))
-    return NULL;
-  return g_steal_pointer (&pointers);
+  return store_collect_rows (self, stmt, row_blob, (GDestroyNotify) g_bytes_unref, error);
 }
 
 static void
@@ -632,7 +575,7 @@ sd_store_attachment_files (SdStore *self, GError **error)
                         error);
   if (stmt == NULL)
     return NULL;
-  if (!each_row (self, stmt, row_add_file, files, error))
+  if (!store_each_row (self, stmt, row_add_file, files, error))
     return NULL;
   return g_steal_pointer (&files);
 }

@@ -37,23 +37,52 @@ sd_community_free (SdCommunity *community)
   g_free (community);
 }
 
+/* the array the JSON @text holds (owned by @parser), NULL when it holds none */
+static JsonArray *
+parse_array (JsonParser *parser, const gchar *text)
+{
+  JsonNode *root;
+
+  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    return NULL;
+  return json_node_get_array (root);
+}
+
+/* the element @i of @array when it is a value of @type, else NULL */
+static JsonNode *
+array_value (JsonArray *array, guint i, GType type)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+/* what @builder built, as JSON text */
+static gchar *
+builder_text (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
 static GStrv
 strv_from_json (const gchar *text)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonNode *root;
+  JsonArray *array = parse_array (parser, text);
 
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
-    JsonArray *array = json_node_get_array (root);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    JsonNode *node = array_value (array, i, G_TYPE_STRING);
 
-    for (guint i = 0; i < json_array_get_length (array); i++) {
-      JsonNode *node = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-        g_strv_builder_add (builder, json_node_get_string (node));
-    }
+    if (node != NULL)
+      g_strv_builder_add (builder, json_node_get_string (node));
   }
   return g_strv_builder_end (builder);
 }
@@ -62,16 +91,12 @@ static gchar *
 strv_to_json (const gchar *const *strv)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
     json_builder_add_string_value (builder, strv[i]);
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return builder_text (builder);
 }
 
 static GArray *
@@ -79,21 +104,16 @@ ids_from_json (const gchar *text)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   GArray *out = g_array_new (FALSE, FALSE, sizeof (gint64));
-  JsonNode *root;
+  JsonArray *array = parse_array (parser, text);
 
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root)) {
-    JsonArray *array = json_node_get_array (root);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    JsonNode *node = array_value (array, i, G_TYPE_INT64);
+    gint64 id;
 
-    for (guint i = 0; i < json_array_get_length (array); i++) {
-      JsonNode *node = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64) {
-        gint64 id = json_node_get_int (node);
-
-        g_array_append_val (out, id);
-      }
-    }
+    if (node == NULL)
+      continue;
+    id = json_node_get_int (node);
+    g_array_append_val (out, id);
   }
   return out;
 }
@@ -101,13 +121,7 @@ ids_from_json (const gchar *text)
 static gchar *
 ids_to_json (const GArray *ids)
 {
-  g_autoptr(GString) text = g_string_new ("[");
-
-  for (guint i = 0; i < ids->len; i++)
-    g_string_append_printf (text, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                            g_array_index (ids, gint64, i));
-  g_string_append_c (text, ']');
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  return store_ids_json ((const gint64 *) (gpointer) ids->data, ids->len);
 }
 
 static SdCommunity *
@@ -183,8 +197,6 @@ GPtrArray *
 sd_store_list_communities (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_community_free);
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
@@ -192,18 +204,14 @@ sd_store_list_communities (SdStore *self, GError **error)
                         " ORDER BY base_url, room", error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (out, community_from_row (stmt));
-  if (rc == 0)
-    return NULL;
-  return g_steal_pointer (&out);
+  return store_collect_rows (self, stmt, (StoreRowNew) community_from_row,
+                             (GDestroyNotify) sd_community_free, error);
 }
 
 SdCommunity *
 sd_store_get_community (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
@@ -212,14 +220,8 @@ sd_store_get_community (SdStore *self, const gchar *id, GError **error)
   if (stmt == NULL)
     return NULL;
   store_bind_text (stmt, 1, id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such community", error))
     return NULL;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "no such community");
-    return NULL;
-  }
   return community_from_row (stmt);
 }
 
@@ -384,8 +386,6 @@ static gchar *
 reactions_to_json (const GArray *reactions)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
@@ -401,9 +401,7 @@ reactions_to_json (const GArray *reactions)
     json_builder_end_object (builder);
   }
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return builder_text (builder);
 }
 
 static GArray *
@@ -411,13 +409,10 @@ reactions_from_json (const gchar *text)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   GArray *out = sd_reactions_new (0);
-  JsonNode *root;
+  JsonArray *array = parse_array (parser, text);
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
-    return out;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++) {
-    JsonNode *node = json_array_get_element (json_node_get_array (root), i);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    JsonNode *node = json_array_get_element (array, i);
     JsonObject *object;
     SdReaction r = { 0 };
 
@@ -435,46 +430,36 @@ reactions_from_json (const gchar *text)
   return out;
 }
 
+static gboolean
+is_community_message (const SdMessage *message)
+{
+  return sd_store_is_community_id (message->conversation);
+}
+
+static void
+row_add_post (sqlite3_stmt *stmt, SdMessage *message)
+{
+  g_free (message->author_name);
+  message->author_name = store_column_dup (stmt, 1);
+  g_free (message->author_session_id);
+  message->author_session_id = store_column_dup (stmt, 2);
+  g_clear_pointer (&message->reactions, g_array_unref);
+  message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 3));
+}
+
 gboolean
 store_load_community_posts (SdStore *self, SdMessage *const *messages, guint n_messages,
                             GError **error)
 {
-  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GString) ids = g_string_new ("[");
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
-  for (guint i = 0; i < n_messages; i++) {
-    if (!sd_store_is_community_id (messages[i]->conversation))
-      continue;
-    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, g_hash_table_size (by_id) > 0 ? "," : "",
-                            messages[i]->local_id);
-    g_hash_table_insert (by_id, &messages[i]->local_id, messages[i]);
-  }
-  if (g_hash_table_size (by_id) == 0)
-    return TRUE;
-  g_string_append_c (ids, ']');
-  /* one query for all of them */
   stmt = store_prepare (self, "SELECT message, author_name, author_session_id, reactions"
                         " FROM community_posts WHERE message IN (SELECT value FROM json_each (?1))",
                         error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, ids->str);
-  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW) {
-    gint64 local_id = sqlite3_column_int64 (stmt, 0);
-    SdMessage *message = g_hash_table_lookup (by_id, &local_id);
-
-    if (message == NULL)
-      continue;
-    g_free (message->author_name);
-    message->author_name = store_column_dup (stmt, 1);
-    g_free (message->author_session_id);
-    message->author_session_id = store_column_dup (stmt, 2);
-    g_clear_pointer (&message->reactions, g_array_unref);
-    message->reactions = reactions_from_json ((const gchar *) sqlite3_column_text (stmt, 3));
-  }
-  return rc != 0;
+  return store_each_message_row (self, stmt, messages, n_messages, is_community_message,
+                                 row_add_post, error);
 }
 
 static gboolean
@@ -505,20 +490,14 @@ load_by_local_id (SdStore *self, gint64 local_id, GError **error)
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autofree gchar *author = NULL;
   gint64 sent_at;
-  int rc;
 
   stmt = store_prepare (self, "SELECT author, sent_at FROM messages WHERE local_id = ?1",
                         error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, local_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such message", error))
     return NULL;
-  if (rc != SQLITE_ROW) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such message");
-    return NULL;
-  }
   author = store_column_dup (stmt, 0);
   sent_at = sqlite3_column_int64 (stmt, 1);
   g_clear_pointer (&stmt, sd_cached_stmt_release);
@@ -645,19 +624,15 @@ sd_store_community_add_posts (SdStore *self, const gchar *id, const SdCommunityP
     return NULL;
   if (stored->len > 0) {
     /* read back in one query, with what goes with them */
-    g_autoptr(GString) ids = g_string_new ("[");
+    g_autofree gchar *ids = ids_to_json (stored);
     g_autoptr(SdCachedStmt) load = NULL;
 
-    for (guint i = 0; i < stored->len; i++)
-      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                              g_array_index (stored, gint64, i));
-    g_string_append_c (ids, ']');
     load = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
                           " WHERE m.local_id IN (SELECT value FROM json_each (?1))"
                           " ORDER BY m.local_id", error);
     if (load == NULL)
       return NULL;
-    store_bind_text (load, 1, ids->str);
+    store_bind_text (load, 1, ids);
     g_clear_pointer (&messages, g_ptr_array_unref);
     messages = store_collect_messages (self, load, error);
     if (messages == NULL)
@@ -741,7 +716,6 @@ sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   gint64 local_id = 0;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
 
@@ -752,14 +726,8 @@ sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, local_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "not a community post", error))
     return FALSE;
-  if (rc != SQLITE_ROW) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "not a community post");
-    return FALSE;
-  }
   if (out_post_id != NULL)
     *out_post_id = sqlite3_column_int64 (stmt, 0);
   if (out_conversation != NULL)

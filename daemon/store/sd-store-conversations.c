@@ -17,13 +17,21 @@
 #define SEARCH_MAX_BYTES 1024
 #define SEARCH_MAX_TERMS 16
 
+/* a row's first column, onto an array of gint64 */
+static void
+row_add_int64 (sqlite3_stmt *stmt, gpointer values)
+{
+  gint64 value = sqlite3_column_int64 (stmt, 0);
+
+  g_array_append_val ((GArray *) values, value);
+}
+
 /* ---- reading ------------------------------------------------------------------------------- */
 
 GPtrArray *
 sd_store_list_conversations (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) conversations = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -32,17 +40,8 @@ sd_store_list_conversations (SdStore *self, GError **error)
                         error);
   if (stmt == NULL)
     return NULL;
-  conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_conversation_free);
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    g_ptr_array_add (conversations, store_conversation_from_row (stmt));
-  }
-  return g_steal_pointer (&conversations);
+  return store_collect_rows (self, stmt, (StoreRowNew) store_conversation_from_row,
+                             (GDestroyNotify) sd_conversation_free, error);
 }
 
 SdConversation *
@@ -196,17 +195,8 @@ sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
   store_bind_text (stmt, 1, conversation_id);
   sqlite3_bind_int64 (stmt, 2, up_to);
   timestamps = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (;;) {
-    gint64 t;
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return FALSE;
-    if (rc == SQLITE_DONE)
-      break;
-    t = sqlite3_column_int64 (stmt, 0);
-    g_array_append_val (timestamps, t);
-  }
+  if (!store_each_row (self, stmt, row_add_int64, timestamps, error))
+    return FALSE;
   if (timestamps->len > 0) {
     g_autoptr(SdCachedStmt) count = NULL;
 
@@ -239,17 +229,8 @@ sd_store_mark_read (SdStore *self, const gchar *conversation_id, gint64 up_to,
   sqlite3_bind_int64 (start, 2, up_to);
   sqlite3_bind_int64 (start, 3, now);
   expiring_times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (;;) {
-    gint64 t;
-    int rc = store_step (self, start, error);
-
-    if (rc == 0)
-      return FALSE;
-    if (rc == SQLITE_DONE)
-      break;
-    t = sqlite3_column_int64 (start, 0);
-    g_array_append_val (expiring_times, t);
-  }
+  if (!store_each_row (self, start, row_add_int64, expiring_times, error))
+    return FALSE;
   expiring = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
   for (guint i = 0; i < expiring_times->len; i++) {
     SdMessage *message = store_load_message (self, conversation_id,

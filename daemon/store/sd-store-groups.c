@@ -158,20 +158,14 @@ SdStoreGroup *
 sd_store_get_group (SdStore *self, const gchar *group_id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   stmt = store_prepare (self, "SELECT " GROUP_COLUMNS " FROM groups WHERE id = ?1", error);
   if (stmt == NULL)
     return NULL;
   store_bind_text (stmt, 1, group_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such group", error))
     return NULL;
-  if (rc != SQLITE_ROW) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such group");
-    return NULL;
-  }
   return group_from_row (stmt);
 }
 
@@ -179,18 +173,13 @@ GPtrArray *
 sd_store_list_groups (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_store_group_free);
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   stmt = store_prepare (self, "SELECT " GROUP_COLUMNS " FROM groups ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (groups, group_from_row (stmt));
-  if (rc == 0)
-    return NULL;
-  return g_steal_pointer (&groups);
+  return store_collect_rows (self, stmt, (StoreRowNew) group_from_row,
+                             (GDestroyNotify) sd_store_group_free, error);
 }
 
 gboolean

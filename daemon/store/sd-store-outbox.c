@@ -168,11 +168,50 @@ sd_store_queue_outgoing_full (SdStore *self, const SdOutgoingMessage *outgoing, 
   return g_steal_pointer (&message);
 }
 
+/* a row of "SELECT " STORE_MESSAGE_COLUMNS ", o.recipient, o.is_sync, o.attempts,
+ * o.next_attempt_at, o.last_error" */
+static SdOutboxItem *
+item_from_row (sqlite3_stmt *stmt)
+{
+  SdOutboxItem *item = g_new0 (SdOutboxItem, 1);
+
+  item->message = store_message_from_row (stmt, 0);
+  item->recipient = store_column_dup (stmt, STORE_MESSAGE_N_COLUMNS + 0);
+  item->is_sync = sqlite3_column_int (stmt, STORE_MESSAGE_N_COLUMNS + 1) != 0;
+  item->attempts = (guint) sqlite3_column_int (stmt, STORE_MESSAGE_N_COLUMNS + 2);
+  item->next_attempt_at = sqlite3_column_int64 (stmt, STORE_MESSAGE_N_COLUMNS + 3);
+  item->last_error = store_column_dup (stmt, STORE_MESSAGE_N_COLUMNS + 4);
+  return item;
+}
+
+/* a row of "SELECT m.author, m.sent_at, m.conversation, m.kind, m.local_id, o.recipient,
+ * o.is_sync, o.attempts, o.next_attempt_at" */
+static SdOutboxItem *
+brief_item_from_row (sqlite3_stmt *stmt)
+{
+  SdOutboxItem *item = g_new0 (SdOutboxItem, 1);
+  SdMessage *message = g_new0 (SdMessage, 1);
+
+  message->author = store_column_dup (stmt, 0);
+  message->sent_at = sqlite3_column_int64 (stmt, 1);
+  message->id = sd_message_id_make (message->author, message->sent_at);
+  message->conversation = store_column_dup (stmt, 2);
+  if (!sd_message_kind_from_string ((const gchar *) sqlite3_column_text (stmt, 3),
+                                    &message->kind))
+    message->kind = SD_MESSAGE_KIND_TEXT;
+  message->local_id = sqlite3_column_int64 (stmt, 4);
+  item->message = message;
+  item->recipient = store_column_dup (stmt, 5);
+  item->is_sync = sqlite3_column_int (stmt, 6) != 0;
+  item->attempts = (guint) sqlite3_column_int (stmt, 7);
+  item->next_attempt_at = sqlite3_column_int64 (stmt, 8);
+  return item;
+}
+
 GPtrArray *
 sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) items = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -188,32 +227,14 @@ sd_store_outbox_due (SdStore *self, gint64 now, guint limit, GError **error)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_outbox_item_free);
-  for (;;) {
-    SdOutboxItem *item;
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    item = g_new0 (SdOutboxItem, 1);
-    item->message = store_message_from_row (stmt, 0);
-    item->recipient = store_column_dup (stmt, STORE_MESSAGE_N_COLUMNS + 0);
-    item->is_sync = sqlite3_column_int (stmt, STORE_MESSAGE_N_COLUMNS + 1) != 0;
-    item->attempts = (guint) sqlite3_column_int (stmt, STORE_MESSAGE_N_COLUMNS + 2);
-    item->next_attempt_at = sqlite3_column_int64 (stmt, STORE_MESSAGE_N_COLUMNS + 3);
-    item->last_error = store_column_dup (stmt, STORE_MESSAGE_N_COLUMNS + 4);
-    g_ptr_array_add (items, item);
-  }
-  return g_steal_pointer (&items);
+  return store_collect_rows (self, stmt, (StoreRowNew) item_from_row,
+                             (GDestroyNotify) sd_outbox_item_free, error);
 }
 
 GPtrArray *
 sd_store_outbox_due_brief (SdStore *self, gint64 now, guint limit, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) items = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -229,41 +250,14 @@ sd_store_outbox_due_brief (SdStore *self, gint64 now, guint limit, GError **erro
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_outbox_item_free);
-  for (;;) {
-    SdOutboxItem *item;
-    SdMessage *message;
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    message = g_new0 (SdMessage, 1);
-    message->author = store_column_dup (stmt, 0);
-    message->sent_at = sqlite3_column_int64 (stmt, 1);
-    message->id = sd_message_id_make (message->author, message->sent_at);
-    message->conversation = store_column_dup (stmt, 2);
-    if (!sd_message_kind_from_string ((const gchar *) sqlite3_column_text (stmt, 3),
-                                      &message->kind))
-      message->kind = SD_MESSAGE_KIND_TEXT;
-    message->local_id = sqlite3_column_int64 (stmt, 4);
-    item = g_new0 (SdOutboxItem, 1);
-    item->message = message;
-    item->recipient = store_column_dup (stmt, 5);
-    item->is_sync = sqlite3_column_int (stmt, 6) != 0;
-    item->attempts = (guint) sqlite3_column_int (stmt, 7);
-    item->next_attempt_at = sqlite3_column_int64 (stmt, 8);
-    g_ptr_array_add (items, item);
-  }
-  return g_steal_pointer (&items);
+  return store_collect_rows (self, stmt, (StoreRowNew) brief_item_from_row,
+                             (GDestroyNotify) sd_outbox_item_free, error);
 }
 
 gboolean
 sd_store_outbox_item_complete (SdStore *self, SdOutboxItem *item, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   g_return_val_if_fail (item != NULL && item->message != NULL, FALSE);
@@ -276,14 +270,8 @@ sd_store_outbox_item_complete (SdStore *self, SdOutboxItem *item, GError **error
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, item->message->local_id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "the message left the outbox", error))
     return FALSE;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "the message left the outbox");
-    return FALSE;
-  }
   sd_message_free (item->message);
   item->message = store_message_from_row (stmt, 0);
   g_free (item->last_error);
@@ -594,11 +582,29 @@ sd_store_add_jobs (SdStore *self, const SdJobSpec *jobs, guint n_jobs, GError **
   return store_tx_commit (tx, error);
 }
 
+/* a row of "SELECT id, kind, target, payload, sent_at, value, attempts FROM jobs" */
+static SdJob *
+job_from_row (sqlite3_stmt *stmt)
+{
+  SdJob *job = g_new0 (SdJob, 1);
+
+  job->id = sqlite3_column_int64 (stmt, 0);
+  /* the CHECK constraint leaves an unknown kind to a damaged file only */
+  if (!sd_job_kind_from_string ((const gchar *) sqlite3_column_text (stmt, 1), &job->kind))
+    job->kind = SD_JOB_STORE;
+  job->target = store_column_dup (stmt, 2);
+  job->payload = g_bytes_new (sqlite3_column_blob (stmt, 3),
+                              (gsize) sqlite3_column_bytes (stmt, 3));
+  job->sent_at = sqlite3_column_int64 (stmt, 4);
+  job->value = sqlite3_column_int64 (stmt, 5);
+  job->attempts = (guint) sqlite3_column_int (stmt, 6);
+  return job;
+}
+
 GPtrArray *
 sd_store_jobs_due (SdStore *self, gint64 now, guint limit, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) jobs = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
 
@@ -610,31 +616,8 @@ sd_store_jobs_due (SdStore *self, gint64 now, guint limit, GError **error)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   sqlite3_bind_int64 (stmt, 2, limit == 0 ? -1 : (gint64) limit);
-  jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_job_free);
-  for (;;) {
-    SdJob *job;
-    const gchar *kind;
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    job = g_new0 (SdJob, 1);
-    job->id = sqlite3_column_int64 (stmt, 0);
-    kind = (const gchar *) sqlite3_column_text (stmt, 1);
-    /* the CHECK constraint leaves an unknown kind to a damaged file only */
-    if (!sd_job_kind_from_string (kind, &job->kind))
-      job->kind = SD_JOB_STORE;
-    job->target = store_column_dup (stmt, 2);
-    job->payload = g_bytes_new (sqlite3_column_blob (stmt, 3),
-                                (gsize) sqlite3_column_bytes (stmt, 3));
-    job->sent_at = sqlite3_column_int64 (stmt, 4);
-    job->value = sqlite3_column_int64 (stmt, 5);
-    job->attempts = (guint) sqlite3_column_int (stmt, 6);
-    g_ptr_array_add (jobs, job);
-  }
-  return g_steal_pointer (&jobs);
+  return store_collect_rows (self, stmt, (StoreRowNew) job_from_row,
+                             (GDestroyNotify) sd_job_free, error);
 }
 
 gboolean

@@ -102,7 +102,6 @@ GPtrArray *
 sd_store_load_snodes (SdStore *self, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GPtrArray) nodes = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -113,17 +112,8 @@ sd_store_load_snodes (SdStore *self, GError **error)
                         error);
   if (stmt == NULL)
     return NULL;
-  nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_store_snode_free);
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    g_ptr_array_add (nodes, snode_from_row (stmt));
-  }
-  return g_steal_pointer (&nodes);
+  return store_collect_rows (self, stmt, (StoreRowNew) snode_from_row,
+                             (GDestroyNotify) sd_store_snode_free, error);
 }
 
 /* ---- the pool store adapter ---------------------------------------------------------------- */

@@ -56,6 +56,19 @@ SdCachedStmt *store_prepare (SdStore *self, const gchar *sql, GError **error);
 int store_step (SdStore *self, sqlite3_stmt *stmt, GError **error);
 /* runs a statement to its end */
 gboolean store_run (SdStore *self, sqlite3_stmt *stmt, GError **error);
+/* steps @stmt to its one row: FALSE with @error set when the step fails, or NOT_FOUND
+ * (@absent) when there is no row */
+gboolean store_step_row (SdStore *self, sqlite3_stmt *stmt, const gchar *absent,
+                         GError **error);
+/* steps @stmt to its end, handing each row to @row; FALSE (and @error) when a step fails */
+typedef void (*StoreRowFunc) (sqlite3_stmt *stmt, gpointer user_data);
+gboolean store_each_row (SdStore *self, sqlite3_stmt *stmt, StoreRowFunc row, gpointer user_data,
+                         GError **error);
+/* every row of @stmt as a value @from_row makes, in an array that frees them with @free_item;
+ * NULL (and @error) when a step fails */
+typedef gpointer (*StoreRowNew) (sqlite3_stmt *stmt);
+GPtrArray *store_collect_rows (SdStore *self, sqlite3_stmt *stmt, StoreRowNew from_row,
+                               GDestroyNotify free_item, GError **error);
 /* binds @text, or NULL for NULL */
 void store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text);
 /* the column as a new string, NULL for NULL */

@@ -63,28 +63,81 @@ store_message_from_row (sqlite3_stmt *stmt, int first)
   return message;
 }
 
+gchar *
+store_ids_json (const gint64 *ids, guint n_ids)
+{
+  GString *json = g_string_sized_new (2 + (gsize) n_ids * 8);
+
+  g_string_append_c (json, '[');
+  for (guint i = 0; i < n_ids; i++)
+    g_string_append_printf (json, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", ids[i]);
+  g_string_append_c (json, ']');
+  return g_string_free (json, FALSE);
+}
+
+typedef struct {
+  GHashTable *by_local_id; /* local id -> SdMessage (unowned) */
+  StoreMessageRowFunc row;
+} MessageRows;
+
+static void
+message_row (sqlite3_stmt *stmt, gpointer user_data)
+{
+  MessageRows *rows = user_data;
+  gint64 local_id = sqlite3_column_int64 (stmt, 0);
+  SdMessage *message = g_hash_table_lookup (rows->by_local_id, &local_id);
+
+  if (message != NULL)
+    rows->row (stmt, message);
+}
+
+gboolean
+store_each_message_row (SdStore *self, sqlite3_stmt *stmt, SdMessage *const *messages,
+                        guint n_messages, StoreMessageFilter keep, StoreMessageRowFunc row,
+                        GError **error)
+{
+  g_autoptr(GHashTable) by_local_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) local_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree gchar *json = NULL;
+  MessageRows rows = { by_local_id, row };
+
+  for (guint i = 0; i < n_messages; i++) {
+    if (keep != NULL && !keep (messages[i]))
+      continue;
+    g_hash_table_insert (by_local_id, &messages[i]->local_id, messages[i]);
+    g_array_append_val (local_ids, messages[i]->local_id);
+  }
+  if (local_ids->len == 0)
+    return TRUE;
+  json = store_ids_json ((const gint64 *) (gpointer) local_ids->data, local_ids->len);
+  store_bind_text (stmt, 1, json);
+  return store_each_row (self, stmt, message_row, &rows, error);
+}
+
+static void
+row_add_reaction (sqlite3_stmt *stmt, SdMessage *message)
+{
+  SdReaction reaction;
+
+  if (message->reactions == NULL)
+    message->reactions = sd_reactions_new (0);
+  reaction.emoji = store_column_dup (stmt, 1);
+  reaction.count = (guint) CLAMP (sqlite3_column_int64 (stmt, 2), 0, G_MAXUINT);
+  reaction.mine = sqlite3_column_int (stmt, 3) != 0;
+  g_array_append_val (message->reactions, reaction);
+}
+
 /* the per-emoji summary of each message's reactions, in one query for all of them; in the
  * order the emoji were first used */
 static gboolean
 load_reactions (SdStore *self, SdMessage *const *messages, guint n_messages, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GHashTable) by_local_id = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GString) local_ids = g_string_new ("[");
 
   if (n_messages == 0)
     return TRUE;
-  for (guint i = 0; i < n_messages; i++) {
-    SdMessage *message = messages[i];
-
-    g_clear_pointer (&message->reactions, g_array_unref);
-    g_hash_table_insert (by_local_id, &message->local_id, message);
-    g_string_append_printf (local_ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
-                            message->local_id);
-  }
-  g_string_append_c (local_ids, ']');
-
-  /* the ids go in as one JSON array, so one cached statement serves a page of any size */
+  for (guint i = 0; i < n_messages; i++)
+    g_clear_pointer (&messages[i]->reactions, g_array_unref);
   stmt = store_prepare (self,
                         "SELECT message, emoji, count(*), max(reactor = ?2) FROM reactions"
                         " WHERE message IN (SELECT value FROM json_each(?1))"
@@ -92,47 +145,27 @@ load_reactions (SdStore *self, SdMessage *const *messages, guint n_messages, GEr
                         error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, local_ids->str);
   store_bind_text (stmt, 2, self->account_id);
-  for (;;) {
-    gint64 local_id;
-    SdMessage *message;
-    SdReaction reaction;
-    int rc = store_step (self, stmt, error);
+  return store_each_message_row (self, stmt, messages, n_messages, NULL, row_add_reaction,
+                                 error);
+}
 
-    if (rc == 0)
-      return FALSE;
-    if (rc == SQLITE_DONE)
-      break;
-    local_id = sqlite3_column_int64 (stmt, 0);
-    message = g_hash_table_lookup (by_local_id, &local_id);
-    if (message == NULL)
-      continue;
-    if (message->reactions == NULL)
-      message->reactions = sd_reactions_new (0);
-    reaction.emoji = store_column_dup (stmt, 1);
-    reaction.count = (guint) CLAMP (sqlite3_column_int64 (stmt, 2), 0, G_MAXUINT);
-    reaction.mine = sqlite3_column_int (stmt, 3) != 0;
-    g_array_append_val (message->reactions, reaction);
-  }
-  return TRUE;
+static gpointer
+message_from_row (sqlite3_stmt *stmt)
+{
+  return store_message_from_row (stmt, 0);
 }
 
 GPtrArray *
 store_collect_messages (SdStore *self, sqlite3_stmt *stmt, GError **error)
 {
-  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  g_autoptr(GPtrArray) messages = NULL;
 
-  for (;;) {
-    int rc = store_step (self, stmt, error);
-
-    if (rc == 0)
-      return NULL;
-    if (rc == SQLITE_DONE)
-      break;
-    g_ptr_array_add (messages, store_message_from_row (stmt, 0));
-  }
-  /* after the loop: the reaction query must not interleave with a running statement */
+  messages = store_collect_rows (self, stmt, message_from_row, (GDestroyNotify) sd_message_free,
+                                 error);
+  if (messages == NULL)
+    return NULL;
+  /* after the rows: the reaction query must not interleave with a running statement */
   if (!load_reactions (self, (SdMessage *const *) messages->pdata, messages->len, error) ||
       !store_load_community_posts (self, (SdMessage *const *) messages->pdata, messages->len,
                                    error) ||
@@ -146,7 +179,6 @@ store_load_message (SdStore *self, const gchar *author, gint64 sent_at, GError *
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autoptr(SdMessage) message = NULL;
-  int rc;
 
   stmt = prepare_at (self,
                      "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
@@ -154,13 +186,8 @@ store_load_message (SdStore *self, const gchar *author, gint64 sent_at, GError *
                      author, sent_at, error);
   if (stmt == NULL)
     return NULL;
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such message", error))
     return NULL;
-  if (rc == SQLITE_DONE) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such message");
-    return NULL;
-  }
   message = store_message_from_row (stmt, 0);
   if (!load_reactions (self, &message, 1, error) ||
       !store_load_attachments (self, &message, 1, error) ||
@@ -280,19 +307,13 @@ SdConversation *
 store_load_conversation (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   stmt = store_prepare (self, STORE_CONVERSATION_SELECT " WHERE c.id = ?1", error);
   if (stmt == NULL)
     return NULL;
   store_bind_text (stmt, 1, id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such conversation", error))
     return NULL;
-  if (rc == SQLITE_DONE) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no such conversation");
-    return NULL;
-  }
   return store_conversation_from_row (stmt);
 }
 
@@ -301,7 +322,6 @@ gboolean
 store_expect_conversation (SdStore *self, const gchar *id, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   if (!store_check_conversation_id (id, "the conversation id", error))
     return FALSE;
@@ -309,14 +329,8 @@ store_expect_conversation (SdStore *self, const gchar *id, GError **error)
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, id);
-  rc = store_step (self, stmt, error);
-  if (rc == 0)
+  if (!store_step_row (self, stmt, "no such conversation", error))
     return FALSE;
-  if (rc == SQLITE_DONE) {
-    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                         "no such conversation");
-    return FALSE;
-  }
   return TRUE;
 }
 
@@ -387,15 +401,11 @@ gboolean
 store_index_messages (SdStore *self, const gint64 *local_ids, guint n_local_ids, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  g_autoptr(GString) ids = NULL;
+  g_autofree gchar *ids = NULL;
 
   if (n_local_ids == 0)
     return TRUE;
-  ids = g_string_sized_new (n_local_ids * 8);
-  g_string_append_c (ids, '[');
-  for (guint i = 0; i < n_local_ids; i++)
-    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", local_ids[i]);
-  g_string_append_c (ids, ']');
+  ids = store_ids_json (local_ids, n_local_ids);
   /* in rowid order, as FTS5 appends best */
   stmt = store_prepare (self,
                         "INSERT INTO messages_fts (rowid, body) SELECT local_id, body"
@@ -404,7 +414,7 @@ store_index_messages (SdStore *self, const gint64 *local_ids, guint n_local_ids,
                         error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, ids->str);
+  store_bind_text (stmt, 1, ids);
   return store_run (self, stmt, error);
 }
 

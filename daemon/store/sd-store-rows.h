@@ -30,6 +30,18 @@ G_BEGIN_DECLS
   "m.local_id"
 #define STORE_MESSAGE_N_COLUMNS 18
 
+/* @ids as a JSON array, for "IN (SELECT value FROM json_each (?))": one cached statement
+ * serves a list of any length */
+gchar *store_ids_json (const gint64 *ids, guint n_ids);
+/* what goes with some messages, read in one query for all of them: @stmt's ?1 is bound here
+ * to the local ids of the @messages @keep keeps (all of them for NULL), its first column is a
+ * message's local id, and each row goes to @row with its message. Nothing is read when
+ * @keep keeps none */
+typedef gboolean (*StoreMessageFilter) (const SdMessage *message);
+typedef void (*StoreMessageRowFunc) (sqlite3_stmt *stmt, SdMessage *message);
+gboolean store_each_message_row (SdStore *self, sqlite3_stmt *stmt, SdMessage *const *messages,
+                                 guint n_messages, StoreMessageFilter keep,
+                                 StoreMessageRowFunc row, GError **error);
 /* a message from STORE_MESSAGE_COLUMNS starting at column @first, without reactions */
 SdMessage *store_message_from_row (sqlite3_stmt *stmt, int first);
 /* every row of @stmt as a message, with reactions (one query for all of them) */

@@ -93,6 +93,60 @@ store_run (SdStore *self, sqlite3_stmt *stmt, GError **error)
   return TRUE;
 }
 
+gboolean
+store_each_row (SdStore *self, sqlite3_stmt *stmt, StoreRowFunc row, gpointer user_data,
+                GError **error)
+{
+  for (;;) {
+    int rc = store_step (self, stmt, error);
+
+    if (rc == 0)
+      return FALSE;
+    if (rc == SQLITE_DONE)
+      return TRUE;
+    row (stmt, user_data);
+  }
+}
+
+gboolean
+store_step_row (SdStore *self, sqlite3_stmt *stmt, const gchar *absent, GError **error)
+{
+  int rc = store_step (self, stmt, error);
+
+  if (rc == 0)
+    return FALSE;
+  if (rc != SQLITE_ROW) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, absent);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  StoreRowNew from_row;
+  GPtrArray *items;
+} CollectRows;
+
+static void
+collect_row (sqlite3_stmt *stmt, gpointer user_data)
+{
+  CollectRows *collect = user_data;
+
+  g_ptr_array_add (collect->items, collect->from_row (stmt));
+}
+
+GPtrArray *
+store_collect_rows (SdStore *self, sqlite3_stmt *stmt, StoreRowNew from_row,
+                    GDestroyNotify free_item, GError **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (free_item);
+  CollectRows collect = { from_row, items };
+
+  if (!store_each_row (self, stmt, collect_row, &collect, error))
+    return NULL;
+  return g_steal_pointer (&items);
+}
+
 void
 store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text)
 {

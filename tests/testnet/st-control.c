@@ -296,6 +296,22 @@ get_int (JsonObject *request, const gchar *name, gint64 *out)
   return TRUE;
 }
 
+gboolean
+st_control_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 *out,
+                GError **error)
+{
+  gint64 value;
+
+  if (!get_int (request, name, &value) || value < min || value > max) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "\"%s\" must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                 name, min, max);
+    return FALSE;
+  }
+  *out = value;
+  return TRUE;
+}
+
 static gboolean
 get_bool (JsonObject *request, const gchar *name, gboolean fallback)
 {

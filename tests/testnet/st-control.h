@@ -9,4 +9,9 @@ G_BEGIN_DECLS
  * network->control_url */
 gboolean st_control_start (StNetwork *network, GError **error);
 
+/* the integer member @name of a control request, from @min to @max; else FALSE and an
+ * INVALID_ARGUMENT @error that says so */
+gboolean st_control_int (JsonObject *request, const gchar *name, gint64 min, gint64 max,
+                         gint64 *out, GError **error);
+
 G_END_DECLS

@@ -15,6 +15,8 @@
 #include "sd-onion-layer.h"
 #include "sd-onion-v4.h"
 #include "sd-json.h"
+#include "st-control.h"
+#include "st-onion-v4.h"
 #include "st-tcp.h"
 
 #define ID_HASH_LEN 33
@@ -170,66 +172,24 @@ route (StFileServer *fs, const gchar *method, const gchar *endpoint, GBytes *bod
   return 405;
 }
 
-static gboolean
-unpause_cb (gpointer user_data)
-{
-  SoupServerMessage *msg = user_data;
-
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-respond_plain (SoupServerMessage *msg, guint status, const gchar *text)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, text, strlen (text));
-}
-
 static void
 handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
          gpointer user_data)
 {
   StFileServer *fs = user_data;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonObject) ctl = NULL;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GBytes) req_body = NULL;
   g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GBytes) plain_reply = NULL;
-  g_autoptr(GBytes) sealed = NULL;
   g_autoptr(JsonObject) headers = NULL;
   g_autofree gchar *method = NULL, *endpoint = NULL;
-  const gchar *eph_hex, *ctype;
-  const guint8 *blob;
-  gsize blob_len;
-  guint8 eph[32], key[SD_ONION_KEY_LEN];
-  SdOnionCipher cipher = SD_ONION_CIPHER_AES_GCM;
+  StOnionV4Reply sealer;
+  const gchar *ctype;
   guint status;
 
   fs->requests++;
-  if (strcmp (path, SD_ONION_V4_TARGET) != 0 ||
-      strcmp (soup_server_message_get_method (msg), "POST") != 0) {
-    respond_plain (msg, 404, "Not found");
+  payload = st_onion_v4_open (msg, path, &fs->identity, &sealer);
+  if (payload == NULL)
     return;
-  }
-  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  if (!sd_onion_layer_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &blob,
-                             &blob_len, &ctl, NULL) ||
-      (eph_hex = sd_json_get_string (ctl, "ephemeral_key")) == NULL ||
-      !sd_hex_decode_exact (eph_hex, eph, sizeof eph, NULL) ||
-      !sd_onion_cipher_from_string (sd_json_get_string (ctl, "enc_type"), &cipher, NULL)) {
-    respond_plain (msg, 400, "Invalid onion request");
-    return;
-  }
-  if (!sd_onion_key_node (cipher, fs->identity.x25519_sk, fs->identity.x25519_pk, eph, key) ||
-      (payload = sd_onion_decrypt (cipher, key, blob, blob_len, NULL)) == NULL) {
-    sodium_memzero (key, sizeof key);
-    respond_plain (msg, 400, "Invalid ciphertext");
-    return;
-  }
-
   if (!sd_onion_v4_payload_parse (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload),
                                   &method, &endpoint, &headers, &req_body, NULL)) {
     ctype = "text/plain";
@@ -244,55 +204,21 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   } else {
     status = route (fs, method, endpoint, req_body, &ctype, &reply);
   }
-
-  {
-    const gchar *reply_headers[] = { "Content-Type", ctype, NULL };
-
-    plain_reply = sd_onion_v4_reply_build (status, reply_headers, g_bytes_get_data (reply, NULL),
-                                           g_bytes_get_size (reply));
-  }
-  sealed = sd_onion_encrypt (cipher, key, g_bytes_get_data (plain_reply, NULL),
-                             g_bytes_get_size (plain_reply), NULL);
-  sodium_memzero (key, sizeof key);
-  if (sealed == NULL) {
-    respond_plain (msg, 500, "Encryption failed");
-    return;
-  }
-  /* v4 replies are raw bytes, not base64 */
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
-  if (fs->latency_ms > 0) {
-    soup_server_message_pause (msg);
-    g_timeout_add (fs->latency_ms, unpause_cb, g_object_ref (msg));
-  }
+  st_onion_v4_respond (msg, &sealer, status, ctype, reply, FALSE, fs->latency_ms);
 }
 
 StFileServer *
 st_file_server_start (StNetwork *network, GError **error)
 {
   g_autoptr(StFileServer) fs = g_new0 (StFileServer, 1);
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (network->config.bind);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
-  guint8 seed[SD_SEED_LEN];
-  GSList *uris;
 
   fs->network = network;
   fs->max_size = ST_FILE_MAX_SIZE;
-  randombytes_buf (seed, sizeof seed);
-  sd_identity_from_seed (&fs->identity, seed);
-  sodium_memzero (seed, sizeof seed);
   fs->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) st_file_free);
-  /* plain HTTP even with --tls: the real one is reached the same way */
-  fs->server = soup_server_new ("server-header", NULL, NULL);
-  soup_server_add_handler (fs->server, NULL, handler, fs, NULL);
-  st_reaper_watch (network->reaper, fs->server);
-  if (!soup_server_listen (fs->server, address, 0, error))
+  fs->server = st_onion_v4_server_new (network, &fs->identity, handler, fs, &fs->url, error);
+  if (fs->server == NULL)
     return NULL;
-  uris = soup_server_get_uris (fs->server);
-  fs->url = g_strdup_printf ("http://%s:%d", network->config.bind, g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return g_steal_pointer (&fs);
 }
 
@@ -323,24 +249,6 @@ st_file_server_description (StFileServer *fs)
   return obj;
 }
 
-static gboolean
-get_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 *out,
-         GError **error)
-{
-  JsonNode *node = json_object_get_member (request, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
-      json_node_get_int (node) > max) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "\"%s\" must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-                 name, min, max);
-    return FALSE;
-  }
-  *out = json_node_get_int (node);
-  return TRUE;
-}
-
 static gint
 compare_uploaded (gconstpointer a, gconstpointer b, gpointer user_data)
 {
@@ -363,27 +271,27 @@ st_file_server_control (StFileServer *fs,
   gint64 v;
 
   if (strcmp (action, "file_fail") == 0) {
-    if (!get_int (request, "status", 400, 599, &v, error)) {
+    if (!st_control_int (request, "status", 400, 599, &v, error)) {
       json_object_unref (status);
       return FALSE;
     }
     fs->fail_status = (guint) v;
     fs->fail_remaining = -1;
     if (json_object_has_member (request, "count")) {
-      if (!get_int (request, "count", 1, G_MAXINT, &v, error)) {
+      if (!st_control_int (request, "count", 1, G_MAXINT, &v, error)) {
         json_object_unref (status);
         return FALSE;
       }
       fs->fail_remaining = (gint) v;
     }
   } else if (strcmp (action, "file_latency") == 0) {
-    if (!get_int (request, "ms", 0, 600000, &v, error)) {
+    if (!st_control_int (request, "ms", 0, 600000, &v, error)) {
       json_object_unref (status);
       return FALSE;
     }
     fs->latency_ms = (guint) v;
   } else if (strcmp (action, "file_limit") == 0) {
-    if (!get_int (request, "bytes", 1, ST_FILE_MAX_SIZE, &v, error)) {
+    if (!st_control_int (request, "bytes", 1, ST_FILE_MAX_SIZE, &v, error)) {
       json_object_unref (status);
       return FALSE;
     }

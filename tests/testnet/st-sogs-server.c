@@ -23,6 +23,8 @@
 #include "sd-sogs-post.h"
 #include "sd-sogs-request.h"
 #include "sd-sogs-url.h"
+#include "st-control.h"
+#include "st-onion-v4.h"
 #include "st-tcp.h"
 
 /* the reference's limits */
@@ -1407,24 +1409,7 @@ authenticate (StSogsServer *ss, const gchar *method, const gchar *endpoint, GByt
   return 0;
 }
 
-/* ---- the onion v4 endpoint, as st-file-server.c ---- */
-
-static void
-respond_plain (SoupServerMessage *msg, guint status, const gchar *text)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, text, strlen (text));
-}
-
-static gboolean
-unpause_cb (gpointer user_data)
-{
-  SoupServerMessage *msg = user_data;
-
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
-  return G_SOURCE_REMOVE;
-}
+/* ---- the onion v4 endpoint (st-onion-v4.c) ---- */
 
 static void
 serve (StSogsServer *ss, const gchar *method, const gchar *endpoint, JsonObject *headers,
@@ -1457,47 +1442,22 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
          gpointer user_data)
 {
   StSogsServer *ss = user_data;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonObject) ctl = NULL;
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GBytes) req_body = NULL;
-  g_autoptr(GBytes) plain_reply = NULL;
-  g_autoptr(GBytes) sealed = NULL;
   g_autoptr(JsonObject) headers = NULL;
   g_autofree gchar *method = NULL, *endpoint = NULL;
-  const gchar *eph_hex;
-  const guint8 *blob;
-  gsize blob_len;
-  guint8 eph[32], key[SD_ONION_KEY_LEN];
-  SdOnionCipher cipher = SD_ONION_CIPHER_AES_GCM;
+  StOnionV4Reply sealer;
   StReply r = { 0, NULL, NULL };
   StGarbage garbage;
 
   ss->requests++;
   if (ss->down) {
-    respond_plain (msg, 502, "Bad Gateway");
+    st_respond_plain (msg, 502, "Bad Gateway");
     return;
   }
-  if (strcmp (path, SD_ONION_V4_TARGET) != 0 ||
-      strcmp (soup_server_message_get_method (msg), "POST") != 0) {
-    respond_plain (msg, 404, "Not found");
+  payload = st_onion_v4_open (msg, path, &ss->identity, &sealer);
+  if (payload == NULL)
     return;
-  }
-  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  if (!sd_onion_layer_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &blob,
-                             &blob_len, &ctl, NULL) ||
-      (eph_hex = sd_json_get_string (ctl, "ephemeral_key")) == NULL ||
-      !sd_hex_decode_exact (eph_hex, eph, sizeof eph, NULL) ||
-      !sd_onion_cipher_from_string (sd_json_get_string (ctl, "enc_type"), &cipher, NULL)) {
-    respond_plain (msg, 400, "Invalid onion request");
-    return;
-  }
-  if (!sd_onion_key_node (cipher, ss->identity.x25519_sk, ss->identity.x25519_pk, eph, key) ||
-      (payload = sd_onion_decrypt (cipher, key, blob, blob_len, NULL)) == NULL) {
-    sodium_memzero (key, sizeof key);
-    respond_plain (msg, 400, "Invalid ciphertext");
-    return;
-  }
 
   garbage = ss->garbage;
   if (garbage != ST_GARBAGE_NONE && ss->garbage_remaining > 0 && --ss->garbage_remaining == 0)
@@ -1528,51 +1488,17 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
     ss->corrupt_now = FALSE;
   }
 
-  {
-    const gchar *reply_headers[] = { "Content-Type", r.ctype, NULL };
-
-    plain_reply = sd_onion_v4_reply_build (r.status, reply_headers,
-                                           g_bytes_get_data (r.body, NULL),
-                                           g_bytes_get_size (r.body));
-  }
+  st_onion_v4_respond (msg, &sealer, r.status, r.ctype, r.body, garbage == ST_GARBAGE_CIPHER,
+                       ss->latency_ms);
   g_bytes_unref (r.body);
-  if (garbage == ST_GARBAGE_CIPHER) {
-    /* the right size, but random: the client's decryption must fail */
-    guint8 *noise = g_malloc (g_bytes_get_size (plain_reply) + 40);
-
-    randombytes_buf (noise, g_bytes_get_size (plain_reply) + 40);
-    sealed = g_bytes_new_take (noise, g_bytes_get_size (plain_reply) + 40);
-  } else {
-    sealed = sd_onion_encrypt (cipher, key, g_bytes_get_data (plain_reply, NULL),
-                               g_bytes_get_size (plain_reply), NULL);
-  }
-  sodium_memzero (key, sizeof key);
-  if (sealed == NULL) {
-    respond_plain (msg, 500, "Encryption failed");
-    return;
-  }
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
-                                    g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed));
-  if (ss->latency_ms > 0) {
-    soup_server_message_pause (msg);
-    g_timeout_add (ss->latency_ms, unpause_cb, g_object_ref (msg));
-  }
 }
 
 StSogsServer *
 st_sogs_server_start (StNetwork *network, GError **error)
 {
   g_autoptr(StSogsServer) ss = g_new0 (StSogsServer, 1);
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (network->config.bind);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, 0);
-  guint8 seed[SD_SEED_LEN];
-  GSList *uris;
 
   ss->network = network;
-  randombytes_buf (seed, sizeof seed);
-  sd_identity_from_seed (&ss->identity, seed);
-  sodium_memzero (seed, sizeof seed);
   ss->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                      (GDestroyNotify) st_room_free);
   ss->room_order = g_ptr_array_new ();
@@ -1580,16 +1506,9 @@ st_sogs_server_start (StNetwork *network, GError **error)
   ss->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ss->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   room_new (ss, ST_SOGS_DEFAULT_ROOM, "Lobby", "Everyone is welcome");
-
-  /* plain HTTP even with --tls: the real ones are reached the same way */
-  ss->server = soup_server_new ("server-header", NULL, NULL);
-  soup_server_add_handler (ss->server, NULL, handler, ss, NULL);
-  st_reaper_watch (network->reaper, ss->server);
-  if (!soup_server_listen (ss->server, address, 0, error))
+  ss->server = st_onion_v4_server_new (network, &ss->identity, handler, ss, &ss->url, error);
+  if (ss->server == NULL)
     return NULL;
-  uris = soup_server_get_uris (ss->server);
-  ss->url = g_strdup_printf ("http://%s:%d", network->config.bind, g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return g_steal_pointer (&ss);
 }
 
@@ -1641,24 +1560,6 @@ require_string (JsonObject *request, const gchar *name, GError **error)
   if (value == NULL || *value == '\0')
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "\"%s\" must be a string", name);
   return value != NULL && *value != '\0' ? value : NULL;
-}
-
-static gboolean
-get_int (JsonObject *request, const gchar *name, gint64 min, gint64 max, gint64 *out,
-         GError **error)
-{
-  JsonNode *node = json_object_get_member (request, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
-      json_node_get_int (node) > max) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "\"%s\" must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-                 name, min, max);
-    return FALSE;
-  }
-  *out = json_node_get_int (node);
-  return TRUE;
 }
 
 static StRoom *
@@ -1756,7 +1657,7 @@ st_sogs_server_control (StSogsServer *ss,
     gint64 id = 0;
     StPost *post;
 
-    if (room == NULL || !get_int (request, "message", 1, G_MAXINT64, &id, error))
+    if (room == NULL || !st_control_int (request, "message", 1, G_MAXINT64, &id, error))
       return FALSE;
     post = find_post (room, id);
     if (post == NULL) {
@@ -1776,19 +1677,19 @@ st_sogs_server_control (StSogsServer *ss,
   } else if (strcmp (action, "sogs_fail") == 0) {
     gint64 v;
 
-    if (!get_int (request, "status", 400, 599, &v, error))
+    if (!st_control_int (request, "status", 400, 599, &v, error))
       return FALSE;
     ss->fail_status = (guint) v;
     ss->fail_remaining = -1;
     if (json_object_has_member (request, "count")) {
-      if (!get_int (request, "count", 1, G_MAXINT, &v, error))
+      if (!st_control_int (request, "count", 1, G_MAXINT, &v, error))
         return FALSE;
       ss->fail_remaining = (gint) v;
     }
   } else if (strcmp (action, "sogs_latency") == 0) {
     gint64 v;
 
-    if (!get_int (request, "ms", 0, 600000, &v, error))
+    if (!st_control_int (request, "ms", 0, 600000, &v, error))
       return FALSE;
     ss->latency_ms = (guint) v;
   } else if (strcmp (action, "sogs_down") == 0 || strcmp (action, "sogs_up") == 0) {
@@ -1808,13 +1709,13 @@ st_sogs_server_control (StSogsServer *ss,
     }
     ss->garbage_bytes = GARBAGE_BYTES_DEFAULT;
     if (json_object_has_member (request, "bytes")) {
-      if (!get_int (request, "bytes", 1, GARBAGE_BYTES_MAX, &v, error))
+      if (!st_control_int (request, "bytes", 1, GARBAGE_BYTES_MAX, &v, error))
         return FALSE;
       ss->garbage_bytes = (gsize) v;
     }
     ss->garbage_remaining = -1;
     if (json_object_has_member (request, "count")) {
-      if (!get_int (request, "count", 1, G_MAXINT, &v, error))
+      if (!st_control_int (request, "count", 1, G_MAXINT, &v, error))
         return FALSE;
       ss->garbage_remaining = (gint) v;
     }

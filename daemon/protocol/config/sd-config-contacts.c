@@ -143,25 +143,7 @@ sd_config_contacts_remove (SdConfigValue *data, const gchar *session_id)
 GPtrArray *
 sd_config_contacts_list (const SdConfigValue *data)
 {
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  const SdConfigValue *all;
+  g_return_val_if_fail (data != NULL, g_ptr_array_new_with_free_func (g_free));
 
-  g_return_val_if_fail (data != NULL, ids);
-
-  all = sd_config_value_dict_get (data, "c");
-  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
-    return ids;
-  for (guint i = 0; i < sd_config_value_length (all); i++) {
-    gsize len;
-    const guint8 *key = sd_config_value_dict_key (all, i, &len);
-    gchar id[67];
-
-    /* a key of another shape is some newer client's; not a contact */
-    if (len != 33 || key[0] != 0x05 ||
-        sd_config_value_kind (sd_config_value_dict_value (all, i)) != SD_CONFIG_VALUE_DICT)
-      continue;
-    sd_account_id_format (key[0], key + 1, id);
-    g_ptr_array_add (ids, g_strdup (id));
-  }
-  return ids;
+  return sd_config_field_session_ids (data, 0x05, "c");
 }

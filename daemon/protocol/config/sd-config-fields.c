@@ -29,6 +29,16 @@ sd_config_field_text (const SdConfigValue *dict, const gchar *key)
   return g_strndup ((const gchar *) data, len);
 }
 
+gchar *
+sd_config_field_nonempty_text (const SdConfigValue *dict, const gchar *key)
+{
+  g_autofree gchar *text = sd_config_field_text (dict, key);
+
+  if (text == NULL || text[0] == '\0')
+    return NULL;
+  return g_steal_pointer (&text);
+}
+
 gboolean
 sd_config_avatar_url_valid (const gchar *url)
 {
@@ -56,6 +66,12 @@ sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallbac
   if (v == NULL || sd_config_value_kind (v) != SD_CONFIG_VALUE_INT)
     return fallback;
   return sd_config_value_get_int (v);
+}
+
+gint64
+sd_config_field_positive (const SdConfigValue *dict, const gchar *key)
+{
+  return MAX (sd_config_field_int (dict, key, 0), 0);
 }
 
 gboolean
@@ -115,6 +131,21 @@ sd_config_field_set_nonempty (SdConfigValue *dict, const gchar *key, const guint
     remove_key (dict, key);
   else
     sd_config_value_dict_set_text (dict, key, sd_config_value_new_string (data, len));
+}
+
+gboolean
+sd_config_field_set_bounded_text (SdConfigValue *dict, const gchar *key, const gchar *text,
+                                  gsize max, const gchar *what, GError **error)
+{
+  gsize len = text != NULL ? strlen (text) : 0;
+
+  if (len > max) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "%s longer than %" G_GSIZE_FORMAT " bytes", what, max);
+    return FALSE;
+  }
+  sd_config_field_set_nonempty (dict, key, (const guint8 *) text, len);
+  return TRUE;
 }
 
 void
@@ -188,6 +219,26 @@ sd_config_field_session_entry (SdConfigValue *data, guint8 prefix, const gchar *
     return NULL;
   return sd_config_value_dict_child (
     sd_config_value_dict_child (data, (const guint8 *) section, strlen (section)), key, 33);
+}
+
+GPtrArray *
+sd_config_field_session_ids (const SdConfigValue *data, guint8 prefix, const gchar *section)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  const SdConfigValue *all = section_dict (data, section);
+
+  for (guint i = 0; all != NULL && i < sd_config_value_length (all); i++) {
+    gsize len;
+    const guint8 *key = sd_config_value_dict_key (all, i, &len);
+    gchar id[67];
+
+    if (len != 33 || key[0] != prefix ||
+        sd_config_value_kind (sd_config_value_dict_value (all, i)) != SD_CONFIG_VALUE_DICT)
+      continue;
+    sd_account_id_format (key[0], key + 1, id);
+    g_ptr_array_add (ids, g_strdup (id));
+  }
+  return ids;
 }
 
 gboolean

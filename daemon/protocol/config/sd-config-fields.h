@@ -15,13 +15,22 @@ G_BEGIN_DECLS
 const guint8 *sd_config_field_bytes (const SdConfigValue *dict, const gchar *key, gsize *len);
 /* a copy of the string at @key as text, or NULL */
 gchar *sd_config_field_text (const SdConfigValue *dict, const gchar *key) G_GNUC_WARN_UNUSED_RESULT;
+/* the same, NULL also for "" (a name, a description) */
+gchar *sd_config_field_nonempty_text (const SdConfigValue *dict,
+                                      const gchar *key) G_GNUC_WARN_UNUSED_RESULT;
 /* the integer at @key, or @fallback if absent or not an integer */
 gint64 sd_config_field_int (const SdConfigValue *dict, const gchar *key, gint64 fallback);
+/* the integer at @key when positive, else 0 (times and timers: positive or unset) */
+gint64 sd_config_field_positive (const SdConfigValue *dict, const gchar *key);
 
 void sd_config_field_set_text (SdConfigValue *dict, const gchar *key, const gchar *text);
 /* removes the key for NULL or "" */
 void sd_config_field_set_nonempty (SdConfigValue *dict, const gchar *key, const guint8 *data,
                                    gsize len);
+/* the same for text, refused (%SD_PROTOCOL_ERROR_TOO_LARGE, naming @what) past @max bytes */
+gboolean sd_config_field_set_bounded_text (SdConfigValue *dict, const gchar *key,
+                                           const gchar *text, gsize max, const gchar *what,
+                                           GError **error);
 void sd_config_field_set_nonzero (SdConfigValue *dict, const gchar *key, gint64 value);
 void sd_config_field_set_positive (SdConfigValue *dict, const gchar *key, gint64 value);
 /* 1 or absent */
@@ -67,6 +76,10 @@ SdConfigValue *sd_config_field_session_entry (SdConfigValue *data,
                                               const gchar *section,
                                               const gchar *session_id,
                                               GError **error);
+/* the ids of the entries of data[@section] (their keys are @prefix ids); keys of another
+ * shape are a newer client's, and left out */
+GPtrArray *sd_config_field_session_ids (const SdConfigValue *data, guint8 prefix,
+                                        const gchar *section);
 /* FALSE if absent or malformed; an emptied section is pruned on serialise */
 gboolean sd_config_field_session_remove (SdConfigValue *data,
                                          guint8 prefix,

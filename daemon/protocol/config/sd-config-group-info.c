@@ -8,62 +8,35 @@
 
 #include "sd-config-group-info.h"
 
-#include <string.h>
-
 #include "sd-config-contacts.h"
 #include "sd-config-fields.h"
-#include "sd-protocol-error.h"
-
-/* NULL for absent or empty */
-static gchar *
-nonempty_text (const SdConfigValue *data, const gchar *key)
-{
-  g_autofree gchar *text = sd_config_field_text (data, key);
-
-  if (text == NULL || text[0] == '\0')
-    return NULL;
-  return g_steal_pointer (&text);
-}
-
-static gboolean
-set_bounded_text (SdConfigValue *data, const gchar *key, const gchar *text, gsize max,
-                  const gchar *what, GError **error)
-{
-  gsize len = text != NULL ? strlen (text) : 0;
-
-  if (len > max) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                 "group %s longer than %" G_GSIZE_FORMAT " bytes", what, max);
-    return FALSE;
-  }
-  sd_config_field_set_nonempty (data, key, (const guint8 *) text, len);
-  return TRUE;
-}
 
 gchar *
 sd_config_group_info_get_name (const SdConfigValue *data)
 {
-  return nonempty_text (data, "n");
+  return sd_config_field_nonempty_text (data, "n");
 }
 
 gboolean
 sd_config_group_info_set_name (SdConfigValue *data, const gchar *name, GError **error)
 {
-  return set_bounded_text (data, "n", name, SD_CONFIG_GROUP_INFO_MAX_NAME, "name", error);
+  return sd_config_field_set_bounded_text (data, "n", name, SD_CONFIG_GROUP_INFO_MAX_NAME,
+                                           "group name", error);
 }
 
 gchar *
 sd_config_group_info_get_description (const SdConfigValue *data)
 {
-  return nonempty_text (data, "o");
+  return sd_config_field_nonempty_text (data, "o");
 }
 
 gboolean
 sd_config_group_info_set_description (SdConfigValue *data, const gchar *description,
                                       GError **error)
 {
-  return set_bounded_text (data, "o", description, SD_CONFIG_GROUP_INFO_MAX_DESCRIPTION,
-                           "description", error);
+  return sd_config_field_set_bounded_text (data, "o", description,
+                                           SD_CONFIG_GROUP_INFO_MAX_DESCRIPTION,
+                                           "group description", error);
 }
 
 gboolean
@@ -80,16 +53,10 @@ sd_config_group_info_set_avatar (SdConfigValue *data, const gchar *url, const gu
 }
 
 /* times and the timer: positive or unset */
-static gint64
-positive (const SdConfigValue *data, const gchar *key)
-{
-  return MAX (sd_config_field_int (data, key, 0), 0);
-}
-
 gint64
 sd_config_group_info_get_created (const SdConfigValue *data)
 {
-  return positive (data, "c");
+  return sd_config_field_positive (data, "c");
 }
 
 void
@@ -101,7 +68,7 @@ sd_config_group_info_set_created (SdConfigValue *data, gint64 seconds)
 gint64
 sd_config_group_info_get_delete_before (const SdConfigValue *data)
 {
-  return positive (data, "d");
+  return sd_config_field_positive (data, "d");
 }
 
 void
@@ -113,7 +80,7 @@ sd_config_group_info_set_delete_before (SdConfigValue *data, gint64 seconds)
 gint64
 sd_config_group_info_get_delete_attach_before (const SdConfigValue *data)
 {
-  return positive (data, "D");
+  return sd_config_field_positive (data, "D");
 }
 
 void
@@ -125,7 +92,7 @@ sd_config_group_info_set_delete_attach_before (SdConfigValue *data, gint64 secon
 gint64
 sd_config_group_info_get_disappearing (const SdConfigValue *data)
 {
-  return positive (data, "E");
+  return sd_config_field_positive (data, "E");
 }
 
 void

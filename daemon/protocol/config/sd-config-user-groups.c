@@ -81,7 +81,7 @@ sd_config_user_groups_get (const SdConfigValue *data, const gchar *id, SdConfigG
   }
   out->removed_status = sd_config_field_int (info, "r", 0);
   out->priority = sd_config_field_int (info, "+", 0);
-  out->joined_at = MAX (sd_config_field_int (info, "j", 0), 0);
+  out->joined_at = sd_config_field_positive (info, "j");
   notify = sd_config_field_int (info, "@", 0);
   out->notifications = notify >= 0 && notify <= 3 ? (SdConfigNotify) notify
                                                   : SD_CONFIG_NOTIFY_DEFAULT;
@@ -132,25 +132,8 @@ sd_config_user_groups_remove (SdConfigValue *data, const gchar *id)
 GPtrArray *
 sd_config_user_groups_list (const SdConfigValue *data)
 {
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  const SdConfigValue *all;
+  g_return_val_if_fail (data != NULL, g_ptr_array_new_with_free_func (g_free));
 
-  g_return_val_if_fail (data != NULL, ids);
-
-  all = sd_config_value_dict_get (data, "g");
-  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
-    return ids;
-  for (guint i = 0; i < sd_config_value_length (all); i++) {
-    gsize len;
-    const guint8 *key = sd_config_value_dict_key (all, i, &len);
-    gchar id[67];
-
-    /* legacy groups (05 keys) and other shapes are not groups v2 */
-    if (len != 33 || key[0] != 0x03 ||
-        sd_config_value_kind (sd_config_value_dict_value (all, i)) != SD_CONFIG_VALUE_DICT)
-      continue;
-    sd_account_id_format (key[0], key + 1, id);
-    g_ptr_array_add (ids, g_strdup (id));
-  }
-  return ids;
+  /* legacy groups (05 keys) are not groups v2 */
+  return sd_config_field_session_ids (data, 0x03, "g");
 }

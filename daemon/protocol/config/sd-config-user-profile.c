@@ -8,34 +8,20 @@
 
 #include "sd-config-user-profile.h"
 
-#include <string.h>
-
 #include "sd-config-contacts.h"
 #include "sd-config-fields.h"
-#include "sd-protocol-error.h"
 
 gchar *
 sd_config_user_profile_get_name (const SdConfigValue *data)
 {
-  g_autofree gchar *name = sd_config_field_text (data, "n");
-
-  if (name == NULL || name[0] == '\0')
-    return NULL;
-  return g_steal_pointer (&name);
+  return sd_config_field_nonempty_text (data, "n");
 }
 
 gboolean
 sd_config_user_profile_set_name (SdConfigValue *data, const gchar *name, GError **error)
 {
-  gsize len = name != NULL ? strlen (name) : 0;
-
-  if (len > SD_CONFIG_PROFILE_MAX_NAME) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                 "profile name longer than %d bytes", SD_CONFIG_PROFILE_MAX_NAME);
-    return FALSE;
-  }
-  sd_config_field_set_nonempty (data, "n", (const guint8 *) name, len);
-  return TRUE;
+  return sd_config_field_set_bounded_text (data, "n", name, SD_CONFIG_PROFILE_MAX_NAME,
+                                           "profile name", error);
 }
 
 gboolean
@@ -66,7 +52,7 @@ sd_config_user_profile_set_nts_priority (SdConfigValue *data, gint64 priority)
 gint64
 sd_config_user_profile_get_nts_expiry (const SdConfigValue *data)
 {
-  return MAX (sd_config_field_int (data, "e", 0), 0);
+  return sd_config_field_positive (data, "e");
 }
 
 void
