@@ -163,7 +163,10 @@ sd_file_server_parse_upload_reply (const guint8 *body, gsize len, gchar **out_id
 typedef struct {
   gchar *method;            /* (owned) */
   gchar *endpoint;          /* (owned) */
-  GBytes *body;             /* (owned) (nullable) */
+  gsize body_len;
+  SdOnionFillFunc fill;     /* (nullable) no body */
+  gpointer fill_data;       /* (owned) by fill_destroy, until the request starts */
+  GDestroyNotify fill_destroy;
   gchar *protocol;          /* (owned) */
   gchar *host;              /* (owned) */
   guint16 port;
@@ -176,7 +179,8 @@ request_free (Request *request)
 {
   g_free (request->method);
   g_free (request->endpoint);
-  g_clear_pointer (&request->body, g_bytes_unref);
+  if (request->fill_destroy != NULL)
+    request->fill_destroy (request->fill_data);
   g_free (request->protocol);
   g_free (request->host);
   g_free (request);
@@ -230,9 +234,14 @@ request_start (SdFileServer *self, Request *request, gpointer source_tag,
   server.protocol = request->protocol;
   server.port = request->port;
   memcpy (server.x25519_pk, request->x25519, 32);
-  sd_onion_server_request_async (self->network, &server, request->method, request->endpoint,
-                                 request->body != NULL ? headers : NULL, request->body,
-                                 SD_FILE_SERVER_TIMEOUT_MS, cancellable, on_reply, task);
+  /* the fill's data goes with the onion request, which calls it for each attempt */
+  sd_onion_server_request_filled_async (self->network, &server, request->method,
+                                        request->endpoint,
+                                        request->fill != NULL ? headers : NULL,
+                                        request->body_len, request->fill,
+                                        g_steal_pointer (&request->fill_data),
+                                        g_steal_pointer (&request->fill_destroy),
+                                        SD_FILE_SERVER_TIMEOUT_MS, cancellable, on_reply, task);
 }
 
 /* ---- upload ---- */
@@ -259,17 +268,22 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+sd_file_server_upload_filled_async (SdFileServer *self, gsize blob_len, SdOnionFillFunc fill,
+                                    gpointer fill_data, GDestroyNotify fill_destroy,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
   Request *request;
 
   g_return_if_fail (SD_IS_FILE_SERVER (self));
+  g_return_if_fail (fill != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_file_server_upload_async);
-  if (g_bytes_get_size (blob) == 0 || g_bytes_get_size (blob) > SD_FILE_SERVER_MAX_FILE) {
+  if (blob_len == 0 || blob_len > SD_FILE_SERVER_MAX_FILE) {
+    if (fill_destroy != NULL)
+      fill_destroy (fill_data);
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                              "a file for the file server has 1 to %d bytes",
                              SD_FILE_SERVER_MAX_FILE);
@@ -278,7 +292,10 @@ sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *can
   request = g_new0 (Request, 1);
   request->method = g_strdup ("POST");
   request->endpoint = g_strdup ("/file");
-  request->body = g_bytes_ref (blob);
+  request->body_len = blob_len;
+  request->fill = fill;
+  request->fill_data = fill_data;
+  request->fill_destroy = fill_destroy;
   request->protocol = g_strdup (self->protocol);
   request->host = g_strdup (self->host);
   request->port = self->port;
@@ -286,6 +303,25 @@ sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *can
   request->max_bytes = 4096;
   request_start (self, request, sd_file_server_upload_async, cancellable, on_uploaded,
                  g_steal_pointer (&task));
+}
+
+static gboolean
+copy_blob (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  memcpy (dst, g_bytes_get_data (user_data, NULL), len);
+  return TRUE;
+}
+
+void
+sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (SD_IS_FILE_SERVER (self));
+  g_return_if_fail (blob != NULL);
+
+  sd_file_server_upload_filled_async (self, g_bytes_get_size (blob), copy_blob,
+                                      g_bytes_ref (blob), (GDestroyNotify) g_bytes_unref,
+                                      cancellable, callback, user_data);
 }
 
 gchar *

@@ -42,6 +42,17 @@ void sd_file_server_upload_async (SdFileServer *self,
                                   GCancellable *cancellable,
                                   GAsyncReadyCallback callback,
                                   gpointer user_data);
+/* the same for a blob of @blob_len bytes that @fill writes straight into the onion request
+ * (once for each attempt, so it must write the same bytes each time): the file is read and
+ * encrypted where it is sent from, never copied. Finished with sd_file_server_upload_finish */
+void sd_file_server_upload_filled_async (SdFileServer *self,
+                                         gsize blob_len,
+                                         SdOnionFillFunc fill,
+                                         gpointer fill_data,
+                                         GDestroyNotify fill_destroy,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
 gchar *sd_file_server_upload_finish (SdFileServer *self,
                                      GAsyncResult *result,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -19,7 +19,10 @@ typedef struct {
   gchar *method;            /* (owned) */
   gchar *endpoint;          /* (owned) */
   GStrv headers;            /* (owned) (nullable) */
-  GBytes *body;             /* (owned) (nullable) */
+  gsize body_len;
+  SdOnionFillFunc fill;     /* (nullable) no body */
+  gpointer fill_data;       /* (owned) by fill_destroy */
+  GDestroyNotify fill_destroy;
   gchar *protocol;          /* (owned) */
   gchar *host;              /* (owned) */
   guint16 port;
@@ -42,7 +45,8 @@ request_free (Request *request)
   g_free (request->method);
   g_free (request->endpoint);
   g_strfreev (request->headers);
-  g_clear_pointer (&request->body, g_bytes_unref);
+  if (request->fill_destroy != NULL)
+    request->fill_destroy (request->fill_data);
   g_free (request->protocol);
   g_free (request->host);
   g_clear_pointer (&request->path, sd_onion_path_unref);
@@ -78,7 +82,7 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   SdNetwork *network = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
+  GBytes *raw = NULL;
   g_auto(SdOnionV4Response) response = { 0, NULL, NULL };
   guint status = 0;
   Reply *reply;
@@ -102,13 +106,16 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (status != 200) {
     /* a relay's error, or the server's unreachability reported by the last relay */
+    g_bytes_unref (raw);
     request_retry (g_steal_pointer (&task),
                    g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_PATH,
                                 "onion path to %s failed with HTTP %u", request->host, status));
     return;
   }
-  if (!sd_onion_v4_response_decode (&request->request, g_bytes_get_data (raw, NULL),
-                                    g_bytes_get_size (raw), &response, &error)) {
+  /* the request went: its body (a whole upload) is not needed any more */
+  g_clear_pointer (&request->request.body, g_bytes_unref);
+  /* decrypted where it lies: a downloaded file is held once */
+  if (!sd_onion_v4_response_decode_owned (&request->request, raw, &response, &error)) {
     request_retry (g_steal_pointer (&task),
                    g_error_new (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
                                 "unreadable reply from %s: %s", request->host, error->message));
@@ -146,12 +153,11 @@ on_path (GObject *source, GAsyncResult *result, gpointer user_data)
   server.port = request->port;
   memcpy (server.x25519_pk, request->x25519, 32);
   sd_onion_request_clear (&request->request);
-  if (!sd_onion_v4_request_build (network->cipher, hops, SD_ONION_HOPS, &server, request->method,
-                                  request->endpoint, (const gchar *const *) request->headers,
-                                  request->body != NULL
-                                    ? g_bytes_get_data (request->body, NULL) : NULL,
-                                  request->body != NULL ? g_bytes_get_size (request->body) : 0,
-                                  &request->request, &error)) {
+  if (!sd_onion_v4_request_build_filled (network->cipher, hops, SD_ONION_HOPS, &server,
+                                         request->method, request->endpoint,
+                                         (const gchar *const *) request->headers,
+                                         request->body_len, request->fill, request->fill_data,
+                                         &request->request, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -185,11 +191,13 @@ request_try (GTask *task)
 }
 
 void
-sd_onion_server_request_async (SdNetwork *network, const SdOnionServer *server,
-                               const gchar *method, const gchar *endpoint,
-                               const gchar *const *headers, GBytes *body, guint timeout_ms,
-                               GCancellable *cancellable, GAsyncReadyCallback callback,
-                               gpointer user_data)
+sd_onion_server_request_filled_async (SdNetwork *network, const SdOnionServer *server,
+                                      const gchar *method, const gchar *endpoint,
+                                      const gchar *const *headers, gsize body_len,
+                                      SdOnionFillFunc fill, gpointer fill_data,
+                                      GDestroyNotify fill_destroy, guint timeout_ms,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
 {
   GTask *task;
   Request *request;
@@ -203,7 +211,10 @@ sd_onion_server_request_async (SdNetwork *network, const SdOnionServer *server,
   request->method = g_strdup (method);
   request->endpoint = g_strdup (endpoint);
   request->headers = g_strdupv ((gchar **) headers);
-  request->body = body != NULL ? g_bytes_ref (body) : NULL;
+  request->body_len = fill != NULL ? body_len : 0;
+  request->fill = fill;
+  request->fill_data = fill_data;
+  request->fill_destroy = fill_destroy;
   request->protocol = g_strdup (server->protocol);
   request->host = g_strdup (server->host);
   request->port = server->port;
@@ -211,6 +222,31 @@ sd_onion_server_request_async (SdNetwork *network, const SdOnionServer *server,
   request->timeout_ms = timeout_ms;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
   request_try (task);
+}
+
+static gboolean
+copy_body (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  if (len > 0)
+    memcpy (dst, g_bytes_get_data (user_data, NULL), len);
+  return TRUE;
+}
+
+void
+sd_onion_server_request_async (SdNetwork *network, const SdOnionServer *server,
+                               const gchar *method, const gchar *endpoint,
+                               const gchar *const *headers, GBytes *body, guint timeout_ms,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_return_if_fail (SD_IS_NETWORK (network));
+
+  sd_onion_server_request_filled_async (network, server, method, endpoint, headers,
+                                        body != NULL ? g_bytes_get_size (body) : 0,
+                                        body != NULL ? copy_body : NULL,
+                                        body != NULL ? g_bytes_ref (body) : NULL,
+                                        body != NULL ? (GDestroyNotify) g_bytes_unref : NULL,
+                                        timeout_ms, cancellable, callback, user_data);
 }
 
 GBytes *
