@@ -613,6 +613,8 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   pointer.url = url;
+  /* a custom file server is named by its key, so that every client can reach it */
+  pointer.server_pubkey = (gchar *) sd_file_server_get_pointer_key (self->file_server);
   pointer.content_type = info->content_type;
   pointer.file_name = info->file_name;
   pointer.caption = info->caption;
@@ -1223,12 +1225,16 @@ on_blob_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-  gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+  g_autofree gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+  const gchar *key = sd_file_server_get_pointer_key (SD_FILE_SERVER (source));
 
   if (url == NULL)
     g_task_return_error (task, error);
+  else if (key != NULL)
+    /* as an attachment's: a custom file server is named by its key */
+    g_task_return_pointer (task, g_strdup_printf ("%s#p=%s", url, key), g_free);
   else
-    g_task_return_pointer (task, url, g_free);
+    g_task_return_pointer (task, g_steal_pointer (&url), g_free);
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include "sd-encoding.h"
 #include "sd-json.h"
+#include "sd-keys.h"
 #include "sd-network-error.h"
 #include "sd-onion-server.h"
 
@@ -28,6 +29,7 @@ struct _SdFileServer {
   gchar *host;            /* (owned) */
   guint16 port;           /* 0: the scheme's */
   guint8 x25519[32];
+  gchar *ed25519_hex;     /* (owned) (nullable) lower case */
 };
 
 G_DEFINE_FINAL_TYPE (SdFileServer, sd_file_server, G_TYPE_OBJECT)
@@ -88,6 +90,41 @@ sd_file_server_new (SdNetwork *network, const gchar *url, const gchar *x25519_he
                 ? g_strdup_printf ("%s://%s:%u", self->protocol, self->host, self->port)
                 : g_strdup_printf ("%s://%s", self->protocol, self->host);
   return g_steal_pointer (&self);
+}
+
+gboolean
+sd_file_server_set_ed25519_key (SdFileServer *self, const gchar *ed25519_hex, GError **error)
+{
+  guint8 ed[32], x[32];
+
+  g_return_val_if_fail (SD_IS_FILE_SERVER (self), FALSE);
+  g_return_val_if_fail (ed25519_hex != NULL, FALSE);
+
+  if (strlen (ed25519_hex) != 64 || !sd_hex_decode_exact (ed25519_hex, ed, sizeof ed, NULL) ||
+      !sd_ed25519_pk_to_x25519 (ed, x)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "a file server's Ed25519 key is 64 hex digits of a valid key");
+    return FALSE;
+  }
+  /* a pointer naming another key would send others' downloads astray */
+  if (memcmp (x, self->x25519, sizeof x) != 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "the file server's Ed25519 key does not belong to its X25519 key");
+    return FALSE;
+  }
+  g_free (self->ed25519_hex);
+  self->ed25519_hex = g_ascii_strdown (ed25519_hex, -1);
+  return TRUE;
+}
+
+const gchar *
+sd_file_server_get_pointer_key (SdFileServer *self)
+{
+  g_return_val_if_fail (SD_IS_FILE_SERVER (self), NULL);
+
+  if (g_str_equal (self->host, SD_FILE_SERVER_DEFAULT_HOST))
+    return NULL;
+  return self->ed25519_hex;
 }
 
 const gchar *
@@ -400,6 +437,7 @@ sd_file_server_finalize (GObject *object)
 
   g_clear_object (&self->network);
   g_free (self->url);
+  g_free (self->ed25519_hex);
   g_free (self->protocol);
   g_free (self->host);
   G_OBJECT_CLASS (sd_file_server_parent_class)->finalize (object);

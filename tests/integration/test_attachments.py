@@ -22,6 +22,11 @@ from harness import (ACCOUNT_PATH, BUS_NAME, CONVERSATION_IFACE, Daemon,  # noqa
                      NotificationServer, assert_eq, log, run)
 
 
+# protocol-advanced.md §6.1; the X25519 key is the Ed25519 one converted
+MAINNET_FILE_SERVER_X25519 = "09324794aa9c11948189762d198c618148e9136ac9582068180661208927ef34"
+MAINNET_FILE_SERVER_ED25519 = "b8eef9821445ae16e2e97ef8aa6fe782fd11ad5253cd6723b281341dba22e371"
+
+
 def gps_exif(orientation=None):
     """an APP1 Exif segment with a GPS position (and an orientation, when given)"""
     tiff = bytearray(b"II*\x00" + struct.pack("<I", 8))
@@ -360,6 +365,32 @@ def test(testnet):
                   ("image/jpeg", 64, 32, len(plain_jpeg), "holiday.jpg", 64, 48),
                   "legacy pointer fields")
         assert pointer["url"].startswith(testnet.info["file_server"]["url"] + "/file/"), pointer
+        # not the mainnet file server: the pointer names it by its Ed25519 key
+        file_server = testnet.info["file_server"]
+        assert pointer["url"].endswith("#p=" + file_server["pubkey_ed25519"]), pointer
+
+        # ---- a client of another file server (carol's is the mainnet one, which she never
+        # reaches here) fetches it through the pointer's `p=`, as an official client would
+        carol = Daemon("carol", testnet, extra_args=[
+            "--file-server", "http://filev2.getsession.org",
+            "--file-server-key", MAINNET_FILE_SERVER_X25519,
+            "--file-server-ed25519", MAINNET_FILE_SERVER_ED25519])
+        try:
+            carol_id = carol.account("CreateAccount", "a{sv}", {})[0]
+            alice.account("OpenConversation", "s", carol_id)
+            far = os.urandom(30000)
+            fd = temp_file(far)
+            far_id = send(alice, carol_id, "from afar", [(fd, opt(file_name="far.bin"))])
+            os.close(fd)
+            carol.wait_for(lambda: message(carol, alice_id, far_id), "carol has the message")
+            carol.conversation(alice_id, "Approve")
+            carol.conversation(alice_id, "DownloadAttachment", "su", far_id, 0)
+            carol.wait_for(lambda: attachment_states(carol, alice_id, far_id) == ["available"],
+                           "carol downloads it from the server the pointer names")
+            assert_eq(open_attachment(carol, alice_id, far_id, 0), far,
+                      "the file from another file server, byte for byte")
+        finally:
+            carol.close()
 
         # ---- our avatar: stripped, uploaded, sent with the profile; then removed. bob
         # fetches it (alice needs a name: a profile is only taken with one)
