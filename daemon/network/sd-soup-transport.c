@@ -214,11 +214,14 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (len == 0) {
-    GBytes *body;
+    gsize n = 0;
+    guint8 *body;
 
     g_byte_array_set_size (data->body, (guint) data->body_len);
-    body = g_byte_array_free_to_bytes (g_steal_pointer (&data->body));
-    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+    body = g_byte_array_steal (data->body, &n);
+    /* the room for one more chunk goes back (glibc shrinks in place) */
+    body = g_realloc (body, MAX (n, 1));
+    g_task_return_pointer (task, g_bytes_new_take (body, n), (GDestroyNotify) g_bytes_unref);
     return;
   }
   if ((gsize) len > data->max_reply - data->body_len) {
