@@ -3,6 +3,7 @@
 
 #include "sd-onion-server.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "sd-network-error.h"
@@ -128,6 +129,91 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_pointer (task, reply, (GDestroyNotify) reply_free);
 }
 
+/* a body this large is read, encrypted and wrapped in a worker thread: a 10 MB upload is
+ * about 100 ms of work that must not hold up the main loop */
+#define THREAD_BUILD_MIN (256 * 1024)
+
+/* one build of the onion request; what it borrows from the Request stays put meanwhile (the
+ * outer task, which owns the Request, waits for it) */
+typedef struct {
+  SdOnionCipher cipher;
+  SdOnionNode hops[SD_ONION_HOPS];
+  SdOnionServer server;      /* its strings borrowed from the Request */
+  Request *request;          /* (unowned) */
+  SdOnionRequest built;
+} Build;
+
+static void
+build_free (Build *build)
+{
+  sd_onion_request_clear (&build->built);
+  g_free (build);
+}
+
+static gboolean
+build_run (Build *build, GError **error)
+{
+  Request *request = build->request;
+
+  return sd_onion_v4_request_build_filled (build->cipher, build->hops, SD_ONION_HOPS,
+                                           &build->server, request->method, request->endpoint,
+                                           (const gchar *const *) request->headers,
+                                           request->body_len, request->fill, request->fill_data,
+                                           &build->built, error);
+}
+
+/* @task (transfer full): the built request goes to the guard */
+static void
+send_built (GTask *task, Build *build)
+{
+  SdNetwork *network = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autofree gchar *url = NULL;
+  GCancellable *cancellable;
+
+  sd_onion_request_clear (&request->request);
+  request->request = build->built;
+  build->built.body = NULL;
+  sodium_memzero (build->built.reply_key, sizeof build->built.reply_key);
+  url = sd_snode_url (g_ptr_array_index (request->path->hops, 0), network->tls,
+                      "/onion_req/v2");
+  /* not in the call below: the order its arguments are evaluated in is not defined */
+  cancellable = g_task_get_cancellable (task);
+  sd_transport_post_async (network->transport, url, request->request.body,
+                           MAX (network->timeout_ms, request->timeout_ms), cancellable,
+                           on_reply, task);
+}
+
+static void
+build_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (!build_run (task_data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_built (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Build *build = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_task_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  if (g_task_return_error_if_cancelled (task)) {
+    g_object_unref (task);
+    return;
+  }
+  send_built (task, build);
+}
+
 static void
 on_path (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -135,10 +221,7 @@ on_path (GObject *source, GAsyncResult *result, gpointer user_data)
   SdNetwork *network = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *url = NULL;
-  SdOnionNode hops[SD_ONION_HOPS];
-  SdOnionServer server = { 0 };
-  GCancellable *cancellable;
+  Build *build;
 
   g_clear_pointer (&request->path, sd_onion_path_unref);
   request->path = sd_onion_paths_get_finish (SD_ONION_PATHS (source), result, &error);
@@ -146,28 +229,33 @@ on_path (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  for (guint i = 0; i < SD_ONION_HOPS; i++)
-    hops[i] = ((SdSnode *) g_ptr_array_index (request->path->hops, i))->keys;
-  server.host = request->host;
-  server.protocol = request->protocol;
-  server.port = request->port;
-  memcpy (server.x25519_pk, request->x25519, 32);
+  /* the last attempt's request goes before the next is built: one large body at a time */
   sd_onion_request_clear (&request->request);
-  if (!sd_onion_v4_request_build_filled (network->cipher, hops, SD_ONION_HOPS, &server,
-                                         request->method, request->endpoint,
-                                         (const gchar *const *) request->headers,
-                                         request->body_len, request->fill, request->fill_data,
-                                         &request->request, &error)) {
+  build = g_new0 (Build, 1);
+  build->cipher = network->cipher;
+  for (guint i = 0; i < SD_ONION_HOPS; i++)
+    build->hops[i] = ((SdSnode *) g_ptr_array_index (request->path->hops, i))->keys;
+  build->server.host = request->host;
+  build->server.protocol = request->protocol;
+  build->server.port = request->port;
+  memcpy (build->server.x25519_pk, request->x25519, 32);
+  build->request = request;
+
+  if (request->body_len >= THREAD_BUILD_MIN) {
+    /* no cancellable: a build runs to its end, the cancel is looked at after it */
+    g_autoptr(GTask) inner = g_task_new (NULL, NULL, on_built, g_steal_pointer (&task));
+
+    g_task_set_task_data (inner, build, (GDestroyNotify) build_free);
+    g_task_run_in_thread (inner, build_in_thread);
+    return;
+  }
+  if (!build_run (build, &error)) {
+    build_free (build);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  url = sd_snode_url (g_ptr_array_index (request->path->hops, 0), network->tls,
-                      "/onion_req/v2");
-  /* not in the call below: the order its arguments are evaluated in is not defined */
-  cancellable = g_task_get_cancellable (task);
-  sd_transport_post_async (network->transport, url, request->request.body,
-                           MAX (network->timeout_ms, request->timeout_ms), cancellable,
-                           on_reply, g_steal_pointer (&task));
+  send_built (g_steal_pointer (&task), build);
+  build_free (build);
 }
 
 static void

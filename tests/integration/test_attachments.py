@@ -440,6 +440,20 @@ def test(testnet):
                   files_before + 1, "the avatar is uploaded")
         sessionctl(alice, "set-avatar", "--remove")
 
+        # ---- the file server refuses the first try of a 300 kB upload (one read and encrypted
+        # in a worker thread): tried again from the kept file, then sent and fetched whole
+        requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
+        testnet.control({"action": "file_fail", "status": 503, "count": 1})
+        data = os.urandom(300_000)
+        fd = temp_file(data)
+        retry_id = send(alice, bob_id, "after a 503", [(fd, opt(file_name="retry.bin"))])
+        os.close(fd)
+        bob.wait_for(lambda: attachment_states(bob, alice_id, retry_id) == ["available"],
+                     "the upload tried again arrives", timeout=120)
+        assert_eq(open_attachment(bob, alice_id, retry_id, 0), data, "byte for byte")
+        assert testnet.control({"action": "file_status"})["file_server"]["requests"] >= \
+            requests + 3, "the refused upload, the upload and the download"
+
         # ---- kill -9 in the middle of an upload: sent once after the restart
         testnet.control({"action": "file_latency", "ms": 4000})
         requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
