@@ -270,7 +270,7 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
   gboolean booted = FALSE;
   Raw onion_up = { G_MAXDOUBLE, G_MAXDOUBLE }, onion_down = onion_up;
   Cost up_best = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXLONG }, down_best = up_best;
-  glong rss_before;
+  glong rss_before, up_added = 0, down_added = 0;
 
   g_assert_true (json_parser_load_from_file (parser, testnet->json_path, NULL));
   info = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
@@ -323,8 +323,10 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
     cost.wall = now_s () - start;
     cost.cpu = cpu_s () - cpu;
     cost.added_kb = status_kb ("VmHWM:") - resident;
-    if (cost.wall < up_best.wall)
-      up_best = cost;
+    /* each figure its own best (the memory its worst) over the rounds */
+    up_added = MAX (up_added, cost.added_kb);
+    up_best.wall = MIN (up_best.wall, cost.wall);
+    up_best.cpu = MIN (up_best.cpu, cost.cpu);
 
     pointer.url = up.url;
     pointer.key = g_bytes_new (fill.key, sizeof fill.key);
@@ -348,12 +350,15 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
     cost.cpu = cpu_s () - cpu;
     cost.added_kb = status_kb ("VmHWM:") - resident;
     g_assert_cmpuint (check.at, ==, SIZE);
-    if (cost.wall < down_best.wall)
-      down_best = cost;
+    down_added = MAX (down_added, cost.added_kb);
+    down_best.wall = MIN (down_best.wall, cost.wall);
+    down_best.cpu = MIN (down_best.cpu, cost.cpu);
     g_bytes_unref (pointer.key);
     g_bytes_unref (pointer.digest);
     g_free (up.url);
   }
+  up_best.added_kb = up_added;
+  down_best.added_kb = down_added;
   print_cost ("encrypt + upload, 3-hop onion v4", &up_best, raw_enc, &onion_up);
   print_cost ("download + decrypt, 3-hop onion v4", &down_best, raw_dec, &onion_down);
   /* as this bench printed it before: the process's peak over the whole run */
@@ -374,6 +379,9 @@ main (int argc, char **argv)
   g_autofree guint8 *blob_buf = g_malloc (sd_attachment_legacy_blob_size (SIZE));
 
   g_assert_cmpint (sodium_init (), >=, 0);
+  /* large blocks are mapped and unmapped each time, in every thread's arena: what a transfer
+   * holds shows in the resident size, not hidden in memory an earlier round left to malloc */
+  mallopt (M_MMAP_THRESHOLD, 1024 * 1024);
   randombytes_buf (plain, SIZE);
   g_print ("10,000,000-byte attachment, legacy scheme (best of %d)\n", ROUNDS);
   for (guint i = 0; i < ROUNDS; i++) {
