@@ -649,7 +649,11 @@ fill_upload (guint8 *dst, gsize len, gpointer user_data, GError **error)
   gsize got = 0;
   ssize_t n;
 
-  g_return_val_if_fail (len == sd_attachment_legacy_blob_size (source->size), FALSE);
+  if (len != sd_attachment_legacy_blob_size (source->size)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "an attachment's blob is not the size it was given");
+    return FALSE;
+  }
 
   while (got < source->size) {
     n = pread (source->fd, file + got, source->size - got, (off_t) got);
