@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -403,6 +404,10 @@ main (int argc, char **argv)
    * the account's keys and, while restoring, the recovery phrase */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
     g_warning ("cannot disable core dumps: %s", g_strerror (errno));
+  /* blocks of 1 MiB and more (an attachment's 10 MB buffers) are mapped and given back when
+   * freed: glibc's sliding threshold would keep them in a worker's arena after the first one,
+   * about 10 MB of resident memory for the rest of the run */
+  mallopt (M_MMAP_THRESHOLD, 1024 * 1024);
   setlocale (LC_ALL, "");
 #ifdef LOCALEDIR
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
