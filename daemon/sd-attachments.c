@@ -82,46 +82,128 @@ new_file_name (void)
   return g_strdup (hex);
 }
 
-/* the whole regular file behind @fd, at most SD_ATTACHMENTS_MAX_SIZE bytes */
-static GBytes *
-read_fd (gint fd, GError **error)
+/* the size of the regular file behind @fd, at most SD_ATTACHMENTS_MAX_SIZE bytes */
+static gboolean
+check_fd (gint fd, gsize *size, GError **error)
 {
   struct stat st;
-  g_autofree guint8 *data = NULL;
-  gsize len = 0;
 
   if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
     g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
                          "an attachment is passed as the fd of a readable regular file");
-    return NULL;
+    return FALSE;
   }
   if (st.st_size > SD_ATTACHMENTS_MAX_SIZE) {
     g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_LARGE,
                  "an attachment has at most %d bytes", SD_ATTACHMENTS_MAX_SIZE);
-    return NULL;
+    return FALSE;
   }
-  /* one byte more than allowed tells a file that grew since fstat */
-  data = g_malloc ((gsize) st.st_size + 1);
-  while (len <= (gsize) st.st_size) {
-    ssize_t n = pread (fd, data + len, (gsize) st.st_size + 1 - len, (off_t) len);
+  *size = (gsize) st.st_size;
+  return TRUE;
+}
+
+/* up to @len bytes of @fd from @offset; the count read, -1 with @error */
+static gssize
+read_at (gint fd, guint8 *buf, gsize len, gsize offset, GError **error)
+{
+  gsize got = 0;
+
+  while (got < len) {
+    ssize_t n = pread (fd, buf + got, len - got, (off_t) (offset + got));
 
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
       g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
                    "cannot read an attachment: %s", g_strerror (errno));
-      return NULL;
+      return -1;
     }
     if (n == 0)
       break;
-    len += (gsize) n;
+    got += (gsize) n;
   }
-  if (len > (gsize) st.st_size) {
+  return (gssize) got;
+}
+
+/* the whole file behind @fd (@size bytes by fstat); one byte more than that tells a file that
+ * grew since */
+static GBytes *
+read_fd (gint fd, gsize size, GError **error)
+{
+  g_autofree guint8 *data = g_malloc (size + 1);
+  gssize len = read_at (fd, data, size + 1, 0, error);
+
+  if (len < 0)
+    return NULL;
+  if ((gsize) len > size) {
     g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
                          "an attachment changed while it was read");
     return NULL;
   }
-  return g_bytes_new_take (g_steal_pointer (&data), len);
+  return g_bytes_new_take (g_steal_pointer (&data), (gsize) len);
+}
+
+#define COPY_PIECE (64 * 1024)
+
+/* @fd (@size bytes by fstat) copied to a new file at @path in pieces, never whole in memory;
+ * the size copied, -1 with @error (nothing left at @path) */
+static gint64
+copy_fd (gint fd, gsize size, const gchar *path, GError **error)
+{
+  g_autofree guint8 *piece = g_malloc (COPY_PIECE);
+  gsize done = 0;
+  gint out;
+
+  out = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (out < 0) {
+    gint saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "cannot keep an attachment: %s", g_strerror (saved));
+    return -1;
+  }
+  for (;;) {
+    gssize n = read_at (fd, piece, COPY_PIECE, done, error);
+
+    if (n < 0)
+      goto fail;
+    if (n == 0)
+      break;
+    if (done + (gsize) n > size) {
+      g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
+                           "an attachment changed while it was read");
+      goto fail;
+    }
+    for (gssize w = 0; w < n;) {
+      ssize_t m = write (out, piece + w, (gsize) (n - w));
+
+      if (m < 0 && errno == EINTR)
+        continue;
+      if (m < 0) {
+        gint saved = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                     "cannot keep an attachment: %s", g_strerror (saved));
+        goto fail;
+      }
+      w += m;
+    }
+    done += (gsize) n;
+  }
+  if (fsync (out) != 0) {
+    gint saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "cannot keep an attachment: %s", g_strerror (saved));
+    goto fail;
+  }
+  close (out);
+  return (gint64) done;
+
+fail:
+  close (out);
+  (void) g_unlink (path);
+  return -1;
 }
 
 /* where sessiond-strip-metadata is: installed, or the test's build */
@@ -224,16 +306,20 @@ sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean re
   g_array_unref (prepared);
 }
 
+/* what g_content_type_guess looks at */
+#define SNIFF_LEN 4096
+
 static gboolean
 prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAttachment *out,
              GError **error)
 {
-  g_autoptr(GBytes) data = read_fd (source->fd, error);
+  g_autoptr(GBytes) data = NULL;
   g_autofree gchar *path = NULL;
   g_autofree gchar *type = NULL;
   guint8 secret[SECRET_LEN];
+  gsize size = 0;
 
-  if (data == NULL)
+  if (!check_fd (source->fd, &size, error))
     return FALSE;
   if (source->file_name != NULL) {
     if (!g_utf8_validate (source->file_name, -1, NULL) ||
@@ -260,10 +346,13 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
     }
     type = g_ascii_strdown (source->content_type, -1);
   } else {
-    g_autofree gchar *guess = g_content_type_guess (out->file_name,
-                                                    g_bytes_get_data (data, NULL),
-                                                    g_bytes_get_size (data), NULL);
+    guint8 head[SNIFF_LEN];
+    gssize n = read_at (source->fd, head, MIN (size, sizeof head), 0, error);
+    g_autofree gchar *guess = NULL;
 
+    if (n < 0)
+      return FALSE;
+    guess = g_content_type_guess (out->file_name, head, (gsize) n, NULL);
     type = g_content_type_get_mime_type (guess);
     if (type == NULL || !valid_content_type (type)) {
       g_free (type);
@@ -273,22 +362,31 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
   out->content_type = g_steal_pointer (&type);
   out->voice = source->voice;
 
-  /* what goes out is the stripped file */
+  out->file = new_file_name ();
+  /* no row names it before sd_attachments_prepared_keep: the sweep must not see it */
+  path = g_build_filename (self->tmp_dir, out->file, NULL);
   if (g_str_has_prefix (out->content_type, "image/")) {
-    GBytes *stripped = strip_image (data, &out->width, &out->height, error);
+    /* what goes out is the stripped file: the helper takes it whole */
+    GBytes *stripped;
 
+    data = read_fd (source->fd, size, error);
+    if (data == NULL)
+      return FALSE;
+    stripped = strip_image (data, &out->width, &out->height, error);
     if (stripped == NULL)
       return FALSE;
     g_bytes_unref (data);
     data = stripped;
+    if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+      return FALSE;
+    out->size = (gint64) g_bytes_get_size (data);
+  } else {
+    /* anything else is copied as it is, a piece at a time */
+    out->size = copy_fd (source->fd, size, path, error);
+    if (out->size < 0)
+      return FALSE;
   }
-  out->file = new_file_name ();
-  /* no row names it before sd_attachments_prepared_keep: the sweep must not see it */
-  path = g_build_filename (self->tmp_dir, out->file, NULL);
-  if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
-    return FALSE;
-  out->size = (gint64) g_bytes_get_size (data);
   randombytes_buf (secret, sizeof secret);
   out->secret = g_bytes_new (secret, sizeof secret);
   sodium_memzero (secret, sizeof secret);
