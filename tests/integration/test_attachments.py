@@ -421,6 +421,7 @@ def test(testnet):
         profile = with_avatar["dataMessage"]["profile"]
         assert profile["profilePicture"].startswith(
             testnet.info["file_server"]["url"] + "/file/"), profile
+        assert profile["profilePicture"].endswith("#p=" + file_server["pubkey_ed25519"]), profile
         assert_eq(with_avatar["dataMessage"]["profileKey"], 32, "a 32-byte profile key")
         without = by_t[int(plain_id.rsplit("-", 1)[1])]["dataMessage"]
         assert_eq("profilePicture" in without.get("profile", {}), False, "avatar removed")
