@@ -796,8 +796,9 @@ start_upload (SdAttachments *self, Transfer *transfer)
   path = g_build_filename (self->dir, work->info->file, NULL);
   source = transfer->source = g_new0 (UploadSource, 1);
   source->fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  /* the pointer will say info->size: a file that is not that size is not the one we kept */
   if (source->fd < 0 || fstat (source->fd, &st) != 0 || !S_ISREG (st.st_mode) ||
-      st.st_size > SD_ATTACHMENTS_MAX_SIZE) {
+      st.st_size > SD_ATTACHMENTS_MAX_SIZE || (gint64) st.st_size != work->info->size) {
     /* the copy is gone: this can never work */
     work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
     retry_or_fail (self, work, source->fd < 0 ? g_strerror (errno) : "the file is not ours");
