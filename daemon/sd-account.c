@@ -1002,6 +1002,9 @@ start_network (SdAccount *self, GError **error)
 
     if (file_server == NULL)
       return FALSE;
+    if (self->config.file_server_ed25519 != NULL &&
+        !sd_file_server_set_ed25519_key (file_server, self->config.file_server_ed25519, error))
+      return FALSE;
     self->attachments = sd_attachments_new (self->store, file_server, self->config.data_dir);
     sd_attachments_set_auto_download_max (self->attachments, self->config.auto_download_max);
     g_signal_connect_object (self->attachments, "changed", G_CALLBACK (on_attachment_changed),
@@ -1509,6 +1512,7 @@ sd_account_finalize (GObject *object)
   g_free (self->config.seed_ca);
   g_free (self->config.file_server_url);
   g_free (self->config.file_server_key);
+  g_free (self->config.file_server_ed25519);
   g_free (self->config.key_file_passphrase);
   g_hash_table_unref (self->typing);
   g_hash_table_unref (self->sync_updated);
@@ -1579,6 +1583,7 @@ sd_account_new (const SdAccountConfig *config, GError **error)
   self->config.seed_ca = g_strdup (config->seed_ca);
   self->config.file_server_url = g_strdup (config->file_server_url);
   self->config.file_server_key = g_strdup (config->file_server_key);
+  self->config.file_server_ed25519 = g_strdup (config->file_server_ed25519);
   self->config.auto_download_max = config->auto_download_max;
   self->config.plain_http_nodes = config->plain_http_nodes;
   self->config.key_file_passphrase = g_strdup (config->key_file_passphrase);

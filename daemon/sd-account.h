@@ -44,6 +44,7 @@ typedef struct {
   guint max_started;           /* 0: SD_ACCOUNT_MAX_STARTED (tests set fewer) */
   gchar *file_server_url;      /* (nullable) a custom network's file server; NULL: mainnet */
   gchar *file_server_key;      /* (nullable) its X25519 key in hex */
+  gchar *file_server_ed25519;  /* (nullable) its Ed25519 key in hex, for our pointers' `p=` */
   guint auto_download_max;     /* bytes; attachments up to this are fetched by themselves */
 } SdAccountConfig;
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sd-attachment-crypto.h"
+#include "sd-attachment-decryptor.h"
 #include "sd-attachment-pointer.h"
 #include "sd-avatar-crypto.h"
 #include "sd-backoff.h"
@@ -81,46 +82,128 @@ new_file_name (void)
   return g_strdup (hex);
 }
 
-/* the whole regular file behind @fd, at most SD_ATTACHMENTS_MAX_SIZE bytes */
-static GBytes *
-read_fd (gint fd, GError **error)
+/* the size of the regular file behind @fd, at most SD_ATTACHMENTS_MAX_SIZE bytes */
+static gboolean
+check_fd (gint fd, gsize *size, GError **error)
 {
   struct stat st;
-  g_autofree guint8 *data = NULL;
-  gsize len = 0;
 
   if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
     g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
                          "an attachment is passed as the fd of a readable regular file");
-    return NULL;
+    return FALSE;
   }
   if (st.st_size > SD_ATTACHMENTS_MAX_SIZE) {
     g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_LARGE,
                  "an attachment has at most %d bytes", SD_ATTACHMENTS_MAX_SIZE);
-    return NULL;
+    return FALSE;
   }
-  /* one byte more than allowed tells a file that grew since fstat */
-  data = g_malloc ((gsize) st.st_size + 1);
-  while (len <= (gsize) st.st_size) {
-    ssize_t n = pread (fd, data + len, (gsize) st.st_size + 1 - len, (off_t) len);
+  *size = (gsize) st.st_size;
+  return TRUE;
+}
+
+/* up to @len bytes of @fd from @offset; the count read, -1 with @error */
+static gssize
+read_at (gint fd, guint8 *buf, gsize len, gsize offset, GError **error)
+{
+  gsize got = 0;
+
+  while (got < len) {
+    ssize_t n = pread (fd, buf + got, len - got, (off_t) (offset + got));
 
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
       g_set_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
                    "cannot read an attachment: %s", g_strerror (errno));
-      return NULL;
+      return -1;
     }
     if (n == 0)
       break;
-    len += (gsize) n;
+    got += (gsize) n;
   }
-  if (len > (gsize) st.st_size) {
+  return (gssize) got;
+}
+
+/* the whole file behind @fd (@size bytes by fstat); one byte more than that tells a file that
+ * grew since */
+static GBytes *
+read_fd (gint fd, gsize size, GError **error)
+{
+  g_autofree guint8 *data = g_malloc (size + 1);
+  gssize len = read_at (fd, data, size + 1, 0, error);
+
+  if (len < 0)
+    return NULL;
+  if ((gsize) len > size) {
     g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
                          "an attachment changed while it was read");
     return NULL;
   }
-  return g_bytes_new_take (g_steal_pointer (&data), len);
+  return g_bytes_new_take (g_steal_pointer (&data), (gsize) len);
+}
+
+#define COPY_PIECE (64 * 1024)
+
+/* @fd (@size bytes by fstat) copied to a new file at @path in pieces, never whole in memory;
+ * the size copied, -1 with @error (nothing left at @path) */
+static gint64
+copy_fd (gint fd, gsize size, const gchar *path, GError **error)
+{
+  g_autofree guint8 *piece = g_malloc (COPY_PIECE);
+  gsize done = 0;
+  gint out;
+
+  out = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (out < 0) {
+    gint saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "cannot keep an attachment: %s", g_strerror (saved));
+    return -1;
+  }
+  for (;;) {
+    gssize n = read_at (fd, piece, COPY_PIECE, done, error);
+
+    if (n < 0)
+      goto fail;
+    if (n == 0)
+      break;
+    if (done + (gsize) n > size) {
+      g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_UNREADABLE,
+                           "an attachment changed while it was read");
+      goto fail;
+    }
+    for (gssize w = 0; w < n;) {
+      ssize_t m = write (out, piece + w, (gsize) (n - w));
+
+      if (m < 0 && errno == EINTR)
+        continue;
+      if (m < 0) {
+        gint saved = errno;
+
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                     "cannot keep an attachment: %s", g_strerror (saved));
+        goto fail;
+      }
+      w += m;
+    }
+    done += (gsize) n;
+  }
+  if (fsync (out) != 0) {
+    gint saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "cannot keep an attachment: %s", g_strerror (saved));
+    goto fail;
+  }
+  close (out);
+  return (gint64) done;
+
+fail:
+  close (out);
+  (void) g_unlink (path);
+  return -1;
 }
 
 /* where sessiond-strip-metadata is: installed, or the test's build */
@@ -223,16 +306,20 @@ sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean re
   g_array_unref (prepared);
 }
 
+/* what g_content_type_guess looks at */
+#define SNIFF_LEN 4096
+
 static gboolean
 prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAttachment *out,
              GError **error)
 {
-  g_autoptr(GBytes) data = read_fd (source->fd, error);
+  g_autoptr(GBytes) data = NULL;
   g_autofree gchar *path = NULL;
   g_autofree gchar *type = NULL;
   guint8 secret[SECRET_LEN];
+  gsize size = 0;
 
-  if (data == NULL)
+  if (!check_fd (source->fd, &size, error))
     return FALSE;
   if (source->file_name != NULL) {
     if (!g_utf8_validate (source->file_name, -1, NULL) ||
@@ -259,10 +346,13 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
     }
     type = g_ascii_strdown (source->content_type, -1);
   } else {
-    g_autofree gchar *guess = g_content_type_guess (out->file_name,
-                                                    g_bytes_get_data (data, NULL),
-                                                    g_bytes_get_size (data), NULL);
+    guint8 head[SNIFF_LEN];
+    gssize n = read_at (source->fd, head, MIN (size, sizeof head), 0, error);
+    g_autofree gchar *guess = NULL;
 
+    if (n < 0)
+      return FALSE;
+    guess = g_content_type_guess (out->file_name, head, (gsize) n, NULL);
     type = g_content_type_get_mime_type (guess);
     if (type == NULL || !valid_content_type (type)) {
       g_free (type);
@@ -272,22 +362,31 @@ prepare_one (SdAttachments *self, const SdAttachmentSource *source, SdOutgoingAt
   out->content_type = g_steal_pointer (&type);
   out->voice = source->voice;
 
-  /* what goes out is the stripped file */
+  out->file = new_file_name ();
+  /* no row names it before sd_attachments_prepared_keep: the sweep must not see it */
+  path = g_build_filename (self->tmp_dir, out->file, NULL);
   if (g_str_has_prefix (out->content_type, "image/")) {
-    GBytes *stripped = strip_image (data, &out->width, &out->height, error);
+    /* what goes out is the stripped file: the helper takes it whole */
+    GBytes *stripped;
 
+    data = read_fd (source->fd, size, error);
+    if (data == NULL)
+      return FALSE;
+    stripped = strip_image (data, &out->width, &out->height, error);
     if (stripped == NULL)
       return FALSE;
     g_bytes_unref (data);
     data = stripped;
+    if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+      return FALSE;
+    out->size = (gint64) g_bytes_get_size (data);
+  } else {
+    /* anything else is copied as it is, a piece at a time */
+    out->size = copy_fd (source->fd, size, path, error);
+    if (out->size < 0)
+      return FALSE;
   }
-  out->file = new_file_name ();
-  /* no row names it before sd_attachments_prepared_keep: the sweep must not see it */
-  path = g_build_filename (self->tmp_dir, out->file, NULL);
-  if (!g_file_set_contents_full (path, g_bytes_get_data (data, NULL), g_bytes_get_size (data),
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
-    return FALSE;
-  out->size = (gint64) g_bytes_get_size (data);
   randombytes_buf (secret, sizeof secret);
   out->secret = g_bytes_new (secret, sizeof secret);
   sodium_memzero (secret, sizeof secret);
@@ -493,12 +592,21 @@ sd_attachments_prepare_finish (SdAttachments *self, GAsyncResult *result, GError
 
 /* ---- transfers ---- */
 
+/* what an upload reads its file from: the file is read and encrypted straight into the
+ * onion request, again for each attempt (the same key and IV give the same blob) */
+typedef struct {
+  gint fd;
+  gsize size;
+  guint8 secret[SECRET_LEN];
+  guint8 digest[SD_ATTACHMENT_DIGEST_LEN];
+} UploadSource;
+
 typedef struct {
   SdAttachments *self;      /* (owned) */
   SdAttachmentWork *work;   /* (owned) */
   SdAttachmentPointer *pointer; /* (owned) (nullable) a download's */
-  GBytes *blob;             /* (owned) (nullable) an upload's */
-  guint8 digest[SD_ATTACHMENT_DIGEST_LEN];
+  UploadSource *source;     /* (owned) (nullable) an upload's */
+  gchar *tmp_path;          /* (owned) (nullable) a download's decrypted file, not yet kept */
 } Transfer;
 
 static void
@@ -507,7 +615,15 @@ transfer_free (Transfer *transfer)
   g_object_unref (transfer->self);
   sd_attachment_work_free (transfer->work);
   g_clear_pointer (&transfer->pointer, sd_attachment_pointer_free);
-  g_clear_pointer (&transfer->blob, g_bytes_unref);
+  if (transfer->source != NULL) {
+    if (transfer->source->fd >= 0)
+      close (transfer->source->fd);
+    sodium_memzero (transfer->source, sizeof *transfer->source);
+    g_free (transfer->source);
+  }
+  if (transfer->tmp_path != NULL)
+    (void) g_unlink (transfer->tmp_path);
+  g_free (transfer->tmp_path);
   g_free (transfer);
 }
 
@@ -595,11 +711,13 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   pointer.url = url;
+  /* a custom file server is named by its key, so that every client can reach it */
+  pointer.server_pubkey = (gchar *) sd_file_server_get_pointer_key (self->file_server);
   pointer.content_type = info->content_type;
   pointer.file_name = info->file_name;
   pointer.caption = info->caption;
   pointer.key = g_bytes_new_from_bytes (work->secret, 0, SD_ATTACHMENT_LEGACY_KEY_LEN);
-  pointer.digest = g_bytes_new (transfer->digest, sizeof transfer->digest);
+  pointer.digest = g_bytes_new (transfer->source->digest, sizeof transfer->source->digest);
   pointer.scheme = SD_ATTACHMENT_SCHEME_LEGACY;
   pointer.size = info->size;
   pointer.voice_message = info->voice;
@@ -619,15 +737,54 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   transfer_end (transfer);
 }
 
+/* the blob of @user_data's file, written where the onion request carries it */
+static gboolean
+fill_upload (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  UploadSource *source = user_data;
+  guint8 *file = dst + SD_ATTACHMENT_LEGACY_IV_LEN;
+  guint8 extra;
+  gsize got = 0;
+  ssize_t n;
+
+  if (len != sd_attachment_legacy_blob_size (source->size)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "an attachment's blob is not the size it was given");
+    return FALSE;
+  }
+
+  while (got < source->size) {
+    n = pread (source->fd, file + got, source->size - got, (off_t) got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      g_set_error (error, G_IO_ERROR, n < 0 ? g_io_error_from_errno (errno) : G_IO_ERROR_FAILED,
+                   "cannot read an attachment to upload: %s",
+                   n < 0 ? g_strerror (errno) : "it shrank");
+      return FALSE;
+    }
+    got += (gsize) n;
+  }
+  /* ours, kept since Send: it does not change, but a changed file must not go out half-read */
+  while ((n = pread (source->fd, &extra, 1, (off_t) got)) < 0 && errno == EINTR)
+    ;
+  if (n != 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "an attachment to upload changed since it was sent");
+    return FALSE;
+  }
+  return sd_attachment_legacy_seal_in_place (source->secret,
+                                             source->secret + SD_ATTACHMENT_LEGACY_KEY_LEN, dst,
+                                             source->size, source->digest, error);
+}
+
 static void
 start_upload (SdAttachments *self, Transfer *transfer)
 {
   SdAttachmentWork *work = transfer->work;
-  g_autoptr(GError) error = NULL;
   g_autofree gchar *path = NULL;
-  g_autofree gchar *contents = NULL;
-  gsize len = 0;
-  const guint8 *secret;
+  UploadSource *source;
+  struct stat st;
 
   if (work->secret == NULL || g_bytes_get_size (work->secret) != SECRET_LEN ||
       work->info->file == NULL) {
@@ -637,28 +794,28 @@ start_upload (SdAttachments *self, Transfer *transfer)
     return;
   }
   path = g_build_filename (self->dir, work->info->file, NULL);
-  if (!g_file_get_contents (path, &contents, &len, &error) || len > SD_ATTACHMENTS_MAX_SIZE) {
+  source = transfer->source = g_new0 (UploadSource, 1);
+  source->fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  /* the pointer will say info->size: a file that is not that size is not the one we kept */
+  if (source->fd < 0 || fstat (source->fd, &st) != 0 || !S_ISREG (st.st_mode) ||
+      st.st_size > SD_ATTACHMENTS_MAX_SIZE || (gint64) st.st_size != work->info->size) {
     /* the copy is gone: this can never work */
     work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
-    retry_or_fail (self, work, error != NULL ? error->message : "the file grew");
+    retry_or_fail (self, work, source->fd < 0 ? g_strerror (errno) : "the file is not ours");
     transfer_end (transfer);
     return;
   }
-  secret = g_bytes_get_data (work->secret, NULL);
-  transfer->blob = sd_attachment_legacy_encrypt_with (secret,
-                                                      secret + SD_ATTACHMENT_LEGACY_KEY_LEN,
-                                                      (const guint8 *) contents, len,
-                                                      transfer->digest, &error);
-  if (transfer->blob == NULL) {
-    work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
-    retry_or_fail (self, work, error->message);
-    transfer_end (transfer);
-    return;
-  }
-  sd_file_server_upload_async (self->file_server, transfer->blob, self->cancellable, on_uploaded,
-                               transfer);
+  source->size = (gsize) st.st_size;
+  memcpy (source->secret, g_bytes_get_data (work->secret, NULL), SECRET_LEN);
+  /* the file is read, padded and encrypted where the onion request holds it: a 10 MB
+   * attachment is in memory once while it goes */
+  sd_file_server_upload_filled_async (self->file_server,
+                                      sd_attachment_legacy_blob_size (source->size),
+                                      fill_upload, source, NULL, self->cancellable, on_uploaded,
+                                      transfer);
 }
 
+/* a small file (an avatar) written whole */
 static gboolean
 write_plaintext (SdAttachments *self, GBytes *plain, gchar **out_file, GError **error)
 {
@@ -672,18 +829,164 @@ write_plaintext (SdAttachments *self, GBytes *plain, gchar **out_file, GError **
   return TRUE;
 }
 
+/* ---- downloads: verified and decrypted in a worker, straight into a file ---- */
+
+typedef struct {
+  GBytes *blob;                       /* (owned) */
+  const SdAttachmentPointer *pointer; /* (unowned) the transfer's, untouched meanwhile */
+  const gchar *tmp_path;              /* (unowned) the transfer's */
+} DecryptJob;
+
+static void
+decrypt_job_free (DecryptJob *job)
+{
+  g_bytes_unref (job->blob);
+  g_free (job);
+}
+
+static gboolean
+write_all (const guint8 *data, gsize len, gpointer user_data, GError **error)
+{
+  gint fd = GPOINTER_TO_INT (user_data);
+
+  while (len > 0) {
+    ssize_t n = write (fd, data, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      gint saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot write a downloaded attachment: %s", g_strerror (saved));
+      return FALSE;
+    }
+    data += n;
+    len -= (gsize) n;
+  }
+  return TRUE;
+}
+
+/* SD_PROTOCOL_ERROR: the blob is bad (failed for good); G_IO_ERROR: our disk (retried) */
+static gboolean
+decrypt_to_file (DecryptJob *job, gint fd, GError **error)
+{
+  const SdAttachmentPointer *pointer = job->pointer;
+  const guint8 *blob;
+  gsize len = 0;
+
+  blob = g_bytes_get_data (job->blob, &len);
+  /* nothing reaches the file before the digest and MAC (legacy) or each chunk's tag
+   * (deterministic) check out; a failure later leaves a file nobody sees */
+  if (pointer->scheme == SD_ATTACHMENT_SCHEME_LEGACY) {
+    if (!sd_attachment_legacy_decrypt_to (blob, len, g_bytes_get_data (pointer->key, NULL),
+                                          g_bytes_get_size (pointer->key),
+                                          pointer->digest != NULL
+                                            ? g_bytes_get_data (pointer->digest, NULL) : NULL,
+                                          pointer->digest != NULL
+                                            ? g_bytes_get_size (pointer->digest) : 0,
+                                          pointer->size, write_all, GINT_TO_POINTER (fd), error))
+      return FALSE;
+  } else {
+    g_autoptr(SdAttachmentDecryptor) d = NULL;
+
+    if (len > SD_ATTACHMENT_DET_MAX_BLOB) {
+      g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                   "attachment blob of %" G_GSIZE_FORMAT " bytes is over the limit", len);
+      return FALSE;
+    }
+    d = sd_attachment_decryptor_new (g_bytes_get_data (pointer->key, NULL),
+                                     g_bytes_get_size (pointer->key), SD_ATTACHMENT_DET_MAX_BLOB,
+                                     write_all, GINT_TO_POINTER (fd), error);
+    if (d == NULL || !sd_attachment_decryptor_update (d, blob, len, error) ||
+        !sd_attachment_decryptor_finish (d, error))
+      return FALSE;
+  }
+  if (fsync (fd) != 0) {
+    gint saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "cannot write a downloaded attachment: %s", g_strerror (saved));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+decrypt_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  DecryptJob *job = task_data;
+  GError *error = NULL;
+  gint fd;
+  gboolean ok;
+
+  fd = g_open (job->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    gint saved = errno;
+
+    g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                             "cannot keep a downloaded attachment: %s", g_strerror (saved));
+    return;
+  }
+  ok = decrypt_to_file (job, fd, &error);
+  close (fd);
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_decrypted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Transfer *transfer = user_data;
+  SdAttachments *self = transfer->self;
+  SdAttachmentWork *work = transfer->work;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *path = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    if (error->domain == SD_PROTOCOL_ERROR)
+      set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL, error->message);
+    else if (!g_cancellable_is_cancelled (self->cancellable))
+      retry_or_fail (self, work, error->message);
+    transfer_end (transfer);
+    return;
+  }
+  if (g_cancellable_is_cancelled (self->cancellable)) {
+    /* stopped meanwhile: the row still says downloading, the next start does it again */
+    transfer_end (transfer);
+    return;
+  }
+  /* kept in the same main-loop turn as the row that names it, so the sweep never sees it
+   * unnamed */
+  file = new_file_name ();
+  path = g_build_filename (self->dir, file, NULL);
+  if (g_rename (transfer->tmp_path, path) != 0) {
+    retry_or_fail (self, work, g_strerror (errno));
+    transfer_end (transfer);
+    return;
+  }
+  g_clear_pointer (&transfer->tmp_path, g_free);
+  /* the message may have gone while it downloaded: then so does the file */
+  if (!set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL))
+    sd_attachments_sweep (self);
+  transfer_end (transfer);
+}
+
 static void
 on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Transfer *transfer = user_data;
   SdAttachments *self = transfer->self;
   SdAttachmentWork *work = transfer->work;
-  SdAttachmentPointer *pointer = transfer->pointer;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) blob = sd_file_server_download_finish (SD_FILE_SERVER (source), result,
                                                            &error);
-  g_autoptr(GBytes) plain = NULL;
-  g_autofree gchar *file = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree gchar *tmp_file = NULL;
+  DecryptJob *job;
 
   if (blob == NULL) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
@@ -695,34 +998,16 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
     transfer_end (transfer);
     return;
   }
-  /* nothing is exposed before the digest and MAC (legacy) or every chunk's tag
-   * (deterministic) check out */
-  if (pointer->scheme == SD_ATTACHMENT_SCHEME_LEGACY)
-    plain = sd_attachment_legacy_decrypt (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob),
-                                          g_bytes_get_data (pointer->key, NULL),
-                                          g_bytes_get_size (pointer->key),
-                                          g_bytes_get_data (pointer->digest, NULL),
-                                          g_bytes_get_size (pointer->digest), pointer->size,
-                                          &error);
-  else
-    plain = sd_attachment_det_decrypt (g_bytes_get_data (pointer->key, NULL),
-                                       g_bytes_get_size (pointer->key),
-                                       g_bytes_get_data (blob, NULL), g_bytes_get_size (blob),
-                                       &error);
-  if (plain == NULL) {
-    set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL, error->message);
-    transfer_end (transfer);
-    return;
-  }
-  if (!write_plaintext (self, plain, &file, &error)) {
-    retry_or_fail (self, work, error->message);
-    transfer_end (transfer);
-    return;
-  }
-  /* the message may have gone while it downloaded: then so does the file */
-  if (!set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL))
-    sd_attachments_sweep (self);
-  transfer_end (transfer);
+  /* verifying and decrypting 10 MB takes tens of ms: not on the main loop */
+  tmp_file = new_file_name ();
+  transfer->tmp_path = g_build_filename (self->tmp_dir, tmp_file, NULL);
+  job = g_new0 (DecryptJob, 1);
+  job->blob = g_steal_pointer (&blob);
+  job->pointer = transfer->pointer;
+  job->tmp_path = transfer->tmp_path;
+  task = g_task_new (self, NULL, on_decrypted, transfer);
+  g_task_set_task_data (task, job, (GDestroyNotify) decrypt_job_free);
+  g_task_run_in_thread (task, decrypt_in_thread);
 }
 
 static void
@@ -1043,12 +1328,16 @@ on_blob_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-  gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+  g_autofree gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+  const gchar *key = sd_file_server_get_pointer_key (SD_FILE_SERVER (source));
 
   if (url == NULL)
     g_task_return_error (task, error);
+  else if (key != NULL)
+    /* as an attachment's: a custom file server is named by its key */
+    g_task_return_pointer (task, g_strdup_printf ("%s#p=%s", url, key), g_free);
   else
-    g_task_return_pointer (task, url, g_free);
+    g_task_return_pointer (task, g_steal_pointer (&url), g_free);
 }
 
 void

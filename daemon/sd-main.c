@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -350,6 +351,7 @@ main (int argc, char **argv)
   g_autofree gchar *seed_ca = NULL;
   g_autofree gchar *file_server = NULL;
   g_autofree gchar *file_server_key = NULL;
+  g_autofree gchar *file_server_ed25519 = NULL;
   g_autofree gchar *passphrase_file = NULL;
   /* G_MININT: not given, the setting applies */
   gint poll_interval = G_MININT;
@@ -368,6 +370,9 @@ main (int argc, char **argv)
       "URL" },
     { "file-server-key", 0, 0, G_OPTION_ARG_STRING, &file_server_key,
       N_("The custom file server's X25519 key, 64 hex digits"), "X25519HEX" },
+    { "file-server-ed25519", 0, 0, G_OPTION_ARG_STRING, &file_server_ed25519,
+      N_("The custom file server's Ed25519 key, 64 hex digits: our attachments name it so "
+         "that any client can fetch them"), "ED25519HEX" },
     { "plain-http-nodes", 0, 0, G_OPTION_ARG_NONE, &plain_http_nodes,
       N_("Speak plain HTTP to the nodes of a custom network (a testnet run with --no-tls); "
          "real nodes always speak HTTPS"), NULL },
@@ -399,6 +404,10 @@ main (int argc, char **argv)
    * the account's keys and, while restoring, the recovery phrase */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
     g_warning ("cannot disable core dumps: %s", g_strerror (errno));
+  /* blocks of 1 MiB and more (an attachment's 10 MB buffers) are mapped and given back when
+   * freed: glibc's sliding threshold would keep them in a worker's arena after the first one,
+   * about 10 MB of resident memory for the rest of the run */
+  mallopt (M_MMAP_THRESHOLD, 1024 * 1024);
   setlocale (LC_ALL, "");
 #ifdef LOCALEDIR
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -439,6 +448,10 @@ main (int argc, char **argv)
     g_printerr (_("sessiond: --file-server and --file-server-key go together\n"));
     return 2;
   }
+  if (file_server_ed25519 != NULL && file_server == NULL) {
+    g_printerr (_("sessiond: --file-server-ed25519 goes with --file-server\n"));
+    return 2;
+  }
   if (file_server != NULL) {
     g_autofree gchar *checked = check_seed (file_server, &error);
     guint8 key[32];
@@ -471,6 +484,7 @@ main (int argc, char **argv)
   config.seed_ca = seed_ca;
   config.file_server_url = file_server;
   config.file_server_key = file_server_key;
+  config.file_server_ed25519 = file_server_ed25519;
   config.plain_http_nodes = plain_http_nodes;
   config.key_file_passphrase = passphrase_file;
   /* options given on the command line win over the settings */

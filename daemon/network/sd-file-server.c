@@ -7,6 +7,7 @@
 
 #include "sd-encoding.h"
 #include "sd-json.h"
+#include "sd-keys.h"
 #include "sd-network-error.h"
 #include "sd-onion-server.h"
 
@@ -28,6 +29,7 @@ struct _SdFileServer {
   gchar *host;            /* (owned) */
   guint16 port;           /* 0: the scheme's */
   guint8 x25519[32];
+  gchar *ed25519_hex;     /* (owned) (nullable) lower case */
 };
 
 G_DEFINE_FINAL_TYPE (SdFileServer, sd_file_server, G_TYPE_OBJECT)
@@ -88,6 +90,41 @@ sd_file_server_new (SdNetwork *network, const gchar *url, const gchar *x25519_he
                 ? g_strdup_printf ("%s://%s:%u", self->protocol, self->host, self->port)
                 : g_strdup_printf ("%s://%s", self->protocol, self->host);
   return g_steal_pointer (&self);
+}
+
+gboolean
+sd_file_server_set_ed25519_key (SdFileServer *self, const gchar *ed25519_hex, GError **error)
+{
+  guint8 ed[32], x[32];
+
+  g_return_val_if_fail (SD_IS_FILE_SERVER (self), FALSE);
+  g_return_val_if_fail (ed25519_hex != NULL, FALSE);
+
+  if (strlen (ed25519_hex) != 64 || !sd_hex_decode_exact (ed25519_hex, ed, sizeof ed, NULL) ||
+      !sd_ed25519_pk_to_x25519 (ed, x)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "a file server's Ed25519 key is 64 hex digits of a valid key");
+    return FALSE;
+  }
+  /* a pointer naming another key would send others' downloads astray */
+  if (memcmp (x, self->x25519, sizeof x) != 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         "the file server's Ed25519 key does not belong to its X25519 key");
+    return FALSE;
+  }
+  g_free (self->ed25519_hex);
+  self->ed25519_hex = g_ascii_strdown (ed25519_hex, -1);
+  return TRUE;
+}
+
+const gchar *
+sd_file_server_get_pointer_key (SdFileServer *self)
+{
+  g_return_val_if_fail (SD_IS_FILE_SERVER (self), NULL);
+
+  if (g_str_equal (self->host, SD_FILE_SERVER_DEFAULT_HOST))
+    return NULL;
+  return self->ed25519_hex;
 }
 
 const gchar *
@@ -163,7 +200,10 @@ sd_file_server_parse_upload_reply (const guint8 *body, gsize len, gchar **out_id
 typedef struct {
   gchar *method;            /* (owned) */
   gchar *endpoint;          /* (owned) */
-  GBytes *body;             /* (owned) (nullable) */
+  gsize body_len;
+  SdOnionFillFunc fill;     /* (nullable) no body */
+  gpointer fill_data;       /* (owned) by fill_destroy, until the request starts */
+  GDestroyNotify fill_destroy;
   gchar *protocol;          /* (owned) */
   gchar *host;              /* (owned) */
   guint16 port;
@@ -176,7 +216,8 @@ request_free (Request *request)
 {
   g_free (request->method);
   g_free (request->endpoint);
-  g_clear_pointer (&request->body, g_bytes_unref);
+  if (request->fill_destroy != NULL)
+    request->fill_destroy (request->fill_data);
   g_free (request->protocol);
   g_free (request->host);
   g_free (request);
@@ -230,9 +271,14 @@ request_start (SdFileServer *self, Request *request, gpointer source_tag,
   server.protocol = request->protocol;
   server.port = request->port;
   memcpy (server.x25519_pk, request->x25519, 32);
-  sd_onion_server_request_async (self->network, &server, request->method, request->endpoint,
-                                 request->body != NULL ? headers : NULL, request->body,
-                                 SD_FILE_SERVER_TIMEOUT_MS, cancellable, on_reply, task);
+  /* the fill's data goes with the onion request, which calls it for each attempt */
+  sd_onion_server_request_filled_async (self->network, &server, request->method,
+                                        request->endpoint,
+                                        request->fill != NULL ? headers : NULL,
+                                        request->body_len, request->fill,
+                                        g_steal_pointer (&request->fill_data),
+                                        g_steal_pointer (&request->fill_destroy),
+                                        SD_FILE_SERVER_TIMEOUT_MS, cancellable, on_reply, task);
 }
 
 /* ---- upload ---- */
@@ -259,17 +305,22 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+sd_file_server_upload_filled_async (SdFileServer *self, gsize blob_len, SdOnionFillFunc fill,
+                                    gpointer fill_data, GDestroyNotify fill_destroy,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
   Request *request;
 
   g_return_if_fail (SD_IS_FILE_SERVER (self));
+  g_return_if_fail (fill != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_file_server_upload_async);
-  if (g_bytes_get_size (blob) == 0 || g_bytes_get_size (blob) > SD_FILE_SERVER_MAX_FILE) {
+  if (blob_len == 0 || blob_len > SD_FILE_SERVER_MAX_FILE) {
+    if (fill_destroy != NULL)
+      fill_destroy (fill_data);
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                              "a file for the file server has 1 to %d bytes",
                              SD_FILE_SERVER_MAX_FILE);
@@ -278,7 +329,10 @@ sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *can
   request = g_new0 (Request, 1);
   request->method = g_strdup ("POST");
   request->endpoint = g_strdup ("/file");
-  request->body = g_bytes_ref (blob);
+  request->body_len = blob_len;
+  request->fill = fill;
+  request->fill_data = fill_data;
+  request->fill_destroy = fill_destroy;
   request->protocol = g_strdup (self->protocol);
   request->host = g_strdup (self->host);
   request->port = self->port;
@@ -286,6 +340,25 @@ sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *can
   request->max_bytes = 4096;
   request_start (self, request, sd_file_server_upload_async, cancellable, on_uploaded,
                  g_steal_pointer (&task));
+}
+
+static gboolean
+copy_blob (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  memcpy (dst, g_bytes_get_data (user_data, NULL), len);
+  return TRUE;
+}
+
+void
+sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (SD_IS_FILE_SERVER (self));
+  g_return_if_fail (blob != NULL);
+
+  sd_file_server_upload_filled_async (self, g_bytes_get_size (blob), copy_blob,
+                                      g_bytes_ref (blob), (GDestroyNotify) g_bytes_unref,
+                                      cancellable, callback, user_data);
 }
 
 gchar *
@@ -364,6 +437,7 @@ sd_file_server_finalize (GObject *object)
 
   g_clear_object (&self->network);
   g_free (self->url);
+  g_free (self->ed25519_hex);
   g_free (self->protocol);
   g_free (self->host);
   G_OBJECT_CLASS (sd_file_server_parent_class)->finalize (object);

@@ -30,6 +30,17 @@ SdFileServer *sd_file_server_new (SdNetwork *network,
                                   const gchar *x25519_hex,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the server's Ed25519 key (64 hex digits), which must be the one its X25519 key was
+ * converted from: pointers to our uploads on a server other than the mainnet one name it in
+ * their `#p=` fragment, so any client can reach the file (protocol-advanced.md §6.2) */
+gboolean sd_file_server_set_ed25519_key (SdFileServer *self,
+                                         const gchar *ed25519_hex,
+                                         GError **error);
+
+/* the `p=` of our pointers: NULL on the mainnet server (which every client knows) and when
+ * no Ed25519 key was given */
+const gchar *sd_file_server_get_pointer_key (SdFileServer *self);
+
 /* the base URL pointers to our uploads start with ("http://host[:port]") */
 const gchar *sd_file_server_get_url (SdFileServer *self);
 
@@ -42,6 +53,17 @@ void sd_file_server_upload_async (SdFileServer *self,
                                   GCancellable *cancellable,
                                   GAsyncReadyCallback callback,
                                   gpointer user_data);
+/* the same for a blob of @blob_len bytes that @fill writes straight into the onion request
+ * (once for each attempt, so it must write the same bytes each time): the file is read and
+ * encrypted where it is sent from, never copied. Finished with sd_file_server_upload_finish */
+void sd_file_server_upload_filled_async (SdFileServer *self,
+                                         gsize blob_len,
+                                         SdOnionFillFunc fill,
+                                         gpointer fill_data,
+                                         GDestroyNotify fill_destroy,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
 gchar *sd_file_server_upload_finish (SdFileServer *self,
                                      GAsyncResult *result,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;

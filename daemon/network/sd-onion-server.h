@@ -27,6 +27,22 @@ void sd_onion_server_request_async (SdNetwork *network,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data);
+/* the same with a body of @body_len bytes that @fill writes straight into the onion request
+ * (sd-onion-request.h), once for each attempt: a large upload is never held twice.
+ * @fill_destroy frees @fill_data when the request is over */
+void sd_onion_server_request_filled_async (SdNetwork *network,
+                                           const SdOnionServer *server,
+                                           const gchar *method,
+                                           const gchar *endpoint,
+                                           const gchar *const *headers,
+                                           gsize body_len,
+                                           SdOnionFillFunc fill,
+                                           gpointer fill_data,
+                                           GDestroyNotify fill_destroy,
+                                           guint timeout_ms,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
 GBytes *sd_onion_server_request_finish (SdNetwork *network,
                                         GAsyncResult *result,
                                         guint *status,

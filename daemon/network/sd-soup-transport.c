@@ -134,6 +134,7 @@ typedef struct {
   gboolean timed_out;
   GInputStream *stream;      /* (owned) (nullable) the body being read */
   GByteArray *body;          /* (owned) (nullable) what was read so far */
+  gsize body_len;            /* of body, which has room for one more chunk beyond it */
   gsize max_reply;
 } PostData;
 
@@ -206,36 +207,44 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   PostData *data = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
-                                                              &error);
-  gsize len;
+  gssize len = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
-  if (chunk == NULL) {
+  if (len < 0) {
     return_failure (task, error);
     return;
   }
-  len = g_bytes_get_size (chunk);
   if (len == 0) {
-    GBytes *body = g_byte_array_free_to_bytes (g_steal_pointer (&data->body));
+    gsize n = 0;
+    guint8 *body;
 
-    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+    g_byte_array_set_size (data->body, (guint) data->body_len);
+    body = g_byte_array_steal (data->body, &n);
+    /* the room for one more chunk goes back (glibc shrinks in place) */
+    body = g_realloc (body, MAX (n, 1));
+    g_task_return_pointer (task, g_bytes_new_take (body, n), (GDestroyNotify) g_bytes_unref);
     return;
   }
-  if (len > data->max_reply - data->body->len) {
+  if ((gsize) len > data->max_reply - data->body_len) {
     return_too_large (task);
     return;
   }
-  g_byte_array_append (data->body, g_bytes_get_data (chunk, NULL), len);
+  data->body_len += (gsize) len;
   read_next (g_steal_pointer (&task));
 }
 
+/* each chunk is read straight into the body (sized from Content-Length when the server gave
+ * one, so a large reply is neither copied chunk by chunk nor moved as it grows) */
 static void
 read_next (GTask *task)
 {
   PostData *data = g_task_get_task_data (task);
+  /* one byte past the limit tells a reply that is too large */
+  gsize left = data->max_reply - data->body_len;
+  gsize room = left < SD_SOUP_TRANSPORT_CHUNK ? left + 1 : SD_SOUP_TRANSPORT_CHUNK;
 
-  g_input_stream_read_bytes_async (data->stream, SD_SOUP_TRANSPORT_CHUNK, G_PRIORITY_DEFAULT,
-                                   data->timeout_cancellable, on_chunk, task);
+  g_byte_array_set_size (data->body, (guint) (data->body_len + room));
+  g_input_stream_read_async (data->stream, data->body->data + data->body_len, room,
+                             G_PRIORITY_DEFAULT, data->timeout_cancellable, on_chunk, task);
 }
 
 static void
@@ -258,7 +267,10 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     return_too_large (task);
     return;
   }
-  data->body = g_byte_array_new ();
+  data->body = g_byte_array_sized_new (
+    (guint) MIN ((guint64) MAX (announced, 0), (guint64) G_MAXUINT32 / 2) +
+    SD_SOUP_TRANSPORT_CHUNK + 1);
+  data->body_len = 0;
   read_next (g_steal_pointer (&task));
 }
 

@@ -232,3 +232,59 @@ sd_aes256_cbc_decrypt (const guint8 key[SD_AES256_KEY_LEN],
   }
   return g_bytes_new_take (g_steal_pointer (&buf), len - pad);
 }
+
+/**
+ * sd_aes256_cbc_encrypt_blocks:
+ * @key: the 32-byte key
+ * @chain: (inout): the IV; the last ciphertext block on return
+ * @in: (array length=len): whole blocks of plaintext
+ * @len: a multiple of 16
+ * @out: (out caller-allocates): @len bytes; may be @in
+ */
+void
+sd_aes256_cbc_encrypt_blocks (const guint8 key[SD_AES256_KEY_LEN],
+                              guint8 chain[SD_AES_BLOCK_LEN],
+                              const guint8 *in,
+                              gsize len,
+                              guint8 *out)
+{
+  struct aes256_ctx ctx;
+
+  g_return_if_fail (key != NULL && chain != NULL);
+  g_return_if_fail (len % SD_AES_BLOCK_LEN == 0);
+  if (len == 0)
+    return;
+  aes256_set_encrypt_key (&ctx, key);
+  cbc_encrypt (&ctx, (nettle_cipher_func *) aes256_encrypt, SD_AES_BLOCK_LEN, chain, len, out,
+               in);
+  sodium_memzero (&ctx, sizeof ctx);
+}
+
+/**
+ * sd_aes256_cbc_decrypt_blocks:
+ * @key: the 32-byte key
+ * @chain: (inout): the IV (the ciphertext block before @in); on return the last block of @in
+ * @in: (array length=len): whole blocks of ciphertext
+ * @len: a multiple of 16
+ * @out: (out caller-allocates): @len bytes; may be @in
+ *
+ * No padding is checked: the caller authenticated the ciphertext and strips it.
+ */
+void
+sd_aes256_cbc_decrypt_blocks (const guint8 key[SD_AES256_KEY_LEN],
+                              guint8 chain[SD_AES_BLOCK_LEN],
+                              const guint8 *in,
+                              gsize len,
+                              guint8 *out)
+{
+  struct aes256_ctx ctx;
+
+  g_return_if_fail (key != NULL && chain != NULL);
+  g_return_if_fail (len % SD_AES_BLOCK_LEN == 0);
+  if (len == 0)
+    return;
+  aes256_set_decrypt_key (&ctx, key);
+  cbc_decrypt (&ctx, (nettle_cipher_func *) aes256_decrypt, SD_AES_BLOCK_LEN, chain, len, out,
+               in);
+  sodium_memzero (&ctx, sizeof ctx);
+}

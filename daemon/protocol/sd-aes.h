@@ -54,4 +54,18 @@ GBytes *sd_aes256_cbc_decrypt (const guint8 key[SD_AES256_KEY_LEN],
                                gsize len,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* unpadded CBC over whole blocks (@len a multiple of 16), for callers that pad, stream or
+ * work in place themselves: @chain is the IV and, on return, the last ciphertext block, so
+ * consecutive calls continue one stream. @in and @out may be the same buffer */
+void sd_aes256_cbc_encrypt_blocks (const guint8 key[SD_AES256_KEY_LEN],
+                                   guint8 chain[SD_AES_BLOCK_LEN],
+                                   const guint8 *in,
+                                   gsize len,
+                                   guint8 *out);
+void sd_aes256_cbc_decrypt_blocks (const guint8 key[SD_AES256_KEY_LEN],
+                                   guint8 chain[SD_AES_BLOCK_LEN],
+                                   const guint8 *in,
+                                   gsize len,
+                                   guint8 *out);
+
 G_END_DECLS

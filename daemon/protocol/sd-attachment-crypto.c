@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "sd-aes.h"
-#include "sd-attachment-decryptor.h"
 #include "sd-protocol-error.h"
 #include "sd-sodium.h"
 
@@ -71,6 +70,71 @@ hmac_sha256 (const guint8 mac_key[32], const guint8 *data, gsize len, guint8 out
 }
 
 /**
+ * sd_attachment_legacy_blob_size:
+ * @len: the plaintext size
+ *
+ * Returns: the size of the legacy blob for @len bytes
+ */
+gsize
+sd_attachment_legacy_blob_size (gsize len)
+{
+  gsize padded = sd_attachment_legacy_padded_size (len);
+
+  /* PKCS#7 always adds 1 to 16 bytes */
+  return SD_ATTACHMENT_LEGACY_IV_LEN + (padded / SD_AES_BLOCK_LEN + 1) * SD_AES_BLOCK_LEN +
+         SD_ATTACHMENT_LEGACY_MAC_LEN;
+}
+
+/**
+ * sd_attachment_legacy_seal_in_place:
+ * @key: AES-256 key || HMAC-SHA256 key
+ * @iv: the CBC IV
+ * @blob: sd_attachment_legacy_blob_size (@len) bytes, the file at offset
+ *   %SD_ATTACHMENT_LEGACY_IV_LEN
+ * @len: the file's size, at most %SD_ATTACHMENT_LEGACY_MAX_SIZE
+ * @digest: (out caller-allocates): SHA-256 of the blob
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when @blob is now IV || ciphertext || HMAC
+ */
+gboolean
+sd_attachment_legacy_seal_in_place (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN],
+                                    const guint8 iv[SD_ATTACHMENT_LEGACY_IV_LEN],
+                                    guint8 *blob,
+                                    gsize len,
+                                    guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
+                                    GError **error)
+{
+  guint8 chain[SD_AES_BLOCK_LEN];
+  gsize padded_len, ct_len, pkcs;
+  guint8 *body;
+
+  g_return_val_if_fail (key != NULL && iv != NULL && digest != NULL && blob != NULL, FALSE);
+
+  sd_sodium_init ();
+  if (len > SD_ATTACHMENT_LEGACY_MAX_SIZE) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment of %" G_GSIZE_FORMAT " bytes is over the limit of %d bytes",
+                 len, SD_ATTACHMENT_LEGACY_MAX_SIZE);
+    return FALSE;
+  }
+  padded_len = sd_attachment_legacy_padded_size (len);
+  pkcs = SD_AES_BLOCK_LEN - padded_len % SD_AES_BLOCK_LEN;
+  ct_len = padded_len + pkcs;
+  body = blob + SD_ATTACHMENT_LEGACY_IV_LEN;
+  /* the bucket's zeros, then PKCS#7 over the padded file */
+  memset (body + len, 0, padded_len - len);
+  memset (body + padded_len, (int) pkcs, pkcs);
+  memcpy (blob, iv, SD_ATTACHMENT_LEGACY_IV_LEN);
+  memcpy (chain, iv, sizeof chain);
+  sd_aes256_cbc_encrypt_blocks (key, chain, body, ct_len, body);
+  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len, body + ct_len);
+  crypto_hash_sha256 (digest, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len +
+                                    SD_ATTACHMENT_LEGACY_MAC_LEN);
+  return TRUE;
+}
+
+/**
  * sd_attachment_legacy_encrypt_with:
  * @key: AES-256 key || HMAC-SHA256 key
  * @iv: the CBC IV
@@ -89,39 +153,25 @@ sd_attachment_legacy_encrypt_with (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN
                                    guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
                                    GError **error)
 {
-  g_autofree guint8 *padded = NULL;
-  g_autoptr(GBytes) ct = NULL;
-  gsize padded_len, ct_len, blob_len;
-  const guint8 *ct_data;
-  guint8 *blob;
+  g_autofree guint8 *blob = NULL;
+  gsize blob_len;
 
   g_return_val_if_fail (key != NULL && iv != NULL && digest != NULL, NULL);
   g_return_val_if_fail (plain != NULL || len == 0, NULL);
 
-  sd_sodium_init ();
   if (len > SD_ATTACHMENT_LEGACY_MAX_SIZE) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
                  "attachment of %" G_GSIZE_FORMAT " bytes is over the limit of %d bytes",
                  len, SD_ATTACHMENT_LEGACY_MAX_SIZE);
     return NULL;
   }
-
-  padded_len = sd_attachment_legacy_padded_size (len);
-  padded = g_malloc0 (padded_len);
-  if (len > 0)
-    memcpy (padded, plain, len);
-  ct = sd_aes256_cbc_encrypt (key, iv, padded, padded_len);
-  sodium_memzero (padded, padded_len);
-  ct_data = g_bytes_get_data (ct, &ct_len);
-
-  blob_len = SD_ATTACHMENT_LEGACY_IV_LEN + ct_len + SD_ATTACHMENT_LEGACY_MAC_LEN;
+  blob_len = sd_attachment_legacy_blob_size (len);
   blob = g_malloc (blob_len);
-  memcpy (blob, iv, SD_ATTACHMENT_LEGACY_IV_LEN);
-  memcpy (blob + SD_ATTACHMENT_LEGACY_IV_LEN, ct_data, ct_len);
-  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len,
-               blob + SD_ATTACHMENT_LEGACY_IV_LEN + ct_len);
-  crypto_hash_sha256 (digest, blob, blob_len);
-  return g_bytes_new_take (blob, blob_len);
+  if (len > 0)
+    memcpy (blob + SD_ATTACHMENT_LEGACY_IV_LEN, plain, len);
+  if (!sd_attachment_legacy_seal_in_place (key, iv, blob, len, digest, error))
+    return NULL;
+  return g_bytes_new_take (g_steal_pointer (&blob), blob_len);
 }
 
 /**
@@ -151,6 +201,153 @@ sd_attachment_legacy_encrypt (const guint8 *plain,
   return sd_attachment_legacy_encrypt_with (key, iv, plain, len, digest, error);
 }
 
+#define LEGACY_PIECE (64 * 1024)
+
+/**
+ * sd_attachment_legacy_decrypt_to:
+ * @blob: (array length=len): IV || ciphertext || HMAC as downloaded
+ * @len: its size
+ * @key: (array length=key_len): the pointer's key, 64 bytes
+ * @key_len: its length
+ * @digest: (array length=digest_len): the pointer's digest, 32 bytes
+ * @digest_len: its length
+ * @size: the pointer's plaintext size, or -1 when absent
+ * @sink: receives the file in order
+ * @user_data: for @sink
+ * @error: return location for a #GError
+ *
+ * The digest is checked first, then the HMAC, then the padding (CBC decrypts its last block
+ * on its own), and only then does the file go to @sink, trimmed to @size.
+ *
+ * Returns: %TRUE when all of the file went to @sink
+ */
+gboolean
+sd_attachment_legacy_decrypt_to (const guint8 *blob,
+                                 gsize len,
+                                 const guint8 *key,
+                                 gsize key_len,
+                                 const guint8 *digest,
+                                 gsize digest_len,
+                                 gint64 size,
+                                 SdAttachmentSink sink,
+                                 gpointer user_data,
+                                 GError **error)
+{
+  guint8 actual[SD_ATTACHMENT_DIGEST_LEN];
+  guint8 mac[SD_ATTACHMENT_LEGACY_MAC_LEN];
+  guint8 chain[SD_AES_BLOCK_LEN];
+  guint8 last[SD_AES_BLOCK_LEN];
+  g_autofree guint8 *piece = NULL;
+  const guint8 *ct;
+  gsize ct_len, plain_len, left, pos = 0;
+  guint8 pad;
+
+  g_return_val_if_fail (blob != NULL || len == 0, FALSE);
+  g_return_val_if_fail (sink != NULL, FALSE);
+
+  sd_sodium_init ();
+  if (key == NULL || key_len != SD_ATTACHMENT_LEGACY_KEY_LEN) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "legacy attachment key must be %d bytes, not %" G_GSIZE_FORMAT,
+                 SD_ATTACHMENT_LEGACY_KEY_LEN, key == NULL ? 0 : key_len);
+    return FALSE;
+  }
+  if (digest == NULL || digest_len != SD_ATTACHMENT_DIGEST_LEN) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "legacy attachment digest must be %d bytes, not %" G_GSIZE_FORMAT,
+                 SD_ATTACHMENT_DIGEST_LEN, digest == NULL ? 0 : digest_len);
+    return FALSE;
+  }
+  if (len > SD_ATTACHMENT_LEGACY_MAX_BLOB) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment blob of %" G_GSIZE_FORMAT " bytes is over the limit", len);
+    return FALSE;
+  }
+  if (len < SD_ATTACHMENT_LEGACY_IV_LEN + SD_AES_BLOCK_LEN + SD_ATTACHMENT_LEGACY_MAC_LEN) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
+                 "attachment blob of %" G_GSIZE_FORMAT " bytes is too short", len);
+    return FALSE;
+  }
+  if (size < -1 || size > SD_ATTACHMENT_LEGACY_MAX_SIZE) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "attachment size %" G_GINT64_FORMAT " is out of range", size);
+    return FALSE;
+  }
+
+  crypto_hash_sha256 (actual, blob, len);
+  if (sodium_memcmp (actual, digest, sizeof actual) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DIGEST_MISMATCH,
+                         "attachment digest does not match the downloaded data");
+    return FALSE;
+  }
+
+  ct_len = len - SD_ATTACHMENT_LEGACY_IV_LEN - SD_ATTACHMENT_LEGACY_MAC_LEN;
+  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len, mac);
+  if (sodium_memcmp (mac, blob + len - SD_ATTACHMENT_LEGACY_MAC_LEN, sizeof mac) != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
+                         "attachment failed authentication (wrong key)");
+    return FALSE;
+  }
+  if (ct_len % SD_AES_BLOCK_LEN != 0) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "AES-CBC ciphertext of %" G_GSIZE_FORMAT " bytes is not a whole number "
+                 "of blocks", ct_len);
+    return FALSE;
+  }
+  ct = blob + SD_ATTACHMENT_LEGACY_IV_LEN;
+
+  /* the last block first: its padding says how much there is */
+  memcpy (chain, ct_len == SD_AES_BLOCK_LEN ? blob : ct + ct_len - 2 * SD_AES_BLOCK_LEN,
+          SD_AES_BLOCK_LEN);
+  sd_aes256_cbc_decrypt_blocks (key, chain, ct + ct_len - SD_AES_BLOCK_LEN, SD_AES_BLOCK_LEN,
+                                last);
+  pad = last[SD_AES_BLOCK_LEN - 1];
+  for (guint i = 0; pad != 0 && pad <= SD_AES_BLOCK_LEN && i < pad; i++)
+    if (last[SD_AES_BLOCK_LEN - 1 - i] != pad)
+      pad = 0;
+  sodium_memzero (last, sizeof last);
+  if (pad == 0 || pad > SD_AES_BLOCK_LEN) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
+                         "AES-CBC plaintext has invalid padding");
+    return FALSE;
+  }
+  plain_len = ct_len - pad;
+  if (size >= 0 && (guint64) size > plain_len) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "attachment size %" G_GINT64_FORMAT " is larger than its %" G_GSIZE_FORMAT
+                 " decrypted bytes", size, plain_len);
+    return FALSE;
+  }
+  left = size >= 0 ? (gsize) size : plain_len;
+
+  piece = g_malloc (LEGACY_PIECE);
+  memcpy (chain, blob, SD_AES_BLOCK_LEN);
+  while (left > 0) {
+    /* whole blocks covering what is still wanted */
+    gsize want = MIN (left, (gsize) LEGACY_PIECE);
+    gsize blocks = MIN ((want + SD_AES_BLOCK_LEN - 1) / SD_AES_BLOCK_LEN * SD_AES_BLOCK_LEN,
+                        ct_len - pos);
+
+    sd_aes256_cbc_decrypt_blocks (key, chain, ct + pos, blocks, piece);
+    pos += blocks;
+    if (!sink (piece, want, user_data, error)) {
+      sodium_memzero (piece, LEGACY_PIECE);
+      return FALSE;
+    }
+    left -= want;
+  }
+  sodium_memzero (piece, LEGACY_PIECE);
+  return TRUE;
+}
+
+/* the whole-buffer sink: the output never outgrows the blob */
+static gboolean
+append_plain (const guint8 *data, gsize len, gpointer user_data, GError **error)
+{
+  g_byte_array_append (user_data, data, (guint) len);
+  return TRUE;
+}
+
 /**
  * sd_attachment_legacy_decrypt:
  * @blob: (array length=len): IV || ciphertext || HMAC as downloaded
@@ -162,8 +359,7 @@ sd_attachment_legacy_encrypt (const guint8 *plain,
  * @size: the pointer's plaintext size, or -1 when absent
  * @error: return location for a #GError
  *
- * The digest is checked first, then the HMAC, and only then is anything
- * decrypted.
+ * The whole-buffer form of sd_attachment_legacy_decrypt_to().
  *
  * Returns: (transfer full): the file, trimmed to @size, or %NULL
  */
@@ -177,69 +373,19 @@ sd_attachment_legacy_decrypt (const guint8 *blob,
                               gint64 size,
                               GError **error)
 {
-  guint8 actual[SD_ATTACHMENT_DIGEST_LEN];
-  guint8 mac[SD_ATTACHMENT_LEGACY_MAC_LEN];
-  g_autoptr(GBytes) plain = NULL;
-  gsize ct_len;
+  g_autoptr(GByteArray) out = NULL;
 
   g_return_val_if_fail (blob != NULL || len == 0, NULL);
 
-  sd_sodium_init ();
-  if (key == NULL || key_len != SD_ATTACHMENT_LEGACY_KEY_LEN) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                 "legacy attachment key must be %d bytes, not %" G_GSIZE_FORMAT,
-                 SD_ATTACHMENT_LEGACY_KEY_LEN, key == NULL ? 0 : key_len);
+  out = g_byte_array_sized_new (size >= 0 && size <= SD_ATTACHMENT_LEGACY_MAX_SIZE
+                                  ? (guint) size
+                                  : (guint) MIN (len, (gsize) SD_ATTACHMENT_LEGACY_MAX_BLOB));
+  if (!sd_attachment_legacy_decrypt_to (blob, len, key, key_len, digest, digest_len, size,
+                                        append_plain, out, error)) {
+    sodium_memzero (out->data, out->len);
     return NULL;
   }
-  if (digest == NULL || digest_len != SD_ATTACHMENT_DIGEST_LEN) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                 "legacy attachment digest must be %d bytes, not %" G_GSIZE_FORMAT,
-                 SD_ATTACHMENT_DIGEST_LEN, digest == NULL ? 0 : digest_len);
-    return NULL;
-  }
-  if (len > SD_ATTACHMENT_LEGACY_MAX_BLOB) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                 "attachment blob of %" G_GSIZE_FORMAT " bytes is over the limit", len);
-    return NULL;
-  }
-  if (len < SD_ATTACHMENT_LEGACY_IV_LEN + SD_AES_BLOCK_LEN + SD_ATTACHMENT_LEGACY_MAC_LEN) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
-                 "attachment blob of %" G_GSIZE_FORMAT " bytes is too short", len);
-    return NULL;
-  }
-  if (size < -1 || size > SD_ATTACHMENT_LEGACY_MAX_SIZE) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                 "attachment size %" G_GINT64_FORMAT " is out of range", size);
-    return NULL;
-  }
-
-  crypto_hash_sha256 (actual, blob, len);
-  if (sodium_memcmp (actual, digest, sizeof actual) != 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DIGEST_MISMATCH,
-                         "attachment digest does not match the downloaded data");
-    return NULL;
-  }
-
-  ct_len = len - SD_ATTACHMENT_LEGACY_IV_LEN - SD_ATTACHMENT_LEGACY_MAC_LEN;
-  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len, mac);
-  if (sodium_memcmp (mac, blob + len - SD_ATTACHMENT_LEGACY_MAC_LEN, sizeof mac) != 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
-                         "attachment failed authentication (wrong key)");
-    return NULL;
-  }
-
-  plain = sd_aes256_cbc_decrypt (key, blob, blob + SD_ATTACHMENT_LEGACY_IV_LEN, ct_len, error);
-  if (plain == NULL)
-    return NULL;
-  if (size < 0)
-    return g_steal_pointer (&plain);
-  if ((guint64) size > g_bytes_get_size (plain)) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                 "attachment size %" G_GINT64_FORMAT " is larger than its %" G_GSIZE_FORMAT
-                 " decrypted bytes", size, g_bytes_get_size (plain));
-    return NULL;
-  }
-  return g_bytes_new_from_bytes (plain, 0, (gsize) size);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
 static gsize
@@ -397,13 +543,6 @@ sd_attachment_det_encrypt (const guint8 seed[SD_ATTACHMENT_DET_SEED_LEN],
   return g_bytes_new_take (out, out_len);
 }
 
-/* the whole-buffer sink: the output never outgrows the blob */
-static gboolean
-append_plain (const guint8 *data, gsize len, gpointer user_data, GError **error)
-{
-  g_byte_array_append (user_data, data, (guint) len);
-  return TRUE;
-}
 
 /**
  * sd_attachment_det_decrypt:

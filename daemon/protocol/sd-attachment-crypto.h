@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "sd-attachment-decryptor.h"
+
 G_BEGIN_DECLS
 
 /* legacy: AES-256 key || HMAC-SHA256 key; digest = SHA-256 of the blob */
@@ -52,6 +54,33 @@ GBytes *sd_attachment_legacy_encrypt_with (const guint8 key[SD_ATTACHMENT_LEGACY
                                            gsize len,
                                            guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
                                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the blob of a @len-byte file: IV || AES-CBC(padded file + PKCS#7) || HMAC */
+gsize sd_attachment_legacy_blob_size (gsize len);
+
+/* encryption without a copy: @blob (sd_attachment_legacy_blob_size (@len) bytes) holds the
+ * file at offset SD_ATTACHMENT_LEGACY_IV_LEN (where the caller read it); on return it is the
+ * blob to upload. The same key, IV and file always give the same blob */
+gboolean sd_attachment_legacy_seal_in_place (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN],
+                                             const guint8 iv[SD_ATTACHMENT_LEGACY_IV_LEN],
+                                             guint8 *blob,
+                                             gsize len,
+                                             guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
+                                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* decryption as a stream: digest and HMAC are checked over @blob first, then the file goes
+ * to @sink in pieces of at most 64 KiB (nothing reaches it before both checked out; a
+ * padding error is found before the first piece). @size as below */
+gboolean sd_attachment_legacy_decrypt_to (const guint8 *blob,
+                                          gsize len,
+                                          const guint8 *key,
+                                          gsize key_len,
+                                          const guint8 *digest,
+                                          gsize digest_len,
+                                          gint64 size,
+                                          SdAttachmentSink sink,
+                                          gpointer user_data,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* @size: the pointer's size, or -1 when it had none (nothing is trimmed) */
 GBytes *sd_attachment_legacy_decrypt (const guint8 *blob,

@@ -307,3 +307,124 @@ sd_onion_decrypt (SdOnionCipher cipher,
 
   return g_bytes_new_take (g_steal_pointer (&out), plain_len);
 }
+
+/**
+ * sd_onion_cipher_overhead:
+ * @cipher: the layer cipher
+ * @nonce_len: (out) (optional): the nonce's length
+ * @tag_len: (out) (optional): the tag's length
+ */
+void
+sd_onion_cipher_overhead (SdOnionCipher cipher, gsize *nonce_len, gsize *tag_len)
+{
+  if (nonce_len != NULL)
+    *nonce_len = cipher == SD_ONION_CIPHER_XCHACHA20 ? XC_NONCE_LEN : GCM_NONCE_LEN;
+  if (tag_len != NULL)
+    *tag_len = cipher == SD_ONION_CIPHER_XCHACHA20 ? XC_TAG_LEN : GCM_TAG_LEN;
+}
+
+/**
+ * sd_onion_encrypt_in_place:
+ * @cipher: the layer cipher
+ * @key: the layer key
+ * @buf: nonce room, @len bytes of plaintext, tag room
+ * @len: the plaintext's length
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when @buf holds nonce || ciphertext || tag (a random nonce)
+ */
+gboolean
+sd_onion_encrypt_in_place (SdOnionCipher cipher,
+                           const guint8 key[SD_ONION_KEY_LEN],
+                           guint8 *buf,
+                           gsize len,
+                           GError **error)
+{
+  gsize nonce_len, tag_len, max_len;
+  unsigned long long ct_len = 0;
+
+  g_return_val_if_fail (key != NULL && buf != NULL, FALSE);
+
+  if (!check_ready (cipher, error))
+    return FALSE;
+  sd_onion_cipher_overhead (cipher, &nonce_len, &tag_len);
+  max_len = cipher == SD_ONION_CIPHER_AES_GCM ? crypto_aead_aes256gcm_messagebytes_max ()
+                                              : crypto_aead_xchacha20poly1305_ietf_messagebytes_max ();
+  if (len > max_len || len > G_MAXSIZE - nonce_len - tag_len) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "onion layer of %" G_GSIZE_FORMAT " bytes is too large to encrypt", len);
+    return FALSE;
+  }
+  randombytes_buf (buf, nonce_len);
+  /* both ciphers read each block before they write it, so the output may be the input */
+  if (cipher == SD_ONION_CIPHER_AES_GCM) {
+    sd_aes256_gcm_encrypt (key, buf, buf + nonce_len, len, buf + nonce_len);
+    ct_len = len + tag_len;
+  } else {
+    crypto_aead_xchacha20poly1305_ietf_encrypt (buf + nonce_len, &ct_len, buf + nonce_len, len,
+                                                NULL, 0, NULL, buf, key);
+  }
+  g_assert (ct_len == len + tag_len);
+  return TRUE;
+}
+
+/**
+ * sd_onion_decrypt_in_place:
+ * @cipher: the layer cipher
+ * @key: the layer key
+ * @buf: (array length=len): nonce || ciphertext || tag
+ * @len: its length
+ * @plain_offset: (out): where the plaintext starts in @buf
+ * @plain_len: (out): its length
+ * @error: return location for a #GError
+ *
+ * On failure @buf is left unusable (wiped where it was decrypted).
+ *
+ * Returns: %TRUE, or %FALSE with %SD_PROTOCOL_ERROR_TRUNCATED or %SD_PROTOCOL_ERROR_DECRYPT
+ */
+gboolean
+sd_onion_decrypt_in_place (SdOnionCipher cipher,
+                           const guint8 key[SD_ONION_KEY_LEN],
+                           guint8 *buf,
+                           gsize len,
+                           gsize *plain_offset,
+                           gsize *plain_len,
+                           GError **error)
+{
+  gsize nonce_len, tag_len;
+  unsigned long long out_len = 0;
+  int rc;
+
+  g_return_val_if_fail (key != NULL && plain_offset != NULL && plain_len != NULL, FALSE);
+  g_return_val_if_fail (buf != NULL || len == 0, FALSE);
+
+  if (!check_ready (cipher, error))
+    return FALSE;
+  sd_onion_cipher_overhead (cipher, &nonce_len, &tag_len);
+  if (len < nonce_len + tag_len) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED,
+                 "%s ciphertext of %" G_GSIZE_FORMAT " bytes is shorter than "
+                 "nonce and tag (%" G_GSIZE_FORMAT " bytes)",
+                 sd_onion_cipher_to_string (cipher), len, nonce_len + tag_len);
+    return FALSE;
+  }
+  if (cipher == SD_ONION_CIPHER_AES_GCM) {
+    rc = sd_aes256_gcm_decrypt (key, buf, buf + nonce_len, len - nonce_len, buf + nonce_len)
+           ? 0 : -1;
+    out_len = len - nonce_len - tag_len;
+  } else {
+    rc = crypto_aead_xchacha20poly1305_ietf_decrypt (buf + nonce_len, &out_len, NULL,
+                                                     buf + nonce_len, len - nonce_len,
+                                                     NULL, 0, buf, key);
+  }
+  if (rc != 0) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
+                 "%s onion layer failed authentication (wrong key or corrupted data)",
+                 sd_onion_cipher_to_string (cipher));
+    return FALSE;
+  }
+  g_assert (out_len == len - nonce_len - tag_len);
+  *plain_offset = nonce_len;
+  *plain_len = (gsize) out_len;
+  return TRUE;
+}

@@ -40,6 +40,26 @@ GBytes *sd_onion_encrypt (SdOnionCipher cipher,
                           gsize len,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the nonce's and the tag's lengths for @cipher */
+void sd_onion_cipher_overhead (SdOnionCipher cipher, gsize *nonce_len, gsize *tag_len);
+
+/* sd_onion_encrypt without a copy: @buf holds room for the nonce, then @len bytes of
+ * plaintext, then room for the tag; on return it is nonce || ciphertext || tag */
+gboolean sd_onion_encrypt_in_place (SdOnionCipher cipher,
+                                    const guint8 key[SD_ONION_KEY_LEN],
+                                    guint8 *buf,
+                                    gsize len,
+                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* sd_onion_decrypt without a copy: the plaintext is left in @buf at *@plain_offset */
+gboolean sd_onion_decrypt_in_place (SdOnionCipher cipher,
+                                    const guint8 key[SD_ONION_KEY_LEN],
+                                    guint8 *buf,
+                                    gsize len,
+                                    gsize *plain_offset,
+                                    gsize *plain_len,
+                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 GBytes *sd_onion_decrypt (SdOnionCipher cipher,
                           const guint8 key[SD_ONION_KEY_LEN],
                           const guint8 *data,

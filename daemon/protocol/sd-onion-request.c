@@ -82,21 +82,15 @@ layer_json (const guint8 *destination_ed25519,
   return json_to_string (root, FALSE);
 }
 
-/* encrypts @plain for the node with X25519 key @node_x25519 under a fresh
- * ephemeral key, whose public half is returned in @ephemeral_pk */
-static GBytes *
-seal_layer (SdOnionCipher cipher,
-            const guint8 node_x25519[32],
-            GBytes *plain,
-            guint8 ephemeral_pk[32],
-            guint8 key_out[SD_ONION_KEY_LEN],
-            GError **error)
+/* a fresh ephemeral pair for one layer and the key it shares with @node_x25519 */
+static gboolean
+layer_key (SdOnionCipher cipher,
+           const guint8 node_x25519[32],
+           guint8 ephemeral_pk[32],
+           guint8 key[SD_ONION_KEY_LEN],
+           GError **error)
 {
   g_auto(EphemeralKey) eph = { { 0 }, { 0 } };
-  guint8 key[SD_ONION_KEY_LEN];
-  GBytes *sealed;
-  gsize len = 0;
-  const guint8 *data = g_bytes_get_data (plain, &len);
 
   sd_sodium_init ();
   crypto_box_keypair (eph.pk, eph.sk);
@@ -105,16 +99,163 @@ seal_layer (SdOnionCipher cipher,
 
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                  "node X25519 key %s gives no usable shared secret", hex);
-    return NULL;
+    return FALSE;
   }
-  sealed = sd_onion_encrypt (cipher, key, data, len, error);
-  if (sealed != NULL) {
-    memcpy (ephemeral_pk, eph.pk, 32);
-    if (key_out != NULL)
-      memcpy (key_out, key, SD_ONION_KEY_LEN);
+  memcpy (ephemeral_pk, eph.pk, 32);
+  return TRUE;
+}
+
+static void
+put_le32 (guint8 *at, gsize value)
+{
+  guint32 le = GUINT32_TO_LE ((guint32) value);
+
+  memcpy (at, &le, 4);
+}
+
+/* one layer of the build: its key, its control JSON and where it lies in the body */
+typedef struct {
+  guint8 key[SD_ONION_KEY_LEN];
+  gchar *json;   /* (owned) the control JSON after the inner layer; NULL innermost */
+  gsize sealed;  /* nonce || ciphertext || tag of this layer */
+} Layer;
+
+/**
+ * sd_onion_request_build_filled:
+ * @cipher: the cipher of every layer
+ * @hops: (array length=n_hops): the path, guard first
+ * @n_hops: the number of relays, at least 1
+ * @dest_x25519: the X25519 key the innermost layer is sealed for
+ * @dest_ed25519: (nullable): the destination snode, named by the last
+ *   relay's layer; %NULL when @exit_json names the destination instead
+ * @exit_json: (nullable): builds the last relay's control JSON from the
+ *   ephemeral key of the sealed payload (v4 requests to a server)
+ * @user_data: for @exit_json
+ * @payload_len: the size of the destination's plaintext
+ * @fill: writes that plaintext in place
+ * @fill_data: for @fill
+ * @out: (out caller-allocates): the HTTP body and the reply key
+ * @error: return location for a #GError
+ *
+ * The body is `LE32 || sealed_0 || json`, where sealed_k is nonce || AEAD(LE32 ||
+ * sealed_k+1 || json_k) || tag and the innermost sealed layer holds the payload: every
+ * layer's plaintext starts a fixed distance into the one before, so all of them fit in one
+ * buffer and each is encrypted in place, innermost first.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_request_build_filled (SdOnionCipher cipher,
+                               const SdOnionNode *hops,
+                               gsize n_hops,
+                               const guint8 dest_x25519[32],
+                               const guint8 *dest_ed25519,
+                               SdOnionExitJsonFunc exit_json,
+                               gpointer user_data,
+                               gsize payload_len,
+                               SdOnionFillFunc fill,
+                               gpointer fill_data,
+                               SdOnionRequest *out,
+                               GError **error)
+{
+  g_autofree Layer *layers = NULL;
+  g_autofree gchar *outer_json = NULL;
+  g_autofree guint8 *body = NULL;
+  guint8 ephemeral_pk[32];
+  gsize nonce_len, tag_len, total, off, n_layers;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (hops != NULL, FALSE);
+  g_return_val_if_fail (n_hops >= 1 && n_hops <= 16, FALSE);
+  g_return_val_if_fail (dest_x25519 != NULL, FALSE);
+  g_return_val_if_fail ((dest_ed25519 != NULL) != (exit_json != NULL), FALSE);
+  g_return_val_if_fail (fill != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (cipher != SD_ONION_CIPHER_AES_GCM && cipher != SD_ONION_CIPHER_XCHACHA20) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                 "unknown onion cipher %d", (gint) cipher);
+    return FALSE;
   }
-  sodium_memzero (key, sizeof key);
-  return sealed;
+  sd_onion_cipher_overhead (cipher, &nonce_len, &tag_len);
+  if (payload_len > G_MAXUINT32 - 64 * 1024) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                         "onion request is too large");
+    return FALSE;
+  }
+
+  /* layer 0 is the guard's, layer n_hops the destination's; the keys first, as each control
+   * JSON names the ephemeral key of the layer inside it */
+  n_layers = n_hops + 1;
+  layers = g_new0 (Layer, n_layers);
+  if (!layer_key (cipher, dest_x25519, ephemeral_pk, layers[n_hops].key, error))
+    goto out;
+  for (gsize i = n_hops; i-- > 0;) {
+    const guint8 *next_ed25519 = i == n_hops - 1 ? dest_ed25519 : hops[i + 1].ed25519_pk;
+
+    if (i == n_hops - 1 && exit_json != NULL)
+      layers[i].json = exit_json (ephemeral_pk, cipher, user_data);
+    else
+      layers[i].json = layer_json (next_ed25519, ephemeral_pk, cipher);
+    if (!layer_key (cipher, hops[i].x25519_pk, ephemeral_pk, layers[i].key, error))
+      goto out;
+  }
+  /* the HTTP body for the guard carries only the guard's ephemeral key */
+  outer_json = layer_json (NULL, ephemeral_pk, cipher);
+
+  /* sizes, innermost outwards (each JSON is short: no overflow below 4 GiB) */
+  layers[n_hops].sealed = nonce_len + payload_len + tag_len;
+  for (gsize i = n_hops; i-- > 0;)
+    layers[i].sealed = nonce_len + 4 + layers[i + 1].sealed + strlen (layers[i].json) + tag_len;
+  if (layers[0].sealed > G_MAXUINT32 - strlen (outer_json) - 4) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                         "onion request is too large");
+    goto out;
+  }
+  total = 4 + layers[0].sealed + strlen (outer_json);
+  body = g_malloc (total);
+
+  /* layer k's sealed form starts at 4 + k × (nonce + 4) */
+  off = 4 + n_hops * (nonce_len + 4);
+  if (!fill (body + off + nonce_len, payload_len, fill_data, error))
+    goto out;
+  if (!sd_onion_encrypt_in_place (cipher, layers[n_hops].key, body + off, payload_len, error))
+    goto out;
+  for (gsize i = n_hops; i-- > 0;) {
+    gsize inner = off;
+    gsize json_len = strlen (layers[i].json);
+
+    off -= nonce_len + 4;
+    put_le32 (body + off + nonce_len, layers[i + 1].sealed);
+    g_assert (inner == off + nonce_len + 4);
+    memcpy (body + inner + layers[i + 1].sealed, layers[i].json, json_len);
+    if (!sd_onion_encrypt_in_place (cipher, layers[i].key, body + off,
+                                    4 + layers[i + 1].sealed + json_len, error))
+      goto out;
+  }
+  g_assert (off == 4);
+  put_le32 (body, layers[0].sealed);
+  memcpy (body + 4 + layers[0].sealed, outer_json, strlen (outer_json));
+
+  out->body = g_bytes_new_take (g_steal_pointer (&body), total);
+  out->cipher = cipher;
+  memcpy (out->reply_key, layers[n_hops].key, SD_ONION_KEY_LEN);
+  ok = TRUE;
+
+out:
+  for (gsize i = 0; i < n_layers; i++) {
+    sodium_memzero (layers[i].key, sizeof layers[i].key);
+    g_free (layers[i].json);
+  }
+  return ok;
+}
+
+static gboolean
+copy_payload (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  if (len > 0)
+    memcpy (dst, g_bytes_get_data (user_data, NULL), len);
+  return TRUE;
 }
 
 /**
@@ -147,73 +288,11 @@ sd_onion_request_build_full (SdOnionCipher cipher,
                              SdOnionRequest *out,
                              GError **error)
 {
-  g_autoptr(GBytes) sealed = NULL;
-  g_autofree gchar *outer_json = NULL;
-  guint8 reply_key[SD_ONION_KEY_LEN];
-  guint8 ephemeral_pk[32];
-  const guint8 *next_ed25519;
-
-  g_return_val_if_fail (hops != NULL, FALSE);
-  g_return_val_if_fail (n_hops >= 1, FALSE);
-  g_return_val_if_fail (dest_x25519 != NULL, FALSE);
-  g_return_val_if_fail ((dest_ed25519 != NULL) != (exit_json != NULL), FALSE);
   g_return_val_if_fail (payload != NULL, FALSE);
-  g_return_val_if_fail (out != NULL, FALSE);
 
-  if (cipher != SD_ONION_CIPHER_AES_GCM && cipher != SD_ONION_CIPHER_XCHACHA20) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                 "unknown onion cipher %d", (gint) cipher);
-    return FALSE;
-  }
-
-  /* innermost: the request itself, readable only by the destination */
-  sealed = seal_layer (cipher, dest_x25519, payload, ephemeral_pk, reply_key, error);
-  if (sealed == NULL)
-    return FALSE;
-  next_ed25519 = dest_ed25519;
-
-  /* then one layer per relay, from the last relay back to the guard;
-   * each tells its node where to send the layer inside */
-  for (gsize i = n_hops; i-- > 0;) {
-    g_autofree gchar *json = NULL;
-    g_autoptr(GBytes) plain = NULL;
-    gsize sealed_len = 0;
-    const guint8 *sealed_data = g_bytes_get_data (sealed, &sealed_len);
-
-    if (i == n_hops - 1 && exit_json != NULL)
-      json = exit_json (ephemeral_pk, cipher, user_data);
-    else
-      json = layer_json (next_ed25519, ephemeral_pk, cipher);
-    if (sealed_len > G_MAXUINT32) {
-      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                           "onion request is too large");
-      sodium_memzero (reply_key, sizeof reply_key);
-      return FALSE;
-    }
-    plain = sd_onion_layer_build (sealed_data, sealed_len, json);
-    g_clear_pointer (&sealed, g_bytes_unref);
-    sealed = seal_layer (cipher, hops[i].x25519_pk, plain, ephemeral_pk, NULL, error);
-    if (sealed == NULL) {
-      sodium_memzero (reply_key, sizeof reply_key);
-      return FALSE;
-    }
-    next_ed25519 = hops[i].ed25519_pk;
-  }
-
-  /* the HTTP body for the guard carries only the guard's ephemeral key */
-  outer_json = layer_json (NULL, ephemeral_pk, cipher);
-  if (g_bytes_get_size (sealed) > G_MAXUINT32) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                         "onion request is too large");
-    sodium_memzero (reply_key, sizeof reply_key);
-    return FALSE;
-  }
-  out->body = sd_onion_layer_build (g_bytes_get_data (sealed, NULL),
-                                    g_bytes_get_size (sealed), outer_json);
-  out->cipher = cipher;
-  memcpy (out->reply_key, reply_key, SD_ONION_KEY_LEN);
-  sodium_memzero (reply_key, sizeof reply_key);
-  return TRUE;
+  return sd_onion_request_build_filled (cipher, hops, n_hops, dest_x25519, dest_ed25519,
+                                        exit_json, user_data, g_bytes_get_size (payload),
+                                        copy_payload, payload, out, error);
 }
 
 /**

@@ -54,6 +54,25 @@ gboolean sd_onion_request_build_full (SdOnionCipher cipher,
                                       SdOnionRequest *out,
                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* writes the destination's plaintext, exactly @len bytes, into @dst; called once per build */
+typedef gboolean (*SdOnionFillFunc) (guint8 *dst, gsize len, gpointer user_data, GError **error);
+
+/* sd_onion_request_build_full without copies: every layer is laid out in the one buffer that
+ * becomes the HTTP body, @fill writes the @payload_len bytes of the innermost one in place and
+ * each layer is encrypted where it lies (a 10 MB attachment is held once, not once a layer) */
+gboolean sd_onion_request_build_filled (SdOnionCipher cipher,
+                                        const SdOnionNode *hops,
+                                        gsize n_hops,
+                                        const guint8 dest_x25519[32],
+                                        const guint8 *dest_ed25519,
+                                        SdOnionExitJsonFunc exit_json,
+                                        gpointer user_data,
+                                        gsize payload_len,
+                                        SdOnionFillFunc fill,
+                                        gpointer fill_data,
+                                        SdOnionRequest *out,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* reads the guard's 200 reply (base64 of the encrypted
  * {"status":n,"body":...}); @body receives the body as text (a JSON
  * string body is unquoted, an object is serialized) */

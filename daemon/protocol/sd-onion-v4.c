@@ -103,28 +103,16 @@ join_pair (JsonBuilder *builder, const guint8 *body, gsize body_len)
   return sd_bencode_encode (list);
 }
 
-/**
- * sd_onion_v4_payload_build:
- * @method: GET, POST, PUT or DELETE
- * @endpoint: the path on the server, starting with "/"
- * @headers: (nullable) (array zero-terminated=1): name, value, … pairs
- * @body: (nullable) (array length=body_len): the request body
- * @body_len: its size; with %NULL @body there is no body item
- * @error: return location for a #GError
- *
- * Returns: (transfer full): the destination plaintext, or %NULL
- */
-GBytes *
-sd_onion_v4_payload_build (const gchar *method,
-                           const gchar *endpoint,
-                           const gchar *const *headers,
-                           const guint8 *body,
-                           gsize body_len,
-                           GError **error)
+/* checks what a request names and gives its info JSON, or NULL */
+static gchar *
+request_info (const gchar *method,
+              const gchar *endpoint,
+              const gchar *const *headers,
+              gsize body_len,
+              GError **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  g_return_val_if_fail (body != NULL || body_len == 0, NULL);
+  g_autoptr(JsonNode) root = NULL;
 
   if (!valid_method (method)) {
     g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
@@ -154,7 +142,98 @@ sd_onion_v4_payload_build (const gchar *method,
   json_builder_set_member_name (builder, "headers");
   json_builder_add_value (builder, headers_node (headers));
   json_builder_end_object (builder);
-  return join_pair (builder, body, body_len);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* `l<len>:<info>` and `<len>:` before the body, `e` after it: what sd_bencode_encode makes of
+ * the list, written around a body that is filled in place */
+typedef struct {
+  GString *head;            /* (owned) */
+  gboolean has_body;
+  gsize body_len;
+  SdOnionFillFunc fill;
+  gpointer fill_data;
+} Framing;
+
+static void
+framing_init (Framing *framing, const gchar *info, gsize body_len, SdOnionFillFunc fill,
+              gpointer fill_data)
+{
+  framing->head = g_string_new ("l");
+  g_string_append_printf (framing->head, "%" G_GSIZE_FORMAT ":%s", strlen (info), info);
+  framing->has_body = fill != NULL;
+  framing->body_len = fill != NULL ? body_len : 0;
+  if (fill != NULL)
+    g_string_append_printf (framing->head, "%" G_GSIZE_FORMAT ":", body_len);
+  framing->fill = fill;
+  framing->fill_data = fill_data;
+}
+
+static gsize
+framing_size (const Framing *framing)
+{
+  return framing->head->len + framing->body_len + 1;
+}
+
+static gboolean
+fill_framed (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  Framing *framing = user_data;
+
+  g_assert (len == framing_size (framing));
+  memcpy (dst, framing->head->str, framing->head->len);
+  if (framing->has_body &&
+      !framing->fill (dst + framing->head->len, framing->body_len, framing->fill_data, error))
+    return FALSE;
+  dst[len - 1] = 'e';
+  return TRUE;
+}
+
+static gboolean
+copy_body (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  if (len > 0)
+    memcpy (dst, user_data, len);
+  return TRUE;
+}
+
+/**
+ * sd_onion_v4_payload_build:
+ * @method: GET, POST, PUT or DELETE
+ * @endpoint: the path on the server, starting with "/"
+ * @headers: (nullable) (array zero-terminated=1): name, value, … pairs
+ * @body: (nullable) (array length=body_len): the request body
+ * @body_len: its size; with %NULL @body there is no body item
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the destination plaintext, or %NULL
+ */
+GBytes *
+sd_onion_v4_payload_build (const gchar *method,
+                           const gchar *endpoint,
+                           const gchar *const *headers,
+                           const guint8 *body,
+                           gsize body_len,
+                           GError **error)
+{
+  g_autofree gchar *info = NULL;
+  Framing framing;
+  guint8 *out;
+  gsize len;
+
+  g_return_val_if_fail (body != NULL || body_len == 0, NULL);
+
+  info = request_info (method, endpoint, headers, body_len, error);
+  if (info == NULL)
+    return NULL;
+  framing_init (&framing, info, body_len, body != NULL ? copy_body : NULL, (gpointer) body);
+  len = framing_size (&framing);
+  out = g_malloc (len);
+  if (!fill_framed (out, len, &framing, NULL))
+    g_assert_not_reached ();
+  g_string_free (framing.head, TRUE);
+  return g_bytes_new_take (out, len);
 }
 
 /* a bencoded list of one or two byte strings, the first a JSON object */
@@ -299,6 +378,66 @@ exit_json (const guint8 ephemeral_pk[32], SdOnionCipher cipher, gpointer user_da
 }
 
 /**
+ * sd_onion_v4_request_build_filled:
+ * @cipher: the cipher of every layer
+ * @hops: (array length=n_hops): the path, guard first; the last relay
+ *   makes the HTTP request to the server
+ * @n_hops: at least 1
+ * @server: the destination server
+ * @method: GET, POST, PUT or DELETE
+ * @endpoint: the path on the server
+ * @headers: (nullable) (array zero-terminated=1): name, value, … pairs
+ * @body_len: the body's size
+ * @fill: (nullable): writes the body in place; %NULL for none
+ * @fill_data: for @fill
+ * @out: (out caller-allocates): the guard's HTTP body and the reply key
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_v4_request_build_filled (SdOnionCipher cipher,
+                                  const SdOnionNode *hops,
+                                  gsize n_hops,
+                                  const SdOnionServer *server,
+                                  const gchar *method,
+                                  const gchar *endpoint,
+                                  const gchar *const *headers,
+                                  gsize body_len,
+                                  SdOnionFillFunc fill,
+                                  gpointer fill_data,
+                                  SdOnionRequest *out,
+                                  GError **error)
+{
+  g_autofree gchar *info = NULL;
+  ExitData data = { server };
+  Framing framing;
+  gboolean ok;
+
+  g_return_val_if_fail (server != NULL, FALSE);
+
+  if (!valid_token (server->host, MAX_HOST) || strpbrk (server->host, "/:?#@") != NULL) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 server host must be a bare name or address");
+    return FALSE;
+  }
+  if (g_strcmp0 (server->protocol, "http") != 0 && g_strcmp0 (server->protocol, "https") != 0) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
+                         "v4 server protocol must be http or https");
+    return FALSE;
+  }
+  info = request_info (method, endpoint, headers, fill != NULL ? body_len : 0, error);
+  if (info == NULL)
+    return FALSE;
+  framing_init (&framing, info, body_len, fill, fill_data);
+  ok = sd_onion_request_build_filled (cipher, hops, n_hops, server->x25519_pk, NULL, exit_json,
+                                      &data, framing_size (&framing), fill_framed, &framing,
+                                      out, error);
+  g_string_free (framing.head, TRUE);
+  return ok;
+}
+
+/**
  * sd_onion_v4_request_build:
  * @cipher: the cipher of every layer
  * @hops: (array length=n_hops): the path, guard first; the last relay
@@ -328,26 +467,11 @@ sd_onion_v4_request_build (SdOnionCipher cipher,
                            SdOnionRequest *out,
                            GError **error)
 {
-  g_autoptr(GBytes) payload = NULL;
-  ExitData data = { server };
+  g_return_val_if_fail (body != NULL || body_len == 0, FALSE);
 
-  g_return_val_if_fail (server != NULL, FALSE);
-
-  if (!valid_token (server->host, MAX_HOST) || strpbrk (server->host, "/:?#@") != NULL) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "v4 server host must be a bare name or address");
-    return FALSE;
-  }
-  if (g_strcmp0 (server->protocol, "http") != 0 && g_strcmp0 (server->protocol, "https") != 0) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED,
-                         "v4 server protocol must be http or https");
-    return FALSE;
-  }
-  payload = sd_onion_v4_payload_build (method, endpoint, headers, body, body_len, error);
-  if (payload == NULL)
-    return FALSE;
-  return sd_onion_request_build_full (cipher, hops, n_hops, server->x25519_pk, NULL, exit_json,
-                                      &data, payload, out, error);
+  return sd_onion_v4_request_build_filled (cipher, hops, n_hops, server, method, endpoint,
+                                           headers, body_len, body != NULL ? copy_body : NULL,
+                                           (gpointer) body, out, error);
 }
 
 /**
@@ -378,50 +502,15 @@ sd_onion_v4_reply_build (guint status,
   return join_pair (builder, body, body_len);
 }
 
-/**
- * sd_onion_v4_response_decode:
- * @request: the request this replies to
- * @reply: (array length=reply_len): the raw 200 body of the guard
- * @reply_len: its size, at most %SD_ONION_V4_MAX_REPLY
- * @out: (out caller-allocates): status, lower-cased headers and body;
- *   only written on success
- * @error: return location for a #GError
- *
- * Returns: %TRUE on success
- */
-gboolean
-sd_onion_v4_response_decode (const SdOnionRequest *request,
-                             const guint8 *reply,
-                             gsize reply_len,
-                             SdOnionV4Response *out,
-                             GError **error)
+/* the status and headers of a reply's @meta, and its @body (transfer full), into @out */
+static gboolean
+read_reply (JsonObject *meta, GBytes *body_in, SdOnionV4Response *out, GError **error)
 {
-  g_autoptr(GBytes) plain = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) meta = NULL;
-  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) body = body_in;
   g_autoptr(GHashTable) headers = NULL;
   JsonObject *h;
   JsonNode *code_node;
   gint64 code;
-
-  g_return_val_if_fail (request != NULL && out != NULL, FALSE);
-  g_return_val_if_fail (reply != NULL || reply_len == 0, FALSE);
-
-  if (reply_len > SD_ONION_V4_MAX_REPLY) {
-    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
-                 "v4 reply of %" G_GSIZE_FORMAT " bytes is over the limit", reply_len);
-    return FALSE;
-  }
-  plain = sd_onion_decrypt (request->cipher, request->reply_key, reply, reply_len,
-                            &local_error);
-  if (plain == NULL) {
-    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "v4 reply: ");
-    return FALSE;
-  }
-  if (!split_pair (g_bytes_get_data (plain, NULL), g_bytes_get_size (plain), "reply", &meta,
-                   &body, error))
-    return FALSE;
 
   code_node = json_object_get_member (meta, "code");
   if (code_node == NULL || !JSON_NODE_HOLDS_VALUE (code_node) ||
@@ -450,4 +539,150 @@ sd_onion_v4_response_decode (const SdOnionRequest *request,
   out->headers = g_steal_pointer (&headers);
   out->body = g_steal_pointer (&body);
   return TRUE;
+}
+
+/**
+ * sd_onion_v4_response_decode:
+ * @request: the request this replies to
+ * @reply: (array length=reply_len): the raw 200 body of the guard
+ * @reply_len: its size, at most %SD_ONION_V4_MAX_REPLY
+ * @out: (out caller-allocates): status, lower-cased headers and body;
+ *   only written on success
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_v4_response_decode (const SdOnionRequest *request,
+                             const guint8 *reply,
+                             gsize reply_len,
+                             SdOnionV4Response *out,
+                             GError **error)
+{
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) meta = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  g_return_val_if_fail (request != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (reply != NULL || reply_len == 0, FALSE);
+
+  if (reply_len > SD_ONION_V4_MAX_REPLY) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "v4 reply of %" G_GSIZE_FORMAT " bytes is over the limit", reply_len);
+    return FALSE;
+  }
+  plain = sd_onion_decrypt (request->cipher, request->reply_key, reply, reply_len,
+                            &local_error);
+  if (plain == NULL) {
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "v4 reply: ");
+    return FALSE;
+  }
+  if (!split_pair (g_bytes_get_data (plain, NULL), g_bytes_get_size (plain), "reply", &meta,
+                   &body, error))
+    return FALSE;
+  return read_reply (meta, g_steal_pointer (&body), out, error);
+}
+
+/* `<digits>:` and that many bytes at *@pos, as sd-bencode.c reads a string: no sign, no
+ * leading zero */
+static gboolean
+take_string (const guint8 *data, gsize len, gsize *pos, gsize *start, gsize *n)
+{
+  gsize p = *pos, value = 0, digits = 0;
+
+  while (p < len && g_ascii_isdigit (data[p]) && digits < 10) {
+    value = value * 10 + (gsize) (data[p] - '0');
+    p++;
+    digits++;
+  }
+  if (digits == 0 || (digits > 1 && data[*pos] == '0') || p >= len || data[p] != ':')
+    return FALSE;
+  p++;
+  if (value > len - p)
+    return FALSE;
+  *start = p;
+  *n = value;
+  *pos = p + value;
+  return TRUE;
+}
+
+/**
+ * sd_onion_v4_response_decode_owned:
+ * @request: the request this replies to
+ * @reply: (transfer full): the raw 200 body of the guard
+ * @out: (out caller-allocates): status, lower-cased headers and body (a slice of @reply's
+ *   memory); only written on success
+ * @error: return location for a #GError
+ *
+ * sd_onion_v4_response_decode() for large replies: the layer is decrypted where it lies and
+ * the bencoded pair read in place, so a 10 MB file is held once.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+sd_onion_v4_response_decode_owned (const SdOnionRequest *request,
+                                   GBytes *reply,
+                                   SdOnionV4Response *out,
+                                   GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) meta = NULL;
+  g_autofree guint8 *data = NULL;
+  g_autoptr(GBytes) whole = NULL;
+  GBytes *body = NULL;
+  gsize len = 0, plain_off = 0, plain_len = 0, pos, meta_off, meta_len, body_off = 0,
+        body_len = 0;
+  gboolean has_body = FALSE;
+  const guint8 *plain;
+
+  g_return_val_if_fail (request != NULL && out != NULL && reply != NULL, FALSE);
+
+  if (g_bytes_get_size (reply) > SD_ONION_V4_MAX_REPLY) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                 "v4 reply of %" G_GSIZE_FORMAT " bytes is over the limit",
+                 g_bytes_get_size (reply));
+    g_bytes_unref (reply);
+    return FALSE;
+  }
+  /* no copy when nothing else holds @reply */
+  data = g_bytes_unref_to_data (reply, &len);
+  if (!sd_onion_decrypt_in_place (request->cipher, request->reply_key, data, len, &plain_off,
+                                  &plain_len, &local_error)) {
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "v4 reply: ");
+    return FALSE;
+  }
+  plain = data + plain_off;
+
+  /* l <meta> [<body>] e */
+  pos = 1;
+  if (plain_len < 2 || plain[0] != 'l' ||
+      !take_string (plain, plain_len, &pos, &meta_off, &meta_len)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 reply is not a bencoded list of one or two byte strings");
+    return FALSE;
+  }
+  if (pos < plain_len && plain[pos] != 'e') {
+    if (!take_string (plain, plain_len, &pos, &body_off, &body_len)) {
+      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                           "v4 reply is not a bencoded list of one or two byte strings");
+      return FALSE;
+    }
+    has_body = TRUE;
+  }
+  if (pos + 1 != plain_len || plain[pos] != 'e') {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                         "v4 reply is not a bencoded list of one or two byte strings");
+    return FALSE;
+  }
+  meta = sd_json_parse_object ((const gchar *) plain + meta_off, meta_len, &local_error);
+  if (meta == NULL) {
+    g_set_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
+                 "v4 reply metadata: %s", local_error->message);
+    return FALSE;
+  }
+  whole = g_bytes_new_take (g_steal_pointer (&data), len);
+  if (has_body)
+    body = g_bytes_new_from_bytes (whole, plain_off + body_off, body_len);
+  return read_reply (meta, body, out, error);
 }

@@ -63,6 +63,21 @@ gboolean sd_onion_v4_request_build (SdOnionCipher cipher,
                                     SdOnionRequest *out,
                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the same with a body of @body_len bytes that @fill writes in place (sd-onion-request.h);
+ * @fill %NULL: no body item */
+gboolean sd_onion_v4_request_build_filled (SdOnionCipher cipher,
+                                           const SdOnionNode *hops,
+                                           gsize n_hops,
+                                           const SdOnionServer *server,
+                                           const gchar *method,
+                                           const gchar *endpoint,
+                                           const gchar *const *headers,
+                                           gsize body_len,
+                                           SdOnionFillFunc fill,
+                                           gpointer fill_data,
+                                           SdOnionRequest *out,
+                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* the server's reply before encryption: `l<meta json>[<body>]e` with
  * meta {"code":n,"headers":{…}} */
 GBytes *sd_onion_v4_reply_build (guint status,
@@ -76,5 +91,12 @@ gboolean sd_onion_v4_response_decode (const SdOnionRequest *request,
                                       gsize reply_len,
                                       SdOnionV4Response *out,
                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* the same, decrypting @reply where it lies: the body is a slice of it, nothing is copied
+ * (when @reply has no other reference) */
+gboolean sd_onion_v4_response_decode_owned (const SdOnionRequest *request,
+                                            GBytes *reply,
+                                            SdOnionV4Response *out,
+                                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

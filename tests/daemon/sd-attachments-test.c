@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sodium.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -121,6 +122,60 @@ test_sweep_spares_prepared (Fixture *f, gconstpointer data)
   drain ();
   g_assert_false (g_file_test (kept, G_FILE_TEST_EXISTS));
   sd_attachments_prepared_free (f->attachments, prepared, TRUE);
+}
+
+/* a file that is not an image is copied in pieces, byte for byte and 0600, its type guessed
+ * from its first bytes; one over the limit is refused before anything is read */
+static void
+test_prepare_copies (Fixture *f, gconstpointer data)
+{
+  gsize len = 300 * 1000 + 7;
+  g_autofree guint8 *contents = g_malloc (len);
+  g_autofree gchar *path = NULL, *kept = NULL;
+  g_autoptr(GError) error = NULL;
+  SdAttachmentSource source = { -1, NULL, NULL, NULL, FALSE };
+  GArray *prepared = NULL;
+  SdOutgoingAttachment *a;
+  GStatBuf st;
+  gsize kept_len = 0;
+
+  randombytes_buf (contents, len);
+  memcpy (contents, "%PDF-1.4\n", 9);
+  source.fd = fd_with (f, contents, len);
+  g_assert_true (sd_attachments_prepare (f->attachments, &source, 1, &prepared, &error));
+  g_assert_no_error (error);
+  close (source.fd);
+  a = &g_array_index (prepared, SdOutgoingAttachment, 0);
+  g_assert_cmpint (a->size, ==, (gint64) len);
+  g_assert_cmpstr (a->content_type, ==, "application/pdf");
+  path = g_build_filename (f->dir, "tmp", a->file, NULL);
+  g_assert_true (g_file_get_contents (path, (gchar **) &kept, &kept_len, NULL));
+  g_assert_cmpmem (kept, kept_len, contents, len);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  sd_attachments_prepared_free (f->attachments, prepared, TRUE);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* a sparse file one byte over the limit */
+  {
+    g_autofree gchar *big = g_build_filename (f->test_store.dir, "big", NULL);
+    gint fd = g_open (big, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (ftruncate (fd, SD_ATTACHMENTS_MAX_SIZE + 1), ==, 0);
+    source.fd = fd;
+    prepared = NULL;
+    g_assert_false (sd_attachments_prepare (f->attachments, &source, 1, &prepared, &error));
+    g_assert_error (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_TOO_LARGE);
+    g_assert_null (prepared);
+    close (fd);
+    g_unlink (big);
+  }
+  {
+    g_autofree gchar *tmp = g_build_filename (f->dir, "tmp", NULL);
+
+    g_assert_cmpuint (count_files (tmp), ==, 0);
+  }
 }
 
 /* a prepare refused leaves nothing behind */
@@ -289,5 +344,7 @@ main (int argc, char *argv[])
   g_test_add ("/attachments/prepares-queued", Fixture, NULL, setup, test_prepares_queued,
               teardown);
   g_test_add ("/attachments/upload-cap", Fixture, NULL, setup, test_upload_cap, teardown);
+  g_test_add ("/attachments/prepare-copies", Fixture, NULL, setup, test_prepare_copies,
+              teardown);
   return g_test_run ();
 }

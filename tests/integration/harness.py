@@ -277,6 +277,9 @@ def daemon_network_args(testnet):
     if file_server:
         args += ["--file-server", file_server["url"],
                  "--file-server-key", file_server["pubkey_x25519"]]
+        # named in our pointers' `p=`, as a custom server must be
+        if file_server.get("pubkey_ed25519"):
+            args += ["--file-server-ed25519", file_server["pubkey_ed25519"]]
     if testnet.cert:
         return args + ["--seed-ca", testnet.cert]
     return args + ["--plain-http-nodes"]

@@ -22,6 +22,11 @@ from harness import (ACCOUNT_PATH, BUS_NAME, CONVERSATION_IFACE, Daemon,  # noqa
                      NotificationServer, assert_eq, log, run)
 
 
+# protocol-advanced.md §6.1; the X25519 key is the Ed25519 one converted
+MAINNET_FILE_SERVER_X25519 = "09324794aa9c11948189762d198c618148e9136ac9582068180661208927ef34"
+MAINNET_FILE_SERVER_ED25519 = "b8eef9821445ae16e2e97ef8aa6fe782fd11ad5253cd6723b281341dba22e371"
+
+
 def gps_exif(orientation=None):
     """an APP1 Exif segment with a GPS position (and an orientation, when given)"""
     tiff = bytearray(b"II*\x00" + struct.pack("<I", 8))
@@ -360,6 +365,32 @@ def test(testnet):
                   ("image/jpeg", 64, 32, len(plain_jpeg), "holiday.jpg", 64, 48),
                   "legacy pointer fields")
         assert pointer["url"].startswith(testnet.info["file_server"]["url"] + "/file/"), pointer
+        # not the mainnet file server: the pointer names it by its Ed25519 key
+        file_server = testnet.info["file_server"]
+        assert pointer["url"].endswith("#p=" + file_server["pubkey_ed25519"]), pointer
+
+        # ---- a client of another file server (carol's is the mainnet one, which she never
+        # reaches here) fetches it through the pointer's `p=`, as an official client would
+        carol = Daemon("carol", testnet, extra_args=[
+            "--file-server", "http://filev2.getsession.org",
+            "--file-server-key", MAINNET_FILE_SERVER_X25519,
+            "--file-server-ed25519", MAINNET_FILE_SERVER_ED25519])
+        try:
+            carol_id = carol.account("CreateAccount", "a{sv}", {})[0]
+            alice.account("OpenConversation", "s", carol_id)
+            far = os.urandom(30000)
+            fd = temp_file(far)
+            far_id = send(alice, carol_id, "from afar", [(fd, opt(file_name="far.bin"))])
+            os.close(fd)
+            carol.wait_for(lambda: message(carol, alice_id, far_id), "carol has the message")
+            carol.conversation(alice_id, "Approve")
+            carol.conversation(alice_id, "DownloadAttachment", "su", far_id, 0)
+            carol.wait_for(lambda: attachment_states(carol, alice_id, far_id) == ["available"],
+                           "carol downloads it from the server the pointer names")
+            assert_eq(open_attachment(carol, alice_id, far_id, 0), far,
+                      "the file from another file server, byte for byte")
+        finally:
+            carol.close()
 
         # ---- our avatar: stripped, uploaded, sent with the profile; then removed. bob
         # fetches it (alice needs a name: a profile is only taken with one)
@@ -390,6 +421,7 @@ def test(testnet):
         profile = with_avatar["dataMessage"]["profile"]
         assert profile["profilePicture"].startswith(
             testnet.info["file_server"]["url"] + "/file/"), profile
+        assert profile["profilePicture"].endswith("#p=" + file_server["pubkey_ed25519"]), profile
         assert_eq(with_avatar["dataMessage"]["profileKey"], 32, "a 32-byte profile key")
         without = by_t[int(plain_id.rsplit("-", 1)[1])]["dataMessage"]
         assert_eq("profilePicture" in without.get("profile", {}), False, "avatar removed")
@@ -408,6 +440,20 @@ def test(testnet):
         assert_eq(testnet.control({"action": "file_status"})["file_server"]["files"],
                   files_before + 1, "the avatar is uploaded")
         sessionctl(alice, "set-avatar", "--remove")
+
+        # ---- the file server refuses the first try of a 300 kB upload (one read and encrypted
+        # in a worker thread): tried again from the kept file, then sent and fetched whole
+        requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
+        testnet.control({"action": "file_fail", "status": 503, "count": 1})
+        data = os.urandom(300_000)
+        fd = temp_file(data)
+        retry_id = send(alice, bob_id, "after a 503", [(fd, opt(file_name="retry.bin"))])
+        os.close(fd)
+        bob.wait_for(lambda: attachment_states(bob, alice_id, retry_id) == ["available"],
+                     "the upload tried again arrives", timeout=120)
+        assert_eq(open_attachment(bob, alice_id, retry_id, 0), data, "byte for byte")
+        assert testnet.control({"action": "file_status"})["file_server"]["requests"] >= \
+            requests + 3, "the refused upload, the upload and the download"
 
         # ---- kill -9 in the middle of an upload: sent once after the restart
         testnet.control({"action": "file_latency", "ms": 4000})

@@ -4,12 +4,14 @@
  * the testnet by tests/integration/test_attachments.py) */
 #include "config.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "sd-fake-transport.h"
 #include "sd-file-server.h"
 #include "sd-memory-pool-store.h"
 #include "sd-network-error.h"
+#include "sd-encoding.h"
 
 #define KEY "0102030405060708091011121314151617181920212223242526272829303132"
 
@@ -139,6 +141,84 @@ test_unknown_server_refused (void)
   g_bytes_unref (pointer.digest);
 }
 
+/* our pointers on a custom server carry its Ed25519 key as `p=`; a client configured for
+ * another server (here the mainnet one) reaches the file through it, and not without it */
+static void
+test_pointer_key (void)
+{
+  g_autoptr(SdNetwork) network = new_network ();
+  g_autoptr(SdFileServer) mainnet = sd_file_server_new (network, NULL, NULL, NULL);
+  g_autoptr(SdFileServer) custom = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) wire = NULL;
+  g_autoptr(SdAttachmentPointer) back = NULL;
+  g_autofree gchar *x_hex = NULL, *ed_hex = NULL, *other_hex = NULL, *upper = NULL;
+  g_autofree gchar *protocol = NULL, *host = NULL, *endpoint = NULL, *url = NULL;
+  guint8 ed[32], x[32], sk[64], other[32], located[32];
+  SdAttachmentPointer pointer = { 0 };
+  guint16 port = 0;
+
+  g_assert_cmpint (sodium_init (), >=, 0);
+  crypto_sign_keypair (ed, sk);
+  g_assert_cmpint (crypto_sign_ed25519_pk_to_curve25519 (x, ed), ==, 0);
+  crypto_sign_keypair (other, sk);
+  x_hex = sd_hex_encode (x, 32);
+  ed_hex = sd_hex_encode (ed, 32);
+  other_hex = sd_hex_encode (other, 32);
+  custom = sd_file_server_new (network, "http://127.0.0.1:40060", x_hex, NULL);
+  g_assert_nonnull (custom);
+
+  /* none given: no fragment (nobody but a client configured alike reaches the file) */
+  g_assert_null (sd_file_server_get_pointer_key (custom));
+  /* a key that is not the server's, or not a key, is refused and changes nothing */
+  g_assert_false (sd_file_server_set_ed25519_key (custom, other_hex, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (sd_file_server_set_ed25519_key (custom, "abcd", &error));
+  g_clear_error (&error);
+  g_assert_null (sd_file_server_get_pointer_key (custom));
+  upper = g_ascii_strup (ed_hex, -1);
+  g_assert_true (sd_file_server_set_ed25519_key (custom, upper, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (sd_file_server_get_pointer_key (custom), ==, ed_hex);
+  /* the mainnet server is known to every client: never a fragment */
+  g_assert_null (sd_file_server_get_pointer_key (mainnet));
+
+  /* sent: the pointer as sd-attachments.c builds it, through its wire form */
+  url = g_strdup_printf ("%s/file/abc_DEF-1", sd_file_server_get_url (custom));
+  pointer.url = url;
+  pointer.server_pubkey = (gchar *) sd_file_server_get_pointer_key (custom);
+  pointer.key = g_bytes_new_static (sk, 64);
+  pointer.digest = g_bytes_new_static (sk, 32);
+  pointer.size = 5;
+  wire = sd_attachment_pointer_encode (&pointer);
+  g_bytes_unref (pointer.key);
+  g_bytes_unref (pointer.digest);
+  back = sd_attachment_pointer_decode (g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
+                                       &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->url, ==, url);
+  g_assert_cmpstr (back->server_pubkey, ==, ed_hex);
+  /* received by a client of the mainnet server: not its own URL, reached by the fragment */
+  g_assert_false (sd_file_server_owns_url (mainnet, back->url, NULL));
+  g_assert_true (sd_attachment_pointer_locate (back, &protocol, &host, &port, &endpoint, located,
+                                               &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (protocol, ==, "http");
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, 40060);
+  g_assert_cmpstr (endpoint, ==, "/file/abc_DEF-1");
+  g_assert_cmpmem (located, 32, x, 32);
+  /* without it, the same URL is refused */
+  g_clear_pointer (&back->server_pubkey, g_free);
+  g_clear_pointer (&protocol, g_free);
+  g_clear_pointer (&host, g_free);
+  g_clear_pointer (&endpoint, g_free);
+  g_assert_false (sd_attachment_pointer_locate (back, &protocol, &host, &port, &endpoint,
+                                                located, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -147,5 +227,6 @@ main (int argc, char **argv)
   g_test_add_func ("/file-server/owns-url", test_owns_url);
   g_test_add_func ("/file-server/upload-reply", test_upload_reply);
   g_test_add_func ("/file-server/unknown-server-refused", test_unknown_server_refused);
+  g_test_add_func ("/file-server/pointer-key", test_pointer_key);
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-aes.h"
 #include "sd-attachment-crypto.h"
 #include "sd-protocol-error.h"
 #include "sd-test-util.h"
@@ -393,6 +394,113 @@ test_legacy_hostile (void)
   }
 }
 
+typedef struct {
+  GByteArray *out;
+  guint pieces;
+  guint fail_at;  /* 0: never */
+} Sink;
+
+static gboolean
+collect (const guint8 *data, gsize len, gpointer user_data, GError **error)
+{
+  Sink *sink = user_data;
+
+  g_assert_cmpuint (len, >, 0);
+  g_assert_cmpuint (len, <=, 64 * 1024);
+  if (++sink->pieces == sink->fail_at) {
+    g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "full");
+    return FALSE;
+  }
+  g_byte_array_append (sink->out, data, (guint) len);
+  return TRUE;
+}
+
+/* the in-place and streaming forms: the same blob as the whole-buffer one, the file back in
+ * pieces of at most 64 KiB, trimmed or not; a failing sink stops it; bad padding (under a
+ * valid HMAC) is found before anything reaches the sink */
+static void
+test_legacy_stream (void)
+{
+  static const gsize sizes[] = { 0, 1, 65535, 65536, 65537, 200000, 10000000 };
+  guint8 key[64], iv[16];
+
+  legacy_key (key, iv);
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    gsize len = sizes[i], blob_len = sd_attachment_legacy_blob_size (len);
+    g_autofree guint8 *data = make_data (len);
+    g_autofree guint8 *buf = g_malloc (blob_len);
+    g_autoptr(GBytes) whole = NULL;
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    g_autoptr(GByteArray) padded = g_byte_array_new ();
+    g_autoptr(GError) error = NULL;
+    guint8 digest[32], digest2[32];
+    Sink sink = { out, 0, 0 }, sink2 = { padded, 0, 0 };
+
+    whole = sd_attachment_legacy_encrypt_with (key, iv, data, len, digest, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_bytes_get_size (whole), ==, blob_len);
+    if (len > 0)
+      memcpy (buf + 16, data, len);
+    g_assert_true (sd_attachment_legacy_seal_in_place (key, iv, buf, len, digest2, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (buf, blob_len, g_bytes_get_data (whole, NULL), blob_len);
+    g_assert_cmpmem (digest2, 32, digest, 32);
+
+    g_assert_true (sd_attachment_legacy_decrypt_to (buf, blob_len, key, 64, digest, 32,
+                                                    (gint64) len, collect, &sink, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (out->data, out->len, data, len);
+    g_assert_cmpuint (sink.pieces, ==, (len + 65535) / 65536);
+    g_assert_true (sd_attachment_legacy_decrypt_to (buf, blob_len, key, 64, digest, 32, -1,
+                                                    collect, &sink2, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (padded->len, ==, sd_attachment_legacy_padded_size (len));
+    g_assert_cmpmem (padded->data, len, data, len);
+  }
+
+  /* a sink that fails on its second piece: that error, nothing more asked of it */
+  {
+    g_autofree guint8 *data = make_data (200000);
+    g_autoptr(GBytes) blob = NULL;
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    g_autoptr(GError) error = NULL;
+    guint8 digest[32];
+    Sink sink = { out, 0, 2 };
+
+    blob = sd_attachment_legacy_encrypt_with (key, iv, data, 200000, digest, NULL);
+    g_assert_false (sd_attachment_legacy_decrypt_to (g_bytes_get_data (blob, NULL),
+                                                     g_bytes_get_size (blob), key, 64, digest,
+                                                     32, 200000, collect, &sink, &error));
+    g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
+    g_assert_cmpuint (sink.pieces, ==, 2);
+    g_assert_cmpuint (out->len, ==, 65536);
+  }
+
+  /* bad padding under a valid HMAC and digest (a sender's bug): refused, the sink untouched */
+  {
+    g_autofree guint8 *data = make_data (1000);
+    g_autofree guint8 *buf = NULL;
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    g_autoptr(GError) error = NULL;
+    gsize blob_len = sd_attachment_legacy_blob_size (1000);
+    guint8 digest[32], chain[16];
+    Sink sink = { out, 0, 0 };
+
+    /* the blob by hand: the padded file without its PKCS#7 block */
+    buf = g_malloc0 (blob_len);
+    memcpy (buf, iv, 16);
+    memcpy (buf + 16, data, 1000);
+    memcpy (chain, iv, 16);
+    sd_aes256_cbc_encrypt_blocks (key, chain, buf + 16, blob_len - 48, buf + 16);
+    crypto_auth_hmacsha256 (buf + blob_len - 32, buf, blob_len - 32, key + 32);
+    crypto_hash_sha256 (digest, buf, blob_len);
+    g_assert_false (sd_attachment_legacy_decrypt_to (buf, blob_len, key, 64, digest, 32, 1000,
+                                                     collect, &sink, &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT);
+    g_assert_cmpuint (sink.pieces, ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -406,5 +514,6 @@ main (int argc, char **argv)
   g_test_add_func ("/attachment/legacy/padded-size", test_legacy_padded_size);
   g_test_add_func ("/attachment/legacy/roundtrip", test_legacy_roundtrip);
   g_test_add_func ("/attachment/legacy/hostile", test_legacy_hostile);
+  g_test_add_func ("/attachment/legacy/stream", test_legacy_stream);
   return g_test_run ();
 }

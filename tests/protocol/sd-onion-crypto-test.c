@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-aes.h"
 #include "sd-onion-crypto.h"
 #include "sd-protocol-error.h"
 
@@ -362,6 +363,70 @@ test_gcm_unsupported (void)
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED);
 }
 
+/* the in-place forms give what the copying ones give, both ways, and refuse what they refuse;
+ * aes-gcm through libsodium (with AES-NI) and through nettle */
+static void
+check_in_place (SdOnionCipher cipher)
+{
+  const gsize sizes[] = { 0, 1, 15, 16, 17, 1000, 70000, (1 << 20) + 3 };
+  guint8 key[SD_ONION_KEY_LEN];
+  gsize nonce_len, tag_len;
+
+  sd_onion_cipher_overhead (cipher, &nonce_len, &tag_len);
+  g_assert_cmpuint (nonce_len, ==, cipher == SD_ONION_CIPHER_AES_GCM ? 12 : 24);
+  g_assert_cmpuint (tag_len, ==, 16);
+  randombytes_buf (key, sizeof key);
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    gsize len = sizes[i], total = nonce_len + len + tag_len, off = 0, plen = 0;
+    g_autofree guint8 *plain = g_malloc (len + 1);
+    g_autofree guint8 *buf = g_malloc (total);
+    g_autoptr(GBytes) back = NULL;
+    g_autoptr(GBytes) sealed = NULL;
+    g_autoptr(GError) error = NULL;
+
+    randombytes_buf (plain, len);
+    memcpy (buf + nonce_len, plain, len);
+    g_assert_true (sd_onion_encrypt_in_place (cipher, key, buf, len, &error));
+    g_assert_no_error (error);
+    back = sd_onion_decrypt (cipher, key, buf, total, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (g_bytes_get_data (back, NULL), g_bytes_get_size (back), plain, len);
+
+    sealed = sd_onion_encrypt (cipher, key, plain, len, &error);
+    g_assert_no_error (error);
+    memcpy (buf, g_bytes_get_data (sealed, NULL), total);
+    g_assert_true (sd_onion_decrypt_in_place (cipher, key, buf, total, &off, &plen, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (off, ==, nonce_len);
+    g_assert_cmpmem (buf + off, plen, plain, len);
+
+    /* one flipped bit anywhere fails authentication */
+    memcpy (buf, g_bytes_get_data (sealed, NULL), total);
+    buf[(len * 7 + 3) % total] ^= 0x10;
+    g_assert_false (sd_onion_decrypt_in_place (cipher, key, buf, total, &off, &plen, &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT);
+    g_clear_error (&error);
+    g_assert_false (sd_onion_decrypt_in_place (cipher, key, buf, nonce_len + tag_len - 1, &off,
+                                               &plen, &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TRUNCATED);
+  }
+}
+
+static void
+test_in_place_xchacha (void)
+{
+  check_in_place (SD_ONION_CIPHER_XCHACHA20);
+}
+
+static void
+test_in_place_gcm (void)
+{
+  check_in_place (SD_ONION_CIPHER_AES_GCM);
+  sd_aes_gcm_set_impl (SD_AES_GCM_NETTLE);
+  check_in_place (SD_ONION_CIPHER_AES_GCM);
+  sd_aes_gcm_set_impl (SD_AES_GCM_AUTO);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -374,6 +439,8 @@ main (int argc, char **argv)
   g_test_add_func ("/onion-crypto/vector/layer-key-xchacha20", test_layer_key_xchacha);
   g_test_add_func ("/onion-crypto/key-order", test_key_order_matters);
   g_test_add_func ("/onion-crypto/degenerate-key", test_degenerate_key);
+  g_test_add_func ("/onion-crypto/in-place/xchacha20", test_in_place_xchacha);
+  g_test_add_func ("/onion-crypto/in-place/gcm", test_in_place_gcm);
   if (crypto_aead_aes256gcm_is_available ()) {
     g_test_add_func ("/onion-crypto/vector/gcm", test_vector_gcm);
     g_test_add_func ("/onion-crypto/vector/gcm-broken", test_vector_gcm_broken);

@@ -150,6 +150,19 @@ check_request (SdOnionCipher cipher)
     g_assert_cmpstr (g_hash_table_lookup (resp.headers, "content-type"), ==, "application/json");
     g_assert_cmpmem (g_bytes_get_data (resp.body, NULL), g_bytes_get_size (resp.body),
                      "{\"id\":\"x\"}", 10);
+
+    /* the same, decrypted where it lies */
+    {
+      g_auto(SdOnionV4Response) owned = { 0, NULL, NULL };
+
+      g_assert_true (sd_onion_v4_response_decode_owned (&request, g_bytes_ref (sealed), &owned,
+                                                        &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (owned.status, ==, 200);
+      g_assert_cmpstr (g_hash_table_lookup (owned.headers, "content-type"), ==,
+                       "application/json");
+      g_assert_true (g_bytes_equal (owned.body, resp.body));
+    }
   }
 }
 
@@ -243,6 +256,12 @@ assert_reply_fails (SdOnionRequest *request, const guint8 *plain, gsize len, gin
                                                g_bytes_get_size (sealed), &resp, &error));
   g_assert_error (error, SD_PROTOCOL_ERROR, code);
   g_assert_null (resp.headers);
+  /* the in-place reader refuses the same */
+  g_clear_error (&error);
+  g_assert_false (sd_onion_v4_response_decode_owned (request, g_bytes_ref (sealed), &resp,
+                                                     &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, code);
+  g_assert_null (resp.headers);
 }
 
 static void
@@ -263,6 +282,11 @@ test_bad_replies (void)
     { "li5ee" },                                 /* not a byte string */
     { "l12:{\"code\":200}1:a1:be" },             /* three items */
     { "d4:codei200ee" },                         /* not a list */
+    { "l12:{\"code\":200}e " },                  /* something after the list */
+    { "l012:{\"code\":200}e" },                  /* a length with a leading zero */
+    { "l99:{\"code\":200}e" },                   /* a length past the end */
+    { "l12:{\"code\":200}3:abe" },               /* a body past the end */
+    { "l12:{\"code\":200}" },                    /* no end */
   };
 
   sd_test_hex_into (V_KEY_GCM, request.reply_key, 32);
@@ -302,6 +326,91 @@ test_bad_replies (void)
   }
 }
 
+typedef struct {
+  gsize len;
+  guint calls;
+  gboolean fail;
+} FillData;
+
+static gboolean
+fill_pattern (guint8 *dst, gsize len, gpointer user_data, GError **error)
+{
+  FillData *fill = user_data;
+
+  g_assert_cmpuint (len, ==, fill->len);
+  fill->calls++;
+  if (fill->fail) {
+    g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot read");
+    return FALSE;
+  }
+  for (gsize i = 0; i < len; i++)
+    dst[i] = (guint8) (i * 31 + 7);
+  return TRUE;
+}
+
+/* a large body written in place by a fill callback arrives at the server whole, in the
+ * documented framing; a fill that fails fails the build with its error and leaves nothing */
+static void
+test_request_filled (void)
+{
+  Keys relays[SD_ONION_HOPS], server_keys;
+  SdOnionNode hops[SD_ONION_HOPS];
+  SdOnionServer server = { "files.example", "https", 0, { 0 } };
+  g_auto(SdOnionRequest) request = { NULL, 0, { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) layer = NULL;
+  g_autofree gchar *method = NULL, *endpoint = NULL;
+  g_autoptr(JsonObject) req_headers = NULL;
+  g_autoptr(GBytes) body = NULL;
+  FillData fill = { 3 * 1000 * 1000 + 1, 0, FALSE };
+  guint8 key[32];
+
+  for (guint i = 0; i < SD_ONION_HOPS; i++)
+    keys_init (&relays[i], &hops[i]);
+  keys_init (&server_keys, NULL);
+  memcpy (server.x25519_pk, server_keys.x_pk, 32);
+
+  g_assert_true (sd_onion_v4_request_build_filled (SD_ONION_CIPHER_XCHACHA20, hops,
+                                                   SD_ONION_HOPS, &server, "POST", "/file", NULL,
+                                                   fill.len, fill_pattern, &fill, &request,
+                                                   &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fill.calls, ==, 1);
+  layer = g_bytes_ref (request.body);
+  for (guint i = 0; i < SD_ONION_HOPS; i++) {
+    g_autoptr(JsonObject) json = NULL;
+    g_autoptr(GBytes) plain = open_layer (&relays[i], layer, &json, key);
+
+    g_clear_pointer (&layer, g_bytes_unref);
+    layer = g_bytes_ref (plain);
+  }
+  {
+    g_autoptr(JsonObject) json = NULL;
+    g_autoptr(GBytes) payload = open_layer (&server_keys, layer, &json, key);
+    const guint8 *b;
+    gsize n;
+
+    g_assert_true (sd_onion_v4_payload_parse (g_bytes_get_data (payload, NULL),
+                                              g_bytes_get_size (payload), &method, &endpoint,
+                                              &req_headers, &body, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (endpoint, ==, "/file");
+    b = g_bytes_get_data (body, &n);
+    g_assert_cmpuint (n, ==, fill.len);
+    for (gsize i = 0; i < n; i += 4099)
+      g_assert_cmpuint (b[i], ==, (guint8) (i * 31 + 7));
+    g_assert_cmpuint (b[n - 1], ==, (guint8) ((n - 1) * 31 + 7));
+  }
+  sd_onion_request_clear (&request);
+
+  fill.fail = TRUE;
+  g_assert_false (sd_onion_v4_request_build_filled (SD_ONION_CIPHER_AES_GCM, hops, SD_ONION_HOPS,
+                                                    &server, "POST", "/file", NULL, fill.len,
+                                                    fill_pattern, &fill, &request, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_IO);
+  g_assert_null (request.body);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -313,5 +422,6 @@ main (int argc, char **argv)
   g_test_add_func ("/onion-v4/payload-without-body", test_payload_without_body);
   g_test_add_func ("/onion-v4/bad-requests", test_bad_requests);
   g_test_add_func ("/onion-v4/bad-replies", test_bad_replies);
+  g_test_add_func ("/onion-v4/request/filled", test_request_filled);
   return g_test_run ();
 }
