@@ -236,6 +236,19 @@ sd_config_diff_check (const SdConfigValue *diff, GError **error)
   return TRUE;
 }
 
+typedef SdConfigViewSeeker Seeker;
+
+static void
+seeker_init (Seeker *s, const SdConfigValue *owner, const guint8 *dict)
+{
+  guint n = 0;
+  const guint32 *index = owner != NULL ? sd_config_value_view_index (owner, dict, &n) : NULL;
+
+  sd_config_view_seeker_init (s, dict, index, n);
+}
+
+#define seeker_find sd_config_view_seeker_find
+
 /* the category of the value at @p, from its first byte */
 static Category
 view_category (const guint8 *p)
@@ -278,18 +291,19 @@ view_set_check (const guint8 *items, const guint8 *set, gboolean want)
  * @source? Usually not: the message whose data starts the merge also
  * carries the diffs that made it */
 static gboolean
-view_apply_is_noop (const guint8 *diff, const guint8 *source)
+view_apply_is_noop (const guint8 *diff, const guint8 *source, const SdConfigValue *owner)
 {
-  SdConfigViewIter d, s;
+  SdConfigViewIter d;
+  Seeker s;
   const guint8 *key, *change, *src;
   gsize klen, clen, slen;
 
   sd_config_view_iter_init (&d, diff);
-  sd_config_view_iter_init (&s, source);
+  seeker_init (&s, owner, source);
   while (sd_config_view_next (&d, &key, &klen, &change, &clen)) {
     Category want = view_category (change);
 
-    if (!sd_config_view_seek (&s, key, klen, &src, &slen))
+    if (!seeker_find (&s, key, klen, &src, &slen))
       continue; /* removed from data that does not hold it */
     if (view_category (src) != want)
       return FALSE;
@@ -299,7 +313,7 @@ view_apply_is_noop (const guint8 *diff, const guint8 *source)
         return FALSE;
       break;
     case CATEGORY_DICT:
-      if (!view_apply_is_noop (change, src))
+      if (!view_apply_is_noop (change, src, owner))
         return FALSE;
       break;
     case CATEGORY_SET: {
@@ -325,25 +339,26 @@ static void
 view_apply (SdConfigValue *data, const guint8 *diff, const guint8 *source, gsize source_len,
             const SdConfigValue *owner)
 {
-  SdConfigViewIter d, s;
+  SdConfigViewIter d;
+  Seeker s;
   const guint8 *key, *change, *src, *raw;
   gsize klen, clen, slen, raw_len;
 
   /* data still as read, equal to the source: often nothing to do, and
    * then nothing of it needs to be read */
   if (sd_config_value_get_view (data, &raw, &raw_len) && raw_len == source_len &&
-      (raw == source || memcmp (raw, source, raw_len) == 0) && view_apply_is_noop (diff, source))
+      (raw == source || memcmp (raw, source, raw_len) == 0) && view_apply_is_noop (diff, source, owner))
     return;
 
   sd_config_view_iter_init (&d, diff);
-  sd_config_view_iter_init (&s, source);
+  seeker_init (&s, owner, source);
   while (sd_config_view_next (&d, &key, &klen, &change, &clen)) {
     Category want = view_category (change);
 
     /* gone from the source, or changed kind there: a later diff removes it
      * or replaces it, and removing it now keeps an old dict from being
      * merged into a new one */
-    if (!sd_config_view_seek (&s, key, klen, &src, &slen) || view_category (src) != want) {
+    if (!seeker_find (&s, key, klen, &src, &slen) || view_category (src) != want) {
       sd_config_value_dict_remove (data, key, klen);
       continue;
     }
@@ -408,7 +423,7 @@ as_view (const SdConfigValue *value, gboolean copy, SdConfigValue **temp)
   if (!copy && sd_config_value_get_view (value, &data, &len))
     return value;
   bytes = sd_config_value_to_bytes (value);
-  *temp = sd_config_value_new_view (bytes, 0, g_bytes_get_size (bytes), FALSE, NULL, 0);
+  *temp = sd_config_value_new_view (bytes, 0, g_bytes_get_size (bytes), FALSE, NULL);
   return *temp;
 }
 

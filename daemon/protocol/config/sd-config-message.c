@@ -395,19 +395,38 @@ malformed (GError **error, const gchar *message)
 /* a view of what the reader went over since @start */
 static SdConfigValue *
 view_since (GBytes *bytes, const guint8 *base, const guint8 *start, const SdBencodeReader *r,
-            gboolean clean, GArray *index)
+            gboolean clean, SdConfigIndex *index)
 {
-  guint n_index = index != NULL ? index->len : 0;
-  guint32 *offsets = index != NULL ? (guint32 *) g_array_free (index, FALSE) : NULL;
-
   return sd_config_value_new_view (bytes, (gsize) (start - base), (gsize) (r->p - start), clean,
-                                   offsets, n_index);
+                                   index);
+}
+
+/* the bytes of the diff (@seqno, @hash) if an earlier message of the same
+ * merge carries it: competing messages carry the same lagged diffs */
+static gboolean
+find_known_diff (SdConfigMessage *const *earlier, guint n_earlier, gint64 seqno,
+                 const guint8 *hash, const guint8 **data, gsize *len)
+{
+  for (guint i = 0; i < n_earlier; i++) {
+    const SdConfigMessage *m = earlier[i];
+
+    if (m->seqno == seqno && memcmp (m->hash, hash, SD_CONFIG_HASH_LEN) == 0 &&
+        m->orig_data == NULL)
+      return sd_config_value_get_view (m->diff, data, len);
+    for (guint k = 0; k < m->lagged->len; k++) {
+      const Lagged *entry = &g_array_index (m->lagged, Lagged, k);
+
+      if (entry->seqno == seqno && memcmp (entry->hash, hash, SD_CONFIG_HASH_LEN) == 0)
+        return sd_config_value_get_view (entry->diff, data, len);
+    }
+  }
+  return FALSE;
 }
 
 /* "<": [seqno, hash, diff] triples, the diffs kept as views */
 static gboolean
 parse_lagged (SdConfigMessage *message, GBytes *bytes, const guint8 *base, SdBencodeReader *r,
-              GError **error)
+              SdConfigMessage *const *earlier, guint n_earlier, GError **error)
 {
   gint next = sd_bencode_reader_peek (r, "a value", error);
 
@@ -467,8 +486,17 @@ parse_lagged (SdConfigMessage *message, GBytes *bytes, const guint8 *base, SdBen
     if (next == 'e')
       return malformed (error, "config lagged diff is not [seqno, 32-byte hash, diff]");
     diff_start = r->p;
-    if (!sd_config_scan_diff (r, 3, error))
-      return FALSE;
+    {
+      const guint8 *known;
+      gsize known_len;
+
+      /* the same bytes as a diff already checked: valid */
+      if (find_known_diff (earlier, n_earlier, seqno, hash, &known, &known_len) &&
+          known_len <= (gsize) (r->end - r->p) && memcmp (r->p, known, known_len) == 0)
+        r->p += known_len;
+      else if (!sd_config_scan_diff (r, 3, error))
+        return FALSE;
+    }
     next = sd_bencode_reader_peek (r, "a list", error);
     if (next < 0)
       return FALSE;
@@ -491,7 +519,8 @@ parse_lagged (SdConfigMessage *message, GBytes *bytes, const guint8 *base, SdBen
 /* the message is read in one checking pass; its data and diffs stay views
  * of @bytes, read only where the merge or the caller looks */
 static SdConfigMessage *
-parse_bytes (GBytes *bytes, guint lag, GError **error)
+parse_bytes (GBytes *bytes, guint lag, SdConfigMessage *const *earlier, guint n_earlier,
+             GError **error)
 {
   g_autoptr(SdConfigMessage) message = NULL;
   SdBencodeReader reader, *r = &reader;
@@ -545,16 +574,19 @@ parse_bytes (GBytes *bytes, guint lag, GError **error)
     prev_len = klen;
     start = r->p;
     if (klen == 1 && key[0] == '&') {
-      GArray *index = g_array_new (FALSE, FALSE, sizeof (guint32));
+      SdConfigIndex index;
+      gboolean ok;
 
-      if (!sd_config_scan_data (r, 1, index, error)) {
-        g_array_unref (index);
+      sd_config_index_init (&index, base);
+      ok = sd_config_scan_data (r, 1, &index, n_earlier > 0 ? earlier[0]->data : NULL, error);
+      if (ok)
+        message->data = view_since (bytes, base, start, r, TRUE, &index);
+      sd_config_index_clear (&index);
+      if (!ok)
         return NULL;
-      }
-      message->data = view_since (bytes, base, start, r, TRUE, index);
       have_data = TRUE;
     } else if (klen == 1 && key[0] == '<') {
-      if (!parse_lagged (message, bytes, base, r, error))
+      if (!parse_lagged (message, bytes, base, r, earlier, n_earlier, error))
         return NULL;
     } else if (klen == 1 && key[0] == '=') {
       if (!sd_config_scan_diff (r, 1, error))
@@ -612,15 +644,18 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
 
   /* the message keeps views into its own copy */
   bytes = g_bytes_new (data, len);
-  return parse_bytes (bytes, lag, error);
+  return parse_bytes (bytes, lag, NULL, 0, error);
 }
 
 SdConfigMessage *
-sd_config_message_parse_bytes (GBytes *bytes, guint lag, GError **error)
+sd_config_message_parse_bytes (GBytes *bytes, guint lag, SdConfigMessage *const *earlier,
+                               guint n_earlier, GError **error)
 {
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  return parse_bytes (bytes, lag, error);
+  for (guint i = 0; i < n_earlier; i++)
+    g_return_val_if_fail (earlier[i] != NULL && earlier[i]->orig_data == NULL, NULL);
+  return parse_bytes (bytes, lag, earlier, n_earlier, error);
 }
 
 SdConfigMessage *

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sd-bencode.h"
+#include "sd-config-scan.h"
 #include "sd-config-view.h"
 #include "sd-protocol-error.h"
 
@@ -37,12 +38,22 @@ typedef struct {
 typedef struct {
   gint ref;
   GBytes *bytes;           /* (owned) */
-  /* the dict whose entries @index locates (the data dict of a message),
-   * so that it becomes a tree without being scanned again */
-  const guint8 *indexed;   /* (unowned) (nullable) */
-  guint32 *index;          /* (owned) offsets of its keys from @indexed */
-  guint n_index;
+  /* where the keys of large dicts are (sd-config-scan.h), so that they
+   * become trees without being scanned again */
+  const guint8 *base;      /* (unowned) the start of @bytes */
+  GArray *keys;            /* (owned) (nullable) */
+  GArray *dicts;           /* (owned) (nullable) */
 } Source;
+
+static const guint32 *
+source_index (const Source *source, const guint8 *dict, guint *n)
+{
+  if (source->dicts == NULL || source->dicts->len == 0)
+    return NULL;
+  return sd_config_index_find ((const SdConfigIndexedDict *) (gpointer) source->dicts->data,
+                               source->dicts->len, (const guint32 *) (gpointer) source->keys->data,
+                               (guint32) (dict - source->base), n);
+}
 
 #define ARENA_CHUNK 65536
 
@@ -105,7 +116,8 @@ source_unref (Source *source)
   if (!g_atomic_int_dec_and_test (&source->ref))
     return;
   g_bytes_unref (source->bytes);
-  g_free (source->index);
+  g_clear_pointer (&source->keys, g_array_unref);
+  g_clear_pointer (&source->dicts, g_array_unref);
   g_free (source);
 }
 
@@ -1164,17 +1176,21 @@ view_expand (SdConfigValue *value)
   gboolean clean = value->clean;
   Items items = { NULL, 0, 0, FALSE };
   Arena *arena = arena_new ();
+  const guint32 *index = NULL;
+  guint n_index = 0;
 
   /* about what the nodes of the level take, for a small dict or list */
   arena->chunk = MIN (ARENA_CHUNK, len * 4 + 256);
-  if (is_dict && source->indexed == p) {
-    items_reserve (&items, source->n_index);
-    for (guint i = 0; i < source->n_index; i++) {
+  if (is_dict)
+    index = source_index (source, p, &n_index);
+  if (index != NULL) {
+    items_reserve (&items, n_index);
+    for (guint i = 0; i < n_index; i++) {
       const guint8 *vstart, *vend;
       gsize klen;
-      const guint8 *key = sd_config_view_string (p + source->index[i], &klen, &vstart);
+      const guint8 *key = sd_config_view_string (p + index[i], &klen, &vstart);
 
-      vend = i + 1 < source->n_index ? p + source->index[i + 1] : p + len - 1;
+      vend = i + 1 < n_index ? p + index[i + 1] : p + len - 1;
       items.pdata[items.len++] =
         entry_new_in (arena, key, klen,
                       child_from_view (arena, source, clean, vstart, (gsize) (vend - vstart)));
@@ -1199,7 +1215,7 @@ view_expand (SdConfigValue *value)
 
 SdConfigValue *
 sd_config_value_new_view (GBytes *bytes, gsize offset, gsize len, gboolean clean,
-                          guint32 *index, guint n_index)
+                          SdConfigIndex *index)
 {
   Source *source;
   const guint8 *data;
@@ -1214,10 +1230,11 @@ sd_config_value_new_view (GBytes *bytes, gsize offset, gsize len, gboolean clean
   source = g_new0 (Source, 1);
   source->ref = 1;
   source->bytes = g_bytes_ref (bytes);
+  source->base = data;
   if (index != NULL) {
-    source->indexed = data + offset;
-    source->index = index;
-    source->n_index = n_index;
+    g_return_val_if_fail (index->base == data, NULL);
+    source->keys = g_steal_pointer (&index->keys);
+    source->dicts = g_steal_pointer (&index->dicts);
   }
   value = child_from_view (NULL, source, clean, data + offset, len);
   source_unref (source);
@@ -1244,4 +1261,12 @@ sd_config_value_get_view (const SdConfigValue *value, const guint8 **data, gsize
   *data = value->v.view.data;
   *len = value->v.view.len;
   return TRUE;
+}
+
+const guint32 *
+sd_config_value_view_index (const SdConfigValue *view, const guint8 *dict, guint *n)
+{
+  g_return_val_if_fail (view != NULL && view->is_view, NULL);
+
+  return source_index (view->v.view.source, dict, n);
 }

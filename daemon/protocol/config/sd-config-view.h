@@ -126,6 +126,63 @@ sd_config_view_seek (SdConfigViewIter *it, const guint8 *key, gsize key_len,
   return FALSE;
 }
 
+/* looking keys up in ascending order in a dict: onward from the previous
+ * one, through the key offsets when the dict has them (a large data dict:
+ * no value is stepped over to find the next key) */
+typedef struct {
+  SdConfigViewIter it;
+  const guint8 *dict;
+  const guint32 *index; /* (nullable) offsets of the keys from @dict */
+  guint n, at;
+} SdConfigViewSeeker;
+
+static inline void
+sd_config_view_seeker_init (SdConfigViewSeeker *s, const guint8 *dict, const guint32 *index,
+                            guint n)
+{
+  sd_config_view_iter_init (&s->it, dict);
+  s->dict = dict;
+  s->index = index;
+  s->n = n;
+  s->at = 0;
+}
+
+static inline gboolean
+sd_config_view_seeker_find (SdConfigViewSeeker *s, const guint8 *key, gsize klen,
+                            const guint8 **value, gsize *len)
+{
+  guint lo, hi;
+
+  if (s->index == NULL)
+    return sd_config_view_seek (&s->it, key, klen, value, len);
+  /* the next key is usually the one asked for */
+  lo = s->at;
+  hi = s->n;
+  while (lo < hi) {
+    guint mid = lo == s->at ? lo : lo + (hi - lo) / 2;
+    gsize kl;
+    const guint8 *after;
+    const guint8 *k = sd_config_view_string (s->dict + s->index[mid], &kl, &after);
+    gint c = sd_bencode_key_compare (k, kl, key, klen);
+
+    if (c == 0) {
+      const guint8 *end = mid + 1 < s->n ? s->dict + s->index[mid + 1]
+                                         : sd_config_view_skip (after);
+
+      *value = after;
+      *len = (gsize) (end - after);
+      s->at = mid + 1;
+      return TRUE;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  s->at = lo;
+  return FALSE;
+}
+
 /* the order of set items, as sd_config_value_scalar_compare: integers
  * first, ascending, then strings in byte order */
 static inline gint
