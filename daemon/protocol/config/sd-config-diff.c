@@ -287,34 +287,111 @@ view_set_check (const guint8 *items, const guint8 *set, gboolean want)
   return TRUE;
 }
 
-/* would replaying @diff with values from @source change data that equals
- * @source? Usually not: the message whose data starts the merge also
- * carries the diffs that made it */
-static gboolean
-view_apply_is_noop (const guint8 *diff, const guint8 *source, const SdConfigValue *owner)
+/* a key at *@p, read in place; *@p moves past it. Field names are one
+ * byte long: their common form is read without a loop */
+static inline const guint8 *
+view_key (const guint8 **p, gsize *len)
 {
-  SdConfigViewIter d;
-  Seeker s;
-  const guint8 *key, *change, *src;
-  gsize klen, clen, slen;
+  const guint8 *q = *p;
 
-  sd_config_view_iter_init (&d, diff);
-  seeker_init (&s, owner, source);
-  while (sd_config_view_next (&d, &key, &klen, &change, &clen)) {
+  if (q[1] == ':') {
+    *len = (gsize) (q[0] - '0');
+    *p = q + 2 + *len;
+    return q + 2;
+  }
+  return sd_config_view_string (q, len, p);
+}
+
+/* the end of the value at @p, scalars without the general loop */
+static inline const guint8 *
+view_skip_value (const guint8 *p)
+{
+  if (*p >= '0' && *p <= '9') {
+    gsize len;
+    const guint8 *end;
+
+    if (p[1] == ':')
+      return p + 2 + (p[0] - '0');
+    sd_config_view_string (p, &len, &end);
+    return end;
+  }
+  if (*p == 'i') {
+    while (*p != 'e')
+      p++;
+    return p + 1;
+  }
+  return sd_config_view_skip (p);
+}
+
+static gboolean
+view_keys_equal_order (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len, gint *c)
+{
+  if (a_len == 1 && b_len == 1)
+    *c = (gint) a[0] - (gint) b[0];
+  else
+    *c = sd_bencode_key_compare (a, a_len, b, b_len);
+  return *c == 0;
+}
+
+/* Would replaying @diff with values from @source change data that equals
+ * @source? Usually not: the message whose data starts the merge also
+ * carries the diffs that made it. Diff and source are walked side by
+ * side (both sorted), each read once; the end of @diff is returned when
+ * the replay changes nothing, else NULL */
+static const guint8 *
+view_apply_noop_end (const guint8 *diff, const guint8 *source, const SdConfigValue *owner)
+{
+  guint n_index = 0;
+  const guint32 *index = owner != NULL ? sd_config_value_view_index (owner, source, &n_index)
+                                       : NULL;
+  Seeker seeker;
+  const guint8 *d = diff + 1, *s = source + 1;
+
+  if (index != NULL)
+    sd_config_view_seeker_init (&seeker, source, index, n_index);
+  while (*d != 'e') {
+    gsize dk_len, src_len = 0;
+    const guint8 *dk = view_key (&d, &dk_len);
+    const guint8 *change = d, *src = NULL;
     Category want = view_category (change);
 
-    if (!seeker_find (&s, key, klen, &src, &slen))
-      continue; /* removed from data that does not hold it */
-    if (view_category (src) != want)
-      return FALSE;
+    if (index != NULL) {
+      if (!seeker_find (&seeker, dk, dk_len, &src, &src_len))
+        src = NULL;
+    } else {
+      while (*s != 'e') {
+        const guint8 *at = s, *sk, *value;
+        gsize sk_len;
+        gint c;
+
+        sk = view_key (&s, &sk_len);
+        view_keys_equal_order (sk, sk_len, dk, dk_len, &c);
+        if (c > 0) {
+          s = at;
+          break;
+        }
+        value = s;
+        s = view_skip_value (s);
+        if (c == 0) {
+          src = value;
+          src_len = (gsize) (s - value);
+          break;
+        }
+      }
+    }
+    /* removed from data that does not hold it: nothing */
+    if (src != NULL && view_category (src) != want)
+      return NULL;
     switch (want) {
     case CATEGORY_SCALAR:
-      if (view_is_removal (change))
-        return FALSE;
+      if (src != NULL && view_is_removal (change))
+        return NULL;
+      d = view_skip_value (change);
       break;
     case CATEGORY_DICT:
-      if (!view_apply_is_noop (change, src, owner))
-        return FALSE;
+      d = src != NULL ? view_apply_noop_end (change, src, owner) : sd_config_view_skip (change);
+      if (d == NULL)
+        return NULL;
       break;
     case CATEGORY_SET: {
       SdConfigViewIter parts;
@@ -324,13 +401,22 @@ view_apply_is_noop (const guint8 *diff, const guint8 *source, const SdConfigValu
       sd_config_view_iter_init (&parts, change);
       sd_config_view_next (&parts, NULL, NULL, &added, &alen);
       sd_config_view_next (&parts, NULL, NULL, &removed, &rlen);
-      if (!view_set_check (added, src, TRUE) || !view_set_check (removed, src, FALSE))
-        return FALSE;
+      if (src != NULL &&
+          (!view_set_check (added, src, TRUE) || !view_set_check (removed, src, FALSE)))
+        return NULL;
+      d = sd_config_view_skip (change);
       break;
     }
     }
+    (void) src_len;
   }
-  return TRUE;
+  return d + 1;
+}
+
+static gboolean
+view_apply_is_noop (const guint8 *diff, const guint8 *source, const SdConfigValue *owner)
+{
+  return view_apply_noop_end (diff, source, owner) != NULL;
 }
 
 /* the replay, reading the diff and the source in place (both views of
