@@ -229,11 +229,14 @@ scan_data_dict (SdBencodeReader *r, guint depth, gboolean top, SdConfigIndex *in
   if (n == 0 && !top)
     return malformed (error, "config data holds an empty dict");
   if (index != NULL) {
-    if (n >= SD_CONFIG_INDEX_MIN_ENTRIES) {
+    if (n > 0 && (n >= SD_CONFIG_INDEX_MIN_ENTRIES ||
+                  (gsize) (r->p - start) >= SD_CONFIG_INDEX_MIN_BYTES)) {
       SdConfigIndexedDict entry = { (guint32) (start - index->base), index->keys->len, n };
+      guint32 end = (guint32) (r->p - 1 - start);
 
       g_array_append_val (index->dicts, entry);
       g_array_append_vals (index->keys, index->stack.data + stack_base, n);
+      g_array_append_val (index->keys, end);
     }
     index->stack.len = stack_base;
   }

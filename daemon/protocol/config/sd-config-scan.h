@@ -18,9 +18,11 @@ G_BEGIN_DECLS
 gboolean sd_config_scan_value (SdBencodeReader *r, guint depth, GError **error);
 
 /* where the keys of the large dicts of config data are (Contacts keeps
- * hundreds of contacts in one dict): a view of such a dict is read, and
- * looked up in, without stepping over every value before a key */
+ * hundreds of contacts in one dict, under a top dict of one key): a view
+ * of such a dict is read, and looked up in, without stepping over every
+ * value before a key. A dict is large with this many entries, or bytes */
 #define SD_CONFIG_INDEX_MIN_ENTRIES 16
+#define SD_CONFIG_INDEX_MIN_BYTES 1024
 
 typedef struct {
   guint32 dict;  /* offset of the dict's 'd' from the start of the bytes */
@@ -30,7 +32,9 @@ typedef struct {
 
 struct _SdConfigIndex {
   const guint8 *base;
-  GArray *keys;  /* (element-type guint32) offsets of keys from their dict's 'd' */
+  /* (element-type guint32) offsets of keys from their dict's 'd', each dict's
+   * followed by the offset of its closing 'e' (where its last value ends) */
+  GArray *keys;
   GArray *dicts; /* (element-type SdConfigIndexedDict) sorted by @dict once scanned */
   struct {
     guint32 *data;

@@ -1190,7 +1190,7 @@ view_expand (SdConfigValue *value)
       gsize klen;
       const guint8 *key = sd_config_view_string (p + index[i], &klen, &vstart);
 
-      vend = i + 1 < n_index ? p + index[i + 1] : p + len - 1;
+      vend = p + index[i + 1];
       items.pdata[items.len++] =
         entry_new_in (arena, key, klen,
                       child_from_view (arena, source, clean, vstart, (gsize) (vend - vstart)));

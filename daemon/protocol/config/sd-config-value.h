@@ -115,8 +115,9 @@ SdConfigValue *sd_config_value_new_subview (const SdConfigValue *view, const gui
 /* TRUE with the bytes of @value while it is an unread view */
 gboolean sd_config_value_get_view (const SdConfigValue *value, const guint8 **data, gsize *len);
 
-/* the key offsets of @dict (in @view's bytes) from its 'd', when they
- * were recorded (large dicts of received data), else NULL */
+/* the key offsets of @dict (in @view's bytes) from its 'd', then the
+ * offset of its closing 'e', when they were recorded (large dicts of
+ * received data), else NULL; @n: the number of keys */
 const guint32 *sd_config_value_view_index (const SdConfigValue *view, const guint8 *dict,
                                            guint *n);
 

@@ -132,7 +132,8 @@ sd_config_view_seek (SdConfigViewIter *it, const guint8 *key, gsize key_len,
 typedef struct {
   SdConfigViewIter it;
   const guint8 *dict;
-  const guint32 *index; /* (nullable) offsets of the keys from @dict */
+  /* (nullable) offsets of the keys from @dict, then of its closing 'e' */
+  const guint32 *index;
   guint n, at;
 } SdConfigViewSeeker;
 
@@ -166,8 +167,7 @@ sd_config_view_seeker_find (SdConfigViewSeeker *s, const guint8 *key, gsize klen
     gint c = sd_bencode_key_compare (k, kl, key, klen);
 
     if (c == 0) {
-      const guint8 *end = mid + 1 < s->n ? s->dict + s->index[mid + 1]
-                                         : sd_config_view_skip (after);
+      const guint8 *end = s->dict + s->index[mid + 1];
 
       *value = after;
       *len = (gsize) (end - after);
