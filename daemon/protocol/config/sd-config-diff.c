@@ -323,14 +323,13 @@ view_skip_value (const guint8 *p)
   return sd_config_view_skip (p);
 }
 
-static gboolean
-view_keys_equal_order (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len, gint *c)
+/* sd_bencode_key_compare, one-byte keys compared directly */
+static inline gint
+view_key_order (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
 {
   if (a_len == 1 && b_len == 1)
-    *c = (gint) a[0] - (gint) b[0];
-  else
-    *c = sd_bencode_key_compare (a, a_len, b, b_len);
-  return *c == 0;
+    return (gint) a[0] - (gint) b[0];
+  return sd_bencode_key_compare (a, a_len, b, b_len);
 }
 
 /* Would replaying @diff with values from @source change data that equals
@@ -350,7 +349,7 @@ view_apply_noop_end (const guint8 *diff, const guint8 *source, const SdConfigVal
   if (index != NULL)
     sd_config_view_seeker_init (&seeker, source, index, n_index);
   while (*d != 'e') {
-    gsize dk_len, src_len = 0;
+    gsize dk_len, src_len;
     const guint8 *dk = view_key (&d, &dk_len);
     const guint8 *change = d, *src = NULL;
     Category want = view_category (change);
@@ -365,7 +364,7 @@ view_apply_noop_end (const guint8 *diff, const guint8 *source, const SdConfigVal
         gint c;
 
         sk = view_key (&s, &sk_len);
-        view_keys_equal_order (sk, sk_len, dk, dk_len, &c);
+        c = view_key_order (sk, sk_len, dk, dk_len);
         if (c > 0) {
           s = at;
           break;
@@ -374,7 +373,6 @@ view_apply_noop_end (const guint8 *diff, const guint8 *source, const SdConfigVal
         s = view_skip_value (s);
         if (c == 0) {
           src = value;
-          src_len = (gsize) (s - value);
           break;
         }
       }
@@ -408,7 +406,6 @@ view_apply_noop_end (const guint8 *diff, const guint8 *source, const SdConfigVal
       break;
     }
     }
-    (void) src_len;
   }
   return d + 1;
 }
