@@ -29,6 +29,8 @@ const gint sd_config_sync_namespaces[4] = { 2, 3, 4, 5 };
 #define MAX_SWARM_HASHES 48
 #define PUSH_MAX_BACKOFF_MS 60000
 #define SETTING_SYNCED "config-synced"
+/* "pending" or "done": the one-time entry of older conversations into Contacts */
+#define SETTING_CONTACTS_MIGRATION "config-contacts-migration"
 /* entries of one config applied at most (the account bounds what it starts the same way) */
 #define MAX_SYNCED_ENTRIES 10000
 
@@ -52,6 +54,7 @@ struct _SdConfigSync {
   const SdIdentity *identity; /* (unowned) owned by the account */
   ConfigState configs[SD_CONFIG_N_KINDS];
   gboolean synced;
+  gboolean migrate_contacts;  /* conversations from before config sync still to enter Contacts */
   gboolean running;
   guint push_id;
   guint failures;
@@ -70,6 +73,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (SdConfigSync, sd_config_sync, G_TYPE_OBJECT)
 
 static void schedule_push (SdConfigSync *self, guint delay_ms);
+static SdConfigValue *current_data (SdConfigSync *self, SdConfigKind kind);
 
 static gboolean
 kind_for_namespace (gint namespace_, SdConfigKind *out_kind)
@@ -610,6 +614,53 @@ set_synced (SdConfigSync *self)
     schedule_push (self, SD_CONFIG_SYNC_DEBOUNCE_MS);
 }
 
+static gboolean
+is_migrated_contact (SdConfigSync *self, const SdConversation *conversation)
+{
+  return conversation->kind == SD_CONVERSATION_KIND_DIRECT &&
+         sd_store_is_session_id (conversation->id) &&
+         g_strcmp0 (conversation->id, self->identity->session_id) != 0;
+}
+
+/* Conversations from before config sync (or from a version that added a contact only on its
+ * first change) enter Contacts once, as soon as what the swarm holds is merged: before that
+ * they could hide a removal made on another device. A contact already there is left as the
+ * swarm has it. */
+static void
+maybe_migrate_contacts (SdConfigSync *self)
+{
+  g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+  gint64 now_ms = g_get_real_time () / 1000;
+  guint added = 0;
+
+  if (!self->migrate_contacts || !self->synced || !self->configs[SD_CONFIG_KIND_CONTACTS].retrieved)
+    return;
+  conversations = sd_store_list_conversations (self->store, &error);
+  if (conversations == NULL) {
+    g_warning ("could not list conversations for the Contacts config: %s", error->message);
+    return;
+  }
+  for (guint i = 0; i < conversations->len && added < MAX_SYNCED_ENTRIES; i++) {
+    const SdConversation *conversation = g_ptr_array_index (conversations, i);
+    g_auto(SdConfigContact) existing = { 0 };
+
+    if (!is_migrated_contact (self, conversation))
+      continue;
+    sd_config_contact_init (&existing, conversation->id);
+    data = current_data (self, SD_CONFIG_KIND_CONTACTS);
+    if (data != NULL && sd_config_contacts_get (data, conversation->id, &existing, NULL))
+      continue;
+    sd_config_sync_contact_changed (self, conversation->id, now_ms);
+    added++;
+  }
+  g_debug ("%u conversation(s) from before config sync entered the Contacts config", added);
+  self->migrate_contacts = FALSE;
+  if (!sd_store_set_setting (self->store, SETTING_CONTACTS_MIGRATION, "done", &error))
+    g_warning ("could not record the Contacts migration: %s", error->message);
+}
+
 void
 sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrArray *items,
                         gboolean complete)
@@ -763,6 +814,7 @@ sd_config_sync_receive (SdConfigSync *self, const SdIngestCursor *cursor, GPtrAr
     if (all)
       set_synced (self);
   }
+  maybe_migrate_contacts (self);
   /* a merge goes out at once (every device computes the same one); local changes wait for
    * their debounce */
   if (must_push)
@@ -1376,6 +1428,23 @@ sd_config_sync_new (SdNetwork *network, SdStore *store, const SdIdentity *identi
     load_state (self, kind);
   synced = sd_store_get_setting (store, SETTING_SYNCED, NULL);
   self->synced = g_strcmp0 (synced, "1") == 0;
+  {
+    g_autofree gchar *migration = sd_store_get_setting (store, SETTING_CONTACTS_MIGRATION, NULL);
+
+    if (migration == NULL) {
+      /* the first start of this version: an account that starts empty (new, or restored
+       * before anything arrived) has nothing from before */
+      g_autoptr(GPtrArray) conversations = sd_store_list_conversations (store, NULL);
+      gboolean any = FALSE;
+
+      for (guint i = 0; conversations != NULL && i < conversations->len && !any; i++)
+        any = is_migrated_contact (self, g_ptr_array_index (conversations, i));
+      self->migrate_contacts = any;
+      sd_store_set_setting (store, SETTING_CONTACTS_MIGRATION, any ? "pending" : "done", NULL);
+    } else {
+      self->migrate_contacts = g_strcmp0 (migration, "pending") == 0;
+    }
+  }
   for (gint kind = 0; kind < SD_CONFIG_N_KINDS && !self->synced; kind++)
     load_local_base (self, kind);
   return self;

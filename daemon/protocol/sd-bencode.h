@@ -101,6 +101,56 @@ void sd_bencode_reader_unexpected (const SdBencodeReader *r, GError **error);
 /* after the one value: MALFORMED if anything follows it */
 gboolean sd_bencode_reader_finish (const SdBencodeReader *r, GError **error);
 
+/* the same readers with an inline path for the common case (short,
+ * well-formed tokens), for scanners that read every token of a large
+ * input; anything else takes the full reader, which reports the error */
+static inline gboolean
+sd_bencode_reader_bytes_inline (SdBencodeReader *r, const guint8 **data, gsize *len,
+                                GError **error)
+{
+  const guint8 *p = r->p;
+  gsize n = 0;
+  guint digits = 0;
+
+  if (*p != '0' || (p + 1 < r->end && p[1] == ':')) {
+    while (digits < 6 && p < r->end && *p >= '0' && *p <= '9') {
+      n = n * 10 + (gsize) (*p++ - '0');
+      digits++;
+    }
+    if (digits > 0 && digits < 6 && p < r->end && *p == ':' && n <= (gsize) (r->end - p - 1)) {
+      *data = p + 1;
+      *len = n;
+      r->p = p + 1 + n;
+      return TRUE;
+    }
+  }
+  return sd_bencode_reader_bytes (r, data, len, error);
+}
+
+static inline gboolean
+sd_bencode_reader_int_inline (SdBencodeReader *r, gint64 *value, GError **error)
+{
+  const guint8 *p = r->p + 1;
+  gboolean negative = p < r->end && *p == '-';
+  gint64 n = 0;
+  guint digits = 0;
+
+  p += negative ? 1 : 0;
+  /* at most 18 digits fit without an overflow check */
+  if (p < r->end && *p != '0') {
+    while (digits < 18 && p < r->end && *p >= '0' && *p <= '9') {
+      n = n * 10 + (*p++ - '0');
+      digits++;
+    }
+    if (digits > 0 && digits < 18 && p < r->end && *p == 'e') {
+      *value = negative ? -n : n;
+      r->p = p + 1;
+      return TRUE;
+    }
+  }
+  return sd_bencode_reader_int (r, value, error);
+}
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdBencode, sd_bencode_unref)
 
 G_END_DECLS

@@ -873,6 +873,113 @@ test_contact_avatar (Fixture *fixture, gconstpointer data)
   assert_avatar (fixture, NULL, 0);
 }
 
+/* the Contacts entry of @id in the stored state (FALSE if there is none) */
+static gboolean
+stored_contact (Fixture *fixture, const gchar *id, SdConfigContact *contact, gboolean *dirty)
+{
+  g_auto(SdStoreUserConfig) row = { 0 };
+  g_autoptr(SdConfigMessage) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean found = FALSE;
+
+  g_assert_true (sd_store_load_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS, &row,
+                                            &found, &error));
+  g_assert_no_error (error);
+  if (!found)
+    return FALSE;
+  if (dirty != NULL)
+    *dirty = row.dirty;
+  stored = sd_config_message_parse (g_bytes_get_data (row.message, NULL),
+                                    g_bytes_get_size (row.message), SD_CONFIG_DEFAULT_LAG, &error);
+  g_assert_no_error (error);
+  sd_config_contact_init (contact, id);
+  return sd_config_contacts_get (sd_config_message_get_data (stored), id, contact, NULL);
+}
+
+static void
+receive_all_empty_but (Fixture *fixture, gint namespace_)
+{
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  const gint namespaces[] = { 2, 3, 4, 5 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (namespaces); i++)
+    if (namespaces[i] != namespace_)
+      receive (fixture, namespaces[i], none, TRUE);
+}
+
+static void
+test_contacts_migration (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) remote = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, remote);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *setting = NULL;
+  g_auto(SdConfigContact) contact = { 0 };
+  g_auto(SdConfigContact) peer = { 0 };
+  SdIdentity third;
+  gboolean dirty = FALSE;
+
+  /* an account from before config sync: its conversations are there when it first starts
+   * with it (the fixture's start saw an empty store: started again) */
+  sd_test_identity_from_byte (&third, 3);
+  g_assert_true (sd_store_open_conversation (fixture->store.store, fixture->peer.session_id, 1,
+                                             &error));
+  g_assert_true (sd_store_open_conversation (fixture->store.store, third.session_id, 2, &error));
+  g_assert_true (sd_store_set_priority (fixture->store.store, third.session_id, 2, &error));
+  g_assert_no_error (error);
+  sd_store_set_setting (fixture->store.store, "config-contacts-migration", NULL, NULL);
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  setting = sd_store_get_setting (fixture->store.store, "config-contacts-migration", NULL);
+  g_assert_cmpstr (setting, ==, "pending");
+
+  /* nothing enters before the swarm's Contacts is merged: another device may have removed
+   * one of them */
+  receive_blob (fixture, NS_CONTACTS, blob);
+  g_assert_false (sd_config_sync_has_pending (fixture->sync));
+  g_assert_false (stored_contact (fixture, third.session_id, &contact, NULL));
+  sd_config_contact_clear (&contact);
+
+  /* synced: the third conversation enters, with its pin; the peer stays as the swarm has it */
+  receive_all_empty_but (fixture, NS_CONTACTS);
+  g_assert_true (sd_config_sync_get_synced (fixture->sync));
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  g_assert_true (stored_contact (fixture, third.session_id, &contact, &dirty));
+  g_assert_true (dirty);
+  g_assert_cmpint (contact.priority, ==, 2);
+  g_assert_true (stored_contact (fixture, fixture->peer.session_id, &peer, NULL));
+  g_assert_cmpstr (peer.nickname, ==, "Pal");
+  g_assert_cmpint (peer.priority, ==, 3);
+  g_assert_cmpint (sd_config_sync_get_seqno (fixture->sync, SD_CONFIG_KIND_CONTACTS), ==, 2);
+  g_clear_pointer (&setting, g_free);
+  setting = sd_store_get_setting (fixture->store.store, "config-contacts-migration", NULL);
+  g_assert_cmpstr (setting, ==, "done");
+}
+
+static void
+test_contacts_migration_once (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  g_autofree gchar *setting = NULL;
+  g_auto(SdConfigContact) contact = { 0 };
+
+  /* the fixture started on an empty store (a new or restored account): nothing to take in */
+  setting = sd_store_get_setting (fixture->store.store, "config-contacts-migration", NULL);
+  g_assert_cmpstr (setting, ==, "done");
+  /* a conversation that arrives later enters Contacts on its first change, not on sync */
+  g_assert_true (sd_store_open_conversation (fixture->store.store, fixture->peer.session_id, 1,
+                                             &error));
+  g_assert_no_error (error);
+  g_clear_object (&fixture->sync);
+  fixture->sync = sd_config_sync_new (NULL, fixture->store.store, &fixture->me);
+  receive (fixture, NS_CONTACTS, none, TRUE);
+  receive_all_empty_but (fixture, NS_CONTACTS);
+  g_assert_true (sd_config_sync_get_synced (fixture->sync));
+  g_assert_false (sd_config_sync_has_pending (fixture->sync));
+  g_assert_false (stored_contact (fixture, fixture->peer.session_id, &contact, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -892,6 +999,8 @@ main (int argc, char **argv)
   ADD ("/config-sync/profile-values-checked", test_profile_values_checked);
   ADD ("/config-sync/profile-updated-strictly", test_profile_updated_strictly);
   ADD ("/config-sync/local-change-before-sync", test_local_change_before_sync);
+  ADD ("/config-sync/contacts-migration", test_contacts_migration);
+  ADD ("/config-sync/contacts-migration-once", test_contacts_migration_once);
 #undef ADD
   return g_test_run ();
 }

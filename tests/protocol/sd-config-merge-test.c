@@ -314,6 +314,46 @@ test_lookup_from (void)
   g_assert_cmpuint (from, ==, G_N_ELEMENTS (present));
 }
 
+/* a merge does not check again the parts of a message that equal a part of
+ * one checked before it; a part that only shares the (seqno, hash) or the
+ * path, with other bytes, is checked and a bad one rejects its message */
+static void
+test_shared_parts_checked (void)
+{
+  static const gchar *good =
+    "d1:#i2e1:&d1:ad1:xi1eee1:<lli1e32:" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "d1:ad1:x0:eeee1:=d1:ad1:x0:eee";
+  /* the same lagged diff (seqno, hash) with an integer where a change marker must be */
+  static const gchar *bad_diff =
+    "d1:#i2e1:&d1:ad1:xi2eee1:<lli1e32:" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "d1:ad1:xi0eeeee1:=d1:ad1:x0:eee";
+  /* the same data path, an unsorted set there */
+  static const gchar *bad_data =
+    "d1:#i2e1:&d1:ad1:xli2ei1eeee1:<lli1e32:" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "d1:ad1:x0:eeee1:=d1:ad1:x0:eee";
+  const gchar *bads[] = { bad_diff, bad_data };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bads); i++) {
+    g_autoptr(GPtrArray) plain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+    g_autoptr(GArray) rejected = NULL;
+    g_autoptr(SdConfigMessage) merged = NULL;
+    g_autoptr(GError) error = NULL;
+    gint unmerged = -2;
+
+    g_autoptr(SdConfigMessage) alone = sd_config_message_parse ((const guint8 *) good,
+                                                                strlen (good),
+                                                                SD_CONFIG_DEFAULT_LAG, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (alone);
+    g_ptr_array_add (plain, g_bytes_new_static (good, strlen (good)));
+    g_ptr_array_add (plain, g_bytes_new_static (bads[i], strlen (bads[i])));
+    merged = sd_config_merge (plain, SD_CONFIG_DEFAULT_LAG, &unmerged, &rejected, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (merged);
+    g_assert_cmpint (unmerged, ==, 0);
+    g_assert_cmpuint (rejected->len, ==, 1);
+    g_assert_cmpuint (g_array_index (rejected, guint, 0), ==, 1);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,6 +363,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config-merge/complex-conflict", test_complex_conflict);
   g_test_add_func ("/config-merge/edges", test_edges);
   g_test_add_func ("/config-merge/lookup-from", test_lookup_from);
+  g_test_add_func ("/config-merge/shared-parts-checked", test_shared_parts_checked);
 
   return g_test_run ();
 }

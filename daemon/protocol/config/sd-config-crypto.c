@@ -136,6 +136,28 @@ sd_config_compress (const guint8 *data, gsize len, gint level)
   return g_bytes_new_take (g_realloc (g_steal_pointer (&out), n + 1), n + 1);
 }
 
+/* a decompression context per thread, kept: making one (ZSTD_decompress
+ * does) allocates and clears about 100 kB each time */
+static void
+dctx_free (gpointer dctx)
+{
+  ZSTD_freeDCtx (dctx);
+}
+
+static GPrivate dctx_key = G_PRIVATE_INIT (dctx_free);
+
+static ZSTD_DCtx *
+thread_dctx (void)
+{
+  ZSTD_DCtx *dctx = g_private_get (&dctx_key);
+
+  if (dctx == NULL) {
+    dctx = ZSTD_createDCtx ();
+    g_private_set (&dctx_key, dctx);
+  }
+  return dctx;
+}
+
 GBytes *
 sd_config_decompress (const guint8 *data, gsize len, GError **error)
 {
@@ -155,7 +177,7 @@ sd_config_decompress (const guint8 *data, gsize len, GError **error)
     if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
         declared > 0 && declared <= SD_CONFIG_MAX_PLAINTEXT) {
       guint8 *buf = g_malloc ((gsize) declared);
-      gsize got = ZSTD_decompress (buf, (gsize) declared, data, len);
+      gsize got = ZSTD_decompressDCtx (thread_dctx (), buf, (gsize) declared, data, len);
 
       if (!ZSTD_isError (got) && got == declared)
         return g_bytes_new_take (buf, got);

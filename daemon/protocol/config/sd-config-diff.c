@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "sd-config-view.h"
 #include "sd-protocol-error.h"
 
 /* scalars, sets and dicts: a change between these is a new value */
@@ -235,52 +236,299 @@ sd_config_diff_check (const SdConfigValue *diff, GError **error)
   return TRUE;
 }
 
-void
-sd_config_diff_apply (SdConfigValue *data, const SdConfigValue *diff, const SdConfigValue *source)
+typedef SdConfigViewSeeker Seeker;
+
+static void
+seeker_init (Seeker *s, const SdConfigValue *owner, const guint8 *dict)
 {
-  guint src_from = 0; /* the diff's keys ascend: the source is searched onward */
+  guint n = 0;
+  const guint32 *index = owner != NULL ? sd_config_value_view_index (owner, dict, &n) : NULL;
 
-  g_return_if_fail (data != NULL && diff != NULL && source != NULL);
+  sd_config_view_seeker_init (s, dict, index, n);
+}
 
-  for (guint i = 0; i < sd_config_value_length (diff); i++) {
-    gsize klen;
-    const guint8 *key = sd_config_value_dict_key (diff, i, &klen);
-    const SdConfigValue *change = sd_config_value_dict_value (diff, i);
-    const SdConfigValue *src = sd_config_value_dict_lookup_from (source, key, klen, &src_from);
-    Category want = sd_config_value_kind (change) == SD_CONFIG_VALUE_STRING ? CATEGORY_SCALAR
-                    : sd_config_value_kind (change) == SD_CONFIG_VALUE_LIST ? CATEGORY_SET
-                                                                            : CATEGORY_DICT;
+#define seeker_find sd_config_view_seeker_find
+
+/* the category of the value at @p, from its first byte */
+static Category
+view_category (const guint8 *p)
+{
+  return *p == 'd' ? CATEGORY_DICT : *p == 'l' ? CATEGORY_SET : CATEGORY_SCALAR;
+}
+
+/* is the scalar change at @p "-" (rather than "")? */
+static gboolean
+view_is_removal (const guint8 *p)
+{
+  return p[0] == '1';
+}
+
+/* every item of the set @items (at its 'l') is (@want TRUE) or is not in
+ * the set @set; both are sorted */
+static gboolean
+view_set_check (const guint8 *items, const guint8 *set, gboolean want)
+{
+  SdConfigViewIter it, st;
+  const guint8 *item, *member = NULL;
+  gsize len, member_len;
+  gboolean have_member;
+
+  sd_config_view_iter_init (&it, items);
+  sd_config_view_iter_init (&st, set);
+  have_member = sd_config_view_next (&st, NULL, NULL, &member, &member_len);
+  while (sd_config_view_next (&it, NULL, NULL, &item, &len)) {
+    gint c = 1;
+
+    while (have_member && (c = sd_config_view_scalar_compare (member, item)) < 0)
+      have_member = sd_config_view_next (&st, NULL, NULL, &member, &member_len);
+    if ((have_member && c == 0) != want)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* a key at *@p, read in place; *@p moves past it. Field names are one
+ * byte long: their common form is read without a loop */
+static inline const guint8 *
+view_key (const guint8 **p, gsize *len)
+{
+  const guint8 *q = *p;
+
+  if (q[1] == ':') {
+    *len = (gsize) (q[0] - '0');
+    *p = q + 2 + *len;
+    return q + 2;
+  }
+  return sd_config_view_string (q, len, p);
+}
+
+/* the end of the value at @p, scalars without the general loop */
+static inline const guint8 *
+view_skip_value (const guint8 *p)
+{
+  if (*p >= '0' && *p <= '9') {
+    gsize len;
+    const guint8 *end;
+
+    if (p[1] == ':')
+      return p + 2 + (p[0] - '0');
+    sd_config_view_string (p, &len, &end);
+    return end;
+  }
+  if (*p == 'i') {
+    while (*p != 'e')
+      p++;
+    return p + 1;
+  }
+  return sd_config_view_skip (p);
+}
+
+/* sd_bencode_key_compare, one-byte keys compared directly */
+static inline gint
+view_key_order (const guint8 *a, gsize a_len, const guint8 *b, gsize b_len)
+{
+  if (a_len == 1 && b_len == 1)
+    return (gint) a[0] - (gint) b[0];
+  return sd_bencode_key_compare (a, a_len, b, b_len);
+}
+
+/* Would replaying @diff with values from @source change data that equals
+ * @source? Usually not: the message whose data starts the merge also
+ * carries the diffs that made it. Diff and source are walked side by
+ * side (both sorted), each read once; the end of @diff is returned when
+ * the replay changes nothing, else NULL */
+static const guint8 *
+view_apply_noop_end (const guint8 *diff, const guint8 *source, const SdConfigValue *owner)
+{
+  guint n_index = 0;
+  const guint32 *index = owner != NULL ? sd_config_value_view_index (owner, source, &n_index)
+                                       : NULL;
+  Seeker seeker;
+  const guint8 *d = diff + 1, *s = source + 1;
+
+  if (index != NULL)
+    sd_config_view_seeker_init (&seeker, source, index, n_index);
+  while (*d != 'e') {
+    gsize dk_len, src_len;
+    const guint8 *dk = view_key (&d, &dk_len);
+    const guint8 *change = d, *src = NULL;
+    Category want = view_category (change);
+
+    if (index != NULL) {
+      if (!seeker_find (&seeker, dk, dk_len, &src, &src_len))
+        src = NULL;
+    } else {
+      while (*s != 'e') {
+        const guint8 *at = s, *sk, *value;
+        gsize sk_len;
+        gint c;
+
+        sk = view_key (&s, &sk_len);
+        c = view_key_order (sk, sk_len, dk, dk_len);
+        if (c > 0) {
+          s = at;
+          break;
+        }
+        value = s;
+        s = view_skip_value (s);
+        if (c == 0) {
+          src = value;
+          break;
+        }
+      }
+    }
+    /* removed from data that does not hold it: nothing */
+    if (src != NULL && view_category (src) != want)
+      return NULL;
+    switch (want) {
+    case CATEGORY_SCALAR:
+      if (src != NULL && view_is_removal (change))
+        return NULL;
+      d = view_skip_value (change);
+      break;
+    case CATEGORY_DICT:
+      d = src != NULL ? view_apply_noop_end (change, src, owner) : sd_config_view_skip (change);
+      if (d == NULL)
+        return NULL;
+      break;
+    case CATEGORY_SET: {
+      SdConfigViewIter parts;
+      const guint8 *added = NULL, *removed = NULL;
+      gsize alen, rlen;
+
+      sd_config_view_iter_init (&parts, change);
+      sd_config_view_next (&parts, NULL, NULL, &added, &alen);
+      sd_config_view_next (&parts, NULL, NULL, &removed, &rlen);
+      if (src != NULL &&
+          (!view_set_check (added, src, TRUE) || !view_set_check (removed, src, FALSE)))
+        return NULL;
+      d = sd_config_view_skip (change);
+      break;
+    }
+    }
+  }
+  return d + 1;
+}
+
+static gboolean
+view_apply_is_noop (const guint8 *diff, const guint8 *source, const SdConfigValue *owner)
+{
+  return view_apply_noop_end (diff, source, owner) != NULL;
+}
+
+/* the replay, reading the diff and the source in place (both views of
+ * checked or self-encoded bytes; @owner is the view @source lies in) */
+static void
+view_apply (SdConfigValue *data, const guint8 *diff, const guint8 *source, gsize source_len,
+            const SdConfigValue *owner)
+{
+  SdConfigViewIter d;
+  Seeker s;
+  const guint8 *key, *change, *src, *raw;
+  gsize klen, clen, slen, raw_len;
+
+  /* data still as read, equal to the source: often nothing to do, and
+   * then nothing of it needs to be read */
+  if (sd_config_value_get_view (data, &raw, &raw_len) && raw_len == source_len &&
+      (raw == source || memcmp (raw, source, raw_len) == 0) && view_apply_is_noop (diff, source, owner))
+    return;
+
+  sd_config_view_iter_init (&d, diff);
+  seeker_init (&s, owner, source);
+  while (sd_config_view_next (&d, &key, &klen, &change, &clen)) {
+    Category want = view_category (change);
 
     /* gone from the source, or changed kind there: a later diff removes it
      * or replaces it, and removing it now keeps an old dict from being
      * merged into a new one */
-    if (src == NULL || category (src) != want) {
+    if (!seeker_find (&s, key, klen, &src, &slen) || view_category (src) != want) {
       sd_config_value_dict_remove (data, key, klen);
       continue;
     }
 
     if (want == CATEGORY_SCALAR) {
-      if (sd_config_value_is_text (change, "-"))
+      if (view_is_removal (change))
         sd_config_value_dict_remove (data, key, klen);
       else
-        sd_config_value_dict_set (data, key, klen, sd_config_value_copy (src));
+        sd_config_value_dict_set (data, key, klen, sd_config_value_new_subview (owner, src, slen));
     } else if (want == CATEGORY_DICT) {
       SdConfigValue *child = sd_config_value_dict_child (data, key, klen);
 
-      sd_config_diff_apply (child, change, src);
+      view_apply (child, change, src, slen, owner);
     } else {
       SdConfigValue *set = sd_config_value_dict_lookup (data, key, klen);
-      const SdConfigValue *added = sd_config_value_list_get (change, 0);
-      const SdConfigValue *removed = sd_config_value_list_get (change, 1);
+      SdConfigViewIter parts, items;
+      const guint8 *part = NULL, *item;
+      gsize plen, ilen;
 
       if (set == NULL || sd_config_value_kind (set) != SD_CONFIG_VALUE_LIST) {
         set = sd_config_value_new_list ();
         sd_config_value_dict_set (data, key, klen, set);
       }
-      for (guint j = 0; j < sd_config_value_length (added); j++)
-        sd_config_value_set_insert (set, sd_config_value_copy (sd_config_value_list_get (added, j)));
-      for (guint j = 0; j < sd_config_value_length (removed); j++)
-        sd_config_value_set_remove (set, sd_config_value_list_get (removed, j));
+      sd_config_view_iter_init (&parts, change);
+      for (guint half = 0; half < 2; half++) {
+        sd_config_view_next (&parts, NULL, NULL, &part, &plen);
+        sd_config_view_iter_init (&items, part);
+        while (sd_config_view_next (&items, NULL, NULL, &item, &ilen)) {
+          const guint8 *end;
+          SdConfigValue *value;
+
+          if (*item == 'i') {
+            value = sd_config_value_new_int (sd_config_view_int (item, &end));
+          } else {
+            gsize len;
+            const guint8 *str = sd_config_view_string (item, &len, &end);
+
+            value = sd_config_value_new_string (str, len);
+          }
+          if (half == 0) {
+            sd_config_value_set_insert (set, value);
+          } else {
+            sd_config_value_set_remove (set, value);
+            sd_config_value_free (value);
+          }
+        }
+      }
     }
   }
+}
+
+/* @value as a view: itself, or (@copy, or not a view) a view of its
+ * encoding, kept in *@temp */
+static const SdConfigValue *
+as_view (const SdConfigValue *value, gboolean copy, SdConfigValue **temp)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  const guint8 *data;
+  gsize len;
+
+  *temp = NULL;
+  if (!copy && sd_config_value_get_view (value, &data, &len))
+    return value;
+  bytes = sd_config_value_to_bytes (value);
+  *temp = sd_config_value_new_view (bytes, 0, g_bytes_get_size (bytes), FALSE, NULL);
+  return *temp;
+}
+
+void
+sd_config_diff_apply (SdConfigValue *data, const SdConfigValue *diff, const SdConfigValue *source)
+{
+  g_autoptr(SdConfigValue) diff_temp = NULL;
+  g_autoptr(SdConfigValue) source_temp = NULL;
+  const SdConfigValue *diff_view, *source_view;
+  const guint8 *d, *s;
+  gsize d_len, s_len;
+
+  g_return_if_fail (data != NULL && diff != NULL && source != NULL);
+  g_return_if_fail (sd_config_value_kind (diff) == SD_CONFIG_VALUE_DICT &&
+                    sd_config_value_kind (source) == SD_CONFIG_VALUE_DICT);
+
+  /* a merge replays received diffs with received data, read in place;
+   * trees (local changes) are encoded first to take the same path */
+  diff_view = as_view (diff, diff == data, &diff_temp);
+  /* data changing as it is read from would be read wrong */
+  source_view = as_view (source, source == data, &source_temp);
+  sd_config_value_get_view (diff_view, &d, &d_len);
+  sd_config_value_get_view (source_view, &s, &s_len);
+  view_apply (data, d, s, s_len, source_view);
 }

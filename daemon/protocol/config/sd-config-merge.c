@@ -196,8 +196,8 @@ merge_impl (GPtrArray *plaintexts, guint lag, const guint8 *public_key, const gu
     SdConfigMessage *m = public_key != NULL
       ? sd_config_message_parse_signed (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
                                         lag, public_key, &local)
-      : sd_config_message_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), lag,
-                                 &local);
+      : sd_config_message_parse_bytes (bytes, lag, (SdConfigMessage *const *) parsed->pdata,
+                                       parsed->len, &local);
 
     if (m == NULL) {
       g_debug ("ignoring config message %u: %s", i, local->message);

@@ -13,6 +13,7 @@
 
 #include "sd-bencode.h"
 #include "sd-config-diff.h"
+#include "sd-config-scan.h"
 #include "sd-protocol-error.h"
 #include "sd-sodium.h"
 
@@ -31,6 +32,9 @@ struct _SdConfigMessage {
    * read-only; bytes rather than a tree: usually nothing changed, and
    * comparing encodings is much cheaper than keeping a second tree */
   GBytes *orig_data;
+  /* the data was handed out by get_data() and may have changed since
+   * @orig_data; until then the encoding is @orig_data itself */
+  gboolean data_handed_out;
   SdConfigValue *diff;      /* (owned) */
   SdConfigValue *unknown;   /* (owned) top-level keys other than # & < = ~ */
   GArray *lagged;           /* (owned) (element-type Lagged) sorted by (seqno, hash) */
@@ -139,6 +143,8 @@ SdConfigValue *
 sd_config_message_get_data (SdConfigMessage *message)
 {
   g_return_val_if_fail (message != NULL, NULL);
+  if (message->orig_data != NULL)
+    message->data_handed_out = TRUE;
   return message->data;
 }
 
@@ -240,6 +246,14 @@ refresh_diff (SdConfigMessage *message)
 
   if (message->orig_data == NULL)
     return NULL;
+  if (!message->data_handed_out) {
+    /* unchanged since it was encoded: not encoded again */
+    if (sd_config_value_length (message->diff) > 0) {
+      sd_config_value_free (message->diff);
+      message->diff = sd_config_value_new_dict ();
+    }
+    return g_bytes_ref (message->orig_data);
+  }
   sd_config_value_prune (message->data);
   encoded = sd_config_value_to_bytes (message->data);
   sd_config_value_free (message->diff);
@@ -371,90 +385,176 @@ sd_config_message_get_hash (SdConfigMessage *message, guint8 hash[SD_CONFIG_HASH
   memcpy (hash, message->hash, SD_CONFIG_HASH_LEN);
 }
 
-/* takes the diffs out of @list */
 static gboolean
-parse_lagged (SdConfigMessage *message, SdConfigValue *list, GError **error)
+malformed (GError **error, const gchar *message)
 {
-  if (sd_config_value_kind (list) != SD_CONFIG_VALUE_LIST) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "config lagged diffs are not a list");
-    return FALSE;
+  g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED, message);
+  return FALSE;
+}
+
+/* a view of what the reader went over since @start */
+static SdConfigValue *
+view_since (GBytes *bytes, const guint8 *base, const guint8 *start, const SdBencodeReader *r,
+            gboolean clean, SdConfigIndex *index)
+{
+  return sd_config_value_new_view (bytes, (gsize) (start - base), (gsize) (r->p - start), clean,
+                                   index);
+}
+
+/* the bytes of the diff (@seqno, @hash) if an earlier message of the same
+ * merge carries it: competing messages carry the same lagged diffs */
+static gboolean
+find_known_diff (SdConfigMessage *const *earlier, guint n_earlier, gint64 seqno,
+                 const guint8 *hash, const guint8 **data, gsize *len)
+{
+  for (guint i = 0; i < n_earlier; i++) {
+    const SdConfigMessage *m = earlier[i];
+
+    if (m->seqno == seqno && memcmp (m->hash, hash, SD_CONFIG_HASH_LEN) == 0 &&
+        m->orig_data == NULL)
+      return sd_config_value_get_view (m->diff, data, len);
+    for (guint k = 0; k < m->lagged->len; k++) {
+      const Lagged *entry = &g_array_index (m->lagged, Lagged, k);
+
+      if (entry->seqno == seqno && memcmp (entry->hash, hash, SD_CONFIG_HASH_LEN) == 0)
+        return sd_config_value_get_view (entry->diff, data, len);
+    }
   }
-  for (guint i = 0; i < sd_config_value_length (list); i++) {
-    SdConfigValue *triple = sd_config_value_list_get (list, i);
-    const SdConfigValue *seqno_v, *hash_v, *diff_v;
-    const guint8 *hash;
+  return FALSE;
+}
+
+/* "<": [seqno, hash, diff] triples, the diffs kept as views */
+static gboolean
+parse_lagged (SdConfigMessage *message, GBytes *bytes, const guint8 *base, SdBencodeReader *r,
+              SdConfigMessage *const *earlier, guint n_earlier, GError **error)
+{
+  gint next = sd_bencode_reader_peek (r, "a value", error);
+
+  if (next < 0)
+    return FALSE;
+  if (next != 'l') {
+    if (!sd_config_scan_value (r, 1, error))
+      return FALSE;
+    return malformed (error, "config lagged diffs are not a list");
+  }
+  if (!sd_bencode_reader_enter (r, 1, SD_CONFIG_MAX_DEPTH, error))
+    return FALSE;
+  while ((next = sd_bencode_reader_peek (r, "a list", error)) != 'e') {
+    const guint8 *hash, *diff_start;
     gsize hash_len;
     gint64 seqno;
 
-    if (sd_config_value_kind (triple) != SD_CONFIG_VALUE_LIST ||
-        sd_config_value_length (triple) == 0 ||
-        sd_config_value_kind ((seqno_v = sd_config_value_list_get (triple, 0))) !=
-          SD_CONFIG_VALUE_INT) {
-      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                           "config lagged diff does not start with a seqno");
+    if (next < 0)
       return FALSE;
+    if (next != 'l') {
+      if (!sd_config_scan_value (r, 2, error))
+        return FALSE;
+      return malformed (error, "config lagged diff does not start with a seqno");
     }
-    seqno = sd_config_value_get_int (seqno_v);
-    if (seqno >= message->seqno) {
-      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                           "config lagged diff is not older than the message");
+    if (!sd_bencode_reader_enter (r, 2, SD_CONFIG_MAX_DEPTH, error))
       return FALSE;
-    }
+    next = sd_bencode_reader_peek (r, "a list", error);
+    if (next < 0)
+      return FALSE;
+    if (next != 'i')
+      return malformed (error, "config lagged diff does not start with a seqno");
+    if (!sd_bencode_reader_int (r, &seqno, error))
+      return FALSE;
+    if (seqno >= message->seqno)
+      return malformed (error, "config lagged diff is not older than the message");
     /* too old for our window: dropped unread, as other clients do */
-    if (seqno <= message->seqno - (gint64) message->lag)
+    if (seqno <= message->seqno - (gint64) message->lag) {
+      while ((next = sd_bencode_reader_peek (r, "a list", error)) != 'e') {
+        if (next < 0 || !sd_config_scan_value (r, 3, error))
+          return FALSE;
+      }
+      sd_bencode_reader_leave (r);
       continue;
-    if (sd_config_value_length (triple) != 3 ||
-        sd_config_value_kind ((hash_v = sd_config_value_list_get (triple, 1))) !=
-          SD_CONFIG_VALUE_STRING ||
-        (hash = sd_config_value_get_string (hash_v, &hash_len), hash_len != SD_CONFIG_HASH_LEN)) {
-      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                           "config lagged diff is not [seqno, 32-byte hash, diff]");
-      return FALSE;
     }
-    diff_v = sd_config_value_list_get (triple, 2);
-    if (!sd_config_diff_check (diff_v, error))
+    next = sd_bencode_reader_peek (r, "a list", error);
+    if (next < 0)
       return FALSE;
+    if (!g_ascii_isdigit (next))
+      return malformed (error, "config lagged diff is not [seqno, 32-byte hash, diff]");
+    if (!sd_bencode_reader_bytes (r, &hash, &hash_len, error))
+      return FALSE;
+    if (hash_len != SD_CONFIG_HASH_LEN)
+      return malformed (error, "config lagged diff is not [seqno, 32-byte hash, diff]");
+    next = sd_bencode_reader_peek (r, "a list", error);
+    if (next < 0)
+      return FALSE;
+    if (next == 'e')
+      return malformed (error, "config lagged diff is not [seqno, 32-byte hash, diff]");
+    diff_start = r->p;
+    {
+      const guint8 *known;
+      gsize known_len;
+
+      /* the same bytes as a diff already checked: valid */
+      if (find_known_diff (earlier, n_earlier, seqno, hash, &known, &known_len) &&
+          known_len <= (gsize) (r->end - r->p) && memcmp (r->p, known, known_len) == 0)
+        r->p += known_len;
+      else if (!sd_config_scan_diff (r, 3, error))
+        return FALSE;
+    }
+    next = sd_bencode_reader_peek (r, "a list", error);
+    if (next < 0)
+      return FALSE;
+    if (next != 'e')
+      return malformed (error, "config lagged diff is not [seqno, 32-byte hash, diff]");
     if (message->lagged->len > 0) {
       const Lagged *last = &g_array_index (message->lagged, Lagged, message->lagged->len - 1);
 
-      if (seqno_hash_compare (last->seqno, last->hash, seqno, hash) >= 0) {
-        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                             "config lagged diffs are unsorted or repeated");
-        return FALSE;
-      }
+      if (seqno_hash_compare (last->seqno, last->hash, seqno, hash) >= 0)
+        return malformed (error, "config lagged diffs are unsorted or repeated");
     }
-    sd_config_message_add_lagged (message, seqno, hash, sd_config_value_list_steal (triple, 2));
+    sd_config_message_add_lagged (message, seqno, hash,
+                                  view_since (bytes, base, diff_start, r, FALSE, NULL));
+    sd_bencode_reader_leave (r);
   }
+  sd_bencode_reader_leave (r);
   return TRUE;
 }
 
-SdConfigMessage *
-sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **error)
+/* the message is read in one checking pass; its data and diffs stay views
+ * of @bytes, read only where the merge or the caller looks */
+static SdConfigMessage *
+parse_bytes (GBytes *bytes, guint lag, SdConfigMessage *const *earlier, guint n_earlier,
+             GError **error)
 {
-  g_autoptr(SdConfigValue) outer = NULL;
   g_autoptr(SdConfigMessage) message = NULL;
+  SdBencodeReader reader, *r = &reader;
   gboolean have_data = FALSE;
+  const guint8 *base, *key, *prev;
+  gsize len, klen, prev_len;
   gint64 seqno;
-  gsize klen;
-  const guint8 *key;
+  gint next;
 
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-
+  base = g_bytes_get_data (bytes, &len);
   sd_sodium_init ();
-  outer = sd_config_value_decode (data, len, error);
-  if (outer == NULL)
+  sd_bencode_reader_init (r, base, len);
+  next = sd_bencode_reader_peek (r, "a value", error);
+  if (next < 0)
     return NULL;
-  if (sd_config_value_kind (outer) != SD_CONFIG_VALUE_DICT || sd_config_value_length (outer) == 0 ||
-      (key = sd_config_value_dict_key (outer, 0, &klen), klen != 1 || key[0] != '#') ||
-      sd_config_value_kind (sd_config_value_dict_value (outer, 0)) != SD_CONFIG_VALUE_INT) {
-    /* a key sorting before "#" marks a format we must not read */
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "config message does not start with the \"#\" seqno");
+  if (next != 'd') {
+    if (sd_config_scan_value (r, 0, error) && sd_bencode_reader_finish (r, error))
+      malformed (error, "config message does not start with the \"#\" seqno");
     return NULL;
   }
-
-  seqno = sd_config_value_get_int (sd_config_value_dict_value (outer, 0));
+  if (!sd_bencode_reader_enter (r, 0, SD_CONFIG_MAX_DEPTH, error))
+    return NULL;
+  /* a key sorting before "#" marks a format we must not read */
+  next = sd_bencode_reader_peek (r, "a dictionary", error);
+  if (next < 0)
+    return NULL;
+  if (next == 'e' || !sd_bencode_reader_key (r, NULL, 0, &key, &klen, error) || klen != 1 ||
+      key[0] != '#' || sd_bencode_reader_peek (r, "a value", NULL) != 'i') {
+    if (error == NULL || *error == NULL)
+      malformed (error, "config message does not start with the \"#\" seqno");
+    return NULL;
+  }
+  if (!sd_bencode_reader_int (r, &seqno, error))
+    return NULL;
   /* a seqno must be able to grow by one, and the lag window below it must
    * not overflow */
   if (seqno < 0 || seqno == G_MAXINT64) {
@@ -463,51 +563,99 @@ sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **erro
     return NULL;
   }
   message = message_alloc (seqno, lag);
-  crypto_generichash (message->hash, SD_CONFIG_HASH_LEN, data, len, NULL, 0);
+  prev = key;
+  prev_len = klen;
+  while ((next = sd_bencode_reader_peek (r, "a dictionary", error)) != 'e') {
+    const guint8 *start;
 
-  /* the parts are taken out of the decoded tree, not copied */
-  for (guint i = 1; i < sd_config_value_length (outer); i++) {
-    SdConfigValue *value = sd_config_value_dict_value (outer, i);
-
-    key = sd_config_value_dict_key (outer, i, &klen);
+    if (next < 0 || !sd_bencode_reader_key (r, prev, prev_len, &key, &klen, error))
+      return NULL;
+    prev = key;
+    prev_len = klen;
+    start = r->p;
     if (klen == 1 && key[0] == '&') {
-      if (!sd_config_value_check_data (value, error))
+      SdConfigIndex index;
+      gboolean ok;
+
+      sd_config_index_init (&index, base);
+      ok = sd_config_scan_data (r, 1, &index, n_earlier > 0 ? earlier[0]->data : NULL, error);
+      if (ok)
+        message->data = view_since (bytes, base, start, r, TRUE, &index);
+      sd_config_index_clear (&index);
+      if (!ok)
         return NULL;
-      message->data = sd_config_value_dict_steal (outer, i);
       have_data = TRUE;
     } else if (klen == 1 && key[0] == '<') {
-      if (!parse_lagged (message, value, error))
+      if (!parse_lagged (message, bytes, base, r, earlier, n_earlier, error))
         return NULL;
     } else if (klen == 1 && key[0] == '=') {
-      if (!sd_config_diff_check (value, error))
+      if (!sd_config_scan_diff (r, 1, error))
         return NULL;
       sd_config_value_free (message->diff);
-      message->diff = sd_config_value_dict_steal (outer, i);
+      message->diff = view_since (bytes, base, start, r, FALSE, NULL);
     } else if (klen == 1 && key[0] == '~') {
+      const guint8 *sig;
       gsize sig_len = 0;
 
-      if (sd_config_value_kind (value) != SD_CONFIG_VALUE_STRING ||
-          (sd_config_value_get_string (value, &sig_len), sig_len != 64) ||
-          i + 1 != sd_config_value_length (outer)) {
-        g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                             "config signature is not 64 bytes, or not the last key");
+      if (!g_ascii_isdigit (next = sd_bencode_reader_peek (r, "a value", error))) {
+        if (next < 0 || !sd_config_scan_value (r, 1, error))
+          return NULL;
+        malformed (error, "config signature is not 64 bytes, or not the last key");
         return NULL;
       }
-      message->signature = g_memdup2 (sd_config_value_get_string (value, NULL), 64);
+      if (!sd_bencode_reader_bytes (r, &sig, &sig_len, error))
+        return NULL;
+      next = sd_bencode_reader_peek (r, "a dictionary", error);
+      if (next < 0)
+        return NULL;
+      if (sig_len != 64 || next != 'e') {
+        malformed (error, "config signature is not 64 bytes, or not the last key");
+        return NULL;
+      }
+      message->signature = g_memdup2 (sig, 64);
     } else if (key[0] > '~') {
-      g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                           "config message has a key after the signature slot");
+      malformed (error, "config message has a key after the signature slot");
       return NULL;
     } else {
-      sd_config_value_dict_set (message->unknown, key, klen, sd_config_value_dict_steal (outer, i));
+      /* a newer client's key: kept as a tree (they are small) */
+      if (!sd_config_scan_value (r, 1, error))
+        return NULL;
+      sd_config_value_dict_set (message->unknown, key, klen,
+                                sd_config_value_decode (start, (gsize) (r->p - start), NULL));
     }
   }
+  sd_bencode_reader_leave (r);
+  if (!sd_bencode_reader_finish (r, error))
+    return NULL;
   if (!have_data) {
-    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
-                         "config message has no \"&\" data dict");
+    malformed (error, "config message has no \"&\" data dict");
     return NULL;
   }
+  crypto_generichash (message->hash, SD_CONFIG_HASH_LEN, base, len, NULL, 0);
   return g_steal_pointer (&message);
+}
+
+SdConfigMessage *
+sd_config_message_parse (const guint8 *data, gsize len, guint lag, GError **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  /* the message keeps views into its own copy */
+  bytes = g_bytes_new (data, len);
+  return parse_bytes (bytes, lag, NULL, 0, error);
+}
+
+SdConfigMessage *
+sd_config_message_parse_bytes (GBytes *bytes, guint lag, SdConfigMessage *const *earlier,
+                               guint n_earlier, GError **error)
+{
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  for (guint i = 0; i < n_earlier; i++)
+    g_return_val_if_fail (earlier[i] != NULL && earlier[i]->orig_data == NULL, NULL);
+  return parse_bytes (bytes, lag, earlier, n_earlier, error);
 }
 
 SdConfigMessage *

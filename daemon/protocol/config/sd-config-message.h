@@ -30,6 +30,16 @@ SdConfigMessage *sd_config_message_parse (const guint8 *data,
                                           guint lag,
                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* the same, reading @bytes (referenced) in place instead of a copy.
+ * @earlier: messages of the same merge parsed before (read-only, may be
+ * empty): parts whose bytes equal a part already checked there are not
+ * checked again */
+SdConfigMessage *sd_config_message_parse_bytes (GBytes *bytes,
+                                                guint lag,
+                                                SdConfigMessage *const *earlier,
+                                                guint n_earlier,
+                                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 void sd_config_message_free (SdConfigMessage *message);
 
 gint64 sd_config_message_get_seqno (const SdConfigMessage *message);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "sd-bencode.h"
+#include "sd-config-scan.h"
+#include "sd-config-view.h"
 #include "sd-protocol-error.h"
 
 /* Decoded and copied trees live in an arena: one 64 kB block instead of
@@ -24,7 +26,34 @@ typedef struct {
   GSList *chunks; /* (owned) */
   guint8 *next;
   gsize left;
+  gsize chunk;    /* the size of a new chunk */
 } Arena;
+
+/* Views: a received config is read in place. A list or dict node may be a
+ * view of checked bytes (sd-config-scan.c) that becomes a tree, one level
+ * at a time, only when something looks inside it; its children are views
+ * in turn. The merge thus builds only the paths its diffs touch, and a
+ * view is encoded by copying its bytes. The bytes are shared by all views
+ * into them. */
+typedef struct {
+  gint ref;
+  GBytes *bytes;           /* (owned) */
+  /* where the keys of large dicts are (sd-config-scan.h), so that they
+   * become trees without being scanned again */
+  const guint8 *base;      /* (unowned) the start of @bytes */
+  GArray *keys;            /* (owned) (nullable) */
+  GArray *dicts;           /* (owned) (nullable) */
+} Source;
+
+static const guint32 *
+source_index (const Source *source, const guint8 *dict, guint *n)
+{
+  if (source->dicts == NULL || source->dicts->len == 0)
+    return NULL;
+  return sd_config_index_find ((const SdConfigIndexedDict *) (gpointer) source->dicts->data,
+                               source->dicts->len, (const guint32 *) (gpointer) source->keys->data,
+                               (guint32) (dict - source->base), n);
+}
 
 #define ARENA_CHUNK 65536
 
@@ -46,7 +75,9 @@ typedef struct {
 
 struct _SdConfigValue {
   SdConfigValueKind kind;
-  Arena *arena; /* (nullable) where the node lives; NULL = heap */
+  guint8 is_view; /* an unread list or dict: v.view, not v.items */
+  guint8 clean;   /* checked data: no empty set or dict below it */
+  Arena *arena;   /* (nullable) where the node lives; NULL = heap */
   union {
     gint64 integer;
     struct {
@@ -54,8 +85,41 @@ struct _SdConfigValue {
       gsize len;
     } str;
     Items items; /* (owned) SdConfigValue for a list, Entry for a dict */
+    struct {
+      const guint8 *data; /* (unowned) in source->bytes */
+      gsize len;
+      Source *source;     /* (owned) a reference */
+    } view;
   } v;
 };
+
+static void view_expand (SdConfigValue *value);
+
+/* a view is read before anything looks inside it */
+static inline void
+ensure_read (const SdConfigValue *value)
+{
+  if (G_UNLIKELY (value->is_view))
+    view_expand ((SdConfigValue *) value);
+}
+
+static Source *
+source_ref (Source *source)
+{
+  g_atomic_int_inc (&source->ref);
+  return source;
+}
+
+static void
+source_unref (Source *source)
+{
+  if (!g_atomic_int_dec_and_test (&source->ref))
+    return;
+  g_bytes_unref (source->bytes);
+  g_clear_pointer (&source->keys, g_array_unref);
+  g_clear_pointer (&source->dicts, g_array_unref);
+  g_free (source);
+}
 
 static Arena *
 arena_new (void)
@@ -63,6 +127,7 @@ arena_new (void)
   Arena *arena = g_new0 (Arena, 1);
 
   arena->live = 1;
+  arena->chunk = ARENA_CHUNK;
   return arena;
 }
 
@@ -82,7 +147,7 @@ arena_alloc (Arena *arena, gsize size)
 
   size = (size + 7) & ~(gsize) 7;
   if (size > arena->left) {
-    gsize n = MAX (ARENA_CHUNK, size);
+    gsize n = MAX (arena->chunk, size);
 
     arena->next = g_malloc (n);
     arena->left = n;
@@ -281,7 +346,9 @@ sd_config_value_free (SdConfigValue *value)
 {
   if (value == NULL)
     return;
-  if (value->kind == SD_CONFIG_VALUE_LIST || value->kind == SD_CONFIG_VALUE_DICT) {
+  if (value->is_view) {
+    source_unref (value->v.view.source);
+  } else if (value->kind == SD_CONFIG_VALUE_LIST || value->kind == SD_CONFIG_VALUE_DICT) {
     for (guint i = 0; i < value->v.items.len; i++) {
       if (value->kind == SD_CONFIG_VALUE_LIST)
         sd_config_value_free (value->v.items.pdata[i]);
@@ -310,6 +377,14 @@ copy_into (Arena *arena, const SdConfigValue *value)
   case SD_CONFIG_VALUE_LIST:
   case SD_CONFIG_VALUE_DICT:
     copy = node_new (arena, value->kind, 0);
+    if (value->is_view) {
+      /* the same bytes: nothing to copy */
+      copy->is_view = TRUE;
+      copy->clean = value->clean;
+      copy->v.view = value->v.view;
+      source_ref (copy->v.view.source);
+      return copy;
+    }
     n = value->v.items.len;
     if (n == 0)
       return copy;
@@ -339,8 +414,8 @@ sd_config_value_copy (const SdConfigValue *value)
 
   g_return_val_if_fail (value != NULL, NULL);
 
-  /* a scalar is not worth an arena */
-  if (sd_config_value_is_scalar (value))
+  /* a scalar or a view is not worth an arena */
+  if (sd_config_value_is_scalar (value) || value->is_view)
     return copy_into (NULL, value);
   arena = arena_new ();
   copy = copy_into (arena, value);
@@ -397,6 +472,7 @@ sd_config_value_length (const SdConfigValue *value)
   g_return_val_if_fail (value->kind == SD_CONFIG_VALUE_LIST ||
                         value->kind == SD_CONFIG_VALUE_DICT, 0);
 
+  ensure_read (value);
   return value->v.items.len;
 }
 
@@ -404,6 +480,7 @@ SdConfigValue *
 sd_config_value_list_get (const SdConfigValue *list, guint index)
 {
   g_return_val_if_fail (list != NULL && list->kind == SD_CONFIG_VALUE_LIST, NULL);
+  ensure_read (list);
   g_return_val_if_fail (index < list->v.items.len, NULL);
 
   return list->v.items.pdata[index];
@@ -415,6 +492,7 @@ sd_config_value_list_append (SdConfigValue *list, SdConfigValue *item)
   g_return_if_fail (list != NULL && list->kind == SD_CONFIG_VALUE_LIST);
   g_return_if_fail (item != NULL);
 
+  ensure_read (list);
   items_add (&list->v.items, item);
 }
 
@@ -424,8 +502,10 @@ static guint
 dict_find_from (const SdConfigValue *dict, guint lo, const guint8 *key, gsize len,
                 gboolean *found)
 {
-  guint hi = dict->v.items.len;
+  guint hi;
 
+  ensure_read (dict);
+  hi = dict->v.items.len;
   *found = FALSE;
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
@@ -456,6 +536,7 @@ sd_config_value_dict_key (const SdConfigValue *dict, guint index, gsize *len)
   const Entry *entry;
 
   g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
+  ensure_read (dict);
   g_return_val_if_fail (index < dict->v.items.len, NULL);
 
   entry = dict->v.items.pdata[index];
@@ -469,6 +550,7 @@ sd_config_value_dict_value (const SdConfigValue *dict, guint index)
   const Entry *entry;
 
   g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
+  ensure_read (dict);
   g_return_val_if_fail (index < dict->v.items.len, NULL);
 
   entry = dict->v.items.pdata[index];
@@ -499,6 +581,7 @@ sd_config_value_dict_lookup_from (const SdConfigValue *dict, const guint8 *key, 
   g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
   g_return_val_if_fail (from != NULL, NULL);
 
+  ensure_read (dict);
   idx = MIN (*from, dict->v.items.len);
   /* a diff usually names the very next key: one comparison, no search */
   if (idx < dict->v.items.len) {
@@ -575,6 +658,7 @@ sd_config_value_dict_steal (SdConfigValue *dict, guint index)
   SdConfigValue *value;
 
   g_return_val_if_fail (dict != NULL && dict->kind == SD_CONFIG_VALUE_DICT, NULL);
+  ensure_read (dict);
   g_return_val_if_fail (index < dict->v.items.len, NULL);
 
   entry = dict->v.items.pdata[index];
@@ -589,6 +673,7 @@ sd_config_value_list_steal (SdConfigValue *list, guint index)
   SdConfigValue *value;
 
   g_return_val_if_fail (list != NULL && list->kind == SD_CONFIG_VALUE_LIST, NULL);
+  ensure_read (list);
   g_return_val_if_fail (index < list->v.items.len, NULL);
 
   value = list->v.items.pdata[index];
@@ -623,8 +708,10 @@ sd_config_value_scalar_compare (const SdConfigValue *a, const SdConfigValue *b)
 static guint
 set_find (const SdConfigValue *set, const SdConfigValue *item, gboolean *found)
 {
-  guint lo = 0, hi = set->v.items.len;
+  guint lo = 0, hi;
 
+  ensure_read (set);
+  hi = set->v.items.len;
   *found = FALSE;
   while (lo < hi) {
     guint mid = lo + (hi - lo) / 2;
@@ -692,6 +779,15 @@ sd_config_value_equal (const SdConfigValue *a, const SdConfigValue *b)
 {
   if (a->kind != b->kind)
     return FALSE;
+  /* canonical bytes: equal values, equal bytes */
+  if (a->is_view && b->is_view)
+    return a->v.view.len == b->v.view.len &&
+           (a->v.view.data == b->v.view.data ||
+            memcmp (a->v.view.data, b->v.view.data, a->v.view.len) == 0);
+  if (a->kind == SD_CONFIG_VALUE_LIST || a->kind == SD_CONFIG_VALUE_DICT) {
+    ensure_read (a);
+    ensure_read (b);
+  }
   switch (a->kind) {
   case SD_CONFIG_VALUE_INT:
   case SD_CONFIG_VALUE_STRING:
@@ -728,8 +824,9 @@ sd_config_value_prune (SdConfigValue *value)
 
   g_return_val_if_fail (value != NULL, FALSE);
 
-  if (value->kind != SD_CONFIG_VALUE_DICT)
+  if (value->kind != SD_CONFIG_VALUE_DICT || (value->is_view && value->clean))
     return FALSE;
+  ensure_read (value);
   for (guint i = value->v.items.len; i > 0; i--) {
     Entry *entry = value->v.items.pdata[i - 1];
     SdConfigValue *child = entry->value;
@@ -737,7 +834,7 @@ sd_config_value_prune (SdConfigValue *value)
     if (child->kind == SD_CONFIG_VALUE_DICT && sd_config_value_prune (child))
       removed = TRUE;
     if ((child->kind == SD_CONFIG_VALUE_DICT || child->kind == SD_CONFIG_VALUE_LIST) &&
-        child->v.items.len == 0) {
+        (child->is_view ? child->v.view.len == 2 : child->v.items.len == 0)) {
       entry_free (items_take (&value->v.items, i - 1));
       removed = TRUE;
     }
@@ -748,6 +845,9 @@ sd_config_value_prune (SdConfigValue *value)
 static gboolean
 check_data (const SdConfigValue *dict, gboolean top, GError **error)
 {
+  if (dict->is_view && dict->clean)
+    return TRUE;
+  ensure_read (dict);
   if (!top && dict->v.items.len == 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                          "config data holds an empty dict");
@@ -760,6 +860,9 @@ check_data (const SdConfigValue *dict, gboolean top, GError **error)
       if (!check_data (child, FALSE, error))
         return FALSE;
     } else if (child->kind == SD_CONFIG_VALUE_LIST) {
+      if (child->is_view && child->clean)
+        continue;
+      ensure_read (child);
       if (child->v.items.len == 0) {
         g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_MALFORMED,
                              "config data holds an empty set");
@@ -804,6 +907,8 @@ encoded_size (const SdConfigValue *value)
 {
   gsize n;
 
+  if (value->is_view)
+    return value->v.view.len;
   switch (value->kind) {
   case SD_CONFIG_VALUE_INT:
     return sd_bencode_int_size (value->v.integer);
@@ -830,6 +935,10 @@ encoded_size (const SdConfigValue *value)
 static guint8 *
 write_value (guint8 *p, const SdConfigValue *value)
 {
+  if (value->is_view) {
+    memcpy (p, value->v.view.data, value->v.view.len);
+    return p + value->v.view.len;
+  }
   switch (value->kind) {
   case SD_CONFIG_VALUE_INT:
     return sd_bencode_write_int (p, value->v.integer);
@@ -876,6 +985,14 @@ sd_config_value_to_bytes (const SdConfigValue *value)
 
   g_return_val_if_fail (value != NULL, NULL);
 
+  if (value->is_view) {
+    const Source *source = value->v.view.source;
+
+    return g_bytes_new_from_bytes (source->bytes,
+                                   (gsize) (value->v.view.data -
+                                            (const guint8 *) g_bytes_get_data (source->bytes, NULL)),
+                                   value->v.view.len);
+  }
   n = encoded_size (value);
   buf = g_malloc (n);
   if (write_value (buf, value) != buf + n)
@@ -1017,4 +1134,139 @@ sd_config_value_decode (const guint8 *data, gsize len, GError **error)
   g_free (c.stack.pdata);
   arena_release (c.arena);
   return value;
+}
+
+/* a child read from a view: scalars become nodes, lists and dicts views */
+static SdConfigValue *
+child_from_view (Arena *arena, Source *source, gboolean clean, const guint8 *p, gsize len)
+{
+  SdConfigValue *value;
+  const guint8 *end;
+
+  if (*p == 'i') {
+    value = node_new (arena, SD_CONFIG_VALUE_INT, 0);
+    value->v.integer = sd_config_view_int (p, &end);
+    return value;
+  }
+  if (*p == 'l' || *p == 'd') {
+    value = node_new (arena, *p == 'd' ? SD_CONFIG_VALUE_DICT : SD_CONFIG_VALUE_LIST, 0);
+    value->is_view = TRUE;
+    value->clean = clean;
+    value->v.view.data = p;
+    value->v.view.len = len;
+    value->v.view.source = source_ref (source);
+    return value;
+  }
+  {
+    gsize str_len;
+    const guint8 *str = sd_config_view_string (p, &str_len, &end);
+
+    return node_new_string (arena, str, str_len);
+  }
+}
+
+/* one level: the view becomes a list or dict whose children are views */
+static void
+view_expand (SdConfigValue *value)
+{
+  const guint8 *p = value->v.view.data;
+  gsize len = value->v.view.len;
+  Source *source = value->v.view.source;
+  gboolean is_dict = value->kind == SD_CONFIG_VALUE_DICT;
+  gboolean clean = value->clean;
+  Items items = { NULL, 0, 0, FALSE };
+  Arena *arena = arena_new ();
+  const guint32 *index = NULL;
+  guint n_index = 0;
+
+  /* about what the nodes of the level take, for a small dict or list */
+  arena->chunk = MIN (ARENA_CHUNK, len * 4 + 256);
+  if (is_dict)
+    index = source_index (source, p, &n_index);
+  if (index != NULL) {
+    items_reserve (&items, n_index);
+    for (guint i = 0; i < n_index; i++) {
+      const guint8 *vstart, *vend;
+      gsize klen;
+      const guint8 *key = sd_config_view_string (p + index[i], &klen, &vstart);
+
+      vend = p + index[i + 1];
+      items.pdata[items.len++] =
+        entry_new_in (arena, key, klen,
+                      child_from_view (arena, source, clean, vstart, (gsize) (vend - vstart)));
+    }
+  } else {
+    SdConfigViewIter it;
+    const guint8 *key = NULL, *v;
+    gsize klen = 0, vlen;
+
+    sd_config_view_iter_init (&it, p);
+    while (sd_config_view_next (&it, is_dict ? &key : NULL, &klen, &v, &vlen)) {
+      SdConfigValue *child = child_from_view (arena, source, clean, v, vlen);
+
+      items_add (&items, is_dict ? (gpointer) entry_new_in (arena, key, klen, child) : child);
+    }
+  }
+  value->is_view = FALSE;
+  value->v.items = items;
+  source_unref (source);
+  arena_release (arena);
+}
+
+SdConfigValue *
+sd_config_value_new_view (GBytes *bytes, gsize offset, gsize len, gboolean clean,
+                          SdConfigIndex *index)
+{
+  Source *source;
+  const guint8 *data;
+  SdConfigValue *value;
+  gsize total;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  data = g_bytes_get_data (bytes, &total);
+  g_return_val_if_fail (offset + len <= total && len >= 2, NULL);
+  g_return_val_if_fail (data[offset] == 'd' || data[offset] == 'l', NULL);
+
+  source = g_new0 (Source, 1);
+  source->ref = 1;
+  source->bytes = g_bytes_ref (bytes);
+  source->base = data;
+  if (index != NULL) {
+    g_return_val_if_fail (index->base == data, NULL);
+    source->keys = g_steal_pointer (&index->keys);
+    source->dicts = g_steal_pointer (&index->dicts);
+  }
+  value = child_from_view (NULL, source, clean, data + offset, len);
+  source_unref (source);
+  return value;
+}
+
+SdConfigValue *
+sd_config_value_new_subview (const SdConfigValue *view, const guint8 *data, gsize len)
+{
+  g_return_val_if_fail (view != NULL && view->is_view, NULL);
+  g_return_val_if_fail (data >= view->v.view.data &&
+                        data + len <= view->v.view.data + view->v.view.len, NULL);
+
+  return child_from_view (NULL, view->v.view.source, view->clean, data, len);
+}
+
+gboolean
+sd_config_value_get_view (const SdConfigValue *value, const guint8 **data, gsize *len)
+{
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (!value->is_view)
+    return FALSE;
+  *data = value->v.view.data;
+  *len = value->v.view.len;
+  return TRUE;
+}
+
+const guint32 *
+sd_config_value_view_index (const SdConfigValue *view, const guint8 *dict, guint *n)
+{
+  g_return_val_if_fail (view != NULL && view->is_view, NULL);
+
+  return source_index (view->v.view.source, dict, n);
 }

@@ -96,6 +96,31 @@ GBytes *sd_config_value_to_bytes (const SdConfigValue *value) G_GNUC_WARN_UNUSED
 SdConfigValue *sd_config_value_decode (const guint8 *data, gsize len,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Views: a list or dict read in place from checked bytes (see
+ * sd-config-scan.h), which become a tree level by level only where
+ * something looks inside; copying or encoding one copies no nodes. */
+
+typedef struct _SdConfigIndex SdConfigIndex;
+
+/* a view of the list or dict at @offset in @bytes (referenced); @clean:
+ * checked as config data (no empty set or dict below it); @index
+ * (nullable): where the keys of large dicts in @bytes are (its arrays are
+ * taken) */
+SdConfigValue *sd_config_value_new_view (GBytes *bytes, gsize offset, gsize len, gboolean clean,
+                                         SdConfigIndex *index) G_GNUC_WARN_UNUSED_RESULT;
+/* a value inside @view's bytes (a scalar is read into a node, a list or
+ * dict is a view in turn) */
+SdConfigValue *sd_config_value_new_subview (const SdConfigValue *view, const guint8 *data,
+                                            gsize len) G_GNUC_WARN_UNUSED_RESULT;
+/* TRUE with the bytes of @value while it is an unread view */
+gboolean sd_config_value_get_view (const SdConfigValue *value, const guint8 **data, gsize *len);
+
+/* the key offsets of @dict (in @view's bytes) from its 'd', then the
+ * offset of its closing 'e', when they were recorded (large dicts of
+ * received data), else NULL; @n: the number of keys */
+const guint32 *sd_config_value_view_index (const SdConfigValue *view, const guint8 *dict,
+                                           guint *n);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdConfigValue, sd_config_value_free)
 
 G_END_DECLS
