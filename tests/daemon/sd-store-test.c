@@ -702,6 +702,40 @@ test_migrate_v10 (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* step 11 edits the schema text of `messages` in place: on a file whose text it does not
+ * expect (here the same table, written with one more space), it renames nothing, fails and
+ * leaves the file as it was */
+static void
+test_migrate_v10_unexpected (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStore) store = NULL;
+  g_autofree gchar *check = NULL;
+
+  write_old_file (fixture, 10, v10_hashes);
+  raw_exec (fixture->path,
+            "PRAGMA writable_schema = ON;"
+            "UPDATE sqlite_schema SET sql = replace (sql, 'server_hash TEXT UNIQUE,',"
+            "  'server_hash TEXT UNIQUE ,') WHERE name = 'messages';"
+            "PRAGMA writable_schema = RESET;");
+  store = sd_store_open (fixture->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "version 11"));
+
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 10);
+  check = raw_text (fixture->path, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
+                                           " WHERE name LIKE 'sqlite_autoindex_messages_%'"),
+                   ==, 2);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM pragma_index_info"
+                                           "('sqlite_autoindex_messages_1')"
+                                           " WHERE name = 'server_hash'"), ==, 1);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM messages"
+                                           " WHERE server_hash = '" HASH_P1 "'"), ==, 1);
+}
+
 static void
 test_newer_refused (Fixture *fixture, gconstpointer data)
 {
@@ -2647,6 +2681,7 @@ main (int argc, char **argv)
   ADD ("open/migrate-v7", test_migrate_v7);
   ADD ("open/migrate-v4", test_migrate_v4);
   ADD ("open/migrate-v10", test_migrate_v10);
+  ADD ("open/migrate-v10-unexpected", test_migrate_v10_unexpected);
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
   ADD ("open/data-at-rest", test_data_at_rest);
