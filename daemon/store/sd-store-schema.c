@@ -379,13 +379,14 @@ static const gchar schema_v10[] =
 
 /* 11: a compact key for the hash look-up (issue 20). messages.server_hash was UNIQUE, so every
  * stored message put its 43-character hash into a B-tree at a random place (hashes are random
- * by nature): at 100k messages that index is about 5 MB, more than SQLite's page cache holds,
- * and each insert and each seen-check of a new item read and dirtied a page of its own. The
+ * by nature): at 100k messages that index is 5.9 MB, three times SQLite's page cache, and
+ * each insert and each seen-check of a new item read and dirtied a page of its own. The
  * look-up now goes through `hash_key`, the first 12 characters of the hash (72 of its
  * 256 bits; a virtual column, so every path that writes server_hash keeps it right without
- * a change) in an index about a third of the size; the full hash is compared on the row, so a
- * shared prefix never makes a hash seen. Uniqueness was never the hash's job: a second copy of
- * a message is the same (author, sent_at), whose UNIQUE constraint stays.
+ * a change) in an index of 40 % of the pages; the full hash is compared on the row, so a
+ * shared prefix never makes a hash seen. A received batch still skips a second copy by its
+ * hash (looked up through the key, sd-store-batch.c), and (author, sent_at), the message's
+ * id, keeps its UNIQUE constraint.
  * A column constraint cannot be dropped without rebuilding the table, and rebuilding
  * `messages` inside a transaction with foreign keys on would cascade into the outbox,
  * reactions and attachments. So the table's text loses the constraint in place (as step 9
