@@ -16,7 +16,18 @@ ours and sent, half the peer's and read; random server hashes, indexed for
 search), as bench_startup.py does: what is measured is the exchange, not how
 the history came to be. Progress is counted by MessageReceived signals; the
 driver's Send calls are synchronous D-Bus calls from one Python thread, which
-shares the two cores with the daemons and the testnet."""
+shares the two cores with the daemons and the testnet.
+
+The modes of one history run in turn, ROUNDS times (default 1): 1, default, 1,
+default... A mode's messages/s follows the CPU the exchange gets from the
+machine (it is CPU-bound on two shared cores), so two modes measured minutes
+apart differ by whatever the neighbours did meanwhile; a ratio is taken
+between the two runs of a round, back to back, and the median over rounds is
+reported. Each run also prints the CPU the whole exchange used (both daemons,
+the testnet and this driver) per wall second, its "share" (2.0 = both cores),
+the load average, and the messages exchanged per CPU second, which does not
+depend on the share: comparing modes by it says what the build does apart from
+what the machine gave it."""
 
 import os
 import sqlite3
@@ -37,6 +48,17 @@ HISTORIES = [int(h) for h in os.environ.get("BENCH_HISTORIES", "0,5000,20000").s
 # batches of B (16:1 = in flight, no batches); "default": the sender's defaults
 MODES = [m for m in os.environ.get("BENCH_MODES", "1,16:1,default").split(",")]
 TICK = os.sysconf("SC_CLK_TCK")
+ROUNDS = int(os.environ.get("ROUNDS", "1"))
+
+
+def driver_cpu_ms():
+    t = os.times()
+    return (t.user + t.system) * 1000.0
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
 
 
 def cpu_ms(pid):
@@ -128,7 +150,7 @@ def measure(history, mode):
             if mark is None and now - start >= WARMUP:
                 mark = (now, {d.name: counters[d.name].update() for d in daemons},
                         {d.name: cpu_ms(d.proc.pid) for d in daemons},
-                        cpu_ms(testnet.proc.pid))
+                        cpu_ms(testnet.proc.pid), driver_cpu_ms(), loadavg())
             if now - start >= WARMUP + SECONDS:
                 break
             while context.iteration(False):
@@ -146,6 +168,8 @@ def measure(history, mode):
         got = {d.name: counters[d.name].update() for d in daemons}
         cpu = {d.name: cpu_ms(d.proc.pid) for d in daemons}
         testnet_cpu = cpu_ms(testnet.proc.pid) - mark[3]
+        driver = driver_cpu_ms() - mark[4]
+        load = (mark[5] + loadavg()) / 2
         elapsed = end - mark[0]
         a_to_b = (got["bob"] - mark[1]["bob"]) / elapsed
         b_to_a = (got["alice"] - mark[1]["alice"]) / elapsed
@@ -159,31 +183,49 @@ def measure(history, mode):
         alice.wait_for(lambda: counters["bob"].update() >= sent["alice"] and
                        counters["alice"].update() >= sent["bob"], "every message delivered",
                        timeout=120)
+        all_cpu = testnet_cpu + driver + sum(cpu[d.name] - mark[2][d.name] for d in daemons)
         return {"a_to_b": a_to_b, "b_to_a": b_to_a, "cpu": per_message,
-                "testnet": testnet_cpu / max(total, 1)}
+                "testnet": testnet_cpu / max(total, 1), "driver": driver / max(total, 1),
+                "share": all_cpu / 1000.0 / elapsed, "per_cpu_s": total / (all_cpu / 1000.0),
+                "load": load}
     finally:
         for d in daemons:
             d.close()
         testnet.stop()
 
 
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def main():
     results = {}
-    print("history  in flight  alice→bob/s  bob→alice/s  CPU ms/message alice  bob  "
-          "(testnet)")
+    print("history  in flight  round  alice→bob/s  bob→alice/s  CPU ms/message alice  bob  "
+          "(testnet, driver)  share  msg/CPU s  load")
     for history in HISTORIES:
-        for mode in MODES:
-            r = measure(history, mode)
-            results[(history, mode)] = r
-            print("%7d  %9s  %11.1f  %11.1f  %19.2f  %4.2f  (%.2f)" % (
-                history, mode, r["a_to_b"], r["b_to_a"], r["cpu"]["alice"], r["cpu"]["bob"],
-                r["testnet"]), flush=True)
+        for rnd in range(ROUNDS):
+            for mode in MODES:
+                r = measure(history, mode)
+                results[(history, mode, rnd)] = r
+                print("%7d  %9s  %5d  %11.1f  %11.1f  %19.2f  %4.2f  (%.2f, %.2f)  %5.2f  %9.1f"
+                      "  %4.1f" % (
+                          history, mode, rnd + 1, r["a_to_b"], r["b_to_a"], r["cpu"]["alice"],
+                          r["cpu"]["bob"], r["testnet"], r["driver"], r["share"],
+                          r["per_cpu_s"], r["load"]), flush=True)
     if "1" in MODES and "default" in MODES:
         for history in HISTORIES:
-            one, many = results[(history, "1")], results[(history, "default")]
-            print("history %d: %.2f× the messages/s of one at a time" % (
-                history, (many["a_to_b"] + many["b_to_a"]) / max(one["a_to_b"] + one["b_to_a"],
-                                                                   0.001)))
+            rates, efficiency = [], []
+            for rnd in range(ROUNDS):
+                one, many = results[(history, "1", rnd)], results[(history, "default", rnd)]
+                rates.append((many["a_to_b"] + many["b_to_a"]) /
+                             max(one["a_to_b"] + one["b_to_a"], 0.001))
+                efficiency.append(many["per_cpu_s"] / max(one["per_cpu_s"], 0.001))
+            print("history %d: %.2f× the messages/s of one at a time (median of %d rounds: %s);"
+                  " %.2f× the messages per CPU second (%s)" % (
+                      history, median(rates), ROUNDS, " ".join("%.2f" % x for x in rates),
+                      median(efficiency), " ".join("%.2f" % x for x in efficiency)))
 
 
 if __name__ == "__main__":

@@ -472,6 +472,33 @@ message_from_op (const BatchOp *op, const gchar *conversation_id, gboolean from_
   return message;
 }
 
+/* whether a message with @hash is stored: in this batch, or before it. Since schema 11 the hash
+ * is not UNIQUE (its index was the one random, wide B-tree insert per message); the look-up
+ * goes through the compact key and compares the whole hash */
+static gboolean
+hash_stored (SdStore *self, ApplyState *state, const gchar *hash, gboolean *out_stored,
+             GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  *out_stored = g_hash_table_contains (state->stored, hash);
+  if (*out_stored)
+    return TRUE;
+  stmt = store_prepare (self,
+                        "SELECT 1 FROM messages WHERE hash_key = substr (?1, 1, 12)"
+                        " AND server_hash = ?1",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, hash);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  *out_stored = rc == SQLITE_ROW;
+  return TRUE;
+}
+
 static gboolean
 apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
@@ -482,6 +509,7 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   ConvState *cs;
   SdMessage *message;
   gboolean removed = FALSE;
+  gboolean stored = FALSE;
   gboolean unread;
   gint64 local_id;
 
@@ -513,6 +541,15 @@ apply_message (SdStore *self, ApplyState *state, const BatchOp *op, GError **err
   if (!store_was_removed (self, op->who, op->sent_at, &removed, error))
     return FALSE;
   if (removed) {
+    state->changes->n_duplicates++;
+    return TRUE;
+  }
+  /* a second copy of an item is a duplicate by its hash as well as by (author, T) */
+  if (op->hash != NULL && !hash_stored (self, state, op->hash, &stored, error))
+    return FALSE;
+  if (stored) {
+    if (!from_self)
+      conv_state_offer_profile (cs, op);
     state->changes->n_duplicates++;
     return TRUE;
   }
@@ -956,10 +993,12 @@ sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *out_seen, G
   g_return_val_if_fail (server_hash != NULL, FALSE);
   g_return_val_if_fail (out_seen != NULL, FALSE);
 
-  /* a stored message's hash has no seen_hashes row (apply_seen) */
+  /* a stored message's hash has no seen_hashes row (apply_seen); messages are found by the
+   * compact key of schema 11, the full hash compared on the row */
   stmt = store_prepare (self,
                         "SELECT 1 FROM seen_hashes WHERE hash = ?1"
-                        " UNION ALL SELECT 1 FROM messages WHERE server_hash = ?1 LIMIT 1",
+                        " UNION ALL SELECT 1 FROM messages"
+                        " WHERE hash_key = substr (?1, 1, 12) AND server_hash = ?1 LIMIT 1",
                         error);
   if (stmt == NULL)
     return FALSE;

@@ -377,6 +377,46 @@ static const gchar schema_v10[] =
   "  PRIMARY KEY (base_url, server_pk)"
   ") WITHOUT ROWID;";
 
+/* 11: a compact key for the hash look-up (issue 20). messages.server_hash was UNIQUE, so every
+ * stored message put its 43-character hash into a B-tree at a random place (hashes are random
+ * by nature): at 100k messages that index is 5.9 MB, three times SQLite's page cache, and
+ * each insert and each seen-check of a new item read and dirtied a page of its own. The
+ * look-up now goes through `hash_key`, the first 12 characters of the hash (72 of its
+ * 256 bits; a virtual column, so every path that writes server_hash keeps it right without
+ * a change) in an index of 40 % of the pages; the full hash is compared on the row, so a
+ * shared prefix never makes a hash seen. A received batch still skips a second copy by its
+ * hash (looked up through the key, sd-store-batch.c), and (author, sent_at), the message's
+ * id, keeps its UNIQUE constraint.
+ * A column constraint cannot be dropped without rebuilding the table, and rebuilding
+ * `messages` inside a transaction with foreign keys on would cascade into the outbox,
+ * reactions and attachments. So the table's text loses the constraint in place (as step 9
+ * widened a CHECK), and the index behind it, the first automatic index (the column
+ * constraint comes before the table's UNIQUE (author, sent_at)), becomes a named index to be
+ * dropped, its pages freed; the second automatic index takes the first one's name, which is
+ * the name SQLite gives it when it reads the new text. Each rename checks what it renames:
+ * on any other file nothing is renamed, DROP INDEX fails and the step is rolled back. */
+static const gchar schema_v11[] =
+  "PRAGMA writable_schema = ON;"
+  "UPDATE sqlite_schema SET sql = replace (sql, 'server_hash TEXT UNIQUE,', 'server_hash TEXT,')"
+  "  WHERE type = 'table' AND name = 'messages';"
+  "UPDATE sqlite_schema SET name = 'messages_server_hash_v10',"
+  "  sql = 'CREATE UNIQUE INDEX messages_server_hash_v10 ON messages (server_hash)'"
+  "  WHERE type = 'index' AND name = 'sqlite_autoindex_messages_1' AND sql IS NULL"
+  "    AND (SELECT group_concat (name) FROM pragma_index_info ('sqlite_autoindex_messages_1'))"
+  "      = 'server_hash'"
+  "    AND NOT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'messages'"
+  "      AND sql LIKE '%server_hash TEXT UNIQUE%')"
+  "    AND (SELECT group_concat (name) FROM pragma_index_info ('sqlite_autoindex_messages_2'))"
+  "      = 'author,sent_at';"
+  "UPDATE sqlite_schema SET name = 'sqlite_autoindex_messages_1'"
+  "  WHERE type = 'index' AND name = 'sqlite_autoindex_messages_2' AND sql IS NULL"
+  "    AND EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'messages_server_hash_v10');"
+  "PRAGMA writable_schema = RESET;"
+  "DROP INDEX messages_server_hash_v10;"
+  "ALTER TABLE messages ADD COLUMN hash_key TEXT"
+  "  GENERATED ALWAYS AS (substr (server_hash, 1, 12)) VIRTUAL;"
+  "CREATE INDEX messages_hash_key ON messages (hash_key);";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -388,6 +428,7 @@ static const gchar *const migrations[] = {
   schema_v8,
   schema_v9,
   schema_v10,
+  schema_v11,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

@@ -606,6 +606,136 @@ test_migrate_v4 (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (unread (fixture->store, NULL), ==, 1);
 }
 
+/* version 10 kept server_hash UNIQUE: two stored hashes that share their first 12 characters
+ * (the compact key of version 11), besides version one's "hash-v1" */
+#define HASH_P1 "SHAREDPREFIXone"
+#define HASH_P2 "SHAREDPREFIXtwo"
+#define HASH_P3 "SHAREDPREFIXthree"
+static const gchar v10_hashes[] =
+  "INSERT INTO conversations (id, approved, they_approved, last_activity)"
+  "  VALUES ('" ID_C "', 1, 1, 9000);"
+  "INSERT INTO messages (conversation, author, outgoing, body, sent_at, received_at, status,"
+  "  server_hash) VALUES ('" ID_C "', '" ID_C "', 0, 'first under ten', 5000, 5001, 'read',"
+  "  '" HASH_P1 "'),"
+  "  ('" ID_C "', '" ID_C "', 0, 'second under ten', 6000, 6001, 'read', '" HASH_P2 "');"
+  "INSERT INTO seen_hashes VALUES ('not-a-message', 99999);";
+
+static gboolean
+is_seen (SdStore *store, const gchar *hash)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean seen = FALSE;
+
+  g_assert_true (sd_store_is_seen (store, hash, &seen, &error));
+  g_assert_no_error (error);
+  return seen;
+}
+
+static void
+test_migrate_v10 (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreBatch) batch = NULL;
+  g_autoptr(SdStoreChanges) changes = NULL;
+  g_autoptr(SdMessage) loaded = NULL;
+  g_autofree gchar *plan = NULL;
+  g_autofree gchar *table_sql = NULL;
+  g_autofree gchar *autoindex = NULL;
+  SdIncomingMessage same_hash = incoming (HASH_P1, ID_C, 7000, "first, under another T");
+  SdIncomingMessage same_t = incoming ("another-hash", ID_C, 6000, "second, stored again");
+  SdIncomingMessage shared_prefix = incoming (HASH_P3, ID_C, 8000, "third, a shared prefix");
+
+  write_old_file (fixture, 10, v10_hashes);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM pragma_index_info"
+                                           "('sqlite_autoindex_messages_1')"
+                                           " WHERE name = 'server_hash'"), ==, 1);
+  reopen (fixture);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
+  g_assert_true (sd_store_check_integrity (fixture->store, &error));
+  g_assert_no_error (error);
+
+  /* the wide index on the hash is gone, its pages with it; (author, sent_at) keeps its
+   * automatic index, under the name SQLite gives it when it reads the table's new text */
+  table_sql = raw_text (fixture->path, "SELECT sql FROM sqlite_schema WHERE name = 'messages'");
+  g_assert_null (strstr (table_sql, "server_hash TEXT UNIQUE"));
+  g_assert_nonnull (strstr (table_sql, "UNIQUE (author, sent_at)"));
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
+                                           " WHERE name LIKE 'sqlite_autoindex_messages_%'"),
+                   ==, 1);
+  autoindex = raw_text (fixture->path, "SELECT group_concat (name) FROM pragma_index_info"
+                                       "('sqlite_autoindex_messages_1')");
+  g_assert_cmpstr (autoindex, ==, "author,sent_at");
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM pragma_index_list ('messages') l,"
+                                           " pragma_index_info (l.name) i"
+                                           " WHERE i.name = 'server_hash'"), ==, 0);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
+                                           " WHERE name = 'messages_server_hash_v10'"), ==, 0);
+  /* the hashes are kept whole, and found through the compact key */
+  loaded = sd_store_get_message (fixture->store, ID_C "-5000", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->server_hash, ==, HASH_P1);
+  plan = raw_plan (fixture->path, "SELECT 1 FROM messages WHERE hash_key = substr ('x', 1, 12)"
+                                  " AND server_hash = 'x'");
+  g_assert_nonnull (strstr (plan, "USING INDEX messages_hash_key"));
+  g_assert_true (is_seen (fixture->store, "hash-v1"));
+  g_assert_true (is_seen (fixture->store, HASH_P1));
+  g_assert_true (is_seen (fixture->store, HASH_P2));
+  g_assert_true (is_seen (fixture->store, "not-a-message"));
+  /* a shared prefix is not the same hash */
+  g_assert_false (is_seen (fixture->store, HASH_P3));
+  g_assert_false (is_seen (fixture->store, "SHAREDPREFIX"));
+
+  /* duplicates by hash and by (author, T) are still skipped; a hash that shares the prefix
+   * of stored ones is a new message */
+  batch = sd_store_batch_new (fixture->store);
+  add_message (batch, &same_hash);
+  add_message (batch, &same_t);
+  add_message (batch, &shared_prefix);
+  changes = apply (fixture->store, batch);
+  g_assert_cmpuint (changes->new_messages->len, ==, 1);
+  g_assert_cmpuint (changes->n_duplicates, ==, 2);
+  g_assert_cmpstr (((SdMessage *) g_ptr_array_index (changes->new_messages, 0))->server_hash, ==,
+                   HASH_P3);
+  g_assert_true (is_seen (fixture->store, HASH_P3));
+  g_assert_cmpuint (count_messages (fixture->store, ID_C), ==, 3);
+  g_assert_true (sd_store_check_integrity (fixture->store, &error));
+  g_assert_no_error (error);
+}
+
+/* step 11 edits the schema text of `messages` in place: on a file whose text it does not
+ * expect (here the same table, written with one more space), it renames nothing, fails and
+ * leaves the file as it was */
+static void
+test_migrate_v10_unexpected (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStore) store = NULL;
+  g_autofree gchar *check = NULL;
+
+  write_old_file (fixture, 10, v10_hashes);
+  raw_exec (fixture->path,
+            "PRAGMA writable_schema = ON;"
+            "UPDATE sqlite_schema SET sql = replace (sql, 'server_hash TEXT UNIQUE,',"
+            "  'server_hash TEXT UNIQUE ,') WHERE name = 'messages';"
+            "PRAGMA writable_schema = RESET;");
+  store = sd_store_open (fixture->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "version 11"));
+
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, 10);
+  check = raw_text (fixture->path, "PRAGMA integrity_check");
+  g_assert_cmpstr (check, ==, "ok");
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
+                                           " WHERE name LIKE 'sqlite_autoindex_messages_%'"),
+                   ==, 2);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM pragma_index_info"
+                                           "('sqlite_autoindex_messages_1')"
+                                           " WHERE name = 'server_hash'"), ==, 1);
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM messages"
+                                           " WHERE server_hash = '" HASH_P1 "'"), ==, 1);
+}
+
 static void
 test_newer_refused (Fixture *fixture, gconstpointer data)
 {
@@ -2550,6 +2680,8 @@ main (int argc, char **argv)
   ADD ("open/migrate-v3", test_migrate_v3);
   ADD ("open/migrate-v7", test_migrate_v7);
   ADD ("open/migrate-v4", test_migrate_v4);
+  ADD ("open/migrate-v10", test_migrate_v10);
+  ADD ("open/migrate-v10-unexpected", test_migrate_v10_unexpected);
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
   ADD ("open/data-at-rest", test_data_at_rest);
