@@ -371,6 +371,89 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
   return new_messages || changed;
 }
 
+/* ---- community DMs with blinded ids we do not recognise yet ---- */
+
+/* the peer behind our conversation with @blinded_id (if there is one) is @session_id: its
+ * messages move into the 1:1 conversation, and the blinded one goes */
+static void
+merge_blinded (SdCommunities *self, const gchar *blinded_id, const gchar *session_id)
+{
+  g_autoptr(SdBlindedConversation) existing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  existing = sd_store_get_blinded_conversation (self->account->store, blinded_id, NULL);
+  if (existing == NULL)
+    return;
+  if (!sd_store_merge_blinded_conversation (self->account->store, blinded_id, session_id,
+                                            &error)) {
+    g_warning ("could not merge a community DM conversation: %s", error->message);
+    return;
+  }
+  sd_account_emit_conversation_removed (self->account, blinded_id);
+  sd_account_emit_conversation (self->account, session_id);
+  sd_account_emit_account_changed (self->account);
+}
+
+/* our blinded conversations on this server whose peer turned out to be a contact (the
+ * blinding of a 1:1 conversation's id matches) */
+static void
+merge_recognised (SdCommunities *self, PollCall *call, GHashTable *cache, GPtrArray **contacts)
+{
+  g_autoptr(GPtrArray) blinded = NULL;
+
+  blinded = sd_store_list_blinded_conversations (self->account->store, call->base_url,
+                                                 call->pk_hex, NULL);
+  for (guint i = 0; blinded != NULL && i < blinded->len; i++) {
+    const gchar *id = g_ptr_array_index (blinded, i);
+    const gchar *contact = recognise (self, cache, contacts, id, call->pk);
+
+    if (contact != NULL)
+      merge_blinded (self, id, contact);
+  }
+}
+
+/* the UserProfile "allow community message requests" flag (config sync stores it; unset
+ * allows them): when off, a DM from someone we have not approved is dropped */
+static gboolean
+community_request_allowed (SdCommunities *self, const gchar *sender)
+{
+  g_autofree gchar *setting = sd_store_get_setting (self->account->store,
+                                                    "community-message-requests", NULL);
+  g_autoptr(SdConversation) known = NULL;
+
+  if (g_strcmp0 (setting, "0") != 0)
+    return TRUE;
+  known = sd_store_get_conversation (self->account->store, sender, NULL);
+  return known != NULL && known->approved && !known->blocked;
+}
+
+/* our DM to a blinded id we do not recognise: kept in the conversation keyed by that id */
+static SdMessage *
+store_sent_blinded (SdCommunities *self, const gchar *base_url, const gchar *pk_hex,
+                    const gchar *peer, const SdIncomingMessage *in)
+{
+  g_autoptr(GError) error = NULL;
+  SdBlindedDm row = { 0 };
+  SdMessage *message;
+
+  row.peer = peer;
+  row.base_url = base_url;
+  row.server_pk = pk_hex;
+  row.author = self->account->identity->session_id;
+  row.body = in->body;
+  row.sent_at = in->sent_at;
+  row.received_at = in->received_at;
+  row.server_hash = in->server_hash;
+  message = sd_store_community_add_blinded_dm (self->account->store, &row, &error);
+  if (message != NULL) {
+    sd_account_emit_message_added (self->account, message, FALSE);
+    sd_account_emit_conversation (self->account, peer);
+  } else if (error != NULL) {
+    g_debug ("a community DM to a blinded id was not stored: %s", error->message);
+  }
+  return message;
+}
+
 /* one inbox item: decrypted, its sender's real id learnt from it, and stored in the 1:1
  * conversation with that id (a message request unless we know them) */
 static void
@@ -399,6 +482,14 @@ open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *
     return;
   }
   data = content->datamessage;
+  /* the sender is known now: a conversation we began with their blinded id joins theirs */
+  merge_blinded (self, dm->sender, sender);
+  if (!community_request_allowed (self, sender)) {
+    g_debug ("community DM %" G_GINT64_FORMAT " dropped: community message requests are off",
+             dm->id);
+    session_protos__content__free_unpacked (content, NULL);
+    return;
+  }
   if (data != NULL && data->body != NULL && *data->body != '\0' &&
       g_utf8_validate (data->body, -1, NULL)) {
     hash = g_strdup_printf ("sogs-dm:%s:%" G_GINT64_FORMAT, call->pk_hex, dm->id);
@@ -442,9 +533,9 @@ open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBa
   gint64 posted_ms = (gint64) (dm->posted_at * 1000);
 
   if (!sd_blinded_id_parse (dm->recipient, &kind, other, NULL) || kind != SD_BLINDING_15 ||
-      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) == NULL ||
       (raw = sd_base64_decode (dm->message, -1, NULL)) == NULL)
     return;
+  contact = recognise (self, cache, contacts, dm->recipient, call->pk);
   content = sd_blinded_dm_open_content (self->account->identity->ed25519_sk, call->pk, other,
                                         TRUE, g_bytes_get_data (raw, NULL),
                                         g_bytes_get_size (raw), sender_ed25519, sender,
@@ -468,7 +559,9 @@ open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBa
       in.sent_at = (gint64) content->sigtimestamp;
     in.received_at = sd_account_now_ms (self->account);
     in.kind = SD_MESSAGE_KIND_TEXT;
-    if (!sd_store_batch_add_message (batch, &in, &error))
+    if (contact == NULL)
+      store_sent_blinded (self, call->base_url, call->pk_hex, dm->recipient, &in);
+    else if (!sd_store_batch_add_message (batch, &in, &error))
       g_debug ("sent community DM %" G_GINT64_FORMAT " not stored: %s", dm->id,
                error->message);
   }
@@ -585,6 +678,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
                      (state->quiet >= QUIET_POLLS ? QUIET_FACTOR : 1);
   if (poll->with_dms)
     apply_dms (self, call, poll);
+  merge_recognised (self, call, cache, &contacts);
   if (any)
     sd_account_emit_account_changed (self->account);
   sd_community_poll_free (poll);
@@ -796,6 +890,9 @@ typedef struct {
   gchar *body;            /* (owned) */
   gint64 sent_at;
   gint64 post_id;         /* react and delete */
+  gchar *peer;            /* (owned) (nullable) a DM's blinded recipient, not recognised */
+  gchar *base_url;        /* (owned) (nullable) its server */
+  gchar *pk_hex;          /* (owned) (nullable) */
 } Call;
 
 static void
@@ -807,6 +904,9 @@ call_free (Call *call)
   g_free (call->name);
   g_free (call->quote_author);
   g_free (call->body);
+  g_free (call->peer);
+  g_free (call->base_url);
+  g_free (call->pk_hex);
   g_free (call);
 }
 
@@ -1037,6 +1137,24 @@ on_dm_sent (GObject *source, GAsyncResult *result, gpointer user_data)
                              "the community server answered the DM with %u", status);
     return;
   }
+  if (call->peer != NULL) {
+    /* to a blinded id we do not recognise: kept in the conversation keyed by it */
+    SdIncomingMessage sent = { 0 };
+    g_autofree gchar *sent_id = sd_message_id_make (self->account->identity->session_id,
+                                                    call->sent_at);
+
+    sent.body = call->body;
+    sent.sent_at = call->sent_at;
+    sent.received_at = call->sent_at;
+    message = store_sent_blinded (self, call->base_url, call->pk_hex, call->peer, &sent);
+    if (message == NULL)
+      message = sd_store_get_message (self->account->store, sent_id, &error);
+    if (message == NULL)
+      g_task_return_error (task, g_steal_pointer (&error));
+    else
+      g_task_return_pointer (task, message, (GDestroyNotify) sd_message_free);
+    return;
+  }
   /* stored as ours in the 1:1 conversation with the contact (as a sync copy would be) */
   batch = sd_store_batch_new (self->account->store);
   ours.author = self->account->identity->session_id;
@@ -1103,16 +1221,16 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
     return;
   }
   contact = recognise (self, cache, &contacts, to, server->pk);
-  if (contact == NULL) {
-    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                             "community DMs go only to contacts recognised behind their "
-                             "blinded id, for now");
-    return;
-  }
   call = g_new0 (Call, 1);
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
   call->id = g_strdup (id);
   call->quote_author = g_strdup (contact);
+  if (contact == NULL) {
+    /* not recognised: the conversation is keyed by the blinded id until it is */
+    call->peer = g_strdup (to);
+    call->base_url = g_strdup (room->base_url);
+    call->pk_hex = g_strdup (room->server_pk);
+  }
   call->body = g_strdup (body);
   call->name = g_strdup (self->account->display_name);
   call->sent_at = sd_account_now_ms (self->account);
@@ -1140,6 +1258,38 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
   sd_community_request_async (self->account->network, server,
                               self->account->identity->ed25519_sk, "POST", endpoint, request,
                               cancellable, on_dm_sent, g_steal_pointer (&task));
+}
+
+void
+sd_communities_dm_blinded_async (SdCommunities *self, const gchar *blinded_id,
+                                 const gchar *body, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(SdBlindedConversation) peer = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  const gchar *room_id = NULL;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  if (self->account->store != NULL)
+    peer = sd_store_get_blinded_conversation (self->account->store, blinded_id, NULL);
+  if (peer != NULL)
+    rooms = sd_store_list_communities (self->account->store, NULL);
+  /* any room we joined on the peer's server carries the DM (the inbox is the server's) */
+  for (guint i = 0; rooms != NULL && i < rooms->len && room_id == NULL; i++) {
+    SdCommunity *room = g_ptr_array_index (rooms, i);
+
+    if (g_str_equal (room->base_url, peer->base_url) &&
+        g_str_equal (room->server_pk, peer->server_pk))
+      room_id = room->id;
+  }
+  if (room_id == NULL) {
+    g_task_report_new_error (self, callback, user_data, sd_communities_dm_async,
+                             SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                             "no community joined on the server of this blinded id");
+    return;
+  }
+  sd_communities_dm_async (self, room_id, blinded_id, body, cancellable, callback, user_data);
 }
 
 SdMessage *

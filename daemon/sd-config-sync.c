@@ -1103,6 +1103,24 @@ sd_config_sync_profile_changed (SdConfigSync *self)
   end_change (self, SD_CONFIG_KIND_USER_PROFILE);
 }
 
+void
+sd_config_sync_message_requests_changed (SdConfigSync *self)
+{
+  g_autofree gchar *setting = NULL;
+  SdConfigValue *data;
+  gint value;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  setting = sd_store_get_setting (self->store, "community-message-requests", NULL);
+  value = setting == NULL ? -1 : g_str_equal (setting, "1");
+  data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
+  if (data != NULL && sd_config_user_profile_get_blinded_msgreqs (data) == value)
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
+  sd_config_user_profile_set_blinded_msgreqs (data, value);
+  end_change (self, SD_CONFIG_KIND_USER_PROFILE);
+}
+
 /* ---- pushing ---- */
 
 typedef struct {

@@ -74,6 +74,8 @@ void sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 no
 /* our display name and avatar (URL and profile key), as stored in the settings */
 void sd_config_sync_profile_changed (SdConfigSync *self);
 
+/* the "allow community message requests" flag, as stored in the settings */
+void sd_config_sync_message_requests_changed (SdConfigSync *self);
 /* whether anything is still to be pushed (for tests and diagnostics) */
 /* groups v2: our UserGroups entry of @group (created, accepted, invited) or its removal */
 void sd_config_sync_group_changed (SdConfigSync *self, const SdStoreGroup *group,

@@ -362,6 +362,28 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
                                call);
     return;
   }
+  if (sd_store_is_author_id (recipient) && recipient[0] == '1') {
+    /* our community DM conversation with a blinded id (docs/communities.md) */
+    SdCommunities *communities = sd_account_get_communities (self->account);
+
+    if (communities == NULL) {
+      g_dbus_method_invocation_return_error_literal (invocation, SD_DBUS_ERROR,
+                                                     SD_DBUS_ERROR_FAILED,
+                                                     "communities need the network, which is "
+                                                     "not started");
+      return;
+    }
+    if ((list != NULL && g_variant_n_children (list) > 0) || quote_id != NULL) {
+      return_invalid (invocation, "a community DM carries text only");
+      return;
+    }
+    call = g_new0 (SendCall, 1);
+    call->invocation = invocation;
+    call->account_send = account_send;
+    sd_communities_dm_blinded_async (communities, recipient, body, NULL, on_community_posted,
+                                     call);
+    return;
+  }
   if (list != NULL) {
     if (!g_variant_is_of_type (list, G_VARIANT_TYPE ("a(ha{sv})"))) {
       return_invalid (invocation, "the attachments option is a(ha{sv})");
@@ -1288,6 +1310,20 @@ handle_remove_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocatio
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_set_community_message_requests (SdDbusAccount1 *skeleton,
+                                       GDBusMethodInvocation *invocation, gboolean allow,
+                                       SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_set_community_message_requests (self->account, allow, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_account1_complete_set_community_message_requests (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- groups v2 (docs/groups.md) ---- */
 
 typedef struct {
@@ -1747,6 +1783,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_set_avatar), self);
   g_signal_connect (self->account_skeleton, "handle-remove-avatar",
                     G_CALLBACK (handle_remove_avatar), self);
+  g_signal_connect (self->account_skeleton, "handle-set-community-message-requests",
+                    G_CALLBACK (handle_set_community_message_requests), self);
   g_signal_connect (self->account_skeleton, "handle-open-conversation",
                     G_CALLBACK (handle_open_conversation), self);
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);

@@ -766,3 +766,197 @@ sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_
     *out_conversation = store_column_dup (stmt, 1);
   return TRUE;
 }
+
+/* ---- community DMs to blinded ids not recognised yet (schema 11) ---- */
+
+void
+sd_blinded_conversation_free (SdBlindedConversation *conversation)
+{
+  if (conversation == NULL)
+    return;
+  g_free (conversation->id);
+  g_free (conversation->base_url);
+  g_free (conversation->server_pk);
+  g_free (conversation);
+}
+
+static gboolean
+check_blinded_id (const gchar *id, GError **error)
+{
+  if (sd_store_is_author_id (id) && id[0] == '1')
+    return TRUE;
+  g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a blinded id");
+  return FALSE;
+}
+
+SdMessage *
+sd_store_community_add_blinded_dm (SdStore *self, const SdBlindedDm *dm, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) peer = NULL;
+  g_autoptr(SdCachedStmt) insert = NULL;
+  g_autoptr(SdCachedStmt) touch = NULL;
+  gboolean created = FALSE, blocked = FALSE, removed = FALSE;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!check_blinded_id (dm->peer, error) || !store_check_session_id (dm->author, "the author",
+                                                                      error) ||
+      !store_check_utf8 (dm->body, "the body", error) ||
+      (dm->server_hash != NULL && !store_check_utf8 (dm->server_hash, "the hash", error)))
+    return NULL;
+  if (dm->sent_at <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "no time");
+    return NULL;
+  }
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!store_was_removed (self, dm->author, dm->sent_at, &removed, error))
+    return NULL;
+  if (removed)
+    return NULL;
+  /* we wrote first: approved */
+  if (!store_ensure_conversation (self, dm->peer, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE,
+                                  dm->sent_at, &created, &blocked, error))
+    return NULL;
+  peer = store_prepare (self, "INSERT INTO blinded_conversations (conversation, base_url,"
+                        " server_pk) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
+  if (peer == NULL)
+    return NULL;
+  store_bind_text (peer, 1, dm->peer);
+  store_bind_text (peer, 2, dm->base_url);
+  store_bind_text (peer, 3, dm->server_pk);
+  if (!store_run (self, peer, error))
+    return NULL;
+  insert = store_prepare (self,
+                          "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                          " received_at, status, server_hash)"
+                          " VALUES (?1, ?2, 1, ?3, ?4, ?5, 'sent', ?6) ON CONFLICT DO NOTHING",
+                          error);
+  if (insert == NULL)
+    return NULL;
+  store_bind_text (insert, 1, dm->peer);
+  store_bind_text (insert, 2, dm->author);
+  store_bind_text (insert, 3, dm->body);
+  sqlite3_bind_int64 (insert, 4, dm->sent_at);
+  sqlite3_bind_int64 (insert, 5, dm->received_at);
+  store_bind_text (insert, 6, dm->server_hash);
+  if (!store_run (self, insert, error))
+    return NULL;
+  /* stored already (sent from here, an earlier outbox poll, or merged into the 1:1
+   * conversation since): rolled back, so no empty conversation is left */
+  if (sqlite3_changes (self->db) == 0)
+    return NULL;
+  local_id = sqlite3_last_insert_rowid (self->db);
+  touch = store_prepare (self, "UPDATE conversations SET last_activity = max (last_activity, ?2)"
+                         " WHERE id = ?1", error);
+  if (touch == NULL)
+    return NULL;
+  store_bind_text (touch, 1, dm->peer);
+  sqlite3_bind_int64 (touch, 2, dm->sent_at);
+  if (!store_run (self, touch, error) || !store_index_messages (self, &local_id, 1, error) ||
+      !store_tx_commit (tx, error))
+    return NULL;
+  return store_load_message (self, dm->author, dm->sent_at, error);
+}
+
+SdBlindedConversation *
+sd_store_get_blinded_conversation (SdStore *self, const gchar *id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  SdBlindedConversation *out;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT conversation, base_url, server_pk"
+                        " FROM blinded_conversations WHERE conversation = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, id);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return NULL;
+  if (rc != SQLITE_ROW) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
+                         "no such blinded conversation");
+    return NULL;
+  }
+  out = g_new0 (SdBlindedConversation, 1);
+  out->id = store_column_dup (stmt, 0);
+  out->base_url = store_column_dup (stmt, 1);
+  out->server_pk = store_column_dup (stmt, 2);
+  return out;
+}
+
+GPtrArray *
+sd_store_list_blinded_conversations (SdStore *self, const gchar *base_url,
+                                     const gchar *server_pk_hex, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT conversation FROM blinded_conversations"
+                        " WHERE base_url = ?1 AND server_pk = ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, base_url);
+  store_bind_text (stmt, 2, server_pk_hex);
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (out, store_column_dup (stmt, 0));
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+gboolean
+sd_store_merge_blinded_conversation (SdStore *self, const gchar *blinded_id,
+                                     const gchar *session_id, GError **error)
+{
+  static const gchar *const steps[] = {
+    /* we wrote to them first: the 1:1 conversation is approved */
+    "UPDATE conversations SET approved = 1,"
+    " last_activity = max (last_activity, (SELECT last_activity FROM conversations"
+    "                                      WHERE id = ?1))"
+    " WHERE id = ?2",
+    "UPDATE messages SET conversation = ?2 WHERE conversation = ?1",
+    "UPDATE unread_messages SET conversation = ?2 WHERE conversation = ?1",
+    "UPDATE conversations SET unread ="
+    " (SELECT count(*) FROM unread_messages WHERE conversation = ?2) WHERE id = ?2",
+    "DELETE FROM conversations WHERE id = ?1",
+  };
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdBlindedConversation) existing = NULL;
+  gboolean created = FALSE, blocked = FALSE;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!check_blinded_id (blinded_id, error) ||
+      !store_check_session_id (session_id, "the Session ID", error))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  existing = sd_store_get_blinded_conversation (self, blinded_id, error);
+  if (existing == NULL)
+    return FALSE;
+  if (!store_ensure_conversation (self, session_id, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE, 0,
+                                  &created, &blocked, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++) {
+    g_autoptr(SdCachedStmt) stmt = store_prepare (self, steps[i], error);
+
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, blinded_id);
+    store_bind_text (stmt, 2, session_id);
+    if (!store_run (self, stmt, error))
+      return FALSE;
+  }
+  return store_tx_commit (tx, error);
+}
