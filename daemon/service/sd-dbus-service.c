@@ -362,7 +362,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
                                call);
     return;
   }
-  if (sd_store_is_author_id (recipient) && recipient[0] == '1') {
+  if (sd_store_is_blinded_id (recipient)) {
     /* our community DM conversation with a blinded id (docs/communities.md) */
     SdCommunities *communities = sd_account_get_communities (self->account);
 

@@ -783,7 +783,7 @@ sd_blinded_conversation_free (SdBlindedConversation *conversation)
 static gboolean
 check_blinded_id (const gchar *id, GError **error)
 {
-  if (sd_store_is_author_id (id) && id[0] == '1')
+  if (sd_store_is_blinded_id (id))
     return TRUE;
   g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a blinded id");
   return FALSE;
