@@ -550,12 +550,16 @@ gboolean
 sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GError **error)
 {
   g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+  /* leaving a community: its UserGroups entry goes too (docs/communities.md) */
+  g_autoptr(SdCommunity) room = sd_account_dup_community (self, conversation);
 
   if (existing == NULL)
     return FALSE;
   if (!sd_store_delete_conversation (self->store, conversation, error))
     return FALSE;
-  if (self->config_sync != NULL)
+  if (self->config_sync != NULL && room != NULL)
+    sd_config_sync_community_removed (self->config_sync, room->base_url, room->room);
+  else if (self->config_sync != NULL)
     sd_config_sync_contact_removed (self->config_sync, conversation);
   if (existing->approved && self->n_started > 0)
     self->n_started--;

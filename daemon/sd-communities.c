@@ -873,6 +873,10 @@ sd_communities_join (SdCommunities *self, const gchar *url, GError **error)
     return NULL;
   if (created)
     self->account->n_started = -1;  /* counted again when next needed */
+  /* our other devices join it too (UserGroups) */
+  if (self->account->config_sync != NULL)
+    sd_config_sync_community_changed (self->account->config_sync, id,
+                                      sd_account_now_ms (self->account));
   sd_account_emit_conversation (self->account, id);
   sd_communities_poll_now (self);
   return g_steal_pointer (&id);
