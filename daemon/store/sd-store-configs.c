@@ -255,7 +255,8 @@ update_one (SdStore *self, const gchar *sql, const gchar *id, gint64 value,
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
-  if (!store_check_session_id (id, "the conversation id", error))
+  /* any conversation's settings (a community's priority goes into UserGroups) */
+  if (!store_check_conversation_id (id, "the conversation id", error))
     return FALSE;
   if (!store_expect_conversation (self, id, error))
     return FALSE;
