@@ -136,6 +136,116 @@ reactions_from_poll (GPtrArray *reactions)
   return out;
 }
 
+/* ---- attachments: the room's own files, in plaintext (docs/communities.md) ---- */
+
+/* a post's files on their way: prepared (read, stripped), uploaded one by one */
+typedef struct {
+  SdAttachments *attachments; /* (owned) */
+  GArray *prepared;       /* (owned) (element-type SdOutgoingAttachment) */
+  GPtrArray *pointers;    /* (owned) (element-type GBytes) wire AttachmentPointers */
+  GArray *files;          /* (owned) (element-type SdCommunityFile) borrowing from the two */
+  gboolean kept;          /* the prepared files are named by stored rows */
+  /* while uploading */
+  gchar *id;              /* (owned) the room's conversation */
+  gchar *body;            /* (owned) */
+  gchar *quote_id;        /* (owned) (nullable) */
+} RoomFiles;
+
+static void
+room_files_free (RoomFiles *files)
+{
+  if (files == NULL)
+    return;
+  sd_attachments_prepared_free (files->attachments, files->prepared, !files->kept);
+  g_object_unref (files->attachments);
+  g_ptr_array_unref (files->pointers);
+  g_array_unref (files->files);
+  g_free (files->id);
+  g_free (files->body);
+  g_free (files->quote_id);
+  g_free (files);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RoomFiles, room_files_free)
+
+static SdCommunity *lookup_room (SdCommunities *self, const gchar *id,
+                                 SdCommunityServer **server, GError **error);
+static void post_start (SdCommunities *self, GTask *task, const gchar *id, const gchar *body,
+                        const gchar *quote_id, RoomFiles *files);
+static gboolean fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer callback_data,
+                                 gpointer user_data);
+
+/* the file id of @url when it is one of @room's files ({base}/room/{room}/file/{id}), else 0 */
+static gint64
+room_file_id (const gchar *base_url, const gchar *room, const gchar *url)
+{
+  g_autofree gchar *prefix = g_strdup_printf ("%s/room/%s/file/", base_url, room);
+  const gchar *rest;
+  gint64 id = 0;
+
+  if (url == NULL || !g_str_has_prefix (url, prefix))
+    return 0;
+  rest = url + strlen (prefix);
+  if (*rest == '\0' || strlen (rest) > 18)
+    return 0;
+  for (const gchar *p = rest; *p != '\0'; p++) {
+    if (!g_ascii_isdigit (*p))
+      return 0;
+    id = id * 10 + (*p - '0');
+  }
+  return id;
+}
+
+static gboolean
+text_ok (const gchar *text, gsize max)
+{
+  return text == NULL || (strlen (text) <= max && g_utf8_validate (text, -1, NULL));
+}
+
+/* a post's attachments that are this room's files, checked; others (elsewhere, malformed)
+ * are dropped. The rows borrow from @dm */
+static GArray *
+room_files_of (const SdCommunity *room, const SessionProtos__DataMessage *dm)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (SdCommunityFile));
+
+  for (gsize i = 0; i < dm->n_attachments && out->len < SD_ATTACHMENT_MAX_COUNT; i++) {
+    const SessionProtos__AttachmentPointer *a = dm->attachments[i];
+    SdCommunityFile f = { 0 };
+    gsize len;
+    guint8 *wire;
+
+    if (room_file_id (room->base_url, room->room, a->url) <= 0 ||
+        !text_ok (a->contenttype, SD_ATTACHMENT_CONTENT_TYPE_MAX) ||
+        !text_ok (a->filename, SD_ATTACHMENT_FILE_NAME_MAX) ||
+        !text_ok (a->caption, SD_ATTACHMENT_CAPTION_MAX))
+      continue;
+    f.file_name = a->filename;
+    f.content_type = a->contenttype;
+    f.caption = a->caption;
+    f.size = a->has_size ? (gint64) a->size : -1;
+    f.width = a->has_width && a->width <= SD_ATTACHMENT_DIMENSION_MAX ? a->width : 0;
+    f.height = a->has_height && a->height <= SD_ATTACHMENT_DIMENSION_MAX ? a->height : 0;
+    f.voice = a->has_flags &&
+              (a->flags & SESSION_PROTOS__ATTACHMENT_POINTER__FLAGS__VOICE_MESSAGE) != 0;
+    len = session_protos__attachment_pointer__get_packed_size (a);
+    wire = g_malloc (len);
+    session_protos__attachment_pointer__pack (a, wire);
+    f.pointer = g_bytes_new_take (wire, len);
+    g_array_append_val (out, f);
+  }
+  return out;
+}
+
+static void
+room_files_rows_free (GArray *rows)
+{
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    g_bytes_unref (g_array_index (rows, SdCommunityFile, i).pointer);
+  if (rows != NULL)
+    g_array_unref (rows);
+}
+
 /* ---- polling ---- */
 
 typedef struct {
@@ -196,11 +306,13 @@ typedef struct {
   SdSogsPost post;
   gchar *name;
   GArray *reactions;
+  GArray *files;         /* (element-type SdCommunityFile) the post's room files */
 } Decoded;
 
 static void
 decoded_free (Decoded *decoded)
 {
+  room_files_rows_free (decoded->files);
   sd_sogs_post_clear (&decoded->post);
   g_free (decoded->name);
   g_clear_pointer (&decoded->reactions, g_array_unref);
@@ -210,8 +322,9 @@ decoded_free (Decoded *decoded)
 /* checks and decodes one post of a page into @row (which borrows from @keep); FALSE to drop
  * it */
 static gboolean
-decode_post (SdCommunities *self, const SdSogsMessage *m, const gchar *ours, const guint8 pk[32],
-             GHashTable *cache, GPtrArray **contacts, SdCommunityPost *row, GPtrArray *keep)
+decode_post (SdCommunities *self, const SdCommunity *room, const SdSogsMessage *m,
+             const gchar *ours, const guint8 pk[32], GHashTable *cache, GPtrArray **contacts,
+             SdCommunityPost *row, GPtrArray *keep)
 {
   Decoded *decoded = g_new0 (Decoded, 1);
   SdSogsPost *post_ = &decoded->post;
@@ -229,13 +342,18 @@ decode_post (SdCommunities *self, const SdSogsMessage *m, const gchar *ours, con
     return FALSE;
   }
   dm = post_->parsed->datamessage;
-  if (dm == NULL || dm->body == NULL || *dm->body == '\0' ||
-      !g_utf8_validate (dm->body, -1, NULL))
+  if (dm == NULL || (dm->body != NULL && !g_utf8_validate (dm->body, -1, NULL)))
     return FALSE;
+  /* text, room files, or both */
+  decoded->files = room_files_of (room, dm);
+  if ((dm->body == NULL || *dm->body == '\0') && decoded->files->len == 0)
+    return FALSE;
+  row->files = (const SdCommunityFile *) (gpointer) decoded->files->data;
+  row->n_files = decoded->files->len;
   row->post_id = m->id;
   row->author = m->session_id;
   row->outgoing = g_str_equal (m->session_id, ours);
-  row->body = dm->body;
+  row->body = dm->body != NULL ? dm->body : "";
   row->sent_at = posted_ms;
   /* the poster's own time (sigTimestamp, or the DataMessage's), so a quote's id, made from
    * it, finds the post; believed only near the server's */
@@ -343,7 +461,7 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
       } else {
         SdCommunityPost row = { 0 };
 
-        if (decode_post (self, m, ours, pk, cache, contacts, &row, keep))
+        if (decode_post (self, room, m, ours, pk, cache, contacts, &row, keep))
           g_array_append_val (rows, row);
       }
     }
@@ -813,6 +931,9 @@ sd_communities_start (SdCommunities *self)
   self->cancellable = g_cancellable_new ();
   /* the timer ticks at the cadence; a server's own state says whether it is due */
   self->timer_id = g_timeout_add (MIN (self->interval_ms, 1000u), on_tick, self);
+  /* room files are fetched through their server */
+  if (self->account->attachments != NULL)
+    sd_attachments_set_plain_fetch (self->account->attachments, fetch_room_file, self);
   sd_communities_poll_now (self);
 }
 
@@ -825,6 +946,8 @@ sd_communities_stop (SdCommunities *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
+  if (self->account->attachments != NULL)
+    sd_attachments_set_plain_fetch (self->account->attachments, NULL, NULL);
 }
 
 const gchar *
@@ -882,6 +1005,279 @@ sd_communities_join (SdCommunities *self, const gchar *url, GError **error)
   return g_steal_pointer (&id);
 }
 
+/* ---- attachments: fetching and uploading room files ---- */
+
+/* SdAttachmentsPlainFetch: a room file of a community we joined, through its server */
+static void
+on_room_file (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  gsize max = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint status = 0;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (status == 404)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             "the community no longer has this file");
+  else if (status != 200)
+    g_task_return_new_error (task, SD_NETWORK_ERROR,
+                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             "the community server answered %u", status);
+  else if (g_bytes_get_size (body) == 0 || g_bytes_get_size (body) > max)
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED,
+                             "a community file of %" G_GSIZE_FORMAT " bytes",
+                             g_bytes_get_size (body));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+}
+
+static gboolean
+fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer callback_data, gpointer user_data)
+{
+  SdCommunities *self = user_data;
+  SessionProtos__AttachmentPointer *pb;
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *endpoint = NULL;
+  const SdCommunity *room = NULL;
+  gint64 file_id = 0;
+  GTask *task;
+
+  if (self->stopped || self->account->store == NULL)
+    return FALSE;
+  pb = session_protos__attachment_pointer__unpack (NULL, g_bytes_get_size (pointer),
+                                                   g_bytes_get_data (pointer, NULL));
+  if (pb == NULL)
+    return FALSE;
+  rooms = sd_store_list_communities (self->account->store, NULL);
+  for (guint i = 0; rooms != NULL && i < rooms->len && file_id <= 0; i++) {
+    room = g_ptr_array_index (rooms, i);
+    file_id = room_file_id (room->base_url, room->room, pb->url);
+  }
+  session_protos__attachment_pointer__free_unpacked (pb, NULL);
+  if (file_id <= 0 || !community_server (room, &server, NULL))
+    return FALSE;
+  task = g_task_new (self, cancellable, callback, callback_data);
+  g_task_set_source_tag (task, fetch_room_file);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (max_bytes), NULL);
+  endpoint = g_strdup_printf ("/room/%s/file/%" G_GINT64_FORMAT, room->room, file_id);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "GET", endpoint, NULL,
+                              cancellable, on_room_file, task);
+  return TRUE;
+}
+
+/* a post's files on their way up: the caller's task, and the files (owned until the post
+ * takes them) */
+typedef struct {
+  GTask *task;            /* (owned) */
+  RoomFiles *files;       /* (owned) (nullable) */
+} Upload;
+
+static void
+upload_fail (Upload *upload, GError *error)
+{
+  g_task_return_error (upload->task, error);
+  g_object_unref (upload->task);
+  room_files_free (upload->files);
+  g_free (upload);
+}
+
+static void upload_next (Upload *upload);
+
+static void
+on_file_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Upload *upload = user_data;
+  SdCommunities *self = g_task_get_source_object (upload->task);
+  RoomFiles *files = upload->files;
+  const SdOutgoingAttachment *a = &g_array_index (files->prepared, SdOutgoingAttachment,
+                                                  files->pointers->len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(SdCommunity) room = NULL;
+  g_autofree gchar *url = NULL;
+  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+  SdCommunityFile row = { 0 };
+  JsonNode *root;
+  gint64 file_id = 0;
+  guint status = 0;
+  gsize len;
+  guint8 *wire;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (self->stopped) {
+    upload_fail (upload, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                              "communities stopped"));
+    return;
+  }
+  if (body == NULL) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200 && status != 201) {
+    upload_fail (upload, g_error_new (SD_NETWORK_ERROR,
+                                      status >= 500 ? SD_NETWORK_ERROR_NODE
+                                                    : SD_NETWORK_ERROR_REJECTED,
+                                      "the community server answered the file with %u",
+                                      status));
+    return;
+  }
+  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                  (gssize) g_bytes_get_size (body), NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+      json_object_has_member (json_node_get_object (root), "id") &&
+      json_node_get_value_type (json_object_get_member (json_node_get_object (root), "id")) ==
+        G_TYPE_INT64)
+    file_id = json_object_get_int_member (json_node_get_object (root), "id");
+  room = sd_store_get_community (self->account->store, files->id, NULL);
+  if (file_id <= 0 || room == NULL) {
+    upload_fail (upload, g_error_new_literal (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                                              "the community server's answer to a file has "
+                                              "no id"));
+    return;
+  }
+  /* the pointer the official clients write for a room file: its id and URL, and no key,
+   * since the file is not encrypted */
+  url = g_strdup_printf ("%s/room/%s/file/%" G_GINT64_FORMAT, room->base_url, room->room,
+                         file_id);
+  pb.deprecated_id = (guint64) file_id;
+  pb.url = url;
+  pb.contenttype = (gchar *) a->content_type;
+  pb.filename = (gchar *) a->file_name;
+  pb.caption = (gchar *) a->caption;
+  pb.has_size = a->size >= 0 && a->size <= G_MAXUINT32;
+  pb.size = (guint32) a->size;
+  pb.has_width = a->width > 0;
+  pb.width = a->width;
+  pb.has_height = a->height > 0;
+  pb.height = a->height;
+  pb.has_flags = a->voice;
+  pb.flags = a->voice ? SESSION_PROTOS__ATTACHMENT_POINTER__FLAGS__VOICE_MESSAGE : 0;
+  len = session_protos__attachment_pointer__get_packed_size (&pb);
+  wire = g_malloc (len);
+  session_protos__attachment_pointer__pack (&pb, wire);
+  g_ptr_array_add (files->pointers, g_bytes_new_take (wire, len));
+  /* the stored row: ours, so here already */
+  row.pointer = g_ptr_array_index (files->pointers, files->pointers->len - 1);
+  row.file_name = a->file_name;
+  row.content_type = a->content_type;
+  row.caption = a->caption;
+  row.size = a->size;
+  row.width = a->width;
+  row.height = a->height;
+  row.voice = a->voice;
+  row.file = a->file;
+  g_array_append_val (files->files, row);
+  upload_next (upload);
+}
+
+/* the next prepared file to the room (POST /room/{r}/file, the bytes as they are), or the
+ * post once every file is up */
+static void
+upload_next (Upload *upload)
+{
+  SdCommunities *self = g_task_get_source_object (upload->task);
+  RoomFiles *files = upload->files;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *endpoint = NULL;
+  gchar *contents = NULL;
+  gsize length = 0;
+
+  if (files->pointers->len == files->prepared->len) {
+    g_autofree gchar *id = g_strdup (files->id);
+    g_autofree gchar *body = g_strdup (files->body);
+    g_autofree gchar *quote_id = g_strdup (files->quote_id);
+
+    post_start (self, upload->task, id, body, quote_id, upload->files);
+    g_free (upload);
+    return;
+  }
+  room = lookup_room (self, files->id, &server, &error);
+  if (room == NULL) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  path = sd_attachments_prepared_path (files->attachments,
+                                       g_array_index (files->prepared, SdOutgoingAttachment,
+                                                      files->pointers->len).file);
+  if (!g_file_get_contents (path, &contents, &length, &error)) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  endpoint = g_strdup_printf ("/room/%s/file", room->room);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "POST", endpoint,
+                              g_bytes_new_take (contents, length),
+                              g_task_get_cancellable (upload->task), on_file_uploaded, upload);
+}
+
+static void
+on_files_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Upload *upload = user_data;
+  GError *error = NULL;
+
+  upload->files->prepared = sd_attachments_prepare_finish (SD_ATTACHMENTS (source), result,
+                                                           &error);
+  if (upload->files->prepared == NULL) {
+    upload_fail (upload, error);
+    return;
+  }
+  upload_next (upload);
+}
+
+void
+sd_communities_post_files_async (SdCommunities *self, const gchar *id, const gchar *body,
+                                 const gchar *quote_id, const SdAttachmentSource *sources,
+                                 guint n_sources, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  Upload *upload;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  upload = g_new0 (Upload, 1);
+  upload->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (upload->task, sd_communities_post_async);
+  if (*body != '\0' && !sd_account_check_body (body, &error)) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  room = lookup_room (self, id, &server, &error);
+  if (room == NULL) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  if (self->account->attachments == NULL || n_sources == 0) {
+    upload_fail (upload, g_error_new_literal (SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                                              "attachments are not available"));
+    return;
+  }
+  upload->files = g_new0 (RoomFiles, 1);
+  upload->files->attachments = g_object_ref (self->account->attachments);
+  upload->files->pointers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  upload->files->files = g_array_new (FALSE, TRUE, sizeof (SdCommunityFile));
+  upload->files->id = g_strdup (id);
+  upload->files->body = g_strdup (body);
+  upload->files->quote_id = g_strdup (quote_id);
+  /* read and stripped of metadata in a worker, as for a 1:1 message */
+  sd_attachments_prepare_async (self->account->attachments, sources, n_sources, cancellable,
+                                on_files_prepared, upload);
+}
+
 /* ---- posting, reacting, deleting ---- */
 
 typedef struct {
@@ -897,6 +1293,7 @@ typedef struct {
   gchar *peer;            /* (owned) (nullable) a DM's blinded recipient, not recognised */
   gchar *base_url;        /* (owned) (nullable) its server */
   gchar *pk_hex;          /* (owned) (nullable) */
+  RoomFiles *files;       /* (owned) (nullable) a post's attachments, uploaded */
 } Call;
 
 static void
@@ -911,6 +1308,7 @@ call_free (Call *call)
   g_free (call->peer);
   g_free (call->base_url);
   g_free (call->pk_hex);
+  g_clear_pointer (&call->files, room_files_free);
   g_free (call);
 }
 
@@ -1010,6 +1408,17 @@ on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   row.received_at = call->sent_at;
   row.quote_author = call->quote_author;
   row.quote_sent_at = call->quote_sent_at;
+  if (call->files != NULL) {
+    /* the prepared files become ours in the same turn as the rows that name them */
+    if (!sd_attachments_prepared_keep (self->account->attachments, call->files->prepared,
+                                       &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    call->files->kept = TRUE;
+    row.files = (const SdCommunityFile *) (gpointer) call->files->files->data;
+    row.n_files = call->files->files->len;
+  }
   message = sd_store_community_add_post (self->account->store, call->id, &row, &error);
   if (message != NULL) {
     sd_account_emit_message_added (self->account, message, FALSE);
@@ -1031,7 +1440,23 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
                            const gchar *quote_id, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_post_async);
+  post_start (self, task, id, body, quote_id, NULL);
+}
+
+/* @task (transfer full); @files (transfer full) (nullable) the room files the post carries */
+static void
+post_start (SdCommunities *self, GTask *task_, const gchar *id, const gchar *body,
+            const gchar *quote_id, RoomFiles *files)
+{
+  g_autoptr(GTask) task = task_;
+  g_autoptr(RoomFiles) files_ = files;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(SdCommunity) room = NULL;
   g_autoptr(SdCommunityServer) server = NULL;
@@ -1046,11 +1471,8 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
   Call *call;
   gsize len;
 
-  g_return_if_fail (SD_IS_COMMUNITIES (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sd_communities_post_async);
-  if (!sd_account_check_body (body, &error)) {
+  /* with files, the text may be empty */
+  if ((files == NULL || *body != '\0') && !sd_account_check_body (body, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -1062,6 +1484,7 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
   call = g_new0 (Call, 1);
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
   call->id = g_strdup (id);
+  call->files = g_steal_pointer (&files_);
   call->key = server_key (room);
   our_blinded_id (self, server->pk, ours);
   call->author = g_strdup (ours);
@@ -1087,6 +1510,7 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
   text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
   text.quote_id = (guint64) call->quote_sent_at;
   text.quote_author = call->quote_author;
+  text.attachments = call->files != NULL ? call->files->pointers : NULL;
   content = sd_content_pack_text_full (&text);
   if (!sd_sogs_post_encode (self->account->identity->ed25519_sk, server->pk, TRUE,
                             g_bytes_get_data (content, NULL), g_bytes_get_size (content), &data,

@@ -50,6 +50,20 @@ SdMessage *sd_communities_post_finish (SdCommunities *self,
                                        GAsyncResult *result,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* a post with attachments: each file is read and stripped of metadata as for a 1:1 message,
+ * then uploaded to the room (POST /room/{r}/file) as it is, NOT encrypted: anyone who can
+ * read the room can read it (docs/communities.md). @body may be "". Finished with
+ * sd_communities_post_finish */
+void sd_communities_post_files_async (SdCommunities *self,
+                                      const gchar *id,
+                                      const gchar *body,
+                                      const gchar *quote_id,
+                                      const SdAttachmentSource *sources,
+                                      guint n_sources,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+
 /* a community DM (POST /inbox/{to}) to the blinded id @to met in room @id. To a contact
  * recognised behind it, the message is stored in our 1:1 conversation with them, where their
  * answers arrive too; to anyone else, in a conversation keyed by @to, which merges into the

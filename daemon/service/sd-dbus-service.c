@@ -321,6 +321,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   g_autofree gchar *quote_id = NULL;
   SendCall *call;
   gsize n = 0;
+  SdCommunities *room_files = NULL;
 
   if (!option_quote (options, &quote_id, invocation))
     return;
@@ -345,10 +346,18 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
 
     if (answered)
       return;
-    if (list != NULL && g_variant_n_children (list) > 0) {
-      return_invalid (invocation, "attachments to a community are not supported yet");
+    if (list != NULL && g_variant_n_children (list) > 0 && to == NULL) {
+      /* the room's files, read from the fds below (docs/communities.md) */
+      room_files = communities;
+    } else if (list != NULL && g_variant_n_children (list) > 0) {
+      return_invalid (invocation, "a community DM carries text only");
       return;
     }
+  }
+  if (sd_store_is_community_id (recipient) && room_files == NULL) {
+    g_autoptr(GVariant) to = g_variant_lookup_value (options, "to", G_VARIANT_TYPE_STRING);
+    SdCommunities *communities = sd_account_get_communities (self->account);
+
     call = g_new0 (SendCall, 1);
     call->invocation = invocation;
     call->account_send = account_send;
@@ -422,6 +431,11 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   call = g_new0 (SendCall, 1);
   call->invocation = invocation;
   call->account_send = account_send;
+  if (room_files != NULL) {
+    sd_communities_post_files_async (room_files, recipient, body, quote_id, sources, (guint) n,
+                                     NULL, on_community_posted, call);
+    return;
+  }
   sd_account_send_attachments_async (self->account, recipient, body, quote_id, sources,
                                      (guint) n, NULL, on_sent_attachments, call);
 }

@@ -525,6 +525,40 @@ load_by_local_id (SdStore *self, gint64 local_id, GError **error)
   return store_load_message (self, author, sent_at, error);
 }
 
+/* a post's attachments: theirs wait to be fetched (DownloadAttachment), ours are here */
+static gboolean
+insert_room_files (SdStore *self, gint64 local_id, const SdCommunityPost *post, GError **error)
+{
+  for (guint i = 0; i < post->n_files; i++) {
+    const SdCommunityFile *f = &post->files[i];
+    g_autoptr(SdCachedStmt) insert = NULL;
+
+    insert = store_prepare (self,
+                            "INSERT INTO attachments (message, idx, state, pointer, file_name,"
+                            " content_type, caption, size, width, height, voice, file)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                            error);
+    if (insert == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (insert, 1, local_id);
+    sqlite3_bind_int (insert, 2, (int) i);
+    store_bind_text (insert, 3, f->file != NULL ? "available" : "pending");
+    sqlite3_bind_blob (insert, 4, g_bytes_get_data (f->pointer, NULL),
+                       (int) g_bytes_get_size (f->pointer), SQLITE_TRANSIENT);
+    store_bind_text (insert, 5, f->file_name);
+    store_bind_text (insert, 6, f->content_type);
+    store_bind_text (insert, 7, f->caption);
+    sqlite3_bind_int64 (insert, 8, f->size);
+    sqlite3_bind_int64 (insert, 9, f->width);
+    sqlite3_bind_int64 (insert, 10, f->height);
+    sqlite3_bind_int (insert, 11, f->voice);
+    store_bind_text (insert, 12, f->file);
+    if (!store_run (self, insert, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* one post inside the caller's transaction: its local id, or 0 when it is stored already,
  * was removed here, or is not a post we can store */
 static gboolean
@@ -585,6 +619,8 @@ insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64
   store_bind_text (link, 5, post->author_session_id);
   store_bind_text (link, 6, reactions);
   if (!store_run (self, link, error))
+    return FALSE;
+  if (!insert_room_files (self, local_id, post, error))
     return FALSE;
   if (!post->outgoing && !store_mark_unread (self, id, post->sent_at, local_id, error))
     return FALSE;

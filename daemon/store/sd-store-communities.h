@@ -75,6 +75,18 @@ gboolean sd_store_community_set_dm_cursors (SdStore *self,
                                             gint64 outbox,
                                             GError **error);
 
+/* a post's attachment: a file in the room's file endpoint, in plaintext (docs/communities.md) */
+typedef struct {
+  GBytes *pointer;                /* the AttachmentPointer as sent (wire form) */
+  const gchar *file_name;         /* (nullable) */
+  const gchar *content_type;      /* (nullable) */
+  const gchar *caption;           /* (nullable) */
+  gint64 size;                    /* -1: not known */
+  guint32 width, height;
+  gboolean voice;
+  const gchar *file;              /* (nullable) ours: its name under <data dir>/attachments */
+} SdCommunityFile;
+
 typedef struct {
   gint64 post_id;
   const gchar *author;            /* the poster's blinded id */
@@ -87,6 +99,8 @@ typedef struct {
   const gchar *quote_author;      /* (nullable) */
   gint64 quote_sent_at;
   const GArray *reactions;        /* (nullable) (element-type SdReaction) the server's counts */
+  const SdCommunityFile *files;   /* (nullable) attachments, checked by the caller */
+  guint n_files;
 } SdCommunityPost;
 
 /* stores one poll's posts of a room in one transaction, skipping those stored already,
