@@ -758,6 +758,14 @@ on_plain_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   transfer_end (transfer);
 }
 
+gboolean
+sd_attachments_store_file (SdAttachments *self, GBytes *data, gchar **out_file, GError **error)
+{
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+
+  return write_plaintext (self, data, out_file, error);
+}
+
 gchar *
 sd_attachments_prepared_path (SdAttachments *self, const gchar *file)
 {

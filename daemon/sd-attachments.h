@@ -91,6 +91,12 @@ typedef gboolean (*SdAttachmentsPlainFetch) (GBytes *pointer,
                                              GAsyncReadyCallback callback,
                                              gpointer callback_data,
                                              gpointer user_data);
+/* keeps @data as a new file under <data dir>/attachments (its name in @out_file): it must be
+ * named by a stored row in the same main-loop turn, or the sweep removes it */
+gboolean sd_attachments_store_file (SdAttachments *self,
+                                    GBytes *data,
+                                    gchar **out_file,
+                                    GError **error);
 /* where a prepared file is until sd_attachments_prepared_keep(), to read it before then */
 gchar *sd_attachments_prepared_path (SdAttachments *self, const gchar *file);
 void sd_attachments_set_plain_fetch (SdAttachments *self,

@@ -57,6 +57,7 @@ struct _SdCommunities {
   guint idle_id;
   GHashTable *servers;   /* (owned) "base_url pk" → ServerState* */
   GCancellable *cancellable; /* (owned) */
+  GHashTable *image_fetches; /* (owned) ids of the rooms whose image is being fetched */
 };
 
 G_DEFINE_FINAL_TYPE (SdCommunities, sd_communities, G_TYPE_OBJECT)
@@ -383,6 +384,95 @@ decode_post (SdCommunities *self, const SdCommunity *room, const SdSogsMessage *
   return TRUE;
 }
 
+/* ---- the room's image, as the conversation's avatar ---- */
+
+typedef struct {
+  SdCommunities *self;    /* (owned) */
+  gchar *id;              /* (owned) */
+  gchar *url;             /* (owned) */
+} ImageFetch;
+
+static void
+image_fetch_free (ImageFetch *fetch)
+{
+  g_hash_table_remove (fetch->self->image_fetches, fetch->id);
+  g_object_unref (fetch->self);
+  g_free (fetch->id);
+  g_free (fetch->url);
+  g_free (fetch);
+}
+
+static void
+on_room_image (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ImageFetch *fetch = user_data;
+  SdCommunities *self = fetch->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree gchar *file = NULL;
+  guint status = 0;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (self->stopped || self->account->store == NULL || self->account->attachments == NULL) {
+    image_fetch_free (fetch);
+    return;
+  }
+  if (body == NULL || status >= 500) {
+    /* asked again with the room's details at the next poll */
+    g_debug ("the image of %s was not fetched: %s", fetch->id,
+             error != NULL ? error->message : "the server failed");
+    sd_store_community_set_info (self->account->store, fetch->id, NULL, NULL, -1, 0, NULL, NULL,
+                                 NULL, NULL, NULL);
+    image_fetch_free (fetch);
+    return;
+  }
+  /* only what a contact's picture may be: a PNG, JPEG, GIF or WebP of at most 2 MB */
+  if (status != 200 || !sd_attachments_check_avatar (body, &error) ||
+      !sd_attachments_store_file (self->account->attachments, body, &file, &error) ||
+      !sd_store_community_set_image (self->account->store, fetch->id, fetch->url, file, &error)) {
+    g_debug ("the image of %s is not kept: %s", fetch->id,
+             error != NULL ? error->message : "the server refused it");
+    image_fetch_free (fetch);
+    return;
+  }
+  sd_account_emit_conversation (self->account, fetch->id);
+  image_fetch_free (fetch);
+}
+
+/* the room's details name image @image_id (0: none): fetched (GET /room/{r}/file/{id}) when
+ * it is not the one we have */
+static void
+update_room_image (SdCommunities *self, const SdCommunity *room, gint64 image_id)
+{
+  SdStore *store = self->account->store;
+  g_autofree gchar *url = NULL, *old_url = NULL, *old_file = NULL, *endpoint = NULL;
+  g_autoptr(GBytes) old_key = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  gboolean had = sd_store_get_avatar (store, room->id, &old_url, &old_key, &old_file, NULL);
+  ImageFetch *fetch;
+
+  if (image_id <= 0) {
+    if (had && sd_store_community_set_image (store, room->id, NULL, NULL, NULL))
+      sd_account_emit_conversation (self->account, room->id);
+    return;
+  }
+  url = g_strdup_printf ("%s/room/%s/file/%" G_GINT64_FORMAT, room->base_url, room->room,
+                         image_id);
+  if ((had && g_strcmp0 (old_url, url) == 0 && old_file != NULL) ||
+      g_hash_table_contains (self->image_fetches, room->id) ||
+      self->account->attachments == NULL || !community_server (room, &server, NULL))
+    return;
+  fetch = g_new0 (ImageFetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->id = g_strdup (room->id);
+  fetch->url = g_steal_pointer (&url);
+  g_hash_table_add (self->image_fetches, g_strdup (room->id));
+  endpoint = g_strdup_printf ("/room/%s/file/%" G_GINT64_FORMAT, room->room, image_id);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "GET", endpoint, NULL,
+                              self->cancellable, on_room_image, fetch);
+}
+
 static gboolean
 apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *rp,
             const gchar *ours, const guint8 pk[32], GHashTable *cache, GPtrArray **contacts)
@@ -432,6 +522,8 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
             details != NULL ? details->pinned : NULL, &error))
         g_warning ("could not store a room's details: %s", error->message);
     }
+    if (details != NULL)
+      update_room_image (self, room, details->image_id);
   }
   if (rp->messages_status == 200) {
     g_autoptr(GError) error = NULL;
@@ -1955,6 +2047,7 @@ sd_communities_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_hash_table_unref (self->servers);
+  g_hash_table_unref (self->image_fetches);
   G_OBJECT_CLASS (sd_communities_parent_class)->finalize (object);
 }
 
@@ -1971,6 +2064,7 @@ static void
 sd_communities_init (SdCommunities *self)
 {
   self->servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->image_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* no request goes out before sd_communities_start() (the account is online) */
   self->stopped = TRUE;
 }

@@ -803,6 +803,39 @@ sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_
   return TRUE;
 }
 
+gboolean
+sd_store_community_set_image (SdStore *self, const gchar *id, const gchar *url,
+                              const gchar *file, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!sd_store_is_community_id (id)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a community id");
+    return FALSE;
+  }
+  if (url == NULL) {
+    stmt = store_prepare (self, "DELETE FROM avatars WHERE conversation = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, id);
+    return store_run (self, stmt, error);
+  }
+  /* a room's image has no key: it is not encrypted */
+  stmt = store_prepare (self, "INSERT INTO avatars (conversation, url, key, file)"
+                        " SELECT ?1, ?2, zeroblob (0), ?3 WHERE EXISTS"
+                        " (SELECT 1 FROM communities WHERE conversation = ?1)"
+                        " ON CONFLICT (conversation) DO UPDATE SET url = excluded.url,"
+                        " key = excluded.key, file = excluded.file", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, id);
+  store_bind_text (stmt, 2, url);
+  store_bind_text (stmt, 3, file);
+  return store_run (self, stmt, error);
+}
+
 /* ---- community DMs to blinded ids not recognised yet (schema 11) ---- */
 
 void

@@ -54,6 +54,13 @@ gboolean sd_store_community_set_info (SdStore *self,
                                       const gchar *const *admins,
                                       const GArray *pinned,
                                       GError **error);
+/* the room's image as the conversation's avatar: its room file @url, fetched into @file
+ * (under <data dir>/attachments; not encrypted, so no key); @url NULL removes it */
+gboolean sd_store_community_set_image (SdStore *self,
+                                       const gchar *id,
+                                       const gchar *url,
+                                       const gchar *file,
+                                       GError **error);
 /* the message ids of the pinned posts we have, in pin order */
 GStrv sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community,
                                           GError **error);

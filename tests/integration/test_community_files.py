@@ -3,11 +3,15 @@
 """Community attachments (issue 17): a post with files goes through the room's own file
 endpoint, as the protocol says, NOT encrypted; the other member sees the post with its
 attachments waiting, fetches them through the server (onion requests) and reads the very
-bytes that were sent; the poster has them at once; a file-only post (no text) is fine; a
-pointer to a file outside the room is not fetched."""
+bytes that were sent; the poster has them at once; a file-only post (no text) is fine. The
+room's image (its `image_id` file) is the conversation's avatar, replaced and removed as the
+room's details say."""
 
+import base64
 import os
+import struct
 import tempfile
+import zlib
 
 from gi.repository import Gio, GLib  # noqa: E402
 
@@ -37,6 +41,32 @@ def open_attachment(daemon, cid, message_id, index):
         BUS_NAME, ACCOUNT_PATH + "/conversations/" + cid, CONVERSATION_IFACE, "OpenAttachment",
         GLib.Variant("(su)", (message_id, index)), None, Gio.DBusCallFlags.NONE, 30000, None,
         None)
+    with os.fdopen(out.get(reply.unpack()[0]), "rb") as f:
+        return f.read()
+
+
+def png(width, height, rgb):
+    """a valid PNG of one colour"""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def open_avatar(daemon, cid):
+    """the conversation's avatar, or None when it has none (yet)"""
+    try:
+        reply, out = daemon.bus.connection.call_with_unix_fd_list_sync(
+            BUS_NAME, ACCOUNT_PATH + "/conversations/" + cid, CONVERSATION_IFACE, "OpenAvatar",
+            None, None, Gio.DBusCallFlags.NONE, 30000, None, None)
+    except GLib.Error as e:
+        if Gio.DBusError.get_remote_error(e) in ("org.sessiond.Daemon1.Error.NotFound",
+                                                 "org.sessiond.Daemon1.Error.AttachmentNotAvailable"):
+            return None
+        raise
     with os.fdopen(out.get(reply.unpack()[0]), "rb") as f:
         return f.read()
 
@@ -105,6 +135,23 @@ def test(testnet):
         alice.wait_for(lambda: states(alice, cid, only_id) == ["available"], "fetched")
         assert_eq(open_attachment(alice, cid, only_id, 0), b"just a file", "its bytes")
         log("file-only post")
+
+        # ---- the room's image is the conversation's avatar, and follows changes
+        assert open_avatar(bob, cid) is None, "no image yet"
+        red, blue = png(8, 8, (255, 0, 0)), png(4, 6, (0, 0, 255))
+        testnet.control({"action": "sogs_room_image", "room": "lobby",
+                         "data": base64.b64encode(red).decode()})
+        bob.wait_for(lambda: open_avatar(bob, cid) == red, "the room's image arrives")
+        alice.wait_for(lambda: open_avatar(alice, cid) == red, "for every member")
+        testnet.control({"action": "sogs_room_image", "room": "lobby",
+                         "data": base64.b64encode(blue).decode()})
+        bob.wait_for(lambda: open_avatar(bob, cid) == blue, "a new image replaces it")
+        # not an image: not kept (the old one goes with the room's word)
+        testnet.control({"action": "sogs_room_image", "room": "lobby",
+                         "data": base64.b64encode(b"not an image at all").decode()})
+        testnet.control({"action": "sogs_room_image", "room": "lobby", "data": ""})
+        bob.wait_for(lambda: open_avatar(bob, cid) is None, "a removed image goes")
+        log("room image as the avatar")
     finally:
         alice.close()
         bob.close()

@@ -85,6 +85,7 @@ typedef struct {
   GHashTable *banned;   /* (owned) id → (owned) gint64* end, unix seconds; 0: for ever */
   GArray *pinned;       /* (owned) StPin, oldest pin first */
   GHashTable *files;    /* (owned) file id (gint64*) → (owned) GBytes* */
+  gint64 image_id;      /* 0: no image; else one of @files */
 } StRoom;
 
 typedef struct {
@@ -431,6 +432,8 @@ room_details (StSogsServer *ss, StRoom *room, const gchar *author)
   json_object_set_int_member (obj, "active_users_cutoff", ACTIVE_CUTOFF);
   json_object_set_array_member (obj, "moderators", id_array (room->moderators));
   json_object_set_array_member (obj, "admins", id_array (room->admins));
+  if (room->image_id > 0)
+    json_object_set_int_member (obj, "image_id", room->image_id);
   {
     JsonArray *pins = json_array_new ();
 
@@ -1728,6 +1731,32 @@ st_sogs_server_control (StSogsServer *ss,
       }
       room->info_updates++;
     }
+  } else if (strcmp (action, "sogs_room_image") == 0) {
+    /* the room's image, as an admin's upload and PUT of image would set it; "data" absent or
+     * empty takes the image away */
+    StRoom *room = require_room (ss, request, error);
+    const gchar *b64 = room != NULL ? sd_json_get_string (request, "data") : NULL;
+    g_autoptr(GBytes) data = NULL;
+    gint64 *key;
+
+    if (room == NULL)
+      return FALSE;
+    if (b64 == NULL || *b64 == '\0') {
+      room->image_id = 0;
+    } else {
+      data = sd_base64_decode (b64, -1, NULL);
+      if (data == NULL || g_bytes_get_size (data) == 0 || g_bytes_get_size (data) > FILE_MAX) {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             "data is the image in base64, at most 10 MB");
+        return FALSE;
+      }
+      key = g_new (gint64, 1);
+      *key = ++ss->next_file_id;
+      g_hash_table_insert (room->files, key, g_bytes_ref (data));
+      ss->file_bytes += g_bytes_get_size (data);
+      room->image_id = *key;
+    }
+    room->info_updates++;
   } else if (strcmp (action, "sogs_moderator") == 0) {
     StRoom *room = require_room (ss, request, error);
     const gchar *id = room != NULL ? require_user_id (request, error) : NULL;
