@@ -827,6 +827,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   ServerState *state = server_state (self, call->key);
   g_autoptr(GError) error = NULL;
   SdSogsPoll *poll = sd_community_poll_finish (SD_NETWORK (source), result, &error);
+  g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(GHashTable) cache = NULL;
   g_autoptr(GPtrArray) contacts = NULL;
   gchar ours[SD_BLINDED_ID_LEN + 1];
@@ -869,6 +870,15 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   our_blinded_id (self, call->pk, ours);
   cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* the whole poll in one transaction, each page a savepoint in it: one commit (one fsync)
+   * per poll rather than one per room. What is announced before the commit is read back
+   * through the same connection; were the commit to fail, the cursors go back with the posts
+   * and the next poll brings them again */
+  tx = sd_store_transaction_begin (self->account->store, &error);
+  if (tx == NULL) {
+    g_warning ("a community poll is stored page by page: %s", error->message);
+    g_clear_error (&error);
+  }
   for (guint i = 0; i < poll->rooms->len && i < call->rooms->len; i++) {
     const SdCommunity *room = g_ptr_array_index (call->rooms, i);
     g_autoptr(SdCommunity) current = sd_store_get_community (self->account->store, room->id,
@@ -889,6 +899,9 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   if (poll->with_dms)
     apply_dms (self, call, poll);
   merge_recognised (self, call, cache, &contacts);
+  if (tx != NULL && !sd_store_transaction_commit (tx, &error))
+    g_warning ("could not store a community poll: %s", error->message);
+  g_clear_pointer (&tx, sd_store_transaction_end);
   if (any)
     sd_account_emit_account_changed (self->account);
   sd_community_poll_free (poll);

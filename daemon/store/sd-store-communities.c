@@ -525,6 +525,32 @@ load_by_local_id (SdStore *self, gint64 local_id, GError **error)
   return store_load_message (self, author, sent_at, error);
 }
 
+/* whether a post is stored already or was removed here: one lookup per post (a poll stores
+ * thousands) */
+static gboolean
+post_known (SdStore *self, const gchar *id, const SdCommunityPost *post, gboolean *out_known,
+            GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = store_prepare (self, "SELECT EXISTS (SELECT 1 FROM community_posts"
+                        "                 WHERE conversation = ?1 AND post_id = ?2)"
+                        " OR EXISTS (SELECT 1 FROM removed_messages"
+                        "            WHERE author = ?3 AND sent_at = ?4)", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, post->post_id);
+  store_bind_text (stmt, 3, post->author);
+  sqlite3_bind_int64 (stmt, 4, post->sent_at);
+  rc = store_step (self, stmt, error);
+  if (rc == 0)
+    return FALSE;
+  *out_known = rc == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
 /* a post's attachments: theirs wait to be fetched (DownloadAttachment), ours are here */
 static gboolean
 insert_room_files (SdStore *self, gint64 local_id, const SdCommunityPost *post, GError **error)
@@ -576,11 +602,7 @@ insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64
       !store_check_utf8 (post->body, "the post", NULL) ||
       (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", NULL)))
     return TRUE;
-  if (!find_post (self, id, post->post_id, &local_id, error))
-    return FALSE;
-  if (local_id != 0)
-    return TRUE;
-  if (!store_was_removed (self, post->author, post->sent_at, &removed, error))
+  if (!post_known (self, id, post, &removed, error))
     return FALSE;
   if (removed)
     return TRUE;
