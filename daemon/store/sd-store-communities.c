@@ -383,10 +383,15 @@ sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community,
 static gchar *
 reactions_to_json (const GArray *reactions)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) root = NULL;
 
+  /* most posts have none: no JSON objects for them (a poll stores thousands) */
+  if (reactions == NULL || reactions->len == 0)
+    return g_strdup ("[]");
+  builder = json_builder_new ();
+  generator = json_generator_new ();
   json_builder_begin_array (builder);
   for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
     const SdReaction *r = &g_array_index (reactions, SdReaction, i);
@@ -409,11 +414,15 @@ reactions_to_json (const GArray *reactions)
 static GArray *
 reactions_from_json (const gchar *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser = NULL;
   GArray *out = sd_reactions_new (0);
   JsonNode *root;
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL) ||
+  /* most posts have none */
+  if (text == NULL || strcmp (text, "[]") == 0)
+    return out;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, text, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     return out;
   for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++) {
@@ -644,8 +653,7 @@ insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64
     return FALSE;
   if (!insert_room_files (self, local_id, post, error))
     return FALSE;
-  if (!post->outgoing && !store_mark_unread (self, id, post->sent_at, local_id, error))
-    return FALSE;
+  /* unread: marked for the whole page at once by the caller */
   *out_local_id = local_id;
   return TRUE;
 }
@@ -685,6 +693,23 @@ sd_store_community_add_posts (SdStore *self, const gchar *id, const SdCommunityP
     latest = MAX (latest, posts[i].sent_at);
   }
   if (stored->len > 0) {
+    g_autoptr(SdCachedStmt) mark = NULL;
+    g_autoptr(GString) ids = g_string_new ("[");
+
+    for (guint i = 0; i < stored->len; i++)
+      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                              g_array_index (stored, gint64, i));
+    g_string_append_c (ids, ']');
+    /* the page's new posts from others are unread: one statement for them all */
+    mark = store_prepare (self, "INSERT INTO unread_messages (conversation, sent_at, message)"
+                          " SELECT conversation, sent_at, local_id FROM messages"
+                          " WHERE local_id IN (SELECT value FROM json_each (?1))"
+                          " AND outgoing = 0", error);
+    if (mark == NULL)
+      return NULL;
+    store_bind_text (mark, 1, ids->str);
+    if (!store_run (self, mark, error))
+      return NULL;
     touch = store_prepare (self, "UPDATE conversations SET unread = unread + ?3,"
                            " last_activity = max (last_activity, ?2) WHERE id = ?1", error);
     if (touch == NULL)

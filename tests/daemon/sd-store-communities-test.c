@@ -260,6 +260,39 @@ test_blinded_dm (Fixture *f, gconstpointer data)
   g_assert_null (sd_store_get_conversation (f->store, POSTER, &error));
 }
 
+/* a page of posts in one call: the new ones from others are unread (one statement marks
+ * them), ours are not, and a second delivery adds nothing */
+static void
+test_page_unread (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) added = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  SdCommunityPost page[3] = { 0 };
+  guint unread = 0;
+
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby", KEY,
+                                         1000, NULL, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (page); i++) {
+    page[i].post_id = 10 + i;
+    page[i].author = POSTER;
+    page[i].body = "page";
+    page[i].sent_at = 1700000000000 + i;
+    page[i].received_at = page[i].sent_at;
+  }
+  page[1].outgoing = TRUE;
+  added = sd_store_community_add_posts (f->store, ROOM, page, G_N_ELEMENTS (page), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (added->len, ==, 3);
+  g_assert_true (sd_store_count_unread (f->store, ROOM, &unread, &error));
+  g_assert_cmpuint (unread, ==, 2);
+  again = sd_store_community_add_posts (f->store, ROOM, page, G_N_ELEMENTS (page), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->len, ==, 0);
+  g_assert_true (sd_store_count_unread (f->store, ROOM, &unread, &error));
+  g_assert_cmpuint (unread, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -267,6 +300,8 @@ main (int argc, char **argv)
   g_test_add ("/store/communities/join-and-info", Fixture, NULL, setup, test_join_and_info,
               teardown);
   g_test_add ("/store/communities/posts", Fixture, NULL, setup, test_posts, teardown);
+  g_test_add ("/store/communities/page-unread", Fixture, NULL, setup, test_page_unread,
+              teardown);
   g_test_add ("/store/communities/blinded-dm", Fixture, NULL, setup, test_blinded_dm, teardown);
   return g_test_run ();
 }
