@@ -1295,6 +1295,7 @@ upload_next (Upload *upload)
   g_autoptr(SdCommunityServer) server = NULL;
   g_autofree gchar *path = NULL;
   g_autofree gchar *endpoint = NULL;
+  g_autoptr(GBytes) file = NULL;
   gchar *contents = NULL;
   gsize length = 0;
 
@@ -1320,10 +1321,12 @@ upload_next (Upload *upload)
     return;
   }
   endpoint = g_strdup_printf ("/room/%s/file", room->room);
-  sd_community_request_async (self->account->network, server,
-                              self->account->identity->ed25519_sk, "POST", endpoint,
-                              g_bytes_new_take (contents, length),
-                              g_task_get_cancellable (upload->task), on_file_uploaded, upload);
+  file = g_bytes_new_take (contents, length);
+  sd_community_upload_async (self->account->network, server,
+                             self->account->identity->ed25519_sk, endpoint, file,
+                             g_array_index (files->prepared, SdOutgoingAttachment,
+                                            files->pointers->len).file_name,
+                             g_task_get_cancellable (upload->task), on_file_uploaded, upload);
 }
 
 static void
