@@ -176,27 +176,6 @@ static gboolean fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable 
                                  GAsyncReadyCallback callback, gpointer callback_data,
                                  gpointer user_data);
 
-/* the file id of @url when it is one of @room's files ({base}/room/{room}/file/{id}), else 0 */
-static gint64
-room_file_id (const gchar *base_url, const gchar *room, const gchar *url)
-{
-  g_autofree gchar *prefix = g_strdup_printf ("%s/room/%s/file/", base_url, room);
-  const gchar *rest;
-  gint64 id = 0;
-
-  if (url == NULL || !g_str_has_prefix (url, prefix))
-    return 0;
-  rest = url + strlen (prefix);
-  if (*rest == '\0' || strlen (rest) > 18)
-    return 0;
-  for (const gchar *p = rest; *p != '\0'; p++) {
-    if (!g_ascii_isdigit (*p))
-      return 0;
-    id = id * 10 + (*p - '0');
-  }
-  return id;
-}
-
 static gboolean
 text_ok (const gchar *text, gsize max)
 {
@@ -216,7 +195,7 @@ room_files_of (const SdCommunity *room, const SessionProtos__DataMessage *dm)
     gsize len;
     guint8 *wire;
 
-    if (room_file_id (room->base_url, room->room, a->url) <= 0 ||
+    if (sd_sogs_room_file_id (room->base_url, room->room, a->url) <= 0 ||
         !text_ok (a->contenttype, SD_ATTACHMENT_CONTENT_TYPE_MAX) ||
         !text_ok (a->filename, SD_ATTACHMENT_FILE_NAME_MAX) ||
         !text_ok (a->caption, SD_ATTACHMENT_CAPTION_MAX))
@@ -456,8 +435,7 @@ update_room_image (SdCommunities *self, const SdCommunity *room, gint64 image_id
       sd_account_emit_conversation (self->account, room->id);
     return;
   }
-  url = g_strdup_printf ("%s/room/%s/file/%" G_GINT64_FORMAT, room->base_url, room->room,
-                         image_id);
+  url = sd_sogs_room_file_url (room->base_url, room->room, image_id);
   if ((had && g_strcmp0 (old_url, url) == 0 && old_file != NULL) ||
       g_hash_table_contains (self->image_fetches, room->id) ||
       self->account->attachments == NULL || !community_server (room, &server, NULL))
@@ -1162,7 +1140,7 @@ fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
   rooms = sd_store_list_communities (self->account->store, NULL);
   for (guint i = 0; rooms != NULL && i < rooms->len && file_id <= 0; i++) {
     room = g_ptr_array_index (rooms, i);
-    file_id = room_file_id (room->base_url, room->room, pb->url);
+    file_id = sd_sogs_room_file_id (room->base_url, room->room, pb->url);
   }
   session_protos__attachment_pointer__free_unpacked (pb, NULL);
   if (file_id <= 0 || !community_server (room, &server, NULL))
@@ -1250,8 +1228,7 @@ on_file_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   /* the pointer the official clients write for a room file: its id and URL, and no key,
    * since the file is not encrypted */
-  url = g_strdup_printf ("%s/room/%s/file/%" G_GINT64_FORMAT, room->base_url, room->room,
-                         file_id);
+  url = sd_sogs_room_file_url (room->base_url, room->room, file_id);
   pb.deprecated_id = (guint64) file_id;
   pb.url = url;
   pb.contenttype = (gchar *) a->content_type;
