@@ -69,7 +69,13 @@ def test(testnet):
         assert_eq(mine["author"], alice_id, "our DM is ours")
         assert_eq(alice.conversation_prop(carol_blinded, "Kind"), "direct", "its kind")
         assert_eq(alice.conversation_prop(carol_blinded, "Approved"), True, "we wrote first")
-        # a further DM from that conversation itself
+        # a further DM from that conversation itself, after a restart (the conversation
+        # remembers its server)
+        alice.stop()
+        alice.start()
+        alice.wait_for(lambda: alice.conversation_prop(cid, "Community").get("state") == "online",
+                       "alice's room is back online")
+        assert by_body(alice, carol_blinded, "hello carol") is not None, "kept over a restart"
         alice.conversation(carol_blinded, "SendMessage", "sa{sv}", "are you there?", {})
         alice.expect_error("InvalidArgument", alice.conversation, carol_blinded, "SendMessage",
                            "sa{sv}", "with a quote", {"quote": GLib.Variant("s", first)})
