@@ -3,7 +3,9 @@
 """Community attachments (issue 17): a post with files goes through the room's own file
 endpoint, as the protocol says, NOT encrypted; the other member sees the post with its
 attachments waiting, fetches them through the server (onion requests) and reads the very
-bytes that were sent; the poster has them at once; a file-only post (no text) is fine. The
+bytes that were sent; the poster has them at once; a file-only post (no text) is fine; a
+post's pointers to files outside the room are dropped, so a post cannot make us fetch from
+elsewhere. The
 room's image (its `image_id` file) is the conversation's avatar, replaced and removed as the
 room's details say."""
 
@@ -135,6 +137,23 @@ def test(testnet):
         alice.wait_for(lambda: states(alice, cid, only_id) == ["available"], "fetched")
         assert_eq(open_attachment(alice, cid, only_id, 0), b"just a file", "its bytes")
         log("file-only post")
+
+        # ---- a post naming files elsewhere: only the room's own are kept (and fetched)
+        base = url.split("/lobby?")[0]
+        testnet.control({"action": "sogs_post", "room": "lobby", "text": "look here",
+                         "attachment_urls": ["https://evil.example/room/lobby/file/1",
+                                             base + "/room/other/file/1",
+                                             base + "/room/lobby/file/1x",
+                                             base + "/room/lobby/file/1/../../other",
+                                             base + "/room/lobby/file/2"]})
+        foreign = bob.wait_for(lambda: next((m for m in bob.messages(cid)
+                                             if m["body"] == "look here"), None),
+                               "the stranger's post arrives")
+        assert_eq(len(foreign["attachments"]), 1, "only the room's own file is kept")
+        bob.conversation(cid, "DownloadAttachment", "su", foreign["id"], 0)
+        bob.wait_for(lambda: states(bob, cid, foreign["id"]) == ["available"], "fetched")
+        assert_eq(open_attachment(bob, cid, foreign["id"], 0), memo, "room file 2 is the memo")
+        log("foreign pointers dropped")
 
         # ---- the room's image is the conversation's avatar, and follows changes
         assert open_avatar(bob, cid) is None, "no image yet"
