@@ -345,12 +345,55 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before, 
   return ok;
 }
 
+/* the rooms' read positions (ConvoInfoVolatile "o"), for the rooms joined here */
+static gboolean
+apply_community_reads (SdConfigSync *self, SdConfigValue *data, GError **error)
+{
+  g_autoptr(GArray) reads = sd_config_community_reads_list (data);
+  g_autoptr(GPtrArray) rooms = NULL;
+
+  if (reads->len == 0)
+    return TRUE;
+  rooms = sd_store_list_communities (self->store, NULL);
+  for (guint i = 0; rooms != NULL && i < rooms->len; i++) {
+    const SdCommunity *room = g_ptr_array_index (rooms, i);
+    g_autoptr(SdConversation) conversation = NULL;
+    const SdConfigCommunityRead *read = NULL;
+    gboolean changed = FALSE;
+
+    /* the config keys rooms by their lower-case token */
+    for (guint j = 0; j < reads->len && j < MAX_SYNCED_ENTRIES && read == NULL; j++) {
+      const SdConfigCommunityRead *r = &g_array_index (reads, SdConfigCommunityRead, j);
+
+      if (g_str_equal (r->base_url, room->base_url) &&
+          g_ascii_strcasecmp (r->room, room->room) == 0)
+        read = r;
+    }
+    if (read == NULL || (conversation = sd_store_get_conversation (self->store, room->id,
+                                                                   NULL)) == NULL)
+      continue;
+    if (!sd_store_set_read_state (self->store, room->id, read->last_read_ms, read->unread,
+                                  &changed, error))
+      return FALSE;
+    if (read->last_read_ms > 0 && conversation->unread > 0) {
+      if (!sd_store_mark_read (self->store, room->id, read->last_read_ms, NULL, NULL, error))
+        return FALSE;
+      changed = TRUE;
+    }
+    if (changed)
+      g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, room->id);
+  }
+  return TRUE;
+}
+
 static gboolean
 apply_convo_info (SdConfigSync *self, SdConfigValue *data, GError **error)
 {
   SdConfigValue *one_to_one = sd_config_value_dict_get (data, "1");
   guint n;
 
+  if (!apply_community_reads (self, data, error))
+    return FALSE;
   if (one_to_one == NULL || sd_config_value_kind (one_to_one) != SD_CONFIG_VALUE_DICT)
     return TRUE;
   n = MIN (sd_config_value_length (one_to_one), MAX_SYNCED_ENTRIES);
@@ -1118,6 +1161,34 @@ sd_config_sync_group_removed (SdConfigSync *self, const gchar *id)
   end_change (self, SD_CONFIG_KIND_USER_GROUPS);
 }
 
+/* a room's read position and "marked unread" flag, as stored (ConvoInfoVolatile "o") */
+static void
+community_read_changed (SdConfigSync *self, const gchar *id)
+{
+  g_autoptr(SdCommunity) room = sd_store_get_community (self->store, id, NULL);
+  g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store, id, NULL);
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+  gint64 old_read = 0;
+  gboolean old_unread = FALSE;
+  guint8 pk[32];
+
+  if (room == NULL || conversation == NULL ||
+      !sd_hex_decode_exact (room->server_pk, pk, 32, NULL))
+    return;
+  data = current_data (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  if (data != NULL &&
+      sd_config_community_read_get (data, room->base_url, room->room, &old_read, &old_unread) &&
+      old_read == conversation->last_read_at && old_unread == conversation->marked_unread)
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  if (!sd_config_community_read_set (data, room->base_url, room->room, pk,
+                                     conversation->last_read_at, conversation->marked_unread,
+                                     &error))
+    g_warning ("could not record a room's read position: %s", error->message);
+  end_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+}
+
 void
 sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
 {
@@ -1128,6 +1199,10 @@ sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
   SdConfigValue *data;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (sd_store_is_community_id (id)) {
+    community_read_changed (self, id);
+    return;
+  }
   conversation = sd_store_get_conversation (self->store, id, NULL);
   if (conversation == NULL || conversation->kind != SD_CONVERSATION_KIND_DIRECT)
     return;

@@ -301,7 +301,7 @@ sd_store_set_read_state (SdStore *self, const gchar *conversation_id, gint64 las
   g_autoptr(SdCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  if (!store_check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_conversation_id (conversation_id, "the conversation id", error))
     return FALSE;
   stmt = store_prepare (self, "UPDATE conversations SET last_read_at = ?2, marked_unread = ?3"
                               " WHERE id = ?1 AND (last_read_at <> ?2 OR marked_unread <> ?3)",

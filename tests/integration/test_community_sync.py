@@ -39,6 +39,18 @@ def test(testnet):
                         "the room's priority follows")
         log("joined on the second device")
 
+        # ---- a room's read position follows (ConvoInfoVolatile)
+        testnet.control({"action": "sogs_post", "room": "lobby", "text": "unread news"})
+        for d in (alice, alice2):
+            d.wait_for(lambda: d.conversation_prop(cid, "UnreadCount") == 1,
+                       "a stranger's post is unread on " + d.name)
+        news = next(m for m in alice.messages(cid) if m["body"] == "unread news")
+        alice.conversation(cid, "MarkRead", "x", news["sent-at"])
+        assert_eq(alice.conversation_prop(cid, "UnreadCount"), 0, "read here")
+        alice2.wait_for(lambda: alice2.conversation_prop(cid, "UnreadCount") == 0,
+                        "read on the other device too")
+        log("read position followed")
+
         # ---- a room joined later arrives as well
         testnet.control({"action": "sogs_room", "room": "later", "name": "Later"})
         later = alice.account("JoinCommunity", "s", url.replace("/lobby?", "/later?"))[0]

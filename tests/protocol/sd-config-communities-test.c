@@ -144,6 +144,39 @@ test_hostile (void)
   g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE);
 }
 
+/* ConvoInfoVolatile's rooms: "r" always written, "u" only when set; listed by lower-case key */
+static void
+test_reads (void)
+{
+  g_autoptr(SdConfigValue) data = sd_config_value_new_dict ();
+  g_autoptr(GArray) all = NULL;
+  guint8 pk[32];
+  gint64 read = -1;
+  gboolean unread = TRUE;
+  SdConfigValue *info;
+
+  memset (pk, 7, sizeof pk);
+  g_assert_true (sd_config_community_read_set (data, URL, "Lobby", pk, 0, FALSE, NULL));
+  info = sd_config_value_dict_get (sd_config_value_dict_get (
+           sd_config_value_dict_lookup (sd_config_value_dict_get (data, "o"),
+                                        (const guint8 *) URL, strlen (URL)), "R"), "lobby");
+  g_assert_nonnull (sd_config_value_dict_get (info, "r"));
+  g_assert_null (sd_config_value_dict_get (info, "u"));
+  g_assert_true (sd_config_community_read_get (data, URL, "LOBBY", &read, &unread));
+  g_assert_cmpint (read, ==, 0);
+  g_assert_false (unread);
+  g_assert_true (sd_config_community_read_set (data, URL, "lobby", pk, 1700000000123, TRUE,
+                                               NULL));
+  g_assert_true (sd_config_community_read_get (data, URL, "lobby", &read, &unread));
+  g_assert_cmpint (read, ==, 1700000000123);
+  g_assert_true (unread);
+  all = sd_config_community_reads_list (data);
+  g_assert_cmpuint (all->len, ==, 1);
+  g_assert_cmpstr (g_array_index (all, SdConfigCommunityRead, 0).room, ==, "lobby");
+  g_assert_cmpint (g_array_index (all, SdConfigCommunityRead, 0).pubkey[0], ==, 7);
+  g_assert_false (sd_config_community_read_get (data, URL, "other", &read, &unread));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -151,5 +184,6 @@ main (int argc, char **argv)
   g_test_add_func ("/config/communities/layout", test_layout);
   g_test_add_func ("/config/communities/list-and-remove", test_list_and_remove);
   g_test_add_func ("/config/communities/hostile", test_hostile);
+  g_test_add_func ("/config/communities/reads", test_reads);
   return g_test_run ();
 }

@@ -178,3 +178,111 @@ sd_config_communities_remove (SdConfigValue *data, const gchar *base_url, const 
     sd_config_value_dict_remove (all, (const guint8 *) base_url, strlen (base_url));
   return TRUE;
 }
+
+/* ---- ConvoInfoVolatile: the rooms' read positions ---- */
+
+void
+sd_config_community_read_clear (SdConfigCommunityRead *read)
+{
+  if (read == NULL)
+    return;
+  g_free (read->base_url);
+  g_free (read->room);
+  memset (read, 0, sizeof *read);
+}
+
+GArray *
+sd_config_community_reads_list (const SdConfigValue *data)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (SdConfigCommunityRead));
+  const SdConfigValue *all;
+
+  g_array_set_clear_func (out, (GDestroyNotify) sd_config_community_read_clear);
+  g_return_val_if_fail (data != NULL, out);
+
+  all = sd_config_value_dict_get (data, "o");
+  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
+    return out;
+  for (guint i = 0; i < sd_config_value_length (all); i++) {
+    gsize len, pk_len = 0;
+    const guint8 *key = sd_config_value_dict_key (all, i, &len);
+    const SdConfigValue *server = sd_config_value_dict_value (all, i);
+    const SdConfigValue *rooms;
+    const guint8 *pk;
+
+    if (len == 0 || len > SD_CONFIG_COMMUNITY_URL_MAX || memchr (key, 0, len) != NULL ||
+        sd_config_value_kind (server) != SD_CONFIG_VALUE_DICT ||
+        (pk = sd_config_field_bytes (server, "#", &pk_len)) == NULL || pk_len != 32 ||
+        (rooms = sd_config_value_dict_get (server, "R")) == NULL ||
+        sd_config_value_kind (rooms) != SD_CONFIG_VALUE_DICT ||
+        !g_utf8_validate ((const gchar *) key, (gssize) len, NULL))
+      continue;
+    for (guint j = 0; j < sd_config_value_length (rooms); j++) {
+      gsize room_len;
+      const guint8 *room = sd_config_value_dict_key (rooms, j, &room_len);
+      const SdConfigValue *info = sd_config_value_dict_value (rooms, j);
+      SdConfigCommunityRead read = { 0 };
+
+      if (room_len == 0 || room_len > SD_CONFIG_COMMUNITY_ROOM_MAX ||
+          memchr (room, 0, room_len) != NULL || sd_config_value_kind (info) != SD_CONFIG_VALUE_DICT)
+        continue;
+      read.base_url = g_strndup ((const gchar *) key, len);
+      read.room = g_strndup ((const gchar *) room, room_len);
+      memcpy (read.pubkey, pk, 32);
+      read.last_read_ms = MAX (sd_config_field_int (info, "r", 0), 0);
+      read.unread = sd_config_field_int (info, "u", 0) != 0;
+      g_array_append_val (out, read);
+    }
+  }
+  return out;
+}
+
+gboolean
+sd_config_community_read_get (const SdConfigValue *data, const gchar *base_url,
+                              const gchar *room, gint64 *out_last_read_ms, gboolean *out_unread)
+{
+  const SdConfigValue *server, *rooms, *info;
+  g_autofree gchar *lower = NULL;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  if (!room_ok (room) || (server = server_entry (data, base_url)) == NULL ||
+      (rooms = sd_config_value_dict_get (server, "R")) == NULL ||
+      sd_config_value_kind (rooms) != SD_CONFIG_VALUE_DICT)
+    return FALSE;
+  lower = g_ascii_strdown (room, -1);
+  info = sd_config_value_dict_lookup (rooms, (const guint8 *) lower, strlen (lower));
+  if (info == NULL || sd_config_value_kind (info) != SD_CONFIG_VALUE_DICT)
+    return FALSE;
+  *out_last_read_ms = MAX (sd_config_field_int (info, "r", 0), 0);
+  *out_unread = sd_config_field_int (info, "u", 0) != 0;
+  return TRUE;
+}
+
+gboolean
+sd_config_community_read_set (SdConfigValue *data, const gchar *base_url, const gchar *room,
+                              const guint8 pubkey[32], gint64 last_read_ms, gboolean unread,
+                              GError **error)
+{
+  SdConfigValue *all, *server, *rooms, *info;
+  g_autofree gchar *lower = NULL;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  if (base_url == NULL || *base_url == '\0' || strlen (base_url) > SD_CONFIG_COMMUNITY_URL_MAX ||
+      !room_ok (room)) {
+    g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE,
+                         "a community's URL or room does not fit a config entry");
+    return FALSE;
+  }
+  all = sd_config_value_dict_child (data, (const guint8 *) "o", 1);
+  server = sd_config_value_dict_child (all, (const guint8 *) base_url, strlen (base_url));
+  sd_config_value_dict_set_text (server, "#", sd_config_value_new_string (pubkey, 32));
+  rooms = sd_config_value_dict_child (server, (const guint8 *) "R", 1);
+  lower = g_ascii_strdown (room, -1);
+  info = sd_config_value_dict_child (rooms, (const guint8 *) lower, strlen (lower));
+  /* always present, even 0 */
+  sd_config_value_dict_set_text (info, "r", sd_config_value_new_int (MAX (last_read_ms, 0)));
+  sd_config_field_set_flag (info, "u", unread);
+  return TRUE;
+}

@@ -46,4 +46,32 @@ gboolean sd_config_communities_remove (SdConfigValue *data,
                                        const gchar *base_url,
                                        const gchar *room);
 
+/* ConvoInfoVolatile (namespace 4), the communities part: the same "o" layout, each room with
+ * "r" (read up to, unix ms; always present) and "u" (1: marked unread) */
+typedef struct {
+  gchar *base_url;        /* (owned) */
+  gchar *room;            /* (owned) the lower-case key */
+  guint8 pubkey[32];
+  gint64 last_read_ms;
+  gboolean unread;
+} SdConfigCommunityRead;
+
+void sd_config_community_read_clear (SdConfigCommunityRead *read);
+/* (element-type SdConfigCommunityRead) the rooms with a 32-byte server key */
+GArray *sd_config_community_reads_list (const SdConfigValue *data) G_GNUC_WARN_UNUSED_RESULT;
+/* FALSE when absent; @room without regard to case */
+gboolean sd_config_community_read_get (const SdConfigValue *data,
+                                       const gchar *base_url,
+                                       const gchar *room,
+                                       gint64 *out_last_read_ms,
+                                       gboolean *out_unread);
+/* %SD_PROTOCOL_ERROR_TOO_LARGE for a URL or room past the limits */
+gboolean sd_config_community_read_set (SdConfigValue *data,
+                                       const gchar *base_url,
+                                       const gchar *room,
+                                       const guint8 pubkey[32],
+                                       gint64 last_read_ms,
+                                       gboolean unread,
+                                       GError **error);
+
 G_END_DECLS
