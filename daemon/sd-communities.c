@@ -1137,6 +1137,11 @@ fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
                                                    g_bytes_get_data (pointer, NULL));
   if (pb == NULL)
     return FALSE;
+  /* a room file has no key; a pointer with one is an encrypted file, whatever its URL */
+  if (pb->has_key && pb->key.len > 0) {
+    session_protos__attachment_pointer__free_unpacked (pb, NULL);
+    return FALSE;
+  }
   rooms = sd_store_list_communities (self->account->store, NULL);
   for (guint i = 0; rooms != NULL && i < rooms->len && file_id <= 0; i++) {
     room = g_ptr_array_index (rooms, i);
