@@ -377,6 +377,17 @@ static const gchar schema_v10[] =
   "  PRIMARY KEY (base_url, server_pk)"
   ") WITHOUT ROWID;";
 
+/* 11: community DMs to a blinded id not recognised yet (docs/communities.md). Such a
+ * conversation is keyed by the peer's blinded id ("15…", kind 'direct') and remembers the
+ * server the id belongs to, until the peer's real Session ID is known and its messages move
+ * into the 1:1 conversation. The shape is that of a blinded contact in libsession's config */
+static const gchar schema_v11[] =
+  "CREATE TABLE blinded_conversations ("
+  "  conversation TEXT PRIMARY KEY NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  base_url TEXT NOT NULL,"
+  "  server_pk TEXT NOT NULL"
+  ") WITHOUT ROWID;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -388,6 +399,7 @@ static const gchar *const migrations[] = {
   schema_v8,
   schema_v9,
   schema_v10,
+  schema_v11,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);
