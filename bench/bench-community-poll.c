@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One community poll in the daemon (issue 17): 10 rooms × 256 new posts from 20 blinded
  * posters, every post decoded (base64, signature check by its poster id, Content parse) and
- * stored as sd-communities.c stores it (sd_store_community_add_posts: one transaction per
- * room's page, with the search index), beside the raw libsodium signature checks of the same posts
+ * stored as sd-communities.c stores it (sd_store_community_add_posts per room's page, with the
+ * search index, all pages in one transaction: one commit per poll), beside the raw libsodium signature checks of the same posts
  * in the same run. The JSON of the batch answer is bench-sogs-poll's part. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
+#include <time.h>
 
 #include "sd-blinding.h"
 #include "sd-content.h"
@@ -33,10 +34,24 @@ typedef struct {
 static Post posts[N_ROOMS * N_POSTS];
 static gchar rooms[N_ROOMS][67];
 
+/* seconds of CPU this process used: the same work measured without the time other work on a
+ * shared machine takes from it (and without waiting for the disk) */
+static gdouble
+cpu_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static gdouble last_cpu;
+
 static gdouble
 run_raw (void)
 {
   gint64 start = g_get_monotonic_time ();
+  gdouble cpu = cpu_seconds ();
 
   for (guint i = 0; i < G_N_ELEMENTS (posts); i++) {
     gsize len;
@@ -45,6 +60,7 @@ run_raw (void)
     if (crypto_sign_ed25519_verify_detached (posts[i].sig, d, len, posts[i].pk) != 0)
       g_assert_not_reached ();
   }
+  last_cpu = cpu_seconds () - cpu;
   return (g_get_monotonic_time () - start) / 1e6;
 }
 
@@ -55,16 +71,25 @@ run_store (const gchar *dir, guint round)
   g_autofree gchar *path = g_strdup_printf ("%s/store-%u.db", dir, round);
   g_autoptr(GError) error = NULL;
   g_autoptr(SdStore) store = sd_store_open (path, &error);
+  g_autoptr(SdStoreTx) tx = NULL;
   gint64 start;
-  gdouble took;
+  gdouble took, cpu;
 
   g_assert_no_error (error);
   g_assert (sd_store_set_account_id (store, "05" "00000000000000000000000000000000"
                                      "00000000000000000000000000000000", &error));
-  for (guint r = 0; r < N_ROOMS; r++)
-    g_assert (sd_store_add_community (store, rooms[r], "http://127.0.0.1:1", "room", "00", 1,
+  for (guint r = 0; r < N_ROOMS; r++) {
+    g_autofree gchar *token = g_strdup_printf ("room%u", r);
+
+    /* one room per (server, token): the store keeps them unique */
+    g_assert (sd_store_add_community (store, rooms[r], "http://127.0.0.1:1", token, "00", 1,
                                       NULL, &error));
+  }
   start = g_get_monotonic_time ();
+  cpu = cpu_seconds ();
+  /* as sd-communities.c: one transaction (one commit) around the whole poll */
+  tx = sd_store_transaction_begin (store, &error);
+  g_assert_no_error (error);
   for (guint r = 0; r < N_ROOMS; r++) {
     SdSogsPost decoded[N_POSTS] = { 0 };
     SdCommunityPost rows[N_POSTS] = { 0 };
@@ -90,7 +115,10 @@ run_store (const gchar *dir, guint round)
     for (guint j = 0; j < N_POSTS; j++)
       sd_sogs_post_clear (&decoded[j]);
   }
+  g_assert (sd_store_transaction_commit (tx, &error));
+  g_clear_pointer (&tx, sd_store_transaction_end);
   took = (g_get_monotonic_time () - start) / 1e6;
+  last_cpu = cpu_seconds () - cpu;
   g_clear_object (&store);
   {
     g_autofree gchar *wal = g_strconcat (path, "-wal", NULL);
@@ -111,7 +139,7 @@ main (int argc, char **argv)
   gchar ids[N_POSTERS][SD_BLINDED_ID_LEN + 1];
   guint8 server_pk[32];
   g_autofree gchar *dir = NULL;
-  gdouble raw = G_MAXDOUBLE, full = G_MAXDOUBLE;
+  gdouble raw = G_MAXDOUBLE, full = G_MAXDOUBLE, raw_cpu = G_MAXDOUBLE, full_cpu = G_MAXDOUBLE;
   guint rounds = argc > 1 ? (guint) g_ascii_strtoull (argv[1], NULL, 10) : 3;
 
   g_assert_cmpint (sodium_init (), >=, 0);
@@ -154,7 +182,9 @@ main (int argc, char **argv)
   /* alternate the two so that load from elsewhere hits both alike; best of each */
   for (guint round = 0; round < rounds; round++) {
     raw = MIN (raw, run_raw ());
+    raw_cpu = MIN (raw_cpu, last_cpu);
     full = MIN (full, run_store (dir, round));
+    full_cpu = MIN (full_cpu, last_cpu);
   }
   g_rmdir (dir);
 
@@ -162,7 +192,10 @@ main (int argc, char **argv)
            N_POSTERS);
   g_print ("%-44s %8.1f ms\n", "raw Ed25519 verify of every post", raw * 1000);
   g_print ("%-44s %8.1f ms   ratio %.2f (cost vs raw, target ≤ 1.5)\n",
-           "decode + verify + store (one tx per page)", full * 1000, full / raw);
+           "decode + verify + store (one tx per poll)", full * 1000, full / raw);
+  g_print ("%-44s %8.1f ms\n", "  CPU time: raw", raw_cpu * 1000);
+  g_print ("%-44s %8.1f ms   ratio %.2f (the same, in CPU time)\n",
+           "  CPU time: decode + verify + store", full_cpu * 1000, full_cpu / raw_cpu);
   for (guint k = 0; k < G_N_ELEMENTS (posts); k++) {
     g_free (posts[k].id);
     g_free (posts[k].data);

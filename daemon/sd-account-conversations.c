@@ -25,9 +25,11 @@ sd_account_list_conversations (SdAccount *self, GError **error)
 SdConversation *
 sd_account_get_conversation (SdAccount *self, const gchar *id, GError **error)
 {
-  /* a group's or a community's id is no Session ID, but names a conversation all the same */
+  /* a group's or a community's id is no Session ID, but names a conversation all the same;
+   * so does the blinded id of a community DM peer we do not recognise yet */
   if (!sd_account_require (self, error) ||
       (!sd_account_is_group_id (id) && !sd_store_is_community_id (id) &&
+       !sd_store_is_blinded_id (id) &&
        !sd_account_check_session_id (id, error)))
     return NULL;
   /* the store checks a group id's form */
@@ -455,7 +457,7 @@ sd_account_mark_read (SdAccount *self, const gchar *conversation, gint64 up_to, 
   }
   /* receipts only when enabled, and never to strangers or blocked people */
   if (self->config.read_receipts && timestamps != NULL && timestamps->len > 0 &&
-      !sd_store_is_community_id (conversation) &&
+      !sd_store_is_community_id (conversation) && !sd_store_is_blinded_id (conversation) &&
       existing->approved && !existing->blocked && existing->kind == SD_CONVERSATION_KIND_DIRECT) {
     gint64 t = sd_account_now_ms (self);
     g_autoptr(GBytes) content = sd_content_pack_read_receipt (
@@ -548,12 +550,16 @@ gboolean
 sd_account_delete_conversation (SdAccount *self, const gchar *conversation, GError **error)
 {
   g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+  /* leaving a community: its UserGroups entry goes too (docs/communities.md) */
+  g_autoptr(SdCommunity) room = sd_account_dup_community (self, conversation);
 
   if (existing == NULL)
     return FALSE;
   if (!sd_store_delete_conversation (self->store, conversation, error))
     return FALSE;
-  if (self->config_sync != NULL)
+  if (self->config_sync != NULL && room != NULL)
+    sd_config_sync_community_removed (self->config_sync, room->base_url, room->room);
+  else if (self->config_sync != NULL)
     sd_config_sync_contact_removed (self->config_sync, conversation);
   if (existing->approved && self->n_started > 0)
     self->n_started--;

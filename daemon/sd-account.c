@@ -722,6 +722,18 @@ sd_account_remove_avatar (SdAccount *self, GError **error)
   return save_profile (self, "", "", error);
 }
 
+gboolean
+sd_account_set_community_message_requests (SdAccount *self, gboolean allow, GError **error)
+{
+  if (!sd_account_require (self, error) ||
+      !sd_store_set_setting (self->store, "community-message-requests", allow ? "1" : "0",
+                             error))
+    return FALSE;
+  if (self->config_sync != NULL)
+    sd_config_sync_message_requests_changed (self->config_sync);
+  return TRUE;
+}
+
 void
 sd_account_set_auto_download_max (SdAccount *self, guint max_bytes)
 {

@@ -162,6 +162,10 @@ void sd_account_set_avatar_async (SdAccount *self,
 gboolean sd_account_set_avatar_finish (SdAccount *self, GAsyncResult *result, GError **error);
 /* no avatar any more (RemoveAvatar) */
 gboolean sd_account_remove_avatar (SdAccount *self, GError **error);
+/* the UserProfile "allow community message requests" flag (docs/communities.md) */
+gboolean sd_account_set_community_message_requests (SdAccount *self,
+                                                    gboolean allow,
+                                                    GError **error);
 
 /* the file of @conversation's fetched avatar, or NULL (the notification image) */
 gchar *sd_account_dup_avatar_path (SdAccount *self, const gchar *conversation);

@@ -59,6 +59,8 @@ struct _SdAttachments {
   guint preparing;           /* prepares in a worker thread */
   GQueue prepare_queue;      /* (element-type GTask) (owned) waiting for a worker */
   gint64 uploading_max;      /* bytes: uploads waiting plus one more prepare */
+  SdAttachmentsPlainFetch plain_fetch; /* (nullable) the communities' room files */
+  gpointer plain_fetch_data;
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_READY, SIGNAL_AVATAR_CHANGED, N_SIGNALS };
@@ -975,6 +977,19 @@ on_decrypted (GObject *source, GAsyncResult *result, gpointer user_data)
   transfer_end (transfer);
 }
 
+/* a download that brought no file: gone from the server (expired), refused (failed), or
+ * tried again later */
+static void
+download_failed (SdAttachments *self, SdAttachmentWork *work, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    set_state (self, work, SD_ATTACHMENT_STATE_EXPIRED, NULL, error->message);
+  else if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED))
+    set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL, error->message);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    retry_or_fail (self, work, error->message);
+}
+
 static void
 on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -989,12 +1004,7 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
   DecryptJob *job;
 
   if (blob == NULL) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-      set_state (self, work, SD_ATTACHMENT_STATE_EXPIRED, NULL, error->message);
-    else if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED))
-      set_state (self, work, SD_ATTACHMENT_STATE_FAILED, NULL, error->message);
-    else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      retry_or_fail (self, work, error->message);
+    download_failed (self, work, error);
     transfer_end (transfer);
     return;
   }
@@ -1010,12 +1020,70 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_run_in_thread (task, decrypt_in_thread);
 }
 
+/* a file kept in plaintext where it came from (a community's room file): kept as it is */
+static void
+on_plain_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Transfer *transfer = user_data;
+  SdAttachments *self = transfer->self;
+  SdAttachmentWork *work = transfer->work;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) plain = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree gchar *file = NULL;
+
+  if (plain == NULL) {
+    download_failed (self, work, error);
+    transfer_end (transfer);
+    return;
+  }
+  if (!write_plaintext (self, plain, &file, &error)) {
+    retry_or_fail (self, work, error->message);
+    transfer_end (transfer);
+    return;
+  }
+  if (!set_state (self, work, SD_ATTACHMENT_STATE_AVAILABLE, file, NULL))
+    sd_attachments_sweep (self);
+  transfer_end (transfer);
+}
+
+gboolean
+sd_attachments_store_file (SdAttachments *self, GBytes *data, gchar **out_file, GError **error)
+{
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+
+  return write_plaintext (self, data, out_file, error);
+}
+
+gchar *
+sd_attachments_prepared_path (SdAttachments *self, const gchar *file)
+{
+  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), NULL);
+
+  return g_build_filename (self->tmp_dir, file, NULL);
+}
+
+void
+sd_attachments_set_plain_fetch (SdAttachments *self, SdAttachmentsPlainFetch fetch,
+                                gpointer user_data)
+{
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  self->plain_fetch = fetch;
+  self->plain_fetch_data = user_data;
+}
+
 static void
 start_download (SdAttachments *self, Transfer *transfer)
 {
   SdAttachmentWork *work = transfer->work;
   g_autoptr(GError) error = NULL;
   gsize max;
+
+  /* a community's room file: not the file server's, and not encrypted */
+  if (self->plain_fetch != NULL && work->pointer != NULL &&
+      self->plain_fetch (work->pointer, SD_ATTACHMENTS_MAX_SIZE, self->cancellable,
+                         on_plain_fetched, transfer, self->plain_fetch_data))
+    return;
 
   if (work->pointer != NULL)
     transfer->pointer = sd_attachment_pointer_decode (g_bytes_get_data (work->pointer, NULL),

@@ -81,6 +81,28 @@ GArray *sd_attachments_prepare_finish (SdAttachments *self,
 gboolean sd_attachments_prepared_keep (SdAttachments *self, GArray *prepared, GError **error);
 void sd_attachments_prepared_free (SdAttachments *self, GArray *prepared, gboolean remove_files);
 
+/* fetches a pointer (wire form) that is not the file server's: a community's room file, in
+ * plaintext (docs/communities.md). FALSE when the pointer is not its own; otherwise
+ * @callback gets a GTask whose result is the file (GBytes, at most @max_bytes), or an error
+ * (G_IO_ERROR_NOT_FOUND: gone; SD_NETWORK_ERROR_REJECTED: refused) */
+typedef gboolean (*SdAttachmentsPlainFetch) (GBytes *pointer,
+                                             gsize max_bytes,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer callback_data,
+                                             gpointer user_data);
+/* keeps @data as a new file under <data dir>/attachments (its name in @out_file): it must be
+ * named by a stored row in the same main-loop turn, or the sweep removes it */
+gboolean sd_attachments_store_file (SdAttachments *self,
+                                    GBytes *data,
+                                    gchar **out_file,
+                                    GError **error);
+/* where a prepared file is until sd_attachments_prepared_keep(), to read it before then */
+gchar *sd_attachments_prepared_path (SdAttachments *self, const gchar *file);
+void sd_attachments_set_plain_fetch (SdAttachments *self,
+                                     SdAttachmentsPlainFetch fetch,
+                                     gpointer user_data);
+
 /* 0: nothing is fetched by itself */
 /* the cap of SD_ATTACHMENTS_UPLOADING_MAX, for tests */
 void sd_attachments_set_uploading_max (SdAttachments *self, gint64 max_bytes);

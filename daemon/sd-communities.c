@@ -57,6 +57,7 @@ struct _SdCommunities {
   guint idle_id;
   GHashTable *servers;   /* (owned) "base_url pk" → ServerState* */
   GCancellable *cancellable; /* (owned) */
+  GHashTable *image_fetches; /* (owned) ids of the rooms whose image is being fetched */
 };
 
 G_DEFINE_FINAL_TYPE (SdCommunities, sd_communities, G_TYPE_OBJECT)
@@ -136,6 +137,112 @@ reactions_from_poll (GPtrArray *reactions)
   return out;
 }
 
+/* ---- attachments: the room's own files, in plaintext (docs/communities.md) ---- */
+
+/* a post's files on their way: prepared (read, stripped), uploaded one by one */
+typedef struct {
+  SdAttachments *attachments; /* (owned) */
+  GArray *prepared;       /* (owned) (element-type SdOutgoingAttachment) */
+  GPtrArray *pointers;    /* (owned) (element-type GBytes) wire AttachmentPointers */
+  GArray *files;          /* (owned) (element-type SdCommunityFile) borrowing from the two */
+  gboolean kept;          /* the prepared files are named by stored rows */
+  /* while uploading */
+  gchar *id;              /* (owned) the room's conversation */
+  gchar *body;            /* (owned) */
+  gchar *quote_id;        /* (owned) (nullable) */
+} RoomFiles;
+
+static void
+room_files_free (RoomFiles *files)
+{
+  if (files == NULL)
+    return;
+  sd_attachments_prepared_free (files->attachments, files->prepared, !files->kept);
+  g_object_unref (files->attachments);
+  g_ptr_array_unref (files->pointers);
+  g_array_unref (files->files);
+  g_free (files->id);
+  g_free (files->body);
+  g_free (files->quote_id);
+  g_free (files);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RoomFiles, room_files_free)
+
+static SdCommunity *lookup_room (SdCommunities *self, const gchar *id,
+                                 SdCommunityServer **server, GError **error);
+static void post_start (SdCommunities *self, GTask *task, const gchar *id, const gchar *body,
+                        const gchar *quote_id, RoomFiles *files);
+static gboolean fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer callback_data,
+                                 gpointer user_data);
+
+static gboolean
+text_ok (const gchar *text, gsize max)
+{
+  return text == NULL || (strlen (text) <= max && g_utf8_validate (text, -1, NULL));
+}
+
+/* the error for a status a request does not take: the server's fault (5xx) or a refusal */
+static GError *status_error (guint status, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
+
+static GError *
+status_error (guint status, const gchar *format, ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return g_error_new_literal (SD_NETWORK_ERROR,
+                              status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                              message);
+}
+
+/* a post's attachments that are this room's files, checked; others (elsewhere, malformed)
+ * are dropped. The rows borrow from @dm */
+static GArray *
+room_files_of (const SdCommunity *room, const SessionProtos__DataMessage *dm)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (SdCommunityFile));
+
+  for (gsize i = 0; i < dm->n_attachments && out->len < SD_ATTACHMENT_MAX_COUNT; i++) {
+    const SessionProtos__AttachmentPointer *a = dm->attachments[i];
+    SdCommunityFile f = { 0 };
+    gsize len;
+    guint8 *wire;
+
+    if (sd_sogs_room_file_id (room->base_url, room->room, a->url) <= 0 ||
+        !text_ok (a->contenttype, SD_ATTACHMENT_CONTENT_TYPE_MAX) ||
+        !text_ok (a->filename, SD_ATTACHMENT_FILE_NAME_MAX) ||
+        !text_ok (a->caption, SD_ATTACHMENT_CAPTION_MAX))
+      continue;
+    f.file_name = a->filename;
+    f.content_type = a->contenttype;
+    f.caption = a->caption;
+    f.size = a->has_size ? (gint64) a->size : -1;
+    f.width = a->has_width && a->width <= SD_ATTACHMENT_DIMENSION_MAX ? a->width : 0;
+    f.height = a->has_height && a->height <= SD_ATTACHMENT_DIMENSION_MAX ? a->height : 0;
+    f.voice = a->has_flags &&
+              (a->flags & SESSION_PROTOS__ATTACHMENT_POINTER__FLAGS__VOICE_MESSAGE) != 0;
+    len = session_protos__attachment_pointer__get_packed_size (a);
+    wire = g_malloc (len);
+    session_protos__attachment_pointer__pack (a, wire);
+    f.pointer = g_bytes_new_take (wire, len);
+    g_array_append_val (out, f);
+  }
+  return out;
+}
+
+static void
+room_files_rows_free (GArray *rows)
+{
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    g_bytes_unref (g_array_index (rows, SdCommunityFile, i).pointer);
+  if (rows != NULL)
+    g_array_unref (rows);
+}
+
 /* ---- polling ---- */
 
 typedef struct {
@@ -196,11 +303,13 @@ typedef struct {
   SdSogsPost post;
   gchar *name;
   GArray *reactions;
+  GArray *files;         /* (element-type SdCommunityFile) the post's room files */
 } Decoded;
 
 static void
 decoded_free (Decoded *decoded)
 {
+  room_files_rows_free (decoded->files);
   sd_sogs_post_clear (&decoded->post);
   g_free (decoded->name);
   g_clear_pointer (&decoded->reactions, g_array_unref);
@@ -210,8 +319,9 @@ decoded_free (Decoded *decoded)
 /* checks and decodes one post of a page into @row (which borrows from @keep); FALSE to drop
  * it */
 static gboolean
-decode_post (SdCommunities *self, const SdSogsMessage *m, const gchar *ours, const guint8 pk[32],
-             GHashTable *cache, GPtrArray **contacts, SdCommunityPost *row, GPtrArray *keep)
+decode_post (SdCommunities *self, const SdCommunity *room, const SdSogsMessage *m,
+             const gchar *ours, const guint8 pk[32], GHashTable *cache, GPtrArray **contacts,
+             SdCommunityPost *row, GPtrArray *keep)
 {
   Decoded *decoded = g_new0 (Decoded, 1);
   SdSogsPost *post_ = &decoded->post;
@@ -229,13 +339,18 @@ decode_post (SdCommunities *self, const SdSogsMessage *m, const gchar *ours, con
     return FALSE;
   }
   dm = post_->parsed->datamessage;
-  if (dm == NULL || dm->body == NULL || *dm->body == '\0' ||
-      !g_utf8_validate (dm->body, -1, NULL))
+  if (dm == NULL || (dm->body != NULL && !g_utf8_validate (dm->body, -1, NULL)))
     return FALSE;
+  /* text, room files, or both */
+  decoded->files = room_files_of (room, dm);
+  if ((dm->body == NULL || *dm->body == '\0') && decoded->files->len == 0)
+    return FALSE;
+  row->files = (const SdCommunityFile *) (gpointer) decoded->files->data;
+  row->n_files = decoded->files->len;
   row->post_id = m->id;
   row->author = m->session_id;
   row->outgoing = g_str_equal (m->session_id, ours);
-  row->body = dm->body;
+  row->body = dm->body != NULL ? dm->body : "";
   row->sent_at = posted_ms;
   /* the poster's own time (sigTimestamp, or the DataMessage's), so a quote's id, made from
    * it, finds the post; believed only near the server's */
@@ -263,6 +378,94 @@ decode_post (SdCommunities *self, const SdSogsMessage *m, const gchar *ours, con
   decoded->reactions = reactions_from_poll (m->reactions);
   row->reactions = decoded->reactions;
   return TRUE;
+}
+
+/* ---- the room's image, as the conversation's avatar ---- */
+
+typedef struct {
+  SdCommunities *self;    /* (owned) */
+  gchar *id;              /* (owned) */
+  gchar *url;             /* (owned) */
+} ImageFetch;
+
+static void
+image_fetch_free (ImageFetch *fetch)
+{
+  g_hash_table_remove (fetch->self->image_fetches, fetch->id);
+  g_object_unref (fetch->self);
+  g_free (fetch->id);
+  g_free (fetch->url);
+  g_free (fetch);
+}
+
+static void
+on_room_image (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ImageFetch *fetch = user_data;
+  SdCommunities *self = fetch->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree gchar *file = NULL;
+  guint status = 0;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (self->stopped || self->account->store == NULL || self->account->attachments == NULL) {
+    image_fetch_free (fetch);
+    return;
+  }
+  if (body == NULL || status >= 500) {
+    /* asked again with the room's details at the next poll */
+    g_debug ("the image of %s was not fetched: %s", fetch->id,
+             error != NULL ? error->message : "the server failed");
+    sd_store_community_set_info (self->account->store, fetch->id, NULL, NULL, -1, 0, NULL, NULL,
+                                 NULL, NULL, NULL);
+    image_fetch_free (fetch);
+    return;
+  }
+  /* only what a contact's picture may be: a PNG, JPEG, GIF or WebP of at most 2 MB */
+  if (status != 200 || !sd_attachments_check_avatar (body, &error) ||
+      !sd_attachments_store_file (self->account->attachments, body, &file, &error) ||
+      !sd_store_community_set_image (self->account->store, fetch->id, fetch->url, file, &error)) {
+    g_debug ("the image of %s is not kept: %s", fetch->id,
+             error != NULL ? error->message : "the server refused it");
+    image_fetch_free (fetch);
+    return;
+  }
+  sd_account_emit_conversation (self->account, fetch->id);
+  image_fetch_free (fetch);
+}
+
+/* the room's details name image @image_id (0: none): fetched (GET /room/{r}/file/{id}) when
+ * it is not the one we have */
+static void
+update_room_image (SdCommunities *self, const SdCommunity *room, gint64 image_id)
+{
+  SdStore *store = self->account->store;
+  g_autofree gchar *url = NULL, *old_url = NULL, *old_file = NULL, *endpoint = NULL;
+  g_autoptr(GBytes) old_key = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  gboolean had = sd_store_get_avatar (store, room->id, &old_url, &old_key, &old_file, NULL);
+  ImageFetch *fetch;
+
+  if (image_id <= 0) {
+    if (had && sd_store_community_set_image (store, room->id, NULL, NULL, NULL))
+      sd_account_emit_conversation (self->account, room->id);
+    return;
+  }
+  url = sd_sogs_room_file_url (room->base_url, room->room, image_id);
+  if ((had && g_strcmp0 (old_url, url) == 0 && old_file != NULL) ||
+      g_hash_table_contains (self->image_fetches, room->id) ||
+      self->account->attachments == NULL || !community_server (room, &server, NULL))
+    return;
+  fetch = g_new0 (ImageFetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->id = g_strdup (room->id);
+  fetch->url = g_steal_pointer (&url);
+  g_hash_table_add (self->image_fetches, g_strdup (room->id));
+  endpoint = g_strdup_printf ("/room/%s/file/%" G_GINT64_FORMAT, room->room, image_id);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "GET", endpoint, NULL,
+                              self->cancellable, on_room_image, fetch);
 }
 
 static gboolean
@@ -314,6 +517,8 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
             details != NULL ? details->pinned : NULL, &error))
         g_warning ("could not store a room's details: %s", error->message);
     }
+    if (details != NULL)
+      update_room_image (self, room, details->image_id);
   }
   if (rp->messages_status == 200) {
     g_autoptr(GError) error = NULL;
@@ -343,7 +548,7 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
       } else {
         SdCommunityPost row = { 0 };
 
-        if (decode_post (self, m, ours, pk, cache, contacts, &row, keep))
+        if (decode_post (self, room, m, ours, pk, cache, contacts, &row, keep))
           g_array_append_val (rows, row);
       }
     }
@@ -371,14 +576,97 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
   return new_messages || changed;
 }
 
-/* a DM of the poll, decrypted and added to @batch: one received (@contact NULL), stored in
- * the 1:1 conversation with its sender's real id, learnt from it; or one we sent to
- * @contact, stored as ours in the conversation with them */
+/* ---- community DMs with blinded ids we do not recognise yet ---- */
+
+/* the peer behind our conversation with @blinded_id (if there is one) is @session_id: its
+ * messages move into the 1:1 conversation, and the blinded one goes */
+static void
+merge_blinded (SdCommunities *self, const gchar *blinded_id, const gchar *session_id)
+{
+  g_autoptr(SdBlindedConversation) existing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  existing = sd_store_get_blinded_conversation (self->account->store, blinded_id, NULL);
+  if (existing == NULL)
+    return;
+  if (!sd_store_merge_blinded_conversation (self->account->store, blinded_id, session_id,
+                                            &error)) {
+    g_warning ("could not merge a community DM conversation: %s", error->message);
+    return;
+  }
+  sd_account_emit_conversation_removed (self->account, blinded_id);
+  sd_account_emit_conversation (self->account, session_id);
+  sd_account_emit_account_changed (self->account);
+}
+
+/* our blinded conversations on this server whose peer turned out to be a contact (the
+ * blinding of a 1:1 conversation's id matches) */
+static void
+merge_recognised (SdCommunities *self, PollCall *call, GHashTable *cache, GPtrArray **contacts)
+{
+  g_autoptr(GPtrArray) blinded = NULL;
+
+  blinded = sd_store_list_blinded_conversations (self->account->store, call->base_url,
+                                                 call->pk_hex, NULL);
+  for (guint i = 0; blinded != NULL && i < blinded->len; i++) {
+    const gchar *id = g_ptr_array_index (blinded, i);
+    const gchar *contact = recognise (self, cache, contacts, id, call->pk);
+
+    if (contact != NULL)
+      merge_blinded (self, id, contact);
+  }
+}
+
+/* the UserProfile "allow community message requests" flag (config sync stores it; unset
+ * allows them): when off, a DM from someone we have not approved is dropped */
+static gboolean
+community_request_allowed (SdCommunities *self, const gchar *sender)
+{
+  g_autofree gchar *setting = sd_store_get_setting (self->account->store,
+                                                    "community-message-requests", NULL);
+  g_autoptr(SdConversation) known = NULL;
+
+  if (g_strcmp0 (setting, "0") != 0)
+    return TRUE;
+  known = sd_store_get_conversation (self->account->store, sender, NULL);
+  return known != NULL && known->approved && !known->blocked;
+}
+
+/* our DM to a blinded id we do not recognise: kept in the conversation keyed by that id */
+static SdMessage *
+store_sent_blinded (SdCommunities *self, const gchar *base_url, const gchar *pk_hex,
+                    const gchar *peer, const SdIncomingMessage *in)
+{
+  g_autoptr(GError) error = NULL;
+  SdBlindedDm row = { 0 };
+  SdMessage *message;
+
+  row.peer = peer;
+  row.base_url = base_url;
+  row.server_pk = pk_hex;
+  row.author = self->account->identity->session_id;
+  row.body = in->body;
+  row.sent_at = in->sent_at;
+  row.received_at = in->received_at;
+  row.server_hash = in->server_hash;
+  message = sd_store_community_add_blinded_dm (self->account->store, &row, &error);
+  if (message != NULL) {
+    sd_account_emit_message_added (self->account, message, FALSE);
+    sd_account_emit_conversation (self->account, peer);
+  } else if (error != NULL) {
+    g_debug ("a community DM to a blinded id was not stored: %s", error->message);
+  }
+  return message;
+}
+
+/* a DM of the poll, decrypted: one received (@sent FALSE), stored in the 1:1 conversation
+ * with its sender's real id, learnt from it (a conversation we began with their blinded id
+ * joins it); or one we sent, stored as ours in the conversation with @contact, or in the one
+ * keyed by its recipient's blinded id when we do not recognise them (@contact NULL) */
 static void
 store_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, const guint8 other[32],
-          const gchar *contact, SdStoreBatch *batch)
+          gboolean sent, const gchar *contact, SdStoreBatch *batch)
 {
-  gboolean sent = contact != NULL;
   const gchar *what = sent ? "sent community DM" : "community DM";
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -402,6 +690,16 @@ store_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, const guint8 
     return;
   }
   data = content->datamessage;
+  if (!sent) {
+    /* the sender is known now: a conversation we began with their blinded id joins theirs */
+    merge_blinded (self, dm->sender, sender);
+    if (!community_request_allowed (self, sender)) {
+      g_debug ("community DM %" G_GINT64_FORMAT " dropped: community message requests are off",
+               dm->id);
+      session_protos__content__free_unpacked (content, NULL);
+      return;
+    }
+  }
   if (data != NULL && data->body != NULL && *data->body != '\0' &&
       g_utf8_validate (data->body, -1, NULL)) {
     hash = g_strdup_printf ("%s:%s:%" G_GINT64_FORMAT, sent ? "sogs-dm-out" : "sogs-dm",
@@ -421,7 +719,9 @@ store_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, const guint8 
         g_utf8_validate (data->profile->displayname, -1, NULL) &&
         strlen (data->profile->displayname) <= NAME_MAX_BYTES)
       in.profile_name = data->profile->displayname;
-    if (!sd_store_batch_add_message (batch, &in, &error))
+    if (sent && contact == NULL)
+      store_sent_blinded (self, call->base_url, call->pk_hex, dm->recipient, &in);
+    else if (!sd_store_batch_add_message (batch, &in, &error))
       g_debug ("%s %" G_GINT64_FORMAT " not stored: %s", what, dm->id, error->message);
   }
   session_protos__content__free_unpacked (content, NULL);
@@ -435,23 +735,22 @@ open_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *
   SdBlinding kind;
 
   if (sd_blinded_id_parse (dm->sender, &kind, other, NULL) && kind == SD_BLINDING_15)
-    store_dm (self, call, dm, other, NULL, batch);
+    store_dm (self, call, dm, other, FALSE, NULL, batch);
 }
 
-/* one outbox item: a DM we sent, maybe from another device. Stored when its recipient is a
- * contact we recognise behind the blinding (a copy sent from this device is stored already,
- * and is skipped as a duplicate) */
+/* one outbox item: a DM we sent, maybe from another device. Stored in the 1:1 conversation
+ * when its recipient is a contact we recognise behind the blinding, else in the blinded one
+ * (a copy sent from this device is stored already, and is skipped as a duplicate) */
 static void
 open_sent_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, SdStoreBatch *batch,
               GHashTable *cache, GPtrArray **contacts)
 {
   guint8 other[32];
-  const gchar *contact;
   SdBlinding kind;
 
-  if (sd_blinded_id_parse (dm->recipient, &kind, other, NULL) && kind == SD_BLINDING_15 &&
-      (contact = recognise (self, cache, contacts, dm->recipient, call->pk)) != NULL)
-    store_dm (self, call, dm, other, contact, batch);
+  if (sd_blinded_id_parse (dm->recipient, &kind, other, NULL) && kind == SD_BLINDING_15)
+    store_dm (self, call, dm, other, TRUE,
+              recognise (self, cache, contacts, dm->recipient, call->pk), batch);
 }
 
 static void
@@ -503,6 +802,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   ServerState *state = server_state (self, call->key);
   g_autoptr(GError) error = NULL;
   SdSogsPoll *poll = sd_community_poll_finish (SD_NETWORK (source), result, &error);
+  g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(GHashTable) cache = NULL;
   g_autoptr(GPtrArray) contacts = NULL;
   gchar ours[SD_BLINDED_ID_LEN + 1];
@@ -545,6 +845,15 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   our_blinded_id (self, call->pk, ours);
   cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* the whole poll in one transaction, each page a savepoint in it: one commit (one fsync)
+   * per poll rather than one per room. What is announced before the commit is read back
+   * through the same connection; were the commit to fail, the cursors go back with the posts
+   * and the next poll brings them again */
+  tx = sd_store_transaction_begin (self->account->store, &error);
+  if (tx == NULL) {
+    g_warning ("a community poll is stored page by page: %s", error->message);
+    g_clear_error (&error);
+  }
   for (guint i = 0; i < poll->rooms->len && i < call->rooms->len; i++) {
     const SdCommunity *room = g_ptr_array_index (call->rooms, i);
     g_autoptr(SdCommunity) current = sd_store_get_community (self->account->store, room->id,
@@ -564,6 +873,10 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
                      (state->quiet >= QUIET_POLLS ? QUIET_FACTOR : 1);
   if (poll->with_dms)
     apply_dms (self, call, poll);
+  merge_recognised (self, call, cache, &contacts);
+  if (tx != NULL && !sd_store_transaction_commit (tx, &error))
+    g_warning ("could not store a community poll: %s", error->message);
+  g_clear_pointer (&tx, sd_store_transaction_end);
   if (any)
     sd_account_emit_account_changed (self->account);
   sd_community_poll_free (poll);
@@ -698,6 +1011,9 @@ sd_communities_start (SdCommunities *self)
   self->cancellable = g_cancellable_new ();
   /* the timer ticks at the cadence; a server's own state says whether it is due */
   self->timer_id = g_timeout_add (MIN (self->interval_ms, 1000u), on_tick, self);
+  /* room files are fetched through their server */
+  if (self->account->attachments != NULL)
+    sd_attachments_set_plain_fetch (self->account->attachments, fetch_room_file, self);
   sd_communities_poll_now (self);
 }
 
@@ -710,6 +1026,8 @@ sd_communities_stop (SdCommunities *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
+  if (self->account->attachments != NULL)
+    sd_attachments_set_plain_fetch (self->account->attachments, NULL, NULL);
 }
 
 const gchar *
@@ -758,9 +1076,289 @@ sd_communities_join (SdCommunities *self, const gchar *url, GError **error)
     return NULL;
   if (created)
     self->account->n_started = -1;  /* counted again when next needed */
+  /* our other devices join it too (UserGroups) */
+  if (self->account->config_sync != NULL)
+    sd_config_sync_community_changed (self->account->config_sync, id,
+                                      sd_account_now_ms (self->account));
   sd_account_emit_conversation (self->account, id);
   sd_communities_poll_now (self);
   return g_steal_pointer (&id);
+}
+
+/* ---- attachments: fetching and uploading room files ---- */
+
+/* SdAttachmentsPlainFetch: a room file of a community we joined, through its server */
+static void
+on_room_file (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  gsize max = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint status = 0;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (body == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (status == 404)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             "the community no longer has this file");
+  else if (status != 200)
+    g_task_return_error (task,
+                         status_error (status, "the community server answered %u", status));
+  else if (g_bytes_get_size (body) == 0 || g_bytes_get_size (body) > max)
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED,
+                             "a community file of %" G_GSIZE_FORMAT " bytes",
+                             g_bytes_get_size (body));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+}
+
+static gboolean
+fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer callback_data, gpointer user_data)
+{
+  SdCommunities *self = user_data;
+  SessionProtos__AttachmentPointer *pb;
+  g_autoptr(GPtrArray) rooms = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *endpoint = NULL;
+  const SdCommunity *room = NULL;
+  gint64 file_id = 0;
+  GTask *task;
+
+  if (self->stopped || self->account->store == NULL)
+    return FALSE;
+  pb = session_protos__attachment_pointer__unpack (NULL, g_bytes_get_size (pointer),
+                                                   g_bytes_get_data (pointer, NULL));
+  if (pb == NULL)
+    return FALSE;
+  /* a room file has no key; a pointer with one is an encrypted file, whatever its URL */
+  if (pb->has_key && pb->key.len > 0) {
+    session_protos__attachment_pointer__free_unpacked (pb, NULL);
+    return FALSE;
+  }
+  rooms = sd_store_list_communities (self->account->store, NULL);
+  for (guint i = 0; rooms != NULL && i < rooms->len && file_id <= 0; i++) {
+    room = g_ptr_array_index (rooms, i);
+    file_id = sd_sogs_room_file_id (room->base_url, room->room, pb->url);
+  }
+  session_protos__attachment_pointer__free_unpacked (pb, NULL);
+  if (file_id <= 0 || !community_server (room, &server, NULL))
+    return FALSE;
+  task = g_task_new (self, cancellable, callback, callback_data);
+  g_task_set_source_tag (task, fetch_room_file);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (max_bytes), NULL);
+  endpoint = g_strdup_printf ("/room/%s/file/%" G_GINT64_FORMAT, room->room, file_id);
+  sd_community_request_async (self->account->network, server,
+                              self->account->identity->ed25519_sk, "GET", endpoint, NULL,
+                              cancellable, on_room_file, task);
+  return TRUE;
+}
+
+/* a post's files on their way up: the caller's task, and the files (owned until the post
+ * takes them) */
+typedef struct {
+  GTask *task;            /* (owned) */
+  RoomFiles *files;       /* (owned) (nullable) */
+} Upload;
+
+static void
+upload_fail (Upload *upload, GError *error)
+{
+  g_task_return_error (upload->task, error);
+  g_object_unref (upload->task);
+  room_files_free (upload->files);
+  g_free (upload);
+}
+
+static void upload_next (Upload *upload);
+
+static void
+on_file_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Upload *upload = user_data;
+  SdCommunities *self = g_task_get_source_object (upload->task);
+  RoomFiles *files = upload->files;
+  const SdOutgoingAttachment *a = &g_array_index (files->prepared, SdOutgoingAttachment,
+                                                  files->pointers->len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(SdCommunity) room = NULL;
+  g_autofree gchar *url = NULL;
+  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+  SdCommunityFile row = { 0 };
+  JsonNode *root;
+  gint64 file_id = 0;
+  guint status = 0;
+  gsize len;
+  guint8 *wire;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (self->stopped) {
+    upload_fail (upload, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                              "communities stopped"));
+    return;
+  }
+  if (body == NULL) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200 && status != 201) {
+    upload_fail (upload, status_error (status, "the community server answered the file with %u",
+                                       status));
+    return;
+  }
+  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                  (gssize) g_bytes_get_size (body), NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+      json_object_has_member (json_node_get_object (root), "id") &&
+      json_node_get_value_type (json_object_get_member (json_node_get_object (root), "id")) ==
+        G_TYPE_INT64)
+    file_id = json_object_get_int_member (json_node_get_object (root), "id");
+  room = sd_store_get_community (self->account->store, files->id, NULL);
+  if (file_id <= 0 || room == NULL) {
+    upload_fail (upload, g_error_new_literal (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                                              "the community server's answer to a file has "
+                                              "no id"));
+    return;
+  }
+  /* the pointer the official clients write for a room file: its id and URL, and no key,
+   * since the file is not encrypted */
+  url = sd_sogs_room_file_url (room->base_url, room->room, file_id);
+  pb.deprecated_id = (guint64) file_id;
+  pb.url = url;
+  pb.contenttype = (gchar *) a->content_type;
+  pb.filename = (gchar *) a->file_name;
+  pb.caption = (gchar *) a->caption;
+  pb.has_size = a->size >= 0 && a->size <= G_MAXUINT32;
+  pb.size = (guint32) a->size;
+  pb.has_width = a->width > 0;
+  pb.width = a->width;
+  pb.has_height = a->height > 0;
+  pb.height = a->height;
+  pb.has_flags = a->voice;
+  pb.flags = a->voice ? SESSION_PROTOS__ATTACHMENT_POINTER__FLAGS__VOICE_MESSAGE : 0;
+  len = session_protos__attachment_pointer__get_packed_size (&pb);
+  wire = g_malloc (len);
+  session_protos__attachment_pointer__pack (&pb, wire);
+  g_ptr_array_add (files->pointers, g_bytes_new_take (wire, len));
+  /* the stored row: ours, so here already */
+  row.pointer = g_ptr_array_index (files->pointers, files->pointers->len - 1);
+  row.file_name = a->file_name;
+  row.content_type = a->content_type;
+  row.caption = a->caption;
+  row.size = a->size;
+  row.width = a->width;
+  row.height = a->height;
+  row.voice = a->voice;
+  row.file = a->file;
+  g_array_append_val (files->files, row);
+  upload_next (upload);
+}
+
+/* the next prepared file to the room (POST /room/{r}/file, the bytes as they are), or the
+ * post once every file is up */
+static void
+upload_next (Upload *upload)
+{
+  SdCommunities *self = g_task_get_source_object (upload->task);
+  RoomFiles *files = upload->files;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *endpoint = NULL;
+  g_autoptr(GBytes) file = NULL;
+  gchar *contents = NULL;
+  gsize length = 0;
+
+  if (files->pointers->len == files->prepared->len) {
+    g_autofree gchar *id = g_strdup (files->id);
+    g_autofree gchar *body = g_strdup (files->body);
+    g_autofree gchar *quote_id = g_strdup (files->quote_id);
+
+    post_start (self, upload->task, id, body, quote_id, upload->files);
+    g_free (upload);
+    return;
+  }
+  room = lookup_room (self, files->id, &server, &error);
+  if (room == NULL) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  path = sd_attachments_prepared_path (files->attachments,
+                                       g_array_index (files->prepared, SdOutgoingAttachment,
+                                                      files->pointers->len).file);
+  if (!g_file_get_contents (path, &contents, &length, &error)) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  endpoint = g_strdup_printf ("/room/%s/file", room->room);
+  file = g_bytes_new_take (contents, length);
+  sd_community_upload_async (self->account->network, server,
+                             self->account->identity->ed25519_sk, endpoint, file,
+                             g_array_index (files->prepared, SdOutgoingAttachment,
+                                            files->pointers->len).file_name,
+                             g_task_get_cancellable (upload->task), on_file_uploaded, upload);
+}
+
+static void
+on_files_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Upload *upload = user_data;
+  GError *error = NULL;
+
+  upload->files->prepared = sd_attachments_prepare_finish (SD_ATTACHMENTS (source), result,
+                                                           &error);
+  if (upload->files->prepared == NULL) {
+    upload_fail (upload, error);
+    return;
+  }
+  upload_next (upload);
+}
+
+void
+sd_communities_post_files_async (SdCommunities *self, const gchar *id, const gchar *body,
+                                 const gchar *quote_id, const SdAttachmentSource *sources,
+                                 guint n_sources, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  Upload *upload;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  upload = g_new0 (Upload, 1);
+  upload->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (upload->task, sd_communities_post_async);
+  if (*body != '\0' && !sd_account_check_body (body, &error)) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  room = lookup_room (self, id, &server, &error);
+  if (room == NULL) {
+    upload_fail (upload, g_steal_pointer (&error));
+    return;
+  }
+  if (self->account->attachments == NULL || n_sources == 0) {
+    upload_fail (upload, g_error_new_literal (SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                                              "attachments are not available"));
+    return;
+  }
+  upload->files = g_new0 (RoomFiles, 1);
+  upload->files->attachments = g_object_ref (self->account->attachments);
+  upload->files->pointers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  upload->files->files = g_array_new (FALSE, TRUE, sizeof (SdCommunityFile));
+  upload->files->id = g_strdup (id);
+  upload->files->body = g_strdup (body);
+  upload->files->quote_id = g_strdup (quote_id);
+  /* read and stripped of metadata in a worker, as for a 1:1 message */
+  sd_attachments_prepare_async (self->account->attachments, sources, n_sources, cancellable,
+                                on_files_prepared, upload);
 }
 
 /* ---- posting, reacting, deleting ---- */
@@ -776,6 +1374,10 @@ typedef struct {
   gchar *body;            /* (owned) */
   gint64 sent_at;
   gint64 post_id;         /* react and delete */
+  gchar *peer;            /* (owned) (nullable) a DM's blinded recipient, not recognised */
+  gchar *base_url;        /* (owned) (nullable) its server */
+  gchar *pk_hex;          /* (owned) (nullable) */
+  RoomFiles *files;       /* (owned) (nullable) a post's attachments, uploaded */
 } Call;
 
 static void
@@ -788,6 +1390,10 @@ call_free (Call *call)
   g_free (call->quote_author);
   g_free (call->contact);
   g_free (call->body);
+  g_free (call->peer);
+  g_free (call->base_url);
+  g_free (call->pk_hex);
+  g_clear_pointer (&call->files, room_files_free);
   g_free (call);
 }
 
@@ -805,7 +1411,8 @@ text_call_new (SdCommunities *self, GTask *task, const gchar *id, const gchar *b
   return call;
 }
 
-/* the Content a post or a DM carries: the text of @call, with its quote if any */
+/* the Content a post or a DM carries: the text of @call, with its quote and room files if
+ * any */
 static GBytes *
 text_call_content (const Call *call)
 {
@@ -816,6 +1423,7 @@ text_call_content (const Call *call)
   text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
   text.quote_id = (guint64) call->quote_sent_at;
   text.quote_author = call->quote_author;
+  text.attachments = call->files != NULL ? call->files->pointers : NULL;
   return sd_content_pack_text_full (&text);
 }
 
@@ -861,24 +1469,6 @@ request_answer (GTask *task, GObject *source, GAsyncResult *result, guint *out_s
   if (body == NULL)
     g_task_return_error (task, error);
   return body;
-}
-
-/* a status the call does not take: the server's fault (5xx) or a refusal */
-static void return_status_error (GTask *task, guint status, const gchar *format, ...)
-  G_GNUC_PRINTF (3, 4);
-
-static void
-return_status_error (GTask *task, guint status, const gchar *format, ...)
-{
-  g_autofree gchar *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_task_return_new_error (task, SD_NETWORK_ERROR,
-                           status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
-                           "%s", message);
 }
 
 /* answers @task with our stored message (@author, @sent_at) */
@@ -943,11 +1533,12 @@ on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   if (body == NULL)
     return;
   if (status == 403) {
-    return_status_error (task, status, "the community does not let us post");
+    g_task_return_error (task, status_error (status, "the community does not let us post"));
     return;
   }
   if (status != 200 && status != 201) {
-    return_status_error (task, status, "the community server answered %u", status);
+    g_task_return_error (task,
+                         status_error (status, "the community server answered %u", status));
     return;
   }
   if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
@@ -986,6 +1577,17 @@ on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
   row.received_at = call->sent_at;
   row.quote_author = call->quote_author;
   row.quote_sent_at = call->quote_sent_at;
+  if (call->files != NULL) {
+    /* the prepared files become ours in the same turn as the rows that name them */
+    if (!sd_attachments_prepared_keep (self->account->attachments, call->files->prepared,
+                                       &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    call->files->kept = TRUE;
+    row.files = (const SdCommunityFile *) (gpointer) call->files->files->data;
+    row.n_files = call->files->files->len;
+  }
   message = sd_store_community_add_post (self->account->store, call->id, &row, &error);
   if (message != NULL) {
     sd_account_emit_message_added (self->account, message, FALSE);
@@ -1004,7 +1606,23 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
                            const gchar *quote_id, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_communities_post_async);
+  post_start (self, task, id, body, quote_id, NULL);
+}
+
+/* @task (transfer full); @files (transfer full) (nullable) the room files the post carries */
+static void
+post_start (SdCommunities *self, GTask *task_, const gchar *id, const gchar *body,
+            const gchar *quote_id, RoomFiles *files)
+{
+  g_autoptr(GTask) task = task_;
+  g_autoptr(RoomFiles) files_ = files;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(SdCommunity) room = NULL;
   g_autoptr(SdCommunityServer) server = NULL;
@@ -1014,11 +1632,8 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
   gchar ours[SD_BLINDED_ID_LEN + 1];
   Call *call;
 
-  g_return_if_fail (SD_IS_COMMUNITIES (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sd_communities_post_async);
-  if (!sd_account_check_body (body, &error)) {
+  /* with files, the text may be empty */
+  if ((files == NULL || *body != '\0') && !sd_account_check_body (body, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -1028,6 +1643,7 @@ sd_communities_post_async (SdCommunities *self, const gchar *id, const gchar *bo
     return;
   }
   call = text_call_new (self, task, id, body);
+  call->files = g_steal_pointer (&files_);
   call->key = server_key (room);
   our_blinded_id (self, server->pk, ours);
   call->author = g_strdup (ours);
@@ -1077,7 +1693,24 @@ on_dm_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   if (body == NULL)
     return;
   if (status != 200 && status != 201) {
-    return_status_error (task, status, "the community server answered the DM with %u", status);
+    g_task_return_error (task, status_error (status,
+                                             "the community server answered the DM with %u",
+                                             status));
+    return;
+  }
+  if (call->peer != NULL) {
+    /* to a blinded id we do not recognise: kept in the conversation keyed by it */
+    SdIncomingMessage sent = { 0 };
+    SdMessage *message;
+
+    sent.body = call->body;
+    sent.sent_at = call->sent_at;
+    sent.received_at = call->sent_at;
+    message = store_sent_blinded (self, call->base_url, call->pk_hex, call->peer, &sent);
+    if (message != NULL)
+      g_task_return_pointer (task, message, (GDestroyNotify) sd_message_free);
+    else /* an outbox poll stored it first */
+      return_stored_message (self, task, self->account->identity->session_id, call->sent_at);
     return;
   }
   /* stored as ours in the 1:1 conversation with the contact (as a sync copy would be) */
@@ -1136,14 +1769,14 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
     return;
   }
   contact = recognise (self, cache, &contacts, to, server->pk);
-  if (contact == NULL) {
-    g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                             "community DMs go only to contacts recognised behind their "
-                             "blinded id, for now");
-    return;
-  }
   call = text_call_new (self, task, id, body);
   call->contact = g_strdup (contact);
+  if (contact == NULL) {
+    /* not recognised: the conversation is keyed by the blinded id until it is */
+    call->peer = g_strdup (to);
+    call->base_url = g_strdup (room->base_url);
+    call->pk_hex = g_strdup (room->server_pk);
+  }
   content = text_call_content (call);
   sealed = sd_blinded_dm_seal_content (self->account->identity->ed25519_sk, server->pk, other,
                                        g_bytes_get_data (content, NULL),
@@ -1158,6 +1791,38 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
   sd_community_request_async (self->account->network, server,
                               self->account->identity->ed25519_sk, "POST", endpoint, request,
                               cancellable, on_dm_sent, g_steal_pointer (&task));
+}
+
+void
+sd_communities_dm_blinded_async (SdCommunities *self, const gchar *blinded_id,
+                                 const gchar *body, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(SdBlindedConversation) peer = NULL;
+  g_autoptr(GPtrArray) rooms = NULL;
+  const gchar *room_id = NULL;
+
+  g_return_if_fail (SD_IS_COMMUNITIES (self));
+
+  if (self->account->store != NULL)
+    peer = sd_store_get_blinded_conversation (self->account->store, blinded_id, NULL);
+  if (peer != NULL)
+    rooms = sd_store_list_communities (self->account->store, NULL);
+  /* any room we joined on the peer's server carries the DM (the inbox is the server's) */
+  for (guint i = 0; rooms != NULL && i < rooms->len && room_id == NULL; i++) {
+    SdCommunity *room = g_ptr_array_index (rooms, i);
+
+    if (g_str_equal (room->base_url, peer->base_url) &&
+        g_str_equal (room->server_pk, peer->server_pk))
+      room_id = room->id;
+  }
+  if (room_id == NULL) {
+    g_task_report_new_error (self, callback, user_data, sd_communities_dm_async,
+                             SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                             "no community joined on the server of this blinded id");
+    return;
+  }
+  sd_communities_dm_async (self, room_id, blinded_id, body, cancellable, callback, user_data);
 }
 
 SdMessage *
@@ -1184,7 +1849,8 @@ on_reacted (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (status != 200) {
-    return_status_error (task, status, "the community server answered %u", status);
+    g_task_return_error (task,
+                         status_error (status, "the community server answered %u", status));
     return;
   }
   /* the counts (or pins) come with the next poll, which is now */
@@ -1293,7 +1959,8 @@ on_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (status != 200 && status != 404) {
-    return_status_error (task, status, "the community server answered %u", status);
+    g_task_return_error (task,
+                         status_error (status, "the community server answered %u", status));
     return;
   }
   removed = sd_store_community_remove_post (self->account->store, call->id, call->post_id,
@@ -1377,6 +2044,7 @@ sd_communities_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_hash_table_unref (self->servers);
+  g_hash_table_unref (self->image_fetches);
   G_OBJECT_CLASS (sd_communities_parent_class)->finalize (object);
 }
 
@@ -1393,6 +2061,7 @@ static void
 sd_communities_init (SdCommunities *self)
 {
   self->servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->image_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* no request goes out before sd_communities_start() (the account is online) */
   self->stopped = TRUE;
 }

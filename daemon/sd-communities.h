@@ -50,9 +50,25 @@ SdMessage *sd_communities_post_finish (SdCommunities *self,
                                        GAsyncResult *result,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* a community DM (POST /inbox/{to}) to the blinded id @to met in room @id. For now only to
- * a contact recognised behind it: the message is then stored in our 1:1 conversation with
- * them, where their answers arrive too */
+/* a post with attachments: each file is read and stripped of metadata as for a 1:1 message,
+ * then uploaded to the room (POST /room/{r}/file) as it is, NOT encrypted: anyone who can
+ * read the room can read it (docs/communities.md). @body may be "". Finished with
+ * sd_communities_post_finish */
+void sd_communities_post_files_async (SdCommunities *self,
+                                      const gchar *id,
+                                      const gchar *body,
+                                      const gchar *quote_id,
+                                      const SdAttachmentSource *sources,
+                                      guint n_sources,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+
+/* a community DM (POST /inbox/{to}) to the blinded id @to met in room @id. To a contact
+ * recognised behind it, the message is stored in our 1:1 conversation with them, where their
+ * answers arrive too; to anyone else, in a conversation keyed by @to, which merges into the
+ * 1:1 one once their real Session ID is known. The result is the stored SdMessage
+ * (sd_communities_post_finish) */
 void sd_communities_dm_async (SdCommunities *self,
                               const gchar *id,
                               const gchar *to,
@@ -60,6 +76,15 @@ void sd_communities_dm_async (SdCommunities *self,
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback,
                               gpointer user_data);
+
+/* a further DM in the conversation keyed by @blinded_id (through a room we joined on its
+ * server); finished with sd_communities_post_finish */
+void sd_communities_dm_blinded_async (SdCommunities *self,
+                                      const gchar *blinded_id,
+                                      const gchar *body,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
 
 /* PUT or DELETE /room/{r}/reaction/{id}/{emoji} */
 void sd_communities_react_async (SdCommunities *self,

@@ -8,6 +8,8 @@
 #include <sodium.h>
 
 #include "sd-backoff.h"
+#include "sd-communities.h"
+#include "sd-config-communities.h"
 #include "sd-config-contacts.h"
 #include "sd-config-diff.h"
 #include "sd-config-convo-info.h"
@@ -21,6 +23,7 @@
 #include "sd-display-name.h"
 #include "sd-encoding.h"
 #include "sd-keys.h"
+#include "sd-sogs-url.h"
 #include "sd-storage-rpc.h"
 
 const gint sd_config_sync_namespaces[4] = { 2, 3, 4, 5 };
@@ -346,12 +349,55 @@ apply_contacts (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before, 
   return ok;
 }
 
+/* the rooms' read positions (ConvoInfoVolatile "o"), for the rooms joined here */
+static gboolean
+apply_community_reads (SdConfigSync *self, SdConfigValue *data, GError **error)
+{
+  g_autoptr(GArray) reads = sd_config_community_reads_list (data);
+  g_autoptr(GPtrArray) rooms = NULL;
+
+  if (reads->len == 0)
+    return TRUE;
+  rooms = sd_store_list_communities (self->store, NULL);
+  for (guint i = 0; rooms != NULL && i < rooms->len; i++) {
+    const SdCommunity *room = g_ptr_array_index (rooms, i);
+    g_autoptr(SdConversation) conversation = NULL;
+    const SdConfigCommunityRead *read = NULL;
+    gboolean changed = FALSE;
+
+    /* the config keys rooms by their lower-case token */
+    for (guint j = 0; j < reads->len && j < MAX_SYNCED_ENTRIES && read == NULL; j++) {
+      const SdConfigCommunityRead *r = &g_array_index (reads, SdConfigCommunityRead, j);
+
+      if (g_str_equal (r->base_url, room->base_url) &&
+          g_ascii_strcasecmp (r->room, room->room) == 0)
+        read = r;
+    }
+    if (read == NULL || (conversation = sd_store_get_conversation (self->store, room->id,
+                                                                   NULL)) == NULL)
+      continue;
+    if (!sd_store_set_read_state (self->store, room->id, read->last_read_ms, read->unread,
+                                  &changed, error))
+      return FALSE;
+    if (read->last_read_ms > 0 && conversation->unread > 0) {
+      if (!sd_store_mark_read (self->store, room->id, read->last_read_ms, NULL, NULL, error))
+        return FALSE;
+      changed = TRUE;
+    }
+    if (changed)
+      g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, room->id);
+  }
+  return TRUE;
+}
+
 static gboolean
 apply_convo_info (SdConfigSync *self, SdConfigValue *data, GError **error)
 {
   SdConfigValue *one_to_one = sd_config_value_dict_get (data, "1");
   guint n;
 
+  if (!apply_community_reads (self, data, error))
+    return FALSE;
   if (one_to_one == NULL || sd_config_value_kind (one_to_one) != SD_CONFIG_VALUE_DICT)
     return TRUE;
   n = MIN (sd_config_value_length (one_to_one), MAX_SYNCED_ENTRIES);
@@ -460,6 +506,22 @@ apply_user_profile (SdConfigSync *self, SdConfigValue *data, GError **error)
   return TRUE;
 }
 
+/* a conversation another device removed goes here too (gone already is fine) */
+static gboolean
+remove_synced (SdConfigSync *self, const gchar *id, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!sd_store_delete_conversation (self->store, id, &local_error)) {
+    if (g_error_matches (local_error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND))
+      return TRUE;
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
+  return TRUE;
+}
+
 /* contacts another device removed (deleted the conversation): the conversation goes here
  * too. Only what the previous state had and the new one lacks, so conversations that were
  * never in the config (message requests, older ones) stay */
@@ -471,19 +533,12 @@ remove_dropped_contacts (SdConfigSync *self, GPtrArray *before, GError **error)
   for (guint i = 0; before != NULL && i < before->len; i++) {
     const gchar *id = g_ptr_array_index (before, i);
     g_auto(SdConfigContact) contact = { 0 };
-    g_autoptr(GError) local_error = NULL;
 
     sd_config_contact_init (&contact, id);
     if (sd_config_contacts_get (data, id, &contact, NULL))
       continue;
-    if (!sd_store_delete_conversation (self->store, id, &local_error)) {
-      if (!g_error_matches (local_error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND)) {
-        g_propagate_error (error, g_steal_pointer (&local_error));
-        return FALSE;
-      }
-      continue;
-    }
-    g_signal_emit (self, signals[SIGNAL_CONVERSATION_REMOVED], 0, id);
+    if (!remove_synced (self, id, error))
+      return FALSE;
   }
   return TRUE;
 }
@@ -519,6 +574,75 @@ apply_user_groups (SdConfigSync *self, SdConfigValue *data)
   }
 }
 
+/* a community entry as a join URL would give it (checked as strictly), and its id; FALSE for
+ * an entry we would not join */
+static gboolean
+community_entry_parse (const SdConfigCommunity *entry, SdSogsUrl *out, gchar **out_id)
+{
+  gchar pk_hex[65];
+  g_autofree gchar *url = NULL;
+
+  sodium_bin2hex (pk_hex, sizeof pk_hex, entry->pubkey, 32);
+  url = g_strdup_printf ("%s/%s?public_key=%s", entry->base_url, entry->room, pk_hex);
+  if (!sd_sogs_url_parse (url, out, NULL))
+    return FALSE;
+  *out_id = sd_communities_id_for (out->base_url, out->room);
+  return TRUE;
+}
+
+/* communities our other devices joined (UserGroups "o"): joined here too, with their
+ * priority; those the previous state had and this one lacks were left there, and are left
+ * here (docs/communities.md) */
+static gboolean
+apply_communities (SdConfigSync *self, SdConfigValue *data, SdConfigValue *before,
+                   GError **error)
+{
+  g_autoptr(GArray) entries = sd_config_communities_list (data);
+  g_autoptr(GArray) old = before != NULL ? sd_config_communities_list (before) : NULL;
+  g_autoptr(GHashTable) now_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < entries->len && i < MAX_SYNCED_ENTRIES; i++) {
+    const SdConfigCommunity *entry = &g_array_index (entries, SdConfigCommunity, i);
+    g_auto(SdSogsUrl) parsed = { 0 };
+    g_autofree gchar *id = NULL;
+    g_autoptr(SdConversation) conversation = NULL;
+    gboolean created = FALSE, changed = FALSE;
+    gchar pk_hex[65];
+
+    if (!community_entry_parse (entry, &parsed, &id))
+      continue;
+    g_hash_table_add (now_ids, g_strdup (id));
+    conversation = sd_store_get_conversation (self->store, id, NULL);
+    if (conversation == NULL) {
+      sodium_bin2hex (pk_hex, sizeof pk_hex, parsed.server_pk, 32);
+      if (!sd_store_add_community (self->store, id, parsed.base_url, parsed.room, pk_hex,
+                                   entry->joined_at > 0 ? seconds_to_ms (entry->joined_at)
+                                                        : g_get_real_time () / 1000,
+                                   &created, error))
+        return FALSE;
+      changed = TRUE;
+    }
+    if ((conversation == NULL ? 0 : conversation->priority) != entry->priority) {
+      if (!sd_store_set_priority (self->store, id, entry->priority, error))
+        return FALSE;
+      changed = TRUE;
+    }
+    if (changed)
+      g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, id);
+  }
+  for (guint i = 0; old != NULL && i < old->len && i < MAX_SYNCED_ENTRIES; i++) {
+    g_auto(SdSogsUrl) parsed = { 0 };
+    g_autofree gchar *id = NULL;
+
+    if (!community_entry_parse (&g_array_index (old, SdConfigCommunity, i), &parsed, &id) ||
+        g_hash_table_contains (now_ids, id) || !sd_store_is_community_id (id))
+      continue;
+    if (!remove_synced (self, id, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* @previous: the state this one replaces, NULL if none. FALSE when the store failed: the
  * caller's transaction is then rolled back */
 static gboolean
@@ -539,9 +663,11 @@ apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous, GError 
   case SD_CONFIG_KIND_CONVO_INFO_VOLATILE:
     return apply_convo_info (self, data, error);
   case SD_CONFIG_KIND_USER_GROUPS:
-    /* groups v2; legacy groups and communities are kept and round-tripped */
+    /* groups v2 and communities; legacy groups are kept and round-tripped */
     apply_user_groups (self, data);
-    return TRUE;
+    return apply_communities (self, data,
+                              previous != NULL ? sd_config_message_get_data (previous) : NULL,
+                              error);
   default:
     /* kept and round-tripped; shown once groups and communities are supported */
     return TRUE;
@@ -918,6 +1044,10 @@ sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_
   gboolean found;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (sd_store_is_community_id (id)) {
+    sd_config_sync_community_changed (self, id, now_ms);
+    return;
+  }
   conversation = sd_store_get_conversation (self->store, id, NULL);
   if (conversation == NULL)
     return;
@@ -1085,6 +1215,34 @@ sd_config_sync_group_removed (SdConfigSync *self, const gchar *id)
   end_change (self, SD_CONFIG_KIND_USER_GROUPS);
 }
 
+/* a room's read position and "marked unread" flag, as stored (ConvoInfoVolatile "o") */
+static void
+community_read_changed (SdConfigSync *self, const gchar *id)
+{
+  g_autoptr(SdCommunity) room = sd_store_get_community (self->store, id, NULL);
+  g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store, id, NULL);
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+  gint64 old_read = 0;
+  gboolean old_unread = FALSE;
+  guint8 pk[32];
+
+  if (room == NULL || conversation == NULL ||
+      !sd_hex_decode_exact (room->server_pk, pk, 32, NULL))
+    return;
+  data = current_data (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  if (data != NULL &&
+      sd_config_community_read_get (data, room->base_url, room->room, &old_read, &old_unread) &&
+      old_read == conversation->last_read_at && old_unread == conversation->marked_unread)
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+  if (!sd_config_community_read_set (data, room->base_url, room->room, pk,
+                                     conversation->last_read_at, conversation->marked_unread,
+                                     &error))
+    g_warning ("could not record a room's read position: %s", error->message);
+  end_change (self, SD_CONFIG_KIND_CONVO_INFO_VOLATILE);
+}
+
 void
 sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
 {
@@ -1095,6 +1253,10 @@ sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
   SdConfigValue *data;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (sd_store_is_community_id (id)) {
+    community_read_changed (self, id);
+    return;
+  }
   conversation = sd_store_get_conversation (self->store, id, NULL);
   if (conversation == NULL || conversation->kind != SD_CONVERSATION_KIND_DIRECT)
     return;
@@ -1152,6 +1314,79 @@ sd_config_sync_profile_changed (SdConfigSync *self)
     return;
   }
   sodium_memzero (key, sizeof key);
+  end_change (self, SD_CONFIG_KIND_USER_PROFILE);
+}
+
+/* a community joined here (or its priority changed): its UserGroups entry, the rest of which
+ * is kept */
+void
+sd_config_sync_community_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
+{
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_auto(SdConfigCommunity) entry = { 0 };
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+  gboolean found;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  room = sd_store_get_community (self->store, id, NULL);
+  conversation = sd_store_get_conversation (self->store, id, NULL);
+  if (room == NULL || conversation == NULL)
+    return;
+  data = current_data (self, SD_CONFIG_KIND_USER_GROUPS);
+  found = data != NULL && sd_config_communities_get (data, room->base_url, room->room, &entry);
+  if (found && entry.priority == conversation->priority) {
+    guint8 pk[32];
+
+    if (sd_hex_decode_exact (room->server_pk, pk, 32, NULL) && memcmp (pk, entry.pubkey, 32) == 0)
+      return;
+  }
+  if (!found) {
+    sd_config_community_clear (&entry);
+    entry.base_url = g_strdup (room->base_url);
+    entry.room = g_strdup (room->room);
+    entry.joined_at = (room->joined_at > 0 ? room->joined_at : now_ms) / 1000;
+  }
+  if (!sd_hex_decode_exact (room->server_pk, entry.pubkey, 32, NULL))
+    return;
+  entry.priority = conversation->priority;
+  data = begin_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (!sd_config_communities_set (data, &entry, &error))
+    g_warning ("UserGroups entry of a community: %s", error->message);
+  end_change (self, SD_CONFIG_KIND_USER_GROUPS);
+}
+
+void
+sd_config_sync_community_removed (SdConfigSync *self, const gchar *base_url, const gchar *room)
+{
+  g_auto(SdConfigCommunity) old = { 0 };
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  data = current_data (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (data == NULL || !sd_config_communities_get (data, base_url, room, &old))
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  sd_config_communities_remove (data, base_url, room);
+  end_change (self, SD_CONFIG_KIND_USER_GROUPS);
+}
+
+void
+sd_config_sync_message_requests_changed (SdConfigSync *self)
+{
+  g_autofree gchar *setting = NULL;
+  SdConfigValue *data;
+  gint value;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  setting = sd_store_get_setting (self->store, "community-message-requests", NULL);
+  value = setting == NULL ? -1 : g_str_equal (setting, "1");
+  data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
+  if (data != NULL && sd_config_user_profile_get_blinded_msgreqs (data) == value)
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
+  sd_config_user_profile_set_blinded_msgreqs (data, value);
   end_change (self, SD_CONFIG_KIND_USER_PROFILE);
 }
 

@@ -74,6 +74,14 @@ void sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 no
 /* our display name and avatar (URL and profile key), as stored in the settings */
 void sd_config_sync_profile_changed (SdConfigSync *self);
 
+/* communities (docs/communities.md): the UserGroups entry of a joined room (@id), with its
+ * priority, as stored; and its removal once left */
+void sd_config_sync_community_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
+void sd_config_sync_community_removed (SdConfigSync *self,
+                                      const gchar *base_url,
+                                      const gchar *room);
+/* the "allow community message requests" flag, as stored in the settings */
+void sd_config_sync_message_requests_changed (SdConfigSync *self);
 /* whether anything is still to be pushed (for tests and diagnostics) */
 /* groups v2: our UserGroups entry of @group (created, accepted, invited) or its removal */
 void sd_config_sync_group_changed (SdConfigSync *self, const SdStoreGroup *group,

@@ -60,6 +60,8 @@ typedef struct {
   GBytes *body;              /* (owned) (nullable) */
   gboolean resigned;
   gboolean network_clock;    /* after a 425: the network's clock, not ours */
+  const gchar *content_type; /* (static) of a body */
+  gchar *disposition;        /* (owned) (nullable) Content-Disposition of a file upload */
 } Request;
 
 static void
@@ -69,6 +71,7 @@ request_free (Request *request)
   sodium_free (request->sk);
   g_free (request->method);
   g_free (request->endpoint);
+  g_free (request->disposition);
   g_clear_pointer (&request->body, g_bytes_unref);
   g_free (request);
 }
@@ -139,12 +142,15 @@ request_send (GTask *task)
       "X-SOGS-Nonce", auth.nonce,
       "X-SOGS-Timestamp", auth.timestamp,
       "X-SOGS-Signature", auth.signature,
-      "Content-Type", "application/json",
+      "Content-Type", request->content_type,
+      "Content-Disposition", request->disposition,
       NULL,
     };
 
     if (body_len == 0)
       headers[8] = NULL;
+    else if (request->disposition == NULL)
+      headers[10] = NULL;
     target.host = request->server->host;
     target.protocol = request->server->protocol;
     target.port = request->server->port;
@@ -155,20 +161,18 @@ request_send (GTask *task)
   }
 }
 
-void
-sd_community_request_async (SdNetwork *network, const SdCommunityServer *server,
-                            const guint8 ed25519_sk[64], const gchar *method,
-                            const gchar *endpoint, GBytes *body, GCancellable *cancellable,
-                            GAsyncReadyCallback callback, gpointer user_data)
+/* the request, its body sent with @content_type (static) */
+static void
+request_start (SdNetwork *network, const SdCommunityServer *server, const guint8 ed25519_sk[64],
+               const gchar *method, const gchar *endpoint, GBytes *body,
+               const gchar *content_type, gchar *disposition, GCancellable *cancellable,
+               GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
 {
   GTask *task;
   Request *request;
 
-  g_return_if_fail (SD_IS_NETWORK (network));
-  g_return_if_fail (server != NULL);
-
   task = g_task_new (network, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sd_community_request_async);
+  g_task_set_source_tag (task, source_tag);
   request = g_new0 (Request, 1);
   request->server = g_new0 (SdCommunityServer, 1);
   request->server->base_url = g_strdup (server->base_url);
@@ -181,8 +185,47 @@ sd_community_request_async (SdNetwork *network, const SdCommunityServer *server,
   request->method = g_strdup (method);
   request->endpoint = g_strdup (endpoint);
   request->body = body != NULL && g_bytes_get_size (body) > 0 ? g_bytes_ref (body) : NULL;
+  request->content_type = content_type;
+  request->disposition = disposition;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
   request_send (task);
+}
+
+void
+sd_community_request_async (SdNetwork *network, const SdCommunityServer *server,
+                            const guint8 ed25519_sk[64], const gchar *method,
+                            const gchar *endpoint, GBytes *body, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (SD_IS_NETWORK (network));
+  g_return_if_fail (server != NULL);
+
+  request_start (network, server, ed25519_sk, method, endpoint, body, "application/json", NULL,
+                 cancellable, callback, user_data, sd_community_request_async);
+}
+
+void
+sd_community_upload_async (SdNetwork *network, const SdCommunityServer *server,
+                           const guint8 ed25519_sk[64], const gchar *endpoint, GBytes *file,
+                           const gchar *file_name, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GString) disposition = g_string_new ("attachment");
+
+  g_return_if_fail (SD_IS_NETWORK (network));
+  g_return_if_fail (server != NULL);
+
+  /* the suggested name, as RFC 6266 filename* (UTF-8, percent-encoded): a header value
+   * cannot carry it raw */
+  if (file_name != NULL && *file_name != '\0' && strlen (file_name) <= 255 &&
+      g_utf8_validate (file_name, -1, NULL)) {
+    g_autofree gchar *escaped = g_uri_escape_string (file_name, NULL, FALSE);
+
+    g_string_append_printf (disposition, "; filename*=UTF-8''%s", escaped);
+  }
+  request_start (network, server, ed25519_sk, "POST", endpoint, file,
+                 "application/octet-stream", g_string_free (g_steal_pointer (&disposition), FALSE),
+                 cancellable, callback, user_data, sd_community_request_async);
 }
 
 GBytes *

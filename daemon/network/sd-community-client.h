@@ -47,6 +47,18 @@ void sd_community_request_async (SdNetwork *network,
                                  GCancellable *cancellable,
                                  GAsyncReadyCallback callback,
                                  gpointer user_data);
+/* a file to a room (@endpoint "/room/{r}/file"): POST of its bytes as they are, with
+ * Content-Type application/octet-stream and the suggested name in Content-Disposition;
+ * finished with sd_community_request_finish */
+void sd_community_upload_async (SdNetwork *network,
+                                const SdCommunityServer *server,
+                                const guint8 ed25519_sk[64],
+                                const gchar *endpoint,
+                                GBytes *file,
+                                const gchar *file_name,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
 GBytes *sd_community_request_finish (SdNetwork *network,
                                      GAsyncResult *result,
                                      guint *status,

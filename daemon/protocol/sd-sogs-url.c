@@ -128,3 +128,33 @@ sd_sogs_url_format (const SdSogsUrl *url)
 
   return g_strdup_printf ("%s/%s?public_key=%s", url->base_url, url->room, key);
 }
+
+gchar *
+sd_sogs_room_file_url (const gchar *base_url, const gchar *room, gint64 file_id)
+{
+  return g_strdup_printf ("%s/room/%s/file/%" G_GINT64_FORMAT, base_url, room, file_id);
+}
+
+gint64
+sd_sogs_room_file_id (const gchar *base_url, const gchar *room, const gchar *url)
+{
+  g_autofree gchar *prefix = NULL;
+  const gchar *rest;
+  gint64 id = 0;
+
+  if (base_url == NULL || room == NULL || url == NULL)
+    return 0;
+  prefix = g_strdup_printf ("%s/room/%s/file/", base_url, room);
+  if (!g_str_has_prefix (url, prefix))
+    return 0;
+  rest = url + strlen (prefix);
+  /* 18 digits always fit a gint64 */
+  if (*rest == '\0' || strlen (rest) > 18)
+    return 0;
+  for (const gchar *p = rest; *p != '\0'; p++) {
+    if (!g_ascii_isdigit (*p))
+      return 0;
+    id = id * 10 + (*p - '0');
+  }
+  return id;
+}

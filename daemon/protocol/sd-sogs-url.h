@@ -31,6 +31,14 @@ gchar *sd_sogs_url_format (const SdSogsUrl *url) G_GNUC_WARN_UNUSED_RESULT;
 /* [0-9a-zA-Z_-]{1,64} */
 gboolean sd_sogs_room_token_valid (const gchar *room);
 
+/* a room's file (an attachment or the room's image): {base_url}/room/{room}/file/{id} */
+gchar *sd_sogs_room_file_url (const gchar *base_url,
+                              const gchar *room,
+                              gint64 file_id) G_GNUC_WARN_UNUSED_RESULT;
+/* the id of @url when it is exactly one of that room's files (1 to 18 digits), else 0: a
+ * post's pointer elsewhere is not ours to fetch */
+gint64 sd_sogs_room_file_id (const gchar *base_url, const gchar *room, const gchar *url);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SdSogsUrl, sd_sogs_url_clear)
 
 G_END_DECLS

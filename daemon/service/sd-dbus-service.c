@@ -200,6 +200,16 @@ typedef struct {
   gboolean account_send;
 } SendCall;
 
+static SendCall *
+send_call_new (GDBusMethodInvocation *invocation, gboolean account_send)
+{
+  SendCall *call = g_new0 (SendCall, 1);
+
+  call->invocation = invocation;
+  call->account_send = account_send;
+  return call;
+}
+
 static void
 on_sent_attachments (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -238,6 +248,20 @@ on_community_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
+/* the communities, or NULL with @invocation answered when they are not running */
+static SdCommunities *
+running_communities (SdDbusService *self, GDBusMethodInvocation *invocation)
+{
+  SdCommunities *communities = sd_account_get_communities (self->account);
+
+  if (communities == NULL)
+    g_dbus_method_invocation_return_error_literal (invocation, SD_DBUS_ERROR,
+                                                   SD_DBUS_ERROR_FAILED,
+                                                   "communities need the network, which is "
+                                                   "not started");
+  return communities;
+}
+
 /* the account's communities when @id is a community's; otherwise NULL, and when it is one
  * without the network, @invocation is answered */
 static SdCommunities *
@@ -249,14 +273,8 @@ community_of (SdDbusService *self, const gchar *id, GDBusMethodInvocation *invoc
   *answered = FALSE;
   if (!sd_store_is_community_id (id))
     return NULL;
-  communities = sd_account_get_communities (self->account);
-  if (communities == NULL) {
-    g_dbus_method_invocation_return_error_literal (invocation, SD_DBUS_ERROR,
-                                                   SD_DBUS_ERROR_FAILED,
-                                                   "communities need the network, which is "
-                                                   "not started");
-    *answered = TRUE;
-  }
+  communities = running_communities (self, invocation);
+  *answered = communities == NULL;
   return communities;
 }
 
@@ -346,6 +364,7 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   g_autofree SdAttachmentSource *sources = NULL;
   g_autoptr(GPtrArray) dicts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(SdMessage) message = NULL;
+  SdCommunities *room_files = NULL;
   SendCall *call;
   /* too many: refused by sd_attachments_prepare_async, before any fd is read */
   gsize n;
@@ -370,21 +389,38 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
 
     if (answered)
       return;
+    if (n > 0 && send.to != NULL) {
+      return_invalid (invocation, "a community DM carries text only");
+      return;
+    }
     if (n > 0) {
-      return_invalid (invocation, "attachments to a community are not supported yet");
+      /* the room's files, read from the fds below (docs/communities.md) */
+      room_files = communities;
+    } else {
+      call = send_call_new (invocation, account_send);
+      if (send.to != NULL) {
+        /* a community DM to a poster's blinded id */
+        sd_communities_dm_async (communities, recipient, send.to, body, NULL,
+                                 on_community_posted, call);
+        return;
+      }
+      sd_communities_post_async (communities, recipient, body, send.quote_id, NULL,
+                                 on_community_posted, call);
       return;
     }
-    call = g_new0 (SendCall, 1);
-    call->invocation = invocation;
-    call->account_send = account_send;
-    if (send.to != NULL) {
-      /* a community DM to a poster's blinded id */
-      sd_communities_dm_async (communities, recipient, send.to, body, NULL, on_community_posted,
-                               call);
+  }
+  if (sd_store_is_blinded_id (recipient)) {
+    /* our community DM conversation with a blinded id (docs/communities.md) */
+    SdCommunities *communities = running_communities (self, invocation);
+
+    if (communities == NULL)
+      return;
+    if (n > 0 || send.quote_id != NULL) {
+      return_invalid (invocation, "a community DM carries text only");
       return;
     }
-    sd_communities_post_async (communities, recipient, body, send.quote_id, NULL,
-                               on_community_posted, call);
+    sd_communities_dm_blinded_async (communities, recipient, body, NULL, on_community_posted,
+                                     send_call_new (invocation, account_send));
     return;
   }
   if (n == 0) {
@@ -411,9 +447,12 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
     if (!g_variant_lookup (dict, "voice", "b", &sources[i].voice))
       sources[i].voice = FALSE;
   }
-  call = g_new0 (SendCall, 1);
-  call->invocation = invocation;
-  call->account_send = account_send;
+  call = send_call_new (invocation, account_send);
+  if (room_files != NULL) {
+    sd_communities_post_files_async (room_files, recipient, body, send.quote_id, sources,
+                                     (guint) n, NULL, on_community_posted, call);
+    return;
+  }
   sd_account_send_attachments_async (self->account, recipient, body, send.quote_id, sources,
                                      (guint) n, NULL, on_sent_attachments, call);
 }
@@ -1206,6 +1245,20 @@ handle_remove_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocatio
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_set_community_message_requests (SdDbusAccount1 *skeleton,
+                                       GDBusMethodInvocation *invocation, gboolean allow,
+                                       SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_set_community_message_requests (self->account, allow, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_account1_complete_set_community_message_requests (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- groups v2 (docs/groups.md) ---- */
 
 typedef struct {
@@ -1664,6 +1717,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_set_avatar), self);
   g_signal_connect (self->account_skeleton, "handle-remove-avatar",
                     G_CALLBACK (handle_remove_avatar), self);
+  g_signal_connect (self->account_skeleton, "handle-set-community-message-requests",
+                    G_CALLBACK (handle_set_community_message_requests), self);
   g_signal_connect (self->account_skeleton, "handle-open-conversation",
                     G_CALLBACK (handle_open_conversation), self);
   g_signal_connect (self->account_skeleton, "handle-send", G_CALLBACK (handle_send), self);

@@ -253,6 +253,12 @@ sd_store_is_community_id (const gchar *id)
 }
 
 gboolean
+sd_store_is_blinded_id (const gchar *id)
+{
+  return is_hex_id (id, '1', '5') || is_hex_id (id, '2', '5');
+}
+
+gboolean
 sd_store_is_author_id (const gchar *id)
 {
   return sd_store_is_session_id (id) || is_hex_id (id, '1', '5') || is_hex_id (id, '2', '5');

@@ -153,6 +153,9 @@ gboolean sd_store_is_session_id (const gchar *id);
 /* a community conversation's id: "0c" + 64 lower-case hex (sd-communities.c) */
 gboolean sd_store_is_community_id (const gchar *id);
 /* who may author a message: a Session ID, or a community poster's blinded id (15/25) */
+/* a community-blinded id ("15…" or "25…"): a poster, or a community DM peer we do not
+ * recognise yet (docs/communities.md) */
+gboolean sd_store_is_blinded_id (const gchar *id);
 gboolean sd_store_is_author_id (const gchar *id);
 
 typedef enum {

@@ -44,12 +44,6 @@ info_from_row (sqlite3_stmt *stmt, int first)
 }
 
 
-static gpointer
-row_text (sqlite3_stmt *stmt)
-{
-  return store_column_dup (stmt, 0);
-}
-
 static void
 row_add_info (sqlite3_stmt *stmt, SdMessage *message)
 {
@@ -247,7 +241,7 @@ sd_store_avatars_missing (SdStore *self, GError **error)
   stmt = store_prepare (self, "SELECT conversation FROM avatars WHERE file IS NULL", error);
   if (stmt == NULL)
     return NULL;
-  return store_collect_rows (self, stmt, row_text, g_free, error);
+  return store_collect_rows (self, stmt, store_row_text, g_free, error);
 }
 
 /* ---- the transfers --------------------------------------------------------------------------- */

@@ -385,10 +385,14 @@ sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community,
 static gchar *
 reactions_to_json (const GArray *reactions)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
 
+  /* most posts have none: no JSON objects for them (a poll stores thousands) */
+  if (reactions == NULL || reactions->len == 0)
+    return g_strdup ("[]");
+  builder = json_builder_new ();
   json_builder_begin_array (builder);
-  for (guint i = 0; reactions != NULL && i < reactions->len; i++) {
+  for (guint i = 0; i < reactions->len; i++) {
     const SdReaction *r = &g_array_index (reactions, SdReaction, i);
 
     json_builder_begin_object (builder);
@@ -407,10 +411,15 @@ reactions_to_json (const GArray *reactions)
 static GArray *
 reactions_from_json (const gchar *text)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser = NULL;
   GArray *out = sd_reactions_new (0);
-  JsonArray *array = parse_array (parser, text);
+  JsonArray *array;
 
+  /* most posts have none */
+  if (text == NULL || strcmp (text, "[]") == 0)
+    return out;
+  parser = json_parser_new ();
+  array = parse_array (parser, text);
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
     JsonNode *node = json_array_get_element (array, i);
     JsonObject *object;
@@ -504,6 +513,64 @@ load_by_local_id (SdStore *self, gint64 local_id, GError **error)
   return store_load_message (self, author, sent_at, error);
 }
 
+/* whether a post is stored already or was removed here: one lookup per post (a poll stores
+ * thousands) */
+static gboolean
+post_known (SdStore *self, const gchar *id, const SdCommunityPost *post, gboolean *out_known,
+            GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  stmt = store_prepare (self, "SELECT EXISTS (SELECT 1 FROM community_posts"
+                        "                 WHERE conversation = ?1 AND post_id = ?2)"
+                        " OR EXISTS (SELECT 1 FROM removed_messages"
+                        "            WHERE author = ?3 AND sent_at = ?4)", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, post->post_id);
+  store_bind_text (stmt, 3, post->author);
+  sqlite3_bind_int64 (stmt, 4, post->sent_at);
+  if (!store_step_row (self, stmt, "no answer", error))
+    return FALSE;
+  *out_known = sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
+/* a post's attachments: theirs wait to be fetched (DownloadAttachment), ours are here */
+static gboolean
+insert_room_files (SdStore *self, gint64 local_id, const SdCommunityPost *post, GError **error)
+{
+  for (guint i = 0; i < post->n_files; i++) {
+    const SdCommunityFile *f = &post->files[i];
+    g_autoptr(SdCachedStmt) insert = NULL;
+
+    insert = store_prepare (self,
+                            "INSERT INTO attachments (message, idx, state, pointer, file_name,"
+                            " content_type, caption, size, width, height, voice, file)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                            error);
+    if (insert == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (insert, 1, local_id);
+    sqlite3_bind_int (insert, 2, (int) i);
+    store_bind_text (insert, 3, f->file != NULL ? "available" : "pending");
+    sqlite3_bind_blob (insert, 4, g_bytes_get_data (f->pointer, NULL),
+                       (int) g_bytes_get_size (f->pointer), SQLITE_TRANSIENT);
+    store_bind_text (insert, 5, f->file_name);
+    store_bind_text (insert, 6, f->content_type);
+    store_bind_text (insert, 7, f->caption);
+    sqlite3_bind_int64 (insert, 8, f->size);
+    sqlite3_bind_int64 (insert, 9, f->width);
+    sqlite3_bind_int64 (insert, 10, f->height);
+    sqlite3_bind_int (insert, 11, f->voice);
+    store_bind_text (insert, 12, f->file);
+    if (!store_run (self, insert, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* one post inside the caller's transaction: its local id, or 0 when it is stored already,
  * was removed here, or is not a post we can store */
 static gboolean
@@ -521,11 +588,7 @@ insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64
       !store_check_utf8 (post->body, "the post", NULL) ||
       (post->author_name != NULL && !store_check_utf8 (post->author_name, "the name", NULL)))
     return TRUE;
-  if (!find_post (self, id, post->post_id, &local_id, error))
-    return FALSE;
-  if (local_id != 0)
-    return TRUE;
-  if (!store_was_removed (self, post->author, post->sent_at, &removed, error))
+  if (!post_known (self, id, post, &removed, error))
     return FALSE;
   if (removed)
     return TRUE;
@@ -565,8 +628,9 @@ insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64
   store_bind_text (link, 6, reactions);
   if (!store_run (self, link, error))
     return FALSE;
-  if (!post->outgoing && !store_mark_unread (self, id, post->sent_at, local_id, error))
+  if (!insert_room_files (self, local_id, post, error))
     return FALSE;
+  /* unread: marked for the whole page at once by the caller */
   *out_local_id = local_id;
   return TRUE;
 }
@@ -606,6 +670,23 @@ sd_store_community_add_posts (SdStore *self, const gchar *id, const SdCommunityP
     latest = MAX (latest, posts[i].sent_at);
   }
   if (stored->len > 0) {
+    g_autoptr(SdCachedStmt) mark = NULL;
+    g_autoptr(GString) ids = g_string_new ("[");
+
+    for (guint i = 0; i < stored->len; i++)
+      g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                              g_array_index (stored, gint64, i));
+    g_string_append_c (ids, ']');
+    /* the page's new posts from others are unread: one statement for them all */
+    mark = store_prepare (self, "INSERT INTO unread_messages (conversation, sent_at, message)"
+                          " SELECT conversation, sent_at, local_id FROM messages"
+                          " WHERE local_id IN (SELECT value FROM json_each (?1))"
+                          " AND outgoing = 0", error);
+    if (mark == NULL)
+      return NULL;
+    store_bind_text (mark, 1, ids->str);
+    if (!store_run (self, mark, error))
+      return NULL;
     touch = store_prepare (self, "UPDATE conversations SET unread = unread + ?3,"
                            " last_activity = max (last_activity, ?2) WHERE id = ?1", error);
     if (touch == NULL)
@@ -733,4 +814,218 @@ sd_store_community_post_id (SdStore *self, const gchar *message_id, gint64 *out_
   if (out_conversation != NULL)
     *out_conversation = store_column_dup (stmt, 1);
   return TRUE;
+}
+
+gboolean
+sd_store_community_set_image (SdStore *self, const gchar *id, const gchar *url,
+                              const gchar *file, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!sd_store_is_community_id (id)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a community id");
+    return FALSE;
+  }
+  if (url == NULL) {
+    stmt = store_prepare (self, "DELETE FROM avatars WHERE conversation = ?1", error);
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, id);
+    return store_run (self, stmt, error);
+  }
+  /* a room's image has no key: it is not encrypted */
+  stmt = store_prepare (self, "INSERT INTO avatars (conversation, url, key, file)"
+                        " SELECT ?1, ?2, zeroblob (0), ?3 WHERE EXISTS"
+                        " (SELECT 1 FROM communities WHERE conversation = ?1)"
+                        " ON CONFLICT (conversation) DO UPDATE SET url = excluded.url,"
+                        " key = excluded.key, file = excluded.file", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, id);
+  store_bind_text (stmt, 2, url);
+  store_bind_text (stmt, 3, file);
+  return store_run (self, stmt, error);
+}
+
+/* ---- community DMs to blinded ids not recognised yet (schema 11) ---- */
+
+void
+sd_blinded_conversation_free (SdBlindedConversation *conversation)
+{
+  if (conversation == NULL)
+    return;
+  g_free (conversation->id);
+  g_free (conversation->base_url);
+  g_free (conversation->server_pk);
+  g_free (conversation);
+}
+
+static gboolean
+check_blinded_id (const gchar *id, GError **error)
+{
+  if (sd_store_is_blinded_id (id))
+    return TRUE;
+  g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a blinded id");
+  return FALSE;
+}
+
+SdMessage *
+sd_store_community_add_blinded_dm (SdStore *self, const SdBlindedDm *dm, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) peer = NULL;
+  g_autoptr(SdCachedStmt) insert = NULL;
+  g_autoptr(SdCachedStmt) touch = NULL;
+  gboolean created = FALSE, blocked = FALSE, removed = FALSE;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (!check_blinded_id (dm->peer, error) || !store_check_session_id (dm->author, "the author",
+                                                                      error) ||
+      !store_check_utf8 (dm->body, "the body", error) ||
+      (dm->server_hash != NULL && !store_check_utf8 (dm->server_hash, "the hash", error)))
+    return NULL;
+  if (dm->sent_at <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "no time");
+    return NULL;
+  }
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!store_was_removed (self, dm->author, dm->sent_at, &removed, error))
+    return NULL;
+  if (removed)
+    return NULL;
+  /* we wrote first: approved */
+  if (!store_ensure_conversation (self, dm->peer, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE,
+                                  dm->sent_at, &created, &blocked, error))
+    return NULL;
+  peer = store_prepare (self, "INSERT INTO blinded_conversations (conversation, base_url,"
+                        " server_pk) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
+  if (peer == NULL)
+    return NULL;
+  store_bind_text (peer, 1, dm->peer);
+  store_bind_text (peer, 2, dm->base_url);
+  store_bind_text (peer, 3, dm->server_pk);
+  if (!store_run (self, peer, error))
+    return NULL;
+  insert = store_prepare (self,
+                          "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                          " received_at, status, server_hash)"
+                          " VALUES (?1, ?2, 1, ?3, ?4, ?5, 'sent', ?6) ON CONFLICT DO NOTHING",
+                          error);
+  if (insert == NULL)
+    return NULL;
+  store_bind_text (insert, 1, dm->peer);
+  store_bind_text (insert, 2, dm->author);
+  store_bind_text (insert, 3, dm->body);
+  sqlite3_bind_int64 (insert, 4, dm->sent_at);
+  sqlite3_bind_int64 (insert, 5, dm->received_at);
+  store_bind_text (insert, 6, dm->server_hash);
+  if (!store_run (self, insert, error))
+    return NULL;
+  /* stored already (sent from here, an earlier outbox poll, or merged into the 1:1
+   * conversation since): rolled back, so no empty conversation is left */
+  if (sqlite3_changes (self->db) == 0)
+    return NULL;
+  local_id = sqlite3_last_insert_rowid (self->db);
+  touch = store_prepare (self, "UPDATE conversations SET last_activity = max (last_activity, ?2)"
+                         " WHERE id = ?1", error);
+  if (touch == NULL)
+    return NULL;
+  store_bind_text (touch, 1, dm->peer);
+  sqlite3_bind_int64 (touch, 2, dm->sent_at);
+  if (!store_run (self, touch, error) || !store_index_messages (self, &local_id, 1, error) ||
+      !store_tx_commit (tx, error))
+    return NULL;
+  return store_load_message (self, dm->author, dm->sent_at, error);
+}
+
+SdBlindedConversation *
+sd_store_get_blinded_conversation (SdStore *self, const gchar *id, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  SdBlindedConversation *out;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT conversation, base_url, server_pk"
+                        " FROM blinded_conversations WHERE conversation = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, id);
+  if (!store_step_row (self, stmt, "no such blinded conversation", error))
+    return NULL;
+  out = g_new0 (SdBlindedConversation, 1);
+  out->id = store_column_dup (stmt, 0);
+  out->base_url = store_column_dup (stmt, 1);
+  out->server_pk = store_column_dup (stmt, 2);
+  return out;
+}
+
+GPtrArray *
+sd_store_list_blinded_conversations (SdStore *self, const gchar *base_url,
+                                     const gchar *server_pk_hex, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  stmt = store_prepare (self, "SELECT conversation FROM blinded_conversations"
+                        " WHERE base_url = ?1 AND server_pk = ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, base_url);
+  store_bind_text (stmt, 2, server_pk_hex);
+  return store_collect_rows (self, stmt, store_row_text, g_free, error);
+}
+
+gboolean
+sd_store_merge_blinded_conversation (SdStore *self, const gchar *blinded_id,
+                                     const gchar *session_id, GError **error)
+{
+  static const gchar *const steps[] = {
+    /* we wrote to them first: the 1:1 conversation is approved */
+    "UPDATE conversations SET approved = 1,"
+    " last_activity = max (last_activity, (SELECT last_activity FROM conversations"
+    "                                      WHERE id = ?1))"
+    " WHERE id = ?2",
+    "UPDATE messages SET conversation = ?2 WHERE conversation = ?1",
+    "UPDATE unread_messages SET conversation = ?2 WHERE conversation = ?1",
+    "UPDATE conversations SET unread ="
+    " (SELECT count(*) FROM unread_messages WHERE conversation = ?2) WHERE id = ?2",
+    "DELETE FROM conversations WHERE id = ?1",
+  };
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdBlindedConversation) existing = NULL;
+  gboolean created = FALSE, blocked = FALSE;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!check_blinded_id (blinded_id, error) ||
+      !store_check_session_id (session_id, "the Session ID", error))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  existing = sd_store_get_blinded_conversation (self, blinded_id, error);
+  if (existing == NULL)
+    return FALSE;
+  if (!store_ensure_conversation (self, session_id, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE, 0,
+                                  &created, &blocked, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++) {
+    g_autoptr(SdCachedStmt) stmt = store_prepare (self, steps[i], error);
+
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, blinded_id);
+    store_bind_text (stmt, 2, session_id);
+    if (!store_run (self, stmt, error))
+      return FALSE;
+  }
+  return store_tx_commit (tx, error);
 }

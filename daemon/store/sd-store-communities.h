@@ -54,6 +54,13 @@ gboolean sd_store_community_set_info (SdStore *self,
                                       const gchar *const *admins,
                                       const GArray *pinned,
                                       GError **error);
+/* the room's image as the conversation's avatar: its room file @url, fetched into @file
+ * (under <data dir>/attachments; not encrypted, so no key); @url NULL removes it */
+gboolean sd_store_community_set_image (SdStore *self,
+                                       const gchar *id,
+                                       const gchar *url,
+                                       const gchar *file,
+                                       GError **error);
 /* the message ids of the pinned posts we have, in pin order */
 GStrv sd_store_community_pinned_messages (SdStore *self, const SdCommunity *community,
                                           GError **error);
@@ -75,6 +82,18 @@ gboolean sd_store_community_set_dm_cursors (SdStore *self,
                                             gint64 outbox,
                                             GError **error);
 
+/* a post's attachment: a file in the room's file endpoint, in plaintext (docs/communities.md) */
+typedef struct {
+  GBytes *pointer;                /* the AttachmentPointer as sent (wire form) */
+  const gchar *file_name;         /* (nullable) */
+  const gchar *content_type;      /* (nullable) */
+  const gchar *caption;           /* (nullable) */
+  gint64 size;                    /* -1: not known */
+  guint32 width, height;
+  gboolean voice;
+  const gchar *file;              /* (nullable) ours: its name under <data dir>/attachments */
+} SdCommunityFile;
+
 typedef struct {
   gint64 post_id;
   const gchar *author;            /* the poster's blinded id */
@@ -87,6 +106,8 @@ typedef struct {
   const gchar *quote_author;      /* (nullable) */
   gint64 quote_sent_at;
   const GArray *reactions;        /* (nullable) (element-type SdReaction) the server's counts */
+  const SdCommunityFile *files;   /* (nullable) attachments, checked by the caller */
+  guint n_files;
 } SdCommunityPost;
 
 /* stores one poll's posts of a room in one transaction, skipping those stored already,
@@ -119,5 +140,49 @@ gboolean sd_store_community_post_id (SdStore *self,
                                      gint64 *out_post_id,
                                      gchar **out_conversation,
                                      GError **error);
+
+/* ---- community DMs to a blinded id not recognised yet (schema 11) ----
+ * Such a conversation is keyed by the peer's blinded id and remembers its server, until the
+ * peer's real Session ID is known: its messages then move into the 1:1 conversation */
+typedef struct {
+  gchar *id;            /* the peer's blinded id, "15…" */
+  gchar *base_url;
+  gchar *server_pk;     /* 64 hex, X25519 */
+} SdBlindedConversation;
+
+void sd_blinded_conversation_free (SdBlindedConversation *conversation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdBlindedConversation, sd_blinded_conversation_free)
+
+typedef struct {
+  const gchar *peer;          /* the recipient's blinded id */
+  const gchar *base_url;      /* the server it belongs to */
+  const gchar *server_pk;     /* 64 hex */
+  const gchar *author;        /* our Session ID */
+  const gchar *body;
+  gint64 sent_at;             /* ms */
+  gint64 received_at;
+  const gchar *server_hash;   /* (nullable) the outbox item's, for a copy from the server */
+} SdBlindedDm;
+
+/* our DM to @dm->peer, in the conversation keyed by that blinded id (created approved: we
+ * wrote first); NULL without an error when it is stored already or was removed here */
+SdMessage *sd_store_community_add_blinded_dm (SdStore *self,
+                                              const SdBlindedDm *dm,
+                                              GError **error);
+/* NOT_FOUND unless @id is a blinded conversation */
+SdBlindedConversation *sd_store_get_blinded_conversation (SdStore *self,
+                                                          const gchar *id,
+                                                          GError **error);
+/* (element-type utf8) the blinded conversations with peers on one server */
+GPtrArray *sd_store_list_blinded_conversations (SdStore *self,
+                                                const gchar *base_url,
+                                                const gchar *server_pk_hex,
+                                                GError **error);
+/* the peer behind @blinded_id is @session_id: its messages move into the 1:1 conversation
+ * (created if needed, and approved, since we wrote first) and the blinded one goes */
+gboolean sd_store_merge_blinded_conversation (SdStore *self,
+                                              const gchar *blinded_id,
+                                              const gchar *session_id,
+                                              GError **error);
 
 G_END_DECLS

@@ -255,7 +255,8 @@ update_one (SdStore *self, const gchar *sql, const gchar *id, gint64 value,
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
-  if (!store_check_session_id (id, "the conversation id", error))
+  /* any conversation's settings (a community's priority goes into UserGroups) */
+  if (!store_check_conversation_id (id, "the conversation id", error))
     return FALSE;
   if (!store_expect_conversation (self, id, error))
     return FALSE;
@@ -300,7 +301,7 @@ sd_store_set_read_state (SdStore *self, const gchar *conversation_id, gint64 las
   g_autoptr(SdCachedStmt) stmt = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  if (!store_check_session_id (conversation_id, "the conversation id", error))
+  if (!store_check_conversation_id (conversation_id, "the conversation id", error))
     return FALSE;
   stmt = store_prepare (self, "UPDATE conversations SET last_read_at = ?2, marked_unread = ?3"
                               " WHERE id = ?1 AND (last_read_at <> ?2 OR marked_unread <> ?3)",

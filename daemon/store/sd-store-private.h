@@ -69,6 +69,8 @@ gboolean store_each_row (SdStore *self, sqlite3_stmt *stmt, StoreRowFunc row, gp
 typedef gpointer (*StoreRowNew) (sqlite3_stmt *stmt);
 GPtrArray *store_collect_rows (SdStore *self, sqlite3_stmt *stmt, StoreRowNew from_row,
                                GDestroyNotify free_item, GError **error);
+/* a StoreRowNew for rows of one text column: the text as a new string (free with g_free) */
+gpointer store_row_text (sqlite3_stmt *stmt);
 /* binds @text, or NULL for NULL */
 void store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text);
 /* the column as a new string, NULL for NULL */

@@ -417,6 +417,17 @@ static const gchar schema_v11[] =
   "  GENERATED ALWAYS AS (substr (server_hash, 1, 12)) VIRTUAL;"
   "CREATE INDEX messages_hash_key ON messages (hash_key);";
 
+/* 12: community DMs to a blinded id not recognised yet (docs/communities.md). Such a
+ * conversation is keyed by the peer's blinded id ("15…", kind 'direct') and remembers the
+ * server the id belongs to, until the peer's real Session ID is known and its messages move
+ * into the 1:1 conversation. The shape is that of a blinded contact in libsession's config */
+static const gchar schema_v12[] =
+  "CREATE TABLE blinded_conversations ("
+  "  conversation TEXT PRIMARY KEY NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  base_url TEXT NOT NULL,"
+  "  server_pk TEXT NOT NULL"
+  ") WITHOUT ROWID;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -429,6 +440,7 @@ static const gchar *const migrations[] = {
   schema_v9,
   schema_v10,
   schema_v11,
+  schema_v12,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

@@ -147,6 +147,12 @@ store_collect_rows (SdStore *self, sqlite3_stmt *stmt, StoreRowNew from_row,
   return g_steal_pointer (&items);
 }
 
+gpointer
+store_row_text (sqlite3_stmt *stmt)
+{
+  return store_column_dup (stmt, 0);
+}
+
 void
 store_bind_text (sqlite3_stmt *stmt, int index, const gchar *text)
 {
@@ -360,11 +366,12 @@ store_check_session_id (const gchar *id, const gchar *what, GError **error)
   return FALSE;
 }
 
-/* a 1:1 conversation's Session ID, a group's "03…" id or a community's "0c…" id */
+/* a 1:1 conversation's Session ID, a group's "03…" id, a community's "0c…" id or a
+ * community DM peer's blinded id (sd-store-communities.c) */
 gboolean
 store_check_conversation_id (const gchar *id, const gchar *what, GError **error)
 {
-  if (sd_store_is_session_id (id) || sd_store_is_community_id (id))
+  if (sd_store_is_author_id (id) || sd_store_is_community_id (id))
     return TRUE;
   if (id != NULL && strlen (id) == 66 && id[0] == '0' && id[1] == '3') {
     guint i;

@@ -182,6 +182,117 @@ test_posts (Fixture *f, gconstpointer data)
   g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
 }
 
+/* a DM to a blinded id we do not recognise: kept in a conversation keyed by it, stored once,
+ * and merged into the 1:1 conversation once the peer's Session ID is known */
+static void
+test_blinded_dm (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) first = NULL;
+  g_autoptr(SdMessage) again = NULL;
+  g_autoptr(SdMessage) after = NULL;
+  g_autoptr(SdBlindedConversation) peer = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(SdConversation) merged = NULL;
+  const gchar *real = "05" KEY2;
+  SdBlindedDm dm = { 0 };
+
+  dm.peer = POSTER;
+  dm.base_url = "http://127.0.0.1:1";
+  dm.server_pk = KEY;
+  dm.author = "05" KEY;
+  dm.body = "hello stranger";
+  dm.sent_at = 5000;
+  dm.received_at = 5000;
+  first = sd_store_community_add_blinded_dm (f->store, &dm, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  g_assert_cmpstr (first->conversation, ==, POSTER);
+  g_assert_true (first->outgoing);
+  /* the same message again (its outbox copy): stored once */
+  dm.server_hash = "sogs-dm-out:" KEY ":1";
+  again = sd_store_community_add_blinded_dm (f->store, &dm, &error);
+  g_assert_no_error (error);
+  g_assert_null (again);
+  /* not a blinded id */
+  dm.peer = "05" KEY2;
+  g_assert_null (sd_store_community_add_blinded_dm (f->store, &dm, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  dm.peer = POSTER;
+
+  peer = sd_store_get_blinded_conversation (f->store, POSTER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (peer->base_url, ==, "http://127.0.0.1:1");
+  g_assert_cmpstr (peer->server_pk, ==, KEY);
+  listed = sd_store_list_blinded_conversations (f->store, "http://127.0.0.1:1", KEY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (listed, 0), ==, POSTER);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+  listed = sd_store_list_blinded_conversations (f->store, "http://127.0.0.1:1", KEY2, &error);
+  g_assert_cmpuint (listed->len, ==, 0);
+
+  /* the peer is known: one conversation with their Session ID, approved, holding the DM */
+  g_assert_true (sd_store_merge_blinded_conversation (f->store, POSTER, real, &error));
+  g_assert_no_error (error);
+  g_assert_null (sd_store_get_blinded_conversation (f->store, POSTER, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (sd_store_get_conversation (f->store, POSTER, &error));
+  g_clear_error (&error);
+  merged = sd_store_get_conversation (f->store, real, &error);
+  g_assert_no_error (error);
+  g_assert_true (merged->approved);
+  messages = sd_store_get_messages (f->store, real, 0, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 1);
+  g_assert_cmpstr (((SdMessage *) g_ptr_array_index (messages, 0))->body, ==, "hello stranger");
+  /* merging again: nothing to merge */
+  g_assert_false (sd_store_merge_blinded_conversation (f->store, POSTER, real, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* a later outbox copy of the merged DM does not bring the blinded conversation back */
+  after = sd_store_community_add_blinded_dm (f->store, &dm, &error);
+  g_assert_no_error (error);
+  g_assert_null (after);
+  g_assert_null (sd_store_get_conversation (f->store, POSTER, &error));
+}
+
+/* a page of posts in one call: the new ones from others are unread (one statement marks
+ * them), ours are not, and a second delivery adds nothing */
+static void
+test_page_unread (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) added = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  SdCommunityPost page[3] = { 0 };
+  guint unread = 0;
+
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby", KEY,
+                                         1000, NULL, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (page); i++) {
+    page[i].post_id = 10 + i;
+    page[i].author = POSTER;
+    page[i].body = "page";
+    page[i].sent_at = 1700000000000 + i;
+    page[i].received_at = page[i].sent_at;
+  }
+  page[1].outgoing = TRUE;
+  added = sd_store_community_add_posts (f->store, ROOM, page, G_N_ELEMENTS (page), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (added->len, ==, 3);
+  g_assert_true (sd_store_count_unread (f->store, ROOM, &unread, &error));
+  g_assert_cmpuint (unread, ==, 2);
+  again = sd_store_community_add_posts (f->store, ROOM, page, G_N_ELEMENTS (page), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->len, ==, 0);
+  g_assert_true (sd_store_count_unread (f->store, ROOM, &unread, &error));
+  g_assert_cmpuint (unread, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -189,5 +300,8 @@ main (int argc, char **argv)
   g_test_add ("/store/communities/join-and-info", Fixture, NULL, setup, test_join_and_info,
               teardown);
   g_test_add ("/store/communities/posts", Fixture, NULL, setup, test_posts, teardown);
+  g_test_add ("/store/communities/page-unread", Fixture, NULL, setup, test_page_unread,
+              teardown);
+  g_test_add ("/store/communities/blinded-dm", Fixture, NULL, setup, test_blinded_dm, teardown);
   return g_test_run ();
 }

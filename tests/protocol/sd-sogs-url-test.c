@@ -97,6 +97,34 @@ test_room_token (void)
   g_assert_false (sd_sogs_room_token_valid ("a b"));
 }
 
+static void
+test_room_file (void)
+{
+  const gchar *base = "https://example.org:8443";
+  g_autofree gchar *url = sd_sogs_room_file_url (base, "lobby", 42);
+
+  g_assert_cmpstr (url, ==, "https://example.org:8443/room/lobby/file/42");
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby", url), ==, 42);
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby",
+                                         "https://example.org:8443/room/lobby/file/"
+                                         "123456789012345678"), ==, 123456789012345678);
+  /* anything else is not that room's file */
+  g_assert_cmpint (sd_sogs_room_file_id (base, "other", url), ==, 0);
+  g_assert_cmpint (sd_sogs_room_file_id ("https://example.org", "lobby", url), ==, 0);
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby",
+                                         "https://example.org:8443/room/lobby/file/"), ==, 0);
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby",
+                                         "https://example.org:8443/room/lobby/file/4x"), ==, 0);
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby",
+                                         "https://example.org:8443/room/lobby/file/4/x"), ==, 0);
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby",
+                                         "https://example.org:8443/room/lobby/file/"
+                                         "1234567890123456789"), ==, 0);
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby",
+                                         "https://evil.example/room/lobby/file/4"), ==, 0);
+  g_assert_cmpint (sd_sogs_room_file_id (base, "lobby", NULL), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -104,5 +132,6 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/sogs-url/good", test_good);
   g_test_add_func ("/protocol/sogs-url/bad", test_bad);
   g_test_add_func ("/protocol/sogs-url/room-token", test_room_token);
+  g_test_add_func ("/protocol/sogs-url/room-file", test_room_file);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sd-blinding.h"
+#include "sd-content.h"
 #include "sd-encoding.h"
 #include "sd-json.h"
 #include "sd-keys.h"
@@ -87,6 +88,7 @@ typedef struct {
   GHashTable *banned;   /* (owned) id → (owned) gint64* end, unix seconds; 0: for ever */
   GArray *pinned;       /* (owned) StPin, oldest pin first */
   GHashTable *files;    /* (owned) file id (gint64*) → (owned) GBytes* */
+  gint64 image_id;      /* 0: no image; else one of @files */
 } StRoom;
 
 typedef struct {
@@ -433,6 +435,8 @@ room_details (StSogsServer *ss, StRoom *room, const gchar *author)
   json_object_set_int_member (obj, "active_users_cutoff", ACTIVE_CUTOFF);
   json_object_set_array_member (obj, "moderators", id_array (room->moderators));
   json_object_set_array_member (obj, "admins", id_array (room->admins));
+  if (room->image_id > 0)
+    json_object_set_int_member (obj, "image_id", room->image_id);
   {
     JsonArray *pins = json_array_new ();
 
@@ -1629,6 +1633,97 @@ st_sogs_server_control (StSogsServer *ss,
       }
       room->info_updates++;
     }
+  } else if (strcmp (action, "sogs_post") == 0) {
+    /* a post by a stranger the server makes up (a fresh key each time), properly signed, with
+     * attachment pointers to any URLs given: for clients' checks of what a post names */
+    StRoom *room = require_room (ss, request, error);
+    JsonArray *urls = room != NULL ? sd_json_get_array (request, "attachment_urls") : NULL;
+    g_autoptr(GPtrArray) pointers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+    g_autoptr(GBytes) content = NULL;
+    g_autofree gchar *data = NULL, *signature = NULL;
+    SdTextContent text = { 0 };
+    SdBlindedKeyPair pair;
+    SdIdentity poster;
+    guint8 seed[SD_SEED_LEN];
+    gchar id[SD_BLINDED_ID_LEN + 1];
+    StPost *post;
+
+    if (room == NULL)
+      return FALSE;
+    for (guint i = 0; urls != NULL && i < json_array_get_length (urls) && i < 8; i++) {
+      SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+      const gchar *url = json_node_get_string (json_array_get_element (urls, i));
+      gsize len;
+      guint8 *wire;
+
+      if (url == NULL)
+        continue;
+      pb.url = (gchar *) url;
+      pb.contenttype = (gchar *) "application/octet-stream";
+      pb.has_size = TRUE;
+      pb.size = 1;
+      len = session_protos__attachment_pointer__get_packed_size (&pb);
+      wire = g_malloc (len);
+      session_protos__attachment_pointer__pack (&pb, wire);
+      g_ptr_array_add (pointers, g_bytes_new_take (wire, len));
+    }
+    randombytes_buf (seed, sizeof seed);
+    sd_identity_from_seed (&poster, seed);
+    sodium_memzero (seed, sizeof seed);
+    text.body = sd_json_get_string (request, "text") != NULL ? sd_json_get_string (request, "text")
+                                                            : "";
+    text.sent_at = (guint64) (now_f () * 1000);
+    text.profile_name = "Stranger";
+    text.attachments = pointers->len > 0 ? pointers : NULL;
+    content = sd_content_pack_text_full (&text);
+    if (!sd_blind15_key_pair (poster.ed25519_sk, ss->identity.x25519_pk, &pair) ||
+        !sd_sogs_post_encode (poster.ed25519_sk, ss->identity.x25519_pk, TRUE,
+                              g_bytes_get_data (content, NULL), g_bytes_get_size (content), &data,
+                              &signature, error)) {
+      sd_identity_clear (&poster);
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no blinded key");
+      return FALSE;
+    }
+    sd_blinded_id_format (SD_BLINDING_15, pair.pk, id);
+    sodium_memzero (&pair, sizeof pair);
+    sd_identity_clear (&poster);
+    post = g_new0 (StPost, 1);
+    post->id = ++ss->next_post_id;
+    post->seqno = ++room->message_sequence;
+    post->session_id = g_strdup (id);
+    post->posted = now_f ();
+    post->data = g_steal_pointer (&data);
+    post->signature = g_steal_pointer (&signature);
+    post->reactions = g_ptr_array_new_with_free_func ((GDestroyNotify) st_reaction_free);
+    g_ptr_array_add (room->posts, post);
+    ss->posts++;
+  } else if (strcmp (action, "sogs_room_image") == 0) {
+    /* the room's image, as an admin's upload and PUT of image would set it; "data" absent or
+     * empty takes the image away */
+    StRoom *room = require_room (ss, request, error);
+    const gchar *b64 = room != NULL ? sd_json_get_string (request, "data") : NULL;
+    g_autoptr(GBytes) data = NULL;
+    gint64 *key;
+
+    if (room == NULL)
+      return FALSE;
+    if (b64 == NULL || *b64 == '\0') {
+      room->image_id = 0;
+    } else {
+      data = sd_base64_decode (b64, -1, NULL);
+      if (data == NULL || g_bytes_get_size (data) == 0 || g_bytes_get_size (data) > FILE_MAX) {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                             "data is the image in base64, at most 10 MB");
+        return FALSE;
+      }
+      key = g_new (gint64, 1);
+      *key = ++ss->next_file_id;
+      g_hash_table_insert (room->files, key, g_bytes_ref (data));
+      ss->file_bytes += g_bytes_get_size (data);
+      room->image_id = *key;
+    }
+    room->info_updates++;
   } else if (strcmp (action, "sogs_moderator") == 0) {
     StRoom *room = require_room (ss, request, error);
     const gchar *id = room != NULL ? require_user_id (request, error) : NULL;
