@@ -133,6 +133,108 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
   return message;
 }
 
+typedef struct {
+  SdAccountGroupChange change;
+  gchar *group_id;
+} ChangeData;
+
+static void
+change_data_free (ChangeData *data)
+{
+  g_free (data->group_id);
+  g_free (data);
+}
+
+static void
+on_group_changed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  ChangeData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean ok = sd_groups_admin_finish (SD_GROUPS (source), result, &error);
+
+  /* what was saved locally shows either way (a failed push is pushed again by the next change) */
+  if (data->change == SD_ACCOUNT_GROUP_LEAVE && ok) {
+    sd_account_emit_conversation_removed (self, data->group_id);
+    if (self->config_sync != NULL)
+      sd_config_sync_group_removed (self->config_sync, data->group_id);
+  } else if (data->change != SD_ACCOUNT_GROUP_LEAVE) {
+    sd_account_emit_conversation (self, data->group_id);
+    sync_group (self, data->group_id);
+  }
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
+                               const gchar *group_id, const gchar *name,
+                               const gchar *description, const gchar *const *members,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  ChangeData *data;
+  GError *error = NULL;
+
+  if (!require_groups (self, &error) ||
+      (name != NULL && !sd_account_check_display_name (name, &error))) {
+    g_task_return_error (task, error);
+    return;
+  }
+  for (guint i = 0; members != NULL && members[i] != NULL; i++) {
+    if (!sd_account_check_session_id (members[i], &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  data = g_new0 (ChangeData, 1);
+  data->change = change;
+  data->group_id = g_strdup (group_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
+  switch (change) {
+  case SD_ACCOUNT_GROUP_SET_INFO:
+    sd_groups_set_info_async (self->groups, group_id, name, description, cancellable,
+                              on_group_changed, g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_DESTROY:
+    sd_groups_destroy_async (self->groups, group_id, cancellable, on_group_changed,
+                             g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_PROMOTE:
+    sd_groups_promote_async (self->groups, group_id, members, cancellable, on_group_changed,
+                             g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_REMOVE:
+    sd_groups_remove_members_async (self->groups, group_id, members, cancellable,
+                                    on_group_changed, g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_LEAVE:
+  default:
+    sd_groups_leave_async (self->groups, group_id, cancellable, on_group_changed,
+                           g_steal_pointer (&task));
+    break;
+  }
+}
+
+gboolean
+sd_account_change_group_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GVariant *
+sd_account_describe_group (SdAccount *self, const gchar *group_id, GError **error)
+{
+  if (!require_groups (self, error))
+    return NULL;
+  return sd_groups_describe (self->groups, group_id, error);
+}
+
 gboolean
 sd_account_is_group_id (const gchar *id)
 {

@@ -171,6 +171,7 @@ sd_group_poller_start (SdGroupPoller *self)
   self->running = TRUE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  sd_groups_resume_sending (self->groups);
   sd_group_poller_kick (self);
 }
 

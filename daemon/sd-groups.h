@@ -25,10 +25,14 @@ typedef enum {
   SD_GROUPS_ERROR_NOT_FOUND,    /* no such group */
   SD_GROUPS_ERROR_NOT_MEMBER,   /* no key or grant yet (or removed) */
   SD_GROUPS_ERROR_FAILED,       /* the swarm refused or could not be reached */
+  SD_GROUPS_ERROR_NOT_ADMIN,    /* only an admin may do that */
 } SdGroupsError;
 GQuark sd_groups_error_quark (void);
 
 #define SD_GROUP_NAME_MAX 100        /* bytes, as Info `n` */
+#define SD_GROUP_DESCRIPTION_MAX 2000 /* bytes, as Info `o` */
+/* members promoted or removed in one call (one revoke_subaccount takes 50 tokens) */
+#define SD_GROUP_CHANGE_MAX_MEMBERS 50
 #define SD_GROUP_CREATE_MAX_MEMBERS 100
 /* group messages live 14 days in the swarm, configs 30 */
 #define SD_GROUP_MESSAGE_TTL_MS (14LL * 24 * 3600 * 1000)
@@ -54,6 +58,9 @@ gboolean sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboole
 gchar *sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* our group messages cut off by a restart ("sending") go again, once per start */
+void sd_groups_resume_sending (SdGroups *self);
+
 /* the poller's answer for @group_id: the five retrieves of sd_storage_rpc_group_poll;
  * returns how many messages were added */
 guint sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body);
@@ -70,6 +77,39 @@ void sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const
 /* (transfer full) the members' Session IDs of @group_id's Members config as we hold it (admins
  * and invited alike), NULL when none is known */
 GStrv sd_groups_dup_members (SdGroups *self, const gchar *group_id);
+
+/* ---- sd-group-admin.c: what admins change, and leaving ---- */
+
+/* admin: a new name and/or description (NULL: unchanged; "" clears the description) in Info;
+ * a new name is announced to the group (INFO_CHANGE). NOT_ADMIN for members */
+void sd_groups_set_info_async (SdGroups *self, const gchar *group_id, const gchar *name,
+                               const gchar *description, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+/* admin: Info marked destroyed; every member sees the group as destroyed and stops reading */
+void sd_groups_destroy_async (SdGroups *self, const gchar *group_id, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+/* admin: @members (in Members, not admins) get the group seed 1:1 (GroupUpdatePromoteMessage),
+ * their promotion is "sent" in Members, and the group hears MEMBER_CHANGE PROMOTED */
+void sd_groups_promote_async (SdGroups *self, const gchar *group_id, const gchar *const *members,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+/* admin: @members leave Members, a new key without them (rekey), their tokens revoked, a kick
+ * notice in ns -11 and MEMBER_CHANGE REMOVED to the group */
+void sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
+                                     const gchar *const *members, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+/* member: the group hears we left (GroupUpdateMemberLeftMessage and the notification); then
+ * the group and its history are forgotten, as the official clients do. The only admin may not
+ * leave (InvalidArgument): it destroys the group instead */
+void sd_groups_leave_async (SdGroups *self, const gchar *group_id, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data);
+/* the _finish of the five above */
+gboolean sd_groups_admin_finish (SdGroups *self, GAsyncResult *result, GError **error);
+
+/* (transfer floating) a{sv}: name s, description s, admin b (we are), pending b (an invite),
+ * removed b (we were removed), destroyed b, members aa{sv} (id s, admin b, invite s and
+ * promotion s: "none", "sent", "failed", "not-sent"; an accepted invite is "none") */
+GVariant *sd_groups_describe (SdGroups *self, const gchar *group_id, GError **error);
 
 /* tells "message-added" listeners that @group_id changed (a new invite seen by the poller) */
 void sd_groups_emit_changed (SdGroups *self, const gchar *group_id);

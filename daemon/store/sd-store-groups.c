@@ -327,18 +327,24 @@ sd_store_set_group_message_status (SdStore *self, const gchar *group_id, const g
   return store_run (self, stmt, error);
 }
 
-gboolean
-sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error)
+GPtrArray *
+sd_store_list_sending_group_messages (SdStore *self, guint max, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  int rc;
 
-  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  stmt = store_prepare (self, "UPDATE messages SET status = 'failed'"
-                              " WHERE status = 'sending' AND outgoing = 1"
-                              " AND conversation IN (SELECT id FROM groups)", error);
-  if (stmt == NULL || !store_run (self, stmt, error))
-    return FALSE;
-  if (out_failed != NULL)
-    *out_failed = (guint) sqlite3_changes (sqlite3_db_handle (stmt));
-  return TRUE;
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  stmt = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                              " WHERE m.status = 'sending' AND m.outgoing = 1"
+                              " AND m.conversation IN (SELECT id FROM groups)"
+                              " ORDER BY m.sent_at LIMIT ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, (int) MIN (max, G_MAXINT));
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (messages, store_message_from_row (stmt, 0));
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&messages);
 }

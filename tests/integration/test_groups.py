@@ -5,10 +5,18 @@ invite (alice is not his approved contact) waits as a pending group conversation
 accepts it; then both chat in the group, each reading the other's messages from the group's
 swarm. alice's restored second device finds the group through the UserGroups config and
 reads and writes it as admin. carol, not a member, has no group and cannot accept or send to it;
-her own group (made with sessionctl) is accepted by alice and declined by bob."""
+her own group (made with sessionctl) is accepted by alice and declined by bob.
+
+Then what changes a group: an accepted invite shows as accepted at the admin; only admins
+rename and describe, and the other members see the new name; in a third group alice promotes
+carol (who then acts as admin) and removes bob (who learns it, cannot write and does not read
+what comes after); bob leaves the first group (alice drops him from Members); carol destroys her
+group (alice sees it destroyed and cannot write); a group message cut off by a restart goes out
+after it."""
 
 import json
 import os
+import signal
 import subprocess
 
 from gi.repository import GLib  # noqa: E402
@@ -22,6 +30,15 @@ def conversation_ids(daemon):
 
 def bodies(daemon, group_id, author):
     return [m["body"] for m in daemon.messages(group_id) if m.get("author") == author]
+
+
+def group_info(daemon, group_id):
+    return daemon.account("GetGroupInfo", "s", group_id)[0]
+
+
+def member(daemon, group_id, member_id):
+    """the member's entry in the daemon's GetGroupInfo, {} when absent"""
+    return next((m for m in group_info(daemon, group_id)["members"] if m["id"] == member_id), {})
 
 
 def sessionctl(daemon, *args):
@@ -151,6 +168,116 @@ def test(testnet):
         bob.account("DeclineGroupInvite", "s", second)
         bob.wait_for(lambda: second not in conversation_ids(bob), "declined: gone")
         bob.expect_error("NotFound", bob.account, "AcceptGroupInvite", "s", second)
+
+        log("bob accepted Crew: alice (admin) sees his invite accepted, from his response")
+        alice.wait_for(lambda: member(alice, group_id, bob_id).get("invite") == "none",
+                       "alice sees bob's invite accepted")
+        assert_eq(member(alice, group_id, alice_id).get("admin"), True, "alice is admin")
+        assert_eq(member(alice, group_id, bob_id).get("admin"), False, "bob is no admin")
+        bob.wait_for(lambda: member(bob, group_id, bob_id).get("invite") == "none",
+                     "bob reads the Members change")
+        info = group_info(bob, group_id)
+        assert_eq((info["admin"], info["removed"], info["destroyed"], info["pending"]),
+                  (False, False, False, False), "bob's view of Crew")
+        carol.expect_error("NotFound", carol.account, "GetGroupInfo", "s", group_id)
+
+        log("only admins rename; alice renames and describes Crew, bob sees it")
+        bob.expect_error("AccessDenied", bob.account, "SetGroupInfo", "sa{sv}", group_id,
+                         {"name": GLib.Variant("s", "Mine")})
+        for bad in [{}, {"name": GLib.Variant("s", "")}, {"name": GLib.Variant("s", "x" * 101)},
+                    {"name": GLib.Variant("s", "tab\there")},
+                    {"description": GLib.Variant("s", "d" * 2001)}]:
+            alice.expect_error("InvalidArgument", alice.account, "SetGroupInfo", "sa{sv}",
+                               group_id, bad)
+        assert_eq(alice.conversation_prop(group_id, "Name"), "Crew", "refused renames change nothing")
+        alice.account("SetGroupInfo", "sa{sv}", group_id,
+                      {"name": GLib.Variant("s", "Crew 2"),
+                       "description": GLib.Variant("s", "our crew")})
+        assert_eq(alice.conversation_prop(group_id, "Name"), "Crew 2", "alice's new name")
+        bob.wait_for(lambda: bob.conversation_prop(group_id, "Name") == "Crew 2",
+                     "bob sees the new name")
+        assert_eq(group_info(bob, group_id)["description"], "our crew", "bob's description")
+        alice2.wait_for(lambda: alice2.conversation_prop(group_id, "Name") == "Crew 2",
+                        "alice2 sees the new name")
+
+        log("alice makes Team with bob and carol; both accept")
+        team = alice.account("CreateGroup", "sas", "Team", [bob_id, carol_id])[0].rsplit("/", 1)[1]
+        for d in (bob, carol):
+            d.wait_for(lambda: team in conversation_ids(d), "%s has the Team invite" % d.name)
+            d.account("AcceptGroupInvite", "s", team)
+        alice.conversation(team, "SendMessage", "sa{sv}", "hi team", {})
+        for d in (bob, carol):
+            d.wait_for(lambda: bodies(d, team, alice_id) == ["hi team"],
+                       "%s reads Team" % d.name)
+        alice.wait_for(lambda: all(member(alice, team, x).get("invite") == "none"
+                                   for x in (bob_id, carol_id)), "both invites accepted")
+
+        log("members may not promote or remove; alice promotes carol")
+        bob.expect_error("AccessDenied", bob.account, "PromoteGroupMembers", "sas", team,
+                         [carol_id])
+        bob.expect_error("AccessDenied", bob.account, "RemoveGroupMembers", "sas", team,
+                         [alice_id])
+        alice.expect_error("InvalidArgument", alice.account, "RemoveGroupMembers", "sas", team,
+                           [alice_id])
+        alice.expect_error("InvalidArgument", alice.account, "RemoveGroupMembers", "sas", team,
+                           ["05" + "ab" * 32])
+        alice.expect_error("InvalidArgument", alice.account, "RemoveGroupMembers", "sas", team, [])
+        alice.expect_error("InvalidSessionId", alice.account, "PromoteGroupMembers", "sas", team,
+                           ["nope"])
+        alice.account("PromoteGroupMembers", "sas", team, [carol_id])
+        assert_eq(member(alice, team, carol_id).get("promotion"), "sent", "promotion sent")
+        carol.wait_for(lambda: group_info(carol, team)["admin"], "carol holds the admin key")
+        alice.wait_for(lambda: member(alice, team, carol_id).get("admin")
+                       and member(alice, team, carol_id).get("promotion") == "none",
+                       "alice sees carol as admin")
+        # carol acts as an admin: her rename reaches the others
+        carol.account("SetGroupInfo", "sa{sv}", team, {"name": GLib.Variant("s", "Team B")})
+        bob.wait_for(lambda: bob.conversation_prop(team, "Name") == "Team B",
+                     "bob sees carol's rename")
+
+        log("alice removes bob: he learns it, cannot write and does not read what follows")
+        alice.account("RemoveGroupMembers", "sas", team, [bob_id])
+        assert bob_id not in alice.conversation_prop(team, "Members"), "bob left Members"
+        bob.wait_for(lambda: group_info(bob, team)["removed"], "bob learns he was removed")
+        bob.expect_error("AccessDenied", bob.conversation, team, "SendMessage", "sa{sv}",
+                         "still here?", {})
+        alice.conversation(team, "SendMessage", "sa{sv}", "without bob", {})
+        carol.wait_for(lambda: "without bob" in bodies(carol, team, alice_id),
+                       "carol reads under the new key")
+        carol.wait_for(lambda: bob_id not in carol.conversation_prop(team, "Members"),
+                       "carol's Members without bob")
+        assert_eq(bodies(bob, team, alice_id), ["hi team"], "bob keeps only the history")
+
+        log("bob leaves Crew: his copy goes, alice drops him from Members")
+        alice.expect_error("InvalidArgument", alice.account, "LeaveGroup", "s", group_id)
+        bob.account("LeaveGroup", "s", group_id)
+        assert group_id not in conversation_ids(bob), "bob forgot Crew"
+        bob.expect_error("NotFound", bob.account, "GetGroupInfo", "s", group_id)
+        alice.wait_for(lambda: bob_id not in alice.conversation_prop(group_id, "Members"),
+                       "alice removed bob after he left")
+
+        log("carol destroys Second: alice sees it destroyed and cannot write")
+        alice.expect_error("AccessDenied", alice.account, "DestroyGroup", "s", second)
+        carol.account("DestroyGroup", "s", second)
+        assert group_info(carol, second)["destroyed"], "carol's copy is destroyed"
+        alice.wait_for(lambda: group_info(alice, second)["destroyed"], "alice sees it destroyed")
+        alice.expect_error("AccessDenied", alice.conversation, second, "SendMessage", "sa{sv}",
+                           "hello?", {})
+        carol.expect_error("AccessDenied", carol.account, "SetGroupInfo", "sa{sv}", second,
+                           {"name": GLib.Variant("s", "Back")})
+        assert_eq(bodies(alice, second, carol_id), ["welcome"], "the history stays")
+
+        log("a group message cut off by a restart goes out after it")
+        testnet.control({"action": "force_status", "node": "all", "status": 503})
+        alice.conversation(team, "SendMessage", "sa{sv}", "across a restart", {})
+        alice.stop(signal.SIGKILL)
+        testnet.control({"action": "clear"})
+        alice.start()
+        alice.wait_for(lambda: [m["status"] for m in alice.messages(team)
+                                if m["body"] == "across a restart"] == ["sent"],
+                       "sent after the restart", timeout=120)
+        carol.wait_for(lambda: bodies(carol, team, alice_id).count("across a restart") == 1,
+                       "carol reads it once")
     finally:
         for daemon in (alice, bob, carol, alice2):
             if daemon is not None:
