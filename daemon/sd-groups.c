@@ -737,13 +737,93 @@ group_update_free (SessionProtos__GroupUpdateMessage *update)
   session_protos__group_update_message__free_unpacked (update, NULL);
 }
 
-/* a control message read from the group: what admins act on is collected for after the poll
- * (accepted invites, members who left); the rest is not shown yet (docs/groups.md) */
+/* a control message shown in the conversation (our own, read back, as outgoing) */
 static void
-take_update (SdGroups *self, SdGroupState *group, const gchar *sender,
-             SessionProtos__GroupUpdateMessage *update, GPtrArray *accepted, GPtrArray *left)
+add_event (SdGroups *self, SdGroupState *group, const gchar *author, SdMessageKind kind,
+           const gchar *body, gint64 sent_at, const gchar *hash, guint *added)
 {
-  /* our own, read back (or from our other device) */
+  g_autoptr(GError) error = NULL;
+  gboolean is_new = FALSE;
+
+  if (!sd_store_add_group_event (self->store, group->ident.id, author,
+                                 g_str_equal (author, self->identity->session_id), kind, body,
+                                 sent_at, hash, &is_new, &error)) {
+    g_warning ("a group event was not stored: %s", error->message);
+    return;
+  }
+  if (is_new) {
+    g_autofree gchar *message_id = sd_message_id_make (author, sent_at);
+
+    (*added)++;
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message_id);
+  }
+}
+
+/* the Session IDs of a MEMBER_CHANGE, space-separated; NULL when one is not a Session ID */
+static gchar *
+join_member_ids (SessionProtos__GroupUpdateMemberChangeMessage *change)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  if (change->n_membersessionids == 0 ||
+      change->n_membersessionids > SD_GROUP_CREATE_MAX_MEMBERS)
+    return NULL;
+  for (gsize i = 0; i < change->n_membersessionids; i++) {
+    if (!sd_store_is_session_id (change->membersessionids[i]))
+      return NULL;
+    if (i > 0)
+      g_string_append_c (ids, ' ');
+    g_string_append (ids, change->membersessionids[i]);
+  }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* a control message read from the group. INFO_CHANGE (a new name) and MEMBER_CHANGE are shown
+ * when the admin signature over their sent time holds (whoever stored them: the signature is
+ * the admin's word), a member's leaving notification as it comes (the sender is the signed
+ * group-message sender). What admins act on is collected for after the poll (accepted invites,
+ * members who left) */
+static void
+take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 sent_at,
+             const gchar *hash, SessionProtos__GroupUpdateMessage *update, GPtrArray *accepted,
+             GPtrArray *left, guint *added)
+{
+  SessionProtos__GroupUpdateInfoChangeMessage *info = update->infochangemessage;
+  SessionProtos__GroupUpdateMemberChangeMessage *change = update->memberchangemessage;
+
+  if (info != NULL &&
+      info->type == SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__TYPE__NAME &&
+      info->updatedname != NULL && *info->updatedname != '\0' &&
+      strlen (info->updatedname) <= SD_GROUP_NAME_MAX &&
+      g_utf8_validate (info->updatedname, -1, NULL)) {
+    g_autofree gchar *text = sd_group_control_info_change_text (SD_GROUP_INFO_CHANGE_NAME,
+                                                                sent_at);
+
+    if (sd_group_control_verify (&group->ident, text, info->adminsignature.data,
+                                 info->adminsignature.len, NULL))
+      add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_RENAMED, info->updatedname, sent_at,
+                 hash, added);
+  }
+  if (change != NULL && (gint) change->type >= (gint) SD_GROUP_MEMBER_CHANGE_ADDED &&
+      (gint) change->type <= (gint) SD_GROUP_MEMBER_CHANGE_PROMOTED) {
+    g_autofree gchar *text = sd_group_control_member_change_text ((SdGroupMemberChange) change->type,
+                                                                  sent_at);
+    g_autofree gchar *ids = join_member_ids (change);
+    static const SdMessageKind kinds[] = {
+      [SD_GROUP_MEMBER_CHANGE_ADDED] = SD_MESSAGE_KIND_GROUP_MEMBERS_ADDED,
+      [SD_GROUP_MEMBER_CHANGE_REMOVED] = SD_MESSAGE_KIND_GROUP_MEMBERS_REMOVED,
+      [SD_GROUP_MEMBER_CHANGE_PROMOTED] = SD_MESSAGE_KIND_GROUP_MEMBERS_PROMOTED,
+    };
+
+    if (ids != NULL &&
+        sd_group_control_verify (&group->ident, text, change->adminsignature.data,
+                                 change->adminsignature.len, NULL))
+      add_event (self, group, sender, kinds[change->type], ids, sent_at, hash, added);
+  }
+  if (update->memberleftnotificationmessage != NULL)
+    add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_MEMBER_LEFT, "", sent_at, hash, added);
+
+  /* our own, read back (or from our other device), asks nothing of us */
   if (g_str_equal (sender, self->identity->session_id) || !group->ident.is_admin)
     return;
   if (update->inviteresponse != NULL && update->inviteresponse->isapproved &&
@@ -913,7 +993,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       continue;
     }
     if (update != NULL) {
-      take_update (self, group, sender, update, accepted, left);
+      take_update (self, group, sender, sent_at, item->hash, update, accepted, left, &added);
       g_clear_pointer (&update, group_update_free);
       continue;
     }

@@ -43,6 +43,13 @@ typedef enum {
   SD_MESSAGE_KIND_EXPIRATION_UPDATE, /* the disappearing-messages setting changed */
   SD_MESSAGE_KIND_SCREENSHOT,        /* the author took a screenshot */
   SD_MESSAGE_KIND_MEDIA_SAVED,       /* the author saved a file of the referenced message */
+  /* groups v2 control messages (docs/groups.md): body is the new name, or the members' Session
+   * IDs separated by spaces; the author is who sent it (member-left: who left) */
+  SD_MESSAGE_KIND_GROUP_RENAMED,
+  SD_MESSAGE_KIND_GROUP_MEMBERS_ADDED,
+  SD_MESSAGE_KIND_GROUP_MEMBERS_REMOVED,
+  SD_MESSAGE_KIND_GROUP_MEMBERS_PROMOTED,
+  SD_MESSAGE_KIND_GROUP_MEMBER_LEFT,
 } SdMessageKind;
 
 const gchar *sd_message_kind_to_string (SdMessageKind kind);

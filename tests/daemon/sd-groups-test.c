@@ -483,6 +483,86 @@ test_migrate_v8 (void)
   sqlite3_close (db);
 }
 
+/* step 11 widens messages.kind for the group events; the messages stay */
+static void
+test_migrate_v10 (void)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *const event = "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                             " received_at, status, kind) VALUES ('" ID_C "', '" ID_C "', 0,"
+                             " 'New name', 2, 2, 'sent', 'group-renamed')";
+
+  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+  g_assert_true (sd_store_schema_migrate_to (db, 0, 10, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
+                                     "INSERT INTO messages (conversation, author, outgoing, body,"
+                                     " sent_at, received_at, status) VALUES ('" ID_C "', '" ID_C
+                                     "', 0, 'kept', 1, 1, 'sent');", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  g_assert_true (sd_store_schema_migrate_to (db, 10, 11, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages (conversation, author, outgoing, body,"
+                                     " sent_at, received_at, status, kind) VALUES ('" ID_C "', '"
+                                     ID_C "', 0, '', 3, 3, 'sent', 'bogus')", NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT group_concat (body, '|') FROM"
+                                           " (SELECT body FROM messages ORDER BY sent_at)", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "kept|New name");
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* group events: shown, never unread, one per (author, sent time), only group kinds */
+static void
+test_group_events (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreGroup) row = g_new0 (SdStoreGroup, 1);
+  g_autoptr(SdMessage) event = NULL;
+  g_autofree gchar *event_id = sd_message_id_make (f->admin.session_id, 1700000000005);
+  gboolean added = FALSE;
+  guint unread = 99;
+
+  row->id = g_strdup (f->group.id);
+  g_assert_true (sd_store_save_group (f->store, row, "Crew", &error));
+  g_assert_true (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                           SD_MESSAGE_KIND_GROUP_RENAMED, "Crew 2",
+                                           1700000000005, "h5", &added, &error));
+  g_assert_no_error (error);
+  g_assert_true (added);
+  g_assert_true (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                           SD_MESSAGE_KIND_GROUP_RENAMED, "again",
+                                           1700000000005, "h5", &added, &error));
+  g_assert_false (added);
+  g_assert_false (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                            SD_MESSAGE_KIND_SCREENSHOT, "", 1700000000006, NULL,
+                                            &added, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  event = sd_store_get_message (f->store, event_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (event->kind, ==, SD_MESSAGE_KIND_GROUP_RENAMED);
+  g_assert_cmpstr (event->body, ==, "Crew 2");
+  g_assert_cmpstr (sd_message_kind_to_string (event->kind), ==, "group-renamed");
+  g_assert_true (sd_store_count_unread (f->store, f->group.id, &unread, &error));
+  g_assert_cmpuint (unread, ==, 0);
+  g_assert_true (sd_store_check_integrity (f->store, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -496,5 +576,7 @@ main (int argc, char **argv)
   g_test_add ("/groups/invite/blocked", Fixture, NULL, setup, test_invite_blocked, teardown);
   g_test_add ("/groups/invite/cap", Fixture, NULL, setup, test_invite_cap, teardown);
   g_test_add ("/groups/promotion", Fixture, NULL, setup, test_promotion, teardown);
+  g_test_add_func ("/groups/migrate-v10", test_migrate_v10);
+  g_test_add ("/groups/events", Fixture, NULL, setup, test_group_events, teardown);
   return g_test_run ();
 }

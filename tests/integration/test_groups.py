@@ -29,7 +29,14 @@ def conversation_ids(daemon):
 
 
 def bodies(daemon, group_id, author):
-    return [m["body"] for m in daemon.messages(group_id) if m.get("author") == author]
+    return [m["body"] for m in daemon.messages(group_id)
+            if m.get("author") == author and m.get("kind") == "text"]
+
+
+def events(daemon, group_id, kind):
+    """(author, body) of the group events of @kind, oldest first"""
+    return [(m["author"], m["body"]) for m in reversed(daemon.messages(group_id))
+            if m.get("kind") == kind]
 
 
 def group_info(daemon, group_id):
@@ -190,6 +197,7 @@ def test(testnet):
             alice.expect_error("InvalidArgument", alice.account, "SetGroupInfo", "sa{sv}",
                                group_id, bad)
         assert_eq(alice.conversation_prop(group_id, "Name"), "Crew", "refused renames change nothing")
+        unread_before = bob.conversation_prop(group_id, "UnreadCount")
         alice.account("SetGroupInfo", "sa{sv}", group_id,
                       {"name": GLib.Variant("s", "Crew 2"),
                        "description": GLib.Variant("s", "our crew")})
@@ -199,6 +207,13 @@ def test(testnet):
         assert_eq(group_info(bob, group_id)["description"], "our crew", "bob's description")
         alice2.wait_for(lambda: alice2.conversation_prop(group_id, "Name") == "Crew 2",
                         "alice2 sees the new name")
+        # the INFO_CHANGE control message is shown (once) on both sides, never unread
+        bob.wait_for(lambda: events(bob, group_id, "group-renamed") == [(alice_id, "Crew 2")],
+                     "bob's conversation shows the rename")
+        alice.wait_for(lambda: events(alice, group_id, "group-renamed") == [(alice_id, "Crew 2")],
+                       "alice's too, read back")
+        assert_eq(bob.conversation_prop(group_id, "UnreadCount"), unread_before,
+                  "an event is not unread")
 
         log("alice makes Team with bob and carol; both accept")
         team = alice.account("CreateGroup", "sas", "Team", [bob_id, carol_id])[0].rsplit("/", 1)[1]
@@ -230,10 +245,14 @@ def test(testnet):
         alice.wait_for(lambda: member(alice, team, carol_id).get("admin")
                        and member(alice, team, carol_id).get("promotion") == "none",
                        "alice sees carol as admin")
+        bob.wait_for(lambda: events(bob, team, "group-members-promoted") == [(alice_id, carol_id)],
+                     "bob's conversation shows the promotion")
         # carol acts as an admin: her rename reaches the others
-        carol.account("SetGroupInfo", "sa{sv}", team, {"name": GLib.Variant("s", "Team B")})
+        sessionctl(carol, "group-rename", team, "Team B")
         bob.wait_for(lambda: bob.conversation_prop(team, "Name") == "Team B",
                      "bob sees carol's rename")
+        bob.wait_for(lambda: events(bob, team, "group-renamed") == [(carol_id, "Team B")],
+                     "shown as carol's")
 
         log("alice removes bob: he learns it, cannot write and does not read what follows")
         alice.account("RemoveGroupMembers", "sas", team, [bob_id])
@@ -247,6 +266,8 @@ def test(testnet):
         carol.wait_for(lambda: bob_id not in carol.conversation_prop(team, "Members"),
                        "carol's Members without bob")
         assert_eq(bodies(bob, team, alice_id), ["hi team"], "bob keeps only the history")
+        carol.wait_for(lambda: events(carol, team, "group-members-removed") == [(alice_id, bob_id)],
+                       "carol's conversation shows the removal")
 
         log("bob leaves Crew: his copy goes, alice drops him from Members")
         alice.expect_error("InvalidArgument", alice.account, "LeaveGroup", "s", group_id)
@@ -255,12 +276,15 @@ def test(testnet):
         bob.expect_error("NotFound", bob.account, "GetGroupInfo", "s", group_id)
         alice.wait_for(lambda: bob_id not in alice.conversation_prop(group_id, "Members"),
                        "alice removed bob after he left")
+        alice.wait_for(lambda: events(alice, group_id, "group-member-left") == [(bob_id, "")],
+                       "alice's conversation shows bob left")
 
         log("carol destroys Second: alice sees it destroyed and cannot write")
         alice.expect_error("AccessDenied", alice.account, "DestroyGroup", "s", second)
-        carol.account("DestroyGroup", "s", second)
+        sessionctl(carol, "group-destroy", second)
         assert group_info(carol, second)["destroyed"], "carol's copy is destroyed"
-        alice.wait_for(lambda: group_info(alice, second)["destroyed"], "alice sees it destroyed")
+        alice.wait_for(lambda: sessionctl(alice, "group-info", second)[0]["destroyed"],
+                       "alice sees it destroyed")
         alice.expect_error("AccessDenied", alice.conversation, second, "SendMessage", "sa{sv}",
                            "hello?", {})
         carol.expect_error("AccessDenied", carol.account, "SetGroupInfo", "sa{sv}", second,
