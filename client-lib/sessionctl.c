@@ -1793,13 +1793,29 @@ cmd_group_change (Ctl *ctl, const gchar *command, gchar **args)
 }
 
 /* every member must be a Session ID, before anything is asked of the daemon */
-static gint
-check_group_members (Ctl *ctl, gchar **args)
+static gboolean
+group_members_valid (gchar **args)
 {
   for (guint i = 1; args[i] != NULL; i++) {
     if (!sessiond_session_id_is_valid (args[i]))
-      return usage (ctl, _("usage: sessionctl group-promote|group-remove GROUP ID… (Session IDs)"));
+      return FALSE;
   }
+  return TRUE;
+}
+
+static gint
+check_group_promote (Ctl *ctl, gchar **args)
+{
+  if (!group_members_valid (args))
+    return usage (ctl, _("usage: sessionctl group-promote GROUP ID… (Session IDs)"));
+  return 0;
+}
+
+static gint
+check_group_remove (Ctl *ctl, gchar **args)
+{
+  if (!group_members_valid (args))
+    return usage (ctl, _("usage: sessionctl group-remove GROUP ID… (Session IDs)"));
   return 0;
 }
 
@@ -1947,10 +1963,10 @@ static const CtlCommand commands[] = {
     cmd_group_change },
   { "group-promote", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
     " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("make group members admins (admins)"),
-    check_group_members, cmd_group_change },
+    check_group_promote, cmd_group_change },
   { "group-remove", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
     " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("remove members from a group (admins)"),
-    check_group_members, cmd_group_change },
+    check_group_remove, cmd_group_change },
   { "group-leave", "ID", NULL, NULL, N_("leave a group and forget it"), NULL, cmd_group_change },
   { "group-destroy", "ID", NULL, NULL, N_("destroy a group for everyone (admins)"), NULL,
     cmd_group_change },
