@@ -23,9 +23,10 @@ require_groups (SdAccount *self, GError **error)
   return TRUE;
 }
 
-/* the group's UserGroups entry for our other devices */
-static void
-sync_group (SdAccount *self, const gchar *group_id)
+/* the group's UserGroups entry for our other devices (a removed member's has neither seed nor
+ * grant, which the official clients read as removed) */
+void
+sd_account_sync_group (SdAccount *self, const gchar *group_id)
 {
   g_autoptr(SdStoreGroup) row = NULL;
   g_autoptr(SdConversation) conversation = NULL;
@@ -54,7 +55,7 @@ on_created (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   self->n_started = -1;  /* one more started: counted again when next needed */
   sd_account_emit_conversation (self, id);
-  sync_group (self, id);
+  sd_account_sync_group (self, id);
   if (self->group_poller != NULL)
     sd_group_poller_kick (self->group_poller);
   g_task_return_pointer (task, id, g_free);
@@ -101,7 +102,7 @@ sd_account_respond_group_invite (SdAccount *self, const gchar *group_id, gboolea
     return FALSE;
   if (accept) {
     sd_account_emit_conversation (self, group_id);
-    sync_group (self, group_id);
+    sd_account_sync_group (self, group_id);
     if (self->group_poller != NULL)
       sd_group_poller_kick (self->group_poller);
   } else {
@@ -161,7 +162,7 @@ on_group_changed (GObject *source, GAsyncResult *result, gpointer user_data)
       sd_config_sync_group_removed (self->config_sync, data->group_id);
   } else if (data->change != SD_ACCOUNT_GROUP_LEAVE) {
     sd_account_emit_conversation (self, data->group_id);
-    sync_group (self, data->group_id);
+    sd_account_sync_group (self, data->group_id);
   }
   if (!ok)
     g_task_return_error (task, error);

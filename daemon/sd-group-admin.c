@@ -677,7 +677,7 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
   g_autoptr(GError) error = NULL;
   g_auto(SdConfigGroupMember) me = { 0 };
   g_autoptr(GTask) task = NULL;
-  gboolean changed = FALSE;
+  gboolean changed = FALSE, promoted = FALSE;
   Chain *chain;
 
   /* one change at a time per group: the next poll sees what is still to do */
@@ -703,6 +703,7 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
                                    self->identity->session_id, &me, NULL) &&
       (!me.admin || me.promotion != SD_CONFIG_MEMBER_STATUS_NONE ||
        me.invite != SD_CONFIG_MEMBER_STATUS_NONE)) {
+    promoted = !me.admin;
     me.admin = TRUE;
     me.promotion = SD_CONFIG_MEMBER_STATUS_NONE;
     me.invite = SD_CONFIG_MEMBER_STATUS_NONE;
@@ -727,6 +728,8 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
     return;
   }
   sd_groups_emit_changed (self, group_id);
+  if (promoted)
+    sd_groups_emit_membership_changed (self, group_id);
   g_hash_table_add (self->upkeep, g_strdup (group_id));
   task = g_task_new (self, NULL, on_upkeep_done, g_strdup (group_id));
   chain_run (g_steal_pointer (&task), chain);

@@ -76,4 +76,6 @@ void sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *ac
                             GPtrArray *left);
 
 
+void sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id);
+
 G_END_DECLS

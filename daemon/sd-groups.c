@@ -37,7 +37,7 @@ G_DEFINE_QUARK (sd-groups-error-quark, sd_groups_error)
 
 G_DEFINE_FINAL_TYPE (SdGroups, sd_groups, G_TYPE_OBJECT)
 
-enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, N_SIGNALS };
+enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, SIGNAL_MEMBERSHIP_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- one group's state, loaded from the store ---------------------------------------------- */
@@ -1039,6 +1039,8 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   }
   if (added > 0 || name != NULL || removed)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
+  if (removed)
+    sd_groups_emit_membership_changed (self, group_id);
   if (!removed)
     after_poll (self, group, accepted, left);
   return added;
@@ -1500,6 +1502,12 @@ sd_groups_describe (SdGroups *self, const gchar *group_id, GError **error)
 }
 
 void
+sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id)
+{
+  g_signal_emit (self, signals[SIGNAL_MEMBERSHIP_CHANGED], 0, group_id);
+}
+
+void
 sd_groups_emit_changed (SdGroups *self, const gchar *group_id)
 {
   g_return_if_fail (SD_IS_GROUPS (self));
@@ -1528,6 +1536,10 @@ sd_groups_class_init (SdGroupsClass *klass)
   signals[SIGNAL_MESSAGE_ADDED] = g_signal_new ("message-added", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MEMBERSHIP_CHANGED] = g_signal_new ("membership-changed",
+                                                     G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                     G_TYPE_STRING);
   signals[SIGNAL_MESSAGE_RECEIVED] = g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass),
                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                    G_TYPE_NONE, 1, G_TYPE_STRING);

@@ -116,6 +116,8 @@ void sd_groups_emit_changed (SdGroups *self, const gchar *group_id);
 
 /* signals:
  *   "message-added" (const gchar *group_id): the group conversation changed
- *   "message-received" (const gchar *message_id): a new message was read from a group's swarm */
+ *   "message-received" (const gchar *message_id): a new message was read from a group's swarm
+ *   "membership-changed" (const gchar *group_id): we were removed, or took a promotion: our
+ *     UserGroups entry changes */
 
 G_END_DECLS
