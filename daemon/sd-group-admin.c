@@ -109,6 +109,9 @@ on_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+    if (step->namespace_ == SD_GROUP_NS_KEYS)
+      sd_groups_keys_stored (g_task_get_source_object (task), chain->group_id, hash,
+                             step->data);
   } else if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;

@@ -55,6 +55,10 @@ gboolean sd_group_state_get_member (SdGroupState *group, const gchar *session_id
 /* stores @data in @group's namespace; the callback gets a GTask whose result is the hash */
 void sd_groups_store_async (SdGroups *self, SdGroupState *group, gint namespace_, gint64 ttl_ms,
                             GBytes *data, GAsyncReadyCallback callback, gpointer user_data);
+/* admin: our Keys message @data was stored under @hash: its key is confirmed at once (as if
+ * read back), so a rekey right after it starts the next generation rather than replacing it */
+void sd_groups_keys_stored (SdGroups *self, const gchar *group_id, const gchar *hash,
+                            GBytes *data);
 /* admin: revoke_subaccount of @tokens (n × 36 bytes); the callback gets a GTask (boolean) */
 void sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens,
                              GAsyncReadyCallback callback, gpointer user_data);

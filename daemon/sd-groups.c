@@ -310,6 +310,21 @@ sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens,
              g_task_new (self, NULL, callback, user_data));
 }
 
+void
+sd_groups_keys_stored (SdGroups *self, const gchar *group_id, const gchar *hash, GBytes *data)
+{
+  g_autoptr(SdGroupState) group = sd_group_state_load (self, group_id, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (group == NULL)
+    return;
+  if (!sd_group_keys_load_message (group->keys, hash, g_bytes_get_data (data, NULL),
+                                   g_bytes_get_size (data), sd_network_now_ms (self->network),
+                                   NULL, &error) ||
+      !sd_group_state_save (self, group, NULL, &error))
+    g_warning ("confirming our Keys message: %s", error->message);
+}
+
 gchar *
 sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_ms)
 {
@@ -1126,6 +1141,12 @@ on_push_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
 
+  if (hash != NULL && ((CreateData *) g_task_get_task_data (task))->next == 1) {
+    CreateData *data = g_task_get_task_data (task);
+
+    sd_groups_keys_stored (g_task_get_source_object (task), data->group->ident.id, hash,
+                           data->pushes[0]);
+  }
   if (hash == NULL) {
     SdGroups *self = g_task_get_source_object (task);
     CreateData *data = g_task_get_task_data (task);
