@@ -50,8 +50,8 @@
  *                   {"event": "message", "message": {…as above…}},
  *                   {"event": "state", "state": s},
  *                   {"event": "unread-count", "unread_count": n}
- *   group-create, group-accept, group-rename, group-describe, group-promote, group-remove,
- *   group-leave, group-destroy
+ *   group-create, group-accept, group-rename, group-describe, group-invite, group-promote,
+ *   group-remove, group-leave, group-destroy
  *                   {"group_id": s}
  *   group-info      {"name": s, "description": s, "admin": b, "pending": b, "removed": b,
  *                    "destroyed": b, "members": [{"id": s, "admin": b, "invite": s,
@@ -1780,6 +1780,10 @@ cmd_group_change (Ctl *ctl, const gchar *command, gchar **args)
     sessiond_client_leave_group_async (ctl->client, args[0], NULL, on_done, &result);
   else if (g_str_equal (command, "group-destroy"))
     sessiond_client_destroy_group_async (ctl->client, args[0], NULL, on_done, &result);
+  else if (g_str_equal (command, "group-invite"))
+    sessiond_client_invite_group_members_async (ctl->client, args[0],
+                                                (const gchar *const *) args + 1, FALSE, NULL,
+                                                on_done, &result);
   else
     sessiond_client_change_group_members_async (ctl->client, args[0],
                                                 g_str_equal (command, "group-promote"),
@@ -1808,6 +1812,14 @@ check_group_promote (Ctl *ctl, gchar **args)
 {
   if (!group_members_valid (args))
     return usage (ctl, _("usage: sessionctl group-promote GROUP ID… (Session IDs)"));
+  return 0;
+}
+
+static gint
+check_group_invite (Ctl *ctl, gchar **args)
+{
+  if (!group_members_valid (args))
+    return usage (ctl, _("usage: sessionctl group-invite GROUP ID… (Session IDs)"));
   return 0;
 }
 
@@ -1964,6 +1976,10 @@ static const CtlCommand commands[] = {
   { "group-promote", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
     " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("make group members admins (admins)"),
     check_group_promote, cmd_group_change },
+  { "group-invite", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
+    " [MEMBER] [MEMBER]", "ID MEMBER…", NULL,
+    N_("invite members to a group (admins; no history)"), check_group_invite,
+    cmd_group_change },
   { "group-remove", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
     " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("remove members from a group (admins)"),
     check_group_remove, cmd_group_change },

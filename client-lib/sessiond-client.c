@@ -1154,13 +1154,48 @@ sessiond_client_change_group_members_async (SessiondClient *self,
 }
 
 /**
+ * sessiond_client_invite_group_members_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @members: (array zero-terminated=1): 1 to 50 Session IDs
+ * @share_history: %TRUE to give them the keys of the past
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Invites members to a group (admins only). Finish with
+ * [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_invite_group_members_async (SessiondClient *self,
+                                            const gchar *group_id,
+                                            const gchar *const *members,
+                                            gboolean share_history,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  const gchar *const none[] = { NULL };
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  change_group (self, "InviteGroupMembers",
+                g_variant_new ("(s^asb)", group_id, members != NULL ? members : none,
+                               share_history),
+                cancellable, callback, user_data);
+}
+
+/**
  * sessiond_client_change_group_finish:
  * @self: a client
  * @result: the result passed to the callback
  * @error: return location for an error
  *
  * Finishes [method@Client.set_group_info_async], [method@Client.leave_group_async],
- * [method@Client.destroy_group_async] and [method@Client.change_group_members_async].
+ * [method@Client.destroy_group_async], [method@Client.change_group_members_async] and
+ * [method@Client.invite_group_members_async].
  *
  * Returns: %TRUE on success
  *

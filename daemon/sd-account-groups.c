@@ -213,6 +213,12 @@ sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
     sd_groups_remove_members_async (self->groups, group_id, members, cancellable,
                                     on_group_changed, g_steal_pointer (&task));
     break;
+  case SD_ACCOUNT_GROUP_INVITE:
+  case SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY:
+    sd_groups_invite_async (self->groups, group_id, members,
+                            change == SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY, cancellable,
+                            on_group_changed, g_steal_pointer (&task));
+    break;
   case SD_ACCOUNT_GROUP_LEAVE:
   default:
     sd_groups_leave_async (self->groups, group_id, cancellable, on_group_changed,

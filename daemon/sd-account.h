@@ -297,6 +297,8 @@ typedef enum {
   SD_ACCOUNT_GROUP_PROMOTE,
   SD_ACCOUNT_GROUP_REMOVE,
   SD_ACCOUNT_GROUP_LEAVE,
+  SD_ACCOUNT_GROUP_INVITE,               /* @members, from now on */
+  SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY,  /* @members, with the keys of the past */
 } SdAccountGroupChange;
 void sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
                                     const gchar *group_id, const gchar *name,

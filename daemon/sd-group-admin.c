@@ -27,6 +27,7 @@
 typedef enum {
   STEP_STORE,
   STEP_REVOKE,
+  STEP_UNREVOKE,
 } StepKind;
 
 typedef struct {
@@ -48,6 +49,7 @@ typedef struct {
   GPtrArray *steps;       /* (element-type Step) */
   guint next;
   GStrv promoted;         /* (nullable) they get the seed 1:1 once the chain went out */
+  GPtrArray *invited;     /* (nullable) they get an invite 1:1 once the chain went out */
   gboolean forget;        /* leaving: the group is forgotten once the chain went out */
 } Chain;
 
@@ -57,6 +59,7 @@ chain_free (Chain *chain)
   g_free (chain->group_id);
   g_ptr_array_unref (chain->steps);
   g_strfreev (chain->promoted);
+  g_clear_pointer (&chain->invited, g_ptr_array_unref);
   g_free (chain);
 }
 
@@ -83,11 +86,11 @@ chain_store (Chain *chain, gint namespace_, gint64 ttl_ms, GBytes *data)
 }
 
 static void
-chain_revoke (Chain *chain, GBytes *tokens)
+chain_revoke (Chain *chain, GBytes *tokens, gboolean unrevoke)
 {
   Step *step = g_new0 (Step, 1);
 
-  step->kind = STEP_REVOKE;
+  step->kind = unrevoke ? STEP_UNREVOKE : STEP_REVOKE;
   step->data = g_bytes_ref (tokens);
   g_ptr_array_add (chain->steps, step);
 }
@@ -142,6 +145,15 @@ chain_done (GTask *task)
                               SD_OUTGOING_TEXT);
     }
   }
+  if (chain->invited != NULL) {
+    g_autoptr(SdGroupState) group = sd_group_state_load (self, chain->group_id, NULL);
+    g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store,
+                                                                        chain->group_id, NULL);
+
+    if (group != NULL)
+      sd_groups_send_invites (self, group, conversation != NULL && conversation->name != NULL ?
+                                             conversation->name : "", chain->invited);
+  }
   if (chain->forget &&
       !sd_store_delete_conversation (self->store, chain->group_id, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
@@ -175,7 +187,8 @@ chain_next (GTask *task)
     sd_groups_store_async (self, group, step->namespace_, step->ttl_ms, step->data,
                            on_step_done, task);
   else
-    sd_groups_revoke_async (self, group, step->data, on_step_done, task);
+    sd_groups_revoke_async (self, group, step->data, step->kind == STEP_UNREVOKE, on_step_done,
+                            task);
 }
 
 static void
@@ -499,6 +512,141 @@ sd_groups_promote_async (SdGroups *self, const gchar *group_id, const gchar *con
   chain_run (g_steal_pointer (&task), chain);
 }
 
+/* @ids' subaccount tokens (read and write, as their grants are made) revoked, or unrevoked:
+ * a token is the same for every grant of one member, so one invited again after a removal
+ * needs its revocation lifted, as the official clients do on every invite */
+static gboolean
+chain_tokens (SdGroupState *group, Chain *chain, GPtrArray *ids, gboolean unrevoke,
+              GError **error)
+{
+  g_autofree guint8 *packed = g_malloc0 ((gsize) ids->len * SD_SUBACCOUNT_TOKEN_LEN);
+  g_autoptr(GBytes) tokens = NULL;
+
+  for (guint i = 0; i < ids->len; i++)
+    if (!sd_subaccount_token (&group->ident, g_ptr_array_index (ids, i), TRUE, FALSE,
+                              packed + (gsize) i * SD_SUBACCOUNT_TOKEN_LEN, error))
+      return FALSE;
+  tokens = g_bytes_new (packed, (gsize) ids->len * SD_SUBACCOUNT_TOKEN_LEN);
+  chain_revoke (chain, tokens, unrevoke);
+  return TRUE;
+}
+
+/* ---- invite -------------------------------------------------------------------------------- */
+
+void
+sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *const *members,
+                        gboolean share_history, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdConfigMessage) list = NULL, info = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) everyone = NULL;
+  g_autoptr(GBytes) keys_message = NULL, info_push = NULL;
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateMemberChangeMessage change =
+    SESSION_PROTOS__GROUP_UPDATE_MEMBER_CHANGE_MESSAGE__INIT;
+  gint64 sent_at;
+  g_autofree gchar *text = NULL;
+  guint8 signature[64];
+  Chain *chain;
+
+  g_return_if_fail (SD_IS_GROUPS (self));
+  group = load_for_admin (self, group_id, &error);
+  if (group == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (members == NULL || members[0] == NULL ||
+      g_strv_length ((gchar **) members) > SD_GROUP_CHANGE_MAX_MEMBERS) {
+    g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                             "1 to %d members at once", SD_GROUP_CHANGE_MAX_MEMBERS);
+    return;
+  }
+  list = config_successor (group, SD_GROUP_CONFIG_MEMBERS);
+  for (guint i = 0; members[i] != NULL; i++) {
+    g_auto(SdConfigGroupMember) member = { 0 };
+
+    if (!sd_store_is_session_id (members[i]) ||
+        g_str_equal (members[i], self->identity->session_id)) {
+      g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                               "member %u is not another Session ID", i);
+      return;
+    }
+    /* one who joined is not invited again; one still invited gets a new invite */
+    if (sd_config_group_members_get (sd_config_message_get_data (list), members[i], &member,
+                                     NULL) &&
+        member.invite == SD_CONFIG_MEMBER_STATUS_NONE) {
+      g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                               "member %u is in the group already", i);
+      return;
+    }
+    if (g_ptr_array_find_with_equal_func (ids, members[i], g_str_equal, NULL))
+      continue;
+    sd_config_group_member_clear (&member);
+    sd_config_group_member_init (&member, members[i]);
+    member.invite = SD_CONFIG_MEMBER_STATUS_SENT;
+    member.supplement = share_history;
+    if (!sd_config_group_members_set (sd_config_message_get_data (list), &member, &error)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    g_ptr_array_add (ids, g_strdup (members[i]));
+  }
+  chain = chain_new (group_id);
+  if (share_history) {
+    /* the keys we hold, for them only: they read what is still in the swarm */
+    keys_message = sd_group_keys_supplement (group->keys, ids, &error);
+  } else {
+    /* a new key for everyone, them included: what came before stays closed to them */
+    everyone = sd_config_group_members_list (sd_config_message_get_data (list));
+    keys_message = sd_group_keys_rekey (group->keys, everyone, &error);
+  }
+  if (keys_message == NULL) {
+    chain_free (chain);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  chain_store (chain, SD_GROUP_NS_KEYS, SD_GROUP_CONFIG_TTL_MS, keys_message);
+  info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
+  if (!share_history && info != NULL) {
+    info_push = sd_group_config_push (SD_GROUP_CONFIG_INFO, group->keys, info, &error);
+    if (info_push == NULL) {
+      chain_free (chain);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    chain_store (chain, SD_GROUP_NS_INFO, SD_GROUP_CONFIG_TTL_MS, info_push);
+  }
+  sent_at = sd_network_now_ms (self->network);
+  text = sd_group_control_member_change_text (SD_GROUP_MEMBER_CHANGE_ADDED, sent_at);
+  if (!config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, &error) ||
+      !chain_tokens (group, chain, ids, TRUE, &error) ||
+      !sd_group_control_sign (&group->ident, text, signature, &error)) {
+    chain_free (chain);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  change.type = SESSION_PROTOS__GROUP_UPDATE_MEMBER_CHANGE_MESSAGE__TYPE__ADDED;
+  change.n_membersessionids = ids->len;
+  change.membersessionids = (char **) ids->pdata;
+  change.has_historyshared = TRUE;
+  change.historyshared = share_history;
+  change.adminsignature.data = signature;
+  change.adminsignature.len = sizeof (signature);
+  update.memberchangemessage = &change;
+  if (!chain_update (self, group, chain, &update, sent_at, &error) ||
+      !sd_group_state_save (self, group, NULL, &error)) {
+    chain_free (chain);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  chain->invited = g_steal_pointer (&ids);
+  chain_run (g_steal_pointer (&task), chain);
+}
+
 /* ---- remove (kick) ------------------------------------------------------------------------- */
 
 /* @ids leave @group: Members, a new key for the others, their tokens revoked, a kick notice;
@@ -510,8 +658,7 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
   g_autoptr(SdConfigMessage) list = config_successor (group, SD_GROUP_CONFIG_MEMBERS);
   g_autoptr(SdConfigMessage) info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
   g_autoptr(GPtrArray) remaining = NULL;
-  g_autoptr(GBytes) keys_message = NULL, info_push = NULL, notice = NULL, tokens = NULL;
-  g_autofree guint8 *packed = g_malloc0 ((gsize) ids->len * SD_SUBACCOUNT_TOKEN_LEN);
+  g_autoptr(GBytes) keys_message = NULL, info_push = NULL, notice = NULL;
   gint64 generation = 0;
 
   for (guint i = 0; i < ids->len; i++)
@@ -531,14 +678,9 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
       return FALSE;
     chain_store (chain, SD_GROUP_NS_INFO, SD_GROUP_CONFIG_TTL_MS, info_push);
   }
-  if (!config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, error))
+  if (!config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, error) ||
+      !chain_tokens (group, chain, ids, FALSE, error))
     return FALSE;
-  for (guint i = 0; i < ids->len; i++)
-    if (!sd_subaccount_token (&group->ident, g_ptr_array_index (ids, i), TRUE, FALSE,
-                              packed + (gsize) i * SD_SUBACCOUNT_TOKEN_LEN, error))
-      return FALSE;
-  tokens = g_bytes_new (packed, (gsize) ids->len * SD_SUBACCOUNT_TOKEN_LEN);
-  chain_revoke (chain, tokens);
   notice = sd_group_kick_notice_encrypt (&group->ident, ids, generation, error);
   if (notice == NULL)
     return FALSE;

@@ -23,7 +23,8 @@ struct _SdGroups {
   SdStore *store;              /* (owned) */
   SdSender *sender;            /* (owned) */
   const SdIdentity *identity;  /* (unowned) outlives us */
-  GHashTable *responded;       /* (owned) group ids whose invite response went out this run */
+  GHashTable *responded;       /* (owned) "group id/Members seqno" whose invite response went
+                                * out this run */
   GHashTable *upkeep;          /* (owned) group ids with an admin change under way */
   gboolean resumed;            /* the sends cut off by the last stop went again */
 };
@@ -59,9 +60,15 @@ void sd_groups_store_async (SdGroups *self, SdGroupState *group, gint namespace_
  * read back), so a rekey right after it starts the next generation rather than replacing it */
 void sd_groups_keys_stored (SdGroups *self, const gchar *group_id, const gchar *hash,
                             GBytes *data);
-/* admin: revoke_subaccount of @tokens (n × 36 bytes); the callback gets a GTask (boolean) */
+/* admin: a 1:1 invite (GroupUpdateInviteMessage, with a grant and the signature) to each of
+ * @members (element-type utf8) */
+void sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
+                             GPtrArray *members);
+/* admin: revoke_subaccount (or with @unrevoke unrevoke_subaccount) of @tokens (n × 36 bytes);
+ * the callback gets a GTask (boolean) */
 void sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens,
-                             GAsyncReadyCallback callback, gpointer user_data);
+                             gboolean unrevoke, GAsyncReadyCallback callback,
+                             gpointer user_data);
 
 /* @update packed in a Content at @sent_at and encrypted for ns 11 with the current key */
 GBytes *sd_groups_encrypt_update (SdGroups *self, SdGroupState *group,

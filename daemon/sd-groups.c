@@ -172,6 +172,7 @@ typedef struct {
   gint64 ttl_ms;
   gchar *data_b64;     /* (owned) (nullable) NULL: a poll or a revoke */
   GBytes *tokens;      /* (owned) (nullable) a revoke_subaccount of these 36-byte tokens */
+  gboolean unrevoke;   /* unrevoke_subaccount instead */
   gchar *last_hashes[SD_GROUP_POLL_N];
 } RpcSpec;
 
@@ -195,7 +196,7 @@ rpc_build_request (RpcSpec *spec, gint64 now_ms, GError **error)
     return sd_storage_rpc_group_store (&auth, spec->namespace_, now_ms, spec->ttl_ms,
                                        spec->data_b64, error);
   if (spec->tokens != NULL)
-    return sd_storage_rpc_group_revoke (&spec->group->ident, FALSE, now_ms,
+    return sd_storage_rpc_group_revoke (&spec->group->ident, spec->unrevoke, now_ms,
                                         g_bytes_get_data (spec->tokens, NULL),
                                         g_bytes_get_size (spec->tokens) / SD_SUBACCOUNT_TOKEN_LEN,
                                         error);
@@ -300,12 +301,13 @@ sd_groups_store_async (SdGroups *self, SdGroupState *group, gint namespace_, gin
 }
 
 void
-sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens,
+sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens, gboolean unrevoke,
                         GAsyncReadyCallback callback, gpointer user_data)
 {
   RpcSpec *spec = g_new0 (RpcSpec, 1);
 
   spec->tokens = g_bytes_ref (tokens);
+  spec->unrevoke = unrevoke;
   rpc_async (self, group->ident.id, spec, on_revoke_done,
              g_task_new (self, NULL, callback, user_data));
 }
@@ -853,7 +855,7 @@ take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 se
 
 /* a member that accepted an invite tells the admins (GroupUpdateInviteResponseMessage), as the
  * official clients do, once it holds a key and the Members config still shows the invite as
- * sent: once per start, so an admin that missed it hears it again after a restart */
+ * sent: once per start and Members seqno (see below) */
 static void
 send_invite_response (SdGroups *self, SdGroupState *group)
 {
@@ -863,8 +865,15 @@ send_invite_response (SdGroups *self, SdGroupState *group)
     SESSION_PROTOS__GROUP_UPDATE_INVITE_RESPONSE_MESSAGE__INIT;
   g_autoptr(GError) error = NULL;
 
+  /* once per Members seqno that shows us invited: a member invited again (after a removal)
+   * answers again, an admin that missed it hears it after its next Members change */
+  g_autoptr(SdConfigMessage) members = sd_group_state_config (group, SD_GROUP_CONFIG_MEMBERS);
+  g_autofree gchar *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, group->ident.id,
+                                           members != NULL ? sd_config_message_get_seqno (members)
+                                                           : -1);
+
   if (group->ident.is_admin || !sd_group_state_is_active (group) ||
-      g_hash_table_contains (self->responded, group->ident.id) ||
+      g_hash_table_contains (self->responded, key) ||
       !sd_group_state_get_member (group, self->identity->session_id, &me) ||
       me.invite == SD_CONFIG_MEMBER_STATUS_NONE ||
       !sd_group_keys_get_current (group->keys, NULL, NULL))
@@ -875,7 +884,7 @@ send_invite_response (SdGroups *self, SdGroupState *group)
     g_debug ("no invite response: %s", error->message);
     return;
   }
-  g_hash_table_add (self->responded, g_strdup (group->ident.id));
+  g_hash_table_add (self->responded, g_steal_pointer (&key));
 }
 
 static void
@@ -1132,6 +1141,24 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   return g_bytes_new_take (out, len);
 }
 
+void
+sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
+                        GPtrArray *members)
+{
+  for (guint i = 0; i < members->len; i++) {
+    const gchar *member = g_ptr_array_index (members, i);
+    g_autoptr(GError) error = NULL;
+    gint64 now = sd_network_now_ms (self->network);
+    g_autoptr(GBytes) invite = pack_invite (&group->ident, name, member, now, &error);
+
+    if (invite == NULL) {
+      g_warning ("no invite for a member: %s", error->message);
+      continue;
+    }
+    sd_sender_send_control (self->sender, member, invite, (guint64) now, SD_OUTGOING_TEXT);
+  }
+}
+
 static void push_next (GTask *task);
 
 static void
@@ -1174,18 +1201,12 @@ push_next (GTask *task)
     return;
   }
   /* the configs are in the swarm: the invites can go */
-  for (guint i = 0; data->members[i] != NULL; i++) {
-    g_autoptr(GError) error = NULL;
-    gint64 now = sd_network_now_ms (self->network);
-    g_autoptr(GBytes) invite = pack_invite (&data->group->ident, data->name, data->members[i],
-                                            now, &error);
+  {
+    g_autoptr(GPtrArray) members = g_ptr_array_new ();
 
-    if (invite == NULL) {
-      g_warning ("no invite for a member: %s", error->message);
-      continue;
-    }
-    sd_sender_send_control (self->sender, data->members[i], invite, (guint64) now,
-                            SD_OUTGOING_TEXT);
+    for (guint i = 0; data->members[i] != NULL; i++)
+      g_ptr_array_add (members, data->members[i]);
+    sd_groups_send_invites (self, data->group, data->name, members);
   }
   g_task_return_pointer (task, g_strdup (data->group->ident.id), g_free);
   g_object_unref (task);

@@ -93,6 +93,13 @@ void sd_groups_destroy_async (SdGroups *self, const gchar *group_id, GCancellabl
 void sd_groups_promote_async (SdGroups *self, const gchar *group_id, const gchar *const *members,
                               GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data);
+/* admin: @members (1 to 50 Session IDs not in the group, or invited and not joined yet) are
+ * invited: in Members (invite "sent"), with the keys of the past (@share_history: a supplement
+ * in Keys) or from now on only (a new key for everyone), MEMBER_CHANGE ADDED to the group,
+ * then each gets its invite 1:1 */
+void sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *const *members,
+                             gboolean share_history, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
 /* admin: @members leave Members, a new key without them (rekey), their tokens revoked, a kick
  * notice in ns -11 and MEMBER_CHANGE REMOVED to the group */
 void sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,

@@ -1433,6 +1433,17 @@ handle_remove_group_members (SdDbusAccount1 *skeleton, GDBusMethodInvocation *in
 }
 
 static gboolean
+handle_invite_group_members (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                             const gchar *group_id, const gchar *const *members,
+                             gboolean share_history, SdDbusService *self)
+{
+  return change_group (invocation,
+                       share_history ? SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY
+                                     : SD_ACCOUNT_GROUP_INVITE,
+                       group_id, NULL, NULL, members, self);
+}
+
+static gboolean
 handle_get_group_info (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                        const gchar *group_id, SdDbusService *self)
 {
@@ -1854,6 +1865,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_promote_group_members), self);
   g_signal_connect (self->account_skeleton, "handle-remove-group-members",
                     G_CALLBACK (handle_remove_group_members), self);
+  g_signal_connect (self->account_skeleton, "handle-invite-group-members",
+                    G_CALLBACK (handle_invite_group_members), self);
   g_signal_connect (self->account_skeleton, "handle-join-community",
                     G_CALLBACK (handle_join_community), self);
   g_signal_connect (self->account_skeleton, "handle-resolve-name",

@@ -159,6 +159,13 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
       g_hash_table_add (f->revoked, g_strdup (json_array_get_string_element (tokens, i)));
     return g_strdup ("{\"swarm\":{}}");
   }
+  if (g_strcmp0 (method, "unrevoke_subaccount") == 0) {
+    JsonArray *tokens = sd_json_get_array (params, "unrevoke");
+
+    for (guint i = 0; tokens != NULL && i < json_array_get_length (tokens); i++)
+      g_hash_table_remove (f->revoked, json_array_get_string_element (tokens, i));
+    return g_strdup ("{\"swarm\":{}}");
+  }
   if (g_strcmp0 (method, "batch") == 0) {
     JsonArray *requests = sd_json_get_array (params, "requests");
     g_autoptr(JsonObject) reply = json_object_new ();

@@ -12,7 +12,8 @@ rename and describe, and the other members see the new name; in a third group al
 carol (who then acts as admin) and removes bob (who learns it, cannot write and does not read
 what comes after); bob leaves the first group (alice drops him from Members); carol destroys her
 group (alice sees it destroyed and cannot write); a group message cut off by a restart goes out
-after it."""
+after it; bob is invited back to the third group with its history (he reads what he missed)
+and to the first without it (he does not)."""
 
 import json
 import os
@@ -302,6 +303,38 @@ def test(testnet):
                        "sent after the restart", timeout=120)
         carol.wait_for(lambda: bodies(carol, team, alice_id).count("across a restart") == 1,
                        "carol reads it once")
+
+        log("alice invites bob back to Team with the history: he reads what he missed")
+        alice.expect_error("InvalidArgument", alice.account, "InviteGroupMembers", "sasb", team,
+                           [carol_id], False)
+        alice.expect_error("InvalidArgument", alice.account, "InviteGroupMembers", "sasb", team,
+                           [alice_id], True)
+        bob.expect_error("AccessDenied", bob.account, "InviteGroupMembers", "sasb", team,
+                         [alice_id], False)
+        alice.account("InviteGroupMembers", "sasb", team, [bob_id], True)
+        assert_eq(member(alice, team, bob_id).get("invite"), "sent", "bob invited again")
+        bob.wait_for(lambda: not group_info(bob, team)["removed"], "bob is back in Team")
+        bob.wait_for(lambda: "without bob" in bodies(bob, team, alice_id),
+                     "bob reads what came while he was out")
+        alice.conversation(team, "SendMessage", "sa{sv}", "welcome back", {})
+        bob.wait_for(lambda: "welcome back" in bodies(bob, team, alice_id), "and what follows")
+        carol.wait_for(lambda: events(carol, team, "group-members-added") == [(alice_id, bob_id)],
+                       "carol sees bob added")
+        alice.wait_for(lambda: member(alice, team, bob_id).get("invite") == "none",
+                       "bob's second invite response")
+
+        log("alice invites bob back to Crew without the history (sessionctl)")
+        alice.conversation(group_id, "SendMessage", "sa{sv}", "while bob was away", {})
+        alice.wait_for(lambda: any(m["body"] == "while bob was away" and m["status"] == "sent"
+                                   for m in alice.messages(group_id)), "stored")
+        sessionctl(alice, "group-invite", group_id, bob_id)
+        bob.wait_for(lambda: group_id in conversation_ids(bob), "bob has the new invite")
+        bob.account("AcceptGroupInvite", "s", group_id)
+        alice.conversation(group_id, "SendMessage", "sa{sv}", "fresh start", {})
+        bob.wait_for(lambda: "fresh start" in bodies(bob, group_id, alice_id),
+                     "bob reads what follows his invite")
+        assert "while bob was away" not in bodies(bob, group_id, alice_id), \
+            "without the history, what came while he was out stays closed"
     finally:
         for daemon in (alice, bob, carol, alice2):
             if daemon is not None:
