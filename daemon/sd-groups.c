@@ -823,8 +823,8 @@ take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 se
   }
   if (change != NULL && (gint) change->type >= (gint) SD_GROUP_MEMBER_CHANGE_ADDED &&
       (gint) change->type <= (gint) SD_GROUP_MEMBER_CHANGE_PROMOTED) {
-    g_autofree gchar *text = sd_group_control_member_change_text ((SdGroupMemberChange) change->type,
-                                                                  sent_at);
+    g_autofree gchar *text = sd_group_control_member_change_text (
+      (SdGroupMemberChange) change->type, sent_at);
     g_autofree gchar *ids = join_member_ids (change);
     static const SdMessageKind kinds[] = {
       [SD_GROUP_MEMBER_CHANGE_ADDED] = SD_MESSAGE_KIND_GROUP_MEMBERS_ADDED,
