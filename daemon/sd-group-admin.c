@@ -12,6 +12,8 @@
 #include "config/sd-config-group-info.h"
 #include "config/sd-config-message.h"
 #include "groups/sd-group-control.h"
+#include "sd-backoff.h"
+#include "sd-protocol-error.h"
 #include "sd-storage-rpc.h"
 
 /*
@@ -48,6 +50,7 @@ typedef struct {
   gchar *group_id;
   GPtrArray *steps;       /* (element-type Step) */
   guint next;
+  guint attempts;         /* of the current step */
   GStrv promoted;         /* (nullable) they get the seed 1:1 once the chain went out */
   GPtrArray *invited;     /* (nullable) they get an invite 1:1 once the chain went out */
   gboolean forget;        /* leaving: the group is forgotten once the chain went out */
@@ -97,6 +100,21 @@ chain_revoke (Chain *chain, GBytes *tokens, gboolean unrevoke)
 
 static void chain_next (GTask *task);
 
+/* a step the swarm refused or did not answer is tried again, the same bytes (a store that did
+ * land is not duplicated: one item per hash), 1 and 2 s later, before the call fails */
+#define CHAIN_STEP_ATTEMPTS 3
+
+static gboolean
+retry_step (gpointer user_data)
+{
+  GTask *task = user_data;
+  Chain *chain = g_task_get_task_data (task);
+
+  chain->next--;
+  chain_next (task);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -104,21 +122,30 @@ on_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   Chain *chain = g_task_get_task_data (task);
   Step *step = g_ptr_array_index (chain->steps, chain->next - 1);
+  g_autofree gchar *hash = NULL;
+  gboolean ok;
 
   if (step->kind == STEP_STORE) {
-    g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
-
-    if (hash == NULL) {
-      g_task_return_error (task, g_steal_pointer (&error));
+    hash = g_task_propagate_pointer (G_TASK (result), &error);
+    ok = hash != NULL;
+  } else {
+    ok = g_task_propagate_boolean (G_TASK (result), &error);
+  }
+  if (!ok) {
+    if (++chain->attempts < CHAIN_STEP_ATTEMPTS &&
+        !g_error_matches (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND) &&
+        !g_error_matches (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED)) {
+      g_debug ("a group change step failed (attempt %u): %s", chain->attempts, error->message);
+      g_timeout_add ((guint) sd_backoff_delay (1000, 4000, chain->attempts), retry_step,
+                     g_steal_pointer (&task));
       return;
     }
-    if (step->namespace_ == SD_GROUP_NS_KEYS)
-      sd_groups_keys_stored (g_task_get_source_object (task), chain->group_id, hash,
-                             step->data);
-  } else if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
+  chain->attempts = 0;
+  if (step->kind == STEP_STORE && step->namespace_ == SD_GROUP_NS_KEYS)
+    sd_groups_keys_stored (g_task_get_source_object (task), chain->group_id, hash, step->data);
   chain_next (g_steal_pointer (&task));
 }
 
@@ -859,7 +886,7 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
     const gchar *id = g_ptr_array_index (left, i);
 
     if (sd_config_group_members_get (sd_config_message_get_data (list), id, &member, NULL) &&
-        !member.admin && leaving->len < SD_GROUP_CHANGE_MAX_MEMBERS)
+        leaving->len < SD_GROUP_CHANGE_MAX_MEMBERS)
       g_ptr_array_add (leaving, g_strdup (id));
   }
   if (!changed && leaving->len == 0)

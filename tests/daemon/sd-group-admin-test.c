@@ -48,6 +48,8 @@ typedef struct {
   GHashTable *swarm;     /* "pubkey/ns" -> GPtrArray of Item */
   GHashTable *revoked;   /* hex tokens */
   guint counter;
+  guint refuse_stores;   /* the group's next so many stores are refused (400) */
+  guint stores;          /* the group's stores */
   Peer admin, bob, carol;
   gchar *group_id;
 } Fixture;
@@ -145,6 +147,15 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
   if (g_strcmp0 (method, "store") == 0) {
     GPtrArray *items;
 
+    /* only the group's own stores count (the invites of the creation go 1:1 meanwhile) */
+    if (g_strcmp0 (sd_json_get_string (params, "pubkey"), f->group_id) == 0)
+      f->stores++;
+    if (f->refuse_stores > 0 && g_strcmp0 (sd_json_get_string (params, "pubkey"),
+                                           f->group_id) == 0) {
+      f->refuse_stores--;
+      *status = 400;
+      return g_strdup ("refused for the test");
+    }
     swarm_add (f, sd_json_get_string (params, "pubkey"), sd_json_get_int (params, "namespace", 0),
                sd_json_get_string (params, "data"));
     items = swarm_items (f, sd_json_get_string (params, "pubkey"),
@@ -565,6 +576,51 @@ test_member_refused (Fixture *f, gconstpointer data)
   }
 }
 
+/* a refused step is tried again before the call fails; what was saved stays either way */
+static void
+test_retry (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  guint info = n_items (f, SD_GROUP_NS_INFO);
+
+  for (guint round = 0; round < 2; round++) {
+    g_autoptr(GAsyncResult) result = NULL;
+    guint stores = f->stores;
+
+    /* once refused: stored at the second attempt; always refused: three attempts, then the
+     * call fails */
+    f->refuse_stores = round == 0 ? 1 : 100;
+    sd_groups_set_info_async (f->admin.groups, f->group_id, NULL, round == 0 ? "first" : "second",
+                              NULL, on_done, &result);
+    SD_TEST_WAIT_UNTIL (result != NULL);
+    if (round == 0) {
+      g_assert_true (sd_groups_admin_finish (f->admin.groups, result, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (f->stores - stores, ==, 2);
+      g_assert_cmpuint (n_items (f, SD_GROUP_NS_INFO), ==, info + 1);
+    } else {
+      g_assert_false (sd_groups_admin_finish (f->admin.groups, result, &error));
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+      g_assert_cmpuint (f->stores - stores, ==, 3);
+      g_assert_cmpuint (n_items (f, SD_GROUP_NS_INFO), ==, info + 1);
+    }
+  }
+  f->refuse_stores = 0;
+  /* the local Info holds the second description all the same */
+  {
+    g_autoptr(GVariant) described = sd_groups_describe (f->admin.groups, f->group_id, &error);
+    const gchar *description = NULL;
+
+    g_variant_ref_sink (described);
+    g_assert_true (g_variant_lookup (described, "description", "&s", &description));
+    g_assert_cmpstr (description, ==, "second");
+  }
+  conversation = sd_store_get_conversation (f->admin.test_store.store, f->group_id, &error);
+  g_assert_cmpstr (conversation->name, ==, "Crew");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -574,5 +630,6 @@ main (int argc, char **argv)
   g_test_add ("/group-admin/remove", Fixture, NULL, setup, test_remove, teardown);
   g_test_add ("/group-admin/member-refused", Fixture, NULL, setup, test_member_refused,
               teardown);
+  g_test_add ("/group-admin/retry", Fixture, NULL, setup, test_retry, teardown);
   return g_test_run ();
 }
