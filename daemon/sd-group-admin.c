@@ -264,6 +264,22 @@ config_commit (SdGroupState *group, SdGroupConfigKind kind, SdConfigMessage *mes
   return TRUE;
 }
 
+/* the group's Info or Members as we hold it, encrypted with the current key, added to @chain */
+static gboolean
+chain_config_as_is (SdGroupState *group, SdGroupConfigKind kind, Chain *chain, GError **error)
+{
+  g_autoptr(SdConfigMessage) message = sd_group_state_config (group, kind);
+  g_autoptr(GBytes) push = NULL;
+
+  if (message == NULL)
+    return TRUE;
+  push = sd_group_config_push (kind, group->keys, message, error);
+  if (push == NULL)
+    return FALSE;
+  chain_store (chain, sd_group_config_namespace (kind), SD_GROUP_CONFIG_TTL_MS, push);
+  return TRUE;
+}
+
 /* the group as an admin may change it: loaded, ours to sign, not destroyed */
 static SdGroupState *
 load_for_admin (SdGroups *self, const gchar *group_id, GError **error)
@@ -841,7 +857,7 @@ on_upkeep_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 void
 sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepted,
-                       GPtrArray *left)
+                       GPtrArray *left, gboolean push_info, gboolean push_members)
 {
   g_autoptr(SdGroupState) group = NULL;
   g_autoptr(SdConfigMessage) list = NULL;
@@ -889,9 +905,19 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
         leaving->len < SD_GROUP_CHANGE_MAX_MEMBERS)
       g_ptr_array_add (leaving, g_strdup (id));
   }
-  if (!changed && leaving->len == 0)
+  if (!changed && leaving->len == 0 && !push_info && !push_members)
     return;
   chain = chain_new (group_id);
+  /* a merge of concurrent edits goes out as it is (it is signed and holds both) */
+  if (push_info && !chain_config_as_is (group, SD_GROUP_CONFIG_INFO, chain, &error)) {
+    g_message ("a group's merged Info cannot go: %s", error->message);
+    g_clear_error (&error);
+  }
+  if (push_members && !changed && leaving->len == 0 &&
+      !chain_config_as_is (group, SD_GROUP_CONFIG_MEMBERS, chain, &error)) {
+    g_message ("a group's merged Members cannot go: %s", error->message);
+    g_clear_error (&error);
+  }
   if ((changed && !config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, &error)) ||
       (leaving->len > 0 && !chain_removal (self, group, chain, leaving, FALSE, &error)) ||
       !sd_group_state_save (self, group, NULL, &error)) {

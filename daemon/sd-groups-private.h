@@ -81,10 +81,11 @@ gboolean sd_groups_send_update (SdGroups *self, SdGroupState *group,
                                 SessionProtos__GroupUpdateMessage *update, gint64 sent_at,
                                 GError **error);
 
-/* sd-group-admin.c: what an admin does when a poll brings control messages or shows our own
- * promotion still unconfirmed; runs after the poll was applied */
+/* sd-group-admin.c: what an admin does when a poll brings control messages, shows our own
+ * promotion still unconfirmed, or merged concurrent edits of Info (@push_info) or Members
+ * (@push_members) that must go out; runs after the poll was applied */
 void sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepted,
-                            GPtrArray *left);
+                            GPtrArray *left, gboolean push_info, gboolean push_members);
 
 
 void sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id);

@@ -712,8 +712,9 @@ unwrap_text (GBytes *plain, gint64 *sent_at, SessionProtos__GroupUpdateMessage *
 /* merges @items of Info or Members into @stored (the kept merged message, nullable) */
 static GBytes *
 merge_config (SdGroupState *group, SdGroupConfigKind kind, GBytes *stored, GPtrArray *items,
-              gchar **out_name)
+              gchar **out_name, gboolean *out_merged)
 {
+  gint unmerged = 0;
   g_autoptr(GPtrArray) plaintexts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(SdConfigMessage) merged = NULL;
   g_autoptr(GError) error = NULL;
@@ -738,11 +739,15 @@ merge_config (SdGroupState *group, SdGroupConfigKind kind, GBytes *stored, GPtrA
   }
   if (plaintexts->len == 0 || (stored != NULL && plaintexts->len == 1))
     return NULL;
-  merged = sd_group_config_merge (&group->ident, plaintexts, NULL, NULL, &error);
+  merged = sd_group_config_merge (&group->ident, plaintexts, &unmerged, NULL, &error);
   if (merged == NULL) {
     g_debug ("group config merge: %s", error->message);
     return NULL;
   }
+  /* two admins edited at once: an admin's merge is a new message, which the members (who
+   * only pick the best one) need from the swarm */
+  if (unmerged < 0 && group->ident.is_admin)
+    *out_merged = TRUE;
   if (out_name != NULL && kind == SD_GROUP_CONFIG_INFO)
     *out_name = sd_config_group_info_get_name (sd_config_message_get_data (merged));
   return sd_config_message_serialize (merged);
@@ -888,11 +893,12 @@ send_invite_response (SdGroups *self, SdGroupState *group)
 }
 
 static void
-after_poll (SdGroups *self, SdGroupState *group, GPtrArray *accepted, GPtrArray *left)
+after_poll (SdGroups *self, SdGroupState *group, GPtrArray *accepted, GPtrArray *left,
+            gboolean push_info, gboolean push_members)
 {
   send_invite_response (self, group);
   if (group->ident.is_admin && sd_group_state_is_active (group))
-    sd_group_admin_upkeep (self, group->ident.id, accepted, left);
+    sd_group_admin_upkeep (self, group->ident.id, accepted, left, push_info, push_members);
 }
 
 guint
@@ -905,7 +911,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   guint added = 0;
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
   GPtrArray *kick_items = NULL;
-  gboolean msg_store_failed = FALSE, removed = FALSE;
+  gboolean msg_store_failed = FALSE, removed = FALSE, push_info = FALSE, push_members = FALSE;
   g_autoptr(GPtrArray) accepted = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func (g_free);
 
@@ -946,7 +952,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   }
   if (info_items != NULL) {
     GBytes *merged = merge_config (group, SD_GROUP_CONFIG_INFO, group->row->info, info_items,
-                                   &name);
+                                   &name, &push_info);
     if (merged != NULL) {
       g_clear_pointer (&group->row->info, g_bytes_unref);
       group->row->info = merged;
@@ -954,7 +960,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   }
   if (members_items != NULL) {
     GBytes *merged = merge_config (group, SD_GROUP_CONFIG_MEMBERS, group->row->members,
-                                   members_items, NULL);
+                                   members_items, NULL, &push_members);
     if (merged != NULL) {
       g_clear_pointer (&group->row->members, g_bytes_unref);
       group->row->members = merged;
@@ -1066,7 +1072,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   if (removed)
     sd_groups_emit_membership_changed (self, group_id);
   if (!removed)
-    after_poll (self, group, accepted, left);
+    after_poll (self, group, accepted, left, push_info, push_members);
   return added;
 }
 

@@ -621,6 +621,49 @@ test_retry (Fixture *f, gconstpointer data)
   g_assert_cmpstr (conversation->name, ==, "Crew");
 }
 
+/* two admins edit Info at once (neither has read the other's): the first admin to poll signs
+ * and pushes the merge, and a member then has both changes */
+static void
+test_concurrent (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdStoreGroup) row = sd_store_get_group (f->carol.test_store.store, f->group_id,
+                                                    NULL);
+  g_autoptr(SdStoreGroup) admin_row = sd_store_get_group (f->admin.test_store.store,
+                                                          f->group_id, NULL);
+  g_autoptr(GVariant) described = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  const gchar *description = NULL;
+  guint info;
+
+  /* carol holds the seed too (as a promotion would give it) */
+  row->seed = g_memdup2 (admin_row->seed, 32);
+  g_assert_true (sd_store_save_group (f->carol.test_store.store, row, NULL, NULL));
+  for (guint i = 0; i < 2; i++) {
+    g_autoptr(GAsyncResult) result = NULL;
+    Peer *peer = i == 0 ? &f->admin : &f->carol;
+
+    sd_groups_set_info_async (peer->groups, f->group_id, i == 0 ? "Crew A" : NULL,
+                              i == 0 ? NULL : "from carol", NULL, on_done, &result);
+    SD_TEST_WAIT_UNTIL (result != NULL);
+    g_assert_true (sd_groups_admin_finish (peer->groups, result, NULL));
+  }
+  info = n_items (f, SD_GROUP_NS_INFO);
+  g_assert_true (poll (f, &f->admin));
+  SD_TEST_WAIT_UNTIL (n_items (f, SD_GROUP_NS_INFO) > info);
+  g_assert_true (poll (f, &f->bob));
+  conversation = sd_store_get_conversation (f->bob.test_store.store, f->group_id, NULL);
+  g_assert_cmpstr (conversation->name, ==, "Crew A");
+  described = g_variant_ref_sink (sd_groups_describe (f->bob.groups, f->group_id, NULL));
+  g_assert_true (g_variant_lookup (described, "description", "&s", &description));
+  g_assert_cmpstr (description, ==, "from carol");
+  /* read back, the merge asks for no further push */
+  info = n_items (f, SD_GROUP_NS_INFO);
+  g_assert_true (poll (f, &f->admin));
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (n_items (f, SD_GROUP_NS_INFO), ==, info);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -631,5 +674,6 @@ main (int argc, char **argv)
   g_test_add ("/group-admin/member-refused", Fixture, NULL, setup, test_member_refused,
               teardown);
   g_test_add ("/group-admin/retry", Fixture, NULL, setup, test_retry, teardown);
+  g_test_add ("/group-admin/concurrent", Fixture, NULL, setup, test_concurrent, teardown);
   return g_test_run ();
 }
