@@ -29,7 +29,10 @@
  *   messages        one per message, oldest first; search: newest first:
  *                   {"id": s, "conversation": s, "author": s, "outgoing": b,
  *                    "kind": s ("text", or an event: "expiration-update",
- *                    "screenshot", "media-saved"), "body": s, "sent_at": n,
+ *                    "screenshot", "media-saved", or in a group "group-renamed",
+ *                    "group-members-added", "group-members-removed",
+ *                    "group-members-promoted", "group-member-left", "group-removed",
+ *                    "group-destroyed"), "body": s, "sent_at": n,
  *                    "received_at": n, "status": s,
  *                    "reactions": [{"emoji": s, "count": n, "reacted_by_me": b}, …]
  *                    [, "error": s] [, "expires_at": n]

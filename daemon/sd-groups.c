@@ -767,8 +767,12 @@ add_event (SdGroups *self, SdGroupState *group, const gchar *author, SdMessageKi
   g_autoptr(GError) error = NULL;
   gboolean is_new = FALSE;
 
-  if (!sd_store_add_group_event (self->store, group->ident.id, author,
-                                 g_str_equal (author, self->identity->session_id), kind, body,
+  /* our own control messages read back are ours; what happened to us is not */
+  gboolean outgoing = g_str_equal (author, self->identity->session_id) &&
+                      kind != SD_MESSAGE_KIND_GROUP_REMOVED &&
+                      kind != SD_MESSAGE_KIND_GROUP_DESTROYED;
+
+  if (!sd_store_add_group_event (self->store, group->ident.id, author, outgoing, kind, body,
                                  sent_at, hash, &is_new, &error)) {
     g_warning ("a group event was not stored: %s", error->message);
     return;
@@ -912,6 +916,9 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
   GPtrArray *kick_items = NULL;
   gboolean msg_store_failed = FALSE, removed = FALSE, push_info = FALSE, push_members = FALSE;
+  gboolean was_destroyed;
+  gint64 removed_at = 0;
+  const gchar *removed_hash = NULL;
   g_autoptr(GPtrArray) accepted = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func (g_free);
 
@@ -950,6 +957,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       g_clear_error (&error);
     }
   }
+  was_destroyed = state_is_destroyed (group);
   if (info_items != NULL) {
     GBytes *merged = merge_config (group, SD_GROUP_CONFIG_INFO, group->row->info, info_items,
                                    &name, &push_info);
@@ -979,6 +987,8 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
         (!sd_group_keys_get_current (group->keys, NULL, &ours) || ours < generation)) {
       g_message ("removed from a group (generation %" G_GINT64_FORMAT ")", generation);
       removed = TRUE;
+      removed_at = item->timestamp;
+      removed_hash = item->hash;
     }
   }
   if (removed) {
@@ -993,6 +1003,14 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       g_clear_pointer (&per_ns[i], g_ptr_array_unref);
     return 0;
   }
+  /* what happened to us is shown in the conversation (we do not know which admin did it) */
+  if (removed)
+    add_event (self, group, self->identity->session_id, SD_MESSAGE_KIND_GROUP_REMOVED, "",
+               removed_at > 0 ? removed_at : sd_network_now_ms (self->network), removed_hash,
+               &added);
+  if (!was_destroyed && state_is_destroyed (group))
+    add_event (self, group, self->identity->session_id, SD_MESSAGE_KIND_GROUP_DESTROYED, "",
+               sd_network_now_ms (self->network), NULL, &added);
 
   for (guint i = 0; msg_items != NULL && i < msg_items->len; i++) {
     const SdRetrieveItem *item = g_ptr_array_index (msg_items, i);

@@ -64,6 +64,8 @@ static const gchar *const kind_names[] = {
   [SD_MESSAGE_KIND_GROUP_MEMBERS_REMOVED] = "group-members-removed",
   [SD_MESSAGE_KIND_GROUP_MEMBERS_PROMOTED] = "group-members-promoted",
   [SD_MESSAGE_KIND_GROUP_MEMBER_LEFT] = "group-member-left",
+  [SD_MESSAGE_KIND_GROUP_REMOVED] = "group-removed",
+  [SD_MESSAGE_KIND_GROUP_DESTROYED] = "group-destroyed",
 };
 
 static const gchar *const mode_names[] = {

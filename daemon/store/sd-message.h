@@ -50,6 +50,10 @@ typedef enum {
   SD_MESSAGE_KIND_GROUP_MEMBERS_REMOVED,
   SD_MESSAGE_KIND_GROUP_MEMBERS_PROMOTED,
   SD_MESSAGE_KIND_GROUP_MEMBER_LEFT,
+  /* we were removed from the group, or it was destroyed: the author is us (we do not know
+   * which admin did it), the body empty */
+  SD_MESSAGE_KIND_GROUP_REMOVED,
+  SD_MESSAGE_KIND_GROUP_DESTROYED,
 } SdMessageKind;
 
 const gchar *sd_message_kind_to_string (SdMessageKind kind);

@@ -386,7 +386,8 @@ static const gchar schema_v11[] =
   "UPDATE sqlite_schema SET sql = replace (sql,"
   "  '''screenshot'', ''media-saved''))',"
   "  '''screenshot'', ''media-saved'', ''group-renamed'', ''group-members-added'','"
-  "  || ' ''group-members-removed'', ''group-members-promoted'', ''group-member-left''))')"
+  "  || ' ''group-members-removed'', ''group-members-promoted'', ''group-member-left'','"
+  "  || ' ''group-removed'', ''group-destroyed''))')"
   "  WHERE type = 'table' AND name = 'messages';"
   "PRAGMA writable_schema = RESET;";
 

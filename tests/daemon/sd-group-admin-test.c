@@ -497,6 +497,9 @@ test_remove (Fixture *f, gconstpointer data)
     g_assert_true (sd_group_keys_get_current (group->keys, NULL, &generation));
     g_assert_cmpint (generation, ==, 0);
   }
+  g_clear_pointer (&shown, g_free);
+  shown = events (f, &f->carol);
+  g_assert_true (g_str_has_prefix (shown, "group-removed:"));
   g_assert_false (poll (f, &f->carol));
   g_assert_null (sd_groups_send_text (f->carol.groups, f->group_id, "still here?", &error));
   g_assert_error (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER);

@@ -259,6 +259,7 @@ def test(testnet):
         alice.account("RemoveGroupMembers", "sas", team, [bob_id])
         assert bob_id not in alice.conversation_prop(team, "Members"), "bob left Members"
         bob.wait_for(lambda: group_info(bob, team)["removed"], "bob learns he was removed")
+        assert_eq(events(bob, team, "group-removed"), [(bob_id, "")], "bob's conversation says so")
         bob.expect_error("AccessDenied", bob.conversation, team, "SendMessage", "sa{sv}",
                          "still here?", {})
         alice.conversation(team, "SendMessage", "sa{sv}", "without bob", {})
@@ -286,6 +287,8 @@ def test(testnet):
         assert group_info(carol, second)["destroyed"], "carol's copy is destroyed"
         alice.wait_for(lambda: sessionctl(alice, "group-info", second)[0]["destroyed"],
                        "alice sees it destroyed")
+        assert_eq(events(alice, second, "group-destroyed"), [(alice_id, "")],
+                  "alice's conversation says so")
         alice.expect_error("AccessDenied", alice.conversation, second, "SendMessage", "sa{sv}",
                            "hello?", {})
         carol.expect_error("AccessDenied", carol.account, "SetGroupInfo", "sa{sv}", second,
