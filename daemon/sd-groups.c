@@ -805,10 +805,11 @@ join_member_ids (SessionProtos__GroupUpdateMemberChangeMessage *change)
 }
 
 /* a control message read from the group. INFO_CHANGE (a new name) and MEMBER_CHANGE are shown
- * when the admin signature over their sent time holds (whoever stored them: the signature is
- * the admin's word), a member's leaving notification as it comes (the sender is the signed
- * group-message sender). What admins act on is collected for after the poll (accepted invites,
- * members who left) */
+ * when their sender is an admin in Members and the admin signature over their sent time holds:
+ * the signature covers neither the name nor the members, so a member storing an admin's
+ * signature again (with another name) must not be shown. A member's leaving notification is
+ * shown as it comes (the sender is the signed group-message sender). What admins act on is
+ * collected for after the poll (accepted invites, members who left) */
 static void
 take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 sent_at,
              const gchar *hash, SessionProtos__GroupUpdateMessage *update, GPtrArray *accepted,
@@ -816,8 +817,11 @@ take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 se
 {
   SessionProtos__GroupUpdateInfoChangeMessage *info = update->infochangemessage;
   SessionProtos__GroupUpdateMemberChangeMessage *change = update->memberchangemessage;
+  g_auto(SdConfigGroupMember) author = { 0 };
+  gboolean from_admin = (info != NULL || change != NULL) &&
+                        sd_group_state_get_member (group, sender, &author) && author.admin;
 
-  if (info != NULL &&
+  if (from_admin && info != NULL &&
       info->type == SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__TYPE__NAME &&
       info->updatedname != NULL && *info->updatedname != '\0' &&
       strlen (info->updatedname) <= SD_GROUP_NAME_MAX &&
@@ -830,7 +834,8 @@ take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 se
       add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_RENAMED, info->updatedname, sent_at,
                  hash, added);
   }
-  if (change != NULL && (gint) change->type >= (gint) SD_GROUP_MEMBER_CHANGE_ADDED &&
+  if (from_admin && change != NULL &&
+      (gint) change->type >= (gint) SD_GROUP_MEMBER_CHANGE_ADDED &&
       (gint) change->type <= (gint) SD_GROUP_MEMBER_CHANGE_PROMOTED) {
     g_autofree gchar *text = sd_group_control_member_change_text (
       (SdGroupMemberChange) change->type, sent_at);

@@ -399,10 +399,12 @@ test_forged (Fixture *f, gconstpointer data)
   g_assert_true (sd_group_control_sign (&other, rename_text, forged, NULL));
 
   /* bob, a member, stores: a rename signed by another key, the admin's genuine signature
-   * replayed at another time, then the genuine one (the only one carol shows) */
+   * replayed at another time, and at its own time with another name (the signature does not
+   * cover the name: only an admin's is shown); then the admin's own (the only one shown) */
   send_rename (f, &f->bob, "Forged", forged, t + 1);
   send_rename (f, &f->bob, "Replayed", signature, t + 2);
-  send_rename (f, &f->bob, "Genuine", signature, t);
+  send_rename (f, &f->bob, "Copied", signature, t);
+  send_rename (f, &f->admin, "Genuine", signature, t);
   /* a removal of carol signed by another key */
   g_assert_true (sd_group_control_sign (&other, remove_text, forged, NULL));
   change.type = SESSION_PROTOS__GROUP_UPDATE_MEMBER_CHANGE_MESSAGE__TYPE__REMOVED;
@@ -428,7 +430,7 @@ test_forged (Fixture *f, gconstpointer data)
 
   g_assert_true (poll (f, &f->carol));
   shown = events (f, &f->carol);
-  expected = g_strdup_printf ("group-renamed:%s:Genuine", f->bob.id.session_id);
+  expected = g_strdup_printf ("group-renamed:%s:Genuine", f->admin.id.session_id);
   g_assert_cmpstr (shown, ==, expected);
   /* no event names anybody removed, and carol is still in: she polls and may write */
   g_assert_true (poll (f, &f->carol));
