@@ -13,7 +13,8 @@ carol (who then acts as admin) and removes bob (who learns it, cannot write and 
 what comes after); bob leaves the first group (alice drops him from Members); carol destroys her
 group (alice sees it destroyed and cannot write); a group message cut off by a restart goes out
 after it; bob is invited back to the third group with its history (he reads what he missed)
-and to the first without it (he does not)."""
+and to the first without it (he does not); alice's two devices edit the first group at
+once and everyone ends with both edits."""
 
 import json
 import os
@@ -338,6 +339,16 @@ def test(testnet):
                      "bob reads what follows his invite")
         assert "while bob was away" not in bodies(bob, group_id, alice_id), \
             "without the history, what came while he was out stays closed"
+
+        log("alice and her second device edit Crew at once: everyone ends with both edits")
+        other = subprocess.Popen([os.environ["SESSIONCTL"], "group-describe", group_id,
+                                  "both devices"], env=alice2.bus.env)
+        alice.account("SetGroupInfo", "sa{sv}", group_id, {"name": GLib.Variant("s", "Crew 4")})
+        assert_eq(other.wait(timeout=180), 0, "alice2's describe")
+        for d in (alice, alice2, bob):
+            d.wait_for(lambda: d.conversation_prop(group_id, "Name") == "Crew 4"
+                       and group_info(d, group_id)["description"] == "both devices",
+                       "%s has both edits" % d.name)
     finally:
         for daemon in (alice, bob, carol, alice2):
             if daemon is not None:
