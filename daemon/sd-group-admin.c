@@ -865,7 +865,7 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
   g_autoptr(GError) error = NULL;
   g_auto(SdConfigGroupMember) me = { 0 };
   g_autoptr(GTask) task = NULL;
-  gboolean changed = FALSE, promoted = FALSE;
+  gboolean changed = FALSE, promoted = FALSE, rekey;
   Chain *chain;
 
   /* one change at a time per group: the next poll sees what is still to do */
@@ -905,9 +905,27 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
         leaving->len < SD_GROUP_CHANGE_MAX_MEMBERS)
       g_ptr_array_add (leaving, g_strdup (id));
   }
-  if (!changed && leaving->len == 0 && !push_info && !push_members)
+  /* two admins rekeyed at once (two keys of the newest generation): one more rekey for the
+   * members as they are now settles it; a removal rekeys anyway */
+  rekey = leaving->len == 0 && sd_group_keys_needs_rekey (group->keys);
+  if (!changed && leaving->len == 0 && !push_info && !push_members && !rekey)
     return;
   chain = chain_new (group_id);
+  if (rekey) {
+    g_autoptr(GPtrArray) everyone = sd_config_group_members_list (
+      sd_config_message_get_data (list));
+    g_autoptr(GBytes) keys_message = sd_group_keys_rekey (group->keys, everyone, &error);
+
+    if (keys_message == NULL) {
+      g_message ("a group's conflicting keys cannot be settled: %s", error->message);
+      g_clear_error (&error);
+    } else {
+      /* Keys first, then Info and Members under the new key */
+      chain_store (chain, SD_GROUP_NS_KEYS, SD_GROUP_CONFIG_TTL_MS, keys_message);
+      push_info = TRUE;
+      push_members = TRUE;
+    }
+  }
   /* a merge of concurrent edits goes out as it is (it is signed and holds both) */
   if (push_info && !chain_config_as_is (group, SD_GROUP_CONFIG_INFO, chain, &error)) {
     g_message ("a group's merged Info cannot go: %s", error->message);

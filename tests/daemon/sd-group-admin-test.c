@@ -52,7 +52,14 @@ typedef struct {
   guint stores;          /* the group's stores */
   Peer admin, bob, carol;
   gchar *group_id;
+  guint tick_id;         /* wakes the main loop, so a wait that never ends fails in time */
 } Fixture;
+
+static gboolean
+tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
 
 static GPtrArray *
 swarm_items (Fixture *f, const gchar *pubkey, gint64 ns)
@@ -293,6 +300,7 @@ setup (Fixture *f, gconstpointer data)
   f->swarm = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) g_ptr_array_unref);
   f->revoked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->tick_id = g_timeout_add (100, tick, NULL);
   sd_test_net_init (&f->net, answer_rpc, f);
   peer_init (f, &f->admin, 0x21);
   peer_init (f, &f->bob, 0x22);
@@ -318,6 +326,7 @@ teardown (Fixture *f, gconstpointer data)
   peer_clear (&f->admin);
   peer_clear (&f->bob);
   peer_clear (&f->carol);
+  g_clear_handle_id (&f->tick_id, g_source_remove);
   sd_test_net_clear (&f->net);
   g_hash_table_unref (f->swarm);
   g_hash_table_unref (f->revoked);
@@ -669,6 +678,69 @@ test_concurrent (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_items (f, SD_GROUP_NS_INFO), ==, info);
 }
 
+/* two admins rekey at once (one removes bob, the other invites dave without the history): two
+ * keys of generation 1; the first admin to read both rekeys again for the merged members */
+static void
+test_conflicting_rekeys (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdStoreGroup) row = sd_store_get_group (f->carol.test_store.store, f->group_id,
+                                                    NULL);
+  g_autoptr(SdStoreGroup) admin_row = sd_store_get_group (f->admin.test_store.store,
+                                                          f->group_id, NULL);
+  SdIdentity dave;
+  const gchar *bob[] = { f->bob.id.session_id, NULL };
+  const gchar *daves[] = { NULL, NULL };
+  g_auto(GStrv) members = NULL;
+  guint keys;
+  gint64 generation = -1;
+
+  sd_test_identity_from_byte (&dave, 0x24);
+  daves[0] = dave.session_id;
+  row->seed = g_memdup2 (admin_row->seed, 32);
+  g_assert_true (sd_store_save_group (f->carol.test_store.store, row, NULL, NULL));
+  for (guint i = 0; i < 2; i++) {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    if (i == 0)
+      sd_groups_remove_members_async (f->admin.groups, f->group_id, bob, NULL, on_done,
+                                      &result);
+    else
+      sd_groups_invite_async (f->carol.groups, f->group_id, daves, FALSE, NULL, on_done,
+                              &result);
+    SD_TEST_WAIT_UNTIL (result != NULL);
+    g_assert_true (sd_groups_admin_finish (i == 0 ? f->admin.groups : f->carol.groups, result,
+                                           NULL));
+  }
+  g_assert_cmpuint (n_items (f, SD_GROUP_NS_KEYS), ==, 3);
+  keys = n_items (f, SD_GROUP_NS_KEYS);
+  g_assert_true (poll (f, &f->admin));
+  {
+    g_autoptr(SdGroupState) group = sd_group_state_load (f->admin.groups, f->group_id, NULL);
+
+    g_assert_true (sd_group_keys_needs_rekey (group->keys));
+  }
+  /* the admin's upkeep: generation 2 for the merged members (carol, dave, us; not bob) */
+  SD_TEST_WAIT_UNTIL (n_items (f, SD_GROUP_NS_KEYS) == keys + 1);
+  SD_TEST_WAIT_UNTIL (!g_hash_table_contains (f->admin.groups->upkeep, f->group_id));
+  g_assert_true (poll (f, &f->carol));
+  {
+    g_autoptr(SdGroupState) group = sd_group_state_load (f->carol.groups, f->group_id, NULL);
+
+    g_assert_true (sd_group_keys_get_current (group->keys, NULL, &generation));
+    g_assert_cmpint (generation, ==, 2);
+    g_assert_false (sd_group_keys_needs_rekey (group->keys));
+  }
+  members = sd_groups_dup_members (f->carol.groups, f->group_id);
+  g_assert_true (g_strv_contains ((const gchar *const *) members, dave.session_id));
+  g_assert_false (g_strv_contains ((const gchar *const *) members, f->bob.id.session_id));
+  g_assert_true (poll (f, &f->admin));
+  {
+    g_autoptr(SdGroupState) group = sd_group_state_load (f->admin.groups, f->group_id, NULL);
+
+    g_assert_false (sd_group_keys_needs_rekey (group->keys));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -680,5 +752,7 @@ main (int argc, char **argv)
               teardown);
   g_test_add ("/group-admin/retry", Fixture, NULL, setup, test_retry, teardown);
   g_test_add ("/group-admin/concurrent", Fixture, NULL, setup, test_concurrent, teardown);
+  g_test_add ("/group-admin/conflicting-rekeys", Fixture, NULL, setup, test_conflicting_rekeys,
+              teardown);
   return g_test_run ();
 }
