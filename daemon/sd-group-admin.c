@@ -855,6 +855,16 @@ on_upkeep_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_message ("a group's upkeep did not go out: %s", error->message);
 }
 
+static gboolean
+keys_need_renewal (SdGroups *self, SdGroupState *group)
+{
+  guint n = sd_group_keys_get_n_keys (group->keys);
+  const SdGroupKey *newest = n > 0 ? sd_group_keys_get_key (group->keys, n - 1) : NULL;
+
+  return newest != NULL && newest->timestamp_ms > 0 &&
+         sd_network_now_ms (self->network) - newest->timestamp_ms > SD_GROUP_CONFIG_RENEW_MS;
+}
+
 void
 sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepted,
                        GPtrArray *left, gboolean push_info, gboolean push_members)
@@ -906,8 +916,11 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
       g_ptr_array_add (leaving, g_strdup (id));
   }
   /* two admins rekeyed at once (two keys of the newest generation): one more rekey for the
-   * members as they are now settles it; a removal rekeys anyway */
-  rekey = leaving->len == 0 && sd_group_keys_needs_rekey (group->keys);
+   * members as they are now settles it; the same when the newest Keys message is old enough
+   * that the configs would soon leave the swarm (a rekey pushes all three again; two admins
+   * renewing at once publish the same bytes). A removal rekeys anyway */
+  rekey = leaving->len == 0 &&
+          (sd_group_keys_needs_rekey (group->keys) || keys_need_renewal (self, group));
   if (!changed && leaving->len == 0 && !push_info && !push_members && !rekey)
     return;
   chain = chain_new (group_id);

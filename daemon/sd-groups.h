@@ -37,6 +37,9 @@ GQuark sd_groups_error_quark (void);
 /* group messages live 14 days in the swarm, configs 30 */
 #define SD_GROUP_MESSAGE_TTL_MS (14LL * 24 * 3600 * 1000)
 #define SD_GROUP_CONFIG_TTL_MS (30LL * 24 * 3600 * 1000)
+/* an admin renews Keys, Info and Members (a rekey for the same members) once the newest Keys
+ * message is this old, well before the swarm lets them expire */
+#define SD_GROUP_CONFIG_RENEW_MS (15LL * 24 * 3600 * 1000)
 
 /* @identity must outlive it */
 SdGroups *sd_groups_new (SdNetwork *network, SdStore *store, const SdIdentity *identity,

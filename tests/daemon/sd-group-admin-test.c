@@ -741,6 +741,47 @@ test_conflicting_rekeys (Fixture *f, gconstpointer data)
   }
 }
 
+/* an admin whose newest Keys message is older than SD_GROUP_CONFIG_RENEW_MS renews the
+ * configs with a rekey; one whose keys are fresh does not */
+static void
+test_renew (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdStoreGroup) admin_row = sd_store_get_group (f->admin.test_store.store,
+                                                          f->group_id, NULL);
+  GPtrArray *keys_items = swarm_items (f, f->group_id, SD_GROUP_NS_KEYS);
+  SdStoreGroup row = { 0 };
+  Peer dan;
+  guint keys = n_items (f, SD_GROUP_NS_KEYS);
+  gint64 generation = -1;
+
+  /* fresh keys: a poll renews nothing */
+  g_assert_true (poll (f, &f->admin));
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (n_items (f, SD_GROUP_NS_KEYS), ==, keys);
+
+  /* the swarm's Keys message 20 days old, read by a device of the admin that holds only the
+   * seed (a restored one) */
+  for (guint i = 0; i < keys_items->len; i++)
+    ((Item *) g_ptr_array_index (keys_items, i))->timestamp -= 20LL * 24 * 3600 * 1000;
+  peer_init (f, &dan, 0x21);
+  row.id = f->group_id;
+  row.seed = admin_row->seed;
+  g_assert_true (sd_store_save_group (dan.test_store.store, &row, "Crew", NULL));
+  g_assert_true (poll (f, &dan));
+  SD_TEST_WAIT_UNTIL (n_items (f, SD_GROUP_NS_KEYS) == keys + 1);
+  SD_TEST_WAIT_UNTIL (!g_hash_table_contains (dan.groups->upkeep, f->group_id));
+  /* the members read the new generation */
+  g_assert_true (poll (f, &f->bob));
+  {
+    g_autoptr(SdGroupState) group = sd_group_state_load (f->bob.groups, f->group_id, NULL);
+
+    g_assert_true (sd_group_keys_get_current (group->keys, NULL, &generation));
+    g_assert_cmpint (generation, ==, 1);
+  }
+  peer_clear (&dan);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -752,6 +793,7 @@ main (int argc, char **argv)
               teardown);
   g_test_add ("/group-admin/retry", Fixture, NULL, setup, test_retry, teardown);
   g_test_add ("/group-admin/concurrent", Fixture, NULL, setup, test_concurrent, teardown);
+  g_test_add ("/group-admin/renew", Fixture, NULL, setup, test_renew, teardown);
   g_test_add ("/group-admin/conflicting-rekeys", Fixture, NULL, setup, test_conflicting_rekeys,
               teardown);
   return g_test_run ();
