@@ -18,12 +18,13 @@
 
 /*
  * What changes a group (docs/groups.md, "Admin flows"): an admin's rename, description,
- * destruction, promotions and removals, a member leaving, and the upkeep an admin does after a
- * poll (invites accepted, members who left, our own promotion). Every change is made and saved
- * here first, at once, then goes out as a chain of requests to the group's swarm: Keys before
- * the configs encrypted with its key, the configs before the control message announcing them.
- * The chain stops at the first refusal (the call fails; what was saved stays, and the next
- * change pushes the newest state again).
+ * destruction, invitations, promotions and removals, a member leaving, and the upkeep an admin
+ * does after a poll (invites accepted, members who left, our own promotion, merges of
+ * concurrent edits, conflicting or ageing keys). Every change is made and saved here first, at
+ * once, then goes out as a chain of requests to the group's swarm: Keys before the configs
+ * encrypted with its key, the configs before the control message announcing them. A refused
+ * step is tried again twice; then the chain stops (the call fails; what was saved stays, and
+ * the next change pushes the newest state again).
  */
 
 typedef enum {
