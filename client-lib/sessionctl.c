@@ -93,6 +93,7 @@ typedef struct {
   guint timer;              /* disappear's TIMER, parsed before connecting */
   gchar **attach;           /* (owned) (nullable) send --attach FILE… */
   gboolean voice;           /* send --voice */
+  gboolean history;         /* group-invite --history */
   gboolean remove;          /* set-avatar --remove */
 } Ctl;
 
@@ -1785,8 +1786,8 @@ cmd_group_change (Ctl *ctl, const gchar *command, gchar **args)
     sessiond_client_destroy_group_async (ctl->client, args[0], NULL, on_done, &result);
   else if (g_str_equal (command, "group-invite"))
     sessiond_client_invite_group_members_async (ctl->client, args[0],
-                                                (const gchar *const *) args + 1, FALSE, NULL,
-                                                on_done, &result);
+                                                (const gchar *const *) args + 1, ctl->history,
+                                                NULL, on_done, &result);
   else
     sessiond_client_change_group_members_async (ctl->client, args[0],
                                                 g_str_equal (command, "group-promote"),
@@ -1980,9 +1981,8 @@ static const CtlCommand commands[] = {
     " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("make group members admins (admins)"),
     check_group_promote, cmd_group_change },
   { "group-invite", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
-    " [MEMBER] [MEMBER]", "ID MEMBER…", NULL,
-    N_("invite members to a group (admins; no history)"), check_group_invite,
-    cmd_group_change },
+    " [MEMBER] [MEMBER]", "ID MEMBER… [--history]", "--history",
+    N_("invite members to a group (admins)"), check_group_invite, cmd_group_change },
   { "group-remove", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
     " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("remove members from a group (admins)"),
     check_group_remove, cmd_group_change },
@@ -2246,6 +2246,8 @@ main (int argc, char **argv)
       N_("Remove our profile picture (set-avatar)"), NULL },
     { "voice", 0, 0, G_OPTION_ARG_NONE, &ctl.voice,
       N_("The attachments are voice messages (send)"), NULL },
+    { "history", 0, 0, G_OPTION_ARG_NONE, &ctl.history,
+      N_("The invited read the group's history (group-invite)"), NULL },
     { "yes-show-secret", 0, 0, G_OPTION_ARG_NONE, &ctl.show_secret,
       N_("Really print the recovery phrase (phrase)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
