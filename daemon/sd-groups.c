@@ -1366,8 +1366,10 @@ take_promotion (SdStore *store, SessionProtos__GroupUpdatePromoteMessage *promot
   SdGroupIdentity ident = { 0 };
 
   if (promote->groupidentityseed.len != 32 ||
-      !sd_group_identity_from_seed (&ident, promote->groupidentityseed.data, NULL))
+      !sd_group_identity_from_seed (&ident, promote->groupidentityseed.data, NULL)) {
+    sd_group_identity_clear (&ident);
     return;
+  }
   existing = sd_store_get_group (store, ident.id, NULL);
   if (existing != NULL && existing->seed == NULL && !existing->pending) {
     g_autoptr(GError) error = NULL;
