@@ -29,7 +29,10 @@
  *   messages        one per message, oldest first; search: newest first:
  *                   {"id": s, "conversation": s, "author": s, "outgoing": b,
  *                    "kind": s ("text", or an event: "expiration-update",
- *                    "screenshot", "media-saved"), "body": s, "sent_at": n,
+ *                    "screenshot", "media-saved", or in a group "group-renamed",
+ *                    "group-members-added", "group-members-removed",
+ *                    "group-members-promoted", "group-member-left", "group-removed",
+ *                    "group-destroyed"), "body": s, "sent_at": n,
  *                    "received_at": n, "status": s,
  *                    "reactions": [{"emoji": s, "count": n, "reacted_by_me": b}, …]
  *                    [, "error": s] [, "expires_at": n]
@@ -50,6 +53,13 @@
  *                   {"event": "message", "message": {…as above…}},
  *                   {"event": "state", "state": s},
  *                   {"event": "unread-count", "unread_count": n}
+ *   group-create, group-accept, group-rename, group-describe, group-invite, group-promote,
+ *   group-remove, group-leave, group-destroy
+ *                   {"group_id": s}
+ *   group-info      {"name": s, "description": s, "admin": b, "pending": b, "removed": b,
+ *                    "destroyed": b, "members": [{"id": s, "admin": b, "invite": s,
+ *                    "promotion": s}, …]} (invite, promotion: "none", "sent", "failed",
+ *                    "not-sent"; an accepted invite is "none")
  *   errors          {"error": s (the D-Bus error name without prefix, or NotRunning,
  *                    Usage), "message": s}
  * Times are milliseconds since the epoch; expiration timers are seconds.
@@ -83,6 +93,7 @@ typedef struct {
   guint timer;              /* disappear's TIMER, parsed before connecting */
   gchar **attach;           /* (owned) (nullable) send --attach FILE… */
   gboolean voice;           /* send --voice */
+  gboolean history;         /* group-invite --history */
   gboolean remove;          /* set-avatar --remove */
 } Ctl;
 
@@ -1671,6 +1682,129 @@ cmd_group_accept (Ctl *ctl, const gchar *command, gchar **args)
   return 0;
 }
 
+/* group-rename ID NAME, group-describe ID TEXT, group-leave ID, group-destroy ID,
+ * group-promote ID MEMBER…, group-remove ID MEMBER… (up to 10 members from the command line) */
+static gint
+cmd_group_change (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (command, "group-rename"))
+    sessiond_client_set_group_info_async (ctl->client, args[0], args[1], NULL, NULL, on_done,
+                                          &result);
+  else if (g_str_equal (command, "group-describe"))
+    sessiond_client_set_group_info_async (ctl->client, args[0], NULL, args[1], NULL, on_done,
+                                          &result);
+  else if (g_str_equal (command, "group-leave"))
+    sessiond_client_leave_group_async (ctl->client, args[0], NULL, on_done, &result);
+  else if (g_str_equal (command, "group-destroy"))
+    sessiond_client_destroy_group_async (ctl->client, args[0], NULL, on_done, &result);
+  else if (g_str_equal (command, "group-invite"))
+    sessiond_client_invite_group_members_async (ctl->client, args[0],
+                                                (const gchar *const *) args + 1, ctl->history,
+                                                NULL, on_done, &result);
+  else
+    sessiond_client_change_group_members_async (ctl->client, args[0],
+                                                g_str_equal (command, "group-promote"),
+                                                (const gchar *const *) args + 1, NULL, on_done,
+                                                &result);
+  if (!sessiond_client_change_group_finish (ctl->client, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "group_id", args[0]);
+  return 0;
+}
+
+/* every member must be a Session ID, before anything is asked of the daemon */
+static gboolean
+group_members_valid (gchar **args)
+{
+  for (guint i = 1; args[i] != NULL; i++) {
+    if (!sessiond_session_id_is_valid (args[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gint
+check_group_promote (Ctl *ctl, gchar **args)
+{
+  if (!group_members_valid (args))
+    return usage (ctl, _("usage: sessionctl group-promote GROUP ID… (Session IDs)"));
+  return 0;
+}
+
+static gint
+check_group_invite (Ctl *ctl, gchar **args)
+{
+  if (!group_members_valid (args))
+    return usage (ctl, _("usage: sessionctl group-invite GROUP ID… (Session IDs)"));
+  return 0;
+}
+
+static gint
+check_group_remove (Ctl *ctl, gchar **args)
+{
+  if (!group_members_valid (args))
+    return usage (ctl, _("usage: sessionctl group-remove GROUP ID… (Session IDs)"));
+  return 0;
+}
+
+/* group-info ID */
+static gint
+cmd_group_info (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GVariant) members = NULL;
+  const gchar *name = "", *description = "";
+  gboolean admin = FALSE, removed = FALSE, destroyed = FALSE;
+
+  sessiond_client_get_group_info_async (ctl->client, args[0], NULL, on_done, &result);
+  info = sessiond_client_get_group_info_finish (ctl->client, wait_for (&result), &error);
+  if (info == NULL)
+    return fail_error (ctl, error);
+  if (ctl->json) {
+    g_autoptr(JsonGenerator) generator = json_generator_new ();
+    g_autoptr(JsonNode) root = json_gvariant_serialize (info);
+    g_autofree gchar *text = NULL;
+
+    json_generator_set_root (generator, root);
+    text = json_generator_to_data (generator, NULL);
+    g_print ("%s\n", text);
+    return 0;
+  }
+  g_variant_lookup (info, "name", "&s", &name);
+  g_variant_lookup (info, "description", "&s", &description);
+  g_variant_lookup (info, "admin", "b", &admin);
+  g_variant_lookup (info, "removed", "b", &removed);
+  g_variant_lookup (info, "destroyed", "b", &destroyed);
+  g_print ("%s\n", name);
+  if (*description != '\0')
+    g_print ("%s\n", description);
+  if (admin)
+    g_print ("%s\n", _("we are an admin"));
+  if (removed)
+    g_print ("%s\n", _("we were removed"));
+  if (destroyed)
+    g_print ("%s\n", _("destroyed"));
+  members = g_variant_lookup_value (info, "members", G_VARIANT_TYPE ("aa{sv}"));
+  for (gsize i = 0; members != NULL && i < g_variant_n_children (members); i++) {
+    g_autoptr(GVariant) member = g_variant_get_child_value (members, i);
+    const gchar *id = "", *invite = "none";
+    gboolean is_admin = FALSE;
+
+    g_variant_lookup (member, "id", "&s", &id);
+    g_variant_lookup (member, "admin", "b", &is_admin);
+    g_variant_lookup (member, "invite", "&s", &invite);
+    g_print ("  %s%s%s\n", id, is_admin ? _(" (admin)") : "",
+             g_str_equal (invite, "none") ? "" : _(" (invited)"));
+  }
+  return 0;
+}
+
 /* ---- the command table ---- */
 
 typedef gint (*CtlCommandFunc) (Ctl *ctl, const gchar *command, gchar **args);
@@ -1753,6 +1887,24 @@ static const CtlCommand commands[] = {
     N_("create a group with us as admin and invite the members"), check_group_create,
     cmd_group_create },
   { "group-accept", "ID", NULL, NULL, N_("accept a group invite"), NULL, cmd_group_accept },
+  { "group-info", "ID", NULL, NULL, N_("a group's name, description and members"), NULL,
+    cmd_group_info },
+  { "group-rename", "ID NAME", NULL, NULL, N_("rename a group (admins)"), NULL,
+    cmd_group_change },
+  { "group-describe", "ID TEXT", NULL, NULL, N_("set a group's description (admins)"), NULL,
+    cmd_group_change },
+  { "group-promote", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
+    " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("make group members admins (admins)"),
+    check_group_promote, cmd_group_change },
+  { "group-invite", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
+    " [MEMBER] [MEMBER]", "ID MEMBER… [--history]", "--history",
+    N_("invite members to a group (admins)"), check_group_invite, cmd_group_change },
+  { "group-remove", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
+    " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("remove members from a group (admins)"),
+    check_group_remove, cmd_group_change },
+  { "group-leave", "ID", NULL, NULL, N_("leave a group and forget it"), NULL, cmd_group_change },
+  { "group-destroy", "ID", NULL, NULL, N_("destroy a group for everyone (admins)"), NULL,
+    cmd_group_change },
   { "mark-unread", "ID", NULL, NULL, N_("mark a conversation unread"), NULL,
     cmd_conversation_action },
 };
@@ -2010,6 +2162,8 @@ main (int argc, char **argv)
       N_("Remove our profile picture (set-avatar)"), NULL },
     { "voice", 0, 0, G_OPTION_ARG_NONE, &ctl.voice,
       N_("The attachments are voice messages (send)"), NULL },
+    { "history", 0, 0, G_OPTION_ARG_NONE, &ctl.history,
+      N_("The invited read the group's history (group-invite)"), NULL },
     { "yes-show-secret", 0, 0, G_OPTION_ARG_NONE, &ctl.show_secret,
       N_("Really print the recovery phrase (phrase)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },

@@ -1022,6 +1022,250 @@ sessiond_client_accept_group_invite_finish (SessiondClient *self,
   return reply != NULL;
 }
 
+/* the group changes below share one _finish: each answers nothing */
+static void
+change_group (SessiondClient *self, const gchar *method, GVariant *parameters,
+              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  sessiond_call_async (self, sessiond_client_change_group_finish, G_DBUS_PROXY (self->account),
+                       method, parameters, cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_set_group_info_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @name: (nullable): the new name, or %NULL to keep it
+ * @description: (nullable): the new description ("" clears it), or %NULL to keep it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Renames and/or describes a group (admins only). Finish with
+ * [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_set_group_info_async (SessiondClient *self,
+                                      const gchar *group_id,
+                                      const gchar *name,
+                                      const gchar *description,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  GVariantBuilder changes;
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  g_variant_builder_init (&changes, G_VARIANT_TYPE_VARDICT);
+  if (name != NULL)
+    g_variant_builder_add (&changes, "{sv}", "name", g_variant_new_string (name));
+  if (description != NULL)
+    g_variant_builder_add (&changes, "{sv}", "description", g_variant_new_string (description));
+  change_group (self, "SetGroupInfo", g_variant_new ("(sa{sv})", group_id, &changes),
+                cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_leave_group_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Leaves a group: the group hears it, then the group and its messages are forgotten.
+ * Finish with [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_leave_group_async (SessiondClient *self,
+                                   const gchar *group_id,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  change_group (self, "LeaveGroup", g_variant_new ("(s)", group_id), cancellable, callback,
+                user_data);
+}
+
+/**
+ * sessiond_client_destroy_group_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Destroys a group (admins only): every member keeps it as read-only history.
+ * Finish with [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_destroy_group_async (SessiondClient *self,
+                                     const gchar *group_id,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  change_group (self, "DestroyGroup", g_variant_new ("(s)", group_id), cancellable, callback,
+                user_data);
+}
+
+/**
+ * sessiond_client_change_group_members_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @promote: %TRUE to make @members admins, %FALSE to remove them from the group
+ * @members: (array zero-terminated=1): 1 to 50 members' Session IDs
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Promotes or removes group members (admins only). Finish with
+ * [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_change_group_members_async (SessiondClient *self,
+                                            const gchar *group_id,
+                                            gboolean promote,
+                                            const gchar *const *members,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  const gchar *const none[] = { NULL };
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  change_group (self, promote ? "PromoteGroupMembers" : "RemoveGroupMembers",
+                g_variant_new ("(s^as)", group_id, members != NULL ? members : none),
+                cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_invite_group_members_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @members: (array zero-terminated=1): 1 to 50 Session IDs
+ * @share_history: %TRUE to give them the keys of the past
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Invites members to a group (admins only). Finish with
+ * [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_invite_group_members_async (SessiondClient *self,
+                                            const gchar *group_id,
+                                            const gchar *const *members,
+                                            gboolean share_history,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  const gchar *const none[] = { NULL };
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  change_group (self, "InviteGroupMembers",
+                g_variant_new ("(s^asb)", group_id, members != NULL ? members : none,
+                               share_history),
+                cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_change_group_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Client.set_group_info_async], [method@Client.leave_group_async],
+ * [method@Client.destroy_group_async], [method@Client.change_group_members_async] and
+ * [method@Client.invite_group_members_async].
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 0.2
+ */
+gboolean
+sessiond_client_change_group_finish (SessiondClient *self,
+                                     GAsyncResult *result,
+                                     GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
+  reply = sessiond_call_finish (self, sessiond_client_change_group_finish, result, error);
+  return reply != NULL;
+}
+
+/**
+ * sessiond_client_get_group_info_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * What the daemon knows of a group (the `GetGroupInfo` dictionary of the D-Bus API).
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_get_group_info_async (SessiondClient *self,
+                                      const gchar *group_id,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  sessiond_call_async (self, sessiond_client_get_group_info_async,
+                       G_DBUS_PROXY (self->account), "GetGroupInfo",
+                       g_variant_new ("(s)", group_id), cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_get_group_info_finish:
+ * @self: a client
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Client.get_group_info_async].
+ *
+ * Returns: (transfer full): an `a{sv}` dictionary (name, description, admin, pending,
+ *   removed, destroyed, members), or %NULL on error
+ *
+ * Since: 0.2
+ */
+GVariant *
+sessiond_client_get_group_info_finish (SessiondClient *self,
+                                       GAsyncResult *result,
+                                       GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), NULL);
+  reply = sessiond_call_finish (self, sessiond_client_get_group_info_async, result, error);
+  if (reply == NULL)
+    return NULL;
+  return g_variant_get_child_value (reply, 0);
+}
+
 static void
 on_conversation_proxy (GObject *source, GAsyncResult *result, gpointer user_data)
 {

@@ -105,6 +105,48 @@ void     sessiond_client_accept_group_invite_async (SessiondClient *self,
 gboolean sessiond_client_accept_group_invite_finish (SessiondClient *self,
                                                      GAsyncResult *result,
                                                      GError **error);
+void     sessiond_client_set_group_info_async (SessiondClient *self,
+                                               const gchar *group_id,
+                                               const gchar *name,
+                                               const gchar *description,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data);
+void     sessiond_client_leave_group_async (SessiondClient *self,
+                                            const gchar *group_id,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data);
+void     sessiond_client_destroy_group_async (SessiondClient *self,
+                                              const gchar *group_id,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+void     sessiond_client_change_group_members_async (SessiondClient *self,
+                                                     const gchar *group_id,
+                                                     gboolean promote,
+                                                     const gchar *const *members,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+void     sessiond_client_invite_group_members_async (SessiondClient *self,
+                                                     const gchar *group_id,
+                                                     const gchar *const *members,
+                                                     gboolean share_history,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+gboolean sessiond_client_change_group_finish (SessiondClient *self,
+                                              GAsyncResult *result,
+                                              GError **error);
+void     sessiond_client_get_group_info_async (SessiondClient *self,
+                                               const gchar *group_id,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data);
+GVariant *sessiond_client_get_group_info_finish (SessiondClient *self,
+                                                 GAsyncResult *result,
+                                                 GError **error);
 
 void                  sessiond_client_open_conversation_async (SessiondClient *self,
                                                                const gchar *session_id,

@@ -23,9 +23,10 @@ require_groups (SdAccount *self, GError **error)
   return TRUE;
 }
 
-/* the group's UserGroups entry for our other devices */
-static void
-sync_group (SdAccount *self, const gchar *group_id)
+/* the group's UserGroups entry for our other devices (a removed member's has neither seed nor
+ * grant, which the official clients read as removed) */
+void
+sd_account_sync_group (SdAccount *self, const gchar *group_id)
 {
   g_autoptr(SdStoreGroup) row = NULL;
   g_autoptr(SdConversation) conversation = NULL;
@@ -54,7 +55,7 @@ on_created (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   self->n_started = -1;  /* one more started: counted again when next needed */
   sd_account_emit_conversation (self, id);
-  sync_group (self, id);
+  sd_account_sync_group (self, id);
   if (self->group_poller != NULL)
     sd_group_poller_kick (self->group_poller);
   g_task_return_pointer (task, id, g_free);
@@ -101,7 +102,7 @@ sd_account_respond_group_invite (SdAccount *self, const gchar *group_id, gboolea
     return FALSE;
   if (accept) {
     sd_account_emit_conversation (self, group_id);
-    sync_group (self, group_id);
+    sd_account_sync_group (self, group_id);
     if (self->group_poller != NULL)
       sd_group_poller_kick (self->group_poller);
   } else {
@@ -131,6 +132,114 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
     sd_account_emit_conversation (self, group_id);
   }
   return message;
+}
+
+typedef struct {
+  SdAccountGroupChange change;
+  gchar *group_id;
+} ChangeData;
+
+static void
+change_data_free (ChangeData *data)
+{
+  g_free (data->group_id);
+  g_free (data);
+}
+
+static void
+on_group_changed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  ChangeData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean ok = sd_groups_admin_finish (SD_GROUPS (source), result, &error);
+
+  /* what was saved locally shows either way (a failed push is pushed again by the next change) */
+  if (data->change == SD_ACCOUNT_GROUP_LEAVE && ok) {
+    sd_account_emit_conversation_removed (self, data->group_id);
+    if (self->config_sync != NULL)
+      sd_config_sync_group_removed (self->config_sync, data->group_id);
+  } else if (data->change != SD_ACCOUNT_GROUP_LEAVE) {
+    sd_account_emit_conversation (self, data->group_id);
+    sd_account_sync_group (self, data->group_id);
+  }
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
+                               const gchar *group_id, const gchar *name,
+                               const gchar *description, const gchar *const *members,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  ChangeData *data;
+  GError *error = NULL;
+
+  if (!require_groups (self, &error) ||
+      (name != NULL && !sd_account_check_display_name (name, &error))) {
+    g_task_return_error (task, error);
+    return;
+  }
+  for (guint i = 0; members != NULL && members[i] != NULL; i++) {
+    if (!sd_account_check_session_id (members[i], &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  data = g_new0 (ChangeData, 1);
+  data->change = change;
+  data->group_id = g_strdup (group_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
+  switch (change) {
+  case SD_ACCOUNT_GROUP_SET_INFO:
+    sd_groups_set_info_async (self->groups, group_id, name, description, cancellable,
+                              on_group_changed, g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_DESTROY:
+    sd_groups_destroy_async (self->groups, group_id, cancellable, on_group_changed,
+                             g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_PROMOTE:
+    sd_groups_promote_async (self->groups, group_id, members, cancellable, on_group_changed,
+                             g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_REMOVE:
+    sd_groups_remove_members_async (self->groups, group_id, members, cancellable,
+                                    on_group_changed, g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_INVITE:
+  case SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY:
+    sd_groups_invite_async (self->groups, group_id, members,
+                            change == SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY, cancellable,
+                            on_group_changed, g_steal_pointer (&task));
+    break;
+  case SD_ACCOUNT_GROUP_LEAVE:
+  default:
+    sd_groups_leave_async (self->groups, group_id, cancellable, on_group_changed,
+                           g_steal_pointer (&task));
+    break;
+  }
+}
+
+gboolean
+sd_account_change_group_finish (SdAccount *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GVariant *
+sd_account_describe_group (SdAccount *self, const gchar *group_id, GError **error)
+{
+  if (!require_groups (self, error))
+    return NULL;
+  return sd_groups_describe (self->groups, group_id, error);
 }
 
 gboolean

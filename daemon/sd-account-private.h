@@ -68,6 +68,8 @@ gint64 sd_account_now_ms (SdAccount *self);
 gboolean sd_account_require (SdAccount *self, GError **error);
 /* a user Session ID, as given over the bus: InvalidSessionId otherwise */
 gboolean sd_account_check_session_id (const gchar *id, GError **error);
+/* sd-account-groups.c: a group's UserGroups entry written again from the store */
+void sd_account_sync_group (SdAccount *self, const gchar *group_id);
 /* shows or clears @id's typing indicator (it clears itself after its TTL) */
 void sd_account_set_peer_typing (SdAccount *self, const gchar *id, gboolean typing);
 /* conversation-changed with @id's current state */

@@ -1034,6 +1034,8 @@ start_network (SdAccount *self, GError **error)
                            0);
   g_signal_connect_object (self->groups, "message-received", G_CALLBACK (on_group_message),
                            self, 0);
+  g_signal_connect_object (self->groups, "membership-changed",
+                           G_CALLBACK (sd_account_sync_group), self, G_CONNECT_SWAPPED);
   /* the rooms are read from the store; their polls start once online */
   self->communities = sd_communities_new (self, self->config.poll_interval_ms);
   /* the config sync exists from here (changes are recorded); it pushes once online */

@@ -293,6 +293,27 @@ SdMessage *sd_account_send_group (SdAccount *self, const gchar *group_id, const 
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* (transfer full) (nullable) a group's members (its Members config) */
 GStrv sd_account_dup_group_members (SdAccount *self, const gchar *group_id);
+/* what changes a group (sd_groups_set_info_async and the like): an admin's rename or
+ * description (@name/@description nullable), destroy, promote or remove (@members), and
+ * leaving; the conversation and UserGroups follow */
+typedef enum {
+  SD_ACCOUNT_GROUP_SET_INFO,
+  SD_ACCOUNT_GROUP_DESTROY,
+  SD_ACCOUNT_GROUP_PROMOTE,
+  SD_ACCOUNT_GROUP_REMOVE,
+  SD_ACCOUNT_GROUP_LEAVE,
+  SD_ACCOUNT_GROUP_INVITE,               /* @members, from now on */
+  SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY,  /* @members, with the keys of the past */
+} SdAccountGroupChange;
+void sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
+                                    const gchar *group_id, const gchar *name,
+                                    const gchar *description, const gchar *const *members,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean sd_account_change_group_finish (SdAccount *self, GAsyncResult *result,
+                                         GError **error);
+/* (transfer floating) sd_groups_describe () */
+GVariant *sd_account_describe_group (SdAccount *self, const gchar *group_id, GError **error);
 /* an "03…" id: a group conversation */
 gboolean sd_account_is_group_id (const gchar *id);
 /* a group we know (created, joined or invited to) */

@@ -149,6 +149,19 @@ sd_group_poller_kick (SdGroupPoller *self)
     groups = g_ptr_array_new ();
   }
   g_ptr_array_set_size (self->queue, 0);
+  {
+    /* a group forgotten (left, declined) is announced again if an invite brings it back */
+    g_autoptr(GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
+    GHashTableIter iter;
+    gpointer id;
+
+    for (guint i = 0; i < groups->len; i++)
+      g_hash_table_add (present, ((SdStoreGroup *) g_ptr_array_index (groups, i))->id);
+    g_hash_table_iter_init (&iter, self->known);
+    while (g_hash_table_iter_next (&iter, &id, NULL))
+      if (!g_hash_table_contains (present, id))
+        g_hash_table_iter_remove (&iter);
+  }
   for (guint i = 0; i < groups->len; i++) {
     SdStoreGroup *group = g_ptr_array_index (groups, i);
 
@@ -171,6 +184,7 @@ sd_group_poller_start (SdGroupPoller *self)
   self->running = TRUE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  sd_groups_resume_sending (self->groups);
   sd_group_poller_kick (self);
 }
 

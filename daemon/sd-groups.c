@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "sd-groups.h"
+#include "sd-groups-private.h"
 
 #include "config/sd-config-group-info.h"
 #include "config/sd-config-group-members.h"
@@ -35,33 +35,15 @@
 
 G_DEFINE_QUARK (sd-groups-error-quark, sd_groups_error)
 
-struct _SdGroups {
-  GObject parent_instance;
-
-  SdNetwork *network;          /* (owned) */
-  SdStore *store;              /* (owned) */
-  SdSender *sender;            /* (owned) */
-  const SdIdentity *identity;  /* (unowned) outlives us */
-};
-
 G_DEFINE_FINAL_TYPE (SdGroups, sd_groups, G_TYPE_OBJECT)
 
-enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, N_SIGNALS };
+enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, SIGNAL_MEMBERSHIP_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- one group's state, loaded from the store ---------------------------------------------- */
 
-typedef struct {
-  SdGroupIdentity ident;
-  SdGroupKeys *keys;             /* (owned) points at ident: the struct does not move */
-  guint8 auth[SD_SUBACCOUNT_VALUE_LEN];
-  gboolean has_auth;
-  const SdIdentity *user;
-  SdStoreGroup *row;             /* (owned) */
-} Group;
-
-static void
-group_free (Group *group)
+void
+sd_group_state_free (SdGroupState *group)
 {
   if (group == NULL)
     return;
@@ -71,12 +53,11 @@ group_free (Group *group)
   g_clear_pointer (&group->row, sd_store_group_free);
   g_free (group);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Group, group_free)
 
-static Group *
-group_from_row (const SdIdentity *user, SdStoreGroup *row, GError **error)
+static SdGroupState *
+sd_group_state_from_row (const SdIdentity *user, SdStoreGroup *row, GError **error)
 {
-  g_autoptr(Group) group = g_new0 (Group, 1);
+  g_autoptr(SdGroupState) group = g_new0 (SdGroupState, 1);
 
   group->row = row;
   group->user = user;
@@ -103,8 +84,8 @@ group_from_row (const SdIdentity *user, SdStoreGroup *row, GError **error)
   return g_steal_pointer (&group);
 }
 
-static Group *
-group_load (SdGroups *self, const gchar *group_id, GError **error)
+SdGroupState *
+sd_group_state_load (SdGroups *self, const gchar *group_id, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   SdStoreGroup *row = sd_store_get_group (self->store, group_id, &local_error);
@@ -116,11 +97,11 @@ group_load (SdGroups *self, const gchar *group_id, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
     return NULL;
   }
-  return group_from_row (self->identity, row, error);
+  return sd_group_state_from_row (self->identity, row, error);
 }
 
 static SdGroupAuth
-group_auth (const Group *group)
+sd_group_state_auth (const SdGroupState *group)
 {
   SdGroupAuth auth = { &group->ident, NULL, NULL };
 
@@ -131,29 +112,76 @@ group_auth (const Group *group)
   return auth;
 }
 
-static gboolean
-group_save (SdGroups *self, Group *group, const gchar *name, GError **error)
+gboolean
+sd_group_state_save (SdGroups *self, SdGroupState *group, const gchar *name, GError **error)
 {
   g_clear_pointer (&group->row->keys_dump, g_bytes_unref);
   group->row->keys_dump = sd_group_keys_dump (group->keys);
   return sd_store_save_group (self->store, group->row, name, error);
 }
 
+SdConfigMessage *
+sd_group_state_config (SdGroupState *group, SdGroupConfigKind kind)
+{
+  GBytes *stored = kind == SD_GROUP_CONFIG_INFO ? group->row->info : group->row->members;
+  SdConfigMessage *message;
+
+  if (stored == NULL)
+    return NULL;
+  /* ours, checked when merged; the signature is checked again all the same (it is cheap) */
+  message = sd_config_message_parse_signed (g_bytes_get_data (stored, NULL),
+                                            g_bytes_get_size (stored), SD_CONFIG_DEFAULT_LAG,
+                                            group->ident.ed25519_pk, NULL);
+  if (message != NULL && group->ident.is_admin)
+    sd_config_message_set_signing_key (message, group->ident.ed25519_sk);
+  return message;
+}
+
+static gboolean
+state_is_destroyed (SdGroupState *group)
+{
+  g_autoptr(SdConfigMessage) info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
+
+  return info != NULL && sd_config_group_info_is_destroyed (sd_config_message_get_data (info));
+}
+
+gboolean
+sd_group_state_is_active (SdGroupState *group)
+{
+  /* a removed member keeps the group (and its history) without its grant */
+  return !group->row->pending && (group->ident.is_admin || group->has_auth) &&
+         !state_is_destroyed (group);
+}
+
+gboolean
+sd_group_state_get_member (SdGroupState *group, const gchar *session_id,
+                           SdConfigGroupMember *out)
+{
+  g_autoptr(SdConfigMessage) members = sd_group_state_config (group, SD_GROUP_CONFIG_MEMBERS);
+
+  return members != NULL &&
+         sd_config_group_members_get (sd_config_message_get_data (members), session_id, out,
+                                      NULL);
+}
+
 /* ---- requests to a group's swarm ----------------------------------------------------------- */
 
 typedef struct {
-  Group *group;        /* (owned) */
+  SdGroupState *group;        /* (owned) */
   gint namespace_;
   gint64 ttl_ms;
-  gchar *data_b64;     /* (owned) (nullable) NULL: a poll */
+  gchar *data_b64;     /* (owned) (nullable) NULL: a poll or a revoke */
+  GBytes *tokens;      /* (owned) (nullable) a revoke_subaccount of these 36-byte tokens */
+  gboolean unrevoke;   /* unrevoke_subaccount instead */
   gchar *last_hashes[SD_GROUP_POLL_N];
 } RpcSpec;
 
 static void
 rpc_spec_free (RpcSpec *spec)
 {
-  group_free (spec->group);
+  sd_group_state_free (spec->group);
   g_free (spec->data_b64);
+  g_clear_pointer (&spec->tokens, g_bytes_unref);
   for (guint i = 0; i < SD_GROUP_POLL_N; i++)
     g_free (spec->last_hashes[i]);
   g_free (spec);
@@ -162,11 +190,16 @@ rpc_spec_free (RpcSpec *spec)
 static JsonNode *
 rpc_build_request (RpcSpec *spec, gint64 now_ms, GError **error)
 {
-  SdGroupAuth auth = group_auth (spec->group);
+  SdGroupAuth auth = sd_group_state_auth (spec->group);
 
   if (spec->data_b64 != NULL)
     return sd_storage_rpc_group_store (&auth, spec->namespace_, now_ms, spec->ttl_ms,
                                        spec->data_b64, error);
+  if (spec->tokens != NULL)
+    return sd_storage_rpc_group_revoke (&spec->group->ident, spec->unrevoke, now_ms,
+                                        g_bytes_get_data (spec->tokens, NULL),
+                                        g_bytes_get_size (spec->tokens) / SD_SUBACCOUNT_TOKEN_LEN,
+                                        error);
   return sd_storage_rpc_group_poll (&auth, now_ms, (const gchar *const *) spec->last_hashes, 0,
                                     error);
 }
@@ -182,11 +215,6 @@ rpc_build (const SdSnode *node, gint64 now_ms, gpointer user_data)
     return g_strdup ("{}");
   return sd_storage_rpc_to_string (request);
 }
-
-/* stores @data in @group's namespace; the callback gets a GTask whose result is the hash */
-static void
-group_store_async (SdGroups *self, Group *group, gint namespace_, gint64 ttl_ms, GBytes *data,
-                   GAsyncReadyCallback callback, gpointer user_data);
 
 static void
 on_store_done (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -210,21 +238,37 @@ on_store_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-group_store_async (SdGroups *self, Group *group, gint namespace_, gint64 ttl_ms, GBytes *data,
-                   GAsyncReadyCallback callback, gpointer user_data)
+on_revoke_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
+                                                          NULL, &error);
+
+  if (body == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (status != 200)
+    g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_FAILED,
+                             "the swarm refused the revocation (%u)", status);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* sends @spec (which it takes) to the group's swarm */
+static void
+rpc_async (SdGroups *self, const gchar *group_id, RpcSpec *spec, GAsyncReadyCallback done,
+           GTask *task_in)
+{
+  g_autoptr(GTask) task = task_in;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) check = NULL;
   g_autoptr(SdStoreGroup) row = NULL;
-  RpcSpec *spec = g_new0 (RpcSpec, 1);
 
-  spec->namespace_ = namespace_;
-  spec->ttl_ms = ttl_ms;
-  spec->data_b64 = sd_base64_encode (g_bytes_get_data (data, NULL), g_bytes_get_size (data), TRUE);
   /* a copy of the group that lives as long as the request */
-  row = sd_store_get_group (self->store, group->ident.id, NULL);
-  spec->group = row != NULL ? group_from_row (self->identity, g_steal_pointer (&row), &error)
+  row = sd_store_get_group (self->store, group_id, NULL);
+  spec->group = row != NULL ? sd_group_state_from_row (self->identity, g_steal_pointer (&row),
+                                                       &error)
                             : NULL;
   if (spec->group == NULL) {
     rpc_spec_free (spec);
@@ -238,29 +282,70 @@ group_store_async (SdGroups *self, Group *group, gint namespace_, gint64 ttl_ms,
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  sd_network_swarm_rpc_async (self->network, group->ident.id, rpc_build, spec,
-                              (GDestroyNotify) rpc_spec_free, NULL, on_store_done,
+  sd_network_swarm_rpc_async (self->network, group_id, rpc_build, spec,
+                              (GDestroyNotify) rpc_spec_free, NULL, done,
                               g_steal_pointer (&task));
+}
+
+void
+sd_groups_store_async (SdGroups *self, SdGroupState *group, gint namespace_, gint64 ttl_ms,
+                       GBytes *data, GAsyncReadyCallback callback, gpointer user_data)
+{
+  RpcSpec *spec = g_new0 (RpcSpec, 1);
+
+  spec->namespace_ = namespace_;
+  spec->ttl_ms = ttl_ms;
+  spec->data_b64 = sd_base64_encode (g_bytes_get_data (data, NULL), g_bytes_get_size (data), TRUE);
+  rpc_async (self, group->ident.id, spec, on_store_done,
+             g_task_new (self, NULL, callback, user_data));
+}
+
+void
+sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens, gboolean unrevoke,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  RpcSpec *spec = g_new0 (RpcSpec, 1);
+
+  spec->tokens = g_bytes_ref (tokens);
+  spec->unrevoke = unrevoke;
+  rpc_async (self, group->ident.id, spec, on_revoke_done,
+             g_task_new (self, NULL, callback, user_data));
+}
+
+void
+sd_groups_keys_stored (SdGroups *self, const gchar *group_id, const gchar *hash, GBytes *data)
+{
+  g_autoptr(SdGroupState) group = sd_group_state_load (self, group_id, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (group == NULL)
+    return;
+  if (!sd_group_keys_load_message (group->keys, hash, g_bytes_get_data (data, NULL),
+                                   g_bytes_get_size (data), sd_network_now_ms (self->network),
+                                   NULL, &error) ||
+      !sd_group_state_save (self, group, NULL, &error))
+    g_warning ("confirming our Keys message: %s", error->message);
 }
 
 gchar *
 sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_ms)
 {
-  g_autoptr(Group) group = NULL;
+  g_autoptr(SdGroupState) group = NULL;
   g_autoptr(GError) error = NULL;
   JsonNode *request;
   RpcSpec spec = { 0 };
 
   g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
-  group = group_load (self, group_id, &error);
-  if (group == NULL || group->row->pending || (!group->ident.is_admin && !group->has_auth))
+  group = sd_group_state_load (self, group_id, &error);
+  /* pending, removed (no grant left) and destroyed groups are not read any more */
+  if (group == NULL || !sd_group_state_is_active (group))
     return NULL;
   for (guint i = 0; i < SD_GROUP_POLL_N; i++)
     spec.last_hashes[i] = sd_store_get_group_last_hash (self->store, group_id,
                                                         sd_group_poll_namespaces[i], NULL);
   spec.group = g_steal_pointer (&group);
   request = rpc_build_request (&spec, now_ms, &error);
-  group_free (spec.group);
+  sd_group_state_free (spec.group);
   for (guint i = 0; i < SD_GROUP_POLL_N; i++)
     g_free (spec.last_hashes[i]);
   if (request == NULL) {
@@ -315,10 +400,16 @@ pack_text (const gchar *body, gint64 sent_at)
   return g_bytes_new_take (out, len);
 }
 
-/* a group message is tried this many times, the same bytes each time (so a store that did
- * land is not duplicated: the swarm keeps one item per hash and receivers one message per
- * (author, sent time)), 1, 2, 4 s apart */
-#define GROUP_SEND_ATTEMPTS 4
+/* a group message is tried this many times (sd_backoff_delay: 1, 2, 4 … s apart, at most a
+ * minute), the same bytes each time so a store that did land is not duplicated: the swarm keeps
+ * one item per hash and receivers one message per (author, sent time). A message still
+ * "sending" when the daemon stops is sent again at the next start (re-encrypted with the key of
+ * then; the receivers' (author, sent time) keeps it one message) */
+#define GROUP_SEND_ATTEMPTS 8
+#define GROUP_SEND_BACKOFF_MS 1000
+#define GROUP_SEND_BACKOFF_MAX_MS 60000
+/* how many cut-off messages one start sends again (the rest at the next one) */
+#define GROUP_RESUME_MAX 500
 
 typedef struct {
   SdGroups *self;       /* (owned) */
@@ -326,6 +417,7 @@ typedef struct {
   gint64 sent_at;
   GBytes *encrypted;    /* (owned) */
   guint attempts;
+  gboolean is_update;   /* a control message: no message row to mark */
 } SendData;
 
 static void
@@ -337,69 +429,206 @@ send_data_free (SendData *data)
   g_free (data);
 }
 
-static void on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data);
+static void on_sent (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static gboolean
 send_attempt (gpointer user_data)
 {
   SendData *data = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(Group) group = group_load (data->self, data->group_id, &error);
+  g_autoptr(SdGroupState) group = sd_group_state_load (data->self, data->group_id, &error);
 
   data->attempts++;
   if (group == NULL) {
-    sd_store_set_group_message_status (data->self->store, data->group_id,
-                                       data->self->identity->session_id, data->sent_at, FALSE,
-                                       NULL, NULL);
+    if (!data->is_update)
+      sd_store_set_group_message_status (data->self->store, data->group_id,
+                                         data->self->identity->session_id, data->sent_at, FALSE,
+                                         NULL, NULL);
     send_data_free (data);
     return G_SOURCE_REMOVE;
   }
-  group_store_async (data->self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS,
-                     data->encrypted, on_text_stored, data);
+  sd_groups_store_async (data->self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS,
+                         data->encrypted, on_sent, data);
   return G_SOURCE_REMOVE;
 }
 
 static void
-on_text_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SendData *data = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (hash == NULL && data->attempts < GROUP_SEND_ATTEMPTS &&
-      !g_error_matches (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED)) {
+      !g_error_matches (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_UNSUPPORTED) &&
+      !g_error_matches (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND)) {
     g_debug ("a group message was not stored (attempt %u): %s", data->attempts, error->message);
-    g_timeout_add ((guint) sd_backoff_delay (1000, 4000, data->attempts), send_attempt, data);
+    g_timeout_add ((guint) sd_backoff_delay (GROUP_SEND_BACKOFF_MS, GROUP_SEND_BACKOFF_MAX_MS,
+                                             data->attempts),
+                   send_attempt, data);
     return;
   }
   if (hash == NULL)
-    g_message ("a group message was not stored: %s", error->message);
-  if (!sd_store_set_group_message_status (data->self->store, data->group_id,
-                                          data->self->identity->session_id, data->sent_at,
-                                          hash != NULL, hash, &error) &&
-      error != NULL)
-    g_warning ("group message status: %s", error->message);
-  g_signal_emit (data->self, signals[SIGNAL_MESSAGE_ADDED], 0, data->group_id);
+    g_message ("a group %s was not stored: %s", data->is_update ? "control message" : "message",
+               error->message);
+  if (!data->is_update) {
+    g_clear_error (&error);
+    if (!sd_store_set_group_message_status (data->self->store, data->group_id,
+                                            data->self->identity->session_id, data->sent_at,
+                                            hash != NULL, hash, &error) &&
+        error != NULL)
+      g_warning ("group message status: %s", error->message);
+    g_signal_emit (data->self, signals[SIGNAL_MESSAGE_ADDED], 0, data->group_id);
+  }
   send_data_free (data);
+}
+
+/* @content (a Content) wrapped and encrypted with the group's current key */
+static GBytes *
+encrypt_content (SdGroups *self, SdGroupState *group, GBytes *content, gint64 sent_at,
+                 GError **error)
+{
+  g_autoptr(GBytes) envelope = NULL;
+  SdGroupKeyBytes key;
+  GBytes *encrypted;
+
+  if (!sd_group_keys_get_current (group->keys, key, NULL)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
+                         "no key for the group (yet)");
+    return NULL;
+  }
+  envelope = wrap_envelope (content, sent_at, group->ident.id);
+  encrypted = sd_group_message_encrypt (self->identity, key, g_bytes_get_data (envelope, NULL),
+                                        g_bytes_get_size (envelope), error);
+  sodium_memzero (key, sizeof (key));
+  return encrypted;
+}
+
+static void
+send_encrypted (SdGroups *self, SdGroupState *group, gint64 sent_at, GBytes *encrypted,
+                gboolean is_update)
+{
+  SendData *data = g_new0 (SendData, 1);
+
+  data->self = g_object_ref (self);
+  data->group_id = g_strdup (group->ident.id);
+  data->sent_at = sent_at;
+  data->encrypted = g_bytes_ref (encrypted);
+  data->attempts = 1;
+  data->is_update = is_update;
+  sd_groups_store_async (self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS,
+                         data->encrypted, on_sent, data);
+}
+
+static GBytes *
+pack_update (SessionProtos__GroupUpdateMessage *update, gint64 sent_at)
+{
+  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
+  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
+  gsize len, update_len;
+  guint8 *out, *packed_update;
+
+  update_len = session_protos__group_update_message__get_packed_size (update);
+  packed_update = g_malloc (update_len);
+  session_protos__group_update_message__pack (update, packed_update);
+  data.has_groupupdatemessage = TRUE;
+  data.groupupdatemessage.data = packed_update;
+  data.groupupdatemessage.len = update_len;
+  data.has_timestamp = TRUE;
+  data.timestamp = (uint64_t) sent_at;
+  content.datamessage = &data;
+  content.has_sigtimestamp = TRUE;
+  content.sigtimestamp = (uint64_t) sent_at;
+  len = session_protos__content__get_packed_size (&content);
+  out = g_malloc (len);
+  session_protos__content__pack (&content, out);
+  /* a promotion holds the group seed: not left behind in freed memory */
+  sodium_memzero (packed_update, update_len);
+  g_free (packed_update);
+  return g_bytes_new_take (out, len);
+}
+
+GBytes *
+sd_groups_encrypt_update (SdGroups *self, SdGroupState *group,
+                          SessionProtos__GroupUpdateMessage *update, gint64 sent_at,
+                          GError **error)
+{
+  g_autoptr(GBytes) content = pack_update (update, sent_at);
+
+  return encrypt_content (self, group, content, sent_at, error);
+}
+
+gboolean
+sd_groups_send_update (SdGroups *self, SdGroupState *group,
+                       SessionProtos__GroupUpdateMessage *update, gint64 sent_at, GError **error)
+{
+  g_autoptr(GBytes) encrypted = sd_groups_encrypt_update (self, group, update, sent_at, error);
+
+  if (encrypted == NULL)
+    return FALSE;
+  send_encrypted (self, group, sent_at, encrypted, TRUE);
+  return TRUE;
+}
+
+/* a message cut off by a restart goes again */
+static void
+resume_one (SdGroups *self, const SdMessage *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdGroupState) group = sd_group_state_load (self, message->conversation, &error);
+  g_autoptr(GBytes) content = NULL, encrypted = NULL;
+
+  if (group != NULL && sd_group_state_is_active (group)) {
+    content = pack_text (message->body, message->sent_at);
+    encrypted = encrypt_content (self, group, content, message->sent_at, &error);
+  }
+  if (encrypted == NULL) {
+    g_message ("a group message cut off by a restart cannot go: %s",
+               error != NULL ? error->message : "not a member any more");
+    sd_store_set_group_message_status (self->store, message->conversation,
+                                       self->identity->session_id, message->sent_at, FALSE,
+                                       NULL, NULL);
+    return;
+  }
+  send_encrypted (self, group, message->sent_at, encrypted, FALSE);
+}
+
+void
+sd_groups_resume_sending (SdGroups *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sending = NULL;
+
+  g_return_if_fail (SD_IS_GROUPS (self));
+  if (self->resumed)
+    return;
+  self->resumed = TRUE;
+  sending = sd_store_list_sending_group_messages (self->store, GROUP_RESUME_MAX, &error);
+  if (sending == NULL) {
+    g_warning ("group messages cut off: %s", error->message);
+    return;
+  }
+  if (sending->len > 0)
+    g_message ("%u group message(s) cut off by a restart are sent again", sending->len);
+  for (guint i = 0; i < sending->len; i++)
+    resume_one (self, g_ptr_array_index (sending, i));
 }
 
 gchar *
 sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, GError **error)
 {
-  g_autoptr(Group) group = NULL;
-  g_autoptr(GBytes) content = NULL, envelope = NULL, encrypted = NULL;
-  SdGroupKeyBytes key;
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(GBytes) content = NULL, encrypted = NULL;
   gint64 sent_at;
-  SendData *data;
 
   g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
-  group = group_load (self, group_id, error);
+  group = sd_group_state_load (self, group_id, error);
   if (group == NULL)
     return NULL;
-  if (group->row->pending || (!group->ident.is_admin && !group->has_auth) ||
-      !sd_group_keys_get_current (group->keys, key, NULL)) {
+  if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
     g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
-                         "not a member of the group (yet)");
+                         state_is_destroyed (group) ? "the group was destroyed"
+                         : "not a member of the group (yet, or any more)");
     return NULL;
   }
   sent_at = sd_network_now_ms (self->network);
@@ -421,27 +650,21 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
     sent_at++;
   }
   content = pack_text (body, sent_at);
-  envelope = wrap_envelope (content, sent_at, group_id);
-  encrypted = sd_group_message_encrypt (self->identity, key, g_bytes_get_data (envelope, NULL),
-                                        g_bytes_get_size (envelope), error);
-  sodium_memzero (key, sizeof (key));
-  if (encrypted == NULL)
+  encrypted = encrypt_content (self, group, content, sent_at, error);
+  if (encrypted == NULL) {
+    sd_store_set_group_message_status (self->store, group_id, self->identity->session_id,
+                                       sent_at, FALSE, NULL, NULL);
     return NULL;
-  data = g_new0 (SendData, 1);
-  data->self = g_object_ref (self);
-  data->group_id = g_strdup (group_id);
-  data->sent_at = sent_at;
-  data->encrypted = g_steal_pointer (&encrypted);
-  data->attempts = 1;
-  group_store_async (self, group, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS, data->encrypted,
-                     on_text_stored, data);
+  }
+  send_encrypted (self, group, sent_at, encrypted, FALSE);
   return sd_message_id_make (self->identity->session_id, sent_at);
 }
 
 /* the body of a group message's plaintext (an Envelope around a Content, or a bare Content),
- * with its sent time; NULL for anything but a visible text */
+ * with its sent time; NULL for anything but a visible text. A control message
+ * (DataMessage.groupUpdateMessage) comes out as @update instead (free it) */
 static gchar *
-unwrap_text (GBytes *plain, gint64 *sent_at)
+unwrap_text (GBytes *plain, gint64 *sent_at, SessionProtos__GroupUpdateMessage **update)
 {
   const guint8 *bytes;
   gsize len;
@@ -449,6 +672,7 @@ unwrap_text (GBytes *plain, gint64 *sent_at)
   SessionProtos__Content *content = NULL;
   gchar *body = NULL;
 
+  *update = NULL;
   bytes = g_bytes_get_data (plain, &len);
   envelope = session_protos__envelope__unpack (NULL, len, bytes);
   /* a Content may carry the 1:1 padding (0x80, zeros), as libsession's senders add it */
@@ -462,12 +686,19 @@ unwrap_text (GBytes *plain, gint64 *sent_at)
     content = session_protos__content__unpack (NULL, sd_unpadded_length (bytes, len), bytes);
     *sent_at = 0;
   }
-  if (content != NULL && content->datamessage != NULL && content->datamessage->body != NULL &&
-      g_utf8_validate (content->datamessage->body, -1, NULL) &&
-      strlen (content->datamessage->body) <= 8 * 2000) {
+  if (content != NULL && content->datamessage != NULL && *sent_at <= 0 &&
+      content->datamessage->has_timestamp)
+    *sent_at = (gint64) content->datamessage->timestamp;
+  if (content != NULL && content->datamessage != NULL &&
+      content->datamessage->has_groupupdatemessage) {
+    *update = session_protos__group_update_message__unpack (
+      NULL, content->datamessage->groupupdatemessage.len,
+      content->datamessage->groupupdatemessage.data);
+  } else if (content != NULL && content->datamessage != NULL &&
+             content->datamessage->body != NULL &&
+             g_utf8_validate (content->datamessage->body, -1, NULL) &&
+             strlen (content->datamessage->body) <= 8 * 2000) {
     body = g_strdup (content->datamessage->body);
-    if (*sent_at <= 0 && content->datamessage->has_timestamp)
-      *sent_at = (gint64) content->datamessage->timestamp;
   }
   if (content != NULL)
     session_protos__content__free_unpacked (content, NULL);
@@ -480,9 +711,10 @@ unwrap_text (GBytes *plain, gint64 *sent_at)
 
 /* merges @items of Info or Members into @stored (the kept merged message, nullable) */
 static GBytes *
-merge_config (Group *group, SdGroupConfigKind kind, GBytes *stored, GPtrArray *items,
-              gchar **out_name)
+merge_config (SdGroupState *group, SdGroupConfigKind kind, GBytes *stored, GPtrArray *items,
+              gchar **out_name, gboolean *out_merged)
 {
+  gint unmerged = 0;
   g_autoptr(GPtrArray) plaintexts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr(SdConfigMessage) merged = NULL;
   g_autoptr(GError) error = NULL;
@@ -507,29 +739,196 @@ merge_config (Group *group, SdGroupConfigKind kind, GBytes *stored, GPtrArray *i
   }
   if (plaintexts->len == 0 || (stored != NULL && plaintexts->len == 1))
     return NULL;
-  merged = sd_group_config_merge (&group->ident, plaintexts, NULL, NULL, &error);
+  merged = sd_group_config_merge (&group->ident, plaintexts, &unmerged, NULL, &error);
   if (merged == NULL) {
     g_debug ("group config merge: %s", error->message);
     return NULL;
   }
+  /* two admins edited at once: an admin's merge is a new message, which the members (who
+   * only pick the best one) need from the swarm */
+  if (unmerged < 0 && group->ident.is_admin)
+    *out_merged = TRUE;
   if (out_name != NULL && kind == SD_GROUP_CONFIG_INFO)
     *out_name = sd_config_group_info_get_name (sd_config_message_get_data (merged));
   return sd_config_message_serialize (merged);
 }
 
+static void
+group_update_free (SessionProtos__GroupUpdateMessage *update)
+{
+  session_protos__group_update_message__free_unpacked (update, NULL);
+}
+
+/* a control message shown in the conversation (our own, read back, as outgoing) */
+static void
+add_event (SdGroups *self, SdGroupState *group, const gchar *author, SdMessageKind kind,
+           const gchar *body, gint64 sent_at, const gchar *hash, guint *added)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean is_new = FALSE;
+
+  /* our own control messages read back are ours; what happened to us is not */
+  gboolean outgoing = g_str_equal (author, self->identity->session_id) &&
+                      kind != SD_MESSAGE_KIND_GROUP_REMOVED &&
+                      kind != SD_MESSAGE_KIND_GROUP_DESTROYED;
+
+  if (!sd_store_add_group_event (self->store, group->ident.id, author, outgoing, kind, body,
+                                 sent_at, hash, &is_new, &error)) {
+    g_warning ("a group event was not stored: %s", error->message);
+    return;
+  }
+  if (is_new) {
+    g_autofree gchar *message_id = sd_message_id_make (author, sent_at);
+
+    (*added)++;
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message_id);
+  }
+}
+
+/* the Session IDs of a MEMBER_CHANGE, space-separated; NULL when one is not a Session ID */
+static gchar *
+join_member_ids (SessionProtos__GroupUpdateMemberChangeMessage *change)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  if (change->n_membersessionids == 0 ||
+      change->n_membersessionids > SD_GROUP_CREATE_MAX_MEMBERS)
+    return NULL;
+  for (gsize i = 0; i < change->n_membersessionids; i++) {
+    if (!sd_store_is_session_id (change->membersessionids[i]))
+      return NULL;
+    if (i > 0)
+      g_string_append_c (ids, ' ');
+    g_string_append (ids, change->membersessionids[i]);
+  }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* a control message read from the group. INFO_CHANGE (a new name) and MEMBER_CHANGE are shown
+ * when their sender is an admin in Members and the admin signature over their sent time holds:
+ * the signature covers neither the name nor the members, so a member storing an admin's
+ * signature again (with another name) must not be shown. A member's leaving notification is
+ * shown as it comes (the sender is the signed group-message sender). What admins act on is
+ * collected for after the poll (accepted invites, members who left) */
+static void
+take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 sent_at,
+             const gchar *hash, SessionProtos__GroupUpdateMessage *update, GPtrArray *accepted,
+             GPtrArray *left, guint *added)
+{
+  SessionProtos__GroupUpdateInfoChangeMessage *info = update->infochangemessage;
+  SessionProtos__GroupUpdateMemberChangeMessage *change = update->memberchangemessage;
+  g_auto(SdConfigGroupMember) author = { 0 };
+  gboolean from_admin = (info != NULL || change != NULL) &&
+                        sd_group_state_get_member (group, sender, &author) && author.admin;
+
+  if (from_admin && info != NULL &&
+      info->type == SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__TYPE__NAME &&
+      info->updatedname != NULL && *info->updatedname != '\0' &&
+      strlen (info->updatedname) <= SD_GROUP_NAME_MAX &&
+      g_utf8_validate (info->updatedname, -1, NULL)) {
+    g_autofree gchar *text = sd_group_control_info_change_text (SD_GROUP_INFO_CHANGE_NAME,
+                                                                sent_at);
+
+    if (sd_group_control_verify (&group->ident, text, info->adminsignature.data,
+                                 info->adminsignature.len, NULL))
+      add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_RENAMED, info->updatedname, sent_at,
+                 hash, added);
+  }
+  if (from_admin && change != NULL &&
+      (gint) change->type >= (gint) SD_GROUP_MEMBER_CHANGE_ADDED &&
+      (gint) change->type <= (gint) SD_GROUP_MEMBER_CHANGE_PROMOTED) {
+    g_autofree gchar *text = sd_group_control_member_change_text (
+      (SdGroupMemberChange) change->type, sent_at);
+    g_autofree gchar *ids = join_member_ids (change);
+    static const SdMessageKind kinds[] = {
+      [SD_GROUP_MEMBER_CHANGE_ADDED] = SD_MESSAGE_KIND_GROUP_MEMBERS_ADDED,
+      [SD_GROUP_MEMBER_CHANGE_REMOVED] = SD_MESSAGE_KIND_GROUP_MEMBERS_REMOVED,
+      [SD_GROUP_MEMBER_CHANGE_PROMOTED] = SD_MESSAGE_KIND_GROUP_MEMBERS_PROMOTED,
+    };
+
+    if (ids != NULL &&
+        sd_group_control_verify (&group->ident, text, change->adminsignature.data,
+                                 change->adminsignature.len, NULL))
+      add_event (self, group, sender, kinds[change->type], ids, sent_at, hash, added);
+  }
+  if (update->memberleftnotificationmessage != NULL)
+    add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_MEMBER_LEFT, "", sent_at, hash, added);
+
+  /* our own, read back (or from our other device), asks nothing of us */
+  if (g_str_equal (sender, self->identity->session_id) || !group->ident.is_admin)
+    return;
+  if (update->inviteresponse != NULL && update->inviteresponse->isapproved &&
+      !g_ptr_array_find_with_equal_func (accepted, sender, g_str_equal, NULL) &&
+      accepted->len < SD_GROUP_CREATE_MAX_MEMBERS)
+    g_ptr_array_add (accepted, g_strdup (sender));
+  if (update->memberleftmessage != NULL &&
+      !g_ptr_array_find_with_equal_func (left, sender, g_str_equal, NULL) &&
+      left->len < SD_GROUP_CREATE_MAX_MEMBERS)
+    g_ptr_array_add (left, g_strdup (sender));
+}
+
+/* a member that accepted an invite tells the admins (GroupUpdateInviteResponseMessage), as the
+ * official clients do, once it holds a key and the Members config still shows the invite as
+ * sent: once per start and Members seqno (see below) */
+static void
+send_invite_response (SdGroups *self, SdGroupState *group)
+{
+  g_auto(SdConfigGroupMember) me = { 0 };
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateInviteResponseMessage response =
+    SESSION_PROTOS__GROUP_UPDATE_INVITE_RESPONSE_MESSAGE__INIT;
+  g_autoptr(GError) error = NULL;
+
+  /* once per Members seqno that shows us invited: a member invited again (after a removal)
+   * answers again, an admin that missed it hears it after its next Members change */
+  g_autoptr(SdConfigMessage) members = sd_group_state_config (group, SD_GROUP_CONFIG_MEMBERS);
+  g_autofree gchar *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, group->ident.id,
+                                           members != NULL ? sd_config_message_get_seqno (members)
+                                                           : -1);
+
+  if (group->ident.is_admin || !sd_group_state_is_active (group) ||
+      g_hash_table_contains (self->responded, key) ||
+      !sd_group_state_get_member (group, self->identity->session_id, &me) ||
+      me.invite == SD_CONFIG_MEMBER_STATUS_NONE ||
+      !sd_group_keys_get_current (group->keys, NULL, NULL))
+    return;
+  response.isapproved = TRUE;
+  update.inviteresponse = &response;
+  if (!sd_groups_send_update (self, group, &update, sd_network_now_ms (self->network), &error)) {
+    g_debug ("no invite response: %s", error->message);
+    return;
+  }
+  g_hash_table_add (self->responded, g_steal_pointer (&key));
+}
+
+static void
+after_poll (SdGroups *self, SdGroupState *group, GPtrArray *accepted, GPtrArray *left,
+            gboolean push_info, gboolean push_members)
+{
+  send_invite_response (self, group);
+  if (group->ident.is_admin && sd_group_state_is_active (group))
+    sd_group_admin_upkeep (self, group->ident.id, accepted, left, push_info, push_members);
+}
+
 guint
 sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
 {
-  g_autoptr(Group) group = NULL;
+  g_autoptr(SdGroupState) group = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *per_ns[SD_GROUP_POLL_N] = { NULL };
   g_autofree gchar *name = NULL;
   guint added = 0;
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
-  gboolean msg_store_failed = FALSE;
+  GPtrArray *kick_items = NULL;
+  gboolean msg_store_failed = FALSE, removed = FALSE, push_info = FALSE, push_members = FALSE;
+  gboolean was_destroyed;
+  gint64 removed_at = 0;
+  const gchar *removed_hash = NULL;
+  g_autoptr(GPtrArray) accepted = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (SD_IS_GROUPS (self), 0);
-  group = group_load (self, group_id, &error);
+  group = sd_group_state_load (self, group_id, &error);
   if (group == NULL)
     return 0;
   for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
@@ -547,7 +946,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
     case SD_GROUP_NS_INFO: info_items = per_ns[i]; break;
     case SD_GROUP_NS_MEMBERS: members_items = per_ns[i]; break;
     case SD_GROUP_NS_MESSAGES: msg_items = per_ns[i]; break;
-    default: break; /* −11: kick notices are not acted on yet */
+    default: kick_items = per_ns[i]; break;
     }
   }
 
@@ -563,9 +962,10 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       g_clear_error (&error);
     }
   }
+  was_destroyed = state_is_destroyed (group);
   if (info_items != NULL) {
     GBytes *merged = merge_config (group, SD_GROUP_CONFIG_INFO, group->row->info, info_items,
-                                   &name);
+                                   &name, &push_info);
     if (merged != NULL) {
       g_clear_pointer (&group->row->info, g_bytes_unref);
       group->row->info = merged;
@@ -573,18 +973,49 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   }
   if (members_items != NULL) {
     GBytes *merged = merge_config (group, SD_GROUP_CONFIG_MEMBERS, group->row->members,
-                                   members_items, NULL);
+                                   members_items, NULL, &push_members);
     if (merged != NULL) {
       g_clear_pointer (&group->row->members, g_bytes_unref);
       group->row->members = merged;
     }
   }
-  if (!group_save (self, group, name, &error)) {
+  /* a kick notice naming us for a generation newer than every key we hold: we were removed
+   * (a notice older than our newest key predates a re-invite) */
+  for (guint i = 0; kick_items != NULL && !group->ident.is_admin && i < kick_items->len; i++) {
+    const SdRetrieveItem *item = g_ptr_array_index (kick_items, i);
+    g_autoptr(GBytes) data = sd_base64_decode (item->data_b64, -1, NULL);
+    gint64 generation = -1, ours = -1;
+
+    if (data != NULL &&
+        sd_group_kick_notice_check (&group->ident, self->identity, g_bytes_get_data (data, NULL),
+                                    g_bytes_get_size (data), &generation, NULL) &&
+        (!sd_group_keys_get_current (group->keys, NULL, &ours) || ours < generation)) {
+      g_message ("removed from a group (generation %" G_GINT64_FORMAT ")", generation);
+      removed = TRUE;
+      removed_at = item->timestamp;
+      removed_hash = item->hash;
+    }
+  }
+  if (removed) {
+    /* the grant is revoked: without it the group is read-only history, not polled */
+    g_clear_pointer (&group->row->auth_data, g_bytes_unref);
+    sodium_memzero (group->auth, sizeof (group->auth));
+    group->has_auth = FALSE;
+  }
+  if (!sd_group_state_save (self, group, name, &error)) {
     g_warning ("saving a group: %s", error->message);
     for (guint i = 0; i < SD_GROUP_POLL_N; i++)
       g_clear_pointer (&per_ns[i], g_ptr_array_unref);
     return 0;
   }
+  /* what happened to us is shown in the conversation (we do not know which admin did it) */
+  if (removed)
+    add_event (self, group, self->identity->session_id, SD_MESSAGE_KIND_GROUP_REMOVED, "",
+               removed_at > 0 ? removed_at : sd_network_now_ms (self->network), removed_hash,
+               &added);
+  if (!was_destroyed && state_is_destroyed (group))
+    add_event (self, group, self->identity->session_id, SD_MESSAGE_KIND_GROUP_DESTROYED, "",
+               sd_network_now_ms (self->network), NULL, &added);
 
   for (guint i = 0; msg_items != NULL && i < msg_items->len; i++) {
     const SdRetrieveItem *item = g_ptr_array_index (msg_items, i);
@@ -596,6 +1027,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
     guint n_keys = 0;
     gint64 sent_at = 0;
     gboolean is_new = FALSE;
+    SessionProtos__GroupUpdateMessage *update = NULL;
 
     if (data == NULL)
       continue;
@@ -607,10 +1039,18 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       g_clear_error (&error);
       continue;
     }
-    text = unwrap_text (plain, &sent_at);
+    text = unwrap_text (plain, &sent_at, &update);
     /* the sender's time is its claim: plausible, as for 1:1 messages (sd-ingest.h) */
-    if (text == NULL || !sd_ingest_sent_time_ok ((guint64) sent_at,
-                                                 sd_network_now_ms (self->network)))
+    if (!sd_ingest_sent_time_ok ((guint64) sent_at, sd_network_now_ms (self->network))) {
+      g_clear_pointer (&update, group_update_free);
+      continue;
+    }
+    if (update != NULL) {
+      take_update (self, group, sender, sent_at, item->hash, update, accepted, left, &added);
+      g_clear_pointer (&update, group_update_free);
+      continue;
+    }
+    if (text == NULL)
       continue;
     if (!sd_store_add_group_message (self->store, group_id, sender,
                                      g_str_equal (sender, self->identity->session_id), text,
@@ -650,15 +1090,19 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
     }
     g_clear_pointer (&per_ns[i], g_ptr_array_unref);
   }
-  if (added > 0 || name != NULL)
+  if (added > 0 || name != NULL || removed)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
+  if (removed)
+    sd_groups_emit_membership_changed (self, group_id);
+  if (!removed)
+    after_poll (self, group, accepted, left, push_info, push_members);
   return added;
 }
 
 /* ---- creating a group ---------------------------------------------------------------------- */
 
 typedef struct {
-  Group *group;           /* (owned) */
+  SdGroupState *group;           /* (owned) */
   GStrv members;          /* (owned) the invited, without us */
   GBytes *pushes[3];      /* Keys, Info, Members */
   guint next;
@@ -668,7 +1112,7 @@ typedef struct {
 static void
 create_data_free (CreateData *data)
 {
-  group_free (data->group);
+  sd_group_state_free (data->group);
   g_strfreev (data->members);
   for (guint i = 0; i < 3; i++)
     g_clear_pointer (&data->pushes[i], g_bytes_unref);
@@ -726,6 +1170,24 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   return g_bytes_new_take (out, len);
 }
 
+void
+sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
+                        GPtrArray *members)
+{
+  for (guint i = 0; i < members->len; i++) {
+    const gchar *member = g_ptr_array_index (members, i);
+    g_autoptr(GError) error = NULL;
+    gint64 now = sd_network_now_ms (self->network);
+    g_autoptr(GBytes) invite = pack_invite (&group->ident, name, member, now, &error);
+
+    if (invite == NULL) {
+      g_warning ("no invite for a member: %s", error->message);
+      continue;
+    }
+    sd_sender_send_control (self->sender, member, invite, (guint64) now, SD_OUTGOING_TEXT);
+  }
+}
+
 static void push_next (GTask *task);
 
 static void
@@ -735,6 +1197,12 @@ on_push_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *hash = g_task_propagate_pointer (G_TASK (result), &error);
 
+  if (hash != NULL && ((CreateData *) g_task_get_task_data (task))->next == 1) {
+    CreateData *data = g_task_get_task_data (task);
+
+    sd_groups_keys_stored (g_task_get_source_object (task), data->group->ident.id, hash,
+                           data->pushes[0]);
+  }
   if (hash == NULL) {
     SdGroups *self = g_task_get_source_object (task);
     CreateData *data = g_task_get_task_data (task);
@@ -757,23 +1225,17 @@ push_next (GTask *task)
 
   if (data->next < 3) {
     guint i = data->next++;
-    group_store_async (self, data->group, push_namespaces[i], SD_GROUP_CONFIG_TTL_MS,
+    sd_groups_store_async (self, data->group, push_namespaces[i], SD_GROUP_CONFIG_TTL_MS,
                        data->pushes[i], on_push_done, task);
     return;
   }
   /* the configs are in the swarm: the invites can go */
-  for (guint i = 0; data->members[i] != NULL; i++) {
-    g_autoptr(GError) error = NULL;
-    gint64 now = sd_network_now_ms (self->network);
-    g_autoptr(GBytes) invite = pack_invite (&data->group->ident, data->name, data->members[i],
-                                            now, &error);
+  {
+    g_autoptr(GPtrArray) members = g_ptr_array_new ();
 
-    if (invite == NULL) {
-      g_warning ("no invite for a member: %s", error->message);
-      continue;
-    }
-    sd_sender_send_control (self->sender, data->members[i], invite, (guint64) now,
-                            SD_OUTGOING_TEXT);
+    for (guint i = 0; data->members[i] != NULL; i++)
+      g_ptr_array_add (members, data->members[i]);
+    sd_groups_send_invites (self, data->group, data->name, members);
   }
   g_task_return_pointer (task, g_strdup (data->group->ident.id), g_free);
   g_object_unref (task);
@@ -792,7 +1254,7 @@ sd_groups_create_async (SdGroups *self, const gchar *name, const gchar *const *m
   g_auto(SdConfigGroupMember) m = { 0 };
   SdGroupIdentity generated;
   CreateData *data;
-  Group *group;
+  SdGroupState *group;
 
   g_return_if_fail (SD_IS_GROUPS (self));
   if (name == NULL || *name == '\0' || strlen (name) > SD_GROUP_NAME_MAX ||
@@ -820,7 +1282,7 @@ sd_groups_create_async (SdGroups *self, const gchar *name, const gchar *const *m
   data = g_new0 (CreateData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
   data->name = g_strdup (name);
-  group = data->group = g_new0 (Group, 1);
+  group = data->group = g_new0 (SdGroupState, 1);
   group->user = self->identity;
   group->row = g_new0 (SdStoreGroup, 1);
   group->row->id = g_strdup (generated.id);
@@ -878,7 +1340,7 @@ sd_groups_create_async (SdGroups *self, const gchar *name, const gchar *const *m
   g_ptr_array_add (invited, NULL);
   data->members = (GStrv) g_ptr_array_free (g_steal_pointer (&invited), FALSE);
   /* stored before anything goes out: a crash leaves a group we can still push */
-  if (!group_save (self, group, name, &error)) {
+  if (!sd_group_state_save (self, group, name, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -893,6 +1355,34 @@ sd_groups_create_finish (SdGroups *self, GAsyncResult *result, GError **error)
 }
 
 /* ---- invites ------------------------------------------------------------------------------- */
+
+/* a promotion hands us the group seed: whoever holds it is an admin, so the seed is its own
+ * proof (it must be the seed of a group we are in); the Members entry follows at the next
+ * poll (sd_group_admin_upkeep) */
+static void
+take_promotion (SdStore *store, SessionProtos__GroupUpdatePromoteMessage *promote)
+{
+  g_autoptr(SdStoreGroup) existing = NULL;
+  SdGroupIdentity ident = { 0 };
+
+  if (promote->groupidentityseed.len != 32 ||
+      !sd_group_identity_from_seed (&ident, promote->groupidentityseed.data, NULL)) {
+    sd_group_identity_clear (&ident);
+    return;
+  }
+  existing = sd_store_get_group (store, ident.id, NULL);
+  if (existing != NULL && existing->seed == NULL && !existing->pending) {
+    g_autoptr(GError) error = NULL;
+
+    existing->seed = g_malloc (32);
+    memcpy (existing->seed, promote->groupidentityseed.data, 32);
+    if (!sd_store_save_group (store, existing, NULL, &error))
+      g_warning ("saving a promotion: %s", error->message);
+    else
+      g_message ("promoted to admin of a group");
+  }
+  sd_group_identity_clear (&ident);
+}
 
 void
 sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gchar *sender,
@@ -910,6 +1400,10 @@ sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const gcha
   update = session_protos__group_update_message__unpack (NULL, len, data);
   if (update == NULL)
     return;
+  if (update->promotemessage != NULL) {
+    take_promotion (store, update->promotemessage);
+    goto out;
+  }
   invite = update->invitemessage;
   if (invite == NULL || invite->groupsessionid == NULL || invite->name == NULL ||
       strlen (invite->name) > SD_GROUP_NAME_MAX || !g_utf8_validate (invite->name, -1, NULL) ||
@@ -1013,6 +1507,79 @@ sd_groups_dup_members (SdGroups *self, const gchar *group_id)
   return (GStrv) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
 }
 
+static const gchar *
+member_status_string (SdConfigMemberStatus status)
+{
+  switch (status) {
+  case SD_CONFIG_MEMBER_STATUS_SENT: return "sent";
+  case SD_CONFIG_MEMBER_STATUS_FAILED: return "failed";
+  case SD_CONFIG_MEMBER_STATUS_NOT_SENT: return "not-sent";
+  case SD_CONFIG_MEMBER_STATUS_NONE:
+  default: return "none";
+  }
+}
+
+GVariant *
+sd_groups_describe (SdGroups *self, const gchar *group_id, GError **error)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdConfigMessage) info = NULL, members = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autofree gchar *description = NULL;
+  GVariantBuilder builder, list;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  group = sd_group_state_load (self, group_id, error);
+  if (group == NULL)
+    return NULL;
+  info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
+  members = sd_group_state_config (group, SD_GROUP_CONFIG_MEMBERS);
+  conversation = sd_store_get_conversation (self->store, group_id, NULL);
+  if (info != NULL)
+    description = sd_config_group_info_get_description (sd_config_message_get_data (info));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", "name",
+                         g_variant_new_string (conversation != NULL && conversation->name != NULL
+                                               ? conversation->name : ""));
+  g_variant_builder_add (&builder, "{sv}", "description",
+                         g_variant_new_string (description != NULL ? description : ""));
+  g_variant_builder_add (&builder, "{sv}", "admin", g_variant_new_boolean (group->ident.is_admin));
+  g_variant_builder_add (&builder, "{sv}", "pending", g_variant_new_boolean (group->row->pending));
+  g_variant_builder_add (&builder, "{sv}", "removed",
+                         g_variant_new_boolean (!group->ident.is_admin && !group->has_auth &&
+                                                !group->row->pending));
+  g_variant_builder_add (&builder, "{sv}", "destroyed",
+                         g_variant_new_boolean (state_is_destroyed (group)));
+  g_variant_builder_init (&list, G_VARIANT_TYPE ("aa{sv}"));
+  if (members != NULL) {
+    SdConfigValue *data = sd_config_message_get_data (members);
+    g_autoptr(GPtrArray) ids = sd_config_group_members_list (data);
+
+    for (guint i = 0; i < ids->len; i++) {
+      g_auto(SdConfigGroupMember) member = { 0 };
+
+      if (!sd_config_group_members_get (data, g_ptr_array_index (ids, i), &member, NULL))
+        continue;
+      g_variant_builder_open (&list, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&list, "{sv}", "id", g_variant_new_string (member.session_id));
+      g_variant_builder_add (&list, "{sv}", "admin", g_variant_new_boolean (member.admin));
+      g_variant_builder_add (&list, "{sv}", "invite",
+                             g_variant_new_string (member_status_string (member.invite)));
+      g_variant_builder_add (&list, "{sv}", "promotion",
+                             g_variant_new_string (member_status_string (member.promotion)));
+      g_variant_builder_close (&list);
+    }
+  }
+  g_variant_builder_add (&builder, "{sv}", "members", g_variant_builder_end (&list));
+  return g_variant_builder_end (&builder);
+}
+
+void
+sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id)
+{
+  g_signal_emit (self, signals[SIGNAL_MEMBERSHIP_CHANGED], 0, group_id);
+}
+
 void
 sd_groups_emit_changed (SdGroups *self, const gchar *group_id)
 {
@@ -1030,6 +1597,8 @@ sd_groups_finalize (GObject *object)
   g_clear_object (&self->network);
   g_clear_object (&self->store);
   g_clear_object (&self->sender);
+  g_clear_pointer (&self->responded, g_hash_table_unref);
+  g_clear_pointer (&self->upkeep, g_hash_table_unref);
   G_OBJECT_CLASS (sd_groups_parent_class)->finalize (object);
 }
 
@@ -1040,6 +1609,10 @@ sd_groups_class_init (SdGroupsClass *klass)
   signals[SIGNAL_MESSAGE_ADDED] = g_signal_new ("message-added", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_MEMBERSHIP_CHANGED] = g_signal_new ("membership-changed",
+                                                     G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                     G_TYPE_STRING);
   signals[SIGNAL_MESSAGE_RECEIVED] = g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass),
                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                    G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -1048,6 +1621,8 @@ sd_groups_class_init (SdGroupsClass *klass)
 static void
 sd_groups_init (SdGroups *self)
 {
+  self->responded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->upkeep = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 SdGroups *
@@ -1059,14 +1634,5 @@ sd_groups_new (SdNetwork *network, SdStore *store, const SdIdentity *identity, S
   self->store = g_object_ref (store);
   self->sender = g_object_ref (sender);
   self->identity = identity;
-  {
-    g_autoptr(GError) error = NULL;
-    guint failed = 0;
-
-    if (!sd_store_fail_sending_group_messages (store, &failed, &error))
-      g_warning ("group messages cut off: %s", error->message);
-    else if (failed > 0)
-      g_message ("%u group message(s) were cut off by a restart: failed", failed);
-  }
   return self;
 }

@@ -25,14 +25,21 @@ typedef enum {
   SD_GROUPS_ERROR_NOT_FOUND,    /* no such group */
   SD_GROUPS_ERROR_NOT_MEMBER,   /* no key or grant yet (or removed) */
   SD_GROUPS_ERROR_FAILED,       /* the swarm refused or could not be reached */
+  SD_GROUPS_ERROR_NOT_ADMIN,    /* only an admin may do that */
 } SdGroupsError;
 GQuark sd_groups_error_quark (void);
 
 #define SD_GROUP_NAME_MAX 100        /* bytes, as Info `n` */
+#define SD_GROUP_DESCRIPTION_MAX 2000 /* bytes, as Info `o` */
+/* members promoted or removed in one call (one revoke_subaccount takes 50 tokens) */
+#define SD_GROUP_CHANGE_MAX_MEMBERS 50
 #define SD_GROUP_CREATE_MAX_MEMBERS 100
 /* group messages live 14 days in the swarm, configs 30 */
 #define SD_GROUP_MESSAGE_TTL_MS (14LL * 24 * 3600 * 1000)
 #define SD_GROUP_CONFIG_TTL_MS (30LL * 24 * 3600 * 1000)
+/* an admin renews Keys, Info and Members (a rekey for the same members) once the newest Keys
+ * message is this old, well before the swarm lets them expire */
+#define SD_GROUP_CONFIG_RENEW_MS (15LL * 24 * 3600 * 1000)
 
 /* @identity must outlive it */
 SdGroups *sd_groups_new (SdNetwork *network, SdStore *store, const SdIdentity *identity,
@@ -54,6 +61,9 @@ gboolean sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboole
 gchar *sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* our group messages cut off by a restart ("sending") go again, once per start */
+void sd_groups_resume_sending (SdGroups *self);
+
 /* the poller's answer for @group_id: the five retrieves of sd_storage_rpc_group_poll;
  * returns how many messages were added */
 guint sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body);
@@ -71,11 +81,53 @@ void sd_groups_receive_update (SdStore *store, const SdIdentity *identity, const
  * and invited alike), NULL when none is known */
 GStrv sd_groups_dup_members (SdGroups *self, const gchar *group_id);
 
+/* ---- sd-group-admin.c: what admins change, and leaving ---- */
+
+/* admin: a new name and/or description (NULL: unchanged; "" clears the description) in Info;
+ * a new name is announced to the group (INFO_CHANGE). NOT_ADMIN for members */
+void sd_groups_set_info_async (SdGroups *self, const gchar *group_id, const gchar *name,
+                               const gchar *description, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+/* admin: Info marked destroyed; every member sees the group as destroyed and stops reading */
+void sd_groups_destroy_async (SdGroups *self, const gchar *group_id, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+/* admin: @members (in Members, not admins) get the group seed 1:1 (GroupUpdatePromoteMessage),
+ * their promotion is "sent" in Members, and the group hears MEMBER_CHANGE PROMOTED */
+void sd_groups_promote_async (SdGroups *self, const gchar *group_id, const gchar *const *members,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+/* admin: @members (1 to 50 Session IDs not in the group, or invited and not joined yet) are
+ * invited: in Members (invite "sent"), with the keys of the past (@share_history: a supplement
+ * in Keys) or from now on only (a new key for everyone), MEMBER_CHANGE ADDED to the group,
+ * then each gets its invite 1:1 */
+void sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *const *members,
+                             gboolean share_history, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
+/* admin: @members leave Members, a new key without them (rekey), their tokens revoked, a kick
+ * notice in ns -11 and MEMBER_CHANGE REMOVED to the group */
+void sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
+                                     const gchar *const *members, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+/* member: the group hears we left (GroupUpdateMemberLeftMessage and the notification); then
+ * the group and its history are forgotten, as the official clients do. The only admin may not
+ * leave (InvalidArgument): it destroys the group instead */
+void sd_groups_leave_async (SdGroups *self, const gchar *group_id, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data);
+/* the _finish of the five above */
+gboolean sd_groups_admin_finish (SdGroups *self, GAsyncResult *result, GError **error);
+
+/* (transfer floating) a{sv}: name s, description s, admin b (we are), pending b (an invite),
+ * removed b (we were removed), destroyed b, members aa{sv} (id s, admin b, invite s and
+ * promotion s: "none", "sent", "failed", "not-sent"; an accepted invite is "none") */
+GVariant *sd_groups_describe (SdGroups *self, const gchar *group_id, GError **error);
+
 /* tells "message-added" listeners that @group_id changed (a new invite seen by the poller) */
 void sd_groups_emit_changed (SdGroups *self, const gchar *group_id);
 
 /* signals:
  *   "message-added" (const gchar *group_id): the group conversation changed
- *   "message-received" (const gchar *message_id): a new message was read from a group's swarm */
+ *   "message-received" (const gchar *message_id): a new message was read from a group's swarm
+ *   "membership-changed" (const gchar *group_id): we were removed, or took a promotion: our
+ *     UserGroups entry changes */
 
 G_END_DECLS

@@ -127,6 +127,7 @@ sd_dbus_error_convert (const GError *error)
     code = error->code == SD_GROUPS_ERROR_INVALID ? SD_DBUS_ERROR_INVALID_ARGUMENT
            : error->code == SD_GROUPS_ERROR_NOT_FOUND ? SD_DBUS_ERROR_NOT_FOUND
            : error->code == SD_GROUPS_ERROR_NOT_MEMBER ? SD_DBUS_ERROR_ACCESS_DENIED
+           : error->code == SD_GROUPS_ERROR_NOT_ADMIN ? SD_DBUS_ERROR_ACCESS_DENIED
                                                        : SD_DBUS_ERROR_NETWORK;
   return g_error_new_literal (SD_DBUS_ERROR, code, error->message);
 }

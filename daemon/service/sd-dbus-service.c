@@ -1331,6 +1331,103 @@ handle_decline_group_invite (SdDbusAccount1 *skeleton, GDBusMethodInvocation *in
   return respond_group_invite (invocation, group_id, FALSE, self);
 }
 
+static void
+on_group_change_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GroupCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_change_group_finish (SD_ACCOUNT (source), result, &error))
+    sd_dbus_error_return (call->invocation, error);
+  else
+    g_dbus_method_invocation_return_value (call->invocation, NULL);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+static gboolean
+change_group (GDBusMethodInvocation *invocation, SdAccountGroupChange change,
+              const gchar *group_id, const gchar *name, const gchar *description,
+              const gchar *const *members, SdDbusService *self)
+{
+  GroupCall *call = g_new0 (GroupCall, 1);
+
+  call->self = g_object_ref (self);
+  call->invocation = invocation;
+  sd_account_change_group_async (self->account, change, group_id, name, description, members,
+                                 NULL, on_group_change_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_group_info (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *group_id, GVariant *changes, SdDbusService *self)
+{
+  const gchar *name = NULL, *description = NULL;
+
+  g_variant_lookup (changes, "name", "&s", &name);
+  g_variant_lookup (changes, "description", "&s", &description);
+  return change_group (invocation, SD_ACCOUNT_GROUP_SET_INFO, group_id, name, description, NULL,
+                       self);
+}
+
+static gboolean
+handle_destroy_group (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                      const gchar *group_id, SdDbusService *self)
+{
+  return change_group (invocation, SD_ACCOUNT_GROUP_DESTROY, group_id, NULL, NULL, NULL, self);
+}
+
+static gboolean
+handle_leave_group (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                    const gchar *group_id, SdDbusService *self)
+{
+  return change_group (invocation, SD_ACCOUNT_GROUP_LEAVE, group_id, NULL, NULL, NULL, self);
+}
+
+static gboolean
+handle_promote_group_members (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                              const gchar *group_id, const gchar *const *members,
+                              SdDbusService *self)
+{
+  return change_group (invocation, SD_ACCOUNT_GROUP_PROMOTE, group_id, NULL, NULL, members,
+                       self);
+}
+
+static gboolean
+handle_remove_group_members (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                             const gchar *group_id, const gchar *const *members,
+                             SdDbusService *self)
+{
+  return change_group (invocation, SD_ACCOUNT_GROUP_REMOVE, group_id, NULL, NULL, members,
+                       self);
+}
+
+static gboolean
+handle_invite_group_members (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                             const gchar *group_id, const gchar *const *members,
+                             gboolean share_history, SdDbusService *self)
+{
+  return change_group (invocation,
+                       share_history ? SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY
+                                     : SD_ACCOUNT_GROUP_INVITE,
+                       group_id, NULL, NULL, members, self);
+}
+
+static gboolean
+handle_get_group_info (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *group_id, SdDbusService *self)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *info = sd_account_describe_group (self->account, group_id, &error);
+
+  if (info == NULL)
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_account1_complete_get_group_info (skeleton, invocation, info);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_open_conversation (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                           const gchar *id, SdDbusService *self)
@@ -1728,6 +1825,20 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_accept_group_invite), self);
   g_signal_connect (self->account_skeleton, "handle-decline-group-invite",
                     G_CALLBACK (handle_decline_group_invite), self);
+  g_signal_connect (self->account_skeleton, "handle-get-group-info",
+                    G_CALLBACK (handle_get_group_info), self);
+  g_signal_connect (self->account_skeleton, "handle-set-group-info",
+                    G_CALLBACK (handle_set_group_info), self);
+  g_signal_connect (self->account_skeleton, "handle-destroy-group",
+                    G_CALLBACK (handle_destroy_group), self);
+  g_signal_connect (self->account_skeleton, "handle-leave-group",
+                    G_CALLBACK (handle_leave_group), self);
+  g_signal_connect (self->account_skeleton, "handle-promote-group-members",
+                    G_CALLBACK (handle_promote_group_members), self);
+  g_signal_connect (self->account_skeleton, "handle-remove-group-members",
+                    G_CALLBACK (handle_remove_group_members), self);
+  g_signal_connect (self->account_skeleton, "handle-invite-group-members",
+                    G_CALLBACK (handle_invite_group_members), self);
   g_signal_connect (self->account_skeleton, "handle-join-community",
                     G_CALLBACK (handle_join_community), self);
   g_signal_connect (self->account_skeleton, "handle-resolve-name",

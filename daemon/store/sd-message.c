@@ -59,6 +59,13 @@ static const gchar *const kind_names[] = {
   [SD_MESSAGE_KIND_EXPIRATION_UPDATE] = "expiration-update",
   [SD_MESSAGE_KIND_SCREENSHOT] = "screenshot",
   [SD_MESSAGE_KIND_MEDIA_SAVED] = "media-saved",
+  [SD_MESSAGE_KIND_GROUP_RENAMED] = "group-renamed",
+  [SD_MESSAGE_KIND_GROUP_MEMBERS_ADDED] = "group-members-added",
+  [SD_MESSAGE_KIND_GROUP_MEMBERS_REMOVED] = "group-members-removed",
+  [SD_MESSAGE_KIND_GROUP_MEMBERS_PROMOTED] = "group-members-promoted",
+  [SD_MESSAGE_KIND_GROUP_MEMBER_LEFT] = "group-member-left",
+  [SD_MESSAGE_KIND_GROUP_REMOVED] = "group-removed",
+  [SD_MESSAGE_KIND_GROUP_DESTROYED] = "group-destroyed",
 };
 
 static const gchar *const mode_names[] = {

@@ -43,6 +43,17 @@ typedef enum {
   SD_MESSAGE_KIND_EXPIRATION_UPDATE, /* the disappearing-messages setting changed */
   SD_MESSAGE_KIND_SCREENSHOT,        /* the author took a screenshot */
   SD_MESSAGE_KIND_MEDIA_SAVED,       /* the author saved a file of the referenced message */
+  /* groups v2 control messages (docs/groups.md): body is the new name, or the members' Session
+   * IDs separated by spaces; the author is who sent it (member-left: who left) */
+  SD_MESSAGE_KIND_GROUP_RENAMED,
+  SD_MESSAGE_KIND_GROUP_MEMBERS_ADDED,
+  SD_MESSAGE_KIND_GROUP_MEMBERS_REMOVED,
+  SD_MESSAGE_KIND_GROUP_MEMBERS_PROMOTED,
+  SD_MESSAGE_KIND_GROUP_MEMBER_LEFT,
+  /* we were removed from the group, or it was destroyed: the author is us (we do not know
+   * which admin did it), the body empty */
+  SD_MESSAGE_KIND_GROUP_REMOVED,
+  SD_MESSAGE_KIND_GROUP_DESTROYED,
 } SdMessageKind;
 
 const gchar *sd_message_kind_to_string (SdMessageKind kind);

@@ -316,18 +316,85 @@ sd_store_set_group_message_status (SdStore *self, const gchar *group_id, const g
   return store_run (self, stmt, error);
 }
 
-gboolean
-sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error)
+GPtrArray *
+sd_store_list_sending_group_messages (SdStore *self, guint max, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  stmt = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                              " WHERE m.status = 'sending' AND m.outgoing = 1"
+                              " AND m.conversation IN (SELECT id FROM groups)"
+                              " ORDER BY m.sent_at LIMIT ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, (int) MIN (max, G_MAXINT));
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (messages, store_message_from_row (stmt, 0));
+  if (rc == 0)
+    return NULL;
+  return g_steal_pointer (&messages);
+}
+
+gboolean
+sd_store_add_group_event (SdStore *self, const gchar *group_id, const gchar *author,
+                          gboolean outgoing, SdMessageKind kind, const gchar *body,
+                          gint64 sent_at, const gchar *server_hash, gboolean *out_added,
+                          GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  g_autoptr(SdCachedStmt) touch = NULL;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
-  stmt = store_prepare (self, "UPDATE messages SET status = 'failed'"
-                              " WHERE status = 'sending' AND outgoing = 1"
-                              " AND conversation IN (SELECT id FROM groups)", error);
-  if (stmt == NULL || !store_run (self, stmt, error))
+  if (out_added != NULL)
+    *out_added = FALSE;
+  if (kind < SD_MESSAGE_KIND_GROUP_RENAMED || kind > SD_MESSAGE_KIND_GROUP_DESTROYED) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a group event");
     return FALSE;
-  if (out_failed != NULL)
-    *out_failed = (guint) sqlite3_changes (sqlite3_db_handle (stmt));
-  return TRUE;
+  }
+  if (!store_check_session_id (author, "the author", error) ||
+      !store_check_utf8 (body, "the body", error))
+    return FALSE;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return FALSE;
+  /* an event is shown and never unread (as the 1:1 events); (author, sent_at) keeps one copy */
+  stmt = store_prepare (self,
+                        "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                        " received_at, status, server_hash, kind)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sent', ?7, ?8) ON CONFLICT DO NOTHING",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, group_id);
+  store_bind_text (stmt, 2, author);
+  sqlite3_bind_int (stmt, 3, outgoing ? 1 : 0);
+  store_bind_text (stmt, 4, body);
+  sqlite3_bind_int64 (stmt, 5, sent_at);
+  sqlite3_bind_int64 (stmt, 6, store_now_ms ());
+  store_bind_text (stmt, 7, server_hash);
+  store_bind_text (stmt, 8, sd_message_kind_to_string (kind));
+  if (!store_run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (sqlite3_db_handle (stmt)) > 0) {
+    gint64 local_id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
+
+    if (out_added != NULL)
+      *out_added = TRUE;
+    /* the search index holds every row's body (sd_store_check_integrity compares them) */
+    if (!store_index_messages (self, &local_id, 1, error))
+      return FALSE;
+    touch = store_prepare (self, "UPDATE conversations SET last_activity ="
+                                 " max (last_activity, ?2) WHERE id = ?1", error);
+    if (touch == NULL)
+      return FALSE;
+    store_bind_text (touch, 1, group_id);
+    sqlite3_bind_int64 (touch, 2, sent_at);
+    if (!store_run (self, touch, error))
+      return FALSE;
+  }
+  return store_tx_commit (tx, error);
 }

@@ -428,6 +428,20 @@ static const gchar schema_v12[] =
   "  server_pk TEXT NOT NULL"
   ") WITHOUT ROWID;";
 
+/* 13: groups v2 events (docs/groups.md, "Control messages in the conversation"): step 3's CHECK
+ * on messages.kind is widened in place, as step 9 widened conversations.kind (rebuilding
+ * `messages` would take its triggers, indexes and references with it); loosening a CHECK
+ * changes no stored row */
+static const gchar schema_v13[] =
+  "PRAGMA writable_schema = ON;"
+  "UPDATE sqlite_schema SET sql = replace (sql,"
+  "  '''screenshot'', ''media-saved''))',"
+  "  '''screenshot'', ''media-saved'', ''group-renamed'', ''group-members-added'','"
+  "  || ' ''group-members-removed'', ''group-members-promoted'', ''group-member-left'','"
+  "  || ' ''group-removed'', ''group-destroyed''))')"
+  "  WHERE type = 'table' AND name = 'messages';"
+  "PRAGMA writable_schema = RESET;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -441,6 +455,7 @@ static const gchar *const migrations[] = {
   schema_v10,
   schema_v11,
   schema_v12,
+  schema_v13,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

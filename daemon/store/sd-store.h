@@ -507,9 +507,15 @@ gboolean sd_store_add_group_message (SdStore *self, const gchar *group_id, const
                                      gboolean outgoing, const gchar *body, gint64 sent_at,
                                      const gchar *server_hash, gboolean *out_added,
                                      GError **error);
-/* group messages still "sending" when we start were cut off (no outbox for groups yet): they
- * become "failed" */
-gboolean sd_store_fail_sending_group_messages (SdStore *self, guint *out_failed, GError **error);
+/* a group control message shown in the conversation (SD_MESSAGE_KIND_GROUP_*): never unread;
+ * a known (author, sent_at) is left alone */
+gboolean sd_store_add_group_event (SdStore *self, const gchar *group_id, const gchar *author,
+                                   gboolean outgoing, SdMessageKind kind, const gchar *body,
+                                   gint64 sent_at, const gchar *server_hash,
+                                   gboolean *out_added, GError **error);
+/* (element-type SdMessage) our group messages still "sending" (cut off by a restart), oldest
+ * first, at most @max: they are sent again */
+GPtrArray *sd_store_list_sending_group_messages (SdStore *self, guint max, GError **error);
 /* our sending (or failed) group message of @group_id is now sent (or failed) */
 gboolean sd_store_set_group_message_status (SdStore *self, const gchar *group_id,
                                             const gchar *author, gint64 sent_at,

@@ -285,22 +285,39 @@ test_group_rows (Fixture *f, gconstpointer data)
     g_assert_cmpuint (unread, ==, 1);
   }
 
-  /* our message cut off by a restart fails; others' and 1:1 ones are left alone */
+  /* our message cut off by a restart is listed to go again (not theirs, not a 1:1 one, not a
+   * sent one); once given up on (failed) it is no longer listed */
   {
     g_autoptr(SdMessage) mine = NULL;
     g_autofree gchar *mine_id = sd_message_id_make (f->me.session_id, 1700000000001);
-    guint failed = 0;
+    g_autoptr(GPtrArray) sending = NULL;
 
     g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->me.session_id, TRUE,
                                                "mine", 1700000000001, NULL, &added, &error));
-    g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
+    g_assert_true (sd_store_add_group_message (f->store, f->group.id, f->me.session_id, TRUE,
+                                               "mine too", 1700000000002, NULL, &added, &error));
+    sending = sd_store_list_sending_group_messages (f->store, 100, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (failed, ==, 1);
+    g_assert_cmpuint (sending->len, ==, 2);
+    g_assert_cmpstr (((SdMessage *) g_ptr_array_index (sending, 0))->body, ==, "mine");
+    g_assert_cmpstr (((SdMessage *) g_ptr_array_index (sending, 0))->conversation, ==,
+                     f->group.id);
+    g_assert_cmpint (((SdMessage *) g_ptr_array_index (sending, 0))->sent_at, ==, 1700000000001);
+    g_clear_pointer (&sending, g_ptr_array_unref);
+    /* at most @max, oldest first */
+    sending = sd_store_list_sending_group_messages (f->store, 1, &error);
+    g_assert_cmpuint (sending->len, ==, 1);
+    g_assert_cmpstr (((SdMessage *) g_ptr_array_index (sending, 0))->body, ==, "mine");
+    g_clear_pointer (&sending, g_ptr_array_unref);
+    g_assert_true (sd_store_set_group_message_status (f->store, f->group.id, f->me.session_id,
+                                                      1700000000002, TRUE, "h2", &error));
+    g_assert_true (sd_store_set_group_message_status (f->store, f->group.id, f->me.session_id,
+                                                      1700000000001, FALSE, NULL, &error));
+    sending = sd_store_list_sending_group_messages (f->store, 100, &error);
+    g_assert_cmpuint (sending->len, ==, 0);
     mine = sd_store_get_message (f->store, mine_id, &error);
     g_assert_no_error (error);
     g_assert_cmpint (mine->status, ==, SD_MESSAGE_STATUS_FAILED);
-    g_assert_true (sd_store_fail_sending_group_messages (f->store, &failed, &error));
-    g_assert_cmpuint (failed, ==, 0);
     /* read back from the swarm later: delivered after all, but only in its own group */
     g_assert_true (sd_store_set_group_message_status (f->store, ID_C, f->me.session_id,
                                                       1700000000001, TRUE, "h", &error));
@@ -319,6 +336,75 @@ test_group_rows (Fixture *f, gconstpointer data)
   sd_store_delete_conversation (f->store, f->group.id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n_groups (f), ==, 0);
+}
+
+static GBytes *
+promote_bytes (const guint8 *seed, gsize seed_len)
+{
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdatePromoteMessage promote =
+    SESSION_PROTOS__GROUP_UPDATE_PROMOTE_MESSAGE__INIT;
+  gsize len;
+  guint8 *out;
+
+  promote.groupidentityseed.data = (guint8 *) seed;
+  promote.groupidentityseed.len = seed_len;
+  promote.name = (char *) "Crew";
+  update.promotemessage = &promote;
+  len = session_protos__group_update_message__get_packed_size (&update);
+  out = g_malloc (len);
+  session_protos__group_update_message__pack (&update, out);
+  return g_bytes_new_take (out, len);
+}
+
+static gboolean
+has_seed (Fixture *f)
+{
+  g_autoptr(SdStoreGroup) row = sd_store_get_group (f->store, f->group.id, NULL);
+
+  g_assert_nonnull (row);
+  return row->seed != NULL;
+}
+
+/* a promotion (the group seed, 1:1) makes us admin of a group we are in; nothing else does */
+static void
+test_promotion (Fixture *f, gconstpointer data)
+{
+  const gint64 t = 1700000000000;
+  g_autoptr(GBytes) invite = invite_bytes (&f->group, "Crew", f->me.session_id,
+                                           f->me.session_id, t);
+  guint8 other_seed[32], seed[32];
+  g_autoptr(GBytes) wrong = NULL, short_seed = NULL, right = NULL;
+  g_autoptr(SdStoreGroup) row = NULL;
+
+  memset (seed, 0x44, sizeof (seed)); /* the fixture's group */
+  memset (other_seed, 0x45, sizeof (other_seed));
+  right = promote_bytes (seed, 32);
+  wrong = promote_bytes (other_seed, 32);
+  short_seed = promote_bytes (seed, 31);
+
+  /* no such group: nothing is made */
+  receive (f, f->admin.session_id, t, right);
+  g_assert_cmpuint (n_groups (f), ==, 0);
+  /* a pending invite: not promoted before it is accepted */
+  receive (f, f->admin.session_id, t, invite);
+  receive (f, f->admin.session_id, t, right);
+  g_assert_false (has_seed (f));
+  row = sd_store_get_group (f->store, f->group.id, NULL);
+  row->pending = FALSE;
+  g_assert_true (sd_store_save_group (f->store, row, NULL, NULL));
+  /* another group's seed, a short one: nothing */
+  receive (f, f->admin.session_id, t, wrong);
+  receive (f, f->admin.session_id, t, short_seed);
+  g_assert_false (has_seed (f));
+  g_assert_cmpuint (n_groups (f), ==, 1);
+  /* the group's own seed: we are admin, the grant stays */
+  receive (f, f->other.session_id, t, right);
+  g_assert_true (has_seed (f));
+  g_clear_pointer (&row, sd_store_group_free);
+  row = sd_store_get_group (f->store, f->group.id, NULL);
+  g_assert_cmpmem (row->seed, 32, seed, 32);
+  g_assert_nonnull (row->auth_data);
 }
 
 /* a blocked sender's invite is dropped, not stored as a request */
@@ -397,6 +483,86 @@ test_migrate_v8 (void)
   sqlite3_close (db);
 }
 
+/* step 11 widens messages.kind for the group events; the messages stay */
+static void
+test_migrate_v10 (void)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *const event = "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                             " received_at, status, kind) VALUES ('" ID_C "', '" ID_C "', 0,"
+                             " 'New name', 2, 2, 'sent', 'group-renamed')";
+
+  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+  g_assert_true (sd_store_schema_migrate_to (db, 0, 10, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
+                                     "INSERT INTO messages (conversation, author, outgoing, body,"
+                                     " sent_at, received_at, status) VALUES ('" ID_C "', '" ID_C
+                                     "', 0, 'kept', 1, 1, 'sent');", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  g_assert_true (sd_store_schema_migrate_to (db, 10, 11, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages (conversation, author, outgoing, body,"
+                                     " sent_at, received_at, status, kind) VALUES ('" ID_C "', '"
+                                     ID_C "', 0, '', 3, 3, 'sent', 'bogus')", NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT group_concat (body, '|') FROM"
+                                           " (SELECT body FROM messages ORDER BY sent_at)", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "kept|New name");
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* group events: shown, never unread, one per (author, sent time), only group kinds */
+static void
+test_group_events (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdStoreGroup) row = g_new0 (SdStoreGroup, 1);
+  g_autoptr(SdMessage) event = NULL;
+  g_autofree gchar *event_id = sd_message_id_make (f->admin.session_id, 1700000000005);
+  gboolean added = FALSE;
+  guint unread = 99;
+
+  row->id = g_strdup (f->group.id);
+  g_assert_true (sd_store_save_group (f->store, row, "Crew", &error));
+  g_assert_true (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                           SD_MESSAGE_KIND_GROUP_RENAMED, "Crew 2",
+                                           1700000000005, "h5", &added, &error));
+  g_assert_no_error (error);
+  g_assert_true (added);
+  g_assert_true (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                           SD_MESSAGE_KIND_GROUP_RENAMED, "again",
+                                           1700000000005, "h5", &added, &error));
+  g_assert_false (added);
+  g_assert_false (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                            SD_MESSAGE_KIND_SCREENSHOT, "", 1700000000006, NULL,
+                                            &added, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  event = sd_store_get_message (f->store, event_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (event->kind, ==, SD_MESSAGE_KIND_GROUP_RENAMED);
+  g_assert_cmpstr (event->body, ==, "Crew 2");
+  g_assert_cmpstr (sd_message_kind_to_string (event->kind), ==, "group-renamed");
+  g_assert_true (sd_store_count_unread (f->store, f->group.id, &unread, &error));
+  g_assert_cmpuint (unread, ==, 0);
+  g_assert_true (sd_store_check_integrity (f->store, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -409,5 +575,8 @@ main (int argc, char **argv)
   g_test_add ("/groups/invite/forged", Fixture, NULL, setup, test_invite_forged, teardown);
   g_test_add ("/groups/invite/blocked", Fixture, NULL, setup, test_invite_blocked, teardown);
   g_test_add ("/groups/invite/cap", Fixture, NULL, setup, test_invite_cap, teardown);
+  g_test_add ("/groups/promotion", Fixture, NULL, setup, test_promotion, teardown);
+  g_test_add_func ("/groups/migrate-v10", test_migrate_v10);
+  g_test_add ("/groups/events", Fixture, NULL, setup, test_group_events, teardown);
   return g_test_run ();
 }

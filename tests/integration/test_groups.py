@@ -5,10 +5,20 @@ invite (alice is not his approved contact) waits as a pending group conversation
 accepts it; then both chat in the group, each reading the other's messages from the group's
 swarm. alice's restored second device finds the group through the UserGroups config and
 reads and writes it as admin. carol, not a member, has no group and cannot accept or send to it;
-her own group (made with sessionctl) is accepted by alice and declined by bob."""
+her own group (made with sessionctl) is accepted by alice and declined by bob.
+
+Then what changes a group: an accepted invite shows as accepted at the admin; only admins
+rename and describe, and the other members see the new name; in a third group alice promotes
+carol (who then acts as admin) and removes bob (who learns it, cannot write and does not read
+what comes after); bob leaves the first group (alice drops him from Members); carol destroys her
+group (alice sees it destroyed and cannot write); a group message cut off by a restart goes out
+after it; bob is invited back to the third group with its history (he reads what he missed)
+and to the first without it (he does not); alice's two devices edit the first group at
+once and everyone ends with both edits."""
 
 import json
 import os
+import signal
 import subprocess
 
 from gi.repository import GLib  # noqa: E402
@@ -21,7 +31,23 @@ def conversation_ids(daemon):
 
 
 def bodies(daemon, group_id, author):
-    return [m["body"] for m in daemon.messages(group_id) if m.get("author") == author]
+    return [m["body"] for m in daemon.messages(group_id)
+            if m.get("author") == author and m.get("kind") == "text"]
+
+
+def events(daemon, group_id, kind):
+    """(author, body) of the group events of @kind, oldest first"""
+    return [(m["author"], m["body"]) for m in reversed(daemon.messages(group_id))
+            if m.get("kind") == kind]
+
+
+def group_info(daemon, group_id):
+    return daemon.account("GetGroupInfo", "s", group_id)[0]
+
+
+def member(daemon, group_id, member_id):
+    """the member's entry in the daemon's GetGroupInfo, {} when absent"""
+    return next((m for m in group_info(daemon, group_id)["members"] if m["id"] == member_id), {})
 
 
 def sessionctl(daemon, *args):
@@ -151,6 +177,178 @@ def test(testnet):
         bob.account("DeclineGroupInvite", "s", second)
         bob.wait_for(lambda: second not in conversation_ids(bob), "declined: gone")
         bob.expect_error("NotFound", bob.account, "AcceptGroupInvite", "s", second)
+
+        log("bob accepted Crew: alice (admin) sees his invite accepted, from his response")
+        alice.wait_for(lambda: member(alice, group_id, bob_id).get("invite") == "none",
+                       "alice sees bob's invite accepted")
+        assert_eq(member(alice, group_id, alice_id).get("admin"), True, "alice is admin")
+        assert_eq(member(alice, group_id, bob_id).get("admin"), False, "bob is no admin")
+        bob.wait_for(lambda: member(bob, group_id, bob_id).get("invite") == "none",
+                     "bob reads the Members change")
+        info = group_info(bob, group_id)
+        assert_eq((info["admin"], info["removed"], info["destroyed"], info["pending"]),
+                  (False, False, False, False), "bob's view of Crew")
+        carol.expect_error("NotFound", carol.account, "GetGroupInfo", "s", group_id)
+
+        log("only admins rename; alice renames and describes Crew, bob sees it")
+        bob.expect_error("AccessDenied", bob.account, "SetGroupInfo", "sa{sv}", group_id,
+                         {"name": GLib.Variant("s", "Mine")})
+        for bad in [{}, {"name": GLib.Variant("s", "")}, {"name": GLib.Variant("s", "x" * 101)},
+                    {"name": GLib.Variant("s", "tab\there")},
+                    {"description": GLib.Variant("s", "d" * 2001)}]:
+            alice.expect_error("InvalidArgument", alice.account, "SetGroupInfo", "sa{sv}",
+                               group_id, bad)
+        assert_eq(alice.conversation_prop(group_id, "Name"), "Crew", "refused renames change nothing")
+        unread_before = bob.conversation_prop(group_id, "UnreadCount")
+        alice.account("SetGroupInfo", "sa{sv}", group_id,
+                      {"name": GLib.Variant("s", "Crew 2"),
+                       "description": GLib.Variant("s", "our crew")})
+        assert_eq(alice.conversation_prop(group_id, "Name"), "Crew 2", "alice's new name")
+        bob.wait_for(lambda: bob.conversation_prop(group_id, "Name") == "Crew 2",
+                     "bob sees the new name")
+        assert_eq(group_info(bob, group_id)["description"], "our crew", "bob's description")
+        alice2.wait_for(lambda: alice2.conversation_prop(group_id, "Name") == "Crew 2",
+                        "alice2 sees the new name")
+        # the INFO_CHANGE control message is shown (once) on both sides, never unread
+        bob.wait_for(lambda: events(bob, group_id, "group-renamed") == [(alice_id, "Crew 2")],
+                     "bob's conversation shows the rename")
+        alice.wait_for(lambda: events(alice, group_id, "group-renamed") == [(alice_id, "Crew 2")],
+                       "alice's too, read back")
+        assert_eq(bob.conversation_prop(group_id, "UnreadCount"), unread_before,
+                  "an event is not unread")
+
+        log("alice makes Team with bob and carol; both accept")
+        team = alice.account("CreateGroup", "sas", "Team", [bob_id, carol_id])[0].rsplit("/", 1)[1]
+        for d in (bob, carol):
+            d.wait_for(lambda: team in conversation_ids(d), "%s has the Team invite" % d.name)
+            d.account("AcceptGroupInvite", "s", team)
+        alice.conversation(team, "SendMessage", "sa{sv}", "hi team", {})
+        for d in (bob, carol):
+            d.wait_for(lambda: bodies(d, team, alice_id) == ["hi team"],
+                       "%s reads Team" % d.name)
+        alice.wait_for(lambda: all(member(alice, team, x).get("invite") == "none"
+                                   for x in (bob_id, carol_id)), "both invites accepted")
+
+        log("members may not promote or remove; alice promotes carol")
+        bob.expect_error("AccessDenied", bob.account, "PromoteGroupMembers", "sas", team,
+                         [carol_id])
+        bob.expect_error("AccessDenied", bob.account, "RemoveGroupMembers", "sas", team,
+                         [alice_id])
+        alice.expect_error("InvalidArgument", alice.account, "RemoveGroupMembers", "sas", team,
+                           [alice_id])
+        alice.expect_error("InvalidArgument", alice.account, "RemoveGroupMembers", "sas", team,
+                           ["05" + "ab" * 32])
+        alice.expect_error("InvalidArgument", alice.account, "RemoveGroupMembers", "sas", team, [])
+        alice.expect_error("InvalidSessionId", alice.account, "PromoteGroupMembers", "sas", team,
+                           ["nope"])
+        alice.account("PromoteGroupMembers", "sas", team, [carol_id])
+        assert_eq(member(alice, team, carol_id).get("promotion"), "sent", "promotion sent")
+        carol.wait_for(lambda: group_info(carol, team)["admin"], "carol holds the admin key")
+        alice.wait_for(lambda: member(alice, team, carol_id).get("admin")
+                       and member(alice, team, carol_id).get("promotion") == "none",
+                       "alice sees carol as admin")
+        bob.wait_for(lambda: events(bob, team, "group-members-promoted") == [(alice_id, carol_id)],
+                     "bob's conversation shows the promotion")
+        # carol acts as an admin: her rename reaches the others
+        sessionctl(carol, "group-rename", team, "Team B")
+        bob.wait_for(lambda: bob.conversation_prop(team, "Name") == "Team B",
+                     "bob sees carol's rename")
+        bob.wait_for(lambda: events(bob, team, "group-renamed") == [(carol_id, "Team B")],
+                     "shown as carol's")
+
+        log("alice removes bob: he learns it, cannot write and does not read what follows")
+        alice.account("RemoveGroupMembers", "sas", team, [bob_id])
+        assert bob_id not in alice.conversation_prop(team, "Members"), "bob left Members"
+        bob.wait_for(lambda: group_info(bob, team)["removed"], "bob learns he was removed")
+        assert_eq(events(bob, team, "group-removed"), [(bob_id, "")], "bob's conversation says so")
+        bob.expect_error("AccessDenied", bob.conversation, team, "SendMessage", "sa{sv}",
+                         "still here?", {})
+        alice.conversation(team, "SendMessage", "sa{sv}", "without bob", {})
+        carol.wait_for(lambda: "without bob" in bodies(carol, team, alice_id),
+                       "carol reads under the new key")
+        carol.wait_for(lambda: bob_id not in carol.conversation_prop(team, "Members"),
+                       "carol's Members without bob")
+        assert_eq(bodies(bob, team, alice_id), ["hi team"], "bob keeps only the history")
+        carol.wait_for(lambda: events(carol, team, "group-members-removed") == [(alice_id, bob_id)],
+                       "carol's conversation shows the removal")
+
+        log("bob leaves Crew: his copy goes, alice drops him from Members")
+        alice.expect_error("InvalidArgument", alice.account, "LeaveGroup", "s", group_id)
+        bob.account("LeaveGroup", "s", group_id)
+        assert group_id not in conversation_ids(bob), "bob forgot Crew"
+        bob.expect_error("NotFound", bob.account, "GetGroupInfo", "s", group_id)
+        alice.wait_for(lambda: bob_id not in alice.conversation_prop(group_id, "Members"),
+                       "alice removed bob after he left")
+        alice.wait_for(lambda: events(alice, group_id, "group-member-left") == [(bob_id, "")],
+                       "alice's conversation shows bob left")
+
+        log("carol destroys Second: alice sees it destroyed and cannot write")
+        alice.expect_error("AccessDenied", alice.account, "DestroyGroup", "s", second)
+        sessionctl(carol, "group-destroy", second)
+        assert group_info(carol, second)["destroyed"], "carol's copy is destroyed"
+        alice.wait_for(lambda: sessionctl(alice, "group-info", second)[0]["destroyed"],
+                       "alice sees it destroyed")
+        assert_eq(events(alice, second, "group-destroyed"), [(alice_id, "")],
+                  "alice's conversation says so")
+        alice.expect_error("AccessDenied", alice.conversation, second, "SendMessage", "sa{sv}",
+                           "hello?", {})
+        carol.expect_error("AccessDenied", carol.account, "SetGroupInfo", "sa{sv}", second,
+                           {"name": GLib.Variant("s", "Back")})
+        assert_eq(bodies(alice, second, carol_id), ["welcome"], "the history stays")
+
+        log("a group message cut off by a restart goes out after it")
+        testnet.control({"action": "force_status", "node": "all", "status": 503})
+        alice.conversation(team, "SendMessage", "sa{sv}", "across a restart", {})
+        alice.stop(signal.SIGKILL)
+        testnet.control({"action": "clear"})
+        alice.start()
+        alice.wait_for(lambda: [m["status"] for m in alice.messages(team)
+                                if m["body"] == "across a restart"] == ["sent"],
+                       "sent after the restart", timeout=120)
+        carol.wait_for(lambda: bodies(carol, team, alice_id).count("across a restart") == 1,
+                       "carol reads it once")
+
+        log("alice invites bob back to Team with the history: he reads what he missed")
+        alice.expect_error("InvalidArgument", alice.account, "InviteGroupMembers", "sasb", team,
+                           [carol_id], False)
+        alice.expect_error("InvalidArgument", alice.account, "InviteGroupMembers", "sasb", team,
+                           [alice_id], True)
+        bob.expect_error("AccessDenied", bob.account, "InviteGroupMembers", "sasb", team,
+                         [alice_id], False)
+        sessionctl(alice, "group-invite", team, bob_id, "--history")
+        assert_eq(member(alice, team, bob_id).get("invite"), "sent", "bob invited again")
+        bob.wait_for(lambda: not group_info(bob, team)["removed"], "bob is back in Team")
+        bob.wait_for(lambda: "without bob" in bodies(bob, team, alice_id),
+                     "bob reads what came while he was out")
+        alice.conversation(team, "SendMessage", "sa{sv}", "welcome back", {})
+        bob.wait_for(lambda: "welcome back" in bodies(bob, team, alice_id), "and what follows")
+        carol.wait_for(lambda: events(carol, team, "group-members-added") == [(alice_id, bob_id)],
+                       "carol sees bob added")
+        alice.wait_for(lambda: member(alice, team, bob_id).get("invite") == "none",
+                       "bob's second invite response")
+
+        log("alice invites bob back to Crew without the history (sessionctl)")
+        alice.conversation(group_id, "SendMessage", "sa{sv}", "while bob was away", {})
+        alice.wait_for(lambda: any(m["body"] == "while bob was away" and m["status"] == "sent"
+                                   for m in alice.messages(group_id)), "stored")
+        sessionctl(alice, "group-invite", group_id, bob_id)
+        bob.wait_for(lambda: group_id in conversation_ids(bob), "bob has the new invite")
+        bob.account("AcceptGroupInvite", "s", group_id)
+        alice.conversation(group_id, "SendMessage", "sa{sv}", "fresh start", {})
+        bob.wait_for(lambda: "fresh start" in bodies(bob, group_id, alice_id),
+                     "bob reads what follows his invite")
+        assert "while bob was away" not in bodies(bob, group_id, alice_id), \
+            "without the history, what came while he was out stays closed"
+
+        log("alice and her second device edit Crew at once: everyone ends with both edits")
+        other = subprocess.Popen([os.environ["SESSIONCTL"], "group-describe", group_id,
+                                  "both devices"], env=alice2.bus.env)
+        alice.account("SetGroupInfo", "sa{sv}", group_id, {"name": GLib.Variant("s", "Crew 4")})
+        assert_eq(other.wait(timeout=180), 0, "alice2's describe")
+        for d in (alice, alice2, bob):
+            d.wait_for(lambda: d.conversation_prop(group_id, "Name") == "Crew 4"
+                       and group_info(d, group_id)["description"] == "both devices",
+                       "%s has both edits" % d.name)
     finally:
         for daemon in (alice, bob, carol, alice2):
             if daemon is not None:

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sd-groups.h"
+
+#include "config/sd-config-group-members.h"
+
+#include "groups/sd-group-config.h"
+#include "groups/sd-group-identity.h"
+#include "groups/sd-group-keys.h"
+#include "groups/sd-subaccount.h"
+#include "session-messages.pb-c.h"
+
+G_BEGIN_DECLS
+
+/* shared by sd-groups.c (state, requests, messages, polls) and sd-group-admin.c (what admins
+ * and leaving members change); nothing here is for other files */
+
+struct _SdGroups {
+  GObject parent_instance;
+
+  SdNetwork *network;          /* (owned) */
+  SdStore *store;              /* (owned) */
+  SdSender *sender;            /* (owned) */
+  const SdIdentity *identity;  /* (unowned) outlives us */
+  GHashTable *responded;       /* (owned) "group id/Members seqno" whose invite response went
+                                * out this run */
+  GHashTable *upkeep;          /* (owned) group ids with an admin change under way */
+  gboolean resumed;            /* the sends cut off by the last stop went again */
+};
+
+/* one group's state, loaded from the store */
+typedef struct {
+  SdGroupIdentity ident;
+  SdGroupKeys *keys;             /* (owned) points at ident: the struct does not move */
+  guint8 auth[SD_SUBACCOUNT_VALUE_LEN];
+  gboolean has_auth;
+  const SdIdentity *user;
+  SdStoreGroup *row;             /* (owned) */
+} SdGroupState;
+
+void sd_group_state_free (SdGroupState *group);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdGroupState, sd_group_state_free)
+SdGroupState *sd_group_state_load (SdGroups *self, const gchar *group_id, GError **error);
+/* the row with the Keys dump; @name (nullable) becomes the conversation's name */
+gboolean sd_group_state_save (SdGroups *self, SdGroupState *group, const gchar *name,
+                              GError **error);
+/* the group's Info (or Members) as we hold it, parsed; NULL when there is none */
+SdConfigMessage *sd_group_state_config (SdGroupState *group, SdGroupConfigKind kind);
+/* a group we may still read and write: not pending, not removed, not destroyed */
+gboolean sd_group_state_is_active (SdGroupState *group);
+/* our own Members entry as it says (FALSE when it has none) */
+gboolean sd_group_state_get_member (SdGroupState *group, const gchar *session_id,
+                                    SdConfigGroupMember *out);
+
+/* stores @data in @group's namespace; the callback gets a GTask whose result is the hash */
+void sd_groups_store_async (SdGroups *self, SdGroupState *group, gint namespace_, gint64 ttl_ms,
+                            GBytes *data, GAsyncReadyCallback callback, gpointer user_data);
+/* admin: our Keys message @data was stored under @hash: its key is confirmed at once (as if
+ * read back), so a rekey right after it starts the next generation rather than replacing it */
+void sd_groups_keys_stored (SdGroups *self, const gchar *group_id, const gchar *hash,
+                            GBytes *data);
+/* admin: a 1:1 invite (GroupUpdateInviteMessage, with a grant and the signature) to each of
+ * @members (element-type utf8) */
+void sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
+                             GPtrArray *members);
+/* admin: revoke_subaccount (or with @unrevoke unrevoke_subaccount) of @tokens (n × 36 bytes);
+ * the callback gets a GTask (boolean) */
+void sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens,
+                             gboolean unrevoke, GAsyncReadyCallback callback,
+                             gpointer user_data);
+
+/* @update packed in a Content at @sent_at and encrypted for ns 11 with the current key */
+GBytes *sd_groups_encrypt_update (SdGroups *self, SdGroupState *group,
+                                  SessionProtos__GroupUpdateMessage *update, gint64 sent_at,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* a control message to the group (ns 11): @update packed in a Content at @sent_at, encrypted
+ * with the current key; retried like a text, no message row. FALSE without a key */
+gboolean sd_groups_send_update (SdGroups *self, SdGroupState *group,
+                                SessionProtos__GroupUpdateMessage *update, gint64 sent_at,
+                                GError **error);
+
+/* sd-group-admin.c: what an admin does when a poll brings control messages, shows our own
+ * promotion still unconfirmed, or merged concurrent edits of Info (@push_info) or Members
+ * (@push_members) that must go out; runs after the poll was applied */
+void sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepted,
+                            GPtrArray *left, gboolean push_info, gboolean push_members);
+
+
+void sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id);
+
+G_END_DECLS
