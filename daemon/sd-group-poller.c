@@ -5,7 +5,11 @@
 
 #include "sd-group-poller.h"
 
+#include "sd-retrieve-cursor.h"
 #include "sd-storage-rpc.h"
+
+/* immediate follow-up polls of one group whose pages say `more`, per round */
+#define MAX_FOLLOW_UPS 8
 
 struct _SdGroupPoller {
   GObject parent_instance;
@@ -21,6 +25,12 @@ struct _SdGroupPoller {
   GPtrArray *queue;         /* (owned) group ids still to poll this round */
   GCancellable *cancellable; /* (owned) */
   GHashTable *known;        /* (owned) group ids seen, to announce new ones (invites) */
+  /* group id → SdRetrieveCursors: a cursor per member of each group's swarm (docs/groups.md,
+   * "Cursors") */
+  GHashTable *cursors;      /* (owned) */
+  gchar *follow_group;      /* (owned) (nullable) a backlog being paged … */
+  gchar *follow_node;       /* (owned) (nullable) … on this member, which is asked first */
+  guint follow_ups;
 };
 
 G_DEFINE_FINAL_TYPE (SdGroupPoller, sd_group_poller, G_TYPE_OBJECT)
@@ -55,13 +65,27 @@ round_done (SdGroupPoller *self)
 typedef struct {
   SdGroupPoller *self;  /* (owned) */
   gchar *group_id;      /* (owned) */
+  SdRetrieveCursors *cursors; /* the group's, in self->cursors */
 } PollData;
+
+static SdRetrieveCursors *
+group_cursors (SdGroupPoller *self, const gchar *group_id)
+{
+  SdRetrieveCursors *cursors = g_hash_table_lookup (self->cursors, group_id);
+
+  if (cursors == NULL) {
+    cursors = sd_retrieve_cursors_new_for_group (self->store, group_id);
+    g_hash_table_insert (self->cursors, g_strdup (group_id), cursors);
+  }
+  return cursors;
+}
 
 static gchar *
 build_poll (const SdSnode *node, gint64 now_ms, gpointer user_data)
 {
   PollData *data = user_data;
-  gchar *request = sd_groups_build_poll (data->self->groups, data->group_id, now_ms);
+  gchar *request = sd_groups_build_poll_for (data->self->groups, data->group_id, now_ms,
+                                             data->cursors, node);
 
   return request != NULL ? request : g_strdup ("{}");
 }
@@ -75,25 +99,60 @@ poll_data_free (PollData *data)
 }
 
 static void
+clear_follow (SdGroupPoller *self)
+{
+  g_clear_pointer (&self->follow_group, g_free);
+  g_clear_pointer (&self->follow_node, g_free);
+  self->follow_ups = 0;
+}
+
+static void
 on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PollData *data = user_data;
   SdGroupPoller *self = data->self;
   g_autoptr(GError) error = NULL;
+  g_autoptr(SdSnode) node = NULL;
   guint status = 0;
+  gboolean more = FALSE;
   g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
-                                                          NULL, &error);
+                                                          &node, &error);
 
   if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     poll_data_free (data);
     return;
   }
-  if (body == NULL)
+  /* the group may be gone (left) while the request travelled: its cursors went with it */
+  data->cursors = g_hash_table_lookup (self->cursors, data->group_id);
+  if (body == NULL) {
     g_debug ("polling a group failed: %s", error->message);
-  else if (status == 200)
-    sd_groups_apply_poll (self->groups, data->group_id, body);
-  else
-    g_debug ("polling a group: status %u", status);
+    if (data->cursors != NULL)
+      sd_retrieve_cursors_note_failed (data->cursors, NULL);
+  } else if (data->cursors == NULL || node == NULL) {
+    g_debug ("polling a group: the group is gone");
+  } else {
+    sd_retrieve_cursors_note_failed (data->cursors, node);
+    if (status == 200)
+      sd_groups_apply_poll_from (self->groups, data->group_id, data->cursors, node, body,
+                                 &more);
+    else
+      g_debug ("polling a group: status %u", status);
+  }
+  /* a backlog is paged on the member that served it: each member's cursor is its own */
+  if (more && node != NULL) {
+    gboolean same = g_strcmp0 (self->follow_group, data->group_id) == 0;
+    guint follow_ups = same ? self->follow_ups + 1 : 1;
+
+    clear_follow (self);
+    self->follow_group = g_strdup (data->group_id);
+    self->follow_node = g_strdup (node->ed25519_hex);
+    self->follow_ups = follow_ups;
+    /* a member that says `more` forever gets only so many at once; it keeps the next tick */
+    if (follow_ups <= MAX_FOLLOW_UPS)
+      g_ptr_array_insert (self->queue, 0, g_strdup (data->group_id));
+  } else if (g_strcmp0 (self->follow_group, data->group_id) == 0) {
+    clear_follow (self);
+  }
   if (self->running)
     poll_next (self);
   poll_data_free (data);
@@ -121,12 +180,17 @@ poll_next (SdGroupPoller *self)
   data = g_new0 (PollData, 1);
   data->self = g_object_ref (self);
   data->group_id = g_strdup (group_id);
+  data->cursors = group_cursors (self, group_id);
   done = g_new0 (PollData, 1);
   done->self = g_object_ref (self);
   done->group_id = g_strdup (group_id);
-  sd_network_swarm_rpc_async (self->network, group_id, build_poll, data,
-                              (GDestroyNotify) poll_data_free, self->cancellable, on_polled,
-                              done);
+  /* a new request: what an earlier one carried is forgotten */
+  sd_retrieve_cursors_begin (data->cursors);
+  sd_network_swarm_rpc_prefer_async (self->network, group_id,
+                                     g_strcmp0 (self->follow_group, group_id) == 0
+                                       ? self->follow_node : NULL,
+                                     build_poll, data, (GDestroyNotify) poll_data_free,
+                                     self->cancellable, on_polled, done);
 }
 
 void
@@ -143,6 +207,7 @@ sd_group_poller_kick (SdGroupPoller *self)
     return;
   }
   g_clear_handle_id (&self->timer_id, g_source_remove);
+  self->follow_ups = 0;
   groups = sd_store_list_groups (self->store, &error);
   if (groups == NULL) {
     g_warning ("listing groups: %s", error->message);
@@ -158,6 +223,10 @@ sd_group_poller_kick (SdGroupPoller *self)
     for (guint i = 0; i < groups->len; i++)
       g_hash_table_add (present, ((SdStoreGroup *) g_ptr_array_index (groups, i))->id);
     g_hash_table_iter_init (&iter, self->known);
+    while (g_hash_table_iter_next (&iter, &id, NULL))
+      if (!g_hash_table_contains (present, id))
+        g_hash_table_iter_remove (&iter);
+    g_hash_table_iter_init (&iter, self->cursors);
     while (g_hash_table_iter_next (&iter, &id, NULL))
       if (!g_hash_table_contains (present, id))
         g_hash_table_iter_remove (&iter);
@@ -210,6 +279,8 @@ sd_group_poller_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->queue, g_ptr_array_unref);
   g_clear_pointer (&self->known, g_hash_table_unref);
+  g_clear_pointer (&self->cursors, g_hash_table_unref);
+  clear_follow (self);
   G_OBJECT_CLASS (sd_group_poller_parent_class)->dispose (object);
 }
 
@@ -224,6 +295,8 @@ sd_group_poller_init (SdGroupPoller *self)
 {
   self->queue = g_ptr_array_new_with_free_func (g_free);
   self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cursors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) sd_retrieve_cursors_free);
 }
 
 SdGroupPoller *

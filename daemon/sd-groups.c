@@ -330,6 +330,13 @@ sd_groups_keys_stored (SdGroups *self, const gchar *group_id, const gchar *hash,
 gchar *
 sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_ms)
 {
+  return sd_groups_build_poll_for (self, group_id, now_ms, NULL, NULL);
+}
+
+gchar *
+sd_groups_build_poll_for (SdGroups *self, const gchar *group_id, gint64 now_ms,
+                          SdRetrieveCursors *cursors, const SdSnode *node)
+{
   g_autoptr(SdGroupState) group = NULL;
   g_autoptr(GError) error = NULL;
   JsonNode *request;
@@ -341,8 +348,11 @@ sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_ms)
   if (group == NULL || !sd_group_state_is_active (group))
     return NULL;
   for (guint i = 0; i < SD_GROUP_POLL_N; i++)
-    spec.last_hashes[i] = sd_store_get_group_last_hash (self->store, group_id,
-                                                        sd_group_poll_namespaces[i], NULL);
+    spec.last_hashes[i] = cursors != NULL
+                            ? sd_retrieve_cursors_request (cursors, node,
+                                                           sd_group_poll_namespaces[i])
+                            : sd_store_get_group_last_hash (self->store, group_id,
+                                                            sd_group_poll_namespaces[i], NULL);
   spec.group = g_steal_pointer (&group);
   request = rpc_build_request (&spec, now_ms, &error);
   sd_group_state_free (spec.group);
@@ -913,9 +923,61 @@ after_poll (SdGroups *self, SdGroupState *group, GPtrArray *accepted, GPtrArray 
 guint
 sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
 {
+  return sd_groups_apply_poll_from (self, group_id, NULL, NULL, body, NULL);
+}
+
+/* the items of @items not read before: a member read from its beginning (it failed lately,
+ * or is new and the swarm had no hash) serves them again, and a control message or an
+ * admin's config must not be taken twice */
+static GPtrArray *
+unseen_items (SdStore *store, GPtrArray *items)
+{
+  GPtrArray *fresh = g_ptr_array_new ();
+
+  for (guint i = 0; i < items->len; i++) {
+    SdRetrieveItem *item = g_ptr_array_index (items, i);
+    gboolean seen = FALSE;
+
+    if (!sd_store_is_seen (store, item->hash, &seen, NULL) || !seen)
+      g_ptr_array_add (fresh, item);
+  }
+  return fresh;
+}
+
+/* @items are read: their namespace's cursors move to the last one and each is seen */
+static void
+page_read (SdGroups *self, const gchar *group_id, gint ns, GPtrArray *items,
+           SdRetrieveCursors *cursors, const SdRetrievePage *page)
+{
+  g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
+  g_autoptr(GError) error = NULL;
+  const SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
+  gint64 now = sd_network_now_ms (self->network);
+
+  for (guint i = 0; i < items->len; i++) {
+    const SdRetrieveItem *item = g_ptr_array_index (items, i);
+
+    sd_store_batch_add_seen (batch, item->hash, sd_ingest_seen_expiry (item->expiration, now));
+  }
+  if (!sd_store_apply_batch (self->store, batch, NULL, &error))
+    g_warning ("marking group items seen: %s", error->message);
+  g_clear_error (&error);
+  if (cursors != NULL ? !sd_retrieve_cursors_move (cursors, page, last->hash, &error)
+                      : !sd_store_set_group_last_hash (self->store, group_id, ns, last->hash,
+                                                       &error))
+    g_warning ("moving a group cursor: %s", error->message);
+}
+
+guint
+sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCursors *cursors,
+                           const SdSnode *node, JsonNode *body, gboolean *out_more)
+{
   g_autoptr(SdGroupState) group = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *per_ns[SD_GROUP_POLL_N] = { NULL };
+  GPtrArray *fresh[SD_GROUP_POLL_N] = { NULL };
+  SdRetrievePage pages[SD_GROUP_POLL_N] = { { NULL, 0, FALSE } };
+  gboolean more_any = FALSE;
   g_autofree gchar *name = NULL;
   guint added = 0;
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
@@ -928,6 +990,9 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func (g_free);
 
   g_return_val_if_fail (SD_IS_GROUPS (self), 0);
+  g_return_val_if_fail (cursors == NULL || node != NULL, 0);
+  if (out_more != NULL)
+    *out_more = FALSE;
   group = sd_group_state_load (self, group_id, &error);
   if (group == NULL)
     return 0;
@@ -935,18 +1000,27 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
     gint64 code = 0;
     JsonNode *sub = NULL;
     gint ns = sd_group_poll_namespaces[i];
+    gboolean more = FALSE;
 
     if (!sd_storage_rpc_batch_result (body, i, &code, &sub) || code != 200 || sub == NULL)
       continue;
-    per_ns[i] = sd_storage_rpc_parse_retrieve (sub, NULL, NULL);
+    per_ns[i] = sd_storage_rpc_parse_retrieve (sub, &more, NULL);
     if (per_ns[i] == NULL)
       continue;
+    /* the page's place is decided before its items count as seen */
+    if (cursors != NULL &&
+        !sd_retrieve_cursors_read_page (cursors, node, ns, per_ns[i], &pages[i])) {
+      g_clear_pointer (&per_ns[i], g_ptr_array_unref);
+      continue;
+    }
+    more_any = more_any || (more && per_ns[i]->len > 0);
+    fresh[i] = unseen_items (self->store, per_ns[i]);
     switch (ns) {
-    case SD_GROUP_NS_KEYS: keys_items = per_ns[i]; break;
-    case SD_GROUP_NS_INFO: info_items = per_ns[i]; break;
-    case SD_GROUP_NS_MEMBERS: members_items = per_ns[i]; break;
-    case SD_GROUP_NS_MESSAGES: msg_items = per_ns[i]; break;
-    default: kick_items = per_ns[i]; break;
+    case SD_GROUP_NS_KEYS: keys_items = fresh[i]; break;
+    case SD_GROUP_NS_INFO: info_items = fresh[i]; break;
+    case SD_GROUP_NS_MEMBERS: members_items = fresh[i]; break;
+    case SD_GROUP_NS_MESSAGES: msg_items = fresh[i]; break;
+    default: kick_items = fresh[i]; break;
     }
   }
 
@@ -963,7 +1037,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
     }
   }
   was_destroyed = state_is_destroyed (group);
-  if (info_items != NULL) {
+  if (info_items != NULL && info_items->len > 0) {
     GBytes *merged = merge_config (group, SD_GROUP_CONFIG_INFO, group->row->info, info_items,
                                    &name, &push_info);
     if (merged != NULL) {
@@ -971,7 +1045,7 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
       group->row->info = merged;
     }
   }
-  if (members_items != NULL) {
+  if (members_items != NULL && members_items->len > 0) {
     GBytes *merged = merge_config (group, SD_GROUP_CONFIG_MEMBERS, group->row->members,
                                    members_items, NULL, &push_members);
     if (merged != NULL) {
@@ -1004,8 +1078,11 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
   }
   if (!sd_group_state_save (self, group, name, &error)) {
     g_warning ("saving a group: %s", error->message);
-    for (guint i = 0; i < SD_GROUP_POLL_N; i++)
+    for (guint i = 0; i < SD_GROUP_POLL_N; i++) {
+      g_clear_pointer (&fresh[i], g_ptr_array_unref);
       g_clear_pointer (&per_ns[i], g_ptr_array_unref);
+      sd_retrieve_page_clear (&pages[i]);
+    }
     return 0;
   }
   /* what happened to us is shown in the conversation (we do not know which admin did it) */
@@ -1079,17 +1156,14 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
 
     /* items that do not open or are not texts are skipped for good (retrying cannot help);
      * a message we failed to store holds its namespace's cursor back */
-    if (items != NULL && items == msg_items && msg_store_failed) {
-      g_clear_pointer (&per_ns[i], g_ptr_array_unref);
-      continue;
-    }
-    if (items != NULL && items->len > 0) {
-      const SdRetrieveItem *last = g_ptr_array_index (items, items->len - 1);
-      sd_store_set_group_last_hash (self->store, group_id, sd_group_poll_namespaces[i],
-                                    last->hash, NULL);
-    }
+    if (items != NULL && items->len > 0 && !(fresh[i] == msg_items && msg_store_failed))
+      page_read (self, group_id, sd_group_poll_namespaces[i], items, cursors, &pages[i]);
+    g_clear_pointer (&fresh[i], g_ptr_array_unref);
     g_clear_pointer (&per_ns[i], g_ptr_array_unref);
+    sd_retrieve_page_clear (&pages[i]);
   }
+  if (out_more != NULL)
+    *out_more = more_any;
   if (added > 0 || name != NULL || removed)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
   if (removed)

@@ -5,6 +5,7 @@
 
 #include "sd-keys.h"
 #include "sd-network.h"
+#include "sd-retrieve-cursor.h"
 #include "sd-sender.h"
 #include "sd-store.h"
 
@@ -65,11 +66,23 @@ gchar *sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *
 void sd_groups_resume_sending (SdGroups *self);
 
 /* the poller's answer for @group_id: the five retrieves of sd_storage_rpc_group_poll;
- * returns how many messages were added */
+ * returns how many messages were added. Items read before are skipped. The swarm's cursor
+ * (group_last_hash) moves to each page's end: for a single member (tests); the poller uses
+ * sd_groups_apply_poll_from */
 guint sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body);
+/* the same for an answer of @node to a request built by sd_groups_build_poll_for with
+ * @cursors: each page moves @node's own cursor, and the swarm's only where its end is new
+ * (docs/groups.md, "Cursors"). @out_more: a page said there is more (nullable) */
+guint sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id,
+                                 SdRetrieveCursors *cursors, const SdSnode *node,
+                                 JsonNode *body, gboolean *out_more);
 
-/* builds the poll batch for @group_id at @now_ms (NULL when the group is not ours to read) */
+/* builds the poll batch for @group_id at @now_ms (NULL when the group is not ours to read),
+ * from the swarm's cursor */
 gchar *sd_groups_build_poll (SdGroups *self, const gchar *group_id, gint64 now_ms);
+/* the same for a request to @node, from its cursors in @cursors (sd_retrieve_cursors_request) */
+gchar *sd_groups_build_poll_for (SdGroups *self, const gchar *group_id, gint64 now_ms,
+                                 SdRetrieveCursors *cursors, const SdSnode *node);
 
 /* from the 1:1 ingest: DataMessage.groupUpdateMessage bytes from @sender; an invite signed by
  * the group for us makes a group conversation (accepted already when @sender is an approved

@@ -3,13 +3,17 @@
 
 #include "sd-retrieve-cursor.h"
 
-/* the namespaces a request can carry are 0 … MAX_NS - 1 (1:1 messages and the configs) */
-#define MAX_NS 8
+/* the namespaces a request can carry are MIN_NS … MAX_NS - 1: 1:1 messages and the configs
+ * (0 … 5), a group's −11 … 14 */
+#define MIN_NS (-16)
+#define MAX_NS 16
+#define N_NS (MAX_NS - MIN_NS)
 /* how long a member that failed a poll counts as failed */
 #define SUSPECT_S (10 * 60)
 
 struct _SdRetrieveCursors {
   SdStore *store;      /* (owned) */
+  gchar *group_id;     /* (owned) (nullable) a group's swarm: its rows, not the account's */
   /* members that failed a poll lately (node hex → monotonic s): they may hold what the
    * others lack, so they never start from the swarm's hash nor move it */
   GHashTable *suspect; /* (owned) */
@@ -34,6 +38,7 @@ sd_retrieve_cursors_free (SdRetrieveCursors *self)
   if (self == NULL)
     return;
   g_object_unref (self->store);
+  g_free (self->group_id);
   g_hash_table_unref (self->suspect);
   g_hash_table_unref (self->sent);
   g_free (self);
@@ -44,7 +49,7 @@ sent_as (SdRetrieveCursors *self, const gchar *hex, gint ns)
 {
   SdRetrieveFrom *from = g_hash_table_lookup (self->sent, hex);
 
-  return from != NULL && ns >= 0 && ns < MAX_NS ? from[ns] : SD_RETRIEVE_FROM_NONE;
+  return from != NULL && ns >= MIN_NS && ns < MAX_NS ? from[ns - MIN_NS] : SD_RETRIEVE_FROM_NONE;
 }
 
 void
@@ -53,13 +58,13 @@ sd_retrieve_cursors_note_sent (SdRetrieveCursors *self, const SdSnode *node, gin
 {
   SdRetrieveFrom *sent;
 
-  g_return_if_fail (ns >= 0 && ns < MAX_NS);
+  g_return_if_fail (ns >= MIN_NS && ns < MAX_NS);
   sent = g_hash_table_lookup (self->sent, node->ed25519_hex);
   if (sent == NULL) {
-    sent = g_new0 (SdRetrieveFrom, MAX_NS);
+    sent = g_new0 (SdRetrieveFrom, N_NS);
     g_hash_table_insert (self->sent, g_strdup (node->ed25519_hex), sent);
   }
-  sent[ns] = from;
+  sent[ns - MIN_NS] = from;
 }
 
 void
@@ -85,6 +90,17 @@ mark_suspect (SdRetrieveCursors *self, const gchar *hex)
   g_hash_table_replace (self->suspect, g_strdup (hex), GINT_TO_POINTER (MAX (now, 1)));
 }
 
+/* the stored cursor of @key (a member's hex or SD_RETRIEVE_SWARM_CURSOR) */
+static gchar *
+load_cursor (SdRetrieveCursors *self, const gchar *key, gint ns)
+{
+  if (self->group_id == NULL)
+    return sd_store_get_last_hash (self->store, key, ns, NULL);
+  if (g_str_equal (key, SD_RETRIEVE_SWARM_CURSOR))
+    return sd_store_get_group_last_hash (self->store, self->group_id, ns, NULL);
+  return sd_store_get_group_member_last_hash (self->store, self->group_id, key, ns, NULL);
+}
+
 gchar *
 sd_retrieve_cursors_request (SdRetrieveCursors *self, const SdSnode *node, gint ns)
 {
@@ -95,9 +111,9 @@ sd_retrieve_cursors_request (SdRetrieveCursors *self, const SdSnode *node, gint 
    * off takes stores the others refuse, and the other way round */
   if (sent_as (self, node->ed25519_hex, ns) != SD_RETRIEVE_FROM_NONE)
     mark_suspect (self, node->ed25519_hex);
-  hash = sd_store_get_last_hash (self->store, node->ed25519_hex, ns, NULL);
+  hash = load_cursor (self, node->ed25519_hex, ns);
   if (hash == NULL && !is_suspect (self, node->ed25519_hex)) {
-    hash = sd_store_get_last_hash (self->store, SD_RETRIEVE_SWARM_CURSOR, ns, NULL);
+    hash = load_cursor (self, SD_RETRIEVE_SWARM_CURSOR, ns);
     from = SD_RETRIEVE_FROM_SWARM;
   }
   g_debug ("retrieve %d from %.8s after %.8s (%s)", ns, node->ed25519_hex,
@@ -151,6 +167,40 @@ sd_retrieve_page_get_cursor (const SdRetrievePage *page, SdIngestCursor *cursor)
   cursor->keys[0] = page->node;
   if (page->moves_swarm)
     cursor->end_keys[0] = SD_RETRIEVE_SWARM_CURSOR;
+}
+
+SdRetrieveCursors *
+sd_retrieve_cursors_new_for_group (SdStore *store, const gchar *group_id)
+{
+  SdRetrieveCursors *self = sd_retrieve_cursors_new (store);
+
+  self->group_id = g_strdup (group_id);
+  return self;
+}
+
+gboolean
+sd_retrieve_cursors_move (SdRetrieveCursors *self, const SdRetrievePage *page,
+                          const gchar *last_hash, GError **error)
+{
+  if (self->group_id == NULL) {
+    g_autoptr(SdStoreBatch) batch = sd_store_batch_new (self->store);
+    SdIngestCursor cursor;
+
+    sd_retrieve_page_get_cursor (page, &cursor);
+    for (guint i = 0; i < G_N_ELEMENTS (cursor.keys); i++) {
+      if (cursor.keys[i] != NULL)
+        sd_store_batch_set_last_hash (batch, cursor.keys[i], cursor.namespace_, last_hash);
+      if (cursor.end_keys[i] != NULL)
+        sd_store_batch_set_last_hash (batch, cursor.end_keys[i], cursor.namespace_, last_hash);
+    }
+    return sd_store_apply_batch (self->store, batch, NULL, error);
+  }
+  if (!sd_store_set_group_member_last_hash (self->store, self->group_id, page->node,
+                                            page->namespace_, last_hash, error))
+    return FALSE;
+  return !page->moves_swarm ||
+         sd_store_set_group_last_hash (self->store, self->group_id, page->namespace_, last_hash,
+                                       error);
 }
 
 void

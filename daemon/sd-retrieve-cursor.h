@@ -38,6 +38,9 @@ typedef struct {
 } SdRetrievePage;
 
 SdRetrieveCursors *sd_retrieve_cursors_new (SdStore *store);
+/* the cursors of a group's swarm (docs/groups.md, "Cursors"): the same rules, with the
+ * members' rows in group_member_last_hash and the swarm's newest hash in group_last_hash */
+SdRetrieveCursors *sd_retrieve_cursors_new_for_group (SdStore *store, const gchar *group_id);
 void sd_retrieve_cursors_free (SdRetrieveCursors *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdRetrieveCursors, sd_retrieve_cursors_free)
 
@@ -64,5 +67,9 @@ gboolean sd_retrieve_cursors_read_page (SdRetrieveCursors *self,
 /* the rows the slices of @page move (valid while @page is) */
 void sd_retrieve_page_get_cursor (const SdRetrievePage *page, SdIngestCursor *cursor);
 void sd_retrieve_page_clear (SdRetrievePage *page);
+/* @page is applied up to @last_hash: moves its rows at once (the group poller, which applies
+ * a page in one go; the account's slices move them in their own transactions instead) */
+gboolean sd_retrieve_cursors_move (SdRetrieveCursors *self, const SdRetrievePage *page,
+                                   const gchar *last_hash, GError **error);
 
 G_END_DECLS

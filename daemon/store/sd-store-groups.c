@@ -11,8 +11,8 @@
 
 /*
  * Groups v2 (docs/groups.md): a group is a conversation of kind 'group' plus a `groups` row
- * (our seed or grant, the Keys dump, the merged Info and Members), the last hash read per
- * namespace of its swarm, and its messages in `messages` like any other conversation's.
+ * (our seed or grant, the Keys dump, the merged Info and Members), the swarm's newest hash
+ * per namespace and each member's own cursor (group_member_last_hash), and its messages in `messages` like any other conversation's.
  */
 
 /* a Keys dump holds at most 256 keys; configs are at most one stored item */
@@ -231,6 +231,44 @@ sd_store_set_group_last_hash (SdStore *self, const gchar *group_id, gint namespa
   store_bind_text (stmt, 1, group_id);
   sqlite3_bind_int (stmt, 2, namespace_);
   store_bind_text (stmt, 3, hash);
+  return store_run (self, stmt, error);
+}
+
+gchar *
+sd_store_get_group_member_last_hash (SdStore *self, const gchar *group_id, const gchar *node,
+                                     gint namespace_, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  int rc;
+
+  stmt = store_prepare (self, "SELECT hash FROM group_member_last_hash"
+                              " WHERE group_id = ?1 AND node = ?2 AND namespace = ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  store_bind_text (stmt, 1, group_id);
+  store_bind_text (stmt, 2, node);
+  sqlite3_bind_int (stmt, 3, namespace_);
+  rc = store_step (self, stmt, error);
+  if (rc != SQLITE_ROW)
+    return NULL;
+  return store_column_dup (stmt, 0);
+}
+
+gboolean
+sd_store_set_group_member_last_hash (SdStore *self, const gchar *group_id, const gchar *node,
+                                     gint namespace_, const gchar *hash, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+
+  stmt = store_prepare (self, "INSERT OR REPLACE INTO group_member_last_hash"
+                              " (group_id, node, namespace, hash) VALUES (?1, ?2, ?3, ?4)",
+                        error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, group_id);
+  store_bind_text (stmt, 2, node);
+  sqlite3_bind_int (stmt, 3, namespace_);
+  store_bind_text (stmt, 4, hash);
   return store_run (self, stmt, error);
 }
 

@@ -442,6 +442,20 @@ static const gchar schema_v13[] =
   "  WHERE type = 'table' AND name = 'messages';"
   "PRAGMA writable_schema = RESET;";
 
+/* 14: a retrieve cursor per member of a group's swarm (docs/groups.md, "Cursors"), as the
+ * account's own swarm has in `last_hash`: members of a swarm do not hold the same messages,
+ * so a page from one member says nothing of what another holds before its end.
+ * group_last_hash stays, as the swarm's newest hash that a member met for the first time
+ * starts from */
+static const gchar schema_v14[] =
+  "CREATE TABLE group_member_last_hash ("
+  "  group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,"
+  "  node TEXT NOT NULL,"
+  "  namespace INTEGER NOT NULL,"
+  "  hash TEXT NOT NULL,"
+  "  PRIMARY KEY (group_id, node, namespace)"
+  ") WITHOUT ROWID;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -456,6 +470,7 @@ static const gchar *const migrations[] = {
   schema_v11,
   schema_v12,
   schema_v13,
+  schema_v14,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

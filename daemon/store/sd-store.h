@@ -498,10 +498,18 @@ SdStoreGroup *sd_store_get_group (SdStore *self, const gchar *group_id, GError *
 GPtrArray *sd_store_list_groups (SdStore *self, GError **error);
 /* how many group invites wait for an answer */
 gboolean sd_store_count_pending_groups (SdStore *self, guint *out_count, GError **error);
+/* the swarm's newest hash in @namespace_ (a member met for the first time starts there) */
 gchar *sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
                                      GError **error);
 gboolean sd_store_set_group_last_hash (SdStore *self, const gchar *group_id, gint namespace_,
                                        const gchar *hash, GError **error);
+/* the cursor of one member (@node, its Ed25519 hex) of the group's swarm in @namespace_: moved
+ * only by that member's pages (docs/groups.md, "Cursors"); NULL without error when none */
+gchar *sd_store_get_group_member_last_hash (SdStore *self, const gchar *group_id,
+                                            const gchar *node, gint namespace_, GError **error);
+gboolean sd_store_set_group_member_last_hash (SdStore *self, const gchar *group_id,
+                                              const gchar *node, gint namespace_,
+                                              const gchar *hash, GError **error);
 /* a message of the group conversation; a known (author, sent_at) is left alone */
 gboolean sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *author,
                                      gboolean outgoing, const gchar *body, gint64 sent_at,

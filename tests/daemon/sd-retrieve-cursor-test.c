@@ -166,6 +166,112 @@ test_failed_member_from_its_beginning (Fixture *f, gconstpointer data)
   g_assert_cmpstr (swarm, ==, h2);
 }
 
+/* ---- a group's swarm (docs/groups.md, "Cursors") ---- */
+
+#define GROUP_ID "03" "2222222222222222222222222222222222222222222222222222222222222222"
+#define GROUP_NS 11
+
+static SdRetrieveCursors *
+group_setup (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  SdStoreGroup row = { 0 };
+
+  row.id = (gchar *) GROUP_ID;
+  g_assert_true (sd_store_save_group (f->test_store.store, &row, "Crew", &error));
+  g_assert_no_error (error);
+  return sd_retrieve_cursors_new_for_group (f->test_store.store, GROUP_ID);
+}
+
+/* one group poll of member @i in the messages namespace answering @items, applied as the
+ * group poller does (sd_groups_apply_poll_from): its page moves the rows, its items are seen */
+static gchar *
+poll_group (Fixture *f, SdRetrieveCursors *cursors, guint i, GPtrArray *items)
+{
+  SdRetrievePage page = { NULL, 0, FALSE };
+  g_autoptr(GError) error = NULL;
+  gchar *asked;
+
+  sd_retrieve_cursors_begin (cursors);
+  asked = sd_retrieve_cursors_request (cursors, member (f, i), GROUP_NS);
+  /* another namespace of the same request has its own cursor */
+  g_free (sd_retrieve_cursors_request (cursors, member (f, i), -11));
+  g_assert_true (sd_retrieve_cursors_read_page (cursors, member (f, i), GROUP_NS, items, &page));
+  if (items->len > 0) {
+    g_autoptr(SdStoreBatch) batch = sd_store_batch_new (f->test_store.store);
+    const gchar *last = ((SdRetrieveItem *) g_ptr_array_index (items, items->len - 1))->hash;
+
+    g_assert_true (sd_retrieve_cursors_move (cursors, &page, last, &error));
+    g_assert_no_error (error);
+    for (guint n = 0; n < items->len; n++)
+      sd_store_batch_add_seen (batch, ((SdRetrieveItem *) g_ptr_array_index (items, n))->hash,
+                               G_MAXINT64 / 2);
+    g_assert_true (sd_store_apply_batch (f->test_store.store, batch, NULL, &error));
+    g_assert_no_error (error);
+  }
+  sd_retrieve_page_clear (&page);
+  return asked;
+}
+
+/* the group poller used to keep one cursor per (group, namespace): a member lacking message 2
+ * moved it past 2, and 2 was never asked of the member that holds it */
+static void
+test_group_member_lacking_a_message (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdRetrieveCursors) cursors = group_setup (f);
+  g_autoptr(GPtrArray) first = page_of (1, 1, 0);
+  g_autoptr(GPtrArray) lacking = page_of (2, 3, 2);
+  g_autoptr(GPtrArray) rest = page_of (2, 3, 0);
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  g_autofree gchar *asked0 = NULL, *asked1 = NULL, *asked2 = NULL, *asked3 = NULL;
+  g_autofree gchar *swarm = NULL, *account = NULL, *kick = NULL;
+  g_autofree gchar *h1 = hash_of (1), *h3 = hash_of (3);
+
+  asked0 = poll_group (f, cursors, 0, first);
+  g_assert_null (asked0);
+  /* first contact: from the swarm's newest hash, kept in group_last_hash */
+  asked1 = poll_group (f, cursors, 1, lacking);
+  g_assert_cmpstr (asked1, ==, h1);
+  swarm = sd_store_get_group_last_hash (f->test_store.store, GROUP_ID, GROUP_NS, NULL);
+  g_assert_cmpstr (swarm, ==, h3);
+  /* member 0 goes on from its own cursor and brings message 2 */
+  asked2 = poll_group (f, cursors, 0, rest);
+  g_assert_cmpstr (asked2, ==, h1);
+  /* member 0's page ends on a seen hash: the swarm's stays; a new member starts there */
+  asked3 = poll_group (f, cursors, 2, none);
+  g_assert_cmpstr (asked3, ==, h3);
+  /* the group's rows are its own: not the account's, not another namespace's */
+  account = sd_store_get_last_hash (f->test_store.store, member (f, 0)->ed25519_hex, GROUP_NS,
+                                    NULL);
+  g_assert_null (account);
+  kick = sd_store_get_group_member_last_hash (f->test_store.store, GROUP_ID,
+                                              member (f, 0)->ed25519_hex, -11, NULL);
+  g_assert_null (kick);
+}
+
+/* a member that did not answer is read from its beginning and moves no swarm hash */
+static void
+test_group_failed_member (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdRetrieveCursors) cursors = group_setup (f);
+  g_autoptr(GPtrArray) first = page_of (1, 2, 0);
+  g_autoptr(GPtrArray) alone = page_of (3, 3, 0);
+  g_autofree gchar *asked = NULL, *swarm = NULL, *own = NULL;
+  g_autofree gchar *h2 = hash_of (2), *h3 = hash_of (3);
+
+  g_free (poll_group (f, cursors, 0, first));
+  sd_retrieve_cursors_begin (cursors);
+  g_free (sd_retrieve_cursors_request (cursors, member (f, 4), GROUP_NS));
+  sd_retrieve_cursors_note_failed (cursors, NULL);
+  asked = poll_group (f, cursors, 4, alone);
+  g_assert_null (asked);
+  swarm = sd_store_get_group_last_hash (f->test_store.store, GROUP_ID, GROUP_NS, NULL);
+  g_assert_cmpstr (swarm, ==, h2);
+  own = sd_store_get_group_member_last_hash (f->test_store.store, GROUP_ID,
+                                             member (f, 4)->ed25519_hex, GROUP_NS, NULL);
+  g_assert_cmpstr (own, ==, h3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -175,5 +281,9 @@ main (int argc, char **argv)
               test_member_lacking_a_message, fixture_teardown);
   g_test_add ("/daemon/retrieve-cursor/failed-member-from-its-beginning", Fixture, NULL,
               fixture_setup, test_failed_member_from_its_beginning, fixture_teardown);
+  g_test_add ("/daemon/retrieve-cursor/group-member-lacking-a-message", Fixture, NULL,
+              fixture_setup, test_group_member_lacking_a_message, fixture_teardown);
+  g_test_add ("/daemon/retrieve-cursor/group-failed-member", Fixture, NULL, fixture_setup,
+              test_group_failed_member, fixture_teardown);
   return g_test_run ();
 }

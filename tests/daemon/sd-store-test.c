@@ -702,6 +702,59 @@ test_migrate_v10 (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* a version 13 file with a group whose poll cursor is the old shared one */
+#define GROUP_03 "03" "1111111111111111111111111111111111111111111111111111111111111111"
+static const gchar v13_group[] =
+  "INSERT INTO conversations (id, kind, approved) VALUES ('" GROUP_03 "', 'group', 1);"
+  "INSERT INTO groups (id) VALUES ('" GROUP_03 "');"
+  "INSERT INTO group_last_hash VALUES ('" GROUP_03 "', 11, 'shared-11');";
+
+/* step 14: a cursor per member of a group's swarm; the shared one stays as the swarm's hint,
+ * and the rows go with the group */
+static void
+test_migrate_v13 (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *hint = NULL;
+  g_autofree gchar *own = NULL;
+  g_autofree gchar *other = NULL;
+  g_autofree gchar *none = NULL;
+
+  write_old_file (fixture, 13, v13_group);
+  reopen (fixture);
+  g_assert_cmpint (raw_int (fixture->path, "PRAGMA user_version"), ==, SD_STORE_SCHEMA_VERSION);
+  g_assert_true (sd_store_check_integrity (fixture->store, &error));
+  g_assert_no_error (error);
+  hint = sd_store_get_group_last_hash (fixture->store, GROUP_03, 11, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (hint, ==, "shared-11");
+  none = sd_store_get_group_member_last_hash (fixture->store, GROUP_03, NODE, 11, &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+  g_assert_true (sd_store_set_group_member_last_hash (fixture->store, GROUP_03, NODE, 11,
+                                                      "node-11", &error));
+  g_assert_true (sd_store_set_group_member_last_hash (fixture->store, GROUP_03, NODE, -11,
+                                                      "node-kick", &error));
+  g_assert_no_error (error);
+  own = sd_store_get_group_member_last_hash (fixture->store, GROUP_03, NODE, 11, &error);
+  g_assert_cmpstr (own, ==, "node-11");
+  other = sd_store_get_group_member_last_hash (fixture->store, GROUP_03, NODE, -11, &error);
+  g_assert_cmpstr (other, ==, "node-kick");
+  /* a member's cursor does not move the swarm's */
+  g_clear_pointer (&hint, g_free);
+  hint = sd_store_get_group_last_hash (fixture->store, GROUP_03, 11, &error);
+  g_assert_cmpstr (hint, ==, "shared-11");
+  /* a cursor of a group we do not have is refused */
+  g_assert_false (sd_store_set_group_member_last_hash (fixture->store, "03ff", NODE, 11, "x",
+                                                       &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_clear_object (&fixture->store);
+  raw_exec (fixture->path, "PRAGMA foreign_keys = ON;"
+                           "DELETE FROM conversations WHERE id = '" GROUP_03 "';");
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM group_member_last_hash"), ==, 0);
+}
+
 /* step 11 edits the schema text of `messages` in place: on a file whose text it does not
  * expect (here the same table, written with one more space), it renames nothing, fails and
  * leaves the file as it was */
@@ -2682,6 +2735,7 @@ main (int argc, char **argv)
   ADD ("open/migrate-v4", test_migrate_v4);
   ADD ("open/migrate-v10", test_migrate_v10);
   ADD ("open/migrate-v10-unexpected", test_migrate_v10_unexpected);
+  ADD ("open/migrate-v13", test_migrate_v13);
   ADD ("open/newer-refused", test_newer_refused);
   ADD ("open/not-sqlite-refused", test_not_sqlite_refused);
   ADD ("open/data-at-rest", test_data_at_rest);
