@@ -483,9 +483,10 @@ test_migrate_v8 (void)
   sqlite3_close (db);
 }
 
-/* step 11 widens messages.kind for the group events; the messages stay */
+/* step 13 (step 11 on the groups branch, renumbered at the merge) widens messages.kind for the
+ * group events; the messages stay */
 static void
-test_migrate_v10 (void)
+test_migrate_v12 (void)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -496,7 +497,7 @@ test_migrate_v10 (void)
 
   g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
   sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-  g_assert_true (sd_store_schema_migrate_to (db, 0, 10, &error));
+  g_assert_true (sd_store_schema_migrate_to (db, 0, 12, &error));
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
                                      "INSERT INTO messages (conversation, author, outgoing, body,"
@@ -504,7 +505,7 @@ test_migrate_v10 (void)
                                      "', 0, 'kept', 1, 1, 'sent');", NULL, NULL, NULL),
                    ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
-  g_assert_true (sd_store_schema_migrate_to (db, 10, 11, &error));
+  g_assert_true (sd_store_schema_migrate_to (db, 12, 13, &error));
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages (conversation, author, outgoing, body,"
@@ -576,7 +577,7 @@ main (int argc, char **argv)
   g_test_add ("/groups/invite/blocked", Fixture, NULL, setup, test_invite_blocked, teardown);
   g_test_add ("/groups/invite/cap", Fixture, NULL, setup, test_invite_cap, teardown);
   g_test_add ("/groups/promotion", Fixture, NULL, setup, test_promotion, teardown);
-  g_test_add_func ("/groups/migrate-v10", test_migrate_v10);
+  g_test_add_func ("/groups/migrate-v12", test_migrate_v12);
   g_test_add ("/groups/events", Fixture, NULL, setup, test_group_events, teardown);
   return g_test_run ();
 }
