@@ -53,6 +53,8 @@ typedef struct {
   Peer admin, bob, carol;
   gchar *group_id;
   guint tick_id;         /* wakes the main loop, so a wait that never ends fails in time */
+  /* hashes node 1 does not hold (it refused the store, or missed the replication) */
+  GHashTable *lacking;
 } Fixture;
 
 static gboolean
@@ -90,7 +92,7 @@ swarm_add (Fixture *f, const gchar *pubkey, gint64 ns, const gchar *data_b64)
 
 /* a retrieve: what follows @last_hash; 401 for a revoked token outside -11, as a node does */
 static JsonNode *
-answer_retrieve (Fixture *f, JsonObject *params, guint *code)
+answer_retrieve (Fixture *f, guint node, JsonObject *params, guint *code)
 {
   const gchar *pubkey = sd_json_get_string (params, "pubkey");
   const gchar *last = sd_json_get_string (params, "last_hash");
@@ -117,7 +119,7 @@ answer_retrieve (Fixture *f, JsonObject *params, guint *code)
   for (guint i = 0; i < items->len; i++) {
     Item *item = g_ptr_array_index (items, i);
 
-    if (after) {
+    if (after && !(node == 1 && g_hash_table_contains (f->lacking, item->hash))) {
       JsonObject *message = json_object_new ();
 
       json_object_set_string_member (message, "hash", item->hash);
@@ -197,7 +199,7 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
       JsonNode *body;
 
       g_assert_cmpstr (sd_json_get_string (sub, "method"), ==, "retrieve");
-      body = answer_retrieve (f, sd_json_get_object (sub, "params"), &code);
+      body = answer_retrieve (f, node, sd_json_get_object (sub, "params"), &code);
       json_object_set_int_member (entry, "code", code);
       json_object_set_member (entry, "body", body);
       json_array_add_object_element (results, entry);
@@ -300,6 +302,7 @@ setup (Fixture *f, gconstpointer data)
   f->swarm = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     (GDestroyNotify) g_ptr_array_unref);
   f->revoked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  f->lacking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->tick_id = g_timeout_add (100, tick, NULL);
   sd_test_net_init (&f->net, answer_rpc, f);
   peer_init (f, &f->admin, 0x21);
@@ -330,6 +333,7 @@ teardown (Fixture *f, gconstpointer data)
   sd_test_net_clear (&f->net);
   g_hash_table_unref (f->swarm);
   g_hash_table_unref (f->revoked);
+  g_hash_table_unref (f->lacking);
   g_free (f->group_id);
 }
 
@@ -782,12 +786,94 @@ test_renew (Fixture *f, gconstpointer data)
   peer_clear (&dan);
 }
 
+/* one poll of @peer's group as the poller makes it, answered by @node */
+static void
+poll_via (Fixture *f, Peer *peer, SdRetrieveCursors *cursors, guint node)
+{
+  SdSnode *snode = g_ptr_array_index (f->net.nodes, node);
+  g_autofree gchar *request = NULL;
+  g_autofree gchar *answer = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  guint status = 0;
+
+  sd_retrieve_cursors_begin (cursors);
+  request = sd_groups_build_poll_for (peer->groups, f->group_id, g_get_real_time () / 1000,
+                                      cursors, snode);
+  g_assert_nonnull (request);
+  answer = answer_rpc (f->net.transport, node, request, &status, f);
+  g_assert_cmpuint (status, ==, 200);
+  body = json_from_string (answer, NULL);
+  sd_retrieve_cursors_note_failed (cursors, snode);
+  sd_groups_apply_poll_from (peer->groups, f->group_id, cursors, snode, body, NULL);
+}
+
+/* @peer's text messages of the group, "|"-joined in time order */
+static gchar *
+texts (Fixture *f, Peer *peer)
+{
+  g_autoptr(GPtrArray) messages = sd_store_get_messages (peer->test_store.store, f->group_id,
+                                                         0, 0, 100, NULL);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (messages, i);
+
+    if (message->kind == SD_MESSAGE_KIND_TEXT)
+      g_string_append_printf (out, "%s%s", out->len > 0 ? "|" : "", message->body);
+  }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* node 1 lacks the admin's first message and serves its second: the member's cursor on node 0
+ * stays where node 0 left it, so node 0 still brings the first (a cursor shared by the swarm
+ * moved past it, and it was never read) */
+static void
+test_member_lacking_a_message (Fixture *f, gconstpointer data)
+{
+  g_autoptr(SdRetrieveCursors) cursors = sd_retrieve_cursors_new_for_group (
+    f->bob.test_store.store, f->group_id);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id1 = NULL, *id2 = NULL;
+  g_autofree gchar *before = NULL, *lacking = NULL, *all = NULL, *again = NULL;
+  GPtrArray *messages = swarm_items (f, f->group_id, SD_GROUP_NS_MESSAGES);
+  guint n;
+
+  poll_via (f, &f->bob, cursors, 0);
+  before = texts (f, &f->bob);
+  g_assert_cmpstr (before, ==, "");
+  n = messages->len;
+  id1 = sd_groups_send_text (f->admin.groups, f->group_id, "one", &error);
+  g_assert_no_error (error);
+  SD_TEST_WAIT_UNTIL (messages->len == n + 1);
+  g_hash_table_add (f->lacking,
+                    g_strdup (((Item *) g_ptr_array_index (messages, n))->hash));
+  id2 = sd_groups_send_text (f->admin.groups, f->group_id, "two", &error);
+  g_assert_no_error (error);
+  SD_TEST_WAIT_UNTIL (messages->len == n + 2);
+
+  /* node 1, met for the first time, starts where the swarm was and serves only "two" */
+  poll_via (f, &f->bob, cursors, 1);
+  lacking = texts (f, &f->bob);
+  g_assert_cmpstr (lacking, ==, "two");
+  /* node 0 goes on from its own cursor */
+  poll_via (f, &f->bob, cursors, 0);
+  all = texts (f, &f->bob);
+  g_assert_cmpstr (all, ==, "one|two");
+  /* nothing twice, from any member */
+  poll_via (f, &f->bob, cursors, 0);
+  poll_via (f, &f->bob, cursors, 2);
+  again = texts (f, &f->bob);
+  g_assert_cmpstr (again, ==, "one|two");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add ("/group-admin/forged", Fixture, NULL, setup, test_forged, teardown);
+  g_test_add ("/group-admin/member-lacking-a-message", Fixture, NULL, setup,
+              test_member_lacking_a_message, teardown);
   g_test_add ("/group-admin/remove", Fixture, NULL, setup, test_remove, teardown);
   g_test_add ("/group-admin/member-refused", Fixture, NULL, setup, test_member_refused,
               teardown);
