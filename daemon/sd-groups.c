@@ -927,8 +927,8 @@ sd_groups_apply_poll (SdGroups *self, const gchar *group_id, JsonNode *body)
 }
 
 /* the items of @items not read before: a member read from its beginning (it failed lately,
- * or is new and the swarm had no hash) serves them again, and a control message or an
- * admin's config must not be taken twice */
+ * or is new and the swarm had no hash) serves them again, and a control message or a kick
+ * notice must not be taken twice */
 static GPtrArray *
 unseen_items (SdStore *store, GPtrArray *items)
 {
@@ -1014,7 +1014,10 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
       continue;
     }
     more_any = more_any || (more && per_ns[i]->len > 0);
-    fresh[i] = unseen_items (self->store, per_ns[i]);
+    /* Keys and configs are taken again harmlessly (Keys by hash, the configs' merge), and a
+     * group left and joined again needs them from the start */
+    fresh[i] = ns == SD_GROUP_NS_MESSAGES || ns == SD_GROUP_NS_KICKED
+                 ? unseen_items (self->store, per_ns[i]) : g_ptr_array_ref (per_ns[i]);
     switch (ns) {
     case SD_GROUP_NS_KEYS: keys_items = fresh[i]; break;
     case SD_GROUP_NS_INFO: info_items = fresh[i]; break;
