@@ -114,7 +114,8 @@ sd_account_respond_group_invite (SdAccount *self, const gchar *group_id, gboolea
 }
 
 SdMessage *
-sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body, GError **error)
+sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body,
+                       const gchar *quote_id, GError **error)
 {
   g_autofree gchar *id = NULL;
   SdMessage *message;
@@ -123,7 +124,7 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
     return NULL;
   if (!sd_account_check_body (body, error))
     return NULL;
-  id = sd_groups_send_text (self->groups, group_id, body, error);
+  id = sd_groups_send_text_full (self->groups, group_id, body, quote_id, error);
   if (id == NULL)
     return NULL;
   message = sd_store_get_message (self->store, id, error);

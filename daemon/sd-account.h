@@ -290,6 +290,7 @@ gboolean sd_account_respond_group_invite (SdAccount *self, const gchar *group_id
                                           gboolean accept, GError **error);
 /* a text message to a group conversation */
 SdMessage *sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body,
+                                  const gchar *quote_id,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* (transfer full) (nullable) a group's members (its Members config) */
 GStrv sd_account_dup_group_members (SdAccount *self, const gchar *group_id);

@@ -390,15 +390,23 @@ wrap_envelope (GBytes *content, gint64 sent_at, const gchar *group_id)
   return g_bytes_new_take (out, len);
 }
 
+/* a text, quoting (@quote_author, @quote_sent_at) unless NULL: a quote names its message as
+ * the 1:1 ones do (DataMessage.Quote id and author, sd-content.c) */
 static GBytes *
-pack_text (const gchar *body, gint64 sent_at)
+pack_text (const gchar *body, gint64 sent_at, const gchar *quote_author, gint64 quote_sent_at)
 {
   SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
   SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
+  SessionProtos__DataMessage__Quote quote = SESSION_PROTOS__DATA_MESSAGE__QUOTE__INIT;
   gsize len;
   guint8 *out;
 
   data.body = (char *) body;
+  if (quote_author != NULL && quote_sent_at > 0) {
+    quote.id = (uint64_t) quote_sent_at;
+    quote.author = (char *) quote_author;
+    data.quote = &quote;
+  }
   data.has_timestamp = TRUE;
   data.timestamp = (uint64_t) sent_at;
   content.datamessage = &data;
@@ -589,7 +597,8 @@ resume_one (SdGroups *self, const SdMessage *message)
   g_autoptr(GBytes) content = NULL, encrypted = NULL;
 
   if (group != NULL && sd_group_state_is_active (group)) {
-    content = pack_text (message->body, message->sent_at);
+    content = pack_text (message->body, message->sent_at, message->quote_author,
+                         message->quote_sent_at);
     encrypted = encrypt_content (self, group, content, message->sent_at, &error);
   }
   if (encrypted == NULL) {
@@ -627,14 +636,32 @@ sd_groups_resume_sending (SdGroups *self)
 gchar *
 sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, GError **error)
 {
+  return sd_groups_send_text_full (self, group_id, body, NULL, error);
+}
+
+gchar *
+sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *body,
+                          const gchar *quote_id, GError **error)
+{
   g_autoptr(SdGroupState) group = NULL;
   g_autoptr(GBytes) content = NULL, encrypted = NULL;
+  g_autoptr(SdMessage) quoted = NULL;
   gint64 sent_at;
 
   g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
   group = sd_group_state_load (self, group_id, error);
   if (group == NULL)
     return NULL;
+  /* only a message of this group can be quoted in it */
+  if (quote_id != NULL) {
+    quoted = sd_store_get_message (self->store, quote_id, NULL);
+    if (quoted == NULL || g_strcmp0 (quoted->conversation, group_id) != 0 ||
+        quoted->kind != SD_MESSAGE_KIND_TEXT) {
+      g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                           "the quoted message is not a message of this group");
+      return NULL;
+    }
+  }
   if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
     g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
                          state_is_destroyed (group) ? "the group was destroyed"
@@ -647,8 +674,10 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
   for (guint tries = 0;; tries++) {
     gboolean is_new = FALSE;
 
-    if (!sd_store_add_group_message (self->store, group_id, self->identity->session_id, TRUE,
-                                     body, sent_at, NULL, &is_new, error))
+    if (!sd_store_add_group_message_full (self->store, group_id, self->identity->session_id,
+                                          TRUE, body, sent_at, NULL,
+                                          quoted != NULL ? quoted->author : NULL,
+                                          quoted != NULL ? quoted->sent_at : 0, &is_new, error))
       return NULL;
     if (is_new)
       break;
@@ -659,7 +688,8 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
     }
     sent_at++;
   }
-  content = pack_text (body, sent_at);
+  content = pack_text (body, sent_at, quoted != NULL ? quoted->author : NULL,
+                       quoted != NULL ? quoted->sent_at : 0);
   encrypted = encrypt_content (self, group, content, sent_at, error);
   if (encrypted == NULL) {
     sd_store_set_group_message_status (self->store, group_id, self->identity->session_id,
@@ -674,7 +704,8 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
  * with its sent time; NULL for anything but a visible text. A control message
  * (DataMessage.groupUpdateMessage) comes out as @update instead (free it) */
 static gchar *
-unwrap_text (GBytes *plain, gint64 *sent_at, SessionProtos__GroupUpdateMessage **update)
+unwrap_text (GBytes *plain, gint64 *sent_at, SessionProtos__GroupUpdateMessage **update,
+             gchar **quote_author, gint64 *quote_sent_at)
 {
   const guint8 *bytes;
   gsize len;
@@ -709,6 +740,12 @@ unwrap_text (GBytes *plain, gint64 *sent_at, SessionProtos__GroupUpdateMessage *
              g_utf8_validate (content->datamessage->body, -1, NULL) &&
              strlen (content->datamessage->body) <= 8 * 2000) {
     body = g_strdup (content->datamessage->body);
+    /* checked by the store: a quote naming no Session ID is left out */
+    if (content->datamessage->quote != NULL && content->datamessage->quote->author != NULL &&
+        content->datamessage->quote->id > 0 && content->datamessage->quote->id < G_MAXINT64) {
+      *quote_author = g_strdup (content->datamessage->quote->author);
+      *quote_sent_at = (gint64) content->datamessage->quote->id;
+    }
   }
   if (content != NULL)
     session_protos__content__free_unpacked (content, NULL);
@@ -1105,7 +1142,8 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     gchar sender[SD_SESSION_ID_LEN + 1];
     const SdGroupKeyBytes *keys;
     guint n_keys = 0;
-    gint64 sent_at = 0;
+    gint64 sent_at = 0, quote_sent_at = 0;
+    g_autofree gchar *quote_author = NULL;
     gboolean is_new = FALSE;
     SessionProtos__GroupUpdateMessage *update = NULL;
 
@@ -1119,7 +1157,7 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
       g_clear_error (&error);
       continue;
     }
-    text = unwrap_text (plain, &sent_at, &update);
+    text = unwrap_text (plain, &sent_at, &update, &quote_author, &quote_sent_at);
     /* the sender's time is its claim: plausible, as for 1:1 messages (sd-ingest.h) */
     if (!sd_ingest_sent_time_ok ((guint64) sent_at, sd_network_now_ms (self->network))) {
       g_clear_pointer (&update, group_update_free);
@@ -1132,9 +1170,10 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     }
     if (text == NULL)
       continue;
-    if (!sd_store_add_group_message (self->store, group_id, sender,
-                                     g_str_equal (sender, self->identity->session_id), text,
-                                     sent_at, item->hash, &is_new, &error)) {
+    if (!sd_store_add_group_message_full (self->store, group_id, sender,
+                                          g_str_equal (sender, self->identity->session_id),
+                                          text, sent_at, item->hash, quote_author,
+                                          quote_sent_at, &is_new, &error)) {
       /* our fault, not the message's: keep the cursor so the next poll fetches it again */
       g_warning ("a group message was not stored: %s", error->message);
       g_clear_error (&error);

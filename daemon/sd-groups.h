@@ -61,6 +61,9 @@ gboolean sd_groups_respond_invite (SdGroups *self, const gchar *group_id, gboole
  * failed); the result is its message id */
 gchar *sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* the same, quoting the message @quote_id (nullable) of this group */
+gchar *sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *body,
+                                 const gchar *quote_id, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* our group messages cut off by a restart ("sending") go again, once per start */
 void sd_groups_resume_sending (SdGroups *self);

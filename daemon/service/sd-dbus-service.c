@@ -372,14 +372,14 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   if (!read_send_options (options, &send, invocation))
     return;
   n = send.attachments != NULL ? g_variant_n_children (send.attachments) : 0;
-  /* a group: text only so far (docs/groups.md); any other id goes the 1:1 way, which refuses
-   * what is not a Session ID */
+  /* a group: text and quotes so far (docs/groups.md); any other id goes the 1:1 way, which
+   * refuses what is not a Session ID */
   if (sd_account_has_group (self->account, recipient)) {
-    if (send.attachments != NULL || send.quote_id != NULL) {
-      return_invalid (invocation, "attachments and quotes are not sent to groups yet");
+    if (send.attachments != NULL) {
+      return_invalid (invocation, "attachments are not sent to groups yet");
       return;
     }
-    message = sd_account_send_group (self->account, recipient, body, &error);
+    message = sd_account_send_group (self->account, recipient, body, send.quote_id, &error);
     return_sent (invocation, account_send, message, error);
     return;
   }

@@ -277,6 +277,16 @@ sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *a
                             gboolean outgoing, const gchar *body, gint64 sent_at,
                             const gchar *server_hash, gboolean *out_added, GError **error)
 {
+  return sd_store_add_group_message_full (self, group_id, author, outgoing, body, sent_at,
+                                          server_hash, NULL, 0, out_added, error);
+}
+
+gboolean
+sd_store_add_group_message_full (SdStore *self, const gchar *group_id, const gchar *author,
+                                 gboolean outgoing, const gchar *body, gint64 sent_at,
+                                 const gchar *server_hash, const gchar *quote_author,
+                                 gint64 quote_sent_at, gboolean *out_added, GError **error)
+{
   g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autoptr(SdCachedStmt) touch = NULL;
@@ -287,13 +297,20 @@ sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *a
   if (!store_check_session_id (author, "the author", error) ||
       !store_check_utf8 (body, "the body", error))
     return FALSE;
+  /* a quote that cannot name a message is left out, not the message */
+  if (quote_author == NULL || quote_sent_at <= 0 ||
+      !store_check_session_id (quote_author, "the quoted author", NULL)) {
+    quote_author = NULL;
+    quote_sent_at = 0;
+  }
   tx = store_tx_begin (self, error);
   if (tx == NULL)
     return FALSE;
   /* (author, sent_at) is the message's id: a second copy changes nothing */
   stmt = store_prepare (self,
                         "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
-                        " received_at, status, server_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                        " received_at, status, server_hash, quote_author, quote_sent_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                         " ON CONFLICT DO NOTHING",
                         error);
   if (stmt == NULL)
@@ -306,6 +323,8 @@ sd_store_add_group_message (SdStore *self, const gchar *group_id, const gchar *a
   sqlite3_bind_int64 (stmt, 6, store_now_ms ());
   store_bind_text (stmt, 7, outgoing ? "sending" : "sent");
   store_bind_text (stmt, 8, server_hash);
+  store_bind_text (stmt, 9, quote_author);
+  sqlite3_bind_int64 (stmt, 10, quote_sent_at);
   if (!store_run (self, stmt, error))
     return FALSE;
   if (sqlite3_changes (sqlite3_db_handle (stmt)) > 0) {

@@ -515,6 +515,14 @@ gboolean sd_store_add_group_message (SdStore *self, const gchar *group_id, const
                                      gboolean outgoing, const gchar *body, gint64 sent_at,
                                      const gchar *server_hash, gboolean *out_added,
                                      GError **error);
+/* the same, quoting the message (@quote_author, @quote_sent_at) (NULL, 0: none; a quote that
+ * names no Session ID is left out) */
+gboolean sd_store_add_group_message_full (SdStore *self, const gchar *group_id,
+                                          const gchar *author, gboolean outgoing,
+                                          const gchar *body, gint64 sent_at,
+                                          const gchar *server_hash, const gchar *quote_author,
+                                          gint64 quote_sent_at, gboolean *out_added,
+                                          GError **error);
 /* a group control message shown in the conversation (SD_MESSAGE_KIND_GROUP_*): never unread;
  * a known (author, sent_at) is left alone */
 gboolean sd_store_add_group_event (SdStore *self, const gchar *group_id, const gchar *author,

@@ -152,6 +152,22 @@ def test(testnet):
         bob.wait_for(lambda: "from my laptop" in bodies(bob, group_id, alice_id),
                      "bob reads alice2's message")
 
+        log("a quote in the group: bob answers alice's first message, both see what it quotes")
+        hello_id = next(m["id"] for m in bob.messages(group_id) if m["body"] == "hello group")
+        bob.conversation(group_id, "SendMessage", "sa{sv}", "quoting you",
+                         {"quote": GLib.Variant("s", hello_id)})
+        reply = alice.wait_for(lambda: next((m for m in alice.messages(group_id)
+                                             if m["body"] == "quoting you"), None),
+                               "alice reads bob's quote")
+        assert_eq((reply.get("quote-id"), reply.get("quote-author"), reply.get("quote-body")),
+                  (hello_id, alice_id, "hello group"), "the quote resolves at alice")
+        mine = next(m for m in bob.messages(group_id) if m["body"] == "quoting you")
+        assert_eq((mine.get("quote-id"), mine.get("quote-body")), (hello_id, "hello group"),
+                  "bob's own view of the quote")
+        # a message of another conversation cannot be quoted in the group
+        bob.expect_error("InvalidArgument", bob.conversation, group_id, "SendMessage", "sa{sv}",
+                         "x", {"quote": GLib.Variant("s", alice_id + "-1")})
+
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
         carol.expect_error("NotFound", carol.account, "AcceptGroupInvite", "s", group_id)
