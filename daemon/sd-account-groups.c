@@ -135,6 +135,21 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
   return message;
 }
 
+gboolean
+sd_account_react_group (SdAccount *self, const gchar *group_id, const gchar *message_id,
+                        const gchar *emoji, gboolean add, GError **error)
+{
+  g_autoptr(SdMessage) message = NULL;
+
+  if (!require_groups (self, error))
+    return FALSE;
+  message = sd_groups_send_reaction (self->groups, group_id, message_id, emoji, add, error);
+  if (message == NULL)
+    return FALSE;
+  sd_account_emit_message_changed (self, message);
+  return TRUE;
+}
+
 typedef struct {
   SdAccountGroupChange change;
   gchar *group_id;

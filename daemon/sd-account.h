@@ -288,6 +288,9 @@ gchar *sd_account_create_group_finish (SdAccount *self, GAsyncResult *result,
 /* accepts (or declines: forgets) a group invite */
 gboolean sd_account_respond_group_invite (SdAccount *self, const gchar *group_id,
                                           gboolean accept, GError **error);
+/* an emoji reaction (or its removal) to a message of a group conversation */
+gboolean sd_account_react_group (SdAccount *self, const gchar *group_id, const gchar *message_id,
+                                 const gchar *emoji, gboolean add, GError **error);
 /* a text message to a group conversation */
 SdMessage *sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body,
                                   const gchar *quote_id,

@@ -19,6 +19,7 @@
 #include "groups/sd-group-message.h"
 #include "groups/sd-subaccount.h"
 #include "sd-backoff.h"
+#include "sd-content.h"
 #include "sd-encoding.h"
 #include "sd-ingest.h"
 #include "sd-padding.h"
@@ -700,12 +701,73 @@ sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *bo
   return sd_message_id_make (self->identity->session_id, sent_at);
 }
 
+SdMessage *
+sd_groups_send_reaction (SdGroups *self, const gchar *group_id, const gchar *message_id,
+                         const gchar *emoji, gboolean add, GError **error)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdMessage) target = NULL;
+  g_autoptr(SdMessage) changed = NULL;
+  g_autoptr(GBytes) content = NULL, encrypted = NULL;
+  gint64 t;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  group = sd_group_state_load (self, group_id, error);
+  if (group == NULL)
+    return NULL;
+  if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
+                         "not a member of the group (yet, or any more)");
+    return NULL;
+  }
+  target = sd_store_get_message (self->store, message_id, NULL);
+  if (target == NULL || g_strcmp0 (target->conversation, group_id) != 0 ||
+      target->kind != SD_MESSAGE_KIND_TEXT) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                         "not a message of this group");
+    return NULL;
+  }
+  t = sd_network_now_ms (self->network);
+  if (!sd_store_set_group_reaction (self->store, group_id, self->identity->session_id,
+                                    target->author, target->sent_at, emoji, !add, t, &changed,
+                                    error))
+    return NULL;
+  /* the same Content as a 1:1 reaction, inside the group's encryption; no profile, no timer
+   * (groups have after-send disappearing only, not implemented yet) */
+  content = sd_content_pack_reaction ((guint64) t, (guint64) target->sent_at, target->author,
+                                      emoji, !add, NULL, 0, NULL, 0, 0);
+  encrypted = encrypt_content (self, group, content, t, error);
+  if (encrypted == NULL)
+    return NULL;
+  /* no message row of its own: sent like a control message */
+  send_encrypted (self, group, t, encrypted, TRUE);
+  return changed != NULL ? g_steal_pointer (&changed)
+                         : sd_store_get_message (self->store, message_id, error);
+}
+
 /* the body of a group message's plaintext (an Envelope around a Content, or a bare Content),
  * with its sent time; NULL for anything but a visible text. A control message
  * (DataMessage.groupUpdateMessage) comes out as @update instead (free it) */
+/* an emoji reaction read from a group message (the 1:1 DataMessage.Reaction) */
+typedef struct {
+  gchar *author;     /* (owned) (nullable) the author of the message reacted to; NULL: none */
+  gint64 target_sent_at;
+  gchar *emoji;      /* (owned) */
+  gboolean remove;
+} GroupReaction;
+
+static void
+group_reaction_clear (GroupReaction *reaction)
+{
+  g_clear_pointer (&reaction->author, g_free);
+  g_clear_pointer (&reaction->emoji, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GroupReaction, group_reaction_clear)
+
 static gchar *
 unwrap_text (GBytes *plain, gint64 *sent_at, SessionProtos__GroupUpdateMessage **update,
-             gchar **quote_author, gint64 *quote_sent_at)
+             gchar **quote_author, gint64 *quote_sent_at, GroupReaction *reaction)
 {
   const guint8 *bytes;
   gsize len;
@@ -735,6 +797,17 @@ unwrap_text (GBytes *plain, gint64 *sent_at, SessionProtos__GroupUpdateMessage *
     *update = session_protos__group_update_message__unpack (
       NULL, content->datamessage->groupupdatemessage.len,
       content->datamessage->groupupdatemessage.data);
+  } else if (content != NULL && content->datamessage != NULL &&
+             content->datamessage->reaction != NULL) {
+    SessionProtos__DataMessage__Reaction *r = content->datamessage->reaction;
+
+    /* checked by the store (Session IDs, the emoji's size) */
+    if (r->author != NULL && r->emoji != NULL && r->id > 0 && r->id < G_MAXINT64) {
+      reaction->author = g_strdup (r->author);
+      reaction->target_sent_at = (gint64) r->id;
+      reaction->emoji = g_strdup (r->emoji);
+      reaction->remove = r->action == SESSION_PROTOS__DATA_MESSAGE__REACTION__ACTION__REMOVE;
+    }
   } else if (content != NULL && content->datamessage != NULL &&
              content->datamessage->body != NULL &&
              g_utf8_validate (content->datamessage->body, -1, NULL) &&
@@ -1014,7 +1087,7 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
   GPtrArray *per_ns[SD_GROUP_POLL_N] = { NULL };
   GPtrArray *fresh[SD_GROUP_POLL_N] = { NULL };
   SdRetrievePage pages[SD_GROUP_POLL_N] = { { NULL, 0, FALSE } };
-  gboolean more_any = FALSE;
+  gboolean more_any = FALSE, reacted = FALSE;
   g_autofree gchar *name = NULL;
   guint added = 0;
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
@@ -1144,6 +1217,7 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     guint n_keys = 0;
     gint64 sent_at = 0, quote_sent_at = 0;
     g_autofree gchar *quote_author = NULL;
+    g_auto(GroupReaction) reaction = { NULL, 0, NULL, FALSE };
     gboolean is_new = FALSE;
     SessionProtos__GroupUpdateMessage *update = NULL;
 
@@ -1157,7 +1231,7 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
       g_clear_error (&error);
       continue;
     }
-    text = unwrap_text (plain, &sent_at, &update, &quote_author, &quote_sent_at);
+    text = unwrap_text (plain, &sent_at, &update, &quote_author, &quote_sent_at, &reaction);
     /* the sender's time is its claim: plausible, as for 1:1 messages (sd-ingest.h) */
     if (!sd_ingest_sent_time_ok ((guint64) sent_at, sd_network_now_ms (self->network))) {
       g_clear_pointer (&update, group_update_free);
@@ -1166,6 +1240,19 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     if (update != NULL) {
       take_update (self, group, sender, sent_at, item->hash, update, accepted, left, &added);
       g_clear_pointer (&update, group_update_free);
+      continue;
+    }
+    if (reaction.author != NULL) {
+      g_autoptr(SdMessage) changed = NULL;
+
+      if (!sd_store_set_group_reaction (self->store, group_id, sender, reaction.author,
+                                        reaction.target_sent_at, reaction.emoji,
+                                        reaction.remove, sent_at, &changed, &error)) {
+        g_debug ("dropping a group reaction: %s", error->message);
+        g_clear_error (&error);
+      } else if (changed != NULL) {
+        reacted = TRUE;
+      }
       continue;
     }
     if (text == NULL)
@@ -1206,7 +1293,7 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
   }
   if (out_more != NULL)
     *out_more = more_any;
-  if (added > 0 || name != NULL || removed)
+  if (added > 0 || name != NULL || removed || reacted)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
   if (removed)
     sd_groups_emit_membership_changed (self, group_id);

@@ -65,6 +65,12 @@ gchar *sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *
 gchar *sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *body,
                                  const gchar *quote_id, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* an emoji reaction to @message_id of @group_id (@add FALSE: taken back): stored, then sent to
+ * ns 11; returns the message as it is now */
+SdMessage *sd_groups_send_reaction (SdGroups *self, const gchar *group_id,
+                                    const gchar *message_id, const gchar *emoji, gboolean add,
+                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* our group messages cut off by a restart ("sending") go again, once per start */
 void sd_groups_resume_sending (SdGroups *self);
 

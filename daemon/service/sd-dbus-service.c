@@ -692,8 +692,12 @@ react (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation, const g
                                 emoji, add, NULL, on_community_done, invocation);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  done = sd_account_set_reaction (self->account, invocation_conversation (invocation), message_id,
-                                  emoji, add, &error);
+  if (sd_account_has_group (self->account, invocation_conversation (invocation)))
+    done = sd_account_react_group (self->account, invocation_conversation (invocation),
+                                   message_id, emoji, add, &error);
+  else
+    done = sd_account_set_reaction (self->account, invocation_conversation (invocation),
+                                    message_id, emoji, add, &error);
   return answer_done (skeleton, invocation, done, &error, complete);
 }
 

@@ -351,6 +351,70 @@ sd_store_add_group_message_full (SdStore *self, const gchar *group_id, const gch
 }
 
 gboolean
+sd_store_set_group_reaction (SdStore *self, const gchar *group_id, const gchar *reactor,
+                             const gchar *author, gint64 target_sent_at, const gchar *emoji,
+                             gboolean remove, gint64 reacted_at, SdMessage **out_changed,
+                             GError **error)
+{
+  g_autoptr(SdCachedStmt) change = NULL;
+  g_autofree gchar *conversation = NULL;
+  gint64 local_id = 0;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+  if (out_changed != NULL)
+    *out_changed = NULL;
+  if (!store_check_session_id (reactor, "the reactor", error) ||
+      !store_check_session_id (author, "the author", error))
+    return FALSE;
+  if (emoji == NULL || *emoji == '\0' || !g_utf8_validate (emoji, -1, NULL) ||
+      strlen (emoji) > SD_STORE_EMOJI_MAX_BYTES) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not an emoji");
+    return FALSE;
+  }
+  for (const gchar *p = emoji; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_iscntrl (c) || g_unichar_isspace (c)) {
+      g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                           "a reaction cannot contain spaces or control characters");
+      return FALSE;
+    }
+  }
+  if (!store_locate_message (self, author, target_sent_at, &found, &local_id, &conversation,
+                             error))
+    return FALSE;
+  /* only a message of this group takes the group's reactions */
+  if (!found || g_strcmp0 (conversation, group_id) != 0)
+    return TRUE;
+  if (remove)
+    change = store_prepare (self,
+                            "DELETE FROM reactions WHERE message = ?1 AND reactor = ?2"
+                            " AND emoji = ?3 AND reacted_at <= ?4",
+                            error);
+  else
+    change = store_prepare (self,
+                            "INSERT INTO reactions (message, reactor, emoji, reacted_at)"
+                            " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE"
+                            " SET reacted_at = max(reacted_at, excluded.reacted_at)",
+                            error);
+  if (change == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (change, 1, local_id);
+  store_bind_text (change, 2, reactor);
+  store_bind_text (change, 3, emoji);
+  sqlite3_bind_int64 (change, 4, reacted_at);
+  if (!store_run (self, change, error))
+    return FALSE;
+  if (sqlite3_changes (sqlite3_db_handle (change)) > 0 && out_changed != NULL) {
+    *out_changed = store_load_message (self, author, target_sent_at, error);
+    if (*out_changed == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 sd_store_set_group_message_status (SdStore *self, const gchar *group_id, const gchar *author,
                                    gint64 sent_at, gboolean sent, const gchar *server_hash,
                                    GError **error)

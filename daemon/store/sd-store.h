@@ -523,6 +523,14 @@ gboolean sd_store_add_group_message_full (SdStore *self, const gchar *group_id,
                                           const gchar *server_hash, const gchar *quote_author,
                                           gint64 quote_sent_at, gboolean *out_added,
                                           GError **error);
+/* @reactor reacted to the message (@author, @target_sent_at) of @group_id with @emoji, or took
+ * it back (@remove), at @reacted_at. Nothing happens when that message is not one of this
+ * group's; a removal only undoes an older reaction. @out_changed: the message when it changed */
+gboolean sd_store_set_group_reaction (SdStore *self, const gchar *group_id,
+                                      const gchar *reactor, const gchar *author,
+                                      gint64 target_sent_at, const gchar *emoji,
+                                      gboolean remove, gint64 reacted_at,
+                                      SdMessage **out_changed, GError **error);
 /* a group control message shown in the conversation (SD_MESSAGE_KIND_GROUP_*): never unread;
  * a known (author, sent_at) is left alone */
 gboolean sd_store_add_group_event (SdStore *self, const gchar *group_id, const gchar *author,

@@ -168,6 +168,28 @@ def test(testnet):
         bob.expect_error("InvalidArgument", bob.conversation, group_id, "SendMessage", "sa{sv}",
                          "x", {"quote": GLib.Variant("s", alice_id + "-1")})
 
+        log("reactions in the group: bob and alice react to the quote, alice takes hers back")
+        reply_id = reply["id"]
+        bob.conversation(group_id, "AddReaction", "ss", reply_id, "👍")
+        assert_eq(next(m for m in bob.messages(group_id) if m["id"] == reply_id)["reactions"],
+                  [("👍", 1, True)], "bob's own view of his reaction")
+        alice.wait_for(lambda: next(m for m in alice.messages(group_id)
+                                    if m["id"] == reply_id).get("reactions")
+                       == [("👍", 1, False)], "alice sees bob's reaction")
+        alice.conversation(group_id, "AddReaction", "ss", reply_id, "👍")
+        bob.wait_for(lambda: next(m for m in bob.messages(group_id)
+                                  if m["id"] == reply_id).get("reactions")
+                     == [("👍", 2, True)], "bob sees both reactions")
+        alice.conversation(group_id, "RemoveReaction", "ss", reply_id, "👍")
+        bob.wait_for(lambda: next(m for m in bob.messages(group_id)
+                                  if m["id"] == reply_id).get("reactions")
+                     == [("👍", 1, True)], "alice's reaction taken back")
+        for bad in ["", "a b", "\x01", "x" * 33]:
+            bob.expect_error("InvalidArgument", bob.conversation, group_id, "AddReaction", "ss",
+                             reply_id, bad)
+        bob.expect_error("InvalidArgument", bob.conversation, group_id, "AddReaction", "ss",
+                         alice_id + "-1", "👍")
+
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
         carol.expect_error("NotFound", carol.account, "AcceptGroupInvite", "s", group_id)
