@@ -276,8 +276,9 @@ sd_account_set_notify_mode (SdAccount *self, const gchar *conversation, const gc
                          "the notify mode is all, mentions or none");
     return FALSE;
   }
-  /* a 1:1 conversation has no mentions: the official clients read "mentions" there as "all" */
-  if (value == SD_CONVERSATION_NOTIFY_MENTIONS)
+  /* a 1:1 conversation has no mentions: the official clients read "mentions" there as "all";
+   * a group keeps it (sd-notifier.c) */
+  if (value == SD_CONVERSATION_NOTIFY_MENTIONS && existing->kind != SD_CONVERSATION_KIND_GROUP)
     value = SD_CONVERSATION_NOTIFY_ALL;
   /* "all" stays the default when it is what the other clients left */
   if (g_str_equal (sd_conversation_notify_to_string (existing->notify_mode),
@@ -285,7 +286,9 @@ sd_account_set_notify_mode (SdAccount *self, const gchar *conversation, const gc
     return TRUE;
   if (!sd_store_set_notify_mode (self->store, conversation, value, error))
     return FALSE;
-  sd_account_config_contact_changed (self, conversation);
+  /* a group is no contact: its entry is in UserGroups (which does not carry the mode yet) */
+  if (existing->kind != SD_CONVERSATION_KIND_GROUP)
+    sd_account_config_contact_changed (self, conversation);
   sd_account_emit_conversation (self, conversation);
   return TRUE;
 }

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "sd-notifier.h"
 
 #include "sd-front-end.h"
@@ -207,6 +209,16 @@ ask_capabilities (SdNotifier *self)
                           g_object_ref (self));
 }
 
+/* a group in "mentions" mode announces only what names us: the official clients write a
+ * mention as "@" and the Session ID in the body (and show the name in its place) */
+static gboolean
+mentions_us (SdNotifier *self, const SdMessage *message)
+{
+  g_autofree gchar *tag = g_strconcat ("@", sd_account_get_session_id (self->account), NULL);
+
+  return message->body != NULL && strlen (tag) > 1 && strstr (message->body, tag) != NULL;
+}
+
 static void
 show_message (SdNotifier *self, const SdMessage *message)
 {
@@ -217,6 +229,9 @@ show_message (SdNotifier *self, const SdMessage *message)
   /* nothing unread there: it was read on another device (or here) meanwhile */
   if (conversation == NULL || conversation->blocked || conversation->unread == 0 ||
       conversation->muted_until > g_get_real_time () / 1000)
+    return;
+  if (conversation->kind == SD_CONVERSATION_KIND_GROUP &&
+      conversation->notify_mode == SD_CONVERSATION_NOTIFY_MENTIONS && !mentions_us (self, message))
     return;
   show (self, conversation, message);
 }

@@ -23,7 +23,7 @@ import subprocess
 
 from gi.repository import GLib  # noqa: E402
 
-from harness import Daemon, assert_eq, log, run  # noqa: E402
+from harness import Daemon, NotificationServer, assert_eq, log, run  # noqa: E402
 
 
 def conversation_ids(daemon):
@@ -189,6 +189,22 @@ def test(testnet):
                              reply_id, bad)
         bob.expect_error("InvalidArgument", bob.conversation, group_id, "AddReaction", "ss",
                          alice_id + "-1", "👍")
+
+        log("mentions only: alice is notified of bob's message that names her, not the other")
+        notes = NotificationServer(alice.bus)
+        alice.conversation(group_id, "SetNotifyMode", "s", "mentions")
+        assert_eq(alice.conversation_prop(group_id, "NotifyMode"), "mentions",
+                  "a group keeps the mentions mode")
+        bob.conversation(group_id, "SendMessage", "sa{sv}", "not for you @" + bob_id, {})
+        bob.conversation(group_id, "SendMessage", "sa{sv}", "look @" + alice_id, {})
+        alice.wait_for(lambda: "look @" + alice_id in bodies(alice, group_id, bob_id)
+                       and "not for you @" + bob_id in bodies(alice, group_id, bob_id),
+                       "alice reads both")
+        alice.wait_for(lambda: any("look" in n[3] for n in notes.notifications),
+                       "the mention is announced")
+        assert not any("not for you" in n[3] for n in notes.notifications), \
+            "a message that does not name alice is not announced"
+        alice.conversation(group_id, "SetNotifyMode", "s", "all")
 
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
