@@ -65,7 +65,7 @@ round_done (SdGroupPoller *self)
 typedef struct {
   SdGroupPoller *self;  /* (owned) */
   gchar *group_id;      /* (owned) */
-  SdRetrieveCursors *cursors; /* the group's, in self->cursors */
+  SdRetrieveCursors *cursors; /* (nullable) the group's, in self->cursors, when last looked up */
 } PollData;
 
 static SdRetrieveCursors *
@@ -84,8 +84,12 @@ static gchar *
 build_poll (const SdSnode *node, gint64 now_ms, gpointer user_data)
 {
   PollData *data = user_data;
-  gchar *request = sd_groups_build_poll_for (data->self->groups, data->group_id, now_ms,
-                                             data->cursors, node);
+  /* looked up each time: a group gone meanwhile took its cursors with it */
+  SdRetrieveCursors *cursors = g_hash_table_lookup (data->self->cursors, data->group_id);
+  gchar *request = cursors != NULL ? sd_groups_build_poll_for (data->self->groups,
+                                                               data->group_id, now_ms, cursors,
+                                                               node)
+                                   : NULL;
 
   return request != NULL ? request : g_strdup ("{}");
 }
