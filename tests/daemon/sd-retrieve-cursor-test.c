@@ -117,6 +117,7 @@ test_member_lacking_a_message (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) first = page_of (1, 1, 0);
   g_autoptr(GPtrArray) lacking = page_of (2, 3, 2);
   g_autoptr(GPtrArray) rest = page_of (2, 3, 0);
+  g_autoptr(GPtrArray) empty = page_of (1, 0, 0);
   g_autofree gchar *asked0 = NULL, *asked1 = NULL, *asked2 = NULL, *asked3 = NULL;
   g_autofree gchar *h1 = hash_of (1), *h3 = hash_of (3);
 
@@ -131,7 +132,7 @@ test_member_lacking_a_message (Fixture *f, gconstpointer data)
   asked2 = poll (f, 0, rest);
   g_assert_cmpstr (asked2, ==, h1);
   /* a member met for the first time starts at the newest hash we have */
-  asked3 = poll (f, 2, g_ptr_array_new ());
+  asked3 = poll (f, 2, empty);
   g_assert_cmpstr (asked3, ==, h3);
 }
 
