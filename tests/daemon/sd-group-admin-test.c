@@ -101,6 +101,7 @@ answer_retrieve (Fixture *f, guint node, JsonObject *params, guint *code)
   GPtrArray *items = swarm_items (f, pubkey, ns);
   JsonObject *body = json_object_new ();
   JsonArray *messages = json_array_new ();
+  JsonNode *node_out;
   gboolean after = last == NULL;
 
   if (subaccount != NULL && ns != SD_GROUP_NS_KICKED) {
@@ -134,7 +135,10 @@ answer_retrieve (Fixture *f, guint node, JsonObject *params, guint *code)
   json_object_set_array_member (body, "messages", messages);
   json_object_set_boolean_member (body, "more", FALSE);
   *code = 200;
-  return json_node_init_object (json_node_alloc (), body);
+  /* the node takes its own reference */
+  node_out = json_node_init_object (json_node_alloc (), body);
+  json_object_unref (body);
+  return node_out;
 }
 
 static gchar *
