@@ -480,36 +480,16 @@ sd_groups_destroy_async (SdGroups *self, const gchar *group_id, GCancellable *ca
 static GBytes *
 pack_promote (const SdGroupState *group, const gchar *name, gint64 sent_at)
 {
-  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
-  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
   SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
   SessionProtos__GroupUpdatePromoteMessage promote =
     SESSION_PROTOS__GROUP_UPDATE_PROMOTE_MESSAGE__INIT;
-  gsize len, update_len;
-  guint8 *out, *packed_update;
 
   promote.groupidentityseed.data = (guint8 *) group->ident.ed25519_sk;
   promote.groupidentityseed.len = 32;
   promote.name = (char *) (name != NULL ? name : "");
   update.promotemessage = &promote;
-  update_len = session_protos__group_update_message__get_packed_size (&update);
-  packed_update = g_malloc (update_len);
-  session_protos__group_update_message__pack (&update, packed_update);
-  data.has_groupupdatemessage = TRUE;
-  data.groupupdatemessage.data = packed_update;
-  data.groupupdatemessage.len = update_len;
-  data.has_timestamp = TRUE;
-  data.timestamp = (uint64_t) sent_at;
-  content.datamessage = &data;
-  content.has_sigtimestamp = TRUE;
-  content.sigtimestamp = (uint64_t) sent_at;
-  len = session_protos__content__get_packed_size (&content);
-  out = g_malloc (len);
-  session_protos__content__pack (&content, out);
-  /* it holds the group seed */
-  sodium_memzero (packed_update, update_len);
-  g_free (packed_update);
-  return g_bytes_new_take (out, len);
+  /* it holds the group seed: the packer wipes its copy */
+  return sd_groups_pack_update (&update, sent_at);
 }
 
 void

@@ -90,4 +90,7 @@ void sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *ac
 
 void sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id);
 
+/* a GroupUpdateMessage as the Content of a group message (the packed update is wiped) */
+GBytes *sd_groups_pack_update (SessionProtos__GroupUpdateMessage *update, gint64 sent_at);
+
 G_END_DECLS

@@ -539,8 +539,10 @@ send_encrypted (SdGroups *self, SdGroupState *group, gint64 sent_at, GBytes *enc
                          data->encrypted, on_sent, data);
 }
 
-static GBytes *
-pack_update (SessionProtos__GroupUpdateMessage *update, gint64 sent_at)
+/* a GroupUpdateMessage as the Content of a group message; the packed update is wiped (an
+ * invite holds a grant, a promotion the group seed) */
+GBytes *
+sd_groups_pack_update (SessionProtos__GroupUpdateMessage *update, gint64 sent_at)
 {
   SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
   SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
@@ -572,7 +574,7 @@ sd_groups_encrypt_update (SdGroups *self, SdGroupState *group,
                           SessionProtos__GroupUpdateMessage *update, gint64 sent_at,
                           GError **error)
 {
-  g_autoptr(GBytes) content = pack_update (update, sent_at);
+  g_autoptr(GBytes) content = sd_groups_pack_update (update, sent_at);
 
   return encrypt_content (self, group, content, sent_at, error);
 }
@@ -1329,16 +1331,12 @@ static GBytes *
 pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invitee,
              gint64 sent_at, GError **error)
 {
-  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
-  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
   SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
   SessionProtos__GroupUpdateInviteMessage invite = SESSION_PROTOS__GROUP_UPDATE_INVITE_MESSAGE__INIT;
   g_autofree gchar *text = sd_group_control_invite_text (invitee, sent_at);
   guint8 grant[SD_SUBACCOUNT_VALUE_LEN];
   guint8 signature[64];
-  guint8 *packed_update;
-  gsize len, update_len;
-  guint8 *out;
+  GBytes *packed;
 
   if (!sd_subaccount_make (ident, invitee, TRUE, FALSE, grant, error) ||
       !sd_group_control_sign (ident, text, signature, error)) {
@@ -1352,25 +1350,9 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   invite.adminsignature.data = signature;
   invite.adminsignature.len = sizeof (signature);
   update.invitemessage = &invite;
-  update_len = session_protos__group_update_message__get_packed_size (&update);
-  packed_update = g_malloc (update_len);
-  session_protos__group_update_message__pack (&update, packed_update);
+  packed = sd_groups_pack_update (&update, sent_at);
   sodium_memzero (grant, sizeof (grant));
-  data.has_groupupdatemessage = TRUE;
-  data.groupupdatemessage.data = packed_update;
-  data.groupupdatemessage.len = update_len;
-  data.has_timestamp = TRUE;
-  data.timestamp = (uint64_t) sent_at;
-  content.datamessage = &data;
-  content.has_sigtimestamp = TRUE;
-  content.sigtimestamp = (uint64_t) sent_at;
-  len = session_protos__content__get_packed_size (&content);
-  out = g_malloc (len);
-  session_protos__content__pack (&content, out);
-  /* it holds the member's grant (a key): not left behind in freed memory */
-  sodium_memzero (packed_update, update_len);
-  g_free (packed_update);
-  return g_bytes_new_take (out, len);
+  return packed;
 }
 
 void
