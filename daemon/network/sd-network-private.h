@@ -33,6 +33,8 @@ G_BEGIN_DECLS
 #define CLOCK_SAMPLE_MAX_AGE_US (30 * 60 * G_USEC_PER_SEC)
 #define CLOCK_LONE_MAX_MS (5 * 60 * 1000)
 
+gint64 sd_network_clock_sample (gint64 t, gint64 sent_ms, gint64 now_ms);
+
 /* what one node's `t` said about our clock */
 typedef struct {
   gint64 offset; /* network time - local time, ms */

@@ -103,15 +103,32 @@ update_clock_offset (SdNetwork *self, gint64 newest)
              offsets->len);
 }
 
+/* the offset a node's time @t shows, for a request sent at @sent_ms and answered now (our
+ * clock). The node wrote @t somewhere between the two, so its clock is ahead of ours by
+ * something in [t - now, t - sent]: the value of that range closest to zero. Taking t - now
+ * alone would count a slow answer's travel (seconds on a loaded machine or path) as our clock
+ * being behind, and date our messages seconds early: a reply sorted before what it answers */
+gint64
+sd_network_clock_sample (gint64 t, gint64 sent_ms, gint64 now_ms)
+{
+  gint64 low = t - now_ms, high = t - MIN (sent_ms, now_ms);
+
+  if (low > 0)
+    return low;
+  if (high < 0)
+    return high;
+  return 0;
+}
+
 static void
-learn_time (SdNetwork *self, const SdSnode *node, gint64 t)
+learn_time (SdNetwork *self, const SdSnode *node, gint64 t, gint64 sent_ms)
 {
   gint64 offset;
   ClockSample *sample;
 
   if (t < T_MIN)
     return;
-  offset = t - g_get_real_time () / 1000;
+  offset = sd_network_clock_sample (t, sent_ms, g_get_real_time () / 1000);
   /* a node that once rejected our clock keeps its own offset for requests to it; its
    * answers still count as one sample among the others */
   if (g_hash_table_contains (self->node_offsets, node->ed25519_hex))
@@ -391,6 +408,7 @@ typedef struct {
   GDestroyNotify build_data_free;
   gboolean clock_retried;
   guint status;
+  gint64 sent_ms;          /* our clock when the request in flight left */
 } NodeRpcData;
 
 static void
@@ -428,14 +446,14 @@ on_info_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   {
-    gint64 offset = t - g_get_real_time () / 1000;
+    gint64 offset = sd_network_clock_sample (t, data->sent_ms, g_get_real_time () / 1000);
 
     g_debug ("node %s clock differs from ours by %" G_GINT64_FORMAT " ms", data->node->ed25519_hex,
              offset);
     g_hash_table_replace (self->node_offsets, g_strdup (data->node->ed25519_hex),
                           g_memdup2 (&offset, sizeof offset));
   }
-  learn_time (self, data->node, t);
+  learn_time (self, data->node, t, data->sent_ms);
   node_rpc_try (g_steal_pointer (&task));
 }
 
@@ -484,6 +502,7 @@ on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     json_node_unref (body);
     g_autofree gchar *info = sd_storage_rpc_to_string (sd_storage_rpc_info ());
 
+    data->sent_ms = g_get_real_time () / 1000;
     onion_send_async (self, data->node, info, cancellable, on_info_reply,
                       g_steal_pointer (&task));
     return;
@@ -501,7 +520,7 @@ on_node_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     sd_snode_pool_strike (self->pool, data->node);
     return;
   }
-  learn_time (self, data->node, sd_storage_rpc_server_time (body));
+  learn_time (self, data->node, sd_storage_rpc_server_time (body), data->sent_ms);
   sd_snode_pool_clear_strikes (self->pool, data->node);
   data->status = status;
   g_task_return_pointer (task, body, (GDestroyNotify) json_node_unref);
@@ -515,6 +534,7 @@ node_rpc_try (GTask *task)
   g_autofree gchar *json = data->build (data->node, node_now_ms (self, data->node),
                                         data->build_data);
 
+  data->sent_ms = g_get_real_time () / 1000;
   onion_send_async (self, data->node, json, g_task_get_cancellable (task), on_node_reply, task);
 }
 

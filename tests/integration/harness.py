@@ -40,6 +40,23 @@ def log(*args):
     print("#", *args, flush=True)
 
 
+# daemons not yet closed: a timed-out wait prints the tail of each one's log
+_live_daemons = []
+
+
+def _keep_logs(directory):
+    """With SD_TEST_KEEP_LOGS=DIR, a throw-away directory's *.log files are
+    copied there before it goes (to read a failure after the fact)."""
+    keep = os.environ.get("SD_TEST_KEEP_LOGS")
+    if not keep:
+        return
+    os.makedirs(keep, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".log"):
+            shutil.copy(os.path.join(directory, name),
+                        os.path.join(keep, "%d-%s" % (os.getpid(), name)))
+
+
 class Testnet:
     """session-testnet on loopback, with TLS (or plain HTTP with tls=False)."""
 
@@ -75,6 +92,7 @@ class Testnet:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        _keep_logs(self.dir)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -131,6 +149,7 @@ class PrivateBus:
             self.bus.wait(10)
         except subprocess.TimeoutExpired:
             self.bus.kill()
+        _keep_logs(self.dir)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -147,6 +166,7 @@ class Daemon:
         self.signals = []
         self._subscription = self.bus.connection.signal_subscribe(
             BUS_NAME, None, None, None, None, Gio.DBusSignalFlags.NONE, self._on_signal)
+        _live_daemons.append(self)
         self.start()
 
     def _on_signal(self, connection, sender, path, iface, member, params):
@@ -201,6 +221,8 @@ class Daemon:
         """Stops the daemon; a daemon that does not exit cleanly on SIGTERM
         (including sanitizer reports at exit) fails the test."""
         rc = self.stop()
+        if self in _live_daemons:
+            _live_daemons.remove(self)
         self.bus.connection.signal_unsubscribe(self._subscription)
         log_text = self.read_log() if rc not in (0, None) else ""
         self.bus.stop()
@@ -265,6 +287,12 @@ class Daemon:
             if value:
                 return value
             time.sleep(0.05)
+        for daemon in _live_daemons:
+            try:
+                sys.stderr.write("--- tail of sessiond %s's log ---\n%s\n" % (
+                    daemon.name, daemon.read_log(3000)))
+            except OSError:
+                pass
         raise AssertionError("timed out waiting until %s" % what)
 
 

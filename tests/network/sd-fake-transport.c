@@ -27,6 +27,7 @@ struct _SdFakeTransport {
   gint last_node;
   SdFakeRpcFunc rpc_func;
   gpointer rpc_data;
+  guint answer_delay_ms; /* between a node's answer and its arrival: a slow path */
 };
 
 static void sd_fake_transport_iface_init (SdTransportInterface *iface);
@@ -236,7 +237,11 @@ fake_post_async (SdTransport *transport,
     reply = text_reply (404, "Not Found");
   }
   g_task_set_task_data (task, reply, (GDestroyNotify) fake_reply_free);
-  g_idle_add_full (G_PRIORITY_DEFAULT, deliver, task, g_object_unref);
+  if (self->answer_delay_ms > 0)
+    g_timeout_add_full (G_PRIORITY_DEFAULT, self->answer_delay_ms, deliver, task,
+                        g_object_unref);
+  else
+    g_idle_add_full (G_PRIORITY_DEFAULT, deliver, task, g_object_unref);
 }
 
 static GBytes *
@@ -311,6 +316,12 @@ sd_fake_transport_dup_nodes (SdFakeTransport *self)
   for (guint i = 0; i < self->nodes->len; i++)
     g_ptr_array_add (nodes, sd_snode_ref (g_array_index (self->nodes, FakeNode, i).node));
   return nodes;
+}
+
+void
+sd_fake_transport_set_answer_delay (SdFakeTransport *self, guint delay_ms)
+{
+  self->answer_delay_ms = delay_ms;
 }
 
 void

@@ -27,6 +27,8 @@ SdFakeTransport *sd_fake_transport_new (guint n_nodes);
 GPtrArray *sd_fake_transport_dup_nodes (SdFakeTransport *self);
 void sd_fake_transport_set_state (SdFakeTransport *self, guint node, SdFakeNodeState state);
 /* the default answer of @node says its clock is @skew_ms ahead of ours */
+/* every answer arrives @delay_ms after the node wrote it (its `t` is that old) */
+void sd_fake_transport_set_answer_delay (SdFakeTransport *self, guint delay_ms);
 void sd_fake_transport_set_clock_skew (SdFakeTransport *self, guint node, gint64 skew_ms);
 /* @guard answers every onion request with 502 "Next node not found: <@victim's key>", true
  * or not (@victim -1 ends it) */

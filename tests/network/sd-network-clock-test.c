@@ -7,6 +7,7 @@
 #include "sd-fake-transport.h"
 #include "sd-memory-pool-store.h"
 #include "sd-network.h"
+#include "sd-network-private.h"
 
 #define N_NODES 12
 #define YEAR_2100_MS G_GINT64_CONSTANT (4102444800000)
@@ -148,6 +149,42 @@ test_before_2021_ignored (Fixture *f, gconstpointer data)
   assert_offset_near (f, 0);
 }
 
+static void
+test_slow_answers_are_not_skew (Fixture *f, gconstpointer data)
+{
+  /* answers a second on their way (a loaded machine, a long path): the nodes' `t` is a
+   * second old when it arrives, yet their clocks are ours. Counting the travel as skew dated
+   * our messages early, and a reply sorted before the message it answered */
+  sd_fake_transport_set_answer_delay (f->transport, 1000);
+  for (guint i = 0; i < 3; i++)
+    ask (f, i);
+  g_assert_cmpint (ABS (sd_network_get_clock_offset (f->network)), <, 300);
+  /* a real skew larger than the travel still shows, less at most the travel */
+  for (guint i = 3; i < 6; i++) {
+    sd_fake_transport_set_clock_skew (f->transport, i, 20000);
+    ask (f, i);
+  }
+  for (guint i = 0; i < 3; i++) {
+    sd_fake_transport_set_clock_skew (f->transport, i, 20000);
+    ask (f, i);
+  }
+  g_assert_cmpint (sd_network_get_clock_offset (f->network), >=, 20000 - 1300);
+  g_assert_cmpint (sd_network_get_clock_offset (f->network), <=, 20000);
+}
+
+static void
+test_clock_sample_bounds (void)
+{
+  /* sent at 1000, answered at 4000: the node wrote t in between */
+  g_assert_cmpint (sd_network_clock_sample (2500, 1000, 4000), ==, 0);
+  g_assert_cmpint (sd_network_clock_sample (1000, 1000, 4000), ==, 0);
+  g_assert_cmpint (sd_network_clock_sample (4000, 1000, 4000), ==, 0);
+  g_assert_cmpint (sd_network_clock_sample (9000, 1000, 4000), ==, 5000);
+  g_assert_cmpint (sd_network_clock_sample (400, 1000, 4000), ==, -600);
+  /* our clock stepped back during the request: only the answer time counts */
+  g_assert_cmpint (sd_network_clock_sample (3000, 5000, 4000), ==, -1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -158,6 +195,8 @@ main (int argc, char **argv)
   ADD ("/network/clock/quorum-sets-clock", test_quorum_sets_clock);
   ADD ("/network/clock/hostile-minority", test_hostile_minority);
   ADD ("/network/clock/before-2021-ignored", test_before_2021_ignored);
+  ADD ("/network/clock/slow-answers-are-not-skew", test_slow_answers_are_not_skew);
+  g_test_add_func ("/network/clock/sample-bounds", test_clock_sample_bounds);
 #undef ADD
   return g_test_run ();
 }
