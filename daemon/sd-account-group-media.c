@@ -165,6 +165,7 @@ on_group_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_d
   g_autoptr(GTask) task = user_data;
   SdAccount *self = g_task_get_source_object (task);
   GroupAvatar *avatar = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
 
   avatar->url = sd_attachments_upload_finish (SD_ATTACHMENTS (source), result, &error);
@@ -177,9 +178,9 @@ on_group_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_d
                              "the network stopped");
     return;
   }
+  cancellable = g_task_get_cancellable (task);
   sd_groups_set_avatar_async (self->groups, avatar->group_id, avatar->url, avatar->key,
-                              g_task_get_cancellable (task), on_group_avatar_set,
-                              g_steal_pointer (&task));
+                              cancellable, on_group_avatar_set, g_steal_pointer (&task));
 }
 
 static void
@@ -189,6 +190,7 @@ on_group_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data)
   SdAccount *self = g_task_get_source_object (task);
   GroupAvatar *avatar = g_task_get_task_data (task);
   g_autoptr(GBytes) blob = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
   guint8 key[32];
 
@@ -210,7 +212,8 @@ on_group_avatar_read (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   avatar->key = g_bytes_new (key, sizeof key);
   sodium_memzero (key, sizeof key);
-  sd_attachments_upload_async (SD_ATTACHMENTS (source), blob, g_task_get_cancellable (task),
+  cancellable = g_task_get_cancellable (task);
+  sd_attachments_upload_async (SD_ATTACHMENTS (source), blob, cancellable,
                                on_group_avatar_uploaded, g_steal_pointer (&task));
 }
 
