@@ -442,8 +442,12 @@ static void
 on_attachment_changed (SdAttachments *attachments, const gchar *message_id, gpointer user_data)
 {
   SdAccount *self = user_data;
-  g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_id, NULL);
+  g_autoptr(SdMessage) message = NULL;
 
+  /* a group message whose upload failed for good fails (docs/groups.md) */
+  if (self->groups != NULL)
+    sd_groups_attachments_changed (self->groups, message_id);
+  message = sd_store_get_message (self->store, message_id, NULL);
   if (message != NULL)
     sd_account_emit_message_changed (self, message);
 }

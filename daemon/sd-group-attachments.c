@@ -99,6 +99,33 @@ sd_groups_attachments_ready (SdGroups *self, const gchar *message_id)
   return TRUE;
 }
 
+gboolean
+sd_groups_attachments_changed (SdGroups *self, const gchar *message_id)
+{
+  g_autoptr(SdMessage) message = NULL;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), FALSE);
+  message = sd_store_get_message (self->store, message_id, NULL);
+  if (message == NULL || !g_str_has_prefix (message->conversation, "03"))
+    return FALSE;
+  if (!message->outgoing || message->status != SD_MESSAGE_STATUS_SENDING ||
+      message->attachments == NULL)
+    return TRUE;
+  /* SdAttachments gave up on an upload: the message cannot go without it (the outbox's
+   * sd_store_mark_failed does not know group messages) */
+  for (guint i = 0; i < message->attachments->len; i++) {
+    const SdAttachmentInfo *info = g_ptr_array_index (message->attachments, i);
+
+    if (info->state == SD_ATTACHMENT_STATE_FAILED) {
+      sd_store_set_group_message_status (self->store, message->conversation, message->author,
+                                         message->sent_at, FALSE, NULL, NULL);
+      g_signal_emit_by_name (self, "message-added", message->conversation);
+      break;
+    }
+  }
+  return TRUE;
+}
+
 void
 sd_group_media_read (GBytes *plain, GPtrArray **out_pointers, guint32 *out_timer)
 {

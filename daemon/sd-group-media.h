@@ -32,6 +32,9 @@ gchar *sd_groups_send_prepared (SdGroups *self, const gchar *group_id, const gch
 /* SdAttachments' "ready": when @message_id is ours in a group, still sending, it goes now.
  * FALSE when it is not a group message */
 gboolean sd_groups_attachments_ready (SdGroups *self, const gchar *message_id);
+/* SdAttachments' "changed": our sending group message whose upload failed for good has failed.
+ * FALSE when it is not a group message */
+gboolean sd_groups_attachments_changed (SdGroups *self, const gchar *message_id);
 
 /* what a group message's plaintext (Envelope or Content) carries beyond its text: its
  * AttachmentPointers (wire forms, at most SD_ATTACHMENT_MAX_COUNT; NULL when none) and an
