@@ -137,6 +137,8 @@ def test(testnet):
         alice.expect_error("InvalidArgument", set_disappearing, alice, group_id, 11)
         alice.expect_error("InvalidArgument", alice.account, "SetGroupInfo", "sa{sv}", group_id,
                            {"disappearing": GLib.Variant("s", "10")})
+        alice.expect_error("InvalidArgument", alice.conversation, group_id, "SetExpiration",
+                           "su", "after-send", 43200)
         assert_eq(alice.conversation_prop(group_id, "ExpirationMode"), "off", "nothing changed")
         set_disappearing(alice, group_id, 10)
         assert_eq(alice.conversation_prop(group_id, "ExpirationMode"), "after-send",
