@@ -84,7 +84,7 @@ def test(testnet):
         bob.account("AcceptGroupInvite", "s", group_id)
         alice.conversation(group_id, "SendMessage", "sa{sv}", "before the timer", {})
         bob.wait_for(lambda: bodies(bob, group_id) == ["before the timer"],
-                     "bob reads alice's first message")
+                     "bob reads alice's first message", timeout=180)
 
         log("the group's picture: members may not set it; alice's reaches bob")
         picture = make_png(0x3366ccff)
@@ -95,7 +95,7 @@ def test(testnet):
         assert_eq(open_avatar(alice, group_id), picture, "alice's own copy of the picture")
         assert alice.account("GetGroupInfo", "s", group_id)[0]["avatar-url"], "Info names it"
         bob.wait_for(lambda: open_avatar(bob, group_id) == picture,
-                     "bob fetched the group's picture from its Info")
+                     "bob fetched the group's picture from its Info", timeout=180)
         assert_eq(bob.account("GetGroupInfo", "s", group_id)[0]["avatar-url"],
                   alice.account("GetGroupInfo", "s", group_id)[0]["avatar-url"],
                   "bob's Info names alice's upload")
@@ -110,10 +110,10 @@ def test(testnet):
         finally:
             os.close(fd)
         alice.wait_for(lambda: (find(alice, group_id, message_id) or {}).get("status") == "sent",
-                       "alice's message with a file went out after its upload")
+                       "alice's message with a file went out after its upload", timeout=180)
         bob.wait_for(lambda: [a["state"] for a in
                               (find(bob, group_id, message_id) or {}).get("attachments", [])]
-                     == ["available"], "bob downloaded the group's file")
+                     == ["available"], "bob downloaded the group's file", timeout=180)
         got = open_attachment(bob, group_id, message_id, 0)
         assert_eq(hashlib.sha256(got).hexdigest(), hashlib.sha256(data).hexdigest(),
                   "the file bob reads")
@@ -129,7 +129,7 @@ def test(testnet):
             os.close(fd)
         alice.wait_for(lambda: [a["state"] for a in
                                 (find(alice, group_id, answer_id) or {}).get("attachments", [])]
-                       == ["available"], "alice downloaded bob's picture")
+                       == ["available"], "alice downloaded bob's picture", timeout=180)
         assert_eq(open_attachment(alice, group_id, answer_id, 0), picture, "bob's picture")
 
         log("disappearing messages: admins only, offered timers only")
@@ -145,7 +145,7 @@ def test(testnet):
                   "alice's setting")
         assert_eq(alice.conversation_prop(group_id, "ExpirationTimer"), 10, "alice's timer")
         bob.wait_for(lambda: bob.conversation_prop(group_id, "ExpirationTimer") == 10,
-                     "bob read the timer from the group's Info")
+                     "bob read the timer from the group's Info", timeout=180)
         assert_eq(bob.conversation_prop(group_id, "ExpirationMode"), "after-send", "bob's mode")
         assert_eq(bob.account("GetGroupInfo", "s", group_id)[0]["disappearing"], 10,
                   "bob's GetGroupInfo")
@@ -156,9 +156,9 @@ def test(testnet):
         assert_eq(mine.get("expiration-timer"), 10, "bob's message carries the timer")
         assert mine.get("expires-at", 0) > 0, "bob's message expires"
         alice.wait_for(lambda: removed(alice, vanishing),
-                       "bob's message disappeared at alice's", timeout=120)
+                       "bob's message disappeared at alice's", timeout=180)
         bob.wait_for(lambda: removed(bob, vanishing), "bob's message disappeared at his",
-                     timeout=120)
+                     timeout=180)
         assert find(alice, group_id, vanishing) is None, "gone at alice's"
         assert find(bob, group_id, vanishing) is None, "gone at bob's"
         assert "before the timer" in bodies(bob, group_id), "an older message stays"
@@ -167,11 +167,11 @@ def test(testnet):
         set_disappearing(alice, group_id, 0)
         assert_eq(alice.conversation_prop(group_id, "ExpirationMode"), "off", "alice: off")
         bob.wait_for(lambda: bob.conversation_prop(group_id, "ExpirationMode") == "off",
-                     "bob read that it is off")
+                     "bob read that it is off", timeout=180)
         staying = bob.conversation(group_id, "SendMessage", "sa{sv}", "stays", {})[0]
         assert "expires-at" not in find(bob, group_id, staying), "no expiry once off"
         alice.wait_for(lambda: find(alice, group_id, staying) is not None,
-                       "alice reads bob's lasting message")
+                       "alice reads bob's lasting message", timeout=180)
         assert "expires-at" not in find(alice, group_id, staying), "no expiry at alice's"
         assert_eq(alice_id, alice.account_prop("SessionId"), "still the same account")
     finally:
