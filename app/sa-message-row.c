@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "sa-format.h"
+#include "sa-group-event.h"
 #include "sa-message-row.h"
 
 struct _SaMessageRow {
@@ -41,6 +42,10 @@ static gchar *
 describe_event (SessiondMessage *message, const gchar *author)
 {
   const gchar *kind = sessiond_message_get_kind (message);
+  gchar *group_event = sa_group_event_describe (message, author);
+
+  if (group_event != NULL)
+    return group_event;
 
   if (g_strcmp0 (kind, "expiration-update") == 0) {
     const gchar *mode = sessiond_message_get_expiration_mode (message);
@@ -92,6 +97,7 @@ sa_message_row_set_message (SaMessageRow *self, SessiondMessage *message,
   g_autofree gchar *meta = NULL;
   g_autofree gchar *reactions = NULL;
   const gchar *author_name;
+  g_autofree gchar *group_author = NULL;
 
   g_return_if_fail (SA_IS_MESSAGE_ROW (self));
   g_set_object (&self->message, message);
@@ -102,6 +108,11 @@ sa_message_row_set_message (SaMessageRow *self, SessiondMessage *message,
   is_text = g_strcmp0 (sessiond_message_get_kind (message), "text") == 0;
   when = sessiond_message_get_sent_at (message);
   author_name = outgoing ? _("You") : peer_name;
+  /* in a group the author is one member, not the conversation: shown by its short id */
+  if (!outgoing && g_str_has_prefix (sessiond_message_get_conversation_id (message), "03")) {
+    group_author = sa_format_short_id (sessiond_message_get_author (message));
+    author_name = group_author;
+  }
 
   self->day_shown = previous == NULL || !sa_format_same_day (sessiond_message_get_sent_at (previous),
                                                              when);

@@ -53,7 +53,8 @@
  *                   {"event": "message", "message": {…as above…}},
  *                   {"event": "state", "state": s},
  *                   {"event": "unread-count", "unread_count": n}
- *   group-create, group-accept, group-rename, group-describe, group-invite, group-promote,
+ *   group-create, group-accept, group-rename, group-describe, group-avatar, group-disappear,
+ *   group-invite, group-promote,
  *   group-remove, group-leave, group-destroy
  *                   {"group_id": s}
  *   group-info      {"name": s, "description": s, "admin": b, "pending": b, "removed": b,
@@ -1637,6 +1638,50 @@ cmd_watch (Ctl *ctl, const gchar *command, gchar **args)
   return ctl->watch_status;
 }
 
+/* group-avatar ID FILE: the group's picture (admins) */
+static gint
+cmd_group_avatar (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sessiond_client_set_group_avatar_async (ctl->client, args[0], args[1], NULL, on_done,
+                                          &result);
+  if (!sessiond_client_set_avatar_finish (ctl->client, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "group_id", args[0]);
+  return 0;
+}
+
+/* group-disappear ID SECONDS: the group's after-send timer (admins; 0 turns it off) */
+static gint
+check_group_disappear (Ctl *ctl, gchar **args)
+{
+  guint64 seconds;
+
+  if (!g_ascii_string_to_unsigned (args[1], 10, 0, G_MAXUINT32, &seconds, NULL))
+    return usage (ctl, _("usage: sessionctl group-disappear GROUP SECONDS (0 turns it off)"));
+  return 0;
+}
+
+static gint
+cmd_group_disappear (Ctl *ctl, const gchar *command, gchar **args)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 seconds = 0;
+
+  g_ascii_string_to_unsigned (args[1], 10, 0, G_MAXUINT32, &seconds, NULL);
+  sessiond_client_set_group_disappearing_async (ctl->client, args[0], (guint32) seconds, NULL,
+                                                on_done, &result);
+  if (!sessiond_client_change_group_finish (ctl->client, wait_for (&result), &error))
+    return fail_error (ctl, error);
+  if (ctl->json)
+    return print_string_result (ctl, "group_id", args[0]);
+  return 0;
+}
+
 /* every member must be a Session ID, before anything is asked of the daemon */
 static gint
 check_group_create (Ctl *ctl, gchar **args)
@@ -1905,6 +1950,11 @@ static const CtlCommand commands[] = {
   { "group-leave", "ID", NULL, NULL, N_("leave a group and forget it"), NULL, cmd_group_change },
   { "group-destroy", "ID", NULL, NULL, N_("destroy a group for everyone (admins)"), NULL,
     cmd_group_change },
+  { "group-avatar", "ID FILE", NULL, NULL, N_("set a group's picture (admins)"), NULL,
+    cmd_group_avatar },
+  { "group-disappear", "ID SECONDS", NULL, NULL,
+    N_("a group's disappearing messages, after send (admins; 0 is off)"),
+    check_group_disappear, cmd_group_disappear },
   { "mark-unread", "ID", NULL, NULL, N_("mark a conversation unread"), NULL,
     cmd_conversation_action },
 };

@@ -1069,6 +1069,91 @@ sessiond_client_set_group_info_async (SessiondClient *self,
 }
 
 /**
+ * sessiond_client_set_group_disappearing_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @seconds: the group's after-send timer: 0 (off), 10, 30, 60, 43200, 86400, 604800 or 1209600
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Sets a group's disappearing messages (admins only): every member's messages disappear
+ * @seconds after they were sent. Finish with [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_set_group_disappearing_async (SessiondClient *self,
+                                              const gchar *group_id,
+                                              guint32 seconds,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data)
+{
+  GVariantBuilder changes;
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  g_variant_builder_init (&changes, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&changes, "{sv}", "disappearing", g_variant_new_uint32 (seconds));
+  change_group (self, "SetGroupInfo", g_variant_new ("(sa{sv})", group_id, &changes),
+                cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_client_set_group_avatar_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @path: (type filename): a PNG, JPEG, GIF or WebP image
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the picture is uploaded and named in the group's Info
+ * @user_data: data for @callback
+ *
+ * Sets a group's picture (admins only). The file is opened here and handed to the daemon as a
+ * file descriptor. Finish with [method@Client.set_avatar_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_set_group_avatar_async (SessiondClient *self,
+                                        const gchar *group_id,
+                                        const gchar *path,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GError) error = NULL;
+  gint handle, fd;
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL && path != NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  /* finished by sessiond_client_set_avatar_finish, as our own picture */
+  g_task_set_source_tag (task, sessiond_client_set_avatar_async);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    int saved = errno;
+
+    g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                             "cannot open %s: %s", path, g_strerror (saved));
+    return;
+  }
+  fds = g_unix_fd_list_new ();
+  handle = g_unix_fd_list_append (fds, fd, &error);
+  close (fd);
+  if (handle < 0) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->account), "SetGroupAvatar",
+                                       g_variant_new ("(sh)", group_id, handle),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, fds, cancellable,
+                                       on_avatar_done, g_steal_pointer (&task));
+}
+
+/**
  * sessiond_client_leave_group_async:
  * @self: a client
  * @group_id: the group's id ("03…")

@@ -112,6 +112,18 @@ void     sessiond_client_set_group_info_async (SessiondClient *self,
                                                GCancellable *cancellable,
                                                GAsyncReadyCallback callback,
                                                gpointer user_data);
+void     sessiond_client_set_group_disappearing_async (SessiondClient *self,
+                                                       const gchar *group_id,
+                                                       guint32 seconds,
+                                                       GCancellable *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer user_data);
+void     sessiond_client_set_group_avatar_async (SessiondClient *self,
+                                                 const gchar *group_id,
+                                                 const gchar *path,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer user_data);
 void     sessiond_client_leave_group_async (SessiondClient *self,
                                             const gchar *group_id,
                                             GCancellable *cancellable,

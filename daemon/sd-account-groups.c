@@ -131,6 +131,8 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
   if (message != NULL) {
     sd_account_emit_message_added (self, message, FALSE);
     sd_account_emit_conversation (self, group_id);
+    if (message->expires_at > 0)
+      sd_account_schedule_expiry (self);
   }
   return message;
 }

@@ -112,6 +112,12 @@ sd_account_set_expiration (SdAccount *self, const gchar *conversation, const gch
                    : "use 12 hours, 1 day, 1 week or 2 weeks");
     return FALSE;
   }
+  /* a group's timer is its Info's, set by admins (docs/groups.md) */
+  if (sd_account_is_group_id (conversation)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "a group's disappearing messages are set with SetGroupInfo (admins)");
+    return FALSE;
+  }
   existing = open_for_sending (self, conversation, error);
   if (existing == NULL)
     return FALSE;

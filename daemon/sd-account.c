@@ -4,6 +4,7 @@
 #include "sd-ons-client.h"
 #include "sd-account.h"
 #include "sd-account-private.h"
+#include "sd-group-media.h"
 
 #include <sodium.h>
 #include <fcntl.h>
@@ -441,8 +442,12 @@ static void
 on_attachment_changed (SdAttachments *attachments, const gchar *message_id, gpointer user_data)
 {
   SdAccount *self = user_data;
-  g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_id, NULL);
+  g_autoptr(SdMessage) message = NULL;
 
+  /* a group message whose upload failed for good fails (docs/groups.md) */
+  if (self->groups != NULL)
+    sd_groups_attachments_changed (self->groups, message_id);
+  message = sd_store_get_message (self->store, message_id, NULL);
   if (message != NULL)
     sd_account_emit_message_changed (self, message);
 }
@@ -460,6 +465,9 @@ on_attachments_ready (SdAttachments *attachments, const gchar *message_id, gpoin
 
   if (self->sender != NULL)
     sd_sender_kick (self->sender);
+  /* a group message goes to the group's swarm, not through the sender */
+  if (self->groups != NULL)
+    sd_groups_attachments_ready (self->groups, message_id);
 }
 
 /* files of removed messages go with them */
@@ -952,7 +960,12 @@ go_online (SdAccount *self)
 static void
 on_group_changed (SdGroups *groups, const gchar *group_id, gpointer user_data)
 {
-  sd_account_emit_conversation (SD_ACCOUNT (user_data), group_id);
+  SdAccount *self = SD_ACCOUNT (user_data);
+
+  /* a new picture in the group's Info is fetched like a contact's (nothing when it is there) */
+  if (self->attachments != NULL)
+    sd_attachments_fetch_avatar (self->attachments, group_id);
+  sd_account_emit_conversation (self, group_id);
 }
 
 static void
@@ -963,6 +976,9 @@ on_group_message (SdGroups *groups, const gchar *message_id, gpointer user_data)
 
   if (message != NULL)
     sd_account_emit_message_added (self, message, !message->outgoing);
+  /* a group message with an after-send timer (docs/groups.md) */
+  if (message != NULL && message->expires_at > 0)
+    sd_account_schedule_expiry (self);
 }
 
 static gboolean

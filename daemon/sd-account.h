@@ -322,5 +322,21 @@ GVariant *sd_account_describe_group (SdAccount *self, const gchar *group_id, GEr
 gboolean sd_account_is_group_id (const gchar *id);
 /* a group we know (created, joined or invited to) */
 gboolean sd_account_has_group (SdAccount *self, const gchar *id);
+/* groups v2 beyond text (sd-account-group-media.c, docs/groups.md "Media and disappearing
+ * messages"): a message with attachments to a group (finished by
+ * sd_account_send_attachments_finish); an admin's new group picture read from @fd; an admin's
+ * after-send timer (0: off). The last two are finished by sd_account_group_media_finish */
+void sd_account_send_group_attachments_async (SdAccount *self, const gchar *group_id,
+                                              const gchar *body, const gchar *quote_id,
+                                              const SdAttachmentSource *sources,
+                                              guint n_sources, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+void sd_account_set_group_avatar_async (SdAccount *self, const gchar *group_id, gint fd,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data);
+void sd_account_set_group_disappearing_async (SdAccount *self, const gchar *group_id,
+                                              guint32 seconds, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean sd_account_group_media_finish (SdAccount *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -7,7 +7,9 @@
 
 #include <sodium.h>
 
+#include "sd-group-media.h"
 #include "sd-groups-private.h"
+#include "sd-store-group-media.h"
 
 #include "config/sd-config-group-info.h"
 #include "config/sd-config-group-members.h"
@@ -391,32 +393,26 @@ wrap_envelope (GBytes *content, gint64 sent_at, const gchar *group_id)
   return g_bytes_new_take (out, len);
 }
 
-/* a text, quoting (@quote_author, @quote_sent_at) unless NULL: a quote names its message as
- * the 1:1 ones do (DataMessage.Quote id and author, sd-content.c) */
+/* a visible message as the official clients send it to a group: the 1:1 Content (quote, after-
+ * send timer, AttachmentPointers) without a profile */
 static GBytes *
-pack_text (const gchar *body, gint64 sent_at, const gchar *quote_author, gint64 quote_sent_at)
+pack_message (const SdMessage *message, GPtrArray *pointers)
 {
-  SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
-  SessionProtos__DataMessage data = SESSION_PROTOS__DATA_MESSAGE__INIT;
-  SessionProtos__DataMessage__Quote quote = SESSION_PROTOS__DATA_MESSAGE__QUOTE__INIT;
-  gsize len;
-  guint8 *out;
+  SdTextContent text = { 0 };
 
-  data.body = (char *) body;
-  if (quote_author != NULL && quote_sent_at > 0) {
-    quote.id = (uint64_t) quote_sent_at;
-    quote.author = (char *) quote_author;
-    data.quote = &quote;
+  text.body = message->body;
+  text.sent_at = (guint64) message->sent_at;
+  if (message->quote_author != NULL && message->quote_sent_at > 0) {
+    text.quote_id = (guint64) message->quote_sent_at;
+    text.quote_author = message->quote_author;
   }
-  data.has_timestamp = TRUE;
-  data.timestamp = (uint64_t) sent_at;
-  content.datamessage = &data;
-  content.has_sigtimestamp = TRUE;
-  content.sigtimestamp = (uint64_t) sent_at;
-  len = session_protos__content__get_packed_size (&content);
-  out = g_malloc (len);
-  session_protos__content__pack (&content, out);
-  return g_bytes_new_take (out, len);
+  /* groups disappear after send only (Info E) */
+  if (message->expiration_timer > 0) {
+    text.expiration_type = 2;
+    text.expiration_timer = message->expiration_timer;
+  }
+  text.attachments = pointers;
+  return sd_content_pack_text_full (&text);
 }
 
 /* a group message is tried this many times (sd_backoff_delay: 1, 2, 4 … s apart, at most a
@@ -591,28 +587,68 @@ sd_groups_send_update (SdGroups *self, SdGroupState *group,
   return TRUE;
 }
 
-/* a message cut off by a restart goes again */
+/* a message cut off by a restart goes again; one whose attachments are still uploading goes
+ * when SdAttachments says "ready", one whose upload failed has failed */
 static void
-resume_one (SdGroups *self, const SdMessage *message)
+resume_one (SdGroups *self, const SdMessage *listed)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SdGroupState) group = sd_group_state_load (self, message->conversation, &error);
+  g_autofree gchar *id = sd_message_id_make (listed->author, listed->sent_at);
+  g_autoptr(SdMessage) message = sd_store_get_message (self->store, id, NULL);
+
+  for (guint i = 0; message != NULL && message->attachments != NULL &&
+                    i < message->attachments->len; i++) {
+    const SdAttachmentInfo *info = g_ptr_array_index (message->attachments, i);
+
+    if (info->state == SD_ATTACHMENT_STATE_UPLOADING)
+      return;
+    if (info->state == SD_ATTACHMENT_STATE_FAILED) {
+      g_set_error_literal (&error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_FAILED,
+                           "an attachment could not be uploaded");
+      break;
+    }
+  }
+  if (message != NULL && error == NULL && sd_groups_send_message (self, message, &error))
+    return;
+  g_message ("a group message cut off by a restart cannot go: %s",
+             error != NULL ? error->message : "it went");
+  sd_store_set_group_message_status (self->store, listed->conversation,
+                                     self->identity->session_id, listed->sent_at, FALSE,
+                                     NULL, NULL);
+}
+
+gboolean
+sd_groups_send_message (SdGroups *self, const SdMessage *message, GError **error)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(GPtrArray) pointers = NULL;
   g_autoptr(GBytes) content = NULL, encrypted = NULL;
 
-  if (group != NULL && sd_group_state_is_active (group)) {
-    content = pack_text (message->body, message->sent_at, message->quote_author,
-                         message->quote_sent_at);
-    encrypted = encrypt_content (self, group, content, message->sent_at, &error);
+  g_return_val_if_fail (SD_IS_GROUPS (self), FALSE);
+  group = sd_group_state_load (self, message->conversation, error);
+  if (group == NULL)
+    return FALSE;
+  if (!sd_group_state_is_active (group)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
+                         "not a member of the group any more");
+    return FALSE;
   }
-  if (encrypted == NULL) {
-    g_message ("a group message cut off by a restart cannot go: %s",
-               error != NULL ? error->message : "not a member any more");
-    sd_store_set_group_message_status (self->store, message->conversation,
-                                       self->identity->session_id, message->sent_at, FALSE,
-                                       NULL, NULL);
-    return;
+  if (message->attachments != NULL && message->attachments->len > 0) {
+    pointers = sd_store_attachment_pointers (self->store, message->local_id, error);
+    if (pointers == NULL)
+      return FALSE;
+    if (pointers->len != message->attachments->len) {
+      g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                           "an attachment is not uploaded yet");
+      return FALSE;
+    }
   }
+  content = pack_message (message, pointers);
+  encrypted = encrypt_content (self, group, content, message->sent_at, error);
+  if (encrypted == NULL)
+    return FALSE;
   send_encrypted (self, group, message->sent_at, encrypted, FALSE);
+  return TRUE;
 }
 
 void
@@ -647,8 +683,10 @@ sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *bo
                           const gchar *quote_id, GError **error)
 {
   g_autoptr(SdGroupState) group = NULL;
-  g_autoptr(GBytes) content = NULL, encrypted = NULL;
   g_autoptr(SdMessage) quoted = NULL;
+  g_autoptr(SdMessage) stored = NULL;
+  g_autofree gchar *message_id = NULL;
+  SdGroupMessageRow row = { 0 };
   gint64 sent_at;
 
   g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
@@ -672,15 +710,21 @@ sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *bo
     return NULL;
   }
   sent_at = sd_network_now_ms (self->network);
+  row.group_id = group_id;
+  row.author = self->identity->session_id;
+  row.outgoing = TRUE;
+  row.body = body;
+  row.quote_author = quoted != NULL ? quoted->author : NULL;
+  row.quote_sent_at = quoted != NULL ? quoted->sent_at : 0;
+  /* the group's after-send timer (Info E) goes with every message */
+  row.expiration_timer = sd_groups_get_disappearing (self, group_id);
   /* (author, sent_at) is a message's id: a second send in the same millisecond takes the
    * next free one rather than being dropped unstored */
   for (guint tries = 0;; tries++) {
     gboolean is_new = FALSE;
 
-    if (!sd_store_add_group_message_full (self->store, group_id, self->identity->session_id,
-                                          TRUE, body, sent_at, NULL,
-                                          quoted != NULL ? quoted->author : NULL,
-                                          quoted != NULL ? quoted->sent_at : 0, &is_new, error))
+    row.sent_at = sent_at;
+    if (!sd_store_add_group_message_media (self->store, &row, &is_new, error))
       return NULL;
     if (is_new)
       break;
@@ -691,16 +735,14 @@ sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *bo
     }
     sent_at++;
   }
-  content = pack_text (body, sent_at, quoted != NULL ? quoted->author : NULL,
-                       quoted != NULL ? quoted->sent_at : 0);
-  encrypted = encrypt_content (self, group, content, sent_at, error);
-  if (encrypted == NULL) {
+  message_id = sd_message_id_make (self->identity->session_id, sent_at);
+  stored = sd_store_get_message (self->store, message_id, error);
+  if (stored == NULL || !sd_groups_send_message (self, stored, error)) {
     sd_store_set_group_message_status (self->store, group_id, self->identity->session_id,
                                        sent_at, FALSE, NULL, NULL);
     return NULL;
   }
-  send_encrypted (self, group, sent_at, encrypted, FALSE);
-  return sd_message_id_make (self->identity->session_id, sent_at);
+  return g_steal_pointer (&message_id);
 }
 
 SdMessage *
@@ -1095,7 +1137,7 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
   GPtrArray *keys_items = NULL, *info_items = NULL, *members_items = NULL, *msg_items = NULL;
   GPtrArray *kick_items = NULL;
   gboolean msg_store_failed = FALSE, removed = FALSE, push_info = FALSE, push_members = FALSE;
-  gboolean was_destroyed;
+  gboolean was_destroyed, media_changed = FALSE;
   gint64 removed_at = 0;
   const gchar *removed_hash = NULL;
   g_autoptr(GPtrArray) accepted = g_ptr_array_new_with_free_func (g_free);
@@ -1200,6 +1242,9 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     }
     return 0;
   }
+  /* the Info's picture and timer as the conversation shows them */
+  if (info_items != NULL && info_items->len > 0 && sd_group_media_apply_info (self, group_id))
+    media_changed = TRUE;
   /* what happened to us is shown in the conversation (we do not know which admin did it) */
   if (removed)
     add_event (self, group, self->identity->session_id, SD_MESSAGE_KIND_GROUP_REMOVED, "",
@@ -1222,6 +1267,9 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     g_auto(GroupReaction) reaction = { NULL, 0, NULL, FALSE };
     gboolean is_new = FALSE;
     SessionProtos__GroupUpdateMessage *update = NULL;
+    g_autoptr(GPtrArray) pointers = NULL;
+    guint32 timer = 0;
+    SdGroupMessageRow row = { 0 };
 
     if (data == NULL)
       continue;
@@ -1257,12 +1305,24 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
       }
       continue;
     }
+    /* attachments and the after-send timer (docs/groups.md, "Media and disappearing
+     * messages"); a message of attachments alone has no body */
+    sd_group_media_read (plain, &pointers, &timer);
+    if (text == NULL && pointers != NULL)
+      text = g_strdup ("");
     if (text == NULL)
       continue;
-    if (!sd_store_add_group_message_full (self->store, group_id, sender,
-                                          g_str_equal (sender, self->identity->session_id),
-                                          text, sent_at, item->hash, quote_author,
-                                          quote_sent_at, &is_new, &error)) {
+    row.group_id = group_id;
+    row.author = sender;
+    row.outgoing = g_str_equal (sender, self->identity->session_id);
+    row.body = text;
+    row.sent_at = sent_at;
+    row.server_hash = item->hash;
+    row.quote_author = quote_author;
+    row.quote_sent_at = quote_sent_at;
+    row.expiration_timer = timer;
+    row.pointers = pointers;
+    if (!sd_store_add_group_message_media (self->store, &row, &is_new, &error)) {
       /* our fault, not the message's: keep the cursor so the next poll fetches it again */
       g_warning ("a group message was not stored: %s", error->message);
       g_clear_error (&error);
@@ -1295,7 +1355,7 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
   }
   if (out_more != NULL)
     *out_more = more_any;
-  if (added > 0 || name != NULL || removed || reacted)
+  if (added > 0 || name != NULL || removed || reacted || media_changed)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
   if (removed)
     sd_groups_emit_membership_changed (self, group_id);
@@ -1735,6 +1795,21 @@ sd_groups_describe (SdGroups *self, const gchar *group_id, GError **error)
                                                 !group->row->pending));
   g_variant_builder_add (&builder, "{sv}", "destroyed",
                          g_variant_new_boolean (state_is_destroyed (group)));
+  /* Info E and p (docs/groups.md, "Media and disappearing messages") */
+  g_variant_builder_add (&builder, "{sv}", "disappearing",
+                         g_variant_new_uint32 (sd_groups_get_disappearing (self, group_id)));
+  {
+    g_autofree gchar *avatar_url = NULL;
+    guint8 avatar_key[32];
+
+    if (info == NULL ||
+        !sd_config_group_info_get_avatar (sd_config_message_get_data (info), &avatar_url,
+                                          avatar_key))
+      g_clear_pointer (&avatar_url, g_free);
+    sodium_memzero (avatar_key, sizeof avatar_key);
+    g_variant_builder_add (&builder, "{sv}", "avatar-url",
+                           g_variant_new_string (avatar_url != NULL ? avatar_url : ""));
+  }
   g_variant_builder_init (&list, G_VARIANT_TYPE ("aa{sv}"));
   if (members != NULL) {
     SdConfigValue *data = sd_config_message_get_data (members);

@@ -372,13 +372,11 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
   if (!read_send_options (options, &send, invocation))
     return;
   n = send.attachments != NULL ? g_variant_n_children (send.attachments) : 0;
-  /* a group: text and quotes so far (docs/groups.md); any other id goes the 1:1 way, which
-   * refuses what is not a Session ID */
-  if (sd_account_has_group (self->account, recipient)) {
-    if (send.attachments != NULL) {
-      return_invalid (invocation, "attachments are not sent to groups yet");
-      return;
-    }
+  /* a group: text, quotes and attachments (docs/groups.md); any other id goes the 1:1 way,
+   * which refuses what is not a Session ID */
+  gboolean to_group = sd_account_has_group (self->account, recipient);
+
+  if (to_group && n == 0) {
     message = sd_account_send_group (self->account, recipient, body, send.quote_id, &error);
     return_sent (invocation, account_send, message, error);
     return;
@@ -448,6 +446,12 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
       sources[i].voice = FALSE;
   }
   call = send_call_new (invocation, account_send);
+  if (to_group) {
+    sd_account_send_group_attachments_async (self->account, recipient, body, send.quote_id,
+                                             sources, (guint) n, NULL, on_sent_attachments,
+                                             call);
+    return;
+  }
   if (room_files != NULL) {
     sd_communities_post_files_async (room_files, recipient, body, send.quote_id, sources,
                                      (guint) n, NULL, on_community_posted, call);
@@ -1363,12 +1367,55 @@ change_group (GDBusMethodInvocation *invocation, SdAccountGroupChange change,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+on_group_media_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_account_group_media_finish (SD_ACCOUNT (source), result, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+handle_set_group_avatar (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                         GUnixFDList *fds, const gchar *group_id, GVariant *handle,
+                         SdDbusService *self)
+{
+  gint32 index = g_variant_get_handle (handle);
+  /* borrowed: the fd list closes it with the message, which the call keeps until answered */
+  gint fd = fds != NULL && index >= 0 && index < g_unix_fd_list_get_length (fds)
+              ? g_unix_fd_list_peek_fds (fds, NULL)[index] : -1;
+
+  sd_account_set_group_avatar_async (self->account, group_id, fd, NULL, on_group_media_done,
+                                     g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_set_group_info (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                        const gchar *group_id, GVariant *changes, SdDbusService *self)
 {
   const gchar *name = NULL, *description = NULL;
+  GVariant *disappearing = g_variant_lookup_value (changes, "disappearing", NULL);
 
+  /* the group's after-send timer (docs/groups.md): a change of its own */
+  if (disappearing != NULL) {
+    g_autoptr(GVariant) value = disappearing;
+
+    if (!g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32) ||
+        g_variant_lookup (changes, "name", "&s", &name) ||
+        g_variant_lookup (changes, "description", "&s", &description)) {
+      return_invalid (invocation, "disappearing is a u, set on its own");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    sd_account_set_group_disappearing_async (self->account, group_id,
+                                             g_variant_get_uint32 (value), NULL,
+                                             on_group_media_done, g_object_ref (invocation));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   g_variant_lookup (changes, "name", "&s", &name);
   g_variant_lookup (changes, "description", "&s", &description);
   return change_group (invocation, SD_ACCOUNT_GROUP_SET_INFO, group_id, name, description, NULL,
@@ -1833,6 +1880,8 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_get_group_info), self);
   g_signal_connect (self->account_skeleton, "handle-set-group-info",
                     G_CALLBACK (handle_set_group_info), self);
+  g_signal_connect (self->account_skeleton, "handle-set-group-avatar",
+                    G_CALLBACK (handle_set_group_avatar), self);
   g_signal_connect (self->account_skeleton, "handle-destroy-group",
                     G_CALLBACK (handle_destroy_group), self);
   g_signal_connect (self->account_skeleton, "handle-leave-group",

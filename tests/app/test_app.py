@@ -9,7 +9,7 @@ org.sessiond.App.Debug interface, which walks the widget tree: first run
 (create an account), a message request from bob appears among the requests,
 opening it from app.open-conversation (the notification path), accepting it
 moves it to the conversations, bob's next message appears in the open
-conversation, a message sent from the composer reaches bob, the message
+conversation, a group rename shows as an event line, a message sent from the composer reaches bob, the message
 list holds one GetMessages page rather than the whole history. Then it
 writes screenshots of the main window, light, dark and 360 px wide."""
 
@@ -343,6 +343,19 @@ def test(testnet):
         bob.conversation(alice_id, "SetExpiration", "su", "off", 0)
         app.wait_state(lambda s: "Bob turned off disappearing messages" in texts(s),
                        "the timer switched off")
+
+        # a group event is a centred line too, its author by short id (app/sa-group-event.c):
+        # bob, an approved contact, makes a group with alice and renames it
+        group_id = bob.account("CreateGroup", "sas", "Crew", [alice_id])[0].rsplit("/", 1)[1]
+        alice.wait_for(lambda: group_id in [p.rsplit("/", 1)[1]
+                                            for p in alice.managed_conversations()],
+                       "bob's group reaches alice")
+        bob.account("SetGroupInfo", "sa{sv}", group_id,
+                    {"name": GLib.Variant("s", "Renamed crew")})
+        app.activate("win.open-conversation", GLib.Variant("s", group_id))
+        app.wait_state(lambda s: s["open"] == group_id and
+                       "%s…%s renamed the group to “Renamed crew”" % (bob_id[:6], bob_id[-4:])
+                       in texts(s), "the rename shown in the group")
 
         # (3) paging: a long Note to Self is not loaded at once
         alice.account("OpenConversation", "s", alice_id)

@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Groups v2 beyond text (issue 18, docs/groups.md "Media and disappearing messages"): alice
+(admin) sets the group's picture and bob (member) fetches it from the Info config and gives it
+with OpenAvatar; a file sent to the group arrives byte for byte and a message of attachments
+alone arrives too; alice sets an after-send timer of 10 s, bob sees it as the conversation's
+ExpirationMode/ExpirationTimer, his next message disappears on both sides (a message sent
+before the timer stays), and after alice turns it off the next message stays. Members may not
+set the picture or the timer, and a timer the official clients do not offer is refused."""
+
+import hashlib
+import os
+import sys
+
+import gi
+gi.require_version("GdkPixbuf", "2.0")
+from gi.repository import GdkPixbuf, Gio, GLib  # noqa: E402
+
+from harness import ACCOUNT_PATH, BUS_NAME, Daemon, assert_eq, log, run  # noqa: E402
+from test_attachments import open_attachment, opt, send, temp_file  # noqa: E402
+import test_attachments  # noqa: E402
+
+
+def make_png(rgba):
+    """a small PNG of one colour (no metadata: the daemon's copy is the same bytes)"""
+    pixbuf = GdkPixbuf.Pixbuf.new(GdkPixbuf.Colorspace.RGB, False, 8, 40, 30)
+    pixbuf.fill(rgba)
+    ok, data = pixbuf.save_to_bufferv("png", [], [])
+    assert ok
+    return bytes(data)
+
+
+def set_group_avatar(daemon, group_id, data):
+    fd = temp_file(data)
+    try:
+        fds = Gio.UnixFDList()
+        daemon.bus.connection.call_with_unix_fd_list_sync(
+            BUS_NAME, ACCOUNT_PATH, "org.sessiond.Account1", "SetGroupAvatar",
+            GLib.Variant("(sh)", (group_id, fds.append(fd))), None, Gio.DBusCallFlags.NONE,
+            120000, fds, None)
+    finally:
+        os.close(fd)
+
+
+def open_avatar(daemon, group_id):
+    """the group's picture as the daemon gives it, None while it is not fetched"""
+    return test_attachments.open_avatar(daemon, group_id)
+
+
+def bodies(daemon, group_id):
+    return [m["body"] for m in daemon.messages(group_id) if m.get("kind") == "text"]
+
+
+def find(daemon, group_id, message_id):
+    return next((m for m in daemon.messages(group_id) if m["id"] == message_id), None)
+
+
+def removed(daemon, message_id):
+    """a MessageRemoved for @message_id was seen (added late or early, it is removed after)"""
+    return any(member == "MessageRemoved" and args[0] == message_id
+               for (_, _, member, args) in daemon.signals)
+
+
+def set_disappearing(daemon, group_id, seconds):
+    daemon.account("SetGroupInfo", "sa{sv}", group_id,
+                   {"disappearing": GLib.Variant("u", seconds)})
+
+
+def test(testnet):
+    os.environ["G_MESSAGES_DEBUG"] = "SdGroups SdAttachments"
+    alice = Daemon("alice", testnet)
+    bob = Daemon("bob", testnet)
+    try:
+        alice.account("CreateAccount", "a{sv}", {"display-name": GLib.Variant("s", "Alice")})
+        bob_id = bob.account("CreateAccount", "a{sv}",
+                             {"display-name": GLib.Variant("s", "Bob")})[0]
+        alice_id = alice.account_prop("SessionId")
+
+        log("alice creates a group with bob, bob accepts and reads her first message")
+        group_id = alice.account("CreateGroup", "sas", "Media", [bob_id])[0].rsplit("/", 1)[1]
+        bob.wait_for(lambda: group_id in [p.rsplit("/", 1)[1]
+                                          for p in bob.managed_conversations()],
+                     "bob has the invite")
+        bob.account("AcceptGroupInvite", "s", group_id)
+        alice.conversation(group_id, "SendMessage", "sa{sv}", "before the timer", {})
+        bob.wait_for(lambda: bodies(bob, group_id) == ["before the timer"],
+                     "bob reads alice's first message", timeout=180)
+
+        log("the group's picture: members may not set it; alice's reaches bob")
+        picture = make_png(0x3366ccff)
+        bob.expect_error("AccessDenied", set_group_avatar, bob, group_id, picture)
+        alice.expect_error("NotFound", set_group_avatar, alice, "03" + "ab" * 32, picture)
+        assert_eq(open_avatar(bob, group_id), None, "no picture yet")
+        set_group_avatar(alice, group_id, picture)
+        assert_eq(open_avatar(alice, group_id), picture, "alice's own copy of the picture")
+        assert alice.account("GetGroupInfo", "s", group_id)[0]["avatar-url"], "Info names it"
+        bob.wait_for(lambda: open_avatar(bob, group_id) == picture,
+                     "bob fetched the group's picture from its Info", timeout=180)
+        assert_eq(bob.account("GetGroupInfo", "s", group_id)[0]["avatar-url"],
+                  alice.account("GetGroupInfo", "s", group_id)[0]["avatar-url"],
+                  "bob's Info names alice's upload")
+
+        log("a file sent to the group arrives byte for byte")
+        data = os.urandom(150000)
+        fd = temp_file(data)
+        try:
+            message_id = send(alice, group_id, "the report",
+                              [(fd, opt(file_name="report.bin",
+                                        content_type="application/octet-stream"))])
+        finally:
+            os.close(fd)
+        alice.wait_for(lambda: (find(alice, group_id, message_id) or {}).get("status") == "sent",
+                       "alice's message with a file went out after its upload", timeout=180)
+        bob.wait_for(lambda: [a["state"] for a in
+                              (find(bob, group_id, message_id) or {}).get("attachments", [])]
+                     == ["available"], "bob downloaded the group's file", timeout=180)
+        got = open_attachment(bob, group_id, message_id, 0)
+        assert_eq(hashlib.sha256(got).hexdigest(), hashlib.sha256(data).hexdigest(),
+                  "the file bob reads")
+        assert_eq(find(bob, group_id, message_id)["attachments"][0]["file-name"], "report.bin",
+                  "its name")
+        assert_eq(find(bob, group_id, message_id)["body"], "the report", "its text")
+
+        log("bob answers with a picture alone (no text)")
+        fd = temp_file(picture)
+        try:
+            answer_id = send(bob, group_id, "", [(fd, opt(content_type="image/png"))])
+        finally:
+            os.close(fd)
+        alice.wait_for(lambda: [a["state"] for a in
+                                (find(alice, group_id, answer_id) or {}).get("attachments", [])]
+                       == ["available"], "alice downloaded bob's picture", timeout=180)
+        assert_eq(open_attachment(alice, group_id, answer_id, 0), picture, "bob's picture")
+
+        log("disappearing messages: admins only, offered timers only")
+        bob.expect_error("AccessDenied", set_disappearing, bob, group_id, 10)
+        alice.expect_error("InvalidArgument", set_disappearing, alice, group_id, 11)
+        alice.expect_error("InvalidArgument", alice.account, "SetGroupInfo", "sa{sv}", group_id,
+                           {"disappearing": GLib.Variant("s", "10")})
+        alice.expect_error("InvalidArgument", alice.conversation, group_id, "SetExpiration",
+                           "su", "after-send", 43200)
+        assert_eq(alice.conversation_prop(group_id, "ExpirationMode"), "off", "nothing changed")
+        set_disappearing(alice, group_id, 10)
+        assert_eq(alice.conversation_prop(group_id, "ExpirationMode"), "after-send",
+                  "alice's setting")
+        assert_eq(alice.conversation_prop(group_id, "ExpirationTimer"), 10, "alice's timer")
+        bob.wait_for(lambda: bob.conversation_prop(group_id, "ExpirationTimer") == 10,
+                     "bob read the timer from the group's Info", timeout=180)
+        assert_eq(bob.conversation_prop(group_id, "ExpirationMode"), "after-send", "bob's mode")
+        assert_eq(bob.account("GetGroupInfo", "s", group_id)[0]["disappearing"], 10,
+                  "bob's GetGroupInfo")
+
+        log("bob's next message disappears on both sides")
+        vanishing = bob.conversation(group_id, "SendMessage", "sa{sv}", "gone soon", {})[0]
+        mine = find(bob, group_id, vanishing)
+        assert_eq(mine.get("expiration-timer"), 10, "bob's message carries the timer")
+        assert mine.get("expires-at", 0) > 0, "bob's message expires"
+        alice.wait_for(lambda: removed(alice, vanishing),
+                       "bob's message disappeared at alice's", timeout=180)
+        bob.wait_for(lambda: removed(bob, vanishing), "bob's message disappeared at his",
+                     timeout=180)
+        assert find(alice, group_id, vanishing) is None, "gone at alice's"
+        assert find(bob, group_id, vanishing) is None, "gone at bob's"
+        assert "before the timer" in bodies(bob, group_id), "an older message stays"
+
+        log("turned off, messages stay")
+        set_disappearing(alice, group_id, 0)
+        assert_eq(alice.conversation_prop(group_id, "ExpirationMode"), "off", "alice: off")
+        bob.wait_for(lambda: bob.conversation_prop(group_id, "ExpirationMode") == "off",
+                     "bob read that it is off", timeout=180)
+        staying = bob.conversation(group_id, "SendMessage", "sa{sv}", "stays", {})[0]
+        assert "expires-at" not in find(bob, group_id, staying), "no expiry once off"
+        alice.wait_for(lambda: find(alice, group_id, staying) is not None,
+                       "alice reads bob's lasting message", timeout=180)
+        assert "expires-at" not in find(alice, group_id, staying), "no expiry at alice's"
+        assert_eq(alice_id, alice.account_prop("SessionId"), "still the same account")
+    finally:
+        alice.close()
+        bob.close()
+
+
+if __name__ == "__main__":
+    run(test)
+    sys.exit(0)
