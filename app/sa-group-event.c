@@ -40,8 +40,8 @@ member_list (const gchar *body)
     guint more = n - named;
 
     g_string_append_c (out, ' ');
-    /* TRANSLATORS: after the members named: "05ab12…cdef, … and 3 more" */
-    g_string_append_printf (out, ngettext ("and %u more", "and %u more", more), more);
+    /* TRANSLATORS: after the members named: "05ab12…cdef, … and 3 others" */
+    g_string_append_printf (out, ngettext ("and %u other", "and %u others", more), more);
   }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
