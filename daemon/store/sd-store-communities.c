@@ -543,29 +543,14 @@ insert_room_files (SdStore *self, gint64 local_id, const SdCommunityPost *post, 
 {
   for (guint i = 0; i < post->n_files; i++) {
     const SdCommunityFile *f = &post->files[i];
-    g_autoptr(SdCachedStmt) insert = NULL;
+    StoreAttachmentRow row = {
+      .state = f->file != NULL ? "available" : "pending", .pointer = f->pointer,
+      .file_name = f->file_name, .content_type = f->content_type, .caption = f->caption,
+      .size = f->size, .width = f->width, .height = f->height, .voice = f->voice,
+      .file = f->file,
+    };
 
-    insert = store_prepare (self,
-                            "INSERT INTO attachments (message, idx, state, pointer, file_name,"
-                            " content_type, caption, size, width, height, voice, file)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                            error);
-    if (insert == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (insert, 1, local_id);
-    sqlite3_bind_int (insert, 2, (int) i);
-    store_bind_text (insert, 3, f->file != NULL ? "available" : "pending");
-    sqlite3_bind_blob (insert, 4, g_bytes_get_data (f->pointer, NULL),
-                       (int) g_bytes_get_size (f->pointer), SQLITE_TRANSIENT);
-    store_bind_text (insert, 5, f->file_name);
-    store_bind_text (insert, 6, f->content_type);
-    store_bind_text (insert, 7, f->caption);
-    sqlite3_bind_int64 (insert, 8, f->size);
-    sqlite3_bind_int64 (insert, 9, f->width);
-    sqlite3_bind_int64 (insert, 10, f->height);
-    sqlite3_bind_int (insert, 11, f->voice);
-    store_bind_text (insert, 12, f->file);
-    if (!store_run (self, insert, error))
+    if (!store_insert_attachment_row (self, local_id, i, &row, error))
       return FALSE;
   }
   return TRUE;
