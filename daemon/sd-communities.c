@@ -682,6 +682,8 @@ merge_blinded (SdCommunities *self, const gchar *blinded_id, const gchar *sessio
   }
   sd_account_emit_conversation_removed (self->account, blinded_id);
   sd_account_emit_conversation (self->account, session_id);
+  if (self->account->config_sync != NULL)
+    sd_config_sync_contact_removed (self->account->config_sync, blinded_id);
   sd_account_emit_account_changed (self->account);
 }
 
@@ -746,6 +748,10 @@ store_sent_blinded (SdCommunities *self, const gchar *base_url, const gchar *pk_
   if (message != NULL) {
     sd_account_emit_message_added (self->account, message, FALSE);
     sd_account_emit_conversation (self->account, peer);
+    /* our other devices keep it as a blinded contact (Contacts "b") */
+    if (self->account->config_sync != NULL)
+      sd_config_sync_contact_changed (self->account->config_sync, peer,
+                                      sd_account_now_ms (self->account));
   } else if (error != NULL) {
     g_debug ("a community DM to a blinded id was not stored: %s", error->message);
   }

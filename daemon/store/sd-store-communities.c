@@ -856,14 +856,61 @@ check_blinded_id (const gchar *id, GError **error)
   return FALSE;
 }
 
+/* inside the caller's transaction: the conversation keyed by blinded id @peer, and the server
+ * it belongs to (created approved: we wrote first, here or on another device) */
+static gboolean
+ensure_blinded (SdStore *self, const gchar *peer, const gchar *base_url, const gchar *server_pk,
+                gint64 at_ms, gboolean *out_created, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  gboolean blocked = FALSE;
+
+  if (!store_ensure_conversation (self, peer, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE, at_ms,
+                                  out_created, &blocked, error))
+    return FALSE;
+  stmt = store_prepare (self, "INSERT INTO blinded_conversations (conversation, base_url,"
+                        " server_pk) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, peer);
+  store_bind_text (stmt, 2, base_url);
+  store_bind_text (stmt, 3, server_pk);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_add_blinded_conversation (SdStore *self, const gchar *id, const gchar *base_url,
+                                   const gchar *server_pk, gint64 at_ms, gboolean *out_created,
+                                   GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  gboolean created = FALSE;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!check_blinded_id (id, error) || !store_check_utf8 (base_url, "the URL", error) ||
+      !store_check_utf8 (server_pk, "the key", error))
+    return FALSE;
+  if (strlen (server_pk) != 64 || at_ms <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "no key or no time");
+    return FALSE;
+  }
+  tx = store_tx_begin (self, error);
+  if (tx == NULL || !ensure_blinded (self, id, base_url, server_pk, at_ms, &created, error) ||
+      !store_tx_commit (tx, error))
+    return FALSE;
+  if (out_created != NULL)
+    *out_created = created;
+  return TRUE;
+}
+
 SdMessage *
 sd_store_community_add_blinded_dm (SdStore *self, const SdBlindedDm *dm, GError **error)
 {
   g_autoptr(SdStoreTx) tx = NULL;
-  g_autoptr(SdCachedStmt) peer = NULL;
   g_autoptr(SdCachedStmt) insert = NULL;
   g_autoptr(SdCachedStmt) touch = NULL;
-  gboolean created = FALSE, blocked = FALSE, removed = FALSE;
+  gboolean created = FALSE, removed = FALSE;
   gint64 local_id;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
@@ -885,17 +932,8 @@ sd_store_community_add_blinded_dm (SdStore *self, const SdBlindedDm *dm, GError 
   if (removed)
     return NULL;
   /* we wrote first: approved */
-  if (!store_ensure_conversation (self, dm->peer, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE,
-                                  dm->sent_at, &created, &blocked, error))
-    return NULL;
-  peer = store_prepare (self, "INSERT INTO blinded_conversations (conversation, base_url,"
-                        " server_pk) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
-  if (peer == NULL)
-    return NULL;
-  store_bind_text (peer, 1, dm->peer);
-  store_bind_text (peer, 2, dm->base_url);
-  store_bind_text (peer, 3, dm->server_pk);
-  if (!store_run (self, peer, error))
+  if (!ensure_blinded (self, dm->peer, dm->base_url, dm->server_pk, dm->sent_at, &created,
+                       error))
     return NULL;
   insert = store_prepare (self,
                           "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
