@@ -1698,6 +1698,13 @@ st_sogs_server_control (StSogsServer *ss,
     post->seqno = ++room->message_sequence;
     post->session_id = g_strdup (id);
     post->posted = now_f ();
+    /* the stranger was here, as a real poster would have been: DMs may be sent to them */
+    {
+      gint64 *seen = g_new (gint64, 1);
+
+      *seen = now_s ();
+      g_hash_table_replace (ss->users, g_strdup (id), seen);
+    }
     post->data = g_steal_pointer (&data);
     post->signature = g_steal_pointer (&signature);
     post->reactions = g_ptr_array_new_with_free_func ((GDestroyNotify) st_reaction_free);
