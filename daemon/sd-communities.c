@@ -420,6 +420,22 @@ image_state_of (ImageFetch *fetch)
   return state != NULL && state->image_id == fetch->image_id ? state : NULL;
 }
 
+/* a failure that may pass (the network, the server's 5xx, our disk): tried again after the
+ * pause. The room's details cursor goes back too, so that after a restart, which forgets
+ * @state, the next poll still brings the image id */
+static void
+image_failed (SdCommunities *self, ImageFetch *fetch, ImageState *state, const GError *error)
+{
+  state->failures++;
+  state->next_at = g_get_monotonic_time () +
+                   sd_backoff_delay (self->interval_ms, SD_COMMUNITIES_BACKOFF_MAX_MS,
+                                     state->failures) * 1000;
+  g_debug ("the image of %s was not fetched (%u): %s", fetch->id, state->failures,
+           error != NULL ? error->message : "the server failed");
+  sd_store_community_set_info (self->account->store, fetch->id, NULL, NULL, -1, 0, NULL, NULL,
+                               NULL, NULL, NULL);
+}
+
 static void
 on_room_image_written (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -434,13 +450,11 @@ on_room_image_written (GObject *source, GAsyncResult *result, gpointer user_data
   if (!sd_attachments_store_file_finish (SD_ATTACHMENTS (source), result, &file, &error) ||
       self->stopped || self->account->store == NULL || state == NULL ||
       !sd_store_community_set_image (self->account->store, fetch->id, fetch->url, file, &error)) {
-    g_debug ("the image of %s is not kept: %s", fetch->id,
-             error != NULL ? error->message : "stopped, or the room moved on");
-    /* a local failure: tried again with the room's next details */
     if (file != NULL)
-      sd_attachments_sweep (SD_ATTACHMENTS (source));
-    if (state != NULL)
-      g_hash_table_remove (self->images, fetch->id);
+      sd_attachments_sweep (SD_ATTACHMENTS (source)); /* written, not named */
+    if (!self->stopped && self->account->store != NULL && state != NULL &&
+        !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      image_failed (self, fetch, state, error);
     image_fetch_free (fetch);
     return;
   }
@@ -468,12 +482,7 @@ on_room_image (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (body == NULL || status >= 500) {
-    state->failures++;
-    state->next_at = g_get_monotonic_time () +
-                     sd_backoff_delay (self->interval_ms, SD_COMMUNITIES_BACKOFF_MAX_MS,
-                                       state->failures) * 1000;
-    g_debug ("the image of %s was not fetched (%u): %s", fetch->id, state->failures,
-             error != NULL ? error->message : "the server failed");
+    image_failed (self, fetch, state, error);
     image_fetch_free (fetch);
     return;
   }
