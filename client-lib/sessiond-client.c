@@ -1049,7 +1049,6 @@ change_group_by_id (SessiondClient *self, const gchar *method, const gchar *grou
                 user_data);
 }
 
-
 /**
  * sessiond_client_set_group_info_async:
  * @self: a client
