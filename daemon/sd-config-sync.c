@@ -1114,6 +1114,7 @@ blinded_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
   g_autoptr(GError) error = NULL;
   g_auto(SdConfigBlindedContact) want = { 0 };
   const SdConfigBlindedContact *old = NULL;
+  guint stale = 0;
   SdConfigValue *data;
 
   peer = sd_store_get_blinded_conversation (self->store, id, NULL);
@@ -1122,9 +1123,18 @@ blinded_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
     return;
   data = current_data (self, SD_CONFIG_KIND_CONTACTS);
   entries = data != NULL ? sd_config_blinded_contacts_list (data) : NULL;
-  for (guint i = 0; entries != NULL && i < entries->len && old == NULL; i++)
-    if (g_str_equal (g_array_index (entries, SdConfigBlindedContact, i).blinded_id, id))
-      old = &g_array_index (entries, SdConfigBlindedContact, i);
+  /* the entry under our server's URL; one under another spelling of it (another client's) is
+   * stale, and goes */
+  for (guint i = 0; entries != NULL && i < entries->len; i++) {
+    const SdConfigBlindedContact *entry = &g_array_index (entries, SdConfigBlindedContact, i);
+
+    if (!g_str_equal (entry->blinded_id, id))
+      continue;
+    if (g_str_equal (entry->base_url, peer->base_url))
+      old = entry;
+    else
+      stale++;
+  }
   want.base_url = g_strdup (peer->base_url);
   g_strlcpy (want.blinded_id, id, sizeof want.blinded_id);
   if (!sd_hex_decode_exact (peer->server_pk, want.pubkey, 32, NULL))
@@ -1133,11 +1143,16 @@ blinded_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
                                                   : old != NULL ? old->name : "");
   want.priority = conversation->priority;
   want.created = old != NULL ? old->created : now_ms / 1000;
-  if (old != NULL && g_str_equal (old->base_url, want.base_url) &&
-      memcmp (old->pubkey, want.pubkey, 32) == 0 && g_str_equal (old->name, want.name) &&
-      old->priority == want.priority)
+  if (old != NULL && stale == 0 && memcmp (old->pubkey, want.pubkey, 32) == 0 &&
+      g_str_equal (old->name, want.name) && old->priority == want.priority)
     return;
   data = begin_change (self, SD_CONFIG_KIND_CONTACTS);
+  for (guint i = 0; stale > 0 && i < entries->len; i++) {
+    const SdConfigBlindedContact *entry = &g_array_index (entries, SdConfigBlindedContact, i);
+
+    if (g_str_equal (entry->blinded_id, id) && !g_str_equal (entry->base_url, peer->base_url))
+      sd_config_blinded_contacts_remove (data, entry->base_url, id);
+  }
   if (!sd_config_blinded_contacts_set (data, &want, &error))
     g_warning ("could not record a blinded contact in the config: %s", error->message);
   end_change (self, SD_CONFIG_KIND_CONTACTS);
