@@ -1085,6 +1085,8 @@ plain_write_in_thread (GTask *task, gpointer source, gpointer task_data,
   PlainJob *job = task_data;
   GError *error = NULL;
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
   if (!g_file_set_contents_full (job->tmp_path, g_bytes_get_data (job->data, NULL),
                                  g_bytes_get_size (job->data), G_FILE_SET_CONTENTS_CONSISTENT,
                                  0600, &error))
