@@ -11,6 +11,7 @@
 
 #define URL "http://example.org:8080"
 #define HEX "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HEX2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 static void
 fill (SdConfigBlindedContact *c, const gchar *url, const gchar *id, const gchar *name)
@@ -65,8 +66,7 @@ test_layout (void)
   /* a blind25 id: no "y"; an upper-case id is keyed in lower case; no name is "" */
   fill (&c25, URL, "25" "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210", NULL);
   g_assert_true (sd_config_blinded_contacts_set (data, &c25, &error));
-  info = sd_config_value_dict_get (people,
-                                   "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+  info = sd_config_value_dict_get (people, HEX2);
   g_assert_nonnull (info);
   g_assert_null (sd_config_value_dict_get (info, "y"));
   g_assert_true (sd_config_value_is_text (sd_config_value_dict_get (info, "n"), ""));
@@ -85,7 +85,7 @@ test_layout (void)
       g_assert_cmpint (c->created, ==, 1700000000);
     } else {
       g_assert_cmpstr (c->blinded_id, ==,
-                       "25fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+                       "25" HEX2);
       g_assert_cmpstr (c->name, ==, "");
     }
   }
@@ -95,7 +95,7 @@ test_layout (void)
   g_assert_false (sd_config_blinded_contacts_remove (data, URL, "15" HEX));
   g_assert_nonnull (sd_config_value_dict_get (data, "b"));
   g_assert_true (sd_config_blinded_contacts_remove (
-    data, URL, "25fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"));
+    data, URL, "25" HEX2));
   g_assert_null (sd_config_value_dict_lookup (sd_config_value_dict_get (data, "b"),
                                               (const guint8 *) URL, strlen (URL)));
 }
@@ -151,8 +151,7 @@ test_hostile (void)
   sd_config_value_dict_child (people, (const guint8 *) "abcd", 4);
   sd_config_value_dict_child (people, (const guint8 *) "ABCDEF0123456789ABCDEF0123456789"
                               "ABCDEF0123456789ABCDEF0123456789", 64);
-  sd_config_value_dict_set_text (people, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
-                                 sd_config_value_new_int (1));
+  sd_config_value_dict_set_text (people, HEX2, sd_config_value_new_int (1));
   /* a server with a short key */
   nokey = sd_config_value_dict_child (b, (const guint8 *) "http://other", 12);
   sd_config_value_dict_set_text (nokey, "#", sd_config_value_new_string (short_key, 16));
