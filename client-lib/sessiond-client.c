@@ -913,6 +913,15 @@ sessiond_client_set_display_name_finish (SessiondClient *self,
   return reply != NULL;
 }
 
+/* a caller's list of members, NULL being none */
+static const gchar *const *
+member_list (const gchar *const *members)
+{
+  static const gchar *const none[] = { NULL };
+
+  return members != NULL ? members : none;
+}
+
 /**
  * sessiond_client_create_group_async:
  * @self: a client
@@ -934,13 +943,11 @@ sessiond_client_create_group_async (SessiondClient *self,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
-  const gchar *const none[] = { NULL };
-
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
   g_return_if_fail (name != NULL);
   sessiond_call_async (self, sessiond_client_create_group_async,
                        G_DBUS_PROXY (self->account), "CreateGroup",
-                       g_variant_new ("(s^as)", name, members != NULL ? members : none),
+                       g_variant_new ("(s^as)", name, member_list (members)),
                        cancellable, callback, user_data);
 }
 
@@ -1029,6 +1036,17 @@ change_group (SessiondClient *self, const gchar *method, GVariant *parameters,
 {
   sessiond_call_async (self, sessiond_client_change_group_finish, G_DBUS_PROXY (self->account),
                        method, parameters, cancellable, callback, user_data);
+}
+
+/* a group change whose one argument is the group's id */
+static void
+change_group_by_id (SessiondClient *self, const gchar *method, const gchar *group_id,
+                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  change_group (self, method, g_variant_new ("(s)", group_id), cancellable, callback,
+                user_data);
 }
 
 /**
@@ -1173,10 +1191,7 @@ sessiond_client_leave_group_async (SessiondClient *self,
                                    GAsyncReadyCallback callback,
                                    gpointer user_data)
 {
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  change_group (self, "LeaveGroup", g_variant_new ("(s)", group_id), cancellable, callback,
-                user_data);
+  change_group_by_id (self, "LeaveGroup", group_id, cancellable, callback, user_data);
 }
 
 /**
@@ -1199,10 +1214,7 @@ sessiond_client_destroy_group_async (SessiondClient *self,
                                      GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  change_group (self, "DestroyGroup", g_variant_new ("(s)", group_id), cancellable, callback,
-                user_data);
+  change_group_by_id (self, "DestroyGroup", group_id, cancellable, callback, user_data);
 }
 
 /**
@@ -1229,12 +1241,10 @@ sessiond_client_change_group_members_async (SessiondClient *self,
                                             GAsyncReadyCallback callback,
                                             gpointer user_data)
 {
-  const gchar *const none[] = { NULL };
-
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
   g_return_if_fail (group_id != NULL);
   change_group (self, promote ? "PromoteGroupMembers" : "RemoveGroupMembers",
-                g_variant_new ("(s^as)", group_id, members != NULL ? members : none),
+                g_variant_new ("(s^as)", group_id, member_list (members)),
                 cancellable, callback, user_data);
 }
 
@@ -1262,13 +1272,10 @@ sessiond_client_invite_group_members_async (SessiondClient *self,
                                             GAsyncReadyCallback callback,
                                             gpointer user_data)
 {
-  const gchar *const none[] = { NULL };
-
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
   g_return_if_fail (group_id != NULL);
   change_group (self, "InviteGroupMembers",
-                g_variant_new ("(s^asb)", group_id, members != NULL ? members : none,
-                               share_history),
+                g_variant_new ("(s^asb)", group_id, member_list (members), share_history),
                 cancellable, callback, user_data);
 }
 

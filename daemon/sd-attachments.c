@@ -1020,24 +1020,19 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_run_in_thread (task, decrypt_in_thread);
 }
 
-/* a file kept in plaintext where it came from (a community's room file): kept as it is */
+/* a room file written: named by its row in this same turn */
 static void
-on_plain_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
+on_plain_written (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Transfer *transfer = user_data;
   SdAttachments *self = transfer->self;
   SdAttachmentWork *work = transfer->work;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) plain = g_task_propagate_pointer (G_TASK (result), &error);
   g_autofree gchar *file = NULL;
 
-  if (plain == NULL) {
-    download_failed (self, work, error);
-    transfer_end (transfer);
-    return;
-  }
-  if (!write_plaintext (self, plain, &file, &error)) {
-    retry_or_fail (self, work, error->message);
+  if (!sd_attachments_store_file_finish (self, result, &file, &error)) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      retry_or_fail (self, work, error->message);
     transfer_end (transfer);
     return;
   }
@@ -1046,12 +1041,103 @@ on_plain_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   transfer_end (transfer);
 }
 
-gboolean
-sd_attachments_store_file (SdAttachments *self, GBytes *data, gchar **out_file, GError **error)
+/* a file kept in plaintext where it came from (a community's room file): kept as it is,
+ * written off the main loop */
+static void
+on_plain_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_return_val_if_fail (SD_IS_ATTACHMENTS (self), FALSE);
+  Transfer *transfer = user_data;
+  SdAttachments *self = transfer->self;
+  SdAttachmentWork *work = transfer->work;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) plain = g_task_propagate_pointer (G_TASK (result), &error);
 
-  return write_plaintext (self, data, out_file, error);
+  if (plain == NULL) {
+    download_failed (self, work, error);
+    transfer_end (transfer);
+    return;
+  }
+  sd_attachments_store_file_async (self, plain, self->cancellable, on_plain_written, transfer);
+}
+
+/* ---- a file kept as it came: written in a worker under tmp/, then moved into place on the
+ * main loop, in the turn that names it in a row ---- */
+
+typedef struct {
+  GBytes *data;           /* (owned) */
+  gchar *tmp_path;        /* (owned) (nullable) the written file, until it is kept */
+} PlainJob;
+
+static void
+plain_job_free (PlainJob *job)
+{
+  g_bytes_unref (job->data);
+  if (job->tmp_path != NULL)
+    (void) g_unlink (job->tmp_path);
+  g_free (job->tmp_path);
+  g_free (job);
+}
+
+static void
+plain_write_in_thread (GTask *task, gpointer source, gpointer task_data,
+                       GCancellable *cancellable)
+{
+  PlainJob *job = task_data;
+  GError *error = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (!g_file_set_contents_full (job->tmp_path, g_bytes_get_data (job->data, NULL),
+                                 g_bytes_get_size (job->data), G_FILE_SET_CONTENTS_CONSISTENT,
+                                 0600, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_attachments_store_file_async (SdAttachments *self, GBytes *data, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree gchar *tmp_file = new_file_name ();
+  PlainJob *job = g_new0 (PlainJob, 1);
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+
+  job->data = g_bytes_ref (data);
+  job->tmp_path = g_build_filename (self->tmp_dir, tmp_file, NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_store_file_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) plain_job_free);
+  g_task_run_in_thread (task, plain_write_in_thread);
+}
+
+gboolean
+sd_attachments_store_file_finish (SdAttachments *self, GAsyncResult *result, gchar **out_file,
+                                  GError **error)
+{
+  PlainJob *job;
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *path = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  job = g_task_get_task_data (G_TASK (result));
+  file = new_file_name ();
+  path = g_build_filename (self->dir, file, NULL);
+  if (g_rename (job->tmp_path, path) != 0) {
+    gint saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "cannot keep a file: %s",
+                 g_strerror (saved));
+    return FALSE;
+  }
+  g_clear_pointer (&job->tmp_path, g_free);
+  *out_file = g_steal_pointer (&file);
+  return TRUE;
 }
 
 gchar *

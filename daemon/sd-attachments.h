@@ -91,12 +91,18 @@ typedef gboolean (*SdAttachmentsPlainFetch) (GBytes *pointer,
                                              GAsyncReadyCallback callback,
                                              gpointer callback_data,
                                              gpointer user_data);
-/* keeps @data as a new file under <data dir>/attachments (its name in @out_file): it must be
- * named by a stored row in the same main-loop turn, or the sweep removes it */
-gboolean sd_attachments_store_file (SdAttachments *self,
-                                    GBytes *data,
-                                    gchar **out_file,
-                                    GError **error);
+/* keeps @data as a new file under <data dir>/attachments, written in a worker thread;
+ * _finish gives its name in @out_file, and it must be named by a stored row in the same
+ * main-loop turn, or the sweep removes it */
+void sd_attachments_store_file_async (SdAttachments *self,
+                                      GBytes *data,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+gboolean sd_attachments_store_file_finish (SdAttachments *self,
+                                           GAsyncResult *result,
+                                           gchar **out_file,
+                                           GError **error);
 /* where a prepared file is until sd_attachments_prepared_keep(), to read it before then */
 gchar *sd_attachments_prepared_path (SdAttachments *self, const gchar *file);
 void sd_attachments_set_plain_fetch (SdAttachments *self,

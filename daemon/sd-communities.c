@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sd-account-private.h"
+#include "sd-backoff.h"
 #include "sd-blinded-dm.h"
 #include "sd-blinding.h"
 #include "sd-community-client.h"
@@ -57,7 +58,7 @@ struct _SdCommunities {
   guint idle_id;
   GHashTable *servers;   /* (owned) "base_url pk" → ServerState* */
   GCancellable *cancellable; /* (owned) */
-  GHashTable *image_fetches; /* (owned) ids of the rooms whose image is being fetched */
+  GHashTable *images;    /* (owned) room id → ImageState*: images not fetched yet */
 };
 
 G_DEFINE_FINAL_TYPE (SdCommunities, sd_communities, G_TYPE_OBJECT)
@@ -382,20 +383,84 @@ decode_post (SdCommunities *self, const SdCommunity *room, const SdSogsMessage *
 
 /* ---- the room's image, as the conversation's avatar ---- */
 
+/* what we know of a room's image we do not have yet: fetched once per image id; a fetch
+ * that fails on the network is tried again after the usual backoff (sd-backoff.c), with
+ * the next poll that finds the pause over; one the server answers with anything but a
+ * picture is not tried again until the room names another image */
+typedef struct {
+  gint64 image_id;
+  guint failures;        /* network failures in a row */
+  gint64 next_at;        /* monotonic µs: no attempt before */
+  gboolean in_flight;
+  gboolean refused;
+} ImageState;
+
 typedef struct {
   SdCommunities *self;    /* (owned) */
   gchar *id;              /* (owned) */
   gchar *url;             /* (owned) */
+  gint64 image_id;
 } ImageFetch;
 
 static void
 image_fetch_free (ImageFetch *fetch)
 {
-  g_hash_table_remove (fetch->self->image_fetches, fetch->id);
   g_object_unref (fetch->self);
   g_free (fetch->id);
   g_free (fetch->url);
   g_free (fetch);
+}
+
+/* the state of @fetch's image, unless the room moved on to another image meanwhile */
+static ImageState *
+image_state_of (ImageFetch *fetch)
+{
+  ImageState *state = g_hash_table_lookup (fetch->self->images, fetch->id);
+
+  return state != NULL && state->image_id == fetch->image_id ? state : NULL;
+}
+
+/* a failure that may pass (the network, the server's 5xx, our disk): tried again after the
+ * pause. The room's details cursor goes back too, so that after a restart, which forgets
+ * @state, the next poll still brings the image id */
+static void
+image_failed (SdCommunities *self, ImageFetch *fetch, ImageState *state, const GError *error)
+{
+  state->failures++;
+  state->next_at = g_get_monotonic_time () +
+                   sd_backoff_delay (self->interval_ms, SD_COMMUNITIES_BACKOFF_MAX_MS,
+                                     state->failures) * 1000;
+  g_debug ("the image of %s was not fetched (%u): %s", fetch->id, state->failures,
+           error != NULL ? error->message : "the server failed");
+  sd_store_community_set_info (self->account->store, fetch->id, NULL, NULL, -1, 0, NULL, NULL,
+                               NULL, NULL, NULL);
+}
+
+static void
+on_room_image_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ImageFetch *fetch = user_data;
+  SdCommunities *self = fetch->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *file = NULL;
+  ImageState *state = image_state_of (fetch);
+
+  if (state != NULL)
+    state->in_flight = FALSE;
+  if (!sd_attachments_store_file_finish (SD_ATTACHMENTS (source), result, &file, &error) ||
+      self->stopped || self->account->store == NULL || state == NULL ||
+      !sd_store_community_set_image (self->account->store, fetch->id, fetch->url, file, &error)) {
+    if (file != NULL)
+      sd_attachments_sweep (SD_ATTACHMENTS (source)); /* written, not named */
+    if (!self->stopped && self->account->store != NULL && state != NULL &&
+        !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      image_failed (self, fetch, state, error);
+    image_fetch_free (fetch);
+    return;
+  }
+  g_hash_table_remove (self->images, fetch->id);
+  sd_account_emit_conversation (self->account, fetch->id);
+  image_fetch_free (fetch);
 }
 
 static void
@@ -405,67 +470,98 @@ on_room_image (GObject *source, GAsyncResult *result, gpointer user_data)
   SdCommunities *self = fetch->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autofree gchar *file = NULL;
+  ImageState *state = image_state_of (fetch);
   guint status = 0;
 
   body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
-  if (self->stopped || self->account->store == NULL || self->account->attachments == NULL) {
+  if (state != NULL)
+    state->in_flight = FALSE;
+  if (self->stopped || self->account->store == NULL || self->account->attachments == NULL ||
+      state == NULL) {
     image_fetch_free (fetch);
     return;
   }
   if (body == NULL || status >= 500) {
-    /* asked again with the room's details at the next poll */
-    g_debug ("the image of %s was not fetched: %s", fetch->id,
-             error != NULL ? error->message : "the server failed");
-    sd_store_community_set_info (self->account->store, fetch->id, NULL, NULL, -1, 0, NULL, NULL,
-                                 NULL, NULL, NULL);
+    image_failed (self, fetch, state, error);
     image_fetch_free (fetch);
     return;
   }
   /* only what a contact's picture may be: a PNG, JPEG, GIF or WebP of at most 2 MB */
-  if (status != 200 || !sd_attachments_check_avatar (body, &error) ||
-      !sd_attachments_store_file (self->account->attachments, body, &file, &error) ||
-      !sd_store_community_set_image (self->account->store, fetch->id, fetch->url, file, &error)) {
+  if (status != 200 || !sd_attachments_check_avatar (body, &error)) {
     g_debug ("the image of %s is not kept: %s", fetch->id,
              error != NULL ? error->message : "the server refused it");
+    state->refused = TRUE;
     image_fetch_free (fetch);
     return;
   }
-  sd_account_emit_conversation (self->account, fetch->id);
-  image_fetch_free (fetch);
+  /* written off the main loop; on its way meanwhile */
+  state->in_flight = TRUE;
+  sd_attachments_store_file_async (self->account->attachments, body, self->cancellable,
+                                   on_room_image_written, fetch);
 }
 
-/* the room's details name image @image_id (0: none): fetched (GET /room/{r}/file/{id}) when
- * it is not the one we have */
+/* fetches image @image_id of @room (GET /room/{r}/file/{id}) unless we have it, it is on
+ * its way, it was refused, or its pause after a failure is not over */
 static void
-update_room_image (SdCommunities *self, const SdCommunity *room, gint64 image_id)
+fetch_room_image (SdCommunities *self, const SdCommunity *room, gint64 image_id)
 {
   SdStore *store = self->account->store;
   g_autofree gchar *url = NULL, *old_url = NULL, *old_file = NULL, *endpoint = NULL;
   g_autoptr(GBytes) old_key = NULL;
   g_autoptr(SdCommunityServer) server = NULL;
-  gboolean had = sd_store_get_avatar (store, room->id, &old_url, &old_key, &old_file, NULL);
+  ImageState *state = g_hash_table_lookup (self->images, room->id);
   ImageFetch *fetch;
 
-  if (image_id <= 0) {
-    if (had && sd_store_community_set_image (store, room->id, NULL, NULL, NULL))
-      sd_account_emit_conversation (self->account, room->id);
+  url = sd_sogs_room_file_url (room->base_url, room->room, image_id);
+  if (sd_store_get_avatar (store, room->id, &old_url, &old_key, &old_file, NULL) &&
+      g_strcmp0 (old_url, url) == 0 && old_file != NULL) {
+    g_hash_table_remove (self->images, room->id);
     return;
   }
-  url = sd_sogs_room_file_url (room->base_url, room->room, image_id);
-  if ((had && g_strcmp0 (old_url, url) == 0 && old_file != NULL) ||
-      g_hash_table_contains (self->image_fetches, room->id) ||
+  if (state == NULL || state->image_id != image_id) {
+    state = g_new0 (ImageState, 1);
+    state->image_id = image_id;
+    g_hash_table_insert (self->images, g_strdup (room->id), state);
+  }
+  if (state->in_flight || state->refused || g_get_monotonic_time () < state->next_at ||
       self->account->attachments == NULL || !community_server (room, &server, NULL))
     return;
   fetch = g_new0 (ImageFetch, 1);
   fetch->self = g_object_ref (self);
   fetch->id = g_strdup (room->id);
   fetch->url = g_steal_pointer (&url);
-  g_hash_table_add (self->image_fetches, g_strdup (room->id));
+  fetch->image_id = image_id;
+  state->in_flight = TRUE;
   endpoint = g_strdup_printf ("/room/%s/file/%" G_GINT64_FORMAT, room->room, image_id);
   sd_community_request_async (self->account->network, server,
                               self->account->identity->ed25519_sk, "GET", endpoint, NULL,
                               self->cancellable, on_room_image, fetch);
+}
+
+/* after a poll of @room: the image its details name (@details NULL: none came, so the one
+ * we are still trying to fetch, if any); 0 removes it */
+static void
+update_room_image (SdCommunities *self, const SdCommunity *room, const SdSogsRoomInfo *details)
+{
+  ImageState *state = g_hash_table_lookup (self->images, room->id);
+
+  if (details == NULL) {
+    if (state != NULL && state->failures > 0)
+      fetch_room_image (self, room, state->image_id);
+    return;
+  }
+  if (details->image_id <= 0) {
+    g_autofree gchar *old_url = NULL, *old_file = NULL;
+    g_autoptr(GBytes) old_key = NULL;
+
+    g_hash_table_remove (self->images, room->id);
+    if (sd_store_get_avatar (self->account->store, room->id, &old_url, &old_key, &old_file,
+                             NULL) &&
+        sd_store_community_set_image (self->account->store, room->id, NULL, NULL, NULL))
+      sd_account_emit_conversation (self->account, room->id);
+    return;
+  }
+  fetch_room_image (self, room, details->image_id);
 }
 
 static gboolean
@@ -517,8 +613,7 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
             details != NULL ? details->pinned : NULL, &error))
         g_warning ("could not store a room's details: %s", error->message);
     }
-    if (details != NULL)
-      update_room_image (self, room, details->image_id);
+    update_room_image (self, room, details);
   }
   if (rp->messages_status == 200) {
     g_autoptr(GError) error = NULL;
@@ -596,6 +691,8 @@ merge_blinded (SdCommunities *self, const gchar *blinded_id, const gchar *sessio
   }
   sd_account_emit_conversation_removed (self->account, blinded_id);
   sd_account_emit_conversation (self->account, session_id);
+  if (self->account->config_sync != NULL)
+    sd_config_sync_contact_removed (self->account->config_sync, blinded_id);
   sd_account_emit_account_changed (self->account);
 }
 
@@ -620,13 +717,20 @@ merge_recognised (SdCommunities *self, PollCall *call, GHashTable *cache, GPtrAr
 /* the UserProfile "allow community message requests" flag (config sync stores it; unset
  * allows them): when off, a DM from someone we have not approved is dropped */
 static gboolean
-community_request_allowed (SdCommunities *self, const gchar *sender)
+community_requests_on (SdCommunities *self)
 {
   g_autofree gchar *setting = sd_store_get_setting (self->account->store,
                                                     "community-message-requests", NULL);
+
+  return g_strcmp0 (setting, "0") != 0;
+}
+
+static gboolean
+community_request_allowed (SdCommunities *self, const gchar *sender)
+{
   g_autoptr(SdConversation) known = NULL;
 
-  if (g_strcmp0 (setting, "0") != 0)
+  if (community_requests_on (self))
     return TRUE;
   known = sd_store_get_conversation (self->account->store, sender, NULL);
   return known != NULL && known->approved && !known->blocked;
@@ -653,6 +757,10 @@ store_sent_blinded (SdCommunities *self, const gchar *base_url, const gchar *pk_
   if (message != NULL) {
     sd_account_emit_message_added (self->account, message, FALSE);
     sd_account_emit_conversation (self->account, peer);
+    /* our other devices keep it as a blinded contact (Contacts "b") */
+    if (self->account->config_sync != NULL)
+      sd_config_sync_contact_changed (self->account->config_sync, peer,
+                                      sd_account_now_ms (self->account));
   } else if (error != NULL) {
     g_debug ("a community DM to a blinded id was not stored: %s", error->message);
   }
@@ -1412,11 +1520,15 @@ text_call_new (SdCommunities *self, GTask *task, const gchar *id, const gchar *b
 }
 
 /* the Content a post or a DM carries: the text of @call, with its quote and room files if
- * any */
+ * any. A post also tells whether we refuse community DMs (DataMessage 106), as desktop's
+ * posts do; its DMs and 1:1 messages do not */
 static GBytes *
-text_call_content (const Call *call)
+text_call_content (SdCommunities *self, const Call *call, gboolean post)
 {
   SdTextContent text = { 0 };
+
+  text.community_post = post;
+  text.blocks_community_requests = post && !community_requests_on (self);
 
   text.body = call->body;
   text.sent_at = (guint64) call->sent_at;
@@ -1661,7 +1773,7 @@ post_start (SdCommunities *self, GTask *task_, const gchar *id, const gchar *bod
     call->quote_author = g_strdup (quoted->author);
     call->quote_sent_at = quoted->sent_at;
   }
-  content = text_call_content (call);
+  content = text_call_content (self, call, TRUE);
   if (!sd_sogs_post_encode (self->account->identity->ed25519_sk, server->pk, TRUE,
                             g_bytes_get_data (content, NULL), g_bytes_get_size (content), &data,
                             &signature, &error)) {
@@ -1777,7 +1889,7 @@ sd_communities_dm_async (SdCommunities *self, const gchar *id, const gchar *to,
     call->base_url = g_strdup (room->base_url);
     call->pk_hex = g_strdup (room->server_pk);
   }
-  content = text_call_content (call);
+  content = text_call_content (self, call, FALSE);
   sealed = sd_blinded_dm_seal_content (self->account->identity->ed25519_sk, server->pk, other,
                                        g_bytes_get_data (content, NULL),
                                        g_bytes_get_size (content), &error);
@@ -2044,7 +2156,7 @@ sd_communities_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_hash_table_unref (self->servers);
-  g_hash_table_unref (self->image_fetches);
+  g_hash_table_unref (self->images);
   G_OBJECT_CLASS (sd_communities_parent_class)->finalize (object);
 }
 
@@ -2061,7 +2173,7 @@ static void
 sd_communities_init (SdCommunities *self)
 {
   self->servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->image_fetches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* no request goes out before sd_communities_start() (the account is online) */
   self->stopped = TRUE;
 }

@@ -8,7 +8,9 @@
 #include <sodium.h>
 
 #include "sd-backoff.h"
+#include "sd-blinding.h"
 #include "sd-communities.h"
+#include "sd-config-blinded-contacts.h"
 #include "sd-config-communities.h"
 #include "sd-config-contacts.h"
 #include "sd-config-diff.h"
@@ -643,6 +645,74 @@ apply_communities (SdConfigSync *self, SdConfigValue *data, SdConfigValue *befor
   return TRUE;
 }
 
+/* is blinded id @id on server @pk one of our 1:1 conversations' peers? */
+static gboolean
+blinded_is_known (SdConfigSync *self, const gchar *id, const guint8 pk[32])
+{
+  g_autoptr(GPtrArray) all = sd_store_list_conversations (self->store, NULL);
+
+  for (guint i = 0; all != NULL && i < all->len; i++) {
+    SdConversation *c = g_ptr_array_index (all, i);
+
+    if (c->kind == SD_CONVERSATION_KIND_DIRECT && sd_store_is_session_id (c->id) &&
+        sd_blinded_id_matches (id, c->id, pk))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* the blinded contacts (Contacts "b") of our other devices: their community DMs to people we
+ * know only by a blinded id. A missing conversation is created (unless its peer turned out to
+ * be one of our 1:1 contacts: merged already), and the priority follows. Entries that go are
+ * left here: a merge happens on every device by itself, and a deletion stays local
+ * (docs/communities.md) */
+static gboolean
+apply_blinded_contacts (SdConfigSync *self, SdConfigValue *data, GError **error)
+{
+  g_autoptr(GArray) entries = sd_config_blinded_contacts_list (data);
+
+  for (guint i = 0; i < entries->len && i < MAX_SYNCED_ENTRIES; i++) {
+    const SdConfigBlindedContact *entry = &g_array_index (entries, SdConfigBlindedContact, i);
+    g_autoptr(SdConversation) conversation = NULL;
+    g_autoptr(SdBlindedConversation) peer = NULL;
+    g_auto(SdSogsUrl) parsed = { 0 };
+    g_autofree gchar *url = NULL;
+    gchar pk_hex[65];
+    gboolean changed = FALSE;
+
+    /* we talk 15 only; the server as strictly as a join URL */
+    if (entry->blinded_id[0] != '1')
+      continue;
+    sodium_bin2hex (pk_hex, sizeof pk_hex, entry->pubkey, 32);
+    url = g_strdup_printf ("%s/r?public_key=%s", entry->base_url, pk_hex);
+    if (!sd_sogs_url_parse (url, &parsed, NULL))
+      continue;
+    conversation = sd_store_get_conversation (self->store, entry->blinded_id, NULL);
+    if (conversation == NULL) {
+      if (blinded_is_known (self, entry->blinded_id, parsed.server_pk))
+        continue;
+      if (!sd_store_add_blinded_conversation (self->store, entry->blinded_id, parsed.base_url,
+                                              pk_hex,
+                                              entry->created > 0 ? seconds_to_ms (entry->created)
+                                                                 : g_get_real_time () / 1000,
+                                              NULL, error))
+        return FALSE;
+      changed = TRUE;
+    } else if ((peer = sd_store_get_blinded_conversation (self->store, entry->blinded_id,
+                                                          NULL)) == NULL) {
+      continue;
+    }
+    if ((conversation == NULL ? 0 : conversation->priority) != entry->priority) {
+      if (!sd_store_set_priority (self->store, entry->blinded_id, entry->priority, error))
+        return FALSE;
+      changed = TRUE;
+    }
+    if (changed)
+      g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, entry->blinded_id);
+  }
+  return TRUE;
+}
+
 /* @previous: the state this one replaces, NULL if none. FALSE when the store failed: the
  * caller's transaction is then rolled back */
 static gboolean
@@ -659,7 +729,8 @@ apply (SdConfigSync *self, SdConfigKind kind, SdConfigMessage *previous, GError 
   case SD_CONFIG_KIND_CONTACTS:
     return apply_contacts (self, data,
                            previous != NULL ? sd_config_message_get_data (previous) : NULL,
-                           error);
+                           error) &&
+           apply_blinded_contacts (self, data, error);
   case SD_CONFIG_KIND_CONVO_INFO_VOLATILE:
     return apply_convo_info (self, data, error);
   case SD_CONFIG_KIND_USER_GROUPS:
@@ -1033,6 +1104,82 @@ contact_equal (const SdConfigContact *a, const SdConfigContact *b)
          a->expiration_seconds == b->expiration_seconds && a->created == b->created;
 }
 
+/* our blinded conversation @id as its Contacts "b" entry (docs/communities.md) */
+static void
+blinded_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
+{
+  g_autoptr(SdBlindedConversation) peer = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(GArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(SdConfigBlindedContact) want = { 0 };
+  const SdConfigBlindedContact *old = NULL;
+  guint stale = 0;
+  SdConfigValue *data;
+
+  peer = sd_store_get_blinded_conversation (self->store, id, NULL);
+  conversation = peer != NULL ? sd_store_get_conversation (self->store, id, NULL) : NULL;
+  if (conversation == NULL)
+    return;
+  data = current_data (self, SD_CONFIG_KIND_CONTACTS);
+  entries = data != NULL ? sd_config_blinded_contacts_list (data) : NULL;
+  /* the entry under our server's URL; one under another spelling of it (another client's) is
+   * stale, and goes */
+  for (guint i = 0; entries != NULL && i < entries->len; i++) {
+    const SdConfigBlindedContact *entry = &g_array_index (entries, SdConfigBlindedContact, i);
+
+    if (!g_str_equal (entry->blinded_id, id))
+      continue;
+    if (g_str_equal (entry->base_url, peer->base_url))
+      old = entry;
+    else
+      stale++;
+  }
+  want.base_url = g_strdup (peer->base_url);
+  g_strlcpy (want.blinded_id, id, sizeof want.blinded_id);
+  if (!sd_hex_decode_exact (peer->server_pk, want.pubkey, 32, NULL))
+    return;
+  want.name = g_strdup (conversation->name != NULL ? conversation->name
+                                                  : old != NULL ? old->name : "");
+  want.priority = conversation->priority;
+  want.created = old != NULL ? old->created : now_ms / 1000;
+  if (old != NULL && stale == 0 && memcmp (old->pubkey, want.pubkey, 32) == 0 &&
+      g_str_equal (old->name, want.name) && old->priority == want.priority)
+    return;
+  data = begin_change (self, SD_CONFIG_KIND_CONTACTS);
+  for (guint i = 0; stale > 0 && i < entries->len; i++) {
+    const SdConfigBlindedContact *entry = &g_array_index (entries, SdConfigBlindedContact, i);
+
+    if (g_str_equal (entry->blinded_id, id) && !g_str_equal (entry->base_url, peer->base_url))
+      sd_config_blinded_contacts_remove (data, entry->base_url, id);
+  }
+  if (!sd_config_blinded_contacts_set (data, &want, &error))
+    g_warning ("could not record a blinded contact in the config: %s", error->message);
+  end_change (self, SD_CONFIG_KIND_CONTACTS);
+}
+
+/* blinded id @id is no longer a conversation here (merged or deleted): its entries go */
+static void
+blinded_contact_removed (SdConfigSync *self, const gchar *id)
+{
+  SdConfigValue *data = current_data (self, SD_CONFIG_KIND_CONTACTS);
+  g_autoptr(GArray) entries = data != NULL ? sd_config_blinded_contacts_list (data) : NULL;
+  gboolean changing = FALSE;
+
+  for (guint i = 0; entries != NULL && i < entries->len; i++) {
+    const SdConfigBlindedContact *entry = &g_array_index (entries, SdConfigBlindedContact, i);
+
+    if (!g_str_equal (entry->blinded_id, id))
+      continue;
+    if (!changing)
+      data = begin_change (self, SD_CONFIG_KIND_CONTACTS);
+    changing = TRUE;
+    sd_config_blinded_contacts_remove (data, entry->base_url, id);
+  }
+  if (changing)
+    end_change (self, SD_CONFIG_KIND_CONTACTS);
+}
+
 void
 sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
 {
@@ -1046,6 +1193,10 @@ sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
   if (sd_store_is_community_id (id)) {
     sd_config_sync_community_changed (self, id, now_ms);
+    return;
+  }
+  if (sd_store_is_blinded_id (id)) {
+    blinded_contact_changed (self, id, now_ms);
     return;
   }
   conversation = sd_store_get_conversation (self->store, id, NULL);
@@ -1145,6 +1296,10 @@ sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id)
   SdConfigConvo convo;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (sd_store_is_blinded_id (id)) {
+    blinded_contact_removed (self, id);
+    return;
+  }
   data = current_data (self, SD_CONFIG_KIND_CONTACTS);
   if (data != NULL) {
     g_auto(SdConfigContact) old = { 0 };

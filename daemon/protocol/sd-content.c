@@ -51,6 +51,10 @@ sd_content_pack_text_full (const SdTextContent *text)
     data.quote = &quote;
   }
   data.synctarget = (char *) text->sync_target;
+  if (text->community_post) {
+    data.has_blockscommunitymessagerequests = TRUE;
+    data.blockscommunitymessagerequests = text->blocks_community_requests;
+  }
   /* the pointers were encoded by us (sd_attachment_pointer_encode): they decode */
   if (text->attachments != NULL && text->attachments->len > 0) {
     pointers = g_new0 (SessionProtos__AttachmentPointer *, text->attachments->len);

@@ -43,6 +43,10 @@ typedef struct {
   GPtrArray *attachments;           /* (nullable) (element-type GBytes) AttachmentPointers */
   const gchar *profile_picture;     /* (nullable) our avatar's URL, with the profile */
   GBytes *profile_key;              /* (nullable) 32 bytes: the key of that avatar */
+  /* community posts only: blocksCommunityMessageRequests (106) is sent, set to
+   * @blocks_community_requests (the opposite of our UserProfile `M`), as desktop does */
+  gboolean community_post;
+  gboolean blocks_community_requests;
 } SdTextContent;
 
 GBytes *sd_content_pack_text_full (const SdTextContent *text) G_GNUC_WARN_UNUSED_RESULT;

@@ -74,34 +74,54 @@ store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messa
 }
 
 gboolean
+store_insert_attachment_row (SdStore *self, gint64 local_id, guint idx,
+                             const StoreAttachmentRow *row, GError **error)
+{
+  g_autoptr(SdCachedStmt) insert = NULL;
+
+  insert = store_prepare (self,
+                          "INSERT INTO attachments (message, idx, state, pointer, file_name,"
+                          " content_type, caption, size, width, height, voice, file, secret,"
+                          " error)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                          error);
+  if (insert == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (insert, 1, local_id);
+  sqlite3_bind_int (insert, 2, (int) idx);
+  store_bind_text (insert, 3, row->state);
+  if (row->pointer != NULL)
+    sqlite3_bind_blob (insert, 4, g_bytes_get_data (row->pointer, NULL),
+                       (int) g_bytes_get_size (row->pointer), SQLITE_TRANSIENT);
+  store_bind_text (insert, 5, row->file_name);
+  store_bind_text (insert, 6, row->content_type);
+  store_bind_text (insert, 7, row->caption);
+  sqlite3_bind_int64 (insert, 8, row->size);
+  sqlite3_bind_int64 (insert, 9, row->width);
+  sqlite3_bind_int64 (insert, 10, row->height);
+  sqlite3_bind_int (insert, 11, row->voice ? 1 : 0);
+  store_bind_text (insert, 12, row->file);
+  if (row->secret != NULL)
+    sqlite3_bind_blob (insert, 13, g_bytes_get_data (row->secret, NULL),
+                       (int) g_bytes_get_size (row->secret), SQLITE_TRANSIENT);
+  store_bind_text (insert, 14, row->error);
+  return store_run (self, insert, error);
+}
+
+gboolean
 store_insert_outgoing_attachments (SdStore *self, gint64 local_id,
                                    const SdOutgoingAttachment *attachments, guint n,
                                    GError **error)
 {
   for (guint i = 0; i < n; i++) {
     const SdOutgoingAttachment *a = &attachments[i];
-    g_autoptr(SdCachedStmt) insert = NULL;
+    StoreAttachmentRow row = {
+      .state = "uploading", .file_name = a->file_name, .content_type = a->content_type,
+      .caption = a->caption, .size = a->size, .width = a->width, .height = a->height,
+      .voice = a->voice, .file = a->file, .secret = a->secret,
+    };
 
-    insert = store_prepare (self,
-                            "INSERT INTO attachments (message, idx, state, file_name, content_type,"
-                            " caption, size, width, height, voice, file, secret)"
-                            " VALUES (?1, ?2, 'uploading', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                            error);
-    if (insert == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (insert, 1, local_id);
-    sqlite3_bind_int (insert, 2, (int) i);
-    store_bind_text (insert, 3, a->file_name);
-    store_bind_text (insert, 4, a->content_type);
-    store_bind_text (insert, 5, a->caption);
-    sqlite3_bind_int64 (insert, 6, a->size);
-    sqlite3_bind_int64 (insert, 7, a->width);
-    sqlite3_bind_int64 (insert, 8, a->height);
-    sqlite3_bind_int (insert, 9, a->voice);
-    store_bind_text (insert, 10, a->file);
-    sqlite3_bind_blob (insert, 11, g_bytes_get_data (a->secret, NULL),
-                       (int) g_bytes_get_size (a->secret), SQLITE_TRANSIENT);
-    if (!store_run (self, insert, error))
+    if (!store_insert_attachment_row (self, local_id, i, &row, error))
       return FALSE;
   }
   return TRUE;
@@ -120,41 +140,26 @@ store_insert_incoming_attachments (SdStore *self, gint64 local_id, GPtrArray *po
   for (guint i = 0; pointers != NULL && i < pointers->len; i++) {
     GBytes *wire = g_ptr_array_index (pointers, i);
     g_autoptr(SdAttachmentPointer) pointer = NULL;
-    g_autoptr(SdCachedStmt) insert = NULL;
     g_autoptr(GError) local_error = NULL;
+    StoreAttachmentRow row = { .state = "failed", .pointer = wire, .size = -1 };
 
     /* ingest checked them; a pointer that does not decode is kept as failed, so the index
      * of the others still matches the sender's */
     pointer = sd_attachment_pointer_decode (g_bytes_get_data (wire, NULL),
                                             g_bytes_get_size (wire), &local_error);
-    insert = store_prepare (self,
-                            "INSERT INTO attachments (message, idx, state, pointer, file_name,"
-                            " content_type, caption, size, width, height, voice, error)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                            error);
-    if (insert == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (insert, 1, local_id);
-    sqlite3_bind_int (insert, 2, (int) i);
-    store_bind_text (insert, 3, pointer != NULL ? "pending" : "failed");
-    sqlite3_bind_blob (insert, 4, g_bytes_get_data (wire, NULL), (int) g_bytes_get_size (wire),
-                       SQLITE_TRANSIENT);
     if (pointer != NULL) {
-      store_bind_text (insert, 5, pointer->file_name);
-      store_bind_text (insert, 6, pointer->content_type);
-      store_bind_text (insert, 7, pointer->caption);
-      sqlite3_bind_int64 (insert, 8, pointer->size);
-      sqlite3_bind_int64 (insert, 9, pointer->width);
-      sqlite3_bind_int64 (insert, 10, pointer->height);
-      sqlite3_bind_int (insert, 11, pointer->voice_message);
+      row.state = "pending";
+      row.file_name = pointer->file_name;
+      row.content_type = pointer->content_type;
+      row.caption = pointer->caption;
+      row.size = pointer->size;
+      row.width = pointer->width;
+      row.height = pointer->height;
+      row.voice = pointer->voice_message;
     } else {
-      sqlite3_bind_int64 (insert, 8, -1);
-      sqlite3_bind_int64 (insert, 9, 0);
-      sqlite3_bind_int64 (insert, 10, 0);
-      sqlite3_bind_int (insert, 11, 0);
-      store_bind_text (insert, 12, local_error->message);
+      row.error = local_error->message;
     }
-    if (!store_run (self, insert, error))
+    if (!store_insert_attachment_row (self, local_id, i, &row, error))
       return FALSE;
   }
   return TRUE;

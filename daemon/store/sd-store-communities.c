@@ -543,29 +543,14 @@ insert_room_files (SdStore *self, gint64 local_id, const SdCommunityPost *post, 
 {
   for (guint i = 0; i < post->n_files; i++) {
     const SdCommunityFile *f = &post->files[i];
-    g_autoptr(SdCachedStmt) insert = NULL;
+    StoreAttachmentRow row = {
+      .state = f->file != NULL ? "available" : "pending", .pointer = f->pointer,
+      .file_name = f->file_name, .content_type = f->content_type, .caption = f->caption,
+      .size = f->size, .width = f->width, .height = f->height, .voice = f->voice,
+      .file = f->file,
+    };
 
-    insert = store_prepare (self,
-                            "INSERT INTO attachments (message, idx, state, pointer, file_name,"
-                            " content_type, caption, size, width, height, voice, file)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                            error);
-    if (insert == NULL)
-      return FALSE;
-    sqlite3_bind_int64 (insert, 1, local_id);
-    sqlite3_bind_int (insert, 2, (int) i);
-    store_bind_text (insert, 3, f->file != NULL ? "available" : "pending");
-    sqlite3_bind_blob (insert, 4, g_bytes_get_data (f->pointer, NULL),
-                       (int) g_bytes_get_size (f->pointer), SQLITE_TRANSIENT);
-    store_bind_text (insert, 5, f->file_name);
-    store_bind_text (insert, 6, f->content_type);
-    store_bind_text (insert, 7, f->caption);
-    sqlite3_bind_int64 (insert, 8, f->size);
-    sqlite3_bind_int64 (insert, 9, f->width);
-    sqlite3_bind_int64 (insert, 10, f->height);
-    sqlite3_bind_int (insert, 11, f->voice);
-    store_bind_text (insert, 12, f->file);
-    if (!store_run (self, insert, error))
+    if (!store_insert_attachment_row (self, local_id, i, &row, error))
       return FALSE;
   }
   return TRUE;
@@ -871,14 +856,61 @@ check_blinded_id (const gchar *id, GError **error)
   return FALSE;
 }
 
+/* inside the caller's transaction: the conversation keyed by blinded id @peer, and the server
+ * it belongs to (created approved: we wrote first, here or on another device) */
+static gboolean
+ensure_blinded (SdStore *self, const gchar *peer, const gchar *base_url, const gchar *server_pk,
+                gint64 at_ms, gboolean *out_created, GError **error)
+{
+  g_autoptr(SdCachedStmt) stmt = NULL;
+  gboolean blocked = FALSE;
+
+  if (!store_ensure_conversation (self, peer, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE, at_ms,
+                                  out_created, &blocked, error))
+    return FALSE;
+  stmt = store_prepare (self, "INSERT INTO blinded_conversations (conversation, base_url,"
+                        " server_pk) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
+  if (stmt == NULL)
+    return FALSE;
+  store_bind_text (stmt, 1, peer);
+  store_bind_text (stmt, 2, base_url);
+  store_bind_text (stmt, 3, server_pk);
+  return store_run (self, stmt, error);
+}
+
+gboolean
+sd_store_add_blinded_conversation (SdStore *self, const gchar *id, const gchar *base_url,
+                                   const gchar *server_pk, gint64 at_ms, gboolean *out_created,
+                                   GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  gboolean created = FALSE;
+
+  g_return_val_if_fail (SD_IS_STORE (self), FALSE);
+
+  if (!check_blinded_id (id, error) || !store_check_utf8 (base_url, "the URL", error) ||
+      !store_check_utf8 (server_pk, "the key", error))
+    return FALSE;
+  if (strlen (server_pk) != 64 || at_ms <= 0) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "no key or no time");
+    return FALSE;
+  }
+  tx = store_tx_begin (self, error);
+  if (tx == NULL || !ensure_blinded (self, id, base_url, server_pk, at_ms, &created, error) ||
+      !store_tx_commit (tx, error))
+    return FALSE;
+  if (out_created != NULL)
+    *out_created = created;
+  return TRUE;
+}
+
 SdMessage *
 sd_store_community_add_blinded_dm (SdStore *self, const SdBlindedDm *dm, GError **error)
 {
   g_autoptr(SdStoreTx) tx = NULL;
-  g_autoptr(SdCachedStmt) peer = NULL;
   g_autoptr(SdCachedStmt) insert = NULL;
   g_autoptr(SdCachedStmt) touch = NULL;
-  gboolean created = FALSE, blocked = FALSE, removed = FALSE;
+  gboolean created = FALSE, removed = FALSE;
   gint64 local_id;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
@@ -900,17 +932,8 @@ sd_store_community_add_blinded_dm (SdStore *self, const SdBlindedDm *dm, GError 
   if (removed)
     return NULL;
   /* we wrote first: approved */
-  if (!store_ensure_conversation (self, dm->peer, SD_CONVERSATION_KIND_DIRECT, TRUE, FALSE,
-                                  dm->sent_at, &created, &blocked, error))
-    return NULL;
-  peer = store_prepare (self, "INSERT INTO blinded_conversations (conversation, base_url,"
-                        " server_pk) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
-  if (peer == NULL)
-    return NULL;
-  store_bind_text (peer, 1, dm->peer);
-  store_bind_text (peer, 2, dm->base_url);
-  store_bind_text (peer, 3, dm->server_pk);
-  if (!store_run (self, peer, error))
+  if (!ensure_blinded (self, dm->peer, dm->base_url, dm->server_pk, dm->sent_at, &created,
+                       error))
     return NULL;
   insert = store_prepare (self,
                           "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"

@@ -169,6 +169,15 @@ typedef struct {
 SdMessage *sd_store_community_add_blinded_dm (SdStore *self,
                                               const SdBlindedDm *dm,
                                               GError **error);
+/* a blinded conversation without a message yet (one of our other devices', through the
+ * Contacts config), approved as ours are; *@out_created FALSE when it was there */
+gboolean sd_store_add_blinded_conversation (SdStore *self,
+                                            const gchar *id,
+                                            const gchar *base_url,
+                                            const gchar *server_pk,
+                                            gint64 at_ms,
+                                            gboolean *out_created,
+                                            GError **error);
 /* NOT_FOUND unless @id is a blinded conversation */
 SdBlindedConversation *sd_store_get_blinded_conversation (SdStore *self,
                                                           const gchar *id,

@@ -60,6 +60,23 @@ SdMessage *store_load_message_by_id (SdStore *self, const gchar *message_id, GEr
 /* sd-store-attachments.c: each message's attachments, in one query for all of them */
 gboolean store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messages,
                                  GError **error);
+/* one attachments row; what is NULL (or zero: width, height, voice) is left unset */
+typedef struct {
+  const gchar *state;
+  GBytes *pointer;           /* (nullable) the wire AttachmentPointer */
+  const gchar *file_name;
+  const gchar *content_type;
+  const gchar *caption;
+  gint64 size;               /* -1: unknown */
+  gint64 width;
+  gint64 height;
+  gboolean voice;
+  const gchar *file;         /* (nullable) the file we have */
+  GBytes *secret;            /* (nullable) an upload's */
+  const gchar *error;        /* (nullable) why it failed */
+} StoreAttachmentRow;
+gboolean store_insert_attachment_row (SdStore *self, gint64 local_id, guint idx,
+                                      const StoreAttachmentRow *row, GError **error);
 gboolean store_insert_outgoing_attachments (SdStore *self, gint64 local_id,
                                             const SdOutgoingAttachment *attachments, guint n,
                                             GError **error);

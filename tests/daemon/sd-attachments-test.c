@@ -226,6 +226,61 @@ on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
     g_ptr_array_add (results, prepared);
 }
 
+typedef struct {
+  gboolean done;
+  gchar *file;
+  GError *error;
+} Stored;
+
+static void
+on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Stored *stored = user_data;
+
+  sd_attachments_store_file_finish (SD_ATTACHMENTS (source), result, &stored->file,
+                                    &stored->error);
+  stored->done = TRUE;
+}
+
+/* a file kept as it came (a room file or image): written by a worker, so the caller hears of
+ * it only from the main loop; then in place, 0600, byte for byte, nothing left in tmp/. A
+ * cancelled one leaves nothing anywhere */
+static void
+test_store_file (Fixture *f, gconstpointer data)
+{
+  static const gchar text[] = "a room file, as it came";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, sizeof text - 1);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree gchar *tmp = g_build_filename (f->dir, "tmp", NULL);
+  g_autofree gchar *path = NULL, *contents = NULL;
+  Stored stored = { 0 }, cancelled = { 0 };
+  GStatBuf st;
+  gsize len = 0;
+
+  sd_attachments_start (f->attachments);
+  sd_attachments_store_file_async (f->attachments, bytes, NULL, on_stored, &stored);
+  g_assert_false (stored.done);
+  SD_TEST_WAIT_UNTIL (stored.done);
+  g_assert_no_error (stored.error);
+  path = g_build_filename (f->dir, stored.file, NULL);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpmem (contents, len, text, sizeof text - 1);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpuint (count_files (tmp), ==, 0);
+
+  g_cancellable_cancel (cancellable);
+  sd_attachments_store_file_async (f->attachments, bytes, cancellable, on_stored, &cancelled);
+  SD_TEST_WAIT_UNTIL (cancelled.done);
+  g_assert_error (cancelled.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (cancelled.file);
+  /* the worker's half-kept file, if it got that far, goes with the task */
+  SD_TEST_WAIT_UNTIL (count_files (tmp) == 0);
+  g_assert_cmpuint (count_files (f->dir), ==, 2); /* the first file, and tmp/ */
+  g_clear_error (&cancelled.error);
+  g_free (stored.file);
+}
+
 /* more prepares than workers: the rest wait and all finish */
 static void
 test_prepares_queued (Fixture *f, gconstpointer data)
@@ -344,6 +399,7 @@ main (int argc, char *argv[])
   g_test_add ("/attachments/prepares-queued", Fixture, NULL, setup, test_prepares_queued,
               teardown);
   g_test_add ("/attachments/upload-cap", Fixture, NULL, setup, test_upload_cap, teardown);
+  g_test_add ("/attachments/store-file", Fixture, NULL, setup, test_store_file, teardown);
   g_test_add ("/attachments/prepare-copies", Fixture, NULL, setup, test_prepare_copies,
               teardown);
   return g_test_run ();

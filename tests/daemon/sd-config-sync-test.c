@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include "sd-blinding.h"
+#include "sd-config-blinded-contacts.h"
 #include "sd-config-contacts.h"
 #include "sd-config-convo-info.h"
 #include "sd-config-crypto.h"
@@ -18,6 +20,7 @@
 #include "sd-config-user-profile.h"
 #include "sd-daemon-test-util.h"
 #include "sd-storage-rpc.h"
+#include "sd-store-communities.h"
 #include "sd-store-rows.h"
 
 #define NODE "aa00000000000000000000000000000000000000000000000000000000000000"
@@ -980,6 +983,101 @@ test_contacts_migration_once (Fixture *fixture, gconstpointer data)
   g_assert_false (stored_contact (fixture, fixture->peer.session_id, &contact, NULL));
 }
 
+/* Contacts "b" (docs/communities.md): another device's blinded contacts become blinded
+ * conversations here (not 25 ones, not on a server a join URL would refuse, not a peer we
+ * know as a contact); ours go into the config, and out of it once merged */
+static void
+add_blinded (SdConfigValue *data, const gchar *url, const gchar *id, gint64 priority)
+{
+  g_auto(SdConfigBlindedContact) c = { 0 };
+
+  c.base_url = g_strdup (url);
+  g_strlcpy (c.blinded_id, id, sizeof c.blinded_id);
+  memset (c.pubkey, 0x42, 32);
+  c.name = g_strdup ("");
+  c.priority = priority;
+  c.created = 1700000000;
+  g_assert_true (sd_config_blinded_contacts_set (data, &c, NULL));
+}
+
+static gboolean
+blinded_in_config (Fixture *fixture, const gchar *id, gint64 *out_priority)
+{
+  g_auto(SdStoreUserConfig) row = { 0 };
+  g_autoptr(SdConfigMessage) stored = NULL;
+  g_autoptr(GArray) all = NULL;
+  gboolean found = FALSE;
+
+  g_assert_true (sd_store_load_user_config (fixture->store.store, SD_CONFIG_KIND_CONTACTS, &row,
+                                            &found, NULL));
+  g_assert_true (found);
+  stored = sd_config_message_parse (g_bytes_get_data (row.message, NULL),
+                                    g_bytes_get_size (row.message), SD_CONFIG_DEFAULT_LAG, NULL);
+  all = sd_config_blinded_contacts_list (sd_config_message_get_data (stored));
+  for (guint i = 0; i < all->len; i++) {
+    const SdConfigBlindedContact *c = &g_array_index (all, SdConfigBlindedContact, i);
+
+    if (g_str_equal (c->blinded_id, id)) {
+      *out_priority = c->priority;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void
+test_blinded_contacts (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(SdConfigMessage) message = contacts_message (fixture, "Pal", FALSE);
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(SdBlindedConversation) peer = NULL;
+  g_autoptr(SdConversation) c = NULL;
+  SdConfigValue *data_ = sd_config_message_get_data (message);
+  const gchar *stranger = "15" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  const gchar *other = "15" "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  const gchar *v25 = "25" "2123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  guint8 server_pk[32];
+  gchar known[SD_BLINDED_ID_LEN + 1];
+  SdBlindedKeyPair pair;
+  gint64 priority = 0;
+
+  /* the peer (a contact in the same config) behind their blind15 id on that server */
+  memset (server_pk, 0x42, 32);
+  g_assert_true (sd_blind15_key_pair (fixture->peer.ed25519_sk, server_pk, &pair));
+  sd_blinded_id_format (SD_BLINDING_15, pair.pk, known);
+  add_blinded (data_, "HTTP://Example.org", stranger, 2);
+  add_blinded (data_, "ftp://example.org", other, 0);
+  add_blinded (data_, "http://example.org", v25, 0);
+  add_blinded (data_, "http://example.org", known, 0);
+  blob = push_of (fixture, SD_CONFIG_KIND_CONTACTS, message);
+  receive_blob (fixture, NS_CONTACTS, blob);
+
+  c = sd_store_get_conversation (fixture->store.store, stranger, NULL);
+  g_assert_nonnull (c);
+  g_assert_cmpint (c->priority, ==, 2);
+  g_assert_true (c->approved);
+  peer = sd_store_get_blinded_conversation (fixture->store.store, stranger, NULL);
+  g_assert_nonnull (peer);
+  g_assert_cmpstr (peer->base_url, ==, "http://example.org");
+  g_assert_cmpstr (peer->server_pk, ==,
+                   "4242424242424242424242424242424242424242424242424242424242424242");
+  g_assert_null (sd_store_get_conversation (fixture->store.store, other, NULL));
+  g_assert_null (sd_store_get_conversation (fixture->store.store, v25, NULL));
+  g_assert_null (sd_store_get_conversation (fixture->store.store, known, NULL));
+  g_assert_false (sd_config_sync_has_pending (fixture->sync));
+
+  /* ours: a priority change goes into the entry; a merge takes it out */
+  g_assert_true (sd_store_set_priority (fixture->store.store, stranger, 5, NULL));
+  sd_config_sync_contact_changed (fixture->sync, stranger, 0);
+  g_assert_true (sd_config_sync_has_pending (fixture->sync));
+  g_assert_true (blinded_in_config (fixture, stranger, &priority));
+  g_assert_cmpint (priority, ==, 5);
+  g_assert_true (sd_store_merge_blinded_conversation (fixture->store.store, stranger,
+                                                      fixture->peer.session_id, NULL));
+  sd_config_sync_contact_removed (fixture->sync, stranger);
+  g_assert_false (blinded_in_config (fixture, stranger, &priority));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1001,6 +1099,7 @@ main (int argc, char **argv)
   ADD ("/config-sync/local-change-before-sync", test_local_change_before_sync);
   ADD ("/config-sync/contacts-migration", test_contacts_migration);
   ADD ("/config-sync/contacts-migration-once", test_contacts_migration_once);
+  ADD ("/config-sync/blinded-contacts", test_blinded_contacts);
 #undef ADD
   return g_test_run ();
 }

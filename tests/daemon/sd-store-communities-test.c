@@ -260,6 +260,40 @@ test_blinded_dm (Fixture *f, gconstpointer data)
   g_assert_null (sd_store_get_conversation (f->store, POSTER, &error));
 }
 
+/* a blinded conversation another device began (Contacts "b"): created without a message,
+ * approved, tied to its server; once only; a malformed one is refused */
+static void
+test_blinded_from_config (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(SdBlindedConversation) peer = NULL;
+  gboolean created = FALSE;
+
+  g_assert_true (sd_store_add_blinded_conversation (f->store, POSTER, "http://127.0.0.1:1", KEY,
+                                                    7000, &created, &error));
+  g_assert_no_error (error);
+  g_assert_true (created);
+  conversation = sd_store_get_conversation (f->store, POSTER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (conversation->kind, ==, SD_CONVERSATION_KIND_DIRECT);
+  g_assert_true (conversation->approved);
+  peer = sd_store_get_blinded_conversation (f->store, POSTER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (peer->base_url, ==, "http://127.0.0.1:1");
+  g_assert_cmpstr (peer->server_pk, ==, KEY);
+  g_assert_true (sd_store_add_blinded_conversation (f->store, POSTER, "http://127.0.0.1:1", KEY,
+                                                    8000, &created, &error));
+  g_assert_false (created);
+  g_assert_false (sd_store_add_blinded_conversation (f->store, "05" KEY2, "http://127.0.0.1:1",
+                                                     KEY, 7000, &created, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (sd_store_add_blinded_conversation (f->store, POSTER, "http://127.0.0.1:1",
+                                                     "33", 7000, &created, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+}
+
 /* a page of posts in one call: the new ones from others are unread (one statement marks
  * them), ours are not, and a second delivery adds nothing */
 static void
@@ -303,5 +337,7 @@ main (int argc, char **argv)
   g_test_add ("/store/communities/page-unread", Fixture, NULL, setup, test_page_unread,
               teardown);
   g_test_add ("/store/communities/blinded-dm", Fixture, NULL, setup, test_blinded_dm, teardown);
+  g_test_add ("/store/communities/blinded-from-config", Fixture, NULL, setup,
+              test_blinded_from_config, teardown);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@ and a moderator's delete-all; a server answering garbage or down does no harm an
 recovers; a restart keeps the room and its cursor (nothing twice, nothing missed); ONS
 names; sessionctl join, communities, messages, reply, resolve and leave."""
 
+import base64
 import os
 import json
 import subprocess
@@ -29,6 +30,53 @@ def by_body(daemon, cid, body):
         if m["body"] == body:
             return m
     return None
+
+
+def varint(buf, i):
+    value, shift = 0, 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7f) << shift
+        shift += 7
+        if b < 0x80:
+            return value, i
+
+
+def fields(buf):
+    """the top-level fields of a protobuf message: {number: [value, ...]} (varints as ints,
+    length-delimited as bytes)"""
+    out, i = {}, 0
+    while i < len(buf):
+        key, i = varint(buf, i)
+        number, kind = key >> 3, key & 7
+        if kind == 0:
+            value, i = varint(buf, i)
+        elif kind == 2:
+            n, i = varint(buf, i)
+            value, i = buf[i:i + n], i + n
+        elif kind == 1:
+            value, i = buf[i:i + 8], i + 8
+        elif kind == 5:
+            value, i = buf[i:i + 4], i + 4
+        else:
+            raise AssertionError("unexpected wire type %d" % kind)
+        out.setdefault(number, []).append(value)
+    return out
+
+
+def posted_flag(testnet, author, body):
+    """blocksCommunityMessageRequests (DataMessage 106) of @author's post @body as stored
+    on the server (None when left out)"""
+    for p in testnet.control({"action": "sogs_posts", "room": "lobby"})["posts"]:
+        if p["session_id"] != author:
+            continue
+        data = base64.b64decode(p["data"]).rstrip(b"\0")
+        assert data.endswith(b"\x80"), "padded as §3 says"
+        dm = fields(fields(data[:-1])[1][0])
+        if dm.get(1) == [body.encode()]:
+            return dm.get(106, [None])[0]
+    raise AssertionError("no post %r by %s on the server" % (body, author))
 
 
 def sessionctl(daemon, *args):
@@ -96,6 +144,17 @@ def test(testnet):
         assert "author-session-id" not in seen, "a stranger's real id stays unknown"
         assert_eq(seen["id"], hello_id, "the same message id on both sides")
         log("post delivered")
+
+        # ---- posts say whether we take community DMs (DataMessage 106), as desktop's do
+        assert_eq(posted_flag(testnet, ours["author"], "hello lobby"), 0,
+                  "community DMs allowed (unset): 106 is sent, false")
+        alice.account("SetCommunityMessageRequests", "b", False)
+        alice.conversation(cid, "SendMessage", "sa{sv}", "no DMs please", {})
+        assert_eq(posted_flag(testnet, ours["author"], "no DMs please"), 1,
+                  "community DMs refused: 106 is true")
+        alice.account("SetCommunityMessageRequests", "b", True)
+        bob.wait_for(lambda: by_body(bob, cid, "no DMs please"), "bob sees the second post")
+        log("the community DM flag goes with our posts")
 
         # ---- sessionctl: the same post, with the poster's name
         rc, out, err = sessionctl(bob, "messages", cid)

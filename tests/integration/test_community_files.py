@@ -171,6 +171,32 @@ def test(testnet):
         testnet.control({"action": "sogs_room_image", "room": "lobby", "data": ""})
         bob.wait_for(lambda: open_avatar(bob, cid) is None, "a removed image goes")
         log("room image as the avatar")
+
+        # ---- an image the server fails to give is tried again after a pause that doubles
+        # (sd-backoff.c), not at every poll; counted in polls, not in time
+        def sogs():
+            return testnet.control({"action": "sogs_status"})["sogs"]
+
+        def polls(status):
+            return status["requests"] - status["file_gets"]
+
+        testnet.control({"action": "sogs_file_fail", "status": 503})
+        start = sogs()
+        testnet.control({"action": "sogs_room_image", "room": "lobby",
+                         "data": base64.b64encode(red).decode()})
+        bob.wait_for(lambda: sogs()["file_gets"] >= start["file_gets"] + 3,
+                     "the image is asked for, and asked again", timeout=240)
+        bob.wait_for(lambda: polls(sogs()) >= polls(start) + 60,
+                     "about 30 polls by each member", timeout=300)
+        tries = sogs()["file_gets"] - start["file_gets"]
+        # each member at most every doubled pause: a handful, where a poll each would be ~60
+        assert tries <= 20, "the failing image was asked for %d times in 60 polls" % tries
+        assert open_avatar(bob, cid) is None, "nothing kept meanwhile"
+        testnet.control({"action": "sogs_clear"})
+        bob.wait_for(lambda: open_avatar(bob, cid) == red,
+                     "the same image, tried again after its pause, arrives", timeout=240)
+        alice.wait_for(lambda: open_avatar(alice, cid) == red, "for every member", timeout=240)
+        log("a failing room image backs off (%d fetches in 60 polls)" % tries)
     finally:
         alice.close()
         bob.close()

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Joined communities across our devices (issue 17) through the UserGroups config: a room
 joined on one device is joined on the other (and polled: its details and posts arrive), its
-priority follows, a room joined after the second device is up arrives too, and leaving on
-one device leaves on the other."""
+priority follows, a room joined after the second device is up arrives too, a blinded
+conversation (a DM to a stranger met in the room) follows through the Contacts config with its
+priority, and leaving on one device leaves on the other."""
 
 from harness import Daemon, assert_eq, log, run  # noqa: E402
 
@@ -50,6 +51,19 @@ def test(testnet):
         alice2.wait_for(lambda: alice2.conversation_prop(cid, "UnreadCount") == 0,
                         "read on the other device too")
         log("read position followed")
+
+        # ---- a DM to a stranger's blinded id: the blinded conversation, with its priority,
+        # is a blinded contact (Contacts "b") on the other device
+        from gi.repository import GLib
+        stranger = news["author"]
+        alice.conversation(cid, "SendMessage", "sa{sv}", "hello stranger",
+                           {"to": GLib.Variant("s", stranger)})
+        alice.wait_for(lambda: has_conversation(alice, stranger), "a blinded conversation")
+        alice.conversation(stranger, "SetPriority", "x", 4)
+        alice2.wait_for(lambda: has_conversation(alice2, stranger)
+                        and alice2.conversation_prop(stranger, "Priority") == 4,
+                        "the blinded conversation and its priority follow")
+        log("blinded contact followed")
 
         # ---- a room joined later arrives as well
         testnet.control({"action": "sogs_room", "room": "later", "name": "Later"})

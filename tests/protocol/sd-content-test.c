@@ -5,6 +5,8 @@
 #include "sd-protobuf.h"
 #include "sd-test-util.h"
 
+#include <string.h>
+
 #define T 1754971101000ULL
 
 static SessionProtos__Content *
@@ -122,6 +124,42 @@ test_quote_and_timer (void)
   g_assert_cmpuint (c->expirationtimer, ==, 3600);
 }
 
+/* community posts say whether we refuse community DMs (field 106, tag d0 06), even when
+ * we do not, as desktop's posts do; other messages leave it out */
+static gboolean
+contains (const guint8 *data, gsize len, const guint8 *needle, gsize n)
+{
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (data + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_community_requests_flag (void)
+{
+  SdTextContent text = { .body = "hi", .sent_at = T };
+  const guint8 refuse[] = { 0xd0, 0x06, 0x01 };
+  const guint8 allow[] = { 0xd0, 0x06, 0x00 };
+
+  for (guint i = 0; i < 3; i++) {
+    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(SessionProtos__Content) c = NULL;
+    gsize len;
+    const guint8 *data;
+
+    text.community_post = i > 0;
+    text.blocks_community_requests = i == 2;
+    bytes = sd_content_pack_text_full (&text);
+    c = unpack (bytes);
+    data = g_bytes_get_data (bytes, &len);
+    g_assert_cmpint (c->datamessage->has_blockscommunitymessagerequests, ==, i > 0);
+    g_assert_cmpint (c->datamessage->blockscommunitymessagerequests, ==, i == 2);
+    g_assert_true (contains (data, len, refuse, sizeof refuse) == (i == 2));
+    g_assert_true (contains (data, len, allow, sizeof allow) == (i == 1));
+  }
+}
+
 static void
 test_reaction (void)
 {
@@ -231,6 +269,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/content/request-response", test_request_response);
   g_test_add_func ("/protocol/content/quote-and-timer", test_quote_and_timer);
   g_test_add_func ("/protocol/content/reaction", test_reaction);
+  g_test_add_func ("/protocol/content/community-requests-flag", test_community_requests_flag);
   g_test_add_func ("/protocol/content/unsend", test_unsend);
   g_test_add_func ("/protocol/content/expiration-update", test_expiration_update);
   g_test_add_func ("/protocol/content/data-extraction", test_data_extraction);

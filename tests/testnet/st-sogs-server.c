@@ -131,6 +131,8 @@ struct _StSogsServer {
   gint garbage_remaining;
   gsize garbage_bytes;  /* size of an "oversize" answer */
   gboolean corrupt_now; /* this request's posts go out with broken signatures */
+  guint file_fail_status; /* 0: none; else what GET /room/{r}/file/{id} answers */
+  guint file_gets;      /* GET /room/{r}/file/{id} asked, since the start */
 };
 
 /* one routed request: who asked (NULL: no X-SOGS-* headers) and what */
@@ -887,6 +889,9 @@ route_room (StSogsServer *ss, StCall *call, gchar **parts, guint n, StReply *r)
   if ((n == 5 || n == 6) && strcmp (parts[3], "file") == 0 && get) {
     GBytes *file;
 
+    ss->file_gets++;
+    if (ss->file_fail_status != 0)
+      return reply_text (r, ss->file_fail_status, "Injected failure");
     if (!parse_int (parts[4], &id) || (file = g_hash_table_lookup (room->files, &id)) == NULL)
       return reply_text (r, 404, "Not found");
     r->status = 200;
@@ -1693,6 +1698,13 @@ st_sogs_server_control (StSogsServer *ss,
     post->seqno = ++room->message_sequence;
     post->session_id = g_strdup (id);
     post->posted = now_f ();
+    /* the stranger was here, as a real poster would have been: DMs may be sent to them */
+    {
+      gint64 *seen = g_new (gint64, 1);
+
+      *seen = now_s ();
+      g_hash_table_replace (ss->users, g_strdup (id), seen);
+    }
     post->data = g_steal_pointer (&data);
     post->signature = g_steal_pointer (&signature);
     post->reactions = g_ptr_array_new_with_free_func ((GDestroyNotify) st_reaction_free);
@@ -1781,6 +1793,32 @@ st_sogs_server_control (StSogsServer *ss,
         return FALSE;
       ss->fail_remaining = (gint) v;
     }
+  } else if (strcmp (action, "sogs_file_fail") == 0) {
+    gint64 v;
+
+    if (!st_control_int (request, "status", 400, 599, &v, error))
+      return FALSE;
+    ss->file_fail_status = (guint) v;
+  } else if (strcmp (action, "sogs_posts") == 0) {
+    StRoom *room = require_room (ss, request, error);
+    JsonArray *list;
+
+    if (room == NULL)
+      return FALSE;
+    list = json_array_new ();
+    for (guint i = 0; i < room->posts->len; i++) {
+      StPost *p = g_ptr_array_index (room->posts, i);
+      JsonObject *o;
+
+      if (p->data == NULL)
+        continue;
+      o = json_object_new ();
+      json_object_set_int_member (o, "id", p->id);
+      json_object_set_string_member (o, "session_id", p->session_id);
+      json_object_set_string_member (o, "data", p->data);
+      json_array_add_object_element (list, o);
+    }
+    json_object_set_array_member (reply, "posts", list);
   } else if (strcmp (action, "sogs_latency") == 0) {
     gint64 v;
 
@@ -1818,6 +1856,7 @@ st_sogs_server_control (StSogsServer *ss,
   } else if (strcmp (action, "sogs_clear") == 0) {
     ss->down = FALSE;
     ss->fail_status = 0;
+    ss->file_fail_status = 0;
     ss->latency_ms = 0;
     ss->garbage = ST_GARBAGE_NONE;
   } else if (strcmp (action, "sogs_status") != 0) {
@@ -1833,6 +1872,8 @@ st_sogs_server_control (StSogsServer *ss,
   json_object_set_int_member (status, "requests", ss->requests);
   json_object_set_boolean_member (status, "down", ss->down);
   json_object_set_int_member (status, "fail_status", ss->fail_status);
+  json_object_set_int_member (status, "file_gets", ss->file_gets);
+  json_object_set_int_member (status, "file_fail_status", ss->file_fail_status);
   json_object_set_int_member (status, "latency_ms", ss->latency_ms);
   json_object_set_int_member (status, "garbage", ss->garbage);
   json_object_set_object_member (reply, "sogs", g_steal_pointer (&status));

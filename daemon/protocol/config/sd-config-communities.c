@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sd-config-fields.h"
+#include "sd-config-server-dict.h"
 #include "sd-protocol-error.h"
 
 void
@@ -47,16 +48,12 @@ server_entry (const SdConfigValue *data, const gchar *base_url)
 
 /* fills @out from one room of one server; FALSE when malformed */
 static gboolean
-read_room (const gchar *base_url, const SdConfigValue *server, const SdConfigValue *info,
+read_room (const gchar *base_url, const guint8 pk[32], const SdConfigValue *info,
            SdConfigCommunity *out)
 {
-  const guint8 *pk;
-  gsize pk_len = 0;
   g_autofree gchar *room = NULL;
 
-  pk = sd_config_field_bytes (server, "#", &pk_len);
-  if (pk == NULL || pk_len != 32 || info == NULL ||
-      sd_config_value_kind (info) != SD_CONFIG_VALUE_DICT)
+  if (info == NULL || sd_config_value_kind (info) != SD_CONFIG_VALUE_DICT)
     return FALSE;
   room = sd_config_field_text (info, "n");
   if (!room_ok (room))
@@ -70,42 +67,36 @@ read_room (const gchar *base_url, const SdConfigValue *server, const SdConfigVal
   return TRUE;
 }
 
+static void
+add_room (const gchar *base_url, const guint8 pk[32], const guint8 *key, gsize key_len,
+          const SdConfigValue *info, gpointer user_data)
+{
+  SdConfigCommunity community;
+
+  if (read_room (base_url, pk, info, &community))
+    g_array_append_val ((GArray *) user_data, community);
+}
+
 GArray *
 sd_config_communities_list (const SdConfigValue *data)
 {
   GArray *out = g_array_new (FALSE, TRUE, sizeof (SdConfigCommunity));
-  const SdConfigValue *all;
 
   g_array_set_clear_func (out, (GDestroyNotify) sd_config_community_clear);
   g_return_val_if_fail (data != NULL, out);
 
-  all = sd_config_value_dict_get (data, "o");
-  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
-    return out;
-  for (guint i = 0; i < sd_config_value_length (all); i++) {
-    gsize len;
-    const guint8 *key = sd_config_value_dict_key (all, i, &len);
-    const SdConfigValue *server = sd_config_value_dict_value (all, i);
-    const SdConfigValue *rooms;
-    g_autofree gchar *base_url = NULL;
-
-    if (len == 0 || len > SD_CONFIG_COMMUNITY_URL_MAX || memchr (key, 0, len) != NULL ||
-        sd_config_value_kind (server) != SD_CONFIG_VALUE_DICT)
-      continue;
-    base_url = g_strndup ((const gchar *) key, len);
-    if (!g_utf8_validate (base_url, -1, NULL))
-      continue;
-    rooms = sd_config_value_dict_get (server, "R");
-    if (rooms == NULL || sd_config_value_kind (rooms) != SD_CONFIG_VALUE_DICT)
-      continue;
-    for (guint j = 0; j < sd_config_value_length (rooms); j++) {
-      SdConfigCommunity community;
-
-      if (read_room (base_url, server, sd_config_value_dict_value (rooms, j), &community))
-        g_array_append_val (out, community);
-    }
-  }
+  sd_config_server_entries_foreach (data, "o", add_room, out);
   return out;
+}
+
+/* the server's key, when its entry has one of 32 bytes */
+static const guint8 *
+server_pk (const SdConfigValue *server)
+{
+  gsize len = 0;
+  const guint8 *pk = sd_config_field_bytes (server, "#", &len);
+
+  return len == 32 ? pk : NULL;
 }
 
 gboolean
@@ -123,13 +114,13 @@ sd_config_communities_get (const SdConfigValue *data, const gchar *base_url, con
     return FALSE;
   lower = g_ascii_strdown (room, -1);
   info = sd_config_value_dict_lookup (rooms, (const guint8 *) lower, strlen (lower));
-  return read_room (base_url, server, info, out);
+  return server_pk (server) != NULL && read_room (base_url, server_pk (server), info, out);
 }
 
 gboolean
 sd_config_communities_set (SdConfigValue *data, const SdConfigCommunity *c, GError **error)
 {
-  SdConfigValue *all, *server, *rooms, *info;
+  SdConfigValue *info;
   g_autofree gchar *lower = NULL;
 
   g_return_val_if_fail (data != NULL && c != NULL, FALSE);
@@ -140,12 +131,9 @@ sd_config_communities_set (SdConfigValue *data, const SdConfigCommunity *c, GErr
                          "a community's URL or room does not fit a config entry");
     return FALSE;
   }
-  all = sd_config_value_dict_child (data, (const guint8 *) "o", 1);
-  server = sd_config_value_dict_child (all, (const guint8 *) c->base_url, strlen (c->base_url));
-  sd_config_value_dict_set_text (server, "#", sd_config_value_new_string (c->pubkey, 32));
-  rooms = sd_config_value_dict_child (server, (const guint8 *) "R", 1);
   lower = g_ascii_strdown (c->room, -1);
-  info = sd_config_value_dict_child (rooms, (const guint8 *) lower, strlen (lower));
+  info = sd_config_server_entry_child (data, "o", c->base_url, c->pubkey,
+                                       (const guint8 *) lower, strlen (lower));
   /* always present: it keeps the room's dict from being empty */
   sd_config_field_set_text (info, "n", c->room);
   sd_config_field_set_nonzero (info, "+", c->priority);
@@ -156,27 +144,15 @@ sd_config_communities_set (SdConfigValue *data, const SdConfigCommunity *c, GErr
 gboolean
 sd_config_communities_remove (SdConfigValue *data, const gchar *base_url, const gchar *room)
 {
-  SdConfigValue *all, *server, *rooms;
   g_autofree gchar *lower = NULL;
 
   g_return_val_if_fail (data != NULL, FALSE);
 
-  if (!room_ok (room) || base_url == NULL ||
-      (all = sd_config_value_dict_get (data, "o")) == NULL ||
-      sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT ||
-      (server = sd_config_value_dict_lookup (all, (const guint8 *) base_url,
-                                             strlen (base_url))) == NULL ||
-      sd_config_value_kind (server) != SD_CONFIG_VALUE_DICT ||
-      (rooms = sd_config_value_dict_get (server, "R")) == NULL ||
-      sd_config_value_kind (rooms) != SD_CONFIG_VALUE_DICT)
+  if (!room_ok (room))
     return FALSE;
   lower = g_ascii_strdown (room, -1);
-  if (!sd_config_value_dict_remove (rooms, (const guint8 *) lower, strlen (lower)))
-    return FALSE;
-  /* the server's entry goes with its last room */
-  if (sd_config_value_length (rooms) == 0)
-    sd_config_value_dict_remove (all, (const guint8 *) base_url, strlen (base_url));
-  return TRUE;
+  return sd_config_server_entry_remove (data, "o", base_url, (const guint8 *) lower,
+                                        strlen (lower));
 }
 
 /* ---- ConvoInfoVolatile: the rooms' read positions ---- */
@@ -191,49 +167,32 @@ sd_config_community_read_clear (SdConfigCommunityRead *read)
   memset (read, 0, sizeof *read);
 }
 
+static void
+add_read (const gchar *base_url, const guint8 pk[32], const guint8 *room, gsize room_len,
+          const SdConfigValue *info, gpointer user_data)
+{
+  SdConfigCommunityRead read = { 0 };
+
+  if (room_len == 0 || room_len > SD_CONFIG_COMMUNITY_ROOM_MAX ||
+      memchr (room, 0, room_len) != NULL)
+    return;
+  read.base_url = g_strdup (base_url);
+  read.room = g_strndup ((const gchar *) room, room_len);
+  memcpy (read.pubkey, pk, 32);
+  read.last_read_ms = MAX (sd_config_field_int (info, "r", 0), 0);
+  read.unread = sd_config_field_int (info, "u", 0) != 0;
+  g_array_append_val ((GArray *) user_data, read);
+}
+
 GArray *
 sd_config_community_reads_list (const SdConfigValue *data)
 {
   GArray *out = g_array_new (FALSE, TRUE, sizeof (SdConfigCommunityRead));
-  const SdConfigValue *all;
 
   g_array_set_clear_func (out, (GDestroyNotify) sd_config_community_read_clear);
   g_return_val_if_fail (data != NULL, out);
 
-  all = sd_config_value_dict_get (data, "o");
-  if (all == NULL || sd_config_value_kind (all) != SD_CONFIG_VALUE_DICT)
-    return out;
-  for (guint i = 0; i < sd_config_value_length (all); i++) {
-    gsize len, pk_len = 0;
-    const guint8 *key = sd_config_value_dict_key (all, i, &len);
-    const SdConfigValue *server = sd_config_value_dict_value (all, i);
-    const SdConfigValue *rooms;
-    const guint8 *pk;
-
-    if (len == 0 || len > SD_CONFIG_COMMUNITY_URL_MAX || memchr (key, 0, len) != NULL ||
-        sd_config_value_kind (server) != SD_CONFIG_VALUE_DICT ||
-        (pk = sd_config_field_bytes (server, "#", &pk_len)) == NULL || pk_len != 32 ||
-        (rooms = sd_config_value_dict_get (server, "R")) == NULL ||
-        sd_config_value_kind (rooms) != SD_CONFIG_VALUE_DICT ||
-        !g_utf8_validate ((const gchar *) key, (gssize) len, NULL))
-      continue;
-    for (guint j = 0; j < sd_config_value_length (rooms); j++) {
-      gsize room_len;
-      const guint8 *room = sd_config_value_dict_key (rooms, j, &room_len);
-      const SdConfigValue *info = sd_config_value_dict_value (rooms, j);
-      SdConfigCommunityRead read = { 0 };
-
-      if (room_len == 0 || room_len > SD_CONFIG_COMMUNITY_ROOM_MAX ||
-          memchr (room, 0, room_len) != NULL || sd_config_value_kind (info) != SD_CONFIG_VALUE_DICT)
-        continue;
-      read.base_url = g_strndup ((const gchar *) key, len);
-      read.room = g_strndup ((const gchar *) room, room_len);
-      memcpy (read.pubkey, pk, 32);
-      read.last_read_ms = MAX (sd_config_field_int (info, "r", 0), 0);
-      read.unread = sd_config_field_int (info, "u", 0) != 0;
-      g_array_append_val (out, read);
-    }
-  }
+  sd_config_server_entries_foreach (data, "o", add_read, out);
   return out;
 }
 
@@ -264,7 +223,7 @@ sd_config_community_read_set (SdConfigValue *data, const gchar *base_url, const 
                               const guint8 pubkey[32], gint64 last_read_ms, gboolean unread,
                               GError **error)
 {
-  SdConfigValue *all, *server, *rooms, *info;
+  SdConfigValue *info;
   g_autofree gchar *lower = NULL;
 
   g_return_val_if_fail (data != NULL, FALSE);
@@ -275,12 +234,9 @@ sd_config_community_read_set (SdConfigValue *data, const gchar *base_url, const 
                          "a community's URL or room does not fit a config entry");
     return FALSE;
   }
-  all = sd_config_value_dict_child (data, (const guint8 *) "o", 1);
-  server = sd_config_value_dict_child (all, (const guint8 *) base_url, strlen (base_url));
-  sd_config_value_dict_set_text (server, "#", sd_config_value_new_string (pubkey, 32));
-  rooms = sd_config_value_dict_child (server, (const guint8 *) "R", 1);
   lower = g_ascii_strdown (room, -1);
-  info = sd_config_value_dict_child (rooms, (const guint8 *) lower, strlen (lower));
+  info = sd_config_server_entry_child (data, "o", base_url, pubkey, (const guint8 *) lower,
+                                       strlen (lower));
   /* always present, even 0 */
   sd_config_value_dict_set_text (info, "r", sd_config_value_new_int (MAX (last_read_ms, 0)));
   sd_config_field_set_flag (info, "u", unread);

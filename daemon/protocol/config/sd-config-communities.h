@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "sd-config-server-dict.h"
 #include "sd-config-value.h"
 
 G_BEGIN_DECLS
@@ -14,7 +15,7 @@ G_BEGIN_DECLS
  * (docs/communities.md) */
 
 /* a base URL longer than a config key may be is not stored */
-#define SD_CONFIG_COMMUNITY_URL_MAX 128
+#define SD_CONFIG_COMMUNITY_URL_MAX SD_CONFIG_SERVER_URL_MAX
 #define SD_CONFIG_COMMUNITY_ROOM_MAX 64
 
 typedef struct {
