@@ -122,6 +122,7 @@ typedef struct {
   GBytes *plain;   /* (owned) the stripped picture */
   GBytes *key;     /* (owned) 32 bytes */
   gchar *url;
+  GError *admin_error; /* (owned) (nullable) how the Info change went */
 } GroupAvatar;
 
 static void
@@ -131,7 +132,28 @@ group_avatar_free (GroupAvatar *avatar)
   g_clear_pointer (&avatar->plain, g_bytes_unref);
   g_clear_pointer (&avatar->key, g_bytes_unref);
   g_free (avatar->url);
+  g_clear_error (&avatar->admin_error);
   g_free (avatar);
+}
+
+/* our own copy of the picture is kept: the task ends with the admin change's outcome */
+static void
+on_group_avatar_kept (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdAccount *self = g_task_get_source_object (task);
+  GroupAvatar *avatar = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree gchar *file = NULL;
+
+  if (!sd_attachments_store_file_finish (SD_ATTACHMENTS (source), result, &file, &local_error) ||
+      !sd_store_set_avatar_file (self->store, avatar->group_id, avatar->url, file, &local_error))
+    g_debug ("the group's picture is not kept here: %s", local_error->message);
+  sd_account_emit_conversation (self, avatar->group_id);
+  if (avatar->admin_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&avatar->admin_error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -140,21 +162,18 @@ on_group_avatar_set (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   SdAccount *self = g_task_get_source_object (task);
   GroupAvatar *avatar = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree gchar *file = NULL;
-  gboolean ok = sd_groups_admin_finish (SD_GROUPS (source), result, &error);
 
+  (void) sd_groups_admin_finish (SD_GROUPS (source), result, &avatar->admin_error);
   /* our own copy of the picture: no download of what we uploaded (saved Info names it, even
    * when the push failed and goes with the next change) */
-  if (self->attachments != NULL &&
-      (!sd_attachments_store_file (self->attachments, avatar->plain, &file, &local_error) ||
-       !sd_store_set_avatar_file (self->store, avatar->group_id, avatar->url, file,
-                                  &local_error)))
-    g_debug ("the group's picture is not kept here: %s", local_error->message);
+  if (self->attachments != NULL) {
+    sd_attachments_store_file_async (self->attachments, avatar->plain, NULL,
+                                     on_group_avatar_kept, g_steal_pointer (&task));
+    return;
+  }
   sd_account_emit_conversation (self, avatar->group_id);
-  if (!ok)
-    g_task_return_error (task, error);
+  if (avatar->admin_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&avatar->admin_error));
   else
     g_task_return_boolean (task, TRUE);
 }
