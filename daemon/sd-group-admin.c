@@ -565,10 +565,10 @@ sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *cons
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(SdGroupState) group = NULL;
-  g_autoptr(SdConfigMessage) list = NULL, info = NULL;
+  g_autoptr(SdConfigMessage) list = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) everyone = NULL;
-  g_autoptr(GBytes) keys_message = NULL, info_push = NULL;
+  g_autoptr(GBytes) keys_message = NULL;
   SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
   SessionProtos__GroupUpdateMemberChangeMessage change =
     SESSION_PROTOS__GROUP_UPDATE_MEMBER_CHANGE_MESSAGE__INIT;
@@ -634,15 +634,11 @@ sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *cons
     return;
   }
   chain_store (chain, SD_GROUP_NS_KEYS, SD_GROUP_CONFIG_TTL_MS, keys_message);
-  info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
-  if (!share_history && info != NULL) {
-    info_push = sd_group_config_push (SD_GROUP_CONFIG_INFO, group->keys, info, &error);
-    if (info_push == NULL) {
-      chain_free (chain);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-    chain_store (chain, SD_GROUP_NS_INFO, SD_GROUP_CONFIG_TTL_MS, info_push);
+  /* without the history, Info again under the new key */
+  if (!share_history && !chain_config_as_is (group, SD_GROUP_CONFIG_INFO, chain, &error)) {
+    chain_free (chain);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
   }
   sent_at = sd_network_now_ms (self->network);
   text = sd_group_control_member_change_text (SD_GROUP_MEMBER_CHANGE_ADDED, sent_at);
@@ -680,9 +676,8 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
                gboolean announce, GError **error)
 {
   g_autoptr(SdConfigMessage) list = config_successor (group, SD_GROUP_CONFIG_MEMBERS);
-  g_autoptr(SdConfigMessage) info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
   g_autoptr(GPtrArray) remaining = NULL;
-  g_autoptr(GBytes) keys_message = NULL, info_push = NULL, notice = NULL;
+  g_autoptr(GBytes) keys_message = NULL, notice = NULL;
   gint64 generation = 0;
 
   for (guint i = 0; i < ids->len; i++)
@@ -696,13 +691,8 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
   sd_group_keys_get_current (group->keys, NULL, &generation);
   chain_store (chain, SD_GROUP_NS_KEYS, SD_GROUP_CONFIG_TTL_MS, keys_message);
   /* Info again under the new key: the members left must read it without the old one */
-  if (info != NULL) {
-    info_push = sd_group_config_push (SD_GROUP_CONFIG_INFO, group->keys, info, error);
-    if (info_push == NULL)
-      return FALSE;
-    chain_store (chain, SD_GROUP_NS_INFO, SD_GROUP_CONFIG_TTL_MS, info_push);
-  }
-  if (!config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, error) ||
+  if (!chain_config_as_is (group, SD_GROUP_CONFIG_INFO, chain, error) ||
+      !config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, error) ||
       !chain_tokens (group, chain, ids, FALSE, error))
     return FALSE;
   notice = sd_group_kick_notice_encrypt (&group->ident, ids, generation, error);

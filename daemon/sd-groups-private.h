@@ -89,6 +89,9 @@ void sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *ac
 
 
 void sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id);
+/* "message-changed" / "message-removed" with @message (the account re-emits them) */
+void sd_groups_emit_message_changed (SdGroups *self, SdMessage *message);
+void sd_groups_emit_message_removed (SdGroups *self, SdMessage *message);
 
 /* a GroupUpdateMessage as the Content of a group message (the packed update is wiped) */
 GBytes *sd_groups_pack_update (SessionProtos__GroupUpdateMessage *update, gint64 sent_at);

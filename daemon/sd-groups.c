@@ -38,7 +38,14 @@ G_DEFINE_QUARK (sd-groups-error-quark, sd_groups_error)
 
 G_DEFINE_FINAL_TYPE (SdGroups, sd_groups, G_TYPE_OBJECT)
 
-enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, SIGNAL_MEMBERSHIP_CHANGED, N_SIGNALS };
+enum {
+  SIGNAL_MESSAGE_ADDED,
+  SIGNAL_MESSAGE_RECEIVED,
+  SIGNAL_MEMBERSHIP_CHANGED,
+  SIGNAL_MESSAGE_CHANGED,
+  SIGNAL_MESSAGE_REMOVED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 /* ---- one group's state, loaded from the store ---------------------------------------------- */
@@ -1254,6 +1261,8 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
         g_clear_error (&error);
       } else if (changed != NULL) {
         reacted = TRUE;
+        /* others' reactions change the message as ours do (Conversation1.MessageChanged) */
+        sd_groups_emit_message_changed (self, changed);
       }
       continue;
     }
@@ -1772,6 +1781,18 @@ sd_groups_emit_changed (SdGroups *self, const gchar *group_id)
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
 }
 
+void
+sd_groups_emit_message_changed (SdGroups *self, SdMessage *message)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
+}
+
+void
+sd_groups_emit_message_removed (SdGroups *self, SdMessage *message)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0, message);
+}
+
 /* ---- object -------------------------------------------------------------------------------- */
 
 static void
@@ -1801,6 +1822,13 @@ sd_groups_class_init (SdGroupsClass *klass)
   signals[SIGNAL_MESSAGE_RECEIVED] = g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass),
                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                    G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* an SdMessage (unowned) another member changed (a reaction) or an admin removed */
+  signals[SIGNAL_MESSAGE_CHANGED] = g_signal_new ("message-changed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_MESSAGE_REMOVED] = g_signal_new ("message-removed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void
