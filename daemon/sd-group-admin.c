@@ -31,13 +31,15 @@ typedef enum {
   STEP_STORE,
   STEP_REVOKE,
   STEP_UNREVOKE,
+  STEP_DELETE,
 } StepKind;
 
 typedef struct {
   StepKind kind;
   gint namespace_;
   gint64 ttl_ms;
-  GBytes *data;   /* (owned) the item, or the tokens of a revoke */
+  GBytes *data;   /* (owned) the item, the tokens of a revoke, or the hashes of a delete
+                   * (one a line) */
 } Step;
 
 static void
@@ -211,10 +213,16 @@ chain_next (GTask *task)
     return;
   }
   step = g_ptr_array_index (chain->steps, chain->next++);
-  if (step->kind == STEP_STORE)
+  if (step->kind == STEP_STORE) {
     sd_groups_store_async (self, group, step->namespace_, step->ttl_ms, step->data,
                            on_step_done, task);
-  else
+  } else if (step->kind == STEP_DELETE) {
+    g_autofree gchar *text = g_strndup (g_bytes_get_data (step->data, NULL),
+                                        g_bytes_get_size (step->data));
+    g_auto(GStrv) hashes = g_strsplit (text, "\n", -1);
+
+    sd_groups_delete_async (self, group, (const gchar *const *) hashes, on_step_done, task);
+  } else
     sd_groups_revoke_async (self, group, step->data, step->kind == STEP_UNREVOKE, on_step_done,
                             task);
 }
@@ -705,10 +713,148 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
   return TRUE;
 }
 
+/* ---- deleting members' content ------------------------------------------------------------ */
+
+/* the items of a swarm delete, at most 100 a request (the hashes, one a line) */
+#define DELETE_HASHES_PER_STEP 100
+
+static void
+chain_delete (Chain *chain, GPtrArray *hashes)
+{
+  for (guint first = 0; first < hashes->len; first += DELETE_HASHES_PER_STEP) {
+    g_autoptr(GString) text = g_string_new (NULL);
+    Step *step = g_new0 (Step, 1);
+
+    for (guint i = first; i < hashes->len && i < first + DELETE_HASHES_PER_STEP; i++)
+      g_string_append_printf (text, "%s%s", i > first ? "\n" : "",
+                              (const gchar *) g_ptr_array_index (hashes, i));
+    step->kind = STEP_DELETE;
+    step->data = g_string_free_to_bytes (g_steal_pointer (&text));
+    g_ptr_array_add (chain->steps, step);
+  }
+}
+
+/* DELETE_CONTENT for @members (every text they sent) and @hashes (those items): signed and
+ * added to @chain, what we hold of it removed here at once (MessageRemoved), then the items we
+ * know deleted from the group's swarm (we are admin) */
+static gboolean
+chain_content_delete (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *members,
+                      GPtrArray *hashes, GError **error)
+{
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateDeleteMemberContentMessage msg =
+    SESSION_PROTOS__GROUP_UPDATE_DELETE_MEMBER_CONTENT_MESSAGE__INIT;
+  gint64 sent_at = sd_network_now_ms (self->network);
+  guint8 signature[64];
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GPtrArray) swarm = g_ptr_array_new_with_free_func (g_free);
+
+  if (!sd_group_content_delete_build (group, members, hashes, sent_at, &update, &msg, signature,
+                                      error) ||
+      !chain_update (self, group, chain, &update, sent_at, error))
+    return FALSE;
+  g_ptr_array_add (members, NULL);
+  g_ptr_array_add (hashes, NULL);
+  removed = sd_store_remove_group_content (self->store, group->ident.id,
+                                           (const gchar *const *) members->pdata,
+                                           (const gchar *const *) hashes->pdata, NULL, sent_at,
+                                           error);
+  g_ptr_array_remove_index (members, members->len - 1);
+  g_ptr_array_remove_index (hashes, hashes->len - 1);
+  if (removed == NULL)
+    return FALSE;
+  for (guint i = 0; i < hashes->len; i++)
+    g_ptr_array_add (swarm, g_strdup (g_ptr_array_index (hashes, i)));
+  for (guint i = 0; i < removed->len; i++) {
+    SdMessage *message = g_ptr_array_index (removed, i);
+
+    if (message->server_hash != NULL &&
+        !g_ptr_array_find_with_equal_func (swarm, message->server_hash, g_str_equal, NULL))
+      g_ptr_array_add (swarm, g_strdup (message->server_hash));
+    sd_groups_emit_message_removed (self, message);
+  }
+  if (removed->len > 0)
+    sd_groups_emit_changed (self, group->ident.id);
+  chain_delete (chain, swarm);
+  return TRUE;
+}
+
+void
+sd_groups_delete_member_content_async (SdGroups *self, const gchar *group_id,
+                                       const gchar *const *members,
+                                       const gchar *const *message_ids,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
+  guint n_members = members != NULL ? g_strv_length ((gchar **) members) : 0;
+  guint n_messages = message_ids != NULL ? g_strv_length ((gchar **) message_ids) : 0;
+  Chain *chain;
+
+  g_return_if_fail (SD_IS_GROUPS (self));
+  if (n_members + n_messages == 0 || n_members > SD_GROUP_CHANGE_MAX_MEMBERS ||
+      n_messages > SD_GROUP_CHANGE_MAX_MEMBERS) {
+    g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                             "0 to %d members and 0 to %d messages, not none at all",
+                             SD_GROUP_CHANGE_MAX_MEMBERS, SD_GROUP_CHANGE_MAX_MEMBERS);
+    return;
+  }
+  group = load_for_admin (self, group_id, &error);
+  if (group == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  /* a member who left or was removed may still have content: any Session ID will do */
+  for (guint i = 0; i < n_members; i++) {
+    if (!sd_store_is_session_id (members[i])) {
+      g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                               "member %u is not a Session ID", i);
+      return;
+    }
+    if (!g_ptr_array_find_with_equal_func (ids, members[i], g_str_equal, NULL))
+      g_ptr_array_add (ids, g_strdup (members[i]));
+  }
+  /* messages are named by their id; the group knows them by their swarm hash */
+  for (guint i = 0; i < n_messages; i++) {
+    g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_ids[i], NULL);
+
+    if (message == NULL || g_strcmp0 (message->conversation, group_id) != 0 ||
+        message->kind != SD_MESSAGE_KIND_TEXT || message->server_hash == NULL ||
+        !sd_group_content_hash_ok (message->server_hash)) {
+      g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                               "message %u is not a message of this group on its swarm", i);
+      return;
+    }
+    if (!g_ptr_array_find_with_equal_func (hashes, message->server_hash, g_str_equal, NULL))
+      g_ptr_array_add (hashes, g_strdup (message->server_hash));
+  }
+  chain = chain_new (group_id);
+  if (!chain_content_delete (self, group, chain, ids, hashes, &error)) {
+    chain_free (chain);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  chain_run (g_steal_pointer (&task), chain);
+}
+
 void
 sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
                                 const gchar *const *members, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  sd_groups_remove_members_full_async (self, group_id, members, FALSE, cancellable, callback,
+                                       user_data);
+}
+
+void
+sd_groups_remove_members_full_async (SdGroups *self, const gchar *group_id,
+                                     const gchar *const *members, gboolean with_content,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
@@ -730,6 +876,17 @@ sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
     chain_free (chain);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
+  }
+  /* and their messages, as the official clients' "remove with messages": under the new key,
+   * for the members who stay */
+  if (with_content) {
+    g_autoptr(GPtrArray) no_hashes = g_ptr_array_new ();
+
+    if (!chain_content_delete (self, group, chain, ids, no_hashes, &error)) {
+      chain_free (chain);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   }
   chain_run (g_steal_pointer (&task), chain);
 }

@@ -181,6 +181,7 @@ typedef struct {
   gchar *data_b64;     /* (owned) (nullable) NULL: a poll or a revoke */
   GBytes *tokens;      /* (owned) (nullable) a revoke_subaccount of these 36-byte tokens */
   gboolean unrevoke;   /* unrevoke_subaccount instead */
+  GStrv delete_hashes; /* (owned) (nullable) a delete of these items (admins) */
   gchar *last_hashes[SD_GROUP_POLL_N];
 } RpcSpec;
 
@@ -190,6 +191,7 @@ rpc_spec_free (RpcSpec *spec)
   sd_group_state_free (spec->group);
   g_free (spec->data_b64);
   g_clear_pointer (&spec->tokens, g_bytes_unref);
+  g_strfreev (spec->delete_hashes);
   for (guint i = 0; i < SD_GROUP_POLL_N; i++)
     g_free (spec->last_hashes[i]);
   g_free (spec);
@@ -203,6 +205,9 @@ rpc_build_request (RpcSpec *spec, gint64 now_ms, GError **error)
   if (spec->data_b64 != NULL)
     return sd_storage_rpc_group_store (&auth, spec->namespace_, now_ms, spec->ttl_ms,
                                        spec->data_b64, error);
+  if (spec->delete_hashes != NULL)
+    return sd_storage_rpc_group_delete (&auth, (const gchar *const *) spec->delete_hashes,
+                                        error);
   if (spec->tokens != NULL)
     return sd_storage_rpc_group_revoke (&spec->group->ident, spec->unrevoke, now_ms,
                                         g_bytes_get_data (spec->tokens, NULL),
@@ -316,6 +321,18 @@ sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens, gbo
 
   spec->tokens = g_bytes_ref (tokens);
   spec->unrevoke = unrevoke;
+  rpc_async (self, group->ident.id, spec, on_revoke_done,
+             g_task_new (self, NULL, callback, user_data));
+}
+
+void
+sd_groups_delete_async (SdGroups *self, SdGroupState *group, const gchar *const *hashes,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  RpcSpec *spec = g_new0 (RpcSpec, 1);
+
+  spec->delete_hashes = g_strdupv ((gchar **) hashes);
+  /* answered like a revoke: 200 from the swarm, whatever it held */
   rpc_async (self, group->ident.id, spec, on_revoke_done,
              g_task_new (self, NULL, callback, user_data));
 }
@@ -982,6 +999,8 @@ take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 se
   }
   if (update->memberleftnotificationmessage != NULL)
     add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_MEMBER_LEFT, "", sent_at, hash, added);
+  if (update->deletemembercontent != NULL)
+    sd_group_content_delete_take (self, group, sender, sent_at, update->deletemembercontent);
 
   /* our own, read back (or from our other device), asks nothing of us */
   if (g_str_equal (sender, self->identity->session_id) || !group->ident.is_admin)
