@@ -226,8 +226,11 @@ sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
                              g_steal_pointer (&task));
     break;
   case SD_ACCOUNT_GROUP_REMOVE:
-    sd_groups_remove_members_async (self->groups, group_id, members, cancellable,
-                                    on_group_changed, g_steal_pointer (&task));
+  case SD_ACCOUNT_GROUP_REMOVE_WITH_CONTENT:
+    sd_groups_remove_members_full_async (self->groups, group_id, members,
+                                         change == SD_ACCOUNT_GROUP_REMOVE_WITH_CONTENT,
+                                         cancellable, on_group_changed,
+                                         g_steal_pointer (&task));
     break;
   case SD_ACCOUNT_GROUP_INVITE:
   case SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY:
@@ -241,6 +244,36 @@ sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
                            g_steal_pointer (&task));
     break;
   }
+}
+
+void
+sd_account_delete_group_content_async (SdAccount *self, const gchar *group_id,
+                                       const gchar *const *members,
+                                       const gchar *const *message_ids,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  ChangeData *data;
+  GError *error = NULL;
+
+  if (!require_groups (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  for (guint i = 0; members != NULL && members[i] != NULL; i++) {
+    if (!sd_account_check_session_id (members[i], &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  data = g_new0 (ChangeData, 1);
+  data->change = SD_ACCOUNT_GROUP_REMOVE;
+  data->group_id = g_strdup (group_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
+  sd_groups_delete_member_content_async (self->groups, group_id, members, message_ids,
+                                         cancellable, on_group_changed,
+                                         g_steal_pointer (&task));
 }
 
 gboolean

@@ -308,6 +308,7 @@ typedef enum {
   SD_ACCOUNT_GROUP_LEAVE,
   SD_ACCOUNT_GROUP_INVITE,               /* @members, from now on */
   SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY,  /* @members, with the keys of the past */
+  SD_ACCOUNT_GROUP_REMOVE_WITH_CONTENT,  /* @members, and every text they sent */
 } SdAccountGroupChange;
 void sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
                                     const gchar *group_id, const gchar *name,
@@ -316,6 +317,13 @@ void sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change
                                     gpointer user_data);
 gboolean sd_account_change_group_finish (SdAccount *self, GAsyncResult *result,
                                          GError **error);
+/* an admin removes every text of @members and the messages @message_ids of the group, for
+ * everyone (sd_groups_delete_member_content_async); finished by _change_group_finish */
+void sd_account_delete_group_content_async (SdAccount *self, const gchar *group_id,
+                                            const gchar *const *members,
+                                            const gchar *const *message_ids,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
 /* (transfer floating) sd_groups_describe () */
 GVariant *sd_account_describe_group (SdAccount *self, const gchar *group_id, GError **error);
 /* an "03…" id: a group conversation */
