@@ -176,6 +176,11 @@ def test(testnet):
         alice.wait_for(lambda: next(m for m in alice.messages(group_id)
                                     if m["id"] == reply_id).get("reactions")
                        == [("👍", 1, False)], "alice sees bob's reaction")
+        # another member's reaction is a MessageChanged, as our own are
+        alice.wait_for(lambda: any(member == "MessageChanged" and path.endswith(group_id)
+                                   and args[0] == reply_id
+                                   for path, iface, member, args in alice.signals),
+                       "alice's MessageChanged for bob's reaction")
         alice.conversation(group_id, "AddReaction", "ss", reply_id, "👍")
         bob.wait_for(lambda: next(m for m in bob.messages(group_id)
                                   if m["id"] == reply_id).get("reactions")
@@ -310,8 +315,35 @@ def test(testnet):
         bob.wait_for(lambda: events(bob, team, "group-renamed") == [(carol_id, "Team B")],
                      "shown as carol's")
 
-        log("alice removes bob: he learns it, cannot write and does not read what follows")
-        alice.account("RemoveGroupMembers", "sas", team, [bob_id])
+        log("alice deletes bob's message for everyone; members cannot")
+        bob.conversation(team, "SendMessage", "sa{sv}", "oops", {})
+        bob.conversation(team, "SendMessage", "sa{sv}", "keep this", {})
+        for d in (alice, carol):
+            d.wait_for(lambda: sorted(bodies(d, team, bob_id)) == ["keep this", "oops"],
+                       "%s reads bob's two" % d.name)
+        oops_id = next(m["id"] for m in alice.messages(team) if m["body"] == "oops")
+        bob.expect_error("AccessDenied", bob.account, "DeleteGroupMemberContent", "sasas", team,
+                         [], [oops_id])
+        alice.expect_error("InvalidArgument", alice.account, "DeleteGroupMemberContent", "sasas",
+                           team, [], [])
+        alice.expect_error("InvalidArgument", alice.account, "DeleteGroupMemberContent", "sasas",
+                           team, [], [hello_id])
+        alice.expect_error("InvalidSessionId", alice.account, "DeleteGroupMemberContent",
+                           "sasas", team, ["nope"], [])
+        alice.account("DeleteGroupMemberContent", "sasas", team, [], [oops_id])
+        assert_eq(bodies(alice, team, bob_id), ["keep this"], "gone at alice at once")
+        for d in (carol, bob):
+            d.wait_for(lambda: bodies(d, team, bob_id) == ["keep this"],
+                       "%s's copy of bob's message is deleted" % d.name)
+        carol.wait_for(lambda: any(member == "MessageRemoved" and path.endswith(team)
+                                   and args[0] == oops_id
+                                   for path, iface, member, args in carol.signals),
+                       "carol's MessageRemoved")
+
+        log("alice removes bob with his messages: he learns it, cannot write and does not read "
+            "what follows; his messages go for carol")
+        alice.account("RemoveGroupMembersAndContent", "sas", team, [bob_id])
+        assert_eq(bodies(alice, team, bob_id), [], "bob's messages gone at alice")
         assert bob_id not in alice.conversation_prop(team, "Members"), "bob left Members"
         bob.wait_for(lambda: group_info(bob, team)["removed"], "bob learns he was removed")
         assert_eq(events(bob, team, "group-removed"), [(bob_id, "")], "bob's conversation says so")
@@ -325,6 +357,8 @@ def test(testnet):
         assert_eq(bodies(bob, team, alice_id), ["hi team"], "bob keeps only the history")
         carol.wait_for(lambda: events(carol, team, "group-members-removed") == [(alice_id, bob_id)],
                        "carol's conversation shows the removal")
+        carol.wait_for(lambda: bodies(carol, team, bob_id) == [],
+                       "bob's messages are deleted for carol")
 
         log("bob leaves Crew: his copy goes, alice drops him from Members")
         alice.expect_error("InvalidArgument", alice.account, "LeaveGroup", "s", group_id)
