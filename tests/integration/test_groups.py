@@ -202,11 +202,16 @@ def test(testnet):
                   "a group keeps the mentions mode")
         bob.conversation(group_id, "SendMessage", "sa{sv}", "not for you @" + bob_id, {})
         bob.conversation(group_id, "SendMessage", "sa{sv}", "look @" + alice_id, {})
+        # an id in capitals names her too
+        bob.conversation(group_id, "SendMessage", "sa{sv}", "LOUD @" + alice_id.upper(), {})
         alice.wait_for(lambda: "look @" + alice_id in bodies(alice, group_id, bob_id)
                        and "not for you @" + bob_id in bodies(alice, group_id, bob_id),
                        "alice reads both")
-        alice.wait_for(lambda: any("look" in n[3] for n in notes.notifications),
-                       "the mention is announced")
+        # the notification shows the name in place of the id, as the official clients do
+        alice.wait_for(lambda: any(n[3] == "look @Alice" for n in notes.notifications),
+                       "the mention is announced with alice's name")
+        alice.wait_for(lambda: any(n[3] == "LOUD @Alice" for n in notes.notifications),
+                       "a mention in capitals is announced")
         assert not any("not for you" in n[3] for n in notes.notifications), \
             "a message that does not name alice is not announced"
         alice.conversation(group_id, "SetNotifyMode", "s", "all")
