@@ -176,6 +176,20 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
     return g_strdup_printf ("{\"swarm\":{},\"hash\":\"%s\",\"t\":%" G_GINT64_FORMAT "}",
                             ((Item *) g_ptr_array_index (items, items->len - 1))->hash, now);
   }
+  if (g_strcmp0 (method, "delete") == 0) {
+    JsonArray *hashes = sd_json_get_array (params, "messages");
+    GPtrArray *items = swarm_items (f, sd_json_get_string (params, "pubkey"),
+                                    SD_GROUP_NS_MESSAGES);
+
+    for (guint i = 0; hashes != NULL && i < json_array_get_length (hashes); i++)
+      for (guint j = 0; j < items->len; j++)
+        if (g_strcmp0 (((Item *) g_ptr_array_index (items, j))->hash,
+                       json_array_get_string_element (hashes, i)) == 0) {
+          g_ptr_array_remove_index (items, j);
+          break;
+        }
+    return g_strdup ("{\"swarm\":{}}");
+  }
   if (g_strcmp0 (method, "revoke_subaccount") == 0) {
     JsonArray *tokens = sd_json_get_array (params, "revoke");
 
@@ -870,6 +884,142 @@ test_member_lacking_a_message (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again, ==, "one|two");
 }
 
+/* whether @peer holds a text @body in the group */
+static gboolean
+has_text (Fixture *f, Peer *peer, const gchar *body)
+{
+  g_autoptr(GPtrArray) messages = sd_store_get_messages (peer->test_store.store, f->group_id,
+                                                         0, 0, 100, NULL);
+
+  g_assert_nonnull (messages);
+  for (guint i = 0; i < messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (messages, i);
+
+    if (message->kind == SD_MESSAGE_KIND_TEXT && g_str_equal (message->body, body))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* @peer writes @body to the group; the hash of its item in the swarm */
+static gchar *
+say (Fixture *f, Peer *peer, const gchar *body)
+{
+  guint before = n_items (f, SD_GROUP_NS_MESSAGES);
+  g_autofree gchar *id = sd_groups_send_text (peer->groups, f->group_id, body, NULL);
+  GPtrArray *items;
+
+  g_assert_nonnull (id);
+  SD_TEST_WAIT_UNTIL (n_items (f, SD_GROUP_NS_MESSAGES) > before);
+  items = swarm_items (f, f->group_id, SD_GROUP_NS_MESSAGES);
+  return g_strdup (((Item *) g_ptr_array_index (items, items->len - 1))->hash);
+}
+
+static void
+send_delete (Fixture *f, Peer *peer, gchar **ids, gsize n_ids, gchar **hashes, gsize n_hashes,
+             const guint8 *signature, gint64 sent_at)
+{
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateDeleteMemberContentMessage msg =
+    SESSION_PROTOS__GROUP_UPDATE_DELETE_MEMBER_CONTENT_MESSAGE__INIT;
+
+  msg.n_membersessionids = n_ids;
+  msg.membersessionids = ids;
+  msg.n_messagehashes = n_hashes;
+  msg.messagehashes = hashes;
+  if (signature != NULL) {
+    msg.has_adminsignature = TRUE;
+    msg.adminsignature.data = (guint8 *) signature;
+    msg.adminsignature.len = 64;
+  }
+  update.deletemembercontent = &msg;
+  send_update (f, peer, &update, sent_at);
+}
+
+static void
+poll_all (Fixture *f)
+{
+  g_assert_true (poll (f, &f->admin));
+  g_assert_true (poll (f, &f->bob));
+  g_assert_true (poll (f, &f->carol));
+}
+
+/* DeleteMemberContent: a member cannot forge an admin's deletion nor delete another's items;
+ * it may delete its own by hash; an admin's deletion removes every text of a member for
+ * everyone (and from the swarm), but nothing sent after it */
+static void
+test_delete_content (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *b1 = say (f, &f->bob, "b1");
+  g_autofree gchar *c1 = say (f, &f->carol, "c1");
+  g_autofree gchar *c2 = say (f, &f->carol, "c2");
+  gchar *carol_ids[] = { f->carol.id.session_id };
+  gchar *c1_hashes[] = { c1 };
+  gchar *b1_hashes[] = { b1 };
+  gint64 t;
+  SdGroupIdentity other;
+  guint8 other_seed[32], forged[64];
+  g_autofree gchar *text = NULL;
+  const gchar *members[] = { f->carol.id.session_id, NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *items;
+
+  poll_all (f);
+  g_assert_true (has_text (f, &f->admin, "c1") && has_text (f, &f->bob, "b1"));
+  /* a deletion reaches only what was sent before it */
+  t = g_get_real_time () / 1000 + 1;
+
+  /* bob signs carol's deletion with another key, and names her item without a signature */
+  memset (other_seed, 0x77, sizeof other_seed);
+  g_assert_true (sd_group_identity_from_seed (&other, other_seed, NULL));
+  text = sd_group_control_delete_content_text (t, (const gchar *const *) carol_ids, NULL);
+  g_assert_true (sd_group_control_sign (&other, text, forged, NULL));
+  send_delete (f, &f->bob, carol_ids, 1, NULL, 0, forged, t);
+  send_delete (f, &f->bob, NULL, 0, c1_hashes, 1, NULL, t + 1);
+  poll_all (f);
+  g_assert_true (has_text (f, &f->admin, "c1") && has_text (f, &f->admin, "c2"));
+  g_assert_true (has_text (f, &f->carol, "c1"));
+
+  /* his own item he may delete */
+  send_delete (f, &f->bob, NULL, 0, b1_hashes, 1, NULL, t + 2);
+  poll_all (f);
+  g_assert_false (has_text (f, &f->admin, "b1"));
+  g_assert_false (has_text (f, &f->carol, "b1"));
+
+  /* members may not delete for others */
+  sd_groups_delete_member_content_async (f->bob.groups, f->group_id, members, NULL, NULL,
+                                         on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_false (sd_groups_admin_finish (f->bob.groups, result, &error));
+  g_assert_error (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_ADMIN);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* the admin deletes carol's texts: at once here, from the swarm, then at bob's */
+  sd_groups_delete_member_content_async (f->admin.groups, f->group_id, members, NULL, NULL,
+                                         on_done, &result);
+  g_assert_false (has_text (f, &f->admin, "c1") || has_text (f, &f->admin, "c2"));
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, &error));
+  g_assert_no_error (error);
+  items = swarm_items (f, f->group_id, SD_GROUP_NS_MESSAGES);
+  for (guint i = 0; i < items->len; i++) {
+    g_assert_cmpstr (((Item *) g_ptr_array_index (items, i))->hash, !=, c1);
+    g_assert_cmpstr (((Item *) g_ptr_array_index (items, i))->hash, !=, c2);
+  }
+  g_assert_true (poll (f, &f->bob));
+  g_assert_false (has_text (f, &f->bob, "c1") || has_text (f, &f->bob, "c2"));
+  g_assert_true (poll (f, &f->carol));
+  g_assert_false (has_text (f, &f->carol, "c1"));
+
+  /* what carol writes afterwards stays */
+  g_free (say (f, &f->carol, "c3"));
+  g_assert_true (poll (f, &f->bob));
+  g_assert_true (has_text (f, &f->bob, "c3"));
+  sd_group_identity_clear (&other);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -884,6 +1034,8 @@ main (int argc, char **argv)
   g_test_add ("/group-admin/retry", Fixture, NULL, setup, test_retry, teardown);
   g_test_add ("/group-admin/concurrent", Fixture, NULL, setup, test_concurrent, teardown);
   g_test_add ("/group-admin/renew", Fixture, NULL, setup, test_renew, teardown);
+  g_test_add ("/group-admin/delete-content", Fixture, NULL, setup, test_delete_content,
+              teardown);
   g_test_add ("/group-admin/conflicting-rekeys", Fixture, NULL, setup, test_conflicting_rekeys,
               teardown);
   return g_test_run ();
