@@ -970,6 +970,46 @@ sd_groups_leave_async (SdGroups *self, const gchar *group_id, GCancellable *canc
   chain_run (g_steal_pointer (&task), chain);
 }
 
+/* ---- an invite that did not go out ---------------------------------------------------------- */
+
+static void
+on_invite_failed_pushed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_groups_admin_finish (SD_GROUPS (source), result, &error))
+    g_message ("a failed invite's status did not go out: %s", error->message);
+}
+
+void
+sd_group_admin_invite_failed (SdGroups *self, const gchar *group_id, const gchar *member)
+{
+  g_autoptr(SdGroupState) group = load_for_admin (self, group_id, NULL);
+  g_autoptr(SdConfigMessage) list = NULL;
+  g_auto(SdConfigGroupMember) entry = { 0 };
+  g_autoptr(GError) error = NULL;
+  Chain *chain;
+
+  if (group == NULL)
+    return;
+  list = config_successor (group, SD_GROUP_CONFIG_MEMBERS);
+  /* only an invite still waiting (it may have been answered, or the member removed) */
+  if (!sd_config_group_members_get (sd_config_message_get_data (list), member, &entry, NULL) ||
+      entry.invite != SD_CONFIG_MEMBER_STATUS_SENT)
+    return;
+  entry.invite = SD_CONFIG_MEMBER_STATUS_FAILED;
+  chain = chain_new (group_id);
+  if (!sd_config_group_members_set (sd_config_message_get_data (list), &entry, &error) ||
+      !config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, &error) ||
+      !sd_group_state_save (self, group, NULL, &error)) {
+    g_message ("a failed invite cannot be recorded: %s", error->message);
+    chain_free (chain);
+    return;
+  }
+  sd_groups_emit_changed (self, group_id);
+  chain_run (g_task_new (self, NULL, on_invite_failed_pushed, NULL), chain);
+}
+
 /* ---- after a poll -------------------------------------------------------------------------- */
 
 static void

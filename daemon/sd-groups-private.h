@@ -93,6 +93,9 @@ void sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *ac
 
 
 void sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id);
+/* sd-group-admin.c: the 1:1 invite to @member did not go out: its Members entry says
+ * "failed" (pushed), so the admin sees it and may invite it again */
+void sd_group_admin_invite_failed (SdGroups *self, const gchar *group_id, const gchar *member);
 /* "message-changed" / "message-removed" with @message (the account re-emits them) */
 void sd_groups_emit_message_changed (SdGroups *self, SdMessage *message);
 void sd_groups_emit_message_removed (SdGroups *self, SdMessage *message);

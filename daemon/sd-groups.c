@@ -1383,6 +1383,30 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   return packed;
 }
 
+typedef struct {
+  SdGroups *self;   /* (owned) */
+  gchar *group_id;
+  gchar *member;
+} InviteSent;
+
+static void
+on_invite_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  InviteSent *sent = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* the member's entry says so ("failed"): an admin may invite it again */
+  if (!sd_sender_send_control_finish (SD_SENDER (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_message ("a group invite did not go out: %s", error->message);
+    sd_group_admin_invite_failed (sent->self, sent->group_id, sent->member);
+  }
+  g_object_unref (sent->self);
+  g_free (sent->group_id);
+  g_free (sent->member);
+  g_free (sent);
+}
+
 void
 sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
                         GPtrArray *members)
@@ -1392,12 +1416,18 @@ sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
     g_autoptr(GError) error = NULL;
     gint64 now = sd_network_now_ms (self->network);
     g_autoptr(GBytes) invite = pack_invite (&group->ident, name, member, now, &error);
+    InviteSent *sent;
 
     if (invite == NULL) {
       g_warning ("no invite for a member: %s", error->message);
       continue;
     }
-    sd_sender_send_control (self->sender, member, invite, (guint64) now, SD_OUTGOING_TEXT);
+    sent = g_new0 (InviteSent, 1);
+    sent->self = g_object_ref (self);
+    sent->group_id = g_strdup (group->ident.id);
+    sent->member = g_strdup (member);
+    sd_sender_send_control_async (self->sender, member, invite, (guint64) now, SD_OUTGOING_TEXT,
+                                  on_invite_sent, sent);
   }
 }
 

@@ -50,6 +50,7 @@ typedef struct {
   guint counter;
   guint refuse_stores;   /* the group's next so many stores are refused (400) */
   guint stores;          /* the group's stores */
+  const gchar *refuse_account;  /* (nullable) stores to this account are refused (400) */
   Peer admin, bob, carol;
   gchar *group_id;
   guint tick_id;         /* wakes the main loop, so a wait that never ends fails in time */
@@ -166,6 +167,10 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
     if (f->refuse_stores > 0 && g_strcmp0 (sd_json_get_string (params, "pubkey"),
                                            f->group_id) == 0) {
       f->refuse_stores--;
+      *status = 400;
+      return g_strdup ("refused for the test");
+    }
+    if (g_strcmp0 (sd_json_get_string (params, "pubkey"), f->refuse_account) == 0) {
       *status = 400;
       return g_strdup ("refused for the test");
     }
@@ -1020,6 +1025,53 @@ test_delete_content (Fixture *f, gconstpointer data)
   sd_group_identity_clear (&other);
 }
 
+static SdConfigMemberStatus
+invite_status (Fixture *f, Peer *peer, const gchar *member)
+{
+  g_autoptr(SdGroupState) group = sd_group_state_load (peer->groups, f->group_id, NULL);
+  g_auto(SdConfigGroupMember) entry = { 0 };
+
+  g_assert_nonnull (group);
+  if (!sd_group_state_get_member (group, member, &entry))
+    return (SdConfigMemberStatus) -1;
+  return entry.invite;
+}
+
+/* an invite whose 1:1 message did not go out is "failed" in Members (the members see it too);
+ * inviting the member again sends it */
+static void
+test_invite_failed (Fixture *f, gconstpointer data)
+{
+  SdIdentity dave;
+  const gchar *members[2];
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sd_test_identity_from_byte (&dave, 0x24);
+  members[0] = dave.session_id;
+  members[1] = NULL;
+  f->refuse_account = dave.session_id;
+  sd_groups_invite_async (f->admin.groups, f->group_id, members, FALSE, NULL, on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, NULL));
+  g_clear_object (&result);
+  SD_TEST_WAIT_UNTIL (invite_status (f, &f->admin, dave.session_id) ==
+                      SD_CONFIG_MEMBER_STATUS_FAILED);
+  g_assert_cmpuint (swarm_items (f, dave.session_id, 0)->len, ==, 0);
+  /* the status went out with Members */
+  SD_TEST_WAIT_UNTIL (poll (f, &f->bob) &&
+                      invite_status (f, &f->bob, dave.session_id) ==
+                        SD_CONFIG_MEMBER_STATUS_FAILED);
+
+  /* invited again, it goes out and says "sent" */
+  f->refuse_account = NULL;
+  sd_groups_invite_async (f->admin.groups, f->group_id, members, FALSE, NULL, on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, NULL));
+  g_assert_cmpint (invite_status (f, &f->admin, dave.session_id), ==,
+                   SD_CONFIG_MEMBER_STATUS_SENT);
+  SD_TEST_WAIT_UNTIL (swarm_items (f, dave.session_id, 0)->len == 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1036,6 +1088,7 @@ main (int argc, char **argv)
   g_test_add ("/group-admin/renew", Fixture, NULL, setup, test_renew, teardown);
   g_test_add ("/group-admin/delete-content", Fixture, NULL, setup, test_delete_content,
               teardown);
+  g_test_add ("/group-admin/invite-failed", Fixture, NULL, setup, test_invite_failed, teardown);
   g_test_add ("/group-admin/conflicting-rekeys", Fixture, NULL, setup, test_conflicting_rekeys,
               teardown);
   return g_test_run ();
