@@ -39,6 +39,8 @@ sd_account_sync_group (SdAccount *self, const gchar *group_id)
     sd_config_sync_group_changed (self->config_sync, row,
                                   conversation != NULL ? conversation->name : NULL,
                                   sd_account_now_ms (self));
+  if (row != NULL && self->groups != NULL && sd_groups_is_destroyed (self->groups, group_id))
+    sd_config_sync_group_destroyed (self->config_sync, group_id);
 }
 
 static void

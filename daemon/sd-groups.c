@@ -154,6 +154,14 @@ state_is_destroyed (SdGroupState *group)
 }
 
 gboolean
+sd_groups_is_destroyed (SdGroups *self, const gchar *group_id)
+{
+  g_autoptr(SdGroupState) group = sd_group_state_load (self, group_id, NULL);
+
+  return group != NULL && state_is_destroyed (group);
+}
+
+gboolean
 sd_group_state_is_active (SdGroupState *group)
 {
   /* a removed member keeps the group (and its history) without its grant */
@@ -1325,7 +1333,8 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     *out_more = more_any;
   if (added > 0 || name != NULL || removed || reacted)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
-  if (removed)
+  /* the UserGroups entry follows a removal, and a destruction ("d") */
+  if (removed || (!was_destroyed && state_is_destroyed (group)))
     sd_groups_emit_membership_changed (self, group_id);
   if (!removed)
     after_poll (self, group, accepted, left, push_info, push_members);

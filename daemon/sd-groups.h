@@ -154,6 +154,8 @@ void sd_groups_leave_async (SdGroups *self, const gchar *group_id, GCancellable 
 /* the _finish of the five above */
 gboolean sd_groups_admin_finish (SdGroups *self, GAsyncResult *result, GError **error);
 
+/* an admin destroyed the group (Info "!") */
+gboolean sd_groups_is_destroyed (SdGroups *self, const gchar *group_id);
 /* (transfer floating) a{sv}: name s, description s, admin b (we are), pending b (an invite),
  * removed b (we were removed), destroyed b, members aa{sv} (id s, admin b, invite s and
  * promotion s: "none", "sent", "failed", "not-sent"; an accepted invite is "none") */

@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 from gi.repository import GLib  # noqa: E402
 
@@ -215,6 +216,24 @@ def test(testnet):
         assert not any("not for you" in n[3] for n in notes.notifications), \
             "a message that does not name alice is not announced"
         alice.conversation(group_id, "SetNotifyMode", "s", "all")
+
+        log("the group's priority, mute and notify mode reach alice's other device (UserGroups)")
+        muted = (int(time.time()) + 3600) * 1000  # the entry keeps whole seconds
+        alice.conversation(group_id, "SetPriority", "x", 3)
+        alice.conversation(group_id, "SetMutedUntil", "x", muted)
+        alice.conversation(group_id, "SetNotifyMode", "s", "mentions")
+
+        def settings(d):
+            return (d.conversation_prop(group_id, "Priority"),
+                    d.conversation_prop(group_id, "MutedUntil"),
+                    d.conversation_prop(group_id, "NotifyMode"))
+        alice2.wait_for(lambda: settings(alice2) == (3, muted, "mentions"),
+                        "alice2 has alice's settings of the group", timeout=120)
+        alice2.conversation(group_id, "SetPriority", "x", 0)
+        alice2.conversation(group_id, "SetMutedUntil", "x", 0)
+        alice2.conversation(group_id, "SetNotifyMode", "s", "all")
+        alice.wait_for(lambda: settings(alice) == (0, 0, "all"),
+                       "and alice has alice2's", timeout=120)
 
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
