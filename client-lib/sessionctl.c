@@ -1764,6 +1764,25 @@ check_group_remove (Ctl *ctl, gchar **args)
   return 0;
 }
 
+/* each WHAT a Session ID (a member) or a message id (a Session ID, "-", its sent time) */
+static gint
+check_group_delete_content (Ctl *ctl, gchar **args)
+{
+  for (guint i = 1; args[i] != NULL; i++) {
+    const gchar *dash = strrchr (args[i], '-');
+    g_autofree gchar *author = dash != NULL ? g_strndup (args[i], dash - args[i]) : NULL;
+    gboolean time_ok = dash != NULL && dash[1] != '\0';
+
+    for (const gchar *p = dash != NULL ? dash + 1 : ""; *p != '\0'; p++)
+      time_ok = time_ok && g_ascii_isdigit (*p);
+    if (!sessiond_session_id_is_valid (args[i]) &&
+        !(time_ok && sessiond_session_id_is_valid (author)))
+      return usage (ctl, _("usage: sessionctl group-delete-content GROUP WHAT… (Session IDs or "
+                           "message ids)"));
+  }
+  return 0;
+}
+
 /* group-info ID */
 static gint
 cmd_group_info (Ctl *ctl, const gchar *command, gchar **args)
@@ -1917,8 +1936,8 @@ static const CtlCommand commands[] = {
     check_group_remove, cmd_group_change },
   { "group-delete-content", "ID WHAT [WHAT] [WHAT] [WHAT] [WHAT] [WHAT] [WHAT] [WHAT] [WHAT]"
     " [WHAT]", "ID MEMBER|MESSAGE…", NULL,
-    N_("delete members' messages or given messages for everyone (admins)"), NULL,
-    cmd_group_change },
+    N_("delete members' messages or given messages for everyone (admins)"),
+    check_group_delete_content, cmd_group_change },
   { "group-leave", "ID", NULL, NULL, N_("leave a group and forget it"), NULL, cmd_group_change },
   { "group-destroy", "ID", NULL, NULL, N_("destroy a group for everyone (admins)"), NULL,
     cmd_group_change },
