@@ -138,6 +138,28 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
 }
 
 gboolean
+sd_account_unsend_group (SdAccount *self, const gchar *group_id, const SdMessage *target,
+                         GError **error)
+{
+  g_autoptr(SdMessage) removed = NULL;
+
+  if (!require_groups (self, error))
+    return FALSE;
+  if (!g_str_equal (target->author, self->identity->session_id)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
+                         "only the author can delete a message for everyone");
+    return FALSE;
+  }
+  removed = sd_groups_unsend (self->groups, group_id, target->id, error);
+  if (removed == NULL)
+    return FALSE;
+  sd_account_emit_message_removed (self, removed);
+  sd_account_emit_conversation (self, group_id);
+  sd_account_emit_account_changed (self);
+  return TRUE;
+}
+
+gboolean
 sd_account_react_group (SdAccount *self, const gchar *group_id, const gchar *message_id,
                         const gchar *emoji, gboolean add, GError **error)
 {

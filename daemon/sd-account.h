@@ -289,6 +289,9 @@ gchar *sd_account_create_group_finish (SdAccount *self, GAsyncResult *result,
 gboolean sd_account_respond_group_invite (SdAccount *self, const gchar *group_id,
                                           gboolean accept, GError **error);
 /* an emoji reaction (or its removal) to a message of a group conversation */
+/* our own group text deleted for everyone (sd_groups_unsend); MessageRemoved */
+gboolean sd_account_unsend_group (SdAccount *self, const gchar *group_id,
+                                  const SdMessage *target, GError **error);
 gboolean sd_account_react_group (SdAccount *self, const gchar *group_id, const gchar *message_id,
                                  const gchar *emoji, gboolean add, GError **error);
 /* a text message to a group conversation */

@@ -841,6 +841,80 @@ sd_groups_delete_member_content_async (SdGroups *self, const gchar *group_id,
   chain_run (g_steal_pointer (&task), chain);
 }
 
+static void
+on_unsend_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_message ("our unsent group message stays in the swarm: %s", error->message);
+}
+
+SdMessage *
+sd_groups_unsend (SdGroups *self, const gchar *group_id, const gchar *message_id,
+                  GError **error)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdMessage) target = NULL;
+  g_autoptr(GPtrArray) no_members = g_ptr_array_new ();
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new ();
+  g_autoptr(GPtrArray) removed = NULL;
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateDeleteMemberContentMessage msg =
+    SESSION_PROTOS__GROUP_UPDATE_DELETE_MEMBER_CONTENT_MESSAGE__INIT;
+  const gchar *only[] = { NULL, NULL };
+  guint8 signature[64];
+  gint64 sent_at;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  group = sd_group_state_load (self, group_id, error);
+  if (group == NULL)
+    return NULL;
+  if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
+                         "not a member of the group (yet, or any more)");
+    return NULL;
+  }
+  target = sd_store_get_message (self->store, message_id, NULL);
+  if (target == NULL || g_strcmp0 (target->conversation, group_id) != 0 ||
+      target->kind != SD_MESSAGE_KIND_TEXT ||
+      !g_str_equal (target->author, self->identity->session_id) ||
+      target->server_hash == NULL || !sd_group_content_hash_ok (target->server_hash)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                         "not a message of ours that reached the group");
+    return NULL;
+  }
+  g_ptr_array_add (hashes, target->server_hash);
+  sent_at = sd_network_now_ms (self->network);
+  /* as the official clients send it: our own item by hash, signed only by an admin (a member's
+   * is taken for the sender's own items alone) */
+  if (group->ident.is_admin) {
+    if (!sd_group_content_delete_build (group, no_members, hashes, sent_at, &update, &msg,
+                                        signature, error))
+      return NULL;
+  } else {
+    msg.n_messagehashes = 1;
+    msg.messagehashes = (char **) hashes->pdata;
+    update.deletemembercontent = &msg;
+  }
+  if (!sd_groups_send_update (self, group, &update, sent_at, error))
+    return NULL;
+  only[0] = target->server_hash;
+  removed = sd_store_remove_group_content (self->store, group_id, NULL, only,
+                                           self->identity->session_id, sent_at, error);
+  if (removed == NULL)
+    return NULL;
+  /* an admin may also take it off the swarm; a member's grant has no delete */
+  if (group->ident.is_admin)
+    sd_groups_delete_async (self, group, only, on_unsend_deleted, NULL);
+  if (removed->len == 0) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND,
+                         "the message is gone already");
+    return NULL;
+  }
+  return sd_message_copy (g_ptr_array_index (removed, 0));
+}
+
 void
 sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
                                 const gchar *const *members, GCancellable *cancellable,

@@ -146,6 +146,12 @@ void sd_groups_delete_member_content_async (SdGroups *self, const gchar *group_i
                                             const gchar *const *message_ids,
                                             GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data);
+/* our own text @message_id of the group deleted for everyone ("unsend"): a DeleteMemberContent
+ * naming its swarm hash (signed when we are admin, who also deletes it from the swarm), and
+ * here at once. Returns the removed message (emit MessageRemoved); INVALID for a message that
+ * is not ours or has not reached the swarm */
+SdMessage *sd_groups_unsend (SdGroups *self, const gchar *group_id, const gchar *message_id,
+                             GError **error);
 /* member: the group hears we left (GroupUpdateMemberLeftMessage and the notification); then
  * the group and its history are forgotten, as the official clients do. The only admin may not
  * leave (InvalidArgument): it destroys the group instead */

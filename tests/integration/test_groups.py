@@ -18,8 +18,8 @@ once and everyone ends with both edits.
 
 And (part 6): others' reactions are MessageChanged; a mention is announced with the name in
 place of the id, also in capitals; a group's priority, mute and notify mode go between alice's
-devices; alice deletes a message of bob's for everyone (sessionctl) and removes him with his
-messages."""
+devices; alice deletes a message of bob's for everyone (sessionctl), bob unsends one of his
+own, and alice removes him with his messages."""
 
 import json
 import os
@@ -368,6 +368,22 @@ def test(testnet):
                                    and args[0] == oops_id
                                    for path, iface, member, args in carol.signals),
                        "carol's MessageRemoved")
+
+        log("bob unsends his own message: it goes for everyone; not someone else's")
+        keep_id = next(m["id"] for m in bob.messages(team) if m["body"] == "keep this")
+        hi_team_id = next(m["id"] for m in bob.messages(team) if m["body"] == "hi team")
+        bob.expect_error("NotAuthor", bob.conversation, team, "DeleteMessage", "sb", hi_team_id,
+                         True)
+        bob.conversation(team, "DeleteMessage", "sb", keep_id, True)
+        assert_eq(bodies(bob, team, bob_id), [], "gone at bob at once")
+        for d in (alice, carol):
+            d.wait_for(lambda: bodies(d, team, bob_id) == [],
+                       "%s's copy of bob's unsent message is deleted" % d.name)
+        assert_eq(bodies(carol, team, alice_id).count("hi team"), 1, "alice's message stays")
+        bob.conversation(team, "SendMessage", "sa{sv}", "last words", {})
+        for d in (alice, carol):
+            d.wait_for(lambda: bodies(d, team, bob_id) == ["last words"],
+                       "%s reads bob's next one" % d.name)
 
         log("alice removes bob with his messages: he learns it, cannot write and does not read "
             "what follows; his messages go for carol")
