@@ -1022,6 +1022,37 @@ test_delete_content (Fixture *f, gconstpointer data)
   g_free (say (f, &f->carol, "c3"));
   g_assert_true (poll (f, &f->bob));
   g_assert_true (has_text (f, &f->bob, "c3"));
+
+  /* bob unsends his own text (not carol's): gone for him at once, then for the admin */
+  g_free (say (f, &f->bob, "b2"));
+  poll_all (f);
+  g_assert_true (has_text (f, &f->admin, "b2"));
+  {
+    g_autoptr(GPtrArray) messages = sd_store_get_messages (f->bob.test_store.store,
+                                                           f->group_id, 0, 0, 100, NULL);
+    const gchar *b2_id = NULL, *c3_id = NULL;
+    g_autoptr(SdMessage) removed = NULL;
+
+    for (guint i = 0; i < messages->len; i++) {
+      SdMessage *message = g_ptr_array_index (messages, i);
+
+      if (g_str_equal (message->body, "b2"))
+        b2_id = message->id;
+      if (g_str_equal (message->body, "c3"))
+        c3_id = message->id;
+    }
+    g_assert_nonnull (b2_id);
+    g_assert_nonnull (c3_id);
+    g_assert_null (sd_groups_unsend (f->bob.groups, f->group_id, c3_id, &error));
+    g_assert_error (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID);
+    g_clear_error (&error);
+    removed = sd_groups_unsend (f->bob.groups, f->group_id, b2_id, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (removed);
+  }
+  g_assert_false (has_text (f, &f->bob, "b2"));
+  SD_TEST_WAIT_UNTIL (poll (f, &f->admin) && !has_text (f, &f->admin, "b2"));
+  g_assert_true (has_text (f, &f->admin, "c3"));
   sd_group_identity_clear (&other);
 }
 
