@@ -54,8 +54,8 @@
  *                   {"event": "state", "state": s},
  *                   {"event": "unread-count", "unread_count": n}
  *   group-create, group-accept, group-rename, group-describe, group-avatar, group-disappear,
- *   group-invite, group-promote,
- *   group-remove, group-leave, group-destroy
+ *   group-invite, group-promote, group-remove, group-leave, group-destroy,
+ *   group-delete-content
  *                   {"group_id": s}
  *   group-info      {"name": s, "description": s, "admin": b, "pending": b, "removed": b,
  *                    "destroyed": b, "members": [{"id": s, "admin": b, "invite": s,
@@ -1745,7 +1745,20 @@ cmd_group_change (Ctl *ctl, const gchar *command, gchar **args)
     sessiond_client_leave_group_async (ctl->client, args[0], NULL, on_done, &result);
   else if (g_str_equal (command, "group-destroy"))
     sessiond_client_destroy_group_async (ctl->client, args[0], NULL, on_done, &result);
-  else if (g_str_equal (command, "group-invite"))
+  else if (g_str_equal (command, "group-delete-content")) {
+    g_autoptr(GPtrArray) members = g_ptr_array_new ();
+    g_autoptr(GPtrArray) messages = g_ptr_array_new ();
+
+    /* a Session ID names a member (all its messages), anything else a message id */
+    for (guint i = 1; args[i] != NULL; i++)
+      g_ptr_array_add (sessiond_session_id_is_valid (args[i]) ? members : messages, args[i]);
+    g_ptr_array_add (members, NULL);
+    g_ptr_array_add (messages, NULL);
+    sessiond_client_delete_group_content_async (ctl->client, args[0],
+                                                (const gchar *const *) members->pdata,
+                                                (const gchar *const *) messages->pdata, NULL,
+                                                on_done, &result);
+  } else if (g_str_equal (command, "group-invite"))
     sessiond_client_invite_group_members_async (ctl->client, args[0],
                                                 (const gchar *const *) args + 1, ctl->history,
                                                 NULL, on_done, &result);
@@ -1793,6 +1806,25 @@ check_group_remove (Ctl *ctl, gchar **args)
 {
   if (!group_members_valid (args))
     return usage (ctl, _("usage: sessionctl group-remove GROUP ID… (Session IDs)"));
+  return 0;
+}
+
+/* each WHAT a Session ID (a member) or a message id (a Session ID, "-", its sent time) */
+static gint
+check_group_delete_content (Ctl *ctl, gchar **args)
+{
+  for (guint i = 1; args[i] != NULL; i++) {
+    const gchar *dash = strrchr (args[i], '-');
+    g_autofree gchar *author = dash != NULL ? g_strndup (args[i], dash - args[i]) : NULL;
+    gboolean time_ok = dash != NULL && dash[1] != '\0';
+
+    for (const gchar *p = dash != NULL ? dash + 1 : ""; *p != '\0'; p++)
+      time_ok = time_ok && g_ascii_isdigit (*p);
+    if (!sessiond_session_id_is_valid (args[i]) &&
+        !(time_ok && sessiond_session_id_is_valid (author)))
+      return usage (ctl, _("usage: sessionctl group-delete-content GROUP WHAT… (Session IDs or "
+                           "message ids)"));
+  }
   return 0;
 }
 
@@ -1947,6 +1979,10 @@ static const CtlCommand commands[] = {
   { "group-remove", "ID MEMBER [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER] [MEMBER]"
     " [MEMBER] [MEMBER]", "ID MEMBER…", NULL, N_("remove members from a group (admins)"),
     check_group_remove, cmd_group_change },
+  { "group-delete-content", "ID WHAT [WHAT] [WHAT] [WHAT] [WHAT] [WHAT] [WHAT] [WHAT] [WHAT]"
+    " [WHAT]", "ID MEMBER|MESSAGE…", NULL,
+    N_("delete members' messages or given messages for everyone (admins)"),
+    check_group_delete_content, cmd_group_change },
   { "group-leave", "ID", NULL, NULL, N_("leave a group and forget it"), NULL, cmd_group_change },
   { "group-destroy", "ID", NULL, NULL, N_("destroy a group for everyone (admins)"), NULL,
     cmd_group_change },

@@ -1249,6 +1249,41 @@ sessiond_client_change_group_members_async (SessiondClient *self,
 }
 
 /**
+ * sessiond_client_delete_group_content_async:
+ * @self: a client
+ * @group_id: the group's id ("03…")
+ * @members: (array zero-terminated=1) (nullable): up to 50 Session IDs whose messages go
+ * @message_ids: (array zero-terminated=1) (nullable): up to 50 ids of the group's messages
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Deletes members' messages, and/or the messages named, for everyone in the group (admins
+ * only); @members and @message_ids are not both empty. Finish with
+ * [method@Client.change_group_finish].
+ *
+ * Since: 0.2
+ */
+void
+sessiond_client_delete_group_content_async (SessiondClient *self,
+                                            const gchar *group_id,
+                                            const gchar *const *members,
+                                            const gchar *const *message_ids,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  const gchar *const none[] = { NULL };
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  change_group (self, "DeleteGroupMemberContent",
+                g_variant_new ("(s^as^as)", group_id, members != NULL ? members : none,
+                               message_ids != NULL ? message_ids : none),
+                cancellable, callback, user_data);
+}
+
+/**
  * sessiond_client_invite_group_members_async:
  * @self: a client
  * @group_id: the group's id ("03…")

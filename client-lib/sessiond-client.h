@@ -148,6 +148,13 @@ void     sessiond_client_invite_group_members_async (SessiondClient *self,
                                                      GCancellable *cancellable,
                                                      GAsyncReadyCallback callback,
                                                      gpointer user_data);
+void     sessiond_client_delete_group_content_async (SessiondClient *self,
+                                                     const gchar *group_id,
+                                                     const gchar *const *members,
+                                                     const gchar *const *message_ids,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
 gboolean sessiond_client_change_group_finish (SessiondClient *self,
                                               GAsyncResult *result,
                                               GError **error);

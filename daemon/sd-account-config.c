@@ -286,9 +286,8 @@ sd_account_set_notify_mode (SdAccount *self, const gchar *conversation, const gc
     return TRUE;
   if (!sd_store_set_notify_mode (self->store, conversation, value, error))
     return FALSE;
-  /* a group is no contact: its entry is in UserGroups (which does not carry the mode yet) */
-  if (existing->kind != SD_CONVERSATION_KIND_GROUP)
-    sd_account_config_contact_changed (self, conversation);
+  /* a group's goes to its UserGroups entry (sd_config_sync_contact_changed sees the kind) */
+  sd_account_config_contact_changed (self, conversation);
   sd_account_emit_conversation (self, conversation);
   return TRUE;
 }

@@ -39,6 +39,8 @@ sd_account_sync_group (SdAccount *self, const gchar *group_id)
     sd_config_sync_group_changed (self->config_sync, row,
                                   conversation != NULL ? conversation->name : NULL,
                                   sd_account_now_ms (self));
+  if (row != NULL && self->groups != NULL && sd_groups_is_destroyed (self->groups, group_id))
+    sd_config_sync_group_destroyed (self->config_sync, group_id);
 }
 
 static void
@@ -138,6 +140,28 @@ sd_account_send_group (SdAccount *self, const gchar *group_id, const gchar *body
 }
 
 gboolean
+sd_account_unsend_group (SdAccount *self, const gchar *group_id, const SdMessage *target,
+                         GError **error)
+{
+  g_autoptr(SdMessage) removed = NULL;
+
+  if (!require_groups (self, error))
+    return FALSE;
+  if (!g_str_equal (target->author, self->identity->session_id)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_AUTHOR,
+                         "only the author can delete a message for everyone");
+    return FALSE;
+  }
+  removed = sd_groups_unsend (self->groups, group_id, target->id, error);
+  if (removed == NULL)
+    return FALSE;
+  sd_account_emit_message_removed (self, removed);
+  sd_account_emit_conversation (self, group_id);
+  sd_account_emit_account_changed (self);
+  return TRUE;
+}
+
+gboolean
 sd_account_react_group (SdAccount *self, const gchar *group_id, const gchar *message_id,
                         const gchar *emoji, gboolean add, GError **error)
 {
@@ -228,8 +252,11 @@ sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
                              g_steal_pointer (&task));
     break;
   case SD_ACCOUNT_GROUP_REMOVE:
-    sd_groups_remove_members_async (self->groups, group_id, members, cancellable,
-                                    on_group_changed, g_steal_pointer (&task));
+  case SD_ACCOUNT_GROUP_REMOVE_WITH_CONTENT:
+    sd_groups_remove_members_full_async (self->groups, group_id, members,
+                                         change == SD_ACCOUNT_GROUP_REMOVE_WITH_CONTENT,
+                                         cancellable, on_group_changed,
+                                         g_steal_pointer (&task));
     break;
   case SD_ACCOUNT_GROUP_INVITE:
   case SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY:
@@ -243,6 +270,36 @@ sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
                            g_steal_pointer (&task));
     break;
   }
+}
+
+void
+sd_account_delete_group_content_async (SdAccount *self, const gchar *group_id,
+                                       const gchar *const *members,
+                                       const gchar *const *message_ids,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  ChangeData *data;
+  GError *error = NULL;
+
+  if (!require_groups (self, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  for (guint i = 0; members != NULL && members[i] != NULL; i++) {
+    if (!sd_account_check_session_id (members[i], &error)) {
+      g_task_return_error (task, error);
+      return;
+    }
+  }
+  data = g_new0 (ChangeData, 1);
+  data->change = SD_ACCOUNT_GROUP_REMOVE;
+  data->group_id = g_strdup (group_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) change_data_free);
+  sd_groups_delete_member_content_async (self->groups, group_id, members, message_ids,
+                                         cancellable, on_group_changed,
+                                         g_steal_pointer (&task));
 }
 
 gboolean

@@ -230,6 +230,9 @@ sd_account_delete_message (SdAccount *self, const gchar *conversation, const gch
   target = message_in (self, existing, message_id, error);
   if (target == NULL)
     return FALSE;
+  /* a group's unsend is a control message to the group (docs/groups.md) */
+  if (for_everyone && existing->kind == SD_CONVERSATION_KIND_GROUP)
+    return sd_account_unsend_group (self, conversation, target, error);
   if (for_everyone) {
     gint64 t = sd_account_now_ms (self);
     const gchar *own_id = self->identity->session_id;

@@ -981,6 +981,19 @@ on_group_message (SdGroups *groups, const gchar *message_id, gpointer user_data)
     sd_account_schedule_expiry (self);
 }
 
+static void
+on_group_message_changed (SdGroups *groups, SdMessage *message, gpointer user_data)
+{
+  sd_account_emit_message_changed (SD_ACCOUNT (user_data), message);
+}
+
+static void
+on_group_message_removed (SdGroups *groups, SdMessage *message, gpointer user_data)
+{
+  sd_account_emit_message_removed (SD_ACCOUNT (user_data), message);
+  sd_account_emit_account_changed (SD_ACCOUNT (user_data));
+}
+
 static gboolean
 start_network (SdAccount *self, GError **error)
 {
@@ -1052,6 +1065,10 @@ start_network (SdAccount *self, GError **error)
                            self, 0);
   g_signal_connect_object (self->groups, "membership-changed",
                            G_CALLBACK (sd_account_sync_group), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->groups, "message-changed",
+                           G_CALLBACK (on_group_message_changed), self, 0);
+  g_signal_connect_object (self->groups, "message-removed",
+                           G_CALLBACK (on_group_message_removed), self, 0);
   /* the rooms are read from the store; their polls start once online */
   self->communities = sd_communities_new (self, self->config.poll_interval_ms);
   /* the config sync exists from here (changes are recorded); it pushes once online */

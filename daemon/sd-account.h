@@ -289,6 +289,9 @@ gchar *sd_account_create_group_finish (SdAccount *self, GAsyncResult *result,
 gboolean sd_account_respond_group_invite (SdAccount *self, const gchar *group_id,
                                           gboolean accept, GError **error);
 /* an emoji reaction (or its removal) to a message of a group conversation */
+/* our own group text deleted for everyone (sd_groups_unsend); MessageRemoved */
+gboolean sd_account_unsend_group (SdAccount *self, const gchar *group_id,
+                                  const SdMessage *target, GError **error);
 gboolean sd_account_react_group (SdAccount *self, const gchar *group_id, const gchar *message_id,
                                  const gchar *emoji, gboolean add, GError **error);
 /* a text message to a group conversation */
@@ -308,6 +311,7 @@ typedef enum {
   SD_ACCOUNT_GROUP_LEAVE,
   SD_ACCOUNT_GROUP_INVITE,               /* @members, from now on */
   SD_ACCOUNT_GROUP_INVITE_WITH_HISTORY,  /* @members, with the keys of the past */
+  SD_ACCOUNT_GROUP_REMOVE_WITH_CONTENT,  /* @members, and every text they sent */
 } SdAccountGroupChange;
 void sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change,
                                     const gchar *group_id, const gchar *name,
@@ -316,6 +320,13 @@ void sd_account_change_group_async (SdAccount *self, SdAccountGroupChange change
                                     gpointer user_data);
 gboolean sd_account_change_group_finish (SdAccount *self, GAsyncResult *result,
                                          GError **error);
+/* an admin removes every text of @members and the messages @message_ids of the group, for
+ * everyone (sd_groups_delete_member_content_async); finished by _change_group_finish */
+void sd_account_delete_group_content_async (SdAccount *self, const gchar *group_id,
+                                            const gchar *const *members,
+                                            const gchar *const *message_ids,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
 /* (transfer floating) sd_groups_describe () */
 GVariant *sd_account_describe_group (SdAccount *self, const gchar *group_id, GError **error);
 /* an "03…" id: a group conversation */

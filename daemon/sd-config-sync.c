@@ -545,9 +545,35 @@ remove_dropped_contacts (SdConfigSync *self, GPtrArray *before, GError **error)
   return TRUE;
 }
 
+/* a group entry's conversation settings (priority: pinned or hidden, mute, notify mode)
+ * applied to the group's conversation; TRUE when one changed */
+static gboolean
+apply_group_settings (SdConfigSync *self, const SdConfigGroup *entry)
+{
+  g_autoptr(SdConversation) conversation = sd_store_get_conversation (self->store, entry->id,
+                                                                      NULL);
+  gint64 muted_until = entry->mute_until > 0 ? seconds_to_ms (entry->mute_until) : 0;
+  gint notify = CLAMP ((gint) entry->notifications, 0, 3);
+  gboolean changed = FALSE;
+
+  if (conversation == NULL || conversation->kind != SD_CONVERSATION_KIND_GROUP)
+    return FALSE;
+  if (conversation->priority != entry->priority &&
+      sd_store_set_priority (self->store, entry->id, entry->priority, NULL))
+    changed = TRUE;
+  if (conversation->muted_until != muted_until &&
+      sd_store_set_muted_until (self->store, entry->id, muted_until, NULL))
+    changed = TRUE;
+  if (conversation->notify_mode != notify &&
+      sd_store_set_notify_mode (self->store, entry->id, notify, NULL))
+    changed = TRUE;
+  return changed;
+}
+
 /* groups v2 our other devices joined or made: a group we do not know yet is stored with the
- * seed (admin) or grant the entry holds, and the group poller reads it from then on; what we
- * know already is left as it is (docs/groups.md) */
+ * seed (admin) or grant the entry holds, and the group poller reads it from then on; a group
+ * we know keeps its state (Info and Members say more than the entry) and takes the entry's
+ * priority, mute and notify mode (docs/groups.md) */
 static void
 apply_user_groups (SdConfigSync *self, SdConfigValue *data)
 {
@@ -560,8 +586,16 @@ apply_user_groups (SdConfigSync *self, SdConfigValue *data)
     g_autoptr(GError) error = NULL;
     SdStoreGroup row = { 0 };
 
-    if (existing != NULL || !sd_config_user_groups_get (data, id, &entry, NULL) ||
-        (!entry.is_admin && !entry.has_auth_data) || entry.removed_status != 0)
+    if (!sd_config_user_groups_get (data, id, &entry, NULL))
+      continue;
+    if (existing != NULL) {
+      if (apply_group_settings (self, &entry))
+        g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, id);
+      continue;
+    }
+    /* kicked (neither seed nor grant), removed or destroyed: nothing to read */
+    if ((!entry.is_admin && !entry.has_auth_data) || entry.removed_status != 0 ||
+        entry.destroyed)
       continue;
     row.id = (gchar *) id;
     row.seed = entry.is_admin ? entry.admin_seed : NULL;
@@ -572,6 +606,8 @@ apply_user_groups (SdConfigSync *self, SdConfigValue *data)
                               entry.name != NULL && *entry.name != '\0' ? entry.name : NULL,
                               &error))
       g_debug ("a synced group was not stored: %s", error->message);
+    else
+      apply_group_settings (self, &entry);
     g_clear_pointer (&row.auth_data, g_bytes_unref);
   }
 }
@@ -1180,6 +1216,55 @@ blinded_contact_removed (SdConfigSync *self, const gchar *id)
     end_change (self, SD_CONFIG_KIND_CONTACTS);
 }
 
+static void
+group_settings_changed (SdConfigSync *self, const SdConversation *conversation)
+{
+  g_auto(SdConfigGroup) entry = { 0 };
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data = current_data (self, SD_CONFIG_KIND_USER_GROUPS);
+  gint64 mute_until = conversation->muted_until > 0 ? ms_to_seconds (conversation->muted_until)
+                                                    : 0;
+  gint notify = CLAMP (conversation->notify_mode, 0, 3);
+
+  /* only a group that has an entry (written when it was made, joined or invited to) */
+  if (data == NULL || !sd_config_user_groups_get (data, conversation->id, &entry, NULL))
+    return;
+  if (entry.priority == conversation->priority && entry.mute_until == mute_until &&
+      (gint) entry.notifications == notify) {
+    sodium_memzero (entry.admin_seed, sizeof (entry.admin_seed));
+    return;
+  }
+  entry.priority = conversation->priority;
+  entry.mute_until = mute_until;
+  entry.notifications = (SdConfigNotify) notify;
+  data = begin_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (!sd_config_user_groups_set (data, &entry, &error))
+    g_warning ("UserGroups entry of a group: %s", error->message);
+  end_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  sodium_memzero (entry.admin_seed, sizeof (entry.admin_seed));
+}
+
+void
+sd_config_sync_group_destroyed (SdConfigSync *self, const gchar *id)
+{
+  g_auto(SdConfigGroup) entry = { 0 };
+  g_autoptr(GError) error = NULL;
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  data = current_data (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (data == NULL || !sd_config_user_groups_get (data, id, &entry, NULL) || entry.destroyed) {
+    sodium_memzero (entry.admin_seed, sizeof (entry.admin_seed));
+    return;
+  }
+  entry.destroyed = TRUE;
+  data = begin_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  if (!sd_config_user_groups_set (data, &entry, &error))
+    g_warning ("UserGroups entry of a group: %s", error->message);
+  end_change (self, SD_CONFIG_KIND_USER_GROUPS);
+  sodium_memzero (entry.admin_seed, sizeof (entry.admin_seed));
+}
+
 void
 sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_ms)
 {
@@ -1202,6 +1287,11 @@ sd_config_sync_contact_changed (SdConfigSync *self, const gchar *id, gint64 now_
   conversation = sd_store_get_conversation (self->store, id, NULL);
   if (conversation == NULL)
     return;
+  /* a group is no contact: its priority, mute and notify mode are its UserGroups entry's */
+  if (conversation->kind == SD_CONVERSATION_KIND_GROUP) {
+    group_settings_changed (self, conversation);
+    return;
+  }
   if (conversation->kind == SD_CONVERSATION_KIND_NOTE_TO_SELF) {
     gint64 expiry = g_strcmp0 (conversation->expiration_mode, "after-send") == 0
                       ? conversation->expiration_timer : 0;

@@ -84,6 +84,8 @@ void sd_config_sync_community_removed (SdConfigSync *self,
 void sd_config_sync_message_requests_changed (SdConfigSync *self);
 /* whether anything is still to be pushed (for tests and diagnostics) */
 /* groups v2: our UserGroups entry of @group (created, accepted, invited) or its removal */
+/* the group was destroyed: its UserGroups entry says so ("d") */
+void sd_config_sync_group_destroyed (SdConfigSync *self, const gchar *id);
 void sd_config_sync_group_changed (SdConfigSync *self, const SdStoreGroup *group,
                                    const gchar *name, gint64 now_ms);
 void sd_config_sync_group_removed (SdConfigSync *self, const gchar *id);

@@ -31,13 +31,15 @@ typedef enum {
   STEP_STORE,
   STEP_REVOKE,
   STEP_UNREVOKE,
+  STEP_DELETE,
 } StepKind;
 
 typedef struct {
   StepKind kind;
   gint namespace_;
   gint64 ttl_ms;
-  GBytes *data;   /* (owned) the item, or the tokens of a revoke */
+  GBytes *data;   /* (owned) the item, the tokens of a revoke, or the hashes of a delete
+                   * (one a line) */
 } Step;
 
 static void
@@ -211,10 +213,16 @@ chain_next (GTask *task)
     return;
   }
   step = g_ptr_array_index (chain->steps, chain->next++);
-  if (step->kind == STEP_STORE)
+  if (step->kind == STEP_STORE) {
     sd_groups_store_async (self, group, step->namespace_, step->ttl_ms, step->data,
                            on_step_done, task);
-  else
+  } else if (step->kind == STEP_DELETE) {
+    g_autofree gchar *text = g_strndup (g_bytes_get_data (step->data, NULL),
+                                        g_bytes_get_size (step->data));
+    g_auto(GStrv) hashes = g_strsplit (text, "\n", -1);
+
+    sd_groups_delete_async (self, group, (const gchar *const *) hashes, on_step_done, task);
+  } else
     sd_groups_revoke_async (self, group, step->data, step->kind == STEP_UNREVOKE, on_step_done,
                             task);
 }
@@ -565,10 +573,10 @@ sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *cons
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(SdGroupState) group = NULL;
-  g_autoptr(SdConfigMessage) list = NULL, info = NULL;
+  g_autoptr(SdConfigMessage) list = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) everyone = NULL;
-  g_autoptr(GBytes) keys_message = NULL, info_push = NULL;
+  g_autoptr(GBytes) keys_message = NULL;
   SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
   SessionProtos__GroupUpdateMemberChangeMessage change =
     SESSION_PROTOS__GROUP_UPDATE_MEMBER_CHANGE_MESSAGE__INIT;
@@ -634,15 +642,11 @@ sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *cons
     return;
   }
   chain_store (chain, SD_GROUP_NS_KEYS, SD_GROUP_CONFIG_TTL_MS, keys_message);
-  info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
-  if (!share_history && info != NULL) {
-    info_push = sd_group_config_push (SD_GROUP_CONFIG_INFO, group->keys, info, &error);
-    if (info_push == NULL) {
-      chain_free (chain);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-    chain_store (chain, SD_GROUP_NS_INFO, SD_GROUP_CONFIG_TTL_MS, info_push);
+  /* without the history, Info again under the new key */
+  if (!share_history && !chain_config_as_is (group, SD_GROUP_CONFIG_INFO, chain, &error)) {
+    chain_free (chain);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
   }
   sent_at = sd_network_now_ms (self->network);
   text = sd_group_control_member_change_text (SD_GROUP_MEMBER_CHANGE_ADDED, sent_at);
@@ -680,9 +684,8 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
                gboolean announce, GError **error)
 {
   g_autoptr(SdConfigMessage) list = config_successor (group, SD_GROUP_CONFIG_MEMBERS);
-  g_autoptr(SdConfigMessage) info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO);
   g_autoptr(GPtrArray) remaining = NULL;
-  g_autoptr(GBytes) keys_message = NULL, info_push = NULL, notice = NULL;
+  g_autoptr(GBytes) keys_message = NULL, notice = NULL;
   gint64 generation = 0;
 
   for (guint i = 0; i < ids->len; i++)
@@ -696,13 +699,8 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
   sd_group_keys_get_current (group->keys, NULL, &generation);
   chain_store (chain, SD_GROUP_NS_KEYS, SD_GROUP_CONFIG_TTL_MS, keys_message);
   /* Info again under the new key: the members left must read it without the old one */
-  if (info != NULL) {
-    info_push = sd_group_config_push (SD_GROUP_CONFIG_INFO, group->keys, info, error);
-    if (info_push == NULL)
-      return FALSE;
-    chain_store (chain, SD_GROUP_NS_INFO, SD_GROUP_CONFIG_TTL_MS, info_push);
-  }
-  if (!config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, error) ||
+  if (!chain_config_as_is (group, SD_GROUP_CONFIG_INFO, chain, error) ||
+      !config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, error) ||
       !chain_tokens (group, chain, ids, FALSE, error))
     return FALSE;
   notice = sd_group_kick_notice_encrypt (&group->ident, ids, generation, error);
@@ -715,10 +713,222 @@ chain_removal (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *ids
   return TRUE;
 }
 
+/* ---- deleting members' content ------------------------------------------------------------ */
+
+/* the items of a swarm delete, at most 100 a request (the hashes, one a line) */
+#define DELETE_HASHES_PER_STEP 100
+
+static void
+chain_delete (Chain *chain, GPtrArray *hashes)
+{
+  for (guint first = 0; first < hashes->len; first += DELETE_HASHES_PER_STEP) {
+    g_autoptr(GString) text = g_string_new (NULL);
+    Step *step = g_new0 (Step, 1);
+
+    for (guint i = first; i < hashes->len && i < first + DELETE_HASHES_PER_STEP; i++)
+      g_string_append_printf (text, "%s%s", i > first ? "\n" : "",
+                              (const gchar *) g_ptr_array_index (hashes, i));
+    step->kind = STEP_DELETE;
+    step->data = g_string_free_to_bytes (g_steal_pointer (&text));
+    g_ptr_array_add (chain->steps, step);
+  }
+}
+
+/* DELETE_CONTENT for @members (every text they sent) and @hashes (those items): signed and
+ * added to @chain, what we hold of it removed here at once (MessageRemoved), then the items we
+ * know deleted from the group's swarm (we are admin) */
+static gboolean
+chain_content_delete (SdGroups *self, SdGroupState *group, Chain *chain, GPtrArray *members,
+                      GPtrArray *hashes, GError **error)
+{
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateDeleteMemberContentMessage msg =
+    SESSION_PROTOS__GROUP_UPDATE_DELETE_MEMBER_CONTENT_MESSAGE__INIT;
+  gint64 sent_at = sd_network_now_ms (self->network);
+  guint8 signature[64];
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GPtrArray) swarm = g_ptr_array_new_with_free_func (g_free);
+
+  if (!sd_group_content_delete_build (group, members, hashes, sent_at, &update, &msg, signature,
+                                      error) ||
+      !chain_update (self, group, chain, &update, sent_at, error))
+    return FALSE;
+  g_ptr_array_add (members, NULL);
+  g_ptr_array_add (hashes, NULL);
+  removed = sd_store_remove_group_content (self->store, group->ident.id,
+                                           (const gchar *const *) members->pdata,
+                                           (const gchar *const *) hashes->pdata, NULL, sent_at,
+                                           error);
+  g_ptr_array_remove_index (members, members->len - 1);
+  g_ptr_array_remove_index (hashes, hashes->len - 1);
+  if (removed == NULL)
+    return FALSE;
+  for (guint i = 0; i < hashes->len; i++)
+    g_ptr_array_add (swarm, g_strdup (g_ptr_array_index (hashes, i)));
+  for (guint i = 0; i < removed->len; i++) {
+    SdMessage *message = g_ptr_array_index (removed, i);
+
+    if (message->server_hash != NULL &&
+        !g_ptr_array_find_with_equal_func (swarm, message->server_hash, g_str_equal, NULL))
+      g_ptr_array_add (swarm, g_strdup (message->server_hash));
+    sd_groups_emit_message_removed (self, message);
+  }
+  if (removed->len > 0)
+    sd_groups_emit_changed (self, group->ident.id);
+  chain_delete (chain, swarm);
+  return TRUE;
+}
+
+void
+sd_groups_delete_member_content_async (SdGroups *self, const gchar *group_id,
+                                       const gchar *const *members,
+                                       const gchar *const *message_ids,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
+  guint n_members = members != NULL ? g_strv_length ((gchar **) members) : 0;
+  guint n_messages = message_ids != NULL ? g_strv_length ((gchar **) message_ids) : 0;
+  Chain *chain;
+
+  g_return_if_fail (SD_IS_GROUPS (self));
+  if (n_members + n_messages == 0 || n_members > SD_GROUP_CHANGE_MAX_MEMBERS ||
+      n_messages > SD_GROUP_CHANGE_MAX_MEMBERS) {
+    g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                             "0 to %d members and 0 to %d messages, not none at all",
+                             SD_GROUP_CHANGE_MAX_MEMBERS, SD_GROUP_CHANGE_MAX_MEMBERS);
+    return;
+  }
+  group = load_for_admin (self, group_id, &error);
+  if (group == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  /* a member who left or was removed may still have content: any Session ID will do */
+  for (guint i = 0; i < n_members; i++) {
+    if (!sd_store_is_session_id (members[i])) {
+      g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                               "member %u is not a Session ID", i);
+      return;
+    }
+    if (!g_ptr_array_find_with_equal_func (ids, members[i], g_str_equal, NULL))
+      g_ptr_array_add (ids, g_strdup (members[i]));
+  }
+  /* messages are named by their id; the group knows them by their swarm hash */
+  for (guint i = 0; i < n_messages; i++) {
+    g_autoptr(SdMessage) message = sd_store_get_message (self->store, message_ids[i], NULL);
+
+    if (message == NULL || g_strcmp0 (message->conversation, group_id) != 0 ||
+        message->kind != SD_MESSAGE_KIND_TEXT || message->server_hash == NULL ||
+        !sd_group_content_hash_ok (message->server_hash)) {
+      g_task_return_new_error (task, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                               "message %u is not a message of this group on its swarm", i);
+      return;
+    }
+    if (!g_ptr_array_find_with_equal_func (hashes, message->server_hash, g_str_equal, NULL))
+      g_ptr_array_add (hashes, g_strdup (message->server_hash));
+  }
+  chain = chain_new (group_id);
+  if (!chain_content_delete (self, group, chain, ids, hashes, &error)) {
+    chain_free (chain);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  chain_run (g_steal_pointer (&task), chain);
+}
+
+static void
+on_unsend_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_message ("our unsent group message stays in the swarm: %s", error->message);
+}
+
+SdMessage *
+sd_groups_unsend (SdGroups *self, const gchar *group_id, const gchar *message_id,
+                  GError **error)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdMessage) target = NULL;
+  g_autoptr(GPtrArray) no_members = g_ptr_array_new ();
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new ();
+  g_autoptr(GPtrArray) removed = NULL;
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateDeleteMemberContentMessage msg =
+    SESSION_PROTOS__GROUP_UPDATE_DELETE_MEMBER_CONTENT_MESSAGE__INIT;
+  const gchar *only[] = { NULL, NULL };
+  guint8 signature[64];
+  gint64 sent_at;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  group = sd_group_state_load (self, group_id, error);
+  if (group == NULL)
+    return NULL;
+  if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
+                         "not a member of the group (yet, or any more)");
+    return NULL;
+  }
+  target = sd_store_get_message (self->store, message_id, NULL);
+  if (target == NULL || g_strcmp0 (target->conversation, group_id) != 0 ||
+      target->kind != SD_MESSAGE_KIND_TEXT ||
+      !g_str_equal (target->author, self->identity->session_id) ||
+      target->server_hash == NULL || !sd_group_content_hash_ok (target->server_hash)) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
+                         "not a message of ours that reached the group");
+    return NULL;
+  }
+  g_ptr_array_add (hashes, target->server_hash);
+  sent_at = sd_network_now_ms (self->network);
+  /* as the official clients send it: our own item by hash, signed only by an admin (a member's
+   * is taken for the sender's own items alone) */
+  if (group->ident.is_admin) {
+    if (!sd_group_content_delete_build (group, no_members, hashes, sent_at, &update, &msg,
+                                        signature, error))
+      return NULL;
+  } else {
+    msg.n_messagehashes = 1;
+    msg.messagehashes = (char **) hashes->pdata;
+    update.deletemembercontent = &msg;
+  }
+  if (!sd_groups_send_update (self, group, &update, sent_at, error))
+    return NULL;
+  only[0] = target->server_hash;
+  removed = sd_store_remove_group_content (self->store, group_id, NULL, only,
+                                           self->identity->session_id, sent_at, error);
+  if (removed == NULL)
+    return NULL;
+  /* an admin may also take it off the swarm; a member's grant has no delete */
+  if (group->ident.is_admin)
+    sd_groups_delete_async (self, group, only, on_unsend_deleted, NULL);
+  if (removed->len == 0) {
+    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_FOUND,
+                         "the message is gone already");
+    return NULL;
+  }
+  return sd_message_copy (g_ptr_array_index (removed, 0));
+}
+
 void
 sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
                                 const gchar *const *members, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  sd_groups_remove_members_full_async (self, group_id, members, FALSE, cancellable, callback,
+                                       user_data);
+}
+
+void
+sd_groups_remove_members_full_async (SdGroups *self, const gchar *group_id,
+                                     const gchar *const *members, gboolean with_content,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
@@ -740,6 +950,17 @@ sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
     chain_free (chain);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
+  }
+  /* and their messages, as the official clients' "remove with messages": under the new key,
+   * for the members who stay */
+  if (with_content) {
+    g_autoptr(GPtrArray) no_hashes = g_ptr_array_new ();
+
+    if (!chain_content_delete (self, group, chain, ids, no_hashes, &error)) {
+      chain_free (chain);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   }
   chain_run (g_steal_pointer (&task), chain);
 }
@@ -821,6 +1042,46 @@ sd_groups_leave_async (SdGroups *self, const gchar *group_id, GCancellable *canc
     chain_store (chain, SD_GROUP_NS_MESSAGES, SD_GROUP_MESSAGE_TTL_MS, second);
   }
   chain_run (g_steal_pointer (&task), chain);
+}
+
+/* ---- an invite that did not go out ---------------------------------------------------------- */
+
+static void
+on_invite_failed_pushed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sd_groups_admin_finish (SD_GROUPS (source), result, &error))
+    g_message ("a failed invite's status did not go out: %s", error->message);
+}
+
+void
+sd_group_admin_invite_failed (SdGroups *self, const gchar *group_id, const gchar *member)
+{
+  g_autoptr(SdGroupState) group = load_for_admin (self, group_id, NULL);
+  g_autoptr(SdConfigMessage) list = NULL;
+  g_auto(SdConfigGroupMember) entry = { 0 };
+  g_autoptr(GError) error = NULL;
+  Chain *chain;
+
+  if (group == NULL)
+    return;
+  list = config_successor (group, SD_GROUP_CONFIG_MEMBERS);
+  /* only an invite still waiting (it may have been answered, or the member removed) */
+  if (!sd_config_group_members_get (sd_config_message_get_data (list), member, &entry, NULL) ||
+      entry.invite != SD_CONFIG_MEMBER_STATUS_SENT)
+    return;
+  entry.invite = SD_CONFIG_MEMBER_STATUS_FAILED;
+  chain = chain_new (group_id);
+  if (!sd_config_group_members_set (sd_config_message_get_data (list), &entry, &error) ||
+      !config_commit (group, SD_GROUP_CONFIG_MEMBERS, list, chain, &error) ||
+      !sd_group_state_save (self, group, NULL, &error)) {
+    g_message ("a failed invite cannot be recorded: %s", error->message);
+    chain_free (chain);
+    return;
+  }
+  sd_groups_emit_changed (self, group_id);
+  chain_run (g_task_new (self, NULL, on_invite_failed_pushed, NULL), chain);
 }
 
 /* ---- after a poll -------------------------------------------------------------------------- */

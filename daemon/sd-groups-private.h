@@ -56,6 +56,10 @@ gboolean sd_group_state_get_member (SdGroupState *group, const gchar *session_id
 /* stores @data in @group's namespace; the callback gets a GTask whose result is the hash */
 void sd_groups_store_async (SdGroups *self, SdGroupState *group, gint namespace_, gint64 ttl_ms,
                             GBytes *data, GAsyncReadyCallback callback, gpointer user_data);
+/* admin: delete_messages of @hashes (1 to 100) on the group's swarm; the callback gets a
+ * GTask (boolean) */
+void sd_groups_delete_async (SdGroups *self, SdGroupState *group, const gchar *const *hashes,
+                             GAsyncReadyCallback callback, gpointer user_data);
 /* admin: our Keys message @data was stored under @hash: its key is confirmed at once (as if
  * read back), so a rekey right after it starts the next generation rather than replacing it */
 void sd_groups_keys_stored (SdGroups *self, const gchar *group_id, const gchar *hash,
@@ -89,8 +93,31 @@ void sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *ac
 
 
 void sd_groups_emit_membership_changed (SdGroups *self, const gchar *group_id);
+/* sd-group-admin.c: the 1:1 invite to @member did not go out: its Members entry says
+ * "failed" (pushed), so the admin sees it and may invite it again */
+void sd_group_admin_invite_failed (SdGroups *self, const gchar *group_id, const gchar *member);
+/* "message-changed" / "message-removed" with @message (the account re-emits them) */
+void sd_groups_emit_message_changed (SdGroups *self, SdMessage *message);
+void sd_groups_emit_message_removed (SdGroups *self, SdMessage *message);
 
 /* a GroupUpdateMessage as the Content of a group message (the packed update is wiped) */
 GBytes *sd_groups_pack_update (SessionProtos__GroupUpdateMessage *update, gint64 sent_at);
+
+/* a swarm hash a deletion may name: 1 to 128 characters of (url-safe) base64 */
+#define SD_GROUP_CONTENT_HASH_MAX 128
+gboolean sd_group_content_hash_ok (const gchar *hash);
+/* sd-group-content-delete.c: a DeleteMemberContent read from the group at @sent_at (the
+ * signed sender's claim): with a valid admin signature every text of its members and the
+ * items of its hashes, sent before it, are removed; without, only @sender's own items by hash */
+void sd_group_content_delete_take (SdGroups *self, SdGroupState *group, const gchar *sender,
+                                   gint64 sent_at,
+                                   SessionProtos__GroupUpdateDeleteMemberContentMessage *msg);
+/* an admin's DeleteMemberContent for @members and @hashes (either may be empty, not both),
+ * signed over "DELETE_CONTENT" + @sent_at + ids + hashes; NULL with @error */
+gboolean sd_group_content_delete_build (SdGroupState *group, GPtrArray *members,
+                                        GPtrArray *hashes, gint64 sent_at,
+                                        SessionProtos__GroupUpdateMessage *update,
+                                        SessionProtos__GroupUpdateDeleteMemberContentMessage *msg,
+                                        guint8 signature[64], GError **error);
 
 G_END_DECLS

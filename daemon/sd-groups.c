@@ -40,7 +40,14 @@ G_DEFINE_QUARK (sd-groups-error-quark, sd_groups_error)
 
 G_DEFINE_FINAL_TYPE (SdGroups, sd_groups, G_TYPE_OBJECT)
 
-enum { SIGNAL_MESSAGE_ADDED, SIGNAL_MESSAGE_RECEIVED, SIGNAL_MEMBERSHIP_CHANGED, N_SIGNALS };
+enum {
+  SIGNAL_MESSAGE_ADDED,
+  SIGNAL_MESSAGE_RECEIVED,
+  SIGNAL_MEMBERSHIP_CHANGED,
+  SIGNAL_MESSAGE_CHANGED,
+  SIGNAL_MESSAGE_REMOVED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 /* ---- one group's state, loaded from the store ---------------------------------------------- */
@@ -149,6 +156,14 @@ state_is_destroyed (SdGroupState *group)
 }
 
 gboolean
+sd_groups_is_destroyed (SdGroups *self, const gchar *group_id)
+{
+  g_autoptr(SdGroupState) group = sd_group_state_load (self, group_id, NULL);
+
+  return group != NULL && state_is_destroyed (group);
+}
+
+gboolean
 sd_group_state_is_active (SdGroupState *group)
 {
   /* a removed member keeps the group (and its history) without its grant */
@@ -176,6 +191,7 @@ typedef struct {
   gchar *data_b64;     /* (owned) (nullable) NULL: a poll or a revoke */
   GBytes *tokens;      /* (owned) (nullable) a revoke_subaccount of these 36-byte tokens */
   gboolean unrevoke;   /* unrevoke_subaccount instead */
+  GStrv delete_hashes; /* (owned) (nullable) a delete of these items (admins) */
   gchar *last_hashes[SD_GROUP_POLL_N];
 } RpcSpec;
 
@@ -185,6 +201,7 @@ rpc_spec_free (RpcSpec *spec)
   sd_group_state_free (spec->group);
   g_free (spec->data_b64);
   g_clear_pointer (&spec->tokens, g_bytes_unref);
+  g_strfreev (spec->delete_hashes);
   for (guint i = 0; i < SD_GROUP_POLL_N; i++)
     g_free (spec->last_hashes[i]);
   g_free (spec);
@@ -198,6 +215,9 @@ rpc_build_request (RpcSpec *spec, gint64 now_ms, GError **error)
   if (spec->data_b64 != NULL)
     return sd_storage_rpc_group_store (&auth, spec->namespace_, now_ms, spec->ttl_ms,
                                        spec->data_b64, error);
+  if (spec->delete_hashes != NULL)
+    return sd_storage_rpc_group_delete (&auth, (const gchar *const *) spec->delete_hashes,
+                                        error);
   if (spec->tokens != NULL)
     return sd_storage_rpc_group_revoke (&spec->group->ident, spec->unrevoke, now_ms,
                                         g_bytes_get_data (spec->tokens, NULL),
@@ -311,6 +331,18 @@ sd_groups_revoke_async (SdGroups *self, SdGroupState *group, GBytes *tokens, gbo
 
   spec->tokens = g_bytes_ref (tokens);
   spec->unrevoke = unrevoke;
+  rpc_async (self, group->ident.id, spec, on_revoke_done,
+             g_task_new (self, NULL, callback, user_data));
+}
+
+void
+sd_groups_delete_async (SdGroups *self, SdGroupState *group, const gchar *const *hashes,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  RpcSpec *spec = g_new0 (RpcSpec, 1);
+
+  spec->delete_hashes = g_strdupv ((gchar **) hashes);
+  /* answered like a revoke: 200 from the swarm, whatever it held */
   rpc_async (self, group->ident.id, spec, on_revoke_done,
              g_task_new (self, NULL, callback, user_data));
 }
@@ -1017,6 +1049,8 @@ take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 se
   }
   if (update->memberleftnotificationmessage != NULL)
     add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_MEMBER_LEFT, "", sent_at, hash, added);
+  if (update->deletemembercontent != NULL)
+    sd_group_content_delete_take (self, group, sender, sent_at, update->deletemembercontent);
 
   /* our own, read back (or from our other device), asks nothing of us */
   if (g_str_equal (sender, self->identity->session_id) || !group->ident.is_admin)
@@ -1302,6 +1336,8 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
         g_clear_error (&error);
       } else if (changed != NULL) {
         reacted = TRUE;
+        /* others' reactions change the message as ours do (Conversation1.MessageChanged) */
+        sd_groups_emit_message_changed (self, changed);
       }
       continue;
     }
@@ -1357,7 +1393,8 @@ sd_groups_apply_poll_from (SdGroups *self, const gchar *group_id, SdRetrieveCurs
     *out_more = more_any;
   if (added > 0 || name != NULL || removed || reacted || media_changed)
     g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
-  if (removed)
+  /* the UserGroups entry follows a removal, and a destruction ("d") */
+  if (removed || (!was_destroyed && state_is_destroyed (group)))
     sd_groups_emit_membership_changed (self, group_id);
   if (!removed)
     after_poll (self, group, accepted, left, push_info, push_members);
@@ -1415,6 +1452,30 @@ pack_invite (const SdGroupIdentity *ident, const gchar *name, const gchar *invit
   return packed;
 }
 
+typedef struct {
+  SdGroups *self;   /* (owned) */
+  gchar *group_id;
+  gchar *member;
+} InviteSent;
+
+static void
+on_invite_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  InviteSent *sent = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* the member's entry says so ("failed"): an admin may invite it again */
+  if (!sd_sender_send_control_finish (SD_SENDER (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_message ("a group invite did not go out: %s", error->message);
+    sd_group_admin_invite_failed (sent->self, sent->group_id, sent->member);
+  }
+  g_object_unref (sent->self);
+  g_free (sent->group_id);
+  g_free (sent->member);
+  g_free (sent);
+}
+
 void
 sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
                         GPtrArray *members)
@@ -1424,12 +1485,18 @@ sd_groups_send_invites (SdGroups *self, SdGroupState *group, const gchar *name,
     g_autoptr(GError) error = NULL;
     gint64 now = sd_network_now_ms (self->network);
     g_autoptr(GBytes) invite = pack_invite (&group->ident, name, member, now, &error);
+    InviteSent *sent;
 
     if (invite == NULL) {
       g_warning ("no invite for a member: %s", error->message);
       continue;
     }
-    sd_sender_send_control (self->sender, member, invite, (guint64) now, SD_OUTGOING_TEXT);
+    sent = g_new0 (InviteSent, 1);
+    sent->self = g_object_ref (self);
+    sent->group_id = g_strdup (group->ident.id);
+    sent->member = g_strdup (member);
+    sd_sender_send_control_async (self->sender, member, invite, (guint64) now, SD_OUTGOING_TEXT,
+                                  on_invite_sent, sent);
   }
 }
 
@@ -1847,6 +1914,18 @@ sd_groups_emit_changed (SdGroups *self, const gchar *group_id)
   g_signal_emit (self, signals[SIGNAL_MESSAGE_ADDED], 0, group_id);
 }
 
+void
+sd_groups_emit_message_changed (SdGroups *self, SdMessage *message)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_CHANGED], 0, message);
+}
+
+void
+sd_groups_emit_message_removed (SdGroups *self, SdMessage *message)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_REMOVED], 0, message);
+}
+
 /* ---- object -------------------------------------------------------------------------------- */
 
 static void
@@ -1876,6 +1955,13 @@ sd_groups_class_init (SdGroupsClass *klass)
   signals[SIGNAL_MESSAGE_RECEIVED] = g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass),
                                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                    G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* an SdMessage (unowned) another member changed (a reaction) or an admin removed */
+  signals[SIGNAL_MESSAGE_CHANGED] = g_signal_new ("message-changed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_MESSAGE_REMOVED] = g_signal_new ("message-removed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void

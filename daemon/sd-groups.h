@@ -130,6 +130,28 @@ void sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar 
 void sd_groups_remove_members_async (SdGroups *self, const gchar *group_id,
                                      const gchar *const *members, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);
+/* admin: the same, and with @with_content every text they sent goes too (DeleteMemberContent
+ * naming them, their items deleted from the swarm), as the official clients' "remove with
+ * messages" */
+void sd_groups_remove_members_full_async (SdGroups *self, const gchar *group_id,
+                                          const gchar *const *members, gboolean with_content,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+/* admin: every text of @members (0 to 50 Session IDs) and the messages @message_ids (0 to 50
+ * ids of this group's texts on its swarm), not none at all, are removed here, for every member
+ * (a signed DeleteMemberContent) and from the group's swarm; finished by
+ * sd_groups_admin_finish */
+void sd_groups_delete_member_content_async (SdGroups *self, const gchar *group_id,
+                                            const gchar *const *members,
+                                            const gchar *const *message_ids,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+/* our own text @message_id of the group deleted for everyone ("unsend"): a DeleteMemberContent
+ * naming its swarm hash (signed when we are admin, who also deletes it from the swarm), and
+ * here at once. Returns the removed message (emit MessageRemoved); INVALID for a message that
+ * is not ours or has not reached the swarm */
+SdMessage *sd_groups_unsend (SdGroups *self, const gchar *group_id, const gchar *message_id,
+                             GError **error);
 /* member: the group hears we left (GroupUpdateMemberLeftMessage and the notification); then
  * the group and its history are forgotten, as the official clients do. The only admin may not
  * leave (InvalidArgument): it destroys the group instead */
@@ -138,6 +160,8 @@ void sd_groups_leave_async (SdGroups *self, const gchar *group_id, GCancellable 
 /* the _finish of the five above */
 gboolean sd_groups_admin_finish (SdGroups *self, GAsyncResult *result, GError **error);
 
+/* an admin destroyed the group (Info "!") */
+gboolean sd_groups_is_destroyed (SdGroups *self, const gchar *group_id);
 /* (transfer floating) a{sv}: name s, description s, admin b (we are), pending b (an invite),
  * removed b (we were removed), destroyed b, members aa{sv} (id s, admin b, invite s and
  * promotion s: "none", "sent", "failed", "not-sent"; an accepted invite is "none") */

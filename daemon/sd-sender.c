@@ -806,6 +806,50 @@ sd_sender_send_control (SdSender *self,
                               on_control_stored, g_object_ref (self));
 }
 
+static void
+on_control_stored_task (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) body = sd_network_swarm_rpc_finish (SD_NETWORK (source), result, &status,
+                                                         NULL, &error);
+
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else if (status != 200)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             "the control message was refused (%u)", status);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+sd_sender_send_control_async (SdSender *self, const gchar *recipient, GBytes *content,
+                              guint64 sent_at, SdOutgoingKind kind,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, user_data);
+  GError *error = NULL;
+  gint64 ttl_ms = sd_expiration_rule (kind, 0, 0, FALSE).ttl_ms;
+  StoreRequest *request = store_request_new (self, recipient, content, sent_at, ttl_ms, &error);
+
+  if (request == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  sd_network_swarm_rpc_async (self->network, request->recipient, build_store, request,
+                              (GDestroyNotify) store_request_free, self->cancellable,
+                              on_control_stored_task, g_steal_pointer (&task));
+}
+
+gboolean
+sd_sender_send_control_finish (SdSender *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 void
 sd_sender_set_profile (SdSender *self, const gchar *display_name, guint64 updated_seconds)
 {

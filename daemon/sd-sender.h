@@ -55,6 +55,12 @@ void sd_sender_send_control (SdSender *self,
                              guint64 sent_at,
                              SdOutgoingKind kind);
 
+/* the same, telling whether the recipient's swarm took it */
+void sd_sender_send_control_async (SdSender *self, const gchar *recipient, GBytes *content,
+                                   guint64 sent_at, SdOutgoingKind kind,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+gboolean sd_sender_send_control_finish (SdSender *self, GAsyncResult *result, GError **error);
+
 /* signals:
  *   "message-changed" (SdMessage *message): a status changed */
 

@@ -1455,6 +1455,30 @@ handle_remove_group_members (SdDbusAccount1 *skeleton, GDBusMethodInvocation *in
 }
 
 static gboolean
+handle_remove_group_members_and_content (SdDbusAccount1 *skeleton,
+                                         GDBusMethodInvocation *invocation,
+                                         const gchar *group_id, const gchar *const *members,
+                                         SdDbusService *self)
+{
+  return change_group (invocation, SD_ACCOUNT_GROUP_REMOVE_WITH_CONTENT, group_id, NULL, NULL,
+                       members, self);
+}
+
+static gboolean
+handle_delete_group_member_content (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
+                                    const gchar *group_id, const gchar *const *members,
+                                    const gchar *const *messages, SdDbusService *self)
+{
+  GroupCall *call = g_new0 (GroupCall, 1);
+
+  call->self = g_object_ref (self);
+  call->invocation = invocation;
+  sd_account_delete_group_content_async (self->account, group_id, members, messages, NULL,
+                                         on_group_change_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_invite_group_members (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocation,
                              const gchar *group_id, const gchar *const *members,
                              gboolean share_history, SdDbusService *self)
@@ -1890,6 +1914,10 @@ sd_dbus_service_new (GDBusConnection *connection, SdAccount *account, GError **e
                     G_CALLBACK (handle_promote_group_members), self);
   g_signal_connect (self->account_skeleton, "handle-remove-group-members",
                     G_CALLBACK (handle_remove_group_members), self);
+  g_signal_connect (self->account_skeleton, "handle-remove-group-members-and-content",
+                    G_CALLBACK (handle_remove_group_members_and_content), self);
+  g_signal_connect (self->account_skeleton, "handle-delete-group-member-content",
+                    G_CALLBACK (handle_delete_group_member_content), self);
   g_signal_connect (self->account_skeleton, "handle-invite-group-members",
                     G_CALLBACK (handle_invite_group_members), self);
   g_signal_connect (self->account_skeleton, "handle-join-community",

@@ -97,6 +97,8 @@ describe_attachment (const SdMessage *message)
                             ? first->file_name : _("attachment"));
 }
 
+static gchar *render_mentions (SdNotifier *self, const gchar *body);
+
 static void
 show (SdNotifier *self, const SdConversation *conversation, const SdMessage *message)
 {
@@ -104,6 +106,7 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
   g_autofree gchar *name = NULL;
   g_autofree gchar *escaped = NULL;
   g_autofree gchar *attachment_text = NULL;
+  g_autofree gchar *rendered = NULL;
   const gchar *summary, *body;
   NotifyCall *call;
   guint replaces = GPOINTER_TO_UINT (g_hash_table_lookup (self->by_conversation,
@@ -118,7 +121,7 @@ show (SdNotifier *self, const SdConversation *conversation, const SdMessage *mes
   } else switch (self->content) {
   case SD_NOTIFY_CONTENT_FULL:
     summary = name;
-    body = *message->body != '\0' ? message->body
+    body = *message->body != '\0' ? (rendered = render_mentions (self, message->body))
                                   : (gchar *) (attachment_text = describe_attachment (message));
     break;
   case SD_NOTIFY_CONTENT_NAME:
@@ -210,13 +213,73 @@ ask_capabilities (SdNotifier *self)
 }
 
 /* a group in "mentions" mode announces only what names us: the official clients write a
- * mention as "@" and the Session ID in the body (and show the name in its place) */
+ * mention as "@" and the Session ID in the body (and show the name in its place). The id's
+ * hex may come in either case; a longer run of hex is not an id */
+#define MENTION_LEN (1 + 66)
+
+static gboolean
+mention_at (const gchar *p)
+{
+  if (p[0] != '@' || p[1] != '0' || p[2] != '5')
+    return FALSE;
+  for (guint i = 3; i < MENTION_LEN; i++)
+    if (!g_ascii_isxdigit (p[i]))
+      return FALSE;
+  return !g_ascii_isxdigit (p[MENTION_LEN]);
+}
+
 static gboolean
 mentions_us (SdNotifier *self, const SdMessage *message)
 {
-  g_autofree gchar *tag = g_strconcat ("@", sd_account_get_session_id (self->account), NULL);
+  const gchar *own = sd_account_get_session_id (self->account);
 
-  return message->body != NULL && strlen (tag) > 1 && strstr (message->body, tag) != NULL;
+  if (message->body == NULL || own == NULL || strlen (own) != MENTION_LEN - 1)
+    return FALSE;
+  for (const gchar *p = strchr (message->body, '@'); p != NULL; p = strchr (p + 1, '@'))
+    if (mention_at (p) && g_ascii_strncasecmp (p + 1, own, MENTION_LEN - 1) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* the name a mention shows, as the official clients show it: ours, an approved contact's
+ * (a stranger's chosen name is not shown, as elsewhere), else the id shortened */
+static gchar *
+mention_name (SdNotifier *self, const gchar *id)
+{
+  const gchar *own_name = sd_account_get_display_name (self->account);
+  g_autoptr(SdConversation) conversation = NULL;
+
+  if (g_strcmp0 (id, sd_account_get_session_id (self->account)) == 0 && own_name != NULL &&
+      *own_name != '\0')
+    return g_strdup (own_name);
+  conversation = sd_account_get_conversation (self->account, id, NULL);
+  if (conversation != NULL && conversation->approved)
+    return sd_conversation_dup_title (conversation);
+  return g_strdup_printf ("%.6s…%s", id, id + 62);
+}
+
+/* @body with each "@" + Session ID shown as "@" + that member's name */
+static gchar *
+render_mentions (SdNotifier *self, const gchar *body)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *p = body;
+
+  for (const gchar *at = strchr (p, '@'); at != NULL; at = strchr (at + 1, '@')) {
+    g_autofree gchar *id = NULL;
+    g_autofree gchar *name = NULL;
+
+    if (!mention_at (at))
+      continue;
+    g_string_append_len (out, p, at - p);
+    id = g_ascii_strdown (at + 1, MENTION_LEN - 1);
+    name = mention_name (self, id);
+    g_string_append_printf (out, "@%s", name);
+    p = at + MENTION_LEN;
+    at = p - 1;
+  }
+  g_string_append (out, p);
+  return g_string_free (out, FALSE);
 }
 
 static void

@@ -186,17 +186,20 @@ gboolean
 sd_store_count_pending_groups (SdStore *self, guint *out_count, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   stmt = store_prepare (self, "SELECT count(*) FROM groups WHERE pending = 1", error);
-  if (stmt == NULL)
-    return FALSE;
-  rc = store_step (self, stmt, error);
-  if (rc != SQLITE_ROW)
+  if (stmt == NULL || !store_step_row (self, stmt, "no count", error))
     return FALSE;
   *out_count = (guint) sqlite3_column_int64 (stmt, 0);
   return TRUE;
+}
+
+/* the one text column of @stmt's row; NULL without a row (no error) or when the step fails */
+static gchar *
+step_text (SdStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  return store_step (self, stmt, error) == SQLITE_ROW ? store_row_text (stmt) : NULL;
 }
 
 gchar *
@@ -204,7 +207,6 @@ sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespa
                               GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   stmt = store_prepare (self, "SELECT hash FROM group_last_hash"
                               " WHERE group_id = ?1 AND namespace = ?2", error);
@@ -212,10 +214,7 @@ sd_store_get_group_last_hash (SdStore *self, const gchar *group_id, gint namespa
     return NULL;
   store_bind_text (stmt, 1, group_id);
   sqlite3_bind_int (stmt, 2, namespace_);
-  rc = store_step (self, stmt, error);
-  if (rc != SQLITE_ROW)
-    return NULL;
-  return store_column_dup (stmt, 0);
+  return step_text (self, stmt, error);
 }
 
 gboolean
@@ -239,7 +238,6 @@ sd_store_get_group_member_last_hash (SdStore *self, const gchar *group_id, const
                                      gint namespace_, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-  int rc;
 
   stmt = store_prepare (self, "SELECT hash FROM group_member_last_hash"
                               " WHERE group_id = ?1 AND node = ?2 AND namespace = ?3", error);
@@ -248,10 +246,7 @@ sd_store_get_group_member_last_hash (SdStore *self, const gchar *group_id, const
   store_bind_text (stmt, 1, group_id);
   store_bind_text (stmt, 2, node);
   sqlite3_bind_int (stmt, 3, namespace_);
-  rc = store_step (self, stmt, error);
-  if (rc != SQLITE_ROW)
-    return NULL;
-  return store_column_dup (stmt, 0);
+  return step_text (self, stmt, error);
 }
 
 gboolean
@@ -290,6 +285,7 @@ sd_store_add_group_message_full (SdStore *self, const gchar *group_id, const gch
   g_autoptr(SdStoreTx) tx = NULL;
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autoptr(SdCachedStmt) touch = NULL;
+  gboolean removed = FALSE;
 
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   if (out_added != NULL)
@@ -306,6 +302,11 @@ sd_store_add_group_message_full (SdStore *self, const gchar *group_id, const gch
   tx = store_tx_begin (self, error);
   if (tx == NULL)
     return FALSE;
+  /* a message an admin deleted (or we did) and read again from a member is not taken back */
+  if (!store_was_removed (self, author, sent_at, &removed, error))
+    return FALSE;
+  if (removed)
+    return store_tx_commit (tx, error);
   /* (author, sent_at) is the message's id: a second copy changes nothing */
   stmt = store_prepare (self,
                         "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
@@ -518,4 +519,104 @@ sd_store_add_group_event (SdStore *self, const gchar *group_id, const gchar *aut
       return FALSE;
   }
   return store_tx_commit (tx, error);
+}
+
+static gboolean
+same_message (gconstpointer a, gconstpointer b)
+{
+  return g_str_equal (((const SdMessage *) a)->id, ((const SdMessage *) b)->id);
+}
+
+/* the texts of @group_id at or before @before matching @stmt's ?3 (an author or a hash) and,
+ * when @only_author is set, by that author (?4), added to @found */
+static gboolean
+collect_content (SdStore *self, sqlite3_stmt *stmt, const gchar *group_id, const gchar *match,
+                 const gchar *only_author, gint64 before, GPtrArray *found, GError **error)
+{
+  int rc;
+
+  sqlite3_reset (stmt);
+  store_bind_text (stmt, 1, group_id);
+  sqlite3_bind_int64 (stmt, 2, before);
+  store_bind_text (stmt, 3, match);
+  store_bind_text (stmt, 4, only_author);
+  while ((rc = store_step (self, stmt, error)) == SQLITE_ROW) {
+    SdMessage *message = store_message_from_row (stmt, 0);
+
+    if (g_ptr_array_find_with_equal_func (found, message, same_message, NULL))
+      sd_message_free (message);
+    else
+      g_ptr_array_add (found, message);
+  }
+  return rc != 0;
+}
+
+GPtrArray *
+sd_store_remove_group_content (SdStore *self, const gchar *group_id, const gchar *const *authors,
+                               const gchar *const *hashes, const gchar *only_author,
+                               gint64 before, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) by_author = NULL;
+  g_autoptr(SdCachedStmt) by_hash = NULL;
+  g_autoptr(SdCachedStmt) seen = NULL;
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+  gint64 now = store_now_ms ();
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  if (!is_group_id (group_id) ||
+      (authors != NULL && g_strv_length ((gchar **) authors) > SD_STORE_GROUP_DELETE_MAX) ||
+      (hashes != NULL && g_strv_length ((gchar **) hashes) > SD_STORE_GROUP_DELETE_MAX)) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a group, or too many authors or hashes");
+    return NULL;
+  }
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  /* texts only: the group's events (renames, removals) are not a member's content */
+  by_author = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                                   " WHERE m.conversation = ?1 AND m.sent_at <= ?2"
+                                   " AND m.author = ?3 AND (?4 IS NULL OR m.author = ?4)"
+                                   " AND m.kind = 'text'", error);
+  if (by_author == NULL)
+    return NULL;
+  for (guint i = 0; authors != NULL && authors[i] != NULL; i++)
+    if (sd_store_is_session_id (authors[i]) &&
+        !collect_content (self, by_author, group_id, authors[i], only_author, before, found,
+                          error))
+      return NULL;
+  by_hash = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                                 " WHERE m.conversation = ?1 AND m.sent_at <= ?2"
+                                 " AND m.hash_key = substr (?3, 1, 12) AND m.server_hash = ?3"
+                                 " AND (?4 IS NULL OR m.author = ?4) AND m.kind = 'text'", error);
+  if (by_hash == NULL)
+    return NULL;
+  for (guint i = 0; hashes != NULL && hashes[i] != NULL; i++)
+    if (!collect_content (self, by_hash, group_id, hashes[i], only_author, before, found, error))
+      return NULL;
+  /* the hash stays seen once the row is gone, so a member read from its beginning does not
+   * bring the item back (the removed_messages row refuses it too) */
+  seen = store_prepare (self, "INSERT INTO seen_hashes (hash, expires_at) VALUES (?1, ?2)"
+                              " ON CONFLICT (hash) DO UPDATE"
+                              " SET expires_at = max(expires_at, excluded.expires_at)", error);
+  if (seen == NULL)
+    return NULL;
+  for (guint i = 0; i < found->len; i++) {
+    SdMessage *message = g_ptr_array_index (found, i);
+
+    if (!store_remove_row (self, message->author, message->sent_at,
+                           now + SD_STORE_REMOVED_KEEP_MS, error))
+      return NULL;
+    if (message->server_hash != NULL) {
+      sqlite3_reset (seen);
+      store_bind_text (seen, 1, message->server_hash);
+      sqlite3_bind_int64 (seen, 2, now + SD_STORE_REMOVED_KEEP_MS);
+      if (!store_run (self, seen, error))
+        return NULL;
+    }
+  }
+  if (!store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&found);
 }

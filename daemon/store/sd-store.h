@@ -531,6 +531,17 @@ gboolean sd_store_set_group_reaction (SdStore *self, const gchar *group_id,
                                       gint64 target_sent_at, const gchar *emoji,
                                       gboolean remove, gint64 reacted_at,
                                       SdMessage **out_changed, GError **error);
+/* an admin's DELETE_CONTENT (docs/groups.md): the texts of @group_id sent at or before
+ * @before by one of @authors, or whose swarm hash is one of @hashes (with @only_author, only
+ * those of that author), leave the store and stay removed (a copy read again is not taken).
+ * At most SD_STORE_GROUP_DELETE_MAX of each. Returns the removed messages (element-type
+ * SdMessage), or NULL with @error */
+#define SD_STORE_GROUP_DELETE_MAX 100
+GPtrArray *sd_store_remove_group_content (SdStore *self, const gchar *group_id,
+                                          const gchar *const *authors,
+                                          const gchar *const *hashes,
+                                          const gchar *only_author, gint64 before,
+                                          GError **error);
 /* a group control message shown in the conversation (SD_MESSAGE_KIND_GROUP_*): never unread;
  * a known (author, sent_at) is left alone */
 gboolean sd_store_add_group_event (SdStore *self, const gchar *group_id, const gchar *author,

@@ -50,6 +50,7 @@ typedef struct {
   guint counter;
   guint refuse_stores;   /* the group's next so many stores are refused (400) */
   guint stores;          /* the group's stores */
+  const gchar *refuse_account;  /* (nullable) stores to this account are refused (400) */
   Peer admin, bob, carol;
   gchar *group_id;
   guint tick_id;         /* wakes the main loop, so a wait that never ends fails in time */
@@ -169,12 +170,30 @@ answer_rpc (SdFakeTransport *transport, guint node, const gchar *rpc, guint *sta
       *status = 400;
       return g_strdup ("refused for the test");
     }
+    if (g_strcmp0 (sd_json_get_string (params, "pubkey"), f->refuse_account) == 0) {
+      *status = 400;
+      return g_strdup ("refused for the test");
+    }
     swarm_add (f, sd_json_get_string (params, "pubkey"), sd_json_get_int (params, "namespace", 0),
                sd_json_get_string (params, "data"));
     items = swarm_items (f, sd_json_get_string (params, "pubkey"),
                          sd_json_get_int (params, "namespace", 0));
     return g_strdup_printf ("{\"swarm\":{},\"hash\":\"%s\",\"t\":%" G_GINT64_FORMAT "}",
                             ((Item *) g_ptr_array_index (items, items->len - 1))->hash, now);
+  }
+  if (g_strcmp0 (method, "delete") == 0) {
+    JsonArray *hashes = sd_json_get_array (params, "messages");
+    GPtrArray *items = swarm_items (f, sd_json_get_string (params, "pubkey"),
+                                    SD_GROUP_NS_MESSAGES);
+
+    for (guint i = 0; hashes != NULL && i < json_array_get_length (hashes); i++)
+      for (guint j = 0; j < items->len; j++)
+        if (g_strcmp0 (((Item *) g_ptr_array_index (items, j))->hash,
+                       json_array_get_string_element (hashes, i)) == 0) {
+          g_ptr_array_remove_index (items, j);
+          break;
+        }
+    return g_strdup ("{\"swarm\":{}}");
   }
   if (g_strcmp0 (method, "revoke_subaccount") == 0) {
     JsonArray *tokens = sd_json_get_array (params, "revoke");
@@ -870,6 +889,223 @@ test_member_lacking_a_message (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again, ==, "one|two");
 }
 
+/* whether @peer holds a text @body in the group */
+static gboolean
+has_text (Fixture *f, Peer *peer, const gchar *body)
+{
+  g_autoptr(GPtrArray) messages = sd_store_get_messages (peer->test_store.store, f->group_id,
+                                                         0, 0, 100, NULL);
+
+  g_assert_nonnull (messages);
+  for (guint i = 0; i < messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (messages, i);
+
+    if (message->kind == SD_MESSAGE_KIND_TEXT && g_str_equal (message->body, body))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* @peer writes @body to the group; the hash of its item in the swarm */
+static gchar *
+say (Fixture *f, Peer *peer, const gchar *body)
+{
+  guint before = n_items (f, SD_GROUP_NS_MESSAGES);
+  g_autofree gchar *id = sd_groups_send_text (peer->groups, f->group_id, body, NULL);
+  GPtrArray *items;
+
+  g_assert_nonnull (id);
+  SD_TEST_WAIT_UNTIL (n_items (f, SD_GROUP_NS_MESSAGES) > before);
+  items = swarm_items (f, f->group_id, SD_GROUP_NS_MESSAGES);
+  return g_strdup (((Item *) g_ptr_array_index (items, items->len - 1))->hash);
+}
+
+static void
+send_delete (Fixture *f, Peer *peer, gchar **ids, gsize n_ids, gchar **hashes, gsize n_hashes,
+             const guint8 *signature, gint64 sent_at)
+{
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateDeleteMemberContentMessage msg =
+    SESSION_PROTOS__GROUP_UPDATE_DELETE_MEMBER_CONTENT_MESSAGE__INIT;
+
+  msg.n_membersessionids = n_ids;
+  msg.membersessionids = ids;
+  msg.n_messagehashes = n_hashes;
+  msg.messagehashes = hashes;
+  if (signature != NULL) {
+    msg.has_adminsignature = TRUE;
+    msg.adminsignature.data = (guint8 *) signature;
+    msg.adminsignature.len = 64;
+  }
+  update.deletemembercontent = &msg;
+  send_update (f, peer, &update, sent_at);
+}
+
+static void
+poll_all (Fixture *f)
+{
+  g_assert_true (poll (f, &f->admin));
+  g_assert_true (poll (f, &f->bob));
+  g_assert_true (poll (f, &f->carol));
+}
+
+/* DeleteMemberContent: a member cannot forge an admin's deletion nor delete another's items;
+ * it may delete its own by hash; an admin's deletion removes every text of a member for
+ * everyone (and from the swarm), but nothing sent after it */
+static void
+test_delete_content (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *b1 = say (f, &f->bob, "b1");
+  g_autofree gchar *c1 = say (f, &f->carol, "c1");
+  g_autofree gchar *c2 = say (f, &f->carol, "c2");
+  gchar *carol_ids[] = { f->carol.id.session_id };
+  gchar *c1_hashes[] = { c1 };
+  gchar *b1_hashes[] = { b1 };
+  gint64 t;
+  SdGroupIdentity other;
+  guint8 other_seed[32], forged[64];
+  g_autofree gchar *text = NULL;
+  const gchar *members[] = { f->carol.id.session_id, NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *items;
+
+  poll_all (f);
+  g_assert_true (has_text (f, &f->admin, "c1") && has_text (f, &f->bob, "b1"));
+  /* a deletion reaches only what was sent before it */
+  t = g_get_real_time () / 1000 + 1;
+
+  /* bob signs carol's deletion with another key, and names her item without a signature */
+  memset (other_seed, 0x77, sizeof other_seed);
+  g_assert_true (sd_group_identity_from_seed (&other, other_seed, NULL));
+  text = sd_group_control_delete_content_text (t, (const gchar *const *) carol_ids, NULL);
+  g_assert_true (sd_group_control_sign (&other, text, forged, NULL));
+  send_delete (f, &f->bob, carol_ids, 1, NULL, 0, forged, t);
+  send_delete (f, &f->bob, NULL, 0, c1_hashes, 1, NULL, t + 1);
+  poll_all (f);
+  g_assert_true (has_text (f, &f->admin, "c1") && has_text (f, &f->admin, "c2"));
+  g_assert_true (has_text (f, &f->carol, "c1"));
+
+  /* his own item he may delete */
+  send_delete (f, &f->bob, NULL, 0, b1_hashes, 1, NULL, t + 2);
+  poll_all (f);
+  g_assert_false (has_text (f, &f->admin, "b1"));
+  g_assert_false (has_text (f, &f->carol, "b1"));
+
+  /* members may not delete for others */
+  sd_groups_delete_member_content_async (f->bob.groups, f->group_id, members, NULL, NULL,
+                                         on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_false (sd_groups_admin_finish (f->bob.groups, result, &error));
+  g_assert_error (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_ADMIN);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* the admin deletes carol's texts: at once here, from the swarm, then at bob's */
+  sd_groups_delete_member_content_async (f->admin.groups, f->group_id, members, NULL, NULL,
+                                         on_done, &result);
+  g_assert_false (has_text (f, &f->admin, "c1") || has_text (f, &f->admin, "c2"));
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, &error));
+  g_assert_no_error (error);
+  items = swarm_items (f, f->group_id, SD_GROUP_NS_MESSAGES);
+  for (guint i = 0; i < items->len; i++) {
+    g_assert_cmpstr (((Item *) g_ptr_array_index (items, i))->hash, !=, c1);
+    g_assert_cmpstr (((Item *) g_ptr_array_index (items, i))->hash, !=, c2);
+  }
+  g_assert_true (poll (f, &f->bob));
+  g_assert_false (has_text (f, &f->bob, "c1") || has_text (f, &f->bob, "c2"));
+  g_assert_true (poll (f, &f->carol));
+  g_assert_false (has_text (f, &f->carol, "c1"));
+
+  /* what carol writes afterwards stays */
+  g_free (say (f, &f->carol, "c3"));
+  g_assert_true (poll (f, &f->bob));
+  g_assert_true (has_text (f, &f->bob, "c3"));
+
+  /* bob unsends his own text (not carol's): gone for him at once, then for the admin */
+  g_free (say (f, &f->bob, "b2"));
+  poll_all (f);
+  g_assert_true (has_text (f, &f->admin, "b2"));
+  {
+    g_autoptr(GPtrArray) messages = sd_store_get_messages (f->bob.test_store.store,
+                                                           f->group_id, 0, 0, 100, NULL);
+    const gchar *b2_id = NULL, *c3_id = NULL;
+    g_autoptr(SdMessage) removed = NULL;
+
+    for (guint i = 0; i < messages->len; i++) {
+      SdMessage *message = g_ptr_array_index (messages, i);
+
+      if (g_str_equal (message->body, "b2"))
+        b2_id = message->id;
+      if (g_str_equal (message->body, "c3"))
+        c3_id = message->id;
+    }
+    g_assert_nonnull (b2_id);
+    g_assert_nonnull (c3_id);
+    g_assert_null (sd_groups_unsend (f->bob.groups, f->group_id, c3_id, &error));
+    g_assert_error (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID);
+    g_clear_error (&error);
+    removed = sd_groups_unsend (f->bob.groups, f->group_id, b2_id, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (removed);
+  }
+  g_assert_false (has_text (f, &f->bob, "b2"));
+  SD_TEST_WAIT_UNTIL (poll (f, &f->admin) && !has_text (f, &f->admin, "b2"));
+  g_assert_true (has_text (f, &f->admin, "c3"));
+  sd_group_identity_clear (&other);
+}
+
+static SdConfigMemberStatus
+invite_status (Fixture *f, Peer *peer, const gchar *member)
+{
+  g_autoptr(SdGroupState) group = sd_group_state_load (peer->groups, f->group_id, NULL);
+  g_auto(SdConfigGroupMember) entry = { 0 };
+
+  g_assert_nonnull (group);
+  if (!sd_group_state_get_member (group, member, &entry))
+    return (SdConfigMemberStatus) -1;
+  return entry.invite;
+}
+
+/* an invite whose 1:1 message did not go out is "failed" in Members (the members see it too);
+ * inviting the member again sends it */
+static void
+test_invite_failed (Fixture *f, gconstpointer data)
+{
+  SdIdentity dave;
+  const gchar *members[2];
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sd_test_identity_from_byte (&dave, 0x24);
+  members[0] = dave.session_id;
+  members[1] = NULL;
+  f->refuse_account = dave.session_id;
+  sd_groups_invite_async (f->admin.groups, f->group_id, members, FALSE, NULL, on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, NULL));
+  g_clear_object (&result);
+  SD_TEST_WAIT_UNTIL (invite_status (f, &f->admin, dave.session_id) ==
+                      SD_CONFIG_MEMBER_STATUS_FAILED);
+  g_assert_cmpuint (swarm_items (f, dave.session_id, 0)->len, ==, 0);
+  /* the status went out with Members */
+  SD_TEST_WAIT_UNTIL (poll (f, &f->bob) &&
+                      invite_status (f, &f->bob, dave.session_id) ==
+                        SD_CONFIG_MEMBER_STATUS_FAILED);
+
+  /* invited again, it goes out and says "sent" */
+  f->refuse_account = NULL;
+  sd_groups_invite_async (f->admin.groups, f->group_id, members, FALSE, NULL, on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, NULL));
+  g_assert_cmpint (invite_status (f, &f->admin, dave.session_id), ==,
+                   SD_CONFIG_MEMBER_STATUS_SENT);
+  SD_TEST_WAIT_UNTIL (swarm_items (f, dave.session_id, 0)->len == 1);
+  /* the answer reaches the sender before the fixture goes */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -884,6 +1120,9 @@ main (int argc, char **argv)
   g_test_add ("/group-admin/retry", Fixture, NULL, setup, test_retry, teardown);
   g_test_add ("/group-admin/concurrent", Fixture, NULL, setup, test_concurrent, teardown);
   g_test_add ("/group-admin/renew", Fixture, NULL, setup, test_renew, teardown);
+  g_test_add ("/group-admin/delete-content", Fixture, NULL, setup, test_delete_content,
+              teardown);
+  g_test_add ("/group-admin/invite-failed", Fixture, NULL, setup, test_invite_failed, teardown);
   g_test_add ("/group-admin/conflicting-rekeys", Fixture, NULL, setup, test_conflicting_rekeys,
               teardown);
   return g_test_run ();

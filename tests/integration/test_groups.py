@@ -14,12 +14,18 @@ what comes after); bob leaves the first group (alice drops him from Members); ca
 group (alice sees it destroyed and cannot write); a group message cut off by a restart goes out
 after it; bob is invited back to the third group with its history (he reads what he missed)
 and to the first without it (he does not); alice's two devices edit the first group at
-once and everyone ends with both edits."""
+once and everyone ends with both edits.
+
+And (part 6): others' reactions are MessageChanged; a mention is announced with the name in
+place of the id, also in capitals; a group's priority, mute and notify mode go between alice's
+devices; alice deletes a message of bob's for everyone (sessionctl), bob unsends one of his
+own, and alice removes him with his messages."""
 
 import json
 import os
 import signal
 import subprocess
+import time
 
 from gi.repository import GLib  # noqa: E402
 
@@ -176,6 +182,11 @@ def test(testnet):
         alice.wait_for(lambda: next(m for m in alice.messages(group_id)
                                     if m["id"] == reply_id).get("reactions")
                        == [("👍", 1, False)], "alice sees bob's reaction")
+        # another member's reaction is a MessageChanged, as our own are
+        alice.wait_for(lambda: any(member == "MessageChanged" and path.endswith(group_id)
+                                   and args[0] == reply_id
+                                   for path, iface, member, args in alice.signals),
+                       "alice's MessageChanged for bob's reaction")
         alice.conversation(group_id, "AddReaction", "ss", reply_id, "👍")
         bob.wait_for(lambda: next(m for m in bob.messages(group_id)
                                   if m["id"] == reply_id).get("reactions")
@@ -197,14 +208,37 @@ def test(testnet):
                   "a group keeps the mentions mode")
         bob.conversation(group_id, "SendMessage", "sa{sv}", "not for you @" + bob_id, {})
         bob.conversation(group_id, "SendMessage", "sa{sv}", "look @" + alice_id, {})
+        # an id in capitals names her too
+        bob.conversation(group_id, "SendMessage", "sa{sv}", "LOUD @" + alice_id.upper(), {})
         alice.wait_for(lambda: "look @" + alice_id in bodies(alice, group_id, bob_id)
                        and "not for you @" + bob_id in bodies(alice, group_id, bob_id),
                        "alice reads both")
-        alice.wait_for(lambda: any("look" in n[3] for n in notes.notifications),
-                       "the mention is announced")
+        # the notification shows the name in place of the id, as the official clients do
+        alice.wait_for(lambda: any(n[3] == "look @Alice" for n in notes.notifications),
+                       "the mention is announced with alice's name")
+        alice.wait_for(lambda: any(n[3] == "LOUD @Alice" for n in notes.notifications),
+                       "a mention in capitals is announced")
         assert not any("not for you" in n[3] for n in notes.notifications), \
             "a message that does not name alice is not announced"
         alice.conversation(group_id, "SetNotifyMode", "s", "all")
+
+        log("the group's priority, mute and notify mode reach alice's other device (UserGroups)")
+        muted = (int(time.time()) + 3600) * 1000  # the entry keeps whole seconds
+        alice.conversation(group_id, "SetPriority", "x", 3)
+        alice.conversation(group_id, "SetMutedUntil", "x", muted)
+        alice.conversation(group_id, "SetNotifyMode", "s", "mentions")
+
+        def settings(d):
+            return (d.conversation_prop(group_id, "Priority"),
+                    d.conversation_prop(group_id, "MutedUntil"),
+                    d.conversation_prop(group_id, "NotifyMode"))
+        alice2.wait_for(lambda: settings(alice2) == (3, muted, "mentions"),
+                        "alice2 has alice's settings of the group", timeout=120)
+        alice2.conversation(group_id, "SetPriority", "x", 0)
+        alice2.conversation(group_id, "SetMutedUntil", "x", 0)
+        alice2.conversation(group_id, "SetNotifyMode", "s", "all")
+        alice.wait_for(lambda: settings(alice) == (0, 0, "all"),
+                       "and alice has alice2's", timeout=120)
 
         log("carol, not a member, has no group and cannot join or write")
         assert group_id not in conversation_ids(carol), "carol has no group"
@@ -310,8 +344,51 @@ def test(testnet):
         bob.wait_for(lambda: events(bob, team, "group-renamed") == [(carol_id, "Team B")],
                      "shown as carol's")
 
-        log("alice removes bob: he learns it, cannot write and does not read what follows")
-        alice.account("RemoveGroupMembers", "sas", team, [bob_id])
+        log("alice deletes bob's message for everyone; members cannot")
+        bob.conversation(team, "SendMessage", "sa{sv}", "oops", {})
+        bob.conversation(team, "SendMessage", "sa{sv}", "keep this", {})
+        for d in (alice, carol):
+            d.wait_for(lambda: sorted(bodies(d, team, bob_id)) == ["keep this", "oops"],
+                       "%s reads bob's two" % d.name)
+        oops_id = next(m["id"] for m in alice.messages(team) if m["body"] == "oops")
+        bob.expect_error("AccessDenied", bob.account, "DeleteGroupMemberContent", "sasas", team,
+                         [], [oops_id])
+        alice.expect_error("InvalidArgument", alice.account, "DeleteGroupMemberContent", "sasas",
+                           team, [], [])
+        alice.expect_error("InvalidArgument", alice.account, "DeleteGroupMemberContent", "sasas",
+                           team, [], [hello_id])
+        alice.expect_error("InvalidSessionId", alice.account, "DeleteGroupMemberContent",
+                           "sasas", team, ["nope"], [])
+        sessionctl(alice, "group-delete-content", team, oops_id)
+        assert_eq(bodies(alice, team, bob_id), ["keep this"], "gone at alice at once")
+        for d in (carol, bob):
+            d.wait_for(lambda: bodies(d, team, bob_id) == ["keep this"],
+                       "%s's copy of bob's message is deleted" % d.name)
+        carol.wait_for(lambda: any(member == "MessageRemoved" and path.endswith(team)
+                                   and args[0] == oops_id
+                                   for path, iface, member, args in carol.signals),
+                       "carol's MessageRemoved")
+
+        log("bob unsends his own message: it goes for everyone; not someone else's")
+        keep_id = next(m["id"] for m in bob.messages(team) if m["body"] == "keep this")
+        hi_team_id = next(m["id"] for m in bob.messages(team) if m["body"] == "hi team")
+        bob.expect_error("NotAuthor", bob.conversation, team, "DeleteMessage", "sb", hi_team_id,
+                         True)
+        bob.conversation(team, "DeleteMessage", "sb", keep_id, True)
+        assert_eq(bodies(bob, team, bob_id), [], "gone at bob at once")
+        for d in (alice, carol):
+            d.wait_for(lambda: bodies(d, team, bob_id) == [],
+                       "%s's copy of bob's unsent message is deleted" % d.name)
+        assert_eq(bodies(carol, team, alice_id).count("hi team"), 1, "alice's message stays")
+        bob.conversation(team, "SendMessage", "sa{sv}", "last words", {})
+        for d in (alice, carol):
+            d.wait_for(lambda: bodies(d, team, bob_id) == ["last words"],
+                       "%s reads bob's next one" % d.name)
+
+        log("alice removes bob with his messages: he learns it, cannot write and does not read "
+            "what follows; his messages go for carol")
+        alice.account("RemoveGroupMembersAndContent", "sas", team, [bob_id])
+        assert_eq(bodies(alice, team, bob_id), [], "bob's messages gone at alice")
         assert bob_id not in alice.conversation_prop(team, "Members"), "bob left Members"
         bob.wait_for(lambda: group_info(bob, team)["removed"], "bob learns he was removed")
         assert_eq(events(bob, team, "group-removed"), [(bob_id, "")], "bob's conversation says so")
@@ -325,6 +402,8 @@ def test(testnet):
         assert_eq(bodies(bob, team, alice_id), ["hi team"], "bob keeps only the history")
         carol.wait_for(lambda: events(carol, team, "group-members-removed") == [(alice_id, bob_id)],
                        "carol's conversation shows the removal")
+        carol.wait_for(lambda: bodies(carol, team, bob_id) == [],
+                       "bob's messages are deleted for carol")
 
         log("bob leaves Crew: his copy goes, alice drops him from Members")
         alice.expect_error("InvalidArgument", alice.account, "LeaveGroup", "s", group_id)

@@ -295,6 +295,20 @@ test_user_groups (void)
   g_assert_true (sd_config_user_groups_get (data, id, &back, NULL));
   g_assert_false (back.is_admin);
   g_assert_true (back.has_auth_data);
+  g_assert_false (back.destroyed);
+  sd_config_group_clear (&back);
+
+  /* a destroyed group: "d" 1, read back */
+  g.destroyed = TRUE;
+  g_assert_true (sd_config_user_groups_set (data, &g, NULL));
+  {
+    SdConfigValue *info = sd_config_value_dict_lookup (sd_config_value_dict_get (data, "g"),
+                                                       key, 33);
+
+    g_assert_nonnull (sd_config_value_dict_get (info, "d"));
+  }
+  g_assert_true (sd_config_user_groups_get (data, id, &back, NULL));
+  g_assert_true (back.destroyed);
 
   /* ids: a 05 id is not a group; communities stay untouched */
   g_assert_false (sd_config_user_groups_get (data, ALICE, &back, &error));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* UserGroups, groups v2: "n" name, "K" admin seed (empty if not admin),
- * "s" member authentication, "r" removed status, and the common "+", "j",
+ * "s" member authentication, "r" removed status, "d" destroyed, and the common "+", "j",
  * "@", "!", "i"; the rules are libsession's (user_groups.cpp) */
 #define G_LOG_DOMAIN "SdConfigUserGroups"
 
@@ -87,6 +87,7 @@ sd_config_user_groups_get (const SdConfigValue *data, const gchar *id, SdConfigG
                                                   : SD_CONFIG_NOTIFY_DEFAULT;
   out->mute_until = sd_config_field_int (info, "!", 0);
   out->invited = sd_config_field_int (info, "i", 0) != 0;
+  out->destroyed = sd_config_field_int (info, "d", 0) != 0;
   return TRUE;
 }
 
@@ -107,6 +108,7 @@ sd_config_user_groups_set (SdConfigValue *data, const SdConfigGroup *g, GError *
   sd_config_field_set_positive (info, "@", g->notifications);
   sd_config_field_set_positive (info, "!", g->mute_until);
   sd_config_field_set_flag (info, "i", g->invited);
+  sd_config_field_set_flag (info, "d", g->destroyed);
   name = sd_config_utf8_truncate (g->name != NULL ? g->name : "", SD_CONFIG_GROUP_MAX_NAME);
   sd_config_field_set_nonempty (info, "n", (const guint8 *) name, strlen (name));
   sd_config_field_set_positive (info, "r", g->removed_status);

@@ -28,6 +28,7 @@ typedef struct {
   SdConfigNotify notifications;
   gint64 mute_until;
   gboolean invited;           /* an invitation not yet accepted */
+  gboolean destroyed;         /* "d": an admin destroyed the group */
 } SdConfigGroup;
 
 void sd_config_group_init (SdConfigGroup *group, const gchar *id);
