@@ -96,12 +96,13 @@ st_exchange_respond (StExchange *exchange,
                      const gchar *content_type,
                      GBytes *body)
 {
-  guint latency = exchange->node->faults.latency_ms;
+  guint latency;
 
   if (exchange->gone) {
     exchange_free (exchange);
     return;
   }
+  latency = exchange->node->faults.latency_ms;
   soup_server_message_set_status (exchange->msg, status, NULL);
   if (body != NULL) {
     gsize len = 0;
@@ -117,6 +118,12 @@ st_exchange_respond (StExchange *exchange,
   } else {
     exchange_free (exchange);
   }
+}
+
+void
+st_exchange_abandon (StExchange *exchange)
+{
+  exchange_free (exchange);
 }
 
 void

@@ -82,6 +82,8 @@ void st_exchange_respond (StExchange *exchange,
                           guint status,
                           const gchar *content_type,
                           GBytes *body);
+/* frees @exchange without an answer: the network is shutting down (its node may be gone) */
+void st_exchange_abandon (StExchange *exchange);
 void st_exchange_respond_text (StExchange *exchange, guint status, const gchar *text);
 SoupServerMessage *st_exchange_get_message (StExchange *exchange);
 StNode *st_exchange_get_node (StExchange *exchange);

@@ -127,7 +127,10 @@ forward_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
                                                              &error);
 
-  if (body == NULL) {
+  if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    /* the relay session was aborted: we are shutting down and the node may be freed */
+    st_exchange_abandon (forward->exchange);
+  } else if (body == NULL) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
       st_exchange_respond_text (forward->exchange, 504, "Request time out");
     } else if (forward->next_hex == NULL) {
