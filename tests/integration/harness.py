@@ -43,6 +43,11 @@ def log(*args):
 # daemons not yet closed: a timed-out wait prints the tail of each one's log
 _live_daemons = []
 
+# a deadline, not a timing assertion: sanitized builds run several times slower, so their
+# waits get longer before a test gives up
+WAIT_SCALE = float(os.environ.get("SD_TEST_WAIT_SCALE",
+                                  "2" if "ASAN_OPTIONS" in os.environ else "1"))
+
 
 def _keep_logs(directory):
     """With SD_TEST_KEEP_LOGS=DIR, a throw-away directory's *.log files are
@@ -278,7 +283,7 @@ class Daemon:
         raise AssertionError("expected error %s, call succeeded" % name)
 
     def wait_for(self, predicate, what, timeout=60):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * WAIT_SCALE
         context = GLib.MainContext.default()
         while time.monotonic() < deadline:
             while context.iteration(False):
