@@ -5,48 +5,10 @@
 #include <string.h>
 
 #include "sd-protocol-error.h"
+#include "sd-sender-key.h"
 #include "sd-sodium.h"
 
 #define EPHEMERAL_HASH_KEY "SessionBoxEphemeralHashKey"
-
-/* libsodium's Ed25519 → X25519 conversion includes a prime-order subgroup
- * check that costs as much as the signature check itself; messages come
- * from a handful of contacts, so recent conversions are remembered */
-#define SENDER_CACHE_SIZE 64
-
-typedef struct {
-  gboolean valid;
-  guint8 ed25519_pk[32];
-  guint8 x25519_pk[32];
-} SenderCacheEntry;
-
-static SenderCacheEntry sender_cache[SENDER_CACHE_SIZE];
-static GMutex sender_cache_lock;
-
-static gboolean
-sender_x25519 (const guint8 ed25519_pk[32], guint8 x25519_pk[32])
-{
-  /* public keys are uniformly distributed: a byte is a fine index */
-  SenderCacheEntry *entry = &sender_cache[ed25519_pk[0] % SENDER_CACHE_SIZE];
-  gboolean hit;
-
-  g_mutex_lock (&sender_cache_lock);
-  hit = entry->valid && memcmp (entry->ed25519_pk, ed25519_pk, 32) == 0;
-  if (hit)
-    memcpy (x25519_pk, entry->x25519_pk, 32);
-  g_mutex_unlock (&sender_cache_lock);
-  if (hit)
-    return TRUE;
-
-  if (crypto_sign_ed25519_pk_to_curve25519 (x25519_pk, ed25519_pk) != 0)
-    return FALSE;
-  g_mutex_lock (&sender_cache_lock);
-  memcpy (entry->ed25519_pk, ed25519_pk, 32);
-  memcpy (entry->x25519_pk, x25519_pk, 32);
-  entry->valid = TRUE;
-  g_mutex_unlock (&sender_cache_lock);
-  return TRUE;
-}
 
 /* inner = M || A || SIG, where SIG signs M || A || Y */
 static guint8 *
@@ -189,7 +151,7 @@ sd_session_decrypt (const SdIdentity *recipient,
       return NULL;
     }
   }
-  if (!sender_x25519 (author, author_x25519)) {
+  if (!sd_sender_x25519 (author, author_x25519)) {
     g_free (inner);
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_SIGNATURE,
                          "the sender's key is not a valid Ed25519 key");

@@ -120,6 +120,28 @@ sd_config_decrypt (const guint8 *ciphertext, gsize len, const guint8 key_base[32
   return g_bytes_new_take (g_steal_pointer (&out), (gsize) out_len);
 }
 
+/* a compression context per thread, kept: ZSTD_compress makes and frees one (hundreds of
+ * kB) on every call, which cost a short group message as much as its signature */
+static void
+cctx_free (gpointer cctx)
+{
+  ZSTD_freeCCtx (cctx);
+}
+
+static GPrivate cctx_key = G_PRIVATE_INIT (cctx_free);
+
+gsize
+sd_zstd_compress (guint8 *out, gsize out_len, const guint8 *data, gsize len, gint level)
+{
+  ZSTD_CCtx *cctx = g_private_get (&cctx_key);
+
+  if (cctx == NULL) {
+    cctx = ZSTD_createCCtx ();
+    g_private_set (&cctx_key, cctx);
+  }
+  return ZSTD_compressCCtx (cctx, out, out_len, data, len, level);
+}
+
 GBytes *
 sd_config_compress (const guint8 *data, gsize len, gint level)
 {
@@ -130,7 +152,7 @@ sd_config_compress (const guint8 *data, gsize len, gint level)
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
   out[0] = 'z';
-  n = ZSTD_compress (out + 1, bound, data, len, level);
+  n = sd_zstd_compress (out + 1, bound, data, len, level);
   if (ZSTD_isError (n) || n + 1 >= len)
     return g_bytes_new (data, len);
   return g_bytes_new_take (g_realloc (g_steal_pointer (&out), n + 1), n + 1);

@@ -34,6 +34,8 @@ GBytes *sd_config_decrypt (const guint8 *ciphertext,
                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* "z" + zstd frame when that is smaller than @len, else a copy */
+/* ZSTD_compress through this thread's kept context: the size written, or a zstd error code */
+gsize sd_zstd_compress (guint8 *out, gsize out_len, const guint8 *data, gsize len, gint level);
 GBytes *sd_config_compress (const guint8 *data, gsize len, gint level) G_GNUC_WARN_UNUSED_RESULT;
 
 /* one zstd frame (without the "z"), at most SD_CONFIG_MAX_PLAINTEXT out */

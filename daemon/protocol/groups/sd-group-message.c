@@ -16,6 +16,7 @@
 #include "sd-config-fields.h"
 #include "sd-config-value.h"
 #include "sd-protocol-error.h"
+#include "sd-sender-key.h"
 #include "sd-sodium.h"
 
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -29,7 +30,7 @@ compress_if_smaller (const guint8 *data, gsize len)
 {
   gsize bound = ZSTD_compressBound (len);
   g_autofree guint8 *out = g_malloc (bound);
-  gsize n = ZSTD_compress (out, bound, data, len, SD_CONFIG_COMPRESSION_LEVEL);
+  gsize n = sd_zstd_compress (out, bound, data, len, SD_CONFIG_COMPRESSION_LEVEL);
 
   if (ZSTD_isError (n) || n >= len)
     return NULL;
@@ -171,7 +172,7 @@ sd_group_message_decrypt (const SdGroupKeyBytes *keys, guint n_keys, const guint
     return NULL;
   }
   ed_pk = sd_config_field_bytes (dict, "a", &ed_len);
-  if (ed_pk == NULL || ed_len != 32 || crypto_sign_ed25519_pk_to_curve25519 (x_pk, ed_pk) != 0) {
+  if (ed_pk == NULL || ed_len != 32 || !sd_sender_x25519 (ed_pk, x_pk)) {
     malformed (error, "no valid sender key");
     return NULL;
   }
