@@ -958,9 +958,9 @@ test_delete_content (Fixture *f, gconstpointer data)
   g_autofree gchar *b1 = say (f, &f->bob, "b1");
   g_autofree gchar *c1 = say (f, &f->carol, "c1");
   g_autofree gchar *c2 = say (f, &f->carol, "c2");
-  gchar *carol_ids[] = { f->carol.id.session_id };
-  gchar *c1_hashes[] = { c1 };
-  gchar *b1_hashes[] = { b1 };
+  gchar *carol_ids[] = { f->carol.id.session_id, NULL };
+  gchar *c1_hashes[] = { c1, NULL };
+  gchar *b1_hashes[] = { b1, NULL };
   gint64 t;
   SdGroupIdentity other;
   guint8 other_seed[32], forged[64];
