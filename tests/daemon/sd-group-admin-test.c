@@ -497,6 +497,11 @@ test_forged (Fixture *f, gconstpointer data)
   send_info_change (f, &f->admin, 4000000, forged, t + 7);
   sign_info_change (&ident, SD_GROUP_INFO_CHANGE_AVATAR, t + 8, forged);
   send_info_change (f, &f->admin, -1, forged, t + 8);
+  /* from the admin's id but not as the admin signed: the picture's signature as a timer, and
+   * the timer of t + 7 again at another time */
+  send_info_change (f, &f->admin, 60, forged, t + 8 + 1);
+  sign_info_change (&ident, SD_GROUP_INFO_CHANGE_DISAPPEARING, t + 7, forged);
+  send_info_change (f, &f->admin, 60, forged, t + 10);
 
   /* kick notices naming carol: from another group's key, and the group's own for a
    * generation she already holds a newer key than */
