@@ -532,11 +532,12 @@ wait_for (GAsyncResult **result)
 
 /* ---- commands ---- */
 
-/* a community's conversation id: "0c" + 64 lower-case hex digits */
+/* "0" + @kind + 64 lower-case hex digits: a community's conversation id ('c') or a group's
+ * ('3') */
 static gboolean
-is_community_id (const gchar *id)
+is_prefixed_id (const gchar *id, gchar kind)
 {
-  if (id == NULL || strlen (id) != 66 || id[0] != '0' || id[1] != 'c')
+  if (id == NULL || strlen (id) != 66 || id[0] != '0' || id[1] != kind)
     return FALSE;
   for (guint i = 2; i < 66; i++)
     if (!g_ascii_isxdigit (id[i]) || g_ascii_isupper (id[i]))
@@ -544,12 +545,18 @@ is_community_id (const gchar *id)
   return TRUE;
 }
 
+static gboolean
+is_community_id (const gchar *id)
+{
+  return is_prefixed_id (id, 'c');
+}
+
 static gint
 check_id (Ctl *ctl, const gchar *id)
 {
   g_autofree gchar *message = NULL;
 
-  if (sessiond_session_id_is_valid (id) || is_community_id (id))
+  if (sessiond_session_id_is_valid (id) || is_community_id (id) || is_prefixed_id (id, '3'))
     return 0;
   message = g_strdup_printf (_("“%s” is not a valid Session ID"), id);
   return fail (ctl, "InvalidSessionId", message);

@@ -12,6 +12,7 @@ seconds), and alice clearing the picture takes it from bob too."""
 
 import hashlib
 import os
+import subprocess
 import sys
 
 import gi
@@ -232,6 +233,17 @@ def test(testnet):
         alice.wait_for(lambda: events(alice, group_id, "group-avatar-changed")
                        == [(alice_id, ""), (alice_id, "")], "alice sees her clearing",
                        timeout=180)
+
+        log("sessionctl prints the events as lines")
+        r = subprocess.run([os.environ["SESSIONCTL"], "messages", group_id],
+                           env=dict(bob.bus.env, LANGUAGE="C", LC_ALL="C.UTF-8"),
+                           capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        who = alice_id[:10] + "…"
+        for line in ["— %s changed the group picture —" % who,
+                     "— %s set disappearing messages to after-send, 10 seconds —" % who,
+                     "— %s turned off disappearing messages —" % who]:
+            assert line in r.stdout.splitlines(), "%r in %r" % (line, r.stdout)
         assert_eq(alice_id, alice.account_prop("SessionId"), "still the same account")
     finally:
         alice.close()
