@@ -1037,7 +1037,8 @@ take_info_change (SdGroups *self, SdGroupState *group, const gchar *sender, gint
     add_event (self, group, sender, kind, body, sent_at, hash, added);
 }
 
-/* a control message read from the group. INFO_CHANGE (a new name) and MEMBER_CHANGE are shown
+/* a control message read from the group. INFO_CHANGE (a new name; the picture and the timer
+ * are take_info_change's) and MEMBER_CHANGE are shown
  * when their sender is an admin in Members and the admin signature over their sent time holds:
  * the signature covers neither the name nor the members, so a member storing an admin's
  * signature again (with another name) must not be shown. A member's leaving notification is
