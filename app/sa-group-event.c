@@ -62,6 +62,22 @@ sa_group_event_describe (SessiondMessage *message, const gchar *author_name)
   if (g_str_equal (kind, "group-member-left"))
     /* TRANSLATORS: "Ada left the group" (or "You left the group") */
     return g_strdup_printf (_("%s left the group"), author_name);
+  if (g_str_equal (kind, "group-avatar-changed"))
+    /* TRANSLATORS: "Ada changed the group picture" (also when an admin removed it) */
+    return g_strdup_printf (_("%s changed the group picture"), author_name);
+  if (g_str_equal (kind, "group-disappearing-changed")) {
+    /* the body is the timer in seconds, "0" when turned off */
+    guint64 seconds = g_ascii_strtoull (body != NULL ? body : "", NULL, 10);
+    g_autofree gchar *timer = NULL;
+
+    if (seconds == 0 || seconds > G_MAXUINT)
+      /* TRANSLATORS: "Ada turned off disappearing messages" */
+      return g_strdup_printf (_("%s turned off disappearing messages"), author_name);
+    timer = sa_format_timer ((guint) seconds);
+    /* TRANSLATORS: "Ada set messages to disappear 1 day after they are sent" */
+    return g_strdup_printf (_("%s set messages to disappear %s after they are sent"),
+                            author_name, timer);
+  }
   if (g_str_equal (kind, "group-removed"))
     return g_strdup (_("You were removed from the group"));
   if (g_str_equal (kind, "group-destroyed"))

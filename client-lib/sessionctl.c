@@ -32,7 +32,9 @@
  *                    "screenshot", "media-saved", or in a group "group-renamed",
  *                    "group-members-added", "group-members-removed",
  *                    "group-members-promoted", "group-member-left", "group-removed",
- *                    "group-destroyed"), "body": s, "sent_at": n,
+ *                    "group-destroyed", "group-avatar-changed",
+ *                    "group-disappearing-changed" (body: the timer in seconds, "0"
+ *                    off)), "body": s, "sent_at": n,
  *                    "received_at": n, "status": s,
  *                    "reactions": [{"emoji": s, "count": n, "reacted_by_me": b}, …]
  *                    [, "error": s] [, "expires_at": n]
@@ -363,6 +365,40 @@ describe_event (SessiondMessage *message)
   if (g_str_equal (kind, "media-saved"))
     return mine ? g_strdup (_("you saved a file"))
                 : g_strdup_printf (_("%s saved a file"), who);
+  /* groups (docs/groups.md): the author is the admin (or who left); "me" for ours */
+  if (g_str_has_prefix (kind, "group-")) {
+    const gchar *body = sessiond_message_get_body (message);
+    const gchar *by = mine ? _("me") : who;
+
+    if (body == NULL)
+      body = "";
+    if (g_str_equal (kind, "group-renamed"))
+      return g_strdup_printf (_("%s renamed the group to “%s”"), by, body);
+    if (g_str_equal (kind, "group-avatar-changed"))
+      return g_strdup_printf (_("%s changed the group picture"), by);
+    if (g_str_equal (kind, "group-disappearing-changed")) {
+      guint64 seconds = g_ascii_strtoull (body, NULL, 10);
+      g_autofree gchar *duration = NULL;
+
+      if (seconds == 0 || seconds > G_MAXUINT)
+        return g_strdup_printf (_("%s turned off disappearing messages"), by);
+      duration = format_duration ((guint) seconds);
+      return g_strdup_printf (_("%s set disappearing messages to after-send, %s"), by,
+                              duration);
+    }
+    if (g_str_equal (kind, "group-members-added"))
+      return g_strdup_printf (_("%s added %s"), by, body);
+    if (g_str_equal (kind, "group-members-removed"))
+      return g_strdup_printf (_("%s removed %s"), by, body);
+    if (g_str_equal (kind, "group-members-promoted"))
+      return g_strdup_printf (_("%s made %s admin"), by, body);
+    if (g_str_equal (kind, "group-member-left"))
+      return g_strdup_printf (_("%s left the group"), by);
+    if (g_str_equal (kind, "group-removed"))
+      return g_strdup (_("you were removed from the group"));
+    if (g_str_equal (kind, "group-destroyed"))
+      return g_strdup (_("the group was deleted by an admin"));
+  }
   /* a kind newer than this sessionctl */
   return g_strdup (kind);
 }
@@ -496,11 +532,12 @@ wait_for (GAsyncResult **result)
 
 /* ---- commands ---- */
 
-/* a community's conversation id: "0c" + 64 lower-case hex digits */
+/* "0" + @kind + 64 lower-case hex digits: a community's conversation id ('c') or a group's
+ * ('3') */
 static gboolean
-is_community_id (const gchar *id)
+is_prefixed_id (const gchar *id, gchar kind)
 {
-  if (id == NULL || strlen (id) != 66 || id[0] != '0' || id[1] != 'c')
+  if (id == NULL || strlen (id) != 66 || id[0] != '0' || id[1] != kind)
     return FALSE;
   for (guint i = 2; i < 66; i++)
     if (!g_ascii_isxdigit (id[i]) || g_ascii_isupper (id[i]))
@@ -508,12 +545,18 @@ is_community_id (const gchar *id)
   return TRUE;
 }
 
+static gboolean
+is_community_id (const gchar *id)
+{
+  return is_prefixed_id (id, 'c');
+}
+
 static gint
 check_id (Ctl *ctl, const gchar *id)
 {
   g_autofree gchar *message = NULL;
 
-  if (sessiond_session_id_is_valid (id) || is_community_id (id))
+  if (sessiond_session_id_is_valid (id) || is_community_id (id) || is_prefixed_id (id, '3'))
     return 0;
   message = g_strdup_printf (_("“%s” is not a valid Session ID"), id);
   return fail (ctl, "InvalidSessionId", message);

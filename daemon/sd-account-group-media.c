@@ -262,7 +262,7 @@ sd_account_set_group_avatar_async (SdAccount *self, const gchar *group_id, gint 
 /* ---- disappearing messages ---- */
 
 static void
-on_group_disappearing_set (GObject *source, GAsyncResult *result, gpointer user_data)
+on_group_info_edited (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SdAccount *self = g_task_get_source_object (task);
@@ -290,7 +290,25 @@ sd_account_set_group_disappearing_async (SdAccount *self, const gchar *group_id,
   }
   g_task_set_task_data (task, g_strdup (group_id), g_free);
   sd_groups_set_disappearing_async (self->groups, group_id, seconds, cancellable,
-                                    on_group_disappearing_set, g_steal_pointer (&task));
+                                    on_group_info_edited, g_steal_pointer (&task));
+}
+
+/* the picture cleared: Info without `p`/`q`, pushed and announced as a new picture is */
+void
+sd_account_clear_group_avatar_async (SdAccount *self, const gchar *group_id,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  if (!require_group_media (self, group_id, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_set_task_data (task, g_strdup (group_id), g_free);
+  sd_groups_set_avatar_async (self->groups, group_id, NULL, NULL, cancellable,
+                              on_group_info_edited, g_steal_pointer (&task));
 }
 
 gboolean

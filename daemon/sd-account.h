@@ -348,6 +348,10 @@ void sd_account_set_group_avatar_async (SdAccount *self, const gchar *group_id, 
 void sd_account_set_group_disappearing_async (SdAccount *self, const gchar *group_id,
                                               guint32 seconds, GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);
+/* an admin clears the group's picture (finished by sd_account_group_media_finish too) */
+void sd_account_clear_group_avatar_async (SdAccount *self, const gchar *group_id,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
 gboolean sd_account_group_media_finish (SdAccount *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

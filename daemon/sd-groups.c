@@ -23,6 +23,7 @@
 #include "sd-backoff.h"
 #include "sd-content.h"
 #include "sd-encoding.h"
+#include "sd-expiration-rules.h"
 #include "sd-ingest.h"
 #include "sd-padding.h"
 #include "sd-protocol-error.h"
@@ -1000,7 +1001,44 @@ join_member_ids (SessionProtos__GroupUpdateMemberChangeMessage *change)
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
-/* a control message read from the group. INFO_CHANGE (a new name) and MEMBER_CHANGE are shown
+/* INFO_CHANGE of the picture or of the timer (the name is take_update's), from an admin,
+ * shown under the same rule as a rename: the admin signature over its own sent time holds.
+ * What changed comes with the Info merge; the event only says who did it (and, for the timer,
+ * the seconds the admin gave, bounded and rounded as the conversation's timer is) */
+static void
+take_info_change (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 sent_at,
+                  const gchar *hash, SessionProtos__GroupUpdateInfoChangeMessage *info,
+                  guint *added)
+{
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *body = NULL;
+  SdMessageKind kind;
+  guint32 timer = 0;
+
+  switch (info->type) {
+  case SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__TYPE__AVATAR:
+    kind = SD_MESSAGE_KIND_GROUP_AVATAR_CHANGED;
+    body = g_strdup ("");
+    break;
+  case SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__TYPE__DISAPPEARING_MESSAGES:
+    kind = SD_MESSAGE_KIND_GROUP_DISAPPEARING_CHANGED;
+    /* absent is 0 (off), as the official clients read it */
+    if (info->has_updatedexpiration && info->updatedexpiration > 0)
+      timer = sd_expiration_timer_round_up (
+        2, MIN (info->updatedexpiration, SD_GROUP_DISAPPEARING_MAX));
+    body = g_strdup_printf ("%u", timer);
+    break;
+  default:
+    return;
+  }
+  text = sd_group_control_info_change_text ((SdGroupInfoChange) info->type, sent_at);
+  if (sd_group_control_verify (&group->ident, text, info->adminsignature.data,
+                               info->adminsignature.len, NULL))
+    add_event (self, group, sender, kind, body, sent_at, hash, added);
+}
+
+/* a control message read from the group. INFO_CHANGE (a new name; the picture and the timer
+ * are take_info_change's) and MEMBER_CHANGE are shown
  * when their sender is an admin in Members and the admin signature over their sent time holds:
  * the signature covers neither the name nor the members, so a member storing an admin's
  * signature again (with another name) must not be shown. A member's leaving notification is
@@ -1030,6 +1068,8 @@ take_update (SdGroups *self, SdGroupState *group, const gchar *sender, gint64 se
       add_event (self, group, sender, SD_MESSAGE_KIND_GROUP_RENAMED, info->updatedname, sent_at,
                  hash, added);
   }
+  if (from_admin && info != NULL)
+    take_info_change (self, group, sender, sent_at, hash, info, added);
   if (from_admin && change != NULL &&
       (gint) change->type >= (gint) SD_GROUP_MEMBER_CHANGE_ADDED &&
       (gint) change->type <= (gint) SD_GROUP_MEMBER_CHANGE_PROMOTED) {

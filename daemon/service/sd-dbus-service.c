@@ -1399,21 +1399,31 @@ handle_set_group_info (SdDbusAccount1 *skeleton, GDBusMethodInvocation *invocati
                        const gchar *group_id, GVariant *changes, SdDbusService *self)
 {
   const gchar *name = NULL, *description = NULL;
-  GVariant *disappearing = g_variant_lookup_value (changes, "disappearing", NULL);
+  g_autoptr(GVariant) disappearing = g_variant_lookup_value (changes, "disappearing", NULL);
+  g_autoptr(GVariant) avatar = g_variant_lookup_value (changes, "avatar", NULL);
 
   /* the group's after-send timer (docs/groups.md): a change of its own */
   if (disappearing != NULL) {
-    g_autoptr(GVariant) value = disappearing;
-
-    if (!g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32) ||
+    if (!g_variant_is_of_type (disappearing, G_VARIANT_TYPE_UINT32) || avatar != NULL ||
         g_variant_lookup (changes, "name", "&s", &name) ||
         g_variant_lookup (changes, "description", "&s", &description)) {
       return_invalid (invocation, "disappearing is a u, set on its own");
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
     sd_account_set_group_disappearing_async (self->account, group_id,
-                                             g_variant_get_uint32 (value), NULL,
+                                             g_variant_get_uint32 (disappearing), NULL,
                                              on_group_media_done, g_object_ref (invocation));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  /* the group's picture cleared (a new one is SetGroupAvatar's): a change of its own too */
+  if (avatar != NULL) {
+    if (!g_variant_is_of_type (avatar, G_VARIANT_TYPE_STRING) ||
+        *g_variant_get_string (avatar, NULL) != '\0' || g_variant_n_children (changes) != 1) {
+      return_invalid (invocation, "avatar is \"\" (cleared), set on its own");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    sd_account_clear_group_avatar_async (self->account, group_id, NULL, on_group_media_done,
+                                         g_object_ref (invocation));
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   g_variant_lookup (changes, "name", "&s", &name);

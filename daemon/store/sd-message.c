@@ -66,6 +66,8 @@ static const gchar *const kind_names[] = {
   [SD_MESSAGE_KIND_GROUP_MEMBER_LEFT] = "group-member-left",
   [SD_MESSAGE_KIND_GROUP_REMOVED] = "group-removed",
   [SD_MESSAGE_KIND_GROUP_DESTROYED] = "group-destroyed",
+  [SD_MESSAGE_KIND_GROUP_AVATAR_CHANGED] = "group-avatar-changed",
+  [SD_MESSAGE_KIND_GROUP_DISAPPEARING_CHANGED] = "group-disappearing-changed",
 };
 
 static const gchar *const mode_names[] = {

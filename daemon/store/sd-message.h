@@ -54,6 +54,10 @@ typedef enum {
    * which admin did it), the body empty */
   SD_MESSAGE_KIND_GROUP_REMOVED,
   SD_MESSAGE_KIND_GROUP_DESTROYED,
+  /* an admin changed (or cleared) the group's picture: the body is empty; an admin set the
+   * group's after-send timer: the body is its seconds in decimal, "0" when turned off */
+  SD_MESSAGE_KIND_GROUP_AVATAR_CHANGED,
+  SD_MESSAGE_KIND_GROUP_DISAPPEARING_CHANGED,
 } SdMessageKind;
 
 const gchar *sd_message_kind_to_string (SdMessageKind kind);

@@ -473,7 +473,7 @@ sd_store_add_group_event (SdStore *self, const gchar *group_id, const gchar *aut
   g_return_val_if_fail (SD_IS_STORE (self), FALSE);
   if (out_added != NULL)
     *out_added = FALSE;
-  if (kind < SD_MESSAGE_KIND_GROUP_RENAMED || kind > SD_MESSAGE_KIND_GROUP_DESTROYED) {
+  if (kind < SD_MESSAGE_KIND_GROUP_RENAMED || kind > SD_MESSAGE_KIND_GROUP_DISAPPEARING_CHANGED) {
     g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID, "not a group event");
     return FALSE;
   }

@@ -456,6 +456,20 @@ static const gchar schema_v14[] =
   "  PRIMARY KEY (group_id, node, namespace)"
   ") WITHOUT ROWID;";
 
+/* 15: reserved for another branch's step (issue 20, merged separately); nothing here */
+static const gchar schema_v15[] = "";
+
+/* 16: two more groups v2 events, the picture and the timer an admin changed (docs/groups.md,
+ * "Control messages in the conversation"): step 13's CHECK widened in place the same way */
+static const gchar schema_v16[] =
+  "PRAGMA writable_schema = ON;"
+  "UPDATE sqlite_schema SET sql = replace (sql,"
+  "  '''group-removed'', ''group-destroyed''))',"
+  "  '''group-removed'', ''group-destroyed'', ''group-avatar-changed'','"
+  "  || ' ''group-disappearing-changed''))')"
+  "  WHERE type = 'table' AND name = 'messages';"
+  "PRAGMA writable_schema = RESET;";
+
 static const gchar *const migrations[] = {
   schema_v1,
   schema_v2,
@@ -471,6 +485,8 @@ static const gchar *const migrations[] = {
   schema_v12,
   schema_v13,
   schema_v14,
+  schema_v15,
+  schema_v16,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SD_STORE_SCHEMA_VERSION);

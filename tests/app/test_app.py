@@ -9,9 +9,10 @@ org.sessiond.App.Debug interface, which walks the widget tree: first run
 (create an account), a message request from bob appears among the requests,
 opening it from app.open-conversation (the notification path), accepting it
 moves it to the conversations, bob's next message appears in the open
-conversation, a group rename shows as an event line, a message sent from the composer reaches bob, the message
-list holds one GetMessages page rather than the whole history. Then it
-writes screenshots of the main window, light, dark and 360 px wide."""
+conversation, a group rename and the group's timer show as event lines, a
+message sent from the composer reaches bob, the message list holds one
+GetMessages page rather than the whole history. Then it writes screenshots
+of the main window, light, dark and 360 px wide."""
 
 import os
 import shutil
@@ -356,6 +357,11 @@ def test(testnet):
         app.wait_state(lambda s: s["open"] == group_id and
                        "%s…%s renamed the group to “Renamed crew”" % (bob_id[:6], bob_id[-4:])
                        in texts(s), "the rename shown in the group")
+        # and so is the group's timer an admin sets (the seconds the event carries)
+        bob.account("SetGroupInfo", "sa{sv}", group_id,
+                    {"disappearing": GLib.Variant("u", 86400)})
+        app.wait_state(lambda s: "%s…%s set messages to disappear 1 day after they are sent"
+                       % (bob_id[:6], bob_id[-4:]) in texts(s), "the group's timer shown")
 
         # (3) paging: a long Note to Self is not loaded at once
         alice.account("OpenConversation", "s", alice_id)

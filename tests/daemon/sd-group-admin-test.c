@@ -409,6 +409,38 @@ send_rename (Fixture *f, Peer *peer, const gchar *name, const guint8 signature[6
   send_update (f, peer, &update, sent_at);
 }
 
+/* INFO_CHANGE of the picture (@expiration < 0) or of the timer */
+static void
+send_info_change (Fixture *f, Peer *peer, gint64 expiration, const guint8 signature[64],
+                  gint64 sent_at)
+{
+  SessionProtos__GroupUpdateMessage update = SESSION_PROTOS__GROUP_UPDATE_MESSAGE__INIT;
+  SessionProtos__GroupUpdateInfoChangeMessage change =
+    SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__INIT;
+
+  change.type = expiration < 0
+                  ? SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__TYPE__AVATAR
+                  : SESSION_PROTOS__GROUP_UPDATE_INFO_CHANGE_MESSAGE__TYPE__DISAPPEARING_MESSAGES;
+  if (expiration >= 0) {
+    change.has_updatedexpiration = TRUE;
+    change.updatedexpiration = (uint32_t) expiration;
+  }
+  change.adminsignature.data = (guint8 *) signature;
+  change.adminsignature.len = 64;
+  update.infochangemessage = &change;
+  send_update (f, peer, &update, sent_at);
+}
+
+/* the admin's signature of an INFO_CHANGE of @type at @sent_at (by @ident) */
+static void
+sign_info_change (SdGroupIdentity *ident, SdGroupInfoChange type, gint64 sent_at,
+                  guint8 signature[64])
+{
+  g_autofree gchar *text = sd_group_control_info_change_text (type, sent_at);
+
+  g_assert_true (sd_group_control_sign (ident, text, signature, NULL));
+}
+
 static void
 test_forged (Fixture *f, gconstpointer data)
 {
@@ -451,6 +483,26 @@ test_forged (Fixture *f, gconstpointer data)
   update.memberchangemessage = &change;
   send_update (f, &f->bob, &update, t + 3);
 
+  /* the picture and the timer: bob's signed by another key, the admin's rename signature
+   * stored again as a timer change (the type is signed), then the admin's own: a timer, one
+   * past two weeks (shown as two weeks), and a picture */
+  sign_info_change (&other, SD_GROUP_INFO_CHANGE_AVATAR, t + 4, forged);
+  send_info_change (f, &f->bob, -1, forged, t + 4);
+  sign_info_change (&other, SD_GROUP_INFO_CHANGE_DISAPPEARING, t + 5, forged);
+  send_info_change (f, &f->bob, 60, forged, t + 5);
+  send_info_change (f, &f->bob, 30, signature, t);
+  sign_info_change (&ident, SD_GROUP_INFO_CHANGE_DISAPPEARING, t + 6, forged);
+  send_info_change (f, &f->admin, 86400, forged, t + 6);
+  sign_info_change (&ident, SD_GROUP_INFO_CHANGE_DISAPPEARING, t + 7, forged);
+  send_info_change (f, &f->admin, 4000000, forged, t + 7);
+  sign_info_change (&ident, SD_GROUP_INFO_CHANGE_AVATAR, t + 8, forged);
+  send_info_change (f, &f->admin, -1, forged, t + 8);
+  /* from the admin's id but not as the admin signed: the picture's signature as a timer, and
+   * the timer of t + 7 again at another time */
+  send_info_change (f, &f->admin, 60, forged, t + 8 + 1);
+  sign_info_change (&ident, SD_GROUP_INFO_CHANGE_DISAPPEARING, t + 7, forged);
+  send_info_change (f, &f->admin, 60, forged, t + 10);
+
   /* kick notices naming carol: from another group's key, and the group's own for a
    * generation she already holds a newer key than */
   g_ptr_array_add (kicked, f->carol.id.session_id);
@@ -466,7 +518,11 @@ test_forged (Fixture *f, gconstpointer data)
 
   g_assert_true (poll (f, &f->carol));
   shown = events (f, &f->carol);
-  expected = g_strdup_printf ("group-renamed:%s:Genuine", f->admin.id.session_id);
+  expected = g_strdup_printf ("group-renamed:%s:Genuine group-disappearing-changed:%s:86400 "
+                              "group-disappearing-changed:%s:1209600 "
+                              "group-avatar-changed:%s:", f->admin.id.session_id,
+                              f->admin.id.session_id, f->admin.id.session_id,
+                              f->admin.id.session_id);
   g_assert_cmpstr (shown, ==, expected);
   /* no event names anybody removed, and carol is still in: she polls and may write */
   g_assert_true (poll (f, &f->carol));

@@ -526,6 +526,52 @@ test_migrate_v12 (void)
   sqlite3_close (db);
 }
 
+/* step 16 widens messages.kind for the picture and timer events; a file at 14 (step 15 is
+ * another branch's) keeps its rows, and a kind still unknown is refused */
+static void
+test_migrate_v14 (void)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *const events = "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                              " received_at, status, kind) VALUES ('" ID_C "', '" ID_C "', 0,"
+                              " '', 2, 2, 'sent', 'group-avatar-changed'), ('" ID_C "', '" ID_C
+                              "', 0, '86400', 3, 3, 'sent', 'group-disappearing-changed')";
+
+  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+  g_assert_true (sd_store_schema_migrate_to (db, 0, 14, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
+                                     "INSERT INTO messages (conversation, author, outgoing, body,"
+                                     " sent_at, received_at, status, kind) VALUES ('" ID_C "', '"
+                                     ID_C "', 0, 'Crew', 1, 1, 'sent', 'group-renamed');", NULL,
+                                 NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, events, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  g_assert_true (sd_store_schema_migrate_to (db, 14, 16, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db, events, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages (conversation, author, outgoing, body,"
+                                     " sent_at, received_at, status, kind) VALUES ('" ID_C "', '"
+                                     ID_C "', 0, '', 4, 4, 'sent', 'bogus')", NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT group_concat (kind, '|') FROM"
+                                           " (SELECT kind FROM messages ORDER BY sent_at)", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==,
+                   "group-renamed|group-avatar-changed|group-disappearing-changed");
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 /* group events: shown, never unread, one per (author, sent time), only group kinds */
 static void
 test_group_events (Fixture *f, gconstpointer data)
@@ -558,6 +604,24 @@ test_group_events (Fixture *f, gconstpointer data)
   g_assert_cmpint (event->kind, ==, SD_MESSAGE_KIND_GROUP_RENAMED);
   g_assert_cmpstr (event->body, ==, "Crew 2");
   g_assert_cmpstr (sd_message_kind_to_string (event->kind), ==, "group-renamed");
+  /* the picture and the timer (body: seconds) are group events too */
+  g_assert_true (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                           SD_MESSAGE_KIND_GROUP_AVATAR_CHANGED, "",
+                                           1700000000007, "h7", &added, &error));
+  g_assert_no_error (error);
+  g_assert_true (added);
+  g_assert_true (sd_store_add_group_event (f->store, f->group.id, f->admin.session_id, FALSE,
+                                           SD_MESSAGE_KIND_GROUP_DISAPPEARING_CHANGED, "86400",
+                                           1700000000008, "h8", &added, &error));
+  g_assert_no_error (error);
+  g_assert_true (added);
+  g_clear_pointer (&event, sd_message_free);
+  g_clear_pointer (&event_id, g_free);
+  event_id = sd_message_id_make (f->admin.session_id, 1700000000008);
+  event = sd_store_get_message (f->store, event_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sd_message_kind_to_string (event->kind), ==, "group-disappearing-changed");
+  g_assert_cmpstr (event->body, ==, "86400");
   g_assert_true (sd_store_count_unread (f->store, f->group.id, &unread, &error));
   g_assert_cmpuint (unread, ==, 0);
   g_assert_true (sd_store_check_integrity (f->store, &error));
@@ -578,6 +642,7 @@ main (int argc, char **argv)
   g_test_add ("/groups/invite/cap", Fixture, NULL, setup, test_invite_cap, teardown);
   g_test_add ("/groups/promotion", Fixture, NULL, setup, test_promotion, teardown);
   g_test_add_func ("/groups/migrate-v12", test_migrate_v12);
+  g_test_add_func ("/groups/migrate-v14", test_migrate_v14);
   g_test_add ("/groups/events", Fixture, NULL, setup, test_group_events, teardown);
   return g_test_run ();
 }

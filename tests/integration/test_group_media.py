@@ -6,10 +6,13 @@ with OpenAvatar; a file sent to the group arrives byte for byte and a message of
 alone arrives too; alice sets an after-send timer of 10 s, bob sees it as the conversation's
 ExpirationMode/ExpirationTimer, his next message disappears on both sides (a message sent
 before the timer stays), and after alice turns it off the next message stays. Members may not
-set the picture or the timer, and a timer the official clients do not offer is refused."""
+set the picture or the timer, and a timer the official clients do not offer is refused. Each
+change is an event on both sides (group-avatar-changed, group-disappearing-changed with the
+seconds), and alice clearing the picture takes it from bob too."""
 
 import hashlib
 import os
+import subprocess
 import sys
 
 import gi
@@ -61,6 +64,18 @@ def removed(daemon, message_id):
                for (_, _, member, args) in daemon.signals)
 
 
+def events(daemon, group_id, kind):
+    """(author, body) of the group events of @kind, oldest first"""
+    return [(m["author"], m["body"]) for m in reversed(daemon.messages(group_id))
+            if m.get("kind") == kind]
+
+
+def clear_group_avatar(daemon, group_id, value=None, **more):
+    changes = {"avatar": value if value is not None else GLib.Variant("s", "")}
+    changes.update(more)
+    daemon.account("SetGroupInfo", "sa{sv}", group_id, changes)
+
+
 def set_disappearing(daemon, group_id, seconds):
     daemon.account("SetGroupInfo", "sa{sv}", group_id,
                    {"disappearing": GLib.Variant("u", seconds)})
@@ -99,6 +114,11 @@ def test(testnet):
         assert_eq(bob.account("GetGroupInfo", "s", group_id)[0]["avatar-url"],
                   alice.account("GetGroupInfo", "s", group_id)[0]["avatar-url"],
                   "bob's Info names alice's upload")
+        # the INFO_CHANGE that announced it is an event on both sides, alice's read back
+        bob.wait_for(lambda: events(bob, group_id, "group-avatar-changed") == [(alice_id, "")],
+                     "bob sees alice changed the group picture", timeout=180)
+        alice.wait_for(lambda: events(alice, group_id, "group-avatar-changed")
+                       == [(alice_id, "")], "alice sees her picture change", timeout=180)
 
         log("a file sent to the group arrives byte for byte")
         data = os.urandom(150000)
@@ -149,6 +169,10 @@ def test(testnet):
         assert_eq(bob.conversation_prop(group_id, "ExpirationMode"), "after-send", "bob's mode")
         assert_eq(bob.account("GetGroupInfo", "s", group_id)[0]["disappearing"], 10,
                   "bob's GetGroupInfo")
+        bob.wait_for(lambda: events(bob, group_id, "group-disappearing-changed")
+                     == [(alice_id, "10")], "bob sees alice set the timer", timeout=180)
+        alice.wait_for(lambda: events(alice, group_id, "group-disappearing-changed")
+                       == [(alice_id, "10")], "alice sees her timer", timeout=180)
 
         log("bob's next message disappears on both sides")
         vanishing = bob.conversation(group_id, "SendMessage", "sa{sv}", "gone soon", {})[0]
@@ -173,6 +197,53 @@ def test(testnet):
         alice.wait_for(lambda: find(alice, group_id, staying) is not None,
                        "alice reads bob's lasting message", timeout=180)
         assert "expires-at" not in find(alice, group_id, staying), "no expiry at alice's"
+        bob.wait_for(lambda: events(bob, group_id, "group-disappearing-changed")
+                     == [(alice_id, "10"), (alice_id, "0")], "bob sees it turned off",
+                     timeout=180)
+        alice.wait_for(lambda: events(alice, group_id, "group-disappearing-changed")
+                       == [(alice_id, "10"), (alice_id, "0")], "alice sees it turned off",
+                       timeout=180)
+        assert all(m["outgoing"] for m in alice.messages(group_id)
+                   if m.get("kind") in ("group-avatar-changed", "group-disappearing-changed")), \
+            "alice's events are hers"
+        assert not any(m["outgoing"] for m in bob.messages(group_id)
+                       if m.get("kind") in ("group-avatar-changed",
+                                            "group-disappearing-changed")), "not bob's"
+
+        log("clearing the group's picture: admins only, \"\" only, on its own")
+        bob.expect_error("AccessDenied", clear_group_avatar, bob, group_id)
+        alice.expect_error("InvalidArgument", clear_group_avatar, alice, group_id,
+                           GLib.Variant("s", "https://example.org/x"))
+        alice.expect_error("InvalidArgument", clear_group_avatar, alice, group_id,
+                           GLib.Variant("b", False))
+        alice.expect_error("InvalidArgument", lambda: clear_group_avatar(
+            alice, group_id, name=GLib.Variant("s", "Media 2")))
+        assert_eq(open_avatar(alice, group_id), picture, "refused clears changed nothing")
+        clear_group_avatar(alice, group_id)
+        assert_eq(open_avatar(alice, group_id), None, "alice's picture is gone")
+        assert_eq(alice.account("GetGroupInfo", "s", group_id)[0]["avatar-url"], "",
+                  "alice's Info names none")
+        bob.wait_for(lambda: open_avatar(bob, group_id) is None,
+                     "bob's picture went with the Info without one", timeout=180)
+        assert_eq(bob.account("GetGroupInfo", "s", group_id)[0]["avatar-url"], "",
+                  "bob's Info names none")
+        bob.wait_for(lambda: events(bob, group_id, "group-avatar-changed")
+                     == [(alice_id, ""), (alice_id, "")], "bob sees the picture change again",
+                     timeout=180)
+        alice.wait_for(lambda: events(alice, group_id, "group-avatar-changed")
+                       == [(alice_id, ""), (alice_id, "")], "alice sees her clearing",
+                       timeout=180)
+
+        log("sessionctl prints the events as lines")
+        r = subprocess.run([os.environ["SESSIONCTL"], "messages", group_id],
+                           env=dict(bob.bus.env, LANGUAGE="C", LC_ALL="C.UTF-8"),
+                           capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        who = alice_id[:10] + "…"
+        for line in ["— %s changed the group picture —" % who,
+                     "— %s set disappearing messages to after-send, 10 seconds —" % who,
+                     "— %s turned off disappearing messages —" % who]:
+            assert line in r.stdout.splitlines(), "%r in %r" % (line, r.stdout)
         assert_eq(alice_id, alice.account_prop("SessionId"), "still the same account")
     finally:
         alice.close()
