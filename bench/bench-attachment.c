@@ -318,7 +318,7 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
     start = now_s ();
     cpu = cpu_s ();
     sd_file_server_upload_filled_async (fs, sd_attachment_legacy_blob_size (SIZE), fill_upload,
-                                        &fill, NULL, NULL, on_upload, &up);
+                                        &fill, NULL, NULL, NULL, NULL, on_upload, &up);
     wait_done (&up);
     cost.wall = now_s () - start;
     cost.cpu = cpu_s () - cpu;
@@ -337,8 +337,8 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
     resident = status_kb ("VmRSS:");
     start = now_s ();
     cpu = cpu_s ();
-    sd_file_server_download_async (fs, &pointer, SD_ATTACHMENT_LEGACY_MAX_BLOB, NULL,
-                                   on_download, &down);
+    sd_file_server_download_async (fs, &pointer, SD_ATTACHMENT_LEGACY_MAX_BLOB, NULL, NULL,
+                                   NULL, on_download, &down);
     wait_done (&down);
     g_assert_true (sd_attachment_legacy_decrypt_to (g_bytes_get_data (down.bytes, NULL),
                                                     g_bytes_get_size (down.bytes), fill.key,

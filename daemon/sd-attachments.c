@@ -609,11 +609,24 @@ typedef struct {
   SdAttachmentPointer *pointer; /* (owned) (nullable) a download's */
   UploadSource *source;     /* (owned) (nullable) an upload's */
   gchar *tmp_path;          /* (owned) (nullable) a download's decrypted file, not yet kept */
+  guint progress;           /* percent of the blob sent (upload) or received (download) */
+  guint reported;           /* the last percent handed to the store and signalled */
+  gint64 reported_at;       /* and when (monotonic µs) */
+  guint progress_id;        /* the pending report of a newer percent */
 } Transfer;
+
+static void emit_changed (SdAttachments *self, const gchar *message_id);
 
 static void
 transfer_free (Transfer *transfer)
 {
+  g_clear_handle_id (&transfer->progress_id, g_source_remove);
+  if (transfer->reported > 0) {
+    /* done, failed or to be tried again: the row's state speaks from now on */
+    sd_store_attachment_set_progress (transfer->self->store, transfer->work->local_id,
+                                      transfer->work->info->index, 0);
+    emit_changed (transfer->self, transfer->work->message_id);
+  }
   g_object_unref (transfer->self);
   sd_attachment_work_free (transfer->work);
   g_clear_pointer (&transfer->pointer, sd_attachment_pointer_free);
@@ -633,6 +646,60 @@ static void
 emit_changed (SdAttachments *self, const gchar *message_id)
 {
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, message_id);
+}
+
+/* at most one report of a transfer's progress each PROGRESS_INTERVAL_MS: a MessageChanged
+ * (and a store lookup) each, whatever the number of pieces libsoup moves. The first one goes at
+ * once, so even a fast transfer shows that it is under way */
+#define PROGRESS_INTERVAL_MS 100
+
+static void
+report_now (Transfer *transfer)
+{
+  transfer->reported = transfer->progress;
+  transfer->reported_at = g_get_monotonic_time ();
+  sd_store_attachment_set_progress (transfer->self->store, transfer->work->local_id,
+                                    transfer->work->info->index, transfer->reported);
+  emit_changed (transfer->self, transfer->work->message_id);
+}
+
+static gboolean
+report_progress (gpointer user_data)
+{
+  Transfer *transfer = user_data;
+
+  transfer->progress_id = 0;
+  if (transfer->progress != transfer->reported)
+    report_now (transfer);
+  return G_SOURCE_REMOVE;
+}
+
+/* bytes through the onion request (sd_transport_post_progress_async): only the direction that
+ * carries the file counts, the request of an upload and the reply of a download. 100 is kept
+ * for `available`; a retried attempt starts again from its first byte */
+static void
+on_transfer_progress (gboolean sending, guint64 done, guint64 total, gpointer user_data)
+{
+  Transfer *transfer = user_data;
+  gint64 since;
+  guint percent;
+
+  if (sending != (transfer->source != NULL) || total == 0)
+    return;
+  percent = (guint) MIN (MIN (done, total) * 100 / total, 99);
+  /* a first byte is worth showing: the transfer is under way */
+  percent = MAX (percent, 1);
+  if (percent == transfer->progress)
+    return;
+  transfer->progress = percent;
+  if (transfer->progress_id != 0)
+    return;
+  since = (g_get_monotonic_time () - transfer->reported_at) / 1000;
+  if (transfer->reported == 0 || since >= PROGRESS_INTERVAL_MS)
+    report_now (transfer);
+  else
+    transfer->progress_id = g_timeout_add ((guint) (PROGRESS_INTERVAL_MS - since),
+                                           report_progress, transfer);
 }
 
 /* the transfer is over (either way): the next one may start */
@@ -813,8 +880,8 @@ start_upload (SdAttachments *self, Transfer *transfer)
    * attachment is in memory once while it goes */
   sd_file_server_upload_filled_async (self->file_server,
                                       sd_attachment_legacy_blob_size (source->size),
-                                      fill_upload, source, NULL, self->cancellable, on_uploaded,
-                                      transfer);
+                                      fill_upload, source, NULL, on_transfer_progress,
+                                      transfer, self->cancellable, on_uploaded, transfer);
 }
 
 /* a small file (an avatar) written whole */
@@ -1096,7 +1163,8 @@ start_download (SdAttachments *self, Transfer *transfer)
   }
   max = transfer->pointer->scheme == SD_ATTACHMENT_SCHEME_LEGACY ? SD_ATTACHMENT_LEGACY_MAX_BLOB
                                                                  : SD_ATTACHMENT_DET_MAX_BLOB;
-  sd_file_server_download_async (self->file_server, transfer->pointer, max, self->cancellable,
+  sd_file_server_download_async (self->file_server, transfer->pointer, max,
+                                 on_transfer_progress, transfer, self->cancellable,
                                  on_downloaded, transfer);
 }
 
@@ -1614,8 +1682,8 @@ sd_attachments_download_avatar_async (SdAttachments *self, const gchar *url, GBy
     g_task_return_error (task, error);
     return;
   }
-  sd_file_server_download_async (self->file_server, download->pointer, AVATAR_BLOB_MAX,
-                                 cancellable != NULL ? cancellable : self->cancellable,
+  sd_file_server_download_async (self->file_server, download->pointer, AVATAR_BLOB_MAX, NULL,
+                                 NULL, cancellable != NULL ? cancellable : self->cancellable,
                                  on_avatar_blob, g_steal_pointer (&task));
 }
 

@@ -248,6 +248,11 @@ gboolean sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint in
                                         const gchar *reason, GError **error);
 gboolean sd_store_attachment_reschedule (SdStore *self, gint64 local_id, guint index,
                                          gint64 next_at, const gchar *reason, GError **error);
+/* the percent (1 to 99) of a transfer under way that messages loaded from now on show as the
+ * attachment's `progress` while it is uploading or downloading; 0 forgets it. Kept in memory
+ * only: a restart starts from 0, as the transfer does */
+void sd_store_attachment_set_progress (SdStore *self, gint64 local_id, guint index,
+                                       guint percent);
 /* our upload is done: the pointer is kept and, with the last upload of the message, its
  * outbox row becomes due (@out_all_done) — in one transaction */
 gboolean sd_store_attachment_uploaded (SdStore *self, gint64 local_id, guint index,

@@ -134,6 +134,13 @@ def attachment_states(daemon, peer, message_id):
     return [a["state"] for a in m["attachments"]]
 
 
+def progress_seen(daemon, message_id, state):
+    """the progress of attachments in @state that MessageChanged told for @message_id"""
+    return [a["progress"] for s in daemon.signals
+            if s[2] == "MessageChanged" and s[3][0] == message_id
+            for a in s[3][1].get("attachments", []) if a["state"] == state]
+
+
 def sent(daemon, peer, message_id):
     m = message(daemon, peer, message_id)
     return m is not None and m["status"] in ("sent", "read")
@@ -304,6 +311,13 @@ def test(testnet):
         assert_eq(hashlib.sha256(open_attachment(bob, alice_id, big_id, 0)).hexdigest(),
                   hashlib.sha256(nine).hexdigest(), "the 9 MB file, byte for byte")
         assert_eq(open_attachment(bob, alice_id, big_id, 1), voice, "the voice note")
+        # the transfers told how far they were (the first report goes at once, so this holds
+        # however fast they went); signals arrive when the main context runs: wait for them
+        alice.wait_for(lambda: any(0 < p < 100 for p in progress_seen(alice, big_id, "uploading")),
+                       "upload progress between 1 and 99")
+        bob.wait_for(lambda: any(0 < p < 100 for p in progress_seen(bob, big_id, "downloading")),
+                     "download progress between 1 and 99")
+        assert_eq([a["progress"] for a in got], [100, 100], "available is 100")
         bodies = lambda: [n[3] for n in notes.notifications]  # noqa: E731
         bob.wait_for(lambda: "File: big.bin" in bodies(), "a file notification")
 
