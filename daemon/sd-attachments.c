@@ -774,6 +774,9 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean all_done = FALSE;
 
   if (url == NULL) {
+    /* the file server refused this blob (4xx): the same blob would be refused again */
+    if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED))
+      work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       retry_or_fail (self, work, error->message);
     transfer_end (transfer);

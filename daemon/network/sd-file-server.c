@@ -245,8 +245,12 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (status != 200) {
+    /* a refusal is for good (too large, malformed), but a server that is busy (429) or timed
+     * out reading us (408) is tried again later, as a 5xx is */
+    gboolean later = status >= 500 || status == 429 || status == 408;
+
     g_task_return_new_error (task, SD_NETWORK_ERROR,
-                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             later ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
                              "the file server answered %u", status);
     return;
   }

@@ -469,6 +469,54 @@ def test(testnet):
         assert testnet.control({"action": "file_status"})["file_server"]["requests"] >= \
             requests + 3, "the refused upload, the upload and the download"
 
+        # ---- the file server refuses an upload for good (413): the message fails at once;
+        # ResendMessage sends it again, and only the upload that failed is done again. The
+        # first upload is held at the server while the refusal is set up for the second
+        file_status = lambda: testnet.control({"action": "file_status"})["file_server"]  # noqa
+        testnet.control({"action": "file_latency", "ms": 3000})
+        requests = file_status()["requests"]
+        first, second = os.urandom(20000), os.urandom(30000)
+        fd1, fd2 = temp_file(first), temp_file(second)
+        refused_id = send(alice, bob_id, "refused once", [(fd1, opt(file_name="first.bin")),
+                                                          (fd2, opt(file_name="second.bin"))])
+        os.close(fd1)
+        os.close(fd2)
+        alice.wait_for(lambda: file_status()["requests"] > requests,
+                       "the first upload reached the file server")
+        testnet.control({"action": "file_fail", "status": 413, "count": 1})
+        testnet.control({"action": "file_latency", "ms": 0})
+        alice.wait_for(lambda: message(alice, bob_id, refused_id)["status"] == "failed",
+                       "a refused upload fails its message", timeout=120)
+        assert_eq(attachment_states(alice, bob_id, refused_id), ["available", "failed"],
+                  "the first uploaded, the second refused")
+        alice.expect_error("NotFailed", alice.conversation, bob_id, "ResendMessage", "s",
+                           photo_id)
+        alice.expect_error("NotFound", alice.conversation, bob_id, "ResendMessage", "s",
+                           bob_id + "-1")
+        alice.account("OpenConversation", "s", alice_id)
+        alice.expect_error("NotFound", alice.conversation, alice_id, "ResendMessage", "s",
+                           refused_id)
+        mark = len(alice.signals)
+        assert_eq(sessionctl(alice, "resend", bob_id, refused_id),
+                  [{"conversation": bob_id, "action": "resend", "message_id": refused_id}],
+                  "sessionctl resend")
+        alice.wait_for(lambda: sent(alice, bob_id, refused_id), "sent after ResendMessage",
+                       timeout=120)
+        changes = [s[3][1]["attachments"] for s in alice.signals[mark:]
+                   if s[2] == "MessageChanged" and s[3][0] == refused_id]
+        assert changes, "MessageChanged after ResendMessage"
+        assert_eq({a[0]["state"] for a in changes}, {"available"},
+                  "the first file is not uploaded again")
+        assert "uploading" in {a[1]["state"] for a in changes}, changes
+        bob.wait_for(lambda: attachment_states(bob, alice_id, refused_id) == ["available"] * 2,
+                     "bob gets both files of the resent message", timeout=120)
+        assert_eq(open_attachment(bob, alice_id, refused_id, 0), first, "the first file")
+        assert_eq(open_attachment(bob, alice_id, refused_id, 1), second, "the second file")
+        assert_eq([m["body"] for m in bob.messages(alice_id)].count("refused once"), 1,
+                  "the resent message once at bob")
+        alice.expect_error("NotFailed", alice.conversation, bob_id, "ResendMessage", "s",
+                           refused_id)
+
         # ---- kill -9 in the middle of an upload: sent once after the restart
         testnet.control({"action": "file_latency", "ms": 4000})
         requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
