@@ -230,7 +230,9 @@ strip_image (GBytes *data, guint32 *width, guint32 *height, GError **error)
   g_autoptr(GSubprocess) helper = NULL;
   g_autoptr(GBytes) out = NULL;
   const guint8 *p;
-  gsize len;
+  gsize len = 0;
+  gboolean exited;
+  gint status;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE |
@@ -243,14 +245,22 @@ strip_image (GBytes *data, guint32 *width, guint32 *height, GError **error)
     return NULL;
   if (!g_subprocess_communicate (helper, data, NULL, &out, NULL, error))
     return NULL;
-  if (g_subprocess_get_if_exited (helper) && g_subprocess_get_exit_status (helper) == 2) {
+  exited = g_subprocess_get_if_exited (helper);
+  status = exited ? g_subprocess_get_exit_status (helper) : g_subprocess_get_term_sig (helper);
+  p = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+  if (!exited || status != 0)
+    /* how it ended, in the daemon's log (never the image): a refusal that surprises can be
+     * told apart from a crash or a limit */
+    g_message ("the metadata helper %s %d on %" G_GSIZE_FORMAT " bytes",
+               exited ? "exited with" : "was killed by signal", status,
+               g_bytes_get_size (data));
+  /* 2: exiv2 cannot open it, 3: cannot write it back */
+  if (exited && (status == 2 || status == 3)) {
     g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED,
                          "an image whose metadata cannot be removed is not sent");
     return NULL;
   }
-  p = out != NULL ? g_bytes_get_data (out, &len) : NULL;
-  if (!g_subprocess_get_successful (helper) || p == NULL || len < 8 ||
-      len - 8 > SD_ATTACHMENTS_MAX_SIZE) {
+  if (!exited || status != 0 || p == NULL || len < 8 || len - 8 > SD_ATTACHMENTS_MAX_SIZE) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                          "the metadata of an image could not be removed");
     return NULL;
