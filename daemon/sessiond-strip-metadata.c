@@ -25,9 +25,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gexiv2/gexiv2.h>
-#include <sched.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
