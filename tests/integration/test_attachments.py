@@ -3,8 +3,10 @@
 """Attachments between two daemons through the testnet's file server (onion requests v4):
 a JPEG with GPS EXIF arrives without it, a ~9 MB file and a voice note arrive byte for byte,
 nothing is fetched automatically from a message request, a lost file is "expired" and a
-corrupted one "failed" while their messages stay, the registered errors of bad fds, and a
-kill -9 in the middle of an upload sends the message exactly once."""
+corrupted one "failed" while their messages stay, the registered errors of bad fds, transfers
+report their progress, a message whose upload the file server refused is resent with only that
+upload redone (ResendMessage), and a kill -9 in the middle of an upload sends the message
+exactly once."""
 
 import hashlib
 import os
