@@ -466,6 +466,47 @@ test_strip_helper (void)
   g_bytes_unref (one.out);
 }
 
+/* a command's exit status (-1: it could not start), @input on its stdin, its stdout kept */
+static gint
+run_command (const gchar *const *argv, GBytes *input, GBytes **out)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  if (proc == NULL || !g_subprocess_communicate (proc, input, NULL, out, NULL, &error))
+    return -1;
+  return g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
+/* the helper needs no writable /tmp (its image is a memory file): run in a mount namespace
+ * whose /tmp is a read-only tmpfs, it still strips. Skipped where unprivileged namespaces
+ * are not allowed */
+static void
+test_strip_helper_no_tmp (void)
+{
+  const gchar *helper = g_getenv ("SESSIOND_STRIP_METADATA");
+  const gchar *probe[] = { "unshare", "-rm", "--propagation", "private", "sh", "-c",
+                           "mount -t tmpfs -o ro tmpfs /tmp && ! touch /tmp/x 2>/dev/null",
+                           NULL };
+  const gchar *argv[] = { "unshare", "-rm", "--propagation", "private", "sh", "-c",
+                          "mount -t tmpfs -o ro tmpfs /tmp && exec \"$0\"", helper, NULL };
+  g_autoptr(GBytes) jpeg = gps_jpeg ();
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) ignored = NULL;
+
+  g_assert_nonnull (helper);
+  if (run_command (probe, empty, &ignored) != 0) {
+    g_test_skip ("no user and mount namespace here (unshare -rm)");
+    return;
+  }
+  g_assert_cmpint (run_command (argv, jpeg, &out), ==, 0);
+  g_assert_cmpuint (g_bytes_get_size (out), >, 8);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), 8, "\x40\0\0\0\x30\0\0\0", 8);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -473,6 +514,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/attachments/backoff", test_backoff);
   g_test_add_func ("/attachments/avatar-check", test_avatar_check);
   g_test_add_func ("/attachments/strip-helper", test_strip_helper);
+  g_test_add_func ("/attachments/strip-helper-no-tmp", test_strip_helper_no_tmp);
   g_test_add ("/attachments/sweep-spares-prepared", Fixture, NULL, setup,
               test_sweep_spares_prepared, teardown);
   g_test_add ("/attachments/refused-leaves-nothing", Fixture, NULL, setup,
