@@ -1449,6 +1449,9 @@ cmd_message_action (Ctl *ctl, const gchar *action, gchar **args)
   } else if (g_str_equal (action, "unreact")) {
     sessiond_conversation_remove_reaction_async (c, message_id, emoji, NULL, on_done, &result);
     ok = sessiond_conversation_remove_reaction_finish (c, wait_for (&result), &error);
+  } else if (g_str_equal (action, "resend")) {
+    sessiond_conversation_resend_message_async (c, message_id, NULL, on_done, &result);
+    ok = sessiond_conversation_resend_message_finish (c, wait_for (&result), &error);
   } else {
     sessiond_conversation_delete_message_async (c, message_id, g_str_equal (action, "unsend"),
                                                 NULL, on_done, &result);
@@ -1986,6 +1989,9 @@ static const CtlCommand commands[] = {
   { "unsend", "ID MESSAGE-ID", NULL, NULL, N_("delete one of our messages for everyone"), NULL,
     cmd_message_action },
   { "delete", "ID MESSAGE-ID", NULL, NULL, N_("delete a message on this device only"), NULL,
+    cmd_message_action },
+  { "resend", "ID MESSAGE-ID", NULL, NULL,
+    N_("send a failed message of ours again (only failed uploads are redone)"), NULL,
     cmd_message_action },
   { "disappear", "ID MODE [TIMER]", NULL, NULL,
     /* TRANSLATORS: keep the line break: --help indents the second line */

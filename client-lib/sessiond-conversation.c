@@ -774,6 +774,59 @@ sessiond_conversation_download_attachment_finish (SessiondConversation *self,
 }
 
 /**
+ * sessiond_conversation_resend_message_async:
+ * @self: a conversation (one-to-one, or Note to Self)
+ * @message_id: a message of ours in this conversation whose status is "failed"
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the message is queued again
+ * @user_data: data for @callback
+ *
+ * Sends a failed message again, with the same sent-at. Of its attachments
+ * only those whose upload failed are uploaded again. Its status goes back to
+ * "sending". %SESSIOND_CLIENT_ERROR_NOT_FAILED when it is not a failed message
+ * of ours, %SESSIOND_CLIENT_ERROR_NOT_FOUND when it is not in @self.
+ *
+ * Since: 0.1
+ */
+void
+sessiond_conversation_resend_message_async (SessiondConversation *self,
+                                            const gchar *message_id,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data)
+{
+  g_return_if_fail (SESSIOND_IS_CONVERSATION (self));
+  g_return_if_fail (message_id != NULL);
+  sessiond_call_async (self, sessiond_conversation_resend_message_async,
+                       G_DBUS_PROXY (self->proxy), "ResendMessage",
+                       g_variant_new ("(s)", message_id), cancellable, callback, user_data);
+}
+
+/**
+ * sessiond_conversation_resend_message_finish:
+ * @self: a conversation
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Conversation.resend_message_async].
+ *
+ * Returns: whether the message was queued again
+ *
+ * Since: 0.1
+ */
+gboolean
+sessiond_conversation_resend_message_finish (SessiondConversation *self,
+                                             GAsyncResult *result,
+                                             GError **error)
+{
+  g_autoptr(GVariant) reply = sessiond_call_finish (self,
+                                                    sessiond_conversation_resend_message_async,
+                                                    result, error);
+
+  return reply != NULL;
+}
+
+/**
  * sessiond_conversation_open_attachment_async:
  * @self: a conversation
  * @message_id: a message of this conversation

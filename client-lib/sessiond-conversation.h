@@ -75,6 +75,15 @@ gboolean sessiond_conversation_download_attachment_finish (SessiondConversation 
                                                            GAsyncResult *result,
                                                            GError **error);
 
+void     sessiond_conversation_resend_message_async (SessiondConversation *self,
+                                                     const gchar *message_id,
+                                                     GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+gboolean sessiond_conversation_resend_message_finish (SessiondConversation *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+
 void sessiond_conversation_open_attachment_async (SessiondConversation *self,
                                                   const gchar *message_id,
                                                   guint index,

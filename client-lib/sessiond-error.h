@@ -60,6 +60,8 @@ G_BEGIN_DECLS
  * @SESSIOND_CLIENT_ERROR_ONS_NOT_FOUND: no ONS name like this is registered
  * @SESSIOND_CLIENT_ERROR_ONS_DISAGREEMENT: the nodes asked for an ONS name
  *   did not all give the same answer
+ * @SESSIOND_CLIENT_ERROR_NOT_FAILED: only a failed message of ours can be
+ *   sent again
  *
  * Error codes of the %SESSIOND_CLIENT_ERROR domain. Except for
  * %SESSIOND_CLIENT_ERROR_NOT_RUNNING each is registered as the D-Bus error
@@ -95,6 +97,7 @@ typedef enum {
   SESSIOND_CLIENT_ERROR_INVALID_COMMUNITY_URL,
   SESSIOND_CLIENT_ERROR_ONS_NOT_FOUND,
   SESSIOND_CLIENT_ERROR_ONS_DISAGREEMENT,
+  SESSIOND_CLIENT_ERROR_NOT_FAILED,
 } SessiondClientError;
 
 GQuark sessiond_client_error_quark (void);

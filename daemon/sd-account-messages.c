@@ -213,6 +213,42 @@ sd_account_set_reaction (SdAccount *self, const gchar *conversation, const gchar
 }
 
 gboolean
+sd_account_resend_message (SdAccount *self, const gchar *conversation, const gchar *message_id,
+                           GError **error)
+{
+  g_autoptr(SdConversation) existing = sd_account_get_conversation (self, conversation, error);
+  g_autoptr(SdMessage) target = NULL;
+  g_autoptr(SdMessage) resent = NULL;
+
+  if (existing == NULL)
+    return FALSE;
+  target = message_in (self, existing, message_id, error);
+  if (target == NULL)
+    return FALSE;
+  /* groups and communities send through paths of their own, without an outbox row */
+  if (existing->kind != SD_CONVERSATION_KIND_DIRECT && !is_note_to_self (existing)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "only messages of one-to-one conversations are resent");
+    return FALSE;
+  }
+  if (!target->outgoing || target->status != SD_MESSAGE_STATUS_FAILED) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FAILED,
+                         "only a failed message of ours can be sent again");
+    return FALSE;
+  }
+  resent = sd_store_resend_failed (self->store, conversation, message_id, error);
+  if (resent == NULL)
+    return FALSE;
+  sd_account_emit_message_changed (self, resent);
+  /* the uploads to do first, or the message itself */
+  if (self->attachments != NULL)
+    sd_attachments_kick (self->attachments);
+  if (self->sender != NULL)
+    sd_sender_kick (self->sender);
+  return TRUE;
+}
+
+gboolean
 sd_account_delete_message (SdAccount *self, const gchar *conversation, const gchar *message_id,
                            gboolean for_everyone, GError **error)
 {

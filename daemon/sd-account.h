@@ -22,6 +22,7 @@ typedef enum {
   SD_ACCOUNT_ERROR_NOT_FOUND,
   SD_ACCOUNT_ERROR_MESSAGE_TOO_LONG,
   SD_ACCOUNT_ERROR_NOT_AUTHOR, /* only the author may do this */
+  SD_ACCOUNT_ERROR_NOT_FAILED, /* ResendMessage of a message that is not a failed one of ours */
 } SdAccountError;
 
 GQuark sd_account_error_quark (void);
@@ -227,6 +228,13 @@ gboolean sd_account_delete_message (SdAccount *self,
                                     const gchar *conversation,
                                     const gchar *message_id,
                                     gboolean for_everyone,
+                                    GError **error);
+/* ResendMessage: a failed message of ours in a one-to-one conversation (or Note to Self) is
+ * sent again with the same sent-at; of its attachments only those that did not upload are
+ * uploaded again (docs/attachments.md) */
+gboolean sd_account_resend_message (SdAccount *self,
+                                    const gchar *conversation,
+                                    const gchar *message_id,
                                     GError **error);
 /* @kind "screenshot" or "media-saved" */
 gboolean sd_account_report_data_extraction (SdAccount *self,

@@ -230,7 +230,9 @@ strip_image (GBytes *data, guint32 *width, guint32 *height, GError **error)
   g_autoptr(GSubprocess) helper = NULL;
   g_autoptr(GBytes) out = NULL;
   const guint8 *p;
-  gsize len;
+  gsize len = 0;
+  gboolean exited;
+  gint status;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE |
@@ -243,14 +245,22 @@ strip_image (GBytes *data, guint32 *width, guint32 *height, GError **error)
     return NULL;
   if (!g_subprocess_communicate (helper, data, NULL, &out, NULL, error))
     return NULL;
-  if (g_subprocess_get_if_exited (helper) && g_subprocess_get_exit_status (helper) == 2) {
+  exited = g_subprocess_get_if_exited (helper);
+  status = exited ? g_subprocess_get_exit_status (helper) : g_subprocess_get_term_sig (helper);
+  p = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+  if (!exited || status != 0)
+    /* how it ended, in the daemon's log (never the image): a refusal that surprises can be
+     * told apart from a crash or a limit */
+    g_message ("the metadata helper %s %d on %" G_GSIZE_FORMAT " bytes",
+               exited ? "exited with" : "was killed by signal", status,
+               g_bytes_get_size (data));
+  /* 2: exiv2 cannot open it, 3: cannot write it back */
+  if (exited && (status == 2 || status == 3)) {
     g_set_error_literal (error, SD_ATTACHMENTS_ERROR, SD_ATTACHMENTS_ERROR_IMAGE_UNSUPPORTED,
                          "an image whose metadata cannot be removed is not sent");
     return NULL;
   }
-  p = out != NULL ? g_bytes_get_data (out, &len) : NULL;
-  if (!g_subprocess_get_successful (helper) || p == NULL || len < 8 ||
-      len - 8 > SD_ATTACHMENTS_MAX_SIZE) {
+  if (!exited || status != 0 || p == NULL || len < 8 || len - 8 > SD_ATTACHMENTS_MAX_SIZE) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                          "the metadata of an image could not be removed");
     return NULL;
@@ -609,11 +619,24 @@ typedef struct {
   SdAttachmentPointer *pointer; /* (owned) (nullable) a download's */
   UploadSource *source;     /* (owned) (nullable) an upload's */
   gchar *tmp_path;          /* (owned) (nullable) a download's decrypted file, not yet kept */
+  guint progress;           /* percent of the blob sent (upload) or received (download) */
+  guint reported;           /* the last percent handed to the store and signalled */
+  gint64 reported_at;       /* and when (monotonic µs) */
+  guint progress_id;        /* the pending report of a newer percent */
 } Transfer;
+
+static void emit_changed (SdAttachments *self, const gchar *message_id);
 
 static void
 transfer_free (Transfer *transfer)
 {
+  g_clear_handle_id (&transfer->progress_id, g_source_remove);
+  if (transfer->reported > 0) {
+    /* done, failed or to be tried again: the row's state speaks from now on */
+    sd_store_attachment_set_progress (transfer->self->store, transfer->work->local_id,
+                                      transfer->work->info->index, 0);
+    emit_changed (transfer->self, transfer->work->message_id);
+  }
   g_object_unref (transfer->self);
   sd_attachment_work_free (transfer->work);
   g_clear_pointer (&transfer->pointer, sd_attachment_pointer_free);
@@ -633,6 +656,60 @@ static void
 emit_changed (SdAttachments *self, const gchar *message_id)
 {
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, message_id);
+}
+
+/* at most one report of a transfer's progress each PROGRESS_INTERVAL_MS: a MessageChanged
+ * (and a store lookup) each, whatever the number of pieces libsoup moves. The first one goes at
+ * once, so even a fast transfer shows that it is under way */
+#define PROGRESS_INTERVAL_MS 100
+
+static void
+report_now (Transfer *transfer)
+{
+  transfer->reported = transfer->progress;
+  transfer->reported_at = g_get_monotonic_time ();
+  sd_store_attachment_set_progress (transfer->self->store, transfer->work->local_id,
+                                    transfer->work->info->index, transfer->reported);
+  emit_changed (transfer->self, transfer->work->message_id);
+}
+
+static gboolean
+report_progress (gpointer user_data)
+{
+  Transfer *transfer = user_data;
+
+  transfer->progress_id = 0;
+  if (transfer->progress != transfer->reported)
+    report_now (transfer);
+  return G_SOURCE_REMOVE;
+}
+
+/* bytes through the onion request (sd_transport_post_progress_async): only the direction that
+ * carries the file counts, the request of an upload and the reply of a download. 100 is kept
+ * for `available`; a retried attempt starts again from its first byte */
+static void
+on_transfer_progress (gboolean sending, guint64 done, guint64 total, gpointer user_data)
+{
+  Transfer *transfer = user_data;
+  gint64 since;
+  guint percent;
+
+  if (sending != (transfer->source != NULL) || total == 0)
+    return;
+  percent = (guint) MIN (MIN (done, total) * 100 / total, 99);
+  /* a first byte is worth showing: the transfer is under way */
+  percent = MAX (percent, 1);
+  if (percent == transfer->progress)
+    return;
+  transfer->progress = percent;
+  if (transfer->progress_id != 0)
+    return;
+  since = (g_get_monotonic_time () - transfer->reported_at) / 1000;
+  if (transfer->reported == 0 || since >= PROGRESS_INTERVAL_MS)
+    report_now (transfer);
+  else
+    transfer->progress_id = g_timeout_add ((guint) (PROGRESS_INTERVAL_MS - since),
+                                           report_progress, transfer);
 }
 
 /* the transfer is over (either way): the next one may start */
@@ -707,6 +784,9 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean all_done = FALSE;
 
   if (url == NULL) {
+    /* the file server refused this blob (4xx): the same blob would be refused again */
+    if (g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED))
+      work->attempts = SD_ATTACHMENTS_MAX_ATTEMPTS;
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       retry_or_fail (self, work, error->message);
     transfer_end (transfer);
@@ -813,8 +893,8 @@ start_upload (SdAttachments *self, Transfer *transfer)
    * attachment is in memory once while it goes */
   sd_file_server_upload_filled_async (self->file_server,
                                       sd_attachment_legacy_blob_size (source->size),
-                                      fill_upload, source, NULL, self->cancellable, on_uploaded,
-                                      transfer);
+                                      fill_upload, source, NULL, on_transfer_progress,
+                                      transfer, self->cancellable, on_uploaded, transfer);
 }
 
 /* a small file (an avatar) written whole */
@@ -1182,7 +1262,8 @@ start_download (SdAttachments *self, Transfer *transfer)
   }
   max = transfer->pointer->scheme == SD_ATTACHMENT_SCHEME_LEGACY ? SD_ATTACHMENT_LEGACY_MAX_BLOB
                                                                  : SD_ATTACHMENT_DET_MAX_BLOB;
-  sd_file_server_download_async (self->file_server, transfer->pointer, max, self->cancellable,
+  sd_file_server_download_async (self->file_server, transfer->pointer, max,
+                                 on_transfer_progress, transfer, self->cancellable,
                                  on_downloaded, transfer);
 }
 
@@ -1700,8 +1781,8 @@ sd_attachments_download_avatar_async (SdAttachments *self, const gchar *url, GBy
     g_task_return_error (task, error);
     return;
   }
-  sd_file_server_download_async (self->file_server, download->pointer, AVATAR_BLOB_MAX,
-                                 cancellable != NULL ? cancellable : self->cancellable,
+  sd_file_server_download_async (self->file_server, download->pointer, AVATAR_BLOB_MAX, NULL,
+                                 NULL, cancellable != NULL ? cancellable : self->cancellable,
                                  on_avatar_blob, g_steal_pointer (&task));
 }
 

@@ -50,7 +50,8 @@
   X (UPLOADS_FULL, "UploadsFull")                     \
   X (INVALID_COMMUNITY_URL, "InvalidCommunityUrl") \
   X (ONS_NOT_FOUND, "OnsNotFound")                   \
-  X (ONS_DISAGREEMENT, "OnsDisagreement")
+  X (ONS_DISAGREEMENT, "OnsDisagreement")            \
+  X (NOT_FAILED, "NotFailed")
 
 /* the keys of a message dictionary (a{sv}): MessageAdded, MessageChanged, GetMessages,
  * Search, MessageReceived. Types as in the XML. */

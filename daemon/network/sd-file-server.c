@@ -209,6 +209,8 @@ typedef struct {
   guint16 port;
   guint8 x25519[32];
   gsize max_bytes;
+  SdTransportProgress progress; /* (nullable) */
+  gpointer progress_data;
 } Request;
 
 static void
@@ -243,8 +245,12 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (status != 200) {
+    /* a refusal is for good (too large, malformed), but a server that is busy (429) or timed
+     * out reading us (408) is tried again later, as a 5xx is */
+    gboolean later = status >= 500 || status == 429 || status == 408;
+
     g_task_return_new_error (task, SD_NETWORK_ERROR,
-                             status >= 500 ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
+                             later ? SD_NETWORK_ERROR_NODE : SD_NETWORK_ERROR_REJECTED,
                              "the file server answered %u", status);
     return;
   }
@@ -272,13 +278,14 @@ request_start (SdFileServer *self, Request *request, gpointer source_tag,
   server.port = request->port;
   memcpy (server.x25519_pk, request->x25519, 32);
   /* the fill's data goes with the onion request, which calls it for each attempt */
-  sd_onion_server_request_filled_async (self->network, &server, request->method,
-                                        request->endpoint,
-                                        request->fill != NULL ? headers : NULL,
-                                        request->body_len, request->fill,
-                                        g_steal_pointer (&request->fill_data),
-                                        g_steal_pointer (&request->fill_destroy),
-                                        SD_FILE_SERVER_TIMEOUT_MS, cancellable, on_reply, task);
+  sd_onion_server_request_progress_async (self->network, &server, request->method,
+                                          request->endpoint,
+                                          request->fill != NULL ? headers : NULL,
+                                          request->body_len, request->fill,
+                                          g_steal_pointer (&request->fill_data),
+                                          g_steal_pointer (&request->fill_destroy),
+                                          SD_FILE_SERVER_TIMEOUT_MS, request->progress,
+                                          request->progress_data, cancellable, on_reply, task);
 }
 
 /* ---- upload ---- */
@@ -307,6 +314,7 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 sd_file_server_upload_filled_async (SdFileServer *self, gsize blob_len, SdOnionFillFunc fill,
                                     gpointer fill_data, GDestroyNotify fill_destroy,
+                                    SdTransportProgress progress, gpointer progress_data,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
@@ -338,6 +346,8 @@ sd_file_server_upload_filled_async (SdFileServer *self, gsize blob_len, SdOnionF
   request->port = self->port;
   memcpy (request->x25519, self->x25519, 32);
   request->max_bytes = 4096;
+  request->progress = progress;
+  request->progress_data = progress_data;
   request_start (self, request, sd_file_server_upload_async, cancellable, on_uploaded,
                  g_steal_pointer (&task));
 }
@@ -358,7 +368,7 @@ sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *can
 
   sd_file_server_upload_filled_async (self, g_bytes_get_size (blob), copy_blob,
                                       g_bytes_ref (blob), (GDestroyNotify) g_bytes_unref,
-                                      cancellable, callback, user_data);
+                                      NULL, NULL, cancellable, callback, user_data);
 }
 
 gchar *
@@ -385,7 +395,8 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
 void
 sd_file_server_download_async (SdFileServer *self, const SdAttachmentPointer *pointer,
-                               gsize max_bytes, GCancellable *cancellable,
+                               gsize max_bytes, SdTransportProgress progress,
+                               gpointer progress_data, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
@@ -401,6 +412,8 @@ sd_file_server_download_async (SdFileServer *self, const SdAttachmentPointer *po
   request = g_new0 (Request, 1);
   request->method = g_strdup ("GET");
   request->max_bytes = MIN (max_bytes, SD_FILE_SERVER_MAX_FILE);
+  request->progress = progress;
+  request->progress_data = progress_data;
   if (sd_file_server_owns_url (self, pointer->url, &id)) {
     /* our own server: its configured key, whatever the fragment says */
     request->endpoint = g_strdup_printf ("/file/%s", id);

@@ -55,12 +55,16 @@ void sd_file_server_upload_async (SdFileServer *self,
                                   gpointer user_data);
 /* the same for a blob of @blob_len bytes that @fill writes straight into the onion request
  * (once for each attempt, so it must write the same bytes each time): the file is read and
- * encrypted where it is sent from, never copied. Finished with sd_file_server_upload_finish */
+ * encrypted where it is sent from, never copied. Finished with sd_file_server_upload_finish.
+ * @progress (nullable) is told of each attempt's bytes as they go and come back
+ * (sd_onion_server_request_progress_async) */
 void sd_file_server_upload_filled_async (SdFileServer *self,
                                          gsize blob_len,
                                          SdOnionFillFunc fill,
                                          gpointer fill_data,
                                          GDestroyNotify fill_destroy,
+                                         SdTransportProgress progress,
+                                         gpointer progress_data,
                                          GCancellable *cancellable,
                                          GAsyncReadyCallback callback,
                                          gpointer user_data);
@@ -71,10 +75,13 @@ gchar *sd_file_server_upload_finish (SdFileServer *self,
 /* downloads what @pointer names, at most @max_bytes: from our server with its key, from
  * another only when the pointer's fragment names that server's key (`p=`), or from the
  * mainnet server with its published key. A file the server does not have (404) fails with
- * G_IO_ERROR_NOT_FOUND; other refusals with SD_NETWORK_ERROR_REJECTED */
+ * G_IO_ERROR_NOT_FOUND; other refusals with SD_NETWORK_ERROR_REJECTED. @progress as for
+ * uploads */
 void sd_file_server_download_async (SdFileServer *self,
                                     const SdAttachmentPointer *pointer,
                                     gsize max_bytes,
+                                    SdTransportProgress progress,
+                                    gpointer progress_data,
                                     GCancellable *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data);

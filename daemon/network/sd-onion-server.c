@@ -29,6 +29,8 @@ typedef struct {
   guint16 port;
   guint8 x25519[32];
   guint timeout_ms;
+  SdTransportProgress progress; /* (nullable) */
+  gpointer progress_data;
   guint attempts;
   SdOnionPath *path;        /* (owned) (nullable) */
   SdOnionRequest request;
@@ -179,9 +181,10 @@ send_built (GTask *task, Build *build)
                       "/onion_req/v2");
   /* not in the call below: the order its arguments are evaluated in is not defined */
   cancellable = g_task_get_cancellable (task);
-  sd_transport_post_async (network->transport, url, request->request.body,
-                           MAX (network->timeout_ms, request->timeout_ms), cancellable,
-                           on_reply, task);
+  sd_transport_post_progress_async (network->transport, url, request->request.body,
+                                    MAX (network->timeout_ms, request->timeout_ms),
+                                    request->progress, request->progress_data, cancellable,
+                                    on_reply, task);
 }
 
 static void
@@ -287,6 +290,21 @@ sd_onion_server_request_filled_async (SdNetwork *network, const SdOnionServer *s
                                       GCancellable *cancellable, GAsyncReadyCallback callback,
                                       gpointer user_data)
 {
+  sd_onion_server_request_progress_async (network, server, method, endpoint, headers, body_len,
+                                          fill, fill_data, fill_destroy, timeout_ms, NULL, NULL,
+                                          cancellable, callback, user_data);
+}
+
+void
+sd_onion_server_request_progress_async (SdNetwork *network, const SdOnionServer *server,
+                                        const gchar *method, const gchar *endpoint,
+                                        const gchar *const *headers, gsize body_len,
+                                        SdOnionFillFunc fill, gpointer fill_data,
+                                        GDestroyNotify fill_destroy, guint timeout_ms,
+                                        SdTransportProgress progress, gpointer progress_data,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
   GTask *task;
   Request *request;
 
@@ -308,6 +326,8 @@ sd_onion_server_request_filled_async (SdNetwork *network, const SdOnionServer *s
   request->port = server->port;
   memcpy (request->x25519, server->x25519_pk, 32);
   request->timeout_ms = timeout_ms;
+  request->progress = progress;
+  request->progress_data = progress_data;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
   request_try (task);
 }

@@ -43,6 +43,24 @@ void sd_onion_server_request_filled_async (SdNetwork *network,
                                            GCancellable *cancellable,
                                            GAsyncReadyCallback callback,
                                            gpointer user_data);
+/* sd_onion_server_request_filled_async with @progress (nullable) told of each attempt's bytes
+ * as they go to the guard and come back (sd_transport_post_progress_async: the sizes are the
+ * onion request's and reply's, a little larger than the body); a retry starts again from 0 */
+void sd_onion_server_request_progress_async (SdNetwork *network,
+                                             const SdOnionServer *server,
+                                             const gchar *method,
+                                             const gchar *endpoint,
+                                             const gchar *const *headers,
+                                             gsize body_len,
+                                             SdOnionFillFunc fill,
+                                             gpointer fill_data,
+                                             GDestroyNotify fill_destroy,
+                                             guint timeout_ms,
+                                             SdTransportProgress progress,
+                                             gpointer progress_data,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer user_data);
 GBytes *sd_onion_server_request_finish (SdNetwork *network,
                                         GAsyncResult *result,
                                         guint *status,

@@ -136,6 +136,11 @@ typedef struct {
   GByteArray *body;          /* (owned) (nullable) what was read so far */
   gsize body_len;            /* of body, which has room for one more chunk beyond it */
   gsize max_reply;
+  SdTransportProgress progress; /* (nullable) cleared when the task returns */
+  gpointer progress_data;
+  guint64 sent;              /* request body bytes written */
+  guint64 body_total;        /* request body size */
+  guint64 announced;         /* the reply's Content-Length, 0 when not given */
 } PostData;
 
 static void
@@ -146,6 +151,9 @@ post_data_free (PostData *data)
     g_cancellable_disconnect (data->cancellable, data->cancelled_id);
   g_clear_object (&data->stream);
   g_clear_pointer (&data->body, g_byte_array_unref);
+  /* libsoup may hold the message a little longer than we hold @data */
+  if (data->msg != NULL)
+    g_signal_handlers_disconnect_by_data (data->msg, data);
   g_clear_object (&data->msg);
   g_clear_object (&data->cancellable);
   g_clear_object (&data->timeout_cancellable);
@@ -176,6 +184,7 @@ return_failure (GTask *task, GError *error)
   PostData *data = g_task_get_task_data (task);
   g_autoptr(GError) owned = error;
 
+  data->progress = NULL;
   if (data->timed_out)
     g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_TIMEOUT,
                              "no answer within the time limit");
@@ -191,6 +200,7 @@ return_too_large (GTask *task)
 {
   PostData *data = g_task_get_task_data (task);
 
+  data->progress = NULL;
   /* a hostile or broken node must not make us buffer without limit: the rest of the
    * body is never read, and closing the unfinished stream drops the connection */
   g_debug ("reply from %s exceeds %" G_GSIZE_FORMAT " bytes; dropped",
@@ -217,6 +227,7 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
     gsize n = 0;
     guint8 *body;
 
+    data->progress = NULL;
     g_byte_array_set_size (data->body, (guint) data->body_len);
     body = g_byte_array_steal (data->body, &n);
     /* the room for one more chunk goes back (glibc shrinks in place) */
@@ -229,6 +240,8 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   data->body_len += (gsize) len;
+  if (data->progress != NULL)
+    data->progress (FALSE, data->body_len, data->announced, data->progress_data);
   read_next (g_steal_pointer (&task));
 }
 
@@ -267,6 +280,7 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     return_too_large (task);
     return;
   }
+  data->announced = (guint64) MAX (announced, 0);
   data->body = g_byte_array_sized_new (
     (guint) MIN ((guint64) MAX (announced, 0), (guint64) G_MAXUINT32 / 2) +
     SD_SOUP_TRANSPORT_CHUNK + 1);
@@ -274,21 +288,37 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   read_next (g_steal_pointer (&task));
 }
 
+/* libsoup writes the body a piece at a time */
 static void
-sd_soup_transport_post_async (SdTransport *transport,
-                              const gchar *url,
-                              GBytes *body,
-                              guint timeout_ms,
-                              GCancellable *cancellable,
-                              GAsyncReadyCallback callback,
-                              gpointer user_data)
+on_wrote_body_data (SoupMessage *msg, guint chunk_size, gpointer user_data)
+{
+  PostData *data = user_data;
+
+  data->sent = MIN (data->sent + chunk_size, data->body_total);
+  if (data->progress != NULL)
+    data->progress (TRUE, data->sent, data->body_total, data->progress_data);
+}
+
+static void
+sd_soup_transport_post_progress_async (SdTransport *transport,
+                                       const gchar *url,
+                                       GBytes *body,
+                                       guint timeout_ms,
+                                       SdTransportProgress progress,
+                                       gpointer progress_data,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data)
 {
   SdSoupTransport *self = SD_SOUP_TRANSPORT (transport);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   PostData *data = g_new0 (PostData, 1);
 
-  g_task_set_source_tag (task, sd_soup_transport_post_async);
+  g_task_set_source_tag (task, sd_soup_transport_post_progress_async);
   data->max_reply = self->max_reply;
+  data->progress = progress;
+  data->progress_data = progress_data;
+  data->body_total = body != NULL ? g_bytes_get_size (body) : 0;
   data->msg = soup_message_new (SOUP_METHOD_POST, url);
   if (data->msg == NULL) {
     post_data_free (data);
@@ -307,6 +337,8 @@ sd_soup_transport_post_async (SdTransport *transport,
   g_signal_connect_object (data->msg, "accept-certificate", G_CALLBACK (on_accept_certificate),
                            self, 0);
   g_signal_connect (data->msg, "network-event", G_CALLBACK (on_network_event), NULL);
+  if (progress != NULL)
+    g_signal_connect (data->msg, "wrote-body-data", G_CALLBACK (on_wrote_body_data), data);
   data->timeout_cancellable = g_cancellable_new ();
   if (cancellable != NULL) {
     data->cancellable = g_object_ref (cancellable);
@@ -319,6 +351,19 @@ sd_soup_transport_post_async (SdTransport *transport,
   /* read by hand, not with send_and_read: that one buffers whatever the node sends */
   soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT,
                            data->timeout_cancellable, on_sent, g_steal_pointer (&task));
+}
+
+static void
+sd_soup_transport_post_async (SdTransport *transport,
+                              const gchar *url,
+                              GBytes *body,
+                              guint timeout_ms,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  sd_soup_transport_post_progress_async (transport, url, body, timeout_ms, NULL, NULL,
+                                         cancellable, callback, user_data);
 }
 
 static GBytes *
@@ -341,6 +386,7 @@ sd_soup_transport_iface_init (SdTransportInterface *iface)
 {
   iface->post_async = sd_soup_transport_post_async;
   iface->post_finish = sd_soup_transport_post_finish;
+  iface->post_progress_async = sd_soup_transport_post_progress_async;
 }
 
 void

@@ -22,6 +22,28 @@ sd_transport_post_async (SdTransport *self,
                                              user_data);
 }
 
+void
+sd_transport_post_progress_async (SdTransport *self,
+                                  const gchar *url,
+                                  GBytes *body,
+                                  guint timeout_ms,
+                                  SdTransportProgress progress,
+                                  gpointer progress_data,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  SdTransportInterface *iface;
+
+  g_return_if_fail (SD_IS_TRANSPORT (self));
+  iface = SD_TRANSPORT_GET_IFACE (self);
+  if (progress != NULL && iface->post_progress_async != NULL)
+    iface->post_progress_async (self, url, body, timeout_ms, progress, progress_data,
+                                cancellable, callback, user_data);
+  else
+    iface->post_async (self, url, body, timeout_ms, cancellable, callback, user_data);
+}
+
 GBytes *
 sd_transport_post_finish (SdTransport *self, GAsyncResult *result, guint *status, GError **error)
 {

@@ -42,6 +42,8 @@ from_account (gint code)
     return SD_DBUS_ERROR_MESSAGE_TOO_LONG;
   case SD_ACCOUNT_ERROR_NOT_AUTHOR:
     return SD_DBUS_ERROR_NOT_AUTHOR;
+  case SD_ACCOUNT_ERROR_NOT_FAILED:
+    return SD_DBUS_ERROR_NOT_FAILED;
   case SD_ACCOUNT_ERROR_FAILED:
   default:
     return SD_DBUS_ERROR_FAILED;

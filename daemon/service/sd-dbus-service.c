@@ -462,6 +462,23 @@ send_with_options (SdDbusService *self, GDBusMethodInvocation *invocation,
 }
 
 static gboolean
+handle_resend_message (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
+                       const gchar *message_id)
+{
+  SdDbusService *self = conversation_service (skeleton, invocation);
+  g_autoptr(GError) error = NULL;
+
+  if (self == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  if (!sd_account_resend_message (self->account, invocation_conversation (invocation),
+                                  message_id, &error))
+    sd_dbus_error_return (invocation, error);
+  else
+    sd_dbus_conversation1_complete_resend_message (skeleton, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_download_attachment (SdDbusConversation1 *skeleton, GDBusMethodInvocation *invocation,
                             const gchar *message_id, guint index)
 {
@@ -805,6 +822,7 @@ conversation_skeleton_iface_init (SdDbusConversation1Iface *iface)
   iface->handle_delete_message = handle_delete_message;
   iface->handle_report_data_extraction = handle_report_data_extraction;
   iface->handle_download_attachment = handle_download_attachment;
+  iface->handle_resend_message = handle_resend_message;
   iface->handle_open_attachment = handle_open_attachment;
   iface->handle_open_avatar = handle_open_avatar;
   iface->handle_set_priority = handle_set_priority;

@@ -53,6 +53,51 @@ row_add_info (sqlite3_stmt *stmt, SdMessage *message)
   g_ptr_array_add (message->attachments, info_from_row (stmt, 1));
 }
 
+/* an attachment's key in attachment_progress: indexes are below SD_ATTACHMENT_MAX_COUNT */
+#define PROGRESS_INDEX_MAX 64
+
+void
+sd_store_attachment_set_progress (SdStore *self, gint64 local_id, guint index, guint percent)
+{
+  gint64 key;
+
+  g_return_if_fail (SD_IS_STORE (self));
+  g_return_if_fail (index < PROGRESS_INDEX_MAX && local_id >= 0 &&
+                    local_id < G_MAXINT64 / PROGRESS_INDEX_MAX);
+
+  key = local_id * PROGRESS_INDEX_MAX + index;
+  if (percent == 0) {
+    if (self->attachment_progress != NULL)
+      g_hash_table_remove (self->attachment_progress, &key);
+    return;
+  }
+  if (self->attachment_progress == NULL)
+    self->attachment_progress = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_hash_table_insert (self->attachment_progress, g_memdup2 (&key, sizeof key),
+                       GUINT_TO_POINTER (MIN (percent, 99)));
+}
+
+/* what sd_store_attachment_set_progress noted, over the rows' 0 */
+static void
+add_progress (SdStore *self, SdMessage *const *messages, guint n_messages)
+{
+  if (self->attachment_progress == NULL || g_hash_table_size (self->attachment_progress) == 0)
+    return;
+  for (guint i = 0; i < n_messages; i++) {
+    GPtrArray *infos = messages[i]->attachments;
+
+    for (guint j = 0; infos != NULL && j < infos->len; j++) {
+      SdAttachmentInfo *info = g_ptr_array_index (infos, j);
+      gint64 key = messages[i]->local_id * PROGRESS_INDEX_MAX + info->index;
+
+      if ((info->state == SD_ATTACHMENT_STATE_UPLOADING ||
+           info->state == SD_ATTACHMENT_STATE_DOWNLOADING) && info->index < PROGRESS_INDEX_MAX)
+        info->progress = GPOINTER_TO_UINT (g_hash_table_lookup (self->attachment_progress,
+                                                                &key));
+    }
+  }
+}
+
 gboolean
 store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messages,
                         GError **error)
@@ -70,7 +115,10 @@ store_load_attachments (SdStore *self, SdMessage *const *messages, guint n_messa
                         error);
   if (stmt == NULL)
     return FALSE;
-  return store_each_message_row (self, stmt, messages, n_messages, NULL, row_add_info, error);
+  if (!store_each_message_row (self, stmt, messages, n_messages, NULL, row_add_info, error))
+    return FALSE;
+  add_progress (self, messages, n_messages);
+  return TRUE;
 }
 
 gboolean

@@ -534,6 +534,98 @@ sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reaso
   return g_steal_pointer (&message);
 }
 
+SdMessage *
+sd_store_resend_failed (SdStore *self, const gchar *conversation, const gchar *message_id,
+                        GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) check = NULL;
+  g_autoptr(SdCachedStmt) lost = NULL;
+  g_autoptr(SdCachedStmt) attachments = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdCachedStmt) outbox = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autofree gchar *found_in = NULL;
+  gint64 local_id;
+  gint uploads;
+  int rc;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!store_find_message (self, message_id, &local_id, &found_in, error))
+    return NULL;
+  if (g_strcmp0 (found_in, conversation) != 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no message %s here",
+                 message_id);
+    return NULL;
+  }
+  check = store_prepare (self, "SELECT 1 FROM messages WHERE local_id = ?1 AND outgoing = 1"
+                         " AND status = 'failed'", error);
+  if (check == NULL)
+    return NULL;
+  sqlite3_bind_int64 (check, 1, local_id);
+  rc = store_step (self, check, error);
+  if (rc == 0)
+    return NULL;
+  if (rc != SQLITE_ROW) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                 "message %s is not a failed one of ours", message_id);
+    return NULL;
+  }
+  /* a failed upload keeps its file and key (they go only after an upload): without them the
+   * same blob cannot be made again */
+  lost = store_prepare (self, "SELECT count(*) FROM attachments WHERE message = ?1"
+                        " AND state <> 'available' AND (secret IS NULL OR file IS NULL)", error);
+  if (lost == NULL)
+    return NULL;
+  sqlite3_bind_int64 (lost, 1, local_id);
+  if (store_step (self, lost, error) != SQLITE_ROW)
+    return NULL;
+  if (sqlite3_column_int (lost, 0) > 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                 "an attachment of message %s has lost its file", message_id);
+    return NULL;
+  }
+  /* only what did not upload is uploaded again: the others keep their pointers */
+  attachments = store_prepare (self, "UPDATE attachments SET state = 'uploading', attempts = 0,"
+                               " next_attempt_at = 0, error = NULL"
+                               " WHERE message = ?1 AND state <> 'available'", error);
+  if (attachments == NULL)
+    return NULL;
+  sqlite3_bind_int64 (attachments, 1, local_id);
+  if (!store_run (self, attachments, error))
+    return NULL;
+  uploads = sqlite3_changes (self->db);
+  update = store_prepare (self, "UPDATE messages SET status = 'sending', error = NULL"
+                          " WHERE local_id = ?1", error);
+  if (update == NULL)
+    return NULL;
+  sqlite3_bind_int64 (update, 1, local_id);
+  if (!store_run (self, update, error))
+    return NULL;
+  /* as when it was queued: held back while uploads are to do, else due now; the same T, so
+   * a copy that did reach the swarm before is dropped by receivers as a duplicate */
+  outbox = store_prepare (self,
+                          "INSERT INTO outbox (message, recipient, attempts, next_attempt_at,"
+                          " is_sync) VALUES (?1, ?2, 0, ?3, 0)",
+                          error);
+  if (outbox == NULL)
+    return NULL;
+  sqlite3_bind_int64 (outbox, 1, local_id);
+  store_bind_text (outbox, 2, conversation);
+  sqlite3_bind_int64 (outbox, 3, store_outbox_first_attempt ((guint) MAX (uploads, 0)));
+  if (!store_run (self, outbox, error))
+    return NULL;
+  message = store_load_message_by_id (self, message_id, error);
+  if (message == NULL || !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
 gboolean
 sd_store_outbox_reschedule (SdStore *self, const gchar *message_id, gint64 next_attempt_at,
                             const gchar *last_error, GError **error)

@@ -25,6 +25,9 @@ struct _SdStore {
   /* removed words may still be in the index or the WAL: the purge is due (marked on disk) */
   gboolean purge_pending;
   guint purge_id;           /* the debounce timer of the purge */
+  /* (owned) (nullable) local_id * 64 + index → percent of an attachment transfer under way
+   * (sd-store-attachments.c; memory only) */
+  GHashTable *attachment_progress;
 };
 
 /* a cached statement borrowed for one use; the scope guard resets it for the next */

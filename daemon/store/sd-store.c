@@ -809,6 +809,7 @@ sd_store_finalize (GObject *object)
   }
   g_free (self->account_id);
   g_free (self->path);
+  g_clear_pointer (&self->attachment_progress, g_hash_table_unref);
 
   G_OBJECT_CLASS (sd_store_parent_class)->finalize (object);
 }

@@ -248,6 +248,11 @@ gboolean sd_store_attachment_set_state (SdStore *self, gint64 local_id, guint in
                                         const gchar *reason, GError **error);
 gboolean sd_store_attachment_reschedule (SdStore *self, gint64 local_id, guint index,
                                          gint64 next_at, const gchar *reason, GError **error);
+/* the percent (1 to 99) of a transfer under way that messages loaded from now on show as the
+ * attachment's `progress` while it is uploading or downloading; 0 forgets it. Kept in memory
+ * only: a restart starts from 0, as the transfer does */
+void sd_store_attachment_set_progress (SdStore *self, gint64 local_id, guint index,
+                                       guint percent);
 /* our upload is done: the pointer is kept and, with the last upload of the message, its
  * outbox row becomes due (@out_all_done) — in one transaction */
 gboolean sd_store_attachment_uploaded (SdStore *self, gint64 local_id, guint index,
@@ -311,6 +316,13 @@ gboolean sd_store_outbox_done (SdStore *self, SdOutboxDone *done, guint n_done,
 /* delivery gave up: status failed with @reason, the outbox row goes. Returns the message */
 SdMessage *sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reason,
                                  GError **error);
+/* ResendMessage: failed message @message_id of ours in @conversation goes back to `sending`
+ * with a new outbox row (the same sent-at), and its attachments that did not upload back to
+ * `uploading` (kept file, key and IV: the same blob), in one transaction. NOT_FOUND when it is
+ * not in @conversation; INVALID when it is not a failed outgoing one, or an upload lost its
+ * file */
+SdMessage *sd_store_resend_failed (SdStore *self, const gchar *conversation,
+                                   const gchar *message_id, GError **error);
 /* another attempt later: attempts + 1, next_attempt_at, last_error */
 gboolean sd_store_outbox_reschedule (SdStore *self, const gchar *message_id,
                                      gint64 next_attempt_at, const gchar *last_error,

@@ -384,12 +384,192 @@ test_avatar_check (void)
   }
 }
 
+/* ---- the metadata helper itself (docs/security.md) ---- */
+
+/* a JPEG of 64 x 48 pixels whose APP1 Exif holds a GPS IFD (latitude N 52° 31' 12"): exiv2
+ * reads markers and frame header only, so the scan data can be a few bytes */
+static const guint8 gps_app1[] = {
+  0xff, 0xe1, 0x00, 0x64, 0x45, 0x78, 0x69, 0x66, 0x00, 0x00, 0x49, 0x49, 0x2a, 0x00, 0x08,
+  0x00, 0x00, 0x00, 0x01, 0x00, 0x25, 0x88, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1a, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x04, 0x00, 0x00,
+  0x00, 0x02, 0x02, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, 0x4e, 0x00,
+  0x00, 0x00, 0x02, 0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x00, 0x44, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x34, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00,
+  0x01, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+};
+static const guint8 jpeg_frame[] = {
+  /* SOF0: 8 bits, 48 rows, 64 columns, 3 components */
+  0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x30, 0x00, 0x40, 0x03, 0x01, 0x11, 0x00, 0x02, 0x11,
+  0x00, 0x03, 0x11, 0x00,
+  /* SOS, a little scan data, EOI */
+  0xff, 0xda, 0x00, 0x0c, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3f, 0x00, 0x12,
+  0x34, 0x56, 0x78, 0xff, 0xd9,
+};
+
+static gboolean
+contains (const guint8 *p, gsize len, const gchar *needle, gsize n)
+{
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (p + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static GBytes *
+gps_jpeg (void)
+{
+  GByteArray *jpeg = g_byte_array_new ();
+
+  g_byte_array_append (jpeg, (const guint8 *) "\xff\xd8", 2);
+  g_byte_array_append (jpeg, gps_app1, sizeof gps_app1);
+  g_byte_array_append (jpeg, jpeg_frame, sizeof jpeg_frame);
+  return g_byte_array_free_to_bytes (jpeg);
+}
+
+typedef struct {
+  GBytes *out;
+  gint status; /* exit status, or -signal */
+  gboolean done;
+} HelperRun;
+
+static void
+on_helper_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HelperRun *run = user_data;
+  GSubprocess *helper = G_SUBPROCESS (source);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_subprocess_communicate_finish (helper, result, &run->out, NULL, &error));
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_if_exited (helper) ? g_subprocess_get_exit_status (helper)
+                                                    : -g_subprocess_get_term_sig (helper);
+  run->done = TRUE;
+}
+
+/* @n helpers at once on @input, as sessiond starts them (empty environment, cwd /), with an
+ * fd of ours left open in each (as a careless parent would leave one): it still works */
+static void
+run_helpers (GBytes *input, HelperRun *runs, guint n)
+{
+  const gchar *helper_path = g_getenv ("SESSIOND_STRIP_METADATA");
+  const gchar *argv[] = { helper_path, NULL };
+  const gchar *const empty[] = { NULL };
+  g_autoptr(GPtrArray) helpers = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_assert_nonnull (helper_path);
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr(GError) error = NULL;
+    GSubprocess *helper;
+
+    g_subprocess_launcher_set_environ (launcher, (gchar **) empty);
+    g_subprocess_launcher_set_cwd (launcher, "/");
+    g_subprocess_launcher_take_fd (launcher, g_open ("/dev/null", O_RDONLY, 0), 9);
+    helper = g_subprocess_launcher_spawnv (launcher, argv, &error);
+    g_assert_no_error (error);
+    g_ptr_array_add (helpers, helper);
+    runs[i] = (HelperRun) { NULL, -1000, FALSE };
+    g_subprocess_communicate_async (helper, input, NULL, on_helper_done, &runs[i]);
+  }
+  for (guint i = 0; i < n; i++)
+    while (!runs[i].done)
+      g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_strip_helper (void)
+{
+  g_autoptr(GBytes) jpeg = gps_jpeg ();
+  g_autoptr(GBytes) garbage = NULL;
+  g_autofree guint8 *big = g_malloc0 (10000001);
+  g_autoptr(GBytes) too_big = NULL;
+  HelperRun runs[6];
+  HelperRun one;
+
+  /* several at once (two prepares, avatars) give the same stripped picture */
+  run_helpers (jpeg, runs, G_N_ELEMENTS (runs));
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++) {
+    const guint8 *p;
+    gsize len;
+
+    g_assert_cmpint (runs[i].status, ==, 0);
+    p = g_bytes_get_data (runs[i].out, &len);
+    g_assert_cmpuint (len, >, 8 + 4);
+    /* 64 x 48, then a JPEG without its Exif segment */
+    g_assert_cmpmem (p, 8, "\x40\0\0\0\x30\0\0\0", 8);
+    g_assert_cmpmem (p + 8, 2, "\xff\xd8", 2);
+    g_assert_false (contains (p, len, "Exif", 4));
+    g_assert_false (contains (p, len, "\x25\x88", 2));
+    g_assert_true (g_bytes_equal (runs[i].out, runs[0].out));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    g_bytes_unref (runs[i].out);
+
+  /* not an image: refused as one exiv2 cannot open (2), not as a failure */
+  garbage = g_bytes_new_static ("no image at all, just words", 27);
+  run_helpers (garbage, &one, 1);
+  g_assert_cmpint (one.status, ==, 2);
+  g_assert_cmpuint (g_bytes_get_size (one.out), ==, 0);
+  g_bytes_unref (one.out);
+
+  /* one byte over the cap: it stops reading and fails (1); exiv2 never sees it */
+  too_big = g_bytes_new_take (g_steal_pointer (&big), 10000001);
+  run_helpers (too_big, &one, 1);
+  g_assert_cmpint (one.status, ==, 1);
+  g_bytes_unref (one.out);
+}
+
+/* a command's exit status (-1: it could not start), @input on its stdin, its stdout kept */
+static gint
+run_command (const gchar *const *argv, GBytes *input, GBytes **out)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  if (proc == NULL || !g_subprocess_communicate (proc, input, NULL, out, NULL, &error))
+    return -1;
+  return g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
+/* the helper needs no writable /tmp (its image is a memory file): run in a mount namespace
+ * whose /tmp is a read-only tmpfs, it still strips. Skipped where unprivileged namespaces
+ * are not allowed */
+static void
+test_strip_helper_no_tmp (void)
+{
+  const gchar *helper = g_getenv ("SESSIOND_STRIP_METADATA");
+  const gchar *probe[] = { "unshare", "-rm", "--propagation", "private", "sh", "-c",
+                           "mount -t tmpfs -o ro tmpfs /tmp && ! touch /tmp/x 2>/dev/null",
+                           NULL };
+  const gchar *argv[] = { "unshare", "-rm", "--propagation", "private", "sh", "-c",
+                          "mount -t tmpfs -o ro tmpfs /tmp && exec \"$0\"", helper, NULL };
+  g_autoptr(GBytes) jpeg = gps_jpeg ();
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) ignored = NULL;
+
+  g_assert_nonnull (helper);
+  if (run_command (probe, empty, &ignored) != 0) {
+    g_test_skip ("no user and mount namespace here (unshare -rm)");
+    return;
+  }
+  g_assert_cmpint (run_command (argv, jpeg, &out), ==, 0);
+  g_assert_cmpuint (g_bytes_get_size (out), >, 8);
+  g_assert_cmpmem (g_bytes_get_data (out, NULL), 8, "\x40\0\0\0\x30\0\0\0", 8);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/attachments/backoff", test_backoff);
   g_test_add_func ("/attachments/avatar-check", test_avatar_check);
+  g_test_add_func ("/attachments/strip-helper", test_strip_helper);
+  g_test_add_func ("/attachments/strip-helper-no-tmp", test_strip_helper_no_tmp);
   g_test_add ("/attachments/sweep-spares-prepared", Fixture, NULL, setup,
               test_sweep_spares_prepared, teardown);
   g_test_add ("/attachments/refused-leaves-nothing", Fixture, NULL, setup,

@@ -1330,6 +1330,97 @@ test_outbox (Fixture *fixture, gconstpointer data)
 
 /* sd_store_outbox_done: deliveries and sync copies that finished together, one transaction;
  * an item not waiting any more is refused alone */
+/* the states of @message_id's attachments, in order, as one string ("available,uploading") */
+static gchar *
+attachment_states (SdStore *store, const gchar *message_id)
+{
+  g_autoptr(SdMessage) message = sd_store_get_message (store, message_id, NULL);
+  g_autoptr(GString) states = g_string_new (NULL);
+
+  g_assert_nonnull (message);
+  for (guint i = 0; message->attachments != NULL && i < message->attachments->len; i++) {
+    SdAttachmentInfo *info = g_ptr_array_index (message->attachments, i);
+
+    g_string_append_printf (states, "%s%s", i > 0 ? "," : "",
+                            sd_attachment_state_to_string (info->state));
+  }
+  return g_string_free (g_steal_pointer (&states), FALSE);
+}
+
+/* ResendMessage: a failed message with one upload done and one failed goes back to sending,
+ * held until the failed one is uploaded again; the done one keeps its pointer */
+static void
+test_outbox_resend (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) secret = g_bytes_new_static ("0123456789abcdef0123456789abcdef0123456789abcdef"
+                                                 "0123456789abcdef0123456789abcdef", 80);
+  g_autoptr(GBytes) pointer = g_bytes_new_static ("pointer", 7);
+  g_autoptr(SdMessage) message = NULL;
+  g_autoptr(SdMessage) failed = NULL;
+  g_autoptr(SdMessage) resent = NULL;
+  g_autoptr(SdMessage) other = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autofree gchar *states = NULL;
+  SdOutgoingAttachment files[2] = {
+    { "one.bin", "application/octet-stream", NULL, 10, 0, 0, FALSE, "file-one", secret },
+    { "two.bin", "application/octet-stream", NULL, 20, 0, 0, FALSE, "file-two", secret },
+  };
+  SdOutgoingMessage out = { 0 };
+  gboolean all_done = TRUE;
+
+  out.conversation_id = ID_B;
+  out.body = "two files";
+  out.sent_at = 50000;
+  out.attachments = files;
+  out.n_attachments = G_N_ELEMENTS (files);
+  message = sd_store_queue_outgoing_full (fixture->store, &out, &error);
+  g_assert_no_error (error);
+  g_assert_true (sd_store_attachment_uploaded (fixture->store, message->local_id, 0, pointer,
+                                               &all_done, &error));
+  g_assert_false (all_done);
+  g_assert_true (sd_store_attachment_set_state (fixture->store, message->local_id, 1,
+                                                SD_ATTACHMENT_STATE_FAILED, NULL, "413",
+                                                &error));
+  failed = sd_store_mark_failed (fixture->store, message->id, "an attachment could not be "
+                                 "uploaded", &error);
+  g_assert_no_error (error);
+
+  /* only in its own conversation, only a failed one */
+  g_assert_null (sd_store_resend_failed (fixture->store, ID_C, message->id, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  other = queue_text (fixture->store, ID_B, "still sending", 60000, &error);
+  g_assert_no_error (error);
+  g_assert_null (sd_store_resend_failed (fixture->store, ID_B, other->id, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  resent = sd_store_resend_failed (fixture->store, ID_B, message->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (resent->status, ==, SD_MESSAGE_STATUS_SENDING);
+  g_assert_null (resent->error);
+  g_assert_cmpint (resent->sent_at, ==, message->sent_at);
+  states = attachment_states (fixture->store, message->id);
+  g_assert_cmpstr (states, ==, "available,uploading");
+  /* held back: only "still sending" is due */
+  due = sd_store_outbox_due (fixture->store, G_MAXINT64 - 1, 0, &error);
+  g_assert_cmpuint (due->len, ==, 1);
+  g_assert_cmpstr (((SdOutboxItem *) g_ptr_array_index (due, 0))->message->id, ==, other->id);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  /* the second upload done again: the message is due, as a delivery */
+  g_assert_true (sd_store_attachment_uploaded (fixture->store, message->local_id, 1, pointer,
+                                               &all_done, &error));
+  g_assert_true (all_done);
+  due = sd_store_outbox_due (fixture->store, G_MAXINT64 - 1, 0, &error);
+  g_assert_cmpuint (due->len, ==, 2);
+  for (guint i = 0; i < due->len; i++)
+    g_assert_false (((SdOutboxItem *) g_ptr_array_index (due, i))->is_sync);
+  /* not failed any more */
+  g_assert_null (sd_store_resend_failed (fixture->store, ID_B, message->id, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+}
+
 static void
 test_outbox_done (Fixture *fixture, gconstpointer data)
 {
@@ -2748,6 +2839,7 @@ main (int argc, char **argv)
   ADD ("batch/sync-copy", test_sync_copy);
   ADD ("send/outbox", test_outbox);
   ADD ("send/outbox-done", test_outbox_done);
+  ADD ("send/outbox-resend", test_outbox_resend);
   ADD ("send/outbox-brief", test_outbox_brief);
   ADD ("query/mark-read", test_mark_read);
   ADD ("query/unread-counters", test_unread_counters);

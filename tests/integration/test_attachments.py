@@ -3,8 +3,10 @@
 """Attachments between two daemons through the testnet's file server (onion requests v4):
 a JPEG with GPS EXIF arrives without it, a ~9 MB file and a voice note arrive byte for byte,
 nothing is fetched automatically from a message request, a lost file is "expired" and a
-corrupted one "failed" while their messages stay, the registered errors of bad fds, and a
-kill -9 in the middle of an upload sends the message exactly once."""
+corrupted one "failed" while their messages stay, the registered errors of bad fds, transfers
+report their progress, a message whose upload the file server refused is resent with only that
+upload redone (ResendMessage), and a kill -9 in the middle of an upload sends the message
+exactly once."""
 
 import hashlib
 import os
@@ -132,6 +134,13 @@ def attachment_states(daemon, peer, message_id):
     if m is None or "attachments" not in m:
         return None
     return [a["state"] for a in m["attachments"]]
+
+
+def progress_seen(daemon, message_id, state):
+    """the progress of attachments in @state that MessageChanged told for @message_id"""
+    return [a["progress"] for s in daemon.signals
+            if s[2] == "MessageChanged" and s[3][0] == message_id
+            for a in s[3][1].get("attachments", []) if a["state"] == state]
 
 
 def sent(daemon, peer, message_id):
@@ -304,6 +313,13 @@ def test(testnet):
         assert_eq(hashlib.sha256(open_attachment(bob, alice_id, big_id, 0)).hexdigest(),
                   hashlib.sha256(nine).hexdigest(), "the 9 MB file, byte for byte")
         assert_eq(open_attachment(bob, alice_id, big_id, 1), voice, "the voice note")
+        # the transfers told how far they were (the first report goes at once, so this holds
+        # however fast they went); signals arrive when the main context runs: wait for them
+        alice.wait_for(lambda: any(0 < p < 100 for p in progress_seen(alice, big_id, "uploading")),
+                       "upload progress between 1 and 99")
+        bob.wait_for(lambda: any(0 < p < 100 for p in progress_seen(bob, big_id, "downloading")),
+                     "download progress between 1 and 99")
+        assert_eq([a["progress"] for a in got], [100, 100], "available is 100")
         bodies = lambda: [n[3] for n in notes.notifications]  # noqa: E731
         bob.wait_for(lambda: "File: big.bin" in bodies(), "a file notification")
 
@@ -454,6 +470,50 @@ def test(testnet):
         assert_eq(open_attachment(bob, alice_id, retry_id, 0), data, "byte for byte")
         assert testnet.control({"action": "file_status"})["file_server"]["requests"] >= \
             requests + 3, "the refused upload, the upload and the download"
+
+        # ---- the file server refuses an upload for good (413): the message fails at once;
+        # ResendMessage sends it again, and only the upload that failed is done again. The
+        # server takes blobs up to 25,000 bytes for a while: the first file's (about 20,100)
+        # goes, the second's (about 31,100) is refused, whatever the timing
+        testnet.control({"action": "file_limit", "bytes": 25000})
+        first, second = os.urandom(20000), os.urandom(30000)
+        fd1, fd2 = temp_file(first), temp_file(second)
+        refused_id = send(alice, bob_id, "refused once", [(fd1, opt(file_name="first.bin")),
+                                                          (fd2, opt(file_name="second.bin"))])
+        os.close(fd1)
+        os.close(fd2)
+        alice.wait_for(lambda: message(alice, bob_id, refused_id)["status"] == "failed",
+                       "a refused upload fails its message", timeout=120)
+        testnet.control({"action": "file_clear"})
+        assert_eq(attachment_states(alice, bob_id, refused_id), ["available", "failed"],
+                  "the first uploaded, the second refused")
+        alice.expect_error("NotFailed", alice.conversation, bob_id, "ResendMessage", "s",
+                           photo_id)
+        alice.expect_error("NotFound", alice.conversation, bob_id, "ResendMessage", "s",
+                           bob_id + "-1")
+        alice.account("OpenConversation", "s", alice_id)
+        alice.expect_error("NotFound", alice.conversation, alice_id, "ResendMessage", "s",
+                           refused_id)
+        mark = len(alice.signals)
+        assert_eq(sessionctl(alice, "resend", bob_id, refused_id),
+                  [{"conversation": bob_id, "action": "resend", "message_id": refused_id}],
+                  "sessionctl resend")
+        alice.wait_for(lambda: sent(alice, bob_id, refused_id), "sent after ResendMessage",
+                       timeout=120)
+        changes = [s[3][1]["attachments"] for s in alice.signals[mark:]
+                   if s[2] == "MessageChanged" and s[3][0] == refused_id]
+        assert changes, "MessageChanged after ResendMessage"
+        assert_eq({a[0]["state"] for a in changes}, {"available"},
+                  "the first file is not uploaded again")
+        assert "uploading" in {a[1]["state"] for a in changes}, changes
+        bob.wait_for(lambda: attachment_states(bob, alice_id, refused_id) == ["available"] * 2,
+                     "bob gets both files of the resent message", timeout=120)
+        assert_eq(open_attachment(bob, alice_id, refused_id, 0), first, "the first file")
+        assert_eq(open_attachment(bob, alice_id, refused_id, 1), second, "the second file")
+        assert_eq([m["body"] for m in bob.messages(alice_id)].count("refused once"), 1,
+                  "the resent message once at bob")
+        alice.expect_error("NotFailed", alice.conversation, bob_id, "ResendMessage", "s",
+                           refused_id)
 
         # ---- kill -9 in the middle of an upload: sent once after the restart
         testnet.control({"action": "file_latency", "ms": 4000})

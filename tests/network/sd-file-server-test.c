@@ -132,7 +132,7 @@ test_unknown_server_refused (void)
   pointer.key = g_bytes_new (key, sizeof key);
   pointer.digest = g_bytes_new (key, 32);
   pointer.size = 10;
-  sd_file_server_download_async (fs, &pointer, 1000, NULL, on_download, &error);
+  sd_file_server_download_async (fs, &pointer, 1000, NULL, NULL, NULL, on_download, &error);
   while (error == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_error (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED);

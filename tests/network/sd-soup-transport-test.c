@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SdSoupTransport against a local plain-HTTP SoupServer: a reply body is read in pieces up to
  * the limit and no further — announced too large, streamed past the limit (chunked, no
- * length) or endless — and a body within the limit arrives whole */
+ * length) or endless — and a body within the limit arrives whole; progress reports count the
+ * request and the reply, and stop when the answer is given */
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -216,6 +217,77 @@ test_endless (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->streamed, <, 16 * 1024 * 1024);
 }
 
+typedef struct {
+  Result result;
+  guint64 sent, sent_total;     /* the last report of each direction */
+  guint64 read, read_total;
+  guint sending_reports, reading_reports;
+  gboolean backwards;           /* a report smaller than the one before it */
+} Progress;
+
+static void
+on_progress (gboolean sending, guint64 done, guint64 total, gpointer user_data)
+{
+  Progress *p = user_data;
+
+  /* never once the caller has its answer */
+  g_assert_false (p->result.done);
+  if (sending) {
+    g_assert_cmpuint (p->reading_reports, ==, 0);
+    p->backwards |= done < p->sent;
+    p->sent = done;
+    p->sent_total = total;
+    p->sending_reports++;
+  } else {
+    p->backwards |= done < p->read;
+    p->read = done;
+    p->read_total = total;
+    p->reading_reports++;
+  }
+}
+
+/* the bytes of a 1 MiB request as libsoup writes them, then of the reply as it is read */
+static void
+test_progress (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *url = g_strconcat (f->base, "fixed", NULL);
+  g_autofree gchar *big = g_malloc0 (1024 * 1024);
+  g_autoptr(GBytes) request = g_bytes_new_take (g_steal_pointer (&big), 1024 * 1024);
+  Progress p;
+
+  memset (&p, 0, sizeof p);
+  sd_transport_post_progress_async (SD_TRANSPORT (f->transport), url, request, 10000,
+                                    on_progress, &p, NULL, on_posted, &p.result);
+  while (!p.result.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (p.result.error);
+  g_assert_cmpuint (g_bytes_get_size (p.result.body), ==, SMALL_LIMIT);
+  g_assert_false (p.backwards);
+  g_assert_cmpuint (p.sending_reports, >, 1);
+  g_assert_cmpuint (p.sent, ==, 1024 * 1024);
+  g_assert_cmpuint (p.sent_total, ==, 1024 * 1024);
+  /* 64 KiB reads of a 256 KiB reply whose length was announced */
+  g_assert_cmpuint (p.reading_reports, >, 1);
+  g_assert_cmpuint (p.read, ==, SMALL_LIMIT);
+  g_assert_cmpuint (p.read_total, ==, SMALL_LIMIT);
+  result_clear (&p.result);
+
+  /* a reply refused for its size: no report after the answer either */
+  memset (&p, 0, sizeof p);
+  g_free (url);
+  url = g_strconcat (f->base, "chunked", NULL);
+  sd_transport_post_progress_async (SD_TRANSPORT (f->transport), url, request, 10000,
+                                    on_progress, &p, NULL, on_posted, &p.result);
+  while (!p.result.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (p.result.error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY);
+  /* chunked: no length to count against */
+  g_assert_cmpuint (p.read_total, ==, 0);
+  result_clear (&p.result);
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
 static void
 test_default_limit (void)
 {
@@ -236,6 +308,8 @@ main (int argc, char **argv)
   g_test_add ("/soup-transport/streamed-too-large", Fixture, NULL, fixture_setup,
               test_streamed_too_large, fixture_teardown);
   g_test_add ("/soup-transport/endless", Fixture, NULL, fixture_setup, test_endless,
+              fixture_teardown);
+  g_test_add ("/soup-transport/progress", Fixture, NULL, fixture_setup, test_progress,
               fixture_teardown);
   return g_test_run ();
 }
