@@ -9,7 +9,9 @@
  *   bench-scale            1k, 10k and 100k (about two minutes on two cores)
  *   bench-scale --quick    1k only, a few seconds (what `meson test --benchmark` runs)
  *   BENCH_SCALE_MAX=10000  stop after that size
- *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look */
+ *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look
+ *   BENCH_SCALE_PROFILE=1  also time each statement of the store's batch (wall time, as SQLite
+ *                          reports it) and count the pages it reads and writes */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <sodium.h>
@@ -23,6 +25,8 @@
 #include "sd-padding.h"
 #include "sd-session-crypto.h"
 #include "sd-wire.h"
+/* the profile looks at the store's connection: a bench's privilege */
+#include "sd-store-private.h"
 
 #define BATCH 1000
 #define NEW_BATCH_SENDERS 5
@@ -267,11 +271,67 @@ bench_ingest (Bench *b)
            median (cpu_ratios, INGEST_ROUNDS), INGEST_ROUNDS);
 }
 
+/* statement text → total ns and runs, over a profiled batch */
+typedef struct {
+  gint64 ns;
+  guint64 runs;
+} StatementTime;
+
+static int
+on_profile (unsigned type, void *user_data, void *p, void *x)
+{
+  GHashTable *times = user_data;
+  const gchar *sql = sqlite3_sql (p);
+  StatementTime *t;
+
+  if (type != SQLITE_TRACE_PROFILE || sql == NULL)
+    return 0;
+  t = g_hash_table_lookup (times, sql);
+  if (t == NULL) {
+    t = g_new0 (StatementTime, 1);
+    g_hash_table_insert (times, g_strdup (sql), t);
+  }
+  t->ns += *(sqlite3_int64 *) x;
+  t->runs++;
+  return 0;
+}
+
+static gint
+by_time (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  GHashTable *times = user_data;
+  const StatementTime *ta = g_hash_table_lookup (times, *(const gchar *const *) a);
+  const StatementTime *tb = g_hash_table_lookup (times, *(const gchar *const *) b);
+
+  return (ta->ns < tb->ns) - (ta->ns > tb->ns);
+}
+
+static void
+print_profile (GHashTable *times, guint n_messages, gint misses, gint writes)
+{
+  g_autofree gpointer *keys = g_hash_table_get_keys_as_array (times, NULL);
+  guint n = g_hash_table_size (times);
+
+  g_qsort_with_data (keys, n, sizeof (gpointer), by_time, times);
+  g_print ("    profile: %.2f page reads (cache misses) and %.2f page writes per message\n",
+           (gdouble) misses / n_messages, (gdouble) writes / n_messages);
+  for (guint i = 0; i < n && i < 8; i++) {
+    const StatementTime *t = g_hash_table_lookup (times, keys[i]);
+    g_autofree gchar *sql = g_strndup (keys[i], 90);
+
+    g_print ("    %7.2f µs/msg  %6" G_GUINT64_FORMAT " runs  %s\n",
+             t->ns / 1000.0 / n_messages, t->runs, g_strdelimit (sql, "\n", ' '));
+  }
+}
+
 /* the store's share of ingest: the same kind of batch, already decoded */
 static void
 bench_store_batch (Bench *b)
 {
   gdouble cpu_per_msg[INGEST_ROUNDS];
+  gboolean profile = g_getenv ("BENCH_SCALE_PROFILE") != NULL;
+  g_autoptr(GHashTable) times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  int misses = 0, writes = 0, unused;
 
   for (guint r = 0; r < INGEST_ROUNDS; r++) {
     g_autoptr(SdStoreBatch) batch = sd_store_batch_new (b->store);
@@ -303,13 +363,29 @@ bench_store_batch (Bench *b)
       if (!sd_store_batch_add_message (batch, &m, &error))
         g_error ("batch: %s", error->message);
     }
+    if (profile) {
+      sqlite3_trace_v2 (b->store->db, SQLITE_TRACE_PROFILE, on_profile, times);
+      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &unused, &unused, TRUE);
+      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &unused, &unused, TRUE);
+    }
     cpu = cpu_us ();
     if (!sd_store_apply_batch (b->store, batch, &changes, &error))
       g_error ("apply: %s", error->message);
     cpu_per_msg[r] = (gdouble) (cpu_us () - cpu) / BATCH;
+    if (profile) {
+      int value;
+
+      sqlite3_trace_v2 (b->store->db, 0, NULL, NULL);
+      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &value, &unused, TRUE);
+      misses += value;
+      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &value, &unused, TRUE);
+      writes += value;
+    }
   }
   g_print ("  %-44s %8.1f µs/msg CPU  (median of %d)\n", "  of which the store (decoded batch)",
            median (cpu_per_msg, INGEST_ROUNDS), INGEST_ROUNDS);
+  if (profile)
+    print_profile (times, BATCH * INGEST_ROUNDS, misses, writes);
 }
 
 typedef gboolean (*CallFunc) (Bench *b, gconstpointer data);
