@@ -2332,6 +2332,7 @@ test_unsend (Fixture *fixture, gconstpointer data)
   g_autoptr(GBytes) hashes = g_bytes_new_static ("sync1", 5);
   SdJobSpec job = { SD_JOB_DELETE, ID_A, hashes, 0, 0 };
   gboolean removed = FALSE;
+  gboolean seen = TRUE;
 
   /* only the author can unsend */
   g_assert_false (sd_store_batch_add_unsend (batch, ID_C, ID_B, 2000, &error));
@@ -2360,8 +2361,13 @@ test_unsend (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   sent = sd_store_mark_sent (fixture->store, queued->id, "h-peer", &error);
   g_assert_no_error (error);
+  g_assert_true (sd_store_is_seen (fixture->store, "sync1", &seen, &error));
+  g_assert_false (seen);
   g_assert_true (sd_store_mark_synced (fixture->store, queued->id, "sync1", &error));
   g_assert_no_error (error);
+  /* our own poll skips that copy before opening it */
+  g_assert_true (sd_store_is_seen (fixture->store, "sync1", &seen, &error));
+  g_assert_true (seen);
   gone = sd_store_remove_message (fixture->store, queued->id, &job, 1, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (gone->sync_hash, ==, "sync1");
