@@ -9,6 +9,7 @@
  *   bench-scale            1k, 10k and 100k (about two minutes on two cores)
  *   bench-scale --quick    1k only, a few seconds (what `meson test --benchmark` runs)
  *   BENCH_SCALE_MAX=10000  stop after that size
+ *   BENCH_SCALE_SIZES=1000,300000  other history sizes (n / 100 conversations, at most 1,000)
  *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look
  *   BENCH_SCALE_PROFILE=1  also time each statement of the store's batch (wall time, as SQLite
  *                          reports it) and count the pages it reads and writes */
@@ -271,27 +272,51 @@ bench_ingest (Bench *b)
            median (cpu_ratios, INGEST_ROUNDS), INGEST_ROUNDS);
 }
 
-/* statement text → total ns and runs, over a profiled batch */
+/* statement text → total ns and runs, over a profiled batch. SQLite's own profile time has a
+ * resolution of a millisecond: each statement is timed here, in thread CPU time (which counts
+ * its reads and writes of the file too) from its start (SQLITE_TRACE_STMT) to its end */
 typedef struct {
   gint64 ns;
   guint64 runs;
 } StatementTime;
 
+typedef struct {
+  GHashTable *times;    /* utf8 → StatementTime */
+  GHashTable *started;  /* sqlite3_stmt → start, thread CPU ns */
+} Profile;
+
+static gint64
+thread_cpu_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int
 on_profile (unsigned type, void *user_data, void *p, void *x)
 {
-  GHashTable *times = user_data;
+  Profile *profile = user_data;
   const gchar *sql = sqlite3_sql (p);
+  gpointer start;
   StatementTime *t;
 
-  if (type != SQLITE_TRACE_PROFILE || sql == NULL)
+  if (type == SQLITE_TRACE_STMT) {
+    /* a trigger's statements come as comments of the one that runs them */
+    if (((const gchar *) x)[0] != '-' || ((const gchar *) x)[1] != '-')
+      g_hash_table_insert (profile->started, p, GSIZE_TO_POINTER ((gsize) thread_cpu_ns ()));
     return 0;
-  t = g_hash_table_lookup (times, sql);
+  }
+  if (type != SQLITE_TRACE_PROFILE || sql == NULL ||
+      !g_hash_table_steal_extended (profile->started, p, NULL, &start))
+    return 0;
+  t = g_hash_table_lookup (profile->times, sql);
   if (t == NULL) {
     t = g_new0 (StatementTime, 1);
-    g_hash_table_insert (times, g_strdup (sql), t);
+    g_hash_table_insert (profile->times, g_strdup (sql), t);
   }
-  t->ns += *(sqlite3_int64 *) x;
+  t->ns += thread_cpu_ns () - (gint64) GPOINTER_TO_SIZE (start);
   t->runs++;
   return 0;
 }
@@ -313,7 +338,8 @@ print_profile (GHashTable *times, guint n_messages, gint misses, gint writes)
   guint n = g_hash_table_size (times);
 
   g_qsort_with_data (keys, n, sizeof (gpointer), by_time, times);
-  g_print ("    profile: %.2f page reads (cache misses) and %.2f page writes per message\n",
+  g_print ("    profile (thread CPU): %.2f page reads (cache misses) and %.2f page writes per"
+           " message\n",
            (gdouble) misses / n_messages, (gdouble) writes / n_messages);
   for (guint i = 0; i < n && i < 8; i++) {
     const StatementTime *t = g_hash_table_lookup (times, keys[i]);
@@ -331,6 +357,8 @@ bench_store_batch (Bench *b)
   gdouble cpu_per_msg[INGEST_ROUNDS];
   gboolean profile = g_getenv ("BENCH_SCALE_PROFILE") != NULL;
   g_autoptr(GHashTable) times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) started = g_hash_table_new (NULL, NULL);
+  Profile prof = { times, started };
   int misses = 0, writes = 0, unused;
 
   for (guint r = 0; r < INGEST_ROUNDS; r++) {
@@ -364,7 +392,8 @@ bench_store_batch (Bench *b)
         g_error ("batch: %s", error->message);
     }
     if (profile) {
-      sqlite3_trace_v2 (b->store->db, SQLITE_TRACE_PROFILE, on_profile, times);
+      sqlite3_trace_v2 (b->store->db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, on_profile,
+                        &prof);
       sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &unused, &unused, TRUE);
       sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &unused, &unused, TRUE);
     }
@@ -628,8 +657,21 @@ main (int argc, char **argv)
   /* not inside g_assert: G_DISABLE_ASSERT would drop the call */
   if (sodium_init () < 0)
     g_error ("libsodium could not be initialised");
+  const gchar *sizes_env = g_getenv ("BENCH_SCALE_SIZES");
+
   if (quick)
     max = MIN (max, 1000);
+  if (sizes_env != NULL) {
+    g_auto(GStrv) list = g_strsplit (sizes_env, ",", -1);
+
+    for (guint i = 0; list[i] != NULL; i++) {
+      guint64 n = g_ascii_strtoull (list[i], NULL, 10);
+
+      if (n >= 100 && n <= 10000000 && n <= max)
+        run_size ((guint) n, (guint) MIN (n / 100, 1000));
+    }
+    return 0;
+  }
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     if (sizes[i][0] <= max)
       run_size (sizes[i][0], sizes[i][1]);
