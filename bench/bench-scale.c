@@ -10,6 +10,8 @@
  *   bench-scale --quick    1k only, a few seconds (what `meson test --benchmark` runs)
  *   BENCH_SCALE_MAX=10000  stop after that size
  *   BENCH_SCALE_SIZES=1000,300000  other history sizes (n / 100 conversations, at most 1,000)
+ *   BENCH_SCALE_CACHE_KB=65536     SQLite's page cache for the store's connection (an
+ *                          experiment: the store keeps SQLite's default, 2 MB)
  *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look
  *   BENCH_SCALE_PROFILE=1  also time each statement of the store's batch (wall time, as SQLite
  *                          reports it) and count the pages it reads and writes */
@@ -229,49 +231,6 @@ raw_open_verify (Bench *b, GPtrArray *sealed, gint64 *out_cpu_us)
   return start;
 }
 
-static void
-bench_ingest (Bench *b)
-{
-  gdouble ratios[INGEST_ROUNDS], cpu_ratios[INGEST_ROUNDS], per_msg[INGEST_ROUNDS];
-  gdouble raw_per_msg[INGEST_ROUNDS], cpu_per_msg[INGEST_ROUNDS], raw_cpu_per_msg[INGEST_ROUNDS];
-
-  for (guint r = 0; r < INGEST_ROUNDS; r++) {
-    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (
-      (GDestroyNotify) sd_retrieve_item_free);
-    g_autoptr(GPtrArray) sealed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-    gint64 raw_us, raw_cpu, ingest_us, ingest_cpu;
-
-    for (guint i = 0; i < BATCH; i++) {
-      g_autofree gchar *body = make_body (b, i + 1);
-      GBytes *inner = NULL;
-
-      g_ptr_array_add (items, make_item (b, &b->senders[1 + i % NEW_BATCH_SENDERS], body,
-                                         b->next_t, &inner));
-      g_ptr_array_add (sealed, inner);
-      b->next_t += 1 + g_rand_int_range (b->rand, 0, 1000);
-    }
-    raw_us = raw_open_verify (b, sealed, &raw_cpu);
-    ingest_cpu = cpu_us ();
-    ingest_us = g_get_monotonic_time ();
-    ingest (b, items);
-    ingest_us = g_get_monotonic_time () - ingest_us;
-    ingest_cpu = cpu_us () - ingest_cpu;
-    ratios[r] = (gdouble) ingest_us / raw_us;
-    cpu_ratios[r] = (gdouble) ingest_cpu / raw_cpu;
-    per_msg[r] = (gdouble) ingest_us / BATCH;
-    raw_per_msg[r] = (gdouble) raw_us / BATCH;
-    cpu_per_msg[r] = (gdouble) ingest_cpu / BATCH;
-    raw_cpu_per_msg[r] = (gdouble) raw_cpu / BATCH;
-  }
-  g_print ("  %-44s %8.1f µs/msg  (raw open+verify %.1f µs/msg)  ratio %.2f wall\n",
-           "ingest of a new 1,000-message batch", median (per_msg, INGEST_ROUNDS),
-           median (raw_per_msg, INGEST_ROUNDS), median (ratios, INGEST_ROUNDS));
-  g_print ("  %-44s %8.1f µs/msg  (raw open+verify %.1f µs/msg)  ratio %.2f CPU "
-           "(median of %d; target ≤ 1.5)\n", "",
-           median (cpu_per_msg, INGEST_ROUNDS), median (raw_cpu_per_msg, INGEST_ROUNDS),
-           median (cpu_ratios, INGEST_ROUNDS), INGEST_ROUNDS);
-}
-
 /* statement text → total ns and runs, over a profiled batch. SQLite's own profile time has a
  * resolution of a millisecond: each statement is timed here, in thread CPU time (which counts
  * its reads and writes of the file too) from its start (SQLITE_TRACE_STMT) to its end */
@@ -283,6 +242,8 @@ typedef struct {
 typedef struct {
   GHashTable *times;    /* utf8 → StatementTime */
   GHashTable *started;  /* sqlite3_stmt → start, thread CPU ns */
+  gint misses;          /* page reads */
+  gint writes;          /* page writes */
 } Profile;
 
 static gint64
@@ -332,15 +293,16 @@ by_time (gconstpointer a, gconstpointer b, gpointer user_data)
 }
 
 static void
-print_profile (GHashTable *times, guint n_messages, gint misses, gint writes)
+print_profile (Profile *profile, guint n_messages)
 {
+  GHashTable *times = profile->times;
   g_autofree gpointer *keys = g_hash_table_get_keys_as_array (times, NULL);
   guint n = g_hash_table_size (times);
 
   g_qsort_with_data (keys, n, sizeof (gpointer), by_time, times);
   g_print ("    profile (thread CPU): %.2f page reads (cache misses) and %.2f page writes per"
-           " message\n",
-           (gdouble) misses / n_messages, (gdouble) writes / n_messages);
+           " message\n", (gdouble) profile->misses / n_messages,
+           (gdouble) profile->writes / n_messages);
   for (guint i = 0; i < n && i < 8; i++) {
     const StatementTime *t = g_hash_table_lookup (times, keys[i]);
     g_autofree gchar *sql = g_strndup (keys[i], 90);
@@ -350,16 +312,110 @@ print_profile (GHashTable *times, guint n_messages, gint misses, gint writes)
   }
 }
 
+static Profile *
+profile_new (void)
+{
+  Profile *profile;
+
+  if (g_getenv ("BENCH_SCALE_PROFILE") == NULL)
+    return NULL;
+  profile = g_new0 (Profile, 1);
+  profile->times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  profile->started = g_hash_table_new (NULL, NULL);
+  return profile;
+}
+
+static void
+profile_free (Profile *profile)
+{
+  if (profile == NULL)
+    return;
+  g_hash_table_unref (profile->times);
+  g_hash_table_unref (profile->started);
+  g_free (profile);
+}
+
+static void
+profile_start (Bench *b, Profile *profile)
+{
+  int unused;
+
+  if (profile == NULL)
+    return;
+  sqlite3_trace_v2 (b->store->db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, on_profile, profile);
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &unused, &unused, TRUE);
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &unused, &unused, TRUE);
+}
+
+static void
+profile_stop (Bench *b, Profile *profile)
+{
+  int value, unused;
+
+  if (profile == NULL)
+    return;
+  sqlite3_trace_v2 (b->store->db, 0, NULL, NULL);
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &value, &unused, TRUE);
+  profile->misses += value;
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &value, &unused, TRUE);
+  profile->writes += value;
+}
+
+static void
+bench_ingest (Bench *b)
+{
+  gdouble ratios[INGEST_ROUNDS], cpu_ratios[INGEST_ROUNDS], per_msg[INGEST_ROUNDS];
+  gdouble raw_per_msg[INGEST_ROUNDS], cpu_per_msg[INGEST_ROUNDS], raw_cpu_per_msg[INGEST_ROUNDS];
+  Profile *profile = profile_new ();
+
+  for (guint r = 0; r < INGEST_ROUNDS; r++) {
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) sd_retrieve_item_free);
+    g_autoptr(GPtrArray) sealed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+    gint64 raw_us, raw_cpu, ingest_us, ingest_cpu;
+
+    for (guint i = 0; i < BATCH; i++) {
+      g_autofree gchar *body = make_body (b, i + 1);
+      GBytes *inner = NULL;
+
+      g_ptr_array_add (items, make_item (b, &b->senders[1 + i % NEW_BATCH_SENDERS], body,
+                                         b->next_t, &inner));
+      g_ptr_array_add (sealed, inner);
+      b->next_t += 1 + g_rand_int_range (b->rand, 0, 1000);
+    }
+    raw_us = raw_open_verify (b, sealed, &raw_cpu);
+    profile_start (b, profile);
+    ingest_cpu = cpu_us ();
+    ingest_us = g_get_monotonic_time ();
+    ingest (b, items);
+    ingest_us = g_get_monotonic_time () - ingest_us;
+    ingest_cpu = cpu_us () - ingest_cpu;
+    profile_stop (b, profile);
+    ratios[r] = (gdouble) ingest_us / raw_us;
+    cpu_ratios[r] = (gdouble) ingest_cpu / raw_cpu;
+    per_msg[r] = (gdouble) ingest_us / BATCH;
+    raw_per_msg[r] = (gdouble) raw_us / BATCH;
+    cpu_per_msg[r] = (gdouble) ingest_cpu / BATCH;
+    raw_cpu_per_msg[r] = (gdouble) raw_cpu / BATCH;
+  }
+  g_print ("  %-44s %8.1f µs/msg  (raw open+verify %.1f µs/msg)  ratio %.2f wall\n",
+           "ingest of a new 1,000-message batch", median (per_msg, INGEST_ROUNDS),
+           median (raw_per_msg, INGEST_ROUNDS), median (ratios, INGEST_ROUNDS));
+  g_print ("  %-44s %8.1f µs/msg  (raw open+verify %.1f µs/msg)  ratio %.2f CPU "
+           "(median of %d; target ≤ 1.5)\n", "",
+           median (cpu_per_msg, INGEST_ROUNDS), median (raw_cpu_per_msg, INGEST_ROUNDS),
+           median (cpu_ratios, INGEST_ROUNDS), INGEST_ROUNDS);
+  if (profile != NULL)
+    print_profile (profile, BATCH * INGEST_ROUNDS);
+  profile_free (profile);
+}
+
 /* the store's share of ingest: the same kind of batch, already decoded */
 static void
 bench_store_batch (Bench *b)
 {
   gdouble cpu_per_msg[INGEST_ROUNDS];
-  gboolean profile = g_getenv ("BENCH_SCALE_PROFILE") != NULL;
-  g_autoptr(GHashTable) times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) started = g_hash_table_new (NULL, NULL);
-  Profile prof = { times, started };
-  int misses = 0, writes = 0, unused;
+  Profile *profile = profile_new ();
 
   for (guint r = 0; r < INGEST_ROUNDS; r++) {
     g_autoptr(SdStoreBatch) batch = sd_store_batch_new (b->store);
@@ -391,30 +447,18 @@ bench_store_batch (Bench *b)
       if (!sd_store_batch_add_message (batch, &m, &error))
         g_error ("batch: %s", error->message);
     }
-    if (profile) {
-      sqlite3_trace_v2 (b->store->db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, on_profile,
-                        &prof);
-      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &unused, &unused, TRUE);
-      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &unused, &unused, TRUE);
-    }
+    profile_start (b, profile);
     cpu = cpu_us ();
     if (!sd_store_apply_batch (b->store, batch, &changes, &error))
       g_error ("apply: %s", error->message);
     cpu_per_msg[r] = (gdouble) (cpu_us () - cpu) / BATCH;
-    if (profile) {
-      int value;
-
-      sqlite3_trace_v2 (b->store->db, 0, NULL, NULL);
-      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &value, &unused, TRUE);
-      misses += value;
-      sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &value, &unused, TRUE);
-      writes += value;
-    }
+    profile_stop (b, profile);
   }
   g_print ("  %-44s %8.1f µs/msg CPU  (median of %d)\n", "  of which the store (decoded batch)",
            median (cpu_per_msg, INGEST_ROUNDS), INGEST_ROUNDS);
-  if (profile)
-    print_profile (times, BATCH * INGEST_ROUNDS, misses, writes);
+  if (profile != NULL)
+    print_profile (profile, BATCH * INGEST_ROUNDS);
+  profile_free (profile);
 }
 
 typedef gboolean (*CallFunc) (Bench *b, gconstpointer data);
@@ -595,6 +639,15 @@ run_size (guint n_messages, guint n_conversations)
   b.store = sd_store_open (b.path, &error);
   if (b.store == NULL || !sd_store_set_account_id (b.store, b.me.session_id, &error))
     g_error ("store: %s", error->message);
+  if (g_getenv ("BENCH_SCALE_CACHE_KB") != NULL) {
+    g_autofree gchar *pragma = g_strdup_printf ("PRAGMA cache_size = -%" G_GUINT64_FORMAT,
+                                                g_ascii_strtoull (g_getenv ("BENCH_SCALE_CACHE_KB"),
+                                                                  NULL, 10));
+
+    if (sqlite3_exec (b.store->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+      g_error ("cache size: %s", sqlite3_errmsg (b.store->db));
+    g_print ("  (%s)\n", pragma);
+  }
 
   g_print ("\n%u messages in %u conversations\n", n_messages, n_conversations);
   build_history (&b);
