@@ -139,6 +139,8 @@ class Counter:
 
 
 def measure(history, mode):
+    # the binary of the mode from the start: a build may not open another's newer database
+    os.environ["SESSIOND"] = os.environ["SESSIOND_B"] if mode.startswith("B:") else BINARY
     testnet = Testnet()
     daemons = []
     try:
@@ -159,11 +161,7 @@ def measure(history, mode):
             populate(database_path(d.data_dir), d.session_id, other.session_id, history)
             d.bus.env.pop("SESSIOND_SENDER_IN_FLIGHT", None)
             d.bus.env.pop("SESSIOND_SENDER_BATCH", None)
-            limits = mode
-            os.environ["SESSIOND"] = BINARY
-            if mode.startswith("B:"):
-                os.environ["SESSIOND"] = os.environ["SESSIOND_B"]
-                limits = mode[2:]
+            limits = mode[2:] if mode.startswith("B:") else mode
             if limits != "default":
                 in_flight, _, batch = limits.partition(":")
                 d.bus.env["SESSIOND_SENDER_IN_FLIGHT"] = in_flight

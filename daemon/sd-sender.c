@@ -32,6 +32,10 @@
  * so batches grow with the rate, not with how busy the machine is. A request that takes longer
  * than this (a slow or failing path) no longer holds the next one back. */
 #define GATHER_MAX_MS 1000
+/* and a swarm gets at most one request that is not a full batch per this interval: on an idle
+ * machine a store comes back in a few ms, too soon for anything to gather behind it. A message
+ * after a pause still goes at once; one of a stream waits this long at most */
+#define GATHER_INTERVAL_MS 50
 
 struct _SdSender {
   GObject parent_instance;
@@ -49,10 +53,13 @@ struct _SdSender {
   guint max_per_conversation;
   guint max_batch;
   guint gather_max_ms;        /* GATHER_MAX_MS; 0: nothing waits */
+  guint gather_interval_ms;   /* GATHER_INTERVAL_MS */
   GPtrArray *flights;         /* (element-type Flight) (owned) outbox items sent and not yet
                                * committed as done or rescheduled */
   GPtrArray *finished;        /* (element-type Flight) (unowned) stored, waiting for flush() */
   GPtrArray *requests;        /* (element-type SendJob) (unowned) store requests on their way */
+  GHashTable *last_request;   /* (element-type utf8 gint64) swarm → monotonic µs of the last
+                               * request to it, while that is less than the interval ago */
   guint flush_id;
   guint retry_base_ms;        /* the first retry's delay; each next one doubles */
   guint retry_max_ms;
@@ -505,6 +512,8 @@ request_send (SdSender *self, StoreRequest *request, GPtrArray *flights)
   job->destination = g_strdup (request->recipient);
   job->started_us = g_get_monotonic_time ();
   g_ptr_array_add (self->requests, job);
+  g_hash_table_insert (self->last_request, g_strdup (job->destination),
+                       g_memdup2 (&job->started_us, sizeof job->started_us));
   /* bench_exchange.py counts these lines (stores per request) */
   g_debug ("store request: %u stores", flights->len);
   sd_network_swarm_rpc_async (self->network, request->recipient, build_store, request,
@@ -732,11 +741,13 @@ may_start (SdSender *self, GPtrArray *chosen, const SdOutboxItem *item)
   return same < self->max_per_conversation;
 }
 
-/* when the request on its way to @to stops holding back the next one (monotonic µs), or 0 when
- * none does: the items for @to then go now */
+/* until when (monotonic µs) items for @to wait for more to gather, or 0 when they go now: while
+ * a request to @to is on its way (at most gather_max_ms), and for the interval after the last
+ * one started */
 static gint64
 gather_until (SdSender *self, const gchar *to, gint64 now_us)
 {
+  const gint64 *last = g_hash_table_lookup (self->last_request, to);
   gint64 until = 0;
 
   if (self->max_batch <= 1 || self->gather_max_ms == 0)
@@ -748,7 +759,22 @@ gather_until (SdSender *self, const gchar *to, gint64 now_us)
     if (end > now_us && end > until && g_str_equal (job->destination, to))
       until = end;
   }
+  if (last != NULL && *last + (gint64) self->gather_interval_ms * 1000 > MAX (now_us, until))
+    until = *last + (gint64) self->gather_interval_ms * 1000;
   return until;
+}
+
+/* forgets the last requests that no longer hold anything back */
+static void
+forget_old_requests (SdSender *self, gint64 now_us)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->last_request);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (*(gint64 *) value + (gint64) self->gather_interval_ms * 1000 <= now_us)
+      g_hash_table_iter_remove (&iter);
 }
 
 /* starts due items, oldest first (the outbox order is the send order), while there is room:
@@ -772,6 +798,7 @@ process (SdSender *self)
   if (!self->running)
     return;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  forget_old_requests (self, now_us);
   if (self->flights->len < self->max_in_flight) {
     /* brief rows: most are in flight or held, only what starts is read whole */
     due = sd_store_outbox_due_brief (self->store, now, self->flights->len + DUE_LOOKAHEAD,
@@ -815,8 +842,8 @@ process (SdSender *self)
     gint64 until = gather_until (self, to, now_us);
     guint n = group->len;
 
-    /* while a request to @to is on its way, only full batches go; the rest wait for it (its
-     * end runs process() again) or for GATHER_MAX_MS, and stay in the outbox meanwhile */
+    /* while a request to @to is on its way or has just started, only full batches go; the
+     * rest wait (the request's end or the timer runs process() again), in the outbox */
     if (until != 0 && n % self->max_batch != 0) {
       n -= n % self->max_batch;
       gather_wake_us = MIN (gather_wake_us, until);
@@ -923,10 +950,11 @@ sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, guint
 }
 
 void
-sd_sender_set_gather (SdSender *self, guint max_ms)
+sd_sender_set_gather (SdSender *self, guint max_ms, guint interval_ms)
 {
   g_return_if_fail (SD_IS_SENDER (self));
   self->gather_max_ms = max_ms;
+  self->gather_interval_ms = max_ms == 0 ? 0 : interval_ms;
 }
 
 void
@@ -973,6 +1001,7 @@ sd_sender_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   g_clear_pointer (&self->requests, g_ptr_array_unref);
+  g_clear_pointer (&self->last_request, g_hash_table_unref);
   g_clear_pointer (&self->flights, g_ptr_array_unref);
   g_free (self->avatar_url);
   g_clear_pointer (&self->profile_key, g_bytes_unref);
@@ -1002,6 +1031,8 @@ sd_sender_init (SdSender *self)
   self->retry_base_ms = RETRY_BASE_MS;
   self->retry_max_ms = RETRY_MAX_MS;
   self->gather_max_ms = GATHER_MAX_MS;
+  self->gather_interval_ms = GATHER_INTERVAL_MS;
+  self->last_request = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->flights = g_ptr_array_new_with_free_func ((GDestroyNotify) flight_free);
   self->finished = g_ptr_array_new ();
   self->requests = g_ptr_array_new ();

@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 /* The store's schema: its version and the steps that build it (sd-store-schema.c). */
 
 /* the schema version this build writes and understands (PRAGMA user_version) */
-#define SD_STORE_SCHEMA_VERSION 14
+#define SD_STORE_SCHEMA_VERSION 15
 
 /* "SESD": marks the file as ours in the header (PRAGMA application_id) */
 #define SD_STORE_APPLICATION_ID 0x53455344

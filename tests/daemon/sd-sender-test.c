@@ -502,7 +502,7 @@ test_gathered (Fixture *f, gconstpointer data)
 
   g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
   sd_sender_set_limits (f->sender, 16, 12, 8);
-  sd_sender_set_gather (f->sender, 10 * 60 * 1000);
+  sd_sender_set_gather (f->sender, 10 * 60 * 1000, 0);
   sd_sender_start (f->sender);
   for (guint i = 0; i < 5; i++) {
     g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
