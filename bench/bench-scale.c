@@ -10,6 +10,8 @@
  *   bench-scale --quick    1k only, a few seconds (what `meson test --benchmark` runs)
  *   BENCH_SCALE_MAX=10000  stop after that size
  *   BENCH_SCALE_SIZES=1000,300000  other history sizes (n / 100 conversations, at most 1,000)
+ *   BENCH_SCALE_SPACING_S=315  mean time between two messages of the history (default 30 s:
+ *                          100k messages in 35 days; 315 s: in a year), which ends now
  *   BENCH_SCALE_CACHE_KB=65536     SQLite's page cache for the store's connection (an
  *                          experiment: the store keeps SQLite's default, 2 MB)
  *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look
@@ -75,6 +77,7 @@ typedef struct {
   guint64 item_counter;
   guint n_rare;
   gint64 big_old_t;         /* T of a message a tenth of the way into the big conversation */
+  gint64 spacing_ms;        /* mean time between two messages of the history */
 } Bench;
 
 static gchar *
@@ -142,6 +145,19 @@ ingest (Bench *b, GPtrArray *items)
 
 /* a tenth of the history is in the "big" conversation (sender 0), left unread; the rest is
  * spread over the others and read */
+static gint64
+count_rows (Bench *b, const gchar *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  if (sqlite3_prepare_v2 (b->store->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
 static void
 build_history (Bench *b)
 {
@@ -155,7 +171,7 @@ build_history (Bench *b)
     guint s = i % 10 == 0 ? 0 : 1 + (i / 10 * 9 + i % 10 - 1) % (b->n_conversations - 1);
     gint64 t = b->next_t;
 
-    b->next_t += 1 + g_rand_int_range (b->rand, 0, 60000);
+    b->next_t += 1 + g_rand_int_range (b->rand, 0, (gint32) (2 * b->spacing_ms));
     if (items == NULL)
       items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
     if (s == 0 && n_big++ == b->n_messages / 100)
@@ -166,6 +182,9 @@ build_history (Bench *b)
       g_clear_pointer (&items, g_ptr_array_unref);
     }
   }
+  /* as the daemon does every hour: the hashes no swarm can serve any more are forgotten */
+  if (!sd_store_prune_seen (b->store, g_get_real_time () / 1000, NULL, &error))
+    g_error ("prune: %s", error->message);
   for (guint s = 1; s < b->n_conversations; s++) {
     g_autoptr(GArray) timestamps = NULL;
 
@@ -173,8 +192,11 @@ build_history (Bench *b)
                              &error))
       g_error ("mark read: %s", error->message);
   }
-  g_print ("  history built in %.1f s (%u messages, %u in the unread conversation)\n",
-           (g_get_monotonic_time () - start) / 1e6, b->n_messages, n_big);
+  g_print ("  history built in %.1f s (%u messages, %u in the unread conversation, over %.1f"
+           " days; %lld hashes still seen)\n",
+           (g_get_monotonic_time () - start) / 1e6, b->n_messages, n_big,
+           (gdouble) b->n_messages * b->spacing_ms / 86400000.0,
+           (long long) count_rows (b, "SELECT count(*) FROM seen_hashes"));
 }
 
 /* the process's CPU time in µs: on a machine shared with other work, wall time measures the
@@ -626,7 +648,13 @@ run_size (guint n_messages, guint n_conversations)
   b.n_messages = n_messages;
   b.n_conversations = n_conversations;
   b.rand = g_rand_new_with_seed (n_messages);
-  b.next_t = 1754971101000 - (gint64) n_messages * 30000;
+  /* the history ends now, so the swarm's retention (14 days) covers its last part as it would
+   * for an account that received it */
+  b.spacing_ms = (gint64) (g_getenv ("BENCH_SCALE_SPACING_S") != NULL ?
+                             g_ascii_strtoull (g_getenv ("BENCH_SCALE_SPACING_S"), NULL, 10) : 30)
+                 * 1000;
+  b.spacing_ms = CLAMP (b.spacing_ms, 1, 24 * 3600 * 1000);
+  b.next_t = g_get_real_time () / 1000 - 60000 - (gint64) n_messages * b.spacing_ms;
   b.dir = g_dir_make_tmp ("bench-scale-XXXXXX", NULL);
   b.path = g_build_filename (b.dir, "bench.sqlite", NULL);
   randombytes_buf (seed, sizeof seed);
