@@ -35,7 +35,7 @@
 /* and a swarm gets at most one request that is not a full batch per this interval: on an idle
  * machine a store comes back in a few ms, too soon for anything to gather behind it. A message
  * after a pause still goes at once; one of a stream waits this long at most */
-#define GATHER_INTERVAL_MS 50
+#define GATHER_INTERVAL_MS 100
 
 struct _SdSender {
   GObject parent_instance;

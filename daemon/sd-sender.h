@@ -45,7 +45,7 @@ void sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, 
 
 /* what comes for a swarm while a request to it is on its way waits for that request, at most
  * @max_ms (default 1000; 0: nothing waits), and a swarm gets at most one request that is not a
- * full batch per @interval_ms (default 50) */
+ * full batch per @interval_ms (default 100) */
 void sd_sender_set_gather (SdSender *self, guint max_ms, guint interval_ms);
 
 void sd_sender_start (SdSender *self);
