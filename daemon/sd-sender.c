@@ -32,9 +32,11 @@
  * so batches grow with the rate, not with how busy the machine is. A request that takes longer
  * than this (a slow or failing path) no longer holds the next one back. */
 #define GATHER_MAX_MS 1000
-/* and a swarm gets at most one request that is not a full batch per this interval: on an idle
- * machine a store comes back in a few ms, too soon for anything to gather behind it. A message
- * after a pause still goes at once; one of a stream waits this long at most */
+/* and while a swarm's stores come in a stream (its last request carried more than one), it gets
+ * at most one request that is not a full batch per this interval: on an idle machine a store
+ * comes back in a few ms, too soon for much to gather behind it. A message after a pause, or
+ * one sent only after the one before it was stored, still goes at once; one of a stream waits
+ * this long at most */
 #define GATHER_INTERVAL_MS 100
 
 struct _SdSender {
@@ -58,8 +60,8 @@ struct _SdSender {
                                * committed as done or rescheduled */
   GPtrArray *finished;        /* (element-type Flight) (unowned) stored, waiting for flush() */
   GPtrArray *requests;        /* (element-type SendJob) (unowned) store requests on their way */
-  GHashTable *last_request;   /* (element-type utf8 gint64) swarm → monotonic µs of the last
-                               * request to it, while that is less than the interval ago */
+  GHashTable *last_request;   /* (element-type utf8 LastRequest) swarm → its last request,
+                               * while that is less than the interval ago */
   guint flush_id;
   guint retry_base_ms;        /* the first retry's delay; each next one doubles */
   guint retry_max_ms;
@@ -182,6 +184,12 @@ flight_free (Flight *flight)
   g_free (flight->hash);
   g_free (flight);
 }
+
+/* when the last request to a swarm started, and how many stores it carried */
+typedef struct {
+  gint64 started_us;    /* monotonic */
+  guint n_stores;
+} LastRequest;
 
 /* one store request on its way: the flights it carries, in the order of its stores */
 typedef struct {
@@ -501,6 +509,7 @@ static void
 request_send (SdSender *self, StoreRequest *request, GPtrArray *flights)
 {
   SendJob *job;
+  LastRequest *last;
 
   if (flights->len == 0) {
     store_request_free (request);
@@ -512,8 +521,10 @@ request_send (SdSender *self, StoreRequest *request, GPtrArray *flights)
   job->destination = g_strdup (request->recipient);
   job->started_us = g_get_monotonic_time ();
   g_ptr_array_add (self->requests, job);
-  g_hash_table_insert (self->last_request, g_strdup (job->destination),
-                       g_memdup2 (&job->started_us, sizeof job->started_us));
+  last = g_new (LastRequest, 1);
+  last->started_us = job->started_us;
+  last->n_stores = flights->len;
+  g_hash_table_insert (self->last_request, g_strdup (job->destination), last);
   /* bench_exchange.py counts these lines (stores per request) */
   g_debug ("store request: %u stores", flights->len);
   sd_network_swarm_rpc_async (self->network, request->recipient, build_store, request,
@@ -743,11 +754,11 @@ may_start (SdSender *self, GPtrArray *chosen, const SdOutboxItem *item)
 
 /* until when (monotonic µs) items for @to wait for more to gather, or 0 when they go now: while
  * a request to @to is on its way (at most gather_max_ms), and for the interval after the last
- * one started */
+ * one started if that one was a batch */
 static gint64
 gather_until (SdSender *self, const gchar *to, gint64 now_us)
 {
-  const gint64 *last = g_hash_table_lookup (self->last_request, to);
+  const LastRequest *last = g_hash_table_lookup (self->last_request, to);
   gint64 until = 0;
 
   if (self->max_batch <= 1 || self->gather_max_ms == 0)
@@ -759,8 +770,9 @@ gather_until (SdSender *self, const gchar *to, gint64 now_us)
     if (end > now_us && end > until && g_str_equal (job->destination, to))
       until = end;
   }
-  if (last != NULL && *last + (gint64) self->gather_interval_ms * 1000 > MAX (now_us, until))
-    until = *last + (gint64) self->gather_interval_ms * 1000;
+  if (last != NULL && last->n_stores > 1 &&
+      last->started_us + (gint64) self->gather_interval_ms * 1000 > MAX (now_us, until))
+    until = last->started_us + (gint64) self->gather_interval_ms * 1000;
   return until;
 }
 
@@ -773,7 +785,8 @@ forget_old_requests (SdSender *self, gint64 now_us)
 
   g_hash_table_iter_init (&iter, self->last_request);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (*(gint64 *) value + (gint64) self->gather_interval_ms * 1000 <= now_us)
+    if (((const LastRequest *) value)->started_us + (gint64) self->gather_interval_ms * 1000 <=
+        now_us)
       g_hash_table_iter_remove (&iter);
 }
 

@@ -44,8 +44,8 @@ void sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms);
 void sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, guint batch);
 
 /* what comes for a swarm while a request to it is on its way waits for that request, at most
- * @max_ms (default 1000; 0: nothing waits), and a swarm gets at most one request that is not a
- * full batch per @interval_ms (default 100) */
+ * @max_ms (default 1000; 0: nothing waits), and while its last request was a batch, a swarm gets
+ * at most one request that is not a full batch per @interval_ms (default 100) */
 void sd_sender_set_gather (SdSender *self, guint max_ms, guint interval_ms);
 
 void sd_sender_start (SdSender *self);
