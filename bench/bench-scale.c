@@ -9,7 +9,14 @@
  *   bench-scale            1k, 10k and 100k (about two minutes on two cores)
  *   bench-scale --quick    1k only, a few seconds (what `meson test --benchmark` runs)
  *   BENCH_SCALE_MAX=10000  stop after that size
- *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look */
+ *   BENCH_SCALE_SIZES=1000,300000  other history sizes (n / 100 conversations, at most 1,000)
+ *   BENCH_SCALE_SPACING_S=315  mean time between two messages of the history (default 30 s:
+ *                          100k messages in 35 days; 315 s: in a year), which ends now
+ *   BENCH_SCALE_CACHE_KB=65536     SQLite's page cache for the store's connection (an
+ *                          experiment: the store keeps SQLite's default, 2 MB)
+ *   BENCH_SCALE_KEEP=1     leave the databases in /tmp for a closer look
+ *   BENCH_SCALE_PROFILE=1  also time each statement of the store's batch (wall time, as SQLite
+ *                          reports it) and count the pages it reads and writes */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <sodium.h>
@@ -23,6 +30,8 @@
 #include "sd-padding.h"
 #include "sd-session-crypto.h"
 #include "sd-wire.h"
+/* the profile looks at the store's connection: a bench's privilege */
+#include "sd-store-private.h"
 
 #define BATCH 1000
 #define NEW_BATCH_SENDERS 5
@@ -68,6 +77,7 @@ typedef struct {
   guint64 item_counter;
   guint n_rare;
   gint64 big_old_t;         /* T of a message a tenth of the way into the big conversation */
+  gint64 spacing_ms;        /* mean time between two messages of the history */
 } Bench;
 
 static gchar *
@@ -135,6 +145,19 @@ ingest (Bench *b, GPtrArray *items)
 
 /* a tenth of the history is in the "big" conversation (sender 0), left unread; the rest is
  * spread over the others and read */
+static gint64
+count_rows (Bench *b, const gchar *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  if (sqlite3_prepare_v2 (b->store->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
 static void
 build_history (Bench *b)
 {
@@ -148,7 +171,7 @@ build_history (Bench *b)
     guint s = i % 10 == 0 ? 0 : 1 + (i / 10 * 9 + i % 10 - 1) % (b->n_conversations - 1);
     gint64 t = b->next_t;
 
-    b->next_t += 1 + g_rand_int_range (b->rand, 0, 60000);
+    b->next_t += 1 + g_rand_int_range (b->rand, 0, (gint32) (2 * b->spacing_ms));
     if (items == NULL)
       items = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_retrieve_item_free);
     if (s == 0 && n_big++ == b->n_messages / 100)
@@ -159,6 +182,9 @@ build_history (Bench *b)
       g_clear_pointer (&items, g_ptr_array_unref);
     }
   }
+  /* as the daemon does every hour: the hashes no swarm can serve any more are forgotten */
+  if (!sd_store_prune_seen (b->store, g_get_real_time () / 1000, NULL, &error))
+    g_error ("prune: %s", error->message);
   for (guint s = 1; s < b->n_conversations; s++) {
     g_autoptr(GArray) timestamps = NULL;
 
@@ -166,8 +192,11 @@ build_history (Bench *b)
                              &error))
       g_error ("mark read: %s", error->message);
   }
-  g_print ("  history built in %.1f s (%u messages, %u in the unread conversation)\n",
-           (g_get_monotonic_time () - start) / 1e6, b->n_messages, n_big);
+  g_print ("  history built in %.1f s (%u messages, %u in the unread conversation, over %.1f"
+           " days; %lld hashes still seen)\n",
+           (g_get_monotonic_time () - start) / 1e6, b->n_messages, n_big,
+           (gdouble) b->n_messages * b->spacing_ms / 86400000.0,
+           (long long) count_rows (b, "SELECT count(*) FROM seen_hashes"));
 }
 
 /* the process's CPU time in µs: on a machine shared with other work, wall time measures the
@@ -224,11 +253,142 @@ raw_open_verify (Bench *b, GPtrArray *sealed, gint64 *out_cpu_us)
   return start;
 }
 
+/* statement text → total ns and runs, over a profiled batch. SQLite's own profile time has a
+ * resolution of a millisecond: each statement is timed here, in thread CPU time (which counts
+ * its reads and writes of the file too) from its start (SQLITE_TRACE_STMT) to its end */
+typedef struct {
+  gint64 ns;
+  guint64 runs;
+} StatementTime;
+
+typedef struct {
+  GHashTable *times;    /* utf8 → StatementTime */
+  GHashTable *started;  /* sqlite3_stmt → start, thread CPU ns */
+  gint misses;          /* page reads */
+  gint writes;          /* page writes */
+} Profile;
+
+static gint64
+thread_cpu_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int
+on_profile (unsigned type, void *user_data, void *p, void *x)
+{
+  Profile *profile = user_data;
+  const gchar *sql = sqlite3_sql (p);
+  gpointer start;
+  StatementTime *t;
+
+  if (type == SQLITE_TRACE_STMT) {
+    /* a trigger's statements come as comments of the one that runs them */
+    if (((const gchar *) x)[0] != '-' || ((const gchar *) x)[1] != '-')
+      g_hash_table_insert (profile->started, p, GSIZE_TO_POINTER ((gsize) thread_cpu_ns ()));
+    return 0;
+  }
+  if (type != SQLITE_TRACE_PROFILE || sql == NULL ||
+      !g_hash_table_steal_extended (profile->started, p, NULL, &start))
+    return 0;
+  t = g_hash_table_lookup (profile->times, sql);
+  if (t == NULL) {
+    t = g_new0 (StatementTime, 1);
+    g_hash_table_insert (profile->times, g_strdup (sql), t);
+  }
+  t->ns += thread_cpu_ns () - (gint64) GPOINTER_TO_SIZE (start);
+  t->runs++;
+  return 0;
+}
+
+static gint
+by_time (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  GHashTable *times = user_data;
+  const StatementTime *ta = g_hash_table_lookup (times, *(const gchar *const *) a);
+  const StatementTime *tb = g_hash_table_lookup (times, *(const gchar *const *) b);
+
+  return (ta->ns < tb->ns) - (ta->ns > tb->ns);
+}
+
+static void
+print_profile (Profile *profile, guint n_messages)
+{
+  GHashTable *times = profile->times;
+  g_autofree gpointer *keys = g_hash_table_get_keys_as_array (times, NULL);
+  guint n = g_hash_table_size (times);
+
+  g_qsort_with_data (keys, n, sizeof (gpointer), by_time, times);
+  g_print ("    profile (thread CPU): %.2f page reads (cache misses) and %.2f page writes per"
+           " message\n", (gdouble) profile->misses / n_messages,
+           (gdouble) profile->writes / n_messages);
+  for (guint i = 0; i < n && i < 8; i++) {
+    const StatementTime *t = g_hash_table_lookup (times, keys[i]);
+    g_autofree gchar *sql = g_strndup (keys[i], 90);
+
+    g_print ("    %7.2f µs/msg  %6" G_GUINT64_FORMAT " runs  %s\n",
+             t->ns / 1000.0 / n_messages, t->runs, g_strdelimit (sql, "\n", ' '));
+  }
+}
+
+static Profile *
+profile_new (void)
+{
+  Profile *profile;
+
+  if (g_getenv ("BENCH_SCALE_PROFILE") == NULL)
+    return NULL;
+  profile = g_new0 (Profile, 1);
+  profile->times = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  profile->started = g_hash_table_new (NULL, NULL);
+  return profile;
+}
+
+static void
+profile_free (Profile *profile)
+{
+  if (profile == NULL)
+    return;
+  g_hash_table_unref (profile->times);
+  g_hash_table_unref (profile->started);
+  g_free (profile);
+}
+
+static void
+profile_start (Bench *b, Profile *profile)
+{
+  int unused;
+
+  if (profile == NULL)
+    return;
+  sqlite3_trace_v2 (b->store->db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, on_profile, profile);
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &unused, &unused, TRUE);
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &unused, &unused, TRUE);
+}
+
+static void
+profile_stop (Bench *b, Profile *profile)
+{
+  int value, unused;
+
+  if (profile == NULL)
+    return;
+  sqlite3_trace_v2 (b->store->db, 0, NULL, NULL);
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_MISS, &value, &unused, TRUE);
+  profile->misses += value;
+  sqlite3_db_status (b->store->db, SQLITE_DBSTATUS_CACHE_WRITE, &value, &unused, TRUE);
+  profile->writes += value;
+}
+
 static void
 bench_ingest (Bench *b)
 {
   gdouble ratios[INGEST_ROUNDS], cpu_ratios[INGEST_ROUNDS], per_msg[INGEST_ROUNDS];
   gdouble raw_per_msg[INGEST_ROUNDS], cpu_per_msg[INGEST_ROUNDS], raw_cpu_per_msg[INGEST_ROUNDS];
+  Profile *profile = profile_new ();
 
   for (guint r = 0; r < INGEST_ROUNDS; r++) {
     g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (
@@ -246,11 +406,13 @@ bench_ingest (Bench *b)
       b->next_t += 1 + g_rand_int_range (b->rand, 0, 1000);
     }
     raw_us = raw_open_verify (b, sealed, &raw_cpu);
+    profile_start (b, profile);
     ingest_cpu = cpu_us ();
     ingest_us = g_get_monotonic_time ();
     ingest (b, items);
     ingest_us = g_get_monotonic_time () - ingest_us;
     ingest_cpu = cpu_us () - ingest_cpu;
+    profile_stop (b, profile);
     ratios[r] = (gdouble) ingest_us / raw_us;
     cpu_ratios[r] = (gdouble) ingest_cpu / raw_cpu;
     per_msg[r] = (gdouble) ingest_us / BATCH;
@@ -265,6 +427,9 @@ bench_ingest (Bench *b)
            "(median of %d; target ≤ 1.5)\n", "",
            median (cpu_per_msg, INGEST_ROUNDS), median (raw_cpu_per_msg, INGEST_ROUNDS),
            median (cpu_ratios, INGEST_ROUNDS), INGEST_ROUNDS);
+  if (profile != NULL)
+    print_profile (profile, BATCH * INGEST_ROUNDS);
+  profile_free (profile);
 }
 
 /* the store's share of ingest: the same kind of batch, already decoded */
@@ -272,6 +437,7 @@ static void
 bench_store_batch (Bench *b)
 {
   gdouble cpu_per_msg[INGEST_ROUNDS];
+  Profile *profile = profile_new ();
 
   for (guint r = 0; r < INGEST_ROUNDS; r++) {
     g_autoptr(SdStoreBatch) batch = sd_store_batch_new (b->store);
@@ -303,13 +469,18 @@ bench_store_batch (Bench *b)
       if (!sd_store_batch_add_message (batch, &m, &error))
         g_error ("batch: %s", error->message);
     }
+    profile_start (b, profile);
     cpu = cpu_us ();
     if (!sd_store_apply_batch (b->store, batch, &changes, &error))
       g_error ("apply: %s", error->message);
     cpu_per_msg[r] = (gdouble) (cpu_us () - cpu) / BATCH;
+    profile_stop (b, profile);
   }
   g_print ("  %-44s %8.1f µs/msg CPU  (median of %d)\n", "  of which the store (decoded batch)",
            median (cpu_per_msg, INGEST_ROUNDS), INGEST_ROUNDS);
+  if (profile != NULL)
+    print_profile (profile, BATCH * INGEST_ROUNDS);
+  profile_free (profile);
 }
 
 typedef gboolean (*CallFunc) (Bench *b, gconstpointer data);
@@ -477,7 +648,13 @@ run_size (guint n_messages, guint n_conversations)
   b.n_messages = n_messages;
   b.n_conversations = n_conversations;
   b.rand = g_rand_new_with_seed (n_messages);
-  b.next_t = 1754971101000 - (gint64) n_messages * 30000;
+  /* the history ends now, so the swarm's retention (14 days) covers its last part as it would
+   * for an account that received it */
+  b.spacing_ms = (gint64) (g_getenv ("BENCH_SCALE_SPACING_S") != NULL ?
+                             g_ascii_strtoull (g_getenv ("BENCH_SCALE_SPACING_S"), NULL, 10) : 30)
+                 * 1000;
+  b.spacing_ms = CLAMP (b.spacing_ms, 1, 24 * 3600 * 1000);
+  b.next_t = g_get_real_time () / 1000 - 60000 - (gint64) n_messages * b.spacing_ms;
   b.dir = g_dir_make_tmp ("bench-scale-XXXXXX", NULL);
   b.path = g_build_filename (b.dir, "bench.sqlite", NULL);
   randombytes_buf (seed, sizeof seed);
@@ -490,6 +667,15 @@ run_size (guint n_messages, guint n_conversations)
   b.store = sd_store_open (b.path, &error);
   if (b.store == NULL || !sd_store_set_account_id (b.store, b.me.session_id, &error))
     g_error ("store: %s", error->message);
+  if (g_getenv ("BENCH_SCALE_CACHE_KB") != NULL) {
+    g_autofree gchar *pragma = g_strdup_printf ("PRAGMA cache_size = -%" G_GUINT64_FORMAT,
+                                                g_ascii_strtoull (g_getenv ("BENCH_SCALE_CACHE_KB"),
+                                                                  NULL, 10));
+
+    if (sqlite3_exec (b.store->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+      g_error ("cache size: %s", sqlite3_errmsg (b.store->db));
+    g_print ("  (%s)\n", pragma);
+  }
 
   g_print ("\n%u messages in %u conversations\n", n_messages, n_conversations);
   build_history (&b);
@@ -552,8 +738,21 @@ main (int argc, char **argv)
   /* not inside g_assert: G_DISABLE_ASSERT would drop the call */
   if (sodium_init () < 0)
     g_error ("libsodium could not be initialised");
+  const gchar *sizes_env = g_getenv ("BENCH_SCALE_SIZES");
+
   if (quick)
     max = MIN (max, 1000);
+  if (sizes_env != NULL) {
+    g_auto(GStrv) list = g_strsplit (sizes_env, ",", -1);
+
+    for (guint i = 0; list[i] != NULL; i++) {
+      guint64 n = g_ascii_strtoull (list[i], NULL, 10);
+
+      if (n >= 100 && n <= 10000000 && n <= max)
+        run_size ((guint) n, (guint) MIN (n / 100, 1000));
+    }
+    return 0;
+  }
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     if (sizes[i][0] <= max)
       run_size (sizes[i][0], sizes[i][1]);

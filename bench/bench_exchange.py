@@ -27,7 +27,14 @@ reported. Each run also prints the CPU the whole exchange used (both daemons,
 the testnet and this driver) per wall second, its "share" (2.0 = both cores),
 the load average, and the messages exchanged per CPU second, which does not
 depend on the share: comparing modes by it says what the build does apart from
-what the machine gave it."""
+what the machine gave it.
+
+A mode written "B:<mode>" (e.g. BENCH_MODES=1,B:default,default) runs the
+daemon binary SESSIOND_B instead of SESSIOND (another build, e.g. the tree
+before a change), in turn with the others; the summary then also gives
+default ÷ B:default. With G_MESSAGES_DEBUG=SdSender each run also prints the
+mean number of stores per store request of each daemon (from the sender's
+debug lines in its log)."""
 
 import os
 import sqlite3
@@ -49,6 +56,7 @@ HISTORIES = [int(h) for h in os.environ.get("BENCH_HISTORIES", "0,5000,20000").s
 MODES = [m for m in os.environ.get("BENCH_MODES", "1,16:1,default").split(",")]
 TICK = os.sysconf("SC_CLK_TCK")
 ROUNDS = int(os.environ.get("ROUNDS", "1"))
+BINARY = os.environ.get("SESSIOND", "")
 
 
 def driver_cpu_ms():
@@ -66,6 +74,24 @@ def cpu_ms(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     # utime and stime are fields 14 and 15 of stat(5); the split starts at field 3
     return (int(fields[11]) + int(fields[12])) * 1000.0 / TICK
+
+
+def log_size(daemon):
+    return os.path.getsize(os.path.join(daemon.bus.dir, "sessiond-%s.log" % daemon.name))
+
+
+def stores_per_request(daemon, offset):
+    """The mean number of stores per store request since @offset of the daemon's log, from
+    the sender's debug lines (G_MESSAGES_DEBUG=SdSender), or None."""
+    requests = stores = 0
+    with open(os.path.join(daemon.bus.dir, "sessiond-%s.log" % daemon.name), "rb") as f:
+        f.seek(offset)
+        for line in f:
+            i = line.find(b"store request: ")
+            if i >= 0:
+                requests += 1
+                stores += int(line[i + 15:].split()[0])
+    return stores / requests if requests else None
 
 
 def populate(path, me, peer, n):
@@ -113,6 +139,8 @@ class Counter:
 
 
 def measure(history, mode):
+    # the binary of the mode from the start: a build may not open another's newer database
+    os.environ["SESSIOND"] = os.environ["SESSIOND_B"] if mode.startswith("B:") else BINARY
     testnet = Testnet()
     daemons = []
     try:
@@ -133,8 +161,9 @@ def measure(history, mode):
             populate(database_path(d.data_dir), d.session_id, other.session_id, history)
             d.bus.env.pop("SESSIOND_SENDER_IN_FLIGHT", None)
             d.bus.env.pop("SESSIOND_SENDER_BATCH", None)
-            if mode != "default":
-                in_flight, _, batch = mode.partition(":")
+            limits = mode[2:] if mode.startswith("B:") else mode
+            if limits != "default":
+                in_flight, _, batch = limits.partition(":")
                 d.bus.env["SESSIOND_SENDER_IN_FLIGHT"] = in_flight
                 if batch:
                     d.bus.env["SESSIOND_SENDER_BATCH"] = batch
@@ -150,7 +179,8 @@ def measure(history, mode):
             if mark is None and now - start >= WARMUP:
                 mark = (now, {d.name: counters[d.name].update() for d in daemons},
                         {d.name: cpu_ms(d.proc.pid) for d in daemons},
-                        cpu_ms(testnet.proc.pid), driver_cpu_ms(), loadavg())
+                        cpu_ms(testnet.proc.pid), driver_cpu_ms(), loadavg(),
+                        {d.name: log_size(d) for d in daemons})
             if now - start >= WARMUP + SECONDS:
                 break
             while context.iteration(False):
@@ -184,10 +214,11 @@ def measure(history, mode):
                        counters["alice"].update() >= sent["bob"], "every message delivered",
                        timeout=120)
         all_cpu = testnet_cpu + driver + sum(cpu[d.name] - mark[2][d.name] for d in daemons)
+        batches = [stores_per_request(d, mark[6][d.name]) for d in daemons]
         return {"a_to_b": a_to_b, "b_to_a": b_to_a, "cpu": per_message,
                 "testnet": testnet_cpu / max(total, 1), "driver": driver / max(total, 1),
                 "share": all_cpu / 1000.0 / elapsed, "per_cpu_s": total / (all_cpu / 1000.0),
-                "load": load}
+                "load": load, "batch": batches}
     finally:
         for d in daemons:
             d.close()
@@ -214,17 +245,22 @@ def main():
                           history, mode, rnd + 1, r["a_to_b"], r["b_to_a"], r["cpu"]["alice"],
                           r["cpu"]["bob"], r["testnet"], r["driver"], r["share"],
                           r["per_cpu_s"], r["load"]), flush=True)
-    if "1" in MODES and "default" in MODES:
+                if any(x is not None for x in r["batch"]):
+                    print("         stores per request: alice %s, bob %s" % tuple(
+                        "%.1f" % x if x is not None else "-" for x in r["batch"]), flush=True)
+    for base, what in (("1", "one at a time"), ("B:default", "SESSIOND_B's defaults")):
+        if base not in MODES or "default" not in MODES:
+            continue
         for history in HISTORIES:
             rates, efficiency = [], []
             for rnd in range(ROUNDS):
-                one, many = results[(history, "1", rnd)], results[(history, "default", rnd)]
+                one, many = results[(history, base, rnd)], results[(history, "default", rnd)]
                 rates.append((many["a_to_b"] + many["b_to_a"]) /
                              max(one["a_to_b"] + one["b_to_a"], 0.001))
                 efficiency.append(many["per_cpu_s"] / max(one["per_cpu_s"], 0.001))
-            print("history %d: %.2f× the messages/s of one at a time (median of %d rounds: %s);"
+            print("history %d: %.2f× the messages/s of %s (median of %d rounds: %s);"
                   " %.2f× the messages per CPU second (%s)" % (
-                      history, median(rates), ROUNDS, " ".join("%.2f" % x for x in rates),
+                      history, median(rates), what, ROUNDS, " ".join("%.2f" % x for x in rates),
                       median(efficiency), " ".join("%.2f" % x for x in efficiency)))
 
 

@@ -19,11 +19,25 @@
  * are most of a store's CPU). SESSIOND_SENDER_IN_FLIGHT=N sets the total, and
  * SESSIOND_SENDER_BATCH=N the batch size (both 1 = one at a time, as before; benchmarks
  * compare) */
-#define MAX_IN_FLIGHT 16
-#define MAX_PER_CONVERSATION 12
-#define MAX_BATCH 8     /* storage servers take up to 20 sub-requests */
+#define MAX_IN_FLIGHT 48
+#define MAX_PER_CONVERSATION 40
+#define MAX_BATCH 20    /* storage servers take up to 20 sub-requests (BATCH_REQUEST_MAX) */
+/* a batch also stops growing at this size of wrapped data, well below a node's 10 MB body */
+#define MAX_BATCH_BYTES (1024 * 1024)
 /* how far past the items in flight process() looks for due ones it may start */
 #define DUE_LOOKAHEAD 64
+/* Items for a swarm that already has a request on its way wait for it (or until they fill a
+ * batch), then go together: as Nagle's algorithm does for TCP segments. A lone message still
+ * goes at once; under a steady stream each request carries what came in during the one before,
+ * so batches grow with the rate, not with how busy the machine is. A request that takes longer
+ * than this (a slow or failing path) no longer holds the next one back. */
+#define GATHER_MAX_MS 1000
+/* and while a swarm's stores come in a stream (its last request carried more than one), it gets
+ * at most one request that is not a full batch per this interval: on an idle machine a store
+ * comes back in a few ms, too soon for much to gather behind it. A message after a pause, or
+ * one sent only after the one before it was stored, still goes at once; one of a stream waits
+ * this long at most */
+#define GATHER_INTERVAL_MS 100
 
 struct _SdSender {
   GObject parent_instance;
@@ -40,9 +54,14 @@ struct _SdSender {
   guint max_in_flight;
   guint max_per_conversation;
   guint max_batch;
+  guint gather_max_ms;        /* GATHER_MAX_MS; 0: nothing waits */
+  guint gather_interval_ms;   /* GATHER_INTERVAL_MS */
   GPtrArray *flights;         /* (element-type Flight) (owned) outbox items sent and not yet
                                * committed as done or rescheduled */
   GPtrArray *finished;        /* (element-type Flight) (unowned) stored, waiting for flush() */
+  GPtrArray *requests;        /* (element-type SendJob) (unowned) store requests on their way */
+  GHashTable *last_request;   /* (element-type utf8 LastRequest) swarm → its last request,
+                               * while that is less than the interval ago */
   guint flush_id;
   guint retry_base_ms;        /* the first retry's delay; each next one doubles */
   guint retry_max_ms;
@@ -63,6 +82,7 @@ typedef struct {
   gchar *recipient;     /* whose swarm */
   GPtrArray *data_b64;  /* (element-type utf8) one store each */
   GArray *ttl_ms;       /* (element-type gint64) */
+  gsize bytes;          /* of data_b64, in all */
 } StoreRequest;
 
 static void
@@ -127,6 +147,7 @@ store_request_add (SdSender *self,
   g_ptr_array_add (request->data_b64,
                    sd_base64_encode (g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
                                      TRUE));
+  request->bytes += strlen (g_ptr_array_index (request->data_b64, request->data_b64->len - 1));
   g_array_append_val (request->ttl_ms, ttl_ms);
   return TRUE;
 }
@@ -164,17 +185,27 @@ flight_free (Flight *flight)
   g_free (flight);
 }
 
+/* when the last request to a swarm started, and how many stores it carried */
+typedef struct {
+  gint64 started_us;    /* monotonic */
+  guint n_stores;
+} LastRequest;
+
 /* one store request on its way: the flights it carries, in the order of its stores */
 typedef struct {
   SdSender *self;       /* (owned) */
   GPtrArray *flights;   /* (element-type Flight) (unowned) in self->flights */
+  gchar *destination;   /* (owned) whose swarm */
+  gint64 started_us;    /* monotonic */
 } SendJob;
 
 static void
 send_job_free (SendJob *job)
 {
+  g_ptr_array_remove_fast (job->self->requests, job);
   g_object_unref (job->self);
   g_ptr_array_unref (job->flights);
+  g_free (job->destination);
   g_free (job);
 }
 
@@ -277,6 +308,8 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
                                                          NULL, &error);
   gboolean any_failed = FALSE;
 
+  /* no longer holds back the next request to its swarm (gather_until()) */
+  g_ptr_array_remove_fast (self->requests, job);
   if (body == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     send_job_free (job);
     return;
@@ -471,39 +504,63 @@ add_item (SdSender *self, StoreRequest *request, GPtrArray *flights, SdOutboxIte
   return TRUE;
 }
 
-/* a request being filled by process(), sent once it is full or process() is done */
-typedef struct {
-  StoreRequest *request;  /* (owned) (nullable) once sent */
-  GPtrArray *flights;     /* (element-type Flight) (owned) (unowned elements) */
-} Pending;
-
+/* sends @request, which carries @flights, unless it is empty */
 static void
-pending_send (SdSender *self, Pending *pending)
+request_send (SdSender *self, StoreRequest *request, GPtrArray *flights)
 {
-  StoreRequest *request = g_steal_pointer (&pending->request);
   SendJob *job;
+  LastRequest *last;
 
-  if (request == NULL)
-    return;
-  if (pending->flights->len == 0) {
+  if (flights->len == 0) {
     store_request_free (request);
     return;
   }
   job = g_new0 (SendJob, 1);
   job->self = g_object_ref (self);
-  job->flights = g_ptr_array_ref (pending->flights);
+  job->flights = g_ptr_array_ref (flights);
+  job->destination = g_strdup (request->recipient);
+  job->started_us = g_get_monotonic_time ();
+  g_ptr_array_add (self->requests, job);
+  last = g_new (LastRequest, 1);
+  last->started_us = job->started_us;
+  last->n_stores = flights->len;
+  g_hash_table_insert (self->last_request, g_strdup (job->destination), last);
+  /* bench_exchange.py counts these lines (stores per request) */
+  g_debug ("store request: %u stores", flights->len);
   sd_network_swarm_rpc_async (self->network, request->recipient, build_store, request,
                               (GDestroyNotify) store_request_free, self->cancellable, on_stored,
                               job);
 }
 
+/* starts @items (brief rows, taken) for @to: read whole, wrapped, and sent as one request, or
+ * more when they outgrow MAX_BATCH_BYTES */
 static void
-pending_free (Pending *pending)
+start_batch (SdSender *self, const gchar *destination, SdOutboxItem **items, guint n_items)
 {
-  if (pending->request != NULL)
-    store_request_free (pending->request);
-  g_ptr_array_unref (pending->flights);
-  g_free (pending);
+  /* @destination may be an item's, which add_item() may free */
+  g_autofree gchar *to = g_strdup (destination);
+  StoreRequest *request = store_request_empty (to);
+  g_autoptr(GPtrArray) flights = g_ptr_array_new ();
+
+  for (guint i = 0; i < n_items; i++) {
+    SdOutboxItem *item = g_steal_pointer (&items[i]);
+    g_autoptr(GError) error = NULL;
+
+    if (!sd_store_outbox_item_complete (self->store, item, &error)) {
+      /* gone meanwhile (unsent, its conversation deleted): nothing to send */
+      g_debug ("could not read an outbox item: %s", error->message);
+      sd_outbox_item_free (item);
+      continue;
+    }
+    add_item (self, request, flights, item);
+    if (request->bytes >= MAX_BATCH_BYTES && i + 1 < n_items) {
+      request_send (self, request, flights);
+      request = store_request_empty (to);
+      g_ptr_array_unref (flights);
+      flights = g_ptr_array_new ();
+    }
+  }
+  request_send (self, request, flights);
 }
 
 static gboolean
@@ -655,47 +712,106 @@ in_flight (SdSender *self, const gchar *id)
   return FALSE;
 }
 
-/* whether @item may start beside what is in flight. Each message has its T from the queue, so
- * the order in which stores land changes nothing a receiver shows; a timer update is the
- * exception: it changes the conversation's setting, so it waits for the conversation's earlier
- * items (delivery and sync) and holds back its later ones, as when one went at a time */
 static gboolean
-may_start (SdSender *self, const SdOutboxItem *item)
+is_barrier (const SdOutboxItem *item)
+{
+  return item->message->kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE;
+}
+
+/* whether @item may start beside what is in flight and the @chosen items before it. Each
+ * message has its T from the queue, so the order in which stores land changes nothing a
+ * receiver shows; a timer update is the exception: it changes the conversation's setting, so
+ * it waits for the conversation's earlier items (delivery and sync) and holds back its later
+ * ones, as when one went at a time */
+static gboolean
+may_start (SdSender *self, GPtrArray *chosen, const SdOutboxItem *item)
 {
   const gchar *conversation = item->message->conversation;
-  gboolean barrier = item->message->kind == SD_MESSAGE_KIND_EXPIRATION_UPDATE;
+  gboolean barrier = is_barrier (item);
   guint same = 0;
 
-  for (guint i = 0; i < self->flights->len; i++) {
-    const Flight *flight = g_ptr_array_index (self->flights, i);
+  for (guint i = 0; i < self->flights->len + chosen->len; i++) {
+    const SdOutboxItem *other;
+    gboolean other_barrier;
 
-    if (!g_str_equal (flight->item->message->conversation, conversation))
+    if (i < self->flights->len) {
+      const Flight *flight = g_ptr_array_index (self->flights, i);
+
+      other = flight->item;
+      other_barrier = flight->barrier;
+    } else {
+      other = g_ptr_array_index (chosen, i - self->flights->len);
+      other_barrier = is_barrier (other);
+    }
+    if (!g_str_equal (other->message->conversation, conversation))
       continue;
-    if (barrier || flight->barrier)
+    if (barrier || other_barrier)
       return FALSE;
     same++;
   }
   return same < self->max_per_conversation;
 }
 
-/* starts due items, oldest first (the outbox order is the send order), while there is room */
+/* until when (monotonic µs) items for @to wait for more to gather, or 0 when they go now: while
+ * a request to @to is on its way (at most gather_max_ms), and for the interval after the last
+ * one started if that one was a batch */
+static gint64
+gather_until (SdSender *self, const gchar *to, gint64 now_us)
+{
+  const LastRequest *last = g_hash_table_lookup (self->last_request, to);
+  gint64 until = 0;
+
+  if (self->max_batch <= 1 || self->gather_max_ms == 0)
+    return 0;
+  for (guint i = 0; i < self->requests->len; i++) {
+    const SendJob *job = g_ptr_array_index (self->requests, i);
+    gint64 end = job->started_us + (gint64) self->gather_max_ms * 1000;
+
+    if (end > now_us && end > until && g_str_equal (job->destination, to))
+      until = end;
+  }
+  if (last != NULL && last->n_stores > 1 &&
+      last->started_us + (gint64) self->gather_interval_ms * 1000 > MAX (now_us, until))
+    until = last->started_us + (gint64) self->gather_interval_ms * 1000;
+  return until;
+}
+
+/* forgets the last requests that no longer hold anything back */
+static void
+forget_old_requests (SdSender *self, gint64 now_us)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->last_request);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((const LastRequest *) value)->started_us + (gint64) self->gather_interval_ms * 1000 <=
+        now_us)
+      g_hash_table_iter_remove (&iter);
+}
+
+/* starts due items, oldest first (the outbox order is the send order), while there is room:
+ * those for one swarm together, in batches (see GATHER_MAX_MS) */
 static void
 process (SdSender *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) due = NULL;
   g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
+  g_autoptr(GPtrArray) destinations = g_ptr_array_new ();
   g_autoptr(GHashTable) held = NULL;
-  g_autoptr(GHashTable) pending = NULL;
-  GHashTableIter iter;
-  gpointer value;
+  g_autoptr(GHashTable) groups = NULL;
   gint64 now = g_get_real_time () / 1000;
+  gint64 now_us = g_get_monotonic_time ();
   gint64 next = G_MAXINT64;
   gint64 next_job = G_MAXINT64;
+  gint64 gather_wake_us = G_MAXINT64;
 
   if (!self->running)
     return;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  forget_old_requests (self, now_us);
   if (self->flights->len < self->max_in_flight) {
     /* brief rows: most are in flight or held, only what starts is read whole */
     due = sd_store_outbox_due_brief (self->store, now, self->flights->len + DUE_LOOKAHEAD,
@@ -708,46 +824,46 @@ process (SdSender *self)
   /* a conversation whose older item may not start yet holds back its newer ones too, so a
    * message never overtakes an older one that waits for the timer update before it */
   held = g_hash_table_new (g_str_hash, g_str_equal);
-  /* items for the same swarm that start together go as one batch of up to max_batch */
-  pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                   (GDestroyNotify) pending_free);
+  /* destination → the items chosen for it, in outbox order */
+  groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                  (GDestroyNotify) g_ptr_array_unref);
   for (guint i = 0; due != NULL && i < due->len &&
-                    self->flights->len < self->max_in_flight; i++) {
+                    self->flights->len + chosen->len < self->max_in_flight; i++) {
     SdOutboxItem *item = g_ptr_array_index (due, i);
     const gchar *to = destination (self, item);
-    Pending *group;
+    GPtrArray *group;
 
     if (in_flight (self, item->message->id))
       continue;
     if (g_hash_table_contains (held, item->message->conversation) ||
-        !may_start (self, item)) {
+        !may_start (self, chosen, item)) {
       g_hash_table_add (held, item->message->conversation);
       continue;
     }
-    if (!sd_store_outbox_item_complete (self->store, item, &error)) {
-      /* gone meanwhile (unsent, its conversation deleted): nothing to send */
-      g_debug ("could not read an outbox item: %s", error->message);
-      g_clear_error (&error);
-      continue;
-    }
-    group = g_hash_table_lookup (pending, to);
+    group = g_hash_table_lookup (groups, to);
     if (group == NULL) {
-      group = g_new0 (Pending, 1);
-      group->flights = g_ptr_array_new ();
-      g_hash_table_insert (pending, g_strdup (to), group);
+      group = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_outbox_item_free);
+      g_hash_table_insert (groups, (gpointer) to, group);
+      g_ptr_array_add (destinations, (gpointer) to);
     }
-    if (group->request == NULL)
-      group->request = store_request_empty (to);
-    add_item (self, group->request, group->flights, g_steal_pointer (&due->pdata[i]));
-    if (group->flights->len >= self->max_batch) {
-      pending_send (self, group);
-      g_ptr_array_unref (group->flights);
-      group->flights = g_ptr_array_new ();
-    }
+    g_ptr_array_add (chosen, item);
+    g_ptr_array_add (group, g_steal_pointer (&due->pdata[i]));
   }
-  g_hash_table_iter_init (&iter, pending);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    pending_send (self, value);
+  for (guint d = 0; d < destinations->len; d++) {
+    const gchar *to = g_ptr_array_index (destinations, d);
+    GPtrArray *group = g_hash_table_lookup (groups, to);
+    gint64 until = gather_until (self, to, now_us);
+    guint n = group->len;
+
+    /* while a request to @to is on its way or has just started, only full batches go; the
+     * rest wait (the request's end or the timer runs process() again), in the outbox */
+    if (until != 0 && n % self->max_batch != 0) {
+      n -= n % self->max_batch;
+      gather_wake_us = MIN (gather_wake_us, until);
+    }
+    for (guint k = 0; k < n; k += self->max_batch)
+      start_batch (self, to, (SdOutboxItem **) group->pdata + k, MIN (self->max_batch, n - k));
+  }
   /* run_job() clears job_busy at once for a job that can never work (dropped) */
   while (!self->job_busy) {
     g_clear_pointer (&jobs, g_ptr_array_unref);
@@ -761,13 +877,16 @@ process (SdSender *self)
     self->job_busy = TRUE;
     run_job (self, g_ptr_array_steal_index (jobs, 0));
   }
-  /* what is in flight calls process() when it ends; a timer is only for what is due later */
-  if (!sd_store_outbox_next_due (self->store, &next, NULL))
+  /* what is in flight calls process() when it ends; a timer is only for what is due later, and
+   * for items gathering behind a request that is taking long */
+  if (!sd_store_outbox_next_due (self->store, &next, NULL) || next <= now)
     next = G_MAXINT64;
-  if (sd_store_jobs_next_due (self->store, &next_job, NULL))
+  if (sd_store_jobs_next_due (self->store, &next_job, NULL) && next_job > now)
     next = MIN (next, next_job);
-  if (next != G_MAXINT64 && next > now)
-    self->timeout_id = g_timeout_add (CLAMP (next - now, 10, G_MAXINT32), on_timer, self);
+  if (gather_wake_us != G_MAXINT64)
+    next = MIN (next, now + (gather_wake_us - now_us + 999) / 1000);
+  if (next != G_MAXINT64)
+    self->timeout_id = g_timeout_add (CLAMP (next - now, 1, G_MAXINT32), on_timer, self);
 }
 
 static void
@@ -888,6 +1007,14 @@ sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, guint
 }
 
 void
+sd_sender_set_gather (SdSender *self, guint max_ms, guint interval_ms)
+{
+  g_return_if_fail (SD_IS_SENDER (self));
+  self->gather_max_ms = max_ms;
+  self->gather_interval_ms = max_ms == 0 ? 0 : interval_ms;
+}
+
+void
 sd_sender_start (SdSender *self)
 {
   self->running = TRUE;
@@ -930,6 +1057,8 @@ sd_sender_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
+  g_clear_pointer (&self->requests, g_ptr_array_unref);
+  g_clear_pointer (&self->last_request, g_hash_table_unref);
   g_clear_pointer (&self->flights, g_ptr_array_unref);
   g_free (self->avatar_url);
   g_clear_pointer (&self->profile_key, g_bytes_unref);
@@ -958,8 +1087,12 @@ sd_sender_init (SdSender *self)
 
   self->retry_base_ms = RETRY_BASE_MS;
   self->retry_max_ms = RETRY_MAX_MS;
+  self->gather_max_ms = GATHER_MAX_MS;
+  self->gather_interval_ms = GATHER_INTERVAL_MS;
+  self->last_request = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->flights = g_ptr_array_new_with_free_func ((GDestroyNotify) flight_free);
   self->finished = g_ptr_array_new ();
+  self->requests = g_ptr_array_new ();
   sd_sender_set_limits (self, MAX_IN_FLIGHT, MAX_PER_CONVERSATION, MAX_BATCH);
   if (in_flight_env != NULL || batch_env != NULL) {
     guint64 total = in_flight_env != NULL ? g_ascii_strtoull (in_flight_env, NULL, 10)

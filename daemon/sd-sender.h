@@ -15,7 +15,8 @@ G_BEGIN_DECLS
  * sending → sent or failed; retries survive restarts because the outbox
  * is in the store. Several items are in flight at once (bounded in all
  * and per conversation; a timer update goes alone in its conversation),
- * those for the same swarm that start together go as one batch request,
+ * those for the same swarm go as one batch request (while a request to a
+ * swarm is on its way, what comes for it waits and goes in the next one),
  * and stores that finish together are committed in one transaction.
  * Also sends fire-and-forget control messages. */
 #define SD_TYPE_SENDER (sd_sender_get_type ())
@@ -38,9 +39,14 @@ void sd_sender_set_avatar (SdSender *self, const gchar *url, GBytes *profile_key
 void sd_sender_set_retry_delays (SdSender *self, guint base_ms, guint max_ms);
 
 /* at most @total outbox items in flight, at most @per_conversation of one conversation, at
- * most @batch stores in one request (defaults 16, 12 and 8; SESSIOND_SENDER_IN_FLIGHT=N and
+ * most @batch stores in one request (defaults 48, 40 and 20; SESSIOND_SENDER_IN_FLIGHT=N and
  * SESSIOND_SENDER_BATCH=N set the total and the batch; 1 and 1 = one at a time, as before) */
 void sd_sender_set_limits (SdSender *self, guint total, guint per_conversation, guint batch);
+
+/* what comes for a swarm while a request to it is on its way waits for that request, at most
+ * @max_ms (default 1000; 0: nothing waits), and while its last request was a batch, a swarm gets
+ * at most one request that is not a full batch per @interval_ms (default 100) */
+void sd_sender_set_gather (SdSender *self, guint max_ms, guint interval_ms);
 
 void sd_sender_start (SdSender *self);
 void sd_sender_stop (SdSender *self);

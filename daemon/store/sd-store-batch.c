@@ -9,6 +9,10 @@
 #include "sd-display-name.h"
 #include "sd-store-rows.h"
 
+/* how long a message's hash stays seen when its batch gave no expiry for it: the longest a
+ * swarm keeps anything (30 days) */
+#define SEEN_STORED_KEEP_MS (30 * 24 * 3600 * G_GINT64_CONSTANT (1000))
+
 /*
  * The receive path: a batch collects what one poll retrieved (messages, receipts, approvals,
  * reactions, unsend requests, seen hashes, the last hash per node) and applies it in one
@@ -472,9 +476,11 @@ message_from_op (const BatchOp *op, const gchar *conversation_id, gboolean from_
   return message;
 }
 
-/* whether a message with @hash is stored: in this batch, or before it. Since schema 11 the hash
- * is not UNIQUE (its index was the one random, wide B-tree insert per message); the look-up
- * goes through the compact key and compares the whole hash */
+/* whether a message with @hash is stored: in this batch, or before it while the swarm may
+ * still serve it. Since schema 15 every item of a received batch keeps a seen_hashes row until
+ * it expires from the swarm (apply_seen), and messages have no index on the hash: that index
+ * grew with the whole history, one random insert per message (issue 20). A copy served after
+ * its row expired is still a duplicate by (author, T) */
 static gboolean
 hash_stored (SdStore *self, ApplyState *state, const gchar *hash, gboolean *out_stored,
              GError **error)
@@ -485,10 +491,7 @@ hash_stored (SdStore *self, ApplyState *state, const gchar *hash, gboolean *out_
   *out_stored = g_hash_table_contains (state->stored, hash);
   if (*out_stored)
     return TRUE;
-  stmt = store_prepare (self,
-                        "SELECT 1 FROM messages WHERE hash_key = substr (?1, 1, 12)"
-                        " AND server_hash = ?1",
-                        error);
+  stmt = store_prepare (self, "SELECT 1 FROM seen_hashes WHERE hash = ?1", error);
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, hash);
@@ -792,17 +795,13 @@ apply_they_approved (SdStore *self, ApplyState *state, const BatchOp *op, GError
   return TRUE;
 }
 
-/* A stored message's hash is seen through messages.server_hash (sd_store_is_seen() looks in
- * both), so only the items that did not become a message get a seen_hashes row: one random
- * B-tree insert per message less, which is what grows with history (each lands on its own
- * page once the table outgrows a batch) */
+/* Every item of the batch, message or not, is seen until it expires from the swarm
+ * (sd_store_prune_seen() then removes its row): the table holds what the swarms may still
+ * serve, so it grows with the rate of receiving, not with the history (schema 15) */
 static gboolean
 apply_seen (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
-
-  if (g_hash_table_contains (state->stored, op->hash))
-    return TRUE;
 
   stmt = store_prepare (self,
                         "INSERT INTO seen_hashes (hash, expires_at) VALUES (?1, ?2)"
@@ -814,6 +813,32 @@ apply_seen (SdStore *self, ApplyState *state, const BatchOp *op, GError **error)
   store_bind_text (stmt, 1, op->hash);
   sqlite3_bind_int64 (stmt, 2, op->expires_at);
   return store_run (self, stmt, error);
+}
+
+static gboolean
+seen_stored_hashes (SdStore *self, GHashTable *hashes, GError **error)
+{
+  GHashTableIter iter;
+  gpointer hash;
+  gint64 expires_at = store_now_ms () + SEEN_STORED_KEEP_MS;
+
+  g_hash_table_iter_init (&iter, hashes);
+  while (g_hash_table_iter_next (&iter, &hash, NULL)) {
+    g_autoptr(SdCachedStmt) stmt = NULL;
+
+    stmt = store_prepare (self,
+                          "INSERT INTO seen_hashes (hash, expires_at) VALUES (?1, ?2)"
+                          " ON CONFLICT (hash) DO UPDATE"
+                          " SET expires_at = max(expires_at, excluded.expires_at)",
+                          error);
+    if (stmt == NULL)
+      return FALSE;
+    store_bind_text (stmt, 1, hash);
+    sqlite3_bind_int64 (stmt, 2, expires_at);
+    if (!store_run (self, stmt, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -913,10 +938,19 @@ sd_store_apply_batch (SdStore *self, SdStoreBatch *batch, SdStoreChanges **out_c
     }
   }
   for (guint i = 0; i < state.seen->len; i++) {
-    if (!apply_seen (self, &state, g_ptr_array_index (state.seen, i), error)) {
+    const BatchOp *op = g_ptr_array_index (state.seen, i);
+
+    g_hash_table_remove (stored, op->hash);
+    if (!apply_seen (self, &state, op, error)) {
       g_prefix_error (error, "applying a received batch (nothing was stored): ");
       return FALSE;
     }
+  }
+  /* a message stored without a seen op of its own (sd_ingest always adds one) is seen for as
+   * long as any swarm keeps anything */
+  if (!seen_stored_hashes (self, stored, error)) {
+    g_prefix_error (error, "applying a received batch (nothing was stored): ");
+    return FALSE;
   }
   if (!apply_conversations (self, &state, error) || !index_new_messages (self, &state, error)) {
     g_prefix_error (error, "applying a received batch (nothing was stored): ");
@@ -993,13 +1027,8 @@ sd_store_is_seen (SdStore *self, const gchar *server_hash, gboolean *out_seen, G
   g_return_val_if_fail (server_hash != NULL, FALSE);
   g_return_val_if_fail (out_seen != NULL, FALSE);
 
-  /* a stored message's hash has no seen_hashes row (apply_seen); messages are found by the
-   * compact key of schema 11, the full hash compared on the row */
-  stmt = store_prepare (self,
-                        "SELECT 1 FROM seen_hashes WHERE hash = ?1"
-                        " UNION ALL SELECT 1 FROM messages"
-                        " WHERE hash_key = substr (?1, 1, 12) AND server_hash = ?1 LIMIT 1",
-                        error);
+  /* every received item keeps its row while the swarm may serve it (schema 15, apply_seen) */
+  stmt = store_prepare (self, "SELECT 1 FROM seen_hashes WHERE hash = ?1", error);
   if (stmt == NULL)
     return FALSE;
   store_bind_text (stmt, 1, server_hash);

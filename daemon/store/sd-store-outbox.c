@@ -17,6 +17,8 @@
 
 /* how many later milliseconds queueing tries when (self, T) is taken */
 #define FREE_T_ATTEMPTS 1000
+/* how long our own swarm keeps a sync copy at most (a message's TTL, 14 days) */
+#define SYNC_COPY_KEEP_MS (14 * 24 * 3600 * G_GINT64_CONSTANT (1000))
 
 /* ---- outgoing messages --------------------------------------------------------------------- */
 
@@ -380,6 +382,7 @@ outbox_mark_synced (SdStore *self, const gchar *message_id, const gchar *server_
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   g_autoptr(SdCachedStmt) keep = NULL;
+  g_autoptr(SdCachedStmt) seen = NULL;
   gint64 local_id;
 
   if (server_hash != NULL && !store_check_utf8 (server_hash, "the hash", error))
@@ -403,7 +406,22 @@ outbox_mark_synced (SdStore *self, const gchar *message_id, const gchar *server_
     return FALSE;
   sqlite3_bind_int64 (keep, 1, local_id);
   store_bind_text (keep, 2, server_hash);
-  return store_run (self, keep, error);
+  if (!store_run (self, keep, error))
+    return FALSE;
+  /* our own poll meets that copy: seen, it is skipped before it is opened (it would only be
+   * found a duplicate of the message it copies, after the open and the signature check) */
+  if (server_hash == NULL)
+    return TRUE;
+  seen = store_prepare (self,
+                        "INSERT INTO seen_hashes (hash, expires_at) VALUES (?1, ?2)"
+                        " ON CONFLICT (hash) DO UPDATE"
+                        " SET expires_at = max(expires_at, excluded.expires_at)",
+                        error);
+  if (seen == NULL)
+    return FALSE;
+  store_bind_text (seen, 1, server_hash);
+  sqlite3_bind_int64 (seen, 2, store_now_ms () + SYNC_COPY_KEEP_MS);
+  return store_run (self, seen, error);
 }
 
 SdMessage *

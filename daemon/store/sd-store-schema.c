@@ -456,8 +456,21 @@ static const gchar schema_v14[] =
   "  PRIMARY KEY (group_id, node, namespace)"
   ") WITHOUT ROWID;";
 
-/* 15: reserved for another branch's step (issue 20, merged separately); nothing here */
-static const gchar schema_v15[] = "";
+/* 15: the seen check no longer grows with the history (issue 20). A retrieved item's hash was
+ * found through messages.hash_key (step 11) when it had become a message, and through
+ * seen_hashes otherwise: that index held every message ever received, one random B-tree insert
+ * per message, and outgrew SQLite's page cache (at 100k messages about half a page read and a
+ * page written per message received). Now every received item keeps a seen_hashes row until it
+ * expires from the swarm (a message received within the last 30 days, the longest a swarm keeps
+ * anything, gets one here), and the index goes; a copy served after its row expired is still a
+ * duplicate by (author, sent_at). The virtual column stays: unindexed, it costs nothing */
+static const gchar schema_v15[] =
+  "INSERT INTO seen_hashes (hash, expires_at)"
+  "  SELECT server_hash, received_at + 2592000000 FROM messages"
+  "  WHERE server_hash IS NOT NULL"
+  "    AND received_at + 2592000000 > CAST (strftime ('%s', 'now') AS INTEGER) * 1000"
+  "  ON CONFLICT (hash) DO UPDATE SET expires_at = max (expires_at, excluded.expires_at);"
+  "DROP INDEX messages_hash_key;";
 
 /* 16: two more groups v2 events, the picture and the timer an admin changed (docs/groups.md,
  * "Control messages in the conversation"): step 13's CHECK widened in place the same way */

@@ -3,7 +3,8 @@
  * answers) and a real store: delivery and its sync copy, a moved swarm (421), a skewed clock
  * (406), retries with growing delays and the failure after the last one, the TTL each
  * copy is stored with, several items in flight (bounded in all and per conversation, a failing
- * one holding up no other, a timer update alone in its conversation), batches of stores */
+ * one holding up no other, a timer update alone in its conversation), batches of stores, and
+ * what comes for a swarm while a store to it is on its way gathered into the next batch */
 #include "config.h"
 
 #include <sodium.h>
@@ -488,6 +489,52 @@ test_timer_update_alone (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 4);
 }
 
+/* a lone message goes at once; what comes for the same swarm while its store is on the way
+ * waits for it and goes as one batch (the window is long here, so only the store's end can
+ * release them) */
+static void
+test_gathered (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint alone = 0;
+  guint gathered = 0;
+  guint own = 0;
+
+  g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+  sd_sender_set_limits (f->sender, 16, 12, 8);
+  sd_sender_set_gather (f->sender, 10 * 60 * 1000, 0);
+  sd_sender_start (f->sender);
+  for (guint i = 0; i < 5; i++) {
+    g_ptr_array_add (ids, queue_text (f, SD_EXPIRATION_OFF, 0));
+    sd_sender_kick (f->sender);
+  }
+  SD_TEST_WAIT_UNTIL (all_synced (f, ids));
+
+  for (guint i = 0; i < f->stores->len; i++) {
+    const StoreCall *call = store_call (f, i);
+
+    if (!g_str_equal (call->pubkey, f->alice.session_id)) {
+      own++;
+      continue;
+    }
+    if (!call->in_batch) {
+      /* the first, before anything had changed */
+      g_assert_cmpuint (call->changed, ==, 0);
+      alone++;
+    } else {
+      /* the five, once the first was sent */
+      g_assert_cmpuint (call->changed, >=, 1);
+      gathered++;
+    }
+  }
+  g_assert_cmpuint (alone, ==, 1);
+  g_assert_cmpuint (gathered, ==, 5);
+  /* the first's sync copy alone, the five others' in one batch */
+  g_assert_cmpuint (own, ==, 6);
+  g_assert_cmpuint (f->batches, ==, 2);
+  g_assert_cmpuint (count_status (f, SD_MESSAGE_STATUS_SENT), ==, 6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -504,6 +551,7 @@ main (int argc, char **argv)
   ADD ("/daemon/sender/failure-blocks-nobody", test_failure_blocks_nobody);
   ADD ("/daemon/sender/timer-update-alone", test_timer_update_alone);
   ADD ("/daemon/sender/batched", test_batched);
+  ADD ("/daemon/sender/gathered", test_gathered);
 #undef ADD
   return g_test_run ();
 }

@@ -421,11 +421,12 @@ test_migrate_v1 (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
                                            " WHERE name IN ('swarms', 'swarm_members')"), ==, 0);
 
-  /* and the tables that came with version 2 work; a stored message's hash counts as seen
-   * (schema 5), another hash does not */
+  /* and the tables that came with version 2 work; a stored message's hash counts as seen while
+   * a swarm may still serve it (schema 15): this one was received in 1970, so no longer (the
+   * v10 test has a recent one); another hash never */
   g_assert_true (sd_store_is_seen (fixture->store, "hash-v1", &seen, &error));
   g_assert_no_error (error);
-  g_assert_true (seen);
+  g_assert_false (seen);
   g_assert_true (sd_store_is_seen (fixture->store, "hash-v0", &seen, &error));
   g_assert_no_error (error);
   g_assert_false (seen);
@@ -607,7 +608,8 @@ test_migrate_v4 (Fixture *fixture, gconstpointer data)
 }
 
 /* version 10 kept server_hash UNIQUE: two stored hashes that share their first 12 characters
- * (the compact key of version 11), besides version one's "hash-v1" */
+ * (the compact key of version 11), besides version one's "hash-v1"; the first was received
+ * now, so a swarm may still serve it (schema 15 keeps it seen), the second long ago */
 #define HASH_P1 "SHAREDPREFIXone"
 #define HASH_P2 "SHAREDPREFIXtwo"
 #define HASH_P3 "SHAREDPREFIXthree"
@@ -615,7 +617,8 @@ static const gchar v10_hashes[] =
   "INSERT INTO conversations (id, approved, they_approved, last_activity)"
   "  VALUES ('" ID_C "', 1, 1, 9000);"
   "INSERT INTO messages (conversation, author, outgoing, body, sent_at, received_at, status,"
-  "  server_hash) VALUES ('" ID_C "', '" ID_C "', 0, 'first under ten', 5000, 5001, 'read',"
+  "  server_hash) VALUES ('" ID_C "', '" ID_C "', 0, 'first under ten', 5000,"
+  "  CAST (strftime ('%s', 'now') AS INTEGER) * 1000, 'read',"
   "  '" HASH_P1 "'),"
   "  ('" ID_C "', '" ID_C "', 0, 'second under ten', 6000, 6001, 'read', '" HASH_P2 "');"
   "INSERT INTO seen_hashes VALUES ('not-a-message', 99999);";
@@ -674,12 +677,15 @@ test_migrate_v10 (Fixture *fixture, gconstpointer data)
   loaded = sd_store_get_message (fixture->store, ID_C "-5000", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (loaded->server_hash, ==, HASH_P1);
-  plan = raw_plan (fixture->path, "SELECT 1 FROM messages WHERE hash_key = substr ('x', 1, 12)"
-                                  " AND server_hash = 'x'");
-  g_assert_nonnull (strstr (plan, "USING INDEX messages_hash_key"));
-  g_assert_true (is_seen (fixture->store, "hash-v1"));
+  /* schema 15: the seen check is seen_hashes alone, the index of step 11 is gone */
+  plan = raw_plan (fixture->path, "SELECT 1 FROM seen_hashes WHERE hash = 'x'");
+  g_assert_nonnull (strstr (plan, "PRIMARY KEY"));
+  g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM sqlite_schema"
+                                           " WHERE name = 'messages_hash_key'"), ==, 0);
   g_assert_true (is_seen (fixture->store, HASH_P1));
-  g_assert_true (is_seen (fixture->store, HASH_P2));
+  /* received too long ago for a swarm to serve them again */
+  g_assert_false (is_seen (fixture->store, "hash-v1"));
+  g_assert_false (is_seen (fixture->store, HASH_P2));
   g_assert_true (is_seen (fixture->store, "not-a-message"));
   /* a shared prefix is not the same hash */
   g_assert_false (is_seen (fixture->store, HASH_P3));
@@ -1950,22 +1956,29 @@ test_seen_prune (Fixture *fixture, gconstpointer data)
   g_assert_true (sd_store_prune_seen (fixture->store, 200, &pruned, &error));
   g_assert_cmpuint (pruned, ==, 0);
 
-  /* a stored message's hash is seen through the message: no seen_hashes row of its own, and
-   * pruning does not forget it while the message is there */
+  /* schema 15: a stored message's hash is seen by a row of its own, until a swarm can no
+   * longer serve it (pruned after its expiry: here the 30 days of a message received without
+   * a seen entry); a copy served later is still a duplicate by (author, T) */
   {
     SdIncomingMessage m = incoming ("s400", ID_B, 1000, "kept");
     g_autoptr(SdStoreChanges) received = receive (fixture->store, &m);
+    g_autoptr(SdStoreChanges) again = NULL;
     gboolean seen = FALSE;
 
     g_assert_cmpuint (received->new_messages->len, ==, 1);
     g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM seen_hashes"
-                                             " WHERE hash = 's400'"), ==, 0);
-    g_assert_true (sd_store_prune_seen (fixture->store, G_MAXINT64, &pruned, &error));
+                                             " WHERE hash = 's400'"), ==, 1);
+    g_assert_true (sd_store_prune_seen (fixture->store, g_get_real_time () / 1000, &pruned,
+                                        &error));
     g_assert_true (sd_store_is_seen (fixture->store, "s400", &seen, &error));
     g_assert_true (seen);
-    g_assert_true (sd_store_delete_message (fixture->store, ID_B "-1000", &error));
+    g_assert_true (sd_store_prune_seen (fixture->store, G_MAXINT64, &pruned, &error));
     g_assert_true (sd_store_is_seen (fixture->store, "s400", &seen, &error));
     g_assert_false (seen);
+    again = receive (fixture->store, &m);
+    g_assert_cmpuint (again->new_messages->len, ==, 0);
+    g_assert_cmpuint (again->n_duplicates, ==, 1);
+    g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, 1);
   }
 
   /* pruning reads only the expired entries, by the expiry index, not every hash */
@@ -2202,11 +2215,13 @@ test_crash (Fixture *fixture, gconstpointer data)
     g_assert_cmpuint (in_round->len, ==, (last_batch + 1) * CRASH_BATCH);
     total += in_round->len;
     g_assert_cmpuint (count_messages (fixture->store, ID_B), ==, total);
-    /* every hash seen: a stored message's through its own row (schema 5) */
+    /* every stored message's hash seen, in the same transaction (schema 15) */
     g_assert_cmpint (raw_int (fixture->path,
-                              "SELECT (SELECT count(*) FROM seen_hashes)"
-                              " + (SELECT count(*) FROM messages WHERE server_hash IS NOT NULL)"),
+                              "SELECT count(*) FROM messages m WHERE server_hash IS NOT NULL"
+                              " AND EXISTS (SELECT 1 FROM seen_hashes s"
+                              "  WHERE s.hash = m.server_hash)"),
                      ==, total);
+    g_assert_cmpint (raw_int (fixture->path, "SELECT count(*) FROM seen_hashes"), ==, total);
     g_clear_object (&fixture->store);
   }
   reopen (fixture);
@@ -2423,6 +2438,7 @@ test_unsend (Fixture *fixture, gconstpointer data)
   g_autoptr(GBytes) hashes = g_bytes_new_static ("sync1", 5);
   SdJobSpec job = { SD_JOB_DELETE, ID_A, hashes, 0, 0 };
   gboolean removed = FALSE;
+  gboolean seen = TRUE;
 
   /* only the author can unsend */
   g_assert_false (sd_store_batch_add_unsend (batch, ID_C, ID_B, 2000, &error));
@@ -2451,8 +2467,13 @@ test_unsend (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   sent = sd_store_mark_sent (fixture->store, queued->id, "h-peer", &error);
   g_assert_no_error (error);
+  g_assert_true (sd_store_is_seen (fixture->store, "sync1", &seen, &error));
+  g_assert_false (seen);
   g_assert_true (sd_store_mark_synced (fixture->store, queued->id, "sync1", &error));
   g_assert_no_error (error);
+  /* our own poll skips that copy before opening it */
+  g_assert_true (sd_store_is_seen (fixture->store, "sync1", &seen, &error));
+  g_assert_true (seen);
   gone = sd_store_remove_message (fixture->store, queued->id, &job, 1, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (gone->sync_hash, ==, "sync1");
