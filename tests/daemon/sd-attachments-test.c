@@ -536,17 +536,20 @@ run_command (const gchar *const *argv, GBytes *input, GBytes **out)
 }
 
 /* the helper needs no writable /tmp (its image is a memory file): run in a mount namespace
- * whose /tmp is a read-only tmpfs, it still strips. Skipped where unprivileged namespaces
- * are not allowed */
+ * where /tmp is made read-only (bound onto itself and remounted read-only, not replaced: the
+ * build, and so the helper, may live under /tmp), it still strips. Skipped where unprivileged
+ * namespaces are not allowed */
 static void
 test_strip_helper_no_tmp (void)
 {
   const gchar *helper = g_getenv ("SESSIOND_STRIP_METADATA");
   const gchar *probe[] = { "unshare", "-rm", "--propagation", "private", "sh", "-c",
-                           "mount -t tmpfs -o ro tmpfs /tmp && ! touch /tmp/x 2>/dev/null",
+                           "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp &&"
+                           " ! touch /tmp/x 2>/dev/null",
                            NULL };
   const gchar *argv[] = { "unshare", "-rm", "--propagation", "private", "sh", "-c",
-                          "mount -t tmpfs -o ro tmpfs /tmp && exec \"$0\"", helper, NULL };
+                          "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp &&"
+                          " exec \"$0\"", helper, NULL };
   g_autoptr(GBytes) jpeg = gps_jpeg ();
   g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
   g_autoptr(GBytes) out = NULL;
