@@ -25,6 +25,12 @@ struct _SaConversationView {
   gboolean typing_sent;
   gint64 typing_at;                   /* monotonic µs of the last "typing" sent */
   gboolean sending;
+  /* the view shows the newest message and keeps it in view as messages come
+   * and rows are measured, until the user scrolls up; see follow_newest () */
+  gboolean follow;
+  guint follow_id;                    /* idle that brings the newest message into view */
+  gdouble seen_upper;                 /* the adjustment's extent last seen */
+  gdouble seen_page_size;
 
   AdwHeaderBar *header;
   AdwWindowTitle *window_title;
@@ -86,14 +92,89 @@ on_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, SaConversationV
   sa_message_row_set_message (SA_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
 }
 
-static void
-scroll_to_end (SaConversationView *self)
-{
-  guint n = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+/* Following the newest message. Scrolling from the model's items-changed
+ * does not work: that handler runs before the list has seen the change (a
+ * scroll to an item it does not hold yet is ignored, and a list that was
+ * empty anchors at its top), and the list's height is only an estimate
+ * until its rows are measured. So the view remembers that it follows the
+ * end, and scrolls once the list has taken the change, again whenever the
+ * list's extent changes, until it really is at the bottom. Only a scroll
+ * with the content unchanged — the user's — stops following; reaching the
+ * bottom again resumes it. */
 
-  if (n > 0)
-    gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
-                                n - 1);
+static GtkAdjustment *
+vadjustment (SaConversationView *self)
+{
+  return gtk_scrolled_window_get_vadjustment (self->scroller);
+}
+
+static gboolean
+at_bottom (GtkAdjustment *adjustment)
+{
+  /* the list lays out in whole pixels */
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 1;
+}
+
+static gboolean
+follow_newest (gpointer user_data)
+{
+  SaConversationView *self = user_data;
+  GtkAdjustment *adjustment = vadjustment (self);
+
+  self->follow_id = 0;
+  if (!self->follow || self->model == NULL ||
+      g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0 || at_bottom (adjustment))
+    return G_SOURCE_REMOVE;
+  /* the list anchors at the row at the new value; measuring the rows there
+   * changes the extent, and on_extent_changed brings us back if needed */
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                          gtk_adjustment_get_page_size (adjustment));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_follow (SaConversationView *self)
+{
+  if (self->follow && self->follow_id == 0)
+    self->follow_id = g_idle_add (follow_newest, self);
+}
+
+/* whether the list's extent changed since last seen: then a new value is
+ * the list's doing, not the user's */
+static gboolean
+take_extent (SaConversationView *self, GtkAdjustment *adjustment)
+{
+  gdouble upper = gtk_adjustment_get_upper (adjustment);
+  gdouble page_size = gtk_adjustment_get_page_size (adjustment);
+  gboolean changed = upper != self->seen_upper || page_size != self->seen_page_size;
+
+  self->seen_upper = upper;
+  self->seen_page_size = page_size;
+  return changed;
+}
+
+static void
+on_extent_changed (GtkAdjustment *adjustment, SaConversationView *self)
+{
+  take_extent (self, adjustment);
+  /* when the list moves the value with it, the pending follow tells
+   * on_value_changed that it was not the user */
+  if (!at_bottom (adjustment))
+    queue_follow (self);
+}
+
+static void
+on_value_changed (GtkAdjustment *adjustment, SaConversationView *self)
+{
+  gboolean relayout = take_extent (self, adjustment);
+
+  if (at_bottom (adjustment))
+    self->follow = TRUE;
+  else if (!relayout && self->follow_id == 0)
+    self->follow = FALSE; /* the user scrolled up */
+  else
+    queue_follow (self);
 }
 
 static void
@@ -114,14 +195,12 @@ static void
 on_items_changed (GListModel *model, guint position, guint removed, guint added,
                   SaConversationView *self)
 {
-  guint n = g_list_model_get_n_items (model);
-
-  /* follow the conversation when something arrives at its end, and show
-   * the newest message when the first page comes in */
-  if (added > 0 && (position + added == n || sa_message_model_get_pages_loaded (self->model) <= 1))
-    scroll_to_end (self);
-  if (added > 0)
+  /* the first page, new messages, rows that changed size: while following,
+   * the newest stays in view; reading older ones, the view stays put */
+  if (added > 0) {
+    queue_follow (self);
     mark_read (self);
+  }
 }
 
 static void
@@ -230,6 +309,9 @@ sa_conversation_view_set_conversation (SaConversationView *self,
   g_clear_object (&self->model);
   g_set_object (&self->conversation, conversation);
   self->typing_sent = FALSE;
+  /* a conversation opens at its newest message */
+  self->follow = TRUE;
+  self->seen_upper = -1;
   sa_conversation_view_set_reply (self, NULL);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
 
@@ -478,6 +560,7 @@ sa_conversation_view_dispose (GObject *object)
   GtkWidget *child;
 
   sa_conversation_view_set_conversation (self, NULL);
+  g_clear_handle_id (&self->follow_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_CONVERSATION_VIEW);
   /* the template's top box has no id, so it is not cleared with the template */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -535,6 +618,8 @@ sa_conversation_view_init (SaConversationView *self)
   g_signal_connect (self->factory, "bind", G_CALLBACK (on_bind), self);
   g_signal_connect (self->factory, "unbind", G_CALLBACK (on_unbind), self);
   g_signal_connect (self->scroller, "edge-reached", G_CALLBACK (on_edge_reached), self);
+  g_signal_connect (vadjustment (self), "changed", G_CALLBACK (on_extent_changed), self);
+  g_signal_connect (vadjustment (self), "value-changed", G_CALLBACK (on_value_changed), self);
   g_signal_connect (self->message_list, "activate", G_CALLBACK (on_activate), self);
   g_signal_connect (gtk_text_view_get_buffer (self->text_view), "changed",
                     G_CALLBACK (on_buffer_changed), self);
