@@ -26,9 +26,12 @@ struct _SaConversationView {
   gint64 typing_at;                   /* monotonic µs of the last "typing" sent */
   gboolean sending;
   /* the view shows the newest message and keeps it in view as messages come
-   * and rows are measured, until the user scrolls up; see follow_newest () */
+   * and rows are measured, until the user scrolls up; see follow_tick () */
   gboolean follow;
-  guint follow_id;                    /* idle that brings the newest message into view */
+  guint follow_tick_id;               /* approaching the bottom */
+  gboolean settling;                  /* the list has a change to lay out first */
+  gboolean anchored;                  /* scrolled to the last row, no change since */
+  guint steps;                        /* steps in this approach */
   gdouble seen_upper;                 /* the adjustment's extent last seen */
   gdouble seen_page_size;
 
@@ -95,12 +98,18 @@ on_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, SaConversationV
 /* Following the newest message. Scrolling from the model's items-changed
  * does not work: that handler runs before the list has seen the change (a
  * scroll to an item it does not hold yet is ignored, and a list that was
- * empty anchors at its top), and the list's height is only an estimate
- * until its rows are measured. So the view remembers that it follows the
- * end, and scrolls once the list has taken the change, again whenever the
- * list's extent changes, until it really is at the bottom. Only a scroll
- * with the content unchanged — the user's — stops following; reaching the
- * bottom again resumes it. */
+ * empty anchors at its top), the list's height is only an estimate until
+ * its rows are measured, and a scroll by position may leave a row not yet
+ * measured just below the view without the adjustment changing at all. So
+ * the view remembers that it follows the newest message (on when a
+ * conversation opens), and after a change it approaches the bottom frame
+ * by frame: scroll, let the list lay out, look, until it is there. Only a
+ * scroll that is neither ours nor the list's relayout — the user's — stops
+ * following; reaching the bottom again resumes it. */
+
+/* a bound on the steps of one approach, should rows never settle; the user
+ * can always scroll away after that */
+#define FOLLOW_STEPS 12
 
 static GtkAdjustment *
 vadjustment (SaConversationView *self)
@@ -116,28 +125,53 @@ at_bottom (GtkAdjustment *adjustment)
          gtk_adjustment_get_upper (adjustment) - 1;
 }
 
+/* runs at the start of each frame while approaching: what it sees is the
+ * layout of the frame before */
 static gboolean
-follow_newest (gpointer user_data)
+follow_tick (GtkWidget *list, GdkFrameClock *clock, gpointer user_data)
 {
   SaConversationView *self = user_data;
   GtkAdjustment *adjustment = vadjustment (self);
+  guint n = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
 
-  self->follow_id = 0;
-  if (!self->follow || self->model == NULL ||
-      g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0 || at_bottom (adjustment))
+  if (self->settling) {
+    /* a change or our last step is laid out in this frame: look in the next */
+    self->settling = FALSE;
+    return G_SOURCE_CONTINUE;
+  }
+  if (!self->follow || n == 0 || at_bottom (adjustment) || self->steps >= FOLLOW_STEPS) {
+    self->follow_tick_id = 0;
     return G_SOURCE_REMOVE;
-  /* the list anchors at the row at the new value; measuring the rows there
-   * changes the extent, and on_extent_changed brings us back if needed */
-  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
-                                          gtk_adjustment_get_page_size (adjustment));
-  return G_SOURCE_REMOVE;
+  }
+  self->steps++;
+  self->settling = TRUE;
+  if (!self->anchored) {
+    /* by position first: until the list is laid out again the adjustment
+     * may describe other rows (another conversation's), and a value past
+     * its rows makes GtkListView warn */
+    self->anchored = TRUE;
+    gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
+                                n - 1);
+  } else {
+    /* laid out since, with the same rows: the value is safe now, and it
+     * also reaches the end of a last row taller than the view */
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                            gtk_adjustment_get_page_size (adjustment));
+  }
+  return G_SOURCE_CONTINUE;
 }
 
+/* after a change: approach the bottom if following */
 static void
-queue_follow (SaConversationView *self)
+approach (SaConversationView *self)
 {
-  if (self->follow && self->follow_id == 0)
-    self->follow_id = g_idle_add (follow_newest, self);
+  if (!self->follow)
+    return;
+  self->steps = 0;
+  self->settling = TRUE;
+  if (self->follow_tick_id == 0)
+    self->follow_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list),
+                                                         follow_tick, self, NULL);
 }
 
 /* whether the list's extent changed since last seen: then a new value is
@@ -157,11 +191,9 @@ take_extent (SaConversationView *self, GtkAdjustment *adjustment)
 static void
 on_extent_changed (GtkAdjustment *adjustment, SaConversationView *self)
 {
-  take_extent (self, adjustment);
-  /* when the list moves the value with it, the pending follow tells
-   * on_value_changed that it was not the user */
-  if (!at_bottom (adjustment))
-    queue_follow (self);
+  /* rows measured, the view resized: stay at the bottom */
+  if (take_extent (self, adjustment) && !at_bottom (adjustment) && self->follow_tick_id == 0)
+    approach (self);
 }
 
 static void
@@ -171,10 +203,10 @@ on_value_changed (GtkAdjustment *adjustment, SaConversationView *self)
 
   if (at_bottom (adjustment))
     self->follow = TRUE;
-  else if (!relayout && self->follow_id == 0)
+  else if (relayout && self->follow_tick_id == 0)
+    approach (self);
+  else if (self->follow_tick_id == 0)
     self->follow = FALSE; /* the user scrolled up */
-  else
-    queue_follow (self);
 }
 
 static void
@@ -197,8 +229,9 @@ on_items_changed (GListModel *model, guint position, guint removed, guint added,
 {
   /* the first page, new messages, rows that changed size: while following,
    * the newest stays in view; reading older ones, the view stays put */
+  self->anchored = FALSE;
   if (added > 0) {
-    queue_follow (self);
+    approach (self);
     mark_read (self);
   }
 }
@@ -311,6 +344,7 @@ sa_conversation_view_set_conversation (SaConversationView *self,
   self->typing_sent = FALSE;
   /* a conversation opens at its newest message */
   self->follow = TRUE;
+  self->anchored = FALSE;
   self->seen_upper = -1;
   sa_conversation_view_set_reply (self, NULL);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
@@ -560,7 +594,9 @@ sa_conversation_view_dispose (GObject *object)
   GtkWidget *child;
 
   sa_conversation_view_set_conversation (self, NULL);
-  g_clear_handle_id (&self->follow_id, g_source_remove);
+  if (self->follow_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->follow_tick_id);
+  self->follow_tick_id = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_CONVERSATION_VIEW);
   /* the template's top box has no id, so it is not cleared with the template */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
