@@ -10,7 +10,8 @@ org.sessiond.App.Debug interface, which walks the widget tree: first run
 opening it from app.open-conversation (the notification path), accepting it
 moves it to the conversations, bob's next message appears in the open
 conversation, a group rename shows as an event line, a message sent from the composer reaches bob, the message
-list holds one GetMessages page rather than the whole history. Then it
+list holds one GetMessages page rather than the whole history, opens with
+its newest message inside the viewport and keeps a new one there. Then it
 writes screenshots of the main window, light, dark and 360 px wide."""
 
 import os
