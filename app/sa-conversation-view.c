@@ -25,6 +25,15 @@ struct _SaConversationView {
   gboolean typing_sent;
   gint64 typing_at;                   /* monotonic µs of the last "typing" sent */
   gboolean sending;
+  /* the view shows the newest message and keeps it in view as messages come
+   * and rows are measured, until the user scrolls up; see follow_tick () */
+  gboolean follow;
+  guint follow_tick_id;               /* approaching the bottom */
+  gboolean settling;                  /* the list has a change to lay out first */
+  gboolean anchored;                  /* scrolled to the last row, no change since */
+  guint steps;                        /* steps in this approach */
+  gdouble seen_upper;                 /* the adjustment's extent last seen */
+  gdouble seen_page_size;
 
   AdwHeaderBar *header;
   AdwWindowTitle *window_title;
@@ -86,14 +95,118 @@ on_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, SaConversationV
   sa_message_row_set_message (SA_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL, NULL, NULL);
 }
 
-static void
-scroll_to_end (SaConversationView *self)
+/* Following the newest message. Scrolling from the model's items-changed
+ * does not work: that handler runs before the list has seen the change (a
+ * scroll to an item it does not hold yet is ignored, and a list that was
+ * empty anchors at its top), the list's height is only an estimate until
+ * its rows are measured, and a scroll by position may leave a row not yet
+ * measured just below the view without the adjustment changing at all. So
+ * the view remembers that it follows the newest message (on when a
+ * conversation opens), and after a change it approaches the bottom frame
+ * by frame: scroll, let the list lay out, look, until it is there. Only a
+ * scroll that is neither ours nor the list's relayout — the user's — stops
+ * following; reaching the bottom again resumes it. */
+
+/* a bound on the steps of one approach, should rows never settle; the user
+ * can always scroll away after that */
+#define FOLLOW_STEPS 12
+
+static GtkAdjustment *
+vadjustment (SaConversationView *self)
 {
+  return gtk_scrolled_window_get_vadjustment (self->scroller);
+}
+
+static gboolean
+at_bottom (GtkAdjustment *adjustment)
+{
+  /* the list lays out in whole pixels */
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 1;
+}
+
+/* runs at the start of each frame while approaching: what it sees is the
+ * layout of the frame before */
+static gboolean
+follow_tick (GtkWidget *list, GdkFrameClock *clock, gpointer user_data)
+{
+  SaConversationView *self = user_data;
+  GtkAdjustment *adjustment = vadjustment (self);
   guint n = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
 
-  if (n > 0)
+  if (self->settling) {
+    /* a change or our last step is laid out in this frame: look in the next */
+    self->settling = FALSE;
+    return G_SOURCE_CONTINUE;
+  }
+  if (!self->follow || n == 0 || at_bottom (adjustment) || self->steps >= FOLLOW_STEPS) {
+    self->follow_tick_id = 0;
+    return G_SOURCE_REMOVE;
+  }
+  self->steps++;
+  self->settling = TRUE;
+  if (!self->anchored) {
+    /* by position first: until the list is laid out again the adjustment
+     * may describe other rows (another conversation's), and a value past
+     * its rows makes GtkListView warn */
+    self->anchored = TRUE;
     gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
                                 n - 1);
+  } else {
+    /* laid out since, with the same rows: the value is safe now, and it
+     * also reaches the end of a last row taller than the view */
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                            gtk_adjustment_get_page_size (adjustment));
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* after a change: approach the bottom if following */
+static void
+approach (SaConversationView *self)
+{
+  if (!self->follow)
+    return;
+  self->steps = 0;
+  self->settling = TRUE;
+  if (self->follow_tick_id == 0)
+    self->follow_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->message_list),
+                                                         follow_tick, self, NULL);
+}
+
+/* whether the list's extent changed since last seen: then a new value is
+ * the list's doing, not the user's */
+static gboolean
+take_extent (SaConversationView *self, GtkAdjustment *adjustment)
+{
+  gdouble upper = gtk_adjustment_get_upper (adjustment);
+  gdouble page_size = gtk_adjustment_get_page_size (adjustment);
+  gboolean changed = upper != self->seen_upper || page_size != self->seen_page_size;
+
+  self->seen_upper = upper;
+  self->seen_page_size = page_size;
+  return changed;
+}
+
+static void
+on_extent_changed (GtkAdjustment *adjustment, SaConversationView *self)
+{
+  /* rows measured, the view resized: stay at the bottom */
+  if (take_extent (self, adjustment) && !at_bottom (adjustment) && self->follow_tick_id == 0)
+    approach (self);
+}
+
+static void
+on_value_changed (GtkAdjustment *adjustment, SaConversationView *self)
+{
+  gboolean relayout = take_extent (self, adjustment);
+
+  if (at_bottom (adjustment))
+    self->follow = TRUE;
+  else if (relayout && self->follow_tick_id == 0)
+    approach (self);
+  else if (self->follow_tick_id == 0)
+    self->follow = FALSE; /* the user scrolled up */
 }
 
 static void
@@ -114,14 +227,13 @@ static void
 on_items_changed (GListModel *model, guint position, guint removed, guint added,
                   SaConversationView *self)
 {
-  guint n = g_list_model_get_n_items (model);
-
-  /* follow the conversation when something arrives at its end, and show
-   * the newest message when the first page comes in */
-  if (added > 0 && (position + added == n || sa_message_model_get_pages_loaded (self->model) <= 1))
-    scroll_to_end (self);
-  if (added > 0)
+  /* the first page, new messages, rows that changed size: while following,
+   * the newest stays in view; reading older ones, the view stays put */
+  self->anchored = FALSE;
+  if (added > 0) {
+    approach (self);
     mark_read (self);
+  }
 }
 
 static void
@@ -230,6 +342,10 @@ sa_conversation_view_set_conversation (SaConversationView *self,
   g_clear_object (&self->model);
   g_set_object (&self->conversation, conversation);
   self->typing_sent = FALSE;
+  /* a conversation opens at its newest message */
+  self->follow = TRUE;
+  self->anchored = FALSE;
+  self->seen_upper = -1;
   sa_conversation_view_set_reply (self, NULL);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
 
@@ -478,6 +594,9 @@ sa_conversation_view_dispose (GObject *object)
   GtkWidget *child;
 
   sa_conversation_view_set_conversation (self, NULL);
+  if (self->follow_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_list), self->follow_tick_id);
+  self->follow_tick_id = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), SA_TYPE_CONVERSATION_VIEW);
   /* the template's top box has no id, so it is not cleared with the template */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -535,6 +654,8 @@ sa_conversation_view_init (SaConversationView *self)
   g_signal_connect (self->factory, "bind", G_CALLBACK (on_bind), self);
   g_signal_connect (self->factory, "unbind", G_CALLBACK (on_unbind), self);
   g_signal_connect (self->scroller, "edge-reached", G_CALLBACK (on_edge_reached), self);
+  g_signal_connect (vadjustment (self), "changed", G_CALLBACK (on_extent_changed), self);
+  g_signal_connect (vadjustment (self), "value-changed", G_CALLBACK (on_value_changed), self);
   g_signal_connect (self->message_list, "activate", G_CALLBACK (on_activate), self);
   g_signal_connect (gtk_text_view_get_buffer (self->text_view), "changed",
                     G_CALLBACK (on_buffer_changed), self);

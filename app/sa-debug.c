@@ -105,6 +105,19 @@ conversation_rows (GtkWidget *list)
   return g_variant_builder_end (&b);
 }
 
+/* the list keeps rows around its visible part realized: whether any of
+ * @row is inside the list's viewport, what the user actually sees */
+static gboolean
+in_view (SaMessageRow *row, GtkWidget *list)
+{
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (row), list, &bounds))
+    return FALSE;
+  return bounds.size.height > 0 && bounds.origin.y < gtk_widget_get_height (list) &&
+         bounds.origin.y + bounds.size.height > 0;
+}
+
 static GVariant *
 message_rows (GtkWidget *list)
 {
@@ -132,6 +145,7 @@ message_rows (GtkWidget *list)
     g_variant_builder_add (&b, "{sv}", "status",
                            g_variant_new_string (sessiond_message_get_status (m) != NULL
                                                    ? sessiond_message_get_status (m) : ""));
+    g_variant_builder_add (&b, "{sv}", "in-view", g_variant_new_boolean (in_view (row, list)));
     g_variant_builder_close (&b);
   }
   return g_variant_builder_end (&b);

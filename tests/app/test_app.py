@@ -11,8 +11,9 @@ opening it from app.open-conversation (the notification path), accepting it
 moves it to the conversations, bob's next message appears in the open
 conversation, a group rename and the group's timer show as event lines, a
 message sent from the composer reaches bob, the message list holds one
-GetMessages page rather than the whole history. Then it writes screenshots
-of the main window, light, dark and 360 px wide."""
+GetMessages page rather than the whole history, opens with its newest message
+inside the viewport and keeps a new one there. Then it writes screenshots of
+the main window, light, dark and 360 px wide."""
 
 import os
 import shutil
@@ -177,6 +178,11 @@ class App:
 
 def texts(state):
     return [m["text"] for m in state["messages"]]
+
+
+def in_view(state):
+    """the texts of the messages inside the list's viewport"""
+    return [m["text"] for m in state["messages"] if m["in-view"]]
 
 
 def ids(rows):
@@ -363,21 +369,30 @@ def test(testnet):
         app.wait_state(lambda s: "%s…%s set messages to disappear 1 day after they are sent"
                        % (bob_id[:6], bob_id[-4:]) in texts(s), "the group's timer shown")
 
-        # (3) paging: a long Note to Self is not loaded at once
+        # (3) paging: a long Note to Self is not loaded at once, and opens at
+        # its newest note
         alice.account("OpenConversation", "s", alice_id)
         for i in range(45):
             alice.conversation(alice_id, "SendMessage", "sa{sv}", "note %d" % i, {})
+        # every note settled (sent) before the open: no later MessageChanged
+        # may be what brings the view to the newest note (it once was)
+        alice.wait_for(lambda: len([m for m in alice.messages(alice_id)
+                                    if m["body"].startswith("note ") and
+                                    m["status"] != "sending"]) == 45, "the notes sent")
         app.activate("win.open-conversation", GLib.Variant("s", alice_id))
-        state = app.wait_state(lambda s: s["open"] == alice_id and "note 44" in texts(s),
-                               "the newest note shown")
+        state = app.wait_state(lambda s: s["open"] == alice_id and "note 44" in in_view(s),
+                               "the newest note in view")
         assert_eq(state["pages-loaded"], 1, "one GetMessages page")
         assert state["messages-held"] < 45, "not everything: %d" % state["messages-held"]
+        # at the bottom, the view follows what arrives
+        alice.conversation(alice_id, "SendMessage", "sa{sv}", "note 45", {})
+        app.wait_state(lambda s: "note 45" in in_view(s), "a new note in view")
         # scrolling up brings the older page, and nothing twice
         app.wait(lambda: app._call(APP_PATH, "org.sessiond.App.Debug", "ScrollMessagesToTop",
-                                   None) == () and "note 0" in texts(app.state()),
+                                   None) == () and "note 0" in in_view(app.state()),
                  "the oldest note after scrolling up")
         state = app.state()
-        assert_eq((state["pages-loaded"], state["messages-held"]), (2, 45), "two pages, all held")
+        assert_eq((state["pages-loaded"], state["messages-held"]), (2, 46), "two pages, all held")
 
         # (5) the other request actions: delete (decline), then block
         dave = Daemon("dave", testnet)
