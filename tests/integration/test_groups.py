@@ -385,8 +385,10 @@ def test(testnet):
             d.wait_for(lambda: bodies(d, team, bob_id) == ["last words"],
                        "%s reads bob's next one" % d.name)
 
-        log("alice removes bob with his messages: he learns it, cannot write and does not read "
-            "what follows; his messages go for carol")
+        log("alice removes bob with his messages while carol is offline: he learns it, cannot "
+            "write and does not read what follows; carol catches up on the rekey, and his "
+            "messages go for her")
+        carol.stop()
         alice.account("RemoveGroupMembersAndContent", "sas", team, [bob_id])
         assert_eq(bodies(alice, team, bob_id), [], "bob's messages gone at alice")
         assert bob_id not in alice.conversation_prop(team, "Members"), "bob left Members"
@@ -395,8 +397,11 @@ def test(testnet):
         bob.expect_error("AccessDenied", bob.conversation, team, "SendMessage", "sa{sv}",
                          "still here?", {})
         alice.conversation(team, "SendMessage", "sa{sv}", "without bob", {})
+        alice.wait_for(lambda: any(m["body"] == "without bob" and m["status"] == "sent"
+                                   for m in alice.messages(team)), "sent while carol is away")
+        carol.start()
         carol.wait_for(lambda: "without bob" in bodies(carol, team, alice_id),
-                       "carol reads under the new key")
+                       "carol, back, reads under the key made while she was away")
         carol.wait_for(lambda: bob_id not in carol.conversation_prop(team, "Members"),
                        "carol's Members without bob")
         assert_eq(bodies(bob, team, alice_id), ["hi team"], "bob keeps only the history")
