@@ -777,6 +777,7 @@ store_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, const guint8 
 {
   const gchar *what = sent ? "sent community DM" : "community DM";
   g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) stored = NULL; /* our DM kept under a blinded id: only announced */
   g_autoptr(GBytes) raw = NULL;
   g_autofree gchar *hash = NULL;
   SessionProtos__Content *content;
@@ -828,7 +829,7 @@ store_dm (SdCommunities *self, PollCall *call, const SdSogsDm *dm, const guint8 
         strlen (data->profile->displayname) <= NAME_MAX_BYTES)
       in.profile_name = data->profile->displayname;
     if (sent && contact == NULL)
-      store_sent_blinded (self, call->base_url, call->pk_hex, dm->recipient, &in);
+      stored = store_sent_blinded (self, call->base_url, call->pk_hex, dm->recipient, &in);
     else if (!sd_store_batch_add_message (batch, &in, &error))
       g_debug ("%s %" G_GINT64_FORMAT " not stored: %s", what, dm->id, error->message);
   }
