@@ -136,7 +136,19 @@ group_avatar_free (GroupAvatar *avatar)
   g_free (avatar);
 }
 
-/* our own copy of the picture is kept: the task ends with the admin change's outcome */
+/* the change is made (and our copy kept, or not): the conversation shows it, and the task
+ * ends with the admin change's outcome */
+static void
+group_avatar_done (SdAccount *self, GTask *task, GroupAvatar *avatar)
+{
+  sd_account_emit_conversation (self, avatar->group_id);
+  if (avatar->admin_error != NULL)
+    g_task_return_error (task, g_steal_pointer (&avatar->admin_error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* our own copy of the picture is kept */
 static void
 on_group_avatar_kept (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -149,11 +161,7 @@ on_group_avatar_kept (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!sd_attachments_store_file_finish (SD_ATTACHMENTS (source), result, &file, &local_error) ||
       !sd_store_set_avatar_file (self->store, avatar->group_id, avatar->url, file, &local_error))
     g_debug ("the group's picture is not kept here: %s", local_error->message);
-  sd_account_emit_conversation (self, avatar->group_id);
-  if (avatar->admin_error != NULL)
-    g_task_return_error (task, g_steal_pointer (&avatar->admin_error));
-  else
-    g_task_return_boolean (task, TRUE);
+  group_avatar_done (self, task, avatar);
 }
 
 static void
@@ -171,11 +179,7 @@ on_group_avatar_set (GObject *source, GAsyncResult *result, gpointer user_data)
                                      on_group_avatar_kept, g_steal_pointer (&task));
     return;
   }
-  sd_account_emit_conversation (self, avatar->group_id);
-  if (avatar->admin_error != NULL)
-    g_task_return_error (task, g_steal_pointer (&avatar->admin_error));
-  else
-    g_task_return_boolean (task, TRUE);
+  group_avatar_done (self, task, avatar);
 }
 
 static void

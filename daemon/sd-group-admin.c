@@ -289,9 +289,8 @@ chain_config_as_is (SdGroupState *group, SdGroupConfigKind kind, Chain *chain, G
   return TRUE;
 }
 
-/* the group as an admin may change it: loaded, ours to sign, not destroyed */
-static SdGroupState *
-load_for_admin (SdGroups *self, const gchar *group_id, GError **error)
+SdGroupState *
+sd_group_state_load_for_admin (SdGroups *self, const gchar *group_id, GError **error)
 {
   g_autoptr(SdGroupState) group = sd_group_state_load (self, group_id, error);
 
@@ -304,7 +303,7 @@ load_for_admin (SdGroups *self, const gchar *group_id, GError **error)
   }
   if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
     g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
-                         "the group was destroyed");
+                         "the group was destroyed, or we are no longer in it");
     return NULL;
   }
   return g_steal_pointer (&group);
@@ -403,7 +402,7 @@ sd_groups_set_info_async (SdGroups *self, const gchar *group_id, const gchar *na
                              SD_GROUP_NAME_MAX, SD_GROUP_DESCRIPTION_MAX);
     return;
   }
-  group = load_for_admin (self, group_id, &error);
+  group = sd_group_state_load_for_admin (self, group_id, &error);
   if (group == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -466,7 +465,7 @@ sd_groups_destroy_async (SdGroups *self, const gchar *group_id, GCancellable *ca
   Chain *chain;
 
   g_return_if_fail (SD_IS_GROUPS (self));
-  group = load_for_admin (self, group_id, &error);
+  group = sd_group_state_load_for_admin (self, group_id, &error);
   if (group == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -513,7 +512,7 @@ sd_groups_promote_async (SdGroups *self, const gchar *group_id, const gchar *con
   Chain *chain;
 
   g_return_if_fail (SD_IS_GROUPS (self));
-  group = load_for_admin (self, group_id, &error);
+  group = sd_group_state_load_for_admin (self, group_id, &error);
   if (group != NULL)
     ids = check_members (self, group, members, TRUE, &error);
   if (ids == NULL) {
@@ -586,7 +585,7 @@ sd_groups_invite_async (SdGroups *self, const gchar *group_id, const gchar *cons
   Chain *chain;
 
   g_return_if_fail (SD_IS_GROUPS (self));
-  group = load_for_admin (self, group_id, &error);
+  group = sd_group_state_load_for_admin (self, group_id, &error);
   if (group == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -803,7 +802,7 @@ sd_groups_delete_member_content_async (SdGroups *self, const gchar *group_id,
                              SD_GROUP_CHANGE_MAX_MEMBERS, SD_GROUP_CHANGE_MAX_MEMBERS);
     return;
   }
-  group = load_for_admin (self, group_id, &error);
+  group = sd_group_state_load_for_admin (self, group_id, &error);
   if (group == NULL) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -937,7 +936,7 @@ sd_groups_remove_members_full_async (SdGroups *self, const gchar *group_id,
   Chain *chain;
 
   g_return_if_fail (SD_IS_GROUPS (self));
-  group = load_for_admin (self, group_id, &error);
+  group = sd_group_state_load_for_admin (self, group_id, &error);
   if (group != NULL)
     ids = check_members (self, group, members, FALSE, &error);
   if (ids == NULL) {
@@ -1058,7 +1057,7 @@ on_invite_failed_pushed (GObject *source, GAsyncResult *result, gpointer user_da
 void
 sd_group_admin_invite_failed (SdGroups *self, const gchar *group_id, const gchar *member)
 {
-  g_autoptr(SdGroupState) group = load_for_admin (self, group_id, NULL);
+  g_autoptr(SdGroupState) group = sd_group_state_load_for_admin (self, group_id, NULL);
   g_autoptr(SdConfigMessage) list = NULL;
   g_auto(SdConfigGroupMember) entry = { 0 };
   g_autoptr(GError) error = NULL;
@@ -1123,7 +1122,7 @@ sd_group_admin_upkeep (SdGroups *self, const gchar *group_id, GPtrArray *accepte
   /* one change at a time per group: the next poll sees what is still to do */
   if (g_hash_table_contains (self->upkeep, group_id))
     return;
-  group = load_for_admin (self, group_id, NULL);
+  group = sd_group_state_load_for_admin (self, group_id, NULL);
   if (group == NULL)
     return;
   list = config_successor (group, SD_GROUP_CONFIG_MEMBERS);

@@ -31,34 +31,13 @@
 #define INFO_PUSH_ATTEMPTS 3
 #define INFO_PUSH_BACKOFF_MS 1000
 
-/* the group as an admin may change it; the errors sd-group-admin.c gives */
-static SdGroupState *
-load_for_edit (SdGroups *self, const gchar *group_id, GError **error)
-{
-  g_autoptr(SdGroupState) group = sd_group_state_load (self, group_id, error);
-
-  if (group == NULL)
-    return NULL;
-  if (!group->ident.is_admin) {
-    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_ADMIN,
-                         "only an admin of the group may do that");
-    return NULL;
-  }
-  if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
-    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
-                         "the group was destroyed, or we are no longer in it");
-    return NULL;
-  }
-  return g_steal_pointer (&group);
-}
-
 gboolean
 sd_groups_can_edit_info (SdGroups *self, const gchar *group_id, GError **error)
 {
   g_autoptr(SdGroupState) group = NULL;
 
   g_return_val_if_fail (SD_IS_GROUPS (self), FALSE);
-  group = load_for_edit (self, group_id, error);
+  group = sd_group_state_load_for_admin (self, group_id, error);
   return group != NULL;
 }
 
@@ -69,7 +48,7 @@ sd_groups_encrypt_avatar (SdGroups *self, const gchar *group_id, GBytes *plain, 
   g_autoptr(SdGroupState) group = NULL;
 
   g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
-  group = load_for_edit (self, group_id, error);
+  group = sd_group_state_load_for_admin (self, group_id, error);
   if (group == NULL)
     return NULL;
   /* keyed by the group's seed (the first half of its secret key): two admins uploading the
@@ -243,7 +222,7 @@ edit_info (SdGroups *self, const gchar *group_id, InfoEdit edit, gconstpointer e
            SdGroupInfoChange announce_type, guint32 updated_expiration, GTask *task)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SdGroupState) group = load_for_edit (self, group_id, &error);
+  g_autoptr(SdGroupState) group = sd_group_state_load_for_admin (self, group_id, &error);
   g_autoptr(SdConfigMessage) current = NULL;
   g_autoptr(SdConfigMessage) info = NULL;
   InfoPush *push;

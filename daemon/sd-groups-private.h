@@ -42,6 +42,10 @@ typedef struct {
 void sd_group_state_free (SdGroupState *group);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdGroupState, sd_group_state_free)
 SdGroupState *sd_group_state_load (SdGroups *self, const gchar *group_id, GError **error);
+/* the group as an admin may change it: loaded, ours to sign, not destroyed (NOT_ADMIN,
+ * NOT_MEMBER otherwise) */
+SdGroupState *sd_group_state_load_for_admin (SdGroups *self, const gchar *group_id,
+                                             GError **error);
 /* the row with the Keys dump; @name (nullable) becomes the conversation's name */
 gboolean sd_group_state_save (SdGroups *self, SdGroupState *group, const gchar *name,
                               GError **error);
