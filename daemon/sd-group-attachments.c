@@ -32,23 +32,9 @@ sd_groups_send_prepared (SdGroups *self, const gchar *group_id, const gchar *bod
 
   g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
   g_return_val_if_fail (prepared != NULL && prepared->len > 0, NULL);
-  group = sd_group_state_load (self, group_id, error);
+  group = sd_group_state_load_for_send (self, group_id, quote_id, &quoted, error);
   if (group == NULL)
     return NULL;
-  if (quote_id != NULL) {
-    quoted = sd_store_get_message (self->store, quote_id, NULL);
-    if (quoted == NULL || g_strcmp0 (quoted->conversation, group_id) != 0 ||
-        quoted->kind != SD_MESSAGE_KIND_TEXT) {
-      g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_INVALID,
-                           "the quoted message is not a message of this group");
-      return NULL;
-    }
-  }
-  if (!sd_group_state_is_active (group) || !sd_group_keys_get_current (group->keys, NULL, NULL)) {
-    g_set_error_literal (error, SD_GROUPS_ERROR, SD_GROUPS_ERROR_NOT_MEMBER,
-                         "not a member of the group (yet, or any more)");
-    return NULL;
-  }
   row.group_id = group_id;
   row.author = self->identity->session_id;
   row.outgoing = TRUE;

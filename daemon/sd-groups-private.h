@@ -44,6 +44,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdGroupState, sd_group_state_free)
 SdGroupState *sd_group_state_load (SdGroups *self, const gchar *group_id, GError **error);
 /* the group as an admin may change it: loaded, ours to sign, not destroyed (NOT_ADMIN,
  * NOT_MEMBER otherwise) */
+/* the group as we may write to it, and the message @quote_id of it we quote (NULL for none):
+ * INVALID for a quote of another conversation, NOT_MEMBER when we cannot send */
+SdGroupState *sd_group_state_load_for_send (SdGroups *self, const gchar *group_id,
+                                            const gchar *quote_id, SdMessage **out_quoted,
+                                            GError **error);
 SdGroupState *sd_group_state_load_for_admin (SdGroups *self, const gchar *group_id,
                                              GError **error);
 /* the row with the Keys dump; @name (nullable) becomes the conversation's name */

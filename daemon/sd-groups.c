@@ -711,19 +711,13 @@ sd_groups_send_text (SdGroups *self, const gchar *group_id, const gchar *body, G
   return sd_groups_send_text_full (self, group_id, body, NULL, error);
 }
 
-gchar *
-sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *body,
-                          const gchar *quote_id, GError **error)
+SdGroupState *
+sd_group_state_load_for_send (SdGroups *self, const gchar *group_id, const gchar *quote_id,
+                              SdMessage **out_quoted, GError **error)
 {
-  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdGroupState) group = sd_group_state_load (self, group_id, error);
   g_autoptr(SdMessage) quoted = NULL;
-  g_autoptr(SdMessage) stored = NULL;
-  g_autofree gchar *message_id = NULL;
-  SdGroupMessageRow row = { 0 };
-  gint64 sent_at;
 
-  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
-  group = sd_group_state_load (self, group_id, error);
   if (group == NULL)
     return NULL;
   /* only a message of this group can be quoted in it */
@@ -742,6 +736,25 @@ sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *bo
                          : "not a member of the group (yet, or any more)");
     return NULL;
   }
+  *out_quoted = g_steal_pointer (&quoted);
+  return g_steal_pointer (&group);
+}
+
+gchar *
+sd_groups_send_text_full (SdGroups *self, const gchar *group_id, const gchar *body,
+                          const gchar *quote_id, GError **error)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdMessage) quoted = NULL;
+  g_autoptr(SdMessage) stored = NULL;
+  g_autofree gchar *message_id = NULL;
+  SdGroupMessageRow row = { 0 };
+  gint64 sent_at;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  group = sd_group_state_load_for_send (self, group_id, quote_id, &quoted, error);
+  if (group == NULL)
+    return NULL;
   sent_at = sd_network_now_ms (self->network);
   row.group_id = group_id;
   row.author = self->identity->session_id;
