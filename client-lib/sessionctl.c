@@ -97,7 +97,7 @@ typedef struct {
   gchar **attach;           /* (owned) (nullable) send --attach FILE… */
   gboolean voice;           /* send --voice */
   gboolean history;         /* group-invite --history */
-  gboolean remove;          /* set-avatar --remove */
+  gboolean remove;          /* set-avatar --remove, group-avatar --remove */
 } Ctl;
 
 /* the names of --json errors: the D-Bus error names without their prefix, from the contract */
@@ -1684,13 +1684,22 @@ cmd_watch (Ctl *ctl, const gchar *command, gchar **args)
   return ctl->watch_status;
 }
 
-/* group-avatar ID FILE: the group's picture (admins) */
+/* group-avatar ID FILE|--remove: the group's picture (admins), set or cleared */
+static gint
+check_group_avatar (Ctl *ctl, gchar **args)
+{
+  if ((args[1] == NULL) == !ctl->remove)
+    return usage (ctl, _("usage: sessionctl group-avatar ID FILE|--remove"));
+  return 0;
+}
+
 static gint
 cmd_group_avatar (Ctl *ctl, const gchar *command, gchar **args)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* no FILE (--remove): the picture is cleared */
   sessiond_client_set_group_avatar_async (ctl->client, args[0], args[1], NULL, on_done,
                                           &result);
   if (!sessiond_client_set_avatar_finish (ctl->client, wait_for (&result), &error))
@@ -2035,7 +2044,8 @@ static const CtlCommand commands[] = {
   { "group-leave", "ID", NULL, NULL, N_("leave a group and forget it"), NULL, cmd_group_change },
   { "group-destroy", "ID", NULL, NULL, N_("destroy a group for everyone (admins)"), NULL,
     cmd_group_change },
-  { "group-avatar", "ID FILE", NULL, NULL, N_("set a group's picture (admins)"), NULL,
+  { "group-avatar", "ID [FILE]", "ID FILE|--remove", "--remove",
+    N_("set (or with --remove clear) a group's picture (admins)"), check_group_avatar,
     cmd_group_avatar },
   { "group-disappear", "ID SECONDS", NULL, NULL,
     N_("a group's disappearing messages, after send (admins; 0 is off)"),
@@ -2294,7 +2304,7 @@ main (int argc, char **argv)
     { "attach", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &ctl.attach,
       N_("Attach FILE (send; repeatable)"), N_("FILE") },
     { "remove", 0, 0, G_OPTION_ARG_NONE, &ctl.remove,
-      N_("Remove our profile picture (set-avatar)"), NULL },
+      N_("Remove our profile picture (set-avatar) or a group's (group-avatar)"), NULL },
     { "voice", 0, 0, G_OPTION_ARG_NONE, &ctl.voice,
       N_("The attachments are voice messages (send)"), NULL },
     { "history", 0, 0, G_OPTION_ARG_NONE, &ctl.history,

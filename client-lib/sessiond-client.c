@@ -628,6 +628,17 @@ string_finish (SessiondClient *self, gpointer tag, GAsyncResult *result, GError 
   return value;
 }
 
+/* the _finish of a call that answers nothing: whether it succeeded */
+static gboolean
+success_finish (SessiondClient *self, gpointer tag, GAsyncResult *result, GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
+  reply = sessiond_call_finish (self, tag, result, error);
+  return reply != NULL;
+}
+
 /**
  * sessiond_client_create_account_async:
  * @self: a client
@@ -815,6 +826,51 @@ on_avatar_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_boolean (task, TRUE);
 }
 
+/* the file at @path, opened here, as the one descriptor (handle 0) of a list for the daemon */
+static GUnixFDList *
+file_fd_list (const gchar *path, GError **error)
+{
+  g_autoptr(GUnixFDList) fds = NULL;
+  gint fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  gint handle;
+
+  if (fd < 0) {
+    int saved = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "cannot open %s: %s", path,
+                 g_strerror (saved));
+    return NULL;
+  }
+  fds = g_unix_fd_list_new ();
+  /* a new list: its first descriptor is handle 0 */
+  handle = g_unix_fd_list_append (fds, fd, error);
+  close (fd);
+  if (handle < 0)
+    return NULL;
+  return g_steal_pointer (&fds);
+}
+
+/* a picture call, ours or a group's: @method with @parameters (nullable, floating) and, unless
+ * @path is %NULL, the file at @path as handle 0; sessiond_client_set_avatar_finish answers it */
+static void
+avatar_call (SessiondClient *self, const gchar *method, GVariant *parameters, const gchar *path,
+             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GVariant) arguments = parameters != NULL ? g_variant_ref_sink (parameters) : NULL;
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_task_set_source_tag (task, sessiond_client_set_avatar_async);
+  if (path != NULL && (fds = file_fd_list (path, &error)) == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->account), method, arguments,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, fds, cancellable,
+                                       on_avatar_done, g_steal_pointer (&task));
+}
+
 /**
  * sessiond_client_set_avatar_async:
  * @self: a client
@@ -837,37 +893,12 @@ sessiond_client_set_avatar_async (SessiondClient *self,
                                   GAsyncReadyCallback callback,
                                   gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GUnixFDList) fds = NULL;
-  g_autoptr(GError) error = NULL;
-  gint handle = -1;
-
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sessiond_client_set_avatar_async);
-  if (path != NULL) {
-    gint fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-
-    if (fd < 0) {
-      int saved = errno;
-
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "cannot open %s: %s", path, g_strerror (saved));
-      return;
-    }
-    fds = g_unix_fd_list_new ();
-    handle = g_unix_fd_list_append (fds, fd, &error);
-    close (fd);
-    if (handle < 0) {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  }
-  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->account),
-                                       path != NULL ? "SetAvatar" : "RemoveAvatar",
-                                       path != NULL ? g_variant_new ("(h)", handle) : NULL,
-                                       G_DBUS_CALL_FLAGS_NONE, -1, fds, cancellable,
-                                       on_avatar_done, g_steal_pointer (&task));
+  if (path != NULL)
+    avatar_call (self, "SetAvatar", g_variant_new ("(h)", 0), path, cancellable, callback,
+                 user_data);
+  else
+    avatar_call (self, "RemoveAvatar", NULL, NULL, cancellable, callback, user_data);
 }
 
 /**
@@ -876,7 +907,7 @@ sessiond_client_set_avatar_async (SessiondClient *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
- * Finishes [method@Client.set_avatar_async].
+ * Finishes [method@Client.set_avatar_async] and [method@Client.set_group_avatar_async].
  *
  * Returns: %TRUE on success
  *
@@ -906,20 +937,60 @@ sessiond_client_set_display_name_finish (SessiondClient *self,
                                          GAsyncResult *result,
                                          GError **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-
-  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
-  reply = sessiond_call_finish (self, sessiond_client_set_display_name_async, result, error);
-  return reply != NULL;
+  return success_finish (self, sessiond_client_set_display_name_async, result, error);
 }
 
-/* a caller's list of members, NULL being none */
+/* a caller's list of ids (members, messages), NULL being none */
 static const gchar *const *
-member_list (const gchar *const *members)
+id_list (const gchar *const *ids)
 {
   static const gchar *const none[] = { NULL };
 
-  return members != NULL ? members : none;
+  return ids != NULL ? ids : none;
+}
+
+/* a group call's arguments: the group's id, then what @rest (a tuple, floating or not, or
+ * %NULL) holds */
+static GVariant *
+group_arguments (const gchar *group_id, GVariant *rest)
+{
+  g_autoptr(GVariant) tail = rest != NULL ? g_variant_ref_sink (rest) : NULL;
+  GVariantBuilder arguments;
+
+  g_variant_builder_init (&arguments, G_VARIANT_TYPE_TUPLE);
+  g_variant_builder_add (&arguments, "s", group_id);
+  for (gsize i = 0; tail != NULL && i < g_variant_n_children (tail); i++) {
+    g_autoptr(GVariant) child = g_variant_get_child_value (tail, i);
+
+    g_variant_builder_add_value (&arguments, child);
+  }
+  return g_variant_builder_end (&arguments);
+}
+
+/* every group call but create and the picture: @method on the account with the group's id and
+ * what @rest (a floating tuple, or %NULL) holds, as a task @tag's _finish answers */
+static void
+group_call (SessiondClient *self, gpointer tag, const gchar *method, const gchar *group_id,
+            GVariant *rest, GCancellable *cancellable, GAsyncReadyCallback callback,
+            gpointer user_data)
+{
+  g_autoptr(GVariant) tail = rest != NULL ? g_variant_ref_sink (rest) : NULL;
+
+  g_return_if_fail (SESSIOND_IS_CLIENT (self));
+  g_return_if_fail (group_id != NULL);
+  sessiond_call_async (self, tag, G_DBUS_PROXY (self->account), method,
+                       group_arguments (group_id, tail), cancellable, callback, user_data);
+}
+
+/* SetGroupInfo's changes when one thing changes (the timer, the picture cleared) */
+static GVariant *
+one_group_change (const gchar *key, GVariant *value)
+{
+  GVariantBuilder changes;
+
+  g_variant_builder_init (&changes, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&changes, "{sv}", key, value);
+  return g_variant_new ("(a{sv})", &changes);
 }
 
 /**
@@ -947,7 +1018,7 @@ sessiond_client_create_group_async (SessiondClient *self,
   g_return_if_fail (name != NULL);
   sessiond_call_async (self, sessiond_client_create_group_async,
                        G_DBUS_PROXY (self->account), "CreateGroup",
-                       g_variant_new ("(s^as)", name, member_list (members)),
+                       g_variant_new ("(s^as)", name, id_list (members)),
                        cancellable, callback, user_data);
 }
 
@@ -998,11 +1069,8 @@ sessiond_client_accept_group_invite_async (SessiondClient *self,
                                            GAsyncReadyCallback callback,
                                            gpointer user_data)
 {
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  sessiond_call_async (self, sessiond_client_accept_group_invite_async,
-                       G_DBUS_PROXY (self->account), "AcceptGroupInvite",
-                       g_variant_new ("(s)", group_id), cancellable, callback, user_data);
+  group_call (self, sessiond_client_accept_group_invite_async, "AcceptGroupInvite", group_id,
+              NULL, cancellable, callback, user_data);
 }
 
 /**
@@ -1022,31 +1090,16 @@ sessiond_client_accept_group_invite_finish (SessiondClient *self,
                                             GAsyncResult *result,
                                             GError **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-
-  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
-  reply = sessiond_call_finish (self, sessiond_client_accept_group_invite_async, result, error);
-  return reply != NULL;
+  return success_finish (self, sessiond_client_accept_group_invite_async, result, error);
 }
 
 /* the group changes below share one _finish: each answers nothing */
 static void
-change_group (SessiondClient *self, const gchar *method, GVariant *parameters,
+change_group (SessiondClient *self, const gchar *method, const gchar *group_id, GVariant *rest,
               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  sessiond_call_async (self, sessiond_client_change_group_finish, G_DBUS_PROXY (self->account),
-                       method, parameters, cancellable, callback, user_data);
-}
-
-/* a group change whose one argument is the group's id */
-static void
-change_group_by_id (SessiondClient *self, const gchar *method, const gchar *group_id,
-                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  change_group (self, method, g_variant_new ("(s)", group_id), cancellable, callback,
-                user_data);
+  group_call (self, sessiond_client_change_group_finish, method, group_id, rest, cancellable,
+              callback, user_data);
 }
 
 /**
@@ -1075,14 +1128,12 @@ sessiond_client_set_group_info_async (SessiondClient *self,
 {
   GVariantBuilder changes;
 
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
   g_variant_builder_init (&changes, G_VARIANT_TYPE_VARDICT);
   if (name != NULL)
     g_variant_builder_add (&changes, "{sv}", "name", g_variant_new_string (name));
   if (description != NULL)
     g_variant_builder_add (&changes, "{sv}", "description", g_variant_new_string (description));
-  change_group (self, "SetGroupInfo", g_variant_new ("(sa{sv})", group_id, &changes),
+  change_group (self, "SetGroupInfo", group_id, g_variant_new ("(a{sv})", &changes),
                 cancellable, callback, user_data);
 }
 
@@ -1108,27 +1159,24 @@ sessiond_client_set_group_disappearing_async (SessiondClient *self,
                                               GAsyncReadyCallback callback,
                                               gpointer user_data)
 {
-  GVariantBuilder changes;
-
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  g_variant_builder_init (&changes, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&changes, "{sv}", "disappearing", g_variant_new_uint32 (seconds));
-  change_group (self, "SetGroupInfo", g_variant_new ("(sa{sv})", group_id, &changes),
-                cancellable, callback, user_data);
+  change_group (self, "SetGroupInfo", group_id,
+                one_group_change ("disappearing", g_variant_new_uint32 (seconds)), cancellable,
+                callback, user_data);
 }
 
 /**
  * sessiond_client_set_group_avatar_async:
  * @self: a client
  * @group_id: the group's id ("03…")
- * @path: (type filename): a PNG, JPEG, GIF or WebP image
+ * @path: (nullable) (type filename): a PNG, JPEG, GIF or WebP image, or %NULL to clear the
+ *   group's picture
  * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when the picture is uploaded and named in the group's Info
+ * @callback: (scope async): called when the picture is uploaded (or cleared) and the group's
+ *   Info says so
  * @user_data: data for @callback
  *
- * Sets a group's picture (admins only). The file is opened here and handed to the daemon as a
- * file descriptor. Finish with [method@Client.set_avatar_finish].
+ * Sets or clears a group's picture (admins only). The file is opened here and handed to the
+ * daemon as a file descriptor. Finish with [method@Client.set_avatar_finish].
  *
  * Since: 0.2
  */
@@ -1140,35 +1188,19 @@ sessiond_client_set_group_avatar_async (SessiondClient *self,
                                         GAsyncReadyCallback callback,
                                         gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GUnixFDList) fds = NULL;
-  g_autoptr(GError) error = NULL;
-  gint handle, fd;
+  GVariant *cleared;
 
   g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL && path != NULL);
-  task = g_task_new (self, cancellable, callback, user_data);
-  /* finished by sessiond_client_set_avatar_finish, as our own picture */
-  g_task_set_source_tag (task, sessiond_client_set_avatar_async);
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) {
-    int saved = errno;
-
-    g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                             "cannot open %s: %s", path, g_strerror (saved));
+  g_return_if_fail (group_id != NULL);
+  if (path != NULL) {
+    avatar_call (self, "SetGroupAvatar", group_arguments (group_id, g_variant_new ("(h)", 0)),
+                 path, cancellable, callback, user_data);
     return;
   }
-  fds = g_unix_fd_list_new ();
-  handle = g_unix_fd_list_append (fds, fd, &error);
-  close (fd);
-  if (handle < 0) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
-  g_dbus_proxy_call_with_unix_fd_list (G_DBUS_PROXY (self->account), "SetGroupAvatar",
-                                       g_variant_new ("(sh)", group_id, handle),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, fds, cancellable,
-                                       on_avatar_done, g_steal_pointer (&task));
+  /* no file: SetGroupInfo's "avatar", which may only be "" */
+  cleared = one_group_change ("avatar", g_variant_new_string (""));
+  avatar_call (self, "SetGroupInfo", group_arguments (group_id, cleared), NULL, cancellable,
+               callback, user_data);
 }
 
 /**
@@ -1191,7 +1223,7 @@ sessiond_client_leave_group_async (SessiondClient *self,
                                    GAsyncReadyCallback callback,
                                    gpointer user_data)
 {
-  change_group_by_id (self, "LeaveGroup", group_id, cancellable, callback, user_data);
+  change_group (self, "LeaveGroup", group_id, NULL, cancellable, callback, user_data);
 }
 
 /**
@@ -1214,7 +1246,7 @@ sessiond_client_destroy_group_async (SessiondClient *self,
                                      GAsyncReadyCallback callback,
                                      gpointer user_data)
 {
-  change_group_by_id (self, "DestroyGroup", group_id, cancellable, callback, user_data);
+  change_group (self, "DestroyGroup", group_id, NULL, cancellable, callback, user_data);
 }
 
 /**
@@ -1241,11 +1273,9 @@ sessiond_client_change_group_members_async (SessiondClient *self,
                                             GAsyncReadyCallback callback,
                                             gpointer user_data)
 {
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  change_group (self, promote ? "PromoteGroupMembers" : "RemoveGroupMembers",
-                g_variant_new ("(s^as)", group_id, member_list (members)),
-                cancellable, callback, user_data);
+  change_group (self, promote ? "PromoteGroupMembers" : "RemoveGroupMembers", group_id,
+                g_variant_new ("(^as)", id_list (members)), cancellable, callback,
+                user_data);
 }
 
 /**
@@ -1273,13 +1303,8 @@ sessiond_client_delete_group_content_async (SessiondClient *self,
                                             GAsyncReadyCallback callback,
                                             gpointer user_data)
 {
-  const gchar *const none[] = { NULL };
-
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  change_group (self, "DeleteGroupMemberContent",
-                g_variant_new ("(s^as^as)", group_id, members != NULL ? members : none,
-                               message_ids != NULL ? message_ids : none),
+  change_group (self, "DeleteGroupMemberContent", group_id,
+                g_variant_new ("(^as^as)", id_list (members), id_list (message_ids)),
                 cancellable, callback, user_data);
 }
 
@@ -1307,11 +1332,9 @@ sessiond_client_invite_group_members_async (SessiondClient *self,
                                             GAsyncReadyCallback callback,
                                             gpointer user_data)
 {
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  change_group (self, "InviteGroupMembers",
-                g_variant_new ("(s^asb)", group_id, member_list (members), share_history),
-                cancellable, callback, user_data);
+  change_group (self, "InviteGroupMembers", group_id,
+                g_variant_new ("(^asb)", id_list (members), share_history), cancellable,
+                callback, user_data);
 }
 
 /**
@@ -1320,9 +1343,11 @@ sessiond_client_invite_group_members_async (SessiondClient *self,
  * @result: the result passed to the callback
  * @error: return location for an error
  *
- * Finishes [method@Client.set_group_info_async], [method@Client.leave_group_async],
- * [method@Client.destroy_group_async], [method@Client.change_group_members_async] and
- * [method@Client.invite_group_members_async].
+ * Finishes [method@Client.set_group_info_async],
+ * [method@Client.set_group_disappearing_async], [method@Client.leave_group_async],
+ * [method@Client.destroy_group_async], [method@Client.change_group_members_async],
+ * [method@Client.invite_group_members_async] and
+ * [method@Client.delete_group_content_async].
  *
  * Returns: %TRUE on success
  *
@@ -1333,11 +1358,7 @@ sessiond_client_change_group_finish (SessiondClient *self,
                                      GAsyncResult *result,
                                      GError **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-
-  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
-  reply = sessiond_call_finish (self, sessiond_client_change_group_finish, result, error);
-  return reply != NULL;
+  return success_finish (self, sessiond_client_change_group_finish, result, error);
 }
 
 /**
@@ -1359,11 +1380,8 @@ sessiond_client_get_group_info_async (SessiondClient *self,
                                       GAsyncReadyCallback callback,
                                       gpointer user_data)
 {
-  g_return_if_fail (SESSIOND_IS_CLIENT (self));
-  g_return_if_fail (group_id != NULL);
-  sessiond_call_async (self, sessiond_client_get_group_info_async,
-                       G_DBUS_PROXY (self->account), "GetGroupInfo",
-                       g_variant_new ("(s)", group_id), cancellable, callback, user_data);
+  group_call (self, sessiond_client_get_group_info_async, "GetGroupInfo", group_id, NULL,
+              cancellable, callback, user_data);
 }
 
 /**
@@ -1909,12 +1927,7 @@ sessiond_client_uninhibit_notifications_finish (SessiondClient *self,
                                                 GAsyncResult *result,
                                                 GError **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-
-  g_return_val_if_fail (SESSIOND_IS_CLIENT (self), FALSE);
-  reply = sessiond_call_finish (self, sessiond_client_uninhibit_notifications_async, result,
-                                error);
-  return reply != NULL;
+  return success_finish (self, sessiond_client_uninhibit_notifications_async, result, error);
 }
 
 /* ---- GObject ---- */

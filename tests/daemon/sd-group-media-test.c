@@ -3,75 +3,33 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
 #include <sodium.h>
 
-#include "groups/sd-group-identity.h"
 #include "sd-attachment-pointer.h"
 #include "sd-content.h"
 #include "sd-group-media.h"
+#include "sd-groups-fixture.h"
 #include "sd-store-group-media.h"
-#include "sd-store.h"
 #include "session-messages.pb-c.h"
 
 /* groups beyond text on a real store (sd-store-group-media.c) and the reading of a group
  * message's attachments and timer (sd_group_media_read): docs/groups.md, "Media and
  * disappearing messages" */
 
-typedef struct {
-  gchar *dir;
-  SdStore *store;
-  SdIdentity me, other;
-  SdGroupIdentity group;
-} Fixture;
+typedef SdGroupsFixture Fixture;
 
-static void
-identity (SdIdentity *id, guint8 fill)
-{
-  guint8 seed[SD_SEED_LEN];
-
-  memset (seed, fill, sizeof (seed));
-  sd_identity_from_seed (id, seed);
-}
-
+/* the fixture's group, saved as ours (admin: with its seed) */
 static void
 setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = NULL;
   SdStoreGroup row = { 0 };
-  guint8 seed[32];
 
-  f->dir = g_dir_make_tmp ("sd-group-media-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "store.db", NULL);
-  f->store = sd_store_open (path, &error);
-  g_assert_no_error (error);
-  identity (&f->me, 0x11);
-  identity (&f->other, 0x33);
-  g_assert_true (sd_store_set_account_id (f->store, f->me.session_id, &error));
-  memset (seed, 0x44, sizeof (seed));
-  g_assert_true (sd_group_identity_from_seed (&f->group, seed, &error));
+  sd_groups_fixture_setup (f, data);
   row.id = f->group.id;
-  row.seed = seed;
+  row.seed = f->group_seed;
   g_assert_true (sd_store_save_group (f->store, &row, "Crew", &error));
   g_assert_no_error (error);
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const gchar *name;
-
-  g_clear_object (&f->store);
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    g_autofree gchar *child = g_build_filename (f->dir, name, NULL);
-    g_unlink (child);
-  }
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  sd_group_identity_clear (&f->group);
 }
 
 static GBytes *
@@ -317,9 +275,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   if (sodium_init () < 0)
     return 1;
-  g_test_add ("/group-media/message", Fixture, NULL, setup, test_message, teardown);
-  g_test_add ("/group-media/bounds", Fixture, NULL, setup, test_bounds, teardown);
-  g_test_add ("/group-media/settings", Fixture, NULL, setup, test_settings, teardown);
+  sd_groups_fixture_add ("/group-media/message", setup, test_message);
+  sd_groups_fixture_add ("/group-media/bounds", setup, test_bounds);
+  sd_groups_fixture_add ("/group-media/settings", setup, test_settings);
   g_test_add_func ("/group-media/read", test_read);
   return g_test_run ();
 }

@@ -3,16 +3,14 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
 #include "groups/sd-group-control.h"
-#include "groups/sd-group-identity.h"
 #include "groups/sd-subaccount.h"
+#include "sd-groups-fixture.h"
 #include "sd-groups.h"
 #include "sd-store-schema.h"
-#include "sd-store.h"
 #include "session-messages.pb-c.h"
 
 /* the store side of groups (sd-store-groups.c, schema step 9) and invites received 1:1
@@ -20,57 +18,7 @@
 
 #define ID_C "05cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 
-typedef struct {
-  gchar *dir;
-  SdStore *store;
-  SdIdentity me, admin, other;
-  SdGroupIdentity group;
-} Fixture;
-
-static void
-identity (SdIdentity *id, guint8 fill)
-{
-  guint8 seed[SD_SEED_LEN];
-
-  memset (seed, fill, sizeof (seed));
-  sd_identity_from_seed (id, seed);
-}
-
-static void
-setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = NULL;
-  guint8 seed[32];
-
-  f->dir = g_dir_make_tmp ("sd-groups-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "store.db", NULL);
-  f->store = sd_store_open (path, &error);
-  g_assert_no_error (error);
-  identity (&f->me, 0x11);
-  identity (&f->admin, 0x22);
-  identity (&f->other, 0x33);
-  g_assert_true (sd_store_set_account_id (f->store, f->me.session_id, &error));
-  memset (seed, 0x44, sizeof (seed));
-  g_assert_true (sd_group_identity_from_seed (&f->group, seed, &error));
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const gchar *name;
-
-  g_clear_object (&f->store);
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    g_autofree gchar *child = g_build_filename (f->dir, name, NULL);
-    g_unlink (child);
-  }
-  g_rmdir (f->dir);
-  g_free (f->dir);
-  sd_group_identity_clear (&f->group);
-}
+typedef SdGroupsFixture Fixture;
 
 /* the DataMessage.groupUpdateMessage bytes of an invite of @invitee at @t */
 static GBytes *
@@ -226,19 +174,17 @@ test_group_rows (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) messages = NULL;
   g_autofree gchar *hash = NULL;
   SdStoreGroup row = { 0 };
-  guint8 seed[32];
   gboolean added = FALSE;
 
-  memset (seed, 0x44, sizeof (seed));
   row.id = f->group.id;
-  row.seed = seed;
+  row.seed = f->group_seed;
   row.keys_dump = g_bytes_new_static ("dump", 4);
   g_assert_true (sd_store_save_group (f->store, &row, "Crew", &error));
   g_assert_no_error (error);
   g_bytes_unref (row.keys_dump);
   got = sd_store_get_group (f->store, f->group.id, &error);
   g_assert_no_error (error);
-  g_assert_cmpmem (got->seed, 32, seed, 32);
+  g_assert_cmpmem (got->seed, 32, f->group_seed, 32);
   g_assert_false (got->pending);
   g_assert_cmpmem (g_bytes_get_data (got->keys_dump, NULL), g_bytes_get_size (got->keys_dump),
                    "dump", 4);
@@ -373,15 +319,14 @@ test_promotion (Fixture *f, gconstpointer data)
   const gint64 t = 1700000000000;
   g_autoptr(GBytes) invite = invite_bytes (&f->group, "Crew", f->me.session_id,
                                            f->me.session_id, t);
-  guint8 other_seed[32], seed[32];
+  guint8 other_seed[32];
   g_autoptr(GBytes) wrong = NULL, short_seed = NULL, right = NULL;
   g_autoptr(SdStoreGroup) row = NULL;
 
-  memset (seed, 0x44, sizeof (seed)); /* the fixture's group */
   memset (other_seed, 0x45, sizeof (other_seed));
-  right = promote_bytes (seed, 32);
+  right = promote_bytes (f->group_seed, 32);
   wrong = promote_bytes (other_seed, 32);
-  short_seed = promote_bytes (seed, 31);
+  short_seed = promote_bytes (f->group_seed, 31);
 
   /* no such group: nothing is made */
   receive (f, f->admin.session_id, t, right);
@@ -403,7 +348,7 @@ test_promotion (Fixture *f, gconstpointer data)
   g_assert_true (has_seed (f));
   g_clear_pointer (&row, sd_store_group_free);
   row = sd_store_get_group (f->store, f->group.id, NULL);
-  g_assert_cmpmem (row->seed, 32, seed, 32);
+  g_assert_cmpmem (row->seed, 32, f->group_seed, 32);
   g_assert_nonnull (row->auth_data);
 }
 
@@ -445,130 +390,88 @@ test_invite_cap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_groups (f), ==, SD_GROUPS_PENDING_MAX);
 }
 
-/* step 9 widens conversations.kind in place: a version 8 file keeps its messages */
-static void
-test_migrate_v8 (void)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  g_autoptr(GError) error = NULL;
+/* a schema step that widens a CHECKed kind in place: a file at @from keeps its rows through it,
+ * the new kinds are refused before and taken after, a kind still unknown is refused */
+typedef struct {
+  const gchar *path;
+  guint from, to;
+  const gchar *rows;     /* written at @from */
+  const gchar *widened;  /* refused at @from, taken at @to */
+  const gchar *bogus;    /* refused at @to */
+  const gchar *kept;     /* one text value once migrated and widened ... */
+  const gchar *expected; /* ... and what it must be */
+} Migration;
 
-  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
-  sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-  g_assert_true (sd_store_schema_migrate_to (db, 0, 8, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
-                                     "INSERT INTO messages (conversation, author, outgoing, body,"
-                                     " sent_at, received_at, status) VALUES ('" ID_C "', '" ID_C
-                                     "', 0, 'kept', 1, 1, 'sent');", NULL, NULL, NULL),
-                   ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id, kind) VALUES ('03aa', 'group')",
-                                 NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
-  g_assert_true (sd_store_schema_migrate_to (db, 8, 9, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM messages", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
+#define MESSAGES_INSERT "INSERT INTO messages (conversation, author, outgoing, body, sent_at," \
+                        " received_at, status, kind) VALUES "
+
+static const Migration migrations[] = {
+  /* step 9 widens conversations.kind: a version 8 file keeps its messages */
+  { "/groups/migrate-v8", 8, 9,
+    "INSERT INTO conversations (id) VALUES ('" ID_C "');"
+    "INSERT INTO messages (conversation, author, outgoing, body, sent_at, received_at, status)"
+    " VALUES ('" ID_C "', '" ID_C "', 0, 'kept', 1, 1, 'sent');",
+    "INSERT INTO conversations (id, kind) VALUES ('03aa', 'group')",
+    "INSERT INTO conversations (id, kind) VALUES ('03bb', 'bogus')",
+    "SELECT count(*) FROM messages", "1" },
+  /* step 13 (step 11 on the groups branch, renumbered at the merge) widens messages.kind for
+   * the group events; the messages stay */
+  { "/groups/migrate-v12", 12, 13,
+    "INSERT INTO conversations (id) VALUES ('" ID_C "');"
+    "INSERT INTO messages (conversation, author, outgoing, body, sent_at, received_at, status)"
+    " VALUES ('" ID_C "', '" ID_C "', 0, 'kept', 1, 1, 'sent');",
+    MESSAGES_INSERT "('" ID_C "', '" ID_C "', 0, 'New name', 2, 2, 'sent', 'group-renamed')",
+    MESSAGES_INSERT "('" ID_C "', '" ID_C "', 0, '', 3, 3, 'sent', 'bogus')",
+    "SELECT group_concat (body, '|') FROM (SELECT body FROM messages ORDER BY sent_at)",
+    "kept|New name" },
+  /* step 16 widens messages.kind for the picture and timer events; a file at 14 (step 15 is
+   * another branch's) keeps its rows */
+  { "/groups/migrate-v14", 14, 16,
+    "INSERT INTO conversations (id) VALUES ('" ID_C "');"
+    MESSAGES_INSERT "('" ID_C "', '" ID_C "', 0, 'Crew', 1, 1, 'sent', 'group-renamed');",
+    MESSAGES_INSERT "('" ID_C "', '" ID_C "', 0, '', 2, 2, 'sent', 'group-avatar-changed'),"
+    " ('" ID_C "', '" ID_C "', 0, '86400', 3, 3, 'sent', 'group-disappearing-changed')",
+    MESSAGES_INSERT "('" ID_C "', '" ID_C "', 0, '', 4, 4, 'sent', 'bogus')",
+    "SELECT group_concat (kind, '|') FROM (SELECT kind FROM messages ORDER BY sent_at)",
+    "group-renamed|group-avatar-changed|group-disappearing-changed" },
+};
+
+/* the one text value @sql selects */
+static gchar *
+select_text (sqlite3 *db, const gchar *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gchar *text;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+  text = g_strdup ((const gchar *) sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id, kind) VALUES ('03aa', 'group')",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id, kind) VALUES ('03bb', 'bogus')",
-                                 NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  return text;
 }
 
-/* step 13 (step 11 on the groups branch, renumbered at the merge) widens messages.kind for the
- * group events; the messages stay */
 static void
-test_migrate_v12 (void)
+test_migrate (gconstpointer data)
 {
+  const Migration *m = data;
   sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
   g_autoptr(GError) error = NULL;
-  const gchar *const event = "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
-                             " received_at, status, kind) VALUES ('" ID_C "', '" ID_C "', 0,"
-                             " 'New name', 2, 2, 'sent', 'group-renamed')";
+  g_autofree gchar *kept = NULL, *integrity = NULL;
 
   g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
   sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-  g_assert_true (sd_store_schema_migrate_to (db, 0, 12, &error));
+  g_assert_true (sd_store_schema_migrate_to (db, 0, m->from, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
-                                     "INSERT INTO messages (conversation, author, outgoing, body,"
-                                     " sent_at, received_at, status) VALUES ('" ID_C "', '" ID_C
-                                     "', 0, 'kept', 1, 1, 'sent');", NULL, NULL, NULL),
-                   ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
-  g_assert_true (sd_store_schema_migrate_to (db, 12, 13, &error));
+  g_assert_cmpint (sqlite3_exec (db, m->rows, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, m->widened, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  g_assert_true (sd_store_schema_migrate_to (db, m->from, m->to, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_exec (db, event, NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages (conversation, author, outgoing, body,"
-                                     " sent_at, received_at, status, kind) VALUES ('" ID_C "', '"
-                                     ID_C "', 0, '', 3, 3, 'sent', 'bogus')", NULL, NULL, NULL),
-                   ==, SQLITE_CONSTRAINT);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT group_concat (body, '|') FROM"
-                                           " (SELECT body FROM messages ORDER BY sent_at)", -1,
-                                       &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "kept|New name");
-  sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-}
-
-/* step 16 widens messages.kind for the picture and timer events; a file at 14 (step 15 is
- * another branch's) keeps its rows, and a kind still unknown is refused */
-static void
-test_migrate_v14 (void)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  g_autoptr(GError) error = NULL;
-  const gchar *const events = "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
-                              " received_at, status, kind) VALUES ('" ID_C "', '" ID_C "', 0,"
-                              " '', 2, 2, 'sent', 'group-avatar-changed'), ('" ID_C "', '" ID_C
-                              "', 0, '86400', 3, 3, 'sent', 'group-disappearing-changed')";
-
-  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
-  sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-  g_assert_true (sd_store_schema_migrate_to (db, 0, 14, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO conversations (id) VALUES ('" ID_C "');"
-                                     "INSERT INTO messages (conversation, author, outgoing, body,"
-                                     " sent_at, received_at, status, kind) VALUES ('" ID_C "', '"
-                                     ID_C "', 0, 'Crew', 1, 1, 'sent', 'group-renamed');", NULL,
-                                 NULL, NULL),
-                   ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, events, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
-  g_assert_true (sd_store_schema_migrate_to (db, 14, 16, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_exec (db, events, NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages (conversation, author, outgoing, body,"
-                                     " sent_at, received_at, status, kind) VALUES ('" ID_C "', '"
-                                     ID_C "', 0, '', 4, 4, 'sent', 'bogus')", NULL, NULL, NULL),
-                   ==, SQLITE_CONSTRAINT);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT group_concat (kind, '|') FROM"
-                                           " (SELECT kind FROM messages ORDER BY sent_at)", -1,
-                                       &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==,
-                   "group-renamed|group-avatar-changed|group-disappearing-changed");
-  sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const gchar *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_exec (db, m->widened, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, m->bogus, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  kept = select_text (db, m->kept);
+  g_assert_cmpstr (kept, ==, m->expected);
+  integrity = select_text (db, "PRAGMA integrity_check");
+  g_assert_cmpstr (integrity, ==, "ok");
   sqlite3_close (db);
 }
 
@@ -633,16 +536,15 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpint (sodium_init (), >=, 0);
-  g_test_add_func ("/groups/migrate-v8", test_migrate_v8);
-  g_test_add ("/groups/rows", Fixture, NULL, setup, test_group_rows, teardown);
-  g_test_add ("/groups/invite/pending", Fixture, NULL, setup, test_invite_pending, teardown);
-  g_test_add ("/groups/invite/contact", Fixture, NULL, setup, test_invite_from_contact, teardown);
-  g_test_add ("/groups/invite/forged", Fixture, NULL, setup, test_invite_forged, teardown);
-  g_test_add ("/groups/invite/blocked", Fixture, NULL, setup, test_invite_blocked, teardown);
-  g_test_add ("/groups/invite/cap", Fixture, NULL, setup, test_invite_cap, teardown);
-  g_test_add ("/groups/promotion", Fixture, NULL, setup, test_promotion, teardown);
-  g_test_add_func ("/groups/migrate-v12", test_migrate_v12);
-  g_test_add_func ("/groups/migrate-v14", test_migrate_v14);
-  g_test_add ("/groups/events", Fixture, NULL, setup, test_group_events, teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (migrations); i++)
+    g_test_add_data_func (migrations[i].path, &migrations[i], test_migrate);
+  sd_groups_fixture_add ("/groups/rows", NULL, test_group_rows);
+  sd_groups_fixture_add ("/groups/invite/pending", NULL, test_invite_pending);
+  sd_groups_fixture_add ("/groups/invite/contact", NULL, test_invite_from_contact);
+  sd_groups_fixture_add ("/groups/invite/forged", NULL, test_invite_forged);
+  sd_groups_fixture_add ("/groups/invite/blocked", NULL, test_invite_blocked);
+  sd_groups_fixture_add ("/groups/invite/cap", NULL, test_invite_cap);
+  sd_groups_fixture_add ("/groups/promotion", NULL, test_promotion);
+  sd_groups_fixture_add ("/groups/events", NULL, test_group_events);
   return g_test_run ();
 }

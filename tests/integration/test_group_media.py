@@ -8,9 +8,11 @@ ExpirationMode/ExpirationTimer, his next message disappears on both sides (a mes
 before the timer stays), and after alice turns it off the next message stays. Members may not
 set the picture or the timer, and a timer the official clients do not offer is refused. Each
 change is an event on both sides (group-avatar-changed, group-disappearing-changed with the
-seconds), and alice clearing the picture takes it from bob too."""
+seconds), and alice clearing the picture (`sessionctl group-avatar ID --remove`) takes it from bob
+too."""
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -20,7 +22,7 @@ gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, Gio, GLib  # noqa: E402
 
 from harness import ACCOUNT_PATH, BUS_NAME, Daemon, assert_eq, log, run  # noqa: E402
-from test_attachments import open_attachment, opt, send, temp_file  # noqa: E402
+from test_attachments import open_attachment, opt, send, sessionctl, temp_file  # noqa: E402
 import test_attachments  # noqa: E402
 
 
@@ -74,6 +76,14 @@ def clear_group_avatar(daemon, group_id, value=None, **more):
     changes = {"avatar": value if value is not None else GLib.Variant("s", "")}
     changes.update(more)
     daemon.account("SetGroupInfo", "sa{sv}", group_id, changes)
+
+
+def sessionctl_error(daemon, *args):
+    """the JSON error of a sessionctl run that must fail"""
+    r = subprocess.run([os.environ["SESSIONCTL"], "--json"] + list(args), env=daemon.bus.env,
+                       capture_output=True, text=True, timeout=180)
+    assert r.returncode == 1, "sessionctl %s: %d %r" % (args, r.returncode, r.stdout)
+    return json.loads(r.stderr)
 
 
 def set_disappearing(daemon, group_id, seconds):
@@ -218,8 +228,13 @@ def test(testnet):
                            GLib.Variant("b", False))
         alice.expect_error("InvalidArgument", lambda: clear_group_avatar(
             alice, group_id, name=GLib.Variant("s", "Media 2")))
+        assert_eq(sessionctl_error(bob, "group-avatar", group_id, "--remove")["error"],
+                  "AccessDenied", "bob's sessionctl --remove")
+        assert_eq(sessionctl_error(alice, "group-avatar", group_id)["error"], "Usage",
+                  "neither a FILE nor --remove")
         assert_eq(open_avatar(alice, group_id), picture, "refused clears changed nothing")
-        clear_group_avatar(alice, group_id)
+        assert_eq(sessionctl(alice, "group-avatar", group_id, "--remove"),
+                  [{"group_id": group_id}], "alice clears it with sessionctl")
         assert_eq(open_avatar(alice, group_id), None, "alice's picture is gone")
         assert_eq(alice.account("GetGroupInfo", "s", group_id)[0]["avatar-url"], "",
                   "alice's Info names none")
