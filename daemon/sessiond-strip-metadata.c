@@ -199,10 +199,12 @@ memory_flush (void *handle)
 static int
 strip (guint8 *input, gsize len, guint32 *width, guint32 *height, GByteArray **out)
 {
+  /* (freed after @metadata, whose parse refers to it) */
+  g_autoptr(GByteArray) bytes = g_byte_array_new_take (input, len);
+  g_autoptr(GByteArray) rewritten = NULL;
   g_autoptr(GExiv2Metadata) metadata = gexiv2_metadata_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) bytes = g_byte_array_new_take (input, len);
-  MemoryImage image = { bytes, 0, FALSE, FALSE };
+  MemoryImage image = { NULL, 0, FALSE, FALSE };
   ManagedStreamCallbacks stream = {
     &image, memory_yes, memory_yes, memory_yes, memory_length, memory_position,
     memory_read, memory_write, memory_seek, memory_flush,
@@ -225,12 +227,16 @@ strip (guint8 *input, gsize len, guint32 *width, guint32 *height, GByteArray **o
   if (orientation > GEXIV2_ORIENTATION_NORMAL && orientation <= GEXIV2_ORIENTATION_ROT_270 &&
       gexiv2_metadata_get_supports_exif (metadata))
     gexiv2_metadata_try_set_orientation (metadata, orientation, NULL);
-  /* exiv2 opens the image in @bytes again, and writes the new one over it */
+  /* exiv2 opens the image again and writes the new one over it: in a copy, as its first
+   * parse (open_buf) reads from @bytes in place */
+  rewritten = g_byte_array_sized_new ((guint) bytes->len);
+  g_byte_array_append (rewritten, bytes->data, (guint) bytes->len);
+  image.bytes = rewritten;
   if (!gexiv2_metadata_save_stream (metadata, &stream, &error))
     return EXIT_UNWRITABLE;
   if (image.too_large)
     return EXIT_FAILED;
-  *out = g_steal_pointer (&bytes);
+  *out = g_steal_pointer (&rewritten);
   return 0;
 }
 
