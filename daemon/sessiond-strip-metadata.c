@@ -48,7 +48,16 @@
 /* the three pipes, and a margin for the libraries' own (they can open nothing once confined) */
 #define FILES_MAX 16
 
-#ifdef __SANITIZE_ADDRESS__
+/* AddressSanitizer, as GCC and as clang say it */
+#if defined(__SANITIZE_ADDRESS__)
+#define SD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SD_ASAN 1
+#endif
+#endif
+
+#ifdef SD_ASAN
 /* LeakSanitizer's check at exit stops the world with a thread that ptraces this process and
  * reads /proc: exactly what the sandbox denies. Under AddressSanitizer the check runs once
  * before the sandbox (which also turns the one at exit off, whatever ASAN_OPTIONS says);
@@ -265,7 +274,7 @@ confine (void)
   (void) prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   limit (RLIMIT_CORE, 0);
   limit (RLIMIT_CPU, 30);
-#ifndef __SANITIZE_ADDRESS__
+#ifndef SD_ASAN
   /* (AddressSanitizer has reserved terabytes of address space before main: no cap there) */
   limit (RLIMIT_AS, (rlim_t) 1024 * 1024 * 1024);
 #endif
@@ -299,7 +308,7 @@ main (int argc, char *argv[])
     g_free (input);
     return EXIT_FAILED;
   }
-#ifdef __SANITIZE_ADDRESS__
+#ifdef SD_ASAN
   __lsan_do_leak_check ();
 #endif
   if (!sd_helper_sandbox_enter (&landlock, &error)) {
