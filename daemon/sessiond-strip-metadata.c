@@ -8,29 +8,31 @@
  *
  * stdin: the image (at most SD_STRIP_MAX_INPUT bytes). stdout: width and height in pixels
  * (two little-endian u32), then the image without metadata. Exit status: 0 done, 2 a file
- * exiv2 cannot open, 3 one it cannot write back (sessiond refuses to send either), 1 anything
- * else (input too large or unreadable, no memory file).
+ * exiv2 cannot open, 3 one it cannot write back (sessiond refuses to send either), 4 the
+ * confinement could not be set up (nothing was parsed), 1 anything else (input too large or
+ * unreadable, output too large).
  *
- * Confinement (docs/security.md), all from the kernel, nothing to install: every fd but the
- * three pipes closed; the image kept in a memory file (memfd), so exiv2 touches no file
- * system; then, best effort, a user and a network namespace of its own (no network); then no
- * new privileges, not dumpable, and limits on CPU time, address space, file size, open files
- * and processes.
+ * Confinement (docs/security.md): every fd but the three pipes closed; the image read whole
+ * into memory, where exiv2 reads and rewrites it (it is given no path: it opens no file);
+ * then, best effort, a user and a network namespace of its own (no network); no new
+ * privileges, not dumpable, limits on CPU time, address space, file size, open files and
+ * processes; then, before exiv2 sees a byte of the image, a Landlock ruleset that grants no
+ * file system access (when the kernel has Landlock) and a seccomp filter that leaves it only
+ * its fds, memory and exit (sd-helper-sandbox.c). Without the filter it parses nothing.
  */
 
-/* memfd_create, unshare */
+/* unshare */
 #define _GNU_SOURCE
 #include "config.h"
 
+#include "sd-helper-sandbox.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <gexiv2/gexiv2.h>
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -42,8 +44,26 @@
 #define EXIT_FAILED 1
 #define EXIT_UNSUPPORTED 2      /* exiv2 cannot open it */
 #define EXIT_UNWRITABLE 3       /* exiv2 cannot write it back */
-/* the three pipes, the memory file, and the few exiv2 opens on its path at once */
+#define EXIT_UNCONFINED 4       /* no seccomp filter: nothing parsed */
+/* the three pipes, and a margin for the libraries' own (they can open nothing once confined) */
 #define FILES_MAX 16
+
+/* AddressSanitizer, as GCC and as clang say it */
+#if defined(__SANITIZE_ADDRESS__)
+#define SD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SD_ASAN 1
+#endif
+#endif
+
+#ifdef SD_ASAN
+/* LeakSanitizer's check at exit stops the world with a thread that ptraces this process and
+ * reads /proc: exactly what the sandbox denies. Under AddressSanitizer the check runs once
+ * before the sandbox (which also turns the one at exit off, whatever ASAN_OPTIONS says);
+ * memory errors are still reported while exiv2 runs */
+void __lsan_do_leak_check (void);
+#endif
 
 static void
 limit (int resource, rlim_t value)
@@ -94,29 +114,134 @@ read_stdin (gsize *out_len)
   return g_steal_pointer (&data);
 }
 
-static int
-strip (const gchar *path, guint32 *width, guint32 *height)
+/* the image as exiv2 sees it through gexiv2's stream callbacks: our buffer, read and then
+ * rewritten in place. exiv2 writes a stream only to transfer the new image into it, after
+ * seeking to its start: a write that follows such a seek starts a new image (the old one may
+ * be longer) */
+typedef struct {
+  GByteArray *bytes;
+  gsize position;
+  gboolean truncate_on_write; /* the last call was a seek to the start */
+  gboolean too_large;         /* the new image would pass SD_STRIP_MAX_OUTPUT */
+} MemoryImage;
+
+static gboolean
+memory_yes (void *handle)
 {
+  return TRUE;
+}
+
+static gint64
+memory_length (void *handle)
+{
+  MemoryImage *image = handle;
+
+  return (gint64) image->bytes->len;
+}
+
+static gint64
+memory_position (void *handle)
+{
+  MemoryImage *image = handle;
+
+  return (gint64) image->position;
+}
+
+static gint32
+memory_read (void *handle, void *buffer, gint32 offset, gint32 count)
+{
+  MemoryImage *image = handle;
+  gsize n;
+
+  image->truncate_on_write = FALSE;
+  if (offset < 0 || count <= 0 || image->position >= image->bytes->len)
+    return 0;
+  n = MIN ((gsize) count, image->bytes->len - image->position);
+  memcpy ((guint8 *) buffer + offset, image->bytes->data + image->position, n);
+  image->position += n;
+  return (gint32) n;
+}
+
+static void
+memory_write (void *handle, void *buffer, gint32 offset, gint32 count)
+{
+  MemoryImage *image = handle;
+
+  if (image->truncate_on_write)
+    g_byte_array_set_size (image->bytes, (guint) image->position);
+  image->truncate_on_write = FALSE;
+  if (offset < 0 || count <= 0 || image->too_large)
+    return;
+  if ((gsize) count > SD_STRIP_MAX_OUTPUT - MIN (image->position, SD_STRIP_MAX_OUTPUT)) {
+    image->too_large = TRUE;
+    return;
+  }
+  if (image->position + (gsize) count > image->bytes->len)
+    g_byte_array_set_size (image->bytes, (guint) (image->position + (gsize) count));
+  memcpy (image->bytes->data + image->position, (guint8 *) buffer + offset, (gsize) count);
+  image->position += (gsize) count;
+}
+
+static void
+memory_seek (void *handle, gint64 offset, WrapperSeekOrigin origin)
+{
+  MemoryImage *image = handle;
+  gint64 base = origin == Begin ? 0 : origin == Current ? (gint64) image->position
+                                                          : (gint64) image->bytes->len;
+  gint64 to = base + offset;
+
+  /* within the image: a stream cannot say that a seek failed, a read there gives nothing */
+  image->position = (gsize) CLAMP (to, 0, (gint64) image->bytes->len);
+  image->truncate_on_write = image->position == 0;
+}
+
+static void
+memory_flush (void *handle)
+{
+}
+
+/* @input (taken) without its metadata, in @out; its size in pixels */
+static int
+strip (guint8 *input, gsize len, guint32 *width, guint32 *height, GByteArray **out)
+{
+  /* (freed after @metadata, whose parse refers to it) */
+  g_autoptr(GByteArray) bytes = g_byte_array_new_take (input, len);
+  g_autoptr(GByteArray) rewritten = NULL;
   g_autoptr(GExiv2Metadata) metadata = gexiv2_metadata_new ();
   g_autoptr(GError) error = NULL;
+  MemoryImage image = { NULL, 0, FALSE, FALSE };
+  ManagedStreamCallbacks stream = {
+    &image, memory_yes, memory_yes, memory_yes, memory_length, memory_position,
+    memory_read, memory_write, memory_seek, memory_flush,
+  };
   GExiv2Orientation orientation;
 
-  if (!gexiv2_metadata_open_path (metadata, path, &error))
+  if (!gexiv2_metadata_open_buf (metadata, bytes->data, (glong) bytes->len, &error))
     return EXIT_UNSUPPORTED;
   *width = (guint32) CLAMP (gexiv2_metadata_get_pixel_width (metadata), 0, DIMENSION_MAX);
   *height = (guint32) CLAMP (gexiv2_metadata_get_pixel_height (metadata), 0, DIMENSION_MAX);
   /* a format without any of the three (GIF, BMP) carries none of them */
   if (!gexiv2_metadata_get_supports_exif (metadata) && !gexiv2_metadata_get_supports_xmp (metadata) &&
-      !gexiv2_metadata_get_supports_iptc (metadata))
+      !gexiv2_metadata_get_supports_iptc (metadata)) {
+    *out = g_steal_pointer (&bytes);
     return 0;
+  }
   orientation = gexiv2_metadata_try_get_orientation (metadata, NULL);
   gexiv2_metadata_clear (metadata);
   /* a photo must not turn sideways */
   if (orientation > GEXIV2_ORIENTATION_NORMAL && orientation <= GEXIV2_ORIENTATION_ROT_270 &&
       gexiv2_metadata_get_supports_exif (metadata))
     gexiv2_metadata_try_set_orientation (metadata, orientation, NULL);
-  if (!gexiv2_metadata_save_file (metadata, path, &error))
+  /* exiv2 opens the image again and writes the new one over it: in a copy, as its first
+   * parse (open_buf) reads from @bytes in place */
+  rewritten = g_byte_array_sized_new ((guint) bytes->len);
+  g_byte_array_append (rewritten, bytes->data, (guint) bytes->len);
+  image.bytes = rewritten;
+  if (!gexiv2_metadata_save_stream (metadata, &stream, &error))
     return EXIT_UNWRITABLE;
+  if (image.too_large)
+    return EXIT_FAILED;
+  *out = g_steal_pointer (&rewritten);
   return 0;
 }
 
@@ -132,33 +257,9 @@ close_other_fds (void)
     (void) close (fd);
 }
 
-/* @data in a memory file, and the path exiv2 opens it by: no file system is written, nothing
- * is left behind, and no other process (or cleaner of /tmp) can touch it. NULL when the
- * kernel has no memfd or /proc is not there */
-static gchar *
-memory_file (const guint8 *data, gsize len, int *out_fd)
-{
-  g_autofree gchar *path = NULL;
-  int fd = memfd_create ("sessiond-strip", MFD_CLOEXEC);
-  int check;
-
-  if (fd < 0)
-    return NULL;
-  path = g_strdup_printf ("/proc/self/fd/%d", fd);
-  /* exiv2 and the read back open the path anew, so each has its own offset (0), whatever
-   * this write left the fd's at */
-  if (!write_all (fd, data, len) || (check = open (path, O_RDONLY | O_CLOEXEC)) < 0) {
-    close (fd);
-    return NULL;
-  }
-  close (check);
-  *out_fd = fd;
-  return g_steal_pointer (&path);
-}
-
 /* a user namespace of our own (no privilege over anything outside it) with an empty network
  * namespace: exiv2 cannot reach any network. Best effort: a sandbox (Flatpak, a container)
- * may forbid nested namespaces, and the limits below hold anyway */
+ * may forbid nested namespaces, and the limits and filter below hold anyway */
 static void
 unshare_namespaces (void)
 {
@@ -169,12 +270,11 @@ unshare_namespaces (void)
 static void
 confine (void)
 {
-  /* no privilege gained through exec, no core file, bounded memory and CPU time */
-  (void) prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  /* no core file, bounded memory and CPU time (no new privileges: in the sandbox) */
   (void) prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   limit (RLIMIT_CORE, 0);
   limit (RLIMIT_CPU, 30);
-#ifndef __SANITIZE_ADDRESS__
+#ifndef SD_ASAN
   /* (AddressSanitizer has reserved terabytes of address space before main: no cap there) */
   limit (RLIMIT_AS, (rlim_t) 1024 * 1024 * 1024);
 #endif
@@ -183,63 +283,43 @@ confine (void)
   limit (RLIMIT_NPROC, 0);
 }
 
-/* exiv2 rewrites a file in place: one in a private directory under /tmp, when there is no
- * memory file */
-static gchar *
-private_file (const guint8 *data, gsize len, gchar **out_dir)
-{
-  g_autofree gchar *dir = g_dir_make_tmp ("sessiond-strip-XXXXXX", NULL);
-  g_autofree gchar *path = NULL;
-
-  if (dir == NULL)
-    return NULL;
-  path = g_build_filename (dir, "image", NULL);
-  if (!g_file_set_contents_full (path, (const gchar *) data, (gssize) len,
-                                 G_FILE_SET_CONTENTS_NONE, 0600, NULL)) {
-    g_rmdir (dir);
-    return NULL;
-  }
-  *out_dir = g_steal_pointer (&dir);
-  return g_steal_pointer (&path);
-}
-
 int
 main (int argc, char *argv[])
 {
-  g_autofree guint8 *input = NULL;
-  g_autofree gchar *dir = NULL, *path = NULL, *output = NULL;
-  gsize len = 0, out_len = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) output = NULL;
+  guint8 *input;
+  gsize len = 0;
   guint32 width = 0, height = 0;
   guint8 header[8];
-  int memfd = -1;
+  gint landlock = 0;
   int status;
 
+  /* stdout is the image: GLib's debug messages (G_MESSAGES_DEBUG) go to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
   close_other_fds ();
   input = read_stdin (&len);
   if (input == NULL)
     return EXIT_FAILED;
-  path = memory_file (input, len, &memfd);
-  if (path != NULL)
-    unshare_namespaces ();
-  else
-    path = private_file (input, len, &dir);
-  if (path == NULL)
-    return EXIT_FAILED;
-  g_clear_pointer (&input, g_free);
+  unshare_namespaces ();
   confine ();
-  if (!gexiv2_initialize ())
-    status = EXIT_FAILED;
-  else
-    status = strip (path, &width, &height);
-  if (status == 0 && (!g_file_get_contents (path, &output, &out_len, NULL) ||
-                      out_len > SD_STRIP_MAX_OUTPUT))
-    status = EXIT_FAILED;
-  if (dir != NULL) {
-    g_unlink (path);
-    g_rmdir (dir);
+  /* exiv2's own set-up reads nothing of the image */
+  if (!gexiv2_initialize ()) {
+    g_free (input);
+    return EXIT_FAILED;
   }
-  if (memfd >= 0)
-    close (memfd);
+#ifdef SD_ASAN
+  __lsan_do_leak_check ();
+#endif
+  if (!sd_helper_sandbox_enter (&landlock, &error)) {
+    /* exiv2 does not run unconfined: sessiond fails the send (Failed) and logs the status */
+    fprintf (stderr, "sessiond-strip-metadata: not parsing an image unconfined: %s\n",
+             error->message);
+    g_free (input);
+    return EXIT_UNCONFINED;
+  }
+  g_debug ("confined: seccomp filter, Landlock ABI %d", landlock);
+  status = strip (input, len, &width, &height, &output);
   if (status != 0)
     return status;
   for (guint i = 0; i < 4; i++) {
@@ -247,7 +327,7 @@ main (int argc, char *argv[])
     header[4 + i] = (guint8) (height >> (8 * i));
   }
   if (!write_all (STDOUT_FILENO, header, sizeof header) ||
-      !write_all (STDOUT_FILENO, output, out_len))
+      !write_all (STDOUT_FILENO, output->data, output->len))
     return EXIT_FAILED;
   return 0;
 }
