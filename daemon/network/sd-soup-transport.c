@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sd-network-error.h"
+#include "sd-onion-request.h"
 
 struct _SdSoupTransport {
   GObject parent_instance;
@@ -133,8 +134,9 @@ typedef struct {
   guint timeout_id;
   gboolean timed_out;
   GInputStream *stream;      /* (owned) (nullable) the body being read */
-  GByteArray *body;          /* (owned) (nullable) what was read so far */
-  gsize body_len;            /* of body, which has room for one more chunk beyond it */
+  guint8 *body;              /* (owned) (nullable) what was read so far */
+  gsize body_len;            /* bytes in body */
+  gsize body_room;           /* its size, room for one more chunk beyond body_len */
   gsize max_reply;
   SdTransportProgress progress; /* (nullable) cleared when the task returns */
   gpointer progress_data;
@@ -150,7 +152,7 @@ post_data_free (PostData *data)
   if (data->cancellable != NULL)
     g_cancellable_disconnect (data->cancellable, data->cancelled_id);
   g_clear_object (&data->stream);
-  g_clear_pointer (&data->body, g_byte_array_unref);
+  g_clear_pointer (&data->body, g_free);
   /* libsoup may hold the message a little longer than we hold @data */
   if (data->msg != NULL)
     g_signal_handlers_disconnect_by_data (data->msg, data);
@@ -224,14 +226,14 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (len == 0) {
-    gsize n = 0;
-    guint8 *body;
+    gsize n = data->body_len;
+    guint8 *body = g_steal_pointer (&data->body);
 
     data->progress = NULL;
-    g_byte_array_set_size (data->body, (guint) data->body_len);
-    body = g_byte_array_steal (data->body, &n);
-    /* the room for one more chunk goes back (glibc shrinks in place) */
-    body = g_realloc (body, MAX (n, 1));
+    /* the room for one more chunk goes back (glibc shrinks in place); a large body sized from
+     * Content-Length keeps it: never written, it was never made resident */
+    if (data->body_room < SD_ONION_BUFFER_HUGE)
+      body = g_realloc (body, MAX (n, 1));
     g_task_return_pointer (task, g_bytes_new_take (body, n), (GDestroyNotify) g_bytes_unref);
     return;
   }
@@ -255,8 +257,12 @@ read_next (GTask *task)
   gsize left = data->max_reply - data->body_len;
   gsize room = left < SD_SOUP_TRANSPORT_CHUNK ? left + 1 : SD_SOUP_TRANSPORT_CHUNK;
 
-  g_byte_array_set_size (data->body, (guint) (data->body_len + room));
-  g_input_stream_read_async (data->stream, data->body->data + data->body_len, room,
+  if (data->body_room - data->body_len < room) {
+    /* no Content-Length, or a wrong one: grown as it comes */
+    data->body_room = MAX (data->body_len + room, MIN (data->body_room * 2, data->max_reply + 1));
+    data->body = g_realloc (data->body, data->body_room);
+  }
+  g_input_stream_read_async (data->stream, data->body + data->body_len, room,
                              G_PRIORITY_DEFAULT, data->timeout_cancellable, on_chunk, task);
 }
 
@@ -281,9 +287,10 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   data->announced = (guint64) MAX (announced, 0);
-  data->body = g_byte_array_sized_new (
-    (guint) MIN ((guint64) MAX (announced, 0), (guint64) G_MAXUINT32 / 2) +
-    SD_SOUP_TRANSPORT_CHUNK + 1);
+  /* at most max_reply + a chunk (checked above): a 10 MB reply is read into its place, in huge
+   * pages where the kernel has them (sd_onion_buffer_new) */
+  data->body_room = (gsize) data->announced + SD_SOUP_TRANSPORT_CHUNK + 1;
+  data->body = sd_onion_buffer_new (data->body_room);
   data->body_len = 0;
   read_next (g_steal_pointer (&task));
 }
