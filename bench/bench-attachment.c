@@ -379,6 +379,8 @@ over_testnet (guint8 *plain, Raw *raw_enc, Raw *raw_dec, guint rounds)
     wait_done (&up);
     up_wall[round] = now_s () - start;
     up_cpu[round] = cpu_s () - cpu;
+    if (g_getenv ("BENCH_VERBOSE") != NULL)
+      g_print ("round %u: upload %.1f ms CPU\n", round, up_cpu[round] * 1e3);
     up_added = MAX (up_added, status_kb ("VmHWM:") - resident);
 
     if (raw_between) {
@@ -406,6 +408,8 @@ over_testnet (guint8 *plain, Raw *raw_enc, Raw *raw_dec, guint rounds)
     g_clear_pointer (&down.bytes, g_bytes_unref);
     down_wall[round] = now_s () - start;
     down_cpu[round] = cpu_s () - cpu;
+    if (g_getenv ("BENCH_VERBOSE") != NULL)
+      g_print ("round %u: download %.1f ms CPU\n", round, down_cpu[round] * 1e3);
     down_added = MAX (down_added, status_kb ("VmHWM:") - resident);
     g_assert_cmpuint (check.at, ==, SIZE);
     g_bytes_unref (pointer.key);

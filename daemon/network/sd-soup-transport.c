@@ -137,6 +137,7 @@ typedef struct {
   guint8 *body;              /* (owned) (nullable) what was read so far */
   gsize body_len;            /* bytes in body */
   gsize body_room;           /* its size, room for one more chunk beyond body_len */
+  gboolean pollable;         /* stream can be read without waiting for what has arrived */
   gsize max_reply;
   SdTransportProgress progress; /* (nullable) cleared when the task returns */
   gpointer progress_data;
@@ -213,6 +214,43 @@ return_too_large (GTask *task)
 
 static void read_next (GTask *task);
 
+/* room for the next read at the end of the body (sized from Content-Length when the server
+ * gave one, so a large reply is neither copied chunk by chunk nor moved as it grows) */
+static gsize
+make_room (PostData *data)
+{
+  /* one byte past the limit tells a reply that is too large */
+  gsize left = data->max_reply - data->body_len;
+  gsize room = left < SD_SOUP_TRANSPORT_CHUNK ? left + 1 : SD_SOUP_TRANSPORT_CHUNK;
+
+  if (data->body_room - data->body_len < room) {
+    /* no Content-Length, or a wrong one: grown as it comes */
+    data->body_room = MAX (data->body_len + room, MIN (data->body_room * 2, data->max_reply + 1));
+    data->body = g_realloc (data->body, data->body_room);
+  }
+  return room;
+}
+
+/* what was read: FALSE when the reply is now too large (the task has returned) */
+static gboolean
+took (GTask *task, gsize len)
+{
+  PostData *data = g_task_get_task_data (task);
+
+  if (len > data->max_reply - data->body_len) {
+    return_too_large (task);
+    return FALSE;
+  }
+  data->body_len += len;
+  if (data->progress != NULL)
+    data->progress (FALSE, data->body_len, data->announced, data->progress_data);
+  return TRUE;
+}
+
+/* what has arrived meanwhile is read at once, up to this much per turn of the main loop: a
+ * turn for each TLS record (16 KiB at most) costs more than the record's decryption */
+#define READY_PER_TURN (16 * SD_SOUP_TRANSPORT_CHUNK)
+
 static void
 on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -220,7 +258,27 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
   PostData *data = g_task_get_task_data (task);
   GError *error = NULL;
   gssize len = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  gsize this_turn = 0;
 
+  while (len > 0) {
+    gsize room;
+
+    if (!took (task, (gsize) len))
+      return;
+    this_turn += (gsize) len;
+    if (!data->pollable || this_turn >= READY_PER_TURN)
+      break;
+    room = make_room (data);
+    len = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (data->stream),
+                                                    data->body + data->body_len, room,
+                                                    data->timeout_cancellable, &error);
+    if (len < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      /* nothing more yet: waited for below */
+      g_clear_error (&error);
+      len = 1;
+      break;
+    }
+  }
   if (len < 0) {
     return_failure (task, error);
     return;
@@ -237,31 +295,15 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_pointer (task, g_bytes_new_take (body, n), (GDestroyNotify) g_bytes_unref);
     return;
   }
-  if ((gsize) len > data->max_reply - data->body_len) {
-    return_too_large (task);
-    return;
-  }
-  data->body_len += (gsize) len;
-  if (data->progress != NULL)
-    data->progress (FALSE, data->body_len, data->announced, data->progress_data);
   read_next (g_steal_pointer (&task));
 }
 
-/* each chunk is read straight into the body (sized from Content-Length when the server gave
- * one, so a large reply is neither copied chunk by chunk nor moved as it grows) */
 static void
 read_next (GTask *task)
 {
   PostData *data = g_task_get_task_data (task);
-  /* one byte past the limit tells a reply that is too large */
-  gsize left = data->max_reply - data->body_len;
-  gsize room = left < SD_SOUP_TRANSPORT_CHUNK ? left + 1 : SD_SOUP_TRANSPORT_CHUNK;
+  gsize room = make_room (data);
 
-  if (data->body_room - data->body_len < room) {
-    /* no Content-Length, or a wrong one: grown as it comes */
-    data->body_room = MAX (data->body_len + room, MIN (data->body_room * 2, data->max_reply + 1));
-    data->body = g_realloc (data->body, data->body_room);
-  }
   g_input_stream_read_async (data->stream, data->body + data->body_len, room,
                              G_PRIORITY_DEFAULT, data->timeout_cancellable, on_chunk, task);
 }
@@ -287,6 +329,8 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   data->announced = (guint64) MAX (announced, 0);
+  data->pollable = G_IS_POLLABLE_INPUT_STREAM (data->stream) &&
+                   g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (data->stream));
   /* at most max_reply + a chunk (checked above): a 10 MB reply is read into its place, in huge
    * pages where the kernel has them (sd_onion_buffer_new) */
   data->body_room = (gsize) data->announced + SD_SOUP_TRANSPORT_CHUNK + 1;
