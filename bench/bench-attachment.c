@@ -6,7 +6,9 @@
  * onion request; the reply decrypted in place and the file decrypted to a sink in pieces), as
  * ratios to that raw work and to the raw work plus the onion layers' AEAD; wall time and this
  * process's CPU time (the testnet's relays and file server run in other processes on the same
- * cores); and the memory the transfers add, as a multiple of the file */
+ * cores); and the memory the transfers add, as a multiple of the file. Each transfer runs
+ * BENCH_ROUNDS times (5), a new file each round, with the raw references measured again
+ * between the transfers; the transfers' CPU ratios are shown best, median and worst */
 #include "config.h"
 
 #include <nettle/aes.h>
@@ -14,7 +16,6 @@
 #include <malloc.h>
 #include <sodium.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "sd-attachment-crypto.h"
@@ -32,15 +33,6 @@ static gdouble
 now_s (void)
 {
   return g_get_monotonic_time () / 1e6;
-}
-
-static glong
-peak_rss_kb (void)
-{
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return usage.ru_maxrss;
 }
 
 /* CPU time of this process (all its threads): on a shared machine, wall time also counts
@@ -209,11 +201,6 @@ check_piece (const guint8 *data, gsize len, gpointer user_data, GError **error)
   return TRUE;
 }
 
-typedef struct {
-  gdouble wall, cpu;
-  glong added_kb; /* peak above the resident size before */
-} Cost;
-
 /* the onion layers' AEAD the client does: four layers sealed over an upload (@layers 4), one
  * opened over a download (@layers 0: v4 replies are sealed once, by the server) */
 static Raw
@@ -243,20 +230,81 @@ raw_onion (SdOnionCipher cipher, guint8 *buf, gsize len, guint layers)
   return raw;
 }
 
-static void
-print_cost (const gchar *what, const Cost *cost, const Raw *raw, const Raw *onion)
+/* CPU figures of the transfer rounds, sorted: the best and the median are printed */
+static gint
+cmp_double (gconstpointer a, gconstpointer b)
 {
-  g_print ("%-44s %8.1f ms  ratio %.2f (to raw + onion AEAD %.2f)\n", what, cost->wall * 1e3,
-           cost->wall / raw->wall, cost->wall / (raw->wall + onion->wall));
+  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gdouble
+median (gdouble *values, guint n)
+{
+  qsort (values, n, sizeof *values, cmp_double);
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* @cpu: each round's CPU time of the transfer (sorted here); @raw and @onion: the best raw
+ * references over the whole run */
+static void
+print_cost (const gchar *what, gdouble *wall, gdouble *cpu, guint n, glong added_kb,
+            const Raw *raw, const Raw *onion)
+{
+  gdouble wall_med = median (wall, n), cpu_med = median (cpu, n);
+  gdouble ref = raw->cpu + onion->cpu;
+
+  g_print ("%-44s %8.1f ms  ratio %.2f (to raw + onion AEAD %.2f), wall, median of %u\n", what,
+           wall_med * 1e3, wall_med / raw->wall, wall_med / (raw->wall + onion->wall), n);
   g_print ("%-44s %8.1f ms  ratio %.2f (to raw + onion AEAD %.2f)\n",
-           "  this process's CPU time (to raw CPU time)", cost->cpu * 1e3, cost->cpu / raw->cpu,
-           cost->cpu / (raw->cpu + onion->cpu));
-  g_print ("%-44s %8.1f MB  %.2fx the file\n", "  memory added at its peak",
-           cost->added_kb / 1024.0, cost->added_kb * 1024.0 / SIZE);
+           "  CPU time of this process, best", cpu[0] * 1e3, cpu[0] / raw->cpu, cpu[0] / ref);
+  g_print ("%-44s %8.1f ms  ratio %.2f (to raw + onion AEAD %.2f)\n",
+           "  CPU time of this process, median", cpu_med * 1e3, cpu_med / raw->cpu,
+           cpu_med / ref);
+  g_print ("%-44s %8.1f ms  ratio %.2f (to raw + onion AEAD %.2f)\n",
+           "  CPU time of this process, worst", cpu[n - 1] * 1e3, cpu[n - 1] / raw->cpu,
+           cpu[n - 1] / ref);
+  g_print ("%-44s %8.1f MB  %.2fx the file\n", "  memory added at its peak (worst)",
+           added_kb / 1024.0, added_kb * 1024.0 / SIZE);
 }
 
 static void
-over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
+keep_best (Raw *best, Raw again)
+{
+  best->wall = MIN (best->wall, again.wall);
+  best->cpu = MIN (best->cpu, again.cpu);
+}
+
+/* the legacy scheme's raw work in CPU and wall time */
+static Raw
+raw_encrypt_timed (const guint8 *plain, guint8 *work, gsize padded)
+{
+  gdouble cpu = cpu_s ();
+  Raw raw;
+
+  raw.wall = raw_encrypt (plain, SIZE, work, padded);
+  raw.cpu = cpu_s () - cpu;
+  return raw;
+}
+
+static Raw
+raw_decrypt_timed (guint8 *work, gsize padded)
+{
+  gdouble cpu = cpu_s ();
+  Raw raw;
+
+  raw.wall = raw_decrypt (work, padded);
+  raw.cpu = cpu_s () - cpu;
+  return raw;
+}
+
+/* each transfer @rounds times, fresh content each round (a new file and key: the server and
+ * the caches see new bytes), with the raw references measured again just before it, so the
+ * reference and the transfer see the same state of the shared machine; the raw figures are
+ * the best over the whole run, the transfers are shown best, median and worst */
+static void
+over_testnet (guint8 *plain, Raw *raw_enc, Raw *raw_dec, guint rounds)
 {
   g_autoptr(StTestnet) testnet = st_testnet_start (NULL);
   const gchar *seeds[] = { testnet->seed_url, NULL };
@@ -265,12 +313,17 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
   g_autoptr(SdNetwork) network = NULL;
   g_autoptr(SdFileServer) fs = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree guint8 *work = g_malloc (sd_attachment_legacy_blob_size (SIZE) + 4096);
+  gsize blob_size = sd_attachment_legacy_blob_size (SIZE);
+  gsize padded = sd_attachment_legacy_padded_size (SIZE) + 16; /* a full PKCS#7 block */
+  /* the raw references' buffers, kept across the rounds (warm, as in the first part) */
+  g_autofree guint8 *work = g_malloc (MAX (blob_size + 4096, padded + 48));
+  g_autofree gdouble *up_wall = g_new (gdouble, rounds), *up_cpu = g_new (gdouble, rounds);
+  g_autofree gdouble *down_wall = g_new (gdouble, rounds), *down_cpu = g_new (gdouble, rounds);
   JsonObject *info;
   gboolean booted = FALSE;
   Raw onion_up = { G_MAXDOUBLE, G_MAXDOUBLE }, onion_down = onion_up;
-  Cost up_best = { G_MAXDOUBLE, G_MAXDOUBLE, G_MAXLONG }, down_best = up_best;
-  glong rss_before, up_added = 0, down_added = 0;
+  glong up_added = 0, down_added = 0;
+  gboolean raw_between = g_getenv ("BENCH_TRANSFERS_ONLY") == NULL;
 
   g_assert_true (json_parser_load_from_file (parser, testnet->json_path, NULL));
   info = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
@@ -285,64 +338,56 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
   g_assert_nonnull (fs);
 
   /* the network's default onion cipher (xchacha20), over the blob and the bencoded framing */
-  for (guint i = 0; i < ROUNDS; i++) {
-    Raw up = raw_onion (SD_ONION_CIPHER_XCHACHA20, work, sd_attachment_legacy_blob_size (SIZE), 4);
-    Raw down = raw_onion (SD_ONION_CIPHER_XCHACHA20, work, sd_attachment_legacy_blob_size (SIZE),
-                          0);
-
-    onion_up.wall = MIN (onion_up.wall, up.wall);
-    onion_up.cpu = MIN (onion_up.cpu, up.cpu);
-    onion_down.wall = MIN (onion_down.wall, down.wall);
-    onion_down.cpu = MIN (onion_down.cpu, down.cpu);
+  for (guint i = 0; raw_between && i < ROUNDS; i++) {
+    keep_best (&onion_up, raw_onion (SD_ONION_CIPHER_XCHACHA20, work, blob_size, 4));
+    keep_best (&onion_down, raw_onion (SD_ONION_CIPHER_XCHACHA20, work, blob_size, 0));
   }
   /* beside it, the other cipher a request may name (AES-NI through libsodium, else nettle) */
   {
-    Raw gcm_up = raw_onion (SD_ONION_CIPHER_AES_GCM, work, sd_attachment_legacy_blob_size (SIZE),
-                            4);
+    Raw gcm_up = { G_MAXDOUBLE, G_MAXDOUBLE };
 
-    for (guint i = 1; i < ROUNDS; i++) {
-      Raw again = raw_onion (SD_ONION_CIPHER_AES_GCM, work,
-                             sd_attachment_legacy_blob_size (SIZE), 4);
-
-      gcm_up.wall = MIN (gcm_up.wall, again.wall);
-      gcm_up.cpu = MIN (gcm_up.cpu, again.cpu);
-    }
+    for (guint i = 0; raw_between && i < ROUNDS; i++)
+      keep_best (&gcm_up, raw_onion (SD_ONION_CIPHER_AES_GCM, work, blob_size, 4));
     g_print ("%-44s %8.1f ms  CPU %.1f ms\n", "raw: 4 onion layers sealed (aes-gcm)",
              gcm_up.wall * 1e3, gcm_up.cpu * 1e3);
   }
-  g_clear_pointer (&work, g_free);
-  g_print ("%-44s %8.1f ms  CPU %.1f ms\n", "raw: 4 onion layers sealed (xchacha20)",
-           onion_up.wall * 1e3, onion_up.cpu * 1e3);
-  g_print ("%-44s %8.1f ms  CPU %.1f ms\n", "raw: 1 onion layer opened (xchacha20)",
-           onion_down.wall * 1e3, onion_down.cpu * 1e3);
 
-  rss_before = peak_rss_kb ();
-  for (guint round = 0; round < 3; round++) {
+  for (guint round = 0; round < rounds; round++) {
     Fill fill = { .plain = plain };
     Check check = { .plain = plain, .at = 0 };
     Wait up = { 0 }, down = { 0 };
     SdAttachmentPointer pointer = { 0 };
-    Cost cost;
+    guint8 seed[randombytes_SEEDBYTES];
     glong resident;
     gdouble start, cpu;
 
+    /* a new file each round: nothing of the last one is in a cache or on the server */
+    randombytes_buf (seed, sizeof seed);
+    randombytes_buf_deterministic (plain, SIZE, seed);
     randombytes_buf (fill.key, sizeof fill.key);
     randombytes_buf (fill.iv, sizeof fill.iv);
+    if (raw_between) {
+      keep_best (raw_enc, raw_encrypt_timed (plain, work, padded));
+      keep_best (&onion_up, raw_onion (SD_ONION_CIPHER_XCHACHA20, work, blob_size, 4));
+    }
     reset_peak ();
     resident = status_kb ("VmRSS:");
     start = now_s ();
     cpu = cpu_s ();
-    sd_file_server_upload_filled_async (fs, sd_attachment_legacy_blob_size (SIZE), fill_upload,
-                                        &fill, NULL, NULL, NULL, NULL, on_upload, &up);
+    sd_file_server_upload_filled_async (fs, blob_size, fill_upload, &fill, NULL, NULL, NULL,
+                                        NULL, on_upload, &up);
     wait_done (&up);
-    cost.wall = now_s () - start;
-    cost.cpu = cpu_s () - cpu;
-    cost.added_kb = status_kb ("VmHWM:") - resident;
-    /* each figure its own best (the memory its worst) over the rounds */
-    up_added = MAX (up_added, cost.added_kb);
-    up_best.wall = MIN (up_best.wall, cost.wall);
-    up_best.cpu = MIN (up_best.cpu, cost.cpu);
+    up_wall[round] = now_s () - start;
+    up_cpu[round] = cpu_s () - cpu;
+    if (g_getenv ("BENCH_VERBOSE") != NULL)
+      g_print ("round %u: upload %.1f ms CPU\n", round, up_cpu[round] * 1e3);
+    up_added = MAX (up_added, status_kb ("VmHWM:") - resident);
 
+    if (raw_between) {
+      keep_best (raw_enc, raw_encrypt_timed (plain, work, padded));
+      keep_best (raw_dec, raw_decrypt_timed (work, padded));
+      keep_best (&onion_down, raw_onion (SD_ONION_CIPHER_XCHACHA20, work, blob_size, 0));
+    }
     pointer.url = up.url;
     pointer.key = g_bytes_new (fill.key, sizeof fill.key);
     pointer.digest = g_bytes_new (fill.digest, sizeof fill.digest);
@@ -361,25 +406,28 @@ over_testnet (const guint8 *plain, const Raw *raw_enc, const Raw *raw_dec)
                                                     sizeof fill.digest, SIZE, check_piece,
                                                     &check, NULL));
     g_clear_pointer (&down.bytes, g_bytes_unref);
-    cost.wall = now_s () - start;
-    cost.cpu = cpu_s () - cpu;
-    cost.added_kb = status_kb ("VmHWM:") - resident;
+    down_wall[round] = now_s () - start;
+    down_cpu[round] = cpu_s () - cpu;
+    if (g_getenv ("BENCH_VERBOSE") != NULL)
+      g_print ("round %u: download %.1f ms CPU\n", round, down_cpu[round] * 1e3);
+    down_added = MAX (down_added, status_kb ("VmHWM:") - resident);
     g_assert_cmpuint (check.at, ==, SIZE);
-    down_added = MAX (down_added, cost.added_kb);
-    down_best.wall = MIN (down_best.wall, cost.wall);
-    down_best.cpu = MIN (down_best.cpu, cost.cpu);
     g_bytes_unref (pointer.key);
     g_bytes_unref (pointer.digest);
     g_free (up.url);
   }
-  up_best.added_kb = up_added;
-  down_best.added_kb = down_added;
-  print_cost ("encrypt + upload, 3-hop onion v4", &up_best, raw_enc, &onion_up);
-  print_cost ("download + decrypt, 3-hop onion v4", &down_best, raw_dec, &onion_down);
-  /* as this bench printed it before: the process's peak over the whole run */
-  g_print ("%-44s %8.1f MB  (%.1f MB before the transfers: they added %.1fx the file)\n",
-           "peak RSS", peak_rss_kb () / 1024.0, rss_before / 1024.0,
-           (peak_rss_kb () - rss_before) * 1024.0 / SIZE);
+  g_print ("%-44s %8.1f ms  CPU %.1f ms\n", "raw: 4 onion layers sealed (xchacha20)",
+           onion_up.wall * 1e3, onion_up.cpu * 1e3);
+  g_print ("%-44s %8.1f ms  CPU %.1f ms\n", "raw: 1 onion layer opened (xchacha20)",
+           onion_down.wall * 1e3, onion_down.cpu * 1e3);
+  g_print ("%-44s %8.1f ms  CPU %.1f ms\n", "raw encrypt, best of the whole run",
+           raw_enc->wall * 1e3, raw_enc->cpu * 1e3);
+  g_print ("%-44s %8.1f ms  CPU %.1f ms\n", "raw decrypt, best of the whole run",
+           raw_dec->wall * 1e3, raw_dec->cpu * 1e3);
+  print_cost ("encrypt + upload, 3-hop onion v4", up_wall, up_cpu, rounds, up_added, raw_enc,
+              &onion_up);
+  print_cost ("download + decrypt, 3-hop onion v4", down_wall, down_cpu, rounds, down_added,
+              raw_dec, &onion_down);
 }
 
 int
@@ -391,6 +439,7 @@ main (int argc, char **argv)
   gdouble raw_enc = G_MAXDOUBLE, raw_dec = G_MAXDOUBLE, enc = G_MAXDOUBLE, dec = G_MAXDOUBLE;
   Raw enc_raw = { G_MAXDOUBLE, G_MAXDOUBLE }, dec_raw = enc_raw;
   gdouble seal = G_MAXDOUBLE, stream = G_MAXDOUBLE;
+  guint first_rounds;
   g_autofree guint8 *blob_buf = g_malloc (sd_attachment_legacy_blob_size (SIZE));
 
   g_assert_cmpint (sodium_init (), >=, 0);
@@ -398,8 +447,10 @@ main (int argc, char **argv)
    * holds shows in the resident size, not hidden in memory an earlier round left to malloc */
   mallopt (M_MMAP_THRESHOLD, 1024 * 1024);
   randombytes_buf (plain, SIZE);
-  g_print ("10,000,000-byte attachment, legacy scheme (best of %d)\n", ROUNDS);
-  for (guint i = 0; i < ROUNDS; i++) {
+  /* BENCH_TRANSFERS_ONLY (for a profile): no raw work at all, only the transfers' CPU times */
+  first_rounds = g_getenv ("BENCH_TRANSFERS_ONLY") != NULL ? 0 : ROUNDS;
+  g_print ("10,000,000-byte attachment, legacy scheme (best of %u)\n", first_rounds);
+  for (guint i = 0; i < first_rounds; i++) {
     guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN], digest[SD_ATTACHMENT_DIGEST_LEN];
     g_autoptr(GBytes) blob = NULL, again = NULL;
     gdouble start;
@@ -457,6 +508,11 @@ main (int argc, char **argv)
     g_print ("SESSION_TESTNET not set: skipping the transfers\n");
     return 0;
   }
-  over_testnet (plain, &enc_raw, &dec_raw);
+  {
+    const gchar *env = g_getenv ("BENCH_ROUNDS");
+    guint rounds = env != NULL ? (guint) CLAMP (g_ascii_strtoull (env, NULL, 10), 1, 100) : 5;
+
+    over_testnet (plain, &enc_raw, &dec_raw, rounds);
+  }
   return 0;
 }

@@ -604,6 +604,50 @@ sd_attachments_prepare_finish (SdAttachments *self, GAsyncResult *result, GError
 
 /* ---- transfers ---- */
 
+typedef struct _Transfer Transfer;
+
+/* how a worker thread (an upload's build, a download's decryption) tells a transfer of its
+ * progress: through the main context, where the transfer may have ended meanwhile */
+typedef struct {
+  gatomicrefcount ref;
+  GMainContext *context;    /* (owned) the transfer's */
+  Transfer *transfer;       /* (unowned) main context only; NULL once the transfer ended */
+} ProgressLink;
+
+static ProgressLink *
+progress_link_new (Transfer *transfer)
+{
+  ProgressLink *link = g_new0 (ProgressLink, 1);
+
+  g_atomic_ref_count_init (&link->ref);
+  link->context = g_main_context_ref_thread_default ();
+  link->transfer = transfer;
+  return link;
+}
+
+static ProgressLink *
+progress_link_ref (ProgressLink *link)
+{
+  g_atomic_ref_count_inc (&link->ref);
+  return link;
+}
+
+static void
+progress_link_unref (ProgressLink *link)
+{
+  if (!g_atomic_ref_count_dec (&link->ref))
+    return;
+  g_main_context_unref (link->context);
+  g_free (link);
+}
+
+/* a worker's side of the link: what it last posted, so that it posts a figure once */
+typedef struct {
+  ProgressLink *link;       /* (owned) */
+  gboolean upload;
+  guint posted;
+} ProgressPoster;
+
 /* what an upload reads its file from: the file is read and encrypted straight into the
  * onion request, again for each attempt (the same key and IV give the same blob) */
 typedef struct {
@@ -611,19 +655,22 @@ typedef struct {
   gsize size;
   guint8 secret[SECRET_LEN];
   guint8 digest[SD_ATTACHMENT_DIGEST_LEN];
+  ProgressPoster build;     /* the build's progress (worker thread) */
 } UploadSource;
 
-typedef struct {
+struct _Transfer {
   SdAttachments *self;      /* (owned) */
   SdAttachmentWork *work;   /* (owned) */
   SdAttachmentPointer *pointer; /* (owned) (nullable) a download's */
   UploadSource *source;     /* (owned) (nullable) an upload's */
   gchar *tmp_path;          /* (owned) (nullable) a download's decrypted file, not yet kept */
-  guint progress;           /* percent of the blob sent (upload) or received (download) */
+  SdFileProgress shown;     /* percent over the phases: build, bytes, check and decryption */
+  ProgressLink *link;       /* (owned) where workers send their progress */
+  guint progress;           /* the newest percent (shown.percent) */
   guint reported;           /* the last percent handed to the store and signalled */
   gint64 reported_at;       /* and when (monotonic µs) */
   guint progress_id;        /* the pending report of a newer percent */
-} Transfer;
+};
 
 static void emit_changed (SdAttachments *self, const gchar *message_id);
 
@@ -631,6 +678,9 @@ static void
 transfer_free (Transfer *transfer)
 {
   g_clear_handle_id (&transfer->progress_id, g_source_remove);
+  /* what workers still post goes nowhere */
+  transfer->link->transfer = NULL;
+  progress_link_unref (transfer->link);
   if (transfer->reported > 0) {
     /* done, failed or to be tried again: the row's state speaks from now on */
     sd_store_attachment_set_progress (transfer->self->store, transfer->work->local_id,
@@ -643,6 +693,7 @@ transfer_free (Transfer *transfer)
   if (transfer->source != NULL) {
     if (transfer->source->fd >= 0)
       close (transfer->source->fd);
+    g_clear_pointer (&transfer->source->build.link, progress_link_unref);
     sodium_memzero (transfer->source, sizeof *transfer->source);
     g_free (transfer->source);
   }
@@ -684,24 +735,15 @@ report_progress (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* bytes through the onion request (sd_transport_post_progress_async): only the direction that
- * carries the file counts, the request of an upload and the reply of a download. 100 is kept
- * for `available`; a retried attempt starts again from its first byte */
+/* the transfer's percent over its phases (sd_file_progress_update: growing, below 100) */
 static void
-on_transfer_progress (gboolean sending, guint64 done, guint64 total, gpointer user_data)
+transfer_progress (Transfer *transfer, SdFilePhase phase, guint64 done, guint64 total)
 {
-  Transfer *transfer = user_data;
   gint64 since;
-  guint percent;
 
-  if (sending != (transfer->source != NULL) || total == 0)
+  if (!sd_file_progress_update (&transfer->shown, phase, done, total))
     return;
-  percent = (guint) MIN (MIN (done, total) * 100 / total, 99);
-  /* a first byte is worth showing: the transfer is under way */
-  percent = MAX (percent, 1);
-  if (percent == transfer->progress)
-    return;
-  transfer->progress = percent;
+  transfer->progress = transfer->shown.percent;
   if (transfer->progress_id != 0)
     return;
   since = (g_get_monotonic_time () - transfer->reported_at) / 1000;
@@ -710,6 +752,74 @@ on_transfer_progress (gboolean sending, guint64 done, guint64 total, gpointer us
   else
     transfer->progress_id = g_timeout_add ((guint) (PROGRESS_INTERVAL_MS - since),
                                            report_progress, transfer);
+}
+
+/* bytes through the onion request (sd_transport_post_progress_async): the request of an
+ * upload, the reply of a download (the other direction is not counted) */
+static void
+on_transfer_progress (gboolean sending, guint64 done, guint64 total, gpointer user_data)
+{
+  transfer_progress (user_data, sending ? SD_FILE_PHASE_SEND : SD_FILE_PHASE_RECEIVE, done,
+                     total);
+}
+
+typedef struct {
+  ProgressLink *link;       /* (owned) */
+  SdFilePhase phase;
+  guint64 done, total;
+} ProgressPost;
+
+static gboolean
+apply_post (gpointer user_data)
+{
+  ProgressPost *post = user_data;
+
+  if (post->link->transfer != NULL)
+    transfer_progress (post->link->transfer, post->phase, post->done, post->total);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_post_free (ProgressPost *post)
+{
+  progress_link_unref (post->link);
+  g_free (post);
+}
+
+/* from a worker thread: only a figure that moves is posted (a few dozen per transfer) */
+static void
+post_progress (ProgressPoster *poster, SdFilePhase phase, guint64 done, guint64 total)
+{
+  guint percent = sd_file_progress_percent (poster->upload, phase, done, total);
+  ProgressPost *post;
+  GSource *idle;
+
+  if (poster->link == NULL || percent <= poster->posted)
+    return;
+  poster->posted = percent;
+  post = g_new0 (ProgressPost, 1);
+  post->link = progress_link_ref (poster->link);
+  post->phase = phase;
+  post->done = done;
+  post->total = total;
+  /* an idle, never g_main_context_invoke: that may run it here when nobody owns the context */
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, apply_post, post, (GDestroyNotify) progress_post_free);
+  g_source_attach (idle, poster->link->context);
+  g_source_unref (idle);
+}
+
+static void
+on_build_progress (guint64 done, guint64 total, gpointer user_data)
+{
+  post_progress (user_data, SD_FILE_PHASE_BUILD, done, total);
+}
+
+static void
+on_open_progress (guint64 done, guint64 total, gpointer user_data)
+{
+  post_progress (user_data, SD_FILE_PHASE_OPEN, done, total);
 }
 
 /* the transfer is over (either way): the next one may start */
@@ -855,9 +965,12 @@ fill_upload (guint8 *dst, gsize len, gpointer user_data, GError **error)
                          "an attachment to upload changed since it was sent");
     return FALSE;
   }
-  return sd_attachment_legacy_seal_in_place (source->secret,
-                                             source->secret + SD_ATTACHMENT_LEGACY_KEY_LEN, dst,
-                                             source->size, source->digest, error);
+  return sd_attachment_legacy_seal_in_place_progress (source->secret,
+                                                      source->secret +
+                                                        SD_ATTACHMENT_LEGACY_KEY_LEN,
+                                                      dst, source->size, source->digest,
+                                                      on_build_progress, &source->build,
+                                                      error);
 }
 
 static void
@@ -889,6 +1002,10 @@ start_upload (SdAttachments *self, Transfer *transfer)
   }
   source->size = (gsize) st.st_size;
   memcpy (source->secret, g_bytes_get_data (work->secret, NULL), SECRET_LEN);
+  source->build.link = progress_link_ref (transfer->link);
+  source->build.upload = TRUE;
+  /* under way from here: the build (read, encrypt, onion layers) comes before any byte goes */
+  transfer_progress (transfer, SD_FILE_PHASE_BUILD, 0, 1);
   /* the file is read, padded and encrypted where the onion request holds it: a 10 MB
    * attachment is in memory once while it goes */
   sd_file_server_upload_filled_async (self->file_server,
@@ -917,12 +1034,14 @@ typedef struct {
   GBytes *blob;                       /* (owned) */
   const SdAttachmentPointer *pointer; /* (unowned) the transfer's, untouched meanwhile */
   const gchar *tmp_path;              /* (unowned) the transfer's */
+  ProgressPoster open;                /* the check and decryption's progress */
 } DecryptJob;
 
 static void
 decrypt_job_free (DecryptJob *job)
 {
   g_bytes_unref (job->blob);
+  g_clear_pointer (&job->open.link, progress_link_unref);
   g_free (job);
 }
 
@@ -961,13 +1080,11 @@ decrypt_to_file (DecryptJob *job, gint fd, GError **error)
   /* nothing reaches the file before the digest and MAC (legacy) or each chunk's tag
    * (deterministic) check out; a failure later leaves a file nobody sees */
   if (pointer->scheme == SD_ATTACHMENT_SCHEME_LEGACY) {
-    if (!sd_attachment_legacy_decrypt_to (blob, len, g_bytes_get_data (pointer->key, NULL),
-                                          g_bytes_get_size (pointer->key),
-                                          pointer->digest != NULL
-                                            ? g_bytes_get_data (pointer->digest, NULL) : NULL,
-                                          pointer->digest != NULL
-                                            ? g_bytes_get_size (pointer->digest) : 0,
-                                          pointer->size, write_all, GINT_TO_POINTER (fd), error))
+    if (!sd_attachment_legacy_decrypt_to_progress (
+          blob, len, g_bytes_get_data (pointer->key, NULL), g_bytes_get_size (pointer->key),
+          pointer->digest != NULL ? g_bytes_get_data (pointer->digest, NULL) : NULL,
+          pointer->digest != NULL ? g_bytes_get_size (pointer->digest) : 0, pointer->size,
+          write_all, GINT_TO_POINTER (fd), on_open_progress, &job->open, error))
       return FALSE;
   } else {
     g_autoptr(SdAttachmentDecryptor) d = NULL;
@@ -1095,6 +1212,10 @@ on_downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
   job->blob = g_steal_pointer (&blob);
   job->pointer = transfer->pointer;
   job->tmp_path = transfer->tmp_path;
+  /* every byte is in: the check and decryption are the rest */
+  transfer_progress (transfer, SD_FILE_PHASE_OPEN, 0, 1);
+  job->open.link = progress_link_ref (transfer->link);
+  job->open.posted = transfer->shown.percent;
   task = g_task_new (self, NULL, on_decrypted, transfer);
   g_task_set_task_data (task, job, (GDestroyNotify) decrypt_job_free);
   g_task_run_in_thread (task, decrypt_in_thread);
@@ -1303,6 +1424,9 @@ process (SdAttachments *self)
   transfer = g_new0 (Transfer, 1);
   transfer->self = g_object_ref (self);
   transfer->work = g_ptr_array_steal_index (due, 0);
+  transfer->link = progress_link_new (transfer);
+  sd_file_progress_init (&transfer->shown,
+                         transfer->work->info->state == SD_ATTACHMENT_STATE_UPLOADING);
   if (transfer->work->info->state == SD_ATTACHMENT_STATE_UPLOADING)
     start_upload (self, transfer);
   else

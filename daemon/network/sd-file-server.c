@@ -441,6 +441,74 @@ sd_file_server_download_finish (SdFileServer *self, GAsyncResult *result, GError
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- progress over the phases ---- */
+
+void
+sd_file_progress_init (SdFileProgress *progress, gboolean upload)
+{
+  g_return_if_fail (progress != NULL);
+
+  progress->upload = upload;
+  progress->percent = 0;
+}
+
+guint
+sd_file_progress_percent (gboolean upload, SdFilePhase phase, guint64 done, guint64 total)
+{
+  guint start, end;
+
+  switch (phase) {
+  case SD_FILE_PHASE_BUILD:
+    if (!upload)
+      return 0;
+    start = 1;
+    end = SD_FILE_PROGRESS_BUILD_END;
+    break;
+  case SD_FILE_PHASE_SEND:
+    if (!upload)
+      return 0;
+    start = SD_FILE_PROGRESS_BUILD_END;
+    end = 99;
+    break;
+  case SD_FILE_PHASE_RECEIVE:
+    if (upload)
+      return 0;
+    start = 1;
+    end = SD_FILE_PROGRESS_RECEIVE_END;
+    break;
+  case SD_FILE_PHASE_OPEN:
+    if (upload)
+      return 0;
+    start = SD_FILE_PROGRESS_RECEIVE_END;
+    end = 99;
+    break;
+  default:
+    g_return_val_if_reached (0);
+  }
+  if (total == 0)
+    return start;
+  /* no overflow below 10^17 bytes; a transfer's sizes are bounded far below that */
+  done = MIN (done, total);
+  total = MIN (total, G_MAXUINT64 / 100);
+  done = MIN (done, total);
+  return start + (guint) ((guint64) (end - start) * done / total);
+}
+
+gboolean
+sd_file_progress_update (SdFileProgress *progress, SdFilePhase phase, guint64 done,
+                         guint64 total)
+{
+  guint percent;
+
+  g_return_val_if_fail (progress != NULL, FALSE);
+
+  percent = MIN (sd_file_progress_percent (progress->upload, phase, done, total), 99);
+  if (percent <= progress->percent)
+    return FALSE;
+  progress->percent = percent;
+  return TRUE;
+}
+
 /* ---- GObject ---- */
 
 static void

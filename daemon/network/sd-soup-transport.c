@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sd-network-error.h"
+#include "sd-onion-request.h"
 
 struct _SdSoupTransport {
   GObject parent_instance;
@@ -133,8 +134,10 @@ typedef struct {
   guint timeout_id;
   gboolean timed_out;
   GInputStream *stream;      /* (owned) (nullable) the body being read */
-  GByteArray *body;          /* (owned) (nullable) what was read so far */
-  gsize body_len;            /* of body, which has room for one more chunk beyond it */
+  guint8 *body;              /* (owned) (nullable) what was read so far */
+  gsize body_len;            /* bytes in body */
+  gsize body_room;           /* its size, room for one more chunk beyond body_len */
+  gboolean pollable;         /* stream can be read without waiting for what has arrived */
   gsize max_reply;
   SdTransportProgress progress; /* (nullable) cleared when the task returns */
   gpointer progress_data;
@@ -150,7 +153,7 @@ post_data_free (PostData *data)
   if (data->cancellable != NULL)
     g_cancellable_disconnect (data->cancellable, data->cancelled_id);
   g_clear_object (&data->stream);
-  g_clear_pointer (&data->body, g_byte_array_unref);
+  g_clear_pointer (&data->body, g_free);
   /* libsoup may hold the message a little longer than we hold @data */
   if (data->msg != NULL)
     g_signal_handlers_disconnect_by_data (data->msg, data);
@@ -211,6 +214,43 @@ return_too_large (GTask *task)
 
 static void read_next (GTask *task);
 
+/* room for the next read at the end of the body (sized from Content-Length when the server
+ * gave one, so a large reply is neither copied chunk by chunk nor moved as it grows) */
+static gsize
+make_room (PostData *data)
+{
+  /* one byte past the limit tells a reply that is too large */
+  gsize left = data->max_reply - data->body_len;
+  gsize room = left < SD_SOUP_TRANSPORT_CHUNK ? left + 1 : SD_SOUP_TRANSPORT_CHUNK;
+
+  if (data->body_room - data->body_len < room) {
+    /* no Content-Length, or a wrong one: grown as it comes */
+    data->body_room = MAX (data->body_len + room, MIN (data->body_room * 2, data->max_reply + 1));
+    data->body = g_realloc (data->body, data->body_room);
+  }
+  return room;
+}
+
+/* what was read: FALSE when the reply is now too large (the task has returned) */
+static gboolean
+took (GTask *task, gsize len)
+{
+  PostData *data = g_task_get_task_data (task);
+
+  if (len > data->max_reply - data->body_len) {
+    return_too_large (task);
+    return FALSE;
+  }
+  data->body_len += len;
+  if (data->progress != NULL)
+    data->progress (FALSE, data->body_len, data->announced, data->progress_data);
+  return TRUE;
+}
+
+/* what has arrived meanwhile is read at once, up to this much per turn of the main loop: a
+ * turn for each TLS record (16 KiB at most) costs more than the record's decryption */
+#define READY_PER_TURN (16 * SD_SOUP_TRANSPORT_CHUNK)
+
 static void
 on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -218,45 +258,53 @@ on_chunk (GObject *source, GAsyncResult *result, gpointer user_data)
   PostData *data = g_task_get_task_data (task);
   GError *error = NULL;
   gssize len = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  gsize this_turn = 0;
 
+  while (len > 0) {
+    gsize room;
+
+    if (!took (task, (gsize) len))
+      return;
+    this_turn += (gsize) len;
+    if (!data->pollable || this_turn >= READY_PER_TURN)
+      break;
+    room = make_room (data);
+    len = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (data->stream),
+                                                    data->body + data->body_len, room,
+                                                    data->timeout_cancellable, &error);
+    if (len < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      /* nothing more yet: waited for below */
+      g_clear_error (&error);
+      len = 1;
+      break;
+    }
+  }
   if (len < 0) {
     return_failure (task, error);
     return;
   }
   if (len == 0) {
-    gsize n = 0;
-    guint8 *body;
+    gsize n = data->body_len;
+    guint8 *body = g_steal_pointer (&data->body);
 
     data->progress = NULL;
-    g_byte_array_set_size (data->body, (guint) data->body_len);
-    body = g_byte_array_steal (data->body, &n);
-    /* the room for one more chunk goes back (glibc shrinks in place) */
-    body = g_realloc (body, MAX (n, 1));
+    /* the room for one more chunk goes back (glibc shrinks in place); a large body sized from
+     * Content-Length keeps it: never written, it was never made resident */
+    if (data->body_room < SD_ONION_BUFFER_HUGE)
+      body = g_realloc (body, MAX (n, 1));
     g_task_return_pointer (task, g_bytes_new_take (body, n), (GDestroyNotify) g_bytes_unref);
     return;
   }
-  if ((gsize) len > data->max_reply - data->body_len) {
-    return_too_large (task);
-    return;
-  }
-  data->body_len += (gsize) len;
-  if (data->progress != NULL)
-    data->progress (FALSE, data->body_len, data->announced, data->progress_data);
   read_next (g_steal_pointer (&task));
 }
 
-/* each chunk is read straight into the body (sized from Content-Length when the server gave
- * one, so a large reply is neither copied chunk by chunk nor moved as it grows) */
 static void
 read_next (GTask *task)
 {
   PostData *data = g_task_get_task_data (task);
-  /* one byte past the limit tells a reply that is too large */
-  gsize left = data->max_reply - data->body_len;
-  gsize room = left < SD_SOUP_TRANSPORT_CHUNK ? left + 1 : SD_SOUP_TRANSPORT_CHUNK;
+  gsize room = make_room (data);
 
-  g_byte_array_set_size (data->body, (guint) (data->body_len + room));
-  g_input_stream_read_async (data->stream, data->body->data + data->body_len, room,
+  g_input_stream_read_async (data->stream, data->body + data->body_len, room,
                              G_PRIORITY_DEFAULT, data->timeout_cancellable, on_chunk, task);
 }
 
@@ -281,9 +329,12 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   data->announced = (guint64) MAX (announced, 0);
-  data->body = g_byte_array_sized_new (
-    (guint) MIN ((guint64) MAX (announced, 0), (guint64) G_MAXUINT32 / 2) +
-    SD_SOUP_TRANSPORT_CHUNK + 1);
+  data->pollable = G_IS_POLLABLE_INPUT_STREAM (data->stream) &&
+                   g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (data->stream));
+  /* at most max_reply + a chunk (checked above): a 10 MB reply is read into its place, in huge
+   * pages where the kernel has them (sd_onion_buffer_new) */
+  data->body_room = (gsize) data->announced + SD_SOUP_TRANSPORT_CHUNK + 1;
+  data->body = sd_onion_buffer_new (data->body_room);
   data->body_len = 0;
   read_next (g_steal_pointer (&task));
 }

@@ -58,17 +58,6 @@ sd_attachment_legacy_padded_size (gsize len)
   return MAX (padded, len);
 }
 
-static void
-hmac_sha256 (const guint8 mac_key[32], const guint8 *data, gsize len, guint8 out[32])
-{
-  crypto_auth_hmacsha256_state st;
-
-  crypto_auth_hmacsha256_init (&st, mac_key, 32);
-  crypto_auth_hmacsha256_update (&st, data, len);
-  crypto_auth_hmacsha256_final (&st, out);
-  sodium_memzero (&st, sizeof st);
-}
-
 /**
  * sd_attachment_legacy_blob_size:
  * @len: the plaintext size
@@ -84,6 +73,11 @@ sd_attachment_legacy_blob_size (gsize len)
   return SD_ATTACHMENT_LEGACY_IV_LEN + (padded / SD_AES_BLOCK_LEN + 1) * SD_AES_BLOCK_LEN +
          SD_ATTACHMENT_LEGACY_MAC_LEN;
 }
+
+/* the blob is encrypted and hashed a piece at a time, each piece once through the cipher, the
+ * HMAC and the digest while it is still in the cache (the same bytes as three passes) */
+#define LEGACY_PASS (256 * 1024)
+G_STATIC_ASSERT (LEGACY_PASS % SD_AES_BLOCK_LEN == 0);
 
 /**
  * sd_attachment_legacy_seal_in_place:
@@ -105,8 +99,38 @@ sd_attachment_legacy_seal_in_place (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LE
                                     guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
                                     GError **error)
 {
+  return sd_attachment_legacy_seal_in_place_progress (key, iv, blob, len, digest, NULL, NULL,
+                                                      error);
+}
+
+/**
+ * sd_attachment_legacy_seal_in_place_progress:
+ * @key: AES-256 key || HMAC-SHA256 key
+ * @iv: the CBC IV
+ * @blob: sd_attachment_legacy_blob_size (@len) bytes, the file at offset
+ *   %SD_ATTACHMENT_LEGACY_IV_LEN
+ * @len: the file's size, at most %SD_ATTACHMENT_LEGACY_MAX_SIZE
+ * @digest: (out caller-allocates): SHA-256 of the blob
+ * @progress: (nullable): told of the ciphertext bytes done after each piece
+ * @progress_data: for @progress
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when @blob is now IV || ciphertext || HMAC
+ */
+gboolean
+sd_attachment_legacy_seal_in_place_progress (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN],
+                                             const guint8 iv[SD_ATTACHMENT_LEGACY_IV_LEN],
+                                             guint8 *blob,
+                                             gsize len,
+                                             guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
+                                             SdAttachmentProgress progress,
+                                             gpointer progress_data,
+                                             GError **error)
+{
   guint8 chain[SD_AES_BLOCK_LEN];
-  gsize padded_len, ct_len, pkcs;
+  crypto_auth_hmacsha256_state mac;
+  crypto_hash_sha256_state hash;
+  gsize padded_len, ct_len, pkcs, pos, n;
   guint8 *body;
 
   g_return_val_if_fail (key != NULL && iv != NULL && digest != NULL && blob != NULL, FALSE);
@@ -127,10 +151,24 @@ sd_attachment_legacy_seal_in_place (const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LE
   memset (body + padded_len, (int) pkcs, pkcs);
   memcpy (blob, iv, SD_ATTACHMENT_LEGACY_IV_LEN);
   memcpy (chain, iv, sizeof chain);
-  sd_aes256_cbc_encrypt_blocks (key, chain, body, ct_len, body);
-  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len, body + ct_len);
-  crypto_hash_sha256 (digest, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len +
-                                    SD_ATTACHMENT_LEGACY_MAC_LEN);
+  /* the HMAC covers IV || ciphertext, the digest the whole blob */
+  crypto_auth_hmacsha256_init (&mac, key + 32, 32);
+  crypto_auth_hmacsha256_update (&mac, blob, SD_ATTACHMENT_LEGACY_IV_LEN);
+  crypto_hash_sha256_init (&hash);
+  crypto_hash_sha256_update (&hash, blob, SD_ATTACHMENT_LEGACY_IV_LEN);
+  for (pos = 0; pos < ct_len; pos += n) {
+    n = MIN ((gsize) LEGACY_PASS, ct_len - pos);
+    sd_aes256_cbc_encrypt_blocks (key, chain, body + pos, n, body + pos);
+    crypto_auth_hmacsha256_update (&mac, body + pos, n);
+    crypto_hash_sha256_update (&hash, body + pos, n);
+    if (progress != NULL)
+      progress (pos + n, ct_len, progress_data);
+  }
+  crypto_auth_hmacsha256_final (&mac, body + ct_len);
+  crypto_hash_sha256_update (&hash, body + ct_len, SD_ATTACHMENT_LEGACY_MAC_LEN);
+  crypto_hash_sha256_final (&hash, digest);
+  sodium_memzero (&mac, sizeof mac);
+  sodium_memzero (chain, sizeof chain);
   return TRUE;
 }
 
@@ -233,13 +271,55 @@ sd_attachment_legacy_decrypt_to (const guint8 *blob,
                                  gpointer user_data,
                                  GError **error)
 {
+  return sd_attachment_legacy_decrypt_to_progress (blob, len, key, key_len, digest, digest_len,
+                                                   size, sink, user_data, NULL, NULL, error);
+}
+
+/**
+ * sd_attachment_legacy_decrypt_to_progress:
+ * @blob: (array length=len): IV || ciphertext || HMAC as downloaded
+ * @len: its size
+ * @key: (array length=key_len): the pointer's key, 64 bytes
+ * @key_len: its length
+ * @digest: (array length=digest_len): the pointer's digest, 32 bytes
+ * @digest_len: its length
+ * @size: the pointer's plaintext size, or -1 when absent
+ * @sink: receives the file in order
+ * @user_data: for @sink
+ * @progress: (nullable): told of the work done, out of 3 × @len: the digest and HMAC pass
+ *   counts two units a byte, the decryption one (the last call says 3 × @len)
+ * @progress_data: for @progress
+ * @error: return location for a #GError
+ *
+ * sd_attachment_legacy_decrypt_to(), telling how far it is. The digest and the HMAC are
+ * computed in one pass over @blob (a piece at a time, while it is in the cache), then
+ * compared in that order.
+ *
+ * Returns: %TRUE when all of the file went to @sink
+ */
+gboolean
+sd_attachment_legacy_decrypt_to_progress (const guint8 *blob,
+                                          gsize len,
+                                          const guint8 *key,
+                                          gsize key_len,
+                                          const guint8 *digest,
+                                          gsize digest_len,
+                                          gint64 size,
+                                          SdAttachmentSink sink,
+                                          gpointer user_data,
+                                          SdAttachmentProgress progress,
+                                          gpointer progress_data,
+                                          GError **error)
+{
   guint8 actual[SD_ATTACHMENT_DIGEST_LEN];
   guint8 mac[SD_ATTACHMENT_LEGACY_MAC_LEN];
   guint8 chain[SD_AES_BLOCK_LEN];
   guint8 last[SD_AES_BLOCK_LEN];
   g_autofree guint8 *piece = NULL;
+  crypto_hash_sha256_state hash;
+  crypto_auth_hmacsha256_state mac_state;
   const guint8 *ct;
-  gsize ct_len, plain_len, left, pos = 0;
+  gsize ct_len, plain_len, left, pos = 0, n;
   guint8 pad;
 
   g_return_val_if_fail (blob != NULL || len == 0, FALSE);
@@ -274,15 +354,29 @@ sd_attachment_legacy_decrypt_to (const guint8 *blob,
     return FALSE;
   }
 
-  crypto_hash_sha256 (actual, blob, len);
+  /* one pass for both: the digest covers the blob, the HMAC all of it but the HMAC */
+  ct_len = len - SD_ATTACHMENT_LEGACY_IV_LEN - SD_ATTACHMENT_LEGACY_MAC_LEN;
+  crypto_hash_sha256_init (&hash);
+  crypto_auth_hmacsha256_init (&mac_state, key + 32, 32);
+  for (pos = 0; pos < len; pos += n) {
+    gsize mac_end = SD_ATTACHMENT_LEGACY_IV_LEN + ct_len;
+
+    n = MIN ((gsize) LEGACY_PASS, len - pos);
+    crypto_hash_sha256_update (&hash, blob + pos, n);
+    if (pos < mac_end)
+      crypto_auth_hmacsha256_update (&mac_state, blob + pos, MIN (n, mac_end - pos));
+    if (progress != NULL)
+      progress (2 * (guint64) (pos + n), 3 * (guint64) len, progress_data);
+  }
+  crypto_hash_sha256_final (&hash, actual);
+  crypto_auth_hmacsha256_final (&mac_state, mac);
+  sodium_memzero (&mac_state, sizeof mac_state);
+  pos = 0;
   if (sodium_memcmp (actual, digest, sizeof actual) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DIGEST_MISMATCH,
                          "attachment digest does not match the downloaded data");
     return FALSE;
   }
-
-  ct_len = len - SD_ATTACHMENT_LEGACY_IV_LEN - SD_ATTACHMENT_LEGACY_MAC_LEN;
-  hmac_sha256 (key + 32, blob, SD_ATTACHMENT_LEGACY_IV_LEN + ct_len, mac);
   if (sodium_memcmp (mac, blob + len - SD_ATTACHMENT_LEGACY_MAC_LEN, sizeof mac) != 0) {
     g_set_error_literal (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DECRYPT,
                          "attachment failed authentication (wrong key)");
@@ -335,8 +429,12 @@ sd_attachment_legacy_decrypt_to (const guint8 *blob,
       return FALSE;
     }
     left -= want;
+    if (progress != NULL)
+      progress (2 * (guint64) len + MIN (pos, len), 3 * (guint64) len, progress_data);
   }
   sodium_memzero (piece, LEGACY_PIECE);
+  if (progress != NULL)
+    progress (3 * (guint64) len, 3 * (guint64) len, progress_data);
   return TRUE;
 }
 

@@ -68,6 +68,21 @@ gboolean sd_attachment_legacy_seal_in_place (const guint8 key[SD_ATTACHMENT_LEGA
                                              guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
                                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* how far a long piece of work is: @done of @total units, called between its pieces with a
+ * growing @done, the last time with @done == @total (on success) */
+typedef void (*SdAttachmentProgress) (guint64 done, guint64 total, gpointer user_data);
+
+/* sd_attachment_legacy_seal_in_place with @progress (nullable) told after each piece */
+gboolean sd_attachment_legacy_seal_in_place_progress (
+  const guint8 key[SD_ATTACHMENT_LEGACY_KEY_LEN],
+  const guint8 iv[SD_ATTACHMENT_LEGACY_IV_LEN],
+  guint8 *blob,
+  gsize len,
+  guint8 digest[SD_ATTACHMENT_DIGEST_LEN],
+  SdAttachmentProgress progress,
+  gpointer progress_data,
+  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* decryption as a stream: digest and HMAC are checked over @blob first, then the file goes
  * to @sink in pieces of at most 64 KiB (nothing reaches it before both checked out; a
  * padding error is found before the first piece). @size as below */
@@ -81,6 +96,21 @@ gboolean sd_attachment_legacy_decrypt_to (const guint8 *blob,
                                           SdAttachmentSink sink,
                                           gpointer user_data,
                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* sd_attachment_legacy_decrypt_to with @progress (nullable) told through the checks and the
+ * decryption (the checks count two units a byte, the decryption one) */
+gboolean sd_attachment_legacy_decrypt_to_progress (const guint8 *blob,
+                                                   gsize len,
+                                                   const guint8 *key,
+                                                   gsize key_len,
+                                                   const guint8 *digest,
+                                                   gsize digest_len,
+                                                   gint64 size,
+                                                   SdAttachmentSink sink,
+                                                   gpointer user_data,
+                                                   SdAttachmentProgress progress,
+                                                   gpointer progress_data,
+                                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* @size: the pointer's size, or -1 when it had none (nothing is trimmed) */
 GBytes *sd_attachment_legacy_decrypt (const guint8 *blob,

@@ -9,7 +9,9 @@
 
 #include <json-glib/json-glib.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sd-encoding.h"
 #include "sd-onion-layer.h"
@@ -20,6 +22,33 @@
 /* what marks the innermost layer as "run this RPC here"; storage servers
  * only look for the key, libsession sends it empty */
 #define DESTINATION_CTL_JSON "{\"headers\":\"\"}"
+
+/**
+ * sd_onion_buffer_new:
+ * @len: the size wanted
+ *
+ * A large buffer is rounded up to whole huge pages, so that the advice covers memory of its
+ * own only; what is never written is never made resident. Memory advice only: no I/O.
+ *
+ * Returns: (transfer full): @len bytes (uninitialised), for g_free()
+ */
+guint8 *
+sd_onion_buffer_new (gsize len)
+{
+#if defined(MADV_HUGEPAGE)
+  if (len >= SD_ONION_BUFFER_HUGE && len <= G_MAXSIZE - SD_ONION_BUFFER_HUGE) {
+    gsize whole = (len + SD_ONION_BUFFER_HUGE - 1) / SD_ONION_BUFFER_HUGE * SD_ONION_BUFFER_HUGE;
+    void *mem = NULL;
+
+    if (posix_memalign (&mem, SD_ONION_BUFFER_HUGE, whole) != 0)
+      g_error ("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, whole);
+    /* only a hint: where huge pages are off (or not offered) nothing changes */
+    (void) madvise (mem, whole, MADV_HUGEPAGE);
+    return mem;
+  }
+#endif
+  return g_malloc (MAX (len, 1));
+}
 
 /* X25519 key pair of one layer; the secret half is wiped on scope exit */
 typedef struct {
@@ -213,7 +242,7 @@ sd_onion_request_build_filled (SdOnionCipher cipher,
     goto out;
   }
   total = 4 + layers[0].sealed + strlen (outer_json);
-  body = g_malloc (total);
+  body = sd_onion_buffer_new (total);
 
   /* layer k's sealed form starts at 4 + k × (nonce + 4) */
   off = 4 + n_hops * (nonce_len + 4);

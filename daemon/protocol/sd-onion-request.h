@@ -25,6 +25,13 @@ typedef struct {
 
 void sd_onion_request_clear (SdOnionRequest *request);
 
+/* memory for a large onion request or reply body of @len bytes, freed with g_free (so a GBytes
+ * may take it and give it back without a copy). From SD_ONION_BUFFER_HUGE up it is aligned
+ * to and advised as transparent huge pages where the kernel offers them: a 10 MB file in
+ * 4 KiB pages is 2,500 page faults, each zeroing and accounting its page (a few ms of CPU) */
+#define SD_ONION_BUFFER_HUGE (2 * 1024 * 1024)
+guint8 *sd_onion_buffer_new (gsize len) G_GNUC_WARN_UNUSED_RESULT;
+
 /* wraps the storage RPC JSON @rpc_json for @destination through @hops
  * (guard first, n_hops >= 1), each layer with a fresh ephemeral key */
 gboolean sd_onion_request_build (SdOnionCipher cipher,

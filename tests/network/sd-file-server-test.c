@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* SdFileServer without I/O: its configuration, upload replies, which URLs are its own, and
- * the pointers it refuses before any request (the transfers themselves are covered against
+/* SdFileServer without I/O: its configuration, upload replies, which URLs are its own, the
+ * pointers it refuses before any request, and the percent a transfer shows over its phases (the transfers themselves are covered against
  * the testnet by tests/integration/test_attachments.py) */
 #include "config.h"
 
 #include <sodium.h>
 #include <string.h>
 
+#include "sd-attachment-crypto.h"
 #include "sd-fake-transport.h"
 #include "sd-file-server.h"
 #include "sd-memory-pool-store.h"
@@ -219,6 +220,122 @@ test_pointer_key (void)
   g_assert_nonnull (error);
 }
 
+/* the figures a transfer would show, as sd-attachments.c turns them into `progress` */
+typedef struct {
+  SdFileProgress progress;
+  GArray *shown;   /* guint */
+  SdFilePhase phase;
+} Shown;
+
+static void
+show (Shown *shown, SdFilePhase phase, guint64 done, guint64 total)
+{
+  if (sd_file_progress_update (&shown->progress, phase, done, total))
+    g_array_append_val (shown->shown, shown->progress.percent);
+}
+
+static void
+on_piece_done (guint64 done, guint64 total, gpointer user_data)
+{
+  Shown *shown = user_data;
+
+  show (shown, shown->phase, done, total);
+}
+
+static gboolean
+discard (const guint8 *data, gsize len, gpointer user_data, GError **error)
+{
+  return TRUE;
+}
+
+static void
+assert_growing (GArray *shown)
+{
+  for (guint i = 0; i < shown->len; i++) {
+    g_assert_cmpuint (g_array_index (shown, guint, i), >=, 1);
+    g_assert_cmpuint (g_array_index (shown, guint, i), <=, 99);
+    if (i > 0)
+      g_assert_cmpuint (g_array_index (shown, guint, i), >, g_array_index (shown, guint, i - 1));
+  }
+}
+
+/* one percent over a transfer's phases, driven by the real work's own figures: an upload moves
+ * while its file is encrypted, before its first byte goes; a download moves after its last
+ * byte came, while the blob is checked and decrypted; both only grow and stop at 99 */
+static void
+test_progress_phases (void)
+{
+  const gsize len = 2000000;
+  gsize blob_len = sd_attachment_legacy_blob_size (len);
+  g_autofree guint8 *blob = g_malloc0 (blob_len);
+  g_autoptr(GArray) up = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) down = g_array_new (FALSE, FALSE, sizeof (guint));
+  Shown upload = { { 0 }, up, SD_FILE_PHASE_BUILD }, download = { { 0 }, down, 0 };
+  guint8 key[64], iv[16], digest[32];
+  guint built, before_open;
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = (guint8) i;
+  memset (iv, 7, sizeof iv);
+
+  /* upload: under way at once, then the encryption's pieces, then the request's bytes (an
+   * attempt that failed at a third, and the next one from 0); the reply is not counted */
+  sd_file_progress_init (&upload.progress, TRUE);
+  show (&upload, SD_FILE_PHASE_BUILD, 0, 1);
+  g_assert_cmpuint (up->len, ==, 1);
+  g_assert_cmpuint (g_array_index (up, guint, 0), ==, 1);
+  g_assert_true (sd_attachment_legacy_seal_in_place_progress (key, iv, blob, len, digest,
+                                                              on_piece_done, &upload, NULL));
+  built = up->len;
+  g_assert_cmpuint (built, >, 2);
+  g_assert_cmpuint (g_array_index (up, guint, built - 1), ==, SD_FILE_PROGRESS_BUILD_END);
+  for (guint64 sent = 0; sent <= blob_len / 3; sent += 16384)
+    show (&upload, SD_FILE_PHASE_SEND, sent, blob_len);
+  for (guint64 sent = 0; sent <= blob_len; sent += 16384)
+    show (&upload, SD_FILE_PHASE_SEND, sent, blob_len);
+  show (&upload, SD_FILE_PHASE_SEND, blob_len, blob_len);
+  show (&upload, SD_FILE_PHASE_RECEIVE, 10, 100);
+  show (&upload, SD_FILE_PHASE_OPEN, 1, 1);
+  assert_growing (up);
+  g_assert_cmpuint (up->len, >, built);
+  g_assert_cmpuint (g_array_index (up, guint, built), >, SD_FILE_PROGRESS_BUILD_END);
+  g_assert_cmpuint (g_array_index (up, guint, up->len - 1), ==, 99);
+  /* what the build showed is below what the first byte sent shows */
+  for (guint i = 0; i < built; i++)
+    g_assert_cmpuint (g_array_index (up, guint, i), <=, SD_FILE_PROGRESS_BUILD_END);
+
+  /* download: the request is not counted, the reply's bytes are, then the check and the
+   * decryption of the same blob */
+  sd_file_progress_init (&download.progress, FALSE);
+  show (&download, SD_FILE_PHASE_SEND, 500, 500);
+  show (&download, SD_FILE_PHASE_BUILD, 1, 1);
+  g_assert_cmpuint (down->len, ==, 0);
+  for (guint64 got = 0; got <= blob_len; got += 65536)
+    show (&download, SD_FILE_PHASE_RECEIVE, got, blob_len);
+  show (&download, SD_FILE_PHASE_RECEIVE, blob_len, blob_len);
+  before_open = down->len;
+  g_assert_cmpuint (g_array_index (down, guint, before_open - 1), ==,
+                    SD_FILE_PROGRESS_RECEIVE_END);
+  download.phase = SD_FILE_PHASE_OPEN;
+  show (&download, SD_FILE_PHASE_OPEN, 0, 1);
+  g_assert_true (sd_attachment_legacy_decrypt_to_progress (blob, blob_len, key, sizeof key,
+                                                           digest, sizeof digest, (gint64) len,
+                                                           discard, NULL, on_piece_done,
+                                                           &download, NULL));
+  assert_growing (down);
+  /* between the last byte and `available` (100, which only the state gives) */
+  g_assert_cmpuint (down->len, >, before_open + 2);
+  for (guint i = before_open; i < down->len; i++) {
+    g_assert_cmpuint (g_array_index (down, guint, i), >, SD_FILE_PROGRESS_RECEIVE_END);
+    g_assert_cmpuint (g_array_index (down, guint, i), <, 100);
+  }
+  g_assert_cmpuint (g_array_index (down, guint, down->len - 1), ==, 99);
+  /* nothing goes back, and 100 is never shown */
+  show (&download, SD_FILE_PHASE_RECEIVE, 0, blob_len);
+  show (&download, SD_FILE_PHASE_OPEN, 1, 1);
+  g_assert_cmpuint (download.progress.percent, ==, 99);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,5 +345,6 @@ main (int argc, char **argv)
   g_test_add_func ("/file-server/upload-reply", test_upload_reply);
   g_test_add_func ("/file-server/unknown-server-refused", test_unknown_server_refused);
   g_test_add_func ("/file-server/pointer-key", test_pointer_key);
+  g_test_add_func ("/file-server/progress-phases", test_progress_phases);
   return g_test_run ();
 }

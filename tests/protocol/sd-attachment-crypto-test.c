@@ -501,6 +501,86 @@ test_legacy_stream (void)
   }
 }
 
+/* what a progress callback was told, and what the sink had received by then */
+typedef struct {
+  GArray *done;        /* guint64 */
+  guint64 total;
+  Sink *sink;          /* (nullable) */
+  guint64 checked_at;  /* the last figure told before the sink's first piece */
+} Told;
+
+static void
+tell (guint64 done, guint64 total, gpointer user_data)
+{
+  Told *told = user_data;
+
+  if (told->done->len == 0)
+    told->total = total;
+  g_assert_cmpuint (total, ==, told->total);
+  g_assert_cmpuint (done, <=, total);
+  if (told->done->len > 0)
+    g_assert_cmpuint (done, >=, g_array_index (told->done, guint64, told->done->len - 1));
+  if (told->sink == NULL || told->sink->pieces == 0)
+    told->checked_at = done;
+  g_array_append_val (told->done, done);
+}
+
+/* the _progress forms give the same bytes, and tell of their work piece by piece: the seal
+ * up to the ciphertext's size, the decryption through its checks (two units a byte, before
+ * any byte goes to the sink) and then its pieces, up to 3 × the blob */
+static void
+test_legacy_progress (void)
+{
+  const gsize len = 1000000;
+  gsize blob_len = sd_attachment_legacy_blob_size (len);
+  g_autofree guint8 *data = make_data (len);
+  g_autofree guint8 *a = g_malloc (blob_len), *b = g_malloc (blob_len);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GArray) sealed = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GArray) opened = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GArray) refused = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GError) error = NULL;
+  guint8 key[64], iv[16], digest_a[32], digest_b[32];
+  Sink sink = { out, 0, 0 };
+  Told seal = { sealed, 0, NULL, 0 }, open = { opened, 0, &sink, 0 };
+  Told bad = { refused, 0, NULL, 0 };
+
+  legacy_key (key, iv);
+  memcpy (a + 16, data, len);
+  memcpy (b + 16, data, len);
+  g_assert_true (sd_attachment_legacy_seal_in_place (key, iv, a, len, digest_a, &error));
+  g_assert_true (sd_attachment_legacy_seal_in_place_progress (key, iv, b, len, digest_b, tell,
+                                                              &seal, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (a, blob_len, b, blob_len);
+  g_assert_cmpmem (digest_a, 32, digest_b, 32);
+  /* 1 MB in 256 KiB pieces: four figures, the last one the whole ciphertext */
+  g_assert_cmpuint (sealed->len, ==, 4);
+  g_assert_cmpuint (seal.total, ==, blob_len - 16 - 32);
+  g_assert_cmpuint (g_array_index (sealed, guint64, sealed->len - 1), ==, seal.total);
+
+  g_assert_true (sd_attachment_legacy_decrypt_to_progress (b, blob_len, key, 64, digest_b, 32,
+                                                           (gint64) len, collect, &sink, tell,
+                                                           &open, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (out->data, out->len, data, len);
+  g_assert_cmpuint (open.total, ==, 3 * (guint64) blob_len);
+  g_assert_cmpuint (g_array_index (opened, guint64, opened->len - 1), ==, open.total);
+  /* the checks told of their pass before the sink had anything, and the decryption after */
+  g_assert_cmpuint (open.checked_at, ==, 2 * (guint64) blob_len);
+  /* one figure a 256 KiB piece of the check pass, one a piece for the sink, then the end */
+  g_assert_cmpuint (opened->len, ==, (blob_len + 262143) / 262144 + sink.pieces + 1);
+
+  /* a wrong digest: the check pass is told, then nothing more */
+  b[100] ^= 1;
+  g_assert_false (sd_attachment_legacy_decrypt_to_progress (b, blob_len, key, 64, digest_b, 32,
+                                                            (gint64) len, collect, &sink, tell,
+                                                            &bad, &error));
+  g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_DIGEST_MISMATCH);
+  g_assert_cmpuint (g_array_index (refused, guint64, refused->len - 1), ==,
+                    2 * (guint64) blob_len);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -515,5 +595,6 @@ main (int argc, char **argv)
   g_test_add_func ("/attachment/legacy/roundtrip", test_legacy_roundtrip);
   g_test_add_func ("/attachment/legacy/hostile", test_legacy_hostile);
   g_test_add_func ("/attachment/legacy/stream", test_legacy_stream);
+  g_test_add_func ("/attachment/legacy/progress", test_legacy_progress);
   return g_test_run ();
 }
