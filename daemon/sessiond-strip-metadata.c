@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sessiond-strip-metadata: removes EXIF (with any GPS position), XMP, IPTC and the comment
- * from one image, keeping its orientation. sessiond runs it for each image it sends (an
+ * from one image with exiv2, then every block of its container that the pixels do not need
+ * (sd-image-chunks.c: PNG, GIF, WebP, JPEG; BMP as it is; any other format is refused),
+ * keeping a JPEG's orientation. sessiond runs it for each image it sends (an
  * attachment, our avatar): exiv2 parses untrusted files and has a history of memory bugs, so
  * it runs here, in a short-lived process that holds no keys and no other fds, not in the
  * daemon (docs/security.md).
  *
  * stdin: the image (at most SD_STRIP_MAX_INPUT bytes). stdout: width and height in pixels
  * (two little-endian u32), then the image without metadata. Exit status: 0 done, 2 a file
- * exiv2 cannot open, 3 one it cannot write back (sessiond refuses to send either), 4 the
- * confinement could not be set up (nothing was parsed), 1 anything else (input too large or
+ * exiv2 cannot open, a malformed one, or one of a format not walked, 3 one it cannot write
+ * back (sessiond refuses to send either), 4 the confinement could not be set up (nothing was parsed), 1 anything else (input too large or
  * unreadable, output too large).
  *
  * Confinement (docs/security.md): every fd but the three pipes closed; the image read whole
@@ -26,6 +28,7 @@
 #include "config.h"
 
 #include "sd-helper-sandbox.h"
+#include "sd-image-chunks.h"
 
 #include <errno.h>
 #include <gexiv2/gexiv2.h>
@@ -200,6 +203,24 @@ memory_flush (void *handle)
 {
 }
 
+/* @image without anything exiv2 left but what displays it (sd-image-chunks.c), in @out */
+static int
+keep_display_chunks (const GByteArray *image, GExiv2Orientation orientation, GByteArray **out)
+{
+  g_autoptr(GByteArray) kept = g_byte_array_sized_new (image->len);
+
+  switch (sd_image_chunks_keep (image->data, image->len, (guint) orientation, kept)) {
+  case SD_IMAGE_CHUNKS_KEPT:
+    *out = g_steal_pointer (&kept);
+    return 0;
+  case SD_IMAGE_CHUNKS_MALFORMED:
+  case SD_IMAGE_CHUNKS_UNKNOWN:
+  default:
+    /* a format whose every block we cannot vouch for (TIFF, TGA, PSD, raw...) is not sent */
+    return EXIT_UNSUPPORTED;
+  }
+}
+
 /* @input (taken) without its metadata, in @out; its size in pixels */
 static int
 strip (guint8 *input, gsize len, guint32 *width, guint32 *height, GByteArray **out)
@@ -214,18 +235,16 @@ strip (guint8 *input, gsize len, guint32 *width, guint32 *height, GByteArray **o
     &image, memory_yes, memory_yes, memory_yes, memory_length, memory_position,
     memory_read, memory_write, memory_seek, memory_flush,
   };
-  GExiv2Orientation orientation;
+  GExiv2Orientation orientation = GEXIV2_ORIENTATION_UNSPECIFIED;
 
   if (!gexiv2_metadata_open_buf (metadata, bytes->data, (glong) bytes->len, &error))
     return EXIT_UNSUPPORTED;
   *width = (guint32) CLAMP (gexiv2_metadata_get_pixel_width (metadata), 0, DIMENSION_MAX);
   *height = (guint32) CLAMP (gexiv2_metadata_get_pixel_height (metadata), 0, DIMENSION_MAX);
-  /* a format without any of the three (GIF, BMP) carries none of them */
+  /* a format exiv2 keeps none of the three in (GIF, BMP): only the walk below */
   if (!gexiv2_metadata_get_supports_exif (metadata) && !gexiv2_metadata_get_supports_xmp (metadata) &&
-      !gexiv2_metadata_get_supports_iptc (metadata)) {
-    *out = g_steal_pointer (&bytes);
-    return 0;
-  }
+      !gexiv2_metadata_get_supports_iptc (metadata))
+    return keep_display_chunks (bytes, orientation, out);
   orientation = gexiv2_metadata_try_get_orientation (metadata, NULL);
   gexiv2_metadata_clear (metadata);
   /* a photo must not turn sideways */
@@ -241,8 +260,10 @@ strip (guint8 *input, gsize len, guint32 *width, guint32 *height, GByteArray **o
     return EXIT_UNWRITABLE;
   if (image.too_large)
     return EXIT_FAILED;
-  *out = g_steal_pointer (&rewritten);
-  return 0;
+  /* exiv2 removes what it knows and leaves the rest (PNG text chunks with other keywords,
+   * tIME, a WebP's XMP, a JPEG's Photoshop segment...): the walk keeps only what displays the
+   * pixels, and a JPEG's orientation as its one Exif tag */
+  return keep_display_chunks (rewritten, orientation, out);
 }
 
 /* nothing of the parent's but the three pipes (GSubprocess closes the rest too) */
