@@ -65,6 +65,7 @@ typedef struct {
   gchar *avatar_url;        /* (nullable) with the profile */
   GBytes *avatar_key;       /* (nullable) */
   gboolean avatar_known;    /* the profile came whole (a visible message): no URL = none */
+  gboolean has_profile;     /* a profile to offer: a name, a picture, or both */
 } BatchOp;
 
 struct _SdStoreBatch {
@@ -216,18 +217,26 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   op->expiration_mode = message->expiration_mode;
   op->expiration_timer = message->expiration_mode != SD_EXPIRATION_OFF ?
     message->expiration_timer : 0;
-  /* profiles from ourselves are ignored (§6) */
-  if (!from_self && profile_usable (message->profile_name)) {
-    op->profile_name = g_strdup (message->profile_name);
-    op->profile_updated = message->profile_updated;
-    /* the picture goes with the profile it came in (docs/attachments.md) */
-    op->avatar_known = TRUE;
-    if (message->profile_picture != NULL && message->profile_key != NULL &&
-        g_bytes_get_size (message->profile_key) == 32 &&
-        strlen (message->profile_picture) <= SD_ATTACHMENT_URL_MAX &&
-        g_utf8_validate (message->profile_picture, -1, NULL)) {
-      op->avatar_url = g_strdup (message->profile_picture);
-      op->avatar_key = g_bytes_ref (message->profile_key);
+  /* profiles from ourselves are ignored (§6); one with a picture and no name is a profile
+   * too (the picture changes, the name stays) */
+  if (!from_self) {
+    gboolean picture = message->profile_picture != NULL && message->profile_key != NULL &&
+                       g_bytes_get_size (message->profile_key) == 32 &&
+                       message->profile_picture[0] != '\0' &&
+                       strlen (message->profile_picture) <= SD_ATTACHMENT_URL_MAX &&
+                       g_utf8_validate (message->profile_picture, -1, NULL);
+
+    if (profile_usable (message->profile_name) || picture) {
+      op->has_profile = TRUE;
+      if (profile_usable (message->profile_name))
+        op->profile_name = g_strdup (message->profile_name);
+      op->profile_updated = message->profile_updated;
+      /* the picture goes with the profile it came in (docs/attachments.md) */
+      op->avatar_known = TRUE;
+      if (picture) {
+        op->avatar_url = g_strdup (message->profile_picture);
+        op->avatar_key = g_bytes_ref (message->profile_key);
+      }
     }
   }
   return TRUE;
@@ -267,6 +276,7 @@ sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
   op = batch_append (batch, BATCH_OP_THEY_APPROVED);
   op->who = g_strdup (sender);
   if (profile_usable (profile_name)) {
+    op->has_profile = TRUE;
     op->profile_name = g_strdup (profile_name);
     op->profile_updated = profile_updated;
   }
@@ -358,6 +368,8 @@ typedef struct {
   gchar *avatar_url;        /* (owned) (nullable) that profile's picture */
   GBytes *avatar_key;       /* (owned) (nullable) */
   gboolean avatar_known;
+  gboolean has_profile;     /* the batch offered a profile (its name may be NULL) */
+  gint64 name_updated;      /* the time of the profile profile_name came with */
 } ConvState;
 
 /* what one apply run has touched so far */
@@ -400,13 +412,19 @@ conv_state_get (ApplyState *state, const gchar *id)
 static void
 conv_state_offer_profile (ConvState *cs, const BatchOp *op)
 {
-  if (op->profile_name == NULL)
+  if (!op->has_profile)
     return;
-  if (cs->profile_name != NULL && op->profile_updated <= cs->profile_updated &&
+  if (cs->has_profile && op->profile_updated <= cs->profile_updated &&
       !(op->profile_updated == 0 && cs->profile_updated == 0))
     return;
-  g_free (cs->profile_name);
-  cs->profile_name = sd_display_name_clean (op->profile_name);
+  /* a profile without a name leaves the name an older one of the batch brought (applied
+   * only if that one is newer than the stored profile, as one by one) */
+  if (op->profile_name != NULL) {
+    g_free (cs->profile_name);
+    cs->profile_name = sd_display_name_clean (op->profile_name);
+    cs->name_updated = op->profile_updated;
+  }
+  cs->has_profile = TRUE;
   cs->profile_updated = op->profile_updated;
   g_free (cs->avatar_url);
   cs->avatar_url = g_strdup (op->avatar_url);
@@ -416,26 +434,34 @@ conv_state_offer_profile (ConvState *cs, const BatchOp *op)
 }
 
 
-/* applies a profile if its lastProfileUpdateSeconds is strictly newer (both 0 is allowed) */
+/* applies the batch's profile if its lastProfileUpdateSeconds is strictly newer (both 0 is
+ * allowed); its name, if any, only if the profile that brought it was newer too (the newest
+ * profile may be a picture alone) */
 static gboolean
-apply_profile (SdStore *self, const gchar *id, const gchar *name, gint64 updated,
-               gboolean *out_changed, GError **error)
+apply_profile (SdStore *self, const ConvState *cs, gboolean *out_changed, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
   *out_changed = FALSE;
-  if (name == NULL)
+  if (!cs->has_profile)
     return TRUE;
   stmt = store_prepare (self,
-                        "UPDATE conversations SET name = ?2, profile_updated = ?3"
+                        "UPDATE conversations SET"
+                        " name = CASE WHEN ?2 IS NOT NULL AND (?4 > profile_updated"
+                        "  OR (?4 = 0 AND profile_updated = 0)) THEN ?2 ELSE name END,"
+                        " profile_updated = ?3"
                         " WHERE id = ?1 AND (?3 > profile_updated"
                         "  OR (?3 = 0 AND profile_updated = 0))",
                         error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, id);
-  store_bind_text (stmt, 2, name);
-  sqlite3_bind_int64 (stmt, 3, updated);
+  store_bind_text (stmt, 1, cs->id);
+  if (cs->profile_name != NULL)
+    store_bind_text (stmt, 2, cs->profile_name);
+  else
+    sqlite3_bind_null (stmt, 2);
+  sqlite3_bind_int64 (stmt, 3, cs->profile_updated);
+  sqlite3_bind_int64 (stmt, 4, cs->name_updated);
   if (!store_run (self, stmt, error))
     return FALSE;
   *out_changed = sqlite3_changes (self->db) > 0;
@@ -731,8 +757,7 @@ apply_conversations (SdStore *self, ApplyState *state, GError **error)
       if (!store_run (self, touch, error))
         return FALSE;
     }
-    if (!apply_profile (self, cs->id, cs->profile_name, cs->profile_updated, &profile_changed,
-                        error))
+    if (!apply_profile (self, cs, &profile_changed, error))
       return FALSE;
     /* a newer profile brings its picture, or takes it away */
     if (profile_changed && cs->avatar_known &&
