@@ -81,8 +81,8 @@ gchar *sd_file_server_upload_finish_full (SdFileServer *self,
 /* asks the server to keep the file at @url (one of ours, sd_file_server_owns_url) for another
  * full lifetime: POST /file/{id}/extend, which the official clients call (the server may not
  * have it: a 404 then means either that or that the file is gone; both want a new upload).
- * The result is the new expiry (unix seconds, 0 when the reply did not say). Another
- * server's URL fails with SD_NETWORK_ERROR_REJECTED before any request */
+ * The result is the new expiry (unix seconds; 0 when the reply did not say, -1 with @error).
+ * Another server's URL fails with SD_NETWORK_ERROR_REJECTED before any request */
 void sd_file_server_extend_async (SdFileServer *self,
                                   const gchar *url,
                                   GCancellable *cancellable,

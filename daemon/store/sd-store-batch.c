@@ -149,6 +149,14 @@ profile_usable (const gchar *name)
   return name != NULL && name[0] != '\0' && g_utf8_validate (name, -1, NULL);
 }
 
+/* a picture we keep with a profile: URL and a 32-byte key, bounded */
+static gboolean
+picture_usable (const gchar *url, GBytes *key)
+{
+  return url != NULL && key != NULL && g_bytes_get_size (key) == 32 && url[0] != '\0' &&
+         strlen (url) <= SD_ATTACHMENT_URL_MAX && g_utf8_validate (url, -1, NULL);
+}
+
 gboolean
 sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *message,
                             GError **error)
@@ -220,11 +228,7 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   /* profiles from ourselves are ignored (§6); one with a picture and no name is a profile
    * too (the picture changes, the name stays) */
   if (!from_self) {
-    gboolean picture = message->profile_picture != NULL && message->profile_key != NULL &&
-                       g_bytes_get_size (message->profile_key) == 32 &&
-                       message->profile_picture[0] != '\0' &&
-                       strlen (message->profile_picture) <= SD_ATTACHMENT_URL_MAX &&
-                       g_utf8_validate (message->profile_picture, -1, NULL);
+    gboolean picture = picture_usable (message->profile_picture, message->profile_key);
 
     if (profile_usable (message->profile_name) || picture) {
       op->has_profile = TRUE;
@@ -258,6 +262,33 @@ sd_store_batch_add_read_receipt (SdStoreBatch *batch, const gchar *reader,
   op->who = g_strdup (reader);
   op->timestamps = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) n_timestamps);
   g_array_append_vals (op->timestamps, timestamps, (guint) n_timestamps);
+  return TRUE;
+}
+
+gboolean
+sd_store_batch_add_they_approved_full (SdStoreBatch *batch, const gchar *sender,
+                                       gboolean has_profile, const gchar *profile_name,
+                                       gint64 profile_updated, const gchar *picture,
+                                       GBytes *profile_key, GError **error)
+{
+  gboolean with_picture = has_profile && picture_usable (picture, profile_key);
+  BatchOp *op;
+
+  if (!sd_store_batch_add_they_approved (batch, sender,
+                                         has_profile ? profile_name : NULL, profile_updated,
+                                         error))
+    return FALSE;
+  op = g_ptr_array_index (batch->ops, batch->ops->len - 1);
+  /* the response's profile is whole, as a visible message's: a picture, or none */
+  if (has_profile && (op->has_profile || with_picture)) {
+    op->has_profile = TRUE;
+    op->profile_updated = profile_updated;
+    op->avatar_known = TRUE;
+    if (with_picture) {
+      op->avatar_url = g_strdup (picture);
+      op->avatar_key = g_bytes_ref (profile_key);
+    }
+  }
   return TRUE;
 }
 
