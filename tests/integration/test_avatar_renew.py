@@ -55,6 +55,8 @@ def test(testnet):
                              {"display-name": GLib.Variant("s", "Bob")})[0]
         # bob starts the conversation; alice answers only once her first file has expired,
         # so bob cannot have fetched the picture before
+        # Note to Self exists (its OpenAvatar is our own picture)
+        alice.account("Send", "ssa{sv}", alice_id, "a note", {})
         bob.account("Send", "ssa{sv}", alice_id, "hi alice", {})
         alice.wait_for(lambda: received(alice, bob_id, "hi alice"), "alice gets bob's hello")
 
