@@ -60,6 +60,7 @@ struct _SdOwnAvatar {
   guint renew_id;            /* the next check */
   guint attempts;            /* failed renewals in a row */
   gchar *busy_url;           /* (owned) (nullable) the URL a renewal is working on */
+  gchar *planned_url;        /* (owned) (nullable) the URL renew_id is armed for */
   guint fetch_retry_id;
   guint fetch_attempts;
   gchar *fetch_url;          /* (owned) (nullable) the URL the attempts count for */
@@ -159,7 +160,9 @@ renew_failed (SdAccount *self, const GError *error)
 
   g_message ("our avatar could not be kept on the file server (attempt %u): %s",
              keeper->attempts + 1, error->message);
-  g_clear_pointer (&keeper->busy_url, g_free);
+  /* the retry is planned for this URL (sd_account_avatar_keeper_changed leaves it) */
+  g_free (keeper->planned_url);
+  keeper->planned_url = g_steal_pointer (&keeper->busy_url);
   if (++keeper->attempts < RENEW_ATTEMPTS) {
     g_clear_handle_id (&keeper->renew_id, g_source_remove);
     keeper->renew_id = g_timeout_add (
@@ -253,7 +256,8 @@ reupload (SdAccount *self, const gchar *url)
       !g_file_get_contents (path, &contents, &len, &error) || len > OWN_COPY_MAX) {
     sodium_memzero (key, sizeof key);
     g_message ("our avatar's file will expire and we have no copy to upload again");
-    g_clear_pointer (&keeper->busy_url, g_free);
+    g_free (keeper->planned_url);
+    keeper->planned_url = g_steal_pointer (&keeper->busy_url);
     keeper->attempts = 0;
     arm_s (self, RENEW_LATER_S);
     return;
@@ -320,11 +324,14 @@ check (SdAccount *self)
   if (url == NULL || *url == '\0' || self->attachments == NULL)
     return;
   due = due_time (self, url);
+  g_free (keeper->planned_url);
+  keeper->planned_url = g_strdup (url);
   if (due > now_s (self)) {
     arm_s (self, due - now_s (self));
     return;
   }
   keeper->busy_url = g_steal_pointer (&url);
+  g_clear_pointer (&keeper->planned_url, g_free);
   sd_attachments_extend_async (self->attachments, keeper->busy_url, keeper->cancellable,
                                on_extended, g_object_ref (self));
 }
@@ -351,6 +358,7 @@ sd_account_avatar_keeper_stop (SdAccount *self)
   g_clear_handle_id (&keeper->renew_id, g_source_remove);
   g_clear_handle_id (&keeper->fetch_retry_id, g_source_remove);
   g_free (keeper->busy_url);
+  g_free (keeper->planned_url);
   g_free (keeper->fetch_url);
   g_free (keeper);
 }
@@ -367,8 +375,16 @@ sd_account_avatar_keeper_uploaded (SdAccount *self, const gchar *url, gint64 exp
 void
 sd_account_avatar_keeper_changed (SdAccount *self)
 {
-  if (self->own_avatar != NULL)
-    self->own_avatar->attempts = 0;
+  SdOwnAvatar *keeper = self->own_avatar;
+  g_autofree gchar *url = NULL;
+
+  if (keeper == NULL)
+    return;
+  /* the same picture (a fetch retried, a name changed): the plan and its backoff stand */
+  url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  if (keeper->renew_id != 0 && g_strcmp0 (url, keeper->planned_url) == 0)
+    return;
+  keeper->attempts = 0;
   check (self);
 }
 
