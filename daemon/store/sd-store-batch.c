@@ -279,15 +279,16 @@ sd_store_batch_add_they_approved_full (SdStoreBatch *batch, const gchar *sender,
                                          error))
     return FALSE;
   op = g_ptr_array_index (batch->ops, batch->ops->len - 1);
-  /* the response's profile is whole, as a visible message's: a picture, or none */
-  if (has_profile && (op->has_profile || with_picture)) {
+  /* a picture in the response counts as in a visible message; a response without one
+   * leaves the picture alone: a device restored from the configs reads old responses (they
+   * outlive the messages) whose profile time is newer than the nothing it has, and must not
+   * take away the picture the Contacts config gave it */
+  if (with_picture) {
     op->has_profile = TRUE;
     op->profile_updated = profile_updated;
     op->avatar_known = TRUE;
-    if (with_picture) {
-      op->avatar_url = g_strdup (picture);
-      op->avatar_key = g_bytes_ref (profile_key);
-    }
+    op->avatar_url = g_strdup (picture);
+    op->avatar_key = g_bytes_ref (profile_key);
   }
   return TRUE;
 }

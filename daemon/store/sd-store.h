@@ -148,8 +148,8 @@ gboolean sd_store_batch_add_read_receipt (SdStoreBatch *batch, const gchar *read
 gboolean sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
                                            const gchar *profile_name, gint64 profile_updated,
                                            GError **error);
-/* the same with the whole profile of the response (@has_profile): its picture (@picture and
- * the 32-byte @profile_key) or, without one, none, as the official clients read it */
+/* the same with the response's picture (@picture and the 32-byte @profile_key), applied as a
+ * visible message's; a response without one leaves the picture alone */
 gboolean sd_store_batch_add_they_approved_full (SdStoreBatch *batch, const gchar *sender,
                                                 gboolean has_profile, const gchar *profile_name,
                                                 gint64 profile_updated, const gchar *picture,
