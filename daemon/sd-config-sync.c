@@ -1608,7 +1608,7 @@ sd_config_sync_avatar_reuploaded (SdConfigSync *self)
   if (!sd_config_user_profile_set_reuploaded_avatar (data, url, key,
                                                      g_get_real_time () / G_USEC_PER_SEC,
                                                      &error))
-    g_warning ("could not record our re-uploaded avatar in the config: %s", error->message);
+    g_message ("our re-uploaded avatar stays out of the config: %s", error->message);
   sodium_memzero (key, sizeof key);
   end_change (self, SD_CONFIG_KIND_USER_PROFILE);
 }
