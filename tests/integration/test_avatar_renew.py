@@ -5,7 +5,8 @@
 alice's daemon extends her avatar's file before it expires, or, when the server will not
 extend (file_extend off), uploads the same picture again and publishes the new URL; across a
 restart too, since the plan comes from stored times. bob, who meets alice only after the
-original file's expiry, still gets her picture."""
+original file's expiry, still gets her picture. And a profile with a picture and no name
+(carol's) gives bob the picture."""
 
 import os
 
@@ -48,6 +49,7 @@ def test(testnet):
     os.environ["G_MESSAGES_DEBUG"] = "SdAccount SdAttachments"
     alice = Daemon("alice", testnet)
     bob = Daemon("bob", testnet)
+    carol = None
     try:
         alice_id = alice.account("CreateAccount", "a{sv}",
                                  {"display-name": GLib.Variant("s", "Alice")})[0]
@@ -123,7 +125,22 @@ def test(testnet):
             open_avatar(bob, alice_id)), "bob follows alice's new avatar URL", timeout=120)
         assert_eq(got, second, "bob has alice's second picture, from the re-uploaded file")
         testnet.control({"action": "file_clear"})
+
+        log("an avatar-only profile: carol has a picture and no name; bob takes the picture")
+        carol = Daemon("carol", testnet)
+        carol_id = carol.account("CreateAccount", "a{sv}", {})[0]
+        third = make_jpeg(0x44cc88ff)
+        fd = temp_file(third)
+        set_avatar(carol, fd)
+        os.close(fd)
+        carol.account("Send", "ssa{sv}", bob_id, "no name, a picture", {})
+        bob.wait_for(lambda: received(bob, carol_id, "no name, a picture"),
+                     "bob gets carol's message")
+        got = bob.wait_for(lambda: open_avatar(bob, carol_id), "bob fetches carol's avatar")
+        assert_eq(got, third, "carol's picture, from a profile without a name")
     finally:
+        if carol is not None:
+            carol.close()
         bob.close()
         alice.close()
 
