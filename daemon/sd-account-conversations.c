@@ -10,6 +10,11 @@
 
 #include "sd-account-private.h"
 
+#include <sodium.h>
+
+#include "sd-avatar-crypto.h"
+#include "sd-encoding.h"
+
 #include "sd-content.h"
 
 #include <string.h>
@@ -41,8 +46,23 @@ sd_account_get_conversation (SdAccount *self, const gchar *id, GError **error)
 static void
 send_request_response (SdAccount *self, const gchar *id, gint64 t)
 {
-  g_autoptr(GBytes) content = sd_content_pack_request_response ((guint64) t, self->display_name,
-                                                                sd_account_profile_updated (self));
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *key_hex = sd_store_get_setting (self->store, "avatar-key", NULL);
+  guint8 key[SD_PROFILE_KEY_LEN];
+  g_autoptr(GBytes) profile_key = NULL;
+  g_autoptr(GBytes) content = NULL;
+
+  /* with our picture, as in our visible messages: a peer takes the response's profile whole,
+   * so without it our next message (same profile time) could not bring the picture */
+  if (url != NULL && *url != '\0' && key_hex != NULL &&
+      sd_hex_decode_exact (key_hex, key, sizeof key, NULL)) {
+    profile_key = g_bytes_new (key, sizeof key);
+    sodium_memzero (key, sizeof key);
+  }
+  content = sd_content_pack_request_response_full ((guint64) t, self->display_name,
+                                                   sd_account_profile_updated (self),
+                                                   profile_key != NULL ? url : NULL,
+                                                   profile_key);
 
   sd_sender_send_control (self->sender, id, content, (guint64) t, SD_OUTGOING_REQUEST_RESPONSE);
 }

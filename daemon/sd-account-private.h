@@ -24,6 +24,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SdOwnAvatar SdOwnAvatar;
+
 struct _SdAccount {
   GObject parent_instance;
 
@@ -58,6 +60,7 @@ struct _SdAccount {
   GHashTable *sync_updated;   /* (owned) conversation ids that got messages during it */
   guint history_messages;     /* history messages the summary notification counts */
   GHashTable *history_conversations; /* (owned) their conversations → how many in each */
+  SdOwnAvatar *own_avatar;    /* (owned) (nullable) sd-account-avatar.c, while online */
 };
 
 /* announces what a store batch changed, as for the poller's batches */
@@ -101,6 +104,22 @@ void sd_account_shorten_expiring (SdAccount *self, GPtrArray *expiring);
 void sd_account_config_setup (SdAccount *self);
 /* our avatar in the settings changed (UserProfile from another device): send and fetch it */
 void sd_account_own_avatar_changed (SdAccount *self);
+/* our avatar in the settings to the sender (URL and profile key, or none) */
+void sd_account_load_own_avatar (SdAccount *self);
+
+/* ---- our avatar kept on the file server (sd-account-avatar.c) ---- */
+
+/* with the network: plans the next renewal from the settings; stop cancels it */
+void sd_account_avatar_keeper_start (SdAccount *self);
+void sd_account_avatar_keeper_stop (SdAccount *self);
+/* SetAvatar uploaded @url, which the server keeps until @expires (0: not said) */
+void sd_account_avatar_keeper_uploaded (SdAccount *self, const gchar *url, gint64 expires);
+/* our avatar changed otherwise (removed, or set on another device): planned again */
+void sd_account_avatar_keeper_changed (SdAccount *self);
+/* fetching our avatar set on another device failed / succeeded: tried again with backoff
+ * (5 attempts, as a contact's) when the failure may pass */
+void sd_account_own_avatar_fetch_failed (SdAccount *self, const gchar *url, const GError *error);
+void sd_account_own_avatar_fetched (SdAccount *self);
 /* before a tick's changes are announced: synced read positions, Note to Self, hidden ones */
 void sd_account_config_apply_changes (SdAccount *self, SdStoreChanges *changes);
 /* MarkRead up to @up_to: the shared read position moves, "marked unread" ends */

@@ -499,6 +499,12 @@ load_avatar (SdAccount *self)
   sd_sender_set_avatar (self->sender, profile_key != NULL ? url : NULL, profile_key);
 }
 
+void
+sd_account_load_own_avatar (SdAccount *self)
+{
+  load_avatar (self);
+}
+
 typedef struct {
   SdAccount *account; /* (owned) */
   gchar *url;         /* (owned) the URL fetched */
@@ -528,6 +534,8 @@ on_own_avatar_fetched (GObject *source, GAsyncResult *result, gpointer user_data
 
   if (plain == NULL) {
     g_debug ("our avatar could not be fetched: %s", error->message);
+    /* tried again with backoff, as a contact's is */
+    sd_account_own_avatar_fetch_failed (self, url, error);
     return;
   }
   if (self->store == NULL)
@@ -543,6 +551,7 @@ on_own_avatar_fetched (GObject *source, GAsyncResult *result, gpointer user_data
     g_warning ("could not keep our avatar: %s", error->message);
     return;
   }
+  sd_account_own_avatar_fetched (self);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0);
 }
 
@@ -584,8 +593,11 @@ sync_own_avatar (SdAccount *self)
 void
 sd_account_own_avatar_changed (SdAccount *self)
 {
-  if (self->store != NULL)
-    sync_own_avatar (self);
+  if (self->store == NULL)
+    return;
+  sync_own_avatar (self);
+  /* a picture from another device is kept alive here too */
+  sd_account_avatar_keeper_changed (self);
 }
 
 static gboolean
@@ -627,7 +639,9 @@ on_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
   SdAccount *self = g_task_get_source_object (task);
   AvatarUpload *upload = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autofree gchar *url = sd_attachments_upload_finish (SD_ATTACHMENTS (source), result, &error);
+  gint64 expires = 0;
+  g_autofree gchar *url = sd_attachments_upload_finish_full (SD_ATTACHMENTS (source), result,
+                                                             &expires, &error);
   g_autofree gchar *key_hex = NULL;
   g_autofree gchar *path = NULL;
 
@@ -647,6 +661,8 @@ on_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
+  /* kept alive from now on, from what the server said */
+  sd_account_avatar_keeper_uploaded (self, url, expires);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -727,7 +743,10 @@ sd_account_remove_avatar (SdAccount *self, GError **error)
   path = g_build_filename (self->config.data_dir, "avatar", NULL);
   (void) g_unlink (path);
   sd_store_set_setting (self->store, "avatar-file-url", NULL, NULL);
-  return save_profile (self, "", "", error);
+  if (!save_profile (self, "", "", error))
+    return FALSE;
+  sd_account_avatar_keeper_changed (self);
+  return TRUE;
 }
 
 gboolean
@@ -911,6 +930,7 @@ sd_account_resolve_name_finish (SdAccount *self, GAsyncResult *result, GError **
 static void
 stop_components (SdAccount *self)
 {
+  sd_account_avatar_keeper_stop (self);
   if (self->communities != NULL)
     sd_communities_stop (self->communities);
   g_clear_object (&self->communities);
@@ -953,6 +973,8 @@ go_online (SdAccount *self)
   sd_attachments_start (self->attachments);
   /* also fetches a picture set on another device that a stop interrupted */
   sync_own_avatar (self);
+  /* and keeps ours on the file server, planned from the settings */
+  sd_account_avatar_keeper_start (self);
 }
 
 /* a group conversation changed (docs/groups.md): its newest state goes out as a conversation

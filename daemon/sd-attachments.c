@@ -1687,7 +1687,9 @@ on_blob_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-  g_autofree gchar *url = sd_file_server_upload_finish (SD_FILE_SERVER (source), result, &error);
+  g_autofree gchar *url = sd_file_server_upload_finish_full (SD_FILE_SERVER (source), result,
+                                                             g_task_get_task_data (task),
+                                                             &error);
   const gchar *key = sd_file_server_get_pointer_key (SD_FILE_SERVER (source));
 
   if (url == NULL)
@@ -1708,14 +1710,60 @@ sd_attachments_upload_async (SdAttachments *self, GBytes *blob, GCancellable *ca
   g_return_if_fail (SD_IS_ATTACHMENTS (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_attachments_upload_async);
+  /* the file's expiry, from the server's reply */
+  g_task_set_task_data (task, g_new0 (gint64, 1), g_free);
   sd_file_server_upload_async (self->file_server, blob, cancellable, on_blob_uploaded, task);
 }
 
 gchar *
 sd_attachments_upload_finish (SdAttachments *self, GAsyncResult *result, GError **error)
 {
+  return sd_attachments_upload_finish_full (self, result, NULL, error);
+}
+
+gchar *
+sd_attachments_upload_finish_full (SdAttachments *self, GAsyncResult *result,
+                                   gint64 *out_expires, GError **error)
+{
+  gchar *url;
+
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  url = g_task_propagate_pointer (G_TASK (result), error);
+  if (out_expires != NULL)
+    *out_expires = url != NULL ? *(gint64 *) g_task_get_task_data (G_TASK (result)) : 0;
+  return url;
+}
+
+static void
+on_extended (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gint64 expires = sd_file_server_extend_finish (SD_FILE_SERVER (source), result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, expires);
+}
+
+void
+sd_attachments_extend_async (SdAttachments *self, const gchar *url, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (SD_IS_ATTACHMENTS (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_attachments_extend_async);
+  sd_file_server_extend_async (self->file_server, url, cancellable, on_extended, task);
+}
+
+gint64
+sd_attachments_extend_finish (SdAttachments *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return (gint64) g_task_propagate_int (G_TASK (result), error);
 }
 
 /* ---- avatars: one download path for contacts' and our own ---- */

@@ -165,6 +165,19 @@ void sd_attachments_upload_async (SdAttachments *self,
 gchar *sd_attachments_upload_finish (SdAttachments *self,
                                      GAsyncResult *result,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* the same, with the file's expiry as the server gave it (unix seconds, 0: not said) */
+gchar *sd_attachments_upload_finish_full (SdAttachments *self,
+                                          GAsyncResult *result,
+                                          gint64 *out_expires,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* keeps the file at @url (ours) for another lifetime (sd_file_server_extend_async): the
+ * result is its new expiry (0: not said) */
+void sd_attachments_extend_async (SdAttachments *self,
+                                  const gchar *url,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gint64 sd_attachments_extend_finish (SdAttachments *self, GAsyncResult *result, GError **error);
 
 /* fetches @conversation's avatar when its profile names one not fetched yet; "avatar-changed"
  * tells when it is there. Failures wait for the next profile or start */

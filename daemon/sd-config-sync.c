@@ -1535,6 +1535,7 @@ sd_config_sync_profile_changed (SdConfigSync *self)
   guint8 old_key[32] = { 0 };
   gboolean has_avatar;
   gboolean had_avatar = FALSE;
+  gint64 now_s;
   SdConfigValue *data;
 
   g_return_if_fail (SD_IS_CONFIG_SYNC (self));
@@ -1552,12 +1553,62 @@ sd_config_sync_profile_changed (SdConfigSync *self)
     return;
   }
   data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
-  if (!sd_config_user_profile_set_name (data, name, &error) ||
-      !sd_config_user_profile_set_avatar (data, has_avatar ? url : NULL, key, &error)) {
+  now_s = g_get_real_time () / G_USEC_PER_SEC;
+  /* the name: "t" (or "T", whichever is newer) moves with it, as libsession-util does */
+  if (g_strcmp0 (old, name != NULL && *name != '\0' ? name : NULL) != 0) {
+    if (!sd_config_user_profile_set_name (data, name, &error)) {
+      g_warning ("could not record our profile in the config: %s", error->message);
+      sodium_memzero (key, sizeof key);
+      return;
+    }
+    sd_config_user_profile_touch (data, now_s);
+  }
+  /* a picture other than the one in force is a new one ("p"/"q" and "t"); the same one
+   * uploaded again is written by sd_config_sync_avatar_reuploaded */
+  if ((had_avatar != has_avatar ||
+       (has_avatar && (g_strcmp0 (old_url, url) != 0 || memcmp (old_key, key, 32) != 0))) &&
+      !sd_config_user_profile_set_new_avatar (data, has_avatar ? url : NULL, key, now_s,
+                                              &error)) {
     g_warning ("could not record our profile in the config: %s", error->message);
     sodium_memzero (key, sizeof key);
     return;
   }
+  sodium_memzero (key, sizeof key);
+  sodium_memzero (old_key, sizeof old_key);
+  end_change (self, SD_CONFIG_KIND_USER_PROFILE);
+}
+
+void
+sd_config_sync_avatar_reuploaded (SdConfigSync *self)
+{
+  g_autofree gchar *url = sd_store_get_setting (self->store, "avatar-url", NULL);
+  g_autofree gchar *key_hex = sd_store_get_setting (self->store, "avatar-key", NULL);
+  g_autoptr(GError) error = NULL;
+  guint8 key[32];
+  SdConfigValue *data;
+
+  g_return_if_fail (SD_IS_CONFIG_SYNC (self));
+  if (url == NULL || *url == '\0' || key_hex == NULL ||
+      !sd_hex_decode_exact (key_hex, key, sizeof key, NULL))
+    return;
+  data = current_data (self, SD_CONFIG_KIND_USER_PROFILE);
+  if (data != NULL) {
+    g_autofree gchar *old_url = NULL;
+    guint8 old_key[32];
+    gboolean same = sd_config_user_profile_get_avatar (data, &old_url, old_key) &&
+                    g_str_equal (old_url, url) && memcmp (old_key, key, 32) == 0;
+
+    sodium_memzero (old_key, sizeof old_key);
+    if (same) {
+      sodium_memzero (key, sizeof key);
+      return;
+    }
+  }
+  data = begin_change (self, SD_CONFIG_KIND_USER_PROFILE);
+  if (!sd_config_user_profile_set_reuploaded_avatar (data, url, key,
+                                                     g_get_real_time () / G_USEC_PER_SEC,
+                                                     &error))
+    g_message ("our re-uploaded avatar stays out of the config: %s", error->message);
   sodium_memzero (key, sizeof key);
   end_change (self, SD_CONFIG_KIND_USER_PROFILE);
 }

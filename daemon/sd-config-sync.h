@@ -73,6 +73,9 @@ void sd_config_sync_contact_removed (SdConfigSync *self, const gchar *id);
 void sd_config_sync_read_changed (SdConfigSync *self, const gchar *id, gint64 now_ms);
 /* our display name and avatar (URL and profile key), as stored in the settings */
 void sd_config_sync_profile_changed (SdConfigSync *self);
+/* our avatar, as stored in the settings, is the same picture uploaded again (its file would
+ * expire): written as UserProfile's re-upload ("P"/"Q"/"T") */
+void sd_config_sync_avatar_reuploaded (SdConfigSync *self);
 
 /* communities (docs/communities.md): the UserGroups entry of a joined room (@id), with its
  * priority, as stored; and its removal once left */

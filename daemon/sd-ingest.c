@@ -232,11 +232,20 @@ handle_content (Context *self,
   } else if (content->messagerequestresponse != NULL) {
     SessionProtos__MessageRequestResponse *response = content->messagerequestresponse;
 
-    if (response->isapproved && !from_self)
-      (void) sd_store_batch_add_they_approved (
-        batch, msg->sender, response->profile != NULL ? response->profile->displayname : NULL,
+    if (response->isapproved && !from_self) {
+      g_autoptr(GBytes) response_key = NULL;
+
+      /* the picture with the profile, its key beside it, as in a visible message */
+      if (response->profile != NULL && response->profile->profilepicture != NULL &&
+          response->has_profilekey)
+        response_key = g_bytes_new (response->profilekey.data, response->profilekey.len);
+      (void) sd_store_batch_add_they_approved_full (
+        batch, msg->sender, response->profile != NULL,
+        response->profile != NULL ? response->profile->displayname : NULL,
         response->profile != NULL ? (gint64) response->profile->lastprofileupdateseconds : 0,
+        response->profile != NULL ? response->profile->profilepicture : NULL, response_key,
         NULL);
+    }
   }
   /* anything else (calls, obsolete fields) is only marked seen */
 }

@@ -195,6 +195,33 @@ sd_file_server_parse_upload_reply (const guint8 *body, gsize len, gchar **out_id
   return TRUE;
 }
 
+gint64
+sd_file_server_parse_expires (const guint8 *body, gsize len, gint64 now_s)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonNode *node;
+  gdouble value;
+
+  if (len > 4096 || !json_parser_load_from_data (parser, (const gchar *) body, (gssize) len,
+                                                 NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (node = json_object_get_member (json_node_get_object (root), "expires")) == NULL ||
+      !JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  /* session-file-server answers a float (seconds with their fraction); ours an integer */
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    value = (gdouble) json_node_get_int (node);
+  else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    value = json_node_get_double (node);
+  else
+    return 0;
+  /* a time we can plan with: not past, not absurdly far */
+  if (!(value > (gdouble) now_s) || value > (gdouble) now_s + 10.0 * 365 * 24 * 3600)
+    return 0;
+  return (gint64) value;
+}
+
 /* ---- one v4 request (sd-onion-server.c), judged as a file server's answer ---- */
 
 typedef struct {
@@ -308,6 +335,10 @@ on_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
+  /* kept beside the URL for sd_file_server_upload_finish_full */
+  *(gint64 *) g_task_get_task_data (task) =
+    sd_file_server_parse_expires (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                  g_get_real_time () / G_USEC_PER_SEC);
   g_task_return_pointer (task, g_strdup_printf ("%s/file/%s", self->url, id), g_free);
 }
 
@@ -326,6 +357,7 @@ sd_file_server_upload_filled_async (SdFileServer *self, gsize blob_len, SdOnionF
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sd_file_server_upload_async);
+  g_task_set_task_data (task, g_new0 (gint64, 1), g_free);
   if (blob_len == 0 || blob_len > SD_FILE_SERVER_MAX_FILE) {
     if (fill_destroy != NULL)
       fill_destroy (fill_data);
@@ -374,8 +406,78 @@ sd_file_server_upload_async (SdFileServer *self, GBytes *blob, GCancellable *can
 gchar *
 sd_file_server_upload_finish (SdFileServer *self, GAsyncResult *result, GError **error)
 {
+  return sd_file_server_upload_finish_full (self, result, NULL, error);
+}
+
+gchar *
+sd_file_server_upload_finish_full (SdFileServer *self, GAsyncResult *result,
+                                   gint64 *out_expires, GError **error)
+{
+  gchar *url;
+
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  url = g_task_propagate_pointer (G_TASK (result), error);
+  if (out_expires != NULL)
+    *out_expires = url != NULL ? *(gint64 *) g_task_get_task_data (G_TASK (result)) : 0;
+  return url;
+}
+
+/* ---- keeping a file: POST /file/{id}/extend ---- */
+
+static void
+on_extended (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autoptr(GBytes) body = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (body == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_int (task, sd_file_server_parse_expires (g_bytes_get_data (body, NULL),
+                                                         g_bytes_get_size (body),
+                                                         g_get_real_time () / G_USEC_PER_SEC));
+}
+
+void
+sd_file_server_extend_async (SdFileServer *self, const gchar *url, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *bare = NULL;
+  Request *request;
+
+  g_return_if_fail (SD_IS_FILE_SERVER (self));
+  g_return_if_fail (url != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_file_server_extend_async);
+  /* our pointers may end in "#p=…" */
+  bare = g_strndup (url, strcspn (url, "#"));
+  if (!sd_file_server_owns_url (self, bare, &id)) {
+    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED,
+                             "not a file of our file server");
+    return;
+  }
+  request = g_new0 (Request, 1);
+  request->method = g_strdup ("POST");
+  request->endpoint = g_strdup_printf ("/file/%s/extend", id);
+  request->protocol = g_strdup (self->protocol);
+  request->host = g_strdup (self->host);
+  request->port = self->port;
+  memcpy (request->x25519, self->x25519, 32);
+  request->max_bytes = 4096;
+  request_start (self, request, sd_file_server_extend_async, cancellable, on_extended,
+                 g_steal_pointer (&task));
+}
+
+gint64
+sd_file_server_extend_finish (SdFileServer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return (gint64) g_task_propagate_int (G_TASK (result), error);
 }
 
 /* ---- download ---- */

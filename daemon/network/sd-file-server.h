@@ -71,6 +71,24 @@ void sd_file_server_upload_filled_async (SdFileServer *self,
 gchar *sd_file_server_upload_finish (SdFileServer *self,
                                      GAsyncResult *result,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* the same, with when the server will drop the file (unix seconds; 0 when its reply did not
+ * say, or said something implausible) */
+gchar *sd_file_server_upload_finish_full (SdFileServer *self,
+                                          GAsyncResult *result,
+                                          gint64 *out_expires,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* asks the server to keep the file at @url (one of ours, sd_file_server_owns_url) for another
+ * full lifetime: POST /file/{id}/extend, which the official clients call (the server may not
+ * have it: a 404 then means either that or that the file is gone; both want a new upload).
+ * The result is the new expiry (unix seconds; 0 when the reply did not say, -1 with @error).
+ * Another server's URL fails with SD_NETWORK_ERROR_REJECTED before any request */
+void sd_file_server_extend_async (SdFileServer *self,
+                                  const gchar *url,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gint64 sd_file_server_extend_finish (SdFileServer *self, GAsyncResult *result, GError **error);
 
 /* downloads what @pointer names, at most @max_bytes: from our server with its key, from
  * another only when the pointer's fragment names that server's key (`p=`), or from the
@@ -134,5 +152,8 @@ gboolean sd_file_server_parse_upload_reply (const guint8 *body,
                                             gsize len,
                                             gchar **out_id,
                                             GError **error);
+/* "expires" of an upload or extend reply (a number of seconds, fractions dropped): 0 when
+ * absent, not a number, or not between @now_s and @now_s + 10 years */
+gint64 sd_file_server_parse_expires (const guint8 *body, gsize len, gint64 now_s);
 
 G_END_DECLS

@@ -227,6 +227,17 @@ sd_content_pack_request_response (guint64 sent_at,
                                   const gchar *profile_name,
                                   guint64 profile_updated_seconds)
 {
+  return sd_content_pack_request_response_full (sent_at, profile_name, profile_updated_seconds,
+                                                NULL, NULL);
+}
+
+GBytes *
+sd_content_pack_request_response_full (guint64 sent_at,
+                                       const gchar *profile_name,
+                                       guint64 profile_updated_seconds,
+                                       const gchar *picture_url,
+                                       GBytes *profile_key)
+{
   SessionProtos__Content content = SESSION_PROTOS__CONTENT__INIT;
   SessionProtos__MessageRequestResponse response = SESSION_PROTOS__MESSAGE_REQUEST_RESPONSE__INIT;
   SessionProtos__LokiProfile profile = SESSION_PROTOS__LOKI_PROFILE__INIT;
@@ -237,6 +248,16 @@ sd_content_pack_request_response (guint64 sent_at,
     profile.has_lastprofileupdateseconds = TRUE;
     profile.lastprofileupdateseconds = profile_updated_seconds;
     response.profile = &profile;
+  }
+  /* as in a visible message: the picture with the profile, its key beside it */
+  if (picture_url != NULL && *picture_url != '\0' && profile_key != NULL) {
+    profile.has_lastprofileupdateseconds = TRUE;
+    profile.lastprofileupdateseconds = profile_updated_seconds;
+    profile.profilepicture = (char *) picture_url;
+    response.profile = &profile;
+    response.has_profilekey = TRUE;
+    response.profilekey.data = (guint8 *) g_bytes_get_data (profile_key,
+                                                            &response.profilekey.len);
   }
   content.messagerequestresponse = &response;
   return pack (&content, sent_at);

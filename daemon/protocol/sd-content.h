@@ -27,6 +27,13 @@ GBytes *sd_content_pack_read_receipt (guint64 sent_at,
 GBytes *sd_content_pack_request_response (guint64 sent_at,
                                           const gchar *profile_name,
                                           guint64 profile_updated_seconds) G_GNUC_WARN_UNUSED_RESULT;
+/* the same with our avatar (@picture_url and its 32-byte @profile_key, both or neither), which
+ * the official clients read from the response's profile like a visible message's */
+GBytes *sd_content_pack_request_response_full (guint64 sent_at,
+                                               const gchar *profile_name,
+                                               guint64 profile_updated_seconds,
+                                               const gchar *picture_url,
+                                               GBytes *profile_key) G_GNUC_WARN_UNUSED_RESULT;
 
 /* a visible message with everything 1:1 parity needs; unset pointers and
  * zero values are left out */

@@ -65,6 +65,7 @@ typedef struct {
   gchar *avatar_url;        /* (nullable) with the profile */
   GBytes *avatar_key;       /* (nullable) */
   gboolean avatar_known;    /* the profile came whole (a visible message): no URL = none */
+  gboolean has_profile;     /* a profile to offer: a name, a picture, or both */
 } BatchOp;
 
 struct _SdStoreBatch {
@@ -148,6 +149,14 @@ profile_usable (const gchar *name)
   return name != NULL && name[0] != '\0' && g_utf8_validate (name, -1, NULL);
 }
 
+/* a picture we keep with a profile: URL and a 32-byte key, bounded */
+static gboolean
+picture_usable (const gchar *url, GBytes *key)
+{
+  return url != NULL && key != NULL && g_bytes_get_size (key) == 32 && url[0] != '\0' &&
+         strlen (url) <= SD_ATTACHMENT_URL_MAX && g_utf8_validate (url, -1, NULL);
+}
+
 gboolean
 sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *message,
                             GError **error)
@@ -216,18 +225,22 @@ sd_store_batch_add_message (SdStoreBatch *batch, const SdIncomingMessage *messag
   op->expiration_mode = message->expiration_mode;
   op->expiration_timer = message->expiration_mode != SD_EXPIRATION_OFF ?
     message->expiration_timer : 0;
-  /* profiles from ourselves are ignored (§6) */
-  if (!from_self && profile_usable (message->profile_name)) {
-    op->profile_name = g_strdup (message->profile_name);
-    op->profile_updated = message->profile_updated;
-    /* the picture goes with the profile it came in (docs/attachments.md) */
-    op->avatar_known = TRUE;
-    if (message->profile_picture != NULL && message->profile_key != NULL &&
-        g_bytes_get_size (message->profile_key) == 32 &&
-        strlen (message->profile_picture) <= SD_ATTACHMENT_URL_MAX &&
-        g_utf8_validate (message->profile_picture, -1, NULL)) {
-      op->avatar_url = g_strdup (message->profile_picture);
-      op->avatar_key = g_bytes_ref (message->profile_key);
+  /* profiles from ourselves are ignored (§6); one with a picture and no name is a profile
+   * too (the picture changes, the name stays) */
+  if (!from_self) {
+    gboolean picture = picture_usable (message->profile_picture, message->profile_key);
+
+    if (profile_usable (message->profile_name) || picture) {
+      op->has_profile = TRUE;
+      if (profile_usable (message->profile_name))
+        op->profile_name = g_strdup (message->profile_name);
+      op->profile_updated = message->profile_updated;
+      /* the picture goes with the profile it came in (docs/attachments.md) */
+      op->avatar_known = TRUE;
+      if (picture) {
+        op->avatar_url = g_strdup (message->profile_picture);
+        op->avatar_key = g_bytes_ref (message->profile_key);
+      }
     }
   }
   return TRUE;
@@ -253,6 +266,34 @@ sd_store_batch_add_read_receipt (SdStoreBatch *batch, const gchar *reader,
 }
 
 gboolean
+sd_store_batch_add_they_approved_full (SdStoreBatch *batch, const gchar *sender,
+                                       gboolean has_profile, const gchar *profile_name,
+                                       gint64 profile_updated, const gchar *picture,
+                                       GBytes *profile_key, GError **error)
+{
+  gboolean with_picture = has_profile && picture_usable (picture, profile_key);
+  BatchOp *op;
+
+  if (!sd_store_batch_add_they_approved (batch, sender,
+                                         has_profile ? profile_name : NULL, profile_updated,
+                                         error))
+    return FALSE;
+  op = g_ptr_array_index (batch->ops, batch->ops->len - 1);
+  /* a picture in the response counts as in a visible message; a response without one
+   * leaves the picture alone: a device restored from the configs reads old responses (they
+   * outlive the messages) whose profile time is newer than the nothing it has, and must not
+   * take away the picture the Contacts config gave it */
+  if (with_picture) {
+    op->has_profile = TRUE;
+    op->profile_updated = profile_updated;
+    op->avatar_known = TRUE;
+    op->avatar_url = g_strdup (picture);
+    op->avatar_key = g_bytes_ref (profile_key);
+  }
+  return TRUE;
+}
+
+gboolean
 sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
                                   const gchar *profile_name, gint64 profile_updated,
                                   GError **error)
@@ -267,6 +308,7 @@ sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
   op = batch_append (batch, BATCH_OP_THEY_APPROVED);
   op->who = g_strdup (sender);
   if (profile_usable (profile_name)) {
+    op->has_profile = TRUE;
     op->profile_name = g_strdup (profile_name);
     op->profile_updated = profile_updated;
   }
@@ -358,6 +400,8 @@ typedef struct {
   gchar *avatar_url;        /* (owned) (nullable) that profile's picture */
   GBytes *avatar_key;       /* (owned) (nullable) */
   gboolean avatar_known;
+  gboolean has_profile;     /* the batch offered a profile (its name may be NULL) */
+  gint64 name_updated;      /* the time of the profile profile_name came with */
 } ConvState;
 
 /* what one apply run has touched so far */
@@ -400,13 +444,19 @@ conv_state_get (ApplyState *state, const gchar *id)
 static void
 conv_state_offer_profile (ConvState *cs, const BatchOp *op)
 {
-  if (op->profile_name == NULL)
+  if (!op->has_profile)
     return;
-  if (cs->profile_name != NULL && op->profile_updated <= cs->profile_updated &&
+  if (cs->has_profile && op->profile_updated <= cs->profile_updated &&
       !(op->profile_updated == 0 && cs->profile_updated == 0))
     return;
-  g_free (cs->profile_name);
-  cs->profile_name = sd_display_name_clean (op->profile_name);
+  /* a profile without a name leaves the name an older one of the batch brought (applied
+   * only if that one is newer than the stored profile, as one by one) */
+  if (op->profile_name != NULL) {
+    g_free (cs->profile_name);
+    cs->profile_name = sd_display_name_clean (op->profile_name);
+    cs->name_updated = op->profile_updated;
+  }
+  cs->has_profile = TRUE;
   cs->profile_updated = op->profile_updated;
   g_free (cs->avatar_url);
   cs->avatar_url = g_strdup (op->avatar_url);
@@ -416,26 +466,34 @@ conv_state_offer_profile (ConvState *cs, const BatchOp *op)
 }
 
 
-/* applies a profile if its lastProfileUpdateSeconds is strictly newer (both 0 is allowed) */
+/* applies the batch's profile if its lastProfileUpdateSeconds is strictly newer (both 0 is
+ * allowed); its name, if any, only if the profile that brought it was newer too (the newest
+ * profile may be a picture alone) */
 static gboolean
-apply_profile (SdStore *self, const gchar *id, const gchar *name, gint64 updated,
-               gboolean *out_changed, GError **error)
+apply_profile (SdStore *self, const ConvState *cs, gboolean *out_changed, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
 
   *out_changed = FALSE;
-  if (name == NULL)
+  if (!cs->has_profile)
     return TRUE;
   stmt = store_prepare (self,
-                        "UPDATE conversations SET name = ?2, profile_updated = ?3"
+                        "UPDATE conversations SET"
+                        " name = CASE WHEN ?2 IS NOT NULL AND (?4 > profile_updated"
+                        "  OR (?4 = 0 AND profile_updated = 0)) THEN ?2 ELSE name END,"
+                        " profile_updated = ?3"
                         " WHERE id = ?1 AND (?3 > profile_updated"
                         "  OR (?3 = 0 AND profile_updated = 0))",
                         error);
   if (stmt == NULL)
     return FALSE;
-  store_bind_text (stmt, 1, id);
-  store_bind_text (stmt, 2, name);
-  sqlite3_bind_int64 (stmt, 3, updated);
+  store_bind_text (stmt, 1, cs->id);
+  if (cs->profile_name != NULL)
+    store_bind_text (stmt, 2, cs->profile_name);
+  else
+    sqlite3_bind_null (stmt, 2);
+  sqlite3_bind_int64 (stmt, 3, cs->profile_updated);
+  sqlite3_bind_int64 (stmt, 4, cs->name_updated);
   if (!store_run (self, stmt, error))
     return FALSE;
   *out_changed = sqlite3_changes (self->db) > 0;
@@ -731,8 +789,7 @@ apply_conversations (SdStore *self, ApplyState *state, GError **error)
       if (!store_run (self, touch, error))
         return FALSE;
     }
-    if (!apply_profile (self, cs->id, cs->profile_name, cs->profile_updated, &profile_changed,
-                        error))
+    if (!apply_profile (self, cs, &profile_changed, error))
       return FALSE;
     /* a newer profile brings its picture, or takes it away */
     if (profile_changed && cs->avatar_known &&

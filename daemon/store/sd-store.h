@@ -148,6 +148,12 @@ gboolean sd_store_batch_add_read_receipt (SdStoreBatch *batch, const gchar *read
 gboolean sd_store_batch_add_they_approved (SdStoreBatch *batch, const gchar *sender,
                                            const gchar *profile_name, gint64 profile_updated,
                                            GError **error);
+/* the same with the response's picture (@picture and the 32-byte @profile_key), applied as a
+ * visible message's; a response without one leaves the picture alone */
+gboolean sd_store_batch_add_they_approved_full (SdStoreBatch *batch, const gchar *sender,
+                                                gboolean has_profile, const gchar *profile_name,
+                                                gint64 profile_updated, const gchar *picture,
+                                                GBytes *profile_key, GError **error);
 /* @reactor reacted to the message (@author, @target_sent_at) with @emoji, or took it back
  * (@remove), at @sent_at. Applied only if that message is stored and @reactor takes part in
  * its conversation; a removal only undoes an older reaction */

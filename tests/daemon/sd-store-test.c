@@ -1074,6 +1074,130 @@ test_batch_invalid (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (sd_store_batch_get_size (batch), ==, 0);
 }
 
+/* the picture of the conversation's stored avatar row, or NULL */
+static gchar *
+avatar_url_of (SdStore *store, const gchar *id)
+{
+  g_autofree gchar *url = NULL, *file = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  if (!sd_store_get_avatar (store, id, &url, &key, &file, NULL))
+    return NULL;
+  return g_steal_pointer (&url);
+}
+
+/* a profile with a picture and no name changes the picture and keeps the name; in a batch,
+ * the name of an older profile is kept only if that profile was newer than the stored one;
+ * a request response's picture counts, its absence does not */
+static void
+test_avatar_only_profile (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GBytes) key = g_bytes_new_static ("11111111111111111111111111111111", 32);
+  g_autoptr(SdStoreChanges) c1 = NULL, c2 = NULL, c3 = NULL, c4 = NULL, c5 = NULL, c6 = NULL;
+  g_autoptr(SdStoreBatch) batch = NULL;
+  g_autoptr(SdConversation) conversation = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *url = NULL;
+  SdIncomingMessage m1 = incoming ("h1", ID_B, 1000, "hi");
+  SdIncomingMessage m2 = incoming ("h2", ID_B, 2000, "new picture");
+  SdIncomingMessage m3 = incoming ("h3", ID_B, 3000, "new name");
+  SdIncomingMessage m4 = incoming ("h4", ID_B, 3001, "and a picture");
+  SdIncomingMessage m5 = incoming ("h5", ID_B, 4000, "an old profile");
+  SdIncomingMessage m6 = incoming ("h6", ID_B, 4001, "a newer picture");
+  SdIncomingMessage m7 = incoming ("h7", ID_B, 5000, "after the response");
+
+  m1.profile_name = "Bob";
+  m1.profile_updated = 100;
+  c1 = receive (fixture->store, &m1);
+  g_assert_null (avatar_url_of (fixture->store, ID_B));
+
+  m2.profile_updated = 200;
+  m2.profile_picture = "http://f/file/p1";
+  m2.profile_key = key;
+  c2 = receive (fixture->store, &m2);
+  g_assert_cmpuint (c2->changed_conversations->len, ==, 1);
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (conversation->name, ==, "Bob");
+  g_assert_cmpint (conversation->profile_updated, ==, 200);
+  url = avatar_url_of (fixture->store, ID_B);
+  g_assert_cmpstr (url, ==, "http://f/file/p1");
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&conversation, sd_conversation_free);
+
+  /* one batch: a name (250), then a picture alone (300): both apply */
+  m3.profile_name = "Rob";
+  m3.profile_updated = 250;
+  m4.profile_updated = 300;
+  m4.profile_picture = "http://f/file/p2";
+  m4.profile_key = key;
+  batch = sd_store_batch_new (fixture->store);
+  add_message (batch, &m3);
+  add_message (batch, &m4);
+  c3 = apply (fixture->store, batch);
+  g_clear_pointer (&batch, sd_store_batch_free);
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (conversation->name, ==, "Rob");
+  g_assert_cmpint (conversation->profile_updated, ==, 300);
+  url = avatar_url_of (fixture->store, ID_B);
+  g_assert_cmpstr (url, ==, "http://f/file/p2");
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&conversation, sd_conversation_free);
+
+  /* one batch: an old name (150, older than the stored 300), then a newer picture alone:
+   * the picture applies, the old name does not */
+  m5.profile_name = "Mallory";
+  m5.profile_updated = 150;
+  m6.profile_updated = 400;
+  m6.profile_picture = "http://f/file/p3";
+  m6.profile_key = key;
+  batch = sd_store_batch_new (fixture->store);
+  add_message (batch, &m5);
+  add_message (batch, &m6);
+  c4 = apply (fixture->store, batch);
+  g_clear_pointer (&batch, sd_store_batch_free);
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_cmpstr (conversation->name, ==, "Rob");
+  g_assert_cmpint (conversation->profile_updated, ==, 400);
+  url = avatar_url_of (fixture->store, ID_B);
+  g_assert_cmpstr (url, ==, "http://f/file/p3");
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&conversation, sd_conversation_free);
+
+  /* a request response with its picture; the message after it, at the same profile time,
+   * finds the picture there */
+  batch = sd_store_batch_new (fixture->store);
+  g_assert_true (sd_store_batch_add_they_approved_full (batch, ID_B, TRUE, "Robert", 500,
+                                                        "http://f/file/p4", key, &error));
+  g_assert_no_error (error);
+  c5 = apply (fixture->store, batch);
+  g_clear_pointer (&batch, sd_store_batch_free);
+  url = avatar_url_of (fixture->store, ID_B);
+  g_assert_cmpstr (url, ==, "http://f/file/p4");
+  g_clear_pointer (&url, g_free);
+  m7.profile_name = "Robert";
+  m7.profile_updated = 500;
+  m7.profile_picture = "http://f/file/p4";
+  m7.profile_key = key;
+  c6 = receive (fixture->store, &m7);
+  url = avatar_url_of (fixture->store, ID_B);
+  g_assert_cmpstr (url, ==, "http://f/file/p4");
+  g_clear_pointer (&url, g_free);
+
+  /* a newer response without a picture (an old one read by a restored device) leaves it */
+  batch = sd_store_batch_new (fixture->store);
+  g_assert_true (sd_store_batch_add_they_approved_full (batch, ID_B, TRUE, "Robbie", 600, NULL,
+                                                        NULL, &error));
+  g_clear_pointer (&c6, sd_store_changes_free);
+  c6 = apply (fixture->store, batch);
+  url = avatar_url_of (fixture->store, ID_B);
+  g_assert_cmpstr (url, ==, "http://f/file/p4");
+  conversation = sd_store_get_conversation (fixture->store, ID_B, &error);
+  g_assert_cmpstr (conversation->name, ==, "Robbie");
+  g_assert_cmpint (conversation->profile_updated, ==, 600);
+}
+
 static void
 test_unknown_sender (Fixture *fixture, gconstpointer data)
 {
@@ -2857,6 +2981,7 @@ main (int argc, char **argv)
   ADD ("transaction/nested", test_transaction_nested);
   ADD ("batch/invalid", test_batch_invalid);
   ADD ("batch/unknown-sender", test_unknown_sender);
+  ADD ("batch/avatar-only-profile", test_avatar_only_profile);
   ADD ("batch/sync-copy", test_sync_copy);
   ADD ("send/outbox", test_outbox);
   ADD ("send/outbox-done", test_outbox_done);

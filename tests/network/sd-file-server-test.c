@@ -109,6 +109,53 @@ test_upload_reply (void)
 #undef PARSE
 }
 
+/* the expiry of an upload or extend reply: the float session-file-server sends, our
+ * testnet's integer; anything else or implausible is "not said" (0) */
+static void
+test_expires_reply (void)
+{
+  const gint64 now = 1760000000;
+  const gchar *const unusable[] = {
+    "", "not json", "[]", "{}", "{\"expires\":null}", "{\"expires\":\"1760000100\"}",
+    "{\"expires\":true}", "{\"expires\":{}}", "{\"expires\":1759999999}",
+    "{\"expires\":1760000000}", "{\"expires\":-5}", "{\"expires\":1e300}",
+    "{\"expires\":2080000000}",
+  };
+
+#define EXPIRES(text) \
+  sd_file_server_parse_expires ((const guint8 *) (text), strlen (text), now)
+  g_assert_cmpint (EXPIRES ("{\"id\":\"abc\",\"expires\":1761209600.186137}"), ==, 1761209600);
+  g_assert_cmpint (EXPIRES ("{\"size\":9,\"uploaded\":1,\"expires\":1760000001}"), ==,
+                   1760000001);
+  for (gsize i = 0; i < G_N_ELEMENTS (unusable); i++)
+    g_assert_cmpint (EXPIRES (unusable[i]), ==, 0);
+#undef EXPIRES
+}
+
+/* only our server's files can be extended: another URL fails before any request */
+static void
+on_extend (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+
+  g_assert_cmpint (sd_file_server_extend_finish (SD_FILE_SERVER (source), result, error), ==, -1);
+}
+
+static void
+test_extend_other_server_refused (void)
+{
+  g_autoptr(SdNetwork) network = new_network ();
+  g_autoptr(SdFileServer) fs = sd_file_server_new (network, "http://127.0.0.1:40060", KEY, NULL);
+  GError *error = NULL;
+
+  sd_file_server_extend_async (fs, "http://elsewhere.example/file/abc#p=00", NULL, on_extend,
+                               &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED);
+  g_clear_error (&error);
+}
+
 static void
 on_download (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -343,6 +390,8 @@ main (int argc, char **argv)
   g_test_add_func ("/file-server/config", test_config);
   g_test_add_func ("/file-server/owns-url", test_owns_url);
   g_test_add_func ("/file-server/upload-reply", test_upload_reply);
+  g_test_add_func ("/file-server/expires-reply", test_expires_reply);
+  g_test_add_func ("/file-server/extend-other-server-refused", test_extend_other_server_refused);
   g_test_add_func ("/file-server/unknown-server-refused", test_unknown_server_refused);
   g_test_add_func ("/file-server/pointer-key", test_pointer_key);
   g_test_add_func ("/file-server/progress-phases", test_progress_phases);

@@ -76,6 +76,91 @@ test_user_profile_rules (void)
   sd_config_test_assert_value (data, "d1:Pi1ee");
 }
 
+/* libsession-util's picture keys: "t" when the profile changed, "P"/"Q"/"T" a re-upload in
+ * force only while "T" is newer than "t" */
+static void
+test_user_profile_reupload (void)
+{
+  g_autoptr(SdConfigValue) data = sd_config_value_new_dict ();
+  g_autoptr(SdConfigValue) same = NULL;
+  g_autoptr(SdConfigValue) newer = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint8 *ka = (const guint8 *) "secret78901234567890123456789012";
+  const guint8 *kc = (const guint8 *) "another8901234567890123456789012";
+  gchar *url = NULL;
+  guint8 key[32];
+
+  /* as libsession writes them: equal times leave "p"/"q" in force, a newer "T" "P"/"Q" */
+  same = sd_config_test_decode ("d1:P10:http://b/21:Q32:secret78901234567890123456789012"
+                                "1:Ti5e1:p10:http://a/11:q32:secret78901234567890123456789012"
+                                "1:ti5ee");
+  g_assert_true (sd_config_user_profile_get_avatar (same, &url, key));
+  g_assert_cmpstr (url, ==, "http://a/1");
+  g_clear_pointer (&url, g_free);
+  newer = sd_config_test_decode ("d1:P10:http://b/21:Q32:secret78901234567890123456789012"
+                                 "1:Ti6e1:p10:http://a/11:q32:secret78901234567890123456789012"
+                                 "1:ti5ee");
+  g_assert_true (sd_config_user_profile_get_avatar (newer, &url, key));
+  g_assert_cmpstr (url, ==, "http://b/2");
+  g_clear_pointer (&url, g_free);
+  g_assert_cmpint (sd_config_user_profile_get_updated (newer), ==, 6);
+
+  /* a new picture: p, q, t */
+  g_assert_true (sd_config_user_profile_set_new_avatar (data, "http://a/1", ka, 1000, &error));
+  g_assert_no_error (error);
+  sd_config_test_assert_value (data, "d1:p10:http://a/11:q32:secret78901234567890123456789012"
+                                     "1:ti1000ee");
+  /* the same again changes nothing, not even the time */
+  g_assert_true (sd_config_user_profile_set_new_avatar (data, "http://a/1", ka, 1500, NULL));
+  g_assert_cmpint (sd_config_user_profile_get_updated (data), ==, 1000);
+
+  /* uploaded again: P, Q, T, in force */
+  g_assert_true (sd_config_user_profile_set_reuploaded_avatar (data, "http://b/2", ka, 2000,
+                                                               &error));
+  g_assert_true (sd_config_user_profile_get_avatar (data, &url, key));
+  g_assert_cmpstr (url, ==, "http://b/2");
+  g_assert_cmpmem (key, 32, ka, 32);
+  g_clear_pointer (&url, g_free);
+  g_assert_cmpint (sd_config_user_profile_get_updated (data), ==, 2000);
+
+  /* a name change moves the newer of the two times: the re-upload stays in force */
+  sd_config_user_profile_touch (data, 3000);
+  g_assert_cmpint (sd_config_user_profile_get_updated (data), ==, 3000);
+  g_assert_true (sd_config_user_profile_get_avatar (data, &url, NULL));
+  g_assert_cmpstr (url, ==, "http://b/2");
+  g_clear_pointer (&url, g_free);
+
+  /* a new picture from a clock behind "T" is still the one in force */
+  g_assert_true (sd_config_user_profile_set_new_avatar (data, "http://c/3", kc, 2500, &error));
+  g_assert_true (sd_config_user_profile_get_avatar (data, &url, key));
+  g_assert_cmpstr (url, ==, "http://c/3");
+  g_assert_cmpmem (key, 32, kc, 32);
+  g_clear_pointer (&url, g_free);
+
+  /* a re-upload in the same second as "t" is still newer */
+  g_assert_true (sd_config_user_profile_set_reuploaded_avatar (data, "http://d/4", kc, 3000,
+                                                               &error));
+  g_assert_true (sd_config_user_profile_get_avatar (data, &url, NULL));
+  g_assert_cmpstr (url, ==, "http://d/4");
+  g_clear_pointer (&url, g_free);
+  g_assert_cmpint (sd_config_user_profile_get_updated (data), ==, 3001);
+
+  /* removed: the re-upload goes with it */
+  g_assert_true (sd_config_user_profile_set_new_avatar (data, NULL, NULL, 4000, &error));
+  g_assert_false (sd_config_user_profile_get_avatar (data, NULL, NULL));
+  sd_config_test_assert_value (data, "d1:ti4000ee");
+
+  /* a URL the config cannot hold is refused, nothing changes */
+  {
+    g_autofree gchar *long_url = g_strdup_printf ("http://e/%0300d", 0);
+
+    g_assert_false (sd_config_user_profile_set_reuploaded_avatar (data, long_url, ka, 5000,
+                                                                  &error));
+    g_assert_error (error, SD_PROTOCOL_ERROR, SD_PROTOCOL_ERROR_TOO_LARGE);
+    sd_config_test_assert_value (data, "d1:ti4000ee");
+  }
+}
+
 static void
 test_contacts (void)
 {
@@ -325,6 +410,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/config-views/user-profile-vector", test_user_profile_vector);
   g_test_add_func ("/config-views/user-profile-rules", test_user_profile_rules);
+  g_test_add_func ("/config-views/user-profile-reupload", test_user_profile_reupload);
   g_test_add_func ("/config-views/contacts", test_contacts);
   g_test_add_func ("/config-views/contacts-lenient-read", test_contacts_lenient_read);
   g_test_add_func ("/config-views/convo-info", test_convo_info);

@@ -100,6 +100,31 @@ test_request_response (void)
   g_assert_true (c->messagerequestresponse->isapproved);
   g_assert_cmpstr (c->messagerequestresponse->profile->displayname, ==, "Bob");
   g_assert_cmpuint (c->messagerequestresponse->profile->lastprofileupdateseconds, ==, 7);
+  g_assert_null (c->messagerequestresponse->profile->profilepicture);
+  g_assert_false (c->messagerequestresponse->has_profilekey);
+}
+
+/* with our picture: its URL in the profile, its key beside it, also without a name */
+static void
+test_request_response_picture (void)
+{
+  g_autoptr(GBytes) key = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+  g_autoptr(GBytes) bytes = sd_content_pack_request_response_full (T, "Bob", 7,
+                                                                    "http://f/file/x", key);
+  g_autoptr(GBytes) nameless = sd_content_pack_request_response_full (T, NULL, 8,
+                                                                       "http://f/file/y", key);
+  g_autoptr(SessionProtos__Content) c = unpack (bytes);
+  g_autoptr(SessionProtos__Content) d = unpack (nameless);
+
+  g_assert_cmpstr (c->messagerequestresponse->profile->displayname, ==, "Bob");
+  g_assert_cmpstr (c->messagerequestresponse->profile->profilepicture, ==, "http://f/file/x");
+  g_assert_true (c->messagerequestresponse->has_profilekey);
+  g_assert_cmpmem (c->messagerequestresponse->profilekey.data,
+                   c->messagerequestresponse->profilekey.len,
+                   "0123456789abcdef0123456789abcdef", 32);
+  g_assert_null (d->messagerequestresponse->profile->displayname);
+  g_assert_cmpstr (d->messagerequestresponse->profile->profilepicture, ==, "http://f/file/y");
+  g_assert_cmpuint (d->messagerequestresponse->profile->lastprofileupdateseconds, ==, 8);
 }
 
 static void
@@ -267,6 +292,8 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/content/typing", test_typing);
   g_test_add_func ("/protocol/content/receipt", test_receipt);
   g_test_add_func ("/protocol/content/request-response", test_request_response);
+  g_test_add_func ("/protocol/content/request-response-picture",
+                   test_request_response_picture);
   g_test_add_func ("/protocol/content/quote-and-timer", test_quote_and_timer);
   g_test_add_func ("/protocol/content/reaction", test_reaction);
   g_test_add_func ("/protocol/content/community-requests-flag", test_community_requests_flag);

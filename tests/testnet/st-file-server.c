@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* a file server like session-file-server, behind onion requests v4:
- * POST /file, GET /file/{id}, GET /file/{id}/info (README.md) */
+ * POST /file, GET /file/{id}, GET /file/{id}/info, POST /file/{id}/extend
+ * (README.md) */
 #define G_LOG_DOMAIN "StFileServer"
 
 #include "config.h"
@@ -44,6 +45,9 @@ struct _StFileServer {
   guint requests;
   gsize max_size;       /* ST_FILE_MAX_SIZE unless a test lowers it */
   guint64 uploads;      /* counts uploads, for StFile.order */
+  gint64 ttl;           /* seconds a file lives: ST_FILE_TTL_SECONDS unless a test shortens it */
+  gboolean no_extend;   /* answer /extend with 404, as a server without it does */
+  guint extends;        /* /extend requests that kept a file */
 };
 
 static void
@@ -139,9 +143,28 @@ route (StFileServer *fs, const gchar *method, const gchar *endpoint, GBytes *bod
     }
     /* an upload of known content renews it */
     file->uploaded = now_s ();
-    file->expires = file->uploaded + ST_FILE_TTL_SECONDS;
+    file->expires = file->uploaded + fs->ttl;
     file->order = ++fs->uploads;
     json_object_set_string_member (obj, "id", id);
+    json_object_set_int_member (obj, "expires", file->expires);
+    *ctype = "application/json";
+    *reply = json_bytes (obj);
+    return 200;
+  }
+  /* what the official clients call to keep a file (protocol-advanced.md §6.2): another
+   * lifetime from now, answered like /info */
+  if (n == 4 && strcmp (parts[3], "extend") == 0 && strcmp (method, "POST") == 0) {
+    g_autoptr(JsonObject) obj = json_object_new ();
+    StFile *file = fs->no_extend ? NULL : lookup (fs, parts[2]);
+
+    if (file == NULL) {
+      *reply = g_bytes_new_static ("Not found", 9);
+      return 404;
+    }
+    file->expires = now_s () + fs->ttl;
+    fs->extends++;
+    json_object_set_int_member (obj, "size", (gint64) g_bytes_get_size (file->data));
+    json_object_set_int_member (obj, "uploaded", file->uploaded);
     json_object_set_int_member (obj, "expires", file->expires);
     *ctype = "application/json";
     *reply = json_bytes (obj);
@@ -214,6 +237,7 @@ st_file_server_start (StNetwork *network, GError **error)
 
   fs->network = network;
   fs->max_size = ST_FILE_MAX_SIZE;
+  fs->ttl = ST_FILE_TTL_SECONDS;
   fs->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) st_file_free);
   fs->server = st_onion_v4_server_new (network, &fs->identity, handler, fs, &fs->url, error);
@@ -296,6 +320,20 @@ st_file_server_control (StFileServer *fs,
       return FALSE;
     }
     fs->max_size = (gsize) v;
+  } else if (strcmp (action, "file_ttl") == 0) {
+    /* the lifetime of files uploaded or extended from now on (files held keep theirs) */
+    if (!st_control_int (request, "seconds", 1, ST_FILE_TTL_SECONDS, &v, error)) {
+      json_object_unref (status);
+      return FALSE;
+    }
+    fs->ttl = v;
+  } else if (strcmp (action, "file_extend") == 0) {
+    /* {"enabled": false}: /extend answers 404, as a server without it would */
+    if (!st_control_int (request, "enabled", 0, 1, &v, error)) {
+      json_object_unref (status);
+      return FALSE;
+    }
+    fs->no_extend = v == 0;
   } else if (strcmp (action, "file_lose") == 0) {
     const gchar *id = sd_json_get_string (request, "id");
     StFile *file = id != NULL ? g_hash_table_lookup (fs->files, id) : NULL;
@@ -331,6 +369,8 @@ st_file_server_control (StFileServer *fs,
     fs->fail_status = 0;
     fs->latency_ms = 0;
     fs->max_size = ST_FILE_MAX_SIZE;
+    fs->ttl = ST_FILE_TTL_SECONDS;
+    fs->no_extend = FALSE;
   } else if (strcmp (action, "file_status") != 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "unknown action \"%s\"",
                  action);
@@ -345,15 +385,27 @@ st_file_server_control (StFileServer *fs,
   json_object_set_int_member (status, "fail_remaining", fs->fail_remaining);
   json_object_set_int_member (status, "latency_ms", fs->latency_ms);
   json_object_set_int_member (status, "max_size", (gint64) fs->max_size);
+  json_object_set_int_member (status, "ttl", fs->ttl);
+  json_object_set_boolean_member (status, "extend", !fs->no_extend);
+  json_object_set_int_member (status, "extends", fs->extends);
+  json_object_set_int_member (status, "now", now_s ());
   {
     /* the ids held, oldest upload first, for tests that lose or corrupt one */
     g_autoptr(GList) ids = g_hash_table_get_keys (fs->files);
     JsonArray *list = json_array_new ();
 
+    JsonObject *expiries = json_object_new ();
+
     ids = g_list_sort_with_data (ids, compare_uploaded, fs->files);
-    for (GList *l = ids; l != NULL; l = l->next)
+    for (GList *l = ids; l != NULL; l = l->next) {
+      const StFile *file = g_hash_table_lookup (fs->files, l->data);
+
       json_array_add_string_element (list, l->data);
+      json_object_set_int_member (expiries, l->data, file->expires);
+    }
     json_object_set_array_member (status, "ids", list);
+    /* id → expiry (unix seconds); an expired file is listed until someone asks for it */
+    json_object_set_object_member (status, "expires", expiries);
   }
   json_object_set_object_member (reply, "file_server", status);
   return TRUE;

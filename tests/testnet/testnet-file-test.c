@@ -231,6 +231,63 @@ test_controls (Fixture *f, gconstpointer user_data)
                     400);
 }
 
+/* /extend gives another lifetime from now (file_ttl sets it), 404 when gone or turned off */
+static void
+test_extend (Fixture *f, gconstpointer user_data)
+{
+  const SdOnionCipher c = SD_ONION_CIPHER_XCHACHA20;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) obj = NULL;
+  g_autofree gchar *id = NULL, *path = NULL, *text = NULL, *lose = NULL;
+  gint64 expires = 0, now = g_get_real_time () / G_USEC_PER_SEC;
+  JsonObject *status;
+
+  reply = st_testnet_control (f->testnet, "{\"action\":\"file_ttl\",\"seconds\":60}");
+  id = upload (f, c, (const guint8 *) "short lived", 11, &expires);
+  g_assert_cmpint (expires, >=, now + 60);
+  g_assert_cmpint (expires, <=, now + 65);
+  g_clear_pointer (&reply, json_object_unref);
+  reply = st_testnet_control (f->testnet, "{\"action\":\"file_ttl\",\"seconds\":3600}");
+  status = json_object_get_object_member (reply, "file_server");
+  g_assert_cmpint (json_object_get_int_member (status, "ttl"), ==, 3600);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (status,
+                                                                              "expires"), id),
+                   ==, expires);
+
+  path = g_strdup_printf ("/file/%s/extend", id);
+  g_assert_cmpuint (request (f, c, "POST", path, NULL, 0, &body), ==, 200);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  obj = st_test_parse (text);
+  g_assert_cmpint (json_object_get_int_member (obj, "expires"), >=, now + 3600);
+  g_assert_cmpint (json_object_get_int_member (obj, "size"), ==, 11);
+  g_clear_pointer (&reply, json_object_unref);
+  reply = st_testnet_control (f->testnet, "{\"action\":\"file_status\"}");
+  status = json_object_get_object_member (reply, "file_server");
+  g_assert_cmpint (json_object_get_int_member (status, "extends"), ==, 1);
+
+  /* a server without /extend */
+  g_clear_pointer (&reply, json_object_unref);
+  reply = st_testnet_control (f->testnet, "{\"action\":\"file_extend\",\"enabled\":0}");
+  g_assert_cmpuint (request (f, c, "POST", path, NULL, 0, NULL), ==, 404);
+  g_clear_pointer (&reply, json_object_unref);
+  reply = st_testnet_control (f->testnet, "{\"action\":\"file_clear\"}");
+  status = json_object_get_object_member (reply, "file_server");
+  g_assert_true (json_object_get_boolean_member (status, "extend"));
+  g_assert_cmpint (json_object_get_int_member (status, "ttl"), ==, 21 * 24 * 3600);
+  g_assert_cmpuint (request (f, c, "POST", path, NULL, 0, NULL), ==, 200);
+
+  /* gone */
+  lose = g_strdup_printf ("{\"action\":\"file_lose\",\"id\":\"%s\"}", id);
+  g_clear_pointer (&reply, json_object_unref);
+  reply = st_testnet_control (f->testnet, lose);
+  g_assert_cmpuint (request (f, c, "POST", path, NULL, 0, NULL), ==, 404);
+  g_assert_cmpuint (request (f, c, "GET", path, NULL, 0, NULL), ==, 405);
+  g_assert_cmpuint (st_testnet_control_status (f->testnet,
+                                               "{\"action\":\"file_ttl\",\"seconds\":0}"),
+                    ==, 400);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -242,6 +299,8 @@ main (int argc, char **argv)
   g_test_add ("/testnet/file/roundtrip/xchacha20", Fixture, NULL, fixture_setup,
               test_roundtrip_xchacha, fixture_teardown);
   g_test_add ("/testnet/file/not-found", Fixture, NULL, fixture_setup, test_not_found,
+              fixture_teardown);
+  g_test_add ("/testnet/file/extend", Fixture, NULL, fixture_setup, test_extend,
               fixture_teardown);
   g_test_add ("/testnet/file/controls", Fixture, NULL, fixture_setup, test_controls,
               fixture_teardown);

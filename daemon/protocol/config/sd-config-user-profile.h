@@ -17,15 +17,37 @@ gchar *sd_config_user_profile_get_name (const SdConfigValue *data) G_GNUC_WARN_U
 /* NULL or "" clears; longer than 100 bytes is refused */
 gboolean sd_config_user_profile_set_name (SdConfigValue *data, const gchar *name, GError **error);
 
-/* FALSE when there is no complete avatar (URL and 32-byte key) */
+/* the picture in force: "P"/"Q" (a re-upload) when its time "T" is newer than the
+ * profile's "t", else "p"/"q" (libsession-util's rule); FALSE when there is no complete
+ * avatar (URL and 32-byte key) */
 gboolean sd_config_user_profile_get_avatar (const SdConfigValue *data,
                                             gchar **url,
                                             guint8 key[32]);
-/* @url NULL or "" clears both fields */
+/* "p"/"q" only, without touching the times: @url NULL or "" clears both fields */
 gboolean sd_config_user_profile_set_avatar (SdConfigValue *data,
                                             const gchar *url,
                                             const guint8 key[32],
                                             GError **error);
+/* a new picture (or none): "p"/"q", "t" moved to @now_s (and past "T", so that it is the
+ * picture in force); removing it removes the re-uploaded "P"/"Q"/"T" too. Nothing changes
+ * when "p"/"q" already say so */
+gboolean sd_config_user_profile_set_new_avatar (SdConfigValue *data,
+                                                const gchar *url,
+                                                const guint8 key[32],
+                                                gint64 now_s,
+                                                GError **error);
+/* the same picture uploaded again (its file would expire): "P"/"Q", "T" moved to @now_s
+ * (and past "t"). Nothing changes when "P"/"Q" already say so */
+gboolean sd_config_user_profile_set_reuploaded_avatar (SdConfigValue *data,
+                                                       const gchar *url,
+                                                       const guint8 key[32],
+                                                       gint64 now_s,
+                                                       GError **error);
+/* when the profile last changed: the larger of "t" and "T" (0: never said) */
+gint64 sd_config_user_profile_get_updated (const SdConfigValue *data);
+/* another part of the profile (the name) changed: the larger of "t" and "T" moves to @now_s,
+ * as libsession-util does, so the picture in force stays the same */
+void sd_config_user_profile_touch (SdConfigValue *data, gint64 now_s);
 
 /* Note to Self: pinned (> 0) or hidden (< 0) */
 gint64 sd_config_user_profile_get_nts_priority (const SdConfigValue *data);
