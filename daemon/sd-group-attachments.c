@@ -81,6 +81,7 @@ sd_groups_attachments_ready (SdGroups *self, const gchar *message_id)
     sd_store_set_group_message_status (self->store, message->conversation, message->author,
                                        message->sent_at, FALSE, NULL, NULL);
     g_signal_emit_by_name (self, "message-added", message->conversation);
+    sd_groups_emit_status (self, message->conversation, message->sent_at);
   }
   return TRUE;
 }
@@ -106,6 +107,7 @@ sd_groups_attachments_changed (SdGroups *self, const gchar *message_id)
       sd_store_set_group_message_status (self->store, message->conversation, message->author,
                                          message->sent_at, FALSE, NULL, NULL);
       g_signal_emit_by_name (self, "message-added", message->conversation);
+      sd_groups_emit_status (self, message->conversation, message->sent_at);
       break;
     }
   }
