@@ -1958,6 +1958,7 @@ post_call (SdCommunities *self, GTask *task_, const SdCommunity *room,
 {
   g_autoptr(GTask) task = task_;
   Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) content = NULL;
   g_autofree gchar *data = NULL, *signature = NULL, *endpoint = NULL;
@@ -1977,7 +1978,7 @@ post_call (SdCommunities *self, GTask *task_, const SdCommunity *room,
   server_state (self, call->key)->posting++;
   sd_community_request_async (self->account->network, server,
                               self->account->identity->ed25519_sk, "POST", endpoint, request,
-                              g_task_get_cancellable (task), on_posted, g_steal_pointer (&task));
+                              cancellable, on_posted, g_steal_pointer (&task));
 }
 
 static void

@@ -724,6 +724,10 @@ sd_groups_resend_message (SdGroups *self, const gchar *group_id, const gchar *me
     *out_uploads = uploads;
     return TRUE;
   }
+  /* before the first poll of this run, the sends cut off by the last stop have not gone
+   * again yet: it goes with them (sd_groups_resume_sending), not twice */
+  if (!self->resumed)
+    return TRUE;
   /* the same sent-at: a copy that did land is one message at the receivers */
   if (sd_groups_send_message (self, message, &send_error))
     return TRUE;

@@ -8,7 +8,8 @@ deleting our own post removes it on the other side; a moderator's delete (contro
 shows as a removal; a contact is recognised behind the blinded id; a community DM is
 answered in the one 1:1 conversation (and read from the outbox by a second device); a ban
 and a moderator's delete-all; a server answering garbage or down does no harm and the room
-recovers; a restart keeps the room and its cursor (nothing twice, nothing missed); ONS
+recovers, and the post that failed during the outage is kept failed and posted once by
+ResendMessage; a restart keeps the room and its cursor (nothing twice, nothing missed); ONS
 names; sessionctl join, communities, messages, reply, resolve and leave."""
 
 import base64
@@ -77,6 +78,16 @@ def posted_flag(testnet, author, body):
         if dm.get(1) == [body.encode()]:
             return dm.get(106, [None])[0]
     raise AssertionError("no post %r by %s on the server" % (body, author))
+
+
+def server_count(testnet, body):
+    """how many posts of the lobby, as the server stores them, carry @body"""
+    n = 0
+    for p in testnet.control({"action": "sogs_posts", "room": "lobby"})["posts"]:
+        data = base64.b64decode(p["data"]).rstrip(b"\0")
+        dm = fields(fields(data[:-1])[1][0])
+        n += dm.get(1) == [body.encode()]
+    return n
 
 
 def sessionctl(daemon, *args):
@@ -242,7 +253,32 @@ def test(testnet):
         bob.conversation(cid, "SendMessage", "sa{sv}", "after the outage", {})
         alice.wait_for(lambda: by_body(alice, cid, "after the outage"),
                        "alice recovers after the outage", timeout=120)
-        assert by_body(alice, cid, "lost") is None and by_body(bob, cid, "lost") is None
+        # the post that did not go is bob's failed message, and only his: ResendMessage
+        # (sessionctl resend) posts it, under its first sent-at, once
+        assert by_body(alice, cid, "lost") is None, "the lost post did not reach alice"
+        lost = by_body(bob, cid, "lost")
+        assert_eq((lost["status"], lost["outgoing"]), ("failed", True), "bob keeps it failed")
+        assert_eq(server_count(testnet, "lost"), 0, "not on the server")
+        bob.expect_error("NotFailed", bob.conversation, cid, "ResendMessage", "s",
+                         by_body(bob, cid, "after the outage")["id"])
+        bob.expect_error("NotFound", bob.conversation, cid, "ResendMessage", "s",
+                         lost["id"] + "0")
+        alice.expect_error("NotFound", alice.conversation, cid, "ResendMessage", "s", lost["id"])
+        rc, out, err = sessionctl(bob, "resend", cid, lost["id"])
+        assert_eq((rc, out), (0, [{"conversation": cid, "action": "resend",
+                                   "message_id": lost["id"]}]), err)
+        bob.wait_for(lambda: by_body(bob, cid, "lost")["status"] == "sent",
+                     "the resent post is sent")
+        assert_eq(by_body(bob, cid, "lost")["id"], lost["id"], "the same message")
+        assert any(member == "MessageChanged" and args[0] == lost["id"] and
+                   args[1]["status"] == "sent" for (_, _, member, args) in bob.signals), \
+            "MessageChanged tells it went"
+        got = alice.wait_for(lambda: by_body(alice, cid, "lost"), "alice gets the resent post",
+                             timeout=120)
+        assert_eq(got["id"], lost["id"], "under its first sent-at")
+        assert_eq(server_count(testnet, "lost"), 1, "posted once")
+        assert_eq([m["body"] for m in alice.messages(cid)].count("lost"), 1, "once at alice")
+        bob.expect_error("NotFailed", bob.conversation, cid, "ResendMessage", "s", lost["id"])
         alice.wait_for(lambda: alice.conversation_prop(cid, "Community")["state"] == "online",
                        "the room is online again")
         log("garbage and outage survived")
