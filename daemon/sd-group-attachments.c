@@ -76,6 +76,10 @@ sd_groups_attachments_ready (SdGroups *self, const gchar *message_id)
     return FALSE;
   if (!message->outgoing || message->status != SD_MESSAGE_STATUS_SENDING)
     return TRUE;
+  /* uploads resumed after a restart may finish before this run's first group poll, whose
+   * sd_groups_resume_sending sends every message still sending: it goes with those, once */
+  if (!self->resumed)
+    return TRUE;
   if (!sd_groups_send_message (self, message, &error)) {
     g_message ("a group message with attachments cannot go: %s", error->message);
     sd_store_set_group_message_status (self->store, message->conversation, message->author,

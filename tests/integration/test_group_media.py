@@ -4,7 +4,8 @@
 (admin) sets the group's picture and bob (member) fetches it from the Info config and gives it
 with OpenAvatar; a file sent to the group arrives byte for byte and a message of attachments
 alone arrives too; a message whose upload the file server refuses fails, and ResendMessage
-(sessionctl resend) sends it again, uploading only the refused file, and bob gets it once; alice sets an after-send timer of 10 s, bob sees it as the conversation's
+(sessionctl resend) sends it again, uploading only the refused file, and bob gets it once, also when a kill -9 cuts the resend
+off in its upload; alice sets an after-send timer of 10 s, bob sees it as the conversation's
 ExpirationMode/ExpirationTimer, his next message disappears on both sides (a message sent
 before the timer stays), and after alice turns it off the next message stays. Members may not
 set the picture or the timer, and a timer the official clients do not offer is refused. Each
@@ -13,6 +14,7 @@ seconds), and alice clearing the picture takes it from bob too."""
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 
@@ -197,6 +199,33 @@ def test(testnet):
         assert_eq(bodies(bob, group_id).count("refused once"), 1, "the message once at bob")
         alice.expect_error("NotFailed", alice.conversation, group_id, "ResendMessage", "s",
                            refused_id)
+
+        log("a resent group message cut off by kill -9 in its upload goes after the restart")
+        testnet.control({"action": "file_limit", "bytes": 25000})
+        fd = temp_file(second)
+        try:
+            cut_id = send(alice, group_id, "resent across a restart",
+                          [(fd, opt(file_name="cut.bin"))])
+        finally:
+            os.close(fd)
+        alice.wait_for(lambda: (find(alice, group_id, cut_id) or {}).get("status") == "failed",
+                       "refused, failed", timeout=180)
+        testnet.control({"action": "file_clear"})
+        testnet.control({"action": "file_latency", "ms": 4000})
+        requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
+        alice.conversation(group_id, "ResendMessage", "s", cut_id)
+        alice.wait_for(lambda: testnet.control({"action": "file_status"})["file_server"]
+                       ["requests"] > requests, "the upload reached the file server")
+        alice.stop(signal.SIGKILL)
+        testnet.control({"action": "file_clear"})
+        alice.start()
+        alice.wait_for(lambda: (find(alice, group_id, cut_id) or {}).get("status") == "sent",
+                       "sent after the restart", timeout=180)
+        bob.wait_for(lambda: [a["state"] for a in
+                              (find(bob, group_id, cut_id) or {}).get("attachments", [])]
+                     == ["available"], "bob gets it", timeout=180)
+        assert_eq(open_attachment(bob, group_id, cut_id, 0), second, "its file")
+        assert_eq(bodies(bob, group_id).count("resent across a restart"), 1, "once at bob")
 
         log("bob answers with a picture alone (no text)")
         fd = temp_file(picture)
