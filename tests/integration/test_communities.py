@@ -270,9 +270,10 @@ def test(testnet):
         bob.wait_for(lambda: by_body(bob, cid, "lost")["status"] == "sent",
                      "the resent post is sent")
         assert_eq(by_body(bob, cid, "lost")["id"], lost["id"], "the same message")
-        assert any(member == "MessageChanged" and args[0] == lost["id"] and
-                   args[1]["status"] == "sent" for (_, _, member, args) in bob.signals), \
-            "MessageChanged tells it went"
+        bob.wait_for(lambda: any(member == "MessageChanged" and args[0] == lost["id"] and
+                                 args[1]["status"] == "sent"
+                                 for (_, _, member, args) in bob.signals),
+                     "MessageChanged tells it went")
         got = alice.wait_for(lambda: by_body(alice, cid, "lost"), "alice gets the resent post",
                              timeout=120)
         assert_eq(got["id"], lost["id"], "under its first sent-at")

@@ -153,9 +153,10 @@ def test(testnet):
         alice.wait_for(lambda: message(alice, cid, failed["id"])["status"] == "sent",
                        "the resent post is sent", timeout=120)
         assert_eq(states(alice, cid, failed["id"]), ["available", "available"], "uploaded")
-        assert any(member == "MessageChanged" and args[0] == failed["id"] and
-                   args[1]["status"] == "sent" for (_, _, member, args) in alice.signals), \
-            "MessageChanged tells it went"
+        alice.wait_for(lambda: any(member == "MessageChanged" and args[0] == failed["id"] and
+                                   args[1]["status"] == "sent"
+                                   for (_, _, member, args) in alice.signals),
+                       "MessageChanged tells it went")
         seen = bob.wait_for(lambda: message(bob, cid, failed["id"]), "bob sees the resent post",
                             timeout=120)
         assert_eq([(a["file-name"], a["size"]) for a in seen["attachments"]],
