@@ -46,6 +46,7 @@ typedef struct {
   gint64 next_at;        /* monotonic µs */
   gboolean in_flight;
   guint posting;
+  GQueue resends;        /* (element-type GTask) (owned) resent posts waiting for a poll */
 } ServerState;
 
 struct _SdCommunities {
@@ -63,6 +64,8 @@ struct _SdCommunities {
 };
 
 G_DEFINE_FINAL_TYPE (SdCommunities, sd_communities, G_TYPE_OBJECT)
+
+static void resends_cancel (SdCommunities *self);
 
 static gchar *
 server_key (const SdCommunity *community)
@@ -906,6 +909,9 @@ apply_dms (SdCommunities *self, PollCall *call, const SdSogsPoll *poll)
     g_warning ("could not keep the inbox cursors: %s", error->message);
 }
 
+static void resends_after_poll (SdCommunities *self, ServerState *state,
+                                const GError *poll_error);
+
 static void
 on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -945,6 +951,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
     g_debug ("community poll of %s failed (%u): %s", call->key, state->failures,
              error->message);
     poll_call_free (call);
+    resends_after_poll (self, state, error);
     return;
   }
   was_online = state->answered && state->failures == 0;
@@ -993,6 +1000,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
     sd_account_emit_account_changed (self->account);
   sd_community_poll_free (poll);
   poll_call_free (call);
+  resends_after_poll (self, state, NULL);
 }
 
 static void
@@ -1148,6 +1156,7 @@ sd_communities_stop (SdCommunities *self)
 
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
+  resends_cancel (self);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   if (self->account->attachments != NULL)
@@ -2253,13 +2262,20 @@ resend_next (GTask *task)
   }
   if (info == NULL) {
     /* every file is up: the post, with the pointers in their order */
+    ServerState *state = server_state (self, call->key);
+
     call->pointers = sd_store_attachment_pointers (self->account->store, message->local_id,
                                                    &error);
     if (call->pointers == NULL) {
       resend_fail (task, g_steal_pointer (&error));
       return;
     }
-    post_call (self, task, room, server);
+    /* a copy the server did store (an answer lost) comes back in a poll and is adopted as
+     * ours (adopt_own_post): one poll of the room first, now, then the post only if it is
+     * still ours to send */
+    g_queue_push_tail (&state->resends, task);
+    state->next_at = 0;
+    sd_communities_poll_now (self);
     return;
   }
   /* a room file is kept as it was sent: the same bytes go up again */
@@ -2279,6 +2295,72 @@ resend_next (GTask *task)
                              self->account->identity->ed25519_sk, endpoint, file,
                              info->file_name, g_task_get_cancellable (task), on_resend_file,
                              task);
+}
+
+/* @task's post after the poll: posted, or done when the poll found it on the server */
+static void
+resend_post (GTask *task)
+{
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  room = lookup_room (self, call->id, &server, &error);
+  message = room != NULL ? sd_store_get_message (self->account->store, call->resend_id, &error)
+                         : NULL;
+  if (message == NULL) {
+    resend_fail (task, g_steal_pointer (&error));
+    return;
+  }
+  if (message->status != SD_MESSAGE_STATUS_SENDING) {
+    /* adopted: the server has it */
+    sd_account_emit_message_changed (self->account, message);
+    sd_account_emit_conversation (self->account, call->id);
+    g_task_return_pointer (task, NULL, NULL);
+    g_object_unref (task);
+    return;
+  }
+  post_call (self, task, room, server);
+}
+
+/* the resends waiting for a poll of @state's server go on: posted after a poll, failed with
+ * @poll_error after a failed one */
+static void
+resends_after_poll (SdCommunities *self, ServerState *state, const GError *poll_error)
+{
+  GTask *task;
+
+  while (!self->stopped && (task = g_queue_pop_head (&state->resends)) != NULL) {
+    if (poll_error != NULL)
+      resend_fail (task, g_error_copy (poll_error));
+    else
+      resend_post (task);
+  }
+}
+
+/* stopped: each resend waiting for a poll ends (its message stays sending, failed at the
+ * next start) */
+static void
+resends_cancel (SdCommunities *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->servers == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    ServerState *state = value;
+    GTask *task;
+
+    while ((task = g_queue_pop_head (&state->resends)) != NULL) {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+      g_object_unref (task);
+    }
+  }
 }
 
 gboolean
@@ -2523,6 +2605,8 @@ sd_communities_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  self->stopped = TRUE;
+  resends_cancel (self);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   G_OBJECT_CLASS (sd_communities_parent_class)->dispose (object);
