@@ -9,12 +9,14 @@ shows as a removal; a contact is recognised behind the blinded id; a community D
 answered in the one 1:1 conversation (and read from the outbox by a second device); a ban
 and a moderator's delete-all; a server answering garbage or down does no harm and the room
 recovers, and the post that failed during the outage is kept failed and posted once by
-ResendMessage; a restart keeps the room and its cursor (nothing twice, nothing missed); ONS
+ResendMessage, also across a kill -9 in the middle of the resend; a restart keeps the room
+and its cursor (nothing twice, nothing missed); ONS
 names; sessionctl join, communities, messages, reply, resolve and leave."""
 
 import base64
 import os
 import json
+import signal
 import subprocess
 
 from gi.repository import GLib  # noqa: E402
@@ -328,6 +330,32 @@ def test(testnet):
         assert_eq(sorted(bodies), sorted(set(bodies)), "no post stored twice")
         assert_eq(alice.conversation_prop(cid, "Kind"), "community", "still a community")
         log("restart kept the room")
+
+        # ---- a resend cut off by kill -9 (its poll still waiting on a slow server): after the
+        # restart it is failed (or found sent by the first poll), and it is posted once
+        testnet.control({"action": "sogs_down"})
+        alice.expect_error("Network", alice.conversation, cid, "SendMessage", "sa{sv}",
+                           "cut off", {})
+        testnet.control({"action": "sogs_up"})
+        cut = by_body(alice, cid, "cut off")
+        assert_eq(cut["status"], "failed", "kept failed")
+        testnet.control({"action": "sogs_latency", "ms": 8000})
+        alice.conversation(cid, "ResendMessage", "s", cut["id"])
+        assert_eq(by_body(alice, cid, "cut off")["status"], "sending", "sending at once")
+        alice.stop(signal.SIGKILL)
+        testnet.control({"action": "sogs_clear"})
+        alice.start()
+        alice.wait_for(lambda: alice.conversation_prop(cid, "Community")["state"] == "online" and
+                       by_body(alice, cid, "cut off")["status"] in ("failed", "sent"),
+                       "after the restart, the room read and the resend no longer sending")
+        if by_body(alice, cid, "cut off")["status"] == "failed":
+            alice.conversation(cid, "ResendMessage", "s", cut["id"])
+        alice.wait_for(lambda: by_body(alice, cid, "cut off")["status"] == "sent",
+                       "the cut-off post is sent")
+        bob.wait_for(lambda: by_body(bob, cid, "cut off"), "bob gets it")
+        assert_eq(server_count(testnet, "cut off"), 1, "posted once")
+        assert_eq([m["body"] for m in bob.messages(cid)].count("cut off"), 1, "once at bob")
+        log("a resend cut off by a restart posted once")
 
         # ---- a second device of alice reads her sent DM from the server's outbox
         phrase = alice.account("GetRecoveryPhrase")[0]
