@@ -653,12 +653,38 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
           g_array_append_val (rows, row);
       }
     }
+    g_autoptr(GPtrArray) unsent = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
+
+    /* our own posts that we hold as failed or sending: the page may show the server has them
+     * (adopt_own_post), which is told as a change. Our posts in a page are few */
+    for (guint i = 0; i < rows->len; i++) {
+      const SdCommunityPost *row = &g_array_index (rows, SdCommunityPost, i);
+      g_autofree gchar *mid = row->outgoing ? sd_message_id_make (row->author, row->sent_at)
+                                            : NULL;
+      SdMessage *held = mid != NULL ? sd_store_get_message (store, mid, NULL) : NULL;
+
+      if (held != NULL && held->status != SD_MESSAGE_STATUS_FAILED &&
+          held->status != SD_MESSAGE_STATUS_SENDING)
+        g_clear_pointer (&held, sd_message_free);
+      if (held != NULL)
+        g_ptr_array_add (unsent, held);
+    }
     /* a page's new posts in one transaction */
     added = sd_store_community_add_posts (store, room->id, (SdCommunityPost *) rows->data,
                                           rows->len, &error);
     if (added == NULL) {
       g_warning ("could not store community posts: %s", error->message);
       return changed; /* the cursor stays: the next poll brings them again */
+    }
+    for (guint i = 0; i < unsent->len; i++) {
+      g_autoptr(SdMessage) now = sd_store_get_message (store, ((SdMessage *)
+                                                         g_ptr_array_index (unsent, i))->id,
+                                                       NULL);
+
+      if (now != NULL && now->status == SD_MESSAGE_STATUS_SENT) {
+        sd_account_emit_message_changed (self->account, now);
+        changed = TRUE;
+      }
     }
     for (guint i = 0; i < added->len; i++) {
       SdMessage *message = g_ptr_array_index (added, i);
