@@ -626,6 +626,7 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
     g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdCommunityPost));
     g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func ((GDestroyNotify) decoded_free);
     g_autoptr(GPtrArray) added = NULL;
+    g_autoptr(GPtrArray) unsent = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
 
     for (guint i = 0; i < rp->messages->len; i++) {
       const SdSogsMessage *m = g_ptr_array_index (rp->messages, i);
@@ -653,8 +654,6 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
           g_array_append_val (rows, row);
       }
     }
-    g_autoptr(GPtrArray) unsent = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
-
     /* our own posts that we hold as failed or sending: the page may show the server has them
      * (adopt_own_post), which is told as a change. Our posts in a page are few */
     for (guint i = 0; i < rows->len; i++) {
