@@ -225,15 +225,38 @@ sd_account_resend_message (SdAccount *self, const gchar *conversation, const gch
   target = message_in (self, existing, message_id, error);
   if (target == NULL)
     return FALSE;
-  /* groups and communities send through paths of their own, without an outbox row */
-  if (existing->kind != SD_CONVERSATION_KIND_DIRECT && !is_note_to_self (existing)) {
-    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
-                         "only messages of one-to-one conversations are resent");
-    return FALSE;
-  }
   if (!target->outgoing || target->status != SD_MESSAGE_STATUS_FAILED) {
     g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FAILED,
                          "only a failed message of ours can be sent again");
+    return FALSE;
+  }
+  /* groups and communities send through paths of their own, without an outbox row; the
+   * same rules (docs/groups.md, docs/communities.md) */
+  if (existing->kind == SD_CONVERSATION_KIND_GROUP) {
+    guint uploads = 0;
+
+    if (self->groups == NULL) {
+      g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                           "groups need the network, which is not started");
+      return FALSE;
+    }
+    if (!sd_groups_resend_message (self->groups, conversation, message_id, &uploads, error))
+      return FALSE;
+    if (uploads > 0 && self->attachments != NULL)
+      sd_attachments_kick (self->attachments);
+    return TRUE;
+  }
+  if (existing->kind == SD_CONVERSATION_KIND_COMMUNITY) {
+    if (self->communities == NULL) {
+      g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_FAILED,
+                           "communities need the network, which is not started");
+      return FALSE;
+    }
+    return sd_communities_resend (self->communities, conversation, message_id, error);
+  }
+  if (existing->kind != SD_CONVERSATION_KIND_DIRECT && !is_note_to_self (existing)) {
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_INVALID_ARGUMENT,
+                         "this conversation's messages are not resent");
     return FALSE;
   }
   resent = sd_store_resend_failed (self->store, conversation, message_id, error);

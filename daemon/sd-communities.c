@@ -46,6 +46,7 @@ typedef struct {
   gint64 next_at;        /* monotonic µs */
   gboolean in_flight;
   guint posting;
+  GQueue resends;        /* (element-type GTask) (owned) resent posts waiting for a poll */
 } ServerState;
 
 struct _SdCommunities {
@@ -59,9 +60,12 @@ struct _SdCommunities {
   GHashTable *servers;   /* (owned) "base_url pk" → ServerState* */
   GCancellable *cancellable; /* (owned) */
   GHashTable *images;    /* (owned) room id → ImageState*: images not fetched yet */
+  gboolean swept_sending; /* our posts left sending by the last run failed */
 };
 
 G_DEFINE_FINAL_TYPE (SdCommunities, sd_communities, G_TYPE_OBJECT)
+
+static void resends_cancel (SdCommunities *self);
 
 static gchar *
 server_key (const SdCommunity *community)
@@ -173,6 +177,8 @@ static SdCommunity *lookup_room (SdCommunities *self, const gchar *id,
                                  SdCommunityServer **server, GError **error);
 static void post_start (SdCommunities *self, GTask *task, const gchar *id, const gchar *body,
                         const gchar *quote_id, RoomFiles *files);
+static void post_call (SdCommunities *self, GTask *task, const SdCommunity *room,
+                       const SdCommunityServer *server);
 static gboolean fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer callback_data,
                                  gpointer user_data);
@@ -620,6 +626,7 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
     g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdCommunityPost));
     g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func ((GDestroyNotify) decoded_free);
     g_autoptr(GPtrArray) added = NULL;
+    g_autoptr(GPtrArray) unsent = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_message_free);
 
     for (guint i = 0; i < rp->messages->len; i++) {
       const SdSogsMessage *m = g_ptr_array_index (rp->messages, i);
@@ -647,12 +654,36 @@ apply_room (SdCommunities *self, const SdCommunity *room, const SdSogsRoomPoll *
           g_array_append_val (rows, row);
       }
     }
+    /* our own posts that we hold as failed or sending: the page may show the server has them
+     * (adopt_own_post), which is told as a change. Our posts in a page are few */
+    for (guint i = 0; i < rows->len; i++) {
+      const SdCommunityPost *row = &g_array_index (rows, SdCommunityPost, i);
+      g_autofree gchar *mid = row->outgoing ? sd_message_id_make (row->author, row->sent_at)
+                                            : NULL;
+      SdMessage *held = mid != NULL ? sd_store_get_message (store, mid, NULL) : NULL;
+
+      if (held != NULL && held->status != SD_MESSAGE_STATUS_FAILED &&
+          held->status != SD_MESSAGE_STATUS_SENDING)
+        g_clear_pointer (&held, sd_message_free);
+      if (held != NULL)
+        g_ptr_array_add (unsent, held);
+    }
     /* a page's new posts in one transaction */
     added = sd_store_community_add_posts (store, room->id, (SdCommunityPost *) rows->data,
                                           rows->len, &error);
     if (added == NULL) {
       g_warning ("could not store community posts: %s", error->message);
       return changed; /* the cursor stays: the next poll brings them again */
+    }
+    for (guint i = 0; i < unsent->len; i++) {
+      g_autoptr(SdMessage) now = sd_store_get_message (store, ((SdMessage *)
+                                                         g_ptr_array_index (unsent, i))->id,
+                                                       NULL);
+
+      if (now != NULL && now->status == SD_MESSAGE_STATUS_SENT) {
+        sd_account_emit_message_changed (self->account, now);
+        changed = TRUE;
+      }
     }
     for (guint i = 0; i < added->len; i++) {
       SdMessage *message = g_ptr_array_index (added, i);
@@ -903,6 +934,9 @@ apply_dms (SdCommunities *self, PollCall *call, const SdSogsPoll *poll)
     g_warning ("could not keep the inbox cursors: %s", error->message);
 }
 
+static void resends_after_poll (SdCommunities *self, ServerState *state,
+                                const GError *poll_error);
+
 static void
 on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -942,6 +976,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
     g_debug ("community poll of %s failed (%u): %s", call->key, state->failures,
              error->message);
     poll_call_free (call);
+    resends_after_poll (self, state, error);
     return;
   }
   was_online = state->answered && state->failures == 0;
@@ -990,6 +1025,7 @@ on_polled (GObject *source, GAsyncResult *result, gpointer user_data)
     sd_account_emit_account_changed (self->account);
   sd_community_poll_free (poll);
   poll_call_free (call);
+  resends_after_poll (self, state, NULL);
 }
 
 static void
@@ -1115,6 +1151,18 @@ sd_communities_start (SdCommunities *self)
 
   if (self->timer_id != 0)
     return;
+  /* a resend cut off by the last stop was left sending: it fails, to be resent (or found
+   * sent by a poll); once per run, so a resend under way is never taken for one */
+  if (!self->swept_sending && self->account->store != NULL) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) cut = sd_store_community_fail_sending (self->account->store, &error);
+
+    self->swept_sending = TRUE;
+    if (cut == NULL)
+      g_warning ("community posts cut off: %s", error->message);
+    for (guint i = 0; cut != NULL && i < cut->len; i++)
+      sd_account_emit_message_changed (self->account, g_ptr_array_index (cut, i));
+  }
   self->stopped = FALSE;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -1133,6 +1181,7 @@ sd_communities_stop (SdCommunities *self)
 
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
+  resends_cancel (self);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   if (self->account->attachments != NULL)
@@ -1265,6 +1314,56 @@ fetch_room_file (GBytes *pointer, gsize max_bytes, GCancellable *cancellable,
   return TRUE;
 }
 
+/* the file id in the server's answer to POST /room/{r}/file, 0 when it has none */
+static gint64
+uploaded_file_id (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                  (gssize) g_bytes_get_size (body), NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+      json_object_has_member (json_node_get_object (root), "id") &&
+      json_node_get_value_type (json_object_get_member (json_node_get_object (root), "id")) ==
+        G_TYPE_INT64)
+    return json_object_get_int_member (json_node_get_object (root), "id");
+  return 0;
+}
+
+/* the pointer the official clients write for a room file: its id and URL, and no key,
+ * since the file is not encrypted (wire form) */
+static GBytes *
+room_file_pointer (const SdCommunity *room, gint64 file_id, const gchar *file_name,
+                   const gchar *content_type, const gchar *caption, gint64 size, guint32 width,
+                   guint32 height, gboolean voice)
+{
+  g_autofree gchar *url = sd_sogs_room_file_url (room->base_url, room->room, file_id);
+  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
+  gsize len;
+  guint8 *wire;
+
+  pb.deprecated_id = (guint64) file_id;
+  pb.url = url;
+  pb.contenttype = (gchar *) content_type;
+  pb.filename = (gchar *) file_name;
+  pb.caption = (gchar *) caption;
+  pb.has_size = size >= 0 && size <= G_MAXUINT32;
+  pb.size = (guint32) size;
+  pb.has_width = width > 0;
+  pb.width = width;
+  pb.has_height = height > 0;
+  pb.height = height;
+  pb.has_flags = voice;
+  pb.flags = voice ? SESSION_PROTOS__ATTACHMENT_POINTER__FLAGS__VOICE_MESSAGE : 0;
+  len = session_protos__attachment_pointer__get_packed_size (&pb);
+  wire = g_malloc (len);
+  session_protos__attachment_pointer__pack (&pb, wire);
+  return g_bytes_new_take (wire, len);
+}
+
+static void keep_failed_upload (SdCommunities *self, RoomFiles *files, const GError *why);
+
 /* a post's files on their way up: the caller's task, and the files (owned until the post
  * takes them) */
 typedef struct {
@@ -1275,6 +1374,11 @@ typedef struct {
 static void
 upload_fail (Upload *upload, GError *error)
 {
+  SdCommunities *self = g_task_get_source_object (upload->task);
+
+  /* once the files are read, the post is kept as a failed message to send again */
+  if (!self->stopped && upload->files != NULL && upload->files->prepared != NULL)
+    keep_failed_upload (self, upload->files, error);
   g_task_return_error (upload->task, error);
   g_object_unref (upload->task);
   room_files_free (upload->files);
@@ -1293,16 +1397,10 @@ on_file_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
                                                   files->pointers->len);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(SdCommunity) room = NULL;
-  g_autofree gchar *url = NULL;
-  SessionProtos__AttachmentPointer pb = SESSION_PROTOS__ATTACHMENT_POINTER__INIT;
   SdCommunityFile row = { 0 };
-  JsonNode *root;
   gint64 file_id = 0;
   guint status = 0;
-  gsize len;
-  guint8 *wire;
 
   body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
   if (self->stopped) {
@@ -1319,13 +1417,7 @@ on_file_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
                                        status));
     return;
   }
-  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                  (gssize) g_bytes_get_size (body), NULL) &&
-      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
-      json_object_has_member (json_node_get_object (root), "id") &&
-      json_node_get_value_type (json_object_get_member (json_node_get_object (root), "id")) ==
-        G_TYPE_INT64)
-    file_id = json_object_get_int_member (json_node_get_object (root), "id");
+  file_id = uploaded_file_id (body);
   room = sd_store_get_community (self->account->store, files->id, NULL);
   if (file_id <= 0 || room == NULL) {
     upload_fail (upload, g_error_new_literal (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
@@ -1333,26 +1425,9 @@ on_file_uploaded (GObject *source, GAsyncResult *result, gpointer user_data)
                                               "no id"));
     return;
   }
-  /* the pointer the official clients write for a room file: its id and URL, and no key,
-   * since the file is not encrypted */
-  url = sd_sogs_room_file_url (room->base_url, room->room, file_id);
-  pb.deprecated_id = (guint64) file_id;
-  pb.url = url;
-  pb.contenttype = (gchar *) a->content_type;
-  pb.filename = (gchar *) a->file_name;
-  pb.caption = (gchar *) a->caption;
-  pb.has_size = a->size >= 0 && a->size <= G_MAXUINT32;
-  pb.size = (guint32) a->size;
-  pb.has_width = a->width > 0;
-  pb.width = a->width;
-  pb.has_height = a->height > 0;
-  pb.height = a->height;
-  pb.has_flags = a->voice;
-  pb.flags = a->voice ? SESSION_PROTOS__ATTACHMENT_POINTER__FLAGS__VOICE_MESSAGE : 0;
-  len = session_protos__attachment_pointer__get_packed_size (&pb);
-  wire = g_malloc (len);
-  session_protos__attachment_pointer__pack (&pb, wire);
-  g_ptr_array_add (files->pointers, g_bytes_new_take (wire, len));
+  g_ptr_array_add (files->pointers,
+                   room_file_pointer (room, file_id, a->file_name, a->content_type, a->caption,
+                                      a->size, a->width, a->height, a->voice));
   /* the stored row: ours, so here already */
   row.pointer = g_ptr_array_index (files->pointers, files->pointers->len - 1);
   row.file_name = a->file_name;
@@ -1487,6 +1562,8 @@ typedef struct {
   gchar *base_url;        /* (owned) (nullable) its server */
   gchar *pk_hex;          /* (owned) (nullable) */
   RoomFiles *files;       /* (owned) (nullable) a post's attachments, uploaded */
+  gchar *resend_id;       /* (owned) (nullable) ResendMessage: our stored post, sending */
+  GPtrArray *pointers;    /* (owned) (nullable) its attachments' pointers (wire form) */
 } Call;
 
 static void
@@ -1503,6 +1580,8 @@ call_free (Call *call)
   g_free (call->base_url);
   g_free (call->pk_hex);
   g_clear_pointer (&call->files, room_files_free);
+  g_free (call->resend_id);
+  g_clear_pointer (&call->pointers, g_ptr_array_unref);
   g_free (call);
 }
 
@@ -1536,7 +1615,7 @@ text_call_content (SdCommunities *self, const Call *call, gboolean post)
   text.profile_name = call->name != NULL && *call->name != '\0' ? call->name : NULL;
   text.quote_id = (guint64) call->quote_sent_at;
   text.quote_author = call->quote_author;
-  text.attachments = call->files != NULL ? call->files->pointers : NULL;
+  text.attachments = call->files != NULL ? call->files->pointers : call->pointers;
   return sd_content_pack_text_full (&text);
 }
 
@@ -1621,65 +1700,208 @@ lookup_room (SdCommunities *self, const gchar *id, SdCommunityServer **server, G
   return g_steal_pointer (&room);
 }
 
-static void
-on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
+/* the post's answer: the post id, or 0 with @error */
+static gint64
+posted_id (SdCommunities *self, GObject *source, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GTask) task = user_data;
-  SdCommunities *self = g_task_get_source_object (task);
-  Call *call = g_task_get_task_data (task);
-  ServerState *state = server_state (self, call->key);
-  g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonNode) list = NULL;
   g_autoptr(GPtrArray) page = NULL;
-  g_autoptr(SdMessage) message = NULL;
-  SdCommunityPost row = { 0 };
   JsonNode *root;
+  JsonObject *object;
   gint64 max_seqno = 0;
   guint dropped = 0;
-  guint status;
+  guint status = 0;
 
-  body = request_answer (task, source, result, &status);
-  if (!self->stopped)
-    state->posting--;
+  if (self->stopped) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    return 0;
+  }
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, error);
   if (body == NULL)
-    return;
+    return 0;
   if (status == 403) {
-    g_task_return_error (task, status_error (status, "the community does not let us post"));
-    return;
+    g_propagate_error (error, status_error (status, "the community does not let us post"));
+    return 0;
   }
   if (status != 200 && status != 201) {
-    g_task_return_error (task,
-                         status_error (status, "the community server answered %u", status));
-    return;
+    g_propagate_error (error, status_error (status, "the community server answered %u", status));
+    return 0;
   }
   if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
                                    (gssize) g_bytes_get_size (body), NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
-                             "the community server's answer to a post is not an object");
-    return;
+    g_set_error_literal (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                         "the community server's answer to a post is not an object");
+    return 0;
   }
   /* the answer is the stored message: read as a page of one, with the same checks */
   list = json_node_new (JSON_NODE_ARRAY);
   json_node_take_array (list, json_array_new ());
   json_array_add_element (json_node_get_array (list), json_node_copy (root));
   page = sd_sogs_messages_parse (list, &max_seqno, &dropped, NULL);
-  if (page == NULL || page->len != 1) {
-    /* the reference answers with id, posted, seqno and the data we sent; a server that
-     * leaves out data is still read for its id */
-    JsonObject *object = json_node_get_object (root);
+  if (page != NULL && page->len == 1 && ((SdSogsMessage *) g_ptr_array_index (page, 0))->id > 0)
+    return ((SdSogsMessage *) g_ptr_array_index (page, 0))->id;
+  /* the reference answers with id, posted, seqno and the data we sent; a server that
+   * leaves out data is still read for its id */
+  object = json_node_get_object (root);
+  if (!json_object_has_member (object, "id") ||
+      json_node_get_value_type (json_object_get_member (object, "id")) != G_TYPE_INT64 ||
+      json_object_get_int_member (object, "id") <= 0) {
+    g_set_error_literal (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                         "the community server's answer to a post has no id");
+    return 0;
+  }
+  return json_object_get_int_member (object, "id");
+}
 
-    if (!json_object_has_member (object, "id") ||
-        json_node_get_value_type (json_object_get_member (object, "id")) != G_TYPE_INT64) {
-      g_task_return_new_error (task, SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
-                               "the community server's answer to a post has no id");
+/* a post of @call that did not go: kept as our failed message (docs/communities.md,
+ * "Resending"), with its files as far as they went up */
+static void
+keep_failed_post (SdCommunities *self, const Call *call, const GError *why)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (SdCommunityFile));
+  SdCommunityPost row = { 0 };
+  RoomFiles *files = call->files;
+
+  if (files != NULL && files->prepared != NULL) {
+    if (!files->kept &&
+        !sd_attachments_prepared_keep (self->account->attachments, files->prepared, &error)) {
+      g_message ("a failed post's files cannot be kept: %s", error->message);
       return;
     }
-    row.post_id = json_object_get_int_member (object, "id");
-  } else {
-    row.post_id = ((SdSogsMessage *) g_ptr_array_index (page, 0))->id;
+    files->kept = TRUE;
+    for (guint i = 0; i < files->prepared->len; i++) {
+      const SdOutgoingAttachment *a = &g_array_index (files->prepared, SdOutgoingAttachment, i);
+      SdCommunityFile f = {
+        .pointer = i < files->pointers->len ? g_ptr_array_index (files->pointers, i) : NULL,
+        .file_name = a->file_name, .content_type = a->content_type, .caption = a->caption,
+        .size = a->size, .width = a->width, .height = a->height, .voice = a->voice,
+        .file = a->file,
+      };
+
+      g_array_append_val (rows, f);
+    }
+  }
+  row.author = call->author;
+  row.outgoing = TRUE;
+  row.body = call->body;
+  row.sent_at = call->sent_at;
+  row.quote_author = call->quote_author;
+  row.quote_sent_at = call->quote_sent_at;
+  row.files = (const SdCommunityFile *) (gpointer) rows->data;
+  row.n_files = rows->len;
+  message = sd_store_community_add_failed_post (self->account->store, call->id, &row,
+                                                why != NULL ? why->message : NULL, &error);
+  if (message == NULL) {
+    g_message ("a failed post cannot be kept: %s", error->message);
+    return;
+  }
+  sd_account_emit_message_added (self->account, message, FALSE);
+  sd_account_emit_conversation (self->account, call->id);
+}
+
+/* the quote of @quote_id in room @id: NOT_FOUND unless it is a message of that room */
+static gboolean
+resolve_quote (SdCommunities *self, const gchar *id, const gchar *quote_id, gchar **out_author,
+               gint64 *out_sent_at, GError **error)
+{
+  g_autoptr(GError) quote_error = NULL;
+  g_autoptr(SdMessage) quoted = NULL;
+
+  if (quote_id == NULL)
+    return TRUE;
+  quoted = sd_store_get_message (self->account->store, quote_id, &quote_error);
+  if (quoted == NULL || g_strcmp0 (quoted->conversation, id) != 0) {
+    g_debug ("quote %s: %s", quote_id, quote_error != NULL ? quote_error->message : "elsewhere");
+    g_set_error_literal (error, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
+                         "the quoted message is not in this community");
+    return FALSE;
+  }
+  *out_author = g_strdup (quoted->author);
+  *out_sent_at = quoted->sent_at;
+  return TRUE;
+}
+
+/* a post's files failed to go up (@files prepared, some perhaps uploaded): the post is kept
+ * failed, under the time it would have been posted at */
+static void
+keep_failed_upload (SdCommunities *self, RoomFiles *files, const GError *why)
+{
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar ours[SD_BLINDED_ID_LEN + 1];
+  Call call = { 0 };
+
+  room = lookup_room (self, files->id, &server, &error);
+  if (room == NULL) {
+    g_debug ("a failed post is not kept: %s", error->message);
+    return;
+  }
+  our_blinded_id (self, server->pk, ours);
+  call.id = files->id;
+  call.author = ours;
+  call.body = files->body;
+  call.sent_at = sd_account_now_ms (self->account);
+  call.files = files;
+  /* a quote that went meanwhile is left out */
+  if (!resolve_quote (self, files->id, files->quote_id, &call.quote_author, &call.quote_sent_at,
+                      NULL))
+    call.quote_author = NULL;
+  keep_failed_post (self, &call, why);
+  g_free (call.quote_author);
+}
+
+/* a resent post went (@post_id) or failed again (@post_id 0, @why): stored, and told */
+static void
+resend_done (SdCommunities *self, const Call *call, gint64 post_id, const GError *why)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  if (self->stopped)
+    return;
+  if (why != NULL)
+    g_message ("a resent community post did not go: %s", why->message);
+  message = sd_store_community_post_done (self->account->store, call->id, call->resend_id,
+                                          post_id, why != NULL ? why->message : NULL, &error);
+  if (message == NULL) {
+    g_warning ("a resent community post: %s", error->message);
+    return;
+  }
+  sd_account_emit_message_changed (self->account, message);
+  sd_account_emit_conversation (self->account, call->id);
+}
+
+static void
+on_posted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  SdCommunityPost row = { 0 };
+
+  if (!self->stopped)
+    server_state (self, call->key)->posting--;
+  row.post_id = posted_id (self, source, result, &error);
+  if (row.post_id <= 0) {
+    if (call->resend_id != NULL)
+      resend_done (self, call, 0, error);
+    else if (!self->stopped)
+      keep_failed_post (self, call, error);
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (call->resend_id != NULL) {
+    resend_done (self, call, row.post_id, NULL);
+    g_task_return_pointer (task, NULL, NULL);
+    return;
   }
   row.author = call->author;
   row.author_name = call->name;
@@ -1735,13 +1957,9 @@ post_start (SdCommunities *self, GTask *task_, const gchar *id, const gchar *bod
 {
   g_autoptr(GTask) task = task_;
   g_autoptr(RoomFiles) files_ = files;
-  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(SdCommunity) room = NULL;
   g_autoptr(SdCommunityServer) server = NULL;
-  g_autoptr(GBytes) content = NULL;
-  g_autofree gchar *data = NULL, *signature = NULL, *endpoint = NULL;
-  g_autoptr(GBytes) request = NULL;
   gchar ours[SD_BLINDED_ID_LEN + 1];
   Call *call;
 
@@ -1760,24 +1978,32 @@ post_start (SdCommunities *self, GTask *task_, const gchar *id, const gchar *bod
   call->key = server_key (room);
   our_blinded_id (self, server->pk, ours);
   call->author = g_strdup (ours);
-  if (quote_id != NULL) {
-    g_autoptr(GError) quote_error = NULL;
-    g_autoptr(SdMessage) quoted = sd_store_get_message (self->account->store, quote_id,
-                                                        &quote_error);
-
-    if (quoted == NULL || g_strcmp0 (quoted->conversation, id) != 0) {
-      g_debug ("quote %s: %s", quote_id, quote_error != NULL ? quote_error->message : "elsewhere");
-      g_task_return_new_error (task, SD_ACCOUNT_ERROR, SD_ACCOUNT_ERROR_NOT_FOUND,
-                               "the quoted message is not in this community");
-      return;
-    }
-    call->quote_author = g_strdup (quoted->author);
-    call->quote_sent_at = quoted->sent_at;
+  if (!resolve_quote (self, id, quote_id, &call->quote_author, &call->quote_sent_at, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
   }
+  post_call (self, g_steal_pointer (&task), room, server);
+}
+
+/* POST /room/{r}/message of @task's Call (signed Content); answered in on_posted */
+static void
+post_call (SdCommunities *self, GTask *task_, const SdCommunity *room,
+           const SdCommunityServer *server)
+{
+  g_autoptr(GTask) task = task_;
+  Call *call = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) content = NULL;
+  g_autofree gchar *data = NULL, *signature = NULL, *endpoint = NULL;
+  g_autoptr(GBytes) request = NULL;
+
   content = text_call_content (self, call, TRUE);
   if (!sd_sogs_post_encode (self->account->identity->ed25519_sk, server->pk, TRUE,
                             g_bytes_get_data (content, NULL), g_bytes_get_size (content), &data,
                             &signature, &error)) {
+    if (call->resend_id != NULL)
+      resend_done (self, call, 0, error);
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -1936,6 +2162,265 @@ sd_communities_dm_blinded_async (SdCommunities *self, const gchar *blinded_id,
     return;
   }
   sd_communities_dm_async (self, room_id, blinded_id, body, cancellable, callback, user_data);
+}
+
+/* ---- ResendMessage of a failed post (docs/communities.md, "Resending") ---- */
+
+/* @task's Call is the resent post: its files that did not go up go now, one by one, from
+ * their kept copy; then it is posted under its first sent-at */
+static void resend_next (GTask *task);
+
+static void
+on_resend_finished (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  /* resend_done told the outcome already: the task only ends the work */
+  g_autoptr(GError) error = NULL;
+  g_autofree gpointer unused = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (error != NULL)
+    g_debug ("resend: %s", error->message);
+}
+
+/* @task ends with @error (taken): the post failed again */
+static void
+resend_fail (GTask *task, GError *error)
+{
+  SdCommunities *self = g_task_get_source_object (task);
+
+  resend_done (self, g_task_get_task_data (task), 0, error);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+on_resend_file (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autoptr(SdMessage) changed = NULL;
+  g_autoptr(GBytes) pointer = NULL;
+  const SdAttachmentInfo *info = NULL;
+  gint64 file_id;
+  guint status = 0;
+
+  body = sd_community_request_finish (SD_NETWORK (source), result, &status, &error);
+  if (self->stopped) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+    g_object_unref (task);
+    return;
+  }
+  if (body == NULL) {
+    resend_fail (task, g_steal_pointer (&error));
+    return;
+  }
+  if (status != 200 && status != 201) {
+    resend_fail (task, status_error (status, "the community server answered the file with %u",
+                                     status));
+    return;
+  }
+  file_id = uploaded_file_id (body);
+  room = sd_store_get_community (self->account->store, call->id, NULL);
+  message = sd_store_get_message (self->account->store, call->resend_id, NULL);
+  for (guint i = 0; message != NULL && message->attachments != NULL &&
+                    i < message->attachments->len; i++) {
+    const SdAttachmentInfo *a = g_ptr_array_index (message->attachments, i);
+
+    if (a->state != SD_ATTACHMENT_STATE_AVAILABLE) {
+      info = a;
+      break;
+    }
+  }
+  if (file_id <= 0 || room == NULL || info == NULL) {
+    resend_fail (task, g_error_new_literal (SD_NETWORK_ERROR, SD_NETWORK_ERROR_BAD_REPLY,
+                                            "the community server's answer to a file has "
+                                            "no id"));
+    return;
+  }
+  pointer = room_file_pointer (room, file_id, info->file_name, info->content_type,
+                               info->caption, info->size, info->width, info->height,
+                               info->voice);
+  changed = sd_store_community_file_uploaded (self->account->store, call->id, call->resend_id,
+                                              info->index, pointer, &error);
+  if (changed == NULL) {
+    resend_fail (task, g_steal_pointer (&error));
+    return;
+  }
+  sd_account_emit_message_changed (self->account, changed);
+  resend_next (task);
+}
+
+static void
+resend_next (GTask *task)
+{
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *endpoint = NULL;
+  g_autoptr(GBytes) file = NULL;
+  const SdAttachmentInfo *info = NULL;
+  gchar *contents = NULL;
+  gsize length = 0;
+
+  room = lookup_room (self, call->id, &server, &error);
+  message = room != NULL ? sd_store_get_message (self->account->store, call->resend_id, &error)
+                         : NULL;
+  if (message == NULL) {
+    resend_fail (task, g_steal_pointer (&error));
+    return;
+  }
+  for (guint i = 0; message->attachments != NULL && i < message->attachments->len; i++) {
+    const SdAttachmentInfo *a = g_ptr_array_index (message->attachments, i);
+
+    if (a->state != SD_ATTACHMENT_STATE_AVAILABLE) {
+      info = a;
+      break;
+    }
+  }
+  if (info == NULL) {
+    /* every file is up: the post, with the pointers in their order */
+    ServerState *state = server_state (self, call->key);
+
+    call->pointers = sd_store_attachment_pointers (self->account->store, message->local_id,
+                                                   &error);
+    if (call->pointers == NULL) {
+      resend_fail (task, g_steal_pointer (&error));
+      return;
+    }
+    /* a copy the server did store (an answer lost) comes back in a poll and is adopted as
+     * ours (adopt_own_post): one poll of the room first, now, then the post only if it is
+     * still ours to send */
+    g_queue_push_tail (&state->resends, task);
+    state->next_at = 0;
+    sd_communities_poll_now (self);
+    return;
+  }
+  /* a room file is kept as it was sent: the same bytes go up again */
+  path = info->file != NULL ? g_build_filename (self->account->config.data_dir, "attachments",
+                                                info->file, NULL)
+                            : NULL;
+  if (path == NULL || !g_file_get_contents (path, &contents, &length, &error)) {
+    resend_fail (task, error != NULL ? g_steal_pointer (&error)
+                                     : g_error_new_literal (SD_ACCOUNT_ERROR,
+                                                            SD_ACCOUNT_ERROR_FAILED,
+                                                            "a file of the post is gone"));
+    return;
+  }
+  endpoint = g_strdup_printf ("/room/%s/file", room->room);
+  file = g_bytes_new_take (contents, length);
+  sd_community_upload_async (self->account->network, server,
+                             self->account->identity->ed25519_sk, endpoint, file,
+                             info->file_name, g_task_get_cancellable (task), on_resend_file,
+                             task);
+}
+
+/* @task's post after the poll: posted, or done when the poll found it on the server */
+static void
+resend_post (GTask *task)
+{
+  SdCommunities *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(SdMessage) message = NULL;
+
+  room = lookup_room (self, call->id, &server, &error);
+  message = room != NULL ? sd_store_get_message (self->account->store, call->resend_id, &error)
+                         : NULL;
+  if (message == NULL) {
+    resend_fail (task, g_steal_pointer (&error));
+    return;
+  }
+  if (message->status != SD_MESSAGE_STATUS_SENDING) {
+    /* adopted: the server has it */
+    sd_account_emit_message_changed (self->account, message);
+    sd_account_emit_conversation (self->account, call->id);
+    g_task_return_pointer (task, NULL, NULL);
+    g_object_unref (task);
+    return;
+  }
+  post_call (self, task, room, server);
+}
+
+/* the resends waiting for a poll of @state's server go on: posted after a poll, failed with
+ * @poll_error after a failed one */
+static void
+resends_after_poll (SdCommunities *self, ServerState *state, const GError *poll_error)
+{
+  GTask *task;
+
+  while (!self->stopped && (task = g_queue_pop_head (&state->resends)) != NULL) {
+    if (poll_error != NULL)
+      resend_fail (task, g_error_copy (poll_error));
+    else
+      resend_post (task);
+  }
+}
+
+/* stopped: each resend waiting for a poll ends (its message stays sending, failed at the
+ * next start) */
+static void
+resends_cancel (SdCommunities *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->servers == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    ServerState *state = value;
+    GTask *task;
+
+    while ((task = g_queue_pop_head (&state->resends)) != NULL) {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "communities stopped");
+      g_object_unref (task);
+    }
+  }
+}
+
+gboolean
+sd_communities_resend (SdCommunities *self, const gchar *id, const gchar *message_id,
+                       GError **error)
+{
+  g_autoptr(SdCommunity) room = NULL;
+  g_autoptr(SdCommunityServer) server = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  GTask *task;
+  Call *call;
+
+  g_return_val_if_fail (SD_IS_COMMUNITIES (self), FALSE);
+
+  room = lookup_room (self, id, &server, error);
+  if (room == NULL)
+    return FALSE;
+  message = sd_store_resend_failed_for (self->account->store, id, message_id,
+                                        SD_RESEND_COMMUNITY, NULL, error);
+  if (message == NULL)
+    return FALSE;
+  sd_account_emit_message_changed (self->account, message);
+  task = g_task_new (self, self->cancellable, on_resend_finished, NULL);
+  g_task_set_source_tag (task, sd_communities_resend);
+  /* the post as it was: its text, quote and first sent-at (a copy that did reach the server
+   * is one message to every client that reads it, ours included); our name of now */
+  call = text_call_new (self, task, id, message->body);
+  call->sent_at = message->sent_at;
+  call->author = g_strdup (message->author);
+  call->quote_author = g_strdup (message->quote_author);
+  call->quote_sent_at = message->quote_author != NULL ? message->quote_sent_at : 0;
+  call->key = server_key (room);
+  call->resend_id = g_strdup (message_id);
+  resend_next (task);
+  return TRUE;
 }
 
 SdMessage *
@@ -2145,6 +2630,8 @@ sd_communities_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  self->stopped = TRUE;
+  resends_cancel (self);
   g_clear_handle_id (&self->timer_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   G_OBJECT_CLASS (sd_communities_parent_class)->dispose (object);

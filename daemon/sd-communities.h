@@ -112,4 +112,12 @@ void sd_communities_delete_async (SdCommunities *self,
                                   gpointer user_data);
 gboolean sd_communities_finish (SdCommunities *self, GAsyncResult *result, GError **error);
 
+/* ResendMessage of our failed post @message_id in room @id: back to "sending" at once (the
+ * same sent-at), its room files that did not go up uploaded again from their kept copies
+ * (those that did keep their pointers), then posted; "sent" or "failed" again after, each
+ * step a "message-changed". NotFound, or the store's INVALID when it is not a failed one of
+ * ours (docs/communities.md, "Resending") */
+gboolean sd_communities_resend (SdCommunities *self, const gchar *id, const gchar *message_id,
+                                GError **error);
+
 G_END_DECLS

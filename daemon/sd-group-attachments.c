@@ -76,11 +76,16 @@ sd_groups_attachments_ready (SdGroups *self, const gchar *message_id)
     return FALSE;
   if (!message->outgoing || message->status != SD_MESSAGE_STATUS_SENDING)
     return TRUE;
+  /* uploads resumed after a restart may finish before this run's first group poll, whose
+   * sd_groups_resume_sending sends every message still sending: it goes with those, once */
+  if (!self->resumed)
+    return TRUE;
   if (!sd_groups_send_message (self, message, &error)) {
     g_message ("a group message with attachments cannot go: %s", error->message);
     sd_store_set_group_message_status (self->store, message->conversation, message->author,
                                        message->sent_at, FALSE, NULL, NULL);
     g_signal_emit_by_name (self, "message-added", message->conversation);
+    sd_groups_emit_status (self, message->conversation, message->sent_at);
   }
   return TRUE;
 }
@@ -106,6 +111,7 @@ sd_groups_attachments_changed (SdGroups *self, const gchar *message_id)
       sd_store_set_group_message_status (self->store, message->conversation, message->author,
                                          message->sent_at, FALSE, NULL, NULL);
       g_signal_emit_by_name (self, "message-added", message->conversation);
+      sd_groups_emit_status (self, message->conversation, message->sent_at);
       break;
     }
   }

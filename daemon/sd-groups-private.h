@@ -108,6 +108,9 @@ void sd_group_admin_invite_failed (SdGroups *self, const gchar *group_id, const 
 /* "message-changed" / "message-removed" with @message (the account re-emits them) */
 void sd_groups_emit_message_changed (SdGroups *self, SdMessage *message);
 void sd_groups_emit_message_removed (SdGroups *self, SdMessage *message);
+/* "message-changed" with our message of @group_id sent at @sent_at as stored now (its new
+ * status); nothing when it is not there */
+void sd_groups_emit_status (SdGroups *self, const gchar *group_id, gint64 sent_at);
 
 /* a GroupUpdateMessage as the Content of a group message (the packed update is wiped) */
 GBytes *sd_groups_pack_update (SessionProtos__GroupUpdateMessage *update, gint64 sent_at);

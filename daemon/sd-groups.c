@@ -527,6 +527,7 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
         error != NULL)
       g_warning ("group message status: %s", error->message);
     g_signal_emit (data->self, signals[SIGNAL_MESSAGE_ADDED], 0, data->group_id);
+    sd_groups_emit_status (data->self, data->group_id, data->sent_at);
   }
   send_data_free (data);
 }
@@ -648,6 +649,7 @@ resume_one (SdGroups *self, const SdMessage *listed)
   sd_store_set_group_message_status (self->store, listed->conversation,
                                      self->identity->session_id, listed->sent_at, FALSE,
                                      NULL, NULL);
+  sd_groups_emit_status (self, listed->conversation, listed->sent_at);
 }
 
 gboolean
@@ -682,6 +684,59 @@ sd_groups_send_message (SdGroups *self, const SdMessage *message, GError **error
     return FALSE;
   send_encrypted (self, group, message->sent_at, encrypted, FALSE);
   return TRUE;
+}
+
+void
+sd_groups_emit_status (SdGroups *self, const gchar *group_id, gint64 sent_at)
+{
+  g_autofree gchar *id = sd_message_id_make (self->identity->session_id, sent_at);
+  g_autoptr(SdMessage) message = sd_store_get_message (self->store, id, NULL);
+
+  if (message != NULL && g_strcmp0 (message->conversation, group_id) == 0)
+    sd_groups_emit_message_changed (self, message);
+}
+
+gboolean
+sd_groups_resend_message (SdGroups *self, const gchar *group_id, const gchar *message_id,
+                          guint *out_uploads, GError **error)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdMessage) quoted = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  g_autoptr(GError) send_error = NULL;
+  guint uploads = 0;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), FALSE);
+  *out_uploads = 0;
+  /* as for a new message: a group we may write to, with a key. Checked before the message
+   * changes, so a refusal leaves it failed */
+  group = sd_group_state_load_for_send (self, group_id, NULL, &quoted, error);
+  if (group == NULL)
+    return FALSE;
+  message = sd_store_resend_failed_for (self->store, group_id, message_id, SD_RESEND_GROUP,
+                                        &uploads, error);
+  if (message == NULL)
+    return FALSE;
+  sd_groups_emit_message_changed (self, message);
+  /* files to upload first: it goes when SdAttachments says "ready"
+   * (sd_groups_attachments_ready), or fails again when one fails for good */
+  if (uploads > 0) {
+    *out_uploads = uploads;
+    return TRUE;
+  }
+  /* before the first poll of this run, the sends cut off by the last stop have not gone
+   * again yet: it goes with them (sd_groups_resume_sending), not twice */
+  if (!self->resumed)
+    return TRUE;
+  /* the same sent-at: a copy that did land is one message at the receivers */
+  if (sd_groups_send_message (self, message, &send_error))
+    return TRUE;
+  g_message ("a resent group message cannot go: %s", send_error->message);
+  sd_store_set_group_message_status (self->store, group_id, self->identity->session_id,
+                                     message->sent_at, FALSE, NULL, NULL);
+  sd_groups_emit_status (self, group_id, message->sent_at);
+  g_propagate_error (error, g_steal_pointer (&send_error));
+  return FALSE;
 }
 
 void

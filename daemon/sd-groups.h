@@ -71,6 +71,14 @@ SdMessage *sd_groups_send_reaction (SdGroups *self, const gchar *group_id,
                                     const gchar *message_id, const gchar *emoji, gboolean add,
                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* ResendMessage of our failed message @message_id of @group_id: back to "sending" (the same
+ * sent-at, so receivers keep one copy), its attachments that did not upload uploading again
+ * (@out_uploads: how many; it goes once SdAttachments says "ready"), else sent now. NOT_MEMBER
+ * when we cannot write to the group (the message stays failed); the store's NOT_FOUND or
+ * INVALID for a message that is not there or not a failed one of ours */
+gboolean sd_groups_resend_message (SdGroups *self, const gchar *group_id,
+                                   const gchar *message_id, guint *out_uploads, GError **error);
+
 /* our group messages cut off by a restart ("sending") go again, once per start */
 void sd_groups_resume_sending (SdGroups *self);
 

@@ -9,6 +9,8 @@
 #include "sd-store-communities.h"
 #include "sd-store-rows.h"
 
+#include "sd-attachment-pointer.h"
+
 /*
  * Joined communities and their posts (schema 10). A post is a message row by its poster's
  * blinded id; community_posts ties it to the server's post id (for deletions, reactions and
@@ -556,6 +558,54 @@ insert_room_files (SdStore *self, gint64 local_id, const SdCommunityPost *post, 
   return TRUE;
 }
 
+/* our post (@post->author, @post->sent_at) is stored here already, unlinked, as failed or
+ * sending (docs/communities.md, "Resending"): the server did store it (a lost answer, or a
+ * resend under way), so it is sent, under its post id, and is not posted again */
+static gboolean
+adopt_own_post (SdStore *self, const gchar *id, const SdCommunityPost *post, GError **error)
+{
+  g_autoptr(SdCachedStmt) find = NULL;
+  g_autoptr(SdCachedStmt) link = NULL;
+  g_autoptr(SdCachedStmt) sent = NULL;
+  gint64 local_id;
+  int rc;
+
+  find = store_prepare (self, "SELECT local_id FROM messages m WHERE conversation = ?1"
+                        " AND author = ?2 AND sent_at = ?3 AND outgoing = 1"
+                        " AND status IN ('sending', 'failed')"
+                        " AND NOT EXISTS (SELECT 1 FROM community_posts p"
+                        "                 WHERE p.message = m.local_id)", error);
+  if (find == NULL)
+    return FALSE;
+  store_bind_text (find, 1, id);
+  store_bind_text (find, 2, post->author);
+  sqlite3_bind_int64 (find, 3, post->sent_at);
+  rc = store_step (self, find, error);
+  if (rc == 0)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    return TRUE;
+  local_id = sqlite3_column_int64 (find, 0);
+  link = store_prepare (self, "INSERT INTO community_posts (message, conversation, post_id,"
+                        " author_name, author_session_id) VALUES (?1, ?2, ?3, ?4, ?5)"
+                        " ON CONFLICT DO NOTHING", error);
+  if (link == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (link, 1, local_id);
+  store_bind_text (link, 2, id);
+  sqlite3_bind_int64 (link, 3, post->post_id);
+  store_bind_text (link, 4, post->author_name);
+  store_bind_text (link, 5, post->author_session_id);
+  if (!store_run (self, link, error))
+    return FALSE;
+  sent = store_prepare (self, "UPDATE messages SET status = 'sent', error = NULL"
+                        " WHERE local_id = ?1", error);
+  if (sent == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (sent, 1, local_id);
+  return store_run (self, sent, error);
+}
+
 /* one post inside the caller's transaction: its local id, or 0 when it is stored already,
  * was removed here, or is not a post we can store */
 static gboolean
@@ -595,7 +645,7 @@ insert_post (SdStore *self, const gchar *id, const SdCommunityPost *post, gint64
   if (!store_run (self, insert, error))
     return FALSE;
   if (sqlite3_changes (self->db) == 0)
-    return TRUE;
+    return post->outgoing ? adopt_own_post (self, id, post, error) : TRUE;
   local_id = sqlite3_last_insert_rowid (self->db);
   reactions = reactions_to_json (post->reactions);
   link = store_prepare (self,
@@ -1051,4 +1101,204 @@ sd_store_merge_blinded_conversation (SdStore *self, const gchar *blinded_id,
       return FALSE;
   }
   return store_tx_commit (tx, error);
+}
+
+/* ---- our posts that failed, and their resending (docs/communities.md, "Resending") ---- */
+
+SdMessage *
+sd_store_community_add_failed_post (SdStore *self, const gchar *id, const SdCommunityPost *post,
+                                    const gchar *reason, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) insert = NULL;
+  g_autoptr(SdCachedStmt) touch = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (post != NULL && post->outgoing, NULL);
+
+  if (!sd_store_is_community_id (id) || !sd_store_is_author_id (post->author) ||
+      post->sent_at <= 0 || post->n_files > SD_ATTACHMENT_MAX_COUNT) {
+    g_set_error_literal (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                         "not a post of ours to a community");
+    return NULL;
+  }
+  if (!store_check_utf8 (post->body, "the post", error) ||
+      (reason != NULL && !store_check_utf8 (reason, "the reason", error)))
+    return NULL;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  insert = store_prepare (self,
+                          "INSERT INTO messages (conversation, author, outgoing, body, sent_at,"
+                          " received_at, status, error, quote_author, quote_sent_at)"
+                          " VALUES (?1, ?2, 1, ?3, ?4, ?4, 'failed', ?5, ?6, ?7)",
+                          error);
+  if (insert == NULL)
+    return NULL;
+  store_bind_text (insert, 1, id);
+  store_bind_text (insert, 2, post->author);
+  store_bind_text (insert, 3, post->body);
+  sqlite3_bind_int64 (insert, 4, post->sent_at);
+  store_bind_text (insert, 5, reason != NULL ? reason : "");
+  store_bind_text (insert, 6, post->quote_author);
+  sqlite3_bind_int64 (insert, 7, post->quote_author != NULL ? post->quote_sent_at : 0);
+  if (!store_run (self, insert, error))
+    return NULL;
+  local_id = sqlite3_last_insert_rowid (self->db);
+  /* the files that went up keep their pointers; the others their file, to go up later */
+  for (guint i = 0; i < post->n_files; i++) {
+    const SdCommunityFile *f = &post->files[i];
+    StoreAttachmentRow row = {
+      .state = f->pointer != NULL ? "available" : "failed", .pointer = f->pointer,
+      .file_name = f->file_name, .content_type = f->content_type, .caption = f->caption,
+      .size = f->size, .width = f->width, .height = f->height, .voice = f->voice,
+      .file = f->file,
+    };
+
+    if (!store_insert_attachment_row (self, local_id, i, &row, error))
+      return NULL;
+  }
+  touch = store_prepare (self, "UPDATE conversations SET last_activity = max (last_activity, ?2)"
+                         " WHERE id = ?1", error);
+  if (touch == NULL)
+    return NULL;
+  store_bind_text (touch, 1, id);
+  sqlite3_bind_int64 (touch, 2, post->sent_at);
+  if (!store_run (self, touch, error) || !store_index_messages (self, &local_id, 1, error))
+    return NULL;
+  message = load_by_local_id (self, local_id, error);
+  if (message == NULL || !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+/* @message_id of conversation @id: its local id, or NOT_FOUND */
+static gboolean
+message_here (SdStore *self, const gchar *id, const gchar *message_id, gint64 *out_local_id,
+                  GError **error)
+{
+  g_autofree gchar *found_in = NULL;
+
+  if (!store_find_message (self, message_id, out_local_id, &found_in, error))
+    return FALSE;
+  if (g_strcmp0 (found_in, id) != 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no message %s here",
+                 message_id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+SdMessage *
+sd_store_community_file_uploaded (SdStore *self, const gchar *id, const gchar *message_id,
+                                  guint index, GBytes *pointer, GError **error)
+{
+  g_autoptr(SdCachedStmt) update = NULL;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail (pointer != NULL, NULL);
+
+  if (!message_here (self, id, message_id, &local_id, error))
+    return NULL;
+  update = store_prepare (self, "UPDATE attachments SET state = 'available', pointer = ?3,"
+                          " error = NULL WHERE message = ?1 AND idx = ?2"
+                          " AND state <> 'available'", error);
+  if (update == NULL)
+    return NULL;
+  sqlite3_bind_int64 (update, 1, local_id);
+  sqlite3_bind_int64 (update, 2, index);
+  sqlite3_bind_blob (update, 3, g_bytes_get_data (pointer, NULL),
+                     (int) g_bytes_get_size (pointer), SQLITE_TRANSIENT);
+  if (!store_run (self, update, error))
+    return NULL;
+  g_clear_pointer (&update, sd_cached_stmt_release);
+  return load_by_local_id (self, local_id, error);
+}
+
+SdMessage *
+sd_store_community_post_done (SdStore *self, const gchar *id, const gchar *message_id,
+                              gint64 post_id, const gchar *reason, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) link = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  gint64 local_id;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  if (reason != NULL && !store_check_utf8 (reason, "the reason", error))
+    return NULL;
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  if (!message_here (self, id, message_id, &local_id, error))
+    return NULL;
+  if (post_id > 0) {
+    /* a poll may have linked it already (adopt_own_post) */
+    link = store_prepare (self, "INSERT INTO community_posts (message, conversation, post_id)"
+                          " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", error);
+    if (link == NULL)
+      return NULL;
+    sqlite3_bind_int64 (link, 1, local_id);
+    store_bind_text (link, 2, id);
+    sqlite3_bind_int64 (link, 3, post_id);
+    if (!store_run (self, link, error))
+      return NULL;
+  }
+  /* only from sending: a post a poll found meanwhile stays sent */
+  update = store_prepare (self, "UPDATE messages SET status = ?2, error = ?3"
+                          " WHERE local_id = ?1 AND outgoing = 1 AND status = 'sending'",
+                          error);
+  if (update == NULL)
+    return NULL;
+  sqlite3_bind_int64 (update, 1, local_id);
+  store_bind_text (update, 2, post_id > 0 ? "sent" : "failed");
+  store_bind_text (update, 3, post_id > 0 ? NULL : (reason != NULL ? reason : ""));
+  if (!store_run (self, update, error))
+    return NULL;
+  message = load_by_local_id (self, local_id, error);
+  if (message == NULL || !store_tx_commit (tx, error))
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+GPtrArray *
+sd_store_community_fail_sending (SdStore *self, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) select = NULL;
+  g_autoptr(SdCachedStmt) update = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_return_val_if_fail (SD_IS_STORE (self), NULL);
+
+  tx = store_tx_begin (self, error);
+  if (tx == NULL)
+    return NULL;
+  select = store_prepare (self, "SELECT " STORE_MESSAGE_COLUMNS " FROM messages m"
+                          " WHERE m.status = 'sending' AND m.outgoing = 1"
+                          " AND m.conversation IN (SELECT conversation FROM communities)"
+                          " ORDER BY m.local_id", error);
+  if (select == NULL)
+    return NULL;
+  messages = store_collect_messages (self, select, error);
+  if (messages == NULL)
+    return NULL;
+  g_clear_pointer (&select, sd_cached_stmt_release);
+  update = store_prepare (self, "UPDATE messages SET status = 'failed',"
+                          " error = 'cut off by a restart' WHERE status = 'sending'"
+                          " AND outgoing = 1"
+                          " AND conversation IN (SELECT conversation FROM communities)", error);
+  if (update == NULL || !store_run (self, update, error) || !store_tx_commit (tx, error))
+    return NULL;
+  for (guint i = 0; i < messages->len; i++) {
+    SdMessage *message = g_ptr_array_index (messages, i);
+
+    message->status = SD_MESSAGE_STATUS_FAILED;
+  }
+  return g_steal_pointer (&messages);
 }

@@ -117,6 +117,33 @@ GPtrArray *sd_store_community_add_posts (SdStore *self,
                                          const SdCommunityPost *posts,
                                          guint n_posts,
                                          GError **error);
+/* our post that did not reach the server, kept as a failed message with @reason, so that
+ * ResendMessage can post it again: its files with a pointer (@files[i].pointer, uploaded)
+ * `available`, the others `failed` with their kept file (docs/communities.md, "Resending") */
+SdMessage *sd_store_community_add_failed_post (SdStore *self,
+                                               const gchar *id,
+                                               const SdCommunityPost *post,
+                                               const gchar *reason,
+                                               GError **error);
+/* our resent post @message_id of @id: attachment @index went up as @pointer (available) */
+SdMessage *sd_store_community_file_uploaded (SdStore *self,
+                                             const gchar *id,
+                                             const gchar *message_id,
+                                             guint index,
+                                             GBytes *pointer,
+                                             GError **error);
+/* our resent post @message_id of @id, sending: stored by the server as @post_id (sent, and
+ * linked), or with @post_id 0 failed again with @reason. A post that is not sending any
+ * more (a poll found it) is left as it is. Returns the message as it is now */
+SdMessage *sd_store_community_post_done (SdStore *self,
+                                         const gchar *id,
+                                         const gchar *message_id,
+                                         gint64 post_id,
+                                         const gchar *reason,
+                                         GError **error);
+/* our posts still sending when the daemon stopped fail (a resend that was cut off): they are
+ * posted again only by ResendMessage, or found sent by a poll. Returns them as now */
+GPtrArray *sd_store_community_fail_sending (SdStore *self, GError **error);
 /* stores a post; NULL without an error when it is stored already or was removed here */
 SdMessage *sd_store_community_add_post (SdStore *self,
                                         const gchar *id,

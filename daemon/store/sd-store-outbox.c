@@ -290,21 +290,26 @@ sd_store_outbox_next_due (SdStore *self, gint64 *out_next, GError **error)
   return store_query_min (self, "SELECT min(next_attempt_at) FROM outbox", out_next, error);
 }
 
-/* the stage of @local_id's outbox row: 0 delivery, 1 sync, -1 none */
+/* one check of a message's state before a change: TRUE when @sql (its one parameter the
+ * message's @local_id) finds a row, else @code with "message @message_id is @not_what" */
 static gboolean
-outbox_stage (SdStore *self, gint64 local_id, gint *out_stage, GError **error)
+expect_message_state (SdStore *self, gint64 local_id, const gchar *message_id,
+                      const gchar *sql, gint code, const gchar *not_what, GError **error)
 {
   g_autoptr(SdCachedStmt) stmt = NULL;
   int rc;
 
-  stmt = store_prepare (self, "SELECT is_sync FROM outbox WHERE message = ?1", error);
+  stmt = store_prepare (self, sql, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, local_id);
   rc = store_step (self, stmt, error);
   if (rc == 0)
     return FALSE;
-  *out_stage = rc == SQLITE_ROW ? sqlite3_column_int (stmt, 0) : -1;
+  if (rc != SQLITE_ROW) {
+    g_set_error (error, SD_STORE_ERROR, code, "message %s is %s", message_id, not_what);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -312,16 +317,18 @@ static gboolean
 expect_delivery_pending (SdStore *self, gint64 local_id, const gchar *message_id,
                          GError **error)
 {
-  gint stage;
+  return expect_message_state (self, local_id, message_id,
+                               "SELECT 1 FROM outbox WHERE message = ?1 AND is_sync = 0",
+                               SD_STORE_ERROR_NOT_FOUND, "not waiting for delivery", error);
+}
 
-  if (!outbox_stage (self, local_id, &stage, error))
-    return FALSE;
-  if (stage != 0) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND,
-                 "message %s is not waiting for delivery", message_id);
-    return FALSE;
-  }
-  return TRUE;
+static gboolean
+expect_ours_failed (SdStore *self, gint64 local_id, const gchar *message_id, GError **error)
+{
+  return expect_message_state (self, local_id, message_id,
+                               "SELECT 1 FROM messages WHERE local_id = ?1 AND outgoing = 1"
+                               " AND status = 'failed'",
+                               SD_STORE_ERROR_INVALID, "not a failed one of ours", error);
 }
 
 /* mark_sent's writes, inside the caller's transaction; a message not waiting for delivery is
@@ -552,96 +559,129 @@ sd_store_mark_failed (SdStore *self, const gchar *message_id, const gchar *reaso
   return g_steal_pointer (&message);
 }
 
-SdMessage *
-sd_store_resend_failed (SdStore *self, const gchar *conversation, const gchar *message_id,
-                        GError **error)
+/* resend's writes inside the caller's transaction: the checks, the attachments that did not
+ * upload made ready to go again (for @path), the message back to `sending`. Their number in
+ * @out_uploads */
+static gboolean
+resend_reset (SdStore *self, const gchar *conversation, const gchar *message_id,
+              SdResendPath path, gint64 *out_local_id, guint *out_uploads, GError **error)
 {
-  g_autoptr(SdStoreTx) tx = NULL;
-  g_autoptr(SdCachedStmt) check = NULL;
   g_autoptr(SdCachedStmt) lost = NULL;
   g_autoptr(SdCachedStmt) attachments = NULL;
   g_autoptr(SdCachedStmt) update = NULL;
-  g_autoptr(SdCachedStmt) outbox = NULL;
-  g_autoptr(SdMessage) message = NULL;
   g_autofree gchar *found_in = NULL;
   gint64 local_id;
-  gint uploads;
-  int rc;
+  gint changes;
+
+  if (!store_find_message (self, message_id, &local_id, &found_in, error))
+    return FALSE;
+  if (g_strcmp0 (found_in, conversation) != 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no message %s here",
+                 message_id);
+    return FALSE;
+  }
+  if (!expect_ours_failed (self, local_id, message_id, error))
+    return FALSE;
+  /* a failed upload keeps its file, and an encrypted one its key (they go only after an
+   * upload): without them the same blob cannot be made again. A room file has no key */
+  lost = store_prepare (self, "SELECT count(*) FROM attachments WHERE message = ?1"
+                        " AND state <> 'available' AND (file IS NULL OR (?2 AND secret IS NULL))",
+                        error);
+  if (lost == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (lost, 1, local_id);
+  sqlite3_bind_int (lost, 2, path != SD_RESEND_COMMUNITY);
+  if (store_step (self, lost, error) != SQLITE_ROW)
+    return FALSE;
+  if (sqlite3_column_int (lost, 0) > 0) {
+    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
+                 "an attachment of message %s has lost its file", message_id);
+    return FALSE;
+  }
+  /* only what did not upload is uploaded again: the others keep their pointers. SdAttachments
+   * takes `uploading` rows to the file server; a room file is uploaded by the communities,
+   * so it stays as it is until then */
+  if (path == SD_RESEND_COMMUNITY)
+    attachments = store_prepare (self, "SELECT count(*) FROM attachments"
+                                 " WHERE message = ?1 AND state <> 'available'", error);
+  else
+    attachments = store_prepare (self, "UPDATE attachments SET state = 'uploading',"
+                                 " attempts = 0, next_attempt_at = 0, error = NULL"
+                                 " WHERE message = ?1 AND state <> 'available'", error);
+  if (attachments == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (attachments, 1, local_id);
+  if (path == SD_RESEND_COMMUNITY) {
+    if (store_step (self, attachments, error) != SQLITE_ROW)
+      return FALSE;
+    changes = sqlite3_column_int (attachments, 0);
+  } else {
+    if (!store_run (self, attachments, error))
+      return FALSE;
+    changes = sqlite3_changes (self->db);
+  }
+  update = store_prepare (self, "UPDATE messages SET status = 'sending', error = NULL"
+                          " WHERE local_id = ?1", error);
+  if (update == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (update, 1, local_id);
+  if (!store_run (self, update, error))
+    return FALSE;
+  *out_local_id = local_id;
+  *out_uploads = (guint) MAX (changes, 0);
+  return TRUE;
+}
+
+SdMessage *
+sd_store_resend_failed_for (SdStore *self, const gchar *conversation, const gchar *message_id,
+                            SdResendPath path, guint *out_uploads, GError **error)
+{
+  g_autoptr(SdStoreTx) tx = NULL;
+  g_autoptr(SdCachedStmt) outbox = NULL;
+  g_autoptr(SdMessage) message = NULL;
+  gint64 local_id = 0;
+  guint uploads = 0;
 
   g_return_val_if_fail (SD_IS_STORE (self), NULL);
+  g_return_val_if_fail ((guint) path <= SD_RESEND_COMMUNITY, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   tx = store_tx_begin (self, error);
   if (tx == NULL)
     return NULL;
-  if (!store_find_message (self, message_id, &local_id, &found_in, error))
-    return NULL;
-  if (g_strcmp0 (found_in, conversation) != 0) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND, "no message %s here",
-                 message_id);
-    return NULL;
-  }
-  check = store_prepare (self, "SELECT 1 FROM messages WHERE local_id = ?1 AND outgoing = 1"
-                         " AND status = 'failed'", error);
-  if (check == NULL)
-    return NULL;
-  sqlite3_bind_int64 (check, 1, local_id);
-  rc = store_step (self, check, error);
-  if (rc == 0)
-    return NULL;
-  if (rc != SQLITE_ROW) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
-                 "message %s is not a failed one of ours", message_id);
-    return NULL;
-  }
-  /* a failed upload keeps its file and key (they go only after an upload): without them the
-   * same blob cannot be made again */
-  lost = store_prepare (self, "SELECT count(*) FROM attachments WHERE message = ?1"
-                        " AND state <> 'available' AND (secret IS NULL OR file IS NULL)", error);
-  if (lost == NULL)
-    return NULL;
-  sqlite3_bind_int64 (lost, 1, local_id);
-  if (store_step (self, lost, error) != SQLITE_ROW)
-    return NULL;
-  if (sqlite3_column_int (lost, 0) > 0) {
-    g_set_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID,
-                 "an attachment of message %s has lost its file", message_id);
-    return NULL;
-  }
-  /* only what did not upload is uploaded again: the others keep their pointers */
-  attachments = store_prepare (self, "UPDATE attachments SET state = 'uploading', attempts = 0,"
-                               " next_attempt_at = 0, error = NULL"
-                               " WHERE message = ?1 AND state <> 'available'", error);
-  if (attachments == NULL)
-    return NULL;
-  sqlite3_bind_int64 (attachments, 1, local_id);
-  if (!store_run (self, attachments, error))
-    return NULL;
-  uploads = sqlite3_changes (self->db);
-  update = store_prepare (self, "UPDATE messages SET status = 'sending', error = NULL"
-                          " WHERE local_id = ?1", error);
-  if (update == NULL)
-    return NULL;
-  sqlite3_bind_int64 (update, 1, local_id);
-  if (!store_run (self, update, error))
+  if (!resend_reset (self, conversation, message_id, path, &local_id, &uploads, error))
     return NULL;
   /* as when it was queued: held back while uploads are to do, else due now; the same T, so
-   * a copy that did reach the swarm before is dropped by receivers as a duplicate */
-  outbox = store_prepare (self,
-                          "INSERT INTO outbox (message, recipient, attempts, next_attempt_at,"
-                          " is_sync) VALUES (?1, ?2, 0, ?3, 0)",
-                          error);
-  if (outbox == NULL)
-    return NULL;
-  sqlite3_bind_int64 (outbox, 1, local_id);
-  store_bind_text (outbox, 2, conversation);
-  sqlite3_bind_int64 (outbox, 3, store_outbox_first_attempt ((guint) MAX (uploads, 0)));
-  if (!store_run (self, outbox, error))
-    return NULL;
+   * a copy that did reach the swarm before is dropped by receivers as a duplicate. Groups
+   * and communities send without an outbox row: their `sending` status is what a restart
+   * reads */
+  if (path == SD_RESEND_OUTBOX) {
+    outbox = store_prepare (self,
+                            "INSERT INTO outbox (message, recipient, attempts, next_attempt_at,"
+                            " is_sync) VALUES (?1, ?2, 0, ?3, 0)",
+                            error);
+    if (outbox == NULL)
+      return NULL;
+    sqlite3_bind_int64 (outbox, 1, local_id);
+    store_bind_text (outbox, 2, conversation);
+    sqlite3_bind_int64 (outbox, 3, store_outbox_first_attempt (uploads));
+    if (!store_run (self, outbox, error))
+      return NULL;
+  }
   message = store_load_message_by_id (self, message_id, error);
   if (message == NULL || !store_tx_commit (tx, error))
     return NULL;
+  if (out_uploads != NULL)
+    *out_uploads = uploads;
   return g_steal_pointer (&message);
+}
+
+SdMessage *
+sd_store_resend_failed (SdStore *self, const gchar *conversation, const gchar *message_id,
+                        GError **error)
+{
+  return sd_store_resend_failed_for (self, conversation, message_id, SD_RESEND_OUTBOX, NULL,
+                                     error);
 }
 
 gboolean

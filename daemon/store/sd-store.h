@@ -329,6 +329,19 @@ SdMessage *sd_store_mark_failed (SdStore *self, const gchar *message_id, const g
  * file */
 SdMessage *sd_store_resend_failed (SdStore *self, const gchar *conversation,
                                    const gchar *message_id, GError **error);
+/* how a resent message goes: SD_RESEND_OUTBOX (1:1, Note to Self) gets a new outbox row;
+ * SD_RESEND_GROUP has none (the group's sender sends it, SdAttachments uploads its files);
+ * SD_RESEND_COMMUNITY neither, and its room files that did not upload stay as they are (the
+ * communities upload them, not SdAttachments). @out_uploads (nullable): the attachments to
+ * upload first */
+typedef enum {
+  SD_RESEND_OUTBOX,
+  SD_RESEND_GROUP,
+  SD_RESEND_COMMUNITY,
+} SdResendPath;
+SdMessage *sd_store_resend_failed_for (SdStore *self, const gchar *conversation,
+                                       const gchar *message_id, SdResendPath path,
+                                       guint *out_uploads, GError **error);
 /* another attempt later: attempts + 1, next_attempt_at, last_error */
 gboolean sd_store_outbox_reschedule (SdStore *self, const gchar *message_id,
                                      gint64 next_attempt_at, const gchar *last_error,

@@ -113,6 +113,78 @@ test_message (Fixture *f, gconstpointer data)
   g_assert_null (got);
 }
 
+/* ResendMessage in a group (docs/groups.md, "Resending a failed message"): our message with
+ * one upload done and one failed goes back to sending with the same sent-at, the failed
+ * upload back to uploading and the done one kept; no outbox row (the group sends it) */
+static void
+test_resend (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) secret = g_bytes_new_static ("0123456789abcdef0123456789abcdef0123456789abcdef"
+                                                 "0123456789abcdef0123456789abcdef", 80);
+  g_autoptr(GBytes) done = g_bytes_new_static ("pointer", 7);
+  g_autoptr(SdMessage) message = NULL;
+  g_autoptr(SdMessage) resent = NULL;
+  g_autoptr(GPtrArray) due = NULL;
+  g_autofree gchar *id = NULL;
+  SdOutgoingAttachment files[2] = {
+    { "one.bin", "application/octet-stream", NULL, 10, 0, 0, FALSE, "file-one", secret },
+    { "two.bin", "application/octet-stream", NULL, 20, 0, 0, FALSE, "file-two", secret },
+  };
+  SdGroupMessageRow row = { 0 };
+  gboolean added = FALSE, all_done = TRUE;
+  guint uploads = 0;
+  const gint64 t = 1765000000000;
+
+  row.group_id = f->group.id;
+  row.author = f->me.session_id;
+  row.outgoing = TRUE;
+  row.body = "two files";
+  row.sent_at = t;
+  row.outgoing_attachments = files;
+  row.n_outgoing_attachments = G_N_ELEMENTS (files);
+  g_assert_true (sd_store_add_group_message_media (f->store, &row, &added, &error));
+  g_assert_no_error (error);
+  id = sd_message_id_make (f->me.session_id, t);
+  message = sd_store_get_message (f->store, id, &error);
+  g_assert_no_error (error);
+  /* still sending: not failed */
+  g_assert_null (sd_store_resend_failed_for (f->store, f->group.id, id, SD_RESEND_GROUP, NULL,
+                                             &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_true (sd_store_attachment_uploaded (f->store, message->local_id, 0, done, &all_done,
+                                               &error));
+  g_assert_true (sd_store_attachment_set_state (f->store, message->local_id, 1,
+                                                SD_ATTACHMENT_STATE_FAILED, NULL, "413",
+                                                &error));
+  g_assert_true (sd_store_set_group_message_status (f->store, f->group.id, f->me.session_id, t,
+                                                    FALSE, NULL, &error));
+  /* only in its own conversation */
+  g_assert_null (sd_store_resend_failed_for (f->store, f->other.session_id, id, SD_RESEND_GROUP,
+                                             NULL, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  resent = sd_store_resend_failed_for (f->store, f->group.id, id, SD_RESEND_GROUP, &uploads,
+                                       &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (uploads, ==, 1);
+  g_assert_cmpint (resent->status, ==, SD_MESSAGE_STATUS_SENDING);
+  g_assert_cmpint (resent->sent_at, ==, t);
+  g_assert_cmpint (((SdAttachmentInfo *) g_ptr_array_index (resent->attachments, 0))->state, ==,
+                   SD_ATTACHMENT_STATE_AVAILABLE);
+  g_assert_cmpint (((SdAttachmentInfo *) g_ptr_array_index (resent->attachments, 1))->state, ==,
+                   SD_ATTACHMENT_STATE_UPLOADING);
+  due = sd_store_outbox_due (f->store, G_MAXINT64 - 1, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (due->len, ==, 0);
+  /* sending again: not a second time */
+  g_assert_null (sd_store_resend_failed_for (f->store, f->group.id, id, SD_RESEND_GROUP, NULL,
+                                             &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+}
+
 /* out of bounds: a timer past two weeks, 33 attachments, a bad author; nothing stored */
 static void
 test_bounds (Fixture *f, gconstpointer data)
@@ -277,6 +349,7 @@ main (int argc, char **argv)
     return 1;
   sd_groups_fixture_add ("/group-media/message", setup, test_message);
   sd_groups_fixture_add ("/group-media/bounds", setup, test_bounds);
+  sd_groups_fixture_add ("/group-media/resend", setup, test_resend);
   sd_groups_fixture_add ("/group-media/settings", setup, test_settings);
   g_test_add_func ("/group-media/read", test_read);
   return g_test_run ();

@@ -327,6 +327,151 @@ test_page_unread (Fixture *f, gconstpointer data)
   g_assert_cmpuint (unread, ==, 2);
 }
 
+static gchar *
+file_states (SdMessage *message)
+{
+  g_autoptr(GString) states = g_string_new (NULL);
+
+  for (guint i = 0; message->attachments != NULL && i < message->attachments->len; i++)
+    g_string_append_printf (states, "%s%s", i > 0 ? "," : "",
+                            sd_attachment_state_to_string (((SdAttachmentInfo *)
+                              g_ptr_array_index (message->attachments, i))->state));
+  return g_string_free (g_steal_pointer (&states), FALSE);
+}
+
+/* ResendMessage of a post (docs/communities.md, "Resending"): a post that failed after its
+ * first file went up is kept failed, that file available with its pointer and the other
+ * failed with its kept file; resent, nothing is reset for SdAttachments (room files are the
+ * communities' to upload), the one left goes up, and the post is linked to its server id
+ * once stored. A poll that brings our own post back marks a failed copy sent; one still
+ * sending when the daemon stopped fails */
+static void
+test_resend (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pointer = g_bytes_new_static ("pointer-one", 11);
+  g_autoptr(GBytes) pointer2 = g_bytes_new_static ("pointer-two", 11);
+  g_autoptr(SdMessage) failed = NULL;
+  g_autoptr(SdMessage) resent = NULL;
+  g_autoptr(SdMessage) uploaded = NULL;
+  g_autoptr(SdMessage) sent = NULL;
+  g_autoptr(SdMessage) again = NULL;
+  g_autoptr(SdMessage) lost = NULL;
+  g_autoptr(SdMessage) adopted = NULL;
+  g_autoptr(SdMessage) cut = NULL;
+  g_autoptr(GPtrArray) swept = NULL;
+  g_autoptr(GPtrArray) pointers = NULL;
+  g_autofree gchar *states = NULL;
+  g_autofree gchar *conversation = NULL;
+  SdCommunityFile files[2] = {
+    { pointer, "one.bin", "application/octet-stream", NULL, 10, 0, 0, FALSE, "kept-one" },
+    { NULL, "two.txt", "text/plain", "a caption", 20, 0, 0, FALSE, "kept-two" },
+  };
+  SdCommunityPost post = { 0 };
+  guint uploads = 99;
+  gint64 post_id = 0;
+
+  g_assert_true (sd_store_add_community (f->store, ROOM, "http://127.0.0.1:1", "lobby", KEY,
+                                         1000, NULL, &error));
+  post.author = POSTER;
+  post.outgoing = TRUE;
+  post.body = "two files";
+  post.sent_at = 1700000000000;
+  post.files = files;
+  post.n_files = G_N_ELEMENTS (files);
+  failed = sd_store_community_add_failed_post (f->store, ROOM, &post, "503", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (failed->status, ==, SD_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (failed->error, ==, "503");
+  g_assert_true (failed->outgoing);
+  states = file_states (failed);
+  g_assert_cmpstr (states, ==, "available,failed");
+  g_clear_pointer (&states, g_free);
+
+  /* not in another conversation; a 1:1 resend would have reset the second to uploading */
+  g_assert_null (sd_store_resend_failed_for (f->store, "05" KEY2, failed->id,
+                                             SD_RESEND_COMMUNITY, NULL, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  resent = sd_store_resend_failed_for (f->store, ROOM, failed->id, SD_RESEND_COMMUNITY,
+                                       &uploads, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (uploads, ==, 1);
+  g_assert_cmpint (resent->status, ==, SD_MESSAGE_STATUS_SENDING);
+  g_assert_cmpint (resent->sent_at, ==, failed->sent_at);
+  states = file_states (resent);
+  g_assert_cmpstr (states, ==, "available,failed");
+  g_clear_pointer (&states, g_free);
+  /* sending: not again */
+  g_assert_null (sd_store_resend_failed_for (f->store, ROOM, failed->id, SD_RESEND_COMMUNITY,
+                                             NULL, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  uploaded = sd_store_community_file_uploaded (f->store, ROOM, failed->id, 1, pointer2, &error);
+  g_assert_no_error (error);
+  states = file_states (uploaded);
+  g_assert_cmpstr (states, ==, "available,available");
+  g_clear_pointer (&states, g_free);
+  pointers = sd_store_attachment_pointers (f->store, uploaded->local_id, &error);
+  g_assert_cmpuint (pointers->len, ==, 2);
+  g_assert_true (g_bytes_equal (g_ptr_array_index (pointers, 0), pointer));
+  g_assert_true (g_bytes_equal (g_ptr_array_index (pointers, 1), pointer2));
+
+  sent = sd_store_community_post_done (f->store, ROOM, failed->id, 42, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sent->status, ==, SD_MESSAGE_STATUS_SENT);
+  g_assert_null (sent->error);
+  g_assert_true (sd_store_community_post_id (f->store, failed->id, &post_id, &conversation,
+                                             &error));
+  g_assert_cmpint (post_id, ==, 42);
+  /* the poll that brings it back stores nothing new */
+  post.post_id = 42;
+  post.files = NULL;
+  post.n_files = 0;
+  again = sd_store_community_add_post (f->store, ROOM, &post, &error);
+  g_assert_no_error (error);
+  g_assert_null (again);
+
+  /* a failed post the server did store after all (a lost answer): the poll marks it sent */
+  post.body = "answer lost";
+  post.sent_at += 10;
+  lost = sd_store_community_add_failed_post (f->store, ROOM, &post, "timeout", &error);
+  g_assert_no_error (error);
+  post.post_id = 43;
+  g_assert_null (sd_store_community_add_post (f->store, ROOM, &post, &error));
+  g_assert_no_error (error);
+  adopted = sd_store_get_message (f->store, lost->id, &error);
+  g_assert_cmpint (adopted->status, ==, SD_MESSAGE_STATUS_SENT);
+  g_assert_true (sd_store_community_post_id (f->store, lost->id, &post_id, NULL, &error));
+  g_assert_cmpint (post_id, ==, 43);
+  g_assert_null (sd_store_resend_failed_for (f->store, ROOM, lost->id, SD_RESEND_COMMUNITY,
+                                             NULL, &error));
+  g_assert_error (error, SD_STORE_ERROR, SD_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* a resend cut off by a stop fails at the next start; a failed one again is told so */
+  post.body = "cut off";
+  post.sent_at += 10;
+  cut = sd_store_community_add_failed_post (f->store, ROOM, &post, "503", &error);
+  g_clear_pointer (&resent, sd_message_free);
+  resent = sd_store_resend_failed_for (f->store, ROOM, cut->id, SD_RESEND_COMMUNITY, NULL,
+                                       &error);
+  g_assert_no_error (error);
+  swept = sd_store_community_fail_sending (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (swept->len, ==, 1);
+  g_assert_cmpstr (((SdMessage *) g_ptr_array_index (swept, 0))->id, ==, cut->id);
+  g_clear_pointer (&swept, g_ptr_array_unref);
+  swept = sd_store_community_fail_sending (f->store, &error);
+  g_assert_cmpuint (swept->len, ==, 0);
+  g_clear_pointer (&again, sd_message_free);
+  again = sd_store_community_post_done (f->store, ROOM, cut->id, 0, "again", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->status, ==, SD_MESSAGE_STATUS_FAILED);
+  g_assert_cmpstr (again->error, ==, "cut off by a restart");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -334,6 +479,7 @@ main (int argc, char **argv)
   g_test_add ("/store/communities/join-and-info", Fixture, NULL, setup, test_join_and_info,
               teardown);
   g_test_add ("/store/communities/posts", Fixture, NULL, setup, test_posts, teardown);
+  g_test_add ("/store/communities/resend", Fixture, NULL, setup, test_resend, teardown);
   g_test_add ("/store/communities/page-unread", Fixture, NULL, setup, test_page_unread,
               teardown);
   g_test_add ("/store/communities/blinded-dm", Fixture, NULL, setup, test_blinded_dm, teardown);

@@ -8,12 +8,15 @@ deleting our own post removes it on the other side; a moderator's delete (contro
 shows as a removal; a contact is recognised behind the blinded id; a community DM is
 answered in the one 1:1 conversation (and read from the outbox by a second device); a ban
 and a moderator's delete-all; a server answering garbage or down does no harm and the room
-recovers; a restart keeps the room and its cursor (nothing twice, nothing missed); ONS
+recovers, and the post that failed during the outage is kept failed and posted once by
+ResendMessage, also across a kill -9 in the middle of the resend; a restart keeps the room
+and its cursor (nothing twice, nothing missed); ONS
 names; sessionctl join, communities, messages, reply, resolve and leave."""
 
 import base64
 import os
 import json
+import signal
 import subprocess
 
 from gi.repository import GLib  # noqa: E402
@@ -77,6 +80,16 @@ def posted_flag(testnet, author, body):
         if dm.get(1) == [body.encode()]:
             return dm.get(106, [None])[0]
     raise AssertionError("no post %r by %s on the server" % (body, author))
+
+
+def server_count(testnet, body):
+    """how many posts of the lobby, as the server stores them, carry @body"""
+    n = 0
+    for p in testnet.control({"action": "sogs_posts", "room": "lobby"})["posts"]:
+        data = base64.b64decode(p["data"]).rstrip(b"\0")
+        dm = fields(fields(data[:-1])[1][0])
+        n += dm.get(1) == [body.encode()]
+    return n
 
 
 def sessionctl(daemon, *args):
@@ -242,7 +255,33 @@ def test(testnet):
         bob.conversation(cid, "SendMessage", "sa{sv}", "after the outage", {})
         alice.wait_for(lambda: by_body(alice, cid, "after the outage"),
                        "alice recovers after the outage", timeout=120)
-        assert by_body(alice, cid, "lost") is None and by_body(bob, cid, "lost") is None
+        # the post that did not go is bob's failed message, and only his: ResendMessage
+        # (sessionctl resend) posts it, under its first sent-at, once
+        assert by_body(alice, cid, "lost") is None, "the lost post did not reach alice"
+        lost = by_body(bob, cid, "lost")
+        assert_eq((lost["status"], lost["outgoing"]), ("failed", True), "bob keeps it failed")
+        assert_eq(server_count(testnet, "lost"), 0, "not on the server")
+        bob.expect_error("NotFailed", bob.conversation, cid, "ResendMessage", "s",
+                         by_body(bob, cid, "after the outage")["id"])
+        bob.expect_error("NotFound", bob.conversation, cid, "ResendMessage", "s",
+                         lost["id"] + "0")
+        alice.expect_error("NotFound", alice.conversation, cid, "ResendMessage", "s", lost["id"])
+        rc, out, err = sessionctl(bob, "resend", cid, lost["id"])
+        assert_eq((rc, out), (0, [{"conversation": cid, "action": "resend",
+                                   "message_id": lost["id"]}]), err)
+        bob.wait_for(lambda: by_body(bob, cid, "lost")["status"] == "sent",
+                     "the resent post is sent")
+        assert_eq(by_body(bob, cid, "lost")["id"], lost["id"], "the same message")
+        bob.wait_for(lambda: any(member == "MessageChanged" and args[0] == lost["id"] and
+                                 args[1]["status"] == "sent"
+                                 for (_, _, member, args) in bob.signals),
+                     "MessageChanged tells it went")
+        got = alice.wait_for(lambda: by_body(alice, cid, "lost"), "alice gets the resent post",
+                             timeout=120)
+        assert_eq(got["id"], lost["id"], "under its first sent-at")
+        assert_eq(server_count(testnet, "lost"), 1, "posted once")
+        assert_eq([m["body"] for m in alice.messages(cid)].count("lost"), 1, "once at alice")
+        bob.expect_error("NotFailed", bob.conversation, cid, "ResendMessage", "s", lost["id"])
         alice.wait_for(lambda: alice.conversation_prop(cid, "Community")["state"] == "online",
                        "the room is online again")
         log("garbage and outage survived")
@@ -291,6 +330,32 @@ def test(testnet):
         assert_eq(sorted(bodies), sorted(set(bodies)), "no post stored twice")
         assert_eq(alice.conversation_prop(cid, "Kind"), "community", "still a community")
         log("restart kept the room")
+
+        # ---- a resend cut off by kill -9 (its poll still waiting on a slow server): after the
+        # restart it is failed (or found sent by the first poll), and it is posted once
+        testnet.control({"action": "sogs_down"})
+        alice.expect_error("Network", alice.conversation, cid, "SendMessage", "sa{sv}",
+                           "cut off", {})
+        testnet.control({"action": "sogs_up"})
+        cut = by_body(alice, cid, "cut off")
+        assert_eq(cut["status"], "failed", "kept failed")
+        testnet.control({"action": "sogs_latency", "ms": 8000})
+        alice.conversation(cid, "ResendMessage", "s", cut["id"])
+        assert_eq(by_body(alice, cid, "cut off")["status"], "sending", "sending at once")
+        alice.stop(signal.SIGKILL)
+        testnet.control({"action": "sogs_clear"})
+        alice.start()
+        alice.wait_for(lambda: alice.conversation_prop(cid, "Community")["state"] == "online" and
+                       by_body(alice, cid, "cut off")["status"] in ("failed", "sent"),
+                       "after the restart, the room read and the resend no longer sending")
+        if by_body(alice, cid, "cut off")["status"] == "failed":
+            alice.conversation(cid, "ResendMessage", "s", cut["id"])
+        alice.wait_for(lambda: by_body(alice, cid, "cut off")["status"] == "sent",
+                       "the cut-off post is sent")
+        bob.wait_for(lambda: by_body(bob, cid, "cut off"), "bob gets it")
+        assert_eq(server_count(testnet, "cut off"), 1, "posted once")
+        assert_eq([m["body"] for m in bob.messages(cid)].count("cut off"), 1, "once at bob")
+        log("a resend cut off by a restart posted once")
 
         # ---- a second device of alice reads her sent DM from the server's outbox
         phrase = alice.account("GetRecoveryPhrase")[0]

@@ -4,7 +4,9 @@
 endpoint, as the protocol says, NOT encrypted; the other member sees the post with its
 attachments waiting, fetches them through the server (onion requests) and reads the very
 bytes that were sent; the poster has them at once; a file-only post (no text) is fine; a
-post's pointers to files outside the room are dropped, so a post cannot make us fetch from
+post whose upload the server refuses is kept failed and
+ResendMessage posts it once, files and all; a post's pointers to files outside the room are
+dropped, so a post cannot make us fetch from
 elsewhere. The
 room's image (its `image_id` file) is the conversation's avatar, replaced and removed as the
 room's details say."""
@@ -127,6 +129,52 @@ def test(testnet):
         assert_eq(open_attachment(bob, cid, post_id, 0), notes, "the first file, byte for byte")
         assert_eq(open_attachment(bob, cid, post_id, 1), memo, "the second file")
         log("files fetched from the room")
+
+        # ---- a post whose upload the server refuses is kept failed, with its files; sent
+        # by ResendMessage, its files uploaded from the kept copies, posted once
+        testnet.control({"action": "sogs_fail", "status": 503})
+        first, second = os.urandom(5000), b"second file " * 50
+        try:
+            send(alice, cid, "failed files", [
+                (temp_file(first), {"file-name": GLib.Variant("s", "first.bin")}),
+                (temp_file(second), {"file-name": GLib.Variant("s", "second.txt"),
+                                     "caption": GLib.Variant("s", "the second")})])
+            raise AssertionError("a post whose upload failed succeeded")
+        except GLib.Error as e:
+            assert_eq(Gio.DBusError.get_remote_error(e), "org.sessiond.Daemon1.Error.Network",
+                      "the post fails")
+        testnet.control({"action": "sogs_clear"})
+        failed = next(m for m in alice.messages(cid) if m["body"] == "failed files")
+        assert_eq((failed["status"], states(alice, cid, failed["id"])),
+                  ("failed", ["failed", "failed"]), "kept failed with its files")
+        alice.expect_error("NotFailed", alice.conversation, cid, "ResendMessage", "s", post_id)
+        bob.expect_error("NotFound", bob.conversation, cid, "ResendMessage", "s", failed["id"])
+        alice.conversation(cid, "ResendMessage", "s", failed["id"])
+        alice.wait_for(lambda: message(alice, cid, failed["id"])["status"] == "sent",
+                       "the resent post is sent", timeout=120)
+        assert_eq(states(alice, cid, failed["id"]), ["available", "available"], "uploaded")
+        alice.wait_for(lambda: any(member == "MessageChanged" and args[0] == failed["id"] and
+                                   args[1]["status"] == "sent"
+                                   for (_, _, member, args) in alice.signals),
+                       "MessageChanged tells it went")
+        seen = bob.wait_for(lambda: message(bob, cid, failed["id"]), "bob sees the resent post",
+                            timeout=120)
+        assert_eq([(a["file-name"], a["size"]) for a in seen["attachments"]],
+                  [("first.bin", len(first)), ("second.txt", len(second))], "its files")
+        assert_eq(seen["attachments"][1]["caption"], "the second", "the caption")
+        bob.conversation(cid, "DownloadAttachment", "su", failed["id"], 0)
+        bob.conversation(cid, "DownloadAttachment", "su", failed["id"], 1)
+        bob.wait_for(lambda: states(bob, cid, failed["id"]) == ["available", "available"],
+                     "bob fetches both")
+        assert_eq(open_attachment(bob, cid, failed["id"], 0), first, "the first file")
+        assert_eq(open_attachment(bob, cid, failed["id"], 1), second, "the second file")
+        posts = testnet.control({"action": "sogs_posts", "room": "lobby"})["posts"]
+        assert_eq(sum(b"failed files" in base64.b64decode(p["data"]) for p in posts), 1,
+                  "posted once")
+        assert_eq([m["body"] for m in bob.messages(cid)].count("failed files"), 1, "once at bob")
+        alice.expect_error("NotFailed", alice.conversation, cid, "ResendMessage", "s",
+                           failed["id"])
+        log("a failed post with files resent")
 
         # ---- a post that is only a file
         only_id = send(bob, cid, "", [(temp_file(b"just a file"),

@@ -3,7 +3,9 @@
 """Groups v2 beyond text (issue 18, docs/groups.md "Media and disappearing messages"): alice
 (admin) sets the group's picture and bob (member) fetches it from the Info config and gives it
 with OpenAvatar; a file sent to the group arrives byte for byte and a message of attachments
-alone arrives too; alice sets an after-send timer of 10 s, bob sees it as the conversation's
+alone arrives too; a message whose upload the file server refuses fails, and ResendMessage
+(sessionctl resend) sends it again, uploading only the refused file, and bob gets it once, also when a kill -9 cuts the resend
+off in its upload; alice sets an after-send timer of 10 s, bob sees it as the conversation's
 ExpirationMode/ExpirationTimer, his next message disappears on both sides (a message sent
 before the timer stays), and after alice turns it off the next message stays. Members may not
 set the picture or the timer, and a timer the official clients do not offer is refused. Each
@@ -14,6 +16,7 @@ too."""
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -150,6 +153,96 @@ def test(testnet):
         assert_eq(find(bob, group_id, message_id)["attachments"][0]["file-name"], "report.bin",
                   "its name")
         assert_eq(find(bob, group_id, message_id)["body"], "the report", "its text")
+
+        log("a refused upload fails a group message; ResendMessage sends it, once")
+        # the file server takes blobs up to 25,000 bytes for a while: the first file's (about
+        # 20,100) goes, the second's (about 31,100) is refused (413: at once), whatever the
+        # timing, since uploads go one at a time in order
+        testnet.control({"action": "file_limit", "bytes": 25000})
+        first, second = os.urandom(20000), os.urandom(30000)
+        fd1, fd2 = temp_file(first), temp_file(second)
+        try:
+            refused_id = send(alice, group_id, "refused once",
+                              [(fd1, opt(file_name="first.bin")),
+                               (fd2, opt(file_name="second.bin"))])
+        finally:
+            os.close(fd1)
+            os.close(fd2)
+        # (the first file ends available even if a passing error put it after the second)
+        alice.wait_for(lambda: (lambda m: m.get("status") == "failed" and
+                                [a["state"] for a in m.get("attachments", [])]
+                                == ["available", "failed"])(find(alice, group_id, refused_id)
+                                                            or {}),
+                       "a refused upload fails the group message; the first file went",
+                       timeout=180)
+        testnet.control({"action": "file_clear"})
+        alice.wait_for(lambda: any(member == "MessageChanged" and args[0] == refused_id and
+                                   args[1]["status"] == "failed"
+                                   for (_, _, member, args) in alice.signals),
+                       "MessageChanged tells the failure")
+        alice.expect_error("NotFailed", alice.conversation, group_id, "ResendMessage", "s",
+                           message_id)
+        alice.expect_error("NotFound", alice.conversation, group_id, "ResendMessage", "s",
+                           alice_id + "-1")
+        bob.expect_error("NotFailed", bob.conversation, group_id, "ResendMessage", "s",
+                         message_id)
+        # every signal sent before this round trip is dispatched: those after the mark are
+        # the resend's
+        alice.messages(group_id)
+        while GLib.MainContext.default().iteration(False):
+            pass
+        mark = len(alice.signals)
+        assert_eq(sessionctl(alice, "resend", group_id, refused_id),
+                  [{"conversation": group_id, "action": "resend", "message_id": refused_id}],
+                  "sessionctl resend of a group message")
+        alice.wait_for(lambda: (find(alice, group_id, refused_id) or {}).get("status") == "sent",
+                       "sent after ResendMessage", timeout=180)
+        alice.wait_for(lambda: any(member == "MessageChanged" and args[0] == refused_id and
+                                   args[1]["status"] == "sent"
+                                   for (_, _, member, args) in alice.signals[mark:]),
+                       "MessageChanged tells it went")
+        changes = [args[1] for (_, _, member, args) in alice.signals[mark:]
+                   if member == "MessageChanged" and args[0] == refused_id]
+        assert_eq({c["attachments"][0]["state"] for c in changes}, {"available"},
+                  "the first file is not uploaded again")
+        assert "uploading" in {c["attachments"][1]["state"] for c in changes}, changes
+        assert_eq(changes[0]["status"], "sending", "back to sending first")
+        bob.wait_for(lambda: [a["state"] for a in
+                              (find(bob, group_id, refused_id) or {}).get("attachments", [])]
+                     == ["available"] * 2, "bob gets both files of the resent message",
+                     timeout=180)
+        assert_eq(open_attachment(bob, group_id, refused_id, 0), first, "the first file")
+        assert_eq(open_attachment(bob, group_id, refused_id, 1), second, "the second file")
+        assert_eq(bodies(bob, group_id).count("refused once"), 1, "the message once at bob")
+        alice.expect_error("NotFailed", alice.conversation, group_id, "ResendMessage", "s",
+                           refused_id)
+
+        log("a resent group message cut off by kill -9 in its upload goes after the restart")
+        testnet.control({"action": "file_limit", "bytes": 25000})
+        fd = temp_file(second)
+        try:
+            cut_id = send(alice, group_id, "resent across a restart",
+                          [(fd, opt(file_name="cut.bin"))])
+        finally:
+            os.close(fd)
+        alice.wait_for(lambda: (find(alice, group_id, cut_id) or {}).get("status") == "failed",
+                       "refused, failed", timeout=180)
+        testnet.control({"action": "file_clear"})
+        testnet.control({"action": "file_latency", "ms": 4000})
+        requests = testnet.control({"action": "file_status"})["file_server"]["requests"]
+        alice.conversation(group_id, "ResendMessage", "s", cut_id)
+        alice.wait_for(lambda: testnet.control({"action": "file_status"})["file_server"]
+                       ["requests"] > requests, "the upload reached the file server")
+        alice.stop(signal.SIGKILL)
+        testnet.control({"action": "file_clear"})
+        alice.start()
+        alice.wait_for(lambda: (find(alice, group_id, cut_id) or {}).get("status") == "sent",
+                       "sent after the restart", timeout=180)
+        bob.wait_for(lambda: [a["state"] for a in
+                              (find(bob, group_id, cut_id) or {}).get("attachments", [])]
+                     == ["available"], "bob gets it", timeout=180)
+        assert_eq(open_attachment(bob, group_id, cut_id, 0), second, "its file")
+        assert_eq(bodies(bob, group_id).count("resent across a restart"), 1, "once at bob")
 
         log("bob answers with a picture alone (no text)")
         fd = temp_file(picture)
