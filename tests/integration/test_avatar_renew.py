@@ -129,6 +129,8 @@ def test(testnet):
         log("an avatar-only profile: carol has a picture and no name; bob takes the picture")
         carol = Daemon("carol", testnet)
         carol_id = carol.account("CreateAccount", "a{sv}", {})[0]
+        # the upload needs an onion path: a new account has none until it is online
+        carol.wait_for(lambda: carol.account_prop("State") == "online", "carol is online")
         third = make_jpeg(0x44cc88ff)
         fd = temp_file(third)
         set_avatar(carol, fd)
