@@ -13,6 +13,7 @@
 #include "sd-account-private.h"
 #include "sd-attachments.h"
 #include "sd-avatar-crypto.h"
+#include "sd-avatar-renewal.h"
 #include "sd-backoff.h"
 #include "sd-config-sync.h"
 #include "sd-encoding.h"
@@ -37,16 +38,9 @@
  * or a crash loses nothing.
  */
 
-/* the official clients act 12 days after the profile changed, of the server's 14 */
-#define KEEP_ASSUMED_S     (14 * 24 * 3600)
-/* a server that gives files a tiny lifetime cannot make us renew more often than this */
-#define RENEW_MIN_S        10
-/* the timer wakes at least daily, so a changed clock is noticed */
-#define CHECK_MAX_S        (24 * 3600)
-/* failures in a row (network, busy server) tried again with backoff, then in 6 hours */
-#define RENEW_ATTEMPTS     8
-#define RENEW_BASE_MS      2000
-#define RENEW_MAX_MS       (10 * 60 * 1000)
+/* the due time, the extend-or-upload decision and the backoff: sd-avatar-renewal.c, shared
+ * with the groups' pictures */
+/* no copy to upload: the next look in 6 hours */
 #define RENEW_LATER_S      (6 * 3600)
 /* our own avatar from another device: as a contact's (sd-attachments.c) */
 #define FETCH_ATTEMPTS     5
@@ -124,12 +118,7 @@ due_time (SdAccount *self, const gchar *url)
     /* not uploaded by this code: the profile's time is the best guess of the upload */
     renewed = (gint64) MIN (sd_account_profile_updated (self), (guint64) G_MAXINT32);
   }
-  /* unknown, or from a clock that was far ahead */
-  if (renewed <= 0 || renewed > now + CHECK_MAX_S)
-    renewed = now;
-  if (expires <= renewed)
-    expires = renewed + KEEP_ASSUMED_S;
-  return renewed + MAX ((expires - renewed) * 6 / 7, RENEW_MIN_S);
+  return sd_avatar_renewal_due (renewed, expires, now);
 }
 
 static gboolean
@@ -148,7 +137,7 @@ arm_s (SdAccount *self, gint64 delay_s)
   SdOwnAvatar *keeper = self->own_avatar;
 
   g_clear_handle_id (&keeper->renew_id, g_source_remove);
-  keeper->renew_id = g_timeout_add_seconds ((guint) CLAMP (delay_s, 0, CHECK_MAX_S), on_check,
+  keeper->renew_id = g_timeout_add_seconds (sd_avatar_renewal_wait_s (delay_s, 0), on_check,
                                             self);
 }
 
@@ -163,14 +152,9 @@ renew_failed (SdAccount *self, const GError *error)
   /* the retry is planned for this URL (sd_account_avatar_keeper_changed leaves it) */
   g_free (keeper->planned_url);
   keeper->planned_url = g_steal_pointer (&keeper->busy_url);
-  if (++keeper->attempts < RENEW_ATTEMPTS) {
-    g_clear_handle_id (&keeper->renew_id, g_source_remove);
-    keeper->renew_id = g_timeout_add (
-      (guint) sd_backoff_delay (RENEW_BASE_MS, RENEW_MAX_MS, keeper->attempts), on_check, self);
-    return;
-  }
-  keeper->attempts = 0;
-  arm_s (self, RENEW_LATER_S);
+  g_clear_handle_id (&keeper->renew_id, g_source_remove);
+  keeper->renew_id = g_timeout_add ((guint) sd_avatar_renewal_retry_ms (&keeper->attempts),
+                                    on_check, self);
 }
 
 static gboolean
@@ -289,7 +273,8 @@ on_extended (GObject *source, GAsyncResult *result, gpointer user_data)
     check (self);
     return;
   }
-  if (error == NULL) {
+  switch (sd_avatar_renewal_after_extend (error)) {
+  case SD_AVATAR_RENEWAL_EXTENDED:
     /* the same URL lives on: nothing for peers or our other devices to learn */
     url = g_steal_pointer (&keeper->busy_url);
     record_times (self, url, expires);
@@ -297,16 +282,15 @@ on_extended (GObject *source, GAsyncResult *result, gpointer user_data)
     g_debug ("our avatar's file was extended");
     check (self);
     return;
-  }
-  /* gone, or a server that does not extend (404), or a file on a server we cannot extend
-   * (REJECTED): a new upload. A network or server failure: later */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-      g_error_matches (error, SD_NETWORK_ERROR, SD_NETWORK_ERROR_REJECTED)) {
+  case SD_AVATAR_RENEWAL_REUPLOAD:
     url = g_strdup (keeper->busy_url);
     reupload (self, url);
     return;
+  case SD_AVATAR_RENEWAL_RETRY:
+  default:
+    renew_failed (self, error);
+    return;
   }
-  renew_failed (self, error);
 }
 
 /* renews now when due, else waits until it is */

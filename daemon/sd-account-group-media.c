@@ -122,6 +122,7 @@ typedef struct {
   GBytes *plain;   /* (owned) the stripped picture */
   GBytes *key;     /* (owned) 32 bytes */
   gchar *url;
+  gint64 expires;  /* the file's expiry as the server said (0: not said) */
   GError *admin_error; /* (owned) (nullable) how the Info change went */
 } GroupAvatar;
 
@@ -172,6 +173,9 @@ on_group_avatar_set (GObject *source, GAsyncResult *result, gpointer user_data)
   GroupAvatar *avatar = g_task_get_task_data (task);
 
   (void) sd_groups_admin_finish (SD_GROUPS (source), result, &avatar->admin_error);
+  /* kept alive from here on (sd-account-group-avatar.c) */
+  sd_account_group_avatar_keeper_uploaded (self, avatar->group_id, avatar->url,
+                                           avatar->expires);
   /* our own copy of the picture: no download of what we uploaded (saved Info names it, even
    * when the push failed and goes with the next change) */
   if (self->attachments != NULL) {
@@ -191,7 +195,8 @@ on_group_avatar_uploaded (GObject *source, GAsyncResult *result, gpointer user_d
   GCancellable *cancellable;
   GError *error = NULL;
 
-  avatar->url = sd_attachments_upload_finish (SD_ATTACHMENTS (source), result, &error);
+  avatar->url = sd_attachments_upload_finish_full (SD_ATTACHMENTS (source), result,
+                                                   &avatar->expires, &error);
   if (avatar->url == NULL) {
     g_task_return_error (task, error);
     return;

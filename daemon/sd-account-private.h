@@ -25,6 +25,7 @@
 G_BEGIN_DECLS
 
 typedef struct _SdOwnAvatar SdOwnAvatar;
+typedef struct _SdGroupAvatarKeeper SdGroupAvatarKeeper;
 
 struct _SdAccount {
   GObject parent_instance;
@@ -61,6 +62,7 @@ struct _SdAccount {
   guint history_messages;     /* history messages the summary notification counts */
   GHashTable *history_conversations; /* (owned) their conversations → how many in each */
   SdOwnAvatar *own_avatar;    /* (owned) (nullable) sd-account-avatar.c, while online */
+  SdGroupAvatarKeeper *group_avatars; /* (owned) (nullable) sd-account-group-avatar.c, online */
 };
 
 /* announces what a store batch changed, as for the poller's batches */
@@ -106,6 +108,16 @@ void sd_account_config_setup (SdAccount *self);
 void sd_account_own_avatar_changed (SdAccount *self);
 /* our avatar in the settings to the sender (URL and profile key, or none) */
 void sd_account_load_own_avatar (SdAccount *self);
+
+/* ---- the pictures of groups we administer kept on the file server
+ * (sd-account-group-avatar.c) ---- */
+
+/* with the network: plans the next renewal from the settings; stop cancels it */
+void sd_account_group_avatar_keeper_start (SdAccount *self);
+void sd_account_group_avatar_keeper_stop (SdAccount *self);
+/* SetGroupAvatar uploaded @url for @group_id, kept until @expires (0: not said) */
+void sd_account_group_avatar_keeper_uploaded (SdAccount *self, const gchar *group_id,
+                                              const gchar *url, gint64 expires);
 
 /* ---- our avatar kept on the file server (sd-account-avatar.c) ---- */
 

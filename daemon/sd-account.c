@@ -931,6 +931,7 @@ static void
 stop_components (SdAccount *self)
 {
   sd_account_avatar_keeper_stop (self);
+  sd_account_group_avatar_keeper_stop (self);
   if (self->communities != NULL)
     sd_communities_stop (self->communities);
   g_clear_object (&self->communities);
@@ -975,6 +976,8 @@ go_online (SdAccount *self)
   sync_own_avatar (self);
   /* and keeps ours on the file server, planned from the settings */
   sd_account_avatar_keeper_start (self);
+  /* and the pictures of groups we administer */
+  sd_account_group_avatar_keeper_start (self);
 }
 
 /* a group conversation changed (docs/groups.md): its newest state goes out as a conversation

@@ -57,6 +57,51 @@ sd_groups_encrypt_avatar (SdGroups *self, const gchar *group_id, GBytes *plain, 
                                 g_bytes_get_size (plain), key, error);
 }
 
+gboolean
+sd_groups_get_avatar_to_keep (SdGroups *self, const gchar *group_id, gchar **out_url,
+                              GBytes **out_key)
+{
+  g_autoptr(SdGroupState) group = NULL;
+  g_autoptr(SdConfigMessage) info = NULL;
+  g_autofree gchar *url = NULL;
+  guint8 raw[32];
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), FALSE);
+  group = sd_group_state_load_for_admin (self, group_id, NULL);
+  if (group == NULL || !sd_group_state_is_active (group) ||
+      (info = sd_group_state_config (group, SD_GROUP_CONFIG_INFO)) == NULL ||
+      !sd_config_group_info_get_avatar (sd_config_message_get_data (info), &url, raw))
+    return FALSE;
+  *out_url = g_steal_pointer (&url);
+  *out_key = g_bytes_new (raw, sizeof raw);
+  sodium_memzero (raw, sizeof raw);
+  return TRUE;
+}
+
+GBytes *
+sd_groups_encrypt_avatar_again (SdGroups *self, const gchar *group_id, GBytes *plain,
+                                GBytes *key, GError **error)
+{
+  guint8 det_key[32];
+  g_autoptr(GBytes) blob = NULL;
+
+  g_return_val_if_fail (SD_IS_GROUPS (self), NULL);
+  g_return_val_if_fail (key != NULL && g_bytes_get_size (key) == 32, NULL);
+  blob = sd_groups_encrypt_avatar (self, group_id, plain, det_key, error);
+  if (blob == NULL)
+    return NULL;
+  /* the deterministic scheme (ours) gives the same key: its blob is the same file */
+  if (sodium_memcmp (det_key, g_bytes_get_data (key, NULL), sizeof det_key) == 0) {
+    sodium_memzero (det_key, sizeof det_key);
+    return g_steal_pointer (&blob);
+  }
+  sodium_memzero (det_key, sizeof det_key);
+  /* another scheme (a picture set by a client that uses the profile-key scheme for groups):
+   * the legacy one with the same key, so members need only the new URL */
+  return sd_avatar_legacy_encrypt (g_bytes_get_data (key, NULL), g_bytes_get_data (plain, NULL),
+                                   g_bytes_get_size (plain), error);
+}
+
 guint32
 sd_groups_get_disappearing (SdGroups *self, const gchar *group_id)
 {
@@ -82,6 +127,7 @@ typedef struct {
   GBytes *push;          /* (owned) the encrypted Info for ns 13 */
   guint attempts;
   SdGroupInfoChange announce;
+  gboolean quiet;        /* stored, not announced (the same picture at a new URL) */
   guint32 updated_expiration;
 } InfoPush;
 
@@ -153,7 +199,7 @@ on_info_stored (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   group = sd_group_state_load (self, push->group_id, NULL);
-  if (group != NULL && sd_group_state_is_active (group))
+  if (group != NULL && sd_group_state_is_active (group) && !push->quiet)
     announce (self, group, push);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -219,7 +265,8 @@ typedef gboolean (*InfoEdit) (SdConfigValue *data, gconstpointer edit, GError **
 /* @edit applied to the successor of @group_id's Info, saved, then pushed and announced */
 static void
 edit_info (SdGroups *self, const gchar *group_id, InfoEdit edit, gconstpointer edit_data,
-           SdGroupInfoChange announce_type, guint32 updated_expiration, GTask *task)
+           SdGroupInfoChange announce_type, gboolean quiet, guint32 updated_expiration,
+           GTask *task)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SdGroupState) group = sd_group_state_load_for_admin (self, group_id, &error);
@@ -239,6 +286,7 @@ edit_info (SdGroups *self, const gchar *group_id, InfoEdit edit, gconstpointer e
   push = g_new0 (InfoPush, 1);
   push->group_id = g_strdup (group_id);
   push->announce = announce_type;
+  push->quiet = quiet;
   push->updated_expiration = updated_expiration;
   g_task_set_task_data (task, push, (GDestroyNotify) info_push_free);
   if (!edit (sd_config_message_get_data (info), edit_data, &error) ||
@@ -277,10 +325,10 @@ edit_avatar (SdConfigValue *data, gconstpointer edit_data, GError **error)
                                           error);
 }
 
-void
-sd_groups_set_avatar_async (SdGroups *self, const gchar *group_id, const gchar *url,
-                            GBytes *key, GCancellable *cancellable, GAsyncReadyCallback callback,
-                            gpointer user_data)
+static void
+set_avatar (SdGroups *self, const gchar *group_id, const gchar *url, GBytes *key,
+            gboolean quiet, GCancellable *cancellable, GAsyncReadyCallback callback,
+            gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   AvatarEdit edit = { url, key };
@@ -294,7 +342,24 @@ sd_groups_set_avatar_async (SdGroups *self, const gchar *group_id, const gchar *
   }
   if (url == NULL)
     edit.key = NULL;
-  edit_info (self, group_id, edit_avatar, &edit, SD_GROUP_INFO_CHANGE_AVATAR, 0, task);
+  edit_info (self, group_id, edit_avatar, &edit, SD_GROUP_INFO_CHANGE_AVATAR, quiet, 0, task);
+}
+
+void
+sd_groups_set_avatar_async (SdGroups *self, const gchar *group_id, const gchar *url,
+                            GBytes *key, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  set_avatar (self, group_id, url, key, FALSE, cancellable, callback, user_data);
+}
+
+void
+sd_groups_renew_avatar_async (SdGroups *self, const gchar *group_id, const gchar *url,
+                              GBytes *key, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (url != NULL);
+  set_avatar (self, group_id, url, key, TRUE, cancellable, callback, user_data);
 }
 
 static gboolean
@@ -321,5 +386,5 @@ sd_groups_set_disappearing_async (SdGroups *self, const gchar *group_id, guint32
     return;
   }
   edit_info (self, group_id, edit_disappearing, &seconds, SD_GROUP_INFO_CHANGE_DISAPPEARING,
-             seconds, task);
+             FALSE, seconds, task);
 }

@@ -51,6 +51,19 @@ gboolean sd_groups_can_edit_info (SdGroups *self, const gchar *group_id, GError 
  * NOT_ADMIN for members, NOT_MEMBER for a group we can no longer change */
 GBytes *sd_groups_encrypt_avatar (SdGroups *self, const gchar *group_id, GBytes *plain,
                                   guint8 key[32], GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* admin: the picture of @group_id's Info (URL, 32-byte key) when we administer the group and
+ * it is active; FALSE for members, other groups and a group without a picture */
+gboolean sd_groups_get_avatar_to_keep (SdGroups *self, const gchar *group_id, gchar **out_url,
+                                       GBytes **out_key);
+/* admin: @plain (the group's picture) encrypted again for Info's @key: the deterministic
+ * scheme when it gives @key (the same blob), else the legacy scheme with @key */
+GBytes *sd_groups_encrypt_avatar_again (SdGroups *self, const gchar *group_id, GBytes *plain,
+                                        GBytes *key, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* admin: the same picture at a new @url (the old file expired): Info's avatar changed and
+ * pushed as sd_groups_set_avatar_async does, without an INFO_CHANGE announcement */
+void sd_groups_renew_avatar_async (SdGroups *self, const gchar *group_id, const gchar *url,
+                                   GBytes *key, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
 /* admin: Info's avatar becomes @url with @key (NULL @url: none), pushed to the group's swarm,
  * then announced (INFO_CHANGE AVATAR); finished by sd_groups_admin_finish */
 void sd_groups_set_avatar_async (SdGroups *self, const gchar *group_id, const gchar *url,

@@ -9,7 +9,9 @@
 #include "groups/sd-group-identity.h"
 #include "groups/sd-subaccount.h"
 #include "sd-daemon-test-util.h"
+#include "sd-avatar-crypto.h"
 #include "sd-encoding.h"
+#include "sd-group-media.h"
 #include "sd-groups-private.h"
 #include "sd-json.h"
 #include "sd-sender.h"
@@ -1005,6 +1007,74 @@ poll_all (Fixture *f)
   g_assert_true (poll (f, &f->carol));
 }
 
+/* what the group picture's keeper (sd-account-group-avatar.c) asks of SdGroups: the picture to
+ * keep (admins only), the same blob again for our deterministic key, the legacy scheme for
+ * another key, and a new URL written to Info that members follow */
+static void
+test_avatar_keep (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) plain = g_bytes_new_static ("a picture, as bytes", 19);
+  g_autoptr(GBytes) blob = NULL, again = NULL, key = NULL, other = NULL, legacy = NULL;
+  g_autoptr(GBytes) opened = NULL, got_key = NULL;
+  g_autofree gchar *url = NULL, *member_url = NULL, *file = NULL;
+  guint8 raw[32];
+
+  g_assert_false (sd_groups_get_avatar_to_keep (f->admin.groups, f->group_id, &url, &got_key));
+  blob = sd_groups_encrypt_avatar (f->admin.groups, f->group_id, plain, raw, &error);
+  g_assert_no_error (error);
+  key = g_bytes_new (raw, sizeof raw);
+  sd_groups_set_avatar_async (f->admin.groups, f->group_id, "http://files.test/file/1", key,
+                              NULL, on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, &error));
+  g_clear_object (&result);
+  g_assert_true (sd_groups_get_avatar_to_keep (f->admin.groups, f->group_id, &url, &got_key));
+  g_assert_cmpstr (url, ==, "http://files.test/file/1");
+  g_assert_true (g_bytes_equal (got_key, key));
+
+  /* ours: the same blob, so the server renews the same file */
+  again = sd_groups_encrypt_avatar_again (f->admin.groups, f->group_id, plain, key, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (again, blob));
+  /* a key of another scheme: the legacy one with that key */
+  memset (raw, 0x42, sizeof raw);
+  other = g_bytes_new (raw, sizeof raw);
+  legacy = sd_groups_encrypt_avatar_again (f->admin.groups, f->group_id, plain, other, &error);
+  g_assert_no_error (error);
+  opened = sd_avatar_legacy_decrypt (raw, sizeof raw, g_bytes_get_data (legacy, NULL),
+                                     g_bytes_get_size (legacy), &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (opened, plain));
+
+  /* members keep nothing and cannot encrypt for the group */
+  g_assert_true (poll (f, &f->bob));
+  g_clear_pointer (&got_key, g_bytes_unref);
+  g_assert_false (sd_groups_get_avatar_to_keep (f->bob.groups, f->group_id, &member_url,
+                                                &got_key));
+  g_assert_null (sd_groups_encrypt_avatar_again (f->bob.groups, f->group_id, plain, key,
+                                                 &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* a new URL for the same picture: Info names it, and a member's poll takes it */
+  sd_groups_renew_avatar_async (f->admin.groups, f->group_id, "http://files.test/file/2", key,
+                                NULL, on_done, &result);
+  SD_TEST_WAIT_UNTIL (result != NULL);
+  g_assert_true (sd_groups_admin_finish (f->admin.groups, result, &error));
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&got_key, g_bytes_unref);
+  g_assert_true (sd_groups_get_avatar_to_keep (f->admin.groups, f->group_id, &url, &got_key));
+  g_assert_cmpstr (url, ==, "http://files.test/file/2");
+  g_assert_true (poll (f, &f->bob));
+  g_clear_pointer (&got_key, g_bytes_unref);
+  g_assert_true (sd_store_get_avatar (f->bob.test_store.store, f->group_id, &member_url,
+                                      &got_key, &file, &error));
+  g_assert_cmpstr (member_url, ==, "http://files.test/file/2");
+  g_assert_true (g_bytes_equal (got_key, key));
+}
+
 /* DeleteMemberContent: a member cannot forge an admin's deletion nor delete another's items;
  * it may delete its own by hash; an admin's deletion removes every text of a member for
  * everyone (and from the swarm), but nothing sent after it */
@@ -1176,6 +1246,7 @@ main (int argc, char **argv)
   g_test_add ("/group-admin/retry", Fixture, NULL, setup, test_retry, teardown);
   g_test_add ("/group-admin/concurrent", Fixture, NULL, setup, test_concurrent, teardown);
   g_test_add ("/group-admin/renew", Fixture, NULL, setup, test_renew, teardown);
+  g_test_add ("/group-admin/avatar-keep", Fixture, NULL, setup, test_avatar_keep, teardown);
   g_test_add ("/group-admin/delete-content", Fixture, NULL, setup, test_delete_content,
               teardown);
   g_test_add ("/group-admin/invite-failed", Fixture, NULL, setup, test_invite_failed, teardown);
